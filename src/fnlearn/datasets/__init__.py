@@ -1,0 +1,25 @@
+"""Data sets for the lecture's experiments, as NumPy arrays.
+
+* ``load_mnist`` / ``load_fashion_mnist`` / ``load_kmnist``: MNIST-format IDX files, found
+  in ``path``, ``$FNLEARN_DATA`` or the user cache, else downloaded and checked.
+* ``views``: a SYNTHETIC daily channel-views series (the lecture's real data is private).
+* ``load_series_csv``, ``lag_windows``, ``split_by_date``: a user's own daily series and
+  "previous N days → next day" windows.
+* ``xor``, ``students``, ``likes``: the small tables of the lecture notes.
+
+Example:
+    >>> from fnlearn import datasets
+    >>> X, y = datasets.xor()
+    >>> X.shape, y.shape
+    ((4, 2), (4, 1))
+"""
+
+from fnlearn.datasets.mnist import load_fashion_mnist, load_kmnist, load_mnist, read_idx
+from fnlearn.datasets.series import Series, lag_windows, load_series_csv, split_by_date, views
+from fnlearn.datasets.tables import Students, likes, students, xor
+
+__all__ = [
+    "load_mnist", "load_fashion_mnist", "load_kmnist", "read_idx",
+    "views", "load_series_csv", "lag_windows", "split_by_date", "Series",
+    "xor", "students", "Students", "likes",
+]
