@@ -1,0 +1,160 @@
+"""The one place that knows which array library does the math.
+
+Every other module asks this one for the array namespace (``xp()``), the default float dtype and
+the random generator. That seam is what lets the same model run on NumPy (CPU) or CuPy (GPU).
+
+Random numbers are always drawn on the host from one NumPy generator and then moved to the device,
+so a seed gives the same initial weights and the same batch order on every backend.
+
+Example:
+    >>> import fnlearn as fl
+    >>> fl.set_seed(0)
+    >>> fl.set_default_dtype("float64")
+    >>> fl.get_default_dtype()
+    'float64'
+    >>> fl.set_default_dtype("float32")
+"""
+
+from __future__ import annotations
+
+import random as _pyrandom
+from typing import Any
+
+import numpy as np
+
+from .errors import ConfigError, DeviceError, unknown_name
+
+_FLOAT_DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+class _State:
+    """Process-wide backend settings; a small object so tests can save and restore it."""
+
+    def __init__(self) -> None:
+        self.xp: Any = np
+        self.name = "numpy"
+        self.dtype: type = np.float32
+        self.seed: int | None = None
+        self.rng = np.random.default_rng()
+
+
+_state = _State()
+
+
+def xp() -> Any:
+    """The array namespace of the current backend (``numpy`` or ``cupy``)."""
+    return _state.xp
+
+
+def backend_name() -> str:
+    """``"numpy"`` or ``"cupy"``."""
+    return _state.name
+
+
+def device() -> str:
+    """``"cpu"`` for NumPy, ``"cuda"`` for CuPy."""
+    return "cuda" if _state.name == "cupy" else "cpu"
+
+
+def set_default_dtype(dtype: str | type) -> None:
+    """Choose the float dtype of new tensors and parameters: ``"float32"`` (default) or ``"float64"``.
+
+    >>> import fnlearn as fl
+    >>> fl.set_default_dtype("float64"); fl.tensor([1.0]).dtype
+    dtype('float64')
+    >>> fl.set_default_dtype("float32")
+    """
+    name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
+    if name not in _FLOAT_DTYPES:
+        raise unknown_name("default dtype", dtype, _FLOAT_DTYPES)
+    _state.dtype = _FLOAT_DTYPES[name]
+
+
+def get_default_dtype() -> str:
+    """The name of the default float dtype, ``"float32"`` unless changed."""
+    return np.dtype(_state.dtype).name
+
+
+def float_dtype() -> type:
+    """The default float dtype as a NumPy type."""
+    return _state.dtype
+
+
+def set_seed(seed: int) -> None:
+    """Seed everything fnlearn draws: initial weights, dropout masks, shuffling, validation splits.
+
+    Python's ``random`` is seeded too, so user code that mixes it in stays reproducible.
+
+    >>> import fnlearn as fl
+    >>> fl.set_seed(42); a = fl.layers.Dense(2, input_dim=3).kernel.numpy()
+    >>> fl.set_seed(42); b = fl.layers.Dense(2, input_dim=3).kernel.numpy()
+    >>> bool((a == b).all())
+    True
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ConfigError(f"seed must be a non-negative integer, got {seed!r}; pass e.g. fl.set_seed(0).")
+    _state.seed = int(seed)
+    _state.rng = np.random.default_rng(int(seed))
+    _pyrandom.seed(int(seed))
+
+
+def rng() -> np.random.Generator:
+    """The host random generator every fnlearn draw comes from."""
+    return _state.rng
+
+
+def to_device(array: Any) -> Any:
+    """Move a host (NumPy) array to the current backend; a no-op on NumPy."""
+    if _state.xp is np:
+        return array
+    return _state.xp.asarray(array)
+
+
+def to_numpy(array: Any) -> np.ndarray:
+    """Copy an array of any backend to a NumPy array on the host."""
+    if isinstance(array, np.ndarray):
+        return array
+    get = getattr(array, "get", None)
+    if get is not None:
+        return get()
+    return np.asarray(array)
+
+
+def is_array(obj: Any) -> bool:
+    """True for an array of the current backend."""
+    return isinstance(obj, _state.xp.ndarray)
+
+
+def set_backend(name: str) -> None:
+    """Switch the array library: ``"numpy"`` (CPU) or ``"cupy"`` (an NVIDIA GPU).
+
+    Tensors made before the switch stay where they are; make models after switching, or move them
+    with ``model.to(...)``.
+    """
+    if name in ("numpy", "cpu"):
+        _state.xp, _state.name = np, "numpy"
+        return
+    if name not in ("cupy", "cuda", "gpu"):
+        raise unknown_name("backend", name, ["numpy", "cupy", "cpu", "cuda"])
+    try:
+        import cupy
+    except ImportError as exc:
+        raise DeviceError(
+            "backend 'cupy' needs the CuPy package, which is not installed; install it with "
+            "pip install 'fnlearn[gpu]' on a machine with an NVIDIA GPU, or stay on 'numpy'."
+        ) from exc
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except Exception as exc:  # CuPy raises its own CUDA errors when no driver is present
+        raise DeviceError(
+            f"backend 'cupy' found no usable GPU ({exc.__class__.__name__}: {exc}); "
+            "check the NVIDIA driver, or stay on 'numpy'."
+        ) from exc
+    if count < 1:
+        raise DeviceError("backend 'cupy' found no GPU on this machine; stay on 'numpy'.")
+    _state.xp, _state.name = cupy, "cupy"
+
+
+def set_device(name: str) -> None:
+    """Alias of :func:`set_backend` in device words: ``"cpu"`` or ``"cuda"``."""
+    set_backend(name)

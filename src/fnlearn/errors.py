@@ -1,0 +1,88 @@
+"""The exceptions fnlearn raises, one per kind of mistake.
+
+Every message is one sentence that names the argument, what was given, what was
+expected and what to do. Each class also derives from the built-in exception a
+Python user would reach for first (``ValueError``, ``TypeError``...), so existing
+``except ValueError`` code keeps working.
+
+Example:
+    >>> import fnlearn as fl
+    >>> try:
+    ...     fl.layers.Dense(3, activation="rleu")
+    ... except fl.errors.ConfigError as e:
+    ...     print(e)  # doctest: +ELLIPSIS
+    activation 'rleu' is not known; did you mean 'relu'? ...
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class FnlearnError(Exception):
+    """Base class of every error fnlearn raises on purpose."""
+
+
+class ShapeError(FnlearnError, ValueError):
+    """Arrays whose shapes do not fit together (features vs input_shape, rows of x vs y, `@`)."""
+
+
+class DataError(FnlearnError, ValueError):
+    """Values that cannot be used: strings, objects, complex numbers, NaN or inf, bad labels, empty arrays."""
+
+
+class ConfigError(FnlearnError, ValueError):
+    """A setting that is unknown or out of range: names, learning rates, batch sizes, epochs."""
+
+
+class NotReadyError(FnlearnError, RuntimeError):
+    """A step called before the one it needs: fit before compile, predict before the model is built."""
+
+
+class ModelFileError(FnlearnError, ValueError):
+    """A model or checkpoint file that is truncated, corrupted, foreign or from an incompatible version."""
+
+
+class DatasetError(FnlearnError, FileNotFoundError):
+    """A data set that cannot be found or read: missing files, bad headers, missing columns."""
+
+
+class DeviceError(FnlearnError, RuntimeError):
+    """A device that cannot be used (no CuPy, no GPU) or tensors from two devices mixed in one op."""
+
+
+class MissingDependencyError(FnlearnError, ImportError):
+    """An optional package that a feature needs is not installed."""
+
+
+def did_you_mean(given: object, valid: Iterable[str]) -> str:
+    """Return ``"did you mean 'x'? "`` for the nearest valid name, or ``""`` when nothing is near.
+
+    >>> did_you_mean("rleu", ["relu", "sigmoid"])
+    "did you mean 'relu'? "
+    """
+    matches = difflib.get_close_matches(str(given).lower(), list(valid), n=1, cutoff=0.5)
+    return f"did you mean '{matches[0]}'? " if matches else ""
+
+
+def unknown_name(kind: str, given: object, valid: Iterable[str]) -> ConfigError:
+    """Build the one-sentence error for an unknown string name, with the nearest match and the full list."""
+    valid = sorted(set(valid))
+    return ConfigError(
+        f"{kind} {given!r} is not known; {did_you_mean(given, valid)}"
+        f"valid names are: {', '.join(valid)}."
+    )
+
+
+def require(module: str, feature: str, extra: str) -> object:
+    """Import an optional dependency, or raise one sentence saying how to install it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"{feature} needs the '{module.split('.')[0]}' package, which is not installed; "
+            f"install it with: pip install 'fnlearn[{extra}]'."
+        ) from exc

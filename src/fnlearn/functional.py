@@ -1,0 +1,652 @@
+"""Differentiable primitives. Each op computes its forward value and defines, right beside it,
+the ``backward`` that maps the output's gradient ``g`` to its inputs' gradients (the chain rule).
+
+Binary ops broadcast as NumPy does; each input's gradient is summed back to that input's shape.
+Dtype rule: Python numbers take the tensor's dtype; float32 mixed with float64 gives float64
+(as in NumPy and PyTorch); integer tensors mixed with floats become float.
+
+Example:
+    >>> import fnlearn as fl
+    >>> x = fl.tensor([-2.0, 0.5, 3.0], requires_grad=True)
+    >>> y = fl.relu(x).sum(); y.backward(); x.grad
+    array([0., 1., 1.], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from . import backend
+from .errors import ConfigError, DataError, ShapeError
+from .tensor import Tensor
+
+_result = Tensor._result
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _lift(x: Any, like: Tensor | None = None) -> Tensor:
+    """A constant tensor for a non-tensor operand; Python numbers take ``like``'s float dtype."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (bool, int, float, np.number)) and like is not None and like.data.dtype.kind == "f":
+        return Tensor(backend.xp().asarray(x, dtype=like.data.dtype))
+    return Tensor(x)
+
+
+def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    if isinstance(a, Tensor):
+        return a, _lift(b, a)
+    b = _lift(b)
+    return _lift(a, b), b
+
+
+def _unbroadcast(g: Any, shape: tuple[int, ...], dtype: Any) -> Any:
+    """Sum a broadcast gradient back to an operand's shape (and dtype)."""
+    if g.shape != shape:
+        lead = g.ndim - len(shape)
+        if lead:
+            g = g.sum(axis=tuple(range(lead)))
+        axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+        if axes:
+            g = g.sum(axis=axes, keepdims=True)
+        g = g.reshape(shape)
+    return g if g.dtype == dtype else g.astype(dtype)
+
+
+def _check_broadcast(a: Tensor, b: Tensor, op: str) -> None:
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ShapeError(
+            f"cannot {op} tensors of shapes {a.shape} and {b.shape}: they do not broadcast (each axis, "
+            "counted from the right, must be equal or 1); reshape one of them."
+        ) from None
+
+
+def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, int):
+        axis = (axis,)
+    return tuple(a % ndim for a in axis)
+
+
+def _keepdims_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _as_param(value: Any, name: str) -> Any:
+    return value.data if isinstance(value, Tensor) else value
+
+
+# ----------------------------------------------------------------------------- arithmetic
+
+
+def add(a: Any, b: Any) -> Tensor:
+    a, b = _pair(a, b)
+    _check_broadcast(a, b, "add")
+
+    def backward(g):
+        return _unbroadcast(g, a.shape, a.dtype), _unbroadcast(g, b.shape, b.dtype)
+
+    return _result(a.data + b.data, (a, b), backward, "add")
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    a, b = _pair(a, b)
+    _check_broadcast(a, b, "subtract")
+
+    def backward(g):
+        return _unbroadcast(g, a.shape, a.dtype), _unbroadcast(-g, b.shape, b.dtype)
+
+    return _result(a.data - b.data, (a, b), backward, "sub")
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    a, b = _pair(a, b)
+    _check_broadcast(a, b, "multiply")
+
+    def backward(g):
+        return (_unbroadcast(g * b.data, a.shape, a.dtype) if a.requires_grad else None,
+                _unbroadcast(g * a.data, b.shape, b.dtype) if b.requires_grad else None)
+
+    return _result(a.data * b.data, (a, b), backward, "mul")
+
+
+def div(a: Any, b: Any) -> Tensor:
+    a, b = _pair(a, b)
+    _check_broadcast(a, b, "divide")
+    out = a.data / b.data
+
+    def backward(g):
+        return (_unbroadcast(g / b.data, a.shape, a.dtype) if a.requires_grad else None,
+                _unbroadcast(-g * out / b.data, b.shape, b.dtype) if b.requires_grad else None)
+
+    return _result(out, (a, b), backward, "div")
+
+
+def pow(a: Any, b: Any) -> Tensor:  # noqa: A001  (the operator's own name)
+    a, b = _pair(a, b)
+    _check_broadcast(a, b, "raise")
+    xp = backend.xp()
+    out = a.data ** b.data
+
+    def backward(g):
+        ga = gb = None
+        if a.requires_grad:
+            ga = _unbroadcast(g * b.data * a.data ** (b.data - 1), a.shape, a.dtype)
+        if b.requires_grad:
+            # d(a^b)/db = a^b log a, taken as 0 where a <= 0 (there the power is not differentiable in b)
+            safe = xp.where(a.data > 0, a.data, 1)
+            gb = _unbroadcast(g * out * xp.log(safe), b.shape, b.dtype)
+        return ga, gb
+
+    return _result(out, (a, b), backward, "pow")
+
+
+def neg(a: Tensor) -> Tensor:
+    return _result(-a.data, (a,), lambda g: (-g,), "neg")
+
+
+def cast(a: Tensor, dtype: Any) -> Tensor:
+    """Change the dtype; the gradient is cast back to the input's dtype."""
+    dtype = np.dtype(dtype)
+    return _result(a.data.astype(dtype), (a,), lambda g: (g.astype(a.dtype),), "cast")
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product: 1-D · 1-D, 2-D @ 2-D, and batched (…, n, k) @ (…, k, m) with broadcasting."""
+    a, b = _pair(a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ShapeError(f"@ needs tensors with at least one axis, got shapes {a.shape} and {b.shape}; "
+                         "use * for multiplying by a number.")
+    k_a = a.shape[-1]
+    k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if k_a != k_b:
+        raise ShapeError(
+            f"cannot compute {a.shape} @ {b.shape}: the last axis of the left ({k_a}) must equal the "
+            f"{'only' if b.ndim == 1 else 'second-to-last'} axis of the right ({k_b}); check the shapes or "
+            "transpose one of them (.T)."
+        )
+    xp = backend.xp()
+
+    def backward(g):
+        a2 = a.data if a.ndim > 1 else a.data[None, :]
+        b2 = b.data if b.ndim > 1 else b.data[:, None]
+        g2 = g
+        if a.ndim == 1:
+            g2 = xp.expand_dims(g2, -2)
+        if b.ndim == 1:
+            g2 = xp.expand_dims(g2, -1)
+        ga = gb = None
+        if a.requires_grad:
+            ga = _unbroadcast(g2 @ xp.swapaxes(b2, -1, -2), a2.shape, a.dtype).reshape(a.shape)
+        if b.requires_grad:
+            gb = _unbroadcast(xp.swapaxes(a2, -1, -2) @ g2, b2.shape, b.dtype).reshape(b.shape)
+        return ga, gb
+
+    return _result(a.data @ b.data, (a, b), backward, "matmul")
+
+
+def dense(x: Tensor, kernel: Tensor, bias: Tensor | None = None) -> Tensor:
+    """The fused affine map ``x @ kernel + bias`` as one op with one backward.
+
+    ``dW = xᵀg``, ``db = Σg``, and ``dx = g Wᵀ`` only when ``x`` needs a gradient (the first layer's
+    input never does, which saves the largest matrix product of the backward pass).
+    """
+    xp = backend.xp()
+    out = x.data @ kernel.data
+    if bias is not None:
+        out += bias.data
+    parents = (x, kernel) if bias is None else (x, kernel, bias)
+
+    def backward(g):
+        x2 = x.data.reshape(-1, x.shape[-1])
+        g2 = g.reshape(-1, g.shape[-1])
+        gx = (g @ kernel.data.T) if x.requires_grad else None
+        gk = (x2.T @ g2) if kernel.requires_grad else None
+        if bias is None:
+            return gx, gk
+        return gx, gk, (xp.sum(g2, axis=0) if bias.requires_grad else None)
+
+    return _result(out, parents, backward, "dense")
+
+
+# ----------------------------------------------------------------------------- indexing and shape
+
+
+def _raw_index(index: Any) -> Any:
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(_raw_index(i) for i in index)
+    if isinstance(index, list):
+        return backend.to_device(np.asarray(index))
+    return index
+
+
+def _is_basic(index: Any) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in items)
+
+
+def getitem(a: Tensor, index: Any) -> Tensor:
+    """``a[index]`` for ints, slices, integer arrays (repeats allowed) and boolean masks.
+
+    The backward scatter-adds, so an element picked twice gets both gradients.
+    """
+    index = _raw_index(index)
+    xp = backend.xp()
+    try:
+        out = a.data[index]
+    except IndexError as exc:
+        raise ShapeError(f"index {index!r} does not fit a tensor of shape {a.shape}: {exc}.") from None
+    basic = _is_basic(index)
+
+    def backward(g):
+        full = xp.zeros(a.shape, dtype=a.dtype)
+        if basic:
+            full[index] = g
+        else:
+            xp.add.at(full, index, g)
+        return (full,)
+
+    return _result(out, (a,), backward, "getitem")
+
+
+def reshape(a: Tensor, shape: Sequence[int]) -> Tensor:
+    shape = tuple(int(s) for s in shape)
+    try:
+        out = a.data.reshape(shape)
+    except ValueError:
+        raise ShapeError(f"cannot reshape a tensor of shape {a.shape} ({a.size} values) into {shape}; "
+                         "the number of values must stay the same.") from None
+    return _result(out, (a,), lambda g: (g.reshape(a.shape),), "reshape")
+
+
+def transpose(a: Tensor, axes: Sequence[int] | None = None) -> Tensor:
+    xp = backend.xp()
+    axes = tuple(reversed(range(a.ndim))) if not axes else tuple(int(i) % a.ndim for i in axes)
+    if sorted(axes) != list(range(a.ndim)):
+        raise ShapeError(f"transpose axes {axes} are not a permutation of the {a.ndim} axes of shape {a.shape}.")
+    inverse = tuple(np.argsort(axes))
+    return _result(xp.transpose(a.data, axes), (a,), lambda g: (xp.transpose(g, inverse),), "transpose")
+
+
+def flatten(a: Tensor, start_axis: int = 0) -> Tensor:
+    """Merge all axes from ``start_axis`` on into one (``start_axis=1`` keeps the batch axis)."""
+    start_axis %= max(a.ndim, 1)
+    return reshape(a, a.shape[:start_axis] + (-1,))
+
+
+def expand_dims(a: Tensor, axis: int) -> Tensor:
+    xp = backend.xp()
+    return _result(xp.expand_dims(a.data, axis), (a,), lambda g: (g.reshape(a.shape),), "expand_dims")
+
+
+def squeeze(a: Tensor, axis: int | tuple[int, ...] | None = None) -> Tensor:
+    xp = backend.xp()
+    try:
+        out = xp.squeeze(a.data, axis=axis)
+    except ValueError:
+        raise ShapeError(f"cannot squeeze axis {axis} of shape {a.shape}: only axes of length 1 can go.") from None
+    return _result(out, (a,), lambda g: (g.reshape(a.shape),), "squeeze")
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    xp = backend.xp()
+    ts = [_lift(t) for t in tensors]
+    try:
+        out = xp.concatenate([t.data for t in ts], axis=axis)
+    except ValueError:
+        raise ShapeError(f"cannot concatenate shapes {[t.shape for t in ts]} along axis {axis}; all other "
+                         "axes must match.") from None
+    bounds = np.cumsum([t.shape[axis] for t in ts])[:-1].tolist()
+    return _result(out, tuple(ts), lambda g: tuple(xp.split(g, bounds, axis=axis)), "concatenate")
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    xp = backend.xp()
+    ts = [_lift(t) for t in tensors]
+    try:
+        out = xp.stack([t.data for t in ts], axis=axis)
+    except ValueError:
+        raise ShapeError(f"cannot stack shapes {[t.shape for t in ts]}; all must be equal.") from None
+
+    def backward(g):
+        return tuple(xp.take(g, i, axis=axis) for i in range(len(ts)))
+
+    return _result(out, tuple(ts), backward, "stack")
+
+
+# ----------------------------------------------------------------------------- reductions
+
+
+def sum(a: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    xp = backend.xp()
+    axes = _axes(axis, a.ndim)
+    kshape = _keepdims_shape(a.shape, axes)
+    return _result(xp.sum(a.data, axis=axis, keepdims=keepdims), (a,),
+                   lambda g: (xp.broadcast_to(g.reshape(kshape), a.shape),), "sum")
+
+
+def mean(a: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+    xp = backend.xp()
+    axes = _axes(axis, a.ndim)
+    kshape = _keepdims_shape(a.shape, axes)
+    count = int(np.prod([a.shape[i] for i in axes])) if axes else 1
+    return _result(xp.mean(a.data, axis=axis, keepdims=keepdims), (a,),
+                   lambda g: (xp.broadcast_to(g.reshape(kshape) / count, a.shape),), "mean")
+
+
+def _extreme(a: Tensor, axis: Any, keepdims: bool, pick: str) -> Tensor:
+    xp = backend.xp()
+    axes = _axes(axis, a.ndim)
+    kshape = _keepdims_shape(a.shape, axes)
+    out_k = getattr(xp, pick)(a.data, axis=axis, keepdims=True)
+
+    def backward(g):
+        # ties share the gradient equally, as PyTorch's amax/amin do
+        mask = (a.data == out_k).astype(a.dtype)
+        return (mask * (g.reshape(kshape) / xp.sum(mask, axis=axes, keepdims=True)),)
+
+    return _result(out_k if keepdims else out_k.reshape(tuple(n for i, n in enumerate(a.shape) if i not in axes)),
+                   (a,), backward, pick)
+
+
+def max(a: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    return _extreme(a, axis, keepdims, "max")
+
+
+def min(a: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    return _extreme(a, axis, keepdims, "min")
+
+
+# ----------------------------------------------------------------------------- elementwise
+
+
+def exp(a: Tensor) -> Tensor:
+    out = backend.xp().exp(a.data)
+    return _result(out, (a,), lambda g: (g * out,), "exp")
+
+
+def log(a: Tensor) -> Tensor:
+    return _result(backend.xp().log(a.data), (a,), lambda g: (g / a.data,), "log")
+
+
+def sqrt(a: Tensor) -> Tensor:
+    out = backend.xp().sqrt(a.data)
+    return _result(out, (a,), lambda g: (g / (2 * out),), "sqrt")
+
+
+def abs(a: Tensor) -> Tensor:  # noqa: A001
+    xp = backend.xp()
+    return _result(xp.abs(a.data), (a,), lambda g: (g * xp.sign(a.data),), "abs")
+
+
+def clip(a: Tensor, low: Any = None, high: Any = None) -> Tensor:
+    """Clamp into [low, high]; the gradient passes where the value was inside (boundaries included)."""
+    xp = backend.xp()
+    low, high = _as_param(low, "low"), _as_param(high, "high")
+    out = xp.clip(a.data, low, high)
+
+    def backward(g):
+        keep = xp.ones(a.shape, dtype=bool)
+        if low is not None:
+            keep &= a.data >= low
+        if high is not None:
+            keep &= a.data <= high
+        return (g * keep,)
+
+    return _result(out, (a,), backward, "clip")
+
+
+def _tie_split(a: Tensor, b: Tensor, choose_a: Any, g: Any) -> tuple[Any, Any]:
+    xp = backend.xp()
+    tie = a.data == b.data
+    share_a = xp.where(tie, 0.5, choose_a.astype(g.dtype)).astype(g.dtype)
+    return _unbroadcast(g * share_a, a.shape, a.dtype), _unbroadcast(g * (1 - share_a), b.shape, b.dtype)
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """Elementwise maximum; at ties each input gets half the gradient (as in PyTorch)."""
+    a, b = _pair(a, b)
+    _check_broadcast(a, b, "take the maximum of")
+    xp = backend.xp()
+    return _result(xp.maximum(a.data, b.data), (a, b), lambda g: _tie_split(a, b, a.data > b.data, g), "maximum")
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """Elementwise minimum; at ties each input gets half the gradient (as in PyTorch)."""
+    a, b = _pair(a, b)
+    _check_broadcast(a, b, "take the minimum of")
+    xp = backend.xp()
+    return _result(xp.minimum(a.data, b.data), (a, b), lambda g: _tie_split(a, b, a.data < b.data, g), "minimum")
+
+
+def where(condition: Any, a: Any, b: Any) -> Tensor:
+    """Pick from ``a`` where ``condition`` is true, else from ``b``."""
+    xp = backend.xp()
+    cond = condition.data if isinstance(condition, Tensor) else backend.to_device(np.asarray(condition))
+    a, b = _pair(a, b)
+    out = xp.where(cond, a.data, b.data)
+
+    def backward(g):
+        zero = xp.zeros((), dtype=g.dtype)
+        return (_unbroadcast(xp.where(cond, g, zero), a.shape, a.dtype),
+                _unbroadcast(xp.where(cond, zero, g), b.shape, b.dtype))
+
+    return _result(out, (a, b), backward, "where")
+
+
+# ----------------------------------------------------------------------------- activations
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """σ(x) = 1 / (1 + e^(−x)), computed without overflow for any x (±1000 included)."""
+    xp = backend.xp()
+    e = xp.exp(-xp.abs(x.data))
+    out = xp.where(x.data >= 0, 1 / (1 + e), e / (1 + e))
+    t = _result(out, (x,), lambda g: (g * out * (1 - out),), "sigmoid")
+    t._logits = x
+    return t
+
+
+def hard_sigmoid(x: Tensor) -> Tensor:
+    """clip(x/6 + ½, 0, 1), which is exactly (relu(x + 3) − relu(x − 3)) / 6: two ReLUs (PyTorch, Keras 3)."""
+    xp = backend.xp()
+    out = xp.clip(x.data / 6 + 0.5, 0, 1)
+    return _result(out, (x,), lambda g: (g * ((x.data > -3) & (x.data < 3)) / 6,), "hard_sigmoid")
+
+
+def relu(x: Tensor) -> Tensor:
+    """max(0, x); its gradient is 1 where x > 0 and 0 elsewhere (0 at x = 0, as PyTorch and Keras)."""
+    xp = backend.xp()
+    out = xp.maximum(x.data, 0)
+    return _result(out, (x,), lambda g: (g * (out > 0),), "relu")
+
+
+LEAKY_RELU_SLOPE = 0.01
+
+
+def leaky_relu(x: Tensor, negative_slope: float = LEAKY_RELU_SLOPE) -> Tensor:
+    """x for x > 0, ``negative_slope``·x otherwise. The default slope is 0.01 (PyTorch's and the original paper's)."""
+    xp = backend.xp()
+    pos = x.data > 0
+    out = xp.where(pos, x.data, x.data * negative_slope)
+    return _result(out, (x,), lambda g: (xp.where(pos, g, g * negative_slope),), "leaky_relu")
+
+
+def tanh(x: Tensor) -> Tensor:
+    out = backend.xp().tanh(x.data)
+    return _result(out, (x,), lambda g: (g * (1 - out * out),), "tanh")
+
+
+def softplus(x: Tensor) -> Tensor:
+    """log(1 + eˣ), computed stably as logaddexp(0, x)."""
+    xp = backend.xp()
+    out = xp.logaddexp(0, x.data).astype(x.dtype)
+    return _result(out, (x,), lambda g: (g * sigmoid(Tensor(x.data)).data,), "softplus")
+
+
+def linear(x: Tensor) -> Tensor:
+    """The identity: a layer with no activation."""
+    return x
+
+
+def softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """exp(x) / Σ exp(x) along ``axis``, shifted by the maximum so large scores never overflow."""
+    xp = backend.xp()
+    e = xp.exp(x.data - xp.max(x.data, axis=axis, keepdims=True))
+    out = e / xp.sum(e, axis=axis, keepdims=True)
+
+    def backward(g):
+        return (out * (g - xp.sum(g * out, axis=axis, keepdims=True)),)
+
+    t = _result(out, (x,), backward, "softmax")
+    if axis in (-1, x.ndim - 1):
+        t._logits = x
+    return t
+
+
+def _log_softmax_array(z: Any, axis: int = -1) -> Any:
+    xp = backend.xp()
+    shifted = z - xp.max(z, axis=axis, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+
+
+def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
+    """log(softmax(x)) by the log-sum-exp trick: finite for any scores."""
+    xp = backend.xp()
+    out = _log_softmax_array(x.data, axis)
+
+    def backward(g):
+        return (g - xp.exp(out) * xp.sum(g, axis=axis, keepdims=True),)
+
+    return _result(out, (x,), backward, "log_softmax")
+
+
+def logsumexp(x: Tensor, axis: int = -1, keepdims: bool = False) -> Tensor:
+    """log Σ exp(x) along ``axis``, stable for large values."""
+    xp = backend.xp()
+    m = xp.max(x.data, axis=axis, keepdims=True)
+    out_k = m + xp.log(xp.sum(xp.exp(x.data - m), axis=axis, keepdims=True))
+
+    def backward(g):
+        gk = g if keepdims else xp.expand_dims(g, axis)
+        return (gk * xp.exp(x.data - out_k),)
+
+    return _result(out_k if keepdims else xp.squeeze(out_k, axis=axis), (x,), backward, "logsumexp")
+
+
+ACTIVATIONS = {
+    "sigmoid": sigmoid,
+    "hard_sigmoid": hard_sigmoid,
+    "relu": relu,
+    "leaky_relu": leaky_relu,
+    "tanh": tanh,
+    "softplus": softplus,
+    "softmax": softmax,
+    "log_softmax": log_softmax,
+    "linear": linear,
+}
+
+
+def get_activation(name: Any) -> Any:
+    """An activation function from its name (``"relu"``), a callable, or None (linear)."""
+    from .errors import unknown_name
+
+    if name is None:
+        return linear
+    if callable(name):
+        return name
+    if isinstance(name, str) and name.lower() in ACTIVATIONS:
+        return ACTIVATIONS[name.lower()]
+    raise unknown_name("activation", name, ACTIVATIONS)
+
+
+# ----------------------------------------------------------------------------- fused losses
+
+
+def _reduce_per_sample(per_sample: Any, reduction: str) -> tuple[Any, Any]:
+    """The reduced loss value and the factor each sample's gradient is scaled by."""
+    xp = backend.xp()
+    if reduction == "mean":
+        n = builtins.max(per_sample.size, 1)
+        return xp.sum(per_sample) / n, 1.0 / n
+    if reduction == "sum":
+        return xp.sum(per_sample), 1.0
+    if reduction == "none":
+        return per_sample, None
+    raise ConfigError(f"reduction {reduction!r} is not known; use 'mean', 'sum' or 'none'.")
+
+
+def _per_sample_scale(g: Any, factor: Any) -> Any:
+    """The incoming gradient as a per-element scale: per sample for reduction="none", else one number."""
+    return g[..., None] if factor is None else g * factor
+
+
+def softmax_cross_entropy(logits: Tensor, target: Any, sparse: bool, reduction: str = "mean") -> Tensor:
+    """Cross-entropy of softmax(logits) against one-hot/probability targets (or integer labels when
+    ``sparse``), fused: the loss from log-sum-exp, the gradient ``softmax − y`` in one step."""
+    xp = backend.xp()
+    z = logits.data
+    logp = _log_softmax_array(z, -1)
+    if sparse:
+        labels = target.astype(np.int64, copy=False).reshape(z.shape[:-1])
+        per_sample = -xp.take_along_axis(logp, labels[..., None], axis=-1)[..., 0]
+    else:
+        per_sample = -xp.sum(target * logp, axis=-1)
+    value, factor = _reduce_per_sample(per_sample, reduction)
+
+    def backward(g):
+        p = xp.exp(logp)
+        if sparse:
+            xp.put_along_axis(p, labels[..., None], xp.take_along_axis(p, labels[..., None], axis=-1) - 1, axis=-1)
+            grad = p
+        else:
+            grad = p * xp.sum(target, axis=-1, keepdims=True) - target
+        return ((grad * _per_sample_scale(g, factor)).astype(z.dtype),)
+
+    return _result(xp.asarray(value, dtype=z.dtype), (logits,), backward, "softmax_cross_entropy")
+
+
+def sigmoid_binary_cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy of sigmoid(logits), fused and stable: max(z,0) − z·y + log(1 + e^(−|z|)),
+    averaged over the last axis per sample (as Keras does); gradient ``(σ(z) − y) / k``."""
+    xp = backend.xp()
+    z = logits.data
+    elem = xp.maximum(z, 0) - z * target + xp.log1p(xp.exp(-xp.abs(z)))
+    if z.ndim == 0:
+        raise ShapeError("binary cross-entropy needs predictions with at least one axis; got a single number.")
+    k = z.shape[-1]
+    per_sample = xp.mean(elem, axis=-1)
+    value, factor = _reduce_per_sample(per_sample, reduction)
+
+    def backward(g):
+        e = xp.exp(-xp.abs(z))
+        p = xp.where(z >= 0, 1 / (1 + e), e / (1 + e))
+        return (((p - target) * (_per_sample_scale(g, factor) / k)).astype(z.dtype),)
+
+    return _result(xp.asarray(value, dtype=z.dtype), (logits,), backward, "sigmoid_binary_cross_entropy")
+
+
+def check_finite(x: Any, name: str) -> None:
+    """Raise DataError naming the first NaN/inf position (row, column) in ``x``."""
+    xp = backend.xp()
+    arr = x.data if isinstance(x, Tensor) else x
+    if arr.dtype.kind != "f":
+        return
+    bad = ~xp.isfinite(arr)
+    if bool(bad.any()):
+        pos = tuple(int(i) for i in np.argwhere(backend.to_numpy(bad))[0])
+        value = backend.to_numpy(arr)[pos]
+        where_words = f"row {pos[0]}, column {pos[1]}" if len(pos) == 2 else f"position {pos}"
+        raise DataError(f"{name} contains {value} at {where_words}; remove or fill missing values "
+                        "(NaN) and infinities before training.")
+

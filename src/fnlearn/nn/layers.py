@@ -1,0 +1,225 @@
+"""Layers: Dense (the lecture's ``σ(b + Wx)``), Activation, Flatten, Dropout.
+
+Layers build lazily: a ``Dense(100)`` learns its input size from the first batch it sees, unless
+``input_shape`` / ``input_dim`` tells it up front (then it is built at once, as in Keras).
+
+Example:
+    >>> import fnlearn as fl, numpy as np
+    >>> layer = fl.layers.Dense(3, activation="sigmoid", input_dim=2)
+    >>> layer(np.ones((4, 2))).shape
+    (4, 3)
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from .. import functional as F
+from ..errors import ConfigError, ShapeError
+from ..tensor import Parameter, Tensor, as_array
+from . import initializers
+from .module import Module
+
+_name_counters: dict[str, itertools.count] = {}
+
+
+def _auto_name(base: str) -> str:
+    n = next(_name_counters.setdefault(base, itertools.count()))
+    return base if n == 0 else f"{base}_{n}"
+
+
+def _shape_tuple(shape: Any, what: str) -> tuple[int, ...]:
+    if isinstance(shape, (int, np.integer)):
+        shape = (int(shape),)
+    try:
+        shape = tuple(int(s) for s in shape)
+    except TypeError:
+        raise ConfigError(f"{what} must be a tuple of positive integers such as (784,), got {shape!r}.") from None
+    if not shape or any(s <= 0 for s in shape):
+        raise ConfigError(f"{what} must be a tuple of positive integers such as (784,), got {shape!r}.")
+    return shape
+
+
+class Layer(Module):
+    """A module with a name, an optional declared input shape and a lazy ``build``."""
+
+    def __init__(self, name: str | None = None, input_shape: Any = None, input_dim: Any = None) -> None:
+        super().__init__()
+        self.name = name or _auto_name(_snake(type(self).__name__))
+        if input_dim is not None:
+            if input_shape is not None:
+                raise ConfigError(f"layer {self.name!r} got both input_shape and input_dim; give only one.")
+            input_shape = (input_dim,)
+        self.input_shape = None if input_shape is None else _shape_tuple(input_shape, "input_shape")
+        self.built = False
+
+    def build(self, input_shape: tuple[int, ...]) -> None:
+        """Create the parameters for inputs of this shape (batch axis excluded)."""
+        self.built = True
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return input_shape
+
+    def get_config(self) -> dict[str, Any]:
+        config: dict[str, Any] = {"name": self.name}
+        if self.input_shape is not None:
+            config["input_shape"] = list(self.input_shape)
+        return config
+
+    def _ensure_built(self, x: Tensor) -> None:
+        if not self.built:
+            self.build(tuple(x.shape[1:]))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
+
+
+def as_input(x: Any, dtype: Any, layer: str) -> Tensor:
+    """A layer's input as a tensor of the layer's float dtype (integers and float64 data are cast)."""
+    if isinstance(x, Tensor):
+        if x.data.dtype != dtype:
+            return F.cast(x, dtype) if x.requires_grad else Tensor(x.data.astype(dtype))
+        return x
+    return Tensor(as_array(x, dtype, name=f"input of layer {layer!r}"))
+
+
+class Dense(Layer):
+    """A fully connected layer: ``activation(x @ kernel + bias)``.
+
+    The lecture writes one layer as ``σ(b + W x)``; with a batch of row vectors that is
+    ``σ(x @ Wᵀ + b)``, and fnlearn stores ``kernel = Wᵀ`` of shape (inputs, units), as Keras does.
+    Inputs are cast to the layer's dtype (integers and float64 data become float32 by default).
+
+    >>> import fnlearn as fl
+    >>> fl.layers.Dense(100, activation="relu", input_shape=(784,)).kernel.shape
+    (784, 100)
+    """
+
+    def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 input_shape: Any = None, input_dim: Any = None, name: str | None = None, **kwargs: Any) -> None:
+        _reject_unknown_kwargs("Dense", kwargs)
+        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
+            raise ConfigError(f"Dense units must be a positive integer, got {units!r}.")
+        self.units = int(units)
+        self.activation_name = activation if isinstance(activation, str) or activation is None else \
+            getattr(activation, "__name__", "custom")
+        self.activation = F.get_activation(activation)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.use_bias = bool(use_bias)
+        super().__init__(name=name, input_shape=input_shape, input_dim=input_dim)
+        self.kernel: Parameter | None = None
+        self.bias: Parameter | None = None
+        if self.input_shape is not None:
+            self.build(self.input_shape)
+
+    def build(self, input_shape: tuple[int, ...]) -> None:
+        in_features = int(input_shape[-1])
+        self.kernel = Parameter(self.kernel_initializer((in_features, self.units)))
+        self.bias = Parameter(self.bias_initializer((self.units,))) if self.use_bias else None
+        self.built = True
+
+    def forward(self, x: Any) -> Tensor:
+        dtype = self.kernel.data.dtype if self.built else backend.float_dtype()
+        x = as_input(x, dtype, self.name)
+        if x.ndim < 2:
+            raise ShapeError(f"layer {self.name!r} expects a batch of shape (batch, features), got shape "
+                             f"{x.shape}; wrap a single sample as x[None, :] or reshape(1, -1).")
+        self._ensure_built(x)
+        expected = self.kernel.shape[0]
+        if x.shape[-1] != expected:
+            raise ShapeError(
+                f"layer {self.name!r} expects inputs with {expected} features (shape (batch, {expected})), "
+                f"but got shape {x.shape}; check the input_shape of the first layer or the data's columns."
+            )
+        return self.activation(F.dense(x, self.kernel, self.bias))
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "units": self.units, "activation": self.activation_name,
+                "use_bias": self.use_bias,
+                "kernel_initializer": initializers.name_of(self.kernel_initializer),
+                "bias_initializer": initializers.name_of(self.bias_initializer)}
+
+
+class Activation(Layer):
+    """An activation as its own layer: ``Activation("relu")``."""
+
+    def __init__(self, activation: Any, name: str | None = None, **kwargs: Any) -> None:
+        _reject_unknown_kwargs("Activation", kwargs, allow=("input_shape", "input_dim"))
+        self.activation_name = activation if isinstance(activation, str) else getattr(activation, "__name__", "custom")
+        self.activation = F.get_activation(activation)
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), input_dim=kwargs.get("input_dim"))
+        self.built = True
+
+    def forward(self, x: Any) -> Tensor:
+        return self.activation(as_input(x, _float_of(x), self.name))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "activation": self.activation_name}
+
+
+class Flatten(Layer):
+    """Flatten each sample to one axis: (batch, 28, 28) → (batch, 784)."""
+
+    def __init__(self, name: str | None = None, input_shape: Any = None, **kwargs: Any) -> None:
+        _reject_unknown_kwargs("Flatten", kwargs)
+        super().__init__(name=name, input_shape=input_shape)
+        self.built = True
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_input(x, _float_of(x), self.name)
+        return F.reshape(x, (x.shape[0], -1))
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return (int(np.prod(input_shape)),)
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training, zero each value with probability ``rate`` and scale the rest by
+    1 / (1 − rate), so evaluation needs no change; in eval mode it passes values through."""
+
+    def __init__(self, rate: float, name: str | None = None, **kwargs: Any) -> None:
+        _reject_unknown_kwargs("Dropout", kwargs, allow=("input_shape", "input_dim", "seed"))
+        if not isinstance(rate, (int, float)) or not 0.0 <= float(rate) < 1.0:
+            raise ConfigError(f"Dropout rate must be a number in [0, 1), got {rate!r}.")
+        self.rate = float(rate)
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), input_dim=kwargs.get("input_dim"))
+        self.built = True
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_input(x, _float_of(x), self.name)
+        if not self.training or self.rate == 0.0:
+            return x
+        keep = backend.rng().random(x.shape) >= self.rate
+        mask = backend.to_device((keep / (1.0 - self.rate)).astype(x.dtype))
+        return F.mul(x, Tensor(mask))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "rate": self.rate}
+
+
+def _float_of(x: Any) -> Any:
+    dt = getattr(x, "dtype", None)
+    return dt if dt is not None and np.dtype(dt).kind == "f" else backend.float_dtype()
+
+
+def _reject_unknown_kwargs(layer: str, kwargs: dict, allow: Sequence[str] = ()) -> None:
+    unknown = [k for k in kwargs if k not in allow]
+    if unknown:
+        raise ConfigError(f"{layer} got unexpected argument(s) {', '.join(unknown)}; see help(fl.layers.{layer}).")
+
+
+LAYERS: dict[str, type[Layer]] = {"Dense": Dense, "Activation": Activation, "Flatten": Flatten, "Dropout": Dropout}

@@ -1,0 +1,110 @@
+"""Sequential: layers applied one after another — the lecture's "deep" is this stacking.
+
+Example:
+    >>> import fnlearn as fl
+    >>> model = fl.Sequential([fl.layers.Dense(100, activation="relu", input_shape=(784,)),
+    ...                        fl.layers.Dense(100, activation="relu"),
+    ...                        fl.layers.Dense(10, activation="softmax")])
+    >>> model.num_parameters()
+    89610
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..errors import ConfigError, NotReadyError
+from ..model import Trainer
+from ..tensor import Tensor
+from .layers import Layer, _shape_tuple
+from .module import Module
+
+
+class Sequential(Trainer, Module):
+    """A stack of layers; ``model(x)`` runs them in order. Build it from a list or with ``add``."""
+
+    def __init__(self, layers: Iterable[Any] | None = None, name: str | None = None) -> None:
+        Module.__init__(self)
+        self.name = name or "sequential"
+        self._layers: list[Module] = []
+        if layers is not None:
+            if isinstance(layers, Module):
+                layers = [layers]
+            for layer in layers:
+                self.add(layer)
+
+    @property
+    def layers(self) -> list[Module]:
+        return list(self._layers)
+
+    def add(self, layer: Any) -> None:
+        """Append a layer (anything that is a Module)."""
+        if not isinstance(layer, Module):
+            raise ConfigError(f"Sequential.add expects a layer such as fl.layers.Dense(10), got "
+                              f"{type(layer).__name__}; create the layer object first.")
+        if self._layers and isinstance(layer, Layer) and layer.input_shape is not None and self.built:
+            expected = self.output_shape
+            if tuple(layer.input_shape) != tuple(expected):
+                raise ConfigError(f"layer {layer.name!r} declares input_shape {layer.input_shape}, but the layer "
+                                  f"before it outputs {expected}; remove input_shape or fix it.")
+        setattr(self, str(len(self._layers)), layer)
+        self._layers.append(layer)
+        if self.input_shape is not None:
+            self.build()  # as in Keras: once the input shape is known, every layer gets its weights at once
+
+    def __getitem__(self, index: int) -> Module:
+        return self._layers[index]
+
+    def __len__(self) -> int:
+        return len(self._layers)
+
+    def forward(self, x: Any) -> Tensor:
+        if not self._layers:
+            raise NotReadyError("this Sequential model has no layers; add one with model.add(...) first.")
+        for layer in self._layers:
+            x = layer(x)
+        return x
+
+    # ------------------------------------------------------------------ shapes
+    @property
+    def input_shape(self) -> tuple[int, ...] | None:
+        first = self._layers[0] if self._layers else None
+        declared = getattr(first, "input_shape", None)
+        if declared is not None:
+            return tuple(declared)
+        kernel = getattr(first, "kernel", None)
+        return (kernel.shape[0],) if kernel is not None else None
+
+    @property
+    def built(self) -> bool:
+        return bool(self._layers) and all(getattr(layer, "built", True) for layer in self._layers)
+
+    def build(self, input_shape: Any = None) -> None:
+        """Create every layer's parameters for samples of ``input_shape`` (batch axis excluded)."""
+        shape = self.input_shape if input_shape is None else _shape_tuple(input_shape, "input_shape")
+        if shape is None:
+            raise NotReadyError("the model does not know its input shape yet; give the first layer "
+                                "input_shape=(n_features,), call model.build((n_features,)), or fit it on data.")
+        for layer in self._layers:
+            if isinstance(layer, Layer) and not layer.built:
+                layer.build(shape)
+            shape = layer.compute_output_shape(shape) if isinstance(layer, Layer) else shape
+
+    @property
+    def output_shape(self) -> tuple[int, ...]:
+        if not self.built:
+            self.build()
+        shape = self.input_shape
+        for layer in self._layers:
+            shape = layer.compute_output_shape(shape) if isinstance(layer, Layer) else shape
+        return shape
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name,
+                "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
+                           for layer in self._layers]}
+
+    def __repr__(self) -> str:
+        inner = ", ".join(repr(layer) for layer in self._layers)
+        return f"Sequential([{inner}])"

@@ -1,0 +1,371 @@
+"""Optimizers: step 3 of the lecture, ``θ ← θ − η ∇L``, and its refinements.
+
+Every optimizer keeps per-parameter state, updates the parameters in place, and can be made
+Keras-style without parameters (``SGD(learning_rate=0.087)``; ``lr=`` is accepted too) and bound to
+a model later by ``compile``. ``learning_rate`` may be a number or a schedule from
+:mod:`fnlearn.optim.schedules` (evaluated at the number of steps taken so far).
+
+Example (the low-level loop):
+    >>> import fnlearn as fl, numpy as np
+    >>> w = fl.Parameter(np.array([1.0, -1.0]))
+    >>> opt = fl.optim.SGD([w], learning_rate=0.1)
+    >>> loss = (w * w).sum(); loss.backward(); opt.step(); opt.zero_grad()
+    >>> w.numpy()
+    array([ 0.8, -0.8], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from . import backend
+from .errors import ConfigError, NotReadyError, unknown_name
+from .tensor import Parameter
+
+
+def _check_positive(name: str, value: Any, allow_zero: bool = False) -> float:
+    ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
+    ok = ok and math.isfinite(float(value)) and (float(value) >= 0 if allow_zero else float(value) > 0)
+    if not ok:
+        bound = "≥ 0" if allow_zero else "> 0"
+        raise ConfigError(f"{name} must be a finite number {bound}, got {value!r}.")
+    return float(value)
+
+
+def _check_fraction(name: str, value: Any) -> float:
+    if not isinstance(value, (int, float, np.floating)) or isinstance(value, bool) or not 0.0 <= float(value) < 1.0:
+        raise ConfigError(f"{name} must be a number in [0, 1), got {value!r}.")
+    return float(value)
+
+
+class Optimizer:
+    """Base class: parameter binding, learning rate (number or schedule), clipping, state dicts."""
+
+    name = "optimizer"
+
+    def __init__(self, params: Any = None, learning_rate: Any = 0.01, *, lr: Any = None,
+                 clipnorm: float | None = None, clipvalue: float | None = None,
+                 global_clipnorm: float | None = None) -> None:
+        if lr is not None:
+            learning_rate = lr
+        self.learning_rate = learning_rate
+        self.clipnorm = None if clipnorm is None else _check_positive("clipnorm", clipnorm)
+        self.clipvalue = None if clipvalue is None else _check_positive("clipvalue", clipvalue)
+        self.global_clipnorm = None if global_clipnorm is None else _check_positive("global_clipnorm",
+                                                                                     global_clipnorm)
+        self.iterations = 0
+        self.params: list[Parameter] | None = None
+        self.state: list[dict[str, Any]] = []
+        if params is not None:
+            self.bind(params)
+
+    # ---------------------------------------------------------------- learning rate
+    @property
+    def learning_rate(self) -> Any:
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value: Any) -> None:
+        if not callable(value):
+            value = _check_positive("learning_rate", value)
+        self._learning_rate = value
+
+    lr = learning_rate
+
+    def current_learning_rate(self) -> float:
+        """The learning rate the next step will use (a schedule is evaluated at ``iterations``)."""
+        lr = self._learning_rate
+        return float(lr(self.iterations)) if callable(lr) else float(lr)
+
+    # ---------------------------------------------------------------- parameters
+    def bind(self, params: Any) -> Optimizer:
+        """Attach the parameters to update (a list, or a Module whose ``parameters()`` are used)."""
+        if hasattr(params, "parameters") and callable(params.parameters):
+            params = params.parameters()
+        params = list(params) if isinstance(params, Iterable) else None
+        if not params or not all(isinstance(p, Parameter) for p in params):
+            raise ConfigError("an optimizer needs a non-empty list of fl.Parameter objects (or a model); "
+                              "pass model.parameters().")
+        if self.params is not None and [id(p) for p in params] == [id(p) for p in self.params]:
+            return self
+        self.params = params
+        self.state = [{} for _ in params]
+        return self
+
+    def zero_grad(self) -> None:
+        for p in self.params or ():
+            p.grad = None
+
+    def _clipped(self, grads: list[Any]) -> list[Any]:
+        xp = backend.xp()
+        if self.clipvalue is not None:
+            grads = [None if g is None else xp.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+        if self.clipnorm is not None:
+            out = []
+            for g in grads:
+                norm = float(xp.sqrt(xp.sum(g * g))) if g is not None else 0.0
+                out.append(g * (self.clipnorm / norm) if g is not None and norm > self.clipnorm else g)
+            grads = out
+        if self.global_clipnorm is not None:
+            total = math.sqrt(sum(float(xp.sum(g * g)) for g in grads if g is not None))
+            if total > self.global_clipnorm:
+                grads = [None if g is None else g * (self.global_clipnorm / total) for g in grads]
+        return grads
+
+    def step(self) -> None:
+        """Apply one update to every bound parameter that has a gradient."""
+        if self.params is None:
+            raise NotReadyError("this optimizer has no parameters yet; create it with the parameters "
+                                "(SGD(model.parameters(), ...)) or compile a model with it.")
+        lr = self.current_learning_rate()
+        grads = [p.grad for p in self.params]
+        if self.clipvalue is not None or self.clipnorm is not None or self.global_clipnorm is not None:
+            grads = self._clipped(grads)
+        self.iterations += 1
+        for p, g, state in zip(self.params, grads, self.state):
+            if g is not None:
+                self.update(p.data, g, state, lr)
+
+    def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
+        """Change ``param`` in place from ``grad``; subclasses write their rule here."""
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- saving
+    def hyperparameters(self) -> dict[str, Any]:
+        return {}
+
+    def get_config(self) -> dict[str, Any]:
+        lr = self._learning_rate
+        lr_config = lr.get_config() if hasattr(lr, "get_config") else (lr if not callable(lr) else None)
+        config = {"name": self.name, "learning_rate": lr_config, **self.hyperparameters()}
+        for key in ("clipnorm", "clipvalue", "global_clipnorm"):
+            if getattr(self, key) is not None:
+                config[key] = getattr(self, key)
+        return config
+
+    def state_dict(self) -> dict[str, Any]:
+        """Step count and per-parameter slot arrays (NumPy copies), for resuming training exactly."""
+        return {"iterations": self.iterations,
+                "state": [{k: (backend.to_numpy(v).copy() if hasattr(v, "shape") else v) for k, v in s.items()}
+                          for s in self.state]}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        slots = state.get("state", [])
+        if self.params is not None and len(slots) != len(self.params):
+            raise ConfigError(f"optimizer state has {len(slots)} parameter slots but the optimizer has "
+                              f"{len(self.params)} parameters; load state saved from the same model.")
+        dtypes = [p.data.dtype for p in self.params] if self.params is not None else [None] * len(slots)
+        self.state = [{k: (backend.to_device(np.asarray(v, dtype=dt)) if hasattr(v, "shape") else v)
+                       for k, v in s.items()} for s, dt in zip(slots, dtypes)]
+        self.iterations = int(state.get("iterations", 0))
+
+    def __repr__(self) -> str:
+        items = ", ".join(f"{k}={v}" for k, v in self.get_config().items() if k != "name")
+        return f"{type(self).__name__}({items})"
+
+
+class SGD(Optimizer):
+    """Gradient descent, with the lecture's momentum.
+
+    Plain: ``θ ← θ − η g``.
+    Momentum (λ = ``momentum``): ``m ← λ m − η g;  θ ← θ + m`` — the lecture's form; for a constant η
+    it is the same trajectory as PyTorch's ``b ← λ b + g; θ ← θ − η b``.
+    Nesterov: ``m ← λ m − η g;  θ ← θ + λ m − η g``.
+    """
+
+    name = "sgd"
+
+    def __init__(self, params: Any = None, learning_rate: Any = 0.01, momentum: float = 0.0,
+                 nesterov: bool = False, **kwargs: Any) -> None:
+        self.momentum = _check_fraction("momentum", momentum)
+        if nesterov and self.momentum == 0.0:
+            raise ConfigError("nesterov=True needs a momentum > 0, e.g. SGD(momentum=0.9, nesterov=True).")
+        self.nesterov = bool(nesterov)
+        super().__init__(params, learning_rate, **kwargs)
+
+    def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
+        if self.momentum == 0.0:
+            param -= lr * grad
+            return
+        m = state.get("m")
+        if m is None:
+            m = state["m"] = backend.xp().zeros_like(param)
+        m *= self.momentum
+        m -= lr * grad
+        if self.nesterov:
+            param += self.momentum * m - lr * grad
+        else:
+            param += m
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"momentum": self.momentum, "nesterov": self.nesterov}
+
+
+class Adagrad(Optimizer):
+    """Each parameter's step shrinks with its own history: ``G ← G + g²;  θ ← θ − η g / (√G + ε)``.
+
+    Defaults follow Keras: η = 0.001, G₀ = 0.1, ε = 1e-7.
+    """
+
+    name = "adagrad"
+
+    def __init__(self, params: Any = None, learning_rate: Any = 0.001, initial_accumulator_value: float = 0.1,
+                 epsilon: float = 1e-7, **kwargs: Any) -> None:
+        self.initial_accumulator_value = _check_positive("initial_accumulator_value", initial_accumulator_value,
+                                                         allow_zero=True)
+        self.epsilon = _check_positive("epsilon", epsilon, allow_zero=True)
+        super().__init__(params, learning_rate, **kwargs)
+
+    def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
+        xp = backend.xp()
+        acc = state.get("accumulator")
+        if acc is None:
+            acc = state["accumulator"] = xp.full_like(param, self.initial_accumulator_value)
+        acc += grad * grad
+        param -= lr * grad / (xp.sqrt(acc) + self.epsilon)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"initial_accumulator_value": self.initial_accumulator_value, "epsilon": self.epsilon}
+
+
+class RMSprop(Optimizer):
+    """A moving average of squared gradients sets each step: ``v ← ρ v + (1 − ρ) g²;  θ ← θ − η g / (√v + ε)``.
+
+    With ``momentum`` μ: ``b ← μ b + g / (√v + ε);  θ ← θ − η b``. ``centered`` divides by the
+    running variance instead. Defaults follow Keras: η = 0.001, ρ = 0.9, ε = 1e-7.
+    """
+
+    name = "rmsprop"
+
+    def __init__(self, params: Any = None, learning_rate: Any = 0.001, rho: float = 0.9, momentum: float = 0.0,
+                 epsilon: float = 1e-7, centered: bool = False, **kwargs: Any) -> None:
+        self.rho = _check_fraction("rho", rho)
+        self.momentum = _check_fraction("momentum", momentum)
+        self.epsilon = _check_positive("epsilon", epsilon, allow_zero=True)
+        self.centered = bool(centered)
+        super().__init__(params, learning_rate, **kwargs)
+
+    def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
+        xp = backend.xp()
+        v = state.get("v")
+        if v is None:
+            v = state["v"] = xp.zeros_like(param)
+        v *= self.rho
+        v += (1 - self.rho) * grad * grad
+        if self.centered:
+            mg = state.get("mean_grad")
+            if mg is None:
+                mg = state["mean_grad"] = xp.zeros_like(param)
+            mg *= self.rho
+            mg += (1 - self.rho) * grad
+            denom = xp.sqrt(v - mg * mg) + self.epsilon
+        else:
+            denom = xp.sqrt(v) + self.epsilon
+        if self.momentum > 0:
+            b = state.get("b")
+            if b is None:
+                b = state["b"] = xp.zeros_like(param)
+            b *= self.momentum
+            b += grad / denom
+            param -= lr * b
+        else:
+            param -= lr * grad / denom
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon, "centered": self.centered}
+
+
+class Adam(Optimizer):
+    """Momentum plus RMSprop, with bias correction (the lecture's optimizer deck):
+
+    ``m ← β₁ m + (1 − β₁) g;  v ← β₂ v + (1 − β₂) g²;  m̂ = m / (1 − β₁ᵗ);  v̂ = v / (1 − β₂ᵗ);``
+    ``θ ← θ − η m̂ / (√v̂ + ε)`` with β₁ = 0.9, β₂ = 0.999, ε = 1e-8, η = 0.001 by default.
+    """
+
+    name = "adam"
+
+    def __init__(self, params: Any = None, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-8, betas: tuple[float, float] | None = None, eps: float | None = None,
+                 **kwargs: Any) -> None:
+        if betas is not None:
+            beta_1, beta_2 = betas
+        self.beta_1 = _check_fraction("beta_1", beta_1)
+        self.beta_2 = _check_fraction("beta_2", beta_2)
+        self.epsilon = _check_positive("epsilon", epsilon if eps is None else eps, allow_zero=True)
+        super().__init__(params, learning_rate, **kwargs)
+
+    def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
+        xp = backend.xp()
+        m = state.get("m")
+        if m is None:
+            m = state["m"] = xp.zeros_like(param)
+            state["v"] = xp.zeros_like(param)
+        v = state["v"]
+        t = self.iterations
+        m *= self.beta_1
+        m += (1 - self.beta_1) * grad
+        v *= self.beta_2
+        v += (1 - self.beta_2) * grad * grad
+        step_size = lr / (1 - self.beta_1 ** t)
+        denom = xp.sqrt(v) / math.sqrt(1 - self.beta_2 ** t)
+        denom += self.epsilon
+        param -= step_size * m / denom
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: ``θ ← θ (1 − η λ)`` before each Adam step (λ = 0.01 by default)."""
+
+    name = "adamw"
+
+    def __init__(self, params: Any = None, learning_rate: Any = 0.001, weight_decay: float = 0.01,
+                 **kwargs: Any) -> None:
+        self.weight_decay = _check_positive("weight_decay", weight_decay, allow_zero=True)
+        super().__init__(params, learning_rate, **kwargs)
+
+    def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
+        param *= 1 - lr * self.weight_decay
+        super().update(param, grad, state, lr)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {**super().hyperparameters(), "weight_decay": self.weight_decay}
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam,
+                                          "adamw": AdamW}
+
+
+def get(spec: Any) -> Optimizer:
+    """An optimizer from a name (with Keras's default learning rate) or an Optimizer object."""
+    if isinstance(spec, Optimizer):
+        return spec
+    if isinstance(spec, str) and spec.lower() in OPTIMIZERS:
+        return OPTIMIZERS[spec.lower()]()
+    if isinstance(spec, type) and issubclass(spec, Optimizer):
+        return spec()
+    raise unknown_name("optimizer", spec, OPTIMIZERS)
+
+
+def from_config(config: dict[str, Any]) -> Optimizer:
+    """Rebuild an optimizer from ``get_config()`` output."""
+    from . import schedules
+
+    config = dict(config)
+    cls = OPTIMIZERS.get(str(config.pop("name", "")).lower())
+    if cls is None:
+        raise unknown_name("optimizer", config.get("name"), OPTIMIZERS)
+    lr = config.pop("learning_rate", None)
+    if isinstance(lr, dict):
+        lr = schedules.from_config(lr)
+    return cls(learning_rate=lr if lr is not None else 0.001, **config)
+
+
+from . import schedules  # noqa: E402  (fl.optim.schedules.*)
+
+__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "get", "from_config", "schedules"]

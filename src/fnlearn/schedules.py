@@ -1,0 +1,125 @@
+"""Learning-rate schedules: η as a function of the step count (steps taken so far, from 0).
+
+Pass one as an optimizer's ``learning_rate``. The lecture's "warm up" — start small, rise, then
+decay — is :class:`WarmupDecay`.
+
+Example:
+    >>> import fnlearn as fl
+    >>> s = fl.optim.schedules.StepDecay(0.1, drop_every=10, factor=0.5)
+    >>> [s(0), s(10), s(25)]
+    [0.1, 0.05, 0.025]
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .errors import ConfigError, unknown_name
+
+
+def _positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigError(f"{name} must be a positive integer, got {value!r}.")
+    return value
+
+
+def _positive(name: str, value: Any, allow_zero: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or \
+            (value < 0 if allow_zero else value <= 0):
+        raise ConfigError(f"{name} must be a finite number {'≥' if allow_zero else '>'} 0, got {value!r}.")
+    return float(value)
+
+
+class Schedule:
+    """Base class: ``schedule(step) -> learning rate``."""
+
+    name = "schedule"
+
+    def __call__(self, step: int) -> float:
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, **{k: v for k, v in vars(self).items()}}
+
+
+class StepDecay(Schedule):
+    """η₀ · factor^⌊step / drop_every⌋: drop by ``factor`` every ``drop_every`` steps."""
+
+    name = "step_decay"
+
+    def __init__(self, initial_learning_rate: float, drop_every: int, factor: float = 0.5) -> None:
+        self.initial_learning_rate = _positive("initial_learning_rate", initial_learning_rate)
+        self.drop_every = _positive_int("drop_every", drop_every)
+        self.factor = _positive("factor", factor)
+
+    def __call__(self, step: int) -> float:
+        return self.initial_learning_rate * self.factor ** (step // self.drop_every)
+
+
+class ExponentialDecay(Schedule):
+    """η₀ · rate^(step / decay_steps) (with ``staircase``, the exponent is rounded down) — as Keras."""
+
+    name = "exponential_decay"
+
+    def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float,
+                 staircase: bool = False) -> None:
+        self.initial_learning_rate = _positive("initial_learning_rate", initial_learning_rate)
+        self.decay_steps = _positive_int("decay_steps", decay_steps)
+        self.decay_rate = _positive("decay_rate", decay_rate)
+        self.staircase = bool(staircase)
+
+    def __call__(self, step: int) -> float:
+        p = step / self.decay_steps
+        return self.initial_learning_rate * self.decay_rate ** (math.floor(p) if self.staircase else p)
+
+
+class CosineDecay(Schedule):
+    """Half a cosine from η₀ down to α·η₀ over ``decay_steps``, then flat — as Keras."""
+
+    name = "cosine_decay"
+
+    def __init__(self, initial_learning_rate: float, decay_steps: int, alpha: float = 0.0) -> None:
+        self.initial_learning_rate = _positive("initial_learning_rate", initial_learning_rate)
+        self.decay_steps = _positive_int("decay_steps", decay_steps)
+        self.alpha = _positive("alpha", alpha, allow_zero=True)
+
+    def __call__(self, step: int) -> float:
+        done = min(step, self.decay_steps) / self.decay_steps
+        cosine = 0.5 * (1 + math.cos(math.pi * done))
+        return self.initial_learning_rate * ((1 - self.alpha) * cosine + self.alpha)
+
+
+class WarmupDecay(Schedule):
+    """The lecture's warm-up: rise linearly from 0 to ``peak_learning_rate`` over ``warmup_steps``, then
+    decay to ``final_learning_rate`` over ``decay_steps`` (``decay="cosine"`` or ``"linear"``)."""
+
+    name = "warmup_decay"
+
+    def __init__(self, peak_learning_rate: float, warmup_steps: int, decay_steps: int,
+                 final_learning_rate: float = 0.0, decay: str = "cosine") -> None:
+        self.peak_learning_rate = _positive("peak_learning_rate", peak_learning_rate)
+        self.warmup_steps = _positive_int("warmup_steps", warmup_steps)
+        self.decay_steps = _positive_int("decay_steps", decay_steps)
+        self.final_learning_rate = _positive("final_learning_rate", final_learning_rate, allow_zero=True)
+        if decay not in ("cosine", "linear"):
+            raise unknown_name("decay", decay, ["cosine", "linear"])
+        self.decay = decay
+
+    def __call__(self, step: int) -> float:
+        if step < self.warmup_steps:
+            return self.peak_learning_rate * (step + 1) / self.warmup_steps
+        done = min(step - self.warmup_steps, self.decay_steps) / self.decay_steps
+        shape = 0.5 * (1 + math.cos(math.pi * done)) if self.decay == "cosine" else 1 - done
+        return self.final_learning_rate + (self.peak_learning_rate - self.final_learning_rate) * shape
+
+
+SCHEDULES = {cls.name: cls for cls in (StepDecay, ExponentialDecay, CosineDecay, WarmupDecay)}
+
+
+def from_config(config: dict[str, Any]) -> Schedule:
+    config = dict(config)
+    name = config.pop("name", None)
+    if name not in SCHEDULES:
+        raise unknown_name("schedule", name, SCHEDULES)
+    return SCHEDULES[name](**config)

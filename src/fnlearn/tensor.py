@@ -1,0 +1,447 @@
+"""Tensor and reverse-mode automatic differentiation.
+
+A :class:`Tensor` holds an array (``.data``) and, when it was made by an op on tensors that need
+gradients, the op's parents and a ``backward`` function that turns the gradient of the op's output
+into gradients of its inputs. ``loss.backward()`` walks that graph once, in reverse topological
+order, without recursion, so a chain of any length works.
+
+Example (Tsai's worked example: L = (b1 + 2·w1 − w2 − 3)² at (1, −1, 2)):
+    >>> import fnlearn as fl
+    >>> w1, w2, b1 = (fl.tensor(v, requires_grad=True, dtype="float64") for v in (1.0, -1.0, 2.0))
+    >>> L = (b1 + 2 * w1 - w2 - 3) ** 2
+    >>> L.backward(); (L.item(), float(w1.grad), float(w2.grad), float(b1.grad))
+    (4.0, 8.0, -4.0, 4.0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from . import backend
+from .errors import DataError, ShapeError
+
+_grad_enabled = True
+
+Backward = Callable[[Any], Sequence[Any]]
+
+
+def is_grad_enabled() -> bool:
+    """True unless inside ``fl.no_grad()``."""
+    return _grad_enabled
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Run ops without recording them for back-propagation (inference, weight updates).
+
+    >>> import fnlearn as fl
+    >>> w = fl.tensor([1.0], requires_grad=True)
+    >>> with fl.no_grad():
+    ...     y = w * 2
+    >>> y.requires_grad
+    False
+    """
+    global _grad_enabled
+    previous = _grad_enabled
+    _grad_enabled = False
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+def as_array(data: Any, dtype: Any = None, *, name: str = "data") -> Any:
+    """Turn user data into a backend array with fnlearn's dtype rule, or say what is wrong.
+
+    The rule: Python numbers and nested lists become the default float dtype; NumPy float arrays keep
+    float32/float64 (float16 is widened to the default); integer and bool arrays are kept as they are,
+    because they are labels, indices or masks. Strings, objects and complex numbers are refused.
+    """
+    xp = backend.xp()
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        dtype = np.dtype(dtype)
+    if backend.is_array(data) and not isinstance(data, np.ndarray):
+        arr = data  # already on the device
+    else:
+        try:
+            arr = np.asarray(data)
+        except (ValueError, TypeError) as exc:
+            raise DataError(
+                f"{name} could not be turned into an array ({exc}); pass a number, a nested list of "
+                "equal-length rows, or a NumPy array."
+            ) from None
+    kind = arr.dtype.kind
+    if kind in "OUSV" or kind == "M" or kind == "m":
+        raise DataError(
+            f"{name} has dtype {arr.dtype} ({_kind_words(kind)}), but fnlearn needs numbers; convert "
+            "text columns to numbers (or drop them) before passing the data."
+        )
+    if kind == "c":
+        raise DataError(
+            f"{name} holds complex numbers (dtype {arr.dtype}), but fnlearn works on real numbers; "
+            "pass the real part (x.real) or the magnitude (abs(x))."
+        )
+    if dtype is None:
+        if kind == "f" and arr.dtype in (np.float32, np.float64):
+            dtype = arr.dtype
+        elif kind == "f" or not isinstance(data, np.ndarray) and kind in "iu":
+            dtype = np.dtype(backend.float_dtype())
+        else:
+            dtype = arr.dtype
+    if arr.dtype != dtype:
+        arr = arr.astype(dtype)
+    return backend.to_device(arr) if isinstance(arr, np.ndarray) else arr
+
+
+def _kind_words(kind: str) -> str:
+    return {"O": "Python objects", "U": "text", "S": "bytes", "V": "raw records", "M": "dates",
+            "m": "time spans"}.get(kind, "not numbers")
+
+
+class Tensor:
+    """An array that remembers how it was computed, so gradients can flow back through it.
+
+    >>> import fnlearn as fl
+    >>> x = fl.tensor([[1.0, 2.0]], requires_grad=True)
+    >>> y = (x * x).sum(); y.backward(); x.grad
+    array([[2., 4.]], dtype=float32)
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_op", "_logits",
+                 "name", "__weakref__")
+    __array_priority__ = 1000  # so ndarray + Tensor defers to Tensor.__radd__
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
+        self.data = as_array(data, dtype)
+        if requires_grad and self.data.dtype.kind != "f":
+            raise DataError(
+                f"requires_grad=True needs a float tensor, but the data has dtype {self.data.dtype}; "
+                "pass float values or dtype='float32'."
+            )
+        self.grad: Any = None
+        self.requires_grad = bool(requires_grad)
+        self._parents: tuple[Tensor, ...] = ()
+        self._backward: Backward | None = None
+        self._op = ""
+        self._logits: Tensor | None = None  # set by softmax/sigmoid so losses can fuse to the stable form
+        self.name = name
+
+    @classmethod
+    def _result(cls, data: Any, parents: tuple[Tensor, ...], backward: Backward, op: str) -> Tensor:
+        """Wrap an op's output; record the graph only when some parent needs a gradient."""
+        out = cls.__new__(cls)
+        out.data = data
+        out.grad = None
+        out._op = op
+        out._logits = None
+        out.name = None
+        if _grad_enabled and any(p.requires_grad for p in parents):
+            out.requires_grad = True
+            out._parents = parents
+            out._backward = backward
+        else:
+            out.requires_grad = False
+            out._parents = ()
+            out._backward = None
+        return out
+
+    # ----------------------------------------------------------------- array facts
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.data.shape)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return int(self.data.size)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._backward is None
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def numpy(self) -> np.ndarray:
+        """The values as a NumPy array on the host (a copy when the tensor lives on a GPU)."""
+        return backend.to_numpy(self.data)
+
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ShapeError(f"item() needs a tensor with one element, but this one has shape {self.shape}; "
+                             "reduce it first, e.g. t.sum().item().")
+        return self.data.reshape(()).item()
+
+    def detach(self) -> Tensor:
+        """The same values, cut off from the graph (no gradient flows through)."""
+        return Tensor(self.data, dtype=self.data.dtype)
+
+    def astype(self, dtype: Any) -> Tensor:
+        from .functional import cast
+
+        return cast(self, dtype)
+
+    def __repr__(self) -> str:
+        grad = ", requires_grad=True" if self.requires_grad else ""
+        body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
+        return f"tensor({body}, dtype={self.dtype}{grad})"
+
+    def __bool__(self) -> bool:
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        arr = self.numpy()
+        return arr.astype(dtype) if dtype is not None else arr
+
+    # ----------------------------------------------------------------- autodiff
+    def backward(self, grad: Any = None) -> None:
+        """Back-propagate: add d(self)/d(leaf) times ``grad`` into every leaf's ``.grad``.
+
+        ``grad`` may be omitted only for a one-element output (a loss). Gradients of intermediate
+        tensors are freed as soon as they have been passed on.
+        """
+        if not self.requires_grad:
+            raise DataError(
+                "backward() was called on a tensor that does not require grad; create the inputs or "
+                "parameters with requires_grad=True (or use fl.Parameter) before computing the loss."
+            )
+        xp = backend.xp()
+        if grad is None:
+            if self.data.size != 1:
+                raise ShapeError(
+                    f"backward() without a gradient needs a one-element output, but this tensor has shape "
+                    f"{self.shape}; reduce it to a scalar (e.g. .sum() or .mean()) or pass grad= of that shape."
+                )
+            grad = xp.ones_like(self.data)
+        else:
+            grad = as_array(grad, self.data.dtype, name="grad")
+            if grad.shape != self.data.shape:
+                raise ShapeError(f"backward(grad=...) got shape {tuple(grad.shape)}, but the tensor has shape "
+                                 f"{self.shape}; pass a gradient of the same shape.")
+        order = self._topological_order()
+        grads: dict[int, Any] = {id(self): grad}
+        given_to_leaves: set[int] = set()
+        for node in order:
+            g = grads.pop(id(node), None)
+            if g is None:
+                continue
+            if node._backward is None:
+                # A leaf must own a plain writable array: one gradient may reach two leaves (a + b),
+                # and reductions pass back read-only broadcast views.
+                if id(g) in given_to_leaves or not g.flags.c_contiguous or not getattr(g.flags, "writeable", True):
+                    g = g.copy()
+                given_to_leaves.add(id(g))
+                node.grad = g if node.grad is None else node.grad + g
+                continue
+            for parent, pg in zip(node._parents, node._backward(g)):
+                if pg is None or not parent.requires_grad:
+                    continue
+                key = id(parent)
+                previous = grads.get(key)
+                grads[key] = pg if previous is None else previous + pg
+
+    def _topological_order(self) -> list[Tensor]:
+        """Nodes from this output back to the leaves, each after every node that uses it (no recursion)."""
+        order: list[Tensor] = []
+        visited: set[int] = set()
+        stack: list[tuple[Tensor, bool]] = [(self, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+                continue
+            if id(node) in visited:
+                continue
+            visited.add(id(node))
+            stack.append((node, True))
+            for parent in node._parents:
+                if parent.requires_grad and id(parent) not in visited:
+                    stack.append((parent, False))
+        order.reverse()
+        return order
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    # ----------------------------------------------------------------- operators (see functional.py)
+    def __add__(self, other: Any) -> Tensor:
+        return F.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return F.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return F.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return F.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return F.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return F.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return F.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return F.div(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return F.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return F.pow(other, self)
+
+    def __neg__(self) -> Tensor:
+        return F.neg(self)
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    def __abs__(self) -> Tensor:
+        return F.abs(self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return F.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return F.matmul(other, self)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        return F.getitem(self, index)
+
+    # comparisons give plain boolean tensors (no gradient), handy for masks and accuracy
+    def __lt__(self, other: Any) -> Tensor:
+        return Tensor(self.data < _raw(other))
+
+    def __le__(self, other: Any) -> Tensor:
+        return Tensor(self.data <= _raw(other))
+
+    def __gt__(self, other: Any) -> Tensor:
+        return Tensor(self.data > _raw(other))
+
+    def __ge__(self, other: Any) -> Tensor:
+        return Tensor(self.data >= _raw(other))
+
+    __hash__ = object.__hash__
+
+    # ----------------------------------------------------------------- methods
+    @property
+    def T(self) -> Tensor:
+        return F.transpose(self)
+
+    def transpose(self, *axes: int) -> Tensor:
+        return F.transpose(self, axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes or None)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        return F.reshape(self, shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape)
+
+    def flatten(self, start_axis: int = 0) -> Tensor:
+        return F.flatten(self, start_axis)
+
+    def expand_dims(self, axis: int) -> Tensor:
+        return F.expand_dims(self, axis)
+
+    def squeeze(self, axis: int | tuple[int, ...] | None = None) -> Tensor:
+        return F.squeeze(self, axis)
+
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return F.sum(self, axis, keepdims)
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return F.mean(self, axis, keepdims)
+
+    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return F.max(self, axis, keepdims)
+
+    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return F.min(self, axis, keepdims)
+
+    def exp(self) -> Tensor:
+        return F.exp(self)
+
+    def log(self) -> Tensor:
+        return F.log(self)
+
+    def sqrt(self) -> Tensor:
+        return F.sqrt(self)
+
+    def abs(self) -> Tensor:
+        return F.abs(self)
+
+    def clip(self, low: Any = None, high: Any = None) -> Tensor:
+        return F.clip(self, low, high)
+
+    def relu(self) -> Tensor:
+        return F.relu(self)
+
+    def sigmoid(self) -> Tensor:
+        return F.sigmoid(self)
+
+    def tanh(self) -> Tensor:
+        return F.tanh(self)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        return F.softmax(self, axis)
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        return F.log_softmax(self, axis)
+
+
+def _raw(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+class Parameter(Tensor):
+    """A tensor a model learns: always float, always ``requires_grad=True``.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> w = fl.Parameter(np.zeros((3, 2))); w.requires_grad, w.dtype
+    (True, dtype('float32'))
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data: Any, dtype: Any = None, name: str | None = None):
+        arr = as_array(data, dtype, name="Parameter data")
+        if arr.dtype.kind != "f":
+            arr = arr.astype(backend.float_dtype())
+        super().__init__(arr, requires_grad=True, name=name)
+
+    def __repr__(self) -> str:
+        return "Parameter(" + super().__repr__()[len("tensor("):]
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
+    """Make a tensor from a number, nested list, NumPy array or tensor.
+
+    Python numbers become the default float dtype (``fl.set_default_dtype``); NumPy float32/float64
+    arrays keep their dtype; integer and bool NumPy arrays stay integer/bool (labels, masks).
+
+    >>> import fnlearn as fl
+    >>> fl.tensor([[1, 2], [3, 4]]).dtype
+    dtype('float32')
+    """
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+from . import functional as F  # noqa: E402  (functional builds on Tensor; imported last to break the cycle)
