@@ -161,16 +161,14 @@ def load_series_csv(path: str | os.PathLike, date_col: str, value_col: str, *,
             f"CSV file '{path}' cannot be opened ({exc.strerror or exc}); check the path.") from exc
     with f:
         lines = enumerate(f, start=1)
-        header_line = 0
-        header_text = ""
-        for header_line, header_text in lines:
-            if header_text.strip() and not header_text.lstrip().startswith("#"):
-                break
-        else:
+        first = next(((n, t) for n, t in lines if t.strip() and not t.lstrip().startswith("#")), None)
+        if first is None:
             raise errors.DatasetError(f"CSV file '{path}' is empty; it needs a header row and data rows.")
+        header_line, header_text = first
         # The reader sees the header line again plus the rest of the file, so quoted cells
         # work and reader.line_num maps back to the file's line numbers.
-        reader = csv.reader(itertools.chain([header_text], (text for _, text in lines)))
+        rest = (text for _, text in lines)
+        reader = csv.reader(itertools.chain([header_text], rest), skipinitialspace=True)
         header = [h.strip() for h in next(reader)]
         missing = [c for c in (date_col, value_col) if c not in header]
         if missing:
@@ -242,7 +240,8 @@ def _windows(values: np.ndarray, days: int) -> tuple[np.ndarray, np.ndarray, np.
     if len(values) < days + 1:
         raise errors.DataError(
             f"the series has {len(values)} rows, too few for a window of {days} days: "
-            f"it needs at least {days + 1} rows ({days} inputs and 1 target); use fewer days or a longer series.")
+            f"it needs at least {days + 1} rows ({days} inputs and 1 target); "
+            f"use fewer days or a longer series.")
     X = np.lib.stride_tricks.sliding_window_view(values[:-1], days)
     y = values[days:]
     keep = ~(np.isnan(X).any(axis=1) | np.isnan(y))

@@ -112,7 +112,9 @@ def likes(n: int = 100, seed: int = 42, as_frame: bool = False):
         raise errors.ConfigError(f"seed must be a whole number from 0 to 2**32 - 1, got {seed!r}.")
     rng = np.random.RandomState(seed)
     bounds = ((150, 200), (18, 40), (30000, 100000), (0, 2), (0, 2), (0, 2))
-    data = {col: rng.randint(lo, hi, size=int(n)).astype(np.int64) for col, (lo, hi) in zip(LIKES_COLUMNS, bounds)}
+    # One draw per column, in the post's order: the order is what makes the numbers match.
+    data = {col: rng.randint(lo, hi, size=int(n)).astype(np.int64)
+            for col, (lo, hi) in zip(LIKES_COLUMNS, bounds)}
     if as_frame:
         pd = errors.require("pandas", "likes(as_frame=True)", "test")
         return pd.DataFrame(data)
