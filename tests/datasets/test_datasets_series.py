@@ -245,6 +245,13 @@ def test_split_errors():
         split_by_date(s.values, 7)
 
 
+def test_series_normalises_its_arrays():
+    s = Series(["2021-01-01", "2021-01-02"], [1, 2], "x")
+    assert s.dates.dtype == np.dtype("datetime64[D]") and s.values.dtype == np.float64
+    with pytest.raises(AttributeError):
+        s.name = "y"
+
+
 def test_series_checks_lengths():
     with pytest.raises(errors.ShapeError, match="3 dates but 2 values"):
         Series(np.arange(np.datetime64("2021-01-01"), np.datetime64("2021-01-04")), np.zeros(2), "x")

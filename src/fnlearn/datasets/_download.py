@@ -158,11 +158,3 @@ def download(urls: Sequence[str], dest: Path, sha256: str, *, size: int | None =
             reasons.append(f"{url}: {exc}")
     raise DownloadFailed(dest.name, reasons)
 
-
-def sha256_of(path: str | os.PathLike) -> str:
-    """The SHA-256 hex digest of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()

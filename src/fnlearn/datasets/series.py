@@ -60,6 +60,9 @@ class Series:
     synthetic: bool = False
 
     def __post_init__(self) -> None:
+        # frozen: normalise through object.__setattr__ so lists and other dtypes are accepted
+        object.__setattr__(self, "dates", np.asarray(self.dates, dtype="datetime64[D]"))
+        object.__setattr__(self, "values", np.asarray(self.values, dtype=np.float64))
         if len(self.dates) != len(self.values):
             raise errors.ShapeError(
                 f"Series got {len(self.dates)} dates but {len(self.values)} values; give one value per date.")
