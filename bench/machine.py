@@ -28,6 +28,14 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine() or "unknown"
 
 
+def load_average() -> float | None:
+    """The 1-minute load average: how busy the machine was with other work, or ``None``."""
+    try:
+        return os.getloadavg()[0]
+    except (OSError, AttributeError):
+        return None
+
+
 def blas_pools() -> list[dict[str, Any]]:
     """The native thread pools loaded in this process (BLAS, OpenMP) and their thread counts."""
     try:
@@ -58,4 +66,5 @@ def describe(peers: list[str], status: dict[str, dict[str, Any]], threads: int) 
         "executable": sys.executable,
         "versions": versions,
         "thread_pools": blas_pools(),
+        "load_before": load_average(),
     }

@@ -17,8 +17,21 @@ import time
 
 
 def peak_rss_mib() -> float:
+    """This process's peak resident memory in MiB.
+
+    On Linux it is read from VmHWM in /proc/self/status: ``ru_maxrss`` would do, except that
+    Linux carries the parent's peak across ``exec``, so a child of a big benchmark process would
+    report the parent's size.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    # Linux reports KiB, macOS bytes
+    # ru_maxrss is in KiB on Linux, in bytes on macOS
     return peak / (1024.0 * 1024.0) if sys.platform == "darwin" else peak / 1024.0
 
 
