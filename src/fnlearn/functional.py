@@ -2,8 +2,17 @@
 the ``backward`` that maps the output's gradient ``g`` to its inputs' gradients (the chain rule).
 
 Binary ops broadcast as NumPy does; each input's gradient is summed back to that input's shape.
-Dtype rule: Python numbers take the tensor's dtype; float32 mixed with float64 gives float64
-(as in NumPy and PyTorch); integer tensors mixed with floats become float.
+
+Dtype rule (what ``a + b`` and every other op on two operands gives):
+
+* a Python number takes the tensor's float dtype: ``float32_tensor * 2.5`` stays float32;
+* float32 mixed with float64 gives float64, as in NumPy and PyTorch; each operand's gradient is cast
+  back to that operand's own dtype, so a float32 parameter always gets a float32 ``.grad``;
+* an integer or boolean tensor mixed with a float one becomes that float dtype (and a Python number
+  with an integer tensor gives the default float dtype).
+
+Layers are stricter: ``Dense`` casts its input to its own dtype (float32 unless
+``fl.set_default_dtype("float64")``), so float64 or integer data never changes a model's dtype.
 
 Example:
     >>> import fnlearn as fl
@@ -40,9 +49,17 @@ def _lift(x: Any, like: Tensor | None = None) -> Tensor:
 
 def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     if isinstance(a, Tensor):
-        return a, _lift(b, a)
-    b = _lift(b)
-    return _lift(a, b), b
+        a, b = a, _lift(b, a)
+    else:
+        b = _lift(b)
+        a = _lift(a, b)
+    # integer and boolean operands (labels, masks) never need a gradient: give them the float dtype
+    kind_a, kind_b = a.data.dtype.kind, b.data.dtype.kind
+    if kind_a == "f" and kind_b != "f":
+        b = Tensor(b.data.astype(a.data.dtype))
+    elif kind_b == "f" and kind_a != "f":
+        a = Tensor(a.data.astype(b.data.dtype))
+    return a, b
 
 
 def _unbroadcast(g: Any, shape: tuple[int, ...], dtype: Any) -> Any:
@@ -69,11 +86,16 @@ def _check_broadcast(a: Tensor, b: Tensor, op: str) -> None:
 
 
 def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
+    """``axis`` (None, an int, or a sequence of ints) as a sorted tuple of non-negative axes."""
     if axis is None:
         return tuple(range(ndim))
-    if isinstance(axis, int):
+    if isinstance(axis, (int, np.integer)):
         axis = (axis,)
-    return tuple(a % ndim for a in axis)
+    axis = tuple(int(a) for a in axis)
+    if any(not -ndim <= a < ndim for a in axis):
+        raise ShapeError(f"axis {axis if len(axis) > 1 else axis[0]} is out of range for a tensor with {ndim} "
+                         f"ax{'is' if ndim == 1 else 'es'}; use an axis from {-ndim} to {ndim - 1}.")
+    return tuple(sorted(a % ndim for a in axis))
 
 
 def _keepdims_shape(shape: tuple[int, ...], axes: tuple[int, ...]) -> tuple[int, ...]:
@@ -173,16 +195,22 @@ def matmul(a: Any, b: Any) -> Tensor:
             f"{'only' if b.ndim == 1 else 'second-to-last'} axis of the right ({k_b}); check the shapes or "
             "transpose one of them (.T)."
         )
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise ShapeError(f"cannot compute {a.shape} @ {b.shape}: the batch axes {a.shape[:-2]} and "
+                         f"{b.shape[:-2]} do not broadcast; make them equal or 1.") from None
     xp = backend.xp()
 
     def backward(g):
-        a2 = a.data if a.ndim > 1 else a.data[None, :]
-        b2 = b.data if b.ndim > 1 else b.data[:, None]
-        g2 = g
-        if a.ndim == 1:
-            g2 = xp.expand_dims(g2, -2)
+        if a.ndim == 1 and b.ndim == 1:  # a dot product: g is a number
+            return _unbroadcast(g * b.data, a.shape, a.dtype), _unbroadcast(g * a.data, b.shape, b.dtype)
+        # treat a vector as a one-row (left) or one-column (right) matrix, as the forward did
+        a2 = a.data[None, :] if a.ndim == 1 else a.data
+        b2 = b.data[:, None] if b.ndim == 1 else b.data
+        g2 = g[..., None, :] if a.ndim == 1 else g
         if b.ndim == 1:
-            g2 = xp.expand_dims(g2, -1)
+            g2 = g2[..., None]
         ga = gb = None
         if a.requires_grad:
             ga = _unbroadcast(g2 @ xp.swapaxes(b2, -1, -2), a2.shape, a.dtype).reshape(a.shape)
@@ -198,8 +226,15 @@ def dense(x: Tensor, kernel: Tensor, bias: Tensor | None = None) -> Tensor:
 
     ``dW = xᵀg``, ``db = Σg``, and ``dx = g Wᵀ`` only when ``x`` needs a gradient (the first layer's
     input never does, which saves the largest matrix product of the backward pass).
+
+    >>> import fnlearn as fl, numpy as np
+    >>> fl.functional.dense(fl.tensor(np.ones((2, 3))), fl.Parameter(np.ones((3, 4))), None).shape
+    (2, 4)
     """
     xp = backend.xp()
+    if x.ndim < 1 or kernel.ndim != 2 or x.shape[-1] != kernel.shape[0]:
+        raise ShapeError(f"cannot compute dense({x.shape} @ kernel {kernel.shape}): the input's last axis must "
+                         "equal the kernel's first axis (inputs, units).")
     out = x.data @ kernel.data
     if bias is not None:
         out += bias.data
@@ -208,11 +243,11 @@ def dense(x: Tensor, kernel: Tensor, bias: Tensor | None = None) -> Tensor:
     def backward(g):
         x2 = x.data.reshape(-1, x.shape[-1])
         g2 = g.reshape(-1, g.shape[-1])
-        gx = (g @ kernel.data.T) if x.requires_grad else None
-        gk = (x2.T @ g2) if kernel.requires_grad else None
+        gx = (g @ kernel.data.T).astype(x.dtype, copy=False) if x.requires_grad else None
+        gk = (x2.T @ g2).astype(kernel.dtype, copy=False) if kernel.requires_grad else None
         if bias is None:
             return gx, gk
-        return gx, gk, (xp.sum(g2, axis=0) if bias.requires_grad else None)
+        return gx, gk, (xp.sum(g2, axis=0).astype(bias.dtype, copy=False) if bias.requires_grad else None)
 
     return _result(out, parents, backward, "dense")
 
@@ -307,7 +342,11 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
         raise ShapeError(f"cannot concatenate shapes {[t.shape for t in ts]} along axis {axis}; all other "
                          "axes must match.") from None
     bounds = np.cumsum([t.shape[axis] for t in ts])[:-1].tolist()
-    return _result(out, tuple(ts), lambda g: tuple(xp.split(g, bounds, axis=axis)), "concatenate")
+
+    def backward(g):
+        return tuple(part.astype(t.dtype, copy=False) for part, t in zip(xp.split(g, bounds, axis=axis), ts))
+
+    return _result(out, tuple(ts), backward, "concatenate")
 
 
 def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
@@ -319,7 +358,7 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
         raise ShapeError(f"cannot stack shapes {[t.shape for t in ts]}; all must be equal.") from None
 
     def backward(g):
-        return tuple(xp.take(g, i, axis=axis) for i in range(len(ts)))
+        return tuple(xp.take(g, i, axis=axis).astype(t.dtype, copy=False) for i, t in enumerate(ts))
 
     return _result(out, tuple(ts), backward, "stack")
 
@@ -331,8 +370,8 @@ def sum(a: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa:
     xp = backend.xp()
     axes = _axes(axis, a.ndim)
     kshape = _keepdims_shape(a.shape, axes)
-    return _result(xp.sum(a.data, axis=axis, keepdims=keepdims), (a,),
-                   lambda g: (xp.broadcast_to(g.reshape(kshape), a.shape),), "sum")
+    out = xp.sum(a.data, axis=None if axis is None else axes, keepdims=keepdims)
+    return _result(out, (a,), lambda g: (xp.broadcast_to(g.reshape(kshape), a.shape),), "sum")
 
 
 def mean(a: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -340,15 +379,15 @@ def mean(a: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
     axes = _axes(axis, a.ndim)
     kshape = _keepdims_shape(a.shape, axes)
     count = int(np.prod([a.shape[i] for i in axes])) if axes else 1
-    return _result(xp.mean(a.data, axis=axis, keepdims=keepdims), (a,),
-                   lambda g: (xp.broadcast_to(g.reshape(kshape) / count, a.shape),), "mean")
+    out = xp.mean(a.data, axis=None if axis is None else axes, keepdims=keepdims)
+    return _result(out, (a,), lambda g: (xp.broadcast_to(g.reshape(kshape) / count, a.shape),), "mean")
 
 
 def _extreme(a: Tensor, axis: Any, keepdims: bool, pick: str) -> Tensor:
     xp = backend.xp()
     axes = _axes(axis, a.ndim)
     kshape = _keepdims_shape(a.shape, axes)
-    out_k = getattr(xp, pick)(a.data, axis=axis, keepdims=True)
+    out_k = getattr(xp, pick)(a.data, axis=None if axis is None else axes, keepdims=True)
 
     def backward(g):
         # ties share the gradient equally, as PyTorch's amax/amin do
@@ -434,6 +473,11 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
     xp = backend.xp()
     cond = condition.data if isinstance(condition, Tensor) else backend.to_device(np.asarray(condition))
     a, b = _pair(a, b)
+    try:
+        np.broadcast_shapes(tuple(cond.shape), a.shape, b.shape)
+    except ValueError:
+        raise ShapeError(f"where: the condition {tuple(cond.shape)} and the values {a.shape} and {b.shape} do "
+                         "not broadcast together; give them equal shapes (or axes of length 1).") from None
     out = xp.where(cond, a.data, b.data)
 
     def backward(g):
@@ -447,11 +491,16 @@ def where(condition: Any, a: Any, b: Any) -> Tensor:
 # ----------------------------------------------------------------------------- activations
 
 
+def _sigmoid_array(z: Any) -> Any:
+    """σ(z) on an array without overflow: e^(−|z|) never exceeds 1, and gives exact 0/1 at ±1000."""
+    xp = backend.xp()
+    e = xp.exp(-xp.abs(z))
+    return xp.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
 def sigmoid(x: Tensor) -> Tensor:
     """σ(x) = 1 / (1 + e^(−x)), computed without overflow for any x (±1000 included)."""
-    xp = backend.xp()
-    e = xp.exp(-xp.abs(x.data))
-    out = xp.where(x.data >= 0, 1 / (1 + e), e / (1 + e))
+    out = _sigmoid_array(x.data)
     t = _result(out, (x,), lambda g: (g * out * (1 - out),), "sigmoid")
     t._logits = x
     return t
@@ -491,7 +540,7 @@ def softplus(x: Tensor) -> Tensor:
     """log(1 + eˣ), computed stably as logaddexp(0, x)."""
     xp = backend.xp()
     out = xp.logaddexp(0, x.data).astype(x.dtype)
-    return _result(out, (x,), lambda g: (g * sigmoid(Tensor(x.data)).data,), "softplus")
+    return _result(out, (x,), lambda g: (g * _sigmoid_array(x.data),), "softplus")
 
 
 def linear(x: Tensor) -> Tensor:
@@ -531,17 +580,19 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     return _result(out, (x,), backward, "log_softmax")
 
 
-def logsumexp(x: Tensor, axis: int = -1, keepdims: bool = False) -> Tensor:
-    """log Σ exp(x) along ``axis``, stable for large values."""
+def logsumexp(x: Tensor, axis: Any = -1, keepdims: bool = False) -> Tensor:
+    """log Σ exp(x) along ``axis`` (an int, a tuple, or None for all), stable for large values."""
     xp = backend.xp()
-    m = xp.max(x.data, axis=axis, keepdims=True)
-    out_k = m + xp.log(xp.sum(xp.exp(x.data - m), axis=axis, keepdims=True))
+    axes = _axes(axis, x.ndim)
+    kshape = _keepdims_shape(x.shape, axes)
+    m = xp.max(x.data, axis=axes, keepdims=True)
+    out_k = m + xp.log(xp.sum(xp.exp(x.data - m), axis=axes, keepdims=True))
 
     def backward(g):
-        gk = g if keepdims else xp.expand_dims(g, axis)
-        return (gk * xp.exp(x.data - out_k),)
+        return (g.reshape(kshape) * xp.exp(x.data - out_k),)
 
-    return _result(out_k if keepdims else xp.squeeze(out_k, axis=axis), (x,), backward, "logsumexp")
+    return _result(out_k if keepdims else out_k.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes)),
+                   (x,), backward, "logsumexp")
 
 
 ACTIVATIONS = {
@@ -586,9 +637,11 @@ def _reduce_per_sample(per_sample: Any, reduction: str) -> tuple[Any, Any]:
     raise ConfigError(f"reduction {reduction!r} is not known; use 'mean', 'sum' or 'none'.")
 
 
-def _per_sample_scale(g: Any, factor: Any) -> Any:
+def _per_sample_scale(g: Any, factor: Any, reduced_last_axis: bool = True) -> Any:
     """The incoming gradient as a per-element scale: per sample for reduction="none", else one number."""
-    return g[..., None] if factor is None else g * factor
+    if factor is not None:
+        return g * factor
+    return g[..., None] if reduced_last_axis else g
 
 
 def softmax_cross_entropy(logits: Tensor, target: Any, sparse: bool, reduction: str = "mean") -> Tensor:
@@ -618,20 +671,21 @@ def softmax_cross_entropy(logits: Tensor, target: Any, sparse: bool, reduction: 
 
 def sigmoid_binary_cross_entropy(logits: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """Binary cross-entropy of sigmoid(logits), fused and stable: max(z,0) − z·y + log(1 + e^(−|z|)),
-    averaged over the last axis per sample (as Keras does); gradient ``(σ(z) − y) / k``."""
+    averaged over the last axis per sample (as Keras does) when the logits have a batch axis and an
+    output axis; gradient ``(σ(z) − y) / k`` with k outputs per sample."""
     xp = backend.xp()
     z = logits.data
-    elem = xp.maximum(z, 0) - z * target + xp.log1p(xp.exp(-xp.abs(z)))
     if z.ndim == 0:
         raise ShapeError("binary cross-entropy needs predictions with at least one axis; got a single number.")
-    k = z.shape[-1]
-    per_sample = xp.mean(elem, axis=-1)
+    elem = xp.maximum(z, 0) - z * target + xp.log1p(xp.exp(-xp.abs(z)))
+    per_output = z.ndim >= 2  # (batch, outputs): one loss per sample; (batch,): one per element
+    k = z.shape[-1] if per_output else 1
+    per_sample = xp.mean(elem, axis=-1) if per_output else elem
     value, factor = _reduce_per_sample(per_sample, reduction)
 
     def backward(g):
-        e = xp.exp(-xp.abs(z))
-        p = xp.where(z >= 0, 1 / (1 + e), e / (1 + e))
-        return (((p - target) * (_per_sample_scale(g, factor) / k)).astype(z.dtype),)
+        scale = _per_sample_scale(g, factor, per_output)
+        return (((_sigmoid_array(z) - target) * (scale / k)).astype(z.dtype),)
 
     return _result(xp.asarray(value, dtype=z.dtype), (logits,), backward, "sigmoid_binary_cross_entropy")
 

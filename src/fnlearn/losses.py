@@ -43,6 +43,14 @@ def _target(y_true: Any, y_pred: Tensor, loss: str) -> Any:
     return t.astype(y_pred.dtype, copy=False) if t.dtype != y_pred.dtype else t
 
 
+def _scores_behind(y_pred: Tensor, op: str, from_logits: bool) -> Tensor | None:
+    """The raw scores to fuse on: y_pred itself with from_logits, the input of the ``op`` (softmax or
+    sigmoid) that made y_pred, or None when y_pred came from elsewhere (then the loss uses probabilities)."""
+    if from_logits:
+        return y_pred
+    return y_pred._logits if y_pred._op == op and y_pred._logits is not None else None
+
+
 def _reduce(per_sample: Tensor, reduction: str) -> Tensor:
     if reduction == "mean":
         return F.mean(per_sample)
@@ -96,8 +104,8 @@ def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False
             "fl.keras.utils.to_categorical(y)."
         )
     t = _target(t, y_pred, "categorical_crossentropy")
-    logits = y_pred if from_logits else y_pred._logits
-    if logits is not None and logits.ndim == y_pred.ndim:
+    logits = _scores_behind(y_pred, "softmax", from_logits)
+    if logits is not None:
         return F.softmax_cross_entropy(logits, t, sparse=False, reduction=reduction)
     p = F.div(y_pred, F.sum(y_pred, axis=-1, keepdims=True))
     logp = F.log(F.clip(p, EPSILON, 1 - EPSILON))
@@ -132,11 +140,13 @@ def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool 
         raise ShapeError(f"sparse_categorical_crossentropy: {labels.size} labels for {y_pred.shape[:-1]} "
                          "samples; give one integer label per sample.")
     labels = labels.reshape(y_pred.shape[:-1])
-    logits = y_pred if from_logits else y_pred._logits
-    if logits is not None and logits.ndim == y_pred.ndim:
+    logits = _scores_behind(y_pred, "softmax", from_logits)
+    if logits is not None:
         return F.softmax_cross_entropy(logits, labels, sparse=True, reduction=reduction)
     p = F.div(y_pred, F.sum(y_pred, axis=-1, keepdims=True))
-    picked = F.getitem(p, (np.arange(labels.size).reshape(labels.shape), backend.to_numpy(labels)))
+    flat = F.reshape(p, (-1, y_pred.shape[-1]))  # one row per sample, whatever the leading axes
+    rows = backend.to_device(np.arange(labels.size))
+    picked = F.reshape(F.getitem(flat, (rows, labels.reshape(-1))), labels.shape)
     return _reduce(F.neg(F.log(F.clip(picked, EPSILON, 1 - EPSILON))), reduction)
 
 
@@ -144,7 +154,7 @@ def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False, red
     """−[y·log p + (1 − y)·log(1 − p)], averaged over outputs per sample; targets in [0, 1]."""
     y_pred = _pred(y_pred)
     t = _target(y_true, y_pred, "binary_crossentropy")
-    logits = y_pred if from_logits else (y_pred._logits if y_pred._op == "sigmoid" else None)
+    logits = _scores_behind(y_pred, "sigmoid", from_logits)
     if logits is not None:
         return F.sigmoid_binary_cross_entropy(logits, t, reduction=reduction)
     p = F.clip(y_pred, EPSILON, 1 - EPSILON)
@@ -187,6 +197,8 @@ class Loss:
 
 
 def canonical_name(name: str) -> str:
+    """The short name of a loss: ``"mean_squared_error"`` → ``"mse"``; other names lower-cased."""
+    name = name.lower()
     return {"mean_squared_error": "mse", "mean_absolute_error": "mae"}.get(name, name)
 
 

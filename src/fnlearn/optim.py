@@ -86,6 +86,10 @@ class Optimizer:
         """Attach the parameters to update (a list, or a Module whose ``parameters()`` are used)."""
         if hasattr(params, "parameters") and callable(params.parameters):
             params = params.parameters()
+        if isinstance(params, (int, float)):
+            raise ConfigError(f"{type(self).__name__}'s first argument is the parameters to train, got the "
+                              f"number {params!r}; for a learning rate write "
+                              f"{type(self).__name__}(learning_rate={params!r}).")
         params = list(params) if isinstance(params, Iterable) else None
         if not params or not all(isinstance(p, Parameter) for p in params):
             raise ConfigError("an optimizer needs a non-empty list of fl.Parameter objects (or a model); "
@@ -154,13 +158,26 @@ class Optimizer:
                           for s in self.state]}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned; every slot is checked before anything changes."""
         slots = state.get("state", [])
         if self.params is not None and len(slots) != len(self.params):
             raise ConfigError(f"optimizer state has {len(slots)} parameter slots but the optimizer has "
                               f"{len(self.params)} parameters; load state saved from the same model.")
-        dtypes = [p.data.dtype for p in self.params] if self.params is not None else [None] * len(slots)
-        self.state = [{k: (backend.to_device(np.asarray(v, dtype=dt)) if hasattr(v, "shape") else v)
-                       for k, v in s.items()} for s, dt in zip(slots, dtypes)]
+        params = self.params if self.params is not None else [None] * len(slots)
+        staged = []
+        for i, (slot, p) in enumerate(zip(slots, params)):
+            arrays = {}
+            for key, value in slot.items():
+                if not hasattr(value, "shape"):
+                    arrays[key] = value
+                    continue
+                arr = np.asarray(backend.to_numpy(value), dtype=None if p is None else p.data.dtype)
+                if p is not None and arr.shape != p.shape:
+                    raise ConfigError(f"optimizer slot {key!r} of parameter {i} has shape {arr.shape}, but the "
+                                      f"parameter has shape {p.shape}; load state saved from the same model.")
+                arrays[key] = backend.to_device(arr.copy())
+            staged.append(arrays)
+        self.state = staged
         self.iterations = int(state.get("iterations", 0))
 
     def __repr__(self) -> str:

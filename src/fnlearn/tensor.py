@@ -88,9 +88,11 @@ def as_array(data: Any, dtype: Any = None, *, name: str = "data") -> Any:
             "pass the real part (x.real) or the magnitude (abs(x))."
         )
     if dtype is None:
-        if kind == "f" and arr.dtype in (np.float32, np.float64):
+        # Python numbers and lists carry no dtype of their own: they get the default float dtype
+        from_array = isinstance(data, (np.ndarray, np.generic)) or arr is data
+        if kind == "f" and from_array and arr.dtype in (np.float32, np.float64):
             dtype = arr.dtype
-        elif kind == "f" or not isinstance(data, np.ndarray) and kind in "iu":
+        elif kind == "f" or (not from_array and kind in "iu"):
             dtype = np.dtype(backend.float_dtype())
         else:
             dtype = arr.dtype
@@ -173,7 +175,13 @@ class Tensor:
         return self._backward is None
 
     def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor; use .item() for its value.")
         return len(self.data)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        for i in range(len(self)):
+            yield self[i]
 
     def numpy(self) -> np.ndarray:
         """The values as a NumPy array on the host (a copy when the tensor lives on a GPU)."""
@@ -231,7 +239,8 @@ class Tensor:
                 )
             grad = xp.ones_like(self.data)
         else:
-            grad = as_array(grad, self.data.dtype, name="grad")
+            # a copy: the caller's array must not become (and be changed as) a leaf's .grad
+            grad = xp.array(as_array(grad, self.data.dtype, name="grad"), copy=True)
             if grad.shape != self.data.shape:
                 raise ShapeError(f"backward(grad=...) got shape {tuple(grad.shape)}, but the tensor has shape "
                                  f"{self.shape}; pass a gradient of the same shape.")
@@ -412,7 +421,10 @@ def _raw(x: Any) -> Any:
 
 
 class Parameter(Tensor):
-    """A tensor a model learns: always float, always ``requires_grad=True``.
+    """A tensor a model learns: always float, always ``requires_grad=True``, always its own copy of the data.
+
+    Its dtype is ``dtype`` when given, else the default float dtype (float32 unless
+    ``fl.set_default_dtype("float64")``), whatever the dtype of the array it was made from.
 
     >>> import fnlearn as fl, numpy as np
     >>> w = fl.Parameter(np.zeros((3, 2))); w.requires_grad, w.dtype
@@ -422,9 +434,15 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data: Any, dtype: Any = None, name: str | None = None):
+        dtype = backend.float_dtype() if dtype is None else dtype
         arr = as_array(data, dtype, name="Parameter data")
         if arr.dtype.kind != "f":
-            arr = arr.astype(backend.float_dtype())
+            raise DataError(f"a Parameter must be float, but dtype {arr.dtype} was asked for; use 'float32' or "
+                            "'float64'.")
+        source = data.data if isinstance(data, Tensor) else data
+        if arr is source:
+            # optimizers update parameters in place: never share (and change) the caller's array
+            arr = arr.copy()
         super().__init__(arr, requires_grad=True, name=name)
 
     def __repr__(self) -> str:

@@ -111,9 +111,8 @@ class Dense(Layer):
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
             raise ConfigError(f"Dense units must be a positive integer, got {units!r}.")
         self.units = int(units)
-        self.activation_name = activation if isinstance(activation, str) or activation is None else \
-            getattr(activation, "__name__", "custom")
         self.activation = F.get_activation(activation)
+        self.activation_name = _activation_name(activation)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.use_bias = bool(use_bias)
@@ -159,7 +158,7 @@ class Activation(Layer):
 
     def __init__(self, activation: Any, name: str | None = None, **kwargs: Any) -> None:
         _reject_unknown_kwargs("Activation", kwargs, allow=("input_shape", "input_dim"))
-        self.activation_name = activation if isinstance(activation, str) else getattr(activation, "__name__", "custom")
+        self.activation_name = _activation_name(activation)
         self.activation = F.get_activation(activation)
         super().__init__(name=name, input_shape=kwargs.get("input_shape"), input_dim=kwargs.get("input_dim"))
         self.built = True
@@ -209,6 +208,13 @@ class Dropout(Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "rate": self.rate}
+
+
+def _activation_name(activation: Any) -> str | None:
+    """The config name of an activation: the string as given (lower-case), None for none, else the function's name."""
+    if activation is None or isinstance(activation, str):
+        return activation.lower() if activation else activation
+    return getattr(activation, "__name__", "custom")
 
 
 def _float_of(x: Any) -> Any:

@@ -110,8 +110,9 @@ class Module:
                                  "in the state dict; load a state saved from the same architecture.")
             staged[name] = arr
         for name, arr in staged.items():
+            # copy into the existing array, so anything holding it (an optimizer, a compiled step) sees the values
             p = own[name]
-            p.data = backend.to_device(arr.astype(p.data.dtype, copy=True))
+            p.data[...] = backend.to_device(arr.astype(p.data.dtype, copy=False))
             p.grad = None
 
     def to(self, device: str) -> Module:
