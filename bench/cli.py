@@ -38,14 +38,15 @@ def apply_threads(threads: int) -> Any:
 
 
 def parse_names(text: str | None, valid: list[str], what: str) -> list[str]:
-    """Split ``a,b`` and check each name, keeping the given order (``None`` means all)."""
+    """Split ``a,b`` and check each name (``None`` means all); the result is in the order of ``valid``,
+    so that tables always have the same rows and columns."""
     if text is None:
         return list(valid)
     names = [t.strip() for t in text.split(",") if t.strip()]
     unknown = [n for n in names if n not in valid]
     if unknown or not names:
         raise SystemExit(f"--{what}: unknown {what} {unknown or text!r}; choose from {', '.join(valid)}.")
-    return names
+    return [n for n in valid if n in names]
 
 
 def build_parser() -> argparse.ArgumentParser:
