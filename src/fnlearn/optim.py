@@ -138,6 +138,16 @@ class Optimizer:
         """Change ``param`` in place from ``grad``; subclasses write their rule here."""
         raise NotImplementedError
 
+    def slot_init(self) -> dict[str, float] | None:
+        """The state arrays ``update`` keeps per parameter and their initial fill value, or None when the
+        update cannot run on all parameters concatenated into one flat array (per-parameter clipnorm).
+
+        The fast training step uses this to update every parameter with one call on one flat buffer."""
+        return None if self.clipnorm is not None else self._slots()
+
+    def _slots(self) -> dict[str, float] | None:
+        return None
+
     # ---------------------------------------------------------------- saving
     def hyperparameters(self) -> dict[str, Any]:
         return {}
@@ -218,6 +228,9 @@ class SGD(Optimizer):
         else:
             param += m
 
+    def _slots(self) -> dict[str, float]:
+        return {"m": 0.0} if self.momentum else {}
+
     def hyperparameters(self) -> dict[str, Any]:
         return {"momentum": self.momentum, "nesterov": self.nesterov}
 
@@ -244,6 +257,9 @@ class Adagrad(Optimizer):
             acc = state["accumulator"] = xp.full_like(param, self.initial_accumulator_value)
         acc += grad * grad
         param -= lr * grad / (xp.sqrt(acc) + self.epsilon)
+
+    def _slots(self) -> dict[str, float]:
+        return {"accumulator": self.initial_accumulator_value}
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"initial_accumulator_value": self.initial_accumulator_value, "epsilon": self.epsilon}
@@ -292,6 +308,14 @@ class RMSprop(Optimizer):
         else:
             param -= lr * grad / denom
 
+    def _slots(self) -> dict[str, float]:
+        slots = {"v": 0.0}
+        if self.centered:
+            slots["mean_grad"] = 0.0
+        if self.momentum > 0:
+            slots["b"] = 0.0
+        return slots
+
     def hyperparameters(self) -> dict[str, Any]:
         return {"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon, "centered": self.centered}
 
@@ -331,6 +355,9 @@ class Adam(Optimizer):
         denom = xp.sqrt(v) / math.sqrt(1 - self.beta_2 ** t)
         denom += self.epsilon
         param -= step_size * m / denom
+
+    def _slots(self) -> dict[str, float]:
+        return {"m": 0.0, "v": 0.0}
 
     def hyperparameters(self) -> dict[str, Any]:
         return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
