@@ -1,0 +1,725 @@
+"""Saving and loading models: one safetensors file, no pickle, no code from the file ever runs.
+
+A model file holds the weights as safetensors tensors (``param/<name>``, e.g. ``param/0.kernel``) and,
+in the safetensors metadata, one JSON document (key ``"fnlearn"``) with the architecture
+(``model.get_config()``), the compile settings, the dtype, the fnlearn version and the optimizer's step
+count; the optimizer's per-parameter slots are tensors ``optimizer/<index>/<slot>``. A SHA-256 digest
+of that document and of every tensor (key ``"fnlearn.sha256"``) lets a flipped bit be noticed.
+
+Writes are atomic: the bytes go to a temporary file beside the target, named
+``.<file name>.<pid>.<random>.fnlearn-tmp``, which is flushed, synced and then renamed over the target,
+so a crash or a full disk leaves the previous file intact. A temporary file left by a process that was
+killed mid-save is removed by the next save to the same path.
+
+Loading checks the file before trusting it: the header length against the file size, the JSON header
+(tensor dtypes, shapes, byte ranges that must tile the data exactly), the format name and version, and
+layer classes from a fixed list. Anything wrong — a missing, empty, truncated, corrupted or foreign file —
+raises :class:`~fnlearn.errors.ModelFileError` with one sentence naming the file.
+
+Example:
+    >>> import fnlearn as fl, numpy as np, tempfile, os
+    >>> model = fl.Sequential([fl.layers.Dense(2, activation="relu", input_shape=(3,))])
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.fnl")
+    >>> fl.io.save_model(model, path)
+    >>> again = fl.load_model(path)
+    >>> x = np.ones((1, 3), dtype="float32")
+    >>> bool((again(x).numpy() == model(x).numpy()).all())
+    True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+import secrets
+import warnings
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from . import backend
+from .errors import ConfigError, FnlearnError, ModelFileError, NotReadyError, ShapeError, require
+
+FORMAT = "fnlearn"
+FORMAT_VERSION = 1
+METADATA_KEY = "fnlearn"
+DIGEST_KEY = "fnlearn.sha256"
+TEMP_SUFFIX = ".fnlearn-tmp"
+MAX_HEADER_BYTES = 100 * 2**20  # real headers are a few kB; anything near this is not ours
+MAX_RANK = 8
+
+# The only dtypes fnlearn writes; anything else in a header means the file is not one of ours.
+_DTYPES = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8")}
+_FLOAT_NAMES = ("float32", "float64")
+
+# Recognisable starts of files people mistake for model files, to name what was given.
+_FOREIGN_MAGIC = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"PK\x03\x04", "a zip archive (a Keras .keras file or a PyTorch checkpoint?)"),
+    (b"\x89HDF", "an HDF5 file (a Keras .h5 model?)"),
+    (b"\x93NUMPY", "a NumPy .npy array"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"%PDF", "a PDF document"),
+)
+
+
+# --------------------------------------------------------------------------- atomic writes
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see either the old file or the whole new one.
+
+    The bytes go to a temporary file in the same folder, are flushed and synced to disk, and the
+    temporary file is renamed over ``path``. On any error the temporary file is removed and the
+    previous file is untouched.
+
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "notes.txt")
+    >>> write_atomic(p, b"hello"); open(p, "rb").read()
+    b'hello'
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    name = os.path.basename(path)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"cannot save to {path!r}: the folder {folder!r} does not exist; "
+                                "create it first.")
+    _remove_stale_temps(folder, name)
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        # Keep the permissions of the file being replaced; a new file gets the usual rw-r--r--.
+        mode = os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o644
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    finally:
+        # After a successful rename the temporary name is gone; after any failure nothing is left behind.
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+    _sync_folder(folder)
+
+
+def _sync_folder(folder: str) -> None:
+    """Make the rename itself durable (POSIX); harmless where folders cannot be opened."""
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _remove_stale_temps(folder: str, name: str) -> None:
+    """Delete temporary files of earlier saves to the same name whose writing process has died."""
+    if os.name != "posix":
+        return  # without a safe liveness check, leave them: they never shadow the real file
+    prefix = f".{name}."
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return
+    for entry in entries:
+        if not (entry.startswith(prefix) and entry.endswith(TEMP_SUFFIX)):
+            continue
+        parts = entry[len(prefix):-len(TEMP_SUFFIX)].split(".")
+        if len(parts) != 2 or not parts[0].isdigit():
+            continue
+        pid = int(parts[0])
+        if pid != os.getpid() and not _process_alive(pid):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(folder, entry))
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists but belongs to someone else
+    return True
+
+
+# --------------------------------------------------------------------------- saving
+
+
+def save_model(model: Any, path: str | os.PathLike, include_optimizer: bool = True) -> None:
+    """Write ``model`` (architecture, weights, compile settings, optimizer state) to one file, atomically.
+
+    Args:
+        model: a built ``fl.Sequential``.
+        path: the file to write, conventionally ending in ``.fnl``.
+        include_optimizer: also store the optimizer's step count and slots (momentum, Adam's moments), so
+            that training resumed from the file continues exactly where it stopped.
+
+    >>> import fnlearn as fl, tempfile, os
+    >>> m = fl.Sequential([fl.layers.Dense(1, input_dim=2)])
+    >>> fl.io.save_model(m, os.path.join(tempfile.mkdtemp(), "line.fnl"))
+    """
+    tensors = _model_tensors(model)
+    doc: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "kind": "model",
+        "fnlearn_version": _version(),
+        "dtype": _model_dtype(model),
+        "model": model.get_config(),
+        "compile": _compile_config(model),
+        "optimizer_state": None,
+    }
+    optimizer = getattr(model, "optimizer", None)
+    if include_optimizer and doc["compile"] is not None and optimizer is not None \
+            and getattr(optimizer, "params", None):
+        slots, slot_tensors = _optimizer_tensors(model, optimizer)
+        doc["optimizer_state"] = {"iterations": int(optimizer.state_dict()["iterations"]), "slots": slots}
+        tensors.update(slot_tensors)
+    write_atomic(path, _encode(doc, tensors, path))
+
+
+def save_weights(model: Any, path: str | os.PathLike) -> None:
+    """Write only the weights (a state dict) of ``model`` to ``path``, atomically.
+
+    Load them into a model of the same architecture with :func:`load_weights`.
+
+    >>> import fnlearn as fl, tempfile, os
+    >>> m = fl.Sequential([fl.layers.Dense(1, input_dim=2)])
+    >>> p = os.path.join(tempfile.mkdtemp(), "w.fnl"); fl.io.save_weights(m, p); fl.io.load_weights(m, p)
+    """
+    tensors = _model_tensors(model)
+    doc = {"format": FORMAT, "format_version": FORMAT_VERSION, "kind": "weights",
+           "fnlearn_version": _version(), "dtype": _model_dtype(model)}
+    write_atomic(path, _encode(doc, tensors, path))
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _model_tensors(model: Any) -> dict[str, np.ndarray]:
+    if not hasattr(model, "named_parameters") or not hasattr(model, "get_config"):
+        raise ConfigError(f"save_model expects an fl.Sequential model, got {type(model).__name__}.")
+    if not getattr(model, "built", True):
+        raise NotReadyError("the model has no weights yet, so there is nothing to save; give the first layer "
+                            "input_shape=(n_features,), call model.build((n_features,)), or fit it first.")
+    return {f"param/{name}": _host(p.data) for name, p in model.named_parameters()}
+
+
+def _host(array: Any) -> np.ndarray:
+    arr = np.asarray(backend.to_numpy(array))
+    if arr.dtype.name not in _FLOAT_NAMES:
+        arr = arr.astype(backend.float_dtype())
+    return np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<"))
+
+
+def _model_dtype(model: Any) -> str:
+    dtypes = {p.data.dtype.name for p in model.parameters()}
+    if len(dtypes) == 1:
+        return dtypes.pop()
+    return backend.get_default_dtype()
+
+
+def _compile_config(model: Any) -> dict[str, Any] | None:
+    if not getattr(model, "compiled", False) or not callable(getattr(model, "compile_config", None)):
+        return None
+    config = model.compile_config()
+    optimizer = getattr(model, "optimizer", None)
+    opt_config = config.get("optimizer") if isinstance(config, dict) else None
+    if isinstance(opt_config, dict) and opt_config.get("learning_rate") is None and optimizer is not None:
+        # A plain function as learning rate cannot be written down; keep the rate it gives now.
+        rate = optimizer.current_learning_rate()
+        warnings.warn(f"the optimizer's learning rate is a function that cannot be saved; the file stores "
+                      f"its current value {rate:g}. Use a schedule from fl.optim.schedules to save it whole.",
+                      stacklevel=3)
+        config = {**config, "optimizer": {**opt_config, "learning_rate": rate}}
+    return config
+
+
+def _optimizer_tensors(model: Any, optimizer: Any) -> tuple[list[list[str]], dict[str, np.ndarray]]:
+    """Slots per model parameter (in the model's order), and the tensors that hold them."""
+    position = {id(p): i for i, p in enumerate(optimizer.params)}
+    per_param = optimizer.state_dict()["state"]
+    slots: list[list[str]] = []
+    tensors: dict[str, np.ndarray] = {}
+    for index, param in enumerate(model.parameters()):
+        state = per_param[position[id(param)]] if id(param) in position else {}
+        names = []
+        for slot, value in state.items():
+            if not isinstance(slot, str) or not slot or "/" in slot or not hasattr(value, "shape"):
+                raise ConfigError(f"optimizer slot {slot!r} cannot be saved: slots must be arrays named by "
+                                  "plain words; save with include_optimizer=False.")
+            tensors[f"optimizer/{index}/{slot}"] = _host(value)
+            names.append(slot)
+        slots.append(names)
+    return slots, tensors
+
+
+def _encode(doc: dict[str, Any], tensors: dict[str, np.ndarray], path: Any) -> bytes:
+    st = require("safetensors.numpy", "saving models", "io")
+    try:
+        doc_json = json.dumps(doc, allow_nan=False, separators=(",", ":"), sort_keys=True)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"the model's settings cannot be written to {os.fspath(path)!r} ({exc}); custom "
+                          "layers, losses or metrics must be given by name to be saved.") from None
+    digest = _digest(doc_json, tensors)
+    return st.save(tensors, metadata={METADATA_KEY: doc_json, DIGEST_KEY: digest})
+
+
+def _digest(doc_json: str, tensors: Mapping[str, np.ndarray]) -> str:
+    h = hashlib.sha256(doc_json.encode("utf-8"))
+    for name in sorted(tensors):
+        arr = np.ascontiguousarray(tensors[name])
+        h.update(f"\0{name}\0{arr.dtype.str}\0{list(arr.shape)}\0".encode())
+        h.update(memoryview(arr).cast("B"))
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- reading and checking
+
+
+class _ModelFile:
+    """A checked file: its JSON document and its tensors."""
+
+    def __init__(self, path: str, doc: dict[str, Any], tensors: dict[str, np.ndarray]) -> None:
+        self.path, self.doc, self.tensors = path, doc, tensors
+
+    def error(self, what: str) -> ModelFileError:
+        return ModelFileError(f"model file {self.path!r} {what}")
+
+
+def _read(path: str | os.PathLike) -> _ModelFile:
+    """Open, check and decode a model file; every problem becomes one ModelFileError sentence."""
+    path = os.fspath(path)
+
+    def bad(what: str) -> ModelFileError:
+        return ModelFileError(f"model file {path!r} {what}")
+
+    if not os.path.exists(path):
+        raise bad("does not exist; check the path and the current folder.")
+    if os.path.isdir(path):
+        raise bad("is a folder, not a file; pass the path of the .fnl file itself.")
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size == 0:
+                raise bad("is empty (0 bytes); the save that made it did not finish — save the model again.")
+            head = f.read(min(size, 16))
+            if size < 8:
+                raise bad(f"is only {size} bytes long, too short to be a model file; it is truncated or "
+                          "not a model file.")
+            header_len = int.from_bytes(head[:8], "little")
+            foreign = _foreign_kind(head)
+            if foreign:
+                raise bad(f"is not an fnlearn model file: it is {foreign}; fnlearn loads only files written "
+                          "by model.save().")
+            if header_len > size - 8:
+                raise bad(f"is truncated or not a model file: its header claims {header_len} bytes but the "
+                          f"file has only {size - 8} bytes after the length field.")
+            if header_len > MAX_HEADER_BYTES:
+                raise bad(f"claims a {header_len}-byte header, more than the {MAX_HEADER_BYTES}-byte "
+                          "limit; it is not a model file fnlearn wrote.")
+            if header_len < 2:
+                raise bad("has an empty header; it is not a model file fnlearn wrote.")
+            f.seek(8)
+            header_bytes = f.read(header_len)
+            header = _parse_json(header_bytes, bad, "header")
+            entries, metadata = _check_header(header, size - 8 - header_len, bad)
+            doc = _check_doc(metadata, bad)
+            f.seek(0)
+            raw = f.read()
+    except OSError as exc:
+        raise bad(f"cannot be read ({exc.strerror or exc}); check its permissions.") from None
+    if len(raw) != size:
+        raise bad("changed while it was being read; try again.")
+    tensors = _decode_tensors(raw, entries, bad)
+    expected = metadata.get(DIGEST_KEY)
+    if not isinstance(expected, str) or _digest(metadata[METADATA_KEY], tensors) != expected:
+        raise bad("is corrupted: its checksum does not match its contents (a damaged copy or disk); "
+                  "use another copy of the file.")
+    return _ModelFile(path, doc, tensors)
+
+
+def _foreign_kind(head: bytes) -> str | None:
+    for magic, kind in _FOREIGN_MAGIC:
+        if head.startswith(magic):
+            return kind
+    if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+        return "a Python pickle (fnlearn never loads pickles: they can run code)"
+    if head[8:9] not in (b"{", b""):
+        return "in some other format (it does not start like a safetensors file)"
+    return None
+
+
+def _parse_json(raw: bytes, bad: Any, what: str) -> Any:
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = dict(pairs)
+        if len(out) != len(pairs):
+            raise ValueError("duplicate key")
+        return out
+
+    def no_constants(name: str) -> Any:
+        raise ValueError(f"{name} is not allowed")
+
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        return json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants)
+    except (UnicodeDecodeError, ValueError, RecursionError, TypeError):
+        raise bad(f"is corrupted: its {what} is not valid JSON; it is damaged or not a model file.") from None
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_header(header: Any, data_size: int, bad: Any) -> tuple[dict[str, tuple], dict[str, str]]:
+    """Check every tensor entry against the data size before anything is allocated."""
+    if not isinstance(header, dict):
+        raise bad("is corrupted: its header is not a JSON object; it is damaged or not a model file.")
+    metadata = header.get("__metadata__")
+    if not isinstance(metadata, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                 for k, v in metadata.items()):
+        raise bad("has no valid metadata; it is a safetensors file but not one written by fnlearn's "
+                  "model.save().")
+    entries: dict[str, tuple] = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        if not isinstance(entry, dict) or set(entry) != {"dtype", "shape", "data_offsets"}:
+            raise bad(f"is corrupted: the entry of tensor {name!r} is malformed.")
+        dtype, shape, offsets = entry["dtype"], entry["shape"], entry["data_offsets"]
+        if dtype not in _DTYPES:
+            raise bad(f"has tensor {name!r} of dtype {dtype!r}; fnlearn model files hold only "
+                      f"{' and '.join(_DTYPES)} tensors.")
+        if not isinstance(shape, list) or len(shape) > MAX_RANK \
+                or not all(_is_int(s) and s >= 0 for s in shape):
+            raise bad(f"is corrupted: tensor {name!r} has an invalid shape {shape!r}.")
+        if not isinstance(offsets, list) or len(offsets) != 2 or not all(_is_int(o) for o in offsets) \
+                or not 0 <= offsets[0] <= offsets[1]:
+            raise bad(f"is corrupted: tensor {name!r} has invalid byte offsets {offsets!r}.")
+        nbytes = math.prod(shape) * _DTYPES[dtype].itemsize
+        if offsets[1] > data_size:
+            raise bad(f"is truncated or corrupted: tensor {name!r} claims bytes up to {offsets[1]}, but the "
+                      f"file holds only {data_size} bytes of tensor data.")
+        if offsets[1] - offsets[0] != nbytes:
+            raise bad(f"is corrupted: tensor {name!r} of shape {tuple(shape)} needs {nbytes} bytes but its "
+                      f"byte range holds {offsets[1] - offsets[0]}.")
+        entries[name] = (dtype, tuple(shape), offsets[0], offsets[1])
+    position = 0
+    for name, (_, _, begin, end) in sorted(entries.items(), key=lambda item: item[1][2:]):
+        if begin != position:
+            raise bad(f"is corrupted: tensor {name!r} starts at byte {begin} where byte {position} was "
+                      "expected (overlapping or missing data).")
+        position = end
+    if position != data_size:
+        raise bad(f"is corrupted: its tensors cover {position} bytes but the file holds {data_size} bytes "
+                  "of data.")
+    return entries, metadata
+
+
+def _check_doc(metadata: dict[str, str], bad: Any) -> dict[str, Any]:
+    if METADATA_KEY not in metadata:
+        raise bad("has no fnlearn settings in its metadata; it is a safetensors file but not one written by "
+                  "fnlearn's model.save().")
+    doc = _parse_json(metadata[METADATA_KEY].encode("utf-8"), bad, "settings block")
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        given = doc.get("format") if isinstance(doc, dict) else None
+        raise bad(f"has format {given!r} where {FORMAT!r} was expected; it was not written by fnlearn.")
+    version = doc.get("format_version")
+    if not _is_int(version) or version < 1:
+        raise bad(f"has an invalid format version {version!r}; it is damaged.")
+    if version > FORMAT_VERSION:
+        raise bad(f"uses format version {version}, newer than the {FORMAT_VERSION} this fnlearn "
+                  f"({_version()}) reads; upgrade fnlearn (pip install -U fnlearn) to load it.")
+    if doc.get("kind", "model") not in ("model", "weights"):
+        raise bad(f"has an unknown kind {doc.get('kind')!r}; it is damaged or from another program.")
+    if doc.get("dtype") not in _FLOAT_NAMES:
+        raise bad(f"has an invalid dtype setting {doc.get('dtype')!r}; expected 'float32' or 'float64'.")
+    return doc
+
+
+def _decode_tensors(raw: bytes, entries: dict[str, tuple], bad: Any) -> dict[str, np.ndarray]:
+    st = require("safetensors.numpy", "loading models", "io")
+    try:
+        tensors = st.load(raw)
+    except Exception:  # noqa: BLE001  (any parser failure is a damaged file, said in one sentence)
+        raise bad("is corrupted: its tensor data cannot be decoded; it is damaged or not a model "
+                  "file.") from None
+    if set(tensors) != set(entries):
+        raise bad("is corrupted: its tensor list does not match its header.")
+    for name, arr in tensors.items():
+        dtype, shape = entries[name][:2]
+        if arr.dtype != _DTYPES[dtype] or tuple(arr.shape) != shape:
+            raise bad(f"is corrupted: tensor {name!r} decoded with an unexpected dtype or shape.")
+    return tensors
+
+
+# --------------------------------------------------------------------------- loading
+
+
+_LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "InputLayer")
+
+
+def _layer_class(name: str) -> type | None:
+    """The only classes a file may name (a fixed list); nothing else is ever looked up or imported."""
+    if name == "InputLayer":
+        from .keras.layers import InputLayer
+
+        return InputLayer
+    from .nn.layers import LAYERS
+
+    return LAYERS.get(name) if name in _LAYER_NAMES else None
+
+
+def load_model(path: str | os.PathLike, compile: bool = True,  # noqa: A002  (Keras's argument name)
+               custom_objects: Mapping[str, Any] | None = None) -> Any:
+    """Rebuild a model written by ``model.save`` / :func:`save_model`: layers, weights and, with
+    ``compile=True``, its optimizer (with its saved state), loss and metrics.
+
+    Args:
+        path: the model file.
+        compile: recompile the model with the saved settings, so ``fit`` resumes training.
+        custom_objects: functions the model used that are not built in (an activation, loss or metric
+            passed as a Python function), by the name the file records.
+
+    Raises:
+        ModelFileError: the file is missing, empty, truncated, corrupted, foreign or from a newer fnlearn.
+
+    Loading does not draw from fnlearn's random generator, so a seeded run resumed from a file continues
+    with the same random numbers as an uninterrupted one.
+
+    >>> import fnlearn as fl, tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "m.fnl")
+    >>> fl.Sequential([fl.layers.Dense(4, input_dim=2), fl.layers.Dense(1)]).save(p)  # doctest: +SKIP
+    >>> fl.load_model(p).num_parameters()  # doctest: +SKIP
+    17
+    """
+    return _load_model(path, compile=compile, custom_objects=custom_objects)
+
+
+def _load_model(path: str | os.PathLike, compile: bool = True,  # noqa: A002
+                custom_objects: Mapping[str, Any] | None = None, model_class: type | None = None) -> Any:
+    file = _read(path)
+    if file.doc.get("kind", "model") != "model":
+        raise file.error("holds only weights (written by save_weights); build the model in code and call "
+                         "model.load_weights(path) instead.")
+    custom = dict(custom_objects or {})
+    params, slot_tensors = _split_tensors(file)
+    model = _build(file, custom, params, model_class)
+    try:
+        model.load_state_dict(params)
+    except FnlearnError as exc:
+        raise file.error(f"does not match its own architecture ({exc})") from None
+    if compile and file.doc.get("compile") is not None:
+        _recompile(file, model, custom, slot_tensors)
+    return model
+
+
+def load_weights(model: Any, path: str | os.PathLike) -> None:
+    """Copy the weights stored in ``path`` (by :func:`save_weights` or :func:`save_model`) into ``model``.
+
+    Every name and shape is checked before any weight changes; an unbuilt model is built from the file.
+
+    Raises:
+        ModelFileError: the file is missing or damaged.
+        ShapeError: the file's weights belong to a different architecture.
+    """
+    file = _read(path)
+    params, _ = _split_tensors(file)
+    if not getattr(model, "built", True):
+        _build_from_weights(file, model, params)
+    try:
+        model.load_state_dict(params)
+    except ShapeError as exc:
+        raise ShapeError(f"the weights in {file.path!r} do not fit this model: {exc}") from None
+
+
+def _split_tensors(file: _ModelFile) -> tuple[dict[str, np.ndarray], dict[tuple[int, str], np.ndarray]]:
+    params: dict[str, np.ndarray] = {}
+    slots: dict[tuple[int, str], np.ndarray] = {}
+    for name, arr in file.tensors.items():
+        kind, _, rest = name.partition("/")
+        if kind == "param" and rest:
+            params[rest] = arr
+            continue
+        index, _, slot = rest.partition("/")
+        if kind == "optimizer" and index.isdigit() and slot:
+            slots[(int(index), slot)] = arr
+            continue
+        raise file.error(f"has an unexpected tensor {name!r}; it is damaged or not written by fnlearn.")
+    return params, slots
+
+
+@contextlib.contextmanager
+def _building(dtype: str) -> Iterator[None]:
+    """Create layers in the saved dtype without advancing the random stream (weights are loaded anyway)."""
+    previous = backend.get_default_dtype()
+    generator = backend.rng()
+    state = generator.bit_generator.state
+    backend.set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        backend.set_default_dtype(previous)
+        generator.bit_generator.state = state
+
+
+def _build(file: _ModelFile, custom: dict[str, Any], params: dict[str, np.ndarray],
+           model_class: type | None) -> Any:
+    from .nn import Sequential
+
+    config = file.doc.get("model")
+    if not isinstance(config, dict) or not isinstance(config.get("layers"), list) or not config["layers"]:
+        raise file.error("has no valid architecture (model.layers is missing or empty); it is damaged.")
+    name = config.get("name", "sequential")
+    if not isinstance(name, str):
+        raise file.error(f"has an invalid model name {name!r}; it is damaged.")
+    with _building(file.doc["dtype"]):
+        layers = [_build_layer(file, i, entry, custom) for i, entry in enumerate(config["layers"])]
+        try:
+            model = (model_class or Sequential)(layers, name=name)
+        except FnlearnError as exc:
+            raise file.error(f"holds layers that do not fit together ({exc})") from None
+        _build_from_weights(file, model, params)
+    return model
+
+
+def _build_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]) -> Any:
+    from .nn import initializers
+
+    if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
+        raise file.error(f"has a malformed entry for layer {index}; it is damaged.")
+    class_name = entry.get("class_name")
+    cls = _layer_class(class_name) if isinstance(class_name, str) else None
+    if cls is None:
+        raise file.error(f"names layer class {class_name!r} for layer {index}, which fnlearn does not load; "
+                         f"known layer classes are: {', '.join(sorted(_LAYER_NAMES))}.")
+    config = dict(entry["config"])
+    if not all(isinstance(k, str) for k in config):
+        raise file.error(f"has a malformed configuration for layer {index}; it is damaged.")
+    if isinstance(config.get("activation"), str) and config["activation"] in custom:
+        config["activation"] = custom[config["activation"]]
+    for key in ("kernel_initializer", "bias_initializer"):
+        value = config.get(key)
+        if isinstance(value, str) and value in custom:
+            config[key] = custom[value]
+        elif key in config:
+            try:
+                config[key] = initializers.from_config(value)
+            except (FnlearnError, TypeError, ValueError) as exc:
+                raise file.error(f"cannot rebuild layer {index} ({class_name}): {exc} Pass "
+                                 "custom_objects={name: function} for functions of your own.") from None
+    try:
+        return cls(**config)
+    except (FnlearnError, TypeError, ValueError) as exc:
+        raise file.error(f"cannot rebuild layer {index} ({class_name}) from its saved settings: {exc} If it "
+                         "uses a function of your own, pass custom_objects={name: function}.") from None
+
+
+def _build_from_weights(file: _ModelFile, model: Any, params: dict[str, np.ndarray]) -> None:
+    """Give lazily built layers (no input_shape) their weights' shapes, read from the file."""
+    for index, layer in enumerate(getattr(model, "layers", [])):
+        kernel = params.get(f"{index}.kernel")
+        if not getattr(layer, "built", True) and kernel is not None and kernel.ndim == 2:
+            layer.build((int(kernel.shape[0]),))
+
+
+def _recompile(file: _ModelFile, model: Any, custom: dict[str, Any],
+               slot_tensors: dict[tuple[int, str], np.ndarray]) -> None:
+    from . import optim
+
+    config = file.doc["compile"]
+    if not isinstance(config, dict) or not isinstance(config.get("optimizer"), dict):
+        raise file.error("has malformed compile settings; load it with compile=False and compile it again.")
+    try:
+        optimizer = optim.from_config(config["optimizer"])
+    except (FnlearnError, TypeError, ValueError) as exc:
+        raise file.error(f"has optimizer settings that cannot be rebuilt ({exc}); load it with compile=False "
+                         "and compile it again.") from None
+    loss = _resolve_loss(file, config.get("loss"), custom)
+    metrics = config.get("metrics") or []
+    if not isinstance(metrics, list):
+        raise file.error("has malformed metric settings; load it with compile=False and compile it again.")
+    metrics = [_resolve_named(file, m, custom, "metric") for m in metrics]
+    try:
+        model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
+    except FnlearnError as exc:
+        raise file.error(f"has compile settings this fnlearn cannot use ({exc}); load it with "
+                         "compile=False.") from None
+    state = file.doc.get("optimizer_state")
+    if state is not None:
+        _restore_optimizer(file, model, state, slot_tensors)
+
+
+def _resolve_named(file: _ModelFile, spec: Any, custom: dict[str, Any], kind: str) -> Any:
+    if isinstance(spec, str):
+        return custom.get(spec, spec)
+    raise file.error(f"has a {kind} setting {spec!r} that is not a name; it is damaged.")
+
+
+def _resolve_loss(file: _ModelFile, spec: Any, custom: dict[str, Any]) -> Any:
+    from . import losses
+
+    if isinstance(spec, str):
+        if spec in custom:
+            return custom[spec]
+        if spec.lower() in losses.LOSSES:
+            return spec
+        raise file.error(f"was compiled with loss {spec!r}, which is not built in; pass "
+                         f"custom_objects={{{spec!r}: your_loss_function}} or load it with compile=False.")
+    if isinstance(spec, dict) and isinstance(spec.get("name"), str):
+        options = {k: v for k, v in spec.items() if k not in ("name", "reduction")}
+        if spec["name"].lower() not in losses.LOSSES or not all(
+                k == "from_logits" and isinstance(v, bool) for k, v in options.items()):
+            raise file.error(f"has loss settings {spec!r} that fnlearn cannot rebuild; load it with "
+                             "compile=False.")
+        reduction = spec.get("reduction")
+        if reduction not in (None, "mean", "sum", "none"):
+            raise file.error(f"has an invalid loss reduction {reduction!r}; it is damaged.")
+        return losses.Loss(spec["name"], reduction=reduction, **options)
+    raise file.error(f"has a loss setting {spec!r} that is neither a name nor a loss config; it is damaged.")
+
+
+def _restore_optimizer(file: _ModelFile, model: Any, state: Any,
+                       slot_tensors: dict[tuple[int, str], np.ndarray]) -> None:
+    params = model.parameters()
+    slots = state.get("slots") if isinstance(state, dict) else None
+    iterations = state.get("iterations") if isinstance(state, dict) else None
+    if not _is_int(iterations) or iterations < 0 or not isinstance(slots, list) or len(slots) != len(params) \
+            or not all(isinstance(s, list) and all(isinstance(n, str) for n in s) for s in slots):
+        raise file.error("has malformed optimizer state; load it with compile=False, or retrain.")
+    listed = {(i, name) for i, names in enumerate(slots) for name in names}
+    if listed != set(slot_tensors):
+        raise file.error("has optimizer state whose slots do not match their tensors; it is damaged.")
+    per_param: list[dict[str, np.ndarray]] = []
+    for i, (names, param) in enumerate(zip(slots, params)):
+        entry = {}
+        for name in names:
+            arr = slot_tensors[(i, name)]
+            if arr.shape != tuple(param.shape):
+                raise file.error(f"has optimizer slot {name!r} of shape {arr.shape} for a parameter of shape "
+                                 f"{tuple(param.shape)}; it is damaged.")
+            entry[name] = arr
+        per_param.append(entry)
+    optimizer = model.optimizer
+    by_id = {id(p): i for i, p in enumerate(params)}
+    order = [by_id.get(id(p)) for p in optimizer.params]
+    if None in order:
+        raise file.error("cannot restore its optimizer state: the compiled optimizer does not hold the "
+                         "model's parameters.")
+    optimizer.load_state_dict({"iterations": iterations, "state": [per_param[i] for i in order]})
+
+
+__all__ = ["save_model", "load_model", "save_weights", "load_weights", "write_atomic", "FORMAT",
+           "FORMAT_VERSION", "TEMP_SUFFIX"]
