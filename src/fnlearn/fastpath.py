@@ -161,7 +161,15 @@ def _loss_spec(loss: Any) -> tuple[str, bool] | None:
 
 
 class StepPlan:
-    """One training step of a Dense stack, written out by hand (see the module docstring)."""
+    """One training step of a Dense stack, written out by hand (see the module docstring).
+
+    Speed notes (measured, see docs/benchmarks.md): all parameters live in one flat array (each
+    Parameter's ``.data`` is a view into it) and each step writes its gradients into one fresh flat
+    array, so the optimizer runs once per step instead of once per parameter; column sums (bias
+    gradients, softmax normalisers) are matrix-vector products with a ones vector, several times
+    faster than NumPy's row reductions at these shapes; softmax shifts by the batch's largest score
+    (one cheap reduction) and falls back to per-row maxima only if a row would underflow.
+    """
 
     def __init__(self, layers: list[tuple[Dense, str]], flatten_input: bool, loss: str, from_logits: bool,
                  optimizer: Optimizer) -> None:
@@ -171,49 +179,121 @@ class StepPlan:
         self.optimizer = optimizer
         last_act = layers[-1][1]
         # the output activation whose derivative cancels against the loss's (p − y)
-        self.fused = (loss in _CE and (last_act == "softmax" or (from_logits and last_act == "linear"))) or \
-                     (loss == "binary_crossentropy" and (last_act == "sigmoid" or (from_logits and last_act == "linear")))
+        scores_out = from_logits and last_act == "linear"
+        self.fused = (loss in _CE and (last_act == "softmax" or scores_out)) or \
+                     (loss == "binary_crossentropy" and (last_act == "sigmoid" or scores_out))
         self.from_logits = from_logits
         self.params = [p for layer, _ in layers for p in (layer.kernel, layer.bias) if p is not None]
+        self._forward = [(layer.kernel, layer.bias, _ACTS[act][0]) for layer, act in layers]
+        self._backward = [_ACTS[act][1] for _, act in layers]
+        self._ones: dict[int, Any] = {}
+        self._pack()
 
     def supported(self) -> bool:
         if self.loss in _CE or self.loss == "binary_crossentropy":
             return self.fused
         return not self.from_logits
 
+    # ------------------------------------------------------------------ flat buffers
+    def _pack(self) -> None:
+        """Move every parameter (and the optimizer's state) into one flat array of views."""
+        xp = backend.xp()
+        dtype = self.params[0].data.dtype
+        self.flat = all(p.data.dtype == dtype for p in self.params) and \
+            self.optimizer.slot_init() is not None
+        self._offsets = []
+        offset = 0
+        for p in self.params:
+            self._offsets.append((offset, offset + p.data.size, p.data.shape))
+            offset += p.data.size
+        self._size = offset
+        if not self.flat:
+            return
+        self.flat_param = xp.empty(offset, dtype=dtype)
+        self._views = []
+        for p, (lo, hi, shape) in zip(self.params, self._offsets):
+            view = self.flat_param[lo:hi].reshape(shape)
+            view[...] = p.data
+            p.data = view
+            self._views.append(view)
+        self.flat_state = {}
+        opt = self.optimizer
+        for slot, fill in opt.slot_init().items():
+            flat = xp.full(offset, fill, dtype=dtype)
+            for state, (lo, hi, shape) in zip(opt.state, self._offsets):
+                if slot in state:
+                    flat[lo:hi] = state[slot].reshape(-1)
+                state[slot] = flat[lo:hi].reshape(shape)
+            self.flat_state[slot] = flat
+        self._state_list = opt.state
+        self._state_views = [dict(s) for s in opt.state]
+
+    def _still_packed(self) -> bool:
+        """False when something replaced a parameter's array or the optimizer's state since packing."""
+        if any(p.data is not v for p, v in zip(self.params, self._views)):
+            return False
+        opt = self.optimizer
+        return opt.state is self._state_list and all(
+            s.get(k) is v for s, views in zip(opt.state, self._state_views) for k, v in views.items())
+
+    def _ones_for(self, n: int, dtype: Any) -> Any:
+        ones = self._ones.get(n)
+        if ones is None or ones.dtype != dtype:
+            ones = self._ones[n] = backend.xp().ones(n, dtype=dtype)
+        return ones
+
+    # ------------------------------------------------------------------ the step
     def __call__(self, xb: Any, yb: Any) -> tuple[float, Any]:
         xp = backend.xp()
+        if self.flat and not self._still_packed():
+            self._pack()
         a = xb.reshape(xb.shape[0], -1) if self.flatten_input else xb
         inputs, outs = [], []
         last = len(self.layers) - 1
-        for i, (layer, act) in enumerate(self.layers):
+        for i, (kernel, bias, act_fwd) in enumerate(self._forward):
             inputs.append(a)
-            z = a @ layer.kernel.data
-            if layer.bias is not None:
-                z += layer.bias.data
+            z = a @ kernel.data
+            if bias is not None:
+                z += bias.data
             if i == last and self.fused:
-                loss_value, dz, a = self._fused_output(z, act, yb, xp)
+                loss_value, dz, a = self._fused_output(z, yb, xp)
             else:
-                a = _ACTS[act][0](z)
+                a = act_fwd(z)
             outs.append(a)
         if not self.fused:
             loss_value, dz = self._loss_and_grad(a, yb, xp)
-        grads: list[Any] = []
+        ones = self._ones_for(a.shape[0], a.dtype)
+        if self.flat:
+            flat_grad = xp.empty(self._size, dtype=self.flat_param.dtype)
+            grads = [flat_grad[lo:hi].reshape(shape) for lo, hi, shape in self._offsets]
+        else:
+            grads = [xp.empty(shape, dtype=p.data.dtype) for p, (_, _, shape) in zip(self.params, self._offsets)]
+        slot = len(grads)
         for i in range(last, -1, -1):
-            layer, act = self.layers[i]
+            kernel, bias, _ = self._forward[i]
             if i < last or not self.fused:
-                dz = _ACTS[act][1](dz, outs[i])
-            if layer.bias is not None:
-                grads.append(xp.sum(dz, axis=0))
-            grads.append(inputs[i].T @ dz)
+                dz = self._backward[i](dz, outs[i])
+            if bias is not None:
+                slot -= 1
+                xp.matmul(ones, dz, out=grads[slot])
+            slot -= 1
+            xp.matmul(inputs[i].T, dz, out=grads[slot])
             if i:
-                dz = dz @ layer.kernel.data.T
-        for p, g in zip(self.params, reversed(grads)):
+                dz = dz @ kernel.data.T
+        for p, g in zip(self.params, grads):
             p.grad = g
-        self.optimizer.step()
+        opt = self.optimizer
+        if self.flat:
+            lr = opt.current_learning_rate()
+            if opt.clipvalue is not None or opt.global_clipnorm is not None:
+                flat_grad = opt._clipped([flat_grad])[0]
+            opt.iterations += 1
+            opt.update(self.flat_param, flat_grad, self.flat_state, lr)
+        else:
+            opt.step()
         return loss_value, a
 
-    def _fused_output(self, z: Any, act: str, yb: Any, xp: Any) -> tuple[float, Any, Any]:
+    def _fused_output(self, z: Any, yb: Any, xp: Any) -> tuple[float, Any, Any]:
         """Loss, dL/dz and the output probabilities from the output scores z, by log-sum-exp."""
         n = z.shape[0]
         if self.loss == "binary_crossentropy":
@@ -224,26 +304,33 @@ class StepPlan:
             dz = pred - y
             dz *= 1.0 / (n * k)
             return float(xp.sum(elem) / (n * k)), dz, pred
-        # softmax + cross-entropy, computed in z's own buffer: shift, pick the target scores, exponentiate
-        z -= xp.max(z, axis=-1, keepdims=True)
+        # softmax + cross-entropy in z's own buffer: shift, pick the target scores, exponentiate
+        ones_k = self._ones_for(z.shape[1], z.dtype)
+        top = xp.max(z)
+        if float(top - xp.min(z)) > _SAFE_RANGE:
+            # some row lies so far below the batch maximum that it could underflow: shift each row by its own
+            z -= xp.max(z, axis=-1, keepdims=True)
+        else:
+            z -= top
         if self.loss == "sparse_categorical_crossentropy":
             labels = yb.reshape(-1).astype("int64", copy=False)
             rows = xp.arange(n)
             picked = z[rows, labels]
         else:
             y = yb.reshape(z.shape).astype(z.dtype, copy=False)
-            picked = xp.sum(y * z, axis=-1)
+            picked = (y * z) @ ones_k
         xp.exp(z, out=z)
-        total = xp.sum(z, axis=-1, keepdims=True)
-        z /= total
-        lse = xp.log(total[:, 0])
+        total = z @ ones_k
+        z /= total[:, None]
+        lse = xp.log(total)
         if self.loss == "sparse_categorical_crossentropy":
             loss_value = float(-xp.sum(picked - lse) / n)
             dz = z.copy()
             dz[rows, labels] -= 1
         else:
-            loss_value = float(-xp.sum(picked - lse * xp.sum(y, axis=-1)) / n)
-            dz = z * xp.sum(y, axis=-1, keepdims=True) - y
+            row_mass = y @ ones_k
+            loss_value = float(-xp.sum(picked - lse * row_mass) / n)
+            dz = z * row_mass[:, None] - y
         dz *= 1.0 / n
         return loss_value, dz, z
 
@@ -264,9 +351,9 @@ class StepPlan:
         return float(0.5 * xp.sum(diff * diff)), diff
 
 
-def _logsumexp_rows(z: Any, xp: Any) -> Any:
-    m = xp.max(z, axis=-1)
-    return m + xp.log(xp.sum(xp.exp(z - m[:, None]), axis=-1))
+# Shifting every score by the batch maximum is exact as long as no shifted score falls below e^-60 ≈ 1e-26
+# (float32 keeps full precision down to ~1e-38); a wider spread takes the per-row shift.
+_SAFE_RANGE = 60.0
 
 
 def compile_step(model: Any, loss: Any, optimizer: Optimizer) -> StepPlan | None:

@@ -1,0 +1,136 @@
+"""The fast training step computes what the general autodiff path computes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fnlearn as fl
+from fnlearn import fastpath
+
+
+@pytest.fixture
+def float64():
+    previous = fl.get_default_dtype()
+    fl.set_default_dtype("float64")
+    yield
+    fl.set_default_dtype(previous)
+
+
+def _model(out_act: str, out_units: int, hidden=("relu", "tanh"), seed=0):
+    fl.set_seed(seed)
+    return fl.Sequential([fl.layers.Dense(7, activation=hidden[0], input_dim=5),
+                          fl.layers.Dense(6, activation=hidden[1]),
+                          fl.layers.Dense(out_units, activation=out_act)])
+
+
+rng = np.random.default_rng(1)
+X = rng.normal(size=(64, 5)) * 3
+CASES = [
+    ("softmax", 3, "sparse_categorical_crossentropy", rng.integers(0, 3, 64)),
+    ("softmax", 3, "categorical_crossentropy", np.eye(3)[rng.integers(0, 3, 64)]),
+    ("sigmoid", 2, "binary_crossentropy", rng.integers(0, 2, (64, 2)).astype(float)),
+    ("linear", 3, "mse", rng.normal(size=(64, 3))),
+    ("linear", 3, "mae", rng.normal(size=(64, 3))),
+    ("softmax", 3, "mse", np.eye(3)[rng.integers(0, 3, 64)]),
+    ("linear", 3, "half_sse", rng.normal(size=(64, 3))),
+    ("linear", 1, "mse", rng.normal(size=(64,))),
+]
+OPTIMIZERS = [
+    lambda: fl.optim.SGD(learning_rate=0.01),
+    lambda: fl.optim.SGD(learning_rate=0.01, momentum=0.9, nesterov=True),
+    lambda: fl.optim.Adam(learning_rate=0.01),
+    lambda: fl.optim.RMSprop(learning_rate=0.01, momentum=0.5, centered=True),
+    lambda: fl.optim.Adagrad(learning_rate=0.01),
+    lambda: fl.optim.AdamW(learning_rate=0.01),
+    lambda: fl.optim.SGD(learning_rate=0.01, clipnorm=0.1),
+    lambda: fl.optim.Adam(learning_rate=0.01, global_clipnorm=0.1),
+]
+
+
+def _train(out_act, units, loss, y, make_opt, fast: bool, hidden=("relu", "tanh")):
+    model = _model(out_act, units, hidden)
+    opt = make_opt().bind(model.parameters())
+    plan = fastpath.compile_step(model, loss, opt)
+    assert plan is not None
+    loss_fn = fl.losses.get(loss)
+    values = []
+    for _ in range(3):
+        for i in range(0, 64, 16):
+            xb, yb = X[i:i + 16], y[i:i + 16]
+            if fast:
+                value, pred = plan(xb, yb)
+            else:
+                out = model(xb)
+                total = loss_fn(yb, out)
+                opt.zero_grad()
+                total.backward()
+                opt.step()
+                value = total.item()
+            values.append(value)
+    weights = np.concatenate([p.numpy().ravel() for p in model.parameters()])
+    grads = np.concatenate([fl.backend.to_numpy(p.grad).ravel() for p in model.parameters()])
+    return weights, np.array(values), grads, opt.state_dict()
+
+
+@pytest.mark.parametrize("out_act,units,loss,y", CASES, ids=[c[2] + "-" + c[0] for c in CASES])
+@pytest.mark.parametrize("make_opt", OPTIMIZERS)
+def test_fast_step_matches_autodiff_in_float64(float64, out_act, units, loss, y, make_opt):
+    w_fast, l_fast, g_fast, s_fast = _train(out_act, units, loss, y, make_opt, fast=True)
+    w_slow, l_slow, g_slow, s_slow = _train(out_act, units, loss, y, make_opt, fast=False)
+    np.testing.assert_allclose(w_fast, w_slow, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(l_fast, l_slow, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(g_fast, g_slow, rtol=1e-10, atol=1e-13)
+    assert s_fast["iterations"] == s_slow["iterations"] == 12
+    for a, b in zip(s_fast["state"], s_slow["state"]):
+        assert a.keys() == b.keys()
+        for key in a:
+            np.testing.assert_allclose(a[key], b[key], rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("hidden", [("sigmoid", "hard_sigmoid"), ("leaky_relu", "softplus"), ("linear", "relu")])
+def test_every_hidden_activation(float64, hidden):
+    y = CASES[0][3]
+    fast = _train("softmax", 3, "sparse_categorical_crossentropy", y, OPTIMIZERS[0], True, hidden)
+    slow = _train("softmax", 3, "sparse_categorical_crossentropy", y, OPTIMIZERS[0], False, hidden)
+    np.testing.assert_allclose(fast[0], slow[0], rtol=1e-12, atol=1e-13)
+
+
+def test_huge_scores_stay_finite():
+    fl.set_seed(0)
+    model = fl.Sequential([fl.layers.Dense(3, activation="softmax", input_dim=2)])
+    model[0].kernel.data[...] = np.array([[400.0, -400.0, 0.0], [0.0, 0.0, 0.0]])
+    opt = fl.optim.SGD(model.parameters(), learning_rate=0.1)
+    plan = fastpath.compile_step(model, "sparse_categorical_crossentropy", opt)
+    x = np.array([[1.0, 0.0], [-1.0, 0.0]], dtype=np.float32)
+    value, pred = plan(x, np.array([1, 0]))
+    assert np.isfinite(value) and value > 100  # both samples put ~all mass on the wrong class
+    assert np.all(np.isfinite(pred)) and np.all(np.isfinite(model[0].kernel.grad))
+
+
+def test_replaced_parameters_are_repacked():
+    model = _model("softmax", 3)
+    opt = fl.optim.Adam(model.parameters(), learning_rate=0.01)
+    plan = fastpath.compile_step(model, "sparse_categorical_crossentropy", opt)
+    plan(X[:16].astype(np.float32), CASES[0][3][:16])
+    state = model.state_dict()
+    state["0.kernel"] = np.zeros_like(state["0.kernel"])
+    model.load_state_dict(state)
+    before = model[0].kernel.numpy().copy()
+    plan(X[:16].astype(np.float32), CASES[0][3][:16])
+    assert np.all(before == 0)
+    assert not np.all(model[0].kernel.numpy() == 0)  # the step updated the newly loaded weights
+
+
+@pytest.mark.parametrize("make_model,loss", [
+    (lambda: fl.Sequential([fl.layers.Dense(3, input_dim=2), fl.layers.Dropout(0.5)]), "mse"),
+    (lambda: fl.Sequential([fl.layers.Dense(3, activation=lambda x: x, input_dim=2)]), "mse"),
+    (lambda: fl.Sequential([fl.layers.Dense(3, input_dim=2)]), lambda yt, yp: fl.losses.mse(yt, yp)),
+    (lambda: fl.Sequential([fl.layers.Dense(3, input_dim=2)]), "categorical_crossentropy"),
+    (lambda: fl.Sequential([fl.layers.Dense(3, activation="softmax", input_dim=2),
+                            fl.layers.Dense(3, activation="softmax")]), "mse"),
+])
+def test_unknown_structures_fall_back(make_model, loss):
+    model = make_model()
+    opt = fl.optim.SGD(model.parameters())
+    assert fastpath.compile_step(model, loss, opt) is None
