@@ -134,3 +134,15 @@ def test_unknown_structures_fall_back(make_model, loss):
     model = make_model()
     opt = fl.optim.SGD(model.parameters())
     assert fastpath.compile_step(model, loss, opt) is None
+
+
+def test_non_finite_loss_changes_nothing():
+    model = _model("linear", 3)
+    opt = fl.optim.SGD(model.parameters(), learning_rate=0.1)
+    plan = fastpath.compile_step(model, "mse", opt)
+    before = [p.numpy().copy() for p in model.parameters()]
+    y = np.full((16, 3), np.inf)
+    value, _ = plan(X[:16].astype(np.float32), y)
+    assert not np.isfinite(value)
+    assert all(np.array_equal(b, p.numpy()) for b, p in zip(before, model.parameters()))
+    assert opt.iterations == 0

@@ -12,7 +12,8 @@ fnlearn's losses — the whole step is known in advance, so this module writes i
 
 It computes the same numbers as the general path (the tests compare weights after an epoch in
 float64 to 1e-12), sets every parameter's ``.grad`` like the general path does, and returns the
-batch loss and the batch's predictions for metrics.
+batch loss and the batch's predictions for metrics. A batch whose loss is NaN or infinite changes
+nothing: the caller stops training with the weights of the last finite step.
 
 Example:
     >>> import fnlearn as fl, numpy as np
@@ -27,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -262,6 +264,8 @@ class StepPlan:
             outs.append(a)
         if not self.fused:
             loss_value, dz = self._loss_and_grad(a, yb, xp)
+        if not math.isfinite(loss_value):
+            return loss_value, a  # no update: the weights stay those of the last finite step
         ones = self._ones_for(a.shape[0], a.dtype)
         if self.flat:
             flat_grad = xp.empty(self._size, dtype=self.flat_param.dtype)
