@@ -315,7 +315,7 @@ def transpose(a: Tensor, axes: Sequence[int] | None = None) -> Tensor:
 
 def flatten(a: Tensor, start_axis: int = 0) -> Tensor:
     """Merge all axes from ``start_axis`` on into one (``start_axis=1`` keeps the batch axis)."""
-    start_axis %= max(a.ndim, 1)
+    start_axis %= builtins.max(a.ndim, 1)
     return reshape(a, a.shape[:start_axis] + (-1,))
 
 

@@ -1,0 +1,403 @@
+"""Every op's gradient against central finite differences, in float64, over random shapes.
+
+Hypothesis draws the shapes (broadcasting included) and a seed; NumPy draws the values from that seed,
+so values are continuous (no ties for max/min) and can be kept away from kinks (relu, abs, clip).
+Each check weights the op's output with fixed random numbers before summing, so the backward pass
+is tested with an uneven incoming gradient, not only with ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import fnlearn as fl
+from fnlearn import functional as F
+
+RTOL = 1e-6
+FAST = settings(max_examples=25, deadline=None)
+
+shapes = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)
+shapes0 = hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4)
+pairs = hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=1, max_side=4)
+seeds = st.integers(0, 2**32 - 1)
+
+
+def values(rng: np.random.Generator, shape, low=-2.0, high=2.0) -> np.ndarray:
+    return rng.uniform(low, high, size=shape)
+
+
+def away_from_zero(rng: np.random.Generator, shape, low=0.2, high=2.0) -> np.ndarray:
+    """Values with |x| in [low, high] and random signs: clear of the kink at 0."""
+    return rng.uniform(low, high, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+
+
+def check(fn, *arrays, seed: int = 0) -> None:
+    """gradcheck of sum(weights * fn(*inputs)) with random weights of the output's shape."""
+    probe = fn(*[fl.tensor(np.asarray(a, dtype=np.float64)) for a in arrays])
+    weights = np.random.default_rng(seed).normal(size=probe.shape) / max(probe.size, 1)
+    assert fl.gradcheck(lambda *ts: fn(*ts) * fl.tensor(weights), list(arrays), rtol=RTOL)
+
+
+# ----------------------------------------------------------------------------- arithmetic
+
+
+@FAST
+@given(pairs, seeds)
+def test_add_sub_mul_broadcast(shape_pair, seed):
+    rng = np.random.default_rng(seed)
+    (sa, sb), _ = shape_pair
+    a, b = values(rng, sa), values(rng, sb)
+    check(lambda x, y: x + y, a, b, seed=seed)
+    check(lambda x, y: x - y, a, b, seed=seed)
+    check(lambda x, y: x * y, a, b, seed=seed)
+
+
+@FAST
+@given(pairs, seeds)
+def test_div_broadcast(shape_pair, seed):
+    rng = np.random.default_rng(seed)
+    (sa, sb), _ = shape_pair
+    check(lambda x, y: x / y, values(rng, sa), away_from_zero(rng, sb, 0.5), seed=seed)
+
+
+@FAST
+@given(pairs, seeds)
+def test_pow_tensor_exponent_positive_base(shape_pair, seed):
+    rng = np.random.default_rng(seed)
+    (sa, sb), _ = shape_pair
+    check(lambda x, y: x ** y, values(rng, sa, 0.5, 2.0), values(rng, sb, -2.0, 2.0), seed=seed)
+
+
+@FAST
+@given(shapes0, seeds, st.sampled_from([2, 3, 0.5, -1.5, 2.5]))
+def test_pow_scalar_exponent_and_scalar_base(shape, seed, exponent):
+    rng = np.random.default_rng(seed)
+    x = values(rng, shape, 0.5, 2.0)
+    check(lambda t: t ** exponent, x, seed=seed)
+    check(lambda t: exponent ** t if exponent > 0 else 2.0 ** t, x, seed=seed)
+
+
+@FAST
+@given(shapes0, seeds)
+def test_neg_and_scalar_operands(shape, seed):
+    rng = np.random.default_rng(seed)
+    x = away_from_zero(rng, shape, 0.5)
+    check(lambda t: -t, x, seed=seed)
+    check(lambda t: 3.0 - t * 2 + 1 / t - t / 4, x, seed=seed)
+
+
+@FAST
+@given(pairs, seeds)
+def test_maximum_minimum(shape_pair, seed):
+    rng = np.random.default_rng(seed)
+    (sa, sb), _ = shape_pair
+    a, b = values(rng, sa), values(rng, sb)
+    check(fl.maximum, a, b, seed=seed)
+    check(fl.minimum, a, b, seed=seed)
+
+
+@FAST
+@given(hnp.mutually_broadcastable_shapes(num_shapes=3, min_dims=0, max_dims=3, min_side=1, max_side=4), seeds)
+def test_where_broadcast(shape_triple, seed):
+    rng = np.random.default_rng(seed)
+    (sc, sa, sb), _ = shape_triple
+    cond = rng.random(sc) > 0.5
+    check(lambda x, y: fl.where(cond, x, y), values(rng, sa), values(rng, sb), seed=seed)
+
+
+# ----------------------------------------------------------------------------- matmul and dense
+
+
+@st.composite
+def matmul_shapes(draw):
+    """Shapes for a @ b: vectors, matrices, and batches whose leading axes broadcast."""
+    n, k, m = (draw(st.integers(1, 4)) for _ in range(3))
+    kind = draw(st.sampled_from(["vv", "vm", "mv", "mm", "batched", "vb", "bv"]))
+    (ba, bb), _ = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=1, max_dims=2, max_side=3))
+    return {"vv": ((k,), (k,)), "vm": ((k,), (k, m)), "mv": ((n, k), (k,)), "mm": ((n, k), (k, m)),
+            "batched": (ba + (n, k), bb + (k, m)), "vb": ((k,), bb + (k, m)), "bv": (ba + (n, k), (k,))}[kind]
+
+
+@FAST
+@given(matmul_shapes(), seeds)
+def test_matmul(shapes_ab, seed):
+    rng = np.random.default_rng(seed)
+    a, b = (values(rng, s) for s in shapes_ab)
+    assert np.allclose((fl.tensor(a) @ fl.tensor(b)).numpy(), a @ b)
+    check(lambda x, y: x @ y, a, b, seed=seed)
+
+
+@FAST
+@given(st.integers(1, 4), st.integers(1, 4), st.integers(1, 4), st.booleans(), st.booleans(), seeds)
+def test_dense(batch, k, m, with_bias, three_d, seed):
+    rng = np.random.default_rng(seed)
+    x = values(rng, (batch, 2, k) if three_d else (batch, k))
+    w, b = values(rng, (k, m)), values(rng, (m,))
+    if with_bias:
+        check(F.dense, x, w, b, seed=seed)
+        assert np.allclose(F.dense(fl.tensor(x), fl.tensor(w), fl.tensor(b)).numpy(), x @ w + b)
+    else:
+        check(lambda xx, ww: F.dense(xx, ww), x, w, seed=seed)
+
+
+# ----------------------------------------------------------------------------- indexing and shape
+
+
+@FAST
+@given(hnp.array_shapes(min_dims=1, max_dims=3, min_side=2, max_side=4), seeds)
+def test_indexing(shape, seed):
+    rng = np.random.default_rng(seed)
+    x = values(rng, shape)
+    n = shape[0]
+    repeats = rng.integers(0, n, size=n + 3)  # repeats guaranteed: more picks than rows
+    mask = rng.random(shape) > 0.4
+    check(lambda t: t[1], x, seed=seed)
+    check(lambda t: t[-1], x, seed=seed)
+    check(lambda t: t[1:], x, seed=seed)
+    check(lambda t: t[::-2], x, seed=seed)
+    check(lambda t: t[repeats], x, seed=seed)
+    check(lambda t: t[list(repeats)], x, seed=seed)
+    check(lambda t: t[mask], x, seed=seed)
+    check(lambda t: t[..., None], x, seed=seed)
+    if len(shape) >= 2:
+        check(lambda t: t[:, 0], x, seed=seed)
+        check(lambda t: t[repeats, 1], x, seed=seed)
+        check(lambda t: t[repeats[:2], repeats[2:4] % shape[1]], x, seed=seed)
+
+
+def test_indexing_scatter_adds_repeats():
+    x = fl.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x[[0, 0, 2, 0]].sum().backward()
+    assert x.grad.tolist() == [3.0, 0.0, 1.0]
+
+
+@FAST
+@given(shapes, seeds)
+def test_reshape_flatten_expand_squeeze(shape, seed):
+    rng = np.random.default_rng(seed)
+    x = values(rng, shape)
+    check(lambda t: t.reshape(-1), x, seed=seed)
+    check(lambda t: t.reshape(tuple(reversed(shape))), x, seed=seed)
+    check(lambda t: fl.flatten(t, len(shape) - 1), x, seed=seed)
+    check(lambda t: t.flatten(), x, seed=seed)
+    check(lambda t: fl.expand_dims(t, 0), x, seed=seed)
+    check(lambda t: fl.squeeze(fl.expand_dims(t, -1), -1), x, seed=seed)
+    check(lambda t: fl.squeeze(t), x, seed=seed)
+
+
+@FAST
+@given(shapes, seeds)
+def test_transpose(shape, seed):
+    rng = np.random.default_rng(seed)
+    x = values(rng, shape)
+    perm = tuple(int(i) for i in rng.permutation(len(shape)))
+    check(lambda t: t.T, x, seed=seed)
+    check(lambda t: fl.transpose(t, perm), x, seed=seed)
+    check(lambda t: t.transpose(*perm), x, seed=seed)
+    assert fl.transpose(fl.tensor(x), perm).shape == np.transpose(x, perm).shape
+
+
+@FAST
+@given(shapes, st.integers(1, 3), seeds, st.data())
+def test_concatenate_stack(shape, count, seed, data):
+    rng = np.random.default_rng(seed)
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    parts = []
+    for _ in range(count):
+        s = list(shape)
+        s[axis] = data.draw(st.integers(1, 3))
+        parts.append(values(rng, tuple(s)))
+    check(lambda *ts: fl.concatenate(ts, axis=axis), *parts, seed=seed)
+    same = [values(rng, shape) for _ in range(count)]
+    stack_axis = data.draw(st.integers(-len(shape) - 1, len(shape)))
+    check(lambda *ts: fl.stack(ts, axis=stack_axis), *same, seed=seed)
+
+
+# ----------------------------------------------------------------------------- reductions
+
+
+@st.composite
+def shape_and_axis(draw):
+    shape = draw(shapes)
+    nd = len(shape)
+    axis = draw(st.one_of(st.none(), st.integers(-nd, nd - 1),
+                          st.lists(st.integers(0, nd - 1), min_size=1, max_size=nd, unique=True).map(tuple)))
+    return shape, axis
+
+
+@FAST
+@given(shape_and_axis(), st.booleans(), seeds)
+def test_sum_mean_max_min(shape_axis, keepdims, seed):
+    shape, axis = shape_axis
+    x = values(np.random.default_rng(seed), shape)  # continuous values: no ties
+    for name in ("sum", "mean", "max", "min"):
+        ours = getattr(fl, name)(fl.tensor(x), axis=axis, keepdims=keepdims)
+        theirs = getattr(np, name)(x, axis=axis, keepdims=keepdims)
+        assert ours.shape == np.shape(theirs)
+        np.testing.assert_allclose(ours.numpy(), theirs, rtol=1e-12)
+        check(lambda t, name=name: getattr(t, name)(axis=axis, keepdims=keepdims), x, seed=seed)
+
+
+def test_max_ties_share_the_gradient():
+    x = fl.tensor([1.0, 3.0, 3.0], requires_grad=True)
+    x.max().backward()
+    assert x.grad.tolist() == [0.0, 0.5, 0.5]
+
+
+# ----------------------------------------------------------------------------- elementwise
+
+
+@FAST
+@given(shapes0, seeds)
+def test_exp_log_sqrt_abs(shape, seed):
+    rng = np.random.default_rng(seed)
+    check(fl.exp, values(rng, shape), seed=seed)
+    check(fl.log, values(rng, shape, 0.3, 3.0), seed=seed)
+    check(fl.sqrt, values(rng, shape, 0.3, 3.0), seed=seed)
+    check(fl.abs, away_from_zero(rng, shape), seed=seed)
+    check(lambda t: abs(t), away_from_zero(rng, shape), seed=seed)
+
+
+@FAST
+@given(shapes0, seeds)
+def test_clip(shape, seed):
+    rng = np.random.default_rng(seed)
+    # values in three bands clear of the bounds -1 and 1
+    x = rng.choice([-1.8, 0.0, 1.8], size=shape) + rng.uniform(-0.5, 0.5, size=shape)
+    check(lambda t: fl.clip(t, -1.0, 1.0), x, seed=seed)
+    check(lambda t: t.clip(None, 1.0), x, seed=seed)
+    check(lambda t: t.clip(-1.0, None), x, seed=seed)
+
+
+@FAST
+@given(shapes0, seeds)
+def test_cast(shape, seed):
+    x = values(np.random.default_rng(seed), shape)
+    check(lambda t: F.cast(t, "float64") * 2, x, seed=seed)
+    t32 = fl.tensor(x.astype(np.float32), requires_grad=True)
+    y = F.cast(t32, "float64")
+    assert y.dtype == np.float64
+    (y * 3).sum().backward()
+    assert t32.grad.dtype == np.float32 and np.all(t32.grad == 3)
+
+
+# ----------------------------------------------------------------------------- activations
+
+
+@FAST
+@given(shapes0, seeds)
+def test_smooth_activations(shape, seed):
+    rng = np.random.default_rng(seed)
+    x = values(rng, shape, -4.0, 4.0)
+    for fn in (fl.sigmoid, fl.tanh, fl.softplus, fl.linear, lambda t: t.sigmoid(), lambda t: t.tanh()):
+        check(fn, x, seed=seed)
+
+
+@FAST
+@given(shapes0, seeds)
+def test_piecewise_activations_away_from_kinks(shape, seed):
+    rng = np.random.default_rng(seed)
+    x = away_from_zero(rng, shape, 0.2, 5.0)
+    check(fl.relu, x, seed=seed)
+    check(lambda t: t.relu(), x, seed=seed)
+    check(fl.leaky_relu, x, seed=seed)
+    check(lambda t: fl.leaky_relu(t, 0.2), x, seed=seed)
+    # hard sigmoid: kinks at ±3, so draw from (−5, −3.2) ∪ (−2.8, 2.8) ∪ (3.2, 5)
+    h = rng.choice([-4.1, 0.0, 4.1], size=shape) + rng.uniform(-0.8, 0.8, size=shape)
+    h = np.where(np.abs(h) < 1, h * 2.5, h)
+    check(fl.hard_sigmoid, h, seed=seed)
+
+
+@FAST
+@given(shapes, seeds, st.data())
+def test_softmax_log_softmax_logsumexp(shape, seed, data):
+    rng = np.random.default_rng(seed)
+    x = values(rng, shape, -3.0, 3.0)
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    keepdims = data.draw(st.booleans())
+    check(lambda t: fl.softmax(t, axis), x, seed=seed)
+    check(lambda t: fl.log_softmax(t, axis), x, seed=seed)
+    check(lambda t: fl.logsumexp(t, axis, keepdims), x, seed=seed)
+    check(lambda t: fl.logsumexp(t, None), x, seed=seed)
+    p = fl.softmax(fl.tensor(x), axis).numpy()
+    np.testing.assert_allclose(p.sum(axis=axis), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(fl.log_softmax(fl.tensor(x), axis).numpy(), np.log(p), rtol=1e-10, atol=1e-12)
+
+
+def test_activation_values():
+    x = np.array([-4.0, -3.0, -1.0, 0.0, 1.0, 3.0, 4.0])
+    hs = fl.hard_sigmoid(fl.tensor(x)).numpy()
+    two_relus = (np.maximum(x + 3, 0) - np.maximum(x - 3, 0)) / 6
+    np.testing.assert_allclose(hs, two_relus)
+    np.testing.assert_allclose(fl.leaky_relu(fl.tensor(x)).numpy(), np.where(x > 0, x, 0.01 * x))
+    assert F.LEAKY_RELU_SLOPE == 0.01
+    np.testing.assert_allclose(fl.softplus(fl.tensor(x)).numpy(), np.log1p(np.exp(x)), rtol=1e-12)
+    np.testing.assert_allclose(fl.sigmoid(fl.tensor(x)).numpy(), 1 / (1 + np.exp(-x)), rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------- fused and named losses
+
+
+@FAST
+@given(st.integers(1, 4), st.integers(2, 4), st.sampled_from(["mean", "sum", "none"]), seeds)
+def test_softmax_cross_entropy(batch, classes, reduction, seed):
+    rng = np.random.default_rng(seed)
+    z = values(rng, (batch, classes), -3.0, 3.0)
+    labels = rng.integers(0, classes, size=batch)
+    onehot = np.eye(classes)[labels]
+    soft = rng.dirichlet(np.ones(classes), size=batch) * 1.7  # rows summing to 1.7: tests the p·Σy − y form
+    check(lambda t: F.softmax_cross_entropy(t, labels, sparse=True, reduction=reduction), z, seed=seed)
+    check(lambda t: F.softmax_cross_entropy(t, onehot, sparse=False, reduction=reduction), z, seed=seed)
+    check(lambda t: F.softmax_cross_entropy(t, soft, sparse=False, reduction=reduction), z, seed=seed)
+
+
+@FAST
+@given(hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=4),
+       st.sampled_from(["mean", "sum", "none"]), seeds)
+def test_sigmoid_binary_cross_entropy(shape, reduction, seed):
+    rng = np.random.default_rng(seed)
+    z = values(rng, shape, -3.0, 3.0)
+    y = rng.random(shape)
+    check(lambda t: F.sigmoid_binary_cross_entropy(t, y, reduction=reduction), z, seed=seed)
+
+
+@FAST
+@given(st.integers(1, 4), st.integers(1, 4), st.sampled_from(["mean", "sum", "none"]), seeds)
+def test_named_losses(batch, outputs, reduction, seed):
+    rng = np.random.default_rng(seed)
+    pred = values(rng, (batch, outputs))
+    target = pred + away_from_zero(rng, (batch, outputs), 0.1, 1.0)  # |error| clear of mae's kink
+    check(lambda t: fl.losses.mse(target, t, reduction=reduction), pred, seed=seed)
+    check(lambda t: fl.losses.mae(target, t, reduction=reduction), pred, seed=seed)
+    check(lambda t: fl.losses.half_sse(target, t, reduction=reduction), pred, seed=seed)
+    probs = rng.uniform(0.05, 0.95, size=(batch, outputs))
+    y01 = (rng.random((batch, outputs)) > 0.5).astype(float)
+    check(lambda t: fl.losses.binary_crossentropy(y01, t, reduction=reduction), probs, seed=seed)
+    check(lambda t: fl.losses.binary_crossentropy(y01, t, from_logits=True, reduction=reduction), pred, seed=seed)
+    check(lambda t: fl.losses.binary_crossentropy(y01, fl.sigmoid(t), reduction=reduction), pred, seed=seed)
+    if outputs >= 2:
+        labels = rng.integers(0, outputs, size=batch)
+        onehot = np.eye(outputs)[labels]
+        for logits_fn, kw in ((lambda t: t, {"from_logits": True}), (fl.softmax, {})):
+            check(lambda t, f=logits_fn, kw=kw: fl.losses.categorical_crossentropy(onehot, f(t), reduction=reduction,
+                                                                                   **kw), pred, seed=seed)
+            check(lambda t, f=logits_fn, kw=kw: fl.losses.sparse_categorical_crossentropy(
+                labels, f(t), reduction=reduction, **kw), pred, seed=seed)
+        # probabilities that did not come from a softmax: the clipped-log path
+        check(lambda t: fl.losses.categorical_crossentropy(onehot, t, reduction=reduction), probs, seed=seed)
+        check(lambda t: fl.losses.sparse_categorical_crossentropy(labels, t, reduction=reduction), probs, seed=seed)
+
+
+def test_gradcheck_catches_a_wrong_gradient():
+    def bad_square(t):
+        # forward t², but a backward that claims 3t
+        return fl.Tensor._result(t.data ** 2, (t,), lambda g: (g * 3 * t.data,), "bad")
+
+    with pytest.raises(fl.GradcheckError, match="input 0"):
+        fl.gradcheck(bad_square, [np.array([1.0, 2.0])])
+    assert fl.gradcheck(bad_square, [np.array([1.0, 2.0])], raise_exception=False) is False
+    assert fl.gradcheck(lambda t: t ** 2, [np.array([1.0, 2.0])])
