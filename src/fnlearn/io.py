@@ -271,8 +271,9 @@ def _encode(doc: dict[str, Any], tensors: dict[str, np.ndarray], path: Any) -> b
     try:
         doc_json = json.dumps(doc, allow_nan=False, separators=(",", ":"), sort_keys=True)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"the model's settings cannot be written to {os.fspath(path)!r} ({exc}); custom "
-                          "layers, losses or metrics must be given by name to be saved.") from None
+        raise ConfigError(f"the model's settings cannot be written to {os.fspath(path)!r} "
+                          f"({_clause(exc)}); custom layers, losses or metrics must be given by name to be "
+                          "saved.") from None
     digest = _digest(doc_json, tensors)
     return st.save(tensors, metadata={METADATA_KEY: doc_json, DIGEST_KEY: digest})
 
@@ -316,14 +317,14 @@ def _read(path: str | os.PathLike) -> _ModelFile:
             if size == 0:
                 raise bad("is empty (0 bytes); the save that made it did not finish — save the model again.")
             head = f.read(min(size, 16))
-            if size < 8:
-                raise bad(f"is only {size} bytes long, too short to be a model file; it is truncated or "
-                          "not a model file.")
-            header_len = int.from_bytes(head[:8], "little")
             foreign = _foreign_kind(head)
             if foreign:
                 raise bad(f"is not an fnlearn model file: it is {foreign}; fnlearn loads only files written "
                           "by model.save().")
+            if size < 8:
+                raise bad(f"is only {size} bytes long, too short to be a model file; it is truncated or "
+                          "not a model file.")
+            header_len = int.from_bytes(head[:8], "little")
             if header_len > size - 8:
                 raise bad(f"is truncated or not a model file: its header claims {header_len} bytes but the "
                           f"file has only {size - 8} bytes after the length field.")
@@ -377,6 +378,11 @@ def _parse_json(raw: bytes, bad: Any, what: str) -> Any:
         return json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants)
     except (UnicodeDecodeError, ValueError, RecursionError, TypeError):
         raise bad(f"is corrupted: its {what} is not valid JSON; it is damaged or not a model file.") from None
+
+
+def _clause(exc: BaseException) -> str:
+    """An error's sentence without its final period, to nest inside another sentence."""
+    return str(exc).rstrip().rstrip(".")
 
 
 def _is_int(value: Any) -> bool:
@@ -520,7 +526,7 @@ def _load_model(path: str | os.PathLike, compile: bool = True,  # noqa: A002
     try:
         model.load_state_dict(params)
     except FnlearnError as exc:
-        raise file.error(f"does not match its own architecture ({exc})") from None
+        raise file.error(f"does not match its own architecture ({_clause(exc)}); it is damaged.") from None
     if compile and file.doc.get("compile") is not None:
         _recompile(file, model, custom, slot_tensors)
     return model
@@ -585,18 +591,24 @@ def _build(file: _ModelFile, custom: dict[str, Any], params: dict[str, np.ndarra
     name = config.get("name", "sequential")
     if not isinstance(name, str):
         raise file.error(f"has an invalid model name {name!r}; it is damaged.")
+    entries = config["layers"]
+    if any(isinstance(e, dict) and e.get("class_name") == "InputLayer" for e in entries):
+        model_class = None  # keep the saved layer indices (keras.Sequential folds an Input away)
     with _building(file.doc["dtype"]):
-        layers = [_build_layer(file, i, entry, custom) for i, entry in enumerate(config["layers"])]
+        layers = [_make_layer(file, i, entry, custom) for i, entry in enumerate(entries)]
+        _build_layers(file, layers, params)
         try:
             model = (model_class or Sequential)(layers, name=name)
         except FnlearnError as exc:
-            raise file.error(f"holds layers that do not fit together ({exc})") from None
-        _build_from_weights(file, model, params)
+            raise file.error(f"holds layers that do not fit together ({_clause(exc)}); it is damaged.") \
+                from None
     return model
 
 
-def _build_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]) -> Any:
+def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]) -> Any:
+    """One layer from its saved settings, not yet built (so nothing is allocated from the settings)."""
     from .nn import initializers
+    from .nn.layers import Dense, _shape_tuple
 
     if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
         raise file.error(f"has a malformed entry for layer {index}; it is damaged.")
@@ -618,17 +630,52 @@ def _build_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any
             try:
                 config[key] = initializers.from_config(value)
             except (FnlearnError, TypeError, ValueError) as exc:
-                raise file.error(f"cannot rebuild layer {index} ({class_name}): {exc} Pass "
+                raise file.error(f"cannot rebuild layer {index} ({class_name}): {_clause(exc)}; pass "
                                  "custom_objects={name: function} for functions of your own.") from None
+    # A Dense given its input shape allocates at once; its shape is set after checking it against the file.
+    declared = None
+    if cls is Dense:
+        declared, dim = config.pop("input_shape", None), config.pop("input_dim", None)
+        declared = (dim,) if declared is None and dim is not None else declared
     try:
-        return cls(**config)
+        layer = cls(**config)
+        if declared is not None:
+            layer.input_shape = _shape_tuple(declared, "input_shape")
     except (FnlearnError, TypeError, ValueError) as exc:
-        raise file.error(f"cannot rebuild layer {index} ({class_name}) from its saved settings: {exc} If it "
-                         "uses a function of your own, pass custom_objects={name: function}.") from None
+        raise file.error(f"cannot rebuild layer {index} ({class_name}) from its saved settings: "
+                         f"{_clause(exc)}; if it uses a function of your own, pass "
+                         "custom_objects={name: function}.") from None
+    return layer
+
+
+def _build_layers(file: _ModelFile, layers: list[Any], params: dict[str, np.ndarray]) -> None:
+    """Check every Dense layer's shapes against the weights in the file, then build it.
+
+    This is what keeps a crafted file from making fnlearn allocate more than the file itself holds.
+    """
+    from .nn.layers import Dense
+
+    shape: tuple[int, ...] | None = None
+    for index, layer in enumerate(layers):
+        declared = getattr(layer, "input_shape", None)
+        if declared is not None:
+            if shape is not None and tuple(declared) != shape:
+                raise file.error(f"is inconsistent: layer {index} declares input shape {tuple(declared)} but the "
+                                 f"layer before it outputs {shape}; it is damaged.")
+            shape = tuple(declared)
+        if isinstance(layer, Dense):
+            kernel = params.get(f"{index}.kernel")
+            if kernel is None or kernel.ndim != 2 or kernel.shape[1] != layer.units \
+                    or (shape is not None and shape[-1] != kernel.shape[0]):
+                found = "none" if kernel is None else f"shape {kernel.shape}"
+                raise file.error(f"is inconsistent: Dense layer {index} ({layer.units} units, input "
+                                 f"{shape}) finds weights of {found}; it is damaged.")
+            layer.build(shape if shape is not None else (int(kernel.shape[0]),))
+        shape = layer.compute_output_shape(shape) if shape is not None else None
 
 
 def _build_from_weights(file: _ModelFile, model: Any, params: dict[str, np.ndarray]) -> None:
-    """Give lazily built layers (no input_shape) their weights' shapes, read from the file."""
+    """Give an unbuilt model's lazily built layers the shapes of the weights in the file."""
     for index, layer in enumerate(getattr(model, "layers", [])):
         kernel = params.get(f"{index}.kernel")
         if not getattr(layer, "built", True) and kernel is not None and kernel.ndim == 2:
@@ -645,8 +692,8 @@ def _recompile(file: _ModelFile, model: Any, custom: dict[str, Any],
     try:
         optimizer = optim.from_config(config["optimizer"])
     except (FnlearnError, TypeError, ValueError) as exc:
-        raise file.error(f"has optimizer settings that cannot be rebuilt ({exc}); load it with compile=False "
-                         "and compile it again.") from None
+        raise file.error(f"has optimizer settings that cannot be rebuilt ({_clause(exc)}); load it with "
+                         "compile=False and compile it again.") from None
     loss = _resolve_loss(file, config.get("loss"), custom)
     metrics = config.get("metrics") or []
     if not isinstance(metrics, list):
@@ -655,7 +702,7 @@ def _recompile(file: _ModelFile, model: Any, custom: dict[str, Any],
     try:
         model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
     except FnlearnError as exc:
-        raise file.error(f"has compile settings this fnlearn cannot use ({exc}); load it with "
+        raise file.error(f"has compile settings this fnlearn cannot use ({_clause(exc)}); load it with "
                          "compile=False.") from None
     state = file.doc.get("optimizer_state")
     if state is not None:

@@ -1,0 +1,26 @@
+"""``fnlearn.keras``: the Keras names the lecture programs use, backed by fnlearn.
+
+Change ``from tensorflow.keras.models import Sequential`` into ``from fnlearn.keras.models import
+Sequential`` (and likewise for ``layers``, ``optimizers``, ``losses``, ``metrics``, ``callbacks``,
+``utils``, ``datasets``, ``activations``, ``initializers``) and nothing else in the program changes.
+
+Example (Tsai's MNIST network):
+    >>> from fnlearn.keras.models import Sequential
+    >>> from fnlearn.keras.layers import Dense
+    >>> from fnlearn.keras.optimizers import SGD
+    >>> model = Sequential()
+    >>> model.add(Dense(100, input_dim=784, activation="relu"))
+    >>> model.add(Dense(100, activation="relu"))
+    >>> model.add(Dense(10, activation="softmax"))
+    >>> model.compile(loss="mse", optimizer=SGD(lr=0.087), metrics=["accuracy"])
+    >>> model.num_parameters()
+    89610
+"""
+
+from . import activations, callbacks, datasets, initializers, layers, losses, metrics, models, optimizers
+from . import utils as utils
+from .layers import Input
+from .models import Sequential, load_model, save_model
+
+__all__ = ["Sequential", "Input", "load_model", "save_model", "layers", "models", "optimizers", "losses",
+           "metrics", "callbacks", "utils", "datasets", "activations", "initializers"]

@@ -1,0 +1,26 @@
+"""``keras.callbacks``: fnlearn's callbacks under their Keras names.
+
+EarlyStopping, ModelCheckpoint, LearningRateScheduler, TerminateOnNaN, CSVLogger, LambdaCallback,
+History and the base class Callback behave as in Keras; GradientNormStopping is the lecture's own rule
+(stop when the gradient is nearly zero).
+
+Example:
+    >>> from fnlearn.keras.callbacks import EarlyStopping
+    >>> EarlyStopping(monitor="val_loss", patience=3).patience
+    3
+"""
+
+from ..callbacks import (
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    GradientNormStopping,
+    History,
+    LambdaCallback,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    TerminateOnNaN,
+)
+
+__all__ = ["Callback", "History", "EarlyStopping", "ModelCheckpoint", "LearningRateScheduler", "TerminateOnNaN",
+           "CSVLogger", "LambdaCallback", "GradientNormStopping"]

@@ -1,0 +1,88 @@
+"""``keras.models``: ``Sequential``, ``load_model`` and ``save_model``.
+
+``Sequential`` is fnlearn's model (compile / fit / evaluate / predict / save) that also accepts a leading
+``Input(shape=...)``, as Keras does.
+
+Example:
+    >>> from fnlearn.keras.models import Sequential
+    >>> from fnlearn.keras.layers import Dense
+    >>> model = Sequential()
+    >>> model.add(Dense(100, activation="relu", input_dim=784))
+    >>> model.add(Dense(100, activation="relu")); model.add(Dense(10, activation="softmax"))
+    >>> model.num_parameters()
+    89610
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .. import io
+from .. import nn as _nn
+from ..errors import ConfigError
+from ..nn.layers import Layer
+from .layers import InputLayer
+
+
+class Sequential(_nn.Sequential):
+    """fnlearn's ``Sequential`` with Keras's constructor; a leading ``Input`` gives the next layer its shape.
+
+    >>> from fnlearn.keras.layers import Input, Dense
+    >>> Sequential([Input(shape=(3,)), Dense(2)]).layers[0].input_shape
+    (3,)
+    """
+
+    def __init__(self, layers: Iterable[Any] | None = None, trainable: bool = True,
+                 name: str | None = None) -> None:
+        if trainable is not True:
+            raise ConfigError("Sequential(trainable=False) is not supported; fnlearn trains every layer "
+                              "it is given.")
+        super().__init__(None, name=name)
+        self._declared_input: tuple[int, ...] | None = None
+        if layers is not None:
+            for layer in [layers] if isinstance(layers, _nn.Module) else layers:
+                self.add(layer)
+
+    def add(self, layer: Any) -> None:
+        """Append a layer; an ``Input`` is allowed only first and gives its shape to the next layer."""
+        if isinstance(layer, InputLayer):
+            if self._layers or self._declared_input is not None:
+                raise ConfigError("Input(...) can only be the first element of a Sequential model; remove "
+                                  "the extra Input or give its shape to the first layer as input_shape=.")
+            self._declared_input = layer.input_shape
+            return
+        if self._declared_input is not None and not self._layers and isinstance(layer, Layer):
+            if layer.input_shape is None:
+                layer.input_shape = self._declared_input
+            elif tuple(layer.input_shape) != self._declared_input:
+                raise ConfigError(f"layer {layer.name!r} declares input_shape {layer.input_shape}, but the "
+                                  f"Input before it declares {self._declared_input}; keep only one of them.")
+        super().add(layer)
+
+    @property
+    def input_shape(self) -> tuple[int, ...] | None:
+        shape = super().input_shape
+        return self._declared_input if shape is None and not self._layers else shape
+
+
+def load_model(filepath: str | os.PathLike, custom_objects: Mapping[str, Any] | None = None,
+               compile: bool = True, safe_mode: bool = True) -> Sequential:  # noqa: A002  (Keras's name)
+    """Load a model written by ``model.save``; see :func:`fnlearn.io.load_model`.
+
+    fnlearn files never hold code, so ``safe_mode`` is always on; ``safe_mode=False`` changes nothing.
+    """
+    return io._load_model(filepath, compile=compile, custom_objects=custom_objects, model_class=Sequential)
+
+
+def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True,
+               include_optimizer: bool = True) -> None:
+    """Write ``model`` to ``filepath`` (atomically); ``overwrite=False`` refuses to replace a file."""
+    if not overwrite and os.path.exists(filepath):
+        raise ConfigError(f"{os.fspath(filepath)!r} exists and overwrite=False; choose another path or pass "
+                          "overwrite=True.")
+    io.save_model(model, filepath, include_optimizer=include_optimizer)
+
+
+__all__ = ["Sequential", "load_model", "save_model"]

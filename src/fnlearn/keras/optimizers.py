@@ -1,0 +1,92 @@
+"""``keras.optimizers``: SGD, Adam, RMSprop, Adagrad, AdamW with Keras's argument order.
+
+They are fnlearn's optimizers (:mod:`fnlearn.optim`) taking the learning rate first, as Keras does, so
+``SGD(0.087)``, ``SGD(lr=0.087)`` and ``SGD(learning_rate=0.087)`` are the same. The update rules and
+defaults are fnlearn's (Adam's ε is 1e-8 as in the lecture, AdamW's weight decay 0.01).
+
+Example:
+    >>> from fnlearn.keras import optimizers
+    >>> optimizers.SGD(lr=0.087).learning_rate
+    0.087
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from .. import optim, schedules
+from ..errors import ConfigError
+
+# Keras arguments that only name or tune the compilation of an optimizer: accepted, no effect on the math.
+_IGNORED = ("name", "jit_compile")
+
+
+def _keras_kwargs(cls_name: str, kwargs: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
+    decay = kwargs.pop("decay", None)
+    if decay not in (None, 0, 0.0):
+        raise ConfigError(f"{cls_name}(decay={decay!r}) is the old Keras time decay, which fnlearn does "
+                          "not have; pass learning_rate=keras.optimizers.schedules.ExponentialDecay(...) "
+                          "instead.")
+    for key in _IGNORED:
+        kwargs.pop(key, None)
+    if kwargs.pop("amsgrad", False):
+        raise ConfigError(f"{cls_name}(amsgrad=True) is not supported by fnlearn; leave amsgrad out.")
+    unknown = [k for k in kwargs if k not in allowed + ("lr", "clipnorm", "clipvalue", "global_clipnorm")]
+    if unknown:
+        raise ConfigError(f"{cls_name} got unexpected argument(s) {', '.join(unknown)}; see "
+                          f"help(fnlearn.keras.optimizers.{cls_name}).")
+    return kwargs
+
+
+class SGD(optim.SGD):
+    """Gradient descent with optional momentum: ``SGD(learning_rate=0.01, momentum=0.0, nesterov=False)``."""
+
+    def __init__(self, learning_rate: Any = 0.01, momentum: float = 0.0, nesterov: bool = False,
+                 **kwargs: Any) -> None:
+        super().__init__(None, learning_rate, momentum=momentum, nesterov=nesterov,
+                         **_keras_kwargs("SGD", kwargs, ()))
+
+
+class Adam(optim.Adam):
+    """Adam: ``Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8)``."""
+
+    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-8, **kwargs: Any) -> None:
+        super().__init__(None, learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                         **_keras_kwargs("Adam", kwargs, ()))
+
+
+class AdamW(optim.AdamW):
+    """Adam with decoupled weight decay: ``AdamW(learning_rate=0.001, weight_decay=0.01, ...)``."""
+
+    def __init__(self, learning_rate: Any = 0.001, weight_decay: float = 0.01, beta_1: float = 0.9,
+                 beta_2: float = 0.999, epsilon: float = 1e-8, **kwargs: Any) -> None:
+        super().__init__(None, learning_rate, weight_decay=weight_decay, beta_1=beta_1, beta_2=beta_2,
+                         epsilon=epsilon, **_keras_kwargs("AdamW", kwargs, ()))
+
+
+class RMSprop(optim.RMSprop):
+    """RMSprop: ``RMSprop(learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False)``."""
+
+    def __init__(self, learning_rate: Any = 0.001, rho: float = 0.9, momentum: float = 0.0,
+                 epsilon: float = 1e-7, centered: bool = False, **kwargs: Any) -> None:
+        super().__init__(None, learning_rate, rho=rho, momentum=momentum, epsilon=epsilon, centered=centered,
+                         **_keras_kwargs("RMSprop", kwargs, ()))
+
+
+class Adagrad(optim.Adagrad):
+    """Adagrad: ``Adagrad(learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7)``."""
+
+    def __init__(self, learning_rate: Any = 0.001, initial_accumulator_value: float = 0.1,
+                 epsilon: float = 1e-7, **kwargs: Any) -> None:
+        super().__init__(None, learning_rate, initial_accumulator_value=initial_accumulator_value,
+                         epsilon=epsilon, **_keras_kwargs("Adagrad", kwargs, ()))
+
+
+Optimizer = optim.Optimizer
+get = optim.get
+# Keras 2.11+ kept the previous implementations under `legacy`; here they are the same classes.
+legacy = SimpleNamespace(SGD=SGD, Adam=Adam, AdamW=AdamW, RMSprop=RMSprop, Adagrad=Adagrad)
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "get", "schedules", "legacy"]

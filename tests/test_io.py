@@ -1,0 +1,493 @@
+"""Model files: round trips, atomic writes (with a process killed mid-save), and a loader that refuses
+missing, empty, truncated, bit-flipped, foreign and crafted files with one ModelFileError sentence."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import struct
+import subprocess
+import sys
+import textwrap
+import time
+import zipfile
+
+import numpy as np
+import pytest
+
+import fnlearn as fl
+from fnlearn import backend, io
+from fnlearn.errors import ConfigError, ModelFileError, NotReadyError, ShapeError
+
+safetensors_numpy = pytest.importorskip("safetensors.numpy")
+
+
+def small_model(dtype: str = "float32") -> fl.Sequential:
+    fl.set_default_dtype(dtype)
+    fl.set_seed(3)
+    return fl.Sequential([fl.layers.Dense(6, activation="relu", input_shape=(4,)),
+                          fl.layers.Dropout(0.25),
+                          fl.layers.Dense(5, activation="tanh"),
+                          fl.layers.Activation("sigmoid"),
+                          fl.layers.Dense(3, activation="softmax", kernel_initializer=fl.nn.initializers.normal(0.1))])
+
+
+def same_weights(a: fl.Sequential, b: fl.Sequential) -> bool:
+    sa, sb = a.state_dict(), b.state_dict()
+    return sa.keys() == sb.keys() and all(sa[k].dtype == sb[k].dtype and np.array_equal(sa[k], sb[k]) for k in sa)
+
+
+def craft(header: dict, data: bytes = b"", header_len: int | None = None) -> bytes:
+    raw = json.dumps(header).encode()
+    return (len(raw) if header_len is None else header_len).to_bytes(8, "little") + raw + data
+
+
+def fnlearn_doc(**changes) -> dict:
+    doc = {"format": "fnlearn", "format_version": 1, "kind": "model", "fnlearn_version": fl.__version__,
+           "dtype": "float32", "compile": None, "optimizer_state": None,
+           "model": {"name": "sequential", "layers": [
+               {"class_name": "Dense", "config": {"name": "d", "units": 2, "input_shape": [3]}}]}}
+    doc.update(changes)
+    return doc
+
+
+def dense_tensors(inputs: int = 3, units: int = 2) -> dict:
+    return {"param/0.kernel": np.ones((inputs, units), np.float32), "param/0.bias": np.zeros(units, np.float32)}
+
+
+def load_error(path) -> str:
+    with pytest.raises(ModelFileError) as info:
+        io.load_model(path)
+    message = str(info.value)
+    assert str(path) in message and message.count(". ") == 0 and message.endswith(".")
+    return message
+
+
+# ----------------------------------------------------------------------------- round trips
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_save_load_predict_is_bit_identical(tmp_path, dtype):
+    model = small_model(dtype)
+    path = tmp_path / "m.fnl"
+    io.save_model(model, path)
+    fl.set_default_dtype("float32")  # loading must not depend on the current default
+    again = io.load_model(path)
+    assert same_weights(model, again)
+    assert again.parameters()[0].dtype == np.dtype(dtype)
+    x = np.random.default_rng(0).normal(size=(7, 4)).astype(dtype)
+    model.eval()
+    again.eval()
+    assert np.array_equal(model(x).numpy(), again(x).numpy())
+    assert again.get_config() == model.get_config()
+
+
+def test_loading_does_not_advance_the_random_stream(tmp_path):
+    path = tmp_path / "m.fnl"
+    io.save_model(small_model(), path)
+    fl.set_seed(11)
+    expected = backend.rng().random(3)
+    fl.set_seed(11)
+    io.load_model(path)
+    assert np.array_equal(backend.rng().random(3), expected)
+
+
+def test_lazily_built_layers_are_rebuilt_from_the_weights(tmp_path):
+    model = fl.Sequential([fl.layers.Flatten(), fl.layers.Dense(3, activation="relu"), fl.layers.Dense(2)])
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    out = model(x).numpy()
+    io.save_model(model, tmp_path / "lazy.fnl")
+    again = io.load_model(tmp_path / "lazy.fnl")
+    assert np.array_equal(again(x).numpy(), out)
+
+
+def test_saving_an_unbuilt_model_says_what_to_do(tmp_path):
+    with pytest.raises(NotReadyError, match="input_shape"):
+        io.save_model(fl.Sequential([fl.layers.Dense(2)]), tmp_path / "m.fnl")
+    assert not os.listdir(tmp_path)
+
+
+def test_save_into_a_missing_folder_is_refused(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        io.save_model(small_model(), tmp_path / "no" / "m.fnl")
+
+
+def test_weights_only_round_trip_and_mismatch(tmp_path):
+    model = small_model()
+    path = tmp_path / "w.fnl"
+    io.save_weights(model, path)
+    other = small_model()
+    for p in other.parameters():
+        p.data[...] = 0
+    io.load_weights(other, path)
+    assert same_weights(model, other)
+    # an unbuilt model of the same layers is built from the file
+    fresh = fl.Sequential([fl.layers.Dense(6, activation="relu"), fl.layers.Dropout(0.25),
+                           fl.layers.Dense(5, activation="tanh"), fl.layers.Activation("sigmoid"),
+                           fl.layers.Dense(3, activation="softmax")])
+    io.load_weights(fresh, path)
+    assert same_weights(model, fresh)
+    wrong = fl.Sequential([fl.layers.Dense(7, input_shape=(4,))])
+    before = wrong.state_dict()
+    with pytest.raises(ShapeError, match="do not fit this model"):
+        io.load_weights(wrong, path)
+    assert all(np.array_equal(before[k], v) for k, v in wrong.state_dict().items())
+    assert "holds only weights" in load_error(path)
+
+
+def test_a_full_model_file_also_gives_its_weights(tmp_path):
+    model = small_model()
+    io.save_model(model, tmp_path / "m.fnl")
+    other = small_model()
+    for p in other.parameters():
+        p.data[...] = 1
+    io.load_weights(other, tmp_path / "m.fnl")
+    assert same_weights(model, other)
+
+
+def test_file_is_safetensors_with_documented_metadata(tmp_path):
+    model = small_model()
+    io.save_model(model, tmp_path / "m.fnl")
+    tensors = safetensors_numpy.load_file(str(tmp_path / "m.fnl"))
+    assert set(tensors) == {f"param/{k}" for k in model.state_dict()}
+    from safetensors import safe_open
+
+    with safe_open(str(tmp_path / "m.fnl"), framework="numpy") as f:
+        meta = f.metadata()
+    doc = json.loads(meta["fnlearn"])
+    assert doc["format"] == "fnlearn" and doc["format_version"] == 1 and doc["dtype"] == "float32"
+    assert doc["fnlearn_version"] == fl.__version__ and doc["model"] == model.get_config()
+    assert len(meta["fnlearn.sha256"]) == 64
+
+
+def test_keras_input_layer_in_a_plain_sequential_round_trips(tmp_path):
+    from fnlearn.keras import layers
+
+    model = fl.Sequential([layers.Input(shape=(3,)), fl.layers.Dense(2)])
+    io.save_model(model, tmp_path / "m.fnl")
+    again = io.load_model(tmp_path / "m.fnl")
+    assert same_weights(model, again) and type(again.layers[0]).__name__ == "InputLayer"
+
+
+# ----------------------------------------------------------------------------- atomic writes
+
+
+def temp_files(folder) -> list[str]:
+    return [n for n in os.listdir(folder) if n.endswith(io.TEMP_SUFFIX)]
+
+
+def test_failed_replace_keeps_the_old_file_and_leaves_no_temp(tmp_path, monkeypatch):
+    path = tmp_path / "m.fnl"
+    first = small_model()
+    io.save_model(first, path)
+    before = path.read_bytes()
+
+    def refuse(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    second = fl.Sequential([fl.layers.Dense(1, input_dim=1)])
+    with pytest.raises(OSError, match="No space"):
+        io.save_model(second, path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert temp_files(tmp_path) == []
+
+
+def test_stale_temp_of_a_dead_process_is_removed_but_a_live_ones_kept(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f".m.fnl.{dead.pid}.0badf00d{io.TEMP_SUFFIX}"
+    live = tmp_path / f".m.fnl.{os.getppid()}.12345678{io.TEMP_SUFFIX}"
+    other = tmp_path / f".other.fnl.{dead.pid}.0badf00d{io.TEMP_SUFFIX}"
+    for f in (stale, live, other):
+        f.write_bytes(b"partial")
+    io.save_model(small_model(), tmp_path / "m.fnl")
+    assert not stale.exists() and live.exists() and other.exists()
+    io.load_model(tmp_path / "m.fnl")
+
+
+def test_existing_file_permissions_are_kept(tmp_path):
+    path = tmp_path / "m.fnl"
+    io.save_model(small_model(), path)
+    assert os.stat(path).st_mode & 0o777 == 0o644
+    os.chmod(path, 0o600)
+    io.save_model(small_model(), path)
+    assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+_SAVER = textwrap.dedent("""
+    import sys
+    import fnlearn as fl
+    from fnlearn import io
+    fl.set_seed(0)
+    model = fl.Sequential([fl.layers.Dense(256, input_dim=512), fl.layers.Dense(10)])
+    a = model.state_dict()
+    b = {k: v + 1 for k, v in a.items()}
+    io.save_model(model, sys.argv[1])
+    print("ready", flush=True)
+    i = 0
+    while True:
+        model.load_state_dict(b if i % 2 == 0 else a)
+        io.save_model(model, sys.argv[1])
+        i += 1
+""")
+
+
+def test_a_process_killed_while_saving_leaves_a_whole_file(tmp_path):
+    """SIGKILL a process that saves in a loop at random moments: the file is always the old or the new model."""
+    if os.name != "posix":
+        pytest.skip("SIGKILL is POSIX")
+    import signal
+
+    fl.set_seed(0)
+    reference = fl.Sequential([fl.layers.Dense(256, input_dim=512), fl.layers.Dense(10)])
+    state_a = reference.state_dict()
+    state_b = {k: v + 1 for k, v in state_a.items()}
+    script = tmp_path / "saver.py"
+    script.write_text(_SAVER)
+    path = tmp_path / "m.fnl"
+    rng = random.Random(1234)
+    seen = set()
+    for _ in range(6):
+        child = subprocess.Popen([sys.executable, str(script), str(path)], stdout=subprocess.PIPE, text=True)
+        try:
+            assert child.stdout.readline().strip() == "ready"
+            deadline = time.monotonic() + rng.uniform(0.01, 0.25)
+            while time.monotonic() < deadline:  # a reader during the saves always finds a whole file
+                io.load_model(path)
+            os.kill(child.pid, signal.SIGKILL)
+        finally:
+            child.kill()
+            child.wait()
+            child.stdout.close()
+        loaded = io.load_model(path).state_dict()
+        match_a = all(np.array_equal(loaded[k], state_a[k]) for k in state_a)
+        match_b = all(np.array_equal(loaded[k], state_b[k]) for k in state_b)
+        assert match_a or match_b
+        seen.add("a" if match_a else "b")
+        assert len(temp_files(tmp_path)) <= 1
+    io.save_model(reference, path)  # the next save clears what the killed writers left
+    assert temp_files(tmp_path) == []
+
+
+# ----------------------------------------------------------------------------- refusing bad files
+
+
+def test_missing_empty_and_folder(tmp_path):
+    assert "does not exist" in load_error(tmp_path / "nothing.fnl")
+    assert "is a folder" in load_error(tmp_path)
+    (tmp_path / "empty.fnl").write_bytes(b"")
+    assert "is empty" in load_error(tmp_path / "empty.fnl")
+    (tmp_path / "tiny.fnl").write_bytes(b"\x01\x02\x03")
+    assert "too short" in load_error(tmp_path / "tiny.fnl")
+
+
+def test_every_truncation_is_refused(tmp_path):
+    full = tmp_path / "full.fnl"
+    io.save_model(fl.Sequential([fl.layers.Dense(2, input_dim=3)]), full)
+    raw = full.read_bytes()
+    cut = tmp_path / "cut.fnl"
+    for n in range(len(raw)):
+        cut.write_bytes(raw[:n])
+        with pytest.raises(ModelFileError):
+            io.load_model(cut)
+
+
+def test_a_bit_flip_in_every_byte_is_refused(tmp_path):
+    """Each byte gets one flipped bit (a different bit from byte to byte; all 8 in the length field)."""
+    full = tmp_path / "full.fnl"
+    io.save_model(fl.Sequential([fl.layers.Dense(1, input_dim=2)]), full)
+    raw = bytearray(full.read_bytes())
+    bad = tmp_path / "bad.fnl"
+    for i in range(len(raw)):
+        for bit in range(8) if i < 8 else [i % 8]:
+            raw[i] ^= 1 << bit
+            bad.write_bytes(raw)
+            raw[i] ^= 1 << bit
+            with pytest.raises(ModelFileError):
+                io.load_model(bad)
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"\x89PNG\r\n\x1a\n" + bytes(40), "PNG image"),
+    (b"\x80\x04K\x01.", "pickle"),
+    (b"\x89HDF\r\n\x1a\n" + bytes(40), "HDF5"),
+    (b"just some notes about my model\n", "does not start like a safetensors file"),
+    (b"\x93NUMPY\x01\x00v\x00" + bytes(40), "NumPy"),
+])
+def test_foreign_files_are_named(tmp_path, content, words):
+    path = tmp_path / "model.fnl"
+    path.write_bytes(content)
+    assert words in load_error(path)
+
+
+def test_zip_archive_such_as_a_keras_file(tmp_path):
+    path = tmp_path / "model.keras"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("config.json", "{}")
+    assert "zip archive" in load_error(path)
+
+
+def test_plain_safetensors_file_without_fnlearn_settings(tmp_path):
+    path = tmp_path / "plain.safetensors"
+    path.write_bytes(safetensors_numpy.save({"w": np.ones(3, np.float32)}))
+    assert "not one written by fnlearn" in load_error(path)
+
+
+def test_header_claiming_a_terabyte_tensor_is_refused_before_allocating(tmp_path):
+    path = tmp_path / "huge.fnl"
+    header = {"__metadata__": {"fnlearn": json.dumps(fnlearn_doc())},
+              "param/0.kernel": {"dtype": "F32", "shape": [2**38], "data_offsets": [0, 2**40]}}
+    path.write_bytes(craft(header, b"\0" * 64))
+    assert "claims bytes up to 1099511627776" in load_error(path)
+
+
+def test_header_length_beyond_the_file_or_the_cap(tmp_path):
+    path = tmp_path / "long.fnl"
+    path.write_bytes(struct.pack("<Q", 2**40) + b'{"a": 1}')
+    assert "header claims 1099511627776 bytes" in load_error(path)
+    sparse = tmp_path / "sparse.fnl"
+    with open(sparse, "wb") as f:
+        f.write(struct.pack("<Q", io.MAX_HEADER_BYTES + 1) + b"{")
+        f.truncate(io.MAX_HEADER_BYTES + 64)  # a sparse file: big, but costs no disk
+    assert "limit" in load_error(sparse)
+
+
+@pytest.mark.parametrize("entry, words", [
+    ({"dtype": "I64", "shape": [2], "data_offsets": [0, 16]}, "dtype 'I64'"),
+    ({"dtype": "F32", "shape": [-1], "data_offsets": [0, 16]}, "invalid shape"),
+    ({"dtype": "F32", "shape": [True], "data_offsets": [0, 4]}, "invalid shape"),
+    ({"dtype": "F32", "shape": [2], "data_offsets": [0, 16]}, "needs 8 bytes"),
+    ({"dtype": "F32", "shape": [4], "data_offsets": [16, 0]}, "invalid byte offsets"),
+    ({"dtype": "F32", "shape": [4], "data_offsets": [0, 16], "extra": 1}, "malformed"),
+    ({"dtype": "F32", "shape": [2], "data_offsets": [8, 16]}, "starts at byte 8"),
+])
+def test_malformed_tensor_entries(tmp_path, entry, words):
+    path = tmp_path / "m.fnl"
+    path.write_bytes(craft({"__metadata__": {"fnlearn": "{}"}, "param/0.kernel": entry}, bytes(16)))
+    assert words in load_error(path)
+
+
+def test_overlapping_tensors_and_uncovered_bytes(tmp_path):
+    a = {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}
+    b = {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}
+    path = tmp_path / "m.fnl"
+    path.write_bytes(craft({"__metadata__": {}, "param/a": a, "param/b": b}, bytes(12)))
+    assert "overlapping" in load_error(path)
+    path.write_bytes(craft({"__metadata__": {}, "param/a": a}, bytes(12)))
+    assert "cover 8 bytes" in load_error(path)
+
+
+@pytest.mark.parametrize("header_text, words", [
+    (b'{"__metadata__": {}, "__metadata__": {}}', "not valid JSON"),
+    (b'{"a": NaN}', "not valid JSON"),
+    (b'{"a": ' + b"[" * 100000 + b"]" * 100000 + b"}", "not valid JSON"),
+    (b'{"a": \xff}', "not valid JSON"),
+    (b"[1, 2]", "does not start like a safetensors file"),
+    (b'{"__metadata__": {"fnlearn": 3}}', "no valid metadata"),
+], ids=["duplicate-keys", "nan", "deep-nesting", "bad-utf8", "array", "metadata-not-text"])
+def test_broken_headers(tmp_path, header_text, words):
+    path = tmp_path / "m.fnl"
+    path.write_bytes(len(header_text).to_bytes(8, "little") + header_text)
+    assert words in load_error(path)
+
+
+def write_signed(path, doc, tensors) -> None:
+    """A file with a valid checksum, as a careful forger would make it."""
+    path.write_bytes(io._encode(doc, tensors, path))
+
+
+@pytest.mark.parametrize("changes, words", [
+    ({"format": "keras"}, "format 'keras'"),
+    ({"format_version": 2}, "newer than the 1"),
+    ({"format_version": "1"}, "invalid format version"),
+    ({"dtype": "int8"}, "invalid dtype"),
+    ({"kind": "script"}, "unknown kind"),
+    ({"model": {"layers": []}}, "no valid architecture"),
+    ({"model": {"layers": [{"class_name": "Lambda", "config": {"function": "os.system"}}]}},
+     "layer class 'Lambda'"),
+    ({"model": {"layers": [{"class_name": "os.system", "config": {}}]}}, "does not load"),
+    ({"model": {"layers": [{"class_name": "Dense", "config": {"units": 2, "input_shape": [3], "code": "x"}}]}},
+     "cannot rebuild layer 0"),
+    ({"model": {"layers": [{"class_name": "Dense", "config": {"units": 2, "input_shape": [3],
+                                                               "activation": "my_act"}}]}}, "custom_objects"),
+    ({"model": {"layers": [{"class_name": "Dense", "config": {"units": 10**9, "input_shape": [10**9]}}]}},
+     "finds weights of shape (3, 2)"),
+    ({"model": {"layers": [{"class_name": "Flatten", "config": {"input_shape": [10**6, 10**6]}},
+                           {"class_name": "Dense", "config": {"units": 2}}]}}, "is inconsistent"),
+])
+def test_crafted_settings_are_refused(tmp_path, changes, words):
+    path = tmp_path / "m.fnl"
+    write_signed(path, fnlearn_doc(**changes), dense_tensors())
+    assert words in load_error(path)
+
+
+def test_unexpected_tensor_names_are_refused(tmp_path):
+    path = tmp_path / "m.fnl"
+    write_signed(path, fnlearn_doc(), {**dense_tensors(), "evil/x": np.ones(1, np.float32)})
+    assert "unexpected tensor 'evil/x'" in load_error(path)
+
+
+def test_custom_activation_loads_with_custom_objects(tmp_path):
+    def my_act(x):
+        return fl.relu(x) * 2
+
+    model = fl.Sequential([fl.layers.Dense(3, activation=my_act, input_dim=2)])
+    io.save_model(model, tmp_path / "m.fnl")
+    assert "custom_objects" in load_error(tmp_path / "m.fnl")
+    again = io.load_model(tmp_path / "m.fnl", custom_objects={"my_act": my_act})
+    x = np.ones((2, 2), np.float32)
+    assert np.array_equal(again(x).numpy(), model(x).numpy())
+
+
+def test_unsaveable_settings_say_so(tmp_path):
+    model = small_model()
+    model.get_config = lambda: {"name": "s", "layers": [{"class_name": "Dense", "config": {"f": object()}}]}
+    with pytest.raises(ConfigError, match="cannot be written"):
+        io.save_model(model, tmp_path / "m.fnl")
+    assert not (tmp_path / "m.fnl").exists()
+
+
+def _mutate(raw: bytes, rng: random.Random) -> bytes:
+    data = bytearray(raw)
+    kind = rng.randrange(6)
+    if kind == 0:
+        for _ in range(rng.randint(1, 8)):
+            data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+    elif kind == 1:
+        for _ in range(rng.randint(1, 4)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+    elif kind == 2:
+        del data[rng.randrange(len(data)):]
+    elif kind == 3:
+        at = rng.randrange(len(data))
+        data[at:at] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 16)))
+    elif kind == 4:
+        at = rng.randrange(len(data))
+        del data[at:at + rng.randint(1, 32)]
+    else:
+        at = rng.randrange(8)  # the length field, the first thing a parser trusts
+        data[at] = rng.randrange(256)
+    return bytes(data)
+
+
+def test_fuzz_mutated_files_only_raise_model_file_error(tmp_path):
+    """2,000 mutated files: each either loads the very same weights or raises ModelFileError."""
+    model = fl.Sequential([fl.layers.Dense(4, activation="relu", input_dim=3), fl.layers.Dropout(0.1),
+                           fl.layers.Dense(2, activation="softmax")])
+    io.save_model(model, tmp_path / "m.fnl")
+    raw = (tmp_path / "m.fnl").read_bytes()
+    rng = random.Random(2024)
+    path = tmp_path / "mutant.fnl"
+    refused = 0
+    for _ in range(2000):
+        path.write_bytes(_mutate(raw, rng))
+        try:
+            loaded = io.load_model(path)
+        except ModelFileError:
+            refused += 1
+            continue
+        assert same_weights(loaded, model)
+    assert refused > 1900
