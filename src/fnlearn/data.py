@@ -1,0 +1,336 @@
+"""Getting data ready for a model: conversion, batches, shuffling, splits, one-hot, scaling.
+
+``fit``, ``evaluate`` and ``predict`` accept NumPy arrays, nested lists, pandas ``DataFrame`` /
+``Series`` (anything with ``.to_numpy()``; pandas itself is never imported) and fnlearn tensors;
+this module turns each into one backend array, once, and says in one sentence what is wrong when
+it cannot.
+
+Shuffles and splits draw from fnlearn's generator, so ``fl.set_seed`` makes them repeatable.
+Unlike Keras, :func:`split_validation` (what ``fit(validation_split=...)`` uses) shuffles the rows
+before it splits: Keras holds out the *last* rows unshuffled, which silently validates on one
+class when the data is sorted by label.
+
+The helpers that prepare data (``to_categorical``, ``normalize``, ``Standardizer``,
+``MinMaxScaler``, ``train_test_split``) work on the host and return NumPy arrays, as their Keras and
+scikit-learn namesakes do.
+
+Example:
+    >>> import fnlearn as fl, numpy as np
+    >>> fl.data.to_categorical([0, 2, 1])
+    array([[1., 0., 0.],
+           [0., 0., 1.],
+           [0., 1., 0.]], dtype=float32)
+    >>> fl.set_seed(0)
+    >>> train, val = fl.data.split_validation(10, 0.2)
+    >>> len(train), len(val)
+    (8, 2)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from . import backend
+from .errors import ConfigError, DataError, ShapeError
+from .tensor import Tensor, as_array
+
+# ----------------------------------------------------------------------------- conversion
+
+
+def _host_array(data: Any, name: str) -> Any:
+    """``data`` as a NumPy array (or a device array it already is), with table-aware error messages."""
+    if isinstance(data, Tensor):
+        return data.data
+    if backend.is_array(data) and not isinstance(data, np.ndarray):
+        return data
+    to_numpy = getattr(data, "to_numpy", None)
+    if callable(to_numpy) and not isinstance(data, np.ndarray):
+        _reject_text_columns(data, name)
+        arr = np.asarray(to_numpy())
+        if arr.dtype == object:
+            # nullable integer/float columns with missing values: NaN, which check_finite then locates
+            try:
+                arr = np.asarray(to_numpy(dtype="float64", na_value=np.nan))
+            except (TypeError, ValueError):
+                pass
+        return arr
+    if isinstance(data, (list, tuple)):
+        try:
+            return np.asarray(data)
+        except ValueError:
+            raise DataError(f"{name} is a nested list whose rows have different lengths; give every row the "
+                            "same number of values.") from None
+    return data
+
+
+def _reject_text_columns(table: Any, name: str) -> None:
+    """Name the first non-numeric column of a DataFrame/Series before NumPy turns it into objects."""
+    dtypes = getattr(table, "dtypes", None)
+    if dtypes is None:
+        return
+    items = dtypes.items() if hasattr(dtypes, "items") else [(getattr(table, "name", None), dtypes)]
+    for column, dtype in items:
+        if getattr(dtype, "kind", "O") not in "biuf":
+            label = f"column {column!r}" if column is not None else "the series"
+            raise DataError(f"{name} {label} has dtype {dtype}, but fnlearn needs numbers; encode it as numbers "
+                            "(for example pandas.get_dummies) or drop it before training.")
+
+
+def to_array(data: Any, name: str = "x", dtype: Any = None) -> Any:
+    """Any supported input as one backend array.
+
+    ``dtype=None`` keeps the data's own kind (integer labels stay integer, float32/float64 stay); give a
+    dtype to cast. Strings, objects, ragged lists and complex numbers raise :class:`DataError`.
+
+    >>> import numpy as np
+    >>> to_array([[1, 2], [3, 4]], dtype="float32").dtype
+    dtype('float32')
+    >>> to_array(np.array([0, 1, 2])).dtype.kind
+    'i'
+    """
+    if data is None:
+        raise DataError(f"{name} is None; pass an array, a nested list, a DataFrame or a tensor.")
+    arr = as_array(_host_array(data, name), None, name=name)
+    if arr.ndim == 0:
+        raise DataError(f"{name} is a single number, but a data set needs one row per sample; pass a list or "
+                        "an array of samples.")
+    if arr.shape[0] == 0:
+        raise DataError(f"{name} has no rows (shape {tuple(arr.shape)}); pass at least one sample.")
+    if dtype is not None and arr.dtype != np.dtype(dtype):
+        arr = arr.astype(dtype)
+    return arr
+
+
+def as_features(x: Any, dtype: Any, name: str = "x") -> Any:
+    """Inputs as a float backend array of ``dtype`` with a batch axis: one 1-D array becomes one column.
+
+    >>> as_features([1.0, 2.0, 3.0], "float32").shape
+    (3, 1)
+    """
+    arr = to_array(x, name)
+    if arr.dtype.kind == "b":
+        arr = arr.astype(dtype)
+    arr = arr.astype(dtype, copy=False) if arr.dtype != np.dtype(dtype) else arr
+    return arr.reshape(-1, 1) if arr.ndim == 1 else arr
+
+
+def check_same_rows(x: Any, y: Any, x_name: str = "x", y_name: str = "y") -> None:
+    """Raise ShapeError when two arrays do not have one row per sample each."""
+    if x.shape[0] != y.shape[0]:
+        raise ShapeError(f"{x_name} has {x.shape[0]} rows but {y_name} has {y.shape[0]}; give one target per "
+                         "sample (the same number of rows).")
+
+
+# ----------------------------------------------------------------------------- batches and shuffles
+
+
+def check_batch_size(batch_size: Any, name: str = "batch_size") -> int:
+    """``batch_size`` as a positive int, else ConfigError (None means Keras's default, 32)."""
+    if batch_size is None:
+        return 32
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        raise ConfigError(f"{name} must be a positive integer, got {batch_size!r}; use e.g. batch_size=32.")
+    return int(batch_size)
+
+
+def batch_slices(n: int, batch_size: int) -> Iterator[slice]:
+    """Consecutive slices covering ``range(n)``; the last one may be shorter.
+
+    >>> [(s.start, s.stop) for s in batch_slices(5, 2)]
+    [(0, 2), (2, 4), (4, 5)]
+    """
+    for start in range(0, n, batch_size):
+        yield slice(start, min(start + batch_size, n))
+
+
+def permutation(n: int) -> Any:
+    """A seeded random order of ``range(n)`` (host NumPy int64), from fnlearn's generator."""
+    return backend.rng().permutation(n)
+
+
+def take_rows(arr: Any, index: Any) -> Any:
+    """``arr[index]`` for a host index array, on arr's backend."""
+    if not isinstance(arr, np.ndarray):
+        index = backend.to_device(index)
+    return arr[index]
+
+
+def check_fraction(value: Any, name: str) -> float:
+    """A number in [0, 1), else ConfigError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) or \
+            not 0.0 <= float(value) < 1.0:
+        raise ConfigError(f"{name} must be a number in [0, 1), got {value!r}; e.g. {name}=0.2 holds out 20% of "
+                          "the rows.")
+    return float(value)
+
+
+def split_validation(n: int, fraction: float, shuffle: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices (train, validation) holding out ``round(n·fraction)`` rows, chosen at random.
+
+    Keras holds out the last rows; fnlearn shuffles first (seeded by ``fl.set_seed``) so sorted data
+    does not validate on a single class. ``shuffle=False`` gives Keras's last-rows split. Each index
+    array is sorted, so the rows keep their original order within each part.
+
+    >>> import fnlearn as fl
+    >>> fl.set_seed(1); train, val = split_validation(6, 0.5); sorted(train.tolist() + val.tolist())
+    [0, 1, 2, 3, 4, 5]
+    """
+    fraction = check_fraction(fraction, "validation_split")
+    n_val = int(round(n * fraction))
+    if fraction > 0 and (n_val == 0 or n_val >= n):
+        raise ConfigError(f"validation_split={fraction} of {n} rows leaves "
+                          f"{'no validation rows' if n_val == 0 else 'no training rows'}; use a split that "
+                          "keeps at least one row on each side, or pass validation_data=(x_val, y_val).")
+    order = permutation(n) if shuffle else np.arange(n)
+    return np.sort(order[: n - n_val]), np.sort(order[n - n_val:])
+
+
+def train_test_split(*arrays: Any, test_size: float = 0.2, shuffle: bool = True) -> list[np.ndarray]:
+    """Split arrays (same number of rows) into train and test parts: ``x_tr, x_te, y_tr, y_te``.
+
+    The NumPy-only counterpart of scikit-learn's function; the order is seeded by ``fl.set_seed``.
+
+    >>> import numpy as np, fnlearn as fl
+    >>> fl.set_seed(0)
+    >>> x_tr, x_te, y_tr, y_te = train_test_split(np.arange(10).reshape(5, 2), np.arange(5), test_size=0.4)
+    >>> x_tr.shape, x_te.shape
+    ((3, 2), (2, 2))
+    """
+    if not arrays:
+        raise ConfigError("train_test_split needs at least one array.")
+    host = [backend.to_numpy(to_array(a, f"array {i}")) for i, a in enumerate(arrays)]
+    for i, a in enumerate(host[1:], start=1):
+        check_same_rows(host[0], a, "array 0", f"array {i}")
+    train, test = split_validation(len(host[0]), check_fraction(test_size, "test_size"), shuffle)
+    out: list[np.ndarray] = []
+    for a in host:
+        out += [a[train], a[test]]
+    return out
+
+
+# ----------------------------------------------------------------------------- labels
+
+
+def to_categorical(y: Any, num_classes: int | None = None, dtype: Any = "float32") -> np.ndarray:
+    """One-hot encode integer class labels: label k becomes a row with 1 in column k.
+
+    ``num_classes`` defaults to ``max(y) + 1``. A trailing axis of size 1 is dropped first, as Keras does.
+
+    >>> to_categorical([1, 0], num_classes=3)
+    array([[0., 1., 0.],
+           [1., 0., 0.]], dtype=float32)
+    """
+    labels = np.asarray(backend.to_numpy(to_array(y, "y")))
+    if labels.ndim > 1 and labels.shape[-1] == 1:
+        labels = labels[..., 0]
+    if labels.dtype.kind == "f":
+        if not np.all(np.isfinite(labels)) or not np.all(labels == np.round(labels)):
+            raise DataError("to_categorical needs integer class labels, but y holds non-integer values; pass "
+                            "labels 0..num_classes-1.")
+    elif labels.dtype.kind not in "iub":
+        raise DataError(f"to_categorical needs integer class labels, got dtype {labels.dtype}.")
+    labels = labels.astype(np.int64)
+    if labels.min() < 0:
+        raise DataError(f"to_categorical got the negative label {labels.min()}; labels must be 0..num_classes-1.")
+    if num_classes is None:
+        num_classes = int(labels.max()) + 1
+    elif isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes <= 0:
+        raise ConfigError(f"num_classes must be a positive integer, got {num_classes!r}.")
+    if labels.max() >= num_classes:
+        raise DataError(f"to_categorical got label {labels.max()} but num_classes={num_classes}; labels must be "
+                        f"0..{num_classes - 1} (or raise num_classes).")
+    out = np.zeros(labels.shape + (int(num_classes),), dtype=dtype)
+    np.put_along_axis(out, labels[..., None], 1, axis=-1)
+    return out
+
+
+# ----------------------------------------------------------------------------- scaling
+
+
+def normalize(x: Any, axis: int = -1, order: int = 2) -> np.ndarray:
+    """Scale each vector along ``axis`` to unit ``order``-norm (zero vectors stay zero), as Keras's
+    ``utils.normalize``.
+
+    >>> normalize([[3.0, 4.0]])
+    array([[0.6, 0.8]], dtype=float32)
+    """
+    arr = backend.to_numpy(as_features(x, backend.float_dtype()))
+    norm = np.linalg.norm(arr, ord=order, axis=axis, keepdims=True)
+    norm[norm == 0] = 1
+    return arr / norm
+
+
+class Standardizer:
+    """Shift and scale each column to mean 0 and standard deviation 1, with the statistics of the
+    training data (a constant column is only shifted).
+
+    >>> s = Standardizer().fit([[1.0], [3.0]])
+    >>> s.transform([[2.0], [5.0]]).ravel().tolist()
+    [0.0, 3.0]
+    """
+
+    def __init__(self) -> None:
+        self.mean: np.ndarray | None = None
+        self.scale: np.ndarray | None = None
+
+    def fit(self, x: Any) -> Standardizer:
+        arr = backend.to_numpy(as_features(x, np.float64))
+        self.mean = arr.mean(axis=0)
+        std = arr.std(axis=0)
+        self.scale = np.where(std > 0, std, 1.0)
+        return self
+
+    def _fitted(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.mean is None or self.scale is None:
+            from .errors import NotReadyError
+
+            raise NotReadyError(f"this {type(self).__name__} has not been fitted; call .fit(x_train) first.")
+        return self.mean, self.scale
+
+    def transform(self, x: Any) -> np.ndarray:
+        mean, scale = self._fitted()
+        arr = backend.to_numpy(as_features(x, backend.float_dtype()))
+        if arr.shape[1:] != mean.shape:
+            raise ShapeError(f"{type(self).__name__} was fitted on rows of shape {mean.shape} but got {arr.shape[1:]}; "
+                             "transform data with the same columns.")
+        return ((arr - mean) / scale).astype(arr.dtype)
+
+    def inverse_transform(self, x: Any) -> np.ndarray:
+        mean, scale = self._fitted()
+        arr = backend.to_numpy(as_features(x, backend.float_dtype()))
+        return (arr * scale + mean).astype(arr.dtype)
+
+    def fit_transform(self, x: Any) -> np.ndarray:
+        return self.fit(x).transform(x)
+
+
+class MinMaxScaler(Standardizer):
+    """Map each column's training range to ``feature_range`` (default [0, 1]).
+
+    >>> MinMaxScaler().fit_transform([[2.0], [4.0], [3.0]]).ravel().tolist()
+    [0.0, 1.0, 0.5]
+    """
+
+    def __init__(self, feature_range: tuple[float, float] = (0.0, 1.0)) -> None:
+        super().__init__()
+        low, high = feature_range
+        if not low < high:
+            raise ConfigError(f"feature_range must be (low, high) with low < high, got {feature_range!r}.")
+        self.feature_range = (float(low), float(high))
+
+    def fit(self, x: Any) -> MinMaxScaler:
+        arr = backend.to_numpy(as_features(x, np.float64))
+        low, high = self.feature_range
+        span = arr.max(axis=0) - arr.min(axis=0)
+        span = np.where(span > 0, span, 1.0)
+        self.scale = span / (high - low)
+        self.mean = arr.min(axis=0) - low * self.scale
+        return self
+
+
+__all__ = ["to_array", "as_features", "check_same_rows", "check_batch_size", "batch_slices", "permutation",
+           "take_rows", "split_validation", "train_test_split", "to_categorical", "normalize", "Standardizer",
+           "MinMaxScaler"]
