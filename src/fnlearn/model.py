@@ -1,11 +1,727 @@
-"""The Keras-style training front end: compile / fit / evaluate / predict / save.
+"""The Keras-style training front end: compile / fit / evaluate / predict / summary.
 
-``Trainer`` is mixed into :class:`fnlearn.Sequential`; it relies only on the model's
-``forward``, ``layers`` and ``parameters()``.
+``Trainer`` is mixed into :class:`fnlearn.Sequential`; it relies only on the model's ``forward``
+(``model(x)``), ``layers``, ``build`` and ``parameters()``. It is the lecture's three steps as one
+loop: the function (the model), the loss (``compile(loss=...)``) and gradient descent over
+mini-batches and epochs (``fit``).
+
+What ``fit`` promises:
+
+- Every argument and the data are checked before any weight changes: rows of x and y, features
+  against the first layer, targets against the output layer and the loss, NaN/inf, batch size,
+  epochs, validation split. Each problem is one sentence naming what to change.
+- The data are converted once to arrays of the model's dtype (integer labels stay integer for
+  sparse cross-entropy); each epoch is reshuffled with fnlearn's generator, so ``fl.set_seed`` makes
+  a run repeatable, and ``validation_split`` holds out rows chosen at random (Keras takes the last
+  rows unshuffled).
+- A step whose loss is NaN or infinite is not applied and training stops (``terminate_on_nan=True``,
+  the default): the weights are those after the last finite step, and the message suggests a smaller
+  learning rate. The loss is checked after the forward pass and before the update, on both the
+  written-out fast step (:mod:`fnlearn.fastpath`) and the general autodiff step, so no copy of the
+  weights is needed.
+- Ctrl-C (KeyboardInterrupt) stops training after the current step: the weights of the last
+  completed step are kept and the History of the finished epochs is returned.
+
+Example (Tsai's MNIST network on random stand-in data):
+    >>> import fnlearn as fl, numpy as np
+    >>> fl.set_seed(0)
+    >>> model = fl.Sequential([fl.layers.Dense(100, activation="relu", input_dim=784),
+    ...                        fl.layers.Dense(100, activation="relu"),
+    ...                        fl.layers.Dense(10, activation="softmax")])
+    >>> model.compile(loss="mse", optimizer=fl.optim.SGD(lr=0.087), metrics=["accuracy"])
+    >>> x = np.random.rand(200, 784); y = fl.data.to_categorical(np.arange(200) % 10, 10)
+    >>> history = model.fit(x, y, batch_size=100, epochs=2, verbose=0)
+    >>> sorted(history.history)
+    ['accuracy', 'loss']
+    >>> model.predict(x[:3]).shape
+    (3, 10)
 """
 
 from __future__ import annotations
 
+import math
+import signal
+import threading
+import warnings
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from . import backend, data, losses, optim
+from . import functional as F
+from . import metrics as metrics_module
+from .callbacks import Callback, CallbackList, History
+from .errors import ConfigError, DataError, NotReadyError, ShapeError
+from .tensor import Tensor, no_grad
+
+# Keras arguments that change nothing here (they tune Keras's own execution), accepted and ignored
+_IGNORED_COMPILE_ARGS = {"run_eagerly", "jit_compile", "steps_per_execution", "auto_scale_loss"}
+_IGNORED_FIT_ARGS = {"workers", "use_multiprocessing", "max_queue_size"}
+
+
+def _positive_int(name: str, value: Any, example: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ConfigError(f"{name} must be a positive integer, got {value!r}; use e.g. {example}.")
+    return int(value)
+
+
+def _non_negative_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ConfigError(f"{name} must be an integer ≥ 0, got {value!r}.")
+    return int(value)
+
+
+def _reject_extra(method: str, kwargs: dict[str, Any], ignored: set[str]) -> None:
+    unknown = [k for k in kwargs if k not in ignored]
+    if unknown:
+        raise ConfigError(f"{method} got argument(s) fnlearn does not support: {', '.join(unknown)}; see "
+                          f"help(model.{method}) for the ones it takes.")
+
+
+class _DeferredInterrupt:
+    """Turn the first Ctrl-C into a request checked between steps, so a step is never cut in half.
+
+    Installed only in the main thread and only over Python's default handler; a second Ctrl-C
+    interrupts at once.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: Any = None
+
+    def __enter__(self) -> _DeferredInterrupt:
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
 
 class Trainer:
-    """compile / fit / evaluate / predict for a model (filled in by the front end)."""
+    """compile / fit / evaluate / predict / summary for a model (Keras's names and arguments).
+
+    Attributes set by :meth:`compile`: ``optimizer`` (bound to the model's parameters), ``loss`` (as
+    given), ``loss_fn`` (callable ``(y_true, y_pred) -> Tensor``), ``metrics_names`` (``"loss"`` first),
+    ``compiled``. ``fit`` sets ``history`` and reads ``stop_training``.
+    """
+
+    compiled: bool = False
+    optimizer: Any = None
+    loss: Any = None
+    loss_fn: Any = None
+    stop_training: bool = False
+    history: Any = None
+    _loss_name: str | None = None
+    _metrics: tuple[metrics_module.Metric, ...] = ()
+
+    # ------------------------------------------------------------------ compile
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None, **kwargs: Any) -> None:
+        """Choose the loss (step 2) and the optimizer (step 3), and the metrics to report.
+
+        Args:
+            optimizer: an optimizer object (``fl.optim.SGD(learning_rate=0.087)``) or a name: "sgd"
+                (learning rate 0.01), "adam", "rmsprop", "adagrad", "adamw" (0.001, Keras's defaults).
+            loss: "mse" / "mean_squared_error", "mae" / "mean_absolute_error", "binary_crossentropy",
+                "categorical_crossentropy", "sparse_categorical_crossentropy", "half_sse", a
+                ``fl.losses.Loss`` object, or a callable ``(y_true, y_pred) -> Tensor``.
+            metrics: a list of "accuracy" (or "acc"), "mae", "mse", loss names, or callables
+                ``(y_true, y_pred) -> float`` (given NumPy arrays).
+
+        >>> import fnlearn as fl
+        >>> m = fl.Sequential([fl.layers.Dense(1, activation="sigmoid", input_dim=2)])
+        >>> m.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+        >>> m.metrics_names
+        ['loss', 'accuracy']
+        """
+        _reject_extra("compile", kwargs, _IGNORED_COMPILE_ARGS)
+        opt = optim.get(optimizer)
+        loss_fn, loss_name = _resolve_loss(loss)
+        specs = _metric_specs(metrics)
+        resolved = tuple(metrics_module.get(spec, loss=loss_name) for spec in specs)
+        names = [m.name for m in resolved]
+        duplicate = next((n for n in names if names.count(n) > 1 or n == "loss"), None)
+        if duplicate is not None:
+            raise ConfigError(f"metric {duplicate!r} is listed twice (or clashes with 'loss'); list each metric "
+                              "once.")
+        if not self.built and self.input_shape is not None:
+            self.build()
+        if self.built:
+            opt.bind(self)
+        self.optimizer = opt
+        self.loss = loss
+        self.loss_fn = loss_fn
+        self._loss_name = loss_name
+        self._metrics = resolved
+        self.compiled = True
+        self.stop_training = False
+
+    @property
+    def metrics_names(self) -> list[str]:
+        """``["loss", *metric names]`` once compiled (the order of ``evaluate``'s list), else ``[]``."""
+        return ["loss", *(m.name for m in self._metrics)] if self.compiled else []
+
+    def compile_config(self) -> dict[str, Any] | None:
+        """The compile settings as JSON-able data: optimizer config, loss name (or config), metric names.
+
+        A custom loss or metric function is recorded by its ``__name__``; give it back by name when loading.
+        """
+        if not self.compiled:
+            return None
+        loss = self.loss
+        if isinstance(loss, losses.Loss):
+            loss_config: Any = loss.get_config()
+        elif self._loss_name is not None:
+            loss_config = self._loss_name
+        else:
+            loss_config = getattr(loss, "__name__", type(loss).__name__)
+        return {"optimizer": self.optimizer.get_config(), "loss": loss_config,
+                "metrics": [m.name for m in self._metrics]}
+
+    def _require_compiled(self, what: str) -> None:
+        if not self.compiled:
+            raise NotReadyError(f"{what} needs a compiled model; call model.compile(optimizer=..., loss=...) "
+                                "first.")
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
+            verbose: int | str = "auto", callbacks: Iterable[Callback] | None = None,
+            validation_split: float = 0.0, validation_data: Any = None, shuffle: bool = True,
+            initial_epoch: int = 0, *, validation_batch_size: int | None = None,
+            allow_nonfinite: bool = False, terminate_on_nan: bool = True, **kwargs: Any) -> History:
+        """Train: for each epoch, shuffle the rows, and for each mini-batch take one gradient step.
+
+        Args:
+            x, y: inputs and targets — NumPy arrays, nested lists, pandas DataFrame/Series or tensors.
+            batch_size: samples per gradient step (default 32).
+            epochs: train until this epoch (counted from ``initial_epoch``).
+            verbose: 0 silent, 1 a progress bar (plain lines when stdout is not a terminal), 2 one line
+                per epoch.
+            callbacks: ``fl.callbacks`` objects.
+            validation_split: fraction of rows held out to validate on, chosen at random (seeded).
+            validation_data: ``(x_val, y_val)``; overrides ``validation_split``.
+            shuffle: reshuffle the rows every epoch.
+            initial_epoch: epoch to start from (when resuming).
+            allow_nonfinite: accept NaN/inf in the data (refused by default, naming row and column).
+            terminate_on_nan: stop, keeping the last finite weights, when a batch loss is NaN or inf.
+
+        Returns:
+            History: ``history.history["loss"]`` etc., one value per epoch.
+        """
+        self._require_compiled("fit")
+        _reject_extra("fit", kwargs, _IGNORED_FIT_ARGS)
+        batch_size = data.check_batch_size(batch_size)
+        epochs = _positive_int("epochs", epochs, "epochs=10")
+        initial_epoch = _non_negative_int("initial_epoch", initial_epoch)
+        from .progress import check_verbose, make_progress
+
+        verbose = check_verbose(verbose)
+        validation_split = data.check_fraction(validation_split, "validation_split")
+        val_batch_size = data.check_batch_size(validation_batch_size, "validation_batch_size") \
+            if validation_batch_size is not None else batch_size
+        if not isinstance(shuffle, (bool, np.bool_)):
+            raise ConfigError(f"shuffle must be True or False, got {shuffle!r}.")
+        if y is None:
+            raise ConfigError("fit needs targets: call model.fit(x, y, ...) with one target row per sample.")
+        user_callbacks = list(callbacks or [])
+        x_arr, y_arr = self._prepare(x, y, "x", "y", allow_nonfinite)
+        val: tuple[Any, Any] | None = None
+        if validation_data is not None:
+            val = self._prepare_validation(validation_data, allow_nonfinite)
+        elif validation_split > 0:
+            train_idx, val_idx = data.split_validation(x_arr.shape[0], validation_split)
+            val = data.take_rows(x_arr, val_idx), data.take_rows(y_arr, val_idx)
+            x_arr, y_arr = data.take_rows(x_arr, train_idx), data.take_rows(y_arr, train_idx)
+        callback_list = CallbackList(user_callbacks)  # checks the callbacks' types before anything changes
+
+        # everything is valid: from here on the model may change
+        if not self.built:
+            self.build(tuple(x_arr.shape[1:]))
+        self.optimizer.bind(self)
+        step = self._train_step(terminate_on_nan)
+        n = x_arr.shape[0]
+        steps = math.ceil(n / batch_size)
+        history = History()
+        params = {"epochs": epochs, "steps": steps, "batch_size": batch_size, "samples": n, "verbose": verbose}
+        callback_list = CallbackList([*callback_list.callbacks, history], model=self, params=params)
+        progress = make_progress(verbose, epochs, steps)
+        self.history = history
+        self.stop_training = False
+        was_training = self.training
+        self.train()
+        stopped: tuple[str, int, int, float] | None = None  # (why, epoch, batch, loss)
+        finished_epochs = 0
+        epoch, batch = initial_epoch, -1
+        logs: dict[str, Any] = {}
+        # overflow along the way is reported once, by the non-finite loss check, not as NumPy warnings
+        with _DeferredInterrupt() as interrupt, np.errstate(over="ignore", invalid="ignore"):
+            try:
+                callback_list.on_train_begin()
+                for epoch in range(initial_epoch, epochs):
+                    callback_list.on_epoch_begin(epoch, {})
+                    if progress is not None:
+                        progress.epoch_begin(epoch)
+                    tracker = metrics_module.MeanTracker()
+                    if shuffle:
+                        order = data.permutation(n)
+                        xs, ys = data.take_rows(x_arr, order), data.take_rows(y_arr, order)
+                    else:
+                        xs, ys = x_arr, y_arr
+                    batch = -1
+                    for batch, rows in enumerate(data.batch_slices(n, batch_size)):
+                        stopped = ("interrupt", epoch, batch, math.nan) if interrupt.requested else None
+                        if stopped:
+                            break
+                        xb, yb = xs[rows], ys[rows]
+                        size = xb.shape[0]
+                        if callback_list.wants_batch_begin:
+                            callback_list.on_train_batch_begin(batch, {"batch": batch, "size": size})
+                        loss_value, pred = step(xb, yb)
+                        tracker.add("loss", loss_value, size)
+                        if terminate_on_nan and not math.isfinite(loss_value):
+                            stopped = ("nan", epoch, batch, loss_value)
+                            break
+                        batch_logs = {"loss": loss_value}
+                        for metric in self._metrics:
+                            value = metric(yb, pred)
+                            tracker.add(metric.name, value, size)
+                            batch_logs[metric.name] = value
+                        if callback_list.wants_batch_logs:
+                            callback_list.on_train_batch_end(batch, {"batch": batch, "size": size, **batch_logs})
+                        if progress is not None:
+                            progress.batch_end(batch + 1, tracker.result)
+                        if self.stop_training:
+                            break
+                    if stopped and stopped[0] == "interrupt":
+                        break
+                    logs = tracker.result()
+                    if val is not None:
+                        val_logs = self._evaluate_arrays(val[0], val[1], val_batch_size)
+                        logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                    callback_list.on_epoch_end(epoch, logs)
+                    finished_epochs += 1
+                    if progress is not None:
+                        progress.epoch_end(epoch, logs)
+                    if self.stop_training or stopped:
+                        break
+                    if interrupt.requested:
+                        stopped = ("interrupt", epoch + 1, 0, math.nan)
+                        break
+            except KeyboardInterrupt:
+                stopped = ("interrupt", epoch, max(batch, 0), math.nan)
+            finally:
+                if progress is not None:
+                    progress.close()
+                self.train(was_training)
+        if stopped is not None and stopped[0] == "nan":
+            weights_finite = all(bool(backend.xp().isfinite(p.data).all()) for p in self.parameters())
+            _warn_nonfinite(stopped, self.optimizer, weights_finite)
+        elif stopped is not None:
+            warnings.warn(f"training was interrupted in epoch {stopped[1] + 1}; the weights of the last "
+                          f"completed step are kept and the History of the {finished_epochs} finished epoch(s) "
+                          "is returned.", RuntimeWarning, stacklevel=2)
+        callback_list.on_train_end(logs)
+        return history
+
+    def _prepare_validation(self, validation_data: Any, allow_nonfinite: bool) -> tuple[Any, Any]:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ConfigError("validation_data must be a pair (x_val, y_val), got "
+                              f"{type(validation_data).__name__}; pass validation_data=(x_val, y_val).")
+        if len(validation_data) == 3 and validation_data[2] is not None:
+            raise ConfigError("validation_data with sample weights (x_val, y_val, w) is not supported; pass "
+                              "(x_val, y_val).")
+        return self._prepare(validation_data[0], validation_data[1], "validation x", "validation y",
+                             allow_nonfinite)
+
+    def _train_step(self, terminate_on_nan: bool) -> Callable[[Any, Any], tuple[float, Any]]:
+        """The function doing one gradient step on a batch: the written-out fast step when the model and
+        loss allow it, otherwise the general autodiff step. Both return (batch loss, batch output) and
+        leave the weights unchanged when the loss is not finite; with ``terminate_on_nan=False`` every step is
+        applied (the general step, as Keras does without TerminateOnNaN)."""
+        if terminate_on_nan:  # the fast step always refuses a non-finite update
+            try:
+                from . import fastpath
+            except ImportError:
+                fastpath = None
+            plan = fastpath.compile_step(self, self.loss, self.optimizer) if fastpath is not None else None
+            if plan is not None:
+                return plan
+        optimizer, loss_fn = self.optimizer, self.loss_fn
+
+        def general_step(xb: Any, yb: Any) -> tuple[float, Any]:
+            out = self(Tensor(xb))
+            loss = loss_fn(yb, out)
+            if not isinstance(loss, Tensor) or not loss.requires_grad:
+                raise ConfigError("the loss function must return an fl.Tensor computed from y_pred (so it can be "
+                                  f"differentiated), got {type(loss).__name__}; build it from fnlearn ops.")
+            value = float(loss.item())
+            if terminate_on_nan and not math.isfinite(value):
+                return value, out.data
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            return value, out.data
+
+        return general_step
+
+    # ------------------------------------------------------------------ data checks
+    def _dtype(self) -> Any:
+        params = self.parameters()
+        return params[0].data.dtype if params else np.dtype(backend.float_dtype())
+
+    def _prepare(self, x: Any, y: Any, x_name: str, y_name: str, allow_nonfinite: bool) -> tuple[Any, Any]:
+        """Convert and check one (x, y) pair against the model and the loss; nothing is changed."""
+        dtype = self._dtype()
+        x_arr = data.as_features(x, dtype, x_name)
+        y_arr = data.to_array(y, y_name)
+        data.check_same_rows(x_arr, y_arr, x_name, y_name)
+        if not allow_nonfinite:
+            F.check_finite(x_arr, x_name)
+            F.check_finite(y_arr, y_name)
+        out_shape = self._check_features(tuple(x_arr.shape[1:]), x_name)
+        return x_arr, self._check_targets(y_arr, out_shape, y_name, dtype)
+
+    def _check_features(self, sample_shape: tuple[int, ...], x_name: str) -> tuple[int, ...]:
+        """Check a sample's shape against every layer that knows its input size; return the output shape."""
+        from .nn.layers import Dense, Layer
+
+        layers = self.layers
+        if not layers:
+            raise NotReadyError("this model has no layers; add some with model.add(...) first.")
+        first = layers[0]
+        declared = getattr(first, "input_shape", None)
+        if declared is not None and tuple(declared) != sample_shape:
+            raise ShapeError(f"layer {first.name!r} expects samples of shape {tuple(declared)} (its input_shape), "
+                             f"but {x_name} has samples of shape {sample_shape}; check the data's columns or the "
+                             "first layer's input_shape.")
+        if not all(isinstance(layer, Layer) for layer in layers):
+            return self._probe_output_shape(sample_shape)
+        shape = sample_shape
+        for index, layer in enumerate(layers):
+            if isinstance(layer, Dense) and layer.built and shape[-1] != layer.kernel.shape[0]:
+                source = f"{x_name} has {shape[-1]} features per sample" if index == 0 else \
+                    f"the layer before it outputs {shape[-1]}"
+                raise ShapeError(f"layer {layer.name!r} expects {layer.kernel.shape[0]} features per sample, but "
+                                 f"{source}; check the data's columns or the layers' sizes.")
+            shape = tuple(layer.compute_output_shape(shape))
+        return shape
+
+    def _probe_output_shape(self, sample_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The output shape of a model with custom modules, from one zero sample (no gradients)."""
+        was_training = self.training
+        self.eval()
+        try:
+            with no_grad():
+                out = self(Tensor(backend.xp().zeros((1, *sample_shape), dtype=self._dtype())))
+        finally:
+            self.train(was_training)
+        return tuple(out.shape[1:])
+
+    def _output_layer(self) -> str:
+        last = self.layers[-1]
+        return getattr(last, "name", type(last).__name__)
+
+    def _check_targets(self, y: Any, out_shape: tuple[int, ...], y_name: str, dtype: Any) -> Any:
+        """Targets checked against the output layer and the loss, as arrays the loss takes directly."""
+        loss = self._loss_name
+        n = y.shape[0]
+        units = out_shape[-1] if out_shape else 1
+        per_sample = int(np.prod(out_shape)) if out_shape else 1
+        y_per_sample = int(np.prod(y.shape[1:])) if y.ndim > 1 else 1
+        layer = self._output_layer()
+        integer_valued = y.dtype.kind in "iub" or bool(backend.xp().all(y == backend.xp().round(y)))
+        if loss == "sparse_categorical_crossentropy":
+            if y.ndim > 1 and y_per_sample == per_sample and units > 1:
+                raise ShapeError(f"{y_name} has shape {tuple(y.shape)}, one-hot rows, but "
+                                 "sparse_categorical_crossentropy needs one integer label per sample; use "
+                                 "loss='categorical_crossentropy', or pass y.argmax(axis=1).")
+            if y_per_sample != 1:
+                raise ShapeError(f"{y_name} has shape {tuple(y.shape)}, but sparse_categorical_crossentropy needs one "
+                                 "integer label per sample (shape (n,)).")
+            return losses.sparse_labels(y.reshape(n), units, "sparse_categorical_crossentropy")
+        if loss == "categorical_crossentropy" and y_per_sample == 1 and units > 1:
+            raise ShapeError(f"categorical_crossentropy needs one-hot targets with {units} columns, but {y_name} has "
+                             f"shape {tuple(y.shape)}{' (integer labels?)' if integer_valued else ''}; use "
+                             "loss='sparse_categorical_crossentropy' or y = fl.data.to_categorical(y, "
+                             f"{units}).")
+        if loss is not None and y_per_sample != per_sample:
+            hint = (f"; one-hot encode the labels with fl.data.to_categorical(y, {units})"
+                    if y_per_sample == 1 and integer_valued and units > 1 else
+                    "; give the last layer as many units as there are target columns")
+            raise ShapeError(f"the last layer {layer!r} outputs {per_sample} value(s) per sample, but {y_name} has "
+                             f"{y_per_sample} per sample (shape {tuple(y.shape)}){hint}.")
+        y = y.astype(dtype) if y.dtype != dtype else y
+        if loss == "binary_crossentropy":
+            xp = backend.xp()
+            outside = (y < 0) | (y > 1)
+            if bool(xp.any(outside)):
+                pos = tuple(int(i) for i in np.argwhere(backend.to_numpy(outside))[0])
+                value = backend.to_numpy(y)[pos]
+                raise DataError(f"binary_crossentropy needs targets in [0, 1], but {y_name} holds {value:g} (row "
+                                f"{pos[0]}); use 0/1 labels, or categorical cross-entropy for more than two "
+                                "classes.")
+        if y_per_sample == per_sample and tuple(y.shape[1:]) != out_shape:
+            y = y.reshape((n, *out_shape))
+        return y
+
+    # ------------------------------------------------------------------ evaluate / predict
+    def _evaluate_arrays(self, x: Any, y: Any, batch_size: int) -> dict[str, float]:
+        """Sample-weighted mean loss and metrics over (already checked) arrays, in eval mode, no graph."""
+        tracker = metrics_module.MeanTracker()
+        was_training = self.training
+        self.eval()
+        try:
+            with no_grad():
+                for rows in data.batch_slices(x.shape[0], batch_size):
+                    xb, yb = x[rows], y[rows]
+                    out = self(Tensor(xb))
+                    tracker.add("loss", float(self.loss_fn(yb, out).item()), xb.shape[0])
+                    for metric in self._metrics:
+                        tracker.add(metric.name, metric(yb, out.data), xb.shape[0])
+        finally:
+            self.train(was_training)
+        return tracker.result()
+
+    def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None, verbose: int | str = 0,
+                 return_dict: bool = False, *, allow_nonfinite: bool = False) -> Any:
+        """The loss on (x, y), or ``[loss, *metrics]`` when metrics were compiled (``return_dict`` for a dict).
+
+        Runs in evaluation mode (Dropout off) without building a graph. ``verbose`` > 0 prints one line.
+
+        >>> import fnlearn as fl, numpy as np
+        >>> m = fl.Sequential([fl.layers.Dense(1, input_dim=1, kernel_initializer="ones")])
+        >>> m.compile("sgd", "mae")
+        >>> m.evaluate(np.array([[1.0], [2.0]]), np.array([1.0, 4.0]))
+        1.0
+        """
+        self._require_compiled("evaluate")
+        if not self.built:
+            raise NotReadyError("evaluate needs a built model; train it with fit, or give the first layer "
+                                "input_shape=(n_features,).")
+        batch_size = data.check_batch_size(batch_size)
+        from .progress import check_verbose, format_logs
+
+        verbose = check_verbose(verbose)
+        if y is None:
+            raise ConfigError("evaluate needs targets: call model.evaluate(x, y).")
+        x_arr, y_arr = self._prepare(x, y, "x", "y", allow_nonfinite)
+        result = self._evaluate_arrays(x_arr, y_arr, batch_size)
+        if verbose:
+            steps = math.ceil(x_arr.shape[0] / batch_size)
+            print(f"{steps}/{steps} - {format_logs(result)}")
+        if return_dict:
+            return result
+        values = [result[name] for name in self.metrics_names]
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = 0) -> np.ndarray:
+        """The model's outputs for ``x`` as a NumPy array, computed in batches in evaluation mode, without
+        building a graph.
+
+        >>> import fnlearn as fl, numpy as np
+        >>> m = fl.Sequential([fl.layers.Dense(2, input_dim=3)])
+        >>> m.predict(np.ones((4, 3))).shape
+        (4, 2)
+        """
+        if not self.built:
+            raise NotReadyError("predict needs a built model: train it with fit first, or give the first layer "
+                                "input_shape=(n_features,) (or call model.build((n_features,))).")
+        batch_size = data.check_batch_size(batch_size)
+        from .progress import check_verbose
+
+        check_verbose(verbose)
+        x_arr = data.as_features(x, self._dtype(), "x")
+        self._check_features(tuple(x_arr.shape[1:]), "x")
+        out: np.ndarray | None = None
+        was_training = self.training
+        self.eval()
+        try:
+            with no_grad():
+                for rows in data.batch_slices(x_arr.shape[0], batch_size):
+                    batch_out = backend.to_numpy(self(Tensor(x_arr[rows])).data)
+                    if out is None:
+                        out = np.empty((x_arr.shape[0], *batch_out.shape[1:]), dtype=batch_out.dtype)
+                    out[rows] = batch_out
+        finally:
+            self.train(was_training)
+        return out
+
+    def predict_classes(self, x: Any, batch_size: int | None = None, verbose: int | str = 0) -> np.ndarray:
+        """Class predictions, as the older Keras had: the arg-max unit, or ``p > 0.5`` (shape (n, 1), int32)
+        for a single sigmoid unit."""
+        proba = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if proba.ndim >= 2 and proba.shape[-1] > 1:
+            return proba.argmax(axis=-1)
+        return (proba > 0.5).astype("int32")
+
+    def predict_proba(self, x: Any, batch_size: int | None = None, verbose: int | str = 0) -> np.ndarray:
+        """The same as :meth:`predict` (the older Keras name, for probabilities)."""
+        return self.predict(x, batch_size=batch_size, verbose=verbose)
+
+    # ------------------------------------------------------------------ weights and files
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of every parameter as NumPy arrays, in order (kernel, bias of each layer)."""
+        return [backend.to_numpy(p.data).copy() for p in self.parameters()]
+
+    def set_weights(self, weights: list[Any]) -> None:
+        """Set every parameter from a list like :meth:`get_weights`'s; all shapes are checked first."""
+        params = self.parameters()
+        weights = list(weights)
+        if len(weights) != len(params):
+            raise ShapeError(f"set_weights got {len(weights)} arrays but the model has {len(params)} parameters; "
+                             "pass a list from get_weights() of the same architecture.")
+        names = [name for name, _ in self.named_parameters()]
+        self.load_state_dict(dict(zip(names, weights)))
+
+    def save(self, path: Any, include_optimizer: bool = True) -> None:
+        """Write the model (architecture, weights, compile settings, optimizer state) to one file."""
+        from . import io
+
+        io.save_model(self, path, include_optimizer=include_optimizer)
+
+    def save_weights(self, path: Any) -> None:
+        """Write only the weights to ``path``."""
+        from . import io
+
+        io.save_weights(self, path)
+
+    def load_weights(self, path: Any) -> None:
+        """Read weights written by :meth:`save_weights` (or :meth:`save`) into this model."""
+        from . import io
+
+        io.load_weights(self, path)
+
+    # ------------------------------------------------------------------ summary
+    def summary(self, line_length: int | None = None, print_fn: Callable[[str], Any] | None = None) -> None:
+        """Print each layer's output shape and parameter count, and the totals (Keras's table).
+
+        Printed as a rich table in a terminal, as plain text otherwise; ``print_fn`` receives each plain
+        line instead (e.g. ``lines.append``).
+
+        >>> import fnlearn as fl
+        >>> m = fl.Sequential([fl.layers.Dense(100, activation="relu", input_dim=784),
+        ...                    fl.layers.Dense(100, activation="relu"), fl.layers.Dense(10, activation="softmax")])
+        >>> lines = []; m.summary(print_fn=lines.append); lines[-4]
+        'Total params: 89,610 (350.04 KB)'
+        """
+        if not self.built:
+            if self.input_shape is None:
+                raise NotReadyError("summary needs to know the input shape; give the first layer "
+                                    "input_shape=(n_features,), call model.build((n_features,)), or fit it first.")
+            self.build()
+        rows = self._summary_rows()
+        total = sum(count for _, _, count in rows)
+        itemsize = np.dtype(self._dtype()).itemsize
+        title = f'Model: "{getattr(self, "name", type(self).__name__)}"'
+        totals = [f"Total params: {total:,} ({_size_words(total * itemsize)})",
+                  f"Trainable params: {total:,} ({_size_words(total * itemsize)})",
+                  "Non-trainable params: 0 (0.00 B)"]
+        import sys
+
+        if print_fn is None and sys.stdout.isatty():
+            try:
+                from rich.console import Console
+                from rich.table import Table
+            except ImportError:
+                pass
+            else:
+                table = Table(title=title, title_justify="left")
+                table.add_column("Layer (type)")
+                table.add_column("Output Shape")
+                table.add_column("Param #", justify="right")
+                for name, shape, count in rows:
+                    table.add_row(name, shape, f"{count:,}")
+                console = Console()
+                console.print(table)
+                for line in totals:
+                    console.print(line, highlight=False)
+                return
+        width = line_length or 65
+        cols = [int(width * 0.45), int(width * 0.33)]
+        lines = [title, "_" * width, _summary_line(("Layer (type)", "Output Shape", "Param #"), cols), "=" * width]
+        for i, row in enumerate(rows):
+            lines.append(_summary_line((row[0], row[1], f"{row[2]:,}"), cols))
+            lines.append("_" * width if i < len(rows) - 1 else "=" * width)
+        lines += [*totals, "_" * width]
+        emit = print_fn or print
+        for line in lines:
+            emit(line)
+
+    def _summary_rows(self) -> list[tuple[str, str, int]]:
+        from .nn.layers import Layer
+
+        rows = []
+        shape: tuple[int, ...] | None = tuple(self.input_shape) if self.input_shape is not None else None
+        for layer in self.layers:
+            if shape is not None and isinstance(layer, Layer):
+                shape = tuple(layer.compute_output_shape(shape))
+            else:
+                shape = None
+            name = f"{getattr(layer, 'name', type(layer).__name__)} ({type(layer).__name__})"
+            shape_text = "(None, " + ", ".join(str(s) for s in shape) + ")" if shape is not None else "?"
+            rows.append((name, shape_text, int(sum(p.size for p in layer.parameters()))))
+        return rows
+
+
+def _summary_line(fields: tuple[str, str, str], cols: list[int]) -> str:
+    return (" " + fields[0]).ljust(cols[0]) + fields[1].ljust(cols[1]) + fields[2]
+
+
+def _size_words(n_bytes: int) -> str:
+    size = float(n_bytes)
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.2f} {unit}"
+        size /= 1024
+    return f"{size:.2f} GB"
+
+
+def _resolve_loss(loss: Any) -> tuple[Callable[..., Tensor], str | None]:
+    """(loss function, canonical name or None for a custom callable); unknown names raise ConfigError."""
+    if loss is None:
+        raise ConfigError("compile needs a loss, e.g. loss='mse' (regression), 'binary_crossentropy' (two "
+                          "classes) or 'sparse_categorical_crossentropy' (integer class labels).")
+    if isinstance(loss, str):
+        fn = losses.get(loss)
+        return fn, losses.canonical_name(loss.lower())
+    if isinstance(loss, losses.Loss):
+        return loss, loss.name
+    if callable(loss):
+        name = next((losses.canonical_name(k) for k, fn in losses.LOSSES.items() if fn is loss), None)
+        return loss, name
+    raise ConfigError(f"loss must be a name such as 'mse', a fl.losses.Loss or a function (y_true, y_pred), got "
+                      f"{type(loss).__name__}.")
+
+
+def _metric_specs(metrics: Any) -> list[Any]:
+    if metrics is None:
+        return []
+    if isinstance(metrics, (str, metrics_module.Metric)) or callable(metrics):
+        return [metrics]
+    if isinstance(metrics, dict):
+        raise ConfigError("metrics as a dict (per output) is for multi-output models; pass a list such as "
+                          "metrics=['accuracy'].")
+    return list(metrics)
+
+
+def _warn_nonfinite(stopped: tuple[str, int, int, float], optimizer: Any, weights_finite: bool) -> None:
+    _, epoch, batch, loss = stopped
+    lr = optimizer.current_learning_rate()
+    # A step with a finite loss can still overflow the weights when the rate is absurdly large; then the
+    # last finite step's weights are not finite themselves, and the honest advice is to start again.
+    kept = ("the weights of the last finite step are kept" if weights_finite else
+            "the weights had already overflowed in the step before, so rebuild the model")
+    warnings.warn(f"the loss became {loss} in epoch {epoch + 1}, batch {batch + 1}, so training stopped; {kept}. "
+                  f"The learning rate ({lr:g}) is probably too large: try a smaller one, e.g. "
+                  f"learning_rate={lr / 10:g} (or scale the inputs).", RuntimeWarning, stacklevel=3)
+
+
+__all__ = ["Trainer", "History"]

@@ -1,0 +1,620 @@
+"""Callbacks: code that ``fit`` runs at the start and end of training, of each epoch and of each batch.
+
+The hooks and their arguments are Keras's, so Keras callbacks written as subclasses work unchanged:
+``on_train_begin(logs)``, ``on_epoch_begin(epoch, logs)``, ``on_train_batch_begin(batch, logs)``,
+``on_train_batch_end(batch, logs)`` (``logs["loss"]`` is that batch's loss), ``on_epoch_end(epoch,
+logs)`` (the epoch's mean loss and metrics, and ``val_*`` when validating), ``on_train_end(logs)``.
+A callback stops training by setting ``self.model.stop_training = True``; ``fit`` stops after the
+current batch.
+
+Shipped here: :class:`History` (what ``fit`` returns), :class:`EarlyStopping`,
+:class:`ModelCheckpoint`, :class:`LearningRateScheduler`, :class:`TerminateOnNaN`,
+:class:`CSVLogger`, :class:`LambdaCallback` and :class:`GradientNormStopping` — the lecture's own
+rule, "stop when the gradient is (nearly) zero".
+
+Example:
+    >>> import fnlearn as fl, numpy as np
+    >>> fl.set_seed(0)
+    >>> model = fl.Sequential([fl.layers.Dense(1, input_dim=1)])
+    >>> model.compile("sgd", "mse")
+    >>> x = np.linspace(-1, 1, 20).reshape(-1, 1); y = 3 * x
+    >>> h = model.fit(x, y, epochs=50, verbose=0,
+    ...               callbacks=[fl.callbacks.EarlyStopping(monitor="loss", patience=2)])
+    >>> len(h.history["loss"]) <= 50
+    True
+"""
+
+from __future__ import annotations
+
+import csv
+import inspect
+import math
+import os
+import warnings
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from . import backend
+from .errors import ConfigError, DataError, unknown_name
+
+
+class Callback:
+    """Base class: every hook does nothing. Override the ones you need.
+
+    ``self.model`` is the model being trained and ``self.params`` holds ``epochs``, ``steps``
+    (batches per epoch), ``batch_size``, ``samples`` and ``verbose``.
+    """
+
+    def __init__(self) -> None:
+        self.model: Any = None
+        self.params: dict[str, Any] = {}
+
+    def set_model(self, model: Any) -> None:
+        self.model = model
+
+    def set_params(self, params: dict[str, Any]) -> None:
+        self.params = params
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        pass
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        pass
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        pass
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        pass
+
+    def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self.on_batch_begin(batch, logs)
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self.on_batch_end(batch, logs)
+
+    # Keras 2 names of the two hooks above, still used by older notebooks
+    def on_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        pass
+
+    def on_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        pass
+
+    def on_test_begin(self, logs: dict[str, Any] | None = None) -> None:
+        pass
+
+    def on_test_end(self, logs: dict[str, Any] | None = None) -> None:
+        pass
+
+    def on_test_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        pass
+
+    def on_test_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        pass
+
+    def on_predict_begin(self, logs: dict[str, Any] | None = None) -> None:
+        pass
+
+    def on_predict_end(self, logs: dict[str, Any] | None = None) -> None:
+        pass
+
+    def on_predict_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        pass
+
+    def on_predict_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        pass
+
+
+def _overrides(callback: Callback, *names: str) -> bool:
+    """True when the callback does something in one of these hooks (so per-batch work can be skipped)."""
+    for name in names:
+        if name in vars(callback) or getattr(type(callback), name) is not getattr(Callback, name):
+            return True
+    return False
+
+
+class CallbackList:
+    """Calls each hook on every callback, in order. Batch hooks reach only callbacks that define them,
+    so a fit without batch callbacks pays nothing per batch."""
+
+    def __init__(self, callbacks: Iterable[Callback] | None = None, model: Any = None,
+                 params: dict[str, Any] | None = None) -> None:
+        self.callbacks: list[Callback] = []
+        for cb in callbacks or []:
+            if not isinstance(cb, Callback):
+                raise ConfigError(f"callbacks must be fl.callbacks.Callback objects, got {type(cb).__name__}; "
+                                  "subclass fl.callbacks.Callback or use LambdaCallback(on_epoch_end=...).")
+            self.callbacks.append(cb)
+        self.model = model
+        self.params = params or {}
+        for cb in self.callbacks:
+            if model is not None:
+                cb.set_model(model)
+            cb.set_params(self.params)
+        self._batch_begin = [cb for cb in self.callbacks if _overrides(cb, "on_train_batch_begin", "on_batch_begin")]
+        self._batch_end = [cb for cb in self.callbacks if _overrides(cb, "on_train_batch_end", "on_batch_end")]
+
+    @property
+    def wants_batch_logs(self) -> bool:
+        return bool(self._batch_begin or self._batch_end)
+
+    @property
+    def wants_batch_begin(self) -> bool:
+        return bool(self._batch_begin)
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        for cb in self.callbacks:
+            cb.on_train_begin(logs)
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        for cb in self.callbacks:
+            cb.on_train_end(logs)
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        for cb in self.callbacks:
+            cb.on_epoch_begin(epoch, logs)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        for cb in self.callbacks:
+            cb.on_epoch_end(epoch, logs)
+
+    def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        for cb in self._batch_begin:
+            cb.on_train_batch_begin(batch, logs)
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        for cb in self._batch_end:
+            cb.on_train_batch_end(batch, logs)
+
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        # the test/predict hooks: forwarded to every callback
+        if name.startswith(("on_test_", "on_predict_")):
+            def call(*args: Any) -> None:
+                for cb in self.callbacks:
+                    getattr(cb, name)(*args)
+            return call
+        raise AttributeError(name)
+
+
+# ----------------------------------------------------------------------------- History
+
+
+class History(Callback):
+    """The record of a training run: ``history.history["loss"]`` is the list of epoch losses, one key per
+    loss/metric (``val_`` prefix for validation); ``history.epoch`` the epoch numbers (from 0).
+
+    >>> h = History(); h.set_model(None); h.on_train_begin()
+    >>> h.on_epoch_end(0, {"loss": 0.5}); h.on_epoch_end(1, {"loss": 0.25}); h.history
+    {'loss': [0.5, 0.25]}
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.history: dict[str, list[float]] = {}
+        self.epoch: list[int] = []
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self.history = {}
+        self.epoch = []
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(value)
+        if self.model is not None:
+            self.model.history = self
+
+    def plot(self, metrics: Iterable[str] | None = None, path: str | os.PathLike | None = None) -> Any:
+        """Draw each loss/metric per epoch, training next to validation; returns the matplotlib Figure.
+
+        ``metrics`` picks which (default: all, loss first); ``path`` also writes the figure (.png, .svg,
+        .pdf) atomically. matplotlib is imported only here.
+        """
+        from .explain._common import VALIDATION_ORANGE, maybe_save, new_figure
+
+        base = [k for k in self.history if not k.startswith("val_")]
+        base += [k[4:] for k in self.history if k.startswith("val_") and k[4:] not in base]
+        if metrics is not None:
+            wanted = [metrics] if isinstance(metrics, str) else list(metrics)
+            for name in wanted:
+                if name not in base:
+                    raise unknown_name("history key", name, base)
+            base = wanted
+        if not base:
+            raise DataError("this History has no epochs recorded; train with model.fit(...) before plotting.")
+        base.sort(key=lambda k: k != "loss")
+        fig = new_figure(4.2 * len(base), 3.4)
+        axes = fig.subplots(1, len(base), squeeze=False)[0]
+        for ax, key in zip(axes, base):
+            for name, style in ((key, {"color": "#1f77b4", "label": "training"}),
+                                ("val_" + key, {"color": VALIDATION_ORANGE, "label": "validation"})):
+                values = self.history.get(name)
+                if values:
+                    epochs = ([e + 1 for e in self.epoch] if len(self.epoch) == len(values)
+                              else list(range(1, len(values) + 1)))
+                    ax.plot(epochs, values, marker="o" if len(values) < 30 else None, markersize=3, **style)
+            ax.set_xlabel("epoch")
+            ax.set_ylabel(key)
+            ax.set_title(key)
+            ax.grid(alpha=0.3)
+            ax.legend()
+        return maybe_save(fig, path)
+
+    def __repr__(self) -> str:
+        keys = ", ".join(self.history)
+        return f"History(epochs={len(self.epoch)}, keys=[{keys}])"
+
+
+# ----------------------------------------------------------------------------- monitoring helpers
+
+
+def _monitor_mode(monitor: str, mode: str, who: str) -> str:
+    """"min" or "max": ``auto`` means max for accuracies, min for everything else (as Keras)."""
+    if mode not in ("auto", "min", "max"):
+        raise unknown_name(f"{who} mode", mode, ["auto", "min", "max"])
+    if mode != "auto":
+        return mode
+    return "max" if ("acc" in monitor or monitor.endswith("auc")) else "min"
+
+
+def _better(current: float, reference: float | None, mode: str, min_delta: float = 0.0) -> bool:
+    if reference is None:
+        return True
+    if mode == "min":
+        return current < reference - min_delta
+    return current > reference + min_delta
+
+
+def _monitored(logs: dict[str, Any] | None, monitor: str, who: str) -> float | None:
+    value = (logs or {}).get(monitor)
+    if value is None:
+        warnings.warn(f"{who} monitors {monitor!r}, which is not in the logs (available: "
+                      f"{', '.join(sorted(logs or {})) or 'none'}); pass validation data for val_* keys or pick "
+                      "one of those.", RuntimeWarning, stacklevel=3)
+        return None
+    return float(value)
+
+
+def _non_negative_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{name} must be an integer ≥ 0, got {value!r}.")
+    return value
+
+
+# ----------------------------------------------------------------------------- EarlyStopping
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
+
+    Keras's rules: ``mode="auto"`` maximises accuracies and minimises the rest; ``baseline`` must be
+    beaten before patience starts to reset; ``restore_best_weights`` puts back the weights of the best
+    epoch when training ends. ``stopped_epoch`` and ``best_epoch`` tell what happened.
+    """
+
+    def __init__(self, monitor: str = "val_loss", min_delta: float = 0.0, patience: int = 0, verbose: int = 0,
+                 mode: str = "auto", baseline: float | None = None, restore_best_weights: bool = False,
+                 start_from_epoch: int = 0) -> None:
+        super().__init__()
+        self.monitor = monitor
+        self.min_delta = abs(float(min_delta))
+        self.patience = _non_negative_int("patience", patience)
+        self.verbose = verbose
+        self.mode = _monitor_mode(monitor, mode, "EarlyStopping")
+        self.baseline = None if baseline is None else float(baseline)
+        self.restore_best_weights = bool(restore_best_weights)
+        self.start_from_epoch = _non_negative_int("start_from_epoch", start_from_epoch)
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.best: float | None = None
+        self.best_epoch = 0
+        self.best_weights: dict[str, Any] | None = None
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        current = _monitored(logs, self.monitor, "EarlyStopping")
+        if current is None or epoch < self.start_from_epoch:
+            return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = self.model.state_dict()
+            self.best_epoch = epoch
+        self.wait += 1
+        if _better(current, self.best, self.mode, self.min_delta):
+            self.best = current
+            self.best_epoch = epoch
+            if self.restore_best_weights:
+                self.best_weights = self.model.state_dict()
+            if self.baseline is None or _better(current, self.baseline, self.mode):
+                self.wait = 0
+            return
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        if self.stopped_epoch > 0 and self.verbose:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+        if self.restore_best_weights and self.best_weights is not None:
+            if self.verbose:
+                print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
+            self.model.load_state_dict(self.best_weights)
+
+
+# ----------------------------------------------------------------------------- ModelCheckpoint
+
+
+class ModelCheckpoint(Callback):
+    """Save the model after each epoch with ``model.save`` (one atomic file).
+
+    ``filepath`` may hold ``{epoch}`` (counted from 1) and log keys, e.g. ``"m-{epoch:02d}-{val_loss:.3f}.fnl"``.
+    ``save_best_only`` saves only when ``monitor`` improves; ``save_weights_only`` leaves the optimizer
+    state out of the file (``model.save(path, include_optimizer=False)``). ``best`` holds the best value.
+    """
+
+    def __init__(self, filepath: str | os.PathLike, monitor: str = "val_loss", verbose: int = 0,
+                 save_best_only: bool = False, save_weights_only: bool = False, mode: str = "auto",
+                 save_freq: str = "epoch", initial_value_threshold: float | None = None) -> None:
+        super().__init__()
+        if save_freq != "epoch":
+            raise ConfigError(f"ModelCheckpoint save_freq must be 'epoch', got {save_freq!r}; fnlearn saves once "
+                              "per epoch.")
+        self.filepath = os.fspath(filepath)
+        self.monitor = monitor
+        self.verbose = verbose
+        self.save_best_only = bool(save_best_only)
+        self.save_weights_only = bool(save_weights_only)
+        self.mode = _monitor_mode(monitor, mode, "ModelCheckpoint")
+        self.best: float | None = None if initial_value_threshold is None else float(initial_value_threshold)
+
+    def _path(self, epoch: int, logs: dict[str, Any]) -> str:
+        try:
+            return self.filepath.format(epoch=epoch + 1, **logs)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ConfigError(f"ModelCheckpoint filepath {self.filepath!r} could not be filled in ({exc!r}); it "
+                              f"may use {{epoch}} and these keys: {', '.join(sorted(logs))}.") from None
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        logs = logs or {}
+        path = self._path(epoch, logs)
+        if self.save_best_only:
+            current = _monitored(logs, self.monitor, "ModelCheckpoint")
+            if current is None or not math.isfinite(current) or not _better(current, self.best, self.mode):
+                if self.verbose and current is not None:
+                    print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {self.best}")
+                return
+            if self.verbose:
+                print(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best} to {current}, saving model "
+                      f"to {path}")
+            self.best = current
+        elif self.verbose:
+            print(f"Epoch {epoch + 1}: saving model to {path}")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.model.save(path, include_optimizer=not self.save_weights_only)
+
+
+# ----------------------------------------------------------------------------- LearningRateScheduler
+
+
+class LearningRateScheduler(Callback):
+    """Set the learning rate at the start of each epoch: ``schedule(epoch, lr) -> new lr`` (epochs from 0).
+
+    A one-argument ``schedule(epoch)`` works too, so an engine schedule such as
+    ``fl.optim.schedules.StepDecay(0.1, drop_every=10)`` applies per epoch here. The rate used is added to
+    the epoch's logs as ``learning_rate``.
+
+    >>> sched = LearningRateScheduler(lambda epoch, lr: lr * 0.5)
+    """
+
+    def __init__(self, schedule: Callable[..., float], verbose: int = 0) -> None:
+        super().__init__()
+        if not callable(schedule):
+            raise ConfigError(f"LearningRateScheduler needs a function schedule(epoch, lr) -> lr, got {schedule!r}.")
+        self.schedule = schedule
+        self.verbose = verbose
+        self._two_args = _accepts_two_args(schedule)
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        optimizer = self.model.optimizer
+        lr = optimizer.current_learning_rate()
+        new = self.schedule(epoch, lr) if self._two_args else self.schedule(epoch)
+        try:
+            new = float(new)
+        except (TypeError, ValueError):
+            new = float("nan")
+        if not math.isfinite(new) or new <= 0:
+            raise ConfigError(f"LearningRateScheduler: the schedule returned {new!r} at epoch {epoch}; it must "
+                              "return a finite learning rate > 0.")
+        optimizer.learning_rate = new
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {new}.")
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if logs is not None:
+            logs["learning_rate"] = self.model.optimizer.current_learning_rate()
+
+
+def _accepts_two_args(fn: Callable[..., Any]) -> bool:
+    try:
+        sig = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return True
+    positional = [p for p in sig.parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 2 or any(p.kind == p.VAR_POSITIONAL for p in sig.parameters.values())
+
+
+# ----------------------------------------------------------------------------- TerminateOnNaN
+
+
+class TerminateOnNaN(Callback):
+    """Stop training when a batch loss is NaN or infinite.
+
+    ``fit`` already does this by default (``terminate_on_nan=True``), and more carefully: it checks the
+    loss *before* applying the step, so the weights of the last finite step are kept. This callback is
+    Keras's version (it checks after the step) for code that lists it explicitly.
+    """
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(loss):
+            print(f"Batch {batch}: invalid loss {loss}, terminating training")
+            self.model.stop_training = True
+
+
+# ----------------------------------------------------------------------------- CSVLogger
+
+
+class CSVLogger(Callback):
+    """Write one row per epoch (``epoch`` and every log key) to a CSV file, flushed to disk each epoch,
+    so an interrupted run leaves every finished epoch readable.
+
+    >>> logger = CSVLogger("training.csv")  # doctest: +SKIP
+    """
+
+    def __init__(self, filename: str | os.PathLike, separator: str = ",", append: bool = False) -> None:
+        super().__init__()
+        self.filename = os.fspath(filename)
+        self.separator = separator
+        self.append = bool(append)
+        self.keys: list[str] | None = None
+        self._file: Any = None
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        has_rows = self.append and os.path.exists(self.filename) and os.path.getsize(self.filename) > 0
+        self.keys = None
+        self._write_header = not has_rows
+        if has_rows:
+            with open(self.filename, newline="") as f:
+                header = next(csv.reader(f, delimiter=self.separator), None)
+            self.keys = header[1:] if header else None
+        Path(self.filename).parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.filename, "a" if self.append else "w", newline="")  # noqa: SIM115
+        self._writer = csv.writer(self._file, delimiter=self.separator)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        logs = logs or {}
+        if self.keys is None:
+            self.keys = sorted(logs)
+        if self._write_header:
+            self._writer.writerow(["epoch", *self.keys])
+            self._write_header = False
+        self._writer.writerow([epoch, *(_csv_value(logs.get(k, "NA")) for k in self.keys)])
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def _csv_value(value: Any) -> Any:
+    return repr(float(value)) if isinstance(value, float) else value
+
+
+# ----------------------------------------------------------------------------- LambdaCallback
+
+
+class LambdaCallback(Callback):
+    """A callback from plain functions, e.g. ``LambdaCallback(on_epoch_end=lambda epoch, logs: print(epoch))``.
+
+    Accepts ``on_train_begin(logs)``, ``on_train_end(logs)``, ``on_epoch_begin(epoch, logs)``,
+    ``on_epoch_end(epoch, logs)``, ``on_train_batch_begin(batch, logs)``, ``on_train_batch_end(batch, logs)``
+    and the Keras 2 names ``on_batch_begin`` / ``on_batch_end``.
+    """
+
+    _HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
+              "on_train_batch_end", "on_batch_begin", "on_batch_end")
+
+    def __init__(self, **hooks: Callable[..., Any] | None) -> None:
+        super().__init__()
+        for name, fn in hooks.items():
+            if name not in self._HOOKS:
+                raise unknown_name("LambdaCallback hook", name, self._HOOKS)
+            if fn is not None:
+                if not callable(fn):
+                    raise ConfigError(f"LambdaCallback {name} must be a function, got {fn!r}.")
+                setattr(self, name, fn)
+
+
+# ----------------------------------------------------------------------------- GradientNormStopping
+
+
+class GradientNormStopping(Callback):
+    """The lecture's stopping rule: stop when the gradient is (nearly) zero, ‖∇L‖ < ``threshold``.
+
+    The norm is the Euclidean norm of all parameters' gradients taken together, read from each
+    parameter's ``.grad`` after every step. ``mode`` says which gradient:
+
+    - ``"mean"`` (default): the epoch's batch gradients averaged (weighted by batch size). Within an epoch
+      that approximates the gradient of the loss over the whole training set, which is what the rule is
+      about; single mini-batch gradients stay noisy even at a minimum.
+    - ``"last"``: the gradient of the epoch's last step (cheaper; exact for full-batch training, where
+      ``batch_size`` ≥ the number of samples and both modes agree).
+
+    The norm is added to the epoch's logs as ``grad_norm``; ``stopped_epoch`` tells when it stopped.
+    """
+
+    def __init__(self, threshold: float = 1e-3, mode: str = "mean", verbose: int = 0) -> None:
+        super().__init__()
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not threshold > 0:
+            raise ConfigError(f"GradientNormStopping threshold must be a number > 0, got {threshold!r}.")
+        if mode not in ("mean", "last"):
+            raise unknown_name("GradientNormStopping mode", mode, ["mean", "last"])
+        self.threshold = float(threshold)
+        self.mode = mode
+        self.verbose = verbose
+        self.stopped_epoch: int | None = None
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self._params = self.model.parameters()
+        self.stopped_epoch = None
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._sum: list[Any] | None = None
+        self._weight = 0
+        self._last: list[Any] | None = None
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        grads = [p.grad for p in self._params]
+        if self.mode == "last":
+            self._last = grads
+            return
+        n = int((logs or {}).get("size", 1))
+        if self._sum is None:
+            self._sum = [None if g is None else g * n for g in grads]
+        else:
+            for i, g in enumerate(grads):
+                if g is not None:
+                    self._sum[i] = g * n if self._sum[i] is None else self._sum[i] + g * n
+        self._weight += n
+
+    def gradient_norm(self) -> float | None:
+        """‖∇L‖ over this epoch so far, as chosen by ``mode`` (None before the first step)."""
+        xp = backend.xp()
+        if self.mode == "last":
+            grads, scale = self._last, 1.0
+        else:
+            grads, scale = self._sum, 1.0 / max(self._weight, 1)
+        if grads is None:
+            return None
+        total = sum(float(xp.sum(g * g)) for g in grads if g is not None)
+        return math.sqrt(total) * scale
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        norm = self.gradient_norm()
+        if norm is None:
+            return
+        if logs is not None:
+            logs["grad_norm"] = norm
+        if norm < self.threshold:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+            if self.verbose:
+                print(f"Epoch {epoch + 1}: gradient norm {norm:.3g} < {self.threshold:g}, stopping.")
+
+
+__all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint", "LearningRateScheduler",
+           "TerminateOnNaN", "CSVLogger", "LambdaCallback", "GradientNormStopping"]
