@@ -91,8 +91,14 @@ class CosineDecay(Schedule):
 
 
 class WarmupDecay(Schedule):
-    """The lecture's warm-up: rise linearly from 0 to ``peak_learning_rate`` over ``warmup_steps``, then
-    decay to ``final_learning_rate`` over ``decay_steps`` (``decay="cosine"`` or ``"linear"``)."""
+    """The lecture's warm-up: rise linearly to ``peak_learning_rate`` over ``warmup_steps`` (step s < warmup
+    uses peak·(s + 1)/warmup, so the first step is small but not wasted), then decay to
+    ``final_learning_rate`` over ``decay_steps`` (``decay="cosine"`` or ``"linear"``) and stay there.
+
+    >>> s = WarmupDecay(0.1, warmup_steps=4, decay_steps=10, decay="linear")
+    >>> [round(s(k), 4) for k in (0, 3, 4, 9, 14, 100)]
+    [0.025, 0.1, 0.1, 0.05, 0.0, 0.0]
+    """
 
     name = "warmup_decay"
 

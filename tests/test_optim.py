@@ -1,0 +1,223 @@
+"""Optimizers: update rules written out by hand, binding, clipping, validation, state round trips."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import fnlearn as fl
+from fnlearn.errors import ConfigError, NotReadyError
+
+O = fl.optim
+
+
+def _param(values, grad=None, dtype="float64"):
+    p = fl.Parameter(np.array(values, dtype=float), dtype=dtype)
+    if grad is not None:
+        p.grad = np.array(grad, dtype=p.dtype)
+    return p
+
+
+def test_sgd_momentum_follows_the_lecture_form():
+    """m ← λm − ηg; θ ← θ + m, checked against the arithmetic written out."""
+    p = _param([1.0])
+    opt = O.SGD([p], learning_rate=0.1, momentum=0.5)
+    theta, m = 1.0, 0.0
+    for _ in range(4):
+        p.grad = 2 * p.data.copy()  # L = θ²
+        g = 2 * theta
+        m = 0.5 * m - 0.1 * g
+        theta = theta + m
+        opt.step()
+        assert p.data[0] == pytest.approx(theta, rel=1e-15)
+
+
+def test_plain_sgd_and_nesterov_by_hand():
+    p = _param([1.0, -2.0], grad=[0.5, 1.0])
+    O.SGD([p], lr=0.2).step()
+    np.testing.assert_allclose(p.data, [0.9, -2.2])
+    q = _param([1.0], grad=[1.0])
+    opt = O.SGD([q], learning_rate=0.1, momentum=0.9, nesterov=True)
+    opt.step()  # m = −0.1; θ = 1 + 0.9·(−0.1) − 0.1
+    assert q.data[0] == pytest.approx(0.81)
+    opt.step()  # m = 0.9·(−0.1) − 0.1 = −0.19; θ = 0.81 + 0.9·(−0.19) − 0.1
+    assert q.data[0] == pytest.approx(0.81 - 0.171 - 0.1)
+
+
+def test_adagrad_rmsprop_adam_first_steps_by_hand():
+    p = _param([1.0], grad=[2.0])
+    O.Adagrad([p], learning_rate=0.1, initial_accumulator_value=0.0, epsilon=0.0).step()
+    assert p.data[0] == pytest.approx(1.0 - 0.1 * 2 / 2)
+    p = _param([1.0], grad=[2.0])
+    O.RMSprop([p], learning_rate=0.1, rho=0.9, epsilon=0.0).step()
+    assert p.data[0] == pytest.approx(1.0 - 0.1 * 2 / math.sqrt(0.1 * 4))
+    p = _param([1.0, 1.0], grad=[3.0, -0.001])
+    O.Adam([p], learning_rate=0.01).step()  # bias correction: the first step is ≈ η·sign(g)
+    np.testing.assert_allclose(p.data, [0.99, 1.01], rtol=1e-5)
+    p = _param([2.0], grad=[0.0])
+    O.AdamW([p], learning_rate=0.1, weight_decay=0.5).step()
+    assert p.data[0] == pytest.approx(2.0 * (1 - 0.1 * 0.5))
+    adam = O.Adam()
+    assert (adam.beta_1, adam.beta_2, adam.epsilon, adam.learning_rate) == (0.9, 0.999, 1e-8, 0.001)
+
+
+@pytest.mark.parametrize("make", [lambda p: O.SGD(p, 0.1), lambda p: O.SGD(p, 0.1, momentum=0.9),
+                                  lambda p: O.Adagrad(p), lambda p: O.RMSprop(p, momentum=0.5, centered=True),
+                                  lambda p: O.Adam(p), lambda p: O.AdamW(p)])
+def test_updates_are_in_place_keep_dtype_and_skip_parameters_without_gradient(make):
+    a = _param([1.0, 2.0], grad=[0.3, -0.2], dtype="float32")
+    b = _param([5.0], dtype="float32")
+    before_a, before_b = a.data, b.data.copy()
+    opt = make([a, b])
+    opt.step()
+    assert a.data is before_a and a.dtype == np.float32
+    assert not np.array_equal(a.data, [1.0, 2.0])
+    assert np.array_equal(b.data, before_b)
+    opt.zero_grad()
+    assert a.grad is None and b.grad is None
+
+
+def test_keras_style_construction_binds_later():
+    opt = O.SGD(learning_rate=0.087)
+    assert opt.params is None and opt.learning_rate == 0.087
+    with pytest.raises(NotReadyError, match="no parameters"):
+        opt.step()
+    model = fl.Sequential([fl.layers.Dense(2, input_dim=3)])
+    opt.bind(model)
+    assert opt.params == model.parameters()
+    assert O.SGD(lr=0.5).learning_rate == 0.5
+    with pytest.raises(ConfigError, match=r"learning_rate=0.1"):
+        O.SGD(0.1)
+    with pytest.raises(ConfigError, match="non-empty list"):
+        O.Adam([])
+
+
+@pytest.mark.parametrize("bad", [0, -0.1, float("nan"), float("inf"), "fast", None, True])
+def test_bad_learning_rates_raise(bad):
+    with pytest.raises(ConfigError, match="learning_rate"):
+        O.SGD(learning_rate=bad)
+    opt = O.Adam(learning_rate=0.01)
+    with pytest.raises(ConfigError):
+        opt.learning_rate = bad
+    assert opt.learning_rate == 0.01
+
+
+def test_bad_hyper_parameters_raise():
+    with pytest.raises(ConfigError, match="momentum"):
+        O.SGD(momentum=1.5)
+    with pytest.raises(ConfigError, match="nesterov"):
+        O.SGD(nesterov=True)
+    with pytest.raises(ConfigError, match="beta_1"):
+        O.Adam(beta_1=1.0)
+    with pytest.raises(ConfigError, match="rho"):
+        O.RMSprop(rho=-0.1)
+    with pytest.raises(ConfigError, match="clipnorm"):
+        O.SGD(clipnorm=0)
+    with pytest.raises(ConfigError, match="weight_decay"):
+        O.AdamW(weight_decay=-1)
+
+
+def test_learning_rate_is_settable_and_schedules_follow_iterations():
+    p = _param([0.0], grad=[1.0])
+    sched = O.schedules.StepDecay(0.1, drop_every=2, factor=0.5)
+    opt = O.SGD([p], learning_rate=sched)
+    rates = []
+    for _ in range(5):
+        rates.append(opt.current_learning_rate())
+        opt.step()
+    assert rates == [0.1, 0.1, 0.05, 0.05, 0.025]
+    assert p.data[0] == pytest.approx(-sum(rates))
+    opt.learning_rate = 0.3
+    assert opt.current_learning_rate() == 0.3 and opt.lr == 0.3
+
+
+def test_clipping_by_value_norm_and_global_norm():
+    def stepped(**clip):
+        a, b = _param([0.0, 0.0], grad=[3.0, 4.0]), _param([0.0], grad=[12.0])
+        O.SGD([a, b], learning_rate=1.0, **clip).step()
+        return -a.data, -b.data
+
+    a, b = stepped(clipvalue=3.5)
+    np.testing.assert_allclose(a, [3.0, 3.5]) and np.testing.assert_allclose(b, [3.5])
+    a, b = stepped(clipnorm=1.0)  # per parameter: ‖(3, 4)‖ = 5, ‖12‖ = 12
+    np.testing.assert_allclose(a, [0.6, 0.8]) and np.testing.assert_allclose(b, [1.0])
+    a, b = stepped(global_clipnorm=6.5)  # ‖(3, 4, 12)‖ = 13
+    np.testing.assert_allclose(a, [1.5, 2.0]) and np.testing.assert_allclose(b, [6.0])
+    a, b = stepped(clipnorm=100.0)  # under the limit: unchanged
+    np.testing.assert_allclose(a, [3.0, 4.0])
+
+
+def _trained(opt_factory, steps, start_state=None):
+    rng = np.random.default_rng(0)
+    params = [_param(rng.normal(size=3)), _param(rng.normal(size=(2, 2)))]
+    opt = opt_factory(params)
+    for _ in range(steps):
+        for p in params:
+            p.grad = np.sin(p.data) + 0.5 * p.data  # some smooth gradient field
+        opt.step()
+    return params, opt
+
+
+@pytest.mark.parametrize("factory", [lambda p: O.SGD(p, 0.1, momentum=0.9), lambda p: O.Adagrad(p, 0.1),
+                                     lambda p: O.RMSprop(p, 0.01, momentum=0.3, centered=True),
+                                     lambda p: O.Adam(p, 0.05), lambda p: O.AdamW(p, 0.05)])
+def test_state_dict_round_trip_resumes_exactly(factory):
+    params, opt = _trained(factory, 5)
+    saved_params = [p.numpy().copy() for p in params]
+    state = opt.state_dict()
+    assert state["iterations"] == 5
+    # continue the original 5 more steps
+    for _ in range(5):
+        for p in params:
+            p.grad = np.sin(p.data) + 0.5 * p.data
+        opt.step()
+    # a fresh optimizer on copies of the saved parameters, loaded from the state dict
+    copies = [_param(v) for v in saved_params]
+    resumed = factory(copies)
+    resumed.load_state_dict(state)
+    assert resumed.iterations == 5
+    for _ in range(5):
+        for p in copies:
+            p.grad = np.sin(p.data) + 0.5 * p.data
+        resumed.step()
+    for p, q in zip(params, copies):
+        np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_state_dict_is_a_copy_and_bad_state_changes_nothing():
+    params, opt = _trained(lambda p: O.Adam(p, 0.05), 3)
+    state = opt.state_dict()
+    state["state"][0]["m"][:] = 123.0
+    assert not np.any(opt.state[0]["m"] == 123.0)
+    before = opt.state_dict()
+    bad = {"iterations": 9, "state": [state["state"][0], {"m": np.zeros(3), "v": np.zeros(3)}]}
+    with pytest.raises(ConfigError, match=r"shape \(3,\).*\(2, 2\)"):
+        opt.load_state_dict(bad)
+    with pytest.raises(ConfigError, match="1 parameter slots"):
+        opt.load_state_dict({"iterations": 1, "state": [{}]})
+    after = opt.state_dict()
+    assert after["iterations"] == before["iterations"] == 3
+    for s0, s1 in zip(before["state"], after["state"]):
+        for k in s0:
+            np.testing.assert_array_equal(s0[k], s1[k])
+
+
+def test_config_round_trip_and_names():
+    sched = O.schedules.CosineDecay(0.1, decay_steps=100, alpha=0.1)
+    for opt in (O.SGD(learning_rate=0.087, momentum=0.9, nesterov=True, clipnorm=1.0),
+                O.Adagrad(learning_rate=0.2, initial_accumulator_value=0.0, epsilon=1e-10),
+                O.RMSprop(learning_rate=sched, rho=0.8, momentum=0.1, centered=True),
+                O.Adam(learning_rate=0.003, beta_1=0.8, global_clipnorm=2.0),
+                O.AdamW(weight_decay=0.1, clipvalue=0.5)):
+        config = opt.get_config()
+        again = O.from_config(config)
+        assert type(again) is type(opt) and again.get_config() == config
+    assert isinstance(O.get("adam"), O.Adam) and isinstance(O.get("SGD"), O.SGD)
+    assert isinstance(O.get(O.RMSprop), O.RMSprop)
+    opt = O.Adam()
+    assert O.get(opt) is opt
+    with pytest.raises(ConfigError, match="did you mean 'adam'.*valid names are"):
+        O.get("adma")
+    assert "learning_rate=0.087" in repr(O.SGD(learning_rate=0.087))
