@@ -1,0 +1,291 @@
+"""fnlearn.keras: real modules under Keras's names, Input, optimizers with Keras's argument order,
+loss and metric classes, datasets wired to fnlearn's loader, and load_model/save_model."""
+
+from __future__ import annotations
+
+import importlib
+import struct
+import types
+
+import numpy as np
+import pytest
+
+import fnlearn as fl
+from fnlearn import keras
+from fnlearn.errors import ConfigError, ModelFileError
+
+SUBMODULES = ["models", "layers", "optimizers", "losses", "metrics", "callbacks", "utils", "datasets",
+              "datasets.mnist", "datasets.fashion_mnist", "activations", "initializers"]
+
+
+@pytest.mark.parametrize("name", SUBMODULES)
+def test_every_namespace_is_a_real_module(name):
+    module = importlib.import_module(f"fnlearn.keras.{name}")
+    assert isinstance(module, types.ModuleType)
+    for exported in getattr(module, "__all__", []):
+        assert hasattr(module, exported), f"fnlearn.keras.{name}.{exported}"
+
+
+def test_from_imports_as_in_the_lecture_programs():
+    from fnlearn.keras.callbacks import EarlyStopping, ModelCheckpoint  # noqa: F401
+    from fnlearn.keras.datasets import mnist  # noqa: F401
+    from fnlearn.keras.layers import Activation, Dense, Dropout, Flatten, Input  # noqa: F401
+    from fnlearn.keras.models import Sequential, load_model  # noqa: F401
+    from fnlearn.keras.optimizers import SGD, Adagrad, Adam, AdamW, RMSprop  # noqa: F401
+    from fnlearn.keras.utils import to_categorical
+
+    assert Sequential is keras.Sequential
+    assert to_categorical is fl.data.to_categorical
+    assert keras.layers.Dense is fl.layers.Dense
+
+
+def tsai_network():
+    from fnlearn.keras.layers import Dense
+    from fnlearn.keras.models import Sequential
+
+    model = Sequential()
+    model.add(Dense(100, input_dim=784, activation="relu"))
+    model.add(Dense(100, activation="relu"))
+    model.add(Dense(10, activation="softmax"))
+    return model
+
+
+def test_tsai_network_has_89610_parameters():
+    model = tsai_network()
+    assert model.num_parameters() == 89610
+    assert isinstance(model, fl.Sequential)
+
+
+# ----------------------------------------------------------------------------- Input
+
+
+def test_input_opens_a_sequential_list_and_adds_no_layer():
+    L = keras.layers
+    model = keras.Sequential([L.Input(shape=(4,)), L.Dense(3, activation="relu"), L.Dense(2)])
+    assert len(model.layers) == 2 and model.built
+    assert model.layers[0].input_shape == (4,)
+    assert [name for name, _ in model.named_parameters()][:2] == ["0.kernel", "0.bias"]
+    assert model.num_parameters() == 4 * 3 + 3 + 3 * 2 + 2
+    assert model(np.ones((5, 4))).shape == (5, 2)
+
+
+def test_input_then_add_and_image_shapes():
+    L = keras.layers
+    model = keras.Sequential()
+    model.add(L.Input(shape=(28, 28)))
+    assert model.input_shape == (28, 28) and not model.built
+    model.add(L.Flatten())
+    model.add(L.Dense(10, activation="softmax"))
+    assert model.layers[1].kernel.shape == (784, 10)
+    assert model(np.zeros((2, 28, 28))).shape == (2, 10)
+
+
+def test_input_mistakes_are_one_sentence():
+    L = keras.layers
+    with pytest.raises(ConfigError, match="only be the first element"):
+        keras.Sequential([L.Dense(2, input_dim=3), L.Input(shape=(2,))])
+    with pytest.raises(ConfigError, match="declares input_shape"):
+        keras.Sequential([L.Input(shape=(3,)), L.Dense(2, input_dim=4)])
+    with pytest.raises(ConfigError, match="unknown size"):
+        L.Input(shape=(None, 3))
+    with pytest.raises(ConfigError, match="needs shape="):
+        L.Input()
+    with pytest.raises(ConfigError, match="unsupported argument"):
+        L.Input(shape=(3,), sparse=True)
+    with pytest.raises(ConfigError, match="trainable=False"):
+        keras.Sequential(trainable=False)
+
+
+def test_input_batch_shape_and_matching_dtype_are_accepted():
+    layer = keras.layers.Input(batch_shape=(None, 5), dtype=fl.get_default_dtype())
+    assert layer.input_shape == (5,)
+    with pytest.raises(ConfigError, match="set_default_dtype"):
+        keras.layers.Input(shape=(5,), dtype="float16")
+
+
+# ----------------------------------------------------------------------------- optimizers
+
+
+@pytest.mark.parametrize("make", [
+    lambda O: O.SGD(0.087), lambda O: O.SGD(lr=0.087), lambda O: O.SGD(learning_rate=0.087),
+])
+def test_sgd_learning_rate_spellings(make):
+    opt = make(keras.optimizers)
+    assert opt.learning_rate == 0.087 and isinstance(opt, fl.optim.SGD)
+
+
+@pytest.mark.parametrize("name, cls", [("SGD", fl.optim.SGD), ("Adam", fl.optim.Adam),
+                                       ("RMSprop", fl.optim.RMSprop), ("Adagrad", fl.optim.Adagrad),
+                                       ("AdamW", fl.optim.AdamW)])
+def test_keras_optimizers_are_fnlearn_optimizers(name, cls):
+    opt = getattr(keras.optimizers, name)(0.05, name="mine")
+    assert isinstance(opt, cls) and opt.learning_rate == 0.05
+    rebuilt = fl.optim.from_config(opt.get_config())
+    assert type(rebuilt) is cls and rebuilt.get_config() == opt.get_config()
+    assert getattr(keras.optimizers.legacy, name) is type(opt)
+
+
+def test_keras_optimizer_takes_the_same_step_as_fnlearns():
+    w1 = fl.Parameter(np.array([1.0, -2.0]))
+    w2 = fl.Parameter(np.array([1.0, -2.0]))
+    a = keras.optimizers.Adam(0.1)
+    a.bind([w1])
+    b = fl.optim.Adam([w2], learning_rate=0.1)
+    for _ in range(3):
+        for w, opt in ((w1, a), (w2, b)):
+            (w * w).sum().backward()
+            opt.step()
+            opt.zero_grad()
+    assert np.array_equal(w1.numpy(), w2.numpy())
+
+
+def test_optimizer_arguments_fnlearn_lacks_are_refused():
+    assert keras.optimizers.SGD(0.1, decay=0.0).learning_rate == 0.1
+    with pytest.raises(ConfigError, match="ExponentialDecay"):
+        keras.optimizers.SGD(0.1, decay=1e-6)
+    with pytest.raises(ConfigError, match="amsgrad"):
+        keras.optimizers.Adam(amsgrad=True)
+    with pytest.raises(ConfigError, match="unexpected argument"):
+        keras.optimizers.RMSprop(use_ema=True)
+    with pytest.raises(ConfigError, match="learning_rate"):
+        keras.optimizers.SGD(-1.0)
+
+
+def test_schedules_through_the_keras_name():
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+    assert keras.optimizers.SGD(schedule).current_learning_rate() == 0.1
+
+
+# ----------------------------------------------------------------------------- losses and metrics
+
+Y = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+P = np.array([[0.7, 0.2, 0.1], [0.3, 0.3, 0.4]])
+
+
+@pytest.mark.parametrize("loss, fn, kwargs", [
+    (lambda L: L.MeanSquaredError(), fl.losses.mse, {}),
+    (lambda L: L.MeanAbsoluteError(), fl.losses.mae, {}),
+    (lambda L: L.CategoricalCrossentropy(), fl.losses.categorical_crossentropy, {}),
+    (lambda L: L.CategoricalCrossentropy(from_logits=True), fl.losses.categorical_crossentropy,
+     {"from_logits": True}),
+    (lambda L: L.BinaryCrossentropy(), fl.losses.binary_crossentropy, {}),
+    (lambda L: L.BinaryCrossentropy(from_logits=True, reduction="sum"), fl.losses.binary_crossentropy,
+     {"from_logits": True, "reduction": "sum"}),
+])
+def test_loss_classes_compute_fnlearns_losses(loss, fn, kwargs):
+    got = loss(keras.losses)(Y, fl.tensor(P))
+    assert np.array_equal(got.numpy(), fn(Y, fl.tensor(P), **kwargs).numpy())
+
+
+def test_sparse_loss_class_and_per_sample_reduction():
+    labels = np.array([0, 2])
+    loss = keras.losses.SparseCategoricalCrossentropy(reduction=None)
+    per_sample = loss(labels, fl.tensor(P)).numpy()
+    assert per_sample.shape == (2,)
+    assert np.allclose(per_sample, -np.log([0.7, 0.4]))
+    config = loss.get_config()
+    assert config["name"] == "sparse_categorical_crossentropy" and config["reduction"] == "none"
+
+
+def test_loss_function_names():
+    L = keras.losses
+    assert L.mean_squared_error is fl.losses.mse and L.MSE is fl.losses.mse and L.mae is fl.losses.mae
+    assert L.categorical_crossentropy is fl.losses.categorical_crossentropy
+    with pytest.raises(ConfigError, match="label_smoothing"):
+        L.CategoricalCrossentropy(label_smoothing=0.1)
+    with pytest.raises(ConfigError, match="reduction"):
+        L.MeanSquaredError(reduction="weighted")
+    with pytest.raises(ConfigError, match="ignore_class"):
+        L.SparseCategoricalCrossentropy(ignore_class=0)
+
+
+def test_metric_classes():
+    M = keras.metrics
+    assert M.CategoricalAccuracy()(Y, P) == 1.0
+    assert M.CategoricalAccuracy()(Y, P[::-1]) == 0.0
+    assert M.CategoricalAccuracy().name == "categorical_accuracy"
+    assert M.SparseCategoricalAccuracy()(np.array([0, 2]), P) == 1.0
+    assert M.BinaryAccuracy()(np.array([[1.0], [0.0]]), np.array([[0.6], [0.4]])) == 1.0
+    assert M.BinaryAccuracy(threshold=0.7)(np.array([[1.0], [0.0]]), np.array([[0.6], [0.4]])) == 0.5
+    assert M.MeanSquaredError()(np.array([1.0, 3.0]), np.array([1.0, 1.0])) == 2.0
+    assert M.MeanAbsoluteError(name="err").name == "err"
+
+
+# ----------------------------------------------------------------------------- activations, initializers, utils
+
+
+def test_activations_are_fnlearns_functions_so_the_fast_path_knows_them():
+    A = keras.activations
+    assert A.relu is fl.relu and A.softmax is fl.softmax and A.sigmoid is fl.sigmoid
+    assert A.get("tanh") is fl.tanh
+    layer = keras.layers.Dense(2, activation=A.relu, input_dim=3)
+    assert layer.get_config()["activation"] == "relu"
+
+
+def test_initializers():
+    I = keras.initializers  # noqa: E741
+    assert I.HeNormal() is fl.nn.initializers.he_normal
+    assert I.GlorotUniform() is fl.nn.initializers.glorot_uniform
+    fl.set_seed(0)
+    w = I.RandomNormal(stddev=0.01)((200, 200))
+    assert abs(float(np.std(w)) - 0.01) < 0.001
+    with pytest.raises(ConfigError, match="fl.set_seed"):
+        I.HeNormal(seed=1)
+
+
+def test_utils():
+    U = keras.utils
+    assert U.to_categorical([2, 0], 3).tolist() == [[0, 0, 1], [1, 0, 0]]
+    U.set_random_seed(5)
+    a = keras.layers.Dense(2, input_dim=2).kernel.numpy()
+    fl.set_seed(5)
+    assert np.array_equal(a, keras.layers.Dense(2, input_dim=2).kernel.numpy())
+
+
+# ----------------------------------------------------------------------------- datasets
+
+
+def write_idx(path, array):
+    array = np.asarray(array, dtype=np.uint8)
+    path.write_bytes(bytes([0, 0, 0x08, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
+                     + array.tobytes())
+
+
+@pytest.mark.parametrize("module", ["mnist", "fashion_mnist"])
+def test_load_data_reads_fnlearns_loader(tmp_path, module):
+    rng = np.random.default_rng(0)
+    arrays = {"train-images-idx3-ubyte": rng.integers(0, 256, (5, 28, 28)),
+              "train-labels-idx1-ubyte": np.arange(5) % 10,
+              "t10k-images-idx3-ubyte": rng.integers(0, 256, (3, 28, 28)),
+              "t10k-labels-idx1-ubyte": np.array([7, 2, 1])}
+    for name, array in arrays.items():
+        write_idx(tmp_path / name, array)
+    loader = importlib.import_module(f"fnlearn.keras.datasets.{module}")
+    (x_train, y_train), (x_test, y_test) = loader.load_data(path=tmp_path)
+    assert x_train.dtype == np.uint8 and x_train.shape == (5, 28, 28)
+    assert np.array_equal(x_train, arrays["train-images-idx3-ubyte"])
+    assert y_test.tolist() == [7, 2, 1]
+
+
+def test_load_data_from_a_missing_folder_says_so(tmp_path):
+    with pytest.raises(fl.errors.DatasetError, match="not a folder"):
+        keras.datasets.mnist.load_data(path=tmp_path / "nowhere")
+
+
+# ----------------------------------------------------------------------------- models
+
+
+def test_models_save_and_load_give_a_keras_sequential(tmp_path):
+    model = keras.Sequential([keras.layers.Input(shape=(3,)), keras.layers.Dense(2, activation="sigmoid")])
+    keras.models.save_model(model, tmp_path / "m.fnl")
+    again = keras.models.load_model(tmp_path / "m.fnl")
+    assert type(again) is keras.Sequential
+    x = np.ones((4, 3), np.float32)
+    assert np.array_equal(again(x).numpy(), model(x).numpy())
+    again.add(keras.layers.Dense(1))  # still a keras Sequential that grows
+    assert again(x).shape == (4, 1)
+    with pytest.raises(ConfigError, match="overwrite=False"):
+        keras.models.save_model(model, tmp_path / "m.fnl", overwrite=False)
+    (tmp_path / "junk.fnl").write_bytes(b"not a model at all")
+    with pytest.raises(ModelFileError):
+        keras.load_model(tmp_path / "junk.fnl")
