@@ -1,0 +1,132 @@
+"""Layers: Dense, Activation, Flatten, Dropout — building, values, dtype casting, and errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fnlearn as fl
+from fnlearn.errors import ConfigError, ShapeError
+
+Dense = fl.layers.Dense
+
+
+def test_dense_builds_lazily_or_at_once():
+    lazy = Dense(4, activation="relu")
+    assert not lazy.built and lazy.kernel is None
+    out = lazy(np.ones((2, 3)))
+    assert lazy.built and lazy.kernel.shape == (3, 4) and lazy.bias.shape == (4,) and out.shape == (2, 4)
+    assert Dense(5, input_shape=(7,)).kernel.shape == (7, 5)
+    assert Dense(5, input_dim=7).kernel.shape == (7, 5)
+    with pytest.raises(ConfigError, match="both input_shape and input_dim"):
+        Dense(5, input_shape=(7,), input_dim=7)
+
+
+def test_dense_computes_the_affine_map_as_one_fused_op(float64):
+    layer = Dense(3, activation="sigmoid", input_dim=2, kernel_initializer="glorot_normal")
+    layer.bias.data[...] = [0.1, -0.2, 0.3]
+    x = np.array([[1.0, 2.0], [-1.0, 0.5]])
+    out = layer(x)
+    expected = 1 / (1 + np.exp(-(x @ layer.kernel.numpy() + layer.bias.numpy())))
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12)
+    assert out._op == "sigmoid" and out._parents[0]._op == "dense"
+    assert Dense(3, input_dim=2)(x)._op == "dense"
+    no_bias = Dense(3, use_bias=False, input_dim=2)
+    assert no_bias.bias is None and len(no_bias.parameters()) == 1
+    np.testing.assert_allclose(no_bias(x).numpy(), x @ no_bias.kernel.numpy())
+
+
+def test_dense_casts_integer_and_float64_input_to_its_dtype():
+    layer = Dense(2, input_dim=3)
+    assert layer(np.arange(6).reshape(2, 3)).dtype == np.float32
+    assert layer(np.ones((2, 3), dtype=np.float64)).dtype == np.float32
+    assert layer([[1, 2, 3]]).dtype == np.float32
+    x = fl.tensor(np.ones((1, 3)), requires_grad=True)  # float64 input that needs a gradient
+    layer(x).sum().backward()
+    assert x.grad.dtype == np.float64 and layer.kernel.grad.dtype == np.float32
+
+
+def test_wrong_features_name_the_layer_and_both_shapes_and_change_nothing():
+    layer = Dense(2, input_dim=3, name="hidden")
+    before = layer.kernel.numpy().copy()
+    with pytest.raises(ShapeError, match=r"'hidden'.*3 features.*\(4, 5\)"):
+        layer(np.ones((4, 5)))
+    with pytest.raises(ShapeError, match=r"'hidden'.*\(3,\)"):
+        layer(np.ones(3))
+    assert np.array_equal(layer.kernel.numpy(), before) and layer.kernel.shape == (3, 2)
+    lazy = Dense(2)
+    with pytest.raises(ShapeError):
+        lazy(np.ones(3))
+    assert not lazy.built
+
+
+def test_unknown_names_list_the_valid_ones():
+    with pytest.raises(ConfigError, match=r"activation 'rleu' is not known; did you mean 'relu'\?.*sigmoid"):
+        Dense(3, activation="rleu")
+    with pytest.raises(ConfigError, match=r"did you mean 'he_normal'\?.*glorot_uniform"):
+        Dense(3, kernel_initializer="he_norml")
+    with pytest.raises(ConfigError, match="activation 'nope'.*valid names are"):
+        fl.layers.Activation("nope")
+    with pytest.raises(ConfigError, match="units"):
+        Dense(0)
+    with pytest.raises(ConfigError, match="kernel_size"):
+        Dense(3, kernel_size=2)
+    with pytest.raises(ConfigError, match="input_shape"):
+        Dense(3, input_shape=(0,))
+
+
+def test_every_activation_string_works_in_a_layer(float64):
+    x = np.linspace(-4, 4, 12).reshape(3, 4)
+    for name, fn in fl.functional.ACTIVATIONS.items():
+        layer = fl.layers.Activation(name)
+        np.testing.assert_allclose(layer(x).numpy(), fn(fl.tensor(x)).numpy())
+        dense = Dense(2, activation=name, input_dim=4)
+        assert dense(x).shape == (3, 2) and dense.activation is fn
+        assert dense.get_config()["activation"] == name
+    assert Dense(2).activation is fl.linear and fl.layers.Activation(None).activation_name is None
+    assert Dense(2, activation=fl.relu).activation_name == "relu"
+
+
+def test_get_config():
+    layer = Dense(4, activation="tanh", input_shape=(3,), kernel_initializer="he_uniform", name="d")
+    assert layer.get_config() == {"name": "d", "input_shape": [3], "units": 4, "activation": "tanh",
+                                  "use_bias": True, "kernel_initializer": "he_uniform",
+                                  "bias_initializer": "zeros"}
+    assert fl.layers.Dropout(0.25).get_config()["rate"] == 0.25
+
+
+def test_flatten():
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    out = fl.layers.Flatten()(x)
+    assert out.shape == (2, 12) and np.array_equal(out.numpy(), x.reshape(2, 12))
+    assert fl.layers.Flatten(input_shape=(3, 4)).compute_output_shape((3, 4)) == (12,)
+
+
+def test_dropout_is_inverted_and_only_active_in_training():
+    fl.set_seed(0)
+    layer = fl.layers.Dropout(0.25)
+    x = np.ones((200, 50), dtype=np.float32)
+    y = layer(x).numpy()
+    kept = y[y != 0]
+    np.testing.assert_allclose(kept, 1 / 0.75, rtol=1e-6)
+    assert abs((y == 0).mean() - 0.25) < 0.02
+    assert abs(y.mean() - 1.0) < 0.03  # inverted: the expected value is unchanged
+    layer.eval()
+    assert np.array_equal(layer(x).numpy(), x)
+    layer.train()
+    t = fl.tensor(np.ones((4, 5)), requires_grad=True)
+    out = layer(t)
+    out.sum().backward()
+    np.testing.assert_allclose(t.grad, out.numpy())  # the gradient goes through the same mask
+    assert np.array_equal(fl.layers.Dropout(0.0)(x).numpy(), x)
+    for bad in (1.0, -0.1, "half"):
+        with pytest.raises(ConfigError, match="rate"):
+            fl.layers.Dropout(bad)
+
+
+def test_dropout_masks_follow_the_seed():
+    fl.set_seed(5)
+    a = fl.layers.Dropout(0.5)(np.ones((3, 8))).numpy()
+    fl.set_seed(5)
+    b = fl.layers.Dropout(0.5)(np.ones((3, 8))).numpy()
+    assert np.array_equal(a, b)
