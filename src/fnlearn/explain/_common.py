@@ -1,0 +1,223 @@
+"""What every glass-box view shares: the model read as stages, atomic figure files, argument checks.
+
+A Sequential is read as a list of *stages*: one Dense layer followed by the activations applied to
+its output (its own ``activation`` and any ``Activation`` layers after it). Dropout is the identity
+in evaluation and Flatten is the identity on (batch, features) rows, so both are skipped.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from ..errors import ConfigError, NotReadyError, ShapeError, require
+from ..tensor import Tensor, no_grad
+
+# The lecture's colours: each piece (a "blue function") and the red curve they add up to.
+PIECE_BLUE = "#1f77b4"
+SUM_RED = "#d62728"
+DATA_BLACK = "#222222"
+CONSTANT_GREY = "#7f7f7f"
+VALIDATION_ORANGE = "#ff7f0e"
+
+FIGURE_SUFFIXES = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+
+# ----------------------------------------------------------------------------- figures and files
+
+
+def new_figure(width: float, height: float) -> Any:
+    """A matplotlib Figure that needs no display and no pyplot state (safe in scripts, servers, tests)."""
+    require("matplotlib", "drawing figures", "plot")
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def figure_format(path: str | os.PathLike) -> str:
+    """The image format a path asks for by its suffix, or one sentence saying which suffixes work."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FIGURE_SUFFIXES:
+        raise ConfigError(f"figure path {str(path)!r} ends in {suffix or 'no suffix'!r}, but figures are written "
+                          f"as {', '.join(FIGURE_SUFFIXES)}; end the file name with .png or .svg.")
+    return FIGURE_SUFFIXES[suffix]
+
+
+def save_figure(fig: Any, path: str | os.PathLike, dpi: int = 110) -> Path:
+    """Write ``fig`` to ``path`` (PNG or SVG by suffix) atomically, so a reader never sees half an image."""
+    path = Path(path)
+    fmt = figure_format(path)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format=fmt, dpi=dpi)
+    write_bytes(path, buffer.getvalue())
+    return path
+
+
+def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Create the folder if needed and write ``data`` atomically (temporary file, fsync, rename)."""
+    from ..io import write_atomic
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, data)
+    return path
+
+
+def drawn(result: Any, path: str | os.PathLike | None, **options: Any) -> Any:
+    """Draw ``result`` to ``path`` when one is given; hand the result back either way."""
+    if path is not None:
+        result.plot(path, **options)
+    return result
+
+
+def maybe_save(fig: Any, path: str | os.PathLike | None) -> Any:
+    if path is not None:
+        save_figure(fig, path)
+    return fig
+
+
+# ----------------------------------------------------------------------------- argument checks
+
+
+def check_csv_path(path: str | os.PathLike) -> Path:
+    path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{str(path)!r} is a folder; give a file name such as {str(path / 'trace.csv')!r}.")
+    return path
+
+
+def check_positive_int(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ConfigError(f"{name} must be an integer ≥ {minimum}, got {value!r}.")
+    return int(value)
+
+
+def check_range(name: str, value: Any) -> tuple[float, float]:
+    """A (lo, hi) pair of finite numbers with lo < hi."""
+    try:
+        lo, hi = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a pair (lo, hi) of numbers such as (-5, 5), got {value!r}.") from None
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo >= hi:
+        raise ConfigError(f"{name} must be two finite numbers with lo < hi, got {value!r}; e.g. (-5, 5).")
+    return lo, hi
+
+
+def as_float_array(value: Any, name: str, ndim: int | None = None) -> np.ndarray:
+    """User data as a finite float64 NumPy array, or one sentence saying what is wrong."""
+    from ..errors import DataError
+
+    arr = backend.to_numpy(value.data if isinstance(value, Tensor) else value)
+    try:
+        arr = np.asarray(arr, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise DataError(f"{name} must hold numbers, got {type(value).__name__}; pass a NumPy array.") from None
+    if ndim is not None and arr.ndim != ndim:
+        raise ShapeError(f"{name} must be a {ndim}-D array, got shape {arr.shape}.")
+    if arr.size == 0:
+        raise DataError(f"{name} is empty; pass at least one sample.")
+    if not np.all(np.isfinite(arr)):
+        raise DataError(f"{name} contains NaN or inf; remove or fill those values first.")
+    return arr
+
+
+# ----------------------------------------------------------------------------- the model as stages
+
+
+@dataclass
+class Stage:
+    """One Dense layer and the activations applied to its output."""
+
+    index: int                      # position of the Dense layer in model.layers
+    name: str
+    kernel: np.ndarray              # (inputs, units), float64 copy
+    bias: np.ndarray                # (units,), zeros when the layer has no bias
+    activations: list[Callable[[Tensor], Tensor]] = field(default_factory=list)
+    activation_names: list[str] = field(default_factory=list)
+
+    @property
+    def units(self) -> int:
+        return int(self.kernel.shape[1])
+
+    @property
+    def activation_name(self) -> str:
+        names = [n for n in self.activation_names if n not in ("linear", "None")]
+        return "+".join(names) if names else "linear"
+
+    def activate(self, pre: np.ndarray) -> np.ndarray:
+        """The stage's activations applied to its pre-activation values (float64 in, float64 out)."""
+        t = Tensor(backend.to_device(np.asarray(pre, dtype=np.float64)), dtype=np.float64)
+        with no_grad():
+            for act in self.activations:
+                t = act(t)
+        return np.asarray(backend.to_numpy(t.data), dtype=np.float64)
+
+    def forward(self, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        pre = h @ self.kernel + self.bias
+        return pre, self.activate(pre)
+
+
+def model_layers(model: Any) -> list[Any]:
+    layers = getattr(model, "layers", None)
+    if layers is None:
+        raise ConfigError(f"expected a Sequential model (something with .layers), got {type(model).__name__}; "
+                          "build the network as fl.Sequential([...]).")
+    return list(layers)
+
+
+def stages(model: Any) -> list[Stage]:
+    """The model's Dense layers with their activations, as float64 NumPy copies."""
+    from ..nn.layers import Activation, Dense, Dropout, Flatten
+
+    out: list[Stage] = []
+    for i, layer in enumerate(model_layers(model)):
+        if isinstance(layer, Dense):
+            if not layer.built:
+                raise NotReadyError(f"layer {layer.name!r} has no weights yet; give the first layer "
+                                    "input_shape=(n,), call model.build((n,)) or train the model first.")
+            kernel = np.asarray(backend.to_numpy(layer.kernel.data), dtype=np.float64)
+            bias = (np.asarray(backend.to_numpy(layer.bias.data), dtype=np.float64) if layer.bias is not None
+                    else np.zeros(kernel.shape[1]))
+            out.append(Stage(i, layer.name, kernel, bias, [layer.activation], [str(layer.activation_name)]))
+        elif isinstance(layer, Activation):
+            if not out:
+                raise ConfigError("an Activation layer before the first Dense layer cannot be explained; "
+                                  "put the activation after a Dense layer.")
+            out[-1].activations.append(layer.activation)
+            out[-1].activation_names.append(str(layer.activation_name))
+        elif isinstance(layer, (Dropout, Flatten)):
+            continue  # identity in evaluation / on rows of features
+        else:
+            raise ConfigError(f"layer {getattr(layer, 'name', type(layer).__name__)!r} "
+                              f"({type(layer).__name__}) cannot be explained; the explain views read "
+                              "Dense, Activation, Dropout and Flatten layers.")
+    if not out:
+        raise ConfigError("the model has no Dense layer, so there is nothing to explain; add fl.layers.Dense(...).")
+    return out
+
+
+def model_output(model: Any, x: np.ndarray) -> np.ndarray:
+    """The model's own output for ``x`` (no gradients, evaluation mode restored afterwards), as NumPy."""
+    was_training = getattr(model, "training", False)
+    if hasattr(model, "eval"):
+        model.eval()
+    try:
+        with no_grad():
+            out = model(x)
+    finally:
+        if was_training and hasattr(model, "train"):
+            model.train()
+    return np.asarray(backend.to_numpy(out.data if isinstance(out, Tensor) else out))
+
+
+def model_dtype(model: Any) -> Any:
+    params = model.parameters() if hasattr(model, "parameters") else []
+    return params[0].data.dtype if params else np.dtype(backend.float_dtype())

@@ -1,0 +1,223 @@
+"""Hints after training: what the numbers say went wrong, and the number that says it.
+
+- training loss rising or oscillating → the learning rate is probably too high;
+- validation loss far above training loss → overfitting;
+- ReLU units that never fire on the training data (they get no gradient and cannot learn again);
+- vanishing gradients: the first layer's gradients much smaller than the last layer's (deep sigmoid stacks).
+
+Each :class:`Hint` carries the number that triggered it (``value``) and the line it was held
+against (``threshold``); the thresholds are keyword arguments of :func:`training_hints`.
+
+Example:
+    >>> from fnlearn.explain import training_hints
+    >>> [h.kind for h in training_hints(None, {"loss": [1.0, 2.0, 4.0]})]
+    ['learning_rate']
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+import numpy as np
+
+from .. import backend
+from ..errors import FnlearnError
+from ..tensor import Tensor
+from . import _common as C
+
+SATURATING = ("sigmoid", "tanh", "hard_sigmoid", "softplus")
+
+
+@dataclass(frozen=True)
+class Hint:
+    """One finding: ``kind`` ("learning_rate", "overfitting", "dead_relu", "vanishing_gradient"),
+    the sentence for the user, the number that triggered it and the threshold it crossed."""
+
+    kind: str
+    message: str
+    value: float
+    threshold: float
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def training_hints(model: Any, history: Any, x: Any = None, y: Any = None, *, rise: float = 1.05,
+                   oscillation: float = 0.3, overfit_ratio: float = 2.0, dead_share: float = 0.1,
+                   vanishing_ratio: float = 0.01, max_samples: int = 2000) -> list[Hint]:
+    """Look at a finished training run and say what looks wrong, each with its number.
+
+    ``history`` is fit's History (or a dict of per-epoch lists). ``x`` (up to ``max_samples`` rows of
+    it, evenly spread) is needed for the dead-ReLU count; ``x`` and ``y`` let the gradient check
+    compute fresh gradients, otherwise it reads each parameter's ``.grad`` from the last step.
+    ``model`` may be None to check only the history.
+
+    >>> [h.kind for h in training_hints(None, {"loss": [0.2, 0.1], "val_loss": [0.3, 0.5]})]
+    ['overfitting']
+    """
+    raw = getattr(history, "history", history) or {}
+    hints: list[Hint] = []
+    loss = _series(raw, "loss")
+    if loss is not None:
+        hints += _learning_rate_hints(loss, rise, oscillation)
+        val = _series(raw, "val_loss")
+        if val is not None and val.size == loss.size:
+            hints += _overfitting_hints(loss, val, overfit_ratio)
+    if model is None:
+        return hints
+    try:
+        st = C.stages(model)
+    except FnlearnError:
+        return hints  # not a stack of Dense layers: the layer checks below do not apply
+    xs = None if x is None else _sample(x, max_samples)
+    if xs is not None:
+        xs = xs.reshape(len(xs), -1).astype(np.float64)  # images behind a Flatten become rows
+        hints += _dead_relu_hints(st, xs, dead_share)
+    ys = None if y is None or xs is None else _sample(y, max_samples)
+    hints += _vanishing_hints(model, st, xs, ys, vanishing_ratio)
+    return hints
+
+
+def print_hints(model: Any, history: Any, x: Any = None, y: Any = None, file: TextIO | None = None,
+                **thresholds: Any) -> list[Hint]:
+    """Print each hint on its own line (``hint: ...``) and return them; prints nothing when all is well.
+
+    >>> _ = print_hints(None, {"loss": [1.0, 3.0]})  # doctest: +ELLIPSIS
+    hint: training loss rose from 1 to 3 (×3) over 2 epochs; ...
+    """
+    hints = training_hints(model, history, x, y, **thresholds)
+    out = sys.stdout if file is None else file
+    for h in hints:
+        print(f"hint: {h.message}", file=out)
+    return hints
+
+
+# ----------------------------------------------------------------------------- the checks
+
+
+def _series(raw: dict, name: str) -> np.ndarray | None:
+    values = raw.get(name)
+    if values is None or len(values) == 0:
+        return None
+    return np.asarray(values, dtype=np.float64).reshape(-1)
+
+
+def _learning_rate_hints(loss: np.ndarray, rise: float, oscillation: float) -> list[Hint]:
+    bad = np.flatnonzero(~np.isfinite(loss))
+    if bad.size:
+        k = int(bad[0])
+        return [Hint("learning_rate", f"training loss became {loss[k]} in epoch {k + 1}: the steps blew up; the "
+                     "learning rate is probably too high, try one 10× smaller.", float(loss[k]), math.inf)]
+    n = loss.size
+    if n >= 2 and loss[0] > 0 and loss[-1] > loss[0] * rise:
+        ratio = float(loss[-1] / loss[0])
+        return [Hint("learning_rate", f"training loss rose from {loss[0]:.4g} to {loss[-1]:.4g} (×{ratio:.3g}) "
+                     f"over {n} epochs; the learning rate is probably too high, try one 10× smaller.",
+                     ratio, rise)]
+    if n >= 4:
+        # an epoch counts as "up" when the loss grew by more than 1 % — mini-batch noise is smaller
+        ups = int(np.sum(loss[1:] > loss[:-1] * 1.01))
+        share = ups / (n - 1)
+        if share >= oscillation:
+            return [Hint("learning_rate", f"training loss went up in {ups} of {n - 1} epochs ({share:.0%}): it "
+                         "oscillates; the learning rate is probably too high, try one 3–10× smaller.",
+                         share, oscillation)]
+    return []
+
+
+def _overfitting_hints(loss: np.ndarray, val: np.ndarray, ratio_limit: float) -> list[Hint]:
+    t, v = float(loss[-1]), float(val[-1])
+    if not (math.isfinite(t) and math.isfinite(v)) or t < 0 or v <= 0:
+        return []
+    ratio = v / t if t > 0 else math.inf
+    if ratio < ratio_limit:
+        return []
+    best = int(np.nanargmin(val))
+    return [Hint("overfitting", f"validation loss {v:.4g} is {ratio:.3g}× the training loss {t:.4g} (lowest "
+                 f"validation loss {val[best]:.4g} in epoch {best + 1}): the model is overfitting; use fewer "
+                 "parameters or more data, or stop at the best epoch (EarlyStopping).", ratio, ratio_limit)]
+
+
+def _dead_relu_hints(st: list[C.Stage], x: np.ndarray, limit: float) -> list[Hint]:
+    if x.ndim != 2 or x.shape[1] != st[0].kernel.shape[0]:
+        return []
+    h = x
+    dead_by_layer, total = [], 0
+    for s in st[:-1]:
+        pre, h = s.forward(h)
+        if s.activation_name == "relu":
+            dead = int(np.sum(np.max(pre, axis=0) <= 0))
+            dead_by_layer.append((s.name, dead, s.units))
+            total += s.units
+    if not total:
+        return []
+    dead_total = sum(d for _, d, _ in dead_by_layer)
+    share = dead_total / total
+    if share < limit:
+        return []
+    layers = ", ".join(f"{name!r}: {d} of {u}" for name, d, u in dead_by_layer if d)
+    return [Hint("dead_relu", f"{dead_total} of {total} ReLU units ({share:.0%}) never fire on the {len(x)} "
+                 f"training samples checked ({layers}); they get no gradient and cannot learn; try a smaller "
+                 "learning rate, he_normal initialisation or leaky_relu.", share, limit)]
+
+
+def _vanishing_hints(model: Any, st: list[C.Stage], x: np.ndarray | None, y: Any,
+                     limit: float) -> list[Hint]:
+    if len(st) < 3:
+        return []  # "deep" starts at two hidden layers
+    layers = [model.layers[s.index] for s in st]
+    grads = _fresh_kernel_grads(model, layers, x, y) if x is not None and y is not None else None
+    if grads is None:
+        grads = [None if layer.kernel.grad is None else np.asarray(backend.to_numpy(layer.kernel.grad), np.float64)
+                 for layer in layers]
+    if grads[0] is None or grads[-1] is None:
+        return []
+    first, last = (float(np.sqrt(np.mean(g * g))) for g in (grads[0], grads[-1]))
+    if not (math.isfinite(first) and math.isfinite(last)) or last == 0:
+        return []
+    ratio = first / last
+    if ratio >= limit:
+        return []
+    hidden = [s.activation_name for s in st[:-1]]
+    saturating = sum(a in SATURATING for a in hidden)
+    advice = (f"the {saturating} {'/'.join(sorted({a for a in hidden if a in SATURATING}))} layers squash the "
+              "gradient at every step back; use relu in the hidden layers" if saturating else
+              "use fewer layers, or a larger initialisation")
+    return [Hint("vanishing_gradient", f"the first layer's gradients are {ratio:.2g}× the last layer's (RMS "
+                 f"{first:.2g} against {last:.2g}) in a {len(st)}-layer network: gradients vanish on the way "
+                 f"back; {advice}.", ratio, limit)]
+
+
+def _fresh_kernel_grads(model: Any, layers: list[Any], x: np.ndarray, y: Any) -> list[np.ndarray | None] | None:
+    """Kernel gradients of the compiled loss on (x, y); every parameter's .grad is put back afterwards."""
+    loss_fn = getattr(model, "loss_fn", None)
+    if loss_fn is None:
+        return None
+    params = model.parameters()
+    saved = [p.grad for p in params]
+    was_training = getattr(model, "training", False)
+    model.eval()
+    try:
+        for p in params:
+            p.grad = None
+        loss = loss_fn(y, model(x.astype(C.model_dtype(model))))
+        loss.backward()
+        return [None if layer.kernel.grad is None else np.asarray(backend.to_numpy(layer.kernel.grad), np.float64)
+                for layer in layers]
+    finally:
+        for p, g in zip(params, saved):
+            p.grad = g
+        if was_training:
+            model.train()
+
+
+def _sample(a: Any, limit: int) -> np.ndarray:
+    """Up to ``limit`` rows, evenly spread (training data is often sorted by class); x and y of the same
+    length get the same rows."""
+    arr = np.asarray(backend.to_numpy(a.data if isinstance(a, Tensor) else a))
+    if len(arr) <= limit:
+        return arr
+    return arr[np.unique(np.linspace(0, len(arr) - 1, limit).astype(np.int64))]
