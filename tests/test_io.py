@@ -491,3 +491,182 @@ def test_fuzz_mutated_files_only_raise_model_file_error(tmp_path):
             continue
         assert same_weights(loaded, model)
     assert refused > 1900
+
+
+# ----------------------------------------------------------------------------- compile settings and resuming
+
+
+def regression_data(n: int = 64, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 4))
+    y = np.stack([np.sin(x[:, 0]) + x[:, 1] * x[:, 2], x[:, 3] ** 2], axis=1)
+    return x, y
+
+
+def mlp() -> fl.Sequential:
+    return fl.Sequential([fl.layers.Dense(8, activation="tanh", input_shape=(4,)),
+                          fl.layers.Dense(8, activation="relu"),
+                          fl.layers.Dense(2)])
+
+
+OPTIMIZERS = [
+    lambda: fl.optim.Adam(learning_rate=0.01),
+    lambda: fl.optim.SGD(learning_rate=0.05, momentum=0.9, nesterov=True),
+    lambda: fl.optim.RMSprop(learning_rate=0.01, momentum=0.5, centered=True),
+    lambda: fl.optim.Adagrad(learning_rate=0.1),
+    lambda: fl.optim.AdamW(learning_rate=0.01, weight_decay=0.1),
+]
+
+
+@pytest.mark.parametrize("make_optimizer", OPTIMIZERS, ids=["adam", "sgd-nesterov", "rmsprop", "adagrad", "adamw"])
+def test_optimizer_state_round_trip(tmp_path, make_optimizer):
+    fl.set_seed(1)
+    model = mlp()
+    model.compile(optimizer=make_optimizer(), loss="mse", metrics=["mae"])
+    x, y = regression_data()
+    model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    io.save_model(model, tmp_path / "m.fnl")
+    again = io.load_model(tmp_path / "m.fnl")
+    assert again.compiled and again.metrics_names == ["loss", "mae"]
+    assert again.optimizer.get_config() == model.optimizer.get_config()
+    saved, loaded = model.optimizer.state_dict(), again.optimizer.state_dict()
+    assert loaded["iterations"] == saved["iterations"] == 8
+    assert len(loaded["state"]) == len(saved["state"])
+    for a, b in zip(saved["state"], loaded["state"]):
+        assert a.keys() == b.keys() and a  # every optimizer here keeps slots
+        assert all(np.array_equal(a[k], b[k]) and a[k].dtype == b[k].dtype for k in a)
+
+
+def test_include_optimizer_false_keeps_compile_settings_but_not_state(tmp_path):
+    fl.set_seed(1)
+    model = mlp()
+    model.compile(optimizer=fl.optim.Adam(learning_rate=0.01), loss="mae")
+    model.fit(*regression_data(), epochs=1, verbose=0)
+    io.save_model(model, tmp_path / "m.fnl", include_optimizer=False)
+    again = io.load_model(tmp_path / "m.fnl")
+    assert again.compiled and again.optimizer.iterations == 0
+    assert again.optimizer.get_config() == model.optimizer.get_config()
+    plain = io.load_model(tmp_path / "m.fnl", compile=False)
+    assert not plain.compiled and same_weights(plain, model)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_resuming_from_a_file_continues_the_same_trajectory_bitwise(tmp_path, float64, shuffle):
+    """6 epochs straight vs 3 epochs, save, load, 3 more: the float64 weights are equal, bit for bit."""
+    x, y = regression_data()
+
+    def start() -> fl.Sequential:
+        fl.set_seed(42)
+        model = mlp()
+        model.compile(optimizer=fl.optim.Adam(learning_rate=0.01), loss="mse")
+        return model
+
+    straight = start()
+    straight.fit(x, y, epochs=6, batch_size=10, shuffle=shuffle, verbose=0)
+
+    first = start()
+    first.fit(x, y, epochs=3, batch_size=10, shuffle=shuffle, verbose=0)
+    io.save_model(first, tmp_path / "half.fnl")
+    del first
+    resumed = io.load_model(tmp_path / "half.fnl")
+    resumed.fit(x, y, epochs=6, initial_epoch=3, batch_size=10, shuffle=shuffle, verbose=0)
+
+    assert resumed.parameters()[0].dtype == np.float64
+    assert same_weights(straight, resumed)
+    assert resumed.optimizer.iterations == straight.optimizer.iterations == 6 * 7
+
+
+def test_model_checkpoint_then_initial_epoch_resumes_exactly(tmp_path, float64):
+    x, y = regression_data(48, seed=5)
+
+    def start() -> fl.Sequential:
+        fl.set_seed(7)
+        model = mlp()
+        model.compile(optimizer=fl.optim.SGD(learning_rate=0.02, momentum=0.9), loss="mse")
+        return model
+
+    straight = start()
+    straight.fit(x, y, epochs=5, batch_size=8, shuffle=False, verbose=0)
+
+    interrupted = start()
+    checkpoint = fl.callbacks.ModelCheckpoint(str(tmp_path / "ckpt-{epoch}.fnl"))
+    interrupted.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0, callbacks=[checkpoint])
+    resumed = fl.load_model(tmp_path / "ckpt-2.fnl")
+    resumed.fit(x, y, epochs=5, initial_epoch=2, batch_size=8, shuffle=False, verbose=0)
+    assert same_weights(straight, resumed)
+
+
+def test_model_save_method_writes_the_same_format(tmp_path):
+    model = mlp()
+    model.compile(optimizer="sgd", loss="mse")
+    model.save(tmp_path / "m.fnl")
+    again = fl.load_model(tmp_path / "m.fnl")
+    assert same_weights(model, again) and again.optimizer.get_config() == model.optimizer.get_config()
+
+
+def test_loss_objects_schedules_and_custom_functions(tmp_path):
+    from fnlearn.keras import losses as keras_losses
+
+    def my_loss(y_true, y_pred):
+        return fl.losses.mse(y_true, y_pred) * 2
+
+    def my_metric(y_true, y_pred):
+        return float(np.max(np.abs(y_true - y_pred)))
+
+    schedule = fl.optim.schedules.ExponentialDecay(0.1, decay_steps=5, decay_rate=0.5)
+    model = fl.Sequential([fl.layers.Dense(1, activation="sigmoid", input_dim=3)])
+    model.compile(optimizer=fl.optim.SGD(learning_rate=schedule),
+                  loss=keras_losses.BinaryCrossentropy(reduction="sum"), metrics=["accuracy"])
+    io.save_model(model, tmp_path / "a.fnl")
+    again = io.load_model(tmp_path / "a.fnl")
+    assert again.loss.get_config() == model.loss.get_config()
+    assert again.optimizer.learning_rate.get_config() == schedule.get_config()
+
+    model.compile(optimizer="adam", loss=my_loss, metrics=[my_metric])
+    io.save_model(model, tmp_path / "b.fnl")
+    assert "custom_objects" in load_error(tmp_path / "b.fnl")
+    again = io.load_model(tmp_path / "b.fnl", custom_objects={"my_loss": my_loss, "my_metric": my_metric})
+    assert again.loss is my_loss and again.metrics_names == ["loss", "my_metric"]
+
+
+def test_a_learning_rate_function_is_saved_as_its_current_value(tmp_path):
+    model = fl.Sequential([fl.layers.Dense(1, input_dim=2)])
+    model.compile(optimizer=fl.optim.SGD(learning_rate=lambda step: 0.5 / (1 + step)), loss="mse")
+    with pytest.warns(UserWarning, match="cannot be saved"):
+        io.save_model(model, tmp_path / "m.fnl")
+    assert io.load_model(tmp_path / "m.fnl").optimizer.learning_rate == 0.5
+
+
+def test_crafted_compile_settings_are_refused(tmp_path):
+    path = tmp_path / "m.fnl"
+    good = {"optimizer": {"name": "sgd", "learning_rate": 0.1}, "loss": "mse", "metrics": []}
+    cases = [
+        ({**good, "optimizer": {"name": "evil", "learning_rate": 0.1}}, "optimizer settings"),
+        ({**good, "optimizer": {"name": "sgd", "learning_rate": -1}}, "optimizer settings"),
+        ({**good, "optimizer": {"name": "sgd", "learning_rate": 0.1, "hook": "os.system"}}, "optimizer settings"),
+        ({**good, "loss": {"name": "mse", "callback": "x"}}, "loss settings"),
+        ({**good, "loss": 5}, "loss setting 5"),
+        ({**good, "metrics": "accuracy"}, "malformed metric"),
+        ({**good, "metrics": ["nonsense"]}, "compile settings this fnlearn cannot use"),
+    ]
+    for compile_settings, words in cases:
+        write_signed(path, fnlearn_doc(compile=compile_settings), dense_tensors())
+        assert words in load_error(path)
+        assert not io.load_model(path, compile=False).compiled
+    bad_state = {"iterations": 3, "slots": [["m"], []]}
+    write_signed(path, fnlearn_doc(compile=good, optimizer_state=bad_state), dense_tensors())
+    assert "slots do not match" in load_error(path)
+
+
+def test_a_header_length_that_looks_like_a_pickle_opcode_is_fine(tmp_path):
+    """A header of 0x0380 bytes starts the file with b"\\x80\\x03", as a pickle would; it must still load."""
+    model = fl.Sequential([fl.layers.Dense(2, input_dim=3)])
+    path = tmp_path / "m.fnl"
+    for length in range(1, 1000):
+        model.name = "m" * length  # the header grows with the name until its length is 0x0380
+        io.save_model(model, path)
+        if path.read_bytes()[:2] == b"\x80\x03":
+            break
+    else:
+        pytest.fail("no name length gave a header of 0x0380 bytes")
+    assert same_weights(io.load_model(path), model)

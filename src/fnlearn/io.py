@@ -353,12 +353,15 @@ def _read(path: str | os.PathLike) -> _ModelFile:
 
 
 def _foreign_kind(head: bytes) -> str | None:
+    """What a file that does not start like safetensors is, to name it in the error (None: looks fine)."""
+    if head[8:9] == b"{":
+        return None  # the 8-byte length may happen to start like a pickle; trust the JSON that follows
     for magic, kind in _FOREIGN_MAGIC:
         if head.startswith(magic):
             return kind
     if head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
         return "a Python pickle (fnlearn never loads pickles: they can run code)"
-    if head[8:9] not in (b"{", b""):
+    if len(head) > 8:
         return "in some other format (it does not start like a safetensors file)"
     return None
 
