@@ -89,6 +89,11 @@ def test_a_gradient_shared_by_two_leaves_is_not_aliased():
     a.grad += 5  # changing one leaf's gradient must not change the other's
     assert b.grad.tolist() == [1.0, 1.0]
     assert a.grad.flags.writeable and b.grad.flags.writeable
+    c = fl.tensor([[1.0, 2.0]], requires_grad=True)
+    d = fl.tensor([3.0, 4.0], requires_grad=True)
+    ((c + d.reshape(1, 2)) * 2.0).sum().backward()  # d's gradient would be a view of c's
+    c.grad *= 0
+    assert d.grad.tolist() == [2.0, 2.0] and not np.shares_memory(c.grad, d.grad)
 
 
 def test_leaf_gradients_have_the_leaf_shape_and_dtype():

@@ -252,12 +252,17 @@ class Tensor:
             if g is None:
                 continue
             if node._backward is None:
-                # A leaf must own a plain writable array: one gradient may reach two leaves (a + b),
-                # and reductions pass back read-only broadcast views.
-                if id(g) in given_to_leaves or not g.flags.c_contiguous or not getattr(g.flags, "writeable", True):
+                if node.grad is not None:
+                    node.grad = node.grad + g
+                    continue
+                # A leaf must own its gradient: one array may reach two leaves (a + b), a view may share
+                # memory with another leaf's gradient (a reshape), and reductions pass back read-only views.
+                owned = (id(g) not in given_to_leaves and g.base is None and g.flags.c_contiguous
+                         and getattr(g.flags, "writeable", True))
+                if not owned:
                     g = g.copy()
                 given_to_leaves.add(id(g))
-                node.grad = g if node.grad is None else node.grad + g
+                node.grad = g
                 continue
             for parent, pg in zip(node._parents, node._backward(g)):
                 if pg is None or not parent.requires_grad:
