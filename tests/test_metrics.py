@@ -88,3 +88,10 @@ def test_mean_tracker_weights_batches_by_size():
     tracker.add("loss", 1.0, 4)
     tracker.add("loss", 4.0, 2)
     assert tracker.result() == {"loss": pytest.approx(1.6)}
+
+
+def test_regression_errors_of_a_classifier_on_integer_labels_use_one_hot_targets():
+    pred = np.array([[0.2, 0.8], [0.6, 0.4]])
+    assert metrics.mse(np.array([1, 0]), pred) == pytest.approx(((pred - np.eye(2)[[1, 0]]) ** 2).mean())
+    with pytest.raises(fl.errors.ShapeError, match="one target per output"):
+        metrics.mae(np.ones((2, 3)), pred)

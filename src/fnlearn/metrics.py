@@ -26,21 +26,34 @@ from typing import Any
 import numpy as np
 
 from . import backend, losses
-from .errors import unknown_name
+from .errors import ShapeError, unknown_name
 from .tensor import Tensor, as_array, no_grad
 
 
+def _array(value: Any, name: str) -> Any:
+    if isinstance(value, Tensor):
+        return value.data
+    # arrays from fit's loop pass straight through; anything else gets the full conversion and checks
+    return value if backend.is_array(value) else as_array(value, name=name)
+
+
 def _arrays(y_true: Any, y_pred: Any) -> tuple[Any, Any]:
-    t = as_array(y_true.data if isinstance(y_true, Tensor) else y_true, name="y_true")
-    p = as_array(y_pred.data if isinstance(y_pred, Tensor) else y_pred, name="y_pred")
-    return t, p
+    return _array(y_true, "y_true"), _array(y_pred, "y_pred")
 
 
 def _like_pred(t: Any, p: Any) -> Any:
-    """The targets in the predictions' shape when they hold the same number of values ((n,) vs (n, 1))."""
-    if t.shape != p.shape and t.size == p.size:
+    """The targets in the predictions' shape: (n,) against (n, 1) is reshaped, and integer labels
+    against k > 1 outputs are one-hot encoded (regression errors of a classifier trained on sparse labels)."""
+    if t.shape == p.shape:
+        return t
+    if t.size == p.size:
         return t.reshape(p.shape)
-    return t
+    xp = backend.xp()
+    if t.dtype.kind in "iu" and p.ndim >= 2 and t.size * p.shape[-1] == p.size:
+        labels = t.reshape(p.shape[:-1])
+        return (labels[..., None] == xp.arange(p.shape[-1])).astype(p.dtype)
+    raise ShapeError(f"y_true has shape {tuple(t.shape)} but y_pred has shape {tuple(p.shape)}; a metric needs one "
+                     "target per output.")
 
 
 def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> float:

@@ -1,0 +1,374 @@
+"""Callbacks: each one changes what fit does in a way the test can see."""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import warnings
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+import fnlearn as fl
+from fnlearn import callbacks as cbs
+from fnlearn.errors import ConfigError, DataError
+
+
+def line_data(n: int = 64, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, size=(n, 2))
+    y = x @ np.array([[2.0], [-1.0]]) + 0.5
+    return x, y
+
+
+def line_model(lr: float = 0.1, optimizer=None):
+    fl.set_seed(0)
+    model = fl.Sequential([fl.layers.Dense(1, input_dim=2)])
+    model.compile(optimizer or fl.optim.SGD(learning_rate=lr), "mse")
+    return model
+
+
+def scripted(key: str, values: list[float]) -> cbs.LambdaCallback:
+    """A callback that writes a scripted value into the epoch logs (for monitors with known sequences)."""
+    def put(epoch, logs):
+        logs[key] = values[epoch]
+    return cbs.LambdaCallback(on_epoch_end=put)
+
+
+def weights_by_epoch(model, store: dict) -> cbs.LambdaCallback:
+    return cbs.LambdaCallback(on_epoch_end=lambda epoch, logs: store.__setitem__(epoch, model.get_weights()))
+
+
+# ----------------------------------------------------------------------------- base and list
+
+
+def test_callback_list_refuses_non_callbacks():
+    model = line_model()
+    x, y = line_data()
+    before = model.get_weights()
+    with pytest.raises(ConfigError, match="Callback objects"):
+        model.fit(x, y, verbose=0, callbacks=[lambda *a: None])
+    assert all((a == b).all() for a, b in zip(before, model.get_weights()))
+
+
+def test_keras2_batch_hook_names_and_params_reach_a_subclass():
+    seen = {"batches": 0}
+
+    class Counter(cbs.Callback):
+        def on_batch_end(self, batch, logs=None):
+            seen["batches"] += 1
+            seen["params"] = self.params
+            seen["loss"] = logs["loss"]
+
+    model = line_model()
+    x, y = line_data(40)
+    model.fit(x, y, batch_size=16, epochs=2, verbose=0, callbacks=[Counter()])
+    assert seen["batches"] == 6
+    assert seen["params"]["steps"] == 3 and seen["params"]["epochs"] == 2 and seen["params"]["samples"] == 40
+    assert isinstance(seen["loss"], float)
+
+
+# ----------------------------------------------------------------------------- History
+
+
+def test_history_records_every_epoch_and_is_the_model_attribute():
+    model = line_model()
+    x, y = line_data()
+    h = model.fit(x, y, epochs=4, verbose=0, validation_split=0.25)
+    assert h.epoch == [0, 1, 2, 3] and sorted(h.history) == ["loss", "val_loss"]
+    assert len(h.history["loss"]) == 4 and model.history is h
+    assert h.history["loss"][-1] < h.history["loss"][0]
+
+
+def test_history_plot_draws_train_and_validation_and_saves(tmp_path):
+    model = fl.Sequential([fl.layers.Dense(2, activation="softmax", input_dim=2)])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    x, _ = line_data()
+    h = model.fit(x, (x[:, 0] > 0).astype(int), epochs=3, verbose=0, validation_split=0.25)
+    path = tmp_path / "curves.png"
+    fig = h.plot(path=path)
+    axes = fig.axes
+    assert [ax.get_title() for ax in axes] == ["loss", "accuracy"]
+    assert [line.get_label() for line in axes[0].get_lines()] == ["training", "validation"]
+    assert list(axes[0].get_lines()[0].get_xdata()) == [1, 2, 3]
+    assert path.read_bytes()[:4] == b"\x89PNG"
+    assert [ax.get_title() for ax in h.plot(metrics="accuracy").axes] == ["accuracy"]
+    with pytest.raises(ConfigError, match="did you mean 'accuracy'"):
+        h.plot(metrics=["acuracy"])
+    with pytest.raises(DataError, match="no epochs"):
+        cbs.History().plot()
+
+
+# ----------------------------------------------------------------------------- EarlyStopping
+
+
+def test_early_stopping_counts_patience_like_keras():
+    es = cbs.EarlyStopping(monitor="loss", patience=2)
+    es.set_model(SimpleNamespace(stop_training=False))
+    es.on_train_begin()
+    for epoch, value in enumerate([1.0, 0.9, 0.95, 0.96, 0.97]):
+        es.on_epoch_end(epoch, {"loss": value})
+        if es.model.stop_training:
+            break
+    assert es.stopped_epoch == 3 and es.best == 0.9 and es.best_epoch == 1
+
+
+def test_early_stopping_min_delta_mode_and_baseline():
+    def run(values, **kw):
+        es = cbs.EarlyStopping(**kw)
+        es.set_model(SimpleNamespace(stop_training=False))
+        es.on_train_begin()
+        for epoch, value in enumerate(values):
+            es.on_epoch_end(epoch, {kw.get("monitor", "val_loss"): value})
+            if es.model.stop_training:
+                return epoch
+        return None
+
+    assert run([1.0, 0.99, 0.98], min_delta=0.05) == 1           # improvements smaller than min_delta do not count
+    assert run([1.0, 0.99, 0.98]) is None
+    assert run([0.5, 0.6, 0.7], monitor="val_accuracy") is None  # auto mode maximises accuracies
+    assert run([0.5, 0.4], monitor="val_accuracy") == 1
+    # an epoch that does not beat the baseline does not reset patience
+    assert run([0.9, 0.95, 0.97], patience=2) == 2
+    assert run([0.9, 0.95, 0.97], patience=2, baseline=0.5) == 1
+    with pytest.raises(ConfigError):
+        cbs.EarlyStopping(mode="maximum")
+
+
+def test_early_stopping_in_fit_restores_the_best_weights():
+    model = line_model()
+    x, y = line_data()
+    snapshots: dict = {}
+    score = [5.0, 3.0, 1.0, 2.0, 4.0, 6.0, 7.0, 8.0]
+    es = cbs.EarlyStopping(monitor="score", patience=2, restore_best_weights=True)
+    h = model.fit(x, y, epochs=8, verbose=0,
+                  callbacks=[scripted("score", score), weights_by_epoch(model, snapshots), es])
+    assert h.epoch == [0, 1, 2, 3, 4] and es.stopped_epoch == 4 and es.best_epoch == 2
+    assert all((a == b).all() for a, b in zip(model.get_weights(), snapshots[2]))
+    assert not all((a == b).all() for a, b in zip(snapshots[4], snapshots[2]))
+
+
+def test_early_stopping_warns_when_the_monitor_is_missing():
+    model = line_model()
+    x, y = line_data()
+    with pytest.warns(RuntimeWarning, match="val_loss"):
+        h = model.fit(x, y, epochs=3, verbose=0, callbacks=[cbs.EarlyStopping()])
+    assert len(h.epoch) == 3
+
+
+# ----------------------------------------------------------------------------- ModelCheckpoint
+
+
+def test_model_checkpoint_saves_every_epoch_with_formatted_names(tmp_path):
+    model = line_model()
+    x, y = line_data()
+    snapshots: dict = {}
+    ckpt = cbs.ModelCheckpoint(tmp_path / "ck" / "m-{epoch:02d}-{loss:.3f}.fnl", monitor="loss")
+    h = model.fit(x, y, epochs=3, verbose=0, callbacks=[weights_by_epoch(model, snapshots), ckpt])
+    names = sorted(os.listdir(tmp_path / "ck"))
+    expected = [f"m-{e + 1:02d}-{h.history['loss'][e]:.3f}.fnl" for e in range(3)]
+    assert names == expected  # and no temporary files left behind
+    loaded = fl.load_model(tmp_path / "ck" / expected[1])
+    assert all((a == b).all() for a, b in zip(loaded.get_weights(), snapshots[1]))
+
+
+def test_model_checkpoint_save_best_only_keeps_the_best_epoch(tmp_path):
+    model = line_model()
+    x, y = line_data()
+    snapshots: dict = {}
+    path = tmp_path / "best.fnl"
+    saves = []
+    ckpt = cbs.ModelCheckpoint(path, monitor="score", save_best_only=True, mode="max")
+    model.save = (lambda original: lambda p, include_optimizer=True: (saves.append(p), original(p, include_optimizer)))(
+        model.save)
+    model.fit(x, y, epochs=5, verbose=0,
+              callbacks=[scripted("score", [0.1, 0.5, 0.3, 0.7, 0.2]), weights_by_epoch(model, snapshots), ckpt])
+    assert len(saves) == 3 and ckpt.best == 0.7
+    best = fl.load_model(path)
+    assert all((a == b).all() for a, b in zip(best.get_weights(), snapshots[3]))
+
+
+def test_model_checkpoint_weights_only_leaves_optimizer_state_out(tmp_path):
+    model = line_model(optimizer=fl.optim.Adam(learning_rate=0.01))
+    x, y = line_data()
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[
+        cbs.ModelCheckpoint(tmp_path / "full.fnl", monitor="loss"),
+        cbs.ModelCheckpoint(tmp_path / "weights.fnl", monitor="loss", save_weights_only=True)])
+    assert (tmp_path / "weights.fnl").stat().st_size < (tmp_path / "full.fnl").stat().st_size
+
+
+def test_model_checkpoint_with_an_unknown_key_in_the_name_says_which_keys_exist(tmp_path):
+    model = line_model()
+    x, y = line_data()
+    with pytest.raises(ConfigError, match="loss"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[cbs.ModelCheckpoint(tmp_path / "{val_acc}.fnl")])
+
+
+# ----------------------------------------------------------------------------- LearningRateScheduler
+
+
+def test_learning_rate_scheduler_sets_the_rate_each_epoch():
+    model = line_model(lr=0.2)
+    x, y = line_data()
+    seen = []
+    h = model.fit(x, y, epochs=3, verbose=0, callbacks=[
+        cbs.LearningRateScheduler(lambda epoch, lr: lr * 0.5),
+        cbs.LambdaCallback(on_epoch_begin=lambda e, logs: seen.append(model.optimizer.current_learning_rate()))])
+    assert seen == pytest.approx([0.1, 0.05, 0.025])
+    assert h.history["learning_rate"] == pytest.approx([0.1, 0.05, 0.025])
+
+
+def test_learning_rate_scheduler_takes_engine_schedules_per_epoch():
+    model = line_model()
+    x, y = line_data()
+    h = model.fit(x, y, epochs=4, verbose=0, callbacks=[
+        cbs.LearningRateScheduler(fl.optim.schedules.StepDecay(0.1, drop_every=2, factor=0.5))])
+    assert h.history["learning_rate"] == pytest.approx([0.1, 0.1, 0.05, 0.05])
+
+
+def test_learning_rate_scheduler_refuses_a_bad_rate():
+    model = line_model()
+    x, y = line_data()
+    with pytest.raises(ConfigError, match="epoch 0"):
+        model.fit(x, y, epochs=2, verbose=0, callbacks=[cbs.LearningRateScheduler(lambda epoch: -1.0)])
+
+
+# ----------------------------------------------------------------------------- TerminateOnNaN
+
+
+def test_terminate_on_nan_stops_after_a_non_finite_batch(capsys):
+    cb = cbs.TerminateOnNaN()
+    cb.set_model(SimpleNamespace(stop_training=False))
+    cb.on_train_batch_end(0, {"loss": 1.0})
+    assert cb.model.stop_training is False
+    cb.on_train_batch_end(1, {"loss": math.inf})
+    assert cb.model.stop_training is True and "invalid loss" in capsys.readouterr().out
+
+
+def test_terminate_on_nan_in_a_fit_that_would_otherwise_go_on():
+    x, y = line_data()
+    x = x * 100
+
+    def run(callbacks):
+        model = line_model(lr=10.0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return model.fit(x, y, epochs=5, batch_size=16, verbose=0, terminate_on_nan=False,
+                             callbacks=callbacks)
+
+    losses = run([]).history["loss"]
+    assert len(losses) == 5 and not math.isfinite(losses[-1])
+    first_bad = next(i for i, v in enumerate(losses) if not math.isfinite(v))
+    h = run([cbs.TerminateOnNaN()])
+    assert len(h.epoch) == first_bad + 1 and not math.isfinite(h.history["loss"][-1])
+
+
+# ----------------------------------------------------------------------------- CSVLogger
+
+
+def read_csv(path, sep=","):
+    with open(path, newline="") as f:
+        return list(csv.reader(f, delimiter=sep))
+
+
+def test_csv_logger_writes_one_row_per_epoch(tmp_path):
+    model = line_model()
+    x, y = line_data()
+    path = tmp_path / "log.csv"
+    h = model.fit(x, y, epochs=3, verbose=0, validation_split=0.25, callbacks=[cbs.CSVLogger(path)])
+    rows = read_csv(path)
+    assert rows[0] == ["epoch", "loss", "val_loss"]
+    assert [int(r[0]) for r in rows[1:]] == [0, 1, 2]
+    assert [float(r[1]) for r in rows[1:]] == h.history["loss"]
+
+
+def test_csv_logger_append_and_separator(tmp_path):
+    model = line_model()
+    x, y = line_data()
+    path = tmp_path / "log.tsv"
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[cbs.CSVLogger(path, separator="\t")])
+    model.fit(x, y, epochs=4, initial_epoch=2, verbose=0, callbacks=[cbs.CSVLogger(path, separator="\t", append=True)])
+    rows = read_csv(path, "\t")
+    assert rows[0] == ["epoch", "loss"] and [r[0] for r in rows[1:]] == ["0", "1", "2", "3"]
+
+
+def test_csv_logger_keeps_finished_epochs_when_training_is_interrupted(tmp_path):
+    model = line_model()
+    x, y = line_data()
+    path = tmp_path / "log.csv"
+
+    def interrupt(epoch, logs):
+        if epoch == 1:
+            assert len(read_csv(path)) == 3  # header + two rows already on disk before training ends
+            raise KeyboardInterrupt
+
+    with pytest.warns(RuntimeWarning, match="interrupted"):
+        model.fit(x, y, epochs=5, verbose=0,
+                  callbacks=[cbs.CSVLogger(path), cbs.LambdaCallback(on_epoch_end=interrupt)])
+    assert len(read_csv(path)) == 3
+
+
+# ----------------------------------------------------------------------------- LambdaCallback
+
+
+def test_lambda_callback_calls_each_given_hook():
+    calls: dict[str, int] = {}
+
+    def count(name):
+        return lambda *args: calls.__setitem__(name, calls.get(name, 0) + 1)
+
+    hooks = ["on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end", "on_train_batch_begin",
+             "on_train_batch_end", "on_batch_end"]
+    model = line_model()
+    x, y = line_data(40)
+    model.fit(x, y, batch_size=20, epochs=3, verbose=0, callbacks=[cbs.LambdaCallback(**{h: count(h) for h in hooks})])
+    assert calls == {"on_train_begin": 1, "on_train_end": 1, "on_epoch_begin": 3, "on_epoch_end": 3,
+                     "on_train_batch_begin": 6, "on_train_batch_end": 6}  # on_batch_end: replaced by the new name
+    # a Keras 2 name alone is called, since the Keras 3 hook forwards to it
+    calls.clear()
+    model.fit(x, y, batch_size=20, epochs=1, verbose=0, callbacks=[cbs.LambdaCallback(on_batch_end=count("old"))])
+    assert calls == {"old": 2}
+    with pytest.raises(ConfigError, match="did you mean 'on_epoch_end'"):
+        cbs.LambdaCallback(on_epoch_ends=print)
+
+
+# ----------------------------------------------------------------------------- GradientNormStopping
+
+
+def full_gradient_norm(model, x, y) -> float:
+    """‖∇L‖ over the whole data set, by autodiff on the model as it is now."""
+    model.zero_grad()
+    fl.losses.mse(y, model(fl.tensor(x))).backward()
+    return math.sqrt(sum(float((p.grad.astype(np.float64) ** 2).sum()) for p in model.parameters()))
+
+
+def test_gradient_norm_stopping_last_mode_is_the_lecture_rule_on_full_batches(float64):
+    model = line_model(lr=0.3)
+    x, y = line_data()
+    expected = []
+    record = cbs.LambdaCallback(on_epoch_begin=lambda e, logs: expected.append(full_gradient_norm(model, x, y)))
+    stop = cbs.GradientNormStopping(threshold=1e-3, mode="last")
+    h = model.fit(x, y, batch_size=len(x), epochs=500, shuffle=False, verbose=0, callbacks=[record, stop])
+    assert h.history["grad_norm"] == pytest.approx(expected, rel=1e-9)
+    assert stop.stopped_epoch == len(h.epoch) - 1 < 499
+    assert h.history["grad_norm"][-1] < 1e-3 <= h.history["grad_norm"][-2]
+
+
+def test_gradient_norm_stopping_mean_mode_averages_batch_gradients(float64):
+    model = line_model(lr=0.05)
+    x, y = line_data(40)
+    grads: list = []
+    keep = cbs.LambdaCallback(on_train_batch_end=lambda b, logs: grads.append(
+        (logs["size"], [p.grad.copy() for p in model.parameters()])))
+    stop = cbs.GradientNormStopping(threshold=1e-9, mode="mean")
+    h = model.fit(x, y, batch_size=16, epochs=1, verbose=0, callbacks=[keep, stop])
+    n = sum(size for size, _ in grads)
+    mean = [sum(size * g[i] for size, g in grads) / n for i in range(2)]
+    assert h.history["grad_norm"][0] == pytest.approx(math.sqrt(sum(float((m ** 2).sum()) for m in mean)))
+    assert stop.stopped_epoch is None
+    with pytest.raises(ConfigError):
+        cbs.GradientNormStopping(threshold=0)
+    with pytest.raises(ConfigError):
+        cbs.GradientNormStopping(mode="median")

@@ -1,0 +1,602 @@
+"""compile / fit / evaluate / predict / summary, end to end on small generated data."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import fnlearn as fl
+from fnlearn import callbacks as cbs
+from fnlearn.errors import ConfigError, DataError, NotReadyError, ShapeError
+
+# ----------------------------------------------------------------------------- data and helpers
+
+
+def blobs(n: int = 300, classes: int = 3, features: int = 4, seed: int = 0):
+    """Gaussian clusters, one per class: easy to learn, so accuracy must rise."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=3.0, size=(classes, features))
+    labels = np.arange(n) % classes
+    return (centres[labels] + rng.normal(size=(n, features))).astype(np.float32), labels
+
+
+def regression(n: int = 200, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, size=(n, 3))
+    return x, np.sin(2 * x[:, :1]) + x[:, 1:2] * x[:, 2:3]
+
+
+def weights(model):
+    return [w.copy() for w in model.get_weights()]
+
+
+def same(a, b) -> bool:
+    return len(a) == len(b) and all(x.shape == y.shape and (x == y).all() for x, y in zip(a, b))
+
+
+def mlp(out_units: int, out_act: str | None, inputs: int = 4, hidden: int = 16, general: bool = False):
+    layers = [fl.layers.Dense(hidden, activation="relu", input_dim=inputs),
+              fl.layers.Dense(out_units, activation=out_act)]
+    if general:  # Dropout(0) changes nothing but keeps the fast step out: the autodiff path runs
+        layers.append(fl.layers.Dropout(0.0))
+    return fl.Sequential(layers)
+
+
+# ----------------------------------------------------------------------------- compile
+
+
+@pytest.mark.parametrize("name, lr", [("sgd", 0.01), ("adam", 0.001), ("rmsprop", 0.001), ("adagrad", 0.001),
+                                      ("adamw", 0.001), ("SGD", 0.01)])
+def test_optimizer_names_get_keras_default_rates_and_are_bound(name, lr):
+    model = mlp(1, None)
+    model.compile(name, "mse")
+    assert model.optimizer.current_learning_rate() == pytest.approx(lr)
+    assert [id(p) for p in model.optimizer.params] == [id(p) for p in model.parameters()]
+
+
+def test_compile_records_everything_the_other_parts_read():
+    model = mlp(3, "softmax")
+    model.compile(fl.optim.SGD(lr=0.087, momentum=0.9), "categorical_crossentropy", metrics=["accuracy", "mae"])
+    assert model.compiled and model.metrics_names == ["loss", "accuracy", "mae"]
+    assert model.loss == "categorical_crossentropy"
+    config = model.compile_config()
+    json.dumps(config)
+    assert config["optimizer"]["name"] == "sgd" and config["optimizer"]["learning_rate"] == 0.087
+    assert config["loss"] == "categorical_crossentropy" and config["metrics"] == ["accuracy", "mae"]
+    out = model(fl.tensor(np.ones((2, 4))))
+    assert model.loss_fn(np.eye(3)[:2], out).requires_grad
+    model.compile("adam", loss=fl.losses.Loss("binary_crossentropy", from_logits=True))
+    assert model.compile_config()["loss"]["from_logits"] is True
+    model.compile("adam", loss=fl.losses.mean_absolute_error if hasattr(fl.losses, "mean_absolute_error")
+                  else fl.losses.mae)
+    assert model.compile_config()["loss"] == "mae"
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"optimizer": "adamm", "loss": "mse"}, ["optimizer 'adamm'", "did you mean 'adam'", "rmsprop"]),
+    ({"optimizer": "sgd", "loss": "mean_square_error"}, ["loss", "did you mean 'mean_squared_error'", "half_sse"]),
+    ({"optimizer": "sgd", "loss": "mse", "metrics": ["acuracy"]}, ["metric", "did you mean 'accuracy'"]),
+    ({"optimizer": "sgd"}, ["needs a loss"]),
+    ({"optimizer": "sgd", "loss": "mse", "metrics": ["mae", "mae"]}, ["listed twice"]),
+    ({"optimizer": "sgd", "loss": "mse", "loss_weights": [1.0]}, ["loss_weights"]),
+])
+def test_bad_compile_arguments_are_one_sentence_and_change_nothing(kwargs, words):
+    model = mlp(1, None)
+    with pytest.raises(ConfigError) as info:
+        model.compile(**kwargs)
+    for word in words:
+        assert word in str(info.value)
+    assert not model.compiled and model.optimizer is None
+
+
+def test_optimizer_of_a_model_without_input_shape_is_bound_at_the_first_fit():
+    fl.set_seed(0)
+    model = fl.Sequential([fl.layers.Dense(8, activation="relu"), fl.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    assert model.optimizer.params is None
+    x, y = regression(40)
+    model.fit(x, y, epochs=1, verbose=0)
+    assert model.input_shape == (3,) and [id(p) for p in model.optimizer.params] == [id(p) for p in model.parameters()]
+
+
+# ----------------------------------------------------------------------------- learning end to end
+
+
+@pytest.mark.parametrize("loss", ["mse", "mae"])
+def test_regression_loss_falls(loss):
+    fl.set_seed(0)
+    x, y = regression()
+    model = mlp(1, None, inputs=3, hidden=32)
+    model.compile(fl.optim.Adam(learning_rate=0.01), loss, metrics=["mae", "mse"])
+    h = model.fit(x, y, epochs=30, batch_size=16, verbose=0)
+    assert h.history[loss][-1] < 0.5 * h.history[loss][0]
+    assert h.history["loss"] == pytest.approx(h.history[loss], rel=1e-4)  # the loss and its metric agree
+    assert model.evaluate(x, y)[0] == pytest.approx(model.evaluate(x, y, return_dict=True)["loss"])
+
+
+def test_binary_classification_accuracy_rises():
+    fl.set_seed(0)
+    x, labels = blobs(classes=2)
+    model = mlp(1, "sigmoid")
+    model.compile(fl.optim.Adam(learning_rate=0.01), "binary_crossentropy", metrics=["accuracy"])
+    h = model.fit(x, labels, epochs=15, batch_size=16, verbose=0)
+    acc = h.history["accuracy"]
+    assert acc[-1] > acc[0] + 0.1 and acc[-1] > 0.9
+    loss, accuracy = model.evaluate(x, labels)
+    assert accuracy == pytest.approx(np.mean((model.predict(x)[:, 0] > 0.5) == labels))
+    assert model.predict_classes(x).shape == (len(x), 1)
+
+
+@pytest.mark.parametrize("general", [False, True])
+def test_multiclass_sparse_and_one_hot_train_the_same_way(general):
+    x, labels = blobs()
+    histories = []
+    for loss, y in (("sparse_categorical_crossentropy", labels),
+                    ("categorical_crossentropy", fl.data.to_categorical(labels, 3))):
+        fl.set_seed(1)
+        model = mlp(3, "softmax", general=general)
+        model.compile(fl.optim.SGD(learning_rate=0.05), loss, metrics=["accuracy"])
+        histories.append(model.fit(x, y, epochs=8, batch_size=32, verbose=0).history)
+    sparse, one_hot = histories
+    assert sparse["accuracy"][-1] > sparse["accuracy"][0] and sparse["accuracy"][-1] > 0.9
+    assert sparse["loss"] == pytest.approx(one_hot["loss"], rel=1e-4)
+    assert sparse["accuracy"] == pytest.approx(one_hot["accuracy"])
+
+
+def test_general_autodiff_step_matches_the_fast_step(float64):
+    x, labels = blobs(120)
+    results = []
+    for general in (False, True):
+        fl.set_seed(2)
+        model = mlp(3, "softmax", general=general)
+        model.compile(fl.optim.Adam(learning_rate=0.01), "sparse_categorical_crossentropy", metrics=["accuracy"])
+        h = model.fit(x, labels, epochs=3, batch_size=16, verbose=0, validation_split=0.2)
+        results.append((h.history, weights(model)))
+    (h_fast, w_fast), (h_general, w_general) = results
+    for a, b in zip(w_fast, w_general):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    assert h_fast["loss"] == pytest.approx(h_general["loss"], rel=1e-10)
+
+
+class GradSpy(cbs.Callback):
+    """Notes the shape of every parameter's .grad after each step."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen: list = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen.append([None if p.grad is None else p.grad.shape for p in self.model.parameters()])
+
+
+def test_grad_holds_each_steps_gradient_for_callbacks():
+    x, labels = blobs(64)
+    for general in (False, True):
+        model = mlp(3, "softmax", general=general)
+        model.compile("sgd", "sparse_categorical_crossentropy")
+        spy = GradSpy()
+        model.fit(x, labels, batch_size=16, epochs=1, verbose=0, callbacks=[spy])
+        assert len(spy.seen) == 4 and all(s == [p.shape for p in model.parameters()] for s in spy.seen)
+
+
+def test_fit_is_deterministic_under_set_seed():
+    x, labels = blobs(150)
+
+    def run(seed):
+        fl.set_seed(seed)
+        model = mlp(3, "softmax")
+        model.compile(fl.optim.SGD(learning_rate=0.1), "sparse_categorical_crossentropy")
+        h = model.fit(x, labels, epochs=3, batch_size=10, validation_split=0.2, verbose=0)
+        return h.history, weights(model)
+
+    (h1, w1), (h2, w2), (h3, _) = run(7), run(7), run(8)
+    assert h1 == h2 and same(w1, w2)
+    assert h1 != h3
+
+
+def test_shuffle_changes_the_batch_order_and_can_be_turned_off():
+    x, y = regression(12)
+
+    def first_batches(shuffle):
+        fl.set_seed(0)
+        model = fl.Sequential([fl.layers.Dense(1, input_dim=3)])
+        model.compile("sgd", loss=lambda t, p: fl.losses.mse(t, p))  # a custom loss: the autodiff step runs
+        original = model.forward
+        seen = []
+        model.forward = lambda t: (seen.append(np.asarray(t.data)[:, 0].copy()), original(t))[1]
+        model.fit(x, y, batch_size=4, epochs=2, shuffle=shuffle, verbose=0)
+        return np.concatenate(seen)
+
+    unshuffled = first_batches(False)
+    assert (unshuffled[:12] == x[:, 0].astype(np.float32)).all() and (unshuffled[12:] == unshuffled[:12]).all()
+    shuffled = first_batches(True)
+    assert sorted(shuffled[:12]) == sorted(x[:, 0].astype(np.float32))
+    assert not (shuffled[:12] == unshuffled[:12]).all() and not (shuffled[:12] == shuffled[12:]).all()
+
+
+def test_validation_split_holds_out_random_rows_not_the_last_ones():
+    # y = 0, the model outputs x (identity weights, a rate too small to move them): val_loss (MAE) is the
+    # mean of the held-out row numbers, so it tells which rows were held out.
+    n = 100
+    x = np.arange(n, dtype=np.float64).reshape(-1, 1)
+    y = np.zeros(n)
+    fl.set_seed(4)
+    expected_val = fl.data.split_validation(n, 0.2)[1]
+    fl.set_seed(4)
+    model = fl.Sequential([fl.layers.Dense(1, input_dim=1, kernel_initializer="ones")])
+    model.compile(fl.optim.SGD(learning_rate=1e-12), "mae")
+    h = model.fit(x, y, epochs=1, validation_split=0.2, verbose=0)
+    assert h.history["val_loss"][0] == pytest.approx(expected_val.mean(), rel=1e-5)
+    assert h.history["val_loss"][0] != pytest.approx(np.arange(80, 100).mean(), rel=1e-3)
+    train_mean = np.setdiff1d(np.arange(n), expected_val).mean()
+    assert h.history["loss"][0] == pytest.approx(train_mean, rel=1e-5)
+
+
+def test_validation_data_is_evaluated_at_each_epoch_end():
+    fl.set_seed(0)
+    x, labels = blobs(200)
+    xv, lv = blobs(60, seed=1)
+    model = mlp(3, "softmax")
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    h = model.fit(x, labels, epochs=3, verbose=0, validation_data=(xv, lv))
+    assert set(h.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert h.history["val_loss"][-1] == pytest.approx(model.evaluate(xv, lv)[0], rel=1e-6)
+    assert h.history["val_accuracy"][-1] == pytest.approx(model.evaluate(xv, lv)[1])
+
+
+def test_epoch_metrics_are_sample_weighted_means_of_batches():
+    x, y = regression(10)
+    model = fl.Sequential([fl.layers.Dense(1, input_dim=3)])
+    model.compile("sgd", "mse", metrics=[lambda t, p: float(len(t))])  # a metric equal to the batch size
+    h = model.fit(x, y, batch_size=4, epochs=1, verbose=0)  # batches of 4, 4 and 2
+    assert h.history["<lambda>"] == [pytest.approx((4 * 4 + 4 * 4 + 2 * 2) / 10)]
+
+
+def test_stop_training_from_a_callback_stops_after_that_batch():
+    x, y = regression(100)
+    model = mlp(1, None, inputs=3)
+    model.compile("sgd", "mse")
+    batches = []
+
+    def stop(batch, logs):
+        batches.append(batch)
+        if batch == 2:
+            model.stop_training = True
+
+    h = model.fit(x, y, batch_size=10, epochs=5, verbose=0, callbacks=[cbs.LambdaCallback(on_train_batch_end=stop)])
+    assert batches == [0, 1, 2] and h.epoch == [0]
+
+
+def test_initial_epoch_resumes_the_count():
+    x, y = regression(40)
+    model = mlp(1, None, inputs=3)
+    model.compile("sgd", "mse")
+    h = model.fit(x, y, epochs=5, initial_epoch=3, verbose=0)
+    assert h.epoch == [3, 4]
+
+
+def test_float64_models_train_on_float64_data(float64):
+    x, y = regression(32)
+    model = mlp(1, None, inputs=3)
+    model.compile("sgd", "mse")
+    model.fit(x.astype(np.float32), y, epochs=1, verbose=0)
+    assert all(w.dtype == np.float64 for w in model.get_weights())
+
+
+# ----------------------------------------------------------------------------- input kinds
+
+
+def test_lists_dataframes_series_and_tensors_give_the_same_training():
+    x, labels = blobs(60, classes=2)
+    inputs = {
+        "numpy": (x, labels),
+        "lists": (x.tolist(), labels.tolist()),
+        "pandas": (pd.DataFrame(x, columns=list("abcd")), pd.Series(labels)),
+        "tensors": (fl.tensor(x), fl.tensor(labels.astype(np.float32))),
+    }
+    results = {}
+    for kind, (xi, yi) in inputs.items():
+        fl.set_seed(3)
+        model = mlp(1, "sigmoid")
+        model.compile("adam", "binary_crossentropy", metrics=["acc"])
+        results[kind] = model.fit(xi, yi, epochs=2, batch_size=16, verbose=0).history
+    for kind in ("lists", "pandas", "tensors"):
+        assert results[kind]["loss"] == pytest.approx(results["numpy"]["loss"], rel=1e-6), kind
+        assert results[kind]["acc"] == results["numpy"]["acc"]
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+@pytest.fixture
+def built():
+    fl.set_seed(0)
+    model = fl.Sequential([fl.layers.Dense(8, activation="relu", input_dim=4, name="hidden"),
+                           fl.layers.Dense(3, activation="softmax", name="scores")])
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+X4 = np.random.default_rng(0).normal(size=(30, 4))
+LABELS = np.arange(30) % 3
+
+
+@pytest.mark.parametrize("change, error, words", [
+    (dict(y=LABELS[:20]), ShapeError, ["30 rows", "20"]),
+    (dict(x=X4[:, :3]), ShapeError, ["'hidden'", "(4,)", "(3,)"]),
+    (dict(y=LABELS + 1), DataError, ["label 3", "out of range", "3 output units"]),
+    (dict(y=LABELS + 0.5), DataError, ["integer class labels"]),
+    (dict(y=np.eye(3)[LABELS]), ShapeError, ["one-hot", "categorical_crossentropy", "argmax"]),
+    (dict(batch_size=0), ConfigError, ["batch_size", "positive integer"]),
+    (dict(batch_size=-5), ConfigError, ["batch_size"]),
+    (dict(batch_size=2.5), ConfigError, ["batch_size"]),
+    (dict(epochs=0), ConfigError, ["epochs", "positive integer"]),
+    (dict(epochs=1.5), ConfigError, ["epochs"]),
+    (dict(validation_split=1.0), ConfigError, ["validation_split", "[0, 1)"]),
+    (dict(validation_split=-0.2), ConfigError, ["validation_split"]),
+    (dict(validation_data=(X4, LABELS[:5])), ShapeError, ["validation x", "validation y"]),
+    (dict(validation_data=X4), ConfigError, ["validation_data", "pair"]),
+    (dict(x=np.where(np.arange(120).reshape(30, 4) == 13, np.nan, X4)), DataError, ["nan", "row 3, column 1"]),
+    (dict(y=None), ConfigError, ["targets"]),
+    (dict(shuffle="yes"), ConfigError, ["shuffle"]),
+    (dict(initial_epoch=-1), ConfigError, ["initial_epoch"]),
+    (dict(sample_weight=np.ones(30)), ConfigError, ["sample_weight"]),
+    (dict(x=np.array([["a"] * 4] * 30)), DataError, ["numbers"]),
+])
+def test_bad_fit_input_raises_before_any_weight_changes(built, change, error, words):
+    before = weights(built)
+    iterations = built.optimizer.iterations
+    args = dict(x=X4, y=LABELS, epochs=2, verbose=0)
+    args.update(change)
+    with pytest.raises(error) as info:
+        built.fit(**args)
+    message = str(info.value)
+    for word in words:
+        assert word in message, message
+    assert same(before, weights(built)) and built.optimizer.iterations == iterations
+
+
+def test_integer_labels_with_categorical_crossentropy_point_to_the_fix(built):
+    built.compile("sgd", "categorical_crossentropy")
+    before = weights(built)
+    with pytest.raises(ShapeError) as info:
+        built.fit(X4, LABELS, verbose=0)
+    assert "sparse_categorical_crossentropy" in str(info.value) and "to_categorical" in str(info.value)
+    assert same(before, weights(built))
+
+
+def test_labels_that_do_not_fit_the_output_layer(built):
+    built.compile("sgd", "mse")
+    with pytest.raises(ShapeError, match=r"'scores' outputs 3 value.*to_categorical"):
+        built.fit(X4, LABELS, verbose=0)
+    with pytest.raises(ShapeError, match="'scores' outputs 3"):
+        built.fit(X4, np.ones((30, 2)), verbose=0)
+
+
+def test_binary_crossentropy_targets_outside_0_1(built):
+    model = mlp(1, "sigmoid")
+    model.compile("sgd", "binary_crossentropy")
+    before = weights(model)
+    with pytest.raises(DataError, match=r"\[0, 1\].*holds 2 \(row 2\)"):
+        model.fit(X4, LABELS, verbose=0)
+    assert same(before, weights(model))
+
+
+def test_fit_before_compile_and_predict_before_build():
+    model = fl.Sequential([fl.layers.Dense(2)])
+    with pytest.raises(NotReadyError, match="compile"):
+        model.fit(X4, LABELS, verbose=0)
+    with pytest.raises(NotReadyError, match="predict needs a built model"):
+        model.predict(X4)
+    with pytest.raises(NotReadyError, match="compile"):
+        model.evaluate(X4, LABELS)
+    with pytest.raises(NotReadyError, match="input shape"):
+        model.summary()
+
+
+def test_allow_nonfinite_lets_nan_data_through_and_training_then_stops():
+    x = X4.copy()
+    x[5, 2] = np.nan
+    model = mlp(1, None)
+    model.compile("sgd", "mse")
+    before = weights(model)
+    with pytest.warns(RuntimeWarning, match="nan"):
+        h = model.fit(x, np.zeros(30), batch_size=30, epochs=3, verbose=0, allow_nonfinite=True)
+    assert math.isnan(h.history["loss"][0]) and len(h.epoch) == 1
+    assert same(before, weights(model))  # the only step was refused
+
+
+# ----------------------------------------------------------------------------- NaN and Ctrl-C
+
+
+@pytest.mark.parametrize("general", [False, True])
+def test_a_diverging_run_stops_with_the_last_finite_weights(general):
+    fl.set_seed(0)
+    x, y = regression(200)
+    x = x * 10
+    model = mlp(1, None, inputs=3, general=general)
+    model.compile(fl.optim.SGD(learning_rate=5.0), "mse")
+    after_step = []
+    keep = cbs.LambdaCallback(on_train_batch_end=lambda b, logs: after_step.append(weights(model)))
+    with pytest.warns(RuntimeWarning, match=r"the loss became (inf|nan).*last finite step.*smaller"):
+        h = model.fit(x, y, epochs=20, batch_size=16, verbose=0, callbacks=[keep])
+    assert len(h.epoch) < 20 and not math.isfinite(h.history["loss"][-1])
+    final = weights(model)
+    assert after_step and all(np.isfinite(w).all() for w in final)
+    assert same(final, after_step[-1])
+
+
+@pytest.mark.parametrize("how", ["exception", "signal"])
+def test_ctrl_c_keeps_the_last_completed_step_and_returns_the_history(how):
+    x, y = regression(100)
+    model = mlp(1, None, inputs=3)
+    model.compile("sgd", "mse")
+    after_step = []
+
+    def on_batch(batch, logs):
+        after_step.append(weights(model))
+        if len(after_step) == 23:  # epoch 3 (0-based 2), batch 3 of 10
+            if how == "exception":
+                raise KeyboardInterrupt
+            os.kill(os.getpid(), signal.SIGINT)  # the handler defers it to the end of this step
+
+    with pytest.warns(RuntimeWarning, match="interrupted in epoch 3"):
+        h = model.fit(x, y, batch_size=10, epochs=10, verbose=0,
+                      callbacks=[cbs.LambdaCallback(on_train_batch_end=on_batch)])
+    assert isinstance(h, cbs.History) and h.epoch == [0, 1] and len(h.history["loss"]) == 2
+    assert len(after_step) == 23 and same(weights(model), after_step[-1])
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+# ----------------------------------------------------------------------------- evaluate / predict
+
+
+def test_evaluate_returns_loss_alone_or_with_metrics():
+    x, labels = blobs(90)
+    model = mlp(3, "softmax")
+    model.compile("adam", "sparse_categorical_crossentropy")
+    loss = model.evaluate(x, labels, batch_size=7)
+    assert isinstance(loss, float)
+    full = fl.losses.sparse_categorical_crossentropy(labels, fl.tensor(model.predict(x))).item()
+    assert loss == pytest.approx(full, rel=1e-5)  # batch means weighted by size = the mean over all rows
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy", "mse"])
+    result = model.evaluate(x, labels)
+    assert isinstance(result, list) and len(result) == 3
+    assert result[1] == pytest.approx(np.mean(model.predict(x).argmax(1) == labels))
+    assert list(model.evaluate(x, labels, return_dict=True)) == ["loss", "accuracy", "mse"]
+
+
+def test_evaluate_verbose_prints_one_line(capsys):
+    x, labels = blobs(30)
+    model = mlp(3, "softmax")
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.evaluate(x, labels, batch_size=10, verbose=1)
+    assert capsys.readouterr().out.startswith("3/3 - loss: ")
+
+
+class Recorder(fl.nn.Module):
+    """An identity layer that notes how it was called."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    def forward(self, x):
+        self.calls.append((x.requires_grad, fl.is_grad_enabled(), self.training, len(x._parents)))
+        return x
+
+
+def test_predict_runs_in_eval_mode_without_a_graph():
+    recorder = Recorder()
+    model = fl.Sequential([fl.layers.Dense(3, input_dim=4), fl.layers.Dropout(0.5), recorder])
+    out = model.predict(X4, batch_size=8)
+    assert isinstance(out, np.ndarray) and out.shape == (30, 3)
+    assert len(recorder.calls) >= 4 and set(recorder.calls) == {(False, False, False, 0)}
+    assert model.training is True  # restored afterwards
+    np.testing.assert_array_equal(model.predict(X4), out)  # Dropout is off: same numbers every time
+    with pytest.raises(ShapeError, match="'dense"):
+        model.predict(X4[:, :2])
+
+
+def test_predict_classes_argmax_and_threshold():
+    model = fl.Sequential([fl.layers.Dense(3, input_dim=4, activation="softmax")])
+    assert (model.predict_classes(X4) == model.predict(X4).argmax(1)).all()
+    binary = fl.Sequential([fl.layers.Dense(1, input_dim=4, activation="sigmoid")])
+    classes = binary.predict_classes(X4)
+    assert classes.dtype == np.int32 and (classes == (binary.predict(X4) > 0.5)).all()
+    np.testing.assert_array_equal(binary.predict_proba(X4), binary.predict(X4))
+
+
+def test_get_and_set_weights_check_shapes_first():
+    model = mlp(3, "softmax")
+    w = weights(model)
+    with pytest.raises(ShapeError, match="4 parameters"):
+        model.set_weights(w[:2])
+    with pytest.raises(ShapeError):
+        model.set_weights([w[0].T, *w[1:]])
+    assert same(w, weights(model))
+    model.set_weights([a * 0 for a in w])
+    assert all((a == 0).all() for a in model.get_weights())
+
+
+# ----------------------------------------------------------------------------- summary and the lecture programs
+
+
+def tsai_model():
+    fl.set_seed(0)
+    model = fl.Sequential()
+    model.add(fl.layers.Dense(100, input_dim=784))
+    model.add(fl.layers.Activation("relu"))
+    model.add(fl.layers.Dense(100))
+    model.add(fl.layers.Activation("relu"))
+    model.add(fl.layers.Dense(10))
+    model.add(fl.layers.Activation("softmax"))
+    return model
+
+
+def test_summary_lists_layers_shapes_and_tsais_89610_parameters(capsys):
+    model = tsai_model()
+    lines: list[str] = []
+    model.summary(print_fn=lines.append)
+    text = "\n".join(lines)
+    assert lines[0] == 'Model: "sequential"'
+    rows = lines[4:-5:2]  # one line per layer, separated by rules
+    assert len(rows) == 6
+    expected = [("Dense", "(None, 100)", "78,500"), ("Activation", "(None, 100)", "0"),
+                ("Dense", "(None, 100)", "10,100"), ("Activation", "(None, 100)", "0"),
+                ("Dense", "(None, 10)", "1,010"), ("Activation", "(None, 10)", "0")]
+    for row, layer, (kind, shape, count) in zip(rows, model.layers, expected):
+        assert row.split() == [layer.name, f"({kind})", *shape.split(), count]
+    assert "Total params: 89,610" in text and "Trainable params: 89,610" in text
+    assert capsys.readouterr().out == ""
+    model.summary()
+    assert "Total params: 89,610" in capsys.readouterr().out
+
+
+def test_tsais_mnist_program_runs_on_small_random_data(capsys):
+    rng = np.random.default_rng(0)
+    x_train = rng.integers(0, 256, size=(200, 28, 28)).astype("float32")
+    y_train = rng.integers(0, 10, size=200)
+    x_test = rng.integers(0, 256, size=(50, 28, 28)).astype("float32")
+    # the lecture's preparation: flatten, scale, one-hot
+    x_train = x_train.reshape(200, 784) / 255
+    x_test = x_test.reshape(50, 784) / 255
+    y_train = fl.data.to_categorical(y_train, 10)
+    model = tsai_model()
+    model.compile(loss="mse", optimizer=fl.optim.SGD(lr=0.087), metrics=["accuracy"])
+    model.summary()
+    h = model.fit(x_train, y_train, batch_size=100, epochs=20)
+    out = capsys.readouterr().out
+    assert "Total params: 89,610" in out and out.count("Epoch ") == 20 and "Epoch 20/20 - 2/2" in out
+    assert h.history["loss"][-1] < h.history["loss"][0]
+    predictions = model.predict_classes(x_test)
+    assert predictions.shape == (50,) and set(predictions) <= set(range(10))
+
+
+def test_ithome_likes_program_with_pandas_runs():
+    np.random.seed(42)
+    df = pd.DataFrame({
+        "height": np.random.randint(150, 200, size=100), "age": np.random.randint(18, 40, size=100),
+        "income": np.random.randint(30000, 100000, size=100), "considerate": np.random.randint(0, 2, size=100),
+        "distance": np.random.randint(0, 2, size=100), "liked": np.random.randint(0, 2, size=100)})
+    x = df[["height", "age", "income", "considerate", "distance"]]
+    y = df["liked"]
+    x_train, x_test, y_train, y_test = x.iloc[:80], x.iloc[80:], y.iloc[:80], y.iloc[80:]
+    fl.set_seed(0)
+    model = fl.Sequential([fl.layers.Dense(5, activation="relu", input_shape=(x_train.shape[1],)),
+                           fl.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # unscaled incomes may diverge: that is allowed to stop
+        model.fit(x_train, y_train, epochs=50, batch_size=10, verbose=0)
+    loss, accuracy = model.evaluate(x_test, y_test)
+    assert 0.0 <= accuracy <= 1.0
+    prediction = model.predict(np.array([[180, 25, 50000, 1, 1]]))
+    assert prediction.shape == (1, 1) and 0.0 <= prediction[0][0] <= 1.0
