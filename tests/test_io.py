@@ -15,6 +15,8 @@ import zipfile
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import fnlearn as fl
 from fnlearn import backend, io
@@ -670,3 +672,63 @@ def test_a_header_length_that_looks_like_a_pickle_opcode_is_fine(tmp_path):
     else:
         pytest.fail("no name length gave a header of 0x0380 bytes")
     assert same_weights(io.load_model(path), model)
+
+
+ACTIVATIONS = [None, "relu", "sigmoid", "hard_sigmoid", "tanh", "leaky_relu", "softplus", "softmax", "linear"]
+
+
+@st.composite
+def random_models(draw):
+    """A model as plain data (dtype, inputs, layer specs), built inside the test after the dtype is set."""
+    dtype = draw(st.sampled_from(["float32", "float64"]))
+    n_in = draw(st.integers(1, 6))
+    specs = [("Dense", draw(st.integers(1, 7)), draw(st.sampled_from(ACTIVATIONS)), draw(st.booleans()))]
+    for _ in range(draw(st.integers(0, 3))):
+        kind = draw(st.sampled_from(["Dense", "Activation", "Dropout"]))
+        if kind == "Dense":
+            specs.append(("Dense", draw(st.integers(1, 7)), draw(st.sampled_from(ACTIVATIONS)), True))
+        elif kind == "Activation":
+            specs.append(("Activation", draw(st.sampled_from(ACTIVATIONS[1:]))))
+        else:
+            specs.append(("Dropout", draw(st.sampled_from([0.0, 0.3]))))
+    return dtype, n_in, specs
+
+
+def build(n_in: int, specs: list) -> fl.Sequential:
+    layers = []
+    for spec in specs:
+        if spec[0] == "Dense":
+            extra = {"input_dim": n_in} if not layers else {}
+            layers.append(fl.layers.Dense(spec[1], activation=spec[2], use_bias=spec[3], **extra))
+        else:
+            layers.append(getattr(fl.layers, spec[0])(spec[1]))
+    return fl.Sequential(layers)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spec=random_models(), seed=st.integers(0, 2**16))
+def test_random_small_models_predict_identically_after_a_round_trip(tmp_path, spec, seed):
+    dtype, n_in, specs = spec
+    fl.set_default_dtype(dtype)
+    fl.set_seed(seed)
+    model = build(n_in, specs)
+    path = tmp_path / "random.fnl"
+    io.save_model(model, path)
+    fl.set_default_dtype("float32")
+    again = io.load_model(path)
+    x = np.random.default_rng(seed).normal(size=(5, n_in)).astype(dtype)
+    model.eval()
+    again.eval()
+    assert again.get_config() == model.get_config()
+    assert np.array_equal(model(x).numpy(), again(x).numpy())
+
+
+def test_a_model_mixing_float32_and_float64_layers_round_trips(tmp_path):
+    first = fl.layers.Dense(3, activation="tanh", input_dim=2)
+    fl.set_default_dtype("float64")
+    model = fl.Sequential([first, fl.layers.Dense(2)])
+    io.save_model(model, tmp_path / "mixed.fnl")
+    again = io.load_model(tmp_path / "mixed.fnl")
+    assert [p.dtype for p in again.parameters()] == [np.float32, np.float32, np.float64, np.float64]
+    x = np.linspace(-1, 1, 8).reshape(4, 2)
+    assert np.array_equal(model(x).numpy(), again(x).numpy())

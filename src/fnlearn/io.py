@@ -510,8 +510,8 @@ def load_model(path: str | os.PathLike, compile: bool = True,  # noqa: A002  (Ke
 
     >>> import fnlearn as fl, tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "m.fnl")
-    >>> fl.Sequential([fl.layers.Dense(4, input_dim=2), fl.layers.Dense(1)]).save(p)  # doctest: +SKIP
-    >>> fl.load_model(p).num_parameters()  # doctest: +SKIP
+    >>> fl.Sequential([fl.layers.Dense(4, input_dim=2), fl.layers.Dense(1)]).save(p)
+    >>> fl.load_model(p).num_parameters()
     17
     """
     return _load_model(path, compile=compile, custom_objects=custom_objects)
@@ -673,6 +673,7 @@ def _build_layers(file: _ModelFile, layers: list[Any], params: dict[str, np.ndar
                 found = "none" if kernel is None else f"shape {kernel.shape}"
                 raise file.error(f"is inconsistent: Dense layer {index} ({layer.units} units, input "
                                  f"{shape}) finds weights of {found}; it is damaged.")
+            backend.set_default_dtype(kernel.dtype.name)  # each layer in its saved dtype (models may mix)
             layer.build(shape if shape is not None else (int(kernel.shape[0]),))
         shape = layer.compute_output_shape(shape) if shape is not None else None
 
