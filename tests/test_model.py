@@ -74,8 +74,7 @@ def test_compile_records_everything_the_other_parts_read():
     assert model.loss_fn(np.eye(3)[:2], out).requires_grad
     model.compile("adam", loss=fl.losses.Loss("binary_crossentropy", from_logits=True))
     assert model.compile_config()["loss"]["from_logits"] is True
-    model.compile("adam", loss=fl.losses.mean_absolute_error if hasattr(fl.losses, "mean_absolute_error")
-                  else fl.losses.mae)
+    model.compile("adam", loss=fl.losses.mae)  # the function itself is recorded by its name
     assert model.compile_config()["loss"] == "mae"
 
 
@@ -361,6 +360,22 @@ def test_bad_fit_input_raises_before_any_weight_changes(built, change, error, wo
     for word in words:
         assert word in message, message
     assert same(before, weights(built)) and built.optimizer.iterations == iterations
+
+
+def test_validation_data_with_other_columns_is_refused_before_an_unbuilt_model_is_built():
+    model = fl.Sequential([fl.layers.Dense(3, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    with pytest.raises(ShapeError, match="validation x"):
+        model.fit(X4, LABELS, verbose=0, validation_data=(X4[:, :3], LABELS))
+    assert not model.built
+
+
+def test_a_single_callback_needs_no_list():
+    model = mlp(3, "softmax")
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    stop = cbs.EarlyStopping(monitor="loss", patience=0, min_delta=100.0)
+    h = model.fit(X4, LABELS, epochs=5, verbose=0, callbacks=stop)
+    assert len(h.epoch) == 2 and stop.stopped_epoch == 1
 
 
 def test_integer_labels_with_categorical_crossentropy_point_to_the_fix(built):

@@ -56,23 +56,27 @@ def _like_pred(t: Any, p: Any) -> Any:
                      "target per output.")
 
 
+def _fraction(hits: Any) -> float:
+    """The share of True values (count_nonzero is several times faster than mean on small batches)."""
+    return int(backend.xp().count_nonzero(hits)) / max(hits.size, 1)
+
+
 def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> float:
     """Fraction of outputs where ``y_pred > threshold`` equals the 0/1 target.
 
     >>> binary_accuracy([[1], [0], [1]], [[0.9], [0.2], [0.4]])
     0.6666666666666666
     """
-    xp = backend.xp()
     t, p = _arrays(y_true, y_pred)
     t = _like_pred(t, p)
-    return float(xp.mean(t == (p > threshold).astype(t.dtype)))
+    return _fraction(t == (p > threshold).astype(t.dtype))
 
 
 def categorical_accuracy(y_true: Any, y_pred: Any) -> float:
     """Fraction of samples whose largest output is at the target's hot position."""
     xp = backend.xp()
     t, p = _arrays(y_true, y_pred)
-    return float(xp.mean(xp.argmax(t, axis=-1) == xp.argmax(p, axis=-1)))
+    return _fraction(xp.argmax(t, axis=-1) == xp.argmax(p, axis=-1))
 
 
 def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> float:
@@ -80,7 +84,7 @@ def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> float:
     xp = backend.xp()
     t, p = _arrays(y_true, y_pred)
     labels = t.reshape(p.shape[:-1])
-    return float(xp.mean(labels == xp.argmax(p, axis=-1)))
+    return _fraction(labels == xp.argmax(p, axis=-1))
 
 
 def mean_absolute_error(y_true: Any, y_pred: Any) -> float:
@@ -144,6 +148,8 @@ class Metric:
         if self.host:
             y_true, y_pred = (backend.to_numpy(a.data if isinstance(a, Tensor) else a) for a in (y_true, y_pred))
         value = self.fn(y_true, y_pred)
+        if type(value) is float:
+            return value
         if isinstance(value, Tensor):
             value = value.data
         if backend.is_array(value):
@@ -155,9 +161,15 @@ class Metric:
 
 
 def _accuracy(loss: str | None) -> Callable[[Any, Any], float]:
+    chosen: dict[tuple[int, ...], Callable[[Any, Any], float]] = {}  # decided once per kind of shapes
+
     def accuracy(y_true: Any, y_pred: Any) -> float:
         t, p = _arrays(y_true, y_pred)
-        return _ACCURACY[accuracy_kind(loss, tuple(t.shape), tuple(p.shape))](t, p)
+        key = (t.ndim, t.shape[-1] if t.ndim else 0, p.ndim, p.shape[-1] if p.ndim else 0)
+        fn = chosen.get(key)
+        if fn is None:
+            fn = chosen[key] = _ACCURACY[accuracy_kind(loss, tuple(t.shape), tuple(p.shape))]
+        return fn(t, p)
     return accuracy
 
 

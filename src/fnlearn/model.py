@@ -231,11 +231,14 @@ class Trainer:
             raise ConfigError(f"shuffle must be True or False, got {shuffle!r}.")
         if y is None:
             raise ConfigError("fit needs targets: call model.fit(x, y, ...) with one target row per sample.")
-        user_callbacks = list(callbacks or [])
+        user_callbacks = [callbacks] if isinstance(callbacks, Callback) else list(callbacks or [])
         x_arr, y_arr = self._prepare(x, y, "x", "y", allow_nonfinite)
         val: tuple[Any, Any] | None = None
         if validation_data is not None:
             val = self._prepare_validation(validation_data, allow_nonfinite)
+            if tuple(val[0].shape[1:]) != tuple(x_arr.shape[1:]):
+                raise ShapeError(f"validation x has samples of shape {tuple(val[0].shape[1:])} but x has "
+                                 f"{tuple(x_arr.shape[1:])}; give the validation data the same columns.")
         elif validation_split > 0:
             train_idx, val_idx = data.split_validation(x_arr.shape[0], validation_split)
             val = data.take_rows(x_arr, val_idx), data.take_rows(y_arr, val_idx)
