@@ -732,3 +732,21 @@ def test_a_model_mixing_float32_and_float64_layers_round_trips(tmp_path):
     assert [p.dtype for p in again.parameters()] == [np.float32, np.float32, np.float64, np.float64]
     x = np.linspace(-1, 1, 8).reshape(4, 2)
     assert np.array_equal(model(x).numpy(), again(x).numpy())
+
+
+def test_the_loader_never_unpickles_evaluates_or_imports_by_name():
+    """A static check of io.py: no pickle-like modules, no eval/exec, no import or attribute by a runtime name."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(io))
+    forbidden_modules = {"pickle", "cPickle", "dill", "marshal", "shelve", "joblib", "importlib"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            assert not {a.name.split(".")[0] for a in node.names} & forbidden_modules
+        if isinstance(node, ast.ImportFrom):
+            assert (node.module or "").split(".")[0] not in forbidden_modules
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            assert node.func.id not in {"eval", "exec", "compile", "__import__"}
+            if node.func.id in {"getattr", "setattr"}:
+                assert isinstance(node.args[1], ast.Constant), ast.unparse(node)
