@@ -61,7 +61,6 @@ def as_array(data: Any, dtype: Any = None, *, name: str = "data") -> Any:
     float32/float64 (float16 is widened to the default); integer and bool arrays are kept as they are,
     because they are labels, indices or masks. Strings, objects and complex numbers are refused.
     """
-    xp = backend.xp()
     if isinstance(data, Tensor):
         data = data.data
     if dtype is not None:

@@ -112,7 +112,10 @@ class Module:
         for name, arr in staged.items():
             # copy into the existing array, so anything holding it (an optimizer, a compiled step) sees the values
             p = own[name]
-            p.data[...] = backend.to_device(arr.astype(p.data.dtype, copy=False))
+            if getattr(p.data.flags, "writeable", True):
+                p.data[...] = backend.to_device(arr.astype(p.data.dtype, copy=False))
+            else:
+                p.data = backend.to_device(arr.astype(p.data.dtype, copy=True))
             p.grad = None
 
     def to(self, device: str) -> Module:
