@@ -221,3 +221,21 @@ def test_config_round_trip_and_names():
     with pytest.raises(ConfigError, match="did you mean 'adam'.*valid names are"):
         O.get("adma")
     assert "learning_rate=0.087" in repr(O.SGD(learning_rate=0.087))
+
+
+@pytest.mark.parametrize("make", [lambda p: O.SGD(p, 0.1), lambda p: O.SGD(p, 0.1, momentum=0.9),
+                                  lambda p: O.Adagrad(p, initial_accumulator_value=0.3),
+                                  lambda p: O.RMSprop(p), lambda p: O.RMSprop(p, momentum=0.5, centered=True),
+                                  lambda p: O.Adam(p), lambda p: O.AdamW(p)])
+def test_declared_slots_are_the_ones_update_keeps(make):
+    """slot_init() (used to run one update over all parameters at once) matches what update() creates."""
+    p = _param([1.0, -2.0])
+    opt = make([p])
+    slots = opt.slot_init()
+    p.grad = np.zeros(2)  # a zero gradient leaves every slot at its initial fill
+    opt.step()
+    assert set(opt.state[0]) == set(slots)
+    for name, fill in slots.items():
+        if name in ("m", "v", "b", "mean_grad", "accumulator"):
+            np.testing.assert_array_equal(opt.state[0][name], np.full(2, fill))
+    assert make([p]).__class__(learning_rate=0.1, clipnorm=1.0).slot_init() is None
