@@ -143,7 +143,7 @@ class SizeCurve:
                     fontsize=9, color=C.SUM_RED)
         ax.set_xlim(lo, hi)
         ax.annotate(f"best: {self.labels[b] if self.labels else f'{self.sizes[b]:g}'}\ntest {self.test[b]:.4g}",
-                    (pos[b], self.test[b]), textcoords="offset points", xytext=(6, -26), fontsize=8)
+                    (pos[b], self.test[b]), textcoords="offset points", xytext=(6, 10), fontsize=8)
         if self.labels:
             ax.set_xticks(pos)
             ax.set_xticklabels(self.labels, rotation=30 if max(len(s) for s in self.labels) > 6 else 0,

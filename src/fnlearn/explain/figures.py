@@ -12,15 +12,16 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .. import backend, losses, optim
-from ..errors import ConfigError
+from .. import backend, optim
+from ..errors import ConfigError, unknown_name
 from ..nn import Dense, Sequential
 
 SEED = 20210226
@@ -51,8 +52,9 @@ def relu_model_of_red_curve() -> Sequential:
     return model
 
 
-def write_all(out_dir: str | os.PathLike, fmt: str = "png") -> dict[str, Path]:
-    """Write every figure into ``out_dir`` as ``<name>.<fmt>`` (png or svg); returns {name: path}.
+def write_all(out_dir: str | os.PathLike, fmt: str = "png", names: Iterable[str] | None = None) -> dict[str, Path]:
+    """Write every figure (or those in ``names``) into ``out_dir`` as ``<name>.<fmt>`` (png or svg);
+    returns {name: path}.
 
     Figures: pieces_sigmoid, pieces_relu, layers, hard_sigmoid, surface, surface_random, optimizers,
     boundary, training_curves, size_curve.
@@ -61,11 +63,20 @@ def write_all(out_dir: str | os.PathLike, fmt: str = "png") -> dict[str, Path]:
         raise ConfigError(f"fmt must be 'png' or 'svg', got {fmt!r}.")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    chosen = list(FIGURES) if names is None else list(names)
+    unknown = [n for n in chosen if n not in FIGURES]
+    if unknown:
+        raise unknown_name("figure", unknown[0], FIGURES)
     paths: dict[str, Path] = {}
-    for name, make in FIGURES.items():
-        target = out / f"{name}.{fmt}"
-        make(target)
-        paths[name] = target
+    try:
+        for name in chosen:
+            target = out / f"{name}.{fmt}"
+            FIGURES[name](target)
+            paths[name] = target
+    finally:
+        # the trained models are shared by the figures of one call, not kept between calls
+        _sigmoid_model.cache_clear()
+        _deep_relu_model.cache_clear()
     return paths
 
 
@@ -89,26 +100,11 @@ def _set(model: Sequential, name: str, values: np.ndarray) -> None:
     p.data = backend.to_device(np.asarray(values, dtype=p.data.dtype).reshape(p.shape))
 
 
-def _train(model: Sequential, x: np.ndarray, y: Any, loss: Callable, steps: int, lr: float,
-           x_val: np.ndarray | None = None, y_val: Any = None, every: int = 1) -> dict[str, list[float]]:
-    """Full-batch Adam; returns the loss (and validation loss) every ``every`` steps."""
-    opt = optim.Adam(model.parameters(), learning_rate=lr)
-    history: dict[str, list[float]] = {"loss": []}
-    if x_val is not None:
-        history["val_loss"] = []
-    for step in range(steps):
-        value = loss(y, model(x))
-        opt.zero_grad()
-        value.backward()
-        opt.step()
-        if (step + 1) % every == 0:
-            from ..tensor import no_grad
-
-            with no_grad():
-                history["loss"].append(float(loss(y, model(x)).item()))
-                if x_val is not None:
-                    history["val_loss"].append(float(loss(y_val, model(x_val)).item()))
-    return history
+def _train(model: Sequential, x: np.ndarray, y: Any, loss: str, steps: int, lr: float,
+           validation: tuple[np.ndarray, Any] | None = None) -> Any:
+    """Full-batch Adam in order (no shuffling, so nothing random): one epoch is one step."""
+    model.compile(optim.Adam(learning_rate=lr), loss)
+    return model.fit(x, y, batch_size=len(x), epochs=steps, shuffle=False, verbose=0, validation_data=validation)
 
 
 def _red_curve_data(n: int = 60) -> tuple[np.ndarray, np.ndarray]:
@@ -117,13 +113,14 @@ def _red_curve_data(n: int = 60) -> tuple[np.ndarray, np.ndarray]:
     return x[:, None], (red_curve(x) + rng.normal(0.0, 0.05, n))[:, None]
 
 
+@functools.lru_cache(maxsize=1)
 def _sigmoid_model() -> tuple[Sequential, np.ndarray, np.ndarray]:
     x, y = _red_curve_data()
     model = _model([3, 1], ["sigmoid", None])
     # start each sigmoid at a different place along x so the three pieces find the three steps
     _set(model, "0.kernel", np.array([[2.0, -2.0, 2.0]]))
     _set(model, "0.bias", np.array([-2.0 * 2.0, 2.0 * 5.2, -2.0 * 8.0]))
-    _train(model, x, y, losses.mse, steps=1500, lr=0.05)
+    _train(model, x, y, "mse", steps=1500, lr=0.05)
     return model, x, y
 
 
@@ -144,6 +141,7 @@ def _pieces_relu(path: Path) -> None:
     pieces(relu_model_of_red_curve(), x_range=(0, 10), data=(x, y), path=path)
 
 
+@functools.lru_cache(maxsize=1)
 def _deep_relu_model() -> tuple[Sequential, np.ndarray, np.ndarray]:
     x, y = _red_curve_data()
     x = x / 10  # inputs in [0, 1]
@@ -153,7 +151,7 @@ def _deep_relu_model() -> tuple[Sequential, np.ndarray, np.ndarray]:
     _set(model, "0.kernel", np.abs(w) * 4)
     _set(model, "0.bias", -np.abs(w[0]) * 4 * np.linspace(0.0, 0.9, 8))
     _set(model, "1.bias", np.full(8, 0.1))
-    _train(model, x, y, losses.mse, steps=1500, lr=0.01)
+    _train(model, x, y, "mse", steps=1500, lr=0.01)
     return model, x, y
 
 
@@ -210,7 +208,7 @@ def _boundary(path: Path) -> None:
     X = np.column_stack([radius * np.cos(angle), radius * np.sin(angle)])
     y = np.repeat([1.0, 0.0], n // 2)
     model = _model([6, 1], ["relu", "sigmoid"], n_inputs=2)
-    _train(model, X, y[:, None], losses.binary_crossentropy, steps=600, lr=0.05)
+    _train(model, X, y[:, None], "binary_crossentropy", steps=600, lr=0.05)
     decision_boundary(model, X, y, resolution=150, path=path)
 
 
@@ -227,7 +225,7 @@ def _training_curves(path: Path) -> None:
     xv, yv = _noisy_data(200, rng)
     model = _model([64, 64, 1], ["relu", "relu", None])
     # full batch: one step is one epoch
-    history = _train(model, x, y, losses.mse, steps=1000, lr=0.01, x_val=xv, y_val=yv)
+    history = _train(model, x, y, "mse", steps=600, lr=0.01, validation=(xv, yv))
     training_curves(history, path=path)
 
 
@@ -240,9 +238,9 @@ def _size_curve(path: Path) -> None:
     sizes, train, test = [1, 2, 4, 8, 16, 64], [], []
     for units in sizes:
         model = _model([units, units, 1], ["relu", "relu", None])
-        h = _train(model, x, y, losses.mse, steps=1000, lr=0.01, x_val=xv, y_val=yv, every=1000)
-        train.append(h["loss"][-1])
-        test.append(h["val_loss"][-1])
+        _train(model, x, y, "mse", steps=1000, lr=0.01)
+        train.append(model.evaluate(x, y, batch_size=len(x)))
+        test.append(model.evaluate(xv, yv, batch_size=len(xv)))
     size_curve(sizes, train, test, labels=[f"{u}+{u}" for u in sizes], path=path)
 
 

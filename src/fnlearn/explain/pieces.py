@@ -143,10 +143,10 @@ class LayerOutputs:
         n = len(self.layers) + 1
         fig = C.new_figure(3.6 * n, 3.8)
         axes = fig.subplots(1, n, squeeze=False)[0]
-        for ax, units, name, act in zip(axes, self.layers, self.names, self.activations):
+        for k, (ax, units, act) in enumerate(zip(axes, self.layers, self.activations)):
             for u in units:
                 ax.plot(self.x, u, color=C.PIECE_BLUE, lw=1.0, alpha=0.7)
-            ax.set_title(f"{name}: {len(units)} {act} units")
+            ax.set_title(f"hidden layer {k + 1}: {len(units)} {act} units")
             ax.set_xlabel("x")
             ax.grid(alpha=0.25)
         axes[0].set_ylabel("unit output")

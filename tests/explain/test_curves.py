@@ -1,0 +1,70 @@
+"""training_curves() and size_curve()."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from explain_helpers import assert_png
+
+import fnlearn as fl
+from fnlearn.errors import ConfigError, DataError, ShapeError
+from fnlearn.explain import Curves, SizeCurve, size_curve, training_curves
+
+
+def test_curves_from_a_real_history(tmp_path):
+    fl.set_seed(0)
+    x = np.random.default_rng(0).normal(size=(40, 2))
+    y = (x[:, :1] > 0).astype(float)
+    model = fl.Sequential([fl.layers.Dense(4, activation="relu", input_dim=2),
+                           fl.layers.Dense(1, activation="sigmoid")])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, epochs=4, batch_size=10, validation_split=0.25, verbose=0)
+    c = training_curves(history, path=tmp_path / "h.png")
+    assert isinstance(c, Curves)
+    assert set(c.series) == set(history.history)
+    for name, values in history.history.items():
+        np.testing.assert_array_equal(c.series[name], values)
+    assert c.groups == {"loss": ["loss", "val_loss"], "accuracy": ["accuracy", "val_accuracy"]}
+    assert c.epochs.tolist() == history.epoch
+    assert_png(tmp_path / "h.png")
+
+
+def test_curves_from_a_dict_and_the_best_epoch():
+    c = training_curves({"loss": [1.0, 0.5, 0.3, 0.2], "val_loss": [1.2, 0.6, 0.7, 0.9],
+                         "val_accuracy": [0.5, 0.7, 0.9, 0.8]})
+    assert c.epochs.tolist() == [1, 2, 3, 4]
+    assert c.best_epoch("val_loss") == 1
+    assert c.best_epoch("val_accuracy") == 2  # higher is better for accuracy
+    with pytest.raises(ConfigError, match="did you mean 'val_loss'"):
+        c.best_epoch("val_los")
+
+
+def test_bad_histories():
+    with pytest.raises(ConfigError, match="History or a dict"):
+        training_curves([1, 2, 3])
+    with pytest.raises(ShapeError, match="different lengths"):
+        training_curves({"loss": [1, 2], "val_loss": [1]})
+    with pytest.raises(DataError, match="empty"):
+        training_curves({"loss": []})
+
+
+def test_size_curve_numbers_and_figure(tmp_path):
+    s = size_curve([1, 4, 16, 64, 256], [0.9, 0.4, 0.2, 0.05, 0.01], [1.0, 0.5, 0.3, 0.45, 0.8],
+                   path=tmp_path / "s.png")
+    assert isinstance(s, SizeCurve)
+    assert s.best == 2
+    np.testing.assert_array_equal(s.test, [1.0, 0.5, 0.3, 0.45, 0.8])
+    assert_png(tmp_path / "s.png")
+    size_curve([1, 2, 3], [3, 2, 1], [3, 2, 2.5], labels=["small", "medium", "large"], path=tmp_path / "l.png")
+    assert_png(tmp_path / "l.png")
+
+
+def test_size_curve_bad_input():
+    with pytest.raises(ShapeError, match="one value per model"):
+        size_curve([1, 2, 3], [1, 2], [1, 2, 3])
+    with pytest.raises(ConfigError, match="at least two"):
+        size_curve([1], [1], [1])
+    with pytest.raises(ShapeError, match="labels"):
+        size_curve([1, 2], [1, 2], [1, 2], labels=["a"])
+    with pytest.raises(DataError, match="NaN"):
+        size_curve([1, 2], [1, np.nan], [1, 2])

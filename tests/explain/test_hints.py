@@ -1,0 +1,124 @@
+"""training_hints(): each hint fires on a crafted run, stays quiet on a healthy one, and states its number."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pytest
+from explain_helpers import set_param
+
+import fnlearn as fl
+from fnlearn.explain import Hint, print_hints, training_hints
+
+
+def kinds(hints):
+    return [h.kind for h in hints]
+
+
+def test_rising_loss_means_the_learning_rate_is_too_high():
+    hints = training_hints(None, {"loss": [0.5, 0.7, 1.2, 2.0]})
+    assert kinds(hints) == ["learning_rate"]
+    assert hints[0].value == pytest.approx(4.0)
+    assert "×4" in hints[0].message and "0.5" in hints[0].message and "2" in hints[0].message
+    assert training_hints(None, {"loss": [2.0, 1.2, 0.7, 0.5]}) == []
+
+
+def test_oscillating_loss_means_the_learning_rate_is_too_high():
+    hints = training_hints(None, {"loss": [1.0, 0.6, 0.8, 0.5, 0.7, 0.45, 0.65, 0.4]})
+    assert kinds(hints) == ["learning_rate"]
+    assert hints[0].value == pytest.approx(3 / 7)
+    assert "3 of 7 epochs" in hints[0].message
+    # small wiggles (under 1 %) of a falling loss are noise, not oscillation
+    assert training_hints(None, {"loss": [1.0, 0.8, 0.805, 0.6, 0.603, 0.5, 0.502, 0.4]}) == []
+
+
+def test_nan_loss_is_reported_with_its_epoch():
+    hints = training_hints(None, {"loss": [1.0, 3.0, math.nan]})
+    assert kinds(hints) == ["learning_rate"]
+    assert "nan in epoch 3" in hints[0].message
+
+
+def test_validation_far_above_training_means_overfitting():
+    hints = training_hints(None, {"loss": [0.5, 0.2, 0.1], "val_loss": [0.6, 0.35, 0.5]})
+    assert kinds(hints) == ["overfitting"]
+    assert hints[0].value == pytest.approx(5.0)
+    assert "5× the training loss 0.1" in hints[0].message and "0.35 in epoch 2" in hints[0].message
+    assert training_hints(None, {"loss": [0.5, 0.2, 0.1], "val_loss": [0.6, 0.25, 0.15]}) == []
+
+
+def _relu_model(dead: int, units: int = 10):
+    """A 1-input ReLU layer where the first `dead` units can never fire on x in [0, 1]."""
+    model = fl.Sequential([fl.layers.Dense(units, activation="relu", input_dim=1), fl.layers.Dense(1)])
+    set_param(model, "0.kernel", np.ones((1, units)))
+    set_param(model, "0.bias", [-5.0] * dead + [0.5] * (units - dead))
+    return model
+
+
+def test_dead_relus_are_counted_on_the_training_data():
+    x = np.linspace(0, 1, 50)[:, None]
+    hints = training_hints(_relu_model(dead=4), {"loss": [1.0, 0.5]}, x=x)
+    assert kinds(hints) == ["dead_relu"]
+    assert hints[0].value == pytest.approx(0.4)
+    assert "4 of 10 ReLU units (40%)" in hints[0].message and "50 training samples" in hints[0].message
+    assert training_hints(_relu_model(dead=0), {"loss": [1.0, 0.5]}, x=x) == []
+    # without x there is nothing to count on
+    assert training_hints(_relu_model(dead=4), {"loss": [1.0, 0.5]}) == []
+
+
+def _deep(activation: str, layers: int = 8):
+    fl.set_seed(0)
+    stack = [fl.layers.Dense(32, activation=activation, input_dim=10)]
+    stack += [fl.layers.Dense(32, activation=activation) for _ in range(layers - 1)]
+    model = fl.Sequential([*stack, fl.layers.Dense(1, activation="sigmoid")])
+    model.compile("sgd", "binary_crossentropy")
+    return model
+
+
+def test_vanishing_gradients_in_a_deep_sigmoid_stack():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(100, 10))
+    y = (x[:, :1] > 0).astype(float)
+    model = _deep("sigmoid")
+    grads_before = [p.grad for p in model.parameters()]
+    hints = training_hints(model, {"loss": [0.7, 0.69]}, x=x, y=y)
+    assert kinds(hints) == ["vanishing_gradient"]
+    assert hints[0].value < 0.01
+    assert f"{hints[0].value:.2g}×" in hints[0].message and "sigmoid" in hints[0].message
+    assert [p.grad for p in model.parameters()] == grads_before  # the check leaves the grads as they were
+    assert training_hints(_deep("relu"), {"loss": [0.7, 0.69]}, x=x, y=y) == []
+
+
+def test_vanishing_gradients_from_the_last_steps_grad():
+    model = _deep("sigmoid", layers=3)
+    kernels = [p for n, p in model.named_parameters() if n.endswith("kernel")]
+    for p in kernels:
+        p.grad = np.full(p.shape, 1e-2, dtype=p.data.dtype)
+    kernels[0].grad = np.full(kernels[0].shape, 1e-6, dtype=kernels[0].data.dtype)
+    hints = training_hints(model, {"loss": [1.0, 0.9]})
+    assert kinds(hints) == ["vanishing_gradient"]
+    assert hints[0].value == pytest.approx(1e-4, rel=1e-3)
+    kernels[0].grad = np.full(kernels[0].shape, 1e-3, dtype=kernels[0].data.dtype)
+    assert training_hints(model, {"loss": [1.0, 0.9]}) == []
+
+
+def test_print_hints_writes_one_line_per_hint():
+    out = io.StringIO()
+    hints = print_hints(None, {"loss": [0.1, 0.3], "val_loss": [0.5, 0.9]}, file=out)
+    assert all(isinstance(h, Hint) for h in hints)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == len(hints) == 2
+    assert all(line.startswith("hint: ") for line in lines)
+    quiet = io.StringIO()
+    assert print_hints(None, {"loss": [0.3, 0.1]}, file=quiet) == [] and quiet.getvalue() == ""
+
+
+def test_hints_after_a_real_fit():
+    fl.set_seed(0)
+    x = np.linspace(-1, 1, 40)[:, None]
+    model = fl.Sequential([fl.layers.Dense(4, activation="relu", input_dim=1), fl.layers.Dense(1)])
+    model.compile(fl.optim.SGD(learning_rate=2.0), "mse")
+    history = model.fit(x, 3 * x, epochs=5, batch_size=40, verbose=0)
+    hints = training_hints(model, history, x, 3 * x)
+    assert "learning_rate" in kinds(hints)
