@@ -203,3 +203,14 @@ def test_figures_are_written_as_png_and_svg(tmp_path, float64):
     hard_sigmoid_from_relus(path=tmp_path / "hs.png")
     assert_png(tmp_path / "hs.png")
     assert not [f for f in tmp_path.iterdir() if f.name.startswith(".")]  # no temporary files left
+
+
+def test_activation_and_dropout_layers_are_read_as_part_of_the_stage(float64):
+    fl.set_seed(5)
+    model = fl.Sequential([fl.layers.Dense(4, input_dim=1), fl.layers.Activation("relu"),
+                           fl.layers.Dropout(0.5), fl.layers.Dense(1)])
+    model.train()  # pieces evaluates without dropout and leaves the mode as it was
+    p = pieces(model, (-2, 2), num=40)
+    assert p.activation == "relu"
+    assert p.max_error <= 1e-12
+    assert model.training

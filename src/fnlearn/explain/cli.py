@@ -11,7 +11,7 @@ Figures go to ``--out`` (default: the current folder) as ``<view>.png`` (``--for
 Example:
     >>> import argparse
     >>> parser = argparse.ArgumentParser(prog="fnlearn"); sub = parser.add_subparsers()
-    >>> add_subparser(sub)
+    >>> _ = add_subparser(sub)
     >>> parser.parse_args(["explain", "pieces", "m.fnl", "--x-range", "-1", "1"]).x_range
     [-1.0, 1.0]
 """
