@@ -91,18 +91,18 @@ class Pieces:
         paired_shade = _pair_shades(len(self.pairs))
         unit_pair = {u: k for k, p in enumerate(self.pairs) for u in p.units}
         ax.axhline(self.constant, color=C.CONSTANT_GREY, lw=1.2, ls="--", label=f"constant b = {self.constant:.3g}")
+        unpaired = self.unpaired
         for i, piece in enumerate(self.pieces):
             k = unit_pair.get(i)
             color = C.PIECE_BLUE if k is None else paired_shade[k]
             ls = "-" if k is None or self.pairs[k].units[0] == i else (0, (5, 2))
             label = None
-            if i == 0 and k is None:
-                label = f"pieces cᵢ·{self.activation}(bᵢ + wᵢx) ({len(self.pieces)})"
+            if unpaired and i == unpaired[0]:
+                count = f"{len(unpaired)} unpaired" if self.pairs else str(len(unpaired))
+                label = f"pieces cᵢ·{self.activation}(bᵢ + wᵢx) ({count})"
             elif k is not None and self.pairs[k].units[0] == i:
                 label = f"pair {k + 1}: units {self.pairs[k].units[0]} and {self.pairs[k].units[1]}"
             ax.plot(self.x, piece, color=color, lw=1.2, alpha=0.85, ls=ls, label=label)
-        if self.pairs and self.unpaired and 0 in unit_pair:
-            ax.plot([], [], color=C.PIECE_BLUE, lw=1.2, label=f"unpaired pieces ({len(self.unpaired)})")
         self._draw_total(ax, what)
         ax.set_title(formula)
         _finish_axes(ax, what)
@@ -160,8 +160,8 @@ class LayerOutputs:
 
 
 def _pair_shades(n: int) -> list[str]:
-    # distinct blues (and teal/purple neighbours) so each pair is told apart while staying "blue pieces"
-    palette = ["#1f77b4", "#17becf", "#6a51a3", "#08519c", "#4292c6", "#807dba", "#2b8cbe", "#54278f"]
+    # blues, teals and purples other than the unpaired pieces' blue: each pair stands out, all stay "blue"
+    palette = ["#17becf", "#6a51a3", "#08519c", "#4292c6", "#807dba", "#2b8cbe", "#54278f", "#9ecae1"]
     return [palette[k % len(palette)] for k in range(n)]
 
 
