@@ -151,11 +151,14 @@ def permutation(n: int) -> Any:
     return backend.rng().permutation(n)
 
 
+def device_index(index: Any, like: Any) -> Any:
+    """A host index array moved to the backend of ``like`` (a no-op for NumPy arrays)."""
+    return index if isinstance(like, np.ndarray) else backend.to_device(index)
+
+
 def take_rows(arr: Any, index: Any) -> Any:
     """``arr[index]`` for a host index array, on arr's backend."""
-    if not isinstance(arr, np.ndarray):
-        index = backend.to_device(index)
-    return arr[index]
+    return arr[device_index(index, arr)]
 
 
 def check_fraction(value: Any, name: str) -> float:

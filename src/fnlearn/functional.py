@@ -694,9 +694,16 @@ def check_finite(x: Any, name: str) -> None:
     """Raise DataError naming the first NaN/inf position (row, column) in ``x``."""
     xp = backend.xp()
     arr = x.data if isinstance(x, Tensor) else x
-    if arr.dtype.kind != "f":
+    if arr.dtype.kind != "f" or arr.size == 0:
         return
-    bad = ~xp.isfinite(arr)
+    # Fast screen: one NaN or inf makes its row's sum non-finite. A matrix-vector product with ones reads
+    # the data once and allocates one value per row (a full isfinite mask would cost a byte per value).
+    rows = arr.reshape(arr.shape[0], -1) if arr.ndim > 1 else arr.reshape(1, -1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        sums = rows @ xp.ones(rows.shape[1], dtype=arr.dtype)
+    if bool(xp.isfinite(sums).all()):
+        return
+    bad = ~xp.isfinite(arr)  # a row sum can also overflow on huge finite values: look exactly
     if bool(bad.any()):
         pos = tuple(int(i) for i in np.argwhere(backend.to_numpy(bad))[0])
         value = backend.to_numpy(arr)[pos]

@@ -273,17 +273,19 @@ class Trainer:
                     if progress is not None:
                         progress.epoch_begin(epoch)
                     tracker = metrics_module.MeanTracker()
-                    if shuffle:
-                        order = data.permutation(n)
-                        xs, ys = data.take_rows(x_arr, order), data.take_rows(y_arr, order)
-                    else:
-                        xs, ys = x_arr, y_arr
+                    # batches are gathered row by row from a shuffled order, never by copying the whole
+                    # data set: peak memory stays at the data's size plus one batch
+                    order = data.device_index(data.permutation(n), x_arr) if shuffle else None
                     batch = -1
                     for batch, rows in enumerate(data.batch_slices(n, batch_size)):
                         stopped = ("interrupt", epoch, batch, math.nan) if interrupt.requested else None
                         if stopped:
                             break
-                        xb, yb = xs[rows], ys[rows]
+                        if order is None:
+                            xb, yb = x_arr[rows], y_arr[rows]
+                        else:
+                            idx = order[rows]
+                            xb, yb = x_arr[idx], y_arr[idx]
                         size = xb.shape[0]
                         if callback_list.wants_batch_begin:
                             callback_list.on_train_batch_begin(batch, {"batch": batch, "size": size})
