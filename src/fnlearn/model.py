@@ -196,7 +196,8 @@ class Trainer:
             verbose: int | str = "auto", callbacks: Iterable[Callback] | None = None,
             validation_split: float = 0.0, validation_data: Any = None, shuffle: bool = True,
             initial_epoch: int = 0, *, validation_batch_size: int | None = None,
-            allow_nonfinite: bool = False, terminate_on_nan: bool = True, **kwargs: Any) -> History:
+            allow_nonfinite: bool = False, terminate_on_nan: bool = True, trace: Any = None,
+            **kwargs: Any) -> History:
         """Train: for each epoch, shuffle the rows, and for each mini-batch take one gradient step.
 
         Args:
@@ -212,6 +213,8 @@ class Trainer:
             initial_epoch: epoch to start from (when resuming).
             allow_nonfinite: accept NaN/inf in the data (refused by default, naming row and column).
             terminate_on_nan: stop, keeping the last finite weights, when a batch loss is NaN or inf.
+            trace: a CSV path (or a ``fl.explain.Trace``) recording, per update, the loss, the gradient norm
+                and, for small models, every parameter and its gradient.
 
         Returns:
             History: ``history.history["loss"]`` etc., one value per epoch.
@@ -232,6 +235,10 @@ class Trainer:
         if y is None:
             raise ConfigError("fit needs targets: call model.fit(x, y, ...) with one target row per sample.")
         user_callbacks = [callbacks] if isinstance(callbacks, Callback) else list(callbacks or [])
+        if trace is not None:
+            from .explain.trace import Trace
+
+            user_callbacks.append(trace if isinstance(trace, Trace) else Trace(trace))
         x_arr, y_arr = self._prepare(x, y, "x", "y", allow_nonfinite)
         val: tuple[Any, Any] | None = None
         if validation_data is not None:
@@ -334,6 +341,10 @@ class Trainer:
                           f"completed step are kept and the History of the {finished_epochs} finished epoch(s) "
                           "is returned.", RuntimeWarning, stacklevel=2)
         callback_list.on_train_end(logs)
+        if verbose:
+            from .explain.hints import print_hints
+
+            print_hints(self, history, x_arr, y_arr)
         return history
 
     def _prepare_validation(self, validation_data: Any, allow_nonfinite: bool) -> tuple[Any, Any]:
