@@ -9,7 +9,6 @@ is tested with an uneven incoming gradient, not only with ones.
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp

@@ -35,7 +35,7 @@ def test_checks_in_float64_and_leaves_the_inputs_alone():
         seen.append(t.dtype)
         return fl.sigmoid(t) * t
 
-    assert fl.gradcheck(fn, [x, ])
+    assert fl.gradcheck(fn, [x])
     assert set(seen) == {np.dtype(np.float64)}
     assert x.dtype == np.float32 and x.numpy().tolist() == pytest.approx([0.3, -0.7])
     arr = np.array([[1.0, 2.0], [3.0, 4.0]])

@@ -3,7 +3,8 @@
 An experiment makes a :class:`Run`, prints through it (a rich table when ``rich`` is
 installed, plain text otherwise), draws figures through it (skipped with a note when
 ``matplotlib`` is missing) and ends with :meth:`Run.save`, which writes ``results.json``.
-Every file is written atomically, so an interrupted run never leaves half a file.
+Every file is written atomically (:func:`fnlearn.io.write_atomic`), so an interrupted run
+never leaves half a file.
 
 Example:
     >>> import tempfile
@@ -23,7 +24,7 @@ import json
 import math
 import os
 import sys
-import tempfile
+import tempfile  # noqa: F401  (used by the docstring examples)
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -37,39 +38,6 @@ RUNS_DIR = "runs"
 
 
 # --------------------------------------------------------------------------- files
-
-
-def write_atomic(path: str | os.PathLike, data: bytes | str) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, fsync, ``os.replace``.
-
-    Example:
-        >>> p = Path(tempfile.mkdtemp()) / "a.txt"
-        >>> write_atomic(p, "hello").read_text()
-        'hello'
-    """
-    path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files; give the usual permissions
-        with os.fdopen(fd, "wb") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _jsonable(value: Any) -> Any:
@@ -177,6 +145,13 @@ def plain_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]
     return "\n".join([title, line(columns), rule, *(line(r) for r in rows)])
 
 
+def _is_matplotlib_missing(exc: ImportError) -> bool:
+    """True for fnlearn's missing-dependency error about matplotlib, or a failed matplotlib import."""
+    if isinstance(exc, errors.MissingDependencyError):
+        return "matplotlib" in str(exc)
+    return (exc.name or "").split(".")[0] == "matplotlib"
+
+
 # --------------------------------------------------------------------------- the run
 
 
@@ -266,9 +241,39 @@ class Run:
 
     def write(self, filename: str, data: bytes | str) -> Path:
         """Write a file of this run atomically and list it in the JSON."""
-        path = write_atomic(self.path(filename), data)
+        from fnlearn.io import write_atomic
+
+        path = self.path(filename)
+        write_atomic(path, data.encode("utf-8") if isinstance(data, str) else data)
         if filename not in self.files:
             self.files.append(filename)
+        return path
+
+    def _figures_missing(self, exc: Exception) -> None:
+        if not self._figure_note_given:
+            self._figure_note_given = True
+            if not isinstance(exc, errors.MissingDependencyError):
+                exc = errors.MissingDependencyError(
+                    "drawing the experiment's figures needs the 'matplotlib' package, which is not installed; "
+                    "install it with: pip install 'fnlearn[plot]'.")
+            self.note(f"figures skipped: {exc}")
+
+    def plot(self, filename: str, make: Callable[[Path], Any]) -> Path | None:
+        """Let ``make(path)`` write a figure file itself (the ``fnlearn.explain`` views do), and list it.
+
+        Returns the path, or None (with one note for the whole run) when matplotlib is missing.
+        """
+        path = self.path(filename)
+        try:
+            make(path)
+        except ImportError as exc:
+            if not _is_matplotlib_missing(exc):
+                raise
+            self._figures_missing(exc)
+            return None
+        for names in (self.files, self.figures):
+            if filename not in names:
+                names.append(filename)
         return path
 
     def figure(self, filename: str, draw: Callable[[Any], Any], size: tuple[float, float] = (7.0, 4.0),
@@ -280,9 +285,7 @@ class Run:
         try:
             Figure = _import_figure()
         except errors.MissingDependencyError as exc:
-            if not self._figure_note_given:
-                self._figure_note_given = True
-                self.note(f"figures skipped: {exc}")
+            self._figures_missing(exc)
             return None
         fig = Figure(figsize=size, dpi=dpi)
         result = draw(fig)

@@ -1,0 +1,182 @@
+"""The ``fnlearn`` command: every bad input ends with one sentence on stderr and exit code 2."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import struct
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from fnlearn import cli
+
+
+def _one_sentence(err: str) -> str:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    assert lines[0].rstrip().endswith("."), lines[0]
+    return lines[0]
+
+
+def _fails(argv, capsys) -> str:
+    code = cli.main(argv)
+    captured = capsys.readouterr()
+    assert code == 2, (code, captured.err)
+    return _one_sentence(captured.err)
+
+
+def _series_csv(path, n_days, start="2020-01-01", header="date,views", bad_row=None):
+    days = np.arange(np.datetime64(start), np.datetime64(start) + n_days)
+    lines = [header]
+    for i, d in enumerate(days):
+        value = "lots" if i == bad_row else f"{4 + np.sin(i / 7):.3f}"
+        lines.append(f"{d},{value}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_version(capsys):
+    import fnlearn
+
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"fnlearn {fnlearn.__version__}"
+
+
+def test_help_lists_every_command(capsys):
+    assert cli.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for command in ("demo", "run", "explain", "bench"):
+        assert command in out
+    assert cli.main(["run", "--help"]) == 0
+    out = capsys.readouterr().out
+    for name in ("views", "mnist", "xor", "students", "classifier"):
+        assert name in out
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["run", "nonsense"], "invalid choice"),
+    (["frobnicate"], "invalid choice"),
+    (["run", "students", "--rounds", "0"], "--rounds"),
+    (["run", "students", "--lr", "fast"], "--lr"),
+    (["run", "students", "--lr", "-1"], "--lr"),
+    (["run", "xor", "--seed", "-3"], "--seed"),
+    (["run", "mnist", "--optimizer", "adamm"], "--optimizer"),
+    (["run", "views", "--epochs", "1.5"], "--epochs"),
+    (["demo", "--full", "--quick"], "not allowed with"),
+    (["run", "views", "--date-col", "d"], "--csv"),
+])
+def test_bad_arguments(argv, words, capsys):
+    assert words in _fails(argv, capsys)
+
+
+def test_csv_without_column_names(tmp_path, capsys):
+    path = _series_csv(tmp_path / "s.csv", 120)
+    line = _fails(["run", "views", "--csv", str(path), "--date-col", "date"], capsys)
+    assert "--value-col" in line
+
+
+def test_csv_without_the_named_columns(tmp_path, capsys):
+    path = _series_csv(tmp_path / "s.csv", 120)
+    line = _fails(["run", "views", "--csv", str(path), "--date-col", "day", "--value-col", "views",
+                   "--out", str(tmp_path / "o")], capsys)
+    assert "'day'" in line and "'date'" in line  # names the missing column and the ones there are
+
+
+def test_csv_with_a_non_numeric_value(tmp_path, capsys):
+    path = _series_csv(tmp_path / "s.csv", 120, bad_row=5)
+    line = _fails(["run", "views", "--csv", str(path), "--date-col", "date", "--value-col", "views",
+                   "--out", str(tmp_path / "o")], capsys)
+    assert "'lots'" in line and "row 6" in line
+
+
+def test_csv_too_short_for_the_window(tmp_path, capsys):
+    path = _series_csv(tmp_path / "s.csv", 30)
+    line = _fails(["run", "views", "--csv", str(path), "--date-col", "date", "--value-col", "views",
+                   "--out", str(tmp_path / "o")], capsys)
+    assert "30 rows" in line and "56 days" in line
+    assert not (tmp_path / "o").exists()  # refused before any run folder was made
+
+
+def test_mnist_folder_without_the_files(tmp_path, capsys):
+    line = _fails(["run", "mnist", "--data", str(tmp_path), "--out", str(tmp_path / "o")], capsys)
+    assert "train-images-idx3-ubyte" in line and str(tmp_path) in line
+
+
+def _idx(path, code, shape, payload: bytes):
+    header = struct.pack(">HBB", 0, code, len(shape)) + b"".join(struct.pack(">I", d) for d in shape)
+    path.write_bytes(gzip.compress(header + payload))
+
+
+def test_mnist_corrupted_idx_header(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 20), ("t10k", 10)):
+        _idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", 0x08, (n, 28, 28),
+             rng.integers(0, 256, n * 784, dtype=np.uint8).tobytes())
+        _idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", 0x08, (n,), (np.arange(n) % 10).astype(np.uint8).tobytes())
+    # break one header: a type code IDX does not have
+    bad = tmp_path / "t10k-labels-idx1-ubyte.gz"
+    data = bytearray(gzip.decompress(bad.read_bytes()))
+    data[2] = 0x42
+    bad.write_bytes(gzip.compress(bytes(data)))
+    line = _fails(["run", "mnist", "--data", str(tmp_path), "--out", str(tmp_path / "o")], capsys)
+    assert "t10k-labels-idx1-ubyte" in line
+
+
+def test_mnist_from_tiny_idx_files_runs(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    for prefix, n in (("train", 60), ("t10k", 20)):
+        _idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", 0x08, (n, 28, 28),
+             rng.integers(0, 256, n * 784, dtype=np.uint8).tobytes())
+        _idx(tmp_path / f"{prefix}-labels-idx1-ubyte.gz", 0x08, (n,), (np.arange(n) % 10).astype(np.uint8).tobytes())
+    out = tmp_path / "run"
+    assert cli.main(["run", "mnist", "--data", str(tmp_path), "--epochs", "1", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    res = json.loads((out / "results.json").read_text())
+    assert res["n_train"] == 60 and res["n_test"] == 20
+    assert f"{res['test_accuracy']:.4f}" in printed and "0.9351" in printed
+
+
+def test_explain_delegates_or_says_it_is_missing(monkeypatch, capsys):
+    monkeypatch.setattr(cli, "_explain_cli", lambda: None)
+    assert cli.main(["explain", "pieces", "m.fnl"]) == 1
+    assert "not available" in _one_sentence(capsys.readouterr().err)
+
+
+def test_explain_is_routed_to_its_own_parser(capsys):
+    explain_cli = cli._explain_cli()
+    if explain_cli is None:
+        pytest.skip("fnlearn.explain.cli is not in this tree")
+    assert cli.main(["explain", "--help"]) == 0
+    assert "usage: fnlearn explain" in capsys.readouterr().out
+
+
+def test_bench_outside_a_checkout(monkeypatch, capsys):
+    monkeypatch.setattr(cli, "source_root", lambda: None)
+    assert cli.main(["bench", "--quick"]) == 2
+    line = _one_sentence(capsys.readouterr().err)
+    assert "python -m bench" in line
+
+
+def test_bench_passes_its_arguments_to_the_harness(monkeypatch):
+    root = cli.source_root()
+    if root is None:
+        pytest.skip("not a source checkout")
+    calls = []
+    monkeypatch.setattr(cli.subprocess, "call", lambda argv, **kw: calls.append((argv, kw)) or 0)
+    assert cli.main(["bench", "--help", "--only", "mlp32"]) == 0
+    argv, kw = calls[0]
+    assert argv[1:] == ["-m", "bench", "--help", "--only", "mlp32"] and kw["cwd"] == root
+
+
+def test_console_entry_point_runs_as_a_module(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "fnlearn", "run", "students", "--rounds", "1", "--quiet",
+                           "--out", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "students.csv").is_file()
+    proc = subprocess.run([sys.executable, "-m", "fnlearn", "run", "students", "--lr", "x"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
