@@ -615,3 +615,20 @@ def test_ithome_likes_program_with_pandas_runs():
     assert 0.0 <= accuracy <= 1.0
     prediction = model.predict(np.array([[180, 25, 50000, 1, 1]]))
     assert prediction.shape == (1, 1) and 0.0 <= prediction[0][0] <= 1.0
+
+
+def test_repeat_fits_on_the_same_arrays_still_refuse_nan_planted_later():
+    from fnlearn import model as model_module
+
+    fl.set_seed(0)
+    x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
+    y = x.sum(1, keepdims=True)
+    m = fl.Sequential([fl.layers.Dense(1, input_dim=3)])
+    m.compile(optimizer="sgd", loss="mse")
+    m.fit(x, y, epochs=1, verbose=0)
+    assert id(x) in model_module._finite_checked  # checked once, remembered
+    x[0, 0] = np.nan  # inside the remembered sample: the next fit looks again
+    before = m.get_weights()
+    with pytest.raises(fl.errors.DataError, match="row 0, column 0"):
+        m.fit(x, y, epochs=1, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(before, m.get_weights()))
