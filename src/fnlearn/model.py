@@ -39,6 +39,7 @@ Example (Tsai's MNIST network on random stand-in data):
 
 from __future__ import annotations
 
+import contextlib
 import math
 import signal
 import threading
@@ -273,7 +274,8 @@ class Trainer:
         epoch, batch = initial_epoch, -1
         logs: dict[str, Any] = {}
         # overflow along the way is reported once, by the non-finite loss check, not as NumPy warnings
-        with _DeferredInterrupt() as interrupt, np.errstate(over="ignore", invalid="ignore"):
+        with _DeferredInterrupt() as interrupt, np.errstate(over="ignore", invalid="ignore"), \
+                blas_threads_for(batch_size):
             try:
                 callback_list.on_train_begin()
                 for epoch in range(initial_epoch, epochs):
@@ -768,3 +770,28 @@ def _check_finite_once(arr: Any, name: str) -> None:
     for dead in [k for k, (r, _) in _finite_checked.items() if r() is None]:
         del _finite_checked[dead]
     _finite_checked[key] = (ref, sample)
+
+
+# Measured on 2 cores (docs/benchmarks.md): up to batches of ~128 rows the matrix products are too small
+# for a second BLAS thread to pay off, and its spinning slows the many small NumPy ops in between
+# (batch 100: 0.355 s/epoch with one thread against 0.39–0.43 s with two); from ~200 rows on two threads win.
+SINGLE_THREAD_MAX_BATCH = 128
+_blas_controller: Any = None
+
+
+def blas_threads_for(batch_size: int) -> Any:
+    """A context that runs small-batch training on one BLAS thread (needs the optional threadpoolctl;
+    without it, or on a GPU, or for large batches, nothing changes)."""
+    global _blas_controller
+    if batch_size > SINGLE_THREAD_MAX_BATCH or backend.backend_name() != "numpy":
+        return contextlib.nullcontext()
+    if _blas_controller is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            _blas_controller = False
+        else:
+            _blas_controller = ThreadpoolController()
+    if _blas_controller is False:
+        return contextlib.nullcontext()
+    return _blas_controller.limit(limits=1, user_api="blas")
