@@ -95,7 +95,8 @@ def test_summary_words_follow_the_numbers():
             row("linear, 7 days", "linear", 7, (), 0.38, 0.49),
             row("linear, 28 days", "linear", 28, (), 0.33, 0.46),
             row("linear, 56 days", "linear", 56, (), 0.32, 0.46),
-            row("1 layer", "layers", 56, (100,), 0.28, 0.43), row("2 layers", "layers", 56, (100, 100), 0.18, 0.39),
+            row("1 layer", "layers", 56, (100,), 0.28, 0.43),
+            row("2 layers", "layers", 56, (100, 100), 0.18, 0.39),
             row("3 layers", "layers", 56, (100,) * 3, 0.14, 0.38),
             row("4 layers", "layers", 56, (100,) * 4, 0.10, 0.44)]
     words = " ".join(views.summarize(rows, "k", "2021-01-01", "2021-02-14"))
