@@ -709,5 +709,5 @@ def check_finite(x: Any, name: str) -> None:
         value = backend.to_numpy(arr)[pos]
         where_words = f"row {pos[0]}, column {pos[1]}" if len(pos) == 2 else f"position {pos}"
         raise DataError(f"{name} contains {value} at {where_words}; remove or fill missing values "
-                        "(NaN) and infinities before training.")
+                        "(NaN) and infinities first, or pass allow_nonfinite=True to use them as they are.")
 
