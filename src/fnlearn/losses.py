@@ -118,9 +118,12 @@ def sparse_labels(y_true: Any, n_classes: int, loss: str) -> Any:
     labels = backend.to_numpy(y_true.data if isinstance(y_true, Tensor) else y_true)
     labels = np.asarray(labels)
     if labels.dtype.kind == "f":
-        if not np.all(np.isfinite(labels)) or not np.all(labels == np.round(labels)):
-            raise DataError(f"{loss} needs integer class labels, but y_true holds non-integer values; "
-                            "pass labels 0..n_classes-1 (or use categorical_crossentropy for one-hot targets).")
+        not_integer = ~np.isfinite(labels) | (labels != np.round(labels))
+        if not_integer.any():
+            first = np.argwhere(not_integer)[0]
+            raise DataError(f"{loss} needs integer class labels, but y_true holds {labels[tuple(first)]:g} (row "
+                            f"{first[0]}); pass labels 0..n_classes-1 (or use categorical_crossentropy for one-hot "
+                            "targets).")
     elif labels.dtype.kind not in "iub":
         raise DataError(f"{loss} needs integer class labels, got dtype {labels.dtype}.")
     labels = labels.astype(np.int64)
