@@ -487,6 +487,16 @@ class Trainer:
                 raise DataError(f"binary_crossentropy needs targets in [0, 1], but {y_name} holds {value:g} (row "
                                 f"{pos[0]}); use 0/1 labels, or categorical cross-entropy for more than two "
                                 "classes.")
+        if loss == "categorical_crossentropy" and y.ndim == 2 and units > 1:
+            # soft labels are fine, but every row must be a probability distribution over the classes
+            xp = backend.xp()
+            bad = xp.any((y < 0) | (y > 1), axis=1) | (xp.abs(y.sum(axis=1) - 1) > 1e-3)
+            if bool(xp.any(bad)):
+                row = int(np.argmax(backend.to_numpy(bad)))
+                values = ", ".join(f"{v:g}" for v in backend.to_numpy(y[row])[:6])
+                raise DataError(f"categorical_crossentropy needs one-hot targets (each row in [0, 1], summing to 1), "
+                                f"but {y_name} row {row} is ({values}{', ...' if units > 6 else ''}); use "
+                                f"fl.data.to_categorical(labels, {units}).")
         if y_per_sample == per_sample and tuple(y.shape[1:]) != out_shape:
             y = y.reshape((n, *out_shape))
         return y
