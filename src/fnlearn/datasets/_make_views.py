@@ -36,7 +36,6 @@ Example:
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -103,16 +102,9 @@ def write_csv(path: str | os.PathLike) -> Path:
     path = Path(path)
     lines = [HEADER, "date,views_k\n"]
     lines += [f"{d},{v:.{DECIMALS}f}\n" for d, v in zip(dates, values)]
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.writelines(lines)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; this file ships with the package
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    from ..io import write_atomic
+
+    write_atomic(path, "".join(lines).encode("utf-8"))
     return path
 
 
