@@ -71,6 +71,9 @@ def as_array(data: Any, dtype: Any = None, *, name: str = "data") -> Any:
         try:
             arr = np.asarray(data)
         except (ValueError, TypeError) as exc:
+            if "inhomogeneous" in str(exc):
+                raise DataError(f"{name} is a nested list whose rows have different lengths; give every row "
+                                "the same number of values.") from None
             raise DataError(
                 f"{name} could not be turned into an array ({exc}); pass a number, a nested list of "
                 "equal-length rows, or a NumPy array."
