@@ -1,0 +1,421 @@
+"""The bad-input battery: every public entry point fed one wrong thing at a time.
+
+Each :class:`Case` names the entry point, the bad input, the exception class fnlearn documents for it
+and words its message must contain (the argument, what was given, what was expected). The test
+(``test_bad_inputs.py``) also checks that nothing changed: the models' weights, their optimizers'
+iteration counts and slots, and every file in the working folder. ``make_errors_doc.py`` runs the
+same table to write ``docs/errors.md``, so the documented messages are the real ones.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import fnlearn as fl
+from fnlearn import errors
+from fnlearn.errors import ConfigError, DataError, DatasetError, ModelFileError, NotReadyError, ShapeError
+
+
+class Ctx:
+    """Small trained models (with optimizer state) and a folder holding one good model file."""
+
+    def __init__(self, folder: Path) -> None:
+        fl.set_seed(0)
+        self.folder = folder
+        rng = np.random.default_rng(0)
+        self.x = rng.normal(size=(12, 4))
+        self.y_reg = rng.normal(size=(12, 1))
+        self.labels = np.arange(12) % 3
+        self.onehot = fl.data.to_categorical(self.labels, 3)
+        self.reg = self._trained("sgd", "mse", 1, self.y_reg)
+        self.sparse = self._trained("adam", "sparse_categorical_crossentropy", 3, self.labels, "softmax")
+        self.cat = self._trained("rmsprop", "categorical_crossentropy", 3, self.onehot, "softmax")
+        self.bce = self._trained("adam", "binary_crossentropy", 1, (self.labels == 0).astype(float), "sigmoid")
+        self.uncompiled = fl.Sequential([fl.layers.Dense(2, input_dim=4, name="only")])
+        self.unbuilt = fl.Sequential([fl.layers.Dense(2, name="unbuilt")])
+        self.unbuilt.compile("sgd", "mse")
+        self.good_file = folder / "good.fnl"
+        self.reg.save(self.good_file)
+        good = self.good_file.read_bytes()
+        # the bad files exist before the snapshot, so "no file changed" covers them too
+        for name, content in {"empty.fnl": b"", "half.fnl": good[: len(good) // 2],
+                              "p.fnl": b"\x80\x04\x95" + b"\x00" * 40, "z.fnl": b"PK\x03\x04" + b"\x00" * 40,
+                              "tb.fnl": _terabyte_header(), "flip.fnl": _flip_last(good),
+                              "bad.idx": b"hello world, not idx", "a.csv": b"day,views\n2021-01-01,4\n",
+                              "b.csv": b'day,views\n2021-01-01,"1,234"\n', "c.csv": b"day,views\n01/02/2021,4\n",
+                              }.items():
+            (folder / name).write_bytes(content)
+
+    def _trained(self, optimizer: str, loss: str, units: int, y: Any, act: str | None = None) -> Any:
+        # named layers keep the documented messages free of automatic counters
+        model = fl.Sequential([fl.layers.Dense(3, activation="relu", input_dim=4, name="hidden"),
+                               fl.layers.Dense(units, activation=act, name="output")])
+        model.compile(optimizer, loss, metrics=["accuracy"] if act else None)
+        model.fit(self.x, y, batch_size=6, epochs=1, verbose=0)
+        return model
+
+    def models(self) -> list[Any]:
+        return [self.reg, self.sparse, self.cat, self.bce, self.uncompiled, self.unbuilt]
+
+    def file(self, name: str) -> Path:
+        return self.folder / name
+
+    def snapshot(self) -> tuple[Any, ...]:
+        """Everything a failed call must leave alone: weights, optimizer steps and slots, the folder's files."""
+        state = []
+        for m in self.models():
+            weights = [w.copy() for w in m.get_weights()] if m.built else None
+            opt = m.optimizer
+            opt_state = None
+            if opt is not None:
+                opt_state = (opt.iterations, repr(opt.get_config()),
+                             [(k, np.array(v, copy=True)) for k, v in _flat(opt.state_dict())])
+            state.append((m.built, m.compiled, weights, opt_state))
+        files = sorted((p.name, p.read_bytes(), p.stat().st_mtime_ns) for p in self.folder.iterdir())
+        return tuple(state), tuple(files)
+
+
+def _flat(obj: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(obj, dict):
+        return [item for k in sorted(obj, key=str) for item in _flat(obj[k], f"{prefix}/{k}")]
+    if isinstance(obj, (list, tuple)):
+        return [item for i, v in enumerate(obj) for item in _flat(v, f"{prefix}/{i}")]
+    return [(prefix, obj)]
+
+
+def same_state(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    def eq(u: Any, v: Any) -> bool:
+        if isinstance(u, np.ndarray) or isinstance(v, np.ndarray):
+            return np.array_equal(np.asarray(u), np.asarray(v), equal_nan=True) and \
+                np.asarray(u).dtype == np.asarray(v).dtype
+        if isinstance(u, (list, tuple)) and isinstance(v, (list, tuple)):
+            return len(u) == len(v) and all(eq(p, q) for p, q in zip(u, v))
+        return u == v
+
+    return eq(a, b)
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    entry: str  # the public entry point, as the docs table groups them
+    given: str  # the bad input, in words
+    call: Callable[[Ctx], Any]
+    exc: type[BaseException]
+    words: tuple[str, ...]  # case-insensitive fragments the message must contain
+
+
+def _nan_at(x: np.ndarray, row: int, col: int, value: float = np.nan) -> np.ndarray:
+    x = x.copy()
+    x[row, col] = value
+    return x
+
+
+def _cli(argv: list[str]) -> Callable[[Ctx], Any]:
+    """A command line: :func:`run_case` runs ``fnlearn.cli.main(argv)`` and reads its exit code and stderr."""
+
+    def call(ctx: Ctx) -> Any:
+        return ("cli", argv)
+
+    return call
+
+
+MODEL = "fit / evaluate / predict"
+CASES: list[Case] = [
+    # ---------------------------------------------------------------- tensors and ops
+    Case("tensor-string", "fl.tensor", "a string", lambda c: fl.tensor("abc"), DataError,
+         ("data", "<U3", "text", "numbers")),
+    Case("tensor-object", "fl.tensor", "a list of mixed objects", lambda c: fl.tensor([1, None, "a"]), DataError,
+         ("object",)),
+    Case("tensor-complex", "fl.tensor", "complex numbers", lambda c: fl.tensor([1 + 2j]), DataError,
+         ("complex",)),
+    Case("tensor-ragged", "fl.tensor", "a ragged nested list", lambda c: fl.tensor([[1, 2], [3]]), DataError,
+         ("data", "rows", "different lengths")),
+    Case("matmul-shapes", "ops", "(2, 3) @ (2, 3)",
+         lambda c: fl.matmul(fl.tensor(np.ones((2, 3))), fl.tensor(np.ones((2, 3)))), ShapeError,
+         ("(2, 3)",)),
+    Case("add-broadcast", "ops", "(2, 3) + (4,)", lambda c: fl.tensor(np.ones((2, 3))) + fl.tensor(np.ones(4)),
+         ShapeError, ("(2, 3)", "(4,)")),
+    Case("reshape-size", "ops", "reshape 6 values to (4,)", lambda c: fl.reshape(fl.tensor(np.ones(6)), (4,)),
+         ShapeError, ("6", "(4,)")),
+    Case("backward-nonscalar", "ops", "backward() on a vector",
+         lambda c: (fl.tensor(np.ones(3), requires_grad=True) * 2).backward(), ShapeError, ("backward",)),
+    # ---------------------------------------------------------------- layers
+    Case("dense-units-zero", "layers", "Dense(0)", lambda c: fl.layers.Dense(0), ConfigError, ("units", "0")),
+    Case("dense-units-float", "layers", "Dense(2.5)", lambda c: fl.layers.Dense(2.5), ConfigError,
+         ("units", "2.5")),
+    Case("dense-activation-typo", "layers", "activation='rleu'", lambda c: fl.layers.Dense(3, activation="rleu"),
+         ConfigError, ("activation", "'rleu'", "did you mean 'relu'")),
+    Case("dense-initializer-typo", "layers", "kernel_initializer='glorot_unifrom'",
+         lambda c: fl.layers.Dense(3, kernel_initializer="glorot_unifrom"), ConfigError,
+         ("initializer", "glorot_unifrom", "did you mean 'glorot_uniform'")),
+    Case("dense-unknown-kwarg", "layers", "Dense(3, unitz=4)", lambda c: fl.layers.Dense(3, unitz=4), ConfigError,
+         ("unitz",)),
+    Case("dropout-rate", "layers", "Dropout(1.5)", lambda c: fl.layers.Dropout(1.5), ConfigError, ("rate", "1.5")),
+    Case("dense-input-shape", "layers", "input_shape=(0,)",
+         lambda c: fl.layers.Dense(3, input_shape=(0,)), ConfigError, ("input_shape",)),
+    Case("dense-call-features", "layers", "a Dense built for 4 features called on 5",
+         lambda c: c.reg.layers[0](fl.tensor(np.ones((2, 5)))), ShapeError, ("4", "5")),
+    # ---------------------------------------------------------------- compile
+    Case("compile-loss-typo", "compile", "loss='mse2'", lambda c: c.reg.compile("sgd", "mse2"), ConfigError,
+         ("loss", "'mse2'", "did you mean 'mse'")),
+    Case("compile-optimizer-typo", "compile", "optimizer='adma'", lambda c: c.reg.compile("adma", "mse"),
+         ConfigError, ("optimizer", "'adma'", "did you mean 'adam'")),
+    Case("compile-metric-typo", "compile", "metrics=['acuracy']",
+         lambda c: c.reg.compile("sgd", "mse", metrics=["acuracy"]), ConfigError,
+         ("metric", "'acuracy'", "did you mean 'accuracy'")),
+    Case("compile-no-loss", "compile", "no loss", lambda c: c.reg.compile("sgd"), ConfigError, ("loss",)),
+    Case("compile-loss-type", "compile", "loss=3", lambda c: c.reg.compile("sgd", 3), ConfigError,
+         ("loss", "int")),
+    Case("compile-metric-twice", "compile", "metrics=['mae', 'mae']",
+         lambda c: c.reg.compile("sgd", "mse", metrics=["mae", "mae"]), ConfigError, ("'mae'", "twice")),
+    Case("compile-unknown-kwarg", "compile", "compile(..., lose='mse')",
+         lambda c: c.reg.compile("sgd", "mse", lose="mse"), ConfigError, ("lose",)),
+    Case("sgd-lr-zero", "optimizers", "SGD(learning_rate=0)", lambda c: fl.optim.SGD(learning_rate=0),
+         ConfigError, ("learning_rate", "0", "> 0")),
+    Case("sgd-lr-negative", "optimizers", "SGD(learning_rate=-0.1)", lambda c: fl.optim.SGD(learning_rate=-0.1),
+         ConfigError, ("learning_rate", "-0.1", "> 0")),
+    Case("adam-lr-nan", "optimizers", "Adam(learning_rate=nan)", lambda c: fl.optim.Adam(learning_rate=float("nan")),
+         ConfigError, ("learning_rate", "nan")),
+    Case("adam-lr-string", "optimizers", "Adam(learning_rate='0.01')",
+         lambda c: fl.optim.Adam(learning_rate="0.01"), ConfigError, ("learning_rate", "'0.01'")),
+    Case("lr-setter-negative", "optimizers", "optimizer.learning_rate = -1",
+         lambda c: setattr(c.reg.optimizer, "learning_rate", -1), ConfigError, ("learning_rate", "-1")),
+    Case("adam-beta", "optimizers", "Adam(beta_1=1.0)", lambda c: fl.optim.Adam(beta_1=1.0), ConfigError,
+         ("beta_1", "1.0")),
+    Case("sgd-momentum", "optimizers", "SGD(momentum=-0.5)", lambda c: fl.optim.SGD(momentum=-0.5), ConfigError,
+         ("momentum", "-0.5")),
+    # ---------------------------------------------------------------- fit: arguments
+    Case("fit-before-compile", MODEL, "fit on a model never compiled",
+         lambda c: c.uncompiled.fit(c.x, c.y_reg, verbose=0), NotReadyError, ("fit", "compile")),
+    Case("fit-batch-zero", MODEL, "batch_size=0", lambda c: c.reg.fit(c.x, c.y_reg, batch_size=0, verbose=0),
+         ConfigError, ("batch_size", "0", "positive integer")),
+    Case("fit-batch-negative", MODEL, "batch_size=-1",
+         lambda c: c.reg.fit(c.x, c.y_reg, batch_size=-1, verbose=0), ConfigError, ("batch_size", "-1")),
+    Case("fit-batch-float", MODEL, "batch_size=2.5",
+         lambda c: c.reg.fit(c.x, c.y_reg, batch_size=2.5, verbose=0), ConfigError, ("batch_size", "2.5")),
+    Case("fit-batch-string", MODEL, "batch_size='32'",
+         lambda c: c.reg.fit(c.x, c.y_reg, batch_size="32", verbose=0), ConfigError, ("batch_size", "'32'")),
+    Case("fit-batch-bool", MODEL, "batch_size=True",
+         lambda c: c.reg.fit(c.x, c.y_reg, batch_size=True, verbose=0), ConfigError, ("batch_size", "True")),
+    Case("fit-epochs-zero", MODEL, "epochs=0", lambda c: c.reg.fit(c.x, c.y_reg, epochs=0, verbose=0), ConfigError,
+         ("epochs", "0", "positive integer")),
+    Case("fit-epochs-negative", MODEL, "epochs=-1", lambda c: c.reg.fit(c.x, c.y_reg, epochs=-1, verbose=0),
+         ConfigError, ("epochs", "-1")),
+    Case("fit-epochs-float", MODEL, "epochs=2.5", lambda c: c.reg.fit(c.x, c.y_reg, epochs=2.5, verbose=0),
+         ConfigError, ("epochs", "2.5")),
+    Case("fit-epochs-string", MODEL, "epochs='10'", lambda c: c.reg.fit(c.x, c.y_reg, epochs="10", verbose=0),
+         ConfigError, ("epochs", "'10'")),
+    Case("fit-epochs-bool", MODEL, "epochs=True", lambda c: c.reg.fit(c.x, c.y_reg, epochs=True, verbose=0),
+         ConfigError, ("epochs", "True")),
+    Case("fit-initial-epoch", MODEL, "initial_epoch=-1",
+         lambda c: c.reg.fit(c.x, c.y_reg, initial_epoch=-1, verbose=0), ConfigError, ("initial_epoch", "-1")),
+    Case("fit-split-one", MODEL, "validation_split=1.0",
+         lambda c: c.reg.fit(c.x, c.y_reg, validation_split=1.0, verbose=0), ConfigError,
+         ("validation_split", "1.0", "[0, 1)")),
+    Case("fit-split-negative", MODEL, "validation_split=-0.1",
+         lambda c: c.reg.fit(c.x, c.y_reg, validation_split=-0.1, verbose=0), ConfigError,
+         ("validation_split", "-0.1")),
+    Case("fit-split-empty-side", MODEL, "validation_split=0.01 of 12 rows",
+         lambda c: c.reg.fit(c.x, c.y_reg, validation_split=0.01, verbose=0), ConfigError,
+         ("validation_split", "no validation rows")),
+    Case("fit-validation-data", MODEL, "validation_data=x_val only",
+         lambda c: c.reg.fit(c.x, c.y_reg, validation_data=c.x, verbose=0), ConfigError,
+         ("validation_data", "pair")),
+    Case("fit-verbose", MODEL, "verbose=5", lambda c: c.reg.fit(c.x, c.y_reg, verbose=5), ConfigError,
+         ("verbose", "5")),
+    Case("fit-shuffle", MODEL, "shuffle='yes'", lambda c: c.reg.fit(c.x, c.y_reg, shuffle="yes", verbose=0),
+         ConfigError, ("shuffle", "'yes'")),
+    Case("fit-no-y", MODEL, "fit(x) without targets", lambda c: c.reg.fit(c.x, verbose=0), ConfigError,
+         ("targets",)),
+    Case("fit-unknown-kwarg", MODEL, "fit(..., epoch=3)", lambda c: c.reg.fit(c.x, c.y_reg, epoch=3, verbose=0),
+         ConfigError, ("epoch",)),
+    # ---------------------------------------------------------------- fit: data
+    Case("fit-features", MODEL, "5 features for input_dim=4",
+         lambda c: c.reg.fit(np.ones((12, 5)), c.y_reg, verbose=0), ShapeError, ("(4,)", "(5,)", "input_shape")),
+    Case("fit-rows", MODEL, "12 rows of x, 10 of y", lambda c: c.reg.fit(c.x, c.y_reg[:10], verbose=0), ShapeError,
+         ("12", "10", "rows")),
+    Case("fit-target-columns", MODEL, "y with 2 columns for 1 output unit",
+         lambda c: c.reg.fit(c.x, np.ones((12, 2)), verbose=0), ShapeError, ("1", "2", "per sample")),
+    Case("fit-x-strings", MODEL, "x of strings", lambda c: c.reg.fit(np.full((12, 4), "a"), c.y_reg, verbose=0),
+         DataError, ("x", "text", "numbers")),
+    Case("fit-x-objects", MODEL, "x of Python objects",
+         lambda c: c.reg.fit(np.full((12, 4), None, dtype=object), c.y_reg, verbose=0), DataError, ("x", "object")),
+    Case("fit-x-complex", MODEL, "x of complex numbers",
+         lambda c: c.reg.fit(c.x + 1j, c.y_reg, verbose=0), DataError, ("x", "complex")),
+    Case("fit-y-strings", MODEL, "y of strings", lambda c: c.reg.fit(c.x, np.full((12, 1), "b"), verbose=0),
+         DataError, ("y", "text", "numbers")),
+    Case("fit-x-nan", MODEL, "NaN in x at row 3, column 2",
+         lambda c: c.reg.fit(_nan_at(c.x, 3, 2), c.y_reg, verbose=0), DataError,
+         ("x", "nan", "row 3", "column 2", "allow_nonfinite")),
+    Case("fit-x-inf", MODEL, "inf in x at row 5, column 0",
+         lambda c: c.reg.fit(_nan_at(c.x, 5, 0, np.inf), c.y_reg, verbose=0), DataError,
+         ("x", "inf", "row 5", "column 0")),
+    Case("fit-y-nan", MODEL, "NaN in y at row 7",
+         lambda c: c.reg.fit(c.x, _nan_at(c.y_reg, 7, 0), verbose=0), DataError, ("y", "nan", "row 7")),
+    Case("fit-val-nan", MODEL, "NaN in validation x",
+         lambda c: c.reg.fit(c.x, c.y_reg, validation_data=(_nan_at(c.x, 1, 1), c.y_reg), verbose=0), DataError,
+         ("nan", "row 1", "column 1")),
+    Case("fit-empty", MODEL, "x and y with no rows",
+         lambda c: c.reg.fit(np.ones((0, 4)), np.ones((0, 1)), verbose=0), DataError, ("no rows",)),
+    Case("fit-x-scalar", MODEL, "x a single number", lambda c: c.reg.fit(3.0, c.y_reg, verbose=0), DataError,
+         ("single number",)),
+    Case("fit-sparse-label-range", MODEL, "label 3 for 3 output units",
+         lambda c: c.sparse.fit(c.x, np.where(c.labels == 2, 3, c.labels), verbose=0), DataError,
+         ("3", "label")),
+    Case("fit-sparse-label-negative", MODEL, "label -1",
+         lambda c: c.sparse.fit(c.x, np.where(c.labels == 2, -1, c.labels), verbose=0), DataError, ("-1",)),
+    Case("fit-sparse-label-fraction", MODEL, "label 0.5",
+         lambda c: c.sparse.fit(c.x, c.labels * 0.5, verbose=0), DataError, ("0.5",)),
+    Case("fit-sparse-onehot", MODEL, "one-hot rows for sparse cross-entropy",
+         lambda c: c.sparse.fit(c.x, c.onehot, verbose=0), ShapeError,
+         ("sparse_categorical_crossentropy", "one-hot")),
+    Case("fit-categorical-labels", MODEL, "integer labels for categorical cross-entropy",
+         lambda c: c.cat.fit(c.x, c.labels, verbose=0), ShapeError, ("categorical_crossentropy", "to_categorical")),
+    Case("fit-categorical-not-onehot", MODEL, "rows that are not one-hot (0.5, 0.5, 0)",
+         lambda c: c.cat.fit(c.x, np.tile([0.5, 0.5, 0.0], (12, 1)) * 3, verbose=0), DataError,
+         ("categorical_crossentropy", "row 0", "1.5, 1.5, 0", "to_categorical")),
+    Case("fit-categorical-columns", MODEL, "one-hot rows with 4 classes for 3 units",
+         lambda c: c.cat.fit(c.x, fl.data.to_categorical(np.arange(12) % 4, 4), verbose=0), ShapeError,
+         ("3", "4")),
+    Case("fit-bce-range", MODEL, "targets 2 for binary cross-entropy",
+         lambda c: c.bce.fit(c.x, np.full(12, 2.0), verbose=0), DataError, ("binary_crossentropy", "[0, 1]", "2")),
+    # ---------------------------------------------------------------- evaluate / predict
+    Case("evaluate-before-compile", MODEL, "evaluate on a model never compiled",
+         lambda c: c.uncompiled.evaluate(c.x, c.y_reg), NotReadyError, ("evaluate", "compile")),
+    Case("evaluate-features", MODEL, "evaluate with 3 features",
+         lambda c: c.reg.evaluate(np.ones((2, 3)), np.ones((2, 1))), ShapeError, ("4", "3")),
+    Case("evaluate-nan", MODEL, "evaluate with NaN in y",
+         lambda c: c.reg.evaluate(c.x, _nan_at(c.y_reg, 2, 0)), DataError, ("y", "nan", "row 2")),
+    Case("evaluate-batch", MODEL, "evaluate batch_size=0",
+         lambda c: c.reg.evaluate(c.x, c.y_reg, batch_size=0), ConfigError, ("batch_size", "0")),
+    Case("predict-unbuilt", MODEL, "predict before the model is built",
+         lambda c: c.unbuilt.predict(c.x), NotReadyError, ("predict", "built", "input_shape")),
+    Case("predict-features", MODEL, "predict with 6 features", lambda c: c.reg.predict(np.ones((2, 6))),
+         ShapeError, ("4", "6")),
+    Case("predict-strings", MODEL, "predict on strings", lambda c: c.reg.predict([["a", "b", "c", "d"]]),
+         DataError, ("x", "text", "numbers")),
+    Case("predict-batch", MODEL, "predict batch_size=-3", lambda c: c.reg.predict(c.x, batch_size=-3),
+         ConfigError, ("batch_size", "-3")),
+    Case("set-weights-count", MODEL, "set_weights with one array too few",
+         lambda c: c.reg.set_weights(c.reg.get_weights()[:-1]), ShapeError, ("3", "4")),
+    Case("set-weights-shape", MODEL, "set_weights with a (4, 2) kernel for (4, 3)",
+         lambda c: c.reg.set_weights([np.ones((4, 2))] + c.reg.get_weights()[1:]), ShapeError, ("(4, 2)", "(4, 3)")),
+    # ---------------------------------------------------------------- save / load
+    Case("save-unbuilt", "save / load", "save a model with no weights yet",
+         lambda c: c.unbuilt.save(c.folder / "new.fnl"), NotReadyError, ("no weights",)),
+    Case("save-missing-folder", "save / load", "save into a folder that does not exist",
+         lambda c: c.reg.save(c.folder / "nope" / "m.fnl"), FileNotFoundError, ("folder", "does not exist")),
+    Case("load-missing", "save / load", "a path that does not exist",
+         lambda c: fl.load_model(c.folder / "missing.fnl"), ModelFileError, ("missing.fnl", "does not exist")),
+    Case("load-folder", "save / load", "a folder", lambda c: fl.load_model(c.folder), ModelFileError, ("folder",)),
+    Case("load-empty", "save / load", "an empty file", lambda c: fl.load_model(c.file("empty.fnl")),
+         ModelFileError, ("empty",)),
+    Case("load-truncated", "save / load", "the good file cut in half",
+         lambda c: fl.load_model(c.file("half.fnl")),
+         ModelFileError, ("truncated",)),
+    Case("load-pickle", "save / load", "a pickle file",
+         lambda c: fl.load_model(c.file("p.fnl")), ModelFileError,
+         ("not an fnlearn model file", "pickle")),
+    Case("load-zip", "save / load", "a zip (Keras .keras / PyTorch) file",
+         lambda c: fl.load_model(c.file("z.fnl")), ModelFileError,
+         ("not an fnlearn model file",)),
+    Case("load-terabyte", "save / load", "a header claiming a 1 TB tensor",
+         lambda c: fl.load_model(c.file("tb.fnl")), ModelFileError, ("claims",)),
+    Case("load-bitflip", "save / load", "one flipped bit in the tensor data",
+         lambda c: fl.load_model(c.file("flip.fnl")), ModelFileError,
+         ("corrupted", "checksum")),
+    Case("load-weights-shape", "save / load", "load_weights of a 4-3-1 file into a 4-2 model",
+         lambda c: c.uncompiled.load_weights(c.good_file), ShapeError, ("do not fit",)),
+    # ---------------------------------------------------------------- data helpers and data sets
+    Case("to-categorical-negative", "fl.data", "to_categorical([0, -1])",
+         lambda c: fl.data.to_categorical([0, -1]), DataError, ("-1",)),
+    Case("to-categorical-classes", "fl.data", "to_categorical([0, 5], num_classes=3)",
+         lambda c: fl.data.to_categorical([0, 5], num_classes=3), DataError, ("5", "3")),
+    Case("split-test-size", "fl.data", "train_test_split(test_size=1.5)",
+         lambda c: fl.data.train_test_split(c.x, test_size=1.5), ConfigError, ("test_size", "1.5")),
+    Case("mnist-kind", "datasets", "load_mnist(kind='mnsit')",
+         lambda c: fl.datasets.load_mnist(kind="mnsit", download=False), ConfigError,
+         ("'mnsit'", "did you mean 'mnist'")),
+    Case("mnist-missing", "datasets", "load_mnist(path=empty folder, download=False)",
+         lambda c: fl.datasets.load_mnist(c.folder, download=False), DatasetError, ("mnist",)),
+    Case("idx-garbage", "datasets", "read_idx of a text file",
+         lambda c: fl.datasets.read_idx(c.file("bad.idx")), DatasetError, ("IDX",)),
+    Case("csv-missing", "datasets", "load_series_csv of a missing file",
+         lambda c: fl.datasets.load_series_csv(c.folder / "none.csv", "day", "views"), DatasetError,
+         ("none.csv",)),
+    Case("csv-column", "datasets", "load_series_csv with a column that is not there",
+         lambda c: fl.datasets.load_series_csv(c.file("a.csv"), "day", "veiws"),
+         DatasetError, ("veiws",)),
+    Case("csv-text-value", "datasets", "a CSV cell '1,234' in the value column",
+         lambda c: fl.datasets.load_series_csv(c.file("b.csv"), "day",
+                                               "views"), DatasetError, ("row 1", "'1,234'", "not a number")),
+    Case("csv-date", "datasets", "a CSV date '01/02/2021'",
+         lambda c: fl.datasets.load_series_csv(c.file("c.csv"), "day", "views"),
+         DatasetError, ("'01/02/2021'", "YYYY-MM-DD")),
+    Case("lag-days", "datasets", "lag_windows(days=0)",
+         lambda c: fl.datasets.lag_windows(np.arange(10.0), 0), ConfigError, ("days", "0")),
+    # ---------------------------------------------------------------- command line
+    Case("cli-unknown-command", "CLI", "fnlearn frobnicate", _cli(["frobnicate"]), SystemExit,
+         ("frobnicate",)),
+    Case("cli-unknown-experiment", "CLI", "fnlearn run xro", _cli(["run", "xro"]), SystemExit, ("xro", "xor")),
+    Case("cli-epochs", "CLI", "fnlearn run xor --epochs 0", _cli(["run", "xor", "--epochs", "0"]), SystemExit,
+         ("--epochs", "0")),
+    Case("cli-seed", "CLI", "fnlearn run xor --seed abc", _cli(["run", "xor", "--seed", "abc"]), SystemExit,
+         ("--seed", "abc")),
+    Case("cli-activation", "CLI", "fnlearn run xor --activation rleu", _cli(["run", "xor", "--activation", "rleu"]),
+         SystemExit, ("rleu", "relu")),
+]
+
+
+def _terabyte_header() -> bytes:
+    import json
+    import struct
+
+    header = {"__metadata__": {"format": "fnlearn"},
+              "param/0.kernel": {"dtype": "F64", "shape": [2 ** 20, 2 ** 17], "data_offsets": [0, 2 ** 40]}}
+    raw = json.dumps(header).encode()
+    return struct.pack("<Q", len(raw)) + raw + b"\x00" * 64
+
+
+def _flip_last(content: bytes) -> bytes:
+    data = bytearray(content)
+    data[-3] ^= 0x10
+    return bytes(data)
+
+
+def run_case(case: Case, ctx: Ctx) -> tuple[type[BaseException] | None, str]:
+    """Run one case: (exception class raised or None, its message). CLI cases return SystemExit when the
+    command exits with code 2 and its stderr as the message."""
+    import contextlib
+    import io
+
+    result_marker = case.call(ctx) if case.exc is SystemExit else None
+    if result_marker is not None:
+        from fnlearn.cli import main
+
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            code = main(result_marker[1])
+        return (SystemExit if code == 2 else None), err.getvalue()
+    try:
+        case.call(ctx)
+    except Exception as exc:  # noqa: BLE001  (the battery records whatever came out)
+        return type(exc), str(exc)
+    return None, ""
+
+
+def printable(message: str, folder: Path) -> str:
+    """The message with the temporary folder replaced, as the docs show it."""
+    message = message.replace(str(folder) + os.sep, "").replace(str(folder), ".")
+    return re.sub(r"\s+", " ", message).strip()
+
+
+__all__ = ["CASES", "Case", "Ctx", "errors", "printable", "run_case", "same_state"]
