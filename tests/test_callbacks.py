@@ -91,7 +91,8 @@ def test_history_plot_draws_train_and_validation_and_saves(tmp_path):
     fig = h.plot(path=path)
     axes = fig.axes
     assert [ax.get_title() for ax in axes] == ["loss", "accuracy"]
-    assert [line.get_label() for line in axes[0].get_lines()] == ["training", "validation"]
+    labels = [line.get_label() for line in axes[0].get_lines() if not line.get_label().startswith("_")]
+    assert labels == ["training loss", "validation loss"]
     assert list(axes[0].get_lines()[0].get_xdata()) == [1, 2, 3]
     assert path.read_bytes()[:4] == b"\x89PNG"
     assert [ax.get_title() for ax in h.plot(metrics="accuracy").axes] == ["accuracy"]

@@ -211,7 +211,7 @@ class History(Callback):
         ``metrics`` picks which (default: all, loss first); ``path`` also writes the figure (.png, .svg,
         .pdf) atomically. matplotlib is imported only here.
         """
-        from .explain._common import VALIDATION_ORANGE, maybe_save, new_figure
+        from .explain.curves import training_curves
 
         base = [k for k in self.history if not k.startswith("val_")]
         base += [k[4:] for k in self.history if k.startswith("val_") and k[4:] not in base]
@@ -221,25 +221,13 @@ class History(Callback):
                 if name not in base:
                     raise unknown_name("history key", name, base)
             base = wanted
-        if not base:
+        if not base or not any(self.history.get(k) for k in base):
             raise DataError("this History has no epochs recorded; train with model.fit(...) before plotting.")
         base.sort(key=lambda k: k != "loss")
-        fig = new_figure(4.2 * len(base), 3.4)
-        axes = fig.subplots(1, len(base), squeeze=False)[0]
-        for ax, key in zip(axes, base):
-            for name, style in ((key, {"color": "#1f77b4", "label": "training"}),
-                                ("val_" + key, {"color": VALIDATION_ORANGE, "label": "validation"})):
-                values = self.history.get(name)
-                if values:
-                    epochs = ([e + 1 for e in self.epoch] if len(self.epoch) == len(values)
-                              else list(range(1, len(values) + 1)))
-                    ax.plot(epochs, values, marker="o" if len(values) < 30 else None, markersize=3, **style)
-            ax.set_xlabel("epoch")
-            ax.set_ylabel(key)
-            ax.set_title(key)
-            ax.grid(alpha=0.3)
-            ax.legend()
-        return maybe_save(fig, path)
+        chosen = {name: self.history[name] for key in base for name in (key, "val_" + key) if self.history.get(name)}
+        shown = History()
+        shown.history, shown.epoch = chosen, [e + 1 for e in self.epoch]
+        return training_curves(shown).plot(path)
 
     def __repr__(self) -> str:
         keys = ", ".join(self.history)
