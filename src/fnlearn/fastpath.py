@@ -15,6 +15,15 @@ float64 to 1e-12), sets every parameter's ``.grad`` like the general path does, 
 batch loss and the batch's predictions for metrics. A batch whose loss is NaN or infinite changes
 nothing: the caller stops training with the weights of the last finite step.
 
+Device-loss mode (``plan.device_loss = True``, used by the CUDA-graph capture in ``fnlearn.gpu``):
+the step never reads a value back to the host. The loss comes back as a 0-d backend array, the
+softmax always shifts each row by its own maximum (no data-dependent branch), the learning rate is
+read from ``plan.lr_buffer`` (a 0-d array the caller fills) when set, gradients go into
+``plan.grad_buffer`` when set, and the no-update-on-a-non-finite-loss rule is applied on the device:
+the update is computed, then undone element-wise where the loss was not finite. With ``plan.gate``
+(a 0-d bool array) the rule is sticky: once a loss was not finite, no later step changes anything
+until the caller resets the gate, so the weights stay those of the last finite step.
+
 Example:
     >>> import fnlearn as fl, numpy as np
     >>> model = fl.Sequential([fl.layers.Dense(4, activation="relu", input_dim=3),
@@ -189,6 +198,10 @@ class StepPlan:
         self._forward = [(layer.kernel, layer.bias, _ACTS[act][0]) for layer, act in layers]
         self._backward = [_ACTS[act][1] for _, act in layers]
         self._ones: dict[int, Any] = {}
+        self.device_loss = False
+        self.lr_buffer: Any = None
+        self.grad_buffer: Any = None
+        self.gate: Any = None
         self._pack()
 
     def supported(self) -> bool:
@@ -264,11 +277,13 @@ class StepPlan:
             outs.append(a)
         if not self.fused:
             loss_value, dz = self._loss_and_grad(a, yb, xp)
-        if not math.isfinite(loss_value):
+        device = self.device_loss and self.flat
+        if not device and not math.isfinite(loss_value):
             return loss_value, a  # no update: the weights stay those of the last finite step
         ones = self._ones_for(a.shape[0], a.dtype)
         if self.flat:
-            flat_grad = xp.empty(self._size, dtype=self.flat_param.dtype)
+            flat_grad = self.grad_buffer if self.grad_buffer is not None else \
+                xp.empty(self._size, dtype=self.flat_param.dtype)
             grads = [flat_grad[lo:hi].reshape(shape) for lo, hi, shape in self._offsets]
         else:
             grads = [xp.empty(shape, dtype=p.data.dtype) for p, (_, _, shape) in zip(self.params, self._offsets)]
@@ -288,14 +303,30 @@ class StepPlan:
             p.grad = g
         opt = self.optimizer
         if self.flat:
-            lr = opt.current_learning_rate()
+            lr = self.lr_buffer if device and self.lr_buffer is not None else opt.current_learning_rate()
             if opt.clipvalue is not None or opt.global_clipnorm is not None:
                 flat_grad = opt._clipped([flat_grad])[0]
             opt.iterations += 1
-            opt.update(self.flat_param, flat_grad, self.flat_state, lr)
+            if device:
+                self._guarded_update(flat_grad, lr, loss_value, xp)
+            else:
+                opt.update(self.flat_param, flat_grad, self.flat_state, lr)
         else:
             opt.step()
         return loss_value, a
+
+    def _guarded_update(self, flat_grad: Any, lr: Any, loss_value: Any, xp: Any) -> None:
+        """The optimizer's update, undone on the device where the loss (or an earlier one, with a gate) was
+        not finite — a branch-free form of the no-update rule, so the step needs no host read."""
+        ok = xp.isfinite(loss_value)
+        if self.gate is not None:
+            xp.logical_and(self.gate, ok, out=self.gate)
+            ok = self.gate
+        keep = [self.flat_param.copy(), *(v.copy() for v in self.flat_state.values())]
+        self.optimizer.update(self.flat_param, flat_grad, self.flat_state, lr)
+        bad = xp.logical_not(ok)
+        for target, saved in zip([self.flat_param, *self.flat_state.values()], keep):
+            xp.copyto(target, saved, where=bad)
 
     def _fused_output(self, z: Any, yb: Any, xp: Any) -> tuple[float, Any, Any]:
         """Loss, dL/dz and the output probabilities from the output scores z, by log-sum-exp."""
@@ -307,11 +338,11 @@ class StepPlan:
             elem = xp.maximum(z, 0) - z * y + xp.log1p(xp.exp(-xp.abs(z)))
             dz = pred - y
             dz *= 1.0 / (n * k)
-            return float(xp.sum(elem) / (n * k)), dz, pred
+            return self._value(xp.sum(elem) / (n * k)), dz, pred
         # softmax + cross-entropy in z's own buffer: shift, pick the target scores, exponentiate
         ones_k = self._ones_for(z.shape[1], z.dtype)
-        top = xp.max(z)
-        if float(top - xp.min(z)) > _SAFE_RANGE:
+        top = None if self.device_loss else xp.max(z)
+        if top is None or float(top - xp.min(z)) > _SAFE_RANGE:
             # some row lies so far below the batch maximum that it could underflow: shift each row by its own
             z -= xp.max(z, axis=-1, keepdims=True)
         else:
@@ -328,12 +359,12 @@ class StepPlan:
         z /= total[:, None]
         lse = xp.log(total)
         if self.loss == "sparse_categorical_crossentropy":
-            loss_value = float(-xp.sum(picked - lse) / n)
+            loss_value = self._value(-xp.sum(picked - lse) / n)
             dz = z.copy()
             dz[rows, labels] -= 1
         else:
             row_mass = y @ ones_k
-            loss_value = float(-xp.sum(picked - lse * row_mass) / n)
+            loss_value = self._value(-xp.sum(picked - lse * row_mass) / n)
             dz = z * row_mass[:, None] - y
         dz *= 1.0 / n
         return loss_value, dz, z
@@ -345,14 +376,18 @@ class StepPlan:
         k = pred.shape[-1] if pred.ndim > 1 else 1
         diff = pred - y
         if self.loss == "mse":
-            value = float(xp.sum(diff * diff) / (n * k))
+            value = self._value(xp.sum(diff * diff) / (n * k))
             diff *= 2.0 / (n * k)
             return value, diff
         if self.loss == "mae":
-            value = float(xp.sum(xp.abs(diff)) / (n * k))
+            value = self._value(xp.sum(xp.abs(diff)) / (n * k))
             return value, xp.sign(diff) * (1.0 / (n * k))
         # half_sse, reduction "sum"
-        return float(0.5 * xp.sum(diff * diff)), diff
+        return self._value(0.5 * xp.sum(diff * diff)), diff
+
+    def _value(self, loss: Any) -> Any:
+        """The batch loss as the caller wants it: a float, or (device-loss mode) the 0-d array itself."""
+        return backend.xp().asarray(loss) if self.device_loss and self.flat else float(loss)
 
 
 # Shifting every score by the batch maximum is exact as long as no shifted score falls below e^-60 ≈ 1e-26
