@@ -61,6 +61,12 @@ from .tensor import Tensor, no_grad
 _IGNORED_COMPILE_ARGS = {"run_eagerly", "jit_compile", "steps_per_execution", "auto_scale_loss"}
 _IGNORED_FIT_ARGS = {"workers", "use_multiprocessing", "max_queue_size"}
 
+# fit warns (once) when the gradient of an epoch's last step is this large, or this many times the first
+# epoch's and above GRADIENT_GROWTH_FLOOR (so a run leaving a flat start is not mistaken for divergence)
+GRADIENT_WARNING_NORM = 1e4
+GRADIENT_WARNING_GROWTH = 100.0
+GRADIENT_GROWTH_FLOOR = 10.0
+
 
 def _positive_int(name: str, value: Any, example: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
@@ -270,6 +276,7 @@ class Trainer:
         was_training = self.training
         self.train()
         stopped: tuple[str, int, int, float] | None = None  # (why, epoch, batch, loss)
+        watch = _GradientWatch(self.parameters())
         finished_epochs = 0
         epoch, batch = initial_epoch, -1
         logs: dict[str, Any] = {}
@@ -318,6 +325,8 @@ class Trainer:
                     if stopped and stopped[0] == "interrupt":
                         break
                     logs = tracker.result()
+                    if stopped is None:
+                        watch.check(epoch, self.optimizer)
                     if val is not None:
                         val_logs = self._evaluate_arrays(val[0], val[1], val_batch_size)
                         logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -751,6 +760,46 @@ def _warn_nonfinite(stopped: tuple[str, int, int, float], optimizer: Any, weight
     warnings.warn(f"the loss became {loss} in epoch {epoch + 1}, batch {batch + 1}, so training stopped; {kept}. "
                   f"The learning rate ({lr:g}) is probably too large: try a smaller one, e.g. "
                   f"learning_rate={lr / 10:g} (or scale the inputs).", RuntimeWarning, stacklevel=3)
+
+
+class _GradientWatch:
+    """Warn once per fit when the gradients explode, before the loss itself overflows.
+
+    Read at each epoch's end from the last step's ``.grad`` arrays (one pass over the parameters, not the
+    data), so the training step itself pays nothing.
+    """
+
+    def __init__(self, params: list[Any]) -> None:
+        self.params = params
+        self.first: float | None = None
+        self.warned = False
+
+    def norm(self) -> float | None:
+        xp = backend.xp()
+        grads = [p.grad for p in self.params if p.grad is not None]
+        if not grads:
+            return None
+        with np.errstate(over="ignore", invalid="ignore"):
+            return math.sqrt(sum(float(xp.vdot(g, g)) for g in grads))
+
+    def check(self, epoch: int, optimizer: Any) -> None:
+        if self.warned:
+            return
+        norm = self.norm()
+        if norm is None:
+            return
+        first = self.first
+        if first is None:
+            self.first = norm
+        grew = first is not None and norm > GRADIENT_WARNING_GROWTH * first and norm > GRADIENT_GROWTH_FLOOR
+        if math.isfinite(norm) and norm <= GRADIENT_WARNING_NORM and not grew:
+            return
+        self.warned = True
+        lr = optimizer.current_learning_rate()
+        since = f" ({first:.3g} after epoch 1)" if first is not None else ""
+        warnings.warn(f"the gradient norm is {norm:.3g} at the end of epoch {epoch + 1}{since}: training is "
+                      f"probably diverging; try a smaller learning rate than {lr:g} (e.g. learning_rate={lr / 10:g}) "
+                      "or scale the inputs.", RuntimeWarning, stacklevel=4)
 
 
 __all__ = ["Trainer", "History"]
