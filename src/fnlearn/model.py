@@ -19,6 +19,9 @@ What ``fit`` promises:
   learning rate. The loss is checked after the forward pass and before the update, on both the
   written-out fast step (:mod:`fnlearn.fastpath`) and the general autodiff step, so no copy of the
   weights is needed.
+- Exploding gradients give one ``RuntimeWarning`` per fit, with the norm: at each epoch's end the norm of
+  the last step's gradient is compared with ``GRADIENT_WARNING_NORM`` (1e4) and with 100 times the first
+  epoch's; reading the ``.grad`` arrays once an epoch keeps the training step itself untouched.
 - Ctrl-C (KeyboardInterrupt) stops training after the current step: the weights of the last
   completed step are kept and the History of the finished epochs is returned.
 
