@@ -245,43 +245,123 @@ def _k(value: float, unit: str) -> str:
     return f"{value:.3f}{(' ' + unit) if unit else ''}"
 
 
-def _trend(values: list[float], tol: float) -> str:
-    """'falls', 'rises' or 'stays flat' for a sequence, comparing its last and first values."""
-    change = values[-1] - values[0]
-    if abs(change) <= tol:
-        return "stays about the same"
-    return "falls" if change < 0 else "rises"
+# Two errors closer than this fraction of the larger one are "about the same": differences that
+# small come and go with the seed, so the words do not build a finding on them.
+SAME = 0.02
+
+
+def _step(a: float, b: float) -> str:
+    """'falls', 'rises' or 'same' for the step from ``a`` to ``b`` (``SAME`` relative tolerance).
+
+    Example:
+        >>> _step(0.181, 0.118), _step(0.118, 0.127), _step(0.46, 0.461)
+        ('falls', 'rises', 'same')
+    """
+    if abs(b - a) < SAME * max(abs(a), abs(b)):
+        return "same"
+    return "falls" if b < a else "rises"
+
+
+def _lower(a: float, b: float) -> bool:
+    """True when ``a`` is clearly (more than ``SAME``) below ``b``."""
+    return _step(b, a) == "falls"
+
+
+_WORDS = {"falls": "falls", "rises": "rises", "same": "stays about the same"}
+
+
+def _trend(values: list[float]) -> str:
+    """The path of a sequence in words, step by step, with runs of one direction merged.
+
+    Example:
+        >>> _trend([0.181, 0.118, 0.127]), _trend([0.5, 0.4, 0.3]), _trend([0.3, 0.301, 0.2])
+        ('falls, then rises', 'falls', 'stays about the same, then falls')
+    """
+    steps = [_step(a, b) for a, b in zip(values, values[1:])]
+    runs = [s for i, s in enumerate(steps) if i == 0 or s != steps[i - 1]]
+    return ", then ".join(_WORDS[s] for s in runs) if runs else _WORDS["same"]
+
+
+def _arrows(values: list[float], unit: str) -> str:
+    return " → ".join(_k(v, unit) for v in values)
+
+
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
+
+
+def _linear_sentence(linear: list[dict[str, Any]], unit: str) -> str:
+    tests = [r["test_mae"] for r in linear]
+    days = [r["days"] for r in linear]
+    steps = [_step(a, b) for a, b in zip(tests, tests[1:])]
+    listed = ", ".join(f"{_days(d)}: {_k(t, unit)}" for d, t in zip(days, tests))
+    if steps[0] != "falls":
+        did = "made it worse" if steps[0] == "rises" else "left it about the same"
+        sentence = (f"Looking back {days[1]} days instead of {days[0]} did not lower the linear model's test "
+                    f"error: it {did} ({_k(tests[0], unit)} → {_k(tests[1], unit)})")
+        if len(steps) == 1:
+            return sentence + "."
+        return sentence + f"; from {days[0]} to {days[-1]} days the test error {_trend(tests)} ({listed})."
+    sentence = (f"More data helps a linear model: looking back {days[1]} days instead of {days[0]} cuts the "
+                f"test error from {_k(tests[0], unit)} to {_k(tests[1], unit)}")
+    rest = steps[1:]
+    if not rest:
+        return sentence + "."
+    first_gain, last_gain = tests[0] - tests[1], tests[-2] - tests[-1]
+    last = f"going from {days[-2]} to {days[-1]} days"
+    if all(s == "falls" for s in rest):
+        if last_gain <= 0.25 * first_gain:
+            return sentence + (f", and then it saturates: each step gains less, and {last} gains little "
+                               f"({_k(tests[-2], unit)} → {_k(tests[-1], unit)}; {listed}).")
+        return sentence + f", and it keeps helping up to {days[-1]} days ({listed})."
+    if "rises" not in rest and rest[-1] == "same":
+        return sentence + (f", and then it saturates: {last} changes almost nothing "
+                           f"({_k(tests[-2], unit)} → {_k(tests[-1], unit)}; {listed}).")
+    # some step after the first made the test error worse: say how it went, and where it was lowest
+    lowest = min(range(len(tests)), key=lambda i: tests[i])
+    return sentence + (f"; from {days[1]} to {days[-1]} days it {_trend(tests[1:])}, lowest with "
+                       f"{_days(days[lowest])} ({listed}).")
+
+
+def _layers_sentence(layers: list[dict[str, Any]], unit: str, test_start: str, test_end: str) -> str:
+    tr = [r["train_mae"] for r in layers]
+    te = [r["test_mae"] for r in layers]
+    best = min(range(len(layers)), key=lambda i: te[i])
+    deepest = len(layers) - 1
+    d, b = layers[deepest]["label"], layers[best]["label"]
+    if best == deepest or not _lower(te[best], te[deepest]):
+        return (f"No overfitting showed up among the layers in this run: the lowest test error is {b}'s "
+                f"({_k(te[best], unit)}), and the deepest network is not worse on the test days by more than "
+                f"{100 * SAME:.0f} % ({_k(te[deepest], unit)}).")
+    versus = (f"({_k(tr[deepest], unit)} against {_k(tr[best], unit)}) but predicts {test_start} .. {test_end} "
+              f"worse ({_k(te[deepest], unit)} against {_k(te[best], unit)})")
+    if _lower(tr[deepest], tr[best]):
+        return (f"Overfitting: {d} fits the training days better than {b} {versus}: a better fit to the past, "
+                f"a worse guess of the future.")
+    if _lower(tr[best], tr[deepest]):
+        return (f"{d} is worse than {b} on both the training days ({_k(tr[deepest], unit)} against "
+                f"{_k(tr[best], unit)}) and the test days ({_k(te[deepest], unit)} against {_k(te[best], unit)}): "
+                f"that is not overfitting but training that has not finished (try --full).")
+    return (f"{d} fits the training days about as well as {b} {versus}: the extra layers bought no better fit, "
+            f"and the test error went up; too little to call overfitting, but more depth did not help here.")
 
 
 def summarize(rows: list[dict[str, Any]], unit: str, test_start: str, test_end: str) -> list[str]:
-    """Plain sentences about the table, each computed from the numbers in ``rows``."""
+    """Plain sentences about the table, each computed from the numbers in ``rows``.
+
+    Every "falls", "rises" or "about the same" describes one step as it came out; steps under
+    2 % of the larger error are "about the same".
+    """
+    rows = [r for r in rows if r["test_mae"] is not None and math.isfinite(r["test_mae"])
+            and r["train_mae"] is not None and math.isfinite(r["train_mae"])]
     linear = [r for r in rows if r["group"] == "linear"]
     neurons = [r for r in rows if r["group"] == "neurons"]
     layers = [r for r in rows if r["group"] == "layers"]
-    all_mae = [r["test_mae"] for r in rows if r["test_mae"] is not None and math.isfinite(r["test_mae"])]
-    # differences smaller than 1 % of the typical error are noise of the seed, not a finding
-    tol = 0.01 * (float(np.median(all_mae)) if all_mae else 1.0)
     out: list[str] = []
 
     if len(linear) >= 2:
-        tests = [r["test_mae"] for r in linear]
-        days = [r["days"] for r in linear]
-        gains = [a - b for a, b in zip(tests, tests[1:])]
-        first_gain = gains[0]
-        steps = ", ".join(f"{d} days: {_k(t, unit)}" for d, t in zip(days, tests))
-        if first_gain > tol:
-            sentence = (f"More data helps a linear model: looking back {days[1]} days instead of {days[0]} cuts the "
-                        f"test error from {_k(tests[0], unit)} to {_k(tests[1], unit)}")
-            last_gain = gains[-1]
-            if len(gains) > 1 and last_gain <= max(tol, 0.25 * first_gain):
-                verb = "gains almost nothing" if last_gain > -tol else "does worse"
-                sentence += (f", and then it saturates: going from {days[-2]} to {days[-1]} days {verb} "
-                             f"({_k(tests[-2], unit)} → {_k(tests[-1], unit)}).")
-            else:
-                sentence += f", and it keeps helping up to {days[-1]} days ({steps})."
-        else:
-            sentence = f"Looking back more days did not help the linear model here ({steps})."
-        out.append(sentence)
+        out.append(_linear_sentence(linear, unit))
+    if linear:
         best_lin = min(linear, key=lambda r: r["train_mae"])
         nets = neurons + layers
         sentence = (f"Model bias: even the best line ({best_lin['label']}) misses the training days by "
@@ -289,7 +369,7 @@ def summarize(rows: list[dict[str, Any]], unit: str, test_start: str, test_end: 
                     f"whatever its weights.")
         if nets:
             best_net = min(nets, key=lambda r: r["train_mae"])
-            if best_net["train_mae"] < best_lin["train_mae"] - tol:
+            if _lower(best_net["train_mae"], best_lin["train_mae"]):
                 sentence += (f" A ReLU network can: {best_net['label']} gets the training error down to "
                              f"{_k(best_net['train_mae'], unit)}.")
             else:
@@ -301,41 +381,30 @@ def summarize(rows: list[dict[str, Any]], unit: str, test_start: str, test_end: 
         tr = [r["train_mae"] for r in neurons]
         te = [r["test_mae"] for r in neurons]
         names = " / ".join(str(r["hidden"][0]) for r in neurons)
-        out.append(f"Wider: with {names} neurons in one layer the training error {_trend(tr, tol)} "
-                   f"({' → '.join(_k(v, unit) for v in tr)}) and the test error {_trend(te, tol)} "
-                   f"({' → '.join(_k(v, unit) for v in te)}).")
+        out.append(f"Wider: with {names} neurons in one layer the training error {_trend(tr)} "
+                   f"({_arrows(tr, unit)}) and the test error {_trend(te)} ({_arrows(te, unit)}).")
 
     if len(layers) >= 2:
         tr = [r["train_mae"] for r in layers]
         te = [r["test_mae"] for r in layers]
         out.append(f"Deeper: with {' / '.join(str(len(r['hidden'])) for r in layers)} layers of 100 the training "
-                   f"error {_trend(tr, tol)} ({' → '.join(_k(v, unit) for v in tr)}) and the test error "
-                   f"{_trend(te, tol)} ({' → '.join(_k(v, unit) for v in te)}).")
-        best = min(range(len(layers)), key=lambda i: te[i])
-        deepest = len(layers) - 1
-        if best < deepest and te[deepest] > te[best] + tol:
-            if tr[deepest] < tr[best] - tol:
-                out.append(f"Overfitting: {layers[deepest]['label']} fits the training days better than "
-                           f"{layers[best]['label']} ({_k(tr[deepest], unit)} against {_k(tr[best], unit)}) but "
-                           f"predicts {test_start} .. {test_end} worse ({_k(te[deepest], unit)} against "
-                           f"{_k(te[best], unit)}): a better fit to the past, a worse guess of the future.")
-            else:
-                out.append(f"{layers[deepest]['label']} is worse than {layers[best]['label']} on both the training "
-                           f"and the test days: that is not overfitting but training that has not finished "
-                           f"(try --full).")
-        else:
-            out.append(f"No overfitting showed up among the layers in this run: the lowest test error is "
-                       f"{layers[best]['label']}'s ({_k(te[best], unit)}), and the deeper networks are not "
-                       f"worse on the test days by more than the noise.")
+                   f"error {_trend(tr)} ({_arrows(tr, unit)}) and the test error {_trend(te)} "
+                   f"({_arrows(te, unit)}).")
+        out.append(_layers_sentence(layers, unit, test_start, test_end))
 
-    if all_mae:
-        best = min((r for r in rows if r["test_mae"] is not None), key=lambda r: r["test_mae"])
+    if rows:
+        best = min(rows, key=lambda r: r["test_mae"])
+        ties = [r["label"] for r in rows if r is not best and not _lower(best["test_mae"], r["test_mae"])
+                and r.get("same_model_as") is None and best.get("same_model_as") != r["label"]]
         lecture_best = min(rows, key=lambda r: r["lecture_test_mae"])
-        out.append(f"Best on the test days here: {best['label']} ({_k(best['test_mae'], unit)}); in the lecture: "
-                   f"{lecture_best['label']} ({lecture_best['lecture_test_mae']:.2f} k, on its own data).")
+        sentence = f"Best on the test days here: {best['label']} ({_k(best['test_mae'], unit)})"
+        if ties:
+            sentence += f", with {', '.join(ties)} within {100 * SAME:.0f} % of it"
+        out.append(sentence + f"; in the lecture: {lecture_best['label']} "
+                   f"({lecture_best['lecture_test_mae']:.2f} k, on its own data).")
         gaps = [r["test_mae"] - r["train_mae"] for r in rows]
         widest = rows[int(np.argmax(gaps))]
-        if max(gaps) > tol:
+        if _lower(widest["train_mae"], widest["test_mae"]):
             out.append(f"The gap between training and test error is widest for {widest['label']} "
                        f"({_k(widest['train_mae'], unit)} against {_k(widest['test_mae'], unit)}).")
     return out
