@@ -1,0 +1,278 @@
+"""Whole-step CUDA-graph capture of the fast training step (CuPy backend).
+
+For the lecture's small networks a GPU spends most of a training step waiting for the host to launch
+some thirty tiny kernels. :class:`CapturedStep` records the whole step of a
+:class:`fnlearn.fastpath.StepPlan` — forward, backward and optimizer update — once as a CUDA graph and
+then replays it for every batch with a single launch:
+
+* the batch is copied into static device buffers (``x_buf``, ``y_buf``) that the graph reads;
+* the first full batch is a real step run on the capture stream (it also warms up the kernels and
+  the memory pool), then the step is recorded with ``stream.begin_capture()`` / ``end_capture()``
+  and every later full batch replays it;
+* a last, smaller batch runs the plan uncaptured (same device-loss mode, same buffers);
+* the loss and the metrics are summed on the device and read back once, by :meth:`finish_epoch`;
+* the learning rate lives in a 0-d device buffer written before each step, so schedules work;
+  Adam and AdamW are refused (their bias correction reads the step count on the host, which a
+  replayed graph would freeze), as are ``clipnorm`` / ``global_clipnorm`` (they read a norm on the
+  host) — for those, ``fit`` trains uncaptured;
+* the no-update-on-a-non-finite-loss rule runs on the device with a sticky gate (see the plan's
+  device-loss mode): after the first non-finite loss no step changes anything, so the weights stay
+  those of the last finite step; :meth:`finish_epoch` reports the batch and puts the optimizer's
+  step count back to the number of applied steps;
+* temporaries of the recorded step come from a memory pool of their own, kept alive with the graph
+  and used by nothing else, so the addresses the graph writes to are never handed out again.
+
+CuPy is imported only when a :class:`CapturedStep` is built without an explicit ``cuda`` namespace;
+on the NumPy backend this module never touches it. The ``xp`` and ``cuda`` arguments exist so the
+logic can be exercised with NumPy and a recording stand-in for ``cupy.cuda``.
+
+Example (on a machine with an NVIDIA GPU and CuPy)::
+
+    fl.set_backend("cupy")
+    model.fit(x, y, batch_size=100, epochs=5)                 # captured by default
+    model.fit(x, y, batch_size=100, epochs=5, capture=False)  # one launch per kernel
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import backend
+from .errors import ConfigError
+
+DeviceMetric = Callable[[Any, Any], Any]
+
+
+def capture_refusal(plan: Any) -> str | None:
+    """Why ``plan`` cannot be captured (one clause), or None when it can.
+
+    >>> capture_refusal(None)
+    'the model has no fast step (only Dense stacks with built-in activations and losses have one)'
+    """
+    if plan is None:
+        return "the model has no fast step (only Dense stacks with built-in activations and losses have one)"
+    if not plan.flat:
+        return "its parameters have mixed dtypes or the optimizer clips each parameter's norm"
+    opt = plan.optimizer
+    if opt.clipnorm is not None or opt.global_clipnorm is not None:
+        return "clipnorm and global_clipnorm read the gradient norm on the host"
+    from .optim import Adam
+
+    if isinstance(opt, Adam):
+        return f"{type(opt).__name__}'s bias correction depends on the step count, which a replayed graph cannot see"
+    return None
+
+
+def device_metric(name: str, loss: str | None, y_shape: tuple[int, ...],
+                  pred_shape: tuple[int, ...]) -> DeviceMetric | None:
+    """A batch metric computed without leaving the device (a 0-d array), or None when ``name`` has no
+    device form. Shapes are per sample (no batch axis); they decide what ``"accuracy"`` means.
+
+    >>> f = device_metric("accuracy", "sparse_categorical_crossentropy", (), (3,))
+    >>> float(f(np.array([0, 2]), np.array([[0.9, 0.1, 0.0], [0.5, 0.1, 0.4]])))
+    0.5
+    """
+    from .metrics import accuracy_kind
+
+    key = name.lower()
+    if key in ("accuracy", "acc"):
+        key = accuracy_kind(loss, (1, *y_shape), (1, *pred_shape)) + "_accuracy"
+
+    def like_pred(t: Any, p: Any) -> Any:
+        return t.reshape(p.shape).astype(p.dtype, copy=False)
+
+    def binary(t: Any, p: Any) -> Any:
+        return backend.xp().mean(like_pred(t, p) == (p > 0.5))
+
+    def categorical(t: Any, p: Any) -> Any:
+        xp = backend.xp()
+        return xp.mean(xp.argmax(t, axis=-1) == xp.argmax(p, axis=-1))
+
+    def sparse(t: Any, p: Any) -> Any:
+        xp = backend.xp()
+        return xp.mean(t.reshape(p.shape[:-1]) == xp.argmax(p, axis=-1))
+
+    def mse(t: Any, p: Any) -> Any:
+        d = p - like_pred(t, p)
+        return backend.xp().mean(d * d)
+
+    def mae(t: Any, p: Any) -> Any:
+        xp = backend.xp()
+        return xp.mean(xp.abs(p - like_pred(t, p)))
+
+    table: dict[str, DeviceMetric] = {
+        "binary_accuracy": binary, "categorical_accuracy": categorical, "sparse_accuracy": sparse,
+        "sparse_categorical_accuracy": sparse, "mse": mse, "mean_squared_error": mse, "mae": mae,
+        "mean_absolute_error": mae}
+    return table.get(key)
+
+
+class CapturedStep:
+    """The training step of ``plan`` recorded once as a CUDA graph and replayed per batch.
+
+    Args:
+        plan: a :class:`fnlearn.fastpath.StepPlan` (see :func:`capture_refusal`).
+        batch_size: rows of a full batch; other sizes run uncaptured.
+        x_shape, y_shape: the shape of one sample's input and target.
+        x_dtype, y_dtype: dtypes of the static buffers (default: the parameters' dtype).
+        metrics: ``{name: device metric}`` summed on the device (see :func:`device_metric`).
+        xp, cuda: the array module and its CUDA namespace (default: the backend's, ``cupy.cuda``).
+
+    Call it as ``step(xb, yb)`` per batch; call :meth:`finish_epoch` once per epoch.
+    """
+
+    def __init__(self, plan: Any, batch_size: int, x_shape: tuple[int, ...], y_shape: tuple[int, ...], *,
+                 x_dtype: Any = None, y_dtype: Any = None, metrics: dict[str, DeviceMetric] | None = None,
+                 xp: Any = None, cuda: Any = None) -> None:
+        reason = capture_refusal(plan)
+        if reason is not None:
+            raise ConfigError(f"this training step cannot be captured as a CUDA graph: {reason}; "
+                              "train with capture=False.")
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ConfigError(f"batch_size must be a positive integer, got {batch_size!r}.")
+        if cuda is None:
+            import cupy
+
+            cuda = cupy.cuda
+        self.xp = xp if xp is not None else backend.xp()
+        self.cuda = cuda
+        self.plan = plan
+        self.batch_size = batch_size
+        xp = self.xp
+        dtype = plan.flat_param.dtype
+        self.x_buf = xp.zeros((batch_size, *x_shape), dtype=x_dtype or dtype)
+        self.y_buf = xp.zeros((batch_size, *y_shape), dtype=y_dtype or dtype)
+        self.lr_buf = xp.zeros((), dtype=dtype)
+        self.grad_buf = xp.zeros(plan._size, dtype=dtype)
+        self.gate = xp.ones((), dtype=bool)
+        self.applied = xp.zeros((), dtype=np.int64)
+        self.loss_sum = xp.zeros((), dtype=np.float64)
+        self.metrics = dict(metrics or {})
+        self.metric_sums = {name: xp.zeros((), dtype=np.float64) for name in self.metrics}
+        self.pred_buf: Any = None
+        self.graph: Any = None
+        self.stream = cuda.Stream(non_blocking=True)
+        self.pool = cuda.MemoryPool()  # the graph's own temporaries; nothing else allocates from it
+        self._lr_host: float | None = None
+        self._samples = 0
+        self._steps = 0
+        self._iterations_at_epoch = plan.optimizer.iterations
+        self.replays = 0
+        plan.device_loss = True
+        plan.lr_buffer = self.lr_buf
+        plan.grad_buffer = self.grad_buf
+        plan.gate = self.gate
+
+    # ------------------------------------------------------------------ one batch
+    def _body(self, xb: Any, yb: Any, n: int) -> Any:
+        """The recorded work: one plan step plus the on-device sums of loss and metrics."""
+        loss, pred = self.plan(xb, yb)
+        self.loss_sum += loss * n
+        self.applied += self.gate
+        for name, fn in self.metrics.items():
+            self.metric_sums[name] += fn(yb, pred) * n
+        return pred
+
+    def __call__(self, xb: Any, yb: Any) -> Any:
+        """One training step on a batch (device arrays); returns the batch's output array. Nothing is
+        read back to the host."""
+        n = int(xb.shape[0])
+        plan = self.plan
+        if plan.flat and not plan._still_packed():
+            plan._pack()  # the parameters were replaced (load_state_dict): the graph's addresses are stale
+            self.graph = None
+            self.grad_buf = plan.grad_buffer = self.xp.zeros(plan._size, dtype=plan.flat_param.dtype)
+        lr = plan.optimizer.current_learning_rate()
+        caller = self.cuda.get_current_stream()
+        with self.stream:
+            self.stream.wait_event(caller.record())  # the batch was gathered on the caller's stream
+            if lr != self._lr_host:
+                self.lr_buf.fill(lr)
+                self._lr_host = lr
+            if n != self.batch_size:
+                pred = self._body(xb, yb, n)
+            else:
+                self.x_buf[...] = xb
+                self.y_buf[...] = yb
+                if self.graph is None:
+                    pred = self._record()
+                else:
+                    self.graph.launch(self.stream)
+                    plan.optimizer.iterations += 1
+                    self.replays += 1
+                    pred = self.pred_buf
+            caller.wait_event(self.stream.record())  # later work on the caller's stream sees the update
+        for p, (lo, hi, shape) in zip(plan.params, plan._offsets):
+            p.grad = self.grad_buf[lo:hi].reshape(shape)
+        self._samples += n
+        self._steps += 1
+        return pred
+
+    def _record(self) -> Any:
+        """Run the first full batch for real (the warm-up), then record the same step as the graph."""
+        with self.cuda.using_allocator(self.pool.malloc):
+            pred = self._body(self.x_buf, self.y_buf, self.batch_size)
+            self.pred_buf = self.xp.empty_like(pred)
+            self.pred_buf[...] = pred
+            del pred  # its block goes back to the pool, so recording allocates what the warm-up did
+            opt = self.plan.optimizer
+            iterations = opt.iterations
+            self.stream.begin_capture()
+            try:
+                out = self._body(self.x_buf, self.y_buf, self.batch_size)
+                self.pred_buf[...] = out
+            finally:
+                self.graph = self.stream.end_capture()
+            opt.iterations = iterations  # recording ran the host side of a step that did not happen
+        return self.pred_buf
+
+    # ------------------------------------------------------------------ once per epoch
+    def finish_epoch(self) -> tuple[dict[str, float], int | None]:
+        """The epoch's mean loss and metrics (one read from the device) and, when a loss was not finite,
+        the index of that batch (None otherwise). The sums start again from zero."""
+        xp = self.xp
+        names = list(self.metrics)
+        with self.stream:
+            packed = xp.stack([self.loss_sum, self.applied.astype(np.float64), self.gate.astype(np.float64),
+                               *(self.metric_sums[k] for k in names)])
+            values = backend.to_numpy(packed)  # the one host read of the epoch
+            self.loss_sum.fill(0)
+            for total in self.metric_sums.values():
+                total.fill(0)
+            self.applied.fill(0)
+        samples = max(self._samples, 1)
+        logs = {"loss": float(values[0]) / samples}
+        logs.update({k: float(v) / samples for k, v in zip(names, values[3:])})
+        applied, gate_open = int(values[1]), bool(values[2])
+        bad_batch = None
+        if not gate_open:
+            bad_batch = applied
+            # the host counted every launch; only the steps before the non-finite loss changed anything
+            self.plan.optimizer.iterations = self._iterations_at_epoch + applied
+        self._iterations_at_epoch = self.plan.optimizer.iterations
+        self._samples = self._steps = 0
+        return logs, bad_batch
+
+    def release(self) -> None:
+        """Give the plan back its ordinary float mode and drop the graph."""
+        plan = self.plan
+        plan.device_loss = False
+        plan.lr_buffer = plan.grad_buffer = plan.gate = None
+        self.graph = None
+
+
+def device_metrics(metrics: Any, loss: Any, y_shape: tuple[int, ...],
+                   pred_shape: tuple[int, ...]) -> dict[str, DeviceMetric] | None:
+    """Device forms of compiled :class:`fnlearn.metrics.Metric` objects, or None when one has none (a
+    user's own function always runs on the host)."""
+    loss_name = loss if isinstance(loss, str) else getattr(loss, "name", None)
+    found: dict[str, DeviceMetric] = {}
+    for metric in metrics:
+        fn = None if getattr(metric, "host", False) else device_metric(metric.name, loss_name, y_shape, pred_shape)
+        if fn is None:
+            return None
+        found[metric.name] = fn
+    return found
