@@ -8,7 +8,7 @@ all four (100 %). Both are trained with Adam on binary cross-entropy; both decis
 boundaries are drawn.
 
 ``--activation relu`` swaps the pieces for ReLUs. With only four of them, training gets stuck
-more often (on 23 of the seeds 0..39 a ReLU network stayed at 75 %, against 2 of 40 for
+more often (on 22 of the seeds 0..39 a ReLU network stayed at 75 %, against 2 of 40 for
 sigmoid pieces): a ReLU unit whose input is negative at all four points has zero gradient
 and never comes back.
 

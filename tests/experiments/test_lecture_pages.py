@@ -1,0 +1,61 @@
+"""The lecture pages: their code runs, their figures exist and are small, their terms are there."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+LECTURE = Path(__file__).resolve().parents[2] / "docs" / "lecture"
+PAGES = sorted(LECTURE.glob("[0-9][0-9]-*.md"))
+
+TERMS = {  # the lecture's Chinese term beside the English one, page by page
+    "01-function.md": ["函數", "function"],
+    "02-activations.md": ["激活函數", "activation function"],
+    "03-loss.md": ["損失", "loss"],
+    "04-gradient-descent.md": ["梯度下降", "gradient descent", "超參數", "hyperparameter"],
+    "05-batch-epoch.md": ["批次", "batch", "回合", "epoch"],
+    "06-optimizers.md": ["超參數", "hyperparameter", "optimizer"],
+    "07-overfitting.md": ["過擬合", "overfitting"],
+    "08-mnist.md": ["MNIST"],
+    "09-xor.md": ["XOR"],
+}
+
+
+def test_every_idea_has_its_page():
+    assert [p.name for p in PAGES] == list(TERMS)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_page_terms_and_figures(page):
+    text = page.read_text(encoding="utf-8")
+    for term in TERMS[page.name]:
+        assert term in text, term
+    figures = re.findall(r"!\[[^\]]*\]\((figures/[^)]+)\)", text)
+    assert figures, "every page shows at least one figure"
+    for fig in figures:
+        path = LECTURE / fig
+        assert path.is_file(), fig
+        assert path.stat().st_size < 120_000, f"{fig} is {path.stat().st_size} bytes; keep figures small"
+    # tables filled by docs/make_figures.py are not left empty
+    for name in re.findall(r"<!-- BEGIN (\w+) -->", text):
+        block = re.search(rf"<!-- BEGIN {name} -->\n(.*?)<!-- END {name} -->", text, re.S).group(1)
+        assert block.strip().startswith("|"), f"the {name} table is empty: run python docs/make_figures.py"
+
+
+def test_every_committed_figure_is_used():
+    used = set()
+    for page in [*PAGES, LECTURE / "README.md"]:
+        used |= set(re.findall(r"\((figures/[^)]+\.png)\)", page.read_text(encoding="utf-8")))
+    on_disk = {f"figures/{p.name}" for p in (LECTURE / "figures").glob("*.png")}
+    assert on_disk - used == set()
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_page_code_runs(page, tmp_path, monkeypatch):
+    blocks = re.findall(r"```python\n(.*?)```", page.read_text(encoding="utf-8"), re.S)
+    monkeypatch.chdir(tmp_path)  # a page may write a run folder
+    namespace: dict = {"__name__": f"lecture_{page.stem}"}
+    for block in blocks:
+        exec(compile(block, f"{page.name}", "exec"), namespace)  # the page's own code, nothing else
