@@ -176,6 +176,10 @@ class CapturedStep:
             self.metric_sums[name] += fn(yb, pred) * n
         return pred
 
+    def _graph_body(self) -> None:
+        """What the graph holds: the step on the static buffers, its output copied to a static buffer."""
+        self.pred_buf[...] = self._body(self.x_buf, self.y_buf, self.batch_size)
+
     def __call__(self, xb: Any, yb: Any) -> Any:
         """One training step on a batch (device arrays); returns the batch's output array. Nothing is
         read back to the host."""
@@ -222,8 +226,7 @@ class CapturedStep:
             iterations = opt.iterations
             self.stream.begin_capture()
             try:
-                out = self._body(self.x_buf, self.y_buf, self.batch_size)
-                self.pred_buf[...] = out
+                self._graph_body()
             finally:
                 self.graph = self.stream.end_capture()
             opt.iterations = iterations  # recording ran the host side of a step that did not happen
