@@ -208,7 +208,7 @@ class Trainer:
             validation_split: float = 0.0, validation_data: Any = None, shuffle: bool = True,
             initial_epoch: int = 0, *, validation_batch_size: int | None = None,
             allow_nonfinite: bool = False, terminate_on_nan: bool = True, trace: Any = None,
-            **kwargs: Any) -> History:
+            capture: bool | None = None, **kwargs: Any) -> History:
         """Train: for each epoch, shuffle the rows, and for each mini-batch take one gradient step.
 
         Args:
@@ -226,6 +226,10 @@ class Trainer:
             terminate_on_nan: stop, keeping the last finite weights, when a batch loss is NaN or inf.
             trace: a CSV path (or a ``fl.explain.Trace``) recording, per update, the loss, the gradient norm
                 and, for small models, every parameter and its gradient.
+            capture: on the CuPy backend, record the whole training step once as a CUDA graph and
+                replay it per batch (see ``fnlearn.gpu``); loss and metrics are then read once per
+                epoch. None (default): on where the step allows it, off on NumPy. True: insist (a
+                ConfigError says why when it cannot be done). False: never.
 
         Returns:
             History: ``history.history["loss"]`` etc., one value per epoch.
@@ -243,6 +247,11 @@ class Trainer:
             if validation_batch_size is not None else batch_size
         if not isinstance(shuffle, (bool, np.bool_)):
             raise ConfigError(f"shuffle must be True or False, got {shuffle!r}.")
+        if capture is not None and not isinstance(capture, (bool, np.bool_)):
+            raise ConfigError(f"capture must be True, False or None (automatic), got {capture!r}.")
+        if capture and backend.backend_name() != "cupy":
+            raise ConfigError("capture=True records CUDA graphs and needs the cupy backend; call "
+                              "fl.set_backend('cupy') first, or leave capture unset on the CPU.")
         if y is None:
             raise ConfigError("fit needs targets: call model.fit(x, y, ...) with one target row per sample.")
         user_callbacks = [callbacks] if isinstance(callbacks, Callback) else list(callbacks or [])
@@ -268,6 +277,7 @@ class Trainer:
             self.build(tuple(x_arr.shape[1:]))
         self.optimizer.bind(self)
         step = self._train_step(terminate_on_nan)
+        captured = self._captured_step(capture, step, batch_size, x_arr, y_arr, callback_list, terminate_on_nan)
         n = x_arr.shape[0]
         steps = math.ceil(n / batch_size)
         history = History()
@@ -307,6 +317,13 @@ class Trainer:
                             idx = order[rows]
                             xb, yb = x_arr[idx], y_arr[idx]
                         size = xb.shape[0]
+                        if captured is not None:  # no per-batch logs: loss and metrics stay on the device
+                            captured(xb, yb)
+                            if progress is not None:
+                                progress.batch_end(batch + 1, dict)
+                            if self.stop_training:
+                                break
+                            continue
                         if callback_list.wants_batch_begin:
                             callback_list.on_train_batch_begin(batch, {"batch": batch, "size": size})
                         loss_value, pred = step(xb, yb)
@@ -327,7 +344,12 @@ class Trainer:
                             break
                     if stopped and stopped[0] == "interrupt":
                         break
-                    logs = tracker.result()
+                    if captured is not None:
+                        logs, bad_batch = captured.finish_epoch()
+                        if bad_batch is not None:
+                            stopped = ("nan", epoch, bad_batch, logs["loss"])
+                    else:
+                        logs = tracker.result()
                     if stopped is None:
                         watch.check(epoch, self.optimizer)
                     if val is not None:
@@ -347,10 +369,12 @@ class Trainer:
             finally:
                 if progress is not None:
                     progress.close()
+                if captured is not None:
+                    captured.release()
                 self.train(was_training)
         if stopped is not None and stopped[0] == "nan":
             weights_finite = all(bool(backend.xp().isfinite(p.data).all()) for p in self.parameters())
-            _warn_nonfinite(stopped, self.optimizer, weights_finite)
+            _warn_nonfinite(stopped, self.optimizer, weights_finite, allow_nonfinite)
         elif stopped is not None:
             warnings.warn(f"training was interrupted in epoch {stopped[1] + 1}; the weights of the last "
                           f"completed step are kept and the History of the {finished_epochs} finished epoch(s) "
@@ -361,6 +385,33 @@ class Trainer:
 
             print_hints(self, history, x_arr, y_arr)
         return history
+
+    def _captured_step(self, capture: bool | None, step: Any, batch_size: int, x_arr: Any, y_arr: Any,
+                       callback_list: CallbackList, terminate_on_nan: bool) -> Any:
+        """A ``fnlearn.gpu.CapturedStep`` for this fit, or None to train batch by batch. Capture needs the
+        CuPy backend, the fast step, an optimizer whose update does not read the host, metrics with a
+        device form and no callback that reads every batch; ``capture=True`` says which one is missing."""
+        if capture is False or backend.backend_name() != "cupy":
+            return None
+        from . import fastpath, gpu
+
+        plan = step if isinstance(step, fastpath.StepPlan) else None
+        reason = "terminate_on_nan=False trains on the general step" if not terminate_on_nan \
+            else gpu.capture_refusal(plan)
+        metrics = None
+        if reason is None:
+            units = plan.layers[-1][0].kernel.shape[-1]
+            metrics = gpu.device_metrics(self._metrics, self.loss, tuple(y_arr.shape[1:]), (units,))
+            if metrics is None:
+                reason = "a metric has no device form (accuracy, mse and mae have one)"
+        if reason is None and callback_list.wants_batch_logs:
+            reason = "a callback reads every batch's logs"
+        if reason is not None:
+            if capture:
+                raise ConfigError(f"capture=True cannot be used for this fit: {reason}; pass capture=False.")
+            return None
+        return gpu.CapturedStep(plan, batch_size, tuple(x_arr.shape[1:]), tuple(y_arr.shape[1:]),
+                                x_dtype=x_arr.dtype, y_dtype=y_arr.dtype, metrics=metrics)
 
     def _prepare_validation(self, validation_data: Any, allow_nonfinite: bool) -> tuple[Any, Any]:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
@@ -753,16 +804,23 @@ def _metric_specs(metrics: Any) -> list[Any]:
     return list(metrics)
 
 
-def _warn_nonfinite(stopped: tuple[str, int, int, float], optimizer: Any, weights_finite: bool) -> None:
+def _warn_nonfinite(stopped: tuple[str, int, int, float], optimizer: Any, weights_finite: bool,
+                    allowed_nonfinite_data: bool = False) -> None:
     _, epoch, batch, loss = stopped
     lr = optimizer.current_learning_rate()
     # A step with a finite loss can still overflow the weights when the rate is absurdly large; then the
     # last finite step's weights are not finite themselves, and the honest advice is to start again.
     kept = ("the weights of the last finite step are kept" if weights_finite else
             "the weights had already overflowed in the step before, so rebuild the model")
+    if allowed_nonfinite_data:  # the data may hold NaN/inf themselves: that is the likelier cause
+        advice = ("The data were let through with allow_nonfinite=True: a NaN or inf in a batch makes its loss "
+                  f"non-finite, so fill or drop those values; otherwise the learning rate ({lr:g}) may be too "
+                  f"large, e.g. try learning_rate={lr / 10:g}.")
+    else:
+        advice = (f"The learning rate ({lr:g}) is probably too large: try a smaller one, e.g. "
+                  f"learning_rate={lr / 10:g} (or scale the inputs).")
     warnings.warn(f"the loss became {loss} in epoch {epoch + 1}, batch {batch + 1}, so training stopped; {kept}. "
-                  f"The learning rate ({lr:g}) is probably too large: try a smaller one, e.g. "
-                  f"learning_rate={lr / 10:g} (or scale the inputs).", RuntimeWarning, stacklevel=3)
+                  f"{advice}", RuntimeWarning, stacklevel=3)
 
 
 class _GradientWatch:
