@@ -120,6 +120,25 @@ def to_numpy(array: Any) -> np.ndarray:
     return np.asarray(array)
 
 
+def check_device(obj: Any, name: str = "data") -> None:
+    """Refuse an array that lives on a device the current backend cannot use.
+
+    The rule: host (NumPy) data is always accepted and moved to the current device; a GPU array
+    (anything exposing ``__cuda_array_interface__``, e.g. CuPy's) is accepted only on the cupy backend.
+
+    >>> check_device([1.0, 2.0])  # host data is fine on every backend
+    """
+    if _state.name != "cupy" and hasattr(obj, "__cuda_array_interface__"):
+        raise DeviceError(f"{name} is a GPU array ({type(obj).__module__}.{type(obj).__name__}) but the backend is "
+                          "'numpy'; call fl.set_backend('cupy') first, or pass a NumPy copy (x.get()).")
+
+
+def synchronize() -> None:
+    """Wait until the device has finished all queued work (for timing); a no-op on NumPy."""
+    if _state.name == "cupy":
+        _state.xp.cuda.get_current_stream().synchronize()
+
+
 def is_array(obj: Any) -> bool:
     """True for an array of the current backend."""
     return isinstance(obj, _state.xp.ndarray)
