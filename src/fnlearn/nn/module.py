@@ -119,11 +119,25 @@ class Module:
             p.grad = None
 
     def to(self, device: str) -> Module:
-        """Move every parameter to ``"cpu"`` or ``"cuda"`` (and make that the current backend)."""
-        backend.set_device(device)
+        """Move every parameter to ``"cpu"`` or ``"cuda"`` (and make that the current backend).
+
+        A compiled model's optimizer state (momentum, Adam's moments) moves with it, so training goes on
+        where it left off. Data given afterwards as NumPy arrays is moved to the device automatically.
+
+        >>> import fnlearn as fl
+        >>> m = fl.Sequential([fl.layers.Dense(2, input_dim=3)]).to("cpu")
+        >>> type(m.parameters()[0].data).__module__
+        'numpy'
+        """
+        backend.set_device(device)  # refuses an unknown or unavailable device before anything moves
         for p in self.parameters():
             p.data = backend.to_device(backend.to_numpy(p.data))
             p.grad = None
+        optimizer = getattr(self, "optimizer", None)
+        for state in getattr(optimizer, "state", None) or ():
+            for key, value in state.items():
+                if hasattr(value, "shape"):
+                    state[key] = backend.to_device(backend.to_numpy(value))
         return self
 
     def num_parameters(self) -> int:
