@@ -1,0 +1,12 @@
+"""docs/errors.md is generated from the battery; it must match what the battery produces now."""
+
+from __future__ import annotations
+
+import make_errors_doc
+
+
+def test_errors_doc_is_up_to_date() -> None:
+    expected = make_errors_doc.render()
+    assert make_errors_doc.DOC.read_text(encoding="utf-8") == expected, (
+        "docs/errors.md is out of date; run: python tests/reliability/make_errors_doc.py")
+    assert "nothing raised" not in expected
