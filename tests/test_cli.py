@@ -180,3 +180,67 @@ def test_console_entry_point_runs_as_a_module(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "fnlearn", "run", "students", "--lr", "x"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def _tiny_mnist(folder, n_train=60, n_test=20, shape=(28, 28)):
+    rng = np.random.default_rng(0)
+    folder.mkdir(parents=True, exist_ok=True)
+    pixels = int(np.prod(shape))
+    for prefix, n in (("train", n_train), ("t10k", n_test)):
+        _idx(folder / f"{prefix}-images-idx3-ubyte.gz", 0x08, (n, *shape),
+             rng.integers(0, 256, n * pixels, dtype=np.uint8).tobytes())
+        _idx(folder / f"{prefix}-labels-idx1-ubyte.gz", 0x08, (n,), (np.arange(n) % 10).astype(np.uint8).tobytes())
+    return folder
+
+
+@pytest.mark.parametrize("name, damage, words", [
+    ("magic", lambda d: (d / "train-labels-idx1-ubyte.gz").write_bytes(gzip.compress(b"\x12\x34\x08\x01" + bytes(24))),
+     "train-labels-idx1-ubyte"),
+    ("truncated", lambda d: _idx(d / "train-images-idx3-ubyte.gz", 0x08, (60, 28, 28), bytes(100)),
+     "train-images-idx3-ubyte"),
+    ("empty", lambda d: (d / "t10k-images-idx3-ubyte.gz").write_bytes(b""), "t10k-images-idx3-ubyte"),
+    ("not gzip", lambda d: (d / "t10k-images-idx3-ubyte.gz").write_bytes(b"plain text, not an IDX file"),
+     "t10k-images-idx3-ubyte"),
+    ("counts differ", lambda d: _idx(d / "train-labels-idx1-ubyte.gz", 0x08, (59,), bytes(59)), "59"),
+])
+def test_mnist_damaged_idx_files(tmp_path, capsys, name, damage, words):
+    data = _tiny_mnist(tmp_path / "data")
+    damage(data)
+    line = _fails(["run", "mnist", "--data", str(data), "--out", str(tmp_path / "o")], capsys)
+    assert words in line
+    assert not (tmp_path / "o").exists()  # refused before a run folder was made
+
+
+def test_mnist_images_of_another_size(tmp_path, capsys):
+    data = _tiny_mnist(tmp_path / "data", shape=(27, 29))
+    line = _fails(["run", "mnist", "--data", str(data), "--out", str(tmp_path / "o")], capsys)
+    assert "27×29" in line and "28×28" in line
+
+
+def _args(name, tmp_path):
+    if name == "mnist":
+        return ["--data", str(_tiny_mnist(tmp_path / "mnist-data")), "--epochs", "1"]
+    return {"views": ["--epochs", "1"], "xor": ["--epochs", "50"], "students": ["--rounds", "2"],
+            "classifier": ["--epochs", "2"]}[name]
+
+
+def _numbers(folder):
+    data = json.loads((folder / "results.json").read_text())
+    data.pop("elapsed_s")
+    return data
+
+
+@pytest.mark.parametrize("name", ["views", "mnist", "xor", "students", "classifier"])
+def test_every_run_folder_has_results_and_figures_and_the_seed_decides(name, tmp_path, capsys):
+    extra = _args(name, tmp_path)
+    for tag, seed in (("a", "3"), ("b", "3"), ("c", "4")):
+        assert cli.main(["run", name, "--seed", seed, "--quiet", "--out", str(tmp_path / tag), *extra]) == 0
+    a, b, c = (_numbers(tmp_path / t) for t in "abc")
+    assert a["experiment"] == name and a["seed"] == 3
+    assert a["figures"] and all(f.endswith(".png") for f in a["figures"])
+    for f in a["figures"]:
+        assert (tmp_path / "a" / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert a == b  # same seed, same numbers, bit for bit
+    if name != "students":  # nothing in the students exercise is random
+        a.pop("seed"), c.pop("seed")
+        assert a != c

@@ -22,6 +22,7 @@ def test_xor_network_separates_it_and_the_line_cannot(tmp_path, capsys):
         assert row[6] == f"{100 * data[kind]['accuracy']:.0f}%"
         assert all(cell in printed for cell in row)
     assert data["figures"] and all((tmp_path / f).is_file() for f in data["figures"])
+    assert sorted(data["figures"]) == ["boundary_linear.png", "boundary_network.png"]  # both boundaries drawn
 
 
 def test_xor_linear_model_stays_at_or_below_75_percent_for_every_seed(tmp_path):

@@ -152,3 +152,18 @@ def test_bad_settings_raise_config_errors(tmp_path):
         students.run(lr=-1.0, out=tmp_path)
     with pytest.raises(ConfigError):
         students.run(rounds=0, out=tmp_path)
+
+
+def test_the_post_rule_is_said_to_diverge_and_the_default_to_converge(tmp_path, capsys):
+    res = students.run(lr=1.0, rounds=3, out=tmp_path / "post")
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "With lr = 1 the MSE rises" in printed and "above the limit 0.855, so it diverges" in printed
+    assert res["post_rule"]["rises_from_round"] == 1
+    students.run(out=tmp_path / "ours")
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "With lr = 0.5 the MSE falls:" in printed and "below the limit 0.855, so it converges" in printed
+    assert "does not converge here" in printed  # the post's own rule is still shown to fail
+    data = json.loads((tmp_path / "ours" / "results.json").read_text())
+    assert data["figures"] == ["mse.png"]
+    assert (tmp_path / "ours" / "mse.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert set(data["files"]) == {"students.csv", "students.xlsx"}

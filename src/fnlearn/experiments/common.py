@@ -120,10 +120,10 @@ def plain_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]
     Example:
         >>> print(plain_table("t", ["a", "b"], [["x", "1.5"], ["yy", "10"]]))
         t
-        a   |    b
-        ----+-----
-        x   |  1.5
-        yy  |   10
+        a  |   b
+        ---+----
+        x  | 1.5
+        yy |  10
     """
     def numeric(cell: str) -> bool:
         try:
@@ -388,6 +388,36 @@ def fmt(value: float | None, digits: int = 3) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
     return f"{value:.{digits}f}"
+
+
+def step(a: float, b: float, same: float = 0.02) -> str:
+    """'falls', 'rises' or 'same' for the step from ``a`` to ``b``; under ``same`` (relative) is 'same'.
+
+    Example:
+        >>> step(0.181, 0.118), step(0.118, 0.127), step(0.46, 0.461)
+        ('falls', 'rises', 'same')
+    """
+    if abs(b - a) < same * max(abs(a), abs(b)):
+        return "same"
+    return "falls" if b < a else "rises"
+
+
+_TREND_WORDS = {"falls": "falls", "rises": "rises", "same": "stays about the same"}
+
+
+def trend(values: Sequence[float], same: float = 0.02) -> str:
+    """The path of a sequence in words, step by step, runs of one direction merged.
+
+    Words follow the numbers as they came out: a sequence that falls and then rises is
+    "falls, then rises", never "falls".
+
+    Example:
+        >>> trend([0.181, 0.118, 0.127]), trend([0.5, 0.4, 0.3]), trend([0.3, 0.301, 0.2])
+        ('falls, then rises', 'falls', 'stays about the same, then falls')
+    """
+    steps = [step(a, b, same) for a, b in zip(values, values[1:])]
+    runs = [s for i, s in enumerate(steps) if i == 0 or s != steps[i - 1]]
+    return ", then ".join(_TREND_WORDS[s] for s in runs) if runs else _TREND_WORDS["same"]
 
 
 def pct(value: float | None, digits: int = 1) -> str:

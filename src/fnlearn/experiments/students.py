@@ -227,6 +227,22 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
     return run(lr=args.lr, rounds=args.rounds, seed=args.seed, out=args.out, quiet=args.quiet)
 
 
+def _mse_figure(run_: common.Run, lr: float, mse: list[float], mse_post: list[float], limit: float) -> None:
+    def draw(fig):
+        ax = fig.add_subplot(1, 1, 1)
+        ax.plot(range(len(mse)), mse, marker="o", color="#1f77b4", label=f"lr = {lr:g}")
+        if lr != POST_LR:
+            ax.plot(range(len(mse_post)), mse_post, marker="s", color="#d62728", label=f"lr = {POST_LR:g} (the post)")
+        ax.set_yscale("log")
+        ax.set_xlabel("round")
+        ax.set_ylabel("MSE")
+        ax.set_title(f"MSE per round; stable only for lr < {limit:.3f}", fontsize=10)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+
+    run_.figure("mse.png", draw, size=(6.0, 3.6))
+
+
 def _f(v: float) -> str:
     return f"{v:.6f}"
 
@@ -282,9 +298,11 @@ def run(*, lr: float = DEFAULT_LR, rounds: int = DEFAULT_ROUNDS, seed: int = 0, 
     else:
         run_.say(f"With lr = 1: {post_words}.")
     mse = [e["mse"] for e in history]
-    trend = "falls" if mse[-1] < mse[0] else "does not fall"
-    run_.say(f"With lr = {lr:g} the MSE {trend}: " + " → ".join(f"{m:.6f}" for m in mse)
-             + (f" (lr = {lr:g} is above the limit {limit:.3f}, so it diverges)." if lr >= limit else "."))
+    # every step counts here (no tolerance): nothing is random, a rise is a rise
+    run_.say(f"With lr = {lr:g} the MSE {common.trend(mse, same=0.0)}: " + " → ".join(f"{m:.6f}" for m in mse)
+             + (f" (lr = {lr:g} is above the limit {limit:.3f}, so it diverges)." if lr >= limit else
+                f" (lr = {lr:g} is below the limit {limit:.3f}, so it converges)."))
+    _mse_figure(run_, lr, mse, mse_post, limit)
 
     values, cells = grid(history, lr)
     run_.write("students.csv", to_csv(values))

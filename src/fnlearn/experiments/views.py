@@ -251,15 +251,8 @@ SAME = 0.02
 
 
 def _step(a: float, b: float) -> str:
-    """'falls', 'rises' or 'same' for the step from ``a`` to ``b`` (``SAME`` relative tolerance).
-
-    Example:
-        >>> _step(0.181, 0.118), _step(0.118, 0.127), _step(0.46, 0.461)
-        ('falls', 'rises', 'same')
-    """
-    if abs(b - a) < SAME * max(abs(a), abs(b)):
-        return "same"
-    return "falls" if b < a else "rises"
+    """'falls', 'rises' or 'same' for one step, with the ``SAME`` tolerance."""
+    return common.step(a, b, SAME)
 
 
 def _lower(a: float, b: float) -> bool:
@@ -267,19 +260,9 @@ def _lower(a: float, b: float) -> bool:
     return _step(b, a) == "falls"
 
 
-_WORDS = {"falls": "falls", "rises": "rises", "same": "stays about the same"}
-
-
 def _trend(values: list[float]) -> str:
-    """The path of a sequence in words, step by step, with runs of one direction merged.
-
-    Example:
-        >>> _trend([0.181, 0.118, 0.127]), _trend([0.5, 0.4, 0.3]), _trend([0.3, 0.301, 0.2])
-        ('falls, then rises', 'falls', 'stays about the same, then falls')
-    """
-    steps = [_step(a, b) for a, b in zip(values, values[1:])]
-    runs = [s for i, s in enumerate(steps) if i == 0 or s != steps[i - 1]]
-    return ", then ".join(_WORDS[s] for s in runs) if runs else _WORDS["same"]
+    """The path of a sequence in words (``common.trend`` with the ``SAME`` tolerance)."""
+    return common.trend(values, SAME)
 
 
 def _arrows(values: list[float], unit: str) -> str:
