@@ -1,5 +1,6 @@
 """Ratios from given timings, the Markdown report, and refreshing the docs page in place."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -7,7 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.report import DOCS_END, DOCS_START, fmt, to_markdown, update_docs  # noqa: E402
+from bench.report import DOCS_END, DOCS_START, fmt, to_markdown, update_docs, write_atomic  # noqa: E402
 from bench.workloads import add_ratios  # noqa: E402
 
 
@@ -61,6 +62,19 @@ def test_update_docs_replaces_only_the_marked_block(tmp_path):
     assert "old table" not in text
     assert text == f"# B\n\nintro\n\n{DOCS_START}\nnew table\n{DOCS_END}\n\nafter\n"
     assert [p.name for p in tmp_path.iterdir()] == ["benchmarks.md"]  # no temporary file left
+
+
+def test_write_atomic_keeps_the_file_mode(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("x", encoding="utf-8")
+    page.chmod(0o640)
+    write_atomic(page, "y")
+    assert page.read_text(encoding="utf-8") == "y" and page.stat().st_mode & 0o777 == 0o640
+    fresh = tmp_path / "fresh.md"
+    write_atomic(fresh, "z")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~umask  # as open() would make it, not private
 
 
 def test_update_docs_appends_a_section_when_the_page_has_no_markers(tmp_path):
