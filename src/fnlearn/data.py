@@ -230,9 +230,11 @@ def to_categorical(y: Any, num_classes: int | None = None, dtype: Any = "float32
     if labels.ndim > 1 and labels.shape[-1] == 1:
         labels = labels[..., 0]
     if labels.dtype.kind == "f":
-        if not np.all(np.isfinite(labels)) or not np.all(labels == np.round(labels)):
-            raise DataError("to_categorical needs integer class labels, but y holds non-integer values; pass "
-                            "labels 0..num_classes-1.")
+        not_integer = ~np.isfinite(labels) | (labels != np.round(labels))
+        if not_integer.any():
+            first = tuple(np.argwhere(not_integer)[0])
+            raise DataError(f"to_categorical needs integer class labels, but y holds {labels[first]:g} (position "
+                            f"{first[0] if len(first) == 1 else first}); pass labels 0..num_classes-1.")
     elif labels.dtype.kind not in "iub":
         raise DataError(f"to_categorical needs integer class labels, got dtype {labels.dtype}.")
     labels = labels.astype(np.int64)
