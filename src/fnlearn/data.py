@@ -233,8 +233,9 @@ def to_categorical(y: Any, num_classes: int | None = None, dtype: Any = "float32
         not_integer = ~np.isfinite(labels) | (labels != np.round(labels))
         if not_integer.any():
             first = tuple(np.argwhere(not_integer)[0])
-            raise DataError(f"to_categorical needs integer class labels, but y holds the non-integer value {labels[first]:g} (position "
-                            f"{first[0] if len(first) == 1 else first}); pass labels 0..num_classes-1.")
+            raise DataError(f"to_categorical needs integer class labels, but y holds the non-integer value "
+                            f"{labels[first]:g} (position {first[0] if len(first) == 1 else first}); pass labels "
+                            "0..num_classes-1.")
     elif labels.dtype.kind not in "iub":
         raise DataError(f"to_categorical needs integer class labels, got dtype {labels.dtype}.")
     labels = labels.astype(np.int64)
