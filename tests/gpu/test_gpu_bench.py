@@ -1,0 +1,61 @@
+"""The bench's GPU mode: what it says without a GPU, and how it reports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench import gpu as bench_gpu
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.skipif(bench_gpu.gpu_unavailable() is None, reason="this machine has a GPU: the real run applies")
+def test_without_a_gpu_it_says_so_in_one_sentence_and_exits_0(tmp_path):
+    out_json = tmp_path / "gpu.json"
+    done = subprocess.run([sys.executable, "-m", "bench.gpu", "--json", str(out_json)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 1 and "GPU" in lines[0] and lines[0].endswith(".")
+    assert not out_json.exists()  # nothing measured, nothing written
+
+
+def test_unknown_model_is_refused():
+    with pytest.raises(SystemExit) as info:
+        bench_gpu.main(["--models", "huge"])
+    assert info.value.code == 2
+
+
+def _result():
+    def stat(m):
+        return {"median": m, "min": m * 0.9, "max": m * 1.1, "runs": [m], "final_loss": 2.0}
+    peers = {"fnlearn_captured": stat(0.1), "fnlearn_eager": stat(0.7), "torch_eager": stat(0.6),
+             "torch_graph": stat(0.125)}
+    return {"device": "Some GPU, 555.1, 80 GiB", "versions": {"cupy": "13.0", "torch": None}, "samples": 60000,
+            "warmups": 1, "repeats": 5, "notes": ["a note"],
+            "configs": [{"model": "mlp", "layers": [784, 100, 100, 10], "batch": 100, "peers": peers,
+                         "errors": {}, "ratios": bench_gpu.ratios(peers)},
+                        {"model": "wide", "layers": [784, 1024, 1024, 10], "batch": 1000,
+                         "peers": {"fnlearn_captured": stat(0.2)}, "errors": {"torch_graph": "RuntimeError: x"},
+                         "ratios": bench_gpu.ratios({"fnlearn_captured": stat(0.2)})}]}
+
+
+def test_ratios_are_captured_over_each_peer():
+    r = _result()["configs"][0]["ratios"]
+    assert r["fnlearn_captured/torch_graph"] == pytest.approx(0.8)
+    assert r["fnlearn_captured/torch_eager"] == pytest.approx(0.1 / 0.6)
+    assert _result()["configs"][1]["ratios"]["fnlearn_captured/torch_graph"] is None
+
+
+def test_markdown_has_the_device_line_the_cells_and_the_failures():
+    md = bench_gpu.to_markdown(_result())
+    assert md.startswith("GPU: Some GPU, 555.1, 80 GiB")
+    assert "| mlp 784-100-100-10 | 100 | 0.1 (0.09–0.11) | 0.7 (0.63–0.77) | 0.6 (0.54–0.66) | 0.125 (0.1125–0.1375) |" in md
+    assert "| mlp | 100 | 0.14 | 0.17 | 0.80 |" in md
+    assert "| wide | 1000 | – | – | – |" in md
+    assert "failed: wide batch 1000 torch_graph: RuntimeError: x" in md
+    assert "torch None" not in md  # missing versions are left out
