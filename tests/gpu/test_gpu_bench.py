@@ -54,7 +54,8 @@ def test_ratios_are_captured_over_each_peer():
 def test_markdown_has_the_device_line_the_cells_and_the_failures():
     md = bench_gpu.to_markdown(_result())
     assert md.startswith("GPU: Some GPU, 555.1, 80 GiB")
-    assert "| mlp 784-100-100-10 | 100 | 0.1 (0.09–0.11) | 0.7 (0.63–0.77) | 0.6 (0.54–0.66) | 0.125 (0.1125–0.1375) |" in md
+    assert ("| mlp 784-100-100-10 | 100 | 0.1 (0.09–0.11) | 0.7 (0.63–0.77) | 0.6 (0.54–0.66) | "
+            "0.125 (0.1125–0.1375) |") in md
     assert "| mlp | 100 | 0.14 | 0.17 | 0.80 |" in md
     assert "| wide | 1000 | – | – | – |" in md
     assert "failed: wide batch 1000 torch_graph: RuntimeError: x" in md
