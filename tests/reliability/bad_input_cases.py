@@ -158,6 +158,10 @@ CASES: list[Case] = [
          ("initializer", "glorot_unifrom", "did you mean 'glorot_uniform'")),
     Case("dense-unknown-kwarg", "layers", "Dense(3, unitz=4)", lambda c: fl.layers.Dense(3, unitz=4), ConfigError,
          ("unitz",)),
+    Case("activation-layer-typo", "layers", "Activation('sigmod')", lambda c: fl.layers.Activation("sigmod"),
+         ConfigError, ("activation", "'sigmod'", "did you mean 'sigmoid'")),
+    Case("default-dtype", "layers", "set_default_dtype('float16')", lambda c: fl.set_default_dtype("float16"),
+         ConfigError, ("dtype", "'float16'", "float32", "float64")),
     Case("dropout-rate", "layers", "Dropout(1.5)", lambda c: fl.layers.Dropout(1.5), ConfigError, ("rate", "1.5")),
     Case("dense-input-shape", "layers", "input_shape=(0,)",
          lambda c: fl.layers.Dense(3, input_shape=(0,)), ConfigError, ("input_shape",)),
@@ -246,6 +250,15 @@ CASES: list[Case] = [
          lambda c: c.reg.fit(c.x, np.ones((12, 2)), verbose=0), ShapeError, ("1", "2", "per sample")),
     Case("fit-x-strings", MODEL, "x of strings", lambda c: c.reg.fit(np.full((12, 4), "a"), c.y_reg, verbose=0),
          DataError, ("x", "text", "numbers")),
+    Case("fit-frame-text-column", MODEL, "a DataFrame with a categorical text column 'city'",
+         lambda c: c.reg.fit(_frame_with_text(), c.y_reg, verbose=0), DataError, ("x", "column 'city'", "numbers")),
+    Case("fit-x-ragged", MODEL, "x a nested list with rows of different lengths",
+         lambda c: c.reg.fit([[1, 2, 3, 4], [1, 2]], [1, 2], verbose=0), DataError, ("x", "different lengths")),
+    Case("fit-x-none", MODEL, "x=None", lambda c: c.reg.fit(None, c.y_reg, verbose=0), DataError, ("x", "None")),
+    Case("fit-callback-type", MODEL, "callbacks=[3]", lambda c: c.reg.fit(c.x, c.y_reg, callbacks=[3], verbose=0),
+         ConfigError, ("callbacks", "int")),
+    Case("grad-norm-stopping", MODEL, "GradientNormStopping(threshold=0)",
+         lambda c: fl.callbacks.GradientNormStopping(threshold=0), ConfigError, ("threshold", "0")),
     Case("fit-x-objects", MODEL, "x of Python objects",
          lambda c: c.reg.fit(np.full((12, 4), None, dtype=object), c.y_reg, verbose=0), DataError, ("x", "object")),
     Case("fit-x-complex", MODEL, "x of complex numbers",
@@ -339,6 +352,8 @@ CASES: list[Case] = [
          lambda c: fl.data.to_categorical([0, -1]), DataError, ("-1",)),
     Case("to-categorical-classes", "fl.data", "to_categorical([0, 5], num_classes=3)",
          lambda c: fl.data.to_categorical([0, 5], num_classes=3), DataError, ("5", "3")),
+    Case("to-categorical-fraction", "fl.data", "to_categorical([0, 1.5])",
+         lambda c: fl.data.to_categorical([0, 1.5]), DataError, ("integer", "1.5", "position 1")),
     Case("split-test-size", "fl.data", "train_test_split(test_size=1.5)",
          lambda c: fl.data.train_test_split(c.x, test_size=1.5), ConfigError, ("test_size", "1.5")),
     Case("mnist-kind", "datasets", "load_mnist(kind='mnsit')",
@@ -373,6 +388,14 @@ CASES: list[Case] = [
     Case("cli-activation", "CLI", "fnlearn run xor --activation rleu", _cli(["run", "xor", "--activation", "rleu"]),
          SystemExit, ("rleu", "relu")),
 ]
+
+
+def _frame_with_text() -> Any:
+    import pandas as pd
+
+    # a categorical column: its dtype prints the same in every pandas version (text prints object or str)
+    city = pd.Categorical(["Taipei", "Tainan"] * 6)
+    return pd.DataFrame({"a": np.ones(12), "b": np.ones(12), "city": city, "d": np.ones(12)})
 
 
 def _terabyte_header() -> bytes:
