@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 
 import pytest
 
@@ -19,6 +20,8 @@ def _restore_fnlearn_settings():
     state = backend._state
     saved = (state.xp, state.name, state.dtype, state.seed, state.rng)
     grad_enabled = tensor_module._grad_enabled
+    if os.environ.get("FNLEARN_TEST_BACKEND") == "cupy":
+        fl.set_backend("cupy")  # the whole suite on the GPU: FNLEARN_TEST_BACKEND=cupy python -m pytest
     yield
     state.xp, state.name, state.dtype, state.seed, state.rng = saved
     tensor_module._grad_enabled = grad_enabled

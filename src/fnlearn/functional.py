@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from . import backend
-from .errors import ConfigError, DataError, ShapeError
+from .errors import ConfigError, DataError, DeviceError, ShapeError
 from .tensor import Tensor
 
 _result = Tensor._result
@@ -47,12 +47,19 @@ def _lift(x: Any, like: Tensor | None = None) -> Tensor:
     return Tensor(x)
 
 
+def _where(t: Tensor) -> str:
+    return "the GPU" if hasattr(t.data, "__cuda_array_interface__") else "the CPU"
+
+
 def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     if isinstance(a, Tensor):
         a, b = a, _lift(b, a)
     else:
         b = _lift(b)
         a = _lift(a, b)
+    if _where(a) != _where(b):
+        raise DeviceError(f"cannot combine a tensor on {_where(a)} with one on {_where(b)}; move both to one "
+                          "device first (model.to('cuda') / fl.tensor(x) after fl.set_backend(...)).")
     # integer and boolean operands (labels, masks) never need a gradient: give them the float dtype
     kind_a, kind_b = a.data.dtype.kind, b.data.dtype.kind
     if kind_a == "f" and kind_b != "f":

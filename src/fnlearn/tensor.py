@@ -63,6 +63,7 @@ def as_array(data: Any, dtype: Any = None, *, name: str = "data") -> Any:
     """
     if isinstance(data, Tensor):
         data = data.data
+    backend.check_device(data, name)
     if dtype is not None:
         dtype = np.dtype(dtype)
     if backend.is_array(data) and not isinstance(data, np.ndarray):
