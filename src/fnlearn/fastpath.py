@@ -245,11 +245,18 @@ class StepPlan:
 
     def _still_packed(self) -> bool:
         """False when something replaced a parameter's array or the optimizer's state since packing."""
-        if any(p.data is not v for p, v in zip(self.params, self._views)):
-            return False
+        # plain loops: this runs every step, and generator expressions cost several microseconds here
+        for p, view in zip(self.params, self._views):
+            if p.data is not view:
+                return False
         opt = self.optimizer
-        return opt.state is self._state_list and all(
-            s.get(k) is v for s, views in zip(opt.state, self._state_views) for k, v in views.items())
+        if opt.state is not self._state_list:
+            return False
+        for state, views in zip(opt.state, self._state_views):
+            for key, view in views.items():
+                if state.get(key) is not view:
+                    return False
+        return True
 
     def _ones_for(self, n: int, dtype: Any) -> Any:
         ones = self._ones.get(n)
