@@ -216,7 +216,7 @@ class SGD(Optimizer):
 
     def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
         if self.momentum == 0.0:
-            backend.axpy(-lr, grad, param)
+            param -= lr * grad
             return
         m = state.get("m")
         if m is None:
