@@ -750,3 +750,37 @@ def test_the_loader_never_unpickles_evaluates_or_imports_by_name():
             assert node.func.id not in {"eval", "exec", "compile", "__import__"}
             if node.func.id in {"getattr", "setattr"}:
                 assert isinstance(node.args[1], ast.Constant), ast.unparse(node)
+
+
+_RESUME_SCRIPT = """
+import sys, numpy as np, fnlearn as fl
+fl.set_default_dtype("float64")
+rng = np.random.default_rng(3); x = rng.normal(size=(70, 4)); y = x @ rng.normal(size=(4, 2))
+mode, path = sys.argv[1], sys.argv[2]
+def start():
+    fl.set_seed(42)
+    m = fl.Sequential([fl.layers.Dense(8, activation="tanh", input_dim=4), fl.layers.Dense(2)])
+    m.compile(optimizer=fl.optim.Adam(learning_rate=0.01), loss="mse")
+    return m
+if mode == "straight":
+    m = start(); m.fit(x, y, epochs=6, batch_size=10, verbose=0, validation_split=0.2)
+elif mode == "first":
+    m = start(); m.fit(x, y, epochs=3, batch_size=10, verbose=0, validation_split=0.2); m.save(path); sys.exit()
+else:
+    fl.set_seed(999)  # another process, other random state: the file alone must carry the shuffle order
+    m = fl.load_model(path); m.fit(x, y, epochs=6, initial_epoch=3, batch_size=10, verbose=0, validation_split=0.2)
+np.save(path + "." + mode + ".npy", np.concatenate([p.numpy().ravel() for p in m.parameters()]))
+"""
+
+
+def test_resuming_in_a_new_process_with_shuffling_is_bitwise(tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "resume.py"
+    script.write_text(_RESUME_SCRIPT)
+    path = str(tmp_path / "half.fnl")
+    for mode in ("straight", "first", "resumed"):
+        subprocess.run([sys.executable, str(script), mode, path], check=True, timeout=120)
+    straight, resumed = np.load(path + ".straight.npy"), np.load(path + ".resumed.npy")
+    assert straight.dtype == np.float64 and np.array_equal(straight, resumed)

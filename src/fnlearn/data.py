@@ -146,9 +146,9 @@ def batch_slices(n: int, batch_size: int) -> Iterator[slice]:
         yield slice(start, min(start + batch_size, n))
 
 
-def permutation(n: int) -> Any:
-    """A seeded random order of ``range(n)`` (host NumPy int64), from fnlearn's generator."""
-    return backend.rng().permutation(n)
+def permutation(n: int, rng: np.random.Generator | None = None) -> Any:
+    """A seeded random order of ``range(n)`` (host NumPy int64), from ``rng`` or fnlearn's generator."""
+    return (backend.rng() if rng is None else rng).permutation(n)
 
 
 def device_index(index: Any, like: Any) -> Any:
@@ -170,7 +170,8 @@ def check_fraction(value: Any, name: str) -> float:
     return float(value)
 
 
-def split_validation(n: int, fraction: float, shuffle: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def split_validation(n: int, fraction: float, shuffle: bool = True,
+                     rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Row indices (train, validation) holding out ``round(n·fraction)`` rows, chosen at random.
 
     Keras holds out the last rows; fnlearn shuffles first (seeded by ``fl.set_seed``) so sorted data
@@ -187,7 +188,7 @@ def split_validation(n: int, fraction: float, shuffle: bool = True) -> tuple[np.
         raise ConfigError(f"validation_split={fraction} of {n} rows leaves "
                           f"{'no validation rows' if n_val == 0 else 'no training rows'}; use a split that "
                           "keeps at least one row on each side, or pass validation_data=(x_val, y_val).")
-    order = permutation(n) if shuffle else np.arange(n)
+    order = permutation(n, rng) if shuffle else np.arange(n)
     return np.sort(order[: n - n_val]), np.sort(order[n - n_val:])
 
 

@@ -182,7 +182,8 @@ def save_model(model: Any, path: str | os.PathLike, include_optimizer: bool = Tr
     if include_optimizer and doc["compile"] is not None and optimizer is not None \
             and getattr(optimizer, "params", None):
         slots, slot_tensors = _optimizer_tensors(model, optimizer)
-        doc["optimizer_state"] = {"iterations": int(optimizer.state_dict()["iterations"]), "slots": slots}
+        doc["optimizer_state"] = {"iterations": int(optimizer.state_dict()["iterations"]), "slots": slots,
+                                  "shuffle_seed": getattr(model, "shuffle_seed", None)}
         tensors.update(slot_tensors)
     write_atomic(path, _encode(doc, tensors, path))
 
@@ -769,7 +770,11 @@ def _restore_optimizer(file: _ModelFile, model: Any, state: Any,
     if None in order:
         raise file.error("cannot restore its optimizer state: the compiled optimizer does not hold the "
                          "model's parameters.")
+    shuffle_seed = state.get("shuffle_seed")
+    if shuffle_seed is not None and (not _is_int(shuffle_seed) or shuffle_seed < 0):
+        raise file.error("has a malformed shuffle seed in its training state; load it with compile=False.")
     optimizer.load_state_dict({"iterations": iterations, "state": [per_param[i] for i in order]})
+    model.shuffle_seed = shuffle_seed  # a resumed fit shuffles its remaining epochs as the original run did
 
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "write_atomic", "FORMAT",

@@ -267,7 +267,7 @@ class Trainer:
                 raise ShapeError(f"validation x has samples of shape {tuple(val[0].shape[1:])} but x has "
                                  f"{tuple(x_arr.shape[1:])}; give the validation data the same columns.")
         elif validation_split > 0:
-            train_idx, val_idx = data.split_validation(x_arr.shape[0], validation_split)
+            train_idx, val_idx = data.split_validation(x_arr.shape[0], validation_split, rng=self._order_rng(-1))
             val = data.take_rows(x_arr, val_idx), data.take_rows(y_arr, val_idx)
             x_arr, y_arr = data.take_rows(x_arr, train_idx), data.take_rows(y_arr, train_idx)
         callback_list = CallbackList(user_callbacks)  # checks the callbacks' types before anything changes
@@ -305,7 +305,8 @@ class Trainer:
                     tracker = metrics_module.MeanTracker()
                     # batches are gathered row by row from a shuffled order, never by copying the whole
                     # data set: peak memory stays at the data's size plus one batch
-                    order = data.device_index(data.permutation(n), x_arr) if shuffle else None
+                    order = data.device_index(data.permutation(n, self._order_rng(epoch)), x_arr) \
+                        if shuffle else None
                     batch = -1
                     for batch, rows in enumerate(data.batch_slices(n, batch_size)):
                         stopped = ("interrupt", epoch, batch, math.nan) if interrupt.requested else None
@@ -412,6 +413,17 @@ class Trainer:
             return None
         return gpu.CapturedStep(plan, batch_size, tuple(x_arr.shape[1:]), tuple(y_arr.shape[1:]),
                                 x_dtype=x_arr.dtype, y_dtype=y_arr.dtype, metrics=metrics)
+
+    def _order_rng(self, epoch: int) -> np.random.Generator:
+        """The generator of one epoch's shuffle (epoch −1: the validation split).
+
+        Each is derived from (shuffle seed, epoch); the model draws its shuffle seed once, from
+        ``fl.set_seed``'s generator, and saves it with its optimizer state. So ``fit(initial_epoch=k)`` on a
+        loaded checkpoint shuffles epochs k, k+1, … exactly as the uninterrupted run did, even in a new process.
+        """
+        if getattr(self, "shuffle_seed", None) is None:
+            self.shuffle_seed = int(backend.rng().integers(2**62))
+        return np.random.default_rng([self.shuffle_seed, epoch + 1])
 
     def _prepare_validation(self, validation_data: Any, allow_nonfinite: bool) -> tuple[Any, Any]:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
