@@ -227,19 +227,11 @@ def to_categorical(y: Any, num_classes: int | None = None, dtype: Any = "float32
     array([[0., 1., 0.],
            [1., 0., 0.]], dtype=float32)
     """
-    labels = np.asarray(backend.to_numpy(to_array(y, "y")))
+    from .losses import integer_labels
+
+    labels = integer_labels(to_array(y, "y"), "to_categorical", "y", index_word="position")
     if labels.ndim > 1 and labels.shape[-1] == 1:
         labels = labels[..., 0]
-    if labels.dtype.kind == "f":
-        not_integer = ~np.isfinite(labels) | (labels != np.round(labels))
-        if not_integer.any():
-            first = tuple(np.argwhere(not_integer)[0])
-            raise DataError(f"to_categorical needs integer class labels, but y holds the non-integer value "
-                            f"{labels[first]:g} (position {first[0] if len(first) == 1 else first}); pass labels "
-                            "0..num_classes-1.")
-    elif labels.dtype.kind not in "iub":
-        raise DataError(f"to_categorical needs integer class labels, got dtype {labels.dtype}.")
-    labels = labels.astype(np.int64)
     if labels.min() < 0:
         raise DataError(f"to_categorical got the negative label {labels.min()}; labels must be 0..num_classes-1.")
     if num_classes is None:

@@ -113,20 +113,26 @@ def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False
     return _reduce(per_sample, reduction)
 
 
-def sparse_labels(y_true: Any, n_classes: int, loss: str) -> Any:
-    """Integer class labels as an int64 array, checked to lie in [0, n_classes)."""
-    labels = backend.to_numpy(y_true.data if isinstance(y_true, Tensor) else y_true)
-    labels = np.asarray(labels)
+def integer_labels(y: Any, who: str, argument: str = "y_true", hint: str = "", index_word: str = "row") -> np.ndarray:
+    """Class labels as a host int64 array; float labels must hold whole numbers. ``who`` names the caller in
+    the error (a loss, ``to_categorical``)."""
+    labels = np.asarray(backend.to_numpy(y.data if isinstance(y, Tensor) else y))
     if labels.dtype.kind == "f":
         not_integer = ~np.isfinite(labels) | (labels != np.round(labels))
         if not_integer.any():
-            first = np.argwhere(not_integer)[0]
-            raise DataError(f"{loss} needs integer class labels, but y_true holds {labels[tuple(first)]:g} (row "
-                            f"{first[0]}); pass labels 0..n_classes-1 (or use categorical_crossentropy for one-hot "
-                            "targets).")
+            first = tuple(int(i) for i in np.argwhere(not_integer)[0])
+            where = f"{index_word} {first[0]}" if len(first) == 1 else f"position {first}"
+            raise DataError(f"{who} needs integer class labels, but {argument} holds the non-integer value "
+                            f"{labels[first]:g} ({where}); "
+                            f"pass labels 0..n_classes-1{hint}.")
     elif labels.dtype.kind not in "iub":
-        raise DataError(f"{loss} needs integer class labels, got dtype {labels.dtype}.")
-    labels = labels.astype(np.int64)
+        raise DataError(f"{who} needs integer class labels, got dtype {labels.dtype}.")
+    return labels.astype(np.int64)
+
+
+def sparse_labels(y_true: Any, n_classes: int, loss: str) -> Any:
+    """Integer class labels as an int64 array, checked to lie in [0, n_classes)."""
+    labels = integer_labels(y_true, loss, hint=" (or use categorical_crossentropy for one-hot targets)")
     if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
         bad = labels[(labels < 0) | (labels >= n_classes)][0]
         raise DataError(f"{loss}: label {bad} is out of range for {n_classes} output units; labels must be "
