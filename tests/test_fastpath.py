@@ -48,11 +48,14 @@ OPTIMIZERS = [
 ]
 
 
-def _train(out_act, units, loss, y, make_opt, fast: bool, hidden=("relu", "tanh")):
+def _train(out_act, units, loss, y, make_opt, fast: bool | str, hidden=("relu", "tanh")):
+    """fast: False (autodiff), True (the plan, step by step) or "exclusive" (the plan as fit runs it with
+    no per-batch callback: no per-step checks, plain SGD's η folded into the backward pass, settled at the end)."""
     model = _model(out_act, units, hidden)
     opt = make_opt().bind(model.parameters())
     plan = fastpath.compile_step(model, loss, opt)
     assert plan is not None
+    plan.exclusive = fast == "exclusive"
     loss_fn = fl.losses.get(loss)
     values = []
     for _ in range(3):
@@ -68,6 +71,7 @@ def _train(out_act, units, loss, y, make_opt, fast: bool, hidden=("relu", "tanh"
                 opt.step()
                 value = total.item()
             values.append(value)
+    plan.settle()
     weights = np.concatenate([p.numpy().ravel() for p in model.parameters()])
     grads = np.concatenate([fl.backend.to_numpy(p.grad).ravel() for p in model.parameters()])
     return weights, np.array(values), grads, opt.state_dict()
@@ -75,8 +79,9 @@ def _train(out_act, units, loss, y, make_opt, fast: bool, hidden=("relu", "tanh"
 
 @pytest.mark.parametrize("out_act,units,loss,y", CASES, ids=[c[2] + "-" + c[0] for c in CASES])
 @pytest.mark.parametrize("make_opt", OPTIMIZERS)
-def test_fast_step_matches_autodiff_in_float64(float64, out_act, units, loss, y, make_opt):
-    w_fast, l_fast, g_fast, s_fast = _train(out_act, units, loss, y, make_opt, fast=True)
+@pytest.mark.parametrize("mode", [True, "exclusive"], ids=["step", "exclusive"])
+def test_fast_step_matches_autodiff_in_float64(float64, out_act, units, loss, y, make_opt, mode):
+    w_fast, l_fast, g_fast, s_fast = _train(out_act, units, loss, y, make_opt, fast=mode)
     w_slow, l_slow, g_slow, s_slow = _train(out_act, units, loss, y, make_opt, fast=False)
     np.testing.assert_allclose(w_fast, w_slow, rtol=1e-12, atol=1e-13)
     np.testing.assert_allclose(l_fast, l_slow, rtol=1e-12, atol=1e-14)
@@ -113,9 +118,7 @@ def test_replaced_parameters_are_repacked():
     opt = fl.optim.Adam(model.parameters(), learning_rate=0.01)
     plan = fastpath.compile_step(model, "sparse_categorical_crossentropy", opt)
     plan(X[:16].astype(np.float32), CASES[0][3][:16])
-    state = model.state_dict()
-    state["0.kernel"] = np.zeros_like(state["0.kernel"])
-    model.load_state_dict(state)
+    model[0].kernel.data = np.zeros_like(model[0].kernel.data)  # a new array, outside the plan's flat buffer
     before = model[0].kernel.numpy().copy()
     plan(X[:16].astype(np.float32), CASES[0][3][:16])
     assert np.all(before == 0)
@@ -146,3 +149,46 @@ def test_non_finite_loss_changes_nothing():
     assert not np.isfinite(value)
     assert all(np.array_equal(b, p.numpy()) for b, p in zip(before, model.parameters()))
     assert opt.iterations == 0
+
+
+def _fit(callbacks, epochs=3):
+    model = _model("softmax", 3)
+    model.compile(optimizer=fl.optim.SGD(learning_rate=0.05), loss="sparse_categorical_crossentropy")
+    model.fit(X, CASES[0][3], batch_size=16, epochs=epochs, verbose=0, callbacks=callbacks)
+    return model
+
+
+def test_fit_without_batch_callbacks_keeps_true_gradients(float64):
+    """With no per-batch callback fit runs the plan exclusively (η folded into plain SGD's backward pass); the
+    weights and the .grad left behind are those of the checked step-by-step run."""
+    exclusive = _fit([])
+    seen = []
+    checked = _fit([fl.callbacks.LambdaCallback(on_batch_end=lambda batch, logs: seen.append(batch))])
+    assert len(seen) == 12
+    for a, b in zip(exclusive.parameters(), checked.parameters()):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(a.grad, b.grad, rtol=1e-10, atol=1e-13)
+
+
+class _LoadKernelAtEpochEnd(fl.callbacks.Callback):
+    """Gives the first layer a new kernel array after every epoch (the step's flat buffer no longer holds it)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch < self.params["epochs"] - 1:
+            kernel = self.model[0].kernel
+            kernel.data = np.full_like(kernel.data, 0.1 * (epoch + 1))
+
+
+class _LoadKernelChecked(_LoadKernelAtEpochEnd):
+    def on_train_batch_end(self, batch, logs=None):  # only to make fit check the step before every batch
+        pass
+
+
+def test_weights_loaded_between_epochs_are_trained(float64):
+    """Weights an epoch-end callback loads are the ones the next epoch's (exclusive) steps train."""
+    exclusive = _fit([_LoadKernelAtEpochEnd()], epochs=3)
+    checked = _fit([_LoadKernelChecked()], epochs=3)
+    kernel = exclusive[0].kernel.numpy()
+    assert not np.allclose(kernel, 0.2)  # the kernel given after epoch 2 was trained in epoch 3
+    for a, b in zip(exclusive.parameters(), checked.parameters()):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-13)

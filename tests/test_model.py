@@ -632,24 +632,3 @@ def test_repeat_fits_on_the_same_arrays_still_refuse_nan_planted_later():
     with pytest.raises(fl.errors.DataError, match="row 0, column 0"):
         m.fit(x, y, epochs=1, verbose=0)
     assert all(np.array_equal(a, b) for a, b in zip(before, m.get_weights()))
-
-
-def test_small_batches_train_on_one_blas_thread():
-    threadpoolctl = pytest.importorskip("threadpoolctl", reason="the thread choice needs threadpoolctl")
-    from fnlearn.model import SINGLE_THREAD_MAX_BATCH, blas_threads_for
-
-    seen = []
-
-    class Probe(fl.callbacks.Callback):
-        def on_train_batch_end(self, batch, logs=None):
-            seen.append([i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"])
-
-    fl.set_seed(0)
-    x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
-    m = fl.Sequential([fl.layers.Dense(1, input_dim=3)])
-    m.compile(optimizer="sgd", loss="mse")
-    m.fit(x, x.sum(1), batch_size=16, epochs=1, verbose=0, callbacks=[Probe()])
-    assert seen and all(threads == [1] * len(threads) for threads in seen)
-    with threadpoolctl.threadpool_limits(2, user_api="blas"), blas_threads_for(SINGLE_THREAD_MAX_BATCH + 1):
-        big = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
-    assert all(n == 2 for n in big)  # large batches keep the process's own setting

@@ -44,7 +44,7 @@ from typing import Any
 from . import backend, losses
 from .nn.layers import Activation, Dense, Flatten
 from .nn.sequential import Sequential
-from .optim import Optimizer
+from .optim import SGD, Optimizer
 
 # ---------------------------------------------------------------------------- activations
 # Each entry: forward(z) -> a (may overwrite z), and backward(g, a) -> g ⊙ act'(·) (may overwrite g).
@@ -198,6 +198,11 @@ class StepPlan:
         self._forward = [(layer.kernel, layer.bias, _ACTS[act][0]) for layer, act in layers]
         self._backward = [_ACTS[act][1] for _, act in layers]
         self._ones: dict[int, Any] = {}
+        self._rows: dict[int, Any] = {}
+        self._grads_of: Any = None  # the flat gradient array self._grads are views of
+        self._grads: list[Any] = []
+        self.exclusive = False
+        self._grad_scale: Any = None  # η when the flat gradient array holds η·g (see settle), else None
         self.device_loss = False
         self.lr_buffer: Any = None
         self.grad_buffer: Any = None
@@ -242,6 +247,9 @@ class StepPlan:
             self.flat_state[slot] = flat
         self._state_list = opt.state
         self._state_views = [dict(s) for s in opt.state]
+        # one gradient array for the life of the plan: a fresh 0.3 MB array per step costs more than the
+        # update itself at small batches; each step overwrites it, as PyTorch's .grad is overwritten
+        self.own_grad = xp.empty(offset, dtype=dtype)
 
     def _still_packed(self) -> bool:
         """False when something replaced a parameter's array or the optimizer's state since packing."""
@@ -264,11 +272,51 @@ class StepPlan:
             ones = self._ones[n] = backend.xp().ones(n, dtype=dtype)
         return ones
 
+    def _rows_for(self, n: int) -> Any:
+        rows = self._rows.get(n)
+        if rows is None:
+            rows = self._rows[n] = backend.xp().arange(n)
+        return rows
+
+    def _flat_grads(self) -> tuple[Any, list[Any]]:
+        """The flat gradient array this step writes (the caller's ``grad_buffer`` if set) and its views."""
+        flat_grad = self.grad_buffer if self.grad_buffer is not None else self.own_grad
+        if flat_grad is not self._grads_of:
+            self._grads = [flat_grad[lo:hi].reshape(shape) for lo, hi, shape in self._offsets]
+            self._grads_of = flat_grad
+        return flat_grad, self._grads
+
+    def ensure_packed(self) -> None:
+        """Re-pack when something replaced a parameter's array or the optimizer's state since packing."""
+        if self.flat and not self._still_packed():
+            self.settle()
+            self._pack()
+
+    def settle(self) -> None:
+        """Make every ``.grad`` the true gradient again after exclusive steps (which leave η·g there)."""
+        if self._grad_scale is not None:
+            self._grads_of /= self._grad_scale
+            self._grad_scale = None
+
+    def _folds_learning_rate(self) -> bool:
+        """Whether this step may fold η into the output gradient, so that the backward pass yields plain
+        SGD's update η·g directly and the update is one subtraction (as a hand-written loop does)."""
+        opt = self.optimizer
+        return self.exclusive and self.flat and not self.device_loss and type(opt).update is _PLAIN_SGD_UPDATE \
+            and opt.momentum == 0.0 and opt.clipvalue is None and opt.global_clipnorm is None
+
     # ------------------------------------------------------------------ the step
     def __call__(self, xb: Any, yb: Any) -> tuple[float, Any]:
+        """One step on a batch; returns (batch loss, batch output).
+
+        With ``exclusive`` set, the caller promises that nothing else touches the parameters, their
+        gradients or the optimizer's state until it calls :meth:`settle` (``fit`` does so when no callback
+        runs per batch): the per-step packing check is skipped (call :meth:`ensure_packed` after anything
+        else ran) and plain SGD folds η into the backward pass, leaving η·g in ``.grad`` until settle().
+        """
         xp = backend.xp()
-        if self.flat and not self._still_packed():
-            self._pack()
+        if not self.exclusive:
+            self.ensure_packed()
         a = xb.reshape(xb.shape[0], -1) if self.flatten_input else xb
         inputs, outs = [], []
         last = len(self.layers) - 1
@@ -288,10 +336,15 @@ class StepPlan:
         if not device and not math.isfinite(loss_value):
             return loss_value, a  # no update: the weights stay those of the last finite step
         ones = self._ones_for(a.shape[0], a.dtype)
+        fold = None
         if self.flat:
-            flat_grad = self.grad_buffer if self.grad_buffer is not None else \
-                xp.empty(self._size, dtype=self.flat_param.dtype)
-            grads = [flat_grad[lo:hi].reshape(shape) for lo, hi, shape in self._offsets]
+            flat_grad, grads = self._flat_grads()
+            if self._folds_learning_rate():
+                fold = self.optimizer.current_learning_rate()
+                if fold:
+                    dz *= fold
+                else:
+                    fold = None
         else:
             grads = [xp.empty(shape, dtype=p.data.dtype) for p, (_, _, shape) in zip(self.params, self._offsets)]
         slot = len(grads)
@@ -309,7 +362,11 @@ class StepPlan:
         for p, g in zip(self.params, grads):
             p.grad = g
         opt = self.optimizer
-        if self.flat:
+        self._grad_scale = fold
+        if fold is not None:
+            opt.iterations += 1
+            self.flat_param -= flat_grad  # η·g: plain SGD's update, computed by the backward pass
+        elif self.flat:
             lr = self.lr_buffer if device and self.lr_buffer is not None else opt.current_learning_rate()
             if opt.clipvalue is not None or opt.global_clipnorm is not None:
                 flat_grad = opt._clipped([flat_grad])[0]
@@ -347,16 +404,19 @@ class StepPlan:
             dz *= 1.0 / (n * k)
             return self._value(xp.sum(elem) / (n * k)), dz, pred
         # softmax + cross-entropy in z's own buffer: shift, pick the target scores, exponentiate
+        # (array methods, not xp.max(...): at 32 × 10 scores the module functions' dispatch is half the cost)
         ones_k = self._ones_for(z.shape[1], z.dtype)
-        top = None if self.device_loss else xp.max(z)
-        if top is None or float(top - xp.min(z)) > _SAFE_RANGE:
+        top = None if self.device_loss else z.max()
+        if top is None or top - z.min() > _SAFE_RANGE:
             # some row lies so far below the batch maximum that it could underflow: shift each row by its own
-            z -= xp.max(z, axis=-1, keepdims=True)
+            z -= z.max(axis=-1, keepdims=True)
         else:
             z -= top
         if self.loss == "sparse_categorical_crossentropy":
-            labels = yb.reshape(-1).astype("int64", copy=False)
-            rows = xp.arange(n)
+            labels = yb.reshape(-1)
+            if labels.dtype.kind not in "iu":
+                labels = labels.astype("int64")
+            rows = self._rows_for(n)
             picked = z[rows, labels]
         else:
             y = yb.reshape(z.shape).astype(z.dtype, copy=False)
@@ -366,14 +426,14 @@ class StepPlan:
         z /= total[:, None]
         lse = xp.log(total)
         if self.loss == "sparse_categorical_crossentropy":
-            loss_value = self._value(-xp.sum(picked - lse) / n)
-            dz = z.copy()
-            dz[rows, labels] -= 1
+            loss_value = self._value((lse.sum() - picked.sum()) / n)
+            dz = z * (1.0 / n)
+            dz[rows, labels] -= 1.0 / n
         else:
             row_mass = y @ ones_k
-            loss_value = self._value(-xp.sum(picked - lse * row_mass) / n)
+            loss_value = self._value(-(picked - lse * row_mass).sum() / n)
             dz = z * row_mass[:, None] - y
-        dz *= 1.0 / n
+            dz *= 1.0 / n
         return loss_value, dz, z
 
     def _loss_and_grad(self, pred: Any, yb: Any, xp: Any) -> tuple[float, Any]:
@@ -396,6 +456,8 @@ class StepPlan:
         """The batch loss as the caller wants it: a float, or (device-loss mode) the 0-d array itself."""
         return backend.xp().asarray(loss) if self.device_loss and self.flat else float(loss)
 
+
+_PLAIN_SGD_UPDATE = SGD.update
 
 # Shifting every score by the batch maximum is exact as long as no shifted score falls below e^-60 ≈ 1e-26
 # (float32 keeps full precision down to ~1e-38); a wider spread takes the per-row shift.

@@ -43,7 +43,6 @@ Example (Tsai's MNIST network on random stand-in data):
 
 from __future__ import annotations
 
-import contextlib
 import math
 import signal
 import threading
@@ -284,6 +283,10 @@ class Trainer:
         params = {"epochs": epochs, "steps": steps, "batch_size": batch_size, "samples": n, "verbose": verbose}
         callback_list = CallbackList([*callback_list.callbacks, history], model=self, params=params)
         progress = make_progress(verbose, epochs, steps)
+        # with no callback running per batch, nothing but the fast step touches the weights within an epoch:
+        # it may then skip its per-step checks and keep η·g in .grad until the epoch ends (StepPlan.settle)
+        plan = step if captured is None and hasattr(step, "settle") and not callback_list.wants_batch_begin \
+            and not callback_list.wants_batch_logs else None
         self.history = history
         self.stop_training = False
         was_training = self.training
@@ -294,12 +297,14 @@ class Trainer:
         epoch, batch = initial_epoch, -1
         logs: dict[str, Any] = {}
         # overflow along the way is reported once, by the non-finite loss check, not as NumPy warnings
-        with _DeferredInterrupt() as interrupt, np.errstate(over="ignore", invalid="ignore"), \
-                blas_threads_for(batch_size):
+        with _DeferredInterrupt() as interrupt, np.errstate(over="ignore", invalid="ignore"):
             try:
                 callback_list.on_train_begin()
                 for epoch in range(initial_epoch, epochs):
                     callback_list.on_epoch_begin(epoch, {})
+                    if plan is not None:
+                        plan.ensure_packed()
+                        plan.exclusive = True
                     if progress is not None:
                         progress.epoch_begin(epoch)
                     tracker = metrics_module.MeanTracker()
@@ -343,6 +348,9 @@ class Trainer:
                             progress.batch_end(batch + 1, tracker.result)
                         if self.stop_training:
                             break
+                    if plan is not None:
+                        plan.settle()
+                        plan.exclusive = False
                     if stopped and stopped[0] == "interrupt":
                         break
                     if captured is not None:
@@ -368,6 +376,9 @@ class Trainer:
             except KeyboardInterrupt:
                 stopped = ("interrupt", epoch, max(batch, 0), math.nan)
             finally:
+                if plan is not None:
+                    plan.settle()
+                    plan.exclusive = False
                 if progress is not None:
                     progress.close()
                 if captured is not None:
@@ -902,28 +913,3 @@ def _check_finite_once(arr: Any, name: str) -> None:
     for dead in [k for k, (r, _) in _finite_checked.items() if r() is None]:
         del _finite_checked[dead]
     _finite_checked[key] = (ref, sample)
-
-
-# Measured on 2 cores (docs/benchmarks.md): up to batches of ~128 rows the matrix products are too small
-# for a second BLAS thread to pay off, and its spinning slows the many small NumPy ops in between
-# (batch 100: 0.355 s/epoch with one thread against 0.39–0.43 s with two); from ~200 rows on two threads win.
-SINGLE_THREAD_MAX_BATCH = 128
-_blas_controller: Any = None
-
-
-def blas_threads_for(batch_size: int) -> Any:
-    """A context that runs small-batch training on one BLAS thread (needs the optional threadpoolctl;
-    without it, or on a GPU, or for large batches, nothing changes)."""
-    global _blas_controller
-    if batch_size > SINGLE_THREAD_MAX_BATCH or backend.backend_name() != "numpy":
-        return contextlib.nullcontext()
-    if _blas_controller is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:
-            _blas_controller = False
-        else:
-            _blas_controller = ThreadpoolController()
-    if _blas_controller is False:
-        return contextlib.nullcontext()
-    return _blas_controller.limit(limits=1, user_api="blas")
