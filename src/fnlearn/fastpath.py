@@ -8,7 +8,9 @@ fnlearn's losses — the whole step is known in advance, so this module writes i
     output    dz = p − y  for softmax + cross-entropy, σ(z) − y for sigmoid + BCE (fused, stable),
               otherwise dL/da through the activation's derivative
     backward  dW = aᵀ dz; db = Σ dz; da = dz Wᵀ (not for the first layer); dz = da ⊙ act'(a)
-    update    the model's optimizer, unchanged (same rule, same state, same clipping)
+    update    the model's optimizer, unchanged (same rule, same state, same clipping); in exclusive
+              mode (fit with no per-batch callback) plain SGD gets η folded into dz, so the backward
+              pass yields the update η·g itself and ``settle()`` turns ``.grad`` back into g
 
 It computes the same numbers as the general path (the tests compare weights after an epoch in
 float64 to 1e-12), sets every parameter's ``.grad`` like the general path does, and returns the
@@ -175,8 +177,9 @@ class StepPlan:
     """One training step of a Dense stack, written out by hand (see the module docstring).
 
     Speed notes (measured, see docs/benchmarks.md): all parameters live in one flat array (each
-    Parameter's ``.data`` is a view into it) and each step writes its gradients into one fresh flat
-    array, so the optimizer runs once per step instead of once per parameter; column sums (bias
+    Parameter's ``.data`` is a view into it) and each step overwrites one flat gradient array kept for
+    the plan's life (a fresh one per step made the heap give pages back and fault them in again), so the
+    optimizer runs once per step instead of once per parameter; column sums (bias
     gradients, softmax normalisers) are matrix-vector products with a ones vector, several times
     faster than NumPy's row reductions at these shapes; softmax shifts by the batch's largest score
     (one cheap reduction) and falls back to per-row maxima only if a row would underflow.
