@@ -48,6 +48,10 @@ class DatasetError(FnlearnError, FileNotFoundError):
     """A data set that cannot be found or read: missing files, bad headers, missing columns."""
 
 
+class SaveError(FnlearnError, FileNotFoundError):
+    """A file that cannot be written where it was asked for: its folder does not exist."""
+
+
 class DeviceError(FnlearnError, RuntimeError):
     """A device that cannot be used (no CuPy, no GPU) or tensors from two devices mixed in one op."""
 

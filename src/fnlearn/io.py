@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from . import backend
-from .errors import ConfigError, FnlearnError, ModelFileError, NotReadyError, ShapeError, require
+from .errors import ConfigError, FnlearnError, ModelFileError, NotReadyError, SaveError, ShapeError, require
 
 FORMAT = "fnlearn"
 FORMAT_VERSION = 1
@@ -87,8 +87,8 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     folder = os.path.dirname(os.path.abspath(path))
     name = os.path.basename(path)
     if not os.path.isdir(folder):
-        raise FileNotFoundError(f"cannot save to {path!r}: the folder {folder!r} does not exist; "
-                                "create it first.")
+        raise SaveError(f"cannot save to {path!r}: the folder {folder!r} does not exist; create it first "
+                        "(os.makedirs(folder, exist_ok=True)).")
     _remove_stale_temps(folder, name)
     tmp = os.path.join(folder, f".{name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
     try:

@@ -20,7 +20,7 @@ import numpy as np
 
 import fnlearn as fl
 from fnlearn import errors
-from fnlearn.errors import ConfigError, DataError, DatasetError, ModelFileError, NotReadyError, ShapeError
+from fnlearn.errors import ConfigError, DataError, DatasetError, ModelFileError, NotReadyError, SaveError, ShapeError
 
 
 class Ctx:
@@ -325,7 +325,7 @@ CASES: list[Case] = [
     Case("save-unbuilt", "save / load", "save a model with no weights yet",
          lambda c: c.unbuilt.save(c.folder / "new.fnl"), NotReadyError, ("no weights",)),
     Case("save-missing-folder", "save / load", "save into a folder that does not exist",
-         lambda c: c.reg.save(c.folder / "nope" / "m.fnl"), FileNotFoundError, ("folder", "does not exist")),
+         lambda c: c.reg.save(c.folder / "nope" / "m.fnl"), SaveError, ("folder", "does not exist")),
     Case("load-missing", "save / load", "a path that does not exist",
          lambda c: fl.load_model(c.folder / "missing.fnl"), ModelFileError, ("missing.fnl", "does not exist")),
     Case("load-folder", "save / load", "a folder", lambda c: fl.load_model(c.folder), ModelFileError, ("folder",)),

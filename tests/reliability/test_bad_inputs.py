@@ -27,7 +27,7 @@ def test_bad_input(case: Case, tmp_path) -> None:
     after = ctx.snapshot()
     assert raised is not None, f"{case.id}: nothing was raised"
     assert issubclass(raised, case.exc), f"{case.id}: {raised.__name__} instead of {case.exc.__name__}: {message}"
-    if case.exc is not SystemExit and case.exc is not FileNotFoundError:
+    if case.exc is not SystemExit:
         assert issubclass(raised, errors.FnlearnError)
     # one line: the CLI prints exactly one line on stderr, every other message is one line of text
     assert message.strip() and "\n" not in message.strip(), message
