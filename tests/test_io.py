@@ -773,14 +773,36 @@ np.save(path + "." + mode + ".npy", np.concatenate([p.numpy().ravel() for p in m
 """
 
 
-def test_resuming_in_a_new_process_with_shuffling_is_bitwise(tmp_path):
+@pytest.mark.parametrize("hidden", ['fl.layers.Dense(8, activation="tanh", input_dim=4)',
+                                    'fl.layers.Dense(8, activation="tanh", input_dim=4), fl.layers.Dropout(0.3)'],
+                         ids=["dense", "dropout"])
+def test_resuming_in_a_new_process_with_shuffling_is_bitwise(tmp_path, hidden):
+    """The file alone carries the shuffle order and the dropout masks still to come."""
     import subprocess
     import sys
 
     script = tmp_path / "resume.py"
-    script.write_text(_RESUME_SCRIPT)
+    script.write_text(_RESUME_SCRIPT.replace('fl.layers.Dense(8, activation="tanh", input_dim=4)', hidden))
     path = str(tmp_path / "half.fnl")
     for mode in ("straight", "first", "resumed"):
         subprocess.run([sys.executable, str(script), mode, path], check=True, timeout=120)
     straight, resumed = np.load(path + ".straight.npy"), np.load(path + ".resumed.npy")
     assert straight.dtype == np.float64 and np.array_equal(straight, resumed)
+
+
+@pytest.mark.parametrize("draws", [[-1], [1, 2], ["3"], 4, [True]])
+def test_malformed_dropout_state_is_refused(tmp_path, draws):
+    model = fl.Sequential([fl.layers.Dense(3, input_dim=2), fl.layers.Dropout(0.5), fl.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)
+    path = tmp_path / "m.fnl"
+    model.save(path)
+    assert fl.load_model(path).layers[1].draws == 1
+    tensors = safetensors_numpy.load_file(str(path))
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="numpy") as f:
+        doc = json.loads(f.metadata()["fnlearn"])
+    doc["optimizer_state"]["dropout_draws"] = draws
+    write_signed(path, doc, tensors)
+    assert "malformed dropout state" in load_error(path)

@@ -183,7 +183,8 @@ def save_model(model: Any, path: str | os.PathLike, include_optimizer: bool = Tr
             and getattr(optimizer, "params", None):
         slots, slot_tensors = _optimizer_tensors(model, optimizer)
         doc["optimizer_state"] = {"iterations": int(optimizer.state_dict()["iterations"]), "slots": slots,
-                                  "shuffle_seed": getattr(model, "shuffle_seed", None)}
+                                  "shuffle_seed": getattr(model, "shuffle_seed", None),
+                                  "dropout_draws": [layer.draws for layer in _dropouts(model)]}
         tensors.update(slot_tensors)
     write_atomic(path, _encode(doc, tensors, path))
 
@@ -773,8 +774,20 @@ def _restore_optimizer(file: _ModelFile, model: Any, state: Any,
     shuffle_seed = state.get("shuffle_seed")
     if shuffle_seed is not None and (not _is_int(shuffle_seed) or shuffle_seed < 0):
         raise file.error("has a malformed shuffle seed in its training state; load it with compile=False.")
+    dropouts = _dropouts(model)
+    draws = state.get("dropout_draws", [0] * len(dropouts))  # files from before fnlearn saved them: none
+    if not isinstance(draws, list) or len(draws) != len(dropouts) or not all(_is_int(d) and d >= 0 for d in draws):
+        raise file.error("has a malformed dropout state in its training state; load it with compile=False.")
     optimizer.load_state_dict({"iterations": iterations, "state": [per_param[i] for i in order]})
     model.shuffle_seed = shuffle_seed  # a resumed fit shuffles its remaining epochs as the original run did
+    for layer, count in zip(dropouts, draws):
+        layer.draws = count  # ... and draws the dropout masks it would have drawn
+
+
+def _dropouts(model: Any) -> list[Any]:
+    from .nn.layers import Dropout
+
+    return [m for m in model.modules() if isinstance(m, Dropout)] if hasattr(model, "modules") else []
 
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "write_atomic", "FORMAT",

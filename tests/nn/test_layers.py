@@ -130,3 +130,22 @@ def test_dropout_masks_follow_the_seed():
     fl.set_seed(5)
     b = fl.layers.Dropout(0.5)(np.ones((3, 8))).numpy()
     assert np.array_equal(a, b)
+
+
+def test_dropout_seed_gives_its_own_stream():
+    x = np.ones((4, 16))
+    fl.set_seed(1)
+    first = fl.layers.Dropout(0.5, seed=3)
+    a1, a2 = first(x).numpy(), first(x).numpy()
+    fl.set_seed(2)  # the global seed plays no part once the layer has its own
+    second = fl.layers.Dropout(0.5, seed=3)
+    assert np.array_equal(second(x).numpy(), a1) and np.array_equal(second(x).numpy(), a2)
+    assert not np.array_equal(a1, a2)  # each call draws a new mask
+    assert first.draws == 2 and first.get_config()["seed"] == 3
+    resumed = fl.layers.Dropout(0.5, seed=3)
+    resumed.draws = 1  # what loading a checkpoint taken after one call sets
+    assert np.array_equal(resumed(x).numpy(), a2)
+    assert not np.array_equal(fl.layers.Dropout(0.5, seed=4)(x).numpy(), a1)
+    for bad in (-1, 1.5, "7", True):
+        with pytest.raises(ConfigError, match="seed"):
+            fl.layers.Dropout(0.5, seed=bad)

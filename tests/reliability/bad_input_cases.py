@@ -163,6 +163,8 @@ CASES: list[Case] = [
     Case("default-dtype", "layers", "set_default_dtype('float16')", lambda c: fl.set_default_dtype("float16"),
          ConfigError, ("dtype", "'float16'", "float32", "float64")),
     Case("dropout-rate", "layers", "Dropout(1.5)", lambda c: fl.layers.Dropout(1.5), ConfigError, ("rate", "1.5")),
+    Case("dropout-seed", "layers", "Dropout(0.5, seed=-1)", lambda c: fl.layers.Dropout(0.5, seed=-1), ConfigError,
+         ("seed", "-1", "non-negative")),
     Case("dense-input-shape", "layers", "input_shape=(0,)",
          lambda c: fl.layers.Dense(3, input_shape=(0,)), ConfigError, ("input_shape",)),
     Case("dense-call-features", "layers", "a Dense built for 4 features called on 5",

@@ -188,13 +188,30 @@ class Flatten(Layer):
 
 class Dropout(Layer):
     """Inverted dropout: in training, zero each value with probability ``rate`` and scale the rest by
-    1 / (1 − rate), so evaluation needs no change; in eval mode it passes values through."""
+    1 / (1 − rate), so evaluation needs no change; in eval mode it passes values through.
+
+    The masks are a stream of their own: the k-th training call draws from the generator seeded by
+    ``(seed, k)``. ``seed`` defaults to a number drawn from ``fl.set_seed``'s generator at the first
+    training call; it is saved with the layer and ``draws`` (k) with the training state, so a fit
+    resumed from a checkpoint, even in a new process, draws the masks the uninterrupted fit would have.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> drop = fl.layers.Dropout(0.5, seed=7)
+    >>> a = drop(np.ones((2, 4))).numpy(); b = fl.layers.Dropout(0.5, seed=7)(np.ones((2, 4))).numpy()
+    >>> bool((a == b).all()), sorted(set(a.ravel().tolist())) == [0.0, 2.0]
+    (True, True)
+    """
 
     def __init__(self, rate: float, name: str | None = None, **kwargs: Any) -> None:
         _reject_unknown_kwargs("Dropout", kwargs, allow=("input_shape", "input_dim", "seed"))
         if not isinstance(rate, (int, float)) or not 0.0 <= float(rate) < 1.0:
             raise ConfigError(f"Dropout rate must be a number in [0, 1), got {rate!r}.")
+        seed = kwargs.get("seed")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise ConfigError(f"Dropout seed must be a non-negative integer or None, got {seed!r}; e.g. seed=0.")
         self.rate = float(rate)
+        self.seed: int | None = None if seed is None else int(seed)
+        self.draws = 0  # training calls so far: the next mask comes from the generator seeded (seed, draws)
         super().__init__(name=name, input_shape=kwargs.get("input_shape"), input_dim=kwargs.get("input_dim"))
         self.built = True
 
@@ -202,12 +219,15 @@ class Dropout(Layer):
         x = as_input(x, _float_of(x), self.name)
         if not self.training or self.rate == 0.0:
             return x
-        keep = backend.rng().random(x.shape) >= self.rate
+        if self.seed is None:
+            self.seed = int(backend.rng().integers(2**62))
+        keep = np.random.default_rng([self.seed, self.draws]).random(x.shape) >= self.rate
+        self.draws += 1
         mask = backend.to_device((keep / (1.0 - self.rate)).astype(x.dtype))
         return F.mul(x, Tensor(mask))
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "rate": self.rate}
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
 
 
 def _activation_name(activation: Any) -> str | None:

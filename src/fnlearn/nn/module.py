@@ -56,6 +56,12 @@ class Module:
     def children(self) -> Iterator[tuple[str, Module]]:
         yield from self.__dict__.get("_modules", {}).items()
 
+    def modules(self) -> Iterator[Module]:
+        """This module and every module inside it, depth first, in registration order."""
+        yield self
+        for _, child in self.children():
+            yield from child.modules()
+
     def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
         """(dotted name, parameter) for every parameter, each once, in registration order."""
         seen: set[int] = set()
