@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import NAMES, idx_bytes, make_mnist_folder, write_idx
+from idx_files import NAMES, idx_bytes, make_mnist_folder, write_idx
 
 from fnlearn import errors
 from fnlearn.datasets import _download, load_fashion_mnist, load_kmnist, load_mnist, mnist, read_idx
