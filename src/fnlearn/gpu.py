@@ -11,10 +11,10 @@ then replays it for every batch with a single launch:
   and every later full batch replays it;
 * a last, smaller batch runs the plan uncaptured (same device-loss mode, same buffers);
 * the loss and the metrics are summed on the device and read back once, by :meth:`finish_epoch`;
-* the learning rate lives in a 0-d device buffer written before each step, so schedules work;
-  Adam and AdamW are refused (their bias correction reads the step count on the host, which a
-  replayed graph would freeze), as are ``clipnorm`` / ``global_clipnorm`` (they read a norm on the
-  host) — for those, ``fit`` trains uncaptured;
+* the learning rate lives in a 0-d device buffer written before each step, so schedules work, and so
+  do Adam's and AdamW's bias corrections (two factors of the step count, written before each step
+  into a buffer the update reads); ``clipnorm`` / ``global_clipnorm`` are refused (they read a norm
+  on the host) — for those, ``fit`` trains uncaptured;
 * the no-update-on-a-non-finite-loss rule runs on the device with a sticky gate (see the plan's
   device-loss mode): after the first non-finite loss no step changes anything, so the weights stay
   those of the last finite step; :meth:`finish_epoch` reports the batch and puts the optimizer's
@@ -59,10 +59,6 @@ def capture_refusal(plan: Any) -> str | None:
     opt = plan.optimizer
     if opt.clipnorm is not None or opt.global_clipnorm is not None:
         return "clipnorm and global_clipnorm read the gradient norm on the host"
-    from .optim import Adam
-
-    if isinstance(opt, Adam):
-        return f"{type(opt).__name__}'s bias correction depends on the step count, which a replayed graph cannot see"
     return None
 
 
@@ -148,6 +144,9 @@ class CapturedStep:
         self.lr_buf = xp.zeros((), dtype=dtype)
         self.grad_buf = xp.zeros(plan._size, dtype=dtype)
         self.gate = xp.ones((), dtype=bool)
+        # Adam's bias corrections depend on the step count, which a replayed graph cannot read from the host:
+        # the step reads them from this buffer, written before every step
+        self.corrections = xp.ones(2, dtype=dtype) if hasattr(plan.optimizer, "corrections") else None
         self.applied = xp.zeros((), dtype=np.int64)
         self.loss_sum = xp.zeros((), dtype=np.float64)
         self.metrics = dict(metrics or {})
@@ -165,6 +164,8 @@ class CapturedStep:
         plan.lr_buffer = self.lr_buf
         plan.grad_buffer = self.grad_buf
         plan.gate = self.gate
+        if self.corrections is not None:
+            plan.optimizer.correction_buffers = (self.corrections[0, ...], self.corrections[1, ...])  # 0-d views
 
     # ------------------------------------------------------------------ one batch
     def _body(self, xb: Any, yb: Any, n: int) -> Any:
@@ -196,6 +197,10 @@ class CapturedStep:
             if lr != self._lr_host:
                 self.lr_buf.fill(lr)
                 self._lr_host = lr
+            if self.corrections is not None:
+                opt = plan.optimizer
+                factors = opt.corrections(opt.iterations + 1)  # the step about to run is step iterations + 1
+                self.corrections[...] = self.xp.asarray(factors, dtype=self.corrections.dtype)
             if n != self.batch_size:
                 pred = self._body(xb, yb, n)
             else:
@@ -264,6 +269,8 @@ class CapturedStep:
         plan = self.plan
         plan.device_loss = False
         plan.lr_buffer = plan.grad_buffer = plan.gate = None
+        if self.corrections is not None:
+            plan.optimizer.correction_buffers = None
         self.graph = None
 
 

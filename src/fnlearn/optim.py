@@ -337,6 +337,7 @@ class Adam(Optimizer):
         self.beta_1 = _check_fraction("beta_1", beta_1)
         self.beta_2 = _check_fraction("beta_2", beta_2)
         self.epsilon = _check_positive("epsilon", epsilon if eps is None else eps, allow_zero=True)
+        self.correction_buffers: tuple[Any, Any] | None = None
         super().__init__(params, learning_rate, **kwargs)
 
     def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
@@ -346,15 +347,32 @@ class Adam(Optimizer):
             m = state["m"] = xp.zeros_like(param)
             state["v"] = xp.zeros_like(param)
         v = state["v"]
-        t = self.iterations
         m *= self.beta_1
         m += (1 - self.beta_1) * grad
         v *= self.beta_2
         v += (1 - self.beta_2) * grad * grad
-        step_size = lr / (1 - self.beta_1 ** t)
-        denom = xp.sqrt(v) / math.sqrt(1 - self.beta_2 ** t)
+        if self.correction_buffers is None:
+            t = self.iterations
+            step_size = lr / (1 - self.beta_1 ** t)
+            denom = xp.sqrt(v) / math.sqrt(1 - self.beta_2 ** t)
+        else:  # read on the device, so that a replayed CUDA graph sees each step's own t
+            c1, c2 = self.correction_buffers
+            step_size = lr * c1
+            denom = xp.sqrt(v) * c2
         denom += self.epsilon
         param -= step_size * m / denom
+
+    def corrections(self, t: int) -> tuple[float, float]:
+        """The bias corrections of step ``t`` as factors: 1 / (1 − β₁ᵗ) and 1 / √(1 − β₂ᵗ).
+
+        With ``correction_buffers`` set (two 0-d device arrays, by ``fnlearn.gpu``'s graph capture), the
+        update multiplies by the buffers instead of computing these from the host's step count; the
+        caller writes ``corrections(t)`` into them before each step.
+
+        >>> [round(c, 4) for c in Adam(learning_rate=0.1).corrections(1)]
+        [10.0, 31.6228]
+        """
+        return 1.0 / (1.0 - self.beta_1 ** t), 1.0 / math.sqrt(1.0 - self.beta_2 ** t)
 
     def _slots(self) -> dict[str, float]:
         return {"m": 0.0, "v": 0.0}

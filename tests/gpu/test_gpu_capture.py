@@ -30,7 +30,9 @@ class FakeGraph:
         self.cuda.calls.append("launch")
         step = self.cuda.step
         opt = step.plan.optimizer
-        iterations = opt.iterations  # a real graph runs no Python: the host counter is the caller's
+        iterations = opt.iterations
+        # a real graph runs no Python: whatever the step read on the host is frozen at its recording value
+        opt.iterations = self.cuda.recorded_iterations
         step._graph_body()
         opt.iterations = iterations
 
@@ -56,6 +58,7 @@ class FakeStream:
     def begin_capture(self) -> None:
         self.cuda.calls.append("begin_capture")
         step = self.cuda.step
+        self.cuda.recorded_iterations = step.plan.optimizer.iterations
         arrays = [step.plan.flat_param, *step.plan.flat_state.values(), step.loss_sum, step.applied, step.gate,
                   step.grad_buf, step.pred_buf, *step.metric_sums.values()]
         self.cuda.saved = [(a, a.copy()) for a in arrays]
@@ -80,6 +83,7 @@ class FakeCuda:
         self.step: gpu.CapturedStep | None = None
         self.saved: list = []
         self.allocator_depth = 0
+        self.recorded_iterations = 0
 
     def Stream(self, non_blocking: bool = False) -> FakeStream:  # noqa: N802  (cupy's name)
         return FakeStream(self, non_blocking)
@@ -153,7 +157,9 @@ def _captured_epochs(step, x, y, batch_size, epochs):
     lambda: fl.optim.RMSprop(learning_rate=0.01),
     lambda: fl.optim.Adagrad(learning_rate=0.1, clipvalue=0.2),
     lambda: fl.optim.SGD(learning_rate=fl.optim.schedules.ExponentialDecay(0.2, 3, 0.5)),
-])
+    lambda: fl.optim.Adam(learning_rate=0.05),
+    lambda: fl.optim.AdamW(learning_rate=fl.optim.schedules.ExponentialDecay(0.05, 3, 0.5), clipvalue=0.3),
+], ids=["sgd", "momentum", "rmsprop", "adagrad-clipvalue", "sgd-schedule", "adam", "adamw-schedule"])
 def test_replayed_epochs_match_the_plain_step(float64, make_opt):
     x, y = _data(23)  # 23 rows in batches of 5: four replays and a partial batch of 3 per epoch
     ref_model, ref_opt = _model(), make_opt()
@@ -275,9 +281,8 @@ def test_replaced_parameters_are_recaptured(float64):
 
 
 @pytest.mark.parametrize("make_opt, words", [
-    (lambda: fl.optim.Adam(), "step count"),
-    (lambda: fl.optim.AdamW(), "step count"),
     (lambda: fl.optim.SGD(global_clipnorm=1.0), "norm on the host"),
+    (lambda: fl.optim.Adam(global_clipnorm=1.0), "norm on the host"),
 ])
 def test_refused_optimizers_say_why(make_opt, words):
     model, opt = _model(), make_opt()
@@ -289,11 +294,12 @@ def test_refused_optimizers_say_why(make_opt, words):
 
 
 def test_release_restores_the_float_mode(float64):
-    model, opt = _model(), fl.optim.SGD(learning_rate=0.1)
+    model, opt = _model(), fl.optim.Adam(learning_rate=0.1)
     step, _ = _captured(model, opt, "sparse_categorical_crossentropy", 5, y_dtype=np.int64)
+    assert opt.correction_buffers is not None
     step.release()
     value, _ = step.plan(*_data(5))
-    assert isinstance(value, float) and step.plan.lr_buffer is None
+    assert isinstance(value, float) and step.plan.lr_buffer is None and opt.correction_buffers is None
 
 
 def test_device_metric_forms_agree_with_the_host_metrics():
