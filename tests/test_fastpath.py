@@ -192,3 +192,41 @@ def test_weights_loaded_between_epochs_are_trained(float64):
     assert not np.allclose(kernel, 0.2)  # the kernel given after epoch 2 was trained in epoch 3
     for a, b in zip(exclusive.parameters(), checked.parameters()):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("hidden", ["relu", "sigmoid", "tanh", "hard_sigmoid", "leaky_relu", "softplus", "linear"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_predict_runs_the_written_out_forward(hidden, dtype):
+    """predict on a Dense stack (Flatten first, Dropout and Activation layers included) skips the graph and gives
+    what the layers compute."""
+    fl.set_default_dtype(dtype)
+    try:
+        fl.set_seed(0)
+        model = fl.Sequential([fl.layers.Flatten(input_shape=(2, 3)), fl.layers.Dense(7, activation=hidden),
+                               fl.layers.Dropout(0.5), fl.layers.Dense(4), fl.layers.Activation("softmax")])
+        x = np.random.default_rng(0).normal(size=(9, 2, 3)) * 3
+        assert fastpath.dense_stack(model, inference=True) is not None
+        assert fastpath.dense_stack(model) is None  # training has no written-out Dropout
+        model.eval()
+        with fl.no_grad():
+            expected = model(fl.tensor(x.astype(dtype))).numpy()
+        got = model.predict(x, batch_size=4)
+    finally:
+        fl.set_default_dtype("float32")
+    assert got.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(got, expected, rtol=1e-12 if dtype == "float64" else 1e-5, atol=1e-7)
+
+
+def test_predict_with_layers_of_two_dtypes_takes_the_general_path():
+    fl.set_default_dtype("float64")
+    try:
+        first = fl.layers.Dense(3, input_dim=2)  # built at once, float64
+    finally:
+        fl.set_default_dtype("float32")
+    model = fl.Sequential([first, fl.layers.Dense(2, input_dim=3)])  # the second float32: it casts its input
+    x = np.random.default_rng(0).normal(size=(3, 2))
+    with fl.no_grad():
+        expected = model(fl.tensor(x)).numpy()
+    got = model.predict(x)
+    assert got.dtype == expected.dtype == np.dtype("float32")
+    np.testing.assert_array_equal(got, expected)

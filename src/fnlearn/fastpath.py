@@ -44,7 +44,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import backend, losses
-from .nn.layers import Activation, Dense, Flatten
+from .nn.layers import Activation, Dense, Dropout, Flatten
 from .nn.sequential import Sequential
 from .optim import SGD, Optimizer
 
@@ -467,13 +467,11 @@ _PLAIN_SGD_UPDATE = SGD.update
 _SAFE_RANGE = 60.0
 
 
-def compile_step(model: Any, loss: Any, optimizer: Optimizer) -> StepPlan | None:
-    """A :class:`StepPlan` for ``model`` trained with ``loss`` and ``optimizer``, or None when the model
-    has layers the plan does not know (Dropout, custom modules, custom activations or losses)."""
-    if not isinstance(model, Sequential) or not model.built or not isinstance(optimizer, Optimizer):
-        return None
-    spec = _loss_spec(loss)
-    if spec is None:
+def dense_stack(model: Any, inference: bool = False) -> tuple[list[tuple[Dense, str]], bool] | None:
+    """The Dense layers of ``model`` with their activation names, and whether a Flatten comes first — or
+    None when the model has layers the written-out step does not know (custom modules, custom
+    activations; Dropout too, unless ``inference``, where it passes values through)."""
+    if not isinstance(model, Sequential) or not model.built:
         return None
     layers: list[tuple[Dense, str]] = []
     flatten_input = False
@@ -490,10 +488,40 @@ def compile_step(model: Any, loss: Any, optimizer: Optimizer) -> StepPlan | None
             if act is None:
                 return None
             layers[-1] = (layers[-1][0], act)
-        else:
+        elif not (inference and isinstance(layer, Dropout)):
             return None
-    if not layers:
+    return (layers, flatten_input) if layers else None
+
+
+def forward(stack: tuple[list[tuple[Dense, str]], bool], x: Any) -> Any:
+    """The outputs of a :func:`dense_stack` for a batch ``x`` (a backend array of the model's dtype): each
+    layer's product, bias and activation in one buffer, no graph — what ``predict`` runs.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> model = fl.Sequential([fl.layers.Dense(2, activation="softmax", input_dim=3)])
+    >>> forward(dense_stack(model), np.ones((4, 3), dtype="float32")).sum(axis=1)
+    array([1., 1., 1., 1.], dtype=float32)
+    """
+    layers, flatten_input = stack
+    a = x.reshape(x.shape[0], -1) if flatten_input else x
+    for layer, act in layers:
+        z = a @ layer.kernel.data
+        if layer.bias is not None:
+            z += layer.bias.data
+        a = _ACTS[act][0](z)
+    return a
+
+
+def compile_step(model: Any, loss: Any, optimizer: Optimizer) -> StepPlan | None:
+    """A :class:`StepPlan` for ``model`` trained with ``loss`` and ``optimizer``, or None when the model
+    has layers the plan does not know (Dropout, custom modules, custom activations or losses)."""
+    if not isinstance(optimizer, Optimizer):
         return None
+    spec = _loss_spec(loss)
+    stack = dense_stack(model)
+    if spec is None or stack is None:
+        return None
+    layers, flatten_input = stack
     if any(act == "softmax" for _, act in layers[:-1]):
         return None
     plan = StepPlan(layers, flatten_input, spec[0], spec[1], optimizer)

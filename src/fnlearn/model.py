@@ -655,13 +655,20 @@ class Trainer:
         check_verbose(verbose)
         x_arr = data.as_features(x, self._dtype(), "x")
         self._check_features(tuple(x_arr.shape[1:]), "x")
+        from . import fastpath
+
+        stack = fastpath.dense_stack(self, inference=True)  # a Dense stack runs written out, in place
+        if stack is not None and any(p.data.dtype != x_arr.dtype for p in self.parameters()):
+            stack = None  # layers of several dtypes: each Dense casts its input, as the general path does
         out: np.ndarray | None = None
         was_training = self.training
         self.eval()
         try:
             with no_grad():
                 for rows in data.batch_slices(x_arr.shape[0], batch_size):
-                    batch_out = backend.to_numpy(self(Tensor(x_arr[rows])).data)
+                    batch = x_arr[rows]
+                    batch_out = backend.to_numpy(fastpath.forward(stack, batch) if stack is not None
+                                                 else self(Tensor(batch)).data)
                     if out is None:
                         out = np.empty((x_arr.shape[0], *batch_out.shape[1:]), dtype=batch_out.dtype)
                     out[rows] = batch_out
