@@ -9,8 +9,8 @@ fnlearn's losses — the whole step is known in advance, so this module writes i
               otherwise dL/da through the activation's derivative
     backward  dW = aᵀ dz; db = Σ dz; da = dz Wᵀ (not for the first layer); dz = da ⊙ act'(a)
     update    the model's optimizer, unchanged (same rule, same state, same clipping); in exclusive
-              mode (fit with no per-batch callback) plain SGD gets η folded into dz, so the backward
-              pass yields the update η·g itself and ``settle()`` turns ``.grad`` back into g
+              mode (fit with no per-batch callback) SGD gets η folded into dz, so the backward pass
+              yields η·g itself and ``settle()`` turns ``.grad`` back into g
 
 It computes the same numbers as the general path (the tests compare weights after an epoch in
 float64 to 1e-12), sets every parameter's ``.grad`` like the general path does, and returns the
@@ -302,11 +302,12 @@ class StepPlan:
             self._grad_scale = None
 
     def _folds_learning_rate(self) -> bool:
-        """Whether this step may fold η into the output gradient, so that the backward pass yields plain
-        SGD's update η·g directly and the update is one subtraction (as a hand-written loop does)."""
+        """Whether this step may fold η into the output gradient, so that the backward pass yields η·g and
+        SGD's update needs no pass to scale it (plain SGD's update is then one subtraction, as a hand-written
+        loop does)."""
         opt = self.optimizer
-        return self.exclusive and self.flat and not self.device_loss and type(opt).update is _PLAIN_SGD_UPDATE \
-            and opt.momentum == 0.0 and opt.clipvalue is None and opt.global_clipnorm is None
+        return self.exclusive and self.flat and not self.device_loss and type(opt).update is _SGD_UPDATE \
+            and opt.clipvalue is None and opt.global_clipnorm is None
 
     # ------------------------------------------------------------------ the step
     def __call__(self, xb: Any, yb: Any) -> tuple[float, Any]:
@@ -315,7 +316,7 @@ class StepPlan:
         With ``exclusive`` set, the caller promises that nothing else touches the parameters, their
         gradients or the optimizer's state until it calls :meth:`settle` (``fit`` does so when no callback
         runs per batch): the per-step packing check is skipped (call :meth:`ensure_packed` after anything
-        else ran) and plain SGD folds η into the backward pass, leaving η·g in ``.grad`` until settle().
+        else ran) and SGD folds η into the backward pass, leaving η·g in ``.grad`` until settle().
         """
         xp = backend.xp()
         if not self.exclusive:
@@ -368,7 +369,7 @@ class StepPlan:
         self._grad_scale = fold
         if fold is not None:
             opt.iterations += 1
-            self.flat_param -= flat_grad  # η·g: plain SGD's update, computed by the backward pass
+            opt.update_prescaled(self.flat_param, flat_grad, self.flat_state)  # the backward pass gave η·g
         elif self.flat:
             lr = self.lr_buffer if device and self.lr_buffer is not None else opt.current_learning_rate()
             if opt.clipvalue is not None or opt.global_clipnorm is not None:
@@ -460,7 +461,7 @@ class StepPlan:
         return backend.xp().asarray(loss) if self.device_loss and self.flat else float(loss)
 
 
-_PLAIN_SGD_UPDATE = SGD.update
+_SGD_UPDATE = SGD.update
 
 # Shifting every score by the batch maximum is exact as long as no shifted score falls below e^-60 ≈ 1e-26
 # (float32 keeps full precision down to ~1e-38); a wider spread takes the per-row shift.

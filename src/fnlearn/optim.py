@@ -215,16 +215,26 @@ class SGD(Optimizer):
         super().__init__(params, learning_rate, **kwargs)
 
     def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
+        self.update_prescaled(param, lr * grad, state)
+
+    def update_prescaled(self, param: Any, step: Any, state: dict[str, Any]) -> None:
+        """The same rule given ``step`` = η·g: fnlearn's fast training step folds η into its backward pass,
+        so its gradients come out already scaled and the update needs no pass of its own to scale them.
+
+        >>> import numpy as np
+        >>> w = np.ones(2); SGD(learning_rate=0.5).update_prescaled(w, np.array([0.5, 1.0]), {}); w
+        array([0.5, 0. ])
+        """
         if self.momentum == 0.0:
-            param -= lr * grad
+            param -= step
             return
         m = state.get("m")
         if m is None:
             m = state["m"] = backend.xp().zeros_like(param)
         m *= self.momentum
-        m -= lr * grad
+        m -= step
         if self.nesterov:
-            param += self.momentum * m - lr * grad
+            param += self.momentum * m - step
         else:
             param += m
 
