@@ -91,11 +91,21 @@ def set_seed(seed: int) -> None:
     >>> bool((a == b).all())
     True
     """
+    seed = check_seed(seed, "seed", "pass e.g. fl.set_seed(0)")
+    _state.seed = seed
+    _state.rng = np.random.default_rng(seed)
+    _pyrandom.seed(seed)
+
+
+def check_seed(seed: Any, name: str, example: str) -> int:
+    """``seed`` as an int, or one ConfigError sentence when it is not a non-negative integer.
+
+    >>> check_seed(3, "seed", "e.g. seed=0")
+    3
+    """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ConfigError(f"seed must be a non-negative integer, got {seed!r}; pass e.g. fl.set_seed(0).")
-    _state.seed = int(seed)
-    _state.rng = np.random.default_rng(int(seed))
-    _pyrandom.seed(int(seed))
+        raise ConfigError(f"{name} must be a non-negative integer, got {seed!r}; {example}.")
+    return int(seed)
 
 
 def rng() -> np.random.Generator:

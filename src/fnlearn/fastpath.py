@@ -296,7 +296,9 @@ class StepPlan:
             self._pack()
 
     def settle(self) -> None:
-        """Make every ``.grad`` the true gradient again after exclusive steps (which leave η·g there)."""
+        """End exclusive steps: every ``.grad`` is the true gradient again (they leave η·g there), and the
+        plan checks its packing before every step again."""
+        self.exclusive = False
         if self._grad_scale is not None:
             self._grads_of /= self._grad_scale
             self._grad_scale = None

@@ -350,7 +350,6 @@ class Trainer:
                             break
                     if plan is not None:
                         plan.settle()
-                        plan.exclusive = False
                     if stopped and stopped[0] == "interrupt":
                         break
                     if captured is not None:
@@ -378,7 +377,6 @@ class Trainer:
             finally:
                 if plan is not None:
                     plan.settle()
-                    plan.exclusive = False
                 if progress is not None:
                     progress.close()
                 if captured is not None:

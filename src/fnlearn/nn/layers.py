@@ -207,10 +207,9 @@ class Dropout(Layer):
         if not isinstance(rate, (int, float)) or not 0.0 <= float(rate) < 1.0:
             raise ConfigError(f"Dropout rate must be a number in [0, 1), got {rate!r}.")
         seed = kwargs.get("seed")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-            raise ConfigError(f"Dropout seed must be a non-negative integer or None, got {seed!r}; e.g. seed=0.")
         self.rate = float(rate)
-        self.seed: int | None = None if seed is None else int(seed)
+        self.seed: int | None = None if seed is None else backend.check_seed(
+            seed, "Dropout seed", "e.g. seed=0, or None for one drawn from fl.set_seed's generator")
         self.draws = 0  # training calls so far: the next mask comes from the generator seeded (seed, draws)
         super().__init__(name=name, input_shape=kwargs.get("input_shape"), input_dim=kwargs.get("input_dim"))
         self.built = True
