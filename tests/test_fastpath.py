@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import fnlearn as fl
-from fnlearn import fastpath
+from fnlearn import blas, fastpath
 
 
 @pytest.fixture
@@ -77,11 +77,32 @@ def _train(out_act, units, loss, y, make_opt, fast: bool | str, hidden=("relu", 
     return weights, np.array(values), grads, opt.state_dict()
 
 
+# kernel sizes of _model: 5×7, 7×6, 6×out. "in-product" lowers the size from which plain SGD's step is taken
+# inside the gradient product (fnlearn.blas) so that every kernel, or only the middle one, takes it there
+IN_PRODUCT = {"in-product": 0, "in-product-middle": 40}
+
+
+def _count_in_product_steps(monkeypatch, mode) -> list:
+    """Lowers the kernel size for the in-product step as ``mode`` says and counts the GEMM calls taking it."""
+    calls: list = []
+    if mode in IN_PRODUCT:
+        if blas.get(np.float64) is None:
+            pytest.skip("NumPy's own BLAS cannot be called here (not NumPy's OpenBLAS wheel)")
+        monkeypatch.setattr(fastpath, "_IN_PRODUCT_MIN", IN_PRODUCT[mode])
+        real = blas.Blas.add_atb
+        monkeypatch.setattr(blas.Blas, "add_atb", lambda self, *args: (calls.append(1), real(self, *args))[1])
+    return calls
+
+
 @pytest.mark.parametrize("out_act,units,loss,y", CASES, ids=[c[2] + "-" + c[0] for c in CASES])
 @pytest.mark.parametrize("make_opt", OPTIMIZERS)
-@pytest.mark.parametrize("mode", [True, "exclusive"], ids=["step", "exclusive"])
-def test_fast_step_matches_autodiff_in_float64(float64, out_act, units, loss, y, make_opt, mode):
-    w_fast, l_fast, g_fast, s_fast = _train(out_act, units, loss, y, make_opt, fast=mode)
+@pytest.mark.parametrize("mode", [True, "exclusive", *IN_PRODUCT], ids=["step", "exclusive", *IN_PRODUCT])
+def test_fast_step_matches_autodiff_in_float64(float64, monkeypatch, out_act, units, loss, y, make_opt, mode):
+    calls = _count_in_product_steps(monkeypatch, mode)
+    w_fast, l_fast, g_fast, s_fast = _train(out_act, units, loss, y, make_opt,
+                                            fast="exclusive" if mode in IN_PRODUCT else mode)
+    if mode in IN_PRODUCT:  # plain SGD takes its step in the products: 12 steps × 3 kernels, or × 1
+        assert len(calls) == (12 * (3 if mode == "in-product" else 1) if make_opt is OPTIMIZERS[0] else 0)
     w_slow, l_slow, g_slow, s_slow = _train(out_act, units, loss, y, make_opt, fast=False)
     np.testing.assert_allclose(w_fast, w_slow, rtol=1e-12, atol=1e-13)
     np.testing.assert_allclose(l_fast, l_slow, rtol=1e-12, atol=1e-14)
@@ -151,9 +172,50 @@ def test_non_finite_loss_changes_nothing():
     assert opt.iterations == 0
 
 
-def _fit(callbacks, epochs=3):
+def test_in_product_step_leaves_the_last_finite_gradient(float64, monkeypatch):
+    """A step whose loss is not finite after in-product steps changes nothing, and settle() gives the gradient
+    of the last finite step, as the checked step-by-step plan does."""
+    calls = _count_in_product_steps(monkeypatch, "in-product")
+    results = []
+    for exclusive in (True, False):
+        model = _model("linear", 3)
+        plan = fastpath.compile_step(model, "mse", fl.optim.SGD(model.parameters(), learning_rate=0.1))
+        plan.exclusive = exclusive
+        plan(X[:16], CASES[3][3][:16])
+        plan(X[16:32], CASES[3][3][16:32])
+        before = [p.numpy().copy() for p in model.parameters()]
+        value, _ = plan(X[32:48], np.full((16, 3), np.inf))
+        assert not np.isfinite(value)
+        assert all(np.array_equal(b, p.numpy()) for b, p in zip(before, model.parameters()))
+        plan.settle()
+        results.append(model)
+    assert len(calls) == 6  # two finite exclusive steps, three kernels each
+    for a, b in zip(*(m.parameters() for m in results)):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(a.grad, b.grad, rtol=1e-10, atol=1e-13)
+
+
+def test_in_product_step_takes_inputs_the_gemm_call_cannot(float64, monkeypatch):
+    """A batch that is not C-contiguous takes the two-pass update, with the same result."""
+    calls = _count_in_product_steps(monkeypatch, "in-product")
+    weights = []
+    for order in ("C", "F"):
+        model = _model("linear", 3)
+        plan = fastpath.compile_step(model, "mse", fl.optim.SGD(model.parameters(), learning_rate=0.1))
+        plan.exclusive = True
+        for i in range(0, 64, 16):
+            plan(np.asarray(X[i:i + 16], order=order), CASES[3][3][i:i + 16])
+        plan.settle()
+        weights.append([(p.numpy().copy(), p.grad.copy()) for p in model.parameters()])
+    assert len(calls) == 4 * 3 + 4 * 2  # with a Fortran-ordered batch only the first kernel takes two passes
+    for (wa, ga), (wb, gb) in zip(*weights):
+        np.testing.assert_allclose(wa, wb, rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(ga, gb, rtol=1e-10, atol=1e-13)
+
+
+def _fit(callbacks, epochs=3, learning_rate=0.05):
     model = _model("softmax", 3)
-    model.compile(optimizer=fl.optim.SGD(learning_rate=0.05), loss="sparse_categorical_crossentropy")
+    model.compile(optimizer=fl.optim.SGD(learning_rate=learning_rate), loss="sparse_categorical_crossentropy")
     model.fit(X, CASES[0][3], batch_size=16, epochs=epochs, verbose=0, callbacks=callbacks)
     return model
 
@@ -165,6 +227,20 @@ def test_fit_without_batch_callbacks_keeps_true_gradients(float64):
     seen = []
     checked = _fit([fl.callbacks.LambdaCallback(on_batch_end=lambda batch, logs: seen.append(batch))])
     assert len(seen) == 12
+    for a, b in zip(exclusive.parameters(), checked.parameters()):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(a.grad, b.grad, rtol=1e-10, atol=1e-13)
+
+
+def test_fit_keeps_true_gradients_when_the_last_step_is_not_folded(float64, monkeypatch):
+    """The learning rate reaches 0 on the last of 12 steps, so that step is not folded and takes no step in the
+    products: the .grad left behind is still that step's, not an earlier in-product step's."""
+    calls = _count_in_product_steps(monkeypatch, "in-product")
+    schedule = fl.schedules.CosineDecay(0.05, decay_steps=11)
+    exclusive = _fit([], epochs=3, learning_rate=schedule)
+    checked = _fit([fl.callbacks.LambdaCallback(on_batch_end=lambda batch, logs: None)], epochs=3,
+                   learning_rate=schedule)
+    assert len(calls) == 3 * 11  # three kernels, eleven folded steps
     for a, b in zip(exclusive.parameters(), checked.parameters()):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-13)
         np.testing.assert_allclose(a.grad, b.grad, rtol=1e-10, atol=1e-13)
