@@ -582,8 +582,9 @@ def forward(stack: tuple[list[tuple[Dense, str]], bool], x: Any) -> Any:
 
     >>> import fnlearn as fl, numpy as np
     >>> model = fl.Sequential([fl.layers.Dense(2, activation="softmax", input_dim=3)])
-    >>> forward(dense_stack(model), np.ones((4, 3), dtype="float32")).sum(axis=1)
-    array([1., 1., 1., 1.], dtype=float32)
+    >>> probs = forward(dense_stack(model), np.ones((4, 3), dtype="float32"))
+    >>> probs.shape, probs.dtype, bool(np.allclose(probs.sum(axis=1), 1.0))
+    ((4, 2), dtype('float32'), True)
     """
     layers, flatten_input = stack
     a = x.reshape(x.shape[0], -1) if flatten_input else x
