@@ -89,8 +89,14 @@ def _count_in_product_steps(monkeypatch, mode) -> list:
         if blas.get(np.float64) is None:
             pytest.skip("NumPy's own BLAS cannot be called here (not NumPy's OpenBLAS wheel)")
         monkeypatch.setattr(fastpath, "_IN_PRODUCT_MIN", IN_PRODUCT[mode])
-        real = blas.Blas.add_atb
-        monkeypatch.setattr(blas.Blas, "add_atb", lambda self, *args: (calls.append(1), real(self, *args))[1])
+        real = blas.Blas.atb
+
+        def counted(self, *args, **kwargs):
+            if kwargs.get("beta") == 1.0:  # the step itself, not a weight gradient written into .grad
+                calls.append(1)
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(blas.Blas, "atb", counted)
     return calls
 
 
@@ -306,3 +312,58 @@ def test_predict_with_layers_of_two_dtypes_takes_the_general_path():
     got = model.predict(x)
     assert got.dtype == expected.dtype == np.dtype("float32")
     np.testing.assert_array_equal(got, expected)
+
+
+def _big_model(seed=0):
+    """784 → 100 → 10: at batch 64 the first layer's products are big enough to run in pieces (fnlearn.blas)."""
+    fl.set_seed(seed)
+    return fl.Sequential([fl.layers.Dense(100, activation="relu", input_dim=784),
+                          fl.layers.Dense(10, activation="softmax")])
+
+
+BIG_X = np.random.default_rng(2).random((192, 784))
+BIG_Y = np.random.default_rng(3).integers(0, 10, 192)
+
+
+@pytest.mark.parametrize("make_opt", [OPTIMIZERS[0], OPTIMIZERS[2]], ids=["sgd", "adam"])
+@pytest.mark.parametrize("exclusive", [False, True], ids=["step", "exclusive"])
+def test_products_in_pieces_match_autodiff(float64, monkeypatch, make_opt, exclusive):
+    """With two BLAS threads the first layer's forward product runs in two pieces along its 784 inputs and its
+    weight gradient (or plain SGD's step inside it) in two pieces of its rows: the same weights, losses and
+    gradients as the general path, in float64."""
+    if blas.get(np.float64) is None or blas.get(np.float64)._gemm_batch is None:
+        pytest.skip("NumPy's BLAS has no gemm_batch here (not NumPy's OpenBLAS wheel, or OpenBLAS < 0.3.28)")
+    monkeypatch.setattr(blas.Blas, "threads", lambda self: 2)  # whatever this machine has
+    calls = []
+    for kind in (blas.SplitProduct, blas.SplitAtb):
+        real = kind.__call__
+        monkeypatch.setattr(kind, "__call__", lambda self, *args, real=real: (
+            calls.append((type(self).__name__, len(self._offsets))), real(self, *args))[1])
+    results = []
+    for fast in (True, False):
+        model = _big_model()
+        opt = make_opt().bind(model.parameters())
+        plan = fastpath.compile_step(model, "sparse_categorical_crossentropy", opt)
+        plan.exclusive = exclusive
+        loss_fn = fl.losses.get("sparse_categorical_crossentropy")
+        losses = []
+        for i in range(0, 192, 64):
+            xb, yb = BIG_X[i:i + 64], BIG_Y[i:i + 64]
+            if fast:
+                losses.append(plan(xb, yb)[0])
+            else:
+                total = loss_fn(yb, model(xb))
+                opt.zero_grad()
+                total.backward()
+                opt.step()
+                losses.append(total.item())
+        plan.settle()
+        results.append(([p.numpy().copy() for p in model.parameters()], [p.grad.copy() for p in model.parameters()],
+                        losses))
+    assert ("SplitProduct", 2) in calls and ("SplitAtb", 2) in calls  # the pieces really ran
+    (w_fast, g_fast, l_fast), (w_slow, g_slow, l_slow) = results
+    np.testing.assert_allclose(l_fast, l_slow, rtol=1e-12)
+    for a, b in zip(w_fast, w_slow):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-13)
+    for a, b in zip(g_fast, g_slow):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
