@@ -94,6 +94,10 @@ def test_split_products_refuse_other_shapes(monkeypatch):
         product(np.zeros((100, 784), np.float32), np.zeros((100, 10), np.float32))
     with pytest.raises(ValueError, match="prepared for"):
         atb(np.zeros((100, 784), np.float32), np.zeros((99, 100), np.float32))
+    with pytest.raises(ValueError, match="C-contiguous"):
+        product(np.zeros((100, 784)), np.zeros((100, 100), np.float32))  # float64
+    with pytest.raises(ValueError, match="C-contiguous"):
+        atb(np.zeros((784, 100), np.float32).T, np.zeros((100, 100), np.float32))  # a transposed view
 
 
 def test_pieces_stay_above_the_size_gemm_batch_handles(monkeypatch):
@@ -143,6 +147,22 @@ def test_numpy_wheel_blas_is_found():
     if blas._numpy_library() is None:
         pytest.skip("this NumPy does not ship its own OpenBLAS (e.g. a conda or Accelerate build)")
     assert blas.get(np.float32) is not None and blas.get(np.float64) is not None
+
+
+def test_gemm_batch_is_used_where_numpys_openblas_has_it():
+    """Where NumPy's OpenBLAS exports gemm_batch (0.3.28 and later), the split products pass their check against
+    NumPy's products and are used: a broken split fails here instead of being quietly turned off."""
+    import ctypes
+
+    path = blas._numpy_library()
+    if path is None:
+        pytest.skip("this NumPy does not ship its own OpenBLAS (e.g. a conda or Accelerate build)")
+    lib = ctypes.CDLL(str(path))
+    if not any(hasattr(lib, f"{prefix}cblas_sgemm_batch{suffix}") for prefix in ("scipy_", "")
+               for suffix in ("64_", "")):
+        pytest.skip("this NumPy's OpenBLAS predates gemm_batch (0.3.28)")
+    for dtype in (np.float32, np.float64):
+        assert blas.get(dtype)._gemm_batch is not None
 
 
 def test_environment_variable_turns_it_off(monkeypatch):

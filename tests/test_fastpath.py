@@ -327,10 +327,12 @@ BIG_Y = np.random.default_rng(3).integers(0, 10, 192)
 
 @pytest.mark.parametrize("make_opt", [OPTIMIZERS[0], OPTIMIZERS[2]], ids=["sgd", "adam"])
 @pytest.mark.parametrize("exclusive", [False, True], ids=["step", "exclusive"])
-def test_products_in_pieces_match_autodiff(float64, monkeypatch, make_opt, exclusive):
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_products_in_pieces_match_autodiff(float64, monkeypatch, make_opt, exclusive, order):
     """With two BLAS threads the first layer's forward product runs in two pieces along its 784 inputs and its
     weight gradient (or plain SGD's step inside it) in two pieces of its rows: the same weights, losses and
-    gradients as the general path, in float64."""
+    gradients as the general path, in float64. A Fortran-ordered batch, which the pieces cannot take, runs
+    whole with the same result."""
     if blas.get(np.float64) is None or blas.get(np.float64)._gemm_batch is None:
         pytest.skip("NumPy's BLAS has no gemm_batch here (not NumPy's OpenBLAS wheel, or OpenBLAS < 0.3.28)")
     monkeypatch.setattr(blas.Blas, "threads", lambda self: 2)  # whatever this machine has
@@ -348,7 +350,7 @@ def test_products_in_pieces_match_autodiff(float64, monkeypatch, make_opt, exclu
         loss_fn = fl.losses.get("sparse_categorical_crossentropy")
         losses = []
         for i in range(0, 192, 64):
-            xb, yb = BIG_X[i:i + 64], BIG_Y[i:i + 64]
+            xb, yb = np.asarray(BIG_X[i:i + 64], order=order), BIG_Y[i:i + 64]
             if fast:
                 losses.append(plan(xb, yb)[0])
             else:
@@ -360,10 +362,36 @@ def test_products_in_pieces_match_autodiff(float64, monkeypatch, make_opt, exclu
         plan.settle()
         results.append(([p.numpy().copy() for p in model.parameters()], [p.grad.copy() for p in model.parameters()],
                         losses))
-    assert ("SplitProduct", 2) in calls and ("SplitAtb", 2) in calls  # the pieces really ran
+    if order == "C":
+        assert ("SplitProduct", 2) in calls and ("SplitAtb", 2) in calls  # the pieces really ran
+    else:
+        assert not calls  # layer 1 is the only one big enough, and its batch is not C-contiguous
     (w_fast, g_fast, l_fast), (w_slow, g_slow, l_slow) = results
     np.testing.assert_allclose(l_fast, l_slow, rtol=1e-12)
     for a, b in zip(w_fast, w_slow):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-13)
     for a, b in zip(g_fast, g_slow):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
+
+
+def test_a_thread_count_change_is_followed(monkeypatch):
+    """The pieces follow the BLAS thread count at each step: one thread, one ordinary product again."""
+    if blas.get(np.float32) is None or blas.get(np.float32)._gemm_batch is None:
+        pytest.skip("NumPy's BLAS has no gemm_batch here (not NumPy's OpenBLAS wheel, or OpenBLAS < 0.3.28)")
+    threads = [2]
+    monkeypatch.setattr(blas.Blas, "threads", lambda self: threads[0])
+    calls = []
+    real = blas.SplitProduct.__call__
+    monkeypatch.setattr(blas.SplitProduct, "__call__", lambda self, *args: (calls.append(1), real(self, *args))[1])
+    model = _big_model()
+    plan = fastpath.compile_step(model, "sparse_categorical_crossentropy",
+                                 fl.optim.SGD(model.parameters(), learning_rate=0.1))
+    xb = BIG_X[:64].astype(np.float32)
+    plan(xb, BIG_Y[:64])
+    assert len(calls) == 1
+    threads[0] = 1
+    plan(xb, BIG_Y[:64])
+    assert len(calls) == 1
+    threads[0] = 2
+    plan(xb, BIG_Y[:64])
+    assert len(calls) == 2

@@ -97,6 +97,7 @@ class SplitProduct:
         k, n = w.shape
         size = blas.dtype.itemsize
         cuts = _bounds(k, pieces)
+        self._blas = blas
         self.target = w
         self._shape = (rows, k)
         self._offsets = [cut * size for cut in cuts[:-1]]
@@ -110,9 +111,10 @@ class SplitProduct:
 
     def __call__(self, a: np.ndarray, out: np.ndarray) -> None:
         """``out = a @ w``; a (rows, k) and out (rows, n) C-contiguous of the dtype (the caller checks with fits)."""
-        if a.shape != self._shape or out.shape != self._partials[0].shape:
-            raise ValueError(f"this product was prepared for {self._shape} by {self.target.shape} into "
-                             f"{self._partials[0].shape}, got {a.shape} into {out.shape}")
+        if a.shape != self._shape or out.shape != self._partials[0].shape or not self._blas.fits(a, out):
+            raise ValueError(f"this product was prepared for C-contiguous {self._blas.dtype} arrays {self._shape} "
+                             f"by {self.target.shape} into {self._partials[0].shape}, got {a.dtype} {a.shape} into "
+                             f"{out.dtype} {out.shape}")
         batch, start = self._batch, a.ctypes.data
         for j, offset in enumerate(self._offsets):
             batch.a[j] = start + offset
@@ -130,6 +132,7 @@ class SplitAtb:
         m, n = c.shape
         size = blas.dtype.itemsize
         cuts = _bounds(m, pieces)
+        self._blas = blas
         self.target = c
         self._shapes = ((rows, m), (rows, n))
         self._offsets = [cut * size for cut in cuts[:-1]]
@@ -140,9 +143,10 @@ class SplitAtb:
 
     def __call__(self, a: np.ndarray, b: np.ndarray) -> None:
         """One step; a and b C-contiguous of the dtype (the caller checks with fits)."""
-        if (a.shape, b.shape) != self._shapes:
-            raise ValueError(f"this product was prepared for a {self._shapes[0]} and b {self._shapes[1]}, got a "
-                             f"{a.shape} and b {b.shape}")
+        if (a.shape, b.shape) != self._shapes or not self._blas.fits(a, b):
+            raise ValueError(f"this product was prepared for C-contiguous {self._blas.dtype} arrays a "
+                             f"{self._shapes[0]} and b {self._shapes[1]}, got a {a.dtype} {a.shape} and b {b.dtype} "
+                             f"{b.shape}")
         batch, start, other = self._batch, a.ctypes.data, b.ctypes.data
         for j, offset in enumerate(self._offsets):
             batch.a[j] = start + offset
