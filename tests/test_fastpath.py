@@ -395,3 +395,19 @@ def test_a_thread_count_change_is_followed(monkeypatch):
     threads[0] = 2
     plan(xb, BIG_Y[:64])
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize("spread", [1.0, 400.0])
+def test_written_out_softmax_is_stable_for_any_spread(spread):
+    """The written-out softmax shifts by the batch's largest score where the rows lie close together and by each
+    row's own where one lies far below (it would underflow to 0/0): both give the layers' own probabilities."""
+    fl.set_seed(0)
+    model = fl.Sequential([fl.layers.Dense(3, activation="softmax", input_dim=2)])
+    model[0].kernel.data[...] = np.array([[spread, -spread, 0.0], [0.0, 0.0, 1.0]], dtype=np.float32)
+    x = np.array([[1.0, 0.0], [-1.0, 0.5], [0.0, 2.0]], dtype=np.float32)
+    with fl.no_grad():
+        expected = model(fl.tensor(x)).numpy()
+    got = model.predict(x)
+    assert np.all(np.isfinite(got))
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(got.sum(axis=1), 1.0, rtol=1e-6)

@@ -134,16 +134,37 @@ def _softplus_bwd(g: Any, a: Any) -> Any:
     return g
 
 
+def _shift_scores(z: Any, batch_max: bool) -> None:
+    """Subtract each row's largest score from z (2-d, in place), so that exp cannot overflow.
+
+    With ``batch_max`` the batch's largest score is subtracted from every row instead — one cheap reduction
+    where a reduction along 10 scores per row is slow in NumPy (10,000 × 10: 1.1 ms against 0.2 ms for a
+    whole softmax) — unless some score lies more than _SAFE_RANGE below it and could underflow. That test
+    reads a value back, so the CuPy paths that must not sync leave it off."""
+    if batch_max:
+        top = z.max()
+        if top - z.min() <= _SAFE_RANGE:
+            z -= top
+            return
+    z -= z.max(axis=-1, keepdims=True)
+
+
+def _row_sums(a: Any) -> Any:
+    """Each row's sum as a product with a ones vector: several times faster than NumPy's reduction along
+    short rows."""
+    return a @ backend.xp().ones(a.shape[-1], dtype=a.dtype)
+
+
 def _softmax_fwd(z: Any) -> Any:
     xp = backend.xp()
-    z -= xp.max(z, axis=-1, keepdims=True)
+    _shift_scores(z, batch_max=xp is np)
     xp.exp(z, out=z)
-    z /= xp.sum(z, axis=-1, keepdims=True)
+    z /= _row_sums(z)[:, None]
     return z
 
 
 def _softmax_bwd(g: Any, a: Any) -> Any:
-    return a * (g - backend.xp().sum(g * a, axis=-1, keepdims=True))
+    return a * (g - _row_sums(g * a)[:, None])
 
 
 def _identity(z: Any) -> Any:
@@ -533,12 +554,7 @@ class StepPlan:
         # softmax + cross-entropy in z's own buffer: shift, pick the target scores, exponentiate
         # (array methods, not xp.max(...): at 32 × 10 scores the module functions' dispatch is half the cost)
         ones_k = self._ones_for(z.shape[1], z.dtype)
-        top = None if self.device_loss else z.max()
-        if top is None or top - z.min() > _SAFE_RANGE:
-            # some row lies so far below the batch maximum that it could underflow: shift each row by its own
-            z -= z.max(axis=-1, keepdims=True)
-        else:
-            z -= top
+        _shift_scores(z, batch_max=not self.device_loss)
         if self.loss == "sparse_categorical_crossentropy":
             labels = yb.reshape(-1)
             if labels.dtype.kind not in "iu":
