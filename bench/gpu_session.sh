@@ -2,16 +2,18 @@
 # Every GPU check of fnlearn in one go, for a machine with an NVIDIA GPU where CuPy (and, for the peers,
 # PyTorch) are already installed; it needs no network. Results and logs go to one folder:
 #
-#   bash bench/gpu_session.sh RESULTS_FOLDER [tests] [suite] [bench]     (no stage named: all three)
+#   bash bench/gpu_session.sh RESULTS_FOLDER [tests] [suite] [bench] [pieces]  (none named: the first three)
 #
 #   tests  the backend-parameterised tests/gpu, skips listed with their reasons   -> tests_gpu.log
 #   suite  the whole test suite with every test on CuPy (FNLEARN_TEST_BACKEND)   -> suite_cupy.log
 #   bench  python -m bench.gpu, side by side with PyTorch eager and CUDA graphs  -> gpu.json, gpu.md
+#   pieces the CPU side: python -m bench.pieces, whether fnlearn's products cut into one piece per BLAS
+#          thread still pay on this machine's many cores (measured on 2 only)   -> pieces.json, pieces.log
 #
 # Each stage has its own time limit (FNLEARN_STAGE_SECONDS, default 280 s), so one slow stage cannot
 # take the others' time; the last lines of each log are printed at the end.
 set -u
-out=${1:?usage: bash bench/gpu_session.sh RESULTS_FOLDER [tests] [suite] [bench]}
+out=${1:?usage: bash bench/gpu_session.sh RESULTS_FOLDER [tests] [suite] [bench] [pieces]}
 shift
 stages=${*:-tests suite bench}
 limit=${FNLEARN_STAGE_SECONDS:-280}
@@ -47,6 +49,7 @@ for stage in $stages; do
     suite) run_stage "suite on CuPy" suite_cupy.log env FNLEARN_TEST_BACKEND=cupy \
              "$py" -m pytest -q -p no:cacheprovider ;;
     bench) run_stage "bench.gpu" bench_gpu.log "$py" -m bench.gpu --json "$out/gpu.json" --markdown "$out/gpu.md" ;;
-    *) echo "unknown stage $stage (tests, suite, bench)"; exit 2 ;;
+    pieces) run_stage "bench.pieces" pieces.log "$py" -m bench.pieces --rounds 5 --json "$out/pieces.json" ;;
+    *) echo "unknown stage $stage (tests, suite, bench, pieces)"; exit 2 ;;
   esac
 done
