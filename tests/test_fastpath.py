@@ -321,6 +321,13 @@ def _big_model(seed=0):
                           fl.layers.Dense(10, activation="softmax")])
 
 
+def _two_blas_threads(monkeypatch, dtype):
+    """Products in pieces as on a 2-core machine, whatever this one has (skips where there is no gemm_batch)."""
+    if blas.get(dtype) is None or blas.get(dtype)._gemm_batch is None:
+        pytest.skip("NumPy's BLAS has no gemm_batch here (not NumPy's OpenBLAS wheel, or OpenBLAS < 0.3.28)")
+    monkeypatch.setattr(blas.Blas, "threads", lambda self: 2)
+
+
 BIG_X = np.random.default_rng(2).random((192, 784))
 BIG_Y = np.random.default_rng(3).integers(0, 10, 192)
 
@@ -333,9 +340,7 @@ def test_products_in_pieces_match_autodiff(float64, monkeypatch, make_opt, exclu
     weight gradient (or plain SGD's step inside it) in two pieces of its rows: the same weights, losses and
     gradients as the general path, in float64. A Fortran-ordered batch, which the pieces cannot take, runs
     whole with the same result."""
-    if blas.get(np.float64) is None or blas.get(np.float64)._gemm_batch is None:
-        pytest.skip("NumPy's BLAS has no gemm_batch here (not NumPy's OpenBLAS wheel, or OpenBLAS < 0.3.28)")
-    monkeypatch.setattr(blas.Blas, "threads", lambda self: 2)  # whatever this machine has
+    _two_blas_threads(monkeypatch, np.float64)
     calls = []
     for kind in (blas.SplitProduct, blas.SplitAtb):
         real = kind.__call__
@@ -376,8 +381,7 @@ def test_products_in_pieces_match_autodiff(float64, monkeypatch, make_opt, exclu
 
 def test_a_thread_count_change_is_followed(monkeypatch):
     """The pieces follow the BLAS thread count at each step: one thread, one ordinary product again."""
-    if blas.get(np.float32) is None or blas.get(np.float32)._gemm_batch is None:
-        pytest.skip("NumPy's BLAS has no gemm_batch here (not NumPy's OpenBLAS wheel, or OpenBLAS < 0.3.28)")
+    _two_blas_threads(monkeypatch, np.float32)
     threads = [2]
     monkeypatch.setattr(blas.Blas, "threads", lambda self: threads[0])
     calls = []
