@@ -293,10 +293,15 @@ def test_predict_runs_the_written_out_forward(hidden, dtype):
         with fl.no_grad():
             expected = model(fl.tensor(x.astype(dtype))).numpy()
         got = model.predict(x, batch_size=4)
+        whole = model.predict(x, batch_size=len(x))  # one batch: the forward's own array is the answer
+        model.predict(x * 2, batch_size=len(x))
     finally:
         fl.set_default_dtype("float32")
-    assert got.dtype == np.dtype(dtype)
+    assert got.dtype == whole.dtype == np.dtype(dtype)
     np.testing.assert_allclose(got, expected, rtol=1e-12 if dtype == "float64" else 1e-5, atol=1e-7)
+    np.testing.assert_allclose(whole, expected, rtol=1e-12 if dtype == "float64" else 1e-5, atol=1e-7)
+    assert whole.flags.writeable and whole.flags.c_contiguous
+    assert not any(np.shares_memory(whole, p.data) for p in model.parameters())
 
 
 def test_predict_with_layers_of_two_dtypes_takes_the_general_path():

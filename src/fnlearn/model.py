@@ -667,6 +667,9 @@ class Trainer:
                     batch = x_arr[rows]
                     batch_out = backend.to_numpy(fastpath.forward(stack, batch) if stack is not None
                                                  else self(Tensor(batch)).data)
+                    if out is None and stack is not None and batch_out.shape[0] == x_arr.shape[0]:
+                        out = batch_out  # one batch, and the written-out forward made a fresh array
+                        break
                     if out is None:
                         out = np.empty((x_arr.shape[0], *batch_out.shape[1:]), dtype=batch_out.dtype)
                     out[rows] = batch_out
