@@ -52,6 +52,7 @@ class Sizes:
     mnist_epochs: int = 20
     memory_rounds: int = 3
     subprocess_timeout_s: float = 600.0
+    settle_s: float = 0.25  # pause before each timed run, for the last run's thread pools to sleep (bench.timing)
 
 
 FULL = Sizes()
@@ -67,6 +68,7 @@ QUICK = Sizes(
     mnist_epochs=2,
     memory_rounds=1,
     subprocess_timeout_s=120.0,
+    settle_s=0.0,
 )
 
 MLP_SIZES = (784, 100, 100, 10)
@@ -210,7 +212,8 @@ def epoch_workload(ctx: Context, spec: ModelSpec, x: np.ndarray, y: np.ndarray, 
             entries[name] = {"status": "error", "reason": f"{type(exc).__name__}: {exc}"}
             continue
         tasks[name] = lambda i, t=trainer: t.train_epochs(x, y, epochs)
-    run = run_interleaved(tasks, warmups=ctx.warmups, repeats=ctx.repeats, progress=ctx.progress)
+    run = run_interleaved(tasks, warmups=ctx.warmups, repeats=ctx.repeats, progress=ctx.progress,
+                         settle=ctx.sizes.settle_s)
     result = {
         "title": title,
         "unit": "s/epoch",
@@ -258,7 +261,8 @@ def predict_workload(ctx: Context) -> dict:
             continue
         tasks[name] = lambda i, t=trainer: t.predict(xp)
     repeats = ctx.repeats * ctx.sizes.predict_rounds_factor
-    run = run_interleaved(tasks, warmups=ctx.warmups, repeats=repeats, progress=ctx.progress)
+    run = run_interleaved(tasks, warmups=ctx.warmups, repeats=repeats, progress=ctx.progress,
+                         settle=ctx.sizes.settle_s)
     result = {
         "title": f"predict {len(xp):,} samples in one call (MLP 784-100-100-10)",
         "unit": "s/call",
@@ -293,7 +297,8 @@ def mnist5k_workload(ctx: Context) -> dict:
         return Sample(seconds, accuracy)
 
     tasks = {name: (lambda i, n=name: train_and_score(n, i)) for name in runnable}
-    run = run_interleaved(tasks, warmups=ctx.warmups, repeats=ctx.repeats, progress=ctx.progress)
+    run = run_interleaved(tasks, warmups=ctx.warmups, repeats=ctx.repeats, progress=ctx.progress,
+                         settle=ctx.sizes.settle_s)
     peers = collect(run, entries, ctx.peers)
     for name, samples in run.samples.items():
         peers[name]["accuracy"] = summarize([s.value for s in samples])
@@ -359,7 +364,8 @@ def import_workload(ctx: Context) -> dict:
         return Sample(out["seconds"])
 
     tasks = {name: (lambda i, n=name: probe(n)) for name in runnable}
-    run = run_interleaved(tasks, warmups=ctx.warmups, repeats=ctx.repeats, progress=ctx.progress)
+    run = run_interleaved(tasks, warmups=ctx.warmups, repeats=ctx.repeats, progress=ctx.progress,
+                         settle=ctx.sizes.settle_s)
     result = {
         "title": "import time in a fresh process (warm bytecode and disk caches)",
         "unit": "s",

@@ -52,6 +52,10 @@ def test_markdown_report_has_the_header_the_cells_and_the_ratios():
     assert "| mlp100 | s/epoch | 0.3 (0.28–0.35) | 0.25 | 0.6 | n/a |" in text
     assert "| mlp100 | 1.2 | 0.5 | — |" in text  # fnlearn / numpy, / torch, / sklearn
     assert "mlp100, scikit-learn: unsupported — no MAE" in text
+    assert "pause" not in text  # a result from before the pause existed
+    paused = small_result()
+    paused["settings"]["sizes"] = {"settle_s": 0.25}
+    assert "memory 3), a 0.25 s pause before each; cells" in to_markdown(paused)
 
 
 def test_update_docs_replaces_only_the_marked_block(tmp_path):

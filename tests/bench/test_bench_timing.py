@@ -33,6 +33,30 @@ def test_runner_calls_tasks_in_ABAB_order_and_counts_only_after_warmup():
     assert all(s.seconds >= 0 for samples in result.samples.values() for s in samples)
 
 
+def test_runner_pauses_off_the_clock_before_every_run(monkeypatch):
+    import bench.timing as timing
+
+    clock, events = [0.0], []
+
+    def sleep(seconds):
+        events.append(("sleep", seconds))
+        clock[0] += seconds
+
+    def task(name):
+        events.append(name)
+        clock[0] += 1.0
+
+    monkeypatch.setattr(timing.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(timing.time, "sleep", sleep)
+    tasks = {name: (lambda i, n=name: task(n)) for name in ("A", "B")}
+    result = run_interleaved(tasks, warmups=0, repeats=2, settle=0.25)
+    assert events == [("sleep", 0.25), "A", ("sleep", 0.25), "B"] * 2
+    assert [s.seconds for samples in result.samples.values() for s in samples] == [1.0] * 4
+    events.clear()
+    run_interleaved(tasks, warmups=0, repeats=1)  # no pause unless asked
+    assert events == ["A", "B"]
+
+
 def test_a_failing_task_is_reported_and_dropped_while_the_others_go_on():
     calls = []
 
