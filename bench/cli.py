@@ -10,6 +10,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as _dt
 import json
 import os
@@ -60,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--peers", help=f"peers to include, comma-separated ({','.join(PEERS)})")
     parser.add_argument("--repeats", type=int, help="counted runs per peer (default 5; 2 with --quick)")
     parser.add_argument("--warmups", type=int, default=1, help="uncounted runs first (default 1)")
+    parser.add_argument("--pause", type=float,
+                        help=f"seconds to wait, off the clock, before each timed run so the last run's thread "
+                             f"pools stop spinning (default {FULL.pause_s:g}; {QUICK.pause_s:g} with --quick)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
                         help="BLAS and torch threads (default: the number of cores)")
     parser.add_argument("--json", type=Path,
@@ -100,9 +104,11 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
             print(f"peer     {name:9s} {peer.label}: {'installed' if peer.available() else 'not installed'}")
         return {}
     repeats = args.repeats if args.repeats is not None else (2 if args.quick else 5)
-    if repeats < 1 or args.warmups < 0 or args.threads < 1:
-        raise SystemExit("--repeats and --threads must be at least 1, --warmups at least 0.")
+    if repeats < 1 or args.warmups < 0 or args.threads < 1 or (args.pause is not None and not args.pause >= 0):
+        raise SystemExit("--repeats and --threads must be at least 1, --warmups and --pause at least 0.")
     sizes = QUICK if args.quick else FULL
+    if args.pause is not None:
+        sizes = dataclasses.replace(sizes, pause_s=args.pause)
     progress = None if args.quiet else stderr_progress
 
     status = setup_peers(peers, args.threads)

@@ -140,7 +140,7 @@ def header_lines(result: dict[str, Any]) -> list[str]:
         f"Versions: {versions}",
         f"Runs: interleaved across peers, {s['warmups']} warm-up + {s['repeats']} counted per peer "
         f"(predict {s['repeats'] * s['predict_rounds_factor']}, memory {s['memory_rounds']})"
-        + (f", a {settle:g} s pause before each" if (settle := s.get("sizes", {}).get("settle_s", 0)) else "")
+        + (f", a {pause:g} s pause before each" if (pause := s.get("sizes", {}).get("pause_s", 0)) else "")
         + "; cells are median (min–max)",
         f"Date: {result['date']}" + (" — quick sizes, not a measurement" if s["quick"] else ""),
         f"Load average (1 min) before / after: {fmt(m.get('load_before'))} / {fmt(m.get('load_after'))}"

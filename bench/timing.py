@@ -4,7 +4,7 @@ Running A B C A B C … instead of A A A B B B … spreads slow drifts of the ma
 changes, other processes, a noisy neighbour on a virtual machine) over all peers alike, so the
 ratios stay fair even when the absolute numbers wander.
 
-A pause before every run (``settle``) lets the thread pools of the run before go to sleep. OpenBLAS's
+A pause before every run (``pause``) lets the thread pools of the run before go to sleep. OpenBLAS's
 threads spin for about 0.1 s after a call, PyTorch's OpenMP threads for a few milliseconds; a run that
 starts while another library's threads still spin shares the cores with them. Measured on 2 cores,
 predict on 10,000 samples right after the other library's call, then after a 0.2 s pause: PyTorch
@@ -73,14 +73,14 @@ def run_interleaved(
     warmups: int = 1,
     repeats: int = 5,
     progress: Callable[[str], None] | None = None,
-    settle: float = 0.0,
+    pause: float = 0.0,
 ) -> InterleavedResult:
     """Run each task ``warmups + repeats`` times, interleaved; keep the counted runs.
 
     Every task is called with the index of its run (0 for the first warm-up) so that tasks which
     train a fresh model each time can change the seed. A task that raises is reported in
     ``errors`` with its message and not run again; the others go on. Before each run the runner
-    collects garbage and then waits ``settle`` seconds, off the clock (see the module's notes).
+    collects garbage and then waits ``pause`` seconds, off the clock (see the module's notes).
     """
     result = InterleavedResult(samples={name: [] for name in tasks})
     run_index = dict.fromkeys(tasks, 0)
@@ -88,8 +88,8 @@ def run_interleaved(
         if name in result.errors:
             continue
         gc.collect()  # so one task's garbage is not collected on the next task's clock
-        if settle > 0:
-            time.sleep(settle)
+        if pause > 0:
+            time.sleep(pause)
         start = time.perf_counter()
         try:
             returned = tasks[name](run_index[name])

@@ -52,7 +52,7 @@ class Sizes:
     mnist_epochs: int = 20
     memory_rounds: int = 3
     subprocess_timeout_s: float = 600.0
-    settle_s: float = 0.25  # pause before each timed run, for the last run's thread pools to sleep (bench.timing)
+    pause_s: float = 0.25  # pause before each timed run, for the last run's thread pools to sleep (bench.timing)
 
 
 FULL = Sizes()
@@ -68,7 +68,7 @@ QUICK = Sizes(
     mnist_epochs=2,
     memory_rounds=1,
     subprocess_timeout_s=120.0,
-    settle_s=0.0,
+    pause_s=0.0,
 )
 
 MLP_SIZES = (784, 100, 100, 10)
@@ -213,7 +213,7 @@ def epoch_workload(ctx: Context, spec: ModelSpec, x: np.ndarray, y: np.ndarray, 
             continue
         tasks[name] = lambda i, t=trainer: t.train_epochs(x, y, epochs)
     run = run_interleaved(tasks, warmups=ctx.warmups, repeats=ctx.repeats, progress=ctx.progress,
-                          settle=ctx.sizes.settle_s)
+                          pause=ctx.sizes.pause_s)
     result = {
         "title": title,
         "unit": "s/epoch",
@@ -262,7 +262,7 @@ def predict_workload(ctx: Context) -> dict:
         tasks[name] = lambda i, t=trainer: t.predict(xp)
     repeats = ctx.repeats * ctx.sizes.predict_rounds_factor
     run = run_interleaved(tasks, warmups=ctx.warmups, repeats=repeats, progress=ctx.progress,
-                          settle=ctx.sizes.settle_s)
+                          pause=ctx.sizes.pause_s)
     result = {
         "title": f"predict {len(xp):,} samples in one call (MLP 784-100-100-10)",
         "unit": "s/call",
@@ -298,7 +298,7 @@ def mnist5k_workload(ctx: Context) -> dict:
 
     tasks = {name: (lambda i, n=name: train_and_score(n, i)) for name in runnable}
     run = run_interleaved(tasks, warmups=ctx.warmups, repeats=ctx.repeats, progress=ctx.progress,
-                          settle=ctx.sizes.settle_s)
+                          pause=ctx.sizes.pause_s)
     peers = collect(run, entries, ctx.peers)
     for name, samples in run.samples.items():
         peers[name]["accuracy"] = summarize([s.value for s in samples])
@@ -365,7 +365,7 @@ def import_workload(ctx: Context) -> dict:
 
     tasks = {name: (lambda i, n=name: probe(n)) for name in runnable}
     run = run_interleaved(tasks, warmups=ctx.warmups, repeats=ctx.repeats, progress=ctx.progress,
-                          settle=ctx.sizes.settle_s)
+                          pause=ctx.sizes.pause_s)
     result = {
         "title": "import time in a fresh process (warm bytecode and disk caches)",
         "unit": "s",

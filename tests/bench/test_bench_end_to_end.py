@@ -105,3 +105,14 @@ def test_unknown_workload_or_peer_names_are_refused_with_the_valid_ones():
         run(["--only", "mlp33"])
     with pytest.raises(SystemExit, match="torch"):
         run(["--peers", "tensorflow"])
+
+
+def test_the_pause_before_each_run_can_be_set_and_is_recorded(tmp_path):
+    from bench.cli import run
+
+    with pytest.raises(SystemExit, match="--pause at least 0"):
+        run(["--quick", "--pause", "-1"])
+    result = run(["--quick", "--only", "predict", "--peers", "numpy", "--repeats", "1", "--pause", "0.01",
+                  "--json", str(tmp_path / "r.json"), "--quiet"])
+    assert result["settings"]["sizes"]["pause_s"] == 0.01
+    assert json.loads((tmp_path / "r.json").read_text())["settings"]["sizes"]["pause_s"] == 0.01

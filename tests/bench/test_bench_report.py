@@ -54,7 +54,7 @@ def test_markdown_report_has_the_header_the_cells_and_the_ratios():
     assert "mlp100, scikit-learn: unsupported — no MAE" in text
     assert "pause" not in text  # a result from before the pause existed
     paused = small_result()
-    paused["settings"]["sizes"] = {"settle_s": 0.25}
+    paused["settings"]["sizes"] = {"pause_s": 0.25}
     assert "memory 3), a 0.25 s pause before each; cells" in to_markdown(paused)
 
 

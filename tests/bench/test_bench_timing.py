@@ -49,7 +49,7 @@ def test_runner_pauses_off_the_clock_before_every_run(monkeypatch):
     monkeypatch.setattr(timing.time, "perf_counter", lambda: clock[0])
     monkeypatch.setattr(timing.time, "sleep", sleep)
     tasks = {name: (lambda i, n=name: task(n)) for name in ("A", "B")}
-    result = run_interleaved(tasks, warmups=0, repeats=2, settle=0.25)
+    result = run_interleaved(tasks, warmups=0, repeats=2, pause=0.25)
     assert events == [("sleep", 0.25), "A", ("sleep", 0.25), "B"] * 2
     assert [s.seconds for samples in result.samples.values() for s in samples] == [1.0] * 4
     events.clear()
