@@ -456,6 +456,8 @@ class StepPlan:
         else ran) and SGD folds η into the backward pass, leaving η·g in ``.grad`` until settle().
         """
         xp = backend.xp()
+        if xp is not np:  # host batches are moved to the device, as everywhere in fnlearn
+            xb, yb = backend.to_device(xb), backend.to_device(yb)
         if not self.exclusive:
             self.ensure_packed()
         self._threads = self._blas.threads() if self._blas is not None else 1
@@ -647,8 +649,9 @@ def forward(stack: tuple[list[tuple[Dense, str]], bool], x: Any) -> Any:
 
     >>> import fnlearn as fl, numpy as np
     >>> model = fl.Sequential([fl.layers.Dense(2, activation="softmax", input_dim=3)])
-    >>> probs = forward(dense_stack(model), np.ones((4, 3), dtype="float32"))
-    >>> probs.shape, probs.dtype, bool(np.allclose(probs.sum(axis=1), 1.0))
+    >>> x = fl.backend.to_device(np.ones((4, 3), dtype="float32"))   # a no-op on the CPU
+    >>> probs = forward(dense_stack(model), x)
+    >>> probs.shape, probs.dtype, bool(np.allclose(fl.backend.to_numpy(probs).sum(axis=1), 1.0))
     ((4, 2), dtype('float32'), True)
     """
     layers, flatten_input = stack

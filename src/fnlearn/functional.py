@@ -267,7 +267,7 @@ def _raw_index(index: Any) -> Any:
         return index.data
     if isinstance(index, tuple):
         return tuple(_raw_index(i) for i in index)
-    if isinstance(index, list):
+    if isinstance(index, (list, np.ndarray)):  # on a GPU: copied once, not in the forward and again in the backward
         return backend.to_device(np.asarray(index))
     return index
 
@@ -656,6 +656,7 @@ def softmax_cross_entropy(logits: Tensor, target: Any, sparse: bool, reduction: 
     ``sparse``), fused: the loss from log-sum-exp, the gradient ``softmax − y`` in one step."""
     xp = backend.xp()
     z = logits.data
+    target = backend.to_device(target)
     logp = _log_softmax_array(z, -1)
     if sparse:
         labels = target.astype(np.int64, copy=False).reshape(z.shape[:-1])
@@ -682,6 +683,7 @@ def sigmoid_binary_cross_entropy(logits: Tensor, target: Any, reduction: str = "
     output axis; gradient ``(σ(z) − y) / k`` with k outputs per sample."""
     xp = backend.xp()
     z = logits.data
+    target = backend.to_device(target)
     if z.ndim == 0:
         raise ShapeError("binary cross-entropy needs predictions with at least one axis; got a single number.")
     elem = xp.maximum(z, 0) - z * target + xp.log1p(xp.exp(-xp.abs(z)))

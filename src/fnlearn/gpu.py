@@ -67,8 +67,9 @@ def device_metric(name: str, loss: str | None, y_shape: tuple[int, ...],
     """A batch metric computed without leaving the device (a 0-d array), or None when ``name`` has no
     device form. Shapes are per sample (no batch axis); they decide what ``"accuracy"`` means.
 
+    >>> from fnlearn.backend import to_device
     >>> f = device_metric("accuracy", "sparse_categorical_crossentropy", (), (3,))
-    >>> float(f(np.array([0, 2]), np.array([[0.9, 0.1, 0.0], [0.5, 0.1, 0.4]])))
+    >>> float(f(to_device(np.array([0, 2])), to_device(np.array([[0.9, 0.1, 0.0], [0.5, 0.1, 0.4]]))))
     0.5
     """
     from .metrics import accuracy_kind

@@ -31,7 +31,7 @@ def _assert_restored(model, snap):
     for n, p in model.named_parameters():
         obj, values, grad = snap[n]
         assert p.data is obj, f"{n} got a new array"
-        np.testing.assert_array_equal(p.data, values)
+        np.testing.assert_array_equal(p.numpy(), fl.backend.to_numpy(values))
         assert p.grad is grad
 
 
@@ -87,6 +87,9 @@ def test_function_surface_values():
     aa, bb = np.meshgrid(s.a, s.b)
     np.testing.assert_allclose(s.loss, (aa - 1) ** 2 + 3 * bb ** 2, atol=1e-12)
     assert s.center_loss == 0.0
+    raw = loss_surface(lambda w: (w.data ** 2).sum(), center=(0.5, 0.5), span=1.0, resolution=3)  # an array back
+    aa, bb = np.meshgrid(raw.a, raw.b)
+    np.testing.assert_allclose(raw.loss, aa ** 2 + bb ** 2, atol=1e-12)
 
 
 def test_paths_from_a_trace_and_from_arrays():

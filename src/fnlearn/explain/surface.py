@@ -337,7 +337,8 @@ def loss_surface(model_or_fn: Any, data: tuple[Any, Any] | None = None,
 def _function_value(fn: Callable[[Tensor], Any], w: np.ndarray) -> float:
     with no_grad():
         value = fn(Tensor(w, dtype=np.float64))
-    value = value.item() if isinstance(value, Tensor) else float(np.asarray(value).reshape(()))
+    # a user's function may return a Tensor, a number, or an array of the backend (a GPU array is read back)
+    value = value.item() if isinstance(value, Tensor) else float(np.asarray(backend.to_numpy(value)).reshape(()))
     return float(value)
 
 
