@@ -13,6 +13,14 @@ from fnlearn import backend
 # the module, not the fl.tensor() function that shares its name
 tensor_module = importlib.import_module("fnlearn.tensor")
 
+# FNLEARN_TEST_BACKEND=cupy runs every test on CuPy (a GPU machine); cupy-standin runs them on the NumPy
+# stand-in for CuPy (tests/cupy_standin.py), which fails on host/device mix-ups as CuPy would
+TEST_BACKEND = os.environ.get("FNLEARN_TEST_BACKEND", "numpy")
+if TEST_BACKEND == "cupy-standin":
+    import cupy_standin
+
+    cupy_standin.install()
+
 
 @pytest.fixture(autouse=True)
 def _restore_fnlearn_settings():
@@ -20,8 +28,8 @@ def _restore_fnlearn_settings():
     state = backend._state
     saved = (state.xp, state.name, state.dtype, state.seed, state.rng)
     grad_enabled = tensor_module._grad_enabled
-    if os.environ.get("FNLEARN_TEST_BACKEND") == "cupy":
-        fl.set_backend("cupy")  # the whole suite on the GPU: FNLEARN_TEST_BACKEND=cupy python -m pytest
+    if TEST_BACKEND in ("cupy", "cupy-standin"):
+        fl.set_backend("cupy")
     yield
     state.xp, state.name, state.dtype, state.seed, state.rng = saved
     tensor_module._grad_enabled = grad_enabled

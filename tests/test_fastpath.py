@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import fnlearn as fl
-from fnlearn import blas, fastpath
+from fnlearn import backend, blas, fastpath
 
 
 @pytest.fixture
@@ -82,10 +82,17 @@ def _train(out_act, units, loss, y, make_opt, fast: bool | str, hidden=("relu", 
 IN_PRODUCT = {"in-product": 0, "in-product-middle": 40}
 
 
+def _needs_numpy_blas() -> None:
+    if backend.backend_name() != "numpy":
+        pytest.skip("the SGD step inside a product and the products in pieces are NumPy's BLAS, which the cupy "
+                    "backend does not use")
+
+
 def _count_in_product_steps(monkeypatch, mode) -> list:
     """Lowers the kernel size for the in-product step as ``mode`` says and counts the GEMM calls taking it."""
     calls: list = []
     if mode in IN_PRODUCT:
+        _needs_numpy_blas()
         if blas.get(np.float64) is None:
             pytest.skip("NumPy's own BLAS cannot be called here (not NumPy's OpenBLAS wheel)")
         monkeypatch.setattr(fastpath, "_IN_PRODUCT_MIN", IN_PRODUCT[mode])
@@ -131,7 +138,7 @@ def test_every_hidden_activation(float64, hidden):
 def test_huge_scores_stay_finite():
     fl.set_seed(0)
     model = fl.Sequential([fl.layers.Dense(3, activation="softmax", input_dim=2)])
-    model[0].kernel.data[...] = np.array([[400.0, -400.0, 0.0], [0.0, 0.0, 0.0]])
+    model[0].kernel.data[...] = backend.to_device(np.array([[400.0, -400.0, 0.0], [0.0, 0.0, 0.0]]))
     opt = fl.optim.SGD(model.parameters(), learning_rate=0.1)
     plan = fastpath.compile_step(model, "sparse_categorical_crossentropy", opt)
     x = np.array([[1.0, 0.0], [-1.0, 0.0]], dtype=np.float32)
@@ -235,7 +242,7 @@ def test_fit_without_batch_callbacks_keeps_true_gradients(float64):
     assert len(seen) == 12
     for a, b in zip(exclusive.parameters(), checked.parameters()):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-13)
-        np.testing.assert_allclose(a.grad, b.grad, rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(backend.to_numpy(a.grad), backend.to_numpy(b.grad), rtol=1e-10, atol=1e-13)
 
 
 def test_fit_keeps_true_gradients_when_the_last_step_is_not_folded(float64, monkeypatch):
@@ -301,7 +308,7 @@ def test_predict_runs_the_written_out_forward(hidden, dtype):
     np.testing.assert_allclose(got, expected, rtol=1e-12 if dtype == "float64" else 1e-5, atol=1e-7)
     np.testing.assert_allclose(whole, expected, rtol=1e-12 if dtype == "float64" else 1e-5, atol=1e-7)
     assert whole.flags.writeable and whole.flags.c_contiguous
-    assert not any(np.shares_memory(whole, p.data) for p in model.parameters())
+    assert not any(np.shares_memory(whole, p.numpy()) for p in model.parameters())  # on a GPU p.numpy() is a copy
 
 
 def test_predict_with_layers_of_two_dtypes_takes_the_general_path():
@@ -328,6 +335,7 @@ def _big_model(seed=0):
 
 def _two_blas_threads(monkeypatch, dtype):
     """Products in pieces as on a 2-core machine, whatever this one has (skips where there is no gemm_batch)."""
+    _needs_numpy_blas()
     if blas.get(dtype) is None or blas.get(dtype)._gemm_batch is None:
         pytest.skip("NumPy's BLAS has no gemm_batch here (not NumPy's OpenBLAS wheel, or OpenBLAS < 0.3.28)")
     monkeypatch.setattr(blas.Blas, "threads", lambda self: 2)
@@ -412,7 +420,7 @@ def test_written_out_softmax_is_stable_for_any_spread(spread):
     row's own where one lies far below (it would underflow to 0/0): both give the layers' own probabilities."""
     fl.set_seed(0)
     model = fl.Sequential([fl.layers.Dense(3, activation="softmax", input_dim=2)])
-    model[0].kernel.data[...] = np.array([[spread, -spread, 0.0], [0.0, 0.0, 1.0]], dtype=np.float32)
+    model[0].kernel.data[...] = backend.to_device(np.array([[spread, -spread, 0.0], [0.0, 0.0, 1.0]], dtype=np.float32))
     x = np.array([[1.0, 0.0], [-1.0, 0.5], [0.0, 2.0]], dtype=np.float32)
     with fl.no_grad():
         expected = model(fl.tensor(x)).numpy()

@@ -16,7 +16,7 @@ O = fl.optim
 def _param(values, grad=None, dtype="float64"):
     p = fl.Parameter(np.array(values, dtype=float), dtype=dtype)
     if grad is not None:
-        p.grad = np.array(grad, dtype=p.dtype)
+        p.grad = fl.backend.to_device(np.array(grad, dtype=p.dtype))
     return p
 
 
@@ -31,34 +31,34 @@ def test_sgd_momentum_follows_the_lecture_form():
         m = 0.5 * m - 0.1 * g
         theta = theta + m
         opt.step()
-        assert p.data[0] == pytest.approx(theta, rel=1e-15)
+        assert p.numpy()[0] == pytest.approx(theta, rel=1e-15)
 
 
 def test_plain_sgd_and_nesterov_by_hand():
     p = _param([1.0, -2.0], grad=[0.5, 1.0])
     O.SGD([p], lr=0.2).step()
-    np.testing.assert_allclose(p.data, [0.9, -2.2])
+    np.testing.assert_allclose(p.numpy(), [0.9, -2.2])
     q = _param([1.0], grad=[1.0])
     opt = O.SGD([q], learning_rate=0.1, momentum=0.9, nesterov=True)
     opt.step()  # m = −0.1; θ = 1 + 0.9·(−0.1) − 0.1
-    assert q.data[0] == pytest.approx(0.81)
+    assert q.numpy()[0] == pytest.approx(0.81)
     opt.step()  # m = 0.9·(−0.1) − 0.1 = −0.19; θ = 0.81 + 0.9·(−0.19) − 0.1
-    assert q.data[0] == pytest.approx(0.81 - 0.171 - 0.1)
+    assert q.numpy()[0] == pytest.approx(0.81 - 0.171 - 0.1)
 
 
 def test_adagrad_rmsprop_adam_first_steps_by_hand():
     p = _param([1.0], grad=[2.0])
     O.Adagrad([p], learning_rate=0.1, initial_accumulator_value=0.0, epsilon=0.0).step()
-    assert p.data[0] == pytest.approx(1.0 - 0.1 * 2 / 2)
+    assert p.numpy()[0] == pytest.approx(1.0 - 0.1 * 2 / 2)
     p = _param([1.0], grad=[2.0])
     O.RMSprop([p], learning_rate=0.1, rho=0.9, epsilon=0.0).step()
-    assert p.data[0] == pytest.approx(1.0 - 0.1 * 2 / math.sqrt(0.1 * 4))
+    assert p.numpy()[0] == pytest.approx(1.0 - 0.1 * 2 / math.sqrt(0.1 * 4))
     p = _param([1.0, 1.0], grad=[3.0, -0.001])
     O.Adam([p], learning_rate=0.01).step()  # bias correction: the first step is ≈ η·sign(g)
-    np.testing.assert_allclose(p.data, [0.99, 1.01], rtol=1e-5)
+    np.testing.assert_allclose(p.numpy(), [0.99, 1.01], rtol=1e-5)
     p = _param([2.0], grad=[0.0])
     O.AdamW([p], learning_rate=0.1, weight_decay=0.5).step()
-    assert p.data[0] == pytest.approx(2.0 * (1 - 0.1 * 0.5))
+    assert p.numpy()[0] == pytest.approx(2.0 * (1 - 0.1 * 0.5))
     adam = O.Adam()
     assert (adam.beta_1, adam.beta_2, adam.epsilon, adam.learning_rate) == (0.9, 0.999, 1e-8, 0.001)
 
@@ -69,12 +69,12 @@ def test_adagrad_rmsprop_adam_first_steps_by_hand():
 def test_updates_are_in_place_keep_dtype_and_skip_parameters_without_gradient(make):
     a = _param([1.0, 2.0], grad=[0.3, -0.2], dtype="float32")
     b = _param([5.0], dtype="float32")
-    before_a, before_b = a.data, b.data.copy()
+    before_a, before_b = a.data, b.numpy().copy()
     opt = make([a, b])
     opt.step()
     assert a.data is before_a and a.dtype == np.float32
-    assert not np.array_equal(a.data, [1.0, 2.0])
-    assert np.array_equal(b.data, before_b)
+    assert not np.array_equal(a.numpy(), [1.0, 2.0])
+    assert np.array_equal(b.numpy(), before_b)
     opt.zero_grad()
     assert a.grad is None and b.grad is None
 
@@ -128,7 +128,7 @@ def test_learning_rate_is_settable_and_schedules_follow_iterations():
         rates.append(opt.current_learning_rate())
         opt.step()
     assert rates == [0.1, 0.1, 0.05, 0.05, 0.025]
-    assert p.data[0] == pytest.approx(-sum(rates))
+    assert p.numpy()[0] == pytest.approx(-sum(rates))
     opt.learning_rate = 0.3
     assert opt.current_learning_rate() == 0.3 and opt.lr == 0.3
 
@@ -137,7 +137,7 @@ def test_clipping_by_value_norm_and_global_norm():
     def stepped(**clip):
         a, b = _param([0.0, 0.0], grad=[3.0, 4.0]), _param([0.0], grad=[12.0])
         O.SGD([a, b], learning_rate=1.0, **clip).step()
-        return -a.data, -b.data
+        return -a.numpy(), -b.numpy()
 
     a, b = stepped(clipvalue=3.5)
     np.testing.assert_allclose(a, [3.0, 3.5]) and np.testing.assert_allclose(b, [3.5])
@@ -183,7 +183,7 @@ def test_state_dict_round_trip_resumes_exactly(factory):
             p.grad = np.sin(p.data) + 0.5 * p.data
         resumed.step()
     for p, q in zip(params, copies):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p.numpy(), q.numpy())
 
 
 def test_state_dict_is_a_copy_and_bad_state_changes_nothing():
@@ -232,10 +232,10 @@ def test_declared_slots_are_the_ones_update_keeps(make):
     p = _param([1.0, -2.0])
     opt = make([p])
     slots = opt.slot_init()
-    p.grad = np.zeros(2)  # a zero gradient leaves every slot at its initial fill
+    p.grad = fl.backend.to_device(np.zeros(2))  # a zero gradient leaves every slot at its initial fill
     opt.step()
     assert set(opt.state[0]) == set(slots)
     for name, fill in slots.items():
         if name in ("m", "v", "b", "mean_grad", "accumulator"):
-            np.testing.assert_array_equal(opt.state[0][name], np.full(2, fill))
+            np.testing.assert_array_equal(fl.backend.to_numpy(opt.state[0][name]), np.full(2, fill))
     assert make([p]).__class__(learning_rate=0.1, clipnorm=1.0).slot_init() is None

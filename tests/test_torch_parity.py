@@ -77,8 +77,8 @@ def _build_pair(rng, n_in, hidden, n_out, act, out_act):
     linears = []
     for layer in model.layers:
         # draw fresh weights (biases too) so zero biases cannot hide a bias bug
-        layer.kernel.data[...] = rng.normal(0, 0.8, size=layer.kernel.shape)
-        layer.bias.data[...] = rng.normal(0, 0.5, size=layer.bias.shape)
+        layer.kernel.data[...] = fl.backend.to_device(rng.normal(0, 0.8, size=layer.kernel.shape))
+        layer.bias.data[...] = fl.backend.to_device(rng.normal(0, 0.5, size=layer.bias.shape))
         lin = torch.nn.Linear(*layer.kernel.shape, dtype=torch.float64)
         with torch.no_grad():
             lin.weight.copy_(torch.from_numpy(layer.kernel.numpy().T.copy()))
@@ -130,8 +130,8 @@ def test_mlp_forward_and_gradients_match_torch(float64, act, loss, out_act, from
     _assert_close(out.numpy(), out_t.detach().numpy(), "model output")
     _assert_close(value.numpy(), value_t.detach().numpy(), "loss value")
     for i, (layer, lin) in enumerate(zip(model.layers, linears)):
-        _assert_close(layer.kernel.grad, lin.weight.grad.numpy().T, f"layer {i} kernel gradient")
-        _assert_close(layer.bias.grad, lin.bias.grad.numpy(), f"layer {i} bias gradient")
+        _assert_close(fl.backend.to_numpy(layer.kernel.grad), lin.weight.grad.numpy().T, f"layer {i} kernel gradient")
+        _assert_close(fl.backend.to_numpy(layer.bias.grad), lin.bias.grad.numpy(), f"layer {i} bias gradient")
 
 
 # ----------------------------------------------------------------------------- optimizers

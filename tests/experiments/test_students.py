@@ -35,7 +35,7 @@ def test_change_is_minus_half_the_mse_gradient():
     finally:
         fl.set_default_dtype("float32")
     first = students.train(rounds=1)[0]
-    np.testing.assert_allclose(first["delta_w"], -0.5 * np.asarray(w.grad), atol=1e-12)
+    np.testing.assert_allclose(first["delta_w"], -0.5 * fl.backend.to_numpy(w.grad), atol=1e-12)
     assert abs(first["delta_b"] - (-0.5 * float(b.grad))) < 1e-12
 
 

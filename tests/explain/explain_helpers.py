@@ -19,7 +19,7 @@ def assert_png(path: Path) -> None:
 
 def set_param(model, name: str, values) -> None:
     p = dict(model.named_parameters())[name]
-    p.data[...] = np.asarray(values, dtype=p.data.dtype).reshape(p.shape)
+    p.data[...] = fl.backend.to_device(np.asarray(values, dtype=p.data.dtype).reshape(p.shape))
 
 
 def one_hidden(units: int, activation: str, out_activation=None, seed: int = 0):

@@ -94,12 +94,12 @@ def test_vanishing_gradients_from_the_last_steps_grad():
     model = _deep("sigmoid", layers=3)
     kernels = [p for n, p in model.named_parameters() if n.endswith("kernel")]
     for p in kernels:
-        p.grad = np.full(p.shape, 1e-2, dtype=p.data.dtype)
-    kernels[0].grad = np.full(kernels[0].shape, 1e-6, dtype=kernels[0].data.dtype)
+        p.grad = fl.backend.to_device(np.full(p.shape, 1e-2, dtype=p.data.dtype))
+    kernels[0].grad = fl.backend.to_device(np.full(kernels[0].shape, 1e-6, dtype=kernels[0].data.dtype))
     hints = training_hints(model, {"loss": [1.0, 0.9]})
     assert kinds(hints) == ["vanishing_gradient"]
     assert hints[0].value == pytest.approx(1e-4, rel=1e-3)
-    kernels[0].grad = np.full(kernels[0].shape, 1e-3, dtype=kernels[0].data.dtype)
+    kernels[0].grad = fl.backend.to_device(np.full(kernels[0].shape, 1e-3, dtype=kernels[0].data.dtype))
     assert training_hints(model, {"loss": [1.0, 0.9]}) == []
 
 

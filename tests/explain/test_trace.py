@@ -46,7 +46,7 @@ def test_each_row_is_one_sgd_step_of_the_excel_table(tmp_path):
         assert row["loss"] == pytest.approx(loss.item(), rel=1e-6)
         total = 0.0
         for n, p in check.named_parameters():
-            g = p.grad.ravel()
+            g = fl.backend.to_numpy(p.grad).ravel()
             total += float(np.sum(g.astype(np.float64) ** 2))
             assert row[f"grad_norm({n})"] == pytest.approx(float(np.linalg.norm(g)), rel=1e-5)
             for s, v in zip(scalar_names(n, tuple(p.shape)), g):

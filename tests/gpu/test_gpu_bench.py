@@ -1,4 +1,4 @@
-"""The bench's GPU mode: what it says without a GPU, and how it reports."""
+"""The bench's GPU mode: what it says without a GPU, how it reports, and its fnlearn peers on the CuPy path."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bench import gpu as bench_gpu
@@ -60,3 +61,18 @@ def test_markdown_has_the_device_line_the_cells_and_the_failures():
     assert "| wide | 1000 | – | – | – |" in md
     assert "failed: wide batch 1000 torch_graph: RuntimeError: x" in md
     assert "torch None" not in md  # missing versions are left out
+
+
+def test_the_fnlearn_peers_run_on_the_cupy_path(cupy_backend, monkeypatch):
+    """Both fnlearn peers train on device arrays (a small data set, one counted run): the captured run and the
+    eager one start from the same seed and end at the same loss."""
+    monkeypatch.setattr(bench_gpu, "N_SAMPLES", 600)
+    result = bench_gpu.run(["mlp"], [100], warmups=0, repeats=1)
+    (config,) = result["configs"]
+    assert not config["errors"]
+    peers = config["peers"]
+    captured, eager = peers["fnlearn_captured"], peers["fnlearn_eager"]
+    assert captured["median"] > 0 and eager["median"] > 0
+    assert np.isfinite(captured["final_loss"])
+    assert captured["final_loss"] == pytest.approx(eager["final_loss"], rel=1e-4)
+    assert result["device"] and result["versions"]["cupy"]

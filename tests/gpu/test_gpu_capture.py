@@ -18,6 +18,13 @@ from fnlearn import fastpath, gpu
 from fnlearn.errors import ConfigError
 
 
+@pytest.fixture(autouse=True)
+def _on_numpy():
+    """These tests drive CapturedStep with NumPy arrays and a fake ``cupy.cuda``, also where the whole suite runs on
+    CuPy (tests/gpu/test_gpu_fit.py runs the real capture on the cupy backend)."""
+    fl.set_backend("numpy")
+
+
 class FakeEvent:
     pass
 

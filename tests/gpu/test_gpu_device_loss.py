@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import fnlearn as fl
+from fnlearn import backend as B
 from fnlearn import fastpath
 
 CASES = [
@@ -61,12 +62,12 @@ def test_device_loss_mode_matches_float_mode(float64, out_act, units, loss, kind
         for xb, yb in batches:
             value, pred = plan(xb, yb)
             if device:
-                assert isinstance(value, np.ndarray) and value.shape == ()
+                assert isinstance(value, B.xp().ndarray) and value.shape == ()  # no read back to the host
             else:
                 assert isinstance(value, float)
             losses.append(float(value))
         results.append((losses, [p.numpy().copy() for p in model.parameters()], opt.iterations,
-                        [p.grad.copy() for p in model.parameters()]))
+                        [B.to_numpy(p.grad).copy() for p in model.parameters()]))
     (l0, w0, it0, g0), (l1, w1, it1, g1) = results
     np.testing.assert_allclose(l1, l0, rtol=1e-12, atol=1e-12)
     assert it0 == it1 == len(batches)
@@ -81,7 +82,7 @@ def test_lr_buffer_is_read_in_device_mode(float64):
                                lambda: fl.optim.SGD(learning_rate=0.3), False)
     model_b, _, plan_b = _plan("softmax", 3, "sparse_categorical_crossentropy",
                                lambda: fl.optim.SGD(learning_rate=0.01), True)
-    plan_b.lr_buffer = np.full((), 0.3)  # the buffer wins over the optimizer's own rate
+    plan_b.lr_buffer = B.xp().full((), 0.3)  # the buffer wins over the optimizer's own rate
     plan_a(xb, yb)
     plan_b(xb, yb)
     for a, b in zip(model_a.parameters(), model_b.parameters()):
@@ -90,7 +91,7 @@ def test_lr_buffer_is_read_in_device_mode(float64):
 
 def test_grad_buffer_receives_the_gradients(float64):
     model, _, plan = _plan("linear", 2, "mse", lambda: fl.optim.SGD(learning_rate=0.1), True)
-    plan.grad_buffer = np.zeros(plan._size)
+    plan.grad_buffer = B.xp().zeros(plan._size)
     plan(np.ones((3, 4)), np.zeros((3, 2)))
     assert np.any(plan.grad_buffer != 0)
     for p in model.parameters():
@@ -103,19 +104,19 @@ def test_non_finite_loss_changes_nothing_in_device_mode(float64, make_opt):
     rng = np.random.default_rng(2)
     plan(rng.normal(size=(6, 4)), rng.normal(size=(6, 2)))  # one good step fills the optimizer state
     before = [p.numpy().copy() for p in model.parameters()]
-    state_before = {k: v.copy() for k, v in plan.flat_state.items()}
+    state_before = {k: B.to_numpy(v).copy() for k, v in plan.flat_state.items()}
     with np.errstate(all="ignore"):  # fit runs under the same errstate
         value, _ = plan(rng.normal(size=(6, 4)), np.full((6, 2), np.inf))
     assert not np.isfinite(value)
     for p, b in zip(model.parameters(), before):
         np.testing.assert_array_equal(p.numpy(), b)
     for k, v in plan.flat_state.items():
-        np.testing.assert_array_equal(v, state_before[k])
+        np.testing.assert_array_equal(B.to_numpy(v), state_before[k])
 
 
 def test_gate_keeps_the_last_finite_weights(float64):
     model, _, plan = _plan("linear", 2, "mse", lambda: fl.optim.SGD(learning_rate=0.1, momentum=0.5), True)
-    plan.gate = np.ones((), dtype=bool)
+    plan.gate = B.xp().ones((), dtype=bool)
     rng = np.random.default_rng(4)
     plan(rng.normal(size=(6, 4)), rng.normal(size=(6, 2)))
     kept = [p.numpy().copy() for p in model.parameters()]

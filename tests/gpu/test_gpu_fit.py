@@ -36,11 +36,13 @@ def test_capture_must_be_a_bool_or_none(bad):
 
 
 def test_capture_true_on_numpy_says_to_switch_backend():
+    fl.set_backend("numpy")
     with pytest.raises(ConfigError, match="needs the cupy backend"):
         _model().fit(*_data(), capture=True, verbose=0)
 
 
 def test_default_on_numpy_trains_uncaptured(float64):
+    fl.set_backend("numpy")
     a, b = _model(), _model()
     ha = a.fit(*_data(), batch_size=8, epochs=2, verbose=0, shuffle=False)
     hb = b.fit(*_data(), batch_size=8, epochs=2, verbose=0, shuffle=False, capture=False)
@@ -51,6 +53,7 @@ def test_default_on_numpy_trains_uncaptured(float64):
 def fake_cupy(monkeypatch):
     """Make fit believe it runs on CuPy while the arrays stay NumPy and the CUDA calls are recorded."""
     made = []
+    fl.set_backend("numpy")  # NumPy arrays, whatever backend the suite runs on
 
     class Step(gpu.CapturedStep):
         def __init__(self, *args, **kwargs):
@@ -110,3 +113,40 @@ def test_captured_fit_stops_on_a_non_finite_loss(float64, fake_cupy):
     for a, b in zip(ref.parameters(), model.parameters()):
         np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-12)  # device mode shifts softmax per row
     assert model.optimizer.iterations == 2
+
+
+@pytest.fixture
+def recorded_steps(monkeypatch):
+    """The CapturedSteps fit makes, with CuPy's own CUDA namespace (no stand-in for it)."""
+    made = []
+
+    class Step(gpu.CapturedStep):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(gpu, "CapturedStep", Step)
+    return made
+
+
+@pytest.mark.parametrize("make_opt", [lambda: fl.optim.SGD(learning_rate=0.1, momentum=0.5),
+                                      lambda: fl.optim.Adam(learning_rate=0.01)], ids=["momentum", "adam"])
+def test_fit_on_cupy_records_the_step_once_and_replays_it(float64, cupy_backend, recorded_steps, make_opt):
+    """On the cupy backend fit captures by default: the first full batch of 8 is recorded, every later one
+    replayed (a read back to the host while recording would raise), and training gives what uncaptured
+    training gives."""
+    x, y = _data(37)  # 4 full batches of 8 and one of 5 per epoch
+    plain = _model()
+    plain.compile(make_opt(), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    h_plain = plain.fit(x, y, batch_size=8, epochs=3, verbose=0, capture=False)
+    assert not recorded_steps
+    model = _model()
+    model.compile(make_opt(), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    h = model.fit(x, y, batch_size=8, epochs=3, verbose=0)
+    (step,) = recorded_steps
+    assert step.replays == 3 * 4 - 1
+    np.testing.assert_allclose(h.history["loss"], h_plain.history["loss"], rtol=1e-10)
+    np.testing.assert_allclose(h.history["accuracy"], h_plain.history["accuracy"], rtol=1e-12)
+    for a, b in zip(plain.parameters(), model.parameters()):
+        np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-10, atol=1e-12)
+    assert model.optimizer.iterations == plain.optimizer.iterations == 15
