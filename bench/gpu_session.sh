@@ -40,14 +40,15 @@ run_stage() {  # name, log file, command...
   timeout "$limit" "$@" >"$out/$log" 2>&1
   local rc=$?
   echo "== $name: exit $rc after $((SECONDS - start)) s ($log)"
-  tail -n 3 "$out/$log"
+  # pytest's summary line ("N passed, M skipped in T s") if the stage has one, else the log's end
+  grep -E '^(=+ )?[0-9]+ (passed|failed|error)' "$out/$log" | tail -n 1 | grep . || tail -n 3 "$out/$log"
 }
 
 for stage in $stages; do
   case $stage in
-    tests) run_stage "tests/gpu" tests_gpu.log "$py" -m pytest tests/gpu -q -rs -p no:cacheprovider ;;
+    tests) run_stage "tests/gpu" tests_gpu.log "$py" -m pytest tests/gpu -rs -p no:cacheprovider ;;
     suite) run_stage "suite on CuPy" suite_cupy.log env FNLEARN_TEST_BACKEND=cupy \
-             "$py" -m pytest -q -p no:cacheprovider ;;
+             "$py" -m pytest -p no:cacheprovider ;;
     bench) run_stage "bench.gpu" bench_gpu.log "$py" -m bench.gpu --json "$out/gpu.json" --markdown "$out/gpu.md" ;;
     pieces) run_stage "bench.pieces" pieces.log "$py" -m bench.pieces --rounds 5 --json "$out/pieces.json" ;;
     *) echo "unknown stage $stage (tests, suite, bench, pieces)"; exit 2 ;;
