@@ -148,6 +148,14 @@ def _host_read(what: str) -> None:
                            "a stream is capturing (operation not permitted when stream is capturing)")
 
 
+def _read_back(what: str, convert: Callable[..., Any]) -> Callable[..., Any]:
+    """An array method that copies the value to the host: ``convert(host array, *args)``."""
+    def method(self: ndarray, *args: Any) -> Any:
+        _host_read(what)
+        return convert(self._a, *args)
+    return method
+
+
 # ------------------------------------------------------------------------------------------- the array
 class ndarray(NDArrayOperatorsMixin):  # noqa: N801  (CuPy's name)
     """A device array: a NumPy array that refuses to be taken for one."""
@@ -215,45 +223,16 @@ class ndarray(NDArrayOperatorsMixin):  # noqa: N801  (CuPy's name)
             return out
         return np.array(self._a, order=order, copy=True)
 
-    def item(self, *args: Any) -> Any:
-        _host_read("ndarray.item()")
-        return self._a.item(*args)
-
-    def tolist(self) -> Any:
-        _host_read("ndarray.tolist()")
-        return self._a.tolist()
-
-    def __float__(self) -> float:
-        _host_read("float()")
-        return float(self._a)
-
-    def __int__(self) -> int:
-        _host_read("int()")
-        return int(self._a)
-
-    def __complex__(self) -> complex:
-        _host_read("complex()")
-        return complex(self._a)
-
-    def __index__(self) -> int:
-        _host_read("operator.index()")
-        return self._a.__index__()
-
-    def __bool__(self) -> bool:
-        _host_read("bool()")
-        return bool(self._a)
-
-    def __repr__(self) -> str:
-        _host_read("repr()")
-        return repr(self._a)
-
-    def __str__(self) -> str:
-        _host_read("str()")
-        return str(self._a)
-
-    def __format__(self, spec: str) -> str:
-        _host_read("format()")
-        return format(self._a, spec)
+    item = _read_back("ndarray.item()", np.ndarray.item)
+    tolist = _read_back("ndarray.tolist()", np.ndarray.tolist)
+    __float__ = _read_back("float()", float)
+    __int__ = _read_back("int()", int)
+    __complex__ = _read_back("complex()", complex)
+    __index__ = _read_back("operator.index()", np.ndarray.__index__)
+    __bool__ = _read_back("bool()", bool)
+    __repr__ = _read_back("repr()", repr)
+    __str__ = _read_back("str()", str)
+    __format__ = _read_back("format()", format)
 
     def __reduce__(self) -> Any:
         return _from_pickle, (self.get(),)
