@@ -91,6 +91,14 @@ def test_permutation_is_seeded():
     assert (a == b).all() and not (a == c).all() and sorted(a) == list(range(50))
 
 
+def test_permutation_is_numpys_order_in_half_the_bytes():
+    """The same batches as NumPy's own permutation of the seed (earlier runs repeat exactly), in int32."""
+    for n in (1, 7, 60_000):
+        order = data.permutation(n, np.random.default_rng(3))
+        assert order.dtype == np.int32
+        np.testing.assert_array_equal(order, np.random.default_rng(3).permutation(n))
+
+
 def test_split_validation_shuffles_before_splitting():
     fl.set_seed(0)
     train, val = data.split_validation(100, 0.2)

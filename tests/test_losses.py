@@ -151,3 +151,11 @@ def test_names_objects_and_errors():
     assert loss.get_config() == {"name": "binary_crossentropy", "reduction": "sum", "from_logits": True}
     f = lambda y_true, y_pred: L.mse(y_true, y_pred)  # noqa: E731
     assert L.get(f) is f
+
+
+def test_integer_labels_are_not_copied_when_already_int64():
+    """fit checks the labels of a whole data set: int64 labels are used as they are, other kinds converted."""
+    labels = np.arange(6, dtype=np.int64) % 3
+    assert L.integer_labels(labels, "test") is labels
+    converted = L.integer_labels(labels.astype(np.int32), "test")
+    assert converted.dtype == np.int64 and np.array_equal(converted, labels)

@@ -232,6 +232,6 @@ def test_stable_sigmoid_softmax_without_warnings():
 
 def test_import_stays_light():
     code = ("import sys, fnlearn; heavy = [m for m in ('matplotlib', 'rich', 'pandas', 'torch', 'safetensors', "
-            "'openpyxl', 'scipy', 'sklearn') if m in sys.modules]; print(heavy)")
+            "'openpyxl', 'scipy', 'sklearn', 'difflib', 'csv') if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr

@@ -26,7 +26,6 @@ Example:
 
 from __future__ import annotations
 
-import csv
 import inspect
 import math
 import os
@@ -470,6 +469,8 @@ class CSVLogger(Callback):
         self._file: Any = None
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        import csv  # here, not at the top: only a CSV log needs it, and every import of fnlearn would pay
+
         has_rows = self.append and os.path.exists(self.filename) and os.path.getsize(self.filename) > 0
         self.keys = None
         self._write_header = not has_rows

@@ -147,8 +147,19 @@ def batch_slices(n: int, batch_size: int) -> Iterator[slice]:
 
 
 def permutation(n: int, rng: np.random.Generator | None = None) -> Any:
-    """A seeded random order of ``range(n)`` (host NumPy int64), from ``rng`` or fnlearn's generator."""
-    return (backend.rng() if rng is None else rng).permutation(n)
+    """A seeded random order of ``range(n)`` (a host NumPy array), from ``rng`` or fnlearn's generator.
+
+    The same order as ``rng.permutation(n)``, in int32 below 2³¹ rows: a shuffled ``arange`` is what
+    ``permutation`` draws, and half the bytes of int64 is what ``fit`` keeps for an epoch.
+
+    >>> import numpy as np
+    >>> order = permutation(5, np.random.default_rng(0))
+    >>> order.dtype, sorted(order.tolist()) == list(range(5))
+    (dtype('int32'), True)
+    """
+    order = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)
+    (backend.rng() if rng is None else rng).shuffle(order)
+    return order
 
 
 def device_index(index: Any, like: Any) -> Any:

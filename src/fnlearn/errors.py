@@ -16,7 +16,6 @@ Example:
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -66,6 +65,8 @@ def did_you_mean(given: object, valid: Iterable[str]) -> str:
     >>> did_you_mean("rleu", ["relu", "sigmoid"])
     "did you mean 'relu'? "
     """
+    import difflib  # here, not at the top: only a mistyped name needs it, and every import of fnlearn would pay
+
     matches = difflib.get_close_matches(str(given).lower(), list(valid), n=1, cutoff=0.5)
     return f"did you mean '{matches[0]}'? " if matches else ""
 

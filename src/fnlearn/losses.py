@@ -114,8 +114,8 @@ def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False
 
 
 def integer_labels(y: Any, who: str, argument: str = "y_true", hint: str = "", index_word: str = "row") -> np.ndarray:
-    """Class labels as a host int64 array; float labels must hold whole numbers. ``who`` names the caller in
-    the error (a loss, ``to_categorical``)."""
+    """Class labels as a host int64 array (the given one when it already is: no copy); float labels must hold
+    whole numbers. ``who`` names the caller in the error (a loss, ``to_categorical``)."""
     labels = np.asarray(backend.to_numpy(y.data if isinstance(y, Tensor) else y))
     if labels.dtype.kind == "f":
         not_integer = ~np.isfinite(labels) | (labels != np.round(labels))
@@ -127,7 +127,7 @@ def integer_labels(y: Any, who: str, argument: str = "y_true", hint: str = "", i
                             f"pass labels 0..n_classes-1{hint}.")
     elif labels.dtype.kind not in "iub":
         raise DataError(f"{who} needs integer class labels, got dtype {labels.dtype}.")
-    return labels.astype(np.int64)
+    return labels.astype(np.int64, copy=False)
 
 
 def sparse_labels(y_true: Any, n_classes: int, loss: str) -> Any:
