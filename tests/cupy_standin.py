@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.mixins import NDArrayOperatorsMixin
 
-# The public names of cupy/__init__.py (CuPy 14): a NumPy function is available on device arrays only if
+# The public names of cupy/__init__.py (CuPy 15.0.0a1): a NumPy function is available on device arrays only if
 # CuPy has one of the same name.
 CUPY_NAMES = frozenset("""
 AxisError ComplexWarning ElementwiseKernel ModuleDeprecationWarning NAN NINF NZERO PINF PZERO RankWarning
@@ -593,7 +593,7 @@ def _cuda_namespace() -> types.ModuleType:
 def module() -> types.ModuleType:
     """A new ``cupy`` module object backed by NumPy (see the module docstring)."""
     cp = types.ModuleType("cupy", "NumPy stand-in for CuPy (tests/cupy_standin.py)")
-    cp.__version__ = "14.0.0+standin"
+    cp.__version__ = "15.0.0a1+standin"
     cp.ndarray = ndarray
     cp.cuda = _cuda_namespace()
     cp.asnumpy = _asnumpy
