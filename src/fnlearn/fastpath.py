@@ -51,7 +51,7 @@ from typing import Any
 
 import numpy as np
 
-from . import backend, blas, losses
+from . import backend, blas, cuda_kernels, losses
 from .nn.layers import Activation, Dense, Dropout, Flatten
 from .nn.sequential import Sequential
 from .optim import SGD, Optimizer
@@ -80,8 +80,18 @@ _ZEROS_MAX = 1 << 20
 
 
 def _relu_bwd(g: Any, a: Any) -> Any:
-    g *= a > 0
+    if not cuda_kernels.run("relu_grad", a, g):
+        g *= a > 0
     return g
+
+
+def _bias_and_activation(z: Any, bias: Any, act_fwd: Callable[[Any], Any]) -> Any:
+    """z + bias, then the activation (both in z's buffer where the activation allows)."""
+    if bias is not None:
+        if act_fwd is _relu_fwd and cuda_kernels.run("bias_relu", bias.data, z):
+            return z
+        z += bias.data
+    return act_fwd(z)
 
 
 def _sigmoid_fwd(z: Any) -> Any:
@@ -468,12 +478,12 @@ class StepPlan:
         for i, (kernel, bias, act_fwd) in enumerate(self._forward):
             inputs.append(a)
             z = self._product(a, kernel.data)
-            if bias is not None:
-                z += bias.data
             if i == last and self.fused:
+                if bias is not None:
+                    z += bias.data
                 loss_value, dz, a = self._fused_output(z, yb, xp, fold or 1.0)
             else:
-                a = act_fwd(z)
+                a = _bias_and_activation(z, bias, act_fwd)
             outs.append(a)
         if not self.fused:
             loss_value, dz = self._loss_and_grad(a, yb, xp, fold or 1.0)
@@ -553,14 +563,20 @@ class StepPlan:
             dz = pred - y
             dz *= scale / (n * k)
             return self._value(xp.sum(elem) / (n * k)), dz, pred
+        sparse = self.loss == "sparse_categorical_crossentropy"
+        if sparse:
+            labels = yb.reshape(-1)
+            if labels.dtype.kind not in "iu":
+                labels = labels.astype("int64")
+            fused = cuda_kernels.softmax_sparse_ce(z, labels, scale / n)  # CuPy: all of the below in one kernel
+            if fused is not None:
+                dz, row_loss = fused
+                return self._value((row_loss @ self._ones_for(n, row_loss.dtype)) / n), dz, z
         # softmax + cross-entropy in z's own buffer: shift, pick the target scores, exponentiate
         # (array methods, not xp.max(...): at 32 × 10 scores the module functions' dispatch is half the cost)
         ones_k = self._ones_for(z.shape[1], z.dtype)
         _shift_scores(z, batch_max=not self.device_loss)
-        if self.loss == "sparse_categorical_crossentropy":
-            labels = yb.reshape(-1)
-            if labels.dtype.kind not in "iu":
-                labels = labels.astype("int64")
+        if sparse:
             targets = self._row_starts(n, z.shape[1]) + labels
             picked = z.reshape(-1)[targets]
         else:
@@ -570,7 +586,7 @@ class StepPlan:
         total = z @ ones_k
         z /= total[:, None]
         lse = xp.log(total)
-        if self.loss == "sparse_categorical_crossentropy":
+        if sparse:
             lse -= picked
             loss_value = self._value((lse @ self._ones_for(n, lse.dtype)) / n)
             dz = z * (scale / n)
@@ -657,10 +673,7 @@ def forward(stack: tuple[list[tuple[Dense, str]], bool], x: Any) -> Any:
     layers, flatten_input = stack
     a = x.reshape(x.shape[0], -1) if flatten_input else x
     for layer, act in layers:
-        z = a @ layer.kernel.data
-        if layer.bias is not None:
-            z += layer.bias.data
-        a = _ACTS[act][0](z)
+        a = _bias_and_activation(a @ layer.kernel.data, layer.bias, _ACTS[act][0])
     return a
 
 
