@@ -170,17 +170,20 @@ class CapturedStep:
 
     # ------------------------------------------------------------------ one batch
     def _body(self, xb: Any, yb: Any, n: int) -> Any:
-        """The recorded work: one plan step plus the on-device sums of loss and metrics."""
+        """The recorded work: one plan step plus the on-device sums of loss and metrics. The sums are of batch
+        means in units of a full batch: a full batch adds its means as they are (no kernel to weight them),
+        a smaller one adds them times n / batch_size."""
         loss, pred = self.plan(xb, yb)
-        self.loss_sum += loss * n
         self.applied += self.gate
-        for name, fn in self.metrics.items():
-            self.metric_sums[name] += fn(yb, pred) * n
+        means = [(self.loss_sum, loss), *((self.metric_sums[k], fn(yb, pred)) for k, fn in self.metrics.items())]
+        for total, mean in means:
+            total += mean if n == self.batch_size else mean * (n / self.batch_size)
         return pred
 
-    def _graph_body(self) -> None:
-        """What the graph holds: the step on the static buffers, its output copied to a static buffer."""
-        self.pred_buf[...] = self._body(self.x_buf, self.y_buf, self.batch_size)
+    def _graph_body(self) -> Any:
+        """What the graph holds: the step on the static buffers. Its output array comes from the graph's own
+        pool, so every replay writes the next batch's output at the same address."""
+        return self._body(self.x_buf, self.y_buf, self.batch_size)
 
     def __call__(self, xb: Any, yb: Any) -> Any:
         """One training step on a batch (device arrays); returns the batch's output array. Nothing is
@@ -226,18 +229,15 @@ class CapturedStep:
         """Run the first full batch for real (the warm-up), then record the same step as the graph."""
         with self.cuda.using_allocator(self.pool.malloc):
             pred = self._body(self.x_buf, self.y_buf, self.batch_size)
-            self.pred_buf = self.xp.empty_like(pred)
-            self.pred_buf[...] = pred
-            del pred  # its block goes back to the pool, so recording allocates what the warm-up did
             opt = self.plan.optimizer
             iterations = opt.iterations
             self.stream.begin_capture()
             try:
-                self._graph_body()
+                self.pred_buf = self._graph_body()
             finally:
                 self.graph = self.stream.end_capture()
             opt.iterations = iterations  # recording ran the host side of a step that did not happen
-        return self.pred_buf
+        return pred  # the warm-up's output: recording ran nothing, pred_buf is written by the first launch
 
     # ------------------------------------------------------------------ once per epoch
     def finish_epoch(self) -> tuple[dict[str, float], int | None]:
@@ -253,9 +253,9 @@ class CapturedStep:
             for total in self.metric_sums.values():
                 total.fill(0)
             self.applied.fill(0)
-        samples = max(self._samples, 1)
-        logs = {"loss": float(values[0]) / samples}
-        logs.update({k: float(v) / samples for k, v in zip(names, values[3:])})
+        per_sample = self.batch_size / max(self._samples, 1)  # the sums are in units of a full batch
+        logs = {"loss": float(values[0]) * per_sample}
+        logs.update({k: float(v) * per_sample for k, v in zip(names, values[3:])})
         applied, gate_open = int(values[1]), bool(values[2])
         bad_batch = None
         if not gate_open:

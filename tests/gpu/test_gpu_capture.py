@@ -40,7 +40,7 @@ class FakeGraph:
         iterations = opt.iterations
         # a real graph runs no Python: whatever the step read on the host is frozen at its recording value
         opt.iterations = self.cuda.recorded_iterations
-        step._graph_body()
+        step.pred_buf[...] = step._graph_body()  # a graph writes its output where the recording put it
         opt.iterations = iterations
 
 
@@ -67,7 +67,7 @@ class FakeStream:
         step = self.cuda.step
         self.cuda.recorded_iterations = step.plan.optimizer.iterations
         arrays = [step.plan.flat_param, *step.plan.flat_state.values(), step.loss_sum, step.applied, step.gate,
-                  step.grad_buf, step.pred_buf, *step.metric_sums.values()]
+                  step.grad_buf, *step.metric_sums.values()]
         self.cuda.saved = [(a, a.copy()) for a in arrays]
 
     def end_capture(self) -> FakeGraph:
