@@ -4,6 +4,7 @@ Seconds per epoch over 60,000 MNIST-shaped samples (SGD, cross-entropy) for the 
 784-100-100-10 and a wide 784-1024-1024-10, at batch 100, 1000 and 10000, four ways side by side:
 
 * ``fnlearn_captured``   fnlearn on CuPy, ``fit(capture=True)``: the whole step replayed as one CUDA graph
+* ``fnlearn_unfused``    the same without fnlearn's fused kernels (``FNLEARN_FUSED_KERNELS=0``)
 * ``fnlearn_eager``      fnlearn on CuPy, ``fit(capture=False)``: one launch per kernel
 * ``torch_eager``        PyTorch, the usual loop
 * ``torch_graph``        PyTorch with the whole step (forward, backward, ``optimizer.step``) captured
@@ -12,7 +13,9 @@ Seconds per epoch over 60,000 MNIST-shaped samples (SGD, cross-entropy) for the 
 Runs are interleaved (every peer once per round, warm-up rounds not counted) and summarised as
 median, min and max. Every run trains for two epochs and counts the second, so recording a graph
 and first-call set-up stay out of the numbers; the device is synchronised before each clock read.
-Results go to a JSON file and a markdown table. Without a GPU and CuPy it says so in one sentence and
+Results go to a JSON file and a markdown table, with the node count of each recorded step (fnlearn
+with and without its fused kernels, PyTorch's graph) for the first batch size of each model; the graphs
+themselves are written beside the JSON as DOT files. Without a GPU and CuPy it says so in one sentence and
 exits 0.
 
     python -m bench.gpu                          # full run
@@ -24,7 +27,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -40,7 +45,7 @@ from bench.workloads import make_mnist_shaped
 N_SAMPLES = 60_000
 MODELS = {"mlp": (100, 100), "wide": (1024, 1024)}
 BATCHES = (100, 1000, 10000)
-PEERS = ("fnlearn_captured", "fnlearn_eager", "torch_eager", "torch_graph")
+PEERS = ("fnlearn_captured", "fnlearn_unfused", "fnlearn_eager", "torch_eager", "torch_graph")
 LEARNING_RATE = 0.01
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -96,8 +101,10 @@ def versions() -> dict[str, str | None]:
 
 # ---------------------------------------------------------------------------- fnlearn peers
 
-def fnlearn_task(hidden: tuple[int, ...], batch: int, x: np.ndarray, y: np.ndarray, capture: bool):
-    """A task timing fnlearn's second epoch of a two-epoch fit on the GPU (data already on the device)."""
+def fnlearn_task(hidden: tuple[int, ...], batch: int, x: np.ndarray, y: np.ndarray, capture: bool,
+                 fused: bool = True):
+    """A task timing fnlearn's second epoch of a two-epoch fit on the GPU (data already on the device);
+    ``fused=False`` turns fnlearn's fused kernels off for the task's runs."""
     import cupy
 
     import fnlearn as fl
@@ -115,23 +122,99 @@ def fnlearn_task(hidden: tuple[int, ...], batch: int, x: np.ndarray, y: np.ndarr
             self.seconds = time.perf_counter() - self.start
 
     def run(index: int) -> Sample:
-        fl.set_seed(index)
-        layers = [fl.layers.Dense(hidden[0], activation="relu", input_dim=x.shape[1])]
-        layers += [fl.layers.Dense(h, activation="relu") for h in hidden[1:]]
-        model = fl.Sequential([*layers, fl.layers.Dense(10, activation="softmax")])
-        model.compile(fl.optim.SGD(learning_rate=LEARNING_RATE), "sparse_categorical_crossentropy")
         clock = EpochClock()
-        history = model.fit(x_dev, y_dev, batch_size=batch, epochs=2, verbose=0, callbacks=[clock],
-                            capture=capture)
+        with fused_kernels(fused):
+            history = fnlearn_model(hidden, x.shape[1], index).fit(
+                x_dev, y_dev, batch_size=batch, epochs=2, verbose=0, callbacks=[clock], capture=capture)
         return Sample(clock.seconds, history.history["loss"][-1])
 
     return run
 
 
+def fnlearn_model(hidden: tuple[int, ...], n_in: int, seed: int) -> Any:
+    import fnlearn as fl
+
+    fl.set_seed(seed)
+    layers = [fl.layers.Dense(hidden[0], activation="relu", input_dim=n_in)]
+    layers += [fl.layers.Dense(h, activation="relu") for h in hidden[1:]]
+    model = fl.Sequential([*layers, fl.layers.Dense(10, activation="softmax")])
+    model.compile(fl.optim.SGD(learning_rate=LEARNING_RATE), "sparse_categorical_crossentropy")
+    return model
+
+
+class fused_kernels:  # noqa: N801  (used as a context manager)
+    """``with fused_kernels(False):`` runs fnlearn without its fused CUDA kernels, then restores the setting."""
+
+    def __init__(self, on: bool) -> None:
+        self.on = on
+
+    def __enter__(self) -> None:
+        self.saved = os.environ.get("FNLEARN_FUSED_KERNELS")
+        os.environ["FNLEARN_FUSED_KERNELS"] = "1" if self.on else "0"
+
+    def __exit__(self, *exc: object) -> None:
+        if self.saved is None:
+            os.environ.pop("FNLEARN_FUSED_KERNELS", None)
+        else:
+            os.environ["FNLEARN_FUSED_KERNELS"] = self.saved
+
+
+def fnlearn_graph_dot(hidden: tuple[int, ...], batch: int, x: np.ndarray, y: np.ndarray, fused: bool) -> str:
+    """The CUDA graph fnlearn records for one training step, as DOT text (two batches of training)."""
+    import cupy
+
+    import fnlearn as fl
+    from fnlearn import gpu
+
+    fl.set_backend("cupy")
+    graphs: list[Any] = []
+
+    class Step(gpu.CapturedStep):
+        def _record(self) -> Any:
+            pred = super()._record()
+            graphs.append(self.graph)
+            return pred
+
+    saved, gpu.CapturedStep = gpu.CapturedStep, Step
+    try:
+        with fused_kernels(fused):
+            fnlearn_model(hidden, x.shape[1], 0).fit(cupy.asarray(x[:2 * batch]), cupy.asarray(y[:2 * batch]),
+                                                     batch_size=batch, epochs=1, verbose=0, capture=True)
+    finally:
+        gpu.CapturedStep = saved
+    return graphs[0].debug_dot_str()
+
+
+_NODE = re.compile(r'^\s*("[^"]+"|\w+)\s*\[(.*)\]\s*;?\s*$')
+_NODE_TYPES = ("KERNEL", "MEMCPY", "MEMSET", "HOST", "EMPTY", "EVENT_RECORD", "WAIT_EVENT", "MEM_ALLOC",
+               "MEM_FREE", "CONDITIONAL", "GRAPH")
+
+
+def graph_nodes(dot: str) -> dict[str, int]:
+    """Count a CUDA graph's nodes by type from its DOT text (``cudaGraphDebugDotPrint``): ``nodes`` in all,
+    then one count per type found in the node labels (``kernel``, ``memcpy``…; ``other`` when none is).
+
+    >>> graph_nodes('digraph d {\n"n0"[label="{KERNEL | sgemm}"];\n"n1"[label="MEMSET"];\n"n0" -> "n1";\n}')
+    {'nodes': 2, 'kernel': 1, 'memset': 1}
+    """
+    counts: dict[str, int] = {"nodes": 0}
+    for line in dot.splitlines():
+        match = _NODE.match(line)
+        if match is None or "->" in line or match.group(1).strip('"') in ("graph", "node", "edge"):
+            continue
+        found = re.search(r"\b(" + "|".join(_NODE_TYPES) + r")\b", match.group(2))
+        kind = found.group(1).lower() if found else "other"
+        counts["nodes"] += 1
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
 # ---------------------------------------------------------------------------- PyTorch peers
 
-def torch_task(hidden: tuple[int, ...], batch: int, x: np.ndarray, y: np.ndarray, graph: bool):
-    """A task timing PyTorch's second epoch of two, eager or with the whole step as one CUDA graph."""
+def torch_task(hidden: tuple[int, ...], batch: int, x: np.ndarray, y: np.ndarray, graph: bool,
+               dot_path: Path | None = None):
+    """A task timing PyTorch's second epoch of two, eager or with the whole step as one CUDA graph (written to
+    ``dot_path`` as DOT text when given)."""
     import torch
 
     dev = torch.device("cuda")
@@ -172,11 +255,15 @@ def torch_task(hidden: tuple[int, ...], batch: int, x: np.ndarray, y: np.ndarray
                 opt.step()
         torch.cuda.current_stream().wait_stream(side)
         g = torch.cuda.CUDAGraph()
+        if dot_path is not None:
+            g.enable_debug_mode()
         opt.zero_grad(set_to_none=True)
         with torch.cuda.graph(g):
             static_loss = loss_fn(model(static_x), static_y)
             static_loss.backward()
             opt.step()
+        if dot_path is not None:
+            g.debug_dump(str(dot_path))
         total = torch.zeros((), device=dev)
 
         def epoch() -> float:
@@ -206,7 +293,8 @@ def torch_task(hidden: tuple[int, ...], batch: int, x: np.ndarray, y: np.ndarray
 
 # ---------------------------------------------------------------------------- run and report
 
-def run(models: list[str], batches: list[int], warmups: int, repeats: int) -> dict[str, Any]:
+def run(models: list[str], batches: list[int], warmups: int, repeats: int,
+        dot_folder: Path | None = None) -> dict[str, Any]:
     x, y = make_mnist_shaped(N_SAMPLES)
     have_torch = True
     try:
@@ -228,13 +316,40 @@ def run(models: list[str], batches: list[int], warmups: int, repeats: int) -> di
             if have_torch:
                 tasks["torch_eager"] = torch_task(hidden, batch, x, y, False)
                 tasks["torch_graph"] = torch_task(hidden, batch, x, y, True)
+            tasks["fnlearn_unfused"] = fnlearn_task(hidden, batch, x, y, True, fused=False)
             timed = run_interleaved(tasks, warmups=warmups, repeats=repeats, progress=stderr_progress)
             peers = {name: {**summarize([s.seconds for s in samples]),
                             "final_loss": samples[-1].value}
                      for name, samples in timed.samples.items() if samples}
             result["configs"].append({"model": model_name, "layers": [784, *hidden, 10], "batch": batch,
                                       "peers": peers, "errors": timed.errors, "ratios": ratios(peers)})
+            if batch == batches[0] and dot_folder is not None:
+                result["configs"][-1]["graph_nodes"] = step_graphs(hidden, batch, x, y, have_torch,
+                                                                   dot_folder / f"graph-{model_name}-{batch}")
     return result
+
+
+def step_graphs(hidden: tuple[int, ...], batch: int, x: np.ndarray, y: np.ndarray, have_torch: bool,
+                stem: Path) -> dict[str, Any]:
+    """Node counts of one recorded training step: fnlearn with and without its fused kernels, and PyTorch's
+    graph; each graph is also written as ``{stem}-{name}.dot``. A graph that cannot be had gives its error."""
+    makers = {"fnlearn_captured": lambda path: fnlearn_graph_dot(hidden, batch, x, y, fused=True),
+              "fnlearn_unfused": lambda path: fnlearn_graph_dot(hidden, batch, x, y, fused=False)}
+    if have_torch:
+        def torch_dot(path: Path) -> str:
+            torch_task(hidden, batch, x[:4 * batch], y[:4 * batch], True, dot_path=path)(0)
+            return path.read_text()
+        makers["torch_graph"] = torch_dot
+    counts: dict[str, Any] = {}
+    for name, make in makers.items():
+        path = Path(f"{stem}-{name}.dot")
+        try:
+            dot = make(path)
+            write_atomic(path, dot)
+            counts[name] = graph_nodes(dot)
+        except Exception as exc:  # a profile must not cost the timings
+            counts[name] = {"error": f"{type(exc).__name__}: {exc}"}
+    return counts
 
 
 def ratios(peers: dict[str, dict[str, Any]]) -> dict[str, float | None]:
@@ -269,12 +384,33 @@ def to_markdown(result: dict[str, Any]) -> str:
                       else f"{c['ratios'][f'fnlearn_captured/{p}']:.2f}") for p in PEERS[1:])]
                   for c in result["configs"]]
     lines.append(markdown_table(["model", "batch", *(f"captured / {p}" for p in PEERS[1:])], ratio_rows))
+    node_rows = [[c["model"], str(c["batch"]), *(nodes_cell(c["graph_nodes"].get(p)) for p in GRAPH_PEERS)]
+                 for c in result["configs"] if c.get("graph_nodes")]
+    if node_rows:
+        lines += ["", "Nodes of one recorded training step (kernels of them; DOT files beside the JSON):", "",
+                  markdown_table(["model", "batch", *GRAPH_PEERS], node_rows)]
     for note in result.get("notes", []):
         lines += ["", f"- {note}"]
     errors = [f"{c['model']} batch {c['batch']} {name}: {msg}" for c in result["configs"]
               for name, msg in c.get("errors", {}).items()]
     lines += [f"- failed: {e}" for e in errors]
     return "\n".join(lines) + "\n"
+
+
+GRAPH_PEERS = ("fnlearn_captured", "fnlearn_unfused", "torch_graph")
+
+
+def nodes_cell(counts: dict[str, Any] | None) -> str:
+    """``"52 (48 kernels)"`` from :func:`graph_nodes`'s counts; the error where there was one.
+
+    >>> nodes_cell({"nodes": 52, "kernel": 48, "memset": 4}), nodes_cell(None)
+    ('52 (48 kernels)', '–')
+    """
+    if not counts:
+        return "–"
+    if "error" in counts:
+        return f"failed: {counts['error']}"
+    return f"{counts['nodes']} ({counts.get('kernel', 0)} kernels)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -300,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
         print(reason)
         return 0
     warmups, repeats = (1, 2) if args.quick else (args.warmups, args.repeats)
-    result = run(models, batches, warmups, repeats)
+    result = run(models, batches, warmups, repeats, dot_folder=args.json.parent)
     write_atomic(args.json, json.dumps(result, indent=2) + "\n")
     markdown = to_markdown(result)
     write_atomic(args.markdown, markdown)

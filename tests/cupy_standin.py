@@ -489,6 +489,23 @@ class Graph:
     def upload(self, stream: Any = None) -> None:
         pass
 
+    def debug_dot_str(self, flags: int = 0) -> str:
+        """The record as DOT text shaped like ``cudaGraphDebugDotPrint``'s: one node per recorded operation,
+        a KERNEL node unless CuPy makes it without a kernel (views, no-op conversions, allocations)."""
+        lines = ["digraph dot {", "subgraph cluster_1 {", 'label="graph_1" graph[style="dashed"];']
+        for index, (fn, *_) in enumerate(self._ops):
+            name = getattr(fn, "__name__", "op")
+            kind = "EMPTY" if name in _NO_KERNEL else "KERNEL"
+            lines.append(f'"graph_1_node_{index}"[style="solid" shape="rectangle" label="{{{kind}\\n| {name}}}"];')
+            if index:
+                lines.append(f'"graph_1_node_{index - 1}" -> "graph_1_node_{index}";')
+        return "\n".join([*lines, "}", "}"]) + "\n"
+
+
+# operations CuPy runs without launching a kernel
+_NO_KERNEL = frozenset({"asarray", "reshape", "transpose", "ravel", "view", "empty", "empty_like", "squeeze",
+                        "expand_dims", "swapaxes"})
+
 
 class Stream:
     """A stream: a context that makes it current, events, and capture into a :class:`Graph`."""

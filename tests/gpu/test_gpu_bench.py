@@ -34,12 +34,14 @@ def test_unknown_model_is_refused():
 def _result():
     def stat(m):
         return {"median": m, "min": m * 0.9, "max": m * 1.1, "runs": [m], "final_loss": 2.0}
-    peers = {"fnlearn_captured": stat(0.1), "fnlearn_eager": stat(0.7), "torch_eager": stat(0.6),
-             "torch_graph": stat(0.125)}
+    peers = {"fnlearn_captured": stat(0.1), "fnlearn_unfused": stat(0.2), "fnlearn_eager": stat(0.7),
+             "torch_eager": stat(0.6), "torch_graph": stat(0.125)}
+    nodes = {"fnlearn_captured": {"nodes": 40, "kernel": 38, "memset": 2},
+             "fnlearn_unfused": {"nodes": 57, "kernel": 55, "memset": 2}, "torch_graph": {"error": "OSError: y"}}
     return {"device": "Some GPU, 555.1, 80 GiB", "versions": {"cupy": "13.0", "torch": None}, "samples": 60000,
             "warmups": 1, "repeats": 5, "notes": ["a note"],
             "configs": [{"model": "mlp", "layers": [784, 100, 100, 10], "batch": 100, "peers": peers,
-                         "errors": {}, "ratios": bench_gpu.ratios(peers)},
+                         "errors": {}, "ratios": bench_gpu.ratios(peers), "graph_nodes": nodes},
                         {"model": "wide", "layers": [784, 1024, 1024, 10], "batch": 1000,
                          "peers": {"fnlearn_captured": stat(0.2)}, "errors": {"torch_graph": "RuntimeError: x"},
                          "ratios": bench_gpu.ratios({"fnlearn_captured": stat(0.2)})}]}
@@ -55,24 +57,30 @@ def test_ratios_are_captured_over_each_peer():
 def test_markdown_has_the_device_line_the_cells_and_the_failures():
     md = bench_gpu.to_markdown(_result())
     assert md.startswith("GPU: Some GPU, 555.1, 80 GiB")
-    assert ("| mlp 784-100-100-10 | 100 | 0.1 (0.09–0.11) | 0.7 (0.63–0.77) | 0.6 (0.54–0.66) | "
+    assert ("| mlp 784-100-100-10 | 100 | 0.1 (0.09–0.11) | 0.2 (0.18–0.22) | 0.7 (0.63–0.77) | 0.6 (0.54–0.66) | "
             "0.125 (0.1125–0.1375) |") in md
-    assert "| mlp | 100 | 0.14 | 0.17 | 0.80 |" in md
-    assert "| wide | 1000 | – | – | – |" in md
+    assert "| mlp | 100 | 0.50 | 0.14 | 0.17 | 0.80 |" in md
+    assert "| wide | 1000 | – | – | – | – |" in md
+    assert "| mlp | 100 | 40 (38 kernels) | 57 (55 kernels) | failed: OSError: y |" in md
     assert "failed: wide batch 1000 torch_graph: RuntimeError: x" in md
     assert "torch None" not in md  # missing versions are left out
 
 
-def test_the_fnlearn_peers_run_on_the_cupy_path(cupy_backend, monkeypatch):
-    """Both fnlearn peers train on device arrays (a small data set, one counted run): the captured run and the
-    eager one start from the same seed and end at the same loss."""
+def test_the_fnlearn_peers_run_on_the_cupy_path(cupy_backend, monkeypatch, tmp_path):
+    """The fnlearn peers train on device arrays (a small data set, one counted run): captured, captured without
+    the fused kernels and eager start from the same seed and end at the same loss; the recorded steps are
+    counted and written as DOT files."""
     monkeypatch.setattr(bench_gpu, "N_SAMPLES", 600)
-    result = bench_gpu.run(["mlp"], [100], warmups=0, repeats=1)
+    result = bench_gpu.run(["mlp"], [100], warmups=0, repeats=1, dot_folder=tmp_path)
     (config,) = result["configs"]
     assert not config["errors"]
     peers = config["peers"]
-    captured, eager = peers["fnlearn_captured"], peers["fnlearn_eager"]
-    assert captured["median"] > 0 and eager["median"] > 0
+    captured, unfused, eager = peers["fnlearn_captured"], peers["fnlearn_unfused"], peers["fnlearn_eager"]
+    assert captured["median"] > 0 and eager["median"] > 0 and unfused["median"] > 0
     assert np.isfinite(captured["final_loss"])
     assert captured["final_loss"] == pytest.approx(eager["final_loss"], rel=1e-4)
+    assert captured["final_loss"] == pytest.approx(unfused["final_loss"], rel=1e-4)
     assert result["device"] and result["versions"]["cupy"]
+    nodes = config["graph_nodes"]
+    assert nodes["fnlearn_unfused"]["nodes"] > 0 and nodes["fnlearn_captured"]["nodes"] > 0
+    assert (tmp_path / "graph-mlp-100-fnlearn_captured.dot").read_text().startswith("digraph")
