@@ -65,7 +65,8 @@ def _source(name: str, types_: dict[str, str], scalar: tuple[bool, ...], symbol:
         else:
             per_item.append(f"{ctype}& {p.name} = (({ctype}*)arrays[{j}])[i];")
     typedefs = "".join(f"typedef {c} {k};\n" for k, c in types_.items())
-    return (f"#include <cmath>\n#include <cstddef>\n#include <cstdint>\nusing std::exp; using std::log;\n"
+    return ("#include <cmath>\n#include <cstddef>\n#include <cstdint>\n"
+            "using std::exp; using std::isfinite; using std::log; using std::sqrt;\n"
             f"namespace {{\n{typedefs}}}\n"
             f'extern "C" void {symbol}(void** arrays, const double* scalars, long long n) {{\n'
             + "\n".join(before) + "\nfor (ptrdiff_t i = 0; i < n; ++i) {\n" + "\n".join(per_item)
@@ -124,25 +125,45 @@ def run(name: str, *args: Any) -> None:
        int(np.prod(shape, dtype=np.int64)))
 
 
-def install(standin: types.ModuleType) -> None:
-    """Give the CuPy stand-in ``standin`` an ``ElementwiseKernel`` that runs fnlearn's kernels compiled here."""
-    import cupy_standin
+class _HostKernel:
+    """``cupy.ElementwiseKernel`` for fnlearn's own kernels, running their CPU build on NumPy arrays."""
 
     by_operation = {spec.operation: name for name, spec in SPECS.items()}
 
-    class ElementwiseKernel:  # CuPy's name and signature
-        def __init__(self, in_params: str, out_params: str, operation: str, name: str = "kernel") -> None:
-            if operation not in by_operation:
-                raise NotImplementedError("the stand-in runs fnlearn's own kernels only")
-            self.kernel = by_operation[operation]
-            self.name = name
+    def __init__(self, in_params: str, out_params: str, operation: str, name: str = "kernel") -> None:
+        if operation not in self.by_operation:
+            raise NotImplementedError("only fnlearn's own kernels run here")
+        self.kernel = self.by_operation[operation]
+        self.name = name
 
+    def __call__(self, *args: Any) -> None:
+        run(self.kernel, *args)
+
+
+def host_module() -> types.ModuleType:
+    """A ``cupy``-like module whose only member is ``ElementwiseKernel``, on NumPy arrays: set as the backend's
+    array module, fnlearn.cuda_kernels runs its kernels' CPU build on host arrays."""
+    module = types.ModuleType("cupy_kernels_on_the_host")
+    module.ElementwiseKernel = _HostKernel
+    return module
+
+
+def install(standin: types.ModuleType) -> None:
+    """Give the CuPy stand-in ``standin`` an ``ElementwiseKernel`` that runs fnlearn's kernels compiled here,
+    on its device arrays and recorded by a stream capture like any other device operation."""
+    import cupy_standin
+
+    class ElementwiseKernel(_HostKernel):
         def __call__(self, *args: Any) -> None:
             host = tuple(cupy_standin._device_arg(a) for a in args)
             for p, a in zip(params(self.kernel), host):
                 if p.output:
                     cupy_standin._before_write(a)
             kernel = self.kernel
-            cupy_standin._apply(lambda *a: run(kernel, *a), host, {}, checked=True)
+
+            def launch(*arrays: Any) -> None:
+                run(kernel, *arrays)
+            launch.__name__ = self.name  # how the recorded operation is named
+            cupy_standin._apply(launch, host, {}, checked=True)
 
     standin.ElementwiseKernel = ElementwiseKernel

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
+import fnlearn as fl
 from fnlearn import backend, cuda_kernels
 
 cuda_kernels_host = pytest.importorskip("cuda_kernels_host")
@@ -161,3 +162,80 @@ def test_any_other_error_of_a_kernel_call_is_raised(fake_cupy):
         cuda_kernels.run("relu_grad", 1, 2)
     _FakeKernel.error = None
     assert cuda_kernels.run("relu_grad", 1, 2) is True  # not marked failed
+
+
+# ------------------------------------------------------------------ the guarded optimizer steps
+
+UPDATES = {
+    "sgd": lambda: fl.optim.SGD(learning_rate=0.1),
+    "momentum": lambda: fl.optim.SGD(learning_rate=0.1, momentum=0.9),
+    "nesterov": lambda: fl.optim.SGD(learning_rate=0.1, momentum=0.9, nesterov=True),
+    "adam": lambda: fl.optim.Adam(learning_rate=0.01),
+    "adamw": lambda: fl.optim.AdamW(learning_rate=0.01, weight_decay=0.1),
+}
+
+
+@pytest.fixture
+def host_cupy(monkeypatch):
+    """The backend's array module is one whose ElementwiseKernel runs the kernels' CPU build on NumPy arrays."""
+    if cuda_kernels_host.COMPILER is None:
+        pytest.skip("no C++ compiler (g++) on PATH")
+    monkeypatch.setattr(cuda_kernels, "_kernels", {})
+    monkeypatch.setattr(cuda_kernels, "_failed", set())
+    monkeypatch.delenv("FNLEARN_FUSED_KERNELS", raising=False)
+    backend.set_backend("numpy")
+    return cuda_kernels_host.host_module()
+
+
+def _update_case(name, dtype, rng):
+    opt = UPDATES[name]()
+    p = rng.standard_normal(50).astype(dtype)
+    g = rng.standard_normal(50).astype(dtype)
+    state = {slot: (rng.random(50) if slot == "v" else rng.standard_normal(50)).astype(dtype)
+             for slot in opt.slot_init()}
+    lr = np.array(opt.current_learning_rate(), dtype=dtype)
+    if hasattr(opt, "corrections"):
+        opt.iterations = 3
+        opt.correction_buffers = tuple(np.array(c, dtype=dtype) for c in opt.corrections(3))
+    return opt, p, g, state, lr
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", list(UPDATES))
+def test_each_guarded_update_is_the_optimizers_own_update(host_cupy, monkeypatch, name, dtype):
+    opt, p, g, state, lr = _update_case(name, dtype, np.random.default_rng(5))
+    p_ref, state_ref = p.copy(), {k: v.copy() for k, v in state.items()}
+    opt.update(p_ref, g, state_ref, lr)  # unfused, on NumPy
+    monkeypatch.setattr(backend._state, "xp", host_cupy)
+    gate = np.ones((), dtype=bool)
+    assert cuda_kernels.guarded_update(opt, p, g, state, lr, np.array(1.5, dtype=dtype), gate) is True
+    assert gate
+    tol = TOL[dtype]
+    np.testing.assert_allclose(p, p_ref, rtol=tol, atol=tol)
+    for k in state:
+        np.testing.assert_allclose(state[k], state_ref[k], rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("name", list(UPDATES))
+def test_a_non_finite_loss_closes_the_gate_and_no_step_changes_anything(host_cupy, monkeypatch, name):
+    opt, p, g, state, lr = _update_case(name, np.float64, np.random.default_rng(6))
+    g[:3] = np.nan  # a non-finite loss comes with non-finite gradients
+    before = [p.copy(), *(v.copy() for v in state.values())]
+    monkeypatch.setattr(backend._state, "xp", host_cupy)
+    gate = np.ones((), dtype=bool)
+    for loss in (np.inf, np.nan, 2.0):  # sticky: the finite loss after them changes nothing either
+        assert cuda_kernels.guarded_update(opt, p, g, state, lr, np.array(loss), gate) is True
+        assert not gate
+        for now, then in zip([p, *state.values()], before):
+            np.testing.assert_array_equal(now, then)
+
+
+def test_optimizers_without_a_fused_step_are_left_to_the_caller(host_cupy, monkeypatch):
+    monkeypatch.setattr(backend._state, "xp", host_cupy)
+    gate = np.ones((), dtype=bool)
+    p = np.ones(4)
+    rms = fl.optim.RMSprop(learning_rate=0.1)
+    assert cuda_kernels.guarded_update(rms, p, p, {}, 0.1, np.array(np.nan), gate) is False
+    adam = fl.optim.Adam(learning_rate=0.1)  # without the device's correction buffers
+    assert cuda_kernels.guarded_update(adam, p, p, {"m": p, "v": p}, 0.1, np.array(np.nan), gate) is False
+    assert gate  # nothing ran, the gate included

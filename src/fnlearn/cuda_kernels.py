@@ -7,7 +7,11 @@ kernel what NumPy-style code does in several (counted in a recorded step of MLP 
 * ``relu_grad``: ``g *= (a > 0)`` in place — ReLU's backward (2 → 1);
 * ``softmax_sparse_ce``: per row, from the output scores: the softmax (in place), scale·(p − onehot) and
   the row's cross-entropy — what took 13 kernels (row maxima, shift, exp, sums, divide, log, the target's
-  gather and scatter) → 1.
+  gather and scatter) → 1;
+* ``gate`` and the guarded updates ``sgd``, ``sgd_momentum``, ``sgd_nesterov`` and ``adam`` (AdamW too):
+  the optimizer's step, taken only while the step's loss (and every earlier one, the sticky gate) was
+  finite — the device-loss mode's no-update rule without saving and restoring the parameters and the
+  optimizer's state (plain SGD 7 kernels → 2, Adam 23 → 2).
 
 Each kernel computes exactly what the unfused NumPy-style ops compute, in the same order of operations,
 so the two paths agree to rounding; NaN and inf go through as they do there. The operation strings are
@@ -63,6 +67,28 @@ SPECS: dict[str, KernelSpec] = {
         for (ptrdiff_t j = 0; j < k; ++j) { const T p = z[row + j] / total; z[row + j] = p; dz[row + j] = p * s; }
         dz[row + label] -= s;
         row_loss = log(total) - picked;
+        """),
+    # the device-loss mode's sticky gate: false from the first non-finite loss on
+    "gate": KernelSpec("T loss", "bool gate", "gate = gate && isfinite(loss);"),
+    # guarded optimizer steps: lr (and Adam's c1 = 1/(1 − β₁ᵗ), c2 = 1/√(1 − β₂ᵗ)) are 0-d device arrays
+    "sgd": KernelSpec("T g, T lr, bool ok", "T p", "if (ok) { p -= lr * g; }"),
+    "sgd_momentum": KernelSpec(
+        "T g, T lr, bool ok, T mu", "T p, T m",
+        "if (ok) { m *= mu; m -= lr * g; p += m; }"),
+    "sgd_nesterov": KernelSpec(
+        "T g, T lr, bool ok, T mu", "T p, T m",
+        "if (ok) { const T step = lr * g; m *= mu; m -= step; p += mu * m - step; }"),
+    "adam": KernelSpec(
+        "T g, T lr, bool ok, T c1, T c2, T b1, T one_minus_b1, T b2, T one_minus_b2, T eps, T wd",
+        "T p, T m, T v",
+        """
+        if (ok) {
+            if (wd != (T)0) { p *= (T)1 - lr * wd; }
+            m *= b1; m += one_minus_b1 * g;
+            v *= b2; v += one_minus_b2 * g * g;
+            T denom = sqrt(v) * c2; denom += eps;
+            p -= lr * c1 * m / denom;
+        }
         """),
 }
 
@@ -132,3 +158,35 @@ def softmax_sparse_ce(z: Any, labels: Any, scale: float) -> tuple[Any, Any] | No
     if not run("softmax_sparse_ce", labels, z.shape[1], z.dtype.type(scale), z, dz, row_loss):
         return None
     return dz, row_loss
+
+
+def guarded_update(optimizer: Any, param: Any, grad: Any, state: dict[str, Any], lr: Any, loss: Any,
+                   gate: Any) -> bool:
+    """The device-loss mode's step in two kernels: ``gate &= isfinite(loss)``, then ``optimizer``'s update of
+    the flat ``param`` (and its ``state``), taken only where the gate is open. Answers False, touching
+    nothing, for an optimizer without a fused form (Adagrad, RMSprop) or where the kernels cannot run.
+
+    >>> from fnlearn.optim import SGD
+    >>> guarded_update(SGD(learning_rate=0.1), np.ones(2), np.ones(2), {}, 0.1, np.float64(1.0), np.ones((), bool))
+    False
+    """
+    from .optim import SGD, Adam, AdamW
+
+    kind = type(optimizer)
+    if kind is SGD and optimizer.momentum == 0.0:
+        name, extra, slots = "sgd", (), ()
+    elif kind is SGD:
+        name = "sgd_nesterov" if optimizer.nesterov else "sgd_momentum"
+        extra, slots = (optimizer.momentum,), (state["m"],)
+    elif kind in (Adam, AdamW) and optimizer.correction_buffers is not None:
+        b1, b2 = optimizer.beta_1, optimizer.beta_2
+        name, slots = "adam", (state["m"], state["v"])
+        extra = (*optimizer.correction_buffers, b1, 1 - b1, b2, 1 - b2, optimizer.epsilon,
+                 getattr(optimizer, "weight_decay", 0.0))
+    else:
+        return False
+    if _kernel(name) is None or _kernel("gate") is None or not run("gate", loss, gate):
+        return False
+    if not run(name, grad, lr, gate, *extra, param, *slots):
+        return False  # a kernel that did not compile: the caller's unfused update runs (the gate is already set)
+    return True

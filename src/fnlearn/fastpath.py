@@ -542,6 +542,9 @@ class StepPlan:
     def _guarded_update(self, flat_grad: Any, lr: Any, loss_value: Any, xp: Any) -> None:
         """The optimizer's update, undone on the device where the loss (or an earlier one, with a gate) was
         not finite — a branch-free form of the no-update rule, so the step needs no host read."""
+        if self.gate is not None and cuda_kernels.guarded_update(
+                self.optimizer, self.flat_param, flat_grad, self.flat_state, lr, loss_value, self.gate):
+            return  # CuPy: the same rule in two fused kernels, nothing saved and restored
         ok = xp.isfinite(loss_value)
         if self.gate is not None:
             xp.logical_and(self.gate, ok, out=self.gate)

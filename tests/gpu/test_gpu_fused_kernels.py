@@ -41,29 +41,41 @@ def fused(cupy_backend, monkeypatch):
     return ran
 
 
-def _model(sizes, seed=0):
+OPTIMIZERS = {  # name: (optimizer, the guarded update's kernel)
+    "sgd": (lambda: fl.optim.SGD(learning_rate=0.1), "sgd"),
+    "momentum": (lambda: fl.optim.SGD(learning_rate=0.1, momentum=0.5), "sgd_momentum"),
+    "nesterov": (lambda: fl.optim.SGD(learning_rate=0.1, momentum=0.5, nesterov=True), "sgd_nesterov"),
+    "adam": (lambda: fl.optim.Adam(learning_rate=0.01), "adam"),
+    "adamw": (lambda: fl.optim.AdamW(learning_rate=0.01, weight_decay=0.05), "adam"),
+}
+
+
+def _model(sizes, seed=0, make_opt=OPTIMIZERS["momentum"][0]):
     fl.set_seed(seed)
     layers = [fl.layers.Dense(sizes[1], activation="relu", input_dim=sizes[0])]
     layers += [fl.layers.Dense(units, activation="relu") for units in sizes[2:-1]]
     layers.append(fl.layers.Dense(sizes[-1], activation="softmax"))
     model = fl.Sequential(layers)
-    model.compile(fl.optim.SGD(learning_rate=0.1, momentum=0.5), "sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(make_opt(), "sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
 
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
 @pytest.mark.parametrize("capture", [True, False], ids=["captured", "eager"])
-def test_fit_with_the_fused_kernels_gives_what_the_unfused_ops_give(float64, fused, monkeypatch, capture):
+def test_fit_with_the_fused_kernels_gives_what_the_unfused_ops_give(float64, fused, monkeypatch, capture,
+                                                                     optimizer):
+    make_opt, update_kernel = OPTIMIZERS[optimizer]
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=(45, 12)), rng.integers(0, 5, 45)  # 5 full batches of 8 and one of 5
     sizes = (12, 16, 16, 5)
-    with_kernels = _model(sizes)
+    with_kernels = _model(sizes, make_opt=make_opt)
     h_fused = with_kernels.fit(x, y, batch_size=8, epochs=3, verbose=0, capture=capture)
     p_fused = with_kernels.predict(x)
     assert {"bias_relu", "relu_grad", "softmax_sparse_ce"} <= set(fused)
+    assert ({"gate", update_kernel} <= set(fused)) == capture  # the guarded update is the captured step's
     monkeypatch.setenv("FNLEARN_FUSED_KERNELS", "0")
     fused.clear()
-    without = _model(sizes)
+    without = _model(sizes, make_opt=make_opt)
     h_plain = without.fit(x, y, batch_size=8, epochs=3, verbose=0, capture=capture)
     assert fused == []
     np.testing.assert_allclose(h_fused.history["loss"], h_plain.history["loss"], rtol=1e-12)
@@ -98,10 +110,12 @@ def test_a_recorded_step_holds_fewer_operations_with_the_fused_kernels(fused, mo
     with_kernels = _recorded_operations(monkeypatch)
     monkeypatch.setenv("FNLEARN_FUSED_KERNELS", "0")
     without = _recorded_operations(monkeypatch)
-    assert with_kernels.count("<lambda>") == 3 + 2  # softmax + cross-entropy, 2 × bias + ReLU, 2 × ReLU backward
-    # the unfused softmax + cross-entropy alone: row maxima, shift, exp, row sums, divide, log, the target's
-    # gather and scatter (getitem, subtract, setitem) — none of them is left
-    for name in ("exp", "log", "greater", "maximum", "_getitem", "_setitem"):
+    assert [op for op in with_kernels if op.startswith("fnlearn_")] == [
+        "fnlearn_bias_relu", "fnlearn_bias_relu", "fnlearn_softmax_sparse_ce", "fnlearn_relu_grad",
+        "fnlearn_relu_grad", "fnlearn_gate", "fnlearn_sgd_momentum"]
+    # the unfused softmax + cross-entropy (row maxima, shift, exp, row sums, divide, log, the target's gather
+    # and scatter), ReLU's two steps each way, and the update's save-and-restore: none of them is left
+    for name in ("exp", "log", "greater", "maximum", "_getitem", "_setitem", "isfinite", "copy", "copyto"):
         assert name not in with_kernels, name
         assert name in without, name
-    assert len(with_kernels) <= len(without) - 16, (len(with_kernels), len(without))
+    assert len(with_kernels) <= len(without) - 24, (len(with_kernels), len(without))
