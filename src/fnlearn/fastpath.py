@@ -264,7 +264,7 @@ class StepPlan:
             self._slots.append((slot, slot + 1 if layer.bias is not None else None))
             slot += 2 if layer.bias is not None else 1
         self._pending: list[tuple[int, Any, Any]] = []  # (layer, its input, η·δ) of a step whose .grad is unset
-        self._ones: dict[int, Any] = {}
+        self._ones: dict[tuple[int, float], Any] = {}
         self._splits: dict[tuple[Any, ...], Any] = {}  # prepared split products (see _split)
         self._threads = 1  # the BLAS library's thread count when the step began
         self._starts: dict[tuple[int, int], Any] = {}
@@ -349,10 +349,11 @@ class StepPlan:
                     return False
         return True
 
-    def _ones_for(self, n: int, dtype: Any) -> Any:
-        ones = self._ones.get(n)
+    def _ones_for(self, n: int, dtype: Any, value: float = 1.0) -> Any:
+        """n entries of ``value`` (kept): sums, or with 1/n means, as one matrix-vector product."""
+        ones = self._ones.get((n, value))
         if ones is None or ones.dtype != dtype:
-            ones = self._ones[n] = backend.xp().ones(n, dtype=dtype)
+            ones = self._ones[(n, value)] = backend.xp().full(n, value, dtype=dtype)
         return ones
 
     def _row_starts(self, n: int, k: int) -> Any:
@@ -574,7 +575,8 @@ class StepPlan:
             fused = cuda_kernels.softmax_sparse_ce(z, labels, scale / n)  # CuPy: all of the below in one kernel
             if fused is not None:
                 dz, row_loss = fused
-                return self._value((row_loss @ self._ones_for(n, row_loss.dtype)) / n), dz, z
+                # the mean as one product with 1/n weights: on a GPU one kernel, not a sum and a divide
+                return self._value(row_loss @ self._ones_for(n, row_loss.dtype, 1.0 / n)), dz, z
         # softmax + cross-entropy in z's own buffer: shift, pick the target scores, exponentiate
         # (array methods, not xp.max(...): at 32 × 10 scores the module functions' dispatch is half the cost)
         ones_k = self._ones_for(z.shape[1], z.dtype)
