@@ -188,7 +188,19 @@ class CapturedStep:
     def __call__(self, xb: Any, yb: Any) -> Any:
         """One training step on a batch (device arrays); returns the batch's output array. Nothing is
         read back to the host."""
-        n = int(xb.shape[0])
+        return self.take(xb, yb, None)
+
+    def take(self, x: Any, y: Any, rows: Any) -> Any:
+        """One training step on the batch ``x[rows]``, ``y[rows]`` (device arrays; ``rows`` a device index
+        array, a slice, or None for all of x and y); returns the batch's output array. A full batch is
+        gathered straight into the graph's input buffers — one kernel per array, and no batch-sized
+        temporary to allocate and copy from."""
+        if rows is None:
+            n = int(x.shape[0])
+        elif isinstance(rows, slice):
+            n = len(range(*rows.indices(x.shape[0])))
+        else:
+            n = int(rows.shape[0])
         plan = self.plan
         if plan.flat and not plan._still_packed():
             plan._pack()  # the parameters were replaced (load_state_dict): the graph's addresses are stale
@@ -203,13 +215,14 @@ class CapturedStep:
                 self._lr_host = lr
             if self.corrections is not None:
                 opt = plan.optimizer
-                factors = opt.corrections(opt.iterations + 1)  # the step about to run is step iterations + 1
-                self.corrections[...] = self.xp.asarray(factors, dtype=self.corrections.dtype)
+                # the step about to run is step iterations + 1; filled, not copied from a host array (no transfer)
+                for buf, factor in zip(opt.correction_buffers, opt.corrections(opt.iterations + 1)):
+                    buf.fill(factor)
             if n != self.batch_size:
-                pred = self._body(xb, yb, n)
+                pred = self._body(*((x, y) if rows is None else (x[rows], y[rows])), n)
             else:
-                self.x_buf[...] = xb
-                self.y_buf[...] = yb
+                self._gather(self.x_buf, x, rows)
+                self._gather(self.y_buf, y, rows)
                 if self.graph is None:
                     pred = self._record()
                 else:
@@ -224,6 +237,15 @@ class CapturedStep:
         self._samples += n
         self._steps += 1
         return pred
+
+    def _gather(self, buf: Any, a: Any, rows: Any) -> None:
+        """buf[...] = a[rows], as one take into buf where the rows are an index array of a's dtype."""
+        if rows is None:
+            buf[...] = a
+        elif isinstance(rows, slice) or a.dtype != buf.dtype:
+            buf[...] = a[rows]
+        else:
+            self.xp.take(a, rows, axis=0, out=buf)
 
     def _record(self) -> Any:
         """Run the first full batch for real (the warm-up), then record the same step as the graph."""

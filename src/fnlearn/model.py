@@ -317,19 +317,16 @@ class Trainer:
                         stopped = ("interrupt", epoch, batch, math.nan) if interrupt.requested else None
                         if stopped:
                             break
-                        if order is None:
-                            xb, yb = x_arr[rows], y_arr[rows]
-                        else:
-                            idx = order[rows]
-                            xb, yb = x_arr[idx], y_arr[idx]
-                        size = xb.shape[0]
+                        index = rows if order is None else order[rows]
                         if captured is not None:  # no per-batch logs: loss and metrics stay on the device
-                            captured(xb, yb)
+                            captured.take(x_arr, y_arr, index)  # gathers into the graph's input buffers
                             if progress is not None:
                                 progress.batch_end(batch + 1, dict)
                             if self.stop_training:
                                 break
                             continue
+                        xb, yb = x_arr[index], y_arr[index]
+                        size = xb.shape[0]
                         if callback_list.wants_batch_begin:
                             callback_list.on_train_batch_begin(batch, {"batch": batch, "size": size})
                         loss_value, pred = step(xb, yb)

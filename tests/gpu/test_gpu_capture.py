@@ -187,6 +187,31 @@ def test_replayed_epochs_match_the_plain_step(float64, make_opt):
     assert cuda.calls.count("pool_on") == 1 and cuda.allocator_depth == 0
 
 
+@pytest.mark.parametrize("how", ["index", "slice"])
+def test_take_gathers_the_rows_into_the_input_buffers(float64, how):
+    """step.take(x, y, rows) trains on x[rows], y[rows] as step(x[rows], y[rows]) does; a full batch goes straight
+    into the graph's input buffers, a partial one through the plain step."""
+    x, y = _data(23)
+    order = np.random.default_rng(1).permutation(23)
+    batches = [order[lo:lo + 5] if how == "index" else slice(lo, lo + 5) for lo in range(0, 23, 5)]
+    stepped = []
+    for use_take in (False, True):
+        model, opt = _model(), fl.optim.SGD(learning_rate=0.1, momentum=0.9)
+        step, _ = _captured(model, opt, "sparse_categorical_crossentropy", 5, y_dtype=np.int64)
+        for _ in range(2):
+            for rows in batches:
+                pred = step.take(x, y, rows) if use_take else step(x[rows], y[rows])
+                assert pred.shape[0] == len(x[rows])
+            logs, bad = step.finish_epoch()
+        if use_take:
+            np.testing.assert_array_equal(step.x_buf, x[batches[-2]])  # the last full batch's rows
+        stepped.append((logs["loss"], [p.numpy().copy() for p in model.parameters()]))
+    (loss_a, w_a), (loss_b, w_b) = stepped
+    assert loss_b == loss_a
+    for a, b in zip(w_a, w_b):
+        np.testing.assert_array_equal(b, a)
+
+
 def test_gradients_of_the_last_step_are_visible(float64):
     x, y = _data(10)
     model, opt = _model(), fl.optim.SGD(learning_rate=0.1)

@@ -129,20 +129,22 @@ def recorded_steps(monkeypatch):
     return made
 
 
+@pytest.mark.parametrize("shuffle", [True, False], ids=["shuffled", "in-order"])
 @pytest.mark.parametrize("make_opt", [lambda: fl.optim.SGD(learning_rate=0.1, momentum=0.5),
                                       lambda: fl.optim.Adam(learning_rate=0.01)], ids=["momentum", "adam"])
-def test_fit_on_cupy_records_the_step_once_and_replays_it(float64, cupy_backend, recorded_steps, make_opt):
+def test_fit_on_cupy_records_the_step_once_and_replays_it(float64, cupy_backend, recorded_steps, make_opt,
+                                                          shuffle):
     """On the cupy backend fit captures by default: the first full batch of 8 is recorded, every later one
     replayed (a read back to the host while recording would raise), and training gives what uncaptured
     training gives."""
     x, y = _data(37)  # 4 full batches of 8 and one of 5 per epoch
     plain = _model()
     plain.compile(make_opt(), "sparse_categorical_crossentropy", metrics=["accuracy"])
-    h_plain = plain.fit(x, y, batch_size=8, epochs=3, verbose=0, capture=False)
+    h_plain = plain.fit(x, y, batch_size=8, epochs=3, verbose=0, capture=False, shuffle=shuffle)
     assert not recorded_steps
     model = _model()
     model.compile(make_opt(), "sparse_categorical_crossentropy", metrics=["accuracy"])
-    h = model.fit(x, y, batch_size=8, epochs=3, verbose=0)
+    h = model.fit(x, y, batch_size=8, epochs=3, verbose=0, shuffle=shuffle)
     (step,) = recorded_steps
     assert step.replays == 3 * 4 - 1
     np.testing.assert_allclose(h.history["loss"], h_plain.history["loss"], rtol=1e-10)
