@@ -1,7 +1,7 @@
 """GPU mode of the bench: ``python -m bench.gpu``.
 
 Seconds per epoch over 60,000 MNIST-shaped samples (SGD, cross-entropy) for the lecture's MLP
-784-100-100-10 and a wide 784-1024-1024-10, at batch 100, 1000 and 10000, four ways side by side:
+784-100-100-10 and a wide 784-1024-1024-10, at batch 100, 1000 and 10000, five ways side by side:
 
 * ``fnlearn_captured``   fnlearn on CuPy, ``fit(capture=True)``: the whole step replayed as one CUDA graph
 * ``fnlearn_unfused``    the same without fnlearn's fused kernels (``FNLEARN_FUSED_KERNELS=0``)
@@ -132,6 +132,7 @@ def fnlearn_task(hidden: tuple[int, ...], batch: int, x: np.ndarray, y: np.ndarr
 
 
 def fnlearn_model(hidden: tuple[int, ...], n_in: int, seed: int) -> Any:
+    """The benchmark's ReLU MLP with a softmax output, compiled for SGD and sparse cross-entropy."""
     import fnlearn as fl
 
     fl.set_seed(seed)
