@@ -140,6 +140,15 @@ class _HostKernel:
         run(self.kernel, *args)
 
 
+def fresh_kernels(monkeypatch: Any) -> None:
+    """For one test: fnlearn.cuda_kernels with no kernel built or failed yet, and the kernels turned on."""
+    from fnlearn import cuda_kernels
+
+    monkeypatch.setattr(cuda_kernels, "_kernels", {})
+    monkeypatch.setattr(cuda_kernels, "_failed", set())
+    monkeypatch.delenv("FNLEARN_FUSED_KERNELS", raising=False)
+
+
 def host_module() -> types.ModuleType:
     """A ``cupy``-like module whose only member is ``ElementwiseKernel``, on NumPy arrays: set as the backend's
     array module, fnlearn.cuda_kernels runs its kernels' CPU build on host arrays."""

@@ -128,11 +128,9 @@ def fake_cupy(monkeypatch):
     cp = types.ModuleType("cupy")
     cp.ElementwiseKernel = _FakeKernel
     monkeypatch.setattr(backend._state, "xp", cp)
-    monkeypatch.setattr(cuda_kernels, "_kernels", {})
-    monkeypatch.setattr(cuda_kernels, "_failed", set())
+    cuda_kernels_host.fresh_kernels(monkeypatch)
     monkeypatch.setattr(_FakeKernel, "calls", 0)
     monkeypatch.setattr(_FakeKernel, "error", None)
-    monkeypatch.delenv("FNLEARN_FUSED_KERNELS", raising=False)
     return cp
 
 
@@ -180,9 +178,7 @@ def host_cupy(monkeypatch):
     """The backend's array module is one whose ElementwiseKernel runs the kernels' CPU build on NumPy arrays."""
     if cuda_kernels_host.COMPILER is None:
         pytest.skip("no C++ compiler (g++) on PATH")
-    monkeypatch.setattr(cuda_kernels, "_kernels", {})
-    monkeypatch.setattr(cuda_kernels, "_failed", set())
-    monkeypatch.delenv("FNLEARN_FUSED_KERNELS", raising=False)
+    cuda_kernels_host.fresh_kernels(monkeypatch)
     backend.set_backend("numpy")
     return cuda_kernels_host.host_module()
 

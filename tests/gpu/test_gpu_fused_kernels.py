@@ -25,9 +25,7 @@ def fused(cupy_backend, monkeypatch):
             pytest.skip("the stand-in runs the kernels compiled by a C++ compiler, and none (g++) is on PATH")
         monkeypatch.setattr(cupy, "ElementwiseKernel", None, raising=False)
         cuda_kernels_host.install(cupy)
-    monkeypatch.setattr(cuda_kernels, "_kernels", {})
-    monkeypatch.setattr(cuda_kernels, "_failed", set())
-    monkeypatch.delenv("FNLEARN_FUSED_KERNELS", raising=False)
+    cuda_kernels_host.fresh_kernels(monkeypatch)
     ran: list[str] = []
     real_run = cuda_kernels.run
 
