@@ -36,6 +36,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import backend
+from .optim import SGD, Adam, AdamW
 
 
 class KernelSpec(NamedTuple):
@@ -170,8 +171,6 @@ def guarded_update(optimizer: Any, param: Any, grad: Any, state: dict[str, Any],
     >>> guarded_update(SGD(learning_rate=0.1), np.ones(2), np.ones(2), {}, 0.1, np.float64(1.0), np.ones((), bool))
     False
     """
-    from .optim import SGD, Adam, AdamW
-
     kind = type(optimizer)
     if kind is SGD and optimizer.momentum == 0.0:
         name, extra, slots = "sgd", (), ()
@@ -187,6 +186,5 @@ def guarded_update(optimizer: Any, param: Any, grad: Any, state: dict[str, Any],
         return False
     if _kernel(name) is None or _kernel("gate") is None or not run("gate", loss, gate):
         return False
-    if not run(name, grad, lr, gate, *extra, param, *slots):
-        return False  # a kernel that did not compile: the caller's unfused update runs (the gate is already set)
-    return True
+    # False only where the update kernel did not compile: the caller's unfused update runs (the gate is already set)
+    return run(name, grad, lr, gate, *extra, param, *slots)
