@@ -294,6 +294,7 @@ class Trainer:
         stopped: tuple[str, int, int, float] | None = None  # (why, epoch, batch, loss)
         watch = _GradientWatch(self.parameters())
         finished_epochs = 0
+        drawn: dict[int, np.ndarray] = {}  # epoch → its shuffled order, drawn ahead of the epoch
         epoch, batch = initial_epoch, -1
         logs: dict[str, Any] = {}
         # overflow along the way is reported once, by the non-finite loss check, not as NumPy warnings
@@ -310,8 +311,12 @@ class Trainer:
                     tracker = metrics_module.MeanTracker()
                     # batches are gathered row by row from a shuffled order, never by copying the whole
                     # data set: peak memory stays at the data's size plus one batch
-                    order = data.device_index(data.permutation(n, self._order_rng(epoch)), x_arr) \
-                        if shuffle else None
+                    order = None
+                    if shuffle:
+                        host_order = drawn.pop(epoch, None)
+                        if host_order is None:
+                            host_order = data.permutation(n, self._order_rng(epoch))
+                        order = data.device_index(host_order, x_arr)
                     batch = -1
                     for batch, rows in enumerate(data.batch_slices(n, batch_size)):
                         stopped = ("interrupt", epoch, batch, math.nan) if interrupt.requested else None
@@ -350,6 +355,11 @@ class Trainer:
                     if stopped and stopped[0] == "interrupt":
                         break
                     if captured is not None:
+                        if shuffle and epoch + 1 < epochs and not self.stop_training and not stopped:
+                            # the device is still running this epoch's steps, and the host would only wait
+                            # for them: draw the next epoch's order meanwhile (about 1 ms at 60,000 rows,
+                            # as long as a whole epoch of small batches takes on a GPU)
+                            drawn[epoch + 1] = data.permutation(n, self._order_rng(epoch + 1))
                         logs, bad_batch = captured.finish_epoch()
                         if bad_batch is not None:
                             stopped = ("nan", epoch, bad_batch, logs["loss"])
@@ -869,7 +879,9 @@ class _GradientWatch:
         if not grads:
             return None
         with np.errstate(over="ignore", invalid="ignore"):
-            return math.sqrt(sum(float(xp.vdot(g, g)) for g in grads))
+            # one read from a GPU for all parameters, not one each: each read waits for the device
+            squares = backend.to_numpy(xp.stack([xp.vdot(g, g) for g in grads]))
+            return math.sqrt(float(squares.sum(dtype=np.float64)))
 
     def check(self, epoch: int, optimizer: Any) -> None:
         if self.warned:
@@ -888,7 +900,7 @@ class _GradientWatch:
         since = f" ({first:.3g} after epoch 1)" if first is not None else ""
         warnings.warn(f"the gradient norm is {norm:.3g} at the end of epoch {epoch + 1}{since}: training is "
                       f"probably diverging; try a smaller learning rate than {lr:g} (e.g. learning_rate={lr / 10:g}) "
-                      "or scale the inputs.", RuntimeWarning, stacklevel=4)
+                      "or scale the inputs.", RuntimeWarning, stacklevel=3)  # at the user's fit call
 
 
 __all__ = ["Trainer", "History"]

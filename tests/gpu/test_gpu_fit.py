@@ -84,6 +84,31 @@ def test_captured_fit_matches_uncaptured_fit(float64, fake_cupy):
     assert model.optimizer.iterations == ref.optimizer.iterations == 15
 
 
+def test_captured_fit_draws_the_next_order_while_the_device_runs_the_epoch(float64, fake_cupy, monkeypatch):
+    """The host would only wait for the epoch's steps at finish_epoch's read: the next epoch's order is drawn
+    before it, once per epoch, none after the last epoch, and the epochs see the orders an uncaptured fit
+    sees (the losses agree)."""
+    events = []
+    draw = fl.data.permutation
+
+    def logged_permutation(n, rng=None):
+        events.append("draw")
+        return draw(n, rng)
+
+    monkeypatch.setattr(fl.data, "permutation", logged_permutation)
+    x, y = _data()
+    h_ref = _model().fit(x, y, batch_size=8, epochs=3, verbose=0, capture=False)
+    assert events == ["draw"] * 3
+    events.clear()
+    model = _model()
+    finish = gpu.CapturedStep.finish_epoch
+    monkeypatch.setattr(gpu.CapturedStep, "finish_epoch", lambda self: (events.append("finish"), finish(self))[1])
+    h = model.fit(x, y, batch_size=8, epochs=3, verbose=0)
+    assert fake_cupy
+    assert events == ["draw", "draw", "finish", "draw", "finish", "finish"]
+    np.testing.assert_allclose(h.history["loss"], h_ref.history["loss"], rtol=1e-10)
+
+
 def test_capture_is_skipped_for_batch_callbacks_and_refused_when_insisted(float64, fake_cupy):
     class Batches(fl.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):

@@ -49,10 +49,13 @@ def test_exploding_gradients_warn_once_with_the_norm(general):
     norms = []
     record = fl.callbacks.LambdaCallback(
         on_epoch_end=lambda e, logs: norms.append(np.sqrt(sum(float((p.grad ** 2).sum()) for p in model.parameters()))))
-    messages = caught(lambda: model.fit(x, y, epochs=20, batch_size=64, shuffle=False, verbose=0,
-                                        callbacks=[record]))
-    assert len(messages) == 1, messages
-    message = messages[0]
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        model.fit(x, y, epochs=20, batch_size=64, shuffle=False, verbose=0, callbacks=[record])
+    seen = [w for w in seen if issubclass(w.category, RuntimeWarning)]
+    assert len(seen) == 1, [str(w.message) for w in seen]
+    assert seen[0].filename == __file__  # it points at the fit call, not inside fnlearn or above the caller
+    message = str(seen[0].message)
     assert "gradient norm" in message and "smaller learning rate" in message and "1.2" in message
     reported = float(re.search(r"gradient norm is ([0-9.e+]+) at the end of epoch (\d+)", message).group(1))
     epoch = int(re.search(r"end of epoch (\d+)", message).group(1))
