@@ -11,8 +11,8 @@
 #   pieces the CPU side: python -m bench.pieces, whether fnlearn's products cut into one piece per BLAS
 #          thread still pay on this machine's many cores (measured on 2 only)   -> pieces.json, pieces.log
 #
-# The whole run keeps to FNLEARN_SESSION_SECONDS (default 480 s): each stage gets at most its own limit
-# (FNLEARN_STAGE_SECONDS, default 300 s) and never more than what is left of the whole, so a slow stage
+# The whole run keeps to FNLEARN_SESSION_SECONDS (default 360 s): each stage gets at most its own limit
+# (FNLEARN_STAGE_SECONDS, default 240 s) and never more than what is left of the whole, so a slow stage
 # cannot take the next one's time and the script always ends, with its summary, inside the budget.
 # The measurement comes first by default, the suite after it, so that the suite's parallel workers cannot
 # disturb the timings.
@@ -24,8 +24,8 @@ set -u
 out=${1:?usage: bash bench/gpu_session.sh RESULTS_FOLDER [bench] [suite] [tests] [pieces]}
 shift
 stages=${*:-bench suite}
-session=${FNLEARN_SESSION_SECONDS:-480}
-stage_cap=${FNLEARN_STAGE_SECONDS:-300}
+session=${FNLEARN_SESSION_SECONDS:-360}
+stage_cap=${FNLEARN_STAGE_SECONDS:-240}
 archive=${FNLEARN_SESSION_ARCHIVE:-}
 py=${PYTHON:-python3}
 for stage in $stages; do
