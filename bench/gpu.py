@@ -295,7 +295,9 @@ def torch_task(hidden: tuple[int, ...], batch: int, x: np.ndarray, y: np.ndarray
 # ---------------------------------------------------------------------------- run and report
 
 def run(models: list[str], batches: list[int], warmups: int, repeats: int,
-        dot_folder: Path | None = None) -> dict[str, Any]:
+        dot_folder: Path | None = None, on_config: Any = None) -> dict[str, Any]:
+    """Every (model, batch) configuration, each peer timed side by side; ``on_config(result)`` after each
+    configuration, with the result so far (so a run stopped part-way still leaves what it measured)."""
     x, y = make_mnist_shaped(N_SAMPLES)
     have_torch = True
     try:
@@ -327,6 +329,8 @@ def run(models: list[str], batches: list[int], warmups: int, repeats: int,
             if batch == batches[0] and dot_folder is not None:
                 result["configs"][-1]["graph_nodes"] = step_graphs(hidden, batch, x, y, have_torch,
                                                                    dot_folder / f"graph-{model_name}-{batch}")
+            if on_config is not None:
+                on_config(result)
     return result
 
 
@@ -437,11 +441,15 @@ def main(argv: list[str] | None = None) -> int:
         print(reason)
         return 0
     warmups, repeats = (1, 2) if args.quick else (args.warmups, args.repeats)
-    result = run(models, batches, warmups, repeats, dot_folder=args.json.parent)
-    write_atomic(args.json, json.dumps(result, indent=2) + "\n")
-    markdown = to_markdown(result)
-    write_atomic(args.markdown, markdown)
-    print(markdown)
+    def write(result: dict[str, Any]) -> str:
+        write_atomic(args.json, json.dumps(result, indent=2) + "\n")
+        markdown = to_markdown(result)
+        write_atomic(args.markdown, markdown)
+        return markdown
+
+    # written after every configuration: a run stopped at a time limit keeps the configurations it finished
+    result = run(models, batches, warmups, repeats, dot_folder=args.json.parent, on_config=write)
+    print(write(result))
     return 0
 
 

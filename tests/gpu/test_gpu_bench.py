@@ -84,3 +84,14 @@ def test_the_fnlearn_peers_run_on_the_cupy_path(cupy_backend, monkeypatch, tmp_p
     nodes = config["graph_nodes"]
     assert nodes["fnlearn_unfused"]["nodes"] > 0 and nodes["fnlearn_captured"]["nodes"] > 0
     assert (tmp_path / "graph-mlp-100-fnlearn_captured.dot").read_text().startswith("digraph")
+
+
+def test_results_are_handed_on_after_every_configuration(cupy_backend, monkeypatch, tmp_path):
+    """main writes the JSON and the table from ``on_config``: a run stopped at a time limit keeps every
+    configuration it finished."""
+    monkeypatch.setattr(bench_gpu, "N_SAMPLES", 400)
+    seen = []
+    result = bench_gpu.run(["mlp"], [100, 200], warmups=0, repeats=1,
+                           on_config=lambda r: seen.append([c["batch"] for c in r["configs"]]))
+    assert seen == [[100], [100, 200]]
+    assert [c["batch"] for c in result["configs"]] == [100, 200]
