@@ -441,6 +441,7 @@ def main(argv: list[str] | None = None) -> int:
         print(reason)
         return 0
     warmups, repeats = (1, 2) if args.quick else (args.warmups, args.repeats)
+
     def write(result: dict[str, Any]) -> str:
         write_atomic(args.json, json.dumps(result, indent=2) + "\n")
         markdown = to_markdown(result)
