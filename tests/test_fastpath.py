@@ -311,6 +311,75 @@ def test_predict_runs_the_written_out_forward(hidden, dtype):
     assert not any(np.shares_memory(whole, p.numpy()) for p in model.parameters())  # on a GPU p.numpy() is a copy
 
 
+def _three_layers(seed=0):
+    fl.set_seed(seed)
+    return fl.Sequential([fl.layers.Dense(8, activation="relu", input_dim=3), fl.layers.Dense(6, activation="tanh"),
+                          fl.layers.Dense(2, activation="softmax")])
+
+
+def _by_the_layers(model, x):
+    with fl.no_grad():
+        return model(fl.tensor(x.astype("float32"))).numpy()
+
+
+def _host_arrays(kept):
+    return [a for a in kept._arrays.values() if isinstance(a, np.ndarray)]  # device arrays share nothing
+
+
+def test_predict_keeps_the_hidden_outputs_and_never_hands_them_out():
+    """The hidden layers' outputs are kept from one predict to the next (a smaller batch writes the first rows of
+    them); what predict returns is never one of them, so a later call leaves an earlier answer alone."""
+    model = _three_layers()
+    x = np.random.default_rng(0).normal(size=(20, 3))
+    first = model.predict(x, batch_size=20)
+    kept = fastpath.kept_outputs(model)
+    arrays = dict(kept._arrays)
+    assert sorted(arrays) == [0, 1]  # the two hidden layers, not the output layer
+    assert [a.shape for a in arrays.values()] == [(20, 8), (20, 6)]
+    second = model.predict(x * 2, batch_size=7)
+    assert all(kept._arrays[i] is a for i, a in arrays.items())  # written again, not made again
+    np.testing.assert_allclose(first, _by_the_layers(model, x), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(second, _by_the_layers(model, x * 2), rtol=1e-5, atol=1e-7)
+    assert not any(np.shares_memory(out, a) for out in (first, second) for a in _host_arrays(kept))
+
+
+def test_kept_outputs_stay_under_their_limit(monkeypatch):
+    monkeypatch.setattr(fastpath.KeptOutputs, "LIMIT", 20 * 8 * 4 + 100)  # room for the first layer's only
+    model = _three_layers()
+    x = np.random.default_rng(1).normal(size=(20, 3))
+    for _ in range(2):
+        got = model.predict(x, batch_size=20)
+        np.testing.assert_allclose(got, _by_the_layers(model, x), rtol=1e-5, atol=1e-7)
+    assert [a.shape for a in fastpath.kept_outputs(model)._arrays.values()] == [(20, 8)]
+
+
+def test_a_second_thread_computes_with_fresh_arrays_while_the_kept_ones_are_in_use():
+    model = _three_layers()
+    x = np.random.default_rng(2).normal(size=(5, 3))
+    kept = fastpath.kept_outputs(model)
+    with kept.borrow() as mine:
+        assert mine is kept
+        with kept.borrow() as theirs:
+            assert theirs is None
+        got = model.predict(x)  # what another thread's call would meet: the arrays are borrowed
+        assert kept._arrays == {}
+    np.testing.assert_allclose(got, _by_the_layers(model, x), rtol=1e-5, atol=1e-7)
+    model.predict(x)
+    assert sorted(kept._arrays) == [0, 1]
+
+
+def test_kept_outputs_go_with_their_model():
+    import gc
+    import weakref
+
+    model = _three_layers()
+    model.predict(np.ones((4, 3)))
+    kept = weakref.ref(fastpath.kept_outputs(model))
+    del model
+    gc.collect()
+    assert kept() is None
+
+
 def test_predict_with_layers_of_two_dtypes_takes_the_general_path():
     fl.set_default_dtype("float64")
     try:

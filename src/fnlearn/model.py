@@ -669,10 +669,10 @@ class Trainer:
         was_training = self.training
         self.eval()
         try:
-            with no_grad():
+            with no_grad(), fastpath.kept_outputs(self).borrow() as kept:
                 for rows in data.batch_slices(x_arr.shape[0], batch_size):
                     batch = x_arr[rows]
-                    batch_out = backend.to_numpy(fastpath.forward(stack, batch) if stack is not None
+                    batch_out = backend.to_numpy(fastpath.forward(stack, batch, kept) if stack is not None
                                                  else self(Tensor(batch)).data)
                     if out is None and stack is not None and batch_out.shape[0] == x_arr.shape[0]:
                         out = batch_out  # one batch, and the written-out forward made a fresh array
