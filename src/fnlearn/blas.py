@@ -283,8 +283,7 @@ def _tolerance(dtype: np.dtype) -> float:
 def _agrees_with_numpy(blas: Blas) -> bool:
     """A small product through both routes: a library with another calling convention fails here."""
     rng = np.random.default_rng(0)
-    a, b = rng.random((5, 3)).astype(blas.dtype), rng.random((5, 4)).astype(blas.dtype)
-    c = rng.random((3, 4)).astype(blas.dtype)
+    a, b, c = (rng.random(shape, dtype=blas.dtype) for shape in ((5, 3), (5, 4), (3, 4)))
     want = c - 0.5 * (a.T @ b)
     blas._gemm(_ROW_MAJOR, _TRANS, _NO_TRANS, 3, 4, 5, -0.5, a.ctypes.data, 3, b.ctypes.data, 4, 1.0,
                c.ctypes.data, 4)
@@ -296,10 +295,11 @@ def _batch_agrees_with_numpy(blas: Blas) -> bool:
     """Both split products, in two uneven pieces each (whatever the thread count), against NumPy's."""
     rng = np.random.default_rng(1)
     m, k, n = 40, 301, 200  # every piece of either product is above _PIECE_MIN
-    a, w = rng.random((m, k)).astype(blas.dtype), rng.random((k, n)).astype(blas.dtype)
+    # drawn in the checked dtype: no float64 drafts, whose 0.5 MB each would count in a training run's peak
+    a, w = rng.random((m, k), dtype=blas.dtype), rng.random((k, n), dtype=blas.dtype)
     out = np.empty((m, n), blas.dtype)
     SplitProduct(blas, w, m, 2)(a, out)
-    d, c = rng.random((m, n)).astype(blas.dtype), rng.random((k, n)).astype(blas.dtype)
+    d, c = rng.random((m, n), dtype=blas.dtype), rng.random((k, n), dtype=blas.dtype)
     want_c = c - 0.5 * (a.T @ d)
     SplitAtb(blas, c, m, 2, -0.5, 1.0)(a, d)
     tol = _tolerance(blas.dtype) * 10
