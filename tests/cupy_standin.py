@@ -562,6 +562,12 @@ class Device:
     def __init__(self, device: int = 0) -> None:
         self.id = device
 
+    def __eq__(self, other: object) -> bool:  # as CuPy's Device: the same GPU is equal
+        return isinstance(other, Device) and self.id == other.id
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
     def __enter__(self) -> Device:
         return self
 

@@ -709,8 +709,8 @@ class KeptOutputs:
         """A (rows, cols) array for ``layer``'s product with ``kernel`` (same dtype and backend)."""
         kept = self._arrays.get(layer)
         if kept is not None and kept.shape[0] >= rows and kept.shape[1] == cols and kept.dtype == kernel.dtype \
-                and type(kept) is type(kernel):
-            return kept[:rows]
+                and type(kept) is type(kernel) and getattr(kept, "device", None) == getattr(kernel, "device", None):
+            return kept[:rows]  # the same backend and device: a model moved since gets fresh arrays
         fresh = backend.xp().empty((rows, cols), dtype=kernel.dtype)
         if fresh.nbytes + sum(a.nbytes for i, a in self._arrays.items() if i != layer) <= self.LIMIT:
             self._arrays[layer] = fresh

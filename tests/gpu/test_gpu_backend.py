@@ -67,3 +67,23 @@ def test_model_to_cpu_keeps_parameters_and_optimizer_state_trainable():
 
 def test_synchronize_is_a_no_op_on_numpy():
     B.synchronize()
+
+
+def test_predict_after_a_move_between_devices_computes_with_the_new_devices_arrays(cupy_backend):
+    """predict keeps its hidden outputs from call to call (fastpath.KeptOutputs); a model moved to the GPU and
+    back gets arrays of the device it is on, and the same answers."""
+    from fnlearn import fastpath
+
+    fl.set_seed(0)
+    model = fl.Sequential([fl.layers.Dense(5, activation="relu", input_dim=3), fl.layers.Dense(2)])
+    x = np.random.default_rng(0).normal(size=(8, 3))
+    on_gpu = model.predict(x)
+    kept = fastpath.kept_outputs(model)
+    assert not isinstance(kept._arrays[0], np.ndarray)
+    model.to("cpu")
+    on_cpu = model.predict(x)
+    assert isinstance(kept._arrays[0], np.ndarray)
+    model.to("cuda")
+    np.testing.assert_allclose(model.predict(x), on_cpu, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(on_gpu, on_cpu, rtol=1e-5, atol=1e-6)
+    assert not isinstance(kept._arrays[0], np.ndarray)
