@@ -41,7 +41,6 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -227,16 +226,19 @@ def get(dtype: Any) -> Blas | None:
     return _cache[key]
 
 
-def _numpy_library() -> Path | None:
+def _numpy_library() -> str | None:
     """The OpenBLAS shared library that NumPy's wheel ships and has loaded, or None."""
-    root = Path(np.__file__).resolve().parent
-    found = [path for folder in (root.parent / "numpy.libs", root / ".dylibs") if folder.is_dir()
-             for path in folder.iterdir() if "openblas" in path.name.lower()]
+    # os.path, not pathlib: pathlib and what it loads are some 0.3 MiB that a training process need not hold
+    root = os.path.dirname(os.path.realpath(np.__file__))
+    folders = [os.path.join(os.path.dirname(root), "numpy.libs"), os.path.join(root, ".dylibs")]
+    found = [os.path.join(folder, name) for folder in folders if os.path.isdir(folder)
+             for name in os.listdir(folder) if "openblas" in name.lower()]
     if len(found) != 1:
         return None
-    maps = Path("/proc/self/maps")
-    if sys.platform.startswith("linux") and maps.exists() and str(found[0]) not in maps.read_text():
-        return None  # NumPy did not load it: calling it would start a second BLAS beside NumPy's
+    if sys.platform.startswith("linux") and os.path.exists("/proc/self/maps"):
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+            if found[0] not in maps.read():
+                return None  # NumPy did not load it: calling it would start a second BLAS beside NumPy's
     return found[0]
 
 
@@ -246,7 +248,7 @@ def _load(dtype: np.dtype) -> Blas | None:
     if letter is None or path is None:
         return None
     try:
-        lib = ctypes.CDLL(str(path))
+        lib = ctypes.CDLL(path)
     except OSError:
         return None
     real = ctypes.c_float if letter == "s" else ctypes.c_double

@@ -31,7 +31,6 @@ import math
 import os
 import warnings
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 from . import backend
@@ -269,6 +268,13 @@ def _non_negative_int(name: str, value: Any) -> int:
     return value
 
 
+def _make_parent(path: str | os.PathLike[str]) -> None:
+    # os, not pathlib: pathlib and what it loads would be some 0.3 MiB in every process that imports fnlearn
+    folder = os.path.dirname(os.fspath(path))
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+
+
 # ----------------------------------------------------------------------------- EarlyStopping
 
 
@@ -377,7 +383,7 @@ class ModelCheckpoint(Callback):
             self.best = current
         elif self.verbose:
             print(f"Epoch {epoch + 1}: saving model to {path}")
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _make_parent(path)
         self.model.save(path, include_optimizer=not self.save_weights_only)
 
 
@@ -478,7 +484,7 @@ class CSVLogger(Callback):
             with open(self.filename, newline="") as f:
                 header = next(csv.reader(f, delimiter=self.separator), None)
             self.keys = header[1:] if header else None
-        Path(self.filename).parent.mkdir(parents=True, exist_ok=True)
+        _make_parent(self.filename)
         self._file = open(self.filename, "a" if self.append else "w", newline="")  # noqa: SIM115
         self._writer = csv.writer(self._file, delimiter=self.separator)
 
