@@ -20,22 +20,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.peers import PEERS
+from bench.peers import PEERS, apply_threads
 from bench.report import print_report, to_markdown, update_docs, write_atomic
 from bench.timing import stderr_progress
 from bench.workloads import FULL, QUICK, REPO_ROOT, WORKLOADS, Context
 
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
 DOCS_PAGE = REPO_ROOT / "docs" / "benchmarks.md"
-
-
-def apply_threads(threads: int) -> Any:
-    """Limit the BLAS pools loaded so far to ``threads`` (call after every peer is imported)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return None
-    return threadpool_limits(limits=threads, user_api="blas")
 
 
 def parse_names(text: str | None, valid: list[str], what: str) -> list[str]:

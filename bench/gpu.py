@@ -39,8 +39,8 @@ from typing import Any
 import numpy as np
 
 from bench.report import markdown_table, write_atomic
+from bench.shapes import make_mnist_shaped
 from bench.timing import Sample, ratio, run_interleaved, stderr_progress, summarize
-from bench.workloads import make_mnist_shaped
 
 N_SAMPLES = 60_000
 MODELS = {"mlp": (100, 100), "wide": (1024, 1024)}

@@ -90,6 +90,15 @@ class Peer:
         raise NotImplementedError
 
 
+def apply_threads(threads: int) -> Any:
+    """Limit the BLAS pools loaded so far to ``threads`` (call after every peer is imported)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return None
+    return threadpool_limits(limits=threads, user_api="blas")
+
+
 # --------------------------------------------------------------------------- fnlearn
 
 

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from bench.peers import PEERS, ModelSpec
+from bench.shapes import MLP_SIZES, make_mnist_shaped
 from bench.timing import run_interleaved, summarize
-from bench.workloads import MLP_SIZES, make_mnist_shaped
 
 
 def compare(batch_size: int, x: np.ndarray, y: np.ndarray, rounds: int) -> dict[str, Any]:

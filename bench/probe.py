@@ -9,7 +9,6 @@ is measured with a bare ``python -c`` instead, so that nothing is imported befor
 
 from __future__ import annotations
 
-import argparse
 import json
 import resource
 import sys
@@ -36,14 +35,14 @@ def peak_rss_mib() -> float:
 
 
 def probe_memory(peer_name: str, n: int, batch: int, threads: int) -> dict:
-    from bench.workloads import MLP_SIZES, make_mnist_shaped
+    # only the data, the peer and NumPy: the harness's own modules would add MiB to every peer's peak
+    from bench.shapes import MLP_SIZES, make_mnist_shaped
 
     seconds = 0.0
     if peer_name == "none":
         make_mnist_shaped(n)
     else:
-        from bench.cli import apply_threads
-        from bench.peers import PEERS, ModelSpec
+        from bench.peers import PEERS, ModelSpec, apply_threads
 
         peer = PEERS[peer_name]
         peer.setup(threads)
@@ -56,16 +55,32 @@ def probe_memory(peer_name: str, n: int, batch: int, threads: int) -> dict:
     return {"peer": peer_name, "maxrss_mib": peak_rss_mib(), "seconds": seconds}
 
 
+_USAGE = "usage: python -m bench.probe memory --peer NAME [--n N] [--batch B] [--threads T]"
+
+
+def parse_args(argv: list[str]) -> dict:
+    """``memory --peer NAME [--n N] [--batch B] [--threads T]`` as a dict.
+
+    Parsed by hand: argparse and the gettext and locale modules it loads would be some 0.4 MiB of the
+    peak this process measures.
+    """
+    if argv[:1] != ["memory"] or len(argv) % 2 == 0:
+        raise SystemExit(f"got {argv}; {_USAGE}")
+    given = dict(zip(argv[1::2], argv[2::2], strict=True))
+    defaults = {"--peer": None, "--n": "60000", "--batch": "100", "--threads": "1"}
+    unknown = sorted(set(given) - set(defaults))
+    if unknown or "--peer" not in given:
+        raise SystemExit(f"unknown {unknown} or no --peer in {argv}; {_USAGE}")
+    args = {**defaults, **given}
+    try:
+        return {"peer_name": args["--peer"], "n": int(args["--n"]), "batch": int(args["--batch"]),
+                "threads": int(args["--threads"])}
+    except ValueError:
+        raise SystemExit(f"--n, --batch and --threads take whole numbers, got {argv}; {_USAGE}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.probe")
-    sub = parser.add_subparsers(dest="what", required=True)
-    mem = sub.add_parser("memory")
-    mem.add_argument("--peer", required=True)
-    mem.add_argument("--n", type=int, default=60_000)
-    mem.add_argument("--batch", type=int, default=100)
-    mem.add_argument("--threads", type=int, default=1)
-    args = parser.parse_args(argv)
-    out = probe_memory(args.peer, args.n, args.batch, args.threads)
+    out = probe_memory(**parse_args(sys.argv[1:] if argv is None else argv))
     print(json.dumps(out), flush=True)
     return 0
 

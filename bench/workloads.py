@@ -6,7 +6,8 @@ dict ready for JSON: per peer either ``{"status": "ok", "median", "min", "max", 
 subject's (fnlearn's) median over each other peer's median.
 
 Example:
-    >>> from bench.workloads import QUICK, make_mnist_shaped
+    >>> from bench.shapes import make_mnist_shaped
+    >>> from bench.workloads import QUICK
     >>> x, y = make_mnist_shaped(QUICK.n_train)
     >>> x.dtype, x.shape, int(y.max()) <= 9
     (dtype('float32'), (512, 784), True)
@@ -28,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from bench.peers import FLOOR, PEERS, SUBJECT, ModelSpec
+from bench.shapes import MLP_SIZES, VIEWS_SIZES, make_mnist_shaped, make_views
 from bench.timing import InterleavedResult, Sample, ratio, run_interleaved, summarize
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -71,10 +73,6 @@ QUICK = Sizes(
     pause_s=0.0,
 )
 
-MLP_SIZES = (784, 100, 100, 10)
-VIEWS_SIZES = (56, 100, 100, 100, 1)
-
-
 @dataclass
 class Context:
     """What every workload needs to know about this run of the benchmark."""
@@ -96,30 +94,6 @@ class Context:
     def say(self, message: str) -> None:
         if self.progress:
             self.progress(message)
-
-
-# --------------------------------------------------------------------------- data
-
-
-def make_mnist_shaped(n: int, n_features: int = 784, n_classes: int = 10, seed: int = 0):
-    """Random float32 inputs in [0, 1) of shape ``(n, n_features)`` and int64 labels ``0..n_classes-1``."""
-    rng = np.random.default_rng(seed)
-    x = rng.random((n, n_features), dtype=np.float32)
-    y = rng.integers(0, n_classes, n, dtype=np.int64)
-    return x, y
-
-
-def make_views(n_windows: int, window: int = 56, seed: int = 1):
-    """Lag windows of a standardised random walk: ``x[i] = s[i:i+window]``, ``y[i] = s[i+window]``.
-
-    A stand-in for the lecture's channel-views series with the same shapes, the same for every peer.
-    """
-    rng = np.random.default_rng(seed)
-    series = np.cumsum(rng.standard_normal(n_windows + window))
-    series = ((series - series.mean()) / series.std()).astype(np.float32)
-    x = np.lib.stride_tricks.sliding_window_view(series[:-1], window)[:n_windows].copy()
-    y = series[window : window + n_windows].reshape(-1, 1).copy()
-    return x, y
 
 
 @cache
