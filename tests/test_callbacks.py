@@ -285,6 +285,16 @@ def test_csv_logger_writes_one_row_per_epoch(tmp_path):
     assert [float(r[1]) for r in rows[1:]] == h.history["loss"]
 
 
+def test_csv_logger_makes_its_folder_and_takes_a_bare_file_name(tmp_path, monkeypatch):
+    model = line_model()
+    x, y = line_data()
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[cbs.CSVLogger(tmp_path / "runs" / "a" / "log.csv")])
+    assert len(read_csv(tmp_path / "runs" / "a" / "log.csv")) == 3
+    monkeypatch.chdir(tmp_path)
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[cbs.CSVLogger("here.csv")])
+    assert len(read_csv(tmp_path / "here.csv")) == 2
+
+
 def test_csv_logger_append_and_separator(tmp_path):
     model = line_model()
     x, y = line_data()
