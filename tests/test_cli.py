@@ -161,6 +161,26 @@ def test_bench_outside_a_checkout(monkeypatch, capsys):
     assert "python -m bench" in line
 
 
+def _fake_checkout(folder, name="fnlearn"):
+    (folder / "bench").mkdir(parents=True)
+    (folder / "bench" / "__main__.py").write_text("")
+    (folder / "pyproject.toml").write_text(f'[project]\nname = "{name}"\n')
+    return folder
+
+
+def test_bench_finds_the_checkout_it_runs_in_beside_a_regular_install(monkeypatch, tmp_path):
+    import fnlearn
+
+    installed = tmp_path / "venv" / "site-packages" / "fnlearn" / "__init__.py"
+    monkeypatch.setattr(fnlearn, "__file__", str(installed))
+    checkout = _fake_checkout(tmp_path / "clone")
+    (checkout / "docs").mkdir()
+    assert cli.source_root(checkout) == checkout
+    assert cli.source_root(checkout / "docs") == checkout
+    assert cli.source_root(_fake_checkout(tmp_path / "other", name="otherlib")) is None
+    assert cli.source_root(tmp_path) is None
+
+
 def test_bench_passes_its_arguments_to_the_harness(monkeypatch):
     root = cli.source_root()
     if root is None:

@@ -105,14 +105,24 @@ def _explain_missing(args: argparse.Namespace) -> int:
     return 1
 
 
-def source_root() -> Path | None:
-    """The repository folder when fnlearn runs from a source checkout that has ``bench/``, else None."""
+def _is_checkout(folder: Path) -> bool:
+    project = folder / "pyproject.toml"
+    if not ((folder / "bench" / "__main__.py").is_file() and project.is_file()):
+        return False
+    try:
+        return 'name = "fnlearn"' in project.read_text(encoding="utf-8")
+    except OSError:
+        return False
+
+
+def source_root(cwd: Path | None = None) -> Path | None:
+    """The fnlearn source checkout that has ``bench/``, or None: the one fnlearn runs from (an editable
+    install), else the working folder or a folder above it (a checkout beside a regular install)."""
     import fnlearn
 
-    root = Path(fnlearn.__file__).resolve().parents[2]
-    if (root / "bench" / "__main__.py").is_file() and (root / "pyproject.toml").is_file():
-        return root
-    return None
+    here = Path.cwd() if cwd is None else cwd
+    candidates = [Path(fnlearn.__file__).resolve().parents[2], here, *here.parents]
+    return next((folder for folder in candidates if _is_checkout(folder)), None)
 
 
 def run_bench(argv: list[str]) -> int:
@@ -120,7 +130,7 @@ def run_bench(argv: list[str]) -> int:
     root = source_root()
     if root is None:
         print("fnlearn: 'fnlearn bench' runs the benchmark harness that lives in the source repository, "
-              "which this installation does not include; clone the repository and run "
+              "which neither this installation nor the working folder holds; clone the repository and run "
               "'python -m bench' (or 'fnlearn bench') inside it.", file=sys.stderr)
         return USAGE_ERROR
     env = dict(os.environ)
