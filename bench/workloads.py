@@ -357,15 +357,16 @@ def memory_workload(ctx: Context) -> dict:
     common = ["--n", str(sizes.n_train), "--batch", "100", "--threads", str(ctx.threads)]
     timeout = sizes.subprocess_timeout_s
 
-    def probe(name: str) -> Sample:
-        out = run_probe(["memory", "--peer", name, *common], timeout, PEERS[name].import_env)
+    def probe(name: str) -> Sample:  # "none" is the baseline: it only makes the data
+        env = PEERS[name].import_env if name in PEERS else None
+        out = run_probe(["memory", "--peer", name, *common], timeout, env)
         return Sample(out["seconds"], out["maxrss_mib"])
 
     tasks = {name: (lambda i, n=name: probe(n)) for name in runnable}
-    tasks["baseline"] = lambda i: (lambda out: Sample(out["seconds"], out["maxrss_mib"]))(
-        run_probe(["memory", "--peer", "none", *common], timeout)
-    )
-    run = run_interleaved(tasks, warmups=0, repeats=sizes.memory_rounds, progress=ctx.progress)
+    tasks["baseline"] = lambda i: probe("none")
+    # the warm-up round writes bytecode caches: a module compiled inside a counted process would add the
+    # compiler's working memory (2 MiB for one of fnlearn's modules) to its peak
+    run = run_interleaved(tasks, warmups=ctx.warmups, repeats=sizes.memory_rounds, progress=ctx.progress)
     baseline_run = run.samples.pop("baseline", None)
     baseline = summarize([s.value for s in baseline_run])["median"] if baseline_run else None
     baseline_error = run.errors.pop("baseline", None)
