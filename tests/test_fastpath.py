@@ -35,7 +35,10 @@ CASES = [
     ("softmax", 3, "mse", np.eye(3)[rng.integers(0, 3, 64)]),
     ("linear", 3, "half_sse", rng.normal(size=(64, 3))),
     ("linear", 1, "mse", rng.normal(size=(64,))),
+    ("linear", 3, fl.losses.Loss("sparse_categorical_crossentropy", from_logits=True), rng.integers(0, 3, 64)),
+    ("linear", 2, fl.losses.Loss("binary_crossentropy", from_logits=True), rng.integers(0, 2, (64, 2)) * 1.0),
 ]
+CASE_IDS = [f"{getattr(c[2], 'name', c[2])}{'-logits' if hasattr(c[2], 'name') else ''}-{c[0]}" for c in CASES]
 OPTIMIZERS = [
     lambda: fl.optim.SGD(learning_rate=0.01),
     lambda: fl.optim.SGD(learning_rate=0.01, momentum=0.9, nesterov=True),
@@ -107,7 +110,7 @@ def _count_in_product_steps(monkeypatch, mode) -> list:
     return calls
 
 
-@pytest.mark.parametrize("out_act,units,loss,y", CASES, ids=[c[2] + "-" + c[0] for c in CASES])
+@pytest.mark.parametrize("out_act,units,loss,y", CASES, ids=CASE_IDS)
 @pytest.mark.parametrize("make_opt", OPTIMIZERS)
 @pytest.mark.parametrize("mode", [True, "exclusive", *IN_PRODUCT], ids=["step", "exclusive", *IN_PRODUCT])
 def test_fast_step_matches_autodiff_in_float64(float64, monkeypatch, out_act, units, loss, y, make_opt, mode):
@@ -159,6 +162,11 @@ def test_replaced_parameters_are_repacked():
     assert not np.all(model[0].kernel.numpy() == 0)  # the step updated the newly loaded weights
 
 
+def _one_layer_twice():
+    shared = fl.layers.Dense(2, activation="tanh")
+    return fl.Sequential([fl.layers.Dense(2, activation="tanh", input_dim=2), shared, shared])
+
+
 @pytest.mark.parametrize("make_model,loss", [
     (lambda: fl.Sequential([fl.layers.Dense(3, input_dim=2), fl.layers.Dropout(0.5)]), "mse"),
     (lambda: fl.Sequential([fl.layers.Dense(3, activation=lambda x: x, input_dim=2)]), "mse"),
@@ -166,11 +174,53 @@ def test_replaced_parameters_are_repacked():
     (lambda: fl.Sequential([fl.layers.Dense(3, input_dim=2)]), "categorical_crossentropy"),
     (lambda: fl.Sequential([fl.layers.Dense(3, activation="softmax", input_dim=2),
                             fl.layers.Dense(3, activation="softmax")]), "mse"),
+    # from_logits reads a softmax's or sigmoid's outputs as scores: nothing cancels, the general path computes it
+    (lambda: fl.Sequential([fl.layers.Dense(3, activation="softmax", input_dim=2)]),
+     fl.losses.Loss("sparse_categorical_crossentropy", from_logits=True)),
+    (lambda: fl.Sequential([fl.layers.Dense(3, activation="softmax", input_dim=2)]),
+     fl.losses.Loss("categorical_crossentropy", from_logits=True)),
+    (lambda: fl.Sequential([fl.layers.Dense(2, activation="sigmoid", input_dim=2)]),
+     fl.losses.Loss("binary_crossentropy", from_logits=True)),
+    (_one_layer_twice, "mse"),
 ])
 def test_unknown_structures_fall_back(make_model, loss):
     model = make_model()
     opt = fl.optim.SGD(model.parameters())
     assert fastpath.compile_step(model, loss, opt) is None
+
+
+@pytest.mark.parametrize("out_act,units,loss,y", CASES, ids=CASE_IDS)
+def test_the_step_hands_out_the_models_output(float64, out_act, units, loss, y):
+    # what fit's metrics see: the model's output before the step (scores with from_logits, not probabilities)
+    model = _model(out_act, units)
+    plan = fastpath.compile_step(model, loss, fl.optim.SGD(learning_rate=0.01).bind(model.parameters()))
+    expected = model.predict(X[:16])
+    _, pred = plan(X[:16], y[:16])
+    np.testing.assert_allclose(fl.backend.to_numpy(pred), expected, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("make_model,loss", [
+    (lambda: fl.Sequential([fl.layers.Dense(3, activation="softmax", input_dim=4)]),
+     fl.losses.Loss("sparse_categorical_crossentropy", from_logits=True)),
+    (_one_layer_twice, "mse"),
+])
+def test_fit_trains_what_the_model_computes(float64, make_model, loss):
+    # the structures the plan declines train as the model is written (compared with autodiff by hand)
+    fl.set_seed(3)
+    model = make_model()
+    x = rng.normal(size=(16, model.layers[0].kernel.shape[0]))
+    y = rng.integers(0, 2, 16) if isinstance(loss, fl.losses.Loss) else rng.normal(size=(16, 2))
+    by_hand = [p.numpy().copy() for p in model.parameters()]
+    model.compile(optimizer=fl.optim.SGD(learning_rate=0.5), loss=loss)
+    model.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    twin = make_model()
+    for p, w in zip(twin.parameters(), by_hand):
+        p.data[...] = w
+    loss_fn = fl.losses.get(loss)
+    total = loss_fn(y, twin(x))
+    total.backward()
+    for p, trained in zip(twin.parameters(), model.parameters()):
+        np.testing.assert_allclose(trained.numpy(), p.numpy() - 0.5 * fl.backend.to_numpy(p.grad), rtol=1e-12)
 
 
 def test_non_finite_loss_changes_nothing():

@@ -80,6 +80,17 @@ def test_pow_scalar_exponent_and_scalar_base(shape, seed, exponent):
     check(lambda t: exponent ** t if exponent > 0 else 2.0 ** t, x, seed=seed)
 
 
+def test_pow_zero_exponent_has_zero_gradient_at_zero():
+    # d(x⁰)/dx = 0 everywhere, also at x = 0 (as PyTorch), not 0 · 0⁻¹ = NaN
+    x = fl.tensor([0.0, 1.0, -2.0], requires_grad=True, dtype="float64")
+    e = fl.tensor([0.0, 0.0, 2.0], requires_grad=True, dtype="float64")
+    (x ** 0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.0])
+    x.grad = None
+    (x ** e).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0, -4.0])
+
+
 @FAST
 @given(shapes0, seeds)
 def test_neg_and_scalar_operands(shape, seed):
@@ -325,6 +336,12 @@ def test_softmax_log_softmax_logsumexp(shape, seed, data):
     p = fl.softmax(fl.tensor(x), axis).numpy()
     np.testing.assert_allclose(p.sum(axis=axis), 1.0, rtol=1e-12)
     np.testing.assert_allclose(fl.log_softmax(fl.tensor(x), axis).numpy(), np.log(p), rtol=1e-10, atol=1e-12)
+
+
+def test_logsumexp_of_nothing_is_minus_infinity():
+    x = fl.tensor([[-np.inf, -np.inf], [1.0, np.inf], [0.0, -np.inf]], dtype="float64")
+    with np.errstate(divide="ignore"):  # log 0, NumPy's own warning
+        np.testing.assert_array_equal(fl.logsumexp(x).numpy(), [-np.inf, np.inf, 0.0])
 
 
 def test_activation_values():

@@ -151,6 +151,9 @@ def test_names_objects_and_errors():
     assert loss.get_config() == {"name": "binary_crossentropy", "reduction": "sum", "from_logits": True}
     f = lambda y_true, y_pred: L.mse(y_true, y_pred)  # noqa: E731
     assert L.get(f) is f
+    # an option the loss does not take is refused when the Loss is made, not at the first batch
+    with pytest.raises(ConfigError, match="loss 'mse' got option.*from_logits.*takes only reduction"):
+        L.Loss("mse", from_logits=False)
 
 
 def test_integer_labels_are_not_copied_when_already_int64():

@@ -252,10 +252,12 @@ class StepPlan:
         self.loss = loss
         self.optimizer = optimizer
         last_act = layers[-1][1]
-        # the output activation whose derivative cancels against the loss's (p − y)
+        # the output activation whose derivative cancels against the loss's (p − y); with from_logits the
+        # loss reads the layer's output as scores, so only a linear output fuses (a softmax output is then
+        # scores of scores, which the general path computes as written)
         scores_out = from_logits and last_act == "linear"
-        self.fused = (loss in _CE and (last_act == "softmax" or scores_out)) or \
-                     (loss == "binary_crossentropy" and (last_act == "sigmoid" or scores_out))
+        probs_out = not from_logits and last_act == ("softmax" if loss in _CE else "sigmoid")
+        self.fused = (loss in _CE or loss == "binary_crossentropy") and (probs_out or scores_out)
         self.from_logits = from_logits
         self.params = [p for layer, _ in layers for p in (layer.kernel, layer.bias) if p is not None]
         self._forward = [(layer.kernel, layer.bias, _ACTS[act][0]) for layer, act in layers]
@@ -485,7 +487,10 @@ class StepPlan:
             if i == last and self.fused:
                 if bias is not None:
                     z += bias.data
+                scores = z.copy() if self.from_logits else None  # the fused loss turns z into probabilities
                 loss_value, dz, a = self._fused_output(z, yb, xp, fold or 1.0)
+                if scores is not None:
+                    a = scores  # the model's output is its scores: the metrics see what evaluate() sees
             else:
                 a = _bias_and_activation(z, bias, act_fwd)
             outs.append(a)
@@ -766,6 +771,8 @@ def compile_step(model: Any, loss: Any, optimizer: Optimizer) -> StepPlan | None
     layers, flatten_input = stack
     if any(act == "softmax" for _, act in layers[:-1]):
         return None
+    if len({id(layer) for layer, _ in layers}) != len(layers):
+        return None  # a layer used twice: its two uses' gradients add up, which the plan's flat slots cannot
     plan = StepPlan(layers, flatten_input, spec[0], spec[1], optimizer)
     if not plan.supported():
         return None

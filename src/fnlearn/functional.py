@@ -168,7 +168,8 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001  (the operator's own name)
     def backward(g):
         ga = gb = None
         if a.requires_grad:
-            ga = _unbroadcast(g * b.data * a.data ** (b.data - 1), a.shape, a.dtype)
+            # b·a^(b−1), with a^0 written as a^1 where b = 0 so that x**0 has gradient 0 at x = 0 (not 0·inf)
+            ga = _unbroadcast(g * b.data * a.data ** xp.where(b.data == 0, 1, b.data - 1), a.shape, a.dtype)
         if b.requires_grad:
             # d(a^b)/db = a^b log a, taken as 0 where a <= 0 (there the power is not differentiable in b)
             safe = xp.where(a.data > 0, a.data, 1)
@@ -593,6 +594,7 @@ def logsumexp(x: Tensor, axis: Any = -1, keepdims: bool = False) -> Tensor:
     axes = _axes(axis, x.ndim)
     kshape = _keepdims_shape(x.shape, axes)
     m = xp.max(x.data, axis=axes, keepdims=True)
+    m = xp.where(xp.isfinite(m), m, 0)  # a row of -inf sums to log 0 = -inf, not to -inf - (-inf) = NaN
     out_k = m + xp.log(xp.sum(xp.exp(x.data - m), axis=axes, keepdims=True))
 
     def backward(g):

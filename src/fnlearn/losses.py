@@ -191,6 +191,13 @@ class Loss:
 
     def __init__(self, name: str, reduction: str | None = None, **options: Any) -> None:
         self.fn = get(name)
+        code = getattr(self.fn, "__code__", None)
+        if code is not None:  # checked here, not at the first batch (where one training path would ignore it)
+            takes = code.co_varnames[2:code.co_argcount + code.co_kwonlyargcount]
+            extra = sorted(set(options) - set(takes))
+            if extra:
+                raise ConfigError(f"loss {name!r} got option(s) {', '.join(extra)}, but it takes only "
+                                  f"{', '.join(takes) or 'no options'}; remove the option(s).")
         self.name = canonical_name(name)
         self.options = options
         self.reduction = reduction
