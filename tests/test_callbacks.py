@@ -383,3 +383,36 @@ def test_gradient_norm_stopping_mean_mode_averages_batch_gradients(float64):
         cbs.GradientNormStopping(threshold=0)
     with pytest.raises(ConfigError):
         cbs.GradientNormStopping(mode="median")
+
+
+def test_reduce_lr_on_plateau_follows_keras_rules():
+    # the rates Keras 3 gives for this run (patience 2, factor 0.5, cooldown 1, floor 0.1), checked by hand:
+    # a cut after two epochs without improvement, none during the cooldown epoch, never below min_lr
+    opt = fl.optim.SGD(learning_rate=1.0)
+    cut = cbs.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=2, cooldown=1, min_delta=0, min_lr=0.1)
+    cut.set_model(SimpleNamespace(optimizer=opt))
+    cut.on_train_begin()
+    logged, after = [], []
+    for epoch, value in enumerate([5, 5, 5, 5, 4, 4, 4, 4, 4, 4, 4, 4, 4]):
+        logs = {"loss": value}
+        cut.on_epoch_end(epoch, logs)
+        logged.append(logs["learning_rate"])
+        after.append(opt.current_learning_rate())
+    assert after == [1.0, 1.0, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25, 0.125, 0.125, 0.1, 0.1, 0.1]
+    assert logged == [1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25, 0.125, 0.125, 0.1, 0.1]
+
+
+def test_reduce_lr_on_plateau_in_fit_and_its_mistakes():
+    x, y = line_data()
+    fl.set_seed(0)
+    model = fl.Sequential([fl.layers.Dense(1, input_dim=2)])
+    model.compile(fl.optim.SGD(learning_rate=0.1), "mse")
+    # a monitored value that never improves (accuracy is maximised, the loss here only falls)
+    history = model.fit(x, y, epochs=4, verbose=0, callbacks=[cbs.ReduceLROnPlateau(
+        monitor="loss", mode="max", factor=0.5, patience=1)])
+    assert history.history["learning_rate"] == [0.1, 0.1, 0.05, 0.025]  # the rate each epoch trained with
+    assert model.optimizer.current_learning_rate() == 0.0125
+    with pytest.raises(ConfigError, match="factor must be a number between 0 and 1"):
+        cbs.ReduceLROnPlateau(factor=2)
+    with pytest.raises(ConfigError, match="unexpected argument"):
+        cbs.ReduceLROnPlateau(factr=0.5)

@@ -118,9 +118,14 @@ def test_validation_split_outside_unit_interval_is_refused(bad):
         data.split_validation(10, bad)
 
 
-def test_split_leaving_no_validation_rows_is_refused():
-    with pytest.raises(ConfigError, match="no validation rows"):
-        data.split_validation(3, 0.1)
+def test_split_counts_as_keras_and_refuses_an_empty_side():
+    # Keras holds out n − ⌊n·(1 − s)⌋ rows: any fraction above 0 keeps at least one
+    assert [len(data.split_validation(n, s)[1]) for n, s in [(10, 0.25), (30, 0.15), (3, 0.1), (10, 0.2)]] == \
+        [3, 5, 1, 2]
+    with pytest.raises(ConfigError, match="validation_split=0.9 of 3 rows leaves no training rows"):
+        data.split_validation(3, 0.9)
+    with pytest.raises(ConfigError, match="test_size=0.9 of 3 rows leaves no training rows; use a smaller"):
+        data.train_test_split(np.arange(3), test_size=0.9)
 
 
 def test_train_test_split_keeps_pairs_together():

@@ -651,3 +651,45 @@ def test_a_cpu_fit_loads_no_module_a_training_process_need_not_hold():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.splitlines()[-1]) == []
+
+
+def test_dense_on_samples_with_more_axes_trains_on_the_last_axis():
+    # Keras applies Dense to the last axis of each sample; fit and predict take the general path there
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(16, 5, 4)), rng.normal(size=(16, 5, 2))
+    fl.set_seed(0)
+    model = fl.Sequential([fl.layers.Dense(3, activation="tanh", input_shape=(5, 4)), fl.layers.Dense(2)])
+    model.compile(fl.optim.SGD(learning_rate=0.1), "mse")
+    rows = fl.Sequential([fl.layers.Dense(3, activation="tanh", input_dim=4), fl.layers.Dense(2)])
+    rows.set_weights(model.get_weights())
+    rows.compile(fl.optim.SGD(learning_rate=0.1), "mse")
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    rows.fit(x.reshape(-1, 4), y.reshape(-1, 2), batch_size=80, epochs=1, verbose=0)  # the same mean, by rows
+    for a, b in zip(model.get_weights(), rows.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert model.predict(x[:3]).shape == (3, 5, 2)
+
+
+def test_class_scores_per_row_of_a_sample_ask_for_flatten():
+    model = fl.Sequential([fl.layers.Dense(4, activation="relu", input_shape=(6, 6)),
+                           fl.layers.Dense(3, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    before = model.get_weights()
+    with pytest.raises(ShapeError, match=r"outputs shape \(6, 3\) per sample .* add fl.layers.Flatten\(\) as the "
+                                         "first layer"):
+        model.fit(np.ones((8, 6, 6)), np.arange(8) % 3, verbose=0)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_refused_fit_draws_nothing_from_the_seeded_generator():
+    def first_weights(refused_fit: bool) -> np.ndarray:
+        fl.set_seed(5)
+        model = fl.Sequential([fl.layers.Dense(2, input_dim=3)])
+        model.compile("sgd", "mse")
+        if refused_fit:
+            with pytest.raises(ConfigError):
+                model.fit(np.ones((10, 3)), np.ones((10, 2)), validation_split=0.2, callbacks=[1], verbose=0)
+        return fl.layers.Dense(2, input_dim=3).kernel.numpy()
+
+    np.testing.assert_array_equal(first_weights(True), first_weights(False))

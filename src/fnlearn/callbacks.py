@@ -8,9 +8,9 @@ A callback stops training by setting ``self.model.stop_training = True``; ``fit`
 current batch.
 
 Shipped here: :class:`History` (what ``fit`` returns), :class:`EarlyStopping`,
-:class:`ModelCheckpoint`, :class:`LearningRateScheduler`, :class:`TerminateOnNaN`,
-:class:`CSVLogger`, :class:`LambdaCallback` and :class:`GradientNormStopping` — the lecture's own
-rule, "stop when the gradient is (nearly) zero".
+:class:`ModelCheckpoint`, :class:`LearningRateScheduler`, :class:`ReduceLROnPlateau`,
+:class:`TerminateOnNaN`, :class:`CSVLogger`, :class:`LambdaCallback` and
+:class:`GradientNormStopping` — the lecture's own rule, "stop when the gradient is (nearly) zero".
 
 Example:
     >>> import fnlearn as fl, numpy as np
@@ -426,6 +426,67 @@ class LearningRateScheduler(Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if logs is not None:
             logs["learning_rate"] = self.model.optimizer.current_learning_rate()
+
+
+class ReduceLROnPlateau(Callback):
+    """Multiply the learning rate by ``factor`` when ``monitor`` has not improved by more than ``min_delta``
+    for ``patience`` epochs; wait ``cooldown`` epochs after a cut before counting again; never go below
+    ``min_lr``. Keras's rules and defaults; the rate in use is added to the epoch's logs as ``learning_rate``.
+
+    >>> cut = ReduceLROnPlateau(monitor="loss", factor=0.5, patience=2)
+    """
+
+    def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10, verbose: int = 0,
+                 mode: str = "auto", min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0,
+                 **kwargs: Any) -> None:
+        super().__init__()
+        if "epsilon" in kwargs:  # Keras 2's name for min_delta
+            min_delta = kwargs.pop("epsilon")
+        if kwargs:
+            raise ConfigError(f"ReduceLROnPlateau got unexpected argument(s) {', '.join(kwargs)}; see "
+                              "help(fl.callbacks.ReduceLROnPlateau).")
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0.0 < factor < 1.0:
+            raise ConfigError(f"ReduceLROnPlateau factor must be a number between 0 and 1 (the rate is multiplied "
+                              f"by it), got {factor!r}; e.g. factor=0.1.")
+        if isinstance(min_lr, bool) or not isinstance(min_lr, (int, float)) or not min_lr >= 0.0:
+            raise ConfigError(f"ReduceLROnPlateau min_lr must be a number ≥ 0, got {min_lr!r}.")
+        self.monitor = monitor
+        self.factor = float(factor)
+        self.patience = _non_negative_int("patience", patience)
+        self.verbose = verbose
+        self.mode = _monitor_mode(monitor, mode, "ReduceLROnPlateau")
+        self.min_delta = abs(float(min_delta))
+        self.cooldown = _non_negative_int("cooldown", cooldown)
+        self.min_lr = float(min_lr)
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self.best: float | None = None
+        self.wait = 0
+        self.cooldown_counter = 0
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        optimizer = self.model.optimizer
+        if logs is not None:
+            logs["learning_rate"] = optimizer.current_learning_rate()
+        current = _monitored(logs, self.monitor, "ReduceLROnPlateau")
+        if current is None:
+            return
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.wait = 0
+        if _better(current, self.best, self.mode, self.min_delta):
+            self.best = current
+            self.wait = 0
+        elif self.cooldown_counter == 0:
+            self.wait += 1
+            lr = optimizer.current_learning_rate()
+            if self.wait >= self.patience and lr > self.min_lr:
+                new = max(lr * self.factor, self.min_lr)
+                optimizer.learning_rate = new
+                if self.verbose:
+                    print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new}.")
+                self.cooldown_counter = self.cooldown
+                self.wait = 0
 
 
 def _accepts_two_args(fn: Callable[..., Any]) -> bool:

@@ -28,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -181,9 +182,25 @@ def check_fraction(value: Any, name: str) -> float:
     return float(value)
 
 
-def split_validation(n: int, fraction: float, shuffle: bool = True,
-                     rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Row indices (train, validation) holding out ``round(n·fraction)`` rows, chosen at random.
+def validation_rows(n: int, fraction: float, what: str = "validation_split") -> int:
+    """How many of ``n`` rows a split of ``fraction`` holds out: Keras's count, n − ⌊n·(1 − fraction)⌋
+    (at least one row for any fraction above 0). ``what`` names the argument in the error.
+
+    >>> validation_rows(10, 0.25), validation_rows(1000, 0.1)
+    (3, 100)
+    """
+    fraction = check_fraction(fraction, what)
+    n_val = n - math.floor(n * (1.0 - fraction)) if fraction > 0 else 0
+    if n_val >= n:
+        other = ", or pass validation_data=(x_val, y_val)" if what == "validation_split" else ""
+        raise ConfigError(f"{what}={fraction} of {n} rows leaves no training rows; use a smaller fraction "
+                          f"or more rows{other}.")
+    return n_val
+
+
+def split_validation(n: int, fraction: float, shuffle: bool = True, rng: np.random.Generator | None = None,
+                     what: str = "validation_split") -> tuple[np.ndarray, np.ndarray]:
+    """Row indices (train, validation), holding out :func:`validation_rows` rows chosen at random.
 
     Keras holds out the last rows; fnlearn shuffles first (seeded by ``fl.set_seed``) so sorted data
     does not validate on a single class. ``shuffle=False`` gives Keras's last-rows split. Each index
@@ -193,12 +210,7 @@ def split_validation(n: int, fraction: float, shuffle: bool = True,
     >>> fl.set_seed(1); train, val = split_validation(6, 0.5); sorted(train.tolist() + val.tolist())
     [0, 1, 2, 3, 4, 5]
     """
-    fraction = check_fraction(fraction, "validation_split")
-    n_val = int(round(n * fraction))
-    if fraction > 0 and (n_val == 0 or n_val >= n):
-        raise ConfigError(f"validation_split={fraction} of {n} rows leaves "
-                          f"{'no validation rows' if n_val == 0 else 'no training rows'}; use a split that "
-                          "keeps at least one row on each side, or pass validation_data=(x_val, y_val).")
+    n_val = validation_rows(n, fraction, what)
     order = permutation(n, rng) if shuffle else np.arange(n)
     return np.sort(order[: n - n_val]), np.sort(order[n - n_val:])
 
@@ -219,7 +231,7 @@ def train_test_split(*arrays: Any, test_size: float = 0.2, shuffle: bool = True)
     host = [backend.to_numpy(to_array(a, f"array {i}")) for i, a in enumerate(arrays)]
     for i, a in enumerate(host[1:], start=1):
         check_same_rows(host[0], a, "array 0", f"array {i}")
-    train, test = split_validation(len(host[0]), check_fraction(test_size, "test_size"), shuffle)
+    train, test = split_validation(len(host[0]), test_size, shuffle, what="test_size")
     out: list[np.ndarray] = []
     for a in host:
         out += [a[train], a[test]]

@@ -143,7 +143,7 @@ def _softplus_fwd(z: Any) -> Any:
 
 
 def _softplus_bwd(g: Any, a: Any) -> Any:
-    g *= 1 - backend.xp().exp(-a)  # σ(z) = 1 − e^(−softplus(z))
+    g *= -backend.xp().expm1(-a)  # σ(z) = 1 − e^(−softplus(z)), without cancelling where σ(z) is tiny
     return g
 
 
@@ -230,6 +230,22 @@ def _loss_spec(loss: Any) -> tuple[str, bool] | None:
     return None
 
 
+def _fused(loss: str, from_logits: bool, last_act: str) -> bool:
+    """Whether the output activation's derivative cancels against the loss's, leaving (p − y). With
+    from_logits the loss reads the layer's output as scores, so only a linear output fuses (a softmax output
+    is then scores of scores, which the general path computes as written)."""
+    scores_out = from_logits and last_act == "linear"
+    probs_out = not from_logits and last_act == ("softmax" if loss in _CE else "sigmoid")
+    return (loss in _CE or loss == "binary_crossentropy") and (probs_out or scores_out)
+
+
+def _supported(loss: str, from_logits: bool, last_act: str) -> bool:
+    """Cross-entropies only fused; the regression losses only on outputs (they take no from_logits)."""
+    if loss in _CE or loss == "binary_crossentropy":
+        return _fused(loss, from_logits, last_act)
+    return not from_logits
+
+
 class StepPlan:
     """One training step of a Dense stack, written out by hand (see the module docstring).
 
@@ -251,13 +267,7 @@ class StepPlan:
         self.flatten_input = flatten_input
         self.loss = loss
         self.optimizer = optimizer
-        last_act = layers[-1][1]
-        # the output activation whose derivative cancels against the loss's (p − y); with from_logits the
-        # loss reads the layer's output as scores, so only a linear output fuses (a softmax output is then
-        # scores of scores, which the general path computes as written)
-        scores_out = from_logits and last_act == "linear"
-        probs_out = not from_logits and last_act == ("softmax" if loss in _CE else "sigmoid")
-        self.fused = (loss in _CE or loss == "binary_crossentropy") and (probs_out or scores_out)
+        self.fused = _fused(loss, from_logits, layers[-1][1])
         self.from_logits = from_logits
         self.params = [p for layer, _ in layers for p in (layer.kernel, layer.bias) if p is not None]
         self._forward = [(layer.kernel, layer.bias, _ACTS[act][0]) for layer, act in layers]
@@ -282,11 +292,6 @@ class StepPlan:
         self.grad_buffer: Any = None
         self.gate: Any = None
         self._pack()
-
-    def supported(self) -> bool:
-        if self.loss in _CE or self.loss == "binary_crossentropy":
-            return self.fused
-        return not self.from_logits
 
     # ------------------------------------------------------------------ flat buffers
     def _pack(self) -> None:
@@ -646,18 +651,22 @@ _SAFE_RANGE = 60.0
 _IN_PRODUCT_MIN = 20_000
 
 
-def dense_stack(model: Any, inference: bool = False) -> tuple[list[tuple[Dense, str]], bool] | None:
+def dense_stack(model: Any, inference: bool = False,
+                sample_shape: tuple[int, ...] | None = None) -> tuple[list[tuple[Dense, str]], bool] | None:
     """The Dense layers of ``model`` with their activation names, and whether a Flatten comes first — or
     None when the model has layers the written-out step does not know (custom modules, custom
-    activations; Dropout too, unless ``inference``, where it passes values through)."""
+    activations; Dropout too, unless ``inference``, where it passes values through), or when samples of
+    ``sample_shape`` (if given) are not rows of features and no Flatten comes first."""
     if not isinstance(model, Sequential) or not model.built:
         return None
+    flatten_input = bool(model.layers) and isinstance(model.layers[0], Flatten)
+    if sample_shape is not None and not flatten_input and len(sample_shape) != 1:
+        return None  # Dense on each row of samples with more axes: the written-out products take rows only
     layers: list[tuple[Dense, str]] = []
-    flatten_input = False
     for index, layer in enumerate(model.layers):
         if isinstance(layer, Flatten) and index == 0:
-            flatten_input = True
-        elif isinstance(layer, Dense):
+            continue
+        if isinstance(layer, Dense):
             act = _activation_name(layer.activation)
             if act is None:
                 return None
@@ -759,13 +768,15 @@ def forward(stack: tuple[list[tuple[Dense, str]], bool], x: Any, kept: KeptOutpu
     return a
 
 
-def compile_step(model: Any, loss: Any, optimizer: Optimizer) -> StepPlan | None:
-    """A :class:`StepPlan` for ``model`` trained with ``loss`` and ``optimizer``, or None when the model
-    has layers the plan does not know (Dropout, custom modules, custom activations or losses)."""
+def compile_step(model: Any, loss: Any, optimizer: Optimizer,
+                 sample_shape: tuple[int, ...] | None = None) -> StepPlan | None:
+    """A :class:`StepPlan` for ``model`` trained with ``loss`` and ``optimizer`` on samples of
+    ``sample_shape``, or None when the model has layers the plan does not know (Dropout, custom modules,
+    custom activations or losses; see :func:`dense_stack`)."""
     if not isinstance(optimizer, Optimizer):
         return None
     spec = _loss_spec(loss)
-    stack = dense_stack(model)
+    stack = dense_stack(model, sample_shape=sample_shape)
     if spec is None or stack is None:
         return None
     layers, flatten_input = stack
@@ -773,9 +784,9 @@ def compile_step(model: Any, loss: Any, optimizer: Optimizer) -> StepPlan | None
         return None
     if len({id(layer) for layer, _ in layers}) != len(layers):
         return None  # a layer used twice: its two uses' gradients add up, which the plan's flat slots cannot
-    plan = StepPlan(layers, flatten_input, spec[0], spec[1], optimizer)
-    if not plan.supported():
+    if not _supported(spec[0], spec[1], layers[-1][1]):
         return None
+    # checked before a plan is made: making one moves the optimizer's state into the plan's flat buffers
     if optimizer.params is None or [id(p) for p in optimizer.params] != [id(p) for p in model.parameters()]:
-        return None
-    return plan
+        return None  # frozen layers, or an optimizer bound to other parameters
+    return StepPlan(layers, flatten_input, spec[0], spec[1], optimizer)

@@ -479,7 +479,7 @@ def _decode_tensors(raw: bytes, entries: dict[str, tuple], bad: Any) -> dict[str
 # --------------------------------------------------------------------------- loading
 
 
-_LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "InputLayer")
+_LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", "InputLayer")
 
 
 def _layer_class(name: str) -> type | None:

@@ -164,8 +164,8 @@ class Trainer:
                               "once.")
         if not self.built and self.input_shape is not None:
             self.build()
-        if self.built:
-            opt.bind(self)
+        if self.built and self.trainable_parameters():
+            opt.bind(self.trainable_parameters())
         self.optimizer = opt
         self.loss = loss
         self.loss_fn = loss_fn
@@ -258,6 +258,7 @@ class Trainer:
             from .explain.trace import Trace
 
             user_callbacks.append(trace if isinstance(trace, Trace) else Trace(trace))
+        callback_list = CallbackList(user_callbacks)  # checks the callbacks' types before anything changes
         x_arr, y_arr = self._prepare(x, y, "x", "y", allow_nonfinite)
         val: tuple[Any, Any] | None = None
         if validation_data is not None:
@@ -266,16 +267,20 @@ class Trainer:
                 raise ShapeError(f"validation x has samples of shape {tuple(val[0].shape[1:])} but x has "
                                  f"{tuple(x_arr.shape[1:])}; give the validation data the same columns.")
         elif validation_split > 0:
+            data.validation_rows(x_arr.shape[0], validation_split)  # a split that cannot be, refused before the draw
             train_idx, val_idx = data.split_validation(x_arr.shape[0], validation_split, rng=self._order_rng(-1))
             val = data.take_rows(x_arr, val_idx), data.take_rows(y_arr, val_idx)
             x_arr, y_arr = data.take_rows(x_arr, train_idx), data.take_rows(y_arr, train_idx)
-        callback_list = CallbackList(user_callbacks)  # checks the callbacks' types before anything changes
 
         # everything is valid: from here on the model may change
         if not self.built:
             self.build(tuple(x_arr.shape[1:]))
-        self.optimizer.bind(self)
-        step = self._train_step(terminate_on_nan)
+        trainable = self.trainable_parameters()
+        if not trainable:
+            raise ConfigError("every layer of this model is frozen (trainable=False), so fit has nothing to "
+                              "train; set trainable = True on the layers to train.")
+        self.optimizer.bind(trainable)  # frozen layers' parameters are left out, as Keras does
+        step = self._train_step(terminate_on_nan, tuple(x_arr.shape[1:]))
         captured = self._captured_step(capture, step, batch_size, x_arr, y_arr, callback_list, terminate_on_nan)
         n = x_arr.shape[0]
         steps = math.ceil(n / batch_size)
@@ -451,7 +456,8 @@ class Trainer:
         return self._prepare(validation_data[0], validation_data[1], "validation x", "validation y",
                              allow_nonfinite)
 
-    def _train_step(self, terminate_on_nan: bool) -> Callable[[Any, Any], tuple[float, Any]]:
+    def _train_step(self, terminate_on_nan: bool,
+                    sample_shape: tuple[int, ...]) -> Callable[[Any, Any], tuple[float, Any]]:
         """The function doing one gradient step on a batch: the written-out fast step when the model and
         loss allow it, otherwise the general autodiff step. Both return (batch loss, batch output) and
         leave the weights unchanged when the loss is not finite; with ``terminate_on_nan=False`` every step is
@@ -461,7 +467,8 @@ class Trainer:
                 from . import fastpath
             except ImportError:
                 fastpath = None
-            plan = fastpath.compile_step(self, self.loss, self.optimizer) if fastpath is not None else None
+            plan = fastpath.compile_step(self, self.loss, self.optimizer, sample_shape) \
+                if fastpath is not None else None
             if plan is not None:
                 return plan
         optimizer, loss_fn = self.optimizer, self.loss_fn
@@ -548,6 +555,10 @@ class Trainer:
         y_per_sample = int(np.prod(y.shape[1:])) if y.ndim > 1 else 1
         layer = self._output_layer()
         integer_valued = y.dtype.kind in "iub" or bool(backend.xp().all(y == backend.xp().round(y)))
+        if loss in ("sparse_categorical_crossentropy", "categorical_crossentropy") and len(out_shape) > 1:
+            raise ShapeError(f"the last layer {layer!r} outputs shape {tuple(out_shape)} per sample (Dense acts on "
+                             f"the last axis of each sample), but {loss} needs one row of {units} class scores per "
+                             "sample; add fl.layers.Flatten() as the first layer.")
         if loss == "sparse_categorical_crossentropy":
             if y.ndim > 1 and y_per_sample == per_sample and units > 1:
                 raise ShapeError(f"{y_name} has shape {tuple(y.shape)}, one-hot rows, but "
@@ -662,7 +673,8 @@ class Trainer:
         self._check_features(tuple(x_arr.shape[1:]), "x")
         from . import fastpath
 
-        stack = fastpath.dense_stack(self, inference=True)  # a Dense stack runs written out, in place
+        # a Dense stack runs written out, in place
+        stack = fastpath.dense_stack(self, inference=True, sample_shape=tuple(x_arr.shape[1:]))
         if stack is not None and any(p.data.dtype != x_arr.dtype for p in self.parameters()):
             stack = None  # layers of several dtypes: each Dense casts its input, as the general path does
         out: np.ndarray | None = None
@@ -697,20 +709,6 @@ class Trainer:
         return self.predict(x, batch_size=batch_size, verbose=verbose)
 
     # ------------------------------------------------------------------ weights and files
-    def get_weights(self) -> list[np.ndarray]:
-        """Copies of every parameter as NumPy arrays, in order (kernel, bias of each layer)."""
-        return [backend.to_numpy(p.data).copy() for p in self.parameters()]
-
-    def set_weights(self, weights: list[Any]) -> None:
-        """Set every parameter from a list like :meth:`get_weights`'s; all shapes are checked first."""
-        params = self.parameters()
-        weights = list(weights)
-        if len(weights) != len(params):
-            raise ShapeError(f"set_weights got {len(weights)} arrays but the model has {len(params)} parameters; "
-                             "pass a list from get_weights() of the same architecture.")
-        names = [name for name, _ in self.named_parameters()]
-        self.load_state_dict(dict(zip(names, weights)))
-
     def save(self, path: Any, include_optimizer: bool = True) -> None:
         """Write the model (architecture, weights, compile settings, optimizer state) to one file."""
         from . import io
@@ -749,11 +747,12 @@ class Trainer:
             self.build()
         rows = self._summary_rows()
         total = sum(count for _, _, count in rows)
+        trainable = int(sum(p.size for p in self.trainable_parameters()))
         itemsize = np.dtype(self._dtype()).itemsize
         title = f'Model: "{getattr(self, "name", type(self).__name__)}"'
         totals = [f"Total params: {total:,} ({_size_words(total * itemsize)})",
-                  f"Trainable params: {total:,} ({_size_words(total * itemsize)})",
-                  "Non-trainable params: 0 (0.00 B)"]
+                  f"Trainable params: {trainable:,} ({_size_words(trainable * itemsize)})",
+                  f"Non-trainable params: {total - trainable:,} ({_size_words((total - trainable) * itemsize)})"]
         import sys
 
         if print_fn is None and sys.stdout.isatty():

@@ -27,10 +27,10 @@ REFRESH_S = 0.1  # the bar is redrawn at most this often; per-batch redraws woul
 
 
 def check_verbose(verbose: Any) -> int:
-    """0, 1 or 2 (``"auto"`` is 1, as in Keras), else ConfigError."""
+    """0, 1 or 2 (``"auto"`` and True are 1, False is 0, as in Keras), else ConfigError."""
     if verbose == "auto":
         return 1
-    if isinstance(verbose, bool) or verbose not in (0, 1, 2):
+    if verbose not in (0, 1, 2):
         raise ConfigError(f"verbose must be 0 (silent), 1 (progress bar) or 2 (one line per epoch), got {verbose!r}.")
     return int(verbose)
 

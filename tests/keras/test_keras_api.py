@@ -92,8 +92,10 @@ def test_input_mistakes_are_one_sentence():
         L.Input()
     with pytest.raises(ConfigError, match="unsupported argument"):
         L.Input(shape=(3,), sparse=True)
-    with pytest.raises(ConfigError, match="trainable=False"):
-        keras.Sequential(trainable=False)
+    frozen = keras.Sequential([L.Dense(2, input_dim=3)], trainable=False)
+    assert not frozen.trainable and not frozen.layers[0].kernel.requires_grad
+    with pytest.raises(ConfigError, match="keras.Model .* is not part of fnlearn; build the network as keras.Seq"):
+        keras.Model(inputs=None, outputs=None)
 
 
 def test_input_batch_shape_and_matching_dtype_are_accepted():
@@ -289,3 +291,39 @@ def test_models_save_and_load_give_a_keras_sequential(tmp_path):
     (tmp_path / "junk.fnl").write_bytes(b"not a model at all")
     with pytest.raises(ModelFileError):
         keras.load_model(tmp_path / "junk.fnl")
+
+
+def test_softmax_and_relu_layers_train_save_and_load(tmp_path):
+    L = keras.layers
+    fl.set_seed(0)
+    model = keras.Sequential([L.Input(shape=(4,)), L.Dense(8), L.ReLU(), L.Dense(3), L.Softmax()])
+    x = np.random.default_rng(0).normal(size=(32, 4))
+    y = np.arange(32) % 3
+    model.compile("adam", "sparse_categorical_crossentropy")
+    twin = keras.Sequential([L.Input(shape=(4,)), L.Dense(8, activation="relu"), L.Dense(3, activation="softmax")])
+    twin.set_weights(model.get_weights())
+    twin.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    twin.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    np.testing.assert_allclose(model.predict(x), twin.predict(x), rtol=1e-5, atol=1e-7)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    assert [type(layer).__name__ for layer in loaded.layers] == ["Dense", "ReLU", "Dense", "Softmax"]
+    np.testing.assert_allclose(loaded.predict(x), model.predict(x), rtol=1e-6)
+    with pytest.raises(ConfigError, match="last axis only"):
+        L.Softmax(axis=0)
+
+
+def test_keras_backend_and_submodule_imports():
+    from fnlearn.keras.optimizers.legacy import Adam
+    from fnlearn.keras.optimizers.schedules import ExponentialDecay
+
+    from fnlearn.keras import backend as K
+
+    L = keras.layers
+    assert ExponentialDecay is fl.schedules.ExponentialDecay and Adam is keras.optimizers.Adam
+    K.clear_session()
+    assert [L.Dense(1).name, L.Dense(1).name] == ["dense", "dense_1"]
+    K.clear_session()
+    assert L.Dense(1).name == "dense"
+    assert K.floatx() == "float32"

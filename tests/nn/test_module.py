@@ -113,3 +113,91 @@ def test_set_default_dtype_makes_new_parameters_float64():
     model = fl.Sequential([fl.layers.Dense(3, input_dim=2), fl.layers.Dense(1)])
     assert all(p.dtype == np.float64 for p in model.parameters())
     assert model(np.ones((1, 2), dtype=np.float32)).dtype == np.float64
+
+
+def _frozen_first(seed=0):
+    fl.set_seed(seed)
+    model = fl.Sequential([fl.layers.Dense(4, activation="tanh", input_dim=3), fl.layers.Dense(2)])
+    model.layers[0].trainable = False
+    return model
+
+
+def test_a_frozen_layer_is_not_trained_and_is_counted_as_such(tmp_path):
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(32, 3)), rng.normal(size=(32, 2))
+    model = _frozen_first()
+    model.compile(fl.optim.Adam(learning_rate=0.1), "mse")
+    frozen, free = model.layers[0].get_weights(), model.layers[1].get_weights()
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+    for before, after in zip(frozen, model.layers[0].get_weights()):
+        np.testing.assert_array_equal(before, after)
+    assert not np.allclose(free[0], model.layers[1].get_weights()[0])
+    assert [p.shape for p in model.non_trainable_weights] == [(3, 4), (4,)]
+    assert [p.shape for p in model.trainable_weights] == [(4, 2), (2,)]
+    lines: list[str] = []
+    model.summary(print_fn=lines.append)
+    assert "Trainable params: 10 (40.00 B)" in lines and "Non-trainable params: 16 (64.00 B)" in lines
+    # the flag is saved with the layer, and training resumes with the same layers frozen
+    model.save(tmp_path / "m.fnl")
+    loaded = fl.load_model(tmp_path / "m.fnl")
+    assert [layer.trainable for layer in loaded.layers] == [False, True]
+    loaded.fit(x, y, epochs=1, verbose=0)
+    np.testing.assert_array_equal(loaded.layers[0].get_weights()[0], frozen[0])
+
+
+def test_freezing_before_building_and_the_pytorch_way():
+    layer = fl.layers.Dense(2, trainable=False)  # built later, from the first batch: its parameters are frozen
+    layer(np.ones((1, 3)))
+    assert not layer.kernel.requires_grad and not layer.bias.requires_grad
+    model = fl.Sequential([fl.layers.Dense(2, input_dim=3), fl.layers.Dense(1)])
+    model.layers[1].kernel.requires_grad = False  # PyTorch's freezing: fit honours it too
+    model.compile("sgd", "mse")
+    kernel = model.layers[1].kernel.numpy().copy()
+    model.fit(np.ones((4, 3)), np.ones((4, 1)), verbose=0)
+    np.testing.assert_array_equal(model.layers[1].kernel.numpy(), kernel)
+    model.trainable = False
+    assert not any(p.requires_grad for p in model.parameters()) and not model.layers[0].trainable
+    with pytest.raises(ConfigError, match="every layer of this model is frozen"):
+        model.fit(np.ones((4, 3)), np.ones((4, 1)), verbose=0)
+    with pytest.raises(ConfigError, match="trainable must be True or False"):
+        model.trainable = "no"
+    model.trainable = True
+    assert all(p.requires_grad for p in model.parameters())
+
+
+def test_training_argument_runs_one_call_in_that_mode():
+    fl.set_seed(0)
+    model = fl.Sequential([fl.layers.Dense(8, input_dim=4), fl.layers.Dropout(0.5), fl.layers.Dense(1)])
+    x = np.ones((3, 4))
+    a, b = model(x, training=False).numpy(), model(x, training=False).numpy()
+    np.testing.assert_array_equal(a, b)  # Dropout off: Keras's model(x, training=False)
+    np.testing.assert_allclose(a, model.predict(x), rtol=1e-6)
+    assert model.training and model.layers[1].training  # the mode is put back after the call
+    model.eval()
+    assert not np.allclose(model(x, training=True).numpy(), a)
+    assert not model.layers[1].training
+
+    class TakesIt(fl.nn.Module):
+        def forward(self, x, training=False):
+            return fl.tensor([1.0 if training else 0.0])
+
+    assert TakesIt()(x, training=True).item() == 1.0  # a forward with its own training argument gets it
+
+
+def test_keras_model_helpers():
+    model = fl.Sequential([fl.layers.Dense(8, name="hidden"), fl.layers.Dense(1, name="out")])
+    model.build((None, 4))  # Keras's form, batch axis open
+    assert model.count_params() == 49 and len(model.weights) == 4
+    assert model.get_layer("out") is model.layers[1] and model.get_layer(index=0).name == "hidden"
+    with pytest.raises(ConfigError, match="no layer named 'outt'; its layers are 'hidden', 'out'"):
+        model.get_layer("outt")
+    hidden = model.layers[0]
+    weights = [w + 1 for w in hidden.get_weights()]
+    hidden.set_weights(weights)
+    np.testing.assert_array_equal(hidden.kernel.numpy(), weights[0])
+    with pytest.raises(ShapeError, match="set_weights got 1 arrays but Dense has 2"):
+        hidden.set_weights(weights[:1])
+    assert model.pop().name == "out" and len(model) == 1
+    assert [name for name, _ in model.named_parameters()] == ["0.kernel", "0.bias"]
+    model.add(fl.layers.Dense(3))
+    assert model.output_shape == (3,) and model.count_params() == 40 + 27

@@ -1,8 +1,8 @@
 """``keras.callbacks``: fnlearn's callbacks under their Keras names.
 
-EarlyStopping, ModelCheckpoint, LearningRateScheduler, TerminateOnNaN, CSVLogger, LambdaCallback,
-History and the base class Callback behave as in Keras; GradientNormStopping is the lecture's own rule
-(stop when the gradient is nearly zero).
+EarlyStopping, ModelCheckpoint, LearningRateScheduler, ReduceLROnPlateau, TerminateOnNaN, CSVLogger,
+LambdaCallback, History and the base class Callback behave as in Keras; GradientNormStopping is the
+lecture's own rule (stop when the gradient is nearly zero).
 
 Example:
     >>> from fnlearn.keras.callbacks import EarlyStopping
@@ -19,8 +19,9 @@ from ..callbacks import (
     LambdaCallback,
     LearningRateScheduler,
     ModelCheckpoint,
+    ReduceLROnPlateau,
     TerminateOnNaN,
 )
 
 __all__ = ["Callback", "History", "EarlyStopping", "ModelCheckpoint", "LearningRateScheduler", "TerminateOnNaN",
-           "CSVLogger", "LambdaCallback", "GradientNormStopping"]
+           "CSVLogger", "LambdaCallback", "GradientNormStopping", "ReduceLROnPlateau"]

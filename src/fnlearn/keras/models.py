@@ -36,14 +36,13 @@ class Sequential(_nn.Sequential):
 
     def __init__(self, layers: Iterable[Any] | None = None, trainable: bool = True,
                  name: str | None = None) -> None:
-        if trainable is not True:
-            raise ConfigError("Sequential(trainable=False) is not supported; fnlearn trains every layer "
-                              "it is given.")
         super().__init__(None, name=name)
         self._declared_input: tuple[int, ...] | None = None
         if layers is not None:
             for layer in [layers] if isinstance(layers, _nn.Module) else layers:
                 self.add(layer)
+        if trainable is not True:
+            self.trainable = trainable
 
     def add(self, layer: Any) -> None:
         """Append a layer; an ``Input`` is allowed only first and gives its shape to the next layer."""
@@ -67,6 +66,21 @@ class Sequential(_nn.Sequential):
         return self._declared_input if shape is None and not self._layers else shape
 
 
+class Model:
+    """Keras's functional and subclassed ``Model``, which fnlearn does not have: making one says so.
+
+    >>> Model(inputs=None, outputs=None)
+    Traceback (most recent call last):
+    ...
+    fnlearn.errors.ConfigError: keras.Model (the functional API, or a subclass with call()) is not part of fnlearn; ...
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise ConfigError("keras.Model (the functional API, or a subclass with call()) is not part of fnlearn; "
+                          "build the network as keras.Sequential([...]) of layers, or write a fl.nn.Module "
+                          "with forward() and train it by hand.")
+
+
 def load_model(filepath: str | os.PathLike, custom_objects: Mapping[str, Any] | None = None,
                compile: bool = True, safe_mode: bool = True) -> Sequential:  # noqa: A002  (Keras's name)
     """Load a model written by ``model.save``; see :func:`fnlearn.io.load_model`.
@@ -85,4 +99,4 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True,
     io.save_model(model, filepath, include_optimizer=include_optimizer)
 
 
-__all__ = ["Sequential", "load_model", "save_model"]
+__all__ = ["Sequential", "Model", "load_model", "save_model"]

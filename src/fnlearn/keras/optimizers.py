@@ -12,7 +12,8 @@ Example:
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+import sys
+from types import ModuleType
 from typing import Any
 
 from .. import optim, schedules
@@ -87,6 +88,11 @@ class Adagrad(optim.Adagrad):
 Optimizer = optim.Optimizer
 get = optim.get
 # Keras 2.11+ kept the previous implementations under `legacy`; here they are the same classes.
-legacy = SimpleNamespace(SGD=SGD, Adam=Adam, AdamW=AdamW, RMSprop=RMSprop, Adagrad=Adagrad)
+legacy = ModuleType(f"{__name__}.legacy", "Keras's legacy optimizers: here the same classes.")
+legacy.__dict__.update(SGD=SGD, Adam=Adam, AdamW=AdamW, RMSprop=RMSprop, Adagrad=Adagrad)
+# `from keras.optimizers.schedules import ExponentialDecay` imports a submodule: sys.modules is where the
+# import looks first, so these names work although this module is not a package
+sys.modules[f"{__name__}.schedules"] = schedules
+sys.modules[f"{__name__}.legacy"] = legacy
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "get", "schedules", "legacy"]

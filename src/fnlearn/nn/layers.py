@@ -1,4 +1,4 @@
-"""Layers: Dense (the lecture's ``σ(b + Wx)``), Activation, Flatten, Dropout.
+"""Layers: Dense (the lecture's ``σ(b + Wx)``), Activation (and Softmax, ReLU), Flatten, Dropout.
 
 Layers build lazily: a ``Dense(100)`` learns its input size from the first batch it sees, unless
 ``input_shape`` / ``input_dim`` tells it up front (then it is built at once, as in Keras).
@@ -48,8 +48,10 @@ def _shape_tuple(shape: Any, what: str) -> tuple[int, ...]:
 class Layer(Module):
     """A module with a name, an optional declared input shape and a lazy ``build``."""
 
-    def __init__(self, name: str | None = None, input_shape: Any = None, input_dim: Any = None) -> None:
+    def __init__(self, name: str | None = None, input_shape: Any = None, input_dim: Any = None,
+                 trainable: bool = True) -> None:
         super().__init__()
+        self.trainable = trainable
         self.name = name or _auto_name(_snake(type(self).__name__))
         if input_dim is not None:
             if input_shape is not None:
@@ -69,6 +71,8 @@ class Layer(Module):
         config: dict[str, Any] = {"name": self.name}
         if self.input_shape is not None:
             config["input_shape"] = list(self.input_shape)
+        if not self.trainable:
+            config["trainable"] = False
         return config
 
     def _ensure_built(self, x: Tensor) -> None:
@@ -106,7 +110,8 @@ class Dense(Layer):
 
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
-                 input_shape: Any = None, input_dim: Any = None, name: str | None = None, **kwargs: Any) -> None:
+                 input_shape: Any = None, input_dim: Any = None, name: str | None = None, trainable: bool = True,
+                 **kwargs: Any) -> None:
         _reject_unknown_kwargs("Dense", kwargs)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
             raise ConfigError(f"Dense units must be a positive integer, got {units!r}.")
@@ -116,7 +121,7 @@ class Dense(Layer):
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.use_bias = bool(use_bias)
-        super().__init__(name=name, input_shape=input_shape, input_dim=input_dim)
+        super().__init__(name=name, input_shape=input_shape, input_dim=input_dim, trainable=trainable)
         self.kernel: Parameter | None = None
         self.bias: Parameter | None = None
         if self.input_shape is not None:
@@ -160,7 +165,8 @@ class Activation(Layer):
         _reject_unknown_kwargs("Activation", kwargs, allow=("input_shape", "input_dim"))
         self.activation_name = _activation_name(activation)
         self.activation = F.get_activation(activation)
-        super().__init__(name=name, input_shape=kwargs.get("input_shape"), input_dim=kwargs.get("input_dim"))
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), input_dim=kwargs.get("input_dim"),
+                         trainable=kwargs.get("trainable", True))
         self.built = True
 
     def forward(self, x: Any) -> Tensor:
@@ -170,12 +176,39 @@ class Activation(Layer):
         return {**super().get_config(), "activation": self.activation_name}
 
 
+class Softmax(Activation):
+    """Softmax over the last axis as its own layer (Keras's ``layers.Softmax()``).
+
+    >>> import fnlearn as fl, numpy as np
+    >>> fl.layers.Softmax()(np.zeros((1, 4))).numpy().tolist()
+    [[0.25, 0.25, 0.25, 0.25]]
+    """
+
+    def __init__(self, axis: int = -1, name: str | None = None, **kwargs: Any) -> None:
+        if axis != -1:
+            raise ConfigError(f"Softmax takes the last axis only (axis=-1), got axis={axis!r}.")
+        super().__init__("softmax", name=name, **kwargs)
+
+    def get_config(self) -> dict[str, Any]:
+        return {k: v for k, v in super().get_config().items() if k != "activation"}
+
+
+class ReLU(Activation):
+    """max(x, 0) as its own layer (Keras's ``layers.ReLU()``, without its options)."""
+
+    def __init__(self, name: str | None = None, **kwargs: Any) -> None:
+        super().__init__("relu", name=name, **kwargs)
+
+    def get_config(self) -> dict[str, Any]:
+        return {k: v for k, v in super().get_config().items() if k != "activation"}
+
+
 class Flatten(Layer):
     """Flatten each sample to one axis: (batch, 28, 28) → (batch, 784)."""
 
     def __init__(self, name: str | None = None, input_shape: Any = None, **kwargs: Any) -> None:
         _reject_unknown_kwargs("Flatten", kwargs)
-        super().__init__(name=name, input_shape=input_shape)
+        super().__init__(name=name, input_shape=input_shape, trainable=kwargs.get("trainable", True))
         self.built = True
 
     def forward(self, x: Any) -> Tensor:
@@ -211,7 +244,8 @@ class Dropout(Layer):
         self.seed: int | None = None if seed is None else backend.check_seed(
             seed, "Dropout seed", "e.g. seed=0, or None for one drawn from fl.set_seed's generator")
         self.draws = 0  # training calls so far: the next mask comes from the generator seeded (seed, draws)
-        super().__init__(name=name, input_shape=kwargs.get("input_shape"), input_dim=kwargs.get("input_dim"))
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), input_dim=kwargs.get("input_dim"),
+                         trainable=kwargs.get("trainable", True))
         self.built = True
 
     def forward(self, x: Any) -> Tensor:
@@ -242,9 +276,10 @@ def _float_of(x: Any) -> Any:
 
 
 def _reject_unknown_kwargs(layer: str, kwargs: dict, allow: Sequence[str] = ()) -> None:
-    unknown = [k for k in kwargs if k not in allow]
+    unknown = [k for k in kwargs if k not in allow and k != "trainable"]  # every layer takes trainable=
     if unknown:
         raise ConfigError(f"{layer} got unexpected argument(s) {', '.join(unknown)}; see help(fl.layers.{layer}).")
 
 
-LAYERS: dict[str, type[Layer]] = {"Dense": Dense, "Activation": Activation, "Flatten": Flatten, "Dropout": Dropout}
+LAYERS: dict[str, type[Layer]] = {"Dense": Dense, "Activation": Activation, "Flatten": Flatten, "Dropout": Dropout,
+                                  "Softmax": Softmax, "ReLU": ReLU}

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend
-from ..errors import ShapeError
+from ..errors import ConfigError, ShapeError
 from ..tensor import Parameter, Tensor
 
 
@@ -43,6 +43,8 @@ class Module:
         modules.pop(name, None)
         if isinstance(value, Parameter):
             params[name] = value
+            if not self.__dict__.get("_trainable", True):
+                value.requires_grad = False  # built after the module was frozen (a lazy Dense)
         elif isinstance(value, Module):
             modules[name] = value
         object.__setattr__(self, name, value)
@@ -50,8 +52,21 @@ class Module:
     def forward(self, *args: Any, **kwargs: Any) -> Tensor:
         raise NotImplementedError(f"{type(self).__name__} must define forward().")
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Tensor:
-        return self.forward(*args, **kwargs)
+    def __call__(self, *args: Any, training: bool | None = None, **kwargs: Any) -> Tensor:
+        """Run :meth:`forward`. ``training=False`` / ``True`` runs this one call in eval / training mode
+        (Keras's ``model(x, training=False)``: Dropout off); None keeps the module's mode (see :meth:`train`)."""
+        if training is None:
+            return self.forward(*args, **kwargs)
+        code = type(self).forward.__code__
+        if "training" in code.co_varnames[1:code.co_argcount + code.co_kwonlyargcount]:
+            return self.forward(*args, training=training, **kwargs)  # a forward that takes it itself
+        modes = [(m, m.training) for m in self.modules()]
+        self.train(bool(training))
+        try:
+            return self.forward(*args, **kwargs)
+        finally:
+            for module, mode in modes:
+                object.__setattr__(module, "training", mode)
 
     def children(self) -> Iterator[tuple[str, Module]]:
         yield from self.__dict__.get("_modules", {}).items()
@@ -80,6 +95,33 @@ class Module:
     def zero_grad(self) -> None:
         for p in self.parameters():
             p.grad = None
+
+    @property
+    def trainable(self) -> bool:
+        """Whether training updates this module's parameters (Keras's freezing: ``layer.trainable = False``).
+
+        Setting it sets every module inside and every parameter's ``requires_grad`` (PyTorch's way to freeze,
+        which fnlearn honours too); ``fit`` trains only the parameters that require gradients.
+
+        >>> import fnlearn as fl
+        >>> layer = fl.layers.Dense(2, input_dim=3); layer.trainable = False
+        >>> layer.kernel.requires_grad, layer.trainable
+        (False, False)
+        """
+        return self.__dict__.get("_trainable", True)
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        if not isinstance(value, (bool, np.bool_)):
+            raise ConfigError(f"trainable must be True or False, got {value!r}.")
+        for module in self.modules():
+            object.__setattr__(module, "_trainable", bool(value))
+            for p in module.__dict__.get("_parameters", {}).values():
+                p.requires_grad = bool(value)
+
+    def trainable_parameters(self) -> list[Parameter]:
+        """The parameters training updates: those that require gradients (see :attr:`trainable`)."""
+        return [p for p in self.parameters() if p.requires_grad]
 
     def train(self, mode: bool = True) -> Module:
         """Training mode (Dropout active); ``eval()`` switches it off."""
@@ -148,3 +190,37 @@ class Module:
 
     def num_parameters(self) -> int:
         return int(sum(p.size for p in self.parameters()))
+
+    count_params = num_parameters  # Keras's name
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of every parameter as NumPy arrays, in order (kernel, bias of each layer).
+
+        >>> import fnlearn as fl
+        >>> [w.shape for w in fl.layers.Dense(2, input_dim=3).get_weights()]
+        [(3, 2), (2,)]
+        """
+        return [backend.to_numpy(p.data).copy() for p in self.parameters()]
+
+    def set_weights(self, weights: list[Any]) -> None:
+        """Set every parameter from a list like :meth:`get_weights`'s; all shapes are checked first."""
+        params = self.parameters()
+        weights = list(weights)
+        if len(weights) != len(params):
+            raise ShapeError(f"set_weights got {len(weights)} arrays but {type(self).__name__} has {len(params)} "
+                             "parameters; pass a list from get_weights() of the same architecture.")
+        names = [name for name, _ in self.named_parameters()]
+        self.load_state_dict(dict(zip(names, weights)))
+
+    @property
+    def weights(self) -> list[Parameter]:
+        """Every parameter (Keras's ``weights``; ``.numpy()`` gives a copy of one)."""
+        return self.parameters()
+
+    @property
+    def trainable_weights(self) -> list[Parameter]:
+        return self.trainable_parameters()
+
+    @property
+    def non_trainable_weights(self) -> list[Parameter]:
+        return [p for p in self.parameters() if not p.requires_grad]

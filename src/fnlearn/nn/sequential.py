@@ -53,6 +53,35 @@ class Sequential(Trainer, Module):
         if self.input_shape is not None:
             self.build()  # as in Keras: once the input shape is known, every layer gets its weights at once
 
+    def pop(self) -> Module:
+        """Remove and return the last layer (Keras's ``model.pop()``)."""
+        if not self._layers:
+            raise NotReadyError("pop() on a Sequential model with no layers; there is nothing to remove.")
+        layer = self._layers.pop()
+        self.__dict__["_modules"].pop(str(len(self._layers)), None)
+        object.__delattr__(self, str(len(self._layers)))
+        return layer
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Module:
+        """A layer by its name or its position (Keras's ``model.get_layer``).
+
+        >>> import fnlearn as fl
+        >>> fl.Sequential([fl.layers.Dense(2, input_dim=3, name="hidden")]).get_layer("hidden").units
+        2
+        """
+        if (name is None) == (index is None):
+            raise ConfigError("get_layer needs a name or an index (one of them); e.g. model.get_layer('dense').")
+        if index is not None:
+            if not isinstance(index, int) or not -len(self._layers) <= index < len(self._layers):
+                raise ConfigError(f"get_layer index {index!r} is out of range for a model of {len(self._layers)} "
+                                  "layers; use 0 for the first layer.")
+            return self._layers[index]
+        for layer in self._layers:
+            if getattr(layer, "name", None) == name:
+                return layer
+        names = ", ".join(repr(getattr(layer, "name", "?")) for layer in self._layers)
+        raise ConfigError(f"this model has no layer named {name!r}; its layers are {names}.")
+
     def __getitem__(self, index: int) -> Module:
         return self._layers[index]
 
@@ -82,6 +111,8 @@ class Sequential(Trainer, Module):
 
     def build(self, input_shape: Any = None) -> None:
         """Create every layer's parameters for samples of ``input_shape`` (batch axis excluded)."""
+        if isinstance(input_shape, (tuple, list)) and len(input_shape) > 1 and input_shape[0] is None:
+            input_shape = tuple(input_shape[1:])  # Keras's build((None, 784)): the batch axis left open
         shape = self.input_shape if input_shape is None else _shape_tuple(input_shape, "input_shape")
         if shape is None:
             raise NotReadyError("the model does not know its input shape yet; give the first layer "
