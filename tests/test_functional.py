@@ -85,10 +85,10 @@ def test_pow_zero_exponent_has_zero_gradient_at_zero():
     x = fl.tensor([0.0, 1.0, -2.0], requires_grad=True, dtype="float64")
     e = fl.tensor([0.0, 0.0, 2.0], requires_grad=True, dtype="float64")
     (x ** 0).sum().backward()
-    np.testing.assert_array_equal(x.grad, [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(fl.backend.to_numpy(x.grad), [0.0, 0.0, 0.0])
     x.grad = None
     (x ** e).sum().backward()
-    np.testing.assert_array_equal(x.grad, [0.0, 0.0, -4.0])
+    np.testing.assert_array_equal(fl.backend.to_numpy(x.grad), [0.0, 0.0, -4.0])
 
 
 @FAST
