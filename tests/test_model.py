@@ -470,6 +470,29 @@ def test_ctrl_c_keeps_the_last_completed_step_and_returns_the_history(how):
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
+def test_ctrl_c_ends_the_program_where_a_run_reports_many_models(tmp_path):
+    # the command line's runs: the weights are kept and the callbacks end, then the interrupt goes on
+    from fnlearn.model import interrupt_ends_program
+
+    x, y = regression(100)
+    model = mlp(1, None, inputs=3)
+    model.compile("sgd", "mse")
+    log = tmp_path / "log.csv"
+
+    def on_batch(batch, logs):
+        if batch == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "interrupted" warning: the program ends instead
+        with interrupt_ends_program(), pytest.raises(KeyboardInterrupt):
+            model.fit(x, y, batch_size=10, epochs=10, verbose=0,
+                      callbacks=[cbs.LambdaCallback(on_train_batch_end=on_batch), cbs.CSVLogger(log)])
+    assert log.is_file() and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with pytest.warns(RuntimeWarning, match="interrupted"):  # outside it, fit returns again
+        model.fit(x, y, batch_size=10, epochs=1, verbose=0, callbacks=[cbs.LambdaCallback(on_train_batch_end=on_batch)])
+
+
 # ----------------------------------------------------------------------------- evaluate / predict
 
 

@@ -40,7 +40,7 @@ def _add_experiment(subparsers: Any, name: str, module: Any, help_text: str) -> 
     # argparse %-formats help texts, so a literal "50 %" must be written "50 %%"
     p = subparsers.add_parser(name, help=help_text.replace("%", "%%"),
                               description=help_text[:1].upper() + help_text[1:] + ".")
-    common.add_common_arguments(p)
+    common.add_common_arguments(p, getattr(module, "FULL_HELP", common.FULL_HELP))
     module.add_arguments(p)
     p.set_defaults(_handler=module.main)
 
@@ -135,7 +135,9 @@ def run_bench(argv: list[str]) -> int:
         return USAGE_ERROR
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), env.get("PYTHONPATH", "")) if p)
-    return subprocess.call([sys.executable, "-m", "bench", *argv], cwd=root, env=env)
+    # run from the caller's folder, so paths given relative to it (--json out.json) land there; the harness
+    # finds the checkout's own files (results, docs page) from its own location
+    return subprocess.call([sys.executable, "-m", "bench", *argv], env=env)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,13 +167,17 @@ def main(argv: list[str] | None = None) -> int:
             target = getattr(args, "_parser", parser)
             target.print_help(sys.stderr)
             return USAGE_ERROR
-        code = handler(args)
+        from fnlearn.model import interrupt_ends_program
+
+        with interrupt_ends_program():  # a run is one result: a model cut short must not be reported in it
+            code = handler(args)
         return code if isinstance(code, int) else 0
     except FnlearnError as exc:
         print(f"fnlearn: {exc}", file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:
-        print("fnlearn: interrupted.", file=sys.stderr)
+        print("fnlearn: interrupted before the run finished; anything it wrote so far is incomplete.",
+              file=sys.stderr)
         return 130
 
 

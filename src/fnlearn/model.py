@@ -43,12 +43,13 @@ Example (Tsai's MNIST network on random stand-in data):
 
 from __future__ import annotations
 
+import contextlib
 import math
 import signal
 import threading
 import warnings
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -87,6 +88,24 @@ def _reject_extra(method: str, kwargs: dict[str, Any], ignored: set[str]) -> Non
     if unknown:
         raise ConfigError(f"{method} got argument(s) fnlearn does not support: {', '.join(unknown)}; see "
                           f"help(model.{method}) for the ones it takes.")
+
+
+# Whether an interrupted fit ends the whole program (raises KeyboardInterrupt after keeping the weights)
+# rather than returning: the command line's runs train many models and report them as one result, which
+# must not go on with a model cut short; a notebook's fit returns, so the model can be used.
+_interrupt_ends_program = False
+
+
+@contextlib.contextmanager
+def interrupt_ends_program() -> Iterator[None]:
+    """Within it, a Ctrl-C during ``fit`` keeps the weights of the last completed step, ends the callbacks
+    as usual, and then raises ``KeyboardInterrupt`` instead of returning (``fnlearn run`` uses it)."""
+    global _interrupt_ends_program
+    previous, _interrupt_ends_program = _interrupt_ends_program, True
+    try:
+        yield
+    finally:
+        _interrupt_ends_program = previous
 
 
 class _DeferredInterrupt:
@@ -397,11 +416,13 @@ class Trainer:
         if stopped is not None and stopped[0] == "nan":
             weights_finite = all(bool(backend.xp().isfinite(p.data).all()) for p in self.parameters())
             _warn_nonfinite(stopped, self.optimizer, weights_finite, allow_nonfinite)
-        elif stopped is not None:
+        elif stopped is not None and not _interrupt_ends_program:
             warnings.warn(f"training was interrupted in epoch {stopped[1] + 1}; the weights of the last "
                           f"completed step are kept and the History of the {finished_epochs} finished epoch(s) "
                           "is returned.", RuntimeWarning, stacklevel=2)
         callback_list.on_train_end(logs)
+        if stopped is not None and stopped[0] == "interrupt" and _interrupt_ends_program:
+            raise KeyboardInterrupt
         if verbose:
             from .explain.hints import print_hints
 

@@ -129,6 +129,14 @@ def test_empty_or_short_files(tmp_path, text, words):
         load_series_csv(_csv(tmp_path, text), "d", "v")
 
 
+def test_an_unquoted_thousands_separator_is_not_read_as_two_cells(tmp_path):
+    f = _csv(tmp_path, "d,v\n2021-01-01,1\n2021-01-02,4,250\n")
+    with pytest.raises(errors.DatasetError, match=r"row 2 \(line 3\) has 3 cells but the header has 2;.*quoted"):
+        load_series_csv(f, "d", "v")
+    f = _csv(tmp_path, "d,v\n2021-01-01,1,\n2021-01-02,2,,\n")  # trailing empty cells, as some exports write
+    assert load_series_csv(f, "d", "v").values.tolist() == [1.0, 2.0]
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(errors.DatasetError, match="cannot be opened"):
         load_series_csv(tmp_path / "none.csv", "d", "v")
@@ -243,6 +251,10 @@ def test_split_errors():
         split_by_date(s, 7, "01/01/2021")
     with pytest.raises(errors.DataError, match="needs a Series"):
         split_by_date(s.values, 7)
+    with pytest.raises(errors.DataError, match="test_end 2021-01-31 is before test_start 2021-02-01"):
+        split_by_date(s, 7, "2021-02-01", "2021-01-31")
+    with pytest.raises(errors.DataError, match="test_end 2030-01-01 is after the series' last day"):
+        split_by_date(s, 7, "2021-02-01", "2030-01-01")
 
 
 def test_series_normalises_its_arrays():

@@ -95,3 +95,12 @@ def test_xor_without_matplotlib_still_writes_its_results(tmp_path, capsys, monke
     res = xor.run(out=tmp_path)
     assert "figures skipped" in capsys.readouterr().out
     assert res["network"]["accuracy"] == 1.0 and not list(tmp_path.glob("*.png"))
+
+
+def test_classifier_needs_ten_rows_and_full_says_it_changes_nothing(capsys):
+    from fnlearn import cli
+
+    assert cli.main(["run", "classifier", "--rows", "9"]) == 2
+    assert "--rows: expected a whole number of at least 10, got '9'" in capsys.readouterr().err
+    assert cli.main(["run", "mnist", "--help"]) == 0
+    assert "changes nothing here" in " ".join(capsys.readouterr().out.split())

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -167,3 +169,15 @@ def test_the_post_rule_is_said_to_diverge_and_the_default_to_converge(tmp_path, 
     assert data["figures"] == ["mse.png"]
     assert (tmp_path / "ours" / "mse.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert set(data["files"]) == {"students.csv", "students.xlsx"}
+
+
+def test_a_diverging_rate_stops_at_the_overflow_and_prints_short_numbers(tmp_path, capsys):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warnings from NumPy or the figure
+        res = students.run(lr=100.0, rounds=200, out=tmp_path)
+    printed = capsys.readouterr().out
+    last = res["history"][-1]
+    assert len(res["history"]) < 201 and not math.isfinite(last["mse"]) and last["new_w"] is None
+    assert all(math.isfinite(e["mse"]) for e in res["history"][:-1])
+    assert f"overflowed to inf in round {last['round']}, so the rounds stop there" in " ".join(printed.split())
+    assert not re.findall(r"\d[\d.]{30,}", printed)  # 1.2031e+21, not 300 digits

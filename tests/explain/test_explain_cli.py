@@ -89,3 +89,20 @@ def test_the_fnlearn_command_routes_to_explain(tmp_path, saved_regressor):
     model_path, _ = saved_regressor
     assert main(["explain", "pieces", str(model_path), "--out", str(tmp_path)]) == 0
     assert_png(tmp_path / "pieces.png")
+
+
+def test_options_out_of_range_and_missing_pieces_are_one_sentence(tmp_path, saved_regressor):
+    model_path, data = saved_regressor
+    for resolution, words in (("0", "resolution must be an integer ≥ 2, got 0"),
+                              ("100000", "grid of 100000×100000 points; use at most 2000")):
+        with pytest.raises(ConfigError, match=words):
+            cli.run(_parse(["surface", str(model_path), "--data", str(data), "--out", str(tmp_path),
+                            "--resolution", resolution]))
+    uncompiled = fl.load_model(model_path, compile=False)
+    uncompiled.save(tmp_path / "raw.fnl")
+    with pytest.raises(ConfigError, match="holds no loss .* name one with --loss, e.g. --loss mse"):
+        cli.run(_parse(["surface", str(tmp_path / "raw.fnl"), "--data", str(data), "--out", str(tmp_path)]))
+    wide = tmp_path / "wide.csv"
+    wide.write_text("x,a,b\n0,1,2\n1,2,3\n")
+    with pytest.raises(ShapeError, match="1 input column.* and 2 target column.*the model has 1 output"):
+        cli.run(_parse(["pieces", str(model_path), "--data", str(wide), "--out", str(tmp_path)]))

@@ -212,9 +212,10 @@ def _locate(kind: str, path: str | os.PathLike | None) -> dict[str, Path] | None
             if (found := _find_in(candidate)) is not None:
                 return found
         missing = [n for n in FILES if _file_in(folder, n) is None]
-        which = "none of the" if len(missing) == len(FILES) else f"not all the (missing: {_listing(missing)})"
+        which = f"none of the {title} files" if len(missing) == len(FILES) else \
+            f"only some of the {title} files (missing: {_listing(missing)})"
         raise errors.DatasetError(
-            f"path '{folder}' holds {which} {title} files; put the four "
+            f"path '{folder}' holds {which}; put the four "
             f"files {_listing(FILES)} (gzip or unpacked) in '{folder}' or '{folder / kind}', or leave path "
             f"out to use ${ENV_VAR}, the cache and the download.")
     env = os.environ.get(ENV_VAR, "")

@@ -191,6 +191,12 @@ def load_series_csv(path: str | os.PathLike, date_col: str, value_col: str, *,
                 raise errors.DatasetError(
                     f"'{path}' row {row} (line {line}) has {len(cells)} cells but the header has "
                     f"{len(header)}; every row needs a {date_col!r} and a {value_col!r} cell.")
+            filled = len(cells) - next((i for i, c in enumerate(reversed(cells)) if c.strip()), len(cells))
+            if filled > len(header):  # 2020-01-02,4,250: a thousands separator split one number in two
+                raise errors.DatasetError(
+                    f"'{path}' row {row} (line {line}) has {filled} cells but the header has {len(header)}; "
+                    "a number with a thousands separator such as 4,250 must be quoted (\"4,250\") or written "
+                    "4250.")
             date = _parse_date(cells[di], row, line, path, date_col)
             if date in rows_of:
                 raise errors.DatasetError(
@@ -308,6 +314,13 @@ def split_by_date(series: Series, days: int, test_start="2021-01-01", test_end=N
             f"use views() or load_series_csv(), or lag_windows for a plain array.")
     start = _as_day(test_start, "test_start")
     end = None if test_end is None else _as_day(test_end, "test_end")
+    last = np.datetime64(series.dates[-1], "D")
+    if end is not None and end < start:
+        raise errors.DataError(f"test_end {end} is before test_start {start}; give a test_end on or after "
+                               "test_start.")
+    if end is not None and end > last:
+        raise errors.DataError(f"test_end {end} is after the series' last day {last}; give a day inside the "
+                               "series, or leave test_end out to test up to its end.")
     X, y, targets = _windows(_as_values(series), days)
     target_dates = np.asarray(series.dates, dtype="datetime64[D]")[targets]
     train = target_dates < start

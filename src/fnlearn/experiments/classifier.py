@@ -37,6 +37,7 @@ from fnlearn.experiments import common
 
 NAME = "classifier"
 HELP = "the iThome 'likes' network (Dense 5 relu → 1 sigmoid) on random labels: about 50 % is honest"
+FULL_HELP = common.SAME_AS_FULL
 
 FEATURES = ("height", "age", "income", "considerate", "distance")
 EPOCHS = 50
@@ -54,8 +55,8 @@ def post_split(n: int, test_size: float = 0.2, random_state: int = 42) -> tuple[
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=common.positive_int, help=f"epochs (default {EPOCHS}, as the post)")
-    parser.add_argument("--rows", type=common.positive_int, default=100,
-                        help="rows to draw (default 100, as the post)")
+    parser.add_argument("--rows", type=common.int_at_least(10), default=100,
+                        help="rows to draw, at least 10 (2 test rows); default 100, as the post")
 
 
 def main(args: argparse.Namespace) -> dict[str, Any]:

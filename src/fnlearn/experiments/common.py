@@ -332,15 +332,26 @@ def seed_all(seed: int) -> None:
 # --------------------------------------------------------------------------- argument types
 
 
-def positive_int(text: str) -> int:
-    """argparse type: a whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return value
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """argparse type: a whole number of at least ``minimum``.
+
+    Example:
+        >>> int_at_least(10)("12")
+        12
+    """
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a whole number of at least {minimum}, got {text!r}")
+        return value
+
+    return parse
+
+
+positive_int = int_at_least(1)
 
 
 def seed_int(text: str) -> int:
@@ -366,13 +377,18 @@ def positive_float(text: str) -> float:
     return value
 
 
-def add_common_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options every experiment takes: --seed, --out, --full, --quick, --quiet."""
+FULL_HELP = "the lecture's full sizes (slower)"
+SAME_AS_FULL = "changes nothing here: the default run already is the lecture's full setting"
+
+
+def add_common_arguments(parser: argparse.ArgumentParser, full_help: str = FULL_HELP) -> None:
+    """The options every experiment takes: --seed, --out, --full, --quick, --quiet (``full_help`` says
+    what --full does for this one)."""
     parser.add_argument("--seed", type=seed_int, default=0, help="seed for weights and shuffling (default 0)")
     parser.add_argument("--out", metavar="DIR",
                         help="folder for the results (default runs/<name>-<timestamp>/)")
     size = parser.add_mutually_exclusive_group()
-    size.add_argument("--full", action="store_true", help="the lecture's full sizes (slower)")
+    size.add_argument("--full", action="store_true", help=full_help)
     size.add_argument("--quick", action="store_true",
                       help="tiny sizes: checks that everything runs in seconds")
     parser.add_argument("--quiet", action="store_true", help="print nothing; only write the files")

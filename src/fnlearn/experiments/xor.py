@@ -71,7 +71,7 @@ def _train(kind: str, X: np.ndarray, y: np.ndarray, epochs: int, seed: int,
     model.compile(optimizer=fl.optim.Adam(learning_rate=LEARNING_RATE), loss="binary_crossentropy")
     history = model.fit(X, y, batch_size=4, epochs=epochs, shuffle=False, verbose=0)
     prob = np.asarray(model.predict(X), dtype=np.float64).reshape(-1)
-    pred = (prob >= 0.5).astype(int)
+    pred = (prob > 0.5).astype(int)  # the rule of fit's "accuracy" (and Keras's), and of the figure's regions
     return model, {
         "probabilities": prob.tolist(), "predictions": pred.tolist(),
         "accuracy": float(np.mean(pred == y.reshape(-1))),
@@ -162,7 +162,8 @@ def run(*, seed: int = 0, out=None, full: bool = False, quick: bool = False, qui
     run_.say(f"The linear model gets {lin:.0%}: any straight line leaves at least one of the four points on "
              f"the wrong side, so 75 % is the most it can reach"
              + (" (trained on cross-entropy it ends up answering about 0.5 everywhere, the least bad a line "
-                "can do on this loss)" if flat else "")
+                "can do on this loss, so which side of 0.5 each point falls on is a matter of rounding)"
+                if flat else "")
              + f". The network gets {net:.0%}"
              + (f": its {activation} pieces bend the boundary around the points." if net == 1.0 else
                 "; it has not separated all four yet (try more --epochs or another --seed)."))

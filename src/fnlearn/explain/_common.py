@@ -100,6 +100,19 @@ def check_positive_int(name: str, value: Any, minimum: int) -> int:
     return int(value)
 
 
+# a grid of this many points per side is far finer than any screen (and 4 million points fit in memory)
+MAX_RESOLUTION = 2000
+
+
+def check_resolution(value: Any) -> int:
+    """Grid points per side of a figure: an integer from 2 to MAX_RESOLUTION."""
+    resolution = check_positive_int("resolution", value, 2)
+    if resolution > MAX_RESOLUTION:
+        raise ConfigError(f"resolution {resolution} asks for a grid of {resolution}×{resolution} points; use at "
+                          f"most {MAX_RESOLUTION} (200 already looks smooth).")
+    return resolution
+
+
 def check_range(name: str, value: Any) -> tuple[float, float]:
     """A (lo, hi) pair of finite numbers with lo < hi."""
     try:

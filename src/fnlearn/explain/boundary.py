@@ -102,7 +102,7 @@ def decision_boundary(model: Any, X: Any, y: Any = None, resolution: int = 200,
     >>> decision_boundary(m, np.eye(2), [0, 1], resolution=5).classes.dtype
     dtype('int64')
     """
-    resolution = C.check_positive_int("resolution", resolution, 2)
+    resolution = C.check_resolution(resolution)
     X = C.as_float_array(X, "X")
     if X.ndim != 2 or X.shape[1] != 2:
         raise ShapeError(f"decision_boundary needs 2-D inputs: X of shape (samples, 2), got shape {X.shape}; "

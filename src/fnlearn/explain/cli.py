@@ -69,28 +69,41 @@ def run(args: argparse.Namespace) -> int:
     n_inputs = _n_inputs(model)
     data = None if args.data is None else load_data(args.data, n_inputs)
     if args.view == "pieces":
+        outputs = int(_stages(model)[-1].kernel.shape[1])
+        if data is not None and data[1] is not None and data[1].shape[1] != outputs:
+            raise ShapeError(f"--data {args.data!r} has {n_inputs} input column(s) and {data[1].shape[1]} target "
+                             f"column(s), but the model has {outputs} output(s); give one target column per "
+                             "output, after the inputs.")
         pieces(model, x_range=args.x_range, path=target,
                data=None if data is None else (data[0][:, 0], data[1].reshape(len(data[1]), -1)[:, 0]))
     elif args.view == "surface":
         if data is None or data[1] is None:
             raise ConfigError("'fnlearn explain surface' needs --data with inputs and targets: the loss is "
                               "measured on them.")
+        if args.loss is None and getattr(model, "loss_fn", None) is None:
+            raise ConfigError(f"the model file {args.model!r} holds no loss (it was saved uncompiled); name one with "
+                              "--loss, e.g. --loss mse.")
         params = tuple(args.params) if args.params else None
         loss_surface(model, data=data, params=params, directions=None if params else "random", span=args.span,
-                     resolution=args.resolution or 41, path=target, view="both" if args.view_3d else "contour",
-                     loss=args.loss)
+                     resolution=41 if args.resolution is None else args.resolution, path=target,
+                     view="both" if args.view_3d else "contour", loss=args.loss)
     else:
         if data is None:
             raise ConfigError("'fnlearn explain boundary' needs --data: the points whose classes are drawn.")
-        decision_boundary(model, data[0], data[1], resolution=args.resolution or 200, path=target)
+        decision_boundary(model, data[0], data[1], path=target,
+                          resolution=200 if args.resolution is None else args.resolution)
     print(target)
     return 0
 
 
-def _n_inputs(model: Any) -> int:
+def _stages(model: Any) -> list[Any]:
     from . import _common as C
 
-    return int(C.stages(model)[0].kernel.shape[0])
+    return C.stages(model)
+
+
+def _n_inputs(model: Any) -> int:
+    return int(_stages(model)[0].kernel.shape[0])
 
 
 def load_data(path: str | Path, n_inputs: int) -> tuple[np.ndarray, np.ndarray | None]:

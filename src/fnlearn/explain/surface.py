@@ -311,7 +311,7 @@ def loss_surface(model_or_fn: Any, data: tuple[Any, Any] | None = None,
     >>> s.labels
     ('0.kernel[0,0]', '0.bias[0]')
     """
-    resolution = C.check_positive_int("resolution", resolution, 2)
+    resolution = C.check_resolution(resolution)
     spans = _check_span(span)
     if view not in VIEWS:
         raise ConfigError(f"view must be one of {', '.join(VIEWS)}, got {view!r}.")
@@ -565,7 +565,7 @@ def compare_optimizers(fn_or_model: Any, start: Sequence[float] | None = None,
     (4, 2)
     """
     steps = C.check_positive_int("steps", steps, 1)
-    resolution = C.check_positive_int("resolution", resolution, 2)
+    resolution = C.check_resolution(resolution)
     items = list(optimizers.items()) if isinstance(optimizers, dict) else [(_spec_label(o), o) for o in optimizers]
     if not items:
         raise ConfigError("optimizers is empty; name at least one, e.g. ('sgd', 'adam').")
