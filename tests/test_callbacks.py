@@ -191,6 +191,16 @@ def test_model_checkpoint_save_best_only_keeps_the_best_epoch(tmp_path):
     assert all((a == b).all() for a, b in zip(best.get_weights(), snapshots[3]))
 
 
+def test_model_checkpoint_says_what_it_saves(tmp_path, capsys):
+    model = line_model()
+    x, y = line_data()
+    ckpt = cbs.ModelCheckpoint(tmp_path / "best.fnl", monitor="score", save_best_only=True, mode="max", verbose=1)
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[scripted("score", [0.5, 0.25]), ckpt])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Epoch 1: score improved from -inf to 0.5, saving model to ")  # as Keras says
+    assert lines[1] == "Epoch 2: score did not improve from 0.5"
+
+
 def test_model_checkpoint_weights_only_leaves_optimizer_state_out(tmp_path):
     model = line_model(optimizer=fl.optim.Adam(learning_rate=0.01))
     x, y = line_data()

@@ -378,7 +378,8 @@ class ModelCheckpoint(Callback):
                     print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {self.best}")
                 return
             if self.verbose:
-                print(f"Epoch {epoch + 1}: {self.monitor} improved from {self.best} to {current}, saving model "
+                start = self.best if self.best is not None else (math.inf if self.mode == "min" else -math.inf)
+                print(f"Epoch {epoch + 1}: {self.monitor} improved from {start} to {current}, saving model "
                       f"to {path}")
             self.best = current
         elif self.verbose:

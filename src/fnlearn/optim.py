@@ -279,7 +279,9 @@ class RMSprop(Optimizer):
     """A moving average of squared gradients sets each step: ``v ← ρ v + (1 − ρ) g²;  θ ← θ − η g / (√v + ε)``.
 
     With ``momentum`` μ: ``b ← μ b + g / (√v + ε);  θ ← θ − η b``. ``centered`` divides by the
-    running variance instead. Defaults follow Keras: η = 0.001, ρ = 0.9, ε = 1e-7.
+    running variance instead. Default values as Keras's (η = 0.001, ρ = 0.9, ε = 1e-7), but ε is added to
+    √v as PyTorch does, where Keras adds it under the root, √(v + ε): while v is tiny (the first steps, or
+    rarely active weights) Keras's steps are then much shorter, so the two drift apart.
     """
 
     name = "rmsprop"
