@@ -465,6 +465,9 @@ def _get_array_module(*args: Any) -> Any:
 
 # ------------------------------------------------------------------------------------------- cupy.cuda
 class Event:
+    def __init__(self, block: bool = False, disable_timing: bool = False, interprocess: bool = False) -> None:
+        self.disable_timing = disable_timing
+
     def synchronize(self) -> None:
         _host_read("Event.synchronize()")
 

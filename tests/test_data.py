@@ -159,11 +159,16 @@ def test_to_categorical_refuses_bad_labels():
         data.to_categorical([0, 3], num_classes=3)
     with pytest.raises(ConfigError):
         data.to_categorical([0, 1], num_classes=0)
+    with pytest.raises(DataError, match=r"got no labels \(y has shape \(3, 0\)\)"):
+        data.to_categorical(np.zeros((3, 0), dtype=int), 2)
 
 
 def test_normalize_rows_to_unit_length():
     out = data.normalize([[3.0, 4.0], [0.0, 0.0]])
     assert np.allclose(out, [[0.6, 0.8], [0.0, 0.0]])
+    one = data.normalize(np.array([-3.0, 4.0]))  # one vector: scaled as a whole, float64 kept
+    assert one.dtype == np.float64 and one.tolist() == [-0.6, 0.8]
+    assert data.normalize(np.arange(8.0).reshape(2, 2, 2), axis=1).shape == (2, 2, 2)
 
 
 def test_standardizer_uses_training_statistics_and_inverts():
@@ -177,6 +182,14 @@ def test_standardizer_uses_training_statistics_and_inverts():
         s.transform(np.zeros((2, 3)))
     with pytest.raises(NotReadyError, match="fit"):
         data.Standardizer().transform(train)
+
+
+def test_scalers_keep_small_differences_of_large_values():
+    # timestamps 30 s apart: float32 rounds 1.7e9 to steps of 128, float64 keeps them apart
+    stamps = 1.7e9 + np.array([[0.0], [30.0], [60.0], [90.0]])
+    z = data.Standardizer().fit_transform(stamps)
+    assert z.dtype == np.float32 and np.allclose(z.ravel(), [-1.3416408, -0.4472136, 0.4472136, 1.3416408])
+    assert np.allclose(data.MinMaxScaler().fit_transform(stamps).ravel(), [0, 1 / 3, 2 / 3, 1])
 
 
 def test_min_max_scaler_maps_the_training_range():

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import fnlearn as fl
 from fnlearn import backend, io
-from fnlearn.errors import ConfigError, ModelFileError, NotReadyError, ShapeError
+from fnlearn.errors import ConfigError, ModelFileError, NotReadyError, SaveError, ShapeError
 
 safetensors_numpy = pytest.importorskip("safetensors.numpy")
 
@@ -194,6 +194,33 @@ def test_failed_replace_keeps_the_old_file_and_leaves_no_temp(tmp_path, monkeypa
         io.save_model(second, path)
     monkeypatch.undo()
     assert path.read_bytes() == before
+    assert temp_files(tmp_path) == []
+
+
+def test_paths_that_name_no_writable_file_are_one_sentence(tmp_path, monkeypatch):
+    model = small_model()
+    monkeypatch.chdir(tmp_path)
+    for bad in (tmp_path, "", f"{tmp_path / 'new'}{os.sep}"):
+        with pytest.raises(SaveError, match="names a folder, not a file; give a file name such as"):
+            io.save_model(model, bad)
+    assert sorted(os.listdir(tmp_path)) == [] and temp_files(tmp_path.parent) == []
+    path = tmp_path / "m.fnl"
+    io.save_model(model, path)
+    monkeypatch.setattr(os, "access", lambda p, mode: False)  # a read-only file (root may write any)
+    with pytest.raises(SaveError, match="the file is read-only"):
+        io.save_model(model, path)
+
+
+def test_long_names_links_and_bytes_paths_save(tmp_path):
+    model = small_model()
+    long = tmp_path / ("m" * 240 + ".fnl")  # fits the file system; a temporary name 30 longer would not
+    io.save_model(model, long)
+    target = tmp_path / "real.fnl"
+    io.save_model(model, target)
+    link = tmp_path / "link.fnl"
+    link.symlink_to(target)
+    io.save_model(fl.Sequential([fl.layers.Dense(2, input_dim=1)]), os.fsencode(link))
+    assert link.is_symlink() and fl.load_model(target).layers[0].units == 2  # the link's target was written
     assert temp_files(tmp_path) == []
 
 
@@ -806,3 +833,34 @@ def test_malformed_dropout_state_is_refused(tmp_path, draws):
     doc["optimizer_state"]["dropout_draws"] = draws
     write_signed(path, doc, tensors)
     assert "malformed dropout state" in load_error(path)
+
+
+def _tanh_called_relu(z):
+    return fl.tanh(z)
+
+
+def _mae_called_mse(y_true, y_pred):
+    return fl.mean(fl.abs(y_pred - y_true))
+
+
+_tanh_called_relu.__name__ = "relu"
+_mae_called_mse.__name__ = "mse"
+
+
+def test_own_functions_with_builtin_names_are_not_swapped_on_load(tmp_path):
+    fl.set_seed(0)
+    model = fl.Sequential([fl.layers.Dense(2, input_dim=3, activation=_tanh_called_relu)])
+    model.compile("sgd", _mae_called_mse, metrics=["mae"])
+    x, y = np.random.default_rng(0).normal(size=(8, 3)), np.zeros((8, 2))
+    path = tmp_path / "own.fnl"
+    model.save(path)
+    with pytest.raises(ModelFileError, match="of your own named 'mse', 'relu', like fnlearn's built-ins; pass them "
+                                             "as custom_objects"):
+        fl.load_model(path)
+    loaded = fl.load_model(path, custom_objects={"relu": _tanh_called_relu, "mse": _mae_called_mse})
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    assert loaded.evaluate(x, y, verbose=0) == model.evaluate(x, y, verbose=0)
+    plain = fl.Sequential([fl.layers.Dense(2, input_dim=3, activation="relu")])
+    plain.compile("sgd", "mse")
+    plain.save(path)
+    assert "own_functions" not in io._read(path).doc  # fnlearn's own functions need nothing

@@ -22,6 +22,7 @@ def test_exponential_decay_smooth_and_staircase():
     assert s(0) == 1.0 and s(10) == 0.5 and math.isclose(s(5), 0.5 ** 0.5)
     stairs = S.ExponentialDecay(1.0, decay_steps=10, decay_rate=0.5, staircase=True)
     assert [stairs(9), stairs(10), stairs(19), stairs(20)] == [1.0, 0.5, 0.5, 0.25]
+    assert S.ExponentialDecay(1.0, decay_steps=1, decay_rate=1.5)(10**6) == math.inf  # not an OverflowError
 
 
 def test_cosine_decay():

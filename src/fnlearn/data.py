@@ -255,6 +255,8 @@ def to_categorical(y: Any, num_classes: int | None = None, dtype: Any = "float32
     labels = integer_labels(to_array(y, "y"), "to_categorical", "y", index_word="position")
     if labels.ndim > 1 and labels.shape[-1] == 1:
         labels = labels[..., 0]
+    if labels.size == 0:
+        raise DataError(f"to_categorical got no labels (y has shape {labels.shape}); pass at least one label.")
     if labels.min() < 0:
         raise DataError(f"to_categorical got the negative label {labels.min()}; labels must be 0..num_classes-1.")
     if num_classes is None:
@@ -274,12 +276,14 @@ def to_categorical(y: Any, num_classes: int | None = None, dtype: Any = "float32
 
 def normalize(x: Any, axis: int = -1, order: int = 2) -> np.ndarray:
     """Scale each vector along ``axis`` to unit ``order``-norm (zero vectors stay zero), as Keras's
-    ``utils.normalize``.
+    ``utils.normalize``. Any shape; float data keeps its dtype, other data becomes the default float.
 
-    >>> normalize([[3.0, 4.0]])
-    array([[0.6, 0.8]], dtype=float32)
+    >>> normalize([[3.0, 4.0]]), normalize(np.array([3.0, 4.0]))
+    (array([[0.6, 0.8]], dtype=float32), array([0.6, 0.8]))
     """
-    arr = backend.to_numpy(as_features(x, backend.float_dtype()))
+    arr = backend.to_numpy(to_array(x, "x"))
+    if arr.dtype.kind != "f" or not isinstance(x, np.ndarray):  # lists and integers: the default float
+        arr = arr.astype(backend.float_dtype())
     norm = np.linalg.norm(arr, ord=order, axis=axis, keepdims=True)
     norm[norm == 0] = 1
     return arr / norm
@@ -313,17 +317,19 @@ class Standardizer:
         return self.mean, self.scale
 
     def transform(self, x: Any) -> np.ndarray:
+        """The data shifted and scaled, as the default float type. The arithmetic is float64: data far from
+        0 (timestamps, say) keeps its differences, which float32 would round away before the shift."""
         mean, scale = self._fitted()
-        arr = backend.to_numpy(as_features(x, backend.float_dtype()))
+        arr = backend.to_numpy(as_features(x, np.float64))
         if arr.shape[1:] != mean.shape:
             raise ShapeError(f"{type(self).__name__} was fitted on rows of shape {mean.shape} but got {arr.shape[1:]}; "
                              "transform data with the same columns.")
-        return ((arr - mean) / scale).astype(arr.dtype)
+        return ((arr - mean) / scale).astype(backend.float_dtype())
 
     def inverse_transform(self, x: Any) -> np.ndarray:
         mean, scale = self._fitted()
-        arr = backend.to_numpy(as_features(x, backend.float_dtype()))
-        return (arr * scale + mean).astype(arr.dtype)
+        arr = backend.to_numpy(as_features(x, np.float64))
+        return (arr * scale + mean).astype(backend.float_dtype())
 
     def fit_transform(self, x: Any) -> np.ndarray:
         return self.fit(x).transform(x)

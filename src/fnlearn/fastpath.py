@@ -593,7 +593,7 @@ class StepPlan:
         # softmax + cross-entropy in z's own buffer: shift, pick the target scores, exponentiate
         # (array methods, not xp.max(...): at 32 × 10 scores the module functions' dispatch is half the cost)
         ones_k = self._ones_for(z.shape[1], z.dtype)
-        _shift_scores(z, batch_max=not self.device_loss)
+        _shift_scores(z, batch_max=xp is np)  # on a GPU the test would read a value back: a sync per step
         if sparse:
             targets = self._row_starts(n, z.shape[1]) + labels
             picked = z.reshape(-1)[targets]

@@ -14,7 +14,8 @@ then replays it for every batch with a single launch:
 * the learning rate lives in a 0-d device buffer written before each step, so schedules work, and so
   do Adam's and AdamW's bias corrections (two factors of the step count, written before each step
   into a buffer the update reads); ``clipnorm`` / ``global_clipnorm`` are refused (they read a norm
-  on the host) — for those, ``fit`` trains uncaptured;
+  on the host) — for those, ``fit`` trains uncaptured; the other settings (momentum, betas, ε) are held by
+  the graph as recorded, so each epoch's first step checks them and records again after a change;
 * the no-update-on-a-non-finite-loss rule runs on the device with a sticky gate (see the plan's
   device-loss mode): after the first non-finite loss no step changes anything, so the weights stay
   those of the last finite step; :meth:`finish_epoch` reports the batch and puts the optimizer's
@@ -35,6 +36,8 @@ Example (on a machine with an NVIDIA GPU and CuPy)::
 
 from __future__ import annotations
 
+import contextlib
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -154,8 +157,14 @@ class CapturedStep:
         self.metric_sums = {name: xp.zeros((), dtype=np.float64) for name in self.metrics}
         self.pred_buf: Any = None
         self.graph: Any = None
-        self.stream = cuda.Stream(non_blocking=True)
+        self.stream = _capture_stream(cuda)
         self.pool = cuda.MemoryPool()  # the graph's own temporaries; nothing else allocates from it
+        # made once: Stream.record() without an event creates one (with timing) per call, two per batch
+        self._ready, self._done = (cuda.Event(disable_timing=True) for _ in range(2))
+        # momentum, betas, ε, weight decay and clipvalue are kernel arguments, which a graph holds by value: a
+        # change made between epochs (by a callback) needs a new recording; checked at each epoch's first step
+        self._settings: Any = None
+        self._check_settings = True
         self._lr_host: float | None = None
         self._samples = 0
         self._steps = 0
@@ -206,10 +215,15 @@ class CapturedStep:
             plan._pack()  # the parameters were replaced (load_state_dict): the graph's addresses are stale
             self.graph = None
             self.grad_buf = plan.grad_buffer = self.xp.zeros(plan._size, dtype=plan.flat_param.dtype)
+        if self._check_settings:
+            settings = _settings(plan.optimizer)
+            if settings != self._settings:
+                self.graph, self._settings = None, settings
+            self._check_settings = False
         lr = plan.optimizer.current_learning_rate()
         caller = self.cuda.get_current_stream()
         with self.stream:
-            self.stream.wait_event(caller.record())  # the batch was gathered on the caller's stream
+            self.stream.wait_event(caller.record(self._ready))  # the batch was gathered on the caller's stream
             if lr != self._lr_host:
                 self.lr_buf.fill(lr)
                 self._lr_host = lr
@@ -230,7 +244,7 @@ class CapturedStep:
                     plan.optimizer.iterations += 1
                     self.replays += 1
                     pred = self.pred_buf
-            caller.wait_event(self.stream.record())  # later work on the caller's stream sees the update
+            caller.wait_event(self.stream.record(self._done))  # later work on the caller's stream sees the update
         # the plan's views of the gradient buffer, made once (a CuPy view costs microseconds of host time per step)
         for p, g in zip(plan.params, plan._flat_grads()[1]):
             p.grad = g
@@ -255,10 +269,18 @@ class CapturedStep:
             iterations = opt.iterations
             self.stream.begin_capture()
             try:
-                self.pred_buf = self._graph_body()
+                pred_buf = self._graph_body()
+            except BaseException:
+                # CuPy refuses an illegal operation before it runs, so the capture still ends cleanly, with
+                # a partial graph that must never be replayed
+                with contextlib.suppress(Exception):
+                    self.stream.end_capture()
+                self.graph = None
+                raise
             finally:
-                self.graph = self.stream.end_capture()
-            opt.iterations = iterations  # recording ran the host side of a step that did not happen
+                opt.iterations = iterations  # recording ran the host side of a step that did not happen
+            self.graph = self.stream.end_capture()
+            self.pred_buf = pred_buf
         return pred  # the warm-up's output: recording ran nothing, pred_buf is written by the first launch
 
     # ------------------------------------------------------------------ once per epoch
@@ -286,6 +308,7 @@ class CapturedStep:
             self.plan.optimizer.iterations = self._iterations_at_epoch + applied
         self._iterations_at_epoch = self.plan.optimizer.iterations
         self._samples = self._steps = 0
+        self._check_settings = True
         return logs, bad_batch
 
     def release(self) -> None:
@@ -296,6 +319,25 @@ class CapturedStep:
         if self.corrections is not None:
             plan.optimizer.correction_buffers = None
         self.graph = None
+
+
+_STREAMS: weakref.WeakKeyDictionary[Any, dict[int, Any]] = weakref.WeakKeyDictionary()
+
+
+def _capture_stream(cuda: Any) -> Any:
+    """The stream every captured step on the current GPU runs on. One for all fits: CuPy's memory pool keeps
+    the blocks freed on a stream in an arena of that stream for as long as the process lives, so a new
+    stream per fit would keep a little more memory after every fit."""
+    per_device = _STREAMS.setdefault(cuda, {})
+    device = cuda.Device().id
+    if device not in per_device:
+        per_device[device] = cuda.Stream(non_blocking=True)
+    return per_device[device]
+
+
+def _settings(optimizer: Any) -> str:
+    """The optimizer's settings that a recorded step holds by value (all but the learning rate)."""
+    return repr((sorted(optimizer.hyperparameters().items()), optimizer.clipvalue))
 
 
 def device_metrics(metrics: Any, loss: Any, y_shape: tuple[int, ...],

@@ -83,14 +83,22 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
     >>> write_atomic(p, b"hello"); open(p, "rb").read()
     b'hello'
     """
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
+    given = path = os.fsdecode(path)
     name = os.path.basename(path)
+    if not name or os.path.isdir(path):
+        raise SaveError(f"cannot save to {given!r}: it names a folder, not a file; give a file name such as "
+                        f"{os.path.join(path, 'model.fnl')!r}.")
+    if os.path.islink(path):
+        path = os.path.realpath(path)  # write the file the link points to, and keep the link
+        name = os.path.basename(path)
+    folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
-        raise SaveError(f"cannot save to {path!r}: the folder {folder!r} does not exist; create it first "
+        raise SaveError(f"cannot save to {given!r}: the folder {folder!r} does not exist; create it first "
                         "(os.makedirs(folder, exist_ok=True)).")
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        raise SaveError(f"cannot save to {given!r}: the file is read-only; make it writable or save elsewhere.")
     _remove_stale_temps(folder, name)
-    tmp = os.path.join(folder, f".{name}.{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+    tmp = os.path.join(folder, f"{_temp_prefix(name)}{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
         with os.fdopen(fd, "wb") as out:
@@ -101,6 +109,8 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
         mode = os.stat(path).st_mode & 0o777 if os.path.exists(path) else 0o644
         os.chmod(tmp, mode)
         os.replace(tmp, path)
+    except OSError as exc:  # a full disk, a name too long for the file system, no permission, ...
+        raise SaveError(f"cannot save to {given!r}: {exc.strerror or exc}; nothing was changed there.") from None
     finally:
         # After a successful rename the temporary name is gone; after any failure nothing is left behind.
         with contextlib.suppress(FileNotFoundError):
@@ -120,11 +130,19 @@ def _sync_folder(folder: str) -> None:
             os.close(fd)
 
 
+def _temp_prefix(name: str) -> str:
+    """The start of a temporary file's name for saves to ``name``: short enough that the whole temporary name
+    fits where ``name`` itself fits (255 bytes on most file systems)."""
+    while len(os.fsencode(name)) > 200:
+        name = name[:-1]
+    return f".{name}."
+
+
 def _remove_stale_temps(folder: str, name: str) -> None:
     """Delete temporary files of earlier saves to the same name whose writing process has died."""
     if os.name != "posix":
         return  # without a safe liveness check, leave them: they never shadow the real file
-    prefix = f".{name}."
+    prefix = _temp_prefix(name)
     try:
         entries = os.listdir(folder)
     except OSError:
@@ -178,6 +196,9 @@ def save_model(model: Any, path: str | os.PathLike, include_optimizer: bool = Tr
         "compile": _compile_config(model),
         "optimizer_state": None,
     }
+    own = _own_functions_with_builtin_names(model)
+    if own:
+        doc["own_functions"] = own
     optimizer = getattr(model, "optimizer", None)
     if include_optimizer and doc["compile"] is not None and optimizer is not None \
             and getattr(optimizer, "params", None):
@@ -187,6 +208,31 @@ def save_model(model: Any, path: str | os.PathLike, include_optimizer: bool = Tr
                                   "dropout_draws": [layer.draws for layer in _dropouts(model)]}
         tensors.update(slot_tensors)
     write_atomic(path, _encode(doc, tensors, path))
+
+
+def _own_functions_with_builtin_names(model: Any) -> list[str]:
+    """Names of the user's own activations, loss and metrics that are also names of fnlearn's built-ins.
+
+    Files record functions by name; without this list a loaded model would quietly use the built-in of
+    that name, so :func:`load_model` asks for ``custom_objects`` for each of them."""
+    from . import functional as F
+    from . import losses
+    from . import metrics as metrics_module
+
+    names = set()
+    for layer in getattr(model, "layers", []):
+        name = getattr(layer, "activation_name", None)
+        if isinstance(name, str) and name in F.ACTIVATIONS and getattr(layer, "activation", None) is not \
+                F.ACTIVATIONS[name]:
+            names.add(name)
+    loss = getattr(model, "loss", None)
+    name = getattr(loss, "__name__", None)
+    if isinstance(name, str) and losses.LOSSES.get(name.lower(), loss) is not loss:
+        names.add(name)
+    for metric in getattr(model, "_metrics", ()):
+        if metric.host and metric.name.lower() in metrics_module.METRIC_NAMES:
+            names.add(metric.name)
+    return sorted(names)
 
 
 def save_weights(model: Any, path: str | os.PathLike) -> None:
@@ -526,6 +572,15 @@ def _load_model(path: str | os.PathLike, compile: bool = True,  # noqa: A002
         raise file.error("holds only weights (written by save_weights); build the model in code and call "
                          "model.load_weights(path) instead.")
     custom = dict(custom_objects or {})
+    own = file.doc.get("own_functions", [])
+    if not isinstance(own, list) or not all(isinstance(n, str) for n in own):
+        raise file.error("has a malformed list of its own functions; it is damaged.")
+    missing = [n for n in own if n not in custom]
+    if missing:
+        names = ", ".join(repr(n) for n in missing)
+        raise file.error(f"was saved with function(s) of your own named {names}, like fnlearn's built-ins; pass "
+                         f"them as custom_objects={{{missing[0]!r}: your_function, ...}} so the loaded model "
+                         "computes what the saved one did.")
     params, slot_tensors = _split_tensors(file)
     model = _build(file, custom, params, model_class)
     try:

@@ -7,7 +7,9 @@ categorical accuracy for integer labels, categorical accuracy for one-hot target
 ``(y_true, y_pred) -> float`` is accepted and gets NumPy arrays.
 
 Over an epoch each metric is the mean over samples: batch values are averaged weighted by batch
-size (:class:`MeanTracker`), which is what Keras reports.
+size (:class:`MeanTracker`). For the built-in metrics that is what Keras reports; a function of your
+own that returns one number per batch is weighted the same way here, where Keras weights its batches
+equally (the two differ only when the last batch is smaller).
 
 Example:
     >>> import fnlearn as fl

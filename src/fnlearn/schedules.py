@@ -71,7 +71,10 @@ class ExponentialDecay(Schedule):
 
     def __call__(self, step: int) -> float:
         p = step / self.decay_steps
-        return self.initial_learning_rate * self.decay_rate ** (math.floor(p) if self.staircase else p)
+        try:
+            return self.initial_learning_rate * self.decay_rate ** (math.floor(p) if self.staircase else p)
+        except OverflowError:  # a decay_rate above 1 grows without bound: inf, as Keras gives
+            return math.inf
 
 
 class CosineDecay(Schedule):

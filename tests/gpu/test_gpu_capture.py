@@ -26,7 +26,8 @@ def _on_numpy():
 
 
 class FakeEvent:
-    pass
+    def __init__(self, disable_timing: bool = False) -> None:
+        self.disable_timing = disable_timing
 
 
 class FakeGraph:
@@ -56,8 +57,9 @@ class FakeStream:
     def __exit__(self, *exc: object) -> None:
         self.cuda.calls.append("exit")
 
-    def record(self) -> FakeEvent:
-        return FakeEvent()
+    def record(self, event: FakeEvent | None = None) -> FakeEvent:
+        self.cuda.events.add(id(event))
+        return event or FakeEvent()
 
     def wait_event(self, event: FakeEvent) -> None:
         self.cuda.calls.append("wait")
@@ -91,9 +93,18 @@ class FakeCuda:
         self.saved: list = []
         self.allocator_depth = 0
         self.recorded_iterations = 0
+        self.streams = 0
+        self.events: set[int] = set()
 
     def Stream(self, non_blocking: bool = False) -> FakeStream:  # noqa: N802  (cupy's name)
+        self.streams += 1
         return FakeStream(self, non_blocking)
+
+    def Event(self, disable_timing: bool = False) -> FakeEvent:  # noqa: N802
+        return FakeEvent(disable_timing)
+
+    def Device(self):  # noqa: N802
+        return type("Device", (), {"id": 0})()
 
     def MemoryPool(self) -> FakePool:  # noqa: N802
         return FakePool()
@@ -354,3 +365,54 @@ def test_cupy_is_not_imported_on_numpy():
     # importing the module and refusing a plan touch nothing of CuPy
     assert gpu.capture_refusal(None)
     assert "cupy" not in sys.modules or fl.backend.backend_name() == "numpy"
+
+
+def test_one_stream_and_two_events_serve_every_fit(float64):
+    x, y = _data(20)
+    cuda = FakeCuda()
+    for seed in (0, 1):  # two fits, as a notebook runs them
+        model, opt = _model(seed), fl.optim.SGD(learning_rate=0.1)
+        opt.bind(model)
+        step = gpu.CapturedStep(fastpath.compile_step(model, "sparse_categorical_crossentropy", opt), 5, (4,), (),
+                                y_dtype=np.int64, xp=np, cuda=cuda)
+        cuda.step = step
+        cuda.events.clear()
+        _captured_epochs(step, x, y, 5, 2)
+        assert cuda.events == {id(step._ready), id(step._done)}  # made once, not one per record() call
+        step.release()
+    # CuPy keeps each stream's freed blocks for good: a stream per fit would hold more memory after each
+    assert cuda.streams == 1
+
+
+def test_settings_changed_between_epochs_are_recorded_again(float64):
+    # a graph holds momentum (like every kernel argument) by value: a change needs a new recording
+    x, y = _data(20)
+    ref_model, ref_opt = _model(), fl.optim.SGD(learning_rate=0.1, momentum=0.9)
+    model, opt = _model(), fl.optim.SGD(learning_rate=0.1, momentum=0.9)
+    step, cuda = _captured(model, opt, "sparse_categorical_crossentropy", 5, y_dtype=np.int64)
+    _plain_epochs(ref_model, ref_opt, "sparse_categorical_crossentropy", x, y, 5, 1)
+    _captured_epochs(step, x, y, 5, 1)
+    ref_opt.momentum = opt.momentum = 0.5
+    _plain_epochs(ref_model, ref_opt, "sparse_categorical_crossentropy", x, y, 5, 1)
+    _captured_epochs(step, x, y, 5, 2)
+    assert cuda.calls.count("begin_capture") == 2
+    _plain_epochs(ref_model, ref_opt, "sparse_categorical_crossentropy", x, y, 5, 1)
+    for a, b in zip(ref_model.parameters(), model.parameters()):
+        np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_a_failed_recording_leaves_no_graph_to_replay(float64, monkeypatch):
+    x, y = _data(10)
+    model, opt = _model(), fl.optim.SGD(learning_rate=0.1)
+    step, cuda = _captured(model, opt, "sparse_categorical_crossentropy", 5, y_dtype=np.int64)
+    real = step._graph_body
+    monkeypatch.setattr(step, "_graph_body", lambda: (_ for _ in ()).throw(RuntimeError("illegal in a capture")))
+    with pytest.raises(RuntimeError, match="illegal in a capture"):
+        step(x[:5], y[:5])
+    # the warm-up step ran; the partial recording was ended and dropped, and counted no step
+    assert step.graph is None and opt.iterations == 1
+    assert cuda.calls.count("begin_capture") == cuda.calls.count("end_capture") == 1
+    monkeypatch.setattr(step, "_graph_body", real)
+    step(x[:5], y[:5])
+    step(x[5:], y[5:])
+    assert step.graph is not None and step.replays == 1 and opt.iterations == 3
