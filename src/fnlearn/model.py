@@ -183,8 +183,9 @@ class Trainer:
                               "once.")
         if not self.built and self.input_shape is not None:
             self.build()
-        if self.built and self.trainable_parameters():
-            opt.bind(self.trainable_parameters())
+        trainable = self.trainable_parameters() if self.built else []
+        if trainable:  # none (all frozen): fit says so
+            opt.bind(trainable)
         self.optimizer = opt
         self.loss = loss
         self.loss_fn = loss_fn

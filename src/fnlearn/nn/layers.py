@@ -176,7 +176,14 @@ class Activation(Layer):
         return {**super().get_config(), "activation": self.activation_name}
 
 
-class Softmax(Activation):
+class _NamedActivation(Activation):
+    """An activation layer whose class names its function: its settings leave the function out."""
+
+    def get_config(self) -> dict[str, Any]:
+        return {k: v for k, v in super().get_config().items() if k != "activation"}
+
+
+class Softmax(_NamedActivation):
     """Softmax over the last axis as its own layer (Keras's ``layers.Softmax()``).
 
     >>> import fnlearn as fl, numpy as np
@@ -189,18 +196,12 @@ class Softmax(Activation):
             raise ConfigError(f"Softmax takes the last axis only (axis=-1), got axis={axis!r}.")
         super().__init__("softmax", name=name, **kwargs)
 
-    def get_config(self) -> dict[str, Any]:
-        return {k: v for k, v in super().get_config().items() if k != "activation"}
 
-
-class ReLU(Activation):
+class ReLU(_NamedActivation):
     """max(x, 0) as its own layer (Keras's ``layers.ReLU()``, without its options)."""
 
     def __init__(self, name: str | None = None, **kwargs: Any) -> None:
         super().__init__("relu", name=name, **kwargs)
-
-    def get_config(self) -> dict[str, Any]:
-        return {k: v for k, v in super().get_config().items() if k != "activation"}
 
 
 class Flatten(Layer):
