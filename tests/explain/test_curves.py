@@ -25,7 +25,8 @@ def test_curves_from_a_real_history(tmp_path):
     for name, values in history.history.items():
         np.testing.assert_array_equal(c.series[name], values)
     assert c.groups == {"loss": ["loss", "val_loss"], "accuracy": ["accuracy", "val_accuracy"]}
-    assert c.epochs.tolist() == history.epoch
+    # numbered as fit prints them (from 1), like a dict's, not as History.epoch's indices (from 0)
+    assert c.epochs.tolist() == [e + 1 for e in history.epoch] == training_curves(history.history).epochs.tolist()
     assert_png(tmp_path / "h.png")
 
 
@@ -52,8 +53,11 @@ def test_size_curve_numbers_and_figure(tmp_path):
     s = size_curve([1, 4, 16, 64, 256], [0.9, 0.4, 0.2, 0.05, 0.01], [1.0, 0.5, 0.3, 0.45, 0.8],
                    path=tmp_path / "s.png")
     assert isinstance(s, SizeCurve)
-    assert s.best == 2
+    assert s.best == 2 and s.overfits
     np.testing.assert_array_equal(s.test, [1.0, 0.5, 0.3, 0.45, 0.8])
+    # a flat stretch after the best size is not called a rise
+    assert not size_curve([1, 2, 4, 8], [1, 0.5, 0.2, 0.1], [1, 0.5, 0.40, 0.40001]).overfits
+    assert not size_curve([1, 2], [1, 0.5], [1, 0.5]).overfits  # the largest is the best
     assert_png(tmp_path / "s.png")
     size_curve([1, 2, 3], [3, 2, 1], [3, 2, 2.5], labels=["small", "medium", "large"], path=tmp_path / "l.png")
     assert_png(tmp_path / "l.png")

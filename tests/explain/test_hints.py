@@ -103,6 +103,21 @@ def test_vanishing_gradients_from_the_last_steps_grad():
     assert training_hints(model, {"loss": [1.0, 0.9]}) == []
 
 
+def test_a_dead_first_layer_is_not_called_a_vanishing_gradient():
+    # units that never fire have a gradient of exactly 0: the dead-ReLU hint's finding, not a gradient that
+    # shrank on its way back
+    model = _deep("relu", layers=3)
+    kernels = [p for n, p in model.named_parameters() if n.endswith("kernel")]
+    for p in kernels:
+        p.grad = fl.backend.to_device(np.full(p.shape, 1e-2, dtype=p.data.dtype))
+    dead = np.zeros(kernels[0].shape, dtype=kernels[0].data.dtype)
+    kernels[0].grad = fl.backend.to_device(dead)
+    assert training_hints(model, {"loss": [1.0, 0.9]}) == []
+    dead[:, :4] = 1e-2  # four live units, as healthy as the last layer's
+    kernels[0].grad = fl.backend.to_device(dead)
+    assert training_hints(model, {"loss": [1.0, 0.9]}) == []
+
+
 def test_print_hints_writes_one_line_per_hint():
     out = io.StringIO()
     hints = print_hints(None, {"loss": [0.1, 0.3], "val_loss": [0.5, 0.9]}, file=out)

@@ -23,7 +23,8 @@ from . import _common as C
 
 @dataclass
 class Curves:
-    """Every series of a History by name (``loss``, ``val_loss``, ``accuracy``…), one value per epoch."""
+    """Every series of a History by name (``loss``, ``val_loss``, ``accuracy``…), one value per epoch.
+    ``epochs`` are numbered from 1, as fit prints them."""
 
     epochs: np.ndarray
     series: dict[str, np.ndarray]
@@ -102,7 +103,8 @@ def training_curves(history_or_dict: Any, path: str | os.PathLike | None = None)
         raise ShapeError(f"history series have different lengths ({sizes}); give one value per epoch in each.")
     n = lengths.pop()
     epoch = getattr(history_or_dict, "epoch", None)
-    epochs = np.asarray(epoch, dtype=np.int64) if epoch is not None and len(epoch) == n else np.arange(1, n + 1)
+    # History.epoch counts from 0 (Keras's indices); a figure counts from 1, as fit's progress lines and hints do
+    epochs = np.asarray(epoch, dtype=np.int64) + 1 if epoch is not None and len(epoch) == n else np.arange(1, n + 1)
     return C.drawn(Curves(epochs, series), path)
 
 
@@ -118,6 +120,13 @@ class SizeCurve:
     @property
     def best(self) -> int:
         return int(np.argmin(self.test))
+
+    @property
+    def overfits(self) -> bool:
+        """Whether a model larger than the best has a test loss clearly (more than 5 %) above the best one's:
+        the rise the lecture calls overfitting, not a flat stretch within noise."""
+        b = self.best
+        return b < self.test.size - 1 and float(np.max(self.test[b + 1:])) > self.test[b] + 0.05 * abs(self.test[b])
 
     def plot(self, path: str | os.PathLike | None = None) -> Any:
         """Both curves; left of the best size is model bias, right of it overfitting."""
@@ -137,10 +146,13 @@ class SizeCurve:
             ax.axvspan(lo, pos[b], color=C.PIECE_BLUE, alpha=0.06)
             ax.text(0.02, 0.96, "model bias:\ntoo simple", transform=ax.transAxes, va="top", fontsize=9,
                     color=C.PIECE_BLUE)
-        if b < self.sizes.size - 1:
+        if self.overfits:
             ax.axvspan(pos[b], hi, color=C.SUM_RED, alpha=0.05)
             ax.text(0.98, 0.96, "overfitting:\ntest loss rises", transform=ax.transAxes, va="top", ha="right",
                     fontsize=9, color=C.SUM_RED)
+        elif b < self.sizes.size - 1:
+            ax.text(0.98, 0.96, "larger models:\nno better on the test data", transform=ax.transAxes, va="top",
+                    ha="right", fontsize=9, color=C.CONSTANT_GREY)
         ax.set_xlim(lo, hi)
         ax.annotate(f"best: {self.labels[b] if self.labels else f'{self.sizes[b]:g}'}\ntest {self.test[b]:.4g}",
                     (pos[b], self.test[b]), textcoords="offset points", xytext=(6, 10), fontsize=8)

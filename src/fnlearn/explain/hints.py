@@ -175,7 +175,12 @@ def _vanishing_hints(model: Any, st: list[C.Stage], x: np.ndarray | None, y: Any
                  for layer in layers]
     if grads[0] is None or grads[-1] is None:
         return []
-    first, last = (float(np.sqrt(np.mean(g * g))) for g in (grads[0], grads[-1]))
+    # a unit whose gradient is exactly 0 never fired (a dead ReLU, which its own hint reports): it says nothing
+    # about how the gradient shrinks on its way back, so only the first layer's live units count
+    live = np.any(grads[0] != 0, axis=0)
+    if not live.any():
+        return []
+    first, last = (float(np.sqrt(np.mean(g * g))) for g in (grads[0][:, live], grads[-1]))
     if not (math.isfinite(first) and math.isfinite(last)) or last == 0:
         return []
     ratio = first / last

@@ -123,9 +123,20 @@ class Pieces:
         return C.maybe_save(fig, path)
 
     def _draw_total(self, ax: Any, what: str) -> None:
-        if self.data is not None:
-            ax.scatter(self.data[0], self.data[1], s=12, color=C.DATA_BLACK, alpha=0.6, zorder=3, label="data")
         ax.plot(self.x, self.total, color=C.SUM_RED, lw=2.6, zorder=4, label=f"sum = the model's {what}")
+        if self.data is None:
+            return
+        if self.output_activation == "linear":
+            ax.scatter(self.data[0], self.data[1], s=12, color=C.DATA_BLACK, alpha=0.6, zorder=3, label="data")
+            return
+        # the data are outputs, not scores: on an axis of their own, beside the output the score turns into
+        right = ax.twinx()
+        right.scatter(self.data[0], self.data[1], s=12, color=C.DATA_BLACK, alpha=0.6, zorder=3,
+                      label="data (right axis)")
+        right.plot(self.x, self.output, color=C.VALIDATION_ORANGE, lw=1.8, ls="--",
+                   label=f"output = {self.output_activation}(score) (right axis)")
+        right.set_ylabel("output")
+        right.legend(fontsize=7.5, loc="lower right", framealpha=0.85)
 
 
 @dataclass
@@ -345,6 +356,16 @@ def _x_range(x_range: Any, data: tuple[np.ndarray, np.ndarray] | None, first: C.
 # ----------------------------------------------------------------------------- seed 001's example
 
 
+def _relu_term(c: float, shift: float) -> str:
+    """``c·relu(x − shift)`` written with the signs a reader expects: ``-1·relu(x + 2)``, not ``x − -2``.
+
+    >>> _relu_term(2.0, -2.0), _relu_term(-1.0, 3.0), _relu_term(1.0, 0.0)
+    ('2·relu(x + 2)', '-1·relu(x − 3)', '1·relu(x)')
+    """
+    inner = "x" if shift == 0 else f"x − {shift:g}" if shift > 0 else f"x + {-shift:g}"
+    return f"{c:g}·relu({inner})"
+
+
 @dataclass
 class HardSigmoidFromRelus:
     """Two ReLU ramps and their sum: ``up = slope·relu(x − start)``, ``down = −slope·relu(x − end)``.
@@ -374,9 +395,9 @@ class HardSigmoidFromRelus:
         fig = C.new_figure(7.0, 4.6)
         ax = fig.subplots()
         ax.plot(self.x, self.up, color=C.PIECE_BLUE, lw=1.6,
-                label=f"ramp up: {self.slope:g}·relu(x − {self.start:g})")
+                label=f"ramp from x = {self.start:g}: {_relu_term(self.slope, self.start)}")
         ax.plot(self.x, self.down, color=C.PIECE_BLUE, lw=1.6, ls="--",
-                label=f"ramp down: −{self.slope:g}·relu(x − {self.end:g})")
+                label=f"ramp from x = {self.end:g}: {_relu_term(-self.slope, self.end)}")
         ax.plot(self.x, self.total, color=C.SUM_RED, lw=2.6, label="sum = hard sigmoid")
         step = (self.end - self.start) / 10
         title = "two ReLUs make a hard sigmoid"

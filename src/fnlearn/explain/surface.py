@@ -61,6 +61,9 @@ class Surface:
     paths: list[np.ndarray] = field(default_factory=list)
     path_labels: list[str] = field(default_factory=list)
     directions: list[dict[str, np.ndarray]] | None = None
+    # what a path drawn on a model's surface is: the surface is a slice with every other weight where training
+    # ended, so a path's points lie over the losses of that slice, not over the losses the path really had
+    path_note: str = ""
 
     def plot(self, path: str | os.PathLike | None = None, view: str = "contour") -> Any:
         """Contour map, 3-D surface, or both side by side; paths drawn as lines from ○ start to × end."""
@@ -106,7 +109,7 @@ class Surface:
         ax.set_ylim(self.b[0], self.b[-1])
         ax.set_xlabel(self.labels[0])
         ax.set_ylabel(self.labels[1])
-        ax.set_title("error surface L(θ)")
+        ax.set_title("error surface L(θ)" + self._note(), **self._title_size())
         ax.legend(fontsize=7.5, loc="upper right", framealpha=0.85)
 
     def _surface3d(self, ax: Any) -> None:
@@ -123,7 +126,13 @@ class Surface:
         ax.set_xlabel(self.labels[0])
         ax.set_ylabel(self.labels[1])
         ax.set_zlabel("log₁₀ loss" if log else "loss")
-        ax.set_title("error surface L(θ), 3-D")
+        ax.set_title("error surface L(θ), 3-D" + self._note(), **self._title_size())
+
+    def _note(self) -> str:
+        return f"\n{self.path_note}" if self.paths and self.path_note else ""
+
+    def _title_size(self) -> dict[str, float]:
+        return {"fontsize": 8.5} if self._note() else {}
 
 
 def _path_color(label: str, k: int) -> str:
@@ -329,6 +338,10 @@ def loss_surface(model_or_fn: Any, data: tuple[Any, Any] | None = None,
     if paths is not None:
         surface.paths, surface.path_labels = _paths_to_coordinates(model_or_fn if is_model else None, surface,
                                                                   paths, params or ("0.kernel[0,0]", "0.bias[0]"))
+        if is_model:
+            surface.path_note = ("paths projected onto this slice; its heights are the slice's losses, not the "
+                                 "path's" if directions is not None else
+                                 "other weights at their trained values: heights are this slice's losses")
     if path is not None:
         surface.plot(path, view=view)
     return surface

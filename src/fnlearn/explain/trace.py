@@ -1,6 +1,7 @@
 """``Trace``: a callback that writes down every update — the Excel table for any small model.
 
-Per update (``every`` batches) one row: the step, epoch and batch, the batch loss, the learning
+Per update (``every`` batches) one row: the step, epoch and batch (indices from 0, as Keras's callbacks and
+CSVLogger count them; fit's progress lines say epoch 1 for epoch 0), the batch loss, the learning
 rate used, the gradient norm over all parameters and each parameter tensor's own gradient norm.
 For a small model (at most ``max_params`` numbers) also every parameter value at which the
 gradient was computed and that gradient, one column each: ``0.kernel[0,0]`` and
