@@ -224,7 +224,7 @@ class History(Callback):
         base.sort(key=lambda k: k != "loss")
         chosen = {name: self.history[name] for key in base for name in (key, "val_" + key) if self.history.get(name)}
         shown = History()
-        shown.history, shown.epoch = chosen, [e + 1 for e in self.epoch]
+        shown.history, shown.epoch = chosen, list(self.epoch)  # drawn from 1, as fit prints them
         return training_curves(shown).plot(path)
 
     def __repr__(self) -> str:
