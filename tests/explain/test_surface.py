@@ -176,6 +176,8 @@ def test_each_path_starts_at_the_start_and_ends_where_the_optimizer_ends():
         assert r.losses[name][-1] == pytest.approx(float(ravine(path[-1])))
     # different optimizers really walk differently
     assert not np.allclose(r.trajectories["sgd"][-1], r.trajectories["adam"][-1])
+    with pytest.raises(ConfigError, match="learning_rate names 'SGD', which is not one of the optimizers compared"):
+        compare_optimizers(ravine, start=start, steps=2, learning_rate={"SGD": 0.5}, resolution=5)
 
 
 def test_optimizer_objects_and_labels_are_accepted():

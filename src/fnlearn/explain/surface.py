@@ -594,6 +594,12 @@ def compare_optimizers(fn_or_model: Any, start: Sequence[float] | None = None,
         objective, restore = _function_objective(fn_or_model), (lambda: None)
     if start_arr.size != 2:
         raise ShapeError(f"start must be two numbers (w₁, w₂), got {start_arr.size}.")
+    if isinstance(learning_rate, dict):
+        unknown = sorted(set(learning_rate) - {label for label, _ in items})
+        if unknown:
+            raise ConfigError(f"learning_rate names {', '.join(map(repr, unknown))}, which is not one of the "
+                              f"optimizers compared ({', '.join(repr(label) for label, _ in items)}); use their "
+                              "names as keys.")
     trajectories, losses = {}, {}
     try:
         for label, spec in items:
