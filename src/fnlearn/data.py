@@ -147,6 +147,33 @@ def batch_slices(n: int, batch_size: int) -> Iterator[slice]:
         yield slice(start, min(start + batch_size, n))
 
 
+def batches(*arrays: Any, batch_size: int = 32, shuffle: bool = True) -> Iterator[tuple[Any, ...]]:
+    """One epoch of mini-batches for a loop written by hand: a tuple of each array's rows per batch, in a new
+    random order each call when ``shuffle`` (seeded by ``fl.set_seed``); the last batch may be smaller.
+    The arrays are converted and checked once (same number of rows), as ``fit`` does.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> x, y = np.arange(10.0).reshape(5, 2), np.arange(5)
+    >>> [(len(xb), yb.tolist()) for xb, yb in fl.data.batches(x, y, batch_size=2, shuffle=False)]
+    [(2, [0, 1]), (2, [2, 3]), (1, [4])]
+    """
+    if not arrays:
+        raise ConfigError("batches needs at least one array, e.g. fl.data.batches(x, y, batch_size=32).")
+    size = check_batch_size(batch_size)
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise ConfigError(f"shuffle must be True or False, got {shuffle!r}.")
+    data = [to_array(a, f"array {i}") for i, a in enumerate(arrays)]
+    for i, a in enumerate(data[1:], start=1):
+        check_same_rows(data[0], a, "array 0", f"array {i}")
+    order = permutation(data[0].shape[0]) if shuffle else None
+    return _batches(data, size, order)  # checked above, at the call; the batches come as the loop asks
+
+
+def _batches(data: list[Any], size: int, order: Any) -> Iterator[tuple[Any, ...]]:
+    for rows in batch_slices(data[0].shape[0], size):
+        yield tuple(a[rows] if order is None else take_rows(a, order[rows]) for a in data)
+
+
 def permutation(n: int, rng: np.random.Generator | None = None) -> Any:
     """A seeded random order of ``range(n)`` (a host NumPy array), from ``rng`` or fnlearn's generator.
 
@@ -359,6 +386,6 @@ class MinMaxScaler(Standardizer):
         return self
 
 
-__all__ = ["to_array", "as_features", "check_same_rows", "check_batch_size", "batch_slices", "permutation",
-           "take_rows", "split_validation", "train_test_split", "to_categorical", "normalize", "Standardizer",
-           "MinMaxScaler"]
+__all__ = ["to_array", "as_features", "check_same_rows", "check_batch_size", "batch_slices", "batches",
+           "permutation", "take_rows", "split_validation", "train_test_split", "to_categorical", "normalize",
+           "Standardizer", "MinMaxScaler"]
