@@ -864,3 +864,18 @@ def test_own_functions_with_builtin_names_are_not_swapped_on_load(tmp_path):
     plain.compile("sgd", "mse")
     plain.save(path)
     assert "own_functions" not in io._read(path).doc  # fnlearn's own functions need nothing
+
+
+def test_normalization_statistics_of_another_shape_are_refused(tmp_path):
+    norm = fl.layers.Normalization()
+    norm.adapt(np.ones((3, 4)))
+    model = fl.Sequential([norm, fl.layers.Dense(1)])
+    model.build((4,))
+    model.save(tmp_path / "n.fnl")
+    file = io._read(tmp_path / "n.fnl")
+    params, _ = io._split_tensors(file)
+    assert params["0.mean"].shape == params["0.variance"].shape == (4,)
+    params["0.mean"] = np.zeros(5, dtype=np.float32)  # a crafted file: statistics that fit nothing
+    layers = [io._make_layer(file, i, entry, {}) for i, entry in enumerate(file.doc["model"]["layers"])]
+    with pytest.raises(ModelFileError, match="Normalization layer 0 .* finds statistics of other shapes"):
+        io._build_layers(file, layers, params)

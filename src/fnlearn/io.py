@@ -525,7 +525,7 @@ def _decode_tensors(raw: bytes, entries: dict[str, tuple], bad: Any) -> dict[str
 # --------------------------------------------------------------------------- loading
 
 
-_LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", "InputLayer")
+_LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", "Normalization", "InputLayer")
 
 
 def _layer_class(name: str) -> type | None:
@@ -709,11 +709,12 @@ def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]
 
 
 def _build_layers(file: _ModelFile, layers: list[Any], params: dict[str, np.ndarray]) -> None:
-    """Check every Dense layer's shapes against the weights in the file, then build it.
+    """Check every Dense layer's shapes (and a Normalization's statistics) against the weights in the file,
+    then build it.
 
     This is what keeps a crafted file from making fnlearn allocate more than the file itself holds.
     """
-    from .nn.layers import Dense
+    from .nn.layers import Dense, Normalization
 
     shape: tuple[int, ...] | None = None
     for index, layer in enumerate(layers):
@@ -732,6 +733,16 @@ def _build_layers(file: _ModelFile, layers: list[Any], params: dict[str, np.ndar
                                  f"{shape}) finds weights of {found}; it is damaged.")
             backend.set_default_dtype(kernel.dtype.name)  # each layer in its saved dtype (models may mix)
             layer.build(shape if shape is not None else (int(kernel.shape[0]),))
+        elif isinstance(layer, Normalization):
+            mean, variance = params.get(f"{index}.mean"), params.get(f"{index}.variance")
+            if mean is not None or variance is not None:  # saved adapted: the statistics' shape, from the file
+                wanted = 0 if layer.axis is None else 1
+                if mean is None or variance is None or mean.shape != variance.shape or mean.ndim != wanted \
+                        or (wanted and shape is not None and shape[-1] != mean.shape[0]):
+                    raise file.error(f"is inconsistent: Normalization layer {index} (input {shape}) finds "
+                                     "statistics of other shapes; it is damaged.")
+                backend.set_default_dtype(mean.dtype.name)
+                layer._set_statistics(np.zeros(mean.shape), np.ones(mean.shape))  # filled when the weights load
         shape = layer.compute_output_shape(shape) if shape is not None else None
 
 

@@ -1,5 +1,5 @@
 """``fl.layers``: the layer classes under their Keras names."""
 
-from .nn.layers import LAYERS, Activation, Dense, Dropout, Flatten, Layer, ReLU, Softmax
+from .nn.layers import LAYERS, Activation, Dense, Dropout, Flatten, Layer, Normalization, ReLU, Softmax
 
-__all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "Flatten", "Dropout", "LAYERS"]
+__all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "Flatten", "Dropout", "Normalization", "LAYERS"]

@@ -823,7 +823,8 @@ class Trainer:
 
 
 def _summary_line(fields: tuple[str, str, str], cols: list[int]) -> str:
-    return (" " + fields[0]).ljust(cols[0]) + fields[1].ljust(cols[1]) + fields[2]
+    # a field longer than its column still keeps one space before the next (Keras's table does the same)
+    return (" " + fields[0] + " ").ljust(cols[0]) + (fields[1] + " ").ljust(cols[1]) + fields[2]
 
 
 def _size_words(n_bytes: int) -> str:

@@ -149,3 +149,75 @@ def test_dropout_seed_gives_its_own_stream():
     for bad in (-1, 1.5, "7", True):
         with pytest.raises(ConfigError, match="seed"):
             fl.layers.Dropout(0.5, seed=bad)
+
+
+# ----------------------------------------------------------------------------- Normalization
+
+
+def test_normalization_adapts_and_scales_each_feature():
+    rng = np.random.default_rng(0)
+    data = rng.normal(size=(50, 3)) * [1.0, 10.0, 100.0] + [5.0, -3.0, 1000.0]
+    data[:, 1] = 7.0  # a constant feature: only shifted (its scale is floored, not 0)
+    norm = fl.layers.Normalization()
+    norm.adapt(data)
+    np.testing.assert_allclose(norm.mean.numpy(), data.mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(norm.variance.numpy(), data.var(axis=0), rtol=1e-5, atol=1e-12)
+    out = norm(data).numpy()
+    expected = (data - data.mean(axis=0)) / np.maximum(data.std(axis=0), 1e-7)
+    np.testing.assert_allclose(out, expected, rtol=1e-4, atol=1e-5)
+    assert np.all(np.isfinite(out)) and not norm.mean.requires_grad and not norm.variance.requires_grad
+    back = fl.layers.Normalization(mean=norm.mean.numpy(), variance=norm.variance.numpy(), invert=True)
+    np.testing.assert_allclose(back(out).numpy(), data, rtol=1e-4, atol=1e-3)
+    whole = fl.layers.Normalization(axis=None)
+    whole.adapt(data)
+    assert whole.mean.shape == () and np.isclose(whole.mean.numpy(), data.mean())
+
+
+def test_normalization_passes_gradients_to_its_input():
+    fl.set_default_dtype("float64")  # a float64 layer, for finite differences
+    try:
+        norm = fl.layers.Normalization(mean=[1.0, -2.0], variance=[4.0, 0.25])
+    finally:
+        fl.set_default_dtype("float32")
+    x = np.random.default_rng(1).normal(size=(5, 2))
+    assert fl.gradcheck(lambda t: (norm(t) * fl.tensor([[1.0, 3.0]], dtype="float64")).sum(), [x])
+    inverse = fl.layers.Normalization(mean=[1.0, -2.0], variance=[4.0, 0.25], invert=True)
+    assert inverse.mean.dtype == np.float32  # the default float otherwise
+
+
+def test_normalization_mistakes_are_one_sentence():
+    with pytest.raises(fl.errors.NotReadyError, match="no statistics yet; call normalization.*adapt"):
+        fl.layers.Normalization(name="normalization")(np.ones((2, 3)))
+    norm = fl.layers.Normalization()
+    norm.adapt(np.ones((4, 3)))
+    with pytest.raises(ShapeError, match="adapted to 3 features, but its input has 2"):
+        norm(np.ones((2, 2)))
+    with pytest.raises(ConfigError, match="axis=-1 .* or axis=None"):
+        fl.layers.Normalization(axis=0)
+    with pytest.raises(ConfigError, match="both mean and variance"):
+        fl.layers.Normalization(mean=[0.0])
+    with pytest.raises(ShapeError, match="cannot adapt to empty data"):
+        norm.adapt(np.zeros((0, 3)))
+
+
+def test_normalization_in_a_model_is_never_trained_and_is_saved(tmp_path):
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(64, 4)) * 100 + 50
+    y = x @ rng.normal(size=(4, 1)) / 100
+    norm = fl.layers.Normalization()
+    norm.adapt(x)
+    model = fl.Sequential([norm, fl.layers.Dense(8, activation="relu"), fl.layers.Dense(1)])
+    model.compile(fl.optim.Adam(learning_rate=0.01), "mse")
+    mean = norm.mean.numpy().copy()
+    model.trainable = True  # statistics stay statistics
+    model.fit(x, y, epochs=3, batch_size=16, verbose=0)
+    np.testing.assert_array_equal(norm.mean.numpy(), mean)
+    lines: list[str] = []
+    model.summary(print_fn=lines.append)
+    assert "Non-trainable params: 8 (32.00 B)" in lines and any("(None, 4)" in line for line in lines)
+    model.save(tmp_path / "m.fnl")
+    loaded = fl.load_model(tmp_path / "m.fnl")
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    np.testing.assert_array_equal(loaded.layers[0].mean.numpy(), mean)
+    loaded.fit(x, y, epochs=1, verbose=0)  # trains on, statistics unchanged
+    np.testing.assert_array_equal(loaded.layers[0].mean.numpy(), mean)

@@ -1,4 +1,5 @@
-"""``keras.layers``: Dense, Activation, Softmax, ReLU, Flatten, Dropout, and ``Input`` to declare a model's input shape.
+"""``keras.layers``: Dense, Activation, Softmax, ReLU, Flatten, Dropout, Normalization, and ``Input`` to
+declare a model's input shape.
 
 The layer classes are fnlearn's own (:mod:`fnlearn.nn.layers`); ``Input(shape=(n,))`` may open a
 ``Sequential`` list, as Keras allows, and only declares the shape of one sample.
@@ -16,7 +17,7 @@ from typing import Any
 
 from .. import backend
 from ..errors import ConfigError
-from ..nn.layers import Activation, Dense, Dropout, Flatten, Layer, ReLU, Softmax, as_input
+from ..nn.layers import Activation, Dense, Dropout, Flatten, Layer, Normalization, ReLU, Softmax, as_input
 from ..tensor import Tensor
 
 
@@ -72,4 +73,5 @@ def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None,  
     return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name, **kwargs)
 
 
-__all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "Flatten", "Dropout", "Input", "InputLayer"]
+__all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "Flatten", "Dropout", "Normalization", "Input",
+           "InputLayer"]

@@ -1,4 +1,4 @@
-"""Layers: Dense (the lecture's ``σ(b + Wx)``), Activation (and Softmax, ReLU), Flatten, Dropout.
+"""Layers: Dense (the lecture's ``σ(b + Wx)``), Activation (and Softmax, ReLU), Flatten, Dropout, Normalization.
 
 Layers build lazily: a ``Dense(100)`` learns its input size from the first batch it sees, unless
 ``input_shape`` / ``input_dim`` tells it up front (then it is built at once, as in Keras).
@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import backend
 from .. import functional as F
-from ..errors import ConfigError, ShapeError
+from ..errors import ConfigError, NotReadyError, ShapeError
 from ..tensor import Parameter, Tensor, as_array
 from . import initializers
 from .module import Module
@@ -220,6 +220,78 @@ class Flatten(Layer):
         return (int(np.prod(input_shape)),)
 
 
+class Normalization(Layer):
+    """``(x − mean) / √variance`` per feature, with the statistics of the data given to :meth:`adapt` —
+    Keras's ``layers.Normalization``: the scaling of the inputs kept inside the model and saved with it.
+
+    ``axis=-1`` (default) keeps one mean and variance per feature (the last axis); ``axis=None`` one for all
+    values. ``mean`` and ``variance`` may be given instead of adapting; ``invert=True`` undoes the scaling.
+    The statistics are parameters that training never changes (counted as non-trainable).
+
+    >>> import fnlearn as fl, numpy as np
+    >>> norm = fl.layers.Normalization(); norm.adapt(np.array([[1.0, 10.0], [3.0, 30.0]]))
+    >>> norm(np.array([[2.0, 20.0], [3.0, 30.0]])).numpy().tolist()
+    [[0.0, 0.0], [1.0, 1.0]]
+    """
+
+    _statistics = True  # its parameters are the data's statistics: never trained, whatever trainable says
+
+    def __init__(self, axis: int | None = -1, mean: Any = None, variance: Any = None, invert: bool = False,
+                 name: str | None = None, **kwargs: Any) -> None:
+        _reject_unknown_kwargs("Normalization", kwargs, allow=("input_shape", "input_dim"))
+        if axis not in (-1, None):
+            raise ConfigError(f"Normalization takes axis=-1 (a mean and variance per feature, the last axis) or "
+                              f"axis=None (one for all values), got axis={axis!r}.")
+        if (mean is None) != (variance is None):
+            raise ConfigError("Normalization needs both mean and variance, or neither (then call adapt(data)).")
+        self.axis = axis
+        self.invert = bool(invert)
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), input_dim=kwargs.get("input_dim"),
+                         trainable=kwargs.get("trainable", True))
+        self.mean: Parameter | None = None
+        self.variance: Parameter | None = None
+        if mean is not None:
+            self._set_statistics(np.asarray(mean, dtype=np.float64), np.asarray(variance, dtype=np.float64))
+        self.built = True  # any input shape; the statistics come from adapt
+
+    def adapt(self, data: Any) -> None:
+        """Compute the mean and variance of ``data`` (samples along the first axis), as Keras's ``adapt``."""
+        arr = backend.to_numpy(as_array(data.data if isinstance(data, Tensor) else data, np.float64,
+                                        name=f"data adapted by layer {self.name!r}"))
+        if arr.size == 0:
+            raise ShapeError(f"layer {self.name!r} cannot adapt to empty data (shape {arr.shape}); pass the "
+                             "training inputs.")
+        rows = arr.reshape(-1) if self.axis is None else arr.reshape(-1, arr.shape[-1] if arr.ndim > 1 else 1)
+        self._set_statistics(rows.mean(axis=0), rows.var(axis=0))
+
+    def _set_statistics(self, mean: np.ndarray, variance: np.ndarray) -> None:
+        shape = () if self.axis is None else (mean.size,)
+        if mean.size != int(np.prod(shape)) or variance.size != mean.size or (variance < 0).any():
+            raise ConfigError(f"layer {self.name!r} got a mean of shape {mean.shape} and a variance of shape "
+                              f"{variance.shape}; give one number each for axis=None, one per feature for "
+                              "axis=-1, and no negative variance.")
+        dtype = self.mean.data.dtype if self.mean is not None else backend.float_dtype()
+        self.mean = Parameter(mean.reshape(shape), dtype=dtype)
+        self.variance = Parameter(variance.reshape(shape), dtype=dtype)
+        self.mean.requires_grad = self.variance.requires_grad = False
+
+    def forward(self, x: Any) -> Tensor:
+        if self.mean is None or self.variance is None:
+            raise NotReadyError(f"layer {self.name!r} has no statistics yet; call {self.name}.adapt(x_train) (or "
+                                "give mean= and variance=) before training or predicting.")
+        x = as_input(x, self.mean.data.dtype, self.name)
+        if self.axis == -1 and x.shape[-1] != self.mean.shape[0]:
+            raise ShapeError(f"layer {self.name!r} was adapted to {self.mean.shape[0]} features, but its input has "
+                             f"{x.shape[-1]} (shape {x.shape}); adapt it to data with the same columns.")
+        xp = backend.xp()
+        scale = Tensor(xp.maximum(xp.sqrt(self.variance.data), 1e-7))  # Keras's floor for a constant feature
+        mean = Tensor(self.mean.data)
+        return F.add(F.mul(x, scale), mean) if self.invert else F.div(F.sub(x, mean), scale)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "axis": self.axis, "invert": self.invert}
+
+
 class Dropout(Layer):
     """Inverted dropout: in training, zero each value with probability ``rate`` and scale the rest by
     1 / (1 − rate), so evaluation needs no change; in eval mode it passes values through.
@@ -283,4 +355,4 @@ def _reject_unknown_kwargs(layer: str, kwargs: dict, allow: Sequence[str] = ()) 
 
 
 LAYERS: dict[str, type[Layer]] = {"Dense": Dense, "Activation": Activation, "Flatten": Flatten, "Dropout": Dropout,
-                                  "Softmax": Softmax, "ReLU": ReLU}
+                                  "Softmax": Softmax, "ReLU": ReLU, "Normalization": Normalization}

@@ -117,7 +117,7 @@ class Module:
         for module in self.modules():
             object.__setattr__(module, "_trainable", bool(value))
             for p in module.__dict__.get("_parameters", {}).values():
-                p.requires_grad = bool(value)
+                p.requires_grad = bool(value) and not getattr(module, "_statistics", False)
 
     def trainable_parameters(self) -> list[Parameter]:
         """The parameters training updates: those that require gradients (see :attr:`trainable`)."""

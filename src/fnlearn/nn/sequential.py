@@ -103,7 +103,9 @@ class Sequential(Trainer, Module):
         if declared is not None:
             return tuple(declared)
         kernel = getattr(first, "kernel", None)
-        return (kernel.shape[0],) if kernel is not None else None
+        if kernel is not None:
+            return (kernel.shape[0],)
+        return self.__dict__.get("_built_for")  # what build() was last given (a first layer without weights)
 
     @property
     def built(self) -> bool:
@@ -117,6 +119,7 @@ class Sequential(Trainer, Module):
         if shape is None:
             raise NotReadyError("the model does not know its input shape yet; give the first layer "
                                 "input_shape=(n_features,), call model.build((n_features,)), or fit it on data.")
+        object.__setattr__(self, "_built_for", tuple(shape))
         for layer in self._layers:
             if isinstance(layer, Layer) and not layer.built:
                 layer.build(shape)
