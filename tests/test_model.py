@@ -448,8 +448,17 @@ def test_a_diverging_run_stops_with_the_last_finite_weights(general):
     assert same(final, after_step[-1])
 
 
+@pytest.fixture
+def python_sigint():
+    """Python's own Ctrl-C handler for the test: a runner started in the background or under nohup inherits an
+    ignored SIGINT, where fit (rightly) installs nothing and a Ctrl-C never arrives."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.parametrize("how", ["exception", "signal"])
-def test_ctrl_c_keeps_the_last_completed_step_and_returns_the_history(how):
+def test_ctrl_c_keeps_the_last_completed_step_and_returns_the_history(how, python_sigint):
     x, y = regression(100)
     model = mlp(1, None, inputs=3)
     model.compile("sgd", "mse")
@@ -470,7 +479,7 @@ def test_ctrl_c_keeps_the_last_completed_step_and_returns_the_history(how):
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_ctrl_c_ends_the_program_where_a_run_reports_many_models(tmp_path):
+def test_ctrl_c_ends_the_program_where_a_run_reports_many_models(tmp_path, python_sigint):
     # the command line's runs: the weights are kept and the callbacks end, then the interrupt goes on
     from fnlearn.model import interrupt_ends_program
 
