@@ -784,6 +784,8 @@ def compile_step(model: Any, loss: Any, optimizer: Optimizer,
         return None
     if len({id(layer) for layer, _ in layers}) != len(layers):
         return None  # a layer used twice: its two uses' gradients add up, which the plan's flat slots cannot
+    if any(layer.penalties() for layer, _ in layers):
+        return None  # weight penalties (kernel_regularizer) add to the loss: the general path computes them
     if not _supported(spec[0], spec[1], layers[-1][1]):
         return None
     # checked before a plan is made: making one moves the optimizer's state into the plan's flat buffers

@@ -667,7 +667,7 @@ def _build(file: _ModelFile, custom: dict[str, Any], params: dict[str, np.ndarra
 
 def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]) -> Any:
     """One layer from its saved settings, not yet built (so nothing is allocated from the settings)."""
-    from .nn import initializers
+    from .nn import initializers, regularizers
     from .nn.layers import Dense, _shape_tuple
 
     if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
@@ -692,6 +692,13 @@ def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]
             except (FnlearnError, TypeError, ValueError) as exc:
                 raise file.error(f"cannot rebuild layer {index} ({class_name}): {_clause(exc)}; pass "
                                  "custom_objects={name: function} for functions of your own.") from None
+    for key in ("kernel_regularizer", "bias_regularizer"):
+        if config.get(key) is not None:
+            try:
+                config[key] = regularizers.get(config[key])
+            except FnlearnError as exc:
+                raise file.error(f"cannot rebuild layer {index} ({class_name}): {_clause(exc)}; it is damaged.") \
+                    from None
     # A Dense given its input shape allocates at once; its shape is set after checking it against the file.
     declared = None
     if cls is Dense:

@@ -501,6 +501,9 @@ class Trainer:
             if not isinstance(loss, Tensor) or not loss.requires_grad:
                 raise ConfigError("the loss function must return an fl.Tensor computed from y_pred (so it can be "
                                   f"differentiated), got {type(loss).__name__}; build it from fnlearn ops.")
+            penalty = self._penalty()
+            if penalty is not None:
+                loss = loss + penalty
             value = float(loss.item())
             if terminate_on_nan and not math.isfinite(value):
                 return value, out.data
@@ -639,9 +642,22 @@ class Trainer:
                     tracker.add("loss", float(self.loss_fn(yb, out).item()), xb.shape[0])
                     for metric in self._metrics:
                         tracker.add(metric.name, metric(yb, out.data), xb.shape[0])
+                penalty = self._penalty()
         finally:
             self.train(was_training)
-        return tracker.result()
+        result = tracker.result()
+        if penalty is not None:  # the loss fit minimises, as Keras reports it
+            result["loss"] += float(penalty.item())
+        return result
+
+    def _penalty(self) -> Tensor | None:
+        """The layers' weight penalties (``kernel_regularizer``…) summed, or None when no layer has one."""
+        terms = [regularizer(p) for layer in self.modules() if hasattr(layer, "penalties")
+                 for p, regularizer in layer.penalties()]
+        total = None
+        for term in terms:
+            total = term if total is None else total + term
+        return total
 
     def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None, verbose: int | str = 0,
                  return_dict: bool = False, *, allow_nonfinite: bool = False) -> Any:

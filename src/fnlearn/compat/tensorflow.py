@@ -25,7 +25,7 @@ from ..backend import set_seed
 # Make `tensorflow.keras.<module>` importable under this name: `import a.b.c` looks in sys.modules first.
 for _sub in ("", ".models", ".layers", ".optimizers", ".losses", ".metrics", ".callbacks", ".utils",
              ".datasets", ".datasets.mnist", ".datasets.fashion_mnist", ".activations", ".initializers", ".backend",
-             ".optimizers.schedules", ".optimizers.legacy"):
+             ".optimizers.schedules", ".optimizers.legacy", ".regularizers"):
     sys.modules[f"{__name__}.keras{_sub}"] = importlib.import_module(f"fnlearn.keras{_sub}")
 
 random = SimpleNamespace(set_seed=set_seed)

@@ -2,8 +2,8 @@
 
 Change ``from tensorflow.keras.models import Sequential`` into ``from fnlearn.keras.models import
 Sequential`` (and likewise for ``layers``, ``optimizers``, ``losses``, ``metrics``, ``callbacks``,
-``utils``, ``datasets``, ``activations``, ``initializers``, ``backend``) and nothing else in the program
-changes.
+``utils``, ``datasets``, ``activations``, ``initializers``, ``backend``, ``regularizers``) and nothing else in
+the program changes.
 
 Example (Tsai's MNIST network):
     >>> from fnlearn.keras.models import Sequential
@@ -18,10 +18,23 @@ Example (Tsai's MNIST network):
     89610
 """
 
-from . import activations, backend, callbacks, datasets, initializers, layers, losses, metrics, models, optimizers
+from . import (
+    activations,
+    backend,
+    callbacks,
+    datasets,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    regularizers,
+)
 from . import utils as utils
 from .layers import Input
 from .models import Model, Sequential, load_model, save_model
 
 __all__ = ["Sequential", "Model", "Input", "load_model", "save_model", "layers", "models", "optimizers", "losses",
-           "metrics", "callbacks", "utils", "datasets", "activations", "initializers", "backend"]
+           "metrics", "callbacks", "utils", "datasets", "activations", "initializers", "backend",
+           "regularizers"]

@@ -22,7 +22,7 @@ from .. import backend
 from .. import functional as F
 from ..errors import ConfigError, NotReadyError, ShapeError
 from ..tensor import Parameter, Tensor, as_array
-from . import initializers
+from . import initializers, regularizers
 from .module import Module
 
 _name_counters: dict[str, itertools.count] = {}
@@ -111,7 +111,7 @@ class Dense(Layer):
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  input_shape: Any = None, input_dim: Any = None, name: str | None = None, trainable: bool = True,
-                 **kwargs: Any) -> None:
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, **kwargs: Any) -> None:
         _reject_unknown_kwargs("Dense", kwargs)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
             raise ConfigError(f"Dense units must be a positive integer, got {units!r}.")
@@ -121,6 +121,8 @@ class Dense(Layer):
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.use_bias = bool(use_bias)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
         super().__init__(name=name, input_shape=input_shape, input_dim=input_dim, trainable=trainable)
         self.kernel: Parameter | None = None
         self.bias: Parameter | None = None
@@ -151,11 +153,20 @@ class Dense(Layer):
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(input_shape[:-1]) + (self.units,)
 
+    def penalties(self) -> list[tuple[Parameter, Any]]:
+        """(parameter, regularizer) for each of this layer's weights that has one."""
+        return [(p, r) for p, r in ((self.kernel, self.kernel_regularizer), (self.bias, self.bias_regularizer))
+                if p is not None and r is not None]
+
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "units": self.units, "activation": self.activation_name,
-                "use_bias": self.use_bias,
-                "kernel_initializer": initializers.name_of(self.kernel_initializer),
-                "bias_initializer": initializers.name_of(self.bias_initializer)}
+        config = {**super().get_config(), "units": self.units, "activation": self.activation_name,
+                  "use_bias": self.use_bias,
+                  "kernel_initializer": initializers.name_of(self.kernel_initializer),
+                  "bias_initializer": initializers.name_of(self.bias_initializer)}
+        for key in ("kernel_regularizer", "bias_regularizer"):
+            if getattr(self, key) is not None:
+                config[key] = getattr(self, key).get_config()
+        return config
 
 
 class Activation(Layer):

@@ -1,0 +1,13 @@
+"""``keras.regularizers``: weight penalties for ``Dense(kernel_regularizer=...)`` under Keras's names.
+
+Example:
+    >>> from fnlearn.keras import layers, regularizers
+    >>> layers.Dense(3, kernel_regularizer=regularizers.l2(0.001), input_dim=2).kernel_regularizer
+    L2(l1=0, l2=0.001)
+"""
+
+from __future__ import annotations
+
+from ..nn.regularizers import L1, L1L2, L2, get, l1, l1_l2, l2
+
+__all__ = ["L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get"]
