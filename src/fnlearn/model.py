@@ -71,6 +71,15 @@ GRADIENT_WARNING_GROWTH = 100.0
 GRADIENT_GROWTH_FLOOR = 10.0
 
 
+def _penalty(penalties: list[tuple[Any, Any]]) -> Tensor:
+    """The sum of the weight penalties (a tensor the loss adds, so its gradient reaches the weights)."""
+    total = None
+    for param, regularizer in penalties:
+        term = regularizer(param)
+        total = term if total is None else total + term
+    return total
+
+
 def _positive_int(name: str, value: Any, example: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
         raise ConfigError(f"{name} must be a positive integer, got {value!r}; use e.g. {example}.")
@@ -494,6 +503,7 @@ class Trainer:
             if plan is not None:
                 return plan
         optimizer, loss_fn = self.optimizer, self.loss_fn
+        penalties = self._penalties()  # found once per fit, not per step
 
         def general_step(xb: Any, yb: Any) -> tuple[float, Any]:
             out = self(Tensor(xb))
@@ -501,9 +511,8 @@ class Trainer:
             if not isinstance(loss, Tensor) or not loss.requires_grad:
                 raise ConfigError("the loss function must return an fl.Tensor computed from y_pred (so it can be "
                                   f"differentiated), got {type(loss).__name__}; build it from fnlearn ops.")
-            penalty = self._penalty()
-            if penalty is not None:
-                loss = loss + penalty
+            if penalties:
+                loss = loss + _penalty(penalties)
             value = float(loss.item())
             if terminate_on_nan and not math.isfinite(value):
                 return value, out.data
@@ -642,22 +651,18 @@ class Trainer:
                     tracker.add("loss", float(self.loss_fn(yb, out).item()), xb.shape[0])
                     for metric in self._metrics:
                         tracker.add(metric.name, metric(yb, out.data), xb.shape[0])
-                penalty = self._penalty()
+                penalties = self._penalties()
+                penalty = float(_penalty(penalties).item()) if penalties else 0.0
         finally:
             self.train(was_training)
         result = tracker.result()
-        if penalty is not None:  # the loss fit minimises, as Keras reports it
-            result["loss"] += float(penalty.item())
+        if penalty:
+            result["loss"] += penalty  # the loss fit minimises, as Keras reports it
         return result
 
-    def _penalty(self) -> Tensor | None:
-        """The layers' weight penalties (``kernel_regularizer``…) summed, or None when no layer has one."""
-        terms = [regularizer(p) for layer in self.modules() if hasattr(layer, "penalties")
-                 for p, regularizer in layer.penalties()]
-        total = None
-        for term in terms:
-            total = term if total is None else total + term
-        return total
+    def _penalties(self) -> list[tuple[Any, Any]]:
+        """(parameter, regularizer) for every weight with a penalty (``kernel_regularizer``…) in the model."""
+        return [pair for layer in self.modules() if hasattr(layer, "penalties") for pair in layer.penalties()]
 
     def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None, verbose: int | str = 0,
                  return_dict: bool = False, *, allow_nonfinite: bool = False) -> Any:
