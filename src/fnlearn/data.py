@@ -128,6 +128,23 @@ def check_same_rows(x: Any, y: Any, x_name: str = "x", y_name: str = "y") -> Non
 # ----------------------------------------------------------------------------- batches and shuffles
 
 
+def _paired_arrays(arrays: tuple[Any, ...], none_given: str) -> list[Any]:
+    """The arrays converted, checked to have one row per sample each (``none_given``: the error for none)."""
+    if not arrays:
+        raise ConfigError(none_given)
+    converted = [to_array(a, f"array {i}") for i, a in enumerate(arrays)]
+    for i, a in enumerate(converted[1:], start=1):
+        check_same_rows(converted[0], a, "array 0", f"array {i}")
+    return converted
+
+
+def check_flag(value: Any, name: str) -> bool:
+    """``value`` when it is True or False, else ConfigError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ConfigError(f"{name} must be True or False, got {value!r}.")
+    return bool(value)
+
+
 def check_batch_size(batch_size: Any, name: str = "batch_size") -> int:
     """``batch_size`` as a positive int, else ConfigError (None means Keras's default, 32)."""
     if batch_size is None:
@@ -157,14 +174,9 @@ def batches(*arrays: Any, batch_size: int = 32, shuffle: bool = True) -> Iterato
     >>> [(len(xb), yb.tolist()) for xb, yb in fl.data.batches(x, y, batch_size=2, shuffle=False)]
     [(2, [0, 1]), (2, [2, 3]), (1, [4])]
     """
-    if not arrays:
-        raise ConfigError("batches needs at least one array, e.g. fl.data.batches(x, y, batch_size=32).")
     size = check_batch_size(batch_size)
-    if not isinstance(shuffle, (bool, np.bool_)):
-        raise ConfigError(f"shuffle must be True or False, got {shuffle!r}.")
-    data = [to_array(a, f"array {i}") for i, a in enumerate(arrays)]
-    for i, a in enumerate(data[1:], start=1):
-        check_same_rows(data[0], a, "array 0", f"array {i}")
+    check_flag(shuffle, "shuffle")
+    data = _paired_arrays(arrays, "batches needs at least one array, e.g. fl.data.batches(x, y, batch_size=32).")
     order = permutation(data[0].shape[0]) if shuffle else None
     return _batches(data, size, order)  # checked above, at the call; the batches come as the loop asks
 
@@ -253,11 +265,7 @@ def train_test_split(*arrays: Any, test_size: float = 0.2, shuffle: bool = True)
     >>> x_tr.shape, x_te.shape
     ((3, 2), (2, 2))
     """
-    if not arrays:
-        raise ConfigError("train_test_split needs at least one array.")
-    host = [backend.to_numpy(to_array(a, f"array {i}")) for i, a in enumerate(arrays)]
-    for i, a in enumerate(host[1:], start=1):
-        check_same_rows(host[0], a, "array 0", f"array {i}")
+    host = [backend.to_numpy(a) for a in _paired_arrays(arrays, "train_test_split needs at least one array.")]
     train, test = split_validation(len(host[0]), test_size, shuffle, what="test_size")
     out: list[np.ndarray] = []
     for a in host:

@@ -273,8 +273,7 @@ class Trainer:
         validation_split = data.check_fraction(validation_split, "validation_split")
         val_batch_size = data.check_batch_size(validation_batch_size, "validation_batch_size") \
             if validation_batch_size is not None else batch_size
-        if not isinstance(shuffle, (bool, np.bool_)):
-            raise ConfigError(f"shuffle must be True or False, got {shuffle!r}.")
+        data.check_flag(shuffle, "shuffle")
         if capture is not None and not isinstance(capture, (bool, np.bool_)):
             raise ConfigError(f"capture must be True, False or None (automatic), got {capture!r}.")
         if capture and backend.backend_name() != "cupy":

@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from .. import backend
-from ..errors import ConfigError, ShapeError
+from ..data import check_flag
+from ..errors import ShapeError
 from ..tensor import Parameter, Tensor
 
 
@@ -112,8 +113,7 @@ class Module:
 
     @trainable.setter
     def trainable(self, value: bool) -> None:
-        if not isinstance(value, (bool, np.bool_)):
-            raise ConfigError(f"trainable must be True or False, got {value!r}.")
+        check_flag(value, "trainable")
         for module in self.modules():
             object.__setattr__(module, "_trainable", bool(value))
             for p in module.__dict__.get("_parameters", {}).values():
