@@ -284,3 +284,26 @@ def test_every_run_folder_has_results_and_figures_and_the_seed_decides(name, tmp
     if name != "students":  # nothing in the students exercise is random
         a.pop("seed"), c.pop("seed")
         assert a != c
+
+
+@pytest.mark.parametrize("files_before", [0, 1])
+def test_ctrl_c_takes_back_the_run_folder_only_if_it_is_empty(monkeypatch, tmp_path, capsys, files_before):
+    from fnlearn.experiments import common
+
+    made = common.Run.__init__
+
+    def run_then_ctrl_c(self, *args, **kwargs):
+        made(self, *args, **kwargs)
+        for i in range(files_before):
+            (self.dir / f"part{i}.txt").write_text("written before Ctrl-C")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(common.Run, "__init__", run_then_ctrl_c)
+    out = tmp_path / "new" / "run"
+    assert cli.main(["run", "xor", "--out", str(out)]) == 130
+    assert "interrupted before the run finished" in capsys.readouterr().err
+    assert out.is_dir() == bool(files_before) and (tmp_path / "new").is_dir()
+    kept = tmp_path / "there"
+    kept.mkdir()
+    assert cli.main(["run", "xor", "--out", str(kept)]) == 130
+    assert kept.is_dir()  # a folder the user had already made is never removed

@@ -316,6 +316,9 @@ def test_piecewise_activations_away_from_kinks(shape, seed):
     check(lambda t: t.relu(), x, seed=seed)
     check(fl.leaky_relu, x, seed=seed)
     check(lambda t: fl.leaky_relu(t, 0.2), x, seed=seed)
+    # Keras's options: kinks at the threshold 0.1 and the cap 3, which x stays 0.1 away from
+    kinked = np.where(np.abs(x - 3) < 0.1, x + 0.3, x)
+    check(lambda t: F.relu(t, negative_slope=0.3, max_value=3.0, threshold=0.1), kinked, seed=seed)
     # hard sigmoid: kinks at ±3, so draw from (−5, −3.2) ∪ (−2.8, 2.8) ∪ (3.2, 5)
     h = rng.choice([-4.1, 0.0, 4.1], size=shape) + rng.uniform(-0.8, 0.8, size=shape)
     h = np.where(np.abs(h) < 1, h * 2.5, h)

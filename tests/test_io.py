@@ -169,7 +169,34 @@ def test_keras_input_layer_in_a_plain_sequential_round_trips(tmp_path):
     model = fl.Sequential([layers.Input(shape=(3,)), fl.layers.Dense(2)])
     io.save_model(model, tmp_path / "m.fnl")
     again = io.load_model(tmp_path / "m.fnl")
-    assert same_weights(model, again) and type(again.layers[0]).__name__ == "InputLayer"
+    assert same_weights(model, again) and [type(layer).__name__ for layer in again.layers] == ["Dense"]
+
+
+@pytest.mark.parametrize("loader", [io.load_model, lambda path: keras_load(path)])
+def test_files_that_kept_an_input_as_layer_zero_still_load(tmp_path, loader):
+    from fnlearn.keras import layers
+
+    # Written as older versions did: the Input was layer 0 and the Dense layer's weights were "1.kernel".
+    old = fl.Sequential()
+    entry = layers.Input(shape=(3,))
+    setattr(old, "0", entry)
+    old._layers.append(entry)
+    old.add(fl.layers.Dense(2))
+    old.compile("adam", "mse")
+    x = np.random.default_rng(0).normal(size=(8, 3))
+    old.fit(x, x[:, :2], epochs=2, verbose=0)
+    assert "1.kernel" in dict(old.named_parameters())
+    io.save_model(old, tmp_path / "old.fnl")
+    again = loader(tmp_path / "old.fnl")
+    assert len(again.layers) == 1
+    np.testing.assert_array_equal(again.predict(x), old.predict(x))
+    assert again.optimizer.state_dict()["iterations"] == old.optimizer.state_dict()["iterations"]
+
+
+def keras_load(path):
+    from fnlearn import keras
+
+    return keras.models.load_model(path)
 
 
 # ----------------------------------------------------------------------------- atomic writes

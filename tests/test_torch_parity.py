@@ -186,3 +186,22 @@ def test_optimizer_trajectory_matches_torch(float64, name):
             _assert_close(layer.kernel.numpy(), lin.weight.detach().numpy().T, f"step {step}, layer {i} kernel")
             _assert_close(layer.bias.numpy(), lin.bias.detach().numpy(), f"step {step}, layer {i} bias")
     assert opt.iterations == 20
+
+
+@pytest.mark.parametrize("options, reference", [
+    (dict(max_value=6.0), tF.relu6),
+    (dict(negative_slope=0.3), lambda z: tF.leaky_relu(z, 0.3)),
+    (dict(negative_slope=0.1, max_value=2.0), lambda z: torch.clamp(tF.leaky_relu(z, 0.1), max=2.0)),
+    (dict(threshold=0.5, negative_slope=0.2), lambda z: torch.where(z > 0.5, z, 0.2 * (z - 0.5))),
+])
+def test_relu_options_values_and_gradients_match_torch(options, reference):
+    x = np.random.default_rng(3).uniform(-8, 8, size=(6, 5))
+    ours = fl.tensor(x, dtype="float64", requires_grad=True)
+    out = fl.functional.relu(ours, **options)
+    weights = np.random.default_rng(4).normal(size=x.shape)
+    (out * fl.tensor(weights, dtype="float64")).sum().backward()
+    theirs = torch.tensor(x, requires_grad=True)
+    ref = reference(theirs)
+    (ref * torch.tensor(weights)).sum().backward()
+    _assert_close(out.numpy(), ref.detach().numpy(), "values")
+    _assert_close(ours.grad, theirs.grad.numpy(), "gradients")

@@ -176,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fnlearn: {exc}", file=sys.stderr)
         return USAGE_ERROR
     except KeyboardInterrupt:
+        from fnlearn.experiments.common import remove_empty_run_dirs
+
+        remove_empty_run_dirs()
         print("fnlearn: interrupted before the run finished; anything it wrote so far is incomplete.",
               file=sys.stderr)
         return 130

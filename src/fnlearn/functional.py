@@ -521,11 +521,39 @@ def hard_sigmoid(x: Tensor) -> Tensor:
     return _result(out, (x,), lambda g: (g * ((x.data > -3) & (x.data < 3)) / 6,), "hard_sigmoid")
 
 
-def relu(x: Tensor) -> Tensor:
-    """max(0, x); its gradient is 1 where x > 0 and 0 elsewhere (0 at x = 0, as PyTorch and Keras)."""
+def relu(x: Tensor, negative_slope: float = 0.0, max_value: float | None = None, threshold: float = 0.0) -> Tensor:
+    """max(0, x); its gradient is 1 where x > 0 and 0 elsewhere (0 at x = 0, as PyTorch and Keras).
+
+    Keras's options: values above ``threshold`` pass (capped at ``max_value``), the others become
+    ``negative_slope · (x − threshold)``. ``relu(x, max_value=6)`` is ReLU6.
+
+    >>> import fnlearn as fl
+    >>> fl.functional.relu(fl.tensor([-2.0, 1.0, 8.0]), negative_slope=0.5, max_value=6).numpy().tolist()
+    [-1.0, 1.0, 6.0]
+    """
     xp = backend.xp()
-    out = xp.maximum(x.data, 0)
-    return _result(out, (x,), lambda g: (g * (out > 0),), "relu")
+    if negative_slope == 0 and max_value is None and threshold == 0:
+        out = xp.maximum(x.data, 0)
+        return _result(out, (x,), lambda g: (g * (out > 0),), "relu")
+    check_relu_options(negative_slope, max_value, threshold)
+    d = x.data
+    above = d > threshold
+    passed = d if max_value is None else xp.minimum(d, max_value)
+    out = xp.where(above, passed, (d - threshold) * negative_slope if negative_slope else 0).astype(d.dtype)
+    # The slope where the value passes: 1 below the cap (0 at and above it, as PyTorch's ReLU6).
+    slope = xp.where(above, 1 if max_value is None else d < max_value, negative_slope).astype(d.dtype)
+    return _result(out, (x,), lambda g: (g * slope,), "relu")
+
+
+def check_relu_options(negative_slope: Any, max_value: Any, threshold: Any, who: str = "relu") -> None:
+    """Refuse ReLU options Keras refuses: each must be a number ≥ 0 (``max_value`` may be None)."""
+    for name, value in (("negative_slope", negative_slope), ("max_value", max_value), ("threshold", threshold)):
+        if value is None and name == "max_value":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(value) or value < 0:
+            raise ConfigError(f"{who}'s {name} must be a finite number ≥ 0, got {value!r}; pass 0 (or None for "
+                              "max_value) to leave it out.")
 
 
 LEAKY_RELU_SLOPE = 0.01

@@ -222,6 +222,8 @@ def _own_functions_with_builtin_names(model: Any) -> list[str]:
     names = set()
     for layer in getattr(model, "layers", []):
         name = getattr(layer, "activation_name", None)
+        if "activation" not in getattr(layer, "get_config", dict)():
+            continue  # a layer such as ReLU(max_value=6) makes its function from its own settings
         if isinstance(name, str) and name in F.ACTIVATIONS and getattr(layer, "activation", None) is not \
                 F.ACTIVATIONS[name]:
             names.add(name)
@@ -525,7 +527,8 @@ def _decode_tensors(raw: bytes, entries: dict[str, tuple], bad: Any) -> dict[str
 # --------------------------------------------------------------------------- loading
 
 
-_LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", "Normalization", "InputLayer")
+_LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", "LeakyReLU", "Normalization",
+                "InputLayer")
 
 
 def _layer_class(name: str) -> type | None:
@@ -584,12 +587,25 @@ def _load_model(path: str | os.PathLike, compile: bool = True,  # noqa: A002
     params, slot_tensors = _split_tensors(file)
     model = _build(file, custom, params, model_class)
     try:
-        model.load_state_dict(params)
+        model.load_state_dict(_numbered_past_input(file, params))
     except FnlearnError as exc:
         raise file.error(f"does not match its own architecture ({_clause(exc)}); it is damaged.") from None
     if compile and file.doc.get("compile") is not None:
         _recompile(file, model, custom, slot_tensors)
     return model
+
+
+def _numbered_past_input(file: _ModelFile, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The weights numbered by the model's layers. A file written before a leading ``Input`` stopped being
+    a layer of its own counts the Input as layer 0; the model built from it has no such layer."""
+    first = file.doc["model"]["layers"][0]
+    if first.get("class_name") != "InputLayer":
+        return params
+    shifted = {}
+    for key, array in params.items():
+        index, dot, rest = key.partition(".")
+        shifted[f"{int(index) - 1}{dot}{rest}" if index.isdigit() and int(index) > 0 else key] = array
+    return shifted
 
 
 def load_weights(model: Any, path: str | os.PathLike) -> None:
@@ -652,8 +668,6 @@ def _build(file: _ModelFile, custom: dict[str, Any], params: dict[str, np.ndarra
     if not isinstance(name, str):
         raise file.error(f"has an invalid model name {name!r}; it is damaged.")
     entries = config["layers"]
-    if any(isinstance(e, dict) and e.get("class_name") == "InputLayer" for e in entries):
-        model_class = None  # keep the saved layer indices (keras.Sequential folds an Input away)
     with _building(file.doc["dtype"]):
         layers = [_make_layer(file, i, entry, custom) for i, entry in enumerate(entries)]
         _build_layers(file, layers, params)

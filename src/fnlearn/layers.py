@@ -1,5 +1,6 @@
 """``fl.layers``: the layer classes under their Keras names."""
 
-from .nn.layers import LAYERS, Activation, Dense, Dropout, Flatten, Layer, Normalization, ReLU, Softmax
+from .nn.layers import LAYERS, Activation, Dense, Dropout, Flatten, Layer, LeakyReLU, Normalization, ReLU, Softmax
 
-__all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "Flatten", "Dropout", "Normalization", "LAYERS"]
+__all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flatten", "Dropout", "Normalization",
+           "LAYERS"]

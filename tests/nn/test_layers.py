@@ -221,3 +221,70 @@ def test_normalization_in_a_model_is_never_trained_and_is_saved(tmp_path):
     np.testing.assert_array_equal(loaded.layers[0].mean.numpy(), mean)
     loaded.fit(x, y, epochs=1, verbose=0)  # trains on, statistics unchanged
     np.testing.assert_array_equal(loaded.layers[0].mean.numpy(), mean)
+
+
+def _keras_relu(x, max_value=None, negative_slope=0.0, threshold=0.0):
+    """Keras's ReLU as its documentation states it: capped above the threshold, sloped below."""
+    capped = x if max_value is None else np.minimum(x, max_value)
+    return np.where(x > threshold, capped, negative_slope * (x - threshold))
+
+
+@pytest.mark.parametrize("options", [dict(max_value=6.0), dict(negative_slope=0.2), dict(threshold=1.0),
+                                     dict(max_value=4.0, negative_slope=0.1, threshold=0.5)])
+def test_relu_options_compute_keras_relu(float64, options):
+    x = np.linspace(-3, 9, 49).reshape(7, 7)
+    out = fl.layers.ReLU(**options)(x).numpy()
+    np.testing.assert_allclose(out, _keras_relu(x, **options), rtol=1e-15)
+    assert not np.signbit(fl.layers.ReLU(max_value=2.0)(x).numpy()).any()  # 0, never −0, below the threshold
+
+
+def test_leaky_relu_layer_has_keras_slope_and_alpha():
+    x = np.array([[-2.0, 3.0]])
+    np.testing.assert_allclose(fl.layers.LeakyReLU()(x).numpy(), [[-0.6, 3.0]], rtol=1e-6)
+    np.testing.assert_allclose(fl.layers.LeakyReLU(alpha=0.1)(x).numpy(), [[-0.2, 3.0]], rtol=1e-6)
+    assert fl.layers.LeakyReLU(negative_slope=0.05).get_config()["negative_slope"] == 0.05
+
+
+@pytest.mark.parametrize("options", [dict(max_value=-1.0), dict(negative_slope=-0.1), dict(threshold=-1.0),
+                                     dict(max_value=float("nan")), dict(threshold="1"), dict(negative_slope=True)])
+def test_relu_options_out_of_range_are_one_sentence(options):
+    with pytest.raises(ConfigError, match=r"must be a finite number ≥ 0, got .*; pass 0"):
+        fl.layers.ReLU(**options)
+    with pytest.raises(ConfigError, match="LeakyReLU's negative_slope"):
+        fl.layers.LeakyReLU(-0.5)
+
+
+def test_relu_layers_with_options_train_on_the_general_path_and_reload(tmp_path):
+    from fnlearn import fastpath
+
+    fl.set_seed(0)
+    model = fl.Sequential([fl.layers.Dense(6, input_dim=3), fl.layers.ReLU(max_value=0.5, negative_slope=0.1),
+                           fl.layers.Dense(4), fl.layers.LeakyReLU(0.2), fl.layers.Dense(1)])
+    plain = fl.Sequential([fl.layers.Dense(6, input_dim=3), fl.layers.ReLU(), fl.layers.Dense(1)])
+    assert fastpath.dense_stack(model) is None and fastpath.dense_stack(plain) is not None
+    x = np.random.default_rng(1).normal(size=(40, 3))
+    model.compile("adam", "mse")
+    history = model.fit(x, x.sum(1), epochs=3, batch_size=8, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    model.save(tmp_path / "m.fnl")
+    loaded = fl.load_model(tmp_path / "m.fnl")  # no custom_objects: the layers make their functions
+    assert loaded.layers[1].get_config() == model.layers[1].get_config()
+    assert loaded.layers[3].negative_slope == 0.2
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+
+
+def test_layer_names_are_keras_snake_case():
+    import re
+
+    names = [fl.layers.ReLU().name, fl.layers.LeakyReLU().name, fl.layers.Dense(1).name]
+    assert [re.sub(r"_\d+$", "", name) for name in names] == ["re_lu", "leaky_re_lu", "dense"]
+
+
+def test_an_input_opening_fnlearn_sequential_adds_no_layer():
+    from fnlearn import keras
+
+    model = fl.Sequential([keras.Input(shape=(3,)), fl.layers.Dense(2)])
+    assert len(model.layers) == 1 and model.input_shape == (3,) and model.built
+    assert fl.Sequential([keras.Input(shape=(5,))]).input_shape == (5,)
+    with pytest.raises(ConfigError, match="only be the first element"):
+        fl.Sequential([fl.layers.Dense(2, input_dim=3), keras.Input(shape=(2,))])

@@ -57,6 +57,20 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+# The run folders this process made, so that a run cut short can take back the ones it left empty.
+_made_run_dirs: list[Path] = []
+
+
+def remove_empty_run_dirs() -> None:
+    """Remove the run folders this process made and left empty (a run interrupted before its first file)."""
+    while _made_run_dirs:
+        path = _made_run_dirs.pop()
+        try:
+            path.rmdir()  # only an empty folder goes; one with files raises and stays
+        except OSError:
+            pass
+
+
 def make_run_dir(name: str, out: str | os.PathLike | None = None) -> Path:
     """``out`` when given (created if needed), else a new ``runs/<name>-<YYYYmmdd-HHMMSS>/``.
 
@@ -70,12 +84,15 @@ def make_run_dir(name: str, out: str | os.PathLike | None = None) -> Path:
         if path.exists() and not path.is_dir():
             raise errors.ConfigError(
                 f"--out '{path}' is a file, not a folder; give a folder for the run's files.")
+        existed = path.exists()
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise errors.ConfigError(
                 f"--out '{path}' cannot be created ({exc.strerror or exc}); "
                 f"choose a writable folder.") from exc
+        if not existed:
+            _made_run_dirs.append(path)
         return path
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     base = Path(RUNS_DIR) / f"{name}-{stamp}"
@@ -83,6 +100,7 @@ def make_run_dir(name: str, out: str | os.PathLike | None = None) -> Path:
     while True:
         try:
             path.mkdir(parents=True, exist_ok=False)
+            _made_run_dirs.append(path)
             return path
         except FileExistsError:
             n += 1  # two runs in the same second: keep both

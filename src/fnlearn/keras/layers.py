@@ -1,4 +1,4 @@
-"""``keras.layers``: Dense, Activation, Softmax, ReLU, Flatten, Dropout, Normalization, and ``Input`` to
+"""``keras.layers``: Dense, Activation, Softmax, ReLU, LeakyReLU, Flatten, Dropout, Normalization, and ``Input`` to
 declare a model's input shape.
 
 The layer classes are fnlearn's own (:mod:`fnlearn.nn.layers`); ``Input(shape=(n,))`` may open a
@@ -17,19 +17,21 @@ from typing import Any
 
 from .. import backend
 from ..errors import ConfigError
-from ..nn.layers import Activation, Dense, Dropout, Flatten, Layer, Normalization, ReLU, Softmax, as_input
+from ..nn.layers import Activation, Dense, Dropout, Flatten, Layer, LeakyReLU, Normalization, ReLU, Softmax, as_input
 from ..tensor import Tensor
 
 
 class InputLayer(Layer):
     """A layer that passes its input through and declares the shape of one sample (batch axis excluded).
 
-    ``keras.Sequential`` turns it into the ``input_shape`` of the layer after it, so it adds no row to
-    ``summary()`` and no weights.
+    A ``Sequential`` (fnlearn's or Keras's) turns it into the ``input_shape`` of the layer after it, so it
+    adds no row to ``summary()`` and no weights.
 
     >>> InputLayer(shape=(784,)).input_shape
     (784,)
     """
+
+    declares_input_only = True  # a Sequential takes its shape and adds no layer for it
 
     def __init__(self, shape: Any = None, batch_size: int | None = None, dtype: Any = None,
                  name: str | None = None, input_shape: Any = None, **kwargs: Any) -> None:
@@ -73,5 +75,5 @@ def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None,  
     return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name, **kwargs)
 
 
-__all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "Flatten", "Dropout", "Normalization", "Input",
-           "InputLayer"]
+__all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flatten", "Dropout", "Normalization",
+           "Input", "InputLayer"]

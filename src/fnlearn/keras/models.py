@@ -22,8 +22,6 @@ from typing import Any
 from .. import io
 from .. import nn as _nn
 from ..errors import ConfigError
-from ..nn.layers import Layer
-from .layers import InputLayer
 
 
 class Sequential(_nn.Sequential):
@@ -37,33 +35,11 @@ class Sequential(_nn.Sequential):
     def __init__(self, layers: Iterable[Any] | None = None, trainable: bool = True,
                  name: str | None = None) -> None:
         super().__init__(None, name=name)
-        self._declared_input: tuple[int, ...] | None = None
         if layers is not None:
             for layer in [layers] if isinstance(layers, _nn.Module) else layers:
                 self.add(layer)
         if trainable is not True:
             self.trainable = trainable
-
-    def add(self, layer: Any) -> None:
-        """Append a layer; an ``Input`` is allowed only first and gives its shape to the next layer."""
-        if isinstance(layer, InputLayer):
-            if self._layers or self._declared_input is not None:
-                raise ConfigError("Input(...) can only be the first element of a Sequential model; remove "
-                                  "the extra Input or give its shape to the first layer as input_shape=.")
-            self._declared_input = layer.input_shape
-            return
-        if self._declared_input is not None and not self._layers and isinstance(layer, Layer):
-            if layer.input_shape is None:
-                layer.input_shape = self._declared_input
-            elif tuple(layer.input_shape) != self._declared_input:
-                raise ConfigError(f"layer {layer.name!r} declares input_shape {layer.input_shape}, but the "
-                                  f"Input before it declares {self._declared_input}; keep only one of them.")
-        super().add(layer)
-
-    @property
-    def input_shape(self) -> tuple[int, ...] | None:
-        shape = super().input_shape
-        return self._declared_input if shape is None and not self._layers else shape
 
 
 class Model:

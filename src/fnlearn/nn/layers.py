@@ -12,7 +12,9 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import itertools
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -84,7 +86,9 @@ class Layer(Module):
 
 
 def _snake(name: str) -> str:
-    return "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(name))
+    """A class name in snake case as Keras writes it: ``LeakyReLU`` → ``leaky_re_lu``."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 def as_input(x: Any, dtype: Any, layer: str) -> Tensor:
@@ -209,10 +213,50 @@ class Softmax(_NamedActivation):
 
 
 class ReLU(_NamedActivation):
-    """max(x, 0) as its own layer (Keras's ``layers.ReLU()``, without its options)."""
+    """max(x, 0) as its own layer, with Keras's options (``layers.ReLU(max_value=6)`` is ReLU6).
 
-    def __init__(self, name: str | None = None, **kwargs: Any) -> None:
+    Values above ``threshold`` pass, capped at ``max_value``; the others become
+    ``negative_slope · (x − threshold)``. See :func:`fnlearn.functional.relu`.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> fl.layers.ReLU(max_value=1.0)(np.array([[-1.0, 0.5, 3.0]])).numpy().tolist()
+    [[0.0, 0.5, 1.0]]
+    """
+
+    def __init__(self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0,
+                 name: str | None = None, **kwargs: Any) -> None:
+        F.check_relu_options(negative_slope, max_value, threshold, "ReLU")
         super().__init__("relu", name=name, **kwargs)
+        self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
+        if (max_value, negative_slope, threshold) != (None, 0, 0):
+            # Not the plain F.relu object, so fit and predict take the general path for this layer.
+            self.activation = functools.partial(F.relu, negative_slope=negative_slope, max_value=max_value,
+                                                threshold=threshold)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "max_value": self.max_value, "negative_slope": self.negative_slope,
+                "threshold": self.threshold}
+
+
+class LeakyReLU(_NamedActivation):
+    """x for x > 0, ``negative_slope · x`` otherwise, as its own layer (Keras's ``layers.LeakyReLU``, whose
+    default slope is 0.3; Keras 2's ``alpha=`` is the same setting).
+
+    >>> import fnlearn as fl, numpy as np
+    >>> fl.layers.LeakyReLU()(np.array([[-1.0, 2.0]])).numpy().round(6).tolist()
+    [[-0.3, 2.0]]
+    """
+
+    def __init__(self, negative_slope: float = 0.3, name: str | None = None, **kwargs: Any) -> None:
+        if "alpha" in kwargs:
+            negative_slope = kwargs.pop("alpha")
+        F.check_relu_options(negative_slope, None, 0.0, "LeakyReLU")
+        super().__init__("leaky_relu", name=name, **kwargs)
+        self.negative_slope = negative_slope
+        self.activation = functools.partial(F.leaky_relu, negative_slope=negative_slope)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "negative_slope": self.negative_slope}
 
 
 class Flatten(Layer):
@@ -366,4 +410,5 @@ def _reject_unknown_kwargs(layer: str, kwargs: dict, allow: Sequence[str] = ()) 
 
 
 LAYERS: dict[str, type[Layer]] = {"Dense": Dense, "Activation": Activation, "Flatten": Flatten, "Dropout": Dropout,
-                                  "Softmax": Softmax, "ReLU": ReLU, "Normalization": Normalization}
+                                  "Softmax": Softmax, "ReLU": ReLU, "LeakyReLU": LeakyReLU,
+                                  "Normalization": Normalization}

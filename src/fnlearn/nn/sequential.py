@@ -28,6 +28,7 @@ class Sequential(Trainer, Module):
         Module.__init__(self)
         self.name = name or "sequential"
         self._layers: list[Module] = []
+        self._declared_input: tuple[int, ...] | None = None
         if layers is not None:
             if isinstance(layers, Module):
                 layers = [layers]
@@ -39,10 +40,23 @@ class Sequential(Trainer, Module):
         return list(self._layers)
 
     def add(self, layer: Any) -> None:
-        """Append a layer (anything that is a Module)."""
+        """Append a layer (anything that is a Module). A Keras ``Input(shape=...)`` may come first: it gives
+        the next layer its input shape and adds no layer of its own, as in Keras."""
         if not isinstance(layer, Module):
             raise ConfigError(f"Sequential.add expects a layer such as fl.layers.Dense(10), got "
                               f"{type(layer).__name__}; create the layer object first.")
+        if getattr(layer, "declares_input_only", False):
+            if self._layers or self._declared_input is not None:
+                raise ConfigError("Input(...) can only be the first element of a Sequential model; remove "
+                                  "the extra Input or give its shape to the first layer as input_shape=.")
+            self._declared_input = layer.input_shape
+            return
+        if self._declared_input is not None and not self._layers and isinstance(layer, Layer):
+            if layer.input_shape is None:
+                layer.input_shape = self._declared_input
+            elif tuple(layer.input_shape) != self._declared_input:
+                raise ConfigError(f"layer {layer.name!r} declares input_shape {layer.input_shape}, but the "
+                                  f"Input before it declares {self._declared_input}; keep only one of them.")
         if self._layers and isinstance(layer, Layer) and layer.input_shape is not None and self.built:
             expected = self.output_shape
             if tuple(layer.input_shape) != tuple(expected):
@@ -105,6 +119,8 @@ class Sequential(Trainer, Module):
         kernel = getattr(first, "kernel", None)
         if kernel is not None:
             return (kernel.shape[0],)
+        if first is None:
+            return self._declared_input  # only an Input so far
         return self.__dict__.get("_built_for")  # what build() was last given (a first layer without weights)
 
     @property
