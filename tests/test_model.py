@@ -667,6 +667,52 @@ def test_repeat_fits_on_the_same_arrays_still_refuse_nan_planted_later():
     assert all(np.array_equal(a, b) for a, b in zip(before, m.get_weights()))
 
 
+def test_nan_planted_outside_the_remembered_sample_is_named_when_the_loss_turns_nan():
+    fl.set_seed(0)
+    x = np.random.default_rng(0).random((2000, 4), dtype=np.float32)
+    y = x.sum(1)
+    m = fl.Sequential([fl.layers.Dense(1, input_dim=4)])
+    m.compile(optimizer="sgd", loss="mse")
+    m.fit(x, y, batch_size=500, verbose=0)
+    x[1500, 1] = np.nan  # between the sampled values: the memo cannot see it
+    with pytest.warns(RuntimeWarning, match=r"batch 4, .*The data changed since fit checked them: x contains nan "
+                                            r"at row 1500, column 1") as caught:
+        m.fit(x, y, batch_size=500, shuffle=False, verbose=0)
+    assert "learning rate" not in str(caught[0].message)
+    with pytest.raises(fl.errors.DataError, match="x contains nan at row 1500, column 1"):
+        m.evaluate(x, y)
+    x[1500, 1] = 0.5
+    assert np.isfinite(m.evaluate(x, y))  # the data are read again, not refused from memory
+
+
+@pytest.mark.parametrize("where", ["x", "y", "y column"])
+def test_values_beyond_float32_are_named_not_called_infinite(where):
+    rng = np.random.default_rng(0)
+    x, y = rng.random((20, 4)), rng.random(20)
+    if where == "x":
+        x[3, 2] = -1e39
+    else:
+        y[3] = 1e39
+        y = y.reshape(-1, 1) if where == "y column" else y
+    m = fl.Sequential([fl.layers.Dense(1, input_dim=4)])
+    m.compile(optimizer="sgd", loss="mse")
+    before = m.get_weights()
+    position = "row 3, column 2" if where == "x" else "row 3, column 0" if where == "y column" else "row 3"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no NumPy overflow warning beside the message
+        with pytest.raises(fl.errors.DataError, match=rf"^{where[0]} holds -?1e\+39 at {position}, beyond what "
+                                                      r"float32 can hold \(±3.4e\+38\); scale the data"):
+            m.fit(x, y, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(before, m.get_weights()))
+    fl.set_default_dtype("float64")
+    try:
+        wide = fl.Sequential([fl.layers.Dense(1, input_dim=4)])
+    finally:
+        fl.set_default_dtype("float32")
+    wide.compile(optimizer="sgd", loss="mse")
+    assert np.isfinite(wide.evaluate(x, y))  # float64 holds the value
+
+
 def test_a_cpu_fit_loads_no_module_a_training_process_need_not_hold():
     """Every module a process holds counts in its peak memory: pathlib (with urllib.parse and ipaddress,
     which it loads) was some 0.6 MiB of a one-epoch MNIST run's. Modules NumPy itself loads do not count."""

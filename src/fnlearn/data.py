@@ -114,7 +114,9 @@ def as_features(x: Any, dtype: Any, name: str = "x") -> Any:
     arr = to_array(x, name)
     if arr.dtype.kind == "b":
         arr = arr.astype(dtype)
-    arr = arr.astype(dtype, copy=False) if arr.dtype != np.dtype(dtype) else arr
+    if arr.dtype != np.dtype(dtype):
+        with np.errstate(over="ignore"):  # a value beyond the dtype's range is named by the data check
+            arr = arr.astype(dtype, copy=False)
     return arr.reshape(-1, 1) if arr.ndim == 1 else arr
 
 

@@ -729,6 +729,15 @@ def sigmoid_binary_cross_entropy(logits: Tensor, target: Any, reduction: str = "
     return _result(xp.asarray(value, dtype=z.dtype), (logits,), backward, "sigmoid_binary_cross_entropy")
 
 
+def position_words(pos: tuple[int, ...]) -> str:
+    """Where a value sits in a data array, as a sentence says it: ``row 3``, ``row 3, column 1``."""
+    if len(pos) == 1:
+        return f"row {pos[0]}"
+    if len(pos) == 2:
+        return f"row {pos[0]}, column {pos[1]}"
+    return f"row {pos[0]}, position {pos[1:]}"
+
+
 def check_finite(x: Any, name: str) -> None:
     """Raise DataError naming the first NaN/inf position (row, column) in ``x``."""
     xp = backend.xp()
@@ -746,7 +755,6 @@ def check_finite(x: Any, name: str) -> None:
     if bool(bad.any()):
         pos = tuple(int(i) for i in np.argwhere(backend.to_numpy(bad))[0])
         value = backend.to_numpy(arr)[pos]
-        where_words = f"row {pos[0]}, column {pos[1]}" if len(pos) == 2 else f"position {pos}"
-        raise DataError(f"{name} contains {value} at {where_words}; remove or fill missing values "
+        raise DataError(f"{name} contains {value} at {position_words(pos)}; remove or fill missing values "
                         "(NaN) and infinities first, or pass allow_nonfinite=True to use them as they are.")
 

@@ -58,7 +58,7 @@ from . import backend, data, losses, optim
 from . import functional as F
 from . import metrics as metrics_module
 from .callbacks import Callback, CallbackList, History
-from .errors import ConfigError, DataError, NotReadyError, ShapeError
+from .errors import ConfigError, DataError, FnlearnError, NotReadyError, ShapeError
 from .tensor import Tensor, no_grad
 
 # Keras arguments that change nothing here (they tune Keras's own execution), accepted and ignored
@@ -424,7 +424,8 @@ class Trainer:
                 self.train(was_training)
         if stopped is not None and stopped[0] == "nan":
             weights_finite = all(bool(backend.xp().isfinite(p.data).all()) for p in self.parameters())
-            _warn_nonfinite(stopped, self.optimizer, weights_finite, allow_nonfinite)
+            cause = None if allow_nonfinite else _nonfinite_data([(x_arr, "x"), (y_arr, "y")])
+            _warn_nonfinite(stopped, self.optimizer, weights_finite, allow_nonfinite, cause)
         elif stopped is not None and not _interrupt_ends_program:
             warnings.warn(f"training was interrupted in epoch {stopped[1] + 1}; the weights of the last "
                           f"completed step are kept and the History of the {finished_epochs} finished epoch(s) "
@@ -533,11 +534,13 @@ class Trainer:
         x_arr = data.as_features(x, dtype, x_name)
         y_arr = data.to_array(y, y_name)
         data.check_same_rows(x_arr, y_arr, x_name, y_name)
-        if not allow_nonfinite:
-            _check_finite_once(x_arr, x_name)
-            _check_finite_once(y_arr, y_name)
         out_shape = self._check_features(tuple(x_arr.shape[1:]), x_name)
-        return x_arr, self._check_targets(y_arr, out_shape, y_name, dtype)
+        y_ready = self._check_targets(y_arr, out_shape, y_name, dtype)
+        if not allow_nonfinite:  # after the casts to the model's dtype, which can overflow
+            _check_finite_once(x_arr, x_name, x)
+            same_size = y_ready.size == y_arr.size  # positions are named in the targets' own shape
+            _check_finite_once(y_ready.reshape(y_arr.shape) if same_size else y_ready, y_name, y_arr)
+        return x_arr, y_ready
 
     def _check_features(self, sample_shape: tuple[int, ...], x_name: str) -> tuple[int, ...]:
         """Check a sample's shape against every layer that knows its input size; return the output shape."""
@@ -612,7 +615,9 @@ class Trainer:
                     "; give the last layer as many units as there are target columns")
             raise ShapeError(f"the last layer {layer!r} outputs {per_sample} value(s) per sample, but {y_name} has "
                              f"{y_per_sample} per sample (shape {tuple(y.shape)}){hint}.")
-        y = y.astype(dtype) if y.dtype != dtype else y
+        if y.dtype != dtype:
+            with np.errstate(over="ignore"):  # a value beyond the dtype's range is named by the data check
+                y = y.astype(dtype)
         if loss == "binary_crossentropy":
             xp = backend.xp()
             outside = (y < 0) | (y > 1)
@@ -687,6 +692,10 @@ class Trainer:
             raise ConfigError("evaluate needs targets: call model.evaluate(x, y).")
         x_arr, y_arr = self._prepare(x, y, "x", "y", allow_nonfinite)
         result = self._evaluate_arrays(x_arr, y_arr, batch_size)
+        if not allow_nonfinite and not all(math.isfinite(v) for v in result.values()):
+            problem = _nonfinite_data([(x_arr, "x"), (y_arr, "y")])  # changed in place since they were checked
+            if problem is not None:
+                raise DataError(problem)
         if verbose:
             steps = math.ceil(x_arr.shape[0] / batch_size)
             print(f"{steps}/{steps} - {format_logs(result)}")
@@ -885,14 +894,16 @@ def _metric_specs(metrics: Any) -> list[Any]:
 
 
 def _warn_nonfinite(stopped: tuple[str, int, int, float], optimizer: Any, weights_finite: bool,
-                    allowed_nonfinite_data: bool = False) -> None:
+                    allowed_nonfinite_data: bool = False, data_problem: str | None = None) -> None:
     _, epoch, batch, loss = stopped
     lr = optimizer.current_learning_rate()
     # A step with a finite loss can still overflow the weights when the rate is absurdly large; then the
     # last finite step's weights are not finite themselves, and the honest advice is to start again.
     kept = ("the weights of the last finite step are kept" if weights_finite else
             "the weights had already overflowed in the step before, so rebuild the model")
-    if allowed_nonfinite_data:  # the data may hold NaN/inf themselves: that is the likelier cause
+    if data_problem is not None:  # a value changed in place after the data were checked
+        advice = f"The data changed since fit checked them: {data_problem}"
+    elif allowed_nonfinite_data:  # the data may hold NaN/inf themselves: that is the likelier cause
         advice = ("The data were let through with allow_nonfinite=True: a NaN or inf in a batch makes its loss "
                   f"non-finite, so fill or drop those values; otherwise the learning rate ({lr:g}) may be too "
                   f"large, e.g. try learning_rate={lr / 10:g}.")
@@ -951,20 +962,28 @@ __all__ = ["Trainer", "History"]
 _finite_checked: dict[int, tuple[Any, Any]] = {}
 
 
-def _check_finite_once(arr: Any, name: str) -> None:
+def _check_finite_once(arr: Any, name: str, given: Any = None) -> None:
     """``functional.check_finite``, skipped for an array already checked and seen unchanged since.
 
     Reading all of a large data set takes ~15 ms per 200 MB, paid again by every ``fit`` call on the same
     arrays (one per epoch, in a loop). The memo holds a weak reference (a new array at a recycled address
     is never mistaken for the old one) and a sample of 1,024 values; a value changed in place outside that
-    sample to NaN would still be caught during training, as a non-finite loss.
+    sample to NaN is caught when it makes the loss non-finite (:func:`_nonfinite_data`). ``given`` is the
+    data as the user passed it, before the cast to ``arr``'s dtype: a value too large for that dtype is
+    named as such, not as the infinity the cast made of it.
     """
     key = id(arr)
     sample = arr.reshape(-1)[:: max(1, arr.size // 1024)].copy() if arr.size else arr
     seen = _finite_checked.get(key)
     if seen is not None and seen[0]() is arr and seen[1].shape == sample.shape and bool((seen[1] == sample).all()):
         return
-    F.check_finite(arr, name)
+    _finite_checked.pop(key, None)
+    try:
+        F.check_finite(arr, name)
+    except DataError:
+        if given is not None:
+            _check_cast_range(arr, given, name)
+        raise
     try:
         ref = weakref.ref(arr)
     except TypeError:  # arrays without weak-reference support are simply checked every time
@@ -972,3 +991,35 @@ def _check_finite_once(arr: Any, name: str) -> None:
     for dead in [k for k, (r, _) in _finite_checked.items() if r() is None]:
         del _finite_checked[dead]
     _finite_checked[key] = (ref, sample)
+
+
+def _check_cast_range(arr: Any, given: Any, name: str) -> None:
+    """Raise DataError if ``arr`` holds an infinity where the data it was cast from hold a finite value."""
+    try:
+        source = np.asarray(data.to_array(given, name))
+    except FnlearnError:
+        return
+    if source.dtype.kind != "f" or source.size != arr.size:
+        return
+    source = source.reshape(arr.shape)
+    overflowed = ~np.isfinite(backend.to_numpy(arr)) & np.isfinite(source)
+    if overflowed.any():
+        pos = tuple(int(i) for i in np.argwhere(overflowed)[0])
+        limit = np.finfo(arr.dtype).max
+        raise DataError(f"{name} holds {source[pos]:g} at {F.position_words(pos)}, beyond what {arr.dtype} can hold "
+                        f"(±{limit:.3g}); scale the data first, or train in float64 (fl.set_default_dtype"
+                        "('float64') before building the model).")
+
+
+def _nonfinite_data(arrays: list[tuple[Any, str]]) -> str | None:
+    """The data check's sentence for the first NaN/inf in ``arrays`` (each read in full), else None.
+
+    Run when a loss turned non-finite although the data passed their check: a value may have been changed
+    in place since (see :func:`_check_finite_once`)."""
+    for arr, name in arrays:
+        _finite_checked.pop(id(arr), None)
+        try:
+            F.check_finite(arr, name)
+        except DataError as exc:
+            return str(exc)
+    return None
