@@ -632,6 +632,33 @@ def test_resuming_from_a_file_continues_the_same_trajectory_bitwise(tmp_path, fl
     assert resumed.optimizer.iterations == straight.optimizer.iterations == 6 * 7
 
 
+@pytest.mark.parametrize("include_optimizer", [True, False])
+def test_a_loaded_model_keeps_its_validation_split_and_goes_on_shuffling(tmp_path, float64, include_optimizer):
+    x, y = regression_data(50, seed=2)
+
+    def start() -> fl.Sequential:
+        fl.set_seed(11)
+        model = mlp()
+        model.compile(optimizer="sgd", loss="mse")
+        return model
+
+    straight = start()
+    straight.fit(x, y, epochs=4, batch_size=8, validation_split=0.3, verbose=0)
+    first = start()
+    first.fit(x, y, epochs=2, batch_size=8, validation_split=0.3, verbose=0)
+    io.save_model(first, tmp_path / "m.fnl", include_optimizer=include_optimizer)
+    fl.set_seed(0)  # another seed in the resuming process: the file decides the split and the orders
+    resumed = io.load_model(tmp_path / "m.fnl")
+    assert resumed.shuffle_seed == first.shuffle_seed and resumed.epochs_trained == 2
+    history = resumed.fit(x, y, epochs=2, batch_size=8, validation_split=0.3, verbose=0)  # no initial_epoch
+    if include_optimizer:  # SGD keeps no slots, so only its step count differs without them
+        assert same_weights(straight, resumed)
+    assert history.history["val_loss"][-1] == pytest.approx(straight.history.history["val_loss"][-1]) \
+        if include_optimizer else np.isfinite(history.history["val_loss"][-1])
+    split = fl.data.split_validation(50, 0.3, rng=straight._order_rng(-1))
+    assert np.array_equal(split[1], fl.data.split_validation(50, 0.3, rng=resumed._order_rng(-1))[1])
+
+
 def test_model_checkpoint_then_initial_epoch_resumes_exactly(tmp_path, float64):
     x, y = regression_data(48, seed=5)
 

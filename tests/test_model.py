@@ -281,6 +281,44 @@ def test_initial_epoch_resumes_the_count():
     assert h.epoch == [3, 4]
 
 
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+@pytest.mark.parametrize("dropout", [False, True])
+def test_fit_called_again_goes_on_as_one_longer_fit(float64, optimizer, dropout):
+    # Keras's rule: fit(epochs=2) twice trains exactly as fit(epochs=4); each call's epochs get new orders
+    x, y = regression(60)
+
+    def start():
+        fl.set_seed(3)
+        layers = [fl.layers.Dense(8, activation="relu", input_dim=3)]
+        layers += [fl.layers.Dropout(0.3)] if dropout else []
+        model = fl.Sequential([*layers, fl.layers.Dense(1)])
+        model.compile(optimizer, "mse")
+        return model
+
+    once = start()  # each model right after its seed: a model draws its shuffle seed at its first fit
+    once.fit(x, y, epochs=4, batch_size=8, verbose=0, validation_split=0.2)
+    twice = start()
+    for _ in range(2):
+        twice.fit(x, y, epochs=2, batch_size=8, verbose=0, validation_split=0.2)
+    looped = start()
+    for _ in range(4):
+        looped.fit(x, y, epochs=1, batch_size=8, verbose=0, validation_split=0.2)
+    assert same(weights(once), weights(twice)) and same(weights(once), weights(looped))
+    assert once.epochs_trained == twice.epochs_trained == 4
+    resumed = start()
+    resumed.fit(x, y, epochs=2, batch_size=8, verbose=0, validation_split=0.2)
+    resumed.fit(x, y, epochs=4, initial_epoch=2, batch_size=8, verbose=0, validation_split=0.2)
+    assert same(weights(once), weights(resumed))
+
+
+def test_epochs_zero_trains_nothing_and_returns_an_empty_history():
+    x, y = regression(20)
+    model = mlp(1, None, inputs=3)
+    model.compile("sgd", "mse")
+    h = model.fit(x, y, epochs=0, verbose=0)
+    assert h.epoch == [] and h.history == {} and model.optimizer.iterations == 0
+
+
 def test_float64_models_train_on_float64_data(float64):
     x, y = regression(32)
     model = mlp(1, None, inputs=3)
@@ -336,7 +374,7 @@ LABELS = np.arange(30) % 3
     (dict(batch_size=0), ConfigError, ["batch_size", "positive integer"]),
     (dict(batch_size=-5), ConfigError, ["batch_size"]),
     (dict(batch_size=2.5), ConfigError, ["batch_size"]),
-    (dict(epochs=0), ConfigError, ["epochs", "positive integer"]),
+    (dict(epochs=-1), ConfigError, ["epochs", "≥ 0"]),
     (dict(epochs=1.5), ConfigError, ["epochs"]),
     (dict(validation_split=1.0), ConfigError, ["validation_split", "[0, 1)"]),
     (dict(validation_split=-0.2), ConfigError, ["validation_split"]),

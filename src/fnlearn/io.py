@@ -199,12 +199,14 @@ def save_model(model: Any, path: str | os.PathLike, include_optimizer: bool = Tr
     own = _own_functions_with_builtin_names(model)
     if own:
         doc["own_functions"] = own
+    if getattr(model, "shuffle_seed", None) is not None:
+        # with or without the optimizer: a resumed fit keeps the validation split and the shuffled orders
+        doc["training"] = {"shuffle_seed": model.shuffle_seed, "epochs_trained": getattr(model, "epochs_trained", 0)}
     optimizer = getattr(model, "optimizer", None)
     if include_optimizer and doc["compile"] is not None and optimizer is not None \
             and getattr(optimizer, "params", None):
         slots, slot_tensors = _optimizer_tensors(model, optimizer)
         doc["optimizer_state"] = {"iterations": int(optimizer.state_dict()["iterations"]), "slots": slots,
-                                  "shuffle_seed": getattr(model, "shuffle_seed", None),
                                   "dropout_draws": [layer.draws for layer in _dropouts(model)]}
         tensors.update(slot_tensors)
     write_atomic(path, _encode(doc, tensors, path))
@@ -271,7 +273,7 @@ def _host(array: Any) -> np.ndarray:
     arr = np.asarray(backend.to_numpy(array))
     if arr.dtype.name not in _FLOAT_NAMES:
         arr = arr.astype(backend.float_dtype())
-    return np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<"))
+    return np.asarray(arr, dtype=arr.dtype.newbyteorder("<"), order="C")  # keeps 0-d arrays 0-d
 
 
 def _model_dtype(model: Any) -> str:
@@ -585,14 +587,32 @@ def _load_model(path: str | os.PathLike, compile: bool = True,  # noqa: A002
                          f"them as custom_objects={{{missing[0]!r}: your_function, ...}} so the loaded model "
                          "computes what the saved one did.")
     params, slot_tensors = _split_tensors(file)
+    shuffle_seed, epochs_trained = _training_state(file)
     model = _build(file, custom, params, model_class)
     try:
         model.load_state_dict(_numbered_past_input(file, params))
     except FnlearnError as exc:
         raise file.error(f"does not match its own architecture ({_clause(exc)}); it is damaged.") from None
+    model.shuffle_seed, model.epochs_trained = shuffle_seed, epochs_trained
     if compile and file.doc.get("compile") is not None:
         _recompile(file, model, custom, slot_tensors)
     return model
+
+
+def _training_state(file: _ModelFile) -> tuple[int | None, int]:
+    """(shuffle seed, epochs trained): a resumed fit shuffles its epochs and splits off its validation rows
+    as the original run did. Files from before fnlearn kept these beside the weights have the seed in their
+    optimizer state, or none."""
+    state = file.doc.get("training")
+    if state is None:
+        old = file.doc.get("optimizer_state")
+        state = {"shuffle_seed": old.get("shuffle_seed")} if isinstance(old, dict) else {}
+    if not isinstance(state, dict):
+        raise file.error("has a malformed training state; it is damaged.")
+    seed, epochs = state.get("shuffle_seed"), state.get("epochs_trained", 0)
+    if (seed is not None and (not _is_int(seed) or seed < 0)) or not _is_int(epochs) or epochs < 0:
+        raise file.error("has a malformed training state (shuffle seed or epoch count); it is damaged.")
+    return seed, epochs
 
 
 def _numbered_past_input(file: _ModelFile, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -858,15 +878,11 @@ def _restore_optimizer(file: _ModelFile, model: Any, state: Any,
     if None in order:
         raise file.error("cannot restore its optimizer state: the compiled optimizer does not hold the "
                          "model's parameters.")
-    shuffle_seed = state.get("shuffle_seed")
-    if shuffle_seed is not None and (not _is_int(shuffle_seed) or shuffle_seed < 0):
-        raise file.error("has a malformed shuffle seed in its training state; load it with compile=False.")
     dropouts = _dropouts(model)
     draws = state.get("dropout_draws", [0] * len(dropouts))  # files from before fnlearn saved them: none
     if not isinstance(draws, list) or len(draws) != len(dropouts) or not all(_is_int(d) and d >= 0 for d in draws):
         raise file.error("has a malformed dropout state in its training state; load it with compile=False.")
     optimizer.load_state_dict({"iterations": iterations, "state": [per_param[i] for i in order]})
-    model.shuffle_seed = shuffle_seed  # a resumed fit shuffles its remaining epochs as the original run did
     for layer, count in zip(dropouts, draws):
         layer.draws = count  # ... and draws the dropout masks it would have drawn
 

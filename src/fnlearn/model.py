@@ -80,12 +80,6 @@ def _penalty(penalties: list[tuple[Any, Any]]) -> Tensor:
     return total
 
 
-def _positive_int(name: str, value: Any, example: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ConfigError(f"{name} must be a positive integer, got {value!r}; use e.g. {example}.")
-    return int(value)
-
-
 def _non_negative_int(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
         raise ConfigError(f"{name} must be an integer ≥ 0, got {value!r}.")
@@ -265,7 +259,7 @@ class Trainer:
         self._require_compiled("fit")
         _reject_extra("fit", kwargs, _IGNORED_FIT_ARGS)
         batch_size = data.check_batch_size(batch_size)
-        epochs = _positive_int("epochs", epochs, "epochs=10")
+        epochs = _non_negative_int("epochs", epochs)  # 0 trains nothing and returns an empty History, as Keras
         initial_epoch = _non_negative_int("initial_epoch", initial_epoch)
         from .progress import check_verbose, make_progress
 
@@ -330,6 +324,10 @@ class Trainer:
         drawn: dict[int, np.ndarray] = {}  # epoch → its shuffled order, drawn ahead of the epoch
         epoch, batch = initial_epoch, -1
         logs: dict[str, Any] = {}
+        # Which epoch of the model's whole training this call's first epoch is, for its shuffled order: a fit
+        # that goes on from an earlier one (fit(epochs=2) twice, or fit(epochs=1) in a loop) must not shuffle
+        # again as that one did, so that it trains exactly as fit(epochs=4) would, as in Keras.
+        first = initial_epoch if initial_epoch > 0 else getattr(self, "epochs_trained", 0)
         # overflow along the way is reported once, by the non-finite loss check, not as NumPy warnings
         with _DeferredInterrupt() as interrupt, np.errstate(over="ignore", invalid="ignore"):
             try:
@@ -348,7 +346,7 @@ class Trainer:
                     if shuffle:
                         host_order = drawn.pop(epoch, None)
                         if host_order is None:
-                            host_order = data.permutation(n, self._order_rng(epoch))
+                            host_order = data.permutation(n, self._order_rng(first + epoch - initial_epoch))
                         order = data.device_index(host_order, x_arr)
                     batch = -1
                     for batch, rows in enumerate(data.batch_slices(n, batch_size)):
@@ -392,7 +390,7 @@ class Trainer:
                             # the device is still running this epoch's steps, and the host would only wait
                             # for them: draw the next epoch's order meanwhile (about 1 ms at 60,000 rows,
                             # as long as a whole epoch of small batches takes on a GPU)
-                            drawn[epoch + 1] = data.permutation(n, self._order_rng(epoch + 1))
+                            drawn[epoch + 1] = data.permutation(n, self._order_rng(first + epoch + 1 - initial_epoch))
                         logs, bad_batch = captured.finish_epoch()
                         if bad_batch is not None:
                             stopped = ("nan", epoch, bad_batch, logs["loss"])
@@ -417,6 +415,7 @@ class Trainer:
             finally:
                 if plan is not None:
                     plan.settle()
+                self.epochs_trained = first + finished_epochs
                 if progress is not None:
                     progress.close()
                 if captured is not None:
@@ -469,9 +468,10 @@ class Trainer:
     def _order_rng(self, epoch: int) -> np.random.Generator:
         """The generator of one epoch's shuffle (epoch −1: the validation split).
 
-        Each is derived from (shuffle seed, epoch); the model draws its shuffle seed once, from
-        ``fl.set_seed``'s generator, and saves it with its optimizer state. So ``fit(initial_epoch=k)`` on a
-        loaded checkpoint shuffles epochs k, k+1, … exactly as the uninterrupted run did, even in a new process.
+        Each is derived from (shuffle seed, epoch of the model's whole training); the model draws its shuffle
+        seed once, from ``fl.set_seed``'s generator, and saves it (with ``epochs_trained``) in its files. So a
+        loaded checkpoint's ``fit(initial_epoch=k)`` — or plain ``fit`` — shuffles epochs k, k+1, … exactly as
+        the uninterrupted run did, even in a new process, and keeps the same validation split.
         """
         if getattr(self, "shuffle_seed", None) is None:
             self.shuffle_seed = int(backend.rng().integers(2**62))

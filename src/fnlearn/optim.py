@@ -46,6 +46,7 @@ class Optimizer:
     """Base class: parameter binding, learning rate (number or schedule), clipping, state dicts."""
 
     name = "optimizer"
+    counts_steps = False  # whether each update depends on the step count (Adam's bias correction)
 
     def __init__(self, params: Any = None, learning_rate: Any = 0.01, *, lr: Any = None,
                  clipnorm: float | None = None, clipvalue: float | None = None,
@@ -96,8 +97,17 @@ class Optimizer:
                               "pass model.parameters().")
         if self.params is not None and [id(p) for p in params] == [id(p) for p in self.params]:
             return self
+        # A parameter bound before keeps its slots (momentum, Adam's moments) when others leave or join,
+        # as in PyTorch: freezing a layer between two fits must not reset the rest of the network.
+        kept = {id(p): state for p, state in zip(self.params or (), self.state)}
+        joining = [p for p in params if id(p) not in kept]
+        if self.counts_steps and self.iterations and joining and self.params is not None:
+            raise ConfigError(f"this {type(self).__name__} optimizer has taken {self.iterations} steps without "
+                              f"{len(joining)} of these parameters (a layer unfrozen since?); their moments would "
+                              "start at zero against its step count, so compile again with a new optimizer, "
+                              f"e.g. model.compile(optimizer=fl.optim.{type(self).__name__}(...), loss=...).")
         self.params = params
-        self.state = [{} for _ in params]
+        self.state = [kept.get(id(p), {}) for p in params]
         return self
 
     def zero_grad(self) -> None:
@@ -340,6 +350,7 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    counts_steps = True
 
     def __init__(self, params: Any = None, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-8, betas: tuple[float, float] | None = None, eps: float | None = None,

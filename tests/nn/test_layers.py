@@ -223,6 +223,21 @@ def test_normalization_in_a_model_is_never_trained_and_is_saved(tmp_path):
     np.testing.assert_array_equal(loaded.layers[0].mean.numpy(), mean)
 
 
+def test_normalization_over_all_values_saves_and_loads_its_single_statistics(tmp_path):
+    norm = fl.layers.Normalization(axis=None)
+    norm.adapt(np.random.default_rng(0).normal(size=(20, 5)) * 3 + 1)
+    model = fl.Sequential([norm, fl.layers.Dense(2)])
+    model.build((5,))
+    assert norm.mean.shape == ()
+    model.save(tmp_path / "m.fnl")
+    loaded = fl.load_model(tmp_path / "m.fnl")
+    assert loaded.layers[0].mean.shape == ()
+    x = np.ones((3, 5))
+    np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
+    model.save_weights(tmp_path / "w.fnl")
+    loaded.load_weights(tmp_path / "w.fnl")
+
+
 def _keras_relu(x, max_value=None, negative_slope=0.0, threshold=0.0):
     """Keras's ReLU as its documentation states it: capped above the threshold, sloped below."""
     capped = x if max_value is None else np.minimum(x, max_value)

@@ -145,6 +145,49 @@ def test_a_frozen_layer_is_not_trained_and_is_counted_as_such(tmp_path):
     np.testing.assert_array_equal(loaded.layers[0].get_weights()[0], frozen[0])
 
 
+@pytest.mark.parametrize("optimizer", ["momentum", "adam"])
+def test_freezing_between_fits_keeps_the_other_layers_optimizer_state(float64, optimizer):
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(40, 3)), rng.normal(size=(40, 1))
+
+    def run(general: bool):
+        fl.set_seed(2)
+        model = fl.Sequential([fl.layers.Dense(4, activation="tanh", input_dim=3), fl.layers.Dense(1)])
+        opt = fl.optim.SGD(learning_rate=0.05, momentum=0.9) if optimizer == "momentum" else \
+            fl.optim.Adam(learning_rate=0.05)
+        model.compile(opt, "mse")
+        # terminate_on_nan=False: the general (autodiff) path, which keeps the state in the optimizer's dicts
+        model.fit(x, y, epochs=2, batch_size=8, verbose=0, terminate_on_nan=not general)
+        slots = {k: v.copy() for k, v in opt.state[2].items()}
+        model.layers[0].trainable = False
+        model.fit(x, y, epochs=1, batch_size=8, verbose=0, terminate_on_nan=not general)
+        return model, opt, slots
+
+    fast, opt, slots = run(general=False)
+    general, _, _ = run(general=True)
+    # binding to fewer parameters keeps the slots of those that stay
+    fl.set_seed(2)
+    probe = fl.Sequential([fl.layers.Dense(4, input_dim=3), fl.layers.Dense(1)])
+    probe.compile(fl.optim.SGD(learning_rate=0.05, momentum=0.9), "mse")
+    probe.fit(x, y, epochs=1, verbose=0, terminate_on_nan=False)
+    kept = {k: v.copy() for k, v in probe.optimizer.state[2].items()}
+    probe.optimizer.bind(probe.parameters()[2:])
+    assert kept and all(np.array_equal(probe.optimizer.state[0][k], v) and np.any(v != 0) for k, v in kept.items())
+    assert slots and all(np.any(v != 0) for v in slots.values())
+    # the fast path packs the kept slots too: the same weights as the autodiff path after the second fit
+    for a, b in zip(fast.get_weights(), general.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    model = fast
+    model.layers[0].trainable = True
+    if optimizer == "adam":  # joining parameters against a step count: Keras refuses, and so does fnlearn
+        before = model.get_weights()
+        with pytest.raises(ConfigError, match=r"taken \d+ steps without 2 of these parameters.*compile again"):
+            model.fit(x, y, epochs=1, verbose=0)
+        assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+    else:  # momentum needs no step count: the unfrozen layer starts with fresh velocity, as in PyTorch
+        model.fit(x, y, epochs=1, verbose=0)
+
+
 def test_freezing_before_building_and_the_pytorch_way():
     layer = fl.layers.Dense(2, trainable=False)  # built later, from the first batch: its parameters are frozen
     layer(np.ones((1, 3)))

@@ -211,8 +211,6 @@ CASES: list[Case] = [
          lambda c: c.reg.fit(c.x, c.y_reg, batch_size="32", verbose=0), ConfigError, ("batch_size", "'32'")),
     Case("fit-batch-bool", MODEL, "batch_size=True",
          lambda c: c.reg.fit(c.x, c.y_reg, batch_size=True, verbose=0), ConfigError, ("batch_size", "True")),
-    Case("fit-epochs-zero", MODEL, "epochs=0", lambda c: c.reg.fit(c.x, c.y_reg, epochs=0, verbose=0), ConfigError,
-         ("epochs", "0", "positive integer")),
     Case("fit-epochs-negative", MODEL, "epochs=-1", lambda c: c.reg.fit(c.x, c.y_reg, epochs=-1, verbose=0),
          ConfigError, ("epochs", "-1")),
     Case("fit-epochs-float", MODEL, "epochs=2.5", lambda c: c.reg.fit(c.x, c.y_reg, epochs=2.5, verbose=0),
