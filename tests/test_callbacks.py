@@ -426,3 +426,15 @@ def test_reduce_lr_on_plateau_in_fit_and_its_mistakes():
         cbs.ReduceLROnPlateau(factor=2)
     with pytest.raises(ConfigError, match="unexpected argument"):
         cbs.ReduceLROnPlateau(factr=0.5)
+
+
+@pytest.mark.parametrize("callback", [cbs.ReduceLROnPlateau(monitor="loss"),
+                                      cbs.LearningRateScheduler(lambda epoch, lr: lr)])
+def test_rate_setting_callbacks_refuse_an_optimizer_on_a_schedule(callback):
+    x, y = line_data()
+    schedule = fl.optim.schedules.ExponentialDecay(0.1, decay_steps=7, decay_rate=0.5)
+    model = fl.Sequential([fl.layers.Dense(1)])  # not built yet: the refusal must not build it either
+    model.compile(fl.optim.SGD(learning_rate=schedule), "mse")
+    with pytest.raises(ConfigError, match=r"follows a schedule \(ExponentialDecay\).*use one or the other"):
+        model.fit(x, y, epochs=2, verbose=0, callbacks=[callback])
+    assert model.optimizer.learning_rate is schedule and not model.built

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import struct
 import subprocess
 import sys
@@ -136,6 +137,28 @@ def test_weights_only_round_trip_and_mismatch(tmp_path):
         io.load_weights(wrong, path)
     assert all(np.array_equal(before[k], v) for k, v in wrong.state_dict().items())
     assert "holds only weights" in load_error(path)
+
+
+@pytest.mark.parametrize("layers, words", [
+    ([fl.layers.Dense(4), fl.layers.Dense(3), fl.layers.Dense(2)], "hold none for layer(s) 'deeper'"),
+    ([fl.layers.Dense(6), fl.layers.Dense(3)], "do not fit this model: parameter '0."),
+])
+def test_weights_that_do_not_fit_an_unbuilt_model_leave_it_unbuilt(tmp_path, layers, words):
+    path = tmp_path / "w.fnl"
+    io.save_weights(fl.Sequential([fl.layers.Dense(4, input_dim=5), fl.layers.Dense(3)]), path)
+    layers[-1].name = "deeper" if len(layers) == 3 else layers[-1].name
+    model = fl.Sequential(layers)
+    fl.set_seed(0)
+    with pytest.raises(ShapeError, match=re.escape(words)):
+        io.load_weights(model, path)
+    assert not model.built and not any(getattr(layer, "built", False) and layer.kernel is not None
+                                       for layer in model.layers)
+    drawn = fl.backend.rng().integers(1000)
+    fl.set_seed(0)
+    assert fl.backend.rng().integers(1000) == drawn  # nothing drawn from the seeded stream either
+    fits = fl.Sequential([fl.layers.Dense(4), fl.layers.Dense(3)])
+    io.load_weights(fits, path)
+    assert fits.built
 
 
 def test_a_full_model_file_also_gives_its_weights(tmp_path):

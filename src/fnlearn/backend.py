@@ -17,7 +17,9 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import random as _pyrandom
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -73,6 +75,23 @@ def set_default_dtype(dtype: str | type) -> None:
 def get_default_dtype() -> str:
     """The name of the default float dtype, ``"float32"`` unless changed."""
     return np.dtype(_state.dtype).name
+
+
+@contextlib.contextmanager
+def using_dtype(dtype: str | type) -> Iterator[None]:
+    """The default float dtype set to ``dtype`` inside the ``with`` block, and put back after it.
+
+    >>> import fnlearn as fl
+    >>> with fl.backend.using_dtype("float64"):
+    ...     fl.tensor([1.0]).dtype
+    dtype('float64')
+    """
+    previous = get_default_dtype()
+    set_default_dtype(dtype)
+    try:
+        yield
+    finally:
+        set_default_dtype(previous)
 
 
 def float_dtype() -> type:

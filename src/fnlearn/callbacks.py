@@ -54,6 +54,9 @@ class Callback:
     def set_params(self, params: dict[str, Any]) -> None:
         self.params = params
 
+    def _check_fit(self, model: Any) -> None:
+        """Raise ConfigError if this callback cannot work with ``model``; called before fit changes anything."""
+
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         pass
 
@@ -132,6 +135,11 @@ class CallbackList:
             cb.set_params(self.params)
         self._batch_begin = [cb for cb in self.callbacks if _overrides(cb, "on_train_batch_begin", "on_batch_begin")]
         self._batch_end = [cb for cb in self.callbacks if _overrides(cb, "on_train_batch_end", "on_batch_end")]
+
+    def check_fit(self, model: Any) -> None:
+        """Let every callback refuse ``model`` before fit changes anything."""
+        for cb in self.callbacks:
+            cb._check_fit(model)
 
     @property
     def wants_batch_logs(self) -> bool:
@@ -409,6 +417,9 @@ class LearningRateScheduler(Callback):
         self.verbose = verbose
         self._two_args = _accepts_two_args(schedule)
 
+    def _check_fit(self, model: Any) -> None:
+        _refuse_schedule(model.optimizer, "LearningRateScheduler")
+
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         optimizer = self.model.optimizer
         lr = optimizer.current_learning_rate()
@@ -460,6 +471,9 @@ class ReduceLROnPlateau(Callback):
         self.cooldown = _non_negative_int("cooldown", cooldown)
         self.min_lr = float(min_lr)
 
+    def _check_fit(self, model: Any) -> None:
+        _refuse_schedule(model.optimizer, "ReduceLROnPlateau")
+
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.best: float | None = None
         self.wait = 0
@@ -488,6 +502,15 @@ class ReduceLROnPlateau(Callback):
                     print(f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new}.")
                 self.cooldown_counter = self.cooldown
                 self.wait = 0
+
+
+def _refuse_schedule(optimizer: Any, callback: str) -> None:
+    """A callback that sets the learning rate would silently replace a schedule's rate with a constant."""
+    lr = getattr(optimizer, "learning_rate", None)
+    if callable(lr):
+        raise ConfigError(f"{callback} sets the learning rate, but this optimizer follows a schedule "
+                          f"({type(lr).__name__}) that it would replace with a constant; use one or the other "
+                          "(Keras refuses this too).")
 
 
 def _accepts_two_args(fn: Callable[..., Any]) -> bool:

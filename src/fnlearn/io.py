@@ -30,6 +30,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import json
 import math
@@ -640,7 +641,22 @@ def load_weights(model: Any, path: str | os.PathLike) -> None:
     file = _read(path)
     params, _ = _split_tensors(file)
     if not getattr(model, "built", True):
-        _build_from_weights(file, model, params)
+        # Built and filled on a copy first, so that a file that does not fit leaves the model unbuilt; and
+        # without drawing initial weights from the seeded stream, which the file's weights replace anyway.
+        trial = copy.deepcopy(model)
+        with _building(backend.get_default_dtype()):
+            _build_from_weights(file, trial, params)
+            _load_weights_into(file, trial, params)
+            _build_from_weights(file, model, params)
+    _load_weights_into(file, model, params)
+
+
+def _load_weights_into(file: _ModelFile, model: Any, params: dict[str, np.ndarray]) -> None:
+    layers = getattr(model, "layers", [])
+    unbuilt = [getattr(layer, "name", "?") for layer in layers if not getattr(layer, "built", True)]
+    if unbuilt:
+        raise ShapeError(f"the weights in {file.path!r} do not fit this model: they hold none for layer(s) "
+                         f"{', '.join(map(repr, unbuilt))}; load weights saved from the same architecture.")
     try:
         model.load_state_dict(params)
     except ShapeError as exc:
@@ -666,14 +682,12 @@ def _split_tensors(file: _ModelFile) -> tuple[dict[str, np.ndarray], dict[tuple[
 @contextlib.contextmanager
 def _building(dtype: str) -> Iterator[None]:
     """Create layers in the saved dtype without advancing the random stream (weights are loaded anyway)."""
-    previous = backend.get_default_dtype()
     generator = backend.rng()
     state = generator.bit_generator.state
-    backend.set_default_dtype(dtype)
     try:
-        yield
+        with backend.using_dtype(dtype):
+            yield
     finally:
-        backend.set_default_dtype(previous)
         generator.bit_generator.state = state
 
 
@@ -772,7 +786,7 @@ def _build_layers(file: _ModelFile, layers: list[Any], params: dict[str, np.ndar
                 found = "none" if kernel is None else f"shape {kernel.shape}"
                 raise file.error(f"is inconsistent: Dense layer {index} ({layer.units} units, input "
                                  f"{shape}) finds weights of {found}; it is damaged.")
-            backend.set_default_dtype(kernel.dtype.name)  # each layer in its saved dtype (models may mix)
+            layer.dtype = kernel.dtype.name  # each layer in its saved dtype (models may mix)
             layer.build(shape if shape is not None else (int(kernel.shape[0]),))
         elif isinstance(layer, Normalization):
             mean, variance = params.get(f"{index}.mean"), params.get(f"{index}.variance")
@@ -782,7 +796,7 @@ def _build_layers(file: _ModelFile, layers: list[Any], params: dict[str, np.ndar
                         or (wanted and shape is not None and shape[-1] != mean.shape[0]):
                     raise file.error(f"is inconsistent: Normalization layer {index} (input {shape}) finds "
                                      "statistics of other shapes; it is damaged.")
-                backend.set_default_dtype(mean.dtype.name)
+                layer.dtype = mean.dtype.name
                 layer._set_statistics(np.zeros(mean.shape), np.ones(mean.shape))  # filled when the weights load
         shape = layer.compute_output_shape(shape) if shape is not None else None
 

@@ -281,6 +281,7 @@ class Trainer:
 
             user_callbacks.append(trace if isinstance(trace, Trace) else Trace(trace))
         callback_list = CallbackList(user_callbacks)  # checks the callbacks' types before anything changes
+        callback_list.check_fit(self)
         x_arr, y_arr = self._prepare(x, y, "x", "y", allow_nonfinite)
         val: tuple[Any, Any] | None = None
         if validation_data is not None:
@@ -506,7 +507,7 @@ class Trainer:
         penalties = self._penalties()  # found once per fit, not per step
 
         def general_step(xb: Any, yb: Any) -> tuple[float, Any]:
-            out = self(Tensor(xb))
+            out = self.forward(Tensor(xb))
             loss = loss_fn(yb, out)
             if not isinstance(loss, Tensor) or not loss.requires_grad:
                 raise ConfigError("the loss function must return an fl.Tensor computed from y_pred (so it can be "
@@ -573,7 +574,7 @@ class Trainer:
         self.eval()
         try:
             with no_grad():
-                out = self(Tensor(backend.xp().zeros((1, *sample_shape), dtype=self._dtype())))
+                out = self.forward(Tensor(backend.xp().zeros((1, *sample_shape), dtype=self._dtype())))
         finally:
             self.train(was_training)
         return tuple(out.shape[1:])
@@ -651,7 +652,7 @@ class Trainer:
             with no_grad():
                 for rows in data.batch_slices(x.shape[0], batch_size):
                     xb, yb = x[rows], y[rows]
-                    out = self(Tensor(xb))
+                    out = self.forward(Tensor(xb))
                     tracker.add("loss", float(self.loss_fn(yb, out).item()), xb.shape[0])
                     for metric in self._metrics:
                         tracker.add(metric.name, metric(yb, out.data), xb.shape[0])
@@ -736,7 +737,7 @@ class Trainer:
                 for rows in data.batch_slices(x_arr.shape[0], batch_size):
                     batch = x_arr[rows]
                     batch_out = backend.to_numpy(fastpath.forward(stack, batch, kept) if stack is not None
-                                                 else self(Tensor(batch)).data)
+                                                 else self.forward(Tensor(batch)).data)
                     if out is None and stack is not None and batch_out.shape[0] == x_arr.shape[0]:
                         out = batch_out  # one batch, and the written-out forward made a fresh array
                         break

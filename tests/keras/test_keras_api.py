@@ -327,3 +327,20 @@ def test_keras_backend_and_submodule_imports():
     K.clear_session()
     assert L.Dense(1).name == "dense"
     assert K.floatx() == "float32"
+
+
+def test_calling_a_keras_model_runs_in_inference_mode_unless_asked():
+    fl.set_seed(0)
+    L = keras.layers
+    model = keras.Sequential([L.Input(shape=(6,)), L.Dense(6), L.Dropout(0.5)])
+    x = np.ones((4, 6), np.float32)
+    first, second = model(x).numpy(), model(x).numpy()
+    np.testing.assert_array_equal(first, second)
+    assert model.layers[1].draws == 0  # no mask drawn: the seeded stream of the next fit is untouched
+    np.testing.assert_allclose(first, model.predict(x), rtol=1e-6)
+    assert not np.array_equal(model(x, training=True).numpy(), first) and model.layers[1].draws == 1
+    model.compile("sgd", "mse")
+    model.fit(x, np.zeros((4, 6)), epochs=1, verbose=0)
+    assert model.layers[1].draws == 2  # fit trains with Dropout on
+    plain = fl.Sequential([fl.layers.Dense(6, input_dim=6), fl.layers.Dropout(0.5)])
+    assert not np.array_equal(plain(x).numpy(), plain(x).numpy())  # fnlearn's own: the module's mode

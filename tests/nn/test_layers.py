@@ -303,3 +303,24 @@ def test_an_input_opening_fnlearn_sequential_adds_no_layer():
     assert fl.Sequential([keras.Input(shape=(5,))]).input_shape == (5,)
     with pytest.raises(ConfigError, match="only be the first element"):
         fl.Sequential([fl.layers.Dense(2, input_dim=3), keras.Input(shape=(2,))])
+
+
+def test_a_layer_keeps_the_dtype_it_was_made_with_and_takes_a_dtype_argument(tmp_path):
+    fl.set_default_dtype("float64")
+    try:
+        lazy = fl.layers.Dense(3)  # made under float64, built after the default is back to float32
+        norm = fl.layers.Normalization()
+    finally:
+        fl.set_default_dtype("float32")
+    norm.adapt(np.ones((4, 2)))
+    lazy(np.ones((2, 2)))
+    assert lazy.kernel.dtype == np.float64 and lazy.dtype == "float64" and norm.mean.dtype == np.float64
+    mixed = fl.Sequential([fl.layers.Dense(4, input_dim=2, dtype="float64"), fl.layers.Dense(1, dtype=np.float32)])
+    assert [p.dtype for p in mixed.parameters()] == [np.float64, np.float64, np.float32, np.float32]
+    mixed.compile("sgd", "mse")
+    mixed.fit(np.ones((8, 2)), np.ones(8), verbose=0)
+    mixed.save(tmp_path / "m.fnl")
+    assert [p.dtype for p in fl.load_model(tmp_path / "m.fnl").parameters()] == \
+        [np.float64, np.float64, np.float32, np.float32]
+    with pytest.raises(ConfigError, match=r"dtype='mixed_float16'; fnlearn layers compute in 'float32'"):
+        fl.layers.Dense(2, dtype="mixed_float16")

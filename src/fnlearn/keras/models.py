@@ -41,6 +41,14 @@ class Sequential(_nn.Sequential):
         if trainable is not True:
             self.trainable = trainable
 
+    def __call__(self, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
+        """Run the model; as in Keras, a call runs in inference mode (Dropout off) unless ``training=True``.
+
+        ``fit``, ``evaluate`` and ``predict`` set the mode themselves; fnlearn's own ``fl.Sequential`` keeps
+        PyTorch's rule instead (the module's mode, ``model.train()`` / ``model.eval()``).
+        """
+        return super().__call__(*args, training=bool(training), **kwargs)
+
 
 class Model:
     """Keras's functional and subclassed ``Model``, which fnlearn does not have: making one says so.

@@ -51,10 +51,13 @@ class Layer(Module):
     """A module with a name, an optional declared input shape and a lazy ``build``."""
 
     def __init__(self, name: str | None = None, input_shape: Any = None, input_dim: Any = None,
-                 trainable: bool = True) -> None:
+                 trainable: bool = True, dtype: Any = None) -> None:
         super().__init__()
         self.trainable = trainable
         self.name = name or _auto_name(_snake(type(self).__name__))
+        # The dtype of the weights is fixed when the layer is made (Keras's rule), not when it is built later
+        # from its first batch: the default dtype may have changed in between.
+        self.dtype = backend.get_default_dtype() if dtype is None else _dtype_name(dtype, self.name)
         if input_dim is not None:
             if input_shape is not None:
                 raise ConfigError(f"layer {self.name!r} got both input_shape and input_dim; give only one.")
@@ -75,6 +78,8 @@ class Layer(Module):
             config["input_shape"] = list(self.input_shape)
         if not self.trainable:
             config["trainable"] = False
+        if self.dtype != "float32":
+            config["dtype"] = self.dtype
         return config
 
     def _ensure_built(self, x: Tensor) -> None:
@@ -115,7 +120,8 @@ class Dense(Layer):
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  input_shape: Any = None, input_dim: Any = None, name: str | None = None, trainable: bool = True,
-                 kernel_regularizer: Any = None, bias_regularizer: Any = None, **kwargs: Any) -> None:
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, dtype: Any = None,
+                 **kwargs: Any) -> None:
         _reject_unknown_kwargs("Dense", kwargs)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
             raise ConfigError(f"Dense units must be a positive integer, got {units!r}.")
@@ -127,7 +133,7 @@ class Dense(Layer):
         self.use_bias = bool(use_bias)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
-        super().__init__(name=name, input_shape=input_shape, input_dim=input_dim, trainable=trainable)
+        super().__init__(name=name, input_shape=input_shape, input_dim=input_dim, trainable=trainable, dtype=dtype)
         self.kernel: Parameter | None = None
         self.bias: Parameter | None = None
         if self.input_shape is not None:
@@ -135,12 +141,13 @@ class Dense(Layer):
 
     def build(self, input_shape: tuple[int, ...]) -> None:
         in_features = int(input_shape[-1])
-        self.kernel = Parameter(self.kernel_initializer((in_features, self.units)))
-        self.bias = Parameter(self.bias_initializer((self.units,))) if self.use_bias else None
+        with backend.using_dtype(self.dtype):
+            self.kernel = Parameter(self.kernel_initializer((in_features, self.units)))
+            self.bias = Parameter(self.bias_initializer((self.units,))) if self.use_bias else None
         self.built = True
 
     def forward(self, x: Any) -> Tensor:
-        dtype = self.kernel.data.dtype if self.built else backend.float_dtype()
+        dtype = self.kernel.data.dtype if self.built else np.dtype(self.dtype)
         x = as_input(x, dtype, self.name)
         if x.ndim < 2:
             raise ShapeError(f"layer {self.name!r} expects a batch of shape (batch, features), got shape "
@@ -181,7 +188,7 @@ class Activation(Layer):
         self.activation_name = _activation_name(activation)
         self.activation = F.get_activation(activation)
         super().__init__(name=name, input_shape=kwargs.get("input_shape"), input_dim=kwargs.get("input_dim"),
-                         trainable=kwargs.get("trainable", True))
+                         trainable=kwargs.get("trainable", True), dtype=kwargs.get("dtype"))
         self.built = True
 
     def forward(self, x: Any) -> Tensor:
@@ -264,7 +271,8 @@ class Flatten(Layer):
 
     def __init__(self, name: str | None = None, input_shape: Any = None, **kwargs: Any) -> None:
         _reject_unknown_kwargs("Flatten", kwargs)
-        super().__init__(name=name, input_shape=input_shape, trainable=kwargs.get("trainable", True))
+        super().__init__(name=name, input_shape=input_shape, trainable=kwargs.get("trainable", True),
+                         dtype=kwargs.get("dtype"))
         self.built = True
 
     def forward(self, x: Any) -> Tensor:
@@ -302,7 +310,7 @@ class Normalization(Layer):
         self.axis = axis
         self.invert = bool(invert)
         super().__init__(name=name, input_shape=kwargs.get("input_shape"), input_dim=kwargs.get("input_dim"),
-                         trainable=kwargs.get("trainable", True))
+                         trainable=kwargs.get("trainable", True), dtype=kwargs.get("dtype"))
         self.mean: Parameter | None = None
         self.variance: Parameter | None = None
         if mean is not None:
@@ -325,7 +333,7 @@ class Normalization(Layer):
             raise ConfigError(f"layer {self.name!r} got a mean of shape {mean.shape} and a variance of shape "
                               f"{variance.shape}; give one number each for axis=None, one per feature for "
                               "axis=-1, and no negative variance.")
-        dtype = self.mean.data.dtype if self.mean is not None else backend.float_dtype()
+        dtype = self.mean.data.dtype if self.mean is not None else np.dtype(self.dtype)
         self.mean = Parameter(mean.reshape(shape), dtype=dtype)
         self.variance = Parameter(variance.reshape(shape), dtype=dtype)
         self.mean.requires_grad = self.variance.requires_grad = False
@@ -373,7 +381,7 @@ class Dropout(Layer):
             seed, "Dropout seed", "e.g. seed=0, or None for one drawn from fl.set_seed's generator")
         self.draws = 0  # training calls so far: the next mask comes from the generator seeded (seed, draws)
         super().__init__(name=name, input_shape=kwargs.get("input_shape"), input_dim=kwargs.get("input_dim"),
-                         trainable=kwargs.get("trainable", True))
+                         trainable=kwargs.get("trainable", True), dtype=kwargs.get("dtype"))
         self.built = True
 
     def forward(self, x: Any) -> Tensor:
@@ -403,8 +411,20 @@ def _float_of(x: Any) -> Any:
     return dt if dt is not None and np.dtype(dt).kind == "f" else backend.float_dtype()
 
 
+def _dtype_name(dtype: Any, layer: str) -> str:
+    name = getattr(dtype, "name", dtype)  # a NumPy dtype or type, or its name
+    try:
+        name = np.dtype(name).name
+    except TypeError:
+        pass
+    if name not in ("float32", "float64"):
+        raise ConfigError(f"layer {layer!r} got dtype={dtype!r}; fnlearn layers compute in 'float32' (the default) "
+                          "or 'float64'.")
+    return str(name)
+
+
 def _reject_unknown_kwargs(layer: str, kwargs: dict, allow: Sequence[str] = ()) -> None:
-    unknown = [k for k in kwargs if k not in allow and k != "trainable"]  # every layer takes trainable=
+    unknown = [k for k in kwargs if k not in allow and k not in ("trainable", "dtype")]  # every layer takes these
     if unknown:
         raise ConfigError(f"{layer} got unexpected argument(s) {', '.join(unknown)}; see help(fl.layers.{layer}).")
 
