@@ -199,3 +199,18 @@ def test_min_max_scaler_maps_the_training_range():
     assert np.allclose(s.inverse_transform(out).ravel(), [0, 5, 10])
     with pytest.raises(ConfigError):
         data.MinMaxScaler(feature_range=(1, 0))
+
+
+def test_numbers_held_as_python_objects_are_numbers():
+    # np.array(df) of a table with bool and float columns (pandas.get_dummies makes bool columns) is dtype object
+    table = np.array(pd.DataFrame({"weight": [1.0, 2.0, 4.0], "europe": [True, False, True]}))
+    assert table.dtype == object
+    norm = fl.layers.Normalization()
+    norm.adapt(table)
+    np.testing.assert_allclose(norm.mean.numpy(), [7 / 3, 2 / 3], rtol=1e-6)
+    model = fl.Sequential([fl.layers.Dense(1, input_dim=2)])
+    model.compile("sgd", "mse")
+    model.fit(table, np.array([1, 2, 3], dtype=object), verbose=0)
+    for text in (np.array(["1.5", 2.0], dtype=object), np.array([None, 2.0], dtype=object)):
+        with pytest.raises(DataError, match="dtype object"):
+            data.to_array(text)

@@ -579,6 +579,171 @@ def softplus(x: Tensor) -> Tensor:
     return _result(out, (x,), lambda g: (g * _sigmoid_array(x.data),), "softplus")
 
 
+def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, α·(eˣ − 1) otherwise (α = 1 by default, as Keras and PyTorch).
+
+    eˣ − 1 is taken of min(x, 0) only, so a large positive x never overflows.
+
+    >>> import fnlearn as fl
+    >>> [round(v, 4) for v in fl.functional.elu(fl.tensor([-2.0, 0.0, 3.0])).numpy().tolist()]
+    [-0.8647, 0.0, 3.0]
+    """
+    return _elu(x, _finite_number(alpha, "elu", "alpha"), 1.0, "elu")
+
+
+# SELU's fixed point constants (Klambauer et al. 2017), to the digits PyTorch and Keras 3 (JAX) use
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(x: Tensor) -> Tensor:
+    """scale · elu(x, α) with the self-normalising constants α ≈ 1.6733, scale ≈ 1.0507.
+
+    >>> import fnlearn as fl
+    >>> [round(v, 4) for v in fl.functional.selu(fl.tensor([-1.0, 0.0, 1.0])).numpy().tolist()]
+    [-1.1113, 0.0, 1.0507]
+    """
+    return _elu(x, SELU_ALPHA, SELU_SCALE, "selu")
+
+
+def _elu(x: Tensor, alpha: float, scale: float, op: str) -> Tensor:
+    xp = backend.xp()
+    d = x.data
+    pos = d > 0
+    e = xp.exp(xp.minimum(d, 0))  # ≤ 1: no overflow at +1000
+    out = xp.where(pos, d * scale, xp.expm1(xp.minimum(d, 0)) * (alpha * scale)).astype(d.dtype, copy=False)
+    slope = xp.where(pos, scale, e * (alpha * scale)).astype(d.dtype, copy=False)
+    return _result(out, (x,), lambda g: (g * slope,), op)
+
+
+def _finite_number(value: Any, who: str, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(value):
+        raise ConfigError(f"{who}'s {name} must be a finite number, got {value!r}.")
+    return float(value)
+
+
+# W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 23 (1969) 631-638,
+# as in his CALERF (netlib specfun): near-minimax rationals good to ~18 digits. NumPy has no erf, SciPy is
+# not a dependency, and math.erf element by element is far too slow for a layer's output.
+_ERF_A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02, 3.20937758913846947e03,
+          1.85777706184603153e-1)
+_ERF_B = (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03, 2.84423683343917062e03)
+_ERF_C = (5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01, 2.98635138197400131e02,
+          8.81952221241769090e02, 1.71204761263407058e03, 2.05107837782607147e03, 1.23033935479799725e03,
+          2.15311535474403846e-8)
+_ERF_D = (1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02, 1.62138957456669019e03,
+          3.29079923573345963e03, 4.36261909014324716e03, 3.43936767414372164e03, 1.23033935480374942e03)
+_ERF_P = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1, 1.60837851487422766e-2,
+          6.58749161529837803e-4, 1.63153871373020978e-2)
+_ERF_Q = (2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1, 6.05183413124413191e-2,
+          2.33520497626869185e-3)
+_ERF_SMALL = 0.46875  # below: erf directly; above: erfc, which keeps its digits in the tail
+_ERFC_ZERO = 26.543  # erfc(y) is below the smallest float64 from here on
+
+
+def _rational(y: Any, num: tuple[float, ...], den: tuple[float, ...]) -> Any:
+    """Cody's layout: the last coefficient of ``num`` leads, then num[0..], den is monic."""
+    n, d = num[-1] * y, y
+    for a, b in zip(num[:len(den) - 1], den[:-1]):
+        n, d = (n + a) * y, (d + b) * y
+    return (n + num[len(den) - 1]) / (d + den[-1])
+
+
+def _erfc_abs(y: Any) -> Any:
+    """erfc(y) for y = |z| > 0.46875 (meaningless below), 0 from 26.543 on."""
+    xp = backend.xp()
+    mid = _rational(xp.clip(y, _ERF_SMALL, 4.0), _ERF_C, _ERF_D)  # = e^(y²)·erfc(y) on (0.47, 4]
+    far_y = xp.clip(y, 4.0, _ERFC_ZERO)
+    inv = 1 / (far_y * far_y)
+    far = (0.56418958354775628695 - inv * _rational(inv, _ERF_P, _ERF_Q)) / far_y  # the same beyond 4
+    # e^(−y²) as e^(−h²)·e^(−(y−h)(y+h)) with h = y rounded down to 1/16: h² is exact, so the rounding
+    # error of y² is not blown up by the exponential
+    yc = xp.clip(y, _ERF_SMALL, _ERFC_ZERO)
+    h = xp.trunc(yc * 16) / 16
+    scaled = xp.where(y <= 4, mid, far) * (xp.exp(-h * h) * xp.exp(-(yc - h) * (yc + h)))
+    return xp.where(y >= _ERFC_ZERO, 0, scaled).astype(y.dtype, copy=False)
+
+
+def _erf_array(z: Any) -> Any:
+    """erf on an array, to about 1e-16 relative in float64 (Cody's rationals), in z's own dtype."""
+    xp = backend.xp()
+    y = xp.abs(z)
+    zc = xp.clip(z, -_ERF_SMALL, _ERF_SMALL)
+    near = zc * _rational(zc * zc, _ERF_A, _ERF_B)
+    far = 1 - _erfc_abs(y)
+    return xp.where(y <= _ERF_SMALL, near, xp.where(z < 0, -far, far)).astype(z.dtype, copy=False)
+
+
+def _erfc_array(z: Any) -> Any:
+    """erfc = 1 − erf on an array, without 1 − erf's cancellation for large z (erfc(26) ≈ 6e-296)."""
+    xp = backend.xp()
+    y = xp.abs(z)
+    zc = xp.clip(z, -_ERF_SMALL, _ERF_SMALL)
+    near = 1 - zc * _rational(zc * zc, _ERF_A, _ERF_B)
+    tail = _erfc_abs(y)
+    return xp.where(y <= _ERF_SMALL, near, xp.where(z < 0, 2 - tail, tail)).astype(z.dtype, copy=False)
+
+
+def gelu(x: Tensor, approximate: bool = False) -> Tensor:
+    """x·Φ(x), Φ the standard normal CDF: exact (erf) by default, as PyTorch and Keras 3's activation.
+
+    ``approximate=True`` is the tanh form 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))) (PyTorch's
+    ``approximate="tanh"``, Keras's ``approximate=True``).
+
+    >>> import fnlearn as fl
+    >>> [round(v, 4) for v in fl.functional.gelu(fl.tensor([-1.0, 0.0, 2.0])).numpy().tolist()]
+    [-0.1587, 0.0, 1.9545]
+    """
+    if not isinstance(approximate, (bool, np.bool_)):
+        raise ConfigError(f"gelu's approximate must be True or False, got {approximate!r}.")
+    xp = backend.xp()
+    d = x.data
+    # beyond ±40 (±1e4 for tanh) Φ is exactly 0 or 1 and its slope 0; clipping keeps x² and x³ finite
+    if approximate:
+        c = 0.7978845608028654  # √(2/π)
+        xc = xp.clip(d, -1e4, 1e4)
+        inner = c * (xc + 0.044715 * xc * xc * xc)
+        # 1 + tanh(u) = 2σ(2u): no cancellation for x ≪ 0, no overflow anywhere
+        s = _sigmoid_array(2 * inner)
+        out = (d * s).astype(d.dtype, copy=False)
+        slope = (s + xc * (2 * s * (1 - s)) * (c * (1 + 3 * 0.044715 * xc * xc))).astype(d.dtype, copy=False)
+        return _result(out, (x,), lambda g: (g * slope,), "gelu")
+    # Φ(x) = erfc(−x/√2)/2, exact in the tail where 1 + erf(x/√2) would lose every digit
+    cdf = _erfc_array(d * -0.7071067811865476) * 0.5
+    out = (d * cdf).astype(d.dtype, copy=False)
+    xc = xp.clip(d, -40.0, 40.0)
+    slope = (cdf + xc * xp.exp(-0.5 * xc * xc) * 0.3989422804014327).astype(d.dtype, copy=False)  # Φ + xφ
+    return _result(out, (x,), lambda g: (g * slope,), "gelu")
+
+
+def silu(x: Tensor) -> Tensor:
+    """x·σ(x), also called swish (``swish`` is this same function, as in Keras).
+
+    >>> import fnlearn as fl
+    >>> [round(v, 4) for v in fl.functional.silu(fl.tensor([-1.0, 0.0, 2.0])).numpy().tolist()]
+    [-0.2689, 0.0, 1.7616]
+    """
+    d = x.data
+    s = _sigmoid_array(d)
+    out = (d * s).astype(d.dtype, copy=False)
+    slope = (s * (1 + d * (1 - s))).astype(d.dtype, copy=False)
+    return _result(out, (x,), lambda g: (g * slope,), "silu")
+
+
+swish = silu
+
+
+def relu6(x: Tensor) -> Tensor:
+    """min(max(x, 0), 6), i.e. ``relu(x, max_value=6)``; slope 0 at 0 and at 6 (as PyTorch).
+
+    >>> import fnlearn as fl
+    >>> fl.functional.relu6(fl.tensor([-1.0, 3.0, 8.0])).numpy().tolist()
+    [0.0, 3.0, 6.0]
+    """
+    return relu(x, max_value=6.0)
+
+
 def linear(x: Tensor) -> Tensor:
     """The identity: a layer with no activation."""
     return x
@@ -639,6 +804,12 @@ ACTIVATIONS = {
     "leaky_relu": leaky_relu,
     "tanh": tanh,
     "softplus": softplus,
+    "elu": elu,
+    "selu": selu,
+    "gelu": gelu,
+    "silu": silu,
+    "swish": swish,
+    "relu6": relu6,
     "softmax": softmax,
     "log_softmax": log_softmax,
     "linear": linear,

@@ -508,10 +508,10 @@ class Trainer:
 
         def general_step(xb: Any, yb: Any) -> tuple[float, Any]:
             out = self.forward(Tensor(xb))
-            loss = loss_fn(yb, out)
-            if not isinstance(loss, Tensor) or not loss.requires_grad:
+            loss = _batch_loss(loss_fn(yb, out))
+            if not loss.requires_grad:
                 raise ConfigError("the loss function must return an fl.Tensor computed from y_pred (so it can be "
-                                  f"differentiated), got {type(loss).__name__}; build it from fnlearn ops.")
+                                  "differentiated), got one that does not depend on it; build it from fnlearn ops.")
             if penalties:
                 loss = loss + _penalty(penalties)
             value = float(loss.item())
@@ -653,7 +653,7 @@ class Trainer:
                 for rows in data.batch_slices(x.shape[0], batch_size):
                     xb, yb = x[rows], y[rows]
                     out = self.forward(Tensor(xb))
-                    tracker.add("loss", float(self.loss_fn(yb, out).item()), xb.shape[0])
+                    tracker.add("loss", float(_batch_loss(self.loss_fn(yb, out)).item()), xb.shape[0])
                     for metric in self._metrics:
                         tracker.add(metric.name, metric(yb, out.data), xb.shape[0])
                 penalties = self._penalties()
@@ -682,9 +682,6 @@ class Trainer:
         1.0
         """
         self._require_compiled("evaluate")
-        if not self.built:
-            raise NotReadyError("evaluate needs a built model; train it with fit, or give the first layer "
-                                "input_shape=(n_features,).")
         batch_size = data.check_batch_size(batch_size)
         from .progress import check_verbose, format_logs
 
@@ -692,6 +689,8 @@ class Trainer:
         if y is None:
             raise ConfigError("evaluate needs targets: call model.evaluate(x, y).")
         x_arr, y_arr = self._prepare(x, y, "x", "y", allow_nonfinite)
+        if not self.built:
+            self.build(tuple(x_arr.shape[1:]))  # as Keras: the first data decide the input shape
         result = self._evaluate_arrays(x_arr, y_arr, batch_size)
         if not allow_nonfinite and not all(math.isfinite(v) for v in result.values()):
             problem = _nonfinite_data([(x_arr, "x"), (y_arr, "y")])  # changed in place since they were checked
@@ -714,15 +713,14 @@ class Trainer:
         >>> m.predict(np.ones((4, 3))).shape
         (4, 2)
         """
-        if not self.built:
-            raise NotReadyError("predict needs a built model: train it with fit first, or give the first layer "
-                                "input_shape=(n_features,) (or call model.build((n_features,))).")
         batch_size = data.check_batch_size(batch_size)
         from .progress import check_verbose
 
         check_verbose(verbose)
         x_arr = data.as_features(x, self._dtype(), "x")
         self._check_features(tuple(x_arr.shape[1:]), "x")
+        if not self.built:
+            self.build(tuple(x_arr.shape[1:]))  # as Keras: the first data decide the input shape
         from . import fastpath
 
         # a Dense stack runs written out, in place
@@ -792,13 +790,10 @@ class Trainer:
         >>> lines = []; m.summary(print_fn=lines.append); lines[-4]
         'Total params: 89,610 (350.04 KB)'
         """
-        if not self.built:
-            if self.input_shape is None:
-                raise NotReadyError("summary needs to know the input shape; give the first layer "
-                                    "input_shape=(n_features,), call model.build((n_features,)), or fit it first.")
+        if not self.built and self.input_shape is not None:
             self.build()
-        rows = self._summary_rows()
-        total = sum(count for _, _, count in rows)
+        rows = self._summary_rows()  # a model that does not know its input shape yet: Keras's "?" rows
+        total = sum(count for _, _, count, _ in rows)
         trainable = int(sum(p.size for p in self.trainable_parameters()))
         itemsize = np.dtype(self._dtype()).itemsize
         title = f'Model: "{getattr(self, "name", type(self).__name__)}"'
@@ -818,8 +813,8 @@ class Trainer:
                 table.add_column("Layer (type)")
                 table.add_column("Output Shape")
                 table.add_column("Param #", justify="right")
-                for name, shape, count in rows:
-                    table.add_row(name, shape, f"{count:,}")
+                for name, shape, _, count_text in rows:
+                    table.add_row(name, shape, count_text)
                 console = Console()
                 console.print(table)
                 for line in totals:
@@ -829,14 +824,15 @@ class Trainer:
         cols = [int(width * 0.45), int(width * 0.33)]
         lines = [title, "_" * width, _summary_line(("Layer (type)", "Output Shape", "Param #"), cols), "=" * width]
         for i, row in enumerate(rows):
-            lines.append(_summary_line((row[0], row[1], f"{row[2]:,}"), cols))
+            lines.append(_summary_line((row[0], row[1], row[3]), cols))
             lines.append("_" * width if i < len(rows) - 1 else "=" * width)
         lines += [*totals, "_" * width]
         emit = print_fn or print
         for line in lines:
             emit(line)
 
-    def _summary_rows(self) -> list[tuple[str, str, int]]:
+    def _summary_rows(self) -> list[tuple[str, str, int, str]]:
+        """(name (type), output shape, parameter count, the count as printed) for each layer."""
         from .nn.layers import Layer
 
         rows = []
@@ -848,7 +844,9 @@ class Trainer:
                 shape = None
             name = f"{getattr(layer, 'name', type(layer).__name__)} ({type(layer).__name__})"
             shape_text = "(None, " + ", ".join(str(s) for s in shape) + ")" if shape is not None else "?"
-            rows.append((name, shape_text, int(sum(p.size for p in layer.parameters()))))
+            count = int(sum(p.size for p in layer.parameters()))
+            built = getattr(layer, "built", True)
+            rows.append((name, shape_text, count, f"{count:,}" if built else f"{count} (unbuilt)"))
         return rows
 
 
@@ -864,6 +862,15 @@ def _size_words(n_bytes: int) -> str:
             return f"{size:.2f} {unit}"
         size /= 1024
     return f"{size:.2f} GB"
+
+
+def _batch_loss(loss: Any) -> Tensor:
+    """One number for the batch: a loss of one value per sample (a Keras-style custom loss, or a Loss with
+    reduction='none') is averaged over them, as Keras's fit does."""
+    if not isinstance(loss, Tensor):
+        raise ConfigError("the loss function must return an fl.Tensor computed from y_pred (so it can be "
+                          f"differentiated), got {type(loss).__name__}; build it from fnlearn ops.")
+    return loss if loss.size == 1 else F.mean(loss)
 
 
 def _resolve_loss(loss: Any) -> tuple[Callable[..., Tensor], str | None]:

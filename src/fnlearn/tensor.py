@@ -15,6 +15,7 @@ Example (Tsai's worked example: L = (b1 + 2·w1 − w2 − 3)² at (1, −1, 2))
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -79,6 +80,9 @@ def as_array(data: Any, dtype: Any = None, *, name: str = "data") -> Any:
                 f"{name} could not be turned into an array ({exc}); pass a number, a nested list of "
                 "equal-length rows, or a NumPy array."
             ) from None
+    if arr.dtype == object and arr.size and all(isinstance(v, (numbers.Real, np.bool_)) for v in arr.flat):
+        # numbers stored as Python objects, e.g. np.array(df) of a table with bool and float columns
+        arr = arr.astype(np.float64)
     kind = arr.dtype.kind
     if kind in "OUSV" or kind == "M" or kind == "m":
         raise DataError(

@@ -344,3 +344,25 @@ def test_calling_a_keras_model_runs_in_inference_mode_unless_asked():
     assert model.layers[1].draws == 2  # fit trains with Dropout on
     plain = fl.Sequential([fl.layers.Dense(6, input_dim=6), fl.layers.Dropout(0.5)])
     assert not np.array_equal(plain(x).numpy(), plain(x).numpy())  # fnlearn's own: the module's mode
+
+
+def test_models_are_named_one_by_one_and_unbuilt_ones_summarised_predicted_and_evaluated():
+    from fnlearn.keras import backend as K
+
+    K.clear_session()
+    assert [keras.Sequential().name for _ in range(3)] == ["sequential", "sequential_1", "sequential_2"]
+    L = keras.layers
+    x = np.random.default_rng(0).normal(size=(30, 9))
+    model = keras.Sequential([L.Dense(4), L.Dense(1)])
+    lines: list[str] = []
+    model.summary(print_fn=lines.append)
+    assert sum("?" in line and "0 (unbuilt)" in line for line in lines) == 2 and "Total params: 0 (0.00 B)" in lines
+    assert model.predict(x[:10]).shape == (10, 1) and model.built  # Keras: the first data decide the shape
+    other = keras.Sequential([L.Dense(1)])
+    other.compile("sgd", "mse")
+    assert np.isfinite(other.evaluate(x, x[:, 0])) and other.built
+    # the regression tutorial: a model opening with an adapted Normalization is built at once
+    norm = L.Normalization()
+    norm.adapt(x)
+    linear = keras.Sequential([norm, L.Dense(1)])
+    assert linear.built and linear.layers[1].kernel.shape == (9, 1)

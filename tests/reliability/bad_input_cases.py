@@ -309,8 +309,6 @@ CASES: list[Case] = [
          lambda c: c.reg.evaluate(c.x, _nan_at(c.y_reg, 2, 0)), DataError, ("y", "nan", "row 2")),
     Case("evaluate-batch", MODEL, "evaluate batch_size=0",
          lambda c: c.reg.evaluate(c.x, c.y_reg, batch_size=0), ConfigError, ("batch_size", "0")),
-    Case("predict-unbuilt", MODEL, "predict before the model is built",
-         lambda c: c.unbuilt.predict(c.x), NotReadyError, ("predict", "built", "input_shape")),
     Case("predict-features", MODEL, "predict with 6 features", lambda c: c.reg.predict(np.ones((2, 6))),
          ShapeError, ("4", "6")),
     Case("predict-strings", MODEL, "predict on strings", lambda c: c.reg.predict([["a", "b", "c", "d"]]),

@@ -1,7 +1,7 @@
 """Hints after training: what the numbers say went wrong, and the number that says it.
 
 - training loss rising or oscillating → the learning rate is probably too high;
-- validation loss far above training loss → overfitting;
+- validation loss far above training loss, and risen from its lowest value → overfitting;
 - ReLU units that never fire on the training data (they get no gradient and cannot learn again);
 - vanishing gradients: the first layer's gradients much smaller than the last layer's (deep sigmoid stacks).
 
@@ -29,6 +29,7 @@ from ..tensor import Tensor
 from . import _common as C
 
 SATURATING = ("sigmoid", "tanh", "hard_sigmoid", "softplus")
+OVERFIT_RISE = 1.02  # the validation loss must end this far above its lowest value to count as overfitting
 
 
 @dataclass(frozen=True)
@@ -133,9 +134,11 @@ def _overfitting_hints(loss: np.ndarray, val: np.ndarray, ratio_limit: float) ->
     if not (math.isfinite(t) and math.isfinite(v)) or t < 0 or v <= 0:
         return []
     ratio = v / t if t > 0 else math.inf
-    if ratio < ratio_limit:
-        return []
     best = int(np.nanargmin(val))
+    # A gap alone is not overfitting while the validation loss still falls: only once it has risen from
+    # its lowest value does training further make the model worse on new data.
+    if ratio < ratio_limit or v <= val[best] * OVERFIT_RISE:
+        return []
     return [Hint("overfitting", f"validation loss {v:.4g} is {ratio:.3g}× the training loss {t:.4g} (lowest "
                  f"validation loss {val[best]:.4g} in epoch {best + 1}): the model is overfitting; use fewer "
                  "parameters or more data, or stop at the best epoch (EarlyStopping).", ratio, ratio_limit)]

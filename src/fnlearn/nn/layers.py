@@ -326,6 +326,9 @@ class Normalization(Layer):
                              "training inputs.")
         rows = arr.reshape(-1) if self.axis is None else arr.reshape(-1, arr.shape[-1] if arr.ndim > 1 else 1)
         self._set_statistics(rows.mean(axis=0), rows.var(axis=0))
+        if self.input_shape is None:
+            # Keras builds the layer for the adapted data: a model that opens with it knows its input shape
+            self.input_shape = tuple(int(s) for s in arr.shape[1:]) or (1,)
 
     def _set_statistics(self, mean: np.ndarray, variance: np.ndarray) -> None:
         shape = () if self.axis is None else (mean.size,)

@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import ConfigError, NotReadyError
 from ..model import Trainer
 from ..tensor import Tensor
-from .layers import Layer, _shape_tuple
+from .layers import Layer, _auto_name, _shape_tuple
 from .module import Module
 
 
@@ -26,7 +26,7 @@ class Sequential(Trainer, Module):
 
     def __init__(self, layers: Iterable[Any] | None = None, name: str | None = None) -> None:
         Module.__init__(self)
-        self.name = name or "sequential"
+        self.name = name or _auto_name("sequential")  # sequential, sequential_1, ... as Keras names them
         self._layers: list[Module] = []
         self._declared_input: tuple[int, ...] | None = None
         if layers is not None:
