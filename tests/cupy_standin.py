@@ -303,6 +303,25 @@ class ndarray(NDArrayOperatorsMixin):  # noqa: N801  (CuPy's name)
         return _call(func.__name__, func, args, kwargs)
 
 
+def _defers_to_higher_priority(name: str) -> Callable[..., Any]:
+    """CuPy's binary operators hand over to the other operand's reflected one when it is not a CuPy array and
+    has a higher ``__array_priority__`` (``_should_use_rop`` in cupy/_core/core.pyx): ``device_array - tensor``
+    is then the tensor's ``__rsub__``, as with NumPy."""
+    forward = getattr(NDArrayOperatorsMixin, name)
+
+    def method(self: ndarray, other: Any) -> Any:
+        if not isinstance(other, ndarray) and getattr(other, "__array_priority__", 0) > self.__array_priority__:
+            return NotImplemented
+        return forward(self, other)
+
+    method.__name__ = name
+    return method
+
+
+for _name in ("__add__", "__sub__", "__mul__", "__truediv__", "__floordiv__", "__mod__", "__pow__", "__matmul__",
+              "__and__", "__or__", "__xor__"):  # not the comparisons: CuPy's __richcmp__ never hands over
+    setattr(ndarray, _name, _defers_to_higher_priority(_name))
+
 _COMPARISONS = frozenset({"greater", "greater_equal", "less", "less_equal", "equal", "not_equal"})
 _LINALG = frozenset({"norm", "solve", "inv", "pinv", "det", "eigh", "svd", "qr", "cholesky", "lstsq", "matrix_power",
                      "matrix_rank", "slogdet", "tensorsolve", "eigvalsh"})

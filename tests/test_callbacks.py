@@ -197,8 +197,23 @@ def test_model_checkpoint_says_what_it_saves(tmp_path, capsys):
     ckpt = cbs.ModelCheckpoint(tmp_path / "best.fnl", monitor="score", save_best_only=True, mode="max", verbose=1)
     model.fit(x, y, epochs=2, verbose=0, callbacks=[scripted("score", [0.5, 0.25]), ckpt])
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("Epoch 1: score improved from -inf to 0.5, saving model to ")  # as Keras says
-    assert lines[1] == "Epoch 2: score did not improve from 0.5"
+    assert lines[0].startswith("Epoch 1: score improved from -inf to 0.50000, saving model to ")  # as Keras says
+    assert lines[1] == "Epoch 2: score did not improve from 0.50000"
+
+
+def test_model_checkpoint_every_n_batches(tmp_path):
+    model = line_model()
+    x, y = line_data()  # batches per epoch: see below
+    steps = -(-len(x) // 8)
+    ckpt = cbs.ModelCheckpoint(tmp_path / "m-{epoch}-{batch}.fnl", monitor="loss", save_freq=3)
+    assert "on_train_batch_end" in vars(ckpt)
+    model.fit(x, y, epochs=2, batch_size=8, verbose=0, callbacks=[ckpt])
+    saved = sorted(p.name for p in tmp_path.iterdir())
+    expected = sorted(f"m-{n // steps + 1}-{n % steps + 1}.fnl" for n in range(2, 2 * steps, 3))
+    assert saved == expected and expected
+    assert "on_train_batch_end" not in vars(cbs.ModelCheckpoint(tmp_path / "e.fnl"))  # per epoch: no batch hook
+    with pytest.raises(ConfigError, match="save_freq must be 'epoch' or a number of batches ≥ 1, got 0"):
+        cbs.ModelCheckpoint(tmp_path / "x.fnl", save_freq=0)
 
 
 def test_model_checkpoint_weights_only_leaves_optimizer_state_out(tmp_path):

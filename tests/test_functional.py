@@ -8,13 +8,17 @@ is tested with an uneven incoming gradient, not only with ones.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import fnlearn as fl
 from fnlearn import functional as F
+from fnlearn.errors import ConfigError
 
 RTOL = 1e-6
 FAST = settings(max_examples=25, deadline=None)
@@ -303,7 +307,8 @@ def test_cast(shape, seed):
 def test_smooth_activations(shape, seed):
     rng = np.random.default_rng(seed)
     x = values(rng, shape, -4.0, 4.0)
-    for fn in (fl.sigmoid, fl.tanh, fl.softplus, fl.linear, lambda t: t.sigmoid(), lambda t: t.tanh()):
+    for fn in (fl.sigmoid, fl.tanh, fl.softplus, fl.linear, lambda t: t.sigmoid(), lambda t: t.tanh(),
+               F.gelu, lambda t: F.gelu(t, approximate=True), F.silu):
         check(fn, x, seed=seed)
 
 
@@ -323,6 +328,10 @@ def test_piecewise_activations_away_from_kinks(shape, seed):
     h = rng.choice([-4.1, 0.0, 4.1], size=shape) + rng.uniform(-0.8, 0.8, size=shape)
     h = np.where(np.abs(h) < 1, h * 2.5, h)
     check(fl.hard_sigmoid, h, seed=seed)
+    # ELU's slope jumps at 0 unless α = 1; ReLU6 has kinks at 0 and 6
+    for fn in (F.elu, lambda t: F.elu(t, alpha=0.5), F.selu):
+        check(fn, x, seed=seed)
+    check(F.relu6, np.where(np.abs(x - 6) < 0.2, x + 0.5, x * 1.5), seed=seed)
 
 
 @FAST
@@ -356,6 +365,85 @@ def test_activation_values():
     assert F.LEAKY_RELU_SLOPE == 0.01
     np.testing.assert_allclose(fl.softplus(fl.tensor(x)).numpy(), np.log1p(np.exp(x)), rtol=1e-12)
     np.testing.assert_allclose(fl.sigmoid(fl.tensor(x)).numpy(), 1 / (1 + np.exp(-x)), rtol=1e-12)
+
+
+def test_erf_matches_math_erf():
+    import math
+
+    def erf(z):
+        return fl.backend.to_numpy(F._erf_array(fl.backend.to_device(z)))
+
+    def erfc(z):
+        return fl.backend.to_numpy(F._erfc_array(fl.backend.to_device(z)))
+
+    x = np.linspace(-10, 10, 200_001)
+    np.testing.assert_allclose(erf(x), [math.erf(v) for v in x], rtol=1e-14, atol=0)
+    # erfc keeps its digits in the tail, down to the smallest float64 (erfc(26.5) ≈ 1e-307)
+    wide = np.linspace(-27, 27, 54_001)
+    np.testing.assert_allclose(erfc(wide), [math.erfc(v) for v in wide], rtol=1e-14, atol=1e-300)
+    special = np.array([0.0, -0.0, 1e-300, -1e-20, np.inf, -np.inf, 1e300, -1e300, np.nan])
+    np.testing.assert_allclose(erf(special), [0.0, -0.0, 1.1283791670955126e-300, -1.1283791670955126e-20,
+                                              1.0, -1.0, 1.0, -1.0, np.nan], rtol=1e-15, atol=0)
+    np.testing.assert_array_equal(erfc(special), [1.0, 1.0, 1.0, 1.0, 0.0, 2.0, 0.0, 2.0, np.nan])
+    assert erf(np.array(0.5)).shape == ()
+    x32 = x[::100].astype(np.float32)
+    assert erf(x32).dtype == np.float32 and erfc(x32).dtype == np.float32
+    np.testing.assert_allclose(erf(x32), [math.erf(v) for v in x32], rtol=3e-7, atol=1e-7)
+
+
+def test_new_activation_values():
+    import math
+
+    x = np.linspace(-6, 8, 57)
+    t = fl.tensor(x, dtype="float64")
+    np.testing.assert_allclose(F.elu(t).numpy(), np.where(x > 0, x, np.expm1(x)), rtol=1e-15)
+    np.testing.assert_allclose(F.elu(t, alpha=0.5).numpy(), np.where(x > 0, x, 0.5 * np.expm1(x)), rtol=1e-15)
+    assert (F.SELU_ALPHA, F.SELU_SCALE) == (1.6732632423543772, 1.0507009873554805)  # PyTorch's, JAX's
+    np.testing.assert_allclose(F.selu(t).numpy(), 1.0507009873554805 * np.where(x > 0, x, 1.6732632423543772 *
+                                                                                np.expm1(x)), rtol=1e-15)
+    exact = [v * 0.5 * math.erfc(-v / math.sqrt(2)) for v in x]
+    np.testing.assert_allclose(F.gelu(t).numpy(), exact, rtol=1e-14)
+    u = math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)
+    np.testing.assert_allclose(F.gelu(t, approximate=True).numpy(), 0.5 * x * (1 + np.tanh(u)), rtol=1e-12,
+                               atol=1e-15)
+    np.testing.assert_array_equal(F.gelu(t, approximate="tanh").numpy(), F.gelu(t, approximate=True).numpy())
+    np.testing.assert_allclose(F.silu(t).numpy(), x / (1 + np.exp(-x)), rtol=1e-14)
+    assert F.swish is F.silu and F.ACTIVATIONS["swish"] is F.silu
+    np.testing.assert_array_equal(F.relu6(t).numpy(), np.clip(x, 0, 6))
+    # far in gelu's tail x·Φ(x) is tiny but not 0 (1 + erf(x/√2) would cancel to 0 there)
+    np.testing.assert_allclose(F.gelu(fl.tensor([-30.0], dtype="float64")).numpy(),
+                               [-30 * 0.5 * math.erfc(30 / math.sqrt(2))], rtol=1e-12)
+
+
+NEW_ACTIVATIONS = {"elu": F.elu, "selu": F.selu, "gelu": F.gelu, "gelu_tanh": lambda t: F.gelu(t, approximate=True),
+                   "silu": F.silu, "relu6": F.relu6}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", list(NEW_ACTIVATIONS))
+def test_new_activations_at_extremes_are_finite_without_warnings_and_keep_the_dtype(name, dtype):
+    x = fl.tensor([-1000.0, -80.0, -1.0, 0.0, 1.0, 80.0, 1000.0], dtype=dtype, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = NEW_ACTIVATIONS[name](x)
+        (out * fl.tensor(np.arange(1.0, 8.0), dtype=dtype)).sum().backward()
+    grad = fl.backend.to_numpy(x.grad)
+    assert out.dtype == dtype and grad.dtype == dtype
+    assert np.isfinite(out.numpy()).all() and np.isfinite(grad).all()
+    big = {"relu6": 6.0, "selu": 1000.0 * F.SELU_SCALE}.get(name, 1000.0)
+    low = {"elu": -1.0, "selu": -F.SELU_SCALE * F.SELU_ALPHA}.get(name, 0.0)
+    np.testing.assert_allclose(out.numpy()[[0, -1]], [low, big], rtol=1e-6)
+    np.testing.assert_allclose(grad[[0, -1]], [0.0, 7 * (big / 1000.0 if name != "relu6" else 0.0)], rtol=1e-6)
+
+
+def test_new_activation_options_are_checked():
+    x = fl.tensor([1.0])
+    for bad in ("1", float("nan"), True, None):
+        with pytest.raises(ConfigError, match="elu's alpha must be a finite number"):
+            F.elu(x, alpha=bad)
+    for bad in ("exact", 1, None):
+        with pytest.raises(ConfigError, match="gelu's approximate must be True or False"):
+            F.gelu(x, approximate=bad)
 
 
 # ----------------------------------------------------------------------------- fused and named losses
@@ -410,3 +498,17 @@ def test_named_losses(batch, outputs, reduction, seed):
         check(lambda t: fl.losses.categorical_crossentropy(onehot, t, reduction=reduction), probs, seed=seed)
         check(lambda t: fl.losses.sparse_categorical_crossentropy(labels, t, reduction=reduction), probs, seed=seed)
 
+
+
+def test_one_input_ops_take_arrays_lists_and_numbers_as_constants():
+    x = np.array([[0.5, -1.5, 2.0]], dtype=np.float32)
+    for fn in (fl.exp, fl.sqrt, fl.abs, fl.sigmoid, fl.hard_sigmoid, fl.relu, fl.leaky_relu, fl.tanh, fl.softplus,
+               fl.elu, fl.selu, fl.gelu, fl.silu, fl.relu6, fl.softmax, fl.log_softmax, fl.logsumexp,
+               lambda t: fl.clip(t, 0, 1), lambda t: fl.log(fl.abs(t))):
+        with np.errstate(invalid="ignore"):  # sqrt of a negative: NaN, as NumPy gives
+            expected = fn(fl.tensor(x)).numpy()
+            from_array, from_list = fn(x), fn(x.tolist())
+        assert from_array.dtype == expected.dtype == np.float32 and not from_array.requires_grad
+        np.testing.assert_array_equal(from_array.numpy(), expected)
+        np.testing.assert_allclose(from_list.numpy(), expected, rtol=1e-6)
+    assert fl.relu(-2.0).item() == 0.0

@@ -778,7 +778,8 @@ def test_a_header_length_that_looks_like_a_pickle_opcode_is_fine(tmp_path):
     assert same_weights(io.load_model(path), model)
 
 
-ACTIVATIONS = [None, "relu", "sigmoid", "hard_sigmoid", "tanh", "leaky_relu", "softplus", "softmax", "linear"]
+ACTIVATIONS = [None, "relu", "sigmoid", "hard_sigmoid", "tanh", "leaky_relu", "softplus", "softmax", "linear", "elu",
+               "selu", "gelu", "silu", "relu6"]
 
 
 @st.composite

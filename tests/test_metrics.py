@@ -95,3 +95,18 @@ def test_regression_errors_of_a_classifier_on_integer_labels_use_one_hot_targets
     assert metrics.mse(np.array([1, 0]), pred) == pytest.approx(((pred - np.eye(2)[[1, 0]]) ** 2).mean())
     with pytest.raises(fl.errors.ShapeError, match="one target per output"):
         metrics.mae(np.ones((2, 3)), pred)
+
+
+def test_a_keras_style_stateful_metric_subclass_is_told_what_fnlearn_takes():
+    from fnlearn import keras
+
+    class TruePositives(keras.metrics.Metric):  # the Keras training guide's pattern
+        def __init__(self, name="true_positives", **kwargs):
+            super().__init__(name=name, **kwargs)
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            pass
+
+    with pytest.raises(fl.errors.ConfigError, match=r"^TruePositives: fnlearn's Metric wraps a function.*"
+                                                    r"update_state / result / reset_state\) is not provided"):
+        TruePositives()

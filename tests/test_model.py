@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import signal
 import warnings
 
@@ -329,6 +330,97 @@ def test_a_loss_of_one_value_per_sample_is_averaged_as_keras_does(float64, loss)
         np.testing.assert_allclose(a, b, rtol=1e-10)
 
 
+def test_sample_weights_scale_each_samples_loss_as_keras_does(float64):
+    x, labels = blobs(60)
+    w = np.random.default_rng(4).uniform(0, 2, size=len(x))
+
+    def start(lr):
+        fl.set_seed(5)
+        model = mlp(3, "softmax")
+        model.compile(fl.optim.SGD(learning_rate=lr), "sparse_categorical_crossentropy")
+        return model
+
+    model = start(0.1)
+    per_sample = fl.losses.sparse_categorical_crossentropy(labels, fl.tensor(model.predict(x)), reduction="none")
+    # Keras's rule: Σ wᵢ·lossᵢ / n, not divided by Σ wᵢ
+    expected = float(np.sum(per_sample.numpy() * w) / len(x))
+    assert model.evaluate(x, labels, sample_weight=w, batch_size=7) == pytest.approx(expected, rel=1e-12)
+    # every weight 2 is the plain loss at twice the learning rate
+    doubled, plain = start(0.1), start(0.2)
+    doubled.fit(x, labels, batch_size=10, epochs=2, shuffle=False, verbose=0, sample_weight=np.full(len(x), 2.0))
+    plain.fit(x, labels, batch_size=10, epochs=2, shuffle=False, verbose=0)
+    for a, b in zip(weights(doubled), weights(plain)):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-13)
+    # class weights are the sample weights of each sample's class (integer labels, one-hot rows alike)
+    by_class, by_sample, one_hot = start(0.1), start(0.1), start(0.1)
+    table = {0: 1.0, 1: 3.0, 2: 0.5}
+    h1 = by_class.fit(x, labels, batch_size=10, shuffle=False, verbose=0, class_weight=table,
+                      validation_data=(x, labels, w))
+    h2 = by_sample.fit(x, labels, batch_size=10, shuffle=False, verbose=0,
+                       sample_weight=np.array([table[c] for c in labels]), validation_data=(x, labels, w))
+    one_hot.compile(fl.optim.SGD(learning_rate=0.1), "categorical_crossentropy")
+    one_hot.fit(x, np.eye(3)[labels], batch_size=10, shuffle=False, verbose=0, class_weight=table)
+    assert h1.history == h2.history
+    for a, b, c in zip(weights(by_class), weights(by_sample), weights(one_hot)):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_allclose(a, c, rtol=1e-10, atol=1e-13)
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    (dict(sample_weight=np.ones(5)), ShapeError, "sample_weight has shape (5,), but there are 60 samples"),
+    (dict(sample_weight=-np.ones(60)), DataError, "sample_weight holds -1 at row 0"),
+    (dict(class_weight={0: 1.0, 1: 2.0}), ConfigError, "class_weight has no weight for class 2"),
+    (dict(class_weight=[1.0, 2.0, 3.0]), ConfigError, "class_weight must be a dict"),
+    (dict(class_weight={"a": 1.0}), ConfigError, "class_weight keys must be class numbers"),
+])
+def test_weight_mistakes_are_one_sentence_before_any_change(kwargs, error, words):
+    x, labels = blobs(60)
+    model = mlp(3, "softmax")
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    before = weights(model)
+    with pytest.raises(error, match=re.escape(words)):
+        model.fit(x, labels, verbose=0, **kwargs)
+    assert all(np.array_equal(a, b) for a, b in zip(before, weights(model)))
+
+
+def test_weights_need_a_loss_of_one_value_per_sample():
+    x, labels = blobs(20)
+    model = mlp(3, "softmax")
+    model.compile("sgd", lambda t, p: fl.losses.sparse_categorical_crossentropy(t, p))  # one number per batch
+    with pytest.raises(ConfigError, match="need one loss value per sample"):
+        model.fit(x, labels, verbose=0, sample_weight=np.ones(20))
+
+
+def test_one_sample_given_as_a_1d_array_gets_the_reshape_hint():
+    x = np.random.default_rng(0).random((20, 6), dtype=np.float32)
+    labels = np.arange(20) % 3
+    model = fl.Sequential([fl.layers.Dense(3, activation="softmax", input_dim=6)])
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    hint = "read as 6 rows of one value: pass x.reshape(1, -1)"
+    with pytest.raises(ShapeError, match=re.escape(hint)):
+        model.predict(x[0])
+    with pytest.raises(ShapeError, match=re.escape("one sample given as a 1-D array, which reads as a column of 6 "
+                                                   "rows: pass x.reshape(1, -1)")):
+        model.fit(x[0], labels[:1], verbose=0)
+    with pytest.raises(ShapeError) as info:
+        model.predict(np.ones((3, 5)))
+    assert "reshape" not in str(info.value)  # a real mismatch gets no such hint
+    assert model.predict(x[0].reshape(1, -1)).shape == (1, 3)
+
+
+def test_keras_list_of_one_input_array_and_samples_with_an_extra_axis():
+    x = np.random.default_rng(0).random((12, 4))
+    model = fl.Sequential([fl.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    model.fit([x], x.sum(1), verbose=0)  # Keras's [x] for a model with one input
+    assert model.predict((x,)).shape == (12, 1)
+    flat = fl.Sequential([fl.layers.Dense(10)])
+    flat.compile("sgd", "mse")
+    with pytest.raises(ShapeError, match=re.escape("outputs shape (4, 10) per sample (Dense acts on the last axis "
+                                                   "of each sample)") + ".*add fl.layers.Flatten"):
+        flat.fit(x[:, :, None], np.ones((12, 10)), verbose=0)
+
+
 def test_epochs_zero_trains_nothing_and_returns_an_empty_history():
     x, y = regression(20)
     model = mlp(1, None, inputs=3)
@@ -402,7 +494,8 @@ LABELS = np.arange(30) % 3
     (dict(y=None), ConfigError, ["targets"]),
     (dict(shuffle="yes"), ConfigError, ["shuffle"]),
     (dict(initial_epoch=-1), ConfigError, ["initial_epoch"]),
-    (dict(sample_weight=np.ones(30)), ConfigError, ["sample_weight"]),
+    (dict(sample_weight=np.ones(29)), ShapeError, ["sample_weight", "(29,)", "30 samples"]),
+    (dict(steps_per_epoch=3), ConfigError, ["steps_per_epoch"]),
     (dict(x=np.array([["a"] * 4] * 30)), DataError, ["numbers"]),
 ])
 def test_bad_fit_input_raises_before_any_weight_changes(built, change, error, words):
@@ -725,7 +818,8 @@ def test_repeat_fits_on_the_same_arrays_still_refuse_nan_planted_later():
 
 def test_nan_planted_outside_the_remembered_sample_is_named_when_the_loss_turns_nan():
     fl.set_seed(0)
-    x = np.random.default_rng(0).random((2000, 4), dtype=np.float32)
+    # on the device already: fit memoises the array it checks, and host data would be copied every fit
+    x = fl.backend.to_device(np.random.default_rng(0).random((2000, 4), dtype=np.float32))
     y = x.sum(1)
     m = fl.Sequential([fl.layers.Dense(1, input_dim=4)])
     m.compile(optimizer="sgd", loss="mse")

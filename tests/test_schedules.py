@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 import fnlearn as fl
@@ -43,6 +44,71 @@ def test_warmup_then_decay():
     assert [lin(k) for k in (2, 3, 4, 6)] == pytest.approx([0.1, 0.075, 0.05, 0.0])
 
 
+def test_inverse_time_decay_smooth_and_staircase():
+    s = S.InverseTimeDecay(0.1, decay_steps=7, decay_rate=0.5)
+    assert [s(k) for k in range(51)] == pytest.approx([0.1 / (1 + 0.5 * k / 7) for k in range(51)], rel=1e-15)
+    stairs = S.InverseTimeDecay(0.1, decay_steps=7, decay_rate=0.5, staircase=True)
+    assert [stairs(k) for k in range(51)] == pytest.approx([0.1 / (1 + 0.5 * (k // 7)) for k in range(51)], rel=1e-15)
+    assert [stairs(6), stairs(7)] == [0.1, 0.1 / 1.5]
+    assert S.InverseTimeDecay(0.1, decay_steps=3, decay_rate=0)(100) == 0.1  # a rate of 0 leaves it constant
+
+
+def test_piecewise_constant_decay_includes_each_boundary_in_the_piece_before():
+    s = S.PiecewiseConstantDecay([10, 20, 35], [0.1, 0.05, 0.01, 0.001])
+    expected = [0.1 if k <= 10 else 0.05 if k <= 20 else 0.01 if k <= 35 else 0.001 for k in range(51)]
+    assert [s(k) for k in range(51)] == expected
+    assert S.PiecewiseConstantDecay([0], [1.0, 0.5])(0) == 1.0
+    from_arrays = S.PiecewiseConstantDecay(np.array([100, 200]), np.array([0.1, 0.01, 0.001], dtype=np.float32))
+    assert from_arrays.get_config()["boundaries"] == [100, 200] and type(from_arrays(150)) is float
+
+
+def test_polynomial_decay_with_and_without_cycles():
+    s = S.PolynomialDecay(0.1, decay_steps=30, end_learning_rate=0.01, power=2.0)
+    assert [s(k) for k in range(51)] == pytest.approx(
+        [0.09 * (1 - min(k, 30) / 30) ** 2 + 0.01 for k in range(51)], rel=1e-15)
+    linear = S.PolynomialDecay(0.1, decay_steps=10)  # Keras's defaults: end 1e-4, power 1
+    assert linear(5) == pytest.approx((0.1 + 0.0001) / 2) and linear(10) == linear(99) == pytest.approx(0.0001)
+    cyc = S.PolynomialDecay(0.1, decay_steps=12, end_learning_rate=0.001, power=0.5, cycle=True)
+
+    def cycled(k):
+        steps = 12 * (math.ceil(k / 12) if k else 1)  # the first multiple of 12 at or above k
+        return 0.099 * (1 - k / steps) ** 0.5 + 0.001
+
+    assert [cyc(k) for k in range(51)] == pytest.approx([cycled(k) for k in range(51)], rel=1e-15)
+    assert cyc(12) == pytest.approx(0.001) and cyc(13) > cyc(12)  # restarts after each period
+    rising = S.PolynomialDecay(0.01, decay_steps=4, end_learning_rate=0.1)  # Keras lets the end be higher
+    assert rising(4) == pytest.approx(0.1) and rising(2) == pytest.approx(0.055)
+
+
+def test_new_schedules_are_keras_optimizers_schedules():
+    from fnlearn.keras.optimizers.schedules import InverseTimeDecay, PiecewiseConstantDecay, PolynomialDecay
+
+    assert fl.keras.optimizers.schedules is S and InverseTimeDecay is S.InverseTimeDecay
+    assert PiecewiseConstantDecay is fl.schedules.PiecewiseConstantDecay and PolynomialDecay is S.PolynomialDecay
+
+
+@pytest.mark.parametrize("make", [
+    lambda: S.InverseTimeDecay(0.1, decay_steps=0, decay_rate=0.5),
+    lambda: S.InverseTimeDecay(0.1, decay_steps=5, decay_rate=-0.5),
+    lambda: S.PiecewiseConstantDecay([10, 20], [0.1, 0.01]),
+    lambda: S.PiecewiseConstantDecay([], [0.1]),
+    lambda: S.PiecewiseConstantDecay([20, 10], [0.1, 0.01, 0.001]),
+    lambda: S.PiecewiseConstantDecay([10, 10], [0.1, 0.01, 0.001]),
+    lambda: S.PiecewiseConstantDecay([10], [0.1, -0.01]),
+    lambda: S.PiecewiseConstantDecay([float("nan")], [0.1, 0.01]),
+    lambda: S.PiecewiseConstantDecay("10", [0.1, 0.01]),
+    lambda: S.PiecewiseConstantDecay([10], ["0.1", 0.01]),
+    lambda: S.PolynomialDecay(0.1, decay_steps=10, power=0),
+    lambda: S.PolynomialDecay(0.1, decay_steps=10, end_learning_rate=-1),
+    lambda: S.PolynomialDecay(0.1, decay_steps=2.5),
+])
+def test_bad_arguments_of_the_keras_schedules_raise_one_sentence(make):
+    with pytest.raises(ConfigError) as info:
+        make()
+    message = str(info.value)
+    assert message.endswith(".") and message.count(". ") == 0
+
+
 @pytest.mark.parametrize("make", [
     lambda: S.StepDecay(0, drop_every=1), lambda: S.StepDecay(0.1, drop_every=0),
     lambda: S.ExponentialDecay(0.1, decay_steps=1.5, decay_rate=0.5),
@@ -56,8 +122,32 @@ def test_bad_arguments_raise(make):
 
 def test_config_round_trip():
     for s in (S.StepDecay(0.1, 10, 0.3), S.ExponentialDecay(0.1, 5, 0.9, staircase=True),
-              S.CosineDecay(0.1, 50, alpha=0.2), S.WarmupDecay(0.1, 5, 20, 0.001, decay="linear")):
+              S.CosineDecay(0.1, 50, alpha=0.2), S.WarmupDecay(0.1, 5, 20, 0.001, decay="linear"),
+              S.InverseTimeDecay(0.1, 5, 0.5, staircase=True), S.PiecewiseConstantDecay([5, 30], [0.1, 0.02, 0.004]),
+              S.PolynomialDecay(0.1, 9, 0.001, power=2.0, cycle=True)):
         again = S.from_config(s.get_config())
         assert type(again) is type(s) and [again(k) for k in range(0, 60, 7)] == [s(k) for k in range(0, 60, 7)]
     with pytest.raises(ConfigError, match="valid names are"):
         S.from_config({"name": "nope"})
+
+
+@pytest.mark.parametrize("schedule", [
+    S.InverseTimeDecay(0.05, decay_steps=3, decay_rate=0.5, staircase=True),
+    S.PiecewiseConstantDecay([4, 9], [0.05, 0.02, 0.01]),
+    S.PolynomialDecay(0.05, decay_steps=7, end_learning_rate=0.001, power=2.0, cycle=True),
+], ids=["inverse_time", "piecewise_constant", "polynomial"])
+def test_keras_schedules_drive_fit_and_survive_save_and_load(schedule, tmp_path):
+    fl.set_seed(0)
+    model = fl.Sequential([fl.layers.Dense(4, activation="tanh", input_dim=2), fl.layers.Dense(1)])
+    model.compile(optimizer=fl.optim.SGD(learning_rate=schedule), loss="mse")
+    x = np.random.default_rng(0).normal(size=(40, 2))
+    model.fit(x, x.sum(1), epochs=2, batch_size=8, verbose=0)
+    opt = model.optimizer
+    assert opt.iterations == 10 and opt.current_learning_rate() == pytest.approx(schedule(10))
+    again = fl.optim.from_config(opt.get_config())
+    assert type(again.learning_rate) is type(schedule)
+    assert again.learning_rate.get_config() == schedule.get_config()
+    model.save(tmp_path / "m.fnl")
+    loaded = fl.load_model(tmp_path / "m.fnl").optimizer
+    assert loaded.learning_rate.get_config() == schedule.get_config()
+    assert loaded.iterations == 10 and loaded.current_learning_rate() == opt.current_learning_rate()

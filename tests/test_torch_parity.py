@@ -28,6 +28,12 @@ HIDDEN = {
     "leaky_relu": lambda z: tF.leaky_relu(z, 0.01),
     "tanh": torch.tanh,
     "softplus": tF.softplus,
+    "elu": tF.elu,
+    "selu": tF.selu,
+    "gelu": tF.gelu,
+    "silu": tF.silu,
+    "swish": tF.silu,
+    "relu6": tF.relu6,
     "linear": lambda z: z,
 }
 
@@ -204,4 +210,27 @@ def test_relu_options_values_and_gradients_match_torch(options, reference):
     ref = reference(theirs)
     (ref * torch.tensor(weights)).sum().backward()
     _assert_close(out.numpy(), ref.detach().numpy(), "values")
-    _assert_close(ours.grad, theirs.grad.numpy(), "gradients")
+    _assert_close(fl.backend.to_numpy(ours.grad), theirs.grad.numpy(), "gradients")
+
+
+@pytest.mark.parametrize("ours, reference", [
+    (fl.functional.elu, tF.elu),
+    (lambda t: fl.functional.elu(t, alpha=0.4), lambda z: tF.elu(z, alpha=0.4)),
+    (fl.functional.selu, tF.selu),
+    (fl.functional.gelu, tF.gelu),
+    (lambda t: fl.functional.gelu(t, approximate=True), lambda z: tF.gelu(z, approximate="tanh")),
+    (fl.functional.silu, tF.silu),
+    (fl.functional.relu6, tF.relu6),
+], ids=["elu", "elu_alpha", "selu", "gelu", "gelu_tanh", "silu", "relu6"])
+def test_smooth_relu_relatives_values_and_gradients_match_torch(ours, reference):
+    # wide enough for both tails (gelu's is where 1 + erf cancels: torch's values there are ~1e-16 absolute)
+    x = np.concatenate([np.random.default_rng(5).uniform(-12, 12, size=60), [-40.0, -7.5, 0.3, 5.9, 6.1, 40.0]])
+    mine = fl.tensor(x, dtype="float64", requires_grad=True)
+    out = ours(mine)
+    weights = np.random.default_rng(6).normal(size=x.shape)
+    (out * fl.tensor(weights, dtype="float64")).sum().backward()
+    theirs = torch.tensor(x, requires_grad=True)
+    ref = reference(theirs)
+    (ref * torch.tensor(weights)).sum().backward()
+    _assert_close(out.numpy(), ref.detach().numpy(), "values")
+    _assert_close(fl.backend.to_numpy(mine.grad), theirs.grad.numpy(), "gradients")

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import backend
-from .errors import ConfigError, DataError, unknown_name
+from .errors import ConfigError, DataError, foreign, unknown_name
 
 
 class Callback:
@@ -124,6 +124,9 @@ class CallbackList:
         self.callbacks: list[Callback] = []
         for cb in callbacks or []:
             if not isinstance(cb, Callback):
+                other = foreign("callback", cb)
+                if other is not None:
+                    raise other
                 raise ConfigError(f"callbacks must be fl.callbacks.Callback objects, got {type(cb).__name__}; "
                                   "subclass fl.callbacks.Callback or use LambdaCallback(on_epoch_end=...).")
             self.callbacks.append(cb)
@@ -352,15 +355,22 @@ class ModelCheckpoint(Callback):
     ``filepath`` may hold ``{epoch}`` (counted from 1) and log keys, e.g. ``"m-{epoch:02d}-{val_loss:.3f}.fnl"``.
     ``save_best_only`` saves only when ``monitor`` improves; ``save_weights_only`` leaves the optimizer
     state out of the file (``model.save(path, include_optimizer=False)``). ``best`` holds the best value.
+    ``save_freq=N`` (an integer) saves every N batches instead, as Keras does; ``filepath`` may then hold
+    ``{batch}`` too (the batch within its epoch, from 1).
     """
 
     def __init__(self, filepath: str | os.PathLike, monitor: str = "val_loss", verbose: int = 0,
                  save_best_only: bool = False, save_weights_only: bool = False, mode: str = "auto",
-                 save_freq: str = "epoch", initial_value_threshold: float | None = None) -> None:
+                 save_freq: str | int = "epoch", initial_value_threshold: float | None = None) -> None:
         super().__init__()
+        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq <= 0):
+            raise ConfigError(f"ModelCheckpoint save_freq must be 'epoch' or a number of batches ≥ 1, got "
+                              f"{save_freq!r}.")
+        self.save_freq = save_freq
         if save_freq != "epoch":
-            raise ConfigError(f"ModelCheckpoint save_freq must be 'epoch', got {save_freq!r}; fnlearn saves once "
-                              "per epoch.")
+            # an instance hook: a checkpoint per epoch keeps fit's batches free of per-batch work
+            self.on_train_batch_end = self._save_every_n_batches
+            self._epoch, self._batches_since = 0, 0
         self.filepath = os.fspath(filepath)
         self.monitor = monitor
         self.verbose = verbose
@@ -369,31 +379,49 @@ class ModelCheckpoint(Callback):
         self.mode = _monitor_mode(monitor, mode, "ModelCheckpoint")
         self.best: float | None = None if initial_value_threshold is None else float(initial_value_threshold)
 
-    def _path(self, epoch: int, logs: dict[str, Any]) -> str:
+    def _path(self, epoch: int, logs: dict[str, Any], batch: int | None = None) -> str:
+        fields = {"epoch": epoch + 1, **({} if batch is None else {"batch": batch + 1}), **logs}
         try:
-            return self.filepath.format(epoch=epoch + 1, **logs)
+            return self.filepath.format(**fields)
         except (KeyError, IndexError, ValueError) as exc:
             raise ConfigError(f"ModelCheckpoint filepath {self.filepath!r} could not be filled in ({exc!r}); it "
-                              f"may use {{epoch}} and these keys: {', '.join(sorted(logs))}.") from None
+                              f"may use these keys: {', '.join(sorted(fields))}.") from None
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._epoch = epoch
+
+    def _save_every_n_batches(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self._batches_since += 1
+        if self._batches_since >= self.save_freq:
+            self._batches_since = 0
+            self._save(self._epoch, {k: v for k, v in (logs or {}).items() if k not in ("batch", "size")}, batch)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        logs = logs or {}
-        path = self._path(epoch, logs)
+        if self.save_freq == "epoch":
+            self._save(epoch, logs or {})
+
+    def _save(self, epoch: int, logs: dict[str, Any], batch: int | None = None) -> None:
+        path = self._path(epoch, logs, batch)
         if self.save_best_only:
             current = _monitored(logs, self.monitor, "ModelCheckpoint")
             if current is None or not math.isfinite(current) or not _better(current, self.best, self.mode):
                 if self.verbose and current is not None:
-                    print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {self.best}")
+                    print(f"Epoch {epoch + 1}: {self.monitor} did not improve from {_five(self.best)}")
                 return
             if self.verbose:
                 start = self.best if self.best is not None else (math.inf if self.mode == "min" else -math.inf)
-                print(f"Epoch {epoch + 1}: {self.monitor} improved from {start} to {current}, saving model "
-                      f"to {path}")
+                print(f"Epoch {epoch + 1}: {self.monitor} improved from {_five(start)} to {_five(current)}, saving "
+                      f"model to {path}")
             self.best = current
         elif self.verbose:
             print(f"Epoch {epoch + 1}: saving model to {path}")
         _make_parent(path)
         self.model.save(path, include_optimizer=not self.save_weights_only)
+
+
+def _five(value: float | None) -> str:
+    """A monitored value as Keras prints it in checkpoint messages (5 decimals)."""
+    return "None" if value is None else f"{value:.5f}"
 
 
 # ----------------------------------------------------------------------------- LearningRateScheduler

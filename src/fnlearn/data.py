@@ -59,6 +59,8 @@ def _host_array(data: Any, name: str) -> Any:
                 pass
         return arr
     if isinstance(data, (list, tuple)):
+        if len(data) == 1 and getattr(data[0], "ndim", 0) >= 2:
+            return _host_array(data[0], name)  # Keras's [x] for a model of one input: the batch inside
         try:
             return np.asarray(data)
         except ValueError:
@@ -77,7 +79,8 @@ def _reject_text_columns(table: Any, name: str) -> None:
         if getattr(dtype, "kind", "O") not in "biuf":
             label = f"column {column!r}" if column is not None else "the series"
             raise DataError(f"{name} {label} has dtype {dtype}, but fnlearn needs numbers; encode it as numbers "
-                            "(for example pandas.get_dummies) or drop it before training.")
+                            "(class labels: pandas.factorize; input columns: pandas.get_dummies) or drop it "
+                            "before training.")
 
 
 def to_array(data: Any, name: str = "x", dtype: Any = None) -> Any:
@@ -123,7 +126,10 @@ def as_features(x: Any, dtype: Any, name: str = "x") -> Any:
 def check_same_rows(x: Any, y: Any, x_name: str = "x", y_name: str = "y") -> None:
     """Raise ShapeError when two arrays do not have one row per sample each."""
     if x.shape[0] != y.shape[0]:
-        raise ShapeError(f"{x_name} has {x.shape[0]} rows but {y_name} has {y.shape[0]}; give one target per "
+        one_sample = y.shape[0] == 1 and x.ndim == 2 and x.shape[1] == 1
+        hint = (f" ({x_name} looks like one sample given as a 1-D array, which reads as a column of "
+                f"{x.shape[0]} rows: pass {x_name}.reshape(1, -1))") if one_sample else ""
+        raise ShapeError(f"{x_name} has {x.shape[0]} rows but {y_name} has {y.shape[0]}{hint}; give one target per "
                          "sample (the same number of rows).")
 
 

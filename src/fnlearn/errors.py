@@ -71,8 +71,36 @@ def did_you_mean(given: object, valid: Iterable[str]) -> str:
     return f"did you mean '{matches[0]}'? " if matches else ""
 
 
+_OTHER_LIBRARIES = {"keras": "Keras", "tf_keras": "Keras", "tensorflow": "TensorFlow", "torch": "PyTorch",
+                    "jax": "JAX", "sklearn": "scikit-learn"}
+
+
+def foreign(kind: str, obj: object) -> ConfigError | None:
+    """The error for an object of another deep-learning library handed to fnlearn, else None.
+
+    Such objects are often callable, and would otherwise be taken for a function of the user's own: a
+    ``keras.metrics`` object keeps its own running totals, which fnlearn would never reset.
+
+    >>> class Dense: ...
+    >>> Dense.__module__ = "keras.src.layers.core.dense"
+    >>> str(foreign("layer", Dense()))[:40]
+    'the layer Dense comes from Keras, not fn'
+    """
+    module = getattr(obj, "__module__", None) or type(obj).__module__ or ""
+    library = _OTHER_LIBRARIES.get(module.split(".")[0])
+    if library is None:
+        return None
+    name = getattr(obj, "__name__", None) or type(obj).__name__
+    return ConfigError(f"the {kind} {name} comes from {library}, not fnlearn; use fnlearn's own (for a Keras program "
+                       "write `from fnlearn import keras` or `from fnlearn.compat import tensorflow as tf` instead of "
+                       "importing Keras or TensorFlow).")
+
+
 def unknown_name(kind: str, given: object, valid: Iterable[str]) -> ConfigError:
     """Build the one-sentence error for an unknown string name, with the nearest match and the full list."""
+    other = None if isinstance(given, str) else foreign(kind, given)
+    if other is not None:
+        return other
     valid = sorted(set(valid))
     return ConfigError(
         f"{kind} {given!r} is not known; {did_you_mean(given, valid)}"

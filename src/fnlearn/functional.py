@@ -24,7 +24,8 @@ Example:
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -45,6 +46,17 @@ def _lift(x: Any, like: Tensor | None = None) -> Tensor:
     if isinstance(x, (bool, int, float, np.number)) and like is not None and like.data.dtype.kind == "f":
         return Tensor(backend.xp().asarray(x, dtype=like.data.dtype))
     return Tensor(x)
+
+
+def _takes_arrays(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    """Let a one-input op take a NumPy array, a list or a number too, as a constant (Keras's and NumPy's
+    functions do: ``tf.nn.softmax(model.predict(x))``); tensors pass straight through."""
+
+    @functools.wraps(fn)
+    def op(x: Any, *args: Any, **kwargs: Any) -> Tensor:
+        return fn(x if isinstance(x, Tensor) else Tensor(x), *args, **kwargs)
+
+    return op
 
 
 def _where(t: Tensor) -> str:
@@ -417,25 +429,30 @@ def min(a: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:  # noqa:
 # ----------------------------------------------------------------------------- elementwise
 
 
+@_takes_arrays
 def exp(a: Tensor) -> Tensor:
     out = backend.xp().exp(a.data)
     return _result(out, (a,), lambda g: (g * out,), "exp")
 
 
+@_takes_arrays
 def log(a: Tensor) -> Tensor:
     return _result(backend.xp().log(a.data), (a,), lambda g: (g / a.data,), "log")
 
 
+@_takes_arrays
 def sqrt(a: Tensor) -> Tensor:
     out = backend.xp().sqrt(a.data)
     return _result(out, (a,), lambda g: (g / (2 * out),), "sqrt")
 
 
+@_takes_arrays
 def abs(a: Tensor) -> Tensor:  # noqa: A001
     xp = backend.xp()
     return _result(xp.abs(a.data), (a,), lambda g: (g * xp.sign(a.data),), "abs")
 
 
+@_takes_arrays
 def clip(a: Tensor, low: Any = None, high: Any = None) -> Tensor:
     """Clamp into [low, high]; the gradient passes where the value was inside (boundaries included)."""
     xp = backend.xp()
@@ -506,6 +523,7 @@ def _sigmoid_array(z: Any) -> Any:
     return xp.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
 
+@_takes_arrays
 def sigmoid(x: Tensor) -> Tensor:
     """σ(x) = 1 / (1 + e^(−x)), computed without overflow for any x (±1000 included)."""
     out = _sigmoid_array(x.data)
@@ -514,6 +532,7 @@ def sigmoid(x: Tensor) -> Tensor:
     return t
 
 
+@_takes_arrays
 def hard_sigmoid(x: Tensor) -> Tensor:
     """clip(x/6 + ½, 0, 1), which is exactly (relu(x + 3) − relu(x − 3)) / 6: two ReLUs (PyTorch, Keras 3)."""
     xp = backend.xp()
@@ -521,6 +540,7 @@ def hard_sigmoid(x: Tensor) -> Tensor:
     return _result(out, (x,), lambda g: (g * ((x.data > -3) & (x.data < 3)) / 6,), "hard_sigmoid")
 
 
+@_takes_arrays
 def relu(x: Tensor, negative_slope: float = 0.0, max_value: float | None = None, threshold: float = 0.0) -> Tensor:
     """max(0, x); its gradient is 1 where x > 0 and 0 elsewhere (0 at x = 0, as PyTorch and Keras).
 
@@ -559,6 +579,7 @@ def check_relu_options(negative_slope: Any, max_value: Any, threshold: Any, who:
 LEAKY_RELU_SLOPE = 0.01
 
 
+@_takes_arrays
 def leaky_relu(x: Tensor, negative_slope: float = LEAKY_RELU_SLOPE) -> Tensor:
     """x for x > 0, ``negative_slope``·x otherwise. The default slope is 0.01 (PyTorch's and the original paper's)."""
     xp = backend.xp()
@@ -567,11 +588,13 @@ def leaky_relu(x: Tensor, negative_slope: float = LEAKY_RELU_SLOPE) -> Tensor:
     return _result(out, (x,), lambda g: (xp.where(pos, g, g * negative_slope),), "leaky_relu")
 
 
+@_takes_arrays
 def tanh(x: Tensor) -> Tensor:
     out = backend.xp().tanh(x.data)
     return _result(out, (x,), lambda g: (g * (1 - out * out),), "tanh")
 
 
+@_takes_arrays
 def softplus(x: Tensor) -> Tensor:
     """log(1 + eˣ), computed stably as logaddexp(0, x)."""
     xp = backend.xp()
@@ -579,6 +602,7 @@ def softplus(x: Tensor) -> Tensor:
     return _result(out, (x,), lambda g: (g * _sigmoid_array(x.data),), "softplus")
 
 
+@_takes_arrays
 def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
     """x for x > 0, α·(eˣ − 1) otherwise (α = 1 by default, as Keras and PyTorch).
 
@@ -596,6 +620,7 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
+@_takes_arrays
 def selu(x: Tensor) -> Tensor:
     """scale · elu(x, α) with the self-normalising constants α ≈ 1.6733, scale ≈ 1.0507.
 
@@ -610,9 +635,9 @@ def _elu(x: Tensor, alpha: float, scale: float, op: str) -> Tensor:
     xp = backend.xp()
     d = x.data
     pos = d > 0
-    e = xp.exp(xp.minimum(d, 0))  # ≤ 1: no overflow at +1000
-    out = xp.where(pos, d * scale, xp.expm1(xp.minimum(d, 0)) * (alpha * scale)).astype(d.dtype, copy=False)
-    slope = xp.where(pos, scale, e * (alpha * scale)).astype(d.dtype, copy=False)
+    neg = xp.minimum(d, 0)  # the exponential only ever sees x ≤ 0: no overflow at +1000
+    out = xp.where(pos, d * scale, xp.expm1(neg) * (alpha * scale)).astype(d.dtype, copy=False)
+    slope = xp.where(pos, scale, xp.exp(neg) * (alpha * scale)).astype(d.dtype, copy=False)
     return _result(out, (x,), lambda g: (g * slope,), op)
 
 
@@ -639,64 +664,95 @@ _ERF_P = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1
 _ERF_Q = (2.56852019228982242e00, 1.87295284992346047e00, 5.27905102951428412e-1, 6.05183413124413191e-2,
           2.33520497626869185e-3)
 _ERF_SMALL = 0.46875  # below: erf directly; above: erfc, which keeps its digits in the tail
-_ERFC_ZERO = 26.543  # erfc(y) is below the smallest float64 from here on
+_ERFC_ZERO = 26.543  # erfc(y) is below the smallest normal float64 from here on (Cody's XBIG)
 
 
 def _rational(y: Any, num: tuple[float, ...], den: tuple[float, ...]) -> Any:
-    """Cody's layout: the last coefficient of ``num`` leads, then num[0..], den is monic."""
-    n, d = num[-1] * y, y
-    for a, b in zip(num[:len(den) - 1], den[:-1]):
-        n, d = (n + a) * y, (d + b) * y
-    return (n + num[len(den) - 1]) / (d + den[-1])
+    """Cody's rational in y: num[-1] leads, then num[0], num[1], ...; den is monic. Updated in place: the
+    temporaries, not the arithmetic, are what make this slow on large arrays."""
+    n = y * num[-1]
+    n += num[0]
+    d = y + den[0]
+    for a, b in zip(num[1:len(den)], den[1:]):
+        n *= y
+        n += a
+        d *= y
+        d += b
+    n /= d
+    return n
 
 
 def _erfc_abs(y: Any) -> Any:
     """erfc(y) for y = |z| > 0.46875 (meaningless below), 0 from 26.543 on."""
     xp = backend.xp()
-    mid = _rational(xp.clip(y, _ERF_SMALL, 4.0), _ERF_C, _ERF_D)  # = e^(y²)·erfc(y) on (0.47, 4]
-    far_y = xp.clip(y, 4.0, _ERFC_ZERO)
-    inv = 1 / (far_y * far_y)
-    far = (0.56418958354775628695 - inv * _rational(inv, _ERF_P, _ERF_Q)) / far_y  # the same beyond 4
-    # e^(−y²) as e^(−h²)·e^(−(y−h)(y+h)) with h = y rounded down to 1/16: h² is exact, so the rounding
-    # error of y² is not blown up by the exponential
     yc = xp.clip(y, _ERF_SMALL, _ERFC_ZERO)
-    h = xp.trunc(yc * 16) / 16
-    scaled = xp.where(y <= 4, mid, far) * (xp.exp(-h * h) * xp.exp(-(yc - h) * (yc + h)))
+    scaled = _rational(xp.minimum(yc, 4.0), _ERF_C, _ERF_D)  # e^(y²)·erfc(y) on (0.47, 4]
+    far_y = xp.maximum(yc, 4.0)
+    inv = far_y * far_y
+    inv = xp.reciprocal(inv, out=inv)
+    far = _rational(inv, _ERF_P, _ERF_Q)
+    far *= inv
+    far = xp.subtract(0.56418958354775628695, far, out=far)  # 1/√π − 1/y²·P/Q: the same beyond 4
+    far /= far_y
+    scaled = xp.where(y > 4, far, scaled)
+    # e^(−y²) as e^(−h²)·e^(−(y−h)(y+h)) with h = y rounded down to 1/16: h² is exact, so the rounding
+    # error of y² is not blown up by the exponential (Cody's own step)
+    h = yc * 16
+    h = xp.trunc(h, out=h)
+    h /= 16
+    rest = yc - h
+    rest *= yc + h
+    rest *= -1
+    scaled *= xp.exp(rest, out=rest)
+    h *= h
+    h *= -1
+    scaled *= xp.exp(h, out=h)
     return xp.where(y >= _ERFC_ZERO, 0, scaled).astype(y.dtype, copy=False)
+
+
+def _erf_near(z: Any) -> Any:
+    """erf(z) for |z| ≤ 0.46875 (z is clipped to that range)."""
+    zc = backend.xp().clip(z, -_ERF_SMALL, _ERF_SMALL)
+    near = _rational(zc * zc, _ERF_A, _ERF_B)
+    near *= zc
+    return near
 
 
 def _erf_array(z: Any) -> Any:
     """erf on an array, to about 1e-16 relative in float64 (Cody's rationals), in z's own dtype."""
     xp = backend.xp()
-    y = xp.abs(z)
-    zc = xp.clip(z, -_ERF_SMALL, _ERF_SMALL)
-    near = zc * _rational(zc * zc, _ERF_A, _ERF_B)
+    flat = z.reshape(-1)  # 0-d arrays would turn into scalars, which the in-place steps cannot write to
+    y = xp.abs(flat)
     far = 1 - _erfc_abs(y)
-    return xp.where(y <= _ERF_SMALL, near, xp.where(z < 0, -far, far)).astype(z.dtype, copy=False)
+    far = xp.where(flat < 0, -far, far)
+    return xp.where(y <= _ERF_SMALL, _erf_near(flat), far).astype(z.dtype, copy=False).reshape(z.shape)
 
 
 def _erfc_array(z: Any) -> Any:
     """erfc = 1 − erf on an array, without 1 − erf's cancellation for large z (erfc(26) ≈ 6e-296)."""
     xp = backend.xp()
-    y = xp.abs(z)
-    zc = xp.clip(z, -_ERF_SMALL, _ERF_SMALL)
-    near = 1 - zc * _rational(zc * zc, _ERF_A, _ERF_B)
+    flat = z.reshape(-1)
+    y = xp.abs(flat)
     tail = _erfc_abs(y)
-    return xp.where(y <= _ERF_SMALL, near, xp.where(z < 0, 2 - tail, tail)).astype(z.dtype, copy=False)
+    tail = xp.where(flat < 0, 2 - tail, tail)
+    return xp.where(y <= _ERF_SMALL, 1 - _erf_near(flat), tail).astype(z.dtype, copy=False).reshape(z.shape)
 
 
-def gelu(x: Tensor, approximate: bool = False) -> Tensor:
+@_takes_arrays
+def gelu(x: Tensor, approximate: bool | str = False) -> Tensor:
     """x·Φ(x), Φ the standard normal CDF: exact (erf) by default, as PyTorch and Keras 3's activation.
 
-    ``approximate=True`` is the tanh form 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))) (PyTorch's
-    ``approximate="tanh"``, Keras's ``approximate=True``).
+    ``approximate=True`` (or PyTorch's ``"tanh"``) is the tanh form 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))).
 
     >>> import fnlearn as fl
     >>> [round(v, 4) for v in fl.functional.gelu(fl.tensor([-1.0, 0.0, 2.0])).numpy().tolist()]
     [-0.1587, 0.0, 1.9545]
     """
+    if isinstance(approximate, str) and approximate in ("none", "tanh"):
+        approximate = approximate == "tanh"
     if not isinstance(approximate, (bool, np.bool_)):
-        raise ConfigError(f"gelu's approximate must be True or False, got {approximate!r}.")
+        raise ConfigError(f"gelu's approximate must be True or False (or PyTorch's 'tanh' / 'none'), got "
+                          f"{approximate!r}.")
     xp = backend.xp()
     d = x.data
     # beyond ±40 (±1e4 for tanh) Φ is exactly 0 or 1 and its slope 0; clipping keeps x² and x³ finite
@@ -717,6 +773,7 @@ def gelu(x: Tensor, approximate: bool = False) -> Tensor:
     return _result(out, (x,), lambda g: (g * slope,), "gelu")
 
 
+@_takes_arrays
 def silu(x: Tensor) -> Tensor:
     """x·σ(x), also called swish (``swish`` is this same function, as in Keras).
 
@@ -734,6 +791,7 @@ def silu(x: Tensor) -> Tensor:
 swish = silu
 
 
+@_takes_arrays
 def relu6(x: Tensor) -> Tensor:
     """min(max(x, 0), 6), i.e. ``relu(x, max_value=6)``; slope 0 at 0 and at 6 (as PyTorch).
 
@@ -749,6 +807,7 @@ def linear(x: Tensor) -> Tensor:
     return x
 
 
+@_takes_arrays
 def softmax(x: Tensor, axis: int = -1) -> Tensor:
     """exp(x) / Σ exp(x) along ``axis``, shifted by the maximum so large scores never overflow."""
     xp = backend.xp()
@@ -770,6 +829,7 @@ def _log_softmax_array(z: Any, axis: int = -1) -> Any:
     return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
 
 
+@_takes_arrays
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     """log(softmax(x)) by the log-sum-exp trick: finite for any scores."""
     xp = backend.xp()
@@ -781,6 +841,7 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     return _result(out, (x,), backward, "log_softmax")
 
 
+@_takes_arrays
 def logsumexp(x: Tensor, axis: Any = -1, keepdims: bool = False) -> Tensor:
     """log Σ exp(x) along ``axis`` (an int, a tuple, or None for all), stable for large values."""
     xp = backend.xp()

@@ -212,6 +212,18 @@ class Loss:
         return {"name": self.name, "reduction": self.reduction, **self.options}
 
 
+def default_reduction(fn: LossFn) -> str:
+    """How a built-in loss reduces its per-sample values unless told: ``"mean"``, or ``"sum"`` (half_sse).
+
+    >>> default_reduction(half_sse), default_reduction(mse)
+    ('sum', 'mean')
+    """
+    import inspect
+
+    parameter = inspect.signature(fn).parameters.get("reduction")
+    return "mean" if parameter is None or parameter.default is inspect.Parameter.empty else parameter.default
+
+
 def canonical_name(name: str) -> str:
     """The short name of a loss: ``"mean_squared_error"`` → ``"mse"``; other names lower-cased."""
     name = name.lower()

@@ -1,8 +1,10 @@
 """Metrics: numbers reported during training that the optimizer does not minimise.
 
 ``compile(metrics=[...])`` takes names or callables. ``"accuracy"`` (or ``"acc"``) picks the right
-kind the way Keras does: binary accuracy for binary cross-entropy or one output unit, sparse
-categorical accuracy for integer labels, categorical accuracy for one-hot targets. ``"mae"`` and
+kind as tf.keras 2 did: binary accuracy for binary cross-entropy or one output unit, sparse
+categorical accuracy for integer labels, categorical accuracy for one-hot targets. (Keras 3 looks at
+the shapes only, so a multi-label sigmoid output trained with binary cross-entropy gets categorical
+accuracy there — the argmax of several independent yes/no outputs — and binary accuracy here.) ``"mae"`` and
 ``"mse"`` measure regression error; loss names work as metrics too; any callable
 ``(y_true, y_pred) -> float`` is accepted and gets NumPy arrays.
 
@@ -28,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from . import backend, losses
-from .errors import ShapeError, unknown_name
+from .errors import ConfigError, ShapeError, foreign, unknown_name
 from .tensor import Tensor, as_array, no_grad
 
 
@@ -141,7 +143,13 @@ class Metric:
     1.0
     """
 
-    def __init__(self, fn: Callable[[Any, Any], Any], name: str, host: bool = False) -> None:
+    def __init__(self, fn: Callable[[Any, Any], Any] | None = None, name: str | None = None,
+                 host: bool = False, **kwargs: Any) -> None:
+        if fn is None or not callable(fn) or name is None:
+            raise ConfigError(f"{type(self).__name__}: fnlearn's Metric wraps a function, Metric(fn, name) with "
+                              "fn(y_true, y_pred) -> float averaged over each epoch's samples; Keras's stateful "
+                              "subclass API (update_state / result / reset_state) is not provided, so write the "
+                              "metric as such a function.")
         self.fn = fn
         self.name = name
         self.host = host  # user callables get NumPy arrays, whatever the backend
@@ -211,6 +219,9 @@ def get(spec: Any, loss: str | None = None) -> Metric:
             return Metric(_loss_metric(key), spec)
         raise unknown_name("metric", spec, METRIC_NAMES)
     if callable(spec):
+        other = foreign("metric", spec)
+        if other is not None:
+            raise other
         builtin = next((name for name, fn in _FUNCTIONS.items() if fn is spec), None)
         if builtin is not None:
             return Metric(spec, builtin)

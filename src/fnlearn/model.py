@@ -54,7 +54,7 @@ from typing import Any
 
 import numpy as np
 
-from . import backend, data, losses, optim
+from . import backend, data, errors, losses, optim
 from . import functional as F
 from . import metrics as metrics_module
 from .callbacks import Callback, CallbackList, History
@@ -230,7 +230,8 @@ class Trainer:
             validation_split: float = 0.0, validation_data: Any = None, shuffle: bool = True,
             initial_epoch: int = 0, *, validation_batch_size: int | None = None,
             allow_nonfinite: bool = False, terminate_on_nan: bool = True, trace: Any = None,
-            capture: bool | None = None, **kwargs: Any) -> History:
+            capture: bool | None = None, sample_weight: Any = None, class_weight: Any = None,
+            **kwargs: Any) -> History:
         """Train: for each epoch, shuffle the rows, and for each mini-batch take one gradient step.
 
         Args:
@@ -248,6 +249,10 @@ class Trainer:
             terminate_on_nan: stop, keeping the last finite weights, when a batch loss is NaN or inf.
             trace: a CSV path (or a ``fl.explain.Trace``) recording, per update, the loss, the gradient norm
                 and, for small models, every parameter and its gradient.
+            sample_weight: one weight ≥ 0 per row of x: each sample's loss is multiplied by it (Keras's
+                rule: the batch loss is Σ wᵢ·lossᵢ / batch size). Trains on the general autodiff step.
+            class_weight: ``{class: weight}`` for every class in y (integer labels, one-hot rows or 0/1
+                targets): each sample's loss is multiplied by its class's weight (and by its sample_weight).
             capture: on the CuPy backend, record the whole training step once as a CUDA graph and
                 replay it per batch (see ``fnlearn.gpu``); loss and metrics are then read once per
                 epoch. None (default): on where the step allows it, off on NumPy. True: insist (a
@@ -283,7 +288,8 @@ class Trainer:
         callback_list = CallbackList(user_callbacks)  # checks the callbacks' types before anything changes
         callback_list.check_fit(self)
         x_arr, y_arr = self._prepare(x, y, "x", "y", allow_nonfinite)
-        val: tuple[Any, Any] | None = None
+        w_arr = _sample_weights(sample_weight, class_weight, y_arr, "sample_weight")
+        val: tuple[Any, ...] | None = None
         if validation_data is not None:
             val = self._prepare_validation(validation_data, allow_nonfinite)
             if tuple(val[0].shape[1:]) != tuple(x_arr.shape[1:]):
@@ -293,6 +299,9 @@ class Trainer:
             data.validation_rows(x_arr.shape[0], validation_split)  # a split that cannot be, refused before the draw
             train_idx, val_idx = data.split_validation(x_arr.shape[0], validation_split, rng=self._order_rng(-1))
             val = data.take_rows(x_arr, val_idx), data.take_rows(y_arr, val_idx)
+            if w_arr is not None:  # as in Keras, the held-out rows keep their weights
+                val = (*val, data.take_rows(w_arr, val_idx))
+                w_arr = data.take_rows(w_arr, train_idx)
             x_arr, y_arr = data.take_rows(x_arr, train_idx), data.take_rows(y_arr, train_idx)
 
         # everything is valid: from here on the model may change
@@ -303,8 +312,9 @@ class Trainer:
             raise ConfigError("every layer of this model is frozen (trainable=False), so fit has nothing to "
                               "train; set trainable = True on the layers to train.")
         self.optimizer.bind(trainable)  # frozen layers' parameters are left out, as Keras does
-        step = self._train_step(terminate_on_nan, tuple(x_arr.shape[1:]))
-        captured = self._captured_step(capture, step, batch_size, x_arr, y_arr, callback_list, terminate_on_nan)
+        step = self._train_step(terminate_on_nan, tuple(x_arr.shape[1:]), weighted=w_arr is not None)
+        captured = self._captured_step(capture, step, batch_size, x_arr, y_arr, callback_list, terminate_on_nan,
+                                       weighted=w_arr is not None)
         n = x_arr.shape[0]
         steps = math.ceil(n / batch_size)
         history = History()
@@ -366,7 +376,7 @@ class Trainer:
                         size = xb.shape[0]
                         if callback_list.wants_batch_begin:
                             callback_list.on_train_batch_begin(batch, {"batch": batch, "size": size})
-                        loss_value, pred = step(xb, yb)
+                        loss_value, pred = step(xb, yb) if w_arr is None else step(xb, yb, w_arr[index])
                         tracker.add("loss", loss_value, size)
                         if terminate_on_nan and not math.isfinite(loss_value):
                             stopped = ("nan", epoch, batch, loss_value)
@@ -400,7 +410,7 @@ class Trainer:
                     if stopped is None:
                         watch.check(epoch, self.optimizer)
                     if val is not None:
-                        val_logs = self._evaluate_arrays(val[0], val[1], val_batch_size)
+                        val_logs = self._evaluate_arrays(*val[:2], val_batch_size, *val[2:])
                         logs.update({f"val_{k}": v for k, v in val_logs.items()})
                     callback_list.on_epoch_end(epoch, logs)
                     finished_epochs += 1
@@ -440,7 +450,7 @@ class Trainer:
         return history
 
     def _captured_step(self, capture: bool | None, step: Any, batch_size: int, x_arr: Any, y_arr: Any,
-                       callback_list: CallbackList, terminate_on_nan: bool) -> Any:
+                       callback_list: CallbackList, terminate_on_nan: bool, weighted: bool = False) -> Any:
         """A ``fnlearn.gpu.CapturedStep`` for this fit, or None to train batch by batch. Capture needs the
         CuPy backend, the fast step, an optimizer whose update does not read the host, metrics with a
         device form and no callback that reads every batch; ``capture=True`` says which one is missing."""
@@ -450,7 +460,7 @@ class Trainer:
 
         plan = step if isinstance(step, fastpath.StepPlan) else None
         reason = "terminate_on_nan=False trains on the general step" if not terminate_on_nan \
-            else gpu.capture_refusal(plan)
+            else "sample or class weights train on the general step" if weighted else gpu.capture_refusal(plan)
         metrics = None
         if reason is None:
             units = plan.layers[-1][0].kernel.shape[-1]
@@ -482,19 +492,19 @@ class Trainer:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ConfigError("validation_data must be a pair (x_val, y_val), got "
                               f"{type(validation_data).__name__}; pass validation_data=(x_val, y_val).")
+        x_val, y_val = self._prepare(validation_data[0], validation_data[1], "validation x", "validation y",
+                                     allow_nonfinite)
         if len(validation_data) == 3 and validation_data[2] is not None:
-            raise ConfigError("validation_data with sample weights (x_val, y_val, w) is not supported; pass "
-                              "(x_val, y_val).")
-        return self._prepare(validation_data[0], validation_data[1], "validation x", "validation y",
-                             allow_nonfinite)
+            return x_val, y_val, _sample_weights(validation_data[2], None, y_val, "validation sample weights")
+        return x_val, y_val
 
-    def _train_step(self, terminate_on_nan: bool,
-                    sample_shape: tuple[int, ...]) -> Callable[[Any, Any], tuple[float, Any]]:
+    def _train_step(self, terminate_on_nan: bool, sample_shape: tuple[int, ...],
+                    weighted: bool = False) -> Callable[..., tuple[float, Any]]:
         """The function doing one gradient step on a batch: the written-out fast step when the model and
         loss allow it, otherwise the general autodiff step. Both return (batch loss, batch output) and
         leave the weights unchanged when the loss is not finite; with ``terminate_on_nan=False`` every step is
         applied (the general step, as Keras does without TerminateOnNaN)."""
-        if terminate_on_nan:  # the fast step always refuses a non-finite update
+        if terminate_on_nan and not weighted:  # the fast step always refuses a non-finite update
             try:
                 from . import fastpath
             except ImportError:
@@ -506,9 +516,9 @@ class Trainer:
         optimizer, loss_fn = self.optimizer, self.loss_fn
         penalties = self._penalties()  # found once per fit, not per step
 
-        def general_step(xb: Any, yb: Any) -> tuple[float, Any]:
+        def general_step(xb: Any, yb: Any, wb: Any = None) -> tuple[float, Any]:
             out = self.forward(Tensor(xb))
-            loss = _batch_loss(loss_fn(yb, out))
+            loss = _batch_loss(loss_fn(yb, out)) if wb is None else self._weighted_loss(yb, out, wb)
             if not loss.requires_grad:
                 raise ConfigError("the loss function must return an fl.Tensor computed from y_pred (so it can be "
                                   "differentiated), got one that does not depend on it; build it from fnlearn ops.")
@@ -535,7 +545,7 @@ class Trainer:
         x_arr = data.as_features(x, dtype, x_name)
         y_arr = data.to_array(y, y_name)
         data.check_same_rows(x_arr, y_arr, x_name, y_name)
-        out_shape = self._check_features(tuple(x_arr.shape[1:]), x_name)
+        out_shape = self._check_features(tuple(x_arr.shape[1:]), x_name, x_arr.shape[0])
         y_ready = self._check_targets(y_arr, out_shape, y_name, dtype)
         if not allow_nonfinite:  # after the casts to the model's dtype, which can overflow
             _check_finite_once(x_arr, x_name, x)
@@ -543,7 +553,8 @@ class Trainer:
             _check_finite_once(y_ready.reshape(y_arr.shape) if same_size else y_ready, y_name, y_arr)
         return x_arr, y_ready
 
-    def _check_features(self, sample_shape: tuple[int, ...], x_name: str) -> tuple[int, ...]:
+    def _check_features(self, sample_shape: tuple[int, ...], x_name: str,
+                        rows: int | None = None) -> tuple[int, ...]:
         """Check a sample's shape against every layer that knows its input size; return the output shape."""
         from .nn.layers import Dense, Layer
 
@@ -554,8 +565,9 @@ class Trainer:
         declared = getattr(first, "input_shape", None)
         if declared is not None and tuple(declared) != sample_shape:
             raise ShapeError(f"layer {first.name!r} expects samples of shape {tuple(declared)} (its input_shape), "
-                             f"but {x_name} has samples of shape {sample_shape}; check the data's columns or the "
-                             "first layer's input_shape.")
+                             f"but {x_name} has samples of shape {sample_shape}"
+                             f"{_one_sample_hint(x_name, rows, sample_shape, int(np.prod(declared)))}; "
+                             "check the data's columns or the first layer's input_shape.")
         if not all(isinstance(layer, Layer) for layer in layers):
             return self._probe_output_shape(sample_shape)
         shape = sample_shape
@@ -563,8 +575,9 @@ class Trainer:
             if isinstance(layer, Dense) and layer.built and shape[-1] != layer.kernel.shape[0]:
                 source = f"{x_name} has {shape[-1]} features per sample" if index == 0 else \
                     f"the layer before it outputs {shape[-1]}"
+                hint = _one_sample_hint(x_name, rows, shape, layer.kernel.shape[0]) if index == 0 else ""
                 raise ShapeError(f"layer {layer.name!r} expects {layer.kernel.shape[0]} features per sample, but "
-                                 f"{source}; check the data's columns or the layers' sizes.")
+                                 f"{source}{hint}; check the data's columns or the layers' sizes.")
             shape = tuple(layer.compute_output_shape(shape))
         return shape
 
@@ -610,6 +623,11 @@ class Trainer:
                              f"shape {tuple(y.shape)}{' (integer labels?)' if integer_valued else ''}; use "
                              "loss='sparse_categorical_crossentropy' or y = fl.data.to_categorical(y, "
                              f"{units}).")
+        if loss is not None and y_per_sample != per_sample and len(out_shape) > 1:
+            raise ShapeError(f"the last layer {layer!r} outputs shape {tuple(out_shape)} per sample (Dense acts on "
+                             f"the last axis of each sample), but {y_name} has {y_per_sample} value(s) per sample "
+                             f"(shape {tuple(y.shape)}); add fl.layers.Flatten() as the first layer, or give x one "
+                             "row of features per sample.")
         if loss is not None and y_per_sample != per_sample:
             hint = (f"; one-hot encode the labels with fl.data.to_categorical(y, {units})"
                     if y_per_sample == 1 and integer_valued and units > 1 else
@@ -643,8 +661,9 @@ class Trainer:
         return y
 
     # ------------------------------------------------------------------ evaluate / predict
-    def _evaluate_arrays(self, x: Any, y: Any, batch_size: int) -> dict[str, float]:
-        """Sample-weighted mean loss and metrics over (already checked) arrays, in eval mode, no graph."""
+    def _evaluate_arrays(self, x: Any, y: Any, batch_size: int, w: Any = None) -> dict[str, float]:
+        """Mean loss and metrics over (already checked) arrays, in eval mode, no graph; ``w``: per-sample
+        weights of the loss (Keras's sample_weight)."""
         tracker = metrics_module.MeanTracker()
         was_training = self.training
         self.eval()
@@ -653,7 +672,8 @@ class Trainer:
                 for rows in data.batch_slices(x.shape[0], batch_size):
                     xb, yb = x[rows], y[rows]
                     out = self.forward(Tensor(xb))
-                    tracker.add("loss", float(_batch_loss(self.loss_fn(yb, out)).item()), xb.shape[0])
+                    loss = _batch_loss(self.loss_fn(yb, out)) if w is None else self._weighted_loss(yb, out, w[rows])
+                    tracker.add("loss", float(loss.item()), xb.shape[0])
                     for metric in self._metrics:
                         tracker.add(metric.name, metric(yb, out.data), xb.shape[0])
                 penalties = self._penalties()
@@ -665,12 +685,37 @@ class Trainer:
             result["loss"] += penalty  # the loss fit minimises, as Keras reports it
         return result
 
+    def _weighted_loss(self, y: Any, out: Tensor, w: Any) -> Tensor:
+        """Σ wᵢ·lossᵢ over the batch, divided by the batch size for a mean loss (Keras's weighted loss)."""
+        loss = self.loss
+        if isinstance(loss, losses.Loss):
+            fn, options, reduction = loss.fn, loss.options, loss.reduction
+        elif any(self.loss_fn is builtin for builtin in losses.LOSSES.values()):
+            fn, options, reduction = self.loss_fn, {}, None
+        else:  # the user's own function: it must give one value per sample itself
+            fn, options, reduction = None, {}, "mean"
+        if fn is not None:
+            reduction = reduction or losses.default_reduction(fn)
+            per_sample = fn(y, out, **options, reduction="none")
+        else:
+            per_sample = self.loss_fn(y, out)
+        n = out.shape[0]
+        if not isinstance(per_sample, Tensor) or per_sample.size != n:
+            size = per_sample.size if isinstance(per_sample, Tensor) else type(per_sample).__name__
+            raise ConfigError(f"sample or class weights need one loss value per sample ({n} in this batch), but the "
+                              f"loss function returns {size}; return one value per sample (e.g. a mean over "
+                              "axis=-1), as Keras losses do.")
+        weights = Tensor(backend.xp().asarray(w, dtype=out.dtype).reshape(per_sample.shape))
+        total = F.sum(per_sample * weights)
+        return total / n if reduction in ("mean", "none") else total
+
     def _penalties(self) -> list[tuple[Any, Any]]:
         """(parameter, regularizer) for every weight with a penalty (``kernel_regularizer``…) in the model."""
         return [pair for layer in self.modules() if hasattr(layer, "penalties") for pair in layer.penalties()]
 
     def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None, verbose: int | str = 0,
-                 return_dict: bool = False, *, allow_nonfinite: bool = False) -> Any:
+                 sample_weight: Any = None, return_dict: bool = False, *, allow_nonfinite: bool = False,
+                 **kwargs: Any) -> Any:
         """The loss on (x, y), or ``[loss, *metrics]`` when metrics were compiled (``return_dict`` for a dict).
 
         Runs in evaluation mode (Dropout off) without building a graph. ``verbose`` > 0 prints one line.
@@ -682,6 +727,7 @@ class Trainer:
         1.0
         """
         self._require_compiled("evaluate")
+        _reject_extra("evaluate", kwargs, set())
         batch_size = data.check_batch_size(batch_size)
         from .progress import check_verbose, format_logs
 
@@ -689,9 +735,10 @@ class Trainer:
         if y is None:
             raise ConfigError("evaluate needs targets: call model.evaluate(x, y).")
         x_arr, y_arr = self._prepare(x, y, "x", "y", allow_nonfinite)
+        w_arr = _sample_weights(sample_weight, None, y_arr, "sample_weight")
         if not self.built:
             self.build(tuple(x_arr.shape[1:]))  # as Keras: the first data decide the input shape
-        result = self._evaluate_arrays(x_arr, y_arr, batch_size)
+        result = self._evaluate_arrays(x_arr, y_arr, batch_size, w_arr)
         if not allow_nonfinite and not all(math.isfinite(v) for v in result.values()):
             problem = _nonfinite_data([(x_arr, "x"), (y_arr, "y")])  # changed in place since they were checked
             if problem is not None:
@@ -718,7 +765,7 @@ class Trainer:
 
         check_verbose(verbose)
         x_arr = data.as_features(x, self._dtype(), "x")
-        self._check_features(tuple(x_arr.shape[1:]), "x")
+        self._check_features(tuple(x_arr.shape[1:]), "x", x_arr.shape[0])
         if not self.built:
             self.build(tuple(x_arr.shape[1:]))  # as Keras: the first data decide the input shape
         from . import fastpath
@@ -864,6 +911,58 @@ def _size_words(n_bytes: int) -> str:
     return f"{size:.2f} GB"
 
 
+def _one_sample_hint(x_name: str, rows: int | None, sample_shape: tuple[int, ...], expected: int) -> str:
+    """For one column of as many rows as a sample has features: one sample, given as a 1-D array."""
+    if rows is None or rows < 2 or tuple(sample_shape) != (1,) or expected != rows:
+        return ""
+    return (f" (if {x_name} is one sample of {rows} values, it was read as {rows} rows of one value: pass "
+            f"{x_name}.reshape(1, -1))")
+
+
+def _sample_weights(sample_weight: Any, class_weight: Any, y: Any, name: str) -> Any:
+    """One weight per row of ``y`` from Keras's ``sample_weight`` and ``class_weight`` (multiplied when both
+    are given), or None for neither; every mistake is one sentence, before anything changes."""
+    if sample_weight is None and class_weight is None:
+        return None
+    n = y.shape[0]
+    weights = np.ones(n)
+    if sample_weight is not None:
+        given = np.asarray(backend.to_numpy(data.to_array(sample_weight, name)), dtype=np.float64)
+        if given.size != n or (given.ndim > 1 and given.shape[0] != n):
+            raise ShapeError(f"{name} has shape {given.shape}, but there are {n} samples; give one weight per "
+                             "row of x.")
+        weights = given.reshape(n)
+    if class_weight is not None:
+        weights = weights * _class_weights(class_weight, y)
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        bad = int(np.argmax(~np.isfinite(weights) | (weights < 0)))
+        raise DataError(f"{name} holds {weights[bad]:g} at row {bad}; weights must be finite numbers ≥ 0.")
+    return backend.to_device(weights)
+
+
+def _class_weights(class_weight: Any, y: Any) -> np.ndarray:
+    """Each sample's class weight: the class is the integer label, the one-hot row's argmax, or the 0/1 target."""
+    if not isinstance(class_weight, dict) or not class_weight:
+        raise ConfigError(f"class_weight must be a dict {{class: weight}} such as {{0: 1.0, 1: 5.0}}, got "
+                          f"{class_weight!r}.")
+    host = backend.to_numpy(y)
+    labels = host.argmax(axis=-1) if host.ndim > 1 and host.shape[-1] > 1 else np.rint(host.reshape(len(host)))
+    labels = labels.astype(np.int64)
+    table = {}
+    for key, value in class_weight.items():
+        if isinstance(key, bool) or not isinstance(key, (int, np.integer)) or key < 0:
+            raise ConfigError(f"class_weight keys must be class numbers 0, 1, 2, …, got {key!r}.")
+        table[int(key)] = float(value)
+    missing = sorted(set(np.unique(labels).tolist()) - set(table))
+    if missing:
+        raise ConfigError(f"class_weight has no weight for class {missing[0]}, which y holds; give every class a "
+                          "weight (1.0 leaves it as it is).")
+    lookup = np.zeros(max(table) + 1)
+    for key, value in table.items():
+        lookup[key] = value
+    return lookup[labels]
+
+
 def _batch_loss(loss: Any) -> Tensor:
     """One number for the batch: a loss of one value per sample (a Keras-style custom loss, or a Loss with
     reduction='none') is averaged over them, as Keras's fit does."""
@@ -883,6 +982,9 @@ def _resolve_loss(loss: Any) -> tuple[Callable[..., Tensor], str | None]:
         return fn, losses.canonical_name(loss.lower())
     if isinstance(loss, losses.Loss):
         return loss, loss.name
+    other = errors.foreign("loss", loss)
+    if other is not None:
+        raise other
     if callable(loss):
         name = next((losses.canonical_name(k) for k, fn in losses.LOSSES.items() if fn is loss), None)
         return loss, name
@@ -1004,7 +1106,7 @@ def _check_finite_once(arr: Any, name: str, given: Any = None) -> None:
 def _check_cast_range(arr: Any, given: Any, name: str) -> None:
     """Raise DataError if ``arr`` holds an infinity where the data it was cast from hold a finite value."""
     try:
-        source = np.asarray(data.to_array(given, name))
+        source = backend.to_numpy(data.to_array(given, name))
     except FnlearnError:
         return
     if source.dtype.kind != "f" or source.size != arr.size:

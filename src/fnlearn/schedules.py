@@ -1,7 +1,8 @@
 """Learning-rate schedules: η as a function of the step count (steps taken so far, from 0).
 
 Pass one as an optimizer's ``learning_rate``. The lecture's "warm up" — start small, rise, then
-decay — is :class:`WarmupDecay`.
+decay — is :class:`WarmupDecay`. ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay,
+PolynomialDecay and CosineDecay give Keras 3's values (``keras.optimizers.schedules`` is this module).
 
 Example:
     >>> import fnlearn as fl
@@ -12,7 +13,10 @@ Example:
 
 from __future__ import annotations
 
+import bisect
 import math
+import numbers
+from collections.abc import Sequence
 from typing import Any
 
 from .errors import ConfigError, unknown_name
@@ -29,6 +33,18 @@ def _positive(name: str, value: Any, allow_zero: bool = False) -> float:
             (value < 0 if allow_zero else value <= 0):
         raise ConfigError(f"{name} must be a finite number {'≥' if allow_zero else '>'} 0, got {value!r}.")
     return float(value)
+
+
+def _number_list(name: str, values: Any) -> list[int | float]:
+    """A list of finite numbers as Python ints / floats (a NumPy array's too), for a JSON config."""
+    if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__iter__"):
+        raise ConfigError(f"{name} must be a list of numbers, got {values!r}.")
+    out: list[int | float] = []
+    for i, v in enumerate(values):
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
+            raise ConfigError(f"{name}[{i}] must be a finite number, got {v!r}.")
+        out.append(int(v) if isinstance(v, numbers.Integral) else float(v))
+    return out
 
 
 class Schedule:
@@ -77,6 +93,86 @@ class ExponentialDecay(Schedule):
             return math.inf
 
 
+class InverseTimeDecay(Schedule):
+    """η₀ / (1 + rate · step / decay_steps) (with ``staircase``, step / decay_steps is rounded down) — as Keras.
+
+    >>> s = InverseTimeDecay(0.1, decay_steps=10, decay_rate=1.0)
+    >>> [round(s(k), 4) for k in (0, 10, 30)]
+    [0.1, 0.05, 0.025]
+    """
+
+    name = "inverse_time_decay"
+
+    def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float,
+                 staircase: bool = False) -> None:
+        self.initial_learning_rate = _positive("initial_learning_rate", initial_learning_rate)
+        self.decay_steps = _positive_int("decay_steps", decay_steps)
+        self.decay_rate = _positive("decay_rate", decay_rate, allow_zero=True)
+        self.staircase = bool(staircase)
+
+    def __call__(self, step: int) -> float:
+        p = step / self.decay_steps
+        return self.initial_learning_rate / (1 + self.decay_rate * (math.floor(p) if self.staircase else p))
+
+
+class PiecewiseConstantDecay(Schedule):
+    """``values[0]`` up to and including step ``boundaries[0]``, ``values[i]`` for boundaries[i−1] < step ≤
+    boundaries[i], and ``values[-1]`` after the last boundary — as Keras.
+
+    >>> s = PiecewiseConstantDecay([100, 200], [0.1, 0.01, 0.001])
+    >>> [s(0), s(100), s(101), s(200), s(201)]
+    [0.1, 0.1, 0.01, 0.01, 0.001]
+    """
+
+    name = "piecewise_constant_decay"
+
+    def __init__(self, boundaries: Sequence[float], values: Sequence[float]) -> None:
+        bounds, rates = _number_list("boundaries", boundaries), _number_list("values", values)
+        if not bounds or len(rates) != len(bounds) + 1:
+            raise ConfigError(f"PiecewiseConstantDecay needs at least one boundary and exactly one value more "
+                              f"than boundaries, got {len(bounds)} boundaries and {len(rates)} values.")
+        if any(later <= earlier for earlier, later in zip(bounds, bounds[1:])):
+            raise ConfigError(f"PiecewiseConstantDecay's boundaries must increase, got {bounds!r}.")
+        self.boundaries = bounds
+        self.values = [_positive(f"values[{i}]", float(v), allow_zero=True) for i, v in enumerate(rates)]
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "boundaries": list(self.boundaries), "values": list(self.values)}
+
+    def __call__(self, step: int) -> float:
+        return self.values[bisect.bisect_left(self.boundaries, step)]
+
+
+class PolynomialDecay(Schedule):
+    """(η₀ − η_end) · (1 − step / decay_steps)^power + η_end, flat at η_end after ``decay_steps`` — as Keras.
+
+    With ``cycle``, the decay restarts each time: decay_steps is stretched to the first multiple of itself
+    at or above the step (for step 0, decay_steps itself).
+
+    >>> s = PolynomialDecay(0.1, decay_steps=10, end_learning_rate=0.0, power=2.0)
+    >>> [round(s(k), 4) for k in (0, 5, 10, 20)]
+    [0.1, 0.025, 0.0, 0.0]
+    """
+
+    name = "polynomial_decay"
+
+    def __init__(self, initial_learning_rate: float, decay_steps: int, end_learning_rate: float = 0.0001,
+                 power: float = 1.0, cycle: bool = False) -> None:
+        self.initial_learning_rate = _positive("initial_learning_rate", initial_learning_rate)
+        self.decay_steps = _positive_int("decay_steps", decay_steps)
+        self.end_learning_rate = _positive("end_learning_rate", end_learning_rate, allow_zero=True)
+        self.power = _positive("power", power)
+        self.cycle = bool(cycle)
+
+    def __call__(self, step: int) -> float:
+        if self.cycle:
+            steps = self.decay_steps * (math.ceil(step / self.decay_steps) if step > 0 else 1)
+        else:
+            step, steps = min(step, self.decay_steps), self.decay_steps
+        shape = (1 - step / steps) ** self.power
+        return (self.initial_learning_rate - self.end_learning_rate) * shape + self.end_learning_rate
+
+
 class CosineDecay(Schedule):
     """Half a cosine from η₀ down to α·η₀ over ``decay_steps``, then flat — as Keras."""
 
@@ -123,7 +219,8 @@ class WarmupDecay(Schedule):
         return self.final_learning_rate + (self.peak_learning_rate - self.final_learning_rate) * shape
 
 
-SCHEDULES = {cls.name: cls for cls in (StepDecay, ExponentialDecay, CosineDecay, WarmupDecay)}
+SCHEDULES = {cls.name: cls for cls in (StepDecay, ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay,
+                                       PolynomialDecay, CosineDecay, WarmupDecay)}
 
 
 def from_config(config: dict[str, Any]) -> Schedule:

@@ -7,6 +7,7 @@ import sys
 import textwrap
 
 import numpy as np
+import pytest
 
 import fnlearn as fl
 from fnlearn import keras
@@ -73,3 +74,18 @@ def test_unknown_compat_module_is_an_attribute_error():
         assert "pytorch" in str(exc)
     else:
         raise AssertionError("fnlearn.compat.pytorch should not exist")
+
+
+def test_tf_nn_holds_fnlearns_activations_and_other_names_say_what_there_is(tmp_path):
+    from fnlearn.compat import tensorflow as tf
+
+    assert tf.nn.relu is fl.functional.relu and tf.nn.softmax is fl.functional.softmax
+    model = tf.keras.Sequential([tf.keras.layers.Dense(4, activation=tf.nn.relu, input_shape=(3,)),
+                                 tf.keras.layers.Dense(2)])
+    predictions = model(np.zeros((1, 3))).numpy()
+    probabilities = tf.nn.softmax(predictions).numpy()  # the quickstart's two lines
+    np.testing.assert_allclose(probabilities.sum(), 1.0, rtol=1e-6)
+    model.save(tmp_path / "m.keras")
+    assert tf.keras.models.load_model(tmp_path / "m.keras").layers[0].activation is fl.functional.relu
+    with pytest.raises(AttributeError, match=r"tf.linspace is not part of .*use NumPy"):
+        getattr(tf, "linspace")  # noqa: B009  (the attribute access is the point)

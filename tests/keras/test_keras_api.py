@@ -366,3 +366,67 @@ def test_models_are_named_one_by_one_and_unbuilt_ones_summarised_predicted_and_e
     norm.adapt(x)
     linear = keras.Sequential([norm, L.Dense(1)])
     assert linear.built and linear.layers[1].kernel.shape == (9, 1)
+
+
+def _from_keras(cls):
+    cls.__module__ = "keras.src.made_for_this_test"  # what a class of the real Keras package says
+    return cls
+
+
+@_from_keras
+class _KerasMetric:
+    """Like keras.metrics.SparseCategoricalAccuracy: callable, and keeping running totals of its own."""
+
+    def __call__(self, y_true, y_pred):
+        return 0.5
+
+
+@_from_keras
+class _KerasLoss:
+    def __call__(self, y_true, y_pred):
+        return fl.losses.mse(y_true, y_pred)
+
+
+@_from_keras
+class _KerasThing:
+    pass
+
+
+@pytest.mark.parametrize("kind, make", [
+    ("metric", lambda m: m.compile("sgd", "mse", metrics=[_KerasMetric()])),
+    ("loss", lambda m: m.compile("sgd", _KerasLoss())),
+    ("optimizer", lambda m: m.compile(_KerasThing(), "mse")),
+    ("layer", lambda m: fl.Sequential([_KerasThing()])),
+    ("callback", lambda m: m.fit(np.ones((4, 2)), np.ones(4), verbose=0, callbacks=[_KerasThing()])),
+])
+def test_objects_of_the_real_keras_are_refused_with_the_import_to_use(kind, make):
+    model = fl.Sequential([fl.layers.Dense(1, input_dim=2)])
+    model.compile("sgd", "mse")
+    before = model.get_weights()
+    with pytest.raises(ConfigError, match=rf"^the {kind} _Keras\w+ comes from Keras, not fnlearn; .*"
+                                          r"`from fnlearn import keras`"):
+        make(model)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
+def test_keras_names_fnlearn_lacks_say_what_the_module_has():
+    with pytest.raises(AttributeError, match=r"fnlearn.keras.metrics.AUC is a Keras name that fnlearn does not "
+                                             r"provide; fnlearn.keras.metrics has: .*BinaryAccuracy"):
+        getattr(keras.metrics, "AUC")  # noqa: B009
+    with pytest.raises(AttributeError, match=r"fnlearn.keras.layers.Conv2D .* has: Activation, Dense"):
+        getattr(keras.layers, "Conv2D")  # noqa: B009
+    assert not hasattr(keras.layers, "__path__")  # Python's own probes get a plain AttributeError
+
+
+def test_cross_entropy_metrics_with_from_logits_as_in_the_overfitting_tutorial():
+    fl.set_seed(0)
+    x = np.random.default_rng(0).normal(size=(40, 3))
+    y = (x.sum(1) > 0).astype("float32")
+    model = keras.Sequential([keras.layers.Input(shape=(3,)), keras.layers.Dense(1)])
+    model.compile("adam", keras.losses.BinaryCrossentropy(from_logits=True),
+                  metrics=[keras.metrics.BinaryCrossentropy(from_logits=True, name="binary_crossentropy")])
+    history = model.fit(x, y, epochs=2, validation_split=0.25, verbose=0).history
+    np.testing.assert_allclose(history["binary_crossentropy"], history["loss"], rtol=1e-6)
+    np.testing.assert_allclose(history["val_binary_crossentropy"], history["val_loss"], rtol=1e-6)
+    with pytest.raises(ConfigError, match="from_logits must be True or False"):
+        keras.metrics.CategoricalCrossentropy(from_logits="yes")

@@ -324,3 +324,27 @@ def test_a_layer_keeps_the_dtype_it_was_made_with_and_takes_a_dtype_argument(tmp
         [np.float64, np.float64, np.float32, np.float32]
     with pytest.raises(ConfigError, match=r"dtype='mixed_float16'; fnlearn layers compute in 'float32'"):
         fl.layers.Dense(2, dtype="mixed_float16")
+
+
+@pytest.mark.parametrize("name", ["elu", "selu", "gelu", "silu", "swish", "relu6"])
+def test_keras_tutorial_activations_train_on_the_general_path_and_reload(name, tmp_path):
+    from fnlearn import fastpath
+    from fnlearn.keras import activations
+
+    fl.set_seed(0)
+    model = fl.Sequential([Dense(8, activation=name, input_dim=3), Dense(1)])
+    assert fastpath.dense_stack(model) is None  # no written-out step for these: the autodiff one trains them
+    x = np.random.default_rng(2).normal(size=(64, 3))
+    y = np.sin(x).sum(1)
+    model.compile("adam", "mse")
+    history = model.fit(x, y, epochs=5, batch_size=16, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    model.save(tmp_path / "m.fnl")
+    loaded = fl.load_model(tmp_path / "m.fnl")
+    assert loaded.layers[0].activation is fl.functional.ACTIVATIONS[name]
+    assert loaded.layers[0].get_config()["activation"] == name
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    # the keras.activations object is the same function, saved under its own name
+    by_object = Dense(2, activation=getattr(activations, name))
+    assert by_object.activation is fl.functional.ACTIVATIONS[name]
+    assert by_object.activation_name == ("silu" if name == "swish" else name)

@@ -32,9 +32,12 @@ from . import (
     regularizers,
 )
 from . import utils as utils
+from ._missing import not_provided
 from .layers import Input
 from .models import Model, Sequential, load_model, save_model
 
 __all__ = ["Sequential", "Model", "Input", "load_model", "save_model", "layers", "models", "optimizers", "losses",
            "metrics", "callbacks", "utils", "datasets", "activations", "initializers", "backend",
            "regularizers"]
+
+__getattr__ = not_provided(__name__, __all__)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from .. import backend as _backend
 from ..nn import layers as _layers
+from ._missing import not_provided
 
 
 def clear_session() -> None:
@@ -31,3 +32,5 @@ def set_floatx(value: str) -> None:
 
 
 __all__ = ["clear_session", "floatx", "set_floatx"]
+
+__getattr__ = not_provided(__name__, __all__)

@@ -22,6 +22,9 @@ from ..callbacks import (
     ReduceLROnPlateau,
     TerminateOnNaN,
 )
+from ._missing import not_provided
 
 __all__ = ["Callback", "History", "EarlyStopping", "ModelCheckpoint", "LearningRateScheduler", "TerminateOnNaN",
            "CSVLogger", "LambdaCallback", "GradientNormStopping", "ReduceLROnPlateau"]
+
+__getattr__ = not_provided(__name__, __all__)

@@ -16,6 +16,7 @@ from typing import Any
 from ..errors import ConfigError
 from ..nn import initializers as _init
 from ..nn.initializers import Initializer
+from ._missing import not_provided
 
 
 def _no_seed(name: str, seed: Any) -> None:
@@ -72,3 +73,5 @@ get = _init.get
 
 __all__ = ["GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "Zeros", "Ones", "RandomNormal",
            "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "zeros", "ones", "get"]
+
+__getattr__ = not_provided(__name__, __all__)

@@ -19,6 +19,7 @@ from .. import backend
 from ..errors import ConfigError
 from ..nn.layers import Activation, Dense, Dropout, Flatten, Layer, LeakyReLU, Normalization, ReLU, Softmax, as_input
 from ..tensor import Tensor
+from ._missing import not_provided
 
 
 class InputLayer(Layer):
@@ -77,3 +78,5 @@ def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None,  
 
 __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flatten", "Dropout", "Normalization",
            "Input", "InputLayer"]
+
+__getattr__ = not_provided(__name__, __all__)

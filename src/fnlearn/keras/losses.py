@@ -26,6 +26,7 @@ from ..losses import (
     mse,
     sparse_categorical_crossentropy,
 )
+from ._missing import not_provided
 
 mean_squared_error = MSE = mse
 mean_absolute_error = MAE = mae
@@ -101,3 +102,5 @@ get = _losses.get
 __all__ = ["Loss", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy", "CategoricalCrossentropy",
            "SparseCategoricalCrossentropy", "mean_squared_error", "mean_absolute_error", "mse", "mae", "MSE",
            "MAE", "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "get"]
+
+__getattr__ = not_provided(__name__, __all__)

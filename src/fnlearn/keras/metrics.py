@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import losses as _losses
 from .. import metrics as _metrics
+from ..errors import ConfigError
 from ..metrics import (
     Metric,
     binary_accuracy,
@@ -25,6 +27,8 @@ from ..metrics import (
     mse,
     sparse_categorical_accuracy,
 )
+from ..tensor import Tensor, no_grad
+from ._missing import not_provided
 
 
 def BinaryAccuracy(name: str = "binary_accuracy", dtype: Any = None,  # noqa: N802  (Keras's class name)
@@ -55,8 +59,44 @@ def MeanAbsoluteError(name: str = "mean_absolute_error", dtype: Any = None) -> M
     return Metric(mean_absolute_error, name)
 
 
+def _cross_entropy(name: str, from_logits: bool, metric_name: str) -> Metric:
+    """A cross-entropy as a metric, with its own ``from_logits`` (the tutorial's
+    ``metrics=[keras.metrics.BinaryCrossentropy(from_logits=True, name="binary_crossentropy")]``)."""
+    fn = getattr(_losses, name)
+    if not isinstance(from_logits, bool):
+        raise ConfigError(f"{metric_name}: from_logits must be True or False, got {from_logits!r}.")
+
+    def value(y_true: Any, y_pred: Any) -> float:
+        with no_grad():
+            scores = Tensor(y_pred.data if isinstance(y_pred, Tensor) else y_pred)
+            return float(fn(y_true, scores, from_logits=from_logits).item())
+
+    return Metric(value, metric_name)
+
+
+def BinaryCrossentropy(name: str = "binary_crossentropy", dtype: Any = None,  # noqa: N802
+                       from_logits: bool = False) -> Metric:
+    """Binary cross-entropy as a metric; ``from_logits=True`` for raw scores."""
+    return _cross_entropy("binary_crossentropy", from_logits, name)
+
+
+def CategoricalCrossentropy(name: str = "categorical_crossentropy", dtype: Any = None,  # noqa: N802
+                            from_logits: bool = False) -> Metric:
+    """Categorical cross-entropy (one-hot targets) as a metric; ``from_logits=True`` for raw scores."""
+    return _cross_entropy("categorical_crossentropy", from_logits, name)
+
+
+def SparseCategoricalCrossentropy(name: str = "sparse_categorical_crossentropy", dtype: Any = None,  # noqa: N802
+                                  from_logits: bool = False) -> Metric:
+    """Cross-entropy with integer labels as a metric; ``from_logits=True`` for raw scores."""
+    return _cross_entropy("sparse_categorical_crossentropy", from_logits, name)
+
+
 get = _metrics.get
 
 __all__ = ["Metric", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
            "mean_absolute_error", "mean_squared_error", "mae", "mse", "BinaryAccuracy", "CategoricalAccuracy",
-           "SparseCategoricalAccuracy", "MeanSquaredError", "MeanAbsoluteError", "get"]
+           "SparseCategoricalAccuracy", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy",
+           "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "get"]
+
+__getattr__ = not_provided(__name__, __all__)

@@ -22,6 +22,7 @@ from typing import Any
 from .. import io
 from .. import nn as _nn
 from ..errors import ConfigError
+from ._missing import not_provided
 
 
 class Sequential(_nn.Sequential):
@@ -84,3 +85,5 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True,
 
 
 __all__ = ["Sequential", "Model", "load_model", "save_model"]
+
+__getattr__ = not_provided(__name__, __all__)

@@ -18,6 +18,7 @@ from typing import Any
 
 from .. import optim, schedules
 from ..errors import ConfigError
+from ._missing import not_provided
 
 # Keras arguments that only name or tune the compilation of an optimizer: accepted, no effect on the math.
 _IGNORED = ("name", "jit_compile")
@@ -96,3 +97,5 @@ sys.modules[f"{__name__}.schedules"] = schedules
 sys.modules[f"{__name__}.legacy"] = legacy
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "get", "schedules", "legacy"]
+
+__getattr__ = not_provided(__name__, __all__)

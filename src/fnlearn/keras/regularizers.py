@@ -9,5 +9,8 @@ Example:
 from __future__ import annotations
 
 from ..nn.regularizers import L1, L1L2, L2, get, l1, l1_l2, l2
+from ._missing import not_provided
 
 __all__ = ["L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get"]
+
+__getattr__ = not_provided(__name__, __all__)

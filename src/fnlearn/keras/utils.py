@@ -10,5 +10,8 @@ from __future__ import annotations
 
 from ..backend import set_seed as set_random_seed
 from ..data import normalize, to_categorical
+from ._missing import not_provided
 
 __all__ = ["to_categorical", "normalize", "set_random_seed"]
+
+__getattr__ = not_provided(__name__, __all__)
