@@ -202,15 +202,20 @@ def test_optimizer_trajectory_matches_torch(float64, name):
 ])
 def test_relu_options_values_and_gradients_match_torch(options, reference):
     x = np.random.default_rng(3).uniform(-8, 8, size=(6, 5))
-    ours = fl.tensor(x, dtype="float64", requires_grad=True)
-    out = fl.functional.relu(ours, **options)
+    _assert_op_matches_torch(lambda t: fl.functional.relu(t, **options), reference, x)
+
+
+def _assert_op_matches_torch(ours, reference, x: np.ndarray) -> None:
+    """Values and the gradient of a random weighting of the outputs, in float64, against PyTorch's."""
+    mine = fl.tensor(x, dtype="float64", requires_grad=True)
+    out = ours(mine)
     weights = np.random.default_rng(4).normal(size=x.shape)
     (out * fl.tensor(weights, dtype="float64")).sum().backward()
     theirs = torch.tensor(x, requires_grad=True)
     ref = reference(theirs)
     (ref * torch.tensor(weights)).sum().backward()
     _assert_close(out.numpy(), ref.detach().numpy(), "values")
-    _assert_close(fl.backend.to_numpy(ours.grad), theirs.grad.numpy(), "gradients")
+    _assert_close(fl.backend.to_numpy(mine.grad), theirs.grad.numpy(), "gradients")
 
 
 @pytest.mark.parametrize("ours, reference", [
@@ -225,12 +230,4 @@ def test_relu_options_values_and_gradients_match_torch(options, reference):
 def test_smooth_relu_relatives_values_and_gradients_match_torch(ours, reference):
     # wide enough for both tails (gelu's is where 1 + erf cancels: torch's values there are ~1e-16 absolute)
     x = np.concatenate([np.random.default_rng(5).uniform(-12, 12, size=60), [-40.0, -7.5, 0.3, 5.9, 6.1, 40.0]])
-    mine = fl.tensor(x, dtype="float64", requires_grad=True)
-    out = ours(mine)
-    weights = np.random.default_rng(6).normal(size=x.shape)
-    (out * fl.tensor(weights, dtype="float64")).sum().backward()
-    theirs = torch.tensor(x, requires_grad=True)
-    ref = reference(theirs)
-    (ref * torch.tensor(weights)).sum().backward()
-    _assert_close(out.numpy(), ref.detach().numpy(), "values")
-    _assert_close(fl.backend.to_numpy(mine.grad), theirs.grad.numpy(), "gradients")
+    _assert_op_matches_torch(ours, reference, x)
