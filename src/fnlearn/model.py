@@ -751,7 +751,7 @@ class Trainer:
         values = [result[name] for name in self.metrics_names]
         return values[0] if len(values) == 1 else values
 
-    def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = 0) -> np.ndarray:
+    def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = 0, **kwargs: Any) -> np.ndarray:
         """The model's outputs for ``x`` as a NumPy array, computed in batches in evaluation mode, without
         building a graph.
 
@@ -760,6 +760,7 @@ class Trainer:
         >>> m.predict(np.ones((4, 3))).shape
         (4, 2)
         """
+        _reject_extra("predict", kwargs, set())
         batch_size = data.check_batch_size(batch_size)
         from .progress import check_verbose
 

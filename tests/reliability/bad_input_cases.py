@@ -241,6 +241,10 @@ CASES: list[Case] = [
          ("targets",)),
     Case("fit-unknown-kwarg", MODEL, "fit(..., epoch=3)", lambda c: c.reg.fit(c.x, c.y_reg, epoch=3, verbose=0),
          ConfigError, ("epoch",)),
+    Case("evaluate-unknown-kwarg", MODEL, "evaluate(..., steps=1)", lambda c: c.reg.evaluate(c.x, c.y_reg, steps=1),
+         ConfigError, ("evaluate", "steps")),
+    Case("predict-unknown-kwarg", MODEL, "predict(..., callbacks=[])", lambda c: c.reg.predict(c.x, callbacks=[]),
+         ConfigError, ("predict", "callbacks")),
     # ---------------------------------------------------------------- fit: data
     Case("fit-features", MODEL, "5 features for input_dim=4",
          lambda c: c.reg.fit(np.ones((12, 5)), c.y_reg, verbose=0), ShapeError, ("(4,)", "(5,)", "input_shape")),
