@@ -348,3 +348,10 @@ def test_keras_tutorial_activations_train_on_the_general_path_and_reload(name, t
     by_object = Dense(2, activation=getattr(activations, name))
     assert by_object.activation is fl.functional.ACTIVATIONS[name]
     assert by_object.activation_name == ("silu" if name == "swish" else name)
+
+
+def test_weights_carry_keras_names():
+    norm = fl.layers.Normalization()
+    norm.adapt(np.ones((3, 2)))
+    model = fl.Sequential([norm, fl.layers.Dense(2)])
+    assert [w.name for w in model.weights] == ["mean", "variance", "kernel", "bias"]

@@ -142,8 +142,8 @@ class Dense(Layer):
     def build(self, input_shape: tuple[int, ...]) -> None:
         in_features = int(input_shape[-1])
         with backend.using_dtype(self.dtype):
-            self.kernel = Parameter(self.kernel_initializer((in_features, self.units)))
-            self.bias = Parameter(self.bias_initializer((self.units,))) if self.use_bias else None
+            self.kernel = Parameter(self.kernel_initializer((in_features, self.units)), name="kernel")
+            self.bias = Parameter(self.bias_initializer((self.units,)), name="bias") if self.use_bias else None
         self.built = True
 
     def forward(self, x: Any) -> Tensor:
@@ -337,8 +337,8 @@ class Normalization(Layer):
                               f"{variance.shape}; give one number each for axis=None, one per feature for "
                               "axis=-1, and no negative variance.")
         dtype = self.mean.data.dtype if self.mean is not None else np.dtype(self.dtype)
-        self.mean = Parameter(mean.reshape(shape), dtype=dtype)
-        self.variance = Parameter(variance.reshape(shape), dtype=dtype)
+        self.mean = Parameter(mean.reshape(shape), dtype=dtype, name="mean")
+        self.variance = Parameter(variance.reshape(shape), dtype=dtype, name="variance")
         self.mean.requires_grad = self.variance.requires_grad = False
 
     def forward(self, x: Any) -> Tensor:
