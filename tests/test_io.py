@@ -957,3 +957,78 @@ def test_normalization_statistics_of_another_shape_are_refused(tmp_path):
     layers = [io._make_layer(file, i, entry, {}) for i, entry in enumerate(file.doc["model"]["layers"])]
     with pytest.raises(ModelFileError, match="Normalization layer 0 .* finds statistics of other shapes"):
         io._build_layers(file, layers, params)
+
+
+# ----------------------------------------------------------------------------- Keras's other losses and initializers
+
+NEW_LOSS_SPECS = ["huber", "mape", "mean_absolute_percentage_error", "msle", "mean_squared_logarithmic_error",
+                  "log_cosh", "logcosh", "hinge", "squared_hinge"]
+
+
+@pytest.mark.parametrize("loss", [*NEW_LOSS_SPECS, "keras-Huber", "keras-LogCosh", "keras-MeanSquaredLogarithmicError"])
+def test_models_compiled_with_the_new_losses_round_trip(tmp_path, loss):
+    from fnlearn.keras import losses as keras_losses
+
+    spec = getattr(keras_losses, loss[6:])() if loss.startswith("keras-") else loss
+    x, y = regression_data()
+    y = (y > 0.5) * 1.0 if "hinge" in loss else np.abs(y)
+    fl.set_seed(2)
+    model = mlp()
+    model.compile(optimizer=fl.optim.Adam(learning_rate=0.01), loss=spec, metrics=["mae"])
+    model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    model.save(tmp_path / "m.fnl")
+    again = fl.load_model(tmp_path / "m.fnl")
+    assert again.compile_config() == model.compile_config()
+    if isinstance(spec, str):  # saved by its short name: "mean_absolute_percentage_error" as "mape"
+        assert again.compile_config()["loss"] == fl.losses.canonical_name(spec)
+    assert same_weights(model, again)
+    assert again.evaluate(x, y, verbose=0) == model.evaluate(x, y, verbose=0)
+    # training goes on from the file exactly as it would have without it
+    model.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0)
+    again.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0)
+    assert same_weights(model, again)
+
+
+def test_a_huber_loss_with_its_own_delta_round_trips(tmp_path):
+    model = fl.Sequential([fl.layers.Dense(1, input_dim=2)])
+    model.compile(optimizer="sgd", loss=fl.keras.losses.Huber(delta=2.5))
+    model.save(tmp_path / "m.fnl")
+    assert fl.load_model(tmp_path / "m.fnl").loss.get_config() == {"name": "huber", "reduction": "mean", "delta": 2.5}
+
+
+def test_initializers_with_settings_round_trip_with_them(tmp_path):
+    K = fl.keras.initializers  # noqa: N806
+    fl.set_seed(4)
+    model = fl.Sequential([
+        fl.layers.Dense(5, input_dim=3, kernel_initializer=K.RandomUniform(-1, 1), bias_initializer=K.Constant(3.0)),
+        fl.layers.Dense(4, kernel_initializer=K.TruncatedNormal(mean=0.5, stddev=0.2), bias_initializer="Constant"),
+        fl.layers.Dense(2, kernel_initializer="lecun_normal", bias_initializer=K.LecunUniform()),
+    ])
+    io.save_model(model, tmp_path / "m.fnl")
+    again = io.load_model(tmp_path / "m.fnl")
+    assert [layer.get_config() for layer in again.layers] == [layer.get_config() for layer in model.layers]
+    first = again.layers[0].get_config()
+    assert first["kernel_initializer"] == {"name": "uniform", "minval": -1.0, "maxval": 1.0}
+    assert first["bias_initializer"] == {"name": "constant", "value": 3.0}
+    assert again.layers[1].get_config()["kernel_initializer"] == {"name": "truncated_normal", "std": 0.2, "mean": 0.5}
+    # the rebuilt initializers draw what the originals draw
+    for old, new in zip(model.layers, again.layers):
+        for key in ("kernel_initializer", "bias_initializer"):
+            fl.set_seed(9)
+            a = fl.backend.to_numpy(getattr(old, key)((6, 4)))
+            fl.set_seed(9)
+            assert np.array_equal(a, fl.backend.to_numpy(getattr(new, key)((6, 4)))), key
+
+
+@pytest.mark.parametrize("initializer, words", [
+    ({"name": "constant", "value": "three"}, "value must be a finite number"),
+    ({"name": "uniform", "minval": 1.0, "maxval": -1.0}, "minval must not exceed maxval"),
+    ({"name": "truncated_normal", "stddev": 0.1}, "TruncatedNormal does not take"),
+    ({"name": "orthogonal"}, "'orthogonal' is not known"),
+])
+def test_crafted_initializer_settings_are_refused(tmp_path, initializer, words):
+    layer = {"class_name": "Dense", "config": {"name": "d", "units": 2, "input_shape": [3],
+                                               "kernel_initializer": initializer}}
+    write_signed(tmp_path / "m.fnl", fnlearn_doc(model={"name": "sequential", "layers": [layer]}), dense_tensors())
+    with pytest.raises(ModelFileError, match=f"cannot rebuild layer 0 .*{words}"):
+        io.load_model(tmp_path / "m.fnl")

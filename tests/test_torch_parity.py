@@ -231,3 +231,94 @@ def test_smooth_relu_relatives_values_and_gradients_match_torch(ours, reference)
     # wide enough for both tails (gelu's is where 1 + erf cancels: torch's values there are ~1e-16 absolute)
     x = np.concatenate([np.random.default_rng(5).uniform(-12, 12, size=60), [-40.0, -7.5, 0.3, 5.9, 6.1, 40.0]])
     _assert_op_matches_torch(ours, reference, x)
+
+
+# ----------------------------------------------------------------------------- Keras's regression and hinge losses
+# PyTorch has Huber (huber_loss); the others are written in torch from Keras's definitions, so autograd
+# checks fnlearn's hand-written gradients. Every loss here averages over outputs, then over samples.
+
+EPS = 1e-7
+
+
+def _torch_new_loss(name, y, p, delta=1.0):
+    """One value per sample, PyTorch's autograd behind it."""
+    if name == "huber":
+        return tF.huber_loss(p, y, reduction="none", delta=delta).mean(-1)
+    if name == "mape":
+        return 100 * ((y - p).abs() / y.abs().clamp(min=EPS)).mean(-1)
+    if name == "msle":
+        return ((p.clamp(min=EPS) + 1).log() - (y.clamp(min=EPS) + 1).log()).pow(2).mean(-1)
+    if name == "log_cosh":
+        return torch.log(torch.cosh(p - y)).mean(-1)  # fine in float64 for the moderate errors used here
+    if name in ("hinge", "squared_hinge"):
+        gap = (1 - (2 * y - 1) * p).clamp(min=0)
+        return (gap if name == "hinge" else gap**2).mean(-1)
+    raise AssertionError(name)
+
+
+def _new_loss_data(name, rng, shape):
+    p = rng.normal(size=shape) * 2
+    if name in ("hinge", "squared_hinge"):
+        return (rng.random(shape) > 0.5) * 1.0, p
+    y = rng.normal(size=shape) * 2
+    return (np.abs(y) + 0.1 if name in ("mape", "msle") else y), p
+
+
+NEW_LOSSES = ["huber", "mape", "msle", "log_cosh", "hinge", "squared_hinge"]
+
+
+@pytest.mark.parametrize("name", NEW_LOSSES)
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_new_loss_values_and_gradients_match_torch(float64, name, reduction):
+    rng = np.random.default_rng(zlib.crc32(f"{name}/{reduction}".encode()))
+    y, p = _new_loss_data(name, rng, (9, 4))
+    if name == "msle":
+        p[0, :2] = [-0.5, 1e-9]  # below ε: clipped, no gradient
+    mine = fl.tensor(p, requires_grad=True)
+    value = fl.losses.get(name)(y, mine, reduction=reduction)
+    weights = rng.normal(size=value.shape)
+    (value * fl.tensor(weights)).sum().backward()
+    theirs = torch.tensor(p, requires_grad=True)
+    per_sample = _torch_new_loss(name, torch.from_numpy(y), theirs)
+    ref = {"mean": per_sample.mean(), "sum": per_sample.sum(), "none": per_sample}[reduction]
+    (ref * torch.from_numpy(np.asarray(weights))).sum().backward()
+    _assert_close(value.numpy(), ref.detach().numpy(), f"{name} values")
+    _assert_close(fl.backend.to_numpy(mine.grad), theirs.grad.numpy(), f"{name} gradients")
+
+
+@pytest.mark.parametrize("delta", [0.25, 1.0, 3.0])
+def test_huber_default_mean_is_torchs_huber_loss(float64, delta):
+    """Keras averages over the last axis, then the batch; PyTorch over every element: for a batch of equal
+    rows the same number. With reduction='sum' they differ: fnlearn (Keras) sums per-sample means, PyTorch
+    sums elements, n_outputs times more."""
+    rng = np.random.default_rng(int(delta * 100))
+    y, p = rng.normal(size=(8, 5)) * 2, rng.normal(size=(8, 5)) * 2
+    y[0, 0], p[0, 0] = 0.0, delta  # exactly on the seam |e| = δ: both pieces give the slope δ·sign(e)
+    mine = fl.tensor(p, requires_grad=True)
+    value = fl.losses.huber(y, mine, delta=delta)
+    value.backward()
+    theirs = torch.tensor(p, requires_grad=True)
+    ref = torch.nn.HuberLoss(delta=delta)(theirs, torch.from_numpy(y))
+    ref.backward()
+    _assert_close(value.numpy(), ref.detach().numpy(), "huber mean")
+    _assert_close(fl.backend.to_numpy(mine.grad), theirs.grad.numpy(), "huber gradient")
+    summed = fl.losses.huber(y, fl.tensor(p), delta=delta, reduction="sum").item()
+    _assert_close(summed * 5, tF.huber_loss(torch.from_numpy(p), torch.from_numpy(y), reduction="sum", delta=delta)
+                  .numpy(), "huber sum")
+
+
+@pytest.mark.parametrize("loss", NEW_LOSSES)
+def test_mlp_gradients_with_new_losses_match_torch(float64, loss):
+    rng = np.random.default_rng(zlib.crc32(f"mlp/{loss}".encode()))
+    model, linears = _build_pair(rng, 4, [6, 5], 3, "tanh", "linear")
+    x = rng.normal(size=(7, 4))
+    y, _ = _new_loss_data(loss, rng, (7, 3))
+    value = fl.losses.get(loss)(y, model(x))
+    value.backward()
+    value_t = _torch_new_loss(loss, torch.from_numpy(y),
+                              _torch_forward(linears, torch.from_numpy(x), "tanh", "linear", False)).mean()
+    value_t.backward()
+    _assert_close(value.numpy(), value_t.detach().numpy(), "loss value")
+    for i, (layer, lin) in enumerate(zip(model.layers, linears)):
+        _assert_close(fl.backend.to_numpy(layer.kernel.grad), lin.weight.grad.numpy().T, f"layer {i} kernel gradient")
+        _assert_close(fl.backend.to_numpy(layer.bias.grad), lin.bias.grad.numpy(), f"layer {i} bias gradient")

@@ -854,14 +854,21 @@ def _resolve_loss(file: _ModelFile, spec: Any, custom: dict[str, Any]) -> Any:
                          f"custom_objects={{{spec!r}: your_loss_function}} or load it with compile=False.")
     if isinstance(spec, dict) and isinstance(spec.get("name"), str):
         options = {k: v for k, v in spec.items() if k not in ("name", "reduction")}
+        # from_logits is True/False; the other options (Huber's delta) are finite numbers > 0
         if spec["name"].lower() not in losses.LOSSES or not all(
-                k == "from_logits" and isinstance(v, bool) for k, v in options.items()):
+                isinstance(v, bool) if k == "from_logits" else
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0
+                for k, v in options.items()):
             raise file.error(f"has loss settings {spec!r} that fnlearn cannot rebuild; load it with "
                              "compile=False.")
         reduction = spec.get("reduction")
         if reduction not in (None, "mean", "sum", "none"):
             raise file.error(f"has an invalid loss reduction {reduction!r}; it is damaged.")
-        return losses.Loss(spec["name"], reduction=reduction, **options)
+        try:  # an option the named loss does not take (delta on mse) is refused by Loss itself
+            return losses.Loss(spec["name"], reduction=reduction, **options)
+        except FnlearnError as exc:
+            raise file.error(f"has loss settings {spec!r} that fnlearn cannot rebuild ({_clause(exc)}); load it "
+                             "with compile=False.") from None
     raise file.error(f"has a loss setting {spec!r} that is neither a name nor a loss config; it is damaged.")
 
 

@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -172,6 +173,135 @@ def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False, red
     return _reduce(_per_sample_mean(elem), reduction)
 
 
+def huber(y_true: Any, y_pred: Any, delta: float = 1.0, reduction: str = "mean") -> Tensor:
+    """Huber loss: ½e² where |e| ≤ δ, δ·(|e| − ½δ) beyond, for e = ŷ − y — squared near the target,
+    absolute far from it, so outliers pull less than with mse. Keras's ``Huber(delta)``.
+
+    Averaged over outputs per sample, then over samples; with the default mean that is the mean over every
+    element, PyTorch's ``huber_loss(..., delta=δ)``.
+
+    >>> import fnlearn as fl
+    >>> fl.losses.huber([[0.0], [0.0]], fl.tensor([[0.5], [3.0]])).item()
+    1.3125
+    """
+    delta = check_delta(delta, "huber")
+    y_pred = _pred(y_pred)
+    abs_err = F.abs(F.sub(y_pred, Tensor(_target(y_true, y_pred, "huber"))))
+    # ½q² + δ(|e| − q) with q = min(|e|, δ) is both pieces in one formula that never squares a large error,
+    # so a wild prediction cannot overflow (Keras's where(...) computes e² everywhere)
+    q = F.minimum(abs_err, delta)
+    elem = F.add(F.mul(F.mul(q, q), 0.5), F.mul(F.sub(abs_err, q), delta))
+    return _reduce(_per_sample_mean(elem), reduction)
+
+
+def check_delta(delta: Any, who: str) -> float:
+    """Huber's δ as a float, or one ConfigError sentence unless it is a finite number > 0.
+
+    >>> check_delta(2, "huber")
+    2.0
+    """
+    if isinstance(delta, bool) or not isinstance(delta, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(delta) or delta <= 0:
+        raise ConfigError(f"{who}(delta={delta!r}): delta must be a finite number > 0 (Keras's default is 1.0).")
+    return float(delta)
+
+
+def mape(y_true: Any, y_pred: Any, reduction: str = "mean") -> Tensor:
+    """Mean absolute percentage error: 100·mean(|y − ŷ| / max(|y|, ε)), ε = 1e-7 as Keras's.
+
+    A target of 0 makes a huge but finite loss (the ε); scale the targets away from 0 rather than rely on it.
+
+    >>> import fnlearn as fl
+    >>> fl.losses.mape([[2.0], [4.0]], fl.tensor([[1.0], [5.0]])).item()
+    37.5
+    """
+    y_pred = _pred(y_pred)
+    t = _target(y_true, y_pred, "mape")
+    xp = backend.xp()
+    scale = 100.0 / xp.maximum(xp.abs(t), EPSILON)  # of the target alone: no gradient flows through it
+    elem = F.mul(F.abs(F.sub(y_pred, Tensor(t))), Tensor(scale.astype(y_pred.dtype, copy=False)))
+    return _reduce(_per_sample_mean(elem), reduction)
+
+
+def msle(y_true: Any, y_pred: Any, reduction: str = "mean") -> Tensor:
+    """Mean squared logarithmic error: mean of (log(ŷ + 1) − log(y + 1))², for targets that span orders of
+    magnitude (counts, prices). As Keras, values below ε = 1e-7 (negative ones too) count as ε.
+
+    >>> import fnlearn as fl
+    >>> round(fl.losses.msle([[0.0], [3.0]], fl.tensor([[0.0], [3.0]])).item(), 12)
+    0.0
+    """
+    y_pred = _pred(y_pred)
+    t = _target(y_true, y_pred, "msle")
+    xp = backend.xp()
+    # log(x + 1) rather than log1p, as Keras writes it, so equal y and ŷ give exactly 0
+    log_true = xp.log(xp.maximum(t, EPSILON) + 1.0)
+    diff = F.sub(F.log(F.add(F.maximum(y_pred, EPSILON), 1.0)), Tensor(log_true))
+    return _reduce(_per_sample_mean(F.mul(diff, diff)), reduction)
+
+
+_LOG2 = math.log(2.0)
+
+
+def _log_cosh(x: Tensor) -> Tensor:
+    """log(cosh x) as one op, exact to rounding at every x: ``|x| + log1p(e^(−2|x|)) − log 2`` cannot overflow,
+    but near 0 it subtracts numbers near log 2 and loses x²/2 (in float32, all of it below |x| ≈ 3e-4), so
+    there ``log1p(2·sinh²(x/2))`` is used. Its gradient is tanh x, which never overflows."""
+    xp = backend.xp()
+    d = x.data
+    a = xp.abs(d)
+    near = xp.log1p(2.0 * xp.sinh(xp.minimum(a, 1.0) * 0.5) ** 2)  # capped so sinh² cannot overflow far out
+    far = a + xp.log1p(xp.exp(-2.0 * a)) - _LOG2
+    out = xp.where(a < 1.0, near, far).astype(d.dtype, copy=False)
+    return Tensor._result(out, (x,), lambda g: (g * xp.tanh(d),), "log_cosh")
+
+
+def log_cosh(y_true: Any, y_pred: Any, reduction: str = "mean") -> Tensor:
+    """Mean of log(cosh(ŷ − y)): about e²/2 for small errors and |e| − log 2 for large ones, so it
+    behaves like mse near the target and like mae far from it. Keras's ``LogCosh``; stable at any error.
+
+    >>> import fnlearn as fl
+    >>> round(fl.losses.log_cosh([[0.0]], fl.tensor([[1000.0]])).item(), 3)
+    999.307
+    """
+    y_pred = _pred(y_pred)
+    err = F.sub(y_pred, Tensor(_target(y_true, y_pred, "log_cosh")))
+    return _reduce(_per_sample_mean(_log_cosh(err)), reduction)
+
+
+def _hinge_gap(y_true: Any, y_pred: Any, loss: str) -> Tensor:
+    """max(1 − y·ŷ, 0) per element, with labels 0/1 read as −1/+1 as Keras does."""
+    y_pred = _pred(y_pred)
+    t = _target(y_true, y_pred, loss)
+    xp = backend.xp()
+    # Keras decides per batch: when every label is 0 or 1 they all become −1/+1, otherwise none change.
+    # Decided on the device (a 0-d condition), so nothing is read back to the host.
+    binary = xp.all((t == 0) | (t == 1))
+    signs = xp.where(binary, 2 * t - 1, t).astype(y_pred.dtype, copy=False)
+    return F.relu(F.sub(1.0, F.mul(y_pred, Tensor(signs))))
+
+
+def hinge(y_true: Any, y_pred: Any, reduction: str = "mean") -> Tensor:
+    """Hinge loss: mean of max(1 − y·ŷ, 0), for labels −1/+1 (or 0/1) and raw scores ŷ (a linear output).
+
+    >>> import fnlearn as fl
+    >>> fl.losses.hinge([[1.0], [0.0]], fl.tensor([[0.5], [0.5]])).item()
+    1.0
+    """
+    return _reduce(_per_sample_mean(_hinge_gap(y_true, y_pred, "hinge")), reduction)
+
+
+def squared_hinge(y_true: Any, y_pred: Any, reduction: str = "mean") -> Tensor:
+    """Squared hinge loss: mean of max(1 − y·ŷ, 0)², for labels −1/+1 (or 0/1) and raw scores ŷ.
+
+    >>> import fnlearn as fl
+    >>> fl.losses.squared_hinge([[1.0], [0.0]], fl.tensor([[0.5], [0.5]])).item()
+    1.25
+    """
+    gap = _hinge_gap(y_true, y_pred, "squared_hinge")
+    return _reduce(_per_sample_mean(F.mul(gap, gap)), reduction)
+
+
 LossFn = Callable[..., Tensor]
 
 LOSSES: dict[str, LossFn] = {
@@ -183,6 +313,15 @@ LOSSES: dict[str, LossFn] = {
     "categorical_crossentropy": categorical_crossentropy,
     "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
     "binary_crossentropy": binary_crossentropy,
+    "huber": huber,
+    "mape": mape,
+    "mean_absolute_percentage_error": mape,
+    "msle": msle,
+    "mean_squared_logarithmic_error": msle,
+    "log_cosh": log_cosh,
+    "logcosh": log_cosh,
+    "hinge": hinge,
+    "squared_hinge": squared_hinge,
 }
 
 
@@ -225,9 +364,17 @@ def default_reduction(fn: LossFn) -> str:
 
 
 def canonical_name(name: str) -> str:
-    """The short name of a loss: ``"mean_squared_error"`` → ``"mse"``; other names lower-cased."""
+    """The short name of a loss: ``"mean_squared_error"`` → ``"mse"``; other names lower-cased.
+
+    >>> canonical_name("Mean_Absolute_Percentage_Error"), canonical_name("logcosh")
+    ('mape', 'log_cosh')
+    """
     name = name.lower()
-    return {"mean_squared_error": "mse", "mean_absolute_error": "mae"}.get(name, name)
+    return _ALIASES.get(name, name)
+
+
+_ALIASES = {"mean_squared_error": "mse", "mean_absolute_error": "mae", "mean_absolute_percentage_error": "mape",
+            "mean_squared_logarithmic_error": "msle", "logcosh": "log_cosh"}
 
 
 def get(spec: Any) -> LossFn:

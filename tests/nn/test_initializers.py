@@ -67,3 +67,110 @@ def test_set_seed_reproduces_weights():
 def test_unknown_initializer_lists_the_valid_ones():
     with pytest.raises(ConfigError, match=r"did you mean 'glorot_uniform'\?.*he_normal"):
         I.get("glorot_unifrom")
+
+
+# ----------------------------------------------------------------------------- Keras's other initializers
+
+TRUNCATED_STD = 0.87962566103423978  # std of N(0, 1) cut at ±2, Keras's VarianceScaling constant
+
+
+def test_lecun_initializers_follow_kerass_variance_scaling():
+    """Keras: LecunUniform is U(±√(3/fan_in)); LecunNormal is N(0, σ²) cut at 2σ, σ = √(1/fan_in) / 0.8796…,
+    so the draws' variance is 1 / fan_in."""
+    fl.set_seed(0)
+    fan_in = SHAPE[0]
+    u = _drawn(I.get("lecun_uniform"), SHAPE)
+    limit = np.sqrt(3 / fan_in)
+    assert np.abs(u).max() <= limit and np.abs(u).max() > 0.99 * limit
+    assert u.std() == pytest.approx(np.sqrt(1 / fan_in), rel=0.02) and abs(u.mean()) < 0.01 * limit
+    n = _drawn(I.get("lecun_normal"), SHAPE)
+    bound = 2 * np.sqrt(1 / fan_in) / TRUNCATED_STD
+    assert np.abs(n).max() <= bound and np.abs(n).max() > 0.99 * bound
+    assert n.std() == pytest.approx(np.sqrt(1 / fan_in), rel=0.02) and abs(n.mean()) < 0.01 * bound
+    # a convolution-shaped kernel: fan_in counts the receptive field, as Keras's compute_fans
+    conv = _drawn(I.lecun_uniform, (3, 3, 16, 32))
+    assert np.abs(conv).max() <= np.sqrt(3 / (3 * 3 * 16)) and np.abs(conv).max() > 0.95 * np.sqrt(3 / 144)
+
+
+def test_uniform_truncated_normal_and_constant_draw_what_keras_defines():
+    fl.set_seed(1)
+    u = _drawn(I.Uniform(-1.0, 3.0), SHAPE)
+    assert u.min() >= -1.0 and u.max() < 3.0 and u.min() < -0.99 and u.max() > 2.99
+    assert u.mean() == pytest.approx(1.0, abs=0.02) and u.std() == pytest.approx(4 / np.sqrt(12), rel=0.01)
+    default = _drawn(I.get("random_uniform"), SHAPE)
+    assert np.abs(default).max() <= 0.05 and np.abs(default).max() > 0.0499
+    t = _drawn(I.TruncatedNormal(std=0.3, mean=1.0), SHAPE)
+    # Keras redraws anything beyond 2 std: nothing outside [mean − 2σ, mean + 2σ], the edges reached
+    assert t.min() >= 1.0 - 0.6 and t.max() <= 1.0 + 0.6 and t.min() < 0.41 and t.max() > 1.59
+    assert t.mean() == pytest.approx(1.0, abs=0.005) and t.std() == pytest.approx(0.3 * TRUNCATED_STD, rel=0.01)
+    # about 4.55 % of a plain normal lies beyond 2σ; the redraws leave the inner shape as a plain normal's
+    inner = np.mean(np.abs(t - 1.0) < 0.3)
+    assert inner == pytest.approx(0.6827 / 0.9545, abs=0.01)
+    assert np.all(_drawn(I.Constant(3.0), (3, 2)) == 3.0) and np.all(_drawn(I.get("constant"), (4,)) == 0.0)
+
+
+def test_keras_names_as_strings_and_classes():
+    K = fl.keras.initializers  # noqa: N806
+    assert I.get("LecunNormal") is I.get("lecun_normal") is K.LecunNormal() is I.lecun_normal
+    assert I.get("LecunUniform") is I.lecun_uniform is K.LecunUniform() is K.lecun_uniform
+    assert I.get("GlorotUniform") is I.glorot_uniform and I.get("HE_NORMAL") is I.he_normal
+    assert isinstance(I.get("RandomUniform"), I.Uniform) and isinstance(I.get("uniform"), I.Uniform)
+    assert isinstance(I.get("TruncatedNormal"), I.TruncatedNormal) and isinstance(I.get("Constant"), I.Constant)
+    assert I.get("zero") is I.zeros and I.get("one") is I.ones
+    assert K.RandomUniform().get_config() == {"name": "uniform", "minval": -0.05, "maxval": 0.05}
+    assert K.TruncatedNormal().get_config() == {"name": "truncated_normal", "std": 0.05, "mean": 0.0}
+    assert K.TruncatedNormal(mean=1, stddev=2).get_config() == {"name": "truncated_normal", "std": 2.0, "mean": 1.0}
+    assert K.Constant().get_config() == {"name": "constant", "value": 0.0}
+    assert K.random_uniform is K.RandomUniform and K.constant is K.Constant and K.truncated_normal is K.TruncatedNormal
+    for make in (K.RandomUniform, K.TruncatedNormal, K.LecunNormal, K.LecunUniform):
+        with pytest.raises(ConfigError, match=r"fl.set_seed\(5\)"):
+            make(seed=5)
+    layer = fl.keras.layers.Dense(3, input_dim=2, kernel_initializer=K.Constant(0.5), bias_initializer="Constant")
+    assert np.all(layer.kernel.numpy() == 0.5) and np.all(layer.bias.numpy() == 0)
+    # a saved config dict is accepted wherever an initializer is
+    layer = fl.layers.Dense(2, input_dim=2, kernel_initializer={"name": "constant", "value": -2.0})
+    assert np.all(layer.kernel.numpy() == -2.0)
+
+
+def test_new_initializers_are_reproducible_from_the_seed_and_keep_the_dtype():
+    inits = [I.lecun_normal, I.lecun_uniform, I.Uniform(-2, 2), I.TruncatedNormal(std=1.0)]
+    fl.set_seed(11)
+    first = [_drawn(init, (50, 40)) for init in inits]
+    fl.set_seed(11)
+    again = [_drawn(init, (50, 40)) for init in inits]
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    fl.set_seed(12)
+    assert not any(np.array_equal(a, _drawn(init, (50, 40))) for a, init in zip(first, inits))
+    assert all(a.dtype == np.float32 for a in first)
+    fl.set_default_dtype("float64")
+    assert all(init((2, 2)).dtype == np.float64 for init in [*inits, I.Constant(1.0)])
+
+
+def test_settings_survive_name_of_and_from_config():
+    for init in (I.Uniform(-1, 1), I.TruncatedNormal(std=0.2, mean=0.5), I.Constant(3), I.Normal(std=0.1)):
+        config = I.name_of(init)
+        rebuilt = I.from_config(config)
+        assert type(rebuilt) is type(init) and rebuilt.get_config() == config == init.get_config()
+    # files written before the name was recorded held only Normal's settings
+    assert I.from_config({"std": 0.2}).get_config() == {"name": "normal", "std": 0.2, "mean": 0.0}
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda: I.Uniform(1.0, -1.0), "minval must not exceed maxval"),
+    (lambda: I.TruncatedNormal(std=-0.1), "std must be ≥ 0"),
+    (lambda: I.Constant("3"), "value must be a finite number"),
+    (lambda: I.Constant(float("nan")), "value must be a finite number"),
+    (lambda: fl.keras.initializers.RandomUniform(minval=float("inf")), "minval must be a finite number"),
+    (lambda: I.from_config({"name": "constant", "val": 1.0}), "Constant does not take; it takes value"),
+    (lambda: I.from_config({"name": "orthogonal"}), "'orthogonal' is not known.*truncated_normal, uniform"),
+])
+def test_bad_settings_are_one_sentence(make, words):
+    with pytest.raises(ConfigError, match=words):
+        make()
+
+
+def test_unknown_names_list_the_new_initializers():
+    with pytest.raises(ConfigError, match=r"did you mean 'lecun_normal'\?") as info:
+        I.get("lecun_norml")
+    for name in ("constant", "lecun_uniform", "random_uniform", "truncated_normal"):
+        assert name in str(info.value)

@@ -136,7 +136,7 @@ get = _init.get
 
 __all__ = ["GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal", "Zeros", "Ones",
            "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal", "glorot_uniform", "glorot_normal",
-           "he_uniform", "he_normal", "lecun_uniform", "lecun_normal", "zeros", "ones", "random_normal", "random_uniform",
-           "truncated_normal", "constant", "get"]
+           "he_uniform", "he_normal", "lecun_uniform", "lecun_normal", "zeros", "ones", "random_normal",
+           "random_uniform", "truncated_normal", "constant", "get"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -1,8 +1,11 @@
 """``keras.losses``: the Keras loss classes and functions, computed by :mod:`fnlearn.losses`.
 
-Classes: ``MeanSquaredError``, ``MeanAbsoluteError``, ``BinaryCrossentropy``, ``CategoricalCrossentropy``,
-``SparseCategoricalCrossentropy``. Functions: ``mean_squared_error`` (``mse``), ``mean_absolute_error``
-(``mae``), ``binary_crossentropy``, ``categorical_crossentropy``, ``sparse_categorical_crossentropy``.
+Classes: ``MeanSquaredError``, ``MeanAbsoluteError``, ``MeanAbsolutePercentageError``,
+``MeanSquaredLogarithmicError``, ``Huber``, ``LogCosh``, ``Hinge``, ``SquaredHinge``, ``BinaryCrossentropy``,
+``CategoricalCrossentropy``, ``SparseCategoricalCrossentropy``. Functions: ``mean_squared_error`` (``mse``),
+``mean_absolute_error`` (``mae``), ``mean_absolute_percentage_error`` (``mape``),
+``mean_squared_logarithmic_error`` (``msle``), ``huber``, ``log_cosh``, ``hinge``, ``squared_hinge``,
+``binary_crossentropy``, ``categorical_crossentropy``, ``sparse_categorical_crossentropy``.
 Unlike Keras's functions, which return one value per sample, fnlearn's return the mean (pass
 ``reduction="none"`` for per-sample values); either way ``compile(loss=...)`` accepts them.
 
@@ -22,14 +25,22 @@ from ..losses import (
     Loss,
     binary_crossentropy,
     categorical_crossentropy,
+    hinge,
+    huber,
+    log_cosh,
     mae,
+    mape,
     mse,
+    msle,
     sparse_categorical_crossentropy,
+    squared_hinge,
 )
 from ._missing import not_provided
 
 mean_squared_error = MSE = mse
 mean_absolute_error = MAE = mae
+mean_absolute_percentage_error = MAPE = mape
+mean_squared_logarithmic_error = MSLE = msle
 
 # Keras's reduction names and fnlearn's
 _REDUCTIONS = {"sum_over_batch_size": "mean", "auto": "mean", "mean": "mean", "sum": "sum", "none": "none",
@@ -63,6 +74,74 @@ class MeanAbsoluteError(Loss):
 
     def __init__(self, reduction: Any = "sum_over_batch_size", name: str | None = None) -> None:
         super().__init__("mae", reduction=_reduction(reduction))
+
+
+class MeanAbsolutePercentageError(Loss):
+    """100 · mean of |y − ŷ| / max(|y|, 1e-7).
+
+    >>> float(MeanAbsolutePercentageError()([[2.0], [4.0]], [[1.0], [5.0]]))
+    37.5
+    """
+
+    def __init__(self, reduction: Any = "sum_over_batch_size", name: str | None = None) -> None:
+        super().__init__("mape", reduction=_reduction(reduction))
+
+
+class MeanSquaredLogarithmicError(Loss):
+    """Mean of (log(ŷ + 1) − log(y + 1))², values below 1e-7 taken as 1e-7.
+
+    >>> round(float(MeanSquaredLogarithmicError()([[0.0]], [[1.718281828459045]])), 6)
+    1.0
+    """
+
+    def __init__(self, reduction: Any = "sum_over_batch_size", name: str | None = None) -> None:
+        super().__init__("msle", reduction=_reduction(reduction))
+
+
+class Huber(Loss):
+    """½e² where |e| ≤ delta, delta·(|e| − ½·delta) beyond.
+
+    >>> float(Huber(delta=2.0)([[0.0], [0.0]], [[1.0], [4.0]]))
+    3.25
+    """
+
+    def __init__(self, delta: float = 1.0, reduction: Any = "sum_over_batch_size", name: str | None = None) -> None:
+        delta = _losses.check_delta(delta, "Huber")
+        # the default is left out of the options, so a model compiled with Huber() saves as plain "huber"
+        super().__init__("huber", reduction=_reduction(reduction), **({} if delta == 1.0 else {"delta": delta}))
+
+
+class LogCosh(Loss):
+    """Mean of log(cosh(ŷ − y)), computed without overflow at any error.
+
+    >>> round(float(LogCosh()([[0.0]], [[1.0]])), 6)
+    0.433781
+    """
+
+    def __init__(self, reduction: Any = "sum_over_batch_size", name: str | None = None) -> None:
+        super().__init__("log_cosh", reduction=_reduction(reduction))
+
+
+class Hinge(Loss):
+    """Mean of max(1 − y·ŷ, 0) for labels −1/+1 (0/1 labels are turned into −1/+1).
+
+    >>> float(Hinge()([[1.0], [0.0]], [[0.5], [0.5]]))
+    1.0
+    """
+
+    def __init__(self, reduction: Any = "sum_over_batch_size", name: str | None = None) -> None:
+        super().__init__("hinge", reduction=_reduction(reduction))
+
+
+class SquaredHinge(Loss):
+    """Mean of max(1 − y·ŷ, 0)² for labels −1/+1 (0/1 labels are turned into −1/+1).
+
+    >>> float(SquaredHinge()([[1.0], [0.0]], [[0.5], [0.5]]))
+    1.25
+    """
+
+    def __init__(self, reduction: Any = "sum_over_batch_size", name: str | None = None) -> None:
+        super().__init__("squared_hinge", reduction=_reduction(reduction))
 
 
 class BinaryCrossentropy(Loss):
@@ -99,8 +178,11 @@ class SparseCategoricalCrossentropy(Loss):
 
 get = _losses.get
 
-__all__ = ["Loss", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy", "CategoricalCrossentropy",
-           "SparseCategoricalCrossentropy", "mean_squared_error", "mean_absolute_error", "mse", "mae", "MSE",
-           "MAE", "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "get"]
+__all__ = ["Loss", "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+           "MeanSquaredLogarithmicError", "Huber", "LogCosh", "Hinge", "SquaredHinge", "BinaryCrossentropy",
+           "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "mean_squared_error", "mean_absolute_error",
+           "mean_absolute_percentage_error", "mean_squared_logarithmic_error", "mse", "mae", "mape", "msle", "MSE",
+           "MAE", "MAPE", "MSLE", "huber", "log_cosh", "hinge", "squared_hinge", "binary_crossentropy",
+           "categorical_crossentropy", "sparse_categorical_crossentropy", "get"]
 
 __getattr__ = not_provided(__name__, __all__)
