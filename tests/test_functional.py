@@ -512,3 +512,10 @@ def test_one_input_ops_take_arrays_lists_and_numbers_as_constants():
         np.testing.assert_array_equal(from_array.numpy(), expected)
         np.testing.assert_allclose(from_list.numpy(), expected, rtol=1e-6)
     assert fl.relu(-2.0).item() == 0.0
+
+
+def test_activations_of_integers_are_floats_as_in_keras():
+    x = np.array([[-1, 0, 2]])
+    np.testing.assert_allclose(fl.gelu(x).numpy(), [[-0.15865525, 0.0, 1.9544997]], rtol=1e-6)
+    np.testing.assert_allclose(fl.selu(x).numpy(), [[-1.1113307, 0.0, 2.101402]], rtol=1e-6)
+    assert fl.relu(x).dtype == np.float32 and fl.abs(x).dtype == np.int64  # abs is arithmetic: ints stay ints

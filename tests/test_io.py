@@ -216,6 +216,60 @@ def test_files_that_kept_an_input_as_layer_zero_still_load(tmp_path, loader):
     assert again.optimizer.state_dict()["iterations"] == old.optimizer.state_dict()["iterations"]
 
 
+def test_load_weights_reads_a_file_that_kept_an_input_as_layer_zero(tmp_path):
+    from fnlearn.keras import layers
+
+    old = fl.Sequential()
+    entry = layers.Input(shape=(3,))
+    setattr(old, "0", entry)
+    old._layers.append(entry)
+    old.add(fl.layers.Dense(2))
+    io.save_model(old, tmp_path / "old.fnl")
+    again = fl.Sequential([layers.Input(shape=(3,)), fl.layers.Dense(2)])
+    io.load_weights(again, tmp_path / "old.fnl")
+    np.testing.assert_array_equal(again.get_weights()[0], old.get_weights()[0])
+
+
+class _Logged(fl.nn.Module):
+    """A module of the user's own that cannot be deep-copied (it holds a lock)."""
+
+    def __init__(self):
+        super().__init__()
+        import threading
+
+        self.lock = threading.Lock()
+
+    def forward(self, x):
+        return x
+
+
+def test_load_weights_into_an_unbuilt_model_with_a_module_that_cannot_be_copied(tmp_path):
+    io.save_weights(fl.Sequential([fl.layers.Dense(4, input_dim=3), _Logged(), fl.layers.Dense(1)]), tmp_path / "w")
+    model = fl.Sequential([fl.layers.Dense(4), _Logged(), fl.layers.Dense(1)])
+    io.load_weights(model, tmp_path / "w")
+    assert model.built and model.predict(np.ones((2, 3))).shape == (2, 1)
+
+
+def test_a_checkpoint_records_the_epochs_trained_so_far(tmp_path, float64):
+    x, y = regression_data(40, seed=1)
+
+    def start() -> fl.Sequential:
+        fl.set_seed(9)
+        model = mlp()
+        model.compile(optimizer="adam", loss="mse")
+        return model
+
+    straight = start()
+    straight.fit(x, y, epochs=4, batch_size=8, verbose=0)
+    first = start()
+    first.fit(x, y, epochs=4, batch_size=8, verbose=0,
+              callbacks=[fl.callbacks.ModelCheckpoint(str(tmp_path / "ck-{epoch}.fnl"), monitor="loss")])
+    resumed = fl.load_model(tmp_path / "ck-2.fnl")
+    assert resumed.epochs_trained == 2
+    resumed.fit(x, y, epochs=2, batch_size=8, verbose=0)  # plain fit, no initial_epoch
+    assert same_weights(straight, resumed)
+
+
 def keras_load(path):
     from fnlearn import keras
 

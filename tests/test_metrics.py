@@ -110,3 +110,14 @@ def test_a_keras_style_stateful_metric_subclass_is_told_what_fnlearn_takes():
     with pytest.raises(fl.errors.ConfigError, match=r"^TruePositives: fnlearn's Metric wraps a function.*"
                                                     r"update_state / result / reset_state\) is not provided"):
         TruePositives()
+
+
+def test_metric_functions_of_other_array_libraries_are_welcome():
+    def r2_score(y_true, y_pred):  # as scikit-learn's: a plain function of arrays
+        return 1 - float(np.sum((y_true - y_pred) ** 2) / np.sum((y_true - np.mean(y_true)) ** 2))
+
+    r2_score.__module__ = "sklearn.metrics._regression"
+    model = fl.Sequential([fl.layers.Dense(1, input_dim=2)])
+    model.compile("sgd", "mse", metrics=[r2_score])
+    x = np.random.default_rng(0).normal(size=(20, 2))
+    assert "r2_score" in model.fit(x, x.sum(1), verbose=0).history

@@ -383,12 +383,35 @@ def test_weight_mistakes_are_one_sentence_before_any_change(kwargs, error, words
     assert all(np.array_equal(a, b) for a, b in zip(before, weights(model)))
 
 
-def test_weights_need_a_loss_of_one_value_per_sample():
+def test_weights_need_a_loss_of_one_value_per_sample(tmp_path):
     x, labels = blobs(20)
-    model = mlp(3, "softmax")
+    model = fl.Sequential([fl.layers.Dense(3, activation="softmax")])  # unbuilt: the refusal must not build it
     model.compile("sgd", lambda t, p: fl.losses.sparse_categorical_crossentropy(t, p))  # one number per batch
+    log = tmp_path / "log.csv"
     with pytest.raises(ConfigError, match="need one loss value per sample"):
-        model.fit(x, labels, verbose=0, sample_weight=np.ones(20))
+        model.fit(x, labels, verbose=0, sample_weight=np.ones(20), callbacks=[fl.callbacks.CSVLogger(log)])
+    assert not model.built and not log.exists()
+
+
+def test_class_weights_weigh_the_training_rows_only(float64):
+    x, labels = blobs(40)
+    model = mlp(3, "softmax")
+    model.compile(fl.optim.SGD(learning_rate=1e-30), "sparse_categorical_crossentropy")  # weights stay put
+    h = model.fit(x, labels, epochs=1, verbose=0, class_weight={0: 1.0, 1: 10.0, 2: 1.0}, validation_split=0.25)
+    held_out = fl.data.split_validation(40, 0.25, rng=model._order_rng(-1))[1]
+    assert h.history["val_loss"][0] == pytest.approx(model.evaluate(x[held_out], labels[held_out]), rel=1e-9)
+
+
+def test_a_loss_of_one_value_per_sample_works_for_the_glass_box_too(capsys):
+    x, y = regression(40)
+    model = fl.Sequential([fl.layers.Dense(8, activation="relu", input_dim=3), fl.layers.Dense(8, activation="relu"),
+                           fl.layers.Dense(1)])
+    model.compile("adam", lambda t, p: fl.mean((p - fl.tensor(t)) ** 2, axis=-1))
+    history = model.fit(x, y, epochs=2, verbose=1)  # the hints after a verbose fit take fresh gradients
+    assert len(history.history["loss"]) == 2
+    from fnlearn import explain
+
+    assert isinstance(explain.training_hints(model, history, x, y), list)
 
 
 def test_one_sample_given_as_a_1d_array_gets_the_reshape_hint():
@@ -413,6 +436,7 @@ def test_keras_list_of_one_input_array_and_samples_with_an_extra_axis():
     model = fl.Sequential([fl.layers.Dense(1)])
     model.compile("sgd", "mse")
     model.fit([x], x.sum(1), verbose=0)  # Keras's [x] for a model with one input
+    model.fit([x], [x.sum(1)], verbose=0)  # ... and [y] for one output
     assert model.predict((x,)).shape == (12, 1)
     flat = fl.Sequential([fl.layers.Dense(10)])
     flat.compile("sgd", "mse")

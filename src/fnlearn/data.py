@@ -59,8 +59,8 @@ def _host_array(data: Any, name: str) -> Any:
                 pass
         return arr
     if isinstance(data, (list, tuple)):
-        if len(data) == 1 and getattr(data[0], "ndim", 0) >= 2:
-            return _host_array(data[0], name)  # Keras's [x] for a model of one input: the batch inside
+        if len(data) == 1 and getattr(data[0], "ndim", 0) >= 1:
+            return _host_array(data[0], name)  # Keras's [x] (or [y]) for one input (or output): the array inside
         try:
             return np.asarray(data)
         except ValueError:

@@ -71,8 +71,9 @@ def did_you_mean(given: object, valid: Iterable[str]) -> str:
     return f"did you mean '{matches[0]}'? " if matches else ""
 
 
-_OTHER_LIBRARIES = {"keras": "Keras", "tf_keras": "Keras", "tensorflow": "TensorFlow", "torch": "PyTorch",
-                    "jax": "JAX", "sklearn": "scikit-learn"}
+# Deep-learning libraries whose layers, losses, metrics and optimizers look like fnlearn's but are not:
+# scikit-learn's metric functions, say, are plain functions of arrays and work as fnlearn metrics.
+_OTHER_LIBRARIES = {"keras": "Keras", "tf_keras": "Keras", "tensorflow": "TensorFlow", "torch": "PyTorch"}
 
 
 def foreign(kind: str, obj: object) -> ConfigError | None:

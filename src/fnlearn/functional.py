@@ -59,6 +59,21 @@ def _takes_arrays(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
     return op
 
 
+def _activation(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    """:func:`_takes_arrays` for an activation, which always gives floats (as Keras's do): integer or boolean
+    input becomes the default float dtype first."""
+
+    @functools.wraps(fn)
+    def op(x: Any, *args: Any, **kwargs: Any) -> Tensor:
+        if not isinstance(x, Tensor):
+            x = Tensor(x)
+        if x.data.dtype.kind != "f":
+            x = Tensor(x.data.astype(backend.float_dtype()))
+        return fn(x, *args, **kwargs)
+
+    return op
+
+
 def _where(t: Tensor) -> str:
     return "the GPU" if hasattr(t.data, "__cuda_array_interface__") else "the CPU"
 
@@ -523,7 +538,7 @@ def _sigmoid_array(z: Any) -> Any:
     return xp.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
 
-@_takes_arrays
+@_activation
 def sigmoid(x: Tensor) -> Tensor:
     """σ(x) = 1 / (1 + e^(−x)), computed without overflow for any x (±1000 included)."""
     out = _sigmoid_array(x.data)
@@ -532,7 +547,7 @@ def sigmoid(x: Tensor) -> Tensor:
     return t
 
 
-@_takes_arrays
+@_activation
 def hard_sigmoid(x: Tensor) -> Tensor:
     """clip(x/6 + ½, 0, 1), which is exactly (relu(x + 3) − relu(x − 3)) / 6: two ReLUs (PyTorch, Keras 3)."""
     xp = backend.xp()
@@ -540,7 +555,7 @@ def hard_sigmoid(x: Tensor) -> Tensor:
     return _result(out, (x,), lambda g: (g * ((x.data > -3) & (x.data < 3)) / 6,), "hard_sigmoid")
 
 
-@_takes_arrays
+@_activation
 def relu(x: Tensor, negative_slope: float = 0.0, max_value: float | None = None, threshold: float = 0.0) -> Tensor:
     """max(0, x); its gradient is 1 where x > 0 and 0 elsewhere (0 at x = 0, as PyTorch and Keras).
 
@@ -579,7 +594,7 @@ def check_relu_options(negative_slope: Any, max_value: Any, threshold: Any, who:
 LEAKY_RELU_SLOPE = 0.01
 
 
-@_takes_arrays
+@_activation
 def leaky_relu(x: Tensor, negative_slope: float = LEAKY_RELU_SLOPE) -> Tensor:
     """x for x > 0, ``negative_slope``·x otherwise. The default slope is 0.01 (PyTorch's and the original paper's)."""
     xp = backend.xp()
@@ -588,13 +603,13 @@ def leaky_relu(x: Tensor, negative_slope: float = LEAKY_RELU_SLOPE) -> Tensor:
     return _result(out, (x,), lambda g: (xp.where(pos, g, g * negative_slope),), "leaky_relu")
 
 
-@_takes_arrays
+@_activation
 def tanh(x: Tensor) -> Tensor:
     out = backend.xp().tanh(x.data)
     return _result(out, (x,), lambda g: (g * (1 - out * out),), "tanh")
 
 
-@_takes_arrays
+@_activation
 def softplus(x: Tensor) -> Tensor:
     """log(1 + eˣ), computed stably as logaddexp(0, x)."""
     xp = backend.xp()
@@ -602,7 +617,7 @@ def softplus(x: Tensor) -> Tensor:
     return _result(out, (x,), lambda g: (g * _sigmoid_array(x.data),), "softplus")
 
 
-@_takes_arrays
+@_activation
 def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
     """x for x > 0, α·(eˣ − 1) otherwise (α = 1 by default, as Keras and PyTorch).
 
@@ -620,7 +635,7 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
-@_takes_arrays
+@_activation
 def selu(x: Tensor) -> Tensor:
     """scale · elu(x, α) with the self-normalising constants α ≈ 1.6733, scale ≈ 1.0507.
 
@@ -738,7 +753,7 @@ def _erfc_array(z: Any) -> Any:
     return xp.where(y <= _ERF_SMALL, 1 - _erf_near(flat), tail).astype(z.dtype, copy=False).reshape(z.shape)
 
 
-@_takes_arrays
+@_activation
 def gelu(x: Tensor, approximate: bool | str = False) -> Tensor:
     """x·Φ(x), Φ the standard normal CDF: exact (erf) by default, as PyTorch and Keras 3's activation.
 
@@ -773,7 +788,7 @@ def gelu(x: Tensor, approximate: bool | str = False) -> Tensor:
     return _result(out, (x,), lambda g: (g * slope,), "gelu")
 
 
-@_takes_arrays
+@_activation
 def silu(x: Tensor) -> Tensor:
     """x·σ(x), also called swish (``swish`` is this same function, as in Keras).
 
@@ -791,7 +806,7 @@ def silu(x: Tensor) -> Tensor:
 swish = silu
 
 
-@_takes_arrays
+@_activation
 def relu6(x: Tensor) -> Tensor:
     """min(max(x, 0), 6), i.e. ``relu(x, max_value=6)``; slope 0 at 0 and at 6 (as PyTorch).
 
@@ -807,7 +822,7 @@ def linear(x: Tensor) -> Tensor:
     return x
 
 
-@_takes_arrays
+@_activation
 def softmax(x: Tensor, axis: int = -1) -> Tensor:
     """exp(x) / Σ exp(x) along ``axis``, shifted by the maximum so large scores never overflow."""
     xp = backend.xp()
@@ -829,7 +844,7 @@ def _log_softmax_array(z: Any, axis: int = -1) -> Any:
     return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
 
 
-@_takes_arrays
+@_activation
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     """log(softmax(x)) by the log-sum-exp trick: finite for any scores."""
     xp = backend.xp()
@@ -841,7 +856,7 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     return _result(out, (x,), backward, "log_softmax")
 
 
-@_takes_arrays
+@_activation
 def logsumexp(x: Tensor, axis: Any = -1, keepdims: bool = False) -> Tensor:
     """log Σ exp(x) along ``axis`` (an int, a tuple, or None for all), stable for large values."""
     xp = backend.xp()

@@ -619,8 +619,9 @@ def _training_state(file: _ModelFile) -> tuple[int | None, int]:
 def _numbered_past_input(file: _ModelFile, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The weights numbered by the model's layers. A file written before a leading ``Input`` stopped being
     a layer of its own counts the Input as layer 0; the model built from it has no such layer."""
-    first = file.doc["model"]["layers"][0]
-    if first.get("class_name") != "InputLayer":
+    layers = file.doc["model"].get("layers")
+    first = layers[0] if isinstance(layers, list) and layers else None
+    if not isinstance(first, dict) or first.get("class_name") != "InputLayer":
         return params
     shifted = {}
     for key, array in params.items():
@@ -640,13 +641,19 @@ def load_weights(model: Any, path: str | os.PathLike) -> None:
     """
     file = _read(path)
     params, _ = _split_tensors(file)
+    if isinstance(file.doc.get("model"), dict):  # a whole-model file, perhaps from before a leading Input was folded
+        params = _numbered_past_input(file, params)
     if not getattr(model, "built", True):
         # Built and filled on a copy first, so that a file that does not fit leaves the model unbuilt; and
         # without drawing initial weights from the seeded stream, which the file's weights replace anyway.
-        trial = copy.deepcopy(model)
+        try:
+            trial = copy.deepcopy(model)
+        except Exception:  # noqa: BLE001  (a module holding a lock or a file cannot be copied: build it directly)
+            trial = None
         with _building(backend.get_default_dtype()):
-            _build_from_weights(file, trial, params)
-            _load_weights_into(file, trial, params)
+            if trial is not None:
+                _build_from_weights(file, trial, params)
+                _load_weights_into(file, trial, params)
             _build_from_weights(file, model, params)
     _load_weights_into(file, model, params)
 
@@ -825,7 +832,7 @@ def _recompile(file: _ModelFile, model: Any, custom: dict[str, Any],
     metrics = config.get("metrics") or []
     if not isinstance(metrics, list):
         raise file.error("has malformed metric settings; load it with compile=False and compile it again.")
-    metrics = [_resolve_named(file, m, custom, "metric") for m in metrics]
+    metrics = [_resolve_metric(file, m, custom) for m in metrics]
     try:
         model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
     except FnlearnError as exc:
@@ -834,6 +841,23 @@ def _recompile(file: _ModelFile, model: Any, custom: dict[str, Any],
     state = file.doc.get("optimizer_state")
     if state is not None:
         _restore_optimizer(file, model, state, slot_tensors)
+
+
+def _resolve_metric(file: _ModelFile, spec: Any, custom: dict[str, Any]) -> Any:
+    """A metric by name, or one of the Keras metric classes with its settings (from_logits, threshold)."""
+    from .keras import metrics as keras_metrics
+
+    if not isinstance(spec, dict):
+        return _resolve_named(file, spec, custom, "metric")
+    class_name, config = spec.get("class_name"), spec.get("config")
+    if class_name not in keras_metrics.SAVED_CLASSES or not isinstance(config, dict) or not all(
+            isinstance(k, str) and isinstance(v, (str, bool, int, float)) for k, v in config.items()):
+        raise file.error(f"has a metric setting {spec!r} that fnlearn cannot rebuild; load it with compile=False.")
+    try:
+        return keras_metrics.SAVED_CLASSES[class_name](**config)
+    except (FnlearnError, TypeError) as exc:
+        raise file.error(f"has a metric setting {spec!r} that fnlearn cannot rebuild ({exc}); load it with "
+                         "compile=False.") from None
 
 
 def _resolve_named(file: _ModelFile, spec: Any, custom: dict[str, Any], kind: str) -> Any:

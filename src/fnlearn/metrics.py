@@ -153,6 +153,9 @@ class Metric:
         self.fn = fn
         self.name = name
         self.host = host  # user callables get NumPy arrays, whatever the backend
+        # a metric made by a Keras class with settings beyond its name (from_logits, a threshold): what a model
+        # file records to make it again, {"class_name": ..., "config": {...}}; None: the name says it all
+        self.config: dict[str, Any] | None = None
 
     def __call__(self, y_true: Any, y_pred: Any) -> float:
         if self.host:

@@ -217,7 +217,7 @@ class Trainer:
         else:
             loss_config = getattr(loss, "__name__", type(loss).__name__)
         return {"optimizer": self.optimizer.get_config(), "loss": loss_config,
-                "metrics": [m.name for m in self._metrics]}
+                "metrics": [m.config or m.name for m in self._metrics]}
 
     def _require_compiled(self, what: str) -> None:
         if not self.compiled:
@@ -288,7 +288,10 @@ class Trainer:
         callback_list = CallbackList(user_callbacks)  # checks the callbacks' types before anything changes
         callback_list.check_fit(self)
         x_arr, y_arr = self._prepare(x, y, "x", "y", allow_nonfinite)
+        w_given = _sample_weights(sample_weight, None, y_arr, "sample_weight")
         w_arr = _sample_weights(sample_weight, class_weight, y_arr, "sample_weight")
+        if w_arr is not None:
+            self._check_loss_per_sample(y_arr, tuple(x_arr.shape[1:]))
         val: tuple[Any, ...] | None = None
         if validation_data is not None:
             val = self._prepare_validation(validation_data, allow_nonfinite)
@@ -299,8 +302,9 @@ class Trainer:
             data.validation_rows(x_arr.shape[0], validation_split)  # a split that cannot be, refused before the draw
             train_idx, val_idx = data.split_validation(x_arr.shape[0], validation_split, rng=self._order_rng(-1))
             val = data.take_rows(x_arr, val_idx), data.take_rows(y_arr, val_idx)
-            if w_arr is not None:  # as in Keras, the held-out rows keep their weights
-                val = (*val, data.take_rows(w_arr, val_idx))
+            if w_given is not None:  # as in Keras, the held-out rows keep their sample weights (not class weights)
+                val = (*val, data.take_rows(w_given, val_idx))
+            if w_arr is not None:
                 w_arr = data.take_rows(w_arr, train_idx)
             x_arr, y_arr = data.take_rows(x_arr, train_idx), data.take_rows(y_arr, train_idx)
 
@@ -412,6 +416,7 @@ class Trainer:
                     if val is not None:
                         val_logs = self._evaluate_arrays(*val[:2], val_batch_size, *val[2:])
                         logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                    self.epochs_trained = first + epoch - initial_epoch + 1  # what a checkpoint saved now records
                     callback_list.on_epoch_end(epoch, logs)
                     finished_epochs += 1
                     if progress is not None:
@@ -517,8 +522,8 @@ class Trainer:
         penalties = self._penalties()  # found once per fit, not per step
 
         def general_step(xb: Any, yb: Any, wb: Any = None) -> tuple[float, Any]:
-            out = self.forward(Tensor(xb))
-            loss = _batch_loss(loss_fn(yb, out)) if wb is None else self._weighted_loss(yb, out, wb)
+            out = self._forward(Tensor(xb))
+            loss = loss_fn(yb, out) if wb is None else self._weighted_loss(yb, out, wb)
             if not loss.requires_grad:
                 raise ConfigError("the loss function must return an fl.Tensor computed from y_pred (so it can be "
                                   "differentiated), got one that does not depend on it; build it from fnlearn ops.")
@@ -534,10 +539,22 @@ class Trainer:
 
         return general_step
 
+    def _forward(self, x: Tensor) -> Tensor:
+        """``forward`` in the mode fit / evaluate / predict set, marked as a call in progress: a Keras model
+        inside this one then runs in that mode too (on its own, a Keras model's call is inference)."""
+        from .nn.module import running_forward  # here: fnlearn.nn imports this module
+
+        with running_forward():
+            return self.forward(x)
+
     # ------------------------------------------------------------------ data checks
     def _dtype(self) -> Any:
+        """The dtype data are cast to: the first weight's; before any, the first layer's (made with one)."""
         params = self.parameters()
-        return params[0].data.dtype if params else np.dtype(backend.float_dtype())
+        if params:
+            return params[0].data.dtype
+        first = next(iter(self.layers), None) if hasattr(self, "layers") else None
+        return np.dtype(getattr(first, "dtype", None) or backend.float_dtype())
 
     def _prepare(self, x: Any, y: Any, x_name: str, y_name: str, allow_nonfinite: bool) -> tuple[Any, Any]:
         """Convert and check one (x, y) pair against the model and the loss; nothing is changed."""
@@ -587,7 +604,7 @@ class Trainer:
         self.eval()
         try:
             with no_grad():
-                out = self.forward(Tensor(backend.xp().zeros((1, *sample_shape), dtype=self._dtype())))
+                out = self._forward(Tensor(backend.xp().zeros((1, *sample_shape), dtype=self._dtype())))
         finally:
             self.train(was_training)
         return tuple(out.shape[1:])
@@ -671,8 +688,8 @@ class Trainer:
             with no_grad():
                 for rows in data.batch_slices(x.shape[0], batch_size):
                     xb, yb = x[rows], y[rows]
-                    out = self.forward(Tensor(xb))
-                    loss = _batch_loss(self.loss_fn(yb, out)) if w is None else self._weighted_loss(yb, out, w[rows])
+                    out = self._forward(Tensor(xb))
+                    loss = self.loss_fn(yb, out) if w is None else self._weighted_loss(yb, out, w[rows])
                     tracker.add("loss", float(loss.item()), xb.shape[0])
                     for metric in self._metrics:
                         tracker.add(metric.name, metric(yb, out.data), xb.shape[0])
@@ -698,16 +715,22 @@ class Trainer:
             reduction = reduction or losses.default_reduction(fn)
             per_sample = fn(y, out, **options, reduction="none")
         else:
-            per_sample = self.loss_fn(y, out)
+            per_sample = self.loss(y, out)  # the user's own function, before compile averaged it
         n = out.shape[0]
-        if not isinstance(per_sample, Tensor) or per_sample.size != n:
-            size = per_sample.size if isinstance(per_sample, Tensor) else type(per_sample).__name__
-            raise ConfigError(f"sample or class weights need one loss value per sample ({n} in this batch), but the "
-                              f"loss function returns {size}; return one value per sample (e.g. a mean over "
-                              "axis=-1), as Keras losses do.")
+        _require_per_sample(per_sample, n)
         weights = Tensor(backend.xp().asarray(w, dtype=out.dtype).reshape(per_sample.shape))
         total = F.sum(per_sample * weights)
         return total / n if reduction in ("mean", "none") else total
+
+    def _check_loss_per_sample(self, y: Any, sample_shape: tuple[int, ...]) -> None:
+        """Before fit changes anything: weights need a loss of the user's own to give one value per sample.
+        It is tried on two rows of the targets against outputs of ½ (a probability every loss takes)."""
+        if isinstance(self.loss, losses.Loss) or any(self.loss_fn is b for b in losses.LOSSES.values()) \
+                or y.shape[0] < 2:
+            return
+        out_shape = self._check_features(sample_shape, "x")
+        with no_grad():
+            _require_per_sample(self.loss(y[:2], Tensor(backend.xp().full((2, *out_shape), 0.5, self._dtype()))), 2)
 
     def _penalties(self) -> list[tuple[Any, Any]]:
         """(parameter, regularizer) for every weight with a penalty (``kernel_regularizer``…) in the model."""
@@ -783,7 +806,7 @@ class Trainer:
                 for rows in data.batch_slices(x_arr.shape[0], batch_size):
                     batch = x_arr[rows]
                     batch_out = backend.to_numpy(fastpath.forward(stack, batch, kept) if stack is not None
-                                                 else self.forward(Tensor(batch)).data)
+                                                 else self._forward(Tensor(batch)).data)
                     if out is None and stack is not None and batch_out.shape[0] == x_arr.shape[0]:
                         out = batch_out  # one batch, and the written-out forward made a fresh array
                         break
@@ -912,6 +935,14 @@ def _size_words(n_bytes: int) -> str:
     return f"{size:.2f} GB"
 
 
+def _require_per_sample(per_sample: Any, n: int) -> None:
+    if not isinstance(per_sample, Tensor) or per_sample.size != n:
+        size = f"{per_sample.size} value(s)" if isinstance(per_sample, Tensor) else type(per_sample).__name__
+        raise ConfigError(f"sample or class weights need one loss value per sample ({n} here), but the loss "
+                          f"function returns {size}; return one value per sample (e.g. a mean over axis=-1), as "
+                          "Keras losses do.")
+
+
 def _one_sample_hint(x_name: str, rows: int | None, sample_shape: tuple[int, ...], expected: int) -> str:
     """For one column of as many rows as a sample has features: one sample, given as a 1-D array."""
     if rows is None or rows < 2 or tuple(sample_shape) != (1,) or expected != rows:
@@ -964,6 +995,17 @@ def _class_weights(class_weight: Any, y: Any) -> np.ndarray:
     return lookup[labels]
 
 
+def _averaged(fn: Callable[..., Any]) -> Callable[..., Tensor]:
+    """``fn`` giving one number per batch, for every caller of ``model.loss_fn`` (fit, evaluate, the glass
+    box): a loss of one value per sample, Keras's custom-loss convention or reduction='none', is averaged."""
+
+    def loss(y_true: Any, y_pred: Any) -> Tensor:
+        return _batch_loss(fn(y_true, y_pred))
+
+    loss.__name__ = getattr(fn, "__name__", type(fn).__name__)
+    return loss
+
+
 def _batch_loss(loss: Any) -> Tensor:
     """One number for the batch: a loss of one value per sample (a Keras-style custom loss, or a Loss with
     reduction='none') is averaged over them, as Keras's fit does."""
@@ -982,13 +1024,13 @@ def _resolve_loss(loss: Any) -> tuple[Callable[..., Tensor], str | None]:
         fn = losses.get(loss)
         return fn, losses.canonical_name(loss.lower())
     if isinstance(loss, losses.Loss):
-        return loss, loss.name
+        return _averaged(loss), loss.name
     other = errors.foreign("loss", loss)
     if other is not None:
         raise other
     if callable(loss):
         name = next((losses.canonical_name(k) for k, fn in losses.LOSSES.items() if fn is loss), None)
-        return loss, name
+        return (loss if name is not None else _averaged(loss)), name
     raise ConfigError(f"loss must be a name such as 'mse', a fl.losses.Loss or a function (y_true, y_pred), got "
                       f"{type(loss).__name__}.")
 
@@ -1118,8 +1160,8 @@ def _check_cast_range(arr: Any, given: Any, name: str) -> None:
         pos = tuple(int(i) for i in np.argwhere(overflowed)[0])
         limit = np.finfo(arr.dtype).max
         raise DataError(f"{name} holds {source[pos]:g} at {F.position_words(pos)}, beyond what {arr.dtype} can hold "
-                        f"(±{limit:.3g}); scale the data first, or train in float64 (fl.set_default_dtype"
-                        "('float64') before building the model).")
+                        f"(±{limit:.3g}); scale the data first, or train in float64 (call fl.set_default_dtype"
+                        "('float64') before making the layers, or give them dtype='float64').")
 
 
 def _nonfinite_data(arrays: list[tuple[Any, str]]) -> str | None:

@@ -430,3 +430,29 @@ def test_cross_entropy_metrics_with_from_logits_as_in_the_overfitting_tutorial()
     np.testing.assert_allclose(history["val_binary_crossentropy"], history["val_loss"], rtol=1e-6)
     with pytest.raises(ConfigError, match="from_logits must be True or False"):
         keras.metrics.CategoricalCrossentropy(from_logits="yes")
+
+
+def test_a_keras_model_inside_another_runs_in_the_outer_mode():
+    fl.set_seed(0)
+    inner = keras.Sequential([keras.layers.Dropout(0.5)])
+    outer = keras.Sequential([keras.Input(shape=(8,)), inner,
+                              keras.layers.Dense(1, use_bias=False, kernel_initializer="ones")])
+    x = np.ones((4, 8), np.float32)
+    np.testing.assert_array_equal(outer(x).numpy().ravel(), [8, 8, 8, 8])  # inference: Dropout off
+    assert not np.array_equal(outer(x, training=True).numpy().ravel(), [8, 8, 8, 8])
+    outer.compile("sgd", "mse")
+    draws = inner.layers[0].draws
+    outer.fit(x, np.ones(4), epochs=1, verbose=0)
+    assert inner.layers[0].draws == draws + 1  # fit trains the inner model's Dropout too
+
+
+def test_metrics_with_settings_come_back_from_a_file(tmp_path):
+    x = np.random.default_rng(0).normal(size=(30, 3))
+    y = (x.sum(1) > 0).astype("float32")
+    model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(1)])
+    model.compile("adam", keras.losses.BinaryCrossentropy(from_logits=True),
+                  metrics=[keras.metrics.BinaryCrossentropy(from_logits=True),
+                           keras.metrics.BinaryAccuracy(threshold=0.0, name="above_zero")])
+    model.fit(x, y, epochs=1, verbose=0)
+    model.save(tmp_path / "m.keras")
+    assert keras.models.load_model(tmp_path / "m.keras").evaluate(x, y) == model.evaluate(x, y)

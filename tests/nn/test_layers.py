@@ -355,3 +355,18 @@ def test_weights_carry_keras_names():
     norm.adapt(np.ones((3, 2)))
     model = fl.Sequential([norm, fl.layers.Dense(2)])
     assert [w.name for w in model.weights] == ["mean", "variance", "kernel", "bias"]
+
+
+def test_an_unbuilt_model_takes_data_in_its_first_layers_dtype():
+    model = fl.Sequential([fl.layers.Dense(1, dtype="float64", kernel_initializer="ones", use_bias=False)])
+    out = model.predict(np.array([[1 + 1e-12], [3e39]]))
+    assert out.dtype == np.float64 and out[0, 0] == 1 + 1e-12 and out[1, 0] == 3e39
+
+
+def test_adapting_again_to_samples_of_another_shape_is_refused():
+    norm = fl.layers.Normalization()
+    norm.adapt(np.ones((4, 3)))
+    with pytest.raises(ShapeError, match=r"takes samples of shape \(3,\).*these data have samples of shape \(5,\)"):
+        norm.adapt(np.ones((4, 5)))
+    norm.adapt(np.zeros((6, 3)))  # the same shape again: new statistics
+    np.testing.assert_array_equal(norm.mean.numpy(), [0, 0, 0])

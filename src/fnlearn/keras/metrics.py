@@ -36,7 +36,8 @@ def BinaryAccuracy(name: str = "binary_accuracy", dtype: Any = None,  # noqa: N8
     """Fraction of outputs on the right side of ``threshold``."""
     if threshold == 0.5:
         return Metric(binary_accuracy, name)
-    return Metric(lambda t, p: binary_accuracy(t, p, threshold=threshold), name)
+    return _recorded(Metric(lambda t, p: binary_accuracy(t, p, threshold=threshold), name), "BinaryAccuracy",
+                     name=name, threshold=threshold)
 
 
 def CategoricalAccuracy(name: str = "categorical_accuracy", dtype: Any = None) -> Metric:  # noqa: N802
@@ -71,7 +72,18 @@ def _cross_entropy(name: str, from_logits: bool, metric_name: str) -> Metric:
             scores = Tensor(y_pred.data if isinstance(y_pred, Tensor) else y_pred)
             return float(fn(y_true, scores, from_logits=from_logits).item())
 
-    return Metric(value, metric_name)
+    metric = Metric(value, metric_name)
+    return _recorded(metric, _CLASS_OF[name], name=metric_name, from_logits=True) if from_logits else metric
+
+
+def _recorded(metric: Metric, class_name: str, **config: Any) -> Metric:
+    """Give ``metric`` the settings a model file needs to make it again (see :data:`SAVED_CLASSES`)."""
+    metric.config = {"class_name": class_name, "config": config}
+    return metric
+
+
+_CLASS_OF = {"binary_crossentropy": "BinaryCrossentropy", "categorical_crossentropy": "CategoricalCrossentropy",
+             "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy"}
 
 
 def BinaryCrossentropy(name: str = "binary_crossentropy", dtype: Any = None,  # noqa: N802
@@ -93,6 +105,11 @@ def SparseCategoricalCrossentropy(name: str = "sparse_categorical_crossentropy",
 
 
 get = _metrics.get
+
+# The metric classes a model file may name, with settings (a fixed table: nothing else is looked up).
+SAVED_CLASSES = {"BinaryAccuracy": BinaryAccuracy, "BinaryCrossentropy": BinaryCrossentropy,
+                 "CategoricalCrossentropy": CategoricalCrossentropy,
+                 "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy}
 
 __all__ = ["Metric", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
            "mean_absolute_error", "mean_squared_error", "mae", "mse", "BinaryAccuracy", "CategoricalAccuracy",

@@ -22,6 +22,7 @@ from typing import Any
 from .. import io
 from .. import nn as _nn
 from ..errors import ConfigError
+from ..nn import module as _module
 from ._missing import not_provided
 
 
@@ -45,10 +46,14 @@ class Sequential(_nn.Sequential):
     def __call__(self, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
         """Run the model; as in Keras, a call runs in inference mode (Dropout off) unless ``training=True``.
 
-        ``fit``, ``evaluate`` and ``predict`` set the mode themselves; fnlearn's own ``fl.Sequential`` keeps
-        PyTorch's rule instead (the module's mode, ``model.train()`` / ``model.eval()``).
+        A Keras model inside another model's forward pass (fit's too) runs in that pass's mode instead, as
+        Keras passes ``training`` down. ``fit``, ``evaluate`` and ``predict`` set the mode themselves;
+        fnlearn's own ``fl.Sequential`` keeps PyTorch's rule (the module's mode, ``model.train()`` /
+        ``model.eval()``).
         """
-        return super().__call__(*args, training=bool(training), **kwargs)
+        if training is None and not _module.inside_forward():
+            training = False
+        return super().__call__(*args, training=training, **kwargs)
 
 
 class Model:

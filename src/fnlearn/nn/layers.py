@@ -324,11 +324,16 @@ class Normalization(Layer):
         if arr.size == 0:
             raise ShapeError(f"layer {self.name!r} cannot adapt to empty data (shape {arr.shape}); pass the "
                              "training inputs.")
+        sample_shape = tuple(int(s) for s in arr.shape[1:]) or (1,)
+        if self.input_shape is not None and tuple(self.input_shape) != sample_shape:
+            raise ShapeError(f"layer {self.name!r} takes samples of shape {tuple(self.input_shape)} (its input_shape, "
+                             f"or the data it was adapted to), but these data have samples of shape {sample_shape}; "
+                             "make a new Normalization layer for them.")
         rows = arr.reshape(-1) if self.axis is None else arr.reshape(-1, arr.shape[-1] if arr.ndim > 1 else 1)
         self._set_statistics(rows.mean(axis=0), rows.var(axis=0))
         if self.input_shape is None:
             # Keras builds the layer for the adapted data: a model that opens with it knows its input shape
-            self.input_shape = tuple(int(s) for s in arr.shape[1:]) or (1,)
+            self.input_shape = sample_shape
 
     def _set_statistics(self, mean: np.ndarray, variance: np.ndarray) -> None:
         shape = () if self.axis is None else (mean.size,)

@@ -17,6 +17,8 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +28,23 @@ from .. import backend
 from ..data import check_flag
 from ..errors import ShapeError
 from ..tensor import Parameter, Tensor
+
+_calls = threading.local()  # how many module calls (forward passes) are in progress on this thread
+
+
+@contextlib.contextmanager
+def running_forward() -> Iterator[None]:
+    """Mark a forward pass in progress: a module called inside another's forward is part of that pass."""
+    _calls.depth = getattr(_calls, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _calls.depth -= 1
+
+
+def inside_forward() -> bool:
+    """Whether this call happens inside another module's forward pass (fit's included)."""
+    return getattr(_calls, "depth", 0) > 0
 
 
 class Module:
@@ -56,18 +75,23 @@ class Module:
     def __call__(self, *args: Any, training: bool | None = None, **kwargs: Any) -> Tensor:
         """Run :meth:`forward`. ``training=False`` / ``True`` runs this one call in eval / training mode
         (Keras's ``model(x, training=False)``: Dropout off); None keeps the module's mode (see :meth:`train`)."""
-        if training is None:
-            return self.forward(*args, **kwargs)
-        code = type(self).forward.__code__
-        if "training" in code.co_varnames[1:code.co_argcount + code.co_kwonlyargcount]:
-            return self.forward(*args, training=training, **kwargs)  # a forward that takes it itself
-        modes = [(m, m.training) for m in self.modules()]
-        self.train(bool(training))
+        depth = getattr(_calls, "depth", 0)
+        _calls.depth = depth + 1  # as running_forward(), without a context manager's cost on every layer call
         try:
-            return self.forward(*args, **kwargs)
+            if training is None:
+                return self.forward(*args, **kwargs)
+            code = type(self).forward.__code__
+            if "training" in code.co_varnames[1:code.co_argcount + code.co_kwonlyargcount]:
+                return self.forward(*args, training=training, **kwargs)  # a forward that takes it itself
+            modes = [(m, m.training) for m in self.modules()]
+            self.train(bool(training))
+            try:
+                return self.forward(*args, **kwargs)
+            finally:
+                for module, mode in modes:
+                    object.__setattr__(module, "training", mode)
         finally:
-            for module, mode in modes:
-                object.__setattr__(module, "training", mode)
+            _calls.depth = depth
 
     def children(self) -> Iterator[tuple[str, Module]]:
         yield from self.__dict__.get("_modules", {}).items()
