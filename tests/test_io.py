@@ -13,6 +13,7 @@ import sys
 import textwrap
 import time
 import zipfile
+from typing import Any
 
 import numpy as np
 import pytest
@@ -39,6 +40,15 @@ def small_model(dtype: str = "float32") -> fl.Sequential:
 def same_weights(a: fl.Sequential, b: fl.Sequential) -> bool:
     sa, sb = a.state_dict(), b.state_dict()
     return sa.keys() == sb.keys() and all(sa[k].dtype == sb[k].dtype and np.array_equal(sa[k], sb[k]) for k in sa)
+
+
+def seeded_mlp(seed: int, optimizer: Any) -> fl.Sequential:
+    """The test MLP made right after fl.set_seed(seed), compiled with ``optimizer`` and MSE: the same start
+    for a straight run and for one that is saved and resumed."""
+    fl.set_seed(seed)
+    model = mlp()
+    model.compile(optimizer=optimizer, loss="mse")
+    return model
 
 
 def craft(header: dict, data: bytes = b"", header_len: int | None = None) -> bytes:
@@ -254,10 +264,7 @@ def test_a_checkpoint_records_the_epochs_trained_so_far(tmp_path, float64):
     x, y = regression_data(40, seed=1)
 
     def start() -> fl.Sequential:
-        fl.set_seed(9)
-        model = mlp()
-        model.compile(optimizer="adam", loss="mse")
-        return model
+        return seeded_mlp(9, "adam")
 
     straight = start()
     straight.fit(x, y, epochs=4, batch_size=8, verbose=0)
@@ -689,10 +696,7 @@ def test_resuming_from_a_file_continues_the_same_trajectory_bitwise(tmp_path, fl
     x, y = regression_data()
 
     def start() -> fl.Sequential:
-        fl.set_seed(42)
-        model = mlp()
-        model.compile(optimizer=fl.optim.Adam(learning_rate=0.01), loss="mse")
-        return model
+        return seeded_mlp(42, fl.optim.Adam(learning_rate=0.01))
 
     straight = start()
     straight.fit(x, y, epochs=6, batch_size=10, shuffle=shuffle, verbose=0)
@@ -714,10 +718,7 @@ def test_a_loaded_model_keeps_its_validation_split_and_goes_on_shuffling(tmp_pat
     x, y = regression_data(50, seed=2)
 
     def start() -> fl.Sequential:
-        fl.set_seed(11)
-        model = mlp()
-        model.compile(optimizer="sgd", loss="mse")
-        return model
+        return seeded_mlp(11, "sgd")
 
     straight = start()
     straight.fit(x, y, epochs=4, batch_size=8, validation_split=0.3, verbose=0)
@@ -740,10 +741,7 @@ def test_model_checkpoint_then_initial_epoch_resumes_exactly(tmp_path, float64):
     x, y = regression_data(48, seed=5)
 
     def start() -> fl.Sequential:
-        fl.set_seed(7)
-        model = mlp()
-        model.compile(optimizer=fl.optim.SGD(learning_rate=0.02, momentum=0.9), loss="mse")
-        return model
+        return seeded_mlp(7, fl.optim.SGD(learning_rate=0.02, momentum=0.9))
 
     straight = start()
     straight.fit(x, y, epochs=5, batch_size=8, shuffle=False, verbose=0)
