@@ -55,6 +55,7 @@ from typing import Any
 import numpy as np
 
 from . import backend, blas, cuda_kernels, losses
+from . import functional as F
 from .nn.layers import Activation, Dense, Dropout, Flatten
 from .nn.sequential import Sequential
 from .optim import SGD, Optimizer
@@ -138,6 +139,32 @@ def _leaky_bwd(slope: float) -> Callable[[Any, Any], Any]:
     return bwd
 
 
+def _elu_fwd(alpha: float, scale: float) -> Callable[[Any], Any]:
+    def fwd(z: Any) -> Any:
+        xp = backend.xp()
+        below = xp.expm1(xp.minimum(z, 0))  # eᶻ − 1 of z ≤ 0 only: no overflow for large z
+        below *= alpha * scale
+        return xp.where(z > 0, z * scale, below).astype(z.dtype, copy=False)
+    return fwd
+
+
+def _elu_bwd(alpha: float, scale: float) -> Callable[[Any, Any], Any]:
+    def bwd(g: Any, a: Any) -> Any:
+        # below zero a = s·α·(eᶻ − 1), so its slope s·α·eᶻ is a + s·α: the output alone gives it
+        g *= backend.xp().where(a > 0, scale, a + alpha * scale).astype(g.dtype, copy=False)
+        return g
+    return bwd
+
+
+def _relu6_fwd(z: Any) -> Any:
+    return backend.xp().clip(z, 0, 6, out=z)
+
+
+def _relu6_bwd(g: Any, a: Any) -> Any:
+    g *= (a > 0) & (a < 6)  # slope 0 at 0 and at 6, as the autodiff op and PyTorch
+    return g
+
+
 def _softplus_fwd(z: Any) -> Any:
     return backend.xp().logaddexp(0, z).astype(z.dtype, copy=False)
 
@@ -195,14 +222,15 @@ _ACTS: dict[str, tuple[Callable, Callable]] = {
     "hard_sigmoid": (_hard_sigmoid_fwd, _hard_sigmoid_bwd),
     "leaky_relu": (_leaky_fwd(0.01), _leaky_bwd(0.01)),
     "softplus": (_softplus_fwd, _softplus_bwd),
+    "elu": (_elu_fwd(1.0, 1.0), _elu_bwd(1.0, 1.0)),
+    "selu": (_elu_fwd(F.SELU_ALPHA, F.SELU_SCALE), _elu_bwd(F.SELU_ALPHA, F.SELU_SCALE)),
+    "relu6": (_relu6_fwd, _relu6_bwd),
     "softmax": (_softmax_fwd, _softmax_bwd),
     "linear": (_identity, _identity_bwd),
 }
 
 
 def _activation_name(fn: Any) -> str | None:
-    from . import functional as F
-
     for name, act in F.ACTIVATIONS.items():
         if fn is act:
             return name if name in _ACTS else None
