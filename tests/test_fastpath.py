@@ -131,7 +131,7 @@ def test_fast_step_matches_autodiff_in_float64(float64, monkeypatch, out_act, un
 
 
 @pytest.mark.parametrize("hidden", [("sigmoid", "hard_sigmoid"), ("leaky_relu", "softplus"), ("linear", "relu"),
-                                    ("elu", "selu"), ("relu6", "elu")])
+                                    ("elu", "selu"), ("relu6", "elu"), ("gelu", "silu"), ("silu", "silu")])
 def test_every_hidden_activation(float64, hidden):
     y = CASES[0][3]
     fast = _train("softmax", 3, "sparse_categorical_crossentropy", y, OPTIMIZERS[0], True, hidden)
@@ -334,7 +334,7 @@ def test_weights_loaded_between_epochs_are_trained(float64):
 
 
 @pytest.mark.parametrize("hidden", ["relu", "sigmoid", "tanh", "hard_sigmoid", "leaky_relu", "softplus", "linear",
-                                    "elu", "selu", "relu6"])
+                                    "elu", "selu", "relu6", "gelu", "silu"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_predict_runs_the_written_out_forward(hidden, dtype):
     """predict on a Dense stack (Flatten first, Dropout and Activation layers included) skips the graph and gives

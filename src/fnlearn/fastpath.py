@@ -165,6 +165,23 @@ def _relu6_bwd(g: Any, a: Any) -> Any:
     return g
 
 
+def _sloped_pair(forward_and_slope: Callable[[Any], tuple[Any, Any]]) -> tuple[Callable, Callable]:
+    """(forward, backward) for an activation whose slope its output does not give (gelu and silu are not
+    monotonic): the forward keeps the slope it computes anyway for the backward of the same step. One pair
+    per layer, so that two layers never share the kept slope."""
+    kept: list[Any] = [None]
+
+    def fwd(z: Any) -> Any:
+        out, kept[0] = forward_and_slope(z)
+        return out
+
+    def bwd(g: Any, a: Any) -> Any:
+        g *= kept[0]
+        return g
+
+    return fwd, bwd
+
+
 def _softplus_fwd(z: Any) -> Any:
     return backend.xp().logaddexp(0, z).astype(z.dtype, copy=False)
 
@@ -227,7 +244,11 @@ _ACTS: dict[str, tuple[Callable, Callable]] = {
     "relu6": (_relu6_fwd, _relu6_bwd),
     "softmax": (_softmax_fwd, _softmax_bwd),
     "linear": (_identity, _identity_bwd),
+    # the forward alone (predict); fit's step makes a (forward, backward) pair per layer from _SLOPED
+    "gelu": (lambda z: F.gelu_arrays(z)[0], None),
+    "silu": (lambda z: F.silu_arrays(z)[0], None),
 }
+_SLOPED: dict[str, Callable[[Any], tuple[Any, Any]]] = {"gelu": F.gelu_arrays, "silu": F.silu_arrays}
 
 
 def _activation_name(fn: Any) -> str | None:
@@ -298,8 +319,9 @@ class StepPlan:
         self.fused = _fused(loss, from_logits, layers[-1][1])
         self.from_logits = from_logits
         self.params = [p for layer, _ in layers for p in (layer.kernel, layer.bias) if p is not None]
-        self._forward = [(layer.kernel, layer.bias, _ACTS[act][0]) for layer, act in layers]
-        self._backward = [_ACTS[act][1] for _, act in layers]
+        pairs = [_sloped_pair(_SLOPED[act]) if act in _SLOPED else _ACTS[act] for _, act in layers]
+        self._forward = [(layer.kernel, layer.bias, fwd) for (layer, _), (fwd, _) in zip(layers, pairs)]
+        self._backward = [bwd for _, bwd in pairs]
         # each layer's (kernel slot, bias slot or None) in the flat gradient list
         self._slots: list[tuple[int, int | None]] = []
         slot = 0
