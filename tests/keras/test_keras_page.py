@@ -1,0 +1,51 @@
+"""docs/keras.md: its program runs as printed, and every name its tables list exists."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from fnlearn import keras
+
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "keras.md"
+
+
+def test_the_page_code_runs(tmp_path, monkeypatch, capsys):
+    blocks = re.findall(r"```python\n(.*?)```", PAGE.read_text(encoding="utf-8"), re.S)
+    assert len(blocks) == 2
+    monkeypatch.chdir(tmp_path)  # the program saves a model file
+    namespace: dict = {"__name__": "keras_page"}
+    for block in blocks:
+        exec(compile(block, PAGE.name, "exec"), namespace)  # the page's own code, nothing else
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("['accuracy', 'loss', 'val_accuracy', 'val_loss'] True")
+    assert printed[1] == "True" and "is a Keras name that fnlearn does not provide" in printed[2]
+
+
+@pytest.mark.parametrize("module, names", [
+    ("layers", "Input Dense Dropout Flatten Activation Softmax ReLU LeakyReLU Normalization"),
+    ("activations", "relu sigmoid hard_sigmoid tanh softmax log_softmax softplus leaky_relu elu selu gelu silu swish "
+                    "relu6 linear"),
+    ("losses", "MeanSquaredError MeanAbsoluteError MeanAbsolutePercentageError MeanSquaredLogarithmicError Huber "
+               "LogCosh BinaryCrossentropy CategoricalCrossentropy SparseCategoricalCrossentropy Hinge SquaredHinge"),
+    ("metrics", "BinaryAccuracy CategoricalAccuracy SparseCategoricalAccuracy MeanSquaredError MeanAbsoluteError "
+                "BinaryCrossentropy CategoricalCrossentropy SparseCategoricalCrossentropy"),
+    ("optimizers", "SGD Adagrad RMSprop Adam AdamW"),
+    ("optimizers.schedules", "ExponentialDecay InverseTimeDecay PiecewiseConstantDecay PolynomialDecay CosineDecay"),
+    ("callbacks", "EarlyStopping ModelCheckpoint LearningRateScheduler ReduceLROnPlateau CSVLogger TerminateOnNaN "
+                  "LambdaCallback History Callback"),
+    ("initializers", "GlorotUniform GlorotNormal HeUniform HeNormal LecunUniform LecunNormal RandomNormal "
+                     "RandomUniform TruncatedNormal Constant Zeros Ones"),
+    ("regularizers", "L1 L2 L1L2"),
+    ("utils", "to_categorical normalize set_random_seed"),
+    ("datasets", "mnist fashion_mnist"),
+    ("backend", "clear_session floatx set_floatx"),
+])
+def test_every_name_the_page_lists_is_there(module, names):
+    target = keras
+    for part in module.split("."):
+        target = getattr(target, part)
+    for name in names.split():
+        assert hasattr(target, name), f"keras.{module}.{name}"
