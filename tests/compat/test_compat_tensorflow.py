@@ -89,3 +89,153 @@ def test_tf_nn_holds_fnlearns_activations_and_other_names_say_what_there_is(tmp_
     assert tf.keras.models.load_model(tmp_path / "m.keras").layers[0].activation is fl.functional.relu
     with pytest.raises(AttributeError, match=r"tf.linspace is not part of .*use NumPy"):
         getattr(tf, "linspace")  # noqa: B009  (the attribute access is the point)
+
+
+# ----------------------------------------------------------------------------- tf.math, tf.reduce_* and friends
+
+RNG = np.random.default_rng(5)
+X = RNG.normal(size=(2, 3)).astype(np.float32)
+Y = RNG.normal(size=(2, 3)).astype(np.float32)
+A3 = RNG.normal(size=(2, 3, 4))
+
+
+def _tf():
+    from fnlearn.compat import tensorflow as tf
+
+    return tf
+
+
+# (id, the tf call, NumPy's value, as TensorFlow documents it); built inside the test, after the backend fixture
+TF_CASES = [
+    ("reduce_mean", lambda tf: tf.reduce_mean(X), lambda: X.mean()),
+    ("reduce_mean_axis", lambda tf: tf.reduce_mean(fl.tensor(X), axis=1), lambda: X.mean(axis=1)),
+    ("reduce_mean_list_keepdims", lambda tf: tf.reduce_mean(X, axis=[0, 1], keepdims=True),
+     lambda: X.mean(axis=(0, 1), keepdims=True)),
+    ("reduce_sum", lambda tf: tf.reduce_sum(X, axis=0), lambda: X.sum(axis=0)),
+    ("reduce_sum_tensor_axis", lambda tf: tf.reduce_sum(X, axis=tf.constant(-1, dtype=tf.int32)),
+     lambda: X.sum(axis=-1)),
+    ("reduce_max", lambda tf: tf.reduce_max(X, keepdims=True), lambda: X.max(keepdims=True)),
+    ("reduce_min", lambda tf: tf.reduce_min(input_tensor=X, axis=-1), lambda: X.min(axis=-1)),
+    ("square", lambda tf: tf.square(X), lambda: X ** 2),
+    ("sqrt", lambda tf: tf.sqrt(np.abs(X)), lambda: np.sqrt(np.abs(X))),
+    ("abs", lambda tf: tf.abs(X), lambda: np.abs(X)),
+    ("exp", lambda tf: tf.exp(fl.tensor(X)), lambda: np.exp(X)),
+    ("maximum", lambda tf: tf.maximum(X, 0.0), lambda: np.maximum(X, 0)),
+    ("minimum", lambda tf: tf.minimum(X, Y), lambda: np.minimum(X, Y)),
+    ("equal", lambda tf: tf.equal(np.round(X), 0.0), lambda: np.round(X) == 0),
+    ("matmul", lambda tf: tf.matmul(X, Y.T), lambda: X @ Y.T),
+    ("matmul_transpose_b", lambda tf: tf.matmul(X, Y, transpose_b=True), lambda: X @ Y.T),
+    ("matmul_transpose_a", lambda tf: tf.matmul(X, Y, transpose_a=True), lambda: X.T @ Y),
+    ("matmul_batched_adjoint", lambda tf: tf.matmul(A3, A3, adjoint_a=True), lambda: A3.transpose(0, 2, 1) @ A3),
+    ("reshape", lambda tf: tf.reshape(X, [3, -1]), lambda: X.reshape(3, 2)),
+    ("transpose", lambda tf: tf.transpose(A3), lambda: A3.transpose(2, 1, 0)),
+    ("transpose_perm", lambda tf: tf.transpose(A3, perm=[0, 2, 1]), lambda: A3.transpose(0, 2, 1)),
+    ("cast_float64", lambda tf: tf.cast(X, tf.float64), lambda: X.astype(np.float64)),
+    ("cast_int32", lambda tf: tf.cast(X * 3, tf.int32), lambda: (X * 3).astype(np.int32)),
+    ("cast_bool", lambda tf: tf.cast(np.array([0.0, -1.5]), tf.bool), lambda: np.array([False, True])),
+    ("constant", lambda tf: tf.constant([[1.0, 2.0]], dtype=tf.float64), lambda: np.array([[1.0, 2.0]])),
+    ("constant_fill", lambda tf: tf.constant(0.5, shape=(2, 3)), lambda: np.full((2, 3), 0.5, np.float32)),
+    ("constant_reshape", lambda tf: tf.constant(np.arange(6), shape=[2, 3]), lambda: np.arange(6).reshape(2, 3)),
+    ("convert_to_tensor", lambda tf: tf.convert_to_tensor(X), lambda: X),
+    ("convert_to_tensor_hint", lambda tf: tf.convert_to_tensor([1.0, 2.0], dtype_hint=tf.float64),
+     lambda: np.array([1.0, 2.0])),
+    ("argmax_axis_0_by_default", lambda tf: tf.argmax(X), lambda: np.argmax(X, axis=0).astype(np.int64)),
+    ("argmax_axis_1_int32", lambda tf: tf.argmax(X, axis=1, output_type=tf.int32),
+     lambda: np.argmax(X, axis=1).astype(np.int32)),
+    ("math_log", lambda tf: tf.math.log(np.abs(X)), lambda: np.log(np.abs(X))),
+    ("math_log1p", lambda tf: tf.math.log1p(np.array([1e-12, 3.0])), lambda: np.log1p([1e-12, 3.0])),
+    ("math_exp", lambda tf: tf.math.exp(X), lambda: np.exp(X)),
+    ("math_sqrt", lambda tf: tf.math.sqrt(np.abs(X)), lambda: np.sqrt(np.abs(X))),
+    ("math_abs", lambda tf: tf.math.abs(X), lambda: np.abs(X)),
+    ("math_square", lambda tf: tf.math.square(X), lambda: X ** 2),
+    ("math_reduce_mean", lambda tf: tf.math.reduce_mean(X, axis=0), lambda: X.mean(axis=0)),
+    ("math_reduce_sum", lambda tf: tf.math.reduce_sum(X, 1, True), lambda: X.sum(axis=1, keepdims=True)),
+    ("math_reduce_max", lambda tf: tf.math.reduce_max(X), lambda: X.max()),
+    ("math_reduce_min", lambda tf: tf.math.reduce_min(X, axis=(0, 1)), lambda: X.min()),
+    ("math_maximum", lambda tf: tf.math.maximum(X, Y), lambda: np.maximum(X, Y)),
+    ("math_minimum", lambda tf: tf.math.minimum(X, 0.1), lambda: np.minimum(X, np.float32(0.1))),
+    ("math_equal", lambda tf: tf.math.equal(X, X), lambda: np.ones(X.shape, bool)),
+    ("math_argmax", lambda tf: tf.math.argmax(X, 1), lambda: np.argmax(X, axis=1)),
+    ("math_sigmoid", lambda tf: tf.math.sigmoid(X), lambda: 1 / (1 + np.exp(-X))),
+    ("math_tanh", lambda tf: tf.math.tanh(X), lambda: np.tanh(X)),
+    ("math_softplus", lambda tf: tf.math.softplus(features=X), lambda: np.log1p(np.exp(X))),
+]
+
+
+@pytest.mark.parametrize(("call", "expected"), [c[1:] for c in TF_CASES], ids=[c[0] for c in TF_CASES])
+def test_tf_functions_give_tensorflows_values(call, expected):
+    out, want = call(_tf()), np.asarray(expected())
+    assert isinstance(out, fl.Tensor)
+    got = out.numpy()
+    assert got.shape == want.shape
+    if want.dtype.kind in "biu":
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+    else:
+        assert got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-7)
+
+
+T = RNG.normal(size=(4, 3))
+P = RNG.normal(size=(4, 3))
+
+TF_GRADIENT_CASES = [
+    ("tf_mse_loss", lambda tf, p: tf.reduce_mean(tf.square(T - p))),
+    ("tf_bce_like", lambda tf, p: -tf.reduce_mean(tf.math.log(tf.math.sigmoid(p)) * (T > 0)
+                                                  + tf.math.log1p(-tf.math.sigmoid(p)) * (T <= 0), axis=-1)),
+    ("tf_reductions", lambda tf, p: tf.reduce_sum(tf.sqrt(tf.abs(p) + 1), axis=0, keepdims=True)
+     * tf.reduce_max(p, axis=0) + tf.reduce_min(tf.exp(p), axis=[0, 1])),
+    ("tf_math", lambda tf, p: tf.math.tanh(p) * tf.math.softplus(p) + tf.maximum(p, 0.0) - tf.minimum(p, T)
+     + tf.math.reduce_mean(tf.math.square(p), 1, True)),
+    ("tf_matmul_shapes", lambda tf, p: tf.matmul(tf.reshape(p, [3, 4]), tf.transpose(tf.cast(p, tf.float64)),
+                                                 transpose_a=True) + tf.matmul(p, T, transpose_b=True)),
+]
+
+
+@pytest.mark.parametrize("fn", [c[1] for c in TF_GRADIENT_CASES], ids=[c[0] for c in TF_GRADIENT_CASES])
+def test_tf_functions_propagate_gradients(fn):
+    tf = _tf()
+    assert fl.gradcheck(lambda p: fn(tf, p), [P])
+
+
+def test_tf_argmax_and_casts_to_integers_have_no_gradient():
+    tf = _tf()
+    p = fl.tensor(X, requires_grad=True)
+    assert tf.argmax(p).dtype == np.int64 and not tf.argmax(p).requires_grad
+    assert not tf.cast(p, tf.int64).requires_grad and tf.cast(p, tf.float64).requires_grad
+    assert not tf.constant(p).requires_grad and tf.convert_to_tensor(p) is p
+    accuracy = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(Y, 1), tf.argmax(p, 1)), tf.float32))
+    assert float(accuracy) == pytest.approx(np.mean(np.argmax(X, 1) == np.argmax(Y, 1)))
+    with pytest.raises(fl.errors.ShapeError, match="do not fill shape"):
+        tf.constant([1.0, 2.0, 3.0], shape=(2, 2))
+
+
+def test_a_tf_style_custom_loss_trains_exactly_as_mse():
+    tf = _tf()
+    fl.set_default_dtype("float64")
+    fl.set_seed(3)
+    x = np.random.default_rng(1).normal(size=(48, 3))
+    y = x @ np.array([[1.0, -2.0], [0.5, 0.0], [2.0, 1.0]]) + 0.3
+    model = tf.keras.Sequential([tf.keras.layers.Dense(6, activation="tanh", input_dim=3), tf.keras.layers.Dense(2)])
+    twin = tf.keras.Sequential([tf.keras.layers.Dense(6, activation="tanh", input_dim=3), tf.keras.layers.Dense(2)])
+    twin.set_weights(model.get_weights())
+    model.compile(tf.keras.optimizers.SGD(learning_rate=0.05), loss=lambda t, p: tf.reduce_mean(tf.square(t - p)))
+    twin.compile(tf.keras.optimizers.SGD(learning_rate=0.05), loss="mse")
+    h = model.fit(x, y, epochs=5, batch_size=8, shuffle=False, verbose=0).history["loss"]
+    g = twin.fit(x, y, epochs=5, batch_size=8, shuffle=False, verbose=0).history["loss"]
+    assert h[-1] < 0.5 * h[0]
+    np.testing.assert_allclose(h, g, rtol=1e-10)
+    for a, b in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-14)
+
+
+def test_tf_keras_ops_imports_and_unknown_tf_names_list_what_there_is():
+    import fnlearn.compat.tensorflow.keras.ops as dotted
+    from fnlearn.compat.tensorflow.keras import ops
+
+    tf = _tf()
+    assert ops is keras.ops and dotted is keras.ops and tf.keras.ops.mean is keras.ops.mean
+    with pytest.raises(AttributeError, match=r"tf.reduce_std is not part of .*tf.math.*tf.reduce_mean.*tf.argmax.*"
+                                             r"use NumPy"):
+        getattr(tf, "reduce_std")  # noqa: B009  (the attribute access is the point)
+    assert "math" in tf.__all__ and all(hasattr(tf, name) for name in tf.__all__)

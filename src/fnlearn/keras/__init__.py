@@ -28,6 +28,7 @@ from . import (
     losses,
     metrics,
     models,
+    ops,
     optimizers,
     regularizers,
 )
@@ -38,6 +39,6 @@ from .models import Model, Sequential, load_model, save_model
 
 __all__ = ["Sequential", "Model", "Input", "load_model", "save_model", "layers", "models", "optimizers", "losses",
            "metrics", "callbacks", "utils", "datasets", "activations", "initializers", "backend",
-           "regularizers"]
+           "regularizers", "ops"]
 
 __getattr__ = not_provided(__name__, __all__)

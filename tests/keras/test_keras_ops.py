@@ -1,0 +1,226 @@
+"""fnlearn.keras.ops: Keras 3's ``keras.ops`` names, with Keras's arguments, as differentiable fnlearn ops.
+
+The expected values are written with NumPy (what keras.ops gives on these inputs)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fnlearn as fl
+from fnlearn import keras
+from fnlearn.errors import ConfigError
+from fnlearn.keras import ops
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(2, 3)).astype(np.float32)
+Y = RNG.normal(size=(2, 3)).astype(np.float32)
+W = RNG.normal(size=(3, 4)).astype(np.float32)
+A3 = RNG.normal(size=(2, 3, 4))
+B3 = RNG.normal(size=(5, 4, 2))
+TINY = np.array([1e-10, -3e-12, 0.5])
+
+
+def _softmax(z, axis=-1):
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+# (id, the ops call, NumPy's value); each is built inside the test, after the backend fixture ran
+CASES = [
+    ("mean", lambda: ops.mean(fl.tensor(X)), lambda: X.mean()),
+    ("mean_axis", lambda: ops.mean(X, axis=-1), lambda: X.mean(axis=-1)),
+    ("mean_axes_keepdims", lambda: ops.mean(X, axis=(0, 1), keepdims=True), lambda: X.mean(axis=(0, 1), keepdims=True)),
+    ("mean_of_ints", lambda: ops.mean(np.array([1, 2])), lambda: np.float32(1.5)),
+    ("sum", lambda: ops.sum(X, axis=0, keepdims=True), lambda: X.sum(axis=0, keepdims=True)),
+    ("sum_all", lambda: ops.sum(fl.tensor(X)), lambda: X.sum()),
+    ("max", lambda: ops.max(X, axis=1), lambda: X.max(axis=1)),
+    ("max_initial", lambda: ops.max(X, initial=10.0), lambda: np.float32(10.0)),
+    ("min", lambda: ops.min(fl.tensor(X)), lambda: X.min()),
+    ("min_keepdims", lambda: ops.min(X, axis=0, keepdims=True), lambda: X.min(axis=0, keepdims=True)),
+    ("logsumexp_all", lambda: ops.logsumexp(X), lambda: np.log(np.exp(X).sum())),
+    ("logsumexp_axis", lambda: ops.logsumexp(X, axis=1, keepdims=True),
+     lambda: np.log(np.exp(X).sum(axis=1, keepdims=True))),
+    ("square", lambda: ops.square(X), lambda: X ** 2),
+    ("sqrt", lambda: ops.sqrt(np.abs(X)), lambda: np.sqrt(np.abs(X))),
+    ("abs", lambda: ops.abs(fl.tensor(X)), lambda: np.abs(X)),
+    ("exp", lambda: ops.exp(X), lambda: np.exp(X)),
+    ("log", lambda: ops.log(np.abs(X) + 0.1), lambda: np.log(np.abs(X) + 0.1)),
+    ("log1p_tiny", lambda: ops.log1p(TINY), lambda: np.log1p(TINY)),
+    ("negative", lambda: ops.negative(X), lambda: -X),
+    ("add", lambda: ops.add(X, 1.5), lambda: X + 1.5),
+    ("subtract", lambda: ops.subtract(Y, fl.tensor(X)), lambda: Y - X),
+    ("multiply", lambda: ops.multiply(X, Y), lambda: X * Y),
+    ("divide", lambda: ops.divide(X, np.abs(Y) + 1), lambda: X / (np.abs(Y) + 1)),
+    ("power", lambda: ops.power(np.abs(X), 1.5), lambda: np.abs(X) ** 1.5),
+    ("clip", lambda: ops.clip(X, -0.5, 0.5), lambda: np.clip(X, -0.5, 0.5)),
+    ("maximum", lambda: ops.maximum(X, 0.2), lambda: np.maximum(X, 0.2)),
+    ("minimum", lambda: ops.minimum(fl.tensor(X), Y), lambda: np.minimum(X, Y)),
+    ("where", lambda: ops.where(X > 0, X, Y), lambda: np.where(X > 0, X, Y)),
+    ("matmul", lambda: ops.matmul(X, fl.tensor(W)), lambda: X @ W),
+    ("dot_2d", lambda: ops.dot(fl.tensor(X), W), lambda: np.dot(X, W)),
+    ("dot_nd", lambda: ops.dot(A3, B3), lambda: np.dot(A3, B3)),
+    ("dot_1d_nd", lambda: ops.dot(A3[0, 0], B3), lambda: np.dot(A3[0, 0], B3)),
+    ("dot_scalar", lambda: ops.dot(2.0, X), lambda: 2.0 * X),
+    ("reshape", lambda: ops.reshape(X, (3, 2)), lambda: X.reshape(3, 2)),
+    ("reshape_int", lambda: ops.reshape(fl.tensor(X), -1), lambda: X.reshape(-1)),
+    ("transpose", lambda: ops.transpose(X), lambda: X.T),
+    ("transpose_axes", lambda: ops.transpose(A3, (1, 0, 2)), lambda: A3.transpose(1, 0, 2)),
+    ("expand_dims", lambda: ops.expand_dims(X, 1), lambda: X[:, None, :]),
+    ("squeeze", lambda: ops.squeeze(X[:, None, :]), lambda: X),
+    ("squeeze_axis", lambda: ops.squeeze(X[None, :, :, None], axis=0), lambda: X[:, :, None]),
+    ("concatenate", lambda: ops.concatenate([X, fl.tensor(Y)], axis=1), lambda: np.concatenate([X, Y], axis=1)),
+    ("stack", lambda: ops.stack([fl.tensor(X), Y], axis=1), lambda: np.stack([X, Y], axis=1)),
+    ("softmax", lambda: ops.softmax(X), lambda: _softmax(X)),
+    ("softmax_axis0", lambda: ops.softmax(X, axis=0), lambda: _softmax(X, axis=0)),
+    ("log_softmax", lambda: ops.log_softmax(X), lambda: np.log(_softmax(X))),
+    ("sigmoid", lambda: ops.sigmoid(X), lambda: 1 / (1 + np.exp(-X))),
+    ("relu", lambda: ops.relu(X), lambda: np.maximum(X, 0)),
+    ("tanh", lambda: ops.tanh(X), lambda: np.tanh(X)),
+    ("softplus", lambda: ops.softplus(X), lambda: np.log1p(np.exp(X))),
+    ("cast_float64", lambda: ops.cast(X, "float64"), lambda: X.astype(np.float64)),
+    ("cast_int32", lambda: ops.cast(X * 3, "int32"), lambda: (X * 3).astype(np.int32)),
+    ("cast_bool", lambda: ops.cast(np.array([0.0, 2.0]), "bool"), lambda: np.array([False, True])),
+    ("convert_to_tensor", lambda: ops.convert_to_tensor(X), lambda: X),
+    ("convert_to_tensor_dtype", lambda: ops.convert_to_tensor(X, dtype="float64"), lambda: X.astype(np.float64)),
+    ("argmax", lambda: ops.argmax(X), lambda: np.argmax(X).astype(np.int32)),
+    ("argmax_axis", lambda: ops.argmax(fl.tensor(X), axis=1), lambda: np.argmax(X, axis=1).astype(np.int32)),
+    ("argmin_keepdims", lambda: ops.argmin(X, axis=0, keepdims=True),
+     lambda: np.argmin(X, axis=0, keepdims=True).astype(np.int32)),
+    ("equal", lambda: ops.equal(np.round(X), 0.0), lambda: np.round(X) == 0),
+    ("not_equal", lambda: ops.not_equal(np.round(X), 0.0), lambda: np.round(X) != 0),
+    ("greater", lambda: ops.greater(fl.tensor(X), Y), lambda: X > Y),
+    ("greater_equal", lambda: ops.greater_equal(X, 0), lambda: X >= 0),
+    ("less", lambda: ops.less(X, Y), lambda: X < Y),
+    ("less_equal", lambda: ops.less_equal(X, 0.1), lambda: X <= np.float32(0.1)),
+    ("ones_like", lambda: ops.ones_like(X), lambda: np.ones_like(X)),
+    ("zeros_like", lambda: ops.zeros_like(fl.tensor(X), dtype="int32"), lambda: np.zeros(X.shape, np.int32)),
+]
+
+
+@pytest.mark.parametrize(("call", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_each_name_gives_numpys_values(call, expected):
+    out, want = call(), np.asarray(expected())
+    assert isinstance(out, fl.Tensor)
+    got = out.numpy()
+    assert got.shape == want.shape
+    if want.dtype.kind in "biu":
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+    else:
+        assert got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-7)
+
+
+def test_float_results_keep_keras_dtypes():
+    assert ops.mean(X).dtype == np.float32 and ops.sqrt(np.array([4, 9])).dtype == np.float32
+    assert ops.log1p(np.array([0, 1])).dtype == np.float32 and ops.exp(np.float64(1.0)).dtype == np.float64
+    assert ops.cast(X, "float64").dtype == np.float64
+
+
+def test_log1p_keeps_the_digits_of_tiny_values():
+    out = ops.log1p(np.array([1e-12, -1e-15]))
+    np.testing.assert_allclose(out.numpy(), [1e-12 - 5e-25, -1e-15], rtol=1e-15)
+    assert abs(np.log(1 + 1e-15) / 1e-15 - 1) > 0.1  # log of 1 + x is 11% off there
+
+
+def test_argmax_and_argmin_give_integers_without_a_gradient():
+    p = fl.tensor(X, requires_grad=True)
+    for out in (ops.argmax(p, axis=-1), ops.argmin(p), ops.argmax(p, axis=0, keepdims=True)):
+        assert out.dtype == np.int32 and not out.requires_grad
+    assert ops.argmax(p, axis=-1).numpy().tolist() == np.argmax(X, axis=-1).tolist()
+
+
+def test_comparisons_give_booleans_and_casts_to_integers_cut_the_graph():
+    p = fl.tensor(X, requires_grad=True)
+    for out in (ops.equal(p, Y), ops.greater(p, 0), ops.less(p, fl.tensor(Y)), ops.not_equal(p, p)):
+        assert out.dtype == np.bool_ and not out.requires_grad
+    assert not ops.cast(p, "int32").requires_grad and ops.cast(p, "int32").dtype == np.int32
+    assert not ops.ones_like(p).requires_grad and not ops.zeros_like(p).requires_grad
+    accuracy = ops.mean(ops.cast(ops.equal(ops.argmax(p, axis=-1), ops.argmax(Y, axis=-1)), "float32"))
+    assert float(accuracy) == pytest.approx(np.mean(np.argmax(X, -1) == np.argmax(Y, -1)))
+
+
+def test_cast_to_a_float_type_keeps_the_graph():
+    p = fl.tensor(X, requires_grad=True)
+    ops.sum(ops.cast(p, "float64") * 2).backward()
+    assert p.grad.dtype == np.float32
+    np.testing.assert_array_equal(fl.backend.to_numpy(p.grad), np.full(X.shape, 2, np.float32))
+    assert ops.cast(p, "float32") is p and ops.convert_to_tensor(p) is p
+
+
+def test_shape_where_without_values_and_one_missing_value():
+    assert ops.shape(X) == (2, 3) and ops.shape(fl.tensor(A3)) == (2, 3, 4) and ops.shape([[1, 2]]) == (1, 2)
+    rows, cols = ops.where(X > 0)
+    want = np.nonzero(X > 0)
+    assert rows.dtype == np.int32 and rows.numpy().tolist() == want[0].tolist()
+    assert cols.numpy().tolist() == want[1].tolist()
+    with pytest.raises(ConfigError, match="both x1 and x2"):
+        ops.where(X > 0, X)
+
+
+T = RNG.normal(size=(4, 3))
+P = RNG.normal(size=(4, 3))
+
+GRADIENT_CASES = [
+    ("keras_mse_loss", lambda p: ops.mean(ops.mean(ops.square(T - p), axis=-1))),
+    ("mae_with_abs", lambda p: ops.mean(ops.abs(ops.subtract(p, T)), axis=-1)),
+    ("log_cosh_like", lambda p: ops.sum(ops.log(ops.exp(p - T) + ops.exp(T - p)) * 0.5)),
+    ("log1p_sqrt", lambda p: ops.log1p(ops.sqrt(ops.square(p) + 1.0))),
+    ("logsumexp_softmax", lambda p: ops.logsumexp(p, axis=-1) + ops.max(ops.softmax(p), axis=1)),
+    ("clip_where_max_min", lambda p: ops.where(ops.greater(p, 0), ops.clip(p, -0.5, 0.7), ops.minimum(p, T))
+     + ops.maximum(p, 0.1) * ops.max(p, initial=-5.0) + ops.min(p, axis=1, keepdims=True)),
+    ("shapes", lambda p: ops.squeeze(ops.expand_dims(ops.transpose(ops.reshape(p, (3, 4))), 0))
+     * ops.stack([ops.sum(p, axis=0), ops.mean(p, axis=0), ops.sum(p, axis=0), ops.mean(p, axis=0)], axis=0)),
+    ("concatenate_matmul_dot", lambda p: ops.sum(ops.dot(ops.concatenate([p, p * 2], axis=0), ops.transpose(p)))
+     + ops.matmul(p, ops.transpose(T))),
+    ("dot_nd", lambda p: ops.dot(p, ops.reshape(ops.concatenate([p, p], axis=0), (2, 3, 4)))),
+    ("activations", lambda p: ops.sigmoid(p) * ops.tanh(p) + ops.relu(p) + ops.softplus(p) + ops.log_softmax(p)),
+    ("arithmetic", lambda p: ops.divide(ops.power(ops.abs(p) + 1, 1.5), ops.add(ops.multiply(p, p), 1.0))
+     + ops.negative(ops.cast(p, "float64"))),
+]
+
+
+@pytest.mark.parametrize("fn", [c[1] for c in GRADIENT_CASES], ids=[c[0] for c in GRADIENT_CASES])
+def test_differentiable_names_propagate_gradients(fn):
+    assert fl.gradcheck(fn, [P])
+
+
+def _twin_models(loss):
+    fl.set_default_dtype("float64")
+    fl.set_seed(3)
+    x = np.random.default_rng(1).normal(size=(48, 3))
+    y = x @ np.array([[1.0, -2.0], [0.5, 0.0], [2.0, 1.0]]) + 0.3
+    model = keras.Sequential([keras.layers.Dense(6, activation="tanh", input_dim=3), keras.layers.Dense(2)])
+    twin = keras.Sequential([keras.layers.Dense(6, activation="tanh", input_dim=3), keras.layers.Dense(2)])
+    twin.set_weights(model.get_weights())
+    model.compile(keras.optimizers.SGD(learning_rate=0.05), loss=loss)
+    twin.compile(keras.optimizers.SGD(learning_rate=0.05), loss="mse")
+    return model, twin, x, y
+
+
+def test_a_keras3_custom_loss_trains_exactly_as_mse():
+    model, twin, x, y = _twin_models(lambda t, p: ops.mean(ops.square(t - p), axis=-1))
+    assert model.evaluate(x, y, verbose=0) == pytest.approx(twin.evaluate(x, y, verbose=0), rel=1e-12)
+    h = model.fit(x, y, epochs=5, batch_size=8, shuffle=False, verbose=0).history["loss"]
+    g = twin.fit(x, y, epochs=5, batch_size=8, shuffle=False, verbose=0).history["loss"]
+    assert h[-1] < 0.5 * h[0]
+    np.testing.assert_allclose(h, g, rtol=1e-10)
+    for a, b in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-14)
+
+
+def test_ops_is_a_keras_module_and_importable_through_tf_keras():
+    from fnlearn.compat.tensorflow.keras import ops as tf_keras_ops
+
+    assert keras.ops is ops and "ops" in keras.__all__ and tf_keras_ops is ops
+    for name in ops.__all__:
+        assert callable(getattr(ops, name)), name
+
+
+def test_unknown_names_keep_the_clear_message():
+    with pytest.raises(AttributeError, match=r"fnlearn.keras.ops.einsum is a Keras name that fnlearn does not "
+                                             r"provide; fnlearn.keras.ops has: .*logsumexp"):
+        ops.einsum  # noqa: B018
+    with pytest.raises(AttributeError, match="has no attribute '__wrapped__'"):
+        ops.__wrapped__  # noqa: B018
