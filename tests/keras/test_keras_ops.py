@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from value_checks import assert_custom_loss_trains_as_mse, assert_like_numpy
 
 import fnlearn as fl
 from fnlearn import keras
@@ -100,16 +101,7 @@ CASES = [
 
 @pytest.mark.parametrize(("call", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_each_name_gives_numpys_values(call, expected):
-    out, want = call(), np.asarray(expected())
-    assert isinstance(out, fl.Tensor)
-    got = out.numpy()
-    assert got.shape == want.shape
-    if want.dtype.kind in "biu":
-        assert got.dtype == want.dtype
-        np.testing.assert_array_equal(got, want)
-    else:
-        assert got.dtype == want.dtype
-        np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-7)
+    assert_like_numpy(call(), expected())
 
 
 def test_float_results_keep_keras_dtypes():
@@ -186,28 +178,8 @@ def test_differentiable_names_propagate_gradients(fn):
     assert fl.gradcheck(fn, [P])
 
 
-def _twin_models(loss):
-    fl.set_default_dtype("float64")
-    fl.set_seed(3)
-    x = np.random.default_rng(1).normal(size=(48, 3))
-    y = x @ np.array([[1.0, -2.0], [0.5, 0.0], [2.0, 1.0]]) + 0.3
-    model = keras.Sequential([keras.layers.Dense(6, activation="tanh", input_dim=3), keras.layers.Dense(2)])
-    twin = keras.Sequential([keras.layers.Dense(6, activation="tanh", input_dim=3), keras.layers.Dense(2)])
-    twin.set_weights(model.get_weights())
-    model.compile(keras.optimizers.SGD(learning_rate=0.05), loss=loss)
-    twin.compile(keras.optimizers.SGD(learning_rate=0.05), loss="mse")
-    return model, twin, x, y
-
-
 def test_a_keras3_custom_loss_trains_exactly_as_mse():
-    model, twin, x, y = _twin_models(lambda t, p: ops.mean(ops.square(t - p), axis=-1))
-    assert model.evaluate(x, y, verbose=0) == pytest.approx(twin.evaluate(x, y, verbose=0), rel=1e-12)
-    h = model.fit(x, y, epochs=5, batch_size=8, shuffle=False, verbose=0).history["loss"]
-    g = twin.fit(x, y, epochs=5, batch_size=8, shuffle=False, verbose=0).history["loss"]
-    assert h[-1] < 0.5 * h[0]
-    np.testing.assert_allclose(h, g, rtol=1e-10)
-    for a, b in zip(model.get_weights(), twin.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-14)
+    assert_custom_loss_trains_as_mse(lambda t, p: ops.mean(ops.square(t - p), axis=-1))
 
 
 def test_ops_is_a_keras_module_and_importable_through_tf_keras():

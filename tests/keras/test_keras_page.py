@@ -42,6 +42,7 @@ def test_the_page_code_runs(tmp_path, monkeypatch, capsys):
     ("utils", "to_categorical normalize set_random_seed"),
     ("datasets", "mnist fashion_mnist"),
     ("backend", "clear_session floatx set_floatx"),
+    ("ops", "mean sum square sqrt abs exp log log1p clip maximum where matmul reshape argmax cast"),
 ])
 def test_every_name_the_page_lists_is_there(module, names):
     target = keras

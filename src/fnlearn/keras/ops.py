@@ -316,34 +316,21 @@ def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
     return Tensor(out.astype(np.int32), dtype=np.int32)
 
 
-def equal(x1: Any, x2: Any) -> Tensor:
-    """x1 == x2, elementwise, as booleans."""
-    return _compare("equal", x1, x2)
+def _comparison(ufunc: str, sign: str) -> Any:
+    def compare(x1: Any, x2: Any) -> Tensor:
+        return _compare(ufunc, x1, x2)
+
+    compare.__name__ = compare.__qualname__ = ufunc
+    compare.__doc__ = f"x1 {sign} x2, elementwise, as booleans."
+    return compare
 
 
-def not_equal(x1: Any, x2: Any) -> Tensor:
-    """x1 != x2, elementwise, as booleans."""
-    return _compare("not_equal", x1, x2)
-
-
-def greater(x1: Any, x2: Any) -> Tensor:
-    """x1 > x2, elementwise, as booleans."""
-    return _compare("greater", x1, x2)
-
-
-def greater_equal(x1: Any, x2: Any) -> Tensor:
-    """x1 >= x2, elementwise, as booleans."""
-    return _compare("greater_equal", x1, x2)
-
-
-def less(x1: Any, x2: Any) -> Tensor:
-    """x1 < x2, elementwise, as booleans."""
-    return _compare("less", x1, x2)
-
-
-def less_equal(x1: Any, x2: Any) -> Tensor:
-    """x1 <= x2, elementwise, as booleans."""
-    return _compare("less_equal", x1, x2)
+equal = _comparison("equal", "==")
+not_equal = _comparison("not_equal", "!=")
+greater = _comparison("greater", ">")
+greater_equal = _comparison("greater_equal", ">=")
+less = _comparison("less", "<")
+less_equal = _comparison("less_equal", "<=")
 
 
 __all__ = ["mean", "sum", "max", "min", "logsumexp", "square", "sqrt", "abs", "exp", "log", "log1p", "negative",

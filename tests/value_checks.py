@@ -1,0 +1,45 @@
+"""A check shared by the tests of the Keras and TensorFlow function stand-ins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import fnlearn as fl
+
+
+def assert_like_numpy(out: Any, expected: Any) -> None:
+    """``out`` is an fnlearn tensor with the shape and dtype of ``expected``: integers and booleans equal,
+    floats within float32's rounding."""
+    want = np.asarray(expected)
+    assert isinstance(out, fl.Tensor)
+    got = out.numpy()
+    assert got.shape == want.shape and got.dtype == want.dtype
+    if want.dtype.kind in "biu":
+        np.testing.assert_array_equal(got, want)
+    else:
+        np.testing.assert_allclose(got, want, rtol=2e-6, atol=1e-7)
+
+
+def assert_custom_loss_trains_as_mse(loss: Any) -> None:
+    """A model compiled with ``loss`` (a custom mean squared error) evaluates and trains exactly as one compiled
+    with "mse" from the same weights, in float64."""
+    from fnlearn import keras
+
+    fl.set_default_dtype("float64")  # put back after each test (tests/conftest.py)
+    fl.set_seed(3)
+    x = np.random.default_rng(1).normal(size=(48, 3))
+    y = x @ np.array([[1.0, -2.0], [0.5, 0.0], [2.0, 1.0]]) + 0.3
+    model = keras.Sequential([keras.layers.Dense(6, activation="tanh", input_dim=3), keras.layers.Dense(2)])
+    twin = keras.Sequential([keras.layers.Dense(6, activation="tanh", input_dim=3), keras.layers.Dense(2)])
+    twin.set_weights(model.get_weights())
+    model.compile(keras.optimizers.SGD(learning_rate=0.05), loss=loss)
+    twin.compile(keras.optimizers.SGD(learning_rate=0.05), loss="mse")
+    np.testing.assert_allclose(model.evaluate(x, y), twin.evaluate(x, y), rtol=1e-12)
+    h = model.fit(x, y, epochs=5, batch_size=8, shuffle=False, verbose=0).history["loss"]
+    g = twin.fit(x, y, epochs=5, batch_size=8, shuffle=False, verbose=0).history["loss"]
+    assert h[-1] < 0.5 * h[0]
+    np.testing.assert_allclose(h, g, rtol=1e-10)
+    for a, b in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-14)
