@@ -548,3 +548,16 @@ def test_written_out_softmax_is_stable_for_any_spread(spread):
     assert np.all(np.isfinite(got))
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(got.sum(axis=1), 1.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["elu", "selu", "gelu", "silu"])
+def test_kept_slopes_match_the_autodiff_ones_in_float32_far_below_zero(name):
+    # elu's slope s·α·eᶻ, if recomputed from the output as a + s·α, cancels to 0 in float32 below z ≈ −16
+    z = np.array([-30.0, -18.0, -16.0, -12.0, -0.5, 0.5, 3.0], dtype=np.float32)
+    fwd, bwd = fastpath._sloped_pair(fastpath._SLOPED[name])
+    out = fwd(backend.to_device(z.copy()))
+    slope = backend.to_numpy(bwd(backend.to_device(np.ones_like(z)), out))
+    t = fl.tensor(z, requires_grad=True)
+    fl.functional.ACTIVATIONS[name](t).sum().backward()
+    np.testing.assert_allclose(slope, backend.to_numpy(t.grad), rtol=1e-6, atol=0)
+    np.testing.assert_allclose(backend.to_numpy(out), fl.functional.ACTIVATIONS[name](fl.tensor(z)).numpy(), rtol=1e-6)

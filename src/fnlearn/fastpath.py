@@ -139,23 +139,6 @@ def _leaky_bwd(slope: float) -> Callable[[Any, Any], Any]:
     return bwd
 
 
-def _elu_fwd(alpha: float, scale: float) -> Callable[[Any], Any]:
-    def fwd(z: Any) -> Any:
-        xp = backend.xp()
-        below = xp.expm1(xp.minimum(z, 0))  # eᶻ − 1 of z ≤ 0 only: no overflow for large z
-        below *= alpha * scale
-        return xp.where(z > 0, z * scale, below).astype(z.dtype, copy=False)
-    return fwd
-
-
-def _elu_bwd(alpha: float, scale: float) -> Callable[[Any, Any], Any]:
-    def bwd(g: Any, a: Any) -> Any:
-        # below zero a = s·α·(eᶻ − 1), so its slope s·α·eᶻ is a + s·α: the output alone gives it
-        g *= backend.xp().where(a > 0, scale, a + alpha * scale).astype(g.dtype, copy=False)
-        return g
-    return bwd
-
-
 def _relu6_fwd(z: Any) -> Any:
     return backend.xp().clip(z, 0, 6, out=z)
 
@@ -166,9 +149,8 @@ def _relu6_bwd(g: Any, a: Any) -> Any:
 
 
 def _sloped_pair(forward_and_slope: Callable[[Any], tuple[Any, Any]]) -> tuple[Callable, Callable]:
-    """(forward, backward) for an activation whose slope its output does not give (gelu and silu are not
-    monotonic): the forward keeps the slope it computes anyway for the backward of the same step. One pair
-    per layer, so that two layers never share the kept slope."""
+    """(forward, backward) for an activation of :data:`_SLOPED`: the forward keeps the slope it computes
+    anyway for the backward of the same step. One pair per layer, so that two layers never share it."""
     kept: list[Any] = [None]
 
     def fwd(z: Any) -> Any:
@@ -239,16 +221,17 @@ _ACTS: dict[str, tuple[Callable, Callable]] = {
     "hard_sigmoid": (_hard_sigmoid_fwd, _hard_sigmoid_bwd),
     "leaky_relu": (_leaky_fwd(0.01), _leaky_bwd(0.01)),
     "softplus": (_softplus_fwd, _softplus_bwd),
-    "elu": (_elu_fwd(1.0, 1.0), _elu_bwd(1.0, 1.0)),
-    "selu": (_elu_fwd(F.SELU_ALPHA, F.SELU_SCALE), _elu_bwd(F.SELU_ALPHA, F.SELU_SCALE)),
     "relu6": (_relu6_fwd, _relu6_bwd),
     "softmax": (_softmax_fwd, _softmax_bwd),
     "linear": (_identity, _identity_bwd),
-    # the forward alone (predict); fit's step makes a (forward, backward) pair per layer from _SLOPED
-    "gelu": (lambda z: F.gelu_arrays(z)[0], None),
-    "silu": (lambda z: F.silu_arrays(z)[0], None),
 }
-_SLOPED: dict[str, Callable[[Any], tuple[Any, Any]]] = {"gelu": F.gelu_arrays, "silu": F.silu_arrays}
+# Activations whose slope is kept from the forward: gelu and silu are not monotonic (their output does not give
+# their input), and elu's s·α·eᶻ recomputed from the output as a + s·α cancels in float32 for z below ≈ −16.
+_SLOPED: dict[str, Callable[[Any], tuple[Any, Any]]] = {
+    "elu": F.elu_arrays, "selu": lambda z: F.elu_arrays(z, F.SELU_ALPHA, F.SELU_SCALE),
+    "gelu": F.gelu_arrays, "silu": F.silu_arrays}
+for _name, _forward_and_slope in _SLOPED.items():  # the forward alone, for predict; fit pairs them per layer
+    _ACTS[_name] = ((lambda f: lambda z: f(z)[0])(_forward_and_slope), None)
 
 
 def _activation_name(fn: Any) -> str | None:

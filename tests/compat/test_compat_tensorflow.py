@@ -217,3 +217,15 @@ def test_tf_keras_ops_imports_and_unknown_tf_names_list_what_there_is():
                                              r"use NumPy"):
         getattr(tf, "reduce_std")  # noqa: B009  (the attribute access is the point)
     assert "math" in tf.__all__ and all(hasattr(tf, name) for name in tf.__all__)
+
+
+def test_tf_constant_copies_and_tf_namespaces_say_what_they_hold():
+    tf = _tf()
+    source = fl.tensor([1.0, 2.0, 3.0])
+    snapshot = tf.constant(source)
+    source.data[0] = 99.0
+    assert snapshot.numpy().tolist() == [1.0, 2.0, 3.0]
+    with pytest.raises(AttributeError, match=r"no 'reduce_std' .* it has: abs, argmax"):
+        getattr(tf.math, "reduce_std")  # noqa: B009
+    with pytest.raises(AttributeError, match=r"no 'crelu' .* it has: elu, gelu"):
+        getattr(tf.nn, "crelu")  # noqa: B009

@@ -456,3 +456,9 @@ def test_metrics_with_settings_come_back_from_a_file(tmp_path):
     model.fit(x, y, epochs=1, verbose=0)
     model.save(tmp_path / "m.keras")
     assert keras.models.load_model(tmp_path / "m.keras").evaluate(x, y) == model.evaluate(x, y)
+
+
+def test_the_functional_api_gets_one_sentence_at_its_first_line():
+    with pytest.raises(ConfigError, match=r"called on a keras.Input, as Keras's functional API does.*"
+                                          r"keras.Sequential\("):
+        keras.layers.Dense(2)(keras.Input(shape=(8,)))

@@ -196,3 +196,12 @@ def test_unknown_names_keep_the_clear_message():
         ops.einsum  # noqa: B018
     with pytest.raises(AttributeError, match="has no attribute '__wrapped__'"):
         ops.__wrapped__  # noqa: B018
+
+
+def test_integers_divided_or_joined_to_floats_give_keras_float_dtypes():
+    from fnlearn.keras import ops as keras_ops
+
+    ints = np.array([1, 2], np.int32)
+    assert keras_ops.divide(ints, np.array([2, 4], np.int32)).dtype == np.float32
+    joined = keras_ops.concatenate([np.zeros(2, np.float32), ints])
+    assert joined.dtype == np.float32 and joined.numpy().tolist() == [0, 0, 1, 2]

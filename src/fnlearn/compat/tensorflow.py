@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import __version__, keras
+from .. import __version__, backend, keras
 from .. import functional as F
 from ..backend import set_seed, xp
 from ..errors import ShapeError
@@ -52,7 +52,18 @@ random = SimpleNamespace(set_seed=set_seed)
 
 # tf.nn's activations, as fnlearn's own functions: ``Dense(10, activation=tf.nn.relu)`` saves by name and
 # trains like activation="relu", and ``tf.nn.softmax(model(x)).numpy()`` (the quickstart) works.
-nn = SimpleNamespace(**{name: getattr(F, name) for name in (
+class _Namespace(SimpleNamespace):
+    """``tf.nn`` / ``tf.math``: a name they do not hold says what they do hold."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        have = ", ".join(sorted(vars(self)))
+        raise AttributeError(f"this tf namespace has no {name!r} in fnlearn's stand-in for TensorFlow; it has: "
+                             f"{have}.")
+
+
+nn = _Namespace(**{name: getattr(F, name) for name in (
     "relu", "relu6", "sigmoid", "tanh", "softmax", "log_softmax", "softplus", "elu", "selu", "gelu", "silu",
     "swish")})
 
@@ -155,7 +166,11 @@ def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:
 def constant(value: Any, dtype: Any = None, shape: Any = None, name: str = "Const") -> Tensor:
     """A tensor without a gradient holding ``value`` (a tensor's values are copied); with ``shape``, a single
     value fills it and otherwise the values are reshaped to it."""
-    out = Tensor(value.data if isinstance(value, Tensor) else value, dtype=dtype)
+    if isinstance(value, Tensor):
+        value = value.data
+    if backend.is_array(value):  # a copy, as TensorFlow makes: later changes of the array do not reach it
+        value = value.copy()
+    out = Tensor(value, dtype=dtype)
     if shape is None:
         return out
     shape = tuple(int(n) for n in ([shape] if isinstance(shape, (int, np.integer)) else shape))
@@ -206,7 +221,7 @@ def _softplus(features: Any, name: str | None = None) -> Tensor:
     return F.softplus(features)
 
 
-math = SimpleNamespace(log=_log, log1p=_log1p, exp=exp, sqrt=sqrt, abs=abs, square=square, reduce_mean=reduce_mean,
+math = _Namespace(log=_log, log1p=_log1p, exp=exp, sqrt=sqrt, abs=abs, square=square, reduce_mean=reduce_mean,
                        reduce_sum=reduce_sum, reduce_max=reduce_max, reduce_min=reduce_min, maximum=maximum,
                        minimum=minimum, equal=equal, argmax=argmax, sigmoid=_sigmoid, tanh=_tanh, softplus=_softplus)
 

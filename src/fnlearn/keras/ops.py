@@ -141,8 +141,8 @@ def multiply(x1: Any, x2: Any) -> Tensor:
 
 
 def divide(x1: Any, x2: Any) -> Tensor:
-    """x1 / x2, elementwise, broadcast."""
-    return F.div(x1, x2)
+    """x1 / x2, elementwise, broadcast; integers divide into the default float dtype, as in Keras."""
+    return F.div(_float(x1), _float(x2))
 
 
 def power(x1: Any, x2: Any) -> Tensor:
@@ -219,8 +219,12 @@ def squeeze(x: Any, axis: Any = None) -> Tensor:
 
 
 def concatenate(xs: Sequence[Any], axis: int = 0) -> Tensor:
-    """The tensors joined along an existing axis."""
-    return F.concatenate(xs, axis)
+    """The tensors joined along an existing axis; integers joined to floats become the floats' dtype."""
+    parts = [_t(x) for x in xs]
+    floats = [p.dtype for p in parts if p.dtype.kind == "f"]
+    if floats:
+        parts = [p if p.dtype.kind == "f" else Tensor(p.data.astype(floats[0])) for p in parts]
+    return F.concatenate(parts, axis)
 
 
 def stack(x: Sequence[Any], axis: int = 0) -> Tensor:
