@@ -372,6 +372,7 @@ def test_sample_weights_scale_each_samples_loss_as_keras_does(float64):
     (dict(class_weight={0: 1.0, 1: 2.0}), ConfigError, "class_weight has no weight for class 2"),
     (dict(class_weight=[1.0, 2.0, 3.0]), ConfigError, "class_weight must be a dict"),
     (dict(class_weight={"a": 1.0}), ConfigError, "class_weight keys must be class numbers"),
+    (dict(class_weight={0: 1.0, 1: -2.0, 2: 1.0}), ConfigError, "class_weight gives class 1 the weight -2.0"),
 ])
 def test_weight_mistakes_are_one_sentence_before_any_change(kwargs, error, words):
     x, labels = blobs(60)

@@ -288,8 +288,8 @@ class Trainer:
         callback_list = CallbackList(user_callbacks)  # checks the callbacks' types before anything changes
         callback_list.check_fit(self)
         x_arr, y_arr = self._prepare(x, y, "x", "y", allow_nonfinite)
-        w_given = _sample_weights(sample_weight, None, y_arr, "sample_weight")
-        w_arr = _sample_weights(sample_weight, class_weight, y_arr, "sample_weight")
+        w_given = _sample_weights(sample_weight, y_arr, "sample_weight")
+        w_arr = _training_weights(w_given, class_weight, y_arr)
         if w_arr is not None:
             self._check_loss_per_sample(y_arr, tuple(x_arr.shape[1:]))
         val: tuple[Any, ...] | None = None
@@ -500,7 +500,7 @@ class Trainer:
         x_val, y_val = self._prepare(validation_data[0], validation_data[1], "validation x", "validation y",
                                      allow_nonfinite)
         if len(validation_data) == 3 and validation_data[2] is not None:
-            return x_val, y_val, _sample_weights(validation_data[2], None, y_val, "validation sample weights")
+            return x_val, y_val, _sample_weights(validation_data[2], y_val, "validation sample weights")
         return x_val, y_val
 
     def _train_step(self, terminate_on_nan: bool, sample_shape: tuple[int, ...],
@@ -704,29 +704,31 @@ class Trainer:
 
     def _weighted_loss(self, y: Any, out: Tensor, w: Any) -> Tensor:
         """Σ wᵢ·lossᵢ over the batch, divided by the batch size for a mean loss (Keras's weighted loss)."""
-        loss = self.loss
-        if isinstance(loss, losses.Loss):
-            fn, options, reduction = loss.fn, loss.options, loss.reduction
-        elif any(self.loss_fn is builtin for builtin in losses.LOSSES.values()):
-            fn, options, reduction = self.loss_fn, {}, None
-        else:  # the user's own function: it must give one value per sample itself
-            fn, options, reduction = None, {}, "mean"
-        if fn is not None:
-            reduction = reduction or losses.default_reduction(fn)
+        parts = self._built_in_loss()
+        if parts is not None:
+            fn, options, reduction = parts
             per_sample = fn(y, out, **options, reduction="none")
-        else:
-            per_sample = self.loss(y, out)  # the user's own function, before compile averaged it
+        else:  # the user's own function (before compile averaged it) must give one value per sample itself
+            per_sample, reduction = self.loss(y, out), "mean"
         n = out.shape[0]
         _require_per_sample(per_sample, n)
         weights = Tensor(backend.xp().asarray(w, dtype=out.dtype).reshape(per_sample.shape))
         total = F.sum(per_sample * weights)
         return total / n if reduction in ("mean", "none") else total
 
+    def _built_in_loss(self) -> tuple[Callable[..., Tensor], dict[str, Any], str] | None:
+        """(function, options, reduction) of a built-in loss (by name or a Loss object), None for one of the
+        user's own: what a weighted loss needs to ask for one value per sample."""
+        if isinstance(self.loss, losses.Loss):
+            return self.loss.fn, self.loss.options, self.loss.reduction or losses.default_reduction(self.loss.fn)
+        if any(self.loss_fn is builtin for builtin in losses.LOSSES.values()):
+            return self.loss_fn, {}, losses.default_reduction(self.loss_fn)
+        return None
+
     def _check_loss_per_sample(self, y: Any, sample_shape: tuple[int, ...]) -> None:
         """Before fit changes anything: weights need a loss of the user's own to give one value per sample.
         It is tried on two rows of the targets against outputs of ½ (a probability every loss takes)."""
-        if isinstance(self.loss, losses.Loss) or any(self.loss_fn is b for b in losses.LOSSES.values()) \
-                or y.shape[0] < 2:
+        if self._built_in_loss() is not None or y.shape[0] < 2:
             return
         out_shape = self._check_features(sample_shape, "x")
         with no_grad():
@@ -758,7 +760,7 @@ class Trainer:
         if y is None:
             raise ConfigError("evaluate needs targets: call model.evaluate(x, y).")
         x_arr, y_arr = self._prepare(x, y, "x", "y", allow_nonfinite)
-        w_arr = _sample_weights(sample_weight, None, y_arr, "sample_weight")
+        w_arr = _sample_weights(sample_weight, y_arr, "sample_weight")
         if not self.built:
             self.build(tuple(x_arr.shape[1:]))  # as Keras: the first data decide the input shape
         result = self._evaluate_arrays(x_arr, y_arr, batch_size, w_arr)
@@ -951,25 +953,28 @@ def _one_sample_hint(x_name: str, rows: int | None, sample_shape: tuple[int, ...
             f"{x_name}.reshape(1, -1))")
 
 
-def _sample_weights(sample_weight: Any, class_weight: Any, y: Any, name: str) -> Any:
-    """One weight per row of ``y`` from Keras's ``sample_weight`` and ``class_weight`` (multiplied when both
-    are given), or None for neither; every mistake is one sentence, before anything changes."""
-    if sample_weight is None and class_weight is None:
+def _sample_weights(sample_weight: Any, y: Any, name: str) -> Any:
+    """Keras's ``sample_weight`` as one weight per row of ``y`` (None for none), checked in one sentence."""
+    if sample_weight is None:
         return None
     n = y.shape[0]
-    weights = np.ones(n)
-    if sample_weight is not None:
-        given = np.asarray(backend.to_numpy(data.to_array(sample_weight, name)), dtype=np.float64)
-        if given.size != n or (given.ndim > 1 and given.shape[0] != n):
-            raise ShapeError(f"{name} has shape {given.shape}, but there are {n} samples; give one weight per "
-                             "row of x.")
-        weights = given.reshape(n)
-    if class_weight is not None:
-        weights = weights * _class_weights(class_weight, y)
+    weights = np.asarray(backend.to_numpy(data.to_array(sample_weight, name)), dtype=np.float64)
+    if weights.size != n or (weights.ndim > 1 and weights.shape[0] != n):
+        raise ShapeError(f"{name} has shape {weights.shape}, but there are {n} samples; give one weight per "
+                         "row of x.")
+    weights = weights.reshape(n)
     if not np.all(np.isfinite(weights)) or np.any(weights < 0):
         bad = int(np.argmax(~np.isfinite(weights) | (weights < 0)))
         raise DataError(f"{name} holds {weights[bad]:g} at row {bad}; weights must be finite numbers ≥ 0.")
     return backend.to_device(weights)
+
+
+def _training_weights(sample_weights: Any, class_weight: Any, y: Any) -> Any:
+    """The weights of the training loss: the sample weights times the class weights (None for neither)."""
+    if class_weight is None:
+        return sample_weights
+    per_class = backend.to_device(_class_weights(class_weight, y))
+    return per_class if sample_weights is None else sample_weights * per_class
 
 
 def _class_weights(class_weight: Any, y: Any) -> np.ndarray:
@@ -984,6 +989,10 @@ def _class_weights(class_weight: Any, y: Any) -> np.ndarray:
     for key, value in class_weight.items():
         if isinstance(key, bool) or not isinstance(key, (int, np.integer)) or key < 0:
             raise ConfigError(f"class_weight keys must be class numbers 0, 1, 2, …, got {key!r}.")
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not math.isfinite(value) or value < 0:
+            raise ConfigError(f"class_weight gives class {key} the weight {value!r}; weights must be finite numbers "
+                              "≥ 0.")
         table[int(key)] = float(value)
     missing = sorted(set(np.unique(labels).tolist()) - set(table))
     if missing:
