@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import backend
-from .errors import ConfigError, DataError, foreign, unknown_name
+from .errors import ConfigError, DataError, reject_foreign, unknown_name
 
 
 class Callback:
@@ -124,9 +124,7 @@ class CallbackList:
         self.callbacks: list[Callback] = []
         for cb in callbacks or []:
             if not isinstance(cb, Callback):
-                other = foreign("callback", cb)
-                if other is not None:
-                    raise other
+                reject_foreign("callback", cb)
                 raise ConfigError(f"callbacks must be fl.callbacks.Callback objects, got {type(cb).__name__}; "
                                   "subclass fl.callbacks.Callback or use LambdaCallback(on_epoch_end=...).")
             self.callbacks.append(cb)

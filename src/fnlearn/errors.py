@@ -97,6 +97,13 @@ def foreign(kind: str, obj: object) -> ConfigError | None:
                        "importing Keras or TensorFlow).")
 
 
+def reject_foreign(kind: str, obj: object) -> None:
+    """Raise :func:`foreign`'s error when ``obj`` belongs to another deep-learning library."""
+    error = foreign(kind, obj)
+    if error is not None:
+        raise error
+
+
 def unknown_name(kind: str, given: object, valid: Iterable[str]) -> ConfigError:
     """Build the one-sentence error for an unknown string name, with the nearest match and the full list."""
     other = None if isinstance(given, str) else foreign(kind, given)

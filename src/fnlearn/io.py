@@ -856,8 +856,8 @@ def _resolve_metric(file: _ModelFile, spec: Any, custom: dict[str, Any]) -> Any:
     try:
         return keras_metrics.SAVED_CLASSES[class_name](**config)
     except (FnlearnError, TypeError) as exc:
-        raise file.error(f"has a metric setting {spec!r} that fnlearn cannot rebuild ({exc}); load it with "
-                         "compile=False.") from None
+        raise file.error(f"has a metric setting {spec!r} that fnlearn cannot rebuild ({_clause(exc)}); load it "
+                         "with compile=False.") from None
 
 
 def _resolve_named(file: _ModelFile, spec: Any, custom: dict[str, Any], kind: str) -> Any:

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from . import backend, losses
-from .errors import ConfigError, ShapeError, foreign, unknown_name
+from .errors import ConfigError, ShapeError, reject_foreign, unknown_name
 from .tensor import Tensor, as_array, no_grad
 
 
@@ -222,9 +222,7 @@ def get(spec: Any, loss: str | None = None) -> Metric:
             return Metric(_loss_metric(key), spec)
         raise unknown_name("metric", spec, METRIC_NAMES)
     if callable(spec):
-        other = foreign("metric", spec)
-        if other is not None:
-            raise other
+        reject_foreign("metric", spec)
         builtin = next((name for name, fn in _FUNCTIONS.items() if fn is spec), None)
         if builtin is not None:
             return Metric(spec, builtin)

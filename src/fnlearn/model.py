@@ -1034,9 +1034,7 @@ def _resolve_loss(loss: Any) -> tuple[Callable[..., Tensor], str | None]:
         return fn, losses.canonical_name(loss.lower())
     if isinstance(loss, losses.Loss):
         return _averaged(loss), loss.name
-    other = errors.foreign("loss", loss)
-    if other is not None:
-        raise other
+    errors.reject_foreign("loss", loss)
     if callable(loss):
         name = next((losses.canonical_name(k) for k, fn in losses.LOSSES.items() if fn is loss), None)
         return (loss if name is not None else _averaged(loss)), name

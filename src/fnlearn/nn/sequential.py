@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..errors import ConfigError, NotReadyError, foreign
+from ..errors import ConfigError, NotReadyError, reject_foreign
 from ..model import Trainer
 from ..tensor import Tensor
 from .layers import Layer, _auto_name, _shape_tuple
@@ -43,9 +43,7 @@ class Sequential(Trainer, Module):
         """Append a layer (anything that is a Module). A Keras ``Input(shape=...)`` may come first: it gives
         the next layer its input shape and adds no layer of its own, as in Keras."""
         if not isinstance(layer, Module):
-            other = foreign("layer", layer)
-            if other is not None:
-                raise other
+            reject_foreign("layer", layer)
             raise ConfigError(f"Sequential.add expects a layer such as fl.layers.Dense(10), got "
                               f"{type(layer).__name__}; create the layer object first.")
         if getattr(layer, "declares_input_only", False):
