@@ -452,4 +452,4 @@ def test_rate_setting_callbacks_refuse_an_optimizer_on_a_schedule(callback):
     model.compile(fl.optim.SGD(learning_rate=schedule), "mse")
     with pytest.raises(ConfigError, match=r"follows a schedule \(ExponentialDecay\).*use one or the other"):
         model.fit(x, y, epochs=2, verbose=0, callbacks=[callback])
-    assert model.optimizer.learning_rate is schedule and not model.built
+    assert model.optimizer.schedule is schedule and not model.built

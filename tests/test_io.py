@@ -778,7 +778,7 @@ def test_loss_objects_schedules_and_custom_functions(tmp_path):
     io.save_model(model, tmp_path / "a.fnl")
     again = io.load_model(tmp_path / "a.fnl")
     assert again.loss.get_config() == model.loss.get_config()
-    assert again.optimizer.learning_rate.get_config() == schedule.get_config()
+    assert again.optimizer.schedule.get_config() == schedule.get_config()
 
     model.compile(optimizer="adam", loss=my_loss, metrics=[my_metric])
     io.save_model(model, tmp_path / "b.fnl")

@@ -145,9 +145,30 @@ def test_keras_schedules_drive_fit_and_survive_save_and_load(schedule, tmp_path)
     opt = model.optimizer
     assert opt.iterations == 10 and opt.current_learning_rate() == pytest.approx(schedule(10))
     again = fl.optim.from_config(opt.get_config())
-    assert type(again.learning_rate) is type(schedule)
-    assert again.learning_rate.get_config() == schedule.get_config()
+    assert type(again.schedule) is type(schedule)
+    assert again.schedule.get_config() == schedule.get_config()
     model.save(tmp_path / "m.fnl")
     loaded = fl.load_model(tmp_path / "m.fnl").optimizer
-    assert loaded.learning_rate.get_config() == schedule.get_config()
+    assert loaded.schedule.get_config() == schedule.get_config()
     assert loaded.iterations == 10 and loaded.current_learning_rate() == opt.current_learning_rate()
+
+
+def test_learning_rate_reads_as_the_current_number_under_a_schedule_as_keras_callbacks_read_it() -> None:
+    import fnlearn.keras as keras
+
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=5, decay_rate=0.5)
+    seen = []
+
+    class Watch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(float(self.model.optimizer.learning_rate))
+
+    fl.set_seed(0)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(schedule), loss="mse")
+    x = np.random.default_rng(0).normal(size=(20, 2))
+    model.fit(x, x.sum(1), epochs=2, batch_size=4, verbose=0, callbacks=[Watch()])
+    assert seen == pytest.approx([schedule(5), schedule(10)]) and seen[1] == pytest.approx(0.025)
+    assert model.optimizer.schedule is schedule
+    model.optimizer.learning_rate = 0.01  # a number replaces the schedule
+    assert model.optimizer.schedule is None and model.optimizer.learning_rate == 0.01

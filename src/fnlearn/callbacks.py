@@ -532,8 +532,8 @@ class ReduceLROnPlateau(Callback):
 
 def _refuse_schedule(optimizer: Any, callback: str) -> None:
     """A callback that sets the learning rate would silently replace a schedule's rate with a constant."""
-    lr = getattr(optimizer, "learning_rate", None)
-    if callable(lr):
+    lr = getattr(optimizer, "schedule", None)
+    if lr is not None:
         raise ConfigError(f"{callback} sets the learning rate, but this optimizer follows a schedule "
                           f"({type(lr).__name__}) that it would replace with a constant; use one or the other "
                           "(Keras refuses this too).")

@@ -66,8 +66,17 @@ class Optimizer:
 
     # ---------------------------------------------------------------- learning rate
     @property
-    def learning_rate(self) -> Any:
-        return self._learning_rate
+    def learning_rate(self) -> float:
+        """The learning rate the next step uses, as a number, also under a schedule (as Keras's property
+        reads): ``float(model.optimizer.learning_rate)`` works in any callback. Assigning a number or a
+        schedule replaces what the optimizer follows; :attr:`schedule` gives the schedule itself.
+
+        >>> import fnlearn as fl
+        >>> opt = fl.optim.SGD(learning_rate=fl.optim.schedules.ExponentialDecay(0.1, 10, 0.5))
+        >>> opt.iterations = 10; round(opt.learning_rate, 6), type(opt.schedule).__name__
+        (0.05, 'ExponentialDecay')
+        """
+        return self.current_learning_rate()
 
     @learning_rate.setter
     def learning_rate(self, value: Any) -> None:
@@ -76,6 +85,12 @@ class Optimizer:
         self._learning_rate = value
 
     lr = learning_rate
+
+    @property
+    def schedule(self) -> Any:
+        """The schedule the learning rate follows (evaluated at ``iterations``), or None for a fixed rate."""
+        lr = self._learning_rate
+        return lr if callable(lr) else None
 
     def current_learning_rate(self) -> float:
         """The learning rate the next step will use (a schedule is evaluated at ``iterations``)."""

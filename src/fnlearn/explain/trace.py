@@ -134,9 +134,9 @@ class Trace(Callback):
         opt = getattr(self.model, "optimizer", None)
         if opt is None:
             return math.nan
-        lr = opt.learning_rate
+        schedule = opt.schedule
         # the step just taken counted itself in iterations; the schedule was read one step earlier
-        return float(lr(max(opt.iterations - 1, 0))) if callable(lr) else float(lr)
+        return float(schedule(max(opt.iterations - 1, 0))) if schedule is not None else opt.learning_rate
 
     # ----------------------------------------------------------------- results
     def states(self) -> list[dict[str, np.ndarray]]:
