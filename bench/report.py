@@ -23,6 +23,7 @@ ROWS: list[tuple[str, str, str]] = [
     ("mlp32", "mlp32", "s/epoch"),
     ("mlp100", "mlp100", "s/epoch"),
     ("mlp1000", "mlp1000", "s/epoch"),
+    ("wide128", "wide128", "s/epoch"),
     ("views", "views", "s/epoch"),
     ("predict", "predict", "s/call"),
     ("mnist5k time", "mnist5k", "s"),

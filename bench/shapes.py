@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 MLP_SIZES = (784, 100, 100, 10)
+WIDE_SIZES = (784, 512, 512, 10)
 VIEWS_SIZES = (56, 100, 100, 100, 1)
 
 

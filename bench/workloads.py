@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from bench.peers import FLOOR, PEERS, SUBJECT, ModelSpec
-from bench.shapes import MLP_SIZES, VIEWS_SIZES, make_mnist_shaped, make_views
+from bench.shapes import MLP_SIZES, VIEWS_SIZES, WIDE_SIZES, make_mnist_shaped, make_views
 from bench.timing import InterleavedResult, Sample, ratio, run_interleaved, summarize
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -209,6 +209,16 @@ def mlp_workload(batch_size: int) -> Callable[[Context], dict]:
 
     workload.__doc__ = f"Seconds per epoch of the MNIST-shaped MLP at batch {batch_size}."
     return workload
+
+
+def wide_workload(ctx: Context) -> dict:
+    """Seconds per epoch of a wide MLP, 784-512-512-10 with Adam at batch 128 (Keras's MNIST MLP example
+    is this network): 670,000 weights, so the optimizer's own passes over them weigh as much as the products."""
+    x, y = mlp_data(ctx)
+    x, y = x[: len(x) // 4], y[: len(y) // 4]
+    spec = ModelSpec(WIDE_SIZES, "sparse_ce", "adam", 1e-3, 128)
+    title = f"MLP 784-512-512-10, Adam 1e-3, batch 128, {len(x):,} samples"
+    return epoch_workload(ctx, spec, x, y, 1, title)
 
 
 def views_workload(ctx: Context) -> dict:
@@ -392,6 +402,7 @@ WORKLOADS: dict[str, Callable[[Context], dict]] = {
     "mlp32": mlp_workload(32),
     "mlp100": mlp_workload(100),
     "mlp1000": mlp_workload(1000),
+    "wide128": wide_workload,
     "views": views_workload,
     "predict": predict_workload,
     "memory": memory_workload,

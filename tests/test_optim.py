@@ -239,3 +239,139 @@ def test_declared_slots_are_the_ones_update_keeps(make):
         if name in ("m", "v", "b", "mean_grad", "accumulator"):
             np.testing.assert_array_equal(fl.backend.to_numpy(opt.state[0][name]), np.full(2, fill))
     assert make([p]).__class__(learning_rate=0.1, clipnorm=1.0).slot_init() is None
+
+
+def _textbook_step(opt, p, g, state, lr):
+    """Each rule as plain NumPy expressions, allocating a temporary per operation: the forms that the
+    optimizers' in-place updates must reproduce bit for bit (the same roundings in the same order)."""
+    if isinstance(opt, O.AdamW):
+        p *= 1 - lr * opt.weight_decay
+    if isinstance(opt, O.Adam):
+        m, v = state.setdefault("m", np.zeros_like(p)), state.setdefault("v", np.zeros_like(p))
+        m *= opt.beta_1
+        m += (1 - opt.beta_1) * g
+        v *= opt.beta_2
+        v += (1 - opt.beta_2) * g * g
+        t = opt.iterations
+        denom = np.sqrt(v) / math.sqrt(1 - opt.beta_2 ** t)
+        denom += opt.epsilon
+        p -= lr / (1 - opt.beta_1 ** t) * m / denom
+    elif isinstance(opt, O.RMSprop):
+        v = state.setdefault("v", np.zeros_like(p))
+        v *= opt.rho
+        v += (1 - opt.rho) * g * g
+        if opt.centered:
+            mg = state.setdefault("mean_grad", np.zeros_like(p))
+            mg *= opt.rho
+            mg += (1 - opt.rho) * g
+            denom = np.sqrt(v - mg * mg) + opt.epsilon
+        else:
+            denom = np.sqrt(v) + opt.epsilon
+        if opt.momentum:
+            b = state.setdefault("b", np.zeros_like(p))
+            b *= opt.momentum
+            b += g / denom
+            p -= lr * b
+        else:
+            p -= lr * g / denom
+    elif isinstance(opt, O.Adagrad):
+        acc = state.setdefault("accumulator", np.full_like(p, opt.initial_accumulator_value))
+        acc += g * g
+        p -= lr * g / (np.sqrt(acc) + opt.epsilon)
+    else:
+        step = lr * g
+        if not opt.momentum:
+            p -= step
+            return
+        m = state.setdefault("m", np.zeros_like(p))
+        m *= opt.momentum
+        m -= step
+        p += opt.momentum * m - step if opt.nesterov else m
+
+
+_RULES = [lambda: O.SGD(learning_rate=0.1), lambda: O.SGD(learning_rate=0.1, momentum=0.9),
+          lambda: O.SGD(learning_rate=0.1, momentum=0.9, nesterov=True), lambda: O.Adagrad(learning_rate=0.1),
+          lambda: O.RMSprop(learning_rate=0.01), lambda: O.RMSprop(learning_rate=0.01, momentum=0.5),
+          lambda: O.RMSprop(learning_rate=0.01, centered=True), lambda: O.Adam(learning_rate=0.01),
+          lambda: O.AdamW(learning_rate=0.01)]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("make", _RULES)
+def test_updates_in_pieces_match_the_textbook_expressions_bit_for_bit(make, dtype) -> None:
+    """apply() runs a large array in cache-sized pieces through scratch buffers; every weight must still
+    get exactly what the rule written as plain expressions gives it (a size that is not a whole number
+    of pieces checks the last, shorter piece)."""
+    if fl.backend.xp() is not np:
+        pytest.skip("pieces are a CPU form; the GPU runs each update whole")
+    rng = np.random.default_rng(0)
+    n = 3 * (256 * 1024 // np.dtype(dtype).itemsize) + 123
+    ours, ref = rng.normal(size=n).astype(dtype), None
+    ref = ours.copy()
+    opt, twin = make(), make()
+    ours_state, ref_state = {}, {}
+    for step in range(1, 4):
+        g = rng.normal(size=n).astype(dtype)
+        g[:1000] = 0.0  # weights whose gradient is zero, as a dead unit's
+        opt.iterations = twin.iterations = step
+        opt.apply(ours, g, ours_state, 0.05)
+        _textbook_step(twin, ref, g, ref_state, 0.05)
+        np.testing.assert_array_equal(ours, ref)
+        assert set(ours_state) == set(ref_state)
+        for name in ref_state:
+            assert ours_state[name].shape == (n,)
+            np.testing.assert_array_equal(ours_state[name], ref_state[name])
+
+
+def test_an_update_a_subclass_writes_runs_on_the_whole_array() -> None:
+    """A rule of one's own may not be elementwise (here: a step of fixed length), so apply() never cuts it."""
+    seen = []
+
+    class FixedLength(O.SGD):
+        def update(self, param, grad, state, lr):
+            seen.append(param.size)
+            param -= lr * grad / np.linalg.norm(grad)
+
+    w = np.ones(1_000_000, dtype="float32")
+    FixedLength(learning_rate=0.5).apply(w, np.ones_like(w), {}, 0.5)
+    assert seen == [1_000_000]
+    np.testing.assert_allclose(np.linalg.norm(1 - w.astype(np.float64)), 0.5, rtol=1e-3)
+
+
+def test_subnormal_slot_values_are_flushed_every_16_steps_and_change_no_step() -> None:
+    """Weights with a zero gradient let Adam's moments shrink into the subnormal range, where x86
+    arithmetic is ~100 times slower; they are zeroed every 16th step, and the weights come out as they
+    would have without it."""
+    if fl.backend.xp() is not np:
+        pytest.skip("the flush is a CPU measure; GPUs handle subnormal numbers at full speed")
+    tiny = np.finfo(np.float32).tiny
+    rng = np.random.default_rng(1)
+    ours, ref = (rng.normal(size=64).astype("float32") for _ in range(2))
+    ref[:] = ours
+    opt, twin = O.Adam(learning_rate=0.01), O.Adam(learning_rate=0.01)
+    ours_state, ref_state = {}, {}
+    subnormal_seen = 0
+    for step in range(1, 1201):
+        g = rng.normal(size=64).astype("float32") if step < 20 else np.zeros(64, "float32")
+        g[32:] = rng.normal(size=32) * (step % 3)  # half of the weights keep getting gradients
+        opt.iterations = twin.iterations = step
+        opt.apply(ours, g, ours_state, 0.01)
+        _textbook_step(twin, ref, g, ref_state, 0.01)
+        m = ref_state["m"]
+        subnormal_seen += int(np.sum((m != 0) & (np.abs(m) < tiny)))
+        if step % 16 == 0:
+            for slot in ours_state.values():
+                assert not np.any((slot != 0) & (np.abs(slot) < tiny))
+    assert subnormal_seen > 0  # without the flush, the moments do become subnormal
+    np.testing.assert_array_equal(ours, ref)
+
+
+def test_the_flush_leaves_normal_values_and_other_steps_alone() -> None:
+    opt = O.RMSprop()
+    state = {"v": np.array([1e-40, 1e-37, 0.5], dtype="float32"), "count": 3}
+    opt.iterations = 15
+    opt.flush_subnormal(state)
+    assert state["v"][0] != 0
+    opt.iterations = 32
+    opt.flush_subnormal(state)
+    assert state["v"].tolist() == pytest.approx([0.0, 1e-37, 0.5], rel=1e-6) and state["count"] == 3

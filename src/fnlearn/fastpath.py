@@ -573,6 +573,7 @@ class StepPlan:
         elif fold is not None:
             opt.iterations += 1
             opt.update_prescaled(self.flat_param, flat_grad, self.flat_state)  # the backward pass gave η·g
+            opt.flush_subnormal(self.flat_state)
         elif self.flat:
             lr = self.lr_buffer if device and self.lr_buffer is not None else opt.current_learning_rate()
             if opt.clipvalue is not None or opt.global_clipnorm is not None:
@@ -581,7 +582,7 @@ class StepPlan:
             if device:
                 self._guarded_update(flat_grad, lr, loss_value, xp)
             else:
-                opt.update(self.flat_param, flat_grad, self.flat_state, lr)
+                opt.apply(self.flat_param, flat_grad, self.flat_state, lr)
         else:
             opt.step()
         return loss_value, a

@@ -157,11 +157,78 @@ class Optimizer:
         self.iterations += 1
         for p, g, state in zip(self.params, grads, self.state):
             if g is not None:
-                self.update(p.data, g, state, lr)
+                self.apply(p.data, g, state, lr)
 
     def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
         """Change ``param`` in place from ``grad``; subclasses write their rule here."""
         raise NotImplementedError
+
+    def apply(self, param: Any, grad: Any, state: dict[str, Any], lr: Any) -> None:
+        """:meth:`update`, run piece by piece on a large NumPy array where the rule is elementwise.
+
+        A rule such as RMSprop's makes five or six passes over its arrays. Over a whole 670,000-weight
+        MLP (2.7 MB per array in float32) each pass streams from memory; over pieces of 64,000 weights the
+        parameter, gradient, slots and scratch stay in the core's cache between passes (measured:
+        RMSprop's update 3.3 ms as plain NumPy expressions, 1.6 ms written into scratch arrays, 1.2 ms in
+        pieces). A subclass's own ``update`` runs whole: it may not be elementwise.
+
+        >>> import numpy as np
+        >>> w = np.ones(200_000, "float32"); g = np.full_like(w, 0.5)
+        >>> opt = RMSprop(learning_rate=0.1); state = {}; opt.apply(w, g, state, 0.1)
+        >>> round(float(w[0]), 4), round(float(w[-1]), 4), state["v"].shape
+        (0.6838, 0.6838, (200000,))
+        """
+        piece = _PIECE_BYTES // param.dtype.itemsize
+        whole = backend.xp() is not np or param.size < 2 * piece or type(self).update not in _ELEMENTWISE
+        if not whole:
+            for name, fill in (self._slots() or {}).items():
+                if name not in state:  # made whole here: update, seeing a piece, would make a piece-sized one
+                    state[name] = np.full_like(param, fill)
+            arrays = [param, grad, *state.values()]
+            whole = not all(a.flags.c_contiguous and a.shape == param.shape for a in arrays)
+        if whole:
+            self.update(param, grad, state, lr)
+        else:
+            flat = [a.reshape(-1) for a in arrays]
+            names = list(state)
+            for lo in range(0, param.size, piece):
+                hi = lo + piece
+                self.update(flat[0][lo:hi], flat[1][lo:hi], {k: a[lo:hi] for k, a in zip(names, flat[2:])}, lr)
+        self.flush_subnormal(state)
+
+    def flush_subnormal(self, state: dict[str, Any]) -> None:
+        """Every 16th step on the CPU, set slot values in the subnormal range (below 1.2e-38 in float32) to 0.
+
+        A weight whose gradient stays 0 (a pixel that is 0 in every image, a dead ReLU) has its moving
+        averages shrink by ρ each step until they are subnormal, and x86 cores take ~100 times longer for
+        arithmetic on subnormal numbers: on MNIST-like data RMSprop's update of a 784-512-512-10 MLP went
+        from 1.2 to 14 ms per step after three epochs. Zeroing them is what a core's flush-to-zero mode
+        does, and changes no step: √v ≤ 1e-19 next to ε, or a momentum of 1e-38. Values shrinking from the
+        normal range take ~150 steps to cross the subnormal one at ρ = 0.9, so a flush every 16 steps keeps
+        almost all of them out. GPUs handle subnormals at full speed.
+
+        >>> import numpy as np
+        >>> opt = RMSprop(learning_rate=0.1); opt.iterations = 16; state = {"v": np.array([1e-40, 1e-30], "float32")}
+        >>> opt.flush_subnormal(state); state["v"].tolist()[0]
+        0.0
+        """
+        if self.iterations % _FLUSH_EVERY or backend.xp() is not np:
+            return
+        for slot in state.values():
+            if isinstance(slot, np.ndarray) and slot.dtype.kind == "f":
+                np.putmask(slot, np.abs(slot) < np.finfo(slot.dtype).tiny, 0)
+
+    def _scratch(self, like: Any, index: int = 0) -> Any:
+        """A scratch array shaped as ``like`` for an update's intermediate values, kept from step to step:
+        an update then allocates nothing (and a captured CUDA graph replays with the same buffers).
+        Each rule uses ``index`` 0 and 1; a rule calling another passes on the higher one."""
+        xp = backend.xp()
+        key = (index, like.dtype, type(like), getattr(like, "device", None))
+        buffers = self.__dict__.setdefault("_scratch_buffers", {})
+        buf = buffers.get(key)
+        if buf is None or buf.size < like.size:
+            buf = buffers[key] = xp.empty(like.size, dtype=like.dtype)
+        return buf[:like.size].reshape(like.shape)
 
     def slot_init(self) -> dict[str, float] | None:
         """The state arrays ``update`` keeps per parameter and their initial fill value, or None when the
@@ -240,7 +307,8 @@ class SGD(Optimizer):
         super().__init__(params, learning_rate, **kwargs)
 
     def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
-        self.update_prescaled(param, lr * grad, state)
+        step = backend.xp().multiply(grad, lr, out=self._scratch(param))
+        self.update_prescaled(param, step, state)
 
     def update_prescaled(self, param: Any, step: Any, state: dict[str, Any]) -> None:
         """The same rule given ``step`` = η·g: fnlearn's fast training step folds η into its backward pass,
@@ -259,7 +327,9 @@ class SGD(Optimizer):
         m *= self.momentum
         m -= step
         if self.nesterov:
-            param += self.momentum * m - step
+            ahead = backend.xp().multiply(m, self.momentum, out=self._scratch(param, 1))
+            ahead -= step
+            param += ahead
         else:
             param += m
 
@@ -290,8 +360,10 @@ class Adagrad(Optimizer):
         acc = state.get("accumulator")
         if acc is None:
             acc = state["accumulator"] = xp.full_like(param, self.initial_accumulator_value)
-        acc += grad * grad
-        param -= lr * grad / (xp.sqrt(acc) + self.epsilon)
+        acc += xp.multiply(grad, grad, out=self._scratch(param))
+        denom = xp.sqrt(acc, out=self._scratch(param))
+        denom += self.epsilon
+        param -= _scaled_ratio(xp, grad, lr, denom, self._scratch(param, 1))
 
     def _slots(self) -> dict[str, float]:
         return {"accumulator": self.initial_accumulator_value}
@@ -325,25 +397,30 @@ class RMSprop(Optimizer):
         if v is None:
             v = state["v"] = xp.zeros_like(param)
         v *= self.rho
-        v += (1 - self.rho) * grad * grad
+        v += _squared_share(xp, grad, 1 - self.rho, self._scratch(param))
+        denom = self._scratch(param)
         if self.centered:
             mg = state.get("mean_grad")
             if mg is None:
                 mg = state["mean_grad"] = xp.zeros_like(param)
             mg *= self.rho
-            mg += (1 - self.rho) * grad
-            denom = xp.sqrt(v - mg * mg) + self.epsilon
+            mg += xp.multiply(grad, 1 - self.rho, out=denom)
+            xp.multiply(mg, mg, out=denom)
+            xp.subtract(v, denom, out=denom)
+            xp.sqrt(denom, out=denom)
         else:
-            denom = xp.sqrt(v) + self.epsilon
+            xp.sqrt(v, out=denom)
+        denom += self.epsilon
+        other = self._scratch(param, 1)
         if self.momentum > 0:
             b = state.get("b")
             if b is None:
                 b = state["b"] = xp.zeros_like(param)
             b *= self.momentum
-            b += grad / denom
-            param -= lr * b
+            b += xp.divide(grad, denom, out=other)
+            param -= xp.multiply(b, lr, out=other)
         else:
-            param -= lr * grad / denom
+            param -= _scaled_ratio(xp, grad, lr, denom, other)
 
     def _slots(self) -> dict[str, float]:
         slots = {"v": 0.0}
@@ -385,20 +462,22 @@ class Adam(Optimizer):
             m = state["m"] = xp.zeros_like(param)
             state["v"] = xp.zeros_like(param)
         v = state["v"]
+        denom = self._scratch(param)
         m *= self.beta_1
-        m += (1 - self.beta_1) * grad
+        m += xp.multiply(grad, 1 - self.beta_1, out=denom)
         v *= self.beta_2
-        v += (1 - self.beta_2) * grad * grad
+        v += _squared_share(xp, grad, 1 - self.beta_2, denom)
+        xp.sqrt(v, out=denom)
         if self.correction_buffers is None:
             t = self.iterations
             step_size = lr / (1 - self.beta_1 ** t)
-            denom = xp.sqrt(v) / math.sqrt(1 - self.beta_2 ** t)
+            denom /= math.sqrt(1 - self.beta_2 ** t)
         else:  # read on the device, so that a replayed CUDA graph sees each step's own t
             c1, c2 = self.correction_buffers
             step_size = lr * c1
-            denom = xp.sqrt(v) * c2
+            denom *= c2
         denom += self.epsilon
-        param -= step_size * m / denom
+        param -= _scaled_ratio(xp, m, step_size, denom, self._scratch(param, 1))
 
     def corrections(self, t: int) -> tuple[float, float]:
         """The bias corrections of step ``t`` as factors: 1 / (1 − β₁ᵗ) and 1 / √(1 − β₂ᵗ).
@@ -436,6 +515,26 @@ class AdamW(Adam):
     def hyperparameters(self) -> dict[str, Any]:
         return {**super().hyperparameters(), "weight_decay": self.weight_decay}
 
+
+def _squared_share(xp: Any, grad: Any, share: float, out: Any) -> Any:
+    """``share · g · g`` into ``out``, in that order of rounding."""
+    xp.multiply(grad, share, out=out)
+    out *= grad
+    return out
+
+
+def _scaled_ratio(xp: Any, top: Any, scale: Any, denom: Any, out: Any) -> Any:
+    """``scale · top / denom`` into ``out``, in that order of rounding."""
+    xp.multiply(top, scale, out=out)
+    out /= denom
+    return out
+
+
+# Pieces of this size keep an update's arrays (parameter, gradient, up to three slots, two scratch arrays)
+# within a core's cache between its passes; see Optimizer.apply.
+_PIECE_BYTES = 256 * 1024
+_FLUSH_EVERY = 16
+_ELEMENTWISE = frozenset({SGD.update, Adagrad.update, RMSprop.update, Adam.update, AdamW.update})
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam,
                                           "adamw": AdamW}
