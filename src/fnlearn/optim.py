@@ -172,8 +172,8 @@ class Optimizer:
         RMSprop's update 3.3 ms as plain NumPy expressions, 1.6 ms written into scratch arrays, 1.2 ms in
         pieces). A subclass's own ``update`` runs whole: it may not be elementwise.
 
-        >>> import numpy as np
-        >>> w = np.ones(200_000, "float32"); g = np.full_like(w, 0.5)
+        >>> import fnlearn as fl
+        >>> w = fl.backend.xp().ones(200_000, "float32"); g = w * 0.5
         >>> opt = RMSprop(learning_rate=0.1); state = {}; opt.apply(w, g, state, 0.1)
         >>> round(float(w[0]), 4), round(float(w[-1]), 4), state["v"].shape
         (0.6838, 0.6838, (200000,))
@@ -212,10 +212,10 @@ class Optimizer:
         >>> opt.flush_subnormal(state); state["v"].tolist()[0]
         0.0
         """
-        if self.iterations % _FLUSH_EVERY or backend.xp() is not np:
+        if self.iterations % _FLUSH_EVERY:
             return
         for slot in state.values():
-            if isinstance(slot, np.ndarray) and slot.dtype.kind == "f":
+            if isinstance(slot, np.ndarray) and slot.dtype.kind == "f":  # a host array: the CPU's arithmetic
                 np.putmask(slot, np.abs(slot) < np.finfo(slot.dtype).tiny, 0)
 
     def _scratch(self, like: Any, index: int = 0) -> Any:
