@@ -453,3 +453,31 @@ def test_rate_setting_callbacks_refuse_an_optimizer_on_a_schedule(callback):
     with pytest.raises(ConfigError, match=r"follows a schedule \(ExponentialDecay\).*use one or the other"):
         model.fit(x, y, epochs=2, verbose=0, callbacks=[callback])
     assert model.optimizer.schedule is schedule and not model.built
+
+
+def test_auto_mode_follows_the_monitored_metrics_direction_as_in_keras():
+    class Score(fl.metrics.Metric):  # a metric of the user's own that says higher is better, as Keras's do
+        _direction = "up"
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            pass
+
+        def result(self):
+            return 0.0
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(40, 2)), (rng.random(40) > 0.5).astype(float)
+    fl.set_seed(0)
+    model = fl.Sequential([fl.layers.Dense(1, activation="sigmoid", input_dim=2)])
+    model.compile("sgd", "binary_crossentropy", metrics=["precision", "root_mean_squared_error", Score(name="mine"),
+                                                         "true_positives"])
+    watched = {name: cbs.EarlyStopping(monitor=name) for name in
+               ("val_precision", "val_root_mean_squared_error", "mine", "true_positives", "val_loss")}
+    pinned = cbs.ReduceLROnPlateau(monitor="val_precision", mode="min")
+    assert watched["val_precision"].mode == "min"  # by its name alone, before fit sees the model
+    model.fit(x, y, epochs=1, verbose=0, validation_split=0.25, callbacks=[*watched.values(), pinned])
+    assert {name: cb.mode for name, cb in watched.items()} == {
+        "val_precision": "max", "val_root_mean_squared_error": "min", "mine": "max", "true_positives": "min",
+        "val_loss": "min"}
+    assert pinned.mode == "min"  # a mode given is kept
+

@@ -1011,6 +1011,28 @@ def test_normalization_statistics_of_another_shape_are_refused(tmp_path):
         io._build_layers(file, layers, params)
 
 
+@pytest.mark.parametrize("change", ["shape", "missing", "input_shape"])
+def test_batch_normalization_weights_that_do_not_fit_are_refused_before_allocating(tmp_path, change):
+    model = fl.Sequential([fl.layers.BatchNormalization(input_shape=(3,)), fl.layers.Dense(4),
+                           fl.layers.BatchNormalization(center=False)])
+    path = tmp_path / "bn.fnl"
+    model.save(path)
+    assert set(io._split_tensors(io._read(path))[0]) == {"0.gamma", "0.beta", "0.moving_mean", "0.moving_variance",
+                                                         "1.kernel", "1.bias", "2.gamma", "2.moving_mean",
+                                                         "2.moving_variance"}
+    tensors = safetensors_numpy.load_file(str(path))
+    doc = io._read(path).doc
+    if change == "shape":
+        tensors["param/2.moving_variance"] = np.ones(5, dtype=np.float32)
+    elif change == "missing":
+        del tensors["param/2.gamma"]
+    else:  # a crafted input shape must not make the loader allocate 4 TB from it
+        doc["model"]["layers"][0]["config"]["input_shape"] = [10**12]
+    write_signed(path, doc, tensors)
+    assert re.search(r"BatchNormalization layer [02] \(input \((3|4|1000000000000),\)\) finds weights of shapes",
+                     load_error(path))
+
+
 # ----------------------------------------------------------------------------- Keras's other losses and initializers
 
 NEW_LOSS_SPECS = ["huber", "mape", "mean_absolute_percentage_error", "msle", "mean_squared_logarithmic_error",

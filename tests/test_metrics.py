@@ -1,6 +1,9 @@
-"""fnlearn.metrics: accuracy kinds, regression errors, names, callables, sample-weighted means."""
+"""fnlearn.metrics: accuracy kinds, regression errors, names, callables, sample-weighted means, and the stateful
+metrics (Keras's update_state / result / reset_state) on their own and through fit and evaluate."""
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pytest
@@ -97,21 +100,6 @@ def test_regression_errors_of_a_classifier_on_integer_labels_use_one_hot_targets
         metrics.mae(np.ones((2, 3)), pred)
 
 
-def test_a_keras_style_stateful_metric_subclass_is_told_what_fnlearn_takes():
-    from fnlearn import keras
-
-    class TruePositives(keras.metrics.Metric):  # the Keras training guide's pattern
-        def __init__(self, name="true_positives", **kwargs):
-            super().__init__(name=name, **kwargs)
-
-        def update_state(self, y_true, y_pred, sample_weight=None):
-            pass
-
-    with pytest.raises(fl.errors.ConfigError, match=r"^TruePositives: fnlearn's Metric wraps a function.*"
-                                                    r"update_state / result / reset_state\) is not provided"):
-        TruePositives()
-
-
 def test_metric_functions_of_other_array_libraries_are_welcome():
     def r2_score(y_true, y_pred):  # as scikit-learn's: a plain function of arrays
         return 1 - float(np.sum((y_true - y_pred) ** 2) / np.sum((y_true - np.mean(y_true)) ** 2))
@@ -121,3 +109,478 @@ def test_metric_functions_of_other_array_libraries_are_welcome():
     model.compile("sgd", "mse", metrics=[r2_score])
     x = np.random.default_rng(0).normal(size=(20, 2))
     assert "r2_score" in model.fit(x, x.sum(1), verbose=0).history
+
+
+# ----------------------------------------------------------------------------- stateful metrics on their own
+
+
+def _scores(n=300, k=1, seed=0):
+    """0/1 targets (about a third positive) and probabilities that lean towards them."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random((n, k)) < 0.35).astype(np.float64)
+    p = np.clip(rng.random((n, k)) * 0.7 + 0.3 * y, 0, 1)
+    return y, p, rng.uniform(0.1, 3.0, n)
+
+
+def _in_batches(metric, y, p, w=None, size=64):
+    for lo in range(0, len(y), size):
+        metric.update_state(y[lo:lo + size], p[lo:lo + size], None if w is None else w[lo:lo + size])
+    return metric.result()
+
+
+def _confusion(y, p, w, threshold):
+    """Weighted (tp, fp, tn, fn), written out with NumPy."""
+    pos, above = y.ravel() > 0, p.ravel() > threshold
+    w = np.ones(pos.size) if w is None else np.repeat(w, y.size // len(w))
+    return tuple(float(w[mask].sum()) for mask in (pos & above, ~pos & above, ~pos & ~above, pos & ~above))
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_precision_recall_and_counts_are_those_of_all_samples_not_a_mean_of_batches(weighted):
+    y, p, w = _scores()
+    w = w if weighted else None
+    tp, fp, tn, fn = _confusion(y, p, w, 0.5)
+    assert _in_batches(metrics.Precision(), y, p, w) == pytest.approx(tp / (tp + fp), rel=1e-12)
+    assert _in_batches(metrics.Recall(), y, p, w) == pytest.approx(tp / (tp + fn), rel=1e-12)
+    for cls, expected in ((metrics.TruePositives, tp), (metrics.FalsePositives, fp), (metrics.TrueNegatives, tn),
+                          (metrics.FalseNegatives, fn)):
+        assert _in_batches(cls(), y, p, w) == pytest.approx(expected, rel=1e-12)
+    batch_precisions = [metrics.Precision()(y[lo:lo + 64], p[lo:lo + 64]) for lo in range(0, len(y), 64)]
+    if not weighted:  # the reason these metrics keep state: the mean of the batches' values is another number
+        assert abs(np.mean(batch_precisions) - tp / (tp + fp)) > 1e-3
+
+
+def test_several_thresholds_give_one_value_each_in_the_order_given():
+    y, p, _ = _scores()
+    result = _in_batches(metrics.Recall(thresholds=[0.7, 0.2, 0.5]), y, p)
+    expected = []
+    for t in (0.7, 0.2, 0.5):
+        tp, _, _, fn = _confusion(y, p, None, t)
+        expected.append(tp / (tp + fn))
+    np.testing.assert_allclose(result, expected, rtol=1e-12)
+    assert _in_batches(metrics.TruePositives(thresholds=[0.9, 0.1]), y, p).tolist() == \
+        [_confusion(y, p, None, 0.9)[0], _confusion(y, p, None, 0.1)[0]]
+
+
+def test_top_k_and_class_id_look_at_the_columns_keras_does():
+    y = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 1, 0]], dtype=float)
+    p = np.array([[0.5, 0.3, 0.2], [0.1, 0.2, 0.7], [0.3, 0.3, 0.4], [0.2, 0.6, 0.2]])
+    assert metrics.Precision(top_k=1)(y, p) == 0.75  # argmax right in rows 0, 2, 3
+    assert metrics.Recall(class_id=1)(y, p) == 0.5  # class 1: row 3 above 0.5, row 1 not
+    assert metrics.Precision(class_id=2)(y, p) == 0.0  # row 1 is above 0.5 in column 2, and not of class 2
+    with pytest.raises(ConfigError, match=r"class_id=5 needs .* y_pred has shape \(4, 3\)"):
+        metrics.Recall(class_id=5)(y, p)
+
+
+def test_auc_is_close_to_the_exact_area_and_closer_with_more_thresholds():
+    sk = pytest.importorskip("sklearn.metrics")
+    y, p, w = _scores(2000)
+    exact = sk.roc_auc_score(y, p)
+    coarse = _in_batches(metrics.AUC(), y, p)
+    fine = _in_batches(metrics.AUC(num_thresholds=4000), y, p)
+    assert abs(coarse - exact) < 2e-3 and abs(fine - exact) < 1e-4
+    assert _in_batches(metrics.AUC(num_thresholds=4000), y, p, w) == pytest.approx(
+        sk.roc_auc_score(y, p, sample_weight=w), abs=1e-4)
+    assert _in_batches(metrics.AUC(curve="PR", num_thresholds=4000), y, p) == pytest.approx(
+        sk.average_precision_score(y, p), abs=3e-3)
+
+
+def test_auc_of_a_perfect_ranking_is_one_and_of_a_reversed_one_zero():
+    y = np.array([0, 0, 1, 1, 0, 1.0])
+    p = np.array([0.1, 0.2, 0.8, 0.9, 0.3, 0.7])
+    assert metrics.AUC()(y, p) == pytest.approx(1.0)
+    assert metrics.AUC()(y, 1 - p) == pytest.approx(0.0)
+    assert metrics.AUC(from_logits=True)(y, np.log(p / (1 - p))) == pytest.approx(1.0)
+    assert metrics.AUC()([], []) == 0.0  # nothing seen yet: 0, as Keras's
+
+
+def _keras():
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    return pytest.importorskip("keras", reason="Keras 3 (with jax) is not installed; the comparison needs it")
+
+
+KERAS_CASES = [
+    ("AUC", {}, 1), ("AUC", {"curve": "PR"}, 1), ("AUC", {"curve": "PR", "summation_method": "majoring"}, 1),
+    ("AUC", {"curve": "PRGAIN"}, 1), ("AUC", {"num_thresholds": 7, "summation_method": "minoring"}, 1),
+    ("AUC", {"thresholds": [0.1, 0.35, 0.6, 0.62]}, 1), ("AUC", {"multi_label": True}, 3),
+    ("AUC", {"multi_label": True, "label_weights": [1.0, 2.0, 0.5]}, 3), ("AUC", {"label_weights": [1, 2, 0.5]}, 3),
+    ("AUC", {"from_logits": True}, 1), ("Precision", {}, 1), ("Recall", {"thresholds": [0.3, 0.7, 0.5]}, 1),
+    ("Precision", {"thresholds": [0.0, 0.25, 0.5, 0.75, 1.0]}, 1), ("Precision", {"top_k": 2}, 4),
+    ("Recall", {"class_id": 2}, 4), ("Precision", {"top_k": 1, "class_id": 1}, 4),
+    ("TruePositives", {"thresholds": [0.2, 0.5]}, 1), ("FalsePositives", {}, 1), ("TrueNegatives", {}, 2),
+    ("FalseNegatives", {"thresholds": [0.5, 0.9]}, 1), ("RootMeanSquaredError", {}, 3),
+]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("name, settings, columns", KERAS_CASES)
+def test_stateful_metrics_give_keras_numbers(name, settings, columns, weighted):
+    y, p, w = _scores(300, columns, seed=columns)
+    w = w if weighted else None
+    if settings.get("from_logits"):
+        p = np.log(p + 1e-3) - np.log(1 - p + 1e-3)
+    ours = _in_batches(getattr(metrics, name)(**settings), y, p, w)
+    assert np.all(np.isfinite(ours))
+    real = _keras()
+    theirs = getattr(real.metrics, name)(**settings)
+    for lo in range(0, len(y), 64):
+        theirs.update_state(y[lo:lo + 64].astype("float32"), p[lo:lo + 64].astype("float32"),
+                            sample_weight=None if w is None else w[lo:lo + 64].astype("float32"))
+    np.testing.assert_allclose(ours, np.asarray(theirs.result()), rtol=2e-6, atol=2e-6)  # Keras sums in float32
+
+
+def test_mean_sum_and_mean_metric_wrapper_give_keras_numbers():
+    rng = np.random.default_rng(3)
+    batches = [(rng.random((5, 3)), rng.random(5)), (rng.random(4), None), (rng.random((6, 2)), rng.random((6, 1)))]
+    ours = [metrics.Mean(), metrics.Sum()]
+    for values, weights in batches:
+        for m in ours:
+            m.update_state(values, sample_weight=weights)
+    y, p, w = _scores(50)
+    wrapper = metrics.MeanMetricWrapper(lambda t, q: np.abs(t - q).mean(axis=-1), name="mae_per_sample")
+    assert _in_batches(wrapper, y, p, w) == pytest.approx(np.average(np.abs(y - p).ravel(), weights=w))
+    real = _keras()
+    theirs = [real.metrics.Mean(), real.metrics.Sum()]
+    for values, weights in batches:
+        for m in theirs:
+            m.update_state(values, sample_weight=weights)
+    for a, b in zip(ours, theirs):
+        assert a.result() == pytest.approx(float(b.result()), rel=1e-6)
+
+
+def test_keras_string_names_make_the_stateful_metrics_with_the_name_as_written():
+    for spec, cls in [("AUC", metrics.AUC), ("auc", metrics.AUC), ("Precision", metrics.Precision),
+                      ("recall", metrics.Recall), ("TruePositives", metrics.TruePositives),
+                      ("false_negatives", metrics.FalseNegatives),
+                      ("root_mean_squared_error", metrics.RootMeanSquaredError)]:
+        made = metrics.get(spec)
+        assert type(made) is cls and made.name == spec and made.stateful
+    assert {"auc", "precision", "recall", "true_positives", "root_mean_squared_error"} <= set(metrics.METRIC_NAMES)
+    with pytest.raises(ConfigError, match="did you mean 'precision'"):
+        metrics.get("presicion")
+    with pytest.raises(ConfigError, match=r"got the class AUC itself; make one, e\.g\. AUC\(\)"):
+        metrics.get(metrics.AUC)
+
+
+def test_keras_metric_conventions_names_config_reset_and_call():
+    m = metrics.TruePositives()
+    assert m.name == "true_positives" and m.dtype == "float32" and repr(m) == "<TruePositives name=true_positives>"
+    assert m([1, 1, 0], [0.9, 0.2, 0.7]) == 1.0 and m([1], [0.8]) == 2.0  # calling updates, then reads
+    m.reset_state()
+    assert m.result() == 0.0
+    m([1], [0.8])
+    m.reset_states()  # tf.keras 2's spelling
+    assert m.result() == 0.0 and [v.name for v in m.variables] == ["accumulator"]
+    auc = metrics.AUC(curve="PR", num_thresholds=50, name="prc", thresholds=None)
+    again = metrics.AUC.from_config(auc.get_config())
+    assert again.get_config() == auc.get_config() and again.curve == "PR" and again.num_thresholds == 50
+    assert metrics.Precision(thresholds=[0.3, 0.6]).get_config() == {
+        "name": "precision", "dtype": "float32", "thresholds": [0.3, 0.6], "top_k": None, "class_id": None}
+    assert metrics.AUC(thresholds=[0.25, 0.75]).thresholds == pytest.approx([-1e-7, 0.25, 0.75, 1 + 1e-7])
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: metrics.AUC(curve="roc-ish"), "curve must be 'ROC', 'PR' or 'PRGAIN'"),
+    (lambda: metrics.AUC(num_thresholds=1), "num_thresholds must be an integer > 1, got 1"),
+    (lambda: metrics.AUC(summation_method="trapezoid"), "summation_method must be"),
+    (lambda: metrics.AUC(num_labels=3), "num_labels is for multi_label=True"),
+    (lambda: metrics.AUC(from_logits="yes"), "from_logits must be True or False"),
+    (lambda: metrics.Precision(thresholds=[0.5, 1.5]), r"thresholds must be numbers in \[0, 1\]"),
+    (lambda: metrics.Recall(top_k=0), "top_k must be an integer ≥ 1"),
+    (lambda: metrics.Precision(class_id=-1), "class_id must be an integer ≥ 0"),
+    (lambda: metrics.TruePositives(dtype="int32"), "dtype must be a float type"),
+])
+def test_bad_settings_of_the_built_in_metrics_are_one_sentence(make, message):
+    with pytest.raises(ConfigError, match=message):
+        make()
+
+
+# ----------------------------------------------------------------------------- the state: add_weight variables
+
+
+def test_variables_assign_and_read_as_arrays():
+    m = metrics.Sum()
+    total = m.total
+    total.assign_add(2.0)
+    total.assign_sub(0.5)
+    assert float(total) == 1.5 and (total * 2) == 3.0 and (1 + total) == 2.5 and np.sqrt(total) == np.sqrt(1.5)
+    assert f"{total:.2f}" == "1.50" and total.numpy().shape == ()
+    grown = fl.tensor(2.0) + total  # with an fnlearn tensor the result is a tensor, either way round
+    assert isinstance(grown, fl.Tensor) and grown.item() == 3.5 and (total + fl.tensor(1.0)).item() == 2.5
+    v = metrics.Variable(np.zeros(3), name="counts")
+    v.assign(1)
+    v.assign_add(fl.tensor([1.0, 2.0, 3.0]))
+    assert v.numpy().tolist() == [2.0, 3.0, 4.0] and v[1] == 3.0 and len(v) == 3
+    before = v.numpy()
+    with pytest.raises(fl.errors.ShapeError, match=r"'counts' has shape \(3,\), but was given a value of shape \(2,\)"):
+        v.assign_add([1.0, 2.0])
+    assert v.numpy().tolist() == before.tolist()  # refused before the value changed
+
+
+# ----------------------------------------------------------------------------- metrics of your own
+
+
+class F1(fl.metrics.Metric):
+    """The F1 score of a 0/1 output, as the Keras guides write it (state in add_weight variables)."""
+
+    _direction = "up"
+
+    def __init__(self, name="f1", threshold=0.5, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.threshold = threshold
+        self.tp = self.add_weight(name="tp", initializer="zeros")
+        self.fp = self.add_weight(name="fp", initializer="zeros")
+        self.fn = self.add_weight(name="fn", initializer="zeros")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        t = np.reshape(y_true, -1) > 0
+        p = np.reshape(y_pred, -1) > self.threshold
+        w = np.ones(t.size) if sample_weight is None else np.reshape(sample_weight, -1)
+        self.tp.assign_add(np.sum(w * (t & p)))
+        self.fp.assign_add(np.sum(w * (~t & p)))
+        self.fn.assign_add(np.sum(w * (t & ~p)))
+
+    def result(self):
+        return 2 * self.tp / (2 * self.tp + self.fp + self.fn + 1e-12)
+
+    def get_config(self):
+        return {**super().get_config(), "threshold": self.threshold}
+
+
+class F1FromParts(fl.metrics.Metric):
+    """An F1 made of two inner metrics, which reset_state resets (Keras tracks them as attributes)."""
+
+    def __init__(self, name="f1_parts", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.precision = metrics.Precision()
+        self.recall = metrics.Recall()
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self.precision.update_state(y_true, y_pred, sample_weight)
+        self.recall.update_state(y_true, y_pred, sample_weight)
+
+    def result(self):
+        p, r = self.precision.result(), self.recall.result()
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+class SamplesSeen(fl.metrics.Metric):
+    """How many samples update_state was given since the last reset."""
+
+    def __init__(self, name="samples_seen", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.count = self.add_weight(name="count")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self.count.assign_add(len(y_pred))
+
+    def result(self):
+        return self.count
+
+
+def _classifier(metric_list, weighted=None, seed=0, lr=0.05):
+    fl.set_seed(seed)
+    model = fl.Sequential([fl.layers.Dense(8, activation="relu", input_dim=4),
+                           fl.layers.Dense(1, activation="sigmoid")])
+    model.compile(fl.optim.SGD(learning_rate=lr), "binary_crossentropy", metrics=metric_list,
+                  weighted_metrics=weighted)
+    return model
+
+
+def _imbalanced(n=240, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 4))
+    return x, (x[:, 0] + 0.5 * x[:, 1] > 0.7).astype(np.float64)
+
+
+def test_a_subclass_of_your_own_keeps_its_state_and_its_inner_metrics():
+    y, p, _ = _scores()
+    f1 = F1()
+    tp, fp, _, fn = _confusion(y, p, None, 0.5)
+    assert _in_batches(f1, y, p) == pytest.approx(2 * tp / (2 * tp + fp + fn), rel=1e-6)  # float32 state
+    assert [v.name for v in f1.variables] == ["tp", "fp", "fn"] and f1.host and f1.tp.dtype == np.float32
+    parts = F1FromParts()
+    value = _in_batches(parts, y, p)
+    assert value == pytest.approx(2 * tp / (2 * tp + fp + fn), rel=1e-12)
+    assert len(parts.variables) == 4  # the inner metrics' state is the metric's state
+    parts.reset_state()
+    assert parts.precision.result() == 0.0 and parts.recall.result() == 0.0
+
+
+def test_a_custom_f1_trains_through_fit_and_evaluate_agrees_with_scikit_learn():
+    sk = pytest.importorskip("sklearn.metrics")
+    x, y = _imbalanced()
+    x_val, y_val = _imbalanced(80, seed=1)
+    model = _classifier([F1(), "precision", metrics.AUC(name="auc")])
+    history = model.fit(x, y, epochs=3, batch_size=16, validation_data=(x_val, y_val), verbose=0).history
+    assert sorted(history) == ["auc", "f1", "loss", "precision", "val_auc", "val_f1", "val_loss", "val_precision"]
+    assert all(len(v) == 3 for v in history.values())
+    predicted = model.predict(x_val) > 0.5
+    assert history["val_f1"][-1] == pytest.approx(sk.f1_score(y_val, predicted), rel=1e-6)  # float32 state
+    assert history["val_precision"][-1] == pytest.approx(sk.precision_score(y_val, predicted, zero_division=0))
+    values = model.evaluate(x, y, batch_size=7)  # batches of 7: the results are still those of all 240 samples
+    assert model.metrics_names == ["loss", "f1", "precision", "auc"] and len(values) == 4
+    all_predicted = model.predict(x) > 0.5
+    assert values[1] == pytest.approx(sk.f1_score(y, all_predicted), rel=1e-6)
+    assert values[2] == pytest.approx(sk.precision_score(y, all_predicted, zero_division=0))
+    assert abs(values[3] - sk.roc_auc_score(y, model.predict(x))) < 5e-3
+
+
+def test_fit_resets_the_metrics_each_epoch_and_before_validating():
+    x, y = _imbalanced()
+    model = _classifier([SamplesSeen()])
+    history = model.fit(x, y, epochs=3, batch_size=32, validation_split=0.25, verbose=0).history
+    assert history["samples_seen"] == [180.0, 180.0, 180.0]  # not 180, 360, 540: each epoch starts again
+    assert history["val_samples_seen"] == [60.0, 60.0, 60.0]
+    assert model.evaluate(x, y, return_dict=True)["samples_seen"] == 240.0
+
+
+def test_epoch_two_precision_is_that_of_epoch_two_predictions_only():
+    x, y = _imbalanced()
+
+    class Recorder(fl.metrics.Metric):  # keeps every batch it is given, to recompute precision from them
+        def __init__(self):
+            super().__init__(name="recorder")
+            self.epochs, self.batches = [], []
+
+        def reset_state(self):
+            self.batches = []
+            self.epochs.append(self.batches)
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.batches.append((np.array(y_true), np.array(y_pred)))
+
+        def result(self):
+            return 0.0
+
+    recorder = Recorder()
+    model = _classifier(["precision", recorder], lr=0.5)
+    history = model.fit(x, y, epochs=2, batch_size=16, verbose=0).history
+    precisions = []
+    for batches in recorder.epochs[:2]:  # the two training epochs (a probe on a copy and no validation after)
+        t = np.concatenate([b[0] for b in batches]).ravel() > 0
+        p = np.concatenate([b[1] for b in batches]).ravel() > 0.5
+        precisions.append((t & p).sum() / p.sum())
+    np.testing.assert_allclose(history["precision"], precisions, rtol=1e-12)
+    assert abs(history["precision"][1] - np.mean(precisions)) > 1e-6  # not the running value over both epochs
+
+
+def test_weighted_metrics_take_the_sample_weights_and_metrics_do_not():
+    x, y = _imbalanced()
+    w = np.where(y > 0, 4.0, 1.0)
+    model = _classifier(["accuracy", metrics.Precision()], weighted=["accuracy", metrics.Precision(name="wp")])
+    assert model.metrics_names == ["loss", "accuracy", "precision", "weighted_accuracy", "wp"]
+    result = model.evaluate(x, y, sample_weight=w, return_dict=True, batch_size=50)
+    pred = model.predict(x).ravel() > 0.5
+    hits = pred == (y > 0)
+    assert result["accuracy"] == pytest.approx(hits.mean())
+    assert result["weighted_accuracy"] == pytest.approx(np.average(hits, weights=w))
+    assert result["precision"] == pytest.approx((pred & (y > 0)).sum() / pred.sum())
+    assert result["wp"] == pytest.approx((w * (pred & (y > 0))).sum() / (w * pred).sum())
+    unweighted = model.evaluate(x, y, return_dict=True)
+    assert unweighted["wp"] == pytest.approx(unweighted["precision"])
+    history = model.fit(x, y, sample_weight=w, class_weight={0: 1.0, 1: 0.5}, epochs=1, verbose=0).history
+    assert set(history) == {"loss", "accuracy", "precision", "weighted_accuracy", "wp"}
+
+
+def test_weighted_metrics_errors_before_compile_changes_anything():
+    model = _classifier(["mae"])
+    shared = metrics.Precision()
+    with pytest.raises(ConfigError, match="'precision' is listed in both metrics and weighted_metrics"):
+        model.compile("sgd", "binary_crossentropy", metrics=[shared], weighted_metrics=[shared])
+    with pytest.raises(ConfigError, match="'p' is listed twice"):
+        model.compile("sgd", "binary_crossentropy", metrics=[metrics.Precision(name="p"), metrics.Recall(name="p")])
+    with pytest.raises(ConfigError, match="weighted_metrics as a dict"):
+        model.compile("sgd", "binary_crossentropy", weighted_metrics={"out": ["accuracy"]})
+    assert model.metrics_names == ["loss", "mae"]
+
+
+def test_callbacks_get_the_running_results_per_batch_and_the_bar_shows_them(capsys):
+    x, y = _imbalanced()
+    seen = []
+    record = fl.callbacks.LambdaCallback(on_batch_end=lambda batch, logs: seen.append(logs["precision"]))
+    model = _classifier([metrics.Precision(), metrics.Precision(thresholds=[0.3, 0.7], name="pt")])
+    history = model.fit(x, y, epochs=1, batch_size=48, verbose=2, callbacks=[record]).history
+    assert len(seen) == 5 and seen[-1] == history["precision"][0]  # the last batch's running value is the epoch's
+    assert history["pt"][0].shape == (2,)  # several thresholds: one value each, as in Keras
+    out = capsys.readouterr().out
+    assert "precision: " in out and "pt: [" in out
+
+
+def test_bad_metrics_of_your_own_are_refused_in_one_sentence_before_training():
+    class NoResult(fl.metrics.Metric):
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            pass
+
+    class Nothing(fl.metrics.Metric):
+        def __init__(self):
+            super().__init__(name="nothing")
+
+    class Extra(F1):
+        def __init__(self):
+            super().__init__(colour="blue")
+
+    class NoSuper(fl.metrics.Metric):
+        def __init__(self):
+            self.name = "no_super"
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            pass
+
+        def result(self):
+            return 0.0
+
+    with pytest.raises(ConfigError, match=r"^NoResult: a Metric subclass needs update_state\(y_true, y_pred, "
+                                          r"sample_weight=None\) and result\(\), but NoResult defines no result\(\)"):
+        NoResult()
+    with pytest.raises(ConfigError, match="but Nothing defines neither"):
+        Nothing()
+    with pytest.raises(ConfigError, match=r"takes name= and dtype=, but got colour"):
+        Extra()
+    with pytest.raises(ConfigError, match=r"Metric needs a function and its name.*got no function"):
+        fl.metrics.Metric()
+    with pytest.raises(ConfigError, match=r"does not call super\(\).__init__\(\)"):
+        _classifier([NoSuper()])
+
+    class NoNumber(SamplesSeen):
+        def result(self):
+            return "high"
+
+    class Broken(SamplesSeen):
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            raise RuntimeError("my metric has a bug")
+
+    x, y = _imbalanced()
+    for bad, error, message in ((NoNumber(), ConfigError, r"^metric 'samples_seen': result\(\) returned str 'high', "
+                                                          r"but it must return a number"),
+                                (Broken(), RuntimeError, "my metric has a bug")):
+        model = _classifier([bad])
+        before = model.get_weights()
+        with pytest.raises(error, match=message):
+            model.fit(x, y, epochs=1, verbose=0)
+        assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))  # no step was taken
+        assert model.optimizer.iterations == 0
+    counted = SamplesSeen()
+    _classifier([counted]).fit(x[:10], y[:10], epochs=1, verbose=0)
+    assert float(counted.result()) == 10.0  # the check before training ran on a copy
+
+
+def test_stateful_metrics_come_back_from_a_file_and_a_class_of_your_own_by_its_name(tmp_path):
+    x, y = _imbalanced()
+    model = _classifier([F1(threshold=0.4), metrics.AUC(curve="PR", num_thresholds=50, name="prc"),
+                         metrics.Precision(thresholds=[0.3, 0.7])], weighted=[metrics.Recall(name="wr")])
+    model.fit(x, y, epochs=1, verbose=0)
+    model.save(tmp_path / "m.fnl")
+    with pytest.raises(fl.errors.ModelFileError, match=r"metric class 'F1' of your own; pass it as "
+                                                       r"custom_objects=\{'F1': F1\}"):
+        fl.load_model(tmp_path / "m.fnl")
+    for given in (F1, F1(threshold=0.4)):
+        again = fl.load_model(tmp_path / "m.fnl", custom_objects={"F1": given})
+        assert again.compile_config() == model.compile_config()
+        assert again.metrics_names == ["loss", "f1", "prc", "precision", "wr"]
+        mine, theirs = model.evaluate(x, y, return_dict=True), again.evaluate(x, y, return_dict=True)
+        assert mine.keys() == theirs.keys()
+        for key in mine:
+            np.testing.assert_array_equal(mine[key], theirs[key])
+    assert fl.load_model(tmp_path / "m.fnl", compile=False).compiled is False
+

@@ -946,3 +946,14 @@ def test_a_refused_fit_draws_nothing_from_the_seeded_generator():
         return fl.layers.Dense(2, input_dim=3).kernel.numpy()
 
     np.testing.assert_array_equal(first_weights(True), first_weights(False))
+
+
+def test_summary_widens_its_first_column_for_long_layer_names(capsys):
+    model = fl.Sequential([fl.layers.Dense(4, input_dim=3), fl.layers.BatchNormalization(), fl.layers.Dense(1)])
+    lines = []
+    model.summary(print_fn=lines.append)
+    rows = [line for line in lines if "(BatchNormalization)" in line or "(Dense)" in line]
+    assert len(rows) == 3
+    starts = {line.index("(None,") for line in rows}
+    assert len(starts) == 1  # the shapes line up in one column
+    assert all(len(line) <= len(lines[1]) for line in rows)  # and inside the rules

@@ -253,6 +253,29 @@ def _monitor_mode(monitor: str, mode: str, who: str) -> str:
     return "max" if ("acc" in monitor or monitor.endswith("auc")) else "min"
 
 
+def _metric_mode(model: Any, monitor: str) -> str | None:
+    """"max" or "min" as the compiled metric ``monitor`` names says (Keras's ``_direction``: Precision, Recall
+    and AUC are better up, RootMeanSquaredError down), None when it says nothing."""
+    name = monitor[len("val_"):] if monitor.startswith("val_") else monitor
+    for key, metric in zip(getattr(model, "_metric_keys", ()), getattr(model, "_metrics", ())):
+        if key == name:
+            return {"up": "max", "down": "min"}.get(getattr(metric, "_direction", None))
+    return None
+
+
+class _Monitor(Callback):
+    """A callback watching one log entry; with ``mode="auto"`` the metric's own direction decides when it has
+    one (Keras's rule), else the name does (accuracies and AUCs up, the rest down)."""
+
+    monitor = "val_loss"
+    _auto_mode = False
+
+    def set_model(self, model: Any) -> None:
+        super().set_model(model)
+        if self._auto_mode:
+            self.mode = _metric_mode(model, self.monitor) or _monitor_mode(self.monitor, "auto", type(self).__name__)
+
+
 def _better(current: float, reference: float | None, mode: str, min_delta: float = 0.0) -> bool:
     if reference is None:
         return True
@@ -287,7 +310,7 @@ def _make_parent(path: str | os.PathLike[str]) -> None:
 # ----------------------------------------------------------------------------- EarlyStopping
 
 
-class EarlyStopping(Callback):
+class EarlyStopping(_Monitor):
     """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
 
     Keras's rules: ``mode="auto"`` maximises accuracies and minimises the rest; ``baseline`` must be
@@ -304,6 +327,7 @@ class EarlyStopping(Callback):
         self.patience = _non_negative_int("patience", patience)
         self.verbose = verbose
         self.mode = _monitor_mode(monitor, mode, "EarlyStopping")
+        self._auto_mode = mode == "auto"
         self.baseline = None if baseline is None else float(baseline)
         self.restore_best_weights = bool(restore_best_weights)
         self.start_from_epoch = _non_negative_int("start_from_epoch", start_from_epoch)
@@ -347,7 +371,7 @@ class EarlyStopping(Callback):
 # ----------------------------------------------------------------------------- ModelCheckpoint
 
 
-class ModelCheckpoint(Callback):
+class ModelCheckpoint(_Monitor):
     """Save the model after each epoch with ``model.save`` (one atomic file).
 
     ``filepath`` may hold ``{epoch}`` (counted from 1) and log keys, e.g. ``"m-{epoch:02d}-{val_loss:.3f}.fnl"``.
@@ -375,6 +399,7 @@ class ModelCheckpoint(Callback):
         self.save_best_only = bool(save_best_only)
         self.save_weights_only = bool(save_weights_only)
         self.mode = _monitor_mode(monitor, mode, "ModelCheckpoint")
+        self._auto_mode = mode == "auto"
         self.best: float | None = None if initial_value_threshold is None else float(initial_value_threshold)
 
     def _path(self, epoch: int, logs: dict[str, Any], batch: int | None = None) -> str:
@@ -466,7 +491,7 @@ class LearningRateScheduler(Callback):
             logs["learning_rate"] = self.model.optimizer.current_learning_rate()
 
 
-class ReduceLROnPlateau(Callback):
+class ReduceLROnPlateau(_Monitor):
     """Multiply the learning rate by ``factor`` when ``monitor`` has not improved by more than ``min_delta``
     for ``patience`` epochs; wait ``cooldown`` epochs after a cut before counting again; never go below
     ``min_lr``. Keras's rules and defaults; the rate in use is added to the epoch's logs as ``learning_rate``.
@@ -493,6 +518,7 @@ class ReduceLROnPlateau(Callback):
         self.patience = _non_negative_int("patience", patience)
         self.verbose = verbose
         self.mode = _monitor_mode(monitor, mode, "ReduceLROnPlateau")
+        self._auto_mode = mode == "auto"
         self.min_delta = abs(float(min_delta))
         self.cooldown = _non_negative_int("cooldown", cooldown)
         self.min_lr = float(min_lr)

@@ -287,6 +287,136 @@ def dense(x: Tensor, kernel: Tensor, bias: Tensor | None = None) -> Tensor:
     return _result(out, parents, backward, "dense")
 
 
+# ----------------------------------------------------------------------------- batch normalisation
+
+
+def _norm_operands(x: Tensor, gamma: Tensor | None, beta: Tensor | None, epsilon: float,
+                   who: str) -> tuple[int, list[Tensor]]:
+    """The feature count of ``x`` (its last axis) and the op's parents, after checking the shapes."""
+    if x.ndim < 1 or x.data.dtype.kind != "f":
+        raise ShapeError(f"{who} needs a float tensor with the features on its last axis, got shape {x.shape} "
+                         f"and dtype {x.dtype}.")
+    features = x.shape[-1]
+    for name, t in (("gamma", gamma), ("beta", beta)):
+        if t is not None and t.shape != (features,):
+            raise ShapeError(f"{who} got {name} of shape {t.shape} for inputs of shape {x.shape}; give one value "
+                             f"per feature, shape ({features},).")
+    if not (isinstance(epsilon, (int, float, np.floating)) and epsilon > 0 and np.isfinite(epsilon)):
+        raise ConfigError(f"{who} needs epsilon > 0 (a small finite number such as 1e-3), got {epsilon!r}.")
+    return features, [t for t in (x, gamma, beta) if t is not None]
+
+
+def _norm_grads(x: Tensor, gamma: Tensor | None, beta: Tensor | None, gx: Any, dgamma: Any, dbeta: Any) -> tuple:
+    """The gradients in the order of the op's parents (x, then gamma and beta where given), each in its dtype."""
+    grads = [gx if gx is None else gx.reshape(x.shape).astype(x.dtype, copy=False)]
+    if gamma is not None:
+        grads.append(dgamma.astype(gamma.dtype, copy=False) if gamma.requires_grad else None)
+    if beta is not None:
+        grads.append(dbeta.astype(beta.dtype, copy=False) if beta.requires_grad else None)
+    return tuple(grads)
+
+
+def batch_norm_train(x: Tensor, gamma: Tensor | None = None, beta: Tensor | None = None,
+                     epsilon: float = 1e-3) -> tuple[Tensor, Any, Any]:
+    """Batch normalisation with the batch's own statistics: ``γ·(x − μ)/√(σ² + ε) + β`` per feature (the last
+    axis), μ and σ² taken over every other axis (σ² the biased variance, as Keras and PyTorch normalise).
+
+    Returns the output and the arrays μ and σ² (for a layer's moving averages). The backward is the closed
+    form, computed at once instead of back through the chain of mean, variance and square root:
+    ``dx = γ/√(σ² + ε) · (g − (Σg + x̂·Σ(g·x̂)) / n)``, ``dγ = Σ g·x̂``, ``dβ = Σ g``, ``x̂ = (x − μ)/√(σ² + ε)``,
+    sums over the batch.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> out, mean, var = batch_norm_train(fl.tensor([[1.0, 10.0], [3.0, 30.0]]), epsilon=1e-6)
+    >>> out.numpy().round(3).tolist(), mean.tolist(), var.tolist()
+    ([[-1.0, -1.0], [1.0, 1.0]], [2.0, 20.0], [1.0, 100.0])
+    """
+    features, parents = _norm_operands(x, gamma, beta, epsilon, "batch_norm")
+    xp = backend.xp()
+    x2 = x.data.reshape(-1, features)
+    n = x2.shape[0]
+    if n == 0:
+        raise ShapeError(f"batch_norm got an empty batch (shape {x.shape}); pass at least one sample.")
+    # column sums as a product with a ones vector (BLAS): 2-3× faster than NumPy's reduction along axis 0
+    ones = xp.ones(n, dtype=x2.dtype)
+    mean = ones @ x2
+    mean /= n
+    xhat = x2 - mean
+    variance = ones @ (xhat * xhat)  # two passes: no cancellation where the mean is large
+    variance /= n
+    inv = 1 / xp.sqrt(variance + epsilon)
+    xhat *= inv
+    if gamma is None and beta is None:
+        out = xhat.copy()  # x̂ itself is kept for the backward
+    else:
+        out = xhat * gamma.data if gamma is not None else xhat.copy()
+        if beta is not None:
+            out += beta.data
+
+    def backward(g):
+        g2 = g.reshape(-1, features)
+        dbeta = ones @ g2
+        dgamma = ones @ (g2 * xhat)
+        gx = None
+        if x.requires_grad:
+            gx = xhat * (dgamma / -n)
+            gx += g2
+            gx -= dbeta / n
+            gx *= inv if gamma is None else gamma.data * inv
+        return _norm_grads(x, gamma, beta, gx, dgamma, dbeta)
+
+    return _result(out.reshape(x.shape), tuple(parents), backward, "batch_norm"), mean, variance
+
+
+def batch_norm(x: Any, gamma: Tensor | None = None, beta: Tensor | None = None, epsilon: float = 1e-3,
+               mean: Any = None, variance: Any = None) -> Tensor:
+    """``γ·(x − mean)/√(variance + ε) + β`` per feature (the last axis of ``x``).
+
+    With ``mean`` and ``variance`` (arrays, one value per feature: a layer's moving statistics) they are
+    constants, as in inference, and the op is ``x·s + (β − mean·s)`` with ``s = γ/√(variance + ε)``, Keras's
+    formula. Without them the batch's own statistics are used and the gradient flows through them (see
+    :func:`batch_norm_train`). ``gamma`` and ``beta`` may be None (no scale, no offset).
+
+    >>> import fnlearn as fl, numpy as np
+    >>> x = fl.tensor([[1.0, 10.0], [3.0, 30.0]])
+    >>> batch_norm(x, mean=np.array([2.0, 20.0]), variance=np.array([1.0, 100.0]), epsilon=1e-9).numpy().tolist()
+    [[-1.0, -1.0], [1.0, 1.0]]
+    """
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    if mean is None and variance is None:
+        return batch_norm_train(x, gamma, beta, epsilon)[0]
+    features, parents = _norm_operands(x, gamma, beta, epsilon, "batch_norm")
+    if mean is None or variance is None:
+        raise ConfigError("batch_norm needs both mean and variance (the moving statistics), or neither (then the "
+                          "batch's own are used).")
+    xp = backend.xp()
+    mean = xp.array(_as_param(mean, "mean"), dtype=x.dtype, copy=True)  # a copy: later updates change nothing here
+    variance = xp.asarray(_as_param(variance, "variance"), dtype=x.dtype)
+    if mean.shape != (features,) or variance.shape != (features,):
+        raise ShapeError(f"batch_norm got mean of shape {tuple(mean.shape)} and variance of shape "
+                         f"{tuple(variance.shape)} for inputs of shape {x.shape}; give one value per feature, "
+                         f"shape ({features},).")
+    inv = 1 / xp.sqrt(variance + epsilon)
+    scale = inv if gamma is None else gamma.data * inv
+    shift = -mean * scale
+    if beta is not None:
+        shift += beta.data
+    out = x.data * scale
+    out += shift
+
+    def backward(g):
+        g2 = g.reshape(-1, features)
+        ones = xp.ones(g2.shape[0], dtype=g2.dtype)
+        dbeta = ones @ g2 if beta is not None and beta.requires_grad else None
+        dgamma = None
+        if gamma is not None and gamma.requires_grad:
+            dgamma = (ones @ (g2 * (x.data.reshape(-1, features) - mean))) * inv
+        gx = g * scale if x.requires_grad else None
+        return _norm_grads(x, gamma, beta, gx, dgamma, dbeta)
+
+    return _result(out, tuple(parents), backward, "batch_norm")
+
+
 # ----------------------------------------------------------------------------- indexing and shape
 
 

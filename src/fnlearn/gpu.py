@@ -340,15 +340,17 @@ def _settings(optimizer: Any) -> str:
     return repr((sorted(optimizer.hyperparameters().items()), optimizer.clipvalue))
 
 
-def device_metrics(metrics: Any, loss: Any, y_shape: tuple[int, ...],
-                   pred_shape: tuple[int, ...]) -> dict[str, DeviceMetric] | None:
-    """Device forms of compiled :class:`fnlearn.metrics.Metric` objects, or None when one has none (a
-    user's own function always runs on the host)."""
+def device_metrics(metrics: Any, loss: Any, y_shape: tuple[int, ...], pred_shape: tuple[int, ...],
+                   keys: Any = None) -> dict[str, DeviceMetric] | None:
+    """Device forms of compiled :class:`fnlearn.metrics.Metric` objects by their log keys (``keys``, or the
+    metrics' names), or None when one has none: a user's own function always runs on the host, and a stateful
+    metric (update_state / result) is updated batch by batch on the host's side of the loop."""
     loss_name = loss if isinstance(loss, str) else getattr(loss, "name", None)
     found: dict[str, DeviceMetric] = {}
-    for metric in metrics:
-        fn = None if getattr(metric, "host", False) else device_metric(metric.name, loss_name, y_shape, pred_shape)
+    for metric, key in zip(metrics, keys if keys is not None else [m.name for m in metrics]):
+        host = getattr(metric, "host", False) or getattr(metric, "stateful", False)
+        fn = None if host else device_metric(metric.name, loss_name, y_shape, pred_shape)
         if fn is None:
             return None
-        found[metric.name] = fn
+        found[key] = fn
     return found

@@ -234,8 +234,8 @@ def _own_functions_with_builtin_names(model: Any) -> list[str]:
     name = getattr(loss, "__name__", None)
     if isinstance(name, str) and losses.LOSSES.get(name.lower(), loss) is not loss:
         names.add(name)
-    for metric in getattr(model, "_metrics", ()):
-        if metric.host and metric.name.lower() in metrics_module.METRIC_NAMES:
+    for metric in getattr(model, "_metrics", ()):  # a stateful metric is recorded by its class, not its name
+        if metric.host and not metric.stateful and metric.name.lower() in metrics_module.METRIC_NAMES:
             names.add(metric.name)
     return sorted(names)
 
@@ -531,7 +531,7 @@ def _decode_tensors(raw: bytes, entries: dict[str, tuple], bad: Any) -> dict[str
 
 
 _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", "LeakyReLU", "Normalization",
-                "InputLayer")
+                "BatchNormalization", "InputLayer")
 
 
 def _layer_class(name: str) -> type | None:
@@ -723,7 +723,7 @@ def _build(file: _ModelFile, custom: dict[str, Any], params: dict[str, np.ndarra
 def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]) -> Any:
     """One layer from its saved settings, not yet built (so nothing is allocated from the settings)."""
     from .nn import initializers, regularizers
-    from .nn.layers import Dense, _shape_tuple
+    from .nn.layers import BatchNormalization, Dense, _shape_tuple
 
     if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
         raise file.error(f"has a malformed entry for layer {index}; it is damaged.")
@@ -737,26 +737,27 @@ def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]
         raise file.error(f"has a malformed configuration for layer {index}; it is damaged.")
     if isinstance(config.get("activation"), str) and config["activation"] in custom:
         config["activation"] = custom[config["activation"]]
-    for key in ("kernel_initializer", "bias_initializer"):
-        value = config.get(key)
+    for key in [k for k in config if k.endswith("_initializer")]:  # Dense's two, BatchNormalization's four
+        value = config[key]
         if isinstance(value, str) and value in custom:
             config[key] = custom[value]
-        elif key in config:
+        else:
             try:
                 config[key] = initializers.from_config(value)
             except (FnlearnError, TypeError, ValueError) as exc:
                 raise file.error(f"cannot rebuild layer {index} ({class_name}): {_clause(exc)}; pass "
                                  "custom_objects={name: function} for functions of your own.") from None
-    for key in ("kernel_regularizer", "bias_regularizer"):
+    for key in [k for k in config if k.endswith("_regularizer")]:
         if config.get(key) is not None:
             try:
                 config[key] = regularizers.get(config[key])
             except FnlearnError as exc:
                 raise file.error(f"cannot rebuild layer {index} ({class_name}): {_clause(exc)}; it is damaged.") \
                     from None
-    # A Dense given its input shape allocates at once; its shape is set after checking it against the file.
+    # A Dense (or BatchNormalization) given its input shape allocates at once; its shape is set after checking it
+    # against the file.
     declared = None
-    if cls is Dense:
+    if cls in (Dense, BatchNormalization):
         declared, dim = config.pop("input_shape", None), config.pop("input_dim", None)
         declared = (dim,) if declared is None and dim is not None else declared
     try:
@@ -771,12 +772,12 @@ def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]
 
 
 def _build_layers(file: _ModelFile, layers: list[Any], params: dict[str, np.ndarray]) -> None:
-    """Check every Dense layer's shapes (and a Normalization's statistics) against the weights in the file,
-    then build it.
+    """Check every Dense and BatchNormalization layer's shapes (and a Normalization's statistics) against the
+    weights in the file, then build it.
 
     This is what keeps a crafted file from making fnlearn allocate more than the file itself holds.
     """
-    from .nn.layers import Dense, Normalization
+    from .nn.layers import BatchNormalization, Dense, Normalization
 
     shape: tuple[int, ...] | None = None
     for index, layer in enumerate(layers):
@@ -805,15 +806,45 @@ def _build_layers(file: _ModelFile, layers: list[Any], params: dict[str, np.ndar
                                      "statistics of other shapes; it is damaged.")
                 layer.dtype = mean.dtype.name
                 layer._set_statistics(np.zeros(mean.shape), np.ones(mean.shape))  # filled when the weights load
+        elif isinstance(layer, BatchNormalization):
+            _build_batch_norm(file, index, layer, shape, params)
         shape = layer.compute_output_shape(shape) if shape is not None else None
+
+
+def _batch_norm_weights(layer: Any) -> list[str]:
+    """The weight names a BatchNormalization layer has with its settings, in its order."""
+    return [name for name, present in (("gamma", layer.scale), ("beta", layer.center), ("moving_mean", True),
+                                       ("moving_variance", True)) if present]
+
+
+def _build_batch_norm(file: _ModelFile, index: int, layer: Any, shape: tuple[int, ...] | None,
+                      params: dict[str, np.ndarray]) -> None:
+    """Build a BatchNormalization layer for the weights in the file: one vector per feature each."""
+    weights = [params.get(f"{index}.{name}") for name in _batch_norm_weights(layer)]
+    features = shape[-1] if shape else None
+    if features is None and weights[-1] is not None and weights[-1].ndim == 1:
+        features = int(weights[-1].shape[0])  # an unbuilt first layer: the file's vectors say
+    if not features or any(w is None or w.shape != (features,) for w in weights):
+        found = ", ".join("none" if w is None else str(w.shape) for w in weights)
+        raise file.error(f"is inconsistent: BatchNormalization layer {index} (input {shape}) finds weights of shapes "
+                         f"{found}; it is damaged.")
+    layer.dtype = weights[-1].dtype.name
+    try:
+        layer.build(shape if shape else (features,))
+    except FnlearnError as exc:
+        raise file.error(f"cannot rebuild layer {index} (BatchNormalization): {_clause(exc)}; it is damaged.") \
+            from None
 
 
 def _build_from_weights(file: _ModelFile, model: Any, params: dict[str, np.ndarray]) -> None:
     """Give an unbuilt model's lazily built layers the shapes of the weights in the file."""
     for index, layer in enumerate(getattr(model, "layers", [])):
         kernel = params.get(f"{index}.kernel")
+        moving = params.get(f"{index}.moving_mean")  # a BatchNormalization's: one value per feature
         if not getattr(layer, "built", True) and kernel is not None and kernel.ndim == 2:
             layer.build((int(kernel.shape[0]),))
+        elif not getattr(layer, "built", True) and moving is not None and moving.ndim == 1 and moving.size:
+            layer.build((int(moving.shape[0]),))
 
 
 def _recompile(file: _ModelFile, model: Any, custom: dict[str, Any],
@@ -829,12 +860,13 @@ def _recompile(file: _ModelFile, model: Any, custom: dict[str, Any],
         raise file.error(f"has optimizer settings that cannot be rebuilt ({_clause(exc)}); load it with "
                          "compile=False and compile it again.") from None
     loss = _resolve_loss(file, config.get("loss"), custom)
-    metrics = config.get("metrics") or []
-    if not isinstance(metrics, list):
+    metrics, weighted = config.get("metrics") or [], config.get("weighted_metrics") or []
+    if not isinstance(metrics, list) or not isinstance(weighted, list):
         raise file.error("has malformed metric settings; load it with compile=False and compile it again.")
     metrics = [_resolve_metric(file, m, custom) for m in metrics]
+    weighted = [_resolve_metric(file, m, custom) for m in weighted]
     try:
-        model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
+        model.compile(optimizer=optimizer, loss=loss, metrics=metrics, weighted_metrics=weighted or None)
     except FnlearnError as exc:
         raise file.error(f"has compile settings this fnlearn cannot use ({_clause(exc)}); load it with "
                          "compile=False.") from None
@@ -844,20 +876,38 @@ def _recompile(file: _ModelFile, model: Any, custom: dict[str, Any],
 
 
 def _resolve_metric(file: _ModelFile, spec: Any, custom: dict[str, Any]) -> Any:
-    """A metric by name, or one of the Keras metric classes with its settings (from_logits, threshold)."""
+    """A metric by name, one of the metric classes with its settings (from_logits, thresholds), or a metric
+    class of the user's own, given back in ``custom_objects`` under its class name (the class, or an object)."""
     from .keras import metrics as keras_metrics
 
     if not isinstance(spec, dict):
         return _resolve_named(file, spec, custom, "metric")
     class_name, config = spec.get("class_name"), spec.get("config")
-    if class_name not in keras_metrics.SAVED_CLASSES or not isinstance(config, dict) or not all(
-            isinstance(k, str) and isinstance(v, (str, bool, int, float)) for k, v in config.items()):
+    if not isinstance(class_name, str) or not isinstance(config, dict) or not all(isinstance(k, str) for k in config):
         raise file.error(f"has a metric setting {spec!r} that fnlearn cannot rebuild; load it with compile=False.")
+    own = custom.get(class_name)
+    if own is not None and not isinstance(own, type):
+        return own  # an object of the user's own, used as given
+    if own is None and spec.get("custom"):
+        raise file.error(f"was compiled with the metric class {class_name!r} of your own; pass it as "
+                         f"custom_objects={{{class_name!r}: {class_name}}}, or load it with compile=False.")
+    if own is None and (class_name not in keras_metrics.SAVED_CLASSES
+                        or not all(_plain_setting(v) for v in config.values())):
+        raise file.error(f"has a metric setting {spec!r} that fnlearn cannot rebuild; load it with compile=False.")
+    make = own if own is not None else keras_metrics.SAVED_CLASSES[class_name]
     try:
-        return keras_metrics.SAVED_CLASSES[class_name](**config)
-    except (FnlearnError, TypeError) as exc:
+        from_config = getattr(make, "from_config", None) if isinstance(make, type) else None
+        return from_config(config) if from_config is not None else make(**config)
+    except (FnlearnError, TypeError, ValueError) as exc:
         raise file.error(f"has a metric setting {spec!r} that fnlearn cannot rebuild ({_clause(exc)}); load it "
                          "with compile=False.") from None
+
+
+def _plain_setting(value: Any) -> bool:
+    """A metric setting a file may hold: a name, flag, number, None, or a list of numbers (thresholds)."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return True
+    return isinstance(value, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
 
 
 def _resolve_named(file: _ModelFile, spec: Any, custom: dict[str, Any], kind: str) -> Any:

@@ -1,17 +1,31 @@
 """Metrics: numbers reported during training that the optimizer does not minimise.
 
-``compile(metrics=[...])`` takes names or callables. ``"accuracy"`` (or ``"acc"``) picks the right
-kind as tf.keras 2 did: binary accuracy for binary cross-entropy or one output unit, sparse
-categorical accuracy for integer labels, categorical accuracy for one-hot targets. (Keras 3 looks at
-the shapes only, so a multi-label sigmoid output trained with binary cross-entropy gets categorical
-accuracy there — the argmax of several independent yes/no outputs — and binary accuracy here.) ``"mae"`` and
-``"mse"`` measure regression error; loss names work as metrics too; any callable
+``compile(metrics=[...])`` takes names, callables and metric objects. ``"accuracy"`` (or ``"acc"``)
+picks the right kind as tf.keras 2 did: binary accuracy for binary cross-entropy or one output unit,
+sparse categorical accuracy for integer labels, categorical accuracy for one-hot targets. (Keras 3 looks
+at the shapes only, so a multi-label sigmoid output trained with binary cross-entropy gets categorical
+accuracy there — the argmax of several independent yes/no outputs — and binary accuracy here.) ``"mae"``
+and ``"mse"`` measure regression error; loss names work as metrics too; any callable
 ``(y_true, y_pred) -> float`` is accepted and gets NumPy arrays.
 
-Over an epoch each metric is the mean over samples: batch values are averaged weighted by batch
-size (:class:`MeanTracker`). For the built-in metrics that is what Keras reports; a function of your
-own that returns one number per batch is weighted the same way here, where Keras weights its batches
-equally (the two differ only when the last batch is smaller).
+Two kinds of metric:
+
+- **functions** of one batch, ``(y_true, y_pred) -> float``: over an epoch each is the mean over samples,
+  batch values averaged weighted by batch size (:class:`MeanTracker`). For the built-in ones that is what
+  Keras reports; a function of your own that returns one number per batch is weighted the same way here,
+  where Keras weights its batches equally (the two differ only when the last batch is smaller).
+- **stateful metrics**, Keras's API: a :class:`Metric` subclass whose ``update_state(y_true, y_pred,
+  sample_weight=None)`` adds a batch to state made with ``add_weight``, ``result()`` reads the value and
+  ``reset_state()`` starts again. Precision over an epoch is the precision of all its samples, not the
+  mean of the batches' precisions, so it needs such state. Built in: :class:`Precision`, :class:`Recall`,
+  :class:`AUC` (ROC and PR), :class:`TruePositives`, :class:`FalsePositives`, :class:`TrueNegatives`,
+  :class:`FalseNegatives`, :class:`RootMeanSquaredError`, :class:`Mean`, :class:`Sum` and
+  :class:`MeanMetricWrapper`; their names (``"auc"``, ``"precision"``, ``"recall"``...) work in
+  ``compile`` too. ``fit`` resets them when each epoch starts (and before validating), updates them with
+  every batch and reports ``result()``.
+
+``compile(weighted_metrics=[...])`` gives metrics the sample (and class) weights of ``fit`` and the
+``sample_weight`` of ``evaluate``, as Keras does; ``metrics=[...]`` are never weighted.
 
 Example:
     >>> import fnlearn as fl
@@ -20,11 +34,16 @@ Example:
     >>> m = fl.metrics.get("accuracy", loss="sparse_categorical_crossentropy")
     >>> m([1, 0], [[0.2, 0.8], [0.3, 0.7]])
     0.5
+    >>> p = fl.metrics.Precision()
+    >>> p.update_state([1, 0, 1], [0.9, 0.8, 0.3]); p.update_state([1], [0.7]); p.result()
+    0.6666666666666666
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -136,28 +155,400 @@ _ACCURACY = {"binary": binary_accuracy, "sparse": sparse_categorical_accuracy,
              "categorical": categorical_accuracy}
 
 
+def _rows(values: Any) -> int:
+    """How many samples a batch holds (1 for a single value)."""
+    shape = getattr(values, "shape", None)
+    if shape is None:
+        shape = np.shape(values)
+    return int(shape[0]) if len(shape) else 1
+
+
+def _per_sample_mean(values: Any) -> Any:
+    """One value per sample: the mean over every axis but the first (Keras's metrics reduce so)."""
+    values = values.astype(np.float64)
+    return values.reshape(values.shape[0], -1).mean(axis=1) if values.ndim > 1 else values
+
+
+def _binary_hits(y_true: Any, y_pred: Any, threshold: float = 0.5) -> Any:
+    t, p = _arrays(y_true, y_pred)
+    t = _like_pred(t, p)
+    return _per_sample_mean(t == (p > threshold).astype(t.dtype))
+
+
+def _categorical_hits(y_true: Any, y_pred: Any) -> Any:
+    xp = backend.xp()
+    t, p = _arrays(y_true, y_pred)
+    return _per_sample_mean(xp.argmax(t, axis=-1) == xp.argmax(p, axis=-1))
+
+
+def _sparse_hits(y_true: Any, y_pred: Any) -> Any:
+    xp = backend.xp()
+    t, p = _arrays(y_true, y_pred)
+    return _per_sample_mean(t.reshape(p.shape[:-1]) == xp.argmax(p, axis=-1))
+
+
+def _absolute_errors(y_true: Any, y_pred: Any) -> Any:
+    t, p = _arrays(y_true, y_pred)
+    return _per_sample_mean(backend.xp().abs(p - _like_pred(t, p)))
+
+
+def _squared_errors(y_true: Any, y_pred: Any) -> Any:
+    t, p = _arrays(y_true, y_pred)
+    d = p - _like_pred(t, p)
+    return _per_sample_mean(d * d)
+
+
+# what a weighted metric needs of a built-in function: its value for each sample
+_PER_SAMPLE: dict[Callable[..., Any], Callable[[Any, Any], Any]] = {
+    binary_accuracy: _binary_hits, categorical_accuracy: _categorical_hits,
+    sparse_categorical_accuracy: _sparse_hits, mean_absolute_error: _absolute_errors,
+    mean_squared_error: _squared_errors}
+
+
+# ----------------------------------------------------------------------------- stateful metrics: state
+
+
+def _operand(value: Any) -> Any:
+    return value._value if isinstance(value, Variable) else value
+
+
+def _operator(name: str) -> Callable[..., Any]:
+    def method(self: Variable, *others: Any) -> Any:
+        if any(isinstance(other, Tensor) for other in others):
+            return NotImplemented  # Tensor's own (reflected) operator takes the variable as an array
+        return getattr(self._value, name)(*(_operand(other) for other in others))
+
+    method.__name__ = name
+    return method
+
+
+class Variable:
+    """A stateful metric's state (``Metric.add_weight``): an array changed by ``assign``, ``assign_add`` and
+    ``assign_sub``, and read as an array (NumPy functions, arithmetic, ``numpy()``, ``float()``).
+
+    Each assignment replaces the array, so a value read before stays as it was. The state lives where the
+    values added to it do: on the GPU for fnlearn's own metrics on the CuPy backend, on the host otherwise.
+
+    >>> tp = Variable(np.zeros(2), name="tp")
+    >>> tp.assign_add([1.0, 2.0]); tp.assign_add(1.0)
+    >>> tp.numpy().tolist(), float(tp[1]), (tp / 4).tolist()
+    ([2.0, 3.0], 3.0, [0.5, 0.75])
+    """
+
+    __hash__ = object.__hash__  # comparisons are elementwise, as an array's; identity is the hash
+
+    def __init__(self, value: Any, name: str | None = None) -> None:
+        self._value = value
+        self.name = name
+
+    @property
+    def value(self) -> Any:
+        """The current array (NumPy or CuPy)."""
+        return self._value
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self._value.shape)
+
+    @property
+    def dtype(self) -> Any:
+        return self._value.dtype
+
+    @property
+    def ndim(self) -> int:
+        return int(self._value.ndim)
+
+    def numpy(self) -> np.ndarray:
+        """A NumPy copy of the value."""
+        return np.array(backend.to_numpy(self._value))
+
+    def _new(self, value: Any) -> tuple[Any, Any]:
+        """(array module, ``value`` as an array of this variable's shape and dtype where the state lives). A
+        device array moves the state to the device (the host would otherwise read the device at every batch)."""
+        if isinstance(value, Variable):
+            value = value._value
+        elif isinstance(value, Tensor):
+            value = value.data
+        on_device = not isinstance(self._value, np.ndarray)
+        if not on_device and backend.is_array(value) and not isinstance(value, np.ndarray):
+            self._value, on_device = backend.to_device(self._value), True
+        xp = backend.xp() if on_device else np
+        new = xp.asarray(backend.to_device(value) if on_device and isinstance(value, np.ndarray) else value,
+                         dtype=self._value.dtype)
+        if new.shape != self._value.shape:
+            try:
+                new = xp.broadcast_to(new, self._value.shape)
+            except ValueError:
+                raise ShapeError(f"metric variable {self.name!r} has shape {self.shape}, but was given a value of "
+                                 f"shape {tuple(new.shape)}; assign values of its shape (or one number).") from None
+        return xp, new
+
+    def assign(self, value: Any) -> None:
+        """Replace the value (a number fills every entry)."""
+        xp, new = self._new(value)
+        self._value = xp.array(new)  # a copy: the caller's array may change later
+
+    def assign_add(self, delta: Any) -> None:
+        """Add ``delta`` to the value."""
+        xp, delta = self._new(delta)
+        self._value = xp.asarray(self._value + delta)  # NumPy makes scalars of 0-d sums: kept an array
+
+    def assign_sub(self, delta: Any) -> None:
+        """Subtract ``delta`` from the value."""
+        xp, delta = self._new(delta)
+        self._value = xp.asarray(self._value - delta)
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        host = backend.to_numpy(self._value)
+        return host if dtype is None else host.astype(dtype)
+
+    def __float__(self) -> float:
+        return float(backend.to_numpy(self._value))
+
+    def __int__(self) -> int:
+        return int(backend.to_numpy(self._value))
+
+    def __len__(self) -> int:
+        return len(self._value)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._value[key]
+
+    def __format__(self, spec: str) -> str:
+        value = self.numpy()
+        return format(float(value) if value.size == 1 else value, spec)
+
+    def __repr__(self) -> str:
+        return f"<Variable name={self.name} shape={self.shape} dtype={self.dtype} value={self.numpy()!r}>"
+
+    __add__, __radd__, __sub__, __rsub__ = (_operator(n) for n in ("__add__", "__radd__", "__sub__", "__rsub__"))
+    __mul__, __rmul__, __truediv__, __rtruediv__ = (
+        _operator(n) for n in ("__mul__", "__rmul__", "__truediv__", "__rtruediv__"))
+    __floordiv__, __rfloordiv__, __mod__, __pow__, __rpow__ = (
+        _operator(n) for n in ("__floordiv__", "__rfloordiv__", "__mod__", "__pow__", "__rpow__"))
+    __matmul__, __rmatmul__ = _operator("__matmul__"), _operator("__rmatmul__")
+    __lt__, __le__, __gt__, __ge__, __eq__, __ne__ = (
+        _operator(n) for n in ("__lt__", "__le__", "__gt__", "__ge__", "__eq__", "__ne__"))
+    __neg__, __pos__, __abs__ = _operator("__neg__"), _operator("__pos__"), _operator("__abs__")
+
+
+def _snake_case(name: str) -> str:
+    """Keras's default metric name from a class name: ``TruePositives`` → ``true_positives``."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _defines(cls: type, method: str) -> type | None:
+    """The class below :class:`Metric` in ``cls``'s hierarchy that defines ``method``, else None."""
+    for klass in cls.__mro__:
+        if klass is Metric:
+            return None
+        if method in vars(klass):
+            return klass
+    return None
+
+
+def _float_dtype(dtype: Any, who: str) -> str:
+    if dtype is None:
+        return backend.get_default_dtype()
+    name = getattr(dtype, "name", dtype)
+    try:
+        resolved = np.dtype(name)
+    except TypeError:
+        resolved = None
+    if resolved is None or resolved.kind != "f":
+        raise ConfigError(f"{who}: dtype must be a float type such as 'float32' or 'float64', got {dtype!r}.")
+    return resolved.name
+
+
 class Metric:
-    """A named function ``(y_true, y_pred) -> float`` on one batch.
+    """A metric: a named function of one batch, or — subclassed, as in Keras — state kept across batches.
+
+    ``Metric(fn, name)`` wraps ``fn(y_true, y_pred) -> float``; fit averages it over each epoch's samples.
+
+    A subclass defines ``update_state(y_true, y_pred, sample_weight=None)`` and ``result()``, keeps its state
+    in ``self.add_weight(name=..., shape=..., initializer="zeros")`` variables (or in metrics it holds) and
+    calls ``super().__init__(name=..., dtype=...)`` first. ``reset_state()`` zeroes the variables unless the
+    subclass defines its own. ``result()`` returns a number (a float, a 0-d array or tensor), an array of
+    numbers, or a dict of them (each becomes its own log entry). A metric of your own gets NumPy arrays,
+    whatever the backend; ``metric(y_true, y_pred)`` updates it and returns ``result()``, as in Keras.
 
     >>> Metric(lambda t, p: 1.0, name="one")([0], [0])
     1.0
+    >>> class Hits(Metric):
+    ...     def __init__(self, name="hits", **kwargs):
+    ...         super().__init__(name=name, **kwargs)
+    ...         self.hits = self.add_weight(name="hits", shape=(), initializer="zeros")
+    ...     def update_state(self, y_true, y_pred, sample_weight=None):
+    ...         self.hits.assign_add(np.sum((np.asarray(y_pred) > 0.5) == (np.asarray(y_true) > 0.5)))
+    ...     def result(self):
+    ...         return self.hits
+    >>> m = Hits(); m.update_state([1, 0], [0.9, 0.7]); m.update_state([0], [0.1]); float(m.result())
+    2.0
     """
 
+    stateful = False
+    _direction: str | None = None  # "up" or "down": which way is better, for callbacks' mode="auto"
+
     def __init__(self, fn: Callable[[Any, Any], Any] | None = None, name: str | None = None,
-                 host: bool = False, **kwargs: Any) -> None:
-        if fn is None or not callable(fn) or name is None:
-            raise ConfigError(f"{type(self).__name__}: fnlearn's Metric wraps a function, Metric(fn, name) with "
-                              "fn(y_true, y_pred) -> float averaged over each epoch's samples; Keras's stateful "
-                              "subclass API (update_state / result / reset_state) is not provided, so write the "
-                              "metric as such a function.")
+                 host: bool = False, dtype: Any = None, *, per_sample: Callable[[Any, Any], Any] | None = None,
+                 **kwargs: Any) -> None:
+        cls = type(self)
+        if isinstance(fn, str) and name is None and _defines(cls, "update_state") is not None:
+            fn, name = None, fn  # tf.keras 2 took the name first: super().__init__("f1")
+        if fn is None and cls is not Metric:
+            self._init_stateful(name, dtype, kwargs)
+            return
+        if fn is None or not callable(fn) or not isinstance(name, str):
+            given = "no function" if fn is None else f"fn={fn!r}" if not callable(fn) else f"name={name!r}"
+            raise ConfigError(f"{cls.__name__} needs a function and its name, Metric(fn, name='...') with "
+                              f"fn(y_true, y_pred) -> float, but got {given}; pass both, or subclass Metric and "
+                              "define update_state and result for a metric with state across batches.")
         self.fn = fn
         self.name = name
         self.host = host  # user callables get NumPy arrays, whatever the backend
         # a metric made by a Keras class with settings beyond its name (from_logits, a threshold): what a model
         # file records to make it again, {"class_name": ..., "config": {...}}; None: the name says it all
         self.config: dict[str, Any] | None = None
+        # the value for each sample, which sample weights weight (None: fn's own output)
+        self.per_sample = per_sample
+        self._total = 0.0
+        self._count = 0.0
 
-    def __call__(self, y_true: Any, y_pred: Any) -> float:
+    def _init_stateful(self, name: Any, dtype: Any, kwargs: dict[str, Any]) -> None:
+        cls = type(self)
+        if kwargs:
+            raise ConfigError(f"{cls.__name__}: Metric.__init__ takes name= and dtype=, but got "
+                              f"{', '.join(sorted(kwargs))}; keep your own settings in your __init__ and pass only "
+                              "name and dtype to super().__init__().")
+        missing = [m for m in ("update_state", "result") if _defines(cls, m) is None]
+        if missing:
+            defined = "neither" if len(missing) == 2 else f"no {missing[0]}()"
+            raise ConfigError(f"{cls.__name__}: a Metric subclass needs update_state(y_true, y_pred, "
+                              f"sample_weight=None) and result(), but {cls.__name__} defines {defined}; define "
+                              "them (reset_state is optional: by default it zeroes the add_weight variables).")
+        if name is not None and (not isinstance(name, str) or not name):
+            raise ConfigError(f"{cls.__name__}: name must be a non-empty string, got {name!r}.")
+        object.__setattr__(self, "_variables", [])
+        object.__setattr__(self, "_submetrics", [])
+        self.stateful = True
+        self.name = name or _snake_case(cls.__name__)
+        self._dtype = _float_dtype(dtype, cls.__name__)
+        updater = _defines(cls, "update_state")
+        # a metric of the user's own gets NumPy arrays, as a function of theirs does; fnlearn's own work on
+        # the backend's arrays, so their state stays on the GPU
+        self.host = getattr(cls, "_host_inputs", False) or not updater.__module__.startswith("fnlearn.")
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        variables = self.__dict__.get("_variables")
+        if variables is not None:  # a stateful metric tracks its variables and inner metrics, as Keras does
+            for item in value if isinstance(value, (list, tuple)) else (value,):
+                if isinstance(item, Variable) and not any(item is v for v in variables):
+                    variables.append(item)
+                elif isinstance(item, Metric) and item is not self and item.stateful and \
+                        not any(item is m for m in self._submetrics):
+                    self._submetrics.append(item)
+        object.__setattr__(self, key, value)
+
+    @property
+    def dtype(self) -> str:
+        """The float type of the metric's variables (Keras's default: the default float type)."""
+        return self.__dict__.get("_dtype") or backend.get_default_dtype()
+
+    @property
+    def variables(self) -> list[Variable]:
+        """The state: this metric's variables, then those of the metrics it holds."""
+        if not self.stateful:
+            return []
+        return [*self._variables, *(v for m in self._submetrics for v in m.variables)]
+
+    def add_variable(self, shape: Any = (), initializer: Any = "zeros", dtype: Any = None,
+                     aggregation: str = "sum", name: str | None = None) -> Variable:
+        """A new state variable of ``shape``, filled by ``initializer`` ("zeros", "ones", a number or an
+        initializer function of the shape), tracked by ``reset_state`` and ``variables``."""
+        if self.__dict__.get("_variables") is None:
+            raise ConfigError(f"{type(self).__name__}.add_weight was called before Metric.__init__; call "
+                              "super().__init__(name=name, **kwargs) first in __init__.")
+        shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(() if shape is None else shape)
+        kind = np.dtype(_float_dtype(dtype, type(self).__name__) if dtype is not None else self.dtype)
+        init = "zeros" if initializer is None else initializer
+        key = init.lower() if isinstance(init, str) else None
+        if key == "zeros":
+            value = np.zeros(shape, kind)
+        elif key == "ones":
+            value = np.ones(shape, kind)
+        elif isinstance(init, (int, float)) and not isinstance(init, bool):
+            value = np.full(shape, init, kind)
+        elif callable(init) and key is None:
+            value = np.asarray(backend.to_numpy(_operand(init(shape))), dtype=kind).reshape(shape)
+        else:
+            raise ConfigError(f"{type(self).__name__}: add_weight initializer must be 'zeros', 'ones', a number or "
+                              f"an initializer, got {initializer!r}.")
+        variable = Variable(value, name=name)
+        self._variables.append(variable)
+        return variable
+
+    def add_weight(self, shape: Any = (), initializer: Any = "zeros", dtype: Any = None, name: str | None = None,
+                   **kwargs: Any) -> Variable:
+        """The same as :meth:`add_variable` (tf.keras's name; ``add_weight("tp")`` names it, as there)."""
+        if isinstance(shape, str):  # tf.keras 2 took the name first
+            name, shape = shape, kwargs.pop("shape", ())
+        return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, name=name)
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        """Add a batch: a function metric keeps the mean over samples of its values (weighted by
+        ``sample_weight``, one weight per sample, when given)."""
+        n = _rows(y_pred)
+        if sample_weight is None:
+            self._total += self(y_true, y_pred) * n
+            self._count += n
+            return
+        if self.host:
+            y_true, y_pred = (backend.to_numpy(_array(a, name)) for a, name in ((y_true, "y_true"),
+                                                                                 (y_pred, "y_pred")))
+        values = _host_floats((self.per_sample or self.fn)(y_true, y_pred), f"metric {self.name!r}'s values")
+        weights = _host_floats(sample_weight, "sample_weight")
+        if values.ndim == 0:  # one number for the batch: every sample has it
+            self._total += float(values) * float(weights.sum())
+            self._count += float(weights.sum())
+            return
+        values, weights = _samplewise(np, values, weights, "mean")
+        self._total += float(values.sum())
+        self._count += float(weights.sum())
+
+    def result(self) -> Any:
+        """The value so far: for a function metric, the mean over the samples given to update_state (0.0
+        before any, as Keras's means)."""
+        return self._total / self._count if self._count else 0.0
+
+    def reset_state(self) -> None:
+        """Start again: zero every variable (and reset the metrics this one holds)."""
+        if not self.stateful:
+            self._total = self._count = 0.0
+            return
+        for variable in self._variables:
+            variable.assign(0)
+        for metric in self._submetrics:
+            metric.reset_state()
+
+    def reset_states(self) -> None:
+        """The same as :meth:`reset_state` (tf.keras 2's name)."""
+        self.reset_state()
+
+    def get_config(self) -> dict[str, Any]:
+        """The settings that make this metric again with ``from_config`` (Keras's ``name`` and ``dtype``)."""
+        return {"name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Metric:
+        """A metric made from :meth:`get_config`'s settings."""
+        return cls(**config)
+
+    def __call__(self, y_true: Any, y_pred: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if self.stateful:  # Keras's rule: calling a stateful metric updates it and gives the result so far
+            self.update_state(y_true, *(() if y_pred is None else (y_pred,)), *args, **kwargs)
+            return self.result()
         if self.host:
             y_true, y_pred = (backend.to_numpy(a.data if isinstance(a, Tensor) else a) for a in (y_true, y_pred))
         value = self.fn(y_true, y_pred)
@@ -170,7 +561,57 @@ class Metric:
         return float(np.mean(np.asarray(value, dtype=np.float64)))
 
     def __repr__(self) -> str:
+        if self.stateful:
+            return f"<{type(self).__name__} name={self.name}>"
         return f"Metric({self.name!r})"
+
+
+def _host_floats(value: Any, what: str) -> np.ndarray:
+    """``value`` (a number, list, array or tensor) as a float64 NumPy array."""
+    value = _operand(value)
+    if isinstance(value, Tensor):
+        value = value.data
+    try:
+        return np.asarray(backend.to_numpy(value) if not isinstance(value, (list, tuple, float, int)) else value,
+                          dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{what} must be numbers, got {type(value).__name__}.") from None
+
+
+def _same_rank(a: Any, b: Any, expand_rank_1: bool = True) -> tuple[Any, Any]:
+    """Keras's rule for two arrays whose ranks differ by one: the one with a trailing axis of 1 loses it (or a
+    1-D other gains one)."""
+    if a.ndim == b.ndim + 1 and a.shape[-1] == 1:
+        if b.ndim == 1 and expand_rank_1:
+            b = b.reshape(*b.shape, 1)
+        else:
+            a = a.reshape(a.shape[:-1])
+    elif b.ndim == a.ndim + 1 and b.shape[-1] == 1:
+        if a.ndim == 1 and expand_rank_1:
+            a = a.reshape(*a.shape, 1)
+        else:
+            b = b.reshape(b.shape[:-1])
+    return a, b
+
+
+def _samplewise(xp: Any, values: Any, weights: Any, reduce: str) -> tuple[Any, Any]:
+    """Keras's reduction of metric values to one per sample, weighted: (weighted values, weights per sample)."""
+    fn = xp.mean if reduce == "mean" else xp.sum
+    if weights is not None:
+        values, weights = _same_rank(values, weights)
+        if values.ndim > weights.ndim:
+            values = fn(values, axis=tuple(range(weights.ndim, values.ndim)))
+        try:
+            weights = xp.broadcast_to(weights, values.shape)
+        except ValueError:
+            raise ShapeError(f"sample_weight has shape {tuple(weights.shape)}, which does not fit values of shape "
+                             f"{tuple(values.shape)}; give one weight per sample.") from None
+        values = values * weights
+        if weights.ndim > 1:
+            weights = fn(weights, axis=tuple(range(1, weights.ndim)))
+    if values.ndim > 1:
+        values = fn(values, axis=tuple(range(1, values.ndim)))
+    return values, weights
 
 
 def _accuracy(loss: str | None) -> Callable[[Any, Any], float]:
@@ -186,6 +627,13 @@ def _accuracy(loss: str | None) -> Callable[[Any, Any], float]:
     return accuracy
 
 
+def _accuracy_per_sample(loss: str | None) -> Callable[[Any, Any], Any]:
+    def hits(y_true: Any, y_pred: Any) -> Any:
+        t, p = _arrays(y_true, y_pred)
+        return _PER_SAMPLE[_ACCURACY[accuracy_kind(loss, tuple(t.shape), tuple(p.shape))]](t, p)
+    return hits
+
+
 def _loss_metric(name: str) -> Callable[[Any, Any], float]:
     fn = losses.LOSSES[name]
 
@@ -195,6 +643,15 @@ def _loss_metric(name: str) -> Callable[[Any, Any], float]:
     return value
 
 
+def _loss_per_sample(name: str) -> Callable[[Any, Any], Any]:
+    fn = losses.LOSSES[name]
+
+    def values(y_true: Any, y_pred: Any) -> Any:
+        with no_grad():
+            return fn(y_true, Tensor(y_pred.data if isinstance(y_pred, Tensor) else y_pred), reduction="none").data
+    return values
+
+
 _FUNCTIONS: dict[str, Callable[[Any, Any], float]] = {
     "mae": mean_absolute_error, "mean_absolute_error": mean_absolute_error,
     "mse": mean_squared_error, "mean_squared_error": mean_squared_error,
@@ -202,30 +659,42 @@ _FUNCTIONS: dict[str, Callable[[Any, Any], float]] = {
     "sparse_categorical_accuracy": sparse_categorical_accuracy,
 }
 
-METRIC_NAMES: tuple[str, ...] = tuple(sorted({"accuracy", "acc", *_FUNCTIONS, *losses.LOSSES}))
-
 
 def get(spec: Any, loss: str | None = None) -> Metric:
-    """A :class:`Metric` from a name or a callable. ``loss`` (a loss name) lets ``"accuracy"`` choose.
+    """A :class:`Metric` from a name, a callable or a metric object. ``loss`` (a loss name) lets
+    ``"accuracy"`` choose.
 
-    Unknown names raise ConfigError listing the valid ones.
+    The stateful metrics' names work as in Keras, in either spelling (``"auc"`` or ``"AUC"``,
+    ``"true_positives"`` or ``"TruePositives"``); the metric takes the name as written. Unknown names raise
+    ConfigError listing the valid ones.
+
+    >>> get("AUC").name, get("recall").thresholds
+    ('AUC', [0.5])
     """
     if isinstance(spec, Metric):
+        if "_variables" not in vars(spec) and "fn" not in vars(spec):
+            raise ConfigError(f"metric {type(spec).__name__} has no name or state: its __init__ does not call "
+                              "super().__init__(); call super().__init__(name=name, **kwargs) first in __init__.")
         return spec
     if isinstance(spec, str):
         key = spec.lower()
         if key in ("accuracy", "acc"):
-            return Metric(_accuracy(loss), spec)
+            return Metric(_accuracy(loss), spec, per_sample=_accuracy_per_sample(loss))
         if key in _FUNCTIONS:
-            return Metric(_FUNCTIONS[key], spec)
+            return Metric(_FUNCTIONS[key], spec, per_sample=_PER_SAMPLE[_FUNCTIONS[key]])
         if key in losses.LOSSES:
-            return Metric(_loss_metric(key), spec)
+            return Metric(_loss_metric(key), spec, per_sample=_loss_per_sample(key))
+        if key in _CLASS_NAMES:
+            return _CLASS_NAMES[key](name=spec)
         raise unknown_name("metric", spec, METRIC_NAMES)
     if callable(spec):
         reject_foreign("metric", spec)
+        if isinstance(spec, type) and issubclass(spec, Metric):
+            raise ConfigError(f"metrics take metric objects, but got the class {spec.__name__} itself; make one, "
+                              f"e.g. {spec.__name__}().")
         builtin = next((name for name, fn in _FUNCTIONS.items() if fn is spec), None)
         if builtin is not None:
-            return Metric(spec, builtin)
+            return Metric(spec, builtin, per_sample=_PER_SAMPLE[spec])
         name = getattr(spec, "name", None) or getattr(spec, "__name__", None) or type(spec).__name__
         return Metric(spec, str(name), host=True)
     raise unknown_name("metric", spec, METRIC_NAMES)
@@ -251,6 +720,674 @@ class MeanTracker:
                 for name in self.totals}
 
 
-__all__ = ["Metric", "get", "MeanTracker", "accuracy_kind", "binary_accuracy", "categorical_accuracy",
-           "sparse_categorical_accuracy", "mean_absolute_error", "mean_squared_error", "mae", "mse",
-           "METRIC_NAMES"]
+# ----------------------------------------------------------------------------- the metrics of one pass over data
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text[:40] + '…' if len(text) > 40 else text}"
+
+
+def _log_value(metric: Metric, value: Any) -> Any:
+    """A result as a log holds it: a float, or a NumPy array for several values (several thresholds)."""
+    raw = value
+    value = _operand(value)
+    if isinstance(value, Tensor):
+        value = value.data
+    if isinstance(value, (bool, np.bool_)) or value is None or isinstance(value, (str, bytes)):
+        host = None
+    elif isinstance(value, (int, float, np.number)):
+        return float(value)
+    else:
+        try:
+            host = np.asarray(backend.to_numpy(value) if not isinstance(value, (list, tuple)) else value)
+        except (TypeError, ValueError):
+            host = None
+    if host is None or host.dtype.kind not in "fiu" or host.size == 0:
+        raise ConfigError(f"metric {metric.name!r}: result() returned {_describe(raw)}, but it must return a number "
+                          "(a float, a 0-d array or tensor), an array of numbers or a dict of them; return the "
+                          "value computed from the metric's state.")
+    return float(host.reshape(())) if host.size == 1 else host.astype(np.float64)
+
+
+def result_logs(metric: Metric, key: str | None = None) -> dict[str, Any]:
+    """``metric.result()`` as log entries: ``{key: value}``, or each entry of a dict result.
+
+    >>> m = Precision(); m.update_state([1, 0], [0.9, 0.8]); result_logs(m)
+    {'precision': 0.5}
+    """
+    value = metric.result()
+    if isinstance(value, dict):
+        return {str(k): _log_value(metric, v) for k, v in value.items()}
+    return {key or metric.name: _log_value(metric, value)}
+
+
+class MetricRun:
+    """The compiled metrics over one pass of data: an epoch of ``fit``, a validation run or ``evaluate``.
+
+    ``entries`` are ``(log key, metric, weighted)``. Function metrics are averaged over samples as batches
+    come, through :class:`MeanTracker` (one call and one addition per batch: training with ``"accuracy"``
+    costs what it did before stateful metrics existed). Stateful metrics are reset when the run starts and
+    updated with every batch; ``weighted`` ones (``compile(weighted_metrics=...)``) get the batch's sample
+    weights when the run has some (``weighted=True``), and a weighted function metric then becomes the
+    weighted mean of its per-sample values. The loss goes into ``tracker`` as ``"loss"``.
+
+    >>> run = MetricRun([("accuracy", get("accuracy", "binary_crossentropy"), False), ("p", Precision(), False)])
+    >>> run.update(np.array([[1.0], [0.0]]), np.array([[0.9], [0.8]]), 2)
+    >>> run.result()
+    {'accuracy': 0.5, 'p': 0.5}
+    """
+
+    def __init__(self, entries: Sequence[tuple[str, Metric, bool]], weighted: bool = False) -> None:
+        self.tracker = MeanTracker()
+        self.keys = [key for key, _, _ in entries]
+        self.functions = [(key, m) for key, m, w in entries if not m.stateful and not (w and weighted)]
+        self.stateful = [(key, m, w and weighted) for key, m, w in entries if m.stateful or (w and weighted)]
+        self._by_key = {key: m for key, m, _ in self.stateful}
+        for _, metric, _ in self.stateful:
+            metric.reset_state()
+
+    def update(self, y: Any, pred: Any, size: int, weights: Any = None, logs: dict[str, Any] | None = None) -> None:
+        """Add one batch of targets and predictions; ``logs`` (when given) receives each function metric's
+        value on this batch."""
+        for key, metric in self.functions:
+            value = metric(y, pred)
+            self.tracker.add(key, value, size)
+            if logs is not None:
+                logs[key] = value
+        if not self.stateful:
+            return
+        host: tuple[Any, Any, Any] | None = None
+        for _, metric, use_weights in self.stateful:
+            args = (y, pred, weights)
+            if metric.host:
+                if host is None:  # the user's own metrics get NumPy arrays, converted once per batch
+                    host_pred = backend.to_numpy(pred)
+                    # their own copy: a metric may keep the batches it is given to compute its result from
+                    host = (backend.to_numpy(y), host_pred.copy() if host_pred is pred else host_pred,
+                            None if weights is None else backend.to_numpy(weights))
+                args = host
+            if use_weights and args[2] is not None:
+                metric.update_state(args[0], args[1], args[2])  # positionally, as Keras calls it
+            else:
+                metric.update_state(args[0], args[1])
+
+    def stateful_logs(self) -> dict[str, Any]:
+        """The stateful metrics' results so far."""
+        logs: dict[str, Any] = {}
+        for key, metric, _ in self.stateful:
+            logs.update(result_logs(metric, key))
+        return logs
+
+    def result(self) -> dict[str, Any]:
+        """Loss (when tracked) and every metric, in the compiled order."""
+        means = self.tracker.result()
+        logs = {"loss": means["loss"]} if "loss" in means else {}
+        for key in self.keys:
+            metric = self._by_key.get(key)
+            if metric is not None:
+                logs.update(result_logs(metric, key))
+            elif key in means:
+                logs[key] = means[key]
+        return logs
+
+
+def check_run(entries: Sequence[tuple[str, Metric, bool]], y: Any, pred: Any, weights: Any = None) -> None:
+    """Run copies of the stateful metrics on one batch, so that one whose update_state fails or whose
+    result() is not a number is reported before fit changes anything; the metrics themselves are untouched.
+
+    >>> class Bad(Metric):
+    ...     def update_state(self, y_true, y_pred, sample_weight=None): pass
+    ...     def result(self): return None
+    >>> check_run([("bad", Bad(), False)], np.ones((2, 1)), np.ones((2, 1)))
+    Traceback (most recent call last):
+    ...
+    fnlearn.errors.ConfigError: metric 'bad': result() returned NoneType None, but it must return a number ...
+    """
+    import copy  # here: only a fit with stateful metrics needs it, and every import of fnlearn would pay
+
+    for key, metric, weighted in entries:
+        if not metric.stateful:
+            continue
+        try:
+            trial = copy.deepcopy(metric)
+        except Exception:  # noqa: BLE001  (a metric holding something that cannot be copied is not tried)
+            continue
+        run = MetricRun([(key, trial, weighted)], weighted=weights is not None)
+        run.update(y, pred, _rows(pred), weights)
+        run.result()
+
+
+def saved_form(metric: Metric) -> Any:
+    """What a model file records of a compiled metric: its name, or ``{"class_name", "config"}`` for a metric
+    with settings; a stateful metric class of the user's own is marked ``"custom": True`` (given back with
+    ``custom_objects`` when loading).
+
+    >>> saved_form(get("mae")), saved_form(Precision(thresholds=0.7))["config"]["thresholds"]
+    ('mae', 0.7)
+    """
+    if not metric.stateful:
+        return metric.config or metric.name
+    import json  # here: only saving a stateful metric needs it
+
+    cls = type(metric)
+    try:
+        config = metric.get_config()
+        json.dumps(config)
+    except Exception:  # noqa: BLE001  (settings that are not plain data: the name is all a file can keep)
+        config = {"name": metric.name}
+    form: dict[str, Any] = {"class_name": cls.__name__, "config": config}
+    if BUILTIN_CLASSES.get(cls.__name__) is not cls:
+        form["custom"] = True
+    return form
+
+
+# ----------------------------------------------------------------------------- built-in stateful metrics
+
+NEG_INF = -1e10  # the threshold of top_k: every kept prediction is above it
+_EPSILON = 1e-7  # Keras's backend.epsilon(): AUC's end thresholds lie this far outside [0, 1]
+
+
+def _threshold_list(thresholds: Any, default: float, who: str) -> list[float]:
+    if thresholds is None:
+        return [default]
+    values = list(thresholds) if isinstance(thresholds, (list, tuple, np.ndarray)) else [thresholds]
+    bad = [t for t in values if isinstance(t, bool) or not isinstance(t, (int, float, np.integer, np.floating))
+           or not 0 <= t <= 1]
+    if bad or not values:
+        raise ConfigError(f"{who}: thresholds must be numbers in [0, 1] (one, or a list), got {thresholds!r}.")
+    return [float(t) for t in values]
+
+
+def _evenly_spread(thresholds: Sequence[float]) -> bool:
+    """Keras's test for thresholds 0, 1/(n−1), …, 1 (then predictions are clipped into [0, 1] first)."""
+    n = len(thresholds)
+    return n >= 3 and bool(np.allclose(thresholds, np.arange(n) / (n - 1), atol=_EPSILON))
+
+
+def _positive_int(value: Any, what: str, who: str, low: int = 1) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ConfigError(f"{who}: {what} must be an integer ≥ {low} (or None), got {value!r}.")
+    return int(value)
+
+
+class _Thresholds:
+    """Thresholds sorted for ``searchsorted``, with the way back to the order given."""
+
+    def __init__(self, values: Sequence[float]) -> None:
+        self.values = list(values)
+        order = np.argsort(values, kind="stable")
+        self.sorted = np.asarray(values, dtype=np.float64)[order]
+        self.back = np.argsort(order, kind="stable")
+        self.in_order = bool((order == np.arange(len(order))).all())
+        self._device: tuple[Any, Any] | None = None
+
+    def on(self, xp: Any) -> Any:
+        if xp is np:
+            return self.sorted
+        if self._device is None or self._device[0] is not xp:
+            self._device = (xp, backend.to_device(self.sorted))
+        return self._device[1]
+
+
+def _tail_counts(xp: Any, index: Any, weights: Any, n: int) -> tuple[Any, Any]:
+    """For each threshold j: the total weight of samples above it (index > j) and of those not (index ≤ j)."""
+    buckets = xp.bincount(index, weights=weights, minlength=n + 1)
+    heads = xp.cumsum(buckets)
+    return heads[-1] - heads[:n], heads[:n]
+
+
+def _confusion(who: str, y_true: Any, y_pred: Any, thresholds: _Thresholds, sample_weight: Any = None, *,
+               evenly: bool = False, top_k: int | None = None, class_id: int | None = None,
+               multi_label: bool = False, label_weights: Any = None) -> dict[str, Any]:
+    """Weighted counts of true/false positives/negatives at each threshold, a prediction being positive when
+    strictly above it and a target when non-zero: Keras's ``update_confusion_matrix_variables``. Counted
+    with one sort lookup per prediction (``searchsorted``) and a cumulative sum, whatever the thresholds."""
+    xp = backend.xp()
+    t, p = _arrays(y_true, y_pred)
+    p = p.astype(np.float64)
+    t = _like_pred(t, p)
+    w = None
+    if sample_weight is not None:
+        w = _array(sample_weight, "sample_weight").astype(np.float64)
+        if w.ndim and w.ndim < p.ndim:
+            w = w.reshape(*w.shape, *(1,) * (p.ndim - w.ndim))
+        try:
+            w = xp.broadcast_to(w, p.shape)
+        except ValueError:
+            raise ShapeError(f"{who}: sample_weight has shape {tuple(w.shape)}, but y_pred has shape "
+                             f"{tuple(p.shape)}; give one weight per sample.") from None
+    if top_k is not None:
+        keep = xp.argsort(-p, axis=-1, **({"kind": "stable"} if xp is np else {}))[..., :top_k]
+        mask = xp.zeros(p.shape, dtype=bool)
+        xp.put_along_axis(mask, keep, True, axis=-1)
+        p = xp.where(mask, p, NEG_INF)
+    if class_id is not None:
+        if p.ndim < 2 or class_id >= p.shape[-1]:
+            raise ConfigError(f"{who}: class_id={class_id} needs predictions of shape (samples, classes) with more "
+                              f"than {class_id} classes, but y_pred has shape {tuple(p.shape)}; pick a class the "
+                              "model outputs.")
+        t, p = t[..., class_id], p[..., class_id]
+        w = None if w is None else w[..., class_id]
+    if evenly:
+        p = xp.clip(p, 0.0, 1.0)
+    positive = t != 0
+    if label_weights is not None and not multi_label:
+        lw = backend.to_device(np.asarray(label_weights, dtype=np.float64))
+        w = xp.broadcast_to(lw, p.shape) if w is None else w * lw
+    if multi_label:
+        if p.ndim != 2:
+            raise ConfigError(f"{who}: multi_label=True needs predictions of shape (samples, labels), got shape "
+                              f"{tuple(p.shape)}.")
+        columns = [_counts(xp, p[:, j], positive[:, j], None if w is None else w[:, j], thresholds)
+                   for j in range(p.shape[1])]
+        return {cell: xp.stack([c[cell] for c in columns], axis=1) for cell in ("tp", "fp", "tn", "fn")}
+    return _counts(xp, p.reshape(-1), positive.reshape(-1), None if w is None else w.reshape(-1), thresholds)
+
+
+def _counts(xp: Any, p: Any, positive: Any, w: Any, thresholds: _Thresholds) -> dict[str, Any]:
+    n = len(thresholds.values)
+    index = xp.searchsorted(thresholds.on(xp), p, side="left")  # how many thresholds lie below p
+    index = xp.where(xp.isnan(p), 0, index)  # NaN is above no threshold
+    pos = positive.astype(np.float64) if w is None else xp.where(positive, w, 0.0)
+    neg = (~positive).astype(np.float64) if w is None else xp.where(positive, 0.0, w)
+    tp, fn = _tail_counts(xp, index, pos, n)
+    fp, tn = _tail_counts(xp, index, neg, n)
+    cells = {"tp": tp, "fp": fp, "tn": tn, "fn": fn}
+    if not thresholds.in_order:
+        back = thresholds.back if xp is np else backend.to_device(thresholds.back)
+        cells = {k: v[back] for k, v in cells.items()}
+    return cells
+
+
+def _divide_no_nan(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return np.divide(a, b, out=np.zeros(np.broadcast(a, b).shape), where=b != 0)
+
+
+def _one_or_many(values: np.ndarray) -> Any:
+    """A float for one threshold, the array for several (as Keras's results)."""
+    return float(values[0]) if values.shape == (1,) else values
+
+
+class _ConfusionCount(Metric):
+    _cell = "tp"
+
+    def __init__(self, thresholds: Any = None, name: str | None = None, dtype: Any = None) -> None:
+        super().__init__(name=name, dtype=dtype)
+        self.init_thresholds = thresholds
+        self.thresholds = _threshold_list(thresholds, 0.5, type(self).__name__)
+        self._sorted = _Thresholds(self.thresholds)
+        self._evenly = _evenly_spread(self.thresholds)
+        # float64 sums stay exact counts up to 2**53 samples (float32's stop at 2**24)
+        self.accumulator = self.add_variable(shape=(len(self.thresholds),), dtype="float64", name="accumulator")
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        counts = _confusion(self.name, y_true, y_pred, self._sorted, sample_weight, evenly=self._evenly)
+        self.accumulator.assign_add(counts[self._cell])
+
+    def result(self) -> Any:
+        return _one_or_many(self.accumulator.numpy())
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "thresholds": self.init_thresholds}
+
+
+class TruePositives(_ConfusionCount):
+    """The (weighted) number of positive targets predicted above the threshold (default 0.5; ``thresholds``
+    may list several, giving one count each).
+
+    >>> TruePositives()([1, 1, 0], [0.9, 0.4, 0.8])
+    1.0
+    """
+
+    _cell = "tp"
+
+
+class FalsePositives(_ConfusionCount):
+    """The (weighted) number of negative targets predicted above the threshold.
+
+    >>> FalsePositives()([1, 1, 0], [0.9, 0.4, 0.8])
+    1.0
+    """
+
+    _cell = "fp"
+
+
+class TrueNegatives(_ConfusionCount):
+    """The (weighted) number of negative targets predicted at or below the threshold.
+
+    >>> TrueNegatives(thresholds=[0.5, 0.85])([1, 1, 0], [0.9, 0.4, 0.8]).tolist()
+    [0.0, 1.0]
+    """
+
+    _cell = "tn"
+
+
+class FalseNegatives(_ConfusionCount):
+    """The (weighted) number of positive targets predicted at or below the threshold.
+
+    >>> FalseNegatives()([1, 1, 0], [0.9, 0.4, 0.8])
+    1.0
+    """
+
+    _cell = "fn"
+
+
+class _PrecisionRecall(Metric):
+    _direction = "up"
+    _other = "false_positives"
+
+    def __init__(self, thresholds: Any = None, top_k: int | None = None, class_id: int | None = None,
+                 name: str | None = None, dtype: Any = None) -> None:
+        super().__init__(name=name, dtype=dtype)
+        who = type(self).__name__
+        self.init_thresholds = thresholds
+        self.top_k = _positive_int(top_k, "top_k", who)
+        self.class_id = _positive_int(class_id, "class_id", who, low=0)
+        self.thresholds = _threshold_list(thresholds, 0.5 if top_k is None else NEG_INF, who)
+        self._sorted = _Thresholds(self.thresholds)
+        self._evenly = _evenly_spread(self.thresholds)
+        shape = (len(self.thresholds),)
+        self.true_positives = self.add_variable(shape=shape, dtype="float64", name="true_positives")
+        setattr(self, self._other, self.add_variable(shape=shape, dtype="float64", name=self._other))
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        counts = _confusion(self.name, y_true, y_pred, self._sorted, sample_weight, evenly=self._evenly,
+                            top_k=self.top_k, class_id=self.class_id)
+        self.true_positives.assign_add(counts["tp"])
+        getattr(self, self._other).assign_add(counts["fp" if self._other == "false_positives" else "fn"])
+
+    def result(self) -> Any:
+        tp = self.true_positives.numpy()
+        return _one_or_many(_divide_no_nan(tp, tp + getattr(self, self._other).numpy()))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "thresholds": self.init_thresholds, "top_k": self.top_k,
+                "class_id": self.class_id}
+
+
+class Precision(_PrecisionRecall):
+    """Of the predictions above the threshold, the share whose target is positive: TP / (TP + FP) over all
+    samples given since the last reset (0 when nothing is predicted positive).
+
+    ``thresholds``: one (default 0.5) or a list (the result is then one value per threshold); ``top_k``:
+    only each sample's k largest outputs count as predicted positive; ``class_id``: look only at that
+    output column. Predictions are probabilities; targets are 0/1 (any non-zero is positive).
+
+    >>> m = Precision(); m.update_state([1, 0, 1, 1], [0.9, 0.6, 0.4, 0.8]); m.result()
+    0.6666666666666666
+    """
+
+    _other = "false_positives"
+
+
+class Recall(_PrecisionRecall):
+    """Of the positive targets, the share predicted above the threshold: TP / (TP + FN) over all samples
+    given since the last reset. Takes the same settings as :class:`Precision`.
+
+    >>> m = Recall(); m.update_state([1, 0, 1, 1], [0.9, 0.6, 0.4, 0.8]); m.result()
+    0.6666666666666666
+    """
+
+    _other = "false_negatives"
+
+
+_CURVES = {"roc": "ROC", "pr": "PR", "prgain": "PRGAIN"}
+_SUMMATIONS = ("interpolation", "majoring", "minoring")
+
+
+class AUC(Metric):
+    """Area under the ROC curve (``curve="ROC"``, the default) or the precision-recall curve
+    (``curve="PR"``), computed as Keras does: true/false positive counts at ``num_thresholds`` evenly
+    spaced thresholds (0 − ε, 1/(n−1), …, 1 + ε), accumulated over all batches since the last reset, then a
+    Riemann sum. ``summation_method="interpolation"`` takes the trapezoid for ROC and Davis & Goadrich's
+    interpolation for PR; ``"minoring"`` / ``"majoring"`` take the lower / upper rectangles.
+
+    Also as in Keras: ``thresholds`` (a list in [0, 1]) replaces the evenly spaced ones, ``from_logits``
+    applies a sigmoid to the predictions first, ``multi_label=True`` computes one AUC per output column
+    and averages them (weighted by ``label_weights`` when given; without ``multi_label``, ``label_weights``
+    weight each column's samples). With 200 thresholds it differs from the exact area (scikit-learn's
+    ``roc_auc_score``) by about 1/200 at most; more thresholds come closer.
+
+    >>> m = AUC(); m.update_state([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]); round(m.result(), 4)
+    0.75
+    """
+
+    _direction = "up"
+
+    def __init__(self, num_thresholds: int = 200, curve: str = "ROC", summation_method: str = "interpolation",
+                 name: str | None = None, dtype: Any = None, thresholds: Any = None, multi_label: bool = False,
+                 num_labels: int | None = None, label_weights: Any = None, from_logits: bool = False) -> None:
+        super().__init__(name=name, dtype=dtype)
+        if not isinstance(curve, str) or curve.lower() not in _CURVES:
+            raise ConfigError(f"AUC: curve must be 'ROC', 'PR' or 'PRGAIN', got {curve!r}.")
+        if not isinstance(summation_method, str) or summation_method.lower() not in _SUMMATIONS:
+            raise ConfigError(f"AUC: summation_method must be 'interpolation', 'majoring' or 'minoring', got "
+                              f"{summation_method!r}.")
+        for flag, value in (("multi_label", multi_label), ("from_logits", from_logits)):
+            if not isinstance(value, (bool, np.bool_)):
+                raise ConfigError(f"AUC: {flag} must be True or False, got {value!r}.")
+        self._init_from_thresholds = thresholds is not None
+        if thresholds is not None:
+            inner = sorted(_threshold_list(thresholds, 0.5, "AUC"))
+            self.num_thresholds = len(inner) + 2
+            self._evenly = _evenly_spread([0.0, *inner, 1.0])
+        else:
+            if isinstance(num_thresholds, bool) or not isinstance(num_thresholds, (int, np.integer)) \
+                    or num_thresholds <= 1:
+                raise ConfigError(f"AUC: num_thresholds must be an integer > 1, got {num_thresholds!r}.")
+            self.num_thresholds = int(num_thresholds)
+            inner = [(i + 1) / (self.num_thresholds - 1) for i in range(self.num_thresholds - 2)]
+            self._evenly = True
+        self._thresholds = [0.0 - _EPSILON, *inner, 1.0 + _EPSILON]
+        self._sorted = _Thresholds(self._thresholds)
+        self.curve = _CURVES[curve.lower()]
+        self.summation_method = summation_method.lower()
+        self.multi_label = bool(multi_label)
+        if num_labels is not None and not self.multi_label:
+            raise ConfigError("AUC: num_labels is for multi_label=True; leave it out, or set multi_label=True.")
+        self.num_labels = _positive_int(num_labels, "num_labels", "AUC")
+        self.label_weights = None if label_weights is None else [float(v) for v in np.ravel(label_weights)]
+        self._from_logits = bool(from_logits)
+        self._built = False
+        if not self.multi_label or self.num_labels:
+            self._build(self.num_labels)
+
+    @property
+    def thresholds(self) -> list[float]:
+        """The thresholds the counts are taken at, the two just outside [0, 1] included."""
+        return list(self._thresholds)
+
+    def _build(self, labels: int | None) -> None:
+        shape = (self.num_thresholds, labels) if self.multi_label else (self.num_thresholds,)
+        for cell in ("true_positives", "false_positives", "true_negatives", "false_negatives"):
+            setattr(self, cell, self.add_variable(shape=shape, dtype="float64", name=cell))
+        self._built = True
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        if self._from_logits:
+            p = _array(y_pred, "y_pred")
+            with np.errstate(over="ignore"):  # exp overflows to inf for very negative logits: the sigmoid is 0
+                y_pred = 1.0 / (1.0 + backend.xp().exp(-p.astype(np.float64)))
+        if not self._built:
+            shape = tuple(getattr(y_pred, "shape", np.shape(y_pred)))
+            if len(shape) != 2:
+                raise ConfigError(f"AUC: multi_label=True needs predictions of shape (samples, labels), got shape "
+                                  f"{shape}.")
+            self._build(shape[1])
+        counts = _confusion(self.name, y_true, y_pred, self._sorted, sample_weight, evenly=self._evenly,
+                            multi_label=self.multi_label, label_weights=self.label_weights)
+        for cell, key in (("true_positives", "tp"), ("false_positives", "fp"), ("true_negatives", "tn"),
+                          ("false_negatives", "fn")):
+            getattr(self, cell).assign_add(counts[key])
+
+    def _by_label(self, per_threshold: np.ndarray) -> float:
+        if not self.multi_label:
+            return float(per_threshold.sum())
+        by_label = per_threshold.sum(axis=0)
+        if self.label_weights is None:
+            return float(by_label.mean())
+        weights = np.asarray(self.label_weights)
+        return float(_divide_no_nan((by_label * weights).sum(), weights.sum()))
+
+    def result(self) -> float:
+        if not self._built:
+            return 0.0
+        tp, fp = self.true_positives.numpy(), self.false_positives.numpy()
+        tn, fn = self.true_negatives.numpy(), self.false_negatives.numpy()
+        if self.curve == "PR" and self.summation_method == "interpolation":
+            return self._interpolated_pr(tp, fp, fn)
+        recall = _divide_no_nan(tp, tp + fn)
+        if self.curve == "ROC":
+            x, y = _divide_no_nan(fp, fp + tn), recall
+        elif self.curve == "PR":
+            x, y = recall, _divide_no_nan(tp, tp + fp)
+        else:  # precision-recall gain (Flach & Kull); undefined corners set as Keras sets them
+            scale = _divide_no_nan(tp + fn, tn + fp)
+            x = np.maximum(np.where(tp == 0, 0.0, 1.0 - scale * _divide_no_nan(fn, tp)), 0.0)
+            y = np.where(tp == 0, 1.0, 1.0 - scale * _divide_no_nan(fp, tp))
+        if self.summation_method == "interpolation":
+            heights = (y[:-1] + y[1:]) / 2
+        elif self.summation_method == "minoring":
+            heights = np.minimum(y[:-1], y[1:])
+        else:
+            heights = np.maximum(y[:-1], y[1:])
+        return self._by_label((x[:-1] - x[1:]) * heights)
+
+    def _interpolated_pr(self, tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> float:
+        """Davis & Goadrich's interpolation: TP and TP + FP vary linearly between thresholds, precision does
+        not (Keras's ``interpolate_pr_auc``)."""
+        dtp = tp[:-1] - tp[1:]
+        p = tp + fp
+        dp = p[:-1] - p[1:]
+        slope = _divide_no_nan(dtp, np.maximum(dp, 0))
+        intercept = tp[1:] - slope * p[1:]
+        both = (p[:-1] > 0) & (p[1:] > 0)
+        ratio = np.where(both, _divide_no_nan(p[:-1], np.maximum(p[1:], 0)), 1.0)
+        with np.errstate(divide="ignore"):
+            log_ratio = np.log(np.where(ratio > 0, ratio, 1.0))
+        return self._by_label(_divide_no_nan(slope * (dtp + intercept * log_ratio), np.maximum(tp[1:] + fn[1:], 0)))
+
+    def get_config(self) -> dict[str, Any]:
+        config = {**super().get_config(), "num_thresholds": self.num_thresholds, "curve": self.curve,
+                  "summation_method": self.summation_method, "multi_label": self.multi_label,
+                  "num_labels": self.num_labels, "label_weights": self.label_weights,
+                  "from_logits": self._from_logits}
+        if self._init_from_thresholds:
+            config["thresholds"] = self._thresholds[1:-1]
+        return config
+
+
+class Sum(Metric):
+    """The (weighted) sum of the values given to ``update_state(values, sample_weight=None)``.
+
+    >>> m = Sum(); m.update_state([1, 3, 5]); m.update_state(2.0); m.result()
+    11.0
+    """
+
+    def __init__(self, name: str = "sum", dtype: Any = None) -> None:
+        super().__init__(name=name, dtype=dtype)
+        self.total = self.add_variable(shape=(), dtype="float64", name="total")
+
+    def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        v = _array(values, "values").astype(np.float64)
+        w = None if sample_weight is None else _array(sample_weight, "sample_weight").astype(np.float64)
+        v, _ = _samplewise(backend.xp(), v, w, "sum")
+        self.total.assign_add(v.sum())
+
+    def result(self) -> float:
+        return float(self.total)
+
+
+class Mean(Metric):
+    """The (weighted) mean of the values given to ``update_state(values, sample_weight=None)``, over all
+    calls since the last reset: values of several axes are first averaged to one per sample. Subclass it
+    and call ``super().update_state(values, sample_weight)`` for a mean of your own per-sample values.
+
+    >>> m = Mean(); m.update_state([1, 3, 5, 7]); m.update_state([2.0], sample_weight=[4.0]); m.result()
+    3.0
+    """
+
+    def __init__(self, name: str = "mean", dtype: Any = None) -> None:
+        super().__init__(name=name, dtype=dtype)
+        self.total = self.add_variable(shape=(), dtype="float64", name="total")
+        self.count = self.add_variable(shape=(), dtype="float64", name="count")
+
+    def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        v = _array(values, "values").astype(np.float64)
+        w = None if sample_weight is None else _array(sample_weight, "sample_weight").astype(np.float64)
+        v, w = _samplewise(backend.xp(), v, w, "mean")
+        self.total.assign_add(v.sum())
+        self.count.assign_add(w.sum() if w is not None else (v.shape[0] if v.ndim else 1))
+
+    def result(self) -> float:
+        count = float(self.count)
+        return float(self.total) / count if count else 0.0
+
+
+class MeanMetricWrapper(Mean):
+    """The mean over samples of ``fn(y_true, y_pred, **kwargs)``, a function giving one value per sample (or
+    one per batch), weighted by ``sample_weight``. ``fn`` gets NumPy arrays.
+
+    >>> m = MeanMetricWrapper(lambda t, p: np.abs(t - p), name="error")
+    >>> m.update_state(np.array([1.0, 2.0]), np.array([1.5, 2.0]), sample_weight=[1.0, 3.0]); m.result()
+    0.125
+    """
+
+    _host_inputs = True  # fn is the user's, written for NumPy arrays
+
+    def __init__(self, fn: Callable[..., Any], name: str | None = None, dtype: Any = None, **kwargs: Any) -> None:
+        if not callable(fn):
+            raise ConfigError(f"MeanMetricWrapper needs a function fn(y_true, y_pred), got {fn!r}.")
+        super().__init__(name=name, dtype=dtype)
+        self._fn = fn
+        self._fn_kwargs = kwargs
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        super().update_state(_operand(values.data if isinstance(values, Tensor) else values), sample_weight)
+
+
+class RootMeanSquaredError(Mean):
+    """√(mean of (y − ŷ)²) over all samples since the last reset (each sample's squared errors averaged
+    first), weighted by ``sample_weight``.
+
+    >>> m = RootMeanSquaredError(); m.update_state([1.0, 2.0], [1.0, 4.0]); m.result()
+    1.4142135623730951
+    """
+
+    _direction = "down"
+
+    def __init__(self, name: str = "root_mean_squared_error", dtype: Any = None) -> None:
+        super().__init__(name=name, dtype=dtype)
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        t, p = _arrays(y_true, y_pred)
+        d = p.astype(np.float64) - _like_pred(t, p).astype(np.float64)
+        super().update_state(d * d, sample_weight)
+
+    def result(self) -> float:
+        return math.sqrt(super().result())
+
+
+# the stateful metric classes a model file may name, with settings (a fixed table: nothing else is looked up)
+BUILTIN_CLASSES: dict[str, type[Metric]] = {cls.__name__: cls for cls in (
+    AUC, Precision, Recall, TruePositives, FalsePositives, TrueNegatives, FalseNegatives, RootMeanSquaredError)}
+
+# their Keras names in compile: snake case (as _snake_case makes them) or the class name in any case
+_SNAKE_NAMES = {"auc": AUC, "precision": Precision, "recall": Recall, "true_positives": TruePositives,
+                "false_positives": FalsePositives, "true_negatives": TrueNegatives, "false_negatives": FalseNegatives,
+                "root_mean_squared_error": RootMeanSquaredError}
+_CLASS_NAMES: dict[str, type[Metric]] = {**_SNAKE_NAMES, **{name.lower(): cls for name, cls in BUILTIN_CLASSES.items()}}
+
+METRIC_NAMES: tuple[str, ...] = tuple(sorted({"accuracy", "acc", *_FUNCTIONS, *losses.LOSSES, *_SNAKE_NAMES}))
+
+
+__all__ = ["Metric", "Variable", "get", "MeanTracker", "MetricRun", "accuracy_kind", "binary_accuracy",
+           "categorical_accuracy", "sparse_categorical_accuracy", "mean_absolute_error", "mean_squared_error", "mae",
+           "mse", "METRIC_NAMES", "AUC", "Precision", "Recall", "TruePositives", "FalsePositives", "TrueNegatives",
+           "FalseNegatives", "RootMeanSquaredError", "Mean", "Sum", "MeanMetricWrapper", "BUILTIN_CLASSES",
+           "result_logs", "check_run", "saved_form"]

@@ -154,9 +154,12 @@ class Trainer:
     history: Any = None
     _loss_name: str | None = None
     _metrics: tuple[metrics_module.Metric, ...] = ()
+    _metric_keys: tuple[str, ...] = ()  # each metric's name in the logs (a weighted one's may say "weighted_")
+    _metric_weighted: tuple[bool, ...] = ()  # which metrics came from weighted_metrics
 
     # ------------------------------------------------------------------ compile
-    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None, **kwargs: Any) -> None:
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None, *,
+                weighted_metrics: Any = None, **kwargs: Any) -> None:
         """Choose the loss (step 2) and the optimizer (step 3), and the metrics to report.
 
         Args:
@@ -165,8 +168,13 @@ class Trainer:
             loss: "mse" / "mean_squared_error", "mae" / "mean_absolute_error", "binary_crossentropy",
                 "categorical_crossentropy", "sparse_categorical_crossentropy", "half_sse", a
                 ``fl.losses.Loss`` object, or a callable ``(y_true, y_pred) -> Tensor``.
-            metrics: a list of "accuracy" (or "acc"), "mae", "mse", loss names, or callables
-                ``(y_true, y_pred) -> float`` (given NumPy arrays).
+            metrics: a list of "accuracy" (or "acc"), "mae", "mse", loss names, callables
+                ``(y_true, y_pred) -> float`` (given NumPy arrays), stateful metrics by name ("auc",
+                "precision", "recall", "true_positives"…) or as objects (``fl.metrics.AUC(curve="PR")``, a
+                ``Metric`` subclass of your own). Never weighted by ``sample_weight``, as in Keras.
+            weighted_metrics: metrics as above that take the sample (and class) weights of ``fit`` and the
+                ``sample_weight`` of ``evaluate``; one also listed in ``metrics`` is logged as
+                ``weighted_<name>``.
 
         >>> import fnlearn as fl
         >>> m = fl.Sequential([fl.layers.Dense(1, activation="sigmoid", input_dim=2)])
@@ -177,13 +185,7 @@ class Trainer:
         _reject_extra("compile", kwargs, _IGNORED_COMPILE_ARGS)
         opt = optim.get(optimizer)
         loss_fn, loss_name = _resolve_loss(loss)
-        specs = _metric_specs(metrics)
-        resolved = tuple(metrics_module.get(spec, loss=loss_name) for spec in specs)
-        names = [m.name for m in resolved]
-        duplicate = next((n for n in names if names.count(n) > 1 or n == "loss"), None)
-        if duplicate is not None:
-            raise ConfigError(f"metric {duplicate!r} is listed twice (or clashes with 'loss'); list each metric "
-                              "once.")
+        resolved, keys, weighted = _resolve_metrics(metrics, weighted_metrics, loss_name)
         if not self.built and self.input_shape is not None:
             self.build()
         trainable = self.trainable_parameters() if self.built else []
@@ -194,18 +196,25 @@ class Trainer:
         self.loss_fn = loss_fn
         self._loss_name = loss_name
         self._metrics = resolved
+        self._metric_keys = keys
+        self._metric_weighted = weighted
         self.compiled = True
         self.stop_training = False
 
     @property
     def metrics_names(self) -> list[str]:
         """``["loss", *metric names]`` once compiled (the order of ``evaluate``'s list), else ``[]``."""
-        return ["loss", *(m.name for m in self._metrics)] if self.compiled else []
+        return ["loss", *self._metric_keys] if self.compiled else []
+
+    def _metric_entries(self) -> list[tuple[str, metrics_module.Metric, bool]]:
+        """(log key, metric, weighted) for each compiled metric, in order."""
+        return list(zip(self._metric_keys, self._metrics, self._metric_weighted))
 
     def compile_config(self) -> dict[str, Any] | None:
         """The compile settings as JSON-able data: optimizer config, loss name (or config), metric names.
 
-        A custom loss or metric function is recorded by its ``__name__``; give it back by name when loading.
+        A custom loss or metric function is recorded by its ``__name__``, a metric class of your own by its
+        class name and ``get_config()``; give them back by name when loading.
         """
         if not self.compiled:
             return None
@@ -216,8 +225,12 @@ class Trainer:
             loss_config = self._loss_name
         else:
             loss_config = getattr(loss, "__name__", type(loss).__name__)
-        return {"optimizer": self.optimizer.get_config(), "loss": loss_config,
-                "metrics": [m.config or m.name for m in self._metrics]}
+        entries = self._metric_entries()
+        config = {"optimizer": self.optimizer.get_config(), "loss": loss_config,
+                  "metrics": [metrics_module.saved_form(m) for _, m, weighted in entries if not weighted]}
+        if any(self._metric_weighted):
+            config["weighted_metrics"] = [metrics_module.saved_form(m) for _, m, weighted in entries if weighted]
+        return config
 
     def _require_compiled(self, what: str) -> None:
         if not self.compiled:
@@ -311,6 +324,9 @@ class Trainer:
         # everything is valid: from here on the model may change
         if not self.built:
             self.build(tuple(x_arr.shape[1:]))
+        entries = self._metric_entries()
+        if any(metric.stateful for _, metric, _ in entries):
+            self._try_metrics(entries, x_arr, y_arr, w_arr, batch_size)
         trainable = self.trainable_parameters()
         if not trainable:
             raise ConfigError("every layer of this model is frozen (trainable=False), so fit has nothing to "
@@ -354,7 +370,8 @@ class Trainer:
                         plan.exclusive = True
                     if progress is not None:
                         progress.epoch_begin(epoch)
-                    tracker = metrics_module.MeanTracker()
+                    run = metrics_module.MetricRun(entries, weighted=w_arr is not None)  # resets stateful ones
+                    tracker = run.tracker
                     # batches are gathered row by row from a shuffled order, never by copying the whole
                     # data set: peak memory stays at the data's size plus one batch
                     order = None
@@ -380,20 +397,20 @@ class Trainer:
                         size = xb.shape[0]
                         if callback_list.wants_batch_begin:
                             callback_list.on_train_batch_begin(batch, {"batch": batch, "size": size})
-                        loss_value, pred = step(xb, yb) if w_arr is None else step(xb, yb, w_arr[index])
+                        wb = None if w_arr is None else w_arr[index]
+                        loss_value, pred = step(xb, yb) if wb is None else step(xb, yb, wb)
                         tracker.add("loss", loss_value, size)
                         if terminate_on_nan and not math.isfinite(loss_value):
                             stopped = ("nan", epoch, batch, loss_value)
                             break
                         batch_logs = {"loss": loss_value}
-                        for metric in self._metrics:
-                            value = metric(yb, pred)
-                            tracker.add(metric.name, value, size)
-                            batch_logs[metric.name] = value
+                        run.update(yb, pred, size, wb, batch_logs)
                         if callback_list.wants_batch_logs:
+                            if run.stateful:  # as in Keras, their running results since the epoch began
+                                batch_logs.update(run.stateful_logs())
                             callback_list.on_train_batch_end(batch, {"batch": batch, "size": size, **batch_logs})
                         if progress is not None:
-                            progress.batch_end(batch + 1, tracker.result)
+                            progress.batch_end(batch + 1, run.result if run.stateful else tracker.result)
                         if self.stop_training:
                             break
                     if plan is not None:
@@ -410,7 +427,7 @@ class Trainer:
                         if bad_batch is not None:
                             stopped = ("nan", epoch, bad_batch, logs["loss"])
                     else:
-                        logs = tracker.result()
+                        logs = run.result()
                     if stopped is None:
                         watch.check(epoch, self.optimizer)
                     if val is not None:
@@ -469,9 +486,13 @@ class Trainer:
         metrics = None
         if reason is None:
             units = plan.layers[-1][0].kernel.shape[-1]
-            metrics = gpu.device_metrics(self._metrics, self.loss, tuple(y_arr.shape[1:]), (units,))
+            metrics = gpu.device_metrics(self._metrics, self.loss, tuple(y_arr.shape[1:]), (units,),
+                                         keys=self._metric_keys)
             if metrics is None:
-                reason = "a metric has no device form (accuracy, mse and mae have one)"
+                stateful = next((m.name for m in self._metrics if m.stateful), None)
+                reason = (f"metric {stateful!r} keeps state across batches (update_state / result), which fit "
+                          "updates on the host" if stateful is not None else
+                          "a metric has no device form (accuracy, mse and mae have one)")
         if reason is None and callback_list.wants_batch_logs:
             reason = "a callback reads every batch's logs"
         if reason is not None:
@@ -480,6 +501,21 @@ class Trainer:
             return None
         return gpu.CapturedStep(plan, batch_size, tuple(x_arr.shape[1:]), tuple(y_arr.shape[1:]),
                                 x_dtype=x_arr.dtype, y_dtype=y_arr.dtype, metrics=metrics)
+
+    def _try_metrics(self, entries: list[tuple[str, metrics_module.Metric, bool]], x: Any, y: Any, w: Any,
+                     batch_size: int) -> None:
+        """Run copies of the stateful metrics on the first batch, with the untrained model's predictions (in
+        inference mode: no Dropout draw, no statistics updated), so that a metric that fails does so before
+        the first step."""
+        rows = slice(0, min(batch_size, x.shape[0]))
+        was_training = self.training
+        self.eval()
+        try:
+            with no_grad():
+                pred = self._forward(Tensor(x[rows])).data
+        finally:
+            self.train(was_training)
+        metrics_module.check_run(entries, y[rows], pred, None if w is None else w[rows])
 
     def _order_rng(self, epoch: int) -> np.random.Generator:
         """The generator of one epoch's shuffle (epoch −1: the validation split).
@@ -518,11 +554,14 @@ class Trainer:
                 if fastpath is not None else None
             if plan is not None:
                 return plan
+        from .nn.module import holding_state_updates  # here: fnlearn.nn imports this module
+
         optimizer, loss_fn = self.optimizer, self.loss_fn
         penalties = self._penalties()  # found once per fit, not per step
 
         def general_step(xb: Any, yb: Any, wb: Any = None) -> tuple[float, Any]:
-            out = self._forward(Tensor(xb))
+            with holding_state_updates() as updates:  # moving statistics change with the step, or not at all
+                out = self._forward(Tensor(xb))
             loss = loss_fn(yb, out) if wb is None else self._weighted_loss(yb, out, wb)
             if not loss.requires_grad:
                 raise ConfigError("the loss function must return an fl.Tensor computed from y_pred (so it can be "
@@ -535,6 +574,8 @@ class Trainer:
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            for update in updates:
+                update()
             return value, out.data
 
         return general_step
@@ -573,7 +614,7 @@ class Trainer:
     def _check_features(self, sample_shape: tuple[int, ...], x_name: str,
                         rows: int | None = None) -> tuple[int, ...]:
         """Check a sample's shape against every layer that knows its input size; return the output shape."""
-        from .nn.layers import Dense, Layer
+        from .nn.layers import Layer
 
         layers = self.layers
         if not layers:
@@ -589,11 +630,12 @@ class Trainer:
             return self._probe_output_shape(sample_shape)
         shape = sample_shape
         for index, layer in enumerate(layers):
-            if isinstance(layer, Dense) and layer.built and shape[-1] != layer.kernel.shape[0]:
+            expected = layer.input_features  # Dense's inputs, BatchNormalization's features (once built)
+            if expected is not None and shape[-1] != expected:
                 source = f"{x_name} has {shape[-1]} features per sample" if index == 0 else \
                     f"the layer before it outputs {shape[-1]}"
-                hint = _one_sample_hint(x_name, rows, shape, layer.kernel.shape[0]) if index == 0 else ""
-                raise ShapeError(f"layer {layer.name!r} expects {layer.kernel.shape[0]} features per sample, but "
+                hint = _one_sample_hint(x_name, rows, shape, expected) if index == 0 else ""
+                raise ShapeError(f"layer {layer.name!r} expects {expected} features per sample, but "
                                  f"{source}{hint}; check the data's columns or the layers' sizes.")
             shape = tuple(layer.compute_output_shape(shape))
         return shape
@@ -680,24 +722,24 @@ class Trainer:
     # ------------------------------------------------------------------ evaluate / predict
     def _evaluate_arrays(self, x: Any, y: Any, batch_size: int, w: Any = None) -> dict[str, float]:
         """Mean loss and metrics over (already checked) arrays, in eval mode, no graph; ``w``: per-sample
-        weights of the loss (Keras's sample_weight)."""
-        tracker = metrics_module.MeanTracker()
+        weights of the loss and the weighted metrics (Keras's sample_weight)."""
+        run = metrics_module.MetricRun(self._metric_entries(), weighted=w is not None)  # resets stateful ones
         was_training = self.training
         self.eval()
         try:
             with no_grad():
                 for rows in data.batch_slices(x.shape[0], batch_size):
                     xb, yb = x[rows], y[rows]
+                    wb = None if w is None else w[rows]
                     out = self._forward(Tensor(xb))
-                    loss = self.loss_fn(yb, out) if w is None else self._weighted_loss(yb, out, w[rows])
-                    tracker.add("loss", float(loss.item()), xb.shape[0])
-                    for metric in self._metrics:
-                        tracker.add(metric.name, metric(yb, out.data), xb.shape[0])
+                    loss = self.loss_fn(yb, out) if wb is None else self._weighted_loss(yb, out, wb)
+                    run.tracker.add("loss", float(loss.item()), xb.shape[0])
+                    run.update(yb, out.data, xb.shape[0], wb)
                 penalties = self._penalties()
                 penalty = float(_penalty(penalties).item()) if penalties else 0.0
         finally:
             self.train(was_training)
-        result = tracker.result()
+        result = run.result()
         if penalty:
             result["loss"] += penalty  # the loss fit minimises, as Keras reports it
         return result
@@ -764,7 +806,7 @@ class Trainer:
         if not self.built:
             self.build(tuple(x_arr.shape[1:]))  # as Keras: the first data decide the input shape
         result = self._evaluate_arrays(x_arr, y_arr, batch_size, w_arr)
-        if not allow_nonfinite and not all(math.isfinite(v) for v in result.values()):
+        if not allow_nonfinite and not all(bool(np.all(np.isfinite(v))) for v in result.values()):
             problem = _nonfinite_data([(x_arr, "x"), (y_arr, "y")])  # changed in place since they were checked
             if problem is not None:
                 raise DataError(problem)
@@ -773,7 +815,7 @@ class Trainer:
             print(f"{steps}/{steps} - {format_logs(result)}")
         if return_dict:
             return result
-        values = [result[name] for name in self.metrics_names]
+        values = list(result.values())  # loss, then the metrics in compiled order (a dict result's entries in place)
         return values[0] if len(values) == 1 else values
 
     def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = 0, **kwargs: Any) -> np.ndarray:
@@ -895,6 +937,9 @@ class Trainer:
                 return
         width = line_length or 65
         cols = [int(width * 0.45), int(width * 0.33)]
+        if line_length is None:  # widen to the longest "name (Type)", e.g. batch_normalization (BatchNormalization)
+            cols[0] = max(cols[0], 2 + max((len(row[0]) for row in rows), default=0))
+            width = max(width, cols[0] + cols[1] + 10)
         lines = [title, "_" * width, _summary_line(("Layer (type)", "Output Shape", "Param #"), cols), "=" * width]
         for i, row in enumerate(rows):
             lines.append(_summary_line((row[0], row[1], row[3]), cols))
@@ -1042,15 +1087,36 @@ def _resolve_loss(loss: Any) -> tuple[Callable[..., Tensor], str | None]:
                       f"{type(loss).__name__}.")
 
 
-def _metric_specs(metrics: Any) -> list[Any]:
+def _metric_specs(metrics: Any, argument: str = "metrics") -> list[Any]:
     if metrics is None:
         return []
     if isinstance(metrics, (str, metrics_module.Metric)) or callable(metrics):
         return [metrics]
     if isinstance(metrics, dict):
-        raise ConfigError("metrics as a dict (per output) is for multi-output models; pass a list such as "
-                          "metrics=['accuracy'].")
+        raise ConfigError(f"{argument} as a dict (per output) is for multi-output models; pass a list such as "
+                          f"{argument}=['accuracy'].")
     return list(metrics)
+
+
+def _resolve_metrics(metrics: Any, weighted_metrics: Any, loss_name: str | None
+                     ) -> tuple[tuple[metrics_module.Metric, ...], tuple[str, ...], tuple[bool, ...]]:
+    """compile's metrics then weighted metrics, with their log keys; every problem is raised before compile
+    changes anything."""
+    plain = [metrics_module.get(spec, loss=loss_name) for spec in _metric_specs(metrics)]
+    weighted = [metrics_module.get(spec, loss=loss_name)
+                for spec in _metric_specs(weighted_metrics, "weighted_metrics")]
+    keys = [m.name for m in plain]
+    shared = next((m for m in weighted if m.stateful and any(m is other for other in plain)), None)
+    if shared is not None:
+        raise ConfigError(f"the metric object {shared.name!r} is listed in both metrics and weighted_metrics, "
+                          "where each needs state of its own; give weighted_metrics a second object.")
+    for metric in weighted:  # Keras's rule: a name already taken by an unweighted metric gets "weighted_"
+        keys.append(f"weighted_{metric.name}" if metric.name in keys[:len(plain)] else metric.name)
+    duplicate = next((k for k in keys if keys.count(k) > 1 or k == "loss"), None)
+    if duplicate is not None:
+        raise ConfigError(f"metric {duplicate!r} is listed twice (or clashes with 'loss'); list each metric "
+                          "once, or give them different names (name=...).")
+    return tuple(plain + weighted), tuple(keys), (False,) * len(plain) + (True,) * len(weighted)
 
 
 def _warn_nonfinite(stopped: tuple[str, int, int, float], optimizer: Any, weights_finite: bool,

@@ -63,6 +63,22 @@ def test_boundary_from_npz(tmp_path):
     assert_png(tmp_path / "boundary.png")
 
 
+def test_a_saved_model_with_batch_normalization_is_drawn(tmp_path):
+    fl.set_seed(0)
+    X = np.random.default_rng(1).normal(size=(40, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
+    model = fl.Sequential([fl.layers.Dense(6, input_dim=2), fl.layers.BatchNormalization(),
+                           fl.layers.Activation("relu"), fl.layers.Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(X, y, epochs=2, batch_size=8, verbose=0)
+    model.save(tmp_path / "bn.fnl")
+    np.savez(tmp_path / "d.npz", x=X, y=y)
+    for view in ("boundary", "surface"):
+        assert cli.run(_parse([view, str(tmp_path / "bn.fnl"), "--data", str(tmp_path / "d.npz"), "--out",
+                               str(tmp_path), "--resolution", "7"])) == 0
+        assert_png(tmp_path / f"{view}.png")
+
+
 def test_missing_or_wrong_data(tmp_path, saved_regressor):
     model_path, data = saved_regressor
     with pytest.raises(ConfigError, match="needs --data"):

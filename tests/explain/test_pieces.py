@@ -214,3 +214,41 @@ def test_activation_and_dropout_layers_are_read_as_part_of_the_stage(float64):
     assert p.activation == "relu"
     assert p.max_error <= 1e-12
     assert model.training
+
+
+def _trained_with_batch_norm(layers):
+    fl.set_seed(6)
+    model = fl.Sequential(layers)
+    model.compile("adam", "mse")
+    x = np.linspace(-2, 2, 48)[:, None]
+    model.fit(x, np.sin(2 * x), epochs=3, batch_size=12, verbose=0)
+    return model
+
+
+def test_batch_normalization_is_folded_into_the_dense_layer_next_to_it(float64):
+    # after a Dense and before its activation: folded into that Dense; after an activation (or first): into the next
+    before = _trained_with_batch_norm([fl.layers.Dense(5, input_dim=1), fl.layers.BatchNormalization(),
+                                       fl.layers.Activation("relu"), fl.layers.Dense(1)])
+    p = pieces(before, (-3, 3), num=50)
+    assert isinstance(p, Pieces) and p.activation == "relu" and p.max_error <= 1e-12
+    assert not np.allclose(p.weights, before.layers[0].kernel.numpy()[0])  # the folded weights, not the raw ones
+    around = _trained_with_batch_norm([fl.layers.BatchNormalization(input_shape=(1,)),
+                                       fl.layers.Dense(4, activation="tanh"), fl.layers.BatchNormalization(),
+                                       fl.layers.BatchNormalization(center=False, scale=False),
+                                       fl.layers.Dense(3, activation="relu"), fl.layers.Dense(1)])
+    out = layer_outputs(around, (-3, 3), num=30)
+    assert [a.shape for a in out.layers] == [(4, 30), (3, 30)]
+    last = out.layers[-1].T @ around.layers[-1].kernel.numpy() + around.layers[-1].bias.numpy()
+    np.testing.assert_allclose(last[:, 0], out.output, rtol=1e-10, atol=1e-12)
+
+
+def test_batch_normalization_after_the_last_activation_is_refused_in_one_sentence():
+    model = fl.Sequential([fl.layers.Dense(3, activation="relu", input_dim=1), fl.layers.Dense(1, activation="tanh"),
+                           fl.layers.BatchNormalization()])
+    with pytest.raises(ConfigError, match="BatchNormalization layer after the last Dense layer's activation cannot be "
+                                          "explained"):
+        pieces(model, (-1, 1))
+    unbuilt = fl.Sequential([fl.layers.Dense(3, activation="relu"), fl.layers.BatchNormalization(),
+                             fl.layers.Dense(1)])
+    with pytest.raises(fl.errors.NotReadyError, match="has no weights yet"):
+        pieces(unbuilt, (-1, 1))

@@ -361,6 +361,22 @@ def test_device_metric_forms_agree_with_the_host_metrics():
     assert gpu.device_metrics([own], "mse", (1,), (1,)) is None
 
 
+def test_stateful_metrics_have_no_device_form_even_when_named_like_one_that_has():
+    class Accuracy(fl.metrics.Metric):  # a stateful metric of the user's own, named "accuracy"
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            pass
+
+        def result(self):
+            return 0.0
+
+    accuracy = fl.metrics.get("accuracy", "binary_crossentropy")
+    assert set(gpu.device_metrics([accuracy], "binary_crossentropy", (1,), (1,), keys=["weighted_accuracy"])) == \
+        {"weighted_accuracy"}
+    for metric in (Accuracy(), fl.metrics.get("auc"), fl.metrics.Precision(name="accuracy")):
+        assert metric.name in ("accuracy", "auc")
+        assert gpu.device_metrics([accuracy, metric], "binary_crossentropy", (1,), (1,)) is None
+
+
 def test_cupy_is_not_imported_on_numpy():
     # importing the module and refusing a plan touch nothing of CuPy
     assert gpu.capture_refusal(None)

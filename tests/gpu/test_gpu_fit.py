@@ -125,6 +125,24 @@ def test_capture_is_skipped_for_batch_callbacks_and_refused_when_insisted(float6
         model.fit(x, y, verbose=0, capture=True)
 
 
+def test_stateful_metrics_train_uncaptured_and_capture_true_says_why(float64, fake_cupy):
+    x, y = _data()
+    model = _model()
+    model.compile(fl.optim.SGD(learning_rate=0.1), "sparse_categorical_crossentropy",
+                  metrics=["accuracy", fl.metrics.Recall(class_id=1, name="recall_1")])
+    before = model.get_weights()
+    with pytest.raises(ConfigError, match=r"^capture=True cannot be used for this fit: metric 'recall_1' keeps state "
+                                          r"across batches \(update_state / result\), which fit updates on the host; "
+                                          r"pass capture=False\.$"):
+        model.fit(x, y, batch_size=8, verbose=0, capture=True)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+    history = model.fit(x, y, batch_size=8, epochs=2, verbose=0).history
+    assert not fake_cupy and len(history["recall_1"]) == 2
+    one_hot = np.eye(3)[y]
+    expected = fl.metrics.Recall(class_id=1)(one_hot, model.predict(x))
+    assert model.evaluate(x, y, return_dict=True)["recall_1"] == pytest.approx(expected)
+
+
 def test_captured_fit_stops_on_a_non_finite_loss(float64, fake_cupy):
     x, y = _data(40)
     x[20] = np.nan  # the third batch of 8 has a NaN loss

@@ -25,13 +25,15 @@ def test_the_page_code_runs(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.parametrize("module, names", [
-    ("layers", "Input Dense Dropout Flatten Activation Softmax ReLU LeakyReLU Normalization"),
+    ("layers", "Input Dense Dropout Flatten Activation Softmax ReLU LeakyReLU Normalization BatchNormalization"),
     ("activations", "relu sigmoid hard_sigmoid tanh softmax log_softmax softplus leaky_relu elu selu gelu silu swish "
                     "relu6 linear"),
     ("losses", "MeanSquaredError MeanAbsoluteError MeanAbsolutePercentageError MeanSquaredLogarithmicError Huber "
                "LogCosh BinaryCrossentropy CategoricalCrossentropy SparseCategoricalCrossentropy Hinge SquaredHinge"),
     ("metrics", "BinaryAccuracy CategoricalAccuracy SparseCategoricalAccuracy MeanSquaredError MeanAbsoluteError "
-                "BinaryCrossentropy CategoricalCrossentropy SparseCategoricalCrossentropy"),
+                "BinaryCrossentropy CategoricalCrossentropy SparseCategoricalCrossentropy Precision Recall AUC "
+                "TruePositives FalsePositives TrueNegatives FalseNegatives RootMeanSquaredError Mean Sum "
+                "MeanMetricWrapper Metric"),
     ("optimizers", "SGD Adagrad RMSprop Adam AdamW"),
     ("optimizers.schedules", "ExponentialDecay InverseTimeDecay PiecewiseConstantDecay PolynomialDecay CosineDecay"),
     ("callbacks", "EarlyStopping ModelCheckpoint LearningRateScheduler ReduceLROnPlateau CSVLogger TerminateOnNaN "
@@ -41,7 +43,7 @@ def test_the_page_code_runs(tmp_path, monkeypatch, capsys):
     ("regularizers", "L1 L2 L1L2"),
     ("utils", "to_categorical normalize set_random_seed"),
     ("datasets", "mnist fashion_mnist"),
-    ("backend", "clear_session floatx set_floatx"),
+    ("backend", "clear_session floatx set_floatx epsilon"),
     ("ops", "mean sum square sqrt abs exp log log1p clip maximum where matmul reshape argmax cast"),
 ])
 def test_every_name_the_page_lists_is_there(module, names):

@@ -118,6 +118,27 @@ def _nan_at(x: np.ndarray, row: int, col: int, value: float = np.nan) -> np.ndar
     return x
 
 
+class _NoResult(fl.metrics.Metric):
+    """A stateful metric of the user's own that forgot result()."""
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        pass
+
+
+class _NoneResult(_NoResult):
+    """A stateful metric whose result() gives nothing."""
+
+    def result(self) -> Any:
+        return None
+
+
+def _fit_with_metric(ctx: Ctx, metric: Any) -> Any:
+    fl.set_seed(0)
+    model = fl.Sequential([fl.layers.Dense(1, activation="sigmoid", input_dim=4)])
+    model.compile("adam", "binary_crossentropy", metrics=[metric])
+    return model.fit(ctx.x, (ctx.labels == 0).astype(float), verbose=0)
+
+
 def _cli(argv: list[str]) -> Callable[[Ctx], Any]:
     """A command line: :func:`run_case` runs ``fnlearn.cli.main(argv)`` and reads its exit code and stderr."""
 
@@ -169,6 +190,18 @@ CASES: list[Case] = [
          lambda c: fl.layers.Dense(3, input_shape=(0,)), ConfigError, ("input_shape",)),
     Case("dense-call-features", "layers", "a Dense built for 4 features called on 5",
          lambda c: c.reg.layers[0](fl.tensor(np.ones((2, 5)))), ShapeError, ("4", "5")),
+    Case("batchnorm-momentum", "layers", "BatchNormalization(momentum=1.5)",
+         lambda c: fl.layers.BatchNormalization(momentum=1.5), ConfigError, ("momentum", "[0, 1]", "1.5")),
+    Case("batchnorm-epsilon", "layers", "BatchNormalization(epsilon=0)",
+         lambda c: fl.layers.BatchNormalization(epsilon=0), ConfigError, ("epsilon", "> 0", "got 0")),
+    Case("batchnorm-axis", "layers", "BatchNormalization(axis=1) on samples of shape (4, 3)",
+         lambda c: fl.layers.BatchNormalization(axis=1, name="bn")(np.ones((2, 4, 3))), ConfigError,
+         ("'bn'", "axis=1", "last axis")),
+    Case("batchnorm-renorm", "layers", "BatchNormalization(renorm=True)",
+         lambda c: fl.layers.BatchNormalization(renorm=True), ConfigError, ("renorm=True", "leave it out")),
+    Case("batchnorm-call-features", "layers", "a BatchNormalization built for 3 features called on 5",
+         lambda c: fl.layers.BatchNormalization(input_shape=(3,), name="bn")(np.ones((2, 5))), ShapeError,
+         ("'bn'", "3 features", "(2, 5)")),
     # ---------------------------------------------------------------- compile
     Case("compile-loss-typo", "compile", "loss='mse2'", lambda c: c.reg.compile("sgd", "mse2"), ConfigError,
          ("loss", "'mse2'", "did you mean 'mse'")),
@@ -184,6 +217,15 @@ CASES: list[Case] = [
          lambda c: c.reg.compile("sgd", "mse", metrics=["mae", "mae"]), ConfigError, ("'mae'", "twice")),
     Case("compile-unknown-kwarg", "compile", "compile(..., lose='mse')",
          lambda c: c.reg.compile("sgd", "mse", lose="mse"), ConfigError, ("lose",)),
+    Case("compile-metric-class", "compile", "metrics=[fl.metrics.AUC] (the class, not an object)",
+         lambda c: c.reg.compile("sgd", "mse", metrics=[fl.metrics.AUC]), ConfigError, ("class AUC", "AUC()")),
+    Case("metric-subclass-no-result", "compile", "a Metric subclass without result()",
+         lambda c: c.reg.compile("sgd", "mse", metrics=[_NoResult()]), ConfigError,
+         ("_NoResult", "result()", "define")),
+    Case("metric-auc-curve", "compile", "AUC(curve='roc-ish')", lambda c: fl.metrics.AUC(curve="roc-ish"),
+         ConfigError, ("curve", "'ROC'", "'roc-ish'")),
+    Case("metric-thresholds", "compile", "Precision(thresholds=[0.5, 1.5])",
+         lambda c: fl.metrics.Precision(thresholds=[0.5, 1.5]), ConfigError, ("thresholds", "[0, 1]", "1.5")),
     Case("sgd-lr-zero", "optimizers", "SGD(learning_rate=0)", lambda c: fl.optim.SGD(learning_rate=0),
          ConfigError, ("learning_rate", "0", "> 0")),
     Case("sgd-lr-negative", "optimizers", "SGD(learning_rate=-0.1)", lambda c: fl.optim.SGD(learning_rate=-0.1),
@@ -199,6 +241,9 @@ CASES: list[Case] = [
     Case("sgd-momentum", "optimizers", "SGD(momentum=-0.5)", lambda c: fl.optim.SGD(momentum=-0.5), ConfigError,
          ("momentum", "-0.5")),
     # ---------------------------------------------------------------- fit: arguments
+    Case("fit-metric-result", MODEL, "a stateful metric whose result() returns None",
+         lambda c: _fit_with_metric(c, _NoneResult(name="mine")), ConfigError, ("'mine'", "result()", "None",
+                                                                                "number")),
     Case("fit-before-compile", MODEL, "fit on a model never compiled",
          lambda c: c.uncompiled.fit(c.x, c.y_reg, verbose=0), NotReadyError, ("fit", "compile")),
     Case("fit-batch-zero", MODEL, "batch_size=0", lambda c: c.reg.fit(c.x, c.y_reg, batch_size=0, verbose=0),

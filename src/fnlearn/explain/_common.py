@@ -2,7 +2,10 @@
 
 A Sequential is read as a list of *stages*: one Dense layer followed by the activations applied to
 its output (its own ``activation`` and any ``Activation`` layers after it). Dropout is the identity
-in evaluation and Flatten is the identity on (batch, features) rows, so both are skipped.
+in evaluation and Flatten is the identity on (batch, features) rows, so both are skipped. A
+BatchNormalization layer is, in evaluation, the affine map ``x·s + t`` per feature of its moving
+statistics, so it is folded into the Dense layer before it (when no activation comes between) or
+into the one after it: the stages compute what the model computes in ``predict``.
 """
 
 from __future__ import annotations
@@ -187,10 +190,11 @@ def model_layers(model: Any) -> list[Any]:
 
 
 def stages(model: Any) -> list[Stage]:
-    """The model's Dense layers with their activations, as float64 NumPy copies."""
-    from ..nn.layers import Activation, Dense, Dropout, Flatten
+    """The model's Dense layers with their activations, as float64 NumPy copies (BatchNormalization folded in)."""
+    from ..nn.layers import Activation, BatchNormalization, Dense, Dropout, Flatten
 
     out: list[Stage] = []
+    pending: tuple[np.ndarray, np.ndarray] | None = None  # a BatchNormalization's x·s + t for the next Dense
     for i, layer in enumerate(model_layers(model)):
         if isinstance(layer, Dense):
             if not layer.built:
@@ -199,22 +203,52 @@ def stages(model: Any) -> list[Stage]:
             kernel = np.asarray(backend.to_numpy(layer.kernel.data), dtype=np.float64)
             bias = (np.asarray(backend.to_numpy(layer.bias.data), dtype=np.float64) if layer.bias is not None
                     else np.zeros(kernel.shape[1]))
+            if pending is not None:  # (x·s + t) @ W + b = x @ (s·W) + (t @ W + b)
+                bias = pending[1] @ kernel + bias
+                kernel = pending[0][:, None] * kernel
+                pending = None
             out.append(Stage(i, layer.name, kernel, bias, [layer.activation], [str(layer.activation_name)]))
         elif isinstance(layer, Activation):
             if not out:
                 raise ConfigError("an Activation layer before the first Dense layer cannot be explained; "
                                   "put the activation after a Dense layer.")
+            if pending is not None:
+                raise ConfigError(f"the Activation layer {layer.name!r} after a BatchNormalization that follows an "
+                                  "activation cannot be explained; put the BatchNormalization before the activation.")
             out[-1].activations.append(layer.activation)
             out[-1].activation_names.append(str(layer.activation_name))
+        elif isinstance(layer, BatchNormalization):
+            s, t = _batch_norm_affine(layer)
+            if out and pending is None and out[-1].activation_name == "linear":
+                out[-1].kernel = out[-1].kernel * s  # (x @ W + b)·s + t: each unit's weights and bias scaled
+                out[-1].bias = out[-1].bias * s + t
+            else:
+                pending = (s, t) if pending is None else (pending[0] * s, pending[1] * s + t)
         elif isinstance(layer, (Dropout, Flatten)):
             continue  # identity in evaluation / on rows of features
         else:
             raise ConfigError(f"layer {getattr(layer, 'name', type(layer).__name__)!r} "
                               f"({type(layer).__name__}) cannot be explained; the explain views read "
-                              "Dense, Activation, Dropout and Flatten layers.")
+                              "Dense, Activation, BatchNormalization, Dropout and Flatten layers.")
     if not out:
         raise ConfigError("the model has no Dense layer, so there is nothing to explain; add fl.layers.Dense(...).")
+    if pending is not None:
+        raise ConfigError("a BatchNormalization layer after the last Dense layer's activation cannot be explained "
+                          "(the views end with a Dense layer and its activation); put it before the activation.")
     return out
+
+
+def _batch_norm_affine(layer: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(s, t) with ``x·s + t`` = the layer's output in evaluation (its moving statistics), as float64."""
+    if not layer.built:
+        raise NotReadyError(f"layer {layer.name!r} has no weights yet; give the first layer input_shape=(n,), call "
+                            "model.build((n,)) or train the model first.")
+
+    def host(p: Any, default: float) -> Any:
+        return default if p is None else np.asarray(backend.to_numpy(p.data), dtype=np.float64)
+
+    s = host(layer.gamma, 1.0) / np.sqrt(host(layer.moving_variance, 1.0) + layer.epsilon)
+    return s, host(layer.beta, 0.0) - host(layer.moving_mean, 0.0) * s
 
 
 def model_output(model: Any, x: np.ndarray) -> np.ndarray:

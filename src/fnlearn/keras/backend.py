@@ -31,6 +31,15 @@ def set_floatx(value: str) -> None:
     _backend.set_default_dtype(value)
 
 
-__all__ = ["clear_session", "floatx", "set_floatx"]
+def epsilon() -> float:
+    """Keras's fuzz factor, 1e-7: what custom metrics add to a denominator that may be 0.
+
+    >>> epsilon()
+    1e-07
+    """
+    return 1e-7
+
+
+__all__ = ["clear_session", "floatx", "set_floatx", "epsilon"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -1,5 +1,5 @@
-"""``keras.layers``: Dense, Activation, Softmax, ReLU, LeakyReLU, Flatten, Dropout, Normalization, and ``Input`` to
-declare a model's input shape.
+"""``keras.layers``: Dense, Activation, Softmax, ReLU, LeakyReLU, Flatten, Dropout, Normalization,
+BatchNormalization, and ``Input`` to declare a model's input shape.
 
 The layer classes are fnlearn's own (:mod:`fnlearn.nn.layers`); ``Input(shape=(n,))`` may open a
 ``Sequential`` list, as Keras allows, and only declares the shape of one sample.
@@ -17,7 +17,19 @@ from typing import Any
 
 from .. import backend
 from ..errors import ConfigError
-from ..nn.layers import Activation, Dense, Dropout, Flatten, Layer, LeakyReLU, Normalization, ReLU, Softmax, as_input
+from ..nn.layers import (
+    Activation,
+    BatchNormalization,
+    Dense,
+    Dropout,
+    Flatten,
+    Layer,
+    LeakyReLU,
+    Normalization,
+    ReLU,
+    Softmax,
+    as_input,
+)
 from ..tensor import Tensor
 from ._missing import not_provided
 
@@ -77,6 +89,6 @@ def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None,  
 
 
 __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flatten", "Dropout", "Normalization",
-           "Input", "InputLayer"]
+           "BatchNormalization", "Input", "InputLayer"]
 
 __getattr__ = not_provided(__name__, __all__)

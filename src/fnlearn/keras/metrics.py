@@ -1,13 +1,22 @@
 """``keras.metrics``: metric functions and classes by their Keras names.
 
-Functions take ``(y_true, y_pred)`` and return a float. The classes (``BinaryAccuracy()``,
-``CategoricalAccuracy()``, ...) make a named metric for ``compile(metrics=[...])``; fnlearn averages
-every metric over the samples of an epoch, which is what Keras's stateful metrics report.
+Functions take ``(y_true, y_pred)`` and return a float. The accuracy, error and cross-entropy classes
+(``BinaryAccuracy()``, ``CategoricalAccuracy()``, ...) make a named metric for ``compile(metrics=[...])``
+that fnlearn averages over the samples of an epoch, which is what Keras's accuracy metrics report.
+
+The metrics that are not averages of batch values keep state across batches as Keras's do (``update_state``,
+``result``, ``reset_state``): ``Precision``, ``Recall``, ``AUC`` (ROC or PR), ``TruePositives``,
+``FalsePositives``, ``TrueNegatives``, ``FalseNegatives``, ``RootMeanSquaredError``, ``Mean``, ``Sum`` and
+``MeanMetricWrapper``. ``Metric`` is Keras's base class: subclass it with ``update_state`` / ``result`` and
+``self.add_weight(...)`` state, as the Keras guides do.
 
 Example:
     >>> from fnlearn.keras import metrics
     >>> metrics.CategoricalAccuracy()([[0, 1], [1, 0]], [[0.1, 0.9], [0.2, 0.8]])
     0.5
+    >>> auc = metrics.AUC(curve="PR")
+    >>> auc.update_state([0, 1, 1, 0], [0.2, 0.9, 0.6, 0.7]); round(auc.result(), 4)  # as Keras
+    0.7973
 """
 
 from __future__ import annotations
@@ -18,7 +27,18 @@ from .. import losses as _losses
 from .. import metrics as _metrics
 from ..errors import ConfigError
 from ..metrics import (
+    AUC,
+    FalseNegatives,
+    FalsePositives,
+    Mean,
+    MeanMetricWrapper,
     Metric,
+    Precision,
+    Recall,
+    RootMeanSquaredError,
+    Sum,
+    TrueNegatives,
+    TruePositives,
     binary_accuracy,
     categorical_accuracy,
     mae,
@@ -35,29 +55,40 @@ def BinaryAccuracy(name: str = "binary_accuracy", dtype: Any = None,  # noqa: N8
                    threshold: float = 0.5) -> Metric:
     """Fraction of outputs on the right side of ``threshold``."""
     if threshold == 0.5:
-        return Metric(binary_accuracy, name)
-    return _recorded(Metric(lambda t, p: binary_accuracy(t, p, threshold=threshold), name), "BinaryAccuracy",
-                     name=name, threshold=threshold)
+        return _recorded(Metric(binary_accuracy, name, per_sample=_per_sample(binary_accuracy)), "BinaryAccuracy",
+                         "binary_accuracy")
+    return _recorded(Metric(lambda t, p: binary_accuracy(t, p, threshold=threshold), name,
+                            per_sample=lambda t, p: _metrics._binary_hits(t, p, threshold)), "BinaryAccuracy",
+                     "binary_accuracy", threshold=threshold)
 
 
 def CategoricalAccuracy(name: str = "categorical_accuracy", dtype: Any = None) -> Metric:  # noqa: N802
     """Fraction of samples whose largest output is the one-hot target's class."""
-    return Metric(categorical_accuracy, name)
+    return _recorded(Metric(categorical_accuracy, name, per_sample=_per_sample(categorical_accuracy)),
+                     "CategoricalAccuracy", "categorical_accuracy")
 
 
 def SparseCategoricalAccuracy(name: str = "sparse_categorical_accuracy", dtype: Any = None) -> Metric:  # noqa: N802
     """Fraction of samples whose largest output is the integer label."""
-    return Metric(sparse_categorical_accuracy, name)
+    return _recorded(Metric(sparse_categorical_accuracy, name, per_sample=_per_sample(sparse_categorical_accuracy)),
+                     "SparseCategoricalAccuracy", "sparse_categorical_accuracy")
 
 
 def MeanSquaredError(name: str = "mean_squared_error", dtype: Any = None) -> Metric:  # noqa: N802
     """Mean of (y − ŷ)²."""
-    return Metric(mean_squared_error, name)
+    return _recorded(Metric(mean_squared_error, name, per_sample=_per_sample(mean_squared_error)),
+                     "MeanSquaredError", "mean_squared_error")
 
 
 def MeanAbsoluteError(name: str = "mean_absolute_error", dtype: Any = None) -> Metric:  # noqa: N802
     """Mean of |y − ŷ|."""
-    return Metric(mean_absolute_error, name)
+    return _recorded(Metric(mean_absolute_error, name, per_sample=_per_sample(mean_absolute_error)),
+                     "MeanAbsoluteError", "mean_absolute_error")
+
+
+def _per_sample(fn: Any) -> Any:
+    """The per-sample values of a built-in metric function, which weighted_metrics weight."""
+    return _metrics._PER_SAMPLE[fn]
 
 
 def _cross_entropy(name: str, from_logits: bool, metric_name: str) -> Metric:
@@ -72,13 +103,20 @@ def _cross_entropy(name: str, from_logits: bool, metric_name: str) -> Metric:
             scores = Tensor(y_pred.data if isinstance(y_pred, Tensor) else y_pred)
             return float(fn(y_true, scores, from_logits=from_logits).item())
 
-    metric = Metric(value, metric_name)
-    return _recorded(metric, _CLASS_OF[name], name=metric_name, from_logits=True) if from_logits else metric
+    def per_sample(y_true: Any, y_pred: Any) -> Any:
+        with no_grad():
+            scores = Tensor(y_pred.data if isinstance(y_pred, Tensor) else y_pred)
+            return fn(y_true, scores, from_logits=from_logits, reduction="none").data
+
+    metric = Metric(value, metric_name, per_sample=per_sample)
+    return _recorded(metric, _CLASS_OF[name], name, **({"from_logits": True} if from_logits else {}))
 
 
-def _recorded(metric: Metric, class_name: str, **config: Any) -> Metric:
-    """Give ``metric`` the settings a model file needs to make it again (see :data:`SAVED_CLASSES`)."""
-    metric.config = {"class_name": class_name, "config": config}
+def _recorded(metric: Metric, class_name: str, default_name: str, **settings: Any) -> Metric:
+    """Give ``metric`` what a model file needs to make it again (see :data:`SAVED_CLASSES`) where its name
+    alone does not say it: settings beyond the defaults, or a name of the user's (``name="Brier score"``)."""
+    if settings or metric.name != default_name:
+        metric.config = {"class_name": class_name, "config": {"name": metric.name, **settings}}
     return metric
 
 
@@ -107,13 +145,17 @@ def SparseCategoricalCrossentropy(name: str = "sparse_categorical_crossentropy",
 get = _metrics.get
 
 # The metric classes a model file may name, with settings (a fixed table: nothing else is looked up).
-SAVED_CLASSES = {"BinaryAccuracy": BinaryAccuracy, "BinaryCrossentropy": BinaryCrossentropy,
+SAVED_CLASSES = {"BinaryAccuracy": BinaryAccuracy, "CategoricalAccuracy": CategoricalAccuracy,
+                 "SparseCategoricalAccuracy": SparseCategoricalAccuracy, "MeanSquaredError": MeanSquaredError,
+                 "MeanAbsoluteError": MeanAbsoluteError, "BinaryCrossentropy": BinaryCrossentropy,
                  "CategoricalCrossentropy": CategoricalCrossentropy,
-                 "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy}
+                 "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy, **_metrics.BUILTIN_CLASSES}
 
 __all__ = ["Metric", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
            "mean_absolute_error", "mean_squared_error", "mae", "mse", "BinaryAccuracy", "CategoricalAccuracy",
            "SparseCategoricalAccuracy", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy",
-           "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "get"]
+           "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "get", "Precision", "Recall", "AUC",
+           "TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives", "RootMeanSquaredError", "Mean",
+           "Sum", "MeanMetricWrapper"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -1,4 +1,5 @@
-"""Layers: Dense (the lecture's ``σ(b + Wx)``), Activation (and Softmax, ReLU), Flatten, Dropout, Normalization.
+"""Layers: Dense (the lecture's ``σ(b + Wx)``), Activation (and Softmax, ReLU), Flatten, Dropout, Normalization,
+BatchNormalization.
 
 Layers build lazily: a ``Dense(100)`` learns its input size from the first batch it sees, unless
 ``input_shape`` / ``input_dim`` tells it up front (then it is built at once, as in Keras).
@@ -14,7 +15,9 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import re
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,10 +25,11 @@ import numpy as np
 
 from .. import backend
 from .. import functional as F
+from ..data import check_flag
 from ..errors import ConfigError, NotReadyError, ShapeError
 from ..tensor import Parameter, Tensor, as_array
 from . import initializers, regularizers
-from .module import Module
+from .module import Module, update_state
 
 _name_counters: dict[str, itertools.count] = {}
 
@@ -71,6 +75,16 @@ class Layer(Module):
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return input_shape
+
+    @property
+    def input_features(self) -> int | None:
+        """The size of the last input axis the built layer's weights fix (None: any, or not built yet).
+
+        >>> import fnlearn as fl
+        >>> fl.layers.Dense(2, input_dim=3).input_features, fl.layers.Dense(2).input_features
+        (3, None)
+        """
+        return None
 
     def get_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {"name": self.name}
@@ -166,6 +180,10 @@ class Dense(Layer):
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(input_shape[:-1]) + (self.units,)
+
+    @property
+    def input_features(self) -> int | None:
+        return None if self.kernel is None else int(self.kernel.shape[0])
 
     def penalties(self) -> list[tuple[Parameter, Any]]:
         """(parameter, regularizer) for each of this layer's weights that has one."""
@@ -366,6 +384,157 @@ class Normalization(Layer):
         return {**super().get_config(), "axis": self.axis, "invert": self.invert}
 
 
+# Keras's arguments for what fnlearn leaves out, and the values that ask for nothing of it
+_BATCH_NORM_UNSUPPORTED = {"beta_constraint": None, "gamma_constraint": None, "synchronized": False,
+                           "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99}
+
+
+class BatchNormalization(Layer):
+    """Batch normalisation, Keras's ``layers.BatchNormalization`` (PyTorch's ``BatchNorm1d`` on (batch, features)):
+    ``γ·(x − μ)/√(σ² + ε) + β`` per feature, the last axis.
+
+    In training (``fit``, ``model.train()``, ``training=True``) μ and σ² are the batch's mean and biased
+    variance over every axis but the last, and the moving statistics follow them:
+    ``moving = moving·momentum + batch·(1 − momentum)`` (the biased variance too, as Keras; PyTorch keeps the
+    unbiased one, and its ``momentum=0.1`` is ``momentum=0.9`` here). In inference (``evaluate``, ``predict``,
+    ``model.eval()``, a Keras model's plain call) the moving statistics are used and nothing changes. A frozen
+    layer (``trainable=False``) always runs in inference, as in Keras 3.
+
+    γ (``scale``) and β (``center``) are trained; ``moving_mean`` and ``moving_variance`` are parameters that
+    gradients never change (counted as non-trainable, saved with the model), in Keras's weight order
+    γ, β, moving mean, moving variance. A training batch with one sample per feature has variance 0, so
+    its output is β: Keras computes it so (and ``fit`` meets it when one sample is left over for the last
+    batch), PyTorch refuses it; fnlearn computes it as Keras does and warns once per layer.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> bn = fl.layers.BatchNormalization(epsilon=1e-6, dtype="float64")
+    >>> bn(np.array([[1.0, 10.0], [3.0, 30.0]]), training=True).numpy().round(3).tolist()
+    [[-1.0, -1.0], [1.0, 1.0]]
+    >>> bn.moving_mean.numpy().round(6).tolist(), len(bn.trainable_weights), len(bn.non_trainable_weights)
+    ([0.02, 0.2], 2, 2)
+    """
+
+    _statistics = ("moving_mean", "moving_variance")  # never trained, whatever trainable says
+
+    def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
+                 scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
+                 moving_mean_initializer: Any = "zeros", moving_variance_initializer: Any = "ones",
+                 beta_regularizer: Any = None, gamma_regularizer: Any = None, name: str | None = None,
+                 **kwargs: Any) -> None:
+        _reject_unknown_kwargs("BatchNormalization", kwargs,
+                               allow=("input_shape", "input_dim", *_BATCH_NORM_UNSUPPORTED))
+        for key, plain in _BATCH_NORM_UNSUPPORTED.items():
+            if key in kwargs and kwargs[key] != plain:
+                raise ConfigError(f"BatchNormalization got {key}={kwargs[key]!r}, which fnlearn does not have; leave "
+                                  f"it out (or pass {key}={plain!r}).")
+        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or axis == 0:
+            raise ConfigError(f"BatchNormalization normalises each feature, the last axis (axis=-1); got "
+                              f"axis={axis!r}, which is {'the batch axis' if axis == 0 else 'not an axis'}.")
+        self.axis = int(axis)
+        self.momentum = _setting(momentum, "momentum", "a number in [0, 1] (the share of the moving statistics kept "
+                                 "at each training step; Keras's default is 0.99, PyTorch's momentum=0.1 is 0.9 here)")
+        self.epsilon = _setting(epsilon, "epsilon", "a number > 0 (added to the variance, so that a constant feature "
+                                "is not divided by 0; the default is 1e-3)", positive=True, high=math.inf)
+        self.center = check_flag(center, "BatchNormalization center")
+        self.scale = check_flag(scale, "BatchNormalization scale")
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), input_dim=kwargs.get("input_dim"),
+                         trainable=kwargs.get("trainable", True), dtype=kwargs.get("dtype"))
+        self.gamma: Parameter | None = None
+        self.beta: Parameter | None = None
+        self.moving_mean: Parameter | None = None
+        self.moving_variance: Parameter | None = None
+        self._warned_single = False
+        if self.input_shape is not None:
+            self.build(self.input_shape)
+
+    def build(self, input_shape: tuple[int, ...]) -> None:
+        input_shape = tuple(int(s) for s in input_shape)
+        rank = len(input_shape) + 1  # with the batch axis, as Keras counts axis
+        if not input_shape or not -rank <= self.axis < rank or self.axis % rank != rank - 1:
+            raise ConfigError(f"layer {self.name!r} normalises each feature, the last axis (axis=-1), but axis="
+                              f"{self.axis} of inputs of shape (batch, {', '.join(map(str, input_shape))}) is "
+                              "another axis; fnlearn's BatchNormalization takes the last axis only.")
+        shape = (input_shape[-1],)
+        # created in Keras's order, which is the order of get_weights and of the model file
+        with backend.using_dtype(self.dtype):
+            if self.scale:
+                self.gamma = Parameter(self.gamma_initializer(shape), name="gamma")
+            if self.center:
+                self.beta = Parameter(self.beta_initializer(shape), name="beta")
+            self.moving_mean = Parameter(self.moving_mean_initializer(shape), name="moving_mean")
+            self.moving_variance = Parameter(self.moving_variance_initializer(shape), name="moving_variance")
+        self.moving_mean.requires_grad = self.moving_variance.requires_grad = False
+        self.built = True
+
+    @property
+    def input_features(self) -> int | None:
+        return None if self.moving_mean is None else int(self.moving_mean.shape[0])
+
+    def forward(self, x: Any) -> Tensor:
+        dtype = self.moving_mean.data.dtype if self.built else np.dtype(self.dtype)
+        x = as_input(x, dtype, self.name)
+        if x.ndim < 2:
+            raise ShapeError(f"layer {self.name!r} expects a batch of shape (batch, features), got shape "
+                             f"{x.shape}; wrap a single sample as x[None, :] or reshape(1, -1).")
+        self._ensure_built(x)
+        features = self.input_features
+        if x.shape[-1] != features:
+            raise ShapeError(f"layer {self.name!r} was built for {features} features (shape (batch, {features})), "
+                             f"but got shape {x.shape}; check the layer before it or the data's columns.")
+        if not (self.training and self.trainable):
+            return F.batch_norm(x, self.gamma, self.beta, self.epsilon, mean=self.moving_mean.data,
+                                variance=self.moving_variance.data)
+        if x.size == features and not self._warned_single:
+            self._warned_single = True
+            warnings.warn(f"layer {self.name!r} got a training batch of one sample (shape {x.shape}): its variance "
+                          "is 0, so the layer outputs beta and the moving variance shrinks towards 0, as in Keras; "
+                          "train on batches of 2 or more (a batch_size that leaves no single sample over).",
+                          RuntimeWarning, stacklevel=3)
+        out, mean, variance = F.batch_norm_train(x, self.gamma, self.beta, self.epsilon)
+        update_state(functools.partial(self._follow, mean, variance))
+        return out
+
+    def _follow(self, mean: Any, variance: Any) -> None:
+        """Move the moving statistics towards a training batch's (Keras's rule), in their own dtype."""
+        for moving, batch in ((self.moving_mean, mean), (self.moving_variance, variance)):
+            new = moving.data * self.momentum + batch.astype(moving.data.dtype, copy=False) * (1 - self.momentum)
+            if getattr(moving.data.flags, "writeable", True):
+                moving.data[...] = new  # in place, as a Keras variable is assigned: views of it see the values
+            else:
+                moving.data = new
+
+    def penalties(self) -> list[tuple[Parameter, Any]]:
+        """(parameter, regularizer) for gamma and beta where each has one."""
+        return [(p, r) for p, r in ((self.gamma, self.gamma_regularizer), (self.beta, self.beta_regularizer))
+                if p is not None and r is not None]
+
+    def get_config(self) -> dict[str, Any]:
+        config = {**super().get_config(), "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
+                  "center": self.center, "scale": self.scale}
+        for key in ("beta_initializer", "gamma_initializer", "moving_mean_initializer",
+                    "moving_variance_initializer"):
+            config[key] = initializers.name_of(getattr(self, key))
+        for key in ("beta_regularizer", "gamma_regularizer"):
+            if getattr(self, key) is not None:
+                config[key] = getattr(self, key).get_config()
+        return config
+
+
+def _setting(value: Any, name: str, expected: str, positive: bool = False, high: float = 1.0) -> float:
+    """A BatchNormalization setting as a finite float in [0, high] ((0, high] if ``positive``), or ConfigError."""
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) \
+        and math.isfinite(value) and (value > 0 if positive else value >= 0) and value <= high
+    if not ok:
+        raise ConfigError(f"BatchNormalization {name} must be {expected}, got {value!r}.")
+    return float(value)
+
+
 class Dropout(Layer):
     """Inverted dropout: in training, zero each value with probability ``rate`` and scale the rest by
     1 / (1 − rate), so evaluation needs no change; in eval mode it passes values through.
@@ -442,4 +611,4 @@ def _reject_unknown_kwargs(layer: str, kwargs: dict, allow: Sequence[str] = ()) 
 
 LAYERS: dict[str, type[Layer]] = {"Dense": Dense, "Activation": Activation, "Flatten": Flatten, "Dropout": Dropout,
                                   "Softmax": Softmax, "ReLU": ReLU, "LeakyReLU": LeakyReLU,
-                                  "Normalization": Normalization}
+                                  "Normalization": Normalization, "BatchNormalization": BatchNormalization}

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -45,6 +45,43 @@ def running_forward() -> Iterator[None]:
 def inside_forward() -> bool:
     """Whether this call happens inside another module's forward pass (fit's included)."""
     return getattr(_calls, "depth", 0) > 0
+
+
+@contextlib.contextmanager
+def holding_state_updates() -> Iterator[list[Callable[[], None]]]:
+    """Collect the state updates of the forward passes run inside (BatchNormalization's moving statistics)
+    instead of applying them: ``fit`` applies them with the step, and drops them with a step it refuses (a
+    non-finite loss), so that the model keeps every value of the last finite step.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> bn = fl.layers.BatchNormalization(dtype="float64")
+    >>> with holding_state_updates() as updates:
+    ...     _ = bn(np.array([[1.0], [3.0]]))
+    >>> len(updates), bn.moving_mean.numpy().tolist()
+    (1, [0.0])
+    >>> updates[0](); bn.moving_mean.numpy().round(6).tolist()
+    [0.02]
+    """
+    previous = getattr(_calls, "held", None)
+    _calls.held = held = []
+    try:
+        yield held
+    finally:
+        _calls.held = previous
+
+
+def update_state(update: Callable[[], None]) -> None:
+    """Apply a layer's state update now, or hand it to :func:`holding_state_updates` when one is active.
+
+    >>> done = []
+    >>> update_state(lambda: done.append("now")); done
+    ['now']
+    """
+    held = getattr(_calls, "held", None)
+    if held is None:
+        update()
+    else:
+        held.append(update)
 
 
 class Module:
@@ -140,8 +177,9 @@ class Module:
         check_flag(value, "trainable")
         for module in self.modules():
             object.__setattr__(module, "_trainable", bool(value))
-            for p in module.__dict__.get("_parameters", {}).values():
-                p.requires_grad = bool(value) and not getattr(module, "_statistics", False)
+            statistics = getattr(module, "_statistics", False)  # True: every parameter; else a tuple of names
+            for name, p in module.__dict__.get("_parameters", {}).items():
+                p.requires_grad = bool(value) and not (statistics is True or name in (statistics or ()))
 
     def trainable_parameters(self) -> list[Parameter]:
         """The parameters training updates: those that require gradients (see :attr:`trainable`)."""

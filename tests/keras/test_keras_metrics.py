@@ -1,0 +1,184 @@
+"""keras.metrics' stateful classes in Keras programs: the imbalanced-data tutorial's metrics run unchanged, a
+metric of your own written with keras.ops trains through fit, and evaluate agrees with Keras itself on the same
+weights."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from fnlearn import keras
+from fnlearn.keras import ops
+
+
+def _data(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 6)).astype("float32")
+    y = (x[:, 0] + 0.7 * x[:, 1] - 0.4 * x[:, 2] > 1.2).astype("float32")  # about one positive in six
+    return x, y
+
+
+# the list of the TensorFlow tutorial "Classification on imbalanced data", as written there
+METRICS = [
+    keras.metrics.BinaryCrossentropy(name="cross entropy"),
+    keras.metrics.MeanSquaredError(name="Brier score"),
+    keras.metrics.TruePositives(name="tp"),
+    keras.metrics.FalsePositives(name="fp"),
+    keras.metrics.TrueNegatives(name="tn"),
+    keras.metrics.FalseNegatives(name="fn"),
+    keras.metrics.BinaryAccuracy(name="accuracy"),
+    keras.metrics.Precision(name="precision"),
+    keras.metrics.Recall(name="recall"),
+    keras.metrics.AUC(name="auc"),
+    keras.metrics.AUC(name="prc", curve="PR"),
+]
+
+
+def _model(metrics, seed=0):
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([keras.Input(shape=(6,)), keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dropout(0.2), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-2), loss=keras.losses.BinaryCrossentropy(),
+                  metrics=metrics)
+    return model
+
+
+def test_the_imbalanced_data_tutorials_metrics_run_unchanged():
+    x, y = _data()
+    model = _model(METRICS)
+    early_stopping = keras.callbacks.EarlyStopping(monitor="val_prc", verbose=1, patience=10, mode="max",
+                                                   restore_best_weights=True)
+    history = model.fit(x, y, batch_size=64, epochs=4, callbacks=[early_stopping], validation_split=0.25,
+                        class_weight={0: 0.6, 1: 3.0}, verbose=0)
+    names = [m.name for m in METRICS]
+    assert sorted(history.history) == sorted(["loss", "val_loss", *names, *(f"val_{n}" for n in names)])
+    results = model.evaluate(x, y, batch_size=64, verbose=0)
+    by_name = dict(zip(model.metrics_names, results))
+    counts = by_name["tp"] + by_name["fp"] + by_name["tn"] + by_name["fn"]
+    assert counts == len(x)  # the four counts cover every sample once: accumulated, not averaged
+    assert by_name["precision"] == pytest.approx(by_name["tp"] / (by_name["tp"] + by_name["fp"]))
+    assert by_name["recall"] == pytest.approx(by_name["tp"] / (by_name["tp"] + by_name["fn"]))
+    assert by_name["accuracy"] == pytest.approx((by_name["tp"] + by_name["tn"]) / len(x))
+    assert all(0 <= history.history[k][-1] <= 1 for k in ("auc", "prc", "val_auc", "val_prc"))
+
+
+def test_keras_metric_names_work_as_strings():
+    x, y = _data(120)
+    model = _model(["AUC", "precision", "Recall", "true_positives"])
+    history = model.fit(x, y, epochs=1, verbose=0, validation_split=0.25).history
+    assert sorted(history) == ["AUC", "Recall", "loss", "precision", "true_positives", "val_AUC", "val_Recall",
+                               "val_loss", "val_precision", "val_true_positives"]
+
+
+class BinaryTruePositives(keras.metrics.Metric):
+    """The Keras guide's example, word for word but for the import."""
+
+    def __init__(self, name="binary_true_positives", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.true_positives = self.add_variable(shape=(), initializer="zeros", name="true_positives")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true = ops.cast(y_true, "bool")
+        y_pred = ops.cast(ops.greater(y_pred, 0.5), "bool")
+        values = ops.cast(ops.where(y_true, y_pred, False), self.dtype)
+        if sample_weight is not None:
+            values = ops.multiply(values, ops.reshape(ops.cast(sample_weight, self.dtype), (-1, 1)))
+        self.true_positives.assign(self.true_positives + ops.sum(values))
+
+    def result(self):
+        return self.true_positives
+
+
+class F1Score(keras.metrics.Metric):
+    """F1 from a Precision and a Recall it holds, with keras.backend.epsilon()."""
+
+    def __init__(self, name="f1", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.precision = keras.metrics.Precision()
+        self.recall = keras.metrics.Recall()
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        self.precision.update_state(y_true, y_pred, sample_weight)
+        self.recall.update_state(y_true, y_pred, sample_weight)
+
+    def result(self):
+        p, r = self.precision.result(), self.recall.result()
+        return 2 * p * r / (p + r + keras.backend.epsilon())
+
+    def reset_state(self):
+        self.precision.reset_state()
+        self.recall.reset_state()
+
+
+def test_metrics_of_your_own_written_with_keras_ops_train_and_evaluate(tmp_path):
+    x, y = _data()
+    model = _model([BinaryTruePositives(), F1Score(), keras.metrics.TruePositives(name="tp")])
+    model.compile("adam", "binary_crossentropy", metrics=[BinaryTruePositives(), F1Score(),
+                                                          keras.metrics.TruePositives(name="tp")],
+                  weighted_metrics=[BinaryTruePositives(name="weighted_btp")])
+    weights = np.where(y > 0, 2.0, 1.0)
+    history = model.fit(x, y, epochs=2, batch_size=32, sample_weight=weights, verbose=0).history
+    np.testing.assert_allclose(history["binary_true_positives"], history["tp"])  # the guide's metric counts as TP
+    result = model.evaluate(x, y, sample_weight=weights, return_dict=True, verbose=0)
+    assert result["binary_true_positives"] == result["tp"] and result["weighted_btp"] == 2 * result["tp"]
+    precision, recall = result["tp"] / np.sum(model.predict(x) > 0.5), result["tp"] / y.sum()
+    assert result["f1"] == pytest.approx(2 * precision * recall / (precision + recall), rel=1e-6)
+    model.save(tmp_path / "own.keras")
+    again = keras.models.load_model(tmp_path / "own.keras", custom_objects={
+        "BinaryTruePositives": BinaryTruePositives, "F1Score": F1Score})
+    assert again.evaluate(x, y, sample_weight=weights, return_dict=True, verbose=0) == result
+
+
+def _real_keras():
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    return pytest.importorskip("keras", reason="Keras 3 (with jax) is not installed; the comparison needs it")
+
+
+def test_evaluate_gives_keras_numbers_on_the_same_weights():
+    x, y = _data(500)
+    weights = np.random.default_rng(1).uniform(0.2, 3.0, len(y))
+
+    def metric_list(k):
+        return [k.metrics.AUC(name="auc"), k.metrics.AUC(curve="PR", name="prc"), k.metrics.Precision(name="p"),
+                k.metrics.Recall(thresholds=[0.3, 0.6], name="r"), k.metrics.TruePositives(name="tp"),
+                k.metrics.RootMeanSquaredError(name="rmse")]
+
+    model = _model(metric_list(keras))
+    model.compile("adam", "binary_crossentropy", metrics=metric_list(keras),
+                  weighted_metrics=[keras.metrics.AUC(name="wauc"), keras.metrics.Precision(name="wp")])
+    model.fit(x, y, epochs=2, verbose=0)
+    ours = model.evaluate(x, y, batch_size=64, sample_weight=weights, return_dict=True, verbose=0)
+    assert set(ours) == {"loss", "auc", "prc", "p", "r", "tp", "rmse", "wauc", "wp"} and ours["r"].shape == (2,)
+    real = _real_keras()
+    twin = real.Sequential([real.Input(shape=(6,)), real.layers.Dense(16, activation="relu"),
+                            real.layers.Dropout(0.2), real.layers.Dense(1, activation="sigmoid")])
+    twin.compile("adam", "binary_crossentropy", metrics=metric_list(real),
+                 weighted_metrics=[real.metrics.AUC(name="wauc"), real.metrics.Precision(name="wp")])
+    twin.set_weights(model.get_weights())
+    theirs = twin.evaluate(x, y, batch_size=64, sample_weight=weights, return_dict=True, verbose=0)
+    assert set(theirs) == set(ours)
+    for key in ours:  # Keras keeps its state in float32
+        np.testing.assert_allclose(ours[key], np.asarray(theirs[key]), rtol=2e-5, atol=1e-6, err_msg=key)
+
+
+def test_metric_classes_with_names_of_ones_own_survive_a_save(tmp_path) -> None:
+    """The imbalanced-data tutorial names its metrics ("Brier score", "cross entropy"): a loaded model must make
+    each again with its class and name, not look the name up as a metric name."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 3)).astype("float32")
+    y = (x[:, :1] > 0).astype("float32")
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy",
+                  metrics=[keras.metrics.MeanSquaredError(name="Brier score"),
+                           keras.metrics.BinaryCrossentropy(name="cross entropy"),
+                           keras.metrics.BinaryAccuracy(name="hits", threshold=0.3),
+                           keras.metrics.MeanAbsoluteError(name="mae_of_mine")])
+    model.fit(x, y, epochs=1, verbose=0)
+    before = model.evaluate(x, y, verbose=0, return_dict=True)
+    model.save(tmp_path / "m.keras")
+    again = keras.models.load_model(tmp_path / "m.keras")
+    after = again.evaluate(x, y, verbose=0, return_dict=True)
+    assert list(after) == list(before) == ["loss", "Brier score", "cross entropy", "hits", "mae_of_mine"]
+    assert after == pytest.approx(before, rel=1e-6)
