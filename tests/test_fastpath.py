@@ -346,7 +346,7 @@ def test_predict_runs_the_written_out_forward(hidden, dtype):
                                fl.layers.Dropout(0.5), fl.layers.Dense(4), fl.layers.Activation("softmax")])
         x = np.random.default_rng(0).normal(size=(9, 2, 3)) * 3
         assert fastpath.dense_stack(model, inference=True) is not None
-        assert fastpath.dense_stack(model) is None  # training has no written-out Dropout
+        assert fastpath.dense_stack(model) is None  # Dropout in training: only when the caller collects it
         model.eval()
         with fl.no_grad():
             expected = model(fl.tensor(x.astype(dtype))).numpy()
@@ -561,3 +561,77 @@ def test_kept_slopes_match_the_autodiff_ones_in_float32_far_below_zero(name):
     fl.functional.ACTIVATIONS[name](t).sum().backward()
     np.testing.assert_allclose(slope, backend.to_numpy(t.grad), rtol=1e-6, atol=0)
     np.testing.assert_allclose(backend.to_numpy(out), fl.functional.ACTIVATIONS[name](fl.tensor(z)).numpy(), rtol=1e-6)
+
+
+def _dropout_model(hidden: str, optimizer) -> fl.Sequential:
+    fl.set_seed(3)
+    model = fl.Sequential([fl.layers.Dense(8, activation=hidden, input_dim=5), fl.layers.Dropout(0.3),
+                           fl.layers.Dense(6), fl.layers.Activation("relu"), fl.layers.Dropout(0.5, seed=11),
+                           fl.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer=optimizer(), loss="sparse_categorical_crossentropy")
+    return model
+
+
+@pytest.mark.parametrize("hidden", ["relu", "sigmoid", "tanh"])
+@pytest.mark.parametrize("optimizer", [lambda: fl.optim.SGD(learning_rate=0.05),
+                                       lambda: fl.optim.Adam(learning_rate=0.01)], ids=["sgd", "adam"])
+@pytest.mark.parametrize("in_product", [False, True], ids=["", "step-in-product"])
+def test_dropout_after_hidden_layers_trains_as_the_general_step(monkeypatch, float64, hidden, optimizer, in_product):
+    """fit's written-out step applies a hidden layer's Dropout itself (the same masks, drawn from the layers'
+    own streams): the weights come out as the autodiff step leaves them, and the layers count their draws."""
+    if in_product:
+        monkeypatch.setattr(fastpath, "_IN_PRODUCT_MIN", 1)  # plain SGD's step inside every gradient product
+    y = np.random.default_rng(2).integers(0, 3, 64)
+    fast = _dropout_model(hidden, optimizer)
+    found: dict = {}
+    assert fastpath.dense_stack(fast, dropouts=found) is not None and sorted(found) == [0, 1]
+    steps = []
+    step = fastpath.StepPlan.__call__
+    monkeypatch.setattr(fastpath.StepPlan, "__call__", lambda plan, *args: steps.append(1) or step(plan, *args))
+    fast.fit(X, y, epochs=3, batch_size=16, verbose=0)
+    assert len(steps) == 12  # every step was the written-out one
+    monkeypatch.setattr(fastpath, "compile_step", lambda *args, **kwargs: None)
+    slow = _dropout_model(hidden, optimizer)
+    slow.fit(X, y, epochs=3, batch_size=16, verbose=0)
+    for a, b in zip(fast.get_weights(), slow.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    assert [layer.draws for layer in fast.layers if isinstance(layer, fl.layers.Dropout)] == [12, 12]
+    assert [layer.seed for layer in fast.layers if isinstance(layer, fl.layers.Dropout)] == \
+        [layer.seed for layer in slow.layers if isinstance(layer, fl.layers.Dropout)]
+    fresh = _dropout_model(hidden, optimizer)
+    assert not np.allclose(fresh.get_weights()[0], fast.get_weights()[0])  # it did train
+
+
+@pytest.mark.parametrize("layers", [
+    lambda: [fl.layers.Dropout(0.2, input_shape=(5,)), fl.layers.Dense(3, activation="softmax")],
+    lambda: [fl.layers.Dense(4, input_dim=5), fl.layers.Dense(3, activation="softmax"), fl.layers.Dropout(0.2)],
+    lambda: [fl.layers.Dense(4, input_dim=5), fl.layers.Dropout(0.2), fl.layers.Activation("sigmoid"),
+             fl.layers.Dense(3, activation="softmax")],
+    lambda: [fl.layers.Dense(4, activation="relu", input_dim=5), fl.layers.Dropout(0.2), fl.layers.Dropout(0.3),
+             fl.layers.Dense(3, activation="softmax")],
+], ids=["on-inputs", "on-outputs", "before-activation", "twice"])
+def test_dropout_elsewhere_leaves_the_model_to_the_general_step(layers):
+    model = fl.Sequential(layers())
+    assert fastpath.dense_stack(model, dropouts={}) is None
+    assert fastpath.dense_stack(model, inference=True) is not None  # predict still skips the graph
+    model.compile(optimizer="adam", loss="mse")
+    history = model.fit(X, np.eye(3)[np.random.default_rng(2).integers(0, 3, 64)], epochs=2, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+
+
+def test_a_dropout_rate_of_zero_is_no_layer_at_all():
+    model = fl.Sequential([fl.layers.Dense(4, activation="relu", input_dim=5), fl.layers.Dropout(0.0),
+                           fl.layers.Dense(3, activation="softmax")])
+    found: dict = {}
+    assert fastpath.dense_stack(model, dropouts=found) is not None and found == {}
+
+
+def test_a_plan_with_dropout_is_not_captured_as_a_cuda_graph():
+    """A replayed graph would apply the mask recorded with it at every step."""
+    from fnlearn import gpu
+
+    model = _dropout_model("relu", lambda: fl.optim.SGD(learning_rate=0.1))
+    model.build((5,))
+    plan = fastpath.compile_step(model, model.loss, model.optimizer.bind(model.parameters()))
+    assert plan is not None and sorted(plan.dropouts) == [0, 1]
+    assert "Dropout" in gpu.capture_refusal(plan)

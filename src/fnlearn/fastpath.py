@@ -294,8 +294,9 @@ class StepPlan:
     """
 
     def __init__(self, layers: list[tuple[Dense, str]], flatten_input: bool, loss: str, from_logits: bool,
-                 optimizer: Optimizer) -> None:
+                 optimizer: Optimizer, dropouts: dict[int, Dropout] | None = None) -> None:
         self.layers = layers
+        self.dropouts = dict(dropouts or {})  # stage index → the Dropout layer applied to its output
         self.flatten_input = flatten_input
         self.loss = loss
         self.optimizer = optimizer
@@ -517,7 +518,7 @@ class StepPlan:
         self._threads = self._blas.threads() if self._blas is not None else 1
         fold = self._learning_rate_fold()
         a = xb.reshape(xb.shape[0], -1) if self.flatten_input else xb
-        inputs, outs = [], []
+        inputs, outs, masks = [], [], {}
         last = len(self.layers) - 1
         for i, (kernel, bias, act_fwd) in enumerate(self._forward):
             inputs.append(a)
@@ -531,7 +532,11 @@ class StepPlan:
                     a = scores  # the model's output is its scores: the metrics see what evaluate() sees
             else:
                 a = _bias_and_activation(z, bias, act_fwd)
-            outs.append(a)
+            outs.append(a)  # before any dropout: the activation's derivative is read from its own output
+            drop = self.dropouts.get(i)
+            if drop is not None:
+                masks[i] = drop.next_mask(a.shape, a.dtype)
+                a = a * masks[i]
         if not self.fused:
             loss_value, dz = self._loss_and_grad(a, yb, xp, fold or 1.0)
         device = self.device_loss and self.flat
@@ -546,6 +551,8 @@ class StepPlan:
         self._pending = []
         for i in range(last, -1, -1):
             kernel, bias, _ = self._forward[i]
+            if i in masks:
+                dz *= masks[i]  # dz is the fresh product of the layer above: the gradient of the dropped output
             if i < last or not self.fused:
                 dz = self._backward[i](dz, outs[i])
             a_in = inputs[i]
@@ -685,12 +692,17 @@ _SAFE_RANGE = 60.0
 _IN_PRODUCT_MIN = 20_000
 
 
-def dense_stack(model: Any, inference: bool = False,
-                sample_shape: tuple[int, ...] | None = None) -> tuple[list[tuple[Dense, str]], bool] | None:
+def dense_stack(model: Any, inference: bool = False, sample_shape: tuple[int, ...] | None = None,
+                dropouts: dict[int, Dropout] | None = None) -> tuple[list[tuple[Dense, str]], bool] | None:
     """The Dense layers of ``model`` with their activation names, and whether a Flatten comes first — or
     None when the model has layers the written-out step does not know (custom modules, custom
-    activations; Dropout too, unless ``inference``, where it passes values through), or when samples of
-    ``sample_shape`` (if given) are not rows of features and no Flatten comes first."""
+    activations), or when samples of ``sample_shape`` (if given) are not rows of features and no Flatten
+    comes first.
+
+    Dropout passes values through in ``inference``. In training, a Dropout right after a hidden layer's
+    activation is written out too when the caller passes ``dropouts`` (filled with stage index → layer);
+    anywhere else (on the inputs, after the output layer, before an Activation layer) the model has no
+    written-out step."""
     if not isinstance(model, Sequential) or not model.built:
         return None
     flatten_input = bool(model.layers) and isinstance(model.layers[0], Flatten)
@@ -707,11 +719,17 @@ def dense_stack(model: Any, inference: bool = False,
             layers.append((layer, act))
         elif isinstance(layer, Activation) and layers and layers[-1][1] == "linear":
             act = _activation_name(layer.activation)
-            if act is None:
-                return None
+            if act is None or (dropouts is not None and len(layers) - 1 in dropouts):
+                return None  # an activation of dropped values: the mask would have to come after it
             layers[-1] = (layers[-1][0], act)
-        elif not (inference and isinstance(layer, Dropout)):
+        elif isinstance(layer, Dropout) and (inference or layer.rate == 0.0):
+            continue
+        elif isinstance(layer, Dropout) and dropouts is not None and layers and len(layers) - 1 not in dropouts:
+            dropouts[len(layers) - 1] = layer
+        else:
             return None
+    if dropouts and max(dropouts) == len(layers) - 1:
+        return None  # dropout of the model's output: the loss would see dropped predictions
     return (layers, flatten_input) if layers else None
 
 
@@ -805,12 +823,13 @@ def forward(stack: tuple[list[tuple[Dense, str]], bool], x: Any, kept: KeptOutpu
 def compile_step(model: Any, loss: Any, optimizer: Optimizer,
                  sample_shape: tuple[int, ...] | None = None) -> StepPlan | None:
     """A :class:`StepPlan` for ``model`` trained with ``loss`` and ``optimizer`` on samples of
-    ``sample_shape``, or None when the model has layers the plan does not know (Dropout, custom modules,
-    custom activations or losses; see :func:`dense_stack`)."""
+    ``sample_shape``, or None when the model has layers the plan does not know (custom modules, custom
+    activations or losses, Dropout other than after a hidden layer; see :func:`dense_stack`)."""
     if not isinstance(optimizer, Optimizer):
         return None
     spec = _loss_spec(loss)
-    stack = dense_stack(model, sample_shape=sample_shape)
+    dropouts: dict[int, Dropout] = {}
+    stack = dense_stack(model, sample_shape=sample_shape, dropouts=dropouts)
     if spec is None or stack is None:
         return None
     layers, flatten_input = stack
@@ -825,4 +844,4 @@ def compile_step(model: Any, loss: Any, optimizer: Optimizer,
     # checked before a plan is made: making one moves the optimizer's state into the plan's flat buffers
     if optimizer.params is None or [id(p) for p in optimizer.params] != [id(p) for p in model.parameters()]:
         return None  # frozen layers, or an optimizer bound to other parameters
-    return StepPlan(layers, flatten_input, spec[0], spec[1], optimizer)
+    return StepPlan(layers, flatten_input, spec[0], spec[1], optimizer, dropouts)

@@ -62,6 +62,8 @@ def capture_refusal(plan: Any) -> str | None:
     opt = plan.optimizer
     if opt.clipnorm is not None or opt.global_clipnorm is not None:
         return "clipnorm and global_clipnorm read the gradient norm on the host"
+    if plan.dropouts:
+        return "Dropout draws a new mask at every step, which a replayed graph would repeat"
     return None
 
 

@@ -568,12 +568,22 @@ class Dropout(Layer):
         x = as_input(x, _float_of(x), self.name)
         if not self.training or self.rate == 0.0:
             return x
+        return F.mul(x, Tensor(self.next_mask(x.shape, x.dtype)))
+
+    def next_mask(self, shape: tuple[int, ...], dtype: Any) -> Any:
+        """The next training call's mask on the backend's device: 0 with probability ``rate``, else
+        1 / (1 − rate). fit's written-out step draws its masks here too, so both paths train alike.
+
+        >>> drop = Dropout(0.5, seed=1); drop.next_mask((2, 3), "float32").tolist(), drop.draws
+        ([[2.0, 2.0, 0.0], [2.0, 0.0, 0.0]], 1)
+        """
         if self.seed is None:
             self.seed = int(backend.rng().integers(2**62))
-        keep = np.random.default_rng([self.seed, self.draws]).random(x.shape) >= self.rate
+        keep = np.random.default_rng([self.seed, self.draws]).random(shape) >= self.rate
         self.draws += 1
-        mask = backend.to_device((keep / (1.0 - self.rate)).astype(x.dtype))
-        return F.mul(x, Tensor(mask))
+        mask = keep.astype(dtype)
+        mask *= mask.dtype.type(1.0 / (1.0 - self.rate))  # the float64 quotient, rounded once to the dtype
+        return backend.to_device(mask)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
