@@ -66,6 +66,23 @@ def test_dotted_imports_work_in_a_fresh_interpreter():
     assert done.stdout.strip() == str(784 * 100 + 100 + 100 * 10 + 10)
 
 
+def test_the_text_data_sets_and_pad_sequences_import_as_in_tensorflow_in_a_fresh_interpreter():
+    program = textwrap.dedent("""
+        from fnlearn.compat.tensorflow.keras.datasets import boston_housing, imdb, reuters
+        from fnlearn.compat.tensorflow.keras.preprocessing.sequence import pad_sequences
+        from fnlearn.compat.tensorflow.keras.utils import pad_sequences as utils_pad
+        from fnlearn.compat import tensorflow as tf
+        import fnlearn.keras.datasets as kd
+        assert (imdb, reuters, boston_housing) == (kd.imdb, kd.reuters, kd.boston_housing)
+        assert tf.keras.datasets.imdb.get_word_index is kd.imdb.get_word_index
+        assert pad_sequences is utils_pad is tf.keras.preprocessing.sequence.pad_sequences
+        print(pad_sequences([[1, 2, 3], [4]], maxlen=2).tolist(), reuters.get_label_names()[3])
+    """)
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[[2, 3], [0, 4]] earn"
+
+
 def test_unknown_compat_module_is_an_attribute_error():
     import fnlearn.compat
 

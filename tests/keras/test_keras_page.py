@@ -41,8 +41,12 @@ def test_the_page_code_runs(tmp_path, monkeypatch, capsys):
     ("initializers", "GlorotUniform GlorotNormal HeUniform HeNormal LecunUniform LecunNormal RandomNormal "
                      "RandomUniform TruncatedNormal Constant Zeros Ones"),
     ("regularizers", "L1 L2 L1L2"),
-    ("utils", "to_categorical normalize set_random_seed"),
-    ("datasets", "mnist fashion_mnist"),
+    ("utils", "to_categorical normalize set_random_seed pad_sequences"),
+    ("preprocessing.sequence", "pad_sequences"),
+    ("datasets", "mnist fashion_mnist boston_housing imdb reuters"),
+    ("datasets.imdb", "load_data get_word_index"),
+    ("datasets.reuters", "load_data get_word_index get_label_names"),
+    ("datasets.boston_housing", "load_data"),
     ("backend", "clear_session floatx set_floatx epsilon"),
     ("ops", "mean sum square sqrt abs exp log log1p clip maximum where matmul reshape argmax cast"),
 ])

@@ -1,9 +1,10 @@
 """Cache folder, verified downloads and the progress bar used by the data set loaders.
 
 A download is written to a hidden temporary file next to its destination, hashed while
-it streams in, and moved into place with ``os.replace`` only when its SHA-256 digest is
-the expected one. A failed or refused download therefore never leaves a file behind, and
-a file found in the cache is always a complete, verified one.
+it streams in, and moved into place with ``os.replace`` only when its digest (SHA-256, or
+MD5 for the few files whose publishers pin only an MD5 digest) is the expected one. A failed
+or refused download therefore never leaves a file behind, and a file found in the cache is
+always a complete, verified one.
 
 Example:
     >>> from fnlearn.datasets._download import cache_dir
@@ -23,6 +24,7 @@ from typing import BinaryIO
 
 CHUNK_BYTES = 1 << 16
 TIMEOUT_S = 30.0
+HASH_TITLES = {"sha256": "SHA-256", "md5": "MD5"}
 
 
 class DownloadFailed(Exception):
@@ -110,12 +112,12 @@ class _Progress:
 
 
 def _fetch_one(url: str, dest: Path, sha256: str, size: int | None, progress: bool,
-               opener: Callable[[str], BinaryIO]) -> None:
+               opener: Callable[[str], BinaryIO], algorithm: str = "sha256") -> None:
     """Stream ``url`` into a temporary file beside ``dest``; move it into place only if verified."""
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     tmp = Path(tmp_name)
     try:
-        digest = hashlib.sha256()
+        digest = hashlib.new(algorithm)
         with os.fdopen(fd, "wb") as out, opener(url) as response:
             length = getattr(response, "headers", {}).get("Content-Length")
             bar = _Progress(dest.name, int(length) if length else size, progress)
@@ -130,7 +132,8 @@ def _fetch_one(url: str, dest: Path, sha256: str, size: int | None, progress: bo
             os.fsync(out.fileno())
         got = digest.hexdigest()
         if got != sha256:
-            raise ValueError(f"SHA-256 mismatch, got {got[:12]}… instead of {sha256[:12]}…, file refused")
+            raise ValueError(f"{HASH_TITLES[algorithm]} mismatch, got {got[:12]}… instead of {sha256[:12]}…, "
+                             f"file refused")
         os.chmod(tmp, 0o644)  # mkstemp makes it owner-only; a cached data file is an ordinary file
         os.replace(tmp, dest)
     finally:
@@ -139,20 +142,24 @@ def _fetch_one(url: str, dest: Path, sha256: str, size: int | None, progress: bo
 
 
 def download(urls: Sequence[str], dest: Path, sha256: str, *, size: int | None = None,
-             progress: bool = True, opener: Callable[[str], BinaryIO] | None = None) -> Path:
+             progress: bool = True, opener: Callable[[str], BinaryIO] | None = None,
+             algorithm: str = "sha256") -> Path:
     """Download one file to ``dest`` from the first of ``urls`` that serves the expected bytes.
 
-    Each URL is tried in turn; a network error or a SHA-256 mismatch moves on to the next.
+    ``sha256`` is the expected hex digest; ``algorithm="md5"`` checks an MD5 digest instead.
+    Each URL is tried in turn; a network error or a digest mismatch moves on to the next.
     Raises ``DownloadFailed`` (with one reason per URL) when none succeeds; ``dest`` is then
     untouched and no temporary file remains.
     """
+    if algorithm not in HASH_TITLES:
+        raise ValueError(f"algorithm {algorithm!r} is not supported; use one of {sorted(HASH_TITLES)}.")
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     opener = opener or open_url
     reasons = []
     for url in urls:
         try:
-            _fetch_one(url, dest, sha256, size, progress, opener)
+            _fetch_one(url, dest, sha256.lower(), size, progress, opener, algorithm)
             return dest
         except (OSError, ValueError) as exc:  # URLError, HTTPError and timeouts are OSErrors
             reasons.append(f"{url}: {exc}")

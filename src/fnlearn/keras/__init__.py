@@ -2,8 +2,8 @@
 
 Change ``from tensorflow.keras.models import Sequential`` into ``from fnlearn.keras.models import
 Sequential`` (and likewise for ``layers``, ``optimizers``, ``losses``, ``metrics``, ``callbacks``,
-``utils``, ``datasets``, ``activations``, ``initializers``, ``backend``, ``regularizers``) and nothing else in
-the program changes.
+``utils``, ``datasets``, ``activations``, ``initializers``, ``backend``, ``regularizers``,
+``preprocessing.sequence``) and nothing else in the program changes.
 
 Example (Tsai's MNIST network):
     >>> from fnlearn.keras.models import Sequential
@@ -30,6 +30,7 @@ from . import (
     models,
     ops,
     optimizers,
+    preprocessing,
     regularizers,
 )
 from . import utils as utils
@@ -39,6 +40,6 @@ from .models import Model, Sequential, load_model, save_model
 
 __all__ = ["Sequential", "Model", "Input", "load_model", "save_model", "layers", "models", "optimizers", "losses",
            "metrics", "callbacks", "utils", "datasets", "activations", "initializers", "backend",
-           "regularizers", "ops"]
+           "regularizers", "ops", "preprocessing"]
 
 __getattr__ = not_provided(__name__, __all__)

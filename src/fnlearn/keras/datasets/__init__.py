@@ -1,12 +1,12 @@
-"""``keras.datasets``: ``mnist.load_data()`` and ``fashion_mnist.load_data()``.
+"""``keras.datasets``: ``mnist``, ``fashion_mnist``, ``boston_housing``, ``imdb`` and ``reuters``.
 
-They return ``(x_train, y_train), (x_test, y_test)`` as uint8 arrays, as Keras does, read by
-:func:`fnlearn.datasets.load_mnist` (local files first, else a verified download).
+Each ``load_data()`` returns ``(x_train, y_train), (x_test, y_test)`` with Keras's shapes, dtypes
+and options, read by :mod:`fnlearn.datasets` (local files first, else a verified download).
 """
 
 from .._missing import not_provided
-from . import fashion_mnist, mnist
+from . import boston_housing, fashion_mnist, imdb, mnist, reuters
 
-__all__ = ["mnist", "fashion_mnist"]
+__all__ = ["mnist", "fashion_mnist", "boston_housing", "imdb", "reuters"]
 
 __getattr__ = not_provided(__name__, __all__)
