@@ -375,3 +375,50 @@ def test_the_flush_leaves_normal_values_and_other_steps_alone() -> None:
     opt.iterations = 32
     opt.flush_subnormal(state)
     assert state["v"].tolist() == pytest.approx([0.0, 1e-37, 0.5], rel=1e-6) and state["count"] == 3
+
+
+def test_a_subclass_rule_over_the_whole_step_is_never_cut_into_pieces() -> None:
+    """SGD's update calls update_prescaled: a subclass that makes it a rule over the whole array (a step
+    scaled by its largest value) must see the whole array, as its own update would."""
+    seen = []
+
+    class Normalised(O.SGD):
+        def update_prescaled(self, param, step, state):
+            seen.append(param.size)
+            param -= step / float(abs(step).max())
+
+    n, xp = 1_000_000, fl.backend.xp()
+    g = xp.linspace(0.0, 2.0, n, dtype="float32")
+    w = xp.zeros(n, dtype="float32")
+    Normalised(learning_rate=0.5).apply(w, g, {}, 0.5)
+    assert seen == [n]
+    assert float(w[-1]) == pytest.approx(-1.0)
+
+
+def test_the_flush_leaves_the_state_of_a_rule_of_ones_own_alone() -> None:
+    """A subclass's own state may hold tiny values its rule divides by; only the built-in slots are flushed."""
+
+    class Scaled(O.Optimizer):
+        def update(self, param, grad, state, lr):
+            scale = state.setdefault("scale", fl.backend.xp().full_like(param, 1e-39))
+            param -= lr * grad * (scale / scale)
+
+    p = fl.Parameter(np.ones(4, dtype="float32"))
+    opt = Scaled([p], learning_rate=0.1)
+    for _ in range(16):
+        p.grad = fl.backend.xp().ones(4, dtype="float32")
+        opt.step()
+    assert opt.iterations == 16 and np.all(fl.backend.to_numpy(opt.state[0]["scale"]) != 0)
+    np.testing.assert_allclose(p.numpy(), np.full(4, 1 - 1.6), rtol=1e-5)
+
+
+def test_scratch_arrays_are_kept_per_shape_and_made_again_when_a_larger_one_is_needed() -> None:
+    xp, opt = fl.backend.xp(), O.SGD(learning_rate=0.1)
+    small, large = xp.zeros((3, 4), "float32"), xp.zeros(50, "float32")
+    first = opt._scratch(small)
+    assert opt._scratch(small) is first and first.shape == (3, 4)
+    first[...] = 0.0
+    grown = opt._scratch(large)
+    opt._scratch(small)[0, 1] = 7.0  # a view of the grown buffer, not of the one it replaced
+    assert grown.shape == (50,) and float(grown[1]) == 7.0 and float(first[0, 1]) != 7.0
+    assert opt._scratch(small, 1) is not opt._scratch(small)

@@ -172,3 +172,13 @@ def test_learning_rate_reads_as_the_current_number_under_a_schedule_as_keras_cal
     assert model.optimizer.schedule is schedule
     model.optimizer.learning_rate = 0.01  # a number replaces the schedule
     assert model.optimizer.schedule is None and model.optimizer.learning_rate == 0.01
+
+
+@pytest.mark.parametrize("rate", [np.float32(0.1), np.array(0.1), np.float64(0.1)])
+def test_numpy_numbers_and_0d_arrays_are_learning_rates_for_schedules_and_optimizers(rate) -> None:
+    """Keras's schedules take NumPy numbers and 0-d arrays; they are read as the float they hold."""
+    schedule = fl.optim.schedules.ExponentialDecay(rate, decay_steps=10, decay_rate=0.5)
+    assert schedule(10) == pytest.approx(0.05) and type(schedule.get_config()["initial_learning_rate"]) is float
+    assert fl.optim.SGD(learning_rate=rate).learning_rate == pytest.approx(0.1)
+    with pytest.raises(ConfigError, match="must be a finite number > 0"):
+        fl.optim.schedules.ExponentialDecay(np.array([0.1, 0.2]), decay_steps=10, decay_rate=0.5)

@@ -24,16 +24,8 @@ import numpy as np
 
 from . import backend
 from .errors import ConfigError, NotReadyError, unknown_name
+from .schedules import check_positive
 from .tensor import Parameter
-
-
-def _check_positive(name: str, value: Any, allow_zero: bool = False) -> float:
-    ok = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
-    ok = ok and math.isfinite(float(value)) and (float(value) >= 0 if allow_zero else float(value) > 0)
-    if not ok:
-        bound = "≥ 0" if allow_zero else "> 0"
-        raise ConfigError(f"{name} must be a finite number {bound}, got {value!r}.")
-    return float(value)
 
 
 def _check_fraction(name: str, value: Any) -> float:
@@ -54,9 +46,9 @@ class Optimizer:
         if lr is not None:
             learning_rate = lr
         self.learning_rate = learning_rate
-        self.clipnorm = None if clipnorm is None else _check_positive("clipnorm", clipnorm)
-        self.clipvalue = None if clipvalue is None else _check_positive("clipvalue", clipvalue)
-        self.global_clipnorm = None if global_clipnorm is None else _check_positive("global_clipnorm",
+        self.clipnorm = None if clipnorm is None else check_positive("clipnorm", clipnorm)
+        self.clipvalue = None if clipvalue is None else check_positive("clipvalue", clipvalue)
+        self.global_clipnorm = None if global_clipnorm is None else check_positive("global_clipnorm",
                                                                                      global_clipnorm)
         self.iterations = 0
         self.params: list[Parameter] | None = None
@@ -81,7 +73,7 @@ class Optimizer:
     @learning_rate.setter
     def learning_rate(self, value: Any) -> None:
         if not callable(value):
-            value = _check_positive("learning_rate", value)
+            value = check_positive("learning_rate", value)
         self._learning_rate = value
 
     lr = learning_rate
@@ -170,7 +162,8 @@ class Optimizer:
         MLP (2.7 MB per array in float32) each pass streams from memory; over pieces of 64,000 weights the
         parameter, gradient, slots and scratch stay in the core's cache between passes (measured:
         RMSprop's update 3.3 ms as plain NumPy expressions, 1.6 ms written into scratch arrays, 1.2 ms in
-        pieces). A subclass's own ``update`` runs whole: it may not be elementwise.
+        pieces). A subclass's own ``update`` (or SGD's ``update_prescaled``) runs whole: it may not be
+        elementwise.
 
         >>> import fnlearn as fl
         >>> w = fl.backend.xp().ones(200_000, "float32"); g = w * 0.5
@@ -179,7 +172,7 @@ class Optimizer:
         (0.6838, 0.6838, (200000,))
         """
         piece = _PIECE_BYTES // param.dtype.itemsize
-        whole = backend.xp() is not np or param.size < 2 * piece or type(self).update not in _ELEMENTWISE
+        whole = backend.xp() is not np or param.size < 2 * piece or not _elementwise(type(self))
         if not whole:
             for name, fill in (self._slots() or {}).items():
                 if name not in state:  # made whole here: update, seeing a piece, would make a piece-sized one
@@ -205,7 +198,8 @@ class Optimizer:
         from 1.2 to 14 ms per step after three epochs. Zeroing them is what a core's flush-to-zero mode
         does, and changes no step: √v ≤ 1e-19 next to ε, or a momentum of 1e-38. Values shrinking from the
         normal range take ~150 steps to cross the subnormal one at ρ = 0.9, so a flush every 16 steps keeps
-        almost all of them out. GPUs handle subnormals at full speed.
+        almost all of them out. GPUs handle subnormals at full speed. Only the built-in rules' slots
+        (:meth:`slot_init`'s names) are flushed: a subclass's state of its own may divide by such a value.
 
         >>> import numpy as np
         >>> opt = RMSprop(learning_rate=0.1); opt.iterations = 16; state = {"v": np.array([1e-40, 1e-30], "float32")}
@@ -214,7 +208,8 @@ class Optimizer:
         """
         if self.iterations % _FLUSH_EVERY:
             return
-        for slot in state.values():
+        for name in self._slots() or ():
+            slot = state.get(name)
             if isinstance(slot, np.ndarray) and slot.dtype.kind == "f":  # a host array: the CPU's arithmetic
                 np.putmask(slot, np.abs(slot) < np.finfo(slot.dtype).tiny, 0)
 
@@ -222,13 +217,18 @@ class Optimizer:
         """A scratch array shaped as ``like`` for an update's intermediate values, kept from step to step:
         an update then allocates nothing (and a captured CUDA graph replays with the same buffers).
         Each rule uses ``index`` 0 and 1; a rule calling another passes on the higher one."""
-        xp = backend.xp()
         key = (index, like.dtype, type(like), getattr(like, "device", None))
+        views = self.__dict__.setdefault("_scratch_views", {})
+        view = views.get((key, like.shape))  # the view made before for this shape: one lookup per call
+        if view is not None:
+            return view
         buffers = self.__dict__.setdefault("_scratch_buffers", {})
         buf = buffers.get(key)
         if buf is None or buf.size < like.size:
-            buf = buffers[key] = xp.empty(like.size, dtype=like.dtype)
-        return buf[:like.size].reshape(like.shape)
+            buf = buffers[key] = backend.xp().empty(like.size, dtype=like.dtype)
+            views.clear()  # views of a smaller buffer would keep it alive; they are made again from this one
+        view = views[(key, like.shape)] = buf[:like.size].reshape(like.shape)
+        return view
 
     def slot_init(self) -> dict[str, float] | None:
         """The state arrays ``update`` keeps per parameter and their initial fill value, or None when the
@@ -350,9 +350,9 @@ class Adagrad(Optimizer):
 
     def __init__(self, params: Any = None, learning_rate: Any = 0.001, initial_accumulator_value: float = 0.1,
                  epsilon: float = 1e-7, **kwargs: Any) -> None:
-        self.initial_accumulator_value = _check_positive("initial_accumulator_value", initial_accumulator_value,
+        self.initial_accumulator_value = check_positive("initial_accumulator_value", initial_accumulator_value,
                                                          allow_zero=True)
-        self.epsilon = _check_positive("epsilon", epsilon, allow_zero=True)
+        self.epsilon = check_positive("epsilon", epsilon, allow_zero=True)
         super().__init__(params, learning_rate, **kwargs)
 
     def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
@@ -387,7 +387,7 @@ class RMSprop(Optimizer):
                  epsilon: float = 1e-7, centered: bool = False, **kwargs: Any) -> None:
         self.rho = _check_fraction("rho", rho)
         self.momentum = _check_fraction("momentum", momentum)
-        self.epsilon = _check_positive("epsilon", epsilon, allow_zero=True)
+        self.epsilon = check_positive("epsilon", epsilon, allow_zero=True)
         self.centered = bool(centered)
         super().__init__(params, learning_rate, **kwargs)
 
@@ -451,7 +451,7 @@ class Adam(Optimizer):
             beta_1, beta_2 = betas
         self.beta_1 = _check_fraction("beta_1", beta_1)
         self.beta_2 = _check_fraction("beta_2", beta_2)
-        self.epsilon = _check_positive("epsilon", epsilon if eps is None else eps, allow_zero=True)
+        self.epsilon = check_positive("epsilon", epsilon if eps is None else eps, allow_zero=True)
         self.correction_buffers: tuple[Any, Any] | None = None
         super().__init__(params, learning_rate, **kwargs)
 
@@ -505,7 +505,7 @@ class AdamW(Adam):
 
     def __init__(self, params: Any = None, learning_rate: Any = 0.001, weight_decay: float = 0.01,
                  **kwargs: Any) -> None:
-        self.weight_decay = _check_positive("weight_decay", weight_decay, allow_zero=True)
+        self.weight_decay = check_positive("weight_decay", weight_decay, allow_zero=True)
         super().__init__(params, learning_rate, **kwargs)
 
     def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
@@ -535,6 +535,18 @@ def _scaled_ratio(xp: Any, top: Any, scale: Any, denom: Any, out: Any) -> Any:
 _PIECE_BYTES = 256 * 1024
 _FLUSH_EVERY = 16
 _ELEMENTWISE = frozenset({SGD.update, Adagrad.update, RMSprop.update, Adam.update, AdamW.update})
+
+
+def _elementwise(cls: type) -> bool:
+    """Whether ``cls``'s update is one of the built-in elementwise rules, with no method of a subclass's own in
+    it: SGD's calls ``update_prescaled``, which a subclass may make a rule over the whole array (a norm).
+
+    >>> class Scaled(SGD):
+    ...     def update_prescaled(self, param, step, state): param -= step / max(float(abs(step).max()), 1e-12)
+    >>> _elementwise(SGD), _elementwise(Adam), _elementwise(Scaled)
+    (True, True, False)
+    """
+    return cls.update in _ELEMENTWISE and getattr(cls, "update_prescaled", SGD.update_prescaled) is SGD.update_prescaled
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam,
                                           "adamw": AdamW}

@@ -28,11 +28,19 @@ def _positive_int(name: str, value: Any) -> int:
     return value
 
 
-def _positive(name: str, value: Any, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or \
-            (value < 0 if allow_zero else value <= 0):
+def check_positive(name: str, value: Any, allow_zero: bool = False) -> float:
+    """``value`` as a float, when it is a finite number > 0 (≥ 0 with ``allow_zero``): a Python or NumPy
+    number (``np.float32(0.1)`` too) or a 0-d array, as Keras's schedules take them; else ConfigError.
+
+    >>> import numpy as np
+    >>> check_positive("learning_rate", np.float32(0.5)), check_positive("learning_rate", np.array(0.25))
+    (0.5, 0.25)
+    """
+    number = value.item() if getattr(value, "ndim", None) == 0 and hasattr(value, "item") else value
+    if isinstance(number, bool) or not isinstance(number, numbers.Real) or not math.isfinite(number) or \
+            (number < 0 if allow_zero else number <= 0):
         raise ConfigError(f"{name} must be a finite number {'≥' if allow_zero else '>'} 0, got {value!r}.")
-    return float(value)
+    return float(number)
 
 
 def _number_list(name: str, values: Any) -> list[int | float]:
@@ -65,9 +73,9 @@ class StepDecay(Schedule):
     name = "step_decay"
 
     def __init__(self, initial_learning_rate: float, drop_every: int, factor: float = 0.5) -> None:
-        self.initial_learning_rate = _positive("initial_learning_rate", initial_learning_rate)
+        self.initial_learning_rate = check_positive("initial_learning_rate", initial_learning_rate)
         self.drop_every = _positive_int("drop_every", drop_every)
-        self.factor = _positive("factor", factor)
+        self.factor = check_positive("factor", factor)
 
     def __call__(self, step: int) -> float:
         return self.initial_learning_rate * self.factor ** (step // self.drop_every)
@@ -80,9 +88,9 @@ class ExponentialDecay(Schedule):
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float,
                  staircase: bool = False) -> None:
-        self.initial_learning_rate = _positive("initial_learning_rate", initial_learning_rate)
+        self.initial_learning_rate = check_positive("initial_learning_rate", initial_learning_rate)
         self.decay_steps = _positive_int("decay_steps", decay_steps)
-        self.decay_rate = _positive("decay_rate", decay_rate)
+        self.decay_rate = check_positive("decay_rate", decay_rate)
         self.staircase = bool(staircase)
 
     def __call__(self, step: int) -> float:
@@ -105,9 +113,9 @@ class InverseTimeDecay(Schedule):
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float,
                  staircase: bool = False) -> None:
-        self.initial_learning_rate = _positive("initial_learning_rate", initial_learning_rate)
+        self.initial_learning_rate = check_positive("initial_learning_rate", initial_learning_rate)
         self.decay_steps = _positive_int("decay_steps", decay_steps)
-        self.decay_rate = _positive("decay_rate", decay_rate, allow_zero=True)
+        self.decay_rate = check_positive("decay_rate", decay_rate, allow_zero=True)
         self.staircase = bool(staircase)
 
     def __call__(self, step: int) -> float:
@@ -134,7 +142,7 @@ class PiecewiseConstantDecay(Schedule):
         if any(later <= earlier for earlier, later in zip(bounds, bounds[1:])):
             raise ConfigError(f"PiecewiseConstantDecay's boundaries must increase, got {bounds!r}.")
         self.boundaries = bounds
-        self.values = [_positive(f"values[{i}]", float(v), allow_zero=True) for i, v in enumerate(rates)]
+        self.values = [check_positive(f"values[{i}]", float(v), allow_zero=True) for i, v in enumerate(rates)]
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "boundaries": list(self.boundaries), "values": list(self.values)}
@@ -158,10 +166,10 @@ class PolynomialDecay(Schedule):
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, end_learning_rate: float = 0.0001,
                  power: float = 1.0, cycle: bool = False) -> None:
-        self.initial_learning_rate = _positive("initial_learning_rate", initial_learning_rate)
+        self.initial_learning_rate = check_positive("initial_learning_rate", initial_learning_rate)
         self.decay_steps = _positive_int("decay_steps", decay_steps)
-        self.end_learning_rate = _positive("end_learning_rate", end_learning_rate, allow_zero=True)
-        self.power = _positive("power", power)
+        self.end_learning_rate = check_positive("end_learning_rate", end_learning_rate, allow_zero=True)
+        self.power = check_positive("power", power)
         self.cycle = bool(cycle)
 
     def __call__(self, step: int) -> float:
@@ -179,9 +187,9 @@ class CosineDecay(Schedule):
     name = "cosine_decay"
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, alpha: float = 0.0) -> None:
-        self.initial_learning_rate = _positive("initial_learning_rate", initial_learning_rate)
+        self.initial_learning_rate = check_positive("initial_learning_rate", initial_learning_rate)
         self.decay_steps = _positive_int("decay_steps", decay_steps)
-        self.alpha = _positive("alpha", alpha, allow_zero=True)
+        self.alpha = check_positive("alpha", alpha, allow_zero=True)
 
     def __call__(self, step: int) -> float:
         done = min(step, self.decay_steps) / self.decay_steps
@@ -203,10 +211,10 @@ class WarmupDecay(Schedule):
 
     def __init__(self, peak_learning_rate: float, warmup_steps: int, decay_steps: int,
                  final_learning_rate: float = 0.0, decay: str = "cosine") -> None:
-        self.peak_learning_rate = _positive("peak_learning_rate", peak_learning_rate)
+        self.peak_learning_rate = check_positive("peak_learning_rate", peak_learning_rate)
         self.warmup_steps = _positive_int("warmup_steps", warmup_steps)
         self.decay_steps = _positive_int("decay_steps", decay_steps)
-        self.final_learning_rate = _positive("final_learning_rate", final_learning_rate, allow_zero=True)
+        self.final_learning_rate = check_positive("final_learning_rate", final_learning_rate, allow_zero=True)
         if decay not in ("cosine", "linear"):
             raise unknown_name("decay", decay, ["cosine", "linear"])
         self.decay = decay
