@@ -84,45 +84,63 @@ def _fraction(hits: Any) -> float:
     return int(backend.xp().count_nonzero(hits)) / max(hits.size, 1)
 
 
+# Each metric's values before any averaging (a hit per output or sample, an error per output): the batch
+# functions below average them over the batch, the weighted metrics per sample first (_PER_SAMPLE).
+def _binary_hit_values(y_true: Any, y_pred: Any, threshold: float = 0.5) -> Any:
+    t, p = _arrays(y_true, y_pred)
+    t = _like_pred(t, p)
+    return t == (p > threshold).astype(t.dtype)
+
+
+def _categorical_hit_values(y_true: Any, y_pred: Any) -> Any:
+    xp = backend.xp()
+    t, p = _arrays(y_true, y_pred)
+    return xp.argmax(t, axis=-1) == xp.argmax(p, axis=-1)
+
+
+def _sparse_hit_values(y_true: Any, y_pred: Any) -> Any:
+    t, p = _arrays(y_true, y_pred)
+    return t.reshape(p.shape[:-1]) == backend.xp().argmax(p, axis=-1)
+
+
+def _absolute_error_values(y_true: Any, y_pred: Any) -> Any:
+    t, p = _arrays(y_true, y_pred)
+    return backend.xp().abs(p - _like_pred(t, p))
+
+
+def _squared_error_values(y_true: Any, y_pred: Any) -> Any:
+    t, p = _arrays(y_true, y_pred)
+    d = p - _like_pred(t, p)
+    return d * d
+
+
 def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> float:
     """Fraction of outputs where ``y_pred > threshold`` equals the 0/1 target.
 
     >>> binary_accuracy([[1], [0], [1]], [[0.9], [0.2], [0.4]])
     0.6666666666666666
     """
-    t, p = _arrays(y_true, y_pred)
-    t = _like_pred(t, p)
-    return _fraction(t == (p > threshold).astype(t.dtype))
+    return _fraction(_binary_hit_values(y_true, y_pred, threshold))
 
 
 def categorical_accuracy(y_true: Any, y_pred: Any) -> float:
     """Fraction of samples whose largest output is at the target's hot position."""
-    xp = backend.xp()
-    t, p = _arrays(y_true, y_pred)
-    return _fraction(xp.argmax(t, axis=-1) == xp.argmax(p, axis=-1))
+    return _fraction(_categorical_hit_values(y_true, y_pred))
 
 
 def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> float:
     """Fraction of samples whose largest output is at the integer label."""
-    xp = backend.xp()
-    t, p = _arrays(y_true, y_pred)
-    labels = t.reshape(p.shape[:-1])
-    return _fraction(labels == xp.argmax(p, axis=-1))
+    return _fraction(_sparse_hit_values(y_true, y_pred))
 
 
 def mean_absolute_error(y_true: Any, y_pred: Any) -> float:
     """Mean of |y − ŷ| over every output of every sample."""
-    xp = backend.xp()
-    t, p = _arrays(y_true, y_pred)
-    return float(xp.mean(xp.abs(p - _like_pred(t, p))))
+    return float(backend.xp().mean(_absolute_error_values(y_true, y_pred)))
 
 
 def mean_squared_error(y_true: Any, y_pred: Any) -> float:
     """Mean of (y − ŷ)² over every output of every sample."""
-    xp = backend.xp()
-    t, p = _arrays(y_true, y_pred)
-    d = p - _like_pred(t, p)
-    return float(xp.mean(d * d))
+    return float(backend.xp().mean(_squared_error_values(y_true, y_pred)))
 
 
 mae = mean_absolute_error
@@ -169,40 +187,21 @@ def _per_sample_mean(values: Any) -> Any:
     return values.reshape(values.shape[0], -1).mean(axis=1) if values.ndim > 1 else values
 
 
-def _binary_hits(y_true: Any, y_pred: Any, threshold: float = 0.5) -> Any:
-    t, p = _arrays(y_true, y_pred)
-    t = _like_pred(t, p)
-    return _per_sample_mean(t == (p > threshold).astype(t.dtype))
+def _per_sample(values: Callable[..., Any]) -> Callable[..., Any]:
+    """A metric's values averaged per sample, the form that weighted metrics weight."""
+    def per_sample(y_true: Any, y_pred: Any, *args: Any) -> Any:
+        return _per_sample_mean(values(y_true, y_pred, *args))
+    return per_sample
 
 
-def _categorical_hits(y_true: Any, y_pred: Any) -> Any:
-    xp = backend.xp()
-    t, p = _arrays(y_true, y_pred)
-    return _per_sample_mean(xp.argmax(t, axis=-1) == xp.argmax(p, axis=-1))
-
-
-def _sparse_hits(y_true: Any, y_pred: Any) -> Any:
-    xp = backend.xp()
-    t, p = _arrays(y_true, y_pred)
-    return _per_sample_mean(t.reshape(p.shape[:-1]) == xp.argmax(p, axis=-1))
-
-
-def _absolute_errors(y_true: Any, y_pred: Any) -> Any:
-    t, p = _arrays(y_true, y_pred)
-    return _per_sample_mean(backend.xp().abs(p - _like_pred(t, p)))
-
-
-def _squared_errors(y_true: Any, y_pred: Any) -> Any:
-    t, p = _arrays(y_true, y_pred)
-    d = p - _like_pred(t, p)
-    return _per_sample_mean(d * d)
+_binary_hits = _per_sample(_binary_hit_values)
 
 
 # what a weighted metric needs of a built-in function: its value for each sample
 _PER_SAMPLE: dict[Callable[..., Any], Callable[[Any, Any], Any]] = {
-    binary_accuracy: _binary_hits, categorical_accuracy: _categorical_hits,
-    sparse_categorical_accuracy: _sparse_hits, mean_absolute_error: _absolute_errors,
-    mean_squared_error: _squared_errors}
+    binary_accuracy: _binary_hits, categorical_accuracy: _per_sample(_categorical_hit_values),
+    sparse_categorical_accuracy: _per_sample(_sparse_hit_values),
+    mean_absolute_error: _per_sample(_absolute_error_values), mean_squared_error: _per_sample(_squared_error_values)}
 
 
 # ----------------------------------------------------------------------------- stateful metrics: state
