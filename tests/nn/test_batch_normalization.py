@@ -456,8 +456,8 @@ def test_keras_defaults_for_what_fnlearn_leaves_out_are_accepted():
 def test_wrong_features_after_building_are_refused_before_anything_changes():
     bn = BN(name="bn", input_shape=(3,))
     before = [w.copy() for w in bn.get_weights()]
-    with pytest.raises(ShapeError, match=r"layer 'bn' was built for 3 features \(shape \(batch, 3\)\), but got shape "
-                                         r"\(4, 5\)"):
+    with pytest.raises(ShapeError, match=r"layer 'bn' expects inputs with 3 features \(shape \(batch, 3\)\), but got "
+                                         r"shape \(4, 5\)"):
         bn(np.ones((4, 5)), training=True)
     with pytest.raises(ShapeError, match=r"expects a batch of shape \(batch, features\), got shape \(3,\)"):
         bn(np.ones(3), training=True)

@@ -86,6 +86,21 @@ class Layer(Module):
         """
         return None
 
+    def _feature_batch(self, x: Any, weight: Parameter | None) -> Tensor:
+        """``x`` as a batch of rows of features in ``weight``'s dtype (the layer's own before it is built), the
+        layer built for it, and its last axis checked against the features the built weights fix."""
+        x = as_input(x, weight.data.dtype if weight is not None else np.dtype(self.dtype), self.name)
+        if x.ndim < 2:
+            raise ShapeError(f"layer {self.name!r} expects a batch of shape (batch, features), got shape "
+                             f"{x.shape}; wrap a single sample as x[None, :] or reshape(1, -1).")
+        self._ensure_built(x)
+        expected = self.input_features
+        if x.shape[-1] != expected:
+            raise ShapeError(f"layer {self.name!r} expects inputs with {expected} features (shape (batch, "
+                             f"{expected})), but got shape {x.shape}; check the input_shape of the first layer, "
+                             "the layer before it or the data's columns.")
+        return x
+
     def get_config(self) -> dict[str, Any]:
         config: dict[str, Any] = {"name": self.name}
         if self.input_shape is not None:
@@ -164,18 +179,7 @@ class Dense(Layer):
         self.built = True
 
     def forward(self, x: Any) -> Tensor:
-        dtype = self.kernel.data.dtype if self.built else np.dtype(self.dtype)
-        x = as_input(x, dtype, self.name)
-        if x.ndim < 2:
-            raise ShapeError(f"layer {self.name!r} expects a batch of shape (batch, features), got shape "
-                             f"{x.shape}; wrap a single sample as x[None, :] or reshape(1, -1).")
-        self._ensure_built(x)
-        expected = self.kernel.shape[0]
-        if x.shape[-1] != expected:
-            raise ShapeError(
-                f"layer {self.name!r} expects inputs with {expected} features (shape (batch, {expected})), "
-                f"but got shape {x.shape}; check the input_shape of the first layer or the data's columns."
-            )
+        x = self._feature_batch(x, self.kernel)
         return self.activation(F.dense(x, self.kernel, self.bias))
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -477,16 +481,8 @@ class BatchNormalization(Layer):
         return None if self.moving_mean is None else int(self.moving_mean.shape[0])
 
     def forward(self, x: Any) -> Tensor:
-        dtype = self.moving_mean.data.dtype if self.built else np.dtype(self.dtype)
-        x = as_input(x, dtype, self.name)
-        if x.ndim < 2:
-            raise ShapeError(f"layer {self.name!r} expects a batch of shape (batch, features), got shape "
-                             f"{x.shape}; wrap a single sample as x[None, :] or reshape(1, -1).")
-        self._ensure_built(x)
+        x = self._feature_batch(x, self.moving_mean)
         features = self.input_features
-        if x.shape[-1] != features:
-            raise ShapeError(f"layer {self.name!r} was built for {features} features (shape (batch, {features})), "
-                             f"but got shape {x.shape}; check the layer before it or the data's columns.")
         if not (self.training and self.trainable):
             return F.batch_norm(x, self.gamma, self.beta, self.epsilon, mean=self.moving_mean.data,
                                 variance=self.moving_variance.data)
