@@ -3,10 +3,9 @@ metrics (Keras's update_state / result / reset_state) on their own and through f
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
+from real_keras import real_keras
 
 import fnlearn as fl
 from fnlearn import metrics
@@ -195,8 +194,7 @@ def test_auc_of_a_perfect_ranking_is_one_and_of_a_reversed_one_zero():
 
 
 def _keras():
-    os.environ.setdefault("KERAS_BACKEND", "jax")
-    return pytest.importorskip("keras", reason="Keras 3 (with jax) is not installed; the comparison needs it")
+    return real_keras()
 
 
 KERAS_CASES = [

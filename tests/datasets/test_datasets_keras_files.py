@@ -8,11 +8,11 @@ import hashlib
 import inspect
 import io
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from real_keras import real_keras
 
 from fnlearn import errors
 from fnlearn.datasets import (
@@ -64,8 +64,7 @@ def _lists(x: np.ndarray) -> list[list[int]]:
 
 
 def _keras():
-    os.environ.setdefault("KERAS_BACKEND", "jax")
-    return pytest.importorskip("keras", reason="Keras 3 is not installed; the comparison needs it")
+    return real_keras()
 
 
 def _keras_on(monkeypatch, module: str, file: Path):

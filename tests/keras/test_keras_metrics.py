@@ -4,10 +4,9 @@ weights."""
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
+from real_keras import real_keras
 
 from fnlearn import keras
 from fnlearn.keras import ops
@@ -132,8 +131,7 @@ def test_metrics_of_your_own_written_with_keras_ops_train_and_evaluate(tmp_path)
 
 
 def _real_keras():
-    os.environ.setdefault("KERAS_BACKEND", "jax")
-    return pytest.importorskip("keras", reason="Keras 3 (with jax) is not installed; the comparison needs it")
+    return real_keras()
 
 
 def test_evaluate_gives_keras_numbers_on_the_same_weights():

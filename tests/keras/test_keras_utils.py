@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from real_keras import real_keras
 
 from fnlearn import errors
 from fnlearn.keras.preprocessing import sequence
@@ -15,8 +14,7 @@ from fnlearn.keras.utils import pad_sequences
 
 
 def _keras_pad():
-    os.environ.setdefault("KERAS_BACKEND", "jax")
-    keras = pytest.importorskip("keras", reason="Keras 3 is not installed; the comparison needs it")
+    keras = real_keras()
     return keras.utils.pad_sequences
 
 

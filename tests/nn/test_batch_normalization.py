@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 import pytest
+from real_keras import real_keras
 
 import fnlearn as fl
 from fnlearn import fastpath
@@ -344,8 +345,7 @@ def test_a_step_with_a_non_finite_loss_leaves_the_moving_statistics_of_the_last_
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # Keras's own get_weights on NumPy 2
 def test_fit_matches_keras_for_one_epoch_and_the_loaded_model_predicts_as_keras(tmp_path, monkeypatch):
-    os.environ.setdefault("KERAS_BACKEND", "jax")
-    real = pytest.importorskip("keras", reason="Keras 3 (with jax) is not installed; the comparison needs it")
+    real = real_keras()
     from fnlearn import keras
 
     real.utils.set_random_seed(0)
