@@ -481,3 +481,83 @@ def test_auto_mode_follows_the_monitored_metrics_direction_as_in_keras():
         "val_loss": "min"}
     assert pinned.mode == "min"  # a mode given is kept
 
+
+
+class _Recorder(cbs.Callback):
+    """Keras's "writing your own callbacks" guide: every test and predict hook, recorded."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    def on_test_begin(self, logs=None):
+        self.calls.append(("test_begin", dict(logs or {})))
+
+    def on_test_batch_begin(self, batch, logs=None):
+        self.calls.append(("test_batch_begin", batch))
+
+    def on_test_batch_end(self, batch, logs=None):
+        self.calls.append(("test_batch_end", batch, dict(logs)))
+
+    def on_test_end(self, logs=None):
+        self.calls.append(("test_end", dict(logs)))
+
+    def on_predict_begin(self, logs=None):
+        self.calls.append(("predict_begin",))
+
+    def on_predict_batch_begin(self, batch, logs=None):
+        self.calls.append(("predict_batch_begin", batch))
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self.calls.append(("predict_batch_end", batch, logs["outputs"].copy()))
+
+    def on_predict_end(self, logs=None):
+        self.calls.append(("predict_end",))
+
+
+def _regression_model():
+    fl.set_seed(0)
+    model = fl.Sequential([fl.layers.Dense(3, activation="relu", input_dim=4), fl.layers.Dense(1)])
+    model.compile("adam", "mse", metrics=["mae"])
+    x = np.random.default_rng(0).normal(size=(50, 4))
+    return model, x, x.sum(axis=1)
+
+
+def test_evaluate_gives_callbacks_the_test_hooks_with_running_and_final_logs():
+    model, x, y = _regression_model()
+    recorder = _Recorder()
+    result = model.evaluate(x, y, batch_size=16, return_dict=True, callbacks=[recorder])
+    kinds = [call[0] for call in recorder.calls]
+    assert kinds == ["test_begin"] + ["test_batch_begin", "test_batch_end"] * 4 + ["test_end"]
+    assert [call[1] for call in recorder.calls if call[0] == "test_batch_end"] == [0, 1, 2, 3]
+    assert recorder.calls[-1][1] == pytest.approx(result)
+    last = recorder.calls[-2][2]
+    assert last["size"] == 2 and {k: last[k] for k in result} == pytest.approx(result)  # running = final at the end
+    assert recorder.calls[2][2]["loss"] != pytest.approx(result["loss"])  # the first batch's own mean
+    assert model.evaluate(x, y, batch_size=16, return_dict=True, callbacks=recorder) == pytest.approx(result)
+
+
+def test_predict_gives_callbacks_each_batch_of_outputs():
+    model, x, _ = _regression_model()
+    recorder = _Recorder()
+    out = model.predict(x, batch_size=20, callbacks=[recorder])
+    assert [call[0] for call in recorder.calls] == \
+        ["predict_begin"] + ["predict_batch_begin", "predict_batch_end"] * 3 + ["predict_end"]
+    np.testing.assert_array_equal(np.concatenate([c[2] for c in recorder.calls if c[0] == "predict_batch_end"]), out)
+
+
+def test_fit_calls_the_test_hooks_while_it_validates():
+    model, x, y = _regression_model()
+    recorder = _Recorder()
+    history = model.fit(x, y, epochs=2, batch_size=10, validation_split=0.2, verbose=0, callbacks=[recorder])
+    ends = [call[1] for call in recorder.calls if call[0] == "test_end"]
+    assert len(ends) == 2 and [call[0] for call in recorder.calls].count("test_begin") == 2
+    for epoch, logs in enumerate(ends):
+        assert logs == pytest.approx({"loss": history.history["val_loss"][epoch],
+                                      "mae": history.history["val_mae"][epoch]})
+
+
+def test_evaluate_refuses_what_is_not_a_callback_before_it_runs():
+    model, x, y = _regression_model()
+    with pytest.raises(fl.errors.ConfigError, match="callbacks must be fl.callbacks.Callback objects"):
+        model.evaluate(x, y, callbacks=[print])

@@ -136,6 +136,10 @@ class CallbackList:
             cb.set_params(self.params)
         self._batch_begin = [cb for cb in self.callbacks if _overrides(cb, "on_train_batch_begin", "on_batch_begin")]
         self._batch_end = [cb for cb in self.callbacks if _overrides(cb, "on_train_batch_end", "on_batch_end")]
+        # evaluate's and predict's batch hooks, by kind ("test", "predict"): only the callbacks that define one
+        self._batches = {kind: [cb for cb in self.callbacks
+                                if _overrides(cb, f"on_{kind}_batch_begin", f"on_{kind}_batch_end")]
+                         for kind in ("test", "predict")}
 
     def check_fit(self, model: Any) -> None:
         """Let every callback refuse ``model`` before fit changes anything."""
@@ -149,6 +153,17 @@ class CallbackList:
     @property
     def wants_batch_begin(self) -> bool:
         return bool(self._batch_begin)
+
+    def batch_hooks(self, kind: str) -> list[Callback]:
+        """The callbacks with a batch hook of ``evaluate`` (``kind="test"``) or ``predict`` (``"predict"``):
+        those loops call on_{kind}_batch_begin / _end on these alone (nothing per batch when there are none).
+
+        >>> class Count(Callback):
+        ...     def on_test_batch_end(self, batch, logs=None): pass
+        >>> [type(cb).__name__ for cb in CallbackList([Count(), History()]).batch_hooks("test")]
+        ['Count']
+        """
+        return self._batches[kind]
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         for cb in self.callbacks:

@@ -293,7 +293,7 @@ class Trainer:
                               "fl.set_backend('cupy') first, or leave capture unset on the CPU.")
         if y is None:
             raise ConfigError("fit needs targets: call model.fit(x, y, ...) with one target row per sample.")
-        user_callbacks = [callbacks] if isinstance(callbacks, Callback) else list(callbacks or [])
+        user_callbacks = _callbacks_given(callbacks)
         if trace is not None:
             from .explain.trace import Trace
 
@@ -431,7 +431,8 @@ class Trainer:
                     if stopped is None:
                         watch.check(epoch, self.optimizer)
                     if val is not None:
-                        val_logs = self._evaluate_arrays(*val[:2], val_batch_size, *val[2:])
+                        val_logs = self._evaluate_arrays(*val[:2], val_batch_size, *val[2:],
+                                                         callbacks=callback_list)
                         logs.update({f"val_{k}": v for k, v in val_logs.items()})
                     self.epochs_trained = first + epoch - initial_epoch + 1  # what a checkpoint saved now records
                     callback_list.on_epoch_end(epoch, logs)
@@ -720,21 +721,31 @@ class Trainer:
         return y
 
     # ------------------------------------------------------------------ evaluate / predict
-    def _evaluate_arrays(self, x: Any, y: Any, batch_size: int, w: Any = None) -> dict[str, float]:
+    def _evaluate_arrays(self, x: Any, y: Any, batch_size: int, w: Any = None,
+                         callbacks: Any = None) -> dict[str, float]:
         """Mean loss and metrics over (already checked) arrays, in eval mode, no graph; ``w``: per-sample
-        weights of the loss and the weighted metrics (Keras's sample_weight)."""
+        weights of the loss and the weighted metrics (Keras's sample_weight). ``callbacks`` (a CallbackList)
+        get Keras's test hooks: on_test_begin, on_test_batch_begin / _end with the running logs, on_test_end
+        with the result."""
         run = metrics_module.MetricRun(self._metric_entries(), weighted=w is not None)  # resets stateful ones
+        hooks = callbacks.batch_hooks("test") if callbacks is not None else []
+        if callbacks is not None:
+            callbacks.on_test_begin({})
         was_training = self.training
         self.eval()
         try:
             with no_grad():
-                for rows in data.batch_slices(x.shape[0], batch_size):
+                for batch, rows in enumerate(data.batch_slices(x.shape[0], batch_size)):
                     xb, yb = x[rows], y[rows]
+                    for cb in hooks:
+                        cb.on_test_batch_begin(batch, {"batch": batch, "size": xb.shape[0]})
                     wb = None if w is None else w[rows]
                     out = self._forward(Tensor(xb))
                     loss = self.loss_fn(yb, out) if wb is None else self._weighted_loss(yb, out, wb)
                     run.tracker.add("loss", float(loss.item()), xb.shape[0])
                     run.update(yb, out.data, xb.shape[0], wb)
+                    for cb in hooks:  # as Keras: the running means (and stateful results) since the run began
+                        cb.on_test_batch_end(batch, {"batch": batch, "size": xb.shape[0], **run.result()})
                 penalties = self._penalties()
                 penalty = float(_penalty(penalties).item()) if penalties else 0.0
         finally:
@@ -742,6 +753,8 @@ class Trainer:
         result = run.result()
         if penalty:
             result["loss"] += penalty  # the loss fit minimises, as Keras reports it
+        if callbacks is not None:
+            callbacks.on_test_end(dict(result))
         return result
 
     def _weighted_loss(self, y: Any, out: Tensor, w: Any) -> Tensor:
@@ -781,11 +794,13 @@ class Trainer:
         return [pair for layer in self.modules() if hasattr(layer, "penalties") for pair in layer.penalties()]
 
     def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None, verbose: int | str = 0,
-                 sample_weight: Any = None, return_dict: bool = False, *, allow_nonfinite: bool = False,
-                 **kwargs: Any) -> Any:
+                 sample_weight: Any = None, return_dict: bool = False, *, callbacks: Any = None,
+                 allow_nonfinite: bool = False, **kwargs: Any) -> Any:
         """The loss on (x, y), or ``[loss, *metrics]`` when metrics were compiled (``return_dict`` for a dict).
 
         Runs in evaluation mode (Dropout off) without building a graph. ``verbose`` > 0 prints one line.
+        ``callbacks`` get Keras's test hooks (``on_test_begin``, ``on_test_batch_begin`` / ``_end``,
+        ``on_test_end``), as fit's callbacks do while it validates.
 
         >>> import fnlearn as fl, numpy as np
         >>> m = fl.Sequential([fl.layers.Dense(1, input_dim=1, kernel_initializer="ones")])
@@ -803,24 +818,27 @@ class Trainer:
             raise ConfigError("evaluate needs targets: call model.evaluate(x, y).")
         x_arr, y_arr = self._prepare(x, y, "x", "y", allow_nonfinite)
         w_arr = _sample_weights(sample_weight, y_arr, "sample_weight")
+        steps = math.ceil(x_arr.shape[0] / batch_size)
+        callback_list = _callback_list(callbacks, self, {"verbose": verbose, "steps": steps})
         if not self.built:
             self.build(tuple(x_arr.shape[1:]))  # as Keras: the first data decide the input shape
-        result = self._evaluate_arrays(x_arr, y_arr, batch_size, w_arr)
+        result = self._evaluate_arrays(x_arr, y_arr, batch_size, w_arr, callback_list)
         if not allow_nonfinite and not all(bool(np.all(np.isfinite(v))) for v in result.values()):
             problem = _nonfinite_data([(x_arr, "x"), (y_arr, "y")])  # changed in place since they were checked
             if problem is not None:
                 raise DataError(problem)
         if verbose:
-            steps = math.ceil(x_arr.shape[0] / batch_size)
             print(f"{steps}/{steps} - {format_logs(result)}")
         if return_dict:
             return result
         values = list(result.values())  # loss, then the metrics in compiled order (a dict result's entries in place)
         return values[0] if len(values) == 1 else values
 
-    def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = 0, **kwargs: Any) -> np.ndarray:
+    def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = 0, *, callbacks: Any = None,
+                **kwargs: Any) -> np.ndarray:
         """The model's outputs for ``x`` as a NumPy array, computed in batches in evaluation mode, without
-        building a graph.
+        building a graph. ``callbacks`` get Keras's predict hooks (``on_predict_begin``,
+        ``on_predict_batch_begin`` / ``_end`` with the batch's ``outputs``, ``on_predict_end``).
 
         >>> import fnlearn as fl, numpy as np
         >>> m = fl.Sequential([fl.layers.Dense(2, input_dim=3)])
@@ -834,6 +852,9 @@ class Trainer:
         check_verbose(verbose)
         x_arr = data.as_features(x, self._dtype(), "x")
         self._check_features(tuple(x_arr.shape[1:]), "x", x_arr.shape[0])
+        callback_list = _callback_list(callbacks, self, {"verbose": verbose,
+                                                         "steps": math.ceil(x_arr.shape[0] / batch_size)})
+        hooks = callback_list.batch_hooks("predict") if callback_list is not None else []
         if not self.built:
             self.build(tuple(x_arr.shape[1:]))  # as Keras: the first data decide the input shape
         from . import fastpath
@@ -843,14 +864,20 @@ class Trainer:
         if stack is not None and any(p.data.dtype != x_arr.dtype for p in self.parameters()):
             stack = None  # layers of several dtypes: each Dense casts its input, as the general path does
         out: np.ndarray | None = None
+        if callback_list is not None:
+            callback_list.on_predict_begin({})
         was_training = self.training
         self.eval()
         try:
             with no_grad(), fastpath.kept_outputs(self).borrow() as kept:
-                for rows in data.batch_slices(x_arr.shape[0], batch_size):
+                for index, rows in enumerate(data.batch_slices(x_arr.shape[0], batch_size)):
                     batch = x_arr[rows]
+                    for cb in hooks:
+                        cb.on_predict_batch_begin(index, {"batch": index, "size": batch.shape[0]})
                     batch_out = backend.to_numpy(fastpath.forward(stack, batch, kept) if stack is not None
                                                  else self._forward(Tensor(batch)).data)
+                    for cb in hooks:
+                        cb.on_predict_batch_end(index, {"batch": index, "size": batch.shape[0], "outputs": batch_out})
                     if out is None and stack is not None and batch_out.shape[0] == x_arr.shape[0]:
                         out = batch_out  # one batch, and the written-out forward made a fresh array
                         break
@@ -859,6 +886,8 @@ class Trainer:
                     out[rows] = batch_out
         finally:
             self.train(was_training)
+        if callback_list is not None:
+            callback_list.on_predict_end({})
         return out
 
     def predict_classes(self, x: Any, batch_size: int | None = None, verbose: int | str = 0) -> np.ndarray:
@@ -1085,6 +1114,18 @@ def _resolve_loss(loss: Any) -> tuple[Callable[..., Tensor], str | None]:
         return (loss if name is not None else _averaged(loss)), name
     raise ConfigError(f"loss must be a name such as 'mse', a fl.losses.Loss or a function (y_true, y_pred), got "
                       f"{type(loss).__name__}.")
+
+
+def _callbacks_given(callbacks: Any) -> list[Any]:
+    """``callbacks=`` as a list: one callback, a list of them, or None."""
+    return [callbacks] if isinstance(callbacks, Callback) else list(callbacks or [])
+
+
+def _callback_list(callbacks: Any, model: Any, params: dict[str, Any]) -> Any:
+    """evaluate's or predict's callbacks as a CallbackList bound to ``model`` (checked before anything runs),
+    or None for none."""
+    given = _callbacks_given(callbacks)
+    return CallbackList(given, model=model, params=params) if given else None
 
 
 def _metric_specs(metrics: Any, argument: str = "metrics") -> list[Any]:

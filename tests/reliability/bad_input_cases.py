@@ -288,8 +288,8 @@ CASES: list[Case] = [
          ConfigError, ("epoch",)),
     Case("evaluate-unknown-kwarg", MODEL, "evaluate(..., steps=1)", lambda c: c.reg.evaluate(c.x, c.y_reg, steps=1),
          ConfigError, ("evaluate", "steps")),
-    Case("predict-unknown-kwarg", MODEL, "predict(..., callbacks=[])", lambda c: c.reg.predict(c.x, callbacks=[]),
-         ConfigError, ("predict", "callbacks")),
+    Case("predict-unknown-kwarg", MODEL, "predict(..., epochs=2)", lambda c: c.reg.predict(c.x, epochs=2),
+         ConfigError, ("predict", "epochs")),
     # ---------------------------------------------------------------- fit: data
     Case("fit-features", MODEL, "5 features for input_dim=4",
          lambda c: c.reg.fit(np.ones((12, 5)), c.y_reg, verbose=0), ShapeError, ("(4,)", "(5,)", "input_shape")),
