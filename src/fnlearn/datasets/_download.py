@@ -47,6 +47,21 @@ def cache_dir(kind: str) -> Path:
     return base / "fnlearn" / kind
 
 
+ENV_VAR = "FNLEARN_DATA"  # a folder of data files, searched before the cache
+
+
+def local_folders(kind: str) -> list[Path]:
+    """Where one data set's files are looked for when no path is given, in order: ``$FNLEARN_DATA/<kind>``,
+    ``$FNLEARN_DATA`` itself (when the variable is set), then the cache.
+
+    >>> [p.name for p in local_folders("mnist")][-1]
+    'mnist'
+    """
+    env = os.environ.get(ENV_VAR, "")
+    root = [Path(env).expanduser()] if env else []
+    return [*(folder for r in root for folder in (r / kind, r)), cache_dir(kind)]
+
+
 def open_url(url: str, timeout: float = TIMEOUT_S) -> BinaryIO:
     """Open ``url`` for reading; the single place that touches the network.
 

@@ -41,7 +41,7 @@ import numpy as np
 
 from fnlearn import errors
 from fnlearn.datasets import _download
-from fnlearn.datasets.mnist import ENV_VAR
+from fnlearn.datasets._download import ENV_VAR
 
 ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 
@@ -117,15 +117,10 @@ def find_file(canonical: str, path: str | os.PathLike, *, download: bool = True,
             f"path '{given}' does not exist; put {spec.title}'s file {canonical} there, or pass a plain file "
             f"name such as path='{canonical}' to use ${ENV_VAR}, the cache and the download.")
     name = given.name  # like Keras's: a file name in the cache
-    env = os.environ.get(ENV_VAR, "")
-    if env:
-        root = Path(env).expanduser()
-        for candidate in (root / spec.kind / name, root / name):
-            if candidate.is_file():
-                return candidate
+    for folder in _download.local_folders(spec.kind):
+        if (folder / name).is_file():
+            return folder / name
     cached = _download.cache_dir(spec.kind) / name
-    if cached.is_file():
-        return cached
     if not download:
         raise errors.DatasetError(
             f"{spec.title} ({name}) is not on this computer and download=False; {_where_to_put(name, spec)}.")

@@ -39,7 +39,7 @@ FILES = (
     "t10k-images-idx3-ubyte",
     "t10k-labels-idx1-ubyte",
 )
-ENV_VAR = "FNLEARN_DATA"
+ENV_VAR = _download.ENV_VAR
 
 # IDX type codes (third byte of the magic number); the data are big-endian.
 _IDX_DTYPES = {
@@ -218,13 +218,10 @@ def _locate(kind: str, path: str | os.PathLike | None) -> dict[str, Path] | None
             f"path '{folder}' holds {which}; put the four "
             f"files {_listing(FILES)} (gzip or unpacked) in '{folder}' or '{folder / kind}', or leave path "
             f"out to use ${ENV_VAR}, the cache and the download.")
-    env = os.environ.get(ENV_VAR, "")
-    if env:
-        root = Path(env).expanduser()
-        for candidate in (root / kind, root):
-            if candidate.is_dir() and (found := _find_in(candidate)) is not None:
-                return found
-    return _find_in(_download.cache_dir(kind))
+    for candidate in _download.local_folders(kind):
+        if candidate.is_dir() and (found := _find_in(candidate)) is not None:
+            return found
+    return None
 
 
 def _download_missing(kind: str, progress: bool) -> dict[str, Path]:
