@@ -705,11 +705,14 @@ def dense_stack(model: Any, inference: bool = False, sample_shape: tuple[int, ..
     written-out step."""
     if not isinstance(model, Sequential) or not model.built:
         return None
-    flatten_input = bool(model.layers) and isinstance(model.layers[0], Flatten)
+    stack = model.layers
+    if stack and getattr(stack[0], "declares_input_only", False):
+        stack = stack[1:]  # a functional model's InputLayer: its shape is checked before any step
+    flatten_input = bool(stack) and isinstance(stack[0], Flatten)
     if sample_shape is not None and not flatten_input and len(sample_shape) != 1:
         return None  # Dense on each row of samples with more axes: the written-out products take rows only
     layers: list[tuple[Dense, str]] = []
-    for index, layer in enumerate(model.layers):
+    for index, layer in enumerate(stack):
         if isinstance(layer, Flatten) and index == 0:
             continue
         if isinstance(layer, Dense):

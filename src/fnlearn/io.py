@@ -616,12 +616,17 @@ def _training_state(file: _ModelFile) -> tuple[int | None, int]:
     return seed, epochs
 
 
+def _functional(file: _ModelFile) -> bool:
+    """Whether the file holds a model of Keras's functional API, whose InputLayer is a layer of its own."""
+    return file.doc["model"].get("functional") is True
+
+
 def _numbered_past_input(file: _ModelFile, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The weights numbered by the model's layers. A file written before a leading ``Input`` stopped being
     a layer of its own counts the Input as layer 0; the model built from it has no such layer."""
     layers = file.doc["model"].get("layers")
     first = layers[0] if isinstance(layers, list) and layers else None
-    if not isinstance(first, dict) or first.get("class_name") != "InputLayer":
+    if not isinstance(first, dict) or first.get("class_name") != "InputLayer" or _functional(file):
         return params
     shifted = {}
     for key, array in params.items():
@@ -713,7 +718,12 @@ def _build(file: _ModelFile, custom: dict[str, Any], params: dict[str, np.ndarra
         layers = [_make_layer(file, i, entry, custom) for i, entry in enumerate(entries)]
         _build_layers(file, layers, params)
         try:
-            model = (model_class or Sequential)(layers, name=name)
+            if _functional(file):
+                from .keras.models import Functional
+
+                model = Functional.from_layers(layers, name=name)
+            else:
+                model = (model_class or Sequential)(layers, name=name)
         except FnlearnError as exc:
             raise file.error(f"holds layers that do not fit together ({_clause(exc)}); it is damaged.") \
                 from None

@@ -156,6 +156,9 @@ class Trainer:
     _metrics: tuple[metrics_module.Metric, ...] = ()
     _metric_keys: tuple[str, ...] = ()  # each metric's name in the logs (a weighted one's may say "weighted_")
     _metric_weighted: tuple[bool, ...] = ()  # which metrics came from weighted_metrics
+    # whether ``layers`` run one after another on the data; a model with a call() of its own says False, and its
+    # shapes are then found by running it
+    _layers_in_order: bool = True
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None, *,
@@ -621,13 +624,18 @@ class Trainer:
         if not layers:
             raise NotReadyError("this model has no layers; add some with model.add(...) first.")
         first = layers[0]
-        declared = getattr(first, "input_shape", None)
+        if self._layers_in_order:
+            declared = getattr(first, "input_shape", None)
+            expects = f"layer {first.name!r} expects samples of shape {declared} (its input_shape)"
+            fix = "check the data's columns or the first layer's input_shape"
+        else:
+            declared = self.input_shape
+            expects = f"model {self.name!r} was built for samples of shape {declared}"
+            fix = "check the data's columns"
         if declared is not None and tuple(declared) != sample_shape:
-            raise ShapeError(f"layer {first.name!r} expects samples of shape {tuple(declared)} (its input_shape), "
-                             f"but {x_name} has samples of shape {sample_shape}"
-                             f"{_one_sample_hint(x_name, rows, sample_shape, int(np.prod(declared)))}; "
-                             "check the data's columns or the first layer's input_shape.")
-        if not all(isinstance(layer, Layer) for layer in layers):
+            raise ShapeError(f"{expects}, but {x_name} has samples of shape {sample_shape}"
+                             f"{_one_sample_hint(x_name, rows, sample_shape, int(np.prod(declared)))}; {fix}.")
+        if not self._layers_in_order or not all(isinstance(layer, Layer) for layer in layers):
             return self._probe_output_shape(sample_shape)
         shape = sample_shape
         for index, layer in enumerate(layers):
@@ -983,7 +991,7 @@ class Trainer:
         from .nn.layers import Layer
 
         rows = []
-        shape: tuple[int, ...] | None = tuple(self.input_shape) if self.input_shape is not None else None
+        shape = tuple(self.input_shape) if self.input_shape is not None and self._layers_in_order else None
         for layer in self.layers:
             if shape is not None and isinstance(layer, Layer):
                 shape = tuple(layer.compute_output_shape(shape))

@@ -186,6 +186,10 @@ def model_layers(model: Any) -> list[Any]:
     if layers is None:
         raise ConfigError(f"expected a Sequential model (something with .layers), got {type(model).__name__}; "
                           "build the network as fl.Sequential([...]).")
+    if not getattr(model, "_layers_in_order", True):
+        raise ConfigError(f"model {getattr(model, 'name', '')!r} computes with its own call(), so its layers are not "
+                          "known to run one after another; the views read keras.Sequential, keras.Model(inputs, "
+                          "outputs) and fl.Sequential models.")
     return list(layers)
 
 
@@ -224,8 +228,8 @@ def stages(model: Any) -> list[Stage]:
                 out[-1].bias = out[-1].bias * s + t
             else:
                 pending = (s, t) if pending is None else (pending[0] * s, pending[1] * s + t)
-        elif isinstance(layer, (Dropout, Flatten)):
-            continue  # identity in evaluation / on rows of features
+        elif isinstance(layer, (Dropout, Flatten)) or getattr(layer, "declares_input_only", False):
+            continue  # identity in evaluation / on rows of features; a functional model's InputLayer
         else:
             raise ConfigError(f"layer {getattr(layer, 'name', type(layer).__name__)!r} "
                               f"({type(layer).__name__}) cannot be explained; the explain views read "

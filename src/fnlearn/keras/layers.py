@@ -2,7 +2,10 @@
 BatchNormalization, and ``Input`` to declare a model's input shape.
 
 The layer classes are fnlearn's own (:mod:`fnlearn.nn.layers`); ``Input(shape=(n,))`` may open a
-``Sequential`` list, as Keras allows, and only declares the shape of one sample.
+``Sequential`` list, as Keras allows, and only declares the shape of one sample. It also starts a model
+in Keras's functional style: a layer called on it (or on what such a call returned) gives a
+:class:`SymbolicTensor`, a placeholder that records the layer, and ``keras.Model(inputs, outputs)`` turns
+the recorded chain into a model.
 
 Example:
     >>> from fnlearn.keras import Sequential, layers
@@ -16,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend
-from ..errors import ConfigError
+from ..errors import ConfigError, ShapeError
 from ..nn.layers import (
     Activation,
     BatchNormalization,
@@ -30,11 +33,83 @@ from ..nn.layers import (
     Softmax,
     as_input,
 )
+from ..nn.module import Module, Symbolic
 from ..tensor import Tensor
 from ._missing import not_provided
 
 
-class InputLayer(Layer):
+class _Placeholder(Symbolic):
+    """What ``keras.Input`` and the layers called on it return: the shape of the data to come, and the layer
+    that will compute it. It holds no values; arithmetic on it, or NumPy, says so."""
+
+    @property
+    def _sample(self) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    @property
+    def shape(self) -> tuple[Any, ...]:
+        """The shape of a batch to come, the batch size unknown (None), as Keras writes it."""
+        return (None, *self._sample)
+
+    def _origin(self) -> str:
+        raise NotImplementedError
+
+    def through(self, module: Module) -> SymbolicTensor:
+        """Record ``module(self)``: build the layer for this shape (as Keras does) and return its output's
+        placeholder."""
+        if not isinstance(module, Layer) or isinstance(module, InputLayer):
+            raise ConfigError(f"{type(module).__name__} was called on {self._origin()}; in fnlearn's functional "
+                              "models each call is one layer, such as layers.Dense(10)(x) (no models, Input "
+                              "layers or modules of your own): list their layers instead.")
+        sample = self._sample
+        declared = module.input_shape
+        if declared is not None and tuple(declared) != sample:
+            raise ShapeError(f"layer {module.name!r} declares input_shape {tuple(declared)} but was called on "
+                             f"{self._origin()} of shape {self.shape}; remove input_shape or fix it.")
+        if not module.built:
+            module.build(sample)
+        expected = module.input_features
+        if expected is not None and sample[-1] != expected:
+            raise ShapeError(f"layer {module.name!r} expects {expected} features per sample but was called on "
+                             f"{self._origin()} of shape {self.shape}; check the layers' sizes.")
+        return SymbolicTensor(module, self, tuple(module.compute_output_shape(sample)))
+
+    def _no_values(self, *args: Any, **kwargs: Any) -> Any:
+        raise ConfigError(f"{self._origin()} is a placeholder of shape {self.shape} with no values: arithmetic "
+                          "and NumPy cannot use it; in fnlearn's functional models each step is a layer, such as "
+                          "layers.Activation('relu')(x), and values come from model.predict(data).")
+
+    __array__ = __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = \
+        __matmul__ = __rmatmul__ = __pow__ = __neg__ = __getitem__ = _no_values
+
+
+class SymbolicTensor(_Placeholder):
+    """The output of ``layer`` called on ``parent`` in Keras's functional style: a shape, no values.
+
+    >>> x = Input(shape=(784,), name="digits")
+    >>> h = Dense(64, activation="relu")(x)
+    >>> h.shape, h.layer.kernel.shape
+    ((None, 64), (784, 64))
+    """
+
+    def __init__(self, layer: Layer, parent: _Placeholder, sample_shape: tuple[int, ...]) -> None:
+        self.layer = layer
+        self.parent = parent
+        self._sample_shape = sample_shape
+        self.dtype = layer.dtype
+
+    @property
+    def _sample(self) -> tuple[int, ...]:
+        return self._sample_shape
+
+    def _origin(self) -> str:
+        return f"the output of layer {self.layer.name!r}"
+
+    def __repr__(self) -> str:
+        return f"<SymbolicTensor shape={self.shape}, dtype={self.dtype}, from layer {self.layer.name!r}>"
+
+
+class InputLayer(_Placeholder, Layer):
     """A layer that passes its input through and declares the shape of one sample (batch axis excluded).
 
     A ``Sequential`` (fnlearn's or Keras's) turns it into the ``input_shape`` of the layer after it, so it
@@ -72,6 +147,13 @@ class InputLayer(Layer):
         super().__init__(name=name, input_shape=shape)
         self.built = True
 
+    @property
+    def _sample(self) -> tuple[int, ...]:
+        return tuple(self.input_shape)
+
+    def _origin(self) -> str:
+        return f"keras.Input {self.name!r}"
+
     def forward(self, x: Any) -> Tensor:
         dtype = getattr(x, "dtype", None)
         keep = dtype is not None and dtype.kind == "f"
@@ -80,15 +162,16 @@ class InputLayer(Layer):
 
 def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None,  # noqa: N802  (Keras's name)
           name: str | None = None, **kwargs: Any) -> InputLayer:
-    """Declare the shape of one sample; use it as the first element of a ``Sequential`` list.
+    """Declare the shape of one sample: the first element of a ``Sequential`` list, or the start of a
+    functional model (``keras.Model(inputs, outputs)``).
 
-    >>> Input(shape=(28, 28)).input_shape
-    (28, 28)
+    >>> Input(shape=(28, 28)).input_shape, Input(shape=(28, 28)).shape
+    ((28, 28), (None, 28, 28))
     """
     return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name, **kwargs)
 
 
 __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flatten", "Dropout", "Normalization",
-           "BatchNormalization", "Input", "InputLayer"]
+           "BatchNormalization", "Input", "InputLayer", "SymbolicTensor"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -1,4 +1,5 @@
-"""``keras.models``: ``Sequential``, ``load_model`` and ``save_model``.
+"""``keras.models``: ``Sequential``, ``Model`` (Keras's functional API, for chains of layers),
+``load_model`` and ``save_model``.
 
 ``Sequential`` is fnlearn's model (compile / fit / evaluate / predict / save) that also accepts a leading
 ``Input(shape=...)``, as Keras does.
@@ -15,15 +16,19 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .. import io
+from .. import backend, io
 from .. import nn as _nn
-from ..errors import ConfigError
+from ..errors import ConfigError, NotReadyError
+from ..model import Trainer
+from ..nn import layers as _layers
 from ..nn import module as _module
 from ._missing import not_provided
+from .layers import InputLayer, SymbolicTensor, _Placeholder
 
 
 class Sequential(_nn.Sequential):
@@ -56,19 +61,243 @@ class Sequential(_nn.Sequential):
         return super().__call__(*args, training=training, **kwargs)
 
 
-class Model:
-    """Keras's functional and subclassed ``Model``, which fnlearn does not have: making one says so.
+def _one(value: Any, what: str) -> Any:
+    """The single placeholder in ``inputs`` / ``outputs`` (Keras also takes a list or dict of one)."""
+    items = list(value.values()) if isinstance(value, Mapping) else \
+        list(value) if isinstance(value, (list, tuple)) else [value]
+    if len(items) != 1:
+        raise ConfigError(f"keras.Model got {len(items)} {what}; fnlearn's functional models have one input and "
+                          "one output (a chain of layers), so pass one keras.Input and one layer's output.")
+    item = items[0]
+    if not isinstance(item, _Placeholder):
+        raise ConfigError(f"keras.Model {what}= must be a keras.Input or the output of a layer called on one, got "
+                          f"{type(item).__name__}; e.g. x = keras.Input(shape=(784,)); y = layers.Dense(10)(x); "
+                          "keras.Model(x, y).")
+    return item
 
-    >>> Model(inputs=None, outputs=None)
-    Traceback (most recent call last):
-    ...
-    fnlearn.errors.ConfigError: keras.Model (the functional API, or a subclass with call()) is not part of fnlearn; ...
+
+def _chain(inputs: Any, outputs: Any) -> list[Any]:
+    """The Input and the layers that lead from ``inputs`` to ``outputs``, in order."""
+    start, node = _one(inputs, "inputs"), _one(outputs, "outputs")
+    if not isinstance(start, InputLayer):
+        raise ConfigError(f"keras.Model inputs= must be a keras.Input, got {node._origin()}; pass the "
+                          "keras.Input(...) the first layer was called on.")
+    layers = []
+    while isinstance(node, SymbolicTensor):
+        layers.append(node.layer)
+        node = node.parent
+    if node is not start:
+        raise ConfigError(f"keras.Model outputs= were not computed from its inputs= (they start at "
+                          f"{node._origin()}, not at {start._origin()}); pass the Input the layers were called on.")
+    if not layers:
+        raise ConfigError("keras.Model got the same keras.Input as inputs and outputs, a model with no layers; "
+                          "call at least one layer on it, e.g. outputs = layers.Dense(10)(inputs).")
+    layers.reverse()
+    seen: set[int] = set()
+    for layer in layers:
+        if id(layer) in seen:
+            raise ConfigError(f"layer {layer.name!r} is called twice in this model; fnlearn's functional models "
+                              "are chains that use each layer once: make a second layer instead.")
+        seen.add(id(layer))
+    return [start, *layers]
+
+
+class Functional(Sequential):
+    """A model from Keras's functional API, ``keras.Model(inputs, outputs)``: in fnlearn, a chain of layers
+    from one ``keras.Input`` to one output (no branches or merges), trained, saved and explained as a
+    ``Sequential``. As in Keras, ``model.layers`` starts with the ``InputLayer``.
+
+    >>> from fnlearn.keras import Input, Model, layers
+    >>> inputs = Input(shape=(784,), name="digits")
+    >>> x = layers.Dense(64, activation="relu")(inputs)
+    >>> outputs = layers.Dense(10, activation="softmax")(x)
+    >>> model = Model(inputs=inputs, outputs=outputs)
+    >>> [type(layer).__name__ for layer in model.layers], model.num_parameters()
+    (['InputLayer', 'Dense', 'Dense'], 50890)
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        raise ConfigError("keras.Model (the functional API, or a subclass with call()) is not part of fnlearn; "
-                          "build the network as keras.Sequential([...]) of layers, or write a fl.nn.Module "
-                          "with forward() and train it by hand.")
+    def __init__(self, inputs: Any, outputs: Any, name: str | None = None, trainable: bool = True) -> None:
+        self._make(_chain(inputs, outputs), name, trainable)
+
+    @classmethod
+    def from_layers(cls, layers: list[Any], name: str | None = None) -> Functional:
+        """The model whose chain is ``layers`` (an InputLayer, then layers), as ``load_model`` rebuilds it."""
+        model = cls.__new__(cls)
+        model._make(list(layers), name, True)
+        return model
+
+    def _make(self, layers: list[Any], name: str | None, trainable: bool) -> None:
+        if not layers or not isinstance(layers[0], InputLayer):
+            raise ConfigError("a functional model's first layer must be its InputLayer; build it with "
+                              "keras.Model(keras.Input(...), outputs).")
+        super().__init__(None, name=name or _layers._auto_name("functional"))
+        node = layers[0]
+        for index, layer in enumerate(layers):
+            if index:
+                node = layer(node)  # checks the shapes, builds a layer not built yet
+            setattr(self, str(index), layer)
+            self._layers.append(layer)
+        self._output = node
+        self.build()
+        if trainable is not True:
+            self.trainable = trainable
+
+    @property
+    def inputs(self) -> list[Any]:
+        return [self._layers[0]]
+
+    @property
+    def outputs(self) -> list[Any]:
+        return [self._output]
+
+    @property
+    def input(self) -> Any:
+        return self._layers[0]
+
+    @property
+    def output(self) -> Any:
+        return self._output
+
+    def add(self, layer: Any) -> None:
+        raise ConfigError("a functional model's layers are fixed by its inputs and outputs; call the new layer on "
+                          "model.output and build a new keras.Model(model.input, new_output) instead.")
+
+    def pop(self) -> Any:
+        raise ConfigError("a functional model's layers are fixed by its inputs and outputs; build a new "
+                          "keras.Model(model.input, model.layers[-2].output...) from the placeholders instead.")
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "functional": True}
+
+    def __repr__(self) -> str:
+        inner = ", ".join(repr(layer) for layer in self._layers)
+        return f"Functional([{inner}])"
+
+
+class _ModelType(type):
+    """Every fnlearn model counts as a ``keras.Model``, as every Keras model does (``isinstance`` checks)."""
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, Trainer) if cls is Model else super().__instancecheck__(obj)
+
+    def __subclasscheck__(cls, sub: type) -> bool:
+        return issubclass(sub, Trainer) if cls is Model else super().__subclasscheck__(sub)
+
+
+class Model(Trainer, _module.Module, metaclass=_ModelType):
+    """Keras's ``Model``. ``Model(inputs, outputs)`` builds a :class:`Functional` model (a chain of layers);
+    a subclass with ``__init__`` making layers and ``call(inputs)`` using them is a model of its own, trained
+    by ``fit`` through back-propagation of whatever ``call`` computes.
+
+    Its layers get their weights at the first call (or ``build``), from the data's shape, as in Keras. Its
+    ``call`` is Python code, which a model file cannot hold: save the weights (``save_weights``) and load them
+    into a new instance.
+
+    >>> import numpy as np
+    >>> from fnlearn.keras import layers
+    >>> class TwoLayers(Model):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.hidden = layers.Dense(8, activation="relu")
+    ...         self.out = layers.Dense(1)
+    ...     def call(self, inputs):
+    ...         return self.out(self.hidden(inputs))
+    >>> model = TwoLayers()
+    >>> model.compile("adam", "mse")
+    >>> _ = model.fit(np.ones((16, 3)), np.ones(16), epochs=2, verbose=0)
+    >>> [type(layer).__name__ for layer in model.layers], model.num_parameters()
+    (['Dense', 'Dense'], 41)
+    """
+
+    _layers_in_order = False
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if cls is Model:
+            return Functional(*args, **kwargs)
+        return super().__new__(cls)
+
+    def __init__(self, *args: Any, name: str | None = None, trainable: bool = True, dtype: Any = None,
+                 **kwargs: Any) -> None:
+        if args or kwargs:
+            given = ", ".join([*(type(a).__name__ for a in args), *kwargs])
+            raise ConfigError(f"keras.Model.__init__ in a subclass takes name=, trainable= and dtype=, got {given}; "
+                              "a model with inputs and outputs is keras.Model(inputs, outputs), not a subclass.")
+        _module.Module.__init__(self)
+        self.name = name or _layers._auto_name(_layers._snake(type(self).__name__))
+        if dtype is not None and str(dtype) != backend.get_default_dtype():
+            raise ConfigError(f"keras.Model dtype {dtype!r} differs from the default dtype "
+                              f"{backend.get_default_dtype()!r}; call fl.set_default_dtype({str(dtype)!r}) first.")
+        if trainable is not True:
+            self.trainable = trainable
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        modules = self.__dict__.get("_modules")
+        if modules is not None:
+            for key in [k for k in modules if k.startswith(name + ".")]:
+                del modules[key]  # the layers of a list this attribute held before
+        super().__setattr__(name, value)
+        if isinstance(value, (list, tuple)) and any(isinstance(v, _module.Module) for v in value):
+            for index, item in enumerate(value):  # Keras tracks the layers in a list attribute too
+                if isinstance(item, _module.Module):
+                    self.__dict__["_modules"][f"{name}.{index}"] = item
+
+    def call(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define call(self, inputs), the model's forward pass.")
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        if "training" in inspect.signature(self.call).parameters:
+            kwargs.setdefault("training", self.training)
+        out = self.call(*args, **kwargs)
+        if "_built_for" not in self.__dict__ and args and len(getattr(args[0], "shape", ())) > 1:
+            object.__setattr__(self, "_built_for", tuple(args[0].shape[1:]))  # built by its first call, as in Keras
+        return out
+
+    def __call__(self, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
+        if training is None and not _module.inside_forward():
+            training = False  # as keras.Sequential: a call on its own is inference
+        return super().__call__(*args, training=training, **kwargs)
+
+    @property
+    def layers(self) -> list[Any]:
+        """The layers (and models) its attributes hold, in the order they were set."""
+        return [module for _, module in self.children()]
+
+    @property
+    def input_shape(self) -> tuple[int, ...] | None:
+        return self.__dict__.get("_built_for")
+
+    @property
+    def built(self) -> bool:
+        return self.input_shape is not None
+
+    def build(self, input_shape: Any = None) -> None:
+        """Give every layer its weights by running ``call`` once on a zero batch of samples of ``input_shape``
+        (batch axis excluded; Keras's ``(None, n)`` is taken too)."""
+        if input_shape is None:
+            raise NotReadyError(f"model {self.name!r} does not know its input shape yet; call model.build((n,)) "
+                                "with the shape of one sample, or fit it on data.")
+        if isinstance(input_shape, (tuple, list)) and len(input_shape) > 1 and input_shape[0] is None:
+            input_shape = tuple(input_shape[1:])
+        shape = _layers._shape_tuple(input_shape, "input_shape")
+        self._probe_output_shape(shape)
+        object.__setattr__(self, "_built_for", shape)
+
+    def save(self, path: Any, include_optimizer: bool = True) -> None:
+        raise ConfigError(f"{type(self).__name__} is a subclass of keras.Model, whose call() is Python code that "
+                          "a model file cannot hold; save its weights with model.save_weights(path) and load them "
+                          f"into a new {type(self).__name__}() with load_weights(path) after building it.")
+
+    def load_weights(self, path: Any) -> None:
+        if not self.built:
+            raise NotReadyError(f"model {self.name!r} has no weights to load into yet; build it first with "
+                                "model.build((n,)) (the shape of one sample) or by calling it on a batch.")
+        super().load_weights(path)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
 
 
 def load_model(filepath: str | os.PathLike, custom_objects: Mapping[str, Any] | None = None,
@@ -89,6 +318,6 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True,
     io.save_model(model, filepath, include_optimizer=include_optimizer)
 
 
-__all__ = ["Sequential", "Model", "load_model", "save_model"]
+__all__ = ["Sequential", "Model", "Functional", "load_model", "save_model"]
 
 __getattr__ = not_provided(__name__, __all__)

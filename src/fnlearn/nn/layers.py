@@ -131,9 +131,6 @@ def as_input(x: Any, dtype: Any, layer: str) -> Tensor:
         if x.data.dtype != dtype:
             return F.cast(x, dtype) if x.requires_grad else Tensor(x.data.astype(dtype))
         return x
-    if getattr(x, "declares_input_only", False):  # Dense(2)(keras.Input(shape=(8,))): Keras's functional API
-        raise ConfigError(f"layer {layer!r} was called on a keras.Input, as Keras's functional API does, which "
-                          "fnlearn does not have; list the layers in keras.Sequential([keras.Input(...), ...]).")
     return Tensor(as_array(x, dtype, name=f"input of layer {layer!r}"))
 
 

@@ -84,6 +84,15 @@ def update_state(update: Callable[[], None]) -> None:
         held.append(update)
 
 
+class Symbolic:
+    """A placeholder for data, not data: what Keras's functional API passes from layer to layer
+    (``keras.Input`` and what a layer returns when called on one). A module called on it hands the call to
+    :meth:`through`, which records the call instead of computing anything."""
+
+    def through(self, module: Module) -> Any:
+        raise NotImplementedError
+
+
 class Module:
     """Base class of layers and models: parameter registry, train/eval mode, state dicts."""
 
@@ -112,6 +121,8 @@ class Module:
     def __call__(self, *args: Any, training: bool | None = None, **kwargs: Any) -> Tensor:
         """Run :meth:`forward`. ``training=False`` / ``True`` runs this one call in eval / training mode
         (Keras's ``model(x, training=False)``: Dropout off); None keeps the module's mode (see :meth:`train`)."""
+        if args and isinstance(args[0], Symbolic):
+            return args[0].through(self)
         depth = getattr(_calls, "depth", 0)
         _calls.depth = depth + 1  # as running_forward(), without a context manager's cost on every layer call
         try:

@@ -1,0 +1,182 @@
+"""Subclasses of keras.Model: layers made in __init__, a forward pass of one's own in call()."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from real_keras import real_keras
+
+import fnlearn as fl
+from fnlearn import explain, keras
+from fnlearn.errors import ConfigError, NotReadyError, ShapeError
+from fnlearn.keras import layers
+
+RNG = np.random.default_rng(0)
+X = RNG.random((96, 12), dtype=np.float32)
+Y = RNG.integers(0, 3, 96)
+
+
+def _mlp_class(k):
+    """A model as Keras's subclassing guide writes one, over the Keras module ``k`` (fnlearn's or the real)."""
+
+    class MLP(k.Model):
+        def __init__(self, hidden: int = 16, rate: float = 0.5, **kwargs):
+            super().__init__(**kwargs)
+            self.blocks = [k.layers.Dense(hidden, activation="relu") for _ in range(2)]
+            self.dropout = k.layers.Dropout(rate)
+            self.classifier = k.layers.Dense(3, activation="softmax")
+
+        def call(self, inputs, training=False):
+            x = inputs
+            for block in self.blocks:
+                x = block(x)
+            return self.classifier(self.dropout(x, training=training))
+
+    return MLP
+
+
+class Residual(keras.Model):
+    """Not a chain: the input is added back after two layers."""
+
+    def __init__(self):
+        super().__init__()
+        self.first = layers.Dense(12, activation="tanh")
+        self.second = layers.Dense(12)
+        self.head = layers.Dense(1)
+
+    def call(self, inputs):
+        return self.head(inputs + self.second(self.first(inputs)))
+
+
+def test_it_tracks_its_layers_and_counts_as_a_keras_model():
+    model = _mlp_class(keras)(name="mlp")
+    assert model.name == "mlp" and not model.built
+    assert [layer.name.split("_")[0] for layer in model.layers] == ["dense", "dense", "dropout", "dense"]
+    model.build((None, 12))  # Keras's spelling, batch axis open
+    assert model.built and model.input_shape == (12,)
+    assert [name for name, _ in model.named_parameters()] == [
+        "blocks.0.kernel", "blocks.0.bias", "blocks.1.kernel", "blocks.1.bias", "classifier.kernel", "classifier.bias"]
+    assert isinstance(model, keras.Model) and isinstance(keras.Sequential(), keras.Model)
+    assert issubclass(keras.Sequential, keras.Model) and not isinstance(object(), keras.Model)
+    model.blocks = [layers.Dense(4)]  # the old list's layers are no longer the model's
+    assert len(model.layers) == 3
+
+
+def test_a_call_is_inference_unless_told_and_fit_trains_with_dropout():
+    model = _mlp_class(keras)()
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(X, Y, epochs=3, batch_size=32, validation_split=0.25, verbose=0).history
+    assert sorted(history) == ["accuracy", "loss", "val_accuracy", "val_loss"] and len(history["loss"]) == 3
+    np.testing.assert_array_equal(model(X).numpy(), model(X).numpy())  # Dropout off
+    assert not np.array_equal(model(X, training=True).numpy(), model(X, training=True).numpy())
+    np.testing.assert_allclose(model.predict(X, verbose=0), model(X).numpy(), rtol=1e-6)
+    loss, accuracy = model.evaluate(X, Y, verbose=0)
+    assert 0 <= accuracy <= 1 and np.isfinite(loss)
+
+
+def test_a_chain_written_as_a_subclass_trains_as_the_sequential_does(float64):
+    class Chain(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden = layers.Dense(8, activation="relu")
+            self.out = layers.Dense(3, activation="softmax")
+
+        def call(self, inputs):
+            return self.out(self.hidden(inputs))
+
+    fl.set_seed(5)
+    mine = Chain()
+    mine.build((12,))
+    fl.set_seed(5)
+    twin = keras.Sequential([layers.Dense(8, activation="relu", input_dim=12), layers.Dense(3, activation="softmax")])
+    for model in (mine, twin):
+        model.compile(keras.optimizers.SGD(0.1, momentum=0.9), "sparse_categorical_crossentropy")
+        fl.set_seed(6)
+        model.fit(X, Y, batch_size=16, epochs=2, verbose=0)
+    for a, b in zip(mine.get_weights(), twin.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-12)
+
+
+def test_a_model_that_is_no_chain_takes_the_gradient_of_its_own_call(float64):
+    fl.set_seed(2)
+    model = Residual()
+    x, y = X.astype(np.float64), X.sum(axis=1, keepdims=True).astype(np.float64)
+    model.compile(keras.optimizers.SGD(0.01), "mse")
+    model.build((12,))
+    before = [p.data.copy() for p in model.parameters()]
+    # the same step by hand: the loss of the whole batch, back-propagated, one SGD step
+    out = model(fl.Tensor(x))
+    loss = ((out - fl.Tensor(y)) ** 2).mean()
+    model.zero_grad()
+    loss.backward()
+    expected = [fl.backend.to_numpy(b - 0.01 * p.grad) for b, p in zip(before, model.parameters())]
+    model.fit(x, y, batch_size=len(x), epochs=1, shuffle=False, verbose=0)
+    for a, b in zip(model.get_weights(), expected):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+    assert model.summary(print_fn=lambda line: None) is None
+    with pytest.raises(ConfigError, match=r"computes with its own call\(\), so its layers are not known to run one "
+                                          r"after another"):
+        explain.layer_outputs(model)
+
+
+def test_real_keras_gives_the_same_predictions_and_steps():
+    real = real_keras()
+    # no dropout: the two libraries draw different masks
+    theirs, ours = _mlp_class(real)(hidden=8, rate=0.0), _mlp_class(keras)(hidden=8, rate=0.0)
+    theirs(X[:1])  # a call builds both (Keras's build() of a subclass does not make weights)
+    ours(X[:1])
+    assert ours.built and ours.input_shape == (12,)
+    assert [w.shape for w in ours.get_weights()] == [w.shape for w in theirs.get_weights()]
+    ours.set_weights(theirs.get_weights())
+    np.testing.assert_allclose(ours.predict(X, verbose=0), theirs.predict(X, verbose=0), rtol=1e-5, atol=1e-6)
+    for model, k in ((theirs, real), (ours, keras)):
+        model.compile(k.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
+        model.fit(X, Y, batch_size=32, epochs=2, shuffle=False, verbose=0)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_weights_go_through_save_weights_and_the_whole_model_cannot_be_saved(tmp_path):
+    cls = _mlp_class(keras)
+    model = cls()
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(X, Y, epochs=1, verbose=0)
+    model.save_weights(tmp_path / "mlp.weights.h5")
+    again = cls()
+    with pytest.raises(NotReadyError, match=r"has no weights to load into yet; build it first with model.build"):
+        again.load_weights(tmp_path / "mlp.weights.h5")
+    again.build((12,))
+    again.load_weights(tmp_path / "mlp.weights.h5")
+    np.testing.assert_array_equal(again.predict(X, verbose=0), model.predict(X, verbose=0))
+    with pytest.raises(ConfigError, match=r"MLP is a subclass of keras.Model, whose call\(\) is Python code that a "
+                                          r"model file cannot hold; save its weights"):
+        model.save(tmp_path / "mlp.keras")
+    assert not (tmp_path / "mlp.keras").exists()
+
+
+def test_mistakes_get_one_sentence():
+    model = _mlp_class(keras)()
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(X, Y, epochs=1, verbose=0)
+    before = model.get_weights()
+    with pytest.raises(ShapeError, match=r"model '.*' was built for samples of shape \(12,\), but x has samples of "
+                                         r"shape \(5,\); check the data's columns\."):
+        model.fit(X[:, :5], Y, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+    with pytest.raises(NotReadyError, match=r"does not know its input shape yet; call model.build"):
+        _mlp_class(keras)().build()
+
+    class NoCall(keras.Model):
+        pass
+
+    with pytest.raises(NotImplementedError, match=r"NoCall must define call\(self, inputs\)"):
+        NoCall()(X)
+
+    class Confused(keras.Model):
+        def __init__(self, inputs, outputs):
+            super().__init__(inputs=inputs, outputs=outputs)
+
+    x = keras.Input(shape=(2,))
+    with pytest.raises(ConfigError, match=r"takes name=, trainable= and dtype=, got inputs, outputs; a model with "
+                                          r"inputs and outputs is keras.Model\(inputs, outputs\)"):
+        Confused(x, layers.Dense(1)(x))
