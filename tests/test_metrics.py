@@ -3,6 +3,8 @@ metrics (Keras's update_state / result / reset_state) on their own and through f
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from real_keras import real_keras
@@ -287,6 +289,20 @@ def test_keras_metric_conventions_names_config_reset_and_call():
     (lambda: metrics.Recall(top_k=0), "top_k must be an integer ≥ 1"),
     (lambda: metrics.Precision(class_id=-1), "class_id must be an integer ≥ 0"),
     (lambda: metrics.TruePositives(dtype="int32"), "dtype must be a float type"),
+    (lambda: metrics.F1Score(average="bogus"), r"^F1Score: average must be None \(one score per class\), 'micro', "
+                                               r"'macro' or 'weighted', got 'bogus'\.$"),
+    (lambda: metrics.FBetaScore(average="Macro"), "average must be None"),
+    (lambda: metrics.FBetaScore(beta=0.0), r"^FBetaScore: beta must be a number > 0 .*got 0\.0\.$"),
+    (lambda: metrics.FBetaScore(beta=-2), "beta must be a number > 0"),
+    (lambda: metrics.FBetaScore(beta=float("nan")), "beta must be a number > 0"),
+    (lambda: metrics.FBetaScore(beta="2"), "beta must be a number > 0"),
+    (lambda: metrics.F1Score(threshold=0.0), r"threshold must be a number in \(0, 1\], or None .*got 0\.0"),
+    (lambda: metrics.F1Score(threshold=1.5), r"threshold must be a number in \(0, 1\]"),
+    (lambda: metrics.PrecisionAtRecall(1.5), r"^PrecisionAtRecall: recall must be a number in \[0, 1\], got 1\.5\.$"),
+    (lambda: metrics.RecallAtPrecision(-0.1), r"precision must be a number in \[0, 1\], got -0\.1"),
+    (lambda: metrics.SensitivityAtSpecificity(True), r"specificity must be a number in \[0, 1\], got True"),
+    (lambda: metrics.SpecificityAtSensitivity(0.5, num_thresholds=0), "num_thresholds must be an integer ≥ 1, got 0"),
+    (lambda: metrics.PrecisionAtRecall(0.5, class_id=-1), "class_id must be an integer ≥ 0"),
 ])
 def test_bad_settings_of_the_built_in_metrics_are_one_sentence(make, message):
     with pytest.raises(ConfigError, match=message):
@@ -582,3 +598,251 @@ def test_stateful_metrics_come_back_from_a_file_and_a_class_of_your_own_by_its_n
             np.testing.assert_array_equal(mine[key], theirs[key])
     assert fl.load_model(tmp_path / "m.fnl", compile=False).compiled is False
 
+
+
+# ----------------------------------------------------------------------------- F-scores and a rate at a target rate
+
+
+def _classes(n=300, k=4, seed=0, multi_label=False):
+    """One-hot (or multi-label) float32 targets and scores that lean towards them, as a model's outputs are."""
+    rng = np.random.default_rng(seed)
+    if multi_label:
+        y = (rng.random((n, k)) < 0.4).astype(np.float32)
+        p = np.clip(rng.random((n, k)) * 0.8 + 0.2 * y, 0, 1).astype(np.float32)
+    else:
+        y = np.eye(k, dtype=np.float32)[rng.integers(0, k, n)]
+        p = rng.random((n, k)).astype(np.float32) + 0.6 * y
+        p = (p / p.sum(axis=1, keepdims=True)).astype(np.float32)
+    return y, p, rng.uniform(0.1, 3.0, n).astype(np.float32)
+
+
+def _keras_in_batches(metric, y, p, w=None, size=64):
+    for lo in range(0, len(y), size):
+        metric.update_state(y[lo:lo + size], p[lo:lo + size],
+                            sample_weight=None if w is None else w[lo:lo + size])
+    return np.asarray(metric.result(), dtype=np.float64)
+
+
+FSCORE_CASES = [({}, False), ({"average": "micro"}, False), ({"average": "macro", "threshold": 0.3}, True),
+                ({"average": "weighted"}, False), ({"threshold": 0.5}, True), ({"beta": 2.0}, False),
+                ({"beta": 0.5, "average": "weighted", "threshold": 0.4}, True),
+                ({"beta": 3.0, "average": "micro"}, True), ({"beta": 0.25, "average": "macro"}, False)]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("settings, multi_label", FSCORE_CASES)
+def test_f_scores_give_keras_numbers(settings, multi_label, weighted):
+    y, p, w = _classes(multi_label=multi_label, seed=len(settings))
+    w = w if weighted else None
+    ours = _in_batches(metrics.FBetaScore(**settings), y, p, w)
+    theirs = _keras_in_batches(_keras().metrics.FBetaScore(**settings), y, p, w)
+    assert np.shape(ours) == theirs.shape == (() if settings.get("average") else (4,))
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)  # Keras sums in float32
+    if "beta" not in settings:
+        f1 = _in_batches(metrics.F1Score(**settings), y, p, w)
+        np.testing.assert_allclose(f1, _keras_in_batches(_keras().metrics.F1Score(**settings), y, p, w),
+                                   rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("average", [None, "micro", "macro", "weighted"])
+@pytest.mark.parametrize("multi_label", [False, True])
+def test_f_scores_agree_with_scikit_learn(average, multi_label):
+    sk = pytest.importorskip("sklearn.metrics")
+    y, p, w = _classes(500, 5, seed=7, multi_label=multi_label)
+    threshold = 0.5 if multi_label else None
+    predicted = (p > 0.5) if multi_label else (p == p.max(axis=1, keepdims=True))
+    for beta, weights in ((1.0, None), (2.0, w), (0.5, None)):
+        ours = _in_batches(metrics.FBetaScore(average=average, beta=beta, threshold=threshold), y, p, weights)
+        theirs = sk.fbeta_score(y, predicted, beta=beta, average=average, sample_weight=weights, zero_division=0)
+        np.testing.assert_allclose(ours, theirs, rtol=2e-6, atol=1e-6)  # Keras's ε = 1e-7 in each denominator
+    f1 = _in_batches(metrics.F1Score(average=average, threshold=threshold), y, p)
+    np.testing.assert_allclose(f1, sk.f1_score(y, predicted, average=average, zero_division=0), rtol=2e-6,
+                               atol=1e-6)
+
+
+def test_f_scores_follow_keras_on_ties_empty_rows_empty_classes_and_reset():
+    y = np.array([[1, 0, 0], [0, 1, 0], [0, 1, 0], [1, 0, 0]], dtype=np.float32)
+    p = np.array([[0.4, 0.4, 0.2], [0.0, 0.0, 0.0], [0.1, 0.8, 0.1], [0.9, 0.05, 0.05]], dtype=np.float32)
+    m = metrics.F1Score()
+    m.update_state(y, p)
+    # row 0 ties: both classes 0 and 1 predicted; row 1 is all zeros: nothing predicted; class 2 never appears
+    # class 0: tp 2, fp 0, fn 0; class 1: tp 1, fp 1, fn 1; class 2: nothing, so 0 (ε keeps it from 0/0)
+    np.testing.assert_allclose(m.result(), [1.0, 0.5, 0.0], atol=1e-6)
+    real = _keras().metrics.F1Score()
+    real.update_state(y, p)
+    np.testing.assert_allclose(m.result(), np.asarray(real.result()), atol=1e-6)
+    assert [v.name for v in m.variables] == ["true_positives", "false_positives", "false_negatives",
+                                             "intermediate_weights"]
+    m.reset_state()
+    assert m.result().tolist() == [0.0, 0.0, 0.0]
+    assert metrics.F1Score(average="macro").result() == 0.0  # nothing seen yet
+    binary = metrics.F1Score(threshold=0.5)  # one sigmoid output (and integer labels one-hot encoded)
+    assert binary([1, 0, 1, 1], np.array([[0.9], [0.6], [0.4], [0.8]])) == pytest.approx([2 * 2 / (2 * 2 + 1 + 1)],
+                                                                                         abs=1e-6)
+    sparse = metrics.F1Score(average="macro")
+    assert sparse(np.array([0, 1, 1]), np.array([[0.7, 0.3], [0.2, 0.8], [0.6, 0.4]])) == pytest.approx(
+        (2 / 3 + 2 / 3) / 2, abs=1e-6)
+
+
+def test_f_score_names_config_and_shapes_as_keras():
+    f1, fb = metrics.F1Score(average="macro", threshold=0.4), metrics.FBetaScore(beta=2, name="f2")
+    assert f1.name == "f1_score" and fb.name == "f2" and fb.beta == 2.0 and fb._direction == "up"
+    assert f1.get_config() == {"name": "f1_score", "dtype": "float32", "average": "macro", "threshold": 0.4}
+    assert fb.get_config() == {"name": "f2", "dtype": "float32", "average": None, "beta": 2.0, "threshold": None}
+    assert metrics.F1Score.from_config(f1.get_config()).get_config() == f1.get_config()
+    assert metrics.FBetaScore.from_config(fb.get_config()).get_config() == fb.get_config()
+    real = _keras()
+    assert real.metrics.F1Score(average="macro", threshold=0.4).get_config() == f1.get_config()
+    assert real.metrics.FBetaScore(beta=2.0, name="f2").get_config() == fb.get_config()
+    for spec, cls in (("f1_score", metrics.F1Score), ("F1Score", metrics.F1Score), ("f_beta_score", metrics.FBetaScore),
+                      ("FBetaScore", metrics.FBetaScore)):
+        made = metrics.get(spec)
+        assert type(made) is cls and made.name == spec
+        assert type(real.metrics.get(spec)).__name__ == cls.__name__  # Keras knows the same names
+    with pytest.raises(fl.errors.ShapeError, match=r"^F1Score needs y_pred of shape \(samples, classes\), got "
+                                                   r"shape \(3,\)"):
+        metrics.F1Score()([1, 0, 1], [0.9, 0.2, 0.8])
+    m = metrics.F1Score()
+    m.update_state(np.eye(3), np.eye(3))
+    with pytest.raises(fl.errors.ShapeError, match="counted 3 classes so far, but y_pred now has 4"):
+        m.update_state(np.eye(4), np.eye(4))
+    with pytest.raises(fl.errors.ShapeError, match=r"sample_weight has shape \(2,\), but y_pred has shape \(3, 3\)"):
+        m.update_state(np.eye(3), np.eye(3), sample_weight=[1.0, 2.0])
+    assert m.result() == pytest.approx([1.0, 1.0, 1.0], abs=1e-6)  # the refused batches counted nothing
+
+
+AT_CASES = [("PrecisionAtRecall", 0.7), ("RecallAtPrecision", 0.6), ("SensitivityAtSpecificity", 0.8),
+            ("SpecificityAtSensitivity", 0.4), ("PrecisionAtRecall", 0.0), ("RecallAtPrecision", 1.0)]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("num_thresholds, class_id", [(200, None), (7, 2), (1, None), (2, 0), (1000, 1)])
+@pytest.mark.parametrize("name, target", AT_CASES)
+def test_rates_at_a_target_rate_give_keras_numbers(name, target, num_thresholds, class_id, weighted):
+    if weighted and target in (0.0, 1.0):
+        # Keras's float32 sums put a rate of exactly 1 or 0 a rounding error off, and then miss the target
+        pytest.skip("checked against the exact rates in test_rates_at_a_target_rate_are_the_best_feasible_ones")
+    y, p, w = _scores(400, 3, seed=num_thresholds)
+    y, p, w = y.astype(np.float32), p.astype(np.float32), (w.astype(np.float32) if weighted else None)
+    ours = _in_batches(getattr(metrics, name)(target, num_thresholds=num_thresholds, class_id=class_id), y, p, w)
+    theirs = _keras_in_batches(getattr(_keras().metrics, name)(target, num_thresholds=num_thresholds,
+                                                               class_id=class_id), y, p, w)
+    assert isinstance(ours, float)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_rates_at_a_target_rate_are_the_best_feasible_ones(weighted):
+    y, p, w = _scores(400, 1, seed=3)
+    w = w if weighted else None
+    grid = [0.0, *[(i + 1) / 49 for i in range(48)], 1.0]
+    rates = {"recall": [], "precision": [], "specificity": []}
+    for t in grid:
+        tp, fp, tn, fn = _confusion(y, p, w, t)
+        rates["recall"].append(tp / (tp + fn) if tp + fn else 0.0)
+        rates["precision"].append(tp / (tp + fp) if tp + fp else 0.0)
+        rates["specificity"].append(tn / (tn + fp) if tn + fp else 0.0)
+    rates = {k: np.array(v) for k, v in rates.items()}
+
+    def best(wanted, constrained, target):
+        return max([0.0, *rates[wanted][rates[constrained] >= target]])
+
+    for target in (0.0, 0.35, 0.9, 1.0):
+        for cls, wanted, constrained in ((metrics.PrecisionAtRecall, "precision", "recall"),
+                                         (metrics.RecallAtPrecision, "recall", "precision"),
+                                         (metrics.SensitivityAtSpecificity, "recall", "specificity"),
+                                         (metrics.SpecificityAtSensitivity, "specificity", "recall")):
+            got = _in_batches(cls(target, num_thresholds=50), y, p, w)
+            assert got == pytest.approx(best(wanted, constrained, target), rel=1e-12, abs=1e-15), (cls, target)
+
+
+def test_rates_at_a_target_rate_names_config_and_reset_as_keras():
+    m = metrics.PrecisionAtRecall(0.8, num_thresholds=50, class_id=1)
+    assert m.name == "precision_at_recall" and m.recall == 0.8 and m._direction == "up"
+    assert m.get_config() == {"name": "precision_at_recall", "dtype": "float32", "class_id": 1, "num_thresholds": 50,
+                              "recall": 0.8}
+    assert m.thresholds[:2] == [0.0, 1 / 49] and m.thresholds[-1] == 1.0 and metrics.RecallAtPrecision(
+        0.5, num_thresholds=1).thresholds == [0.5]
+    real = _keras()
+    for name, setting in (("PrecisionAtRecall", "recall"), ("RecallAtPrecision", "precision"),
+                          ("SensitivityAtSpecificity", "specificity"), ("SpecificityAtSensitivity", "sensitivity")):
+        ours = getattr(metrics, name)(0.3, num_thresholds=9, name="mine")
+        assert ours.get_config() == getattr(real.metrics, name)(0.3, num_thresholds=9, name="mine").get_config()
+        assert type(getattr(metrics, name).from_config(ours.get_config())) is type(ours)
+        assert getattr(ours, setting) == 0.3
+        with pytest.raises(ConfigError, match=rf"needs its target {setting}, which a name cannot give; pass "
+                                              rf"{name}\({setting}=0.8\)"):
+            metrics.get(metrics._snake_case(name))
+    assert [v.name for v in m.variables] == ["true_positives", "false_positives", "true_negatives",
+                                             "false_negatives"]
+    m.update_state(np.eye(3), np.eye(3) * 0.9)
+    assert m.result() == 1.0
+    m.reset_state()
+    assert m.result() == 0.0 and all(float(v.numpy().sum()) == 0.0 for v in m.variables)
+
+
+def test_f_scores_and_rates_train_through_fit_with_every_log_holding_them(tmp_path, capsys):
+    sk = pytest.importorskip("sklearn.metrics")
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 4))
+    labels = (x[:, 0] > 0).astype(int) + (x[:, 1] > 0.4).astype(int)
+    y = fl.data.to_categorical(labels, 3)
+    x_val, val_labels = x[:60], labels[:60]
+    fl.set_seed(0)
+    model = fl.Sequential([fl.layers.Dense(8, activation="relu", input_dim=4),
+                           fl.layers.Dense(3, activation="softmax")])
+    model.compile(fl.optim.Adam(learning_rate=0.02), "categorical_crossentropy",
+                  metrics=[metrics.F1Score(), metrics.FBetaScore(beta=2.0, average="macro", name="f2"),
+                           metrics.PrecisionAtRecall(0.5, class_id=1)], weighted_metrics=["f1_score"])
+    csv_path = tmp_path / "log.csv"
+    history = model.fit(x, y, epochs=3, batch_size=32, validation_data=(x_val, y[:60]), verbose=2,
+                        callbacks=[fl.callbacks.CSVLogger(csv_path)]).history
+    assert history["f1_score"][0].shape == (3,) and len(history["val_f1_score"]) == 3
+    predicted = fl.data.to_categorical(model.predict(x_val).argmax(axis=1), 3)
+    one_hot = fl.data.to_categorical(val_labels, 3)
+    np.testing.assert_allclose(history["val_f1_score"][-1], sk.f1_score(one_hot, predicted, average=None,
+                                                                        zero_division=0), atol=1e-6)
+    assert history["val_f2"][-1] == pytest.approx(sk.fbeta_score(one_hot, predicted, beta=2.0, average="macro",
+                                                                  zero_division=0), abs=1e-6)
+    assert 0.0 < history["precision_at_recall"][-1] <= 1.0
+    np.testing.assert_allclose(history["weighted_f1_score"], history["f1_score"])  # no sample weights: the same
+    out = capsys.readouterr().out
+    assert re.search(r" - f1_score: \[\d\.\d{4} \d\.\d{4} \d\.\d{4}\] - f2: \d\.\d{4} - ", out)  # 4 decimals each
+    assert re.search(r" - val_f1_score: \[\d\.\d{4} \d\.\d{4} \d\.\d{4}\] - ", out)
+    rows = (csv_path.read_text()).splitlines()
+    assert len(rows) == 4 and '"[' in rows[1]  # one cell holds the list of the classes' scores
+    curves = fl.explain.training_curves(history)
+    assert {"f1_score[0]", "f1_score[2]", "val_f1_score[1]", "f2"} <= set(curves.series)
+    with pytest.raises(ConfigError, match=r"^EarlyStopping monitors 'val_f1_score', whose value is an array of 3 "
+                                          r"numbers .* but it needs one number; monitor a metric with one value, "
+                                          r"such as F1Score\(average='macro'\)"):
+        model.fit(x, y, epochs=1, validation_data=(x_val, y[:60]), verbose=0,
+                  callbacks=[fl.callbacks.EarlyStopping(monitor="val_f1_score")])
+    stopper = fl.callbacks.EarlyStopping(monitor="val_f2", patience=1)
+    model.fit(x, y, epochs=2, validation_data=(x_val, y[:60]), verbose=0, callbacks=[stopper])
+    assert stopper.mode == "max"  # the metric's own direction
+
+
+def test_f_scores_and_rates_come_back_from_a_model_file(tmp_path):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(120, 4))
+    y = fl.data.to_categorical((x[:, 0] > 0).astype(int) + (x[:, 2] > 0.5).astype(int), 3)
+    fl.set_seed(1)
+    model = fl.Sequential([fl.layers.Dense(3, activation="softmax", input_dim=4)])
+    chosen = [metrics.F1Score(average="weighted", threshold=0.4, name="f1w"), metrics.FBetaScore(beta=0.5),
+              "f1_score", metrics.PrecisionAtRecall(0.6, num_thresholds=50, class_id=1),
+              metrics.SpecificityAtSensitivity(0.3, class_id=2)]
+    model.compile("adam", "categorical_crossentropy", metrics=chosen,
+                  weighted_metrics=[metrics.RecallAtPrecision(0.5, class_id=0, name="wr")])
+    model.fit(x, y, epochs=2, verbose=0)
+    model.save(tmp_path / "m.fnl")
+    again = fl.load_model(tmp_path / "m.fnl")
+    assert again.compile_config() == model.compile_config()
+    assert again.metrics_names == ["loss", "f1w", "fbeta_score", "f1_score", "precision_at_recall",
+                                   "specificity_at_sensitivity", "wr"]
+    weights = rng.uniform(0.5, 2.0, len(x))
+    mine = model.evaluate(x, y, sample_weight=weights, return_dict=True)
+    theirs = again.evaluate(x, y, sample_weight=weights, return_dict=True)
+    assert mine.keys() == theirs.keys()
+    for key in mine:
+        np.testing.assert_array_equal(mine[key], theirs[key])

@@ -306,7 +306,12 @@ def _monitored(logs: dict[str, Any] | None, monitor: str, who: str) -> float | N
                       f"{', '.join(sorted(logs or {})) or 'none'}); pass validation data for val_* keys or pick "
                       "one of those.", RuntimeWarning, stacklevel=3)
         return None
-    return float(value)
+    size = int(getattr(value, "size", 1))  # the logs hold floats, and NumPy arrays for several values
+    if size != 1:
+        raise ConfigError(f"{who} monitors {monitor!r}, whose value is an array of {size} numbers (one per class or "
+                          "threshold), but it needs one number; monitor a metric with one value, such as "
+                          "F1Score(average='macro') or Precision() with a single threshold.")
+    return float(value.reshape(()) if getattr(value, "ndim", 0) else value)
 
 
 def _non_negative_int(name: str, value: Any) -> int:
@@ -658,6 +663,8 @@ class CSVLogger(Callback):
 
 
 def _csv_value(value: Any) -> Any:
+    if getattr(value, "ndim", 0):  # one value per class or threshold: a list in one cell
+        return "[" + ", ".join(repr(float(v)) for v in value.ravel()) + "]"
     return repr(float(value)) if isinstance(value, float) else value
 
 

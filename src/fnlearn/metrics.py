@@ -18,11 +18,13 @@ Two kinds of metric:
   sample_weight=None)`` adds a batch to state made with ``add_weight``, ``result()`` reads the value and
   ``reset_state()`` starts again. Precision over an epoch is the precision of all its samples, not the
   mean of the batches' precisions, so it needs such state. Built in: :class:`Precision`, :class:`Recall`,
-  :class:`AUC` (ROC and PR), :class:`TruePositives`, :class:`FalsePositives`, :class:`TrueNegatives`,
-  :class:`FalseNegatives`, :class:`RootMeanSquaredError`, :class:`Mean`, :class:`Sum` and
-  :class:`MeanMetricWrapper`; their names (``"auc"``, ``"precision"``, ``"recall"``...) work in
-  ``compile`` too. ``fit`` resets them when each epoch starts (and before validating), updates them with
-  every batch and reports ``result()``.
+  :class:`AUC` (ROC and PR), :class:`PrecisionAtRecall`, :class:`RecallAtPrecision`,
+  :class:`SensitivityAtSpecificity`, :class:`SpecificityAtSensitivity`, :class:`F1Score`,
+  :class:`FBetaScore` (one score per class, or micro / macro / weighted averages), :class:`TruePositives`,
+  :class:`FalsePositives`, :class:`TrueNegatives`, :class:`FalseNegatives`, :class:`RootMeanSquaredError`,
+  :class:`Mean`, :class:`Sum` and :class:`MeanMetricWrapper`; their names (``"auc"``, ``"precision"``,
+  ``"f1_score"``...) work in ``compile`` too. ``fit`` resets them when each epoch starts (and before
+  validating), updates them with every batch and reports ``result()``.
 
 ``compile(weighted_metrics=[...])`` gives metrics the sample (and class) weights of ``fit`` and the
 ``sample_weight`` of ``evaluate``, as Keras does; ``metrics=[...]`` are never weighted.
@@ -683,6 +685,10 @@ def get(spec: Any, loss: str | None = None) -> Metric:
             return Metric(_FUNCTIONS[key], spec, per_sample=_PER_SAMPLE[_FUNCTIONS[key]])
         if key in losses.LOSSES:
             return Metric(_loss_metric(key), spec, per_sample=_loss_per_sample(key))
+        if key in _NEEDS_TARGET:
+            cls = _NEEDS_TARGET[key]
+            raise ConfigError(f"metric {spec!r} needs its target {cls._setting}, which a name cannot give; pass "
+                              f"{cls.__name__}({cls._setting}=0.8) (your value) in metrics instead.")
         if key in _CLASS_NAMES:
             return _CLASS_NAMES[key](name=spec)
         raise unknown_name("metric", spec, METRIC_NAMES)
@@ -1280,6 +1286,272 @@ class AUC(Metric):
         return config
 
 
+_AVERAGES = ("micro", "macro", "weighted")
+
+
+def _real_number(value: Any) -> bool:
+    return not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, float, np.integer, np.floating)) \
+        and math.isfinite(value)
+
+
+class FBetaScore(Metric):
+    """The F-beta score, ``(1 + β²)·P·R / (β²·P + R)``, of precision P and recall R over all samples since the
+    last reset: β > 1 weighs recall more, β < 1 precision. For one-hot or multi-label targets of shape
+    (samples, classes) and scores of the same shape (integer labels are one-hot encoded first).
+
+    ``threshold=None`` predicts each row's largest score (every tied one; a row of zeros predicts nothing);
+    a number in (0, 1] predicts every score above it. ``average=None`` gives one score per class (an
+    array); ``"micro"`` counts every cell of every class together; ``"macro"`` is the mean of the classes'
+    scores; ``"weighted"`` their mean weighted by each class's (weighted) number of positive targets.
+    As Keras's, P, R and the score add ε = 1e-7 to their denominators, so an empty class scores 0; and a
+    single sigmoid output needs ``threshold=0.5`` (its row maximum is always itself).
+
+    >>> m = FBetaScore(beta=2.0, threshold=0.5)
+    >>> m.update_state([[1, 1, 1], [1, 0, 0], [1, 1, 0]], [[0.2, 0.6, 0.7], [0.2, 0.6, 0.6], [0.6, 0.8, 0.0]])
+    >>> m.result().round(4).tolist()
+    [0.3846, 0.9091, 0.8333]
+    """
+
+    _direction = "up"
+
+    def __init__(self, average: str | None = None, beta: float = 1.0, threshold: float | None = None,
+                 name: str = "fbeta_score", dtype: Any = None) -> None:
+        super().__init__(name=name, dtype=dtype)
+        who = type(self).__name__
+        if average is not None and not (isinstance(average, str) and average in _AVERAGES):
+            raise ConfigError(f"{who}: average must be None (one score per class), 'micro', 'macro' or 'weighted', "
+                              f"got {average!r}.")
+        if not _real_number(beta) or beta <= 0:
+            raise ConfigError(f"{who}: beta must be a number > 0 (1 weighs precision and recall equally), got "
+                              f"{beta!r}.")
+        if threshold is not None and (not _real_number(threshold) or not 0 < threshold <= 1):
+            raise ConfigError(f"{who}: threshold must be a number in (0, 1], or None for each row's largest score, "
+                              f"got {threshold!r}.")
+        self.average = average
+        self.beta = float(beta)
+        self.threshold = None if threshold is None else float(threshold)
+        self._classes: int | None = None
+
+    def _build(self, classes: int) -> None:
+        # micro-averaging pools every class's cells, so it keeps one number of each
+        shape = () if self.average == "micro" else (classes,)
+        for cell in ("true_positives", "false_positives", "false_negatives", "intermediate_weights"):
+            setattr(self, cell, self.add_variable(shape=shape, dtype="float64", name=cell))
+        self._classes = classes
+
+    def _predicted(self, xp: Any, p: Any) -> Any:
+        # Keras thresholds the scores in the metric's float type: float64 scores that round to a tie tie here too
+        scores = p.astype(self.dtype)
+        if self.threshold is None:
+            # a row of zeros would otherwise predict every class
+            return (scores >= scores.max(axis=-1, keepdims=True)) & (xp.abs(scores) > 1e-9)
+        return scores > xp.asarray(self.threshold, dtype=scores.dtype)
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        xp = backend.xp()
+        who = type(self).__name__
+        t, p = _arrays(y_true, y_pred)
+        if p.ndim != 2:
+            raise ShapeError(f"{who} needs y_pred of shape (samples, classes), got shape {tuple(p.shape)}; give one "
+                             "score per class for each sample.")
+        t = _like_pred(t, p).astype(np.float64)
+        if self._classes is None:
+            self._build(int(p.shape[1]))
+        elif p.shape[1] != self._classes:
+            raise ShapeError(f"{who} counted {self._classes} classes so far, but y_pred now has {p.shape[1]}; "
+                             "give every batch the same classes, or make a new metric.")
+        predicted = self._predicted(xp, p).astype(np.float64)
+        if sample_weight is not None:
+            w = _array(sample_weight, "sample_weight").astype(np.float64)
+            if w.size == 1:
+                w = w.reshape(())
+            elif w.shape in ((p.shape[0],), (p.shape[0], 1)):
+                w = w.reshape(p.shape[0], 1)
+            else:
+                raise ShapeError(f"{who}: sample_weight has shape {tuple(w.shape)}, but y_pred has shape "
+                                 f"{tuple(p.shape)}; give one weight per sample.")
+            t_w, predicted_w = t * w, predicted * w
+        else:
+            t_w, predicted_w = t, predicted
+        axis = None if self.average == "micro" else 0
+        self.true_positives.assign_add((predicted_w * t).sum(axis=axis))
+        self.false_positives.assign_add((predicted_w * (1.0 - t)).sum(axis=axis))
+        self.false_negatives.assign_add((t_w * (1.0 - predicted)).sum(axis=axis))
+        self.intermediate_weights.assign_add(t_w.sum(axis=axis))
+
+    def result(self) -> Any:
+        if self._classes is None:
+            return 0.0  # nothing seen yet
+        tp, fp = self.true_positives.numpy(), self.false_positives.numpy()
+        fn, support = self.false_negatives.numpy(), self.intermediate_weights.numpy()
+        precision = tp / (tp + fp + _EPSILON)
+        recall = tp / (tp + fn + _EPSILON)
+        b2 = self.beta ** 2
+        score = (1 + b2) * precision * recall / (b2 * precision + recall + _EPSILON)
+        if self.average == "weighted":
+            return float((score * support / (support.sum() + _EPSILON)).sum())
+        if self.average is not None:
+            return float(score.mean())
+        return score
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "average": self.average, "beta": self.beta, "threshold": self.threshold}
+
+
+class F1Score(FBetaScore):
+    """The F1 score, ``2·P·R / (P + R)``: :class:`FBetaScore` with β = 1, with the same ``average`` and
+    ``threshold`` settings.
+
+    >>> m = F1Score(threshold=0.5)
+    >>> m.update_state([[1, 1, 1], [1, 0, 0], [1, 1, 0]], [[0.2, 0.6, 0.7], [0.2, 0.6, 0.6], [0.6, 0.8, 0.0]])
+    >>> m.result().round(4).tolist()
+    [0.5, 0.8, 0.6667]
+    >>> round(F1Score(average="micro")([[0, 1], [1, 0], [1, 0]], [[0.3, 0.7], [0.6, 0.4], [0.2, 0.8]]), 4)
+    0.6667
+    """
+
+    def __init__(self, average: str | None = None, threshold: float | None = None, name: str = "f1_score",
+                 dtype: Any = None) -> None:
+        super().__init__(average=average, beta=1.0, threshold=threshold, name=name, dtype=dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        del config["beta"]  # always 1: from_config could not take it
+        return config
+
+
+class _RateAtRate(Metric):
+    """The best value of one rate among the thresholds where another reaches a target: Keras's
+    ``SensitivitySpecificityBase``. Counts are taken at ``num_thresholds`` thresholds 0, 1/(n−1), …, 1 (0.5
+    alone for n = 1), a prediction being positive when strictly above one."""
+
+    _direction = "up"
+    _setting = "recall"  # the argument that names the target of the constrained rate
+
+    def __init__(self, value: float, num_thresholds: int = 200, class_id: int | None = None, name: str | None = None,
+                 dtype: Any = None) -> None:
+        super().__init__(name=name, dtype=dtype)
+        who = type(self).__name__
+        if not _real_number(value) or not 0 <= value <= 1:
+            raise ConfigError(f"{who}: {self._setting} must be a number in [0, 1], got {value!r}.")
+        if isinstance(num_thresholds, bool) or not isinstance(num_thresholds, (int, np.integer)) or num_thresholds < 1:
+            raise ConfigError(f"{who}: num_thresholds must be an integer ≥ 1, got {num_thresholds!r}.")
+        setattr(self, self._setting, float(value))
+        self.value = float(value)
+        self.num_thresholds = int(num_thresholds)
+        self.class_id = _positive_int(class_id, "class_id", who, low=0)
+        if self.num_thresholds == 1:
+            self.thresholds = [0.5]
+        else:
+            inner = [(i + 1) / (self.num_thresholds - 1) for i in range(self.num_thresholds - 2)]
+            self.thresholds = [0.0, *inner, 1.0]
+        self._evenly = self.num_thresholds > 1
+        self._sorted = _Thresholds(self.thresholds)
+        for cell in ("true_positives", "false_positives", "true_negatives", "false_negatives"):
+            setattr(self, cell, self.add_variable(shape=(len(self.thresholds),), dtype="float64", name=cell))
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        counts = _confusion(self.name, y_true, y_pred, self._sorted, sample_weight, evenly=self._evenly,
+                            class_id=self.class_id)
+        for cell, key in (("true_positives", "tp"), ("false_positives", "fp"), ("true_negatives", "tn"),
+                          ("false_negatives", "fn")):
+            getattr(self, cell).assign_add(counts[key])
+
+    def _rates(self) -> dict[str, np.ndarray]:
+        tp, fp = self.true_positives.numpy(), self.false_positives.numpy()
+        tn, fn = self.true_negatives.numpy(), self.false_negatives.numpy()
+        recall = _divide_no_nan(tp, tp + fn)
+        return {"recall": recall, "sensitivity": recall, "precision": _divide_no_nan(tp, tp + fp),
+                "specificity": _divide_no_nan(tn, tn + fp)}
+
+    def _best(self, wanted: str) -> float:
+        """The largest ``wanted`` rate among the thresholds where the constrained rate is ≥ the target (0 when
+        there is none)."""
+        rates = self._rates()
+        feasible = rates[self._setting] >= self.value
+        return float(np.max(np.where(feasible, rates[wanted], 0.0), initial=0.0))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "class_id": self.class_id, "num_thresholds": self.num_thresholds,
+                self._setting: self.value}
+
+
+class PrecisionAtRecall(_RateAtRate):
+    """The best precision at a threshold whose recall is at least ``recall`` (0 when no threshold reaches it),
+    over all samples since the last reset. ``num_thresholds`` evenly spaced thresholds in [0, 1] are tried;
+    ``class_id`` looks only at that output column. Predictions are probabilities; targets are 0/1.
+
+    >>> m = PrecisionAtRecall(0.5); m.update_state([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8]); m.result()
+    0.5
+    """
+
+    _setting = "recall"
+
+    def __init__(self, recall: float, num_thresholds: int = 200, class_id: int | None = None,
+                 name: str | None = None, dtype: Any = None) -> None:
+        super().__init__(recall, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype)
+
+    def result(self) -> float:
+        return self._best("precision")
+
+
+class RecallAtPrecision(_RateAtRate):
+    """The best recall at a threshold whose precision is at least ``precision`` (0 when no threshold reaches
+    it). Takes the same settings as :class:`PrecisionAtRecall`.
+
+    >>> m = RecallAtPrecision(0.8); m.update_state([0, 0, 1, 1], [0, 0.5, 0.3, 0.9]); m.result()
+    0.5
+    """
+
+    _setting = "precision"
+
+    def __init__(self, precision: float, num_thresholds: int = 200, class_id: int | None = None,
+                 name: str | None = None, dtype: Any = None) -> None:
+        super().__init__(precision, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype)
+
+    def result(self) -> float:
+        return self._best("recall")
+
+
+class SensitivityAtSpecificity(_RateAtRate):
+    """The best sensitivity (recall, TP / (TP + FN)) at a threshold whose specificity (TN / (TN + FP)) is at
+    least ``specificity``. Takes the same settings as :class:`PrecisionAtRecall`.
+
+    >>> m = SensitivityAtSpecificity(0.5)
+    >>> m.update_state([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8], sample_weight=[1, 1, 2, 2, 1])
+    >>> round(m.result(), 6)
+    0.333333
+    """
+
+    _setting = "specificity"
+
+    def __init__(self, specificity: float, num_thresholds: int = 200, class_id: int | None = None,
+                 name: str | None = None, dtype: Any = None) -> None:
+        super().__init__(specificity, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype)
+
+    def result(self) -> float:
+        return self._best("sensitivity")
+
+
+class SpecificityAtSensitivity(_RateAtRate):
+    """The best specificity (TN / (TN + FP)) at a threshold whose sensitivity (recall) is at least
+    ``sensitivity``. Takes the same settings as :class:`PrecisionAtRecall`.
+
+    >>> m = SpecificityAtSensitivity(0.5); m.update_state([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8])
+    >>> round(m.result(), 6)
+    0.666667
+    """
+
+    _setting = "sensitivity"
+
+    def __init__(self, sensitivity: float, num_thresholds: int = 200, class_id: int | None = None,
+                 name: str | None = None, dtype: Any = None) -> None:
+        super().__init__(sensitivity, num_thresholds=num_thresholds, class_id=class_id, name=name, dtype=dtype)
+
+    def result(self) -> float:
+        return self._best("specificity")
+
+
 class Sum(Metric):
     """The (weighted) sum of the values given to ``update_state(values, sample_weight=None)``.
 
@@ -1374,13 +1646,18 @@ class RootMeanSquaredError(Mean):
 
 # the stateful metric classes a model file may name, with settings (a fixed table: nothing else is looked up)
 BUILTIN_CLASSES: dict[str, type[Metric]] = {cls.__name__: cls for cls in (
-    AUC, Precision, Recall, TruePositives, FalsePositives, TrueNegatives, FalseNegatives, RootMeanSquaredError)}
+    AUC, Precision, Recall, TruePositives, FalsePositives, TrueNegatives, FalseNegatives, RootMeanSquaredError,
+    F1Score, FBetaScore, PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity)}
 
 # their Keras names in compile: snake case (as _snake_case makes them) or the class name in any case
 _SNAKE_NAMES = {"auc": AUC, "precision": Precision, "recall": Recall, "true_positives": TruePositives,
                 "false_positives": FalsePositives, "true_negatives": TrueNegatives, "false_negatives": FalseNegatives,
-                "root_mean_squared_error": RootMeanSquaredError}
+                "root_mean_squared_error": RootMeanSquaredError, "f1_score": F1Score, "f_beta_score": FBetaScore}
 _CLASS_NAMES: dict[str, type[Metric]] = {**_SNAKE_NAMES, **{name.lower(): cls for name, cls in BUILTIN_CLASSES.items()}}
+# Keras knows these names too, but no metric can be made from a name alone: each needs its target rate
+_NEEDS_TARGET: dict[str, type[_RateAtRate]] = {
+    key: cls for cls in (PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity)
+    for key in (_snake_case(cls.__name__), cls.__name__.lower())}
 
 METRIC_NAMES: tuple[str, ...] = tuple(sorted({"accuracy", "acc", *_FUNCTIONS, *losses.LOSSES, *_SNAKE_NAMES}))
 
@@ -1388,5 +1665,6 @@ METRIC_NAMES: tuple[str, ...] = tuple(sorted({"accuracy", "acc", *_FUNCTIONS, *l
 __all__ = ["Metric", "Variable", "get", "MeanTracker", "MetricRun", "accuracy_kind", "binary_accuracy",
            "categorical_accuracy", "sparse_categorical_accuracy", "mean_absolute_error", "mean_squared_error", "mae",
            "mse", "METRIC_NAMES", "AUC", "Precision", "Recall", "TruePositives", "FalsePositives", "TrueNegatives",
-           "FalseNegatives", "RootMeanSquaredError", "Mean", "Sum", "MeanMetricWrapper", "BUILTIN_CLASSES",
-           "result_logs", "check_run", "saved_form"]
+           "FalseNegatives", "RootMeanSquaredError", "F1Score", "FBetaScore", "PrecisionAtRecall",
+           "RecallAtPrecision", "SensitivityAtSpecificity", "SpecificityAtSensitivity", "Mean", "Sum",
+           "MeanMetricWrapper", "BUILTIN_CLASSES", "result_logs", "check_run", "saved_form"]

@@ -36,7 +36,10 @@ def check_verbose(verbose: Any) -> int:
 
 
 def format_value(value: Any) -> str:
-    """Four decimals, or scientific notation for tiny and huge values (Keras's rule)."""
+    """Four decimals, or scientific notation for tiny and huge values (Keras's rule); an array of several
+    values (one per class or threshold) shows each so: ``[0.5000 0.8000]``."""
+    if getattr(value, "ndim", 0) and getattr(value, "size", 1) != 1:
+        return "[" + " ".join(format_value(v) for v in value.ravel()) + "]"
     try:
         v = float(value)
     except (TypeError, ValueError):

@@ -180,3 +180,41 @@ def test_metric_classes_with_names_of_ones_own_survive_a_save(tmp_path) -> None:
     after = again.evaluate(x, y, verbose=0, return_dict=True)
     assert list(after) == list(before) == ["loss", "Brier score", "cross entropy", "hits", "mae_of_mine"]
     assert after == pytest.approx(before, rel=1e-6)
+
+
+def test_f_scores_and_rates_at_a_target_give_keras_numbers_in_evaluate():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(400, 6)).astype("float32")
+    labels = (x[:, 0] > 0).astype(int) + (x[:, 1] - 0.5 * x[:, 3] > 0.6).astype(int)
+    y = np.eye(3, dtype="float32")[labels]
+    weights = rng.uniform(0.2, 3.0, len(y))
+
+    def metric_list(k):
+        return [k.metrics.F1Score(name="f1"), k.metrics.F1Score(average="macro", name="f1_macro"),
+                k.metrics.FBetaScore(beta=2.0, threshold=0.3, average="weighted", name="f2"),
+                k.metrics.FBetaScore(beta=0.5, average="micro", name="f_half"),
+                k.metrics.PrecisionAtRecall(0.6, class_id=0, name="p_at_r"),
+                k.metrics.RecallAtPrecision(0.4, class_id=2, num_thresholds=50, name="r_at_p"),
+                k.metrics.SensitivityAtSpecificity(0.7, class_id=1, name="sens"),
+                k.metrics.SpecificityAtSensitivity(0.4, class_id=1, name="spec")]
+
+    def weighted_list(k):
+        return [k.metrics.F1Score(average="weighted", name="wf1"), k.metrics.PrecisionAtRecall(0.5, class_id=1,
+                                                                                                name="wp_at_r")]
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input(shape=(6,)), keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dense(3, activation="softmax")])
+    model.compile("adam", "categorical_crossentropy", metrics=metric_list(keras), weighted_metrics=weighted_list(keras))
+    model.fit(x, y, epochs=10, verbose=0)
+    ours = model.evaluate(x, y, batch_size=64, sample_weight=weights, return_dict=True, verbose=0)
+    assert ours["f1"].shape == (3,) and 0 < ours["r_at_p"] < 1 and 0 < ours["p_at_r"] < 1
+    real = _real_keras()
+    twin = real.Sequential([real.Input(shape=(6,)), real.layers.Dense(16, activation="relu"),
+                            real.layers.Dense(3, activation="softmax")])
+    twin.compile("adam", "categorical_crossentropy", metrics=metric_list(real), weighted_metrics=weighted_list(real))
+    twin.set_weights(model.get_weights())
+    theirs = twin.evaluate(x, y, batch_size=64, sample_weight=weights, return_dict=True, verbose=0)
+    assert set(theirs) == set(ours)
+    for key in ours:  # Keras keeps its state in float32
+        np.testing.assert_allclose(ours[key], np.asarray(theirs[key]), rtol=2e-5, atol=1e-6, err_msg=key)

@@ -139,6 +139,13 @@ def _fit_with_metric(ctx: Ctx, metric: Any) -> Any:
     return model.fit(ctx.x, (ctx.labels == 0).astype(float), verbose=0)
 
 
+def _early_stopping_on_each_class(ctx: Ctx) -> Any:
+    fl.set_seed(0)
+    model = fl.Sequential([fl.layers.Dense(3, activation="softmax", input_dim=4)])
+    model.compile("adam", "categorical_crossentropy", metrics=[fl.metrics.F1Score()])
+    return model.fit(ctx.x, ctx.onehot, verbose=0, callbacks=[fl.callbacks.EarlyStopping(monitor="f1_score")])
+
+
 def _cli(argv: list[str]) -> Callable[[Ctx], Any]:
     """A command line: :func:`run_case` runs ``fnlearn.cli.main(argv)`` and reads its exit code and stderr."""
 
@@ -226,6 +233,15 @@ CASES: list[Case] = [
          ConfigError, ("curve", "'ROC'", "'roc-ish'")),
     Case("metric-thresholds", "compile", "Precision(thresholds=[0.5, 1.5])",
          lambda c: fl.metrics.Precision(thresholds=[0.5, 1.5]), ConfigError, ("thresholds", "[0, 1]", "1.5")),
+    Case("metric-fscore-average", "compile", "F1Score(average='bogus')", lambda c: fl.metrics.F1Score(average="bogus"),
+         ConfigError, ("average", "'micro'", "'bogus'")),
+    Case("metric-fbeta-beta", "compile", "FBetaScore(beta=0)", lambda c: fl.metrics.FBetaScore(beta=0), ConfigError,
+         ("beta", "> 0", "got 0")),
+    Case("metric-at-recall", "compile", "PrecisionAtRecall(recall=1.5)",
+         lambda c: fl.metrics.PrecisionAtRecall(recall=1.5), ConfigError, ("recall", "[0, 1]", "1.5")),
+    Case("compile-metric-needs-target", "compile", "metrics=['precision_at_recall'] (a name without its target)",
+         lambda c: c.bce.compile("adam", "binary_crossentropy", metrics=["precision_at_recall"]), ConfigError,
+         ("'precision_at_recall'", "recall", "PrecisionAtRecall(recall=")),
     Case("sgd-lr-zero", "optimizers", "SGD(learning_rate=0)", lambda c: fl.optim.SGD(learning_rate=0),
          ConfigError, ("learning_rate", "0", "> 0")),
     Case("sgd-lr-negative", "optimizers", "SGD(learning_rate=-0.1)", lambda c: fl.optim.SGD(learning_rate=-0.1),
@@ -244,6 +260,9 @@ CASES: list[Case] = [
     Case("fit-metric-result", MODEL, "a stateful metric whose result() returns None",
          lambda c: _fit_with_metric(c, _NoneResult(name="mine")), ConfigError, ("'mine'", "result()", "None",
                                                                                 "number")),
+    Case("fit-monitor-array", MODEL, "EarlyStopping(monitor='f1_score') on an F1Score with one value per class",
+         _early_stopping_on_each_class, ConfigError, ("EarlyStopping", "'f1_score'", "3 numbers", "one number",
+                                                      "average='macro'")),
     Case("fit-before-compile", MODEL, "fit on a model never compiled",
          lambda c: c.uncompiled.fit(c.x, c.y_reg, verbose=0), NotReadyError, ("fit", "compile")),
     Case("fit-batch-zero", MODEL, "batch_size=0", lambda c: c.reg.fit(c.x, c.y_reg, batch_size=0, verbose=0),

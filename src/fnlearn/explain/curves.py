@@ -77,12 +77,15 @@ class Curves:
 
 def _higher_is_better(name: str) -> bool:
     base = name[4:] if name.startswith("val_") else name
+    base = base.split("[")[0]  # f1_score[2]: class 2 of a metric with one value per class
     return base in ("accuracy", "acc", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
-                    "precision", "recall", "auc", "f1", "r2")
+                    "precision", "recall", "auc", "f1", "r2", "f1_score", "fbeta_score", "f_beta_score") \
+        or base.endswith(("_at_recall", "_at_precision", "_at_specificity", "_at_sensitivity"))
 
 
 def training_curves(history_or_dict: Any, path: str | os.PathLike | None = None) -> Curves:
-    """Training against validation for a History (``model.fit``'s result) or a dict of lists.
+    """Training against validation for a History (``model.fit``'s result) or a dict of lists. A metric with
+    one value per class or threshold (``F1Score()``) gives one curve each: ``f1_score[0]``, ``f1_score[1]``…
 
     >>> training_curves({"loss": [3, 2, 1]}).series["loss"].tolist()
     [3.0, 2.0, 1.0]
@@ -93,10 +96,13 @@ def training_curves(history_or_dict: Any, path: str | os.PathLike | None = None)
                           f"{type(history_or_dict).__name__}.")
     series = {}
     for name, values in raw.items():
-        arr = np.asarray(values, dtype=np.float64).reshape(-1)
+        arr = np.asarray(values, dtype=np.float64)
         if arr.size == 0:
             raise DataError(f"history series {name!r} is empty; train at least one epoch first.")
-        series[str(name)] = arr
+        if arr.ndim == 2 and arr.shape[1] > 1:  # a metric with one value per class or threshold: a curve each
+            series.update({f"{name}[{i}]": arr[:, i] for i in range(arr.shape[1])})
+        else:
+            series[str(name)] = arr.reshape(-1)
     lengths = {v.size for v in series.values()}
     if len(lengths) != 1:
         sizes = ", ".join(f"{k}: {v.size}" for k, v in series.items())

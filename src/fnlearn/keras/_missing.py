@@ -5,10 +5,10 @@ module does not define.
 
 Example:
     >>> from fnlearn.keras import metrics
-    >>> metrics.F1Score
+    >>> metrics.MeanIoU
     Traceback (most recent call last):
     ...
-    AttributeError: fnlearn.keras.metrics.F1Score is a Keras name that fnlearn does not provide; ...
+    AttributeError: fnlearn.keras.metrics.MeanIoU is a Keras name that fnlearn does not provide; ...
 """
 
 from __future__ import annotations

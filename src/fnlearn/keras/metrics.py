@@ -6,9 +6,10 @@ that fnlearn averages over the samples of an epoch, which is what Keras's accura
 
 The metrics that are not averages of batch values keep state across batches as Keras's do (``update_state``,
 ``result``, ``reset_state``): ``Precision``, ``Recall``, ``AUC`` (ROC or PR), ``TruePositives``,
-``FalsePositives``, ``TrueNegatives``, ``FalseNegatives``, ``RootMeanSquaredError``, ``Mean``, ``Sum`` and
-``MeanMetricWrapper``. ``Metric`` is Keras's base class: subclass it with ``update_state`` / ``result`` and
-``self.add_weight(...)`` state, as the Keras guides do.
+``FalsePositives``, ``TrueNegatives``, ``FalseNegatives``, ``PrecisionAtRecall``, ``RecallAtPrecision``,
+``SensitivityAtSpecificity``, ``SpecificityAtSensitivity``, ``F1Score``, ``FBetaScore``,
+``RootMeanSquaredError``, ``Mean``, ``Sum`` and ``MeanMetricWrapper``. ``Metric`` is Keras's base class:
+subclass it with ``update_state`` / ``result`` and ``self.add_weight(...)`` state, as the Keras guides do.
 
 Example:
     >>> from fnlearn.keras import metrics
@@ -28,14 +29,20 @@ from .. import metrics as _metrics
 from ..errors import ConfigError
 from ..metrics import (
     AUC,
+    F1Score,
     FalseNegatives,
     FalsePositives,
+    FBetaScore,
     Mean,
     MeanMetricWrapper,
     Metric,
     Precision,
+    PrecisionAtRecall,
     Recall,
+    RecallAtPrecision,
     RootMeanSquaredError,
+    SensitivityAtSpecificity,
+    SpecificityAtSensitivity,
     Sum,
     TrueNegatives,
     TruePositives,
@@ -155,7 +162,8 @@ __all__ = ["Metric", "binary_accuracy", "categorical_accuracy", "sparse_categori
            "mean_absolute_error", "mean_squared_error", "mae", "mse", "BinaryAccuracy", "CategoricalAccuracy",
            "SparseCategoricalAccuracy", "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy",
            "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "get", "Precision", "Recall", "AUC",
-           "TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives", "RootMeanSquaredError", "Mean",
-           "Sum", "MeanMetricWrapper"]
+           "TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives", "PrecisionAtRecall",
+           "RecallAtPrecision", "SensitivityAtSpecificity", "SpecificityAtSensitivity", "F1Score", "FBetaScore",
+           "RootMeanSquaredError", "Mean", "Sum", "MeanMetricWrapper"]
 
 __getattr__ = not_provided(__name__, __all__)
