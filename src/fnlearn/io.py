@@ -706,6 +706,7 @@ def _building(dtype: str) -> Iterator[None]:
 def _build(file: _ModelFile, custom: dict[str, Any], params: dict[str, np.ndarray],
            model_class: type | None) -> Any:
     from .nn import Sequential
+    from .nn.layers import _shape_tuple
 
     config = file.doc.get("model")
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list) or not config["layers"]:
@@ -714,9 +715,15 @@ def _build(file: _ModelFile, custom: dict[str, Any], params: dict[str, np.ndarra
     if not isinstance(name, str):
         raise file.error(f"has an invalid model name {name!r}; it is damaged.")
     entries = config["layers"]
+    built_for = config.get("build_input_shape")
+    if built_for is not None:
+        try:
+            built_for = _shape_tuple(built_for, "build_input_shape")
+        except FnlearnError:
+            raise file.error(f"has an invalid input shape {built_for!r}; it is damaged.") from None
     with _building(file.doc["dtype"]):
         layers = [_make_layer(file, i, entry, custom) for i, entry in enumerate(entries)]
-        _build_layers(file, layers, params)
+        _build_layers(file, layers, params, built_for)
         try:
             if _functional(file):
                 from .keras.models import Functional
@@ -724,6 +731,8 @@ def _build(file: _ModelFile, custom: dict[str, Any], params: dict[str, np.ndarra
                 model = Functional.from_layers(layers, name=name)
             else:
                 model = (model_class or Sequential)(layers, name=name)
+                if built_for is not None and model.input_shape is None:
+                    model.build(built_for)  # the shape its first data gave it, where no layer declares one
         except FnlearnError as exc:
             raise file.error(f"holds layers that do not fit together ({_clause(exc)}); it is damaged.") \
                 from None
@@ -733,15 +742,19 @@ def _build(file: _ModelFile, custom: dict[str, Any], params: dict[str, np.ndarra
 def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]) -> Any:
     """One layer from its saved settings, not yet built (so nothing is allocated from the settings)."""
     from .nn import initializers, regularizers
-    from .nn.layers import BatchNormalization, Dense, _shape_tuple
+    from .nn.layers import BatchNormalization, Dense, Layer, _shape_tuple
 
     if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
         raise file.error(f"has a malformed entry for layer {index}; it is damaged.")
     class_name = entry.get("class_name")
     cls = _layer_class(class_name) if isinstance(class_name, str) else None
+    own = custom.get(class_name) if isinstance(class_name, str) else None
+    if cls is None and isinstance(own, type) and issubclass(own, Layer):
+        cls = own  # a layer class of the caller's own, handed over by name as Keras takes it
     if cls is None:
-        raise file.error(f"names layer class {class_name!r} for layer {index}, which fnlearn does not load; "
-                         f"known layer classes are: {', '.join(sorted(_LAYER_NAMES))}.")
+        raise file.error(f"names layer class {class_name!r} for layer {index}, which is not one of fnlearn's "
+                         f"({', '.join(sorted(_LAYER_NAMES))}); if it is a layer class of your own, pass "
+                         f"custom_objects={{{class_name!r}: {class_name}}}.")
     config = dict(entry["config"])
     if not all(isinstance(k, str) for k in config):
         raise file.error(f"has a malformed configuration for layer {index}; it is damaged.")
@@ -781,7 +794,8 @@ def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]
     return layer
 
 
-def _build_layers(file: _ModelFile, layers: list[Any], params: dict[str, np.ndarray]) -> None:
+def _build_layers(file: _ModelFile, layers: list[Any], params: dict[str, np.ndarray],
+                  shape: tuple[int, ...] | None = None) -> None:
     """Check every Dense and BatchNormalization layer's shapes (and a Normalization's statistics) against the
     weights in the file, then build it.
 
@@ -789,13 +803,13 @@ def _build_layers(file: _ModelFile, layers: list[Any], params: dict[str, np.ndar
     """
     from .nn.layers import BatchNormalization, Dense, Normalization
 
-    shape: tuple[int, ...] | None = None
     for index, layer in enumerate(layers):
         declared = getattr(layer, "input_shape", None)
         if declared is not None:
             if shape is not None and tuple(declared) != shape:
-                raise file.error(f"is inconsistent: layer {index} declares input shape {tuple(declared)} but the "
-                                 f"layer before it outputs {shape}; it is damaged.")
+                before = "the model was built for" if index == 0 else "the layer before it outputs"
+                raise file.error(f"is inconsistent: layer {index} declares input shape {tuple(declared)} but "
+                                 f"{before} {shape}; it is damaged.")
             shape = tuple(declared)
         if isinstance(layer, Dense):
             kernel = params.get(f"{index}.kernel")
@@ -818,7 +832,7 @@ def _build_layers(file: _ModelFile, layers: list[Any], params: dict[str, np.ndar
                 layer._set_statistics(np.zeros(mean.shape), np.ones(mean.shape))  # filled when the weights load
         elif isinstance(layer, BatchNormalization):
             _build_batch_norm(file, index, layer, shape, params)
-        shape = layer.compute_output_shape(shape) if shape is not None else None
+        shape = layer.output_shape_for(shape) if shape is not None else None
 
 
 def _batch_norm_weights(layer: Any) -> list[str]:

@@ -646,7 +646,7 @@ class Trainer:
                 hint = _one_sample_hint(x_name, rows, shape, expected) if index == 0 else ""
                 raise ShapeError(f"layer {layer.name!r} expects {expected} features per sample, but "
                                  f"{source}{hint}; check the data's columns or the layers' sizes.")
-            shape = tuple(layer.compute_output_shape(shape))
+            shape = layer.output_shape_for(shape)
         return shape
 
     def _probe_output_shape(self, sample_shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -994,7 +994,7 @@ class Trainer:
         shape = tuple(self.input_shape) if self.input_shape is not None and self._layers_in_order else None
         for layer in self.layers:
             if shape is not None and isinstance(layer, Layer):
-                shape = tuple(layer.compute_output_shape(shape))
+                shape = layer.output_shape_for(shape)
             else:
                 shape = None
             name = f"{getattr(layer, 'name', type(layer).__name__)} ({type(layer).__name__})"

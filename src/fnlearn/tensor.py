@@ -457,6 +457,39 @@ class Parameter(Tensor):
             arr = arr.copy()
         super().__init__(arr, requires_grad=True, name=name)
 
+    def assign(self, value: Any) -> Parameter:
+        """Set the values in place (Keras's ``variable.assign``); not part of any gradient.
+
+        >>> import fnlearn as fl, numpy as np
+        >>> w = fl.Parameter(np.zeros(2)); w.assign_add([1.0, 2.0]).assign_sub([0.5, 0.5]).numpy().tolist()
+        [0.5, 1.5]
+        """
+        self.data[...] = self._assignable(value, "assign")
+        return self
+
+    def assign_add(self, value: Any) -> Parameter:
+        """Add ``value`` in place (Keras's ``variable.assign_add``)."""
+        self.data += self._assignable(value, "assign_add")
+        return self
+
+    def assign_sub(self, value: Any) -> Parameter:
+        """Subtract ``value`` in place (Keras's ``variable.assign_sub``)."""
+        self.data -= self._assignable(value, "assign_sub")
+        return self
+
+    def _assignable(self, value: Any, what: str) -> Any:
+        """``value`` as an array of this parameter's dtype and shape (or one that broadcasts to it), on its device."""
+        arr = value.data if isinstance(value, Tensor) else backend.to_device(as_array(value, self.data.dtype,
+                                                                                     name=f"{what} value"))
+        try:
+            fits = arr.shape == self.shape or np.broadcast_shapes(arr.shape, self.shape) == self.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ShapeError(f"{what} got a value of shape {arr.shape} for a weight of shape {self.shape}; give "
+                             "values of the weight's shape.")
+        return arr.astype(self.data.dtype, copy=False)
+
     def __repr__(self) -> str:
         return "Parameter(" + super().__repr__()[len("tensor("):]
 

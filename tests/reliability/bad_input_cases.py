@@ -146,6 +146,18 @@ def _early_stopping_on_each_class(ctx: Ctx) -> Any:
     return model.fit(ctx.x, ctx.onehot, verbose=0, callbacks=[fl.callbacks.EarlyStopping(monitor="f1_score")])
 
 
+def _keras() -> Any:
+    from fnlearn import keras
+
+    return keras
+
+
+def _two_input_model() -> Any:
+    keras = _keras()
+    a, b = keras.Input(shape=(2,)), keras.Input(shape=(2,))
+    return keras.Model([a, b], keras.layers.Dense(1)(a))
+
+
 def _cli(argv: list[str]) -> Callable[[Ctx], Any]:
     """A command line: :func:`run_case` runs ``fnlearn.cli.main(argv)`` and reads its exit code and stderr."""
 
@@ -197,6 +209,14 @@ CASES: list[Case] = [
          lambda c: fl.layers.Dense(3, input_shape=(0,)), ConfigError, ("input_shape",)),
     Case("dense-call-features", "layers", "a Dense built for 4 features called on 5",
          lambda c: c.reg.layers[0](fl.tensor(np.ones((2, 5)))), ShapeError, ("4", "5")),
+    Case("functional-two-inputs", "layers", "keras.Model([input_a, input_b], outputs)",
+         lambda c: _two_input_model(), ConfigError, ("2 inputs", "one input and one output")),
+    Case("functional-placeholder-arithmetic", "layers", "keras.Input(shape=(4,), name='features') + 1",
+         lambda c: _keras().Input(shape=(4,), name="features") + 1, ConfigError,
+         ("placeholder", "(None, 4)", "no values")),
+    Case("add-weight-constraint", "layers", "add_weight(..., constraint=...)",
+         lambda c: fl.layers.Layer(name="mine").add_weight(shape=(2,), constraint=abs), ConfigError,
+         ("add_weight", "'mine'", "constraint")),
     Case("batchnorm-momentum", "layers", "BatchNormalization(momentum=1.5)",
          lambda c: fl.layers.BatchNormalization(momentum=1.5), ConfigError, ("momentum", "[0, 1]", "1.5")),
     Case("batchnorm-epsilon", "layers", "BatchNormalization(epsilon=0)",

@@ -67,12 +67,12 @@ class _Placeholder(Symbolic):
             raise ShapeError(f"layer {module.name!r} declares input_shape {tuple(declared)} but was called on "
                              f"{self._origin()} of shape {self.shape}; remove input_shape or fix it.")
         if not module.built:
-            module.build(sample)
+            module.build_for(sample)
         expected = module.input_features
         if expected is not None and sample[-1] != expected:
             raise ShapeError(f"layer {module.name!r} expects {expected} features per sample but was called on "
                              f"{self._origin()} of shape {self.shape}; check the layers' sizes.")
-        return SymbolicTensor(module, self, tuple(module.compute_output_shape(sample)))
+        return SymbolicTensor(module, self, module.output_shape_for(sample))
 
     def _no_values(self, *args: Any, **kwargs: Any) -> Any:
         raise ConfigError(f"{self._origin()} is a placeholder of shape {self.shape} with no values: arithmetic "

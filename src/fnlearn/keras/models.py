@@ -16,7 +16,6 @@ Example:
 
 from __future__ import annotations
 
-import inspect
 import os
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -245,7 +244,7 @@ class Model(Trainer, _module.Module, metaclass=_ModelType):
         raise NotImplementedError(f"{type(self).__name__} must define call(self, inputs), the model's forward pass.")
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        if "training" in inspect.signature(self.call).parameters:
+        if "training" in _layers._parameters_of(type(self).call):
             kwargs.setdefault("training", self.training)
         out = self.call(*args, **kwargs)
         if "_built_for" not in self.__dict__ and args and len(getattr(args[0], "shape", ())) > 1:

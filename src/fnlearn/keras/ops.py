@@ -293,6 +293,22 @@ def convert_to_tensor(x: Any, dtype: Any = None, sparse: Any = None, ragged: Any
     return Tensor(x, dtype=dtype)
 
 
+def ones(shape: Any, dtype: Any = None) -> Tensor:
+    """Ones of ``shape`` (the default float dtype unless ``dtype`` is given); no gradient.
+
+    >>> ones((2, 3)).shape
+    (2, 3)
+    """
+    data = backend.xp().ones(shape, dtype=backend.float_dtype() if dtype is None else dtype)
+    return Tensor(data, dtype=data.dtype)
+
+
+def zeros(shape: Any, dtype: Any = None) -> Tensor:
+    """Zeros of ``shape`` (the default float dtype unless ``dtype`` is given); no gradient."""
+    data = backend.xp().zeros(shape, dtype=backend.float_dtype() if dtype is None else dtype)
+    return Tensor(data, dtype=data.dtype)
+
+
 def ones_like(x: Any, dtype: Any = None) -> Tensor:
     """Ones of ``x``'s shape (and dtype, unless ``dtype`` is given); no gradient."""
     data = backend.xp().ones_like(_t(x).data, dtype=dtype)
@@ -340,7 +356,8 @@ less_equal = _comparison("less_equal", "<=")
 __all__ = ["mean", "sum", "max", "min", "logsumexp", "square", "sqrt", "abs", "exp", "log", "log1p", "negative",
            "add", "subtract", "multiply", "divide", "power", "clip", "maximum", "minimum", "where", "matmul", "dot",
            "reshape", "transpose", "expand_dims", "squeeze", "concatenate", "stack", "shape", "softmax",
-           "log_softmax", "sigmoid", "relu", "tanh", "softplus", "cast", "convert_to_tensor", "ones_like",
-           "zeros_like", "argmax", "argmin", "equal", "not_equal", "greater", "greater_equal", "less", "less_equal"]
+           "log_softmax", "sigmoid", "relu", "tanh", "softplus", "cast", "convert_to_tensor", "ones", "zeros",
+           "ones_like", "zeros_like", "argmax", "argmin", "equal", "not_equal", "greater", "greater_equal", "less",
+           "less_equal"]
 
 __getattr__ = not_provided(__name__, __all__)

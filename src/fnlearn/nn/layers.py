@@ -41,18 +41,36 @@ def _auto_name(base: str) -> str:
 
 def _shape_tuple(shape: Any, what: str) -> tuple[int, ...]:
     if isinstance(shape, (int, np.integer)):
-        shape = (int(shape),)
+        shape = (shape,)
     try:
-        shape = tuple(int(s) for s in shape)
+        sizes = tuple(shape)
     except TypeError:
-        raise ConfigError(f"{what} must be a tuple of positive integers such as (784,), got {shape!r}.") from None
-    if not shape or any(s <= 0 for s in shape):
+        sizes = ()
+    if not sizes or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s <= 0 for s in sizes):
         raise ConfigError(f"{what} must be a tuple of positive integers such as (784,), got {shape!r}.")
-    return shape
+    return tuple(int(s) for s in sizes)
 
 
 class Layer(Module):
-    """A module with a name, an optional declared input shape and a lazy ``build``."""
+    """A module with a name, an optional declared input shape and a lazy ``build``.
+
+    A layer of one's own is written either way: PyTorch's, with ``forward(x)`` and parameters set in
+    ``__init__``; or Keras's, with ``call(inputs)``, weights from :meth:`add_weight` (in ``__init__`` or in
+    ``build(input_shape)``, which then gets the batch axis too, ``(None, features)``, and runs before the
+    first call), and ``compute_output_shape`` optional (without it the layer is run once on a zero sample to
+    find its output's shape).
+
+    >>> import fnlearn as fl, numpy as np
+    >>> class Line(fl.layers.Layer):  # y = w·x + b, the lecture's first model
+    ...     def build(self, input_shape):
+    ...         self.w = self.add_weight(shape=(input_shape[-1], 1), initializer="ones")
+    ...         self.b = self.add_weight(shape=(1,), initializer="zeros")
+    ...     def call(self, inputs):
+    ...         return fl.functional.matmul(inputs, self.w) + self.b
+    >>> line = Line()
+    >>> line(np.array([[2.0, 3.0]])).numpy().tolist(), [name for name, _ in line.named_parameters()]
+    ([[5.0]], ['w', 'b'])
+    """
 
     def __init__(self, name: str | None = None, input_shape: Any = None, input_dim: Any = None,
                  trainable: bool = True, dtype: Any = None) -> None:
@@ -70,11 +88,109 @@ class Layer(Module):
         self.built = False
 
     def build(self, input_shape: tuple[int, ...]) -> None:
-        """Create the parameters for inputs of this shape (batch axis excluded)."""
+        """Create the parameters for inputs of this shape (batch axis excluded; a layer with ``call`` gets
+        Keras's shape with the batch axis, see :meth:`build_for`)."""
         self.built = True
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return input_shape
+
+    # ------------------------------------------------------------------ layers written the Keras way
+    def call(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        """The layer's computation, written the Keras way (a layer of fnlearn's own defines forward)."""
+        raise NotImplementedError(f"{type(self).__name__} must define call(self, inputs) (Keras's way) or "
+                                  "forward(self, x) (PyTorch's), the layer's computation.")
+
+    @property
+    def _keras_way(self) -> bool:
+        """Whether this layer's class computes in ``call`` (Keras's conventions for build and shapes)."""
+        return type(self).call is not Layer.call
+
+    def forward(self, x: Any, *args: Any, **kwargs: Any) -> Any:
+        if self._keras_way:
+            x = as_input(x, np.dtype(self.dtype), self.name)
+            if not self.built:
+                self.build_for(tuple(x.shape[1:]))
+            if "training" in _parameters_of(type(self).call):
+                kwargs.setdefault("training", self.training)
+        return self.call(x, *args, **kwargs)  # a layer with neither call nor forward: the sentence to write one
+
+    def build_for(self, sample_shape: tuple[int, ...]) -> None:
+        """Build for samples of ``sample_shape`` (batch axis excluded), in the layer's own convention."""
+        self.build((None, *sample_shape) if self._keras_way else sample_shape)
+        self.built = True
+
+    def output_shape_for(self, sample_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The shape of one output sample for input samples of ``sample_shape`` (batch axes excluded)."""
+        if not self._keras_way:
+            return tuple(self.compute_output_shape(sample_shape))
+        if type(self).compute_output_shape is not Layer.compute_output_shape:
+            return tuple(self.compute_output_shape((None, *sample_shape)))[1:]
+        from ..tensor import no_grad  # Keras runs the call on a placeholder; fnlearn on one zero sample
+
+        zero = Tensor(backend.xp().zeros((1, *sample_shape), dtype=np.dtype(self.dtype)))
+        with no_grad():
+            return tuple(self(zero, training=False).shape[1:])
+
+    def add_weight(self, shape: Any = None, initializer: Any = "glorot_uniform", dtype: Any = None,
+                   trainable: bool = True, regularizer: Any = None, name: str | None = None,
+                   **kwargs: Any) -> Parameter:
+        """A new weight of this layer (Keras's ``add_weight``): made now, registered, trained by ``fit`` unless
+        ``trainable=False``, penalised by ``regularizer`` (``"l2"``, ``keras.regularizers.L2(1e-4)``…).
+
+        >>> layer = Layer()
+        >>> layer.add_weight(shape=(2, 3), initializer="ones", name="kernel").shape
+        (2, 3)
+        """
+        unknown = [k for k, v in kwargs.items() if k not in ("autocast", "aggregation", "synchronization")
+                   and v is not None]
+        if unknown:
+            raise ConfigError(f"add_weight of layer {self.name!r} got {', '.join(unknown)}, which fnlearn does not "
+                              "have; it takes shape, initializer, dtype, trainable, regularizer and name.")
+        empty = shape is None or (isinstance(shape, (tuple, list)) and len(shape) == 0)  # a scalar weight
+        dims = () if empty else _shape_tuple(shape, "add_weight shape")
+        dtype_name = self.dtype if dtype is None else _dtype_name(dtype, self.name)
+        init = initializers.get("zeros" if initializer is None else initializer)
+        penalty = regularizers.get(regularizer)
+        values = backend.to_device(np.asarray(backend.to_numpy(init(dims))).astype(dtype_name))
+        weight = Parameter(values, dtype=dtype_name)
+        weight.requires_grad = bool(trainable) and self.trainable
+        params = self.__dict__["_parameters"]
+        key = name or "weight"
+        key = next(k for k in itertools.chain([key], (f"{key}_{i}" for i in itertools.count(1))) if k not in params)
+        params[key] = weight
+        if name is None:
+            self.__dict__.setdefault("_unnamed_weights", set()).add(key)
+        if not trainable:  # stays untrained when the layer is frozen and unfrozen again (Module.trainable)
+            object.__setattr__(self, "_statistics", (*self._statistics_names(), key))
+        if penalty is not None:
+            self.__dict__.setdefault("_added_penalties", []).append((weight, penalty))
+        return weight
+
+    def _statistics_names(self) -> tuple[str, ...]:
+        names = getattr(self, "_statistics", ())
+        return names if isinstance(names, tuple) else ()
+
+    def penalties(self) -> list[tuple[Parameter, Any]]:
+        """(parameter, regularizer) for each weight added with a regularizer."""
+        return list(self.__dict__.get("_added_penalties", ()))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        unnamed = self.__dict__.get("_unnamed_weights")
+        if unnamed and isinstance(value, Parameter):
+            params = self.__dict__["_parameters"]
+            key = next((k for k in unnamed if params.get(k) is value), None)
+            if key is not None:  # self.w = self.add_weight(...): the weight takes the attribute's name, in place
+                unnamed.discard(key)
+                renamed = {(name if k == key else k): v for k, v in params.items() if k != name or k == key}
+                params.clear()
+                params.update(renamed)
+                if key in self._statistics_names():
+                    object.__setattr__(self, "_statistics",
+                                       tuple(name if k == key else k for k in self._statistics_names()))
+                object.__setattr__(self, name, value)
+                return
+        super().__setattr__(name, value)
 
     @property
     def input_features(self) -> int | None:
@@ -113,10 +229,17 @@ class Layer(Module):
 
     def _ensure_built(self, x: Tensor) -> None:
         if not self.built:
-            self.build(tuple(x.shape[1:]))
+            self.build_for(tuple(x.shape[1:]))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
+
+
+@functools.lru_cache(maxsize=256)
+def _parameters_of(function: Any) -> frozenset[str]:
+    import inspect
+
+    return frozenset(inspect.signature(function).parameters)
 
 
 def _snake(name: str) -> str:

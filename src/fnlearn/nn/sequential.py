@@ -139,8 +139,8 @@ class Sequential(Trainer, Module):
         object.__setattr__(self, "_built_for", tuple(shape))
         for layer in self._layers:
             if isinstance(layer, Layer) and not layer.built:
-                layer.build(shape)
-            shape = layer.compute_output_shape(shape) if isinstance(layer, Layer) else shape
+                layer.build_for(shape)
+            shape = layer.output_shape_for(shape) if isinstance(layer, Layer) else shape
 
     @property
     def output_shape(self) -> tuple[int, ...]:
@@ -148,13 +148,16 @@ class Sequential(Trainer, Module):
             self.build()
         shape = self.input_shape
         for layer in self._layers:
-            shape = layer.compute_output_shape(shape) if isinstance(layer, Layer) else shape
+            shape = layer.output_shape_for(shape) if isinstance(layer, Layer) else shape
         return shape
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name,
-                "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
-                           for layer in self._layers]}
+        config: dict[str, Any] = {"name": self.name,
+                                  "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
+                                             for layer in self._layers]}
+        if self.input_shape is not None:  # what its first data gave it, where no layer declares it
+            config["build_input_shape"] = list(self.input_shape)
+        return config
 
     def __repr__(self) -> str:
         inner = ", ".join(repr(layer) for layer in self._layers)
