@@ -194,3 +194,22 @@ def test_a_functional_model_has_no_add_or_pop():
         model.add(layers.Dense(2))
     with pytest.raises(ConfigError, match="layers are fixed by its inputs and outputs"):
         model.pop()
+
+
+def test_a_model_on_part_of_a_sequential_shares_its_layers_as_in_keras_feature_extraction():
+    initial = keras.Sequential([keras.Input(shape=(12,)), layers.Dense(16, activation="relu"),
+                                layers.Dense(8, activation="relu", name="my_intermediate_layer"), layers.Dense(3)])
+    assert initial.inputs[0] is initial.input and initial.input.shape == (None, 12)
+    assert initial.output.layer is initial.layers[-1] and initial.layers[0].input is initial.input
+    features = keras.Model(inputs=initial.inputs, outputs=initial.get_layer(name="my_intermediate_layer").output)
+    assert features.layers[1:] == initial.layers[:2]  # the same layer objects: the same weights
+    hidden = np.maximum(X @ initial.layers[0].kernel.numpy() + initial.layers[0].bias.numpy(), 0)
+    expected = np.maximum(hidden @ initial.layers[1].kernel.numpy() + initial.layers[1].bias.numpy(), 0)
+    np.testing.assert_allclose(features.predict(X, verbose=0), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(features(X).numpy(), expected, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ConfigError, match=r"got 3 outputs; .* make one model per layer"):
+        keras.Model(inputs=initial.inputs, outputs=[layer.output for layer in initial.layers])
+    with pytest.raises(AttributeError, match=r"model '.*' has no input placeholder: it needs a known input shape"):
+        getattr(keras.Sequential([layers.Dense(2)]), "inputs")  # noqa: B009
+    with pytest.raises(AttributeError, match=r"layer '.*' has never been called on a keras.Input"):
+        getattr(layers.Dense(2), "output")  # noqa: B009

@@ -72,7 +72,9 @@ class _Placeholder(Symbolic):
         if expected is not None and sample[-1] != expected:
             raise ShapeError(f"layer {module.name!r} expects {expected} features per sample but was called on "
                              f"{self._origin()} of shape {self.shape}; check the layers' sizes.")
-        return SymbolicTensor(module, self, module.output_shape_for(sample))
+        node = SymbolicTensor(module, self, module.output_shape_for(sample))
+        object.__setattr__(module, "_output_node", node)  # the layer's output, as Keras keeps it
+        return node
 
     def _no_values(self, *args: Any, **kwargs: Any) -> Any:
         raise ConfigError(f"{self._origin()} is a placeholder of shape {self.shape} with no values: arithmetic "

@@ -47,6 +47,59 @@ class Sequential(_nn.Sequential):
         if trainable is not True:
             self.trainable = trainable
 
+    def add(self, layer: Any) -> None:
+        if isinstance(layer, InputLayer) and not self._layers:
+            object.__setattr__(self, "_input_layer", layer)  # model.inputs[0] is the Input it was given
+        super().add(layer)
+
+    def build(self, input_shape: Any = None) -> None:
+        super().build(input_shape)
+        if self._traceable():
+            self._graph()  # as in Keras, every layer of a model with a known input has its output placeholder
+
+    def _traceable(self) -> bool:
+        layers = self._layers
+        return bool(layers) and not isinstance(layers[0], InputLayer) and \
+            all(isinstance(layer, _layers.Layer) for layer in layers)
+
+    def _graph(self) -> tuple[InputLayer, Any]:
+        """The model as Keras's functional graph: its Input and the output placeholder of its last layer."""
+        if not self._traceable() or self.input_shape is None:
+            raise AttributeError(f"model {self.name!r} has no input placeholder: it needs a known input shape "
+                                 "(an Input(shape=...) first) and layers only (no models inside it).")
+        start = self.__dict__.get("_input_layer")
+        if start is None or tuple(start.input_shape) != tuple(self.input_shape):
+            start = InputLayer(shape=self.input_shape)
+            object.__setattr__(self, "_input_layer", start)
+        node = start
+        for layer in self._layers:
+            node = layer(node)
+        return start, node
+
+    @property
+    def inputs(self) -> list[Any]:
+        """Keras's ``model.inputs``: the Input placeholder, to build a model on part of this one.
+
+        >>> from fnlearn.keras import Input, Model, layers
+        >>> model = Sequential([Input(shape=(4,)), layers.Dense(3, name="hidden"), layers.Dense(1)])
+        >>> features = Model(inputs=model.inputs, outputs=model.get_layer("hidden").output)
+        >>> features.output.shape, features.layers[1] is model.layers[0]
+        ((None, 3), True)
+        """
+        return [self._graph()[0]]
+
+    @property
+    def outputs(self) -> list[Any]:
+        return [self._graph()[1]]
+
+    @property
+    def input(self) -> Any:
+        return self._graph()[0]
+
+    @property
+    def output(self) -> Any:
+        return self._graph()[1]
+
     def __call__(self, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
         """Run the model; as in Keras, a call runs in inference mode (Dropout off) unless ``training=True``.
 
@@ -66,7 +119,8 @@ def _one(value: Any, what: str) -> Any:
         list(value) if isinstance(value, (list, tuple)) else [value]
     if len(items) != 1:
         raise ConfigError(f"keras.Model got {len(items)} {what}; fnlearn's functional models have one input and "
-                          "one output (a chain of layers), so pass one keras.Input and one layer's output.")
+                          "one output (a chain of layers), so pass one keras.Input and one layer's output (for the "
+                          "outputs of several layers, make one model per layer).")
     item = items[0]
     if not isinstance(item, _Placeholder):
         raise ConfigError(f"keras.Model {what}= must be a keras.Input or the output of a layer called on one, got "

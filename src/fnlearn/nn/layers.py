@@ -193,6 +193,22 @@ class Layer(Module):
         super().__setattr__(name, value)
 
     @property
+    def output(self) -> Any:
+        """The placeholder this layer gave when called on a ``keras.Input`` (or on what followed one): Keras's
+        ``layer.output``, to build a model that ends here, ``keras.Model(model.inputs, layer.output)``."""
+        node = self.__dict__.get("_output_node")
+        if node is None:
+            raise AttributeError(f"layer {self.name!r} has never been called on a keras.Input (or in a "
+                                 "keras.Sequential that starts with one), so it has no output placeholder; give "
+                                 "the model an Input(shape=...) first.")
+        return node
+
+    @property
+    def input(self) -> Any:
+        """The placeholder this layer was called on (see :attr:`output`)."""
+        return self.output.parent
+
+    @property
     def input_features(self) -> int | None:
         """The size of the last input axis the built layer's weights fix (None: any, or not built yet).
 
