@@ -186,6 +186,14 @@ def save_model(model: Any, path: str | os.PathLike, include_optimizer: bool = Tr
     >>> m = fl.Sequential([fl.layers.Dense(1, input_dim=2)])
     >>> fl.io.save_model(m, os.path.join(tempfile.mkdtemp(), "line.fnl"))
     """
+    from .model import Trainer  # here: fnlearn.model imports this module
+
+    inner = next((layer for layer in getattr(model, "layers", ()) if isinstance(layer, Trainer)), None)
+    if inner is not None:
+        raise ConfigError(f"model {getattr(model, 'name', '?')!r} holds the model {inner.name!r} as one of its "
+                          "layers, and a model file holds layers only; save its weights with "
+                          "model.save_weights(path) and load them into the same model made again, or build it "
+                          "from the inner model's layers.")
     tensors = _model_tensors(model)
     doc: dict[str, Any] = {
         "format": FORMAT,

@@ -326,9 +326,35 @@ LOSSES: dict[str, LossFn] = {
 
 
 class Loss:
-    """A loss as an object with fixed options, Keras style: ``Loss("binary_crossentropy", from_logits=True)``."""
+    """A loss as an object with fixed options, Keras style: ``Loss("binary_crossentropy", from_logits=True)``.
 
-    def __init__(self, name: str, reduction: str | None = None, **options: Any) -> None:
+    A subclass with ``call(y_true, y_pred)`` giving one value per sample is a loss of one's own, as Keras's
+    guide writes it (``super().__init__(name="custom_mse")``); the values are averaged over the batch unless
+    ``reduction="sum"`` or ``"none"``.
+
+    >>> import fnlearn as fl
+    >>> class HalfMSE(Loss):
+    ...     def call(self, y_true, y_pred):
+    ...         return 0.5 * fl.functional.mean((y_true - y_pred) ** 2, axis=-1)
+    >>> float(HalfMSE(name="half_mse")([[0.0], [0.0]], fl.tensor([[1.0], [3.0]])))
+    2.5
+    """
+
+    def __init__(self, name: str | None = None, reduction: str | None = None, **options: Any) -> None:
+        if type(self).call is not Loss.call:
+            if options.pop("dtype", None) not in (None, "float32", backend.get_default_dtype()) or options:
+                raise ConfigError(f"{type(self).__name__}.__init__ got {', '.join(options) or 'dtype'}; a loss of "
+                                  "one's own takes name= and reduction= (its settings are its own attributes).")
+            if reduction not in KERAS_REDUCTIONS:
+                raise ConfigError(f"reduction {reduction!r} is not known; use 'sum_over_batch_size', 'sum' or "
+                                  "'none'.")
+            self.fn, self.options = self._reduced, {}
+            self.name = name or type(self).__name__
+            self.reduction = KERAS_REDUCTIONS[reduction]
+            return
+        if name is None:
+            raise ConfigError("Loss needs the name of a loss, e.g. Loss('mse'), or a subclass with call(y_true, "
+                              "y_pred).")
         self.fn = get(name)
         code = getattr(self.fn, "__code__", None)
         if code is not None:  # checked here, not at the first batch (where one training path would ignore it)
@@ -347,8 +373,27 @@ class Loss:
             kwargs["reduction"] = self.reduction
         return self.fn(y_true, y_pred, **kwargs)
 
+    def call(self, y_true: Any, y_pred: Any) -> Tensor:
+        """One value per sample; a subclass of one's own defines it (Keras's ``Loss.call``)."""
+        raise NotImplementedError
+
+    def _reduced(self, y_true: Any, y_pred: Any, reduction: str = "mean") -> Tensor:
+        """``call``'s values reduced over the batch (``fit`` asks for ``"none"`` to weight them)."""
+        pred = y_pred if isinstance(y_pred, Tensor) else Tensor(np.asarray(y_pred, dtype=backend.float_dtype()))
+        true = y_true if isinstance(y_true, Tensor) else Tensor(backend.xp().asarray(y_true, dtype=pred.dtype))
+        values = self.call(true, pred)
+        if not isinstance(values, Tensor):
+            raise ConfigError(f"{type(self).__name__}.call must return a tensor computed from y_pred (one value "
+                              f"per sample), got {type(values).__name__}; build it from keras.ops.")
+        return values if reduction == "none" else F.sum(values) if reduction == "sum" else F.mean(values)
+
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "reduction": self.reduction, **self.options}
+
+
+# Keras's reduction names and fnlearn's
+KERAS_REDUCTIONS = {"sum_over_batch_size": "mean", "auto": "mean", "mean": "mean", "sum": "sum", "none": "none",
+                    None: "mean"}
 
 
 def default_reduction(fn: LossFn) -> str:

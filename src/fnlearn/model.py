@@ -564,9 +564,13 @@ class Trainer:
         penalties = self._penalties()  # found once per fit, not per step
 
         def general_step(xb: Any, yb: Any, wb: Any = None) -> tuple[float, Any]:
+            self.clear_losses()
             with holding_state_updates() as updates:  # moving statistics change with the step, or not at all
                 out = self._forward(Tensor(xb))
             loss = loss_fn(yb, out) if wb is None else self._weighted_loss(yb, out, wb)
+            added = self.added_loss()  # the call's add_loss terms, as Keras adds them to the compiled loss
+            if added is not None:
+                loss = loss + added
             if not loss.requires_grad:
                 raise ConfigError("the loss function must return an fl.Tensor computed from y_pred (so it can be "
                                   "differentiated), got one that does not depend on it; build it from fnlearn ops.")
@@ -648,6 +652,23 @@ class Trainer:
                                  f"{source}{hint}; check the data's columns or the layers' sizes.")
             shape = layer.output_shape_for(shape)
         return shape
+
+    # ------------------------------------------------------------------ a model used as one step of another
+    def build_for(self, sample_shape: tuple[int, ...]) -> None:
+        """Build for samples of ``sample_shape`` (batch axis excluded), as a layer inside another model is."""
+        self.build(sample_shape)
+
+    def output_shape_for(self, sample_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The shape of one output sample for inputs of ``sample_shape``: what a model inside another model (or
+        called on a ``keras.Input``, as Keras's models are callable like layers) gives the step after it.
+
+        >>> import fnlearn as fl
+        >>> fl.Sequential([fl.layers.Dense(3), fl.layers.Dense(2)]).output_shape_for((5,))
+        (2,)
+        """
+        if not self.built:
+            self.build(sample_shape)
+        return self._check_features(tuple(sample_shape), "its input")
 
     def _probe_output_shape(self, sample_shape: tuple[int, ...]) -> tuple[int, ...]:
         """The output shape of a model with custom modules, from one zero sample (no gradients)."""
@@ -748,8 +769,12 @@ class Trainer:
                     for cb in hooks:
                         cb.on_test_batch_begin(batch, {"batch": batch, "size": xb.shape[0]})
                     wb = None if w is None else w[rows]
+                    self.clear_losses()
                     out = self._forward(Tensor(xb))
                     loss = self.loss_fn(yb, out) if wb is None else self._weighted_loss(yb, out, wb)
+                    added = self.added_loss()
+                    if added is not None:
+                        loss = loss + added
                     run.tracker.add("loss", float(loss.item()), xb.shape[0])
                     run.update(yb, out.data, xb.shape[0], wb)
                     for cb in hooks:  # as Keras: the running means (and stateful results) since the run began
@@ -993,7 +1018,7 @@ class Trainer:
         rows = []
         shape = tuple(self.input_shape) if self.input_shape is not None and self._layers_in_order else None
         for layer in self.layers:
-            if shape is not None and isinstance(layer, Layer):
+            if shape is not None and isinstance(layer, (Layer, Trainer)):
                 shape = layer.output_shape_for(shape)
             else:
                 shape = None
@@ -1110,7 +1135,8 @@ def _resolve_loss(loss: Any) -> tuple[Callable[..., Tensor], str | None]:
     """(loss function, canonical name or None for a custom callable); unknown names raise ConfigError."""
     if loss is None:
         raise ConfigError("compile needs a loss, e.g. loss='mse' (regression), 'binary_crossentropy' (two "
-                          "classes) or 'sparse_categorical_crossentropy' (integer class labels).")
+                          "classes) or 'sparse_categorical_crossentropy' (integer class labels); the losses "
+                          "of add_loss are added to it, never trained on alone.")
     if isinstance(loss, str):
         fn = losses.get(loss)
         return fn, losses.canonical_name(loss.lower())

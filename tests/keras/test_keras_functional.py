@@ -169,9 +169,13 @@ def test_a_layer_used_twice_is_refused():
 
 def test_calls_a_placeholder_cannot_take_say_so():
     x = keras.Input(shape=(4,), name="features")
-    with pytest.raises(ConfigError, match=r"Sequential was called on keras.Input 'features'; in fnlearn's "
-                                          r"functional models each call is one layer"):
-        keras.Sequential([layers.Dense(2, input_dim=4)])(x)
+    assert keras.Sequential([layers.Dense(2, input_dim=4)])(x).shape == (None, 2)  # a model is one step
+    with pytest.raises(ShapeError, match=r"model '.*' takes samples of shape \(5,\) but was called on keras.Input "
+                                         r"'features' of shape \(None, 4\)"):
+        keras.Sequential([layers.Dense(2, input_dim=5)])(x)
+    with pytest.raises(ConfigError, match=r"Module was called on keras.Input 'features'; in fnlearn's functional "
+                                          r"models each call is one layer or one model"):
+        fl.nn.Module()(x)
     with pytest.raises(ConfigError, match=r"InputLayer was called on"):
         keras.Input(shape=(4,))(x)
     built = layers.Dense(2)

@@ -31,6 +31,7 @@ from . import (
     ops,
     optimizers,
     preprocessing,
+    random,
     regularizers,
 )
 from . import utils as utils
@@ -40,6 +41,6 @@ from .models import Model, Sequential, load_model, save_model
 
 __all__ = ["Sequential", "Model", "Input", "load_model", "save_model", "layers", "models", "optimizers", "losses",
            "metrics", "callbacks", "utils", "datasets", "activations", "initializers", "backend",
-           "regularizers", "ops", "preprocessing"]
+           "regularizers", "ops", "preprocessing", "random"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -57,18 +57,23 @@ class _Placeholder(Symbolic):
     def through(self, module: Module) -> SymbolicTensor:
         """Record ``module(self)``: build the layer for this shape (as Keras does) and return its output's
         placeholder."""
-        if not isinstance(module, Layer) or isinstance(module, InputLayer):
+        from ..model import Trainer  # here: fnlearn.model imports the layers
+
+        model = isinstance(module, Trainer)  # as in Keras, a model is called like a layer, as one step
+        if not (isinstance(module, Layer) or model) or isinstance(module, InputLayer):
             raise ConfigError(f"{type(module).__name__} was called on {self._origin()}; in fnlearn's functional "
-                              "models each call is one layer, such as layers.Dense(10)(x) (no models, Input "
-                              "layers or modules of your own): list their layers instead.")
+                              "models each call is one layer or one model, such as layers.Dense(10)(x) (no Input "
+                              "layers or modules of other kinds): make it a keras.layers.Layer instead.")
         sample = self._sample
         declared = module.input_shape
         if declared is not None and tuple(declared) != sample:
-            raise ShapeError(f"layer {module.name!r} declares input_shape {tuple(declared)} but was called on "
-                             f"{self._origin()} of shape {self.shape}; remove input_shape or fix it.")
+            declares = f"model {module.name!r} takes samples of shape" if model else \
+                f"layer {module.name!r} declares input_shape"
+            raise ShapeError(f"{declares} {tuple(declared)} but was called on {self._origin()} of shape "
+                             f"{self.shape}; remove input_shape or fix it.")
         if not module.built:
             module.build_for(sample)
-        expected = module.input_features
+        expected = None if model else module.input_features
         if expected is not None and sample[-1] != expected:
             raise ShapeError(f"layer {module.name!r} expects {expected} features per sample but was called on "
                              f"{self._origin()} of shape {self.shape}; check the layers' sizes.")
@@ -98,7 +103,7 @@ class SymbolicTensor(_Placeholder):
         self.layer = layer
         self.parent = parent
         self._sample_shape = sample_shape
-        self.dtype = layer.dtype
+        self.dtype = layer.dtype if isinstance(layer, Layer) else str(layer._dtype())  # a model: its weights'
 
     @property
     def _sample(self) -> tuple[int, ...]:

@@ -43,8 +43,7 @@ mean_absolute_percentage_error = MAPE = mape
 mean_squared_logarithmic_error = MSLE = msle
 
 # Keras's reduction names and fnlearn's
-_REDUCTIONS = {"sum_over_batch_size": "mean", "auto": "mean", "mean": "mean", "sum": "sum", "none": "none",
-               None: "none"}
+_REDUCTIONS = {**_losses.KERAS_REDUCTIONS, None: "none"}  # a class given reduction=None: Keras's no reduction
 
 
 def _reduction(value: Any) -> str:

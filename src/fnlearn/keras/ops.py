@@ -31,6 +31,7 @@ import numpy as np
 
 from .. import backend
 from .. import functional as F
+from ..data import to_categorical
 from ..errors import ConfigError
 from ..tensor import Tensor
 from ._missing import not_provided
@@ -237,6 +238,19 @@ def shape(x: Any) -> tuple[int, ...]:
     return tuple(int(n) for n in (x.shape if hasattr(x, "shape") else np.shape(x)))
 
 
+def one_hot(x: Any, num_classes: int, axis: int = -1, dtype: Any = None, sparse: bool = False) -> Tensor:
+    """Integer labels as one-hot rows of ``num_classes`` (``keras.utils.to_categorical``'s values); no gradient.
+
+    >>> one_hot([0, 2], num_classes=3).numpy().tolist()
+    [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
+    """
+    if axis != -1 or sparse:
+        raise ConfigError(f"one_hot(axis={axis!r}, sparse={sparse!r}) is not supported by fnlearn; it puts the "
+                          "classes on the last axis, densely: leave axis=-1 and sparse=False.")
+    labels = backend.to_numpy(x.data if isinstance(x, Tensor) else x)
+    return Tensor(to_categorical(labels, num_classes, dtype or backend.get_default_dtype()))
+
+
 # ----------------------------------------------------------------------------- activations
 
 
@@ -357,7 +371,7 @@ __all__ = ["mean", "sum", "max", "min", "logsumexp", "square", "sqrt", "abs", "e
            "add", "subtract", "multiply", "divide", "power", "clip", "maximum", "minimum", "where", "matmul", "dot",
            "reshape", "transpose", "expand_dims", "squeeze", "concatenate", "stack", "shape", "softmax",
            "log_softmax", "sigmoid", "relu", "tanh", "softplus", "cast", "convert_to_tensor", "ones", "zeros",
-           "ones_like", "zeros_like", "argmax", "argmin", "equal", "not_equal", "greater", "greater_equal", "less",
-           "less_equal"]
+           "ones_like", "zeros_like", "one_hot", "argmax", "argmin", "equal", "not_equal", "greater", "greater_equal",
+           "less", "less_equal"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -29,7 +29,7 @@ from ..data import check_flag
 from ..errors import ConfigError, NotReadyError, ShapeError
 from ..tensor import Parameter, Tensor, as_array
 from . import initializers, regularizers
-from .module import Module, update_state
+from .module import Module, inside_forward, update_state
 
 _name_counters: dict[str, itertools.count] = {}
 
@@ -108,12 +108,23 @@ class Layer(Module):
 
     def forward(self, x: Any, *args: Any, **kwargs: Any) -> Any:
         if self._keras_way:
-            x = as_input(x, np.dtype(self.dtype), self.name)
-            if not self.built:
-                self.build_for(tuple(x.shape[1:]))
+            if isinstance(x, (tuple, list)):  # several inputs, as Keras's layers take them (z_mean, z_log_var)
+                x = type(x)(as_input(item, np.dtype(self.dtype), self.name) for item in x)
+                if not self.built:
+                    self.build([(None, *item.shape[1:]) for item in x])
+                    self.built = True
+            else:
+                x = as_input(x, np.dtype(self.dtype), self.name)
+                if not self.built:
+                    self.build_for(tuple(x.shape[1:]))
             if "training" in _parameters_of(type(self).call):
                 kwargs.setdefault("training", self.training)
         return self.call(x, *args, **kwargs)  # a layer with neither call nor forward: the sentence to write one
+
+    def __call__(self, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
+        if training is None and type(self).call is not Layer.call and not inside_forward():
+            training = False  # a layer written the Keras way, called on its own, runs in inference, as in Keras
+        return super().__call__(*args, training=training, **kwargs)
 
     def build_for(self, sample_shape: tuple[int, ...]) -> None:
         """Build for samples of ``sample_shape`` (batch axis excluded), in the layer's own convention."""
@@ -242,6 +253,15 @@ class Layer(Module):
         if self.dtype != "float32":
             config["dtype"] = self.dtype
         return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Layer:
+        """A new layer with the settings :meth:`get_config` gave (Keras's ``from_config``).
+
+        >>> Layer.from_config({"name": "again"}).name
+        'again'
+        """
+        return cls(**config)
 
     def _ensure_built(self, x: Tensor) -> None:
         if not self.built:

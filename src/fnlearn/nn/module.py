@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 
 from .. import backend
+from .. import functional as F
 from ..data import check_flag
-from ..errors import ShapeError
+from ..errors import ConfigError, ShapeError
 from ..tensor import Parameter, Tensor
 
 _calls = threading.local()  # how many module calls (forward passes) are in progress on this thread
@@ -124,6 +125,8 @@ class Module:
         if args and isinstance(args[0], Symbolic):
             return args[0].through(self)
         depth = getattr(_calls, "depth", 0)
+        if depth == 0 and getattr(_calls, "losses_added", False):
+            self.clear_losses()  # as in Keras, a call on its own starts the list of its losses afresh
         _calls.depth = depth + 1  # as running_forward(), without a context manager's cost on every layer call
         try:
             if training is None:
@@ -260,6 +263,51 @@ class Module:
                 if hasattr(value, "shape"):
                     state[key] = backend.to_device(backend.to_numpy(value))
         return self
+
+    # ------------------------------------------------------------------ losses added in a forward pass
+    def add_loss(self, loss: Any) -> None:
+        """Add ``loss`` (a tensor computed in this forward pass, summed if it has several values) to what
+        ``fit`` minimises and ``evaluate`` reports, on top of the compiled loss: Keras's ``self.add_loss`` in
+        ``call``, for activity regularization or a VAE's KL term.
+
+        >>> import fnlearn as fl, numpy as np
+        >>> class Penalised(fl.layers.Layer):
+        ...     def call(self, inputs):
+        ...         self.add_loss(0.5 * fl.functional.mean(inputs))
+        ...         return inputs
+        >>> layer = Penalised(); _ = layer(np.ones((2, 3))); [float(v) for v in layer.losses]
+        [0.5]
+        """
+        if not isinstance(loss, Tensor):
+            value = np.asarray(backend.to_numpy(loss))
+            if value.dtype.kind not in "iuf":
+                raise ConfigError(f"add_loss of {type(self).__name__} got {type(loss).__name__}; it takes a "
+                                  "tensor computed in call() from the inputs or weights (or a number).")
+            loss = Tensor(backend.to_device(value.astype(backend.float_dtype())))
+        self.__dict__.setdefault("_added_losses", []).append(loss)
+        _calls.losses_added = True
+
+    @property
+    def losses(self) -> list[Tensor]:
+        """The losses added with :meth:`add_loss` in the last call (of this module and those inside it), then
+        the weight penalties (``kernel_regularizer``…), as Keras's ``layer.losses`` lists them."""
+        added = [loss for module in self.modules() for loss in module.__dict__.get("_added_losses", ())]
+        return added + [regularizer(param) for module in self.modules() if hasattr(module, "penalties")
+                        for param, regularizer in module.penalties()]
+
+    def clear_losses(self) -> None:
+        """Forget the losses added in earlier calls (``fit`` does it before each step)."""
+        for module in self.modules():
+            module.__dict__.pop("_added_losses", None)
+
+    def added_loss(self) -> Tensor | None:
+        """The sum of the losses added with :meth:`add_loss` in the last call, None when there are none."""
+        total = None
+        for module in self.modules():
+            for loss in module.__dict__.get("_added_losses", ()):
+                term = F.sum(loss) if loss.ndim else loss
+                total = term if total is None else total + term
+        return total
 
     def num_parameters(self) -> int:
         return int(sum(p.size for p in self.parameters()))

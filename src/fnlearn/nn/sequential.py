@@ -138,9 +138,9 @@ class Sequential(Trainer, Module):
                                 "input_shape=(n_features,), call model.build((n_features,)), or fit it on data.")
         object.__setattr__(self, "_built_for", tuple(shape))
         for layer in self._layers:
-            if isinstance(layer, Layer) and not layer.built:
+            if isinstance(layer, (Layer, Trainer)) and not layer.built:
                 layer.build_for(shape)
-            shape = layer.output_shape_for(shape) if isinstance(layer, Layer) else shape
+            shape = layer.output_shape_for(shape) if isinstance(layer, (Layer, Trainer)) else shape
 
     @property
     def output_shape(self) -> tuple[int, ...]:
@@ -148,7 +148,7 @@ class Sequential(Trainer, Module):
             self.build()
         shape = self.input_shape
         for layer in self._layers:
-            shape = layer.output_shape_for(shape) if isinstance(layer, Layer) else shape
+            shape = layer.output_shape_for(shape) if isinstance(layer, (Layer, Trainer)) else shape
         return shape
 
     def get_config(self) -> dict[str, Any]:
