@@ -6,7 +6,9 @@ import importlib
 import os
 import sys
 from types import ModuleType
+from typing import Any
 
+import numpy as np
 import pytest
 
 
@@ -26,3 +28,19 @@ def real_keras(reason: str = "Keras 3 (with jax) is not installed; the compariso
         sys.modules.pop("keras", None)
         pytest.skip(reason)
     return module
+
+
+def assert_trains_as_keras(real: ModuleType, theirs: Any, ours: Any, x: Any, y: Any, loss: str,
+                           learning_rate: float, batch_size: int, epochs: int = 2, rtol: float = 1e-5,
+                           atol: float = 1e-6) -> None:
+    """Give fnlearn's model Keras's weights; check the predictions, then the weights after a few epochs of plain
+    SGD on unshuffled batches, both models compiled alike."""
+    from fnlearn import keras
+
+    ours.set_weights(theirs.get_weights())
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=rtol, atol=atol)
+    for model, library in ((theirs, real), (ours, keras)):
+        model.compile(library.optimizers.SGD(learning_rate), loss)
+        model.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=False, verbose=0)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)

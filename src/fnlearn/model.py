@@ -331,6 +331,9 @@ class Trainer:
         if any(metric.stateful for _, metric, _ in entries):
             self._try_metrics(entries, x_arr, y_arr, w_arr, batch_size)
         trainable = self.trainable_parameters()
+        if not trainable and not self.parameters():
+            raise ConfigError("this model has no weights (none of its layers has any), so fit has nothing to "
+                              "train; add a layer with weights, such as layers.Dense(...).")
         if not trainable:
             raise ConfigError("every layer of this model is frozen (trainable=False), so fit has nothing to "
                               "train; set trainable = True on the layers to train.")

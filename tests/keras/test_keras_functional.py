@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from real_keras import real_keras
+from real_keras import assert_trains_as_keras, real_keras
 
 import fnlearn as fl
 from fnlearn import explain, fastpath, keras
@@ -132,14 +132,7 @@ def test_real_keras_gives_the_same_predictions_and_steps():
     ours = _guide_model(keras, hidden=8)
     assert [layer.name for layer in ours.layers] == [layer.name for layer in theirs.layers]
     assert [type(layer).__name__ for layer in ours.layers] == [type(layer).__name__ for layer in theirs.layers]
-    ours.set_weights(theirs.get_weights())
-    np.testing.assert_allclose(ours.predict(X, verbose=0), theirs.predict(X, verbose=0), rtol=1e-5, atol=1e-6)
-    theirs.compile(real.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
-    ours.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
-    theirs.fit(X, Y, batch_size=32, epochs=2, shuffle=False, verbose=0)
-    ours.fit(X, Y, batch_size=32, epochs=2, shuffle=False, verbose=0)
-    for a, b in zip(ours.get_weights(), theirs.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert_trains_as_keras(real, theirs, ours, X, Y, "sparse_categorical_crossentropy", 0.1, batch_size=32)
 
 
 @pytest.mark.parametrize("make,message", [

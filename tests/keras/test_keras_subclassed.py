@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from real_keras import real_keras
+from real_keras import assert_trains_as_keras, real_keras
 
 import fnlearn as fl
 from fnlearn import explain, keras
@@ -127,13 +127,7 @@ def test_real_keras_gives_the_same_predictions_and_steps():
     ours(X[:1])
     assert ours.built and ours.input_shape == (12,)
     assert [w.shape for w in ours.get_weights()] == [w.shape for w in theirs.get_weights()]
-    ours.set_weights(theirs.get_weights())
-    np.testing.assert_allclose(ours.predict(X, verbose=0), theirs.predict(X, verbose=0), rtol=1e-5, atol=1e-6)
-    for model, k in ((theirs, real), (ours, keras)):
-        model.compile(k.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
-        model.fit(X, Y, batch_size=32, epochs=2, shuffle=False, verbose=0)
-    for a, b in zip(ours.get_weights(), theirs.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert_trains_as_keras(real, theirs, ours, X, Y, "sparse_categorical_crossentropy", 0.1, batch_size=32)
 
 
 def test_weights_go_through_save_weights_and_the_whole_model_cannot_be_saved(tmp_path):

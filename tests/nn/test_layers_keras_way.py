@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from real_keras import real_keras
+from real_keras import assert_trains_as_keras, real_keras
 
 import fnlearn as fl
 from fnlearn import keras
@@ -221,13 +221,7 @@ def test_real_keras_gives_the_same_outputs_and_steps():
     real = real_keras()
     theirs = real.Sequential([real.Input((6,)), _linear_class(real)(4), real.layers.Dense(1)])
     ours = keras.Sequential([keras.Input((6,)), Linear(4), layers.Dense(1)])
-    ours.set_weights(theirs.get_weights())
-    np.testing.assert_allclose(ours.predict(X, verbose=0), theirs.predict(X, verbose=0), rtol=1e-5, atol=1e-6)
-    for model, k in ((theirs, real), (ours, keras)):
-        model.compile(k.optimizers.SGD(0.01), "mse")
-        model.fit(X, Y, batch_size=16, epochs=2, shuffle=False, verbose=0)
-    for a, b in zip(ours.get_weights(), theirs.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert_trains_as_keras(real, theirs, ours, X, Y, "mse", 0.01, batch_size=16, rtol=1e-4, atol=1e-5)
 
 
 def test_add_weight_takes_a_scalar_shape_and_its_own_dtype():

@@ -202,6 +202,11 @@ def test_freezing_before_building_and_the_pytorch_way():
     assert not any(p.requires_grad for p in model.parameters()) and not model.layers[0].trainable
     with pytest.raises(ConfigError, match="every layer of this model is frozen"):
         model.fit(np.ones((4, 3)), np.ones((4, 1)), verbose=0)
+    weightless = fl.Sequential([fl.layers.Activation("relu", input_shape=(3,))])
+    weightless.compile("sgd", "mse")
+    with pytest.raises(ConfigError, match=r"this model has no weights \(none of its layers has any\), so fit has "
+                                          r"nothing to train; add a layer with weights"):
+        weightless.fit(np.ones((4, 3)), np.ones((4, 3)), verbose=0)
     with pytest.raises(ConfigError, match="trainable must be True or False"):
         model.trainable = "no"
     model.trainable = True

@@ -108,9 +108,7 @@ class Sequential(_nn.Sequential):
         fnlearn's own ``fl.Sequential`` keeps PyTorch's rule (the module's mode, ``model.train()`` /
         ``model.eval()``).
         """
-        if training is None and not _module.inside_forward():
-            training = False
-        return super().__call__(*args, training=training, **kwargs)
+        return super().__call__(*args, training=_module.keras_mode(training), **kwargs)
 
 
 def _one(value: Any, what: str) -> Any:
@@ -306,9 +304,7 @@ class Model(Trainer, _module.Module, metaclass=_ModelType):
         return out
 
     def __call__(self, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
-        if training is None and not _module.inside_forward():
-            training = False  # as keras.Sequential: a call on its own is inference
-        return super().__call__(*args, training=training, **kwargs)
+        return super().__call__(*args, training=_module.keras_mode(training), **kwargs)
 
     @property
     def layers(self) -> list[Any]:
@@ -329,9 +325,7 @@ class Model(Trainer, _module.Module, metaclass=_ModelType):
         if input_shape is None:
             raise NotReadyError(f"model {self.name!r} does not know its input shape yet; call model.build((n,)) "
                                 "with the shape of one sample, or fit it on data.")
-        if isinstance(input_shape, (tuple, list)) and len(input_shape) > 1 and input_shape[0] is None:
-            input_shape = tuple(input_shape[1:])
-        shape = _layers._shape_tuple(input_shape, "input_shape")
+        shape = _layers._shape_tuple(_layers._sample_shape(input_shape), "input_shape")
         self._probe_output_shape(shape)
         object.__setattr__(self, "_built_for", shape)
 

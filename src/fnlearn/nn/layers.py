@@ -29,7 +29,7 @@ from ..data import check_flag
 from ..errors import ConfigError, NotReadyError, ShapeError
 from ..tensor import Parameter, Tensor, as_array
 from . import initializers, regularizers
-from .module import Module, inside_forward, update_state
+from .module import Module, keras_mode, update_state
 
 _name_counters: dict[str, itertools.count] = {}
 
@@ -37,6 +37,13 @@ _name_counters: dict[str, itertools.count] = {}
 def _auto_name(base: str) -> str:
     n = next(_name_counters.setdefault(base, itertools.count()))
     return base if n == 0 else f"{base}_{n}"
+
+
+def _sample_shape(shape: Any) -> Any:
+    """A shape as Keras's ``build((None, 784))`` gives it, without the open batch axis; others as they are."""
+    if isinstance(shape, (tuple, list)) and len(shape) > 1 and shape[0] is None:
+        return tuple(shape[1:])
+    return shape
 
 
 def _shape_tuple(shape: Any, what: str) -> tuple[int, ...]:
@@ -122,8 +129,8 @@ class Layer(Module):
         return self.call(x, *args, **kwargs)  # a layer with neither call nor forward: the sentence to write one
 
     def __call__(self, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
-        if training is None and type(self).call is not Layer.call and not inside_forward():
-            training = False  # a layer written the Keras way, called on its own, runs in inference, as in Keras
+        if self._keras_way:  # a layer written the Keras way follows Keras's rule for its mode
+            training = keras_mode(training)
         return super().__call__(*args, training=training, **kwargs)
 
     def build_for(self, sample_shape: tuple[int, ...]) -> None:

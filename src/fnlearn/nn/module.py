@@ -48,6 +48,12 @@ def inside_forward() -> bool:
     return getattr(_calls, "depth", 0) > 0
 
 
+def keras_mode(training: bool | None) -> bool | None:
+    """Keras's rule for a call's mode: a call on its own (not inside another model's forward pass, ``fit``'s
+    included) runs in inference unless ``training`` says otherwise; inside one, the pass's mode."""
+    return False if training is None and not inside_forward() else training
+
+
 @contextlib.contextmanager
 def holding_state_updates() -> Iterator[list[Callable[[], None]]]:
     """Collect the state updates of the forward passes run inside (BatchNormalization's moving statistics)

@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import ConfigError, NotReadyError, reject_foreign
 from ..model import Trainer
 from ..tensor import Tensor
-from .layers import Layer, _auto_name, _shape_tuple
+from .layers import Layer, _auto_name, _sample_shape, _shape_tuple
 from .module import Module
 
 
@@ -130,8 +130,7 @@ class Sequential(Trainer, Module):
 
     def build(self, input_shape: Any = None) -> None:
         """Create every layer's parameters for samples of ``input_shape`` (batch axis excluded)."""
-        if isinstance(input_shape, (tuple, list)) and len(input_shape) > 1 and input_shape[0] is None:
-            input_shape = tuple(input_shape[1:])  # Keras's build((None, 784)): the batch axis left open
+        input_shape = _sample_shape(input_shape)
         shape = self.input_shape if input_shape is None else _shape_tuple(input_shape, "input_shape")
         if shape is None:
             raise NotReadyError("the model does not know its input shape yet; give the first layer "
