@@ -35,6 +35,12 @@ def _restore_fnlearn_settings():
     tensor_module._grad_enabled = grad_enabled
 
 
+@pytest.fixture(autouse=True)
+def _no_keras_cache(monkeypatch, tmp_path_factory):
+    """No test reads the data sets a real Keras may have left in this computer's ~/.keras/datasets."""
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path_factory.mktemp("keras-home")))
+
+
 @pytest.fixture
 def float64():
     """Run the test with float64 as the default dtype (restored afterwards by the fixture above)."""

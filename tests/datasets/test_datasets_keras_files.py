@@ -384,3 +384,12 @@ def test_bad_arguments_are_refused_before_any_file_is_touched(call, words, isola
         call()
     assert words in str(info.value) and isinstance(info.value, ValueError)
     assert isolated.calls == []
+
+
+def test_a_file_in_keras_own_cache_is_found(tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
+    (tmp_path / "keras-home" / "datasets").mkdir(parents=True)
+    made = make_imdb(tmp_path / "keras-home" / "datasets" / "imdb.npz")
+    assert keras_files.find_file("imdb.npz", "imdb.npz", download=False) == made
+    (x_train, _), _ = load_imdb(download=False)
+    assert len(x_train) == 30

@@ -337,3 +337,36 @@ def test_rich_progress_bar_runs_when_rich_is_installed(tmp_path):
     dest = _download.download(["fake://x"], tmp_path / "f", hashlib.sha256(payload).hexdigest(),
                               opener=lambda url: io.BytesIO(payload))
     assert dest.read_bytes() == payload
+
+
+def test_files_keras_already_downloaded_are_used_after_fnlearns_own(tmp_path, monkeypatch):
+    keras_home = tmp_path / "keras-home"
+    monkeypatch.setenv("KERAS_HOME", str(keras_home))
+    fashion = make_mnist_folder(keras_home / "datasets" / "fashion-mnist", seed=3)  # where Keras keeps them
+    _assert_loaded(load_fashion_mnist(download=False), fashion)
+    rng = np.random.default_rng(4)
+    digits = {"x_train": rng.integers(0, 256, (5, 28, 28), dtype=np.uint8), "y_train": np.arange(5, dtype=np.uint8),
+              "x_test": rng.integers(0, 256, (3, 28, 28), dtype=np.uint8), "y_test": np.arange(3, dtype=np.uint8)}
+    np.savez(keras_home / "datasets" / "mnist.npz", **digits)  # Keras's MNIST is one npz file
+    (x_train, y_train), (x_test, y_test) = load_mnist(download=False)
+    for got, name in zip((x_train, y_train, x_test, y_test), digits):
+        np.testing.assert_array_equal(got, digits[name])
+    own = make_mnist_folder(_download.cache_dir("mnist"), seed=5, label_offset=1)
+    _assert_loaded(load_mnist(download=False), own)  # fnlearn's own cache comes first
+
+
+@pytest.mark.parametrize("damage,words", [
+    ("truncated", "cannot be read"),
+    ("labels", "holds label 12, expected digits 0 to 9"),
+])
+def test_a_damaged_keras_mnist_file_is_one_sentence(tmp_path, monkeypatch, damage, words):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    path = tmp_path / "datasets" / "mnist.npz"
+    path.parent.mkdir(parents=True)
+    images = np.zeros((2, 28, 28), dtype=np.uint8)
+    labels = np.array([1, 12 if damage == "labels" else 2], dtype=np.uint8)
+    np.savez(path, x_train=images, y_train=labels, x_test=images, y_test=labels)
+    if damage == "truncated":
+        path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(errors.DatasetError, match=rf"Keras's MNIST file '.*mnist.npz'.*{words}"):
+        load_mnist(download=False)

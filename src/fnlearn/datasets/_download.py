@@ -50,16 +50,26 @@ def cache_dir(kind: str) -> Path:
 ENV_VAR = "FNLEARN_DATA"  # a folder of data files, searched before the cache
 
 
+def keras_cache() -> Path:
+    """Keras's own cache of data sets, ``$KERAS_HOME/datasets`` (``~/.keras/datasets`` by default): where a
+    computer that ran a Keras program already holds the files, under the same names."""
+    return Path(os.environ.get("KERAS_HOME") or "~/.keras").expanduser() / "datasets"
+
+
+_KERAS_FOLDERS = {"fashion_mnist": "fashion-mnist"}  # Keras keeps these files in a folder of their own
+
+
 def local_folders(kind: str) -> list[Path]:
     """Where one data set's files are looked for when no path is given, in order: ``$FNLEARN_DATA/<kind>``,
-    ``$FNLEARN_DATA`` itself (when the variable is set), then the cache.
+    ``$FNLEARN_DATA`` itself (when the variable is set), the cache, then Keras's cache.
 
-    >>> [p.name for p in local_folders("mnist")][-1]
-    'mnist'
+    >>> [p.name for p in local_folders("mnist")][-2:]
+    ['mnist', 'datasets']
     """
     env = os.environ.get(ENV_VAR, "")
     root = [Path(env).expanduser()] if env else []
-    return [*(folder for r in root for folder in (r / kind, r)), cache_dir(kind)]
+    keras = keras_cache() / _KERAS_FOLDERS[kind] if kind in _KERAS_FOLDERS else keras_cache()
+    return [*(folder for r in root for folder in (r / kind, r)), cache_dir(kind), keras]
 
 
 def open_url(url: str, timeout: float = TIMEOUT_S) -> BinaryIO:

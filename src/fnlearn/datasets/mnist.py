@@ -9,7 +9,9 @@ looks for them, in this order:
    a folder the user named that lacks the files is an error);
 2. ``$FNLEARN_DATA/<kind>/``, then ``$FNLEARN_DATA`` itself;
 3. the user cache ``$XDG_CACHE_HOME/fnlearn/<kind>/`` (default ``~/.cache/fnlearn/<kind>/``);
-4. a download from the canonical mirrors into that cache, each file checked against its
+4. Keras's cache ``~/.keras/datasets`` (``$KERAS_HOME/datasets``): ``fashion-mnist/`` holds the same IDX
+   files, and MNIST is read from Keras's ``mnist.npz``;
+5. a download from the canonical mirrors into fnlearn's cache, each file checked against its
    published SHA-256 digest and written atomically.
 
 Example:
@@ -24,6 +26,7 @@ from __future__ import annotations
 import gzip
 import os
 import struct
+import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -254,22 +257,23 @@ def _download_missing(kind: str, progress: bool) -> dict[str, Path]:
 # --------------------------------------------------------------------------- public loaders
 
 
-def _check_pair(images: np.ndarray, labels: np.ndarray, img_path: Path, lbl_path: Path) -> None:
+def _check_pair(images: np.ndarray, labels: np.ndarray, img_path: Path, lbl_path: Path,
+                what: str = "IDX file") -> None:
     if images.ndim != 3 or images.dtype != np.uint8:
         raise errors.DatasetError(
-            f"IDX file '{img_path}' holds a {images.ndim}-d {images.dtype} array, expected 3-d uint8 images "
+            f"{what} '{img_path}' holds a {images.ndim}-d {images.dtype} array, expected 3-d uint8 images "
             f"(count, rows, columns); it is not an images file.")
     if labels.ndim != 1 or labels.dtype != np.uint8:
         raise errors.DatasetError(
-            f"IDX file '{lbl_path}' holds a {labels.ndim}-d {labels.dtype} array, expected 1-d uint8 labels; "
+            f"{what} '{lbl_path}' holds a {labels.ndim}-d {labels.dtype} array, expected 1-d uint8 labels; "
             f"it is not a labels file.")
     if len(images) != len(labels):
         raise errors.DatasetError(
-            f"IDX files '{img_path}' and '{lbl_path}' hold {len(images)} images but {len(labels)} labels; "
+            f"{what}s '{img_path}' and '{lbl_path}' hold {len(images)} images but {len(labels)} labels; "
             f"they do not belong together, so replace them.")
     if labels.size and labels.max() > 9:
         raise errors.DatasetError(
-            f"IDX file '{lbl_path}' holds label {int(labels.max())}, expected digits 0 to 9; "
+            f"{what} '{lbl_path}' holds label {int(labels.max())}, expected digits 0 to 9; "
             f"it is not a labels file of this data set.")
 
 
@@ -301,6 +305,9 @@ def load_mnist(
     if kind not in _SOURCES:
         raise errors.unknown_name("data set kind", kind, KINDS)
     found = _locate(kind, path)
+    keras_file = _download.keras_cache() / "mnist.npz"
+    if found is None and path is None and kind == "mnist" and keras_file.is_file():
+        return _read_keras_npz(keras_file)
     if found is None:
         if not download:
             source = _SOURCES[kind]
@@ -317,6 +324,20 @@ def load_mnist(
         _check_pair(arrays[img], arrays[lbl], found[img], found[lbl])
         split.append((arrays[img], arrays[lbl]))
     return split[0], split[1]
+
+
+def _read_keras_npz(path: Path) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """MNIST from the ``mnist.npz`` Keras keeps in its cache (arrays only: nothing in it is unpickled)."""
+    names = ("x_train", "y_train", "x_test", "y_test")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in names}
+    except (OSError, ValueError, KeyError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
+        raise errors.DatasetError(f"Keras's MNIST file '{path}' cannot be read ({type(exc).__name__}: {exc}); "
+                                  "delete it so that Keras or fnlearn downloads it again.") from None
+    for images, labels in (("x_train", "y_train"), ("x_test", "y_test")):
+        _check_pair(arrays[images], arrays[labels], path, path, "Keras's MNIST file")
+    return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
 
 def load_fashion_mnist(path: str | os.PathLike | None = None, *, download: bool = True,
