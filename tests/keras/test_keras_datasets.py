@@ -170,3 +170,21 @@ def test_chapter_4_boston_k_fold_program_runs_unchanged(tmp_path):
     assert train_data.shape == (48, 13) and test_data.shape == (12, 13) and len(all_scores) == 4
     assert all(np.isfinite(s) and s > 0 for s in all_scores)
 
+
+
+def test_mnist_takes_keras_path_forms(tmp_path, monkeypatch):
+    from fnlearn.keras.datasets import mnist
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("FNLEARN_DATA", raising=False)
+    rng = np.random.default_rng(0)
+    digits = {"x_train": rng.integers(0, 256, (4, 28, 28), dtype=np.uint8), "y_train": np.arange(4, dtype=np.uint8),
+              "x_test": rng.integers(0, 256, (2, 28, 28), dtype=np.uint8), "y_test": np.arange(2, dtype=np.uint8)}
+    (tmp_path / "keras-home" / "datasets").mkdir(parents=True)
+    np.savez(tmp_path / "keras-home" / "datasets" / "mnist.npz", **digits)
+    np.savez(tmp_path / "mine.npz", **digits)
+    for path in ("mnist.npz", None, str(tmp_path / "mine.npz")):  # Keras's default name, none, a file of its layout
+        (x_train, y_train), (x_test, y_test) = mnist.load_data(path) if path is not None else mnist.load_data()
+        np.testing.assert_array_equal(x_train, digits["x_train"])
+        np.testing.assert_array_equal(y_test, digits["y_test"])
