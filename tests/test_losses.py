@@ -412,3 +412,42 @@ def test_a_model_compiled_with_each_new_loss_trains_on_the_general_path(loss):
     assert fastpath.compile_step(model, model.loss, model.optimizer, (3,)) is None
     history = model.fit(x, y, epochs=40, batch_size=32, verbose=0).history["loss"]
     assert np.all(np.isfinite(history)) and history[-1] < 0.7 * history[0], history
+
+
+def test_a_loss_class_of_ones_own_takes_sample_weights_and_saves_by_its_class_name(tmp_path):
+    from fnlearn import keras
+    from fnlearn.keras import ops
+
+    class CustomMSE(keras.losses.Loss):
+        def __init__(self, regularization_factor=0.1, name="custom_mse"):  # no reduction: as Keras's guide
+            super().__init__(name=name)
+            self.regularization_factor = regularization_factor
+
+        def call(self, y_true, y_pred):
+            return ops.mean(ops.square(y_true - y_pred), axis=-1) * (1 + self.regularization_factor)
+
+        def get_config(self):
+            return {**super().get_config(), "regularization_factor": self.regularization_factor}
+
+    y, pred = np.array([[1.0], [2.0], [0.0]]), fl.tensor([[0.0], [0.0], [3.0]])
+    w = np.array([1.0, 0.0, 2.0])
+    per_sample = np.array([1.0, 4.0, 9.0]) * 1.5
+    loss = CustomMSE(0.5)
+    np.testing.assert_allclose(float(loss(y, pred, sample_weight=w)), np.sum(per_sample * w) / 3)
+    np.testing.assert_allclose(CustomMSE(0.5)(y, pred).numpy(), per_sample.mean())
+    class NoReduction(keras.losses.Loss):
+        def call(self, y_true, y_pred):
+            return ops.mean(ops.square(y_true - y_pred), axis=-1)
+
+    np.testing.assert_allclose(NoReduction(reduction=None)(y, pred).numpy(), [1.0, 4.0, 9.0])  # Keras's None
+    np.testing.assert_allclose(float(keras.losses.MeanSquaredError()(y, pred, sample_weight=w)), (1 + 18) / 3)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", loss=CustomMSE(0.5))
+    x = np.random.default_rng(0).random((3, 2))
+    model.save(tmp_path / "m.keras")
+    with pytest.raises(fl.errors.ModelFileError, match=r"was compiled with the loss class 'CustomMSE' of your own; "
+                                                       r"pass it as custom_objects=\{'CustomMSE': CustomMSE\}"):
+        keras.models.load_model(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras", custom_objects={"CustomMSE": CustomMSE})
+    assert type(loaded.loss) is CustomMSE and loaded.loss.regularization_factor == 0.5
+    assert loaded.evaluate(x, y) == model.evaluate(x, y)

@@ -166,22 +166,24 @@ def sub(a: Any, b: Any) -> Tensor:
 def mul(a: Any, b: Any) -> Tensor:
     a, b = _pair(a, b)
     _check_broadcast(a, b, "multiply")
+    ad, bd = a.data, b.data  # the arrays of this step: a weight given new values later (assign) keeps these
 
     def backward(g):
-        return (_unbroadcast(g * b.data, a.shape, a.dtype) if a.requires_grad else None,
-                _unbroadcast(g * a.data, b.shape, b.dtype) if b.requires_grad else None)
+        return (_unbroadcast(g * bd, a.shape, a.dtype) if a.requires_grad else None,
+                _unbroadcast(g * ad, b.shape, b.dtype) if b.requires_grad else None)
 
-    return _result(a.data * b.data, (a, b), backward, "mul")
+    return _result(ad * bd, (a, b), backward, "mul")
 
 
 def div(a: Any, b: Any) -> Tensor:
     a, b = _pair(a, b)
     _check_broadcast(a, b, "divide")
-    out = a.data / b.data
+    bd = b.data
+    out = a.data / bd
 
     def backward(g):
-        return (_unbroadcast(g / b.data, a.shape, a.dtype) if a.requires_grad else None,
-                _unbroadcast(-g * out / b.data, b.shape, b.dtype) if b.requires_grad else None)
+        return (_unbroadcast(g / bd, a.shape, a.dtype) if a.requires_grad else None,
+                _unbroadcast(-g * out / bd, b.shape, b.dtype) if b.requires_grad else None)
 
     return _result(out, (a, b), backward, "div")
 
@@ -190,16 +192,17 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001  (the operator's own name)
     a, b = _pair(a, b)
     _check_broadcast(a, b, "raise")
     xp = backend.xp()
-    out = a.data ** b.data
+    ad, bd = a.data, b.data
+    out = ad ** bd
 
     def backward(g):
         ga = gb = None
         if a.requires_grad:
             # b·a^(b−1), with a^0 written as a^1 where b = 0 so that x**0 has gradient 0 at x = 0 (not 0·inf)
-            ga = _unbroadcast(g * b.data * a.data ** xp.where(b.data == 0, 1, b.data - 1), a.shape, a.dtype)
+            ga = _unbroadcast(g * bd * ad ** xp.where(bd == 0, 1, bd - 1), a.shape, a.dtype)
         if b.requires_grad:
             # d(a^b)/db = a^b log a, taken as 0 where a <= 0 (there the power is not differentiable in b)
-            safe = xp.where(a.data > 0, a.data, 1)
+            safe = xp.where(ad > 0, ad, 1)
             gb = _unbroadcast(g * out * xp.log(safe), b.shape, b.dtype)
         return ga, gb
 
@@ -236,13 +239,14 @@ def matmul(a: Any, b: Any) -> Tensor:
         raise ShapeError(f"cannot compute {a.shape} @ {b.shape}: the batch axes {a.shape[:-2]} and "
                          f"{b.shape[:-2]} do not broadcast; make them equal or 1.") from None
     xp = backend.xp()
+    ad, bd = a.data, b.data
 
     def backward(g):
         if a.ndim == 1 and b.ndim == 1:  # a dot product: g is a number
-            return _unbroadcast(g * b.data, a.shape, a.dtype), _unbroadcast(g * a.data, b.shape, b.dtype)
+            return _unbroadcast(g * bd, a.shape, a.dtype), _unbroadcast(g * ad, b.shape, b.dtype)
         # treat a vector as a one-row (left) or one-column (right) matrix, as the forward did
-        a2 = a.data[None, :] if a.ndim == 1 else a.data
-        b2 = b.data[:, None] if b.ndim == 1 else b.data
+        a2 = ad[None, :] if a.ndim == 1 else ad
+        b2 = bd[:, None] if b.ndim == 1 else bd
         g2 = g[..., None, :] if a.ndim == 1 else g
         if b.ndim == 1:
             g2 = g2[..., None]
@@ -253,7 +257,7 @@ def matmul(a: Any, b: Any) -> Tensor:
             gb = _unbroadcast(xp.swapaxes(a2, -1, -2) @ g2, b2.shape, b.dtype).reshape(b.shape)
         return ga, gb
 
-    return _result(a.data @ b.data, (a, b), backward, "matmul")
+    return _result(ad @ bd, (a, b), backward, "matmul")
 
 
 def dense(x: Tensor, kernel: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -270,15 +274,16 @@ def dense(x: Tensor, kernel: Tensor, bias: Tensor | None = None) -> Tensor:
     if x.ndim < 1 or kernel.ndim != 2 or x.shape[-1] != kernel.shape[0]:
         raise ShapeError(f"cannot compute dense({x.shape} @ kernel {kernel.shape}): the input's last axis must "
                          "equal the kernel's first axis (inputs, units).")
-    out = x.data @ kernel.data
+    xd, kd = x.data, kernel.data
+    out = xd @ kd
     if bias is not None:
         out += bias.data
     parents = (x, kernel) if bias is None else (x, kernel, bias)
 
     def backward(g):
-        x2 = x.data.reshape(-1, x.shape[-1])
+        x2 = xd.reshape(-1, x.shape[-1])
         g2 = g.reshape(-1, g.shape[-1])
-        gx = (g @ kernel.data.T).astype(x.dtype, copy=False) if x.requires_grad else None
+        gx = (g @ kd.T).astype(x.dtype, copy=False) if x.requires_grad else None
         gk = (x2.T @ g2).astype(kernel.dtype, copy=False) if kernel.requires_grad else None
         if bias is None:
             return gx, gk

@@ -958,6 +958,21 @@ def _resolve_loss(file: _ModelFile, spec: Any, custom: dict[str, Any]) -> Any:
             return spec
         raise file.error(f"was compiled with loss {spec!r}, which is not built in; pass "
                          f"custom_objects={{{spec!r}: your_loss_function}} or load it with compile=False.")
+    if isinstance(spec, dict) and isinstance(spec.get("class_name"), str):  # a loss class of the user's own
+        class_name, config = spec["class_name"], spec.get("config")
+        own = custom.get(class_name)
+        if isinstance(own, losses.Loss):
+            return own  # an object, used as given
+        if not (isinstance(own, type) and issubclass(own, losses.Loss)):
+            raise file.error(f"was compiled with the loss class {class_name!r} of your own; pass it as "
+                             f"custom_objects={{{class_name!r}: {class_name}}}, or load it with compile=False.")
+        if not isinstance(config, dict) or not all(isinstance(k, str) for k in config):
+            raise file.error(f"has loss settings {spec!r} that fnlearn cannot rebuild; it is damaged.")
+        try:
+            return own.from_config(config)
+        except (FnlearnError, TypeError, ValueError) as exc:
+            raise file.error(f"cannot rebuild the loss {class_name} from its saved settings ({_clause(exc)}); give "
+                             "it a get_config() with what its __init__ takes.") from None
     if isinstance(spec, dict) and isinstance(spec.get("name"), str):
         options = {k: v for k, v in spec.items() if k not in ("name", "reduction")}
         # from_logits is True/False; the other options (Huber's delta) are finite numbers > 0

@@ -325,6 +325,9 @@ LOSSES: dict[str, LossFn] = {
 }
 
 
+_UNSET: Any = object()  # a reduction not given (a built-in loss then takes its own)
+
+
 class Loss:
     """A loss as an object with fixed options, Keras style: ``Loss("binary_crossentropy", from_logits=True)``.
 
@@ -340,18 +343,19 @@ class Loss:
     2.5
     """
 
-    def __init__(self, name: str | None = None, reduction: str | None = None, **options: Any) -> None:
+    def __init__(self, name: str | None = None, reduction: Any = _UNSET, **options: Any) -> None:
         if type(self).call is not Loss.call:
-            if options.pop("dtype", None) not in (None, "float32", backend.get_default_dtype()) or options:
-                raise ConfigError(f"{type(self).__name__}.__init__ got {', '.join(options) or 'dtype'}; a loss of "
-                                  "one's own takes name= and reduction= (its settings are its own attributes).")
-            if reduction not in KERAS_REDUCTIONS:
-                raise ConfigError(f"reduction {reduction!r} is not known; use 'sum_over_batch_size', 'sum' or "
-                                  "'none'.")
+            dtype = options.pop("dtype", None)
+            if options or (dtype is not None and str(dtype) not in ("float32", backend.get_default_dtype())):
+                given = ", ".join(options) or f"dtype={dtype!r}"
+                raise ConfigError(f"{type(self).__name__}.__init__ got {given}; a loss of one's own takes name=, "
+                                  "reduction= and the default dtype (its settings are its own attributes).")
             self.fn, self.options = self._reduced, {}
             self.name = name or type(self).__name__
-            self.reduction = KERAS_REDUCTIONS[reduction]
+            self.reduction = keras_reduction("sum_over_batch_size" if reduction is _UNSET else reduction)
             return
+        if reduction is _UNSET:
+            reduction = None  # the loss's own: a mean, a sum for half_sse
         if name is None:
             raise ConfigError("Loss needs the name of a loss, e.g. Loss('mse'), or a subclass with call(y_true, "
                               "y_pred).")
@@ -367,11 +371,14 @@ class Loss:
         self.options = options
         self.reduction = reduction
 
-    def __call__(self, y_true: Any, y_pred: Any) -> Tensor:
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
+        """The loss of a batch; with ``sample_weight``, Σ wᵢ·lossᵢ divided by the batch size for a mean (Keras's
+        weighted loss), the weighted values for ``reduction="none"``."""
         kwargs = dict(self.options)
-        if self.reduction is not None:
-            kwargs["reduction"] = self.reduction
-        return self.fn(y_true, y_pred, **kwargs)
+        reduction = self.reduction or default_reduction(self.fn)
+        if sample_weight is None:
+            return self.fn(y_true, y_pred, **kwargs, reduction=reduction)
+        return weighted(self.fn(y_true, y_pred, **kwargs, reduction="none"), sample_weight, reduction)
 
     def call(self, y_true: Any, y_pred: Any) -> Tensor:
         """One value per sample; a subclass of one's own defines it (Keras's ``Loss.call``)."""
@@ -390,10 +397,69 @@ class Loss:
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "reduction": self.reduction, **self.options}
 
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Loss:
+        """The loss :meth:`get_config` described; a class of one's own gets the settings its ``__init__`` takes
+        (Keras's guide writes ``__init__(self, regularization_factor=0.1, name="custom_mse")``, no reduction).
 
-# Keras's reduction names and fnlearn's
+        >>> Loss.from_config({"name": "huber", "delta": 2.0}).options
+        {'delta': 2.0}
+        """
+        import inspect  # here: only loading a loss of one's own needs it
+
+        if cls is Loss:
+            return cls(**config)
+        takes = inspect.signature(cls.__init__).parameters
+        if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in takes.values()):
+            config = {key: value for key, value in config.items() if key in takes}
+        return cls(**config)
+
+    @property
+    def own_class(self) -> bool:
+        """Whether this is a loss class of the user's own (a subclass with ``call``), saved by its class name."""
+        return type(self).call is not Loss.call
+
+
+# Keras's reduction names and fnlearn's; None is Keras's "no reduction"
 KERAS_REDUCTIONS = {"sum_over_batch_size": "mean", "auto": "mean", "mean": "mean", "sum": "sum", "none": "none",
-                    None: "mean"}
+                    None: "none"}
+
+
+def keras_reduction(value: Any) -> str:
+    """fnlearn's reduction for one of Keras's names (``"sum_over_batch_size"`` is a mean).
+
+    >>> keras_reduction("sum_over_batch_size"), keras_reduction(None)
+    ('mean', 'none')
+    """
+    if not isinstance(value, (str, type(None))) or value not in KERAS_REDUCTIONS:
+        raise ConfigError(f"reduction {value!r} is not known; use 'sum_over_batch_size', 'sum' or 'none'.")
+    return KERAS_REDUCTIONS[value]
+
+
+def require_per_sample(per_sample: Any, n: int) -> None:
+    """A loss given sample weights must give one value per sample: say so in one sentence otherwise."""
+    if not isinstance(per_sample, Tensor) or per_sample.size != n:
+        size = f"{per_sample.size} value(s)" if isinstance(per_sample, Tensor) else type(per_sample).__name__
+        raise ConfigError(f"sample or class weights need one loss value per sample ({n} here), but the loss "
+                          f"function returns {size}; return one value per sample (e.g. a mean over axis=-1), as "
+                          "Keras losses do.")
+
+
+def weighted(per_sample: Tensor, sample_weight: Any, reduction: str) -> Tensor:
+    """Keras's weighted loss: Σ wᵢ·lossᵢ, divided by the number of samples for a mean (not by Σ wᵢ); the
+    weighted values themselves for ``"none"``.
+
+    >>> float(weighted(Tensor(np.array([1.0, 3.0])), [1.0, 0.0], "mean"))
+    0.5
+    """
+    weights = backend.xp().asarray(sample_weight)
+    n = int(weights.size)
+    require_per_sample(per_sample, n)
+    weights = Tensor(weights.astype(per_sample.dtype).reshape(per_sample.shape))
+    if reduction == "none":
+        return per_sample * weights
+    total = F.sum(per_sample * weights)
+    return total / n if reduction == "mean" else total
 
 
 def default_reduction(fn: LossFn) -> str:

@@ -222,8 +222,10 @@ class Trainer:
         if not self.compiled:
             return None
         loss = self.loss
-        if isinstance(loss, losses.Loss):
-            loss_config: Any = loss.get_config()
+        if isinstance(loss, losses.Loss) and loss.own_class:  # given back through custom_objects, as in Keras
+            loss_config: Any = {"class_name": type(loss).__name__, "config": loss.get_config()}
+        elif isinstance(loss, losses.Loss):
+            loss_config = loss.get_config()
         elif self._loss_name is not None:
             loss_config = self._loss_name
         else:
@@ -631,7 +633,11 @@ class Trainer:
         if not layers:
             raise NotReadyError("this model has no layers; add some with model.add(...) first.")
         first = layers[0]
-        if self._layers_in_order:
+        if getattr(first, "declares_input_only", False):  # a functional model's InputLayer
+            declared = first.input_shape
+            expects = f"model {self.name!r} takes samples of shape {declared} (its keras.Input)"
+            fix = "check the data's columns or the Input's shape"
+        elif self._layers_in_order:
             declared = getattr(first, "input_shape", None)
             expects = f"layer {first.name!r} expects samples of shape {declared} (its input_shape)"
             fix = "check the data's columns or the first layer's input_shape"
@@ -674,11 +680,14 @@ class Trainer:
         return self._check_features(tuple(sample_shape), "its input")
 
     def _probe_output_shape(self, sample_shape: tuple[int, ...]) -> tuple[int, ...]:
-        """The output shape of a model with custom modules, from one zero sample (no gradients)."""
+        """The output shape of a model with custom modules, from one zero sample (no gradients, and no trace
+        left in its weights or added losses)."""
+        from .nn.module import leaving_no_trace  # here: fnlearn.nn imports this module
+
         was_training = self.training
         self.eval()
         try:
-            with no_grad():
+            with no_grad(), leaving_no_trace(self):
                 out = self._forward(Tensor(backend.xp().zeros((1, *sample_shape), dtype=self._dtype())))
         finally:
             self.train(was_training)
@@ -801,11 +810,7 @@ class Trainer:
             per_sample = fn(y, out, **options, reduction="none")
         else:  # the user's own function (before compile averaged it) must give one value per sample itself
             per_sample, reduction = self.loss(y, out), "mean"
-        n = out.shape[0]
-        _require_per_sample(per_sample, n)
-        weights = Tensor(backend.xp().asarray(w, dtype=out.dtype).reshape(per_sample.shape))
-        total = F.sum(per_sample * weights)
-        return total / n if reduction in ("mean", "none") else total
+        return losses.weighted(per_sample, w, "sum" if reduction == "sum" else "mean")  # fit needs one number
 
     def _built_in_loss(self) -> tuple[Callable[..., Tensor], dict[str, Any], str] | None:
         """(function, options, reduction) of a built-in loss (by name or a Loss object), None for one of the
@@ -823,7 +828,8 @@ class Trainer:
             return
         out_shape = self._check_features(sample_shape, "x")
         with no_grad():
-            _require_per_sample(self.loss(y[:2], Tensor(backend.xp().full((2, *out_shape), 0.5, self._dtype()))), 2)
+            losses.require_per_sample(self.loss(y[:2], Tensor(backend.xp().full((2, *out_shape), 0.5,
+                                                                                self._dtype()))), 2)
 
     def _penalties(self) -> list[tuple[Any, Any]]:
         """(parameter, regularizer) for every weight with a penalty (``kernel_regularizer``…) in the model."""
@@ -908,6 +914,7 @@ class Trainer:
             with no_grad(), fastpath.kept_outputs(self).borrow() as kept:
                 for index, rows in enumerate(data.batch_slices(x_arr.shape[0], batch_size)):
                     batch = x_arr[rows]
+                    self.clear_losses()  # a call's add_loss terms are for a loss; predict keeps none of them
                     for cb in hooks:
                         cb.on_predict_batch_begin(index, {"batch": index, "size": batch.shape[0]})
                     batch_out = backend.to_numpy(fastpath.forward(stack, batch, kept) if stack is not None
@@ -1045,14 +1052,6 @@ def _size_words(n_bytes: int) -> str:
             return f"{size:.2f} {unit}"
         size /= 1024
     return f"{size:.2f} GB"
-
-
-def _require_per_sample(per_sample: Any, n: int) -> None:
-    if not isinstance(per_sample, Tensor) or per_sample.size != n:
-        size = f"{per_sample.size} value(s)" if isinstance(per_sample, Tensor) else type(per_sample).__name__
-        raise ConfigError(f"sample or class weights need one loss value per sample ({n} here), but the loss "
-                          f"function returns {size}; return one value per sample (e.g. a mean over axis=-1), as "
-                          "Keras losses do.")
 
 
 def _one_sample_hint(x_name: str, rows: int | None, sample_shape: tuple[int, ...], expected: int) -> str:

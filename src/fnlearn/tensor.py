@@ -458,23 +458,27 @@ class Parameter(Tensor):
         super().__init__(arr, requires_grad=True, name=name)
 
     def assign(self, value: Any) -> Parameter:
-        """Set the values in place (Keras's ``variable.assign``); not part of any gradient.
+        """Give the weight new values (Keras's ``variable.assign``); not part of any gradient.
+
+        The values go into a new array: a graph built before still holds the old ones, so its gradients are
+        those of the values it computed with.
 
         >>> import fnlearn as fl, numpy as np
         >>> w = fl.Parameter(np.zeros(2)); w.assign_add([1.0, 2.0]).assign_sub([0.5, 0.5]).numpy().tolist()
         [0.5, 1.5]
         """
-        self.data[...] = self._assignable(value, "assign")
+        value = self._assignable(value, "assign")
+        self.data = backend.xp().broadcast_to(value, self.shape).astype(self.data.dtype, copy=True)
         return self
 
     def assign_add(self, value: Any) -> Parameter:
-        """Add ``value`` in place (Keras's ``variable.assign_add``)."""
-        self.data += self._assignable(value, "assign_add")
+        """Add ``value`` (Keras's ``variable.assign_add``), into a new array as :meth:`assign` does."""
+        self.data = self.data + self._assignable(value, "assign_add")
         return self
 
     def assign_sub(self, value: Any) -> Parameter:
-        """Subtract ``value`` in place (Keras's ``variable.assign_sub``)."""
-        self.data -= self._assignable(value, "assign_sub")
+        """Subtract ``value`` (Keras's ``variable.assign_sub``), into a new array as :meth:`assign` does."""
+        self.data = self.data - self._assignable(value, "assign_sub")
         return self
 
     def _assignable(self, value: Any, what: str) -> Any:

@@ -205,3 +205,12 @@ def test_integers_divided_or_joined_to_floats_give_keras_float_dtypes():
     assert keras_ops.divide(ints, np.array([2, 4], np.int32)).dtype == np.float32
     joined = keras_ops.concatenate([np.zeros(2, np.float32), ints])
     assert joined.dtype == np.float32 and joined.numpy().tolist() == [0, 0, 1, 2]
+
+
+def test_keras_random_refuses_whole_number_dtypes_and_names_dropout_in_its_message():
+    from fnlearn.keras import random as kr
+
+    with pytest.raises(ConfigError, match=r"random draws of dtype int32 would be cut to whole numbers"):
+        kr.normal((4,), dtype="int32", seed=1)
+    with pytest.raises(ConfigError, match=r"^dropout rate must be a number in \[0, 1\), got -0.1"):
+        kr.dropout(np.ones(3), -0.1)

@@ -9,7 +9,7 @@ from real_keras import assert_trains_as_keras, real_keras
 import fnlearn as fl
 from fnlearn import explain, keras
 from fnlearn.errors import ConfigError, NotReadyError, ShapeError
-from fnlearn.keras import layers
+from fnlearn.keras import layers, ops
 
 RNG = np.random.default_rng(0)
 X = RNG.random((96, 12), dtype=np.float32)
@@ -174,3 +174,32 @@ def test_mistakes_get_one_sentence():
     with pytest.raises(ConfigError, match=r"takes name=, trainable= and dtype=, got inputs, outputs; a model with "
                                           r"inputs and outputs is keras.Model\(inputs, outputs\)"):
         Confused(x, layers.Dense(1)(x))
+
+
+def test_layers_in_lists_and_dicts_filled_after_they_are_set_are_tracked():
+    class Filled(keras.Model):
+        def __init__(self, **kwargs):
+            self.early = layers.Dense(2)  # before super().__init__(): kept
+            super().__init__(**kwargs)
+            self.hidden = []
+            for _ in range(2):
+                self.hidden.append(layers.Dense(4, activation="relu"))
+            self.steps = [layers.Dropout(0.5)]
+            self.heads = {"a": layers.Dense(1)}
+
+        def call(self, x):
+            for layer in self.hidden:
+                x = layer(x)
+            return self.heads["a"](self.steps[0](x)) + ops.sum(self.early(x), axis=-1, keepdims=True)
+
+    model = Filled()
+    model.compile("sgd", "mse")
+    model.fit(X, Y.astype(np.float32), epochs=1, verbose=0)
+    assert model.count_params() == (12 * 4 + 4) + (4 * 4 + 4) + (4 + 1) + (4 * 2 + 2)
+    assert len(model.trainable_weights) == 8
+    names = [name for name, _ in model.named_parameters()]
+    assert names[:2] == ["early.kernel", "early.bias"] and "heads.a.kernel" in names and "hidden.1.bias" in names
+    np.testing.assert_array_equal(model.predict(X, verbose=0), model.predict(X, verbose=0))  # the Dropout is off
+    frozen = Filled(trainable=False)  # layers made after the model was frozen are frozen too
+    frozen(X[:1])
+    assert frozen.trainable_weights == [] and len(frozen.weights) == 8

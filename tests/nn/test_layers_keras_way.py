@@ -67,7 +67,7 @@ def test_weights_made_in_init_compute_and_take_their_attribute_names():
 
     layer = InInit(4, 2)
     x = np.array([[1.0, 2.0], [3.0, -1.0]])
-    np.testing.assert_allclose(layer(x).numpy(), x @ layer.w.numpy() + layer.b.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(layer(x).numpy(), x @ layer.w.numpy() + layer.b.numpy(), rtol=1e-6, atol=1e-7)
     assert [name for name, _ in layer.named_parameters()] == ["w", "b"]
     assert len(layer.trainable_weights) == 2 and layer.built
 
@@ -231,3 +231,69 @@ def test_add_weight_takes_a_scalar_shape_and_its_own_dtype():
     assert scale.shape == () and float(scale.item()) == 1.0 and scale.dtype == np.float32
     assert wide.dtype == np.float64
     assert [name for name, _ in layer.named_parameters()] == ["weight", "wide"]
+
+
+def test_assign_in_call_leaves_the_gradient_of_the_values_used():
+    class Scale(layers.Layer):
+        def build(self, input_shape):
+            self.s = self.add_weight(shape=(input_shape[-1],), initializer="ones", trainable=False)
+            self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+
+        def call(self, x):
+            out = x * self.s * self.w
+            self.s.assign(self.s * 10.0)  # a running state changed after it was used
+            return out
+
+    layer = Scale()
+    x = fl.tensor(np.ones((1, 3)), requires_grad=True)
+    layer(x, training=True).sum().backward()
+    np.testing.assert_array_equal(fl.backend.to_numpy(x.grad), np.ones((1, 3)))
+    np.testing.assert_array_equal(layer.s.numpy(), np.full(3, 10.0))
+
+
+def test_learning_a_shape_leaves_no_trace_so_a_counter_counts_only_real_calls():
+    class Counter(layers.Layer):
+        def build(self, input_shape):
+            self.count = self.add_weight(shape=(), initializer="zeros", trainable=False)
+            self.w = self.add_weight(shape=(input_shape[-1], 1))
+
+        def call(self, x):
+            self.count.assign_add(1.0)
+            self.add_loss(0.0 * ops.sum(x))
+            return ops.matmul(x, self.w)
+
+    model = keras.Sequential([keras.Input((6,)), Counter()])
+    counter = model.layers[0]
+    model.summary(print_fn=lambda line: None)
+    assert float(counter.count.item()) == 0 and counter.losses == []  # as Keras, which traces symbolically
+    model.compile("sgd", "mse")
+    model.fit(X[:4], Y[:4], batch_size=4, verbose=0)
+    model.evaluate(X[:4], Y[:4], batch_size=4)
+    model.predict(X[:8], batch_size=4, verbose=0)  # two batches: the losses of the first are not kept
+    assert float(counter.count.item()) == 4 and len(counter.losses) == 1
+
+
+def test_a_built_in_layer_subclassed_with_call_is_refused_and_its_added_weights_keep_their_penalty():
+    with pytest.raises(ConfigError, match=r"Doubled defines call\(\) on top of fnlearn's Dense, whose computation is "
+                                          r"its forward\(\); subclass keras.layers.Layer instead"):
+        class Doubled(layers.Dense):
+            def call(self, x):
+                return 2.0 * x
+
+    class WithExtra(layers.Dense):
+        def build(self, input_shape):
+            super().build(input_shape)
+            self.extra = self.add_weight(shape=(1,), initializer="ones", regularizer=keras.regularizers.L2(0.5))
+
+    layer = WithExtra(1, input_dim=2)
+    assert [float(r(p).item()) for p, r in layer.penalties()] == [0.5]
+
+
+def test_a_layer_called_on_a_placeholder_with_more_arguments_is_refused():
+    class Scaled(layers.Layer):
+        def call(self, inputs, factor=1.0):
+            return inputs * factor
+
+    with pytest.raises(ConfigError, match=r"Scaled was called on a keras.Input placeholder with more \(factor\); "
+                                          r"fnlearn's functional models record a call on one placeholder alone"):
+        Scaled()(keras.Input(shape=(2,)), factor=3.0)

@@ -42,14 +42,7 @@ mean_absolute_error = MAE = mae
 mean_absolute_percentage_error = MAPE = mape
 mean_squared_logarithmic_error = MSLE = msle
 
-# Keras's reduction names and fnlearn's
-_REDUCTIONS = {**_losses.KERAS_REDUCTIONS, None: "none"}  # a class given reduction=None: Keras's no reduction
-
-
-def _reduction(value: Any) -> str:
-    if value not in _REDUCTIONS:
-        raise ConfigError(f"reduction {value!r} is not known; use 'sum_over_batch_size', 'sum' or 'none'.")
-    return _REDUCTIONS[value]
+_reduction = _losses.keras_reduction
 
 
 def _no_smoothing(cls: str, label_smoothing: float, axis: int) -> None:

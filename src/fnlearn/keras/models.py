@@ -131,7 +131,7 @@ def _chain(inputs: Any, outputs: Any) -> list[Any]:
     """The Input and the layers that lead from ``inputs`` to ``outputs``, in order."""
     start, node = _one(inputs, "inputs"), _one(outputs, "outputs")
     if not isinstance(start, InputLayer):
-        raise ConfigError(f"keras.Model inputs= must be a keras.Input, got {node._origin()}; pass the "
+        raise ConfigError(f"keras.Model inputs= must be a keras.Input, got {start._origin()}; pass the "
                           "keras.Input(...) the first layer was called on.")
     layers = []
     while isinstance(node, SymbolicTensor):
@@ -281,17 +281,6 @@ class Model(Trainer, _module.Module, metaclass=_ModelType):
         if trainable is not True:
             self.trainable = trainable
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        modules = self.__dict__.get("_modules")
-        if modules is not None:
-            for key in [k for k in modules if k.startswith(name + ".")]:
-                del modules[key]  # the layers of a list this attribute held before
-        super().__setattr__(name, value)
-        if isinstance(value, (list, tuple)) and any(isinstance(v, _module.Module) for v in value):
-            for index, item in enumerate(value):  # Keras tracks the layers in a list attribute too
-                if isinstance(item, _module.Module):
-                    self.__dict__["_modules"][f"{name}.{index}"] = item
-
     def call(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must define call(self, inputs), the model's forward pass.")
 
@@ -301,6 +290,8 @@ class Model(Trainer, _module.Module, metaclass=_ModelType):
         out = self.call(*args, **kwargs)
         if "_built_for" not in self.__dict__ and args and len(getattr(args[0], "shape", ())) > 1:
             object.__setattr__(self, "_built_for", tuple(args[0].shape[1:]))  # built by its first call, as in Keras
+            if not self.trainable:
+                self.trainable = False  # weights its layers made in this call (and layers in lists) frozen too
         return out
 
     def __call__(self, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:

@@ -64,7 +64,11 @@ def _shape(shape: Any) -> tuple[int, ...]:
 
 
 def _tensor(values: np.ndarray, dtype: Any) -> Tensor:
-    return Tensor(backend.to_device(values.astype(np.dtype(dtype or backend.get_default_dtype()))))
+    kind = np.dtype(dtype or backend.get_default_dtype())
+    if kind.kind != "f":
+        raise ConfigError(f"random draws of dtype {kind} would be cut to whole numbers; ask for a float dtype "
+                          "('float32' or 'float64') and round or cast the draws yourself.")
+    return Tensor(backend.to_device(values.astype(kind)))
 
 
 def normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any = None, seed: Any = None) -> Tensor:
@@ -85,7 +89,7 @@ def dropout(inputs: Any, rate: float, noise_shape: Any = None, seed: Any = None)
     >>> sorted(set(out.ravel().tolist())), bool(abs(out.mean() - 1) < 0.1)
     ([0.0, 2.0], True)
     """
-    rate = _setting(rate, "rate", "a number in [0, 1)")
+    rate = _setting(rate, "rate", "a number in [0, 1)", owner="dropout")
     if rate >= 1:
         raise ConfigError(f"dropout rate must be below 1 (1 would drop everything), got {rate!r}.")
     x = as_input(inputs, inputs.dtype if isinstance(inputs, Tensor) else np.dtype(backend.get_default_dtype()),

@@ -29,7 +29,7 @@ from ..data import check_flag
 from ..errors import ConfigError, NotReadyError, ShapeError
 from ..tensor import Parameter, Tensor, as_array
 from . import initializers, regularizers
-from .module import Module, keras_mode, update_state
+from .module import Module, keras_mode, leaving_no_trace, update_state
 
 _name_counters: dict[str, itertools.count] = {}
 
@@ -103,6 +103,14 @@ class Layer(Module):
         return input_shape
 
     # ------------------------------------------------------------------ layers written the Keras way
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        computes = next((base for base in cls.__mro__[1:] if "forward" in base.__dict__), Layer)
+        if "call" in cls.__dict__ and computes is not Layer and computes.__module__ == __name__:
+            raise ConfigError(f"{cls.__name__} defines call() on top of fnlearn's {computes.__name__}, whose "
+                              f"computation is its forward(); subclass keras.layers.Layer instead and use a "
+                              f"{computes.__name__} inside it (self.inner = {computes.__name__}(...)).")
+
     def call(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
         """The layer's computation, written the Keras way (a layer of fnlearn's own defines forward)."""
         raise NotImplementedError(f"{type(self).__name__} must define call(self, inputs) (Keras's way) or "
@@ -137,6 +145,8 @@ class Layer(Module):
         """Build for samples of ``sample_shape`` (batch axis excluded), in the layer's own convention."""
         self.build((None, *sample_shape) if self._keras_way else sample_shape)
         self.built = True
+        if self._keras_way and not self.trainable:
+            self.trainable = False  # what build made (in layers inside it, in lists too) is frozen as the layer is
 
     def output_shape_for(self, sample_shape: tuple[int, ...]) -> tuple[int, ...]:
         """The shape of one output sample for input samples of ``sample_shape`` (batch axes excluded)."""
@@ -144,11 +154,14 @@ class Layer(Module):
             return tuple(self.compute_output_shape(sample_shape))
         if type(self).compute_output_shape is not Layer.compute_output_shape:
             return tuple(self.compute_output_shape((None, *sample_shape)))[1:]
-        from ..tensor import no_grad  # Keras runs the call on a placeholder; fnlearn on one zero sample
+        seen = self.__dict__.setdefault("_shapes_seen", {})
+        if sample_shape not in seen:  # Keras runs the call on a placeholder; fnlearn once on a zero sample
+            from ..tensor import no_grad
 
-        zero = Tensor(backend.xp().zeros((1, *sample_shape), dtype=np.dtype(self.dtype)))
-        with no_grad():
-            return tuple(self(zero, training=False).shape[1:])
+            zero = Tensor(backend.xp().zeros((1, *sample_shape), dtype=np.dtype(self.dtype)))
+            with no_grad(), leaving_no_trace(self):
+                seen[sample_shape] = tuple(self(zero, training=False).shape[1:])
+        return seen[sample_shape]
 
     def add_weight(self, shape: Any = None, initializer: Any = "glorot_uniform", dtype: Any = None,
                    trainable: bool = True, regularizer: Any = None, name: str | None = None,
@@ -355,7 +368,7 @@ class Dense(Layer):
     def penalties(self) -> list[tuple[Parameter, Any]]:
         """(parameter, regularizer) for each of this layer's weights that has one."""
         return [(p, r) for p, r in ((self.kernel, self.kernel_regularizer), (self.bias, self.bias_regularizer))
-                if p is not None and r is not None]
+                if p is not None and r is not None] + super().penalties()
 
     def get_config(self) -> dict[str, Any]:
         config = {**super().get_config(), "units": self.units, "activation": self.activation_name,
@@ -671,7 +684,7 @@ class BatchNormalization(Layer):
     def penalties(self) -> list[tuple[Parameter, Any]]:
         """(parameter, regularizer) for gamma and beta where each has one."""
         return [(p, r) for p, r in ((self.gamma, self.gamma_regularizer), (self.beta, self.beta_regularizer))
-                if p is not None and r is not None]
+                if p is not None and r is not None] + super().penalties()
 
     def get_config(self) -> dict[str, Any]:
         config = {**super().get_config(), "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
@@ -685,12 +698,13 @@ class BatchNormalization(Layer):
         return config
 
 
-def _setting(value: Any, name: str, expected: str, positive: bool = False, high: float = 1.0) -> float:
-    """A BatchNormalization setting as a finite float in [0, high] ((0, high] if ``positive``), or ConfigError."""
+def _setting(value: Any, name: str, expected: str, positive: bool = False, high: float = 1.0,
+             owner: str = "BatchNormalization") -> float:
+    """A setting of ``owner`` as a finite float in [0, high] ((0, high] if ``positive``), or ConfigError."""
     ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) \
         and math.isfinite(value) and (value > 0 if positive else value >= 0) and value <= high
     if not ok:
-        raise ConfigError(f"BatchNormalization {name} must be {expected}, got {value!r}.")
+        raise ConfigError(f"{owner} {name} must be {expected}, got {value!r}.")
     return float(value)
 
 

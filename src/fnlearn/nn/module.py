@@ -55,6 +55,24 @@ def keras_mode(training: bool | None) -> bool | None:
 
 
 @contextlib.contextmanager
+def leaving_no_trace(module: Module) -> Iterator[None]:
+    """Run ``module`` only to learn a shape: its weights' values (a call's ``assign``) and the losses its modules
+    hold (a call's ``add_loss``) are as they were afterwards. Weights the run creates (a lazy build) stay."""
+    values = [(p, p.data) for p in module.parameters()]
+    added = [(m, m.__dict__.get("_added_losses")) for m in module.modules()]
+    try:
+        yield
+    finally:
+        for param, data in values:
+            param.data = data
+        for owner, losses in added:
+            if losses is None:
+                owner.__dict__.pop("_added_losses", None)
+            else:
+                owner.__dict__["_added_losses"] = losses
+
+
+@contextlib.contextmanager
 def holding_state_updates() -> Iterator[list[Callable[[], None]]]:
     """Collect the state updates of the forward passes run inside (BatchNormalization's moving statistics)
     instead of applying them: ``fit`` applies them with the step, and drops them with a step it refuses (a
@@ -104,8 +122,9 @@ class Module:
     """Base class of layers and models: parameter registry, train/eval mode, state dicts."""
 
     def __init__(self) -> None:
-        object.__setattr__(self, "_parameters", {})
-        object.__setattr__(self, "_modules", {})
+        # what was set before this ran (a subclass setting attributes before super().__init__()) is kept
+        object.__setattr__(self, "_parameters", self.__dict__.get("_parameters", {}))
+        object.__setattr__(self, "_modules", self.__dict__.get("_modules", {}))
         object.__setattr__(self, "training", True)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -120,6 +139,8 @@ class Module:
                 value.requires_grad = False  # built after the module was frozen (a lazy Dense)
         elif isinstance(value, Module):
             modules[name] = value
+            if not self.__dict__.get("_trainable", True):
+                value.trainable = False  # made after the module was frozen (Model(trainable=False) then layers)
         object.__setattr__(self, name, value)
 
     def forward(self, *args: Any, **kwargs: Any) -> Tensor:
@@ -129,6 +150,11 @@ class Module:
         """Run :meth:`forward`. ``training=False`` / ``True`` runs this one call in eval / training mode
         (Keras's ``model(x, training=False)``: Dropout off); None keeps the module's mode (see :meth:`train`)."""
         if args and isinstance(args[0], Symbolic):
+            if len(args) > 1 or kwargs:  # training= is the mode fit and predict set, not a recorded setting
+                given = ", ".join([*(type(a).__name__ for a in args[1:]), *kwargs])
+                raise ConfigError(f"{type(self).__name__} was called on a keras.Input placeholder with more ({given}); "
+                                  "fnlearn's functional models record a call on one placeholder alone, so give "
+                                  "such settings to the layer when it is made.")
             return args[0].through(self)
         depth = getattr(_calls, "depth", 0)
         if depth == 0 and getattr(_calls, "losses_added", False):
@@ -151,7 +177,24 @@ class Module:
             _calls.depth = depth
 
     def children(self) -> Iterator[tuple[str, Module]]:
-        yield from self.__dict__.get("_modules", {}).items()
+        """The modules inside this one, by name: those set as attributes, then those held in a list, tuple or
+        dict attribute (``self.blocks = [Dense(4), Dense(4)]``, filled before or after it is set), as Keras
+        tracks them; ``blocks.0``, ``heads.a``."""
+        modules = self.__dict__.get("_modules", {})
+        seen: set[int] = set()
+        for name, value in list(self.__dict__.items()):  # in the order the attributes were first set, as Keras
+            if name in modules and modules[name] is value:
+                seen.add(id(value))
+                yield name, value
+            elif not name.startswith("_") and isinstance(value, (list, tuple, dict)):
+                # private containers (a Sequential's own list of its layers) are the class's business
+                for key, item in (value.items() if isinstance(value, dict) else enumerate(value)):
+                    if isinstance(item, Module) and id(item) not in seen:
+                        seen.add(id(item))
+                        yield f"{name}.{key}", item
+        for name, module in modules.items():
+            if id(module) not in seen:
+                yield name, module
 
     def modules(self) -> Iterator[Module]:
         """This module and every module inside it, depth first, in registration order."""
@@ -303,11 +346,15 @@ class Module:
 
     def clear_losses(self) -> None:
         """Forget the losses added in earlier calls (``fit`` does it before each step)."""
+        if not getattr(_calls, "losses_added", False):
+            return  # no add_loss ever ran on this thread: nothing to look for in the modules
         for module in self.modules():
             module.__dict__.pop("_added_losses", None)
 
     def added_loss(self) -> Tensor | None:
         """The sum of the losses added with :meth:`add_loss` in the last call, None when there are none."""
+        if not getattr(_calls, "losses_added", False):
+            return None
         total = None
         for module in self.modules():
             for loss in module.__dict__.get("_added_losses", ()):
