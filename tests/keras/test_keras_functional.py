@@ -153,6 +153,14 @@ def test_models_that_are_not_one_chain_are_refused_in_one_sentence(make, message
         make(x, y)
 
 
+def test_data_of_the_wrong_shape_names_the_input():
+    model = _guide_model(keras)
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    with pytest.raises(ShapeError, match=r"model '.*' takes samples of shape \(12,\) \(its keras.Input\), but x has "
+                                         r"samples of shape \(5,\); check the data's columns or the Input's shape"):
+        model.fit(X[:, :5], Y, verbose=0)
+
+
 def test_a_layer_used_twice_is_refused():
     x = keras.Input(shape=(2,))
     shared = layers.Dense(2)
