@@ -177,9 +177,9 @@ class Module:
             _calls.depth = depth
 
     def children(self) -> Iterator[tuple[str, Module]]:
-        """The modules inside this one, by name: those set as attributes, then those held in a list, tuple or
-        dict attribute (``self.blocks = [Dense(4), Dense(4)]``, filled before or after it is set), as Keras
-        tracks them; ``blocks.0``, ``heads.a``."""
+        """The modules inside this one, by name, in the order their attributes were first set (as Keras orders
+        them): modules set as attributes, and those held in a list, tuple or dict attribute
+        (``self.blocks = [Dense(4), Dense(4)]``, filled before or after it is set) as ``blocks.0``, ``heads.a``."""
         modules = self.__dict__.get("_modules", {})
         seen: set[int] = set()
         for name, value in list(self.__dict__.items()):  # in the order the attributes were first set, as Keras
