@@ -72,3 +72,17 @@ def test_size_curve_bad_input():
         size_curve([1, 2], [1, 2], [1, 2], labels=["a"])
     with pytest.raises(DataError, match="NaN"):
         size_curve([1, 2], [1, np.nan], [1, 2])
+
+
+def test_the_best_epoch_of_a_metric_named_by_the_user_follows_the_metrics_own_direction():
+    fl.set_seed(0)
+    rng = np.random.default_rng(0)
+    x, y = rng.random((40, 3)), rng.integers(0, 2, 40).astype(float)
+    model = fl.Sequential([fl.layers.Dense(1, activation="sigmoid", input_dim=3)])
+    model.compile("adam", "binary_crossentropy", metrics=[fl.metrics.Precision(name="macro_p")])
+    history = model.fit(x, y, epochs=3, validation_split=0.25, verbose=0)
+    history.history["val_macro_p"] = [0.2, 0.5, 0.9]  # better up, as Precision is: its name does not say so
+    curves = training_curves(history)
+    assert curves.directions == {"macro_p": "max"}
+    assert curves.best_epoch("val_macro_p") == 2 and curves.best_epoch("val_loss") == int(
+        np.argmin(history.history["val_loss"]))

@@ -12,7 +12,7 @@ Example:
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,8 @@ class Curves:
 
     epochs: np.ndarray
     series: dict[str, np.ndarray]
+    # "max" / "min" for a metric whose compiled object says which way is better (a custom-named F1, say)
+    directions: dict[str, str] = field(default_factory=dict)
 
     @property
     def groups(self) -> dict[str, list[str]]:
@@ -45,7 +47,9 @@ class Curves:
 
             raise unknown_name("series", name, self.series)
         values = self.series[name]
-        return int(np.nanargmax(values) if _higher_is_better(name) else np.nanargmin(values))
+        base = (name[4:] if name.startswith("val_") else name).split("[")[0]
+        higher = self.directions[base] == "max" if base in self.directions else _higher_is_better(name)
+        return int(np.nanargmax(values) if higher else np.nanargmin(values))
 
     def plot(self, path: str | os.PathLike | None = None) -> Any:
         """One panel per measure: training in blue, validation in orange, the best validation epoch marked."""
@@ -111,7 +115,12 @@ def training_curves(history_or_dict: Any, path: str | os.PathLike | None = None)
     epoch = getattr(history_or_dict, "epoch", None)
     # History.epoch counts from 0 (Keras's indices); a figure counts from 1, as fit's progress lines and hints do
     epochs = np.asarray(epoch, dtype=np.int64) + 1 if epoch is not None and len(epoch) == n else np.arange(1, n + 1)
-    return C.drawn(Curves(epochs, series), path)
+    from ..callbacks import _metric_mode  # the direction the callbacks' mode="auto" reads too
+
+    model = getattr(history_or_dict, "model", None)
+    directions = {name: mode for name in raw if not name.startswith("val_")
+                  if (mode := _metric_mode(model, name)) is not None}
+    return C.drawn(Curves(epochs, series, directions), path)
 
 
 @dataclass
