@@ -230,6 +230,11 @@ def test_subclassing_guide_weights_non_trainable_weights_and_composition():
     assert my_sum(x).numpy().tolist() == [2.0, 2.0]
     assert my_sum(x).numpy().tolist() == [4.0, 4.0]
     assert (len(my_sum.weights), len(my_sum.non_trainable_weights), my_sum.trainable_weights) == (1, 1, [])
+    my_sum.trainable = False
+    my_sum.trainable = True  # unfreezing the layer leaves a weight made with trainable=False untrained
+    assert my_sum.trainable_weights == []
+    with pytest.raises(ShapeError, match=r"assign_add got a value of shape \(3,\) for a weight of shape \(2,\)"):
+        my_sum.total.assign_add(np.ones(3))
 
     class MLPBlock(keras.layers.Layer):
         def __init__(self):
@@ -460,6 +465,22 @@ def test_training_guide_api_overview_with_validation_data():
     assert as_dict == pytest.approx({"loss": results[0], "sparse_categorical_accuracy": results[1]})
 
 
+def _custom_mse(lib, lib_ops):
+    """The guide's ``CustomMSE`` over Keras module ``lib`` (fnlearn's or the real one), as the guide writes it."""
+
+    class CustomMSE(lib.losses.Loss):
+        def __init__(self, regularization_factor=0.1, name="custom_mse"):
+            super().__init__(name=name)
+            self.regularization_factor = regularization_factor
+
+        def call(self, y_true, y_pred):
+            mse = lib_ops.mean(lib_ops.square(y_true - y_pred), axis=-1)
+            reg = lib_ops.mean(lib_ops.square(0.5 - y_pred), axis=-1)
+            return mse + reg * self.regularization_factor
+
+    return CustomMSE()
+
+
 def test_training_guide_custom_losses_as_functions_and_loss_subclasses():
     def custom_mean_squared_error(y_true, y_pred):
         return ops.mean(ops.square(y_true - y_pred), axis=-1)
@@ -470,17 +491,7 @@ def test_training_guide_custom_losses_as_functions_and_loss_subclasses():
     model.compile(optimizer=keras.optimizers.Adam(), loss=custom_mean_squared_error)
     first = model.fit(X_TRAIN, y_train_one_hot, batch_size=64, epochs=1, verbose=0).history["loss"][0]
 
-    class CustomMSE(keras.losses.Loss):
-        def __init__(self, regularization_factor=0.1, name="custom_mse"):
-            super().__init__(name=name)
-            self.regularization_factor = regularization_factor
-
-        def call(self, y_true, y_pred):
-            mse = ops.mean(ops.square(y_true - y_pred), axis=-1)
-            reg = ops.mean(ops.square(0.5 - y_pred), axis=-1)
-            return mse + reg * self.regularization_factor
-
-    model.compile(optimizer=keras.optimizers.Adam(), loss=CustomMSE())
+    model.compile(optimizer=keras.optimizers.Adam(), loss=_custom_mse(keras, ops))
     second = model.fit(X_TRAIN, y_train_one_hot, batch_size=64, epochs=1, verbose=0).history["loss"][0]
     assert 0 < first and 0 < second
     pred = model.predict(X_TRAIN, verbose=0)
@@ -495,22 +506,9 @@ def test_training_guide_custom_losses_as_functions_and_loss_subclasses():
 def test_training_guide_custom_loss_subclass_matches_keras():
     k = real_keras()
 
-    def loss_class(lib, lib_ops):
-        class CustomMSE(lib.losses.Loss):
-            def __init__(self, regularization_factor=0.1, name="custom_mse"):
-                super().__init__(name=name)
-                self.regularization_factor = regularization_factor
-
-            def call(self, y_true, y_pred):
-                mse = lib_ops.mean(lib_ops.square(y_true - y_pred), axis=-1)
-                reg = lib_ops.mean(lib_ops.square(0.5 - y_pred), axis=-1)
-                return mse + reg * self.regularization_factor
-
-        return CustomMSE()
-
     y = np.eye(10, dtype=np.float32)[Y_TRAIN[:32]]
     pred = RNG.random((32, 10), dtype=np.float32)
-    assert float(loss_class(keras, ops)(y, pred)) == pytest.approx(float(loss_class(k, k.ops)(y, pred)), rel=1e-6)
+    assert float(_custom_mse(keras, ops)(y, pred)) == pytest.approx(float(_custom_mse(k, k.ops)(y, pred)), rel=1e-6)
 
 
 def test_training_guide_custom_metric_subclass():

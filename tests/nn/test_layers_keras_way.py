@@ -8,7 +8,7 @@ from real_keras import assert_trains_as_keras, real_keras
 
 import fnlearn as fl
 from fnlearn import keras
-from fnlearn.errors import ConfigError, ModelFileError, ShapeError
+from fnlearn.errors import ConfigError, ModelFileError
 from fnlearn.keras import layers, ops
 
 RNG = np.random.default_rng(0)
@@ -43,18 +43,6 @@ def _linear_class(k):
 Linear = _linear_class(keras)
 
 
-class ComputeSum(layers.Layer):
-    """The guide's layer with a weight that is not trained: a running sum of its inputs."""
-
-    def __init__(self, input_dim):
-        super().__init__()
-        self.total = self.add_weight(initializer="zeros", shape=(input_dim,), trainable=False)
-
-    def call(self, inputs):
-        self.total.assign_add(ops.sum(inputs, axis=0))
-        return self.total
-
-
 def test_weights_made_in_init_compute_and_take_their_attribute_names():
     class InInit(layers.Layer):
         def __init__(self, units, input_dim):
@@ -78,19 +66,6 @@ def test_build_gets_keras_shape_with_the_batch_axis_once_before_the_first_call()
     layer(np.ones((5, 4)))
     layer(np.ones((2, 4)))
     assert layer.shapes_seen == [(None, 4)] and layer.w.shape == (4, 3)
-
-
-def test_a_weight_that_is_not_trained_stays_so_and_assign_add_keeps_a_sum():
-    layer = ComputeSum(2)
-    x = np.ones((2, 2))
-    layer(x)
-    np.testing.assert_array_equal(layer(x).numpy(), [4.0, 4.0])
-    assert len(layer.weights) == 1 and layer.trainable_weights == []
-    layer.trainable = False
-    layer.trainable = True
-    assert layer.trainable_weights == []
-    with pytest.raises(ShapeError, match=r"assign_add got a value of shape \(3,\) for a weight of shape \(2,\)"):
-        layer.total.assign_add(np.ones(3))
 
 
 def test_layers_inside_layers_are_tracked_and_trained_in_a_sequential():
