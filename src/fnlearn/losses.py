@@ -344,7 +344,7 @@ class Loss:
     """
 
     def __init__(self, name: str | None = None, reduction: Any = _UNSET, **options: Any) -> None:
-        if type(self).call is not Loss.call:
+        if self.own_class:
             dtype = options.pop("dtype", None)
             if options or (dtype is not None and str(dtype) not in ("float32", backend.get_default_dtype())):
                 given = ", ".join(options) or f"dtype={dtype!r}"
@@ -375,7 +375,7 @@ class Loss:
         """The loss of a batch; with ``sample_weight``, Σ wᵢ·lossᵢ divided by the batch size for a mean (Keras's
         weighted loss), the weighted values for ``reduction="none"``."""
         kwargs = dict(self.options)
-        reduction = self.reduction or default_reduction(self.fn)
+        reduction = self.batch_reduction
         if sample_weight is None:
             return self.fn(y_true, y_pred, **kwargs, reduction=reduction)
         return weighted(self.fn(y_true, y_pred, **kwargs, reduction="none"), sample_weight, reduction)
@@ -413,6 +413,11 @@ class Loss:
         if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in takes.values()):
             config = {key: value for key, value in config.items() if key in takes}
         return cls(**config)
+
+    @property
+    def batch_reduction(self) -> str:
+        """How a batch's values are reduced: the one given, else the loss's own (a mean; a sum for half_sse)."""
+        return self.reduction or default_reduction(self.fn)
 
     @property
     def own_class(self) -> bool:

@@ -565,17 +565,14 @@ class Trainer:
                 return plan
         from .nn.module import holding_state_updates  # here: fnlearn.nn imports this module
 
-        optimizer, loss_fn = self.optimizer, self.loss_fn
+        optimizer = self.optimizer
         penalties = self._penalties()  # found once per fit, not per step
 
         def general_step(xb: Any, yb: Any, wb: Any = None) -> tuple[float, Any]:
             self.clear_losses()
             with holding_state_updates() as updates:  # moving statistics change with the step, or not at all
                 out = self._forward(Tensor(xb))
-            loss = loss_fn(yb, out) if wb is None else self._weighted_loss(yb, out, wb)
-            added = self.added_loss()  # the call's add_loss terms, as Keras adds them to the compiled loss
-            if added is not None:
-                loss = loss + added
+            loss = self._batch_loss(yb, out, wb)
             if not loss.requires_grad:
                 raise ConfigError("the loss function must return an fl.Tensor computed from y_pred (so it can be "
                                   "differentiated), got one that does not depend on it; build it from fnlearn ops.")
@@ -783,10 +780,7 @@ class Trainer:
                     wb = None if w is None else w[rows]
                     self.clear_losses()
                     out = self._forward(Tensor(xb))
-                    loss = self.loss_fn(yb, out) if wb is None else self._weighted_loss(yb, out, wb)
-                    added = self.added_loss()
-                    if added is not None:
-                        loss = loss + added
+                    loss = self._batch_loss(yb, out, wb)
                     run.tracker.add("loss", float(loss.item()), xb.shape[0])
                     run.update(yb, out.data, xb.shape[0], wb)
                     for cb in hooks:  # as Keras: the running means (and stateful results) since the run began
@@ -802,6 +796,13 @@ class Trainer:
             callbacks.on_test_end(dict(result))
         return result
 
+    def _batch_loss(self, y: Any, out: Tensor, w: Any = None) -> Tensor:
+        """The compiled loss of a batch (weighted when ``w`` is given) plus the terms the forward pass added with
+        ``add_loss``, as Keras adds them."""
+        loss = self.loss_fn(y, out) if w is None else self._weighted_loss(y, out, w)
+        added = self.added_loss()
+        return loss if added is None else loss + added
+
     def _weighted_loss(self, y: Any, out: Tensor, w: Any) -> Tensor:
         """Σ wᵢ·lossᵢ over the batch, divided by the batch size for a mean loss (Keras's weighted loss)."""
         parts = self._built_in_loss()
@@ -816,7 +817,7 @@ class Trainer:
         """(function, options, reduction) of a built-in loss (by name or a Loss object), None for one of the
         user's own: what a weighted loss needs to ask for one value per sample."""
         if isinstance(self.loss, losses.Loss):
-            return self.loss.fn, self.loss.options, self.loss.reduction or losses.default_reduction(self.loss.fn)
+            return self.loss.fn, self.loss.options, self.loss.batch_reduction
         if any(self.loss_fn is builtin for builtin in losses.LOSSES.values()):
             return self.loss_fn, {}, losses.default_reduction(self.loss_fn)
         return None
