@@ -322,3 +322,23 @@ def test_mlp_gradients_with_new_losses_match_torch(float64, loss):
     for i, (layer, lin) in enumerate(zip(model.layers, linears)):
         _assert_close(fl.backend.to_numpy(layer.kernel.grad), lin.weight.grad.numpy().T, f"layer {i} kernel gradient")
         _assert_close(fl.backend.to_numpy(layer.bias.grad), lin.bias.grad.numpy(), f"layer {i} bias gradient")
+
+
+def _pieces(t):
+    """Three column blocks, last first: each merge sees its inputs in another order than they lie in x."""
+    return [t[:, 8:], t[:, :4], t[:, 4:8]]
+
+
+@pytest.mark.parametrize("layer, reference", [
+    (fl.layers.Add, lambda a, b, c: a + b + c),
+    (fl.layers.Multiply, lambda a, b, c: a * b * c),
+    (fl.layers.Average, lambda a, b, c: (a + b + c) / 3),
+    (fl.layers.Maximum, lambda a, b, c: torch.maximum(torch.maximum(a, b), c)),
+    (fl.layers.Minimum, lambda a, b, c: torch.minimum(torch.minimum(a, b), c)),
+    (fl.layers.Concatenate, lambda a, b, c: torch.cat([a, b, c], dim=-1)),
+], ids=["add", "multiply", "average", "maximum", "minimum", "concatenate"])
+def test_merge_layers_values_and_gradients_match_torch(float64, layer, reference):
+    x = np.random.default_rng(5).normal(size=(6, 12))
+    copies = 1 if layer is fl.layers.Concatenate else 3  # the output tiled to x's shape, for the weighting
+    _assert_op_matches_torch(lambda t: fl.functional.concatenate([layer()(_pieces(t))] * copies, axis=1),
+                             lambda z: reference(*_pieces(z)).repeat(1, copies), x)

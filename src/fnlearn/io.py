@@ -539,7 +539,8 @@ def _decode_tensors(raw: bytes, entries: dict[str, tuple], bad: Any) -> dict[str
 
 
 _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", "LeakyReLU", "Normalization",
-                "BatchNormalization", "InputLayer")
+                "BatchNormalization", "InputLayer", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
+                "Concatenate")
 
 
 def _layer_class(name: str) -> type | None:
@@ -731,6 +732,14 @@ def _build(file: _ModelFile, custom: dict[str, Any], params: dict[str, np.ndarra
             raise file.error(f"has an invalid input shape {built_for!r}; it is damaged.") from None
     with _building(file.doc["dtype"]):
         layers = [_make_layer(file, i, entry, custom) for i, entry in enumerate(entries)]
+        graph = config.get("graph") if _functional(file) else None
+        try:
+            if graph is not None:
+                return _build_graph(file, layers, params, graph, name)
+        except ModelFileError:
+            raise
+        except FnlearnError as exc:
+            raise file.error(f"holds layers that do not fit together ({_clause(exc)}); it is damaged.") from None
         _build_layers(file, layers, params, built_for)
         try:
             if _functional(file):
@@ -809,38 +818,78 @@ def _build_layers(file: _ModelFile, layers: list[Any], params: dict[str, np.ndar
 
     This is what keeps a crafted file from making fnlearn allocate more than the file itself holds.
     """
+    for index, layer in enumerate(layers):
+        shape = _build_layer(file, index, layer, shape, params)
+        shape = layer.output_shape_for(shape) if shape is not None else None
+
+
+def _build_layer(file: _ModelFile, index: int, layer: Any, shape: Any, params: dict[str, np.ndarray]) -> Any:
+    """Check layer ``index`` against the weights in the file for inputs of ``shape`` (None: not known before
+    it, a list for a layer called on several) and build it; return its input shape."""
     from .nn.layers import BatchNormalization, Dense, Normalization
 
-    for index, layer in enumerate(layers):
-        declared = getattr(layer, "input_shape", None)
-        if declared is not None:
-            if shape is not None and tuple(declared) != shape:
-                before = "the model was built for" if index == 0 else "the layer before it outputs"
-                raise file.error(f"is inconsistent: layer {index} declares input shape {tuple(declared)} but "
-                                 f"{before} {shape}; it is damaged.")
-            shape = tuple(declared)
-        if isinstance(layer, Dense):
-            kernel = params.get(f"{index}.kernel")
-            if kernel is None or kernel.ndim != 2 or kernel.shape[1] != layer.units \
-                    or (shape is not None and shape[-1] != kernel.shape[0]):
-                found = "none" if kernel is None else f"shape {kernel.shape}"
-                raise file.error(f"is inconsistent: Dense layer {index} ({layer.units} units, input "
-                                 f"{shape}) finds weights of {found}; it is damaged.")
-            layer.dtype = kernel.dtype.name  # each layer in its saved dtype (models may mix)
-            layer.build(shape if shape is not None else (int(kernel.shape[0]),))
-        elif isinstance(layer, Normalization):
-            mean, variance = params.get(f"{index}.mean"), params.get(f"{index}.variance")
-            if mean is not None or variance is not None:  # saved adapted: the statistics' shape, from the file
-                wanted = 0 if layer.axis is None else 1
-                if mean is None or variance is None or mean.shape != variance.shape or mean.ndim != wanted \
-                        or (wanted and shape is not None and shape[-1] != mean.shape[0]):
-                    raise file.error(f"is inconsistent: Normalization layer {index} (input {shape}) finds "
-                                     "statistics of other shapes; it is damaged.")
-                layer.dtype = mean.dtype.name
-                layer._set_statistics(np.zeros(mean.shape), np.ones(mean.shape))  # filled when the weights load
-        elif isinstance(layer, BatchNormalization):
-            _build_batch_norm(file, index, layer, shape, params)
-        shape = layer.output_shape_for(shape) if shape is not None else None
+    declared = getattr(layer, "input_shape", None)
+    if declared is not None:
+        if shape is not None and tuple(declared) != shape:
+            before = "the model was built for" if index == 0 else "the layer before it outputs"
+            raise file.error(f"is inconsistent: layer {index} declares input shape {tuple(declared)} but "
+                             f"{before} {shape}; it is damaged.")
+        shape = tuple(declared)
+    if isinstance(layer, Dense):
+        kernel = params.get(f"{index}.kernel")
+        if kernel is None or kernel.ndim != 2 or kernel.shape[1] != layer.units \
+                or (shape is not None and (not isinstance(shape, tuple) or shape[-1] != kernel.shape[0])):
+            found = "none" if kernel is None else f"shape {kernel.shape}"
+            raise file.error(f"is inconsistent: Dense layer {index} ({layer.units} units, input "
+                             f"{shape}) finds weights of {found}; it is damaged.")
+        layer.dtype = kernel.dtype.name  # each layer in its saved dtype (models may mix)
+        layer.build(shape if shape is not None else (int(kernel.shape[0]),))
+    elif isinstance(layer, Normalization):
+        mean, variance = params.get(f"{index}.mean"), params.get(f"{index}.variance")
+        if mean is not None or variance is not None:  # saved adapted: the statistics' shape, from the file
+            wanted = 0 if layer.axis is None else 1
+            if mean is None or variance is None or mean.shape != variance.shape or mean.ndim != wanted \
+                    or (wanted and shape is not None and shape[-1] != mean.shape[0]):
+                raise file.error(f"is inconsistent: Normalization layer {index} (input {shape}) finds "
+                                 "statistics of other shapes; it is damaged.")
+            layer.dtype = mean.dtype.name
+            layer._set_statistics(np.zeros(mean.shape), np.ones(mean.shape))  # filled when the weights load
+    elif isinstance(layer, BatchNormalization):
+        _build_batch_norm(file, index, layer, shape, params)
+    return shape
+
+
+def _build_graph(file: _ModelFile, layers: list[Any], params: dict[str, np.ndarray], graph: Any,
+                 name: str) -> Any:
+    """A functional model that is a graph: its structure checked, each layer checked against its weights
+    for the shapes the graph gives it (as :func:`_build_layers` does along a chain), then the calls made."""
+    from .keras.graph import FunctionalGraph
+    from .keras.layers import InputLayer
+
+    def index_list(value: Any, below: int) -> bool:
+        return isinstance(value, list) and bool(value) and all(_is_int(i) and 0 <= i < below for i in value)
+
+    inputs = graph.get("inputs") if isinstance(graph, dict) else None
+    calls = graph.get("calls") if isinstance(graph, dict) else None
+    sound = index_list(inputs, len(layers)) and len(set(inputs)) == len(inputs) \
+        and all(isinstance(layers[i], InputLayer) for i in inputs) and isinstance(calls, list) and bool(calls)
+    shapes: list[Any] = [tuple(layers[i].input_shape) for i in inputs] if sound else []
+    built: set[int] = set()
+    for call in calls if sound else ():
+        sound = isinstance(call, list) and len(call) == 3 and _is_int(call[0]) and 0 <= call[0] < len(layers) \
+            and not isinstance(layers[call[0]], InputLayer) and index_list(call[1], len(shapes)) \
+            and isinstance(call[2], bool) and (call[2] or len(call[1]) == 1)
+        if not sound:
+            break
+        given = [shapes[i] for i in call[1]]
+        shape = given if call[2] else given[0]
+        if call[0] not in built:
+            _build_layer(file, call[0], layers[call[0]], shape, params)
+            built.add(call[0])
+        shapes.append(layers[call[0]].output_shape_for(shape))
+    if not sound or not index_list(graph.get("outputs"), len(shapes)):
+        raise file.error("has a malformed graph of layers (which layer takes which values); it is damaged.")
+    return FunctionalGraph.from_graph(layers, graph, name=name)
 
 
 def _batch_norm_weights(layer: Any) -> list[str]:

@@ -13,6 +13,8 @@ from .nn.layers import (
     ReLU,
     Softmax,
 )
+from .nn.merge import Add, Average, Concatenate, Maximum, Merge, Minimum, Multiply, Subtract
 
 __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flatten", "Dropout", "Normalization",
-           "BatchNormalization", "LAYERS"]
+           "BatchNormalization", "Merge", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
+           "Concatenate", "LAYERS"]

@@ -159,6 +159,7 @@ class Trainer:
     # whether ``layers`` run one after another on the data; a model with a call() of its own says False, and its
     # shapes are then found by running it
     _layers_in_order: bool = True
+    takes_lists: bool = False  # called on a list of inputs (a functional model with several Inputs)
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None, *,
@@ -610,7 +611,7 @@ class Trainer:
     def _prepare(self, x: Any, y: Any, x_name: str, y_name: str, allow_nonfinite: bool) -> tuple[Any, Any]:
         """Convert and check one (x, y) pair against the model and the loss; nothing is changed."""
         dtype = self._dtype()
-        x_arr = data.as_features(x, dtype, x_name)
+        x_arr = self._features(x, dtype, x_name, allow_nonfinite)
         y_arr = data.to_array(y, y_name)
         data.check_same_rows(x_arr, y_arr, x_name, y_name)
         out_shape = self._check_features(tuple(x_arr.shape[1:]), x_name, x_arr.shape[0])
@@ -620,6 +621,11 @@ class Trainer:
             same_size = y_ready.size == y_arr.size  # positions are named in the targets' own shape
             _check_finite_once(y_ready.reshape(y_arr.shape) if same_size else y_ready, y_name, y_arr)
         return x_arr, y_ready
+
+    def _features(self, x: Any, dtype: Any, x_name: str, allow_nonfinite: bool) -> Any:
+        """The inputs ``x`` as one float array of ``dtype`` with a batch axis (a model with several inputs
+        checks each and packs them side by side; non-finite values are checked after, unless allowed)."""
+        return data.as_features(x, dtype, x_name)
 
     def _check_features(self, sample_shape: tuple[int, ...], x_name: str,
                         rows: int | None = None) -> tuple[int, ...]:
@@ -658,6 +664,27 @@ class Trainer:
                                  f"{source}{hint}; check the data's columns or the layers' sizes.")
             shape = layer.output_shape_for(shape)
         return shape
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Any:
+        """A layer by its name or its position (Keras's ``model.get_layer``).
+
+        >>> import fnlearn as fl
+        >>> fl.Sequential([fl.layers.Dense(2, input_dim=3, name="hidden")]).get_layer("hidden").units
+        2
+        """
+        layers = self.layers
+        if (name is None) == (index is None):
+            raise ConfigError("get_layer needs a name or an index (one of them); e.g. model.get_layer('dense').")
+        if index is not None:
+            if not isinstance(index, int) or not -len(layers) <= index < len(layers):
+                raise ConfigError(f"get_layer index {index!r} is out of range for a model of {len(layers)} "
+                                  "layers; use 0 for the first layer.")
+            return layers[index]
+        for layer in layers:
+            if getattr(layer, "name", None) == name:
+                return layer
+        names = ", ".join(repr(getattr(layer, "name", "?")) for layer in layers)
+        raise ConfigError(f"this model has no layer named {name!r}; its layers are {names}.")
 
     # ------------------------------------------------------------------ a model used as one step of another
     def build_for(self, sample_shape: tuple[int, ...]) -> None:
@@ -893,7 +920,7 @@ class Trainer:
         from .progress import check_verbose
 
         check_verbose(verbose)
-        x_arr = data.as_features(x, self._dtype(), "x")
+        x_arr = self._features(x, self._dtype(), "x", allow_nonfinite=True)
         self._check_features(tuple(x_arr.shape[1:]), "x", x_arr.shape[0])
         callback_list = _callback_list(callbacks, self, {"verbose": verbose,
                                                          "steps": math.ceil(x_arr.shape[0] / batch_size)})
@@ -981,6 +1008,7 @@ class Trainer:
         if not self.built and self.input_shape is not None:
             self.build()
         rows = self._summary_rows()  # a model that does not know its input shape yet: Keras's "?" rows
+        links = self.summary_links()
         total = sum(count for _, _, count, _ in rows)
         trainable = int(sum(p.size for p in self.trainable_parameters()))
         itemsize = np.dtype(self._dtype()).itemsize
@@ -1001,26 +1029,35 @@ class Trainer:
                 table.add_column("Layer (type)")
                 table.add_column("Output Shape")
                 table.add_column("Param #", justify="right")
-                for name, shape, _, count_text in rows:
-                    table.add_row(name, shape, count_text)
+                if links is not None:
+                    table.add_column("Connected to")
+                for index, (name, shape, _, count_text) in enumerate(rows):
+                    table.add_row(name, shape, count_text, *([] if links is None else [links[index]]))
                 console = Console()
                 console.print(table)
                 for line in totals:
                     console.print(line, highlight=False)
                 return
-        width = line_length or 65
-        cols = [int(width * 0.45), int(width * 0.33)]
+        width = line_length or (65 if links is None else 98)
+        cols = [int(width * 0.45), int(width * 0.33)] if links is None else \
+            [int(width * 0.33), int(width * 0.22), int(width * 0.12)]
         if line_length is None:  # widen to the longest "name (Type)", e.g. batch_normalization (BatchNormalization)
             cols[0] = max(cols[0], 2 + max((len(row[0]) for row in rows), default=0))
-            width = max(width, cols[0] + cols[1] + 10)
-        lines = [title, "_" * width, _summary_line(("Layer (type)", "Output Shape", "Param #"), cols), "=" * width]
+            width = max(width, sum(cols) + 10 + (0 if links is None else max(map(len, links))))
+        head = ("Layer (type)", "Output Shape", "Param #") + (() if links is None else ("Connected to",))
+        lines = [title, "_" * width, _summary_line(head, cols), "=" * width]
         for i, row in enumerate(rows):
-            lines.append(_summary_line((row[0], row[1], row[3]), cols))
+            lines.append(_summary_line((row[0], row[1], row[3]) + (() if links is None else (links[i],)), cols))
             lines.append("_" * width if i < len(rows) - 1 else "=" * width)
         lines += [*totals, "_" * width]
         emit = print_fn or print
         for line in lines:
             emit(line)
+
+    def summary_links(self) -> list[str] | None:
+        """For each of ``layers``, the layers it takes values from (Keras's "Connected to" column): None for a
+        model whose layers run one after another."""
+        return None
 
     def _summary_rows(self) -> list[tuple[str, str, int, str]]:
         """(name (type), output shape, parameter count, the count as printed) for each layer."""
@@ -1041,9 +1078,11 @@ class Trainer:
         return rows
 
 
-def _summary_line(fields: tuple[str, str, str], cols: list[int]) -> str:
+def _summary_line(fields: tuple[str, ...], cols: list[int]) -> str:
     # a field longer than its column still keeps one space before the next (Keras's table does the same)
-    return (" " + fields[0] + " ").ljust(cols[0]) + (fields[1] + " ").ljust(cols[1]) + fields[2]
+    padded = [(" " + fields[0] + " ").ljust(cols[0]), *((field + " ").ljust(col) for field, col in
+                                                       zip(fields[1:-1], cols[1:]))]
+    return "".join(padded) + fields[-1]
 
 
 def _size_words(n_bytes: int) -> str:

@@ -82,3 +82,22 @@ def test_boundary_figure(tmp_path):
                            fl.layers.Dense(3, activation="softmax")])
     decision_boundary(model, X, y, resolution=30, path=tmp_path / "b.png")
     assert_png(tmp_path / "b.png")
+
+
+def test_a_model_that_is_not_a_chain_is_drawn_from_its_outputs():
+    from fnlearn import keras
+
+    X, y = _blobs(k=2)
+    fl.set_seed(4)
+    x = keras.Input(shape=(2,))
+    h = keras.layers.Dense(4, activation="tanh")(x)
+    model = keras.Model(x, keras.layers.Dense(1, activation="sigmoid")(keras.layers.concatenate([x, h])))
+    r = decision_boundary(model, X, y, resolution=11)
+    gx, gy = np.meshgrid(r.xs, r.ys)
+    p = model.predict(np.column_stack([gx.ravel(), gy.ravel()])).reshape(11, 11)
+    np.testing.assert_array_equal(r.classes, (p > 0.5).astype(int))
+    assert r.hidden is None  # no first layer that the whole model runs through
+    x3 = keras.Input(shape=(3,))
+    three = keras.Model(x3, keras.layers.add([x3, keras.layers.Dense(3)(x3)]))
+    with pytest.raises(ShapeError, match=r"needs a model with 2 inputs, but model '.*' takes samples of shape \(3,\)"):
+        decision_boundary(three, X, y)

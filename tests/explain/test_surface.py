@@ -227,3 +227,29 @@ def test_surface_figures(tmp_path):
     compare_optimizers(ravine, start=(-3.0, 1.0), steps=5, resolution=5, learning_rate=0.05,
                        path=tmp_path / "opt.png")
     assert_png(tmp_path / "opt.png")
+
+
+def test_the_default_numbers_are_the_first_layer_with_weights_in_a_functional_model_too():
+    from fnlearn import keras
+
+    fl.set_seed(5)
+    x = keras.Input(shape=(2,))
+    model = keras.Model(x, keras.layers.Dense(1)(keras.layers.Dense(3, activation="tanh")(x)))
+    model.compile("sgd", "mse")
+    data = (np.random.default_rng(0).normal(size=(20, 2)), np.zeros(20))
+    s = loss_surface(model, data=data, resolution=3)
+    assert s.labels == ("1.kernel[0,0]", "1.bias[0]")  # layer 0 is the Input
+    assert s.center == (pytest.approx(float(model.layers[1].kernel.numpy()[0, 0])), pytest.approx(0.0))
+    walked = compare_optimizers(model, data=data, optimizers=("sgd",), steps=2, resolution=3)
+    assert walked.trajectories["sgd"].shape == (3, 2)
+    no_bias = fl.Sequential([fl.layers.Dense(1, use_bias=False, input_dim=3)])
+    no_bias.compile("sgd", "mse")
+    assert loss_surface(no_bias, data=(np.ones((4, 3)), np.ones(4)), resolution=3).labels == \
+        ("0.kernel[0,0]", "0.kernel[1,0]")
+
+
+def test_data_given_as_params_is_one_sentence():
+    model, x, y = _trained()
+    with pytest.raises(ConfigError, match=r"loss_surface params must name two numbers such as \('0.kernel\[0,0\]', "
+                                          r"'0.bias\[0\]'\), got a ndarray; the data go in as data=\(x, y\)"):
+        loss_surface(model, x, y)

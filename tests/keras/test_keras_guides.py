@@ -64,8 +64,11 @@ def test_sequential_guide_feature_extraction_and_transfer_learning(tmp_path):
                                     outputs=initial_model.get_layer(name="my_intermediate_layer").output)
     features = feature_extractor(ops.ones((1, 784)))
     assert features.shape == (1, 32)
-    with pytest.raises(ConfigError, match="got 3 outputs; fnlearn's functional models have one input and one"):
-        keras.Model(inputs=initial_model.inputs, outputs=[layer.output for layer in initial_model.layers])
+    every_layer = keras.Model(inputs=initial_model.inputs, outputs=[layer.output for layer in initial_model.layers])
+    all_features = every_layer(ops.ones((1, 784)))
+    assert [f.shape for f in all_features] == [(1, 32), (1, 32), (1, 10)]
+    np.testing.assert_allclose(all_features[1].numpy(), features.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(all_features[2].numpy(), initial_model(ops.ones((1, 784))).numpy(), rtol=1e-6)
 
     # freeze all layers except the last one: training changes only the last layer's weights
     initial_model.save_weights(str(tmp_path / "pretrained.weights.h5"))

@@ -14,18 +14,21 @@ PAGE = Path(__file__).resolve().parents[2] / "docs" / "keras.md"
 
 def test_the_page_code_runs(tmp_path, monkeypatch, capsys):
     blocks = re.findall(r"```python\n(.*?)```", PAGE.read_text(encoding="utf-8"), re.S)
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     monkeypatch.chdir(tmp_path)  # the program saves a model file
     namespace: dict = {"__name__": "keras_page"}
     for block in blocks:
         exec(compile(block, PAGE.name, "exec"), namespace)  # the page's own code, nothing else
     printed = capsys.readouterr().out.splitlines()
     assert printed[0].startswith("['accuracy', 'loss', 'val_accuracy', 'val_loss'] True")
-    assert printed[1] == "True" and "is a Keras name that fnlearn does not provide" in printed[2]
+    assert printed[1] == "True" and printed[2] == "True (3, 1)"
+    assert "is a Keras name that fnlearn does not provide" in printed[3]
 
 
 @pytest.mark.parametrize("module, names", [
-    ("layers", "Input Dense Dropout Flatten Activation Softmax ReLU LeakyReLU Normalization BatchNormalization"),
+    ("layers", "Input Dense Dropout Flatten Activation Softmax ReLU LeakyReLU Normalization BatchNormalization "
+               "Concatenate Add Subtract Multiply Average Maximum Minimum concatenate add subtract multiply average "
+               "maximum minimum"),
     ("activations", "relu sigmoid hard_sigmoid tanh softmax log_softmax softplus leaky_relu elu selu gelu silu swish "
                     "relu6 linear"),
     ("losses", "MeanSquaredError MeanAbsoluteError MeanAbsolutePercentageError MeanSquaredLogarithmicError Huber "

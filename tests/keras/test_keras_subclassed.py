@@ -114,8 +114,8 @@ def test_a_model_that_is_no_chain_takes_the_gradient_of_its_own_call(float64):
     for a, b in zip(model.get_weights(), expected):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
     assert model.summary(print_fn=lambda line: None) is None
-    with pytest.raises(ConfigError, match=r"computes with its own call\(\), so its layers are not known to run one "
-                                          r"after another"):
+    with pytest.raises(ConfigError, match=r"does not run its layers one after another \(a subclass with its own "
+                                          r"call\(\), or a functional model that branches or merges\)"):
         explain.layer_outputs(model)
 
 

@@ -270,5 +270,5 @@ def test_a_layer_called_on_a_placeholder_with_more_arguments_is_refused():
             return inputs * factor
 
     with pytest.raises(ConfigError, match=r"Scaled was called on a keras.Input placeholder with more \(factor\); "
-                                          r"fnlearn's functional models record a call on one placeholder alone"):
+                                          r"fnlearn's functional models record a call on its placeholders alone"):
         Scaled()(keras.Input(shape=(2,)), factor=3.0)

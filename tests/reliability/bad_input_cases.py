@@ -154,8 +154,16 @@ def _keras() -> Any:
 
 def _two_input_model() -> Any:
     keras = _keras()
-    a, b = keras.Input(shape=(2,)), keras.Input(shape=(2,))
-    return keras.Model([a, b], keras.layers.Dense(1)(a))
+    a, b = keras.Input(shape=(2,), name="a"), keras.Input(shape=(3,), name="b")
+    model = keras.Model([a, b], keras.layers.Dense(1)(keras.layers.concatenate([a, b])), name="two_inputs")
+    model.compile("sgd", "mse")
+    return model
+
+
+def _two_output_model() -> Any:
+    keras = _keras()
+    x = keras.Input(shape=(2,))
+    return keras.Model(x, [keras.layers.Dense(1)(x), keras.layers.Dense(2)(x)], name="two_outputs")
 
 
 def _cli(argv: list[str]) -> Callable[[Ctx], Any]:
@@ -209,8 +217,12 @@ CASES: list[Case] = [
          lambda c: fl.layers.Dense(3, input_shape=(0,)), ConfigError, ("input_shape",)),
     Case("dense-call-features", "layers", "a Dense built for 4 features called on 5",
          lambda c: c.reg.layers[0](fl.tensor(np.ones((2, 5)))), ShapeError, ("4", "5")),
-    Case("functional-two-inputs", "layers", "keras.Model([input_a, input_b], outputs)",
-         lambda c: _two_input_model(), ConfigError, ("2 inputs", "one input and one output")),
+    Case("merge-shapes", "layers", "layers.Add()([(None, 3) placeholder, (None, 4) placeholder])",
+         lambda c: _keras().layers.Add(name="sum")([_keras().Input(shape=(3,)), _keras().Input(shape=(4,))]),
+         ShapeError, ("'sum'", "(None, 3) and (None, 4)", "one shape")),
+    Case("merge-one-input", "layers", "layers.Concatenate()(one placeholder)",
+         lambda c: _keras().layers.Concatenate(name="join")(_keras().Input(shape=(3,))), ConfigError,
+         ("'join'", "one input alone", "a list of at least 1")),
     Case("functional-placeholder-arithmetic", "layers", "keras.Input(shape=(4,), name='features') + 1",
          lambda c: _keras().Input(shape=(4,), name="features") + 1, ConfigError,
          ("placeholder", "(None, 4)", "no values")),
@@ -230,6 +242,9 @@ CASES: list[Case] = [
          lambda c: fl.layers.BatchNormalization(input_shape=(3,), name="bn")(np.ones((2, 5))), ShapeError,
          ("'bn'", "3 features", "(2, 5)")),
     # ---------------------------------------------------------------- compile
+    Case("functional-several-outputs-compile", "compile", "compile a model of two outputs",
+         lambda c: _two_output_model().compile("sgd", "mse"), ConfigError,
+         ("2 outputs", "one output (one loss)", "concatenate")),
     Case("compile-loss-typo", "compile", "loss='mse2'", lambda c: c.reg.compile("sgd", "mse2"), ConfigError,
          ("loss", "'mse2'", "did you mean 'mse'")),
     Case("compile-optimizer-typo", "compile", "optimizer='adma'", lambda c: c.reg.compile("adma", "mse"),
@@ -277,6 +292,12 @@ CASES: list[Case] = [
     Case("sgd-momentum", "optimizers", "SGD(momentum=-0.5)", lambda c: fl.optim.SGD(momentum=-0.5), ConfigError,
          ("momentum", "-0.5")),
     # ---------------------------------------------------------------- fit: arguments
+    Case("functional-one-array-for-two-inputs", MODEL, "fit: one array for a model of two Inputs",
+         lambda c: _two_input_model().fit(np.ones((4, 5)), np.ones(4)), ConfigError,
+         ("2 inputs", "'a' (None, 2)", "one ndarray", "a list [a, b, ...]", "dict by Input name")),
+    Case("functional-dict-missing-input", MODEL, "predict: {'a': ...} for a model of Inputs 'a' and 'b'",
+         lambda c: _two_input_model().predict({"a": np.ones((4, 2))}), ConfigError,
+         ("no entry for Input 'b'", "one entry per Input")),
     Case("fit-metric-result", MODEL, "a stateful metric whose result() returns None",
          lambda c: _fit_with_metric(c, _NoneResult(name="mine")), ConfigError, ("'mine'", "result()", "None",
                                                                                 "number")),

@@ -187,9 +187,10 @@ def model_layers(model: Any) -> list[Any]:
         raise ConfigError(f"expected a Sequential model (something with .layers), got {type(model).__name__}; "
                           "build the network as fl.Sequential([...]).")
     if not getattr(model, "_layers_in_order", True):
-        raise ConfigError(f"model {getattr(model, 'name', '')!r} computes with its own call(), so its layers are not "
-                          "known to run one after another; the views read keras.Sequential, keras.Model(inputs, "
-                          "outputs) and fl.Sequential models.")
+        raise ConfigError(f"model {getattr(model, 'name', '')!r} does not run its layers one after another (a "
+                          "subclass with its own call(), or a functional model that branches or merges), so this "
+                          "view cannot read it as a chain of layers; it reads fl.Sequential, keras.Sequential and "
+                          "keras.Model chains (decision_boundary and training_curves take any model).")
     return list(layers)
 
 

@@ -95,7 +95,8 @@ def decision_boundary(model: Any, X: Any, y: Any = None, resolution: int = 200,
     Several outputs: the class is the argmax. One output: class 1 where the output is above
     ``threshold`` (0.5, right for a sigmoid output; pass 0.0 for a raw score). ``y`` holds integer
     labels or one-hot rows (only used to colour the points). With ``hidden_units`` each unit of the
-    first hidden layer is also evaluated on the grid and drawn as a small heat map.
+    first hidden layer is also evaluated on the grid and drawn as a small heat map (for a model whose layers
+    run one after another; any other model is drawn from its outputs alone).
 
     >>> import fnlearn as fl, numpy as np
     >>> m = fl.Sequential([fl.layers.Dense(1, activation="sigmoid", input_dim=2)])
@@ -107,10 +108,15 @@ def decision_boundary(model: Any, X: Any, y: Any = None, resolution: int = 200,
     if X.ndim != 2 or X.shape[1] != 2:
         raise ShapeError(f"decision_boundary needs 2-D inputs: X of shape (samples, 2), got shape {X.shape}; "
                          "for other inputs pick two features or use pieces() for one input.")
-    st = C.stages(model)
-    if st[0].kernel.shape[0] != 2:
+    # a model whose layers do not run in a chain (its own call(), a graph) is drawn from its outputs alone
+    st = C.stages(model) if getattr(model, "_layers_in_order", True) else None
+    if st is not None and st[0].kernel.shape[0] != 2:
         raise ShapeError(f"decision_boundary needs a model with 2 inputs, but layer {st[0].name!r} takes "
                          f"{st[0].kernel.shape[0]}.")
+    takes = getattr(model, "input_shape", None) if st is None else None
+    if takes is not None and tuple(takes) != (2,):
+        raise ShapeError(f"decision_boundary needs a model with 2 inputs, but model {model.name!r} takes samples "
+                         f"of shape {takes}.")
     labels = _labels(y, len(X))
     lo, hi = X.min(axis=0), X.max(axis=0)
     pad = np.maximum((hi - lo) * float(margin), 1e-3)
@@ -130,7 +136,7 @@ def decision_boundary(model: Any, X: Any, y: Any = None, resolution: int = 200,
     if labels.size:
         n_classes = max(n_classes, int(labels.max()) + 1)
     hidden, hidden_act = None, ""
-    if hidden_units and len(st) > 1:
+    if hidden_units and st is not None and len(st) > 1:
         _, h = st[0].forward(points)
         hidden = h.T.reshape(st[0].units, resolution, resolution)
         hidden_act = st[0].activation_name

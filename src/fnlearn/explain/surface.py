@@ -156,6 +156,24 @@ def _interpolate(s: Surface, pts: np.ndarray) -> np.ndarray:
 _SCALAR_NAME = re.compile(r"^\s*([^\[\]\s]+)\s*(?:\[\s*([-\d\s,]*)\s*\])?\s*$")
 
 
+def first_layer_params(model: Any) -> tuple[str, str]:
+    """The default two numbers of a model's loss surface: the first weight and the first bias of its first layer
+    with a kernel (``1.kernel[0,0]`` where layer 0 is a functional model's Input).
+
+    >>> import fnlearn as fl
+    >>> first_layer_params(fl.Sequential([fl.layers.Dense(2, input_dim=3), fl.layers.Dense(1)]))
+    ('0.kernel[0,0]', '0.bias[0]')
+    """
+    named = _named_parameters(model)
+    kernel = next((name for name, p in named.items() if name.endswith("kernel") and p.ndim == 2), None)
+    if kernel is None:  # no Dense: the names asked for are reported missing, with the model's own listed
+        return "0.kernel[0,0]", "0.bias[0]"
+    bias = kernel[:-len("kernel")] + "bias"
+    if bias in named:
+        return f"{kernel}[0,0]", f"{bias}[0]"
+    return f"{kernel}[0,0]", f"{kernel}[1,0]" if named[kernel].shape[0] > 1 else f"{kernel}[0,1]"
+
+
 def _named_parameters(model: Any) -> dict[str, Parameter]:
     if not hasattr(model, "named_parameters"):
         raise ConfigError(f"expected a model with parameters or a function of two numbers, got "
@@ -303,8 +321,8 @@ def loss_surface(model_or_fn: Any, data: tuple[Any, Any] | None = None,
                  loss: Any = None, center: Sequence[float] = (0.0, 0.0), seed: int = 0) -> Surface:
     """The loss over a 2-D slice of parameter space, as numbers (and drawn with ``path``).
 
-    - A model with ``params=("0.kernel[0,0]", "0.bias[0]")`` (the default): vary those two numbers by
-      ±``span`` around their trained values, everything else fixed.
+    - A model with ``params=("0.kernel[0,0]", "0.bias[0]")`` (by default the first weight and bias of the first
+      layer with weights): vary those two numbers by ±``span`` around their trained values, everything else fixed.
     - A model with ``directions="random"``: vary θ* + α·d₁ + β·d₂ for α, β in ±``span``, with d₁, d₂
       random filter-normalised directions (drawn from ``seed``), or pass two direction dicts.
     - A function ``f(w)`` of a length-2 tensor returning a number: the grid is ``center`` ± ``span``.
@@ -324,6 +342,10 @@ def loss_surface(model_or_fn: Any, data: tuple[Any, Any] | None = None,
     spans = _check_span(span)
     if view not in VIEWS:
         raise ConfigError(f"view must be one of {', '.join(VIEWS)}, got {view!r}.")
+    if params is not None and (isinstance(params, str) or not isinstance(params, Sequence)
+                               or not all(isinstance(name, str) for name in params)):
+        raise ConfigError(f"loss_surface params must name two numbers such as ('0.kernel[0,0]', '0.bias[0]'), got "
+                          f"a {type(params).__name__}; the data go in as data=(x, y).")
     is_model = hasattr(model_or_fn, "named_parameters")
     if not is_model:
         if not callable(model_or_fn):
@@ -333,11 +355,11 @@ def loss_surface(model_or_fn: Any, data: tuple[Any, Any] | None = None,
     elif directions is not None:
         surface = _direction_surface(model_or_fn, data, directions, spans, resolution, loss, seed)
     else:
-        surface = _param_surface(model_or_fn, data, params or ("0.kernel[0,0]", "0.bias[0]"), spans, resolution,
+        surface = _param_surface(model_or_fn, data, params or first_layer_params(model_or_fn), spans, resolution,
                                  loss)
     if paths is not None:
         surface.paths, surface.path_labels = _paths_to_coordinates(model_or_fn if is_model else None, surface,
-                                                                  paths, params or ("0.kernel[0,0]", "0.bias[0]"))
+                                                                  paths, params or first_layer_params(model_or_fn))
         if is_model:
             surface.path_note = ("paths projected onto this slice; its heights are the slice's losses, not the "
                                  "path's" if directions is not None else
@@ -368,7 +390,7 @@ def _function_surface(fn: Callable[[Tensor], Any], center: Sequence[float], span
 
 def _param_surface(model: Any, data: Any, names: Sequence[str], spans: tuple[float, float], resolution: int,
                    loss: Any) -> Surface:
-    if isinstance(names, str) or len(names) != 2:
+    if len(names) != 2:
         raise ConfigError(f"params must name two numbers such as ('0.kernel[0,0]', '0.bias[0]'), got {names!r}.")
     picked = [resolve_scalar(model, n) for n in names]
     if picked[0] == picked[1]:
@@ -560,7 +582,7 @@ def _spec_label(spec: Any) -> str:
 def compare_optimizers(fn_or_model: Any, start: Sequence[float] | None = None,
                        optimizers: Sequence[Any] | dict[str, Any] = DEFAULT_OPTIMIZERS, steps: int = 100,
                        learning_rate: float | dict[str, float] = 0.01, data: tuple[Any, Any] | None = None,
-                       params: Sequence[str] = ("0.kernel[0,0]", "0.bias[0]"), loss: Any = None,
+                       params: Sequence[str] | None = None, loss: Any = None,
                        span: float | tuple[float, float] | None = None, resolution: int = 61,
                        path: str | os.PathLike | None = None) -> OptimizerComparison:
     """Walk the same surface from the same start with several optimizers (fnlearn's own).
@@ -584,6 +606,7 @@ def compare_optimizers(fn_or_model: Any, start: Sequence[float] | None = None,
         raise ConfigError("optimizers is empty; name at least one, e.g. ('sgd', 'adam').")
     is_model = hasattr(fn_or_model, "named_parameters")
     if is_model:
+        params = params or first_layer_params(fn_or_model)
         objective, start_arr, restore = _model_objective(fn_or_model, data, params, loss, start)
     else:
         if not callable(fn_or_model):
@@ -657,7 +680,7 @@ def _function_objective(fn: Callable[[Tensor], Any]) -> Callable[[np.ndarray], t
 def _model_objective(model: Any, data: Any, names: Sequence[str], loss: Any,
                      start: Sequence[float] | None) -> tuple[Callable, np.ndarray, Callable[[], None]]:
     """The loss and its gradient as a function of two of the model's numbers (the rest held fixed)."""
-    if isinstance(names, str) or len(names) != 2:
+    if len(names) != 2:
         raise ConfigError(f"params must name two numbers such as ('0.kernel[0,0]', '0.bias[0]'), got {names!r}.")
     picked = [resolve_scalar(model, n) for n in names]
     loss_fn = _loss_function(model, loss)

@@ -1,5 +1,6 @@
 """``keras.layers``: Dense, Activation, Softmax, ReLU, LeakyReLU, Flatten, Dropout, Normalization,
-BatchNormalization, and ``Input`` to declare a model's input shape.
+BatchNormalization, the merge layers (Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, and their
+functional forms ``concatenate([a, b])``…), and ``Input`` to declare a model's input shape.
 
 The layer classes are fnlearn's own (:mod:`fnlearn.nn.layers`); ``Input(shape=(n,))`` may open a
 ``Sequential`` list, as Keras allows, and only declares the shape of one sample. It also starts a model
@@ -33,6 +34,7 @@ from ..nn.layers import (
     Softmax,
     as_input,
 )
+from ..nn.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from ..nn.module import Module, Symbolic
 from ..tensor import Tensor
 from ._missing import not_provided
@@ -54,9 +56,9 @@ class _Placeholder(Symbolic):
     def _origin(self) -> str:
         raise NotImplementedError
 
-    def through(self, module: Module) -> SymbolicTensor:
-        """Record ``module(self)``: build the layer for this shape (as Keras does) and return its output's
-        placeholder."""
+    def through(self, module: Module, together: list[Any] | None = None) -> SymbolicTensor:
+        """Record ``module(self)`` (or ``module(together)``, a call on a list of placeholders, this one first):
+        build the layer for this shape (as Keras does) and return its output's placeholder."""
         from ..model import Trainer  # here: fnlearn.model imports the layers
 
         model = isinstance(module, Trainer)  # as in Keras, a model is called like a layer, as one step
@@ -64,20 +66,35 @@ class _Placeholder(Symbolic):
             raise ConfigError(f"{type(module).__name__} was called on {self._origin()}; in fnlearn's functional "
                               "models each call is one layer or one model, such as layers.Dense(10)(x) (no Input "
                               "layers or modules of other kinds): make it a keras.layers.Layer instead.")
-        sample = self._sample
-        declared = module.input_shape
-        if declared is not None and tuple(declared) != sample:
-            declares = f"model {module.name!r} takes samples of shape" if model else \
-                f"layer {module.name!r} declares input_shape"
-            raise ShapeError(f"{declares} {tuple(declared)} but was called on {self._origin()} of shape "
-                             f"{self.shape}; remove input_shape or fix it.")
+        what = f"model {module.name!r}" if model else f"layer {module.name!r}"
+        if together is not None:
+            stray = next((item for item in together if not isinstance(item, _Placeholder)), None)
+            if stray is not None:
+                raise ConfigError(f"{what} was called on a list that mixes placeholders with a "
+                                  f"{type(stray).__name__}; in a functional model every item of the list is a "
+                                  "keras.Input or a layer's output (a constant belongs in a layer's weights).")
+            if not getattr(module, "takes_lists", False):
+                names = ", ".join(item._origin() for item in together)
+                raise ConfigError(f"{what} takes one input but was called on a list of {len(together)} ({names}); "
+                                  "join them first with a merge layer, e.g. layers.concatenate([a, b]), and call "
+                                  "the layer on the result.")
+            sample: Any = [item._sample for item in together]
+            parent: Any = list(together)
+        else:
+            sample, parent = self._sample, self
+            declared = None if getattr(module, "takes_lists", False) else module.input_shape  # its own check
+            if declared is not None and tuple(declared) != sample:
+                declares = f"model {module.name!r} takes samples of shape" if model else \
+                    f"layer {module.name!r} declares input_shape"
+                raise ShapeError(f"{declares} {tuple(declared)} but was called on {self._origin()} of shape "
+                                 f"{self.shape}; remove input_shape or fix it.")
         if not module.built:
             module.build_for(sample)
-        expected = None if model else module.input_features
+        expected = None if model or together is not None else module.input_features
         if expected is not None and sample[-1] != expected:
             raise ShapeError(f"layer {module.name!r} expects {expected} features per sample but was called on "
                              f"{self._origin()} of shape {self.shape}; check the layers' sizes.")
-        node = SymbolicTensor(module, self, module.output_shape_for(sample))
+        node = SymbolicTensor(module, parent, module.output_shape_for(sample))
         object.__setattr__(module, "_output_node", node)  # the layer's output, as Keras keeps it
         return node
 
@@ -99,9 +116,11 @@ class SymbolicTensor(_Placeholder):
     ((None, 64), (784, 64))
     """
 
-    def __init__(self, layer: Layer, parent: _Placeholder, sample_shape: tuple[int, ...]) -> None:
+    def __init__(self, layer: Layer, parent: _Placeholder | list[_Placeholder],
+                 sample_shape: tuple[int, ...]) -> None:
         self.layer = layer
-        self.parent = parent
+        self.parent = parent  # a placeholder, or the list of them the layer was called on (a merge)
+        self.parents: tuple[_Placeholder, ...] = tuple(parent) if isinstance(parent, list) else (parent,)
         self._sample_shape = sample_shape
         self.dtype = layer.dtype if isinstance(layer, Layer) else str(layer._dtype())  # a model: its weights'
 
@@ -178,7 +197,49 @@ def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None,  
     return InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, name=name, **kwargs)
 
 
+def add(inputs: list[Any], **kwargs: Any) -> Any:
+    """``Add(**kwargs)(inputs)``, Keras's functional form: the sum of the inputs."""
+    return Add(**kwargs)(inputs)
+
+
+def subtract(inputs: list[Any], **kwargs: Any) -> Any:
+    """``Subtract(**kwargs)(inputs)``: the first input minus the second."""
+    return Subtract(**kwargs)(inputs)
+
+
+def multiply(inputs: list[Any], **kwargs: Any) -> Any:
+    """``Multiply(**kwargs)(inputs)``: the product of the inputs, value by value."""
+    return Multiply(**kwargs)(inputs)
+
+
+def average(inputs: list[Any], **kwargs: Any) -> Any:
+    """``Average(**kwargs)(inputs)``: the mean of the inputs, value by value."""
+    return Average(**kwargs)(inputs)
+
+
+def maximum(inputs: list[Any], **kwargs: Any) -> Any:
+    """``Maximum(**kwargs)(inputs)``: the largest input, value by value."""
+    return Maximum(**kwargs)(inputs)
+
+
+def minimum(inputs: list[Any], **kwargs: Any) -> Any:
+    """``Minimum(**kwargs)(inputs)``: the smallest input, value by value."""
+    return Minimum(**kwargs)(inputs)
+
+
+def concatenate(inputs: list[Any], axis: int = -1, **kwargs: Any) -> Any:
+    """``Concatenate(axis, **kwargs)(inputs)``: the inputs side by side.
+
+    >>> a, b = Input(shape=(3,)), Input(shape=(5,))
+    >>> concatenate([a, b]).shape
+    (None, 8)
+    """
+    return Concatenate(axis=axis, **kwargs)(inputs)
+
+
 __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flatten", "Dropout", "Normalization",
-           "BatchNormalization", "Input", "InputLayer", "SymbolicTensor"]
+           "BatchNormalization", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
+           "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
+           "Input", "InputLayer", "SymbolicTensor"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -27,7 +27,8 @@ from ..model import Trainer
 from ..nn import layers as _layers
 from ..nn import module as _module
 from ._missing import not_provided
-from .layers import InputLayer, SymbolicTensor, _Placeholder
+from .graph import FunctionalGraph, is_chain, trace
+from .layers import InputLayer
 
 
 class Sequential(_nn.Sequential):
@@ -111,48 +112,6 @@ class Sequential(_nn.Sequential):
         return super().__call__(*args, training=_module.keras_mode(training), **kwargs)
 
 
-def _one(value: Any, what: str) -> Any:
-    """The single placeholder in ``inputs`` / ``outputs`` (Keras also takes a list or dict of one)."""
-    items = list(value.values()) if isinstance(value, Mapping) else \
-        list(value) if isinstance(value, (list, tuple)) else [value]
-    if len(items) != 1:
-        raise ConfigError(f"keras.Model got {len(items)} {what}; fnlearn's functional models have one input and "
-                          "one output (a chain of layers), so pass one keras.Input and one layer's output (for the "
-                          "outputs of several layers, make one model per layer).")
-    item = items[0]
-    if not isinstance(item, _Placeholder):
-        raise ConfigError(f"keras.Model {what}= must be a keras.Input or the output of a layer called on one, got "
-                          f"{type(item).__name__}; e.g. x = keras.Input(shape=(784,)); y = layers.Dense(10)(x); "
-                          "keras.Model(x, y).")
-    return item
-
-
-def _chain(inputs: Any, outputs: Any) -> list[Any]:
-    """The Input and the layers that lead from ``inputs`` to ``outputs``, in order."""
-    start, node = _one(inputs, "inputs"), _one(outputs, "outputs")
-    if not isinstance(start, InputLayer):
-        raise ConfigError(f"keras.Model inputs= must be a keras.Input, got {start._origin()}; pass the "
-                          "keras.Input(...) the first layer was called on.")
-    layers = []
-    while isinstance(node, SymbolicTensor):
-        layers.append(node.layer)
-        node = node.parent
-    if node is not start:
-        raise ConfigError(f"keras.Model outputs= were not computed from its inputs= (they start at "
-                          f"{node._origin()}, not at {start._origin()}); pass the Input the layers were called on.")
-    if not layers:
-        raise ConfigError("keras.Model got the same keras.Input as inputs and outputs, a model with no layers; "
-                          "call at least one layer on it, e.g. outputs = layers.Dense(10)(inputs).")
-    layers.reverse()
-    seen: set[int] = set()
-    for layer in layers:
-        if id(layer) in seen:
-            raise ConfigError(f"layer {layer.name!r} is called twice in this model; fnlearn's functional models "
-                              "are chains that use each layer once: make a second layer instead.")
-        seen.add(id(layer))
-    return [start, *layers]
-
-
 class Functional(Sequential):
     """A model from Keras's functional API, ``keras.Model(inputs, outputs)``: in fnlearn, a chain of layers
     from one ``keras.Input`` to one output (no branches or merges), trained, saved and explained as a
@@ -168,13 +127,17 @@ class Functional(Sequential):
     """
 
     def __init__(self, inputs: Any, outputs: Any, name: str | None = None, trainable: bool = True) -> None:
-        self._make(_chain(inputs, outputs), name, trainable)
+        graph = trace(inputs, outputs)
+        if not is_chain(graph):
+            raise ConfigError("Functional takes a chain of layers from one Input; for merges, several Inputs or a "
+                              "layer called twice, build the model with keras.Model(inputs, outputs).")
+        self._make(graph.layers, name, trainable)
 
     @classmethod
-    def from_layers(cls, layers: list[Any], name: str | None = None) -> Functional:
+    def from_layers(cls, layers: list[Any], name: str | None = None, trainable: bool = True) -> Functional:
         """The model whose chain is ``layers`` (an InputLayer, then layers), as ``load_model`` rebuilds it."""
         model = cls.__new__(cls)
-        model._make(list(layers), name, True)
+        model._make(list(layers), name, trainable)
         return model
 
     def _make(self, layers: list[Any], name: str | None, trainable: bool) -> None:
@@ -225,6 +188,22 @@ class Functional(Sequential):
         return f"Functional([{inner}])"
 
 
+def _functional(inputs: Any = None, outputs: Any = None, name: str | None = None,
+                trainable: bool = True, **kwargs: Any) -> Any:
+    """``keras.Model(inputs, outputs)``: a :class:`Functional` for a chain of layers (fnlearn's fast step), a
+    :class:`FunctionalGraph` for anything else (several Inputs, merges, a layer called twice)."""
+    if kwargs:
+        raise ConfigError(f"keras.Model(inputs, outputs) got {', '.join(kwargs)}, which fnlearn does not take; it "
+                          "takes inputs, outputs, name and trainable.")
+    if inputs is None or outputs is None:
+        raise ConfigError("keras.Model needs inputs= and outputs=, e.g. x = keras.Input(shape=(784,)); "
+                          "keras.Model(inputs=x, outputs=layers.Dense(10)(x)).")
+    graph = trace(inputs, outputs)
+    if is_chain(graph):
+        return Functional.from_layers(graph.layers, name=name, trainable=trainable)
+    return FunctionalGraph(inputs, outputs, name=name, trainable=trainable)
+
+
 class _ModelType(type):
     """Every fnlearn model counts as a ``keras.Model``, as every Keras model does (``isinstance`` checks)."""
 
@@ -264,7 +243,7 @@ class Model(Trainer, _module.Module, metaclass=_ModelType):
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         if cls is Model:
-            return Functional(*args, **kwargs)
+            return _functional(*args, **kwargs)
         return super().__new__(cls)
 
     def __init__(self, *args: Any, name: str | None = None, trainable: bool = True, dtype: Any = None,
@@ -356,6 +335,6 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True,
     io.save_model(model, filepath, include_optimizer=include_optimizer)
 
 
-__all__ = ["Sequential", "Model", "Functional", "load_model", "save_model"]
+__all__ = ["Sequential", "Model", "Functional", "FunctionalGraph", "load_model", "save_model"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -1,8 +1,8 @@
 """Modules and layers: ``Module``, ``Dense``, ``Activation``, ``Flatten``, ``Dropout``, ``Sequential``."""
 
-from . import initializers
+from . import initializers, merge  # merge: its layers join the classes a model file may name
 from .layers import Activation, Dense, Dropout, Flatten, Layer
 from .module import Module
 from .sequential import Sequential
 
-__all__ = ["Module", "Layer", "Dense", "Activation", "Flatten", "Dropout", "Sequential", "initializers"]
+__all__ = ["Module", "Layer", "Dense", "Activation", "Flatten", "Dropout", "Sequential", "initializers", "merge"]

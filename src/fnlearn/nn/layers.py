@@ -46,6 +46,14 @@ def _sample_shape(shape: Any) -> Any:
     return shape
 
 
+def _batch_shapes(sample_shape: Any) -> Any:
+    """Keras's build / compute_output_shape argument: the shape with its open batch axis, ``(None, n)``, or a
+    list of such shapes for a layer called on a list of inputs."""
+    if isinstance(sample_shape, list):
+        return [(None, *shape) for shape in sample_shape]
+    return (None, *sample_shape)
+
+
 def _shape_tuple(shape: Any, what: str) -> tuple[int, ...]:
     if isinstance(shape, (int, np.integer)):
         shape = (shape,)
@@ -78,6 +86,8 @@ class Layer(Module):
     >>> line(np.array([[2.0, 3.0]])).numpy().tolist(), [name for name, _ in line.named_parameters()]
     ([[5.0]], ['w', 'b'])
     """
+
+    takes_list_only = False  # a merge layer: called on a list of inputs only
 
     def __init__(self, name: str | None = None, input_shape: Any = None, input_dim: Any = None,
                  trainable: bool = True, dtype: Any = None) -> None:
@@ -126,8 +136,7 @@ class Layer(Module):
             if isinstance(x, (tuple, list)):  # several inputs, as Keras's layers take them (z_mean, z_log_var)
                 x = type(x)(as_input(item, np.dtype(self.dtype), self.name) for item in x)
                 if not self.built:
-                    self.build([(None, *item.shape[1:]) for item in x])
-                    self.built = True
+                    self.build_for([tuple(item.shape[1:]) for item in x])
             else:
                 x = as_input(x, np.dtype(self.dtype), self.name)
                 if not self.built:
@@ -141,27 +150,39 @@ class Layer(Module):
             training = keras_mode(training)
         return super().__call__(*args, training=training, **kwargs)
 
-    def build_for(self, sample_shape: tuple[int, ...]) -> None:
-        """Build for samples of ``sample_shape`` (batch axis excluded), in the layer's own convention."""
-        self.build((None, *sample_shape) if self._keras_way else sample_shape)
+    def build_for(self, sample_shape: Any) -> None:
+        """Build for samples of ``sample_shape`` (batch axis excluded; a list of them for a layer called on a
+        list of inputs), in the layer's own convention."""
+        self.build(_batch_shapes(sample_shape) if self._keras_way else sample_shape)
         self.built = True
         if self._keras_way and not self.trainable:
             self.trainable = False  # what build made (in layers inside it, in lists too) is frozen as the layer is
 
-    def output_shape_for(self, sample_shape: tuple[int, ...]) -> tuple[int, ...]:
-        """The shape of one output sample for input samples of ``sample_shape`` (batch axes excluded)."""
+    def output_shape_for(self, sample_shape: Any) -> tuple[int, ...]:
+        """The shape of one output sample for input samples of ``sample_shape`` (batch axes excluded; a list
+        of shapes for a layer called on a list of inputs)."""
         if not self._keras_way:
             return tuple(self.compute_output_shape(sample_shape))
         if type(self).compute_output_shape is not Layer.compute_output_shape:
-            return tuple(self.compute_output_shape((None, *sample_shape)))[1:]
+            return tuple(self.compute_output_shape(_batch_shapes(sample_shape)))[1:]
         seen = self.__dict__.setdefault("_shapes_seen", {})
-        if sample_shape not in seen:  # Keras runs the call on a placeholder; fnlearn once on a zero sample
+        key = tuple(map(tuple, sample_shape)) if isinstance(sample_shape, list) else sample_shape
+        if key not in seen:  # Keras runs the call on a placeholder; fnlearn once on a zero sample
             from ..tensor import no_grad
 
-            zero = Tensor(backend.xp().zeros((1, *sample_shape), dtype=np.dtype(self.dtype)))
+            def zero(shape: tuple[int, ...]) -> Tensor:
+                return Tensor(backend.xp().zeros((1, *shape), dtype=np.dtype(self.dtype)))
+
+            given = [zero(s) for s in sample_shape] if isinstance(sample_shape, list) else zero(sample_shape)
             with no_grad(), leaving_no_trace(self):
-                seen[sample_shape] = tuple(self(zero, training=False).shape[1:])
-        return seen[sample_shape]
+                seen[key] = tuple(self(given, training=False).shape[1:])
+        return seen[key]
+
+    @property
+    def takes_lists(self) -> bool:
+        """Whether the layer may be called on a list of inputs: merge layers (only so) and layers written the
+        Keras way, whose ``call`` may take one."""
+        return self.takes_list_only or self._keras_way
 
     def add_weight(self, shape: Any = None, initializer: Any = "glorot_uniform", dtype: Any = None,
                    trainable: bool = True, regularizer: Any = None, name: str | None = None,

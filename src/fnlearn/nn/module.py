@@ -114,7 +114,8 @@ class Symbolic:
     (``keras.Input`` and what a layer returns when called on one). A module called on it hands the call to
     :meth:`through`, which records the call instead of computing anything."""
 
-    def through(self, module: Module) -> Any:
+    def through(self, module: Module, together: list[Symbolic] | None = None) -> Any:
+        """Record ``module(self)``, or ``module(together)`` for a call on a list of placeholders (this one first)."""
         raise NotImplementedError
 
 
@@ -149,13 +150,14 @@ class Module:
     def __call__(self, *args: Any, training: bool | None = None, **kwargs: Any) -> Tensor:
         """Run :meth:`forward`. ``training=False`` / ``True`` runs this one call in eval / training mode
         (Keras's ``model(x, training=False)``: Dropout off); None keeps the module's mode (see :meth:`train`)."""
-        if args and isinstance(args[0], Symbolic):
+        first = args[0] if args else None
+        if isinstance(first, Symbolic) or (type(first) in (list, tuple) and first and isinstance(first[0], Symbolic)):
             if len(args) > 1 or kwargs:  # training= is the mode fit and predict set, not a recorded setting
                 given = ", ".join([*(type(a).__name__ for a in args[1:]), *kwargs])
                 raise ConfigError(f"{type(self).__name__} was called on a keras.Input placeholder with more ({given}); "
-                                  "fnlearn's functional models record a call on one placeholder alone, so give "
+                                  "fnlearn's functional models record a call on its placeholders alone, so give "
                                   "such settings to the layer when it is made.")
-            return args[0].through(self)
+            return first.through(self) if isinstance(first, Symbolic) else first[0].through(self, list(first))
         depth = getattr(_calls, "depth", 0)
         if depth == 0 and getattr(_calls, "losses_added", False):
             self.clear_losses()  # as in Keras, a call on its own starts the list of its losses afresh

@@ -77,26 +77,6 @@ class Sequential(Trainer, Module):
         object.__delattr__(self, str(len(self._layers)))
         return layer
 
-    def get_layer(self, name: str | None = None, index: int | None = None) -> Module:
-        """A layer by its name or its position (Keras's ``model.get_layer``).
-
-        >>> import fnlearn as fl
-        >>> fl.Sequential([fl.layers.Dense(2, input_dim=3, name="hidden")]).get_layer("hidden").units
-        2
-        """
-        if (name is None) == (index is None):
-            raise ConfigError("get_layer needs a name or an index (one of them); e.g. model.get_layer('dense').")
-        if index is not None:
-            if not isinstance(index, int) or not -len(self._layers) <= index < len(self._layers):
-                raise ConfigError(f"get_layer index {index!r} is out of range for a model of {len(self._layers)} "
-                                  "layers; use 0 for the first layer.")
-            return self._layers[index]
-        for layer in self._layers:
-            if getattr(layer, "name", None) == name:
-                return layer
-        names = ", ".join(repr(getattr(layer, "name", "?")) for layer in self._layers)
-        raise ConfigError(f"this model has no layer named {name!r}; its layers are {names}.")
-
     def __getitem__(self, index: int) -> Module:
         return self._layers[index]
 
