@@ -186,12 +186,16 @@ def views_demo() -> None:
     _replace_block("07-overfitting.md", "views", f"{table}\n\nWhat `fnlearn demo` said about it:\n\n{words}")
 
 
-def classifier_demo() -> None:
-    res = _run("classifier")
+def likes_table(res: dict) -> str:
+    """The "likes" table of 07-overfitting.md from the classifier experiment's results."""
     names = {"as_post": "as the post (raw features)", "standardized": "features standardized"}
     rows = [[names[k], f"{100 * v['train_accuracy']:.1f} %", f"{100 * v['test_accuracy']:.1f} %"]
             for k, v in res["variants"].items()]
-    _replace_block("07-overfitting.md", "likes", _markdown_table(["model", "train accuracy", "test accuracy"], rows))
+    return _markdown_table(["model", "train accuracy", "test accuracy"], rows)
+
+
+def classifier_demo() -> None:
+    _replace_block("07-overfitting.md", "likes", likes_table(_run("classifier")))
 
 
 def mnist_demo() -> bool | None:

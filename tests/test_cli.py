@@ -69,6 +69,11 @@ def test_help_lists_every_command(capsys):
     (["run", "views", "--epochs", "1.5"], "--epochs"),
     (["demo", "--full", "--quick"], "not allowed with"),
     (["run", "views", "--date-col", "d"], "--csv"),
+    (["run", "xor", "--actvation", "relu"], "fnlearn run xor: unrecognized arguments: --actvation relu (did you mean "
+                                            "'--activation'?); see 'fnlearn run xor --help'."),
+    (["demo", "--quik"], "fnlearn demo: unrecognized arguments: --quik (did you mean '--quick'?)"),
+    (["--bogus"], "fnlearn: unrecognized arguments: --bogus; see 'fnlearn --help'."),
+    (["demo", "--quick", "--test-start", "2030-01-01"], "test_start 2030-01-01 is after the series' last day"),
 ])
 def test_bad_arguments(argv, words, capsys):
     assert words in _fails(argv, capsys)
@@ -77,7 +82,10 @@ def test_bad_arguments(argv, words, capsys):
 def test_csv_without_column_names(tmp_path, capsys):
     path = _series_csv(tmp_path / "s.csv", 120)
     line = _fails(["run", "views", "--csv", str(path), "--date-col", "date"], capsys)
-    assert "--value-col" in line
+    assert line.endswith("needs --value-col to name the column of values, e.g. --value-col views.")
+    line = _fails(["run", "views", "--csv", str(path)], capsys)
+    assert line.endswith("needs --date-col to name the column of dates and --value-col to name the column of "
+                         "values, e.g. --date-col date --value-col views.")
 
 
 def test_csv_without_the_named_columns(tmp_path, capsys):

@@ -214,3 +214,21 @@ def test_numbers_held_as_python_objects_are_numbers():
     for text in (np.array(["1.5", 2.0], dtype=object), np.array([None, 2.0], dtype=object)):
         with pytest.raises(DataError, match="dtype object"):
             data.to_array(text)
+
+
+def test_train_test_split_takes_scikit_learns_random_state_and_names_what_it_does_not_take():
+    x, y = np.arange(40).reshape(20, 2), np.arange(20)
+    first = fl.data.train_test_split(x, y, test_size=0.25, random_state=42)
+    fl.set_seed(5)
+    again = fl.data.train_test_split(x, y, test_size=0.25, random_state=42)
+    other = fl.data.train_test_split(x, y, test_size=0.25, random_state=43)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))  # the same split whatever the global seed
+    assert not np.array_equal(first[3], other[3]) and sorted(first[2].tolist() + first[3].tolist()) == list(range(20))
+    with pytest.raises(ConfigError, match=r"train_test_split got the argument stratify, which it does not take "
+                                          r"\(fnlearn's split is not stratified; give test_size\)"):
+        fl.data.train_test_split(x, y, stratify=y)
+    with pytest.raises(ConfigError, match=r"got the argument test_szie, which it does not take; did you mean "
+                                          r"'test_size'"):
+        fl.data.train_test_split(x, y, test_szie=0.3)
+    with pytest.raises(ConfigError, match=r"random_state must be a non-negative integer, got -1"):
+        fl.data.train_test_split(x, y, random_state=-1)

@@ -380,10 +380,12 @@ def test_keras_loss_classes_compute_fnlearns_losses(float64, cls, kwargs, name, 
 
 def test_keras_loss_function_names():
     K = fl.keras.losses  # noqa: N806
-    assert K.huber is L.huber and K.log_cosh is L.log_cosh and K.hinge is L.hinge
-    assert K.squared_hinge is L.squared_hinge
-    assert K.mean_absolute_percentage_error is K.mape is K.MAPE is L.mape
-    assert K.mean_squared_logarithmic_error is K.msle is K.MSLE is L.msle
+    assert K.huber.builtin is L.huber and K.log_cosh.builtin is L.log_cosh and K.hinge.builtin is L.hinge
+    assert K.squared_hinge.builtin is L.squared_hinge
+    assert K.mean_absolute_percentage_error is K.mape is K.MAPE and K.mape.builtin is L.mape
+    assert K.mean_squared_logarithmic_error is K.msle is K.MSLE and K.msle.builtin is L.msle
+    y, p = fl.tensor([[1.0], [2.0]]), fl.tensor([[1.5], [4.0]])
+    np.testing.assert_array_equal(K.huber(y, p, delta=0.5).numpy(), L.huber(y, p, delta=0.5, reduction="none").numpy())
     # the default delta is left out of the config, so Huber() saves as plain "huber"
     assert K.Huber().get_config() == {"name": "huber", "reduction": "mean"}
     assert K.Huber(delta=2).get_config() == {"name": "huber", "reduction": "mean", "delta": 2.0}

@@ -425,3 +425,38 @@ def test_scratch_arrays_are_kept_per_shape_and_made_again_when_a_larger_one_is_n
     opt._scratch(small)[0, 1] = 7.0  # a view of the grown buffer, not of the one it replaced
     assert grown.shape == (50,) and float(grown[1]) == 7.0 and float(first[0, 1]) != 7.0
     assert opt._scratch(small, 1) is not opt._scratch(small)
+
+
+def test_misspelled_or_doubled_arguments_are_one_sentence():
+    with pytest.raises(ConfigError, match=r"Adam got an unexpected argument learning_rat=0.1; did you mean "
+                                          r"'learning_rate'\? it takes learning_rate, lr, clipnorm"):
+        fl.optim.Adam(learning_rat=0.1)
+    with pytest.raises(ConfigError, match=r"SGD got an unexpected argument momentom=0.9; did you mean 'momentum'"):
+        fl.optim.SGD(momentom=0.9)
+    with pytest.raises(ConfigError, match=r"SGD got lr=0.1 and learning_rate=0.2; lr is the old name of "
+                                          r"learning_rate, so give only one of them"):
+        fl.optim.SGD(lr=0.1, learning_rate=0.2)
+    assert fl.optim.SGD(lr=0.2).learning_rate == 0.2 and fl.optim.SGD(learning_rate=0.3, lr=0.3).learning_rate == 0.3
+
+
+def test_the_learning_rate_takes_assign_as_keras_variable_does_and_the_next_step_uses_it():
+    from fnlearn import keras
+
+    model = fl.Sequential([fl.layers.Dense(1, input_dim=1, kernel_initializer="zeros", use_bias=False)])
+    model.compile(fl.optim.SGD(learning_rate=0.1), "mse")
+    rates = []
+
+    class Halve(fl.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            self.model.optimizer.learning_rate.assign(self.model.optimizer.learning_rate / 2)
+            rates.append(keras.backend.get_value(self.model.optimizer.learning_rate))
+
+    x, y = np.ones((1, 1)), np.ones((1, 1))
+    model.fit(x, y, epochs=2, batch_size=1, verbose=0, callbacks=[Halve()])
+    assert rates == [0.05, 0.025]
+    # w₁ = 0 + 0.1·2·(1 − 0) = 0.2; w₂ = 0.2 + 0.05·2·(1 − 0.2) = 0.28
+    np.testing.assert_allclose(model.get_weights()[0], [[0.28]], rtol=1e-6)
+    keras.backend.set_value(model.optimizer.learning_rate, 0.5)
+    assert model.optimizer.learning_rate == 0.5 and type(float(model.optimizer.learning_rate)) is float
+    with pytest.raises(ConfigError, match=r"set_value needs something that takes assign\(\)"):
+        keras.backend.set_value(3.0, 1.0)

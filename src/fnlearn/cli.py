@@ -42,7 +42,7 @@ def _add_experiment(subparsers: Any, name: str, module: Any, help_text: str) -> 
                               description=help_text[:1].upper() + help_text[1:] + ".")
     common.add_common_arguments(p, getattr(module, "FULL_HELP", common.FULL_HELP))
     module.add_arguments(p)
-    p.set_defaults(_handler=module.main)
+    p.set_defaults(_handler=module.main, _leaf=p)
 
 
 def _explain_cli() -> Any:
@@ -97,6 +97,16 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     bench.set_defaults(_handler=lambda args: run_bench(args.rest))
     return parser
+
+
+def _unrecognized(leaf: argparse.ArgumentParser, extra: list[str]) -> NoReturn:
+    """Arguments a command does not take: named by that command, with the nearest option it has."""
+    from fnlearn.errors import did_you_mean
+
+    options = [o for action in leaf._actions for o in action.option_strings if o.startswith("--")]
+    first = next((e.split("=")[0] for e in extra if e.startswith("-")), None)
+    near = did_you_mean(first, options).strip() if first else ""
+    leaf.error(f"unrecognized arguments: {' '.join(extra)}" + (f" ({near})" if near else ""))
 
 
 def _explain_missing(args: argparse.Namespace) -> int:
@@ -155,7 +165,9 @@ def main(argv: list[str] | None = None) -> int:
         return run_bench(argv[1:])  # every argument, --help included, belongs to the harness
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # said by the command they were given to, with its own help and a near option
+            _unrecognized(getattr(args, "_leaf", parser), extra)
     except SystemExit as exc:  # --help, --version and usage errors end here
         return int(exc.code) if isinstance(exc.code, int) else (0 if exc.code is None else USAGE_ERROR)
     try:

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from . import backend
-from .errors import ConfigError, DataError, ShapeError
+from .errors import ConfigError, DataError, ShapeError, did_you_mean
 from .tensor import Tensor, as_array
 
 # ----------------------------------------------------------------------------- conversion
@@ -262,10 +262,12 @@ def split_validation(n: int, fraction: float, shuffle: bool = True, rng: np.rand
     return np.sort(order[: n - n_val]), np.sort(order[n - n_val:])
 
 
-def train_test_split(*arrays: Any, test_size: float = 0.2, shuffle: bool = True) -> list[np.ndarray]:
+def train_test_split(*arrays: Any, test_size: float = 0.2, shuffle: bool = True,
+                     random_state: int | None = None, **unknown: Any) -> list[np.ndarray]:
     """Split arrays (same number of rows) into train and test parts: ``x_tr, x_te, y_tr, y_te``.
 
-    The NumPy-only counterpart of scikit-learn's function; the order is seeded by ``fl.set_seed``.
+    The NumPy-only counterpart of scikit-learn's function; the order is seeded by ``fl.set_seed``, or by
+    ``random_state`` (an integer: the same split every call, as in scikit-learn).
 
     >>> import numpy as np, fnlearn as fl
     >>> fl.set_seed(0)
@@ -273,8 +275,16 @@ def train_test_split(*arrays: Any, test_size: float = 0.2, shuffle: bool = True)
     >>> x_tr.shape, x_te.shape
     ((3, 2), (2, 2))
     """
+    if unknown:
+        name = next(iter(unknown))
+        also = " (fnlearn's split is not stratified; give test_size)" if name in ("stratify", "train_size") else ""
+        raise ConfigError(f"train_test_split got the argument {name}, which it does not take{also}; "
+                          f"{did_you_mean(name, ['test_size', 'shuffle', 'random_state'])}it takes test_size, "
+                          "shuffle and random_state.")
+    rng = None if random_state is None else np.random.default_rng(backend.check_seed(
+        random_state, "train_test_split random_state", "e.g. random_state=42, or None for fl.set_seed's stream"))
     host = [backend.to_numpy(a) for a in _paired_arrays(arrays, "train_test_split needs at least one array.")]
-    train, test = split_validation(len(host[0]), test_size, shuffle, what="test_size")
+    train, test = split_validation(len(host[0]), test_size, shuffle, rng=rng, what="test_size")
     out: list[np.ndarray] = []
     for a in host:
         out += [a[train], a[test]]

@@ -586,7 +586,7 @@ def _load_model(path: str | os.PathLike, compile: bool = True,  # noqa: A002
     if file.doc.get("kind", "model") != "model":
         raise file.error("holds only weights (written by save_weights); build the model in code and call "
                          "model.load_weights(path) instead.")
-    custom = dict(custom_objects or {})
+    custom = {**_registered(), **(custom_objects or {})}
     own = file.doc.get("own_functions", [])
     if not isinstance(own, list) or not all(isinstance(n, str) for n in own):
         raise file.error("has a malformed list of its own functions; it is damaged.")
@@ -607,6 +607,15 @@ def _load_model(path: str | os.PathLike, compile: bool = True,  # noqa: A002
     if compile and file.doc.get("compile") is not None:
         _recompile(file, model, custom, slot_tensors)
     return model
+
+
+def _registered() -> dict[str, Any]:
+    """Classes and functions registered with ``keras.saving.register_keras_serializable`` (when that module has
+    been imported: only a program that registered something needs it)."""
+    import sys
+
+    saving = sys.modules.get("fnlearn.keras.saving")
+    return dict(saving.get_custom_objects()) if saving is not None else {}
 
 
 def _training_state(file: _ModelFile) -> tuple[int | None, int]:

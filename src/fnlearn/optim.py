@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from . import backend
-from .errors import ConfigError, NotReadyError, unknown_name
+from .errors import ConfigError, NotReadyError, did_you_mean, unknown_name
 from .schedules import check_positive
 from .tensor import Parameter
 
@@ -34,6 +34,48 @@ def _check_fraction(name: str, value: Any) -> float:
     return float(value)
 
 
+def _settings(cls: type) -> dict[str, Any]:
+    """The keyword settings ``cls.__init__`` takes, with their defaults (``**kwargs`` left out)."""
+    import inspect
+
+    return {name: p.default for name, p in inspect.signature(cls.__init__).parameters.items()
+            if name != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+
+
+class LearningRate(float):
+    """An optimizer's learning rate as read from ``optimizer.learning_rate``: a number, which also takes
+    ``assign`` as the variable Keras gives there does (``model.optimizer.learning_rate.assign(1e-4)``).
+
+    >>> import fnlearn as fl
+    >>> opt = fl.optim.SGD(learning_rate=0.1)
+    >>> opt.learning_rate.assign(0.05); opt.learning_rate, opt.learning_rate.numpy()
+    (0.05, 0.05)
+    """
+
+    _owner: Any
+
+    def __new__(cls, value: float, owner: Optimizer) -> LearningRate:
+        import weakref
+
+        rate = super().__new__(cls, value)
+        rate._owner = weakref.ref(owner)  # a copy of the number never keeps (or copies) the optimizer
+        return rate
+
+    def assign(self, value: Any) -> None:
+        """Set the optimizer's learning rate (a number or a schedule), as ``optimizer.learning_rate = value``."""
+        owner = self._owner()
+        if owner is None:
+            raise NotReadyError("this learning rate's optimizer no longer exists; set optimizer.learning_rate "
+                                "on the optimizer itself.")
+        owner.learning_rate = value
+
+    def numpy(self) -> float:
+        return float(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return float, (float(self),)
+
+
 class Optimizer:
     """Base class: parameter binding, learning rate (number or schedule), clipping, state dicts."""
 
@@ -42,8 +84,14 @@ class Optimizer:
 
     def __init__(self, params: Any = None, learning_rate: Any = 0.01, *, lr: Any = None,
                  clipnorm: float | None = None, clipvalue: float | None = None,
-                 global_clipnorm: float | None = None) -> None:
+                 global_clipnorm: float | None = None, **unknown: Any) -> None:
+        if unknown:
+            raise self._unknown_arguments(unknown)
         if lr is not None:
+            default = _settings(type(self)).get("learning_rate")
+            if learning_rate is not default and learning_rate != default and learning_rate != lr:
+                raise ConfigError(f"{type(self).__name__} got lr={lr!r} and learning_rate={learning_rate!r}; lr "
+                                  "is the old name of learning_rate, so give only one of them.")
             learning_rate = lr
         self.learning_rate = learning_rate
         self.clipnorm = None if clipnorm is None else check_positive("clipnorm", clipnorm)
@@ -55,6 +103,13 @@ class Optimizer:
         self.state: list[dict[str, Any]] = []
         if params is not None:
             self.bind(params)
+
+    def _unknown_arguments(self, unknown: dict[str, Any]) -> ConfigError:
+        """One sentence for keyword arguments the optimizer does not take (a typo, most often)."""
+        accepted = [name for name in {**_settings(Optimizer), **_settings(type(self))} if name != "params"]
+        name = next(iter(unknown))
+        return ConfigError(f"{type(self).__name__} got an unexpected argument {name}={unknown[name]!r}; "
+                           f"{did_you_mean(name, accepted)}it takes {', '.join(accepted)}.")
 
     # ---------------------------------------------------------------- learning rate
     @property
@@ -68,7 +123,7 @@ class Optimizer:
         >>> opt.iterations = 10; round(opt.learning_rate, 6), type(opt.schedule).__name__
         (0.05, 'ExponentialDecay')
         """
-        return self.current_learning_rate()
+        return LearningRate(self.current_learning_rate(), self)
 
     @learning_rate.setter
     def learning_rate(self, value: Any) -> None:

@@ -103,6 +103,15 @@ def test_every_figure_the_pages_show_is_one_make_figures_draws():
         assert (LECTURE / "figures" / f"{name}.png").is_file(), name
 
 
+def test_the_likes_table_is_what_the_classifier_experiment_gives_now(tmp_path):
+    from fnlearn import experiments
+
+    table = _make_figures().likes_table(experiments.run("classifier", out=tmp_path, quiet=True))
+    page = (LECTURE / "07-overfitting.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- BEGIN likes -->\n(.*?)<!-- END likes -->", page, re.S).group(1)
+    assert block.strip() == table.strip(), "rerun: python docs/make_figures.py --only classifier"
+
+
 def test_experiment_figures_copied_to_the_pages_are_the_ones_the_experiments_write(tmp_path):
     # make_figures copies <experiment>_<figure> from each run folder: the names must still exist
     from fnlearn.experiments import xor

@@ -9,6 +9,7 @@ import types
 
 import numpy as np
 import pytest
+from real_keras import real_keras
 
 import fnlearn as fl
 from fnlearn import keras
@@ -191,14 +192,67 @@ def test_sparse_loss_class_and_per_sample_reduction():
 
 def test_loss_function_names():
     L = keras.losses
-    assert L.mean_squared_error is fl.losses.mse and L.MSE is fl.losses.mse and L.mae is fl.losses.mae
-    assert L.categorical_crossentropy is fl.losses.categorical_crossentropy
+    assert L.mean_squared_error is L.MSE is L.mse and L.mean_squared_error.builtin is fl.losses.mse
+    assert L.mae.__name__ == "mean_absolute_error" and L.categorical_crossentropy.builtin is \
+        fl.losses.categorical_crossentropy
+    with pytest.raises(ConfigError, match=r"keras.losses.huber got from_logits, which it does not take; it takes "
+                                          r"y_true, y_pred, delta"):
+        L.huber([[1.0]], [[2.0]], from_logits=True)
+    with pytest.raises(ConfigError, match="label_smoothing"):
+        L.binary_crossentropy([[1.0]], [[0.5]], label_smoothing=0.1)
     with pytest.raises(ConfigError, match="label_smoothing"):
         L.CategoricalCrossentropy(label_smoothing=0.1)
     with pytest.raises(ConfigError, match="reduction"):
         L.MeanSquaredError(reduction="weighted")
     with pytest.raises(ConfigError, match="ignore_class"):
         L.SparseCategoricalCrossentropy(ignore_class=0)
+
+
+@pytest.mark.parametrize("name, y_true, y_pred, settings", [
+    ("mean_squared_error", [[0.0], [1.0]], [[0.2], [0.7]], {}),
+    ("mean_squared_error", [1.0, 2.0], [[1.0], [4.0]], {}),  # one target per sample, as Keras takes them
+    ("mean_absolute_error", [[0.0, 1.0], [1.0, 3.0]], [[0.2, 0.5], [0.7, 1.0]], {}),
+    ("mean_absolute_percentage_error", [[2.0], [4.0]], [[1.0], [5.0]], {}),
+    ("mean_squared_logarithmic_error", [[0.0], [1.0]], [[0.2], [0.7]], {}),
+    ("huber", [[0.0], [1.0]], [[0.2], [3.7]], {"delta": 2.0}),
+    ("log_cosh", [[0.0], [1.0]], [[0.2], [0.7]], {}),
+    ("hinge", [[0.0], [1.0]], [[0.2], [0.7]], {}),
+    ("squared_hinge", [[-1.0], [1.0]], [[0.2], [0.7]], {}),
+    ("binary_crossentropy", [[0.0], [1.0]], [[0.2], [0.7]], {}),
+    ("binary_crossentropy", [[0.0], [1.0]], [[0.2], [-0.7]], {"from_logits": True}),
+    ("categorical_crossentropy", [[0, 1, 0.0], [1, 0, 0]], [[0.2, 0.7, 0.1], [0.5, 0.3, 0.2]], {}),
+    ("sparse_categorical_crossentropy", [1, 2], [[0.2, 0.7, 0.1], [0.5, 0.3, 0.2]], {}),
+    ("sparse_categorical_crossentropy", [1, 2], [[2.0, -1.0, 0.5], [0.5, 0.3, 0.2]], {"from_logits": True}),
+])
+def test_loss_functions_give_one_value_per_sample_as_keras_does(name, y_true, y_pred, settings):
+    real = real_keras()
+    theirs = np.asarray(getattr(real.losses, name)(np.array(y_true), np.array(y_pred), **settings))
+    ours = getattr(keras.losses, name)(np.array(y_true), np.array(y_pred, dtype=np.float32), **settings)
+    assert ours.shape == theirs.shape == (2,)
+    np.testing.assert_allclose(ours.numpy(), theirs, rtol=1e-5)
+
+
+def test_a_custom_loss_weighting_keras_per_sample_values_trains_as_in_keras():
+    real = real_keras()
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(48, 4)).astype(np.float32), rng.integers(0, 2, (48, 1)).astype(np.float32)
+
+    def weighted_bce(library):
+        def loss(y_true, y_pred):  # positives count five times, as in the guides to imbalanced data
+            return library.losses.binary_crossentropy(y_true, y_pred) * (library.ops.squeeze(y_true, -1) * 4 + 1)
+        return loss
+
+    models = []
+    for library in (real, keras):
+        model = library.Sequential([library.Input(shape=(4,)), library.layers.Dense(3, activation="tanh"),
+                                    library.layers.Dense(1, activation="sigmoid")])
+        models.append(model)
+    models[1].set_weights(models[0].get_weights())
+    for model, library in zip(models, (real, keras)):
+        model.compile(library.optimizers.SGD(0.1), weighted_bce(library))
+        model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    for a, b in zip(models[1].get_weights(), models[0].get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
 def test_metric_classes():

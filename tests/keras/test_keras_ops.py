@@ -96,6 +96,17 @@ CASES = [
     ("less_equal", lambda: ops.less_equal(X, 0.1), lambda: X <= np.float32(0.1)),
     ("ones_like", lambda: ops.ones_like(X), lambda: np.ones_like(X)),
     ("zeros_like", lambda: ops.zeros_like(fl.tensor(X), dtype="int32"), lambda: np.zeros(X.shape, np.int32)),
+    ("var", lambda: ops.var(X, axis=1, keepdims=True), lambda: X.var(axis=1, keepdims=True)),
+    ("std", lambda: ops.std(fl.tensor(X)), lambda: X.std()),
+    ("round", lambda: ops.round(X * 3), lambda: np.round(X * 3)),
+    ("round_decimals", lambda: ops.round(X, decimals=1), lambda: np.round(X, 1)),
+    ("floor_ceil_sign", lambda: ops.floor(X) + ops.ceil(X) + ops.sign(X),
+     lambda: np.floor(X) + np.ceil(X) + np.sign(X)),
+    ("isnan_isinf_isfinite", lambda: ops.logical_or(ops.isnan(np.array([np.nan, 1.0])),
+                                                    ops.isinf(np.array([1.0, np.inf]))),
+     lambda: np.array([True, True])),
+    ("logical", lambda: ops.logical_xor(ops.logical_and(X > 0, Y > 0), ops.logical_not(Y > 0)),
+     lambda: np.logical_xor((X > 0) & (Y > 0), ~(Y > 0))),
 ]
 
 
@@ -170,12 +181,33 @@ GRADIENT_CASES = [
     ("activations", lambda p: ops.sigmoid(p) * ops.tanh(p) + ops.relu(p) + ops.softplus(p) + ops.log_softmax(p)),
     ("arithmetic", lambda p: ops.divide(ops.power(ops.abs(p) + 1, 1.5), ops.add(ops.multiply(p, p), 1.0))
      + ops.negative(ops.cast(p, "float64"))),
+    ("var_std", lambda p: ops.var(p, axis=0) + ops.std(p, axis=1, keepdims=True)),
+    ("crossentropies", lambda p: ops.binary_crossentropy(T > 0, ops.sigmoid(p))
+     + ops.binary_crossentropy(T > 0, p, from_logits=True)
+     + ops.expand_dims(ops.categorical_crossentropy(ops.softmax(T), p, from_logits=True)
+                       + ops.categorical_crossentropy(ops.softmax(T), ops.softmax(p))
+                       + ops.sparse_categorical_crossentropy([0, 2, 1, 1], p, from_logits=True), -1)),
 ]
 
 
 @pytest.mark.parametrize("fn", [c[1] for c in GRADIENT_CASES], ids=[c[0] for c in GRADIENT_CASES])
 def test_differentiable_names_propagate_gradients(fn):
     assert fl.gradcheck(fn, [P])
+
+
+def test_crossentropies_are_keras_ops_values():
+    from real_keras import real_keras
+
+    real = real_keras()
+    target, probs = np.eye(3, dtype=np.float32)[[1, 0]], _softmax(X)
+    for name, args in [("binary_crossentropy", ((X > 0).astype(np.float32), 1 / (1 + np.exp(-X)))),
+                       ("categorical_crossentropy", (target, probs)),
+                       ("sparse_categorical_crossentropy", (np.array([1, 0]), probs))]:
+        for from_logits in (False, True):
+            given = (args[0], X) if from_logits else args
+            np.testing.assert_allclose(ops.convert_to_numpy(getattr(ops, name)(*given, from_logits=from_logits)),
+                                       np.asarray(getattr(real.ops, name)(*given, from_logits=from_logits)),
+                                       rtol=1e-5, atol=1e-6)
 
 
 def test_a_keras3_custom_loss_trains_exactly_as_mse():

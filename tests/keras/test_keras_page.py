@@ -32,7 +32,8 @@ def test_the_page_code_runs(tmp_path, monkeypatch, capsys):
     ("activations", "relu sigmoid hard_sigmoid tanh softmax log_softmax softplus leaky_relu elu selu gelu silu swish "
                     "relu6 linear"),
     ("losses", "MeanSquaredError MeanAbsoluteError MeanAbsolutePercentageError MeanSquaredLogarithmicError Huber "
-               "LogCosh BinaryCrossentropy CategoricalCrossentropy SparseCategoricalCrossentropy Hinge SquaredHinge"),
+               "LogCosh BinaryCrossentropy CategoricalCrossentropy SparseCategoricalCrossentropy Hinge SquaredHinge "
+               "mean_squared_error mean_absolute_error huber log_cosh binary_crossentropy categorical_crossentropy"),
     ("metrics", "BinaryAccuracy CategoricalAccuracy SparseCategoricalAccuracy MeanSquaredError MeanAbsoluteError "
                 "BinaryCrossentropy CategoricalCrossentropy SparseCategoricalCrossentropy Precision Recall AUC "
                 "TruePositives FalsePositives TrueNegatives FalseNegatives RootMeanSquaredError Mean Sum "
@@ -50,8 +51,10 @@ def test_the_page_code_runs(tmp_path, monkeypatch, capsys):
     ("datasets.imdb", "load_data get_word_index"),
     ("datasets.reuters", "load_data get_word_index get_label_names"),
     ("datasets.boston_housing", "load_data"),
-    ("backend", "clear_session floatx set_floatx epsilon"),
-    ("ops", "mean sum square sqrt abs exp log log1p clip maximum where matmul reshape argmax cast"),
+    ("backend", "clear_session floatx set_floatx epsilon get_value set_value"),
+    ("saving", "load_model save_model register_keras_serializable get_registered_object get_custom_objects"),
+    ("ops", "mean sum var std square sqrt abs exp log log1p clip maximum where matmul reshape argmax cast one_hot "
+            "round floor sign isnan logical_and binary_crossentropy categorical_crossentropy convert_to_numpy"),
 ])
 def test_every_name_the_page_lists_is_there(module, names):
     target = keras

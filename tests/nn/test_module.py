@@ -249,3 +249,15 @@ def test_keras_model_helpers():
     assert [name for name, _ in model.named_parameters()] == ["0.kernel", "0.bias"]
     model.add(fl.layers.Dense(3))
     assert model.output_shape == (3,) and model.count_params() == 40 + 27
+
+
+def test_a_sequential_takes_its_layers_as_a_list_or_one_by_one_and_a_name_as_a_string():
+    first, second = fl.layers.Dense(4, activation="relu", input_dim=3), fl.layers.Dense(1)
+    model = fl.Sequential(first, second)  # PyTorch's nn.Sequential(a, b)
+    assert model.layers == [first, second] and model.name.startswith("sequential")
+    with pytest.raises(ConfigError, match=r"Sequential got 'net' beside its layers; pass the layers as one list"):
+        fl.Sequential([first], "net")
+    with pytest.raises(ConfigError, match=r"a model's name must be a string, got int 3"):
+        fl.Sequential([first], name=3)
+    with pytest.raises(ConfigError, match=r"keras.Sequential takes its layers as one list"):
+        fl.keras.Sequential(first, second)

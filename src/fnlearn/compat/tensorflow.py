@@ -47,7 +47,7 @@ from ..tensor import Tensor
 for _sub in ("", ".models", ".layers", ".optimizers", ".losses", ".metrics", ".callbacks", ".utils",
              ".datasets", ".datasets.mnist", ".datasets.fashion_mnist", ".datasets.boston_housing", ".datasets.imdb",
              ".datasets.reuters", ".activations", ".initializers", ".backend", ".optimizers.schedules",
-             ".optimizers.legacy", ".regularizers", ".ops", ".preprocessing", ".preprocessing.sequence"):
+             ".optimizers.legacy", ".regularizers", ".ops", ".preprocessing", ".preprocessing.sequence", ".saving"):
     sys.modules[f"{__name__}.keras{_sub}"] = importlib.import_module(f"fnlearn.keras{_sub}")
 
 random = SimpleNamespace(set_seed=set_seed)

@@ -315,6 +315,9 @@ def split_by_date(series: Series, days: int, test_start="2021-01-01", test_end=N
     start = _as_day(test_start, "test_start")
     end = None if test_end is None else _as_day(test_end, "test_end")
     last = np.datetime64(series.dates[-1], "D")
+    if start > last:
+        raise errors.DataError(f"test_start {start} is after the series' last day {last}; give a test_start inside "
+                               "the series, so that some days are left to test on.")
     if end is not None and end < start:
         raise errors.DataError(f"test_end {end} is before test_start {start}; give a test_end on or after "
                                "test_start.")

@@ -114,10 +114,12 @@ def main(args: argparse.Namespace) -> dict[str, Any]:
         raise errors.ConfigError("--date-col and --value-col name the columns of a --csv file, but no --csv was "
                                  "given; add --csv PATH or drop them.")
     if args.csv is not None and not (args.date_col and args.value_col):
-        missing = " and ".join(n for n, v in (("--date-col", args.date_col), ("--value-col", args.value_col))
-                               if not v)
-        raise errors.ConfigError(f"--csv {args.csv} needs {missing} to name the column of dates and the column "
-                                 f"of values, e.g. --date-col date --value-col views.")
+        missing = [(flag, what, example) for flag, what, example, given in (
+            ("--date-col", "the column of dates", "date", args.date_col),
+            ("--value-col", "the column of values", "views", args.value_col)) if not given]
+        needs = " and ".join(f"{flag} to name {what}" for flag, what, _ in missing)
+        example = " ".join(f"{flag} {name}" for flag, _, name in missing)
+        raise errors.ConfigError(f"--csv {args.csv} needs {needs}, e.g. {example}.")
     return run(seed=args.seed, out=args.out, full=args.full, quick=args.quick, quiet=args.quiet,
                csv=args.csv, date_col=args.date_col, value_col=args.value_col,
                test_start=args.test_start, test_end=args.test_end, epochs=args.epochs)

@@ -33,14 +33,15 @@ from . import (
     preprocessing,
     random,
     regularizers,
+    saving,
 )
 from . import utils as utils
 from ._missing import not_provided
-from .layers import Input
+from .layers import Input, Layer
 from .models import Model, Sequential, load_model, save_model
 
-__all__ = ["Sequential", "Model", "Input", "load_model", "save_model", "layers", "models", "optimizers", "losses",
-           "metrics", "callbacks", "utils", "datasets", "activations", "initializers", "backend",
-           "regularizers", "ops", "preprocessing", "random"]
+__all__ = ["Sequential", "Model", "Input", "Layer", "load_model", "save_model", "layers", "models", "optimizers",
+           "losses", "metrics", "callbacks", "utils", "datasets", "activations", "initializers", "backend",
+           "regularizers", "ops", "preprocessing", "random", "saving"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -11,7 +11,10 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import backend as _backend
+from ..errors import ConfigError
 from ..nn import layers as _layers
 from ._missing import not_provided
 
@@ -40,6 +43,26 @@ def epsilon() -> float:
     return 1e-7
 
 
-__all__ = ["clear_session", "floatx", "set_floatx", "epsilon"]
+def get_value(x: Any) -> Any:
+    """A number or array out of what Keras programs read with it: ``get_value(model.optimizer.learning_rate)``.
+
+    >>> import fnlearn as fl
+    >>> get_value(fl.optim.SGD(learning_rate=0.1).learning_rate)
+    0.1
+    """
+    value = x.numpy() if hasattr(x, "numpy") else x
+    return float(value) if isinstance(value, float) else value
+
+
+def set_value(x: Any, value: Any) -> None:
+    """Keras's ``set_value(variable, value)``, for what takes ``assign``: ``set_value(model.optimizer.learning_rate,
+    1e-4)`` (a learning rate, a weight)."""
+    if not hasattr(x, "assign"):
+        raise ConfigError(f"set_value needs something that takes assign(), such as model.optimizer.learning_rate or "
+                          f"a layer's weight, got {type(x).__name__}; set a plain value directly instead.")
+    x.assign(value)
+
+
+__all__ = ["clear_session", "floatx", "set_floatx", "epsilon", "get_value", "set_value"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -6,41 +6,28 @@ Classes: ``MeanSquaredError``, ``MeanAbsoluteError``, ``MeanAbsolutePercentageEr
 ``mean_absolute_error`` (``mae``), ``mean_absolute_percentage_error`` (``mape``),
 ``mean_squared_logarithmic_error`` (``msle``), ``huber``, ``log_cosh``, ``hinge``, ``squared_hinge``,
 ``binary_crossentropy``, ``categorical_crossentropy``, ``sparse_categorical_crossentropy``.
-Unlike Keras's functions, which return one value per sample, fnlearn's return the mean (pass
-``reduction="none"`` for per-sample values); either way ``compile(loss=...)`` accepts them.
+As in Keras, the functions return one value per sample (a custom loss may weight them, as Keras's guides
+do) and the classes the batch's mean; ``compile(loss=...)`` takes either and trains on the mean. fnlearn's
+own ``fl.losses`` functions return the mean (``reduction="none"`` for per-sample values).
 
 Example:
     >>> from fnlearn.keras import losses
     >>> float(losses.MeanSquaredError()([[1.0], [2.0]], [[1.0], [4.0]]))
     2.0
+    >>> losses.mean_squared_error([[1.0], [2.0]], [[1.0], [4.0]]).numpy().tolist()
+    [0.0, 4.0]
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .. import losses as _losses
 from ..errors import ConfigError
-from ..losses import (
-    Loss,
-    binary_crossentropy,
-    categorical_crossentropy,
-    hinge,
-    huber,
-    log_cosh,
-    mae,
-    mape,
-    mse,
-    msle,
-    sparse_categorical_crossentropy,
-    squared_hinge,
-)
+from ..losses import Loss
+from ..tensor import Tensor
 from ._missing import not_provided
-
-mean_squared_error = MSE = mse
-mean_absolute_error = MAE = mae
-mean_absolute_percentage_error = MAPE = mape
-mean_squared_logarithmic_error = MSLE = msle
 
 _reduction = _losses.keras_reduction
 
@@ -52,6 +39,44 @@ def _no_smoothing(cls: str, label_smoothing: float, axis: int) -> None:
     if axis != -1:
         raise ConfigError(f"{cls}(axis={axis!r}) is not supported; fnlearn's classes lie along the last "
                           "axis.")
+
+
+def _per_sample(builtin: Callable[..., Tensor], name: str, takes: tuple[str, ...] = ()) -> Callable[..., Tensor]:
+    """Keras's loss function ``name``: fnlearn's ``builtin`` with one value per sample (``reduction="none"``).
+    ``takes`` are the settings it passes on (``from_logits``, ``delta``); Keras's ``label_smoothing`` and
+    ``axis`` are taken at their defaults only, as the classes take them."""
+
+    def loss(y_true: Any, y_pred: Any, **settings: Any) -> Tensor:
+        _no_smoothing(name, settings.pop("label_smoothing", 0.0), settings.pop("axis", -1))
+        if settings.pop("ignore_class", None) is not None:
+            raise ConfigError(f"keras.losses.{name}(ignore_class=...) is not supported by fnlearn; drop those "
+                              "samples from the data instead.")
+        unknown = [key for key in settings if key not in takes]
+        if unknown:
+            raise ConfigError(f"keras.losses.{name} got {', '.join(unknown)}, which it does not take; it takes "
+                              f"y_true, y_pred{''.join(', ' + t for t in takes)}.")
+        return builtin(y_true, y_pred, reduction="none", **settings)
+
+    loss.__name__ = loss.__qualname__ = name
+    loss.__doc__ = f"Keras's ``{name}``: one value per sample (fnlearn's ``fl.losses`` function with " \
+                   "``reduction='none'``)."
+    loss.builtin = builtin  # type: ignore[attr-defined]  (compile trains on the built-in's fast step)
+    return loss
+
+
+mean_squared_error = MSE = mse = _per_sample(_losses.mse, "mean_squared_error")
+mean_absolute_error = MAE = mae = _per_sample(_losses.mae, "mean_absolute_error")
+mean_absolute_percentage_error = MAPE = mape = _per_sample(_losses.mape, "mean_absolute_percentage_error")
+mean_squared_logarithmic_error = MSLE = msle = _per_sample(_losses.msle, "mean_squared_logarithmic_error")
+huber = _per_sample(_losses.huber, "huber", ("delta",))
+log_cosh = logcosh = _per_sample(_losses.log_cosh, "log_cosh")
+hinge = _per_sample(_losses.hinge, "hinge")
+squared_hinge = _per_sample(_losses.squared_hinge, "squared_hinge")
+binary_crossentropy = _per_sample(_losses.binary_crossentropy, "binary_crossentropy", ("from_logits",))
+categorical_crossentropy = _per_sample(_losses.categorical_crossentropy, "categorical_crossentropy",
+                                       ("from_logits",))
+sparse_categorical_crossentropy = _per_sample(_losses.sparse_categorical_crossentropy,
+                                              "sparse_categorical_crossentropy", ("from_logits",))
 
 
 class MeanSquaredError(Loss):
@@ -174,7 +199,7 @@ __all__ = ["Loss", "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercent
            "MeanSquaredLogarithmicError", "Huber", "LogCosh", "Hinge", "SquaredHinge", "BinaryCrossentropy",
            "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "mean_squared_error", "mean_absolute_error",
            "mean_absolute_percentage_error", "mean_squared_logarithmic_error", "mse", "mae", "mape", "msle", "MSE",
-           "MAE", "MAPE", "MSLE", "huber", "log_cosh", "hinge", "squared_hinge", "binary_crossentropy",
+           "MAE", "MAPE", "MSLE", "huber", "log_cosh", "logcosh", "hinge", "squared_hinge", "binary_crossentropy",
            "categorical_crossentropy", "sparse_categorical_crossentropy", "get"]
 
 __getattr__ = not_provided(__name__, __all__)

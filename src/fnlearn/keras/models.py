@@ -41,6 +41,9 @@ class Sequential(_nn.Sequential):
 
     def __init__(self, layers: Iterable[Any] | None = None, trainable: bool = True,
                  name: str | None = None) -> None:
+        if isinstance(trainable, _nn.Module) or isinstance(name, _nn.Module):
+            raise ConfigError("keras.Sequential takes its layers as one list, keras.Sequential([layer1, layer2]), "
+                              "not one by one.")
         super().__init__(None, name=name)
         if layers is not None:
             for layer in [layers] if isinstance(layers, _nn.Module) else layers:

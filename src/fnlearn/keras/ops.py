@@ -284,6 +284,53 @@ def softplus(x: Any) -> Tensor:
     return F.softplus(x)
 
 
+def var(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """The variance along ``axis`` (the mean squared distance from the mean, dividing by n as Keras does).
+
+    >>> var([[1.0, 3.0], [5.0, 7.0]], axis=0).numpy().tolist()
+    [4.0, 4.0]
+    """
+    x = _float(x)
+    centred = F.sub(x, F.mean(x, axis=axis, keepdims=True))
+    return F.mean(F.mul(centred, centred), axis=axis, keepdims=keepdims)
+
+
+def std(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """The standard deviation along ``axis``: √var."""
+    return F.sqrt(var(x, axis=axis, keepdims=keepdims))
+
+
+def binary_crossentropy(target: Any, output: Any, from_logits: bool = False) -> Tensor:
+    """−[t·log p + (1 − t)·log(1 − p)] value by value, not averaged (Keras's ``ops`` function; p clipped to
+    [1e-7, 1 − 1e-7], or from raw scores with ``from_logits``)."""
+    output, target = _float(output), _float(target)
+    if from_logits:  # softplus(z) − z·t, the stable form of the same
+        return F.sub(F.softplus(output), F.mul(output, target))
+    p = F.clip(output, 1e-7, 1 - 1e-7)
+    return F.neg(F.add(F.mul(target, F.log(p)), F.mul(F.sub(1.0, target), F.log(F.sub(1.0, p)))))
+
+
+def categorical_crossentropy(target: Any, output: Any, from_logits: bool = False, axis: int = -1) -> Tensor:
+    """−Σ t·log p along ``axis`` (p normalised to sum to 1 and clipped to [1e-7, 1 − 1e-7], or the log-softmax
+    of raw scores with ``from_logits``), as Keras's ``ops`` function."""
+    output, target = _float(output), _float(target)
+    if from_logits:
+        log_p = F.log_softmax(output, axis=axis)
+    else:
+        log_p = F.log(F.clip(F.div(output, F.sum(output, axis=axis, keepdims=True)), 1e-7, 1 - 1e-7))
+    return F.neg(F.sum(F.mul(target, log_p), axis=axis))
+
+
+def sparse_categorical_crossentropy(target: Any, output: Any, from_logits: bool = False, axis: int = -1) -> Tensor:
+    """−log p[label] per sample, for integer labels (Keras's ``ops`` function)."""
+    if axis != -1:
+        raise ConfigError(f"sparse_categorical_crossentropy(axis={axis!r}) is not supported; fnlearn's classes lie "
+                          "along the last axis.")
+    from ..losses import sparse_categorical_crossentropy as loss
+
+    return loss(_t(target).data, _float(output), from_logits=from_logits, reduction="none")
+
+
 # ----------------------------------------------------------------------------- dtypes and constants
 
 
@@ -367,11 +414,56 @@ less = _comparison("less", "<")
 less_equal = _comparison("less_equal", "<=")
 
 
+def _no_gradient(ufunc: str, what: str) -> Any:
+    def apply(x: Any) -> Tensor:
+        data = getattr(backend.xp(), ufunc)(_t(x).data)
+        return Tensor(data, dtype=data.dtype)
+
+    apply.__name__ = apply.__qualname__ = ufunc
+    apply.__doc__ = f"{what}, value by value; no gradient (its slope is 0 almost everywhere, as in Keras)."
+    return apply
+
+
+floor = _no_gradient("floor", "The largest integer ≤ x")
+ceil = _no_gradient("ceil", "The smallest integer ≥ x")
+sign = _no_gradient("sign", "−1, 0 or 1 as x is below, at or above 0")
+isnan = _no_gradient("isnan", "Whether x is NaN")
+isinf = _no_gradient("isinf", "Whether x is ±inf")
+isfinite = _no_gradient("isfinite", "Whether x is a finite number")
+logical_not = _no_gradient("logical_not", "not x")
+
+
+def round(x: Any, decimals: int = 0) -> Tensor:  # noqa: A001  (Keras's name)
+    """x rounded to ``decimals`` places, halves to even (as Keras and NumPy round); no gradient.
+
+    >>> round([0.5, 1.5, 2.26], decimals=0).numpy().tolist()
+    [0.0, 2.0, 2.0]
+    """
+    data = backend.xp().round(_t(x).data, decimals)
+    return Tensor(data, dtype=data.dtype)
+
+
+logical_and = _comparison("logical_and", "and")
+logical_or = _comparison("logical_or", "or")
+logical_xor = _comparison("logical_xor", "xor")
+
+
+def convert_to_numpy(x: Any) -> np.ndarray:
+    """``x`` as a NumPy array (from the device, on a GPU).
+
+    >>> convert_to_numpy(ones((2,))).tolist()
+    [1.0, 1.0]
+    """
+    return np.asarray(backend.to_numpy(x.data if isinstance(x, Tensor) else x))
+
+
 __all__ = ["mean", "sum", "max", "min", "logsumexp", "square", "sqrt", "abs", "exp", "log", "log1p", "negative",
            "add", "subtract", "multiply", "divide", "power", "clip", "maximum", "minimum", "where", "matmul", "dot",
            "reshape", "transpose", "expand_dims", "squeeze", "concatenate", "stack", "shape", "softmax",
            "log_softmax", "sigmoid", "relu", "tanh", "softplus", "cast", "convert_to_tensor", "ones", "zeros",
            "ones_like", "zeros_like", "one_hot", "argmax", "argmin", "equal", "not_equal", "greater", "greater_equal",
-           "less", "less_equal"]
+           "less", "less_equal", "var", "std", "binary_crossentropy", "categorical_crossentropy",
+           "sparse_categorical_crossentropy", "floor", "ceil", "sign", "isnan", "isinf", "isfinite", "logical_not",
+           "round", "logical_and", "logical_or", "logical_xor", "convert_to_numpy"]
 
 __getattr__ = not_provided(__name__, __all__)

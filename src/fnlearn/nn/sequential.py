@@ -22,9 +22,26 @@ from .module import Module
 
 
 class Sequential(Trainer, Module):
-    """A stack of layers; ``model(x)`` runs them in order. Build it from a list or with ``add``."""
+    """A stack of layers; ``model(x)`` runs them in order. Build it from a list (Keras's way), from the layers
+    one by one (PyTorch's ``nn.Sequential(a, b)``), or with ``add``.
 
-    def __init__(self, layers: Iterable[Any] | None = None, name: str | None = None) -> None:
+    >>> import fnlearn as fl
+    >>> len(fl.Sequential(fl.layers.Dense(4, input_dim=2), fl.layers.Dense(1)).layers)
+    2
+    """
+
+    def __init__(self, layers: Iterable[Any] | None = None, *more: Any, name: str | None = None) -> None:
+        if more:
+            stray = next((item for item in more if not isinstance(item, Module)), None)
+            if stray is not None or not isinstance(layers, Module):
+                given = stray if stray is not None else layers
+                raise ConfigError(f"Sequential got {given!r} beside its layers; pass the layers as one list, "
+                                  "fl.Sequential([layer1, layer2]), or one by one, fl.Sequential(layer1, layer2), and "
+                                  "a name as name='...'.")
+            layers = [layers, *more]
+        if name is not None and not isinstance(name, str):
+            raise ConfigError(f"a model's name must be a string, got {type(name).__name__} {name!r}; e.g. "
+                              "name='classifier'.")
         Module.__init__(self)
         self.name = name or _auto_name("sequential")  # sequential, sequential_1, ... as Keras names them
         self._layers: list[Module] = []
