@@ -528,3 +528,20 @@ def test_activations_of_integers_are_floats_as_in_keras():
     np.testing.assert_allclose(fl.gelu(x).numpy(), [[-0.15865525, 0.0, 1.9544997]], rtol=1e-6)
     np.testing.assert_allclose(fl.selu(x).numpy(), [[-1.1113307, 0.0, 2.101402]], rtol=1e-6)
     assert fl.relu(x).dtype == np.float32 and fl.abs(x).dtype == np.int64  # abs is arithmetic: ints stay ints
+
+
+def test_an_activation_of_the_real_keras_is_refused_with_fnlearns_to_use():
+    from real_keras import real_keras
+
+    real = real_keras()
+    for make in (lambda a: fl.layers.Dense(2, activation=a), lambda a: fl.keras.layers.Activation(a),
+                 lambda a: F.get_activation(a)):
+        with pytest.raises(ConfigError, match=r"^the activation relu comes from Keras, not fnlearn; use fnlearn's own "
+                                              r"keras.activations.relu \(.*`from fnlearn import keras`.*\)\.$"):
+            make(real.activations.relu)
+    with pytest.raises(ConfigError, match=r"^the activation ReLU comes from Keras, not fnlearn; use fnlearn's own \("):
+        F.get_activation(real.layers.ReLU())  # a Keras layer as activation: no fnlearn function of that name
+    # fnlearn's own, plain functions of one's own and NumPy's stay accepted
+    assert F.get_activation(fl.keras.activations.relu) is F.relu and F.get_activation("ReLU") is F.relu
+    mine = lambda t: t * 2  # noqa: E731
+    assert F.get_activation(mine) is mine and F.get_activation(np.tanh) is np.tanh

@@ -460,3 +460,12 @@ def test_the_learning_rate_takes_assign_as_keras_variable_does_and_the_next_step
     assert model.optimizer.learning_rate == 0.5 and type(float(model.optimizer.learning_rate)) is float
     with pytest.raises(ConfigError, match=r"set_value needs something that takes assign\(\)"):
         keras.backend.set_value(3.0, 1.0)
+
+
+def test_a_schedule_of_the_real_keras_is_refused_with_the_import_to_use():
+    from real_keras import real_keras
+
+    real = real_keras()
+    with pytest.raises(ConfigError, match=r"comes from Keras, not fnlearn; use fnlearn's own "
+                                          r"keras.optimizers.schedules.ExponentialDecay"):
+        fl.optim.SGD(learning_rate=real.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5))

@@ -182,3 +182,192 @@ def test_numpy_numbers_and_0d_arrays_are_learning_rates_for_schedules_and_optimi
     assert fl.optim.SGD(learning_rate=rate).learning_rate == pytest.approx(0.1)
     with pytest.raises(ConfigError, match="must be a finite number > 0"):
         fl.optim.schedules.ExponentialDecay(np.array([0.1, 0.2]), decay_steps=10, decay_rate=0.5)
+
+
+# ----------------------------------------------------------------------------- Keras 3's values, step by step
+
+
+def _keras_values(schedule, steps):
+    return [float(schedule(step)) for step in steps]
+
+
+@pytest.mark.parametrize("settings", [
+    dict(initial_learning_rate=0.0, decay_steps=10, warmup_target=0.1, warmup_steps=5),
+    dict(initial_learning_rate=0.01, decay_steps=7, alpha=0.2, warmup_target=0.05, warmup_steps=3),
+    dict(initial_learning_rate=0.2, decay_steps=6, warmup_target=0.05, warmup_steps=4),  # a warm-up downwards
+    dict(initial_learning_rate=0.05, decay_steps=10, warmup_target=0.1, warmup_steps=0),
+    dict(initial_learning_rate=0.05, decay_steps=10, warmup_steps=5),  # no target: Keras ignores warmup_steps
+    dict(initial_learning_rate=0.1, decay_steps=12, alpha=0.1),
+])
+def test_cosine_decay_with_warmup_gives_kerass_values_at_every_step(settings):
+    from real_keras import real_keras
+
+    real = real_keras()
+    steps = range(0, 30)
+    ours = S.CosineDecay(**settings)
+    theirs = real.optimizers.schedules.CosineDecay(**settings)
+    np.testing.assert_allclose([ours(k) for k in steps], _keras_values(theirs, steps), rtol=2e-6, atol=1e-9)
+    again = S.from_config(ours.get_config())
+    assert [again(k) for k in steps] == [ours(k) for k in steps]
+
+
+def test_cosine_decay_warmup_by_hand():
+    s = S.CosineDecay(0.0, decay_steps=10, warmup_target=0.1, warmup_steps=4, alpha=0.5)
+    assert [s(k) for k in range(5)] == pytest.approx([0.0, 0.025, 0.05, 0.075, 0.1])
+    assert s(9) == pytest.approx(0.1 * (0.5 * 0.5 + 0.5)) and s(14) == s(1000) == pytest.approx(0.05)
+    with pytest.raises(ConfigError, match="initial_learning_rate must be a finite number > 0, got 0"):
+        S.CosineDecay(0, decay_steps=10)  # without a warm-up, a rate of 0 would stay 0
+    with pytest.raises(ConfigError, match="warmup_steps must be an integer ≥ 0, got -1"):
+        S.CosineDecay(0.1, 10, warmup_target=0.2, warmup_steps=-1)
+    with pytest.raises(ConfigError, match="warmup_target must be a finite number > 0"):
+        S.CosineDecay(0.1, 10, warmup_target=float("nan"), warmup_steps=2)
+
+
+@pytest.mark.parametrize("name, args, kwargs", [
+    ("ExponentialDecay", (0.1, 7, 0.5), {}), ("ExponentialDecay", (0.1, 7, 0.5), {"staircase": True}),
+    ("InverseTimeDecay", (0.1, 7, 0.5), {}), ("InverseTimeDecay", (0.1, 7, 0.5), {"staircase": True}),
+    ("PiecewiseConstantDecay", ([10, 20], [0.1, 0.05, 0.01]), {}),
+    ("PolynomialDecay", (0.1, 12), {"end_learning_rate": 0.001, "power": 0.5, "cycle": True}),
+    ("PolynomialDecay", (0.1, 12), {"power": 2.0}),
+    ("CosineDecay", (0.1, 12), {"alpha": 0.1, "name": "decay"}),
+])
+def test_every_keras_schedule_gives_kerass_values(name, args, kwargs):
+    from real_keras import real_keras
+
+    real = real_keras()
+    steps = range(0, 41)
+    ours = getattr(fl.keras.optimizers.schedules, name)(*args, **kwargs)
+    theirs = getattr(real.optimizers.schedules, name)(*args, **kwargs)
+    np.testing.assert_allclose([ours(k) for k in steps], _keras_values(theirs, steps), rtol=2e-6, atol=1e-9)
+
+
+# ----------------------------------------------------------------------------- arguments, as one sentence
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda: S.ExponentialDecay(0.1, decay_step=10, decay_rate=0.5),
+     r"^ExponentialDecay got an unexpected argument decay_step=10; did you mean 'decay_steps'\? it takes "
+     r"initial_learning_rate, decay_steps, decay_rate, staircase, name\.$"),
+    (lambda: S.CosineDecay(0.1, 10, warmup_taget=0.2), r"^CosineDecay got an unexpected argument warmup_taget=0.2; "
+                                                       r"did you mean 'warmup_target'\?"),
+    (lambda: S.PiecewiseConstantDecay(boundary=[1], values=[1.0, 0.5]), r"did you mean 'boundaries'\?"),
+    (lambda: S.StepDecay(0.1, drop_evry=3), r"^StepDecay got an unexpected argument drop_evry=3; did you mean "
+                                            r"'drop_every'\?"),
+    (lambda: S.WarmupDecay(0.1, 2, 5, decya="linear"), r"^WarmupDecay got an unexpected argument decya='linear'; "
+                                                       r"did you mean 'decay'\?"),
+    (lambda: S.ExponentialDecay(0.1, decay_rate=0.5), r"^ExponentialDecay needs decay_steps; it takes "
+                                                      r"initial_learning_rate, decay_steps"),
+    (lambda: S.InverseTimeDecay(), r"^InverseTimeDecay needs initial_learning_rate, decay_steps and decay_rate;"),
+    (lambda: S.PolynomialDecay(0.1, 10, 0.0, 1.0, False, "p", 3), r"^PolynomialDecay takes at most 6 arguments"),
+    (lambda: S.ExponentialDecay(0.1, 10, 0.5, decay_steps=10), r"^ExponentialDecay got decay_steps twice"),
+])
+def test_misspelled_missing_or_doubled_arguments_are_one_config_error_sentence(make, words):
+    with pytest.raises(ConfigError, match=words) as info:
+        make()
+    assert str(info.value).endswith(".") and str(info.value).count(". ") == 0
+    assert "__init__" not in str(info.value)
+
+
+def test_the_keras_name_argument_is_taken():
+    assert S.ExponentialDecay(0.1, 10, 0.5, name="lr")(10) == pytest.approx(0.05)
+    assert S.PiecewiseConstantDecay([5], [0.1, 0.01], name="steps")(6) == 0.01
+    assert S.CosineDecay(0.1, 10, 0.0, "cosine")(10) == 0.0  # Keras's fourth positional argument is the name
+
+
+# ----------------------------------------------------------------------------- a schedule of one's own
+
+
+class _Halving(fl.keras.optimizers.schedules.LearningRateSchedule):
+    """Keras's guide's way: __call__(step), no super().__init__, no get_config."""
+
+    def __init__(self, initial_learning_rate, every):
+        self.initial_learning_rate, self.every = initial_learning_rate, every
+        self.steps_seen = []
+
+    def __call__(self, step):
+        self.steps_seen.append(step)
+        halvings = fl.keras.ops.cast(step // self.every, "float32")  # Keras code casts the step tensor
+        return self.initial_learning_rate * 0.5 ** halvings
+
+
+class _Inverse(S.LearningRateSchedule):
+    def __init__(self, initial_learning_rate):
+        self.initial_learning_rate = initial_learning_rate
+
+    def __call__(self, step):
+        return self.initial_learning_rate / (step + 1)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate}
+
+
+def test_a_learning_rate_schedule_of_ones_own_drives_fit_step_by_step():
+    from fnlearn import keras
+
+    schedule = _Halving(0.1, every=2)
+    assert isinstance(S.ExponentialDecay(0.1, 10, 0.5), keras.optimizers.schedules.LearningRateSchedule)
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, use_bias=False, kernel_initializer="zeros")])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=schedule), loss="mse")
+    x, y = np.ones((4, 1)), np.ones((4, 1))
+    model.fit(x, y, batch_size=4, epochs=5, shuffle=False, verbose=0)
+    # SGD on (w − 1)²: w ← w − η_t · 2(w − 1), with η_t the schedule's rate at step t
+    w = 0.0
+    for step in range(5):
+        w -= 0.1 * 0.5 ** (step // 2) * 2 * (w - 1)
+    assert model.get_weights()[0][0, 0] == pytest.approx(w, rel=1e-6)
+    assert model.optimizer.iterations == 5 and set(range(5)) <= set(schedule.steps_seen)
+    assert model.optimizer.schedule is schedule and float(model.optimizer.learning_rate) == pytest.approx(0.025)
+    fl.optim.Adam(model.parameters(), learning_rate=_Inverse(0.1)).step()  # fnlearn's optimizers take one too
+
+
+def test_a_schedule_of_ones_own_saves_as_keras_allows(tmp_path):
+    from fnlearn import keras
+
+    x, y = np.ones((4, 1)), np.ones((4, 1))
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(_Halving(0.1, every=2)), loss="mse")
+    model.fit(x, y, batch_size=2, epochs=1, verbose=0)
+    assert _Halving(0.1, 2).get_config() is None  # nothing could rebuild it from settings
+    with pytest.warns(UserWarning, match="cannot be saved; the file stores its current value 0.05"):
+        model.save(tmp_path / "plain.fnl")
+    assert fl.load_model(tmp_path / "plain.fnl").optimizer.learning_rate == pytest.approx(0.05)
+    # with get_config (Keras's way) its settings are saved, and the model loads uncompiled, as the sentence says
+    model.compile(optimizer=keras.optimizers.SGD(_Inverse(0.1)), loss="mse")
+    model.save(tmp_path / "own.fnl")
+    with pytest.raises(fl.errors.ModelFileError, match="schedule class of your own.*load the model with "
+                                                       "compile=False"):
+        fl.load_model(tmp_path / "own.fnl")
+    np.testing.assert_array_equal(fl.load_model(tmp_path / "own.fnl", compile=False).get_weights()[0],
+                                  model.get_weights()[0])
+    with pytest.raises(NotImplementedError, match="must define __call__\\(self, step\\)"):
+        S.LearningRateSchedule()(0)
+
+
+# ----------------------------------------------------------------------------- the real Keras's are refused
+
+
+def test_a_schedule_of_the_real_keras_is_refused_with_the_one_to_use():
+    from real_keras import real_keras
+
+    real = real_keras()
+    theirs = real.optimizers.schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+    words = (r"^the learning-rate schedule ExponentialDecay comes from Keras, not fnlearn; use fnlearn's own "
+             r"keras.optimizers.schedules.ExponentialDecay \(.*`from fnlearn import keras`.*\)\.$")
+    for make in (lambda: fl.keras.optimizers.SGD(learning_rate=theirs), lambda: fl.keras.optimizers.Adam(theirs),
+                 lambda: fl.keras.optimizers.RMSprop(lr=theirs), lambda: S.check_learning_rate(theirs)):
+        with pytest.raises(ConfigError, match=words):
+            make()
+
+    class Mine(real.optimizers.schedules.LearningRateSchedule):  # a subclass of Keras's base: still Keras's
+        def __call__(self, step):
+            return 0.1
+
+    Mine.__module__ = "keras.src.optimizers.schedules.learning_rate_schedule"
+    with pytest.raises(ConfigError, match=r"^the learning-rate schedule Mine comes from Keras, not fnlearn; use "
+                                          r"fnlearn's own \("):
+        S.check_learning_rate(Mine())
+    assert S.check_learning_rate(0.5) == 0.5 and S.check_learning_rate(np.float32(0.25)) == 0.25
+    own = _Inverse(0.1)
+    assert S.check_learning_rate(own) is own
+    for name in S.KERAS_NAMES:
+        assert hasattr(fl.keras.optimizers.schedules, name) and hasattr(real.optimizers.schedules, name)

@@ -16,7 +16,8 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 
 class FnlearnError(Exception):
@@ -76,30 +77,76 @@ def did_you_mean(given: object, valid: Iterable[str]) -> str:
 _OTHER_LIBRARIES = {"keras": "Keras", "tf_keras": "Keras", "tensorflow": "TensorFlow", "torch": "PyTorch"}
 
 
-def foreign(kind: str, obj: object) -> ConfigError | None:
+def foreign(kind: str, obj: object, instead: str | None = None) -> ConfigError | None:
     """The error for an object of another deep-learning library handed to fnlearn, else None.
 
     Such objects are often callable, and would otherwise be taken for a function of the user's own: a
-    ``keras.metrics`` object keeps its own running totals, which fnlearn would never reset.
+    ``keras.metrics`` object keeps its own running totals, which fnlearn would never reset. ``instead`` names
+    fnlearn's own equivalent (``"keras.initializers.HeNormal"``) where the caller knows it.
 
     >>> class Dense: ...
     >>> Dense.__module__ = "keras.src.layers.core.dense"
     >>> str(foreign("layer", Dense()))[:40]
     'the layer Dense comes from Keras, not fn'
+    >>> "use fnlearn's own keras.layers.Dense (" in str(foreign("layer", Dense(), instead="keras.layers.Dense"))
+    True
     """
     module = getattr(obj, "__module__", None) or type(obj).__module__ or ""
-    library = _OTHER_LIBRARIES.get(module.split(".")[0])
+    library = _OTHER_LIBRARIES.get(module.split(".")[0]) if isinstance(module, str) else None
     if library is None:
         return None
     name = getattr(obj, "__name__", None) or type(obj).__name__
-    return ConfigError(f"the {kind} {name} comes from {library}, not fnlearn; use fnlearn's own (for a Keras program "
+    own = f"fnlearn's own {instead}" if instead else "fnlearn's own"
+    return ConfigError(f"the {kind} {name} comes from {library}, not fnlearn; use {own} (for a Keras program "
                        "write `from fnlearn import keras` or `from fnlearn.compat import tensorflow as tf` instead of "
                        "importing Keras or TensorFlow).")
 
 
-def reject_foreign(kind: str, obj: object) -> None:
-    """Raise :func:`foreign`'s error when ``obj`` belongs to another deep-learning library."""
-    error = foreign(kind, obj)
+def reject_foreign(kind: str, obj: object, instead: str | None = None) -> None:
+    """Raise :func:`foreign`'s error when ``obj`` belongs to another deep-learning library.
+
+    >>> reject_foreign("initializer", "he_normal")  # fnlearn's own things (and plain values) pass
+    """
+    error = foreign(kind, obj, instead)
+    if error is not None:
+        raise error
+
+
+def unexpected_argument(who: str, given: Mapping[str, Any], accepted: Iterable[str]) -> ConfigError | None:
+    """The one-sentence error for the first keyword argument in ``given`` that ``accepted`` lacks (a typo, most
+    often), with the nearest accepted name and the full list; None when every one is accepted.
+
+    ``who`` is what was called, as the user wrote it (``"ExponentialDecay"``); ``accepted`` lists the keyword
+    names it takes, in the order its help gives them.
+
+    >>> print(unexpected_argument("ExponentialDecay", {"decay_step": 10}, ["decay_steps", "decay_rate"]))
+    ExponentialDecay got an unexpected argument decay_step=10; did you mean 'decay_steps'? it takes decay_steps,
+    decay_rate.
+    >>> unexpected_argument("ExponentialDecay", {"decay_rate": 0.5}, ["decay_steps", "decay_rate"]) is None
+    True
+    """
+    accepted = list(accepted)
+    name = next((key for key in given if key not in accepted), None)
+    if name is None:
+        return None
+    return ConfigError(f"{who} got an unexpected argument {name}={given[name]!r}; {did_you_mean(name, accepted)}"
+                       f"it takes {', '.join(accepted)}.")
+
+
+def reject_unexpected_arguments(who: str, given: Mapping[str, Any], accepted: Iterable[str]) -> None:
+    """Raise :func:`unexpected_argument`'s error when ``given`` holds a keyword that ``accepted`` lacks.
+
+    Call it before anything changes, with the ``**kwargs`` a function collected:
+
+    >>> def make(**kwargs):
+    ...     reject_unexpected_arguments("make", kwargs, ["units", "activation"])
+    >>> make(unit=3)
+    Traceback (most recent call last):
+    ...
+    fnlearn.errors.ConfigError: make got an unexpected argument unit=3; did you mean 'units'? it takes units,
+    activation.
+    """
+    error = unexpected_argument(who, given, accepted)
     if error is not None:
         raise error
 

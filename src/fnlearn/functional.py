@@ -1079,11 +1079,20 @@ ACTIVATIONS = {
 
 
 def get_activation(name: Any) -> Any:
-    """An activation function from its name (``"relu"``), a callable, or None (linear)."""
-    from .errors import unknown_name
+    """An activation function from its name (``"relu"``), a callable, or None (linear).
+
+    A function or layer of the real Keras, TensorFlow or PyTorch is refused in one sentence: it would compute on
+    another library's arrays, outside fnlearn's gradients.
+
+    >>> get_activation("ReLU") is relu, get_activation(None) is linear
+    (True, True)
+    """
+    from .errors import reject_foreign, unknown_name
 
     if name is None:
         return linear
+    label = getattr(name, "__name__", None) or type(name).__name__
+    reject_foreign("activation", name, f"keras.activations.{label}" if label in ACTIVATIONS else None)
     if callable(name):
         return name
     if isinstance(name, str) and name.lower() in ACTIVATIONS:

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from . import backend
-from .errors import ConfigError, NotReadyError, did_you_mean, unknown_name
-from .schedules import check_positive
+from .errors import ConfigError, NotReadyError, reject_unexpected_arguments, unknown_name
+from .schedules import check_learning_rate, check_positive
 from .tensor import Parameter
 
 
@@ -86,7 +86,8 @@ class Optimizer:
                  clipnorm: float | None = None, clipvalue: float | None = None,
                  global_clipnorm: float | None = None, **unknown: Any) -> None:
         if unknown:
-            raise self._unknown_arguments(unknown)
+            accepted = [name for name in {**_settings(Optimizer), **_settings(type(self))} if name != "params"]
+            reject_unexpected_arguments(type(self).__name__, unknown, accepted)
         if lr is not None:
             default = _settings(type(self)).get("learning_rate")
             if learning_rate is not default and learning_rate != default and learning_rate != lr:
@@ -104,13 +105,6 @@ class Optimizer:
         if params is not None:
             self.bind(params)
 
-    def _unknown_arguments(self, unknown: dict[str, Any]) -> ConfigError:
-        """One sentence for keyword arguments the optimizer does not take (a typo, most often)."""
-        accepted = [name for name in {**_settings(Optimizer), **_settings(type(self))} if name != "params"]
-        name = next(iter(unknown))
-        return ConfigError(f"{type(self).__name__} got an unexpected argument {name}={unknown[name]!r}; "
-                           f"{did_you_mean(name, accepted)}it takes {', '.join(accepted)}.")
-
     # ---------------------------------------------------------------- learning rate
     @property
     def learning_rate(self) -> float:
@@ -127,9 +121,7 @@ class Optimizer:
 
     @learning_rate.setter
     def learning_rate(self, value: Any) -> None:
-        if not callable(value):
-            value = check_positive("learning_rate", value)
-        self._learning_rate = value
+        self._learning_rate = check_learning_rate(value)
 
     lr = learning_rate
 

@@ -2,7 +2,9 @@
 
 Pass one as an optimizer's ``learning_rate``. The lecture's "warm up" — start small, rise, then
 decay — is :class:`WarmupDecay`. ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay,
-PolynomialDecay and CosineDecay give Keras 3's values (``keras.optimizers.schedules`` is this module).
+PolynomialDecay and CosineDecay (with its linear warm-up) give Keras 3's values (``keras.optimizers.schedules``
+is this module; their ``name`` argument, an operation's name in Keras, is taken and has no effect). A schedule
+of one's own subclasses :class:`LearningRateSchedule`, as in Keras.
 
 Example:
     >>> import fnlearn as fl
@@ -14,12 +16,14 @@ Example:
 from __future__ import annotations
 
 import bisect
+import functools
+import inspect
 import math
 import numbers
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
-from .errors import ConfigError, unknown_name
+from .errors import ConfigError, reject_foreign, reject_unexpected_arguments, unknown_name
 
 
 def _positive_int(name: str, value: Any) -> int:
@@ -55,18 +59,100 @@ def _number_list(name: str, values: Any) -> list[int | float]:
     return out
 
 
+def check_learning_rate(value: Any) -> float | Callable[[int], Any]:
+    """A learning rate as an optimizer keeps it: a number > 0 as a float, a schedule (a :class:`Schedule` or
+    any function of the step) as it is; a schedule of the real Keras is refused in one sentence, since it computes
+    on Keras's own backend.
+
+    >>> check_learning_rate(0.1), check_learning_rate(StepDecay(0.1, drop_every=5)).drop_every
+    (0.1, 5)
+    """
+    if callable(value):
+        label = getattr(value, "__name__", None) or type(value).__name__
+        reject_foreign("learning-rate schedule", value,
+                       f"keras.optimizers.schedules.{label}" if label in KERAS_NAMES else None)
+        return value
+    return check_positive("learning_rate", value)
+
+
+_Class = TypeVar("_Class", bound=type)
+
+
+def _arguments_checked(cls: _Class) -> _Class:
+    """``cls`` with an ``__init__`` that turns a misspelled, missing or doubled argument into one ConfigError
+    sentence naming ``cls`` (Python's TypeError would name ``__init__`` and suggest nothing), before anything runs.
+    """
+    init = cls.__init__
+    accepted = [name for name in inspect.signature(init).parameters if name != "self"]
+    required = [p.name for p in inspect.signature(init).parameters.values()
+                if p.name != "self" and p.default is inspect.Parameter.empty]
+    who = cls.__name__
+
+    @functools.wraps(init)
+    def checked(self: Any, *args: Any, **kwargs: Any) -> None:
+        reject_unexpected_arguments(who, kwargs, accepted)
+        if len(args) > len(accepted):
+            raise ConfigError(f"{who} takes at most {len(accepted)} arguments ({', '.join(accepted)}), got "
+                              f"{len(args)}; pass the optional ones by name.")
+        doubled = next((name for name in accepted[:len(args)] if name in kwargs), None)
+        if doubled is not None:
+            raise ConfigError(f"{who} got {doubled} twice, by position and by name; give it once.")
+        missing = [name for name in required[len(args):] if name not in kwargs]
+        if missing:
+            needs = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} and {missing[-1]}"
+            raise ConfigError(f"{who} needs {needs}; it takes {', '.join(accepted)}.")
+        init(self, *args, **kwargs)
+
+    cls.__init__ = checked  # type: ignore[misc]
+    return cls
+
+
 class Schedule:
-    """Base class: ``schedule(step) -> learning rate``."""
+    """Base class of the schedules, Keras's ``LearningRateSchedule``: ``schedule(step) -> learning rate``.
+
+    A schedule of one's own defines ``__call__(self, step)`` (``step``: the optimizer's steps so far, an int
+    from 0) returning the rate, and optionally ``get_config``; any optimizer takes it as ``learning_rate``. One
+    without ``get_config`` saves with a model as the rate it gives at that moment (with a warning), as a plain
+    function does; one with it saves its settings, and the model then loads with ``compile=False``.
+
+    >>> class Halving(LearningRateSchedule):
+    ...     def __init__(self, rate): self.rate = rate
+    ...     def __call__(self, step): return self.rate / 2 ** (step // 10)
+    >>> import fnlearn as fl
+    >>> opt = fl.optim.SGD(learning_rate=Halving(0.1)); opt.iterations = 25; opt.current_learning_rate()
+    0.025
+    """
 
     name = "schedule"
 
     def __call__(self, step: int) -> float:
-        raise NotImplementedError
+        raise NotImplementedError(f"the learning-rate schedule {type(self).__name__} must define "
+                                  "__call__(self, step), returning the learning rate at that step.")
 
-    def get_config(self) -> dict[str, Any]:
+    def get_config(self) -> dict[str, Any] | None:
+        """The settings :func:`from_config` rebuilds this schedule from; None for a class of one's own that does
+        not define it (nothing here could rebuild it)."""
+        if SCHEDULES.get(self.name) is not type(self):
+            return None
         return {"name": self.name, **{k: v for k, v in vars(self).items()}}
 
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Schedule:
+        """A new schedule of this class from ``get_config``'s settings (Keras's ``from_config``).
 
+        >>> ExponentialDecay.from_config(ExponentialDecay(0.1, 10, 0.5).get_config())(10)
+        0.05
+        """
+        settings = dict(config)
+        if SCHEDULES.get(settings.get("name")) is cls:  # the registry's name, which no __init__ takes
+            del settings["name"]
+        return cls(**settings)
+
+
+LearningRateSchedule = Schedule  # Keras's name of the base class
+
+
+@_arguments_checked
 class StepDecay(Schedule):
     """η₀ · factor^⌊step / drop_every⌋: drop by ``factor`` every ``drop_every`` steps."""
 
@@ -81,13 +167,14 @@ class StepDecay(Schedule):
         return self.initial_learning_rate * self.factor ** (step // self.drop_every)
 
 
+@_arguments_checked
 class ExponentialDecay(Schedule):
     """η₀ · rate^(step / decay_steps) (with ``staircase``, the exponent is rounded down) — as Keras."""
 
     name = "exponential_decay"
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float,
-                 staircase: bool = False) -> None:
+                 staircase: bool = False, name: str | None = None) -> None:
         self.initial_learning_rate = check_positive("initial_learning_rate", initial_learning_rate)
         self.decay_steps = _positive_int("decay_steps", decay_steps)
         self.decay_rate = check_positive("decay_rate", decay_rate)
@@ -101,6 +188,7 @@ class ExponentialDecay(Schedule):
             return math.inf
 
 
+@_arguments_checked
 class InverseTimeDecay(Schedule):
     """η₀ / (1 + rate · step / decay_steps) (with ``staircase``, step / decay_steps is rounded down) — as Keras.
 
@@ -112,7 +200,7 @@ class InverseTimeDecay(Schedule):
     name = "inverse_time_decay"
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, decay_rate: float,
-                 staircase: bool = False) -> None:
+                 staircase: bool = False, name: str | None = None) -> None:
         self.initial_learning_rate = check_positive("initial_learning_rate", initial_learning_rate)
         self.decay_steps = _positive_int("decay_steps", decay_steps)
         self.decay_rate = check_positive("decay_rate", decay_rate, allow_zero=True)
@@ -123,6 +211,7 @@ class InverseTimeDecay(Schedule):
         return self.initial_learning_rate / (1 + self.decay_rate * (math.floor(p) if self.staircase else p))
 
 
+@_arguments_checked
 class PiecewiseConstantDecay(Schedule):
     """``values[0]`` up to and including step ``boundaries[0]``, ``values[i]`` for boundaries[i−1] < step ≤
     boundaries[i], and ``values[-1]`` after the last boundary — as Keras.
@@ -134,7 +223,7 @@ class PiecewiseConstantDecay(Schedule):
 
     name = "piecewise_constant_decay"
 
-    def __init__(self, boundaries: Sequence[float], values: Sequence[float]) -> None:
+    def __init__(self, boundaries: Sequence[float], values: Sequence[float], name: str | None = None) -> None:
         bounds, rates = _number_list("boundaries", boundaries), _number_list("values", values)
         if not bounds or len(rates) != len(bounds) + 1:
             raise ConfigError(f"PiecewiseConstantDecay needs at least one boundary and exactly one value more "
@@ -144,13 +233,16 @@ class PiecewiseConstantDecay(Schedule):
         self.boundaries = bounds
         self.values = [check_positive(f"values[{i}]", float(v), allow_zero=True) for i, v in enumerate(rates)]
 
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "boundaries": list(self.boundaries), "values": list(self.values)}
+    def get_config(self) -> dict[str, Any] | None:
+        config = super().get_config()  # None for a subclass of one's own
+        return None if config is None else {**config, "boundaries": list(self.boundaries),
+                                            "values": list(self.values)}
 
     def __call__(self, step: int) -> float:
         return self.values[bisect.bisect_left(self.boundaries, step)]
 
 
+@_arguments_checked
 class PolynomialDecay(Schedule):
     """(η₀ − η_end) · (1 − step / decay_steps)^power + η_end, flat at η_end after ``decay_steps`` — as Keras.
 
@@ -165,7 +257,7 @@ class PolynomialDecay(Schedule):
     name = "polynomial_decay"
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, end_learning_rate: float = 0.0001,
-                 power: float = 1.0, cycle: bool = False) -> None:
+                 power: float = 1.0, cycle: bool = False, name: str | None = None) -> None:
         self.initial_learning_rate = check_positive("initial_learning_rate", initial_learning_rate)
         self.decay_steps = _positive_int("decay_steps", decay_steps)
         self.end_learning_rate = check_positive("end_learning_rate", end_learning_rate, allow_zero=True)
@@ -181,22 +273,49 @@ class PolynomialDecay(Schedule):
         return (self.initial_learning_rate - self.end_learning_rate) * shape + self.end_learning_rate
 
 
+@_arguments_checked
 class CosineDecay(Schedule):
-    """Half a cosine from η₀ down to α·η₀ over ``decay_steps``, then flat — as Keras."""
+    """Half a cosine from η₀ down to α·η₀ over ``decay_steps``, then flat — as Keras.
+
+    With ``warmup_target``, Keras 3's linear warm-up comes first: the rate rises in a straight line from
+    ``initial_learning_rate`` (0 is allowed then) at step 0 to ``warmup_target`` at step ``warmup_steps``, then
+    the cosine takes it from ``warmup_target`` down to α·``warmup_target`` over ``decay_steps`` more steps.
+    Without ``warmup_target``, ``warmup_steps`` is ignored, as in Keras. ``name`` is taken for Keras's sake.
+
+    >>> s = CosineDecay(0.0, decay_steps=10, warmup_target=0.1, warmup_steps=4)
+    >>> [round(s(k), 4) for k in (0, 2, 4, 9, 14, 100)]
+    [0.0, 0.05, 0.1, 0.05, 0.0, 0.0]
+    """
 
     name = "cosine_decay"
 
-    def __init__(self, initial_learning_rate: float, decay_steps: int, alpha: float = 0.0) -> None:
-        self.initial_learning_rate = check_positive("initial_learning_rate", initial_learning_rate)
+    def __init__(self, initial_learning_rate: float, decay_steps: int, alpha: float = 0.0, name: str | None = None,
+                 warmup_target: float | None = None, warmup_steps: int = 0) -> None:
+        # Keras's own warm-up example starts from 0; without a warm-up, a rate of 0 would be 0 throughout
+        self.initial_learning_rate = check_positive("initial_learning_rate", initial_learning_rate,
+                                                    allow_zero=warmup_target is not None)
         self.decay_steps = _positive_int("decay_steps", decay_steps)
         self.alpha = check_positive("alpha", alpha, allow_zero=True)
+        self.warmup_target = None if warmup_target is None else check_positive("warmup_target", warmup_target)
+        if isinstance(warmup_steps, bool) or not isinstance(warmup_steps, numbers.Integral) or warmup_steps < 0:
+            raise ConfigError(f"warmup_steps must be an integer ≥ 0, got {warmup_steps!r}.")
+        self.warmup_steps = int(warmup_steps)
+
+    def _cosine(self, step: float, start: float) -> float:
+        cosine = 0.5 * (1 + math.cos(math.pi * step / self.decay_steps))
+        return start * ((1 - self.alpha) * cosine + self.alpha)
 
     def __call__(self, step: int) -> float:
-        done = min(step, self.decay_steps) / self.decay_steps
-        cosine = 0.5 * (1 + math.cos(math.pi * done))
-        return self.initial_learning_rate * ((1 - self.alpha) * cosine + self.alpha)
+        if self.warmup_target is None:
+            return self._cosine(min(step, self.decay_steps), self.initial_learning_rate)
+        step = min(step, self.decay_steps + self.warmup_steps)
+        if step < self.warmup_steps:
+            rise = self.warmup_target - self.initial_learning_rate
+            return rise * (step / self.warmup_steps) + self.initial_learning_rate
+        return self._cosine(step - self.warmup_steps, self.warmup_target)
 
 
+@_arguments_checked
 class WarmupDecay(Schedule):
     """The lecture's warm-up: rise linearly to ``peak_learning_rate`` over ``warmup_steps`` (step s < warmup
     uses peak·(s + 1)/warmup, so the first step is small but not wasted), then decay to
@@ -232,8 +351,23 @@ SCHEDULES = {cls.name: cls for cls in (StepDecay, ExponentialDecay, InverseTimeD
 
 
 def from_config(config: dict[str, Any]) -> Schedule:
+    """The schedule a ``get_config()`` of fnlearn's describes; one of a class of one's own cannot be rebuilt here.
+
+    >>> from_config({"name": "step_decay", "initial_learning_rate": 0.1, "drop_every": 10, "factor": 0.5})(10)
+    0.05
+    """
     config = dict(config)
     name = config.pop("name", None)
+    if name is None:
+        raise ConfigError(f"the schedule settings {config!r} name no schedule of fnlearn's, so they come from a "
+                          "schedule class of your own, which cannot be rebuilt from them; load the model with "
+                          "compile=False and compile it again with that schedule.")
     if name not in SCHEDULES:
         raise unknown_name("schedule", name, SCHEDULES)
     return SCHEDULES[name](**config)
+
+
+# Keras's schedule classes this module has under the same name: one of the real Keras's is refused with the name
+# to write instead.
+KERAS_NAMES = ("LearningRateSchedule", "ExponentialDecay", "InverseTimeDecay", "PiecewiseConstantDecay",
+               "PolynomialDecay", "CosineDecay")

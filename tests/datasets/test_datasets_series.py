@@ -243,7 +243,7 @@ def test_split_with_test_end_and_dates_as_values():
 
 def test_split_errors():
     s = views()
-    with pytest.raises(errors.DataError, match="no test windows"):
+    with pytest.raises(errors.DataError, match="test_start 2022-01-01 is after the series' last day 2021-02-14"):
         split_by_date(s, 7, "2022-01-01")
     with pytest.raises(errors.DataError, match="no training windows"):
         split_by_date(s, 56, "2017-01-20")

@@ -139,6 +139,8 @@ def test_calls_that_cannot_be_a_graph_are_one_sentence():
         layers.Add()(a)
     with pytest.raises(ShapeError, match=r"Add layer '.*' cannot add inputs of shapes \(None, 3\) and \(None, 4\)"):
         layers.add([a, b])
+    with pytest.raises(ConfigError, match=r"a model's name must be a string, got int 7"):
+        keras.Model([a, b], layers.concatenate([a, b]), name=7)
     two_heads = keras.Model(a, [layers.Dense(2)(a), layers.Dense(1)(a)])
     with pytest.raises(ConfigError, match=r"has 2 outputs and cannot be one step of another model"):
         two_heads(keras.Input(shape=(3,)))

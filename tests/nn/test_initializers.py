@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from real_keras import real_keras
 
 import fnlearn as fl
 from fnlearn.errors import ConfigError
@@ -123,8 +124,7 @@ def test_keras_names_as_strings_and_classes():
     assert K.Constant().get_config() == {"name": "constant", "value": 0.0}
     assert K.random_uniform is K.RandomUniform and K.constant is K.Constant and K.truncated_normal is K.TruncatedNormal
     for make in (K.RandomUniform, K.TruncatedNormal, K.LecunNormal, K.LecunUniform):
-        with pytest.raises(ConfigError, match=r"fl.set_seed\(5\)"):
-            make(seed=5)
+        assert np.array_equal(_drawn(make(seed=5), (4, 3)), _drawn(make(seed=5), (4, 3)))
     layer = fl.keras.layers.Dense(3, input_dim=2, kernel_initializer=K.Constant(0.5), bias_initializer="Constant")
     assert np.all(layer.kernel.numpy() == 0.5) and np.all(layer.bias.numpy() == 0)
     # a saved config dict is accepted wherever an initializer is
@@ -174,3 +174,173 @@ def test_unknown_names_list_the_new_initializers():
         I.get("lecun_norml")
     for name in ("constant", "lecun_uniform", "random_uniform", "truncated_normal"):
         assert name in str(info.value)
+
+
+# ----------------------------------------------------------------------------- seeds (Keras 3's rule)
+
+SEEDED = [
+    lambda seed: I.GlorotUniform(seed=seed), lambda seed: I.GlorotNormal(seed=seed),
+    lambda seed: I.HeUniform(seed=seed), lambda seed: I.HeNormal(seed=seed),
+    lambda seed: I.LecunUniform(seed=seed), lambda seed: I.LecunNormal(seed=seed),
+    lambda seed: I.VarianceScaling(0.5, "fan_out", "untruncated_normal", seed=seed),
+    lambda seed: I.Normal(std=0.3, mean=1.0, seed=seed), lambda seed: I.Uniform(-2.0, 2.0, seed=seed),
+    lambda seed: I.TruncatedNormal(std=0.3, seed=seed),
+    lambda seed: fl.keras.initializers.GlorotUniform(seed=seed), lambda seed: fl.keras.initializers.HeNormal(seed),
+    lambda seed: fl.keras.initializers.RandomNormal(stddev=0.1, seed=seed),
+    lambda seed: fl.keras.initializers.RandomUniform(seed=seed),
+    lambda seed: fl.keras.initializers.TruncatedNormal(seed=seed),
+    lambda seed: fl.keras.initializers.VarianceScaling(2.0, "fan_avg", "uniform", seed=seed),
+]
+
+
+@pytest.mark.parametrize("make", SEEDED)
+def test_an_initializer_with_a_seed_repeats_its_draws_whatever_the_global_stream(make):
+    fl.set_seed(0)
+    first = _drawn(make(42), (30, 20))
+    global_next = fl.backend.rng().random()
+    fl.set_seed(0)
+    again = make(42)
+    fl.set_seed(99)  # the global stream changes nothing for a seeded initializer
+    assert np.array_equal(_drawn(again, (30, 20)), first) and np.array_equal(_drawn(again, (30, 20)), first)
+    fl.set_seed(0)
+    _drawn(make(42), (30, 20))
+    assert fl.backend.rng().random() == global_next  # nor does it draw from the global stream
+    assert not np.array_equal(_drawn(make(43), (30, 20)), first)
+    assert first.dtype == np.float32 and first.std() > 0
+
+
+@pytest.mark.parametrize("make", [I.glorot_uniform, I.he_normal, I.GlorotUniform(), I.HeNormal(),
+                                  I.Normal(std=0.1), fl.keras.initializers.RandomUniform()])
+def test_an_initializer_without_a_seed_draws_from_the_global_stream(make):
+    fl.set_seed(3)
+    a, b = _drawn(make, (20, 10)), _drawn(make, (20, 10))
+    fl.set_seed(3)
+    assert not np.array_equal(a, b) and np.array_equal(_drawn(make, (20, 10)), a)
+
+
+def test_keras_initializers_with_a_seed_are_fnlearns_objects_and_without_one_its_functions():
+    K = fl.keras.initializers  # noqa: N806
+    for name in ("GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal"):
+        snake = I._snake_case(name)
+        assert getattr(K, name)() is getattr(I, snake)
+        seeded = getattr(K, name)(seed=7)
+        assert type(seeded) is getattr(I, name) and seeded.get_config() == {"name": snake, "seed": 7}
+    assert K.RandomNormal(0.5, 2.0, 3).get_config() == {"name": "normal", "std": 2.0, "mean": 0.5, "seed": 3}
+    assert K.RandomUniform(seed=np.int64(4)).get_config()["seed"] == 4 and K.variance_scaling is K.VarianceScaling
+    assert K.TruncatedNormal(seed=None).get_config() == {"name": "truncated_normal", "std": 0.05, "mean": 0.0}
+
+
+def test_the_seed_is_saved_in_the_model_file_and_restored(tmp_path):
+    K = fl.keras.initializers  # noqa: N806
+    model = fl.Sequential([fl.layers.Dense(5, input_dim=4, kernel_initializer=K.HeNormal(seed=42),
+                                           bias_initializer=K.RandomNormal(stddev=0.5, seed=1)),
+                           fl.layers.BatchNormalization(gamma_initializer=I.VarianceScaling(3.0, seed=2)),
+                           fl.layers.Dense(1, kernel_initializer=K.GlorotUniform(seed=0))])
+    model.build((4,))
+    model.save(tmp_path / "m.fnl")
+    loaded = fl.load_model(tmp_path / "m.fnl")
+    for ours, theirs in zip(model.layers, loaded.layers):
+        assert ours.get_config() == theirs.get_config()
+    assert loaded.layers[0].get_config()["kernel_initializer"] == {"name": "he_normal", "seed": 42}
+    assert loaded.layers[1].gamma_initializer.get_config() == {"name": "variance_scaling", "scale": 3.0,
+                                                               "mode": "fan_in", "distribution": "truncated_normal",
+                                                               "seed": 2}
+    # a layer made again from the saved settings draws the very same starting weights
+    again = fl.layers.Dense.from_config(loaded.layers[0].get_config())
+    again.build((4,))
+    np.testing.assert_array_equal(again.kernel.numpy(), model.layers[0].kernel.numpy())
+    np.testing.assert_array_equal(again.bias.numpy(), model.layers[0].bias.numpy())
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "42", True, [1]])
+def test_a_bad_seed_is_one_sentence(seed):
+    for make in (fl.keras.initializers.GlorotUniform, fl.keras.initializers.RandomNormal, I.Uniform, I.HeNormal):
+        with pytest.raises(ConfigError, match=r"\(seed=.*\): seed must be a non-negative integer, or None to "
+                                              r"draw from fl.set_seed's generator; e.g. seed=42\.$") as info:
+            make(seed=seed)
+        assert str(info.value).replace("e.g. ", "").count(". ") == 0
+    with pytest.raises(ConfigError, match="seed must be a non-negative integer"):
+        I.from_config({"name": "he_uniform", "seed": -5})  # a damaged file
+
+
+# ----------------------------------------------------------------------------- Keras 3's truncated "normal"s
+
+
+@pytest.mark.parametrize("make, scale, fan", [
+    (lambda: I.get("he_normal"), 2.0, 400), (lambda: I.get("glorot_normal"), 1.0, 350),
+    (lambda: I.get("lecun_normal"), 1.0, 400), (lambda: fl.keras.initializers.HeNormal(seed=1), 2.0, 400),
+    (lambda: fl.keras.initializers.GlorotNormal(seed=1), 1.0, 350),
+    (lambda: I.VarianceScaling(3.0, "fan_out", "normal"), 3.0, 300),
+    (lambda: I.VarianceScaling(0.5, "fan_avg"), 0.5, 350),
+])
+def test_the_normal_variance_scaling_initializers_are_truncated_at_two_sigma_as_keras(make, scale, fan):
+    fl.set_seed(0)
+    w = _drawn(make(), SHAPE)
+    bound = 2 * np.sqrt(scale / fan) / TRUNCATED_STD
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.99 * bound
+    assert w.std() == pytest.approx(np.sqrt(scale / fan), rel=0.02) and abs(w.mean()) < 0.01 * bound
+
+
+def test_untruncated_normal_is_the_plain_normal():
+    fl.set_seed(0)
+    w = _drawn(I.VarianceScaling(2.0, "fan_in", "untruncated_normal"), SHAPE)
+    sigma = np.sqrt(2.0 / SHAPE[0])
+    assert w.std() == pytest.approx(sigma, rel=0.02)
+    assert np.mean(np.abs(w) > 2 * sigma) == pytest.approx(0.0455, abs=0.005)  # tails a cut normal lacks
+    u = _drawn(I.VarianceScaling(6.0, "fan_out", "uniform"), SHAPE)
+    assert np.abs(u).max() <= np.sqrt(3 * 6.0 / SHAPE[1]) and np.abs(u).max() > 0.99 * np.sqrt(18.0 / SHAPE[1])
+
+
+def test_our_normals_follow_the_distribution_real_keras_draws():
+    real = real_keras()
+    for theirs, ours, scale, fan, cut in (
+            (real.initializers.HeNormal(seed=0), I.HeNormal(seed=0), 2.0, 400, True),
+            (real.initializers.GlorotNormal(seed=0), I.GlorotNormal(seed=0), 1.0, 350, True),
+            (real.initializers.LecunNormal(seed=0), I.LecunNormal(seed=0), 1.0, 400, True),
+            (real.initializers.VarianceScaling(3.0, "fan_out", "untruncated_normal", seed=0),
+             I.VarianceScaling(3.0, "fan_out", "untruncated_normal", seed=0), 3.0, 300, False)):
+        k, w = np.asarray(theirs(SHAPE)), _drawn(ours, SHAPE)
+        assert np.asarray(theirs(SHAPE)).tolist() == k.tolist()  # Keras's same-seed rule, which ours follows
+        bound = 2 * np.sqrt(scale / fan) / TRUNCATED_STD
+        for values in (k, w):
+            assert values.std() == pytest.approx(np.sqrt(scale / fan), rel=0.02)
+            assert bool(np.abs(values).max() <= bound) is cut and np.abs(values).max() > 0.99 * bound
+        quantiles = [0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99]
+        np.testing.assert_allclose(np.quantile(w, quantiles), np.quantile(k, quantiles), atol=0.05 * k.std())
+    assert real.initializers.VarianceScaling(distribution="normal").distribution == \
+        I.VarianceScaling(distribution="normal").distribution == "truncated_normal"
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda: I.VarianceScaling(0.0), r"VarianceScaling\(scale=0.0\): scale must be > 0"),
+    (lambda: I.VarianceScaling(mode="fan_inn"), r"VarianceScaling mode 'fan_inn' is not known; did you mean "
+                                                r"'fan_in'\?"),
+    (lambda: I.VarianceScaling(distribution="gaussian"), "VarianceScaling distribution 'gaussian' is not known"),
+    (lambda: I.Normal(std=-1.0), r"Normal\(std=-1.0\): std must be ≥ 0"),
+    (lambda: I.from_config({"name": "glorot_uniform", "scale": 2.0}), "GlorotUniform does not take; it takes seed"),
+])
+def test_variance_scaling_mistakes_are_one_sentence(make, words):
+    with pytest.raises(ConfigError, match=words):
+        make()
+
+
+# ----------------------------------------------------------------------------- the real Keras's are refused
+
+
+def test_an_initializer_of_the_real_keras_is_refused_with_the_one_to_use():
+    real = real_keras()
+    for make in (lambda i: fl.layers.Dense(4, input_dim=2, kernel_initializer=i),
+                 lambda i: fl.keras.layers.Dense(4, bias_initializer=i),
+                 lambda i: fl.layers.BatchNormalization(gamma_initializer=i),
+                 lambda i: fl.layers.Layer().add_weight(shape=(2,), initializer=i)):
+        with pytest.raises(ConfigError, match=r"^the initializer HeNormal comes from Keras, not fnlearn; use "
+                                              r"fnlearn's own keras.initializers.HeNormal \(.*`from fnlearn "
+                                              r"import keras`.*\)\.$"):
+            make(real.initializers.HeNormal())
+    with pytest.raises(ConfigError, match=r"^the initializer GlorotUniform comes from Keras"):
+        I.get(real.initializers.GlorotUniform)  # the class itself, as Keras also takes it
+    with pytest.raises(ConfigError, match=r"^the initializer Orthogonal comes from Keras, not fnlearn; use fnlearn's "
+                                          r"own \("):
+        I.get(real.initializers.Orthogonal())  # no fnlearn equivalent to name
+    for name in I.KERAS_NAMES:  # every name the sentence may suggest exists
+        assert callable(getattr(fl.keras.initializers, name)) and hasattr(real.initializers, name)

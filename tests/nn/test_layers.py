@@ -370,3 +370,53 @@ def test_adapting_again_to_samples_of_another_shape_is_refused():
         norm.adapt(np.ones((4, 5)))
     norm.adapt(np.zeros((6, 3)))  # the same shape again: new statistics
     np.testing.assert_array_equal(norm.mean.numpy(), [0, 0, 0])
+
+
+# ----------------------------------------------------------------------------- Normalization with one mean for all
+
+
+@pytest.mark.parametrize("mean, variance", [(3.0, 4.0), ([3.0], [4.0]), (np.float32(3.0), np.array(4.0))])
+@pytest.mark.parametrize("invert", [False, True])
+def test_normalization_given_one_mean_and_variance_applies_them_to_every_feature_as_keras(mean, variance, invert):
+    from real_keras import real_keras
+
+    real = real_keras()
+    x = np.array([[1.0, 3.0, 5.0], [7.0, 9.0, 11.0]], dtype=np.float32)
+    theirs = real.layers.Normalization(mean=mean, variance=variance, invert=invert)
+    ours = fl.keras.layers.Normalization(mean=mean, variance=variance, invert=invert)
+    np.testing.assert_allclose(ours(x).numpy(), np.asarray(theirs(x)), rtol=1e-6)
+    # the statistics become one per feature once the features are known, and stay statistics
+    assert ours.mean.shape == ours.variance.shape == (3,) and not ours.mean.requires_grad
+    np.testing.assert_array_equal(ours.mean.numpy(), [3.0, 3.0, 3.0])
+    with pytest.raises(ShapeError, match="adapted to 3 features, but its input has 2"):
+        ours(np.ones((2, 2)))
+
+
+def test_normalization_with_one_mean_builds_with_the_model_and_saves_one_per_feature(tmp_path):
+    norm = fl.layers.Normalization(mean=3.0, variance=4.0)
+    assert not norm.built and norm.mean is None  # its number of features is not known yet
+    model = fl.Sequential([norm, fl.layers.Dense(1, kernel_initializer="ones")])
+    model.build((4,))
+    assert norm.built and norm.mean.shape == (4,)
+    x = np.full((2, 4), 5.0)
+    np.testing.assert_allclose(model.predict(x, verbose=0), [[4.0], [4.0]], rtol=1e-6)  # 4 · (5 − 3) / 2
+    model.save(tmp_path / "m.fnl")
+    loaded = fl.load_model(tmp_path / "m.fnl")
+    assert loaded.layers[0].mean.shape == (4,)
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    assert fl.layers.Normalization(mean=1.0, variance=9.0, input_shape=(2,)).variance.shape == (2,)
+    functional = fl.keras.layers.Normalization(mean=1.0, variance=1.0)(fl.keras.Input(shape=(5,)))
+    assert functional.shape[-1] == 5
+    adapted = fl.layers.Normalization(mean=1.0, variance=1.0)
+    adapted.adapt(np.array([[0.0, 2.0], [2.0, 4.0]]))  # adapting replaces the numbers given
+    np.testing.assert_array_equal(adapted.mean.numpy(), [1.0, 3.0])
+
+
+def test_normalization_statistics_mistakes_are_one_sentence():
+    with pytest.raises(ConfigError, match="got a negative variance \\(-4\\); a variance is a mean of squares"):
+        fl.layers.Normalization(mean=3.0, variance=-4.0)
+    with pytest.raises(ConfigError, match=r"got a mean of shape \(\) and a variance of shape \(2,\); give one number "
+                                          "each"):
+        fl.layers.Normalization(mean=3.0, variance=[1.0, 2.0], input_shape=(2,))
+    with pytest.raises(ConfigError, match=r"mean of shape \(2,\) .* one number each"):
+        fl.layers.Normalization(axis=None, mean=[1.0, 2.0], variance=[1.0, 2.0])

@@ -261,3 +261,8 @@ def test_a_sequential_takes_its_layers_as_a_list_or_one_by_one_and_a_name_as_a_s
         fl.Sequential([first], name=3)
     with pytest.raises(ConfigError, match=r"keras.Sequential takes its layers as one list"):
         fl.keras.Sequential(first, second)
+
+
+def test_a_layer_name_that_is_not_a_string_is_one_sentence():
+    with pytest.raises(ConfigError, match=r"a layer's name must be a string, got list \['x'\]"):
+        fl.layers.Dense(2, name=["x"])

@@ -69,3 +69,56 @@ def test_keras_names():
 
     layer = layers.Dense(2, kernel_regularizer=regularizers.l2(0.001), input_dim=3)
     assert layer.kernel_regularizer.l2 == 0.001 and layer.get_config()["kernel_regularizer"]["l2"] == 0.001
+
+
+# ----------------------------------------------------------------------------- called on arrays, as Keras's are
+
+ARRAYS = [np.ones((2, 2)), np.array([[1.0, -2.0], [0.5, -0.25]], dtype=np.float32), [[1.0, -3.0]], np.arange(-3, 3)]
+MAKERS = [lambda r: r.L2(0.01), lambda r: r.L1(0.1), lambda r: r.L1L2(l1=0.2, l2=0.3), lambda r: r.l1_l2(0.01, 0.02),
+          lambda r: r.l2(), lambda r: r.get("l2"), lambda r: r.get("l1"), lambda r: r.L1L2()]
+
+
+@pytest.mark.parametrize("make", MAKERS)
+@pytest.mark.parametrize("weight", ARRAYS, ids=["ones", "float32", "list", "ints"])
+def test_a_regularizer_called_on_an_array_gives_kerass_penalty(make, weight):
+    from real_keras import real_keras
+
+    real = real_keras()
+    ours = make(fl.keras.regularizers)(weight)
+    theirs = float(make(real.regularizers)(np.asarray(weight, dtype=np.float32)))
+    assert np.ndim(ours) == 0 and not isinstance(ours, fl.Tensor)
+    assert float(ours) == pytest.approx(theirs, rel=1e-6, abs=1e-12)
+
+
+def test_the_penalty_of_an_array_is_the_sum_it_names():
+    assert float(fl.keras.regularizers.L2(0.01)(np.ones((2, 2)))) == pytest.approx(0.04)
+    assert float(fl.regularizers.L1(0.5)([[1, -2], [3, 0]])) == pytest.approx(3.0)  # integers: a float penalty
+    assert float(fl.regularizers.L1L2(l1=1.0, l2=2.0)(np.array([-1.0, 2.0]))) == pytest.approx(3.0 + 10.0)
+    with pytest.raises(fl.errors.DataError, match="the weight given to a regularizer"):
+        fl.regularizers.L2()(np.array(["a", "b"]))
+
+
+def test_on_a_tensor_it_stays_a_tensor_whose_gradient_reaches_the_weight():
+    w = fl.tensor([[1.0, -2.0]], requires_grad=True)
+    penalty = fl.keras.regularizers.L1L2(l1=0.1, l2=0.5)(w)
+    assert isinstance(penalty, fl.Tensor) and penalty.requires_grad
+    penalty.backward()
+    np.testing.assert_allclose(w.grad, [[0.1 + 1.0, -0.1 - 2.0]], rtol=1e-6)
+    param = fl.layers.Dense(2, input_dim=2).kernel
+    assert isinstance(fl.regularizers.L2()(param), fl.Tensor)
+
+
+def test_a_regularizer_of_the_real_keras_is_refused_saying_where_it_comes_from():
+    from real_keras import real_keras
+
+    real = real_keras()
+    for make in (lambda r: fl.layers.Dense(2, input_dim=2, kernel_regularizer=r),
+                 lambda r: fl.keras.layers.Dense(2, bias_regularizer=r),
+                 lambda r: fl.layers.BatchNormalization(gamma_regularizer=r),
+                 lambda r: fl.layers.Layer().add_weight(shape=(2,), regularizer=r)):
+        with pytest.raises(ConfigError, match=r"^the regularizer L2 comes from Keras, not fnlearn; use fnlearn's own "
+                                              r"keras.regularizers.L2 \(.*`from fnlearn import keras`.*\)\.$"):
+            make(real.regularizers.L2(0.01))
+    with pytest.raises(ConfigError, match=r"^the regularizer OrthogonalRegularizer comes from Keras, not fnlearn; "
+                                          r"use fnlearn's own \("):
+        fl.regularizers.get(real.regularizers.OrthogonalRegularizer())

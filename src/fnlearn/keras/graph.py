@@ -154,6 +154,9 @@ class FunctionalGraph(Trainer, _module.Module):
             self.trainable = trainable
 
     def _make(self, graph: Traced, name: str | None) -> None:
+        if name is not None and not isinstance(name, str):
+            raise ConfigError(f"a model's name must be a string, got {type(name).__name__} {name!r}; e.g. "
+                              "name='classifier'.")
         self.name = name or _layers._auto_name("functional")
         object.__setattr__(self, "_layers", list(graph.layers))
         object.__setattr__(self, "_inputs", list(graph.inputs))

@@ -1,52 +1,61 @@
 """``keras.initializers``: weight initializers by their Keras class names.
 
-Each returns fnlearn's initializer (:mod:`fnlearn.nn.initializers`), which draws from the generator
-``fl.set_seed`` seeds; a per-initializer ``seed`` is refused rather than silently ignored.
+Each returns fnlearn's initializer (:mod:`fnlearn.nn.initializers`). Without a ``seed`` it draws from the
+generator ``fl.set_seed`` (``keras.utils.set_random_seed``) seeds; with one, as in Keras, it gives the same
+values at every call (and two made with one seed give the same values), and the seed is saved with the model.
+The "normal" Glorot, He and LeCun draws are truncated at 2σ, as Keras 3's.
 
 Example:
     >>> from fnlearn.keras import initializers, layers
     >>> layers.Dense(3, kernel_initializer=initializers.HeNormal(), input_dim=2).kernel.shape
     (2, 3)
+    >>> a = layers.Dense(3, kernel_initializer=initializers.GlorotUniform(seed=42), input_dim=2).kernel.numpy()
+    >>> b = layers.Dense(3, kernel_initializer=initializers.GlorotUniform(seed=42), input_dim=2).kernel.numpy()
+    >>> bool((a == b).all())
+    True
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from ..errors import ConfigError
 from ..nn import initializers as _init
 from ..nn.initializers import Initializer
 from ._missing import not_provided
 
 
-def _no_seed(name: str, seed: Any) -> None:
-    if seed is not None:
-        raise ConfigError(f"{name}(seed={seed!r}): fnlearn initializers draw from one generator; call "
-                          f"fl.set_seed({seed!r}) before building the model instead.")
-
-
 def GlorotUniform(seed: int | None = None) -> Initializer:  # noqa: N802  (Keras's class names)
-    """U(−l, l), l = √(6 / (fan_in + fan_out)); the default of Dense."""
-    _no_seed("GlorotUniform", seed)
-    return _init.glorot_uniform
+    """U(−l, l), l = √(6 / (fan_in + fan_out)); the default of Dense.
+
+    >>> GlorotUniform() is glorot_uniform, GlorotUniform(seed=1).get_config()
+    (True, {'name': 'glorot_uniform', 'seed': 1})
+    """
+    return _init.glorot_uniform if seed is None else _init.GlorotUniform(seed=seed)
 
 
 def GlorotNormal(seed: int | None = None) -> Initializer:  # noqa: N802
-    """N(0, 2 / (fan_in + fan_out))."""
-    _no_seed("GlorotNormal", seed)
-    return _init.glorot_normal
+    """N(0, 2 / (fan_in + fan_out)) truncated at 2σ, as Keras draws it.
+
+    >>> GlorotNormal(seed=3)((2, 2)).tolist() == GlorotNormal(seed=3)((2, 2)).tolist()
+    True
+    """
+    return _init.glorot_normal if seed is None else _init.GlorotNormal(seed=seed)
 
 
 def HeUniform(seed: int | None = None) -> Initializer:  # noqa: N802
-    """U(−l, l), l = √(6 / fan_in)."""
-    _no_seed("HeUniform", seed)
-    return _init.he_uniform
+    """U(−l, l), l = √(6 / fan_in).
+
+    >>> HeUniform() is he_uniform
+    True
+    """
+    return _init.he_uniform if seed is None else _init.HeUniform(seed=seed)
 
 
 def HeNormal(seed: int | None = None) -> Initializer:  # noqa: N802
-    """N(0, 2 / fan_in)."""
-    _no_seed("HeNormal", seed)
-    return _init.he_normal
+    """N(0, 2 / fan_in) truncated at 2σ, as Keras draws it.
+
+    >>> HeNormal() is he_normal, HeNormal(seed=1).get_config()
+    (True, {'name': 'he_normal', 'seed': 1})
+    """
+    return _init.he_normal if seed is None else _init.HeNormal(seed=seed)
 
 
 def LecunUniform(seed: int | None = None) -> Initializer:  # noqa: N802
@@ -55,8 +64,7 @@ def LecunUniform(seed: int | None = None) -> Initializer:  # noqa: N802
     >>> LecunUniform() is lecun_uniform
     True
     """
-    _no_seed("LecunUniform", seed)
-    return _init.lecun_uniform
+    return _init.lecun_uniform if seed is None else _init.LecunUniform(seed=seed)
 
 
 def LecunNormal(seed: int | None = None) -> Initializer:  # noqa: N802
@@ -65,8 +73,18 @@ def LecunNormal(seed: int | None = None) -> Initializer:  # noqa: N802
     >>> LecunNormal() is lecun_normal
     True
     """
-    _no_seed("LecunNormal", seed)
-    return _init.lecun_normal
+    return _init.lecun_normal if seed is None else _init.LecunNormal(seed=seed)
+
+
+def VarianceScaling(scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",  # noqa: N802
+                    seed: int | None = None) -> Initializer:
+    """Variance ``scale / n`` (n: ``"fan_in"``, ``"fan_out"`` or ``"fan_avg"``), drawn from a normal truncated at
+    2σ, a plain normal (``"untruncated_normal"``) or a uniform: Keras's VarianceScaling.
+
+    >>> VarianceScaling(2.0, "fan_in", "untruncated_normal").get_config()
+    {'name': 'variance_scaling', 'scale': 2.0, 'mode': 'fan_in', 'distribution': 'untruncated_normal'}
+    """
+    return _init.VarianceScaling(scale=scale, mode=mode, distribution=distribution, seed=seed)
 
 
 def Zeros() -> Initializer:  # noqa: N802
@@ -97,9 +115,12 @@ def Constant(value: float = 0.0) -> Initializer:  # noqa: N802
 
 
 def RandomNormal(mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> Initializer:  # noqa: N802
-    """N(mean, stddev²)."""
-    _no_seed("RandomNormal", seed)
-    return _init.Normal(std=stddev, mean=mean)
+    """N(mean, stddev²).
+
+    >>> RandomNormal(stddev=0.1, seed=5).get_config()
+    {'name': 'normal', 'std': 0.1, 'mean': 0.0, 'seed': 5}
+    """
+    return _init.Normal(std=stddev, mean=mean, seed=seed)
 
 
 def RandomUniform(minval: float = -0.05, maxval: float = 0.05, seed: int | None = None) -> Initializer:  # noqa: N802
@@ -108,8 +129,7 @@ def RandomUniform(minval: float = -0.05, maxval: float = 0.05, seed: int | None 
     >>> RandomUniform(-1.0, 1.0).get_config()
     {'name': 'uniform', 'minval': -1.0, 'maxval': 1.0}
     """
-    _no_seed("RandomUniform", seed)
-    return _init.Uniform(minval=minval, maxval=maxval)
+    return _init.Uniform(minval=minval, maxval=maxval, seed=seed)
 
 
 def TruncatedNormal(mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> Initializer:  # noqa: N802
@@ -118,8 +138,7 @@ def TruncatedNormal(mean: float = 0.0, stddev: float = 0.05, seed: int | None = 
     >>> TruncatedNormal(stddev=0.1).get_config()
     {'name': 'truncated_normal', 'std': 0.1, 'mean': 0.0}
     """
-    _no_seed("TruncatedNormal", seed)
-    return _init.TruncatedNormal(std=stddev, mean=mean)
+    return _init.TruncatedNormal(std=stddev, mean=mean, seed=seed)
 
 
 glorot_uniform = _init.glorot_uniform
@@ -132,11 +151,12 @@ zeros = _init.zeros
 ones = _init.ones
 # Keras's snake_case names of the initializers with settings are the classes themselves
 random_normal, random_uniform, truncated_normal, constant = RandomNormal, RandomUniform, TruncatedNormal, Constant
+variance_scaling = VarianceScaling
 get = _init.get
 
-__all__ = ["GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal", "Zeros", "Ones",
-           "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal", "glorot_uniform", "glorot_normal",
-           "he_uniform", "he_normal", "lecun_uniform", "lecun_normal", "zeros", "ones", "random_normal",
-           "random_uniform", "truncated_normal", "constant", "get"]
+__all__ = ["GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal", "VarianceScaling",
+           "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal", "glorot_uniform",
+           "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal", "zeros", "ones",
+           "random_normal", "random_uniform", "truncated_normal", "variance_scaling", "constant", "get"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -17,14 +17,23 @@ from types import ModuleType
 from typing import Any
 
 from .. import optim, schedules
-from ..errors import ConfigError
+from ..errors import ConfigError, reject_unexpected_arguments
 from ._missing import not_provided
 
 # Keras arguments that only name or tune the compilation of an optimizer: accepted, no effect on the math.
 _IGNORED = ("name", "jit_compile")
 
 
-def _keras_kwargs(cls_name: str, kwargs: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, Any]:
+def _keras_kwargs(cls_name: str, learning_rate: Any, kwargs: dict[str, Any],
+                  takes: tuple[str, ...]) -> dict[str, Any]:
+    """The keyword arguments of Keras's optimizer ``cls_name`` that fnlearn's takes, every one checked first.
+
+    ``takes`` is the Keras class's own arguments, named in the sentence for a misspelled one; a learning rate
+    (or schedule) of the real Keras is refused here, before fnlearn's optimizer would call it.
+    """
+    for rate in (learning_rate, kwargs.get("lr")):
+        if rate is not None:
+            schedules.check_learning_rate(rate)
     decay = kwargs.pop("decay", None)
     if decay not in (None, 0, 0.0):
         raise ConfigError(f"{cls_name}(decay={decay!r}) is the old Keras time decay, which fnlearn does "
@@ -34,10 +43,8 @@ def _keras_kwargs(cls_name: str, kwargs: dict[str, Any], allowed: tuple[str, ...
         kwargs.pop(key, None)
     if kwargs.pop("amsgrad", False):
         raise ConfigError(f"{cls_name}(amsgrad=True) is not supported by fnlearn; leave amsgrad out.")
-    unknown = [k for k in kwargs if k not in allowed + ("lr", "clipnorm", "clipvalue", "global_clipnorm")]
-    if unknown:
-        raise ConfigError(f"{cls_name} got unexpected argument(s) {', '.join(unknown)}; see "
-                          f"help(fnlearn.keras.optimizers.{cls_name}).")
+    reject_unexpected_arguments(cls_name, kwargs, takes + ("lr", "clipnorm", "clipvalue", "global_clipnorm")
+                                + _IGNORED + ("decay", "amsgrad"))
     return kwargs
 
 
@@ -47,7 +54,8 @@ class SGD(optim.SGD):
     def __init__(self, learning_rate: Any = 0.01, momentum: float = 0.0, nesterov: bool = False,
                  **kwargs: Any) -> None:
         super().__init__(None, learning_rate, momentum=momentum, nesterov=nesterov,
-                         **_keras_kwargs("SGD", kwargs, ()))
+                         **_keras_kwargs("SGD", learning_rate, kwargs,
+                                        ("learning_rate", "momentum", "nesterov")))
 
 
 class Adam(optim.Adam):
@@ -56,7 +64,8 @@ class Adam(optim.Adam):
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-8, **kwargs: Any) -> None:
         super().__init__(None, learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
-                         **_keras_kwargs("Adam", kwargs, ()))
+                         **_keras_kwargs("Adam", learning_rate, kwargs,
+                                        ("learning_rate", "beta_1", "beta_2", "epsilon")))
 
 
 class AdamW(optim.AdamW):
@@ -65,7 +74,9 @@ class AdamW(optim.AdamW):
     def __init__(self, learning_rate: Any = 0.001, weight_decay: float = 0.01, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-8, **kwargs: Any) -> None:
         super().__init__(None, learning_rate, weight_decay=weight_decay, beta_1=beta_1, beta_2=beta_2,
-                         epsilon=epsilon, **_keras_kwargs("AdamW", kwargs, ()))
+                         epsilon=epsilon, **_keras_kwargs("AdamW", learning_rate, kwargs,
+                                                         ("learning_rate", "weight_decay", "beta_1", "beta_2",
+                                                          "epsilon")))
 
 
 class RMSprop(optim.RMSprop):
@@ -74,7 +85,8 @@ class RMSprop(optim.RMSprop):
     def __init__(self, learning_rate: Any = 0.001, rho: float = 0.9, momentum: float = 0.0,
                  epsilon: float = 1e-7, centered: bool = False, **kwargs: Any) -> None:
         super().__init__(None, learning_rate, rho=rho, momentum=momentum, epsilon=epsilon, centered=centered,
-                         **_keras_kwargs("RMSprop", kwargs, ()))
+                         **_keras_kwargs("RMSprop", learning_rate, kwargs,
+                                        ("learning_rate", "rho", "momentum", "epsilon", "centered")))
 
 
 class Adagrad(optim.Adagrad):
@@ -83,7 +95,9 @@ class Adagrad(optim.Adagrad):
     def __init__(self, learning_rate: Any = 0.001, initial_accumulator_value: float = 0.1,
                  epsilon: float = 1e-7, **kwargs: Any) -> None:
         super().__init__(None, learning_rate, initial_accumulator_value=initial_accumulator_value,
-                         epsilon=epsilon, **_keras_kwargs("Adagrad", kwargs, ()))
+                         epsilon=epsilon, **_keras_kwargs("Adagrad", learning_rate, kwargs,
+                                                         ("learning_rate", "initial_accumulator_value",
+                                                          "epsilon")))
 
 
 Optimizer = optim.Optimizer

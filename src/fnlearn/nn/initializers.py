@@ -1,21 +1,33 @@
 """Weight initializers, by name or as objects.
 
 Glorot (Xavier), He and LeCun scale the random draws by the layer's fan-in and fan-out so signals neither
-explode nor vanish through many layers. All draws come from ``fl.set_seed``'s generator.
+explode nor vanish through many layers. Their "normal" forms draw, as Keras 3 does, a normal cut at ±2σ with σ
+raised by 1 / 0.8796 so the weights keep the variance the name promises (2 / fan_in for He);
+``VarianceScaling(distribution="untruncated_normal")`` draws a plain normal instead.
+
+Draws come from ``fl.set_seed``'s generator. An initializer object made with a ``seed``
+(``GlorotUniform(seed=42)``, ``Normal(std=0.01, seed=1)``) draws from a generator of its own seeded by it at
+every call, so it gives the same values each time, and two made with one seed give the same values (Keras's
+rule); the seed is saved with a model file.
 
 Names are Keras's: snake_case (``"lecun_normal"``) or the class name (``"LecunNormal"``). The objects
-with settings (:class:`Normal`, :class:`Uniform`, :class:`TruncatedNormal`, :class:`Constant`) save
-their settings with a model file and come back with them.
+with settings (:class:`Normal`, :class:`Uniform`, :class:`TruncatedNormal`, :class:`VarianceScaling`,
+:class:`Constant`, and a seeded :class:`GlorotUniform`...) save their settings with a model file and come back
+with them.
 
 Example:
     >>> import fnlearn as fl
     >>> fl.set_seed(0); w = fl.nn.initializers.get("he_normal")((784, 100))
     >>> w.shape, str(w.dtype)
     ((784, 100), 'float32')
+    >>> a, b = HeNormal(seed=42)((3, 2)), HeNormal(seed=42)((3, 2))
+    >>> bool((a == b).all())
+    True
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 from collections.abc import Callable
@@ -24,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend
-from ..errors import ConfigError, unknown_name
+from ..errors import ConfigError, reject_foreign, unknown_name
 
 Initializer = Callable[[tuple[int, ...]], Any]
 
@@ -42,30 +54,90 @@ def _finish(values: np.ndarray) -> Any:
     return backend.to_device(values.astype(backend.float_dtype()))
 
 
+def _seed(who: str, seed: Any) -> int | None:
+    """``seed`` as an int (or None: draw from ``fl.set_seed``'s generator), or one ConfigError sentence."""
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ConfigError(f"{who}(seed={seed!r}): seed must be a non-negative integer, or None to draw from "
+                          "fl.set_seed's generator; e.g. seed=42.")
+    return int(seed)
+
+
+def _generator(seed: int | None) -> np.random.Generator:
+    # A new generator at each call: an initializer with a seed gives the same values every time, as Keras's does
+    return backend.rng() if seed is None else np.random.default_rng(seed)
+
+
+def _with_seed(config: dict[str, Any], seed: int | None) -> dict[str, Any]:
+    # Written only when set, so an unseeded initializer's config stays what files before seeds held
+    return config if seed is None else {**config, "seed": seed}
+
+
+# The standard deviation of N(0, 1) cut at ±2: dividing by it makes a 2σ-truncated draw keep the
+# variance asked for (the constant Keras's VarianceScaling uses).
+_TRUNCATED_STD = 0.87962566103423978
+
+_MODES = ("fan_in", "fan_out", "fan_avg")
+_DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
+
+
+def _truncated_normal(shape: tuple[int, ...], mean: float, std: float,
+                      rng: np.random.Generator | None = None) -> np.ndarray:
+    """N(mean, std²) with every draw beyond 2 std drawn again (Keras's rule), from ``rng`` (fnlearn's generator
+    by default)."""
+    rng = backend.rng() if rng is None else rng
+    z = np.asarray(rng.standard_normal(size=shape))
+    outside = np.abs(z) > 2.0
+    while outside.any():  # about 4.6 % of draws per round, so a few rounds at most
+        z[outside] = rng.standard_normal(size=int(outside.sum()))
+        outside = np.abs(z) > 2.0
+    return mean + std * z
+
+
+def _variance_scaling(shape: tuple[int, ...], scale: float, mode: str, distribution: str,
+                      rng: np.random.Generator) -> Any:
+    """Keras's VarianceScaling draw: variance ``scale / n``, n the fan ``mode`` names (at least 1)."""
+    fan_in, fan_out = _fans(shape)
+    n = max(1.0, {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[mode])
+    if distribution == "truncated_normal":
+        return _finish(_truncated_normal(shape, 0.0, math.sqrt(scale / n) / _TRUNCATED_STD, rng))
+    if distribution == "untruncated_normal":
+        return _finish(rng.normal(0.0, math.sqrt(scale / n), size=shape))
+    limit = math.sqrt(3.0 * scale / n)  # this order keeps the limits √(6 / fan_in)... bit for bit as before
+    return _finish(rng.uniform(-limit, limit, size=shape))
+
+
 def glorot_uniform(shape: tuple[int, ...]) -> Any:
     """U(−l, l) with l = √(6 / (fan_in + fan_out)) — Keras's default for Dense."""
-    fan_in, fan_out = _fans(shape)
-    limit = np.sqrt(6.0 / (fan_in + fan_out))
-    return _finish(backend.rng().uniform(-limit, limit, size=shape))
+    return _variance_scaling(shape, 1.0, "fan_avg", "uniform", backend.rng())
 
 
 def glorot_normal(shape: tuple[int, ...]) -> Any:
-    """N(0, σ²) with σ = √(2 / (fan_in + fan_out)) (plain normal, not truncated)."""
-    fan_in, fan_out = _fans(shape)
-    return _finish(backend.rng().normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), size=shape))
+    """N(0, σ²) truncated at 2σ, as Keras's GlorotNormal: the draws' variance is 2 / (fan_in + fan_out).
+
+    >>> import fnlearn as fl
+    >>> fl.set_seed(0); w = fl.backend.to_numpy(glorot_normal((300, 100)))
+    >>> bool(abs(w).max() <= 2 * (2 / 400) ** 0.5 / 0.87962566103423978)
+    True
+    """
+    return _variance_scaling(shape, 1.0, "fan_avg", "truncated_normal", backend.rng())
 
 
 def he_uniform(shape: tuple[int, ...]) -> Any:
     """U(−l, l) with l = √(6 / fan_in), suited to ReLU layers."""
-    fan_in, _ = _fans(shape)
-    limit = np.sqrt(6.0 / fan_in)
-    return _finish(backend.rng().uniform(-limit, limit, size=shape))
+    return _variance_scaling(shape, 2.0, "fan_in", "uniform", backend.rng())
 
 
 def he_normal(shape: tuple[int, ...]) -> Any:
-    """N(0, σ²) with σ = √(2 / fan_in), suited to ReLU layers (plain normal, not truncated)."""
-    fan_in, _ = _fans(shape)
-    return _finish(backend.rng().normal(0.0, np.sqrt(2.0 / fan_in), size=shape))
+    """N(0, σ²) truncated at 2σ, as Keras's HeNormal: the draws' variance is 2 / fan_in, suited to ReLU layers.
+
+    >>> import fnlearn as fl
+    >>> fl.set_seed(0); w = fl.backend.to_numpy(he_normal((400, 10)))
+    >>> bool(abs(w).max() <= 2 * (2 / 400) ** 0.5 / 0.87962566103423978)
+    True
+    """
+    return _variance_scaling(shape, 2.0, "fan_in", "truncated_normal", backend.rng())
 
 
 def lecun_uniform(shape: tuple[int, ...]) -> Any:
@@ -76,14 +148,7 @@ def lecun_uniform(shape: tuple[int, ...]) -> Any:
     >>> bool(abs(w).max() <= (3 / 300) ** 0.5)
     True
     """
-    fan_in, _ = _fans(shape)
-    limit = np.sqrt(3.0 / max(1, fan_in))  # max(1, ·) as Keras, so an empty axis gives no division by zero
-    return _finish(backend.rng().uniform(-limit, limit, size=shape))
-
-
-# The standard deviation of N(0, 1) cut at ±2: dividing by it makes a 2σ-truncated draw keep the
-# variance asked for (the constant Keras's VarianceScaling uses).
-_TRUNCATED_STD = 0.87962566103423978
+    return _variance_scaling(shape, 1.0, "fan_in", "uniform", backend.rng())
 
 
 def lecun_normal(shape: tuple[int, ...]) -> Any:
@@ -94,19 +159,7 @@ def lecun_normal(shape: tuple[int, ...]) -> Any:
     >>> bool(abs(w).max() <= 2 * (1 / 400) ** 0.5 / 0.87962566103423978)
     True
     """
-    fan_in, _ = _fans(shape)
-    return _finish(_truncated_normal(shape, 0.0, math.sqrt(1.0 / max(1, fan_in)) / _TRUNCATED_STD))
-
-
-def _truncated_normal(shape: tuple[int, ...], mean: float, std: float) -> np.ndarray:
-    """N(mean, std²) with every draw beyond 2 std drawn again (Keras's rule), from fnlearn's generator."""
-    rng = backend.rng()
-    z = np.asarray(rng.standard_normal(size=shape))
-    outside = np.abs(z) > 2.0
-    while outside.any():  # about 4.6 % of draws per round, so a few rounds at most
-        z[outside] = rng.standard_normal(size=int(outside.sum()))
-        outside = np.abs(z) > 2.0
-    return mean + std * z
+    return _variance_scaling(shape, 1.0, "fan_in", "truncated_normal", backend.rng())
 
 
 def zeros(shape: tuple[int, ...]) -> Any:
@@ -136,30 +189,36 @@ def _number(value: Any, who: str, name: str) -> float:
 
 
 class Normal:
-    """N(mean, std²) with a fixed standard deviation: ``Normal(std=0.01)``.
+    """N(mean, std²) with a fixed standard deviation: ``Normal(std=0.01)``; Keras's ``RandomNormal``.
 
     >>> import fnlearn as fl
     >>> fl.layers.Dense(2, input_dim=3, kernel_initializer=Normal(std=0.01)).get_config()["kernel_initializer"]
     {'name': 'normal', 'std': 0.01, 'mean': 0.0}
+    >>> Normal(std=0.01, seed=7).get_config()
+    {'name': 'normal', 'std': 0.01, 'mean': 0.0, 'seed': 7}
     """
 
-    def __init__(self, std: float = 0.05, mean: float = 0.0):
-        self.std, self.mean = float(std), float(mean)
+    def __init__(self, std: float = 0.05, mean: float = 0.0, seed: int | None = None):
+        self.std = _number(std, "Normal", "std")
+        self.mean = _number(mean, "Normal", "mean")
+        if self.std < 0:
+            raise ConfigError(f"Normal(std={std!r}): std must be ≥ 0.")
+        self.seed = _seed("Normal", seed)
 
     def __call__(self, shape: tuple[int, ...]) -> Any:
-        return _finish(backend.rng().normal(self.mean, self.std, size=shape))
+        return _finish(_generator(self.seed).normal(self.mean, self.std, size=shape))
 
     def get_config(self) -> dict:
-        return {"name": "normal", "std": self.std, "mean": self.mean}
+        return _with_seed({"name": "normal", "std": self.std, "mean": self.mean}, self.seed)
 
 
-def normal(std: float = 0.05, mean: float = 0.0) -> Normal:
+def normal(std: float = 0.05, mean: float = 0.0, seed: int | None = None) -> Normal:
     """A :class:`Normal` initializer: ``normal(0.01)``.
 
     >>> normal(0.01).get_config()
     {'name': 'normal', 'std': 0.01, 'mean': 0.0}
     """
-    return Normal(std=std, mean=mean)
+    return Normal(std=std, mean=mean, seed=seed)
 
 
 class Uniform:
@@ -171,17 +230,18 @@ class Uniform:
     True
     """
 
-    def __init__(self, minval: float = -0.05, maxval: float = 0.05):
+    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None):
         self.minval = _number(minval, "Uniform", "minval")
         self.maxval = _number(maxval, "Uniform", "maxval")
         if self.minval > self.maxval:
             raise ConfigError(f"Uniform(minval={minval!r}, maxval={maxval!r}): minval must not exceed maxval.")
+        self.seed = _seed("Uniform", seed)
 
     def __call__(self, shape: tuple[int, ...]) -> Any:
-        return _finish(backend.rng().uniform(self.minval, self.maxval, size=shape))
+        return _finish(_generator(self.seed).uniform(self.minval, self.maxval, size=shape))
 
     def get_config(self) -> dict:
-        return {"name": "uniform", "minval": self.minval, "maxval": self.maxval}
+        return _with_seed({"name": "uniform", "minval": self.minval, "maxval": self.maxval}, self.seed)
 
 
 class TruncatedNormal:
@@ -195,17 +255,114 @@ class TruncatedNormal:
     True
     """
 
-    def __init__(self, std: float = 0.05, mean: float = 0.0):
+    def __init__(self, std: float = 0.05, mean: float = 0.0, seed: int | None = None):
         self.std = _number(std, "TruncatedNormal", "std")
         self.mean = _number(mean, "TruncatedNormal", "mean")
         if self.std < 0:
             raise ConfigError(f"TruncatedNormal(std={std!r}): std must be ≥ 0.")
+        self.seed = _seed("TruncatedNormal", seed)
 
     def __call__(self, shape: tuple[int, ...]) -> Any:
-        return _finish(_truncated_normal(shape, self.mean, self.std))
+        return _finish(_truncated_normal(shape, self.mean, self.std, _generator(self.seed)))
 
     def get_config(self) -> dict:
-        return {"name": "truncated_normal", "std": self.std, "mean": self.mean}
+        return _with_seed({"name": "truncated_normal", "std": self.std, "mean": self.mean}, self.seed)
+
+
+class VarianceScaling:
+    """Keras's ``VarianceScaling``: draws of variance ``scale / n``, n the layer's fan-in (``mode="fan_in"``),
+    fan-out (``"fan_out"``) or their mean (``"fan_avg"``), each at least 1.
+
+    ``distribution="truncated_normal"`` (Keras's default; ``"normal"`` is read as it) cuts a normal at ±2σ with
+    σ = √(scale / n) / 0.8796, so the variance is still scale / n; ``"untruncated_normal"`` is the plain
+    N(0, scale / n); ``"uniform"`` is U(−l, l) with l = √(3 · scale / n). Glorot, He and LeCun are its special
+    cases: He's normal is ``VarianceScaling(2.0, "fan_in", "truncated_normal")``.
+
+    >>> import fnlearn as fl
+    >>> fl.set_seed(0); w = fl.backend.to_numpy(VarianceScaling(2.0, "fan_in", "untruncated_normal")((500, 200)))
+    >>> round(float(w.std()) / (2 / 500) ** 0.5, 1)
+    1.0
+    """
+
+    name = "variance_scaling"
+
+    def __init__(self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
+                 seed: int | None = None):
+        who = type(self).__name__
+        self.scale = _number(scale, who, "scale")
+        if self.scale <= 0:
+            raise ConfigError(f"{who}(scale={scale!r}): scale must be > 0, e.g. 2.0 for ReLU layers.")
+        if mode not in _MODES:
+            raise unknown_name(f"{who} mode", mode, _MODES)
+        if isinstance(distribution, str) and distribution.lower() == "normal":
+            distribution = "truncated_normal"  # Keras's old name for its truncated draw
+        if not isinstance(distribution, str) or distribution.lower() not in _DISTRIBUTIONS:
+            raise unknown_name(f"{who} distribution", distribution, _DISTRIBUTIONS)
+        self.mode, self.distribution = mode, distribution.lower()
+        self.seed = _seed(who, seed)
+
+    def __call__(self, shape: tuple[int, ...]) -> Any:
+        return _variance_scaling(shape, self.scale, self.mode, self.distribution, _generator(self.seed))
+
+    def get_config(self) -> dict:
+        return _with_seed({"name": self.name, "scale": self.scale, "mode": self.mode,
+                           "distribution": self.distribution}, self.seed)
+
+    def __repr__(self) -> str:
+        settings = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
+        return f"{type(self).__name__}({settings})"
+
+
+class _FixedVarianceScaling(VarianceScaling):
+    """A Glorot, He or LeCun initializer as an object: its settings fixed, a ``seed`` of its own."""
+
+    settings: tuple[float, str, str] = (1.0, "fan_in", "truncated_normal")
+
+    def __init__(self, seed: int | None = None):
+        super().__init__(*self.settings, seed=seed)
+
+    def get_config(self) -> dict:
+        return _with_seed({"name": self.name}, self.seed)
+
+
+class GlorotUniform(_FixedVarianceScaling):
+    """:func:`glorot_uniform` as an object, with a seed of its own: ``GlorotUniform(seed=42)``.
+
+    >>> GlorotUniform(seed=42).get_config()
+    {'name': 'glorot_uniform', 'seed': 42}
+    """
+
+    name, settings = "glorot_uniform", (1.0, "fan_avg", "uniform")
+
+
+class GlorotNormal(_FixedVarianceScaling):
+    """:func:`glorot_normal` (truncated at 2σ) as an object, with a seed of its own."""
+
+    name, settings = "glorot_normal", (1.0, "fan_avg", "truncated_normal")
+
+
+class HeUniform(_FixedVarianceScaling):
+    """:func:`he_uniform` as an object, with a seed of its own."""
+
+    name, settings = "he_uniform", (2.0, "fan_in", "uniform")
+
+
+class HeNormal(_FixedVarianceScaling):
+    """:func:`he_normal` (truncated at 2σ) as an object, with a seed of its own."""
+
+    name, settings = "he_normal", (2.0, "fan_in", "truncated_normal")
+
+
+class LecunUniform(_FixedVarianceScaling):
+    """:func:`lecun_uniform` as an object, with a seed of its own."""
+
+    name, settings = "lecun_uniform", (1.0, "fan_in", "uniform")
+
+
+class LecunNormal(_FixedVarianceScaling):
+    """:func:`lecun_normal` (truncated at 2σ) as an object, with a seed of its own."""
+
+    name, settings = "lecun_normal", (1.0, "fan_in", "truncated_normal")
 
 
 class Constant:
@@ -229,6 +386,7 @@ INITIALIZERS: dict[str, Initializer] = {
     "glorot_uniform": glorot_uniform,
     "xavier_uniform": glorot_uniform,
     "glorot_normal": glorot_normal,
+    # PyTorch's name; drawn as Keras's glorot_normal (cut at 2σ, the same variance), one rule for both names
     "xavier_normal": glorot_normal,
     "he_uniform": he_uniform,
     "he_normal": he_normal,
@@ -243,12 +401,20 @@ INITIALIZERS: dict[str, Initializer] = {
     "uniform": Uniform(),
     "random_uniform": Uniform(),
     "truncated_normal": TruncatedNormal(),
+    "variance_scaling": VarianceScaling(),
     "constant": Constant(),
 }
 
 # The initializers with settings, by the name their get_config records.
 _CONFIGURABLE: dict[str, type] = {"normal": Normal, "uniform": Uniform, "truncated_normal": TruncatedNormal,
-                                  "constant": Constant}
+                                  "variance_scaling": VarianceScaling, "constant": Constant,
+                                  **{cls.name: cls for cls in (GlorotUniform, GlorotNormal, HeUniform, HeNormal,
+                                                               LecunUniform, LecunNormal)}}
+
+# Keras's initializer classes fnlearn.keras.initializers has under the same name: a real Keras one is refused
+# with the name to write instead.
+KERAS_NAMES = ("GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal",
+               "VarianceScaling", "RandomNormal", "RandomUniform", "TruncatedNormal", "Constant", "Zeros", "Ones")
 
 
 def _snake_case(name: str) -> str:
@@ -256,13 +422,20 @@ def _snake_case(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
 
 
+def _reject_keras(spec: Any) -> None:
+    name = getattr(spec, "__name__", None) or type(spec).__name__
+    reject_foreign("initializer", spec, f"keras.initializers.{name}" if name in KERAS_NAMES else None)
+
+
 def get(spec: Any) -> Initializer:
     """An initializer from a name (``"he_normal"``, ``"HeNormal"``), an object such as ``Normal(std=0.01)``,
-    a saved config dict, or any callable(shape).
+    a saved config dict, or any callable(shape); one of the real Keras's is refused (it would draw on Keras's
+    backend and could not be saved).
 
     >>> get("LecunUniform") is get("lecun_uniform") is lecun_uniform
     True
     """
+    _reject_keras(spec)
     if callable(spec):
         return spec
     if isinstance(spec, dict):
@@ -273,10 +446,10 @@ def get(spec: Any) -> Initializer:
 
 
 def name_of(init: Any) -> Any:
-    """The config form of an initializer: its name, or its config dict (settings included).
+    """The config form of an initializer: its name, or its config dict (settings and seed included).
 
-    >>> name_of(he_normal), name_of(Constant(3.0))
-    ('he_normal', {'name': 'constant', 'value': 3.0})
+    >>> name_of(he_normal), name_of(Constant(3.0)), name_of(HeNormal(seed=1))
+    ('he_normal', {'name': 'constant', 'value': 3.0}, {'name': 'he_normal', 'seed': 1})
     """
     if hasattr(init, "get_config"):
         return init.get_config()
@@ -287,10 +460,12 @@ def name_of(init: Any) -> Any:
 
 
 def from_config(spec: Any) -> Initializer:
-    """The initializer :func:`name_of` recorded: a name, or a config dict rebuilt with its settings.
+    """The initializer :func:`name_of` recorded: a name, or a config dict rebuilt with its settings (its seed too).
 
     >>> from_config({"name": "uniform", "minval": -1.0, "maxval": 1.0}).get_config()
     {'name': 'uniform', 'minval': -1.0, 'maxval': 1.0}
+    >>> from_config({"name": "glorot_uniform", "seed": 42})
+    GlorotUniform(seed=42)
     """
     if isinstance(spec, dict):
         settings = dict(spec)
@@ -298,10 +473,9 @@ def from_config(spec: Any) -> Initializer:
         cls = _CONFIGURABLE.get(name) if isinstance(name, str) else None
         if cls is None:
             raise unknown_name("initializer config", name, _CONFIGURABLE)
-        try:
-            return cls(**settings)
-        except TypeError:  # a setting the class does not take
-            takes = ", ".join(key for key in cls().get_config() if key != "name")
+        takes = [key for key in inspect.signature(cls.__init__).parameters if key != "self"]
+        if any(key not in takes for key in settings):  # a setting the class does not take
             raise ConfigError(f"initializer config {spec!r} has a setting {cls.__name__} does not take; it takes "
-                              f"{takes}.") from None
+                              f"{', '.join(takes)}.")
+        return cls(**settings)
     return get(spec)

@@ -92,6 +92,9 @@ class Layer(Module):
     def __init__(self, name: str | None = None, input_shape: Any = None, input_dim: Any = None,
                  trainable: bool = True, dtype: Any = None) -> None:
         super().__init__()
+        if name is not None and not isinstance(name, str):
+            raise ConfigError(f"a layer's name must be a string, got {type(name).__name__} {name!r}; e.g. "
+                              "name='hidden'.")
         self.trainable = trainable
         self.name = name or _auto_name(_snake(type(self).__name__))
         # The dtype of the weights is fixed when the layer is made (Keras's rule), not when it is built later
@@ -510,13 +513,17 @@ class Normalization(Layer):
     Keras's ``layers.Normalization``: the scaling of the inputs kept inside the model and saved with it.
 
     ``axis=-1`` (default) keeps one mean and variance per feature (the last axis); ``axis=None`` one for all
-    values. ``mean`` and ``variance`` may be given instead of adapting; ``invert=True`` undoes the scaling.
-    The statistics are parameters that training never changes (counted as non-trainable).
+    values. ``mean`` and ``variance`` may be given instead of adapting: one per feature, or one number each,
+    which (as in Keras) holds for every feature, repeated once the layer learns its number of features (from
+    ``input_shape`` or its first input). ``invert=True`` undoes the scaling. The statistics are parameters that
+    training never changes (counted as non-trainable, saved with the model one per feature).
 
     >>> import fnlearn as fl, numpy as np
     >>> norm = fl.layers.Normalization(); norm.adapt(np.array([[1.0, 10.0], [3.0, 30.0]]))
     >>> norm(np.array([[2.0, 20.0], [3.0, 30.0]])).numpy().tolist()
     [[0.0, 0.0], [1.0, 1.0]]
+    >>> fl.layers.Normalization(mean=3.0, variance=4.0)(np.array([[1.0, 3.0, 5.0]])).numpy().tolist()
+    [[-1.0, 0.0, 1.0]]
     """
 
     _statistics = True  # its parameters are the data's statistics: never trained, whatever trainable says
@@ -535,9 +542,29 @@ class Normalization(Layer):
                          trainable=kwargs.get("trainable", True), dtype=kwargs.get("dtype"))
         self.mean: Parameter | None = None
         self.variance: Parameter | None = None
-        if mean is not None:
-            self._set_statistics(np.asarray(mean, dtype=np.float64), np.asarray(variance, dtype=np.float64))
+        # One number each for every feature, kept until the number of features is known (Keras broadcasts them)
+        self._shared_statistics: tuple[np.ndarray, np.ndarray] | None = None
         self.built = True  # any input shape; the statistics come from adapt
+        if mean is not None:
+            mean_array, variance_array = np.asarray(mean, dtype=np.float64), np.asarray(variance, dtype=np.float64)
+            if axis == -1 and mean_array.size == variance_array.size == 1 and mean_array.ndim <= 1 \
+                    and variance_array.ndim <= 1:
+                self._check_statistics(mean_array, variance_array, mean_array.reshape(()).shape)
+                self._shared_statistics = (mean_array.reshape(()), variance_array.reshape(()))
+                self.built = False
+                if self.input_shape is not None:
+                    self.build(self.input_shape)
+            else:
+                self._set_statistics(mean_array, variance_array)
+
+    def build(self, input_shape: tuple[int, ...]) -> None:
+        """Repeat a mean and variance given as one number each for every feature of ``input_shape`` (batch axis
+        excluded), as Keras's layer does when it is built."""
+        if self._shared_statistics is not None:
+            features = int(input_shape[-1]) if len(input_shape) else 1
+            mean, variance = self._shared_statistics
+            self._set_statistics(np.full(features, mean), np.full(features, variance))
+        self.built = True
 
     def adapt(self, data: Any) -> None:
         """Compute the mean and variance of ``data`` (samples along the first axis), as Keras's ``adapt``."""
@@ -557,18 +584,28 @@ class Normalization(Layer):
             # Keras builds the layer for the adapted data: a model that opens with it knows its input shape
             self.input_shape = sample_shape
 
+    def _check_statistics(self, mean: np.ndarray, variance: np.ndarray, shape: tuple[int, ...]) -> None:
+        if mean.size != int(np.prod(shape)) or variance.size != mean.size:
+            raise ConfigError(f"layer {self.name!r} got a mean of shape {mean.shape} and a variance of shape "
+                              f"{variance.shape}; give one number each (for all features), or one per feature "
+                              "for axis=-1.")
+        if (variance < 0).any():
+            raise ConfigError(f"layer {self.name!r} got a negative variance ({float(variance.min()):g}); a variance "
+                              "is a mean of squares, so give values ≥ 0.")
+
     def _set_statistics(self, mean: np.ndarray, variance: np.ndarray) -> None:
         shape = () if self.axis is None else (mean.size,)
-        if mean.size != int(np.prod(shape)) or variance.size != mean.size or (variance < 0).any():
-            raise ConfigError(f"layer {self.name!r} got a mean of shape {mean.shape} and a variance of shape "
-                              f"{variance.shape}; give one number each for axis=None, one per feature for "
-                              "axis=-1, and no negative variance.")
+        self._check_statistics(mean, variance, shape)
+        self._shared_statistics = None  # adapted (or loaded) statistics replace numbers given for every feature
+        self.built = True
         dtype = self.mean.data.dtype if self.mean is not None else np.dtype(self.dtype)
         self.mean = Parameter(mean.reshape(shape), dtype=dtype, name="mean")
         self.variance = Parameter(variance.reshape(shape), dtype=dtype, name="variance")
         self.mean.requires_grad = self.variance.requires_grad = False
 
     def forward(self, x: Any) -> Tensor:
+        if self._shared_statistics is not None:
+            self._ensure_built(as_input(x, np.dtype(self.dtype), self.name))
         if self.mean is None or self.variance is None:
             raise NotReadyError(f"layer {self.name!r} has no statistics yet; call {self.name}.adapt(x_train) (or "
                                 "give mean= and variance=) before training or predicting.")

@@ -5,10 +5,15 @@ that ``fit`` minimises (and reports, as Keras does, in ``loss`` and ``val_loss``
 weights toward 0: a smoother function, one remedy for overfitting. By name, ``"l1"``, ``"l2"`` and
 ``"l1_l2"`` use Keras's default factor 0.01.
 
+Called on a tensor (a layer's weight in ``fit``) a regularizer gives a tensor, so its gradient reaches the
+weight; called on an array or a list, as Keras's are in its guides, it gives the penalty as a 0-d array.
+
 Example:
-    >>> import fnlearn as fl
+    >>> import fnlearn as fl, numpy as np
     >>> fl.regularizers.L2(0.5)(fl.tensor([1.0, -2.0])).item()
     2.5
+    >>> float(fl.regularizers.L2(0.01)(np.ones((2, 2))))
+    0.04
 """
 
 from __future__ import annotations
@@ -16,9 +21,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import backend
 from .. import functional as F
-from ..errors import ConfigError, unknown_name
-from ..tensor import Tensor
+from ..errors import ConfigError, reject_foreign, unknown_name
+from ..tensor import Tensor, as_array
 
 
 def _factor(name: str, value: Any) -> float:
@@ -33,7 +39,21 @@ class L1L2:
     def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
         self.l1, self.l2 = _factor("l1", l1), _factor("l2", l2)
 
-    def __call__(self, weight: Tensor) -> Tensor:
+    def __call__(self, weight: Any) -> Any:
+        """The penalty of ``weight``: a 0-d tensor for a tensor (differentiable), a 0-d array for an array.
+
+        >>> import numpy as np
+        >>> round(float(L1L2(l1=0.1, l2=0.5)(np.array([1.0, -2.0]))), 6)
+        2.8
+        """
+        if isinstance(weight, Tensor):
+            return self._penalty(weight)
+        values = as_array(weight, name="the weight given to a regularizer")
+        if values.dtype.kind != "f":  # integers and booleans: Keras's penalty is a float too
+            values = values.astype(backend.float_dtype())
+        return self._penalty(Tensor(values)).data
+
+    def _penalty(self, weight: Tensor) -> Tensor:
         penalty = F.sum(F.abs(weight)) * self.l1 if self.l1 else None
         if self.l2:
             squares = F.sum(weight * weight) * self.l2
@@ -86,6 +106,8 @@ def get(spec: Any) -> L1L2 | None:
         return L1L2(spec.get("l1", 0.0), spec.get("l2", 0.0))
     if isinstance(spec, str):
         raise unknown_name("regularizer", spec, NAMES)
+    name = getattr(spec, "__name__", None) or type(spec).__name__
+    reject_foreign("regularizer", spec, f"keras.regularizers.{name}" if name in __all__ else None)
     raise ConfigError(f"a regularizer must be a name ({', '.join(NAMES)}) or an object such as "
                       f"fl.regularizers.L2(0.01), got {type(spec).__name__}.")
 
