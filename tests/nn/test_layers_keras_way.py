@@ -272,3 +272,27 @@ def test_a_layer_called_on_a_placeholder_with_more_arguments_is_refused():
     with pytest.raises(ConfigError, match=r"Scaled was called on a keras.Input placeholder with more \(factor\); "
                                           r"fnlearn's functional models record a call on its placeholders alone"):
         Scaled()(keras.Input(shape=(2,)), factor=3.0)
+
+
+def test_a_layer_of_ones_own_without_get_config_saves_and_loads_as_in_keras_3(tmp_path):
+    class MyDense(keras.layers.Layer):
+        def __init__(self, units, scale=1.0, **kwargs):
+            super().__init__(**kwargs)
+            self.units, self.scale = units, scale
+
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], self.units))
+
+        def call(self, inputs):
+            return keras.ops.matmul(inputs, self.w) * self.scale
+
+    layer = MyDense(4, scale=0.5, name="mine")
+    assert layer.get_config() == {"units": 4, "scale": 0.5, "name": "mine"}
+    model = keras.Sequential([keras.Input(shape=(3,)), layer, keras.layers.Dense(1)])
+    model.save(tmp_path / "mine.keras")
+    again = keras.models.load_model(tmp_path / "mine.keras", custom_objects={"MyDense": MyDense})
+    x = np.ones((2, 3), dtype=np.float32)
+    np.testing.assert_array_equal(again.predict(x), model.predict(x))
+    assert (again.layers[0].units, again.layers[0].scale) == (4, 0.5)
+    # an argument that is not plain data (a function) is not recorded: the layer then needs its own get_config
+    assert MyDense(2, scale=abs).get_config() == {"name": "my_dense"}

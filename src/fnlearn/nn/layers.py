@@ -89,6 +89,16 @@ class Layer(Module):
 
     takes_list_only = False  # a merge layer: called on a list of inputs only
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
+        layer = super().__new__(cls)
+        if not cls.__module__.startswith("fnlearn."):
+            # Keras 3 records what a layer of one's own was made with, so that one without get_config() saves
+            # and loads (when every argument is a plain number, string or list of them)
+            arguments = _plain_arguments(cls, args, kwargs)
+            if arguments is not None:
+                object.__setattr__(layer, "_init_arguments", arguments)
+        return layer
+
     def __init__(self, name: str | None = None, input_shape: Any = None, input_dim: Any = None,
                  trainable: bool = True, dtype: Any = None) -> None:
         super().__init__()
@@ -289,7 +299,17 @@ class Layer(Module):
         return x
 
     def get_config(self) -> dict[str, Any]:
-        config: dict[str, Any] = {"name": self.name}
+        """The layer's settings, from which ``from_config`` makes it again; for a layer of one's own, also the
+        arguments it was made with (as Keras 3 records them), so it saves without a get_config of its own.
+
+        >>> class Scaled(Layer):
+        ...     def __init__(self, factor, **kwargs):
+        ...         super().__init__(**kwargs)
+        ...         self.factor = factor
+        >>> Scaled(3.0, name="s").get_config()
+        {'factor': 3.0, 'name': 's'}
+        """
+        config: dict[str, Any] = {**self.__dict__.get("_init_arguments", {}), "name": self.name}
         if self.input_shape is not None:
             config["input_shape"] = list(self.input_shape)
         if not self.trainable:
@@ -320,6 +340,35 @@ def _parameters_of(function: Any) -> frozenset[str]:
     import inspect
 
     return frozenset(inspect.signature(function).parameters)
+
+
+def _plain_arguments(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any] | None:
+    """The arguments ``cls(*args, **kwargs)`` was given, by name, if each is plain data (numbers, strings, None,
+    lists and dicts of them); None otherwise, or when they do not fit ``cls.__init__``."""
+    import inspect
+
+    def plain(value: Any) -> bool:
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return True
+        if isinstance(value, (list, tuple)):
+            return all(plain(v) for v in value)
+        return isinstance(value, dict) and all(isinstance(k, str) and plain(v) for k, v in value.items())
+
+    try:
+        signature = inspect.signature(cls.__init__)
+        bound = signature.bind(None, *args, **kwargs)
+    except (TypeError, ValueError):
+        return None
+    arguments: dict[str, Any] = {}
+    for index, (name, value) in enumerate(bound.arguments.items()):
+        kind = signature.parameters[name].kind
+        if index == 0 or kind is inspect.Parameter.VAR_POSITIONAL:
+            if index and value:  # positional extras cannot be named again
+                return None
+            continue
+        arguments.update(value if kind is inspect.Parameter.VAR_KEYWORD else {name: value})
+    converted = {k: list(v) if isinstance(v, tuple) else v for k, v in arguments.items()}
+    return converted if all(plain(v) for v in converted.values()) else None
 
 
 def _snake(name: str) -> str:
