@@ -70,6 +70,49 @@ def test_keras2_batch_hook_names_and_params_reach_a_subclass():
     assert isinstance(seen["loss"], float)
 
 
+def test_batch_end_logs_are_running_means_unless_a_callback_asks_for_each_steps_own():
+    running, own = [], []
+
+    class Running(cbs.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            running.append(dict(logs))
+
+    class Steps(cbs.Callback):
+        step_logs = True
+
+        def on_train_batch_end(self, batch, logs=None):
+            own.append(dict(logs))
+
+    model = line_model()
+    model.compile(fl.optim.SGD(learning_rate=0.1), "mse", metrics=["mae", fl.metrics.RootMeanSquaredError()])
+    x, y = line_data(40)
+    history = model.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0, callbacks=[Running(), Steps()])
+    assert [set(logs) for logs in running] == [{"loss", "mae", "root_mean_squared_error"}] * 3  # no batch, size
+    sizes = np.array([16, 16, 8])
+    for key in ("loss", "mae"):
+        steps = np.array([logs[key] for logs in own])
+        assert len(set(steps)) == 3  # each batch its own value
+        means = np.cumsum(steps * sizes) / np.cumsum(sizes)  # Keras's running means, weighted by batch size
+        assert [logs[key] for logs in running] == pytest.approx(means.tolist())
+        assert history.history[key] == pytest.approx([means[-1]])
+    # a stateful metric has no value per batch of its own: both get its result so far
+    assert [logs["root_mean_squared_error"] for logs in own] == [logs["root_mean_squared_error"] for logs in running]
+
+
+def test_trace_records_each_steps_own_loss_among_running_callbacks():
+    from fnlearn.explain import Trace
+
+    running = []
+    model = line_model()
+    x, y = line_data(40)
+    trace = Trace()
+    model.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0,
+              callbacks=[trace, cbs.LambdaCallback(on_train_batch_end=lambda b, logs: running.append(logs["loss"]))])
+    steps = [row["loss"] for row in trace.rows]
+    assert running[0] == steps[0] and running[1:] != steps[1:]
+    assert running[-1] == pytest.approx(np.average(steps, weights=[16, 16, 8]))
+
+
 # ----------------------------------------------------------------------------- History
 
 
@@ -396,11 +439,13 @@ def test_gradient_norm_stopping_mean_mode_averages_batch_gradients(float64):
     model = line_model(lr=0.05)
     x, y = line_data(40)
     grads: list = []
+    sizes = [16, 16, 8]  # 40 rows in batches of 16: the last batch is smaller, and weighs less
     keep = cbs.LambdaCallback(on_train_batch_end=lambda b, logs: grads.append(
-        (logs["size"], [p.grad.copy() for p in model.parameters()])))
+        (sizes[b], [p.grad.copy() for p in model.parameters()])))
     stop = cbs.GradientNormStopping(threshold=1e-9, mode="mean")
     h = model.fit(x, y, batch_size=16, epochs=1, verbose=0, callbacks=[keep, stop])
     n = sum(size for size, _ in grads)
+    assert n == 40 and len(grads) == 3
     mean = [sum(size * g[i] for size, g in grads) / n for i in range(2)]
     assert h.history["grad_norm"][0] == pytest.approx(math.sqrt(sum(float((m ** 2).sum()) for m in mean)))
     assert stop.stopped_epoch is None
@@ -494,6 +539,7 @@ class _Recorder(cbs.Callback):
         self.calls.append(("test_begin", dict(logs or {})))
 
     def on_test_batch_begin(self, batch, logs=None):
+        assert logs == {}  # Keras's batch-begin logs are empty
         self.calls.append(("test_batch_begin", batch))
 
     def on_test_batch_end(self, batch, logs=None):
@@ -506,9 +552,11 @@ class _Recorder(cbs.Callback):
         self.calls.append(("predict_begin",))
 
     def on_predict_batch_begin(self, batch, logs=None):
+        assert logs == {}
         self.calls.append(("predict_batch_begin", batch))
 
     def on_predict_batch_end(self, batch, logs=None):
+        assert list(logs) == ["outputs"]  # as Keras's: the batch's outputs alone
         self.calls.append(("predict_batch_end", batch, logs["outputs"].copy()))
 
     def on_predict_end(self, logs=None):
@@ -532,7 +580,7 @@ def test_evaluate_gives_callbacks_the_test_hooks_with_running_and_final_logs():
     assert [call[1] for call in recorder.calls if call[0] == "test_batch_end"] == [0, 1, 2, 3]
     assert recorder.calls[-1][1] == pytest.approx(result)
     last = recorder.calls[-2][2]
-    assert last["size"] == 2 and {k: last[k] for k in result} == pytest.approx(result)  # running = final at the end
+    assert last == pytest.approx(result)  # running = final at the end, and metric keys alone (as Keras's)
     assert recorder.calls[2][2]["loss"] != pytest.approx(result["loss"])  # the first batch's own mean
     assert model.evaluate(x, y, batch_size=16, return_dict=True, callbacks=recorder) == pytest.approx(result)
 
@@ -561,3 +609,17 @@ def test_evaluate_refuses_what_is_not_a_callback_before_it_runs():
     model, x, y = _regression_model()
     with pytest.raises(fl.errors.ConfigError, match="callbacks must be fl.callbacks.Callback objects"):
         model.evaluate(x, y, callbacks=[print])
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: fl.callbacks.EarlyStopping(patients=3), r"EarlyStopping got an unexpected argument patients=3; did you "
+                                                     r"mean 'patience'\? it takes monitor, min_delta, patience"),
+    (lambda: fl.callbacks.ReduceLROnPlateau(facter=0.5), r"ReduceLROnPlateau got an unexpected argument facter=0.5; "
+                                                         r"did you mean 'factor'"),
+    (lambda: fl.callbacks.CSVLogger("a.csv", seperator=";"), r"did you mean 'separator'"),
+    (lambda: fl.callbacks.ModelCheckpoint(), r"ModelCheckpoint needs filepath; it takes filepath, monitor"),
+    (lambda: fl.callbacks.LearningRateScheduler(abs, verbose=0, schedule=abs), r"got schedule twice"),
+])
+def test_misspelled_or_missing_callback_arguments_are_one_sentence(make, message):
+    with pytest.raises(ConfigError, match=message):
+        make()

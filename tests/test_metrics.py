@@ -83,7 +83,14 @@ def test_user_callables_get_numpy_arrays_and_may_return_arrays_or_tensors():
     assert m(fl.tensor([[1.0], [2.0]]), np.array([[1.5], [2.0]])) == pytest.approx(0.25)
     assert seen == [(np.ndarray, np.ndarray)]
     assert metrics.get(lambda t, p: fl.tensor(2.0))([0], [0]) == 2.0
-    assert metrics.get(metrics.mae).name == "mae"
+    # a function is named by its __name__ in snake case, as Keras names it, whichever alias reached it
+    assert metrics.get(metrics.mae).name == "mean_absolute_error"
+
+    def maxError(y_true, y_pred):  # noqa: N802  (a camel-case name, to see it snake-cased)
+        return np.abs(y_true - y_pred).max()
+
+    assert metrics.get(maxError).name == "max_error"
+    assert metrics.saved_form(metrics.get(maxError)) == "maxError"  # a file names it as custom_objects will
 
 
 def test_mean_tracker_weights_batches_by_size():
@@ -502,8 +509,9 @@ def test_weighted_metrics_errors_before_compile_changes_anything():
     shared = metrics.Precision()
     with pytest.raises(ConfigError, match="'precision' is listed in both metrics and weighted_metrics"):
         model.compile("sgd", "binary_crossentropy", metrics=[shared], weighted_metrics=[shared])
-    with pytest.raises(ConfigError, match="'p' is listed twice"):
-        model.compile("sgd", "binary_crossentropy", metrics=[metrics.Precision(name="p"), metrics.Recall(name="p")])
+    with pytest.raises(ConfigError, match="both be logged as 'p_1'"):
+        model.compile("sgd", "binary_crossentropy", metrics=[metrics.Precision(name="p"), metrics.Recall(name="p"),
+                                                            metrics.AUC(name="p_1")])
     with pytest.raises(ConfigError, match="weighted_metrics as a dict"):
         model.compile("sgd", "binary_crossentropy", weighted_metrics={"out": ["accuracy"]})
     assert model.metrics_names == ["loss", "mae"]

@@ -84,7 +84,9 @@ def test_compile_records_everything_the_other_parts_read():
     ({"optimizer": "sgd", "loss": "mean_square_error"}, ["loss", "did you mean 'mean_squared_error'", "half_sse"]),
     ({"optimizer": "sgd", "loss": "mse", "metrics": ["acuracy"]}, ["metric", "did you mean 'accuracy'"]),
     ({"optimizer": "sgd"}, ["needs a loss"]),
-    ({"optimizer": "sgd", "loss": "mse", "metrics": ["mae", "mae"]}, ["listed twice"]),
+    ({"optimizer": "sgd", "loss": "mse", "metrics": ["mae", "mae", fl.metrics.Metric(fl.metrics.mse, "mae_1")]},
+     ["both be logged as 'mae_1'", "name="]),  # Keras would keep one of the two 'mae_1' silently
+    ({"optimizer": "sgd", "loss": "mse", "metrics": [fl.metrics.Precision(name="loss")]}, ["named 'loss'"]),
     ({"optimizer": "sgd", "loss": "mse", "loss_weights": [1.0]}, ["loss_weights"]),
 ])
 def test_bad_compile_arguments_are_one_sentence_and_change_nothing(kwargs, words):
@@ -256,7 +258,21 @@ def test_epoch_metrics_are_sample_weighted_means_of_batches():
     model = fl.Sequential([fl.layers.Dense(1, input_dim=3)])
     model.compile("sgd", "mse", metrics=[lambda t, p: float(len(t))])  # a metric equal to the batch size
     h = model.fit(x, y, batch_size=4, epochs=1, verbose=0)  # batches of 4, 4 and 2
-    assert h.history["<lambda>"] == [pytest.approx((4 * 4 + 4 * 4 + 2 * 2) / 10)]
+    assert h.history["lambda"] == [pytest.approx((4 * 4 + 4 * 4 + 2 * 2) / 10)]  # Keras's name for a lambda
+
+
+def test_running_means_are_read_once_an_epoch_when_no_callback_wants_batch_logs(monkeypatch):
+    x, labels = blobs(60)
+    model = mlp(3, "softmax")
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    reads = []
+    result = fl.metrics.MetricRun.result
+    monkeypatch.setattr(fl.metrics.MetricRun, "result", lambda self: reads.append(1) or result(self))
+    model.fit(x, labels, batch_size=10, epochs=2, verbose=0)  # 6 batches an epoch
+    assert len(reads) == 2  # the epochs' logs alone: nothing per batch
+    model.fit(x, labels, batch_size=10, epochs=2, verbose=0,
+              callbacks=[cbs.LambdaCallback(on_train_batch_end=lambda b, logs: None)])
+    assert len(reads) == 2 + 2 * 6 + 2
 
 
 def test_stop_training_from_a_callback_stops_after_that_batch():

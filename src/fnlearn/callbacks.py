@@ -1,9 +1,10 @@
 """Callbacks: code that ``fit`` runs at the start and end of training, of each epoch and of each batch.
 
 The hooks and their arguments are Keras's, so Keras callbacks written as subclasses work unchanged:
-``on_train_begin(logs)``, ``on_epoch_begin(epoch, logs)``, ``on_train_batch_begin(batch, logs)``,
-``on_train_batch_end(batch, logs)`` (``logs["loss"]`` is that batch's loss), ``on_epoch_end(epoch,
-logs)`` (the epoch's mean loss and metrics, and ``val_*`` when validating), ``on_train_end(logs)``.
+``on_train_begin(logs)``, ``on_epoch_begin(epoch, logs)``, ``on_train_batch_begin(batch, logs)`` (``{}``),
+``on_train_batch_end(batch, logs)`` (as in Keras 3, the running means of the loss and metrics since the epoch
+began; ``step_logs = True`` on a callback gives it each batch's own instead), ``on_epoch_end(epoch, logs)``
+(the epoch's mean loss and metrics, and ``val_*`` when validating), ``on_train_end(logs)``.
 A callback stops training by setting ``self.model.stop_training = True``; ``fit`` stops after the
 current batch.
 
@@ -34,7 +35,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import backend
-from .errors import ConfigError, DataError, reject_foreign, unknown_name
+from .errors import ConfigError, DataError, arguments_checked, reject_foreign, reject_unexpected_arguments, unknown_name
 
 
 class Callback:
@@ -42,7 +43,27 @@ class Callback:
 
     ``self.model`` is the model being trained and ``self.params`` holds ``epochs``, ``steps``
     (batches per epoch), ``batch_size``, ``samples`` and ``verbose``.
+
+    As in Keras 3, ``on_train_batch_end`` and ``on_test_batch_end`` get the running means of the loss and of
+    each metric since the epoch (or evaluation) began, ``on_predict_batch_end`` gets ``{"outputs": ...}``, and
+    the ``*_batch_begin`` hooks get ``{}``. A callback that records every step (such as
+    :class:`fnlearn.explain.Trace`) sets the class attribute ``step_logs = True``: its ``on_train_batch_end``
+    then gets that batch's own loss and metric values instead of the running means.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> seen = []
+    >>> class Losses(Callback):
+    ...     step_logs = True  # each batch's own loss, not the running mean
+    ...     def on_train_batch_end(self, batch, logs=None):
+    ...         seen.append(logs["loss"])
+    >>> model = fl.Sequential([fl.layers.Dense(1, input_dim=1, kernel_initializer="zeros")])
+    >>> model.compile("sgd", "mse")
+    >>> _ = model.fit(np.ones((4, 1)), np.ones(4), batch_size=2, shuffle=False, verbose=0, callbacks=[Losses()])
+    >>> seen[0], seen[1] < seen[0]
+    (1.0, True)
     """
+
+    step_logs: bool = False
 
     def __init__(self) -> None:
         self.model: Any = None
@@ -107,6 +128,11 @@ class Callback:
         pass
 
 
+def _wants_step_logs(callback: Callback) -> bool:
+    """True when the callback's on_train_batch_end is to get each batch's own values (``step_logs``)."""
+    return bool(getattr(callback, "step_logs", False))
+
+
 def _overrides(callback: Callback, *names: str) -> bool:
     """True when the callback does something in one of these hooks (so per-batch work can be skipped)."""
     for name in names:
@@ -136,6 +162,7 @@ class CallbackList:
             cb.set_params(self.params)
         self._batch_begin = [cb for cb in self.callbacks if _overrides(cb, "on_train_batch_begin", "on_batch_begin")]
         self._batch_end = [cb for cb in self.callbacks if _overrides(cb, "on_train_batch_end", "on_batch_end")]
+        self._step_loggers = [cb for cb in self._batch_end if _wants_step_logs(cb)]
         # evaluate's and predict's batch hooks, by kind ("test", "predict"): only the callbacks that define one
         self._batches = {kind: [cb for cb in self.callbacks
                                 if _overrides(cb, f"on_{kind}_batch_begin", f"on_{kind}_batch_end")]
@@ -153,6 +180,16 @@ class CallbackList:
     @property
     def wants_batch_begin(self) -> bool:
         return bool(self._batch_begin)
+
+    @property
+    def wants_batch_end(self) -> bool:
+        """Whether a callback has on_train_batch_end (or on_batch_end): fit then makes the running logs per batch."""
+        return bool(self._batch_end)
+
+    @property
+    def wants_step_logs(self) -> bool:
+        """Whether a callback wants each batch's own values (``Callback.step_logs``), not only the running means."""
+        return bool(self._step_loggers)
 
     def batch_hooks(self, kind: str) -> list[Callback]:
         """The callbacks with a batch hook of ``evaluate`` (``kind="test"``) or ``predict`` (``"predict"``):
@@ -185,9 +222,18 @@ class CallbackList:
         for cb in self._batch_begin:
             cb.on_train_batch_begin(batch, logs)
 
-    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None,
+                           step_logs: dict[str, Any] | None = None) -> None:
+        """Call on_train_batch_end with ``logs`` (the running means); a callback with ``step_logs = True`` gets
+        ``logs`` updated with ``step_logs``, the batch's own loss and function metrics, when fit gives them."""
+        own = None
         for cb in self._batch_end:
-            cb.on_train_batch_end(batch, logs)
+            if step_logs is not None and any(cb is s for s in self._step_loggers):
+                if own is None:
+                    own = {**(logs or {}), **step_logs}
+                cb.on_train_batch_end(batch, own)
+            else:
+                cb.on_train_batch_end(batch, logs)
 
     def __getattr__(self, name: str) -> Callable[..., None]:
         # the test/predict hooks: forwarded to every callback
@@ -330,6 +376,7 @@ def _make_parent(path: str | os.PathLike[str]) -> None:
 # ----------------------------------------------------------------------------- EarlyStopping
 
 
+@arguments_checked
 class EarlyStopping(_Monitor):
     """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
 
@@ -391,6 +438,7 @@ class EarlyStopping(_Monitor):
 # ----------------------------------------------------------------------------- ModelCheckpoint
 
 
+@arguments_checked
 class ModelCheckpoint(_Monitor):
     """Save the model after each epoch with ``model.save`` (one atomic file).
 
@@ -437,7 +485,7 @@ class ModelCheckpoint(_Monitor):
         self._batches_since += 1
         if self._batches_since >= self.save_freq:
             self._batches_since = 0
-            self._save(self._epoch, {k: v for k, v in (logs or {}).items() if k not in ("batch", "size")}, batch)
+            self._save(self._epoch, dict(logs or {}), batch)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.save_freq == "epoch":
@@ -470,6 +518,7 @@ def _five(value: float | None) -> str:
 # ----------------------------------------------------------------------------- LearningRateScheduler
 
 
+@arguments_checked
 class LearningRateScheduler(Callback):
     """Set the learning rate at the start of each epoch: ``schedule(epoch, lr) -> new lr`` (epochs from 0).
 
@@ -511,6 +560,7 @@ class LearningRateScheduler(Callback):
             logs["learning_rate"] = self.model.optimizer.current_learning_rate()
 
 
+@arguments_checked
 class ReduceLROnPlateau(_Monitor):
     """Multiply the learning rate by ``factor`` when ``monitor`` has not improved by more than ``min_delta``
     for ``patience`` epochs; wait ``cooldown`` epochs after a cut before counting again; never go below
@@ -525,9 +575,8 @@ class ReduceLROnPlateau(_Monitor):
         super().__init__()
         if "epsilon" in kwargs:  # Keras 2's name for min_delta
             min_delta = kwargs.pop("epsilon")
-        if kwargs:
-            raise ConfigError(f"ReduceLROnPlateau got unexpected argument(s) {', '.join(kwargs)}; see "
-                              "help(fl.callbacks.ReduceLROnPlateau).")
+        reject_unexpected_arguments("ReduceLROnPlateau", kwargs, ["monitor", "factor", "patience", "verbose", "mode",
+                                                                 "min_delta", "cooldown", "min_lr"])
         if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0.0 < factor < 1.0:
             raise ConfigError(f"ReduceLROnPlateau factor must be a number between 0 and 1 (the rate is multiplied "
                               f"by it), got {factor!r}; e.g. factor=0.1.")
@@ -616,6 +665,7 @@ class TerminateOnNaN(Callback):
 # ----------------------------------------------------------------------------- CSVLogger
 
 
+@arguments_checked
 class CSVLogger(Callback):
     """Write one row per epoch (``epoch`` and every log key) to a CSV file, flushed to disk each epoch,
     so an interrupted run leaves every finished epoch readable.
@@ -696,6 +746,7 @@ class LambdaCallback(Callback):
 # ----------------------------------------------------------------------------- GradientNormStopping
 
 
+@arguments_checked
 class GradientNormStopping(Callback):
     """The lecture's stopping rule: stop when the gradient is (nearly) zero, ‖∇L‖ < ``threshold``.
 
@@ -736,7 +787,7 @@ class GradientNormStopping(Callback):
         if self.mode == "last":
             self._last = grads
             return
-        n = int((logs or {}).get("size", 1))
+        n = self._batch_size(batch)
         if self._sum is None:
             self._sum = [None if g is None else g * n for g in grads]
         else:
@@ -744,6 +795,14 @@ class GradientNormStopping(Callback):
                 if g is not None:
                     self._sum[i] = g * n if self._sum[i] is None else self._sum[i] + g * n
         self._weight += n
+
+    def _batch_size(self, batch: int) -> int:
+        """The rows of training batch ``batch``: fit's batches are full but for the epoch's last one (the logs,
+        as Keras's, do not say)."""
+        size, samples = self.params.get("batch_size"), self.params.get("samples")
+        if not size or samples is None:
+            return 1
+        return max(min(size, samples - batch * size), 1)
 
     def gradient_norm(self) -> float | None:
         """‖∇L‖ over this epoch so far, as chosen by ``mode`` (None before the first step)."""

@@ -17,7 +17,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 
 class FnlearnError(Exception):
@@ -161,6 +161,55 @@ def unknown_name(kind: str, given: object, valid: Iterable[str]) -> ConfigError:
         f"{kind} {given!r} is not known; {did_you_mean(given, valid)}"
         f"valid names are: {', '.join(valid)}."
     )
+
+
+_Class = TypeVar("_Class", bound=type)
+
+
+def arguments_checked(cls: _Class) -> _Class:
+    """``cls`` with an ``__init__`` that turns a misspelled, missing or doubled argument into one ConfigError
+    sentence naming ``cls`` (Python's TypeError would name ``__init__`` and suggest nothing), before anything runs.
+    A class whose ``__init__`` takes ``**kwargs`` checks those itself.
+
+    >>> @arguments_checked
+    ... class Decay:
+    ...     def __init__(self, rate, steps=10):
+    ...         self.rate, self.steps = rate, steps
+    >>> Decay(0.5, step=3)
+    Traceback (most recent call last):
+    ...
+    fnlearn.errors.ConfigError: Decay got an unexpected argument step=3; did you mean 'steps'? it takes rate, steps.
+    """
+    import functools
+    import inspect
+
+    init = cls.__init__
+    parameters = [p for p in inspect.signature(init).parameters.values() if p.name != "self"]
+    open_keywords = any(p.kind is p.VAR_KEYWORD for p in parameters)
+    named = [p for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    accepted = [p.name for p in named]
+    positional = [p.name for p in named if p.kind is p.POSITIONAL_OR_KEYWORD]
+    required = [p.name for p in named if p.default is inspect.Parameter.empty]
+    who = cls.__name__
+
+    @functools.wraps(init)
+    def checked(self: Any, *args: Any, **kwargs: Any) -> None:
+        if not open_keywords:
+            reject_unexpected_arguments(who, kwargs, accepted)
+        if len(args) > len(positional):
+            raise ConfigError(f"{who} takes at most {len(positional)} arguments by position ({', '.join(positional)}),"
+                              f" got {len(args)}; pass the others by name.")
+        doubled = next((name for name in positional[:len(args)] if name in kwargs), None)
+        if doubled is not None:
+            raise ConfigError(f"{who} got {doubled} twice, by position and by name; give it once.")
+        missing = [name for name in required if name not in positional[:len(args)] and name not in kwargs]
+        if missing:
+            needs = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} and {missing[-1]}"
+            raise ConfigError(f"{who} needs {needs}; it takes {', '.join(accepted)}.")
+        init(self, *args, **kwargs)
+
+    cls.__init__ = checked  # type: ignore[misc]
+    return cls
 
 
 def require(module: str, feature: str, extra: str) -> object:

@@ -5,8 +5,13 @@ picks the right kind as tf.keras 2 did: binary accuracy for binary cross-entropy
 sparse categorical accuracy for integer labels, categorical accuracy for one-hot targets. (Keras 3 looks
 at the shapes only, so a multi-label sigmoid output trained with binary cross-entropy gets categorical
 accuracy there — the argmax of several independent yes/no outputs — and binary accuracy here.) ``"mae"``
-and ``"mse"`` measure regression error; loss names work as metrics too; any callable
-``(y_true, y_pred) -> float`` is accepted and gets NumPy arrays.
+and ``"mse"`` measure regression error; ``"top_k_categorical_accuracy"`` and
+``"sparse_top_k_categorical_accuracy"`` count a target among the 5 largest outputs as a hit; loss names work as
+metrics too; any callable ``(y_true, y_pred) -> float`` is accepted and gets NumPy arrays.
+
+Log keys are Keras's: a name keeps its spelling (``"mse"`` logs ``mse``), a function is logged by its
+``__name__`` in snake case (``fl.metrics.mean_squared_error`` logs ``mean_squared_error``, see :func:`keras_name`),
+an object by its ``name``; ``compile`` numbers a repeated one ``auc``, ``auc_1``, ... (see ``Trainer.compile``).
 
 Two kinds of metric:
 
@@ -51,7 +56,7 @@ from typing import Any
 import numpy as np
 
 from . import backend, losses
-from .errors import ConfigError, ShapeError, reject_foreign, unknown_name
+from .errors import ConfigError, DataError, ShapeError, reject_foreign, unknown_name
 from .tensor import Tensor, as_array, no_grad
 
 
@@ -105,6 +110,54 @@ def _sparse_hit_values(y_true: Any, y_pred: Any) -> Any:
     return t.reshape(p.shape[:-1]) == backend.xp().argmax(p, axis=-1)
 
 
+def _check_k(k: Any, who: str) -> int:
+    if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ConfigError(f"{who}: k must be an integer ≥ 1 (how many of the largest outputs count), got {k!r}.")
+    return int(k)
+
+
+def _in_top_k(labels: Any, scores: Any, k: int, who: str) -> Any:
+    """Keras's ``ops.in_top_k``: a label is in the top k when fewer than k scores are strictly above its own, so
+    a tie at the k-th place counts in; a NaN at the label counts as below every score."""
+    xp = backend.xp()
+    scores = scores.reshape(-1, scores.shape[-1])
+    labels = labels.reshape(-1)
+    if labels.shape[0] != scores.shape[0]:
+        raise ShapeError(f"{who}: y_true has {labels.shape[0]} labels but y_pred has {scores.shape[0]} rows of "
+                         "scores; give one integer label per row of scores.")
+    if labels.dtype.kind not in "iu":
+        labels = labels.astype(np.int64)  # Keras casts labels to int32, truncating toward zero
+    bad = (labels < 0) | (labels >= scores.shape[-1])
+    if bool(xp.any(bad)):
+        row = int(xp.argmax(bad))
+        raise DataError(f"{who}: y_true holds the label {int(labels[row])} (row {row}), but y_pred has "
+                        f"{scores.shape[-1]} classes; labels must be 0 … {scores.shape[-1] - 1}.")
+    at_label = xp.take_along_axis(scores, labels[:, None], axis=-1)
+    at_label = xp.where(xp.isnan(at_label), -xp.inf, at_label)
+    return xp.count_nonzero(scores > at_label, axis=-1) < k
+
+
+def _top_k_hit_values(y_true: Any, y_pred: Any, k: int = 5) -> Any:
+    t, p = _arrays(y_true, y_pred)
+    if t.shape != p.shape:
+        raise ShapeError(f"top_k_categorical_accuracy needs one-hot targets of y_pred's shape {tuple(p.shape)}, got "
+                         f"y_true of shape {tuple(t.shape)}; for integer labels use sparse_top_k_categorical_accuracy.")
+    hits = _in_top_k(backend.xp().argmax(t, axis=-1), p, k, "top_k_categorical_accuracy")
+    return hits.reshape(p.shape[:-1])
+
+
+def _sparse_top_k_hit_values(y_true: Any, y_pred: Any, k: int = 5, from_sorted_ids: bool = False) -> Any:
+    t, p = _arrays(y_true, y_pred)
+    who = "sparse_top_k_categorical_accuracy"
+    if from_sorted_ids:  # y_pred holds class ids, best first: Keras looks for the label among the first k
+        if t.size * p.shape[-1] != p.size:
+            raise ShapeError(f"{who}: y_true has {t.size} labels but y_pred has shape {tuple(p.shape)}; give one "
+                             "label per row of sorted ids.")
+        ids = p.reshape(-1, p.shape[-1])[:, :k]
+        return backend.xp().any(ids == t.reshape(-1, 1).astype(ids.dtype), axis=-1).reshape(p.shape[:-1])
+    return _in_top_k(t, p, k, who).reshape(p.shape[:-1])
+
+
 def _absolute_error_values(y_true: Any, y_pred: Any) -> Any:
     t, p = _arrays(y_true, y_pred)
     return backend.xp().abs(p - _like_pred(t, p))
@@ -133,6 +186,27 @@ def categorical_accuracy(y_true: Any, y_pred: Any) -> float:
 def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> float:
     """Fraction of samples whose largest output is at the integer label."""
     return _fraction(_sparse_hit_values(y_true, y_pred))
+
+
+def top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> float:
+    """Fraction of samples whose one-hot target's class is among the ``k`` largest outputs, as Keras counts it:
+    a class tied with the k-th largest output is in.
+
+    >>> top_k_categorical_accuracy([[0, 0, 1], [0, 1, 0]], [[0.5, 0.3, 0.2], [0.4, 0.4, 0.2]], k=1)
+    0.5
+    """
+    return _fraction(_top_k_hit_values(y_true, y_pred, _check_k(k, "top_k_categorical_accuracy")))
+
+
+def sparse_top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5, from_sorted_ids: bool = False) -> float:
+    """Fraction of samples whose integer label is among the ``k`` largest outputs (ties at the k-th place count
+    in, as in Keras); ``from_sorted_ids=True`` reads y_pred as class ids sorted best first.
+
+    >>> sparse_top_k_categorical_accuracy([2, 1], [[0.5, 0.3, 0.2], [0.4, 0.4, 0.2]], k=2)
+    0.5
+    """
+    who = "sparse_top_k_categorical_accuracy"
+    return _fraction(_sparse_top_k_hit_values(y_true, y_pred, _check_k(k, who), bool(from_sorted_ids)))
 
 
 def mean_absolute_error(y_true: Any, y_pred: Any) -> float:
@@ -203,7 +277,9 @@ _binary_hits = _per_sample(_binary_hit_values)
 _PER_SAMPLE: dict[Callable[..., Any], Callable[[Any, Any], Any]] = {
     binary_accuracy: _binary_hits, categorical_accuracy: _per_sample(_categorical_hit_values),
     sparse_categorical_accuracy: _per_sample(_sparse_hit_values),
-    mean_absolute_error: _per_sample(_absolute_error_values), mean_squared_error: _per_sample(_squared_error_values)}
+    mean_absolute_error: _per_sample(_absolute_error_values), mean_squared_error: _per_sample(_squared_error_values),
+    top_k_categorical_accuracy: _per_sample(_top_k_hit_values),
+    sparse_top_k_categorical_accuracy: _per_sample(_sparse_top_k_hit_values)}
 
 
 # ----------------------------------------------------------------------------- stateful metrics: state
@@ -658,7 +734,31 @@ _FUNCTIONS: dict[str, Callable[[Any, Any], float]] = {
     "mse": mean_squared_error, "mean_squared_error": mean_squared_error,
     "binary_accuracy": binary_accuracy, "categorical_accuracy": categorical_accuracy,
     "sparse_categorical_accuracy": sparse_categorical_accuracy,
+    "top_k_categorical_accuracy": top_k_categorical_accuracy,
+    "sparse_top_k_categorical_accuracy": sparse_top_k_categorical_accuracy,
 }
+
+
+def keras_name(fn: Any) -> str:
+    """The name Keras gives a metric passed as a function or callable object (``get_object_name``): its
+    ``name`` attribute, else its ``__name__`` (or, for an object, its class name) in snake case.
+
+    >>> def myMetric(y_true, y_pred): return 0.0
+    >>> keras_name(myMetric), keras_name(mean_squared_error), keras_name(lambda t, p: 0.0)
+    ('my_metric', 'mean_squared_error', 'lambda')
+    """
+    name = getattr(fn, "name", None)
+    if isinstance(name, str) and name:
+        return name
+    name = getattr(fn, "__name__", None)
+    return _snake_case(name if isinstance(name, str) else type(fn).__name__)
+
+
+def _builtin_loss(fn: Any) -> str | None:
+    """The key in ``losses.LOSSES`` of a loss function given as a metric (fnlearn's, or keras.losses' per-sample
+    form of it), else None."""
+    fn = getattr(fn, "builtin", fn)
+    return next((key for key, loss in losses.LOSSES.items() if loss is fn), None)
 
 
 def get(spec: Any, loss: str | None = None) -> Metric:
@@ -697,11 +797,14 @@ def get(spec: Any, loss: str | None = None) -> Metric:
         if isinstance(spec, type) and issubclass(spec, Metric):
             raise ConfigError(f"metrics take metric objects, but got the class {spec.__name__} itself; make one, "
                               f"e.g. {spec.__name__}().")
-        builtin = next((name for name, fn in _FUNCTIONS.items() if fn is spec), None)
-        if builtin is not None:
-            return Metric(spec, builtin, per_sample=_PER_SAMPLE[spec])
-        name = getattr(spec, "name", None) or getattr(spec, "__name__", None) or type(spec).__name__
-        return Metric(spec, str(name), host=True)
+        # named as Keras names a function: by its __name__ (keras.metrics.mean_squared_error logs
+        # "mean_squared_error", not "mse"), whichever alias it was reached by
+        if any(fn is spec for fn in _FUNCTIONS.values()):
+            return Metric(spec, keras_name(spec), per_sample=_PER_SAMPLE[spec])
+        loss_key = _builtin_loss(spec)
+        if loss_key is not None:  # computed as the built-in loss, so a model file names it and not user code
+            return Metric(_loss_metric(loss_key), keras_name(spec), per_sample=_loss_per_sample(loss_key))
+        return Metric(spec, keras_name(spec), host=True)
     raise unknown_name("metric", spec, METRIC_NAMES)
 
 
@@ -872,7 +975,12 @@ def saved_form(metric: Metric) -> Any:
     ('mae', 0.7)
     """
     if not metric.stateful:
-        return metric.config or metric.name
+        if metric.config:
+            return metric.config
+        # a function of the user's own is given back by the name it is defined under (custom_objects), which
+        # its log key, snake-cased as Keras's, may not be
+        own = (getattr(metric.fn, "name", None) or getattr(metric.fn, "__name__", None)) if metric.host else None
+        return own if isinstance(own, str) else metric.name
     import json  # here: only saving a stateful metric needs it
 
     cls = type(metric)
@@ -1667,4 +1775,5 @@ __all__ = ["Metric", "Variable", "get", "MeanTracker", "MetricRun", "accuracy_ki
            "mse", "METRIC_NAMES", "AUC", "Precision", "Recall", "TruePositives", "FalsePositives", "TrueNegatives",
            "FalseNegatives", "RootMeanSquaredError", "F1Score", "FBetaScore", "PrecisionAtRecall",
            "RecallAtPrecision", "SensitivityAtSpecificity", "SpecificityAtSensitivity", "Mean", "Sum",
-           "MeanMetricWrapper", "BUILTIN_CLASSES", "result_logs", "check_run", "saved_form"]
+           "MeanMetricWrapper", "BUILTIN_CLASSES", "result_logs", "check_run", "saved_form",
+           "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "keras_name"]

@@ -138,6 +138,39 @@ class _DeferredInterrupt:
             signal.signal(signal.SIGINT, self._previous)
 
 
+# what to do instead of each Keras step method a subclass may define, which fnlearn's loops never call
+_CUSTOM_STEP_ADVICE = {
+    "train_step": "put a custom loss in compile(loss=...) or self.add_loss(...) in call(), and custom metrics in "
+                  "keras.metrics.Metric subclasses passed to compile(metrics=[...]), then delete train_step",
+    "test_step": "put a custom loss in compile(loss=...) or self.add_loss(...) in call(), and custom metrics in "
+                 "keras.metrics.Metric subclasses passed to compile(metrics=[...]), then delete test_step",
+    "predict_step": "compute the outputs in call(), or post-process what model.predict(x) returns, then delete "
+                    "predict_step",
+}
+
+
+def _custom_step(cls: type, method: str) -> type | None:
+    """The class of the user's own (outside fnlearn) in ``cls``'s hierarchy that defines ``method``, else None."""
+    for klass in cls.__mro__:
+        if method in vars(klass) and not klass.__module__.startswith("fnlearn."):
+            return klass
+    return None
+
+
+def _refuse_custom_step(model: Any, method: str, caller: str) -> None:
+    """Raise ConfigError when the model's class defines Keras's ``method`` (train_step, test_step or predict_step),
+    which ``caller`` would otherwise silently ignore.
+
+    Keras's step methods are written for one backend (tf.GradientTape, torch's backward, jax's stateless calls),
+    so fnlearn cannot run them; refusing beats training with a loop the user did not write.
+    """
+    owner = _custom_step(type(model), method)
+    if owner is not None:
+        raise ConfigError(f"{owner.__name__} defines {method}, which fnlearn's {caller} does not call (Keras's "
+                          f"{method} is written for one backend: tf.GradientTape, torch's backward or jax's "
+                          f"stateless calls); {_CUSTOM_STEP_ADVICE[method]}.")
+
+
 class Trainer:
     """compile / fit / evaluate / predict / summary for a model (Keras's names and arguments).
 
@@ -172,7 +205,8 @@ class Trainer:
             loss: "mse" / "mean_squared_error", "mae" / "mean_absolute_error", "binary_crossentropy",
                 "categorical_crossentropy", "sparse_categorical_crossentropy", "half_sse", a
                 ``fl.losses.Loss`` object, or a callable ``(y_true, y_pred) -> Tensor``.
-            metrics: a list of "accuracy" (or "acc"), "mae", "mse", loss names, callables
+            metrics: a list of "accuracy" (or "acc"), "mae", "mse", "top_k_categorical_accuracy",
+                "sparse_top_k_categorical_accuracy", loss names, callables
                 ``(y_true, y_pred) -> float`` (given NumPy arrays), stateful metrics by name ("auc",
                 "precision", "recall", "true_positives"…) or as objects (``fl.metrics.AUC(curve="PR")``, a
                 ``Metric`` subclass of your own). Never weighted by ``sample_weight``, as in Keras.
@@ -180,14 +214,27 @@ class Trainer:
                 ``sample_weight`` of ``evaluate``; one also listed in ``metrics`` is logged as
                 ``weighted_<name>``.
 
+        Each metric is logged under Keras's key: a name as written, a function by its ``__name__`` (snake case),
+        an object by its ``name``; a name met again is numbered ``name_1``, ``name_2``, ... (Keras's rule), and
+        keys that would still clash, or a metric named ``"loss"``, are refused.
+
         >>> import fnlearn as fl
         >>> m = fl.Sequential([fl.layers.Dense(1, activation="sigmoid", input_dim=2)])
         >>> m.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
         >>> m.metrics_names
         ['loss', 'accuracy']
+        >>> m.compile("adam", "binary_crossentropy", metrics=[fl.metrics.AUC(), fl.metrics.AUC(curve="PR"),
+        ...                                                  fl.metrics.mean_squared_error])
+        >>> m.metrics_names
+        ['loss', 'auc', 'auc_1', 'mean_squared_error']
         """
         _reject_extra("compile", kwargs, _IGNORED_COMPILE_ARGS)
+        if loss is None:  # Keras's guides compile without a loss when train_step computes it: name the real cause
+            _refuse_custom_step(self, "train_step", "fit")
         opt = optim.get(optimizer)
+        # keras.losses' functions give one value per sample; compiled, they are the built-in they wrap (its
+        # mean, which fit takes anyway): the written-out step, the label checks and the file's name all follow
+        loss = getattr(loss, "builtin", loss) if callable(loss) and not isinstance(loss, losses.Loss) else loss
         loss_fn, loss_name = _resolve_loss(loss)
         resolved, keys, weighted = _resolve_metrics(metrics, weighted_metrics, loss_name)
         if not self.built and self.input_shape is not None:
@@ -259,7 +306,9 @@ class Trainer:
             epochs: train until this epoch (counted from ``initial_epoch``).
             verbose: 0 silent, 1 a progress bar (plain lines when stdout is not a terminal), 2 one line
                 per epoch.
-            callbacks: ``fl.callbacks`` objects.
+            callbacks: ``fl.callbacks`` objects. As in Keras 3, ``on_train_batch_end`` gets the running means
+                of the loss and metrics since the epoch began (a callback with ``step_logs = True`` gets each
+                batch's own), and ``on_train_batch_begin`` gets ``{}``.
             validation_split: fraction of rows held out to validate on, chosen at random (seeded).
             validation_data: ``(x_val, y_val)``; overrides ``validation_split``.
             shuffle: reshuffle the rows every epoch.
@@ -279,7 +328,12 @@ class Trainer:
 
         Returns:
             History: ``history.history["loss"]`` etc., one value per epoch.
+
+        Raises:
+            ConfigError: among others, for a Keras subclass that defines ``train_step`` (or ``test_step``, when
+                validating): fnlearn's loop never calls it, so it refuses instead of ignoring it.
         """
+        _refuse_custom_step(self, "train_step", "fit")
         self._require_compiled("fit")
         _reject_extra("fit", kwargs, _IGNORED_FIT_ARGS)
         batch_size = data.check_batch_size(batch_size)
@@ -289,6 +343,8 @@ class Trainer:
 
         verbose = check_verbose(verbose)
         validation_split = data.check_fraction(validation_split, "validation_split")
+        if validation_data is not None or validation_split > 0:
+            _refuse_custom_step(self, "test_step", "validation in fit")
         val_batch_size = data.check_batch_size(validation_batch_size, "validation_batch_size") \
             if validation_batch_size is not None else batch_size
         data.check_flag(shuffle, "shuffle")
@@ -354,6 +410,9 @@ class Trainer:
         # it may then skip its per-step checks and keep η·g in .grad until the epoch ends (StepPlan.settle)
         plan = step if captured is None and hasattr(step, "settle") and not callback_list.wants_batch_begin \
             and not callback_list.wants_batch_logs else None
+        # read once: the callbacks do not change during fit, and the loop below asks at every batch
+        batch_begin, batch_end = callback_list.wants_batch_begin, callback_list.wants_batch_end
+        step_logs_wanted = callback_list.wants_step_logs
         self.history = history
         self.stop_training = False
         was_training = self.training
@@ -404,20 +463,21 @@ class Trainer:
                             continue
                         xb, yb = x_arr[index], y_arr[index]
                         size = xb.shape[0]
-                        if callback_list.wants_batch_begin:
-                            callback_list.on_train_batch_begin(batch, {"batch": batch, "size": size})
+                        if batch_begin:
+                            callback_list.on_train_batch_begin(batch, {})  # Keras's batch-begin logs are empty
                         wb = None if w_arr is None else w_arr[index]
                         loss_value, pred = step(xb, yb) if wb is None else step(xb, yb, wb)
                         tracker.add("loss", loss_value, size)
                         if terminate_on_nan and not math.isfinite(loss_value):
                             stopped = ("nan", epoch, batch, loss_value)
                             break
-                        batch_logs = {"loss": loss_value}
-                        run.update(yb, pred, size, wb, batch_logs)
-                        if callback_list.wants_batch_logs:
-                            if run.stateful:  # as in Keras, their running results since the epoch began
-                                batch_logs.update(run.stateful_logs())
-                            callback_list.on_train_batch_end(batch, {"batch": batch, "size": size, **batch_logs})
+                        # the batch's own values only for a callback recording each step (explain.Trace): no
+                        # dict is made per batch otherwise
+                        step_logs = {"loss": loss_value} if step_logs_wanted else None
+                        run.update(yb, pred, size, wb, step_logs)
+                        if batch_end:
+                            # as in Keras: the running means (and stateful results) since the epoch began
+                            callback_list.on_train_batch_end(batch, run.result(), step_logs)
                         if progress is not None:
                             progress.batch_end(batch + 1, run.result if run.stateful else tracker.result)
                         if self.stop_training:
@@ -790,8 +850,8 @@ class Trainer:
                          callbacks: Any = None) -> dict[str, float]:
         """Mean loss and metrics over (already checked) arrays, in eval mode, no graph; ``w``: per-sample
         weights of the loss and the weighted metrics (Keras's sample_weight). ``callbacks`` (a CallbackList)
-        get Keras's test hooks: on_test_begin, on_test_batch_begin / _end with the running logs, on_test_end
-        with the result."""
+        get Keras's test hooks: on_test_begin, on_test_batch_begin ({}) / _end with the running logs (the
+        weight penalties included in the loss, as in the result), on_test_end with the result."""
         run = metrics_module.MetricRun(self._metric_entries(), weighted=w is not None)  # resets stateful ones
         hooks = callbacks.batch_hooks("test") if callbacks is not None else []
         if callbacks is not None:
@@ -800,20 +860,24 @@ class Trainer:
         self.eval()
         try:
             with no_grad():
+                penalties = self._penalties()  # the weights do not change while evaluating: one sum for all batches
+                penalty = float(_penalty(penalties).item()) if penalties else 0.0
                 for batch, rows in enumerate(data.batch_slices(x.shape[0], batch_size)):
                     xb, yb = x[rows], y[rows]
                     for cb in hooks:
-                        cb.on_test_batch_begin(batch, {"batch": batch, "size": xb.shape[0]})
+                        cb.on_test_batch_begin(batch, {})  # Keras's batch-begin logs are empty
                     wb = None if w is None else w[rows]
                     self.clear_losses()
                     out = self._forward(Tensor(xb))
                     loss = self._batch_loss(yb, out, wb)
                     run.tracker.add("loss", float(loss.item()), xb.shape[0])
                     run.update(yb, out.data, xb.shape[0], wb)
-                    for cb in hooks:  # as Keras: the running means (and stateful results) since the run began
-                        cb.on_test_batch_end(batch, {"batch": batch, "size": xb.shape[0], **run.result()})
-                penalties = self._penalties()
-                penalty = float(_penalty(penalties).item()) if penalties else 0.0
+                    if hooks:  # as Keras: the running means (and stateful results) since the run began
+                        logs = run.result()
+                        if penalty:
+                            logs["loss"] += penalty
+                        for cb in hooks:
+                            cb.on_test_batch_end(batch, logs)
         finally:
             self.train(was_training)
         result = run.result()
@@ -869,8 +933,9 @@ class Trainer:
         """The loss on (x, y), or ``[loss, *metrics]`` when metrics were compiled (``return_dict`` for a dict).
 
         Runs in evaluation mode (Dropout off) without building a graph. ``verbose`` > 0 prints one line.
-        ``callbacks`` get Keras's test hooks (``on_test_begin``, ``on_test_batch_begin`` / ``_end``,
-        ``on_test_end``), as fit's callbacks do while it validates.
+        ``callbacks`` get Keras's test hooks (``on_test_begin``, ``on_test_batch_begin`` with ``{}`` /
+        ``on_test_batch_end`` with the running means, ``on_test_end``), as fit's callbacks do while it validates.
+        A Keras subclass defining ``test_step`` is refused (ConfigError): fnlearn would not call it.
 
         >>> import fnlearn as fl, numpy as np
         >>> m = fl.Sequential([fl.layers.Dense(1, input_dim=1, kernel_initializer="ones")])
@@ -878,6 +943,7 @@ class Trainer:
         >>> m.evaluate(np.array([[1.0], [2.0]]), np.array([1.0, 4.0]))
         1.0
         """
+        _refuse_custom_step(self, "test_step", "evaluate")
         self._require_compiled("evaluate")
         _reject_extra("evaluate", kwargs, set())
         batch_size = data.check_batch_size(batch_size)
@@ -908,13 +974,15 @@ class Trainer:
                 **kwargs: Any) -> np.ndarray:
         """The model's outputs for ``x`` as a NumPy array, computed in batches in evaluation mode, without
         building a graph. ``callbacks`` get Keras's predict hooks (``on_predict_begin``,
-        ``on_predict_batch_begin`` / ``_end`` with the batch's ``outputs``, ``on_predict_end``).
+        ``on_predict_batch_begin`` with ``{}`` / ``on_predict_batch_end`` with ``{"outputs": ...}``,
+        ``on_predict_end``). A Keras subclass defining ``predict_step`` is refused (ConfigError).
 
         >>> import fnlearn as fl, numpy as np
         >>> m = fl.Sequential([fl.layers.Dense(2, input_dim=3)])
         >>> m.predict(np.ones((4, 3))).shape
         (4, 2)
         """
+        _refuse_custom_step(self, "predict_step", "predict")
         _reject_extra("predict", kwargs, set())
         batch_size = data.check_batch_size(batch_size)
         from .progress import check_verbose
@@ -944,11 +1012,11 @@ class Trainer:
                     batch = x_arr[rows]
                     self.clear_losses()  # a call's add_loss terms are for a loss; predict keeps none of them
                     for cb in hooks:
-                        cb.on_predict_batch_begin(index, {"batch": index, "size": batch.shape[0]})
+                        cb.on_predict_batch_begin(index, {})  # Keras's batch-begin logs are empty
                     batch_out = backend.to_numpy(fastpath.forward(stack, batch, kept) if stack is not None
                                                  else self._forward(Tensor(batch)).data)
                     for cb in hooks:
-                        cb.on_predict_batch_end(index, {"batch": index, "size": batch.shape[0], "outputs": batch_out})
+                        cb.on_predict_batch_end(index, {"outputs": batch_out})
                     if out is None and stack is not None and batch_out.shape[0] == x_arr.shape[0]:
                         out = batch_out  # one batch, and the written-out forward made a fresh array
                         break
@@ -1222,18 +1290,53 @@ def _resolve_metrics(metrics: Any, weighted_metrics: Any, loss_name: str | None
     plain = [metrics_module.get(spec, loss=loss_name) for spec in _metric_specs(metrics)]
     weighted = [metrics_module.get(spec, loss=loss_name)
                 for spec in _metric_specs(weighted_metrics, "weighted_metrics")]
-    keys = [m.name for m in plain]
     shared = next((m for m in weighted if m.stateful and any(m is other for other in plain)), None)
     if shared is not None:
         raise ConfigError(f"the metric object {shared.name!r} is listed in both metrics and weighted_metrics, "
                           "where each needs state of its own; give weighted_metrics a second object.")
-    for metric in weighted:  # Keras's rule: a name already taken by an unweighted metric gets "weighted_"
-        keys.append(f"weighted_{metric.name}" if metric.name in keys[:len(plain)] else metric.name)
-    duplicate = next((k for k in keys if keys.count(k) > 1 or k == "loss"), None)
-    if duplicate is not None:
-        raise ConfigError(f"metric {duplicate!r} is listed twice (or clashes with 'loss'); list each metric "
-                          "once, or give them different names (name=...).")
+    keys = _log_keys([m.name for m in plain], [m.name for m in weighted])
+    clash = next((k for k in keys if k == "loss"), None) or next((k for k in keys if keys.count(k) > 1), None)
+    if clash == "loss":
+        raise ConfigError("a metric is named 'loss', the key of the loss itself in the logs; give the metric "
+                          "another name (name=...).")
+    if clash is not None:
+        raise ConfigError(f"two metrics would both be logged as {clash!r} (a repeated name is numbered name_1, "
+                          f"name_2, ... as in Keras, and another metric has that name already); give them different "
+                          "names (name=...).")
     return tuple(plain + weighted), tuple(keys), (False,) * len(plain) + (True,) * len(weighted)
+
+
+def _log_keys(plain: list[str], weighted: list[str]) -> list[str]:
+    """The log key of each metric, as Keras's ``CompileMetrics.result`` makes them: a name seen before gets
+    ``_1``, ``_2``, ... (counted per name), and a weighted metric whose name is taken gets ``weighted_`` first (then
+    the numbers). The keys made are not themselves counted, so they can clash with a later name: the caller
+    refuses that, where Keras would silently keep only one of the two.
+
+    >>> _log_keys(["auc", "auc", "mse"], ["mse", "mse", "mae"])
+    ['auc', 'auc_1', 'mse', 'weighted_mse', 'weighted_mse_1', 'mae']
+    """
+    seen: dict[str, int] = {}
+    keys = []
+    for name in plain:
+        if name in seen:
+            keys.append(f"{name}_{seen[name]}")
+            seen[name] += 1
+        else:
+            keys.append(name)
+            seen[name] = 1
+    for name in weighted:
+        if name not in seen:
+            keys.append(name)
+            seen[name] = 1
+            continue
+        key = f"weighted_{name}"
+        if key in seen:
+            seen[key] += 1
+            key = f"{key}_{seen[key] - 1}"
+        else:
+            seen[key] = 1
+        keys.append(key)
+    return keys
 
 
 def _warn_nonfinite(stopped: tuple[str, int, int, float], optimizer: Any, weights_finite: bool,

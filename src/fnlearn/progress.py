@@ -53,7 +53,7 @@ def format_value(value: Any) -> str:
 
 def format_logs(logs: dict[str, Any]) -> str:
     """``"loss: 0.1234 - accuracy: 0.9000"`` from a logs dict (keys in their order)."""
-    return " - ".join(f"{k}: {format_value(v)}" for k, v in logs.items() if k not in ("batch", "size"))
+    return " - ".join(f"{k}: {format_value(v)}" for k, v in logs.items())
 
 
 def format_duration(seconds: float) -> str:

@@ -16,14 +16,12 @@ Example:
 from __future__ import annotations
 
 import bisect
-import functools
-import inspect
 import math
 import numbers
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
-from .errors import ConfigError, reject_foreign, reject_unexpected_arguments, unknown_name
+from .errors import ConfigError, arguments_checked, reject_foreign, unknown_name
 
 
 def _positive_int(name: str, value: Any) -> int:
@@ -75,38 +73,6 @@ def check_learning_rate(value: Any) -> float | Callable[[int], Any]:
     return check_positive("learning_rate", value)
 
 
-_Class = TypeVar("_Class", bound=type)
-
-
-def _arguments_checked(cls: _Class) -> _Class:
-    """``cls`` with an ``__init__`` that turns a misspelled, missing or doubled argument into one ConfigError
-    sentence naming ``cls`` (Python's TypeError would name ``__init__`` and suggest nothing), before anything runs.
-    """
-    init = cls.__init__
-    accepted = [name for name in inspect.signature(init).parameters if name != "self"]
-    required = [p.name for p in inspect.signature(init).parameters.values()
-                if p.name != "self" and p.default is inspect.Parameter.empty]
-    who = cls.__name__
-
-    @functools.wraps(init)
-    def checked(self: Any, *args: Any, **kwargs: Any) -> None:
-        reject_unexpected_arguments(who, kwargs, accepted)
-        if len(args) > len(accepted):
-            raise ConfigError(f"{who} takes at most {len(accepted)} arguments ({', '.join(accepted)}), got "
-                              f"{len(args)}; pass the optional ones by name.")
-        doubled = next((name for name in accepted[:len(args)] if name in kwargs), None)
-        if doubled is not None:
-            raise ConfigError(f"{who} got {doubled} twice, by position and by name; give it once.")
-        missing = [name for name in required[len(args):] if name not in kwargs]
-        if missing:
-            needs = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} and {missing[-1]}"
-            raise ConfigError(f"{who} needs {needs}; it takes {', '.join(accepted)}.")
-        init(self, *args, **kwargs)
-
-    cls.__init__ = checked  # type: ignore[misc]
-    return cls
-
-
 class Schedule:
     """Base class of the schedules, Keras's ``LearningRateSchedule``: ``schedule(step) -> learning rate``.
 
@@ -152,7 +118,7 @@ class Schedule:
 LearningRateSchedule = Schedule  # Keras's name of the base class
 
 
-@_arguments_checked
+@arguments_checked
 class StepDecay(Schedule):
     """η₀ · factor^⌊step / drop_every⌋: drop by ``factor`` every ``drop_every`` steps."""
 
@@ -167,7 +133,7 @@ class StepDecay(Schedule):
         return self.initial_learning_rate * self.factor ** (step // self.drop_every)
 
 
-@_arguments_checked
+@arguments_checked
 class ExponentialDecay(Schedule):
     """η₀ · rate^(step / decay_steps) (with ``staircase``, the exponent is rounded down) — as Keras."""
 
@@ -188,7 +154,7 @@ class ExponentialDecay(Schedule):
             return math.inf
 
 
-@_arguments_checked
+@arguments_checked
 class InverseTimeDecay(Schedule):
     """η₀ / (1 + rate · step / decay_steps) (with ``staircase``, step / decay_steps is rounded down) — as Keras.
 
@@ -211,7 +177,7 @@ class InverseTimeDecay(Schedule):
         return self.initial_learning_rate / (1 + self.decay_rate * (math.floor(p) if self.staircase else p))
 
 
-@_arguments_checked
+@arguments_checked
 class PiecewiseConstantDecay(Schedule):
     """``values[0]`` up to and including step ``boundaries[0]``, ``values[i]`` for boundaries[i−1] < step ≤
     boundaries[i], and ``values[-1]`` after the last boundary — as Keras.
@@ -242,7 +208,7 @@ class PiecewiseConstantDecay(Schedule):
         return self.values[bisect.bisect_left(self.boundaries, step)]
 
 
-@_arguments_checked
+@arguments_checked
 class PolynomialDecay(Schedule):
     """(η₀ − η_end) · (1 − step / decay_steps)^power + η_end, flat at η_end after ``decay_steps`` — as Keras.
 
@@ -273,7 +239,7 @@ class PolynomialDecay(Schedule):
         return (self.initial_learning_rate - self.end_learning_rate) * shape + self.end_learning_rate
 
 
-@_arguments_checked
+@arguments_checked
 class CosineDecay(Schedule):
     """Half a cosine from η₀ down to α·η₀ over ``decay_steps``, then flat — as Keras.
 
@@ -315,7 +281,7 @@ class CosineDecay(Schedule):
         return self._cosine(step - self.warmup_steps, self.warmup_target)
 
 
-@_arguments_checked
+@arguments_checked
 class WarmupDecay(Schedule):
     """The lecture's warm-up: rise linearly to ``peak_learning_rate`` over ``warmup_steps`` (step s < warmup
     uses peak·(s + 1)/warmup, so the first step is small but not wasted), then decay to

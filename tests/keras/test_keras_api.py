@@ -232,6 +232,17 @@ def test_loss_functions_give_one_value_per_sample_as_keras_does(name, y_true, y_
     np.testing.assert_allclose(ours.numpy(), theirs, rtol=1e-5)
 
 
+def test_a_keras_loss_function_compiled_is_the_built_in_loss_fast_step_and_file_included(tmp_path):
+    from fnlearn import fastpath
+
+    model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile("sgd", keras.losses.sparse_categorical_crossentropy)
+    assert model._loss_name == "sparse_categorical_crossentropy"
+    assert fastpath.compile_step(model, model.loss, model.optimizer, (3,)) is not None
+    model.save(tmp_path / "m.keras")
+    assert keras.models.load_model(tmp_path / "m.keras")._loss_name == "sparse_categorical_crossentropy"
+
+
 def test_a_custom_loss_weighting_keras_per_sample_values_trains_as_in_keras():
     real = real_keras()
     rng = np.random.default_rng(1)

@@ -160,6 +160,25 @@ def _two_input_model() -> Any:
     return model
 
 
+def _train_step_model() -> Any:
+    keras = _keras()
+
+    class Custom(keras.Model):
+        def __init__(self) -> None:
+            super().__init__(name="custom")
+            self.out = keras.layers.Dense(1)
+
+        def call(self, inputs: Any) -> Any:
+            return self.out(inputs)
+
+        def train_step(self, data: Any) -> Any:
+            return {}
+
+    model = Custom()
+    model.compile("sgd", "mse")
+    return model
+
+
 def _two_output_model() -> Any:
     keras = _keras()
     x = keras.Input(shape=(2,))
@@ -255,8 +274,12 @@ CASES: list[Case] = [
     Case("compile-no-loss", "compile", "no loss", lambda c: c.reg.compile("sgd"), ConfigError, ("loss",)),
     Case("compile-loss-type", "compile", "loss=3", lambda c: c.reg.compile("sgd", 3), ConfigError,
          ("loss", "int")),
-    Case("compile-metric-twice", "compile", "metrics=['mae', 'mae']",
-         lambda c: c.reg.compile("sgd", "mse", metrics=["mae", "mae"]), ConfigError, ("'mae'", "twice")),
+    Case("compile-metric-names-clash", "compile", "metrics=['mae', 'mae', a metric named 'mae_1']",
+         lambda c: c.reg.compile("sgd", "mse", metrics=["mae", "mae", fl.metrics.Metric(fl.metrics.mse, "mae_1")]),
+         ConfigError, ("'mae_1'", "both")),
+    Case("fit-train-step", MODEL, "fit: a keras.Model subclass that overrides train_step",
+         lambda c: _train_step_model().fit(np.ones((4, 2)), np.ones(4)), ConfigError,
+         ("train_step", "compile(loss=")),
     Case("compile-unknown-kwarg", "compile", "compile(..., lose='mse')",
          lambda c: c.reg.compile("sgd", "mse", lose="mse"), ConfigError, ("lose",)),
     Case("compile-metric-class", "compile", "metrics=[fl.metrics.AUC] (the class, not an object)",

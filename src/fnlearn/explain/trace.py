@@ -49,6 +49,8 @@ class Trace(Callback):
     whose parameters and gradients get a column each.
     """
 
+    step_logs = True  # each row is one update's own loss, not the epoch's running mean
+
     def __init__(self, path: str | os.PathLike | None = None, every: int = 1, max_params: int = 200) -> None:
         super().__init__()
         self.path = None if path is None else Path(path)

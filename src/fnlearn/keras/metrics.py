@@ -1,8 +1,11 @@
 """``keras.metrics``: metric functions and classes by their Keras names.
 
 Functions take ``(y_true, y_pred)`` and return a float. The accuracy, error and cross-entropy classes
-(``BinaryAccuracy()``, ``CategoricalAccuracy()``, ...) make a named metric for ``compile(metrics=[...])``
-that fnlearn averages over the samples of an epoch, which is what Keras's accuracy metrics report.
+(``BinaryAccuracy()``, ``CategoricalAccuracy()``, ``TopKCategoricalAccuracy(k=5)``,
+``SparseTopKCategoricalAccuracy(k=5)``, ...) make a named metric for ``compile(metrics=[...])`` that fnlearn
+averages over the samples of an epoch, which is what Keras's accuracy metrics report. A function given to
+``compile(metrics=[...])`` is logged under its own name, as in Keras (``metrics.mean_squared_error`` as
+``mean_squared_error``).
 
 The metrics that are not averages of batch values keep state across batches as Keras's do (``update_state``,
 ``result``, ``reset_state``): ``Precision``, ``Recall``, ``AUC`` (ROC or PR), ``TruePositives``,
@@ -53,6 +56,8 @@ from ..metrics import (
     mean_squared_error,
     mse,
     sparse_categorical_accuracy,
+    sparse_top_k_categorical_accuracy,
+    top_k_categorical_accuracy,
 )
 from ..tensor import Tensor, no_grad
 from ._missing import not_provided
@@ -79,6 +84,40 @@ def SparseCategoricalAccuracy(name: str = "sparse_categorical_accuracy", dtype: 
     """Fraction of samples whose largest output is the integer label."""
     return _recorded(Metric(sparse_categorical_accuracy, name, per_sample=_per_sample(sparse_categorical_accuracy)),
                      "SparseCategoricalAccuracy", "sparse_categorical_accuracy")
+
+
+def TopKCategoricalAccuracy(k: int = 5, name: str = "top_k_categorical_accuracy",  # noqa: N802
+                            dtype: Any = None) -> Metric:
+    """Fraction of samples whose one-hot target's class is among the ``k`` largest outputs (a tie with the k-th
+    counts in, as in Keras).
+
+    >>> TopKCategoricalAccuracy(k=1)([[0, 1], [1, 0]], [[0.2, 0.8], [0.3, 0.7]])
+    0.5
+    """
+    k = _metrics._check_k(k, "TopKCategoricalAccuracy")
+    per_sample = _metrics._per_sample(_metrics._top_k_hit_values)
+    return _recorded(Metric(lambda t, p: top_k_categorical_accuracy(t, p, k=k), name,
+                            per_sample=lambda t, p: per_sample(t, p, k)),
+                     "TopKCategoricalAccuracy", "top_k_categorical_accuracy", **({"k": k} if k != 5 else {}))
+
+
+def SparseTopKCategoricalAccuracy(k: int = 5, name: str = "sparse_top_k_categorical_accuracy",  # noqa: N802
+                                  dtype: Any = None, from_sorted_ids: bool = False) -> Metric:
+    """Fraction of samples whose integer label is among the ``k`` largest outputs (a tie with the k-th counts in,
+    as in Keras); ``from_sorted_ids=True`` reads y_pred as class ids sorted best first.
+
+    >>> SparseTopKCategoricalAccuracy(k=2)([2, 0], [[0.5, 0.3, 0.2], [0.5, 0.3, 0.2]])
+    0.5
+    """
+    k = _metrics._check_k(k, "SparseTopKCategoricalAccuracy")
+    if not isinstance(from_sorted_ids, bool):
+        raise ConfigError(f"SparseTopKCategoricalAccuracy: from_sorted_ids must be True or False, got "
+                          f"{from_sorted_ids!r}.")
+    settings = {**({"k": k} if k != 5 else {}), **({"from_sorted_ids": True} if from_sorted_ids else {})}
+    per_sample = _metrics._per_sample(_metrics._sparse_top_k_hit_values)
+    return _recorded(Metric(lambda t, p: sparse_top_k_categorical_accuracy(t, p, k=k, from_sorted_ids=from_sorted_ids),
+                            name, per_sample=lambda t, p: per_sample(t, p, k, from_sorted_ids)),
+                     "SparseTopKCategoricalAccuracy", "sparse_top_k_categorical_accuracy", **settings)
 
 
 def MeanSquaredError(name: str = "mean_squared_error", dtype: Any = None) -> Metric:  # noqa: N802
@@ -156,7 +195,9 @@ SAVED_CLASSES = {"BinaryAccuracy": BinaryAccuracy, "CategoricalAccuracy": Catego
                  "SparseCategoricalAccuracy": SparseCategoricalAccuracy, "MeanSquaredError": MeanSquaredError,
                  "MeanAbsoluteError": MeanAbsoluteError, "BinaryCrossentropy": BinaryCrossentropy,
                  "CategoricalCrossentropy": CategoricalCrossentropy,
-                 "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy, **_metrics.BUILTIN_CLASSES}
+                 "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy,
+                 "TopKCategoricalAccuracy": TopKCategoricalAccuracy,
+                 "SparseTopKCategoricalAccuracy": SparseTopKCategoricalAccuracy, **_metrics.BUILTIN_CLASSES}
 
 __all__ = ["Metric", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
            "mean_absolute_error", "mean_squared_error", "mae", "mse", "BinaryAccuracy", "CategoricalAccuracy",
@@ -164,6 +205,7 @@ __all__ = ["Metric", "binary_accuracy", "categorical_accuracy", "sparse_categori
            "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "get", "Precision", "Recall", "AUC",
            "TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives", "PrecisionAtRecall",
            "RecallAtPrecision", "SensitivityAtSpecificity", "SpecificityAtSensitivity", "F1Score", "FBetaScore",
-           "RootMeanSquaredError", "Mean", "Sum", "MeanMetricWrapper"]
+           "RootMeanSquaredError", "Mean", "Sum", "MeanMetricWrapper", "top_k_categorical_accuracy",
+           "sparse_top_k_categorical_accuracy", "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy"]
 
 __getattr__ = not_provided(__name__, __all__)

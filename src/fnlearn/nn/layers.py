@@ -91,7 +91,7 @@ class Layer(Module):
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
         layer = super().__new__(cls)
-        if not cls.__module__.startswith("fnlearn."):
+        if _records_arguments(cls):
             # Keras 3 records what a layer of one's own was made with, so that one without get_config() saves
             # and loads (when every argument is a plain number, string or list of them)
             arguments = _plain_arguments(cls, args, kwargs)
@@ -309,7 +309,8 @@ class Layer(Module):
         >>> Scaled(3.0, name="s").get_config()
         {'factor': 3.0, 'name': 's'}
         """
-        config: dict[str, Any] = {**self.__dict__.get("_init_arguments", {}), "name": self.name}
+        recorded = self.__dict__.get("_init_arguments", {}) if _records_arguments(type(self)) else {}
+        config: dict[str, Any] = {**recorded, "name": self.name}
         if self.input_shape is not None:
             config["input_shape"] = list(self.input_shape)
         if not self.trainable:
@@ -340,6 +341,12 @@ def _parameters_of(function: Any) -> frozenset[str]:
     import inspect
 
     return frozenset(inspect.signature(function).parameters)
+
+
+def _records_arguments(cls: type) -> bool:
+    """Whether ``cls`` is a layer of one's own with no get_config of its own (fnlearn's layers give theirs)."""
+    return cls.get_config is Layer.get_config and cls not in LAYERS.values() and cls is not Layer \
+        and not getattr(cls, "declares_input_only", False)
 
 
 def _plain_arguments(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any] | None:

@@ -1,0 +1,363 @@
+"""fit / evaluate / predict as Keras 3 runs them, checked side by side with Keras itself where it is installed:
+the log keys of metrics (function names, repeated names), the logs each batch hook gets, the top-k accuracies,
+and a Keras train_step / test_step / predict_step, which fnlearn refuses in one sentence instead of ignoring."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from real_keras import real_keras
+
+from fnlearn import keras
+from fnlearn.errors import ConfigError, DataError, ShapeError
+from fnlearn.keras import layers
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(40, 3)).astype("float32")
+Y = (X[:, :1] + 0.5 * X[:, 1:2] > 0).astype("float32")
+W = RNG.uniform(0.2, 3.0, len(X))
+
+
+def _twins(real, units=1, activation="sigmoid", inputs=3):
+    """The same one-layer model in fnlearn and in Keras, with Keras's weights in both."""
+    theirs = real.Sequential([real.Input((inputs,)), real.layers.Dense(units, activation=activation)])
+    ours = keras.Sequential([keras.Input((inputs,)), keras.layers.Dense(units, activation=activation)])
+    ours.set_weights(theirs.get_weights())
+    return ours, theirs
+
+
+def _assert_same_logs(ours, theirs, rtol=2e-5):
+    assert set(ours) == set(theirs)
+    for key in ours:  # Keras keeps its state in float32
+        np.testing.assert_allclose(ours[key], np.asarray(theirs[key]), rtol=rtol, atol=1e-6, err_msg=key)
+
+
+# ----------------------------------------------------------------------------- metric names
+
+
+def test_function_metrics_are_logged_by_their_names_as_keras_logs_them():
+    real = real_keras()
+    y = 1.0 + np.abs(X[:, :1])  # targets away from 0: the percentage error stays moderate
+    ours, theirs = _twins(real, activation=None)
+
+    def metrics(k):
+        return [k.metrics.mean_squared_error, k.metrics.mean_absolute_error,
+                k.losses.mean_absolute_percentage_error, "mse", "MSE", "mean_squared_error"]
+
+    ours.compile("sgd", "mse", metrics=metrics(keras))
+    theirs.compile("sgd", "mse", metrics=metrics(real))
+    # functions by their __name__, names as written, and the string repeating a function's name numbered
+    assert ours.metrics_names == ["loss", "mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
+                                  "mse", "MSE", "mean_squared_error_1"]
+    _assert_same_logs(ours.evaluate(X, y, batch_size=16, return_dict=True),
+                      theirs.evaluate(X, y, batch_size=16, return_dict=True, verbose=0))
+    history = ours.fit(X, y, epochs=1, verbose=0, validation_split=0.25).history
+    keys = theirs.fit(X, y, epochs=1, verbose=0, validation_split=0.25).history
+    assert sorted(history) == sorted(keys)
+
+
+def test_loss_and_metric_functions_as_metrics_come_back_from_a_file_under_their_keys(tmp_path):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse", metrics=[keras.losses.mean_absolute_percentage_error, keras.metrics.mean_squared_error,
+                                         keras.losses.mse])
+    keys = ["loss", "mean_absolute_percentage_error", "mean_squared_error", "mean_squared_error_1"]
+    assert model.metrics_names == keys
+    model.save(tmp_path / "m.keras")
+    again = keras.models.load_model(tmp_path / "m.keras")  # fnlearn's own functions: no custom_objects needed
+    y = 1.0 + np.abs(X[:, :1])
+    assert again.metrics_names == keys
+    assert again.evaluate(X, y, return_dict=True) == model.evaluate(X, y, return_dict=True)
+
+
+def test_string_aliases_and_functions_of_ones_own_are_named_as_in_keras():
+    real = real_keras()
+
+    def makers(k, ops):
+        def maxError(y_true, y_pred):  # noqa: N802  (Keras snake-cases it)
+            return ops.max(ops.abs(y_true - y_pred), axis=-1)
+
+        class Spread:
+            def __call__(self, y_true, y_pred):
+                return ops.mean(ops.abs(y_pred - ops.mean(y_pred)), axis=-1)
+
+        return ["acc", "accuracy", "binary_accuracy", maxError, Spread(), lambda t, p: ops.mean(p, axis=-1)]
+
+    ours, theirs = _twins(real)
+    ours.compile("sgd", "binary_crossentropy", metrics=makers(keras, np))
+    theirs.compile("sgd", "binary_crossentropy", metrics=makers(real, real.ops))
+    assert ours.metrics_names == ["loss", "acc", "accuracy", "binary_accuracy", "max_error", "spread", "lambda"]
+    _assert_same_logs(ours.evaluate(X, Y, batch_size=16, return_dict=True),
+                      theirs.evaluate(X, Y, batch_size=16, return_dict=True, verbose=0))
+
+
+def test_metrics_of_the_same_default_name_are_numbered_as_in_keras():
+    real = real_keras()
+    real.backend.clear_session()  # Keras numbers unnamed metric objects per session: start it afresh
+    for make in (lambda k: [k.metrics.AUC(), k.metrics.AUC(curve="PR")],
+                 lambda k: ["precision", k.metrics.Precision(thresholds=[0.3, 0.5])]):
+        ours, theirs = _twins(real)
+        ours.compile("sgd", "binary_crossentropy", metrics=make(keras))
+        theirs.compile("sgd", "binary_crossentropy", metrics=make(real))
+        _assert_same_logs(ours.evaluate(X, Y, batch_size=16, return_dict=True),
+                          theirs.evaluate(X, Y, batch_size=16, return_dict=True, verbose=0))
+        history = ours.fit(X, Y, epochs=1, verbose=0, validation_split=0.25).history
+        assert sorted(history) == sorted(theirs.fit(X, Y, epochs=1, verbose=0, validation_split=0.25).history)
+        assert {"val_auc_1", "val_precision_1"} & set(history)
+
+
+@pytest.mark.parametrize("plain, weighted, keys", [
+    (["m", "m"], ["m", "m"], ["m", "m_1", "weighted_m", "weighted_m_1"]),
+    (["m", "weighted_m"], ["m"], ["m", "weighted_m", "weighted_m_1"]),
+    ([], ["m", "m"], ["m", "weighted_m"]),
+    (["m"], ["m", "weighted_m"], ["m", "weighted_m", "weighted_weighted_m"]),
+])
+def test_repeated_names_among_weighted_metrics_get_keras_keys_and_numbers(plain, weighted, keys):
+    real = real_keras()
+
+    def make(k, names):  # a mean squared and a mean absolute error in turn, so that each key's value is its own
+        kinds = (k.metrics.MeanSquaredError, k.metrics.MeanAbsoluteError)
+        return [kinds[i % 2](name=name) for i, name in enumerate(names)] or None
+
+    ours, theirs = _twins(real)
+    ours.compile("sgd", "mse", metrics=make(keras, plain), weighted_metrics=make(keras, weighted))
+    theirs.compile("sgd", "mse", metrics=make(real, plain), weighted_metrics=make(real, weighted))
+    assert ours.metrics_names == ["loss", *keys]
+    _assert_same_logs(ours.evaluate(X, Y, batch_size=16, sample_weight=W, return_dict=True),
+                      theirs.evaluate(X, Y, batch_size=16, sample_weight=W, return_dict=True, verbose=0))
+
+
+def test_one_metric_object_listed_twice_is_logged_twice_as_in_keras():
+    real = real_keras()
+    ours, theirs = _twins(real)
+    shared, twin = keras.metrics.AUC(name="auc"), real.metrics.AUC(name="auc")
+    ours.compile("sgd", "binary_crossentropy", metrics=[shared, shared])
+    theirs.compile("sgd", "binary_crossentropy", metrics=[twin, twin])
+    ours_logs = ours.evaluate(X, Y, batch_size=16, return_dict=True)
+    _assert_same_logs(ours_logs, theirs.evaluate(X, Y, batch_size=16, return_dict=True, verbose=0))
+    assert ours_logs["auc"] == ours_logs["auc_1"]
+
+
+def test_keys_that_would_clash_after_numbering_are_refused_where_keras_drops_one():
+    real = real_keras()
+    _, theirs = _twins(real)
+    # Keras numbers the second "m" as "m_1", then the metric named "m_1" overwrites it: three metrics, two keys
+    theirs.compile("sgd", "mse", metrics=[real.metrics.MeanSquaredError(name="m"),
+                                          real.metrics.MeanAbsoluteError(name="m"),
+                                          real.metrics.MeanSquaredError(name="m_1")])
+    assert sorted(theirs.evaluate(X, Y, return_dict=True, verbose=0)) == ["loss", "m", "m_1"]
+    ours = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    ours.compile("sgd", "mse")
+    with pytest.raises(ConfigError, match=r"two metrics would both be logged as 'm_1' .*name=\.\.\."):
+        ours.compile("sgd", "mae", metrics=[keras.metrics.MeanSquaredError(name="m"),
+                                            keras.metrics.MeanAbsoluteError(name="m"),
+                                            keras.metrics.MeanSquaredError(name="m_1")])
+    assert ours.loss == "mse" and ours.metrics_names == ["loss"]  # compile changed nothing
+
+
+# ----------------------------------------------------------------------------- the logs of the batch hooks
+
+
+def _recorder(k):
+    class Recorder(k.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.calls = []
+
+        def _note(self, hook, batch, logs):
+            logs = dict(logs or {})
+            if "outputs" in logs:
+                logs["outputs"] = np.array(logs["outputs"])
+            self.calls.append((hook, batch, logs))
+
+    for hook in ("train_batch_begin", "train_batch_end", "test_batch_begin", "test_batch_end",
+                 "predict_batch_begin", "predict_batch_end"):
+        setattr(Recorder, f"on_{hook}", lambda self, batch, logs=None, hook=hook: self._note(hook, batch, logs))
+    return Recorder()
+
+
+def test_batch_hooks_get_the_logs_keras_gives_them():
+    real = real_keras()
+    ours, theirs = _twins(real)
+    ours_rec, theirs_rec = _recorder(keras), _recorder(real)
+    xv, yv = X[:20] * 0.5, Y[:20]
+    for model, k, rec in ((ours, keras, ours_rec), (theirs, real, theirs_rec)):
+        model.compile(k.optimizers.SGD(0.1), "binary_crossentropy", metrics=["mae", k.metrics.AUC(name="auc")])
+        # 40 rows in batches of 16: the last batch is smaller, so a running mean weights it less
+        model.fit(X, Y, batch_size=16, epochs=2, shuffle=False, verbose=0, validation_data=(xv, yv), callbacks=[rec])
+        model.evaluate(X, Y, batch_size=16, verbose=0, callbacks=[rec])
+        model.predict(X, batch_size=16, verbose=0, callbacks=[rec])
+    assert [c[:2] for c in ours_rec.calls] == [c[:2] for c in theirs_rec.calls]
+    for (hook, _, mine), (_, _, keras_logs) in zip(ours_rec.calls, theirs_rec.calls):
+        if hook.endswith("begin"):
+            assert mine == keras_logs == {}
+        else:  # the running means since the epoch began (no "batch" or "size"), or the outputs alone
+            _assert_same_logs(mine, keras_logs, rtol=1e-4)
+    train_losses = [logs["loss"] for hook, _, logs in ours_rec.calls if hook == "train_batch_end"]
+    assert len(set(train_losses)) == len(train_losses) == 6
+
+
+def test_the_epochs_logs_are_the_last_batchs_running_means():
+    seen = []
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile("sgd", "binary_crossentropy", metrics=["accuracy", keras.metrics.Precision(name="p")])
+    keep = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(dict(logs)))
+    history = model.fit(X, Y, batch_size=16, epochs=1, shuffle=False, verbose=0, callbacks=[keep]).history
+    assert len(seen) == 3 and set(seen[-1]) == {"loss", "accuracy", "p"}
+    assert seen[-1] == pytest.approx({key: values[0] for key, values in history.items()})
+
+
+# ----------------------------------------------------------------------------- Keras's step methods
+
+
+class _Line(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(1)
+
+    def call(self, inputs):
+        return self.dense(inputs)
+
+
+class _OwnTrainStep(_Line):
+    def train_step(self, data):  # as Keras's "customizing fit" guide writes one (for one backend)
+        raise AssertionError("fnlearn never runs a Keras train_step")
+
+
+class _OwnTestStep(_Line):
+    def test_step(self, data):
+        raise AssertionError("fnlearn never runs a Keras test_step")
+
+
+class _OwnPredictStep(_Line):
+    def predict_step(self, data):
+        raise AssertionError("fnlearn never runs a Keras predict_step")
+
+
+def test_a_keras_train_step_is_refused_in_one_sentence_before_anything_changes():
+    class Subclass(_OwnTrainStep):  # inherits the train_step: still not run
+        pass
+
+    for cls in (_OwnTrainStep, Subclass):
+        model = cls()
+        model.build((3,))
+        model.compile(keras.optimizers.SGD(0.1), "mse")
+        before = model.get_weights()
+        with pytest.raises(ConfigError) as info:
+            model.fit(X, Y, epochs=1, verbose=0)
+        message = str(info.value)
+        assert message.startswith("_OwnTrainStep defines train_step, which fnlearn's fit does not call")
+        assert "compile(loss=...)" in message and "Metric subclasses" in message and message.count(". ") == 0
+        assert all((a == b).all() for a, b in zip(before, model.get_weights()))
+        assert model.optimizer.iterations == 0 and getattr(model, "epochs_trained", 0) == 0
+        assert model.evaluate(X, Y, verbose=0) > 0 and model.predict(X).shape == (40, 1)  # Keras's own steps
+    with pytest.raises(ConfigError, match="defines train_step"):  # the guide's compile without a loss
+        _OwnTrainStep().compile(optimizer="adam")
+
+
+def test_a_keras_test_step_is_refused_by_evaluate_and_by_fit_when_it_validates():
+    model = _OwnTestStep()
+    model.compile(keras.optimizers.SGD(0.1), "mse")
+    model.fit(X, Y, epochs=1, verbose=0)  # no validation: Keras's fit would not call test_step either
+    before = model.get_weights()
+    with pytest.raises(ConfigError, match="_OwnTestStep defines test_step, which fnlearn's evaluate does not call"):
+        model.evaluate(X, Y, verbose=0)
+    with pytest.raises(ConfigError, match="defines test_step, which fnlearn's validation in fit does not call"):
+        model.fit(X, Y, epochs=1, verbose=0, validation_split=0.25)
+    assert all((a == b).all() for a, b in zip(before, model.get_weights()))
+    assert model.epochs_trained == 1
+
+
+def test_a_keras_predict_step_is_refused_by_predict():
+    model = _OwnPredictStep()
+    model.compile("sgd", "mse")
+    model.fit(X, Y, epochs=1, verbose=0)
+    with pytest.raises(ConfigError, match="defines predict_step, which fnlearn's predict does not call.*call\\(\\)"):
+        model.predict(X)
+
+
+# ----------------------------------------------------------------------------- top-k accuracies
+
+
+# ties at the k-th place and NaN scores, where Keras's in_top_k has its own rules
+SCORES = np.array([[0.1, 0.3, 0.3, 0.3], [0.4, 0.2, 0.2, 0.2], [0.25, 0.25, 0.25, 0.25], [np.nan, 0.5, 0.2, 0.3],
+                   [0.1, np.nan, 0.2, 0.7], [0.9, 0.05, 0.03, 0.02]], dtype="float32")
+LABELS = np.array([3, 1, 0, 0, 2, 3])
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4])
+def test_top_k_functions_count_ties_and_nans_as_keras_does(k):
+    real = real_keras()
+    onehot = np.eye(4, dtype="float32")[LABELS]
+    sparse = keras.metrics.sparse_top_k_categorical_accuracy(LABELS, SCORES, k=k)
+    assert sparse == pytest.approx(float(np.mean(real.metrics.sparse_top_k_categorical_accuracy(LABELS, SCORES, k=k))))
+    dense = keras.metrics.top_k_categorical_accuracy(onehot, SCORES, k=k)
+    assert dense == pytest.approx(float(np.mean(real.metrics.top_k_categorical_accuracy(onehot, SCORES, k=k))))
+    assert sparse == dense
+    ids = np.argsort(-np.nan_to_num(SCORES, nan=-1.0), axis=1, kind="stable")
+    assert keras.metrics.sparse_top_k_categorical_accuracy(LABELS, ids, k=k, from_sorted_ids=True) == pytest.approx(
+        float(np.mean(real.metrics.sparse_top_k_categorical_accuracy(LABELS, ids, k=k, from_sorted_ids=True))))
+
+
+def test_top_k_functions_take_labels_as_a_column_and_scores_of_more_axes():
+    labels = RNG.integers(0, 5, (6, 3))
+    scores = RNG.random((6, 3, 5))
+    expected = float(np.mean((scores > np.take_along_axis(scores, labels[..., None], -1)).sum(-1) < 2))
+    assert keras.metrics.sparse_top_k_categorical_accuracy(labels, scores, k=2) == pytest.approx(expected)
+    assert keras.metrics.top_k_categorical_accuracy(np.eye(5)[labels], scores, k=2) == pytest.approx(expected)
+    assert keras.metrics.sparse_top_k_categorical_accuracy(LABELS[:, None].astype("float32"), SCORES, k=1) == 2 / 6
+
+
+def test_top_k_metrics_give_keras_numbers_in_evaluate_weighted_or_not():
+    real = real_keras()
+    x = RNG.normal(size=(90, 3)).astype("float32")
+    labels = RNG.integers(0, 6, 90)
+    weights = RNG.uniform(0.2, 3.0, 90)
+    for sparse in (False, True):
+        y = labels if sparse else np.eye(6, dtype="float32")[labels]
+        name = "sparse_top_k_categorical_accuracy" if sparse else "top_k_categorical_accuracy"
+
+        def metrics(k, sparse=sparse, name=name):
+            cls = k.metrics.SparseTopKCategoricalAccuracy if sparse else k.metrics.TopKCategoricalAccuracy
+            return [name, cls(k=2, name="top2"), cls()]
+
+        def weighted(k, sparse=sparse):
+            cls = k.metrics.SparseTopKCategoricalAccuracy if sparse else k.metrics.TopKCategoricalAccuracy
+            return [cls(k=3, name="weighted_top3")]
+
+        ours, theirs = _twins(real, units=6, activation="softmax")
+        loss = "sparse_categorical_crossentropy" if sparse else "categorical_crossentropy"
+        ours.compile("sgd", loss, metrics=metrics(keras), weighted_metrics=weighted(keras))
+        theirs.compile("sgd", loss, metrics=metrics(real), weighted_metrics=weighted(real))
+        assert ours.metrics_names == ["loss", name, "top2", f"{name}_1", "weighted_top3"]
+        result = ours.evaluate(x, y, batch_size=32, sample_weight=weights, return_dict=True)
+        _assert_same_logs(result, theirs.evaluate(x, y, batch_size=32, sample_weight=weights, return_dict=True,
+                                                  verbose=0))
+        assert 0 < result["top2"] < result[name] < 1
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_top_k_metrics_come_back_from_a_file_with_their_k(tmp_path, sparse):
+    labels = RNG.integers(0, 6, 40)
+    y = labels if sparse else np.eye(6, dtype="float32")[labels]
+    cls = keras.metrics.SparseTopKCategoricalAccuracy if sparse else keras.metrics.TopKCategoricalAccuracy
+    name = "sparse_top_k_categorical_accuracy" if sparse else "top_k_categorical_accuracy"
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(6, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy" if sparse else "categorical_crossentropy",
+                  metrics=[cls(k=2, name="top2"), cls(k=1), name])
+    model.save(tmp_path / "m.keras")
+    again = keras.models.load_model(tmp_path / "m.keras")
+    assert again.metrics_names == ["loss", "top2", name, f"{name}_1"]
+    result = model.evaluate(X, y, return_dict=True)
+    assert again.evaluate(X, y, return_dict=True) == result
+    assert result[name] < result["top2"] < result[f"{name}_1"]  # k = 1, 2 and the default 5 of 6 classes
+
+
+def test_top_k_mistakes_are_one_sentence():
+    with pytest.raises(ConfigError, match=r"TopKCategoricalAccuracy: k must be an integer ≥ 1 .*got 0"):
+        keras.metrics.TopKCategoricalAccuracy(k=0)
+    with pytest.raises(ConfigError, match="from_sorted_ids must be True or False"):
+        keras.metrics.SparseTopKCategoricalAccuracy(from_sorted_ids="yes")
+    with pytest.raises(DataError, match=r"holds the label 7 \(row 1\), but y_pred has 4 classes"):
+        keras.metrics.sparse_top_k_categorical_accuracy([0, 7], SCORES[:2])
+    with pytest.raises(ShapeError, match="for integer labels use sparse_top_k_categorical_accuracy"):
+        keras.metrics.top_k_categorical_accuracy([0, 3], SCORES[:2])
