@@ -799,8 +799,9 @@ def get(spec: Any, loss: str | None = None) -> Metric:
                               f"e.g. {spec.__name__}().")
         # named as Keras names a function: by its __name__ (keras.metrics.mean_squared_error logs
         # "mean_squared_error", not "mse"), whichever alias it was reached by
-        if any(fn is spec for fn in _FUNCTIONS.values()):
-            return Metric(spec, keras_name(spec), per_sample=_PER_SAMPLE[spec])
+        builtin = getattr(spec, "builtin", spec)  # keras.metrics' per-sample functions are their built-in
+        if any(fn is builtin for fn in _FUNCTIONS.values()):
+            return Metric(builtin, keras_name(spec), per_sample=_PER_SAMPLE[builtin])
         loss_key = _builtin_loss(spec)
         if loss_key is not None:  # computed as the built-in loss, so a model file names it and not user code
             return Metric(_loss_metric(loss_key), keras_name(spec), per_sample=_loss_per_sample(loss_key))

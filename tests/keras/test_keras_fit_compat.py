@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from real_keras import real_keras
 
+import fnlearn as fl
 from fnlearn import keras
 from fnlearn.errors import ConfigError, DataError, ShapeError
 from fnlearn.keras import layers
@@ -288,23 +289,26 @@ LABELS = np.array([3, 1, 0, 0, 2, 3])
 def test_top_k_functions_count_ties_and_nans_as_keras_does(k):
     real = real_keras()
     onehot = np.eye(4, dtype="float32")[LABELS]
-    sparse = keras.metrics.sparse_top_k_categorical_accuracy(LABELS, SCORES, k=k)
-    assert sparse == pytest.approx(float(np.mean(real.metrics.sparse_top_k_categorical_accuracy(LABELS, SCORES, k=k))))
-    dense = keras.metrics.top_k_categorical_accuracy(onehot, SCORES, k=k)
-    assert dense == pytest.approx(float(np.mean(real.metrics.top_k_categorical_accuracy(onehot, SCORES, k=k))))
-    assert sparse == dense
+    sparse = keras.metrics.sparse_top_k_categorical_accuracy(LABELS, SCORES, k=k).numpy()  # one value per sample
+    theirs = np.asarray(real.metrics.sparse_top_k_categorical_accuracy(LABELS, SCORES, k=k))
+    np.testing.assert_array_equal(sparse, theirs)
+    dense = keras.metrics.top_k_categorical_accuracy(onehot, SCORES, k=k).numpy()
+    np.testing.assert_array_equal(dense, np.asarray(real.metrics.top_k_categorical_accuracy(onehot, SCORES, k=k)))
+    np.testing.assert_array_equal(sparse, dense)
+    assert fl.metrics.sparse_top_k_categorical_accuracy(LABELS, SCORES, k=k) == pytest.approx(float(sparse.mean()))
     ids = np.argsort(-np.nan_to_num(SCORES, nan=-1.0), axis=1, kind="stable")
-    assert keras.metrics.sparse_top_k_categorical_accuracy(LABELS, ids, k=k, from_sorted_ids=True) == pytest.approx(
-        float(np.mean(real.metrics.sparse_top_k_categorical_accuracy(LABELS, ids, k=k, from_sorted_ids=True))))
+    np.testing.assert_array_equal(
+        keras.metrics.sparse_top_k_categorical_accuracy(LABELS, ids, k=k, from_sorted_ids=True).numpy(),
+        np.asarray(real.metrics.sparse_top_k_categorical_accuracy(LABELS, ids, k=k, from_sorted_ids=True)))
 
 
 def test_top_k_functions_take_labels_as_a_column_and_scores_of_more_axes():
     labels = RNG.integers(0, 5, (6, 3))
     scores = RNG.random((6, 3, 5))
     expected = float(np.mean((scores > np.take_along_axis(scores, labels[..., None], -1)).sum(-1) < 2))
-    assert keras.metrics.sparse_top_k_categorical_accuracy(labels, scores, k=2) == pytest.approx(expected)
-    assert keras.metrics.top_k_categorical_accuracy(np.eye(5)[labels], scores, k=2) == pytest.approx(expected)
-    assert keras.metrics.sparse_top_k_categorical_accuracy(LABELS[:, None].astype("float32"), SCORES, k=1) == 2 / 6
+    assert fl.metrics.sparse_top_k_categorical_accuracy(labels, scores, k=2) == pytest.approx(expected)
+    assert fl.metrics.top_k_categorical_accuracy(np.eye(5)[labels], scores, k=2) == pytest.approx(expected)
+    assert fl.metrics.sparse_top_k_categorical_accuracy(LABELS[:, None].astype("float32"), SCORES, k=1) == 2 / 6
 
 
 def test_top_k_metrics_give_keras_numbers_in_evaluate_weighted_or_not():

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from real_keras import real_keras
 
+import fnlearn as fl
 from fnlearn import keras
 from fnlearn.keras import ops
 
@@ -218,3 +219,20 @@ def test_f_scores_and_rates_at_a_target_give_keras_numbers_in_evaluate():
     assert set(theirs) == set(ours)
     for key in ours:  # Keras keeps its state in float32
         np.testing.assert_allclose(ours[key], np.asarray(theirs[key]), rtol=2e-5, atol=1e-6, err_msg=key)
+
+
+@pytest.mark.parametrize("name, y_true, y_pred", [
+    ("binary_accuracy", [[0.0, 1.0], [1.0, 1.0]], [[0.2, 0.7], [0.4, 0.9]]),  # one value per output, as Keras's
+    ("categorical_accuracy", [[0, 1, 0.0], [1, 0, 0]], [[0.2, 0.7, 0.1], [0.2, 0.3, 0.5]]),
+    ("sparse_categorical_accuracy", [1, 0], [[0.2, 0.7, 0.1], [0.2, 0.3, 0.5]]),
+    ("mean_squared_error", [[0.0], [1.0]], [[0.2], [0.7]]),
+    ("mean_absolute_error", [[0.0, 2.0], [1.0, 1.0]], [[0.2, 1.0], [0.7, 3.0]]),
+])
+def test_metric_functions_give_keras_values_per_sample_and_compile_as_the_built_in(name, y_true, y_pred):
+    real = real_keras()
+    ours = getattr(keras.metrics, name)(np.array(y_true), np.array(y_pred, dtype=np.float32))
+    theirs = np.asarray(getattr(real.metrics, name)(np.array(y_true), np.array(y_pred, dtype=np.float32)))
+    assert ours.shape == theirs.shape
+    np.testing.assert_allclose(ours.numpy(), theirs, rtol=1e-6)
+    metric = fl.metrics.get(getattr(keras.metrics, name))
+    assert metric.name == name and not metric.host  # the built-in, not user code: saved by name, no custom_objects

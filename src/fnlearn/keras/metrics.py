@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import backend
 from .. import losses as _losses
 from .. import metrics as _metrics
 from ..errors import ConfigError
@@ -49,17 +50,9 @@ from ..metrics import (
     Sum,
     TrueNegatives,
     TruePositives,
-    binary_accuracy,
-    categorical_accuracy,
-    mae,
-    mean_absolute_error,
-    mean_squared_error,
-    mse,
-    sparse_categorical_accuracy,
-    sparse_top_k_categorical_accuracy,
-    top_k_categorical_accuracy,
 )
 from ..tensor import Tensor, no_grad
+from . import losses as _keras_losses
 from ._missing import not_provided
 
 
@@ -67,22 +60,23 @@ def BinaryAccuracy(name: str = "binary_accuracy", dtype: Any = None,  # noqa: N8
                    threshold: float = 0.5) -> Metric:
     """Fraction of outputs on the right side of ``threshold``."""
     if threshold == 0.5:
-        return _recorded(Metric(binary_accuracy, name, per_sample=_per_sample(binary_accuracy)), "BinaryAccuracy",
-                         "binary_accuracy")
-    return _recorded(Metric(lambda t, p: binary_accuracy(t, p, threshold=threshold), name,
+        return _recorded(Metric(_metrics.binary_accuracy, name, per_sample=_per_sample(_metrics.binary_accuracy)),
+                         "BinaryAccuracy", "binary_accuracy")
+    return _recorded(Metric(lambda t, p: _metrics.binary_accuracy(t, p, threshold=threshold), name,
                             per_sample=lambda t, p: _metrics._binary_hits(t, p, threshold)), "BinaryAccuracy",
                      "binary_accuracy", threshold=threshold)
 
 
 def CategoricalAccuracy(name: str = "categorical_accuracy", dtype: Any = None) -> Metric:  # noqa: N802
     """Fraction of samples whose largest output is the one-hot target's class."""
-    return _recorded(Metric(categorical_accuracy, name, per_sample=_per_sample(categorical_accuracy)),
+    return _recorded(Metric(_metrics.categorical_accuracy, name, per_sample=_per_sample(_metrics.categorical_accuracy)),
                      "CategoricalAccuracy", "categorical_accuracy")
 
 
 def SparseCategoricalAccuracy(name: str = "sparse_categorical_accuracy", dtype: Any = None) -> Metric:  # noqa: N802
     """Fraction of samples whose largest output is the integer label."""
-    return _recorded(Metric(sparse_categorical_accuracy, name, per_sample=_per_sample(sparse_categorical_accuracy)),
+    fn = _metrics.sparse_categorical_accuracy
+    return _recorded(Metric(fn, name, per_sample=_per_sample(fn)),
                      "SparseCategoricalAccuracy", "sparse_categorical_accuracy")
 
 
@@ -96,7 +90,7 @@ def TopKCategoricalAccuracy(k: int = 5, name: str = "top_k_categorical_accuracy"
     """
     k = _metrics._check_k(k, "TopKCategoricalAccuracy")
     per_sample = _metrics._per_sample(_metrics._top_k_hit_values)
-    return _recorded(Metric(lambda t, p: top_k_categorical_accuracy(t, p, k=k), name,
+    return _recorded(Metric(lambda t, p: _metrics.top_k_categorical_accuracy(t, p, k=k), name,
                             per_sample=lambda t, p: per_sample(t, p, k)),
                      "TopKCategoricalAccuracy", "top_k_categorical_accuracy", **({"k": k} if k != 5 else {}))
 
@@ -115,20 +109,21 @@ def SparseTopKCategoricalAccuracy(k: int = 5, name: str = "sparse_top_k_categori
                           f"{from_sorted_ids!r}.")
     settings = {**({"k": k} if k != 5 else {}), **({"from_sorted_ids": True} if from_sorted_ids else {})}
     per_sample = _metrics._per_sample(_metrics._sparse_top_k_hit_values)
-    return _recorded(Metric(lambda t, p: sparse_top_k_categorical_accuracy(t, p, k=k, from_sorted_ids=from_sorted_ids),
+    fn = _metrics.sparse_top_k_categorical_accuracy
+    return _recorded(Metric(lambda t, p: fn(t, p, k=k, from_sorted_ids=from_sorted_ids),
                             name, per_sample=lambda t, p: per_sample(t, p, k, from_sorted_ids)),
                      "SparseTopKCategoricalAccuracy", "sparse_top_k_categorical_accuracy", **settings)
 
 
 def MeanSquaredError(name: str = "mean_squared_error", dtype: Any = None) -> Metric:  # noqa: N802
     """Mean of (y − ŷ)²."""
-    return _recorded(Metric(mean_squared_error, name, per_sample=_per_sample(mean_squared_error)),
+    return _recorded(Metric(_metrics.mean_squared_error, name, per_sample=_per_sample(_metrics.mean_squared_error)),
                      "MeanSquaredError", "mean_squared_error")
 
 
 def MeanAbsoluteError(name: str = "mean_absolute_error", dtype: Any = None) -> Metric:  # noqa: N802
     """Mean of |y − ŷ|."""
-    return _recorded(Metric(mean_absolute_error, name, per_sample=_per_sample(mean_absolute_error)),
+    return _recorded(Metric(_metrics.mean_absolute_error, name, per_sample=_per_sample(_metrics.mean_absolute_error)),
                      "MeanAbsoluteError", "mean_absolute_error")
 
 
@@ -198,6 +193,33 @@ SAVED_CLASSES = {"BinaryAccuracy": BinaryAccuracy, "CategoricalAccuracy": Catego
                  "SparseCategoricalCrossentropy": SparseCategoricalCrossentropy,
                  "TopKCategoricalAccuracy": TopKCategoricalAccuracy,
                  "SparseTopKCategoricalAccuracy": SparseTopKCategoricalAccuracy, **_metrics.BUILTIN_CLASSES}
+
+# Keras's metric functions, as Keras gives them: one value per sample (per output for binary_accuracy), so a
+# metric of one's own may weight them; compiled, each is its built-in metric (``builtin``).
+def _keras_function(builtin: Any, values: Any, name: str) -> Any:
+    def metric(y_true: Any, y_pred: Any, *settings: Any, **named: Any) -> Tensor:
+        hits = values(y_true, y_pred, *settings, **named)
+        return Tensor(hits.astype(backend.float_dtype()) if hits.dtype.kind == "b" else hits)
+
+    metric.__name__ = metric.__qualname__ = name
+    metric.__doc__ = f"Keras's ``{name}``: one value per sample (``fl.metrics.{builtin.__name__}`` averages them)."
+    metric.builtin = builtin  # type: ignore[attr-defined]
+    return metric
+
+
+binary_accuracy = _keras_function(_metrics.binary_accuracy, _metrics._binary_hit_values, "binary_accuracy")
+categorical_accuracy = _keras_function(_metrics.categorical_accuracy, _metrics._categorical_hit_values,
+                                       "categorical_accuracy")
+sparse_categorical_accuracy = _keras_function(_metrics.sparse_categorical_accuracy, _metrics._sparse_hit_values,
+                                              "sparse_categorical_accuracy")
+top_k_categorical_accuracy = _keras_function(_metrics.top_k_categorical_accuracy, _metrics._top_k_hit_values,
+                                             "top_k_categorical_accuracy")
+sparse_top_k_categorical_accuracy = _keras_function(_metrics.sparse_top_k_categorical_accuracy,
+                                                    _metrics._sparse_top_k_hit_values,
+                                                    "sparse_top_k_categorical_accuracy")
+mean_squared_error = mse = _keras_losses.mean_squared_error
+mean_absolute_error = mae = _keras_losses.mean_absolute_error
+
 
 __all__ = ["Metric", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
            "mean_absolute_error", "mean_squared_error", "mae", "mse", "BinaryAccuracy", "CategoricalAccuracy",
