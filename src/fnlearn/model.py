@@ -1029,6 +1029,38 @@ class Trainer:
             callback_list.on_predict_end({})
         return out
 
+    # ------------------------------------------------------------------ one batch at a time (Keras's loops)
+    def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None,
+                       return_dict: bool = False) -> Any:
+        """One gradient step on the batch ``(x, y)``; the batch's loss (``[loss, *metrics]`` with metrics,
+        ``return_dict`` for a dict) from the step's forward pass, as Keras's ``train_on_batch``.
+
+        >>> import fnlearn as fl, numpy as np
+        >>> m = fl.Sequential([fl.layers.Dense(1, input_dim=1, kernel_initializer="zeros")])
+        >>> m.compile(fl.optim.SGD(learning_rate=0.1), "mse")
+        >>> m.train_on_batch(np.ones((2, 1)), np.ones(2)), round(float(m.get_weights()[0][0, 0]), 6)
+        (1.0, 0.2)
+        """
+        self._require_compiled("train_on_batch")
+        epochs = getattr(self, "epochs_trained", 0)
+        history = self.fit(x, y, batch_size=self._batch_rows(x), epochs=1, shuffle=False, verbose=0,
+                           sample_weight=sample_weight, class_weight=class_weight)
+        self.epochs_trained = epochs  # a step, not an epoch: a later fit shuffles as it would have
+        return _batch_result({key: values[-1] for key, values in history.history.items()}, return_dict)
+
+    def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
+        """The loss (and metrics) on the batch ``(x, y)``, without training (Keras's ``test_on_batch``)."""
+        result = self.evaluate(x, y, batch_size=self._batch_rows(x), sample_weight=sample_weight, return_dict=True)
+        return _batch_result(result, return_dict)
+
+    def predict_on_batch(self, x: Any) -> Any:
+        """The outputs for the batch ``x`` (Keras's ``predict_on_batch``)."""
+        return self.predict(x, batch_size=self._batch_rows(x))
+
+    def _batch_rows(self, x: Any) -> int:
+        """How many samples ``x`` holds (in any form the model takes: an array, a list or dict per Input)."""
+        return max(int(self._features(x, self._dtype(), "x", allow_nonfinite=True).shape[0]), 1)
+
     def predict_classes(self, x: Any, batch_size: int | None = None, verbose: int | str = 0) -> np.ndarray:
         """Class predictions, as the older Keras had: the arg-max unit, or ``p > 0.5`` (shape (n, 1), int32)
         for a single sigmoid unit."""
@@ -1144,6 +1176,14 @@ class Trainer:
             built = getattr(layer, "built", True)
             rows.append((name, shape_text, count, f"{count:,}" if built else f"{count} (unbuilt)"))
         return rows
+
+
+def _batch_result(logs: dict[str, Any], return_dict: bool) -> Any:
+    """What Keras's *_on_batch calls return: the dict, or the loss alone, or ``[loss, *metrics]``."""
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
 
 
 def _summary_line(fields: tuple[str, ...], cols: list[int]) -> str:

@@ -104,8 +104,10 @@ def test_every_figure_the_pages_show_is_one_make_figures_draws():
 
 
 def test_the_likes_table_is_what_the_classifier_experiment_gives_now(tmp_path):
+    import fnlearn as fl
     from fnlearn import experiments
 
+    fl.set_backend("numpy")  # the page shows what the command prints on the CPU (float sums differ on a GPU)
     table = _make_figures().likes_table(experiments.run("classifier", out=tmp_path, quiet=True))
     page = (LECTURE / "07-overfitting.md").read_text(encoding="utf-8")
     block = re.search(r"<!-- BEGIN likes -->\n(.*?)<!-- END likes -->", page, re.S).group(1)

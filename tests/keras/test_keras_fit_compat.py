@@ -365,3 +365,23 @@ def test_top_k_mistakes_are_one_sentence():
         keras.metrics.sparse_top_k_categorical_accuracy([0, 7], SCORES[:2])
     with pytest.raises(ShapeError, match="for integer labels use sparse_top_k_categorical_accuracy"):
         keras.metrics.top_k_categorical_accuracy([0, 3], SCORES[:2])
+
+
+def test_train_test_and_predict_on_batch_are_keras_steps():
+    real = real_keras()
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(16, 4)).astype("float32"), rng.integers(0, 2, (16, 1)).astype("float32")
+    models = [library.Sequential([library.Input(shape=(4,)), library.layers.Dense(3, activation="tanh"),
+                                  library.layers.Dense(1, activation="sigmoid")]) for library in (real, keras)]
+    models[1].set_weights(models[0].get_weights())
+    results = []
+    for model, library in zip(models, (real, keras)):
+        model.compile(library.optimizers.SGD(0.1), "binary_crossentropy", metrics=["accuracy"])
+        steps = [model.train_on_batch(x[:8], y[:8]) for _ in range(3)]
+        results.append((steps, model.test_on_batch(x[8:], y[8:], return_dict=True), model.predict_on_batch(x[:3])))
+    (steps, tested, predicted), (their_steps, their_test, their_pred) = results[1], results[0]
+    np.testing.assert_allclose(steps, their_steps, rtol=1e-5)
+    assert tested == pytest.approx(their_test, rel=1e-5) and set(tested) == {"loss", "accuracy"}
+    np.testing.assert_allclose(predicted, their_pred, rtol=1e-5)
+    assert models[1].epochs_trained == 0  # steps, not epochs: a later fit shuffles as a first one would
+    assert len(models[1].trainable_variables) == 4 and models[1].variables == models[1].weights

@@ -400,3 +400,8 @@ class Module:
     @property
     def non_trainable_weights(self) -> list[Parameter]:
         return [p for p in self.parameters() if not p.requires_grad]
+
+    # Keras 3's other names for the same lists
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
