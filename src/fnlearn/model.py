@@ -139,11 +139,12 @@ class _DeferredInterrupt:
 
 
 # what to do instead of each Keras step method a subclass may define, which fnlearn's loops never call
+_LOSS_AND_METRICS_INSTEAD = ("put a custom loss in compile(loss=...) or self.add_loss(...) in call(), and custom "
+                             "metrics in keras.metrics.Metric subclasses passed to compile(metrics=[...]), then "
+                             "delete {}")
 _CUSTOM_STEP_ADVICE = {
-    "train_step": "put a custom loss in compile(loss=...) or self.add_loss(...) in call(), and custom metrics in "
-                  "keras.metrics.Metric subclasses passed to compile(metrics=[...]), then delete train_step",
-    "test_step": "put a custom loss in compile(loss=...) or self.add_loss(...) in call(), and custom metrics in "
-                 "keras.metrics.Metric subclasses passed to compile(metrics=[...]), then delete test_step",
+    "train_step": _LOSS_AND_METRICS_INSTEAD.format("train_step"),
+    "test_step": _LOSS_AND_METRICS_INSTEAD.format("test_step"),
     "predict_step": "compute the outputs in call(), or post-process what model.predict(x) returns, then delete "
                     "predict_step",
 }
@@ -965,10 +966,7 @@ class Trainer:
                 raise DataError(problem)
         if verbose:
             print(f"{steps}/{steps} - {format_logs(result)}")
-        if return_dict:
-            return result
-        values = list(result.values())  # loss, then the metrics in compiled order (a dict result's entries in place)
-        return values[0] if len(values) == 1 else values
+        return _batch_result(result, return_dict)
 
     def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = 0, *, callbacks: Any = None,
                 **kwargs: Any) -> np.ndarray:
@@ -1179,7 +1177,8 @@ class Trainer:
 
 
 def _batch_result(logs: dict[str, Any], return_dict: bool) -> Any:
-    """What Keras's *_on_batch calls return: the dict, or the loss alone, or ``[loss, *metrics]``."""
+    """What evaluate and Keras's *_on_batch calls return: the dict, or the loss alone, or ``[loss, *metrics]``
+    (in compiled order, a dict result's entries in place)."""
     if return_dict:
         return logs
     values = list(logs.values())
