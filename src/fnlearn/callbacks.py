@@ -128,11 +128,6 @@ class Callback:
         pass
 
 
-def _wants_step_logs(callback: Callback) -> bool:
-    """True when the callback's on_train_batch_end is to get each batch's own values (``step_logs``)."""
-    return bool(getattr(callback, "step_logs", False))
-
-
 def _overrides(callback: Callback, *names: str) -> bool:
     """True when the callback does something in one of these hooks (so per-batch work can be skipped)."""
     for name in names:
@@ -162,7 +157,7 @@ class CallbackList:
             cb.set_params(self.params)
         self._batch_begin = [cb for cb in self.callbacks if _overrides(cb, "on_train_batch_begin", "on_batch_begin")]
         self._batch_end = [cb for cb in self.callbacks if _overrides(cb, "on_train_batch_end", "on_batch_end")]
-        self._step_loggers = [cb for cb in self._batch_end if _wants_step_logs(cb)]
+        self._step_loggers = [cb for cb in self._batch_end if getattr(cb, "step_logs", False)]
         # evaluate's and predict's batch hooks, by kind ("test", "predict"): only the callbacks that define one
         self._batches = {kind: [cb for cb in self.callbacks
                                 if _overrides(cb, f"on_{kind}_batch_begin", f"on_{kind}_batch_end")]
