@@ -681,7 +681,33 @@ def load_weights(model: Any, path: str | os.PathLike) -> None:
     _load_weights_into(file, model, params)
 
 
+def _in_layer_order(params: dict[str, np.ndarray], model: Any) -> dict[str, np.ndarray]:
+    """``params`` renumbered to ``model``'s layers when both hold the same weights layer after layer but number
+    the layers differently, as Keras matches weights by layer order: a Sequential's layer 0 is layer 1 of the same
+    chain built as a functional model, whose layer 0 is its Input. Anything else is returned as it is."""
+    own = [name for name, _ in model.named_parameters()] if hasattr(model, "named_parameters") else []
+    if not own or set(own) == set(params):
+        return params
+
+    def by_layer(names: Any) -> dict[int, list[str]] | None:
+        layers: dict[int, list[str]] = {}
+        for name in names:
+            index, dot, rest = name.partition(".")
+            if not (index.isdigit() and dot):
+                return None
+            layers.setdefault(int(index), []).append(rest)
+        return {index: sorted(layers[index]) for index in sorted(layers)}
+
+    theirs, ours = by_layer(params), by_layer(own)
+    if theirs is None or ours is None or list(theirs.values()) != list(ours.values()):
+        return params
+    renumber = dict(zip(theirs, ours))
+    return {f"{renumber[int(name.partition('.')[0])]}.{name.partition('.')[2]}": array
+            for name, array in params.items()}
+
+
 def _load_weights_into(file: _ModelFile, model: Any, params: dict[str, np.ndarray]) -> None:
+    params = _in_layer_order(params, model)
     layers = getattr(model, "layers", [])
     unbuilt = [getattr(layer, "name", "?") for layer in layers if not getattr(layer, "built", True)]
     if unbuilt:

@@ -219,3 +219,19 @@ def test_a_model_on_part_of_a_sequential_shares_its_layers_as_in_keras_feature_e
         getattr(keras.Sequential([layers.Dense(2)]), "inputs")  # noqa: B009
     with pytest.raises(AttributeError, match=r"layer '.*' has never been called on a keras.Input"):
         getattr(layers.Dense(2), "output")  # noqa: B009
+
+
+def test_weights_load_between_a_sequential_and_the_same_chain_as_a_functional_model(tmp_path):
+    """Keras matches weights by layer order; the functional model numbers its layers after its Input."""
+    fl.set_seed(6)
+    sequential, functional = _sequential_twin(hidden=8), _guide_model(keras, hidden=8)
+    sequential.save_weights(tmp_path / "sequential.weights.h5")
+    functional.load_weights(tmp_path / "sequential.weights.h5")
+    np.testing.assert_array_equal(functional.predict(X), sequential.predict(X))
+    again = _sequential_twin(hidden=8)
+    functional.save_weights(tmp_path / "functional.weights.h5")
+    again.load_weights(tmp_path / "functional.weights.h5")
+    np.testing.assert_array_equal(again.predict(X), functional.predict(X))
+    with pytest.raises(ShapeError, match=r"do not fit this model: parameter '\d\.(kernel|bias)' has shape \(.*16.*\) "
+                                         r"in the model but \(.*8.*\) in the state dict"):
+        _sequential_twin(hidden=16).load_weights(tmp_path / "functional.weights.h5")
