@@ -102,6 +102,18 @@ def foreign(kind: str, obj: object, instead: str | None = None) -> ConfigError |
                        "importing Keras or TensorFlow).")
 
 
+def equivalent(obj: object, module: str, names: Iterable[str]) -> str | None:
+    """fnlearn's own name for ``obj`` — ``module.Name`` when ``names`` (what ``module`` has) holds ``obj``'s name
+    — for :func:`foreign`'s ``instead``; None when fnlearn has no such name.
+
+    >>> class HeNormal: ...
+    >>> equivalent(HeNormal(), "keras.initializers", ["HeNormal"]), equivalent(HeNormal(), "keras.layers", [])
+    ('keras.initializers.HeNormal', None)
+    """
+    name = getattr(obj, "__name__", None) or type(obj).__name__
+    return f"{module}.{name}" if name in names else None
+
+
 def reject_foreign(kind: str, obj: object, instead: str | None = None) -> None:
     """Raise :func:`foreign`'s error when ``obj`` belongs to another deep-learning library.
 

@@ -1087,12 +1087,11 @@ def get_activation(name: Any) -> Any:
     >>> get_activation("ReLU") is relu, get_activation(None) is linear
     (True, True)
     """
-    from .errors import reject_foreign, unknown_name
+    from .errors import equivalent, reject_foreign, unknown_name
 
     if name is None:
         return linear
-    label = getattr(name, "__name__", None) or type(name).__name__
-    reject_foreign("activation", name, f"keras.activations.{label}" if label in ACTIVATIONS else None)
+    reject_foreign("activation", name, equivalent(name, "keras.activations", ACTIVATIONS))
     if callable(name):
         return name
     if isinstance(name, str) and name.lower() in ACTIVATIONS:

@@ -21,7 +21,7 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .errors import ConfigError, arguments_checked, reject_foreign, unknown_name
+from .errors import ConfigError, arguments_checked, equivalent, reject_foreign, unknown_name
 
 
 def _positive_int(name: str, value: Any) -> int:
@@ -66,9 +66,7 @@ def check_learning_rate(value: Any) -> float | Callable[[int], Any]:
     (0.1, 5)
     """
     if callable(value):
-        label = getattr(value, "__name__", None) or type(value).__name__
-        reject_foreign("learning-rate schedule", value,
-                       f"keras.optimizers.schedules.{label}" if label in KERAS_NAMES else None)
+        reject_foreign("learning-rate schedule", value, equivalent(value, "keras.optimizers.schedules", KERAS_NAMES))
         return value
     return check_positive("learning_rate", value)
 

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend
-from ..errors import ConfigError, reject_foreign, unknown_name
+from ..errors import ConfigError, equivalent, reject_foreign, unknown_name
 
 Initializer = Callable[[tuple[int, ...]], Any]
 
@@ -423,8 +423,7 @@ def _snake_case(name: str) -> str:
 
 
 def _reject_keras(spec: Any) -> None:
-    name = getattr(spec, "__name__", None) or type(spec).__name__
-    reject_foreign("initializer", spec, f"keras.initializers.{name}" if name in KERAS_NAMES else None)
+    reject_foreign("initializer", spec, equivalent(spec, "keras.initializers", KERAS_NAMES))
 
 
 def get(spec: Any) -> Initializer:

@@ -23,7 +23,7 @@ from typing import Any
 
 from .. import backend
 from .. import functional as F
-from ..errors import ConfigError, reject_foreign, unknown_name
+from ..errors import ConfigError, equivalent, reject_foreign, unknown_name
 from ..tensor import Tensor, as_array
 
 
@@ -106,8 +106,7 @@ def get(spec: Any) -> L1L2 | None:
         return L1L2(spec.get("l1", 0.0), spec.get("l2", 0.0))
     if isinstance(spec, str):
         raise unknown_name("regularizer", spec, NAMES)
-    name = getattr(spec, "__name__", None) or type(spec).__name__
-    reject_foreign("regularizer", spec, f"keras.regularizers.{name}" if name in __all__ else None)
+    reject_foreign("regularizer", spec, equivalent(spec, "keras.regularizers", __all__))
     raise ConfigError(f"a regularizer must be a name ({', '.join(NAMES)}) or an object such as "
                       f"fl.regularizers.L2(0.01), got {type(spec).__name__}.")
 
