@@ -1334,10 +1334,10 @@ def _resolve_metrics(metrics: Any, weighted_metrics: Any, loss_name: str | None
         raise ConfigError(f"the metric object {shared.name!r} is listed in both metrics and weighted_metrics, "
                           "where each needs state of its own; give weighted_metrics a second object.")
     keys = _log_keys([m.name for m in plain], [m.name for m in weighted])
-    clash = next((k for k in keys if k == "loss"), None) or next((k for k in keys if keys.count(k) > 1), None)
-    if clash == "loss":
+    if "loss" in keys:
         raise ConfigError("a metric is named 'loss', the key of the loss itself in the logs; give the metric "
                           "another name (name=...).")
+    clash = next((k for k in keys if keys.count(k) > 1), None)
     if clash is not None:
         raise ConfigError(f"two metrics would both be logged as {clash!r} (a repeated name is numbered name_1, "
                           f"name_2, ... as in Keras, and another metric has that name already); give them different "

@@ -32,7 +32,7 @@ import numpy as np
 from .. import backend, data
 from .. import functional as F
 from ..errors import ConfigError, ShapeError
-from ..model import Trainer
+from ..model import Trainer, _check_finite_once
 from ..nn import layers as _layers
 from ..nn import module as _module
 from ..tensor import Tensor
@@ -293,8 +293,6 @@ class FunctionalGraph(Trainer, _module.Module):
             raise ConfigError(f"model {self.name!r} takes {self._expects()}, but {x_name} is one "
                               f"{type(x).__name__}; pass a list [a, b, ...] in the order of its inputs, or a dict "
                               "by Input name.")
-        from ..model import _check_finite_once
-
         arrays = []
         keyed = isinstance(x, Mapping)
         for index, (item, given) in enumerate(zip(self._inputs, self._by_input(x, x_name))):
