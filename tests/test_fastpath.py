@@ -635,3 +635,113 @@ def test_a_plan_with_dropout_is_not_captured_as_a_cuda_graph():
     plan = fastpath.compile_step(model, model.loss, model.optimizer.bind(model.parameters()))
     assert plan is not None and sorted(plan.dropouts) == [0, 1]
     assert "Dropout" in gpu.capture_refusal(plan)
+
+
+# ---------------------------------------------------------------------------- batch normalisation
+
+BN = fl.layers.BatchNormalization
+
+
+def _normalised_model(placement: str, optimizer, seed: int = 0) -> fl.Sequential:
+    """A classifier with BatchNormalization where models put it: before the activation (Dense, BN, Activation),
+    after it (Dense with activation, BN), both, without scale or offset, before the output's softmax, with a
+    Dropout after it."""
+    fl.set_seed(seed)
+    stages = {
+        "before": [fl.layers.Dense(6, input_dim=5), BN(), fl.layers.Activation("relu")],
+        "after": [fl.layers.Dense(6, activation="tanh", input_dim=5), BN(momentum=0.9)],
+        "both": [fl.layers.Dense(6, input_dim=5), BN(scale=False), fl.layers.Activation("sigmoid"), BN(center=False)],
+        "linear": [fl.layers.Dense(6, input_dim=5), BN(epsilon=0.1)],
+        "dropout": [fl.layers.Dense(6, activation="relu", input_dim=5), BN(), fl.layers.Dropout(0.3)],
+        "output": [fl.layers.Dense(6, activation="relu", input_dim=5)],
+    }[placement]
+    head = [fl.layers.Dense(3), BN(), fl.layers.Activation("softmax")] if placement == "output" else \
+        [fl.layers.Dense(3, activation="softmax")]
+    model = fl.Sequential([*stages, fl.layers.Dense(4, activation="relu"), *head])
+    model.compile(optimizer=optimizer(), loss="sparse_categorical_crossentropy")
+    return model
+
+
+@pytest.mark.parametrize("placement", ["before", "after", "both", "linear", "dropout", "output"])
+@pytest.mark.parametrize("optimizer", [lambda: fl.optim.SGD(learning_rate=0.05),
+                                       lambda: fl.optim.Adam(learning_rate=0.01)], ids=["sgd", "adam"])
+def test_batch_normalisation_trains_on_the_written_out_step_as_on_the_general_one(monkeypatch, float64, placement,
+                                                                                  optimizer):
+    """The same weights, moving statistics and gradients as the autodiff step, every step written out."""
+    y = np.random.default_rng(2).integers(0, 3, 64)
+    fast = _normalised_model(placement, optimizer)
+    steps = []
+    step = fastpath.StepPlan.__call__
+    monkeypatch.setattr(fastpath.StepPlan, "__call__", lambda plan, *args: steps.append(plan) or step(plan, *args))
+    fast.fit(X, y, epochs=3, batch_size=16, verbose=0)
+    assert len(steps) == 12 and steps[0].norms  # every step was the written-out one, with the layers in it
+    monkeypatch.setattr(fastpath, "compile_step", lambda *args, **kwargs: None)
+    slow = _normalised_model(placement, optimizer)
+    slow.fit(X, y, epochs=3, batch_size=16, verbose=0)
+    # atol: a bias right before a normalisation has a gradient of rounding noise only (the batch mean takes it
+    # out), which the two steps sum in different orders; Adam turns that noise into steps of ~1e-11
+    for a, b in zip(fast.get_weights(), slow.get_weights()):  # moving statistics included
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+    for a, b in zip(fast.parameters(), slow.parameters()):
+        assert (a.grad is None) == (b.grad is None)
+        if a.grad is not None:
+            np.testing.assert_allclose(backend.to_numpy(a.grad), backend.to_numpy(b.grad), rtol=1e-8, atol=1e-10)
+    norms = [layer for layer in fast.layers if isinstance(layer, BN)]
+    assert not np.allclose(norms[0].moving_mean.numpy(), 0.0)  # the statistics followed the batches
+    np.testing.assert_allclose(fast.predict(X, verbose=0), slow.eval()(X).numpy(), rtol=1e-8)  # the moving ones
+
+
+def test_predict_normalises_with_the_moving_statistics_on_the_written_out_forward():
+    model = _normalised_model("both", lambda: fl.optim.SGD(learning_rate=0.1))
+    model.fit(X, np.arange(64) % 3, epochs=2, batch_size=8, verbose=0)
+    stack = fastpath.dense_stack(model, inference=True, sample_shape=(5,))
+    assert stack is not None and sorted(stack.norms) == [(0, False), (0, True)]
+    out = fastpath.forward(stack, backend.to_device(X.astype("float32")))
+    np.testing.assert_allclose(backend.to_numpy(out), model.eval()(X).numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("layers", [
+    lambda: [BN(input_shape=(5,)), fl.layers.Dense(3, activation="softmax")],
+    lambda: [fl.layers.Dense(4, activation="relu", input_dim=5), fl.layers.Dropout(0.2), BN(),
+             fl.layers.Dense(3, activation="softmax")],
+    lambda: [fl.layers.Dense(4, input_dim=5), BN(), BN(), fl.layers.Activation("relu"),
+             fl.layers.Dense(3, activation="softmax")],
+    lambda: [fl.layers.Dense(4, activation="relu", input_dim=5), BN(), BN(),
+             fl.layers.Dense(3, activation="softmax")],
+    lambda: [fl.layers.Dense(4, activation="relu", input_dim=5), fl.layers.Dense(3, activation="softmax"), BN()],
+], ids=["on-inputs", "after-dropout", "activation-after-two", "twice-after", "on-outputs"])
+def test_batch_normalisation_elsewhere_leaves_training_to_the_general_step(layers):
+    model = fl.Sequential(layers())
+    model.compile(optimizer="adam", loss="mse")
+    assert fastpath.compile_step(model, model.loss, model.optimizer.bind(model.trainable_parameters()), (5,)) is None
+    history = model.fit(X, np.eye(3)[np.arange(64) % 3], epochs=2, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+
+
+@pytest.mark.parametrize("change", ["frozen", "regularized"])
+def test_a_frozen_or_penalised_normalisation_trains_on_the_general_step(change):
+    """A frozen BatchNormalization runs in inference inside fit (Keras 3); a penalty adds to the loss."""
+    norm = BN(gamma_regularizer="l2") if change == "regularized" else BN()
+    model = fl.Sequential([fl.layers.Dense(4, input_dim=5), norm, fl.layers.Activation("relu"),
+                           fl.layers.Dense(3, activation="softmax")])
+    norm.trainable = change != "frozen"
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    assert fastpath.compile_step(model, model.loss, model.optimizer.bind(model.trainable_parameters()), (5,)) is None
+    assert fastpath.dense_stack(model, inference=True) is not None  # predict still skips the graph
+
+
+def test_a_single_sample_batch_warns_on_the_written_out_step_too():
+    model = _normalised_model("before", lambda: fl.optim.SGD(learning_rate=0.1))
+    with pytest.warns(RuntimeWarning, match="training batch of one sample"):
+        model.fit(X[:17], np.arange(17) % 3, epochs=1, batch_size=16, verbose=0)
+    assert np.isfinite(model.get_weights()[0]).all()
+
+
+def test_a_plan_with_batch_normalisation_is_not_captured_as_a_cuda_graph():
+    """The replayed step cannot keep the moving statistics of the last finite step without a host read."""
+    from fnlearn import gpu
+
+    model = _normalised_model("after", lambda: fl.optim.SGD(learning_rate=0.1))
+    plan = fastpath.compile_step(model, model.loss, model.optimizer.bind(model.trainable_parameters()), (5,))
+    assert plan is not None and sorted(plan.norms) == [(0, False)]
+    assert "BatchNormalization" in gpu.capture_refusal(plan)

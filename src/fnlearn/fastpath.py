@@ -50,13 +50,13 @@ import math
 import threading
 import weakref
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from . import backend, blas, cuda_kernels, losses
 from . import functional as F
-from .nn.layers import Activation, Dense, Dropout, Flatten
+from .nn.layers import Activation, BatchNormalization, Dense, Dropout, Flatten
 from .nn.sequential import Sequential
 from .optim import SGD, Optimizer
 
@@ -294,24 +294,27 @@ class StepPlan:
     """
 
     def __init__(self, layers: list[tuple[Dense, str]], flatten_input: bool, loss: str, from_logits: bool,
-                 optimizer: Optimizer, dropouts: dict[int, Dropout] | None = None) -> None:
+                 optimizer: Optimizer, dropouts: dict[int, Dropout] | None = None,
+                 norms: Norms | None = None) -> None:
         self.layers = layers
         self.dropouts = dict(dropouts or {})  # stage index → the Dropout layer applied to its output
+        self.norms: Norms = dict(norms or {})  # (stage, before its activation) → its BatchNormalization
         self.flatten_input = flatten_input
         self.loss = loss
         self.optimizer = optimizer
         self.fused = _fused(loss, from_logits, layers[-1][1])
         self.from_logits = from_logits
-        self.params = [p for layer, _ in layers for p in (layer.kernel, layer.bias) if p is not None]
+        self.params = _stage_params(layers, self.norms)
         pairs = [_sloped_pair(_SLOPED[act]) if act in _SLOPED else _ACTS[act] for _, act in layers]
         self._forward = [(layer.kernel, layer.bias, fwd) for (layer, _), (fwd, _) in zip(layers, pairs)]
         self._backward = [bwd for _, bwd in pairs]
-        # each layer's (kernel slot, bias slot or None) in the flat gradient list
-        self._slots: list[tuple[int, int | None]] = []
-        slot = 0
-        for layer, _ in layers:
-            self._slots.append((slot, slot + 1 if layer.bias is not None else None))
-            slot += 2 if layer.bias is not None else 1
+        # each layer's (kernel slot, bias slot or None) in the flat gradient list, and each normalisation's
+        # (gamma slot or None, beta slot or None)
+        slot_of = {id(p): k for k, p in enumerate(self.params)}
+        self._slots: list[tuple[int, int | None]] = [
+            (slot_of[id(layer.kernel)], slot_of.get(id(layer.bias))) for layer, _ in layers]
+        self._norm_slots = {key: (slot_of.get(id(norm.gamma)), slot_of.get(id(norm.beta)))
+                            for key, norm in self.norms.items()}
         self._pending: list[tuple[int, Any, Any]] = []  # (layer, its input, η·δ) of a step whose .grad is unset
         self._ones: dict[tuple[int, float], Any] = {}
         self._splits: dict[tuple[Any, ...], Any] = {}  # prepared split products (see _split)
@@ -519,10 +522,16 @@ class StepPlan:
         fold = self._learning_rate_fold()
         a = xb.reshape(xb.shape[0], -1) if self.flatten_input else xb
         inputs, outs, masks = [], [], {}
+        normed: dict[tuple[int, bool], tuple[Any, ...]] = {}  # what each normalisation keeps for the backward
         last = len(self.layers) - 1
         for i, (kernel, bias, act_fwd) in enumerate(self._forward):
             inputs.append(a)
             z = self._product(a, kernel.data)
+            if (i, True) in self.norms:
+                if bias is not None:
+                    z += bias.data
+                bias = None
+                z = self._normalise((i, True), z, normed)
             if i == last and self.fused:
                 if bias is not None:
                     z += bias.data
@@ -533,6 +542,8 @@ class StepPlan:
             else:
                 a = _bias_and_activation(z, bias, act_fwd)
             outs.append(a)  # before any dropout: the activation's derivative is read from its own output
+            if (i, False) in self.norms:
+                a = self._normalise((i, False), a, normed)
             drop = self.dropouts.get(i)
             if drop is not None:
                 masks[i] = drop.next_mask(a.shape, a.dtype)
@@ -542,6 +553,8 @@ class StepPlan:
         device = self.device_loss and self.flat
         if not device and not math.isfinite(loss_value):
             return loss_value, a  # no update: the weights stay those of the last finite step
+        for key, (_, _, mean, variance) in normed.items():  # the moving statistics follow a finite step only
+            self.norms[key].follow(mean, variance)
         if self.flat:
             flat_grad, grads = self._flat_grads()
         else:
@@ -553,8 +566,12 @@ class StepPlan:
             kernel, bias, _ = self._forward[i]
             if i in masks:
                 dz *= masks[i]  # dz is the fresh product of the layer above: the gradient of the dropped output
+            if (i, False) in normed:
+                dz = self._normalise_backward((i, False), dz, normed, grads)
             if i < last or not self.fused:
                 dz = self._backward[i](dz, outs[i])
+            if (i, True) in normed:
+                dz = self._normalise_backward((i, True), dz, normed, grads)
             a_in = inputs[i]
             below = dz @ kernel.data.T if i else None  # before a step inside the product changes the kernel
             if gemm is not None and i in self._in_product and gemm.fits(a_in, dz):
@@ -593,6 +610,28 @@ class StepPlan:
         else:
             opt.step()
         return loss_value, a
+
+    def _normalise(self, key: tuple[int, bool], x: Any, normed: dict[tuple[int, bool], tuple[Any, ...]]) -> Any:
+        """A BatchNormalization in training on a stage's values, by the same function as the general step;
+        what its backward needs and the batch statistics go into ``normed``."""
+        bn = self.norms[key]
+        if x.shape[0] == 1:
+            bn.warn_single_sample(x.shape, stacklevel=5)
+        out, xhat, inv, mean, variance = F.batch_norm_arrays(x, self._ones_for(x.shape[0], x.dtype), bn.gamma,
+                                                             bn.beta, bn.epsilon)
+        normed[key] = (xhat, inv, mean, variance)
+        return out
+
+    def _normalise_backward(self, key: tuple[int, bool], g: Any, normed: dict[tuple[int, bool], tuple[Any, ...]],
+                            grads: list[Any]) -> Any:
+        """The gradient at a normalisation's input; its gamma and beta gradients go into their slots."""
+        bn = self.norms[key]
+        xhat, inv = normed[key][:2]
+        gx, dgamma, dbeta = F.batch_norm_backward_arrays(g, self._ones_for(g.shape[0], g.dtype), xhat, inv, bn.gamma)
+        for slot, value in zip(self._norm_slots[key], (dgamma, dbeta)):
+            if slot is not None:
+                grads[slot][...] = value
+        return gx
 
     def _guarded_update(self, flat_grad: Any, lr: Any, loss_value: Any, xp: Any) -> None:
         """The optimizer's update, undone on the device where the loss (or an earlier one, with a gate) was
@@ -692,17 +731,43 @@ _SAFE_RANGE = 60.0
 _IN_PRODUCT_MIN = 20_000
 
 
+Norms = dict[tuple[int, bool], BatchNormalization]  # (stage, before its activation) → the layer
+
+
+class Stack(NamedTuple):
+    """What :func:`dense_stack` finds: the Dense stages with their activation names, whether a Flatten comes
+    first, and the BatchNormalization layers, by (stage index, whether it comes before the activation)."""
+
+    layers: list[tuple[Dense, str]]
+    flatten_input: bool
+    norms: Norms
+
+
+def _stage_params(layers: list[tuple[Dense, str]], norms: Norms) -> list[Any]:
+    """The parameters a written-out step trains, in the model's order: each stage's kernel and bias, then its
+    normalisations' gamma and beta (the one before the activation first)."""
+    params = []
+    for i, (layer, _) in enumerate(layers):
+        params += [layer.kernel, layer.bias]
+        for key in ((i, True), (i, False)):
+            if key in norms:
+                params += [norms[key].gamma, norms[key].beta]
+    return [p for p in params if p is not None]
+
+
 def dense_stack(model: Any, inference: bool = False, sample_shape: tuple[int, ...] | None = None,
-                dropouts: dict[int, Dropout] | None = None) -> tuple[list[tuple[Dense, str]], bool] | None:
-    """The Dense layers of ``model`` with their activation names, and whether a Flatten comes first — or
-    None when the model has layers the written-out step does not know (custom modules, custom
-    activations), or when samples of ``sample_shape`` (if given) are not rows of features and no Flatten
-    comes first.
+                dropouts: dict[int, Dropout] | None = None) -> Stack | None:
+    """The Dense layers of ``model`` with their activation names, whether a Flatten comes first, and its
+    BatchNormalization layers — or None when the model has layers the written-out step does not know (custom
+    modules, custom activations), or when samples of ``sample_shape`` (if given) are not rows of features and
+    no Flatten comes first.
 
     Dropout passes values through in ``inference``. In training, a Dropout right after a hidden layer's
     activation is written out too when the caller passes ``dropouts`` (filled with stage index → layer);
     anywhere else (on the inputs, after the output layer, before an Activation layer) the model has no
-    written-out step."""
+    written-out step. A BatchNormalization may follow a Dense layer without activation (it then comes
+    before the stage's Activation layer) or its activation (before any Dropout); in training, not after the
+    output layer's activation, and only while it trains (a frozen one runs in inference, as in Keras)."""
     if not isinstance(model, Sequential) or not model.built:
         return None
     stack = model.layers
@@ -712,7 +777,9 @@ def dense_stack(model: Any, inference: bool = False, sample_shape: tuple[int, ..
     if sample_shape is not None and not flatten_input and len(sample_shape) != 1:
         return None  # Dense on each row of samples with more axes: the written-out products take rows only
     layers: list[tuple[Dense, str]] = []
+    norms: Norms = {}
     for index, layer in enumerate(stack):
+        stage = len(layers) - 1
         if isinstance(layer, Flatten) and index == 0:
             continue
         if isinstance(layer, Dense):
@@ -722,9 +789,13 @@ def dense_stack(model: Any, inference: bool = False, sample_shape: tuple[int, ..
             layers.append((layer, act))
         elif isinstance(layer, Activation) and layers and layers[-1][1] == "linear":
             act = _activation_name(layer.activation)
-            if act is None or (dropouts is not None and len(layers) - 1 in dropouts):
-                return None  # an activation of dropped values: the mask would have to come after it
+            if act is None or (dropouts is not None and stage in dropouts) or (stage, False) in norms:
+                return None  # an activation of dropped or normalised values: it would have to come first
             layers[-1] = (layers[-1][0], act)
+        elif isinstance(layer, BatchNormalization) and layers and layer.built and (inference or layer.trainable):
+            if (stage, False) in norms or (dropouts is not None and stage in dropouts):
+                return None  # a second normalisation after the activation, or one of dropped values
+            norms[(stage, layers[-1][1] == "linear" and (stage, True) not in norms)] = layer
         elif isinstance(layer, Dropout) and (inference or layer.rate == 0.0):
             continue
         elif isinstance(layer, Dropout) and dropouts is not None and layers and len(layers) - 1 not in dropouts:
@@ -733,7 +804,9 @@ def dense_stack(model: Any, inference: bool = False, sample_shape: tuple[int, ..
             return None
     if dropouts and max(dropouts) == len(layers) - 1:
         return None  # dropout of the model's output: the loss would see dropped predictions
-    return (layers, flatten_input) if layers else None
+    if not inference and (len(layers) - 1, False) in norms:
+        return None  # normalised predictions: the loss's derivative would have to pass through it first
+    return Stack(layers, flatten_input, norms) if layers else None
 
 
 class KeptOutputs:
@@ -810,7 +883,7 @@ def forward(stack: tuple[list[tuple[Dense, str]], bool], x: Any, kept: KeptOutpu
     >>> probs.shape, probs.dtype, bool(np.allclose(fl.backend.to_numpy(probs).sum(axis=1), 1.0))
     ((4, 2), dtype('float32'), True)
     """
-    layers, flatten_input = stack
+    layers, flatten_input, norms = stack
     a = x.reshape(x.shape[0], -1) if flatten_input else x
     last = len(layers) - 1
     for i, (layer, act) in enumerate(layers):
@@ -819,8 +892,26 @@ def forward(stack: tuple[list[tuple[Dense, str]], bool], x: Any, kept: KeptOutpu
             z = a @ kernel
         else:
             z = backend.xp().matmul(a, kernel, out=kept.out(i, a.shape[0], kernel.shape[1], kernel))
-        a = _bias_and_activation(z, layer.bias, _ACTS[act][0])
+        bias = layer.bias
+        if (i, True) in norms:
+            if bias is not None:
+                z += bias.data
+            bias = None
+            _normalise_inference(z, norms[(i, True)])
+        a = _bias_and_activation(z, bias, _ACTS[act][0])
+        if (i, False) in norms:
+            _normalise_inference(a, norms[(i, False)])
     return a
+
+
+def _normalise_inference(x: Any, bn: BatchNormalization) -> None:
+    """A BatchNormalization in inference on x, in place: x·s + shift from the moving statistics, as the
+    general path's batch_norm computes it."""
+    mean = bn.moving_mean.data.astype(x.dtype, copy=False)
+    variance = bn.moving_variance.data.astype(x.dtype, copy=False)
+    _, scale, shift = F.batch_norm_affine(mean, variance, bn.gamma, bn.beta, bn.epsilon)
+    x *= scale
+    x += shift
 
 
 def compile_step(model: Any, loss: Any, optimizer: Optimizer,
@@ -835,16 +926,16 @@ def compile_step(model: Any, loss: Any, optimizer: Optimizer,
     stack = dense_stack(model, sample_shape=sample_shape, dropouts=dropouts)
     if spec is None or stack is None:
         return None
-    layers, flatten_input = stack
+    layers, flatten_input, norms = stack
     if any(act == "softmax" for _, act in layers[:-1]):
         return None
     if len({id(layer) for layer, _ in layers}) != len(layers):
         return None  # a layer used twice: its two uses' gradients add up, which the plan's flat slots cannot
-    if any(layer.penalties() for layer, _ in layers):
+    if any(layer.penalties() for layer in [*(layer for layer, _ in layers), *norms.values()]):
         return None  # weight penalties (kernel_regularizer) add to the loss: the general path computes them
     if not _supported(spec[0], spec[1], layers[-1][1]):
         return None
     # checked before a plan is made: making one moves the optimizer's state into the plan's flat buffers
-    if optimizer.params is None or [id(p) for p in optimizer.params] != [id(p) for p in model.parameters()]:
+    if optimizer.params is None or [id(p) for p in optimizer.params] != [id(p) for p in _stage_params(layers, norms)]:
         return None  # frozen layers, or an optimizer bound to other parameters
-    return StepPlan(layers, flatten_input, spec[0], spec[1], optimizer, dropouts)
+    return StepPlan(layers, flatten_input, spec[0], spec[1], optimizer, dropouts, norms)

@@ -64,6 +64,9 @@ def capture_refusal(plan: Any) -> str | None:
         return "clipnorm and global_clipnorm read the gradient norm on the host"
     if plan.dropouts:
         return "Dropout draws a new mask at every step, which a replayed graph would repeat"
+    if plan.norms:
+        return ("BatchNormalization's moving statistics must keep those of the last finite step, which the "
+                "replayed step cannot check without reading the loss back")
     return None
 
 

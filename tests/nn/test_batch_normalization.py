@@ -323,13 +323,15 @@ def test_a_frozen_layer_in_fit_changes_neither_its_weights_nor_its_statistics():
     assert not np.array_equal(model.layers[0].kernel.numpy(), kernel)
 
 
-def test_models_with_it_take_the_general_step_and_predict_path():
+def test_keras_models_with_it_take_the_written_out_step_and_predict_path():
+    """(tests/test_fastpath.py checks that those compute what the general step computes)"""
     from fnlearn import keras
 
     model = _classifier(keras, units=4)
     model.compile("sgd", "binary_crossentropy")
-    assert fastpath.dense_stack(model) is None and fastpath.dense_stack(model, inference=True) is None
-    assert fastpath.compile_step(model, model.loss, model.optimizer, (20,)) is None
+    norm = next(layer for layer in model.layers if isinstance(layer, BN))
+    assert fastpath.dense_stack(model, inference=True).norms == {(0, True): norm}
+    assert fastpath.compile_step(model, model.loss, model.optimizer, (20,)).norms == {(0, True): norm}
 
 
 def test_a_step_with_a_non_finite_loss_leaves_the_moving_statistics_of_the_last_finite_step():

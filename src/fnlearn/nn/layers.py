@@ -776,17 +776,22 @@ class BatchNormalization(Layer):
         if not (self.training and self.trainable):
             return F.batch_norm(x, self.gamma, self.beta, self.epsilon, mean=self.moving_mean.data,
                                 variance=self.moving_variance.data)
-        if x.size == features and not self._warned_single:
-            self._warned_single = True
-            warnings.warn(f"layer {self.name!r} got a training batch of one sample (shape {x.shape}): its variance "
-                          "is 0, so the layer outputs beta and the moving variance shrinks towards 0, as in Keras; "
-                          "train on batches of 2 or more (a batch_size that leaves no single sample over).",
-                          RuntimeWarning, stacklevel=3)
+        if x.size == features:
+            self.warn_single_sample(x.shape, stacklevel=4)
         out, mean, variance = F.batch_norm_train(x, self.gamma, self.beta, self.epsilon)
-        update_state(functools.partial(self._follow, mean, variance))
+        update_state(functools.partial(self.follow, mean, variance))
         return out
 
-    def _follow(self, mean: Any, variance: Any) -> None:
+    def warn_single_sample(self, shape: tuple[int, ...], stacklevel: int = 2) -> None:
+        """Warn (once per layer) that a training batch of one sample has variance 0."""
+        if not self._warned_single:
+            self._warned_single = True
+            warnings.warn(f"layer {self.name!r} got a training batch of one sample (shape {shape}): its variance "
+                          "is 0, so the layer outputs beta and the moving variance shrinks towards 0, as in Keras; "
+                          "train on batches of 2 or more (a batch_size that leaves no single sample over).",
+                          RuntimeWarning, stacklevel=stacklevel)
+
+    def follow(self, mean: Any, variance: Any) -> None:
         """Move the moving statistics towards a training batch's (Keras's rule), in their own dtype."""
         for moving, batch in ((self.moving_mean, mean), (self.moving_variance, variance)):
             new = moving.data * self.momentum + batch.astype(moving.data.dtype, copy=False) * (1 - self.momentum)
