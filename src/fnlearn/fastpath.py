@@ -870,7 +870,7 @@ def kept_outputs(model: Any) -> KeptOutputs:
     return kept
 
 
-def forward(stack: tuple[list[tuple[Dense, str]], bool], x: Any, kept: KeptOutputs | None = None) -> Any:
+def forward(stack: Stack, x: Any, kept: KeptOutputs | None = None) -> Any:
     """The outputs of a :func:`dense_stack` for a batch ``x`` (a backend array of the model's dtype): each
     layer's product, bias and activation in one buffer, no graph — what ``predict`` runs. With ``kept``
     (borrowed from :func:`kept_outputs`), the hidden layers write into kept arrays; the result is always a
