@@ -540,7 +540,8 @@ def _decode_tensors(raw: bytes, entries: dict[str, tuple], bad: Any) -> dict[str
 
 _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", "LeakyReLU", "Normalization",
                 "BatchNormalization", "InputLayer", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
-                "Concatenate")
+                "Concatenate", "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
+                "GlobalMaxPooling2D", "Reshape")
 
 
 def _layer_class(name: str) -> type | None:

@@ -1,5 +1,13 @@
 """``fl.layers``: the layer classes under their Keras names."""
 
+from .nn.conv import (
+    AveragePooling2D,
+    Conv2D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling2D,
+    MaxPooling2D,
+    Reshape,
+)
 from .nn.layers import (
     LAYERS,
     Activation,
@@ -17,4 +25,5 @@ from .nn.merge import Add, Average, Concatenate, Maximum, Merge, Minimum, Multip
 
 __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flatten", "Dropout", "Normalization",
            "BatchNormalization", "Merge", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
-           "Concatenate", "LAYERS"]
+           "Concatenate", "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
+           "GlobalMaxPooling2D", "Reshape", "LAYERS"]

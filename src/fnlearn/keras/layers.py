@@ -1,6 +1,7 @@
 """``keras.layers``: Dense, Activation, Softmax, ReLU, LeakyReLU, Flatten, Dropout, Normalization,
-BatchNormalization, the merge layers (Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, and their
-functional forms ``concatenate([a, b])``…), and ``Input`` to declare a model's input shape.
+BatchNormalization, the image layers (Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
+GlobalMaxPooling2D) and Reshape, the merge layers (Concatenate, Add, Subtract, Multiply, Average, Maximum,
+Minimum, and their functional forms ``concatenate([a, b])``…), and ``Input`` to declare a model's input shape.
 
 The layer classes are fnlearn's own (:mod:`fnlearn.nn.layers`); ``Input(shape=(n,))`` may open a
 ``Sequential`` list, as Keras allows, and only declares the shape of one sample. It also starts a model
@@ -21,6 +22,14 @@ from typing import Any
 
 from .. import backend
 from ..errors import ConfigError, ShapeError
+from ..nn.conv import (
+    AveragePooling2D,
+    Conv2D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling2D,
+    MaxPooling2D,
+    Reshape,
+)
 from ..nn.layers import (
     Activation,
     BatchNormalization,
@@ -239,6 +248,7 @@ def concatenate(inputs: list[Any], axis: int = -1, **kwargs: Any) -> Any:
 
 __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flatten", "Dropout", "Normalization",
            "BatchNormalization", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
+           "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Reshape",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
            "Input", "InputLayer", "SymbolicTensor"]
 

@@ -1,0 +1,682 @@
+"""Convolutional layers: ``Conv2D``, ``MaxPooling2D``, ``AveragePooling2D``, the global poolings and ``Reshape``,
+with the differentiable ops under them (:func:`conv2d`, :func:`max_pool2d`, :func:`avg_pool2d`).
+
+Images are channels-last, ``(batch, height, width, channels)``, as Keras's default; a kernel is stored as Keras
+stores it, ``(kernel_height, kernel_width, in_channels, filters)``, so weights copied from a Keras model give
+the same outputs. ``padding="same"`` pads as Keras (and TensorFlow) do: in total
+``max((ceil(H/s) − 1)·s + k − H, 0)`` rows, the smaller half on top (and columns, the smaller half on the left).
+
+A convolution is one matrix product: the ``kh·kw`` shifted views of the input, laid side by side, form a matrix
+of ``N·Ho·Wo`` rows and ``kh·kw·C`` columns ("im2col"), and the kernel is a ``(kh·kw·C, filters)`` matrix. The
+backward is the two transposed products; the input's gradient adds the ``kh·kw`` column blocks back in place.
+
+Example:
+    >>> import fnlearn as fl, numpy as np
+    >>> layer = fl.layers.Conv2D(4, 3, padding="same", activation="relu")
+    >>> layer(np.ones((2, 8, 8, 1))).shape, layer.kernel.shape
+    ((2, 8, 8, 4), (3, 3, 1, 4))
+    >>> fl.layers.MaxPooling2D()(np.ones((2, 8, 8, 4))).shape
+    (2, 4, 4, 4)
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from .. import functional as F
+from ..errors import ConfigError, ShapeError
+from ..tensor import Parameter, Tensor
+from . import initializers, regularizers
+from .layers import LAYERS, Layer, _activation_name, _float_of, _reject_unknown_kwargs, as_input
+
+Pair = tuple[int, int]
+
+# ----------------------------------------------------------------------------- shapes and windows
+
+
+def _pair(value: Any, what: str, owner: str) -> Pair:
+    """An int or a pair of ints, each ≥ 1, as a pair (Keras takes ``3`` for ``(3, 3)``)."""
+    items = (value, value) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
+    try:
+        items = tuple(items)
+    except TypeError:
+        items = ()
+    if len(items) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1 for v in items):
+        raise ConfigError(f"{owner} {what} must be a positive integer or a pair of them such as (3, 3), "
+                          f"got {value!r}.")
+    return int(items[0]), int(items[1])
+
+
+def _padding(value: Any, owner: str) -> str:
+    name = value.lower() if isinstance(value, str) else value
+    if name not in ("valid", "same"):
+        raise ConfigError(f"{owner} padding must be 'valid' (no padding: the output shrinks by the window) or "
+                          f"'same' (zeros around: the output keeps the size divided by the strides), got {value!r}.")
+    return str(name)
+
+
+def _axis_plan(size: int, window: int, stride: int, padding: str) -> tuple[int, int, int]:
+    """(output size, padding before, padding after) along one axis, as Keras computes them."""
+    if padding == "valid":
+        return (size - window) // stride + 1 if size >= window else 0, 0, 0
+    out = -(-size // stride)
+    total = max((out - 1) * stride + window - size, 0)
+    return out, total // 2, total - total // 2
+
+
+def _plan(shape: tuple[int, ...], window: Pair, strides: Pair, padding: str) -> tuple[int, int, Pair, Pair]:
+    """(Ho, Wo, (top, bottom), (left, right)) for images of ``shape`` (batch, H, W, C)."""
+    ho, top, bottom = _axis_plan(shape[1], window[0], strides[0], padding)
+    wo, left, right = _axis_plan(shape[2], window[1], strides[1], padding)
+    return ho, wo, (top, bottom), (left, right)
+
+
+def _padded(data: Any, rows: Pair, cols: Pair, fill: float = 0.0) -> Any:
+    """``data`` (N, H, W, C) with ``fill`` around it; the array itself when there is nothing to add."""
+    if not (rows[0] or rows[1] or cols[0] or cols[1]):
+        return data
+    n, h, w, c = data.shape
+    out = backend.xp().full((n, h + rows[0] + rows[1], w + cols[0] + cols[1], c), fill, dtype=data.dtype)
+    out[:, rows[0]:rows[0] + h, cols[0]:cols[0] + w] = data
+    return out
+
+
+def _window(data: Any, i: int, j: int, ho: int, wo: int, strides: Pair) -> Any:
+    """The view of padded ``data`` that offset (i, j) of every window reads: (N, Ho, Wo, C), no copy."""
+    return data[:, i:i + strides[0] * (ho - 1) + 1:strides[0], j:j + strides[1] * (wo - 1) + 1:strides[1]]
+
+
+def _fill_patches(patches: Any, source: Any, strides: Pair) -> None:
+    """Write every window of ``source`` (N, H, W, C) into ``patches`` (N, Ho, Wo, kh, kw, C)."""
+    xp = backend.xp()
+    _, ho, wo, kh, kw, _ = patches.shape
+    tricks = getattr(getattr(xp, "lib", None), "stride_tricks", None)
+    if tricks is not None:
+        # one copy from a strided view of the windows: a window row's kw·C values are one contiguous run of the
+        # source, so the copy moves runs kw times longer than slice-by-slice copies (2.5× faster, measured)
+        n_step, h_step, w_step, c_step = source.strides
+        windows = tricks.as_strided(source, patches.shape, (n_step, h_step * strides[0], w_step * strides[1],
+                                                            h_step, w_step, c_step))
+        xp.copyto(patches, windows)
+        return
+    for i in range(kh):  # an array module without stride tricks
+        for j in range(kw):
+            patches[:, :, :, i, j] = _window(source, i, j, ho, wo, strides)
+
+
+def _unpadded(data: Any, rows: Pair, cols: Pair) -> Any:
+    if not (rows[0] or rows[1] or cols[0] or cols[1]):
+        return data
+    h, w = data.shape[1] - rows[0] - rows[1], data.shape[2] - cols[0] - cols[1]
+    return data[:, rows[0]:rows[0] + h, cols[0]:cols[0] + w]
+
+
+def _check_images(x: Tensor, op: str) -> None:
+    if x.ndim != 4:
+        raise ShapeError(f"{op} takes images of shape (batch, height, width, channels), got shape {x.shape}; "
+                         "add the channels axis to grayscale images (x[..., None]).")
+
+
+def _check_fits(shape: tuple[int, ...], window: Pair, padding: str, who: str, what: str) -> None:
+    """Refuse a window larger than the (unpadded) image for padding='valid': no output position would fit."""
+    if padding == "valid" and (shape[0] < window[0] or shape[1] < window[1]):
+        raise ShapeError(f"{who} has a {window[0]}×{window[1]} {what}, larger than its input of "
+                         f"{shape[0]}×{shape[1]} (sample shape {tuple(shape)}) with padding='valid'; use "
+                         "padding='same', a smaller window, or fewer pooling layers before it.")
+
+
+class Workspace:
+    """Scratch arrays an op writes again at every step instead of asking for new ones.
+
+    A convolution's column matrix is the largest array of a small CNN's step (6 MiB for 32 images of 13×13×32
+    and a 3×3 kernel). Allocated afresh, an array that large comes from the operating system as new pages, each
+    faulted in on first write: a third of the step's time went to that (measured). A layer keeps one workspace
+    and its op takes an array from it only when nothing else holds that array any more (no graph still waiting
+    for its backward), so reuse can never change a value that is still needed.
+
+    >>> ws = Workspace()
+    >>> first = id(ws.empty("cols", (2, 3), "float32"))  # dropped by its user: free again
+    >>> id(ws.empty("cols", (2, 3), "float32")) == first
+    True
+    >>> held = ws.empty("cols", (2, 3), "float32"); ws.empty("cols", (2, 3), "float32") is held
+    False
+    """
+
+    largest = 64 * 2**20  # bytes: a bigger array (a huge batch) is not kept after its step
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, Any] = {}
+
+    def empty(self, key: str, shape: tuple[int, ...], dtype: Any) -> Any:
+        xp = backend.xp()
+        kept = self._arrays.get(key)
+        # 3 references: the dict's, the local name's and getrefcount's own argument; a view holds its base
+        free = kept is not None and sys.getrefcount(kept) <= 3
+        if free and isinstance(kept, xp.ndarray) and kept.shape == shape and kept.dtype == np.dtype(dtype):
+            return kept
+        kept = None
+        array = xp.empty(shape, dtype=dtype)
+        if array.nbytes <= self.largest:
+            self._arrays[key] = array
+        else:
+            self._arrays.pop(key, None)
+        return array
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Workspace:
+        return Workspace()  # scratch space is never part of a copy (nor of a saved model)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"_arrays": {}}
+
+
+def _scratch(workspace: Workspace | None, key: str, shape: tuple[int, ...], dtype: Any, zeros: bool = False) -> Any:
+    """An array of ``shape`` from ``workspace`` (a new one without), filled with zeros when asked."""
+    xp = backend.xp()
+    if workspace is None:
+        return (xp.zeros if zeros else xp.empty)(shape, dtype=dtype)
+    array = workspace.empty(key, shape, dtype)
+    if zeros:
+        array.fill(0)
+    return array
+
+
+# ----------------------------------------------------------------------------- ops
+
+
+def conv2d(x: Tensor, kernel: Tensor, bias: Tensor | None = None, strides: Any = 1,
+           padding: str = "valid") -> Tensor:
+    """The 2-D convolution of channels-last images ``x`` (N, H, W, C) with ``kernel`` (kh, kw, C, filters), as
+    Keras's ``Conv2D`` computes it (a cross-correlation: the kernel is not flipped), plus ``bias`` (filters,).
+
+    >>> import fnlearn as fl, numpy as np
+    >>> x = fl.tensor(np.arange(16.0).reshape(1, 4, 4, 1))
+    >>> conv2d(x, fl.tensor(np.ones((2, 2, 1, 1))), strides=2).numpy()[0, :, :, 0].tolist()
+    [[10.0, 18.0], [42.0, 50.0]]
+    >>> conv2d(x, fl.tensor(np.ones((3, 3, 1, 2))), padding="same").shape
+    (1, 4, 4, 2)
+    """
+    return _conv2d(x, kernel, bias, strides, padding, relu=False)
+
+
+def _conv2d(x: Tensor, kernel: Tensor, bias: Tensor | None, strides: Any, padding: str, relu: bool,
+            workspace: Workspace | None = None) -> Tensor:
+    """:func:`conv2d`, followed by ReLU when ``relu``: in place, which spares the layer's largest array a copy
+    and a pass (``Conv2D(..., activation="relu")``, the usual layer); its large arrays come from ``workspace``
+    when given (a layer's own)."""
+    xp = backend.xp()
+    strides, padding = _pair(strides, "strides", "conv2d"), _padding(padding, "conv2d")
+    _check_images(x, "conv2d")
+    if kernel.ndim != 4 or kernel.shape[2] != x.shape[3]:
+        raise ShapeError(f"conv2d needs a kernel of shape (kh, kw, {x.shape[3]}, filters) for images with "
+                         f"{x.shape[3]} channels, got a kernel of shape {kernel.shape}.")
+    kh, kw, channels, filters = kernel.shape
+    _check_fits(x.shape[1:], (kh, kw), padding, "conv2d", "kernel")
+    n = x.shape[0]
+    ho, wo, rows, cols = _plan(x.shape, (kh, kw), strides, padding)
+    xd, kd = x.data, kernel.data
+    k2 = kd.reshape(kh * kw * channels, filters)
+    source = _padded(xd, rows, cols)
+    pointwise = (kh, kw, strides) == (1, 1, (1, 1))
+    if pointwise:
+        patches = source  # a 1×1 convolution: the image itself is the matrix
+    else:
+        # written once into one contiguous array, so the product below is one BLAS call over every position
+        patches = _scratch(workspace, "patches", (n, ho, wo, kh, kw, channels), xd.dtype)
+        _fill_patches(patches, source, strides)
+    # the output is the workspace's array itself, not a view of it: the tensor holding it keeps it from reuse
+    # on every array library (a view need not hold its base)
+    images = _scratch(workspace, "out", (n, ho, wo, filters), xd.dtype)
+    out = xp.matmul(patches.reshape(n * ho * wo, kh * kw * channels), k2, out=images.reshape(n * ho * wo, filters))
+    if bias is not None:
+        out += bias.data
+    if relu:
+        xp.maximum(out, 0, out=out)
+    parents = (x, kernel) if bias is None else (x, kernel, bias)
+
+    def backward(g):
+        matrix = patches.reshape(n * ho * wo, kh * kw * channels)  # patches, not a view: the workspace sees it held
+        g2 = g.reshape(n * ho * wo, filters)
+        if relu:
+            alive = xp.greater(out, 0, out=_scratch(workspace, "alive", out.shape, bool))
+            g2 = xp.multiply(g2, alive, out=_scratch(workspace, "relu_grads", out.shape, g2.dtype))
+        gk = (matrix.T @ g2).reshape(kernel.shape).astype(kernel.dtype, copy=False) if kernel.requires_grad \
+            else None
+        gx = None
+        if x.requires_grad:  # never for the first layer: its input is data
+            # a 1×1 kernel's patch gradients are the input's gradient: handed on, so never a workspace's view
+            g_matrix = _scratch(None if pointwise else workspace, "patch_grads", matrix.shape, g2.dtype)
+            g_patches = xp.matmul(g2, k2.T, out=g_matrix).reshape(n, ho, wo, kh, kw, channels)
+            if pointwise:
+                g_source = g_patches.reshape(source.shape)
+            else:
+                # handed on as it is (unpadded), so the workspace sees it held; a padded one is cut to a view
+                unpadded = source is xd
+                g_source = _scratch(workspace if unpadded else None, "input_grads", source.shape, g_patches.dtype,
+                                    zeros=True)
+                for i in range(kh):
+                    for j in range(kw):
+                        _window(g_source, i, j, ho, wo, strides)[...] += g_patches[:, :, :, i, j]
+            gx = _unpadded(g_source, rows, cols).astype(x.dtype, copy=False)
+        if bias is None:
+            return gx, gk
+        # the sum over every position as a product with ones: BLAS's, 5× faster than NumPy's column sums (measured)
+        gb = xp.ones(g2.shape[0], dtype=g2.dtype) @ g2 if bias.requires_grad else None
+        return gx, gk, (None if gb is None else gb.astype(bias.dtype, copy=False))
+
+    return Tensor._result(images, parents, backward, "conv2d_relu" if relu else "conv2d")
+
+
+def _pool_setup(x: Tensor, pool_size: Any, strides: Any, padding: str, op: str) -> tuple[Pair, Pair, str]:
+    _check_images(x, op)
+    pool = _pair(pool_size, "pool_size", op)
+    steps = pool if strides is None else _pair(strides, "strides", op)
+    padding = _padding(padding, op)
+    _check_fits(x.shape[1:], pool, padding, op, "pool")
+    return pool, steps, padding
+
+
+def max_pool2d(x: Tensor, pool_size: Any = 2, strides: Any = None, padding: str = "valid") -> Tensor:
+    """The largest value of each ``pool_size`` window of channels-last images (N, H, W, C), windows
+    ``strides`` apart (``pool_size`` by default), as Keras's ``MaxPooling2D``. The gradient goes to the first
+    largest value of each window (row by row), as Keras and PyTorch send it; padding never wins.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> max_pool2d(fl.tensor(np.arange(16.0).reshape(1, 4, 4, 1))).numpy()[0, :, :, 0].tolist()
+    [[5.0, 7.0], [13.0, 15.0]]
+    """
+    return _max_pool2d(x, pool_size, strides, padding)
+
+
+def _max_pool2d(x: Tensor, pool_size: Any, strides: Any, padding: str, workspace: Workspace | None = None) -> Tensor:
+    """:func:`max_pool2d`, its large arrays from ``workspace`` when given (a layer's own)."""
+    xp = backend.xp()
+    pool, steps, padding = _pool_setup(x, pool_size, strides, padding, "max_pool2d")
+    ho, wo, rows, cols = _plan(x.shape, pool, steps, padding)
+    source = _padded(x.data, rows, cols, fill=-np.inf)
+    offsets = [(i, j) for i in range(pool[0]) for j in range(pool[1])]
+    out = _window(source, 0, 0, ho, wo, steps).copy()
+    for i, j in offsets[1:]:
+        xp.maximum(out, _window(source, i, j, ho, wo, steps), out=out)
+
+    # windows side by side (the usual 2×2 pool, 2 apart) are two axes of a reshape: one pass each way
+    tiled = steps == pool
+    covered = (ho * pool[0], wo * pool[1])  # the rows and columns the windows read (valid padding drops the rest)
+
+    def backward(g):
+        if tiled:
+            shape = (source.shape[0], ho, pool[0], wo, pool[1], source.shape[3])
+            hits = xp.equal(source[:, :covered[0], :covered[1]].reshape(shape), out[:, :, None, :, None, :],
+                            out=_scratch(workspace, "hits", shape, bool))
+            claimed = hits[:, :, 0, :, 0].copy() if len(offsets) > 1 else None
+            for k, (i, j) in enumerate(offsets[1:], start=1):  # a tie: the first in the window takes it all
+                later = hits[:, :, i, :, j]
+                later &= ~claimed
+                if k < len(offsets) - 1:
+                    claimed |= later
+            if covered == source.shape[1:3]:
+                unpadded = source is x.data  # then handed on as it is, so the workspace sees it held
+                g_source = _scratch(workspace if unpadded else None, "input_grads", source.shape, x.dtype)
+                xp.multiply(hits, g[:, :, None, :, None, :], out=g_source.reshape(shape))
+                return (_unpadded(g_source, rows, cols),)
+            g_covered = (hits * g[:, :, None, :, None, :]).reshape(shape[0], *covered, shape[5])
+            g_source = xp.zeros(source.shape, dtype=x.dtype)
+            g_source[:, :covered[0], :covered[1]] = g_covered
+            return (_unpadded(g_source, rows, cols),)
+        g_source = xp.zeros(source.shape, dtype=x.dtype)
+        claimed = None
+        for i, j in offsets:
+            hit = _window(source, i, j, ho, wo, steps) == out
+            if claimed is None:
+                claimed = hit
+            else:
+                hit &= ~claimed
+                claimed |= hit
+            _window(g_source, i, j, ho, wo, steps)[...] += g * hit
+        return (_unpadded(g_source, rows, cols),)
+
+    return Tensor._result(out, (x,), backward, "max_pool2d")
+
+
+def avg_pool2d(x: Tensor, pool_size: Any = 2, strides: Any = None, padding: str = "valid") -> Tensor:
+    """The mean of each ``pool_size`` window of channels-last images (N, H, W, C), as Keras's
+    ``AveragePooling2D``: with ``padding="same"`` a window at the border is the mean of the values inside the
+    image (the padding is not counted).
+
+    >>> import fnlearn as fl, numpy as np
+    >>> avg_pool2d(fl.tensor(np.arange(9.0).reshape(1, 3, 3, 1)), padding="same").numpy()[0, :, :, 0].tolist()
+    [[2.0, 3.5], [6.5, 8.0]]
+    """
+    xp = backend.xp()
+    pool, steps, padding = _pool_setup(x, pool_size, strides, padding, "avg_pool2d")
+    ho, wo, rows, cols = _plan(x.shape, pool, steps, padding)
+    source = _padded(x.data, rows, cols)
+    offsets = [(i, j) for i in range(pool[0]) for j in range(pool[1])]
+    total = _window(source, 0, 0, ho, wo, steps).copy()
+    for i, j in offsets[1:]:
+        total += _window(source, i, j, ho, wo, steps)
+    if source is x.data:
+        count: Any = pool[0] * pool[1]
+    else:  # the real values in each window: a small (1, Ho, Wo, 1) array, computed once per call
+        ones = _padded(xp.ones((1, x.shape[1], x.shape[2], 1), dtype=x.dtype), rows, cols)
+        count = sum(_window(ones, i, j, ho, wo, steps) for i, j in offsets)
+    out = (total / count).astype(x.dtype, copy=False)
+
+    def backward(g):
+        g_source = xp.zeros(source.shape, dtype=x.dtype)
+        share = (g / count).astype(x.dtype, copy=False)
+        for i, j in offsets:
+            _window(g_source, i, j, ho, wo, steps)[...] += share
+        return (_unpadded(g_source, rows, cols),)
+
+    return Tensor._result(out, (x,), backward, "avg_pool2d")
+
+
+# ----------------------------------------------------------------------------- layers
+
+# Keras's arguments fnlearn leaves out, and the values that ask for nothing of it
+_CONV_UNSUPPORTED = {"activity_regularizer": None, "kernel_constraint": None, "bias_constraint": None}
+
+
+def _channels_last(data_format: Any, owner: str) -> None:
+    if data_format not in (None, "channels_last"):
+        raise ConfigError(f"{owner} got data_format={data_format!r}; fnlearn's image layers take channels_last "
+                          "images, (batch, height, width, channels), only: leave data_format out and move the "
+                          "channels last (np.moveaxis(x, 1, -1)).")
+
+
+def _image_shape(shape: Any, who: str) -> tuple[int, int, int]:
+    """One sample's shape as (height, width, channels), or one ShapeError sentence."""
+    shape = tuple(shape)
+    if len(shape) != 3:
+        hint = " (grayscale images need a channels axis: x[..., None])" if len(shape) == 2 else \
+            " (flat rows of pixels: x.reshape(-1, height, width, channels))" if len(shape) == 1 else ""
+        raise ShapeError(f"{who} takes images of shape (batch, height, width, channels), but was given samples of "
+                         f"shape {shape}{hint}; give it 4-D data or Reshape before it.")
+    return int(shape[0]), int(shape[1]), int(shape[2])
+
+
+class Conv2D(Layer):
+    """A 2-D convolution layer, Keras's ``layers.Conv2D``: ``activation(conv2d(x, kernel) + bias)`` on
+    channels-last images (batch, height, width, channels).
+
+    ``filters`` kernels of ``kernel_size`` (an int or a pair) slide over the image ``strides`` apart;
+    ``padding="valid"`` keeps only windows inside the image, ``"same"`` pads with zeros as Keras does. The kernel
+    has Keras's shape (kh, kw, in_channels, filters) and Keras's default initializer, Glorot uniform with fans
+    kh·kw·in_channels and kh·kw·filters. Dilation, groups and channels_first images are refused.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> conv = fl.layers.Conv2D(32, (3, 3), activation="relu", input_shape=(28, 28, 1))
+    >>> conv.kernel.shape, conv.bias.shape, conv.compute_output_shape((28, 28, 1))
+    ((3, 3, 1, 32), (32,), (26, 26, 32))
+    """
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
+                 data_format: str | None = None, dilation_rate: Any = (1, 1), groups: int = 1,
+                 activation: Any = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 name: str | None = None, **kwargs: Any) -> None:
+        _reject_unknown_kwargs("Conv2D", kwargs, allow=("input_shape", *_CONV_UNSUPPORTED))
+        for key, plain in _CONV_UNSUPPORTED.items():
+            if kwargs.get(key, plain) is not plain:
+                raise ConfigError(f"Conv2D got {key}={kwargs[key]!r}, which fnlearn does not have; leave it out "
+                                  "(kernel_regularizer and bias_regularizer are there for penalties).")
+        if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters <= 0:
+            raise ConfigError(f"Conv2D filters must be a positive integer (the number of output channels), "
+                              f"got {filters!r}.")
+        _channels_last(data_format, "Conv2D")
+        if _pair(dilation_rate, "dilation_rate", "Conv2D") != (1, 1):
+            raise ConfigError(f"Conv2D got dilation_rate={dilation_rate!r}; fnlearn's Conv2D has dilation_rate=1 "
+                              "only: leave it out, or use a larger kernel_size.")
+        if groups != 1:
+            raise ConfigError(f"Conv2D got groups={groups!r}; fnlearn's Conv2D has groups=1 only (every filter sees "
+                              "every input channel): leave it out.")
+        self.filters = int(filters)
+        self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2D")
+        self.strides = _pair(strides, "strides", "Conv2D")
+        self.padding = _padding(padding, "Conv2D")
+        self.activation = F.get_activation(activation)
+        self.activation_name = _activation_name(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
+                         dtype=kwargs.get("dtype"))
+        self.kernel: Parameter | None = None
+        self.bias: Parameter | None = None
+        self._workspace = Workspace()
+        if self.input_shape is not None:
+            self.build(self.input_shape)
+
+    def _who(self) -> str:
+        return f"Conv2D layer {self.name!r}"
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        height, width, channels = _image_shape(input_shape, self._who())
+        _check_fits((height, width), self.kernel_size, self.padding, self._who(), "kernel")
+        ho, wo, _, _ = _plan((1, height, width, channels), self.kernel_size, self.strides, self.padding)
+        return ho, wo, self.filters
+
+    def build(self, input_shape: tuple[int, ...]) -> None:
+        self.compute_output_shape(input_shape)  # refuses a shape it cannot take before anything is made
+        shape = (*self.kernel_size, int(input_shape[-1]), self.filters)
+        with backend.using_dtype(self.dtype):
+            self.kernel = Parameter(self.kernel_initializer(shape), name="kernel")
+            self.bias = Parameter(self.bias_initializer((self.filters,)), name="bias") if self.use_bias else None
+        if self.input_shape is None:
+            # a model reads its input shape from its first layer: a Dense's kernel tells it, a Conv2D's cannot
+            self.input_shape = tuple(int(s) for s in input_shape)
+        self.built = True
+
+    @property
+    def input_features(self) -> int | None:
+        """The input channels the built kernel takes (None before it is built)."""
+        return None if self.kernel is None else int(self.kernel.shape[2])
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_input(x, self.kernel.data.dtype if self.kernel is not None else np.dtype(self.dtype), self.name)
+        self.compute_output_shape(x.shape[1:])
+        self._ensure_built(x)
+        if x.shape[-1] != self.input_features:
+            raise ShapeError(f"{self._who()} was built for images with {self.input_features} channels, but was given "
+                             f"images of shape {x.shape} ({x.shape[-1]} channels); give it images of the channels it "
+                             "was built for, or make a new layer.")
+        relu = self.activation is F.relu
+        out = _conv2d(x, self.kernel, self.bias, self.strides, self.padding, relu, self._workspace)
+        return out if relu else self.activation(out)
+
+    def penalties(self) -> list[tuple[Parameter, Any]]:
+        """(parameter, regularizer) for each of this layer's weights that has one."""
+        return [(p, r) for p, r in ((self.kernel, self.kernel_regularizer), (self.bias, self.bias_regularizer))
+                if p is not None and r is not None] + super().penalties()
+
+    def get_config(self) -> dict[str, Any]:
+        config = {**super().get_config(), "filters": self.filters, "kernel_size": list(self.kernel_size),
+                  "strides": list(self.strides), "padding": self.padding, "activation": self.activation_name,
+                  "use_bias": self.use_bias, "kernel_initializer": initializers.name_of(self.kernel_initializer),
+                  "bias_initializer": initializers.name_of(self.bias_initializer)}
+        for key in ("kernel_regularizer", "bias_regularizer"):
+            if getattr(self, key) is not None:
+                config[key] = getattr(self, key).get_config()
+        return config
+
+
+class _Pooling2D(Layer):
+    """A window pooling layer (no weights): the op over ``pool_size`` windows ``strides`` apart."""
+
+    _op = staticmethod(max_pool2d)
+
+    def __init__(self, pool_size: Any = (2, 2), strides: Any = None, padding: str = "valid",
+                 data_format: str | None = None, name: str | None = None, **kwargs: Any) -> None:
+        owner = type(self).__name__
+        _reject_unknown_kwargs(owner, kwargs, allow=("input_shape",))
+        _channels_last(data_format, owner)
+        self.pool_size = _pair(pool_size, "pool_size", owner)
+        self.strides = self.pool_size if strides is None else _pair(strides, "strides", owner)
+        self.padding = _padding(padding, owner)
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
+                         dtype=kwargs.get("dtype"))
+        self.built = True
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        who = f"{type(self).__name__} layer {self.name!r}"
+        height, width, channels = _image_shape(input_shape, who)
+        _check_fits((height, width), self.pool_size, self.padding, who, "pool")
+        ho, wo, _, _ = _plan((1, height, width, channels), self.pool_size, self.strides, self.padding)
+        return ho, wo, channels
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_input(x, _float_of(x), self.name)
+        self.compute_output_shape(x.shape[1:])
+        return self._pool(x)
+
+    def _pool(self, x: Tensor) -> Tensor:
+        return type(self)._op(x, self.pool_size, self.strides, self.padding)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "pool_size": list(self.pool_size), "strides": list(self.strides),
+                "padding": self.padding}
+
+
+class MaxPooling2D(_Pooling2D):
+    """The largest value of each window, Keras's ``layers.MaxPooling2D`` (2×2 windows by default, as far apart
+    as they are wide).
+
+    >>> import fnlearn as fl, numpy as np
+    >>> fl.layers.MaxPooling2D((2, 2))(np.arange(16.0).reshape(1, 4, 4, 1)).numpy()[0, :, :, 0].tolist()
+    [[5.0, 7.0], [13.0, 15.0]]
+    """
+
+    _op = staticmethod(max_pool2d)
+
+    def __init__(self, pool_size: Any = (2, 2), strides: Any = None, padding: str = "valid",
+                 data_format: str | None = None, name: str | None = None, **kwargs: Any) -> None:
+        super().__init__(pool_size, strides, padding, data_format, name, **kwargs)
+        self._workspace = Workspace()
+
+    def _pool(self, x: Tensor) -> Tensor:
+        return _max_pool2d(x, self.pool_size, self.strides, self.padding, self._workspace)
+
+
+class AveragePooling2D(_Pooling2D):
+    """The mean of each window, Keras's ``layers.AveragePooling2D`` (with ``padding="same"`` a border window is
+    the mean of its values inside the image).
+
+    >>> import fnlearn as fl, numpy as np
+    >>> fl.layers.AveragePooling2D(2)(np.arange(16.0).reshape(1, 4, 4, 1)).numpy()[0, :, :, 0].tolist()
+    [[2.5, 4.5], [10.5, 12.5]]
+    """
+
+    _op = staticmethod(avg_pool2d)
+
+
+class _GlobalPooling2D(Layer):
+    """One value per channel over the whole image (no weights)."""
+
+    def __init__(self, data_format: str | None = None, keepdims: bool = False, name: str | None = None,
+                 **kwargs: Any) -> None:
+        owner = type(self).__name__
+        _reject_unknown_kwargs(owner, kwargs, allow=("input_shape",))
+        _channels_last(data_format, owner)
+        if not isinstance(keepdims, (bool, np.bool_)):
+            raise ConfigError(f"{owner} keepdims must be True or False, got {keepdims!r}.")
+        self.keepdims = bool(keepdims)
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
+                         dtype=kwargs.get("dtype"))
+        self.built = True
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        _, _, channels = _image_shape(input_shape, f"{type(self).__name__} layer {self.name!r}")
+        return (1, 1, channels) if self.keepdims else (channels,)
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_input(x, _float_of(x), self.name)
+        self.compute_output_shape(x.shape[1:])
+        return self._reduce(x)
+
+    def _reduce(self, x: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "keepdims": self.keepdims}
+
+
+class GlobalAveragePooling2D(_GlobalPooling2D):
+    """The mean of each channel over the image, Keras's ``layers.GlobalAveragePooling2D``: (N, H, W, C) → (N, C).
+
+    >>> import fnlearn as fl, numpy as np
+    >>> fl.layers.GlobalAveragePooling2D()(np.arange(8.0).reshape(1, 2, 2, 2)).numpy().tolist()
+    [[3.0, 4.0]]
+    """
+
+    def _reduce(self, x: Tensor) -> Tensor:
+        return F.mean(x, axis=(1, 2), keepdims=self.keepdims)
+
+
+class GlobalMaxPooling2D(_GlobalPooling2D):
+    """The largest value of each channel over the image, Keras's ``layers.GlobalMaxPooling2D`` (a tie shares
+    the gradient, as Keras's max does).
+
+    >>> import fnlearn as fl, numpy as np
+    >>> fl.layers.GlobalMaxPooling2D(keepdims=True)(np.arange(8.0).reshape(1, 2, 2, 2)).shape
+    (1, 1, 1, 2)
+    """
+
+    def _reduce(self, x: Tensor) -> Tensor:
+        return F.max(x, axis=(1, 2), keepdims=self.keepdims)
+
+
+class Reshape(Layer):
+    """Each sample reshaped to ``target_shape`` (batch axis excluded; one size may be -1, found from the rest),
+    Keras's ``layers.Reshape``: ``Reshape((28, 28, 1))`` turns rows of 784 pixels into images.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> fl.layers.Reshape((28, 28, 1))(np.zeros((5, 784))).shape, fl.layers.Reshape((-1, 2)).compute_output_shape((6,))
+    ((5, 28, 28, 1), (3, 2))
+    """
+
+    def __init__(self, target_shape: Any, name: str | None = None, **kwargs: Any) -> None:
+        _reject_unknown_kwargs("Reshape", kwargs, allow=("input_shape",))
+        sizes = (target_shape,) if isinstance(target_shape, (int, np.integer)) else target_shape
+        try:
+            sizes = tuple(sizes)
+        except TypeError:
+            sizes = ()
+        valid = bool(sizes) and all(not isinstance(s, bool) and isinstance(s, (int, np.integer)) and (s > 0 or s == -1)
+                                    for s in sizes) and sum(s == -1 for s in sizes) <= 1
+        if not valid:
+            raise ConfigError(f"Reshape target_shape must be a tuple of positive sizes, one of which may be -1 (found "
+                              f"from the others), such as (28, 28, 1); got {target_shape!r}.")
+        self.target_shape = tuple(int(s) for s in sizes)
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
+                         dtype=kwargs.get("dtype"))
+        self.built = True
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        count = math.prod(int(s) for s in input_shape)
+        known = math.prod(s for s in self.target_shape if s != -1)
+        fits = count % known == 0 if -1 in self.target_shape else count == known
+        if not fits:
+            raise ShapeError(f"Reshape layer {self.name!r} cannot reshape samples of shape {tuple(input_shape)} "
+                             f"({count} values) into {self.target_shape}: the number of values must stay the same; "
+                             "fix target_shape (one size may be -1).")
+        return tuple(count // known if s == -1 else s for s in self.target_shape)
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_input(x, _float_of(x), self.name)
+        return F.reshape(x, (x.shape[0], *self.compute_output_shape(x.shape[1:])))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "target_shape": list(self.target_shape)}
+
+
+CONVOLUTIONAL: dict[str, type[Layer]] = {cls.__name__: cls for cls in
+                                         (Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
+                                          GlobalMaxPooling2D, Reshape)}
+LAYERS.update(CONVOLUTIONAL)  # the classes a model file may name

@@ -1,0 +1,454 @@
+"""Convolution and pooling: the ops' gradients against central finite differences and PyTorch, Keras's padding
+and shapes, the layers in every kind of model, saving, and the mistakes a user makes with images."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import fnlearn as fl
+from fnlearn import backend, fastpath, keras
+from fnlearn import functional as F
+from fnlearn.errors import ConfigError, ShapeError
+from fnlearn.nn.conv import CONVOLUTIONAL, Workspace, _plan, avg_pool2d, conv2d, max_pool2d
+
+RNG = np.random.default_rng(7)
+
+
+def host(array):
+    return backend.to_numpy(array)
+
+
+# (batch, height, width, channels, filters, kernel, strides, padding): odd sizes, stride 2 with Keras's uneven
+# "same" padding, a non-square kernel, a 1×1 kernel and a kernel the size of the image
+CONV_CASES = [
+    (2, 5, 6, 3, 4, (3, 3), (1, 1), "valid"),
+    (2, 5, 6, 3, 4, (3, 3), (1, 1), "same"),
+    (2, 7, 6, 2, 3, (3, 3), (2, 2), "same"),
+    (1, 8, 8, 2, 3, (4, 4), (3, 3), "same"),
+    (2, 7, 5, 2, 2, (3, 2), (2, 1), "valid"),
+    (2, 4, 5, 3, 2, (1, 1), (1, 1), "valid"),
+    (1, 4, 4, 2, 2, (4, 4), (1, 1), "valid"),
+]
+CONV_IDS = ["valid", "same", "same-stride2", "same-stride3-even", "rect-kernel", "pointwise", "whole-image"]
+
+# (height, width, pool, strides, padding): side by side (reshaped), overlapping, odd sizes with rows left over
+POOL_CASES = [
+    (6, 6, (2, 2), None, "valid"),
+    (5, 7, (2, 2), None, "valid"),
+    (5, 7, (2, 2), None, "same"),
+    (6, 5, (3, 3), (1, 1), "same"),
+    (7, 6, (3, 2), (2, 1), "valid"),
+    (5, 5, (3, 3), (2, 2), "same"),
+]
+POOL_IDS = ["2x2", "2x2-odd", "2x2-odd-same", "3x3-overlap-same", "rect-overlap", "3x3-stride2-same"]
+
+
+def _keras_padding(shape, window, strides, padding):
+    """(left, right, top, bottom) for torch's F.pad: Keras's "same" puts the odd extra row at the bottom."""
+    _, _, (top, bottom), (left, right) = _plan(shape, window, strides, padding)
+    return left, right, top, bottom
+
+
+# ----------------------------------------------------------------------------- the ops
+
+
+@pytest.mark.parametrize("n,h,w,c,f,kernel,strides,padding", CONV_CASES, ids=CONV_IDS)
+def test_conv2d_gradients_match_central_differences_in_float64(n, h, w, c, f, kernel, strides, padding):
+    x, k, b = RNG.normal(size=(n, h, w, c)), RNG.normal(size=(*kernel, c, f)), RNG.normal(size=f)
+    out_shape = conv2d(fl.tensor(x), fl.tensor(k), fl.tensor(b), strides, padding).shape
+    weights = fl.tensor(RNG.normal(size=out_shape))  # every output value counts, each differently
+    assert fl.gradcheck(lambda a, kk, bb: conv2d(a, kk, bb, strides, padding) * weights, [x, k, b],
+                        atol=1e-7, rtol=1e-6)
+
+
+@pytest.mark.parametrize("h,w,pool,strides,padding", POOL_CASES, ids=POOL_IDS)
+@pytest.mark.parametrize("op", [max_pool2d, avg_pool2d], ids=["max", "avg"])
+def test_pool_gradients_match_central_differences_in_float64(op, h, w, pool, strides, padding):
+    x = RNG.normal(size=(2, h, w, 3))  # distinct values: no ties, so the max is differentiable
+    weights = fl.tensor(RNG.normal(size=op(fl.tensor(x), pool, strides, padding).shape))
+    assert fl.gradcheck(lambda a: op(a, pool, strides, padding) * weights, [x], atol=1e-7, rtol=1e-6)
+
+
+@pytest.mark.parametrize("n,h,w,c,f,kernel,strides,padding", CONV_CASES, ids=CONV_IDS)
+def test_conv2d_values_and_gradients_match_pytorch(n, h, w, c, f, kernel, strides, padding):
+    torch = pytest.importorskip("torch")
+    tf = torch.nn.functional
+    x, k, b = RNG.normal(size=(n, h, w, c)), RNG.normal(size=(*kernel, c, f)), RNG.normal(size=f)
+    xs, ks, bs = (fl.tensor(v, requires_grad=True) for v in (x, k, b))
+    out = conv2d(xs, ks, bs, strides, padding)
+    g = RNG.normal(size=out.shape)
+    (out * fl.tensor(g)).sum().backward()
+    # PyTorch: NCHW images, an (out, in, kh, kw) kernel, and Keras's uneven padding written out
+    tx = torch.tensor(x.transpose(0, 3, 1, 2), requires_grad=True)
+    tk = torch.tensor(k.transpose(3, 2, 0, 1), requires_grad=True)
+    tb = torch.tensor(b, requires_grad=True)
+    ref = tf.conv2d(tf.pad(tx, _keras_padding(x.shape, kernel, strides, padding)), tk, tb, stride=strides)
+    (ref * torch.tensor(g.transpose(0, 3, 1, 2))).sum().backward()
+    np.testing.assert_allclose(out.numpy(), ref.detach().numpy().transpose(0, 2, 3, 1), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(host(xs.grad), tx.grad.numpy().transpose(0, 2, 3, 1), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(host(ks.grad), tk.grad.numpy().transpose(2, 3, 1, 0), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(host(bs.grad), tb.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("h,w,pool,strides,padding", POOL_CASES, ids=POOL_IDS)
+def test_max_pool_matches_pytorch_and_gives_a_tie_to_the_first_in_the_window(h, w, pool, strides, padding):
+    torch = pytest.importorskip("torch")
+    tf = torch.nn.functional
+    x = RNG.integers(0, 3, size=(2, h, w, 3)).astype(np.float64)  # small integers: many ties in a window
+    xs = fl.tensor(x, requires_grad=True)
+    out = max_pool2d(xs, pool, strides, padding)
+    g = RNG.normal(size=out.shape)
+    (out * fl.tensor(g)).sum().backward()
+    tx = torch.tensor(x.transpose(0, 3, 1, 2), requires_grad=True)
+    padded = tf.pad(tx, _keras_padding(x.shape, pool, strides or pool, padding), value=-np.inf)
+    ref = tf.max_pool2d(padded, pool, strides or pool)
+    (ref * torch.tensor(g.transpose(0, 3, 1, 2))).sum().backward()
+    np.testing.assert_array_equal(out.numpy(), ref.detach().numpy().transpose(0, 2, 3, 1))
+    np.testing.assert_allclose(host(xs.grad), tx.grad.numpy().transpose(0, 2, 3, 1), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("h,w,pool,strides,padding", POOL_CASES, ids=POOL_IDS)
+def test_average_pool_matches_pytorch_and_counts_only_the_real_values_of_a_padded_window(h, w, pool, strides,
+                                                                                         padding):
+    torch = pytest.importorskip("torch")
+    tf = torch.nn.functional
+    x = RNG.normal(size=(2, h, w, 3))
+    xs = fl.tensor(x, requires_grad=True)
+    out = avg_pool2d(xs, pool, strides, padding)
+    g = RNG.normal(size=out.shape)
+    (out * fl.tensor(g)).sum().backward()
+    tx = torch.tensor(x.transpose(0, 3, 1, 2), requires_grad=True)
+    pads = _keras_padding(x.shape, pool, strides or pool, padding)
+    steps = strides or pool
+    # Keras's border windows: the sum of the real values over their count (torch's sums of zero-padded windows)
+    total = tf.avg_pool2d(tf.pad(tx, pads), pool, steps, divisor_override=1)
+    count = tf.avg_pool2d(tf.pad(torch.ones_like(tx[:1, :1]), pads), pool, steps, divisor_override=1)
+    ref = total / count
+    (ref * torch.tensor(g.transpose(0, 3, 1, 2))).sum().backward()
+    np.testing.assert_allclose(out.numpy(), ref.detach().numpy().transpose(0, 2, 3, 1), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(host(xs.grad), tx.grad.numpy().transpose(0, 2, 3, 1), rtol=1e-10, atol=1e-12)
+
+
+def test_keras_same_padding_puts_the_extra_row_and_column_after_the_image():
+    # 4 wide, stride 2, kernel 3: (2 − 1)·2 + 3 − 4 = 1 padded value in all, after the image (Keras, TensorFlow)
+    x = fl.tensor(np.arange(16.0).reshape(1, 4, 4, 1))
+    out = conv2d(x, fl.tensor(np.ones((3, 3, 1, 1))), strides=2, padding="same").numpy()[0, :, :, 0]
+    assert out.tolist() == [[45.0, 39.0], [66.0, 50.0]]  # windows: rows 0-2 and 2-3, columns 0-2 and 2-3
+    assert _plan((1, 5, 5, 1), (3, 3), (2, 2), "same")[2:] == ((1, 1), (1, 1))
+    assert _plan((1, 28, 28, 1), (3, 3), (1, 1), "same")[:2] == (28, 28)
+    assert _plan((1, 13, 13, 1), (2, 2), (2, 2), "valid")[:2] == (6, 6)
+
+
+def test_float32_stays_float32_forward_and_backward():
+    x = fl.tensor(RNG.normal(size=(2, 6, 6, 2)).astype(np.float32), requires_grad=True)
+    kernel = fl.Parameter(RNG.normal(size=(3, 3, 2, 4)).astype(np.float32))
+    bias = fl.Parameter(np.zeros(4, dtype=np.float32))
+    out = max_pool2d(conv2d(x, kernel, bias, padding="same"))
+    out = avg_pool2d(out, 3, 1, "same")
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert x.grad.dtype == kernel.grad.dtype == bias.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("call,error,message", [
+    (lambda: conv2d(fl.tensor(np.ones((2, 8))), fl.tensor(np.ones((3, 3, 1, 1)))), ShapeError,
+     r"conv2d takes images of shape \(batch, height, width, channels\), got shape \(2, 8\)"),
+    (lambda: conv2d(fl.tensor(np.ones((1, 5, 5, 2))), fl.tensor(np.ones((3, 3, 1, 4)))), ShapeError,
+     r"kernel of shape \(kh, kw, 2, filters\) for images with 2 channels, got a kernel of shape \(3, 3, 1, 4\)"),
+    (lambda: conv2d(fl.tensor(np.ones((1, 2, 5, 1))), fl.tensor(np.ones((3, 3, 1, 1)))), ShapeError,
+     r"3×3 kernel, larger than its input of 2×5"),
+    (lambda: max_pool2d(fl.tensor(np.ones((1, 5, 5, 1))), 0), ConfigError, r"pool_size must be a positive"),
+    (lambda: avg_pool2d(fl.tensor(np.ones((1, 5, 5, 1))), 2, padding="full"), ConfigError,
+     r"padding must be 'valid' .* or 'same'"),
+])
+def test_op_mistakes_are_one_sentence(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+# ----------------------------------------------------------------------------- the layers
+
+
+def test_a_relu_conv_layer_computes_the_op_then_relu_with_the_same_gradients():
+    layer = fl.layers.Conv2D(3, 3, padding="same", activation="relu", dtype="float64")
+    x = RNG.normal(size=(2, 5, 5, 2))
+    xs = fl.tensor(x, requires_grad=True)
+    g = RNG.normal(size=(2, 5, 5, 3))
+    (layer(xs) * fl.tensor(g)).sum().backward()
+    xr = fl.tensor(x, requires_grad=True)
+    kernel, bias = (fl.tensor(host(p.data), requires_grad=True) for p in (layer.kernel, layer.bias))
+    (F.relu(conv2d(xr, kernel, bias, 1, "same")) * fl.tensor(g)).sum().backward()
+    for ours, theirs in ((xs.grad, xr.grad), (layer.kernel.grad, kernel.grad), (layer.bias.grad, bias.grad)):
+        np.testing.assert_allclose(host(ours), host(theirs), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("make", [lambda: fl.layers.Conv2D(3, 3, activation="relu", dtype="float64"),
+                                  lambda: fl.layers.MaxPooling2D(dtype="float64")], ids=["conv", "maxpool"])
+def test_a_layer_called_twice_before_backward_keeps_both_calls_values(make):
+    """A layer's scratch arrays are reused only when no graph holds them: a layer shared by two branches, both
+    waiting for one backward, must not see its first call's arrays overwritten by the second."""
+    layer = make()
+    x1, x2 = RNG.normal(size=(2, 6, 6, 2)), RNG.normal(size=(2, 6, 6, 2))
+    a, b = fl.tensor(x1, requires_grad=True), fl.tensor(x2, requires_grad=True)
+    out1, out2 = layer(a), layer(b)
+    w1, w2 = RNG.normal(size=out1.shape), RNG.normal(size=out2.shape)
+    (out1 * fl.tensor(w1) + out2 * fl.tensor(w2)).sum().backward()
+    for x, w, grad in ((x1, w1, a.grad), (x2, w2, b.grad)):
+        alone = fl.tensor(x, requires_grad=True)
+        (layer(alone) * fl.tensor(w)).sum().backward()
+        np.testing.assert_allclose(host(grad), host(alone.grad), rtol=1e-12, atol=1e-12)
+
+
+def test_the_workspace_gives_an_array_again_only_once_nothing_holds_it():
+    workspace = Workspace()
+    first = workspace.empty("patches", (4, 3), "float32")
+    assert workspace.empty("patches", (4, 3), "float32") is not first  # still held: a new one
+    view = first.reshape(3, 4)
+    del first
+    assert workspace.empty("patches", (4, 3), "float32") is not view.base  # a view holds it too
+    del view
+    again = id(workspace.empty("patches", (4, 3), "float32"))
+    assert id(workspace.empty("patches", (4, 3), "float32")) == again
+    assert workspace.empty("patches", (4, 3), "float64").dtype == np.float64
+    import copy
+    import pickle
+
+    assert copy.deepcopy(workspace)._arrays == {} and pickle.loads(pickle.dumps(workspace))._arrays == {}
+
+
+def test_conv2d_layer_builds_with_keras_shapes_fans_and_counts():
+    fl.set_seed(0)
+    layer = fl.layers.Conv2D(64, (3, 3), input_shape=(13, 13, 32))
+    assert layer.kernel.shape == (3, 3, 32, 64) and layer.bias.shape == (64,) and layer.num_parameters() == 18496
+    limit = np.sqrt(6.0 / (9 * 32 + 9 * 64))  # Glorot's fans count the kernel's window, as Keras's
+    values = np.abs(host(layer.kernel.data))
+    assert values.max() <= limit and values.max() > 0.99 * limit
+    assert not host(layer.bias.data).any()
+    assert layer.compute_output_shape((13, 13, 32)) == (11, 11, 64)
+    assert fl.layers.Conv2D(8, 3, strides=2, padding="same").compute_output_shape((13, 12, 1)) == (7, 6, 8)
+    assert fl.layers.Conv2D(8, (5, 3), strides=(2, 1)).compute_output_shape((13, 12, 1)) == (5, 10, 8)
+    assert fl.layers.Conv2D(2, 1, use_bias=False, input_shape=(4, 4, 3)).parameters()[0].shape == (1, 1, 3, 2)
+
+
+def test_layers_build_lazily_from_their_first_images():
+    layer = fl.layers.Conv2D(4, 3)
+    assert not layer.built and layer.kernel is None
+    out = layer(np.ones((2, 7, 7, 3)))
+    assert out.shape == (2, 5, 5, 4) and layer.kernel.shape == (3, 3, 3, 4) and layer.input_shape == (7, 7, 3)
+    assert layer(np.ones((1, 9, 9, 3))).shape == (1, 7, 7, 4)  # the weights take any image size
+    assert out.dtype == np.float32  # float64 and integer images are cast to the layer's dtype
+
+
+@pytest.mark.parametrize("layer,shape,expected", [
+    (lambda: fl.layers.MaxPooling2D(), (2, 7, 6, 3), (2, 3, 3, 3)),
+    (lambda: fl.layers.MaxPooling2D((3, 3), strides=1, padding="same"), (2, 7, 6, 3), (2, 7, 6, 3)),
+    (lambda: fl.layers.AveragePooling2D(2, padding="same"), (2, 7, 6, 3), (2, 4, 3, 3)),
+    (lambda: fl.layers.GlobalAveragePooling2D(), (2, 7, 6, 3), (2, 3)),
+    (lambda: fl.layers.GlobalMaxPooling2D(keepdims=True), (2, 7, 6, 3), (2, 1, 1, 3)),
+    (lambda: fl.layers.Reshape((-1, 3)), (2, 7, 6, 3), (2, 42, 3)),
+    (lambda: fl.layers.Reshape((28, 28, 1)), (2, 784), (2, 28, 28, 1)),
+])
+def test_weightless_layers_give_keras_shapes(layer, shape, expected):
+    made = layer()
+    out = made(RNG.normal(size=shape))
+    assert out.shape == expected and made.output_shape_for(shape[1:]) == expected[1:]
+    assert made.parameters() == []
+
+
+def test_global_poolings_take_the_mean_and_max_of_each_channel():
+    x = RNG.normal(size=(3, 4, 5, 2))
+    np.testing.assert_allclose(fl.layers.GlobalAveragePooling2D()(x).numpy(), x.mean(axis=(1, 2)), rtol=1e-12)
+    np.testing.assert_allclose(fl.layers.GlobalMaxPooling2D()(x).numpy(), x.max(axis=(1, 2)), rtol=1e-12)
+    weights = fl.tensor(RNG.normal(size=(3, 2)))
+    for layer in (fl.layers.GlobalAveragePooling2D(), fl.layers.GlobalMaxPooling2D()):
+        assert fl.gradcheck(lambda a, lay=layer: lay(a) * weights, [x], atol=1e-7, rtol=1e-6)
+
+
+def test_every_layer_is_one_a_file_may_name_and_its_settings_round_trip_through_json():
+    assert set(CONVOLUTIONAL) <= set(fl.layers.LAYERS)
+    made = [fl.layers.Conv2D(8, (3, 5), strides=(2, 1), padding="SAME", activation="tanh", use_bias=False,
+                             kernel_initializer="he_normal", kernel_regularizer=keras.regularizers.L2(1e-3),
+                             name="c"),
+            fl.layers.MaxPooling2D((3, 3), strides=2, padding="same", name="m"),
+            fl.layers.AveragePooling2D(2, name="a"), fl.layers.GlobalAveragePooling2D(keepdims=True, name="g"),
+            fl.layers.GlobalMaxPooling2D(name="gm"), fl.layers.Reshape((4, -1), name="r")]
+    for layer in made:
+        config = json.loads(json.dumps(layer.get_config()))
+        again = type(layer).from_config(config)
+        assert again.get_config() == layer.get_config(), type(layer).__name__
+    conv = fl.layers.Conv2D.from_config(made[0].get_config())
+    assert (conv.kernel_size, conv.strides, conv.padding, conv.use_bias) == ((3, 5), (2, 1), "same", False)
+    assert conv.kernel_regularizer is not None and conv.activation_name == "tanh"
+
+
+def _cnn(module, height=12, width=12, dropout=0.5):
+    return module.Sequential([
+        keras.Input(shape=(height, width, 1)),
+        module.layers.Conv2D(8, (3, 3), activation="relu"), module.layers.MaxPooling2D((2, 2)),
+        module.layers.Conv2D(16, 3, activation="relu", padding="same"), module.layers.MaxPooling2D(),
+        module.layers.Flatten(), module.layers.Dropout(dropout), module.layers.Dense(10, activation="softmax")])
+
+
+def _digits(n=64, height=12, width=12):
+    x = RNG.random((n, height, width, 1)).astype(np.float32)
+    return x, np.arange(n) % 10
+
+
+@pytest.mark.parametrize("module", [keras, fl], ids=["keras", "fl"])
+def test_the_mnist_cnn_program_trains_evaluates_and_predicts(module):
+    fl.set_seed(0)
+    x, y = _digits()
+    model = _cnn(module)
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    stopper = fl.callbacks.EarlyStopping(monitor="val_loss", patience=5)
+    history = model.fit(x, y, batch_size=16, epochs=3, validation_split=0.25, callbacks=[stopper], verbose=0)
+    assert len(history.history["loss"]) == 3 and set(history.history) >= {"loss", "accuracy", "val_loss"}
+    assert history.history["loss"][-1] < history.history["loss"][0]  # it learns the 48 training images
+    loss, accuracy = model.evaluate(x, y, verbose=0)
+    assert np.isfinite(loss) and 0.0 <= accuracy <= 1.0
+    probabilities = model.predict(x, verbose=0)
+    assert probabilities.shape == (64, 10) and np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+    assert fastpath.dense_stack(model) is None and fastpath.dense_stack(model, inference=True) is None
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert any("(None, 10, 10, 8)" in line and "80" in line for line in lines)
+    assert any("(None, 5, 5, 16)" in line and "1,168" in line for line in lines)
+    assert "Total params: 1,898 (7.41 KB)" in lines
+
+
+def test_the_cnn_learns_a_task_it_can_learn():
+    """Bright left halves against bright right halves: a few epochs of the small CNN tell them apart."""
+    fl.set_seed(1)
+    labels = np.arange(96) % 2
+    x = RNG.random((96, 12, 12, 1)).astype(np.float32) * 0.5
+    x[labels == 0, :, :6] += 0.5
+    x[labels == 1, :, 6:] += 0.5
+    model = _cnn(keras)
+    model.compile(keras.optimizers.Adam(0.01), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, labels, batch_size=16, epochs=8, verbose=0)
+    assert model.evaluate(x, labels, verbose=0)[1] >= 0.95
+
+
+def test_a_functional_cnn_builds_from_its_input_and_saves_and_loads(tmp_path):
+    fl.set_seed(0)
+    inputs = keras.Input(shape=(12, 12, 1))
+    h = keras.layers.Conv2D(4, 3, padding="same", activation="relu")(inputs)
+    h = keras.layers.AveragePooling2D(2)(h)
+    h = keras.layers.Conv2D(6, 3, strides=2, activation="relu")(h)
+    pooled = keras.layers.Concatenate()([keras.layers.GlobalAveragePooling2D()(h),
+                                         keras.layers.GlobalMaxPooling2D()(h)])
+    model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(pooled))
+    assert h.shape == (None, 2, 2, 6) and model.num_parameters() == 40 + 222 + 39
+    x, y = _digits(24)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(x, y % 3, epochs=1, verbose=0)
+    path = tmp_path / "cnn.keras"
+    model.save(path)
+    again = keras.models.load_model(path)
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+    for model_ in (model, again):  # training resumes alike: the optimizer's state came back too
+        model_.fit(x, y % 3, epochs=1, shuffle=False, verbose=0)
+    for a, b in zip(again.get_weights(), model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["input", "from-data"])
+def test_a_sequential_cnn_saves_and_loads_with_its_weights_in_keras_order(tmp_path, declared):
+    fl.set_seed(0)
+    x, y = _digits(32)
+    model = _cnn(keras) if declared else keras.Sequential(
+        [keras.layers.Conv2D(8, 3, activation="relu"), keras.layers.MaxPooling2D(), keras.layers.Flatten(),
+         keras.layers.Dense(10, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, verbose=0)
+    assert model.input_shape == (12, 12, 1)
+    assert [w.shape for w in model.get_weights()][:2] == [(3, 3, 1, 8), (8,)]
+    path = tmp_path / "cnn.fnl"
+    model.save(path)
+    again = fl.load_model(path)
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+    lines, lines_again = [], []
+    model.summary(print_fn=lines.append)
+    again.summary(print_fn=lines_again.append)
+    assert lines[1:] == lines_again[1:]
+    fresh = _cnn(keras, dropout=0.5) if declared else None
+    if fresh is not None:  # weights copied by set_weights give the same predictions
+        fresh.set_weights(model.get_weights())
+        np.testing.assert_array_equal(fresh.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_conv_penalties_join_the_loss():
+    fl.set_seed(0)
+    layer = fl.layers.Conv2D(2, 3, kernel_regularizer="l2", bias_regularizer=keras.regularizers.L1(0.1),
+                             input_shape=(5, 5, 1))
+    assert [p for p, _ in layer.penalties()] == [layer.kernel, layer.bias]
+    model = keras.Sequential([layer, keras.layers.Flatten(), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x = RNG.random((4, 5, 5, 1))
+    plain = float(np.mean((model.predict(x, verbose=0) - 1.0) ** 2))
+    expected = plain + 0.01 * float(np.sum(host(layer.kernel.data) ** 2))  # "l2" is Keras's L2(0.01)
+    assert model.evaluate(x, np.ones((4, 1)), verbose=0) == pytest.approx(expected, rel=1e-5)
+
+
+# ----------------------------------------------------------------------------- mistakes
+
+
+@pytest.mark.parametrize("call,error,message", [
+    (lambda: fl.layers.Conv2D(4, 3)(np.ones((2, 784))), ShapeError,
+     r"Conv2D layer '.*' takes images of shape \(batch, height, width, channels\), but was given samples of "
+     r"shape \(784,\) \(flat rows of pixels: x\.reshape\(-1, height, width, channels\)\)"),
+    (lambda: fl.layers.Conv2D(4, 3)(np.ones((2, 28, 28))), ShapeError,
+     r"samples of shape \(28, 28\) \(grayscale images need a channels axis: x\[\.\.\., None\]\)"),
+    (lambda: fl.layers.Conv2D(4, 5)(np.ones((2, 3, 3, 1))), ShapeError,
+     r"Conv2D layer '.*' has a 5×5 kernel, larger than its input of 3×3 .* use padding='same'"),
+    (lambda: fl.layers.Conv2D(4, 3, input_shape=(6, 6, 3))(np.ones((2, 6, 6, 1))), ShapeError,
+     r"was built for images with 3 channels, but was given images of shape \(2, 6, 6, 1\) \(1 channels\)"),
+    (lambda: fl.layers.Conv2D(4, 3, data_format="channels_first"), ConfigError,
+     r"Conv2D got data_format='channels_first'; fnlearn's image layers take channels_last images"),
+    (lambda: fl.layers.MaxPooling2D(data_format="channels_first"), ConfigError,
+     r"MaxPooling2D got data_format='channels_first'"),
+    (lambda: fl.layers.Conv2D(4, 3, dilation_rate=2), ConfigError, r"dilation_rate=1 only"),
+    (lambda: fl.layers.Conv2D(4, 3, groups=2), ConfigError, r"groups=1 only"),
+    (lambda: fl.layers.Conv2D(0, 3), ConfigError, r"filters must be a positive integer .* got 0"),
+    (lambda: fl.layers.Conv2D(4, (3, 0)), ConfigError, r"kernel_size must be a positive integer or a pair"),
+    (lambda: fl.layers.Conv2D(4, 3, strides=(1, 2, 3)), ConfigError, r"strides must be"),
+    (lambda: fl.layers.Conv2D(4, 3, padding="causal"), ConfigError, r"padding must be 'valid'"),
+    (lambda: fl.layers.Conv2D(4, 3, kernel_constraint="max_norm"), ConfigError,
+     r"kernel_constraint='max_norm', which fnlearn does not have"),
+    (lambda: fl.layers.Conv2D(4, 3, units=3), ConfigError, r"Conv2D got unexpected argument\(s\) units"),
+    (lambda: fl.layers.MaxPooling2D(3)(np.ones((1, 2, 2, 1))), ShapeError,
+     r"MaxPooling2D layer '.*' has a 3×3 pool, larger than its input of 2×2"),
+    (lambda: fl.layers.GlobalAveragePooling2D()(np.ones((2, 5))), ShapeError,
+     r"GlobalAveragePooling2D layer '.*' takes images"),
+    (lambda: fl.layers.Reshape((5, 5))(np.ones((2, 24))), ShapeError,
+     r"Reshape layer '.*' cannot reshape samples of shape \(24,\) \(24 values\) into \(5, 5\)"),
+    (lambda: fl.layers.Reshape((-1, -1)), ConfigError, r"one of which may be -1"),
+    (lambda: fl.layers.GlobalMaxPooling2D(keepdims="yes"), ConfigError, r"keepdims must be True or False"),
+])
+def test_layer_mistakes_are_one_sentence(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_a_refused_first_call_leaves_the_layer_unbuilt():
+    layer = fl.layers.Conv2D(4, 5)
+    with pytest.raises(ShapeError):
+        layer(np.ones((2, 3, 3, 1)))
+    assert not layer.built and layer.kernel is None and layer.input_shape is None
+    assert layer(np.ones((2, 6, 6, 1))).shape == (2, 2, 2, 4)
+
+
+def test_a_model_refuses_images_of_another_shape_and_its_weights_stay():
+    fl.set_seed(0)
+    model = _cnn(keras)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    before = [w.copy() for w in model.get_weights()]
+    with pytest.raises(ShapeError, match=r"expects samples of shape \(12, 12, 1\).* samples of shape \(144,\)"):
+        model.fit(np.ones((4, 144)), np.zeros(4), verbose=0)
+    with pytest.raises(ShapeError, match=r"\(12, 12, 1\).* samples of shape \(12, 12, 3\)"):
+        model.predict(np.ones((4, 12, 12, 3)), verbose=0)
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
