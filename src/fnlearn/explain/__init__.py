@@ -9,6 +9,8 @@ Figure (matplotlib is imported only then).
 - :func:`hard_sigmoid_from_relus` — two ReLUs make one hard sigmoid (11 − 1 = 12 − 2 = … = 10);
 - :func:`loss_surface`, :func:`compare_optimizers` — the error surface and optimizers walking it;
 - :func:`decision_boundary` — class regions of a 2-input classifier and its hidden units;
+- :func:`filters`, :func:`feature_maps` — a convolutional network's filters as images, and where each fired
+  on one picture;
 - :func:`training_curves`, :func:`size_curve` — training against validation, loss against size;
 - :class:`Trace` — every update of a small model as a table (``fit(..., trace="trace.csv")``);
 - :func:`training_hints` / :func:`print_hints` — what the numbers say went wrong.
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 from .boundary import Boundary, decision_boundary
 from .curves import Curves, SizeCurve, size_curve, training_curves
+from .filters import FeatureMaps, Filters, feature_maps, filters
 from .hints import Hint, print_hints, training_hints
 from .pieces import (
     HardSigmoidFromRelus,
@@ -49,5 +52,6 @@ __all__ = [
     "pieces", "layer_outputs", "find_relu_pairs", "hard_sigmoid_from_relus", "Pieces", "LayerOutputs",
     "ReluPair", "HardSigmoidFromRelus", "loss_surface", "compare_optimizers", "filter_normalized_direction",
     "Surface", "OptimizerComparison", "decision_boundary", "Boundary", "training_curves", "size_curve",
-    "Curves", "SizeCurve", "Trace", "Hint", "training_hints", "print_hints",
+    "Curves", "SizeCurve", "Trace", "Hint", "training_hints", "print_hints", "filters", "feature_maps", "Filters",
+    "FeatureMaps",
 ]

@@ -1,8 +1,10 @@
-"""``fnlearn explain pieces|surface|boundary MODEL.fnl``: the glass-box figures for a saved model.
+"""``fnlearn explain pieces|surface|boundary|filters|maps MODEL.fnl``: the glass-box figures for a saved model.
 
     fnlearn explain pieces   model.fnl [--x-range -3 3] [--data d.csv]   # blue pieces, red sum
     fnlearn explain surface  model.fnl --data d.csv [--params 0.kernel[0,0] 0.bias[0]]
     fnlearn explain boundary model.fnl --data d.csv                     # class regions, hidden units
+    fnlearn explain filters  model.fnl [--layer conv2d]                 # a Conv2D layer's filters
+    fnlearn explain maps     model.fnl --data images.npz [--sample 3]   # where each filter fired on one image
 
 Data files: CSV (an optional header row; the model's input columns first, then the targets) or
 NumPy ``.npz`` with arrays ``x`` and ``y`` (``X``/``y`` and ``x_train``/``y_train`` work too).
@@ -26,16 +28,17 @@ import numpy as np
 
 from ..errors import ConfigError, DatasetError, ShapeError
 
-VIEWS = ("pieces", "surface", "boundary")
+VIEWS = ("pieces", "surface", "boundary", "filters", "maps")
 
 
 def add_subparser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``explain`` command to an ``argparse`` sub-parser collection; returns its parser."""
     p = subparsers.add_parser(
-        "explain", help="figures of what a saved model learned: pieces, error surface, decision boundary",
+        "explain", help="figures of what a saved model learned: pieces, error surface, decision boundary, filters",
         description="Draw what a saved model learned: 'pieces' (the learned function as a constant plus "
                     "blue pieces adding up to the red curve), 'surface' (the loss around the trained "
-                    "weights), 'boundary' (class regions of a 2-input classifier).")
+                    "weights), 'boundary' (class regions of a 2-input classifier), 'filters' (a convolutional "
+                    "layer's filters as images), 'maps' (the feature maps of one image).")
     p.add_argument("view", choices=VIEWS, help="which figure to draw")
     p.add_argument("model", help="a model file written by model.save (.fnl)")
     p.add_argument("--data", metavar="FILE", help="data as .csv (inputs then targets) or .npz (x, y)")
@@ -49,6 +52,9 @@ def add_subparser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--view-3d", dest="view_3d", action="store_true", help="surface: add the 3-D view")
     p.add_argument("--loss", help="surface: the loss if the model file has none (e.g. mse)")
     p.add_argument("--resolution", type=int, default=None, help="grid points per side (surface 41, boundary 200)")
+    p.add_argument("--layer", action="append", metavar="NAME",
+                   help="filters / maps: a layer's name (maps: repeat it for several; default: every Conv2D)")
+    p.add_argument("--sample", type=int, default=0, help="maps: which image of --data's x to draw (default: 0)")
     p.add_argument("--format", choices=("png", "svg"), default="png", help="image format (default: png)")
     p.set_defaults(_explain_run=run)
     return p
@@ -58,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
     """Load the model (and data), write the figure, print its path; returns the exit code 0."""
     from ..io import load_model
     from .boundary import decision_boundary
+    from .filters import feature_maps, filters
     from .pieces import pieces
     from .surface import loss_surface
 
@@ -66,6 +73,16 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {str(out)!r} is a file; give a folder for the figures.")
     target = out / f"{args.view}.{args.format}"
+    if args.view == "filters":
+        filters(model, layer=None if not args.layer else args.layer[0], path=target)
+        print(target)
+        return 0
+    if args.view == "maps":
+        if args.data is None:
+            raise ConfigError("'fnlearn explain maps' needs --data: an .npz file whose x holds the images.")
+        feature_maps(model, load_image(args.data, args.sample, model), layers=args.layer, path=target)
+        print(target)
+        return 0
     n_inputs = _n_inputs(model)
     data = None if args.data is None else load_data(args.data, n_inputs)
     if args.view == "pieces":
@@ -104,6 +121,29 @@ def _stages(model: Any) -> list[Any]:
 
 def _n_inputs(model: Any) -> int:
     return int(_stages(model)[0].kernel.shape[0])
+
+
+def load_image(path: str | Path, sample: int, model: Any) -> np.ndarray:
+    """Image number ``sample`` of the array ``x`` (or ``X``, ``x_train``, ``x_test``) in an .npz file, in the
+    shape of the model's input (so flat rows of 784 values become 28×28×1 for a model that takes those)."""
+    path = Path(path)
+    if not path.is_file() or path.suffix.lower() != ".npz":
+        raise DatasetError(f"--data {str(path)!r} is not an .npz file; save the images with np.savez(path, x=x).")
+    with np.load(path, allow_pickle=False) as f:
+        key = next((k for k in ("x", "X", "x_train", "x_test") if k in f), None)
+        if key is None:
+            raise DatasetError(f"{str(path)!r} holds arrays {list(f.keys())}; name the images 'x' "
+                               "(np.savez(path, x=x)).")
+        x = np.asarray(f[key], dtype=np.float64)
+    if not 0 <= sample < len(x):
+        raise ConfigError(f"--sample {sample} is not an image of {str(path)!r}, which holds {len(x)}; give 0 to "
+                          f"{len(x) - 1}.")
+    image = x[sample]
+    shape = getattr(model, "input_shape", None)
+    shape = tuple(shape[1:]) if shape and shape[0] is None else tuple(shape or ())
+    if shape and image.size == int(np.prod(shape)):
+        image = image.reshape(shape)
+    return image
 
 
 def load_data(path: str | Path, n_inputs: int) -> tuple[np.ndarray, np.ndarray | None]:
