@@ -179,6 +179,14 @@ def _train_step_model() -> Any:
     return model
 
 
+def _cnn_model() -> Any:
+    keras = _keras()
+    model = keras.Sequential([keras.Input(shape=(28, 28, 1)), keras.layers.Conv2D(4, 3, name="conv"),
+                              keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    return model
+
+
 def _two_output_model() -> Any:
     keras = _keras()
     x = keras.Input(shape=(2,))
@@ -260,6 +268,33 @@ CASES: list[Case] = [
     Case("batchnorm-call-features", "layers", "a BatchNormalization built for 3 features called on 5",
          lambda c: fl.layers.BatchNormalization(input_shape=(3,), name="bn")(np.ones((2, 5))), ShapeError,
          ("'bn'", "3 features", "(2, 5)")),
+    Case("conv-flat-rows", "layers", "Conv2D called on rows of 784 pixels",
+         lambda c: fl.layers.Conv2D(8, 3, name="conv")(np.ones((2, 784))), ShapeError,
+         ("'conv'", "(batch, height, width, channels)", "(784,)", "x.reshape(-1, height, width, channels)")),
+    Case("conv-no-channels", "layers", "Conv2D called on grayscale images of shape (2, 28, 28)",
+         lambda c: fl.layers.Conv2D(8, 3, name="conv")(np.ones((2, 28, 28))), ShapeError,
+         ("'conv'", "(28, 28)", "x[..., None]")),
+    Case("conv-kernel-too-big", "layers", "a 5×5 Conv2D kernel on 3×3 images",
+         lambda c: fl.layers.Conv2D(8, 5, name="conv")(np.ones((2, 3, 3, 1))), ShapeError,
+         ("'conv'", "5×5 kernel", "3×3", "padding='same'")),
+    Case("conv-channels", "layers", "a Conv2D built for 3 channels called on 1",
+         lambda c: fl.layers.Conv2D(8, 3, input_shape=(6, 6, 3), name="conv")(np.ones((2, 6, 6, 1))), ShapeError,
+         ("'conv'", "3 channels", "(2, 6, 6, 1)")),
+    Case("conv-channels-first", "layers", "Conv2D(..., data_format='channels_first')",
+         lambda c: fl.layers.Conv2D(8, 3, data_format="channels_first"), ConfigError,
+         ("data_format='channels_first'", "channels_last", "np.moveaxis")),
+    Case("conv-dilation", "layers", "Conv2D(..., dilation_rate=2)", lambda c: fl.layers.Conv2D(8, 3, dilation_rate=2),
+         ConfigError, ("dilation_rate=2", "dilation_rate=1 only")),
+    Case("conv-groups", "layers", "Conv2D(..., groups=2)", lambda c: fl.layers.Conv2D(8, 3, groups=2), ConfigError,
+         ("groups=2", "groups=1 only")),
+    Case("conv-padding", "layers", "Conv2D(..., padding='full')", lambda c: fl.layers.Conv2D(8, 3, padding="full"),
+         ConfigError, ("padding", "'full'", "'valid'", "'same'")),
+    Case("pool-too-big", "layers", "MaxPooling2D(3) on 2×2 images",
+         lambda c: fl.layers.MaxPooling2D(3, name="pool")(np.ones((1, 2, 2, 1))), ShapeError,
+         ("'pool'", "3×3 pool", "2×2")),
+    Case("reshape-layer-size", "layers", "Reshape((5, 5)) of samples of 24 values",
+         lambda c: fl.layers.Reshape((5, 5), name="reshape")(np.ones((2, 24))), ShapeError,
+         ("'reshape'", "(24,)", "(5, 5)", "-1")),
     # ---------------------------------------------------------------- compile
     Case("functional-several-outputs-compile", "compile", "compile a model of two outputs",
          lambda c: _two_output_model().compile("sgd", "mse"), ConfigError,
@@ -315,6 +350,9 @@ CASES: list[Case] = [
     Case("sgd-momentum", "optimizers", "SGD(momentum=-0.5)", lambda c: fl.optim.SGD(momentum=-0.5), ConfigError,
          ("momentum", "-0.5")),
     # ---------------------------------------------------------------- fit: arguments
+    Case("fit-cnn-flat-rows", MODEL, "fit: rows of 784 pixels for a CNN of Input(shape=(28, 28, 1))",
+         lambda c: _cnn_model().fit(np.ones((4, 784)), np.zeros(4), verbose=0), ShapeError,
+         ("(28, 28, 1)", "(784,)")),
     Case("functional-one-array-for-two-inputs", MODEL, "fit: one array for a model of two Inputs",
          lambda c: _two_input_model().fit(np.ones((4, 5)), np.ones(4)), ConfigError,
          ("2 inputs", "'a' (None, 2)", "one ndarray", "a list [a, b, ...]", "dict by Input name")),
