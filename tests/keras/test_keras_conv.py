@@ -1,0 +1,140 @@
+"""The image layers against the real Keras 3: output shapes, parameter counts, outputs from the same weights, and
+the MNIST CNN program trained one epoch from the same weights in both."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from real_keras import assert_trains_as_keras, real_keras
+
+import fnlearn as fl
+from fnlearn import keras
+
+RNG = np.random.default_rng(11)
+
+
+def _both(real, sample_shape, make):
+    """The same one-layer model in Keras and in fnlearn: ``make(module)`` gives the layer."""
+    theirs = real.Sequential([real.Input(shape=sample_shape), make(real)])
+    ours = keras.Sequential([keras.Input(shape=sample_shape), make(keras)])
+    return theirs, ours
+
+
+LAYER_CASES = [
+    ((9, 8, 3), lambda m: m.layers.Conv2D(4, 3)),
+    ((9, 8, 3), lambda m: m.layers.Conv2D(4, 3, padding="same", activation="relu")),
+    ((9, 8, 3), lambda m: m.layers.Conv2D(5, (3, 2), strides=2, padding="same", activation="tanh")),
+    ((10, 10, 2), lambda m: m.layers.Conv2D(3, 4, strides=(3, 2), padding="same", use_bias=False)),
+    ((7, 9, 2), lambda m: m.layers.Conv2D(2, (2, 3), strides=(1, 2))),
+    ((7, 9, 2), lambda m: m.layers.Conv2D(3, 1, activation="sigmoid")),
+    ((7, 9, 2), lambda m: m.layers.MaxPooling2D()),
+    ((7, 9, 2), lambda m: m.layers.MaxPooling2D((3, 3), strides=2, padding="same")),
+    ((7, 9, 2), lambda m: m.layers.MaxPooling2D(2, strides=1, padding="same")),
+    ((7, 9, 2), lambda m: m.layers.AveragePooling2D(2)),
+    ((7, 9, 2), lambda m: m.layers.AveragePooling2D((3, 2), strides=(2, 1), padding="same")),
+    ((7, 9, 2), lambda m: m.layers.GlobalAveragePooling2D()),
+    ((7, 9, 2), lambda m: m.layers.GlobalMaxPooling2D(keepdims=True)),
+    ((7, 9, 2), lambda m: m.layers.Reshape((-1, 6))),
+    ((126,), lambda m: m.layers.Reshape((7, 9, 2))),
+]
+LAYER_IDS = ["conv-valid", "conv-same-relu", "conv-stride2-same", "conv-stride32-same-nobias", "conv-rect",
+             "conv-1x1", "maxpool", "maxpool-3-stride2-same", "maxpool-overlap-same", "avgpool",
+             "avgpool-same-rect", "global-avg", "global-max-keepdims", "reshape-flat", "reshape-image"]
+
+
+@pytest.mark.parametrize("sample_shape,make", LAYER_CASES, ids=LAYER_IDS)
+def test_each_layer_gives_keras_shapes_counts_and_outputs_from_the_same_weights(sample_shape, make):
+    real = real_keras()
+    theirs, ours = _both(real, sample_shape, make)
+    assert ours.output_shape == tuple(theirs.output_shape[1:])
+    assert ours.count_params() == theirs.count_params()
+    assert [w.shape for w in ours.get_weights()] == [tuple(w.shape) for w in theirs.get_weights()]
+    ours.set_weights(theirs.get_weights())
+    x = RNG.normal(size=(3, *sample_shape)).astype(np.float32)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-5)
+
+
+def _cnn(module, height=28, width=28, dropout=True):
+    """The MNIST CNN of the Keras examples (Dropout left out where two libraries must draw the same masks)."""
+    layers = [module.Input(shape=(height, width, 1)),
+              module.layers.Conv2D(32, (3, 3), activation="relu"), module.layers.MaxPooling2D((2, 2)),
+              module.layers.Conv2D(64, 3, activation="relu", padding="same"), module.layers.MaxPooling2D(),
+              module.layers.Flatten(), module.layers.Dense(10, activation="softmax")]
+    if dropout:
+        layers.insert(-1, module.layers.Dropout(0.5))
+    return module.Sequential(layers)
+
+
+def test_the_mnist_cnn_has_keras_output_shapes_and_parameter_counts():
+    real = real_keras()
+    theirs, ours = _cnn(real), _cnn(keras)
+    expected = [(tuple(layer.output.shape[1:]), layer.count_params()) for layer in theirs.layers]
+    rows = ours._summary_rows()
+    assert [(row[1], row[2]) for row in rows] == [("(None, " + ", ".join(map(str, shape)) + ")", count)
+                                                   for shape, count in expected]
+    assert ours.count_params() == theirs.count_params() == 41_866
+    lines = []
+    ours.summary(print_fn=lines.append)
+    assert "Total params: 41,866 (163.54 KB)" in lines
+
+
+def test_the_cnn_trains_one_epoch_of_sgd_as_keras_does():
+    real = real_keras()
+    real.utils.set_random_seed(0)
+    x = RNG.random((64, 12, 12, 1)).astype(np.float32)
+    y = np.arange(64) % 10
+    assert_trains_as_keras(real, _cnn(real, 12, 12, dropout=False), _cnn(keras, 12, 12, dropout=False), x, y,
+                           "sparse_categorical_crossentropy", learning_rate=0.05, batch_size=16, epochs=1,
+                           rtol=1e-4, atol=1e-5)
+
+
+def test_the_cnn_program_with_adam_ends_its_epoch_with_kerass_weights():
+    """The program as its users write it, with Adam. Keras adds ε to the uncorrected √v (an ε 32 times larger
+    at the first step, in fnlearn's corrected form): for the CNN's weights whose gradients are ~1e-7 (fed by
+    nearly dead ReLU units) the two updates differ by most of a learning rate at Keras's ε = 1e-7 (fnlearn's
+    Adam is the lecture's, ε = 1e-8 after the correction). With an ε too small to matter the epochs agree."""
+    real = real_keras()
+    real.utils.set_random_seed(1)
+    x = RNG.random((64, 12, 12, 1)).astype(np.float32)
+    y = np.arange(64) % 10
+    theirs, ours = _cnn(real, 12, 12, dropout=False), _cnn(keras, 12, 12, dropout=False)
+    ours.set_weights(theirs.get_weights())
+    for model, library in ((theirs, real), (ours, keras)):
+        model.compile(library.optimizers.Adam(epsilon=1e-12), "sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+    their_history = theirs.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    our_history = ours.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=3e-5)
+    assert our_history.history["loss"][0] == pytest.approx(their_history.history["loss"][0], rel=1e-5)
+
+
+def test_keras_weights_of_a_functional_cnn_give_keras_predictions():
+    real = real_keras()
+
+    def build(module):
+        inputs = module.Input(shape=(10, 10, 3))
+        h = module.layers.Conv2D(6, 3, padding="same", activation="relu")(inputs)
+        h = module.layers.MaxPooling2D()(h)
+        h = module.layers.Conv2D(4, 3, strides=2, padding="same")(h)
+        joined = module.layers.Concatenate()([module.layers.GlobalAveragePooling2D()(h),
+                                              module.layers.GlobalMaxPooling2D()(h)])
+        return module.Model(inputs, module.layers.Dense(3)(joined))
+
+    theirs, ours = build(real), build(keras)
+    ours.set_weights(theirs.get_weights())
+    x = RNG.normal(size=(5, 10, 10, 3)).astype(np.float32)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-5)
+
+
+def test_glorot_fans_of_a_conv_kernel_are_kerass():
+    real = real_keras()
+    theirs = real.layers.Conv2D(16, (5, 3))
+    theirs.build((None, 8, 8, 4))
+    fl.set_seed(0)
+    ours = keras.layers.Conv2D(16, (5, 3), input_shape=(8, 8, 4))
+    limit = np.sqrt(6.0 / (5 * 3 * 4 + 5 * 3 * 16))
+    for kernel in (np.asarray(theirs.kernel), fl.backend.to_numpy(ours.kernel.data)):
+        assert kernel.shape == (5, 3, 4, 16)
+        assert np.abs(kernel).max() <= limit and np.abs(kernel).max() > 0.98 * limit
+        assert abs(kernel.std() - limit / np.sqrt(3)) < 0.1 * limit  # the uniform's spread: the same fans
