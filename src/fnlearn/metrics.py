@@ -879,7 +879,8 @@ class MetricRun:
     costs what it did before stateful metrics existed). Stateful metrics are reset when the run starts and
     updated with every batch; ``weighted`` ones (``compile(weighted_metrics=...)``) get the batch's sample
     weights when the run has some (``weighted=True``), and a weighted function metric then becomes the
-    weighted mean of its per-sample values. The loss goes into ``tracker`` as ``"loss"``.
+    weighted mean of its per-sample values. The loss goes into ``tracker`` as ``"loss"``. ``sort_keys``: the
+    results sorted by key, as Keras 3 logs a model of several outputs (else the loss, then the compiled order).
 
     >>> run = MetricRun([("accuracy", get("accuracy", "binary_crossentropy"), False), ("p", Precision(), False)])
     >>> run.update(np.array([[1.0], [0.0]]), np.array([[0.9], [0.8]]), 2)
@@ -887,8 +888,10 @@ class MetricRun:
     {'accuracy': 0.5, 'p': 0.5}
     """
 
-    def __init__(self, entries: Sequence[tuple[str, Metric, bool]], weighted: bool = False) -> None:
+    def __init__(self, entries: Sequence[tuple[str, Metric, bool]], weighted: bool = False,
+                 sort_keys: bool = False) -> None:
         self.tracker = MeanTracker()
+        self.sort_keys = sort_keys
         self.keys = [key for key, _, _ in entries]
         self.functions = [(key, m) for key, m, w in entries if not m.stateful and not (w and weighted)]
         self.stateful = [(key, m, w and weighted) for key, m, w in entries if m.stateful or (w and weighted)]
@@ -929,7 +932,7 @@ class MetricRun:
         return logs
 
     def result(self) -> dict[str, Any]:
-        """Loss (when tracked) and every metric, in the compiled order."""
+        """Loss (when tracked) and every metric, in the compiled order (by key with ``sort_keys``)."""
         means = self.tracker.result()
         logs = {"loss": means["loss"]} if "loss" in means else {}
         for key in self.keys:
@@ -938,7 +941,7 @@ class MetricRun:
                 logs.update(result_logs(metric, key))
             elif key in means:
                 logs[key] = means[key]
-        return logs
+        return dict(sorted(logs.items())) if self.sort_keys else logs
 
 
 def check_run(entries: Sequence[tuple[str, Metric, bool]], y: Any, pred: Any, weights: Any = None) -> None:

@@ -194,6 +194,9 @@ class Trainer:
     # shapes are then found by running it
     _layers_in_order: bool = True
     takes_lists: bool = False  # called on a list of inputs (a functional model with several Inputs)
+    # None: the logs keep the compiled order, which evaluate's list follows. A tuple (a model of several outputs):
+    # the logs are sorted by key as Keras 3 logs them, and evaluate's list gives these keys first, then the rest
+    _log_order: tuple[str, ...] | None = None
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None, *,
@@ -270,17 +273,8 @@ class Trainer:
         """
         if not self.compiled:
             return None
-        loss = self.loss
-        if isinstance(loss, losses.Loss) and loss.own_class:  # given back through custom_objects, as in Keras
-            loss_config: Any = {"class_name": type(loss).__name__, "config": loss.get_config()}
-        elif isinstance(loss, losses.Loss):
-            loss_config = loss.get_config()
-        elif self._loss_name is not None:
-            loss_config = self._loss_name
-        else:
-            loss_config = getattr(loss, "__name__", type(loss).__name__)
         entries = self._metric_entries()
-        config = {"optimizer": self.optimizer.get_config(), "loss": loss_config,
+        config = {"optimizer": self.optimizer.get_config(), "loss": _loss_config(self.loss, self._loss_name),
                   "metrics": [metrics_module.saved_form(m) for _, m, weighted in entries if not weighted]}
         if any(self._metric_weighted):
             config["weighted_metrics"] = [metrics_module.saved_form(m) for _, m, weighted in entries if weighted]
@@ -439,7 +433,8 @@ class Trainer:
                         plan.exclusive = True
                     if progress is not None:
                         progress.epoch_begin(epoch)
-                    run = metrics_module.MetricRun(entries, weighted=w_arr is not None)  # resets stateful ones
+                    run = metrics_module.MetricRun(entries, weighted=w_arr is not None,  # resets stateful ones
+                                                   sort_keys=self._log_order is not None)
                     tracker = run.tracker
                     # batches are gathered row by row from a shuffled order, never by copying the whole
                     # data set: peak memory stays at the data's size plus one batch
@@ -504,6 +499,8 @@ class Trainer:
                         val_logs = self._evaluate_arrays(*val[:2], val_batch_size, *val[2:],
                                                          callbacks=callback_list)
                         logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                        if self._log_order is not None:
+                            logs = dict(sorted(logs.items()))
                     self.epochs_trained = first + epoch - initial_epoch + 1  # what a checkpoint saved now records
                     callback_list.on_epoch_end(epoch, logs)
                     finished_epochs += 1
@@ -782,14 +779,15 @@ class Trainer:
         last = self.layers[-1]
         return getattr(last, "name", type(last).__name__)
 
-    def _check_targets(self, y: Any, out_shape: tuple[int, ...], y_name: str, dtype: Any) -> Any:
-        """Targets checked against the output layer and the loss, as arrays the loss takes directly."""
-        loss = self._loss_name
+    def _check_targets(self, y: Any, out_shape: tuple[int, ...], y_name: str, dtype: Any,
+                       head: tuple[str | None, str] | None = None) -> Any:
+        """Targets checked against the output layer and the loss, as arrays the loss takes directly; ``head``:
+        (loss name, layer name) of one output of several, checked on its own."""
+        loss, layer = head if head is not None else (self._loss_name, self._output_layer())
         n = y.shape[0]
         units = out_shape[-1] if out_shape else 1
         per_sample = int(np.prod(out_shape)) if out_shape else 1
         y_per_sample = int(np.prod(y.shape[1:])) if y.ndim > 1 else 1
-        layer = self._output_layer()
         integer_valued = y.dtype.kind in "iub" or bool(backend.xp().all(y == backend.xp().round(y)))
         if loss in ("sparse_categorical_crossentropy", "categorical_crossentropy") and len(out_shape) > 1:
             raise ShapeError(f"the last layer {layer!r} outputs shape {tuple(out_shape)} per sample (Dense acts on "
@@ -853,7 +851,8 @@ class Trainer:
         weights of the loss and the weighted metrics (Keras's sample_weight). ``callbacks`` (a CallbackList)
         get Keras's test hooks: on_test_begin, on_test_batch_begin ({}) / _end with the running logs (the
         weight penalties included in the loss, as in the result), on_test_end with the result."""
-        run = metrics_module.MetricRun(self._metric_entries(), weighted=w is not None)  # resets stateful ones
+        run = metrics_module.MetricRun(self._metric_entries(), weighted=w is not None,  # resets stateful ones
+                                       sort_keys=self._log_order is not None)
         hooks = callbacks.batch_hooks("test") if callbacks is not None else []
         if callbacks is not None:
             callbacks.on_test_begin({})
@@ -897,22 +896,12 @@ class Trainer:
 
     def _weighted_loss(self, y: Any, out: Tensor, w: Any) -> Tensor:
         """Σ wᵢ·lossᵢ over the batch, divided by the batch size for a mean loss (Keras's weighted loss)."""
-        parts = self._built_in_loss()
-        if parts is not None:
-            fn, options, reduction = parts
-            per_sample = fn(y, out, **options, reduction="none")
-        else:  # the user's own function (before compile averaged it) must give one value per sample itself
-            per_sample, reduction = self.loss(y, out), "mean"
-        return losses.weighted(per_sample, w, "sum" if reduction == "sum" else "mean")  # fit needs one number
+        return _weighted_loss(self.loss, self.loss_fn, y, out, w)
 
     def _built_in_loss(self) -> tuple[Callable[..., Tensor], dict[str, Any], str] | None:
         """(function, options, reduction) of a built-in loss (by name or a Loss object), None for one of the
         user's own: what a weighted loss needs to ask for one value per sample."""
-        if isinstance(self.loss, losses.Loss):
-            return self.loss.fn, self.loss.options, self.loss.batch_reduction
-        if any(self.loss_fn is builtin for builtin in losses.LOSSES.values()):
-            return self.loss_fn, {}, losses.default_reduction(self.loss_fn)
-        return None
+        return _built_in_loss(self.loss, self.loss_fn)
 
     def _check_loss_per_sample(self, y: Any, sample_shape: tuple[int, ...]) -> None:
         """Before fit changes anything: weights need a loss of the user's own to give one value per sample.
@@ -966,7 +955,7 @@ class Trainer:
                 raise DataError(problem)
         if verbose:
             print(f"{steps}/{steps} - {format_logs(result)}")
-        return _batch_result(result, return_dict)
+        return _batch_result(result, return_dict, self._log_order)
 
     def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = 0, *, callbacks: Any = None,
                 **kwargs: Any) -> np.ndarray:
@@ -1044,12 +1033,13 @@ class Trainer:
         history = self.fit(x, y, batch_size=self._batch_rows(x), epochs=1, shuffle=False, verbose=0,
                            sample_weight=sample_weight, class_weight=class_weight)
         self.epochs_trained = epochs  # a step, not an epoch: a later fit shuffles as it would have
-        return _batch_result({key: values[-1] for key, values in history.history.items()}, return_dict)
+        return _batch_result({key: values[-1] for key, values in history.history.items()}, return_dict,
+                             self._log_order)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False) -> Any:
         """The loss (and metrics) on the batch ``(x, y)``, without training (Keras's ``test_on_batch``)."""
         result = self.evaluate(x, y, batch_size=self._batch_rows(x), sample_weight=sample_weight, return_dict=True)
-        return _batch_result(result, return_dict)
+        return _batch_result(result, return_dict, self._log_order)
 
     def predict_on_batch(self, x: Any) -> Any:
         """The outputs for the batch ``x`` (Keras's ``predict_on_batch``)."""
@@ -1176,12 +1166,14 @@ class Trainer:
         return rows
 
 
-def _batch_result(logs: dict[str, Any], return_dict: bool) -> Any:
+def _batch_result(logs: dict[str, Any], return_dict: bool, first: tuple[str, ...] | None = None) -> Any:
     """What evaluate and Keras's *_on_batch calls return: the dict, or the loss alone, or ``[loss, *metrics]``
-    (in compiled order, a dict result's entries in place)."""
+    (in the logs' order, a dict result's entries in place; the keys ``first`` ahead of the rest, as Keras's
+    ``_flatten_metrics_in_order``)."""
     if return_dict:
         return logs
-    values = list(logs.values())
+    values = [logs[key] for key in first or () if key in logs] + \
+        [value for key, value in logs.items() if key not in (first or ())]
     return values[0] if len(values) == 1 else values
 
 
@@ -1258,6 +1250,41 @@ def _class_weights(class_weight: Any, y: Any) -> np.ndarray:
     for key, value in table.items():
         lookup[key] = value
     return lookup[labels]
+
+
+def _weighted_loss(loss: Any, loss_fn: Callable[..., Tensor], y: Any, out: Tensor, w: Any) -> Tensor:
+    """Σ wᵢ·lossᵢ over the batch of ``loss`` as given to compile (``loss_fn``: as compile resolved it), divided by
+    the batch size for a mean loss (Keras's weighted loss)."""
+    parts = _built_in_loss(loss, loss_fn)
+    if parts is not None:
+        fn, options, reduction = parts
+        per_sample = fn(y, out, **options, reduction="none")
+    else:  # the user's own function (before compile averaged it) must give one value per sample itself
+        per_sample, reduction = loss(y, out), "mean"
+    return losses.weighted(per_sample, w, "sum" if reduction == "sum" else "mean")  # fit needs one number
+
+
+def _built_in_loss(loss: Any, loss_fn: Callable[..., Tensor]
+                   ) -> tuple[Callable[..., Tensor], dict[str, Any], str] | None:
+    """(function, options, reduction) of a built-in loss (by name or a Loss object), None for one of the user's
+    own."""
+    if isinstance(loss, losses.Loss):
+        return loss.fn, loss.options, loss.batch_reduction
+    if any(loss_fn is builtin for builtin in losses.LOSSES.values()):
+        return loss_fn, {}, losses.default_reduction(loss_fn)
+    return None
+
+
+def _loss_config(loss: Any, loss_name: str | None) -> Any:
+    """What a model file records of a compiled loss: its name, a Loss object's config, or a loss class of the
+    user's own by class name (given back through custom_objects, as in Keras)."""
+    if isinstance(loss, losses.Loss) and loss.own_class:
+        return {"class_name": type(loss).__name__, "config": loss.get_config()}
+    if isinstance(loss, losses.Loss):
+        return loss.get_config()
+    if loss_name is not None:
+        return loss_name
+    return getattr(loss, "__name__", type(loss).__name__)
 
 
 def _averaged(fn: Callable[..., Any]) -> Callable[..., Tensor]:
