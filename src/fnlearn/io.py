@@ -976,20 +976,45 @@ def _recompile(file: _ModelFile, model: Any, custom: dict[str, Any],
     except (FnlearnError, TypeError, ValueError) as exc:
         raise file.error(f"has optimizer settings that cannot be rebuilt ({_clause(exc)}); load it with "
                          "compile=False and compile it again.") from None
-    loss = _resolve_loss(file, config.get("loss"), custom)
-    metrics, weighted = config.get("metrics") or [], config.get("weighted_metrics") or []
-    if not isinstance(metrics, list) or not isinstance(weighted, list):
-        raise file.error("has malformed metric settings; load it with compile=False and compile it again.")
-    metrics = [_resolve_metric(file, m, custom) for m in metrics]
-    weighted = [_resolve_metric(file, m, custom) for m in weighted]
+    settings: dict[str, Any] = {}
+    if "outputs" in config:  # a model of several outputs: each output's loss, weight and metrics by its name
+        settings = _per_output_settings(file, config["outputs"], custom)
+        loss, metrics, weighted = settings.pop("loss"), settings.pop("metrics"), settings.pop("weighted_metrics")
+    else:
+        loss = _resolve_loss(file, config.get("loss"), custom)
+        metrics, weighted = config.get("metrics") or [], config.get("weighted_metrics") or []
+        if not isinstance(metrics, list) or not isinstance(weighted, list):
+            raise file.error("has malformed metric settings; load it with compile=False and compile it again.")
+        metrics = [_resolve_metric(file, m, custom) for m in metrics]
+        weighted = [_resolve_metric(file, m, custom) for m in weighted]
     try:
-        model.compile(optimizer=optimizer, loss=loss, metrics=metrics, weighted_metrics=weighted or None)
+        model.compile(optimizer=optimizer, loss=loss, metrics=metrics, weighted_metrics=weighted or None, **settings)
     except FnlearnError as exc:
         raise file.error(f"has compile settings this fnlearn cannot use ({_clause(exc)}); load it with "
                          "compile=False.") from None
     state = file.doc.get("optimizer_state")
     if state is not None:
         _restore_optimizer(file, model, state, slot_tensors)
+
+
+def _per_output_settings(file: _ModelFile, outputs: Any, custom: dict[str, Any]) -> dict[str, Any]:
+    """compile's loss, loss_weights, metrics and weighted_metrics, each a dict by output name, from the settings
+    a model of several outputs saved for each output."""
+    if not isinstance(outputs, dict) or not outputs or not all(
+            isinstance(name, str) and isinstance(entry, dict) and isinstance(entry.get("metrics", []), list)
+            and isinstance(entry.get("weighted_metrics", []), list) for name, entry in outputs.items()):
+        raise file.error("has malformed per-output compile settings; load it with compile=False and compile it "
+                         "again.")
+    settings: dict[str, Any] = {"loss": {}, "loss_weights": {}, "metrics": {}, "weighted_metrics": {}}
+    for name, entry in outputs.items():
+        weight = entry.get("loss_weight", 1.0)
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)):
+            raise file.error(f"has a malformed loss weight {weight!r} for output {name!r}; it is damaged.")
+        settings["loss"][name] = _resolve_loss(file, entry.get("loss"), custom)
+        settings["loss_weights"][name] = weight
+        for kind in ("metrics", "weighted_metrics"):
+            settings[kind][name] = [_resolve_metric(file, m, custom) for m in entry.get(kind, [])]
+    return settings
 
 
 def _resolve_metric(file: _ModelFile, spec: Any, custom: dict[str, Any]) -> Any:

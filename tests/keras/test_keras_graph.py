@@ -171,7 +171,7 @@ def test_models_are_steps_of_a_graph_and_a_graph_of_two_inputs_is_a_step_too():
         inner(keras.Input(shape=(3,)))
 
 
-def test_several_outputs_predict_a_list_and_cannot_be_trained():
+def test_several_outputs_predict_a_list_and_train_with_a_loss_each():
     x = keras.Input(shape=(5,), name="digits")
     hidden = layers.Dense(4, activation="relu", name="hidden")(x)
     model = keras.Model(x, [hidden, layers.Dense(2, activation="softmax", name="probs")(hidden)])
@@ -182,8 +182,9 @@ def test_several_outputs_predict_a_list_and_cannot_be_trained():
     np.testing.assert_allclose(outs[1], head(outs[0]).numpy(), rtol=1e-5, atol=1e-7)
     called = model(DEEP[:3])
     assert isinstance(called, list) and called[0].shape == (3, 4)
-    with pytest.raises(ConfigError, match=r"has 2 outputs, and fnlearn trains a model with one output"):
-        model.compile("adam", "mse")
+    model.compile("adam", ["mse", "categorical_crossentropy"])  # tests/keras/test_keras_multi_output.py: the rest
+    history = model.fit(DEEP, [DEEP[:, :4], np.eye(2)[RNG.integers(0, 2, 64)]], epochs=2, verbose=0).history
+    assert list(history) == ["hidden_loss", "loss", "probs_loss"]
 
 
 def test_summary_has_keras_connected_to_column():

@@ -24,18 +24,20 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from .. import backend, data
+from .. import backend, data, losses
 from .. import functional as F
+from .. import metrics as metrics_module
 from ..errors import ConfigError, ShapeError
-from ..model import Trainer, _check_finite_once
+from ..model import Trainer, _built_in_loss, _check_finite_once, _loss_config, _resolve_loss, _weighted_loss
 from ..nn import layers as _layers
 from ..nn import module as _module
-from ..tensor import Tensor
+from ..tensor import Tensor, no_grad
 from .layers import InputLayer, SymbolicTensor, _Placeholder
 
 
@@ -323,21 +325,191 @@ class FunctionalGraph(Trainer, _module.Module):
     def _output_layer(self) -> str:
         return self._outputs[0].layer.name
 
-    # ------------------------------------------------------------------ several outputs: predict only
-    def compile(self, *args: Any, **kwargs: Any) -> None:
-        if len(self._outputs) > 1:
-            raise ConfigError(f"model {self.name!r} has {len(self._outputs)} outputs, and fnlearn trains a model "
-                              "with one output (one loss); predict works without compile, and to train, join the "
-                              "heads with layers.concatenate([...]) into one output or make a model per output.")
-        super().compile(*args, **kwargs)
+    # ------------------------------------------------------------------ several outputs
+    _output_losses: OutputLosses | None = None  # compiled with several outputs: a loss for each
+
+    @property
+    def output_names(self) -> list[str]:
+        """The outputs' names, Keras's: the name of the layer that computes each (an Input's own name)."""
+        return [end.layer.name if isinstance(end, SymbolicTensor) else end.name for end in self._outputs]
+
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None, *,
+                loss_weights: Any = None, weighted_metrics: Any = None, **kwargs: Any) -> None:
+        """As :meth:`Trainer.compile`; a model of several outputs takes, as Keras 3 does, one ``loss`` for all of
+        them, a list with one per output or a dict by output name; ``loss_weights`` (a list or dict) weigh each
+        output's loss in the total; ``metrics`` and ``weighted_metrics`` are a list with one entry per output (a
+        metric, a list of them or None) or a dict by output name.
+
+        The logs hold ``loss`` (Σ weightᵢ·lossᵢ, plus any added losses and weight penalties), each output's own loss
+        as ``<output>_loss`` and its metrics as ``<output>_<metric>``, sorted by key as Keras 3 logs them;
+        ``evaluate``'s list (and ``metrics_names``) gives ``loss`` and the outputs' losses first, then the metrics
+        by key.
+
+        >>> from fnlearn.keras import Input, Model, layers
+        >>> x = Input(shape=(4,)); h = layers.Dense(8, activation="relu")(x)
+        >>> model = Model(x, [layers.Dense(3, activation="softmax", name="cls")(h), layers.Dense(1, name="reg")(h)])
+        >>> model.compile("adam", loss={"cls": "sparse_categorical_crossentropy", "reg": "mse"},
+        ...               loss_weights=[1.0, 0.5], metrics={"cls": "accuracy", "reg": ["mae"]})
+        >>> model.metrics_names
+        ['loss', 'cls_loss', 'reg_loss', 'cls_accuracy', 'reg_mae']
+        """
+        if len(self._outputs) == 1:
+            if loss_weights is not None:
+                kwargs["loss_weights"] = loss_weights  # refused by name, as for every model of one output
+            super().compile(optimizer, loss, metrics, weighted_metrics=weighted_metrics, **kwargs)
+            return
+        names = self.output_names
+        twice = next((name for name in names if names.count(name) > 1), None)
+        if twice is not None:
+            raise ConfigError(f"model {self.name!r} has two outputs from layer {twice!r}, whose losses and metrics "
+                              "would be logged under the same names; make each output the result of a layer of its "
+                              "own, e.g. layers.Identity(name=...) or layers.Activation('linear', name=...).")
+        outputs = output_losses(self.name, names, [tuple(end._sample) for end in self._outputs], loss, loss_weights)
+        entries = output_metrics(outputs, metrics, weighted_metrics, self.name)
+        super().compile(optimizer, outputs, **kwargs)  # the optimizer and the rest, checked before any change
+        self.loss = loss  # as given, Keras's model.loss
+        self.loss_fn = outputs
+        self._loss_name = None
+        self._output_losses = outputs
+        self._metric_keys = tuple(key for key, _, _ in entries)
+        self._metrics = tuple(metric for _, metric, _ in entries)
+        self._metric_weighted = tuple(weighted for _, _, weighted in entries)
+        self._log_order = ("loss", *(f"{name}_loss" for name in names))
+
+    def compile_config(self) -> dict[str, Any] | None:
+        """As :meth:`Trainer.compile_config`; for several outputs, each output's loss, weight and metrics by its
+        name under ``"outputs"``."""
+        outputs = self._output_losses
+        if not self.compiled or outputs is None:
+            return super().compile_config()
+        per_output: dict[str, dict[str, Any]] = {name: {} for name in outputs.names}
+        for head in outputs.heads:
+            per_output[head.name].update(loss=_loss_config(head.loss, head.loss_name), loss_weight=head.weight,
+                                         metrics=[], weighted_metrics=[])
+        for metric, weighted in zip(self._metrics, self._metric_weighted):
+            if metric.metric is not None:  # each output's loss is logged without being compiled as a metric
+                kind = "weighted_metrics" if weighted else "metrics"
+                per_output[outputs.names[metric.index]][kind].append(metrics_module.saved_form(metric.metric))
+        return {"optimizer": self.optimizer.get_config(), "outputs": per_output}
+
+    def fit(self, *args: Any, sample_weight: Any = None, class_weight: Any = None, **kwargs: Any) -> Any:
+        """As :meth:`Trainer.fit`; targets of several outputs are a list in the order of the outputs or a dict by
+        output name (``validation_data`` too), and ``sample_weight`` (one weight per sample) weighs every
+        output's loss."""
+        if self._output_losses is not None:
+            if class_weight is not None:
+                raise ConfigError(f"class_weight is for a model of one output (as in Keras), and model {self.name!r} "
+                                  f"has {len(self._outputs)}; weigh the samples with sample_weight=... instead (one "
+                                  "weight per sample, e.g. the class weight of each sample's label).")
+            self._check_weights(sample_weight, "sample_weight")
+            validation = kwargs.get("validation_data")
+            if isinstance(validation, (list, tuple)) and len(validation) == 3:
+                self._check_weights(validation[2], "validation_data's sample weights")
+        return super().fit(*args, sample_weight=sample_weight, class_weight=class_weight, **kwargs)
+
+    def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None, verbose: int | str = 0,
+                 sample_weight: Any = None, *args: Any, **kwargs: Any) -> Any:
+        """As :meth:`Trainer.evaluate`; for several outputs, targets as for :meth:`fit`, and the list it returns
+        is ``metrics_names``' order (``loss``, each output's loss, then the metrics by key)."""
+        if self._output_losses is not None:
+            self._check_weights(sample_weight, "sample_weight")
+        return super().evaluate(x, y, batch_size, verbose, sample_weight, *args, **kwargs)
+
+    def _check_weights(self, sample_weight: Any, name: str) -> None:
+        """Refuse weights per output (a list of arrays or a dict), which fnlearn does not take."""
+        per_output = isinstance(sample_weight, Mapping) or (
+            isinstance(sample_weight, (list, tuple)) and len(sample_weight) == len(self._outputs)
+            and all(np.ndim(w) >= 1 for w in sample_weight))
+        if per_output:
+            raise ConfigError(f"{name} gives weights per output, but fnlearn weighs every output of model "
+                              f"{self.name!r} with the same weights; pass one array with one weight per sample.")
+
+    def _by_output(self, y: Any, y_name: str) -> list[tuple[str, Any]]:
+        """(name in messages, targets) for each output, in order, from a list or tuple or a dict by output name."""
+        names = self.output_names
+        listed = ", ".join(map(repr, names))
+        if isinstance(y, Mapping):
+            missing = next((name for name in names if name not in y), None)
+            extra = next((key for key in y if key not in names), None)
+            if missing is not None or extra is not None:
+                wrong = f"has no entry for output {missing!r}" if missing is not None else \
+                    f"has an entry {extra!r}, which is no output's name"
+                raise ConfigError(f"{y_name} {wrong}; model {self.name!r} takes a dict with the targets of each "
+                                  f"output: {listed}.")
+            return [(f"{y_name}[{name!r}]", y[name]) for name in names]
+        if isinstance(y, (list, tuple)):
+            if len(y) != len(names):
+                raise ConfigError(f"{y_name} is a list of {len(y)} but model {self.name!r} has {len(names)} outputs "
+                                  f"({listed}); give one array of targets per output, in that order, or a dict by "
+                                  "output name.")
+            return [(f"{y_name}[{index}]", given) for index, given in enumerate(y)]
+        raise ConfigError(f"model {self.name!r} has {len(names)} outputs ({listed}), but {y_name} is one "
+                          f"{type(y).__name__}; pass a list [targets of {names[0]!r}, ...] in the order of its "
+                          "outputs, or a dict by output name.")
+
+    def _prepare(self, x: Any, y: Any, x_name: str, y_name: str, allow_nonfinite: bool) -> tuple[Any, Any]:
+        """As :meth:`Trainer._prepare`; for several outputs each output's targets are checked against it and its
+        loss, then packed side by side into one array of rows."""
+        outputs = self._output_losses
+        if outputs is None:
+            return super()._prepare(x, y, x_name, y_name, allow_nonfinite)
+        dtype = self._dtype()
+        x_arr = self._features(x, dtype, x_name, allow_nonfinite)
+        given = self._by_output(y, y_name)
+        self._check_features(tuple(x_arr.shape[1:]), x_name, x_arr.shape[0])
+        parts = []
+        for head, (label, targets) in zip(outputs.heads, given):
+            y_arr = data.to_array(targets, label)
+            data.check_same_rows(x_arr, y_arr, x_name, label)
+            ready = self._check_targets(y_arr, head.out_shape, label, dtype, head=(head.loss_name, head.name))
+            if not allow_nonfinite:
+                same_size = ready.size == y_arr.size  # positions are named in the targets' own shape
+                _check_finite_once(ready.reshape(y_arr.shape) if same_size else ready, label, y_arr)
+            parts.append(ready)
+        if not allow_nonfinite:
+            _check_finite_once(x_arr, x_name, x)
+        if y_name.startswith("validation"):  # the training targets were packed just before: the same columns
+            for head, (label, _), part in zip(outputs.heads, given, parts):
+                if tuple(part.shape[1:]) != head.target_shape:
+                    raise ShapeError(f"{label} has targets of shape {tuple(part.shape[1:])} per sample, but the "
+                                     f"training targets of output {head.name!r} have {head.target_shape}; give the "
+                                     "validation targets the same columns.")
+        return x_arr, outputs.pack(parts, dtype)
+
+    def _check_loss_per_sample(self, y: Any, sample_shape: tuple[int, ...]) -> None:
+        outputs = self._output_losses
+        if outputs is None:
+            super()._check_loss_per_sample(y, sample_shape)
+            return
+        if y.shape[0] < 2:
+            return
+        for head, targets in zip(outputs.heads, outputs.targets(y[:2])):
+            if _built_in_loss(head.loss, head.loss_fn) is None:
+                with no_grad():
+                    half = Tensor(backend.xp().full((2, *head.out_shape), 0.5, self._dtype()))
+                    losses.require_per_sample(head.loss(targets, half), 2)
+
+    def _batch_loss(self, y: Any, out: Tensor, w: Any = None) -> Tensor:
+        outputs = self._output_losses
+        if outputs is None:
+            return super()._batch_loss(y, out, w)
+        kept = self.__dict__.get("_last_outputs")
+        # the outputs themselves when ``out`` packs them (a softmax output's loss then fuses with its scores)
+        parts = kept[1] if kept is not None and kept[0] is out else outputs.outputs(out)
+        object.__setattr__(self, "_last_outputs", None)  # the batch's graph is the step's alone
+        loss = outputs.total(y, parts, w, pred=out.data)
+        added = self.added_loss()
+        return loss if added is None else loss + added
 
     def _forward(self, x: Tensor) -> Tensor:
-        """As ``forward``, with several outputs packed side by side in one array of rows (what predict's batches
-        fill; :meth:`predict` hands them back as a list)."""
+        """As ``forward``, with several outputs packed side by side in one array of rows (what fit's steps and
+        predict's batches fill; :meth:`predict` hands them back as a list)."""
         out = super()._forward(x)
         if not isinstance(out, list):
             return out
-        return F.concatenate([F.reshape(o, (o.shape[0], -1)) for o in out], axis=1)
+        packed = F.concatenate([F.reshape(o, (o.shape[0], -1)) for o in out], axis=1)
+        object.__setattr__(self, "_last_outputs", (packed, out))
+        return packed
 
     def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = 0, **kwargs: Any) -> Any:
         """The outputs for ``x`` (a list of arrays, one per output, for a model with several, as in Keras).
@@ -408,3 +580,321 @@ class FunctionalGraph(Trainer, _module.Module):
         names = ", ".join(item.name for item in self._inputs)
         ends = ", ".join(end.layer.name for end in self._outputs if isinstance(end, SymbolicTensor))
         return f"FunctionalGraph(name={self.name!r}, inputs=[{names}], outputs=[{ends}])"
+
+
+# ---------------------------------------------------------------------------------------- several outputs, trained
+# A model of several outputs trains as Keras 3 trains it: one loss per output, the total Σ weightᵢ·lossᵢ, each
+# output's loss logged unweighted as "<output>_loss" and its metrics as "<output>_<metric>". The targets are packed
+# side by side into one array of rows, as the inputs are (so shuffling, batches, validation_split and sample
+# weights work unchanged), and split again per output inside the loss and the metrics.
+
+_SPARSE = "sparse_categorical_crossentropy"
+
+
+class OutputLoss:
+    """One output's part of the training of a model with several outputs: its loss (as given to compile and as
+    resolved), its weight in the total, the shape of its samples and of its targets' samples.
+
+    >>> head = OutputLoss("reg", "mse", 0.5, (1,))
+    >>> head.loss_name, head.weight, head.target_shape
+    ('mse', 0.5, (1,))
+    """
+
+    def __init__(self, name: str, loss: Any, weight: float, out_shape: tuple[int, ...]) -> None:
+        # keras.losses' functions give one value per sample; compiled, they are the built-in they wrap (as for
+        # a model of one output)
+        self.loss = getattr(loss, "builtin", loss) if callable(loss) and not isinstance(loss, losses.Loss) else loss
+        self.loss_fn, self.loss_name = _resolve_loss(self.loss)
+        self.name = name
+        self.weight = weight
+        self.out_shape = tuple(out_shape)
+        # integer labels for sparse cross-entropy, else one target per output value; the data say for a loss of
+        # the user's own (OutputLosses.pack)
+        self.target_shape: tuple[int, ...] = () if self.loss_name == _SPARSE else self.out_shape
+
+    def value(self, y: Any, out: Tensor, sample_weight: Any = None) -> Tensor:
+        """The output's loss on a batch (Keras's weighted loss with ``sample_weight``), before its weight."""
+        if sample_weight is None:
+            return self.loss_fn(y, out)
+        return _weighted_loss(self.loss, self.loss_fn, y, out, sample_weight)
+
+
+class OutputLosses:
+    """The losses of a model with several outputs, over targets packed side by side in one array of rows and
+    outputs packed the same way (what ``fit`` batches and ``predict`` fills).
+
+    >>> import numpy as np, fnlearn as fl
+    >>> both = OutputLosses([OutputLoss("a", "mse", 1.0, (2,)), OutputLoss("b", "mae", 0.5, (1,))])
+    >>> y = np.array([[0.0, 0.0, 1.0]]); out = fl.tensor([[1.0, 1.0, 3.0]])
+    >>> float(both(y, out).item())   # 1·mse + 0.5·mae = 1 + 0.5·2
+    2.0
+    """
+
+    def __init__(self, heads: list[OutputLoss]) -> None:
+        self.heads = heads
+        # (packed predictions, each output's loss) of the last batch the loss was computed on: the per-output
+        # loss logs read them rather than compute every loss twice
+        self.last: tuple[Any, list[float]] | None = None
+
+    @property
+    def names(self) -> list[str]:
+        return [head.name for head in self.heads]
+
+    def targets(self, y: Any) -> list[Any]:
+        """Each output's targets from the packed rows ``y`` (integer labels for sparse cross-entropy)."""
+        parts, start = [], 0
+        for head in self.heads:
+            size = int(np.prod(head.target_shape))
+            part = y[:, start:start + size].reshape(y.shape[0], *head.target_shape)
+            parts.append(part.astype(np.int64) if head.loss_name == _SPARSE else part)
+            start += size
+        return parts
+
+    def predictions(self, pred: Any) -> list[Any]:
+        """Each output's values from the packed rows ``pred`` (arrays)."""
+        parts, start = [], 0
+        for head in self.heads:
+            size = int(np.prod(head.out_shape))
+            parts.append(pred[:, start:start + size].reshape(pred.shape[0], *head.out_shape))
+            start += size
+        return parts
+
+    def outputs(self, out: Any) -> list[Tensor]:
+        """Each output as a tensor the gradient flows through, from the packed tensor ``out`` (or a list)."""
+        if isinstance(out, (list, tuple)):
+            return [o if isinstance(o, Tensor) else Tensor(o) for o in out]
+        out = out if isinstance(out, Tensor) else Tensor(out)
+        parts, start = [], 0
+        for head in self.heads:
+            size = int(np.prod(head.out_shape))
+            part = F.getitem(out, (slice(None), slice(start, start + size)))
+            parts.append(F.reshape(part, (out.shape[0], *head.out_shape)))
+            start += size
+        return parts
+
+    def pack(self, parts: list[Any], dtype: Any) -> Any:
+        """The checked targets of each output side by side in one array of ``dtype``; their sample shapes are
+        what :meth:`targets` splits by from now on."""
+        for head, part in zip(self.heads, parts):
+            head.target_shape = tuple(part.shape[1:])
+        xp = backend.xp()
+        return xp.concatenate([xp.asarray(part).reshape(part.shape[0], -1).astype(dtype, copy=False)
+                               for part in parts], axis=1)
+
+    def total(self, y: Any, outs: list[Tensor], sample_weight: Any = None, pred: Any = None) -> Tensor:
+        """Σ weightᵢ·lossᵢ on a batch (Keras's total); ``pred``, the packed predictions, marks the per-output
+        values kept for the logs."""
+        values = [head.value(target, out, sample_weight)
+                  for head, target, out in zip(self.heads, self.targets(y), outs)]
+        total = None
+        for head, value in zip(self.heads, values):
+            term = value * head.weight
+            total = term if total is None else total + term
+        if pred is not None:
+            self.last = (pred, [float(value.item()) for value in values])
+        return total
+
+    def __call__(self, y_true: Any, y_pred: Any) -> Tensor:
+        """The total loss of packed targets and the packed outputs (or the list of them a model's call gives)."""
+        return self.total(y_true.data if isinstance(y_true, Tensor) else y_true, self.outputs(y_pred))
+
+
+class OutputMetric(metrics_module.Metric):
+    """A log entry of one output of a model with several outputs, over packed targets and predictions: its
+    loss (``metric=None``; the values the step computed, else computed again) or one of its metrics.
+
+    >>> import numpy as np
+    >>> both = OutputLosses([OutputLoss("a", "mse", 1.0, (1,)), OutputLoss("b", "mse", 1.0, (1,))])
+    >>> m = OutputMetric("b_mae", both, 1, metrics_module.get("mae"))
+    >>> m.update_state(np.array([[0.0, 1.0]]), np.array([[5.0, 4.0]])); m.result()
+    3.0
+    """
+
+    def __init__(self, key: str, outputs: OutputLosses, index: int, metric: metrics_module.Metric | None = None
+                 ) -> None:
+        super().__init__(name=key)
+        self.outputs = outputs
+        self.index = index
+        if metric is not None and not metric.stateful:
+            import copy  # here: only a function metric of a model with several outputs needs its own copy
+
+            metric = copy.copy(metric)  # its running mean is its own, whichever outputs list the same function
+            metric.reset_state()
+        self.metric = metric
+        # the user's own stateful metric gets NumPy arrays (fit converts them), as for a model of one output
+        self.host = bool(metric is not None and metric.stateful and metric.host)
+        self._direction = "down" if metric is None else metric._direction
+        self._total = self._count = 0.0
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        i = self.index
+        if self.metric is None:
+            last = self.outputs.last
+            if last is not None and last[0] is y_pred:
+                value = last[1][i]
+            else:
+                head = self.outputs.heads[i]
+                with no_grad():
+                    value = float(head.value(self.outputs.targets(y_true)[i],
+                                             Tensor(self.outputs.predictions(y_pred)[i]), sample_weight).item())
+            n = int(y_pred.shape[0])
+            self._total += value * n  # a mean over samples, as Keras's per-output loss trackers weigh batches
+            self._count += n
+            return
+        target, pred = self.outputs.targets(y_true)[i], self.outputs.predictions(y_pred)[i]
+        if sample_weight is None:
+            self.metric.update_state(target, pred)
+        else:
+            self.metric.update_state(target, pred, sample_weight)
+
+    def result(self) -> Any:
+        if self.metric is None:
+            return self._total / self._count if self._count else 0.0
+        return self.metric.result()
+
+    def reset_state(self) -> None:
+        self._total = self._count = 0.0
+        if self.metric is not None:
+            self.metric.reset_state()
+
+
+def _by_output_name(value: Any, names: list[str], argument: str, model: str, example: str) -> list[Any]:
+    """``value`` given per output (a list or tuple of one entry each, or a dict by output name) as a list in the
+    outputs' order; a dict may leave outputs out (None for them)."""
+    listed = ", ".join(map(repr, names))
+    if isinstance(value, Mapping):
+        extra = next((key for key in value if key not in names), None)
+        if extra is not None:
+            raise ConfigError(f"{argument} has an entry {extra!r}, which is no output's name; model {model!r} has "
+                              f"the outputs {listed}, e.g. {argument}={example}.")
+        return [value.get(name) for name in names]
+    if isinstance(value, (list, tuple)):
+        if len(value) != len(names):
+            raise ConfigError(f"{argument} is a list of {len(value)} but model {model!r} has {len(names)} outputs "
+                              f"({listed}); give one entry per output, in that order, or a dict by output name, "
+                              f"e.g. {argument}={example}.")
+        return list(value)
+    raise ConfigError(f"{argument} for model {model!r}, which has {len(names)} outputs ({listed}), must be a list "
+                      f"with one entry per output or a dict by output name, e.g. {argument}={example}; got "
+                      f"{type(value).__name__} {value!r}.")
+
+
+def output_losses(model: str, names: list[str], shapes: list[tuple[int, ...]], loss: Any,
+                  loss_weights: Any = None) -> OutputLosses:
+    """The losses of compile(loss=..., loss_weights=...) for a model of several outputs, as Keras 3 takes them:
+    one loss for every output, a list with one per output, or a dict by output name (every output named); the
+    weights a list or a dict (every output named). Every problem is one sentence, raised before compile changes
+    anything.
+
+    >>> [(h.name, h.loss_name, h.weight) for h in output_losses("m", ["a", "b"], [(3,), (1,)],
+    ...                                                        {"b": "mse", "a": "categorical_crossentropy"},
+    ...                                                        [1.0, 0.5]).heads]
+    [('a', 'categorical_crossentropy', 1.0), ('b', 'mse', 0.5)]
+    """
+    listed = ", ".join(map(repr, names))
+    example = "{" + ", ".join(f"{name!r}: 'mse'" for name in names) + "}"
+    if loss is None:
+        raise ConfigError(f"compile needs a loss; model {model!r} has {len(names)} outputs ({listed}): give one loss "
+                          f"for all, e.g. loss='mse', a list with one per output, or a dict by output name, e.g. "
+                          f"loss={example}.")
+    if isinstance(loss, Mapping):
+        missing = next((name for name in names if name not in loss), None)
+        if missing is not None:
+            raise ConfigError(f"loss has no entry for output {missing!r}; model {model!r} has the outputs {listed}, "
+                              f"and a dict of losses names each of them, e.g. loss={example}.")
+    per_output = _by_output_name(loss, names, "loss", model, example) if isinstance(loss, (Mapping, list, tuple)) \
+        else [loss] * len(names)
+    untrained = next((name for name, given in zip(names, per_output) if given is None), None)
+    if untrained is not None:
+        raise ConfigError(f"loss gives output {untrained!r} no loss (None), and fnlearn trains every output of a "
+                          f"model; give it a loss (and loss_weights 0 to leave it out of the total), or make a model "
+                          "of the outputs to train.")
+    weights = [1.0] * len(names)
+    if loss_weights is not None:
+        if not isinstance(loss, (Mapping, list, tuple)):
+            raise ConfigError(f"loss_weights weigh one loss per output, but loss={loss!r} is one loss for all of "
+                              f"model {model!r}'s outputs ({listed}); give a loss per output too, e.g. "
+                              f"loss={[loss] * len(names)!r}, as Keras requires.")
+        weight_example = "{" + ", ".join(f"{name!r}: 1.0" for name in names) + "}"
+        if isinstance(loss_weights, Mapping):
+            missing = next((name for name in names if name not in loss_weights), None)
+            if missing is not None:
+                raise ConfigError(f"loss_weights has no entry for output {missing!r}; a dict of loss weights names "
+                                  f"each output of model {model!r} ({listed}), e.g. loss_weights={weight_example}.")
+        weights = _by_output_name(loss_weights, names, "loss_weights", model, weight_example)
+        bad = next(((name, w) for name, w in zip(names, weights)
+                    if isinstance(w, bool) or not isinstance(w, (int, float, np.integer, np.floating))
+                    or not math.isfinite(w)), None)
+        if bad is not None:
+            raise ConfigError(f"loss_weights gives output {bad[0]!r} the weight {bad[1]!r}; each weight must be a "
+                              "finite number (1.0 leaves an output's loss as it is).")
+    return OutputLosses([OutputLoss(name, given, float(weight), shape)
+                         for name, given, weight, shape in zip(names, per_output, weights, shapes)])
+
+
+def _metric_lists(value: Any, names: list[str], argument: str, model: str) -> list[list[Any]]:
+    """compile's metrics (or weighted_metrics) of a model of several outputs: a list of specs for each output."""
+    if value is None:
+        return [[] for _ in names]
+    example = "[" + ", ".join("['mae']" for _ in names) + "]"
+    per_output = _by_output_name(value, names, argument, model, example)
+    return [[] if specs is None else list(specs) if isinstance(specs, (list, tuple)) else [specs]
+            for specs in per_output]
+
+
+def output_metrics(outputs: OutputLosses, metrics: Any, weighted_metrics: Any, model: str
+                   ) -> list[tuple[str, metrics_module.Metric, bool]]:
+    """(log key, metric, weighted) for each entry a model of several outputs logs besides ``loss``, in the order
+    of Keras 3's ``evaluate`` list: each output's loss (``<output>_loss``), then the metrics by key. Keys are
+    Keras's: ``<output>_<metric name>``, a repeated one numbered ``_1``, ``_2``, ...; a weighted metric whose key
+    is taken is ``<output>_weighted_<metric name>`` (then numbered).
+
+    >>> both = output_losses("m", ["a", "b"], [(1,), (1,)], "mse")
+    >>> [key for key, _, _ in output_metrics(both, {"b": ["mae", "mae"]}, [["mae"], None], "m")]
+    ['a_loss', 'b_loss', 'a_mae', 'b_mae', 'b_mae_1']
+    """
+    names = outputs.names
+    plain = _metric_lists(metrics, names, "metrics", model)
+    weighted = _metric_lists(weighted_metrics, names, "weighted_metrics", model)
+    entries: list[tuple[str, metrics_module.Metric, bool]] = []
+    seen: dict[str, int] = {}
+    held: list[tuple[metrics_module.Metric, str]] = []  # each stateful object, with where it is listed
+    for lists, is_weighted in ((plain, False), (weighted, True)):
+        for index, (head, specs) in enumerate(zip(outputs.heads, lists)):
+            for spec in specs:
+                metric = metrics_module.get(spec, loss=head.loss_name)
+                where = f"{'weighted_metrics' if is_weighted else 'metrics'} of output {head.name!r}"
+                twice = next((place for other, place in held if other is metric), None)
+                if twice is not None:
+                    raise ConfigError(f"the metric object {metric.name!r} is listed in {twice} and in {where}, "
+                                      "where each needs state of its own; give each place its own object.")
+                if metric.stateful:
+                    held.append((metric, where))
+                key = _metric_key(seen, f"{head.name}_{metric.name}", f"{head.name}_weighted_{metric.name}",
+                                  is_weighted)
+                entries.append((key, OutputMetric(key, outputs, index, metric), is_weighted))
+    losses_logged = [(f"{name}_loss", OutputMetric(f"{name}_loss", outputs, index), True)
+                     for index, name in enumerate(names)]
+    keys = ["loss", *(key for key, _, _ in losses_logged), *(key for key, _, _ in entries)]
+    clash = next((key for key in keys if keys.count(key) > 1), None)
+    if clash is not None:
+        raise ConfigError(f"two entries of model {model!r}'s logs would both be {clash!r} (each output's loss is "
+                          "logged as <output>_loss and its metrics as <output>_<metric>, a repeated name numbered "
+                          "_1, _2, ... as in Keras); give the metric another name (name=...).")
+    return losses_logged + sorted(entries, key=lambda entry: entry[0])
+
+
+def _metric_key(seen: dict[str, int], name: str, weighted_name: str, is_weighted: bool) -> str:
+    """Keras's ``CompileMetrics.result`` naming: a name seen before is numbered; a weighted metric whose name is
+    taken takes ``weighted_name`` (numbered in turn)."""
+    if name not in seen:
+        seen[name] = 1
+        return name
+    if is_weighted:
+        name = weighted_name
+        if name not in seen:
+            seen[name] = 1
+            return name
+    index = seen[name]
+    seen[name] += 1
+    return f"{name}_{index}"

@@ -1,0 +1,348 @@
+"""Functional models with several outputs train as Keras 3 trains them: one loss per output (a list, a dict by
+output name, or one for all), loss_weights, metrics per output, targets as a list or a dict by output name. Checked
+side by side with real Keras (the same weights in give the same weights, logs and log keys out), through a file,
+with callbacks watching one output's entries, and with wrong targets refused in one sentence before anything
+changes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from real_keras import real_keras
+
+import fnlearn as fl
+from fnlearn import keras
+from fnlearn.errors import ConfigError, DataError, ShapeError
+from fnlearn.keras.graph import FunctionalGraph
+
+RNG = np.random.default_rng(3)
+X = RNG.normal(size=(50, 8)).astype(np.float32)
+WIDE = RNG.normal(size=(50, 3)).astype(np.float32)
+LABELS = (X[:, 0] > 0).astype(np.int64) + (X[:, 1] > 0.5)  # classes 0, 1, 2
+AMOUNT = (X[:, :3].sum(1, keepdims=True) + 0.1 * RNG.normal(size=(50, 1))).astype(np.float32)
+FLAG = (X[:, 2] > 0).astype(np.float32)
+WEIGHTS = RNG.uniform(0.5, 2.0, 50)
+
+
+def three_heads(k):
+    """One trunk, three heads: classes (softmax), an amount (linear), a flag (one sigmoid unit)."""
+    x = k.Input(shape=(8,), name="x")
+    h = k.layers.Dense(16, activation="relu", name="trunk")(x)
+    cls = k.layers.Dense(3, activation="softmax", name="cls")(h)
+    reg = k.layers.Dense(1, name="reg")(h)
+    flag = k.layers.Dense(1, activation="sigmoid", name="flag")(k.layers.Dense(4, activation="tanh", name="f1")(h))
+    return k.Model(x, [cls, reg, flag])
+
+
+def two_in_two_out(k):
+    """Two Inputs joined, two heads; the outputs' names sort the other way round from their order."""
+    x, wide = k.Input(shape=(8,), name="x"), k.Input(shape=(3,), name="wide")
+    h = k.layers.Dense(8, activation="tanh", name="h")(x)
+    joined = k.layers.concatenate([h, wide], name="join")
+    return k.Model([x, wide], [k.layers.Dense(1, name="z_amount")(joined),
+                               k.layers.Dense(3, activation="softmax", name="a_class")(h)])
+
+
+TARGETS = [LABELS, AMOUNT, FLAG]
+BY_NAME = {"flag": FLAG, "cls": LABELS, "reg": AMOUNT}
+
+
+def _twins(real, make):
+    theirs, ours = make(real), make(keras)
+    assert isinstance(ours, FunctionalGraph)
+    ours.set_weights(theirs.get_weights())
+    return ours, theirs
+
+
+def _assert_close_logs(ours, theirs, rtol=2e-5):
+    assert list(ours) == list(theirs)  # the same keys in the same order
+    for key in ours:
+        np.testing.assert_allclose(ours[key], np.asarray(theirs[key]), rtol=rtol, atol=2e-6, err_msg=key)
+
+
+COMPILED = {
+    "lists": dict(loss=["sparse_categorical_crossentropy", "mse", "binary_crossentropy"], loss_weights=[1.0, 0.5, 2.0],
+                  metrics=[["accuracy"], ["mae", "mse"], ["accuracy"]]),
+    "dicts": dict(loss={"reg": "mae", "flag": "binary_crossentropy", "cls": "sparse_categorical_crossentropy"},
+                  loss_weights={"flag": 0.3, "cls": 1.0, "reg": 2.0}, metrics={"cls": "accuracy", "reg": ["mse"]}),
+    "weighted": dict(loss=["sparse_categorical_crossentropy", "mse", "binary_crossentropy"],
+                     metrics=[None, ["mae", "mae"], "accuracy"],
+                     weighted_metrics={"reg": ["mae"], "cls": ["accuracy"]}),
+}
+
+
+@pytest.mark.parametrize("compiled", list(COMPILED), ids=list(COMPILED))
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum"])
+def test_the_same_weights_in_give_the_same_weights_logs_and_keys_out_as_keras(compiled, optimizer):
+    real = real_keras()
+    ours, theirs = _twins(real, three_heads)
+    histories = []
+    for model, k in ((ours, keras), (theirs, real)):
+        opt = k.optimizers.SGD(0.1) if optimizer == "sgd" else k.optimizers.SGD(0.05, momentum=0.9)
+        model.compile(opt, **COMPILED[compiled])
+        weights = WEIGHTS if compiled == "weighted" else None
+        histories.append(model.fit(X, TARGETS, batch_size=16, epochs=2, shuffle=False, verbose=0,
+                                   sample_weight=weights, validation_data=(X[:20], {k: v[:20] for k, v in
+                                                                                    BY_NAME.items()})).history)
+    _assert_close_logs(*histories)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    _assert_close_logs(ours.evaluate(X, BY_NAME, return_dict=True), theirs.evaluate(X, BY_NAME, return_dict=True,
+                                                                                     verbose=0))
+    # the list: loss, each output's loss in the outputs' order, then the metrics by key, as Keras's
+    np.testing.assert_allclose(ours.evaluate(X, TARGETS), theirs.evaluate(X, TARGETS, verbose=0), rtol=2e-5, atol=2e-6)
+    listed = dict(zip(ours.metrics_names, ours.evaluate(X, TARGETS)))
+    assert listed == ours.evaluate(X, TARGETS, return_dict=True)
+
+
+def test_keras_log_keys_of_three_heads_are_checked_by_name():
+    model = three_heads(keras)
+    model.compile("adam", **COMPILED["lists"])
+    assert model.metrics_names == ["loss", "cls_loss", "reg_loss", "flag_loss", "cls_accuracy", "flag_accuracy",
+                                   "reg_mae", "reg_mse"]
+    history = model.fit(X, TARGETS, epochs=1, verbose=0, validation_split=0.2).history
+    assert list(history) == ["cls_accuracy", "cls_loss", "flag_accuracy", "flag_loss", "loss", "reg_loss", "reg_mae",
+                             "reg_mse", "val_cls_accuracy", "val_cls_loss", "val_flag_accuracy", "val_flag_loss",
+                             "val_loss", "val_reg_loss", "val_reg_mae", "val_reg_mse"]
+    logs = history  # the total is the weighted sum of the outputs' losses
+    np.testing.assert_allclose(logs["val_loss"][0], logs["val_cls_loss"][0] + 0.5 * logs["val_reg_loss"][0]
+                               + 2.0 * logs["val_flag_loss"][0], rtol=1e-5)
+    model.compile("adam", **COMPILED["weighted"])
+    assert model.metrics_names == ["loss", "cls_loss", "reg_loss", "flag_loss", "cls_accuracy", "flag_accuracy",
+                                   "reg_mae", "reg_mae_1", "reg_weighted_mae"]
+
+
+def test_two_inputs_and_two_outputs_and_one_loss_for_all_train_as_keras_with_the_outputs_named_out_of_order():
+    real = real_keras()
+    ours, theirs = _twins(real, two_in_two_out)
+    hot = np.eye(3, dtype=np.float32)[LABELS]
+    histories = []
+    for model, k in ((ours, keras), (theirs, real)):
+        model.compile(k.optimizers.SGD(0.05), loss="mse", metrics={"a_class": ["categorical_accuracy"]})
+        histories.append(model.fit({"x": X, "wide": WIDE}, {"a_class": hot, "z_amount": AMOUNT}, batch_size=10,
+                                   epochs=2, shuffle=False, verbose=0, validation_data=([X, WIDE], [AMOUNT, hot]))
+                         .history)
+    _assert_close_logs(*histories)
+    assert list(histories[0])[:4] == ["a_class_categorical_accuracy", "a_class_loss", "loss", "val_a_class_"
+                                      "categorical_accuracy"]  # sorted, val_ entries among them
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert ours.metrics_names == ["loss", "z_amount_loss", "a_class_loss", "a_class_categorical_accuracy"]
+    np.testing.assert_allclose(ours.evaluate([X, WIDE], [AMOUNT, hot]), theirs.evaluate([X, WIDE], [AMOUNT, hot],
+                                                                                        verbose=0), rtol=2e-5)
+
+
+def test_targets_as_a_list_a_tuple_or_a_dict_train_alike_and_predict_gives_a_list():
+    results = []
+    for targets in (TARGETS, tuple(TARGETS), BY_NAME, [LABELS.reshape(-1, 1), AMOUNT.ravel(), FLAG.reshape(-1, 1)]):
+        fl.set_seed(4)
+        model = three_heads(keras)
+        model.compile("adam", **COMPILED["dicts"])
+        history = model.fit(X, targets, batch_size=8, epochs=2, validation_split=0.2, verbose=0).history
+        results.append((history, model.get_weights(), model.evaluate(X, targets)))
+    for history, weights, evaluated in results[1:]:
+        assert history == results[0][0] and evaluated == results[0][2]
+        for a, b in zip(weights, results[0][1]):
+            np.testing.assert_array_equal(a, b)
+    assert results[0][0]["loss"][-1] < results[0][0]["loss"][0]
+    outs = model.predict(X, batch_size=7)
+    assert [o.shape for o in outs] == [(50, 3), (50, 1), (50, 1)]
+    np.testing.assert_allclose(outs[0].sum(1), 1.0, rtol=1e-5)
+
+
+def test_one_batch_steps_and_sample_weights_weigh_every_output():
+    fl.set_seed(1)
+    model = three_heads(keras)
+    model.compile("sgd", **COMPILED["lists"])
+    plain = model.evaluate(X, TARGETS, return_dict=True)
+    doubled = model.evaluate(X, TARGETS, sample_weight=np.full(50, 2.0), return_dict=True)
+    for key in ("loss", "cls_loss", "reg_loss", "flag_loss"):
+        np.testing.assert_allclose(doubled[key], 2 * plain[key], rtol=1e-5)
+    assert doubled["reg_mae"] == pytest.approx(plain["reg_mae"])  # metrics= are never weighted, as in Keras
+    step = model.train_on_batch(X, BY_NAME, return_dict=True)
+    assert list(step) == list(plain)
+    now = model.evaluate(X, TARGETS, batch_size=50, return_dict=True)
+    np.testing.assert_allclose(model.test_on_batch(X, TARGETS), [now[key] for key in model.metrics_names], rtol=1e-6)
+
+
+def test_losses_of_ones_own_and_loss_objects_per_output():
+    def halved_mse(y_true, y_pred):  # one value per sample, as Keras's custom losses
+        return 0.5 * keras.ops.mean(keras.ops.square(y_true - y_pred), axis=-1)
+
+    fl.set_seed(2)
+    model = three_heads(keras)
+    model.compile("sgd", loss=[keras.losses.SparseCategoricalCrossentropy(), halved_mse,
+                               keras.losses.binary_crossentropy], metrics={"reg": [halved_mse]})
+    logs = model.evaluate(X, TARGETS, sample_weight=WEIGHTS, return_dict=True)
+    reg = model.predict(X)[1]
+    expected = np.sum(WEIGHTS * 0.5 * ((AMOUNT - reg) ** 2).ravel()) / 50
+    np.testing.assert_allclose(logs["reg_loss"], expected, rtol=1e-5)
+    np.testing.assert_allclose(logs["reg_halved_mse"], np.mean(0.5 * (AMOUNT - reg) ** 2), rtol=1e-5)
+    history = model.fit(X, TARGETS, epochs=2, sample_weight=WEIGHTS, verbose=0).history
+    assert history["loss"][1] < history["loss"][0]
+
+
+def test_callbacks_watch_one_outputs_entries():
+    fl.set_seed(0)
+    model = three_heads(keras)
+    model.compile("sgd", **COMPILED["lists"])
+    seen = []
+
+    class Keys(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 0:
+                seen.append(list(logs))
+
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append(list(logs))
+
+    stop = keras.callbacks.EarlyStopping(monitor="val_cls_accuracy", patience=2, min_delta=2.0)  # never better
+    history = model.fit(X, TARGETS, epochs=10, validation_split=0.2, callbacks=[stop, Keys()], verbose=0)
+    assert stop.mode == "max" and len(history.epoch) == 3  # an accuracy: better up, as Keras's mode="auto"
+    assert seen[0] == ["cls_accuracy", "cls_loss", "flag_accuracy", "flag_loss", "loss", "reg_loss", "reg_mae",
+                       "reg_mse"]
+    assert seen[1] == list(history.history)
+    with pytest.warns(RuntimeWarning, match=r"monitors 'val_reg_mea', which is not in the logs \(available: "
+                                            r"cls_accuracy, cls_loss, .*val_reg_mae"):  # as for one output
+        model.fit(X, TARGETS, epochs=1, validation_split=0.2, verbose=0,
+                  callbacks=[keras.callbacks.EarlyStopping(monitor="val_reg_mea")])
+
+
+def test_saved_and_loaded_it_is_compiled_the_same_and_resumes_training(tmp_path):
+    fl.set_seed(5)
+    model = three_heads(keras)
+    model.compile("adam", loss={"cls": "sparse_categorical_crossentropy", "reg": keras.losses.Huber(delta=2.0),
+                                "flag": "binary_crossentropy"}, loss_weights=[1.0, 0.5, 2.0],
+                  metrics={"cls": ["accuracy", keras.metrics.SparseTopKCategoricalAccuracy(k=2)], "reg": "mae"},
+                  weighted_metrics=[None, ["mse"], None])
+    model.fit(X, TARGETS, epochs=2, verbose=0)
+    model.save(tmp_path / "heads.keras")
+    loaded = keras.models.load_model(tmp_path / "heads.keras")
+    assert loaded.metrics_names == model.metrics_names
+    assert loaded.compile_config() == model.compile_config()
+    assert loaded.evaluate(X, TARGETS) == model.evaluate(X, TARGETS)
+    for m in (model, loaded):
+        m.fit(X, BY_NAME, epochs=2, verbose=0, sample_weight=WEIGHTS)
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    checkpoint = keras.callbacks.ModelCheckpoint(str(tmp_path / "best.keras"), monitor="val_reg_loss",
+                                                 save_best_only=True)
+    model.fit(X, TARGETS, epochs=2, validation_split=0.2, callbacks=[checkpoint], verbose=0)
+    assert keras.models.load_model(tmp_path / "best.keras").metrics_names == model.metrics_names
+
+
+def test_summary_lists_every_head_as_keras_does():
+    real = real_keras()
+    ours, theirs = _twins(real, three_heads)
+    lines: list[str] = []
+    ours.summary(print_fn=lines.append)
+    rows = {line.split()[0]: line.split() for line in lines if line.startswith(" ") and "(" in line}
+    for layer in theirs.layers:
+        name, shape = layer.name, layer.output.shape
+        assert rows[name][1] == f"({type(layer).__name__})"
+        assert " ".join(rows[name][2:2 + len(shape)]) == str(tuple(shape))
+        assert rows[name][2 + len(shape)] == f"{layer.count_params():,}"
+    assert rows["flag"][-1] == "f1" and rows["reg"][-1] == "trunk"
+    assert any(line.startswith(f"Total params: {theirs.count_params():,}") for line in lines)
+
+
+# ----------------------------------------------------------------------------- wrong targets: one sentence, no change
+
+
+@pytest.mark.parametrize("targets,error,message", [
+    (LABELS, ConfigError, r"model '.*' has 3 outputs \('cls', 'reg', 'flag'\), but y is one ndarray; pass a list "
+                          r"\[targets of 'cls', ...\] in the order of its outputs, or a dict by output name"),
+    ([LABELS, AMOUNT], ConfigError, r"y is a list of 2 but model '.*' has 3 outputs \('cls', 'reg', 'flag'\); give "
+                                    r"one array of targets per output, in that order, or a dict by output name"),
+    ({"cls": LABELS, "reg": AMOUNT}, ConfigError, r"y has no entry for output 'flag'; model '.*' takes a dict with "
+                                                  r"the targets of each output: 'cls', 'reg', 'flag'"),
+    ({**BY_NAME, "amount": AMOUNT}, ConfigError, r"y has an entry 'amount', which is no output's name"),
+    ([LABELS, AMOUNT[:40], FLAG], ShapeError, r"x has 50 rows but y\[1\] has 40; give one target per sample"),
+    ([LABELS, np.ones((50, 2)), FLAG], ShapeError, r"the last layer 'reg' outputs 1 value\(s\) per sample, but y\[1\] "
+                                                   r"has 2 per sample"),
+    ([np.eye(3)[LABELS], AMOUNT, FLAG], ShapeError, r"y\[0\] has shape \(50, 3\), one-hot rows, but "
+                                                    r"sparse_categorical_crossentropy needs one integer label"),
+    ({**BY_NAME, "flag": FLAG * 3}, DataError, r"binary_crossentropy needs targets in \[0, 1\], but y\['flag'\] holds "
+                                               r"3"),
+    ([LABELS, np.where(X[:, :1] > 1, np.nan, AMOUNT), FLAG], DataError, r"y\[1\]"),
+    ([LABELS + 3, AMOUNT, FLAG], DataError, r"label \d is out of range for 3 output units"),
+])
+def test_targets_that_do_not_fit_the_outputs_are_one_sentence_and_change_nothing(targets, error, message):
+    model = three_heads(keras)
+    model.compile("sgd", **COMPILED["lists"])
+    before = model.get_weights()
+    with pytest.raises(error, match=message):
+        model.fit(X, targets, verbose=0)
+    with pytest.raises(error, match=message):
+        model.evaluate(X, targets)
+    with pytest.raises(error):  # the same checks on the validation targets
+        model.fit(X, TARGETS, verbose=0, validation_data=(X, targets))
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+    assert model.optimizer.iterations == 0
+
+
+@pytest.mark.parametrize("fit_kwargs,message", [
+    (dict(class_weight={0: 1.0, 1: 2.0, 2: 1.0}), r"class_weight is for a model of one output \(as in Keras\), and "
+                                                  r"model '.*' has 3; weigh the samples with sample_weight"),
+    (dict(sample_weight=[WEIGHTS, WEIGHTS, WEIGHTS]), r"sample_weight gives weights per output, but fnlearn weighs "
+                                                      r"every output of model '.*' with the same weights"),
+    (dict(sample_weight={"cls": WEIGHTS}), r"sample_weight gives weights per output"),
+    (dict(validation_data=(X, TARGETS, {"cls": WEIGHTS})), r"validation_data's sample weights gives weights per "
+                                                            r"output"),
+    (dict(validation_data=(X, TARGETS[:2])), r"validation y is a list of 2 but model '.*' has 3 outputs"),
+])
+def test_weights_fnlearn_does_not_take_for_several_outputs_are_one_sentence(fit_kwargs, message):
+    model = three_heads(keras)
+    model.compile("sgd", **COMPILED["lists"])
+    before = model.get_weights()
+    with pytest.raises(ConfigError, match=message):
+        model.fit(X, TARGETS, verbose=0, **fit_kwargs)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
+@pytest.mark.parametrize("compiled,message", [
+    (dict(loss=["mse", "mse"]), r"loss is a list of 2 but model '.*' has 3 outputs \('cls', 'reg', 'flag'\); give one "
+                                r"entry per output, in that order, or a dict by output name"),
+    (dict(loss={"cls": "mse", "reg": "mse"}), r"loss has no entry for output 'flag'; model '.*' has the outputs 'cls', "
+                                              r"'reg', 'flag', and a dict of losses names each of them"),
+    (dict(loss={"cls": "mse", "reg": "mse", "flag": "mse", "other": "mse"}), r"loss has an entry 'other', which is no "
+                                                                             r"output's name"),
+    (dict(loss=["mse", None, "mse"]), r"loss gives output 'reg' no loss \(None\), and fnlearn trains every output"),
+    (dict(loss=["mse", "mse", "nope"]), r"nope"),
+    (dict(loss="mse", loss_weights=[1.0, 1.0, 1.0]), r"loss_weights weigh one loss per output, but loss='mse' is one "
+                                                     r"loss for all of model '.*'s outputs"),
+    (dict(loss=["mse"] * 3, loss_weights={"cls": 1.0}), r"loss_weights has no entry for output 'reg'"),
+    (dict(loss=["mse"] * 3, loss_weights=[1.0, "a", 1.0]), r"loss_weights gives output 'reg' the weight 'a'; each "
+                                                           r"weight must be a finite number"),
+    (dict(loss=["mse"] * 3, loss_weights=0.5), r"loss_weights for model '.*', which has 3 outputs .* must be a list"),
+    (dict(loss="mse", metrics=["mae"]), r"metrics is a list of 1 but model '.*' has 3 outputs"),
+    (dict(loss="mse", metrics="mae"), r"metrics for model '.*', which has 3 outputs \('cls', 'reg', 'flag'\), must be "
+                                      r"a list with one entry per output or a dict by output name, e.g. metrics="
+                                      r"\[\['mae'\], \['mae'\], \['mae'\]\]; got str 'mae'"),
+    (dict(loss="mse", weighted_metrics={"amount": "mae"}), r"weighted_metrics has an entry 'amount', which is no "
+                                                           r"output's name"),
+    (dict(loss="mse", metrics={"cls": keras.metrics.AUC(name="the_auc")}, weighted_metrics=None), None),
+    (dict(loss="mse", metrics=[["mse"], [keras.metrics.MeanSquaredError(name="loss")], None]),
+     r"two entries of model '.*'s logs would both be 'reg_loss'"),
+])
+def test_compile_settings_that_do_not_fit_the_outputs_are_one_sentence_and_keep_the_last_compile(compiled, message):
+    model = three_heads(keras)
+    model.compile("adam", **COMPILED["lists"])
+    names, optimizer = model.metrics_names, model.optimizer
+    if message is None:  # one metric object listed for two outputs: each needs its own state
+        shared = compiled["metrics"]["cls"]
+        compiled = dict(loss="mse", metrics={"cls": shared, "flag": shared})
+        message = r"the metric object 'the_auc' is listed in metrics of output 'cls' and in metrics of output 'flag'"
+    with pytest.raises(ConfigError, match=message):
+        model.compile("sgd", **compiled)
+    assert model.metrics_names == names and model.optimizer is optimizer
+
+
+def test_a_model_of_one_output_is_compiled_as_before():
+    x = keras.Input(shape=(8,))
+    one = keras.Model(x, keras.layers.Add()([x, keras.layers.Dense(8)(x)]))
+    with pytest.raises(ConfigError, match=r"compile got argument\(s\) fnlearn does not support: loss_weights"):
+        one.compile("adam", "mse", loss_weights=[1.0])
+    one.compile("adam", "mse", metrics=["mse", "mae"])
+    assert one.metrics_names == ["loss", "mse", "mae"]  # the compiled order, not sorted
+    assert list(one.fit(X, X, epochs=1, verbose=0).history) == ["loss", "mse", "mae"]
