@@ -1,4 +1,4 @@
-"""Boston housing, IMDB and Reuters on tiny fake files in Keras's exact formats: Keras's processing, the
+"""Boston and California housing, IMDB and Reuters on tiny fake files in Keras's exact formats: Keras's processing, the
 search order, the verified download (SHA-256 and MD5) and the offline message."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from fnlearn.datasets import (
     _download,
     keras_files,
     load_boston_housing,
+    load_california_housing,
     load_imdb,
     load_imdb_word_index,
     load_reuters,
@@ -53,6 +54,13 @@ def make_reuters(path: Path, seed: int = 1, n: int = 40) -> Path:
 def make_boston(path: Path, seed: int = 2, n: int = 31) -> Path:
     rng = np.random.default_rng(seed)
     np.savez(path, x=rng.normal(size=(n, 13)), y=rng.uniform(5, 50, n))
+    return path
+
+
+def make_california(path: Path, seed: int = 4, n: int = 700, dtype: str = "float32") -> Path:
+    """More rows than the small version's 600, so that its cut shows; float32 as in Keras's file."""
+    rng = np.random.default_rng(seed)
+    np.savez(path, x=rng.normal(size=(n, 8)).astype(dtype), y=rng.uniform(25_000, 500_000, n).astype(dtype))
     return path
 
 
@@ -123,6 +131,46 @@ def test_boston_housing_matches_keras(tmp_path, monkeypatch, options):
         np.testing.assert_array_equal(y_mine, y_theirs)
 
 
+@pytest.mark.parametrize("options", [{}, {"version": "small"}, {"version": "small", "test_split": 0.0},
+                                     {"test_split": 0.5, "seed": 3}, {"version": "large", "seed": 0},
+                                     {"version": "small", "test_split": 0.35, "seed": 7}], ids=str)
+def test_california_housing_matches_keras(tmp_path, monkeypatch, options):
+    file = make_california(tmp_path / "california_housing.npz")
+    theirs = _keras_on(monkeypatch, "california_housing", file).load_data(**options)
+    for (x_mine, y_mine), (x_theirs, y_theirs) in zip(load_california_housing(path=file, **options), theirs):
+        assert x_mine.dtype == x_theirs.dtype == np.float32 and y_mine.dtype == y_theirs.dtype
+        assert x_mine.shape == x_theirs.shape and y_mine.shape == y_theirs.shape
+        np.testing.assert_array_equal(x_mine, x_theirs)
+        np.testing.assert_array_equal(y_mine, y_theirs)
+
+
+def test_california_small_is_the_first_600_rows_then_shuffled_and_split(tmp_path):
+    file = make_california(tmp_path / "california_housing.npz", n=700)
+    raw = keras_files.read_npz(file, ["x", "y"])
+    (x, y), (xt, yt) = load_california_housing("small", file)
+    assert x.shape == (480, 8) and xt.shape == (120, 8) and y.shape == (480,) and yt.shape == (120,)
+    order = np.arange(600)
+    np.random.RandomState(113).shuffle(order)
+    np.testing.assert_array_equal(np.concatenate([y, yt]), raw["y"][:600][order])
+    (x, _), (xt, _) = load_california_housing("large", file, test_split=0.25)
+    assert len(x) == 525 and len(xt) == 175
+    assert {r.tobytes() for r in np.concatenate([x, xt])} == {r.tobytes() for r in raw["x"]}
+
+
+def test_california_housing_refuses_a_file_of_another_shape(tmp_path):
+    make_boston(tmp_path / "boston_housing.npz")
+    with pytest.raises(errors.DatasetError, match=r"California housing file '.*boston_housing.npz' holds x of shape "
+                                                  r"\(31, 13\) \(float64\) and y of shape \(31,\) \(float64\), "
+                                                  r"expected numbers of shape \(n, 8\) and \(n,\)"):
+        load_california_housing(path=tmp_path / "boston_housing.npz")
+    np.savez(tmp_path / "c.npz", x=np.zeros((5, 8), np.float32), y=np.zeros(6, np.float32))
+    with pytest.raises(errors.DatasetError, match="holds 5 examples but 6 labels"):
+        load_california_housing("small", tmp_path / "c.npz")
+    np.savez(tmp_path / "d.npz", x=np.zeros((5, 8), np.int64), y=np.zeros(5, np.float32))
+    with pytest.raises(errors.DatasetError, match=r"holds x of shape \(5, 8\) \(int64\)"):
+        load_california_housing(path=tmp_path / "d.npz")
+
+
 def test_word_indexes_and_label_names_match_keras(tmp_path, monkeypatch):
     words = {"the": 1, "and": 2, "film": 17, "ünïcode": 3}
     (tmp_path / "w.json").write_text(json.dumps(words), encoding="utf-8")
@@ -140,8 +188,9 @@ def test_addresses_and_digests_are_the_ones_keras_pins():
         module = getattr(sources, spec.kind)
         text = inspect.getsource(module)
         assert spec.digest in text, name
-        assert f"{keras_files.ORIGIN.rstrip('/')}" in text and name in text
+        assert f"{(spec.origin or keras_files.ORIGIN).rstrip('/')}" in text and name in text
         assert len(spec.digest) == (64 if spec.algorithm == "sha256" else 32)
+    assert len(keras_files._FILES) == 6
 
 
 # --------------------------------------------------------------------------- the rules, written out
@@ -324,6 +373,7 @@ def test_md5_download_is_verified(tmp_path):
 @pytest.mark.parametrize("loader, name, kind", [
     (load_imdb, "imdb.npz", "imdb"), (load_reuters, "reuters.npz", "reuters"),
     (load_boston_housing, "boston_housing.npz", "boston_housing"),
+    (load_california_housing, "california_housing.npz", "california_housing"),
     (load_imdb_word_index, "imdb_word_index.json", "imdb"),
     (load_reuters_word_index, "reuters_word_index.json", "reuters")])
 def test_offline_error_is_one_sentence_that_says_where_to_put_the_file(loader, name, kind, isolated):
@@ -373,6 +423,9 @@ def test_a_pickled_object_other_than_arrays_is_refused(tmp_path):
 @pytest.mark.parametrize("call, words", [
     (lambda: load_boston_housing(test_split=1.0), "test_split=1.0"),
     (lambda: load_boston_housing(test_split="0.2"), "test_split='0.2'"),
+    (lambda: load_california_housing("medium"), "version='medium' is not usable; expected 'large' (all 20,640"),
+    (lambda: load_california_housing(version=None), "version=None"),
+    (lambda: load_california_housing(test_split=1.0), "test_split=1.0"),
     (lambda: load_reuters(test_split=-0.1), "test_split=-0.1"),
     (lambda: load_imdb(num_words=-5), "num_words=-5"),
     (lambda: load_imdb(maxlen=2.5), "maxlen=2.5"),

@@ -2,9 +2,9 @@
 
 * ``load_mnist`` / ``load_fashion_mnist`` / ``load_kmnist``: MNIST-format IDX files, found
   in ``path``, ``$FNLEARN_DATA`` or the user cache, else downloaded and checked.
-* ``load_boston_housing`` / ``load_imdb`` / ``load_reuters`` and the word indexes: Keras's
-  files, found in ``path``, ``$FNLEARN_DATA`` or the user cache, else downloaded and checked,
-  and processed exactly as ``keras.datasets`` processes them.
+* ``load_boston_housing`` / ``load_california_housing`` / ``load_imdb`` / ``load_reuters`` and the
+  word indexes: Keras's files, found in ``path``, ``$FNLEARN_DATA`` or the user cache, else
+  downloaded and checked, and processed exactly as ``keras.datasets`` processes them.
 * ``views``: a SYNTHETIC daily channel-views series (the lecture's real data is private).
 * ``load_series_csv``, ``lag_windows``, ``split_by_date``: a user's own daily series and
   "previous N days → next day" windows.
@@ -20,6 +20,7 @@ Example:
 from fnlearn.datasets.keras_files import (
     REUTERS_LABEL_NAMES,
     load_boston_housing,
+    load_california_housing,
     load_imdb,
     load_imdb_word_index,
     load_reuters,
@@ -31,8 +32,8 @@ from fnlearn.datasets.tables import Students, likes, students, xor
 
 __all__ = [
     "load_mnist", "load_fashion_mnist", "load_kmnist", "read_idx",
-    "load_boston_housing", "load_imdb", "load_reuters", "load_imdb_word_index", "load_reuters_word_index",
-    "REUTERS_LABEL_NAMES",
+    "load_boston_housing", "load_california_housing", "load_imdb", "load_reuters", "load_imdb_word_index",
+    "load_reuters_word_index", "REUTERS_LABEL_NAMES",
     "views", "load_series_csv", "lag_windows", "split_by_date", "Series",
     "xor", "students", "Students", "likes",
 ]

@@ -1,9 +1,9 @@
-"""Boston housing, IMDB and Reuters from the files Keras publishes, processed exactly as Keras does.
+"""Boston and California housing, IMDB and Reuters from the files Keras publishes, processed exactly as Keras does.
 
-Each data set is one file (``boston_housing.npz``, ``imdb.npz``, ``reuters.npz``, plus the
-word indexes ``imdb_word_index.json`` and ``reuters_word_index.json``). ``path`` works as in
-Keras — a file name in the cache — and may also be a file or a folder on this computer. The
-loader looks, in this order:
+Each data set is one file (``boston_housing.npz``, ``california_housing.npz``, ``imdb.npz``,
+``reuters.npz``, plus the word indexes ``imdb_word_index.json`` and ``reuters_word_index.json``).
+``path`` works as in Keras — a file name in the cache — and may also be a file or a folder on this
+computer. The loader looks, in this order:
 
 1. ``path`` itself when it is an existing file, or ``path/<file name>`` when it is a folder
    (a path with a folder part that does not exist is an error, not a fallback);
@@ -12,7 +12,7 @@ loader looks, in this order:
 4. a download from Keras's address into that cache, checked against the digest Keras pins
    and moved into place only when it matches.
 
-``<kind>`` is ``boston_housing``, ``imdb`` or ``reuters``; ``<name>`` is ``path``'s file name.
+``<kind>`` is ``boston_housing``, ``california_housing``, ``imdb`` or ``reuters``; ``<name>`` is ``path``'s file name.
 
 The sequences of IMDB and Reuters are stored as pickled object arrays; they are read with an
 unpickler that can build NumPy arrays and nothing else, so a tampered file cannot run code.
@@ -52,9 +52,10 @@ Split = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 class _File:
     kind: str       # the cache subfolder
     title: str
-    digest: str     # the digest Keras pins for the file at ORIGIN
+    digest: str     # the digest Keras pins for the file at its address
     algorithm: str  # Keras pins only MD5 digests for the two word indexes
     size: int       # bytes, for the progress bar when the server sends no length
+    origin: str | None = None  # the folder URL; None is ORIGIN, read at call time
 
 
 _FILES: dict[str, _File] = {
@@ -69,6 +70,9 @@ _FILES: dict[str, _File] = {
         "reuters", "Reuters", "d6586e694ee56d7a4e65172e12b3e987c03096cb01eab99753921ef915959916", "sha256", 2110848),
     "reuters_word_index.json": _File(
         "reuters", "the Reuters word index", "4d44cc38712099c9e383dc6e5f11a921", "md5", 550378),
+    "california_housing.npz": _File(
+        "california_housing", "California housing",
+        "1a2e3a52e0398de6463aebe6f4a8da34fb21fbb6b934cf88c3425e766f2a1a6f", "sha256", 743530),
 }
 
 # The topics of reuters.npz's labels 0..45, in label order (as Keras lists them).
@@ -120,20 +124,39 @@ def find_file(canonical: str, path: str | os.PathLike, *, download: bool = True,
     for folder in _download.local_folders(spec.kind):
         if (folder / name).is_file():
             return folder / name
+    return fetch(canonical, name, download=download, progress=progress)
+
+
+def fetch(canonical: str, name: str | None = None, *, download: bool = True, progress: bool = True,
+          where: str | None = None) -> Path:
+    """Download one of the pinned files into its cache folder as ``name`` (default: its own name).
+
+    The file is checked against its pinned digest and moved into place only when it matches. Nothing
+    found and ``download`` false, or a failed download, is a ``DatasetError`` that ends with ``where``
+    (by default: where to put the file by hand).
+
+    Example:
+        >>> fetch("imdb.npz", download=False)   # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        fnlearn.errors.DatasetError: IMDB (imdb.npz) is not on this computer and download=False; put imdb.npz in ...
+    """
+    spec = _FILES[canonical]
+    name = name or canonical
+    where = where or _where_to_put(name, spec)
     cached = _download.cache_dir(spec.kind) / name
     if not download:
-        raise errors.DatasetError(
-            f"{spec.title} ({name}) is not on this computer and download=False; {_where_to_put(name, spec)}.")
+        raise errors.DatasetError(f"{spec.title} ({name}) is not on this computer and download=False; {where}.")
+    origin = spec.origin or ORIGIN
     try:
-        return _download.download([ORIGIN + canonical], cached, spec.digest, size=spec.size, progress=progress,
+        return _download.download([origin + canonical], cached, spec.digest, size=spec.size, progress=progress,
                                   algorithm=spec.algorithm)
     except _download.DownloadFailed as exc:
         failure = str(exc)
     except OSError as exc:  # the cache folder itself cannot be created or written
         failure = f"{name}: {exc}"
     raise errors.DatasetError(
-        f"{spec.title} ({name}) is not on this computer and could not be downloaded ({failure}); "
-        f"{_where_to_put(name, spec)}.")
+        f"{spec.title} ({name}) is not on this computer and could not be downloaded ({failure}); {where}.")
 
 
 # --------------------------------------------------------------------------- reading npz and json
@@ -324,6 +347,48 @@ def load_boston_housing(path: str | os.PathLike = "boston_housing.npz", test_spl
     return (np.array(x[:cut]), np.array(y[:cut])), (np.array(x[cut:]), np.array(y[cut:]))
 
 
+CALIFORNIA_SMALL_ROWS = 600  # Keras's "small" version: the file's first 600 districts, before the shuffle
+
+
+def load_california_housing(version: str = "large", path: str | os.PathLike = "california_housing.npz",
+                            test_split: float = 0.2, seed: int = 113, *, download: bool = True,
+                            progress: bool = True) -> Split:
+    """California housing as Keras gives it: 8 features of a census block group and its median house value ($).
+
+    ``version="large"`` is all 20,640 districts, ``"small"`` the file's first 600 (Keras's stand-in for
+    Boston housing). The rows are then shuffled with ``np.random.RandomState(seed)`` and the first
+    ``int(n * (1 - test_split))`` are the training set (16,512 and 480 with the defaults). The arrays keep
+    the file's dtype, float32.
+
+    Example:
+        >>> (x_train, y_train), (x_test, y_test) = load_california_housing("small")   # doctest: +SKIP
+        >>> x_train.shape, x_test.shape, y_train.dtype                              # doctest: +SKIP
+        ((480, 8), (120, 8), dtype('float32'))
+    """
+    if not isinstance(version, str) or version not in ("large", "small"):
+        raise errors.ConfigError(
+            f"version={version!r} is not usable; expected 'large' (all 20,640 districts) or 'small' (the first "
+            f"{CALIFORNIA_SMALL_ROWS}).")
+    _check_split(test_split, allow_one=False)
+    file = find_file("california_housing.npz", path, download=download, progress=progress)
+    arrays = read_npz(file, ("x", "y"), "California housing")
+    x, y = arrays["x"], arrays["y"]
+    if not (x.ndim == 2 and x.shape[1] == 8 and y.ndim == 1 and x.dtype.kind == "f" and y.dtype.kind == "f"):
+        raise errors.DatasetError(
+            f"California housing file '{file}' holds x of shape {x.shape} ({x.dtype}) and y of shape {y.shape} "
+            f"({y.dtype}), expected numbers of shape (n, 8) and (n,); it is not the California housing file, so "
+            f"replace it.")
+    if len(x) != len(y):  # checked before the small version's cut could hide it
+        raise errors.DatasetError(
+            f"file '{file}' holds {len(x)} examples but {len(y)} labels; they do not belong together, so replace "
+            f"the file.")
+    if version == "small":
+        x, y = x[:CALIFORNIA_SMALL_ROWS], y[:CALIFORNIA_SMALL_ROWS]
+    x, y = _shuffled(np.random.RandomState(seed), x, y, file)
+    cut = int(len(x) * (1 - test_split))
+    return (np.array(x[:cut]), np.array(y[:cut])), (np.array(x[cut:]), np.array(y[cut:]))
+
+
 def load_imdb(path: str | os.PathLike = "imdb.npz", num_words: int | None = None, skip_top: int = 0,
               maxlen: int | None = None, seed: int = 113, start_char: int | None = 1, oov_char: int | None = 2,
               index_from: int = 3, *, download: bool = True, progress: bool = True) -> Split:
@@ -413,5 +478,5 @@ def load_reuters_word_index(path: str | os.PathLike = "reuters_word_index.json",
                             "Reuters word index")
 
 
-__all__ = ["load_boston_housing", "load_imdb", "load_reuters", "load_imdb_word_index", "load_reuters_word_index",
-           "REUTERS_LABEL_NAMES", "find_file", "read_npz"]
+__all__ = ["load_boston_housing", "load_california_housing", "load_imdb", "load_reuters", "load_imdb_word_index",
+           "load_reuters_word_index", "REUTERS_LABEL_NAMES", "find_file", "fetch", "read_npz"]
