@@ -190,7 +190,7 @@ def test_addresses_and_digests_are_the_ones_keras_pins():
         assert spec.digest in text, name
         assert f"{(spec.origin or keras_files.ORIGIN).rstrip('/')}" in text and name in text
         assert len(spec.digest) == (64 if spec.algorithm == "sha256" else 32)
-    assert len(keras_files._FILES) == 6
+    assert len(keras_files._FILES) == 8
 
 
 # --------------------------------------------------------------------------- the rules, written out

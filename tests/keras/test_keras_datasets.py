@@ -1,18 +1,23 @@
-"""keras.datasets.imdb / reuters / boston_housing: Keras's signatures, and the chapter-4 MLP programs of
-"Deep Learning with Python" running unchanged on small fake files in Keras's formats."""
+"""keras.datasets.imdb / reuters / boston_housing / california_housing / cifar10 / cifar100: Keras's signatures,
+the chapter-4 MLP programs of "Deep Learning with Python" and an image-classification program running unchanged on
+small fake files in Keras's formats."""
 
 from __future__ import annotations
 
 import inspect
+import io
+import pickle
+import tarfile
 
 import numpy as np
 import pytest
+from real_keras import real_keras
 
 from fnlearn import errors
 from fnlearn import keras as fkeras
 from fnlearn.datasets import _download
 from fnlearn.keras import layers
-from fnlearn.keras.datasets import boston_housing, imdb, reuters
+from fnlearn.keras.datasets import boston_housing, california_housing, cifar10, cifar100, imdb, reuters
 
 
 @pytest.fixture(autouse=True)
@@ -188,3 +193,96 @@ def test_mnist_takes_keras_path_forms(tmp_path, monkeypatch):
         (x_train, y_train), (x_test, y_test) = mnist.load_data(path) if path is not None else mnist.load_data()
         np.testing.assert_array_equal(x_train, digits["x_train"])
         np.testing.assert_array_equal(y_test, digits["y_test"])
+
+
+# ----------------------------------------------------------------------------- images and California housing
+
+
+def _signature(f):
+    return [(p.name, p.default) for p in inspect.signature(f).parameters.values()]
+
+
+def test_image_and_california_signatures_are_keras_3s_with_path_added():
+    assert _signature(cifar10.load_data) == [("path", None)]
+    assert _signature(cifar100.load_data) == [("label_mode", "fine"), ("path", None)]
+    assert _signature(california_housing.load_data) == [("version", "large"), ("path", "california_housing.npz"),
+                                                        ("test_split", 0.2), ("seed", 113)]
+    keras = real_keras()
+    for ours, theirs in ((cifar10, keras.datasets.cifar10), (cifar100, keras.datasets.cifar100),
+                         (california_housing, keras.datasets.california_housing)):
+        expected = _signature(theirs.load_data)
+        assert _signature(ours.load_data)[:len(expected)] == expected
+
+
+def fake_cifar10(path, n=60, seed=0):
+    """A tiny cifar-10-python.tar.gz whose label says which colour plane is bright (so 3 classes are used)."""
+    rng = np.random.default_rng(seed)
+    with tarfile.open(path, "w:gz") as archive:
+        for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+            labels = rng.integers(0, 3, n)
+            rows = rng.integers(0, 60, (n, 3, 1024), dtype=np.uint8)
+            rows[np.arange(n), labels] += 150
+            data = pickle.dumps({b"data": rows.reshape(n, 3072), b"labels": labels.tolist()})
+            info = tarfile.TarInfo(f"cifar-10-batches-py/{name}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_an_image_classification_program_runs_unchanged(tmp_path):
+    archive = fake_cifar10(tmp_path / "cifar-10-python.tar.gz")
+    # --- the tutorial's program, with only the archive's path added ---
+    (x_train, y_train), (x_test, y_test) = cifar10.load_data(path=archive)
+    x_train = x_train.astype("float32") / 255
+    x_test = x_test.astype("float32") / 255
+    y_train = fkeras.utils.to_categorical(y_train, 10)
+    y_test = fkeras.utils.to_categorical(y_test, 10)
+    fkeras.utils.set_random_seed(0)
+    model = fkeras.Sequential([
+        fkeras.Input(shape=(32, 32, 3)),
+        layers.Flatten(),
+        layers.Dense(32, activation="relu"),
+        layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x_train, y_train, batch_size=32, epochs=5, validation_split=0.1, verbose=0)
+    score = model.evaluate(x_test, y_test, verbose=0)
+    # --- end of the program ---
+    assert x_train.shape == (300, 32, 32, 3) and y_train.shape == (300, 10) and x_test.shape == (60, 32, 32, 3)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert score[1] > 0.8           # the bright plane tells the label; chance is 1/3
+
+
+def test_cifar100_through_keras_passes_the_label_mode_on(tmp_path):
+    rng = np.random.default_rng(3)
+    with tarfile.open(tmp_path / "c100.tar.gz", "w:gz") as archive:
+        for name, n in (("train", 5), ("test", 2)):
+            data = pickle.dumps({b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
+                                 b"fine_labels": [99] * n, b"coarse_labels": [19] * n})
+            info = tarfile.TarInfo(f"cifar-100-python/{name}")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    (_, fine), (_, fine_test) = cifar100.load_data(path=tmp_path / "c100.tar.gz")
+    (_, coarse), _ = cifar100.load_data("coarse", tmp_path / "c100.tar.gz")
+    assert fine.ravel().tolist() == [99] * 5 and fine_test.shape == (2, 1) and coarse.ravel().tolist() == [19] * 5
+    with pytest.raises(errors.ConfigError, match="label_mode='medium'"):
+        cifar100.load_data(label_mode="medium")
+
+
+def test_california_housing_through_keras(tmp_path):
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(800, 8)).astype("float32")
+    np.savez(tmp_path / "california_housing.npz", x=x, y=(x[:, 0] * 50_000 + 200_000).astype("float32"))
+    (x_train, y_train), (x_test, y_test) = california_housing.load_data(
+        version="small", path=str(tmp_path / "california_housing.npz"), test_split=0.25)
+    assert x_train.shape == (450, 8) and x_test.shape == (150, 8) and y_train.dtype == np.float32
+    assert set(map(float, np.concatenate([y_train, y_test]))) <= set(map(float, (x[:600, 0] * 50_000 + 200_000)
+                                                                         .astype("float32")))
+
+
+def test_the_image_offline_error_through_keras_names_the_archive_and_the_variable():
+    with pytest.raises(errors.DatasetError) as info:
+        cifar10.load_data()
+    message = str(info.value)
+    assert message.startswith("CIFAR-10 (cifar-10-python.tar.gz) is not on this computer and could not be downloaded")
+    assert "$FNLEARN_DATA" in message and str(_download.cache_dir("cifar10")) in message

@@ -44,6 +44,7 @@ from fnlearn.datasets import _download
 from fnlearn.datasets._download import ENV_VAR
 
 ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+CIFAR_ORIGIN = "https://www.cs.toronto.edu/~kriz/"
 
 Split = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -73,6 +74,13 @@ _FILES: dict[str, _File] = {
     "california_housing.npz": _File(
         "california_housing", "California housing",
         "1a2e3a52e0398de6463aebe6f4a8da34fb21fbb6b934cf88c3425e766f2a1a6f", "sha256", 743530),
+    # The CIFAR archives come from their authors' site, as Keras downloads them; cifar.py reads them.
+    "cifar-10-python.tar.gz": _File(
+        "cifar10", "CIFAR-10", "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce", "sha256",
+        170498071, CIFAR_ORIGIN),
+    "cifar-100-python.tar.gz": _File(
+        "cifar100", "CIFAR-100", "85cd44d02ba6437773c5bbd22e183051d648de2e7d6b014e1ef29b855ba677a7", "sha256",
+        169001437, CIFAR_ORIGIN),
 }
 
 # The topics of reuters.npz's labels 0..45, in label order (as Keras lists them).
