@@ -25,6 +25,8 @@ ROWS: list[tuple[str, str, str]] = [
     ("mlp1000", "mlp1000", "s/epoch"),
     ("wide128", "wide128", "s/epoch"),
     ("views", "views", "s/epoch"),
+    ("cnn32", "cnn32", "s/epoch"),
+    ("cnn128", "cnn128", "s/epoch"),
     ("predict", "predict", "s/call"),
     ("mnist5k time", "mnist5k", "s"),
     ("mnist5k accuracy", "mnist5k", "accuracy"),

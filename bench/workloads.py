@@ -46,6 +46,7 @@ class Sizes:
     n_predict: int = 10_000
     predict_rounds_factor: int = 4  # a predict call is short: take more of them
     n_windows: int = 1_450
+    n_images: int = 4_096  # the CNN's 28×28×1 images
     window: int = 56
     views_epochs_per_run: int = 10
     mnist_total: int = 5_000
@@ -63,6 +64,7 @@ QUICK = Sizes(
     n_predict=256,
     predict_rounds_factor=1,
     n_windows=128,
+    n_images=128,
     views_epochs_per_run=1,
     mnist_total=5_000,
     mnist_train=400,
@@ -297,6 +299,42 @@ def mnist5k_workload(ctx: Context) -> dict:
     return result
 
 
+def cnn_workload(batch_size: int) -> Callable[[Context], dict]:
+    def workload(ctx: Context) -> dict:
+        from bench.cnn import BUILDERS, make_images
+
+        if "cnn" not in ctx.data:
+            ctx.data["cnn"] = make_images(ctx.sizes.n_images)
+        x, y = ctx.data["cnn"]
+        entries, runnable = peer_entries(ctx)
+        tasks = {}
+        for name in runnable:
+            if name not in BUILDERS:
+                entries[name] = {"status": "unsupported", "reason": "no convolutional layers"}
+                continue
+            try:
+                trainer = BUILDERS[name](batch_size, seed=0)
+            except Exception as exc:
+                entries[name] = {"status": "error", "reason": f"{type(exc).__name__}: {exc}"}
+                continue
+            tasks[name] = lambda i, t=trainer: t.train_epochs(x, y, 1)
+        run = run_interleaved(tasks, warmups=ctx.warmups, repeats=ctx.repeats, progress=ctx.progress,
+                              pause=ctx.sizes.pause_s)
+        result = {
+            "title": f"CNN 28x28x1 conv32-pool-conv64(same)-pool-dropout-dense10, Adam 1e-3, batch {batch_size}, "
+                     f"{len(x):,} images",
+            "unit": "s/epoch",
+            "samples": int(len(x)),
+            "epochs_per_run": 1,
+            "peers": collect(run, entries, ctx.peers),
+            "order": [name for name, _ in run.order],
+        }
+        return add_ratios(result)
+
+    workload.__doc__ = f"Seconds per epoch of the MNIST CNN (two Conv2D, two max-pools) at batch {batch_size}."
+    return workload
+
+
 # --------------------------------------------------------------------------- fresh-process workloads
 
 
@@ -408,4 +446,6 @@ WORKLOADS: dict[str, Callable[[Context], dict]] = {
     "memory": memory_workload,
     "import": import_workload,
     "mnist5k": mnist5k_workload,
+    "cnn32": cnn_workload(32),
+    "cnn128": cnn_workload(128),
 }
