@@ -327,10 +327,11 @@ def batch_norm_arrays(x2: Any, ones: Any, gamma: Any, beta: Any, epsilon: float)
     x̂ and the inverse are what :func:`batch_norm_backward_arrays` needs. The fast training step
     (fnlearn.fastpath) calls it too, so both compute the same numbers.
 
-    >>> import numpy as np
-    >>> out, xhat, inv, mean, var = batch_norm_arrays(np.array([[1.0], [3.0]]), np.ones(2), None, None, 1e-6)
-    >>> out.ravel().round(3).tolist(), mean.tolist(), var.tolist()
-    ([-1.0, 1.0], [2.0], [1.0])
+    >>> import fnlearn as fl, numpy as np
+    >>> x, ones = fl.backend.to_device(np.array([[1.0], [3.0]])), fl.backend.to_device(np.ones(2))
+    >>> out, xhat, inv, mean, var = batch_norm_arrays(x, ones, None, None, 1e-6)
+    >>> fl.backend.to_numpy(out).ravel().round(3).tolist(), fl.backend.to_numpy(var).tolist()
+    ([-1.0, 1.0], [1.0])
     """
     n = x2.shape[0]
     # column sums as a product with a ones vector (BLAS): 2-3× faster than NumPy's reduction along axis 0
@@ -354,10 +355,11 @@ def batch_norm_backward_arrays(g2: Any, ones: Any, xhat: Any, inv: Any, gamma: A
                                input_grad: bool = True) -> tuple[Any, Any, Any]:
     """(dx or None, dγ, dβ) of :func:`batch_norm_arrays` for the output gradient ``g2`` (rows, features).
 
-    >>> import numpy as np
-    >>> out, xhat, inv, _, _ = batch_norm_arrays(np.array([[1.0], [3.0]]), np.ones(2), None, None, 1e-6)
-    >>> dx, dgamma, dbeta = batch_norm_backward_arrays(np.array([[1.0], [1.0]]), np.ones(2), xhat, inv, None)
-    >>> dx.ravel().tolist(), dbeta.tolist()   # a shift of every output moves nothing: x̂ has mean 0
+    >>> import fnlearn as fl, numpy as np
+    >>> x, ones = fl.backend.to_device(np.array([[1.0], [3.0]])), fl.backend.to_device(np.ones(2))
+    >>> out, xhat, inv, _, _ = batch_norm_arrays(x, ones, None, None, 1e-6)
+    >>> dx, dgamma, dbeta = batch_norm_backward_arrays(ones[:, None], ones, xhat, inv, None)
+    >>> fl.backend.to_numpy(dx).ravel().tolist(), fl.backend.to_numpy(dbeta).tolist()  # x̂ has mean 0
     ([0.0, 0.0], [2.0])
     """
     n = g2.shape[0]
@@ -408,9 +410,10 @@ def batch_norm_affine(mean: Any, variance: Any, gamma: Any, beta: Any, epsilon: 
     """(1/√(variance + ε), s, β − mean·s) with ``s = γ/√(variance + ε)``: inference's batch normalisation as
     ``x·s + shift`` (Keras's formula), for :func:`batch_norm` and the fast predict of fnlearn.fastpath.
 
-    >>> import numpy as np
-    >>> inv, scale, shift = batch_norm_affine(np.array([2.0]), np.array([4.0]), None, None, 0.0)
-    >>> scale.tolist(), shift.tolist()
+    >>> import fnlearn as fl, numpy as np
+    >>> mean, variance = fl.backend.to_device(np.array([2.0])), fl.backend.to_device(np.array([4.0]))
+    >>> inv, scale, shift = batch_norm_affine(mean, variance, None, None, 0.0)
+    >>> fl.backend.to_numpy(scale).tolist(), fl.backend.to_numpy(shift).tolist()
     ([0.5], [-1.0])
     """
     inv = 1 / backend.xp().sqrt(variance + epsilon)
