@@ -2,7 +2,8 @@
 
 ``tf.keras`` is :mod:`fnlearn.keras`, so ``tf.keras.Sequential``, ``tf.keras.layers.Dense``,
 ``tf.keras.optimizers.Adam``, ``tf.keras.utils.to_categorical``, ``tf.keras.datasets.mnist`` (and ``imdb``,
-``reuters``, ``boston_housing``, ``fashion_mnist``), ``tf.keras.preprocessing.sequence.pad_sequences`` work, and so
+``reuters``, ``boston_housing``, ``fashion_mnist``, ``cifar10``, ``cifar100``, ``california_housing``),
+``tf.keras.preprocessing.sequence.pad_sequences`` work, and so
 do imports such as ``from fnlearn.compat.tensorflow.keras.models import Sequential``.
 ``tf.random.set_seed`` seeds fnlearn, and ``tf.nn`` holds the activations (``tf.nn.relu``, ``tf.nn.softmax``…).
 For custom losses and metrics there are ``tf.math`` (``log``, ``exp``, ``sqrt``, ``abs``, ``square``, ``log1p``,
@@ -46,7 +47,8 @@ from ..tensor import Tensor
 # Make `tensorflow.keras.<module>` importable under this name: `import a.b.c` looks in sys.modules first.
 for _sub in ("", ".models", ".layers", ".optimizers", ".losses", ".metrics", ".callbacks", ".utils",
              ".datasets", ".datasets.mnist", ".datasets.fashion_mnist", ".datasets.boston_housing", ".datasets.imdb",
-             ".datasets.reuters", ".activations", ".initializers", ".backend", ".optimizers.schedules",
+             ".datasets.reuters", ".datasets.cifar10", ".datasets.cifar100", ".datasets.california_housing",
+             ".activations", ".initializers", ".backend", ".optimizers.schedules",
              ".optimizers.legacy", ".regularizers", ".ops", ".preprocessing", ".preprocessing.sequence", ".saving"):
     sys.modules[f"{__name__}.keras{_sub}"] = importlib.import_module(f"fnlearn.keras{_sub}")
 
