@@ -601,7 +601,7 @@ def _load_model(path: str | os.PathLike, compile: bool = True,  # noqa: A002
     shuffle_seed, epochs_trained = _training_state(file)
     model = _build(file, custom, params, model_class)
     try:
-        model.load_state_dict(_numbered_past_input(file, params))
+        model.load_state_dict(_with_counts(_numbered_past_input(file, params), model))
     except FnlearnError as exc:
         raise file.error(f"does not match its own architecture ({_clause(exc)}); it is damaged.") from None
     model.shuffle_seed, model.epochs_trained = shuffle_seed, epochs_trained
@@ -708,7 +708,7 @@ def _in_layer_order(params: dict[str, np.ndarray], model: Any) -> dict[str, np.n
 
 
 def _load_weights_into(file: _ModelFile, model: Any, params: dict[str, np.ndarray]) -> None:
-    params = _in_layer_order(params, model)
+    params = _with_counts(_in_layer_order(params, model), model)
     layers = getattr(model, "layers", [])
     unbuilt = [getattr(layer, "name", "?") for layer in layers if not getattr(layer, "built", True)]
     if unbuilt:
@@ -718,6 +718,19 @@ def _load_weights_into(file: _ModelFile, model: Any, params: dict[str, np.ndarra
         model.load_state_dict(params)
     except ShapeError as exc:
         raise ShapeError(f"the weights in {file.path!r} do not fit this model: {exc}") from None
+
+
+def _with_counts(params: dict[str, np.ndarray], model: Any) -> dict[str, np.ndarray]:
+    """``params`` with a 0 for each Normalization layer's ``count`` (Keras's, always 0) that a file written
+    before fnlearn kept one lacks: the layer's statistics are there, its count is not."""
+    if not hasattr(model, "named_parameters"):
+        return params
+    missing = {}
+    for name, _ in model.named_parameters():
+        prefix = name[:-len("count")]
+        if name.rpartition(".")[2] == "count" and name not in params and f"{prefix}mean" in params:
+            missing[name] = np.zeros((), dtype=params[f"{prefix}mean"].dtype)
+    return {**params, **missing} if missing else params
 
 
 def _split_tensors(file: _ModelFile) -> tuple[dict[str, np.ndarray], dict[tuple[int, str], np.ndarray]]:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import fnlearn as fl
+from fnlearn import io
 from fnlearn.errors import ConfigError, ShapeError
 
 Dense = fl.layers.Dense
@@ -214,13 +215,55 @@ def test_normalization_in_a_model_is_never_trained_and_is_saved(tmp_path):
     np.testing.assert_array_equal(norm.mean.numpy(), mean)
     lines: list[str] = []
     model.summary(print_fn=lines.append)
-    assert "Non-trainable params: 8 (32.00 B)" in lines and any("(None, 4)" in line for line in lines)
+    assert "Non-trainable params: 9 (36.00 B)" in lines and any("(None, 4)" in line for line in lines)
     model.save(tmp_path / "m.fnl")
     loaded = fl.load_model(tmp_path / "m.fnl")
     np.testing.assert_array_equal(loaded.predict(x), model.predict(x))
     np.testing.assert_array_equal(loaded.layers[0].mean.numpy(), mean)
     loaded.fit(x, y, epochs=1, verbose=0)  # trains on, statistics unchanged
     np.testing.assert_array_equal(loaded.layers[0].mean.numpy(), mean)
+
+
+def test_normalization_weights_are_keras_weights_count_included():
+    """Keras 3 keeps mean, variance and a count (0) as the layer's weights: weights copied either way give the
+    same predictions, and summary() counts them as Keras does."""
+    from real_keras import real_keras
+
+    real = real_keras()
+    x = np.random.default_rng(3).normal(size=(40, 3)).astype("float32") * 5 + 2
+    theirs = real.layers.Normalization()
+    theirs.adapt(x)
+    their_model = real.Sequential([real.Input((3,)), theirs, real.layers.Dense(2)])
+    from fnlearn import keras
+
+    ours = keras.layers.Normalization()
+    ours.adapt(np.zeros((2, 3)))
+    model = keras.Sequential([keras.Input((3,)), ours, keras.layers.Dense(2)])
+    assert [w.shape for w in model.get_weights()] == [w.shape for w in their_model.get_weights()]
+    model.set_weights(their_model.get_weights())
+    np.testing.assert_allclose(model.predict(x, verbose=0), their_model.predict(x, verbose=0), rtol=1e-5, atol=1e-5)
+    assert ours.count.numpy() == 0 and sum(w.size for w in model.get_weights()) == their_model.count_params()
+    their_model.set_weights(model.get_weights())  # and back
+
+
+@pytest.mark.parametrize("how", ["load_model", "load_weights"])
+def test_files_written_before_normalization_kept_its_count_still_load(tmp_path, how):
+    norm = fl.layers.Normalization()
+    norm.adapt(np.arange(12.0).reshape(4, 3))
+    model = fl.Sequential([norm, fl.layers.Dense(2)])
+    model.build((3,))
+    norm.count = None  # as earlier versions wrote it: statistics without a count
+    model.save(tmp_path / "old.fnl")
+    assert "0.count" not in io._split_tensors(io._read(tmp_path / "old.fnl"))[0]
+    if how == "load_model":
+        again = fl.load_model(tmp_path / "old.fnl")
+    else:
+        again = fl.Sequential([fl.layers.Normalization(mean=np.zeros(3), variance=np.ones(3)), fl.layers.Dense(2)])
+        again.build((3,))
+        again.load_weights(tmp_path / "old.fnl")
+    assert again.layers[0].count.numpy() == 0
+    x = np.ones((2, 3))
+    np.testing.assert_allclose(again.predict(x), model.predict(x), rtol=1e-6)
 
 
 def test_normalization_over_all_values_saves_and_loads_its_single_statistics(tmp_path):
@@ -354,7 +397,7 @@ def test_weights_carry_keras_names():
     norm = fl.layers.Normalization()
     norm.adapt(np.ones((3, 2)))
     model = fl.Sequential([norm, fl.layers.Dense(2)])
-    assert [w.name for w in model.weights] == ["mean", "variance", "kernel", "bias"]
+    assert [w.name for w in model.weights] == ["mean", "variance", "count", "kernel", "bias"]
 
 
 def test_an_unbuilt_model_takes_data_in_its_first_layers_dtype():

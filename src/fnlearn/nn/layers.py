@@ -572,7 +572,9 @@ class Normalization(Layer):
     values. ``mean`` and ``variance`` may be given instead of adapting: one per feature, or one number each,
     which (as in Keras) holds for every feature, repeated once the layer learns its number of features (from
     ``input_shape`` or its first input). ``invert=True`` undoes the scaling. The statistics are parameters that
-    training never changes (counted as non-trainable, saved with the model one per feature).
+    training never changes (counted as non-trainable, saved with the model one per feature), followed by
+    ``count``, the one number Keras 3 keeps beside them (always 0 there too: its ``adapt`` sees all the data at
+    once), so that ``get_weights`` / ``set_weights`` and ``summary()``'s counts match Keras's.
 
     >>> import fnlearn as fl, numpy as np
     >>> norm = fl.layers.Normalization(); norm.adapt(np.array([[1.0, 10.0], [3.0, 30.0]]))
@@ -598,6 +600,7 @@ class Normalization(Layer):
                          trainable=kwargs.get("trainable", True), dtype=kwargs.get("dtype"))
         self.mean: Parameter | None = None
         self.variance: Parameter | None = None
+        self.count: Parameter | None = None
         # One number each for every feature, kept until the number of features is known (Keras broadcasts them)
         self._shared_statistics: tuple[np.ndarray, np.ndarray] | None = None
         self.built = True  # any input shape; the statistics come from adapt
@@ -657,7 +660,8 @@ class Normalization(Layer):
         dtype = self.mean.data.dtype if self.mean is not None else np.dtype(self.dtype)
         self.mean = Parameter(mean.reshape(shape), dtype=dtype, name="mean")
         self.variance = Parameter(variance.reshape(shape), dtype=dtype, name="variance")
-        self.mean.requires_grad = self.variance.requires_grad = False
+        self.count = Parameter(np.zeros(()), dtype=dtype, name="count")
+        self.mean.requires_grad = self.variance.requires_grad = self.count.requires_grad = False
 
     def forward(self, x: Any) -> Tensor:
         if self._shared_statistics is not None:
