@@ -108,11 +108,18 @@ def to_array(data: Any, name: str = "x", dtype: Any = None) -> Any:
     return arr
 
 
-def as_features(x: Any, dtype: Any, name: str = "x") -> Any:
+def as_features(x: Any, dtype: Any, name: str = "x", sample_shape: Any = None) -> Any:
     """Inputs as a float backend array of ``dtype`` with a batch axis: one 1-D array becomes one column.
+
+    With the model's ``sample_shape``, a last axis of size 1 is added or dropped where only that differs, as
+    Keras 3 adjusts an input's rank: grayscale images (n, 28, 28) for a model of (28, 28, 1), a column
+    (n, 3, 1) for (3,).
 
     >>> as_features([1.0, 2.0, 3.0], "float32").shape
     (3, 1)
+    >>> import numpy as np
+    >>> as_features(np.zeros((5, 28, 28)), "float32", sample_shape=(28, 28, 1)).shape
+    (5, 28, 28, 1)
     """
     arr = to_array(x, name)
     if arr.dtype.kind == "b":
@@ -120,7 +127,14 @@ def as_features(x: Any, dtype: Any, name: str = "x") -> Any:
     if arr.dtype != np.dtype(dtype):
         with np.errstate(over="ignore"):  # a value beyond the dtype's range is named by the data check
             arr = arr.astype(dtype, copy=False)
-    return arr.reshape(-1, 1) if arr.ndim == 1 else arr
+    arr = arr.reshape(-1, 1) if arr.ndim == 1 else arr
+    if isinstance(sample_shape, tuple) and sample_shape and all(isinstance(n, int) for n in sample_shape):
+        given = tuple(arr.shape[1:])
+        if sample_shape[-1] == 1 and given == sample_shape[:-1]:
+            return arr.reshape(*arr.shape, 1)
+        if given[-1:] == (1,) and given[:-1] == sample_shape:
+            return arr.reshape(arr.shape[:-1])
+    return arr
 
 
 def check_same_rows(x: Any, y: Any, x_name: str = "x", y_name: str = "y") -> None:

@@ -683,7 +683,9 @@ class Trainer:
     def _features(self, x: Any, dtype: Any, x_name: str, allow_nonfinite: bool) -> Any:
         """The inputs ``x`` as one float array of ``dtype`` with a batch axis (a model with several inputs
         checks each and packs them side by side; non-finite values are checked after, unless allowed)."""
-        return data.as_features(x, dtype, x_name)
+        declared = getattr(self, "input_shape", None) if self._layers_in_order and getattr(self, "built", False) \
+            else None
+        return data.as_features(x, dtype, x_name, None if declared is None else tuple(declared))
 
     def _check_features(self, sample_shape: tuple[int, ...], x_name: str,
                         rows: int | None = None) -> tuple[int, ...]:

@@ -138,3 +138,26 @@ def test_glorot_fans_of_a_conv_kernel_are_kerass():
         assert kernel.shape == (5, 3, 4, 16)
         assert np.abs(kernel).max() <= limit and np.abs(kernel).max() > 0.98 * limit
         assert abs(kernel.std() - limit / np.sqrt(3)) < 0.1 * limit  # the uniform's spread: the same fans
+
+
+def test_grayscale_images_without_their_channels_axis_get_it_from_the_models_input_as_in_keras():
+    """Keras 3 adjusts an input's rank by one axis of size 1: (n, 12, 12) for an Input of (12, 12, 1)."""
+    real = real_keras()
+    x = np.random.default_rng(4).random((16, 12, 12)).astype("float32")
+    y = np.arange(16) % 3
+
+    def build(k):
+        return k.Sequential([k.Input((12, 12, 1)), k.layers.Conv2D(2, 3, activation="relu"), k.layers.Flatten(),
+                             k.layers.Dense(3, activation="softmax")])
+
+    ours, theirs = build(keras), build(real)
+    ours.set_weights(theirs.get_weights())
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-4, atol=1e-6)
+    np.testing.assert_array_equal(ours.predict(x, verbose=0), ours.predict(x[..., None], verbose=0))
+    ours.compile("sgd", "sparse_categorical_crossentropy")
+    assert np.isfinite(ours.fit(x, y, epochs=1, verbose=0, validation_split=0.25).history["val_loss"]).all()
+    assert np.isfinite(ours.evaluate(x, y, verbose=0))
+    dense = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    assert dense.predict(np.ones((4, 3, 1)), verbose=0).shape == (4, 2)  # and a last axis of 1 too many goes
+    with pytest.raises(fl.errors.ShapeError, match=r"samples of shape \(12, 11\)"):
+        ours.predict(x[:, :, :11])

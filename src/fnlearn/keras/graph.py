@@ -299,7 +299,7 @@ class FunctionalGraph(Trainer, _module.Module):
         keyed = isinstance(x, Mapping)
         for index, (item, given) in enumerate(zip(self._inputs, self._by_input(x, x_name))):
             label = f"{x_name}[{item.name!r}]" if keyed else f"{x_name}[{index}]"
-            array = data.as_features(given, dtype, label)
+            array = data.as_features(given, dtype, label, tuple(item.input_shape))
             if tuple(array.shape[1:]) != tuple(item.input_shape):
                 raise ShapeError(f"keras.Input {item.name!r} takes samples of shape {tuple(item.input_shape)}, but "
                                  f"{label} has samples of shape {tuple(array.shape[1:])}; check the order of the "

@@ -115,7 +115,7 @@ class Sequential(Trainer, Module):
         if declared is not None:
             return tuple(declared)
         kernel = getattr(first, "kernel", None)
-        if kernel is not None:
+        if kernel is not None and len(kernel.shape) == 2:  # a Dense layer's: its rows are the features
             return (kernel.shape[0],)
         if first is None:
             return self._declared_input  # only an Input so far
