@@ -1107,3 +1107,17 @@ def test_crafted_initializer_settings_are_refused(tmp_path, initializer, words):
     write_signed(tmp_path / "m.fnl", fnlearn_doc(model={"name": "sequential", "layers": [layer]}), dense_tensors())
     with pytest.raises(ModelFileError, match=f"cannot rebuild layer 0 .*{words}"):
         io.load_model(tmp_path / "m.fnl")
+
+
+@pytest.mark.parametrize("kernel_shape", [(3, 3, 1, 5), (5, 5, 1, 2), (3, 3, 4, 2), (3, 3, 1)])
+def test_a_conv_kernel_that_fits_not_its_layer_is_refused_before_anything_is_allocated(tmp_path, kernel_shape):
+    model = fl.Sequential([fl.layers.Conv2D(2, 3, input_shape=(8, 8, 1)), fl.layers.Flatten(), fl.layers.Dense(1)])
+    model.save(tmp_path / "c.fnl")
+    file = io._read(tmp_path / "c.fnl")
+    params, _ = io._split_tensors(file)
+    params["0.kernel"] = np.zeros(kernel_shape, dtype=np.float32)  # a crafted file
+    layers = [io._make_layer(file, i, entry, {}) for i, entry in enumerate(file.doc["model"]["layers"])]
+    assert layers[0].kernel is None  # nothing allocated from the file's settings before the check
+    with pytest.raises(ModelFileError, match=r"Conv2D layer 0 \(2 filters of \(3, 3\), input \(8, 8, 1\)\) finds a "
+                                             r"kernel of shape"):
+        io._build_layers(file, layers, params)

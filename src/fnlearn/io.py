@@ -843,10 +843,12 @@ def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]
             except FnlearnError as exc:
                 raise file.error(f"cannot rebuild layer {index} ({class_name}): {_clause(exc)}; it is damaged.") \
                     from None
-    # A Dense (or BatchNormalization) given its input shape allocates at once; its shape is set after checking it
-    # against the file.
+    # A Dense, BatchNormalization or Conv2D given its input shape allocates at once; its shape is set after checking
+    # it against the file.
+    from .nn.conv import Conv2D
+
     declared = None
-    if cls in (Dense, BatchNormalization):
+    if cls in (Dense, BatchNormalization, Conv2D):
         declared, dim = config.pop("input_shape", None), config.pop("input_dim", None)
         declared = (dim,) if declared is None and dim is not None else declared
     try:
@@ -862,8 +864,8 @@ def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]
 
 def _build_layers(file: _ModelFile, layers: list[Any], params: dict[str, np.ndarray],
                   shape: tuple[int, ...] | None = None) -> None:
-    """Check every Dense and BatchNormalization layer's shapes (and a Normalization's statistics) against the
-    weights in the file, then build it.
+    """Check every Dense, Conv2D and BatchNormalization layer's shapes (and a Normalization's statistics) against
+    the weights in the file, then build it.
 
     This is what keeps a crafted file from making fnlearn allocate more than the file itself holds.
     """
@@ -875,6 +877,7 @@ def _build_layers(file: _ModelFile, layers: list[Any], params: dict[str, np.ndar
 def _build_layer(file: _ModelFile, index: int, layer: Any, shape: Any, params: dict[str, np.ndarray]) -> Any:
     """Check layer ``index`` against the weights in the file for inputs of ``shape`` (None: not known before
     it, a list for a layer called on several) and build it; return its input shape."""
+    from .nn.conv import Conv2D
     from .nn.layers import BatchNormalization, Dense, Normalization
 
     declared = getattr(layer, "input_shape", None)
@@ -905,6 +908,20 @@ def _build_layer(file: _ModelFile, index: int, layer: Any, shape: Any, params: d
             layer._set_statistics(np.zeros(mean.shape), np.ones(mean.shape))  # filled when the weights load
     elif isinstance(layer, BatchNormalization):
         _build_batch_norm(file, index, layer, shape, params)
+    elif isinstance(layer, Conv2D):
+        kernel = params.get(f"{index}.kernel")
+        if kernel is None or kernel.ndim != 4 or tuple(kernel.shape[:2]) != layer.kernel_size \
+                or kernel.shape[3] != layer.filters or shape is None or not isinstance(shape, tuple) \
+                or len(shape) != 3 or shape[-1] != kernel.shape[2]:
+            found = "none" if kernel is None else f"shape {kernel.shape}"
+            raise file.error(f"is inconsistent: Conv2D layer {index} ({layer.filters} filters of "
+                             f"{layer.kernel_size}, input {shape}) finds a kernel of {found}; it is damaged.")
+        layer.dtype = kernel.dtype.name
+        try:
+            layer.build(shape)
+        except FnlearnError as exc:
+            raise file.error(f"is inconsistent: Conv2D layer {index} cannot take inputs of {shape} "
+                             f"({_clause(exc)}); it is damaged.") from None
     return shape
 
 
