@@ -32,15 +32,14 @@ def make_images(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return rng.random((n, *CNN_SHAPE), dtype=np.float32), rng.integers(0, 10, n, dtype=np.int64)
 
 
-# --------------------------------------------------------------------------- fnlearn
+# --------------------------------------------------------------------------- fnlearn and Keras: one program
 
 
-class FnlearnCNN:
-    def __init__(self, batch_size: int, seed: int) -> None:
-        import fnlearn as fl
-        from fnlearn import keras
+class KerasProgramCNN:
+    """The Keras example's program, run by ``fnlearn.keras`` or by Keras itself (the module given as ``keras``)."""
 
-        fl.set_seed(seed)
+    def __init__(self, keras: Any, batch_size: int, seed: int) -> None:
+        keras.utils.set_random_seed(seed)
         self.model = keras.Sequential([
             keras.Input(shape=CNN_SHAPE),
             keras.layers.Conv2D(32, (3, 3), activation="relu"), keras.layers.MaxPooling2D((2, 2)),
@@ -54,6 +53,18 @@ class FnlearnCNN:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(self.model.predict(x, batch_size=256, verbose=0))
+
+
+def FnlearnCNN(batch_size: int, seed: int) -> KerasProgramCNN:  # noqa: N802  (a builder, named as the others)
+    from fnlearn import keras
+
+    return KerasProgramCNN(keras, batch_size, seed)
+
+
+def KerasCNN(batch_size: int, seed: int) -> KerasProgramCNN:  # noqa: N802
+    import keras
+
+    return KerasProgramCNN(keras, batch_size, seed)
 
 
 # --------------------------------------------------------------------------- PyTorch
@@ -98,32 +109,6 @@ class TorchCNN:
         with self.torch.inference_mode():
             xt = self.torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
             return self.torch.softmax(self.model(xt), dim=1).numpy()
-
-
-# --------------------------------------------------------------------------- Keras 3 on JAX
-
-
-class KerasCNN:
-    def __init__(self, batch_size: int, seed: int) -> None:
-        import keras
-
-        keras.utils.set_random_seed(seed)
-        self.model = keras.Sequential([
-            keras.Input(shape=CNN_SHAPE),
-            keras.layers.Conv2D(32, (3, 3), activation="relu"), keras.layers.MaxPooling2D((2, 2)),
-            keras.layers.Conv2D(64, 3, activation="relu", padding="same"), keras.layers.MaxPooling2D(),
-            keras.layers.Flatten(), keras.layers.Dropout(0.5), keras.layers.Dense(10, activation="softmax")])
-        self.model.compile(keras.optimizers.Adam(LEARNING_RATE), "sparse_categorical_crossentropy")
-        self.batch_size = batch_size
-
-    def train_epochs(self, x: np.ndarray, y: np.ndarray, epochs: int) -> None:
-        self.model.fit(x, y, batch_size=self.batch_size, epochs=epochs, verbose=0, shuffle=True)
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(self.model.predict(x, batch_size=256, verbose=0))
-
-
-# --------------------------------------------------------------------------- NumPy floor
 
 
 def _patches(x: np.ndarray, k: int) -> np.ndarray:
