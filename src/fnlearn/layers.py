@@ -19,6 +19,7 @@ from .nn.layers import (
     LeakyReLU,
     Normalization,
     ReLU,
+    Rescaling,
     Softmax,
 )
 from .nn.merge import Add, Average, Concatenate, Maximum, Merge, Minimum, Multiply, Subtract
@@ -26,4 +27,4 @@ from .nn.merge import Add, Average, Concatenate, Maximum, Merge, Minimum, Multip
 __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flatten", "Dropout", "Normalization",
            "BatchNormalization", "Merge", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
            "Concatenate", "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
-           "GlobalMaxPooling2D", "Reshape", "LAYERS"]
+           "GlobalMaxPooling2D", "Reshape", "Rescaling", "LAYERS"]

@@ -161,3 +161,33 @@ def test_grayscale_images_without_their_channels_axis_get_it_from_the_models_inp
     assert dense.predict(np.ones((4, 3, 1)), verbose=0).shape == (4, 2)  # and a last axis of 1 too many goes
     with pytest.raises(fl.errors.ShapeError, match=r"samples of shape \(12, 11\)"):
         ours.predict(x[:, :, :11])
+
+
+@pytest.mark.parametrize("scale, offset", [(1 / 255, 0.0), (1 / 127.5, -1.0), ([0.5, 2.0, 1.0], [0.0, 1.0, -1.0])])
+def test_rescaling_gives_kerass_values_configs_and_trains_in_a_cnn(tmp_path, scale, offset):
+    real = real_keras()
+    images = np.random.default_rng(5).integers(0, 256, (6, 5, 5, 3)).astype("uint8")
+    ours, theirs = keras.layers.Rescaling(scale, offset=offset), real.layers.Rescaling(scale, offset=offset)
+    np.testing.assert_allclose(ours(images).numpy(), np.asarray(theirs(images)), rtol=1e-6)
+    assert {k: ours.get_config()[k] for k in ("scale", "offset")} == \
+        {k: theirs.get_config()[k] for k in ("scale", "offset")}
+    model = keras.Sequential([keras.Input((5, 5, 3)), keras.layers.Rescaling(scale, offset=offset),
+                              keras.layers.Conv2D(2, 3, activation="relu"), keras.layers.Flatten(),
+                              keras.layers.Dense(2, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    model.fit(images, np.arange(6) % 2, epochs=1, verbose=0)
+    model.save(tmp_path / "r.fnl")
+    again = keras.models.load_model(tmp_path / "r.fnl")
+    np.testing.assert_array_equal(again.predict(images, verbose=0), model.predict(images, verbose=0))
+    assert not model.layers[0].get_weights()  # no weights, as in Keras
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: keras.layers.Rescaling("1/255"), fl.errors.ConfigError, r"Rescaling scale must be a finite number"),
+    (lambda: keras.layers.Rescaling(1.0, offset=[[1.0]]), fl.errors.ConfigError, r"Rescaling offset must be"),
+    (lambda: keras.layers.Rescaling([1.0, 2.0])(np.ones((1, 2, 2, 3))), fl.errors.ShapeError,
+     r"has 2 scales or offsets, one per channel, but its input has 3 channels"),
+], ids=["text", "matrix", "channels"])
+def test_rescaling_mistakes_say_what_to_do(make, error, message):
+    with pytest.raises(error, match=message):
+        make()

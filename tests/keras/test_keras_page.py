@@ -28,7 +28,8 @@ def test_the_page_code_runs(tmp_path, monkeypatch, capsys):
 @pytest.mark.parametrize("module, names", [
     ("layers", "Input Dense Dropout Flatten Activation Softmax ReLU LeakyReLU Normalization BatchNormalization "
                "Concatenate Add Subtract Multiply Average Maximum Minimum concatenate add subtract multiply average "
-               "maximum minimum"),
+               "maximum minimum Conv2D MaxPooling2D AveragePooling2D GlobalAveragePooling2D GlobalMaxPooling2D "
+               "Reshape Rescaling"),
     ("activations", "relu sigmoid hard_sigmoid tanh softmax log_softmax softplus leaky_relu elu selu gelu silu swish "
                     "relu6 linear"),
     ("losses", "MeanSquaredError MeanAbsoluteError MeanAbsolutePercentageError MeanSquaredLogarithmicError Huber "

@@ -273,6 +273,8 @@ CASES: list[Case] = [
     Case("conv-flat-rows", "layers", "Conv2D called on rows of 784 pixels",
          lambda c: fl.layers.Conv2D(8, 3, name="conv")(np.ones((2, 784))), ShapeError,
          ("'conv'", "(batch, height, width, channels)", "(784,)", "x.reshape(-1, height, width, channels)")),
+    Case("rescaling-scale", "layers", "Rescaling given its scale as text",
+         lambda c: fl.layers.Rescaling("1/255"), ConfigError, ("Rescaling scale", "'1/255'", "1 / 255")),
     Case("conv-no-channels", "layers", "Conv2D called on grayscale images of shape (2, 28, 28)",
          lambda c: fl.layers.Conv2D(8, 3, name="conv")(np.ones((2, 28, 28))), ShapeError,
          ("'conv'", "(28, 28)", "x[..., None]")),

@@ -1,7 +1,7 @@
 """``keras.layers``: Dense, Activation, Softmax, ReLU, LeakyReLU, Flatten, Dropout, Normalization,
 BatchNormalization, the image layers (Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
-GlobalMaxPooling2D) and Reshape, the merge layers (Concatenate, Add, Subtract, Multiply, Average, Maximum,
-Minimum, and their functional forms ``concatenate([a, b])``…), and ``Input`` to declare a model's input shape.
+GlobalMaxPooling2D), Reshape and Rescaling, the merge layers (Concatenate, Add, Subtract, Multiply, Average,
+Maximum, Minimum, and their functional forms ``concatenate([a, b])``…), and ``Input`` to declare a model's input shape.
 
 The layer classes are fnlearn's own (:mod:`fnlearn.nn.layers`); ``Input(shape=(n,))`` may open a
 ``Sequential`` list, as Keras allows, and only declares the shape of one sample. It also starts a model
@@ -40,6 +40,7 @@ from ..nn.layers import (
     LeakyReLU,
     Normalization,
     ReLU,
+    Rescaling,
     Softmax,
     as_input,
 )
@@ -249,6 +250,7 @@ def concatenate(inputs: list[Any], axis: int = -1, **kwargs: Any) -> Any:
 __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flatten", "Dropout", "Normalization",
            "BatchNormalization", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
            "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Reshape",
+           "Rescaling",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
            "Input", "InputLayer", "SymbolicTensor"]
 

@@ -564,6 +564,53 @@ class Flatten(Layer):
         return (int(np.prod(input_shape)),)
 
 
+class Rescaling(Layer):
+    """``x · scale + offset``, Keras's ``layers.Rescaling``: pixels of 0–255 into [0, 1] inside the model
+    (``Rescaling(1 / 255)``), or into [−1, 1] (``Rescaling(1 / 127.5, offset=-1)``). ``scale`` and ``offset`` are
+    numbers, or one per channel (the last axis). Integer images come out in the layer's float dtype.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> out = fl.layers.Rescaling(1 / 255)(np.array([[0, 51, 255]], dtype=np.uint8))
+    >>> out.dtype, [round(v, 2) for v in out.numpy()[0].tolist()]
+    (dtype('float32'), [0.0, 0.2, 1.0])
+    >>> fl.layers.Rescaling(1 / 127.5, offset=-1.0)(np.array([[0.0, 255.0]])).numpy().tolist()
+    [[-1.0, 1.0]]
+    """
+
+    def __init__(self, scale: Any, offset: Any = 0.0, name: str | None = None, **kwargs: Any) -> None:
+        _reject_unknown_kwargs("Rescaling", kwargs, allow=("input_shape",))
+        self.scale, self.offset = (_rescaling_value(value, what) for value, what in ((scale, "scale"),
+                                                                                    (offset, "offset")))
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
+                         dtype=kwargs.get("dtype"))
+        self.built = True
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_input(x, np.dtype(self.dtype) if self.dtype else _float_of(x), self.name)
+        for value in (self.scale, self.offset):
+            if isinstance(value, list) and len(value) != x.shape[-1]:
+                raise ShapeError(f"layer {self.name!r} has {len(value)} scales or offsets, one per channel, but its "
+                                 f"input has {x.shape[-1]} channels (shape {x.shape}); give one number, or one per "
+                                 "channel.")
+        scale, offset = (backend.xp().asarray(v, dtype=x.dtype) for v in (self.scale, self.offset))
+        return F.add(F.mul(x, Tensor(scale)), Tensor(offset))
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(input_shape)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "scale": self.scale, "offset": self.offset}
+
+
+def _rescaling_value(value: Any, what: str) -> float | list[float]:
+    """A Rescaling setting as a number or a list of numbers (one per channel), refused otherwise."""
+    arr = np.asarray(value, dtype=object if isinstance(value, str) else None)
+    if arr.dtype.kind not in "iuf" or arr.ndim > 1 or arr.size == 0 or not np.isfinite(arr.astype(float)).all():
+        raise ConfigError(f"Rescaling {what} must be a finite number (or one per channel), such as 1 / 255; got "
+                          f"{value!r}.")
+    return float(arr) if arr.ndim == 0 else [float(v) for v in arr]
+
+
 class Normalization(Layer):
     """``(x − mean) / √variance`` per feature, with the statistics of the data given to :meth:`adapt` —
     Keras's ``layers.Normalization``: the scaling of the inputs kept inside the model and saved with it.
@@ -917,4 +964,5 @@ def _reject_unknown_kwargs(layer: str, kwargs: dict, allow: Sequence[str] = ()) 
 
 LAYERS: dict[str, type[Layer]] = {"Dense": Dense, "Activation": Activation, "Flatten": Flatten, "Dropout": Dropout,
                                   "Softmax": Softmax, "ReLU": ReLU, "LeakyReLU": LeakyReLU,
-                                  "Normalization": Normalization, "BatchNormalization": BatchNormalization}
+                                  "Normalization": Normalization, "BatchNormalization": BatchNormalization,
+                                  "Rescaling": Rescaling}
