@@ -246,3 +246,30 @@ def test_keras_random_refuses_whole_number_dtypes_and_names_dropout_in_its_messa
         kr.normal((4,), dtype="int32", seed=1)
     with pytest.raises(ConfigError, match=r"^dropout rate must be a number in \[0, 1\), got -0.1"):
         kr.dropout(np.ones(3), -0.1)
+
+
+@pytest.mark.parametrize("name, args, kwargs", [
+    ("conv", ((2, 3, 3, 2),), {"strides": 2, "padding": "same"}),
+    ("conv", ((3, 3, 3, 2),), {}),
+    ("max_pool", (), {"pool_size": 2, "strides": 2, "padding": "same"}),
+    ("average_pool", (), {"pool_size": (2, 3), "strides": 1}),
+    ("average_pool", (), {"pool_size": 2, "strides": 2, "padding": "same"}),
+])
+def test_image_ops_give_kerass_values_and_check_their_gradients(name, args, kwargs):
+    from real_keras import real_keras
+
+    real = real_keras()
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(2, 5, 5, 3))
+    extra = [rng.normal(size=shape) for shape in args]
+    ours = getattr(ops, name)(x, *extra, **kwargs).numpy()
+    theirs = np.asarray(getattr(real.ops, name)(x.astype("float32"), *[e.astype("float32") for e in extra], **kwargs))
+    np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-5)
+    assert fl.gradcheck(lambda *t: (getattr(ops, name)(*t, **kwargs) ** 2).sum(), [x, *extra])
+
+
+def test_image_ops_refuse_what_fnlearn_does_not_have():
+    with pytest.raises(ConfigError, match="ops.conv got dilation_rate=2"):
+        ops.conv(np.ones((1, 5, 5, 1)), np.ones((3, 3, 1, 1)), dilation_rate=2)
+    with pytest.raises(ConfigError, match="ops.max_pool got data_format='channels_first'"):
+        ops.max_pool(np.ones((1, 1, 4, 4)), 2, data_format="channels_first")

@@ -457,6 +457,55 @@ def convert_to_numpy(x: Any) -> np.ndarray:
     return np.asarray(backend.to_numpy(x.data if isinstance(x, Tensor) else x))
 
 
+# ----------------------------------------------------------------------------- convolution
+
+
+def conv(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "valid", data_format: Any = None,
+         dilation_rate: Any = 1) -> Tensor:
+    """A 2-D convolution of channels-last images (batch, height, width, channels) with a kernel (kh, kw,
+    channels, filters), Keras's ``ops.conv`` (fnlearn's :func:`fnlearn.nn.conv.conv2d`).
+
+    >>> import numpy as np
+    >>> conv(np.ones((1, 3, 3, 1)), np.ones((2, 2, 1, 1))).numpy()[0, :, :, 0].tolist()
+    [[4.0, 4.0], [4.0, 4.0]]
+    """
+    from ..nn import conv as C
+
+    C._channels_last(data_format, "ops.conv")
+    if C._pair(dilation_rate, "dilation_rate", "ops.conv") != (1, 1):
+        raise ConfigError(f"ops.conv got dilation_rate={dilation_rate!r}; fnlearn convolves with dilation_rate=1 "
+                          "only: leave it out.")
+    return C.conv2d(_float(inputs), _float(kernel), strides=strides, padding=padding)
+
+
+def max_pool(inputs: Any, pool_size: Any, strides: Any = None, padding: str = "valid",
+             data_format: Any = None) -> Tensor:
+    """The largest value of each window of channels-last images, Keras's ``ops.max_pool``.
+
+    >>> import numpy as np
+    >>> max_pool(np.arange(16.0).reshape(1, 4, 4, 1), 2).numpy()[0, :, :, 0].tolist()
+    [[5.0, 7.0], [13.0, 15.0]]
+    """
+    from ..nn import conv as C
+
+    C._channels_last(data_format, "ops.max_pool")
+    return C.max_pool2d(_float(inputs), pool_size, strides, padding)
+
+
+def average_pool(inputs: Any, pool_size: Any, strides: Any = None, padding: str = "valid",
+                 data_format: Any = None) -> Tensor:
+    """The mean of each window of channels-last images, Keras's ``ops.average_pool``.
+
+    >>> import numpy as np
+    >>> average_pool(np.arange(16.0).reshape(1, 4, 4, 1), 2).numpy()[0, :, :, 0].tolist()
+    [[2.5, 4.5], [10.5, 12.5]]
+    """
+    from ..nn import conv as C
+
+    C._channels_last(data_format, "ops.average_pool")
+    return C.avg_pool2d(_float(inputs), pool_size, strides, padding)
+
+
 __all__ = ["mean", "sum", "max", "min", "logsumexp", "square", "sqrt", "abs", "exp", "log", "log1p", "negative",
            "add", "subtract", "multiply", "divide", "power", "clip", "maximum", "minimum", "where", "matmul", "dot",
            "reshape", "transpose", "expand_dims", "squeeze", "concatenate", "stack", "shape", "softmax",
@@ -464,6 +513,7 @@ __all__ = ["mean", "sum", "max", "min", "logsumexp", "square", "sqrt", "abs", "e
            "ones_like", "zeros_like", "one_hot", "argmax", "argmin", "equal", "not_equal", "greater", "greater_equal",
            "less", "less_equal", "var", "std", "binary_crossentropy", "categorical_crossentropy",
            "sparse_categorical_crossentropy", "floor", "ceil", "sign", "isnan", "isinf", "isfinite", "logical_not",
-           "round", "logical_and", "logical_or", "logical_xor", "convert_to_numpy"]
+           "round", "logical_and", "logical_or", "logical_xor", "convert_to_numpy", "conv", "max_pool",
+           "average_pool"]
 
 __getattr__ = not_provided(__name__, __all__)
