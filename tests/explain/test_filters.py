@@ -90,8 +90,8 @@ def test_figures(tmp_path):
 @pytest.mark.parametrize("call, error, message", [
     (lambda m: explain.filters(fl.Sequential([fl.layers.Dense(2, input_dim=3)])), ConfigError, "no Conv2D layer"),
     (lambda m: explain.filters(m, layer=2), ConfigError, "is not a Conv2D layer"),
-    (lambda m: explain.filters(m, layer=9), ConfigError, "is not a layer of the model"),
-    (lambda m: explain.filters(m, layer="nope"), ConfigError, "nope"),
+    (lambda m: explain.filters(m, layer=9), ConfigError, "index 9 is out of range for a model of 4 layers"),
+    (lambda m: explain.filters(m, layer="nope"), ConfigError, "no layer named 'nope'"),
     (lambda m: explain.filters(fl.Sequential([fl.layers.Conv2D(2, 3)])), ConfigError, "no weights yet"),
     (lambda m: explain.feature_maps(m, np.zeros((2, 6, 6, 1))), ShapeError, "one picture"),
     (lambda m: explain.feature_maps(m, np.zeros((6, 6)), layers=[2]), ShapeError, "before Flatten"),

@@ -120,19 +120,13 @@ def _conv_layers(model: Any) -> list[Any]:
 
 
 def _pick(model: Any, layer: Any, candidates: list[Any], kind: str) -> Any:
-    """The layer named (or numbered, in ``model.layers``) ``layer``, which must be one of ``candidates``."""
-    layers = C.model_layers(model)
+    """The layer named (or numbered, in ``model.layers``) ``layer`` (the model's ``get_layer``), which must be one
+    of ``candidates``."""
+    C.model_layers(model)  # a chain of layers, or the sentence saying this view cannot read it
     if isinstance(layer, (int, np.integer)) and not isinstance(layer, bool):
-        if not -len(layers) <= layer < len(layers):
-            raise ConfigError(f"layer={layer} is not a layer of the model, which has {len(layers)}; give an index "
-                              f"from 0 to {len(layers) - 1} or a layer's name.")
-        found = layers[layer]
+        found = model.get_layer(index=int(layer))
     elif isinstance(layer, str):
-        found = next((item for item in layers if getattr(item, "name", None) == layer), None)
-        if found is None:
-            from ..errors import unknown_name
-
-            raise unknown_name("layer", layer, [getattr(item, "name", "") for item in layers])
+        found = model.get_layer(layer)
     else:
         raise ConfigError(f"layer must be a layer's name or its index in model.layers, got {type(layer).__name__}.")
     if not any(found is c for c in candidates):
