@@ -604,7 +604,7 @@ class Rescaling(Layer):
 
 def _rescaling_value(value: Any, what: str) -> float | list[float]:
     """A Rescaling setting as a number or a list of numbers (one per channel), refused otherwise."""
-    arr = np.asarray(value, dtype=object if isinstance(value, str) else None)
+    arr = np.asarray(value)
     if arr.dtype.kind not in "iuf" or arr.ndim > 1 or arr.size == 0 or not np.isfinite(arr.astype(float)).all():
         raise ConfigError(f"Rescaling {what} must be a finite number (or one per channel), such as 1 / 255; got "
                           f"{value!r}.")
