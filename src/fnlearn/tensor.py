@@ -122,7 +122,7 @@ class Tensor:
     array([[2., 4.]], dtype=float32)
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_op", "_logits",
+    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_op", "_logits", "_masked_grad",
                  "name", "__weakref__")
     __array_priority__ = 1000  # so ndarray + Tensor defers to Tensor.__radd__
 
@@ -139,6 +139,9 @@ class Tensor:
         self._backward: Backward | None = None
         self._op = ""
         self._logits: Tensor | None = None  # set by softmax/sigmoid so losses can fuse to the stable form
+        # set by an op ending in ReLU: a one-item list where a consumer may put the gradient it hands back when
+        # that gradient is already zero wherever this tensor is, so the op skips its own mask for that array
+        self._masked_grad: list[Any] | None = None
         self.name = name
 
     @classmethod
@@ -149,6 +152,7 @@ class Tensor:
         out.grad = None
         out._op = op
         out._logits = None
+        out._masked_grad = None
         out.name = None
         if _grad_enabled and any(p.requires_grad for p in parents):
             out.requires_grad = True

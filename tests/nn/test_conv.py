@@ -12,7 +12,7 @@ import fnlearn as fl
 from fnlearn import backend, fastpath, keras
 from fnlearn import functional as F
 from fnlearn.errors import ConfigError, ShapeError
-from fnlearn.nn.conv import CONVOLUTIONAL, Workspace, _plan, avg_pool2d, conv2d, max_pool2d
+from fnlearn.nn.conv import CONVOLUTIONAL, Workspace, _conv2d, _plan, avg_pool2d, conv2d, max_pool2d
 
 RNG = np.random.default_rng(7)
 
@@ -183,6 +183,36 @@ def test_a_relu_conv_layer_computes_the_op_then_relu_with_the_same_gradients():
     (F.relu(conv2d(xr, kernel, bias, 1, "same")) * fl.tensor(g)).sum().backward()
     for ours, theirs in ((xs.grad, xr.grad), (layer.kernel.grad, kernel.grad), (layer.bias.grad, bias.grad)):
         np.testing.assert_allclose(host(ours), host(theirs), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("h,w,pool,strides,padding", POOL_CASES, ids=POOL_IDS)
+@pytest.mark.parametrize("shared", [False, True], ids=["pooled", "pooled-and-used-again"])
+def test_a_relu_conv_then_max_pool_gives_the_gradients_of_relu_then_pool(h, w, pool, strides, padding, shared):
+    """A max-pool after a ReLU convolution takes ReLU's gradient on its pooled values and the convolution skips
+    its own mask. That must give what ReLU then the pool give written out: with windows of zeros only (a
+    negative bias kills most values), with ties, and when the convolution's output is also used elsewhere (its
+    mask is then needed again)."""
+    x = RNG.integers(-2, 3, size=(2, h, w, 2)).astype(np.float64)  # small integers: ties and all-zero windows
+    k, b = RNG.integers(-1, 2, size=(3, 3, 2, 3)).astype(np.float64), np.array([-3.0, 0.0, 1.0])
+    pooled_shape = max_pool2d(fl.tensor(np.zeros((2, h, w, 3))), pool, strides, padding).shape
+    g_pool, g_out = RNG.normal(size=pooled_shape), RNG.normal(size=(2, h, w, 3))
+
+    def gradients(fused):
+        workspace = Workspace()
+        xs, ks, bs = (fl.tensor(v, requires_grad=True) for v in (x, k, b))
+        out = _conv2d(xs, ks, bs, 1, "same", True, workspace) if fused else F.relu(conv2d(xs, ks, bs, 1, "same"))
+        pooled = max_pool2d(out, pool, strides, padding)
+        loss = (pooled * fl.tensor(g_pool)).sum()
+        if shared:
+            loss = loss + (out * fl.tensor(g_out)).sum()
+        loss.backward()
+        assert np.any(host(pooled.data) == 0)  # some windows hold zeros only
+        return [host(t.grad) for t in (xs, ks, bs)], "alive" in workspace._arrays
+
+    (fused, masked_itself), (written_out, _) = gradients(True), gradients(False)
+    for ours, theirs in zip(fused, written_out):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+    assert masked_itself == shared  # the convolution skipped its mask only for the pool's gradient alone
 
 
 @pytest.mark.parametrize("make", [lambda: fl.layers.Conv2D(3, 3, activation="relu", dtype="float64"),
