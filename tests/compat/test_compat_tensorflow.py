@@ -148,6 +148,11 @@ TF_CASES = [
     ("reshape", lambda tf: tf.reshape(X, [3, -1]), lambda: X.reshape(3, 2)),
     ("transpose", lambda tf: tf.transpose(A3), lambda: A3.transpose(2, 1, 0)),
     ("transpose_perm", lambda tf: tf.transpose(A3, perm=[0, 2, 1]), lambda: A3.transpose(0, 2, 1)),
+    ("expand_dims_last", lambda tf: tf.expand_dims(X, -1), lambda: X[..., None]),
+    ("expand_dims_first", lambda tf: tf.expand_dims(X, axis=0), lambda: X[None]),
+    ("newaxis", lambda tf: tf.constant(X[..., tf.newaxis]), lambda: X[:, :, None]),
+    ("squeeze_all", lambda tf: tf.squeeze(X[None, :, None]), lambda: X),
+    ("squeeze_axis", lambda tf: tf.squeeze(X[None, :, None], axis=[0]), lambda: X[:, None]),
     ("cast_float64", lambda tf: tf.cast(X, tf.float64), lambda: X.astype(np.float64)),
     ("cast_int32", lambda tf: tf.cast(X * 3, tf.int32), lambda: (X * 3).astype(np.int32)),
     ("cast_bool", lambda tf: tf.cast(np.array([0.0, -1.5]), tf.bool), lambda: np.array([False, True])),
@@ -196,6 +201,7 @@ TF_GRADIENT_CASES = [
      * tf.reduce_max(p, axis=0) + tf.reduce_min(tf.exp(p), axis=[0, 1])),
     ("tf_math", lambda tf, p: tf.math.tanh(p) * tf.math.softplus(p) + tf.maximum(p, 0.0) - tf.minimum(p, T)
      + tf.math.reduce_mean(tf.math.square(p), 1, True)),
+    ("tf_expand_squeeze", lambda tf, p: tf.squeeze(tf.expand_dims(p, 1) * T[:, None], axis=1)),
     ("tf_matmul_shapes", lambda tf, p: tf.matmul(tf.reshape(p, [3, 4]), tf.transpose(tf.cast(p, tf.float64)),
                                                  transpose_a=True) + tf.matmul(p, T, transpose_b=True)),
 ]

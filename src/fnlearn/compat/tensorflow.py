@@ -9,9 +9,10 @@ do imports such as ``from fnlearn.compat.tensorflow.keras.models import Sequenti
 For custom losses and metrics there are ``tf.math`` (``log``, ``exp``, ``sqrt``, ``abs``, ``square``, ``log1p``,
 ``reduce_*``, ``maximum``, ``minimum``, ``equal``, ``sigmoid``, ``tanh``, ``softplus``), ``tf.reduce_mean`` /
 ``reduce_sum`` / ``reduce_max`` / ``reduce_min``, ``tf.square``, ``tf.sqrt``, ``tf.abs``, ``tf.exp``,
-``tf.maximum``, ``tf.minimum``, ``tf.equal``, ``tf.matmul``, ``tf.reshape``, ``tf.transpose``, ``tf.cast``,
-``tf.constant``, ``tf.convert_to_tensor``, ``tf.argmax`` and the dtypes ``tf.float16``, ``tf.float32``,
-``tf.float64``, ``tf.int32``, ``tf.int64``, ``tf.bool``, with TensorFlow's argument names and defaults; they return
+``tf.maximum``, ``tf.minimum``, ``tf.equal``, ``tf.matmul``, ``tf.reshape``, ``tf.expand_dims``, ``tf.squeeze``,
+``tf.transpose``, ``tf.cast``, ``tf.constant``, ``tf.convert_to_tensor``, ``tf.argmax`` and the dtypes ``tf.float16``,
+``tf.float32``, ``tf.float64``, ``tf.int32``, ``tf.int64``, ``tf.bool`` (and ``tf.newaxis``, for
+``x[..., tf.newaxis]``), with TensorFlow's argument names and defaults; they return
 fnlearn tensors, differentiable where TensorFlow's are. Two differences: Python integers become floats (fnlearn's rule,
 where TensorFlow makes int32), and ``reduce_mean`` of integers gives a float mean (TensorFlow's rounds it).
 Nothing else of TensorFlow is provided; asking for it says so.
@@ -53,6 +54,7 @@ for _sub in ("", ".models", ".layers", ".optimizers", ".losses", ".metrics", ".c
     sys.modules[f"{__name__}.keras{_sub}"] = importlib.import_module(f"fnlearn.keras{_sub}")
 
 random = SimpleNamespace(set_seed=set_seed)
+newaxis = None  # x[..., tf.newaxis]: NumPy's own new axis, as TensorFlow's is
 
 # tf.nn's activations, as fnlearn's own functions: ``Dense(10, activation=tf.nn.relu)`` saves by name and
 # trains like activation="relu", and ``tf.nn.softmax(model(x)).numpy()`` (the quickstart) works.
@@ -157,6 +159,16 @@ def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:
     return _ops.reshape(tensor, shape.numpy().tolist() if isinstance(shape, Tensor) else shape)
 
 
+def expand_dims(input: Any, axis: int, name: str | None = None) -> Tensor:  # noqa: A002  (TensorFlow's name)
+    """The values with a new axis of size 1 at ``axis`` (the image tutorials' channels axis: ``axis=-1``)."""
+    return _ops.expand_dims(input, axis)
+
+
+def squeeze(input: Any, axis: Any = None, name: str | None = None) -> Tensor:  # noqa: A002
+    """The values without the axes of size 1 named by ``axis`` (every one of them when None)."""
+    return _ops.squeeze(input, tuple(axis) if isinstance(axis, (list, tuple)) else axis)
+
+
 def transpose(a: Any, perm: Sequence[int] | None = None, conjugate: bool = False, name: str = "transpose") -> Tensor:
     """Axes permuted by ``perm`` (None: reversed); ``conjugate`` changes nothing for real values."""
     return _ops.transpose(a, perm)
@@ -231,11 +243,12 @@ math = _Namespace(log=_log, log1p=_log1p, exp=exp, sqrt=sqrt, abs=abs, square=sq
 
 bool = np.bool_  # noqa: A001  (tf.bool; last, so that nothing above sees it instead of Python's bool)
 
-__all__ = ["keras", "random", "nn", "math", "__version__", "reduce_mean", "reduce_sum", "reduce_max", "reduce_min",
-           "square", "sqrt", "abs", "exp", "maximum", "minimum", "equal", "matmul", "reshape", "transpose", "cast",
-           "constant", "convert_to_tensor", "argmax", "float16", "float32", "float64", "int32", "int64", "bool"]
+__all__ = ["keras", "random", "nn", "math", "newaxis", "__version__", "reduce_mean", "reduce_sum", "reduce_max",
+           "reduce_min", "square", "sqrt", "abs", "exp", "maximum", "minimum", "equal", "matmul", "reshape",
+           "expand_dims", "squeeze", "transpose", "cast", "constant", "convert_to_tensor", "argmax", "float16",
+           "float32", "float64", "int32", "int64", "bool"]
 
-_HAVE = ", ".join(f"tf.{n}" for n in __all__ if n not in ("keras", "random", "nn", "math", "__version__"))
+_HAVE = ", ".join(f"tf.{n}" for n in __all__ if n not in ("keras", "random", "nn", "math", "newaxis", "__version__"))
 
 
 def __getattr__(name: str) -> Any:
