@@ -1040,7 +1040,8 @@ def _per_output_settings(file: _ModelFile, outputs: Any, custom: dict[str, Any])
         weight = entry.get("loss_weight", 1.0)
         if isinstance(weight, bool) or not isinstance(weight, (int, float)):
             raise file.error(f"has a malformed loss weight {weight!r} for output {name!r}; it is damaged.")
-        settings["loss"][name] = _resolve_loss(file, entry.get("loss"), custom)
+        loss = entry.get("loss")  # None: an output left out of the loss, whose metrics still run
+        settings["loss"][name] = None if loss is None else _resolve_loss(file, loss, custom)
         settings["loss_weights"][name] = weight
         for kind in ("metrics", "weighted_metrics"):
             settings[kind][name] = [_resolve_metric(file, m, custom) for m in entry.get(kind, [])]

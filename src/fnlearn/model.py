@@ -358,7 +358,7 @@ class Trainer:
         callback_list = CallbackList(user_callbacks)  # checks the callbacks' types before anything changes
         callback_list.check_fit(self)
         x_arr, y_arr = self._prepare(x, y, "x", "y", allow_nonfinite)
-        w_given = _sample_weights(sample_weight, y_arr, "sample_weight")
+        w_given = self._sample_weight_rows(sample_weight, y_arr, "sample_weight")
         w_arr = _training_weights(w_given, class_weight, y_arr)
         if w_arr is not None:
             self._check_loss_per_sample(y_arr, tuple(x_arr.shape[1:]))
@@ -604,7 +604,7 @@ class Trainer:
         x_val, y_val = self._prepare(validation_data[0], validation_data[1], "validation x", "validation y",
                                      allow_nonfinite)
         if len(validation_data) == 3 and validation_data[2] is not None:
-            return x_val, y_val, _sample_weights(validation_data[2], y_val, "validation sample weights")
+            return x_val, y_val, self._sample_weight_rows(validation_data[2], y_val, "validation sample weights")
         return x_val, y_val
 
     def _train_step(self, terminate_on_nan: bool, sample_shape: tuple[int, ...],
@@ -896,6 +896,12 @@ class Trainer:
         added = self.added_loss()
         return loss if added is None else loss + added
 
+    def _sample_weight_rows(self, sample_weight: Any, y: Any, name: str) -> Any:
+        """The ``sample_weight`` of fit, evaluate or ``validation_data`` as rows that batch with ``y`` (None for
+        none): one weight per sample here, checked in one sentence; a model of several outputs may take weights
+        per output."""
+        return _sample_weights(sample_weight, y, name)
+
     def _weighted_loss(self, y: Any, out: Tensor, w: Any) -> Tensor:
         """Σ wᵢ·lossᵢ over the batch, divided by the batch size for a mean loss (Keras's weighted loss)."""
         return _weighted_loss(self.loss, self.loss_fn, y, out, w)
@@ -945,7 +951,7 @@ class Trainer:
         if y is None:
             raise ConfigError("evaluate needs targets: call model.evaluate(x, y).")
         x_arr, y_arr = self._prepare(x, y, "x", "y", allow_nonfinite)
-        w_arr = _sample_weights(sample_weight, y_arr, "sample_weight")
+        w_arr = self._sample_weight_rows(sample_weight, y_arr, "sample_weight")
         steps = math.ceil(x_arr.shape[0] / batch_size)
         callback_list = _callback_list(callbacks, self, {"verbose": verbose, "steps": steps})
         if not self.built:

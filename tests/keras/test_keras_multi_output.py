@@ -1,8 +1,8 @@
 """Functional models with several outputs train as Keras 3 trains them: one loss per output (a list, a dict by
-output name, or one for all), loss_weights, metrics per output, targets as a list or a dict by output name. Checked
-side by side with real Keras (the same weights in give the same weights, logs and log keys out), through a file,
-with callbacks watching one output's entries, and with wrong targets refused in one sentence before anything
-changes."""
+output name, or one for all; None for an output left out of the loss), loss_weights, metrics per output, targets
+as a list or a dict by output name, sample weights for all outputs or per output. Checked side by side with real
+Keras (the same weights in give the same weights, logs and log keys out), through a file, with callbacks watching
+one output's entries, and with wrong targets and weights refused in one sentence before anything changes."""
 
 from __future__ import annotations
 
@@ -131,6 +131,101 @@ def test_two_inputs_and_two_outputs_and_one_loss_for_all_train_as_keras_with_the
     assert ours.metrics_names == ["loss", "z_amount_loss", "a_class_loss", "a_class_categorical_accuracy"]
     np.testing.assert_allclose(ours.evaluate([X, WIDE], [AMOUNT, hot]), theirs.evaluate([X, WIDE], [AMOUNT, hot],
                                                                                         verbose=0), rtol=2e-5)
+
+
+# few samples and two epochs of two batches; evaluate batches as the validation did, so that Keras runs the step it
+# compiled for it rather than compiling another (its compiling is most of each comparison's time)
+FEW = 16
+PER_OUTPUT = [WEIGHTS[:FEW], WEIGHTS[FEW:2 * FEW], np.linspace(0.0, 2.0, FEW)]  # a weight of 0 among them
+
+
+def _few(values, start=0):
+    return [v[start:start + FEW] for v in values]
+
+
+def test_weights_per_output_as_a_list_or_a_dict_weigh_each_outputs_loss_and_weighted_metrics_as_keras():
+    """Keras 3 weighs each output's loss by that output's own weights (Σ wᵢ·lossᵢ / batch size, its
+    "sum_over_batch_size"), and its weighted metrics too; fit, validation_data and evaluate all take them."""
+    real = real_keras()
+    ours, theirs = _twins(real, three_heads)
+    start = ours.get_weights()
+    compiled = dict(loss=["sparse_categorical_crossentropy", "mse", "binary_crossentropy"],
+                    loss_weights=[1.0, 0.5, 2.0], metrics={"flag": "accuracy"},
+                    weighted_metrics={"reg": ["mae"], "cls": ["accuracy"]})
+    validation = (X[FEW:2 * FEW], _few(TARGETS, FEW), PER_OUTPUT[::-1])
+    theirs.compile(real.optimizers.SGD(0.1), **compiled)
+    expected = theirs.fit(X[:FEW], _few(TARGETS), sample_weight=PER_OUTPUT, validation_data=validation,
+                          batch_size=8, epochs=2, shuffle=False, verbose=0).history
+    evaluated = theirs.evaluate(X[:FEW], _few(TARGETS), sample_weight=PER_OUTPUT, batch_size=8, verbose=0)
+    assert {"reg_mae", "val_reg_mae", "cls_accuracy", "flag_accuracy"} <= set(expected)
+    # Keras 3 takes a dict of weights only for a model whose outputs are a dict; fnlearn takes it by output name
+    by_name = dict(zip(ours.output_names, PER_OUTPUT))
+    named = (X[FEW:2 * FEW], dict(zip(ours.output_names, validation[1])), dict(zip(ours.output_names, validation[2])))
+    for targets, weights, validating in ((_few(TARGETS), PER_OUTPUT, validation),
+                                         (dict(zip(ours.output_names, _few(TARGETS))), by_name, named)):
+        ours.set_weights(start)
+        ours.compile(keras.optimizers.SGD(0.1), **compiled)
+        history = ours.fit(X[:FEW], targets, sample_weight=weights, validation_data=validating, batch_size=8,
+                           epochs=2, shuffle=False, verbose=0).history
+        _assert_close_logs(history, expected)
+        for a, b in zip(ours.get_weights(), theirs.get_weights()):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(ours.evaluate(X[:FEW], targets, sample_weight=weights, batch_size=8), evaluated,
+                                   rtol=2e-5, atol=2e-6)
+    # Keras's reduction, written out: the output's weighted sum over the batch, divided by the batch's size
+    logs = ours.evaluate(X[:FEW], _few(TARGETS), sample_weight=by_name, batch_size=FEW, return_dict=True)
+    reg = ours.predict(X[:FEW])[1]
+    np.testing.assert_allclose(logs["reg_loss"], np.sum(PER_OUTPUT[1] * (AMOUNT[:FEW] - reg).ravel() ** 2) / FEW,
+                               rtol=1e-5)
+    np.testing.assert_allclose(logs["loss"], logs["cls_loss"] + 0.5 * logs["reg_loss"] + 2.0 * logs["flag_loss"],
+                               rtol=1e-5)
+
+
+@pytest.mark.parametrize("compiled, keys", [
+    # two outputs keep a loss: each is logged, the one without is not; its metrics are
+    (dict(loss={"cls": None, "reg": "mse", "flag": "binary_crossentropy"}, loss_weights={"cls": None, "reg": 0.5,
+                                                                                        "flag": 2.0},
+          metrics={"cls": "accuracy", "reg": ["mae"]}),
+     ["loss", "reg_loss", "flag_loss", "cls_accuracy", "reg_mae"]),
+    # one output keeps a loss: Keras then logs no output's loss, only the total (a weight of None: 1.0)
+    (dict(loss=["sparse_categorical_crossentropy", None, None], loss_weights=[None, 0.5, 0.5],
+          metrics=[None, ["mae"], None]), ["loss", "reg_mae"]),
+])
+def test_an_output_without_a_loss_adds_nothing_and_is_logged_as_keras_logs_it(compiled, keys):
+    real = real_keras()
+    ours, theirs = _twins(real, three_heads)
+    histories, evaluated = [], []
+    for model, k in ((ours, keras), (theirs, real)):
+        model.compile(k.optimizers.SGD(0.1), **compiled)
+        histories.append(model.fit(X[:FEW], _few(TARGETS), batch_size=8, epochs=2, shuffle=False, verbose=0,
+                                   validation_data=(X[FEW:2 * FEW], _few(TARGETS, FEW))).history)
+        evaluated.append(model.evaluate(X[:FEW], _few(TARGETS), batch_size=8, verbose=0))
+    _assert_close_logs(*histories)
+    assert list(histories[0]) == sorted(keys + [f"val_{key}" for key in keys])
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert ours.metrics_names == keys
+    np.testing.assert_allclose(evaluated[0], evaluated[1], rtol=2e-5, atol=2e-6)  # loss, the losses, the metrics
+
+
+def test_an_output_without_a_loss_is_saved_and_loaded_and_a_model_with_no_loss_at_all_is_refused(tmp_path):
+    fl.set_seed(6)
+    model = three_heads(keras)
+    model.compile("adam", loss={"cls": None, "reg": "mse", "flag": "binary_crossentropy"},
+                  metrics={"cls": "accuracy"})
+    model.fit(X, TARGETS, epochs=1, verbose=0, sample_weight={"cls": WEIGHTS, "reg": WEIGHTS, "flag": 2 * WEIGHTS})
+    assert model.compile_config()["outputs"]["cls"]["loss"] is None
+    model.save(tmp_path / "heads.keras")
+    loaded = keras.models.load_model(tmp_path / "heads.keras")
+    assert loaded.compile_config() == model.compile_config()
+    assert loaded.evaluate(X, BY_NAME) == model.evaluate(X, BY_NAME)
+    before = model.get_weights()
+    with pytest.raises(ConfigError, match=r"loss gives no output of model '.*' \('cls', 'reg', 'flag'\) a loss "
+                                          r"\(each is None\), so fit would have nothing to train; give at least one "
+                                          r"output a loss, e.g. loss=\{'cls': 'mse', 'reg': None, 'flag': None\}"):
+        model.compile("sgd", loss=[None, None, None])
+    assert model.compile_config() == loaded.compile_config()
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
 
 
 def test_targets_as_a_list_a_tuple_or_a_dict_train_alike_and_predict_gives_a_list():
@@ -282,17 +377,44 @@ def test_targets_that_do_not_fit_the_outputs_are_one_sentence_and_change_nothing
     assert model.optimizer.iterations == 0
 
 
+ONES = r"e.g. sample_weight=\{'cls': np.ones\(50\), 'reg': np.ones\(50\), 'flag': np.ones\(50\)\}"
+
+
+@pytest.mark.parametrize("weights,error,message", [
+    ({**dict(zip(["cls", "reg", "flag"], [WEIGHTS] * 3)), "amount": WEIGHTS}, ConfigError,
+     r"sample_weight has an entry 'amount', which is no output's name; model '.*' has the outputs 'cls', 'reg', "
+     r"'flag', " + ONES),
+    ({"cls": WEIGHTS, "flag": WEIGHTS}, ConfigError,
+     r"sample_weight has no entry for output 'reg'; model '.*' has the outputs 'cls', 'reg', 'flag', and a dict for "
+     r"sample_weight names each of them, " + ONES),
+    ([WEIGHTS, WEIGHTS], ConfigError,
+     r"sample_weight is a list of 2 but model '.*' has 3 outputs \('cls', 'reg', 'flag'\); give one entry per output, "
+     r"in that order, or a dict by output name, " + ONES),
+    ([WEIGHTS, WEIGHTS[:40], WEIGHTS], ShapeError, r"sample_weight\[1\] has shape \(40,\), but there are 50 samples; "
+                                                   r"give one weight per row of x"),
+    ({"cls": WEIGHTS, "reg": WEIGHTS, "flag": -WEIGHTS}, DataError, r"sample_weight\['flag'\] holds -\d.* at row 0; "
+                                                                   r"weights must be finite numbers ≥ 0"),
+])
+def test_weights_per_output_that_do_not_fit_the_outputs_are_one_sentence_and_change_nothing(weights, error, message):
+    model = three_heads(keras)
+    model.compile("sgd", **COMPILED["weighted"])
+    before = model.get_weights()
+    with pytest.raises(error, match=message):
+        model.fit(X, TARGETS, verbose=0, sample_weight=weights)
+    with pytest.raises(error, match=message):
+        model.evaluate(X, BY_NAME, sample_weight=weights)
+    with pytest.raises(error, match=message.replace("sample_weight", "validation sample weights")):
+        model.fit(X, TARGETS, verbose=0, validation_data=(X, TARGETS, weights))
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+    assert model.optimizer.iterations == 0
+
+
 @pytest.mark.parametrize("fit_kwargs,message", [
     (dict(class_weight={0: 1.0, 1: 2.0, 2: 1.0}), r"class_weight is for a model of one output \(as in Keras\), and "
                                                   r"model '.*' has 3; weigh the samples with sample_weight"),
-    (dict(sample_weight=[WEIGHTS, WEIGHTS, WEIGHTS]), r"sample_weight gives weights per output, but fnlearn weighs "
-                                                      r"every output of model '.*' with the same weights"),
-    (dict(sample_weight={"cls": WEIGHTS}), r"sample_weight gives weights per output"),
-    (dict(validation_data=(X, TARGETS, {"cls": WEIGHTS})), r"validation_data's sample weights gives weights per "
-                                                            r"output"),
     (dict(validation_data=(X, TARGETS[:2])), r"validation y is a list of 2 but model '.*' has 3 outputs"),
 ])
-def test_weights_fnlearn_does_not_take_for_several_outputs_are_one_sentence(fit_kwargs, message):
+def test_class_weight_and_validation_targets_that_do_not_fit_are_one_sentence(fit_kwargs, message):
     model = three_heads(keras)
     model.compile("sgd", **COMPILED["lists"])
     before = model.get_weights()
@@ -305,16 +427,17 @@ def test_weights_fnlearn_does_not_take_for_several_outputs_are_one_sentence(fit_
     (dict(loss=["mse", "mse"]), r"loss is a list of 2 but model '.*' has 3 outputs \('cls', 'reg', 'flag'\); give one "
                                 r"entry per output, in that order, or a dict by output name"),
     (dict(loss={"cls": "mse", "reg": "mse"}), r"loss has no entry for output 'flag'; model '.*' has the outputs 'cls', "
-                                              r"'reg', 'flag', and a dict of losses names each of them"),
+                                              r"'reg', 'flag', and a dict for loss names each of them"),
     (dict(loss={"cls": "mse", "reg": "mse", "flag": "mse", "other": "mse"}), r"loss has an entry 'other', which is no "
                                                                              r"output's name"),
-    (dict(loss=["mse", None, "mse"]), r"loss gives output 'reg' no loss \(None\), and fnlearn trains every output"),
+    (dict(loss={"cls": None, "reg": None, "flag": None}), r"loss gives no output of model '.*' \('cls', 'reg', "
+                                                          r"'flag'\) a loss \(each is None\)"),
     (dict(loss=["mse", "mse", "nope"]), r"nope"),
     (dict(loss="mse", loss_weights=[1.0, 1.0, 1.0]), r"loss_weights weigh one loss per output, but loss='mse' is one "
                                                      r"loss for all of model '.*'s outputs"),
     (dict(loss=["mse"] * 3, loss_weights={"cls": 1.0}), r"loss_weights has no entry for output 'reg'"),
     (dict(loss=["mse"] * 3, loss_weights=[1.0, "a", 1.0]), r"loss_weights gives output 'reg' the weight 'a'; each "
-                                                           r"weight must be a finite number"),
+                                                           r"weight must be a finite number \(1.0 or None"),
     (dict(loss=["mse"] * 3, loss_weights=0.5), r"loss_weights for model '.*', which has 3 outputs .* must be a list"),
     (dict(loss="mse", metrics=["mae"]), r"metrics is a list of 1 but model '.*' has 3 outputs"),
     (dict(loss="mse", metrics="mae"), r"metrics for model '.*', which has 3 outputs \('cls', 'reg', 'flag'\), must be "

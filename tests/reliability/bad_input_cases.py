@@ -195,6 +195,13 @@ def _two_output_model() -> Any:
                        name="two_outputs")
 
 
+def _fit_two_outputs(sample_weight: Any) -> Any:
+    model = _two_output_model()
+    model.compile("sgd", "mse")
+    return model.fit(np.ones((4, 2)), {"price": np.zeros(4), "kind": np.zeros((4, 2))}, sample_weight=sample_weight,
+                     verbose=0)
+
+
 def _cli(argv: list[str]) -> Callable[[Ctx], Any]:
     """A command line: :func:`run_case` runs ``fnlearn.cli.main(argv)`` and reads its exit code and stderr."""
 
@@ -303,6 +310,9 @@ CASES: list[Case] = [
     Case("functional-several-outputs-compile", "compile", "compile a model of two outputs with a list of one loss",
          lambda c: _two_output_model().compile("sgd", ["mse"]), ConfigError,
          ("list of 1", "2 outputs", "'price', 'kind'", "one entry per output")),
+    Case("functional-several-outputs-no-loss", "compile", "loss=[None, None]: no output of two has a loss",
+         lambda c: _two_output_model().compile("sgd", [None, None]), ConfigError,
+         ("no output", "'price', 'kind'", "(each is None)", "at least one output a loss")),
     Case("compile-loss-typo", "compile", "loss='mse2'", lambda c: c.reg.compile("sgd", "mse2"), ConfigError,
          ("loss", "'mse2'", "did you mean 'mse'")),
     Case("compile-optimizer-typo", "compile", "optimizer='adma'", lambda c: c.reg.compile("adma", "mse"),
@@ -363,6 +373,15 @@ CASES: list[Case] = [
     Case("functional-dict-missing-input", MODEL, "predict: {'a': ...} for a model of Inputs 'a' and 'b'",
          lambda c: _two_input_model().predict({"a": np.ones((4, 2))}), ConfigError,
          ("no entry for Input 'b'", "one entry per Input")),
+    Case("functional-sample-weight-output-name", MODEL, "fit: sample_weight={'price': ..., 'kind': ..., 'prize': ...}",
+         lambda c: _fit_two_outputs({"price": np.ones(4), "kind": np.ones(4), "prize": np.ones(4)}), ConfigError,
+         ("sample_weight", "'prize'", "no output's name", "'price', 'kind'", "np.ones(4)")),
+    Case("functional-sample-weight-list", MODEL, "fit: sample_weight a list of 3 arrays for 2 outputs",
+         lambda c: _fit_two_outputs([np.ones(4)] * 3), ConfigError,
+         ("sample_weight", "list of 3", "2 outputs", "one entry per output", "dict by output name")),
+    Case("functional-sample-weight-rows", MODEL, "fit: sample_weight={'price': 4 weights, 'kind': 3 weights}",
+         lambda c: _fit_two_outputs({"price": np.ones(4), "kind": np.ones(3)}), ShapeError,
+         ("sample_weight['kind']", "(3,)", "4 samples", "one weight per row")),
     Case("fit-metric-result", MODEL, "a stateful metric whose result() returns None",
          lambda c: _fit_with_metric(c, _NoneResult(name="mine")), ConfigError, ("'mine'", "result()", "None",
                                                                                 "number")),

@@ -336,14 +336,15 @@ class FunctionalGraph(Trainer, _module.Module):
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None, *,
                 loss_weights: Any = None, weighted_metrics: Any = None, **kwargs: Any) -> None:
         """As :meth:`Trainer.compile`; a model of several outputs takes, as Keras 3 does, one ``loss`` for all of
-        them, a list with one per output or a dict by output name; ``loss_weights`` (a list or dict) weigh each
-        output's loss in the total; ``metrics`` and ``weighted_metrics`` are a list with one entry per output (a
-        metric, a list of them or None) or a dict by output name.
+        them, a list with one per output or a dict by output name, None for an output left out of the loss (its
+        metrics still run); ``loss_weights`` (a list or dict) weigh each output's loss in the total; ``metrics``
+        and ``weighted_metrics`` are a list with one entry per output (a metric, a list of them or None) or a dict
+        by output name.
 
         The logs hold ``loss`` (Σ weightᵢ·lossᵢ, plus any added losses and weight penalties), each output's own loss
-        as ``<output>_loss`` and its metrics as ``<output>_<metric>``, sorted by key as Keras 3 logs them;
-        ``evaluate``'s list (and ``metrics_names``) gives ``loss`` and the outputs' losses first, then the metrics
-        by key.
+        as ``<output>_loss`` (when two or more outputs have a loss, as in Keras 3) and its metrics as
+        ``<output>_<metric>``, sorted by key as Keras 3 logs them; ``evaluate``'s list (and ``metrics_names``)
+        gives ``loss`` and the outputs' losses first, then the metrics by key.
 
         >>> from fnlearn.keras import Input, Model, layers
         >>> x = Input(shape=(4,)); h = layers.Dense(8, activation="relu")(x)
@@ -352,6 +353,9 @@ class FunctionalGraph(Trainer, _module.Module):
         ...               loss_weights=[1.0, 0.5], metrics={"cls": "accuracy", "reg": ["mae"]})
         >>> model.metrics_names
         ['loss', 'cls_loss', 'reg_loss', 'cls_accuracy', 'reg_mae']
+        >>> model.compile("adam", loss=["sparse_categorical_crossentropy", None], metrics={"reg": ["mae"]})
+        >>> model.metrics_names
+        ['loss', 'reg_mae']
         """
         if len(self._outputs) == 1:
             if loss_weights is not None:
@@ -374,7 +378,7 @@ class FunctionalGraph(Trainer, _module.Module):
         self._metric_keys = tuple(key for key, _, _ in entries)
         self._metrics = tuple(metric for _, metric, _ in entries)
         self._metric_weighted = tuple(weighted for _, _, weighted in entries)
-        self._log_order = ("loss", *(f"{name}_loss" for name in names))
+        self._log_order = ("loss", *(f"{names[index]}_loss" for index in outputs.logged))
 
     def compile_config(self) -> dict[str, Any] | None:
         """As :meth:`Trainer.compile_config`; for several outputs, each output's loss, weight and metrics by its
@@ -384,7 +388,8 @@ class FunctionalGraph(Trainer, _module.Module):
             return super().compile_config()
         per_output: dict[str, dict[str, Any]] = {name: {} for name in outputs.names}
         for head in outputs.heads:
-            per_output[head.name].update(loss=_loss_config(head.loss, head.loss_name), loss_weight=head.weight,
+            loss = _loss_config(head.loss, head.loss_name) if head.trained else None
+            per_output[head.name].update(loss=loss, loss_weight=head.weight,
                                          metrics=[], weighted_metrics=[])
         for metric, weighted in zip(self._metrics, self._metric_weighted):
             if metric.metric is not None:  # each output's loss is logged without being compiled as a metric
@@ -392,37 +397,58 @@ class FunctionalGraph(Trainer, _module.Module):
                 per_output[outputs.names[metric.index]][kind].append(metrics_module.saved_form(metric.metric))
         return {"optimizer": self.optimizer.get_config(), "outputs": per_output}
 
-    def fit(self, *args: Any, sample_weight: Any = None, class_weight: Any = None, **kwargs: Any) -> Any:
+    def fit(self, *args: Any, class_weight: Any = None, **kwargs: Any) -> Any:
         """As :meth:`Trainer.fit`; targets of several outputs are a list in the order of the outputs or a dict by
-        output name (``validation_data`` too), and ``sample_weight`` (one weight per sample) weighs every
-        output's loss."""
-        if self._output_losses is not None:
-            if class_weight is not None:
-                raise ConfigError(f"class_weight is for a model of one output (as in Keras), and model {self.name!r} "
-                                  f"has {len(self._outputs)}; weigh the samples with sample_weight=... instead (one "
-                                  "weight per sample, e.g. the class weight of each sample's label).")
-            self._check_weights(sample_weight, "sample_weight")
-            validation = kwargs.get("validation_data")
-            if isinstance(validation, (list, tuple)) and len(validation) == 3:
-                self._check_weights(validation[2], "validation_data's sample weights")
-        return super().fit(*args, sample_weight=sample_weight, class_weight=class_weight, **kwargs)
+        output name (``validation_data`` too), and ``sample_weight`` is one array for every output's loss or, as
+        in Keras 3, weights per output (see :meth:`_sample_weight_rows`).
 
-    def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None, verbose: int | str = 0,
-                 sample_weight: Any = None, *args: Any, **kwargs: Any) -> Any:
-        """As :meth:`Trainer.evaluate`; for several outputs, targets as for :meth:`fit`, and the list it returns
-        is ``metrics_names``' order (``loss``, each output's loss, then the metrics by key)."""
-        if self._output_losses is not None:
-            self._check_weights(sample_weight, "sample_weight")
-        return super().evaluate(x, y, batch_size, verbose, sample_weight, *args, **kwargs)
+        >>> import numpy as np
+        >>> from fnlearn.keras import Input, Model, layers
+        >>> x = Input(shape=(2,)); h = layers.Dense(4, name="h")(x)
+        >>> model = Model(x, [layers.Dense(1, name="a")(h), layers.Dense(1, name="b")(h)])
+        >>> model.compile("sgd", "mse")
+        >>> data, targets = np.ones((6, 2)), [np.zeros(6), np.ones(6)]
+        >>> list(model.fit(data, targets, sample_weight={"a": np.ones(6), "b": np.zeros(6)}, verbose=0).history)
+        ['a_loss', 'b_loss', 'loss']
+        """
+        if self._output_losses is not None and class_weight is not None:
+            raise ConfigError(f"class_weight is for a model of one output (as in Keras), and model {self.name!r} "
+                              f"has {len(self._outputs)}; weigh the samples with sample_weight=... instead (one "
+                              "weight per sample, e.g. the class weight of each sample's label, or a dict of them "
+                              "by output name).")
+        return super().fit(*args, class_weight=class_weight, **kwargs)
 
-    def _check_weights(self, sample_weight: Any, name: str) -> None:
-        """Refuse weights per output (a list of arrays or a dict), which fnlearn does not take."""
+    def _sample_weight_rows(self, sample_weight: Any, y: Any, name: str) -> Any:
+        """As :meth:`Trainer._sample_weight_rows`; a model of several outputs also takes Keras 3's weights per
+        output: a list with one array per output, or a dict naming every output. They become one column per
+        output, which batches with the packed targets and which :meth:`OutputLosses.weights_of` hands each
+        output's loss and weighted metrics.
+
+        >>> import numpy as np
+        >>> from fnlearn.keras import Input, Model, layers
+        >>> x = Input(shape=(2,)); model = Model(x, [layers.Dense(1, name="a")(x), layers.Dense(1, name="b")(x)])
+        >>> model.compile("sgd", "mse")
+        >>> model._sample_weight_rows({"b": [1, 2, 3], "a": [4, 5, 6]}, np.zeros((3, 2)), "sample_weight")
+        array([[4., 1.],
+               [5., 2.],
+               [6., 3.]])
+        """
+        outputs = self._output_losses
+        # a list of numbers is one weight per sample; a list of arrays (or a dict) is one array per output
         per_output = isinstance(sample_weight, Mapping) or (
-            isinstance(sample_weight, (list, tuple)) and len(sample_weight) == len(self._outputs)
+            isinstance(sample_weight, (list, tuple)) and len(sample_weight) > 0
             and all(np.ndim(w) >= 1 for w in sample_weight))
-        if per_output:
-            raise ConfigError(f"{name} gives weights per output, but fnlearn weighs every output of model "
-                              f"{self.name!r} with the same weights; pass one array with one weight per sample.")
+        if outputs is None or not per_output:
+            return super()._sample_weight_rows(sample_weight, y, name)
+        names = outputs.names
+        rows = y.shape[0]
+        example = "{" + ", ".join(f"{output!r}: np.ones({rows})" for output in names) + "}"
+        given = _by_output_name(sample_weight, names, name, self.name, example, every=True)
+        keyed = isinstance(sample_weight, Mapping)
+        one_array = super()._sample_weight_rows  # each output's weights checked as one array is
+        columns = [one_array(w, y, f"{name}[{output!r}]" if keyed else f"{name}[{index}]")
+                   for index, (output, w) in enumerate(zip(names, given))]
+        return backend.xp().stack(columns, axis=1)
 
     def _by_output(self, y: Any, y_name: str) -> list[tuple[str, Any]]:
         """(name in messages, targets) for each output, in order, from a list or tuple or a dict by output name."""
@@ -484,7 +510,7 @@ class FunctionalGraph(Trainer, _module.Module):
         if y.shape[0] < 2:
             return
         for head, targets in zip(outputs.heads, outputs.targets(y[:2])):
-            if _built_in_loss(head.loss, head.loss_fn) is None:
+            if head.trained and _built_in_loss(head.loss, head.loss_fn) is None:
                 with no_grad():
                     half = Tensor(backend.xp().full((2, *head.out_shape), 0.5, self._dtype()))
                     losses.require_per_sample(head.loss(targets, half), 2)
@@ -583,34 +609,41 @@ class FunctionalGraph(Trainer, _module.Module):
 
 
 # ---------------------------------------------------------------------------------------- several outputs, trained
-# A model of several outputs trains as Keras 3 trains it: one loss per output, the total Σ weightᵢ·lossᵢ, each
-# output's loss logged unweighted as "<output>_loss" and its metrics as "<output>_<metric>". The targets are packed
-# side by side into one array of rows, as the inputs are (so shuffling, batches, validation_split and sample
-# weights work unchanged), and split again per output inside the loss and the metrics.
+# A model of several outputs trains as Keras 3 trains it: one loss per output (or None), the total Σ weightᵢ·lossᵢ,
+# each output's loss logged unweighted as "<output>_loss" and its metrics as "<output>_<metric>". The targets are
+# packed side by side into one array of rows, as the inputs are (so shuffling, batches, validation_split and sample
+# weights work unchanged), and split again per output inside the loss and the metrics; sample weights per output
+# are packed the same way, one column per output.
 
 _SPARSE = "sparse_categorical_crossentropy"
 
 
 class OutputLoss:
     """One output's part of the training of a model with several outputs: its loss (as given to compile and as
-    resolved), its weight in the total, the shape of its samples and of its targets' samples.
+    resolved; None for an output left out of the loss, whose metrics still run), its weight in the total, the
+    shape of its samples and of its targets' samples.
 
     >>> head = OutputLoss("reg", "mse", 0.5, (1,))
-    >>> head.loss_name, head.weight, head.target_shape
-    ('mse', 0.5, (1,))
+    >>> head.loss_name, head.weight, head.target_shape, head.trained
+    ('mse', 0.5, (1,), True)
     """
 
     def __init__(self, name: str, loss: Any, weight: float, out_shape: tuple[int, ...]) -> None:
         # keras.losses' functions give one value per sample; compiled, they are the built-in they wrap (as for
         # a model of one output)
         self.loss = getattr(loss, "builtin", loss) if callable(loss) and not isinstance(loss, losses.Loss) else loss
-        self.loss_fn, self.loss_name = _resolve_loss(self.loss)
+        self.loss_fn, self.loss_name = _resolve_loss(self.loss) if loss is not None else (None, None)
         self.name = name
         self.weight = weight
         self.out_shape = tuple(out_shape)
         # integer labels for sparse cross-entropy, else one target per output value; the data say for a loss of
         # the user's own (OutputLosses.pack)
         self.target_shape: tuple[int, ...] = () if self.loss_name == _SPARSE else self.out_shape
+
+    @property
+    def trained(self) -> bool:
+        """Whether the output has a loss (one with None adds nothing to the total, as in Keras)."""
+        return self.loss is not None
 
     def value(self, y: Any, out: Tensor, sample_weight: Any = None) -> Tensor:
         """The output's loss on a batch (Keras's weighted loss with ``sample_weight``), before its weight."""
@@ -632,13 +665,33 @@ class OutputLosses:
 
     def __init__(self, heads: list[OutputLoss]) -> None:
         self.heads = heads
-        # (packed predictions, each output's loss) of the last batch the loss was computed on: the per-output
-        # loss logs read them rather than compute every loss twice
-        self.last: tuple[Any, list[float]] | None = None
+        # (packed predictions, each output's loss or None) of the last batch the loss was computed on: the
+        # per-output loss logs read them rather than compute every loss twice
+        self.last: tuple[Any, list[float | None]] | None = None
 
     @property
     def names(self) -> list[str]:
         return [head.name for head in self.heads]
+
+    @property
+    def logged(self) -> list[int]:
+        """The outputs whose loss is logged as ``<output>_loss``: those with a loss, when there are two or more
+        (Keras 3 tracks the losses one by one only then; with one, ``loss`` says it all)."""
+        trained = [index for index, head in enumerate(self.heads) if head.trained]
+        return trained if len(trained) > 1 else []
+
+    @staticmethod
+    def weights_of(sample_weight: Any, index: int) -> Any:
+        """Output ``index``'s sample weights: its column of the weights per output that fit packs (one column
+        per output), or the one array that weighs every output.
+
+        >>> import numpy as np
+        >>> OutputLosses.weights_of(np.array([[1.0, 5.0], [2.0, 6.0]]), 1), OutputLosses.weights_of(None, 1)
+        (array([5., 6.]), None)
+        """
+        if sample_weight is not None and sample_weight.ndim == 2:
+            return sample_weight[:, index]
+        return sample_weight
 
     def targets(self, y: Any) -> list[Any]:
         """Each output's targets from the packed rows ``y`` (integer labels for sparse cross-entropy)."""
@@ -682,16 +735,16 @@ class OutputLosses:
                                for part in parts], axis=1)
 
     def total(self, y: Any, outs: list[Tensor], sample_weight: Any = None, pred: Any = None) -> Tensor:
-        """Σ weightᵢ·lossᵢ on a batch (Keras's total); ``pred``, the packed predictions, marks the per-output
-        values kept for the logs."""
-        values = [head.value(target, out, sample_weight)
-                  for head, target, out in zip(self.heads, self.targets(y), outs)]
-        total = None
-        for head, value in zip(self.heads, values):
-            term = value * head.weight
-            total = term if total is None else total + term
+        """Σ weightᵢ·lossᵢ on a batch over the outputs with a loss (Keras's total), each weighted by its own
+        sample weights; ``pred``, the packed predictions, marks the per-output values kept for the logs."""
+        values = [head.value(target, out, self.weights_of(sample_weight, index)) if head.trained else None
+                  for index, (head, target, out) in enumerate(zip(self.heads, self.targets(y), outs))]
+        terms = [value * head.weight for head, value in zip(self.heads, values) if value is not None]
+        total = terms[0]  # compile refuses a model whose outputs all have no loss
+        for term in terms[1:]:
+            total = total + term
         if pred is not None:
-            self.last = (pred, [float(value.item()) for value in values])
+            self.last = (pred, [None if value is None else float(value.item()) for value in values])
         return total
 
     def __call__(self, y_true: Any, y_pred: Any) -> Tensor:
@@ -728,6 +781,7 @@ class OutputMetric(metrics_module.Metric):
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         i = self.index
+        sample_weight = self.outputs.weights_of(sample_weight, i)
         if self.metric is None:
             last = self.outputs.last
             if last is not None and last[0] is y_pred:
@@ -758,11 +812,20 @@ class OutputMetric(metrics_module.Metric):
             self.metric.reset_state()
 
 
-def _by_output_name(value: Any, names: list[str], argument: str, model: str, example: str) -> list[Any]:
+def _by_output_name(value: Any, names: list[str], argument: str, model: str, example: str, every: bool = False
+                    ) -> list[Any]:
     """``value`` given per output (a list or tuple of one entry each, or a dict by output name) as a list in the
-    outputs' order; a dict may leave outputs out (None for them)."""
+    outputs' order; a dict may leave outputs out (None for them) unless ``every``.
+
+    >>> _by_output_name({"b": 2}, ["a", "b"], "loss_weights", "m", "{'a': 1.0, 'b': 1.0}")
+    [None, 2]
+    """
     listed = ", ".join(map(repr, names))
     if isinstance(value, Mapping):
+        missing = next((name for name in names if name not in value), None) if every else None
+        if missing is not None:
+            raise ConfigError(f"{argument} has no entry for output {missing!r}; model {model!r} has the outputs "
+                              f"{listed}, and a dict for {argument} names each of them, e.g. {argument}={example}.")
         extra = next((key for key in value if key not in names), None)
         if extra is not None:
             raise ConfigError(f"{argument} has an entry {extra!r}, which is no output's name; model {model!r} has "
@@ -782,14 +845,14 @@ def _by_output_name(value: Any, names: list[str], argument: str, model: str, exa
 def output_losses(model: str, names: list[str], shapes: list[tuple[int, ...]], loss: Any,
                   loss_weights: Any = None) -> OutputLosses:
     """The losses of compile(loss=..., loss_weights=...) for a model of several outputs, as Keras 3 takes them:
-    one loss for every output, a list with one per output, or a dict by output name (every output named); the
-    weights a list or a dict (every output named). Every problem is one sentence, raised before compile changes
-    anything.
+    one loss for every output, a list with one per output, or a dict by output name (every output named, None
+    for an output left out of the loss); the weights a list or a dict (every output named, None for 1.0). Every
+    problem is one sentence, raised before compile changes anything.
 
-    >>> [(h.name, h.loss_name, h.weight) for h in output_losses("m", ["a", "b"], [(3,), (1,)],
-    ...                                                        {"b": "mse", "a": "categorical_crossentropy"},
-    ...                                                        [1.0, 0.5]).heads]
-    [('a', 'categorical_crossentropy', 1.0), ('b', 'mse', 0.5)]
+    >>> [(h.name, h.loss_name, h.weight) for h in output_losses("m", ["a", "b", "c"], [(3,), (1,), (1,)],
+    ...                                                        {"b": "mse", "c": None, "a": "categorical_crossentropy"},
+    ...                                                        [1.0, 0.5, None]).heads]
+    [('a', 'categorical_crossentropy', 1.0), ('b', 'mse', 0.5), ('c', None, 1.0)]
     """
     listed = ", ".join(map(repr, names))
     example = "{" + ", ".join(f"{name!r}: 'mse'" for name in names) + "}"
@@ -797,38 +860,27 @@ def output_losses(model: str, names: list[str], shapes: list[tuple[int, ...]], l
         raise ConfigError(f"compile needs a loss; model {model!r} has {len(names)} outputs ({listed}): give one loss "
                           f"for all, e.g. loss='mse', a list with one per output, or a dict by output name, e.g. "
                           f"loss={example}.")
-    if isinstance(loss, Mapping):
-        missing = next((name for name in names if name not in loss), None)
-        if missing is not None:
-            raise ConfigError(f"loss has no entry for output {missing!r}; model {model!r} has the outputs {listed}, "
-                              f"and a dict of losses names each of them, e.g. loss={example}.")
-    per_output = _by_output_name(loss, names, "loss", model, example) if isinstance(loss, (Mapping, list, tuple)) \
-        else [loss] * len(names)
-    untrained = next((name for name, given in zip(names, per_output) if given is None), None)
-    if untrained is not None:
-        raise ConfigError(f"loss gives output {untrained!r} no loss (None), and fnlearn trains every output of a "
-                          f"model; give it a loss (and loss_weights 0 to leave it out of the total), or make a model "
-                          "of the outputs to train.")
-    weights = [1.0] * len(names)
+    per_output = _by_output_name(loss, names, "loss", model, example, every=True) \
+        if isinstance(loss, (Mapping, list, tuple)) else [loss] * len(names)
+    if all(given is None for given in per_output):
+        one = "{" + ", ".join(f"{name!r}: {'mse' if i == 0 else None!r}" for i, name in enumerate(names)) + "}"
+        raise ConfigError(f"loss gives no output of model {model!r} ({listed}) a loss (each is None), so fit would "
+                          f"have nothing to train; give at least one output a loss, e.g. loss={one}.")
+    weights: list[Any] = [1.0] * len(names)
     if loss_weights is not None:
         if not isinstance(loss, (Mapping, list, tuple)):
             raise ConfigError(f"loss_weights weigh one loss per output, but loss={loss!r} is one loss for all of "
                               f"model {model!r}'s outputs ({listed}); give a loss per output too, e.g. "
                               f"loss={[loss] * len(names)!r}, as Keras requires.")
         weight_example = "{" + ", ".join(f"{name!r}: 1.0" for name in names) + "}"
-        if isinstance(loss_weights, Mapping):
-            missing = next((name for name in names if name not in loss_weights), None)
-            if missing is not None:
-                raise ConfigError(f"loss_weights has no entry for output {missing!r}; a dict of loss weights names "
-                                  f"each output of model {model!r} ({listed}), e.g. loss_weights={weight_example}.")
-        weights = _by_output_name(loss_weights, names, "loss_weights", model, weight_example)
-        bad = next(((name, w) for name, w in zip(names, weights)
-                    if isinstance(w, bool) or not isinstance(w, (int, float, np.integer, np.floating))
-                    or not math.isfinite(w)), None)
+        weights = _by_output_name(loss_weights, names, "loss_weights", model, weight_example, every=True)
+        bad = next(((name, w) for name, w in zip(names, weights) if w is not None and (
+                    isinstance(w, bool) or not isinstance(w, (int, float, np.integer, np.floating))
+                    or not math.isfinite(w))), None)
         if bad is not None:
             raise ConfigError(f"loss_weights gives output {bad[0]!r} the weight {bad[1]!r}; each weight must be a "
-                              "finite number (1.0 leaves an output's loss as it is).")
-    return OutputLosses([OutputLoss(name, given, float(weight), shape)
+                              "finite number (1.0 or None leaves an output's loss as it is).")
+    return OutputLosses([OutputLoss(name, given, 1.0 if weight is None else float(weight), shape)
                          for name, given, weight, shape in zip(names, per_output, weights, shapes)])
 
 
@@ -873,8 +925,8 @@ def output_metrics(outputs: OutputLosses, metrics: Any, weighted_metrics: Any, m
                 key = _metric_key(seen, f"{head.name}_{metric.name}", f"{head.name}_weighted_{metric.name}",
                                   is_weighted)
                 entries.append((key, OutputMetric(key, outputs, index, metric), is_weighted))
-    losses_logged = [(f"{name}_loss", OutputMetric(f"{name}_loss", outputs, index), True)
-                     for index, name in enumerate(names)]
+    losses_logged = [(f"{names[index]}_loss", OutputMetric(f"{names[index]}_loss", outputs, index), True)
+                     for index in outputs.logged]
     keys = ["loss", *(key for key, _, _ in losses_logged), *(key for key, _, _ in entries)]
     clash = next((key for key in keys if keys.count(key) > 1), None)
     if clash is not None:
