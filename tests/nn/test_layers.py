@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -35,6 +37,14 @@ def test_dense_computes_the_affine_map_as_one_fused_op(float64):
     no_bias = Dense(3, use_bias=False, input_dim=2)
     assert no_bias.bias is None and len(no_bias.parameters()) == 1
     np.testing.assert_allclose(no_bias(x).numpy(), x @ no_bias.kernel.numpy())
+
+
+def test_a_softmax_over_one_unit_warns_as_keras_does_and_sensible_outputs_do_not():
+    with pytest.warns(UserWarning, match=r"softmax over 1 value is always 1.*activation='sigmoid'"):
+        fl.layers.Dense(1, activation="softmax")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fl.layers.Dense(2, activation="softmax"), fl.layers.Dense(1, activation="sigmoid"), fl.layers.Dense(1)
 
 
 def test_dense_casts_integer_and_float64_input_to_its_dtype():

@@ -416,6 +416,10 @@ class Dense(Layer):
         self.units = int(units)
         self.activation = F.get_activation(activation)
         self.activation_name = _activation_name(activation)
+        if self.activation is F.softmax and self.units == 1:  # Keras warns of it too: accuracy stays at chance
+            warnings.warn("Dense(1, activation='softmax'): a softmax over 1 value is always 1, so this output "
+                          "cannot learn; for a yes/no output use activation='sigmoid' (with binary "
+                          "cross-entropy), or give the layer one unit per class.", UserWarning, stacklevel=2)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
         self.use_bias = bool(use_bias)
