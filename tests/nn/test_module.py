@@ -266,3 +266,16 @@ def test_a_sequential_takes_its_layers_as_a_list_or_one_by_one_and_a_name_as_a_s
 def test_a_layer_name_that_is_not_a_string_is_one_sentence():
     with pytest.raises(ConfigError, match=r"a layer's name must be a string, got list \['x'\]"):
         fl.layers.Dense(2, name=["x"])
+
+
+def test_two_layers_of_one_model_may_not_share_a_name_as_in_keras_but_one_layer_may_be_used_twice():
+    model = fl.Sequential([fl.layers.Dense(2, input_dim=3, name="c")], name="m")
+    with pytest.raises(ConfigError, match=r"model 'm' has two layers named 'c'; layer names in a model must be "
+                                          r"unique .* give one of them another name="):
+        model.add(fl.layers.Dense(2, name="c"))
+    assert [layer.name for layer in model.layers] == ["c"]  # refused before anything changed
+    x = fl.keras.Input((3,))
+    with pytest.raises(ConfigError, match=r"this model has two layers named 'c'"):
+        fl.keras.Model(x, fl.keras.layers.Dense(2, name="c")(fl.keras.layers.Dense(2, name="c")(x)))
+    shared = fl.layers.Dense(3, activation="tanh")
+    assert len(fl.Sequential([fl.layers.Dense(3, input_dim=3), shared, shared]).layers) == 3  # weights tied

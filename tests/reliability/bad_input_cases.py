@@ -307,6 +307,9 @@ CASES: list[Case] = [
          lambda c: fl.layers.Reshape((5, 5), name="reshape")(np.ones((2, 24))), ShapeError,
          ("'reshape'", "(24,)", "(5, 5)", "-1")),
     # ---------------------------------------------------------------- compile
+    Case("sequential-duplicate-name", "layers", "a second layer named 'hidden' added to a model that has one",
+         lambda c: c.reg.add(fl.layers.Dense(1, name="hidden")), ConfigError,
+         ("two layers named 'hidden'", "another name")),
     Case("functional-several-outputs-compile", "compile", "compile a model of two outputs with a list of one loss",
          lambda c: _two_output_model().compile("sgd", ["mse"]), ConfigError,
          ("list of 1", "2 outputs", "'price', 'kind'", "one entry per output")),

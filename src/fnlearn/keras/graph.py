@@ -37,6 +37,7 @@ from ..errors import ConfigError, ShapeError
 from ..model import Trainer, _built_in_loss, _check_finite_once, _loss_config, _resolve_loss, _weighted_loss
 from ..nn import layers as _layers
 from ..nn import module as _module
+from ..nn.sequential import check_unique_names
 from ..tensor import Tensor, no_grad
 from .layers import InputLayer, SymbolicTensor, _Placeholder
 
@@ -119,6 +120,7 @@ def trace(inputs: Any, outputs: Any) -> Traced:
             operations[id(item)] = item
             layer_depth[id(item)], first_seen[id(item)] = 0, -1
     layers = sorted(operations.values(), key=lambda op: (-layer_depth[id(op)], first_seen[id(op)]))
+    check_unique_names(layers, None)
     return Traced(starts, calls, ends, layers)
 
 
@@ -198,6 +200,13 @@ class FunctionalGraph(Trainer, _module.Module):
     def input_shape(self) -> Any:
         """One sample's shape, or the list of them for a model with several Inputs (batch axes excluded)."""
         shapes = [tuple(item.input_shape) for item in self._inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self) -> Any:
+        """One output sample's shape, or the list of them for a model with several outputs (batch axes
+        excluded, as :attr:`input_shape`)."""
+        shapes = [tuple(end._sample) for end in self._outputs]
         return shapes[0] if len(shapes) == 1 else shapes
 
     @property

@@ -21,6 +21,29 @@ from .layers import Layer, _auto_name, _sample_shape, _shape_tuple
 from .module import Module
 
 
+def check_unique_names(layers: Iterable[Any], model: str | None) -> None:
+    """Refuse two layers of one model with the same name, as Keras does: ``get_layer``, the weights in a saved
+    file and the glass box find a layer by its name, and would quietly take the first. One layer used twice
+    (its weights shared) is one layer.
+
+    >>> import fnlearn as fl
+    >>> check_unique_names([fl.layers.Dense(2, name="a"), fl.layers.Dense(2, name="a")], "m")
+    Traceback (most recent call last):
+    ...
+    fnlearn.errors.ConfigError: model 'm' has two layers named 'a'; ... give one of them another name=...
+    """
+    seen: dict[str, Any] = {}
+    owner = "this model" if model is None else f"model {model!r}"
+    for layer in layers:
+        name = getattr(layer, "name", None)
+        if name is None:
+            continue
+        if name in seen and seen[name] is not layer:  # one layer twice is one layer, its weights shared
+            raise ConfigError(f"{owner} has two layers named {name!r}; layer names in a model must be unique "
+                              "(get_layer and saved files find layers by them): give one of them another name=...")
+        seen[name] = layer
+
+
 class Sequential(Trainer, Module):
     """A stack of layers; ``model(x)`` runs them in order. Build it from a list (Keras's way), from the layers
     one by one (PyTorch's ``nn.Sequential(a, b)``), or with ``add``.
@@ -80,6 +103,7 @@ class Sequential(Trainer, Module):
             if tuple(layer.input_shape) != tuple(expected):
                 raise ConfigError(f"layer {layer.name!r} declares input_shape {layer.input_shape}, but the layer "
                                   f"before it outputs {expected}; remove input_shape or fix it.")
+        check_unique_names([*self._layers, layer], self.name)
         setattr(self, str(len(self._layers)), layer)
         self._layers.append(layer)
         if self.input_shape is not None:
