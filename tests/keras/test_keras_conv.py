@@ -9,6 +9,7 @@ from real_keras import assert_trains_as_keras, real_keras
 
 import fnlearn as fl
 from fnlearn import keras
+from fnlearn.errors import ShapeError
 
 RNG = np.random.default_rng(11)
 
@@ -195,3 +196,16 @@ def test_rescaling_gives_kerass_values_configs_and_trains_in_a_cnn(tmp_path, sca
 def test_rescaling_mistakes_say_what_to_do(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+def test_a_cnn_without_flatten_is_told_where_flatten_goes_in_keras_words():
+    model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3),
+                              keras.layers.Dense(3, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    with pytest.raises(ShapeError, match=r"add layers\.Flatten\(\) before the first Dense layer .*after the "
+                                         r"convolution and pooling layers in a CNN"):
+        model.fit(np.zeros((4, 8, 8, 1)), np.zeros(4), verbose=0)
+    model.pop(), model.add(keras.layers.Flatten()), model.add(keras.layers.Dense(3, activation="softmax"))
+    model.compile("adam", "categorical_crossentropy")
+    with pytest.raises(ShapeError, match=r"keras\.utils\.to_categorical\(y, 3\)"):
+        model.fit(np.zeros((4, 8, 8, 1)), np.zeros(4), verbose=0)
