@@ -151,7 +151,7 @@ def test_weights_only_round_trip_and_mismatch(tmp_path):
 
 @pytest.mark.parametrize("layers, words", [
     ([fl.layers.Dense(4), fl.layers.Dense(3), fl.layers.Dense(2)], "hold none for layer(s) 'deeper'"),
-    ([fl.layers.Dense(6), fl.layers.Dense(3)], "do not fit this model: parameter '0."),
+    ([fl.layers.Dense(6, name="first"), fl.layers.Dense(3)], "do not fit this model: the model's 'first."),
 ])
 def test_weights_that_do_not_fit_an_unbuilt_model_leave_it_unbuilt(tmp_path, layers, words):
     path = tmp_path / "w.fnl"

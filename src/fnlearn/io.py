@@ -380,8 +380,10 @@ def _read(path: str | os.PathLike) -> _ModelFile:
             head = f.read(min(size, 16))
             foreign = _foreign_kind(head)
             if foreign:
+                keras_hint = " (for a Keras model's weights, build the same model with fnlearn.keras and " \
+                    "pass it keras_model.get_weights() with set_weights)" if "Keras" in foreign else ""
                 raise bad(f"is not an fnlearn model file: it is {foreign}; fnlearn loads only files written "
-                          "by model.save().")
+                          f"by model.save() or save_weights(){keras_hint}.")
             if size < 8:
                 raise bad(f"is only {size} bytes long, too short to be a model file; it is truncated or "
                           "not a model file.")

@@ -264,6 +264,10 @@ class Module:
         """Copies of every parameter as NumPy arrays, by dotted name."""
         return {name: backend.to_numpy(p.data).copy() for name, p in self.named_parameters()}
 
+    def _weight_label(self, name: str) -> str:
+        """A parameter's dotted name as a message shows it (a Sequential names its layers, not their positions)."""
+        return repr(name)
+
     def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
         """Copy values into the parameters; every name and shape is checked before anything changes."""
         own = dict(self.named_parameters())
@@ -271,18 +275,19 @@ class Module:
             missing = sorted(set(own) - set(state))
             extra = sorted(set(state) - set(own))
             if missing or extra:
-                raise ShapeError(
-                    f"state dict does not match the model: missing {missing or 'nothing'}, unexpected "
-                    f"{extra or 'nothing'}; load a state saved from the same architecture."
-                )
+                labels = [list(dict.fromkeys(self._weight_label(n) for n in names)) for names in (missing, extra)]
+                parts = ([f"they lack the model's {', '.join(labels[0])}"] if missing else []) + \
+                    ([f"they hold {', '.join(labels[1])}, which the model does not have"] if extra else [])
+                raise ShapeError(f"{' and '.join(parts)}; load weights saved from a model with the same layers.")
         staged = {}
         for name, value in state.items():
             if name not in own:
                 continue
             arr = np.asarray(backend.to_numpy(value.data if isinstance(value, Tensor) else value))
             if arr.shape != own[name].shape:
-                raise ShapeError(f"parameter {name!r} has shape {own[name].shape} in the model but {arr.shape} "
-                                 "in the state dict; load a state saved from the same architecture.")
+                raise ShapeError(f"the model's {self._weight_label(name)} has shape {own[name].shape} but the "
+                                 f"weights given have {arr.shape}; load weights saved from a model with the same "
+                                 "layers.")
             staged[name] = arr
         for name, arr in staged.items():
             # copy into the existing array, so anything holding it (an optimizer, a compiled step) sees the values

@@ -109,6 +109,15 @@ class Sequential(Trainer, Module):
         if self.input_shape is not None:
             self.build()  # as in Keras: once the input shape is known, every layer gets its weights at once
 
+    def _weight_label(self, name: str) -> str:
+        index, _, rest = name.partition(".")
+        if not index.isdigit():
+            return repr(name)
+        if int(index) < len(self._layers):
+            layer = self._layers[int(index)]
+            return repr(f"{getattr(layer, 'name', index)}.{rest}") if rest else repr(name)
+        return f"weights for a layer {index} (counting from 0; this model has {len(self._layers)})"
+
     def pop(self) -> Module:
         """Remove and return the last layer (Keras's ``model.pop()``)."""
         if not self._layers:
