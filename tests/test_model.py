@@ -944,8 +944,8 @@ def test_class_scores_per_row_of_a_sample_ask_for_flatten():
                            fl.layers.Dense(3, activation="softmax")])
     model.compile("adam", "sparse_categorical_crossentropy")
     before = model.get_weights()
-    with pytest.raises(ShapeError, match=r"outputs shape \(6, 3\) per sample .* add fl.layers.Flatten\(\) as the "
-                                         "first layer"):
+    with pytest.raises(ShapeError, match=r"outputs shape \(6, 3\) per sample .* add fl.layers.Flatten\(\) before "
+                                         "the first Dense layer"):
         model.fit(np.ones((8, 6, 6)), np.arange(8) % 3, verbose=0)
     for a, b in zip(before, model.get_weights()):
         np.testing.assert_array_equal(a, b)

@@ -162,7 +162,8 @@ def _trained(opt_factory, steps, start_state=None):
 
 @pytest.mark.parametrize("factory", [lambda p: O.SGD(p, 0.1, momentum=0.9), lambda p: O.Adagrad(p, 0.1),
                                      lambda p: O.RMSprop(p, 0.01, momentum=0.3, centered=True),
-                                     lambda p: O.Adam(p, 0.05), lambda p: O.AdamW(p, 0.05)])
+                                     lambda p: O.Adam(p, 0.05), lambda p: O.AdamW(p, 0.05),
+                                     lambda p: O.Adamax(p, 0.05), lambda p: O.Nadam(p, 0.05)])
 def test_state_dict_round_trip_resumes_exactly(factory):
     params, opt = _trained(factory, 5)
     saved_params = [p.numpy().copy() for p in params]
@@ -210,7 +211,7 @@ def test_config_round_trip_and_names():
                 O.Adagrad(learning_rate=0.2, initial_accumulator_value=0.0, epsilon=1e-10),
                 O.RMSprop(learning_rate=sched, rho=0.8, momentum=0.1, centered=True),
                 O.Adam(learning_rate=0.003, beta_1=0.8, global_clipnorm=2.0),
-                O.AdamW(weight_decay=0.1, clipvalue=0.5)):
+                O.AdamW(weight_decay=0.1, clipvalue=0.5), O.Adamax(beta_2=0.99), O.Nadam(epsilon=1e-6)):
         config = opt.get_config()
         again = O.from_config(config)
         assert type(again) is type(opt) and again.get_config() == config
@@ -226,7 +227,8 @@ def test_config_round_trip_and_names():
 @pytest.mark.parametrize("make", [lambda p: O.SGD(p, 0.1), lambda p: O.SGD(p, 0.1, momentum=0.9),
                                   lambda p: O.Adagrad(p, initial_accumulator_value=0.3),
                                   lambda p: O.RMSprop(p), lambda p: O.RMSprop(p, momentum=0.5, centered=True),
-                                  lambda p: O.Adam(p), lambda p: O.AdamW(p)])
+                                  lambda p: O.Adam(p), lambda p: O.AdamW(p), lambda p: O.Adamax(p),
+                                  lambda p: O.Nadam(p)])
 def test_declared_slots_are_the_ones_update_keeps(make):
     """slot_init() (used to run one update over all parameters at once) matches what update() creates."""
     p = _param([1.0, -2.0])
@@ -236,7 +238,7 @@ def test_declared_slots_are_the_ones_update_keeps(make):
     opt.step()
     assert set(opt.state[0]) == set(slots)
     for name, fill in slots.items():
-        if name in ("m", "v", "b", "mean_grad", "accumulator"):
+        if name in ("m", "v", "u", "b", "mean_grad", "accumulator"):
             np.testing.assert_array_equal(fl.backend.to_numpy(opt.state[0][name]), np.full(2, fill))
     assert make([p]).__class__(learning_rate=0.1, clipnorm=1.0).slot_init() is None
 
@@ -469,3 +471,35 @@ def test_a_schedule_of_the_real_keras_is_refused_with_the_import_to_use():
     with pytest.raises(ConfigError, match=r"comes from Keras, not fnlearn; use fnlearn's own "
                                           r"keras.optimizers.schedules.ExponentialDecay"):
         fl.optim.SGD(learning_rate=real.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5))
+
+
+@pytest.mark.parametrize("name", ["Adamax", "Nadam"])
+def test_adamax_and_nadam_take_kerass_steps(name):
+    """Keras's rules (Nadam with Keras's momentum schedule, which PyTorch's NAdam does not share), over gradients
+    of sizes from 1e-3 to 1, from the real Keras step for step; in pieces (a large array) exactly as whole."""
+    from real_keras import real_keras
+
+    keras = real_keras()
+    rng = np.random.default_rng(3)
+    start = rng.normal(size=(5, 3)).astype(np.float32)
+    grads = [rng.normal(size=(5, 3)).astype(np.float32) * np.float32(10.0 ** rng.integers(-3, 1)) for _ in range(30)]
+    theirs, their_opt = keras.Variable(start.copy()), getattr(keras.optimizers, name)(learning_rate=0.01)
+    ours = _param(start.copy())
+    our_opt = getattr(fl.keras.optimizers, name)(learning_rate=0.01).bind([ours])
+    for g in grads:
+        their_opt.apply_gradients([(keras.ops.convert_to_tensor(g), theirs)])
+        ours.grad = fl.backend.to_device(g.copy())
+        our_opt.step()
+    np.testing.assert_allclose(ours.numpy(), np.asarray(theirs), rtol=1e-5, atol=1e-6)
+    assert np.abs(ours.numpy() - start).max() > 0.01  # they moved: the comparison means something
+    big, whole = (np.linspace(-1, 1, 300_000).astype(np.float32) for _ in range(2))
+    rule = getattr(O, name)
+    opts = [rule(learning_rate=0.01), rule(learning_rate=0.01)]
+    states: list[dict] = [{}, {}]
+    for step in range(3):
+        g = np.cos(big * (step + 1)).astype(np.float32)
+        for opt in opts:
+            opt.iterations = step + 1
+        opts[0].apply(big, g, states[0], 0.01)  # in pieces: the array is larger than two of them
+        opts[1].update(whole, g, states[1], 0.01)
+    np.testing.assert_array_equal(big, whole)

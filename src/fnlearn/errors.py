@@ -63,13 +63,36 @@ class MissingDependencyError(FnlearnError, ImportError):
 def did_you_mean(given: object, valid: Iterable[str]) -> str:
     """Return ``"did you mean 'x'? "`` for the nearest valid name, or ``""`` when nothing is near.
 
+    Of the names that look alike, the one fewest typing slips away wins (a swap of two neighbours is one slip),
+    so ``'adma'`` is ``'adam'``, not the longer ``'adamax'`` that shares more letters.
+
     >>> did_you_mean("rleu", ["relu", "sigmoid"])
     "did you mean 'relu'? "
+    >>> did_you_mean("adma", ["adam", "adamax", "nadam"])
+    "did you mean 'adam'? "
     """
     import difflib  # here, not at the top: only a mistyped name needs it, and every import of fnlearn would pay
 
-    matches = difflib.get_close_matches(str(given).lower(), list(valid), n=1, cutoff=0.5)
-    return f"did you mean '{matches[0]}'? " if matches else ""
+    word = str(given).lower()
+    matches = difflib.get_close_matches(word, list(valid), n=3, cutoff=0.5)
+    if not matches:
+        return ""
+    best = min(matches, key=lambda name: _slips(word, name.lower()))  # min keeps difflib's order on ties
+    return f"did you mean '{best}'? "
+
+
+def _slips(a: str, b: str) -> int:
+    """Insertions, deletions, substitutions and swaps of neighbours that turn ``a`` into ``b`` (the optimal string
+    alignment distance)."""
+    rows = [list(range(len(b) + 1))]
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            row[j] = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], rows[-2][j - 2] + 1)
+        rows.append(row)
+    return rows[-1][-1]
 
 
 # Deep-learning libraries whose layers, losses, metrics and optimizers look like fnlearn's but are not:

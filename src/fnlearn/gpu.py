@@ -62,6 +62,9 @@ def capture_refusal(plan: Any) -> str | None:
     opt = plan.optimizer
     if opt.clipnorm is not None or opt.global_clipnorm is not None:
         return "clipnorm and global_clipnorm read the gradient norm on the host"
+    if opt.counts_steps and not hasattr(opt, "corrections"):
+        return (f"{type(opt).__name__} computes each step's factors from the step count on the host, which a "
+                "replayed graph would repeat")
     if plan.dropouts:
         return "Dropout draws a new mask at every step, which a replayed graph would repeat"
     if plan.norms:

@@ -567,6 +567,112 @@ class AdamW(Adam):
         return {**super().hyperparameters(), "weight_decay": self.weight_decay}
 
 
+class Adamax(Optimizer):
+    """Adam with the largest recent gradient in place of the root mean square (Keras's Adamax):
+
+    ``m ← β₁ m + (1 − β₁) g;  u ← max(β₂ u, |g|);  θ ← θ − η m / ((1 − β₁ᵗ)(u + ε))``, with Keras's defaults
+    η = 0.001, β₁ = 0.9, β₂ = 0.999, ε = 1e-7.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> w = fl.Parameter(np.array([1.0, -1.0])); w.grad = np.array([0.5, -2.0])
+    >>> opt = Adamax([w], learning_rate=0.1); opt.step(); [round(float(v), 4) for v in w.numpy()]  # η·sign(g)
+    [0.9, -0.9]
+    """
+
+    name = "adamax"
+    counts_steps = True
+
+    def __init__(self, params: Any = None, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, **kwargs: Any) -> None:
+        self.beta_1 = _check_fraction("beta_1", beta_1)
+        self.beta_2 = _check_fraction("beta_2", beta_2)
+        self.epsilon = check_positive("epsilon", epsilon, allow_zero=True)
+        super().__init__(params, learning_rate, **kwargs)
+
+    def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
+        xp = backend.xp()
+        m = state.get("m")
+        if m is None:
+            m = state["m"] = xp.zeros_like(param)
+            state["u"] = xp.zeros_like(param)
+        u = state["u"]
+        scratch = self._scratch(param)
+        m *= self.beta_1
+        m += xp.multiply(grad, 1 - self.beta_1, out=scratch)
+        u *= self.beta_2
+        xp.maximum(u, xp.abs(grad, out=scratch), out=u)
+        xp.add(u, self.epsilon, out=scratch)
+        param -= _scaled_ratio(xp, m, lr / (1 - self.beta_1 ** self.iterations), scratch, self._scratch(param, 1))
+
+    def _slots(self) -> dict[str, float]:
+        return {"m": 0.0, "u": 0.0}
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+class Nadam(Optimizer):
+    """Adam with Nesterov momentum (Keras's Nadam, with its momentum schedule μₜ = β₁ (1 − ½·0.96ᵗ)):
+
+    ``m ← β₁ m + (1 − β₁) g;  v ← β₂ v + (1 − β₂) g²;``
+    ``m̂ = μₜ₊₁ m / (1 − Πₛ≤ₜ₊₁ μₛ) + (1 − μₜ) g / (1 − Πₛ≤ₜ μₛ);  θ ← θ − η m̂ / (√(v / (1 − β₂ᵗ)) + ε)``,
+    with Keras's defaults η = 0.001, β₁ = 0.9, β₂ = 0.999, ε = 1e-7.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> w = fl.Parameter(np.array([1.0])); w.grad = np.array([0.5])
+    >>> opt = Nadam([w], learning_rate=0.1); opt.step(); round(float(w.numpy()[0]), 4)
+    0.8937
+    """
+
+    name = "nadam"
+    counts_steps = True
+
+    def __init__(self, params: Any = None, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, **kwargs: Any) -> None:
+        self.beta_1 = _check_fraction("beta_1", beta_1)
+        self.beta_2 = _check_fraction("beta_2", beta_2)
+        self.epsilon = check_positive("epsilon", epsilon, allow_zero=True)
+        self._products: list[float] = [1.0]  # Πₛ≤ₜ μₛ for t = 0, 1, ...: grown as steps come
+        super().__init__(params, learning_rate, **kwargs)
+
+    def _momentum(self, t: int) -> float:
+        return self.beta_1 * (1.0 - 0.5 * 0.96 ** t)
+
+    def _product(self, t: int) -> float:
+        while len(self._products) <= t:
+            self._products.append(self._products[-1] * self._momentum(len(self._products)))
+        return self._products[t]
+
+    def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
+        xp = backend.xp()
+        m = state.get("m")
+        if m is None:
+            m = state["m"] = xp.zeros_like(param)
+            state["v"] = xp.zeros_like(param)
+        v = state["v"]
+        t = self.iterations
+        scratch, other = self._scratch(param), self._scratch(param, 1)
+        m *= self.beta_1
+        m += xp.multiply(grad, 1 - self.beta_1, out=scratch)
+        v *= self.beta_2
+        v += _squared_share(xp, grad, 1 - self.beta_2, scratch)
+        xp.sqrt(v, out=scratch)
+        scratch /= math.sqrt(1 - self.beta_2 ** t)
+        scratch += self.epsilon
+        # the Nesterov look-ahead: next step's momentum on m, this step's on the gradient itself
+        xp.multiply(m, self._momentum(t + 1) / (1 - self._product(t + 1)), out=other)
+        other += xp.multiply(grad, (1 - self._momentum(t)) / (1 - self._product(t)), out=self._scratch(param, 2))
+        other /= scratch
+        other *= lr
+        param -= other
+
+    def _slots(self) -> dict[str, float]:
+        return {"m": 0.0, "v": 0.0}
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
 def _squared_share(xp: Any, grad: Any, share: float, out: Any) -> Any:
     """``share · g · g`` into ``out``, in that order of rounding."""
     xp.multiply(grad, share, out=out)
@@ -586,7 +692,8 @@ def _scaled_ratio(xp: Any, top: Any, scale: Any, denom: Any, out: Any) -> Any:
 _PIECE_BYTES = 256 * 1024
 _FLUSH_EVERY = 16
 _FLUSH_MARGIN = 2.0**24  # see Optimizer.flush_subnormal
-_ELEMENTWISE = frozenset({SGD.update, Adagrad.update, RMSprop.update, Adam.update, AdamW.update})
+_ELEMENTWISE = frozenset({SGD.update, Adagrad.update, RMSprop.update, Adam.update, AdamW.update, Adamax.update,
+                          Nadam.update})
 
 
 def _elementwise(cls: type) -> bool:
@@ -601,7 +708,7 @@ def _elementwise(cls: type) -> bool:
     return cls.update in _ELEMENTWISE and getattr(cls, "update_prescaled", SGD.update_prescaled) is SGD.update_prescaled
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam,
-                                          "adamw": AdamW}
+                                          "adamw": AdamW, "adamax": Adamax, "nadam": Nadam}
 
 
 def get(spec: Any) -> Optimizer:
@@ -631,4 +738,5 @@ def from_config(config: dict[str, Any]) -> Optimizer:
 
 from . import schedules  # noqa: E402  (fl.optim.schedules.*)
 
-__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "get", "from_config", "schedules"]
+__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Adamax", "Nadam", "get", "from_config",
+           "schedules"]

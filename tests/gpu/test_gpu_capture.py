@@ -326,6 +326,8 @@ def test_replaced_parameters_are_recaptured(float64):
 @pytest.mark.parametrize("make_opt, words", [
     (lambda: fl.optim.SGD(global_clipnorm=1.0), "norm on the host"),
     (lambda: fl.optim.Adam(global_clipnorm=1.0), "norm on the host"),
+    (lambda: fl.optim.Nadam(), "Nadam computes each step's factors from the step count on the host"),
+    (lambda: fl.optim.Adamax(), "Adamax computes each step's factors"),
 ])
 def test_refused_optimizers_say_why(make_opt, words):
     model, opt = _model(), make_opt()

@@ -1,4 +1,4 @@
-"""``keras.optimizers``: SGD, Adam, RMSprop, Adagrad, AdamW with Keras's argument order.
+"""``keras.optimizers``: SGD, Adam, RMSprop, Adagrad, AdamW, Adamax, Nadam with Keras's argument order.
 
 They are fnlearn's optimizers (:mod:`fnlearn.optim`) taking the learning rate first, as Keras does, so
 ``SGD(0.087)``, ``SGD(lr=0.087)`` and ``SGD(learning_rate=0.087)`` are the same. The update rules and
@@ -79,6 +79,26 @@ class AdamW(optim.AdamW):
                                                           "epsilon")))
 
 
+class Adamax(optim.Adamax):
+    """Adamax: ``Adamax(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7)``."""
+
+    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, **kwargs: Any) -> None:
+        super().__init__(None, learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                         **_keras_kwargs("Adamax", learning_rate, kwargs,
+                                        ("learning_rate", "beta_1", "beta_2", "epsilon")))
+
+
+class Nadam(optim.Nadam):
+    """Nadam: ``Nadam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7)``."""
+
+    def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, **kwargs: Any) -> None:
+        super().__init__(None, learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                         **_keras_kwargs("Nadam", learning_rate, kwargs,
+                                        ("learning_rate", "beta_1", "beta_2", "epsilon")))
+
+
 class RMSprop(optim.RMSprop):
     """RMSprop: ``RMSprop(learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False)``."""
 
@@ -104,12 +124,13 @@ Optimizer = optim.Optimizer
 get = optim.get
 # Keras 2.11+ kept the previous implementations under `legacy`; here they are the same classes.
 legacy = ModuleType(f"{__name__}.legacy", "Keras's legacy optimizers: here the same classes.")
-legacy.__dict__.update(SGD=SGD, Adam=Adam, AdamW=AdamW, RMSprop=RMSprop, Adagrad=Adagrad)
+legacy.__dict__.update(SGD=SGD, Adam=Adam, AdamW=AdamW, RMSprop=RMSprop, Adagrad=Adagrad, Adamax=Adamax, Nadam=Nadam)
 # `from keras.optimizers.schedules import ExponentialDecay` imports a submodule: sys.modules is where the
 # import looks first, so these names work although this module is not a package
 sys.modules[f"{__name__}.schedules"] = schedules
 sys.modules[f"{__name__}.legacy"] = legacy
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "get", "schedules", "legacy"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "Nadam", "get", "schedules",
+           "legacy"]
 
 __getattr__ = not_provided(__name__, __all__)
