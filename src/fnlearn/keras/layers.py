@@ -1,7 +1,9 @@
 """``keras.layers``: Dense, Activation, Softmax, ReLU, LeakyReLU, Flatten, Dropout, Normalization,
 BatchNormalization, the image layers (Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
-GlobalMaxPooling2D), Reshape and Rescaling, the merge layers (Concatenate, Add, Subtract, Multiply, Average,
-Maximum, Minimum, and their functional forms ``concatenate([a, b])``…), and ``Input`` to declare a model's input shape.
+GlobalMaxPooling2D and their short names MaxPool2D…, ZeroPadding2D, Cropping2D, UpSampling2D), the data
+augmentation layers (RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast), Reshape and
+Rescaling, the merge layers (Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, and their functional
+forms ``concatenate([a, b])``…), and ``Input`` to declare a model's input shape.
 
 The layer classes are fnlearn's own (:mod:`fnlearn.nn.layers`); ``Input(shape=(n,))`` may open a
 ``Sequential`` list, as Keras allows, and only declares the shape of one sample. It also starts a model
@@ -24,11 +26,25 @@ from .. import backend
 from ..errors import ConfigError, ShapeError
 from ..nn.conv import (
     AveragePooling2D,
+    AvgPool2D,
     Conv2D,
     GlobalAveragePooling2D,
+    GlobalAvgPool2D,
+    GlobalMaxPool2D,
     GlobalMaxPooling2D,
+    MaxPool2D,
     MaxPooling2D,
     Reshape,
+)
+from ..nn.image import (
+    Cropping2D,
+    RandomContrast,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    UpSampling2D,
+    ZeroPadding2D,
 )
 from ..nn.layers import (
     Activation,
@@ -250,7 +266,8 @@ def concatenate(inputs: list[Any], axis: int = -1, **kwargs: Any) -> Any:
 __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flatten", "Dropout", "Normalization",
            "BatchNormalization", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
            "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Reshape",
-           "Rescaling",
+           "Rescaling", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "ZeroPadding2D", "Cropping2D",
+           "UpSampling2D", "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
            "Input", "InputLayer", "SymbolicTensor"]
 

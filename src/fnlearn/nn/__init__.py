@@ -1,10 +1,12 @@
 """Modules and layers: ``Module``, ``Dense``, ``Activation``, ``Flatten``, ``Dropout``, ``Sequential``; the merge
-layers (:mod:`.merge`) and the convolutional ones (:mod:`.conv`)."""
+layers (:mod:`.merge`), the convolutional ones (:mod:`.conv`) and the other image layers (:mod:`.image`: padding,
+cropping, upsampling, data augmentation)."""
 
-from . import conv, initializers, merge  # merge, conv: their layers join the classes a model file may name
+# merge, conv, image: their layers join the classes a model file may name
+from . import conv, image, initializers, merge
 from .layers import Activation, Dense, Dropout, Flatten, Layer
 from .module import Module
 from .sequential import Sequential
 
 __all__ = ["Module", "Layer", "Dense", "Activation", "Flatten", "Dropout", "Sequential", "initializers", "merge",
-           "conv"]
+           "conv", "image"]

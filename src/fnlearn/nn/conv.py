@@ -709,3 +709,9 @@ CONVOLUTIONAL: dict[str, type[Layer]] = {cls.__name__: cls for cls in
                                          (Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
                                           GlobalMaxPooling2D, Reshape)}
 LAYERS.update(CONVOLUTIONAL)  # the classes a model file may name
+
+# Keras's shorter names for the same classes (keras.layers.MaxPool2D is MaxPooling2D); files name the long ones
+MaxPool2D = MaxPooling2D
+AvgPool2D = AveragePooling2D
+GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalMaxPool2D = GlobalMaxPooling2D
