@@ -18,7 +18,11 @@ def assert_png(path: Path) -> None:
 
 
 def set_param(model, name: str, values) -> None:
-    p = dict(model.named_parameters())[name]
+    set_values(dict(model.named_parameters())[name], values)
+
+
+def set_values(p, values) -> None:
+    """Overwrite a parameter in place with ``values`` (reshaped to its shape), on whatever device it lives."""
     p.data[...] = fl.backend.to_device(np.asarray(values, dtype=p.data.dtype).reshape(p.shape))
 
 

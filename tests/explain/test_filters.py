@@ -93,7 +93,7 @@ def test_figures(tmp_path):
     (lambda m: explain.filters(m, layer=9), ConfigError, "index 9 is out of range for a model of 4 layers"),
     (lambda m: explain.filters(m, layer="nope"), ConfigError, "no layer named 'nope'"),
     (lambda m: explain.filters(fl.Sequential([fl.layers.Conv2D(2, 3)])), ConfigError, "no weights yet"),
-    (lambda m: explain.feature_maps(m, np.zeros((2, 6, 6, 1))), ShapeError, "one picture"),
+    (lambda m: explain.feature_maps(m, np.zeros((2, 6, 6, 1))), ShapeError, r"a batch of 2 images; pass one of them"),
     (lambda m: explain.feature_maps(m, np.zeros((6, 6)), layers=[2]), ShapeError, "before Flatten"),
 ], ids=["no-conv", "not-conv", "index", "name", "unbuilt", "batch", "flattened"])
 def test_bad_requests_say_what_to_do(call, error, message):

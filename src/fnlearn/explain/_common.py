@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend
-from ..errors import ConfigError, NotReadyError, ShapeError, require
+from ..errors import ConfigError, FnlearnError, NotReadyError, ShapeError, require
 from ..tensor import Tensor, no_grad
 
 # The lecture's colours: each piece (a "blue function") and the red curve they add up to.
@@ -190,7 +190,8 @@ def model_layers(model: Any) -> list[Any]:
         raise ConfigError(f"model {getattr(model, 'name', '')!r} does not run its layers one after another (a "
                           "subclass with its own call(), or a functional model that branches or merges), so this "
                           "view cannot read it as a chain of layers; it reads fl.Sequential, keras.Sequential and "
-                          "keras.Model chains (decision_boundary and training_curves take any model).")
+                          "keras.Model chains (decision_boundary, training_curves, filters and feature_maps take any "
+                          "model).")
     return list(layers)
 
 
@@ -258,16 +259,150 @@ def _batch_norm_affine(layer: Any) -> tuple[np.ndarray, np.ndarray]:
 
 def model_output(model: Any, x: np.ndarray) -> np.ndarray:
     """The model's own output for ``x`` (no gradients, evaluation mode restored afterwards), as NumPy."""
+    return _host(_inference(model, x))
+
+
+def _inference(model: Any, x: Any) -> Any:
+    """``model(x)`` with no gradients in evaluation mode (the model's mode put back afterwards)."""
     was_training = getattr(model, "training", False)
     if hasattr(model, "eval"):
         model.eval()
     try:
         with no_grad():
-            out = model(x)
+            return model(x)
     finally:
         if was_training and hasattr(model, "train"):
             model.train()
-    return np.asarray(backend.to_numpy(out.data if isinstance(out, Tensor) else out))
+
+
+def _host(value: Any) -> np.ndarray:
+    return np.asarray(backend.to_numpy(value.data if isinstance(value, Tensor) else value))
+
+
+# ----------------------------------------------------------------------------- any model's layers
+
+
+def all_layers(model: Any) -> list[Any]:
+    """Every layer of ``model``, those of the models inside it too, each once, in the order the model lists
+    them (for a graph, Keras's order; for a subclass, the order its attributes were set).
+
+    >>> import fnlearn as fl
+    >>> base = fl.Sequential([fl.layers.Conv2D(2, 3, input_shape=(5, 5, 1), name="conv")], name="base")
+    >>> [layer.name for layer in all_layers(fl.Sequential([base, fl.layers.Flatten(name="flat")]))]
+    ['base', 'conv', 'flat']
+    """
+    if not hasattr(model, "modules") or not hasattr(model, "layers"):
+        raise ConfigError(f"expected an fnlearn model (fl.Sequential, a keras.Model), got {type(model).__name__}; "
+                          "build the network with fl.Sequential([...]) or keras.Model(inputs, outputs).")
+    seen = {id(model)}
+    found = []
+    for module in model.modules():
+        if id(module) not in seen:
+            seen.add(id(module))
+            found.append(module)
+    return found
+
+
+def find_layer(model: Any, layer: Any) -> Any:
+    """The layer of ``model`` named ``layer`` (inside a model within it too), or numbered ``layer`` in
+    ``model.layers`` (Keras's ``model.get_layer(index=...)``); one sentence naming the choices otherwise."""
+    if isinstance(layer, (int, np.integer)) and not isinstance(layer, bool):
+        return model.get_layer(index=int(layer))
+    if not isinstance(layer, str):
+        raise ConfigError(f"layer must be a layer's name or its index in model.layers, got {type(layer).__name__}.")
+    everything = all_layers(model)
+    found = next((item for item in everything if getattr(item, "name", None) == layer), None)
+    if found is None:
+        names = ", ".join(repr(getattr(item, "name", "?")) for item in everything)
+        raise ConfigError(f"this model has no layer named {layer!r}; its layers are {names}.")
+    return found
+
+
+class LayerReader:
+    """The outputs of some layers of a model for a batch of inputs, in inference mode, as float64 NumPy arrays.
+
+    Layers of a Keras functional graph (``keras.Model(inputs, outputs)``, a ``keras.Sequential``) are read the
+    Keras way, by a second model on the same inputs whose outputs are those layers' outputs (Keras's feature
+    extraction). Other layers (of an ``fl.Sequential``, of a subclass with its own ``call()``, inside a model
+    within the model) are caught as they run in one forward pass of the model; a layer called more than once
+    in that pass gives its first call.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> m = fl.Sequential([fl.layers.Dense(3, input_dim=2), fl.layers.Dense(1)])
+    >>> [a.shape for a in LayerReader(m, m.layers)(np.ones((4, 2)))]
+    [(4, 3), (4, 1)]
+    """
+
+    def __init__(self, model: Any, layers: list[Any]) -> None:
+        self.model = model
+        self.layers = list(layers)
+        self._extractor = _feature_extractor(model, self.layers)
+
+    def __call__(self, x: np.ndarray) -> list[np.ndarray]:
+        x = np.asarray(x).astype(model_dtype(self.model))
+        if not self.layers:
+            return []
+        if self._extractor is not None:
+            outs = _inference(self._extractor, x)
+            return [_host(out).astype(np.float64) for out in (outs if isinstance(outs, list) else [outs])]
+        kept: dict[int, Any] = {}
+        wrapped = []
+        try:
+            for layer in {id(layer): layer for layer in self.layers}.values():
+                wrapped.append(layer)
+                object.__setattr__(layer, "forward", _keeping(layer, kept))
+            _inference(self.model, x)
+        finally:
+            for layer in wrapped:  # the class's own forward again
+                object.__delattr__(layer, "forward")
+        missing = next((layer for layer in self.layers if id(layer) not in kept), None)
+        if missing is not None:
+            raise ConfigError(f"layer {missing.name!r} did not run when model {getattr(self.model, 'name', '')!r} "
+                              "was called, so it has no output to show; choose a layer the model's forward pass "
+                              "uses.")
+        return [_host(kept[id(layer)]).astype(np.float64) for layer in self.layers]
+
+
+def _keeping(layer: Any, kept: dict[int, Any]) -> Callable[..., Any]:
+    """``layer.forward`` that also keeps its first output in ``kept``."""
+    run = layer.forward
+
+    def forward(*args: Any, **kwargs: Any) -> Any:
+        out = run(*args, **kwargs)
+        kept.setdefault(id(layer), out)
+        return out
+
+    return forward
+
+
+def _feature_extractor(model: Any, layers: list[Any]) -> Any:
+    """``keras.Model(model.inputs, [those layers' outputs])``, or None when the model has no Keras graph or a
+    layer has no single place in it (inside a nested model, or called twice)."""
+    if not layers:
+        return None
+    try:
+        inputs, ends = model.inputs, model.outputs
+    except (AttributeError, FnlearnError):  # no Keras placeholders: an fl.Sequential, a subclass
+        return None
+    # Walk back from the outputs rather than trust layer.output: that is the layer's latest call, which may
+    # belong to another model built from the same layer later.
+    nodes: dict[int, list[Any]] = {}
+    seen: set[int] = set()
+    stack = list(ends)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if getattr(node, "layer", None) is not None:  # an Input has no layer computing it
+            nodes.setdefault(id(node.layer), []).append(node)
+            stack.extend(node.parents)
+    if any(len(nodes.get(id(layer), ())) != 1 for layer in layers):
+        return None
+    from ..keras import Model
+
+    return Model(inputs=inputs, outputs=[nodes[id(layer)][0] for layer in layers],
+                 name=f"{getattr(model, 'name', 'model')}_features")
 
 
 def model_dtype(model: Any) -> Any:

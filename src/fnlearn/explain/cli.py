@@ -6,6 +6,8 @@
     fnlearn explain filters  model.fnl [--layer conv2d]                 # a Conv2D layer's filters
     fnlearn explain maps     model.fnl --data images.npz [--sample 3]   # where each filter fired on one image
 
+``--layer`` takes a layer's name or its index in ``model.layers`` (``--layer 0`` is the first).
+
 Data files: CSV (an optional header row; the model's input columns first, then the targets) or
 NumPy ``.npz`` with arrays ``x`` and ``y`` (``X``/``y`` and ``x_train``/``y_train`` work too).
 Figures go to ``--out`` (default: the current folder) as ``<view>.png`` (``--format svg`` for SVG).
@@ -52,9 +54,12 @@ def add_subparser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--view-3d", dest="view_3d", action="store_true", help="surface: add the 3-D view")
     p.add_argument("--loss", help="surface: the loss if the model file has none (e.g. mse)")
     p.add_argument("--resolution", type=int, default=None, help="grid points per side (surface 41, boundary 200)")
-    p.add_argument("--layer", action="append", metavar="NAME",
-                   help="filters / maps: a layer's name (maps: repeat it for several; default: every Conv2D)")
+    p.add_argument("--layer", action="append", metavar="LAYER",
+                   help="filters / maps: a layer's name or its index in model.layers (maps: repeat it for several; "
+                        "default: every Conv2D)")
     p.add_argument("--sample", type=int, default=0, help="maps: which image of --data's x to draw (default: 0)")
+    p.add_argument("--scale", choices=("layer", "map"), default="layer",
+                   help="maps: one colour scale per layer, with a colour bar (default), or each map on its own")
     p.add_argument("--format", choices=("png", "svg"), default="png", help="image format (default: png)")
     p.set_defaults(_explain_run=run)
     return p
@@ -64,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     """Load the model (and data), write the figure, print its path; returns the exit code 0."""
     from ..io import load_model
     from .boundary import decision_boundary
-    from .filters import feature_maps, filters
+    from .filters import feature_maps, filters, model_image
     from .pieces import pieces
     from .surface import loss_surface
 
@@ -73,14 +78,17 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out {str(out)!r} is a file; give a folder for the figures.")
     target = out / f"{args.view}.{args.format}"
+    chosen = None if not args.layer else [layer_spec(model, text) for text in args.layer]
     if args.view == "filters":
-        filters(model, layer=None if not args.layer else args.layer[0], path=target)
+        filters(model, layer=None if chosen is None else chosen[0], path=target)
         print(target)
         return 0
     if args.view == "maps":
         if args.data is None:
             raise ConfigError("'fnlearn explain maps' needs --data: an .npz file whose x holds the images.")
-        feature_maps(model, load_image(args.data, args.sample, model), layers=args.layer, path=target)
+        picture, _ = model_image(model, load_image(args.data, args.sample), f"x[{args.sample}] of {args.data!r}")
+        maps = feature_maps(model, picture, layers=chosen)
+        maps.plot(target, scale=args.scale)
         print(target)
         return 0
     n_inputs = _n_inputs(model)
@@ -123,9 +131,28 @@ def _n_inputs(model: Any) -> int:
     return int(_stages(model)[0].kernel.shape[0])
 
 
-def load_image(path: str | Path, sample: int, model: Any) -> np.ndarray:
-    """Image number ``sample`` of the array ``x`` (or ``X``, ``x_train``, ``x_test``) in an .npz file, in the
-    shape of the model's input (so flat rows of 784 values become 28×28×1 for a model that takes those)."""
+def layer_spec(model: Any, text: str) -> str | int:
+    """``--layer``'s text as the layer's name, or as an index in ``model.layers`` when it is a whole number no
+    layer is named.
+
+    >>> import fnlearn as fl
+    >>> m = fl.Sequential([fl.layers.Dense(2, input_dim=3, name="hidden")])
+    >>> layer_spec(m, "hidden"), layer_spec(m, "0"), layer_spec(m, "-1")
+    ('hidden', 0, -1)
+    """
+    from ._common import all_layers
+
+    if any(getattr(layer, "name", None) == text for layer in all_layers(model)):
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def load_image(path: str | Path, sample: int) -> np.ndarray:
+    """Image number ``sample`` of the array ``x`` (or ``X``, ``x_train``, ``x_test``) in an .npz file, as stored
+    (``feature_maps`` takes a flat row of 784 values for a 28×28×1 model, as it takes the picture)."""
     path = Path(path)
     if not path.is_file() or path.suffix.lower() != ".npz":
         raise DatasetError(f"--data {str(path)!r} is not an .npz file; save the images with np.savez(path, x=x).")
@@ -138,12 +165,7 @@ def load_image(path: str | Path, sample: int, model: Any) -> np.ndarray:
     if not 0 <= sample < len(x):
         raise ConfigError(f"--sample {sample} is not an image of {str(path)!r}, which holds {len(x)}; give 0 to "
                           f"{len(x) - 1}.")
-    image = x[sample]
-    shape = getattr(model, "input_shape", None)
-    shape = tuple(shape[1:]) if shape and shape[0] is None else tuple(shape or ())
-    if shape and image.size == int(np.prod(shape)):
-        image = image.reshape(shape)
-    return image
+    return x[sample]
 
 
 def load_data(path: str | Path, n_inputs: int) -> tuple[np.ndarray, np.ndarray | None]:
