@@ -2,8 +2,12 @@
 
 - training loss rising or oscillating → the learning rate is probably too high;
 - validation loss far above training loss, and risen from its lowest value → overfitting;
-- ReLU units that never fire on the training data (they get no gradient and cannot learn again);
-- vanishing gradients: the first layer's gradients much smaller than the last layer's (deep sigmoid stacks).
+- ReLU units, and a convolution's ReLU channels, that never fire on the training data (they get no gradient
+  and cannot learn again);
+- vanishing gradients: the first layer's gradients much smaller than the last layer's (deep sigmoid stacks);
+- outputs that are not probabilities under a loss that takes probabilities (a cross-entropy without
+  ``from_logits=True`` after a last layer with no softmax or sigmoid): the loss clips them and learns little.
+  This is the cause then, not the learning rate, so it replaces the learning-rate hint.
 
 Each :class:`Hint` carries the number that triggered it (``value``) and the line it was held
 against (``threshold``); the thresholds are keyword arguments of :func:`training_hints`.
@@ -34,8 +38,9 @@ OVERFIT_RISE = 1.02  # the validation loss must end this far above its lowest va
 
 @dataclass(frozen=True)
 class Hint:
-    """One finding: ``kind`` ("learning_rate", "overfitting", "dead_relu", "vanishing_gradient"),
-    the sentence for the user, the number that triggered it and the threshold it crossed."""
+    """One finding: ``kind`` ("learning_rate", "overfitting", "dead_relu", "vanishing_gradient",
+    "not_probabilities"), the sentence for the user, the number that triggered it and the threshold it
+    crossed."""
 
     kind: str
     message: str
@@ -48,13 +53,17 @@ class Hint:
 
 def training_hints(model: Any, history: Any, x: Any = None, y: Any = None, *, rise: float = 1.05,
                    oscillation: float = 0.3, overfit_ratio: float = 2.0, dead_share: float = 0.1,
-                   vanishing_ratio: float = 0.01, max_samples: int = 2000) -> list[Hint]:
+                   vanishing_ratio: float = 0.01, outside_share: float = 0.0, max_samples: int = 2000) -> list[Hint]:
     """Look at a finished training run and say what looks wrong, each with its number.
 
-    ``history`` is fit's History (or a dict of per-epoch lists). ``x`` (up to ``max_samples`` rows of
-    it, evenly spread) is needed for the dead-ReLU count; ``x`` and ``y`` let the gradient check
-    compute fresh gradients, otherwise it reads each parameter's ``.grad`` from the last step.
-    ``model`` may be None to check only the history.
+    ``history`` is fit's History (or a dict of per-epoch lists). ``x`` (up to ``max_samples`` samples of
+    it, evenly spread, in the shape the model takes) is needed for the dead-ReLU count and the check of
+    the outputs; ``x`` and ``y`` let the gradient check compute fresh gradients, otherwise it reads each
+    parameter's ``.grad`` from the last step. ``model`` may be None to check only the history.
+
+    A unit, or a Conv2D layer's channel, is dead when its ReLU output is 0 on every sample checked (and, for
+    a channel, at every position); the hint fires when ``dead_share`` of them are, or when every one of a
+    layer is.
 
     >>> [h.kind for h in training_hints(None, {"loss": [0.2, 0.1], "val_loss": [0.3, 0.5]})]
     ['overfitting']
@@ -69,14 +78,16 @@ def training_hints(model: Any, history: Any, x: Any = None, y: Any = None, *, ri
             hints += _overfitting_hints(loss, val, overfit_ratio)
     if model is None:
         return hints
+    xs = None if x is None else _as_input(model, _sample(x, max_samples))
+    if xs is not None:
+        outputs = _probability_hints(model, xs, outside_share)
+        if outputs:  # the cause of a loss that rose or oscillated: the learning rate was not
+            hints = [h for h in hints if h.kind != "learning_rate"] + outputs
+        hints += _dead_relu_hints(model, xs, dead_share)
     try:
         st = C.stages(model)
     except FnlearnError:
-        return hints  # not a stack of Dense layers: the layer checks below do not apply
-    xs = None if x is None else _sample(x, max_samples)
-    if xs is not None:
-        xs = xs.reshape(len(xs), -1).astype(np.float64)  # images behind a Flatten become rows
-        hints += _dead_relu_hints(st, xs, dead_share)
+        return hints  # not a stack of Dense layers: the gradient check does not apply
     ys = None if y is None or xs is None else _sample(y, max_samples)
     hints += _vanishing_hints(model, st, xs, ys, vanishing_ratio)
     return hints
@@ -144,27 +155,73 @@ def _overfitting_hints(loss: np.ndarray, val: np.ndarray, ratio_limit: float) ->
                  "parameters or more data, or stop at the best epoch (EarlyStopping).", ratio, ratio_limit)]
 
 
-def _dead_relu_hints(st: list[C.Stage], x: np.ndarray, limit: float) -> list[Hint]:
-    if x.ndim != 2 or x.shape[1] != st[0].kernel.shape[0]:
+def _relu_layers(model: Any) -> list[Any]:
+    """The layers whose output is a plain ReLU's: Dense / Conv2D with activation="relu", Activation("relu"), ReLU()."""
+    return [layer for layer in C.all_layers(model) if getattr(layer, "activation_name", None) == "relu"
+            and not getattr(layer, "negative_slope", 0) and not getattr(layer, "threshold", 0)
+            and getattr(layer, "max_value", None) is None]
+
+
+def _dead_relu_hints(model: Any, x: np.ndarray, limit: float, batch_size: int = 500) -> list[Hint]:
+    from ..nn.conv import Conv2D
+
+    layers = _relu_layers(model)
+    if not layers:
         return []
-    h = x
-    dead_by_layer, total = [], 0
-    for s in st[:-1]:
-        pre, h = s.forward(h)
-        if s.activation_name == "relu":
-            dead = int(np.sum(np.max(pre, axis=0) <= 0))
-            dead_by_layer.append((s.name, dead, s.units))
-            total += s.units
-    if not total:
-        return []
-    dead_total = sum(d for _, d, _ in dead_by_layer)
+    peaks: list[np.ndarray | None] = [None] * len(layers)  # each unit's (channel's) largest output
+    try:
+        reader = C.LayerReader(model, layers)
+        for start in range(0, len(x), batch_size):
+            for k, out in enumerate(reader(x[start:start + batch_size])):
+                peak = out.reshape(-1, out.shape[-1]).max(axis=0)
+                peaks[k] = peak if peaks[k] is None else np.maximum(peaks[k], peak)
+    except FnlearnError:
+        return []  # data the model does not take (fit hands it what it trained on): nothing to count on
+    counts = [(layer.name, int(np.sum(peak <= 0)), peak.size, isinstance(layer, Conv2D))
+              for layer, peak in zip(layers, peaks)]
+    dead_total, total = sum(c[1] for c in counts), sum(c[2] for c in counts)
     share = dead_total / total
-    if share < limit:
+    whole = [name for name, dead, units, _ in counts if dead == units]
+    if share < limit and not whole:
         return []
-    layers = ", ".join(f"{name!r}: {d} of {u}" for name, d, u in dead_by_layer if d)
-    return [Hint("dead_relu", f"{dead_total} of {total} ReLU units ({share:.0%}) never fire on the {len(x)} "
-                 f"training samples checked ({layers}); they get no gradient and cannot learn; try a smaller "
+    convs = sum(conv for *_, conv in counts)
+    noun = "units" if not convs else "channels" if convs == len(counts) else "channels and units"
+    layers_text = ", ".join(f"{name!r}: {dead} of {units} {'channels' if conv else 'units'}"
+                            for name, dead, units, conv in counts if dead)
+    nothing = (f", and nothing passes {', '.join(map(repr, whole))} (all dead: what comes after gets only zeros "
+               "from it)" if whole else "")
+    return [Hint("dead_relu", f"{dead_total} of {total} ReLU {noun} ({share:.0%}) never fire on the {len(x)} training "
+                 f"samples checked ({layers_text}); they get no gradient and cannot learn{nothing}; try a smaller "
                  "learning rate, he_normal initialisation or leaky_relu.", share, limit)]
+
+
+PROBABILITY_LOSSES = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax",
+                      "sparse_categorical_crossentropy": "softmax"}
+LOSS_CLASSES = {"binary_crossentropy": "BinaryCrossentropy", "categorical_crossentropy": "CategoricalCrossentropy",
+                "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy"}
+
+
+def _probability_hints(model: Any, x: np.ndarray, limit: float, checked: int = 500) -> list[Hint]:
+    """A cross-entropy that takes probabilities, on outputs that are not: the loss clips them into (0, 1)."""
+    config = (model.compile_config() if hasattr(model, "compile_config") else None) or {}
+    loss = config.get("loss")  # none for a model of several outputs (each output's loss under "outputs")
+    name, from_logits = (loss.get("name"), loss.get("from_logits", False)) if isinstance(loss, dict) else (loss, False)
+    if not isinstance(name, str) or name not in PROBABILITY_LOSSES or from_logits:
+        return []  # another loss, or one per output of several (each judged by its own head's numbers)
+    try:
+        out = C.model_output(model, x[:checked].astype(C.model_dtype(model))).astype(np.float64)
+    except FnlearnError:
+        return []  # data the model does not take: nothing to judge
+    outside = (out < -1e-6) | (out > 1 + 1e-6)
+    share = float(np.mean(outside))
+    if share <= limit:
+        return []
+    final = PROBABILITY_LOSSES[name]
+    return [Hint("not_probabilities", f"{share:.0%} of the model's outputs lie outside [0, 1] (from {out.min():.3g} "
+                 f"to {out.max():.3g} on the {len(out)} training samples checked), but {name} takes probabilities, "
+                 f"so it clips them and learns little: the model does not end with a {final}; give its last layer "
+                 f"activation='{final}', or compile with loss=keras.losses.{LOSS_CLASSES[name]}(from_logits=True).",
+                 share, limit)]
 
 
 def _vanishing_hints(model: Any, st: list[C.Stage], x: np.ndarray | None, y: Any,
@@ -220,6 +277,15 @@ def _fresh_kernel_grads(model: Any, layers: list[Any], x: np.ndarray, y: Any) ->
             p.grad = g
         if was_training:
             model.train()
+
+
+def _as_input(model: Any, x: np.ndarray) -> np.ndarray:
+    """Samples in the shape the model declares when they hold as many values (rows of one value for a
+    one-input model given a flat vector); as given otherwise."""
+    shape = getattr(model, "input_shape", None)
+    if isinstance(shape, tuple) and shape and None not in shape and x.size == len(x) * math.prod(shape):
+        return x.reshape(len(x), *shape)
+    return x
 
 
 def _sample(a: Any, limit: int) -> np.ndarray:
