@@ -574,7 +574,7 @@ class Adamax(Optimizer):
     η = 0.001, β₁ = 0.9, β₂ = 0.999, ε = 1e-7.
 
     >>> import fnlearn as fl, numpy as np
-    >>> w = fl.Parameter(np.array([1.0, -1.0])); w.grad = np.array([0.5, -2.0])
+    >>> w = fl.Parameter(np.array([1.0, -1.0])); w.grad = fl.backend.to_device(np.array([0.5, -2.0]))
     >>> opt = Adamax([w], learning_rate=0.1); opt.step(); [round(float(v), 4) for v in w.numpy()]  # η·sign(g)
     [0.9, -0.9]
     """
@@ -619,7 +619,7 @@ class Nadam(Optimizer):
     with Keras's defaults η = 0.001, β₁ = 0.9, β₂ = 0.999, ε = 1e-7.
 
     >>> import fnlearn as fl, numpy as np
-    >>> w = fl.Parameter(np.array([1.0])); w.grad = np.array([0.5])
+    >>> w = fl.Parameter(np.array([1.0])); w.grad = fl.backend.to_device(np.array([0.5]))
     >>> opt = Nadam([w], learning_rate=0.1); opt.step(); round(float(w.numpy()[0]), 4)
     0.8937
     """
