@@ -543,7 +543,8 @@ def _decode_tensors(raw: bytes, entries: dict[str, tuple], bad: Any) -> dict[str
 _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", "LeakyReLU", "Normalization",
                 "BatchNormalization", "InputLayer", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
                 "Concatenate", "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
-                "GlobalMaxPooling2D", "Reshape", "Rescaling")
+                "GlobalMaxPooling2D", "Reshape", "Rescaling", "ZeroPadding2D", "Cropping2D", "UpSampling2D",
+                "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast")
 
 
 def _layer_class(name: str) -> type | None:
@@ -1173,9 +1174,13 @@ def _restore_optimizer(file: _ModelFile, model: Any, state: Any,
 
 
 def _dropouts(model: Any) -> list[Any]:
+    """The layers that draw from a stream of their own at each training call (Dropout's masks, the augmentation
+    layers' transforms), in the model's order: a resumed fit goes on drawing where the saved one was."""
+    from .nn.image import _RandomImageLayer
     from .nn.layers import Dropout
 
-    return [m for m in model.modules() if isinstance(m, Dropout)] if hasattr(model, "modules") else []
+    return [m for m in model.modules() if isinstance(m, (Dropout, _RandomImageLayer))] \
+        if hasattr(model, "modules") else []
 
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "write_atomic", "FORMAT",

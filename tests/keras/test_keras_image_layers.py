@@ -8,18 +8,12 @@ import pytest
 from real_keras import real_keras
 
 import fnlearn as fl
-from fnlearn import io, keras
-from fnlearn.errors import ModelFileError
-from fnlearn.nn.image import IMAGE, affine_transform
+from fnlearn import keras
+from fnlearn.nn.image import affine_transform
 
 RNG = np.random.default_rng(5)
 # one small image shape for every comparison of resampled images: Keras compiles its resampling once per shape
 IMAGES = (3, 5, 6, 2)
-
-# the model-file loader takes a fixed list of layer classes: until it lists these, a file naming them is refused
-FILES_NAME_THEM = set(IMAGE) <= set(io._LAYER_NAMES)
-needs_the_loader = pytest.mark.xfail(not FILES_NAME_THEM, raises=ModelFileError, strict=True,
-                                     reason="fnlearn.io's list of the layer classes a file may name lacks them")
 
 
 @pytest.mark.parametrize("sample_shape,make", [
@@ -168,6 +162,21 @@ def test_a_functional_model_augments_in_training_only():
     assert not np.array_equal(model(x, training=True).numpy(), model(x, training=True).numpy())
 
 
+def test_a_model_called_on_its_own_runs_each_layer_in_its_keras_default_mode():
+    """As Keras takes a layer's mode from its call signature when nothing sets it: the augmentation tutorials'
+    data_augmentation(images) shows augmented images, while Dropout and BatchNormalization stay in inference."""
+    fl.set_seed(3)
+    data_augmentation = keras.Sequential([keras.layers.RandomFlip("horizontal"), keras.layers.RandomRotation(0.2)])
+    x = RNG.uniform(0, 1, size=(4, 8, 8, 3)).astype(np.float32)
+    assert not np.allclose(data_augmentation(x).numpy(), x)
+    np.testing.assert_array_equal(data_augmentation(x, training=False).numpy(), x)
+    model = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Flatten(), keras.layers.Dropout(0.5),
+                              keras.layers.BatchNormalization(), keras.layers.Dense(2)])
+    np.testing.assert_array_equal(model(x).numpy(), model(x).numpy())  # no masks, no batch statistics
+    np.testing.assert_allclose(model(x).numpy(), model.predict(x, verbose=0), rtol=1e-6)
+    assert all(module.training for module in model.modules())  # the call's modes were its own
+
+
 def test_summary_rows_are_keras_rows():
     real = real_keras()
 
@@ -183,7 +192,6 @@ def test_summary_rows_are_keras_rows():
     assert [(row[1], row[2]) for row in ours._summary_rows()] == expected
 
 
-@needs_the_loader
 def test_the_layers_save_and_load_in_a_model_file(tmp_path):
     fl.set_seed(2)
     model = keras.Sequential([keras.Input(shape=(8, 8, 1)), keras.layers.RandomFlip("vertical"),

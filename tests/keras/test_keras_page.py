@@ -29,7 +29,8 @@ def test_the_page_code_runs(tmp_path, monkeypatch, capsys):
     ("layers", "Input Dense Dropout Flatten Activation Softmax ReLU LeakyReLU Normalization BatchNormalization "
                "Concatenate Add Subtract Multiply Average Maximum Minimum concatenate add subtract multiply average "
                "maximum minimum Conv2D MaxPooling2D AveragePooling2D GlobalAveragePooling2D GlobalMaxPooling2D "
-               "Reshape Rescaling"),
+               "Reshape Rescaling MaxPool2D AvgPool2D GlobalAvgPool2D GlobalMaxPool2D ZeroPadding2D Cropping2D "
+               "UpSampling2D RandomFlip RandomRotation RandomZoom RandomTranslation RandomContrast"),
     ("activations", "relu sigmoid hard_sigmoid tanh softmax log_softmax softplus leaky_relu elu selu gelu silu swish "
                     "relu6 linear"),
     ("losses", "MeanSquaredError MeanAbsoluteError MeanAbsolutePercentageError MeanSquaredLogarithmicError Huber "
@@ -39,7 +40,7 @@ def test_the_page_code_runs(tmp_path, monkeypatch, capsys):
                 "BinaryCrossentropy CategoricalCrossentropy SparseCategoricalCrossentropy Precision Recall AUC "
                 "TruePositives FalsePositives TrueNegatives FalseNegatives RootMeanSquaredError Mean Sum "
                 "MeanMetricWrapper Metric"),
-    ("optimizers", "SGD Adagrad RMSprop Adam AdamW"),
+    ("optimizers", "SGD Adagrad RMSprop Adam AdamW Adamax Nadam"),
     ("optimizers.schedules", "ExponentialDecay InverseTimeDecay PiecewiseConstantDecay PolynomialDecay CosineDecay"),
     ("callbacks", "EarlyStopping ModelCheckpoint LearningRateScheduler ReduceLROnPlateau CSVLogger TerminateOnNaN "
                   "LambdaCallback History Callback"),

@@ -188,8 +188,10 @@ class InputLayer(_Placeholder, Layer):
             raise ConfigError("Input needs shape=, the shape of one sample without the batch axis, "
                               "e.g. Input(shape=(784,)).")
         if isinstance(shape, (tuple, list)) and any(s is None for s in shape):
-            raise ConfigError(f"Input shape {tuple(shape)} has an unknown size (None); fnlearn's Sequential "
-                              "needs every size of one sample, e.g. Input(shape=(784,)).")
+            example = "Input(shape=(28, 28, 1)), resizing the images to one size first" if len(shape) == 3 \
+                else "Input(shape=(784,))"
+            raise ConfigError(f"Input shape {tuple(shape)} has an unknown size (None); fnlearn's models need every "
+                              f"size of one sample, e.g. {example}.")
         if dtype is not None and str(dtype) != backend.get_default_dtype():
             raise ConfigError(f"Input dtype {dtype!r} differs from the default dtype "
                               f"{backend.get_default_dtype()!r}; call fl.set_default_dtype({str(dtype)!r}) "

@@ -445,6 +445,8 @@ class _RandomImageLayer(Layer):
     :meth:`get_random_transformation` draws one (a dict of NumPy arrays, one entry per image, under Keras's
     names and in its units) and :meth:`transform_images` applies it."""
 
+    trains_when_called = True  # Keras's call(training=True): a model called on its own augments (module.py)
+
     def __init__(self, seed: Any, data_format: str | None, name: str | None, kwargs: dict[str, Any]) -> None:
         owner = type(self).__name__
         _reject_unknown_kwargs(owner, kwargs, allow=("input_shape",))

@@ -48,10 +48,27 @@ def inside_forward() -> bool:
     return getattr(_calls, "depth", 0) > 0
 
 
-def keras_mode(training: bool | None) -> bool | None:
+class _OwnDefaults:
+    """The mode of a Keras call on its own: each layer's own default, as Keras takes a layer's ``training``
+    from its ``call`` signature when nothing sets it: inference for Dropout and BatchNormalization, training for
+    the augmentation layers (``data_augmentation(images)`` shows augmented images). False where one truth
+    value is asked for."""
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "OWN_DEFAULTS"
+
+
+OWN_DEFAULTS: Any = _OwnDefaults()
+
+
+def keras_mode(training: bool | None) -> Any:
     """Keras's rule for a call's mode: a call on its own (not inside another model's forward pass, ``fit``'s
-    included) runs in inference unless ``training`` says otherwise; inside one, the pass's mode."""
-    return False if training is None and not inside_forward() else training
+    included) runs each layer in its own default mode (:data:`OWN_DEFAULTS`: inference, but for layers that set
+    ``trains_when_called``) unless ``training`` says otherwise; inside one, the pass's mode."""
+    return OWN_DEFAULTS if training is None and not inside_forward() else training
 
 
 @contextlib.contextmanager
@@ -167,9 +184,15 @@ class Module:
                 return self.forward(*args, **kwargs)
             code = type(self).forward.__code__
             if "training" in code.co_varnames[1:code.co_argcount + code.co_kwonlyargcount]:
-                return self.forward(*args, training=training, **kwargs)  # a forward that takes it itself
+                # a forward that takes it itself
+                return self.forward(*args, training=bool(training) if training is OWN_DEFAULTS else training,
+                                    **kwargs)
             modes = [(m, m.training) for m in self.modules()]
-            self.train(bool(training))
+            if training is OWN_DEFAULTS:
+                for module, _ in modes:
+                    object.__setattr__(module, "training", bool(getattr(module, "trains_when_called", False)))
+            else:
+                self.train(bool(training))
             try:
                 return self.forward(*args, **kwargs)
             finally:
