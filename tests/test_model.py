@@ -973,3 +973,24 @@ def test_summary_widens_its_first_column_for_long_layer_names(capsys):
     starts = {line.index("(None,") for line in rows}
     assert len(starts) == 1  # the shapes line up in one column
     assert all(len(line) <= len(lines[1]) for line in rows)  # and inside the rules
+
+
+def test_compile_warns_when_a_cross_entropy_of_probabilities_gets_raw_scores():
+    from fnlearn import keras
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, name="scores")])
+    with pytest.warns(UserWarning, match=r"the last layer 'scores' gives raw scores .* but "
+                                         r"sparse_categorical_crossentropy takes probabilities; give its last layer "
+                                         r"activation='softmax', or compile with "
+                                         r"loss=keras\.losses\.SparseCategoricalCrossentropy\(from_logits=True\)"):
+        model.compile("adam", "sparse_categorical_crossentropy")
+    own = fl.Sequential([fl.layers.Dense(1, input_dim=4)])
+    with pytest.warns(UserWarning, match=r"activation='sigmoid', or compile with "
+                                         r"loss=fl\.losses\.Loss\('binary_crossentropy', from_logits=True\)"):
+        own.compile("adam", "binary_crossentropy")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        model.compile("adam", "mse")
+        probabilities = fl.Sequential([fl.layers.Dense(3, activation="softmax", input_dim=4)])
+        probabilities.compile("adam", "categorical_crossentropy")

@@ -500,3 +500,20 @@ def get(spec: Any) -> LossFn:
     if isinstance(spec, str) and spec.lower() in LOSSES:
         return LOSSES[spec.lower()]
     raise unknown_name("loss", spec, LOSSES)
+
+
+# the cross-entropies that take probabilities: the activation that makes them, and Keras's class for raw scores
+PROBABILITY_LOSSES = {"binary_crossentropy": ("sigmoid", "BinaryCrossentropy"),
+                      "categorical_crossentropy": ("softmax", "CategoricalCrossentropy"),
+                      "sparse_categorical_crossentropy": ("softmax", "SparseCategoricalCrossentropy")}
+
+
+def raw_scores_fix(name: str, keras_way: bool) -> str:
+    """What to do when a cross-entropy that takes probabilities (``name``) gets raw scores, in the user's API.
+
+    >>> raw_scores_fix("sparse_categorical_crossentropy", keras_way=True)
+    "give its last layer activation='softmax', or compile with loss=keras.losses.SparseCategoricalCrossentropy(...)"
+    """
+    final, cls = PROBABILITY_LOSSES[name]
+    loss = f"keras.losses.{cls}(from_logits=True)" if keras_way else f"fl.losses.Loss({name!r}, from_logits=True)"
+    return f"give its last layer activation={final!r}, or compile with loss={loss}"

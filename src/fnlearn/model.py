@@ -255,6 +255,23 @@ class Trainer:
         self._metric_weighted = weighted
         self.compiled = True
         self.stop_training = False
+        self._warn_raw_scores(loss, loss_name)
+
+    def _warn_raw_scores(self, loss: Any, loss_name: str | None) -> None:
+        """Warn at compile when the output layer gives raw scores to a cross-entropy that takes probabilities,
+        the mistake that trains badly while the hints blame the learning rate: a last Dense layer with no
+        activation, and no ``from_logits=True``."""
+        if loss_name not in losses.PROBABILITY_LOSSES:
+            return
+        if isinstance(loss, losses.Loss) and loss.options.get("from_logits"):
+            return
+        layers = getattr(self, "layers", None) or [None]
+        last = layers[-1]
+        if not hasattr(last, "units") or getattr(last, "activation_name", "?") not in (None, "linear"):
+            return
+        warnings.warn(f"the last layer {last.name!r} gives raw scores (it has no activation), but {loss_name} takes "
+                      f"probabilities; {losses.raw_scores_fix(loss_name, self._keras_way)}.",
+                      UserWarning, stacklevel=3)
 
     @property
     def metrics_names(self) -> list[str]:
@@ -781,13 +798,17 @@ class Trainer:
         last = self.layers[-1]
         return getattr(last, "name", type(last).__name__)
 
+    @property
+    def _keras_way(self) -> bool:
+        """Whether this model's user writes Keras's names: a model of fnlearn's Keras front end (its classes or
+        a subclass of them), not of fnlearn's own API."""
+        return any(cls.__module__.startswith("fnlearn.keras") for cls in type(self).__mro__)
+
     def _spelled(self, what: str) -> str:
-        """``what`` ("Flatten" or "to_categorical") as this model's user writes it: Keras's names for a model of
-        fnlearn's Keras front end (its classes or a subclass of them), fnlearn's own otherwise."""
-        keras_way = any(cls.__module__.startswith("fnlearn.keras") for cls in type(self).__mro__)
+        """``what`` ("Flatten" or "to_categorical") as this model's user writes it (see :attr:`_keras_way`)."""
         if what == "Flatten":
-            return "layers.Flatten()" if keras_way else "fl.layers.Flatten()"
-        return "keras.utils.to_categorical" if keras_way else "fl.data.to_categorical"
+            return "layers.Flatten()" if self._keras_way else "fl.layers.Flatten()"
+        return "keras.utils.to_categorical" if self._keras_way else "fl.data.to_categorical"
 
     def _check_targets(self, y: Any, out_shape: tuple[int, ...], y_name: str, dtype: Any,
                        head: tuple[str | None, str] | None = None) -> Any:

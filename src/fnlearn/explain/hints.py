@@ -27,7 +27,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from .. import backend
+from .. import backend, losses
 from ..errors import FnlearnError
 from ..tensor import Tensor
 from . import _common as C
@@ -195,18 +195,12 @@ def _dead_relu_hints(model: Any, x: np.ndarray, limit: float, batch_size: int = 
                  "learning rate, he_normal initialisation or leaky_relu.", share, limit)]
 
 
-PROBABILITY_LOSSES = {"binary_crossentropy": "sigmoid", "categorical_crossentropy": "softmax",
-                      "sparse_categorical_crossentropy": "softmax"}
-LOSS_CLASSES = {"binary_crossentropy": "BinaryCrossentropy", "categorical_crossentropy": "CategoricalCrossentropy",
-                "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy"}
-
-
 def _probability_hints(model: Any, x: np.ndarray, limit: float, checked: int = 500) -> list[Hint]:
     """A cross-entropy that takes probabilities, on outputs that are not: the loss clips them into (0, 1)."""
     config = (model.compile_config() if hasattr(model, "compile_config") else None) or {}
     loss = config.get("loss")  # none for a model of several outputs (each output's loss under "outputs")
     name, from_logits = (loss.get("name"), loss.get("from_logits", False)) if isinstance(loss, dict) else (loss, False)
-    if not isinstance(name, str) or name not in PROBABILITY_LOSSES or from_logits:
+    if not isinstance(name, str) or name not in losses.PROBABILITY_LOSSES or from_logits:
         return []  # another loss, or one per output of several (each judged by its own head's numbers)
     try:
         out = C.model_output(model, x[:checked].astype(C.model_dtype(model))).astype(np.float64)
@@ -216,12 +210,11 @@ def _probability_hints(model: Any, x: np.ndarray, limit: float, checked: int = 5
     share = float(np.mean(outside))
     if share <= limit:
         return []
-    final = PROBABILITY_LOSSES[name]
+    final = losses.PROBABILITY_LOSSES[name][0]
+    fix = losses.raw_scores_fix(name, getattr(model, "_keras_way", True))
     return [Hint("not_probabilities", f"{share:.0%} of the model's outputs lie outside [0, 1] (from {out.min():.3g} "
                  f"to {out.max():.3g} on the {len(out)} training samples checked), but {name} takes probabilities, "
-                 f"so it clips them and learns little: the model does not end with a {final}; give its last layer "
-                 f"activation='{final}', or compile with loss=keras.losses.{LOSS_CLASSES[name]}(from_logits=True).",
-                 share, limit)]
+                 f"so it clips them and learns little: the model does not end with a {final}; {fix}.", share, limit)]
 
 
 def _vanishing_hints(model: Any, st: list[C.Stage], x: np.ndarray | None, y: Any,
