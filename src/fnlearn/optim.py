@@ -485,7 +485,35 @@ class RMSprop(Optimizer):
         return {"rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon, "centered": self.centered}
 
 
-class Adam(Optimizer):
+class _Moments(Optimizer):
+    """The rules that keep a moving mean of the gradients (β₁) and of their size (β₂), with an ε: Adam, Adamax,
+    Nadam. Each step's factors depend on the step count."""
+
+    counts_steps = True
+    second = "v"  # the name of the slot that follows the gradients' size
+
+    def __init__(self, params: Any, learning_rate: Any, beta_1: float, beta_2: float, epsilon: float,
+                 **kwargs: Any) -> None:
+        self.beta_1 = _check_fraction("beta_1", beta_1)
+        self.beta_2 = _check_fraction("beta_2", beta_2)
+        self.epsilon = check_positive("epsilon", epsilon, allow_zero=True)
+        super().__init__(params, learning_rate, **kwargs)
+
+    def _moments(self, param: Any, state: dict[str, Any]) -> tuple[Any, Any]:
+        """The two slots of ``param``, made (zeros) at its first step."""
+        if "m" not in state:
+            xp = backend.xp()
+            state["m"], state[self.second] = xp.zeros_like(param), xp.zeros_like(param)
+        return state["m"], state[self.second]
+
+    def _slots(self) -> dict[str, float]:
+        return {"m": 0.0, self.second: 0.0}
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
+
+
+class Adam(_Moments):
     """Momentum plus RMSprop, with bias correction (the lecture's optimizer deck):
 
     ``m ← β₁ m + (1 − β₁) g;  v ← β₂ v + (1 − β₂) g²;  m̂ = m / (1 − β₁ᵗ);  v̂ = v / (1 − β₂ᵗ);``
@@ -500,19 +528,12 @@ class Adam(Optimizer):
                  **kwargs: Any) -> None:
         if betas is not None:
             beta_1, beta_2 = betas
-        self.beta_1 = _check_fraction("beta_1", beta_1)
-        self.beta_2 = _check_fraction("beta_2", beta_2)
-        self.epsilon = check_positive("epsilon", epsilon if eps is None else eps, allow_zero=True)
         self.correction_buffers: tuple[Any, Any] | None = None
-        super().__init__(params, learning_rate, **kwargs)
+        super().__init__(params, learning_rate, beta_1, beta_2, epsilon if eps is None else eps, **kwargs)
 
     def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
         xp = backend.xp()
-        m = state.get("m")
-        if m is None:
-            m = state["m"] = xp.zeros_like(param)
-            state["v"] = xp.zeros_like(param)
-        v = state["v"]
+        m, v = self._moments(param, state)
         denom = self._scratch(param)
         m *= self.beta_1
         m += xp.multiply(grad, 1 - self.beta_1, out=denom)
@@ -542,12 +563,6 @@ class Adam(Optimizer):
         """
         return 1.0 / (1.0 - self.beta_1 ** t), 1.0 / math.sqrt(1.0 - self.beta_2 ** t)
 
-    def _slots(self) -> dict[str, float]:
-        return {"m": 0.0, "v": 0.0}
-
-    def hyperparameters(self) -> dict[str, Any]:
-        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
-
 
 class AdamW(Adam):
     """Adam with decoupled weight decay: ``θ ← θ (1 − η λ)`` before each Adam step (λ = 0.01 by default)."""
@@ -567,7 +582,7 @@ class AdamW(Adam):
         return {**super().hyperparameters(), "weight_decay": self.weight_decay}
 
 
-class Adamax(Optimizer):
+class Adamax(_Moments):
     """Adam with the largest recent gradient in place of the root mean square (Keras's Adamax):
 
     ``m ← β₁ m + (1 − β₁) g;  u ← max(β₂ u, |g|);  θ ← θ − η m / ((1 − β₁ᵗ)(u + ε))``, with Keras's defaults
@@ -580,22 +595,15 @@ class Adamax(Optimizer):
     """
 
     name = "adamax"
-    counts_steps = True
+    second = "u"
 
     def __init__(self, params: Any = None, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, **kwargs: Any) -> None:
-        self.beta_1 = _check_fraction("beta_1", beta_1)
-        self.beta_2 = _check_fraction("beta_2", beta_2)
-        self.epsilon = check_positive("epsilon", epsilon, allow_zero=True)
-        super().__init__(params, learning_rate, **kwargs)
+        super().__init__(params, learning_rate, beta_1, beta_2, epsilon, **kwargs)
 
     def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
         xp = backend.xp()
-        m = state.get("m")
-        if m is None:
-            m = state["m"] = xp.zeros_like(param)
-            state["u"] = xp.zeros_like(param)
-        u = state["u"]
+        m, u = self._moments(param, state)
         scratch = self._scratch(param)
         m *= self.beta_1
         m += xp.multiply(grad, 1 - self.beta_1, out=scratch)
@@ -604,14 +612,8 @@ class Adamax(Optimizer):
         xp.add(u, self.epsilon, out=scratch)
         param -= _scaled_ratio(xp, m, lr / (1 - self.beta_1 ** self.iterations), scratch, self._scratch(param, 1))
 
-    def _slots(self) -> dict[str, float]:
-        return {"m": 0.0, "u": 0.0}
 
-    def hyperparameters(self) -> dict[str, Any]:
-        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
-
-
-class Nadam(Optimizer):
+class Nadam(_Moments):
     """Adam with Nesterov momentum (Keras's Nadam, with its momentum schedule μₜ = β₁ (1 − ½·0.96ᵗ)):
 
     ``m ← β₁ m + (1 − β₁) g;  v ← β₂ v + (1 − β₂) g²;``
@@ -625,15 +627,11 @@ class Nadam(Optimizer):
     """
 
     name = "nadam"
-    counts_steps = True
 
     def __init__(self, params: Any = None, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, **kwargs: Any) -> None:
-        self.beta_1 = _check_fraction("beta_1", beta_1)
-        self.beta_2 = _check_fraction("beta_2", beta_2)
-        self.epsilon = check_positive("epsilon", epsilon, allow_zero=True)
         self._products: list[float] = [1.0]  # Πₛ≤ₜ μₛ for t = 0, 1, ...: grown as steps come
-        super().__init__(params, learning_rate, **kwargs)
+        super().__init__(params, learning_rate, beta_1, beta_2, epsilon, **kwargs)
 
     def _momentum(self, t: int) -> float:
         return self.beta_1 * (1.0 - 0.5 * 0.96 ** t)
@@ -645,11 +643,7 @@ class Nadam(Optimizer):
 
     def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
         xp = backend.xp()
-        m = state.get("m")
-        if m is None:
-            m = state["m"] = xp.zeros_like(param)
-            state["v"] = xp.zeros_like(param)
-        v = state["v"]
+        m, v = self._moments(param, state)
         t = self.iterations
         scratch, other = self._scratch(param), self._scratch(param, 1)
         m *= self.beta_1
@@ -665,12 +659,6 @@ class Nadam(Optimizer):
         other /= scratch
         other *= lr
         param -= other
-
-    def _slots(self) -> dict[str, float]:
-        return {"m": 0.0, "v": 0.0}
-
-    def hyperparameters(self) -> dict[str, Any]:
-        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
 
 def _squared_share(xp: Any, grad: Any, share: float, out: Any) -> Any:
