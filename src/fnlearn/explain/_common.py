@@ -269,7 +269,7 @@ def _inference(model: Any, x: Any) -> Any:
         model.eval()
     try:
         with no_grad():
-            return model(x)
+            return model(x, training=False)  # a Keras model on its own would augment its images
     finally:
         if was_training and hasattr(model, "train"):
             model.train()

@@ -261,7 +261,7 @@ def _fresh_kernel_grads(model: Any, layers: list[Any], x: np.ndarray, y: Any) ->
     try:
         for p in params:
             p.grad = None
-        loss = loss_fn(y, model(x.astype(C.model_dtype(model))))
+        loss = loss_fn(y, model(x.astype(C.model_dtype(model)), training=False))
         loss.backward()
         return [None if layer.kernel.grad is None else np.asarray(backend.to_numpy(layer.kernel.grad), np.float64)
                 for layer in layers]

@@ -273,7 +273,7 @@ def _data_pair(data: Any, dtype: Any) -> tuple[Any, Any]:
 
 def _model_loss(model: Any, loss_fn: Callable[[Any, Any], Tensor], x: Any, y: Any) -> float:
     with no_grad():
-        return float(loss_fn(y, model(x)).item())
+        return float(loss_fn(y, model(x, training=False)).item())
 
 
 def _grid_offsets(span: float, resolution: int) -> np.ndarray:
@@ -699,7 +699,7 @@ def _model_objective(model: Any, data: Any, names: Sequence[str], loss: Any,
             return _model_loss(model, loss_fn, x, y), None
         for p in named.values():
             p.grad = None
-        value = loss_fn(y, model(x))
+        value = loss_fn(y, model(x, training=False))
         value.backward()
         grad = np.array([float(backend.to_numpy(named[n].grad)[i]) if named[n].grad is not None else 0.0
                          for n, i in picked])
