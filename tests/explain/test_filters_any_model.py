@@ -259,3 +259,18 @@ def test_a_model_with_no_input_shape_yet_takes_a_picture_and_refuses_a_row():
         explain.feature_maps(fresh, np.zeros(64), layers=["sub_conv"])
     with pytest.raises(ShapeError, match=r"a batch of 2 images; pass one of them"):
         explain.feature_maps(fresh, np.zeros((2, 8, 8, 1)), layers=["sub_conv"])
+
+
+def test_the_glass_box_reads_a_model_with_augmentation_layers_in_inference():
+    """A Keras model called on its own augments (as Keras's does); the views must see the model as it predicts."""
+    from fnlearn.explain import _common
+
+    fl.set_seed(0)
+    model = keras.Sequential([keras.Input((6, 6, 1)), layers.RandomFlip("horizontal"), layers.RandomRotation(0.3),
+                              layers.Conv2D(2, 3, name="conv"), layers.Flatten(), layers.Dense(2)])
+    x = np.random.default_rng(0).random((4, 6, 6, 1)).astype(np.float32)
+    assert not np.allclose(model(x).numpy(), model(x).numpy())  # on its own: augmented, as in Keras
+    np.testing.assert_array_equal(_common.model_output(model, x), model.predict(x, verbose=0))
+    maps = explain.feature_maps(model, x[0], layers=["conv"])
+    again = explain.feature_maps(model, x[0], layers=["conv"])
+    np.testing.assert_array_equal(maps.maps[0], again.maps[0])
