@@ -994,3 +994,20 @@ def test_compile_warns_when_a_cross_entropy_of_probabilities_gets_raw_scores():
         model.compile("adam", "mse")
         probabilities = fl.Sequential([fl.layers.Dense(3, activation="softmax", input_dim=4)])
         probabilities.compile("adam", "categorical_crossentropy")
+
+
+def test_summary_takes_kerass_show_trainable_and_refuses_its_other_layouts_in_one_sentence():
+    from fnlearn import keras
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="frozen"),
+                              keras.layers.Dropout(0.1, name="drop"), keras.layers.Dense(1, name="free")])
+    model.get_layer("frozen").trainable = False
+    lines: list[str] = []
+    model.summary(show_trainable=True, print_fn=lines.append)
+    assert lines[2].split() == ["Layer", "(type)", "Output", "Shape", "Param", "#", "Trainable"]
+    marks = {line.split()[0]: line.split()[-1] for line in lines if line.startswith((" frozen", " drop", " free"))}
+    assert marks == {"frozen": "N", "drop": "-", "free": "Y"}  # Keras's marks: no weights is "-"
+    for option in ({"expand_nested": True}, {"positions": [0.3, 0.6, 0.8]}, {"layer_range": ["frozen", "free"]}):
+        with pytest.raises(ConfigError, match=rf"summary\({next(iter(option))}=.*is a Keras option fnlearn's "
+                                              "summary does not have"):
+            model.summary(**option)

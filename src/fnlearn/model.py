@@ -1120,11 +1120,15 @@ class Trainer:
         io.load_weights(self, path)
 
     # ------------------------------------------------------------------ summary
-    def summary(self, line_length: int | None = None, print_fn: Callable[[str], Any] | None = None) -> None:
-        """Print each layer's output shape and parameter count, and the totals (Keras's table).
+    def summary(self, line_length: int | None = None, positions: Any = None,
+                print_fn: Callable[[str], Any] | None = None, expand_nested: bool = False,
+                show_trainable: bool = False, layer_range: Any = None) -> None:
+        """Print each layer's output shape and parameter count, and the totals (Keras's table, Keras's arguments).
 
         Printed as a rich table in a terminal, as plain text otherwise; ``print_fn`` receives each plain
-        line instead (e.g. ``lines.append``).
+        line instead (e.g. ``lines.append``). ``show_trainable=True`` adds Keras's "Trainable" column (Y, N, or -
+        for a layer with no weights). ``positions``, ``expand_nested`` and ``layer_range`` are refused in one
+        sentence: fnlearn's table has one layout and lists a model inside the model as one row.
 
         >>> import fnlearn as fl
         >>> m = fl.Sequential([fl.layers.Dense(100, activation="relu", input_dim=784),
@@ -1132,10 +1136,18 @@ class Trainer:
         >>> lines = []; m.summary(print_fn=lines.append); lines[-4]
         'Total params: 89,610 (350.04 KB)'
         """
+        for given, default in (("positions", positions), ("expand_nested", expand_nested),
+                               ("layer_range", layer_range)):
+            if default not in (None, False):
+                raise ConfigError(f"summary({given}={default!r}) is a Keras option fnlearn's summary does not have "
+                                  "(one layout, a model inside the model as one row); leave it out, or call "
+                                  "summary() on the inner model for its layers.")
         if not self.built and self.input_shape is not None:
             self.build()
         rows = self._summary_rows()  # a model that does not know its input shape yet: Keras's "?" rows
         links = self.summary_links()
+        marks = [("-" if not layer.parameters() else "Y" if getattr(layer, "trainable", True) else "N")
+                 for layer in self.layers] if show_trainable else None
         total = sum(count for _, _, count, _ in rows)
         trainable = int(sum(p.size for p in self.trainable_parameters()))
         itemsize = np.dtype(self._dtype()).itemsize
@@ -1158,8 +1170,11 @@ class Trainer:
                 table.add_column("Param #", justify="right")
                 if links is not None:
                     table.add_column("Connected to")
+                if marks is not None:
+                    table.add_column("Trainable", justify="center")
                 for index, (name, shape, _, count_text) in enumerate(rows):
-                    table.add_row(name, shape, count_text, *([] if links is None else [links[index]]))
+                    table.add_row(name, shape, count_text, *([] if links is None else [links[index]]),
+                                  *([] if marks is None else [marks[index]]))
                 console = Console()
                 console.print(table)
                 for line in totals:
@@ -1172,9 +1187,14 @@ class Trainer:
             cols[0] = max(cols[0], 2 + max((len(row[0]) for row in rows), default=0))
             width = max(width, sum(cols) + 10 + (0 if links is None else max(map(len, links))))
         head = ("Layer (type)", "Output Shape", "Param #") + (() if links is None else ("Connected to",))
+        if marks is not None:  # one more column after the last: that one gets a width of its own
+            cols.append(12 if links is None else 2 + max(map(len, [head[-1], *links])))
+            head += ("Trainable",)
+            width = sum(cols) + len("Trainable")
         lines = [title, "_" * width, _summary_line(head, cols), "=" * width]
         for i, row in enumerate(rows):
-            lines.append(_summary_line((row[0], row[1], row[3]) + (() if links is None else (links[i],)), cols))
+            fields = (row[0], row[1], row[3]) + (() if links is None else (links[i],))
+            lines.append(_summary_line(fields + (() if marks is None else (marks[i],)), cols))
             lines.append("_" * width if i < len(rows) - 1 else "=" * width)
         lines += [*totals, "_" * width]
         emit = print_fn or print
