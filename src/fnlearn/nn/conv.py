@@ -352,7 +352,7 @@ def _max_pool2d(x: Tensor, pool_size: Any, strides: Any, padding: str, workspace
             if claimed is None:
                 claimed = hit
             else:
-                hit &= ~claimed
+                xp.greater(hit, claimed, out=hit)  # hit and not claimed, as in the tiled case
                 claimed |= hit
             _window(g_source, i, j, ho, wo, steps)[...] += g * hit
         return _unpadded(g_source, rows, cols)
