@@ -1007,7 +1007,7 @@ def test_summary_takes_kerass_show_trainable_and_refuses_its_other_layouts_in_on
     assert lines[2].split() == ["Layer", "(type)", "Output", "Shape", "Param", "#", "Trainable"]
     marks = {line.split()[0]: line.split()[-1] for line in lines if line.startswith((" frozen", " drop", " free"))}
     assert marks == {"frozen": "N", "drop": "-", "free": "Y"}  # Keras's marks: no weights is "-"
-    for option in ({"expand_nested": True}, {"positions": [0.3, 0.6, 0.8]}, {"layer_range": ["frozen", "free"]}):
+    for option in ({"positions": [0.3, 0.6, 0.8]}, {"layer_range": ["frozen", "free"]}):
         with pytest.raises(ConfigError, match=rf"summary\({next(iter(option))}=.*is a Keras option fnlearn's "
                                               "summary does not have"):
             model.summary(**option)

@@ -188,12 +188,14 @@ def save_model(model: Any, path: str | os.PathLike, include_optimizer: bool = Tr
     """
     from .model import Trainer  # here: fnlearn.model imports this module
 
-    inner = next((layer for layer in getattr(model, "layers", ()) if isinstance(layer, Trainer)), None)
+    inner = next((layer for layer in _all_layers(model) if isinstance(layer, Trainer)
+                  and type(layer).__name__ not in _MODEL_NAMES), None)
     if inner is not None:
-        raise ConfigError(f"model {getattr(model, 'name', '?')!r} holds the model {inner.name!r} as one of its "
-                          "layers, and a model file holds layers only; save its weights with "
-                          "model.save_weights(path) and load them into the same model made again, or build it "
-                          "from the inner model's layers.")
+        raise ConfigError(f"model {getattr(model, 'name', '?')!r} holds the model {inner.name!r} "
+                          f"({type(inner).__name__}) as one of its layers, and a model file holds Sequential and "
+                          "functional models only, not a model class's own code; save its weights with "
+                          "model.save_weights(path) and load them into the same model made again.")
+    _refuse_lambda(model)
     tensors = _model_tensors(model)
     doc: dict[str, Any] = {
         "format": FORMAT,
@@ -221,6 +223,30 @@ def save_model(model: Any, path: str | os.PathLike, include_optimizer: bool = Tr
     write_atomic(path, _encode(doc, tensors, path))
 
 
+def _all_layers(model: Any) -> Iterator[Any]:
+    """The model's layers, and the layers of each model used as one of them, depth first."""
+    from .model import Trainer
+
+    for layer in getattr(model, "layers", ()):
+        yield layer
+        if isinstance(layer, Trainer):
+            yield from _all_layers(layer)
+
+
+def _refuse_lambda(model: Any) -> None:
+    """Refuse, before anything is written, a model holding a Lambda layer: its function is Python code, which a
+    model file never holds (Keras writes its bytecode, and refuses to run it back by default)."""
+    from .nn.layers import Lambda
+
+    modules = model.modules() if callable(getattr(model, "modules", None)) else ()
+    found = next((m for m in modules if isinstance(m, Lambda)), None)
+    if found is not None:
+        raise ConfigError(f"model {getattr(model, 'name', '?')!r} holds the Lambda layer {found.name!r}, whose "
+                          "function is Python code, and a model file never holds code; save the weights with "
+                          "model.save_weights(path) and make the model again in code, or write the function as a "
+                          "Layer subclass registered with keras.saving.register_keras_serializable.")
+
+
 def _own_functions_with_builtin_names(model: Any) -> list[str]:
     """Names of the user's own activations, loss and metrics that are also names of fnlearn's built-ins.
 
@@ -231,7 +257,7 @@ def _own_functions_with_builtin_names(model: Any) -> list[str]:
     from . import metrics as metrics_module
 
     names = set()
-    for layer in getattr(model, "layers", []):
+    for layer in _all_layers(model):
         name = getattr(layer, "activation_name", None)
         if "activation" not in getattr(layer, "get_config", dict)():
             continue  # a layer such as ReLU(max_value=6) makes its function from its own settings
@@ -544,7 +570,8 @@ _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", 
                 "BatchNormalization", "InputLayer", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
                 "Concatenate", "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
                 "GlobalMaxPooling2D", "Reshape", "Rescaling", "ZeroPadding2D", "Cropping2D", "UpSampling2D",
-                "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast")
+                "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
+                "LayerNormalization", "SpatialDropout2D", "Conv2DTranspose")  # not Lambda: files hold no code
 
 
 def _layer_class(name: str) -> type | None:
@@ -766,12 +793,23 @@ def _building(dtype: str) -> Iterator[None]:
 
 def _build(file: _ModelFile, custom: dict[str, Any], params: dict[str, np.ndarray],
            model_class: type | None) -> Any:
-    from .nn import Sequential
+    return _build_model(file, file.doc.get("model"), custom, params, model_class, "")
+
+
+# Model classes a file may name for a model used as a layer of another (the tutorials' data_augmentation, a
+# base model); each is rebuilt as the outer model is, from its own entry and the weights under its index.
+_MODEL_NAMES = ("Sequential", "Functional", "FunctionalGraph")
+_MAX_NESTING = 16  # a crafted file cannot recurse without end
+
+
+def _build_model(file: _ModelFile, config: Any, custom: dict[str, Any], params: dict[str, np.ndarray],
+                 model_class: type | None, where: str) -> Any:
+    """The model ``config`` describes, its layers checked against ``params`` (its own weights, numbered by its
+    layers); ``where`` names a model inside another ("layer 1's ") in messages."""
     from .nn.layers import _shape_tuple
 
-    config = file.doc.get("model")
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list) or not config["layers"]:
-        raise file.error("has no valid architecture (model.layers is missing or empty); it is damaged.")
+        raise file.error(f"has no valid architecture ({where or 'model.'}layers is missing or empty); it is damaged.")
     name = config.get("name", "sequential")
     if not isinstance(name, str):
         raise file.error(f"has an invalid model name {name!r}; it is damaged.")
@@ -782,46 +820,72 @@ def _build(file: _ModelFile, custom: dict[str, Any], params: dict[str, np.ndarra
             built_for = _shape_tuple(built_for, "build_input_shape")
         except FnlearnError:
             raise file.error(f"has an invalid input shape {built_for!r}; it is damaged.") from None
+    functional = config.get("functional") is True
+    if config.get("trainable", True) not in (True, False):
+        raise file.error(f"has an invalid trainable flag for {where or 'the '}model; it is damaged.")
     with _building(file.doc["dtype"]):
-        layers = [_make_layer(file, i, entry, custom) for i, entry in enumerate(entries)]
-        graph = config.get("graph") if _functional(file) else None
+        layers = [_make_layer(file, i, entry, custom, params, model_class, where) for i, entry in enumerate(entries)]
+        graph = config.get("graph") if functional else None
         try:
-            if graph is not None:
-                return _build_graph(file, layers, params, graph, name)
+            model = None if graph is None else _build_graph(file, layers, params, graph, name)
         except ModelFileError:
             raise
         except FnlearnError as exc:
             raise file.error(f"holds layers that do not fit together ({_clause(exc)}); it is damaged.") from None
-        _build_layers(file, layers, params, built_for)
-        try:
-            if _functional(file):
-                from .keras.models import Functional
-
-                model = Functional.from_layers(layers, name=name)
-            else:
-                model = (model_class or Sequential)(layers, name=name)
-                if built_for is not None and model.input_shape is None:
-                    model.build(built_for)  # the shape its first data gave it, where no layer declares one
-        except FnlearnError as exc:
-            raise file.error(f"holds layers that do not fit together ({_clause(exc)}); it is damaged.") \
-                from None
+        if graph is None:
+            model = _chain(file, layers, params, built_for, name, functional, model_class)
+    if config.get("trainable", True) is False:
+        model.trainable = False
     return model
 
 
-def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]) -> Any:
-    """One layer from its saved settings, not yet built (so nothing is allocated from the settings)."""
+def _chain(file: _ModelFile, layers: list[Any], params: dict[str, np.ndarray], built_for: tuple[int, ...] | None,
+           name: str, functional: bool, model_class: type | None) -> Any:
+    """A Sequential (or a functional chain) of ``layers``, each checked against its weights first."""
+    from .nn import Sequential
+
+    _build_layers(file, layers, params, built_for)
+    try:
+        if functional:
+            from .keras.models import Functional
+
+            return Functional.from_layers(layers, name=name)
+        model = (model_class or Sequential)(layers, name=name)
+        if built_for is not None and model.input_shape is None:
+            model.build(built_for)  # the shape its first data gave it, where no layer declares one
+        return model
+    except FnlearnError as exc:
+        raise file.error(f"holds layers that do not fit together ({_clause(exc)}); it is damaged.") from None
+
+
+def _inner_model(file: _ModelFile, index: int, entry: dict[str, Any], custom: dict[str, Any],
+                 params: dict[str, np.ndarray], model_class: type | None, where: str) -> Any:
+    """Layer ``index``, a model of its own: built from its entry with the weights saved under its index."""
+    if where.count("layer ") >= _MAX_NESTING:
+        raise file.error(f"nests models more than {_MAX_NESTING} deep; it is damaged.")
+    prefix = f"{index}."
+    own = {key[len(prefix):]: array for key, array in params.items() if key.startswith(prefix)}
+    return _build_model(file, entry["config"], custom, own, model_class, f"{where}layer {index}'s ")
+
+
+def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any],
+                params: dict[str, np.ndarray] | None = None, model_class: type | None = None, where: str = "") -> Any:
+    """One layer from its saved settings, not yet built (so nothing is allocated from the settings); a model
+    used as a layer is built whole, from its own entries."""
     from .nn import initializers, regularizers
     from .nn.layers import BatchNormalization, Dense, Layer, _shape_tuple
 
     if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
-        raise file.error(f"has a malformed entry for layer {index}; it is damaged.")
+        raise file.error(f"has a malformed entry for {where}layer {index}; it is damaged.")
     class_name = entry.get("class_name")
+    if class_name in _MODEL_NAMES:
+        return _inner_model(file, index, entry, custom, params or {}, model_class, where)
     cls = _layer_class(class_name) if isinstance(class_name, str) else None
     own = custom.get(class_name) if isinstance(class_name, str) else None
     if cls is None and isinstance(own, type) and issubclass(own, Layer):
         cls = own  # a layer class of the caller's own, handed over by name as Keras takes it
     if cls is None:
-        raise file.error(f"names layer class {class_name!r} for layer {index}, which is not one of fnlearn's "
+        raise file.error(f"names layer class {class_name!r} for {where}layer {index}, which is not one of fnlearn's "
                          f"({', '.join(sorted(_LAYER_NAMES))}); if it is a layer class of your own, pass "
                          f"custom_objects={{{class_name!r}: {class_name}}}.")
     config = dict(entry["config"])
@@ -881,7 +945,8 @@ def _build_layer(file: _ModelFile, index: int, layer: Any, shape: Any, params: d
     """Check layer ``index`` against the weights in the file for inputs of ``shape`` (None: not known before
     it, a list for a layer called on several) and build it; return its input shape."""
     from .nn.conv import Conv2D
-    from .nn.layers import BatchNormalization, Dense, Normalization
+    from .nn.layers import BatchNormalization, Dense, LayerNormalization, Normalization
+    from .nn.transpose import Conv2DTranspose
 
     declared = getattr(layer, "input_shape", None)
     if declared is not None:
@@ -925,7 +990,46 @@ def _build_layer(file: _ModelFile, index: int, layer: Any, shape: Any, params: d
         except FnlearnError as exc:
             raise file.error(f"is inconsistent: Conv2D layer {index} cannot take inputs of {shape} "
                              f"({_clause(exc)}); it is damaged.") from None
+    elif isinstance(layer, Conv2DTranspose):
+        kernel = params.get(f"{index}.kernel")
+        if kernel is None or kernel.ndim != 4 or tuple(kernel.shape[:2]) != layer.kernel_size \
+                or kernel.shape[2] != layer.filters or shape is None or not isinstance(shape, tuple) \
+                or len(shape) != 3 or shape[-1] != kernel.shape[3]:
+            found = "none" if kernel is None else f"shape {kernel.shape}"
+            raise file.error(f"is inconsistent: Conv2DTranspose layer {index} ({layer.filters} filters of "
+                             f"{layer.kernel_size}, input {shape}) finds a kernel of {found}; it is damaged.")
+        layer.dtype = kernel.dtype.name
+        try:
+            layer.build(shape)
+        except FnlearnError as exc:
+            raise file.error(f"is inconsistent: Conv2DTranspose layer {index} cannot take inputs of {shape} "
+                             f"({_clause(exc)}); it is damaged.") from None
+    elif isinstance(layer, LayerNormalization):
+        _build_layer_norm(file, index, layer, shape, params)
     return shape
+
+
+def _build_layer_norm(file: _ModelFile, index: int, layer: Any, shape: Any, params: dict[str, np.ndarray]) -> None:
+    """Build a LayerNormalization layer for the weights in the file: γ and β (those its settings have) of the
+    sizes of the normalised axes of ``shape``, or of the file's own shape where ``shape`` is not known."""
+    weights = [params.get(f"{index}.{name}") for name, present in (("gamma", layer.scale), ("beta", layer.center))
+               if present]
+    if not weights and shape is None:
+        return  # no weights to check: it builds from its first input, allocating nothing the input does not fix
+    try:
+        expected = layer.weight_shape(shape) if isinstance(shape, tuple) else \
+            None if weights[0] is None else tuple(weights[0].shape)
+    except FnlearnError as exc:
+        raise file.error(f"is inconsistent: LayerNormalization layer {index} cannot take inputs of {shape} "
+                         f"({_clause(exc)}); it is damaged.") from None
+    axes = len(layer.axis) if isinstance(layer.axis, list) else 1
+    if expected is None or len(expected) != axes or any(w is None or tuple(w.shape) != expected for w in weights):
+        found = ", ".join("none" if w is None else str(w.shape) for w in weights)
+        raise file.error(f"is inconsistent: LayerNormalization layer {index} (input {shape}) finds weights of shapes "
+                         f"{found}; it is damaged.")
+    if weights:
+        layer.dtype = weights[0].dtype.name
+    layer.make_weights(expected)
 
 
 def _build_graph(file: _ModelFile, layers: list[Any], params: dict[str, np.ndarray], graph: Any,
@@ -1177,9 +1281,9 @@ def _dropouts(model: Any) -> list[Any]:
     """The layers that draw from a stream of their own at each training call (Dropout's masks, the augmentation
     layers' transforms), in the model's order: a resumed fit goes on drawing where the saved one was."""
     from .nn.image import _RandomImageLayer
-    from .nn.layers import Dropout
+    from .nn.layers import Dropout, SpatialDropout2D
 
-    return [m for m in model.modules() if isinstance(m, (Dropout, _RandomImageLayer))] \
+    return [m for m in model.modules() if isinstance(m, (Dropout, SpatialDropout2D, _RandomImageLayer))] \
         if hasattr(model, "modules") else []
 
 

@@ -1127,8 +1127,9 @@ class Trainer:
 
         Printed as a rich table in a terminal, as plain text otherwise; ``print_fn`` receives each plain
         line instead (e.g. ``lines.append``). ``show_trainable=True`` adds Keras's "Trainable" column (Y, N, or -
-        for a layer with no weights). ``positions``, ``expand_nested`` and ``layer_range`` are refused in one
-        sentence: fnlearn's table has one layout and lists a model inside the model as one row.
+        for a layer with no weights). ``expand_nested=True`` lists the layers of each model inside the model
+        under its row, marked "│ " once per level. ``positions`` and ``layer_range`` are refused in one sentence:
+        fnlearn's table has one layout and lists every layer.
 
         >>> import fnlearn as fl
         >>> m = fl.Sequential([fl.layers.Dense(100, activation="relu", input_dim=784),
@@ -1136,19 +1137,19 @@ class Trainer:
         >>> lines = []; m.summary(print_fn=lines.append); lines[-4]
         'Total params: 89,610 (350.04 KB)'
         """
-        for given, default in (("positions", positions), ("expand_nested", expand_nested),
-                               ("layer_range", layer_range)):
-            if default not in (None, False):
+        for given, default in (("positions", positions), ("layer_range", layer_range)):
+            if default is not None:
                 raise ConfigError(f"summary({given}={default!r}) is a Keras option fnlearn's summary does not have "
-                                  "(one layout, a model inside the model as one row); leave it out, or call "
-                                  "summary() on the inner model for its layers.")
+                                  "(one layout, every layer listed); leave it out.")
+        data.check_flag(expand_nested, "expand_nested")
         if not self.built and self.input_shape is not None:
             self.build()
         rows = self._summary_rows()  # a model that does not know its input shape yet: Keras's "?" rows
-        links = self.summary_links()
-        marks = [("-" if not layer.parameters() else "Y" if getattr(layer, "trainable", True) else "N")
-                 for layer in self.layers] if show_trainable else None
         total = sum(count for _, _, count, _ in rows)
+        links = self.summary_links()
+        marks = [_trainable_mark(layer) for layer in self.layers] if show_trainable else None
+        if expand_nested:
+            rows, links, marks = self._nested_rows(rows, links, marks)
         trainable = int(sum(p.size for p in self.trainable_parameters()))
         itemsize = np.dtype(self._dtype()).itemsize
         title = f'Model: "{getattr(self, "name", type(self).__name__)}"'
@@ -1206,6 +1207,23 @@ class Trainer:
         model whose layers run one after another."""
         return None
 
+    def _nested_rows(self, rows: list[tuple[str, str, int, str]], links: list[str] | None,
+                     marks: list[str] | None, depth: int = 1) -> tuple[list[Any], list[str] | None, list[str] | None]:
+        """``rows`` (with their links and marks) with the rows of each model inside this one after its own."""
+        out_rows, out_links, out_marks = [], None if links is None else [], None if marks is None else []
+        for index, layer in enumerate(self.layers):
+            inner: list[tuple[tuple[str, str, int, str], str]] = []
+            if isinstance(layer, Trainer):
+                inner_marks = [_trainable_mark(each) for each in layer.layers]
+                inner_rows, _, inner_marks = layer._nested_rows(layer._summary_rows(), None, inner_marks, depth + 1)
+                inner = [((("│ " * depth) + row[0], *row[1:]), mark) for row, mark in zip(inner_rows, inner_marks)]
+            out_rows += [rows[index], *(row for row, _ in inner)]
+            if out_links is not None:
+                out_links += [links[index], *("" for _ in inner)]
+            if out_marks is not None:
+                out_marks += [marks[index], *(mark for _, mark in inner)]
+        return out_rows, out_links, out_marks
+
     def _summary_rows(self) -> list[tuple[str, str, int, str]]:
         """(name (type), output shape, parameter count, the count as printed) for each layer."""
         from .nn.layers import Layer
@@ -1223,6 +1241,11 @@ class Trainer:
             built = getattr(layer, "built", True)
             rows.append((name, shape_text, count, f"{count:,}" if built else f"{count} (unbuilt)"))
         return rows
+
+
+def _trainable_mark(layer: Any) -> str:
+    """Keras's "Trainable" column: Y, N, or - for a layer without weights."""
+    return "-" if not layer.parameters() else "Y" if getattr(layer, "trainable", True) else "N"
 
 
 def _batch_result(logs: dict[str, Any], return_dict: bool, first: tuple[str, ...] | None = None) -> Any:

@@ -159,10 +159,10 @@ def test_functional_guide_all_models_are_callable_just_like_layers(tmp_path):
     autoencoder.fit(X_TRAIN, X_TRAIN, epochs=1, verbose=0)
     np.testing.assert_allclose(autoencoder.predict(X_TRAIN[:4], verbose=0),
                                decoder.predict(encoder.predict(X_TRAIN[:4], verbose=0), verbose=0), rtol=1e-5)
-    with pytest.raises(ConfigError, match="holds the model 'encoder' as one of its layers, and a model file holds "
-                                          "layers only; save its weights with model.save_weights"):
-        autoencoder.save(tmp_path / "autoencoder.keras")
-    assert not (tmp_path / "autoencoder.keras").exists()
+    autoencoder.save(tmp_path / "autoencoder.keras")  # the models inside are saved whole, as Keras saves them
+    again = keras.models.load_model(tmp_path / "autoencoder.keras")
+    assert [layer.name for layer in again.layers] == ["img", "encoder", "decoder"]
+    np.testing.assert_array_equal(again.predict(X_TRAIN[:4], verbose=0), autoencoder.predict(X_TRAIN[:4], verbose=0))
     with pytest.raises(ShapeError, match="takes samples of shape \\(16,\\) but was called on"):
         decoder(keras.Input(shape=(8,)))
 

@@ -323,6 +323,10 @@ CASES: list[Case] = [
          lambda c: fl.Sequential([fl.layers.Dense(2, input_dim=4, name="hidden")], name="net").add(
              fl.layers.Dense(1, name="hidden")), ConfigError,
          ("two layers named 'hidden'", "another name")),
+    Case("sequential-input-then-model", "layers", "an Input of shape (4,) before a model that takes (5,)",
+         lambda c: fl.keras.Sequential([fl.keras.Input(shape=(4,)), fl.keras.Sequential(
+             [fl.layers.Dense(2, input_shape=(5,))], name="inner")]), ConfigError,
+         ("model 'inner' takes samples of shape (5,)", "declares (4,)", "keep only one")),
     Case("functional-several-outputs-compile", "compile", "compile a model of two outputs with a list of one loss",
          lambda c: _two_output_model().compile("sgd", ["mse"]), ConfigError,
          ("list of 1", "2 outputs", "'price', 'kind'", "one entry per output")),

@@ -594,9 +594,10 @@ class FunctionalGraph(Trainer, _module.Module):
                  "calls": [[index[id(node.layer)], [sources[id(p)] for p in node.parents],
                             isinstance(node.parent, list)] for node in self._calls],
                  "outputs": [sources[id(end)] for end in self._outputs]}
-        return {"name": self.name, "functional": True, "graph": graph,
-                "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
-                           for layer in self._layers]}
+        config = {"name": self.name, "functional": True, "graph": graph,
+                  "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
+                             for layer in self._layers]}
+        return config if self.trainable else {**config, "trainable": False}
 
     @classmethod
     def from_graph(cls, layers: list[Any], graph: dict[str, Any], name: str | None = None) -> FunctionalGraph:

@@ -98,6 +98,14 @@ class Sequential(Trainer, Module):
             elif tuple(layer.input_shape) != self._declared_input:
                 raise ConfigError(f"layer {layer.name!r} declares input_shape {layer.input_shape}, but the "
                                   f"Input before it declares {self._declared_input}; keep only one of them.")
+        if self._declared_input is not None and not self._layers and isinstance(layer, Trainer):
+            # a model as the first step (the tutorials' data_augmentation): the Input's shape is its input's
+            known = layer.input_shape
+            if known is not None and tuple(known) != self._declared_input:
+                raise ConfigError(f"model {layer.name!r} takes samples of shape {tuple(known)}, but the Input "
+                                  f"before it declares {self._declared_input}; keep only one of them.")
+            if known is None:
+                layer.build_for(self._declared_input)
         if self._layers and isinstance(layer, Layer) and layer.input_shape is not None and self.built:
             expected = self.output_shape
             if tuple(layer.input_shape) != tuple(expected):
@@ -186,6 +194,8 @@ class Sequential(Trainer, Module):
                                              for layer in self._layers]}
         if self.input_shape is not None:  # what its first data gave it, where no layer declares it
             config["build_input_shape"] = list(self.input_shape)
+        if not self.trainable:  # a frozen model inside another (a base model), as Keras records it
+            config["trainable"] = False
         return config
 
     def __repr__(self) -> str:
