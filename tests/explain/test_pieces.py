@@ -137,6 +137,18 @@ def test_deeper_network_gives_each_layer_over_x(float64):
     assert layer_outputs(model, (-2, 2), num=64).names == r.names
 
 
+def test_a_chain_inside_the_chain_is_read_as_its_layers(float64):
+    """A base model under a new head (transfer learning's shape) is explained as the layers it runs."""
+    fl.set_seed(4)
+    base = fl.Sequential([fl.layers.Dense(4, activation="relu", input_dim=1), fl.layers.Dropout(0.5)], name="base")
+    model = fl.Sequential([base, fl.layers.Dense(3, activation="tanh"), fl.layers.Dense(1)])
+    r = layer_outputs(model, x_range=(-2, 2), num=16)
+    assert r.names == [base[0].name, model[1].name] and [a.shape for a in r.layers] == [(4, 16), (3, 16)]
+    h1 = np.maximum(r.x[:, None] @ base[0].kernel.numpy() + base[0].bias.numpy(), 0)
+    np.testing.assert_allclose(r.layers[0], h1.T, atol=1e-12)
+    np.testing.assert_allclose(r.output, model.predict(r.x[:, None]).ravel(), atol=1e-12)
+
+
 def test_default_x_range_covers_every_hinge(float64):
     model, _, _ = _hand_built_hard_sigmoids(list(range(8)))
     p = pieces(model, num=50)

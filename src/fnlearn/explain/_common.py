@@ -152,7 +152,7 @@ def as_float_array(value: Any, name: str, ndim: int | None = None) -> np.ndarray
 class Stage:
     """One Dense layer and the activations applied to its output."""
 
-    index: int                      # position of the Dense layer in model.layers
+    index: int                      # position of the Dense layer in model_layers(model)
     name: str
     kernel: np.ndarray              # (inputs, units), float64 copy
     bias: np.ndarray                # (units,), zeros when the layer has no bias
@@ -192,7 +192,12 @@ def model_layers(model: Any) -> list[Any]:
                           "view cannot read it as a chain of layers; it reads fl.Sequential, keras.Sequential and "
                           "keras.Model chains (decision_boundary, training_curves, filters and feature_maps take any "
                           "model).")
-    return list(layers)
+    from ..model import Trainer
+
+    flat: list[Any] = []
+    for layer in layers:  # a chain inside the chain (a base model under a new head) is read as its layers
+        flat += model_layers(layer) if isinstance(layer, Trainer) else [layer]
+    return flat
 
 
 def stages(model: Any) -> list[Stage]:

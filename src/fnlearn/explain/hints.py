@@ -221,7 +221,7 @@ def _vanishing_hints(model: Any, st: list[C.Stage], x: np.ndarray | None, y: Any
                      limit: float) -> list[Hint]:
     if len(st) < 3:
         return []  # "deep" starts at two hidden layers
-    layers = [model.layers[s.index] for s in st]
+    layers = [C.model_layers(model)[s.index] for s in st]
     grads = _fresh_kernel_grads(model, layers, x, y) if x is not None and y is not None else None
     if grads is None:
         grads = [None if layer.kernel.grad is None else np.asarray(backend.to_numpy(layer.kernel.grad), np.float64)
