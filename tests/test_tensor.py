@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import fnlearn as fl
-from fnlearn.errors import DataError, ShapeError
+from fnlearn.errors import ConfigError, DataError, ShapeError
 
 
 def test_tsai_worked_example_exactly():
@@ -160,6 +160,21 @@ def test_no_grad_detach_numpy_item_shape_dtype():
         w.item()
     assert w.shape == (1, 2) and w.dtype == np.float32 and w.ndim == 2 and w.size == 2 and len(w) == 1
     assert float(w.sum()) == 3.0 and np.asarray(w).shape == (1, 2)
+
+
+def test_numpy_reductions_and_formats_take_a_tensor_as_the_tutorials_use_them():
+    """``100 * np.max(tf.nn.softmax(logits))`` formatted with ``{:.2f}``, as the image tutorial prints it."""
+    score = fl.softmax(fl.tensor([1.0, 3.0, 0.0]))
+    expected = np.exp([1.0, 3.0, 0.0]) / np.exp([1.0, 3.0, 0.0]).sum()
+    assert np.argmax(score) == 1 and f"{100 * np.max(score):.2f}" == f"{100 * expected.max():.2f}"
+    assert float(np.sum(score)) == pytest.approx(1.0) and float(np.min(score)) == pytest.approx(expected.min())
+    assert float(np.mean(score)) == pytest.approx(1 / 3) and f"{score.max():.3f}" == f"{expected.max():.3f}"
+    assert f"{score}" == str(score)  # no format given: the tensor as printed
+    with pytest.raises(ShapeError, match=r"the format '\.2f' needs a tensor with one element, but this one has "
+                                         r"shape \(3,\)"):
+        f"{score:.2f}"  # noqa: B018
+    with pytest.raises(ConfigError, match="np.max on a tensor takes no out= or dtype="):
+        np.max(score, out=np.zeros(()))
 
 
 def test_no_grad_restores_state_after_an_error():

@@ -14,6 +14,10 @@ The helpers that prepare data (``to_categorical``, ``normalize``, ``Standardizer
 ``MinMaxScaler``, ``train_test_split``) work on the host and return NumPy arrays, as their Keras and
 scikit-learn namesakes do.
 
+:class:`Dataset` (:mod:`fnlearn.pipeline`, tf.data's ``Dataset``) gives data batch by batch instead: a folder
+of images (``keras.utils.image_dataset_from_directory``) or ``Dataset.from_tensor_slices((x, y)).batch(32)``,
+which ``fit``, ``evaluate`` and ``predict`` read one batch at a time.
+
 Example:
     >>> import fnlearn as fl, numpy as np
     >>> fl.data.to_categorical([0, 2, 1])
@@ -36,6 +40,7 @@ import numpy as np
 
 from . import backend
 from .errors import ConfigError, DataError, ShapeError, did_you_mean
+from .pipeline import Dataset
 from .tensor import Tensor, as_array
 
 # ----------------------------------------------------------------------------- conversion
@@ -426,6 +431,6 @@ class MinMaxScaler(Standardizer):
         return self
 
 
-__all__ = ["to_array", "as_features", "check_same_rows", "check_batch_size", "batch_slices", "batches",
+__all__ = ["Dataset", "to_array", "as_features", "check_same_rows", "check_batch_size", "batch_slices", "batches",
            "permutation", "take_rows", "split_validation", "train_test_split", "to_categorical", "normalize",
            "Standardizer", "MinMaxScaler"]

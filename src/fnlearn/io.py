@@ -569,9 +569,10 @@ def _decode_tensors(raw: bytes, entries: dict[str, tuple], bad: Any) -> dict[str
 _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", "LeakyReLU", "Normalization",
                 "BatchNormalization", "InputLayer", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
                 "Concatenate", "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
-                "GlobalMaxPooling2D", "Reshape", "Rescaling", "ZeroPadding2D", "Cropping2D", "UpSampling2D",
+                "GlobalMaxPooling2D", "Reshape", "Rescaling", "ZeroPadding2D", "Cropping2D", "UpSampling2D", "Resizing",
                 "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
-                "LayerNormalization", "SpatialDropout2D", "Conv2DTranspose")  # not Lambda: files hold no code
+                "LayerNormalization", "SpatialDropout2D", "Conv2DTranspose", "Embedding", "GlobalAveragePooling1D",
+                "GlobalMaxPooling1D", "Conv1D", "MaxPooling1D", "AveragePooling1D")  # not Lambda: files hold no code
 
 
 def _layer_class(name: str) -> type | None:
@@ -913,10 +914,12 @@ def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]
     # A Dense, BatchNormalization or Conv2D given its input shape allocates at once; its shape is set after checking
     # it against the file.
     from .nn.conv import Conv2D
+    from .nn.text import Conv1D, Embedding
 
     declared = None
-    if cls in (Dense, BatchNormalization, Conv2D):
-        declared, dim = config.pop("input_shape", None), config.pop("input_dim", None)
+    if cls in (Dense, BatchNormalization, Conv2D, Conv1D, Embedding):
+        declared = config.pop("input_shape", None)
+        dim = config.pop("input_dim", None) if cls is not Embedding else None  # an Embedding's is its word count
         declared = (dim,) if declared is None and dim is not None else declared
     try:
         layer = cls(**config)
@@ -946,6 +949,7 @@ def _build_layer(file: _ModelFile, index: int, layer: Any, shape: Any, params: d
     it, a list for a layer called on several) and build it; return its input shape."""
     from .nn.conv import Conv2D
     from .nn.layers import BatchNormalization, Dense, LayerNormalization, Normalization
+    from .nn.text import Conv1D, Embedding
     from .nn.transpose import Conv2DTranspose
 
     declared = getattr(layer, "input_shape", None)
@@ -976,6 +980,28 @@ def _build_layer(file: _ModelFile, index: int, layer: Any, shape: Any, params: d
             layer._set_statistics(np.zeros(mean.shape), np.ones(mean.shape))  # filled when the weights load
     elif isinstance(layer, BatchNormalization):
         _build_batch_norm(file, index, layer, shape, params)
+    elif isinstance(layer, Embedding):
+        table = params.get(f"{index}.embeddings")
+        if table is None or table.shape != (layer.input_dim, layer.output_dim):
+            found = "none" if table is None else f"shape {table.shape}"
+            raise file.error(f"is inconsistent: Embedding layer {index} ({layer.input_dim} words of "
+                             f"{layer.output_dim} numbers) finds a table of {found}; it is damaged.")
+        layer.dtype = table.dtype.name
+        layer.build(shape)
+    elif isinstance(layer, Conv1D):
+        kernel = params.get(f"{index}.kernel")
+        if kernel is None or kernel.ndim != 3 or kernel.shape[0] != layer.kernel_size \
+                or kernel.shape[2] != layer.filters or shape is None or not isinstance(shape, tuple) \
+                or len(shape) != 2 or shape[-1] != kernel.shape[1]:
+            found = "none" if kernel is None else f"shape {kernel.shape}"
+            raise file.error(f"is inconsistent: Conv1D layer {index} ({layer.filters} filters of "
+                             f"{layer.kernel_size} steps, input {shape}) finds a kernel of {found}; it is damaged.")
+        layer.dtype = kernel.dtype.name
+        try:
+            layer.build(shape)
+        except FnlearnError as exc:
+            raise file.error(f"is inconsistent: Conv1D layer {index} cannot take inputs of {shape} "
+                             f"({_clause(exc)}); it is damaged.") from None
     elif isinstance(layer, Conv2D):
         kernel = params.get(f"{index}.kernel")
         if kernel is None or kernel.ndim != 4 or tuple(kernel.shape[:2]) != layer.kernel_size \

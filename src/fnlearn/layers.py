@@ -19,6 +19,7 @@ from .nn.image import (
     RandomRotation,
     RandomTranslation,
     RandomZoom,
+    Resizing,
     UpSampling2D,
     ZeroPadding2D,
 )
@@ -29,18 +30,38 @@ from .nn.layers import (
     Dense,
     Dropout,
     Flatten,
+    Lambda,
     Layer,
+    LayerNormalization,
     LeakyReLU,
     Normalization,
     ReLU,
     Rescaling,
     Softmax,
+    SpatialDropout2D,
 )
 from .nn.merge import Add, Average, Concatenate, Maximum, Merge, Minimum, Multiply, Subtract
+from .nn.text import (
+    AveragePooling1D,
+    AvgPool1D,
+    Conv1D,
+    Convolution1D,
+    Embedding,
+    GlobalAveragePooling1D,
+    GlobalAvgPool1D,
+    GlobalMaxPool1D,
+    GlobalMaxPooling1D,
+    MaxPool1D,
+    MaxPooling1D,
+)
+from .nn.transpose import Conv2DTranspose, Convolution2DTranspose
 
 __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flatten", "Dropout", "Normalization",
            "BatchNormalization", "Merge", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
            "Concatenate", "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
            "GlobalMaxPooling2D", "Reshape", "Rescaling", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
            "ZeroPadding2D", "Cropping2D", "UpSampling2D", "RandomFlip", "RandomRotation", "RandomZoom",
-           "RandomTranslation", "RandomContrast", "LAYERS"]
+           "RandomTranslation", "RandomContrast", "Lambda", "LayerNormalization", "SpatialDropout2D",
+           "Conv2DTranspose", "Convolution2DTranspose", "Embedding", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
+           "GlobalAvgPool1D", "GlobalMaxPool1D", "Conv1D", "Convolution1D", "MaxPooling1D", "AveragePooling1D",
+           "MaxPool1D", "AvgPool1D", "Resizing", "LAYERS"]

@@ -309,11 +309,17 @@ class Trainer:
             initial_epoch: int = 0, *, validation_batch_size: int | None = None,
             allow_nonfinite: bool = False, terminate_on_nan: bool = True, trace: Any = None,
             capture: bool | None = None, sample_weight: Any = None, class_weight: Any = None,
-            **kwargs: Any) -> History:
+            steps_per_epoch: int | None = None, validation_steps: int | None = None, **kwargs: Any) -> History:
         """Train: for each epoch, shuffle the rows, and for each mini-batch take one gradient step.
 
         Args:
-            x, y: inputs and targets — NumPy arrays, nested lists, pandas DataFrame/Series or tensors.
+            x, y: inputs and targets — NumPy arrays, nested lists, pandas DataFrame/Series or tensors. Or ``x``
+                alone: a dataset (``fl.data.Dataset``, what ``keras.utils.image_dataset_from_directory`` and
+                ``tf.data.Dataset.from_tensor_slices(...).batch(n)`` give), a Python generator or another iterable
+                of batches ``(x, y)`` or ``(x, y, sample_weight)``; each epoch trains on the batches as the dataset
+                yields them (its own order: ``shuffle`` does not apply), each checked and moved to the device as
+                arrays are. ``y``, ``batch_size``, ``sample_weight`` and ``validation_split`` are refused then, as
+                in Keras. A generator is read once: a second epoch finds it empty and training stops.
             batch_size: samples per gradient step (default 32).
             epochs: train until this epoch (counted from ``initial_epoch``).
             verbose: 0 silent, 1 a progress bar (plain lines when stdout is not a terminal), 2 one line
@@ -322,7 +328,7 @@ class Trainer:
                 of the loss and metrics since the epoch began (a callback with ``step_logs = True`` gets each
                 batch's own), and ``on_train_batch_begin`` gets ``{}``.
             validation_split: fraction of rows held out to validate on, chosen at random (seeded).
-            validation_data: ``(x_val, y_val)``; overrides ``validation_split``.
+            validation_data: ``(x_val, y_val)`` or a dataset of such batches; overrides ``validation_split``.
             shuffle: reshuffle the rows every epoch.
             initial_epoch: epoch to start from (when resuming).
             allow_nonfinite: accept NaN/inf in the data (refused by default, naming row and column).
@@ -337,6 +343,10 @@ class Trainer:
                 replay it per batch (see ``fnlearn.gpu``); loss and metrics are then read once per
                 epoch. None (default): on where the step allows it, off on NumPy. True: insist (a
                 ConfigError says why when it cannot be done). False: never.
+            steps_per_epoch: with a dataset, the batches of one epoch, read on from where the last epoch
+                stopped (a new pass starts once every batch of it has been read, as in Keras); when the data run
+                out first, training stops with a warning (``.repeat()`` makes a dataset endless).
+            validation_steps: with a dataset as ``validation_data``, the batches of each validation, likewise.
 
         Returns:
             History: ``history.history["loss"]`` etc., one value per epoch.
@@ -348,6 +358,20 @@ class Trainer:
         _refuse_custom_step(self, "train_step", "fit")
         self._require_compiled("fit")
         _reject_extra("fit", kwargs, _IGNORED_FIT_ARGS)
+        from .pipeline import batch_source
+
+        source = batch_source(x)  # None for arrays: the array path below is unchanged
+        val_source = batch_source(validation_data)
+        if source is None:
+            _refuse_steps("fit", "steps_per_epoch", steps_per_epoch, "x")
+        else:
+            _refuse_with_dataset("fit", y=y, batch_size=batch_size, sample_weight=sample_weight,
+                                 validation_split=validation_split)
+            if capture:
+                raise ConfigError("capture=True records the training step over arrays x and y, but x is a dataset, "
+                                  "whose batches come one at a time; pass the arrays, or leave capture unset.")
+        if val_source is None:
+            _refuse_steps("fit", "validation_steps", validation_steps, "validation_data")
         batch_size = data.check_batch_size(batch_size)
         epochs = _non_negative_int("epochs", epochs)  # 0 trains nothing and returns an empty History, as Keras
         initial_epoch = _non_negative_int("initial_epoch", initial_epoch)
@@ -365,7 +389,7 @@ class Trainer:
         if capture and backend.backend_name() != "cupy":
             raise ConfigError("capture=True records CUDA graphs and needs the cupy backend; call "
                               "fl.set_backend('cupy') first, or leave capture unset on the CPU.")
-        if y is None:
+        if y is None and source is None:
             raise ConfigError("fit needs targets: call model.fit(x, y, ...) with one target row per sample.")
         user_callbacks = _callbacks_given(callbacks)
         if trace is not None:
@@ -374,13 +398,24 @@ class Trainer:
             user_callbacks.append(trace if isinstance(trace, Trace) else Trace(trace))
         callback_list = CallbackList(user_callbacks)  # checks the callbacks' types before anything changes
         callback_list.check_fit(self)
-        x_arr, y_arr = self._prepare(x, y, "x", "y", allow_nonfinite)
-        w_given = self._sample_weight_rows(sample_weight, y_arr, "sample_weight")
-        w_arr = _training_weights(w_given, class_weight, y_arr)
+        train_batches: _Batches | None = None
+        if source is None:
+            x_arr, y_arr = self._prepare(x, y, "x", "y", allow_nonfinite)
+            w_given = self._sample_weight_rows(sample_weight, y_arr, "sample_weight")
+            w_arr = _training_weights(w_given, class_weight, y_arr)
+        else:  # the dataset's first batch is read and checked now, before anything changes
+            train_batches = _Batches(self, source, steps_per_epoch, "fit", allow_nonfinite, class_weight)
+            x_arr, y_arr, w_arr = train_batches.first
         if w_arr is not None:
             self._check_loss_per_sample(y_arr, tuple(x_arr.shape[1:]))
         val: tuple[Any, ...] | None = None
-        if validation_data is not None:
+        val_batches: _Batches | None = None
+        if val_source is not None:
+            val_batches = _Batches(self, val_source, validation_steps, "validation", allow_nonfinite)
+            if val_batches.sample_shape != tuple(x_arr.shape[1:]):
+                raise ShapeError(f"validation_data has samples of shape {val_batches.sample_shape} but x has "
+                                 f"{tuple(x_arr.shape[1:])}; give the validation data the same shape.")
+        elif validation_data is not None:
             val = self._prepare_validation(validation_data, allow_nonfinite)
             if tuple(val[0].shape[1:]) != tuple(x_arr.shape[1:]):
                 raise ShapeError(f"validation x has samples of shape {tuple(val[0].shape[1:])} but x has "
@@ -400,7 +435,7 @@ class Trainer:
             self.build(tuple(x_arr.shape[1:]))
         entries = self._metric_entries()
         if any(metric.stateful for _, metric, _ in entries):
-            self._try_metrics(entries, x_arr, y_arr, w_arr, batch_size)
+            self._try_metrics(entries, x_arr, y_arr, w_arr, batch_size if train_batches is None else x_arr.shape[0])
         trainable = self.trainable_parameters()
         if not trainable and not self.parameters():
             raise ConfigError("this model has no weights (none of its layers has any), so fit has nothing to "
@@ -410,12 +445,17 @@ class Trainer:
                               "train; set trainable = True on the layers to train.")
         self.optimizer.bind(trainable)  # frozen layers' parameters are left out, as Keras does
         step = self._train_step(terminate_on_nan, tuple(x_arr.shape[1:]), weighted=w_arr is not None)
-        captured = self._captured_step(capture, step, batch_size, x_arr, y_arr, callback_list, terminate_on_nan,
-                                       weighted=w_arr is not None)
+        captured = None if train_batches is not None else \
+            self._captured_step(capture, step, batch_size, x_arr, y_arr, callback_list, terminate_on_nan,
+                                weighted=w_arr is not None)
         n = x_arr.shape[0]
-        steps = math.ceil(n / batch_size)
         history = History()
-        params = {"epochs": epochs, "steps": steps, "batch_size": batch_size, "samples": n, "verbose": verbose}
+        if train_batches is None:
+            steps = math.ceil(n / batch_size)
+            params = {"epochs": epochs, "steps": steps, "batch_size": batch_size, "samples": n, "verbose": verbose}
+        else:  # as Keras: a dataset's batch size and sample count are its own (steps None: not known ahead)
+            steps = train_batches.steps
+            params = {"epochs": epochs, "steps": steps, "verbose": verbose}
         callback_list = CallbackList([*callback_list.callbacks, history], model=self, params=params)
         progress = make_progress(verbose, epochs, steps)
         # with no callback running per batch, nothing but the fast step touches the weights within an epoch:
@@ -444,6 +484,8 @@ class Trainer:
             try:
                 callback_list.on_train_begin()
                 for epoch in range(initial_epoch, epochs):
+                    if train_batches is not None and not train_batches.begin(epoch):
+                        break  # the data ran out (a generator read once): warned, and no epoch without batches
                     callback_list.on_epoch_begin(epoch, {})
                     if plan is not None:
                         plan.ensure_packed()
@@ -456,29 +498,34 @@ class Trainer:
                     # batches are gathered row by row from a shuffled order, never by copying the whole
                     # data set: peak memory stays at the data's size plus one batch
                     order = None
-                    if shuffle:
+                    if shuffle and train_batches is None:
                         host_order = drawn.pop(epoch, None)
                         if host_order is None:
                             host_order = data.permutation(n, self._order_rng(first + epoch - initial_epoch))
                         order = data.device_index(host_order, x_arr)
                     batch = -1
-                    for batch, rows in enumerate(data.batch_slices(n, batch_size)):
+                    epoch_batches = data.batch_slices(n, batch_size) if train_batches is None else \
+                        train_batches.epoch()
+                    for batch, rows in enumerate(epoch_batches):
                         stopped = ("interrupt", epoch, batch, math.nan) if interrupt.requested else None
                         if stopped:
                             break
-                        index = rows if order is None else order[rows]
-                        if captured is not None:  # no per-batch logs: loss and metrics stay on the device
-                            captured.take(x_arr, y_arr, index)  # gathers into the graph's input buffers
-                            if progress is not None:
-                                progress.batch_end(batch + 1, dict)
-                            if self.stop_training:
-                                break
-                            continue
-                        xb, yb = x_arr[index], y_arr[index]
+                        if train_batches is None:
+                            index = rows if order is None else order[rows]
+                            if captured is not None:  # no per-batch logs: loss and metrics stay on the device
+                                captured.take(x_arr, y_arr, index)  # gathers into the graph's input buffers
+                                if progress is not None:
+                                    progress.batch_end(batch + 1, dict)
+                                if self.stop_training:
+                                    break
+                                continue
+                            xb, yb = x_arr[index], y_arr[index]
+                            wb = None if w_arr is None else w_arr[index]
+                        else:
+                            xb, yb, wb = rows  # read, checked and on the device
                         size = xb.shape[0]
                         if batch_begin:
                             callback_list.on_train_batch_begin(batch, {})  # Keras's batch-begin logs are empty
-                        wb = None if w_arr is None else w_arr[index]
                         loss_value, pred = step(xb, yb) if wb is None else step(xb, yb, wb)
                         tracker.add("loss", loss_value, size)
                         if terminate_on_nan and not math.isfinite(loss_value):
@@ -497,6 +544,8 @@ class Trainer:
                             break
                     if plan is not None:
                         plan.settle()
+                    if progress is not None and steps is None:
+                        progress.steps = batch + 1  # a dataset of unknown length: now counted
                     if stopped and stopped[0] == "interrupt":
                         break
                     if captured is not None:
@@ -512,9 +561,10 @@ class Trainer:
                         logs = run.result()
                     if stopped is None:
                         watch.check(epoch, self.optimizer)
-                    if val is not None:
+                    if val is not None or val_batches is not None and val_batches.begin(epoch):
                         val_logs = self._evaluate_arrays(*val[:2], val_batch_size, *val[2:],
-                                                         callbacks=callback_list)
+                                                         callbacks=callback_list) if val is not None else \
+                            self._evaluate_batches(val_batches.epoch(), val_batches.weighted, callbacks=callback_list)
                         logs.update({f"val_{k}": v for k, v in val_logs.items()})
                         if self._log_order is not None:
                             logs = dict(sorted(logs.items()))
@@ -541,7 +591,9 @@ class Trainer:
                 self.train(was_training)
         if stopped is not None and stopped[0] == "nan":
             weights_finite = all(bool(backend.xp().isfinite(p.data).all()) for p in self.parameters())
-            cause = None if allow_nonfinite else _nonfinite_data([(x_arr, "x"), (y_arr, "y")])
+            # a dataset's batches were each checked for NaN and inf as they were read
+            cause = None if allow_nonfinite or train_batches is not None else \
+                _nonfinite_data([(x_arr, "x"), (y_arr, "y")])
             _warn_nonfinite(stopped, self.optimizer, weights_finite, allow_nonfinite, cause)
         elif stopped is not None and not _interrupt_ends_program:
             warnings.warn(f"training was interrupted in epoch {stopped[1] + 1}; the weights of the last "
@@ -884,7 +936,15 @@ class Trainer:
         weights of the loss and the weighted metrics (Keras's sample_weight). ``callbacks`` (a CallbackList)
         get Keras's test hooks: on_test_begin, on_test_batch_begin ({}) / _end with the running logs (the
         weight penalties included in the loss, as in the result), on_test_end with the result."""
-        run = metrics_module.MetricRun(self._metric_entries(), weighted=w is not None,  # resets stateful ones
+        batches = ((x[rows], y[rows], None if w is None else w[rows])
+                   for rows in data.batch_slices(x.shape[0], batch_size))
+        return self._evaluate_batches(batches, w is not None, callbacks)
+
+    def _evaluate_batches(self, batches: Iterable[tuple[Any, Any, Any]], weighted: bool,
+                          callbacks: Any = None) -> dict[str, float]:
+        """:meth:`_evaluate_arrays` over batches ``(x, y, w)`` given one at a time (checked, on the device; ``w``
+        None unless ``weighted``), as a dataset gives them."""
+        run = metrics_module.MetricRun(self._metric_entries(), weighted=weighted,  # resets stateful ones
                                        sort_keys=self._log_order is not None)
         hooks = callbacks.batch_hooks("test") if callbacks is not None else []
         if callbacks is not None:
@@ -895,11 +955,9 @@ class Trainer:
             with no_grad():
                 penalties = self._penalties()  # the weights do not change while evaluating: one sum for all batches
                 penalty = float(_penalty(penalties).item()) if penalties else 0.0
-                for batch, rows in enumerate(data.batch_slices(x.shape[0], batch_size)):
-                    xb, yb = x[rows], y[rows]
+                for batch, (xb, yb, wb) in enumerate(batches):
                     for cb in hooks:
                         cb.on_test_batch_begin(batch, {})  # Keras's batch-begin logs are empty
-                    wb = None if w is None else w[rows]
                     self.clear_losses()
                     out = self._forward(Tensor(xb))
                     loss = self._batch_loss(yb, out, wb)
@@ -958,8 +1016,12 @@ class Trainer:
 
     def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = None, verbose: int | str = 0,
                  sample_weight: Any = None, return_dict: bool = False, *, callbacks: Any = None,
-                 allow_nonfinite: bool = False, **kwargs: Any) -> Any:
+                 allow_nonfinite: bool = False, steps: int | None = None, **kwargs: Any) -> Any:
         """The loss on (x, y), or ``[loss, *metrics]`` when metrics were compiled (``return_dict`` for a dict).
+
+        ``x`` may also be a dataset (or a generator) of batches ``(x, y)`` or ``(x, y, sample_weight)``, as
+        ``fit`` takes it, without ``y``, ``batch_size`` or ``sample_weight``; ``steps`` reads only that many of
+        its batches.
 
         Runs in evaluation mode (Dropout off) without building a graph. ``verbose`` > 0 prints one line.
         ``callbacks`` get Keras's test hooks (``on_test_begin``, ``on_test_batch_begin`` with ``{}`` /
@@ -975,6 +1037,13 @@ class Trainer:
         _refuse_custom_step(self, "test_step", "evaluate")
         self._require_compiled("evaluate")
         _reject_extra("evaluate", kwargs, set())
+        from .pipeline import batch_source
+
+        source = batch_source(x)
+        if source is not None:
+            _refuse_with_dataset("evaluate", y=y, batch_size=batch_size, sample_weight=sample_weight)
+            return self._evaluate_dataset(source, steps, verbose, return_dict, callbacks, allow_nonfinite)
+        _refuse_steps("evaluate", "steps", steps, "x")
         batch_size = data.check_batch_size(batch_size)
         from .progress import check_verbose, format_logs
 
@@ -996,12 +1065,30 @@ class Trainer:
             print(f"{steps}/{steps} - {format_logs(result)}")
         return _batch_result(result, return_dict, self._log_order)
 
+    def _evaluate_dataset(self, source: Any, steps: Any, verbose: Any, return_dict: bool, callbacks: Any,
+                          allow_nonfinite: bool) -> Any:
+        """:meth:`evaluate` of a dataset's batches, each read, checked and moved to the device in turn."""
+        from .progress import check_verbose, format_logs
+
+        verbose = check_verbose(verbose)
+        batches = _Batches(self, source, steps, "evaluate", allow_nonfinite)
+        callback_list = _callback_list(callbacks, self, {"verbose": verbose, "steps": batches.steps})
+        if not self.built:
+            self.build(batches.sample_shape)  # as Keras: the first data decide the input shape
+        result = self._evaluate_batches(batches.epoch(), batches.weighted, callback_list)
+        if verbose:
+            print(f"{batches.read}/{batches.read} - {format_logs(result)}")
+        return _batch_result(result, return_dict, self._log_order)
+
     def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = 0, *, callbacks: Any = None,
-                **kwargs: Any) -> np.ndarray:
+                steps: int | None = None, **kwargs: Any) -> np.ndarray:
         """The model's outputs for ``x`` as a NumPy array, computed in batches in evaluation mode, without
-        building a graph. ``callbacks`` get Keras's predict hooks (``on_predict_begin``,
-        ``on_predict_batch_begin`` with ``{}`` / ``on_predict_batch_end`` with ``{"outputs": ...}``,
-        ``on_predict_end``). A Keras subclass defining ``predict_step`` is refused (ConfigError).
+        building a graph. ``x`` may also be a dataset (or a generator) of batches, each ``x`` or a tuple whose
+        first item is ``x`` (Keras's rule: ``(x, y)`` gives the outputs for ``x``), the outputs in the dataset's
+        order; ``steps`` reads only that many of its batches. ``callbacks`` get Keras's predict hooks
+        (``on_predict_begin``, ``on_predict_batch_begin`` with ``{}`` / ``on_predict_batch_end`` with
+        ``{"outputs": ...}``, ``on_predict_end``). A Keras subclass defining ``predict_step`` is refused
+        (ConfigError).
 
         >>> import fnlearn as fl, numpy as np
         >>> m = fl.Sequential([fl.layers.Dense(2, input_dim=3)])
@@ -1010,32 +1097,48 @@ class Trainer:
         """
         _refuse_custom_step(self, "predict_step", "predict")
         _reject_extra("predict", kwargs, set())
+        from .pipeline import batch_source
+
+        source = batch_source(x)
+        if source is not None:
+            _refuse_with_dataset("predict", batch_size=batch_size)
+        else:
+            _refuse_steps("predict", "steps", steps, "x")
         batch_size = data.check_batch_size(batch_size)
         from .progress import check_verbose
 
         check_verbose(verbose)
-        x_arr = self._features(x, self._dtype(), "x", allow_nonfinite=True)
-        self._check_features(tuple(x_arr.shape[1:]), "x", x_arr.shape[0])
-        callback_list = _callback_list(callbacks, self, {"verbose": verbose,
-                                                         "steps": math.ceil(x_arr.shape[0] / batch_size)})
+        if source is None:
+            x_arr = self._features(x, self._dtype(), "x", allow_nonfinite=True)
+            self._check_features(tuple(x_arr.shape[1:]), "x", x_arr.shape[0])
+            total: int | None = x_arr.shape[0]
+            sample_shape, x_dtype = tuple(x_arr.shape[1:]), x_arr.dtype
+            batches: Iterable[Any] = (x_arr[rows] for rows in data.batch_slices(x_arr.shape[0], batch_size))
+            step_count: int | None = math.ceil(x_arr.shape[0] / batch_size)
+        else:  # the outputs of a dataset's batches, as many as it gives (read, checked, moved one at a time)
+            reader = _Batches(self, source, steps, "predict", True)
+            total, sample_shape, x_dtype = None, reader.sample_shape, reader.first[0].dtype
+            batches, step_count = (xb for xb, _, _ in reader.epoch()), reader.steps
+        callback_list = _callback_list(callbacks, self, {"verbose": verbose, "steps": step_count})
         hooks = callback_list.batch_hooks("predict") if callback_list is not None else []
         if not self.built:
-            self.build(tuple(x_arr.shape[1:]))  # as Keras: the first data decide the input shape
+            self.build(sample_shape)  # as Keras: the first data decide the input shape
         from . import fastpath
 
         # a Dense stack runs written out, in place
-        stack = fastpath.dense_stack(self, inference=True, sample_shape=tuple(x_arr.shape[1:]))
-        if stack is not None and any(p.data.dtype != x_arr.dtype for p in self.parameters()):
+        stack = fastpath.dense_stack(self, inference=True, sample_shape=sample_shape)
+        if stack is not None and any(p.data.dtype != x_dtype for p in self.parameters()):
             stack = None  # layers of several dtypes: each Dense casts its input, as the general path does
         out: np.ndarray | None = None
+        parts: list[np.ndarray] = []
+        start = 0
         if callback_list is not None:
             callback_list.on_predict_begin({})
         was_training = self.training
         self.eval()
         try:
             with no_grad(), fastpath.kept_outputs(self).borrow() as kept:
-                for index, rows in enumerate(data.batch_slices(x_arr.shape[0], batch_size)):
-                    batch = x_arr[rows]
+                for index, batch in enumerate(batches):
                     self.clear_losses()  # a call's add_loss terms are for a loss; predict keeps none of them
                     for cb in hooks:
                         cb.on_predict_batch_begin(index, {})  # Keras's batch-begin logs are empty
@@ -1043,17 +1146,21 @@ class Trainer:
                                                  else self._forward(Tensor(batch)).data)
                     for cb in hooks:
                         cb.on_predict_batch_end(index, {"outputs": batch_out})
-                    if out is None and stack is not None and batch_out.shape[0] == x_arr.shape[0]:
+                    if total is None:  # a copy: the written-out forward may hand back its own buffer again
+                        parts.append(np.array(batch_out, copy=True))
+                        continue
+                    if out is None and stack is not None and batch_out.shape[0] == total:
                         out = batch_out  # one batch, and the written-out forward made a fresh array
                         break
                     if out is None:
-                        out = np.empty((x_arr.shape[0], *batch_out.shape[1:]), dtype=batch_out.dtype)
-                    out[rows] = batch_out
+                        out = np.empty((total, *batch_out.shape[1:]), dtype=batch_out.dtype)
+                    out[start:start + batch_out.shape[0]] = batch_out
+                    start += batch_out.shape[0]
         finally:
             self.train(was_training)
         if callback_list is not None:
             callback_list.on_predict_end({})
-        return out
+        return out if total is not None else np.concatenate(parts)
 
     # ------------------------------------------------------------------ one batch at a time (Keras's loops)
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None, class_weight: Any = None,
@@ -1406,6 +1513,172 @@ def _resolve_loss(loss: Any) -> tuple[Callable[..., Tensor], str | None]:
         return (loss if name is not None else _averaged(loss)), name
     raise ConfigError(f"loss must be a name such as 'mse', a fl.losses.Loss or a function (y_true, y_pred), got "
                       f"{type(loss).__name__}.")
+
+
+# ----------------------------------------------------------------------------- datasets of batches
+
+_DATASET_PARTS = {"y": "the targets, as batches of (x, y)",
+                  "sample_weight": "the sample weights, as batches of (x, y, sample_weight)",
+                  "batch_size": "the batch size (rebatch it with .unbatch().batch(n))"}
+
+
+def _refuse_with_dataset(method: str, **given: Any) -> None:
+    """Keras's refusal of arguments that a dataset given as ``x`` holds itself, in one sentence."""
+    for name, value in given.items():
+        if name == "validation_split":
+            if isinstance(value, (int, float)) and value:
+                raise ConfigError("validation_split takes its rows from arrays x and y, but x is a dataset; pass "
+                                  "validation_data=another dataset instead (e.g. image_dataset_from_directory("
+                                  "..., validation_split=0.2, subset='validation', seed=...)).")
+        elif value is not None:
+            raise ConfigError(f"{method} got {name}, but x is a dataset, which holds {_DATASET_PARTS[name]}; leave "
+                              f"{name} out, as Keras requires.")
+
+
+def _refuse_steps(method: str, name: str, value: Any, data_name: str) -> None:
+    """``steps_per_epoch`` and its kin count a dataset's batches; with arrays they are refused, naming why."""
+    if value is not None:
+        raise ConfigError(f"{method} got {name}={value!r}, which counts the batches of a dataset or generator, but "
+                          f"{data_name} is given as arrays, which are read whole (batch_size sets the batches); leave "
+                          f"{name} out.")
+
+
+def _unpack(element: Any, where: str, number: int) -> tuple[Any, Any, Any]:
+    """(x, y, sample_weight) of one batch, by Keras's rule: a tuple of 1, 2 or 3 items, or ``x`` alone."""
+    if isinstance(element, list):
+        element = tuple(element)
+    if not isinstance(element, tuple):
+        return element, None, None
+    if not 1 <= len(element) <= 3:
+        raise DataError(f"batch {number} of {where} is a tuple of {len(element)} items; give (x, y) or (x, y, "
+                        "sample_weight), with several inputs as one item: ((x1, x2), y).")
+    return (*element, *(None,) * (3 - len(element)))  # type: ignore[return-value]
+
+
+class _Batches:
+    """A dataset's (or a generator's) batches as fit, evaluate and predict read them: each unpacked by Keras's rule
+    (:func:`_unpack`), converted and checked against the model as arrays are, and moved to the device, one batch at
+    a time. The first batch is read when this is made, so that a wrong dataset is refused before anything changes.
+
+    ``role`` is "fit", "validation", "evaluate" or "predict" (predict reads inputs only). ``steps`` batches make
+    one epoch, read on from where the last one stopped (None: a whole new pass each epoch)."""
+
+    _ROLES = {"fit": ("steps_per_epoch", "", "the dataset", "training stops here"),
+              "validation": ("validation_steps", "validation ", "validation_data",
+                             "the epochs from here are not validated"),
+              "evaluate": ("steps", "", "the dataset", "only the batches it gave were used"),
+              "predict": ("steps", "", "the dataset", "only the batches it gave were used")}
+
+    def __init__(self, model: Any, dataset: Any, steps: Any, role: str, allow_nonfinite: bool,
+                 class_weight: Any = None) -> None:
+        from .pipeline import INFINITE
+
+        self.steps_name, self.prefix, self.where, self.consequence = self._ROLES[role]
+        if steps is not None and (isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1):
+            raise ConfigError(f"{self.steps_name} must be a whole number ≥ 1, or None for every batch, got "
+                              f"{steps!r}.")
+        self.cardinality = dataset.cardinality()
+        if self.cardinality == INFINITE and steps is None:
+            raise ConfigError(f"{self.where} is endless (repeat() without a count), so {self.steps_name} must say how "
+                              f"many of its batches to read, e.g. {self.steps_name}=100.")
+        self.model, self.dataset, self.limit = model, dataset, None if steps is None else int(steps)
+        self.targets, self.allow_nonfinite, self.class_weight = role != "predict", allow_nonfinite, class_weight
+        self.steps = self.limit if self.limit is not None else (self.cardinality if self.cardinality >= 0 else None)
+        self.first: tuple[Any, Any, Any] | None = None
+        self.read = 0  # batches the last epoch() gave
+        self.ran_out = False
+        self._iterator: Iterator[Any] | None = iter(dataset)
+        self._in_pass = 0  # batches read since the current pass began
+        first = self._read()
+        if first is None:
+            raise DataError(f"{self.where} gives no batches (it is empty, or a generator already read); give it at "
+                            "least one batch.")
+        self.first = self._pending = first
+        self.sample_shape = tuple(first[0].shape[1:])
+        self.weighted = first[2] is not None
+
+    def _read(self) -> tuple[Any, Any, Any] | None:
+        """The next batch of the current pass, ready for the model, or None at its end."""
+        try:
+            element = next(self._iterator)  # type: ignore[arg-type]
+        except StopIteration:
+            return None
+        self._in_pass += 1
+        return self._prepared(element, self._in_pass)
+
+    def _prepared(self, element: Any, number: int) -> tuple[Any, Any, Any]:
+        model, where = self.model, f"{self.where}"
+        x, y, w = _unpack(element, where, number)
+        x_name = f"{self.prefix}x (batch {number} of {where})"
+        given = tuple(x.shape[1:]) if hasattr(x, "shape") else None
+        if self.first is None:
+            self._given_shape = given
+        elif given != self._given_shape:  # before the model's checks, which would not say which batch differs
+            raise ShapeError(f"batch {number} of {where} has samples of shape {given}, but its first batch had "
+                             f"{self._given_shape}; give every batch the same sample shape (resize the images to "
+                             "one size).")
+        if not self.targets:
+            x_arr = model._features(x, model._dtype(), x_name, allow_nonfinite=True)
+            if self.first is None:
+                model._check_features(tuple(x_arr.shape[1:]), x_name, x_arr.shape[0])
+            ready: tuple[Any, Any, Any] = (x_arr, None, None)
+        else:
+            if y is None:
+                raise DataError(f"batch {number} of {where} holds no targets ({type(element).__name__}); fit and "
+                                "evaluate need batches of (x, y) or (x, y, sample_weight).")
+            x_arr, y_arr = model._prepare(x, y, x_name, f"{self.prefix}y (batch {number} of {where})",
+                                          self.allow_nonfinite)
+            w_arr = None if w is None else model._sample_weight_rows(
+                w, y_arr, f"{self.prefix}sample weights (batch {number} of {where})")
+            if self.class_weight is not None:
+                w_arr = _training_weights(w_arr, self.class_weight, y_arr)
+            ready = (x_arr, y_arr, w_arr)
+        if self.first is not None:
+            if tuple(x_arr.shape[1:]) != self.sample_shape:
+                raise ShapeError(f"batch {number} of {where} has samples of shape {tuple(x_arr.shape[1:])}, but its "
+                                 f"first batch had {self.sample_shape}; give every batch the same sample shape.")
+            if (ready[2] is not None) != self.weighted:
+                has = "has" if ready[2] is not None else "has no"
+                raise DataError(f"batch {number} of {where} {has} sample weights, unlike its first batch; give every "
+                                "batch the same form, (x, y) or (x, y, sample_weight).")
+        return ready
+
+    def begin(self, epoch: int) -> bool:
+        """Whether an epoch can start: False, with a warning, when the data ran out (read ahead: no epoch is
+        begun that would have no batches)."""
+        if self._pending is not None:
+            return True
+        if self.ran_out:
+            return False
+        if self.limit is None or self._iterator is None:
+            self._iterator, self._in_pass = iter(self.dataset), 0
+        self._pending = self._read()
+        if self._pending is None:
+            self._run_out(f" in epoch {epoch + 1}")
+            return False
+        return True
+
+    def epoch(self) -> Iterator[tuple[Any, Any, Any]]:
+        """One epoch's batches: ``steps`` of them, or the rest of the pass."""
+        self.read = 0
+        while self.limit is None or self.read < self.limit:
+            batch, self._pending = self._pending, None
+            if batch is None:
+                batch = self._read()
+                if batch is None:
+                    if self.limit is not None:
+                        self._run_out("")
+                    break
+            self.read += 1
+            yield batch
+        if self.limit is None or 0 < self.cardinality <= self._in_pass:
+            self._iterator = None  # every batch of the pass was read: the next epoch starts a new one (Keras's rule)
+
+    def _run_out(self, when: str) -> None:
+        self.ran_out = True
+        warnings.warn(f"{self.where} ran out of batches{when}; {self.consequence} (a generator is read only once: pass "
+                      f"a Dataset, which is read afresh every epoch, or an endless generator with {self.steps_name}; "
+                      ".repeat() makes a Dataset endless).", UserWarning, stacklevel=4)
 
 
 def _callbacks_given(callbacks: Any) -> list[Any]:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from . import backend
-from .errors import DataError, ShapeError
+from .errors import ConfigError, DataError, ShapeError
 
 _grad_enabled = True
 
@@ -112,6 +112,14 @@ def _kind_words(kind: str) -> str:
     return {"O": "Python objects", "U": "text", "S": "bytes", "V": "raw records", "M": "dates",
             "m": "time spans"}.get(kind, "not numbers")
 
+
+
+def _no_out(keepdims: Any, out: Any, name: str, dtype: Any = None) -> Any:
+    """``keepdims``, once NumPy's ``out=`` and ``dtype=`` are checked to ask for nothing fnlearn does not do."""
+    if out is not None or dtype is not None:
+        raise ConfigError(f"np.{name} on a tensor takes no out= or dtype= (fnlearn makes a new tensor); leave them "
+                          f"out, or call np.{name} on t.numpy().")
+    return keepdims
 
 class Tensor:
     """An array that remembers how it was computed, so gradients can flow back through it.
@@ -224,6 +232,15 @@ class Tensor:
 
     def __float__(self) -> float:
         return float(self.item())
+
+    def __format__(self, spec: str) -> str:
+        """``f"{t:.2f}"`` formats a one-element tensor as its number (TensorFlow's tensors do the same)."""
+        if not spec:
+            return str(self)
+        if self.data.size != 1:
+            raise ShapeError(f"the format {spec!r} needs a tensor with one element, but this one has shape "
+                             f"{self.shape}; format its elements (t.numpy()) or reduce it first.")
+        return format(self.item(), spec)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         arr = self.numpy()
@@ -389,17 +406,19 @@ class Tensor:
     def squeeze(self, axis: int | tuple[int, ...] | None = None) -> Tensor:
         return F.squeeze(self, axis)
 
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return F.sum(self, axis, keepdims)
+    # ``out=None`` is what NumPy passes when a tensor is given to np.sum / np.mean / np.max / np.min (the
+    # tutorials' ``np.max(tf.nn.softmax(logits))``): those then give fnlearn's result
+    def sum(self, axis: Any = None, keepdims: bool = False, out: None = None) -> Tensor:
+        return F.sum(self, axis, _no_out(keepdims, out, "sum"))
 
-    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return F.mean(self, axis, keepdims)
+    def mean(self, axis: Any = None, keepdims: bool = False, out: None = None, dtype: None = None) -> Tensor:
+        return F.mean(self, axis, _no_out(keepdims, out, "mean", dtype))
 
-    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return F.max(self, axis, keepdims)
+    def max(self, axis: Any = None, keepdims: bool = False, out: None = None) -> Tensor:
+        return F.max(self, axis, _no_out(keepdims, out, "max"))
 
-    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return F.min(self, axis, keepdims)
+    def min(self, axis: Any = None, keepdims: bool = False, out: None = None) -> Tensor:
+        return F.min(self, axis, _no_out(keepdims, out, "min"))
 
     def exp(self) -> Tensor:
         return F.exp(self)

@@ -6,6 +6,9 @@
 ``tf.keras.preprocessing.sequence.pad_sequences`` work, and so
 do imports such as ``from fnlearn.compat.tensorflow.keras.models import Sequential``.
 ``tf.random.set_seed`` seeds fnlearn, and ``tf.nn`` holds the activations (``tf.nn.relu``, ``tf.nn.softmax``…).
+``tf.data`` holds fnlearn's :class:`~fnlearn.pipeline.Dataset` (``tf.data.Dataset.from_tensor_slices((x, y))``
+with ``batch``, ``shuffle``, ``map``, ``cache``, ``prefetch``…, what ``fit`` takes), ``tf.data.AUTOTUNE`` and
+``tf.data.experimental.cardinality``; ``tf.keras.utils.image_dataset_from_directory`` gives such a dataset.
 For custom losses and metrics there are ``tf.math`` (``log``, ``exp``, ``sqrt``, ``abs``, ``square``, ``log1p``,
 ``reduce_*``, ``maximum``, ``minimum``, ``equal``, ``sigmoid``, ``tanh``, ``softplus``), ``tf.reduce_mean`` /
 ``reduce_sum`` / ``reduce_max`` / ``reduce_min``, ``tf.square``, ``tf.sqrt``, ``tf.abs``, ``tf.exp``,
@@ -38,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import __version__, backend, keras
+from .. import __version__, backend, keras, pipeline
 from .. import functional as F
 from ..backend import set_seed, xp
 from ..errors import ShapeError
@@ -68,6 +71,17 @@ class _Namespace(SimpleNamespace):
         raise AttributeError(f"this tf namespace has no {name!r} in fnlearn's stand-in for TensorFlow; it has: "
                              f"{have}.")
 
+
+def _cardinality(input_dataset: Any) -> int:
+    """The number of elements of a dataset (−1 infinite, −2 unknown), ``tf.data.experimental.cardinality``."""
+    return input_dataset.cardinality()
+
+
+data = _Namespace(Dataset=pipeline.Dataset, AUTOTUNE=pipeline.AUTOTUNE, INFINITE_CARDINALITY=pipeline.INFINITE,
+                  UNKNOWN_CARDINALITY=pipeline.UNKNOWN,
+                  experimental=_Namespace(AUTOTUNE=pipeline.AUTOTUNE, cardinality=_cardinality,
+                                          INFINITE_CARDINALITY=pipeline.INFINITE,
+                                          UNKNOWN_CARDINALITY=pipeline.UNKNOWN))
 
 nn = _Namespace(**{name: getattr(F, name) for name in (
     "relu", "relu6", "sigmoid", "tanh", "softmax", "log_softmax", "softplus", "elu", "selu", "gelu", "silu",
@@ -243,17 +257,18 @@ math = _Namespace(log=_log, log1p=_log1p, exp=exp, sqrt=sqrt, abs=abs, square=sq
 
 bool = np.bool_  # noqa: A001  (tf.bool; last, so that nothing above sees it instead of Python's bool)
 
-__all__ = ["keras", "random", "nn", "math", "newaxis", "__version__", "reduce_mean", "reduce_sum", "reduce_max",
+__all__ = ["keras", "random", "nn", "math", "data", "newaxis", "__version__", "reduce_mean", "reduce_sum", "reduce_max",
            "reduce_min", "square", "sqrt", "abs", "exp", "maximum", "minimum", "equal", "matmul", "reshape",
            "expand_dims", "squeeze", "transpose", "cast", "constant", "convert_to_tensor", "argmax", "float16",
            "float32", "float64", "int32", "int64", "bool"]
 
-_HAVE = ", ".join(f"tf.{n}" for n in __all__ if n not in ("keras", "random", "nn", "math", "newaxis", "__version__"))
+_HAVE = ", ".join(f"tf.{n}" for n in __all__ if n not in ("keras", "random", "nn", "math", "data", "newaxis",
+                                                           "__version__"))
 
 
 def __getattr__(name: str) -> Any:
     if name.startswith("_"):
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     raise AttributeError(f"tf.{name} is not part of fnlearn's stand-in for TensorFlow, which has tf.keras, "
-                         f"tf.nn (activations), tf.math, tf.random.set_seed and {_HAVE}; use NumPy for the rest "
-                         "(e.g. np.linspace).")
+                         f"tf.nn (activations), tf.math, tf.data, tf.random.set_seed and {_HAVE}; use NumPy for the "
+                         "rest (e.g. np.linspace).")

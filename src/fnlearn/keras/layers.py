@@ -1,9 +1,14 @@
-"""``keras.layers``: Dense, Activation, Softmax, ReLU, LeakyReLU, Flatten, Dropout, Normalization,
-BatchNormalization, the image layers (Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D,
-GlobalMaxPooling2D and their short names MaxPool2D…, ZeroPadding2D, Cropping2D, UpSampling2D), the data
-augmentation layers (RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast), Reshape and
-Rescaling, the merge layers (Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, and their functional
-forms ``concatenate([a, b])``…), and ``Input`` to declare a model's input shape.
+"""``keras.layers``: Dense, Activation, Softmax, ReLU, LeakyReLU, Flatten, Lambda, Dropout, SpatialDropout2D,
+Normalization, BatchNormalization, LayerNormalization, the image layers (Conv2D, Conv2DTranspose, MaxPooling2D,
+AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D and their short names MaxPool2D…, ZeroPadding2D,
+Cropping2D, UpSampling2D, Resizing), the data augmentation layers (RandomFlip, RandomRotation, RandomZoom,
+RandomTranslation, RandomContrast), the layers for sequences (Embedding, Conv1D, MaxPooling1D, AveragePooling1D,
+GlobalAveragePooling1D, GlobalMaxPooling1D and their short names), Reshape and Rescaling, the merge layers
+(Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, and their functional forms
+``concatenate([a, b])``…), and ``Input`` to declare a model's input shape.
+
+A model holding a ``Lambda`` layer saves its weights (``save_weights``) but not itself: fnlearn's model files never
+hold code (Keras writes the function's bytecode), so ``save`` refuses it before writing anything.
 
 The layer classes are fnlearn's own (:mod:`fnlearn.nn.layers`); ``Input(shape=(n,))`` may open a
 ``Sequential`` list, as Keras allows, and only declares the shape of one sample. It also starts a model
@@ -43,6 +48,7 @@ from ..nn.image import (
     RandomRotation,
     RandomTranslation,
     RandomZoom,
+    Resizing,
     UpSampling2D,
     ZeroPadding2D,
 )
@@ -52,16 +58,33 @@ from ..nn.layers import (
     Dense,
     Dropout,
     Flatten,
+    Lambda,
     Layer,
+    LayerNormalization,
     LeakyReLU,
     Normalization,
     ReLU,
     Rescaling,
     Softmax,
+    SpatialDropout2D,
     as_input,
 )
 from ..nn.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from ..nn.module import Module, Symbolic
+from ..nn.text import (
+    AveragePooling1D,
+    AvgPool1D,
+    Conv1D,
+    Convolution1D,
+    Embedding,
+    GlobalAveragePooling1D,
+    GlobalAvgPool1D,
+    GlobalMaxPool1D,
+    GlobalMaxPooling1D,
+    MaxPool1D,
+    MaxPooling1D,
+)
+from ..nn.transpose import Conv2DTranspose, Convolution2DTranspose
 from ..tensor import Tensor
 from ._missing import not_provided
 
@@ -269,7 +292,11 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "BatchNormalization", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
            "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Reshape",
            "Rescaling", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "ZeroPadding2D", "Cropping2D",
-           "UpSampling2D", "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
+           "UpSampling2D", "Resizing", "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
+           "RandomContrast",
+           "Lambda", "LayerNormalization", "SpatialDropout2D", "Conv2DTranspose", "Convolution2DTranspose",
+           "Embedding", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "GlobalAvgPool1D", "GlobalMaxPool1D",
+           "Conv1D", "Convolution1D", "MaxPooling1D", "AveragePooling1D", "MaxPool1D", "AvgPool1D",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
            "Input", "InputLayer", "SymbolicTensor"]
 

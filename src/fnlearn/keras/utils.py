@@ -1,4 +1,7 @@
-"""``keras.utils``: ``to_categorical``, ``normalize``, ``set_random_seed`` and ``pad_sequences``.
+"""``keras.utils``: ``to_categorical``, ``normalize``, ``set_random_seed``, ``pad_sequences``, and the image tools of
+Keras's image-classification tutorials: ``image_dataset_from_directory`` (a folder of images, one subfolder per
+class, as a dataset of batches that ``fit`` takes), ``load_img``, ``img_to_array``, ``array_to_img`` and ``save_img``
+(:mod:`fnlearn.datasets.images`; Pillow reads and writes the files).
 
 Example:
     >>> from fnlearn.keras.utils import to_categorical
@@ -15,6 +18,7 @@ import numpy as np
 
 from ..backend import set_seed as set_random_seed
 from ..data import normalize, to_categorical
+from ..datasets.images import array_to_img, image_dataset_from_directory, img_to_array, load_img, save_img
 from ..errors import ConfigError, DataError
 from ._missing import not_provided
 
@@ -85,6 +89,7 @@ def pad_sequences(sequences: Sequence[Any], maxlen: int | None = None, dtype: An
     return out
 
 
-__all__ = ["to_categorical", "normalize", "set_random_seed", "pad_sequences"]
+__all__ = ["to_categorical", "normalize", "set_random_seed", "pad_sequences", "image_dataset_from_directory",
+           "load_img", "img_to_array", "array_to_img", "save_img"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -22,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from typing import Any
@@ -715,3 +716,224 @@ IMAGE: dict[str, type[Layer]] = {cls.__name__: cls for cls in
                                  (ZeroPadding2D, Cropping2D, UpSampling2D, RandomFlip, RandomRotation, RandomZoom,
                                   RandomTranslation, RandomContrast)}
 LAYERS.update(IMAGE)  # the classes a model file may name
+
+
+# ----------------------------------------------------------------------------- resizing
+
+RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "lanczos3", "lanczos5", "area")
+
+
+def _triangle(x: np.ndarray) -> np.ndarray:
+    return np.maximum(0.0, 1.0 - x)
+
+
+def _keys_cubic(x: np.ndarray) -> np.ndarray:
+    """Keys's cubic kernel with a = −0.5 (what ``jax.image.resize`` calls bicubic)."""
+    near = ((1.5 * x - 2.5) * x) * x + 1.0
+    far = ((-0.5 * x + 2.5) * x - 4.0) * x + 2.0
+    return np.where(x >= 2.0, 0.0, np.where(x >= 1.0, far, near))
+
+
+def _lanczos(radius: float) -> Any:
+    def kernel(x: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = radius * np.sin(np.pi * x) * np.sin(np.pi * x / radius) / (np.pi ** 2 * x ** 2)
+        return np.where(x > radius, 0.0, np.where(x > 1e-3, values, 1.0))
+
+    return kernel
+
+
+_KERNELS = {"bilinear": _triangle, "bicubic": _keys_cubic, "lanczos3": _lanczos(3.0), "lanczos5": _lanczos(5.0)}
+
+
+def resize_weights(in_size: int, out_size: int, interpolation: str = "bilinear", antialias: bool = False) -> np.ndarray:
+    """(out_size, in_size) float64: each output pixel's weights over the input pixels along one axis, as
+    ``jax.image.resize`` (under Keras 3's ``ops.image.resize`` and ``layers.Resizing``) computes them: pixel
+    centres at half-integers, the kernel's weights normalised to sum to 1 inside the image, and an axis whose size
+    does not change left as it is. ``"nearest"`` picks ⌊(i + ½)·in/out⌋ in float32, as jax does.
+
+    >>> resize_weights(2, 4).tolist()
+    [[1.0, 0.0], [0.75, 0.25], [0.25, 0.75], [0.0, 1.0]]
+    >>> resize_weights(4, 2, "nearest").tolist()
+    [[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0]]
+    """
+    if in_size == out_size:
+        return np.eye(out_size)
+    weights = np.zeros((out_size, in_size))
+    if interpolation == "nearest":
+        at = np.floor((np.arange(out_size, dtype=np.float32) + 0.5) * in_size / out_size).astype(np.int64)
+        weights[np.arange(out_size), np.minimum(at, in_size - 1)] = 1.0
+        return weights
+    inv_scale = in_size / out_size
+    sample = (np.arange(out_size) + 0.5) * inv_scale - 0.5  # each output pixel's centre, in input pixels
+    if interpolation == "area":
+        # the overlap of each output pixel's span, projected back onto the input, with each input pixel
+        left = np.arange(out_size) * inv_scale
+        weights = np.maximum(0.0, np.minimum(left[:, None] + inv_scale, np.arange(1, in_size + 1)[None, :])
+                             - np.maximum(left[:, None], np.arange(in_size)[None, :]))
+    else:
+        stretch = max(inv_scale, 1.0) if antialias else 1.0  # downsampling with antialias widens the kernel
+        weights = _KERNELS[interpolation](np.abs(sample[:, None] - np.arange(in_size)[None, :]) / stretch)
+    total = weights.sum(axis=1, keepdims=True)
+    weights = np.where(np.abs(total) > 1000.0 * np.finfo(np.float32).eps, weights / np.where(total != 0, total, 1), 0.0)
+    inside = (sample >= -0.5) & (sample <= in_size - 0.5)
+    return np.where(inside[:, None], weights, 0.0)
+
+
+def _aspect_axes(height: int, width: int, size: Pair, crop: bool, pad: bool) -> tuple[Pair, Pair, Pair]:
+    """(rows window, columns window, (rows padded, columns padded)) of Keras 3's ``crop_to_aspect_ratio`` /
+    ``pad_to_aspect_ratio``: the centred crop with the target's aspect ratio, or the fill added on both sides of
+    the short axis, in Keras's integer arithmetic (a window is (start, length))."""
+    target_height, target_width = size
+    if crop:
+        crop_height = max(min(height, int(float(width * target_height) / target_width)), 1)
+        crop_width = max(min(width, int(float(height * target_width) / target_height)), 1)
+        return ((int(float(height - crop_height) / 2), crop_height),
+                (int(float(width - crop_width) / 2), crop_width), (0, 0))
+    if pad:
+        pad_height = max(height, int(float(width * target_height) / target_width))
+        pad_width = max(width, int(float(height * target_width) / target_height))
+        top, left = int(float(pad_height - height) / 2), int(float(pad_width - width) / 2)
+        # Keras pads one axis only, the same amount on both sides (the rows first)
+        return (0, height), (0, width), (top, 0) if top > 0 else (0, left)
+    return (0, height), (0, width), (0, 0)
+
+
+def _axis_plan(size: int, out: int, window: Pair, padding: int, interpolation: str,
+               antialias: bool) -> tuple[np.ndarray, np.ndarray]:
+    """One axis of a resize as (matrix (out, size), share of each output pixel that reads the padding)."""
+    start, length = window
+    inner = resize_weights(length + 2 * padding, out, interpolation, antialias)
+    matrix = np.zeros((out, size))
+    matrix[:, start:start + length] = inner[:, padding:padding + length]
+    return matrix, inner.sum(axis=1) - matrix.sum(axis=1)
+
+
+@functools.lru_cache(maxsize=64)
+def resize_plan(height: int, width: int, size: Pair, interpolation: str = "bilinear", crop: bool = False,
+                pad: bool = False, fill_value: float = 0.0, antialias: bool = False
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keras 3's resize of an image of ``height`` × ``width`` to ``size`` as ``(rows, columns, bias)`` (host
+    float64, read-only): ``out = rows · image · columnsᵀ + bias`` for every channel. It is linear in the image, so
+    its gradient is ``rowsᵀ · g · columns``; the crop, and the padding (whose ``fill_value`` goes into ``bias``),
+    are folded into the matrices.
+
+    >>> rows, cols, bias = resize_plan(2, 4, (2, 2), crop=True)
+    >>> cols.tolist(), float(abs(bias).max())
+    ([[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]], 0.0)
+    """
+    row_window, col_window, (top, left) = _aspect_axes(height, width, size, crop, pad)
+    rows, row_pad = _axis_plan(height, size[0], row_window, top, interpolation, antialias)
+    cols, col_pad = _axis_plan(width, size[1], col_window, left, interpolation, antialias)
+    # the padded image is fill everywhere plus (image − fill) inside: its resize is fill·(all of both axes'
+    # weights) + rows·(image − fill)·colsᵀ
+    row_all, col_all = rows.sum(axis=1) + row_pad, cols.sum(axis=1) + col_pad
+    bias = fill_value * (np.outer(row_all, col_all) - np.outer(rows.sum(axis=1), cols.sum(axis=1)))
+    for array in (rows, cols, bias):
+        array.flags.writeable = False  # shared by every call through the cache
+    return rows, cols, bias
+
+
+def _resize_settings(size: Any, interpolation: Any, crop: Any, pad: Any, owner: str) -> tuple[Pair, str]:
+    size = _pair(size, "size", owner)
+    interpolation = _choice(interpolation, "interpolation", owner, RESIZE_INTERPOLATIONS,
+                            " (fnlearn has no gaussian or mitchellcubic resizing)")
+    if crop and pad:
+        raise ConfigError(f"{owner} got crop_to_aspect_ratio=True and pad_to_aspect_ratio=True; choose one of them "
+                          "(crop keeps the centre, pad keeps the whole image).")
+    return size, interpolation
+
+
+def resize(images: Any, size: Any, interpolation: str = "bilinear", crop_to_aspect_ratio: bool = False,
+           pad_to_aspect_ratio: bool = False, fill_value: float = 0.0, antialias: bool = False) -> Tensor:
+    """Channels-last images (N, H, W, C) resized to ``size`` = (height, width), as Keras 3's
+    ``ops.image.resize`` and ``layers.Resizing`` resize them (see :func:`resize_weights`): stretched, or
+    without distorting the aspect ratio by cropping the centre (``crop_to_aspect_ratio``) or padding the short
+    sides with ``fill_value`` (``pad_to_aspect_ratio``). Differentiable with respect to the images (the resize
+    is linear in them, for every interpolation).
+
+    >>> import fnlearn as fl, numpy as np
+    >>> resize(fl.tensor(np.array([[[[0.0], [4.0]]]])), (1, 4)).numpy()[0, 0, :, 0].tolist()
+    [0.0, 1.0, 3.0, 4.0]
+    >>> resize(fl.tensor(np.arange(6.0).reshape(1, 2, 3, 1)), (2, 2), crop_to_aspect_ratio=True).numpy().ravel()
+    array([0., 1., 3., 4.])
+    """
+    xp = backend.xp()
+    x = _images(images)
+    _check_images(x, "resize")
+    (height, width), interpolation = _resize_settings(size, interpolation, crop_to_aspect_ratio,
+                                                      pad_to_aspect_ratio, "resize")
+    n, h, w, c = x.shape
+    rows, cols, bias = resize_plan(h, w, (height, width), interpolation, bool(crop_to_aspect_ratio),
+                                   bool(pad_to_aspect_ratio), float(fill_value), bool(antialias))
+    a, b = (backend.to_device(m.astype(x.dtype)) for m in (rows, cols))
+    out = xp.matmul(b, xp.matmul(a, x.data.reshape(n, h, w * c)).reshape(n, height, w, c))
+    if bias.any():
+        out = out + backend.to_device(bias.astype(x.dtype))[None, :, :, None]
+
+    def backward(g):
+        through_width = xp.matmul(b.T, g).reshape(n, height, w * c)
+        return (xp.matmul(a.T, through_width).reshape(n, h, w, c),)
+
+    return Tensor._result(out, (x,), backward, "resize")
+
+
+class Resizing(Layer):
+    """Images resized to ``height`` × ``width``, Keras's ``layers.Resizing``: stretched (the default), or without
+    distorting the aspect ratio by cropping the centre (``crop_to_aspect_ratio=True``) or padding the short sides
+    with ``fill_value`` (``pad_to_aspect_ratio=True``); ``interpolation`` is "bilinear" (the default), "nearest",
+    "bicubic", "lanczos3", "lanczos5" or "area", ``antialias=True`` smooths before shrinking. Keras's pixels
+    (:func:`resize`); it takes a batch (batch, H, W, C) or one image (H, W, C), as Keras does.
+
+    >>> import numpy as np
+    >>> from fnlearn.keras import layers
+    >>> layers.Resizing(4, 6).compute_output_shape((180, 240, 3))
+    (4, 6, 3)
+    >>> layers.Resizing(1, 4)(np.array([[[[0.0], [4.0]]]])).numpy().ravel().tolist()
+    [0.0, 1.0, 3.0, 4.0]
+    """
+
+    def __init__(self, height: int, width: int, interpolation: str = "bilinear", crop_to_aspect_ratio: bool = False,
+                 pad_to_aspect_ratio: bool = False, fill_mode: str = "constant", fill_value: float = 0.0,
+                 antialias: bool = False, data_format: str | None = None, name: str | None = None,
+                 **kwargs: Any) -> None:
+        _reject_unknown_kwargs("Resizing", kwargs, allow=("input_shape",))
+        _channels_last(data_format, "Resizing")
+        for flag, value in (("crop_to_aspect_ratio", crop_to_aspect_ratio),
+                            ("pad_to_aspect_ratio", pad_to_aspect_ratio), ("antialias", antialias)):
+            if not isinstance(value, (bool, np.bool_)):
+                raise ConfigError(f"Resizing {flag} must be True or False, got {value!r}.")
+        if fill_mode != "constant":
+            raise ConfigError(f"Resizing fill_mode={fill_mode!r} is not supported; Keras pads with a constant only: "
+                              "leave fill_mode out (fill_value sets the padding's value).")
+        (self.height, self.width), self.interpolation = _resize_settings(
+            (height, width), interpolation, crop_to_aspect_ratio, pad_to_aspect_ratio, "Resizing")
+        self.crop_to_aspect_ratio, self.pad_to_aspect_ratio = bool(crop_to_aspect_ratio), bool(pad_to_aspect_ratio)
+        self.fill_value = _fill_value(fill_value, "Resizing")
+        self.antialias = bool(antialias)
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
+                         dtype=kwargs.get("dtype"))
+        self.built = True
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        _, _, channels = _image_shape(input_shape, f"Resizing layer {self.name!r}")
+        return self.height, self.width, channels
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_input(x, np.dtype(self.dtype) if self.dtype else _float_of(x), self.name)
+        one_image = x.ndim == 3  # Keras resizes a single (H, W, C) image too
+        if one_image:
+            x = F.reshape(x, (1, *x.shape))
+        self.compute_output_shape(x.shape[1:])
+        out = resize(x, (self.height, self.width), self.interpolation, self.crop_to_aspect_ratio,
+                     self.pad_to_aspect_ratio, self.fill_value, self.antialias)
+        return F.reshape(out, out.shape[1:]) if one_image else out
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "height": self.height, "width": self.width,
+                "interpolation": self.interpolation, "crop_to_aspect_ratio": self.crop_to_aspect_ratio,
+                "pad_to_aspect_ratio": self.pad_to_aspect_ratio, "fill_mode": "constant",
+                "fill_value": self.fill_value, "antialias": self.antialias}
+
+
+LAYERS["Resizing"] = Resizing

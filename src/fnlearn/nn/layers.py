@@ -1,5 +1,5 @@
-"""Layers: Dense (the lecture's ``σ(b + Wx)``), Activation (and Softmax, ReLU), Flatten, Dropout, Normalization,
-BatchNormalization.
+"""Layers: Dense (the lecture's ``σ(b + Wx)``), Activation (and Softmax, ReLU), Flatten, Lambda, Dropout,
+SpatialDropout2D, Normalization, BatchNormalization, LayerNormalization.
 
 Layers build lazily: a ``Dense(100)`` learns its input size from the first batch it sees, unless
 ``input_shape`` / ``input_dim`` tells it up front (then it is built at once, as in Keras).
@@ -26,7 +26,7 @@ import numpy as np
 from .. import backend
 from .. import functional as F
 from ..data import check_flag
-from ..errors import ConfigError, NotReadyError, ShapeError
+from ..errors import ConfigError, FnlearnError, NotReadyError, ShapeError
 from ..tensor import Parameter, Tensor, as_array
 from . import initializers, regularizers
 from .module import Module, keras_mode, leaving_no_trace, update_state
@@ -568,6 +568,121 @@ class Flatten(Layer):
         return (int(np.prod(input_shape)),)
 
 
+class Lambda(Layer):
+    """A function of the inputs as a layer, Keras's ``layers.Lambda``: ``Lambda(lambda x: x ** 2)``,
+    ``Lambda(lambda x: keras.ops.mean(x, axis=1))``. The function gets the batch as a tensor (a list of them when
+    a functional model calls the layer on a list) and returns a tensor; written with fnlearn's ops, ``keras.ops``
+    or arithmetic, it passes the gradient on (a NumPy function would turn the tensor into an array and lose it,
+    so an array returned is refused). ``arguments`` are keyword arguments for the function, and a function that
+    takes ``training`` gets the mode of the call, as in Keras.
+
+    The output's shape (for ``summary()`` and the next layer) is ``output_shape`` (one sample's, or a function of
+    the input's shape with its batch axis, as Keras takes it), else found by running the function once on a
+    sample of zeros. A model file never holds code, so a model with a Lambda layer is refused by ``save`` (its
+    weights save with ``save_weights``); a layer that must be saved is a Layer subclass, registered with
+    ``keras.saving.register_keras_serializable``.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> double = fl.layers.Lambda(lambda x: x * 2)
+    >>> double(np.array([[1.0, 2.0]])).numpy().tolist(), double.compute_output_shape((2,))
+    ([[2.0, 4.0]], (2,))
+    >>> fl.Sequential([fl.layers.Lambda(lambda x: fl.functional.sum(x, axis=1, keepdims=True),
+    ...                                  input_shape=(3,))]).output_shape
+    (1,)
+    """
+
+    def __init__(self, function: Any, output_shape: Any = None, mask: Any = None,
+                 arguments: dict[str, Any] | None = None, name: str | None = None, **kwargs: Any) -> None:
+        _reject_unknown_kwargs("Lambda", kwargs, allow=("input_shape", "input_dim"))
+        if not callable(function):
+            raise ConfigError(f"Lambda needs a function of the inputs, such as lambda x: x ** 2, got "
+                              f"{type(function).__name__} {function!r}.")
+        if mask is not None:
+            raise ConfigError(f"Lambda got mask={mask!r}; fnlearn's layers have no masks: leave it out.")
+        if arguments is not None and (not isinstance(arguments, dict) or not all(isinstance(k, str)
+                                                                                  for k in arguments)):
+            raise ConfigError(f"Lambda arguments must be a dict of keyword arguments for the function, such as "
+                              f"{{'axis': 1}}, got {arguments!r}.")
+        if output_shape is not None and not callable(output_shape):
+            output_shape = _shape_tuple(output_shape, "Lambda output_shape (one sample's shape, no batch axis)")
+        self.function = function
+        self.output_shape_setting = output_shape
+        self.arguments: dict[str, Any] = dict(arguments or {})
+        import inspect
+
+        try:  # not the cached _parameters_of: a cache would keep every Lambda's function (and closure) alive
+            self._passes_training = "training" in inspect.signature(function).parameters
+        except (TypeError, ValueError):  # a built-in without a signature takes no training argument
+            self._passes_training = False
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), input_dim=kwargs.get("input_dim"),
+                         trainable=kwargs.get("trainable", True), dtype=kwargs.get("dtype"))
+        self.built = True
+
+    @property
+    def takes_lists(self) -> bool:
+        """A Lambda may be called on a list of inputs, as Keras's (``Lambda(lambda t: t[0] - t[1])([a, b])``)."""
+        return True
+
+    def forward(self, x: Any) -> Tensor:
+        if isinstance(x, (list, tuple)):
+            given: Any = type(x)(as_input(item, _float_of(item), self.name) for item in x)
+        else:
+            given = as_input(x, _float_of(x), self.name)
+        options = dict(self.arguments)
+        if self._passes_training:
+            options["training"] = bool(self.training)
+        out = self.function(given, **options)
+        if not isinstance(out, Tensor):
+            raise ConfigError(f"the function of Lambda layer {self.name!r} returned {type(out).__name__}, not a "
+                              "tensor; write it with fnlearn's ops (fl.exp, fl.functional.sum...), keras.ops or "
+                              "arithmetic on its input, which keep the gradient (NumPy functions lose it).")
+        return out
+
+    def compute_output_shape(self, input_shape: Any) -> tuple[int, ...]:
+        setting = self.output_shape_setting
+        if isinstance(setting, tuple):
+            return setting
+        shapes = [tuple(s) for s in input_shape] if isinstance(input_shape, list) else tuple(input_shape)
+        if setting is not None:  # Keras's form: a function of the input's shape with its batch axis
+            full = setting(_batch_shapes(shapes))
+            if not isinstance(full, (tuple, list)) or len(full) < 2:
+                raise ConfigError(f"the output_shape function of Lambda layer {self.name!r} returned {full!r}; it "
+                                  "takes the input's shape with its batch axis, (None, ...), and returns the output's "
+                                  "the same way, such as lambda shape: (shape[0], 1).")
+            return _shape_tuple(tuple(full)[1:], f"the output shape of Lambda layer {self.name!r}")
+        seen = self.__dict__.setdefault("_shapes_seen", {})
+        key = tuple(shapes) if isinstance(shapes, list) else shapes
+        if key not in seen:  # Keras traces the function symbolically; fnlearn runs it once on a zero sample
+            from ..tensor import no_grad
+
+            def zero(shape: tuple[int, ...]) -> Tensor:
+                return Tensor(backend.xp().zeros((1, *shape), dtype=np.dtype(self.dtype)))
+
+            given = [zero(s) for s in shapes] if isinstance(shapes, list) else zero(shapes)
+            try:
+                with no_grad(), leaving_no_trace(self), warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")  # zeros may divide by zero: only the shape is wanted
+                    out = self(given, training=False)
+            except FnlearnError:
+                raise  # already one sentence about the layer or its input
+            except Exception as exc:  # noqa: BLE001  (the user's function: whatever it raised, say what to do)
+                said = " ".join(str(exc).split())  # one line, whatever the function's message was
+                raise ConfigError(f"Lambda layer {self.name!r} could not be run on a sample of zeros of shape "
+                                  f"{key} to find its output's shape ({type(exc).__name__}: {said}); give "
+                                  "output_shape=(...), one sample's shape.") from exc
+            seen[key] = tuple(out.shape[1:])
+        return seen[key]
+
+    def get_config(self) -> dict[str, Any]:
+        """The settings, the function itself among them: enough to make the layer again in this program
+        (``from_config``), never written to a file."""
+        config = {**super().get_config(), "function": self.function, "arguments": dict(self.arguments)}
+        if self.output_shape_setting is not None:
+            setting = self.output_shape_setting
+            config["output_shape"] = list(setting) if isinstance(setting, tuple) else setting
+        return config
+
+
 class Rescaling(Layer):
     """``x · scale + offset``, Keras's ``layers.Rescaling``: pixels of 0–255 into [0, 1] inside the model
     (``Rescaling(1 / 255)``), or into [−1, 1] (``Rescaling(1 / 127.5, offset=-1)``). ``scale`` and ``offset`` are
@@ -882,6 +997,226 @@ def _setting(value: Any, name: str, expected: str, positive: bool = False, high:
     return float(value)
 
 
+def _layer_norm_axes(axis: Any, rank: int, who: str) -> list[int]:
+    """``axis`` (an int or a list of them, negative ones counted from the end) as sorted axes of an array of
+    ``rank`` axes, or one ConfigError sentence."""
+    items = [axis] if isinstance(axis, (int, np.integer)) and not isinstance(axis, bool) else axis
+    try:
+        items = list(items)
+    except TypeError:
+        items = []
+    ints = bool(items) and all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in items)
+    axes = sorted(int(a) % rank for a in items if -rank <= a < rank) if ints else []
+    if not ints or len(axes) != len(items) or len(set(axes)) != len(axes):
+        raise ConfigError(f"{who} got axis={axis!r} for inputs of {rank} axes (batch included); give an axis or a "
+                          f"list of distinct axes between {-rank} and {rank - 1}, such as -1 (the features).")
+    return axes
+
+
+def layer_norm(x: Any, gamma: Tensor | None = None, beta: Tensor | None = None, axis: Any = -1,
+               epsilon: float = 1e-3) -> Tensor:
+    """Layer normalisation, Keras's ``ops.layer_normalization``: ``γ·(x − μ)/√(σ² + ε) + β`` where μ and σ² (the
+    biased variance) are taken over ``axis`` (an int or a list of axes) of each sample on its own, and γ and β
+    (None: no scale, no offset) have the sizes of those axes.
+
+    The backward is the closed form, computed at once rather than back through the mean, variance and square
+    root: ``dx = (ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) / √(σ² + ε)`` with ``ĝ = γ·g`` and ``x̂ = (x − μ)/√(σ² + ε)``, the
+    means over the normalised axes; ``dγ = Σ g·x̂`` and ``dβ = Σ g`` over the other axes.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> layer_norm(fl.tensor([[1.0, 3.0], [10.0, 30.0]]), epsilon=1e-9).numpy().round(3).tolist()
+    [[-1.0, 1.0], [-1.0, 1.0]]
+    """
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    if x.ndim < 1 or x.data.dtype.kind != "f":
+        raise ShapeError(f"layer_norm needs a float tensor, got shape {x.shape} and dtype {x.dtype}.")
+    if not (isinstance(epsilon, (int, float, np.floating)) and epsilon > 0 and math.isfinite(epsilon)):
+        raise ConfigError(f"layer_norm needs epsilon > 0 (a small finite number such as 1e-3), got {epsilon!r}.")
+    xp = backend.xp()
+    axes = _layer_norm_axes(axis, x.ndim, "layer_norm")
+    sizes = tuple(x.shape[a] for a in axes)
+    for name, t in (("gamma", gamma), ("beta", beta)):
+        if t is not None and t.shape != sizes:
+            raise ShapeError(f"layer_norm got {name} of shape {t.shape} for inputs of shape {x.shape} normalised "
+                             f"over axes {axes}; give one value per position of those axes, shape {sizes}.")
+    # the normalised axes moved last (a view, or no move at all for the usual axis=-1): rows of one sample's values
+    order = [a for a in range(x.ndim) if a not in axes] + axes
+    moved = order != list(range(x.ndim))
+    width = math.prod(sizes)
+    x2 = (xp.transpose(x.data, order) if moved else x.data).reshape(-1, width)
+    moved_shape = tuple(x.shape[a] for a in order)
+    back = [order.index(a) for a in range(x.ndim)]
+
+    def in_place(rows: Any) -> Any:
+        """Rows of ``width`` values back in ``x``'s shape and axis order."""
+        if not moved:
+            return rows.reshape(x.shape)
+        return xp.ascontiguousarray(xp.transpose(rows.reshape(moved_shape), back))
+
+    mean = x2.mean(axis=1, keepdims=True)
+    xhat = x2 - mean
+    variance = (xhat * xhat).mean(axis=1, keepdims=True)  # two passes: no cancellation where the mean is large
+    inv = 1 / xp.sqrt(variance + epsilon)
+    xhat *= inv
+    scale = None if gamma is None else gamma.data.reshape(width)
+    out = xhat * scale if scale is not None else xhat.copy()  # x̂ itself is kept for the backward
+    if beta is not None:
+        out += beta.data.reshape(width)
+
+    def backward(g):
+        g2 = (xp.transpose(g, order) if moved else g).reshape(-1, width)
+        ones = xp.ones(g2.shape[0], dtype=g2.dtype)  # sums over rows as BLAS products
+        grads: list[Any] = [None]
+        if x.requires_grad:
+            scaled = g2 * scale if scale is not None else g2
+            gx = scaled - scaled.mean(axis=1, keepdims=True)
+            gx -= xhat * (scaled * xhat).mean(axis=1, keepdims=True)
+            gx *= inv
+            grads[0] = in_place(gx).astype(x.dtype, copy=False)
+        if gamma is not None:
+            grads.append((ones @ (g2 * xhat)).reshape(gamma.shape).astype(gamma.dtype, copy=False)
+                         if gamma.requires_grad else None)
+        if beta is not None:
+            grads.append((ones @ g2).reshape(beta.shape).astype(beta.dtype, copy=False) if beta.requires_grad
+                         else None)
+        return tuple(grads)
+
+    parents = tuple(t for t in (x, gamma, beta) if t is not None)
+    return Tensor._result(in_place(out), parents, backward, "layer_norm")
+
+
+def _layer_norm_setting(axis: Any) -> int | list[int]:
+    """LayerNormalization's ``axis`` as an int or a list of distinct ints other than 0 (the batch axis), or one
+    ConfigError sentence; whether each fits the inputs is known when the layer sees them."""
+    one = isinstance(axis, (int, np.integer)) and not isinstance(axis, bool)
+    items = [axis] if one else list(axis) if isinstance(axis, (list, tuple)) else []
+    if not items or not all(isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in items) \
+            or len(set(map(int, items))) != len(items):
+        raise ConfigError(f"LayerNormalization axis must be an integer or a list of distinct integers, such as -1 "
+                          f"(the features, the default) or [1, 2, 3] (a whole image), got {axis!r}.")
+    if 0 in items:
+        raise ConfigError(f"LayerNormalization got axis={axis!r}, which includes the batch axis (0), but each sample "
+                          "is normalised on its own, over its features; use axis=-1, or axes from 1 on.")
+    return int(axis) if one else [int(a) for a in items]
+
+
+# Keras's arguments for what fnlearn leaves out, and the values that ask for nothing of it
+_LAYER_NORM_UNSUPPORTED = {"beta_constraint": None, "gamma_constraint": None, "rms_scaling": False}
+
+
+class LayerNormalization(Layer):
+    """Layer normalisation, Keras's ``layers.LayerNormalization`` (PyTorch's ``LayerNorm``): each sample
+    normalised on its own, ``γ·(x − μ)/√(σ² + ε) + β`` with μ and σ² (the biased variance) over ``axis`` — the
+    last axis by default, or a list of axes such as ``[1, 2, 3]`` for a whole image. ε is added to the variance
+    inside the square root, 1e-3 by default as in Keras (PyTorch's is 1e-5).
+
+    γ (``scale``) and β (``center``) are trained and span the normalised axes: one value per feature for
+    ``axis=-1``, shape (height, width, channels) for ``axis=[1, 2, 3]``; Keras's weight order γ, β. Training and
+    inference compute the same thing (no moving statistics, unlike BatchNormalization).
+
+    >>> import fnlearn as fl, numpy as np
+    >>> norm = fl.layers.LayerNormalization(epsilon=1e-6, dtype="float64")
+    >>> norm(np.array([[1.0, 3.0], [10.0, 50.0]])).numpy().round(3).tolist(), norm.gamma.shape
+    ([[-1.0, 1.0], [-1.0, 1.0]], (2,))
+    """
+
+    def __init__(self, axis: Any = -1, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
+                 beta_initializer: Any = "zeros", gamma_initializer: Any = "ones", beta_regularizer: Any = None,
+                 gamma_regularizer: Any = None, name: str | None = None, **kwargs: Any) -> None:
+        _reject_unknown_kwargs("LayerNormalization", kwargs,
+                               allow=("input_shape", "input_dim", *_LAYER_NORM_UNSUPPORTED))
+        for key, plain in _LAYER_NORM_UNSUPPORTED.items():
+            if key in kwargs and kwargs[key] != plain:
+                hint = " (deprecated in Keras too)" if key == "rms_scaling" else ""
+                raise ConfigError(f"LayerNormalization got {key}={kwargs[key]!r}, which fnlearn does not have{hint}; "
+                                  f"leave it out (or pass {key}={plain!r}).")
+        self.axis: int | list[int] = _layer_norm_setting(axis)
+        self.epsilon = _setting(epsilon, "epsilon", "a number > 0 (added to the variance inside the square root, "
+                                "so that a constant sample is not divided by 0; the default is 1e-3)", positive=True,
+                                high=math.inf, owner="LayerNormalization")
+        self.center = check_flag(center, "LayerNormalization center")
+        self.scale = check_flag(scale, "LayerNormalization scale")
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        # Not built here even with input_shape (a model built from it builds it, as Keras 3 does): a file's
+        # settings alone never make fnlearn allocate weights before they are checked.
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), input_dim=kwargs.get("input_dim"),
+                         trainable=kwargs.get("trainable", True), dtype=kwargs.get("dtype"))
+        self.gamma: Parameter | None = None
+        self.beta: Parameter | None = None
+        self.normalized_shape: tuple[int, ...] | None = None  # the sizes of the normalised axes, once built
+
+    def _axes(self, rank: int) -> list[int]:
+        """The normalised axes of inputs of ``rank`` axes (batch included), refused if one is out of range."""
+        try:
+            axes = _layer_norm_axes(self.axis, rank, "LayerNormalization")
+        except ConfigError:
+            axes = []
+        if not axes or 0 in axes:
+            raise ConfigError(f"layer {self.name!r} normalises axis={self.axis!r}, but its inputs have {rank} axes "
+                              f"(batch included), whose features are axes {list(range(1, rank))} (or "
+                              f"{list(range(1 - rank, 0))} counted from the end); fix axis, or give the layer inputs "
+                              "with those axes.")
+        return axes
+
+    def weight_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The shape of γ and β for samples of ``input_shape`` (batch axis excluded): the normalised axes' sizes.
+
+        >>> LayerNormalization(axis=[1, 2]).weight_shape((5, 6, 3))
+        (5, 6)
+        """
+        return tuple(int(input_shape[a - 1]) for a in self._axes(len(input_shape) + 1))
+
+    def build(self, input_shape: tuple[int, ...]) -> None:
+        self.make_weights(self.weight_shape(tuple(input_shape)))
+
+    def make_weights(self, shape: tuple[int, ...]) -> None:
+        """Create γ and β (those the settings ask for) of ``shape``, in Keras's order."""
+        shape = tuple(int(s) for s in shape)
+        with backend.using_dtype(self.dtype):
+            if self.scale:
+                self.gamma = Parameter(self.gamma_initializer(shape), name="gamma")
+            if self.center:
+                self.beta = Parameter(self.beta_initializer(shape), name="beta")
+        self.normalized_shape = shape
+        self.built = True
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        self._axes(len(input_shape) + 1)
+        return tuple(input_shape)
+
+    def forward(self, x: Any) -> Tensor:
+        weight = self.gamma if self.gamma is not None else self.beta
+        x = as_input(x, weight.data.dtype if weight is not None else np.dtype(self.dtype), self.name)
+        if x.ndim < 2:
+            raise ShapeError(f"layer {self.name!r} expects a batch of samples, shape (batch, features...), got shape "
+                             f"{x.shape}; wrap a single sample as x[None, ...].")
+        axes = self._axes(x.ndim)
+        self._ensure_built(x)
+        given = tuple(x.shape[a] for a in axes)
+        if given != self.normalized_shape:
+            raise ShapeError(f"layer {self.name!r} was built for inputs whose normalised axes {axes} have sizes "
+                             f"{self.normalized_shape}, but got shape {x.shape}; give it inputs of the shape it was "
+                             "built for, or make a new layer.")
+        return layer_norm(x, self.gamma, self.beta, axes, self.epsilon)
+
+    def penalties(self) -> list[tuple[Parameter, Any]]:
+        """(parameter, regularizer) for gamma and beta where each has one."""
+        return [(p, r) for p, r in ((self.gamma, self.gamma_regularizer), (self.beta, self.beta_regularizer))
+                if p is not None and r is not None] + super().penalties()
+
+    def get_config(self) -> dict[str, Any]:
+        config = {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon, "center": self.center,
+                  "scale": self.scale, "beta_initializer": initializers.name_of(self.beta_initializer),
+                  "gamma_initializer": initializers.name_of(self.gamma_initializer)}
+        for key in ("beta_regularizer", "gamma_regularizer"):
+            if getattr(self, key) is not None:
+                config[key] = getattr(self, key).get_config()
+        return config
+
+
 class Dropout(Layer):
     """Inverted dropout: in training, zero each value with probability ``rate`` and scale the rest by
     1 / (1 − rate), so evaluation needs no change; in eval mode it passes values through.
@@ -936,6 +1271,62 @@ class Dropout(Layer):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
 
 
+class SpatialDropout2D(Layer):
+    """Dropout of whole channels, Keras's ``layers.SpatialDropout2D``: in training, each image's channel (a whole
+    feature map of a convolution) is zeroed with probability ``rate`` and the others are scaled by 1 / (1 − rate);
+    in inference the images pass as they are. Neighbouring pixels of a feature map are alike, so dropping single
+    pixels (``Dropout``) hardly regularises a convolution; dropping maps does.
+
+    Images are channels-last, (batch, height, width, channels). The masks are a stream of the layer's own, seeded
+    and counted (``seed``, ``draws``) as :class:`Dropout`'s are, so a resumed fit draws the masks the
+    uninterrupted one would have.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> out = fl.layers.SpatialDropout2D(0.5, seed=3)(np.ones((2, 4, 4, 3))).numpy()
+    >>> bool((out == out[:, :1, :1, :]).all()), sorted(set(out.ravel().tolist()))  # one value per map
+    (True, [0.0, 2.0])
+    """
+
+    def __init__(self, rate: float, data_format: str | None = None, seed: int | None = None,
+                 name: str | None = None, **kwargs: Any) -> None:
+        _reject_unknown_kwargs("SpatialDropout2D", kwargs, allow=("input_shape",))
+        if data_format not in (None, "channels_last"):
+            raise ConfigError(f"SpatialDropout2D got data_format={data_format!r}; fnlearn's image layers take "
+                              "channels_last images, (batch, height, width, channels), only: leave data_format out "
+                              "and move the channels last (np.moveaxis(x, 1, -1)).")
+        if isinstance(rate, bool) or not isinstance(rate, (int, float, np.integer, np.floating)) \
+                or not 0.0 <= float(rate) < 1.0:
+            raise ConfigError(f"SpatialDropout2D rate must be a number in [0, 1) (the share of channels dropped in "
+                              f"training, e.g. 0.2), got {rate!r}.")
+        self.rate = float(rate)
+        self.seed: int | None = None if seed is None else backend.check_seed(
+            seed, "SpatialDropout2D seed", "e.g. seed=0, or None for one drawn from fl.set_seed's generator")
+        self.draws = 0  # training calls so far: the next mask comes from the generator seeded (seed, draws)
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
+                         dtype=kwargs.get("dtype"))
+        self.built = True
+
+    next_mask = Dropout.next_mask  # the same stream as Dropout's, drawn for a (batch, 1, 1, channels) mask
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        if len(input_shape) != 3:
+            hint = " (grayscale images need a channels axis: x[..., None])" if len(input_shape) == 2 else ""
+            raise ShapeError(f"SpatialDropout2D layer {self.name!r} takes images of shape (batch, height, width, "
+                             f"channels), but was given samples of shape {tuple(input_shape)}{hint}; use Dropout "
+                             "for other data, or give it 4-D images.")
+        return tuple(input_shape)
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_input(x, _float_of(x), self.name)
+        self.compute_output_shape(x.shape[1:])
+        if not self.training or self.rate == 0.0:
+            return x
+        return F.mul(x, Tensor(self.next_mask((x.shape[0], 1, 1, x.shape[3]), x.dtype)))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
 def _activation_name(activation: Any) -> str | None:
     """The config name of an activation: the string as given (lower-case), None for none, else the function's name."""
     if activation is None or isinstance(activation, str):
@@ -969,4 +1360,5 @@ def _reject_unknown_kwargs(layer: str, kwargs: dict, allow: Sequence[str] = ()) 
 LAYERS: dict[str, type[Layer]] = {"Dense": Dense, "Activation": Activation, "Flatten": Flatten, "Dropout": Dropout,
                                   "Softmax": Softmax, "ReLU": ReLU, "LeakyReLU": LeakyReLU,
                                   "Normalization": Normalization, "BatchNormalization": BatchNormalization,
-                                  "Rescaling": Rescaling}
+                                  "Rescaling": Rescaling, "LayerNormalization": LayerNormalization,
+                                  "SpatialDropout2D": SpatialDropout2D, "Lambda": Lambda}

@@ -1,0 +1,597 @@
+"""A folder of images as a dataset, and single images to and from arrays: Keras's
+``image_dataset_from_directory``, ``load_img``, ``img_to_array``, ``array_to_img`` and ``save_img``.
+
+``image_dataset_from_directory`` follows Keras 3's rules: one subfolder per class (class names in sorted order,
+hidden folders skipped), the ``.bmp``, ``.gif``, ``.jpeg``, ``.jpg`` and ``.png`` files found under each (in
+sorted order), shuffled with ``numpy.random.RandomState(seed)`` exactly as Keras shuffles them, and split by
+``validation_split`` as Keras splits them: the validation files are the last ``int(validation_split · n)`` of
+that order and the training files the rest, so two calls with the same seed give disjoint subsets that together
+hold every file. The dataset (:class:`fnlearn.pipeline.Dataset`) reads and decodes the images of a batch when
+the loop asks for it, resized as Keras resizes them (:func:`fnlearn.nn.image.resize_plan`), as float32 arrays
+(batch, height, width, channels); ``cache()`` keeps them decoded.
+
+Images are read with Pillow, imported when first needed (``pip install pillow``).
+
+Example:
+    >>> import os, tempfile, numpy as np
+    >>> root = tempfile.mkdtemp()
+    >>> for name in ("cats", "dogs"):
+    ...     os.makedirs(os.path.join(root, name))
+    ...     for i in range(3):
+    ...         save_img(os.path.join(root, name, f"{i}.png"), np.full((8, 6, 3), 40.0 * i), scale=False)
+    >>> train = image_dataset_from_directory(root, image_size=(4, 4), batch_size=2, seed=1,
+    ...                                      validation_split=0.5, subset="training")
+    Found 6 files belonging to 2 classes.
+    Using 3 files for training.
+    >>> images, labels = next(iter(train))
+    >>> train.class_names, len(train), images.shape, images.dtype, labels.dtype
+    (['cats', 'dogs'], 2, (2, 4, 4, 3), dtype('float32'), dtype('int32'))
+"""
+
+from __future__ import annotations
+
+import io as _io
+import os
+import pathlib
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from ..errors import ConfigError, DataError, DatasetError, MissingDependencyError, ShapeError
+from ..nn.image import RESIZE_INTERPOLATIONS, resize_plan
+from ..pipeline import Dataset, _leaf, _Rows
+from ..tensor import Tensor
+
+ALLOWED_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
+_CHANNELS = {"grayscale": 1, "rgb": 3, "rgba": 4}
+_LABEL_MODES = ("int", "categorical", "binary", None)
+# what load_img resizes with: Pillow's filters, as Keras names them
+_PIL_FILTERS = ("nearest", "bilinear", "bicubic", "hamming", "box", "lanczos")
+
+
+def _pil() -> Any:
+    """``PIL.Image``, imported on first use so that ``import fnlearn`` does not load Pillow."""
+    try:
+        from PIL import Image
+    except ImportError:
+        raise MissingDependencyError("reading and writing images needs Pillow, which is not installed; install it "
+                                     "with: pip install pillow.") from None
+    return Image
+
+
+# ----------------------------------------------------------------------------- arguments
+
+
+def _flag(value: Any, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ConfigError(f"image_dataset_from_directory {name} must be True or False, got {value!r}.")
+    return bool(value)
+
+
+def _image_size(value: Any) -> tuple[int, int]:
+    items = (value, value) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
+    try:
+        items = tuple(items)
+    except TypeError:
+        items = ()
+    if len(items) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1 for v in items):
+        raise ConfigError(f"image_size must be (height, width), two whole numbers ≥ 1 such as (180, 180), got "
+                          f"{value!r}.")
+    return int(items[0]), int(items[1])
+
+
+def _interpolation(value: Any) -> str:
+    name = value.lower() if isinstance(value, str) else value
+    if name in ("gaussian", "mitchellcubic"):
+        raise ConfigError(f"interpolation={value!r} is a TensorFlow resize that fnlearn does not have; use one of "
+                          f"{', '.join(map(repr, RESIZE_INTERPOLATIONS))}.")
+    if name not in RESIZE_INTERPOLATIONS:
+        raise ConfigError(f"interpolation must be one of {', '.join(map(repr, RESIZE_INTERPOLATIONS))}, got "
+                          f"{value!r}.")
+    return str(name)
+
+
+def _explicit_labels(labels: Any) -> list[int]:
+    if isinstance(labels, np.ndarray) and labels.ndim == 1:
+        labels = labels.tolist()
+    if not isinstance(labels, (list, tuple)):
+        raise ConfigError(f"labels must be 'inferred' (from the subfolders), None (no labels) or a list of integer "
+                          f"labels, one per image file in sorted path order; got {type(labels).__name__} "
+                          f"{labels!r}.")
+    for position, label in enumerate(labels):
+        if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or label < 0:
+            raise DataError(f"labels[{position}] is {label!r}, but the labels must be whole numbers ≥ 0 (class "
+                            "indices), one per image file.")
+    return [int(label) for label in labels]
+
+
+def _check_split(validation_split: Any, subset: Any, shuffle: bool, seed: Any) -> float:
+    """Keras's rules for ``validation_split``, ``subset`` and ``seed``, each broken one refused in one sentence."""
+    if validation_split is not None and (isinstance(validation_split, bool) or
+                                         not isinstance(validation_split, (int, float, np.integer, np.floating))):
+        raise ConfigError(f"validation_split must be a number between 0 and 1 (or None), got {validation_split!r}.")
+    split = float(validation_split or 0.0)
+    if split and not 0 < split < 1:
+        raise ConfigError(f"validation_split must be between 0 and 1 (exclusive), got {validation_split!r}; e.g. "
+                          "validation_split=0.2 holds out 20% of the files.")
+    if subset not in ("training", "validation", "both", None):
+        raise ConfigError(f"subset must be 'training', 'validation' or 'both', got {subset!r}.")
+    if split and subset is None:
+        raise ConfigError(f"validation_split={validation_split!r} needs subset='training', 'validation' or 'both' "
+                          "(which part to return).")
+    if subset is not None and not split:
+        raise ConfigError(f"subset={subset!r} needs a validation_split, such as validation_split=0.2 (the fraction "
+                          "of the files to hold out for validation).")
+    if split and shuffle and seed is None:
+        raise ConfigError("validation_split with shuffle=True needs a seed, such as seed=123, the same for the "
+                          "training and the validation call, so that the two subsets do not overlap.")
+    return split
+
+
+# ----------------------------------------------------------------------------- the files
+
+
+def _walk_files(folder: str, follow_links: bool) -> list[tuple[str, str]]:
+    """(folder, file name) of every image under ``folder``, in Keras's order: folders sorted by path, the files
+    of each sorted by name."""
+    found = []
+    for root, _, files in sorted(os.walk(folder, followlinks=follow_links), key=lambda entry: entry[0]):
+        found += [(root, name) for name in sorted(files) if name.lower().endswith(ALLOWED_FORMATS)]
+    return found
+
+
+def index_directory(directory: Any, labels: Any, class_names: Sequence[str] | None = None, shuffle: bool = True,
+                    seed: int = 0, follow_links: bool = False) -> tuple[list[str], list[int] | None, list[str] | None]:
+    """(file paths, labels, class names) of the images under ``directory``, as Keras 3's ``index_directory``
+    lists them: ``labels="inferred"`` reads one subfolder per class (sorted, or in the order of
+    ``class_names``), otherwise every image under ``directory`` is listed; shuffled (``shuffle``) by
+    ``numpy.random.RandomState(seed)``, as Keras shuffles them.
+
+    >>> import os, tempfile
+    >>> root = tempfile.mkdtemp()
+    >>> for path in ("b/2.png", "b/1.jpg", "a/x.gif", "a/notes.txt"):
+    ...     os.makedirs(os.path.join(root, os.path.dirname(path)), exist_ok=True)
+    ...     open(os.path.join(root, path), "wb").close()
+    >>> paths, labels, names = index_directory(root, "inferred", shuffle=False)
+    >>> [os.path.relpath(p, root) for p in paths], labels, names
+    (['a/x.gif', 'b/1.jpg', 'b/2.png'], [0, 1, 1], ['a', 'b'])
+    """
+    if not os.path.isdir(directory):
+        what = "is not a folder" if os.path.exists(directory) else "does not exist"
+        raise DatasetError(f"the directory {os.fspath(directory)!r} {what}; give the folder that holds one "
+                           "subfolder of images per class.")
+    if labels == "inferred":
+        folders = [name for name in sorted(os.listdir(directory))
+                   if os.path.isdir(os.path.join(directory, name)) and not name.startswith(".")]
+        if class_names is not None:
+            missing = [name for name in class_names if name not in folders]
+            if missing:
+                raise ConfigError(f"class_names names {missing[0]!r}, which is not a subfolder of "
+                                  f"{os.fspath(directory)!r}; its subfolders are {folders}.")
+            folders = list(class_names)
+    else:
+        folders = [""]
+    paths: list[str] = []
+    found_labels: list[int] = []
+    for index, folder in enumerate(folders):
+        class_folder = os.path.join(directory, folder)
+        name = os.path.basename(class_folder)
+        for root, file_name in _walk_files(class_folder, follow_links):
+            relative = os.path.join(name, os.path.relpath(os.path.join(root, file_name), class_folder))
+            paths.append(os.path.join(directory, relative))
+            found_labels.append(index)
+    if labels == "inferred":
+        kept_labels: list[int] | None = found_labels
+        names: list[str] | None = folders
+    elif labels is None:
+        kept_labels, names = None, None
+    else:
+        if len(labels) != len(paths):
+            raise DataError(f"labels has {len(labels)} entries but {os.fspath(directory)!r} holds {len(paths)} image "
+                            "files; give one label per file, in the sorted order of their paths.")
+        kept_labels, names = list(labels), [str(label) for label in sorted(set(labels))]
+    if shuffle:
+        # Keras shuffles the paths, then the labels, each with a fresh RandomState(seed): one permutation
+        order = list(range(len(paths)))
+        np.random.RandomState(seed).shuffle(order)
+        paths = [paths[i] for i in order]
+        if kept_labels is not None:
+            kept_labels = [kept_labels[i] for i in order]
+    return paths, kept_labels, names
+
+
+def _subset(paths: list[str], labels: list[int] | None, split: float, subset: str,
+            verbose: bool) -> tuple[list[str], list[int] | None]:
+    """Keras's split: the last int(split · n) files validate, the others train."""
+    held_out = int(split * len(paths))
+    if subset == "training":
+        if verbose:
+            print(f"Using {len(paths) - held_out} files for training.")
+        return paths[:-held_out], None if labels is None else labels[:-held_out]
+    if verbose:
+        print(f"Using {held_out} files for validation.")
+    return paths[-held_out:], None if labels is None else labels[-held_out:]
+
+
+# ----------------------------------------------------------------------------- reading an image
+
+
+def _convert(img: Any, color_mode: str) -> Any:
+    """The image in the mode ``color_mode`` asks for (Keras's conversions: 16- and 32-bit grayscale kept)."""
+    if color_mode == "grayscale":
+        return img if img.mode in ("L", "I;16", "I") else img.convert("L")
+    wanted = "RGBA" if color_mode == "rgba" else "RGB"
+    return img if img.mode == wanted else img.convert(wanted)
+
+
+def _open(path: Any, what: str) -> Any:
+    """The image at ``path`` (a path, bytes path or file object), read whole, or one DatasetError sentence."""
+    image = _pil()
+    if isinstance(path, _io.BytesIO):
+        source: Any = path
+    elif isinstance(path, (str, bytes, os.PathLike)):
+        try:
+            with open(path, "rb") as file:
+                source = _io.BytesIO(file.read())
+        except FileNotFoundError:
+            raise DatasetError(f"{what} found no file at {os.fsdecode(path)!r}; check the path.") from None
+        except IsADirectoryError:
+            raise DatasetError(f"{what} was given the folder {os.fsdecode(path)!r}; give the path of one image "
+                               "file.") from None
+    else:
+        raise DataError(f"{what} takes a file path (str or pathlib.Path) or an io.BytesIO, got a "
+                        f"{type(path).__name__}.")
+    try:
+        img = image.open(source)
+        img.load()
+    except (OSError, ValueError, SyntaxError) as exc:  # Pillow's errors for files that are no image it reads
+        name = os.fsdecode(path) if isinstance(path, (str, bytes, os.PathLike)) else "the file object"
+        raise DatasetError(f"{what} cannot read {name!r} as an image ({exc}); remove the file or replace it with a "
+                           "BMP, GIF, JPEG or PNG image.") from None
+    return img
+
+
+def _decoded(path: str, color_mode: str) -> np.ndarray:
+    """The image at ``path`` as float32 (height, width, channels)."""
+    pixels = np.asarray(_convert(_open(path, "image_dataset_from_directory"), color_mode), dtype=np.float32)
+    return pixels[:, :, None] if pixels.ndim == 2 else pixels
+
+
+def _along(pixels: np.ndarray, matrix: np.ndarray, axis: int) -> np.ndarray:
+    """``matrix`` (out, in) applied along ``axis`` of an (H, W, C) image through its few non-zero weights per
+    output pixel: a photo shrunk to a thumbnail reads 2 input rows per output row, not all of them."""
+    if matrix.shape[0] == matrix.shape[1] and np.array_equal(matrix, np.eye(matrix.shape[0])):
+        return pixels
+    nonzero = matrix != 0
+    taps = max(int(nonzero.sum(axis=1).max()), 1)
+    columns = np.argsort(~nonzero, axis=1, kind="stable")[:, :taps]
+    weights = np.take_along_axis(matrix, columns, axis=1).astype(np.float32)
+    if axis == 0:
+        return np.einsum("okwc,ok->owc", pixels[columns], weights)
+    return np.einsum("hokc,ok->hoc", pixels[:, columns], weights)
+
+
+def resized(pixels: np.ndarray, size: tuple[int, int], interpolation: str = "bilinear", crop: bool = False,
+            pad: bool = False) -> np.ndarray:
+    """One (H, W, C) float32 image resized on the host as Keras resizes it (the padding filled with 0).
+
+    >>> resized(np.array([[[0.0], [4.0]]], dtype=np.float32), (1, 4))[0, :, 0].tolist()
+    [0.0, 1.0, 3.0, 4.0]
+    """
+    rows, cols, _ = resize_plan(pixels.shape[0], pixels.shape[1], size, interpolation, crop, pad)
+    return _along(_along(pixels, rows, 0), cols, 1)
+
+
+def _image_rows(paths: list[str], labels: np.ndarray | None, color_mode: str, size: tuple[int, int],
+                interpolation: str, crop: bool, pad: bool) -> _Rows:
+    """The files as rows of a dataset: the images at an index decoded and resized into one float32 batch."""
+    channels = _CHANNELS[color_mode]
+
+    def fetch(index: np.ndarray) -> Any:
+        images = np.empty((len(index), size[0], size[1], channels), dtype=np.float32)
+        for position, row in enumerate(index.tolist()):
+            images[position] = resized(_decoded(paths[row], color_mode), size, interpolation, crop, pad)
+        return _leaf(images) if labels is None else (_leaf(images), _leaf(labels[index]))
+
+    return _Rows(len(paths), fetch)
+
+
+def _encoded(labels: list[int] | None, label_mode: str | None, num_classes: int) -> np.ndarray | None:
+    if labels is None or label_mode is None:
+        return None
+    values = np.asarray(labels, dtype=np.int32)
+    if label_mode == "int":
+        return values
+    if label_mode == "binary":
+        return values.astype(np.float32).reshape(-1, 1)
+    return np.eye(num_classes, dtype=np.float32)[values]
+
+
+def image_dataset_from_directory(directory: Any, labels: Any = "inferred", label_mode: str | None = "int",
+                                 class_names: Sequence[str] | None = None, color_mode: str = "rgb",
+                                 batch_size: int | None = 32, image_size: Any = (256, 256), shuffle: bool = True,
+                                 seed: int | None = None, validation_split: float | None = None,
+                                 subset: str | None = None, interpolation: str = "bilinear",
+                                 follow_links: bool = False, crop_to_aspect_ratio: bool = False,
+                                 pad_to_aspect_ratio: bool = False, data_format: str | None = None,
+                                 format: str = "tf", verbose: bool = True) -> Any:  # noqa: A002  (Keras's name)
+    """A :class:`fnlearn.pipeline.Dataset` of ``(images, labels)`` batches from a folder with one subfolder of
+    images per class, as Keras 3's ``keras.utils.image_dataset_from_directory`` makes it (see the module's
+    description for the order and the split).
+
+    Args:
+        directory: the folder; with ``labels="inferred"`` it holds one subfolder per class.
+        labels: ``"inferred"`` (class = subfolder), None (images only) or a list of integer labels, one per image
+            file in the sorted order of their paths.
+        label_mode: ``"int"`` (int32 labels, shape (batch,)), ``"categorical"`` (float32 one-hot rows),
+            ``"binary"`` (float32 0/1, shape (batch, 1); exactly two classes) or None (images only).
+        class_names: the subfolders to read, in the order of their labels (default: all, sorted).
+        color_mode: ``"rgb"`` (3 channels), ``"rgba"`` (4) or ``"grayscale"`` (1).
+        batch_size: images per batch (default 32); None yields single images.
+        image_size: (height, width) every image is resized to.
+        shuffle: shuffle the files (seeded), and the order of each pass through a buffer of 8 batches, as Keras;
+            False keeps the sorted order.
+        seed: the shuffles' seed; required with ``validation_split`` when shuffling (the same for both subsets).
+        validation_split, subset: hold out that fraction of the files; ``subset`` says which part to return:
+            ``"training"``, ``"validation"`` or ``"both"`` (a list [training, validation]).
+        interpolation: the resize: ``"bilinear"``, ``"nearest"``, ``"bicubic"``, ``"area"``, ``"lanczos3"``,
+            ``"lanczos5"``.
+        crop_to_aspect_ratio, pad_to_aspect_ratio: resize without distortion, cropping the centre or padding
+            with zeros.
+        verbose: print the "Found …" and "Using …" lines.
+
+    Returns:
+        The dataset, with ``class_names`` and ``file_paths`` (its files, in the listed order); for
+        ``subset="both"`` a list of two.
+
+    Example:
+        >>> import os, tempfile, numpy as np
+        >>> root = tempfile.mkdtemp()
+        >>> for name in ("daisy", "roses", "tulips"):
+        ...     os.makedirs(os.path.join(root, name))
+        ...     for i in range(2):
+        ...         save_img(os.path.join(root, name, f"{i}.jpg"), np.full((10, 12, 3), 100.0), scale=False)
+        >>> ds = image_dataset_from_directory(root, image_size=(5, 6), batch_size=4, shuffle=False,
+        ...                                   label_mode="categorical")
+        Found 6 files belonging to 3 classes.
+        >>> [labels.argmax(axis=1).tolist() for _, labels in ds]
+        [[0, 0, 1, 1], [2, 2]]
+    """
+    inferred = isinstance(labels, str) and labels == "inferred"
+    if not inferred and labels is not None:
+        labels = _explicit_labels(labels)
+        if class_names:
+            raise ConfigError("class_names can only be given with labels='inferred' (the subfolders); with a list of "
+                              "labels the class names are the sorted labels.")
+    if label_mode not in _LABEL_MODES:
+        raise ConfigError(f"label_mode must be 'int', 'categorical', 'binary' or None, got {label_mode!r}.")
+    if labels is None or label_mode is None:
+        labels, label_mode = None, None
+        if class_names is not None:
+            raise ConfigError("class_names cannot be given without labels (labels=None or label_mode=None): the "
+                              "images are then not sorted into classes; leave class_names out.")
+    if class_names is not None and (isinstance(class_names, str) or
+                                    not all(isinstance(name, str) for name in class_names)):
+        raise ConfigError(f"class_names must be a list of subfolder names (strings), got {class_names!r}.")
+    if color_mode not in _CHANNELS:
+        raise ConfigError(f"color_mode must be 'rgb', 'rgba' or 'grayscale', got {color_mode!r}.")
+    size = _image_size(image_size)
+    interpolation = _interpolation(interpolation)
+    shuffle, follow_links, verbose = (_flag(v, n) for v, n in ((shuffle, "shuffle"), (follow_links, "follow_links"),
+                                                               (verbose, "verbose")))
+    crop, pad = _flag(crop_to_aspect_ratio, "crop_to_aspect_ratio"), _flag(pad_to_aspect_ratio, "pad_to_aspect_ratio")
+    if crop and pad:
+        raise ConfigError("crop_to_aspect_ratio and pad_to_aspect_ratio cannot both be True; choose one (crop keeps "
+                          "the centre, pad keeps the whole image).")
+    if data_format not in (None, "channels_last"):
+        raise ConfigError(f"data_format={data_format!r} is not supported; fnlearn's images are channels_last, "
+                          "(batch, height, width, channels): leave data_format out.")
+    if format not in ("tf", "grain"):
+        raise ConfigError(f"format must be 'tf' or 'grain' (both give fnlearn's Dataset), got {format!r}.")
+    if batch_size is not None:
+        batch_size = _positive_int(batch_size)
+    split = _check_split(validation_split, subset, shuffle, seed)
+    if seed is not None:
+        seed = backend.check_seed(seed, "seed", "e.g. seed=123")
+        if seed >= 2**32:
+            raise ConfigError(f"seed must be below 2**32 (NumPy's RandomState, which Keras shuffles with), got {seed}.")
+    else:
+        seed = int(backend.rng().integers(1_000_000))  # as Keras draws one, but from fl.set_seed's generator
+
+    paths, file_labels, names = index_directory(directory, labels, class_names, shuffle, seed, follow_links)
+    if verbose:
+        print(f"Found {len(paths)} files." if file_labels is None else
+              f"Found {len(paths)} files belonging to {len(names or ())} classes.")
+    if label_mode == "binary" and len(names or ()) != 2:
+        raise ConfigError(f"label_mode='binary' needs exactly 2 classes, but there are {len(names or ())} "
+                          f"({names}); use label_mode='int' or 'categorical'.")
+    num_classes = len(names or ())
+    if file_labels is not None and not inferred:
+        top = max(file_labels, default=0)
+        if label_mode == "categorical" and top >= num_classes:
+            raise DataError(f"label_mode='categorical' one-hot encodes {num_classes} classes (the distinct labels), "
+                            f"but a label is {top}; number the classes 0..{num_classes - 1}.")
+        if label_mode == "binary" and top > 1:
+            raise DataError(f"label_mode='binary' needs the labels 0 and 1, but a label is {top}.")
+    if split:
+        held_out = int(split * len(paths))
+        if held_out == 0 and paths:
+            raise ConfigError(f"validation_split={validation_split!r} of {len(paths)} files holds out "
+                              f"int({validation_split!r} × {len(paths)}) = 0 files (Keras's count); use a larger "
+                              "validation_split or more images.")
+    parts = ["training", "validation"] if subset == "both" else [subset]
+    made = []
+    for part in parts:
+        part_paths, part_labels = (paths, file_labels) if part is None else \
+            _subset(paths, file_labels, split, part, verbose)
+        if not part_paths:
+            where = " (one subfolder of images per class)" if inferred else ""
+            raise DatasetError(f"no images found in {os.fspath(directory)!r}{where}; image_dataset_from_directory "
+                               f"reads {', '.join(ALLOWED_FORMATS)} files.")
+        rows = _image_rows(part_paths, _encoded(part_labels, label_mode, num_classes), color_mode, size,
+                           interpolation, crop, pad)
+        dataset = Dataset._of_rows(rows)
+        if shuffle and not (subset == "both" and part == "validation"):  # Keras shuffles all but "both"'s second
+            dataset = dataset.shuffle(batch_size * 8 if batch_size is not None else 1024, seed=seed)
+        if batch_size is not None:
+            dataset = dataset.batch(batch_size)
+        dataset.class_names = names
+        dataset.file_paths = part_paths
+        made.append(dataset)
+    return made if subset == "both" else made[0]
+
+
+def _positive_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ConfigError(f"batch_size must be a whole number ≥ 1 or None (single images), got {value!r}.")
+    return int(value)
+
+
+# ----------------------------------------------------------------------------- single images
+
+
+def load_img(path: Any, color_mode: str = "rgb", target_size: tuple[int, int] | None = None,
+             interpolation: str = "nearest", keep_aspect_ratio: bool = False) -> Any:
+    """The image at ``path`` as a Pillow image, as Keras's ``keras.utils.load_img`` loads it: converted to
+    ``color_mode`` ("rgb", "rgba" or "grayscale") and, with ``target_size`` (height, width), resized by Pillow
+    with ``interpolation`` ("nearest", "bilinear", "bicubic", "hamming", "box", "lanczos"), after cropping the
+    centre to the target's aspect ratio when ``keep_aspect_ratio``.
+
+    >>> import os, tempfile, numpy as np
+    >>> path = os.path.join(tempfile.mkdtemp(), "dot.png")
+    >>> save_img(path, np.zeros((6, 8, 3)))
+    >>> img = load_img(path, target_size=(3, 4))
+    >>> img.size, img.mode, img_to_array(img).shape
+    ((4, 3), 'RGB', (3, 4, 3))
+    """
+    if color_mode not in _CHANNELS:
+        raise ConfigError(f"load_img color_mode must be 'rgb', 'rgba' or 'grayscale', got {color_mode!r}.")
+    if target_size is not None:
+        target_size = _image_size(target_size)
+        if interpolation not in _PIL_FILTERS:
+            raise ConfigError(f"load_img interpolation must be one of {', '.join(map(repr, _PIL_FILTERS))}, got "
+                              f"{interpolation!r}.")
+    img = _convert(_open(path, "load_img"), color_mode)
+    if target_size is None:
+        return img
+    width_height = (target_size[1], target_size[0])
+    if img.size == width_height:
+        return img
+    resample = getattr(_pil().Resampling, interpolation.upper())
+    if not keep_aspect_ratio:
+        return img.resize(width_height, resample)
+    width, height = img.size
+    crop_height = min(height, (width * width_height[1]) // width_height[0])
+    crop_width = min(width, (height * width_height[0]) // width_height[1])
+    top, left = (height - crop_height) // 2, (width - crop_width) // 2
+    return img.resize(width_height, resample, box=(left, top, left + crop_width, top + crop_height))
+
+
+def _data_format(data_format: Any, who: str) -> str:
+    if data_format not in (None, "channels_last", "channels_first"):
+        raise ConfigError(f"{who} data_format must be 'channels_last' or 'channels_first', got {data_format!r}.")
+    return data_format or "channels_last"
+
+
+def img_to_array(img: Any, data_format: str | None = None, dtype: Any = None) -> np.ndarray:
+    """A Pillow image as a NumPy array (height, width, channels), in fnlearn's float dtype (float32 unless set
+    otherwise), as Keras's ``keras.utils.img_to_array``; ``data_format="channels_first"`` puts the channels first.
+
+    >>> from PIL import Image
+    >>> img_to_array(Image.new("L", (3, 2), 7)).shape
+    (2, 3, 1)
+    """
+    layout = _data_format(data_format, "img_to_array")
+    pixels = np.asarray(img, dtype=backend.float_dtype() if dtype is None else dtype)
+    if pixels.ndim == 2:
+        pixels = pixels[None] if layout == "channels_first" else pixels[:, :, None]
+    elif pixels.ndim == 3:
+        pixels = pixels.transpose(2, 0, 1) if layout == "channels_first" else pixels
+    else:
+        raise ShapeError(f"img_to_array takes an image (height, width) or (height, width, channels), got an array of "
+                         f"shape {pixels.shape}.")
+    return pixels
+
+
+def array_to_img(x: Any, data_format: str | None = None, scale: bool = True, dtype: Any = None) -> Any:
+    """An array (height, width, channels) with 1, 3 or 4 channels as a Pillow image ("L", "RGB" or "RGBA";
+    "I" for grayscale values above 255), as Keras's ``keras.utils.array_to_img``: with ``scale`` the values are
+    first stretched to 0–255.
+
+    >>> import numpy as np
+    >>> img = array_to_img(np.array([[[0.0], [0.5], [1.0]]]))
+    >>> img.mode, np.asarray(img).tolist()
+    ('L', [[0, 127, 255]])
+    """
+    image = _pil()
+    layout = _data_format(data_format, "array_to_img")
+    if isinstance(x, Tensor):
+        x = x.numpy()
+    pixels = np.array(backend.to_numpy(x) if backend.is_array(x) else x,
+                      dtype=backend.float_dtype() if dtype is None else dtype)
+    if pixels.ndim != 3:
+        raise ShapeError(f"array_to_img takes one image of shape (height, width, channels), got shape "
+                         f"{pixels.shape}; take one image of a batch (x[0]), or add a channels axis (x[..., None]).")
+    if layout == "channels_first":
+        pixels = pixels.transpose(1, 2, 0)
+    if pixels.shape[2] not in (1, 3, 4):
+        raise ShapeError(f"array_to_img takes 1, 3 or 4 channels (grayscale, RGB, RGBA), got {pixels.shape[2]}.")
+    if scale:
+        pixels = pixels - np.min(pixels)
+        top = np.max(pixels)
+        if top != 0:
+            pixels /= top
+        pixels *= 255
+    if pixels.shape[2] == 4:
+        return image.fromarray(pixels.astype("uint8"), "RGBA")
+    if pixels.shape[2] == 3:
+        return image.fromarray(pixels.astype("uint8"), "RGB")
+    if np.max(pixels) > 255:
+        return image.fromarray(pixels[:, :, 0].astype("int32"), "I")
+    return image.fromarray(pixels[:, :, 0].astype("uint8"), "L")
+
+
+def save_img(path: Any, x: Any, data_format: str | None = None, file_format: str | None = None, scale: bool = True,
+             **kwargs: Any) -> None:
+    """Write an image array (height, width, channels) to ``path`` (or a file object), as Keras's
+    ``keras.utils.save_img``: the format from the file name's extension (or ``file_format``), the values
+    stretched to 0–255 when ``scale``; other keyword arguments go to Pillow's ``save`` (``quality=95``…). A file
+    is written under a temporary name and then renamed, so a failed write leaves no half-written image.
+
+    >>> import os, tempfile, numpy as np
+    >>> path = os.path.join(tempfile.mkdtemp(), "gray.png")
+    >>> save_img(path, np.full((2, 3, 1), 9.0), scale=False)
+    >>> img_to_array(load_img(path, color_mode="grayscale"))[..., 0].tolist()
+    [[9.0, 9.0, 9.0], [9.0, 9.0, 9.0]]
+    """
+    image = _pil()
+    is_path = isinstance(path, (str, bytes, os.PathLike))
+    if file_format is None and is_path:
+        file_format = pathlib.Path(os.fsdecode(path)).suffix[1:].lower()
+    if file_format and file_format.lower() == "jpg":
+        file_format = "jpeg"
+    image.init()
+    if not file_format or file_format.upper() not in image.SAVE:
+        shown = os.fsdecode(path) if is_path else "the file object"
+        raise ConfigError(f"save_img cannot tell which image format to write to {shown!r}"
+                          f"{f' (file_format={file_format!r} is none Pillow writes)' if file_format else ''}; end "
+                          "the file name in .png or .jpg, or pass file_format='png'.")
+    img = array_to_img(x, data_format=data_format, scale=scale)
+    if img.mode == "RGBA" and file_format.lower() == "jpeg":
+        warnings.warn("The JPEG format does not support RGBA images, converting to RGB.", stacklevel=2)
+        img = img.convert("RGB")
+    if not is_path:
+        img.save(path, format=file_format, **kwargs)
+        return
+    from ..io import write_atomic
+
+    encoded = _io.BytesIO()
+    img.save(encoded, format=file_format, **kwargs)
+    write_atomic(path, encoded.getvalue())
+
+
+__all__ = ["image_dataset_from_directory", "index_directory", "load_img", "img_to_array", "array_to_img",
+           "save_img", "resized", "ALLOWED_FORMATS"]

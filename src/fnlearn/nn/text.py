@@ -1,0 +1,408 @@
+"""Layers for sequences (of words, of measurements): ``Embedding`` (a learned vector per word index), the 1-D
+convolution ``Conv1D`` with ``MaxPooling1D`` and ``AveragePooling1D``, and the pooling of a sequence into one
+vector, ``GlobalAveragePooling1D`` and ``GlobalMaxPooling1D`` — the text classifiers of Keras's tutorials (IMDB
+reviews as padded word indices → Embedding → Conv1D or pooling or Flatten → Dense).
+
+A sequence of shape (steps, channels) is an image one pixel high, so the 1-D layers run the 2-D convolution and
+pooling (:mod:`.conv`) on windows one row high: one implementation, its speed and its gradients checked once.
+
+An embedding is the lecture's function with unknown parameters once more: looking up row i of a table W is
+``onehot(i) @ W``, a Dense layer without bias on a one-hot input, computed without making the one-hot vectors.
+
+Example:
+    >>> import fnlearn as fl, numpy as np
+    >>> model = fl.Sequential([fl.layers.Embedding(1000, 8, input_length=20),
+    ...                        fl.layers.GlobalAveragePooling1D(), fl.layers.Dense(1, activation="sigmoid")])
+    >>> model.output_shape, model.num_parameters()
+    ((1,), 8009)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from .. import functional as F
+from ..errors import ConfigError, DataError, ShapeError
+from ..tensor import Parameter, Tensor
+from . import initializers, regularizers
+from .conv import _CONV_UNSUPPORTED, Workspace, _axis_plan, _conv2d, _max_pool2d, avg_pool2d
+from .layers import LAYERS, Layer, _activation_name, _float_of, _reject_unknown_kwargs, _shape_tuple, as_input
+
+
+def _count(value: Any, owner: str, name: str, example: str) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ConfigError(f"{owner} {name} must be a whole number of at least 1, got {value!r}; {example}.")
+    return int(value)
+
+
+class Embedding(Layer):
+    """A learned vector of ``output_dim`` numbers for each word index 0 … ``input_dim`` − 1, Keras's
+    ``layers.Embedding``: samples of word indices of shape (steps,) become (steps, output_dim).
+
+    ``input_length`` (Keras 2's argument; Keras 3 ignores it) declares the samples' length, as ``input_shape``
+    does. Indices must be whole numbers in range: another value is refused in one sentence (a GPU would read
+    past the table). ``mask_zero=True`` is refused: fnlearn's layers do not pass masks on, so padding counts as a
+    word (pooling averages over it).
+
+    >>> import fnlearn as fl, numpy as np
+    >>> layer = fl.layers.Embedding(10, 3)
+    >>> layer(np.array([[1, 2, 1]])).shape, layer.embeddings.shape
+    ((1, 3, 3), (10, 3))
+    """
+
+    def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: Any = "uniform",
+                 embeddings_regularizer: Any = None, mask_zero: bool = False, input_length: int | None = None,
+                 name: str | None = None, **kwargs: Any) -> None:
+        _reject_unknown_kwargs("Embedding", kwargs, allow=("input_shape",))
+        self.input_dim = _count(input_dim, "Embedding", "input_dim", "give the vocabulary size, e.g. 10000")
+        self.output_dim = _count(output_dim, "Embedding", "output_dim", "give the length of each word's vector, "
+                                 "e.g. 16")
+        if mask_zero is not False:
+            raise ConfigError(f"Embedding got mask_zero={mask_zero!r}, but fnlearn's layers do not pass masks on; "
+                              "leave mask_zero out (index 0 is then a padding word like any other, which pooling and "
+                              "Flatten include).")
+        input_shape = kwargs.get("input_shape")
+        if input_length is not None:
+            length = (_count(input_length, "Embedding", "input_length", "give the padded length of the sequences, "
+                             "e.g. maxlen from pad_sequences"),)
+            if input_shape is not None and _shape_tuple(input_shape, "input_shape") != length:
+                raise ConfigError(f"Embedding got input_length={input_length!r} and input_shape={input_shape!r}, "
+                                  "which disagree; give only one of them.")
+            input_shape = length
+        self.embeddings_initializer = initializers.get(embeddings_initializer)
+        self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
+        super().__init__(name=name, input_shape=input_shape, trainable=kwargs.get("trainable", True),
+                         dtype=kwargs.get("dtype"))
+        self.embeddings: Parameter | None = None
+        if self.input_shape is not None:
+            self.build(self.input_shape)
+
+    def build(self, input_shape: tuple[int, ...] | None = None) -> None:
+        # the table does not depend on the samples' shape: made when the shape is known, as a Dense layer's weights
+        with backend.using_dtype(self.dtype):
+            self.embeddings = Parameter(self.embeddings_initializer((self.input_dim, self.output_dim)),
+                                        name="embeddings")
+        self.built = True
+
+    def forward(self, x: Any) -> Tensor:
+        if self.embeddings is None:
+            self.build()
+        raw = x.data if isinstance(x, Tensor) else np.asarray(x)
+        if raw.dtype.kind not in "iuf":
+            raise DataError(f"Embedding layer {self.name!r} takes word indices (whole numbers), got values of type "
+                            f"{raw.dtype}; turn the words into indices first, with a dict from each word to its index.")
+        raw = backend.to_device(raw)
+        xp = backend.xp()
+        if raw.size:
+            low, high = float(raw.min()), float(raw.max())
+            whole = raw.dtype.kind != "f" or bool(xp.all(raw == xp.floor(raw)))
+            if not whole or low < 0 or high >= self.input_dim:
+                found = "values that are not whole numbers" if not whole else \
+                    f"index {int(low) if low < 0 else int(high)}"
+                raise DataError(f"Embedding layer {self.name!r} takes word indices from 0 to {self.input_dim - 1} "
+                                f"(input_dim={self.input_dim}), got {found}; give input_dim = the largest index + 1 "
+                                "(the vocabulary size), or keep the indices below it.")
+        return F.getitem(self.embeddings, raw.astype(np.int64))
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return (*tuple(input_shape), self.output_dim)
+
+    def penalties(self) -> list[tuple[Parameter, Any]]:
+        own = [(self.embeddings, self.embeddings_regularizer)] \
+            if self.embeddings is not None and self.embeddings_regularizer is not None else []
+        return own + super().penalties()
+
+    def get_config(self) -> dict[str, Any]:
+        config = {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
+                  "embeddings_initializer": initializers.name_of(self.embeddings_initializer)}
+        if self.embeddings_regularizer is not None:
+            config["embeddings_regularizer"] = self.embeddings_regularizer.get_config()
+        return config
+
+
+def _length(value: Any, owner: str, name: str) -> int:
+    """An int ≥ 1, or a tuple of one (Keras takes ``3`` and ``(3,)``)."""
+    one = value[0] if isinstance(value, (tuple, list)) and len(value) == 1 else value
+    return _count(one, owner, name, f"e.g. {name}=3")
+
+
+def _sequence_padding(value: Any, owner: str) -> str:
+    name = value.lower() if isinstance(value, str) else value
+    if name == "causal":
+        raise ConfigError(f"{owner} got padding='causal', which fnlearn does not have; use 'valid' or 'same' (or pad "
+                          "the sequences at the front yourself).")
+    if name not in ("valid", "same"):
+        raise ConfigError(f"{owner} padding must be 'valid' (no padding: the output shrinks by the window) or 'same' "
+                          f"(zeros around: the output keeps the length divided by the strides), got {value!r}.")
+    return str(name)
+
+
+def _steps(shape: Any, who: str) -> tuple[int, int]:
+    """One sample's shape as (steps, channels), or one ShapeError sentence."""
+    shape = tuple(shape)
+    if len(shape) != 2:
+        raise ShapeError(f"{who} takes sequences, samples of shape (steps, channels), got samples of shape {shape}; "
+                         "put an Embedding before it, or reshape each sample to (steps, 1).")
+    return int(shape[0]), int(shape[1])
+
+
+def _out_steps(steps: int, window: int, stride: int, padding: str, who: str, what: str) -> int:
+    if padding == "valid" and steps < window:
+        raise ShapeError(f"{who} has a {what} of {window} steps, longer than its input of {steps} steps with "
+                         "padding='valid'; use padding='same', a smaller window, or fewer pooling layers before it.")
+    return _axis_plan(steps, window, stride, padding)[0]
+
+
+def _one_row(x: Tensor) -> Tensor:
+    """Sequences (N, steps, C) as images one pixel high, (N, 1, steps, C)."""
+    return F.reshape(x, (x.shape[0], 1, *x.shape[1:]))
+
+
+def _rows_back(x: Tensor) -> Tensor:
+    return F.reshape(x, (x.shape[0], *x.shape[2:]))
+
+
+class Conv1D(Layer):
+    """A 1-D convolution layer, Keras's ``layers.Conv1D``: ``filters`` kernels of ``kernel_size`` steps slide along
+    sequences (batch, steps, channels), ``strides`` apart, with ``padding`` "valid" or "same" as in Conv2D. The
+    kernel has Keras's shape (kernel_size, in_channels, filters) and Keras's Glorot-uniform start. Dilation,
+    groups, ``padding="causal"`` and channels_first sequences are refused.
+
+    >>> import fnlearn as fl
+    >>> conv = fl.layers.Conv1D(8, 5, activation="relu", input_shape=(100, 16))
+    >>> conv.kernel.shape, conv.compute_output_shape((100, 16))
+    ((5, 16, 8), (96, 8))
+    """
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
+                 data_format: str | None = None, dilation_rate: Any = 1, groups: int = 1, activation: Any = None,
+                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, name: str | None = None,
+                 **kwargs: Any) -> None:
+        _reject_unknown_kwargs("Conv1D", kwargs, allow=("input_shape", *_CONV_UNSUPPORTED))
+        for key, plain in _CONV_UNSUPPORTED.items():
+            if kwargs.get(key, plain) is not plain:
+                raise ConfigError(f"Conv1D got {key}={kwargs[key]!r}, which fnlearn does not have; leave it out "
+                                  "(kernel_regularizer and bias_regularizer are there for penalties).")
+        if data_format not in (None, "channels_last"):
+            raise ConfigError(f"Conv1D got data_format={data_format!r}; fnlearn's Conv1D takes sequences of shape "
+                              "(steps, channels) only: leave data_format out and move the channels last.")
+        if _length(dilation_rate, "Conv1D", "dilation_rate") != 1 or groups != 1:
+            raise ConfigError(f"Conv1D got dilation_rate={dilation_rate!r}, groups={groups!r}; fnlearn's Conv1D has "
+                              "dilation_rate=1 and groups=1 only: leave them out (a larger kernel_size sees further).")
+        self.filters = _count(filters, "Conv1D", "filters", "the number of output channels, e.g. filters=32")
+        self.kernel_size = _length(kernel_size, "Conv1D", "kernel_size")
+        self.strides = _length(strides, "Conv1D", "strides")
+        self.padding = _sequence_padding(padding, "Conv1D")
+        self.activation = F.get_activation(activation)
+        self.activation_name = _activation_name(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
+                         dtype=kwargs.get("dtype"))
+        self.kernel: Parameter | None = None
+        self.bias: Parameter | None = None
+        self._workspace = Workspace()
+        if self.input_shape is not None:
+            self.build(self.input_shape)
+
+    def _who(self) -> str:
+        return f"Conv1D layer {self.name!r}"
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        steps, _ = _steps(input_shape, self._who())
+        return _out_steps(steps, self.kernel_size, self.strides, self.padding, self._who(), "kernel"), self.filters
+
+    def build(self, input_shape: tuple[int, ...]) -> None:
+        self.compute_output_shape(input_shape)  # refuses a shape it cannot take before anything is made
+        with backend.using_dtype(self.dtype):
+            self.kernel = Parameter(self.kernel_initializer((self.kernel_size, int(input_shape[-1]), self.filters)),
+                                    name="kernel")
+            self.bias = Parameter(self.bias_initializer((self.filters,)), name="bias") if self.use_bias else None
+        if self.input_shape is None:  # as Conv2D: the model reads its input shape from its first layer
+            self.input_shape = tuple(int(s) for s in input_shape)
+        self.built = True
+
+    @property
+    def input_features(self) -> int | None:
+        """The input channels the built kernel takes (None before it is built)."""
+        return None if self.kernel is None else int(self.kernel.shape[1])
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_input(x, self.kernel.data.dtype if self.kernel is not None else np.dtype(self.dtype), self.name)
+        self.compute_output_shape(x.shape[1:])
+        self._ensure_built(x)
+        if x.shape[-1] != self.input_features:
+            raise ShapeError(f"{self._who()} was built for sequences with {self.input_features} channels, but was "
+                             f"given sequences of shape {x.shape}; give it sequences of the channels it was built "
+                             "for, or make a new layer.")
+        relu = self.activation is F.relu
+        kernel = F.reshape(self.kernel, (1, *self.kernel.shape))
+        out = _rows_back(_conv2d(_one_row(x), kernel, self.bias, (1, self.strides), self.padding, relu,
+                                 self._workspace))
+        return out if relu else self.activation(out)
+
+    def penalties(self) -> list[tuple[Parameter, Any]]:
+        """(parameter, regularizer) for each of this layer's weights that has one."""
+        return [(p, r) for p, r in ((self.kernel, self.kernel_regularizer), (self.bias, self.bias_regularizer))
+                if p is not None and r is not None] + super().penalties()
+
+    def get_config(self) -> dict[str, Any]:
+        config = {**super().get_config(), "filters": self.filters, "kernel_size": [self.kernel_size],
+                  "strides": [self.strides], "padding": self.padding, "activation": self.activation_name,
+                  "use_bias": self.use_bias, "kernel_initializer": initializers.name_of(self.kernel_initializer),
+                  "bias_initializer": initializers.name_of(self.bias_initializer)}
+        for key in ("kernel_regularizer", "bias_regularizer"):
+            if getattr(self, key) is not None:
+                config[key] = getattr(self, key).get_config()
+        return config
+
+
+class _Pooling1D(Layer):
+    """A window pooling layer along sequences (no weights)."""
+
+    def __init__(self, pool_size: Any = 2, strides: Any = None, padding: str = "valid",
+                 data_format: str | None = None, name: str | None = None, **kwargs: Any) -> None:
+        owner = type(self).__name__
+        _reject_unknown_kwargs(owner, kwargs, allow=("input_shape",))
+        if data_format not in (None, "channels_last"):
+            raise ConfigError(f"{owner} got data_format={data_format!r}; fnlearn's {owner} takes sequences of shape "
+                              "(steps, channels) only: leave data_format out and move the channels last.")
+        self.pool_size = _length(pool_size, owner, "pool_size")
+        self.strides = self.pool_size if strides is None else _length(strides, owner, "strides")
+        self.padding = _sequence_padding(padding, owner)
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
+                         dtype=kwargs.get("dtype"))
+        self._workspace = Workspace()
+        self.built = True
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        who = f"{type(self).__name__} layer {self.name!r}"
+        steps, channels = _steps(input_shape, who)
+        return _out_steps(steps, self.pool_size, self.strides, self.padding, who, "window"), channels
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_input(x, _float_of(x), self.name)
+        self.compute_output_shape(x.shape[1:])
+        return _rows_back(self._pool(_one_row(x)))
+
+    def _pool(self, images: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "pool_size": [self.pool_size], "strides": [self.strides],
+                "padding": self.padding}
+
+
+class MaxPooling1D(_Pooling1D):
+    """The largest value of each window of ``pool_size`` steps, Keras's ``layers.MaxPooling1D`` (windows of 2,
+    as far apart as they are long, by default).
+
+    >>> import fnlearn as fl, numpy as np
+    >>> fl.layers.MaxPooling1D(2)(np.array([[[1.0], [4.0], [2.0], [3.0]]])).numpy()[0, :, 0].tolist()
+    [4.0, 3.0]
+    """
+
+    def _pool(self, images: Tensor) -> Tensor:
+        return _max_pool2d(images, (1, self.pool_size), (1, self.strides), self.padding, self._workspace)
+
+
+class AveragePooling1D(_Pooling1D):
+    """The mean of each window of ``pool_size`` steps, Keras's ``layers.AveragePooling1D`` (with
+    ``padding="same"`` a window at the end is the mean of its steps inside the sequence).
+
+    >>> import fnlearn as fl, numpy as np
+    >>> fl.layers.AveragePooling1D(2)(np.array([[[1.0], [4.0], [2.0], [3.0]]])).numpy()[0, :, 0].tolist()
+    [2.5, 2.5]
+    """
+
+    def _pool(self, images: Tensor) -> Tensor:
+        return avg_pool2d(images, (1, self.pool_size), (1, self.strides), self.padding)
+
+
+class _GlobalPooling1D(Layer):
+    """One value per feature over the whole sequence (no weights)."""
+
+    def __init__(self, data_format: str | None = None, keepdims: bool = False, name: str | None = None,
+                 **kwargs: Any) -> None:
+        owner = type(self).__name__
+        _reject_unknown_kwargs(owner, kwargs, allow=("input_shape",))
+        if data_format not in (None, "channels_last", "channels_first"):
+            raise ConfigError(f"{owner} data_format must be 'channels_last' (samples of (steps, features)) or "
+                              f"'channels_first' ((features, steps)), got {data_format!r}.")
+        if not isinstance(keepdims, (bool, np.bool_)):
+            raise ConfigError(f"{owner} keepdims must be True or False, got {keepdims!r}.")
+        self.data_format = data_format or "channels_last"
+        self.keepdims = bool(keepdims)
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
+                         dtype=kwargs.get("dtype"))
+        self.built = True
+
+    @property
+    def _steps_axis(self) -> int:
+        return 1 if self.data_format == "channels_last" else 2
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        shape = tuple(input_shape)
+        if len(shape) != 2:
+            order = "(steps, features)" if self.data_format == "channels_last" else "(features, steps)"
+            raise ShapeError(f"{type(self).__name__} layer {self.name!r} takes sequences, samples of shape {order}, "
+                             f"got samples of shape {shape}; put an Embedding (or a Reshape) before it.")
+        kept = list(shape)
+        kept[self._steps_axis - 1] = 1
+        return tuple(kept) if self.keepdims else (shape[1 - (self._steps_axis - 1)],)
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_input(x, _float_of(x), self.name)
+        self.compute_output_shape(x.shape[1:])
+        return self._reduce(x, self._steps_axis)
+
+    def _reduce(self, x: Tensor, axis: int) -> Tensor:
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "data_format": self.data_format, "keepdims": self.keepdims}
+
+
+class GlobalAveragePooling1D(_GlobalPooling1D):
+    """The mean of each feature over the sequence, Keras's ``layers.GlobalAveragePooling1D``: (N, steps, features)
+    → (N, features); the average word vector of a review.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> fl.layers.GlobalAveragePooling1D()(np.arange(6.0).reshape(1, 3, 2)).numpy().tolist()
+    [[2.0, 3.0]]
+    """
+
+    def _reduce(self, x: Tensor, axis: int) -> Tensor:
+        return F.mean(x, axis=axis, keepdims=self.keepdims)
+
+
+class GlobalMaxPooling1D(_GlobalPooling1D):
+    """The largest value of each feature over the sequence, Keras's ``layers.GlobalMaxPooling1D`` (a tie shares the
+    gradient, as Keras's max does).
+
+    >>> import fnlearn as fl, numpy as np
+    >>> fl.layers.GlobalMaxPooling1D()(np.array([[[1.0, 5.0], [3.0, 2.0]]])).numpy().tolist()
+    [[3.0, 5.0]]
+    """
+
+    def _reduce(self, x: Tensor, axis: int) -> Tensor:
+        return F.max(x, axis=axis, keepdims=self.keepdims)
+
+
+GlobalAvgPool1D = GlobalAveragePooling1D  # Keras's short names
+GlobalMaxPool1D = GlobalMaxPooling1D
+MaxPool1D = MaxPooling1D
+AvgPool1D = AveragePooling1D
+Convolution1D = Conv1D
+
+TEXT: dict[str, type[Layer]] = {"Embedding": Embedding, "Conv1D": Conv1D, "MaxPooling1D": MaxPooling1D,
+                                "AveragePooling1D": AveragePooling1D, "GlobalAveragePooling1D": GlobalAveragePooling1D,
+                                "GlobalMaxPooling1D": GlobalMaxPooling1D}
+LAYERS.update(TEXT)  # the classes a model file may name
