@@ -21,6 +21,20 @@ if TEST_BACKEND == "cupy-standin":
 
     cupy_standin.install()
 
+# Tests of host code alone, which the GPU's code path never reaches: the data set loaders (files in, NumPy arrays
+# out) and the CPU benchmark harness (its runs are child processes or timings of NumPy work). The stand-in run
+# would repeat the NumPy run's checks exactly, so it leaves them to that run.
+HOST_ONLY = ("tests/datasets/", "tests/bench/test_bench_")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if TEST_BACKEND != "cupy-standin":
+        return
+    skip = pytest.mark.skip(reason="host code only, checked by the NumPy run: nothing of it runs on a GPU")
+    for item in items:
+        if item.nodeid.startswith(HOST_ONLY):
+            item.add_marker(skip)
+
 
 @pytest.fixture(autouse=True)
 def _restore_fnlearn_settings():

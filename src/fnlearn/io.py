@@ -913,11 +913,11 @@ def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]
                     from None
     # A Dense, BatchNormalization or Conv2D given its input shape allocates at once; its shape is set after checking
     # it against the file.
-    from .nn.conv import Conv2D
-    from .nn.text import Conv1D, Embedding
+    from .nn.conv import _Convolution
+    from .nn.text import Embedding
 
     declared = None
-    if cls in (Dense, BatchNormalization, Conv2D, Conv1D, Embedding):
+    if cls in (Dense, BatchNormalization, Embedding) or issubclass(cls, _Convolution):
         declared = config.pop("input_shape", None)
         dim = config.pop("input_dim", None) if cls is not Embedding else None  # an Embedding's is its word count
         declared = (dim,) if declared is None and dim is not None else declared
@@ -947,10 +947,9 @@ def _build_layers(file: _ModelFile, layers: list[Any], params: dict[str, np.ndar
 def _build_layer(file: _ModelFile, index: int, layer: Any, shape: Any, params: dict[str, np.ndarray]) -> Any:
     """Check layer ``index`` against the weights in the file for inputs of ``shape`` (None: not known before
     it, a list for a layer called on several) and build it; return its input shape."""
-    from .nn.conv import Conv2D
+    from .nn.conv import _Convolution
     from .nn.layers import BatchNormalization, Dense, LayerNormalization, Normalization
-    from .nn.text import Conv1D, Embedding
-    from .nn.transpose import Conv2DTranspose
+    from .nn.text import Embedding
 
     declared = getattr(layer, "input_shape", None)
     if declared is not None:
@@ -988,48 +987,8 @@ def _build_layer(file: _ModelFile, index: int, layer: Any, shape: Any, params: d
                              f"{layer.output_dim} numbers) finds a table of {found}; it is damaged.")
         layer.dtype = table.dtype.name
         layer.build(shape)
-    elif isinstance(layer, Conv1D):
-        kernel = params.get(f"{index}.kernel")
-        if kernel is None or kernel.ndim != 3 or kernel.shape[0] != layer.kernel_size \
-                or kernel.shape[2] != layer.filters or shape is None or not isinstance(shape, tuple) \
-                or len(shape) != 2 or shape[-1] != kernel.shape[1]:
-            found = "none" if kernel is None else f"shape {kernel.shape}"
-            raise file.error(f"is inconsistent: Conv1D layer {index} ({layer.filters} filters of "
-                             f"{layer.kernel_size} steps, input {shape}) finds a kernel of {found}; it is damaged.")
-        layer.dtype = kernel.dtype.name
-        try:
-            layer.build(shape)
-        except FnlearnError as exc:
-            raise file.error(f"is inconsistent: Conv1D layer {index} cannot take inputs of {shape} "
-                             f"({_clause(exc)}); it is damaged.") from None
-    elif isinstance(layer, Conv2D):
-        kernel = params.get(f"{index}.kernel")
-        if kernel is None or kernel.ndim != 4 or tuple(kernel.shape[:2]) != layer.kernel_size \
-                or kernel.shape[3] != layer.filters or shape is None or not isinstance(shape, tuple) \
-                or len(shape) != 3 or shape[-1] != kernel.shape[2]:
-            found = "none" if kernel is None else f"shape {kernel.shape}"
-            raise file.error(f"is inconsistent: Conv2D layer {index} ({layer.filters} filters of "
-                             f"{layer.kernel_size}, input {shape}) finds a kernel of {found}; it is damaged.")
-        layer.dtype = kernel.dtype.name
-        try:
-            layer.build(shape)
-        except FnlearnError as exc:
-            raise file.error(f"is inconsistent: Conv2D layer {index} cannot take inputs of {shape} "
-                             f"({_clause(exc)}); it is damaged.") from None
-    elif isinstance(layer, Conv2DTranspose):
-        kernel = params.get(f"{index}.kernel")
-        if kernel is None or kernel.ndim != 4 or tuple(kernel.shape[:2]) != layer.kernel_size \
-                or kernel.shape[2] != layer.filters or shape is None or not isinstance(shape, tuple) \
-                or len(shape) != 3 or shape[-1] != kernel.shape[3]:
-            found = "none" if kernel is None else f"shape {kernel.shape}"
-            raise file.error(f"is inconsistent: Conv2DTranspose layer {index} ({layer.filters} filters of "
-                             f"{layer.kernel_size}, input {shape}) finds a kernel of {found}; it is damaged.")
-        layer.dtype = kernel.dtype.name
-        try:
-            layer.build(shape)
-        except FnlearnError as exc:
-            raise file.error(f"is inconsistent: Conv2DTranspose layer {index} cannot take inputs of {shape} "
-                             f"({_clause(exc)}); it is damaged.") from None
+    elif isinstance(layer, _Convolution):
+        _build_convolution(file, index, layer, shape, params)
     elif isinstance(layer, LayerNormalization):
         _build_layer_norm(file, index, layer, shape, params)
     return shape
@@ -1056,6 +1015,24 @@ def _build_layer_norm(file: _ModelFile, index: int, layer: Any, shape: Any, para
     if weights:
         layer.dtype = weights[0].dtype.name
     layer.make_weights(expected)
+
+
+def _build_convolution(file: _ModelFile, index: int, layer: Any, shape: Any, params: dict[str, np.ndarray]) -> None:
+    """Build a convolution layer (Conv1D, Conv2D, Conv2DTranspose) for the kernel in the file, which must be the
+    one its settings give for inputs of ``shape``."""
+    kernel = params.get(f"{index}.kernel")
+    fits = kernel is not None and isinstance(shape, tuple) and len(shape) == layer.sample_rank \
+        and tuple(kernel.shape) == layer.kernel_shape(shape)
+    if not fits:
+        found = "none" if kernel is None else f"shape {kernel.shape}"
+        raise file.error(f"is inconsistent: {type(layer).__name__} layer {index} ({layer.filters} filters of "
+                         f"{layer.kernel_size}, input {shape}) finds a kernel of {found}; it is damaged.")
+    layer.dtype = kernel.dtype.name
+    try:
+        layer.build(shape)
+    except FnlearnError as exc:
+        raise file.error(f"is inconsistent: {type(layer).__name__} layer {index} cannot take inputs of {shape} "
+                         f"({_clause(exc)}); it is damaged.") from None
 
 
 def _build_graph(file: _ModelFile, layers: list[Any], params: dict[str, np.ndarray], graph: Any,

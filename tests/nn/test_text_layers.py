@@ -229,7 +229,7 @@ def _shapes_in(model):
 @pytest.mark.parametrize("make, words", [
     (lambda: fl.layers.Conv1D(4, 3, padding="causal"), "padding='causal', which fnlearn does not have"),
     (lambda: fl.layers.Conv1D(4, 3, dilation_rate=2), "dilation_rate=1 and groups=1 only"),
-    (lambda: fl.layers.Conv1D(0, 3), "filters must be a whole number of at least 1"),
+    (lambda: fl.layers.Conv1D(0, 3), "filters must be a positive integer"),
     (lambda: fl.layers.MaxPooling1D(data_format="channels_first"), "takes sequences of shape (steps, channels)"),
 ])
 def test_sequence_settings_that_cannot_work_are_one_sentence(make, words):
@@ -256,7 +256,7 @@ def test_a_text_cnn_saves_loads_and_refuses_a_forged_kernel(tmp_path):
     doc["model"]["layers"][1]["config"]["kernel_size"] = [4]
     tensors = {f"param/{name}": p.numpy() for name, p in model.named_parameters()}
     (tmp_path / "forged.fnl").write_bytes(io._encode(doc, tensors, tmp_path / "forged.fnl"))
-    with pytest.raises(ModelFileError, match=r"Conv1D layer 1 \(5 filters of 4 steps, input \(12, 6\)\) finds a "
+    with pytest.raises(ModelFileError, match=r"Conv1D layer 1 \(5 filters of 4, input \(12, 6\)\) finds a "
                                              r"kernel of shape \(3, 6, 5\)"):
         io.load_model(tmp_path / "forged.fnl")
 

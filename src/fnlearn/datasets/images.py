@@ -71,16 +71,11 @@ def _flag(value: Any, name: str) -> bool:
     return bool(value)
 
 
-def _image_size(value: Any) -> tuple[int, int]:
-    items = (value, value) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
-    try:
-        items = tuple(items)
-    except TypeError:
-        items = ()
-    if len(items) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1 for v in items):
-        raise ConfigError(f"image_size must be (height, width), two whole numbers ≥ 1 such as (180, 180), got "
-                          f"{value!r}.")
-    return int(items[0]), int(items[1])
+def _image_size(value: Any, owner: str) -> tuple[int, int]:
+    """(height, width): Keras's ``image_size`` / ``target_size``."""
+    from ..nn.conv import _pair
+
+    return _pair(value, "(height, width)", owner, "(180, 180)")
 
 
 def _interpolation(value: Any) -> str:
@@ -378,7 +373,7 @@ def image_dataset_from_directory(directory: Any, labels: Any = "inferred", label
         raise ConfigError(f"class_names must be a list of subfolder names (strings), got {class_names!r}.")
     if color_mode not in _CHANNELS:
         raise ConfigError(f"color_mode must be 'rgb', 'rgba' or 'grayscale', got {color_mode!r}.")
-    size = _image_size(image_size)
+    size = _image_size(image_size, "image_dataset_from_directory image_size")
     interpolation = _interpolation(interpolation)
     shuffle, follow_links, verbose = (_flag(v, n) for v, n in ((shuffle, "shuffle"), (follow_links, "follow_links"),
                                                                (verbose, "verbose")))
@@ -470,7 +465,7 @@ def load_img(path: Any, color_mode: str = "rgb", target_size: tuple[int, int] | 
     if color_mode not in _CHANNELS:
         raise ConfigError(f"load_img color_mode must be 'rgb', 'rgba' or 'grayscale', got {color_mode!r}.")
     if target_size is not None:
-        target_size = _image_size(target_size)
+        target_size = _image_size(target_size, "load_img target_size")
         if interpolation not in _PIL_FILTERS:
             raise ConfigError(f"load_img interpolation must be one of {', '.join(map(repr, _PIL_FILTERS))}, got "
                               f"{interpolation!r}.")

@@ -39,7 +39,7 @@ Pair = tuple[int, int]
 # ----------------------------------------------------------------------------- shapes and windows
 
 
-def _pair(value: Any, what: str, owner: str) -> Pair:
+def _pair(value: Any, what: str, owner: str, example: str = "(3, 3)") -> Pair:
     """An int or a pair of ints, each ≥ 1, as a pair (Keras takes ``3`` for ``(3, 3)``)."""
     items = (value, value) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
     try:
@@ -47,7 +47,7 @@ def _pair(value: Any, what: str, owner: str) -> Pair:
     except TypeError:
         items = ()
     if len(items) != 2 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1 for v in items):
-        raise ConfigError(f"{owner} {what} must be a positive integer or a pair of them such as (3, 3), "
+        raise ConfigError(f"{owner} {what} must be a positive integer or a pair of them such as {example}, "
                           f"got {value!r}.")
     return int(items[0]), int(items[1])
 
@@ -429,7 +429,92 @@ def _image_shape(shape: Any, who: str) -> tuple[int, int, int]:
     return int(shape[0]), int(shape[1]), int(shape[2])
 
 
-class Conv2D(Layer):
+class _Convolution(Layer):
+    """What the convolution layers (Conv1D, Conv2D, Conv2DTranspose) share: Keras's settings for the filters, the
+    activation, the bias, the initializers and penalties; the kernel and bias made at build; the channel check."""
+
+    filters: int
+    kernel_size: Any
+    strides: Any
+    padding: str
+    sample_rank = 3  # the axes of one sample: (height, width, channels)
+
+    def kernel_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The kernel's shape for samples of ``input_shape``, in Keras's layout."""
+        raise NotImplementedError
+
+    def build(self, input_shape: tuple[int, ...]) -> None:
+        self.compute_output_shape(input_shape)  # refuses a shape it cannot take before anything is made
+        with backend.using_dtype(self.dtype):
+            self.kernel = Parameter(self.kernel_initializer(self.kernel_shape(input_shape)), name="kernel")
+            self.bias = Parameter(self.bias_initializer((self.filters,)), name="bias") if self.use_bias else None
+        if self.input_shape is None:
+            # a model reads its input shape from its first layer: a Dense's kernel tells it, a convolution's cannot
+            self.input_shape = tuple(int(s) for s in input_shape)
+        self.built = True
+
+    def _take_settings(self, owner: str, filters: Any, activation: Any, use_bias: bool, kernel_initializer: Any,
+                       bias_initializer: Any, kernel_regularizer: Any, bias_regularizer: Any,
+                       kwargs: dict[str, Any]) -> None:
+        _reject_unknown_kwargs(owner, kwargs, allow=("input_shape", *_CONV_UNSUPPORTED))
+        for key, plain in _CONV_UNSUPPORTED.items():
+            if kwargs.get(key, plain) is not plain:
+                raise ConfigError(f"{owner} got {key}={kwargs[key]!r}, which fnlearn does not have; leave it out "
+                                  "(kernel_regularizer and bias_regularizer are there for penalties).")
+        if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters <= 0:
+            raise ConfigError(f"{owner} filters must be a positive integer (the number of output channels), "
+                              f"got {filters!r}.")
+        self.filters = int(filters)
+        self.activation = F.get_activation(activation)
+        self.activation_name = _activation_name(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+
+    def _start(self, name: str | None, kwargs: dict[str, Any]) -> None:
+        """Layer's own settings, and no weights yet."""
+        Layer.__init__(self, name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
+                       dtype=kwargs.get("dtype"))
+        self.kernel: Parameter | None = None
+        self.bias: Parameter | None = None
+        self._workspace = Workspace()
+
+    def _who(self) -> str:
+        return f"{type(self).__name__} layer {self.name!r}"
+
+    def _checked_input(self, x: Any, what: str) -> Tensor:
+        """``x`` as a tensor of the kernel's dtype, its shape checked, the layer built for it."""
+        x = as_input(x, self.kernel.data.dtype if self.kernel is not None else np.dtype(self.dtype), self.name)
+        self.compute_output_shape(x.shape[1:])
+        self._ensure_built(x)
+        if x.shape[-1] != self.input_features:
+            raise ShapeError(f"{self._who()} was built for {what} with {self.input_features} channels, but was given "
+                             f"{what} of shape {x.shape} ({x.shape[-1]} channels); give it {what} of the channels it "
+                             "was built for, or make a new layer.")
+        return x
+
+    def penalties(self) -> list[tuple[Parameter, Any]]:
+        """(parameter, regularizer) for each of this layer's weights that has one."""
+        return [(p, r) for p, r in ((self.kernel, self.kernel_regularizer), (self.bias, self.bias_regularizer))
+                if p is not None and r is not None] + super().penalties()
+
+    def get_config(self) -> dict[str, Any]:
+        def listed(value: Any) -> list[int]:
+            return list(value) if isinstance(value, tuple) else [value]
+
+        config = {**super().get_config(), "filters": self.filters, "kernel_size": listed(self.kernel_size),
+                  "strides": listed(self.strides), "padding": self.padding, "activation": self.activation_name,
+                  "use_bias": self.use_bias, "kernel_initializer": initializers.name_of(self.kernel_initializer),
+                  "bias_initializer": initializers.name_of(self.bias_initializer)}
+        for key in ("kernel_regularizer", "bias_regularizer"):
+            if getattr(self, key) is not None:
+                config[key] = getattr(self, key).get_config()
+        return config
+
+
+class Conv2D(_Convolution):
     """A 2-D convolution layer, Keras's ``layers.Conv2D``: ``activation(conv2d(x, kernel) + bias)`` on
     channels-last images (batch, height, width, channels).
 
@@ -449,14 +534,8 @@ class Conv2D(Layer):
                  activation: Any = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
                  bias_initializer: Any = "zeros", kernel_regularizer: Any = None, bias_regularizer: Any = None,
                  name: str | None = None, **kwargs: Any) -> None:
-        _reject_unknown_kwargs("Conv2D", kwargs, allow=("input_shape", *_CONV_UNSUPPORTED))
-        for key, plain in _CONV_UNSUPPORTED.items():
-            if kwargs.get(key, plain) is not plain:
-                raise ConfigError(f"Conv2D got {key}={kwargs[key]!r}, which fnlearn does not have; leave it out "
-                                  "(kernel_regularizer and bias_regularizer are there for penalties).")
-        if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters <= 0:
-            raise ConfigError(f"Conv2D filters must be a positive integer (the number of output channels), "
-                              f"got {filters!r}.")
+        self._take_settings("Conv2D", filters, activation, use_bias, kernel_initializer, bias_initializer,
+                            kernel_regularizer, bias_regularizer, kwargs)
         _channels_last(data_format, "Conv2D")
         if _pair(dilation_rate, "dilation_rate", "Conv2D") != (1, 1):
             raise ConfigError(f"Conv2D got dilation_rate={dilation_rate!r}; fnlearn's Conv2D has dilation_rate=1 "
@@ -464,27 +543,12 @@ class Conv2D(Layer):
         if groups != 1:
             raise ConfigError(f"Conv2D got groups={groups!r}; fnlearn's Conv2D has groups=1 only (every filter sees "
                               "every input channel): leave it out.")
-        self.filters = int(filters)
         self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2D")
         self.strides = _pair(strides, "strides", "Conv2D")
         self.padding = _padding(padding, "Conv2D")
-        self.activation = F.get_activation(activation)
-        self.activation_name = _activation_name(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        super().__init__(name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
-                         dtype=kwargs.get("dtype"))
-        self.kernel: Parameter | None = None
-        self.bias: Parameter | None = None
-        self._workspace = Workspace()
+        self._start(name, kwargs)
         if self.input_shape is not None:
             self.build(self.input_shape)
-
-    def _who(self) -> str:
-        return f"Conv2D layer {self.name!r}"
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         height, width, channels = _image_shape(input_shape, self._who())
@@ -492,16 +556,8 @@ class Conv2D(Layer):
         ho, wo, _, _ = _plan((1, height, width, channels), self.kernel_size, self.strides, self.padding)
         return ho, wo, self.filters
 
-    def build(self, input_shape: tuple[int, ...]) -> None:
-        self.compute_output_shape(input_shape)  # refuses a shape it cannot take before anything is made
-        shape = (*self.kernel_size, int(input_shape[-1]), self.filters)
-        with backend.using_dtype(self.dtype):
-            self.kernel = Parameter(self.kernel_initializer(shape), name="kernel")
-            self.bias = Parameter(self.bias_initializer((self.filters,)), name="bias") if self.use_bias else None
-        if self.input_shape is None:
-            # a model reads its input shape from its first layer: a Dense's kernel tells it, a Conv2D's cannot
-            self.input_shape = tuple(int(s) for s in input_shape)
-        self.built = True
+    def kernel_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return (*self.kernel_size, int(input_shape[-1]), self.filters)
 
     @property
     def input_features(self) -> int | None:
@@ -509,31 +565,10 @@ class Conv2D(Layer):
         return None if self.kernel is None else int(self.kernel.shape[2])
 
     def forward(self, x: Any) -> Tensor:
-        x = as_input(x, self.kernel.data.dtype if self.kernel is not None else np.dtype(self.dtype), self.name)
-        self.compute_output_shape(x.shape[1:])
-        self._ensure_built(x)
-        if x.shape[-1] != self.input_features:
-            raise ShapeError(f"{self._who()} was built for images with {self.input_features} channels, but was given "
-                             f"images of shape {x.shape} ({x.shape[-1]} channels); give it images of the channels it "
-                             "was built for, or make a new layer.")
+        x = self._checked_input(x, "images")
         relu = self.activation is F.relu
         out = _conv2d(x, self.kernel, self.bias, self.strides, self.padding, relu, self._workspace)
         return out if relu else self.activation(out)
-
-    def penalties(self) -> list[tuple[Parameter, Any]]:
-        """(parameter, regularizer) for each of this layer's weights that has one."""
-        return [(p, r) for p, r in ((self.kernel, self.kernel_regularizer), (self.bias, self.bias_regularizer))
-                if p is not None and r is not None] + super().penalties()
-
-    def get_config(self) -> dict[str, Any]:
-        config = {**super().get_config(), "filters": self.filters, "kernel_size": list(self.kernel_size),
-                  "strides": list(self.strides), "padding": self.padding, "activation": self.activation_name,
-                  "use_bias": self.use_bias, "kernel_initializer": initializers.name_of(self.kernel_initializer),
-                  "bias_initializer": initializers.name_of(self.bias_initializer)}
-        for key in ("kernel_regularizer", "bias_regularizer"):
-            if getattr(self, key) is not None:
-                config[key] = getattr(self, key).get_config()
-        return config
 
 
 class _Pooling2D(Layer):

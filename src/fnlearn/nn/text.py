@@ -28,8 +28,8 @@ from .. import functional as F
 from ..errors import ConfigError, DataError, ShapeError
 from ..tensor import Parameter, Tensor
 from . import initializers, regularizers
-from .conv import _CONV_UNSUPPORTED, Workspace, _axis_plan, _conv2d, _max_pool2d, avg_pool2d
-from .layers import LAYERS, Layer, _activation_name, _float_of, _reject_unknown_kwargs, _shape_tuple, as_input
+from .conv import Workspace, _axis_plan, _conv2d, _Convolution, _max_pool2d, avg_pool2d
+from .layers import LAYERS, Layer, _float_of, _reject_unknown_kwargs, _shape_tuple, as_input
 
 
 def _count(value: Any, owner: str, name: str, example: str) -> int:
@@ -165,7 +165,7 @@ def _rows_back(x: Tensor) -> Tensor:
     return F.reshape(x, (x.shape[0], *x.shape[2:]))
 
 
-class Conv1D(Layer):
+class Conv1D(_Convolution):
     """A 1-D convolution layer, Keras's ``layers.Conv1D``: ``filters`` kernels of ``kernel_size`` steps slide along
     sequences (batch, steps, channels), ``strides`` apart, with ``padding`` "valid" or "same" as in Conv2D. The
     kernel has Keras's shape (kernel_size, in_channels, filters) and Keras's Glorot-uniform start. Dilation,
@@ -182,52 +182,29 @@ class Conv1D(Layer):
                  use_bias: bool = True, kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, name: str | None = None,
                  **kwargs: Any) -> None:
-        _reject_unknown_kwargs("Conv1D", kwargs, allow=("input_shape", *_CONV_UNSUPPORTED))
-        for key, plain in _CONV_UNSUPPORTED.items():
-            if kwargs.get(key, plain) is not plain:
-                raise ConfigError(f"Conv1D got {key}={kwargs[key]!r}, which fnlearn does not have; leave it out "
-                                  "(kernel_regularizer and bias_regularizer are there for penalties).")
+        self._take_settings("Conv1D", filters, activation, use_bias, kernel_initializer, bias_initializer,
+                            kernel_regularizer, bias_regularizer, kwargs)
         if data_format not in (None, "channels_last"):
             raise ConfigError(f"Conv1D got data_format={data_format!r}; fnlearn's Conv1D takes sequences of shape "
                               "(steps, channels) only: leave data_format out and move the channels last.")
         if _length(dilation_rate, "Conv1D", "dilation_rate") != 1 or groups != 1:
             raise ConfigError(f"Conv1D got dilation_rate={dilation_rate!r}, groups={groups!r}; fnlearn's Conv1D has "
                               "dilation_rate=1 and groups=1 only: leave them out (a larger kernel_size sees further).")
-        self.filters = _count(filters, "Conv1D", "filters", "the number of output channels, e.g. filters=32")
         self.kernel_size = _length(kernel_size, "Conv1D", "kernel_size")
         self.strides = _length(strides, "Conv1D", "strides")
         self.padding = _sequence_padding(padding, "Conv1D")
-        self.activation = F.get_activation(activation)
-        self.activation_name = _activation_name(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        super().__init__(name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
-                         dtype=kwargs.get("dtype"))
-        self.kernel: Parameter | None = None
-        self.bias: Parameter | None = None
-        self._workspace = Workspace()
+        self._start(name, kwargs)
         if self.input_shape is not None:
             self.build(self.input_shape)
-
-    def _who(self) -> str:
-        return f"Conv1D layer {self.name!r}"
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         steps, _ = _steps(input_shape, self._who())
         return _out_steps(steps, self.kernel_size, self.strides, self.padding, self._who(), "kernel"), self.filters
 
-    def build(self, input_shape: tuple[int, ...]) -> None:
-        self.compute_output_shape(input_shape)  # refuses a shape it cannot take before anything is made
-        with backend.using_dtype(self.dtype):
-            self.kernel = Parameter(self.kernel_initializer((self.kernel_size, int(input_shape[-1]), self.filters)),
-                                    name="kernel")
-            self.bias = Parameter(self.bias_initializer((self.filters,)), name="bias") if self.use_bias else None
-        if self.input_shape is None:  # as Conv2D: the model reads its input shape from its first layer
-            self.input_shape = tuple(int(s) for s in input_shape)
-        self.built = True
+    sample_rank = 2  # (steps, channels)
+
+    def kernel_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return (self.kernel_size, int(input_shape[-1]), self.filters)
 
     @property
     def input_features(self) -> int | None:
@@ -235,33 +212,12 @@ class Conv1D(Layer):
         return None if self.kernel is None else int(self.kernel.shape[1])
 
     def forward(self, x: Any) -> Tensor:
-        x = as_input(x, self.kernel.data.dtype if self.kernel is not None else np.dtype(self.dtype), self.name)
-        self.compute_output_shape(x.shape[1:])
-        self._ensure_built(x)
-        if x.shape[-1] != self.input_features:
-            raise ShapeError(f"{self._who()} was built for sequences with {self.input_features} channels, but was "
-                             f"given sequences of shape {x.shape}; give it sequences of the channels it was built "
-                             "for, or make a new layer.")
+        x = self._checked_input(x, "sequences")
         relu = self.activation is F.relu
         kernel = F.reshape(self.kernel, (1, *self.kernel.shape))
         out = _rows_back(_conv2d(_one_row(x), kernel, self.bias, (1, self.strides), self.padding, relu,
                                  self._workspace))
         return out if relu else self.activation(out)
-
-    def penalties(self) -> list[tuple[Parameter, Any]]:
-        """(parameter, regularizer) for each of this layer's weights that has one."""
-        return [(p, r) for p, r in ((self.kernel, self.kernel_regularizer), (self.bias, self.bias_regularizer))
-                if p is not None and r is not None] + super().penalties()
-
-    def get_config(self) -> dict[str, Any]:
-        config = {**super().get_config(), "filters": self.filters, "kernel_size": [self.kernel_size],
-                  "strides": [self.strides], "padding": self.padding, "activation": self.activation_name,
-                  "use_bias": self.use_bias, "kernel_initializer": initializers.name_of(self.kernel_initializer),
-                  "bias_initializer": initializers.name_of(self.bias_initializer)}
-        for key in ("kernel_regularizer", "bias_regularizer"):
-            if getattr(self, key) is not None:
-                config[key] = getattr(self, key).get_config()
-        return config
 
 
 class _Pooling1D(Layer):

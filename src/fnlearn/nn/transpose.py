@@ -28,16 +28,14 @@ from typing import Any
 import numpy as np
 
 from .. import backend
-from .. import functional as F
 from ..errors import ConfigError, ShapeError
-from ..tensor import Parameter, Tensor
-from . import initializers, regularizers
+from ..tensor import Tensor
 from .conv import (
-    _CONV_UNSUPPORTED,
     Pair,
     Workspace,
     _channels_last,
     _check_images,
+    _Convolution,
     _fill_patches,
     _image_shape,
     _padding,
@@ -45,7 +43,7 @@ from .conv import (
     _scratch,
     _window,
 )
-from .layers import LAYERS, Layer, _activation_name, _reject_unknown_kwargs, as_input
+from .layers import LAYERS, Layer
 
 # ----------------------------------------------------------------------------- shapes
 
@@ -178,7 +176,7 @@ def _conv2d_transpose(x: Tensor, kernel: Tensor, bias: Tensor | None, strides: A
 # ----------------------------------------------------------------------------- the layer
 
 
-class Conv2DTranspose(Layer):
+class Conv2DTranspose(_Convolution):
     """A transposed convolution layer, Keras's ``layers.Conv2DTranspose``: ``activation(conv2d_transpose(x,
     kernel) + bias)`` on channels-last images (batch, height, width, channels), the upsampling step of decoders
     and generators.
@@ -200,40 +198,19 @@ class Conv2DTranspose(Layer):
                  bias_initializer: Any = "zeros", kernel_regularizer: Any = None, bias_regularizer: Any = None,
                  name: str | None = None, **kwargs: Any) -> None:
         owner = "Conv2DTranspose"
-        _reject_unknown_kwargs(owner, kwargs, allow=("input_shape", *_CONV_UNSUPPORTED))
-        for key, plain in _CONV_UNSUPPORTED.items():
-            if kwargs.get(key, plain) is not plain:
-                raise ConfigError(f"{owner} got {key}={kwargs[key]!r}, which fnlearn does not have; leave it out "
-                                  "(kernel_regularizer and bias_regularizer are there for penalties).")
-        if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters <= 0:
-            raise ConfigError(f"{owner} filters must be a positive integer (the number of output channels), "
-                              f"got {filters!r}.")
+        self._take_settings(owner, filters, activation, use_bias, kernel_initializer, bias_initializer,
+                            kernel_regularizer, bias_regularizer, kwargs)
         _channels_last(data_format, owner)
         if _pair(dilation_rate, "dilation_rate", owner) != (1, 1):
             raise ConfigError(f"{owner} got dilation_rate={dilation_rate!r}; fnlearn's {owner} has dilation_rate=1 "
                               "only: leave it out, or use a larger kernel_size.")
-        self.filters = int(filters)
         self.kernel_size = _pair(kernel_size, "kernel_size", owner)
         self.strides = _pair(strides, "strides", owner)
         self.padding = _padding(padding, owner)
         self.output_padding = _output_padding(output_padding, self.strides, owner)
-        self.activation = F.get_activation(activation)
-        self.activation_name = _activation_name(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
         # Not built here even with input_shape (a model built from it builds it, as Keras 3 does): a file's
         # settings alone never make fnlearn allocate a kernel before its weights are checked.
-        super().__init__(name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
-                         dtype=kwargs.get("dtype"))
-        self.kernel: Parameter | None = None
-        self.bias: Parameter | None = None
-        self._workspace = Workspace()
-
-    def _who(self) -> str:
-        return f"Conv2DTranspose layer {self.name!r}"
+        self._start(name, kwargs)
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         height, width, channels = _image_shape(input_shape, self._who())
@@ -245,16 +222,8 @@ class Conv2DTranspose(Layer):
                              f"{self.output_padding}; give a larger output_padding or leave it out.")
         return ho, wo, self.filters
 
-    def build(self, input_shape: tuple[int, ...]) -> None:
-        self.compute_output_shape(input_shape)  # refuses a shape it cannot take before anything is made
-        shape = (*self.kernel_size, self.filters, int(input_shape[-1]))
-        with backend.using_dtype(self.dtype):
-            self.kernel = Parameter(self.kernel_initializer(shape), name="kernel")
-            self.bias = Parameter(self.bias_initializer((self.filters,)), name="bias") if self.use_bias else None
-        if self.input_shape is None:
-            # a model reads its input shape from its first layer, and this kernel does not tell it
-            self.input_shape = tuple(int(s) for s in input_shape)
-        self.built = True
+    def kernel_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return (*self.kernel_size, self.filters, int(input_shape[-1]))
 
     @property
     def input_features(self) -> int | None:
@@ -262,33 +231,14 @@ class Conv2DTranspose(Layer):
         return None if self.kernel is None else int(self.kernel.shape[3])
 
     def forward(self, x: Any) -> Tensor:
-        x = as_input(x, self.kernel.data.dtype if self.kernel is not None else np.dtype(self.dtype), self.name)
-        self.compute_output_shape(x.shape[1:])
-        self._ensure_built(x)
-        if x.shape[-1] != self.input_features:
-            raise ShapeError(f"{self._who()} was built for images with {self.input_features} channels, but was "
-                             f"given images of shape {x.shape} ({x.shape[-1]} channels); give it images of the "
-                             "channels it was built for, or make a new layer.")
+        x = self._checked_input(x, "images")
         out = _conv2d_transpose(x, self.kernel, self.bias, self.strides, self.padding, self.output_padding,
                                 self._workspace)
         return self.activation(out)
 
-    def penalties(self) -> list[tuple[Parameter, Any]]:
-        """(parameter, regularizer) for each of this layer's weights that has one."""
-        return [(p, r) for p, r in ((self.kernel, self.kernel_regularizer), (self.bias, self.bias_regularizer))
-                if p is not None and r is not None] + super().penalties()
-
     def get_config(self) -> dict[str, Any]:
-        config = {**super().get_config(), "filters": self.filters, "kernel_size": list(self.kernel_size),
-                  "strides": list(self.strides), "padding": self.padding,
-                  "output_padding": None if self.output_padding is None else list(self.output_padding),
-                  "activation": self.activation_name, "use_bias": self.use_bias,
-                  "kernel_initializer": initializers.name_of(self.kernel_initializer),
-                  "bias_initializer": initializers.name_of(self.bias_initializer)}
-        for key in ("kernel_regularizer", "bias_regularizer"):
-            if getattr(self, key) is not None:
-                config[key] = getattr(self, key).get_config()
-        return config
+        return {**super().get_config(),
+                "output_padding": None if self.output_padding is None else list(self.output_padding)}
 
 
 TRANSPOSED: dict[str, type[Layer]] = {"Conv2DTranspose": Conv2DTranspose}
