@@ -22,11 +22,13 @@ from typing import Any
 
 import numpy as np
 
+from bench.programs import KerasProgram, NumpyFloor, keras_module, torch_epochs
+
 CNN_SHAPE = (28, 28, 1)
 LEARNING_RATE = 1e-3
 
 
-def make_images(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def make_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Random float32 images in [0, 1) of shape (n, 28, 28, 1) and int64 labels 0..9."""
     rng = np.random.default_rng(seed)
     return rng.random((n, *CNN_SHAPE), dtype=np.float32), rng.integers(0, 10, n, dtype=np.int64)
@@ -35,36 +37,18 @@ def make_images(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 # --------------------------------------------------------------------------- fnlearn and Keras: one program
 
 
-class KerasProgramCNN:
+class KerasProgramCNN(KerasProgram):
     """The Keras example's program, run by ``fnlearn.keras`` or by Keras itself (the module given as ``keras``)."""
 
     def __init__(self, keras: Any, batch_size: int, seed: int) -> None:
         keras.utils.set_random_seed(seed)
-        self.model = keras.Sequential([
+        model = keras.Sequential([
             keras.Input(shape=CNN_SHAPE),
             keras.layers.Conv2D(32, (3, 3), activation="relu"), keras.layers.MaxPooling2D((2, 2)),
             keras.layers.Conv2D(64, 3, activation="relu", padding="same"), keras.layers.MaxPooling2D(),
             keras.layers.Flatten(), keras.layers.Dropout(0.5), keras.layers.Dense(10, activation="softmax")])
-        self.model.compile(keras.optimizers.Adam(LEARNING_RATE), "sparse_categorical_crossentropy")
-        self.batch_size = batch_size
-
-    def train_epochs(self, x: np.ndarray, y: np.ndarray, epochs: int) -> None:
-        self.model.fit(x, y, batch_size=self.batch_size, epochs=epochs, verbose=0, shuffle=True)
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(self.model.predict(x, batch_size=256, verbose=0))
-
-
-def FnlearnCNN(batch_size: int, seed: int) -> KerasProgramCNN:  # noqa: N802  (a builder, named as the others)
-    from fnlearn import keras
-
-    return KerasProgramCNN(keras, batch_size, seed)
-
-
-def KerasCNN(batch_size: int, seed: int) -> KerasProgramCNN:  # noqa: N802
-    import keras
-
-    return KerasProgramCNN(keras, batch_size, seed)
+        model.compile(keras.optimizers.Adam(LEARNING_RATE), "sparse_categorical_crossentropy")
+        super().__init__(model, batch_size)
 
 
 # --------------------------------------------------------------------------- PyTorch
@@ -94,15 +78,7 @@ class TorchCNN:
 
     def train_epochs(self, x: np.ndarray, y: np.ndarray, epochs: int) -> None:
         xt, yt = self._tensors(x, y)
-        model, loss_fn, opt, n, bs = self.model, self.loss_fn, self.optimizer, xt.shape[0], self.batch_size
-        model.train()
-        for _ in range(epochs):
-            order = self.torch.randperm(n)
-            for start in range(0, n, bs):
-                idx = order[start:start + bs]
-                opt.zero_grad(set_to_none=True)
-                loss_fn(model(xt[idx]), yt[idx]).backward()
-                opt.step()
+        torch_epochs(self.torch, self.model, self.loss_fn, self.optimizer, xt, yt, self.batch_size, epochs)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         self.model.eval()
@@ -134,13 +110,12 @@ def _unpool(g: np.ndarray, mask: np.ndarray, shape: tuple[int, ...]) -> np.ndarr
     return full
 
 
-class NumpyCNN:
+class NumpyCNN(NumpyFloor):
     """The CNN by hand in NumPy, float32: im2col convolutions, 2×2 max-pools (ties share the gradient), inverted
     dropout, softmax cross-entropy fused into ``(p − onehot) / m``, Adam, Glorot-uniform kernels."""
 
     def __init__(self, batch_size: int, seed: int, learning_rate: float = LEARNING_RATE) -> None:
-        self.rng = np.random.default_rng(seed)
-        self.batch_size, self.lr = batch_size, learning_rate
+        super().__init__(batch_size, seed, learning_rate)
 
         def glorot(shape: tuple[int, ...], fan_in: int, fan_out: int) -> np.ndarray:
             limit = np.sqrt(6.0 / (fan_in + fan_out))
@@ -149,9 +124,6 @@ class NumpyCNN:
         self.params = [glorot((9, 32), 9, 9 * 32), np.zeros(32, np.float32),
                        glorot((9 * 32, 64), 9 * 32, 9 * 64), np.zeros(64, np.float32),
                        glorot((2304, 10), 2304, 10), np.zeros(10, np.float32)]
-        self.m = [np.zeros_like(p) for p in self.params]
-        self.v = [np.zeros_like(p) for p in self.params]
-        self.t = 0
 
     def _forward(self, x: np.ndarray, train: bool) -> tuple[np.ndarray, dict[str, Any]]:
         k1, b1, k2, b2, w3, b3 = self.params
@@ -192,24 +164,9 @@ class NumpyCNN:
         g_a1 = _unpool(g_pad[:, 1:14, 1:14], c["m1"], c["a1"].shape) * (c["a1"] > 0)
         g1 = g_a1.reshape(-1, 32)
         grads = [c["p1"].T @ g1, g1.sum(axis=0), g_k2, g_b2, g_w3, g_b3]
-        self.t += 1
-        b1c, b2c = 1 - 0.9 ** self.t, 1 - 0.999 ** self.t
-        for param, grad, m, v in zip(self.params, grads, self.m, self.v):
-            m *= 0.9
-            m += 0.1 * grad
-            v *= 0.999
-            v += 0.001 * grad * grad
-            param -= self.lr * (m / b1c) / (np.sqrt(v / b2c) + 1e-8)
-
-    def train_epochs(self, x: np.ndarray, y: np.ndarray, epochs: int) -> None:
-        for _ in range(epochs):
-            order = self.rng.permutation(len(x))
-            for start in range(0, len(x), self.batch_size):
-                idx = order[start:start + self.batch_size]
-                self._step(x[idx], y[idx])
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        return np.concatenate([self._forward(x[i:i + 256], train=False)[0] for i in range(0, len(x), 256)])
+        self.adam(grads)
 
 
-BUILDERS = {"fnlearn": FnlearnCNN, "numpy": NumpyCNN, "torch": TorchCNN, "keras": KerasCNN}
+BUILDERS = {"fnlearn": lambda batch_size, seed: KerasProgramCNN(keras_module("fnlearn"), batch_size, seed),
+            "keras": lambda batch_size, seed: KerasProgramCNN(keras_module("keras"), batch_size, seed),
+            "numpy": NumpyCNN, "torch": TorchCNN}

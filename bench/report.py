@@ -27,6 +27,7 @@ ROWS: list[tuple[str, str, str]] = [
     ("views", "views", "s/epoch"),
     ("cnn32", "cnn32", "s/epoch"),
     ("cnn128", "cnn128", "s/epoch"),
+    ("lstm64", "lstm64", "s/epoch"),
     ("predict", "predict", "s/call"),
     ("mnist5k time", "mnist5k", "s"),
     ("mnist5k accuracy", "mnist5k", "accuracy"),

@@ -47,6 +47,7 @@ class Sizes:
     predict_rounds_factor: int = 4  # a predict call is short: take more of them
     n_windows: int = 1_450
     n_images: int = 4_096  # the CNN's 28×28×1 images
+    n_sequences: int = 2_048  # the LSTM's sequences of 80 word indices
     window: int = 56
     views_epochs_per_run: int = 10
     mnist_total: int = 5_000
@@ -65,6 +66,7 @@ QUICK = Sizes(
     predict_rounds_factor=1,
     n_windows=128,
     n_images=128,
+    n_sequences=64,
     views_epochs_per_run=1,
     mnist_total=5_000,
     mnist_train=400,
@@ -299,21 +301,27 @@ def mnist5k_workload(ctx: Context) -> dict:
     return result
 
 
-def cnn_workload(batch_size: int) -> Callable[[Context], dict]:
-    def workload(ctx: Context) -> dict:
-        from bench.cnn import BUILDERS, make_images
+def _program_workload(module_name: str, size_field: str, title: str, missing: str,
+                      batch_size: int) -> Callable[[Context], dict]:
+    """Seconds per epoch of one model that each peer builds itself: ``module_name``'s ``BUILDERS`` (name →
+    builder(batch_size, seed)) train on the data its ``make_data(n)`` makes once, n the size ``size_field`` names;
+    a peer with no builder is "unsupported" (``missing`` says why)."""
 
-        if "cnn" not in ctx.data:
-            ctx.data["cnn"] = make_images(ctx.sizes.n_images)
-        x, y = ctx.data["cnn"]
+    def workload(ctx: Context) -> dict:
+        import importlib
+
+        module = importlib.import_module(module_name)
+        if module_name not in ctx.data:
+            ctx.data[module_name] = module.make_data(getattr(ctx.sizes, size_field))
+        x, y = ctx.data[module_name]
         entries, runnable = peer_entries(ctx)
         tasks = {}
         for name in runnable:
-            if name not in BUILDERS:
-                entries[name] = {"status": "unsupported", "reason": "no convolutional layers"}
+            if name not in module.BUILDERS:
+                entries[name] = {"status": "unsupported", "reason": missing}
                 continue
             try:
-                trainer = BUILDERS[name](batch_size, seed=0)
+                trainer = module.BUILDERS[name](batch_size, seed=0)
             except Exception as exc:
                 entries[name] = {"status": "error", "reason": f"{type(exc).__name__}: {exc}"}
                 continue
@@ -321,8 +329,7 @@ def cnn_workload(batch_size: int) -> Callable[[Context], dict]:
         run = run_interleaved(tasks, warmups=ctx.warmups, repeats=ctx.repeats, progress=ctx.progress,
                               pause=ctx.sizes.pause_s)
         result = {
-            "title": f"CNN 28x28x1 conv32-pool-conv64(same)-pool-dropout-dense10, Adam 1e-3, batch {batch_size}, "
-                     f"{len(x):,} images",
+            "title": f"{title}, batch {batch_size}, {len(x):,} samples",
             "unit": "s/epoch",
             "samples": int(len(x)),
             "epochs_per_run": 1,
@@ -331,7 +338,20 @@ def cnn_workload(batch_size: int) -> Callable[[Context], dict]:
         }
         return add_ratios(result)
 
+    return workload
+
+
+def cnn_workload(batch_size: int) -> Callable[[Context], dict]:
+    workload = _program_workload("bench.cnn", "n_images", "CNN 28x28x1 conv32-pool-conv64(same)-pool-dropout-"
+                                 "dense10, Adam 1e-3", "no convolutional layers", batch_size)
     workload.__doc__ = f"Seconds per epoch of the MNIST CNN (two Conv2D, two max-pools) at batch {batch_size}."
+    return workload
+
+
+def lstm_workload(batch_size: int) -> Callable[[Context], dict]:
+    workload = _program_workload("bench.rnn", "n_sequences", "text classifier: 80 word indices, Embedding(2000, "
+                                 "32)-LSTM(32)-dense1 sigmoid, Adam 1e-3", "no recurrent layers", batch_size)
+    workload.__doc__ = f"Seconds per epoch of the LSTM text classifier (80 steps) at batch {batch_size}."
     return workload
 
 
@@ -448,4 +468,5 @@ WORKLOADS: dict[str, Callable[[Context], dict]] = {
     "mnist5k": mnist5k_workload,
     "cnn32": cnn_workload(32),
     "cnn128": cnn_workload(128),
+    "lstm64": lstm_workload(64),
 }

@@ -572,7 +572,8 @@ _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", 
                 "GlobalMaxPooling2D", "Reshape", "Rescaling", "ZeroPadding2D", "Cropping2D", "UpSampling2D", "Resizing",
                 "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
                 "LayerNormalization", "SpatialDropout2D", "Conv2DTranspose", "Embedding", "GlobalAveragePooling1D",
-                "GlobalMaxPooling1D", "Conv1D", "MaxPooling1D", "AveragePooling1D")  # not Lambda: files hold no code
+                "GlobalMaxPooling1D", "Conv1D", "MaxPooling1D", "AveragePooling1D", "SimpleRNN", "LSTM", "GRU",
+                "Bidirectional", "Masking")  # not Lambda: files hold no code
 
 
 def _layer_class(name: str) -> type | None:
@@ -914,10 +915,11 @@ def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]
     # A Dense, BatchNormalization or Conv2D given its input shape allocates at once; its shape is set after checking
     # it against the file.
     from .nn.conv import _Convolution
+    from .nn.recurrent import Bidirectional, _Recurrent
     from .nn.text import Embedding
 
     declared = None
-    if cls in (Dense, BatchNormalization, Embedding) or issubclass(cls, _Convolution):
+    if cls in (Dense, BatchNormalization, Embedding, Bidirectional) or issubclass(cls, (_Convolution, _Recurrent)):
         declared = config.pop("input_shape", None)
         dim = config.pop("input_dim", None) if cls is not Embedding else None  # an Embedding's is its word count
         declared = (dim,) if declared is None and dim is not None else declared
@@ -949,6 +951,7 @@ def _build_layer(file: _ModelFile, index: int, layer: Any, shape: Any, params: d
     it, a list for a layer called on several) and build it; return its input shape."""
     from .nn.conv import _Convolution
     from .nn.layers import BatchNormalization, Dense, LayerNormalization, Normalization
+    from .nn.recurrent import Bidirectional, _Recurrent
     from .nn.text import Embedding
 
     declared = getattr(layer, "input_shape", None)
@@ -991,7 +994,34 @@ def _build_layer(file: _ModelFile, index: int, layer: Any, shape: Any, params: d
         _build_convolution(file, index, layer, shape, params)
     elif isinstance(layer, LayerNormalization):
         _build_layer_norm(file, index, layer, shape, params)
+    elif isinstance(layer, (_Recurrent, Bidirectional)):
+        _build_recurrent(file, index, layer, shape, params)
     return shape
+
+
+def _build_recurrent(file: _ModelFile, index: int, layer: Any, shape: Any, params: dict[str, np.ndarray]) -> None:
+    """Build a recurrent layer (each of a Bidirectional's two) for the weights in the file, which must be the ones
+    its settings give for ``shape``'s features per step (the file's own kernel where the shape is not known)."""
+    from .nn.recurrent import Bidirectional, _Recurrent
+
+    inner = [("", layer)] if isinstance(layer, _Recurrent) else \
+        [("forward_layer.", layer.forward_layer), ("backward_layer.", layer.backward_layer)]
+    for prefix, rnn in inner:
+        kernel = params.get(f"{index}.{prefix}kernel")
+        features = None if kernel is None or kernel.ndim != 2 else int(kernel.shape[0])
+        fits = features is not None and (shape is None or (isinstance(shape, tuple) and len(shape) == 2
+                                                           and shape[1] == features))
+        if fits:
+            found = {name: params.get(f"{index}.{prefix}{name}") for name in rnn.weight_shapes(features)}
+            fits = all(w is not None and tuple(w.shape) == want
+                       for w, want in zip(found.values(), rnn.weight_shapes(features).values()))
+        if not fits:
+            raise file.error(f"is inconsistent: {type(rnn).__name__} layer {index} ({rnn.units} units, input "
+                             f"{shape}) finds weights of other shapes than its settings give; it is damaged.")
+        rnn.dtype = kernel.dtype.name
+        rnn.build((1 if shape is None else shape[0], features))
+    layer.dtype = layer.forward_layer.dtype if isinstance(layer, Bidirectional) else layer.dtype
+    layer.built = True
 
 
 def _build_layer_norm(file: _ModelFile, index: int, layer: Any, shape: Any, params: dict[str, np.ndarray]) -> None:
@@ -1038,33 +1068,68 @@ def _build_convolution(file: _ModelFile, index: int, layer: Any, shape: Any, par
 def _build_graph(file: _ModelFile, layers: list[Any], params: dict[str, np.ndarray], graph: Any,
                  name: str) -> Any:
     """A functional model that is a graph: its structure checked, each layer checked against its weights
-    for the shapes the graph gives it (as :func:`_build_layers` does along a chain), then the calls made."""
+    for the shapes the graph gives it (as :func:`_build_layers` does along a chain), then the calls made.
+
+    Each value a call reads is checked to exist before that call's layer is built (and the outputs before the
+    model is made): the index of an Input or of an earlier call, or ``[index, k]``, output ``k`` of a call that
+    gives several (an LSTM's ``[output, h, c]``)."""
     from .keras.graph import FunctionalGraph
-    from .keras.layers import InputLayer
+    from .keras.layers import InputLayer, several_outputs
+
+    def malformed() -> ModelFileError:
+        return file.error("has a malformed graph of layers (which layer takes which values); it is damaged.")
 
     def index_list(value: Any, below: int) -> bool:
         return isinstance(value, list) and bool(value) and all(_is_int(i) and 0 <= i < below for i in value)
 
+    def shape_of(source: Any) -> Any:
+        """The sample shape of the value ``source`` names."""
+        pair = isinstance(source, list) and len(source) == 2 and all(_is_int(i) for i in source)
+        at = source[0] if pair else source
+        if not _is_int(at) or not 0 <= at < len(shapes):
+            raise malformed()
+        several = several_outputs(shapes[at])
+        if several is None and not pair:
+            return shapes[at]
+        layer = layers[inputs[at]] if at < len(inputs) else layers[calls[at - len(inputs)][0]]
+        if several is None or not pair:
+            gives = "one output" if several is None else f"{len(several)} outputs"
+            raise file.error(f"has a graph that reads {source!r} where value {at} (layer {layer.name!r}) gives "
+                             f"{gives}; it is damaged.")
+        if not 0 <= source[1] < len(several):
+            raise file.error(f"has a graph that reads output {source[1]} of value {at} (layer {layer.name!r}), "
+                             f"which gives {len(several)} outputs; it is damaged.")
+        return several[source[1]]
+
+    def shapes_of(value: Any) -> list[Any]:
+        if not isinstance(value, list) or not value:
+            raise malformed()
+        return [shape_of(source) for source in value]
+
     inputs = graph.get("inputs") if isinstance(graph, dict) else None
     calls = graph.get("calls") if isinstance(graph, dict) else None
-    sound = index_list(inputs, len(layers)) and len(set(inputs)) == len(inputs) \
-        and all(isinstance(layers[i], InputLayer) for i in inputs) and isinstance(calls, list) and bool(calls)
-    shapes: list[Any] = [tuple(layers[i].input_shape) for i in inputs] if sound else []
+    if not (index_list(inputs, len(layers)) and len(set(inputs)) == len(inputs)
+            and all(isinstance(layers[i], InputLayer) for i in inputs) and isinstance(calls, list) and calls):
+        raise malformed()
+    shapes: list[Any] = [tuple(layers[i].input_shape) for i in inputs]
     built: set[int] = set()
-    for call in calls if sound else ():
-        sound = isinstance(call, list) and len(call) == 3 and _is_int(call[0]) and 0 <= call[0] < len(layers) \
-            and not isinstance(layers[call[0]], InputLayer) and index_list(call[1], len(shapes)) \
-            and isinstance(call[2], bool) and (call[2] or len(call[1]) == 1)
-        if not sound:
-            break
-        given = [shapes[i] for i in call[1]]
+    for call in calls:
+        # a fourth entry, {"initial_state": [...]}, where the call was given a recurrent layer's states
+        extra = call[3] if isinstance(call, list) and len(call) == 4 else {"initial_state": None}
+        if not (isinstance(call, list) and len(call) in (3, 4) and _is_int(call[0]) and 0 <= call[0] < len(layers)
+                and not isinstance(layers[call[0]], InputLayer) and isinstance(call[2], bool)
+                and (call[2] or (isinstance(call[1], list) and len(call[1]) == 1))
+                and isinstance(extra, dict) and list(extra) == ["initial_state"]):
+            raise malformed()
+        given = shapes_of(call[1])
+        if extra["initial_state"] is not None:
+            shapes_of(extra["initial_state"])  # their shapes are checked against the layer's when the call is made
         shape = given if call[2] else given[0]
         if call[0] not in built:
             _build_layer(file, call[0], layers[call[0]], shape, params)
             built.add(call[0])
         shapes.append(layers[call[0]].output_shape_for(shape))
-    if not sound or not index_list(graph.get("outputs"), len(shapes)):
-        raise file.error("has a malformed graph of layers (which layer takes which values); it is damaged.")
+    shapes_of(graph.get("outputs"))
     return FunctionalGraph.from_graph(layers, graph, name=name)
 
 
@@ -1285,8 +1350,9 @@ def _dropouts(model: Any) -> list[Any]:
     layers' transforms), in the model's order: a resumed fit goes on drawing where the saved one was."""
     from .nn.image import _RandomImageLayer
     from .nn.layers import Dropout, SpatialDropout2D
+    from .nn.recurrent import _Recurrent
 
-    return [m for m in model.modules() if isinstance(m, (Dropout, SpatialDropout2D, _RandomImageLayer))] \
+    return [m for m in model.modules() if isinstance(m, (Dropout, SpatialDropout2D, _RandomImageLayer, _Recurrent))] \
         if hasattr(model, "modules") else []
 
 

@@ -41,6 +41,7 @@ from .nn.layers import (
     SpatialDropout2D,
 )
 from .nn.merge import Add, Average, Concatenate, Maximum, Merge, Minimum, Multiply, Subtract
+from .nn.recurrent import GRU, LSTM, Bidirectional, Masking, SimpleRNN
 from .nn.text import (
     AveragePooling1D,
     AvgPool1D,
@@ -64,4 +65,4 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "RandomTranslation", "RandomContrast", "Lambda", "LayerNormalization", "SpatialDropout2D",
            "Conv2DTranspose", "Convolution2DTranspose", "Embedding", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
            "GlobalAvgPool1D", "GlobalMaxPool1D", "Conv1D", "Convolution1D", "MaxPooling1D", "AveragePooling1D",
-           "MaxPool1D", "AvgPool1D", "Resizing", "LAYERS"]
+           "MaxPool1D", "AvgPool1D", "Resizing", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking", "LAYERS"]

@@ -316,8 +316,9 @@ class Trainer:
             x, y: inputs and targets — NumPy arrays, nested lists, pandas DataFrame/Series or tensors. Or ``x``
                 alone: a dataset (``fl.data.Dataset``, what ``keras.utils.image_dataset_from_directory`` and
                 ``tf.data.Dataset.from_tensor_slices(...).batch(n)`` give), a Python generator or another iterable
-                of batches ``(x, y)`` or ``(x, y, sample_weight)``; each epoch trains on the batches as the dataset
-                yields them (its own order: ``shuffle`` does not apply), each checked and moved to the device as
+                of batches ``(x, y)`` or ``(x, y, sample_weight)``, or a ``keras.utils.PyDataset``; each epoch trains
+                on the batches as the dataset yields them (its own order: ``shuffle`` does not apply, except that it
+                reorders a PyDataset's batches every epoch, as in Keras 3), each checked and moved to the device as
                 arrays are. ``y``, ``batch_size``, ``sample_weight`` and ``validation_split`` are refused then, as
                 in Keras. A generator is read once: a second epoch finds it empty and training stops.
             batch_size: samples per gradient step (default 32).
@@ -360,7 +361,8 @@ class Trainer:
         _reject_extra("fit", kwargs, _IGNORED_FIT_ARGS)
         from .pipeline import batch_source
 
-        source = batch_source(x)  # None for arrays: the array path below is unchanged
+        # None for arrays: the array path below is unchanged; shuffle reorders only a PyDataset's batches (Keras 3)
+        source = batch_source(x, shuffle=shuffle)
         val_source = batch_source(validation_data)
         if source is None:
             _refuse_steps("fit", "steps_per_epoch", steps_per_epoch, "x")
@@ -872,11 +874,20 @@ class Trainer:
         per_sample = int(np.prod(out_shape)) if out_shape else 1
         y_per_sample = int(np.prod(y.shape[1:])) if y.ndim > 1 else 1
         integer_valued = y.dtype.kind in "iub" or bool(backend.xp().all(y == backend.xp().round(y)))
-        if loss in ("sparse_categorical_crossentropy", "categorical_crossentropy") and len(out_shape) > 1:
+        # a sequence model's output keeps its steps (a tagger, a decoder): the targets are one-hot rows or labels
+        # per step then, and the loss is the mean over every step
+        steps = tuple(out_shape[:-1])
+        per_step = len(out_shape) > 1 and (
+            (loss == "categorical_crossentropy" and tuple(y.shape[1:]) == tuple(out_shape))
+            or (loss == "sparse_categorical_crossentropy" and tuple(y.shape[1:]) in (steps, (*steps, 1))))
+        if loss in ("sparse_categorical_crossentropy", "categorical_crossentropy") and len(out_shape) > 1 \
+                and not per_step:
             raise ShapeError(f"the last layer {layer!r} outputs shape {tuple(out_shape)} per sample (Dense acts on "
                              f"the last axis of each sample), but {loss} needs one row of {units} class scores per "
                              f"sample; add {self._spelled('Flatten')} before the first Dense layer (first of all for "
                              "images given as pixels, after the convolution and pooling layers in a CNN).")
+        if loss == "sparse_categorical_crossentropy" and per_step:
+            return losses.sparse_labels(y.reshape(n, *steps), units, "sparse_categorical_crossentropy")
         if loss == "sparse_categorical_crossentropy":
             if y.ndim > 1 and y_per_sample == per_sample and units > 1:
                 raise ShapeError(f"{y_name} has shape {tuple(y.shape)}, one-hot rows, but "
@@ -1293,6 +1304,10 @@ class Trainer:
             [int(width * 0.33), int(width * 0.22), int(width * 0.12)]
         if line_length is None:  # widen to the longest "name (Type)", e.g. batch_normalization (BatchNormalization)
             cols[0] = max(cols[0], 2 + max((len(row[0]) for row in rows), default=0))
+            # and to a shape that would overrun its column: a layer of several outputs lists them all,
+            # [(None, 4, 8), (None, 8), (None, 8)]
+            longest = max((len(row[1]) for row in rows), default=0)
+            cols[1] = longest + 2 if longest >= cols[1] else cols[1]
             width = max(width, sum(cols) + 10 + (0 if links is None else max(map(len, links))))
         head = ("Layer (type)", "Output Shape", "Param #") + (() if links is None else ("Connected to",))
         if marks is not None:  # one more column after the last: that one gets a width of its own
@@ -1343,11 +1358,19 @@ class Trainer:
             else:
                 shape = None
             name = f"{getattr(layer, 'name', type(layer).__name__)} ({type(layer).__name__})"
-            shape_text = "(None, " + ", ".join(str(s) for s in shape) + ")" if shape is not None else "?"
+            shape_text = _shape_text(shape) if shape is not None else "?"
             count = int(sum(p.size for p in layer.parameters()))
             built = getattr(layer, "built", True)
             rows.append((name, shape_text, count, f"{count:,}" if built else f"{count} (unbuilt)"))
         return rows
+
+
+def _shape_text(shape: tuple[Any, ...]) -> str:
+    """A sample shape as the summary prints it, with Keras's batch axis, (None, 4, 8); the shapes of a layer's
+    several outputs (an LSTM's with return_state=True) as Keras lists them, [(None, 4, 8), (None, 8), (None, 8)]."""
+    if shape and all(isinstance(item, tuple) for item in shape):
+        return "[" + ", ".join(_shape_text(item) for item in shape) + "]"
+    return str((None, *shape))
 
 
 def _trainable_mark(layer: Any) -> str:

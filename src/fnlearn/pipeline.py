@@ -13,6 +13,10 @@ The transformations are tf.data's, with its arguments: ``batch``, ``unbatch``, `
 elements (−1: infinite, −2: unknown, as tf.data says). Arrays come out as NumPy arrays that also answer
 ``.numpy()`` (:class:`Batch`), so the tutorials' ``images[i].numpy().astype("uint8")`` works.
 
+:class:`PyDataset` (``keras.utils.PyDataset``) is the other way to give batches: a class whose ``__getitem__(index)``
+makes batch ``index`` in Python code; ``batch_source`` reads it one pass per epoch, between its ``on_epoch_begin``
+and ``on_epoch_end``.
+
 Differences from tf.data: ``prefetch`` changes nothing (a batch is read when the loop asks for it), ``cache``
 keeps elements in memory only, and the shuffles draw from NumPy's generator (seeded by ``seed``, else by
 ``fl.set_seed``), so the orders are not TensorFlow's.
@@ -591,19 +595,150 @@ def _as_column(value: Any, rows_needed: bool = True) -> Any:
     return value
 
 
+class PyDataset:
+    """Batches made by Python code, Keras 3's ``keras.utils.PyDataset`` (also ``keras.utils.Sequence``): subclass it,
+    call ``super().__init__(**kwargs)``, and define ``__len__`` (the batches of one epoch) and ``__getitem__(index)``
+    (batch ``index``: ``(x, y)``, ``(x, y, sample_weight)`` or ``x`` alone), and if needed ``on_epoch_begin()`` and
+    ``on_epoch_end()`` (reshuffle the samples there, say). ``fit``, ``evaluate`` and ``predict`` take one as ``x``
+    (and ``fit`` as ``validation_data``).
+
+    One pass reads batches 0 … len − 1, ``on_epoch_begin()`` before the first and ``on_epoch_end()`` after the last:
+    once per epoch in ``fit``, once per validation and once per ``evaluate`` or ``predict``. As in Keras 3,
+    ``fit(shuffle=True)`` (its default) reads the training batches in a new random order every epoch (drawn from
+    ``fl.set_seed``'s generator); ``shuffle=False``, the validation data, ``evaluate`` and ``predict`` read them in
+    index order. A ``num_batches`` property returning None makes it endless (``fit`` then needs
+    ``steps_per_epoch``). ``workers``, ``use_multiprocessing`` and ``max_queue_size`` are accepted and kept, but the
+    batches are made in the calling thread, one at a time, when the loop asks for them. Iterating over it
+    (``for batch in ds``) gives the batches in index order and calls neither hook, as Keras's does.
+
+    >>> import numpy as np
+    >>> class Squares(PyDataset):
+    ...     def __init__(self, **kwargs):
+    ...         super().__init__(**kwargs)
+    ...     def __len__(self):
+    ...         return 3
+    ...     def __getitem__(self, index):
+    ...         x = np.full((2, 1), float(index))
+    ...         return x, x ** 2
+    >>> [y.ravel().tolist() for _, y in Squares(workers=4)]
+    [[0.0, 0.0], [1.0, 1.0], [4.0, 4.0]]
+    """
+
+    def __init__(self, workers: int = 1, use_multiprocessing: bool = False, max_queue_size: int = 10) -> None:
+        if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 0:
+            raise ConfigError(f"workers must be a whole number ≥ 0, got {workers!r}; e.g. workers=1 (fnlearn makes "
+                              "the batches in the calling thread whatever the number).")
+        if not isinstance(use_multiprocessing, (bool, np.bool_)):
+            raise ConfigError(f"use_multiprocessing must be True or False, got {use_multiprocessing!r}.")
+        if isinstance(max_queue_size, bool) or not isinstance(max_queue_size, (int, np.integer)) or max_queue_size < 1:
+            raise ConfigError(f"max_queue_size must be a whole number ≥ 1, got {max_queue_size!r}; e.g. "
+                              "max_queue_size=10.")
+        self._workers = int(workers)
+        self._use_multiprocessing = bool(use_multiprocessing)
+        self._max_queue_size = int(max_queue_size)
+
+    # a subclass that skipped super().__init__() still works: nothing here depends on these settings
+    @property
+    def workers(self) -> int:
+        return getattr(self, "_workers", 1)
+
+    @workers.setter
+    def workers(self, value: int) -> None:
+        self._workers = value
+
+    @property
+    def use_multiprocessing(self) -> bool:
+        return getattr(self, "_use_multiprocessing", False)
+
+    @use_multiprocessing.setter
+    def use_multiprocessing(self, value: bool) -> None:
+        self._use_multiprocessing = value
+
+    @property
+    def max_queue_size(self) -> int:
+        return getattr(self, "_max_queue_size", 10)
+
+    @max_queue_size.setter
+    def max_queue_size(self, value: int) -> None:
+        self._max_queue_size = value
+
+    def __getitem__(self, index: int) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} defines no __getitem__(index); a PyDataset gives batch "
+                                  "number index from it, e.g. return x[i * 32:(i + 1) * 32], y[i * 32:(i + 1) * 32].")
+
+    @property
+    def num_batches(self) -> int | None:
+        """The batches of one epoch: ``len(self)``, or None for an endless dataset (a subclass may override this
+        property instead of defining ``__len__``)."""
+        if hasattr(self, "__len__"):
+            return len(self)
+        raise NotImplementedError(f"{type(self).__name__} defines neither __len__ nor num_batches; define __len__ "
+                                  "to return the number of batches of one epoch.")
+
+    def __iter__(self) -> Iterator[Any]:
+        count = self.num_batches
+        for index in (range(count) if count is not None else itertools.count()):
+            yield self[index]
+
+    def on_epoch_begin(self) -> None:
+        """Called before the first batch of each pass."""
+
+    def on_epoch_end(self) -> None:
+        """Called after the last batch of each pass."""
+
+
+def _batch_count(source: PyDataset) -> int | None:
+    """A PyDataset's batches per pass, checked: a whole number ≥ 0, or None (endless)."""
+    name = type(source).__name__
+    try:
+        count = source.num_batches
+    except (TypeError, ValueError, OverflowError) as exc:  # len() of a float, a negative number…
+        raise DataError(f"{name}.__len__ must give the number of batches of one epoch, a whole number ≥ 0 ({exc}); "
+                        "e.g. return math.ceil(len(self.x) / self.batch_size).") from exc
+    if count is not None and (isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0):
+        raise DataError(f"{name}.num_batches gave {count!r}, expected the number of batches of one epoch (a whole "
+                        "number ≥ 0) or None for an endless dataset.")
+    return None if count is None else int(count)
+
+
+def _py_dataset_batches(source: PyDataset, shuffle: bool) -> Dataset:
+    """A PyDataset as a :class:`Dataset` of its batches: each pass runs on_epoch_begin, the batches in index order
+    (or a random one, when ``shuffle``), then on_epoch_end."""
+    count = _batch_count(source)
+    orders: list[np.random.Generator] = []  # the shuffle's generator, seeded at the first shuffled pass
+
+    def one_pass() -> Iterator[Any]:
+        total = _batch_count(source)  # read again at every pass, as Keras does: on_epoch_end may change it
+        indices: Iterable[int] = range(total) if total is not None else itertools.count()
+        if shuffle and total is not None:
+            if not orders:
+                orders.append(np.random.default_rng(int(backend.rng().integers(2**62))))
+            indices = orders[0].permutation(total).tolist()
+        source.on_epoch_begin()
+        for index in indices:
+            yield map_structure(_leaf, source[index])
+        source.on_epoch_end()
+
+    return Dataset(one_pass, INFINITE if count is None else count)
+
+
 _ARRAY_LIKE = ("__array__", "__array_interface__", "__cuda_array_interface__", "to_numpy")
 
 
-def batch_source(data: Any) -> Dataset | None:
-    """``data`` as a :class:`Dataset` when fit / evaluate / predict should read it batch by batch: a Dataset; an
-    iterator (a Python generator) of batches, read once; or another iterable of batches that is no array, list,
-    tuple or dict (an object with ``__iter__``), read afresh at every pass. None for arrays and the like.
+def batch_source(data: Any, shuffle: bool = False) -> Dataset | None:
+    """``data`` as a :class:`Dataset` when fit / evaluate / predict should read it batch by batch: a Dataset; a
+    :class:`PyDataset` (its batches in index order, or a new random order at each pass when ``shuffle``, which only
+    fit's training data ask for, as in Keras 3); an iterator (a Python generator) of batches, read once; or another
+    iterable of batches that is no array, list, tuple or dict (an object with ``__iter__``), read afresh at every
+    pass. None for arrays and the like.
 
     >>> batch_source([1.0, 2.0]) is None, batch_source(iter([])).cardinality()
     (True, -2)
     """
     if isinstance(data, Dataset):
         return data
+    if isinstance(data, PyDataset):
+        return _py_dataset_batches(data, bool(shuffle))
     if isinstance(data, Iterator):
         return Dataset._one_pass(data)
     if isinstance(data, Iterable) and not isinstance(data, (str, bytes, Sequence, Mapping, Tensor)) and \
@@ -613,5 +748,5 @@ def batch_source(data: Any) -> Dataset | None:
     return None
 
 
-__all__ = ["Dataset", "Batch", "AUTOTUNE", "INFINITE", "UNKNOWN", "batch_source", "buffer_shuffled",
+__all__ = ["Dataset", "PyDataset", "Batch", "AUTOTUNE", "INFINITE", "UNKNOWN", "batch_source", "buffer_shuffled",
            "map_structure"]

@@ -130,8 +130,10 @@ class Tensor:
     array([[2., 4.]], dtype=float32)
     """
 
+    # _mask, unset on most tensors: which steps of a batch of sequences are real (True) and which padding,
+    # (batch, steps); set by Embedding(mask_zero=True) and Masking, read by the layers after them
     __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_op", "_logits", "_masked_grad",
-                 "name", "__weakref__")
+                 "name", "_mask", "__weakref__")
     __array_priority__ = 1000  # so ndarray + Tensor defers to Tensor.__radd__
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):

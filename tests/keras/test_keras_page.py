@@ -30,7 +30,8 @@ def test_the_page_code_runs(tmp_path, monkeypatch, capsys):
                "Concatenate Add Subtract Multiply Average Maximum Minimum concatenate add subtract multiply average "
                "maximum minimum Conv2D MaxPooling2D AveragePooling2D GlobalAveragePooling2D GlobalMaxPooling2D "
                "Reshape Rescaling MaxPool2D AvgPool2D GlobalAvgPool2D GlobalMaxPool2D ZeroPadding2D Cropping2D "
-               "UpSampling2D RandomFlip RandomRotation RandomZoom RandomTranslation RandomContrast"),
+               "UpSampling2D RandomFlip RandomRotation RandomZoom RandomTranslation RandomContrast SimpleRNN LSTM GRU "
+               "Bidirectional Masking Embedding"),
     ("activations", "relu sigmoid hard_sigmoid tanh softmax log_softmax softplus leaky_relu elu selu gelu silu swish "
                     "relu6 linear"),
     ("losses", "MeanSquaredError MeanAbsoluteError MeanAbsolutePercentageError MeanSquaredLogarithmicError Huber "
@@ -47,7 +48,7 @@ def test_the_page_code_runs(tmp_path, monkeypatch, capsys):
     ("initializers", "GlorotUniform GlorotNormal HeUniform HeNormal LecunUniform LecunNormal RandomNormal "
                      "RandomUniform TruncatedNormal Constant Zeros Ones"),
     ("regularizers", "L1 L2 L1L2"),
-    ("utils", "to_categorical normalize set_random_seed pad_sequences"),
+    ("utils", "to_categorical normalize set_random_seed pad_sequences get_file PyDataset Sequence"),
     ("preprocessing.sequence", "pad_sequences"),
     ("datasets", "mnist fashion_mnist boston_housing imdb reuters"),
     ("datasets.imdb", "load_data get_word_index"),

@@ -72,7 +72,7 @@ def test_global_poolings_over_a_sequence_take_the_mean_and_max_of_each_feature(f
 @pytest.mark.parametrize("make, words", [
     (lambda: fl.layers.Embedding(0, 3), "input_dim must be a whole number of at least 1"),
     (lambda: fl.layers.Embedding(10, 2.5), "output_dim must be a whole number"),
-    (lambda: fl.layers.Embedding(10, 2, mask_zero=True), "do not pass masks on"),
+    (lambda: fl.layers.Embedding(10, 2, mask_zero=1), "mask_zero must be True"),
     (lambda: fl.layers.Embedding(10, 2, input_length=5, input_shape=(6,)), "which disagree"),
     (lambda: fl.layers.GlobalAveragePooling1D(data_format="channels_middle"), "data_format must be"),
 ])

@@ -50,7 +50,7 @@ class Ctx:
                               "tb.fnl": _terabyte_header(), "flip.fnl": _flip_last(good),
                               "bad.idx": b"hello world, not idx", "a.csv": b"day,views\n2021-01-01,4\n",
                               "b.csv": b'day,views\n2021-01-01,"1,234"\n', "c.csv": b"day,views\n01/02/2021,4\n",
-                              }.items():
+                              "evil_archive": _climbing_tar()}.items():
             (folder / name).write_bytes(content)
 
     def _trained(self, optimizer: str, loss: str, units: int, y: Any, act: str | None = None) -> Any:
@@ -360,6 +360,17 @@ CASES: list[Case] = [
     Case("embedding-index-beyond-table", "layers", "word index 10000 into Embedding(10000, 16)",
          lambda c: fl.layers.Embedding(10000, 16, name="words")(np.array([[3, 10000]])), DataError,
          ("from 0 to 9999", "got index 10000", "the largest index + 1")),
+    Case("lstm-not-a-sequence", "layers", "LSTM(8) called on samples of shape (4,)",
+         lambda c: fl.layers.LSTM(8, name="reader")(np.ones((2, 4))), ShapeError,
+         ("'reader'", "takes sequences", "got samples of shape (4,)", "Embedding before it", "(steps, 1)")),
+    Case("lstm-initial-state-count", "layers", "initial_state=[h] for an LSTM, which carries h and c",
+         lambda c: fl.layers.LSTM(2, name="reader")(np.ones((3, 5, 4)), initial_state=[np.zeros((3, 2))]), DataError,
+         ("'reader'", "initial_state with 1 states", "[h, c] (two states)", "(batch, 2)")),
+    Case("gru-stateful", "layers", "GRU(4, stateful=True)", lambda c: fl.layers.GRU(4, stateful=True), ConfigError,
+         ("stateful=True", "does not have", "initial_state=")),
+    Case("bidirectional-dense", "layers", "Bidirectional(Dense(3))",
+         lambda c: fl.layers.Bidirectional(fl.layers.Dense(3)), ConfigError,
+         ("recurrent layer", "got Dense", "Bidirectional(LSTM(32))")),
     Case("sequential-input-then-model", "layers", "an Input of shape (4,) before a model that takes (5,)",
          lambda c: fl.keras.Sequential([fl.keras.Input(shape=(4,)), fl.keras.Sequential(
              [fl.layers.Dense(2, input_shape=(5,))], name="inner")]), ConfigError,
@@ -652,6 +663,27 @@ CASES: list[Case] = [
          ("picture", ".png")),
     Case("dataset-batch-zero", "datasets", "Dataset.from_tensor_slices(x).batch(0)",
          lambda c: fl.data.Dataset.from_tensor_slices(c.x).batch(0), ConfigError, ("batch_size", "0")),
+    Case("pydataset-workers", "datasets", "keras.utils.PyDataset subclass made with workers=-1",
+         lambda c: _no_batches(workers=-1), ConfigError, ("workers", "-1", "whole number")),
+    # get_file's cache is the case's own folder (cache_subdir="."), so a refused call is seen to leave it alone
+    Case("get-file-no-origin", "datasets", "keras.utils.get_file('data.csv') without origin",
+         lambda c: _keras().utils.get_file("data.csv", cache_dir=c.folder, cache_subdir="."), ConfigError,
+         ("origin=", "URL")),
+    Case("get-file-hash-algorithm", "datasets", "get_file(..., hash_algorithm='sha1')",
+         lambda c: _keras().utils.get_file(origin=c.file("a.csv").as_uri(), file_hash="0" * 40,
+                                           hash_algorithm="sha1", cache_dir=c.folder, cache_subdir="."),
+         ConfigError, ("hash_algorithm='sha1'", "'sha256'", "'md5'")),
+    Case("get-file-hash-mismatch", "datasets", "get_file of a file whose SHA-256 is not file_hash",
+         lambda c: _keras().utils.get_file("got.csv", c.file("a.csv").as_uri(), file_hash="0" * 64,
+                                           cache_dir=c.folder, cache_subdir="."),
+         DatasetError, ("SHA-256", "0" * 64, "refused", "nothing was kept")),
+    Case("get-file-unreachable", "datasets", "get_file of an origin that cannot be reached",
+         lambda c: _keras().utils.get_file(origin=c.file("none.csv").as_uri(), cache_dir=c.folder,
+                                           cache_subdir="."), DatasetError, ("none.csv", "could not be downloaded")),
+    Case("get-file-climbing-member", "datasets", "get_file(extract=True) of an archive holding '../evil.txt'",
+         lambda c: _keras().utils.get_file("evil", "file:///unused/evil.tar", extract=True, cache_dir=c.folder,
+                                           cache_subdir="."), DatasetError,
+         ("'../evil.txt'", "outside the folder", "nothing was unpacked")),
     Case("fit-dataset-y", MODEL, "fit(dataset, y)",
          lambda c: c.sparse.fit(fl.data.Dataset.from_tensor_slices((c.x, c.labels)).batch(4), c.labels, verbose=0),
          ConfigError, ("got y", "x is a dataset", "targets")),
@@ -670,6 +702,8 @@ CASES: list[Case] = [
     Case("evaluate-dataset-y", MODEL, "evaluate(dataset, y)",
          lambda c: c.sparse.evaluate(fl.data.Dataset.from_tensor_slices((c.x, c.labels)).batch(4), c.labels),
          ConfigError, ("evaluate got y", "x is a dataset")),
+    Case("fit-pydataset-empty", MODEL, "fit(a keras.utils.PyDataset of no batches)",
+         lambda c: c.reg.fit(_no_batches(), verbose=0), DataError, ("gives no batches",)),
     Case("resizing-interpolation", "layers", "Resizing(8, 8, interpolation='gaussian')",
          lambda c: _keras().layers.Resizing(8, 8, interpolation="gaussian"), ConfigError,
          ("interpolation", "'gaussian'")),
@@ -695,6 +729,29 @@ def _frame_with_text() -> Any:
     # a categorical column: its dtype prints the same in every pandas version (text prints object or str)
     city = pd.Categorical(["Taipei", "Tainan"] * 6)
     return pd.DataFrame({"a": np.ones(12), "b": np.ones(12), "city": city, "d": np.ones(12)})
+
+
+def _no_batches(**kwargs: Any) -> Any:
+    """A keras.utils.PyDataset of no batches."""
+
+    class NoBatches(_keras().utils.PyDataset):
+        def __len__(self) -> int:
+            return 0
+
+    return NoBatches(**kwargs)
+
+
+def _climbing_tar() -> bytes:
+    """A tar archive with a member that climbs out of the folder it is unpacked in."""
+    import io
+    import tarfile
+
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as tar:
+        info = tarfile.TarInfo("../evil.txt")
+        info.size = 4
+        tar.addfile(info, io.BytesIO(b"evil"))
+    return raw.getvalue()
 
 
 def _terabyte_header() -> bytes:

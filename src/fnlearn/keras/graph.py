@@ -34,12 +34,20 @@ from .. import backend, data, losses
 from .. import functional as F
 from .. import metrics as metrics_module
 from ..errors import ConfigError, ShapeError
-from ..model import Trainer, _built_in_loss, _check_finite_once, _loss_config, _resolve_loss, _weighted_loss
+from ..model import (
+    Trainer,
+    _built_in_loss,
+    _check_finite_once,
+    _loss_config,
+    _resolve_loss,
+    _shape_text,
+    _weighted_loss,
+)
 from ..nn import layers as _layers
 from ..nn import module as _module
 from ..nn.sequential import check_unique_names
 from ..tensor import Tensor, no_grad
-from .layers import InputLayer, SymbolicTensor, _Placeholder
+from .layers import InputLayer, LayerCall, SymbolicTensor, _Placeholder
 
 
 def _listed(value: Any) -> list[Any]:
@@ -53,7 +61,7 @@ class Traced(NamedTuple):
     """A model's graph, from :func:`trace`."""
 
     inputs: list[InputLayer]
-    calls: list[SymbolicTensor]  # each after the calls it takes values from: the order they run in
+    calls: list[LayerCall]  # each after the calls it takes values from: the order they run in
     outputs: list[_Placeholder]
     layers: list[Any]  # the Inputs and layers, each once, in the order Keras lists a model's layers
 
@@ -64,7 +72,7 @@ def trace(inputs: Any, outputs: Any) -> Traced:
 
     >>> from fnlearn.keras import Input, layers
     >>> x = Input(shape=(4,)); h = layers.Dense(4)(x)
-    >>> [type(node.layer).__name__ for node in trace(x, layers.add([x, h])).calls]
+    >>> [type(call.layer).__name__ for call in trace(x, layers.add([x, h])).calls]
     ['Dense', 'Add']
     """
     starts, ends = _listed(inputs), _listed(outputs)
@@ -99,7 +107,8 @@ def trace(inputs: Any, outputs: Any) -> Traced:
         else:
             stack.append((node, True))
             stack.extend((parent, False) for parent in reversed(node.parents) if id(parent) not in done)
-    calls = [node for node in placed if isinstance(node, SymbolicTensor)]
+    # one entry per call: a layer that gives several outputs runs once for all of them
+    calls = list({id(node.layer_call): node.layer_call for node in placed if isinstance(node, SymbolicTensor)}.values())
     if not calls:
         raise ConfigError("keras.Model got the same keras.Input as inputs and outputs, a model with no layers; "
                           "call at least one layer on it, e.g. outputs = layers.Dense(10)(inputs).")
@@ -130,10 +139,12 @@ def _operation(node: _Placeholder) -> Any:
 
 
 def is_chain(graph: Traced) -> bool:
-    """Whether the model is one Input through layers one after another, each used once, to one output."""
+    """Whether the model is one Input through layers one after another, each used once and giving one output,
+    to one output."""
     return len(graph.inputs) == 1 and len(graph.outputs) == 1 \
-        and all(not isinstance(node.parent, list) for node in graph.calls) \
-        and len({id(node.layer) for node in graph.calls}) == len(graph.calls)
+        and all(not isinstance(call.parent, list) and not call.states and len(call.outputs) == 1
+                for call in graph.calls) \
+        and len({id(call.layer) for call in graph.calls}) == len(graph.calls)
 
 
 class FunctionalGraph(Trainer, _module.Module):
@@ -249,9 +260,8 @@ class FunctionalGraph(Trainer, _module.Module):
         values: dict[int, Any] = {}
         for item, feed in zip(self._inputs, self._feeds(x)):
             values[id(item)] = item(feed)
-        for node in self._calls:
-            given = [values[id(parent)] for parent in node.parents]
-            values[id(node)] = node.layer(given if isinstance(node.parent, list) else given[0])
+        for call in self._calls:
+            call.run(values)
         outs = [values[id(end)] for end in self._outputs]
         return outs[0] if len(outs) == 1 else outs
 
@@ -339,8 +349,24 @@ class FunctionalGraph(Trainer, _module.Module):
 
     @property
     def output_names(self) -> list[str]:
-        """The outputs' names, Keras's: the name of the layer that computes each (an Input's own name)."""
-        return [end.layer.name if isinstance(end, SymbolicTensor) else end.name for end in self._outputs]
+        """The outputs' names: the name of the layer that computes each (an Input's own name), a name already
+        taken numbered ``_1``, ``_2``, ... as tf.keras numbered them (two outputs of one LSTM, ``[output, h]``:
+        ``lstm``, ``lstm_1``), so that each output has losses, metrics and logs of its own; Keras 3 gives both
+        outputs the layer's name, and its logs keep one of them.
+
+        >>> from fnlearn.keras import Input, Model, layers
+        >>> x = Input(shape=(4, 3)); out, h, c = layers.LSTM(2, return_state=True, name="enc")(x)
+        >>> Model(x, [out, h, layers.Dense(1, name="enc_1")(h)]).output_names
+        ['enc', 'enc_1', 'enc_1_1']
+        """
+        names: list[str] = []
+        for end in self._outputs:
+            base = end.layer.name if isinstance(end, SymbolicTensor) else end.name
+            name, count = base, 1
+            while name in names:
+                name, count = f"{base}_{count}", count + 1
+            names.append(name)
+        return names
 
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Any = None, *,
                 loss_weights: Any = None, weighted_metrics: Any = None, **kwargs: Any) -> None:
@@ -372,11 +398,6 @@ class FunctionalGraph(Trainer, _module.Module):
             super().compile(optimizer, loss, metrics, weighted_metrics=weighted_metrics, **kwargs)
             return
         names = self.output_names
-        twice = next((name for name in names if names.count(name) > 1), None)
-        if twice is not None:
-            raise ConfigError(f"model {self.name!r} has two outputs from layer {twice!r}, whose losses and metrics "
-                              "would be logged under the same names; make each output the result of a layer of its "
-                              "own, e.g. layers.Identity(name=...) or layers.Activation('linear', name=...).")
         outputs = output_losses(self.name, names, [tuple(end._sample) for end in self._outputs], loss, loss_weights)
         entries = output_metrics(outputs, metrics, weighted_metrics, self.name)
         super().compile(optimizer, outputs, **kwargs)  # the optimizer and the rest, checked before any change
@@ -569,31 +590,48 @@ class FunctionalGraph(Trainer, _module.Module):
     def _summary_rows(self) -> list[tuple[str, str, int, str]]:
         rows = []
         for layer in self._layers:
-            node = layer if isinstance(layer, InputLayer) else \
-                next(node for node in self._calls if node.layer is layer)
+            if isinstance(layer, InputLayer):
+                shape = _shape_text(layer._sample)
+            else:  # a layer called twice shows its first call's outputs, as Keras's summary does
+                ends = next(call for call in self._calls if call.layer is layer).outputs
+                shape = _shape_text(ends[0]._sample if ends[0].index is None else tuple(end._sample for end in ends))
             name = f"{layer.name} ({type(layer).__name__})"
             count = int(sum(p.size for p in layer.parameters()))
-            rows.append((name, str(node.shape), count, f"{count:,}"))
+            rows.append((name, shape, count, f"{count:,}"))
         return rows
 
     def summary_links(self) -> list[str]:
-        """For each of ``layers``, the layers it takes values from (Keras's "Connected to" column)."""
+        """For each of ``layers``, the layers it takes values from (Keras's "Connected to" column): an output
+        of a layer that gives several is written with its index, ``lstm[1]``."""
         links = []
         for layer in self._layers:
-            sources = [parent.layer.name if isinstance(parent, SymbolicTensor) else parent.name
-                       for node in self._calls if node.layer is layer for parent in node.parents]
+            sources = [_source_name(parent) for call in self._calls if call.layer is layer
+                       for parent in call.parents]
             links.append(", ".join(sources) if sources else "-")
         return links
 
     def get_config(self) -> dict[str, Any]:
-        """The layers' settings and the graph: which layer each call runs on which earlier values (an index
-        into the Inputs followed by the calls)."""
+        """The layers' settings and the graph: which layer each call runs on which earlier values, and the
+        model's outputs. A value is an index into the Inputs followed by the calls, or ``[index, k]`` for output
+        ``k`` of a call that gives several; a call that was given ``initial_state`` lists its states' values
+        after the rest, ``{"initial_state": [...]}``."""
         index = {id(layer): i for i, layer in enumerate(self._layers)}
-        sources = {id(item): i for i, item in enumerate([*self._inputs, *self._calls])}
-        graph = {"inputs": [index[id(item)] for item in self._inputs],
-                 "calls": [[index[id(node.layer)], [sources[id(p)] for p in node.parents],
-                            isinstance(node.parent, list)] for node in self._calls],
-                 "outputs": [sources[id(end)] for end in self._outputs]}
+        where = {id(item): i for i, item in enumerate([*self._inputs, *self._calls])}
+
+        def source(item: _Placeholder) -> Any:
+            if not isinstance(item, SymbolicTensor):
+                return where[id(item)]
+            at = where[id(item.layer_call)]
+            return at if item.index is None else [at, item.index]
+
+        calls = []
+        for call in self._calls:
+            entry: list[Any] = [index[id(call.layer)], [source(p) for p in call.inputs], isinstance(call.parent, list)]
+            if call.states:
+                entry.append({"initial_state": [source(state) for state in call.states]})
+            calls.append(entry)
+        graph = {"inputs": [index[id(item)] for item in self._inputs], "calls": calls,
+                 "outputs": [source(end) for end in self._outputs]}
         config = {"name": self.name, "functional": True, "graph": graph,
                   "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
                              for layer in self._layers]}
@@ -602,20 +640,36 @@ class FunctionalGraph(Trainer, _module.Module):
     @classmethod
     def from_graph(cls, layers: list[Any], graph: dict[str, Any], name: str | None = None) -> FunctionalGraph:
         """The model :meth:`get_config` described, on ``layers`` made from its settings (as ``load_model``
-        rebuilds it): each call made again on the placeholders, which checks every shape."""
-        sources: list[Any] = [layers[i] for i in graph["inputs"]]
-        for layer_index, parents, listed in graph["calls"]:
-            given = [sources[i] for i in parents]
-            sources.append(layers[layer_index](given if listed else given[0]))
+        rebuilds it, having checked every index): each call made again on the placeholders, which checks every
+        shape."""
+        made: list[Any] = [layers[i] for i in graph["inputs"]]  # each Input, then each call's output(s)
+
+        def value(source: Any) -> Any:
+            return made[source] if isinstance(source, int) else made[source[0]][source[1]]
+
+        for entry in graph["calls"]:
+            layer_index, parents, listed = entry[:3]
+            given = [value(source) for source in parents]
+            states = [value(source) for source in entry[3]["initial_state"]] if len(entry) > 3 else None
+            made.append(layers[layer_index](given if listed else given[0],
+                                            **({} if states is None else {"initial_state": states})))
         model = cls.__new__(cls)
         _module.Module.__init__(model)
-        model._make(trace(sources[:len(graph["inputs"])], [sources[i] for i in graph["outputs"]]), name=name)
+        model._make(trace(made[:len(graph["inputs"])], [value(source) for source in graph["outputs"]]), name=name)
         return model
 
     def __repr__(self) -> str:
         names = ", ".join(item.name for item in self._inputs)
-        ends = ", ".join(end.layer.name for end in self._outputs if isinstance(end, SymbolicTensor))
+        ends = ", ".join(_source_name(end) for end in self._outputs if isinstance(end, SymbolicTensor))
         return f"FunctionalGraph(name={self.name!r}, inputs=[{names}], outputs=[{ends}])"
+
+
+def _source_name(item: _Placeholder) -> str:
+    """A placeholder as the summary names it: its Input's or layer's name, with the output's index for a layer
+    that gives several (``lstm[1]``, its h)."""
+    if not isinstance(item, SymbolicTensor):
+        return item.name
+    return item.layer.name if item.index is None else f"{item.layer.name}[{item.index}]"
 
 
 # ---------------------------------------------------------------------------------------- several outputs, trained

@@ -141,6 +141,7 @@ def TruncatedNormal(mean: float = 0.0, stddev: float = 0.05, seed: int | None = 
     return _init.TruncatedNormal(std=stddev, mean=mean, seed=seed)
 
 
+Orthogonal = _init.Orthogonal
 glorot_uniform = _init.glorot_uniform
 glorot_normal = _init.glorot_normal
 he_uniform = _init.he_uniform
@@ -152,11 +153,13 @@ ones = _init.ones
 # Keras's snake_case names of the initializers with settings are the classes themselves
 random_normal, random_uniform, truncated_normal, constant = RandomNormal, RandomUniform, TruncatedNormal, Constant
 variance_scaling = VarianceScaling
+orthogonal = Orthogonal
 get = _init.get
 
 __all__ = ["GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal", "VarianceScaling",
            "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal", "glorot_uniform",
            "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal", "zeros", "ones",
-           "random_normal", "random_uniform", "truncated_normal", "variance_scaling", "constant", "get"]
+           "random_normal", "random_uniform", "truncated_normal", "variance_scaling", "constant", "get",
+           "Orthogonal", "orthogonal"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -71,6 +71,7 @@ from ..nn.layers import (
 )
 from ..nn.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from ..nn.module import Module, Symbolic
+from ..nn.recurrent import GRU, LSTM, Bidirectional, Masking, SimpleRNN
 from ..nn.text import (
     AveragePooling1D,
     AvgPool1D,
@@ -89,6 +90,36 @@ from ..tensor import Tensor
 from ._missing import not_provided
 
 
+def several_outputs(shape: Any) -> list[tuple[Any, ...]] | None:
+    """The sample shapes of a layer's outputs when it gives several (``compute_output_shape``'s list, as an LSTM
+    with ``return_state=True`` gives), None when it gives one.
+
+    >>> several_outputs([(4, 8), (8,), (8,)]), several_outputs((4, 8))
+    ([(4, 8), (8,), (8,)], None)
+    """
+    if isinstance(shape, (list, tuple)) and shape and all(isinstance(item, (list, tuple)) for item in shape):
+        return [tuple(item) for item in shape]
+    return None
+
+
+def _state_shapes(layer: Any) -> list[tuple[int, ...]] | None:
+    """The sample shapes of the states a layer's ``initial_state`` takes (None for a layer that takes none):
+    h (and an LSTM's c) of its units; a Bidirectional's forward layer's, then its backward layer's."""
+    if isinstance(layer, Bidirectional):
+        return [*_state_shapes(layer.forward_layer), *_state_shapes(layer.backward_layer)]
+    if isinstance(layer, (SimpleRNN, LSTM, GRU)):
+        return [(layer.units,)] * layer.state_count
+    return None
+
+
+def _state_example(layer: Any) -> str:
+    """The states ``layer`` takes, in words, e.g. "[h, c] of an LSTM of 8 units"."""
+    if isinstance(layer, Bidirectional):
+        inner = _state_example(layer.forward_layer)
+        return f"the forward layer's {inner}, then the backward layer's"
+    return f"{'[h, c]' if layer.state_count == 2 else '[h]'} of {layer.units} units each"
+
+
 class _Placeholder(Symbolic):
     """What ``keras.Input`` and the layers called on it return: the shape of the data to come, and the layer
     that will compute it. It holds no values; arithmetic on it, or NumPy, says so."""
@@ -105,9 +136,12 @@ class _Placeholder(Symbolic):
     def _origin(self) -> str:
         raise NotImplementedError
 
-    def through(self, module: Module, together: list[Any] | None = None) -> SymbolicTensor:
-        """Record ``module(self)`` (or ``module(together)``, a call on a list of placeholders, this one first):
-        build the layer for this shape (as Keras does) and return its output's placeholder."""
+    def through(self, module: Module, together: list[Any] | None = None,
+                initial_state: Any = None) -> SymbolicTensor | list[SymbolicTensor]:
+        """Record ``module(self)`` (or ``module(together)``, a call on a list of placeholders, this one first;
+        ``initial_state``, placeholders of a recurrent layer's starting states): build the layer for this shape
+        (as Keras does) and return its output's placeholder, or the list of them for a layer that gives several
+        (an LSTM with ``return_state=True``: ``[output, h, c]``)."""
         from ..model import Trainer  # here: fnlearn.model imports the layers
 
         model = isinstance(module, Trainer)  # as in Keras, a model is called like a layer, as one step
@@ -137,15 +171,43 @@ class _Placeholder(Symbolic):
                     f"layer {module.name!r} declares input_shape"
                 raise ShapeError(f"{declares} {tuple(declared)} but was called on {self._origin()} of shape "
                                  f"{self.shape}; remove input_shape or fix it.")
+        states = [] if initial_state is None else self._states_for(module, what, initial_state)
         if not module.built:
             module.build_for(sample)
         expected = None if model or together is not None else module.input_features
         if expected is not None and sample[-1] != expected:
             raise ShapeError(f"layer {module.name!r} expects {expected} features per sample but was called on "
                              f"{self._origin()} of shape {self.shape}; check the layers' sizes.")
-        node = SymbolicTensor(module, parent, module.output_shape_for(sample))
-        object.__setattr__(module, "_output_node", node)  # the layer's output, as Keras keeps it
-        return node
+        outputs = LayerCall(module, parent, states, module.output_shape_for(sample)).outputs
+        result = outputs[0] if outputs[0].index is None else list(outputs)
+        object.__setattr__(module, "_output_node", result)  # the layer's output(s), as Keras keeps them
+        return result
+
+    @staticmethod
+    def _states_for(module: Module, what: str, initial_state: Any) -> list[_Placeholder]:
+        """``initial_state`` as a list of placeholders, each of the shape of the state it starts; every problem
+        one sentence, before the layer is built."""
+        wanted = _state_shapes(module)
+        if wanted is None:
+            raise ConfigError(f"{what} ({type(module).__name__}) was given initial_state=, which only the recurrent "
+                              "layers (SimpleRNN, LSTM, GRU, Bidirectional) take; leave it out.")
+        given = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+        stray = next((item for item in given if not isinstance(item, _Placeholder)), None)
+        if stray is not None:
+            raise ConfigError(f"{what} got a {type(stray).__name__} in initial_state; in a functional model each "
+                              "state is a keras.Input or a layer's output, e.g. out, h, c = layers.LSTM(8, "
+                              "return_state=True)(x).")
+        if len(given) != len(wanted):
+            raise ConfigError(f"{what} ({type(module).__name__}) got initial_state with {len(given)} "
+                              f"state{'s' * (len(given) != 1)} but takes {len(wanted)}: {_state_example(module)}; "
+                              "pass the states a recurrent layer with return_state=True gave, e.g. out, h, c = "
+                              "layers.LSTM(8, return_state=True)(x).")
+        for k, (item, shape) in enumerate(zip(given, wanted)):
+            if tuple(item._sample) != shape:
+                raise ShapeError(f"{what} ({type(module).__name__}) got initial state {k}, {item._origin()}, of "
+                                 f"shape {item.shape}, but its states have shape {(None, *shape)} "
+                                 f"({_state_example(module)}); give it the states of a layer of as many units.")
+        return given
 
     def _no_values(self, *args: Any, **kwargs: Any) -> Any:
         raise ConfigError(f"{self._origin()} is a placeholder of shape {self.shape} with no values: arithmetic "
@@ -156,32 +218,83 @@ class _Placeholder(Symbolic):
         __matmul__ = __rmatmul__ = __pow__ = __neg__ = __getitem__ = _no_values
 
 
+class LayerCall:
+    """One call of a layer in Keras's functional style: the layer, what it was called on (a placeholder, or the
+    list of them for a merge), the placeholders of the initial states it was given, and its outputs'
+    placeholders: one, or one per output for a layer that gives several. A model runs the layer once per call
+    and each output placeholder picks its item.
+
+    >>> x = Input(shape=(4, 3))
+    >>> out, h, c = LSTM(5, return_state=True)(x)
+    >>> call = h.layer_call
+    >>> [o.shape for o in call.outputs], [o.index for o in call.outputs], call.inputs == (x,)
+    ([(None, 5), (None, 5), (None, 5)], [0, 1, 2], True)
+    """
+
+    def __init__(self, layer: Any, parent: _Placeholder | list[_Placeholder], states: list[_Placeholder],
+                 shape: Any) -> None:
+        self.layer = layer
+        self.parent = parent  # a placeholder, or the list of them the layer was called on (a merge)
+        self.inputs: tuple[_Placeholder, ...] = tuple(parent) if isinstance(parent, list) else (parent,)
+        self.states: tuple[_Placeholder, ...] = tuple(states)
+        self.parents = (*self.inputs, *self.states)  # every placeholder whose values the call reads
+        shapes = several_outputs(shape)
+        self.outputs = [SymbolicTensor(self, None, shape)] if shapes is None else \
+            [SymbolicTensor(self, index, item) for index, item in enumerate(shapes)]
+
+    def run(self, values: dict[int, Any]) -> None:
+        """Run the layer on the values of its placeholders (``values``, by the placeholders' ids) and add its
+        outputs' values there."""
+        given = [values[id(item)] for item in self.inputs]
+        states = {"initial_state": [values[id(item)] for item in self.states]} if self.states else {}
+        out = self.layer(given if isinstance(self.parent, list) else given[0], **states)
+        for end in self.outputs:
+            values[id(end)] = out if end.index is None else out[end.index]
+
+
 class SymbolicTensor(_Placeholder):
-    """The output of ``layer`` called on ``parent`` in Keras's functional style: a shape, no values.
+    """An output of ``layer`` called on ``parent`` in Keras's functional style: a shape, no values. ``index`` is
+    which of the layer's outputs it is, for a layer that gives several (None for one).
 
     >>> x = Input(shape=(784,), name="digits")
     >>> h = Dense(64, activation="relu")(x)
-    >>> h.shape, h.layer.kernel.shape
-    ((None, 64), (784, 64))
+    >>> h.shape, h.layer.kernel.shape, h.index
+    ((None, 64), (784, 64), None)
     """
 
-    def __init__(self, layer: Layer, parent: _Placeholder | list[_Placeholder],
-                 sample_shape: tuple[int, ...]) -> None:
-        self.layer = layer
-        self.parent = parent  # a placeholder, or the list of them the layer was called on (a merge)
-        self.parents: tuple[_Placeholder, ...] = tuple(parent) if isinstance(parent, list) else (parent,)
-        self._sample_shape = sample_shape
+    def __init__(self, layer_call: LayerCall, index: int | None, sample_shape: tuple[int, ...]) -> None:
+        self.layer_call = layer_call
+        self.index = index
+        self._sample_shape = tuple(sample_shape)
+        layer = layer_call.layer
         self.dtype = layer.dtype if isinstance(layer, Layer) else str(layer._dtype())  # a model: its weights'
+
+    @property
+    def layer(self) -> Any:
+        """The layer (or model) that computes it."""
+        return self.layer_call.layer
+
+    @property
+    def parent(self) -> Any:
+        """The placeholder the layer was called on, or the list of them (a merge)."""
+        return self.layer_call.parent
+
+    @property
+    def parents(self) -> tuple[_Placeholder, ...]:
+        """Every placeholder the layer's call reads: its inputs, then any initial states."""
+        return self.layer_call.parents
 
     @property
     def _sample(self) -> tuple[int, ...]:
         return self._sample_shape
 
     def _origin(self) -> str:
-        return f"the output of layer {self.layer.name!r}"
+        if self.index is None:
+            return f"the output of layer {self.layer.name!r}"
+        return f"output {self.index} of layer {self.layer.name!r}"
 
     def __repr__(self) -> str:
-        return f"<SymbolicTensor shape={self.shape}, dtype={self.dtype}, from layer {self.layer.name!r}>"
+        return f"<SymbolicTensor shape={self.shape}, dtype={self.dtype}, {self._origin()}>"
 
 
 class InputLayer(_Placeholder, Layer):
@@ -211,8 +324,12 @@ class InputLayer(_Placeholder, Layer):
             raise ConfigError("Input needs shape=, the shape of one sample without the batch axis, "
                               "e.g. Input(shape=(784,)).")
         if isinstance(shape, (tuple, list)) and any(s is None for s in shape):
-            example = "Input(shape=(28, 28, 1)), resizing the images to one size first" if len(shape) == 3 \
-                else "Input(shape=(784,))"
+            example = "Input(shape=(784,))"
+            if len(shape) == 3:
+                example = "Input(shape=(28, 28, 1)), resizing the images to one size first"
+            elif len(shape) == 2:  # sequences of steps: a recurrent model's input
+                example = (f"Input(shape=(20, {shape[1] if shape[1] is not None else 3})), padding the sequences "
+                           "to one number of steps first (keras.utils.pad_sequences does it)")
             raise ConfigError(f"Input shape {tuple(shape)} has an unknown size (None); fnlearn's models need every "
                               f"size of one sample, e.g. {example}.")
         if dtype is not None and str(dtype) != backend.get_default_dtype():
@@ -297,6 +414,7 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "Lambda", "LayerNormalization", "SpatialDropout2D", "Conv2DTranspose", "Convolution2DTranspose",
            "Embedding", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "GlobalAvgPool1D", "GlobalMaxPool1D",
            "Conv1D", "Convolution1D", "MaxPooling1D", "AveragePooling1D", "MaxPool1D", "AvgPool1D",
+           "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
            "Input", "InputLayer", "SymbolicTensor"]
 

@@ -1,7 +1,8 @@
-"""``keras.utils``: ``to_categorical``, ``normalize``, ``set_random_seed``, ``pad_sequences``, and the image tools of
+"""``keras.utils``: ``to_categorical``, ``normalize``, ``set_random_seed``, ``pad_sequences``, the image tools of
 Keras's image-classification tutorials: ``image_dataset_from_directory`` (a folder of images, one subfolder per
 class, as a dataset of batches that ``fit`` takes), ``load_img``, ``img_to_array``, ``array_to_img`` and ``save_img``
-(:mod:`fnlearn.datasets.images`; Pillow reads and writes the files).
+(:mod:`fnlearn.datasets.images`; Pillow reads and writes the files), ``get_file`` (a download into Keras's cache,
+verified and unpacked) and ``PyDataset`` (also ``Sequence``: batches made by Python code, for ``fit``).
 
 Example:
     >>> from fnlearn.keras.utils import to_categorical
@@ -11,19 +12,27 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import sys
+import tempfile
+import urllib.parse
+from collections import abc
 from typing import Any
 
 import numpy as np
 
 from ..backend import set_seed as set_random_seed
 from ..data import normalize, to_categorical
+from ..datasets import _download
 from ..datasets.images import array_to_img, image_dataset_from_directory, img_to_array, load_img, save_img
-from ..errors import ConfigError, DataError
+from ..errors import ConfigError, DataError, DatasetError
+from ..pipeline import PyDataset
 from ._missing import not_provided
 
+Sequence = PyDataset  # Keras 3 keeps its older name for the same class
 
-def pad_sequences(sequences: Sequence[Any], maxlen: int | None = None, dtype: Any = "int32", padding: str = "pre",
+
+def pad_sequences(sequences: abc.Sequence[Any], maxlen: int | None = None, dtype: Any = "int32", padding: str = "pre",
                   truncating: str = "pre", value: Any = 0.0) -> np.ndarray:
     """Sequences of different lengths as one NumPy array ``(len(sequences), maxlen, ...)``, as Keras pads them.
 
@@ -89,7 +98,172 @@ def pad_sequences(sequences: Sequence[Any], maxlen: int | None = None, dtype: An
     return out
 
 
+_HASH_LENGTHS = {"sha256": 64, "md5": 32}
+
+
+def _checked_hash(file_hash: Any, md5_hash: Any, hash_algorithm: Any) -> tuple[str | None, str]:
+    """(expected hex digest or None, algorithm) by Keras's rules, or one ConfigError sentence."""
+    if hash_algorithm not in ("auto", "sha256", "md5"):
+        raise ConfigError(f"hash_algorithm={hash_algorithm!r} is not known; expected 'auto' (SHA-256 for a hash of 64 "
+                          f"hex digits, MD5 for one of 32), 'sha256' or 'md5'.")
+    name = "file_hash"
+    if file_hash is None and md5_hash is not None:  # Keras's older argument, always an MD5
+        file_hash, hash_algorithm, name = md5_hash, "md5", "md5_hash"
+    if file_hash is None:
+        return None, "sha256"
+    if not isinstance(file_hash, str):
+        raise ConfigError(f"{name} is a {type(file_hash).__name__}, expected the digest as a string of hex digits "
+                          f"(64 for a SHA-256, 32 for an MD5), as sha256sum or md5sum print it.")
+    text = file_hash.strip().lower()
+    if hash_algorithm == "auto":
+        hash_algorithm = "sha256" if len(text) == 64 else "md5"
+    if len(text) != _HASH_LENGTHS[hash_algorithm] or any(c not in "0123456789abcdef" for c in text):
+        title = {"sha256": "a SHA-256", "md5": "an MD5"}[hash_algorithm]
+        raise ConfigError(f"{name}={file_hash!r} is not {title} digest; expected {_HASH_LENGTHS[hash_algorithm]} hex "
+                          f"digits, as sha256sum or md5sum print them.")
+    return text, hash_algorithm
+
+
+def _cache_folder(cache_dir: Any, cache_subdir: Any) -> str:
+    """The folder files go to: ``cache_dir`` (default ``$KERAS_HOME``, else ``~/.keras``) / ``cache_subdir``; as in
+    Keras, a cache_dir that cannot be written falls back to ``<temporary folder>/.keras``."""
+    base = os.path.expanduser(os.fspath(cache_dir)) if cache_dir is not None else str(_download.keras_home())
+    try:
+        os.makedirs(base, exist_ok=True)
+        writable = os.access(base, os.W_OK)
+    except OSError:
+        writable = False
+    if not writable:
+        base = os.path.join(tempfile.gettempdir(), ".keras")
+    return os.path.join(base, os.fspath(cache_subdir))
+
+
+def get_file(fname: str | os.PathLike | None = None, origin: str | None = None, untar: bool = False,
+             md5_hash: str | None = None, file_hash: str | None = None, cache_subdir: str | os.PathLike = "datasets",
+             hash_algorithm: str = "auto", extract: bool = False, archive_format: str | list[str] | None = "auto",
+             cache_dir: str | os.PathLike | None = None, force_download: bool = False) -> str:
+    """Download ``origin`` into Keras's cache unless it is there already, and return the local path (Keras 3's
+    ``get_file``, with its arguments and its file layout).
+
+    The file goes to ``cache_dir / cache_subdir / fname`` (``cache_dir`` defaults to ``$KERAS_HOME``, else
+    ``~/.keras``; ``fname`` to the last part of the URL's path). A file found there is used without any
+    download, unless ``force_download`` is true or it does not match ``file_hash``, when it is downloaded again.
+    ``file_hash`` is checked after each download: a SHA-256 (64 hex digits) or an MD5 (32), ``hash_algorithm``
+    "auto" telling them apart by length (``md5_hash`` is Keras's older name for an MD5). A download goes to a
+    temporary name and is renamed only once complete and verified, so a failed or refused one leaves no file.
+
+    ``extract=True`` (or ``untar=True``, for tar archives only) unpacks a tar (``.tar``, ``.tar.gz``, ``.tgz``,
+    ``.tar.bz2``) or zip archive and returns the folder it went to, laid out as Keras 3 lays it out: without
+    ``fname``, the archive is kept as ``<name>_archive`` and unpacked into ``<name>`` (``<name>`` the URL's last
+    part, e.g. ``flower_photos.tgz``); with an ``fname`` that has no dot likewise; with an ``fname`` such as
+    ``data.zip``, the archive is ``data.zip`` and the folder ``data_extracted``. A member whose path leaves the
+    folder (an absolute path, ``..``, a link pointing out) refuses the whole archive, where Keras skips that
+    member. The archive is unpacked again only when it was just downloaded or its folder is missing (Keras
+    unpacks at every call); a new unpacking replaces the old folder whole.
+
+    ``origin`` is any URL Python's ``urllib`` opens: ``https://…``, ``http://…`` or ``file:///…`` (a local file,
+    ``pathlib.Path(p).as_uri()``).
+
+    Example:
+        >>> import pathlib, tempfile
+        >>> source = pathlib.Path(tempfile.mkdtemp()) / "numbers.csv"
+        >>> _ = source.write_text("1,2,3\\n")
+        >>> path = get_file(origin=source.as_uri(), cache_dir=tempfile.mkdtemp())
+        >>> pathlib.Path(path).parts[-2:], pathlib.Path(path).read_text()
+        (('datasets', 'numbers.csv'), '1,2,3\\n')
+
+    Raises:
+        ConfigError: no ``origin``, an origin that is not a URL, an ``fname`` holding a folder, an unknown
+            ``hash_algorithm`` or ``archive_format``, or a hash that is not a digest.
+        DatasetError: the origin cannot be reached, the file downloaded does not match ``file_hash``, or the
+            archive cannot be unpacked safely; nothing is left behind then.
+    """
+    # every argument is checked before anything is made on disk
+    if origin is None or (isinstance(origin, str) and not origin.strip()):
+        raise ConfigError("get_file needs origin=, the URL of the file to download; pass e.g. "
+                          "origin='https://example.com/data.csv', or origin=pathlib.Path(p).as_uri() for a local file.")
+    if not isinstance(origin, str):
+        raise ConfigError(f"origin is a {type(origin).__name__}, expected the URL as a string; pass e.g. "
+                          f"origin='https://example.com/data.csv' (a local path p as pathlib.Path(p).as_uri()).")
+    if len(urllib.parse.urlsplit(origin).scheme) < 2:  # one letter is a Windows drive, not a scheme
+        raise ConfigError(f"origin={origin!r} is not a URL; give one such as 'https://example.com/data.csv', or "
+                          f"'file:///path/to/file' for a local file (pathlib.Path(p).as_uri()).")
+    expected, algorithm = _checked_hash(file_hash, md5_hash, hash_algorithm)
+    if archive_format == "auto":
+        formats: list[str] = list(_download.ARCHIVE_FORMATS)
+    elif archive_format is None:
+        formats = []
+    else:
+        formats = [archive_format] if isinstance(archive_format, str) else list(archive_format)
+    unknown = [f for f in formats if f not in _download.ARCHIVE_FORMATS]
+    if unknown:
+        raise ConfigError(f"archive_format={archive_format!r} is not known; expected 'auto', 'tar', 'zip', a list "
+                          f"of these, or None.")
+    if untar:
+        formats = ["tar"]  # Keras's older argument: a tar archive, whatever archive_format says
+    if (extract or untar) and not formats:
+        raise ConfigError(f"extract=True with archive_format={archive_format!r} names no archive format to "
+                          f"unpack; pass archive_format='auto' (tar or zip), or extract=False.")
+    for argument, value in (("cache_dir", cache_dir), ("cache_subdir", cache_subdir)):
+        if not isinstance(value, (str, os.PathLike)) and (value is not None or argument == "cache_subdir"):
+            raise ConfigError(f"{argument} is a {type(value).__name__}, expected a folder's path such as "
+                              f"'~/.keras' (cache_dir) or 'datasets' (cache_subdir).")
+    if fname is not None and not isinstance(fname, (str, os.PathLike)):
+        raise ConfigError(f"fname is a {type(fname).__name__}, expected a file name such as 'data.csv' (or None for "
+                          f"the last part of the URL).")
+    given_name = os.fspath(fname) if fname is not None else ""
+    if not given_name:
+        name = os.path.basename(urllib.parse.urlsplit(origin).path)
+        if name in ("", ".", ".."):
+            raise ConfigError(f"origin={origin!r} ends in no file name; pass fname= the name to keep the file under, "
+                              f"e.g. fname='data.csv'.")
+    else:
+        if os.sep in given_name or "/" in given_name or given_name in (".", ".."):
+            raise ConfigError(f"fname={given_name!r} is a path; give a plain file name, and the folder as cache_dir= "
+                              f"(and cache_subdir=), as Keras 3 asks.")
+        name = given_name
+    folder = _cache_folder(cache_dir, cache_subdir)
+    extraction_dir = None
+    if extract or untar:
+        if given_name and "." in name:
+            target = os.path.join(folder, name)
+            extraction_dir = os.path.join(folder, f"{name[:name.find('.')]}_extracted")
+        else:
+            target = os.path.join(folder, f"{name}_archive")
+            extraction_dir = os.path.join(folder, name)
+    else:
+        target = os.path.join(folder, name)
+
+    fetch = force_download or not os.path.exists(target)
+    if not fetch and expected is not None and _download.file_digest(target, algorithm) != expected:
+        print(f"{target} was found, but its {_download.HASH_TITLES[algorithm]} does not match the given hash (an "
+              f"incomplete or outdated copy); downloading it again.", file=sys.stderr)
+        fetch = True
+    if fetch:
+        try:
+            _download.download([origin], target, expected, algorithm=algorithm)
+        except _download.DownloadFailed as exc:
+            cause = exc.causes[-1] if exc.causes else None
+            if isinstance(cause, _download.DigestMismatch):
+                raise DatasetError(
+                    f"the file downloaded from {origin} has the {_download.HASH_TITLES[algorithm]} {cause.got}, not "
+                    f"the {cause.expected} given, so it was refused and nothing was kept; check the hash and the "
+                    f"address.") from cause
+            reason = str(cause) if cause is not None else "; ".join(exc.reasons)
+            raise DatasetError(
+                f"{origin} could not be downloaded ({reason}); check the address and the network connection, or "
+                f"put the file at '{target}' yourself.") from cause
+        except OSError as exc:  # the cache folder itself cannot be made or written
+            raise DatasetError(f"'{target}' cannot be written ({exc.strerror or exc}); pass cache_dir= a folder you "
+                               f"can write to.") from exc
+    if extraction_dir is None:
+        return target
+    if fetch or not os.path.isdir(extraction_dir):
+        _download.extract_archive(target, extraction_dir, formats)
+    return extraction_dir
+
+
 __all__ = ["to_categorical", "normalize", "set_random_seed", "pad_sequences", "image_dataset_from_directory",
-           "load_img", "img_to_array", "array_to_img", "save_img"]
+           "load_img", "img_to_array", "array_to_img", "save_img", "get_file", "PyDataset", "Sequence"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -182,9 +182,15 @@ def ones(shape: tuple[int, ...]) -> Any:
 
 def _number(value: Any, who: str, name: str) -> float:
     """``value`` as a finite float, or one ConfigError sentence (a file's setting or a user's argument)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(value):
-        raise ConfigError(f"{who}({name}={value!r}): {name} must be a finite number.")
+    try:  # an int beyond a float's range (a crafted file's 10**400) overflows rather than being infinite
+        finite = not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating)) \
+            and math.isfinite(value)
+    except OverflowError:
+        finite = False
+    if not finite:
+        shown = f"an integer of {value.bit_length()} bits" if isinstance(value, int) and value.bit_length() > 64 \
+            else repr(value)
+        raise ConfigError(f"{who}({name}={shown}): {name} must be a finite number.")
     return float(value)
 
 
@@ -382,6 +388,37 @@ class Constant:
         return {"name": "constant", "value": self.value}
 
 
+class Orthogonal:
+    """A random orthogonal matrix times ``gain``, Keras's ``Orthogonal``: the recurrent layers' default for the
+    kernel they apply at every step, which then neither grows nor shrinks the state it carries. A shape with more
+    than two axes is made orthogonal as (product of the others, last).
+
+    >>> import numpy as np
+    >>> q = backend.to_numpy(Orthogonal(seed=1)((4, 4))).astype(np.float64)
+    >>> bool(np.allclose(q @ q.T, np.eye(4), atol=1e-6))
+    True
+    """
+
+    def __init__(self, gain: float = 1.0, seed: int | None = None):
+        self.gain = _number(gain, "Orthogonal", "gain")
+        self.seed = _seed("Orthogonal", seed)
+
+    def __call__(self, shape: tuple[int, ...]) -> Any:
+        if len(shape) < 2:
+            raise ConfigError(f"Orthogonal makes matrices, shapes of at least two axes, got shape {tuple(shape)}; "
+                              "use another initializer for a bias.")
+        rows, cols = int(np.prod(shape[:-1])), int(shape[-1])
+        draw = _generator(self.seed).normal(0.0, 1.0, size=(max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(draw)
+        q *= np.sign(np.diag(r))  # a unique Q, uniformly distributed among orthogonal matrices
+        if rows < cols:
+            q = q.T
+        return _finish(self.gain * q.reshape(shape))
+
+    def get_config(self) -> dict:
+        return _with_seed({"name": "orthogonal", "gain": self.gain}, self.seed)
+
+
 INITIALIZERS: dict[str, Initializer] = {
     "glorot_uniform": glorot_uniform,
     "xavier_uniform": glorot_uniform,
@@ -403,18 +440,21 @@ INITIALIZERS: dict[str, Initializer] = {
     "truncated_normal": TruncatedNormal(),
     "variance_scaling": VarianceScaling(),
     "constant": Constant(),
+    "orthogonal": Orthogonal(),
 }
 
 # The initializers with settings, by the name their get_config records.
 _CONFIGURABLE: dict[str, type] = {"normal": Normal, "uniform": Uniform, "truncated_normal": TruncatedNormal,
                                   "variance_scaling": VarianceScaling, "constant": Constant,
+                                  "orthogonal": Orthogonal,
                                   **{cls.name: cls for cls in (GlorotUniform, GlorotNormal, HeUniform, HeNormal,
                                                                LecunUniform, LecunNormal)}}
 
 # Keras's initializer classes fnlearn.keras.initializers has under the same name: a real Keras one is refused
 # with the name to write instead.
 KERAS_NAMES = ("GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal",
-               "VarianceScaling", "RandomNormal", "RandomUniform", "TruncatedNormal", "Constant", "Zeros", "Ones")
+               "VarianceScaling", "RandomNormal", "RandomUniform", "TruncatedNormal", "Constant", "Zeros", "Ones",
+               "Orthogonal")
 
 
 def _snake_case(name: str) -> str:

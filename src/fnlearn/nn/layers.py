@@ -161,7 +161,40 @@ class Layer(Module):
     def __call__(self, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
         if self._keras_way:  # a layer written the Keras way follows Keras's rule for its mode
             training = keras_mode(training)
-        return super().__call__(*args, training=training, **kwargs)
+        mask = getattr(args[0], "_mask", None) if args and isinstance(args[0], Tensor) else None
+        if mask is None:
+            return super().__call__(*args, training=training, **kwargs)
+        if "mask" not in kwargs and self._takes_mask:
+            kwargs["mask"] = mask
+        out = super().__call__(*args, training=training, **kwargs)
+        if not (self.supports_masking or type(self).compute_mask is not Layer.compute_mask):
+            if not self.__dict__.get("_warned_mask"):
+                self.__dict__["_warned_mask"] = True
+                warnings.warn(f"layer {self.name!r} ({type(self).__name__}) got sequences with a mask (from "
+                              "Embedding(mask_zero=True) or Masking) but does not use masks, so it computes on the "
+                              "padding steps too and the layers after it see no mask; put a recurrent layer or "
+                              "GlobalAveragePooling1D before it to read the mask.", stacklevel=2)
+            return out
+        passed = self.compute_mask(args[0], mask)
+        if passed is not None and isinstance(out, Tensor) and getattr(out, "_mask", None) is None \
+                and tuple(out.shape[:passed.ndim]) == tuple(passed.shape):
+            out._mask = passed
+        return out
+
+    # Whether the layer computes step by step along sequences, so that a mask of padding steps passes through it
+    # (Keras's attribute): a layer that does not, given a mask, says so once and drops it.
+    supports_masking = False
+
+    def compute_mask(self, inputs: Any, mask: Any) -> Any:
+        """The mask of the layer's output for input ``mask`` (Keras's method): the same mask by default for a
+        layer that supports masking; a layer that pools the steps away gives None."""
+        return mask if self.supports_masking else None
+
+    @property
+    def _takes_mask(self) -> bool:
+        """Whether the layer's computation takes ``mask=`` (Keras passes the input's mask to a ``call`` that
+        does)."""
+        return "mask" in _parameters_of(type(self).call if self._keras_way else type(self).forward)
 
     def build_for(self, sample_shape: Any) -> None:
         """Build for samples of ``sample_shape`` (batch axis excluded; a list of them for a layer called on a
@@ -270,8 +303,9 @@ class Layer(Module):
 
     @property
     def input(self) -> Any:
-        """The placeholder this layer was called on (see :attr:`output`)."""
-        return self.output.parent
+        """The placeholder this layer was called on (see :attr:`output`; a list for a layer of several outputs)."""
+        node = self.output
+        return (node[0] if isinstance(node, list) else node).parent
 
     @property
     def input_features(self) -> int | None:
@@ -1217,6 +1251,23 @@ class LayerNormalization(Layer):
         return config
 
 
+def dropout_mask(owner: Any, shape: tuple[int, ...], dtype: Any, rate: float) -> Any:
+    """The next mask of ``owner``'s stream (its ``seed`` and ``draws``) on the backend's device: 0 with probability
+    ``rate``, else 1 / (1 − rate). The k-th draw comes from the generator seeded (seed, k), so a resumed fit draws
+    what the uninterrupted one would have; ``seed`` None is drawn from ``fl.set_seed``'s generator at the first.
+
+    >>> drop = Dropout(0.5, seed=1); dropout_mask(drop, (1, 3), "float32", 0.5).shape, drop.draws
+    ((1, 3), 1)
+    """
+    if owner.seed is None:
+        owner.seed = int(backend.rng().integers(2**62))
+    keep = np.random.default_rng([owner.seed, owner.draws]).random(shape) >= rate
+    owner.draws += 1
+    mask = keep.astype(dtype)
+    mask *= mask.dtype.type(1.0 / (1.0 - rate))  # the float64 quotient, rounded once to the dtype
+    return backend.to_device(mask)
+
+
 class Dropout(Layer):
     """Inverted dropout: in training, zero each value with probability ``rate`` and scale the rest by
     1 / (1 − rate), so evaluation needs no change; in eval mode it passes values through.
@@ -1259,13 +1310,7 @@ class Dropout(Layer):
         >>> drop = Dropout(0.5, seed=1); drop.next_mask((2, 3), "float32").tolist(), drop.draws
         ([[2.0, 2.0, 0.0], [2.0, 0.0, 0.0]], 1)
         """
-        if self.seed is None:
-            self.seed = int(backend.rng().integers(2**62))
-        keep = np.random.default_rng([self.seed, self.draws]).random(shape) >= self.rate
-        self.draws += 1
-        mask = keep.astype(dtype)
-        mask *= mask.dtype.type(1.0 / (1.0 - self.rate))  # the float64 quotient, rounded once to the dtype
-        return backend.to_device(mask)
+        return dropout_mask(self, shape, dtype, self.rate)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
@@ -1356,6 +1401,11 @@ def _reject_unknown_kwargs(layer: str, kwargs: dict, allow: Sequence[str] = ()) 
     if unknown:
         raise ConfigError(f"{layer} got unexpected argument(s) {', '.join(unknown)}; see help(fl.layers.{layer}).")
 
+
+# The layers that compute each step's values alone (as Keras's list has them), through which a mask passes
+for _cls in (Dense, Activation, Dropout, ReLU, LeakyReLU, Softmax, LayerNormalization, Rescaling, Normalization,
+             Lambda):
+    _cls.supports_masking = True
 
 LAYERS: dict[str, type[Layer]] = {"Dense": Dense, "Activation": Activation, "Flatten": Flatten, "Dropout": Dropout,
                                   "Softmax": Softmax, "ReLU": ReLU, "LeakyReLU": LeakyReLU,

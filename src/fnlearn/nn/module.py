@@ -131,8 +131,9 @@ class Symbolic:
     (``keras.Input`` and what a layer returns when called on one). A module called on it hands the call to
     :meth:`through`, which records the call instead of computing anything."""
 
-    def through(self, module: Module, together: list[Symbolic] | None = None) -> Any:
-        """Record ``module(self)``, or ``module(together)`` for a call on a list of placeholders (this one first)."""
+    def through(self, module: Module, together: list[Symbolic] | None = None, initial_state: Any = None) -> Any:
+        """Record ``module(self)``, or ``module(together)`` for a call on a list of placeholders (this one first);
+        ``initial_state``, placeholders of a recurrent layer's starting states, when the call passes them."""
         raise NotImplementedError
 
 
@@ -169,12 +170,19 @@ class Module:
         (Keras's ``model(x, training=False)``: Dropout off); None keeps the module's mode (see :meth:`train`)."""
         first = args[0] if args else None
         if isinstance(first, Symbolic) or (type(first) in (list, tuple) and first and isinstance(first[0], Symbolic)):
-            if len(args) > 1 or kwargs:  # training= is the mode fit and predict set, not a recorded setting
-                given = ", ".join([*(type(a).__name__ for a in args[1:]), *kwargs])
+            # training= is the mode fit and predict set, not a recorded setting; a recurrent layer's initial_state
+            # is recorded as more inputs of the call (the seq2seq decoder starts from the encoder's states)
+            states = kwargs.get("initial_state")
+            extra = [key for key in kwargs if key != "initial_state"]
+            if len(args) > 1 or extra:
+                given = ", ".join([*(type(a).__name__ for a in args[1:]), *extra])
                 raise ConfigError(f"{type(self).__name__} was called on a keras.Input placeholder with more ({given}); "
-                                  "fnlearn's functional models record a call on its placeholders alone, so give "
-                                  "such settings to the layer when it is made.")
-            return first.through(self) if isinstance(first, Symbolic) else first[0].through(self, list(first))
+                                  "fnlearn's functional models record a call on its placeholders alone (and a "
+                                  "recurrent layer's initial_state=), so give such settings to the layer when it "
+                                  "is made.")
+            if isinstance(first, Symbolic):
+                return first.through(self, initial_state=states)
+            return first[0].through(self, list(first), initial_state=states)
         depth = getattr(_calls, "depth", 0)
         if depth == 0 and getattr(_calls, "losses_added", False):
             self.clear_losses()  # as in Keras, a call on its own starts the list of its losses afresh

@@ -86,6 +86,12 @@ class Sequential(Trainer, Module):
             reject_foreign("layer", layer)
             raise ConfigError(f"Sequential.add expects a layer such as fl.layers.Dense(10), got "
                               f"{type(layer).__name__}; create the layer object first.")
+        if self._layers and getattr(self._layers[-1], "return_state", False) is True:
+            last = self._layers[-1]
+            raise ConfigError(f"layer {last.name!r} gives several outputs (return_state=True: its output and its "
+                              "states), but a Sequential model hands one output to the next layer; leave "
+                              "return_state out, or write the model in the functional style: out, *states = "
+                              "layer(x).")
         if getattr(layer, "declares_input_only", False):
             if self._layers or self._declared_input is not None:
                 raise ConfigError("Input(...) can only be the first element of a Sequential model; remove "

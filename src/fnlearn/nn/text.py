@@ -44,8 +44,8 @@ class Embedding(Layer):
 
     ``input_length`` (Keras 2's argument; Keras 3 ignores it) declares the samples' length, as ``input_shape``
     does. Indices must be whole numbers in range: another value is refused in one sentence (a GPU would read
-    past the table). ``mask_zero=True`` is refused: fnlearn's layers do not pass masks on, so padding counts as a
-    word (pooling averages over it).
+    past the table). ``mask_zero=True`` marks index 0 as padding: the recurrent layers after it skip those steps
+    and ``GlobalAveragePooling1D`` leaves them out of its mean (without it, padding counts as a word).
 
     >>> import fnlearn as fl, numpy as np
     >>> layer = fl.layers.Embedding(10, 3)
@@ -60,10 +60,10 @@ class Embedding(Layer):
         self.input_dim = _count(input_dim, "Embedding", "input_dim", "give the vocabulary size, e.g. 10000")
         self.output_dim = _count(output_dim, "Embedding", "output_dim", "give the length of each word's vector, "
                                  "e.g. 16")
-        if mask_zero is not False:
-            raise ConfigError(f"Embedding got mask_zero={mask_zero!r}, but fnlearn's layers do not pass masks on; "
-                              "leave mask_zero out (index 0 is then a padding word like any other, which pooling and "
-                              "Flatten include).")
+        if not isinstance(mask_zero, (bool, np.bool_)):
+            raise ConfigError(f"Embedding mask_zero must be True (index 0 is padding, which the recurrent layers and "
+                              f"GlobalAveragePooling1D after it skip) or False, got {mask_zero!r}.")
+        self.mask_zero = bool(mask_zero)
         input_shape = kwargs.get("input_shape")
         if input_length is not None:
             length = (_count(input_length, "Embedding", "input_length", "give the padded length of the sequences, "
@@ -105,7 +105,10 @@ class Embedding(Layer):
                 raise DataError(f"Embedding layer {self.name!r} takes word indices from 0 to {self.input_dim - 1} "
                                 f"(input_dim={self.input_dim}), got {found}; give input_dim = the largest index + 1 "
                                 "(the vocabulary size), or keep the indices below it.")
-        return F.getitem(self.embeddings, raw.astype(np.int64))
+        out = F.getitem(self.embeddings, raw.astype(np.int64))
+        if self.mask_zero:
+            out._mask = raw != 0
+        return out
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return (*tuple(input_shape), self.output_dim)
@@ -117,7 +120,8 @@ class Embedding(Layer):
 
     def get_config(self) -> dict[str, Any]:
         config = {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
-                  "embeddings_initializer": initializers.name_of(self.embeddings_initializer)}
+                  "embeddings_initializer": initializers.name_of(self.embeddings_initializer),
+                  "mask_zero": self.mask_zero}
         if self.embeddings_regularizer is not None:
             config["embeddings_regularizer"] = self.embeddings_regularizer.get_config()
         return config
@@ -334,6 +338,25 @@ class GlobalAveragePooling1D(_GlobalPooling1D):
     >>> fl.layers.GlobalAveragePooling1D()(np.arange(6.0).reshape(1, 3, 2)).numpy().tolist()
     [[2.0, 3.0]]
     """
+
+    supports_masking = True
+
+    def forward(self, x: Any, mask: Any = None) -> Tensor:
+        if mask is None:
+            return super().forward(x)
+        x = as_input(x, _float_of(x), self.name)
+        self.compute_output_shape(x.shape[1:])
+        from .recurrent import _as_mask
+
+        steps = F.transpose(x, (0, 2, 1)) if self._steps_axis == 2 else x
+        keep = _as_mask(mask, steps, f"GlobalAveragePooling1D layer {self.name!r}").astype(x.dtype)[:, :, None]
+        # the mean over the real steps only; a sequence of padding alone gives zeros (Keras's 0/0 gives NaN)
+        count = backend.xp().maximum(keep.sum(axis=1, keepdims=True), 1)
+        mean = F.sum(F.mul(steps, Tensor(keep / count)), axis=1, keepdims=self.keepdims)
+        return F.transpose(mean, (0, 2, 1)) if self.keepdims and self._steps_axis == 2 else mean
+
+    def compute_mask(self, inputs: Any, mask: Any) -> Any:
+        return None  # the steps are pooled away
 
     def _reduce(self, x: Tensor, axis: int) -> Tensor:
         return F.mean(x, axis=axis, keepdims=self.keepdims)

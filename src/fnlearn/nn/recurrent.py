@@ -1,0 +1,765 @@
+"""Recurrent layers: ``SimpleRNN``, ``LSTM`` and ``GRU`` read a sequence one step at a time, carrying a state from
+step to step; ``Bidirectional`` reads it both ways; ``Masking`` (and ``Embedding(mask_zero=True)``) mark padding
+steps that the recurrent layers skip — the text and time-series models of Keras's tutorials.
+
+Each step is the lecture's function once more, ``h_t = σ(b + W x_t + U h_{t-1})``: the same weights at every step,
+so back-propagation runs back through the steps (back-propagation through time). The whole sequence is one op of
+the autodiff: its forward keeps each step's gates, its backward walks the steps in reverse in arrays, so a
+sequence of 100 steps adds one node to the graph, not a thousand.
+
+Weights have Keras's shapes and gate orders, so ``set_weights`` takes Keras's weights and the outputs agree:
+``kernel`` (features, gates·units), ``recurrent_kernel`` (units, gates·units), ``bias`` (gates·units) — LSTM's
+gates i, f, c, o; GRU's z, r, h, with ``reset_after=True`` (Keras 3's default) a bias of shape (2, 3·units).
+
+Example:
+    >>> import fnlearn as fl, numpy as np
+    >>> model = fl.Sequential([fl.layers.Embedding(100, 8, mask_zero=True, input_length=5),
+    ...                        fl.layers.LSTM(4), fl.layers.Dense(1, activation="sigmoid")])
+    >>> model.output_shape, model.num_parameters()
+    ((1,), 1013)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from .. import functional as F
+from ..errors import ConfigError, DataError, ShapeError
+from ..fastpath import _ACTS
+from ..tensor import Parameter, Tensor
+from . import initializers, regularizers
+from .layers import LAYERS, Layer, _float_of, _reject_unknown_kwargs, as_input, dropout_mask
+
+# Activations whose slope the backward reads from their output, as the recurrence keeps outputs only
+_CELL_ACTIVATIONS = ("tanh", "sigmoid", "hard_sigmoid", "relu", "linear", "softplus", "relu6")
+
+
+def _activation(spec: Any, owner: str, name: str) -> str:
+    fn = F.get_activation(spec)
+    found = next((key for key in _CELL_ACTIVATIONS if F.ACTIVATIONS[key] is fn), None)
+    if found is None:
+        raise ConfigError(f"{owner} got {name}={spec!r}, which fnlearn's recurrent layers do not have; use one of "
+                          f"{', '.join(repr(k) for k in _CELL_ACTIVATIONS)} (Keras's default is "
+                          f"{'tanh' if name == 'activation' else 'sigmoid'}).")
+    return found
+
+
+# ----------------------------------------------------------------------------- the cells, on arrays
+
+
+def _project(h: Any, kernel: Any, masks: Any) -> Any:
+    """``h @ kernel``; with recurrent dropout each gate's block of columns sees h times its own mask."""
+    if masks is None:
+        return h @ kernel
+    u = h.shape[1]
+    return backend.xp().concatenate([(h * m) @ kernel[:, k * u:(k + 1) * u] for k, m in enumerate(masks)], axis=1)
+
+
+def _project_back(dz: Any, h: Any, kernel: Any, masks: Any, dkernel: Any) -> Any:
+    """The backward of :func:`_project`: adds ``hᵀ dz`` to ``dkernel`` (in place) and returns the gradient of h."""
+    if masks is None:
+        dkernel += h.T @ dz
+        return dz @ kernel.T
+    u = h.shape[1]
+    dh = None
+    for k, m in enumerate(masks):
+        cols = slice(k * u, (k + 1) * u)
+        dkernel[:, cols] += (h * m).T @ dz[:, cols]
+        part = (dz[:, cols] @ kernel[:, cols].T) * m
+        dh = part if dh is None else dh + part
+    return dh
+
+
+def _sigmoid_in_place(z: Any) -> Any:
+    """σ(z) = (1 + tanh(z / 2)) / 2 in z's buffer: stable for any z (tanh saturates), and four passes over the gates
+    where the general form takes eight — the gates are most of a recurrent step's work."""
+    z *= 0.5
+    backend.xp().tanh(z, out=z)
+    z *= 0.5
+    z += 0.5
+    return z
+
+
+class _Cell:
+    """One step of a recurrent layer on arrays: ``step`` gives the new state(s) and what its ``back`` needs."""
+
+    gates = 1
+    carries = False  # an LSTM's second state, the cell c
+
+    def __init__(self, activation: str, recurrent_activation: str, reset_after: bool = True) -> None:
+        self.act, self.act_back = _ACTS[activation]
+        self.rec, self.rec_back = _ACTS[recurrent_activation]
+        if recurrent_activation == "sigmoid":
+            self.rec = _sigmoid_in_place
+        if activation == "sigmoid":
+            self.act = _sigmoid_in_place
+        self.reset_after = reset_after
+
+    def step(self, xw: Any, h: Any, c: Any, kernel: Any, rbias: Any, masks: Any) -> tuple[Any, Any, Any]:
+        z = _project(h, kernel, masks)
+        z += xw
+        new = self.act(z)
+        return new, None, (h, new)
+
+    def back(self, dh: Any, dc: Any, kept: Any, kernel: Any, masks: Any, dkernel: Any,
+             drbias: Any) -> tuple[Any, Any, Any]:
+        h, new = kept
+        dz = self.act_back(dh, new)
+        return dz, _project_back(dz, h, kernel, masks, dkernel), None
+
+
+class _LSTMCell(_Cell):
+    gates = 4
+    carries = True
+
+    def step(self, xw: Any, h: Any, c: Any, kernel: Any, rbias: Any, masks: Any) -> tuple[Any, Any, Any]:
+        u = h.shape[1]
+        z = _project(h, kernel, masks)
+        z += xw
+        # each activation may work in z's buffer: the pre-activations are not needed again
+        g = self.act(z[:, 2 * u:3 * u])
+        i_f, o = self.rec(z[:, :2 * u]), self.rec(z[:, 3 * u:])
+        i, f = i_f[:, :u], i_f[:, u:]
+        c_new = f * c
+        c_new += i * g
+        tc = self.act(c_new.copy())
+        return o * tc, c_new, (h, c, i, f, g, o, tc)
+
+    def back(self, dh: Any, dc: Any, kept: Any, kernel: Any, masks: Any, dkernel: Any,
+             drbias: Any) -> tuple[Any, Any, Any]:
+        h, c, i, f, g, o, tc = kept
+        u = h.shape[1]
+        dz = backend.xp().empty((h.shape[0], 4 * u), dtype=h.dtype)
+        dz[:, 3 * u:] = self.rec_back(dh * tc, o)
+        dct = dc + self.act_back(dh * o, tc)
+        dz[:, :u] = self.rec_back(dct * g, i)
+        dz[:, u:2 * u] = self.rec_back(dct * c, f)
+        dz[:, 2 * u:3 * u] = self.act_back(dct * i, g)
+        return dz, _project_back(dz, h, kernel, masks, dkernel), dct * f
+
+
+class _GRUCell(_Cell):
+    gates = 3
+
+    def step(self, xw: Any, h: Any, c: Any, kernel: Any, rbias: Any, masks: Any) -> tuple[Any, Any, Any]:
+        u = h.shape[1]
+        if self.reset_after:  # the reset gate scales U_h h (+ its bias): Keras 3's and cuDNN's form
+            r_all = _project(h, kernel, masks)
+            if rbias is not None:
+                r_all += rbias
+            zr = self.rec(xw[:, :2 * u] + r_all[:, :2 * u])
+            z, r = zr[:, :u], zr[:, u:]
+            rh = r_all[:, 2 * u:]
+            hh = self.act(xw[:, 2 * u:] + r * rh)
+            kept = (h, z, r, hh, rh, None)
+        else:  # the reset gate scales h before U_h
+            zr = self.rec(xw[:, :2 * u] + _project(h, kernel[:, :2 * u], None if masks is None else masks[:2]))
+            z, r = zr[:, :u], zr[:, u:]
+            hm = h if masks is None else h * masks[2]
+            left = r * hm
+            hh = self.act(xw[:, 2 * u:] + left @ kernel[:, 2 * u:])
+            kept = (h, z, r, hh, hm, left)
+        return hh + z * (h - hh), None, kept
+
+    def back(self, dh: Any, dc: Any, kept: Any, kernel: Any, masks: Any, dkernel: Any,
+             drbias: Any) -> tuple[Any, Any, Any]:
+        h, z, r, hh, other, left = kept
+        u = h.shape[1]
+        dz = backend.xp().empty((h.shape[0], 3 * u), dtype=h.dtype)
+        dz[:, :u] = self.rec_back(dh * (h - hh), z)
+        dz[:, 2 * u:] = self.act_back(dh * (1 - z), hh)
+        if self.reset_after:
+            rh = other
+            dz[:, u:2 * u] = self.rec_back(dz[:, 2 * u:] * rh, r)
+            dr_all = dz.copy()
+            dr_all[:, 2 * u:] *= r
+            if drbias is not None:
+                drbias += dr_all.sum(axis=0)
+            return dz, dh * z + _project_back(dr_all, h, kernel, masks, dkernel), None
+        hm = other
+        dleft = dz[:, 2 * u:] @ kernel[:, 2 * u:].T
+        dkernel[:, 2 * u:] += left.T @ dz[:, 2 * u:]
+        dz[:, u:2 * u] = self.rec_back(dleft * hm, r)
+        dhm = dleft * r
+        if masks is not None:
+            dhm *= masks[2]
+        dh_prev = dh * z + dhm + _project_back(dz[:, :2 * u], h, kernel[:, :2 * u],
+                                               None if masks is None else masks[:2], dkernel[:, :2 * u])
+        return dz, dh_prev, None
+
+
+def recurrence(cell: _Cell, xw: Tensor, kernel: Tensor, rbias: Tensor | None, h0: Tensor | None,
+               c0: Tensor | None, mask: Any = None, masks: Any = None, zero_masked: bool = False) -> Tensor:
+    """Run ``cell`` over the steps of ``xw`` (N, steps, gates·units), the inputs already times the layer's kernel
+    plus its bias, from states ``h0`` (and ``c0``; zeros when None).
+
+    Returns one tensor (N, steps + states, units): each step's output, then the final state(s) h (and c).
+    Where ``mask`` (N, steps) is False a step is skipped: the states carry over and its output repeats the one
+    before (zeros with ``zero_masked``). ``masks`` are the recurrent dropout masks, one (N, units) per gate.
+    """
+    xp = backend.xp()
+    xd, kd = xw.data, kernel.data
+    n, steps, _ = xd.shape
+    u = kd.shape[0]
+    rbd = None if rbias is None else rbias.data
+    h = xp.zeros((n, u), dtype=xd.dtype) if h0 is None else h0.data
+    c = (xp.zeros((n, u), dtype=xd.dtype) if c0 is None else c0.data) if cell.carries else None
+    out = xp.empty((n, steps + 1 + cell.carries, u), dtype=xd.dtype)
+    kept = []
+    for t in range(steps):
+        h_new, c_new, cache = cell.step(xd[:, t], h, c, kd, rbd, masks)
+        kept.append(cache)
+        if mask is None:
+            h, c = h_new, c_new
+            out[:, t] = h
+        else:
+            on = mask[:, t, None]
+            h = xp.where(on, h_new, h)
+            if cell.carries:
+                c = xp.where(on, c_new, c)
+            out[:, t] = xp.where(on, h, 0) if zero_masked else h
+    out[:, steps] = h
+    if cell.carries:
+        out[:, steps + 1] = c
+    parents = [p for p in (xw, kernel, rbias, h0, c0 if cell.carries else None) if p is not None]
+
+    def backward(g: Any) -> tuple[Any, ...]:
+        dxw = xp.empty_like(xd)
+        dkernel = xp.zeros_like(kd)
+        drbias = None if rbd is None else xp.zeros_like(rbd)
+        dh = g[:, steps].copy()
+        dc = g[:, steps + 1].copy() if cell.carries else None
+        for t in reversed(range(steps)):
+            gt = g[:, t]
+            if mask is None:
+                dh = dh + gt
+                dxw[:, t], dh, dc = cell.back(dh, dc, kept[t], kd, masks, dkernel, drbias)
+                continue
+            on = mask[:, t, None]
+            dh = dh + (gt * on if zero_masked else gt)
+            # a skipped step passes its states' gradients straight to the step before
+            step_dh, step_dc = dh * on, (dc * on if cell.carries else None)
+            dxw[:, t], prev_dh, prev_dc = cell.back(step_dh, step_dc, kept[t], kd, masks, dkernel, drbias)
+            dh = prev_dh + xp.where(on, 0, dh)
+            if cell.carries:
+                dc = prev_dc + xp.where(on, 0, dc)
+        grads = {id(xw): dxw, id(kernel): dkernel}
+        if rbias is not None:
+            grads[id(rbias)] = drbias
+        if h0 is not None:
+            grads[id(h0)] = dh
+        if c0 is not None and cell.carries:
+            grads[id(c0)] = dc
+        return tuple(grads[id(p)] if p.requires_grad else None for p in parents)
+
+    return Tensor._result(out, tuple(parents), backward, "recurrence")
+
+
+# ----------------------------------------------------------------------------- the layers
+
+
+def _units(value: Any, owner: str) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ConfigError(f"{owner} units must be a whole number of at least 1 (the size of its state), got "
+                          f"{value!r}; e.g. {owner}(32).")
+    return int(value)
+
+
+def _rate(value: Any, owner: str, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not 0.0 <= float(value) < 1.0:
+        raise ConfigError(f"{owner} {name} must be a number in [0, 1) (the share of values dropped in training, "
+                          f"e.g. 0.2), got {value!r}.")
+    return float(value)
+
+
+def _flag(value: Any, owner: str, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ConfigError(f"{owner} {name} must be True or False, got {value!r}.")
+    return bool(value)
+
+
+def _as_mask(mask: Any, x: Tensor, who: str) -> Any:
+    """A mask for ``x`` (N, steps, …) as a boolean device array (N, steps), or one ShapeError sentence."""
+    raw = mask.data if isinstance(mask, Tensor) else mask
+    raw = backend.to_device(np.asarray(raw) if not hasattr(raw, "shape") else raw)
+    if tuple(raw.shape) != tuple(x.shape[:2]):
+        raise ShapeError(f"{who} got a mask of shape {tuple(raw.shape)} for sequences of shape {tuple(x.shape)}; "
+                         "give one True (a step to read) or False (padding) per step: shape (batch, steps).")
+    return raw.astype(bool)
+
+
+class _Recurrent(Layer):
+    """What SimpleRNN, LSTM and GRU share: settings, weights, dropout masks, masking, the states in and out."""
+
+    _cell: type[_Cell] = _Cell
+    supports_masking = True
+
+    def _setup(self, owner: str, units: Any, activation: Any, recurrent_activation: Any, use_bias: Any,
+               initializers_: tuple[Any, Any, Any], regularizers_: tuple[Any, Any, Any], dropout: Any,
+               recurrent_dropout: Any, seed: Any, return_sequences: Any, return_state: Any, go_backwards: Any,
+               stateful: Any, name: str | None, kwargs: dict[str, Any]) -> None:
+        """Check every setting (before anything is set), then make the layer."""
+        unused = {k: kwargs.pop(k) for k in ("kernel_constraint", "recurrent_constraint", "bias_constraint")
+                  if k in kwargs}
+        given = [k for k, v in unused.items() if v is not None]
+        if given:
+            raise ConfigError(f"{owner} got {', '.join(given)}, which fnlearn does not have; leave the constraints "
+                              "out (a max-norm limit is what clipnorm on the optimizer approximates).")
+        kwargs.pop("unroll", None)  # Keras unrolls the loop into its graph; fnlearn's loop is one op either way
+        kwargs.pop("implementation", None)  # the old choice between Keras's two ways to compute the same values
+        _reject_unknown_kwargs(owner, kwargs, allow=("input_shape", "input_dim"))
+        if _flag(stateful, owner, "stateful"):
+            raise ConfigError(f"{owner} got stateful=True, which fnlearn does not have; leave it out (each batch "
+                              "starts from zero states), or pass the states yourself with initial_state=.")
+        self.units = _units(units, owner)
+        self.activation_name = _activation(activation, owner, "activation")
+        self.recurrent_activation_name = _activation(recurrent_activation, owner, "recurrent_activation")
+        self.activation = F.ACTIVATIONS[self.activation_name]  # Keras's attributes (the cells run their array forms)
+        self.recurrent_activation = F.ACTIVATIONS[self.recurrent_activation_name]
+        self.use_bias = _flag(use_bias, owner, "use_bias")
+        self.kernel_initializer, self.recurrent_initializer, self.bias_initializer = (
+            initializers.get(i) for i in initializers_)
+        self.kernel_regularizer, self.recurrent_regularizer, self.bias_regularizer = (
+            regularizers.get(r) for r in regularizers_)
+        self.dropout = _rate(dropout, owner, "dropout")
+        self.recurrent_dropout = _rate(recurrent_dropout, owner, "recurrent_dropout")
+        self.seed: int | None = None if seed is None else backend.check_seed(
+            seed, f"{owner} seed", "e.g. seed=0, or None for one drawn from fl.set_seed's generator")
+        self.draws = 0  # training calls that drew dropout masks: the stream Dropout's masks come from
+        self.return_sequences = _flag(return_sequences, owner, "return_sequences")
+        self.return_state = _flag(return_state, owner, "return_state")
+        self.go_backwards = _flag(go_backwards, owner, "go_backwards")
+        self.zero_output_for_mask = False  # Bidirectional sets it, as Keras's does
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), input_dim=kwargs.get("input_dim"),
+                         trainable=kwargs.get("trainable", True), dtype=kwargs.get("dtype"))
+        self.kernel: Parameter | None = None
+        self.recurrent_kernel: Parameter | None = None
+        self.bias: Parameter | None = None
+        if self.input_shape is not None:
+            self.build(self.input_shape)
+
+    def _cell_now(self) -> _Cell:
+        return self._cell(self.activation_name, self.recurrent_activation_name, getattr(self, "reset_after", True))
+
+    def _bias_shape(self) -> tuple[int, ...]:
+        return (self._cell.gates * self.units,)
+
+    def weight_shapes(self, features: int) -> dict[str, tuple[int, ...]]:
+        """The shapes of the weights for inputs of ``features`` numbers per step, by name.
+
+        >>> LSTM(3).weight_shapes(5)
+        {'kernel': (5, 12), 'recurrent_kernel': (3, 12), 'bias': (12,)}
+        """
+        width = self._cell.gates * self.units
+        shapes = {"kernel": (features, width), "recurrent_kernel": (self.units, width)}
+        if self.use_bias:
+            shapes["bias"] = self._bias_shape()
+        return shapes
+
+    def _check_shape(self, input_shape: Any) -> tuple[int, int]:
+        shape = tuple(input_shape)
+        if len(shape) != 2:
+            raise ShapeError(f"{type(self).__name__} layer {self.name!r} takes sequences, samples of shape (steps, "
+                             f"features), got samples of shape {shape}; put an Embedding before it for word "
+                             "indices, or reshape each sample to (steps, 1) for one number per step.")
+        return int(shape[0]), int(shape[1])
+
+    def build(self, input_shape: tuple[int, ...]) -> None:
+        features = self._check_shape(input_shape)[1]
+        shapes = self.weight_shapes(features)
+        with backend.using_dtype(self.dtype):
+            self.kernel = Parameter(self.kernel_initializer(shapes["kernel"]), name="kernel")
+            self.recurrent_kernel = Parameter(self.recurrent_initializer(shapes["recurrent_kernel"]),
+                                              name="recurrent_kernel")
+            self.bias = Parameter(self._initial_bias(shapes["bias"]), name="bias") if self.use_bias else None
+        self.built = True
+
+    def _initial_bias(self, shape: tuple[int, ...]) -> Any:
+        return self.bias_initializer(shape)
+
+    @property
+    def input_features(self) -> int | None:
+        return None if self.kernel is None else int(self.kernel.shape[0])
+
+    @property
+    def state_count(self) -> int:
+        return 1 + self._cell.carries
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> Any:
+        steps = self._check_shape(input_shape)[0]
+        out = (steps, self.units) if self.return_sequences else (self.units,)
+        return [out, *[(self.units,)] * self.state_count] if self.return_state else out
+
+    def compute_mask(self, inputs: Any, mask: Any) -> Any:
+        return mask if self.return_sequences else None
+
+    def forward(self, x: Any, mask: Any = None, initial_state: Any = None) -> Any:
+        x = as_input(x, np.dtype(self.dtype) if self.kernel is not None else _float_of(x), self.name)
+        self._check_shape(x.shape[1:])
+        if self.kernel is None:
+            self.build(tuple(x.shape[1:]))
+        if x.shape[2] != self.kernel.shape[0]:
+            raise ShapeError(f"{type(self).__name__} layer {self.name!r} was built for {self.kernel.shape[0]} "
+                             f"features per step but got sequences of shape {tuple(x.shape)}; give it sequences "
+                             "of the features it was built for.")
+        states = self._initial_states(initial_state, x)
+        if mask is not None:
+            mask = _as_mask(mask, x, f"{type(self).__name__} layer {self.name!r}")
+        if self.go_backwards:
+            x = F.getitem(x, (slice(None), slice(None, None, -1)))
+            mask = None if mask is None else mask[:, ::-1]
+        gates, u = self._cell.gates, self.units
+        train = self.training
+        xw = self._inputs_times_kernel(x, train)
+        masks = None
+        if train and self.recurrent_dropout > 0.0:
+            masks = dropout_mask(self, (gates, x.shape[0], u), x.dtype, self.recurrent_dropout)
+        rbias = None
+        if self.bias is not None and self.bias.ndim == 2:  # GRU's reset_after: (input bias, recurrent bias)
+            rbias = F.getitem(self.bias, 1)
+        packed = recurrence(self._cell_now(), xw, self.recurrent_kernel, rbias, *states, mask=mask, masks=masks,
+                            zero_masked=self.zero_output_for_mask)
+        steps = x.shape[1]
+        output = F.getitem(packed, (slice(None), slice(0, steps))) if self.return_sequences else \
+            F.getitem(packed, (slice(None), steps))
+        if self.return_sequences and mask is not None:
+            output._mask = mask[:, ::-1] if self.go_backwards else mask
+        if not self.return_state:
+            return output
+        return [output, *(F.getitem(packed, (slice(None), steps + k)) for k in range(self.state_count))]
+
+    def _inputs_times_kernel(self, x: Tensor, train: bool) -> Tensor:
+        """x @ kernel + bias for every step at once; in training with dropout, each gate sees its own mask."""
+        bias = self.bias
+        if bias is not None and bias.ndim == 2:
+            bias = F.getitem(bias, 0)
+        if not (train and self.dropout > 0.0):
+            return F.dense(x, self.kernel, bias)
+        gates, u = self._cell.gates, self.units
+        drop = dropout_mask(self, (gates, x.shape[0], 1, x.shape[2]), x.dtype, self.dropout)
+        parts = [F.dense(F.mul(x, Tensor(drop[k])), F.getitem(self.kernel, (slice(None), slice(k * u, (k + 1) * u))),
+                         None if bias is None else F.getitem(bias, slice(k * u, (k + 1) * u)))
+                 for k in range(gates)]
+        return F.concatenate(parts, axis=-1)
+
+    def _initial_states(self, initial_state: Any, x: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        if initial_state is None:
+            return None, None
+        given = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+        who = f"{type(self).__name__} layer {self.name!r}"
+        if len(given) != self.state_count:
+            need = "[h, c] (two states)" if self.state_count == 2 else "[h] (one state)"
+            raise DataError(f"{who} got initial_state with {len(given)} states; it takes {need}, each of shape "
+                            f"(batch, {self.units}).")
+        states = []
+        for k, state in enumerate(given):
+            state = as_input(state, x.dtype, self.name)
+            if tuple(state.shape) != (x.shape[0], self.units):
+                raise ShapeError(f"{who} got initial state {k} of shape {tuple(state.shape)}; it takes (batch, "
+                                 f"units) = ({x.shape[0]}, {self.units}), one state per sequence.")
+            states.append(state)
+        return states[0], (states[1] if len(states) > 1 else None)
+
+    def penalties(self) -> list[tuple[Parameter, Any]]:
+        own = [(weight, penalty) for weight, penalty in ((self.kernel, self.kernel_regularizer),
+                                                         (self.recurrent_kernel, self.recurrent_regularizer),
+                                                         (self.bias, self.bias_regularizer))
+               if weight is not None and penalty is not None]
+        return own + super().penalties()
+
+    def get_config(self) -> dict[str, Any]:
+        config = {**super().get_config(), "units": self.units, "activation": self.activation_name,
+                  "use_bias": self.use_bias,
+                  "kernel_initializer": initializers.name_of(self.kernel_initializer),
+                  "recurrent_initializer": initializers.name_of(self.recurrent_initializer),
+                  "bias_initializer": initializers.name_of(self.bias_initializer),
+                  "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout, "seed": self.seed,
+                  "return_sequences": self.return_sequences, "return_state": self.return_state,
+                  "go_backwards": self.go_backwards}
+        for key in ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer"):
+            if getattr(self, key) is not None:
+                config[key] = getattr(self, key).get_config()
+        return config
+
+
+class SimpleRNN(_Recurrent):
+    """The plain recurrent layer, Keras's ``layers.SimpleRNN``: ``h_t = activation(x_t W + h_{t-1} U + b)``, one
+    state of ``units`` numbers carried along the sequence.
+
+    Samples are sequences of shape (steps, features); the output is the last state (units,), or every step's
+    (steps, units) with ``return_sequences=True`` (to stack another recurrent layer on it). ``return_state=True``
+    adds the final state; ``go_backwards=True`` reads the sequence from its end (and returns the outputs in that
+    order, as Keras does); ``dropout`` and ``recurrent_dropout`` drop inputs and carried states with one mask per
+    sequence, the same at every step. A mask (``Embedding(mask_zero=True)``, ``Masking``) skips padding steps.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> rnn = fl.layers.SimpleRNN(4, return_sequences=True)
+    >>> rnn(np.ones((2, 3, 5))).shape, rnn.kernel.shape, rnn.recurrent_kernel.shape
+    ((2, 3, 4), (5, 4), (4, 4))
+    """
+
+    def __init__(self, units: int, activation: Any = "tanh", use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", recurrent_initializer: Any = "orthogonal",
+                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None, recurrent_regularizer: Any = None,
+                 bias_regularizer: Any = None, dropout: float = 0.0, recurrent_dropout: float = 0.0,
+                 return_sequences: bool = False, return_state: bool = False, go_backwards: bool = False,
+                 stateful: bool = False, seed: int | None = None, name: str | None = None, **kwargs: Any) -> None:
+        self._setup("SimpleRNN", units, activation, "sigmoid", use_bias,
+                    (kernel_initializer, recurrent_initializer, bias_initializer),
+                    (kernel_regularizer, recurrent_regularizer, bias_regularizer), dropout, recurrent_dropout, seed,
+                    return_sequences, return_state, go_backwards, stateful, name, kwargs)
+
+
+class LSTM(_Recurrent):
+    """Long short-term memory, Keras's ``layers.LSTM``: besides the output h it carries a cell c that gates
+    decide, step by step, to keep (f), to write (i, with the candidate from ``activation``) and to show (o), so
+    gradients reach far back along c without vanishing.
+
+    Settings, masks and outputs as :class:`SimpleRNN`'s; ``return_state=True`` gives ``[output, h, c]``.
+    ``unit_forget_bias=True`` (Keras's default) starts the forget gate's bias at 1 (keep the cell at first).
+
+    >>> import fnlearn as fl, numpy as np
+    >>> lstm = fl.layers.LSTM(4)
+    >>> lstm(np.ones((2, 3, 5))).shape, lstm.kernel.shape, lstm.bias.numpy()[4:8].tolist()
+    ((2, 4), (5, 16), [1.0, 1.0, 1.0, 1.0])
+    """
+
+    _cell = _LSTMCell
+
+    def __init__(self, units: int, activation: Any = "tanh", recurrent_activation: Any = "sigmoid",
+                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 recurrent_initializer: Any = "orthogonal", bias_initializer: Any = "zeros",
+                 unit_forget_bias: bool = True, kernel_regularizer: Any = None, recurrent_regularizer: Any = None,
+                 bias_regularizer: Any = None, dropout: float = 0.0, recurrent_dropout: float = 0.0,
+                 return_sequences: bool = False, return_state: bool = False, go_backwards: bool = False,
+                 stateful: bool = False, seed: int | None = None, name: str | None = None, **kwargs: Any) -> None:
+        self.unit_forget_bias = _flag(unit_forget_bias, "LSTM", "unit_forget_bias")
+        self._setup("LSTM", units, activation, recurrent_activation, use_bias,
+                    (kernel_initializer, recurrent_initializer, bias_initializer),
+                    (kernel_regularizer, recurrent_regularizer, bias_regularizer), dropout, recurrent_dropout, seed,
+                    return_sequences, return_state, go_backwards, stateful, name, kwargs)
+
+    def _initial_bias(self, shape: tuple[int, ...]) -> Any:
+        bias = self.bias_initializer(shape)
+        if self.unit_forget_bias:
+            bias[self.units:2 * self.units] = 1  # the forget gate's
+        return bias
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "recurrent_activation": self.recurrent_activation_name,
+                "unit_forget_bias": self.unit_forget_bias}
+
+
+class GRU(_Recurrent):
+    """Gated recurrent unit, Keras's ``layers.GRU``: an update gate z mixes the old state with a candidate whose
+    view of the old state a reset gate r scales: ``h_t = z·h_{t-1} + (1 − z)·tanh(x W_h + r·(h_{t-1} U_h + b))``.
+
+    ``reset_after=True`` (Keras 3's default, and cuDNN's) applies r after U_h, with a second bias row (bias of
+    shape (2, 3·units)); ``reset_after=False`` applies it to h before U_h (Keras 1's form). Settings, masks and
+    outputs as :class:`SimpleRNN`'s.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> gru = fl.layers.GRU(4)
+    >>> gru(np.ones((2, 3, 5))).shape, gru.bias.shape, fl.layers.GRU(4, reset_after=False).weight_shapes(5)["bias"]
+    ((2, 4), (2, 12), (12,))
+    """
+
+    _cell = _GRUCell
+
+    def __init__(self, units: int, activation: Any = "tanh", recurrent_activation: Any = "sigmoid",
+                 use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 recurrent_initializer: Any = "orthogonal", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, recurrent_regularizer: Any = None, bias_regularizer: Any = None,
+                 dropout: float = 0.0, recurrent_dropout: float = 0.0, return_sequences: bool = False,
+                 return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
+                 reset_after: bool = True, seed: int | None = None, name: str | None = None, **kwargs: Any) -> None:
+        self.reset_after = _flag(reset_after, "GRU", "reset_after")
+        self._setup("GRU", units, activation, recurrent_activation, use_bias,
+                    (kernel_initializer, recurrent_initializer, bias_initializer),
+                    (kernel_regularizer, recurrent_regularizer, bias_regularizer), dropout, recurrent_dropout, seed,
+                    return_sequences, return_state, go_backwards, stateful, name, kwargs)
+
+    def _bias_shape(self) -> tuple[int, ...]:
+        return (2, 3 * self.units) if self.reset_after else (3 * self.units,)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "recurrent_activation": self.recurrent_activation_name,
+                "reset_after": self.reset_after}
+
+
+_MERGES = ("concat", "sum", "mul", "ave")
+
+
+def _from_config(spec: dict[str, Any]) -> _Recurrent:
+    """The recurrent layer a Bidirectional's config names: one of the three classes, nothing else looked up."""
+    classes = {"SimpleRNN": SimpleRNN, "LSTM": LSTM, "GRU": GRU}
+    cls = classes.get(spec.get("class_name"))
+    config = spec.get("config")
+    if cls is None or not isinstance(config, dict):
+        raise ConfigError(f"Bidirectional's layer config must name SimpleRNN, LSTM or GRU with its settings, got "
+                          f"{spec.get('class_name')!r}.")
+    return cls(**config)
+
+
+class Bidirectional(Layer):
+    """A recurrent layer reading the sequence both ways, Keras's ``layers.Bidirectional``: a copy of ``layer`` reads
+    it from the end (``go_backwards``), and ``merge_mode`` joins the two outputs: "concat" (the default: 2·units
+    numbers), "sum", "mul", "ave" or None (a list of both).
+
+    With ``return_sequences`` the backward layer's outputs are put back in the sequence's order, so step t of the
+    output sees the whole sequence around t; with a mask, padding steps output zeros (Keras's rule here).
+    ``return_state=True`` adds both layers' final states (forward's, then backward's). The weights are the forward
+    layer's, then the backward's, as in Keras.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> both = fl.layers.Bidirectional(fl.layers.LSTM(4, return_sequences=True, name="lstm"))
+    >>> both(np.ones((2, 3, 5))).shape, both.forward_layer.name, both.backward_layer.go_backwards
+    ((2, 3, 8), 'forward_lstm', True)
+    """
+
+    supports_masking = True
+
+    def __init__(self, layer: Any, merge_mode: str | None = "concat", weights: Any = None,
+                 backward_layer: Any = None, name: str | None = None, **kwargs: Any) -> None:
+        _reject_unknown_kwargs("Bidirectional", kwargs, allow=("input_shape",))
+        if isinstance(layer, dict):  # its config, from a model file
+            layer = _from_config(layer)
+        if not isinstance(layer, _Recurrent):
+            raise ConfigError(f"Bidirectional takes a recurrent layer (SimpleRNN, LSTM or GRU), got "
+                              f"{type(layer).__name__}; e.g. Bidirectional(LSTM(32)).")
+        if merge_mode not in (*_MERGES, None):
+            raise ConfigError(f"Bidirectional merge_mode must be 'concat', 'sum', 'mul', 'ave' or None, got "
+                              f"{merge_mode!r}.")
+        if weights is not None:
+            raise ConfigError("Bidirectional got weights=, which fnlearn does not take; call set_weights(...) on the "
+                              "layer once it is built.")
+        if backward_layer is not None:
+            if not isinstance(backward_layer, _Recurrent) or backward_layer.go_backwards == layer.go_backwards \
+                    or any(getattr(backward_layer, a) != getattr(layer, a) for a in ("return_sequences",
+                                                                                      "return_state")):
+                raise ConfigError("Bidirectional's backward_layer must be a recurrent layer with go_backwards "
+                                  "opposite to the layer's and the same return_sequences and return_state; or "
+                                  "leave it out for a reversed copy of the layer.")
+        config = layer.get_config()
+        config.pop("input_shape", None)
+        base = layer.name.removeprefix("forward_")
+        forward = type(layer)(**{**config, "name": f"forward_{base}"})
+        if backward_layer is None:
+            backward_layer = type(layer)(**{**config, "name": f"backward_{base}",
+                                            "go_backwards": not layer.go_backwards})
+        input_shape = kwargs.get("input_shape", layer.input_shape)
+        super().__init__(name=name, input_shape=input_shape, trainable=kwargs.get("trainable", True),
+                         dtype=kwargs.get("dtype", layer.dtype))
+        self.merge_mode = merge_mode
+        self.forward_layer = forward
+        self.backward_layer = backward_layer
+        for inner in (forward, backward_layer):
+            inner.zero_output_for_mask = inner.return_sequences
+        self.return_sequences = layer.return_sequences
+        self.return_state = layer.return_state
+        if self.input_shape is not None:
+            self.build(self.input_shape)
+
+    def build(self, input_shape: tuple[int, ...]) -> None:
+        self.forward_layer.build(tuple(input_shape))
+        self.backward_layer.build(tuple(input_shape))
+        self.built = True
+
+    @property
+    def input_features(self) -> int | None:
+        return self.forward_layer.input_features
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> Any:
+        one = self.forward_layer.compute_output_shape(input_shape)
+        back = self.backward_layer.compute_output_shape(input_shape)
+        out, states = (one[0], one[1:] + back[1:]) if self.return_state else (one, [])
+        other = back[0] if self.return_state else back
+        if self.merge_mode is None:
+            return [out, other, *states]
+        merged = (*out[:-1], out[-1] + other[-1]) if self.merge_mode == "concat" else out
+        return [merged, *states] if self.return_state else merged
+
+    def compute_mask(self, inputs: Any, mask: Any) -> Any:
+        return mask if self.return_sequences else None
+
+    def forward(self, x: Any, mask: Any = None, initial_state: Any = None) -> Any:
+        halves: tuple[Any, Any] = (None, None)
+        if initial_state is not None:
+            given = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+            half = len(given) // 2
+            halves = (given[:half], given[half:])
+        one = self.forward_layer(x, mask=mask, initial_state=halves[0])
+        back = self.backward_layer(x, mask=mask, initial_state=halves[1])
+        states: list[Any] = []
+        if self.return_state:
+            states = [*one[1:], *back[1:]]
+            one, back = one[0], back[0]
+        if self.return_sequences:
+            back = F.getitem(back, (slice(None), slice(None, None, -1)))
+        if self.merge_mode is None:
+            return [one, back, *states]
+        if self.merge_mode == "concat":
+            out = F.concatenate([one, back], axis=-1)
+        elif self.merge_mode == "sum":
+            out = one + back
+        elif self.merge_mode == "mul":
+            out = one * back
+        else:
+            out = (one + back) * 0.5
+        if self.return_sequences and mask is not None:
+            out._mask = one._mask
+        return [out, *states] if self.return_state else out
+
+    def get_config(self) -> dict[str, Any]:
+        inner = self.forward_layer.get_config()
+        inner["name"] = inner["name"].removeprefix("forward_")
+        return {**super().get_config(), "layer": {"class_name": type(self.forward_layer).__name__, "config": inner},
+                "merge_mode": self.merge_mode}
+
+
+class Masking(Layer):
+    """Marks the steps whose features all equal ``mask_value`` as padding, Keras's ``layers.Masking``: the
+    recurrent layers after it skip them (and ``GlobalAveragePooling1D`` leaves them out of its mean). The values
+    pass through, the masked steps set to zero.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> out = fl.layers.Masking(0.0)(np.array([[[1.0], [0.0], [2.0]]]))
+    >>> out._mask.tolist(), out.numpy().ravel().tolist()
+    ([[True, False, True]], [1.0, 0.0, 2.0])
+    """
+
+    supports_masking = True
+
+    def __init__(self, mask_value: float = 0.0, name: str | None = None, **kwargs: Any) -> None:
+        _reject_unknown_kwargs("Masking", kwargs, allow=("input_shape",))
+        if isinstance(mask_value, bool) or not isinstance(mask_value, (int, float, np.integer, np.floating)):
+            raise ConfigError(f"Masking mask_value must be a number (the value padding steps hold, e.g. 0.0), got "
+                              f"{mask_value!r}.")
+        self.mask_value = float(mask_value)
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
+                         dtype=kwargs.get("dtype"))
+        self.built = True
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_input(x, _float_of(x), self.name)
+        if x.ndim < 3:
+            raise ShapeError(f"Masking layer {self.name!r} takes sequences, samples of shape (steps, features), got "
+                             f"samples of shape {tuple(x.shape[1:])}; reshape each sample to (steps, 1) for one "
+                             "number per step.")
+        xp = backend.xp()
+        keep = xp.any(x.data != x.data.dtype.type(self.mask_value), axis=tuple(range(2, x.ndim)))
+        out = F.mul(x, Tensor(keep.reshape(*keep.shape, *(1,) * (x.ndim - 2)).astype(x.dtype)))
+        out._mask = keep
+        return out
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "mask_value": self.mask_value}
+
+
+RECURRENT: dict[str, type[Layer]] = {"SimpleRNN": SimpleRNN, "LSTM": LSTM, "GRU": GRU,
+                                     "Bidirectional": Bidirectional, "Masking": Masking}
+LAYERS.update(RECURRENT)  # the classes a model file may name
