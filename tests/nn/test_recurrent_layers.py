@@ -106,6 +106,7 @@ def test_bidirectional_states_come_forward_then_backward():
 
 CELLS = [(_Cell("tanh", "sigmoid"), 1, False), (_Cell("relu", "sigmoid"), 1, False),
          (_LSTMCell("tanh", "sigmoid"), 4, False), (_LSTMCell("softplus", "hard_sigmoid"), 4, False),
+         (_LSTMCell("tanh", "hard_sigmoid"), 4, False),
          (_GRUCell("tanh", "sigmoid", True), 3, True), (_GRUCell("tanh", "sigmoid", False), 3, False)]
 
 
@@ -116,7 +117,7 @@ def test_gradients_through_time_match_central_differences(float64, cell, gates, 
     n, steps, units = 3, 4, 2
     mask = fl.backend.to_device(MASK[:, :steps]) if masked else None
     drop = fl.backend.to_device((RNG.random((gates, n, units)) > 0.3) / 0.7) if dropped else None
-    xw, kernel = RNG.normal(size=(n, steps, gates * units)), RNG.normal(size=(units, gates * units)) * 0.7
+    xw, kernel = RNG.normal(size=(steps, n, gates * units)), RNG.normal(size=(units, gates * units)) * 0.7
     h0, c0, rbias = RNG.normal(size=(n, units)), RNG.normal(size=(n, units)), RNG.normal(size=(gates * units,))
     weights = fl.tensor(RNG.normal(size=(n, steps + 1 + cell.carries, units)))
     for zero_masked in (False, True):

@@ -59,9 +59,11 @@ def _project(h: Any, kernel: Any, masks: Any) -> Any:
 
 
 def _project_back(dz: Any, h: Any, kernel: Any, masks: Any, dkernel: Any) -> Any:
-    """The backward of :func:`_project`: adds ``hᵀ dz`` to ``dkernel`` (in place) and returns the gradient of h."""
+    """The backward of :func:`_project`: adds ``hᵀ dz`` to ``dkernel`` (in place; None: the caller adds every
+    step's at once) and returns the gradient of h."""
     if masks is None:
-        dkernel += h.T @ dz
+        if dkernel is not None:
+            dkernel += h.T @ dz
         return dz @ kernel.T
     u = h.shape[1]
     dh = None
@@ -88,6 +90,9 @@ class _Cell:
 
     gates = 1
     carries = False  # an LSTM's second state, the cell c
+    # whether the gradient of a step's input product is that of its recurrent product (dz), so that the recurrent
+    # kernel's gradient, Σ h_{t-1}ᵀ dz_t, can be one product over all steps after the loop
+    shares_dz = True
 
     def __init__(self, activation: str, recurrent_activation: str, reset_after: bool = True) -> None:
         self.act, self.act_back = _ACTS[activation]
@@ -115,10 +120,40 @@ class _LSTMCell(_Cell):
     gates = 4
     carries = True
 
+    def __init__(self, activation: str, recurrent_activation: str, reset_after: bool = True) -> None:
+        super().__init__(activation, recurrent_activation, reset_after)
+        self.fused = activation == "tanh" and recurrent_activation == "sigmoid"  # Keras's defaults
+        self._rows: dict[tuple[int, Any], tuple[Any, Any, Any, Any]] = {}
+
+    def _gate_rows(self, u: int, dtype: Any) -> tuple[Any, Any, Any, Any]:
+        """Rows that make the four gates one pass each: tanh(z·a)·a + b is σ(z) = (1 + tanh(z/2))/2 on the gates
+        i, f, o (a = ½, b = ½) and tanh(z) on the candidate c (a = 1, b = 0); an output y's slope is y·(β − y) + α:
+        y(1 − y) for σ (β = 1, α = 0), 1 − y² for tanh (β = 0, α = 1)."""
+        key = (u, dtype)
+        if key not in self._rows:
+            xp = backend.xp()
+            candidate = np.zeros(4 * u, dtype=bool)
+            candidate[2 * u:3 * u] = True
+            rows = (np.where(candidate, 1.0, 0.5), np.where(candidate, 0.0, 0.5), np.where(candidate, 1.0, 0.0),
+                    np.where(candidate, 0.0, 1.0))
+            self._rows[key] = tuple(xp.asarray(r.astype(dtype)) for r in rows)
+        return self._rows[key]
+
     def step(self, xw: Any, h: Any, c: Any, kernel: Any, rbias: Any, masks: Any) -> tuple[Any, Any, Any]:
         u = h.shape[1]
         z = _project(h, kernel, masks)
         z += xw
+        if self.fused:
+            scale, shift, _, _ = self._gate_rows(u, z.dtype)
+            z *= scale
+            backend.xp().tanh(z, out=z)
+            z *= scale
+            z += shift
+            i, f, g, o = z[:, :u], z[:, u:2 * u], z[:, 2 * u:3 * u], z[:, 3 * u:]
+            c_new = f * c
+            c_new += i * g
+            tc = backend.xp().tanh(c_new)
+            return o * tc, c_new, (h, c, z, tc)
         # each activation may work in z's buffer: the pre-activations are not needed again
         g = self.act(z[:, 2 * u:3 * u])
         i_f, o = self.rec(z[:, :2 * u]), self.rec(z[:, 3 * u:])
@@ -130,6 +165,8 @@ class _LSTMCell(_Cell):
 
     def back(self, dh: Any, dc: Any, kept: Any, kernel: Any, masks: Any, dkernel: Any,
              drbias: Any) -> tuple[Any, Any, Any]:
+        if self.fused:
+            return self._fused_back(dh, dc, kept, kernel, masks, dkernel)
         h, c, i, f, g, o, tc = kept
         u = h.shape[1]
         dz = backend.xp().empty((h.shape[0], 4 * u), dtype=h.dtype)
@@ -140,9 +177,31 @@ class _LSTMCell(_Cell):
         dz[:, 2 * u:3 * u] = self.act_back(dct * i, g)
         return dz, _project_back(dz, h, kernel, masks, dkernel), dct * f
 
+    def _fused_back(self, dh: Any, dc: Any, kept: Any, kernel: Any, masks: Any,
+                    dkernel: Any) -> tuple[Any, Any, Any]:
+        xp = backend.xp()
+        h, c, y, tc = kept
+        u = h.shape[1]
+        i, f, g, o = y[:, :u], y[:, u:2 * u], y[:, 2 * u:3 * u], y[:, 3 * u:]
+        dz = xp.empty_like(y)
+        xp.multiply(dh, tc, out=dz[:, 3 * u:])
+        dct = dh * o
+        dct *= 1 - tc * tc
+        dct += dc
+        xp.multiply(dct, g, out=dz[:, :u])
+        xp.multiply(dct, c, out=dz[:, u:2 * u])
+        xp.multiply(dct, i, out=dz[:, 2 * u:3 * u])
+        _, _, alpha, beta = self._gate_rows(u, y.dtype)
+        slope = beta - y
+        slope *= y
+        slope += alpha
+        dz *= slope
+        return dz, _project_back(dz, h, kernel, masks, dkernel), dct * f
+
 
 class _GRUCell(_Cell):
     gates = 3
+    shares_dz = False  # its reset gate scales the recurrent product of the candidate
 
     def step(self, xw: Any, h: Any, c: Any, kernel: Any, rbias: Any, masks: Any) -> tuple[Any, Any, Any]:
         u = h.shape[1]
@@ -193,8 +252,9 @@ class _GRUCell(_Cell):
 
 def recurrence(cell: _Cell, xw: Tensor, kernel: Tensor, rbias: Tensor | None, h0: Tensor | None,
                c0: Tensor | None, mask: Any = None, masks: Any = None, zero_masked: bool = False) -> Tensor:
-    """Run ``cell`` over the steps of ``xw`` (N, steps, gates·units), the inputs already times the layer's kernel
-    plus its bias, from states ``h0`` (and ``c0``; zeros when None).
+    """Run ``cell`` over the steps of ``xw`` (steps, N, gates·units: time first, so each step's rows are one
+    block of memory), the inputs already times the layer's kernel plus its bias, from states ``h0`` (and ``c0``;
+    zeros when None).
 
     Returns one tensor (N, steps + states, units): each step's output, then the final state(s) h (and c).
     Where ``mask`` (N, steps) is False a step is skipped: the states carry over and its output repeats the one
@@ -202,7 +262,7 @@ def recurrence(cell: _Cell, xw: Tensor, kernel: Tensor, rbias: Tensor | None, h0
     """
     xp = backend.xp()
     xd, kd = xw.data, kernel.data
-    n, steps, _ = xd.shape
+    steps, n, _ = xd.shape
     u = kd.shape[0]
     rbd = None if rbias is None else rbias.data
     h = xp.zeros((n, u), dtype=xd.dtype) if h0 is None else h0.data
@@ -210,7 +270,7 @@ def recurrence(cell: _Cell, xw: Tensor, kernel: Tensor, rbias: Tensor | None, h0
     out = xp.empty((n, steps + 1 + cell.carries, u), dtype=xd.dtype)
     kept = []
     for t in range(steps):
-        h_new, c_new, cache = cell.step(xd[:, t], h, c, kd, rbd, masks)
+        h_new, c_new, cache = cell.step(xd[t], h, c, kd, rbd, masks)
         kept.append(cache)
         if mask is None:
             h, c = h_new, c_new
@@ -229,6 +289,8 @@ def recurrence(cell: _Cell, xw: Tensor, kernel: Tensor, rbias: Tensor | None, h0
     def backward(g: Any) -> tuple[Any, ...]:
         dxw = xp.empty_like(xd)
         dkernel = xp.zeros_like(kd)
+        at_once = cell.shares_dz and masks is None
+        step_dkernel = None if at_once else dkernel
         drbias = None if rbd is None else xp.zeros_like(rbd)
         dh = g[:, steps].copy()
         dc = g[:, steps + 1].copy() if cell.carries else None
@@ -236,16 +298,19 @@ def recurrence(cell: _Cell, xw: Tensor, kernel: Tensor, rbias: Tensor | None, h0
             gt = g[:, t]
             if mask is None:
                 dh = dh + gt
-                dxw[:, t], dh, dc = cell.back(dh, dc, kept[t], kd, masks, dkernel, drbias)
+                dxw[t], dh, dc = cell.back(dh, dc, kept[t], kd, masks, step_dkernel, drbias)
                 continue
             on = mask[:, t, None]
             dh = dh + (gt * on if zero_masked else gt)
             # a skipped step passes its states' gradients straight to the step before
             step_dh, step_dc = dh * on, (dc * on if cell.carries else None)
-            dxw[:, t], prev_dh, prev_dc = cell.back(step_dh, step_dc, kept[t], kd, masks, dkernel, drbias)
+            dxw[t], prev_dh, prev_dc = cell.back(step_dh, step_dc, kept[t], kd, masks, step_dkernel, drbias)
             dh = prev_dh + xp.where(on, 0, dh)
             if cell.carries:
                 dc = prev_dc + xp.where(on, 0, dc)
+        if at_once and steps:
+            previous = xp.stack([cache[0] for cache in kept])  # each step's h_{t-1}, (steps, N, units)
+            dkernel = previous.reshape(-1, u).T @ dxw.reshape(-1, dxw.shape[-1])
         grads = {id(xw): dxw, id(kernel): dkernel}
         if rbias is not None:
             grads[id(rbias)] = drbias
@@ -433,14 +498,16 @@ class _Recurrent(Layer):
         return [output, *(F.getitem(packed, (slice(None), steps + k)) for k in range(self.state_count))]
 
     def _inputs_times_kernel(self, x: Tensor, train: bool) -> Tensor:
-        """x @ kernel + bias for every step at once; in training with dropout, each gate sees its own mask."""
+        """x @ kernel + bias for every step at once, time first (steps, N, gates·units); in training with dropout,
+        each gate sees its own mask."""
+        x = F.transpose(x, (1, 0, 2))
         bias = self.bias
         if bias is not None and bias.ndim == 2:
             bias = F.getitem(bias, 0)
         if not (train and self.dropout > 0.0):
             return F.dense(x, self.kernel, bias)
         gates, u = self._cell.gates, self.units
-        drop = dropout_mask(self, (gates, x.shape[0], 1, x.shape[2]), x.dtype, self.dropout)
+        drop = dropout_mask(self, (gates, 1, x.shape[1], x.shape[2]), x.dtype, self.dropout)
         parts = [F.dense(F.mul(x, Tensor(drop[k])), F.getitem(self.kernel, (slice(None), slice(k * u, (k + 1) * u))),
                          None if bias is None else F.getitem(bias, slice(k * u, (k + 1) * u)))
                  for k in range(gates)]
