@@ -992,7 +992,10 @@ class Trainer:
     def _batch_loss(self, y: Any, out: Tensor, w: Any = None) -> Tensor:
         """The compiled loss of a batch (weighted when ``w`` is given) plus the terms the forward pass added with
         ``add_loss``, as Keras adds them."""
-        loss = self.loss_fn(y, out) if w is None else self._weighted_loss(y, out, w)
+        mask = getattr(out, "_mask", None)  # a sequence output's real steps (Embedding(mask_zero=True), Masking)
+        loss = None if mask is None else _masked_loss(self.loss, self.loss_fn, y, out, mask, w)
+        if loss is None:
+            loss = self.loss_fn(y, out) if w is None else self._weighted_loss(y, out, w)
         added = self.added_loss()
         return loss if added is None else loss + added
 
@@ -1474,6 +1477,27 @@ def _weighted_loss(loss: Any, loss_fn: Callable[..., Tensor], y: Any, out: Tenso
     else:  # the user's own function (before compile averaged it) must give one value per sample itself
         per_sample, reduction = loss(y, out), "mean"
     return losses.weighted(per_sample, w, "sum" if reduction == "sum" else "mean")  # fit needs one number
+
+
+def _masked_loss(loss: Any, loss_fn: Callable[..., Tensor], y: Any, out: Tensor, mask: Any,
+                 w: Any = None) -> Tensor | None:
+    """Keras's loss of an output that keeps its steps under a mask (a tagger after ``Embedding(mask_zero=True)``):
+    the real steps' losses (times the sample weights ``w``) summed and, for a mean loss, divided by the number of
+    real steps, so padding neither counts nor dilutes. None where the loss gives no value per step (a loss of the
+    user's own): it is then taken over every step."""
+    parts = _built_in_loss(loss, loss_fn)
+    if parts is None:
+        return None
+    fn, options, reduction = parts
+    per_step = fn(y, out, **options, reduction="none")
+    if tuple(per_step.shape) != tuple(mask.shape):
+        return None
+    xp = backend.xp()
+    keep = mask.astype(per_step.dtype)
+    if w is not None:
+        keep = keep * xp.asarray(w).astype(per_step.dtype).reshape(-1, *(1,) * (keep.ndim - 1))
+    total = F.sum(per_step * Tensor(keep))
+    return total if reduction == "sum" else total / Tensor(xp.maximum(mask.sum(), 1).astype(per_step.dtype))
 
 
 def _built_in_loss(loss: Any, loss_fn: Callable[..., Tensor]

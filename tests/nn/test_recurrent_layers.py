@@ -301,6 +301,29 @@ def test_a_tagger_trains_on_labels_per_step_as_keras_does():
     assert accuracy == pytest.approx((ours.predict(ids, verbose=0).argmax(-1) == tags).mean())
 
 
+def test_padding_steps_are_left_out_of_a_taggers_loss_as_keras_does():
+    real = real_keras()
+    ids, tags = RNG.integers(1, 20, (24, 6)), RNG.integers(0, 3, (24, 6))
+    ids[:8, :2] = 0  # padding at the front, with tags that must not count
+    weights = RNG.random(24)
+
+    def tagger(library):
+        return library.Sequential([library.Input(shape=(6,)), library.layers.Embedding(20, 4, mask_zero=True),
+                                   library.layers.LSTM(5, return_sequences=True),
+                                   library.layers.Dense(3, activation="softmax")])
+
+    theirs, ours = tagger(real), tagger(keras)
+    assert_trains_as_keras(real, theirs, ours, ids, tags, "sparse_categorical_crossentropy", 0.5, batch_size=8,
+                           rtol=1e-4, atol=1e-5)
+    probs = ours.predict(ids, verbose=0)
+    per_step = -np.log(np.take_along_axis(probs, tags[..., None], axis=-1))[..., 0]
+    real_steps = ids != 0
+    assert ours.evaluate(ids, tags, verbose=0) == pytest.approx(per_step[real_steps].mean(), rel=1e-5)
+    assert ours.evaluate(ids, tags, verbose=0) == pytest.approx(theirs.evaluate(ids, tags, verbose=0), rel=1e-4)
+    assert ours.evaluate(ids, tags, sample_weight=weights, verbose=0) == pytest.approx(
+        (per_step * weights[:, None])[real_steps].sum() / real_steps.sum(), rel=1e-5)
+
+
 def test_a_sequential_model_refuses_a_layer_after_one_with_several_outputs():
     with pytest.raises(ConfigError, match=r"layer 'reader' gives several outputs \(return_state=True"):
         fl.Sequential([fl.layers.LSTM(4, return_state=True, input_shape=(5, 3), name="reader"), fl.layers.Dense(1)])

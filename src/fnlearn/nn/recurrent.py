@@ -311,14 +311,8 @@ def recurrence(cell: _Cell, xw: Tensor, kernel: Tensor, rbias: Tensor | None, h0
         if at_once and steps:
             previous = xp.stack([cache[0] for cache in kept])  # each step's h_{t-1}, (steps, N, units)
             dkernel = previous.reshape(-1, u).T @ dxw.reshape(-1, dxw.shape[-1])
-        grads = {id(xw): dxw, id(kernel): dkernel}
-        if rbias is not None:
-            grads[id(rbias)] = drbias
-        if h0 is not None:
-            grads[id(h0)] = dh
-        if c0 is not None and cell.carries:
-            grads[id(c0)] = dc
-        return tuple(grads[id(p)] if p.requires_grad else None for p in parents)
+        pieces = ((xw, dxw), (kernel, dkernel), (rbias, drbias), (h0, dh), (c0 if cell.carries else None, dc))
+        return tuple(grad if parent.requires_grad else None for parent, grad in pieces if parent is not None)
 
     return Tensor._result(out, tuple(parents), backward, "recurrence")
 
