@@ -573,7 +573,7 @@ _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", 
                 "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
                 "LayerNormalization", "SpatialDropout2D", "Conv2DTranspose", "Embedding", "GlobalAveragePooling1D",
                 "GlobalMaxPooling1D", "Conv1D", "MaxPooling1D", "AveragePooling1D", "SimpleRNN", "LSTM", "GRU",
-                "Bidirectional", "Masking")  # not Lambda: files hold no code
+                "Bidirectional", "Masking", "TextVectorization")  # not Lambda: files hold no code
 
 
 def _layer_class(name: str) -> type | None:
@@ -895,6 +895,8 @@ def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]
         raise file.error(f"has a malformed configuration for layer {index}; it is damaged.")
     if isinstance(config.get("activation"), str) and config["activation"] in custom:
         config["activation"] = custom[config["activation"]]
+    if class_name == "TextVectorization":
+        _text_vectorization_settings(file, index, config, custom)
     for key in [k for k in config if k.endswith("_initializer")]:  # Dense's two, BatchNormalization's four
         value = config[key]
         if isinstance(value, str) and value in custom:
@@ -932,6 +934,18 @@ def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]
                          f"{_clause(exc)}; if it uses a function of your own, pass "
                          "custom_objects={name: function}.") from None
     return layer
+
+
+def _text_vectorization_settings(file: _ModelFile, index: int, config: dict[str, Any], custom: dict[str, Any]) -> None:
+    """A TextVectorization's saved vocabulary must be a list of strings (a path would make loading read another
+    file); its own standardize / split functions come back by name from ``custom_objects``."""
+    vocabulary = config.get("vocabulary")
+    if vocabulary is not None and not (isinstance(vocabulary, list) and all(isinstance(t, str) for t in vocabulary)):
+        raise file.error(f"has a malformed vocabulary for layer {index} (TextVectorization): a model file holds its "
+                         "tokens as a list of strings; it is damaged.")
+    for key in ("standardize", "split"):
+        if isinstance(config.get(key), str) and config[key] in custom:
+            config[key] = custom[config[key]]
 
 
 def _build_layers(file: _ModelFile, layers: list[Any], params: dict[str, np.ndarray],

@@ -56,6 +56,7 @@ from .nn.text import (
     MaxPooling1D,
 )
 from .nn.transpose import Conv2DTranspose, Convolution2DTranspose
+from .nn.vectorize import TextVectorization
 
 __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flatten", "Dropout", "Normalization",
            "BatchNormalization", "Merge", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
@@ -65,4 +66,5 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "RandomTranslation", "RandomContrast", "Lambda", "LayerNormalization", "SpatialDropout2D",
            "Conv2DTranspose", "Convolution2DTranspose", "Embedding", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
            "GlobalAvgPool1D", "GlobalMaxPool1D", "Conv1D", "Convolution1D", "MaxPooling1D", "AveragePooling1D",
-           "MaxPool1D", "AvgPool1D", "Resizing", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking", "LAYERS"]
+           "MaxPool1D", "AvgPool1D", "Resizing", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking",
+           "TextVectorization", "LAYERS"]

@@ -272,14 +272,16 @@ def _per_sample(values: Callable[..., Any]) -> Callable[..., Any]:
 
 _binary_hits = _per_sample(_binary_hit_values)
 
+# a built-in function's values before any mean: what a mask over a sequence's steps weights
+_ELEMENTS: dict[Callable[..., Any], Callable[[Any, Any], Any]] = {
+    binary_accuracy: _binary_hit_values, categorical_accuracy: _categorical_hit_values,
+    sparse_categorical_accuracy: _sparse_hit_values, mean_absolute_error: _absolute_error_values,
+    mean_squared_error: _squared_error_values, top_k_categorical_accuracy: _top_k_hit_values,
+    sparse_top_k_categorical_accuracy: _sparse_top_k_hit_values}
 
 # what a weighted metric needs of a built-in function: its value for each sample
 _PER_SAMPLE: dict[Callable[..., Any], Callable[[Any, Any], Any]] = {
-    binary_accuracy: _binary_hits, categorical_accuracy: _per_sample(_categorical_hit_values),
-    sparse_categorical_accuracy: _per_sample(_sparse_hit_values),
-    mean_absolute_error: _per_sample(_absolute_error_values), mean_squared_error: _per_sample(_squared_error_values),
-    top_k_categorical_accuracy: _per_sample(_top_k_hit_values),
-    sparse_top_k_categorical_accuracy: _per_sample(_sparse_top_k_hit_values)}
+    fn: _binary_hits if fn is binary_accuracy else _per_sample(values) for fn, values in _ELEMENTS.items()}
 
 
 # ----------------------------------------------------------------------------- stateful metrics: state
@@ -470,7 +472,7 @@ class Metric:
 
     def __init__(self, fn: Callable[[Any, Any], Any] | None = None, name: str | None = None,
                  host: bool = False, dtype: Any = None, *, per_sample: Callable[[Any, Any], Any] | None = None,
-                 **kwargs: Any) -> None:
+                 elements: Callable[[Any, Any], Any] | None = None, **kwargs: Any) -> None:
         cls = type(self)
         if isinstance(fn, str) and name is None and _defines(cls, "update_state") is not None:
             fn, name = None, fn  # tf.keras 2 took the name first: super().__init__("f1")
@@ -490,6 +492,8 @@ class Metric:
         self.config: dict[str, Any] | None = None
         # the value for each sample, which sample weights weight (None: fn's own output)
         self.per_sample = per_sample
+        # its values before any mean (None: not known), which a mask over a sequence output's steps weights
+        self.elements = elements
         self._total = 0.0
         self._count = 0.0
 
@@ -704,10 +708,13 @@ def _accuracy(loss: str | None) -> Callable[[Any, Any], float]:
     return accuracy
 
 
-def _accuracy_per_sample(loss: str | None) -> Callable[[Any, Any], Any]:
+def _accuracy_values(loss: str | None, table: dict[Callable[..., Any], Callable[[Any, Any], Any]]
+                     ) -> Callable[[Any, Any], Any]:
+    """The hits of ``"accuracy"`` (the kind the loss and shapes give) in ``table``'s form: per sample
+    (:data:`_PER_SAMPLE`) or per value (:data:`_ELEMENTS`)."""
     def hits(y_true: Any, y_pred: Any) -> Any:
         t, p = _arrays(y_true, y_pred)
-        return _PER_SAMPLE[_ACCURACY[accuracy_kind(loss, tuple(t.shape), tuple(p.shape))]](t, p)
+        return table[_ACCURACY[accuracy_kind(loss, tuple(t.shape), tuple(p.shape))]](t, p)
     return hits
 
 
@@ -780,11 +787,14 @@ def get(spec: Any, loss: str | None = None) -> Metric:
     if isinstance(spec, str):
         key = spec.lower()
         if key in ("accuracy", "acc"):
-            return Metric(_accuracy(loss), spec, per_sample=_accuracy_per_sample(loss))
+            return Metric(_accuracy(loss), spec, per_sample=_accuracy_values(loss, _PER_SAMPLE),
+                          elements=_accuracy_values(loss, _ELEMENTS))
         if key in _FUNCTIONS:
-            return Metric(_FUNCTIONS[key], spec, per_sample=_PER_SAMPLE[_FUNCTIONS[key]])
+            return Metric(_FUNCTIONS[key], spec, per_sample=_PER_SAMPLE[_FUNCTIONS[key]],
+                          elements=_ELEMENTS[_FUNCTIONS[key]])
         if key in losses.LOSSES:
-            return Metric(_loss_metric(key), spec, per_sample=_loss_per_sample(key))
+            return Metric(_loss_metric(key), spec, per_sample=_loss_per_sample(key),
+                          elements=_loss_per_sample(key))
         if key in _NEEDS_TARGET:
             cls = _NEEDS_TARGET[key]
             raise ConfigError(f"metric {spec!r} needs its target {cls._setting}, which a name cannot give; pass "
@@ -801,10 +811,11 @@ def get(spec: Any, loss: str | None = None) -> Metric:
         # "mean_squared_error", not "mse"), whichever alias it was reached by
         builtin = getattr(spec, "builtin", spec)  # keras.metrics' per-sample functions are their built-in
         if any(fn is builtin for fn in _FUNCTIONS.values()):
-            return Metric(builtin, keras_name(spec), per_sample=_PER_SAMPLE[builtin])
+            return Metric(builtin, keras_name(spec), per_sample=_PER_SAMPLE[builtin], elements=_ELEMENTS[builtin])
         loss_key = _builtin_loss(spec)
         if loss_key is not None:  # computed as the built-in loss, so a model file names it and not user code
-            return Metric(_loss_metric(loss_key), keras_name(spec), per_sample=_loss_per_sample(loss_key))
+            return Metric(_loss_metric(loss_key), keras_name(spec), per_sample=_loss_per_sample(loss_key),
+                          elements=_loss_per_sample(loss_key))
         return Metric(spec, keras_name(spec), host=True)
     raise unknown_name("metric", spec, METRIC_NAMES)
 
@@ -899,12 +910,16 @@ class MetricRun:
         for _, metric, _ in self.stateful:
             metric.reset_state()
 
-    def update(self, y: Any, pred: Any, size: int, weights: Any = None, logs: dict[str, Any] | None = None) -> None:
+    def update(self, y: Any, pred: Any, size: int, weights: Any = None, logs: dict[str, Any] | None = None,
+               mask: Any = None) -> None:
         """Add one batch of targets and predictions; ``logs`` (when given) receives each function metric's
-        value on this batch."""
+        value on this batch. ``mask``: the real steps of a sequence output (batch, steps), the only ones a
+        built-in function metric counts then, as in Keras."""
         for key, metric in self.functions:
-            value = metric(y, pred)
-            self.tracker.add(key, value, size)
+            masked = None if mask is None else _masked_mean(metric, y, pred, mask)
+            value, count = masked if masked is not None else (metric(y, pred), size)
+            if count:
+                self.tracker.add(key, value, count)
             if logs is not None:
                 logs[key] = value
         if not self.stateful:
@@ -942,6 +957,21 @@ class MetricRun:
             elif key in means:
                 logs[key] = means[key]
         return dict(sorted(logs.items())) if self.sort_keys else logs
+
+
+def _masked_mean(metric: Metric, y: Any, pred: Any, mask: Any) -> tuple[float, int] | None:
+    """(the mean of ``metric``'s values over the real steps, how many there are), or None when the metric has no
+    value per step (one of the user's own) or its values do not line up with the mask."""
+    if getattr(metric, "elements", None) is None:
+        return None
+    values = backend.to_numpy(metric.elements(y, pred)).astype(np.float64)
+    keep = backend.to_numpy(mask).astype(bool)
+    if values.ndim == keep.ndim + 1:  # a value per output unit (mse on vectors): their mean per step
+        values = values.mean(axis=-1)
+    if values.shape != keep.shape:
+        return None
+    count = int(keep.sum())
+    return (float(values[keep].mean()) if count else 0.0), count
 
 
 def check_run(entries: Sequence[tuple[str, Metric, bool]], y: Any, pred: Any, weights: Any = None) -> None:

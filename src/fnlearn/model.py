@@ -447,6 +447,7 @@ class Trainer:
                               "train; set trainable = True on the layers to train.")
         self.optimizer.bind(trainable)  # frozen layers' parameters are left out, as Keras does
         step = self._train_step(terminate_on_nan, tuple(x_arr.shape[1:]), weighted=w_arr is not None)
+        object.__setattr__(self, "_step_mask", None)  # none from an earlier fit's last batch
         captured = None if train_batches is not None else \
             self._captured_step(capture, step, batch_size, x_arr, y_arr, callback_list, terminate_on_nan,
                                 weighted=w_arr is not None)
@@ -536,7 +537,7 @@ class Trainer:
                         # the batch's own values only for a callback recording each step (explain.Trace): no
                         # dict is made per batch otherwise
                         step_logs = {"loss": loss_value} if step_logs_wanted else None
-                        run.update(yb, pred, size, wb, step_logs)
+                        run.update(yb, pred, size, wb, step_logs, mask=self.__dict__.get("_step_mask"))
                         if batch_end:
                             # as in Keras: the running means (and stateful results) since the epoch began
                             callback_list.on_train_batch_end(batch, run.result(), step_logs)
@@ -703,6 +704,8 @@ class Trainer:
             with holding_state_updates() as updates:  # moving statistics change with the step, or not at all
                 out = self._forward(Tensor(xb))
             loss = self._batch_loss(yb, out, wb)
+            # the output's mask of padding steps, for the batch's metrics (only this step computes through layers)
+            object.__setattr__(self, "_step_mask", getattr(out, "_mask", None))
             if not loss.requires_grad:
                 raise ConfigError("the loss function must return an fl.Tensor computed from y_pred (so it can be "
                                   "differentiated), got one that does not depend on it; build it from fnlearn ops.")
@@ -973,7 +976,7 @@ class Trainer:
                     out = self._forward(Tensor(xb))
                     loss = self._batch_loss(yb, out, wb)
                     run.tracker.add("loss", float(loss.item()), xb.shape[0])
-                    run.update(yb, out.data, xb.shape[0], wb)
+                    run.update(yb, out.data, xb.shape[0], wb, mask=getattr(out, "_mask", None))
                     if hooks:  # as Keras: the running means (and stateful results) since the run began
                         logs = run.result()
                         if penalty:

@@ -301,11 +301,12 @@ def test_a_tagger_trains_on_labels_per_step_as_keras_does():
     assert accuracy == pytest.approx((ours.predict(ids, verbose=0).argmax(-1) == tags).mean())
 
 
-def test_padding_steps_are_left_out_of_a_taggers_loss_as_keras_does():
+def test_padding_steps_are_left_out_of_a_taggers_loss_and_metrics_as_keras_does():
     real = real_keras()
     ids, tags = RNG.integers(1, 20, (24, 6)), RNG.integers(0, 3, (24, 6))
     ids[:8, :2] = 0  # padding at the front, with tags that must not count
     weights = RNG.random(24)
+    real_steps = ids != 0
 
     def tagger(library):
         return library.Sequential([library.Input(shape=(6,)), library.layers.Embedding(20, 4, mask_zero=True),
@@ -317,11 +318,26 @@ def test_padding_steps_are_left_out_of_a_taggers_loss_as_keras_does():
                            rtol=1e-4, atol=1e-5)
     probs = ours.predict(ids, verbose=0)
     per_step = -np.log(np.take_along_axis(probs, tags[..., None], axis=-1))[..., 0]
-    real_steps = ids != 0
     assert ours.evaluate(ids, tags, verbose=0) == pytest.approx(per_step[real_steps].mean(), rel=1e-5)
     assert ours.evaluate(ids, tags, verbose=0) == pytest.approx(theirs.evaluate(ids, tags, verbose=0), rel=1e-4)
     assert ours.evaluate(ids, tags, sample_weight=weights, verbose=0) == pytest.approx(
         (per_step * weights[:, None])[real_steps].sum() / real_steps.sum(), rel=1e-5)
+    # the metrics count the real steps only, as Keras's evaluate does
+    for model, library in ((theirs, real), (ours, keras)):
+        model.compile(library.optimizers.SGD(0.1), "sparse_categorical_crossentropy",
+                      metrics=["accuracy", "sparse_categorical_crossentropy"])
+    evaluated = ours.evaluate(ids, tags, verbose=0)
+    assert evaluated[1] == pytest.approx((probs.argmax(-1) == tags)[real_steps].mean())
+    for got, expected in zip(evaluated, theirs.evaluate(ids, tags, verbose=0)):
+        assert got == pytest.approx(expected, rel=1e-4)
+    fitted = [m.fit(ids, tags, batch_size=8, epochs=1, shuffle=False, verbose=0).history for m in (theirs, ours)]
+    assert fitted[1]["loss"][0] == pytest.approx(fitted[0]["loss"][0], rel=1e-4)
+    # fit's metrics count the real steps too (Keras 3 on JAX counts the padding in fit's metrics, though not in its
+    # loss nor in evaluate): with a learning rate of 1e-12 the epoch's accuracy is evaluate's
+    ours.compile(keras.optimizers.SGD(1e-12), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    hits = ours.predict(ids, verbose=0).argmax(-1) == tags
+    frozen = ours.fit(ids, tags, batch_size=8, epochs=1, shuffle=False, verbose=0).history["accuracy"][0]
+    assert frozen == pytest.approx(hits[real_steps].mean()) and frozen != pytest.approx(hits.mean())
 
 
 def test_a_sequential_model_refuses_a_layer_after_one_with_several_outputs():

@@ -2,9 +2,9 @@
 Normalization, BatchNormalization, LayerNormalization, the image layers (Conv2D, Conv2DTranspose, MaxPooling2D,
 AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D and their short names MaxPool2D…, ZeroPadding2D,
 Cropping2D, UpSampling2D, Resizing), the data augmentation layers (RandomFlip, RandomRotation, RandomZoom,
-RandomTranslation, RandomContrast), the layers for sequences (Embedding, Conv1D, MaxPooling1D, AveragePooling1D,
-GlobalAveragePooling1D, GlobalMaxPooling1D and their short names), Reshape and Rescaling, the merge layers
-(Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, and their functional forms
+RandomTranslation, RandomContrast), the layers for sequences (TextVectorization, Embedding, Conv1D, MaxPooling1D,
+AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D and their short names), Reshape and Rescaling, the merge
+layers (Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, and their functional forms
 ``concatenate([a, b])``…), and ``Input`` to declare a model's input shape.
 
 A model holding a ``Lambda`` layer saves its weights (``save_weights``) but not itself: fnlearn's model files never
@@ -86,6 +86,7 @@ from ..nn.text import (
     MaxPooling1D,
 )
 from ..nn.transpose import Conv2DTranspose, Convolution2DTranspose
+from ..nn.vectorize import TextVectorization
 from ..tensor import Tensor
 from ._missing import not_provided
 
@@ -332,6 +333,10 @@ class InputLayer(_Placeholder, Layer):
                            "to one number of steps first (keras.utils.pad_sequences does it)")
             raise ConfigError(f"Input shape {tuple(shape)} has an unknown size (None); fnlearn's models need every "
                               f"size of one sample, e.g. {example}.")
+        if dtype is str or str(dtype) in ("string", "str"):  # Keras's end-to-end text model
+            raise ConfigError(f"Input got dtype={dtype!r}, but fnlearn's models take numbers, not strings; vectorize "
+                              "the texts where the data are prepared, ds.map(lambda x, y: (vectorize_layer(x), y)), "
+                              "and start the model at Input(shape=(output_sequence_length,)).")
         if dtype is not None and str(dtype) != backend.get_default_dtype():
             raise ConfigError(f"Input dtype {dtype!r} differs from the default dtype "
                               f"{backend.get_default_dtype()!r}; call fl.set_default_dtype({str(dtype)!r}) "
@@ -414,7 +419,7 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "Lambda", "LayerNormalization", "SpatialDropout2D", "Conv2DTranspose", "Convolution2DTranspose",
            "Embedding", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "GlobalAvgPool1D", "GlobalMaxPool1D",
            "Conv1D", "Convolution1D", "MaxPooling1D", "AveragePooling1D", "MaxPool1D", "AvgPool1D",
-           "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking",
+           "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking", "TextVectorization",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
            "Input", "InputLayer", "SymbolicTensor"]
 

@@ -1,14 +1,14 @@
 """Modules and layers: ``Module``, ``Dense``, ``Activation``, ``Flatten``, ``Dropout``, ``Sequential``; the merge
 layers (:mod:`.merge`), the convolutional ones (:mod:`.conv`, and :mod:`.transpose`: Conv2DTranspose) and the other
 image layers (:mod:`.image`: padding, cropping, upsampling, data augmentation); the layers for sequences of words
-(:mod:`.text`: Embedding, GlobalAveragePooling1D, GlobalMaxPooling1D) and the recurrent ones (:mod:`.recurrent`:
-SimpleRNN, LSTM, GRU, Bidirectional, Masking)."""
+(:mod:`.text`: Embedding, GlobalAveragePooling1D, GlobalMaxPooling1D; :mod:`.vectorize`: TextVectorization) and the
+recurrent ones (:mod:`.recurrent`: SimpleRNN, LSTM, GRU, Bidirectional, Masking)."""
 
-# merge, conv, image, text, transpose, recurrent: their layers join the classes a model file may name
-from . import conv, image, initializers, merge, recurrent, text, transpose
+# merge, conv, image, text, transpose, recurrent, vectorize: their layers join the classes a model file may name
+from . import conv, image, initializers, merge, recurrent, text, transpose, vectorize
 from .layers import Activation, Dense, Dropout, Flatten, Layer
 from .module import Module
 from .sequential import Sequential
 
 __all__ = ["Module", "Layer", "Dense", "Activation", "Flatten", "Dropout", "Sequential", "initializers", "merge",
-           "conv", "image", "text", "transpose", "recurrent"]
+           "conv", "image", "text", "transpose", "recurrent", "vectorize"]
