@@ -281,7 +281,7 @@ _ELEMENTS: dict[Callable[..., Any], Callable[[Any, Any], Any]] = {
 
 # what a weighted metric needs of a built-in function: its value for each sample
 _PER_SAMPLE: dict[Callable[..., Any], Callable[[Any, Any], Any]] = {
-    fn: _binary_hits if fn is binary_accuracy else _per_sample(values) for fn, values in _ELEMENTS.items()}
+    fn: _per_sample(values) for fn, values in _ELEMENTS.items()}
 
 
 # ----------------------------------------------------------------------------- stateful metrics: state

@@ -21,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -401,7 +402,10 @@ class _Recurrent(Layer):
         if self.input_shape is not None:
             self.build(self.input_shape)
 
-    def _cell_now(self) -> _Cell:
+    @functools.cached_property
+    def _steps(self) -> _Cell:
+        """The cell that computes the steps, made once: its settings are fixed when the layer is made, and an
+        LSTM's keeps the rows that make its gates one pass each."""
         return self._cell(self.activation_name, self.recurrent_activation_name, getattr(self, "reset_after", True))
 
     def _bias_shape(self) -> tuple[int, ...]:
@@ -480,7 +484,7 @@ class _Recurrent(Layer):
         rbias = None
         if self.bias is not None and self.bias.ndim == 2:  # GRU's reset_after: (input bias, recurrent bias)
             rbias = F.getitem(self.bias, 1)
-        packed = recurrence(self._cell_now(), xw, self.recurrent_kernel, rbias, *states, mask=mask, masks=masks,
+        packed = recurrence(self._steps, xw, self.recurrent_kernel, rbias, *states, mask=mask, masks=masks,
                             zero_masked=self.zero_output_for_mask)
         steps = x.shape[1]
         output = F.getitem(packed, (slice(None), slice(0, steps))) if self.return_sequences else \
