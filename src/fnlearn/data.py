@@ -142,13 +142,24 @@ def as_features(x: Any, dtype: Any, name: str = "x", sample_shape: Any = None) -
     return arr
 
 
-def check_same_rows(x: Any, y: Any, x_name: str = "x", y_name: str = "y") -> None:
-    """Raise ShapeError when two arrays do not have one row per sample each."""
+def shape_fits(declared: Any, given: Any) -> bool:
+    """Whether samples of shape ``given`` are what a model declared for, ``declared``, where an unknown size
+    (None) takes any size, as a sequence's steps in ``Input(shape=(None,))``.
+
+    >>> shape_fits((None, 8), (20, 8)), shape_fits((None, 8), (20, 9)), shape_fits((4,), (4,))
+    (True, False, True)
+    """
+    declared, given = tuple(declared), tuple(given)
+    return len(declared) == len(given) and all(d is None or d == g for d, g in zip(declared, given))
+
+
+def check_same_rows(x: Any, y: Any, x_name: str = "x", y_name: str = "y", each: str = "target") -> None:
+    """Raise ShapeError when two arrays do not have one row per sample each (``y`` holding a sample's ``each``)."""
     if x.shape[0] != y.shape[0]:
         one_sample = y.shape[0] == 1 and x.ndim == 2 and x.shape[1] == 1
         hint = (f" ({x_name} looks like one sample given as a 1-D array, which reads as a column of "
                 f"{x.shape[0]} rows: pass {x_name}.reshape(1, -1))") if one_sample else ""
-        raise ShapeError(f"{x_name} has {x.shape[0]} rows but {y_name} has {y.shape[0]}{hint}; give one target per "
+        raise ShapeError(f"{x_name} has {x.shape[0]} rows but {y_name} has {y.shape[0]}{hint}; give one {each} per "
                          "sample (the same number of rows).")
 
 

@@ -414,12 +414,12 @@ class Trainer:
         val_batches: _Batches | None = None
         if val_source is not None:
             val_batches = _Batches(self, val_source, validation_steps, "validation", allow_nonfinite)
-            if val_batches.sample_shape != tuple(x_arr.shape[1:]):
+            if not self._same_samples(x_arr.shape[1:], val_batches.sample_shape):
                 raise ShapeError(f"validation_data has samples of shape {val_batches.sample_shape} but x has "
                                  f"{tuple(x_arr.shape[1:])}; give the validation data the same shape.")
         elif validation_data is not None:
             val = self._prepare_validation(validation_data, allow_nonfinite)
-            if tuple(val[0].shape[1:]) != tuple(x_arr.shape[1:]):
+            if not self._same_samples(x_arr.shape[1:], val[0].shape[1:]):
                 raise ShapeError(f"validation x has samples of shape {tuple(val[0].shape[1:])} but x has "
                                  f"{tuple(x_arr.shape[1:])}; give the validation data the same columns.")
         elif validation_split > 0:
@@ -754,6 +754,16 @@ class Trainer:
             _check_finite_once(y_ready.reshape(y_arr.shape) if same_size else y_ready, y_name, y_arr)
         return x_arr, y_ready
 
+    def _same_samples(self, shape: Any, other: Any) -> bool:
+        """Whether samples of shapes ``shape`` and ``other`` are alike for this model: equal, but for the sizes
+        its input leaves unknown (None), such as a sequence's steps."""
+        declared = getattr(self, "input_shape", None) if getattr(self, "built", False) else None
+        if isinstance(declared, list):  # several Inputs packed side by side: each one's shape was checked alone
+            return tuple(shape) == tuple(other) or any(None in tuple(one) for one in declared)
+        if isinstance(declared, tuple) and len(declared) == len(shape):
+            shape = tuple(None if known is None else size for known, size in zip(declared, shape))
+        return data.shape_fits(shape, other)
+
     def _features(self, x: Any, dtype: Any, x_name: str, allow_nonfinite: bool) -> Any:
         """The inputs ``x`` as one float array of ``dtype`` with a batch axis (a model with several inputs
         checks each and packs them side by side; non-finite values are checked after, unless allowed)."""
@@ -782,9 +792,9 @@ class Trainer:
             declared = self.input_shape
             expects = f"model {self.name!r} was built for samples of shape {declared}"
             fix = "check the data's columns"
-        if declared is not None and tuple(declared) != sample_shape:
+        if declared is not None and not data.shape_fits(declared, sample_shape):
             raise ShapeError(f"{expects}, but {x_name} has samples of shape {sample_shape}"
-                             f"{_one_sample_hint(x_name, rows, sample_shape, int(np.prod(declared)))}; {fix}.")
+                             f"{_one_sample_hint(x_name, rows, sample_shape, declared)}; {fix}.")
         if not self._layers_in_order or not all(isinstance(layer, Layer) for layer in layers):
             return self._probe_output_shape(sample_shape)
         shape = sample_shape
@@ -1411,8 +1421,11 @@ def _size_words(n_bytes: int) -> str:
     return f"{size:.2f} GB"
 
 
-def _one_sample_hint(x_name: str, rows: int | None, sample_shape: tuple[int, ...], expected: int) -> str:
-    """For one column of as many rows as a sample has features: one sample, given as a 1-D array."""
+def _one_sample_hint(x_name: str, rows: int | None, sample_shape: tuple[int, ...], expected: Any) -> str:
+    """For one column of as many rows as a sample has features (``expected``, or the declared sample shape):
+    one sample, given as a 1-D array."""
+    if isinstance(expected, tuple):
+        expected = None if None in expected else math.prod(expected)
     if rows is None or rows < 2 or tuple(sample_shape) != (1,) or expected != rows:
         return ""
     return (f" (if {x_name} is one sample of {rows} values, it was read as {rows} rows of one value: pass "
@@ -1663,7 +1676,8 @@ class _Batches:
         given = tuple(x.shape[1:]) if hasattr(x, "shape") else None
         if self.first is None:
             self._given_shape = given
-        elif given != self._given_shape:  # before the model's checks, which would not say which batch differs
+        elif given != self._given_shape and not model._same_samples(self._given_shape, given):
+            # before the model's checks, which would not say which batch differs
             raise ShapeError(f"batch {number} of {where} has samples of shape {given}, but its first batch had "
                              f"{self._given_shape}; give every batch the same sample shape (resize the images to "
                              "one size).")
@@ -1684,7 +1698,7 @@ class _Batches:
                 w_arr = _training_weights(w_arr, self.class_weight, y_arr)
             ready = (x_arr, y_arr, w_arr)
         if self.first is not None:
-            if tuple(x_arr.shape[1:]) != self.sample_shape:
+            if not model._same_samples(self.sample_shape, x_arr.shape[1:]):
                 raise ShapeError(f"batch {number} of {where} has samples of shape {tuple(x_arr.shape[1:])}, but its "
                                  f"first batch had {self.sample_shape}; give every batch the same sample shape.")
             if (ready[2] is not None) != self.weighted:

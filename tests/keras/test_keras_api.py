@@ -13,7 +13,7 @@ from real_keras import real_keras
 
 import fnlearn as fl
 from fnlearn import keras
-from fnlearn.errors import ConfigError, ModelFileError
+from fnlearn.errors import ConfigError, ModelFileError, ShapeError
 
 SUBMODULES = ["models", "layers", "optimizers", "losses", "metrics", "callbacks", "utils", "datasets",
               "datasets.mnist", "datasets.fashion_mnist", "activations", "initializers"]
@@ -87,8 +87,9 @@ def test_input_mistakes_are_one_sentence():
         keras.Sequential([L.Dense(2, input_dim=3), L.Input(shape=(2,))])
     with pytest.raises(ConfigError, match="declares input_shape"):
         keras.Sequential([L.Input(shape=(3,)), L.Dense(2, input_dim=4)])
-    with pytest.raises(ConfigError, match="unknown size"):
-        L.Input(shape=(None, 3))
+    with pytest.raises(ShapeError, match=r"Dense layer 'd' makes its weights for the size of its inputs' last axis, "
+                                         r"but it got samples of shape \(3, None\), whose last size is unknown"):
+        L.Dense(2, name="d")(L.Input(shape=(3, None)))
     with pytest.raises(ConfigError, match="needs shape="):
         L.Input()
     with pytest.raises(ConfigError, match="unsupported argument"):

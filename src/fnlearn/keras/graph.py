@@ -237,15 +237,51 @@ class FunctionalGraph(Trainer, _module.Module):
     def output_shape_for(self, sample_shape: Any) -> tuple[int, ...]:
         """The output's sample shape, after checking ``sample_shape`` (a list of them for several Inputs)."""
         shapes = sample_shape if isinstance(sample_shape, list) else [sample_shape]
-        if len(shapes) != len(self._inputs) or any(tuple(given) != tuple(item.input_shape)
-                                                   for given, item in zip(shapes, self._inputs)):
+        if len(shapes) != len(self._inputs) or not all(data.shape_fits(item.input_shape, given)
+                                                       for given, item in zip(shapes, self._inputs)):
             given = ", ".join(str((None, *s)) for s in shapes)
             raise ShapeError(f"model {self.name!r} takes {self._expects()} but was called on {given}; give it "
                              "one input of each Input's shape, in the order of its inputs.")
         if len(self._outputs) > 1:
             raise ConfigError(f"model {self.name!r} has {len(self._outputs)} outputs and cannot be one step of "
                               "another model; build the other model from its layers' outputs instead.")
-        return self._outputs[0]._sample
+        return self._output_shapes(shapes)[0]
+
+    def _output_shapes(self, sample_shapes: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        """The outputs' sample shapes for inputs of ``sample_shapes``, which fit the Inputs: the shapes the
+        model was built with, or, where an Input left a size unknown (None), each layer's output shape for
+        these inputs in turn (the sizes the data give)."""
+        key = tuple(tuple(given) for given in sample_shapes)
+        if key == tuple(tuple(item.input_shape) for item in self._inputs):
+            return [end._sample for end in self._outputs]
+        seen = self.__dict__.setdefault("_shapes_seen", {})
+        if key not in seen:
+            shapes: dict[int, Any] = {id(item): given for item, given in zip(self._inputs, key)}
+            for call in self._calls:
+                given = [shapes[id(item)] for item in call.inputs]
+                out = call.layer.output_shape_for(given if isinstance(call.parent, list) else given[0])
+                for end in call.outputs:
+                    shapes[id(end)] = tuple(out if end.index is None else out[end.index])
+            seen[key] = [shapes[id(end)] for end in self._outputs]
+        self._note_output_shapes(seen[key])
+        return seen[key]
+
+    @property
+    def _unknown_sizes(self) -> int:
+        """How many sizes the Inputs leave unknown (None); a model of several Inputs packs their rows after as
+        many columns that hold them (:meth:`_feeds` reads them back)."""
+        return sum(size is None for item in self._inputs for size in item.input_shape)
+
+    def _note_output_shapes(self, shapes: list[tuple[int, ...]]) -> None:
+        """Keep the outputs' sample shapes for the data at hand, where the model leaves an output's size unknown
+        (None) and has several outputs: packed side by side, they are split by these shapes (each output's
+        loss and metrics, and predict's list)."""
+        if len(self._outputs) < 2 or all(None not in end._sample for end in self._outputs):
+            return
+        object.__setattr__(self, "_outputs_now", [tuple(shape) for shape in shapes])
+        if self._output_losses is not None:
+            for head, shape in zip(self._output_losses.heads, shapes):
+                head.out_shape = tuple(shape)
 
     def _expects(self) -> str:
         described = ", ".join(f"{item.name!r} {item.shape}" for item in self._inputs)
@@ -263,7 +299,10 @@ class FunctionalGraph(Trainer, _module.Module):
         for call in self._calls:
             call.run(values)
         outs = [values[id(end)] for end in self._outputs]
-        return outs[0] if len(outs) == 1 else outs
+        if len(outs) == 1:
+            return outs[0]
+        self._note_output_shapes([tuple(out.shape[1:]) for out in outs])
+        return outs
 
     def _feeds(self, x: Any) -> list[Any]:
         """One value per Input from a list, a dict by the Inputs' names, or the packed rows fit makes."""
@@ -272,18 +311,30 @@ class FunctionalGraph(Trainer, _module.Module):
         if isinstance(x, (Mapping, list, tuple)):
             return self._by_input(x, "the input")
         packed = x if isinstance(x, Tensor) else Tensor(x)
-        sizes = [int(np.prod(item.input_shape)) for item in self._inputs]
-        if packed.ndim != 2 or packed.shape[1] != sum(sizes):
+        unknown = self._unknown_sizes
+        shapes = self._packed_shapes(packed, unknown) if packed.ndim == 2 else []
+        sizes = [math.prod(shape) for shape in shapes]
+        if packed.ndim != 2 or packed.shape[1] != unknown + sum(sizes):
             raise ShapeError(f"model {self.name!r} takes {self._expects()} but got one array of shape "
                              f"{packed.shape}; call it on a list [a, b, ...] or a dict by Input name.")
-        feeds, start = [], 0
-        for item, size in zip(self._inputs, sizes):
-            shape = (packed.shape[0], *item.input_shape)
+        feeds, start = [], unknown
+        for shape, size in zip(shapes, sizes):
+            shape = (packed.shape[0], *shape)
             columns = (slice(None), slice(start, start + size))
             feeds.append(F.reshape(F.getitem(packed, columns), shape) if packed.requires_grad
                          else Tensor(packed.data[columns].reshape(shape)))
             start += size
         return feeds
+
+    def _packed_shapes(self, packed: Tensor, unknown: int) -> list[tuple[int, ...]]:
+        """The Inputs' sample shapes in the packed rows ``packed``: as declared, with each unknown size read from
+        the columns before the data (one read from the device per batch, on a GPU)."""
+        if not unknown:
+            return [tuple(item.input_shape) for item in self._inputs]
+        if packed.shape[0] == 0 or packed.shape[1] < unknown:
+            return [tuple(0 if s is None else s for s in item.input_shape) for item in self._inputs]
+        told = iter(int(size) for size in backend.to_numpy(packed.data[0, :unknown]))
+        return [tuple(next(told) if s is None else s for s in item.input_shape) for item in self._inputs]
 
     def _by_input(self, x: Any, x_name: str) -> list[Any]:
         """The values for each Input, in order, from a list or tuple or a dict by the Inputs' names."""
@@ -319,27 +370,42 @@ class FunctionalGraph(Trainer, _module.Module):
         for index, (item, given) in enumerate(zip(self._inputs, self._by_input(x, x_name))):
             label = f"{x_name}[{item.name!r}]" if keyed else f"{x_name}[{index}]"
             array = data.as_features(given, dtype, label, tuple(item.input_shape))
-            if tuple(array.shape[1:]) != tuple(item.input_shape):
+            if not data.shape_fits(item.input_shape, array.shape[1:]):
                 raise ShapeError(f"keras.Input {item.name!r} takes samples of shape {tuple(item.input_shape)}, but "
                                  f"{label} has samples of shape {tuple(array.shape[1:])}; check the order of the "
                                  "arrays (or use a dict by Input name) and their columns.")
             if arrays:
-                data.check_same_rows(arrays[0][1], array, arrays[0][0], label)
+                data.check_same_rows(arrays[0][1], array, arrays[0][0], label, each="row of every input")
             if not allow_nonfinite:
                 _check_finite_once(array, label, given)
             arrays.append((label, array))
-        return backend.xp().concatenate([array.reshape(array.shape[0], -1) for _, array in arrays], axis=1)
+        xp = backend.xp()
+        columns = [array.reshape(array.shape[0], -1) for _, array in arrays]
+        if self._unknown_sizes:  # the sizes the data give, in every row before the data: batches keep them
+            sizes = [size for item, (_, array) in zip(self._inputs, arrays)
+                     for declared, size in zip(item.input_shape, array.shape[1:]) if declared is None]
+            columns.insert(0, xp.broadcast_to(xp.asarray(sizes, dtype=columns[0].dtype), (len(columns[0]), len(sizes))))
+            object.__setattr__(self, "_inputs_now", [tuple(array.shape[1:]) for _, array in arrays])
+        return xp.concatenate(columns, axis=1)
 
     def _check_features(self, sample_shape: tuple[int, ...], x_name: str,
                         rows: int | None = None) -> tuple[int, ...]:
-        expected = tuple(self._inputs[0].input_shape) if len(self._inputs) == 1 else \
-            (sum(int(np.prod(item.input_shape)) for item in self._inputs),)
-        if tuple(sample_shape) != expected:
-            raise ShapeError(f"model {self.name!r} takes {self._expects()}, but {x_name} has samples of shape "
-                             f"{tuple(sample_shape)}; check the data's columns or the Input's shape.")
-        if len(self._outputs) == 1:
-            return self._outputs[0]._sample
-        return (sum(int(np.prod(end._sample)) for end in self._outputs),)
+        if len(self._inputs) == 1:
+            if not data.shape_fits(self._inputs[0].input_shape, sample_shape):
+                raise ShapeError(f"model {self.name!r} takes {self._expects()}, but {x_name} has samples of shape "
+                                 f"{tuple(sample_shape)}; check the data's columns or the Input's shape.")
+            outputs = self._output_shapes([tuple(sample_shape)])
+        else:  # packed rows (_features checked each input): the data's sizes where the Inputs leave them unknown
+            given = self.__dict__.get("_inputs_now") if self._unknown_sizes else None
+            inputs = given or [tuple(item.input_shape) for item in self._inputs]
+            if any(None in shape for shape in inputs) or \
+                    tuple(sample_shape) != (self._unknown_sizes + sum(math.prod(shape) for shape in inputs),):
+                raise ShapeError(f"model {self.name!r} takes {self._expects()}, but {x_name} has samples of shape "
+                                 f"{tuple(sample_shape)}; check the data's columns or the Input's shape.")
+            outputs = self._output_shapes(inputs)
+        if len(outputs) == 1:
+            return outputs[0]
+        return (sum(int(np.prod(shape)) for shape in outputs),)
 
     def _output_layer(self) -> str:
         return self._outputs[0].layer.name
@@ -524,7 +590,8 @@ class FunctionalGraph(Trainer, _module.Module):
             parts.append(ready)
         if not allow_nonfinite:
             _check_finite_once(x_arr, x_name, x)
-        if y_name.startswith("validation"):  # the training targets were packed just before: the same columns
+        # the training targets were packed just before: the same columns (unless each batch says its own)
+        if y_name.startswith("validation") and not outputs.described:
             for head, (label, _), part in zip(outputs.heads, given, parts):
                 if tuple(part.shape[1:]) != head.target_shape:
                     raise ShapeError(f"{label} has targets of shape {tuple(part.shape[1:])} per sample, but the "
@@ -580,9 +647,9 @@ class FunctionalGraph(Trainer, _module.Module):
         if len(self._outputs) == 1:
             return packed
         outs, start = [], 0
-        for end in self._outputs:
-            size = int(np.prod(end._sample))
-            outs.append(packed[:, start:start + size].reshape(packed.shape[0], *end._sample))
+        for shape in self.__dict__.get("_outputs_now") or [end._sample for end in self._outputs]:
+            size = math.prod(shape)
+            outs.append(packed[:, start:start + size].reshape(packed.shape[0], *shape))
             start += size
         return outs
 
@@ -680,6 +747,9 @@ def _source_name(item: _Placeholder) -> str:
 # are packed the same way, one column per output.
 
 _SPARSE = "sparse_categorical_crossentropy"
+# per output, in the packed targets of outputs whose sizes vary with the data: the number of axes of one
+# sample's targets, then their sizes (up to four)
+_SHAPE_COLUMNS = 5
 
 
 class OutputLoss:
@@ -729,6 +799,9 @@ class OutputLosses:
 
     def __init__(self, heads: list[OutputLoss]) -> None:
         self.heads = heads
+        # outputs with a size the data give (a sequence's steps): each batch's packed targets then say their
+        # own shapes in the columns before them, as the sizes may differ from batch to batch
+        self.described = any(None in head.out_shape for head in heads)
         # (packed predictions, each output's loss or None) of the last batch the loss was computed on: the
         # per-output loss logs read them rather than compute every loss twice
         self.last: tuple[Any, list[float | None]] | None = None
@@ -760,9 +833,14 @@ class OutputLosses:
     def targets(self, y: Any) -> list[Any]:
         """Each output's targets from the packed rows ``y`` (integer labels for sparse cross-entropy)."""
         parts, start = [], 0
-        for head in self.heads:
-            size = int(np.prod(head.target_shape))
-            part = y[:, start:start + size].reshape(y.shape[0], *head.target_shape)
+        shapes = [head.target_shape for head in self.heads]
+        if self.described:
+            start = _SHAPE_COLUMNS * len(self.heads)
+            told = [int(v) for v in backend.to_numpy(y[0, :start])] if y.shape[0] else [0] * start
+            shapes = [tuple(told[at + 1:at + 1 + told[at]]) for at in range(0, start, _SHAPE_COLUMNS)]
+        for head, shape in zip(self.heads, shapes):
+            size = math.prod(shape)
+            part = y[:, start:start + size].reshape(y.shape[0], *shape)
             parts.append(part.astype(np.int64) if head.loss_name == _SPARSE else part)
             start += size
         return parts
@@ -795,8 +873,18 @@ class OutputLosses:
         for head, part in zip(self.heads, parts):
             head.target_shape = tuple(part.shape[1:])
         xp = backend.xp()
-        return xp.concatenate([xp.asarray(part).reshape(part.shape[0], -1).astype(dtype, copy=False)
-                               for part in parts], axis=1)
+        columns = [xp.asarray(part).reshape(part.shape[0], -1).astype(dtype, copy=False) for part in parts]
+        if self.described:
+            told = []
+            for head in self.heads:
+                if len(head.target_shape) >= _SHAPE_COLUMNS:
+                    raise ShapeError(f"the targets of output {head.name!r} have samples of shape {head.target_shape}; "
+                                     f"a model whose outputs' sizes vary with the data takes targets of at most "
+                                     f"{_SHAPE_COLUMNS - 1} axes per sample: reshape them.")
+                told += [len(head.target_shape), *head.target_shape]
+                told += [0] * (_SHAPE_COLUMNS - 1 - len(head.target_shape))
+            columns.insert(0, xp.broadcast_to(xp.asarray(told, dtype=dtype), (len(columns[0]), len(told))))
+        return xp.concatenate(columns, axis=1)
 
     def total(self, y: Any, outs: list[Tensor], sample_weight: Any = None, pred: Any = None) -> Tensor:
         """Σ weightᵢ·lossᵢ on a batch over the outputs with a loss (Keras's total), each weighted by its own

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from .. import backend
 from ..errors import ConfigError, ShapeError
 from ..nn.conv import (
@@ -324,19 +326,12 @@ class InputLayer(_Placeholder, Layer):
         if shape is None:
             raise ConfigError("Input needs shape=, the shape of one sample without the batch axis, "
                               "e.g. Input(shape=(784,)).")
-        if isinstance(shape, (tuple, list)) and any(s is None for s in shape):
-            example = "Input(shape=(784,))"
-            if len(shape) == 3:
-                example = "Input(shape=(28, 28, 1)), resizing the images to one size first"
-            elif len(shape) == 2:  # sequences of steps: a recurrent model's input
-                example = (f"Input(shape=(20, {shape[1] if shape[1] is not None else 3})), padding the sequences "
-                           "to one number of steps first (keras.utils.pad_sequences does it)")
-            raise ConfigError(f"Input shape {tuple(shape)} has an unknown size (None); fnlearn's models need every "
-                              f"size of one sample, e.g. {example}.")
         if dtype is str or str(dtype) in ("string", "str"):  # Keras's end-to-end text model
             raise ConfigError(f"Input got dtype={dtype!r}, but fnlearn's models take numbers, not strings; vectorize "
                               "the texts where the data are prepared, ds.map(lambda x, y: (vectorize_layer(x), y)), "
                               "and start the model at Input(shape=(output_sequence_length,)).")
+        if dtype is not None and _integer_dtype(dtype):
+            dtype = None  # token indices (Keras's dtype="int32"): they reach the layers as numbers, exact in floats
         if dtype is not None and str(dtype) != backend.get_default_dtype():
             raise ConfigError(f"Input dtype {dtype!r} differs from the default dtype "
                               f"{backend.get_default_dtype()!r}; call fl.set_default_dtype({str(dtype)!r}) "
@@ -357,6 +352,14 @@ class InputLayer(_Placeholder, Layer):
         dtype = getattr(x, "dtype", None)
         keep = dtype is not None and dtype.kind == "f"
         return as_input(x, dtype if keep else backend.float_dtype(), self.name)
+
+
+def _integer_dtype(dtype: Any) -> bool:
+    """Whether ``dtype`` names a type of whole numbers ("int32", np.int64, "uint8"...)."""
+    try:
+        return np.dtype(dtype).kind in "iu"
+    except TypeError:
+        return False
 
 
 def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None,  # noqa: N802  (Keras's name)

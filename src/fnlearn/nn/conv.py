@@ -32,7 +32,7 @@ from .. import functional as F
 from ..errors import ConfigError, ShapeError
 from ..tensor import Parameter, Tensor
 from . import initializers, regularizers
-from .layers import LAYERS, Layer, _activation_name, _float_of, _reject_unknown_kwargs, as_input
+from .layers import LAYERS, Layer, _activation_name, _float_of, _reject_unknown_kwargs, as_input, known_features
 
 Pair = tuple[int, int]
 
@@ -418,15 +418,20 @@ def _channels_last(data_format: Any, owner: str) -> None:
                           "channels last (np.moveaxis(x, 1, -1)).")
 
 
-def _image_shape(shape: Any, who: str) -> tuple[int, int, int]:
-    """One sample's shape as (height, width, channels), or one ShapeError sentence."""
+def _image_shape(shape: Any, who: str, sizes: bool = True) -> tuple[Any, Any, Any]:
+    """One sample's shape as (height, width, channels), or one ShapeError sentence; with ``sizes``, for a layer
+    whose output depends on them, the height and width must be known (a size may be None otherwise)."""
     shape = tuple(shape)
     if len(shape) != 3:
         hint = " (grayscale images need a channels axis: x[..., None])" if len(shape) == 2 else \
             " (flat rows of pixels: x.reshape(-1, height, width, channels))" if len(shape) == 1 else ""
         raise ShapeError(f"{who} takes images of shape (batch, height, width, channels), but was given samples of "
                          f"shape {shape}{hint}; give it 4-D data or Reshape before it.")
-    return int(shape[0]), int(shape[1]), int(shape[2])
+    if sizes and (shape[0] is None or shape[1] is None):
+        raise ShapeError(f"{who} takes images of a known size, but got samples of shape {shape}, whose height or "
+                         "width is unknown (None); resize the images to one size first, with a Resizing layer "
+                         "before it or Input(shape=(height, width, channels)).")
+    return tuple(None if s is None else int(s) for s in shape)  # type: ignore[return-value]
 
 
 class _Convolution(Layer):
@@ -450,7 +455,7 @@ class _Convolution(Layer):
             self.bias = Parameter(self.bias_initializer((self.filters,)), name="bias") if self.use_bias else None
         if self.input_shape is None:
             # a model reads its input shape from its first layer: a Dense's kernel tells it, a convolution's cannot
-            self.input_shape = tuple(int(s) for s in input_shape)
+            self.input_shape = tuple(None if s is None else int(s) for s in input_shape)
         self.built = True
 
     def _take_settings(self, owner: str, filters: Any, activation: Any, use_bias: bool, kernel_initializer: Any,
@@ -557,7 +562,7 @@ class Conv2D(_Convolution):
         return ho, wo, self.filters
 
     def kernel_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        return (*self.kernel_size, int(input_shape[-1]), self.filters)
+        return (*self.kernel_size, known_features(input_shape, self._who()), self.filters)
 
     @property
     def input_features(self) -> int | None:
@@ -656,7 +661,7 @@ class _GlobalPooling2D(Layer):
         self.built = True
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        _, _, channels = _image_shape(input_shape, f"{type(self).__name__} layer {self.name!r}")
+        _, _, channels = _image_shape(input_shape, f"{type(self).__name__} layer {self.name!r}", sizes=False)
         return (1, 1, channels) if self.keepdims else (channels,)
 
     def forward(self, x: Any) -> Tensor:
@@ -723,6 +728,9 @@ class Reshape(Layer):
         self.built = True
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        if None in tuple(input_shape):
+            raise ShapeError(f"Reshape layer {self.name!r} got samples of shape {tuple(input_shape)}, with an unknown "
+                             "size (None), and needs every size to reshape them; give the Input that size.")
         count = math.prod(int(s) for s in input_shape)
         known = math.prod(s for s in self.target_shape if s != -1)
         fits = count % known == 0 if -1 in self.target_shape else count == known

@@ -460,8 +460,7 @@ class _RandomImageLayer(Layer):
         self.built = True
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        _image_shape(input_shape, f"{type(self).__name__} layer {self.name!r}")
-        return tuple(int(s) for s in input_shape)
+        return _image_shape(input_shape, f"{type(self).__name__} layer {self.name!r}", sizes=False)
 
     def forward(self, x: Any) -> Tensor:
         x = as_input(x, np.dtype(self.dtype), self.name)
@@ -916,7 +915,7 @@ class Resizing(Layer):
         self.built = True
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        _, _, channels = _image_shape(input_shape, f"Resizing layer {self.name!r}")
+        _, _, channels = _image_shape(input_shape, f"Resizing layer {self.name!r}", sizes=False)
         return self.height, self.width, channels
 
     def forward(self, x: Any) -> Tensor:

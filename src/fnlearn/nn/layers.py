@@ -54,16 +54,65 @@ def _batch_shapes(sample_shape: Any) -> Any:
     return (None, *sample_shape)
 
 
-def _shape_tuple(shape: Any, what: str) -> tuple[int, ...]:
+def _shape_tuple(shape: Any, what: str, unknown: bool = True) -> tuple[Any, ...]:
+    """``shape`` as a tuple of sizes; with ``unknown``, a size may be None, known only when the data come (a
+    sequence's number of steps, as in Keras's ``Input(shape=(None,))``)."""
     if isinstance(shape, (int, np.integer)):
         shape = (shape,)
     try:
         sizes = tuple(shape)
     except TypeError:
         sizes = ()
-    if not sizes or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s <= 0 for s in sizes):
-        raise ConfigError(f"{what} must be a tuple of positive integers such as (784,), got {shape!r}.")
-    return tuple(int(s) for s in sizes)
+    if not sizes or any(not (unknown and s is None) and (isinstance(s, bool) or not isinstance(s, (int, np.integer))
+                                                         or s <= 0) for s in sizes):
+        also = " (None for a size known only when the data come, such as a sequence's steps)" if unknown else ""
+        raise ConfigError(f"{what} must be a tuple of positive integers{also} such as (784,), got {shape!r}.")
+    return tuple(None if s is None else int(s) for s in sizes)
+
+
+def known_features(input_shape: Any, who: str) -> int:
+    """The size of the last axis of samples of ``input_shape``, which a layer's weights are made for; an
+    unknown one (None) refused in one sentence.
+
+    >>> known_features((None, 8), "layer 'lstm'")
+    8
+    """
+    size = tuple(input_shape)[-1] if len(tuple(input_shape)) else None
+    if size is None:
+        hint = "; token indices go through an Embedding first" if len(tuple(input_shape)) == 1 else ""
+        raise ShapeError(f"{who} makes its weights for the size of its inputs' last axis, but it got samples of "
+                         f"shape {tuple(input_shape)}, whose last size is unknown (None){hint}; give that size, "
+                         "e.g. Input(shape=(None, 8)) for sequences of 8 features.")
+    return int(size)
+
+
+# Two sizes an unknown size (None) is tried at when a layer is run on zeros to find its output's shape: an output
+# size that differs between them follows the unknown one and is unknown too
+_TRIED_SIZES = (5, 7)
+
+
+def zero_run_shape(layer: Any, sample_shape: Any, run: Any = None) -> tuple[Any, ...]:
+    """The shape of one output sample of ``layer`` run in inference mode on one sample of zeros of
+    ``sample_shape`` (a list of shapes for a layer called on a list), leaving no trace (``run(given)`` runs it
+    when given). An unknown size (None) is tried at two sizes; output sizes that change with it are None."""
+    from ..tensor import no_grad
+
+    call = run or (lambda given: layer(given, training=False))
+
+    def output_at(size: int) -> tuple[int, ...]:
+        def zero(shape: tuple[Any, ...]) -> Tensor:
+            sizes = tuple(size if s is None else s for s in shape)
+            return Tensor(backend.xp().zeros((1, *sizes), dtype=np.dtype(layer.dtype)))
+
+        given = [zero(s) for s in sample_shape] if isinstance(sample_shape, list) else zero(sample_shape)
+        with no_grad(), leaving_no_trace(layer):
+            return tuple(call(given).shape[1:])
+
+    shapes = sample_shape if isinstance(sample_shape, list) else [sample_shape]
+    if all(s is not None for shape in shapes for s in shape):
+        return output_at(1)
+    first, second = (output_at(size) for size in _TRIED_SIZES)
+    return tuple(a if a == b else None for a, b in zip(first, second))
 
 
 class Layer(Module):
@@ -214,14 +263,7 @@ class Layer(Module):
         seen = self.__dict__.setdefault("_shapes_seen", {})
         key = tuple(map(tuple, sample_shape)) if isinstance(sample_shape, list) else sample_shape
         if key not in seen:  # Keras runs the call on a placeholder; fnlearn once on a zero sample
-            from ..tensor import no_grad
-
-            def zero(shape: tuple[int, ...]) -> Tensor:
-                return Tensor(backend.xp().zeros((1, *shape), dtype=np.dtype(self.dtype)))
-
-            given = [zero(s) for s in sample_shape] if isinstance(sample_shape, list) else zero(sample_shape)
-            with no_grad(), leaving_no_trace(self):
-                seen[key] = tuple(self(given, training=False).shape[1:])
+            seen[key] = zero_run_shape(self, sample_shape)
         return seen[key]
 
     @property
@@ -246,7 +288,7 @@ class Layer(Module):
             raise ConfigError(f"add_weight of layer {self.name!r} got {', '.join(unknown)}, which fnlearn does not "
                               "have; it takes shape, initializer, dtype, trainable, regularizer and name.")
         empty = shape is None or (isinstance(shape, (tuple, list)) and len(shape) == 0)  # a scalar weight
-        dims = () if empty else _shape_tuple(shape, "add_weight shape")
+        dims = () if empty else _shape_tuple(shape, "add_weight shape", unknown=False)
         dtype_name = self.dtype if dtype is None else _dtype_name(dtype, self.name)
         init = initializers.get("zeros" if initializer is None else initializer)
         penalty = regularizers.get(regularizer)
@@ -466,7 +508,7 @@ class Dense(Layer):
             self.build(self.input_shape)
 
     def build(self, input_shape: tuple[int, ...]) -> None:
-        in_features = int(input_shape[-1])
+        in_features = known_features(input_shape, f"Dense layer {self.name!r}")
         with backend.using_dtype(self.dtype):
             self.kernel = Parameter(self.kernel_initializer((in_features, self.units)), name="kernel")
             self.bias = Parameter(self.bias_initializer((self.units,)), name="bias") if self.use_bias else None
@@ -599,6 +641,11 @@ class Flatten(Layer):
         return F.reshape(x, (x.shape[0], -1))
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        if None in tuple(input_shape):
+            raise ShapeError(f"Flatten layer {self.name!r} got samples of shape {tuple(input_shape)}, with an unknown "
+                             "size (None), so the layers after it could not know their inputs' size; pool the steps "
+                             "away instead (GlobalMaxPooling1D or GlobalAveragePooling1D) or give the Input that "
+                             "size.")
         return (int(np.prod(input_shape)),)
 
 
@@ -687,16 +734,13 @@ class Lambda(Layer):
         seen = self.__dict__.setdefault("_shapes_seen", {})
         key = tuple(shapes) if isinstance(shapes, list) else shapes
         if key not in seen:  # Keras traces the function symbolically; fnlearn runs it once on a zero sample
-            from ..tensor import no_grad
-
-            def zero(shape: tuple[int, ...]) -> Tensor:
-                return Tensor(backend.xp().zeros((1, *shape), dtype=np.dtype(self.dtype)))
-
-            given = [zero(s) for s in shapes] if isinstance(shapes, list) else zero(shapes)
-            try:
-                with no_grad(), leaving_no_trace(self), warnings.catch_warnings(), np.errstate(all="ignore"):
+            def run(given: Any) -> Any:
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
                     warnings.simplefilter("ignore")  # zeros may divide by zero: only the shape is wanted
-                    out = self(given, training=False)
+                    return self(given, training=False)
+
+            try:
+                seen[key] = zero_run_shape(self, list(shapes) if isinstance(shapes, list) else shapes, run)
             except FnlearnError:
                 raise  # already one sentence about the layer or its input
             except Exception as exc:  # noqa: BLE001  (the user's function: whatever it raised, say what to do)
@@ -704,7 +748,6 @@ class Lambda(Layer):
                 raise ConfigError(f"Lambda layer {self.name!r} could not be run on a sample of zeros of shape "
                                   f"{key} to find its output's shape ({type(exc).__name__}: {said}); give "
                                   "output_shape=(...), one sample's shape.") from exc
-            seen[key] = tuple(out.shape[1:])
         return seen[key]
 
     def get_config(self) -> dict[str, Any]:
@@ -820,7 +863,7 @@ class Normalization(Layer):
         """Repeat a mean and variance given as one number each for every feature of ``input_shape`` (batch axis
         excluded), as Keras's layer does when it is built."""
         if self._shared_statistics is not None:
-            features = int(input_shape[-1]) if len(input_shape) else 1
+            features = known_features(input_shape, f"layer {self.name!r}") if len(input_shape) else 1
             mean, variance = self._shared_statistics
             self._set_statistics(np.full(features, mean), np.full(features, variance))
         self.built = True
@@ -952,13 +995,13 @@ class BatchNormalization(Layer):
             self.build(self.input_shape)
 
     def build(self, input_shape: tuple[int, ...]) -> None:
-        input_shape = tuple(int(s) for s in input_shape)
+        input_shape = tuple(input_shape)
         rank = len(input_shape) + 1  # with the batch axis, as Keras counts axis
         if not input_shape or not -rank <= self.axis < rank or self.axis % rank != rank - 1:
             raise ConfigError(f"layer {self.name!r} normalises each feature, the last axis (axis=-1), but axis="
                               f"{self.axis} of inputs of shape (batch, {', '.join(map(str, input_shape))}) is "
                               "another axis; fnlearn's BatchNormalization takes the last axis only.")
-        shape = (input_shape[-1],)
+        shape = (known_features(input_shape, f"BatchNormalization layer {self.name!r}"),)
         # created in Keras's order, which is the order of get_weights and of the model file
         with backend.using_dtype(self.dtype):
             if self.scale:
@@ -1201,7 +1244,12 @@ class LayerNormalization(Layer):
         >>> LayerNormalization(axis=[1, 2]).weight_shape((5, 6, 3))
         (5, 6)
         """
-        return tuple(int(input_shape[a - 1]) for a in self._axes(len(input_shape) + 1))
+        axes = self._axes(len(input_shape) + 1)
+        if any(input_shape[a - 1] is None for a in axes):
+            raise ShapeError(f"LayerNormalization layer {self.name!r} makes its weights for the sizes of the axes it "
+                             f"normalises, {axes}, but samples of shape {tuple(input_shape)} leave one unknown "
+                             "(None); normalise the features' axis only (axis=-1) or give that size.")
+        return tuple(int(input_shape[a - 1]) for a in axes)
 
     def build(self, input_shape: tuple[int, ...]) -> None:
         self.make_weights(self.weight_shape(tuple(input_shape)))

@@ -32,7 +32,7 @@ from ..errors import ConfigError, DataError, ShapeError
 from ..fastpath import _ACTS
 from ..tensor import Parameter, Tensor
 from . import initializers, regularizers
-from .layers import LAYERS, Layer, _float_of, _reject_unknown_kwargs, as_input, dropout_mask
+from .layers import LAYERS, Layer, _float_of, _reject_unknown_kwargs, as_input, dropout_mask, known_features
 
 # Activations whose slope the backward reads from their output, as the recurrence keeps outputs only
 _CELL_ACTIVATIONS = ("tanh", "sigmoid", "hard_sigmoid", "relu", "linear", "softplus", "relu6")
@@ -423,13 +423,14 @@ class _Recurrent(Layer):
             shapes["bias"] = self._bias_shape()
         return shapes
 
-    def _check_shape(self, input_shape: Any) -> tuple[int, int]:
+    def _check_shape(self, input_shape: Any) -> tuple[int | None, int]:
         shape = tuple(input_shape)
         if len(shape) != 2:
             raise ShapeError(f"{type(self).__name__} layer {self.name!r} takes sequences, samples of shape (steps, "
                              f"features), got samples of shape {shape}; put an Embedding before it for word "
                              "indices, or reshape each sample to (steps, 1) for one number per step.")
-        return int(shape[0]), int(shape[1])
+        steps = None if shape[0] is None else int(shape[0])  # unknown until the data come: Input(shape=(None, 8))
+        return steps, known_features(shape, f"{type(self).__name__} layer {self.name!r}")
 
     def build(self, input_shape: tuple[int, ...]) -> None:
         features = self._check_shape(input_shape)[1]

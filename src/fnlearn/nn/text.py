@@ -29,7 +29,7 @@ from ..errors import ConfigError, DataError, ShapeError
 from ..tensor import Parameter, Tensor
 from . import initializers, regularizers
 from .conv import Workspace, _axis_plan, _conv2d, _Convolution, _max_pool2d, avg_pool2d
-from .layers import LAYERS, Layer, _float_of, _reject_unknown_kwargs, _shape_tuple, as_input
+from .layers import LAYERS, Layer, _float_of, _reject_unknown_kwargs, _shape_tuple, as_input, known_features
 
 
 def _count(value: Any, owner: str, name: str, example: str) -> int:
@@ -144,16 +144,18 @@ def _sequence_padding(value: Any, owner: str) -> str:
     return str(name)
 
 
-def _steps(shape: Any, who: str) -> tuple[int, int]:
-    """One sample's shape as (steps, channels), or one ShapeError sentence."""
+def _steps(shape: Any, who: str) -> tuple[Any, Any]:
+    """One sample's shape as (steps, channels), or one ShapeError sentence; the steps may be unknown (None)."""
     shape = tuple(shape)
     if len(shape) != 2:
         raise ShapeError(f"{who} takes sequences, samples of shape (steps, channels), got samples of shape {shape}; "
                          "put an Embedding before it, or reshape each sample to (steps, 1).")
-    return int(shape[0]), int(shape[1])
+    return tuple(None if s is None else int(s) for s in shape)  # type: ignore[return-value]
 
 
-def _out_steps(steps: int, window: int, stride: int, padding: str, who: str, what: str) -> int:
+def _out_steps(steps: int | None, window: int, stride: int, padding: str, who: str, what: str) -> int | None:
+    if steps is None:  # known with the data: checked then
+        return None
     if padding == "valid" and steps < window:
         raise ShapeError(f"{who} has a {what} of {window} steps, longer than its input of {steps} steps with "
                          "padding='valid'; use padding='same', a smaller window, or fewer pooling layers before it.")
@@ -208,7 +210,7 @@ class Conv1D(_Convolution):
     sample_rank = 2  # (steps, channels)
 
     def kernel_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        return (self.kernel_size, int(input_shape[-1]), self.filters)
+        return (self.kernel_size, known_features(input_shape, self._who()), self.filters)
 
     @property
     def input_features(self) -> int | None:

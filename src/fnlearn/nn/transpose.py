@@ -43,7 +43,7 @@ from .conv import (
     _scratch,
     _window,
 )
-from .layers import LAYERS, Layer
+from .layers import LAYERS, Layer, known_features
 
 # ----------------------------------------------------------------------------- shapes
 
@@ -223,7 +223,7 @@ class Conv2DTranspose(_Convolution):
         return ho, wo, self.filters
 
     def kernel_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        return (*self.kernel_size, self.filters, int(input_shape[-1]))
+        return (*self.kernel_size, self.filters, known_features(input_shape, self._who()))
 
     @property
     def input_features(self) -> int | None:
