@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import fnlearn as fl
-from fnlearn.errors import ConfigError, NotReadyError
+from fnlearn.errors import ConfigError, NotReadyError, ShapeError
 
 O = fl.optim
 
@@ -301,7 +301,7 @@ _RULES = [lambda: O.SGD(learning_rate=0.1), lambda: O.SGD(learning_rate=0.1, mom
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("make", _RULES)
 def test_updates_in_pieces_match_the_textbook_expressions_bit_for_bit(make, dtype) -> None:
-    """apply() runs a large array in cache-sized pieces through scratch buffers; every weight must still
+    """apply_rule() runs a large array in cache-sized pieces through scratch buffers; every weight must still
     get exactly what the rule written as plain expressions gives it (a size that is not a whole number
     of pieces checks the last, shorter piece)."""
     if fl.backend.xp() is not np:
@@ -316,7 +316,7 @@ def test_updates_in_pieces_match_the_textbook_expressions_bit_for_bit(make, dtyp
         g = rng.normal(size=n).astype(dtype)
         g[:1000] = 0.0  # weights whose gradient is zero, as a dead unit's
         opt.iterations = twin.iterations = step
-        opt.apply(ours, g, ours_state, 0.05)
+        opt.apply_rule(ours, g, ours_state, 0.05)
         _textbook_step(twin, ref, g, ref_state, 0.05)
         np.testing.assert_array_equal(ours, ref)
         assert set(ours_state) == set(ref_state)
@@ -326,7 +326,7 @@ def test_updates_in_pieces_match_the_textbook_expressions_bit_for_bit(make, dtyp
 
 
 def test_an_update_a_subclass_writes_runs_on_the_whole_array() -> None:
-    """A rule of one's own may not be elementwise (here: a step of fixed length), so apply() never cuts it."""
+    """A rule of one's own may not be elementwise (here: a step of fixed length), so apply_rule() never cuts it."""
     seen = []
 
     class FixedLength(O.SGD):
@@ -335,7 +335,7 @@ def test_an_update_a_subclass_writes_runs_on_the_whole_array() -> None:
             param -= lr * grad / np.linalg.norm(grad)
 
     w = np.ones(1_000_000, dtype="float32")
-    FixedLength(learning_rate=0.5).apply(w, np.ones_like(w), {}, 0.5)
+    FixedLength(learning_rate=0.5).apply_rule(w, np.ones_like(w), {}, 0.5)
     assert seen == [1_000_000]
     np.testing.assert_allclose(np.linalg.norm(1 - w.astype(np.float64)), 0.5, rtol=1e-3)
 
@@ -357,7 +357,7 @@ def test_subnormal_slot_values_are_flushed_every_16_steps_and_change_no_step() -
         g = rng.normal(size=64).astype("float32") if step < 20 else np.zeros(64, "float32")
         g[32:] = rng.normal(size=32) * (step % 3)  # half of the weights keep getting gradients
         opt.iterations = twin.iterations = step
-        opt.apply(ours, g, ours_state, 0.01)
+        opt.apply_rule(ours, g, ours_state, 0.01)
         _textbook_step(twin, ref, g, ref_state, 0.01)
         m = ref_state["m"]
         subnormal_seen += int(np.sum((m != 0) & (np.abs(m) < tiny)))
@@ -395,7 +395,7 @@ def test_a_subclass_rule_over_the_whole_step_is_never_cut_into_pieces() -> None:
     n, xp = 1_000_000, fl.backend.xp()
     g = xp.linspace(0.0, 2.0, n, dtype="float32")
     w = xp.zeros(n, dtype="float32")
-    Normalised(learning_rate=0.5).apply(w, g, {}, 0.5)
+    Normalised(learning_rate=0.5).apply_rule(w, g, {}, 0.5)
     assert seen == [n]
     assert float(w[-1]) == pytest.approx(-1.0)
 
@@ -500,6 +500,48 @@ def test_adamax_and_nadam_take_kerass_steps(name):
         g = fl.backend.to_device(np.cos(np.linspace(-1, 1, 300_000) * (step + 1)).astype(np.float32))
         for opt in opts:
             opt.iterations = step + 1
-        opts[0].apply(big, g, states[0], 0.01)  # in pieces: the array is larger than two of them
+        opts[0].apply_rule(big, g, states[0], 0.01)  # in pieces: the array is larger than two of them
         opts[1].update(whole, g, states[1], 0.01)
     np.testing.assert_array_equal(fl.backend.to_numpy(big), fl.backend.to_numpy(whole))
+
+
+def test_keras_apply_and_apply_gradients_step_as_the_bound_gradients_would():
+    """Keras 3's optimizer.apply(grads, variables) (a custom loop's step) moves the weights as step() does with
+    those gradients, keeps the moments per parameter, and leaves the parameters' own .grad alone."""
+    rng = np.random.default_rng(4)
+    start = [rng.normal(size=(3, 2)), rng.normal(size=(2,))]
+    grads = [[rng.normal(size=(3, 2)).astype(np.float32), rng.normal(size=(2,)).astype(np.float32)]
+             for _ in range(3)]
+    by_step = [fl.Parameter(a.copy()) for a in start]
+    by_apply = [fl.Parameter(a.copy()) for a in start]
+    by_pairs = [fl.Parameter(a.copy()) for a in start]
+    reference, ours, pairs = (fl.optim.Adam(learning_rate=0.1) for _ in range(3))
+    reference.bind(by_step)
+    marker = fl.backend.to_device(np.full((2,), 7.0))
+    by_apply[1].grad = marker
+    for g in grads:
+        for p, gi in zip(by_step, g):
+            p.grad = fl.backend.to_device(gi)
+        reference.step()
+        ours.apply([fl.tensor(gi) for gi in g], by_apply)
+        pairs.apply_gradients(zip(g, by_pairs))
+    for a, b, c in zip(by_step, by_apply, by_pairs):
+        np.testing.assert_allclose(fl.backend.to_numpy(b.data), fl.backend.to_numpy(a.data), rtol=1e-12)
+        np.testing.assert_allclose(fl.backend.to_numpy(c.data), fl.backend.to_numpy(a.data), rtol=1e-12)
+    assert by_apply[1].grad is marker and by_apply[0].grad is None
+    before = fl.backend.to_numpy(by_apply[0].data).copy()
+    ours.apply([None, np.ones(2)], by_apply)  # None: that parameter is left as it is
+    np.testing.assert_array_equal(fl.backend.to_numpy(by_apply[0].data), before)
+
+
+@pytest.mark.parametrize("grads, variables, error, words", [
+    ([np.ones(2)], "two", ConfigError, "1 gradients for 2 variables"),
+    ([np.ones(3), np.ones(2)], "two", ShapeError, r"gradient of shape \(3,\) for a parameter of shape \(2, 2\)"),
+    ([np.ones(2)], "array", ConfigError, "a ndarray among the variables"),
+])
+def test_keras_apply_refuses_what_does_not_match_in_one_sentence(grads, variables, error, words):
+    params = [fl.Parameter(np.zeros((2, 2))), fl.Parameter(np.zeros(2))] if variables == "two" else [np.zeros(2)]
+    with pytest.raises(error, match=words):
+        fl.optim.SGD(learning_rate=0.1).apply(grads, params)
+    with pytest.raises(NotReadyError, match=r"optimizer.apply\(grads\) got no trainable_variables"):
+        fl.optim.SGD(learning_rate=0.1).apply([np.ones(2)])

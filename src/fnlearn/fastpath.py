@@ -606,7 +606,7 @@ class StepPlan:
             if device:
                 self._guarded_update(flat_grad, lr, loss_value, xp)
             else:
-                opt.apply(self.flat_param, flat_grad, self.flat_state, lr)
+                opt.apply_rule(self.flat_param, flat_grad, self.flat_state, lr)
         else:
             opt.step()
         return loss_value, a

@@ -713,7 +713,8 @@ def minimum(a: Any, b: Any) -> Tensor:
 def where(condition: Any, a: Any, b: Any) -> Tensor:
     """Pick from ``a`` where ``condition`` is true, else from ``b``."""
     xp = backend.xp()
-    cond = condition.data if isinstance(condition, Tensor) else backend.to_device(np.asarray(condition))
+    cond = condition.data if isinstance(condition, Tensor) else condition if backend.is_array(condition) \
+        else backend.to_device(np.asarray(condition))
     a, b = _pair(a, b)
     try:
         np.broadcast_shapes(tuple(cond.shape), a.shape, b.shape)
@@ -1266,3 +1267,329 @@ def check_finite(x: Any, name: str) -> None:
         raise DataError(f"{name} contains {value} at {position_words(pos)}; remove or fill missing values "
                         "(NaN) and infinities first, or pass allow_nonfinite=True to use them as they are.")
 
+
+
+# ----------------------------------------------------------------------------- gathers, tiles, pads, scans, einsum
+# (the shape and index ops of ``keras.ops``: take, take_along_axis, tile, pad, cumsum, einsum, segment_sum, …)
+
+
+def _index_array(indices: Any, who: str) -> Any:
+    """``indices`` as an integer array on the current device; anything else is refused in one sentence."""
+    data = (indices.data if isinstance(indices, Tensor) else indices if backend.is_array(indices)
+            else backend.to_device(np.asarray(indices)))
+    if data.dtype.kind not in "iu":
+        raise ConfigError(f"{who}: indices must be integers, got dtype {data.dtype}; cast them with "
+                          "ops.cast(indices, 'int32').")
+    return data
+
+
+def _one_axis(axis: Any, ndim: int, who: str) -> int:
+    if not isinstance(axis, (int, np.integer)) or not -ndim <= int(axis) < builtins.max(ndim, 1):
+        raise ShapeError(f"{who}: axis {axis!r} is out of range for a tensor with {ndim} axes; use an axis from "
+                         f"{-ndim} to {ndim - 1}.")
+    return int(axis) % builtins.max(ndim, 1)
+
+
+@_takes_arrays
+def take(a: Tensor, indices: Any, axis: int | None = None) -> Tensor:
+    """The slices of ``a`` at ``indices`` along ``axis`` (None: of the flattened values), NumPy's ``take``;
+    negative indices count from the end. The backward adds the gradients of repeated picks.
+
+    >>> import fnlearn as fl
+    >>> x = fl.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> take(x, [1, 1], axis=0).sum().backward(); x.grad.tolist()
+    [[0.0, 0.0], [2.0, 2.0]]
+    """
+    if axis is None:
+        return take(reshape(a, (-1,)), indices, 0)
+    xp = backend.xp()
+    idx = _index_array(indices, "take")
+    axis = _one_axis(axis, a.ndim, "take")
+    n = a.shape[axis]
+    if idx.size and (int(idx.min()) < -n or int(idx.max()) >= n):
+        raise ShapeError(f"take: an index is outside the {n} positions of axis {axis} (indices from {-n} to "
+                         f"{n - 1} are allowed), got indices from {int(idx.min())} to {int(idx.max())}.")
+    idx = xp.where(idx < 0, idx + n, idx)
+    out = xp.take(a.data, idx, axis=axis)
+
+    def backward(g):
+        full = xp.zeros(a.shape, dtype=a.dtype)
+        # move the taken axis first, so the picks index rows: full[idx] += g
+        moved = xp.moveaxis(full, axis, 0)
+        g_moved = xp.moveaxis(g.reshape(a.shape[:axis] + idx.shape + a.shape[axis + 1:]),
+                              tuple(range(axis, axis + idx.ndim)), tuple(range(idx.ndim)))
+        xp.add.at(moved, idx, g_moved.astype(a.dtype, copy=False))
+        return (full,)
+
+    return _result(out, (a,), backward, "take")
+
+
+@_takes_arrays
+def take_along_axis(a: Tensor, indices: Any, axis: int | None = None) -> Tensor:
+    """NumPy's ``take_along_axis``: ``out[..., i, ...] = a[..., indices[..., i, ...], ...]`` along ``axis``
+    (None: of the flattened values); the backward adds the gradients of repeated picks.
+
+    >>> import fnlearn as fl
+    >>> take_along_axis(fl.tensor([[3.0, 1.0], [5.0, 9.0]]), [[1], [0]], axis=1).numpy().tolist()
+    [[1.0], [5.0]]
+    """
+    if axis is None:
+        return take_along_axis(reshape(a, (-1,)), xp_ravel(_index_array(indices, "take_along_axis")), 0)
+    xp = backend.xp()
+    idx = _index_array(indices, "take_along_axis")
+    axis = _one_axis(axis, a.ndim, "take_along_axis")
+    if idx.ndim != a.ndim:
+        raise ShapeError(f"take_along_axis: indices need as many axes as the tensor ({a.ndim}, shape {a.shape}), "
+                         f"got shape {tuple(idx.shape)}.")
+    n = a.shape[axis]
+    if idx.size and (int(idx.min()) < -n or int(idx.max()) >= n):
+        raise ShapeError(f"take_along_axis: an index is outside the {n} positions of axis {axis}, got indices "
+                         f"from {int(idx.min())} to {int(idx.max())}.")
+    idx = xp.where(idx < 0, idx + n, idx)
+    try:
+        shape = np.broadcast_shapes(tuple(s for i, s in enumerate(a.shape) if i != axis),
+                                    tuple(s for i, s in enumerate(idx.shape) if i != axis))
+    except ValueError:
+        raise ShapeError(f"take_along_axis: indices of shape {tuple(idx.shape)} do not broadcast with the tensor's "
+                         f"shape {a.shape} off axis {axis}.") from None
+    shape = shape[:axis] + (idx.shape[axis],) + shape[axis:]
+    idx = xp.broadcast_to(idx, shape)
+    # the full index: a grid for every other axis, the picks for this one
+    grid = [xp.arange(n).reshape((1,) * i + (n,) + (1,) * (len(shape) - i - 1))
+            for i, n in enumerate(shape)]
+    grid[axis] = idx
+    grid = tuple(grid)
+    src_shape = tuple(a.shape[i] if i == axis else shape[i] for i in range(a.ndim))
+    src = xp.broadcast_to(a.data, src_shape)
+    out = src[grid]
+
+    def backward(g):
+        full = xp.zeros(src_shape, dtype=a.dtype)
+        xp.add.at(full, grid, g.astype(a.dtype, copy=False))
+        return (_unbroadcast(full, a.shape, a.dtype),)
+
+    return _result(out, (a,), backward, "take_along_axis")
+
+
+def xp_ravel(x: Any) -> Any:
+    return x.reshape(-1)
+
+
+@_takes_arrays
+def tile(a: Tensor, repeats: Any) -> Tensor:
+    """``a`` repeated ``repeats`` times along each axis (NumPy's ``tile``); the backward sums the copies.
+
+    >>> import fnlearn as fl
+    >>> tile(fl.tensor([1.0, 2.0]), 2).numpy().tolist()
+    [1.0, 2.0, 1.0, 2.0]
+    """
+    xp = backend.xp()
+    reps = (repeats,) if isinstance(repeats, (int, np.integer)) else tuple(repeats)
+    if not all(isinstance(r, (int, np.integer)) and r >= 0 for r in reps):
+        raise ConfigError(f"tile: repeats must be whole numbers ≥ 0, got {repeats!r}.")
+    ndim = builtins.max(a.ndim, len(reps))
+    reps = (1,) * (ndim - len(reps)) + tuple(int(r) for r in reps)
+    shape = (1,) * (ndim - a.ndim) + a.shape
+    out = xp.tile(a.data, reps)
+
+    def backward(g):
+        # (r0·s0, r1·s1, …) → (r0, s0, r1, s1, …), summed over the r's
+        split = g.reshape(tuple(v for r, s in zip(reps, shape) for v in (r, s)))
+        return (split.sum(axis=tuple(range(0, 2 * ndim, 2))).reshape(a.shape),)
+
+    return _result(out, (a,), backward, "tile")
+
+
+@_takes_arrays
+def pad(a: Tensor, pad_width: Any, mode: str = "constant", constant_values: Any = 0) -> Tensor:
+    """``a`` padded with ``constant_values`` (``mode="constant"``), ``pad_width`` as NumPy's ``pad`` takes it
+    (an int, a (before, after) pair, or a pair per axis); the backward keeps the inside.
+
+    >>> import fnlearn as fl
+    >>> pad(fl.tensor([[1.0]]), ((0, 1), (1, 0))).numpy().tolist()
+    [[0.0, 1.0], [0.0, 0.0]]
+    """
+    if mode != "constant":
+        raise ConfigError(f"pad(mode={mode!r}) is not supported by fnlearn; it pads with a constant: leave "
+                          "mode='constant'.")
+    xp = backend.xp()
+    try:
+        widths = np.broadcast_to(np.asarray(pad_width, dtype=np.int64), (a.ndim, 2))
+    except ValueError:
+        raise ShapeError(f"pad: pad_width {pad_width!r} does not fit a tensor with {a.ndim} axes; give an int, "
+                         "a (before, after) pair, or one pair per axis.") from None
+    if (widths < 0).any():
+        raise ConfigError(f"pad: pad_width must not be negative, got {pad_width!r}.")
+    value = _as_param(constant_values, "constant_values")
+    out = xp.pad(a.data, [tuple(int(v) for v in w) for w in widths], mode="constant", constant_values=value)
+    inside = tuple(slice(int(lo), int(lo) + n) for (lo, _), n in zip(widths, a.shape))
+    return _result(out, (a,), lambda g: (g[inside],), "pad")
+
+
+@_takes_arrays
+def cumsum(a: Tensor, axis: int | None = None) -> Tensor:
+    """Running sums along ``axis`` (None: of the flattened values); the backward is the running sum of the
+    gradient taken from the end.
+
+    >>> import fnlearn as fl
+    >>> cumsum(fl.tensor([1.0, 2.0, 3.0])).numpy().tolist()
+    [1.0, 3.0, 6.0]
+    """
+    if axis is None:
+        return cumsum(reshape(a, (-1,)), 0)
+    xp = backend.xp()
+    axis = _one_axis(axis, a.ndim, "cumsum")
+
+    def backward(g):
+        return (xp.flip(xp.cumsum(xp.flip(g, axis), axis=axis), axis),)
+
+    return _result(xp.cumsum(a.data, axis=axis), (a,), backward, "cumsum")
+
+
+@_takes_arrays
+def flip(a: Tensor, axis: Any = None) -> Tensor:
+    """``a`` with the order of ``axis`` reversed (None: every axis)."""
+    xp = backend.xp()
+    axes = _axes(axis, a.ndim)
+    return _result(xp.flip(a.data, axes), (a,), lambda g: (xp.flip(g, axes),), "flip")
+
+
+@_takes_arrays
+def broadcast_to(a: Tensor, shape: Sequence[int]) -> Tensor:
+    """``a`` broadcast to ``shape``; the backward sums the copies back."""
+    xp = backend.xp()
+    shape = tuple(int(s) for s in shape)
+    try:
+        out = xp.broadcast_to(a.data, shape)
+    except ValueError:
+        raise ShapeError(f"cannot broadcast a tensor of shape {a.shape} to {shape}; each axis, counted from the "
+                         "right, must be equal or 1.") from None
+    return _result(out, (a,), lambda g: (_unbroadcast(g, a.shape, a.dtype),), "broadcast_to")
+
+
+@_takes_arrays
+def sin(a: Tensor) -> Tensor:
+    """sin x, elementwise (radians)."""
+    xp = backend.xp()
+    return _result(xp.sin(a.data), (a,), lambda g: (g * xp.cos(a.data),), "sin")
+
+
+@_takes_arrays
+def cos(a: Tensor) -> Tensor:
+    """cos x, elementwise (radians)."""
+    xp = backend.xp()
+    return _result(xp.cos(a.data), (a,), lambda g: (-g * xp.sin(a.data),), "cos")
+
+
+def segment_sum(data: Any, segment_ids: Any, num_segments: int | None = None) -> Tensor:
+    """Sums of the rows of ``data`` that share a segment id: ``out[s] = Σ data[i] for segment_ids[i] == s``;
+    ``num_segments`` defaults to the largest id + 1. The backward gives each row its segment's gradient.
+
+    >>> segment_sum([1.0, 2.0, 3.0], [0, 0, 2]).numpy().tolist()
+    [3.0, 0.0, 3.0]
+    """
+    xp = backend.xp()
+    a = _lift(data)
+    ids = _index_array(segment_ids, "segment_sum")
+    if ids.ndim != 1 or a.ndim == 0 or ids.shape[0] != a.shape[0]:
+        raise ShapeError(f"segment_sum: segment_ids must be one id per row of data, got shape {tuple(ids.shape)} "
+                         f"for data of shape {a.shape}.")
+    if ids.size and int(ids.min()) < 0:
+        raise ConfigError(f"segment_sum: segment ids must be ≥ 0, got {int(ids.min())}.")
+    n = (int(ids.max()) + 1 if ids.size else 0) if num_segments is None else int(num_segments)
+    keep = ids < n  # ids past num_segments are dropped, as in Keras
+    out = xp.zeros((n,) + a.shape[1:], dtype=a.dtype)
+    xp.add.at(out, ids[keep], a.data[keep])
+
+    def backward(g):
+        full = xp.zeros(a.shape, dtype=a.dtype)
+        full[keep] = g[ids[keep]]
+        return (full,)
+
+    return _result(out, (a,), backward, "segment_sum")
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _einsum_spec(subscripts: str, ndims: Sequence[int]) -> tuple[list[str], str]:
+    """The inputs' and output's subscripts with every ``...`` written out as letters, and the implicit output
+    (no ``->``) made explicit, as NumPy reads it."""
+    spec = subscripts.replace(" ", "")
+    lhs, arrow, rhs = spec.partition("->")
+    inputs = lhs.split(",")
+    if len(inputs) != len(ndims):
+        raise ConfigError(f"einsum: the subscripts {subscripts!r} name {len(inputs)} operands, but "
+                          f"{len(ndims)} were given.")
+    used = set(spec) - set(".,->")
+    if not all(c in _LETTERS for c in used):
+        raise ConfigError(f"einsum: subscripts are letters, '...', ',' and '->', got {subscripts!r}.")
+    free = [c for c in _LETTERS if c not in used]
+    n_ell = builtins.max([nd - (len(s) - 3) for s, nd in zip(inputs, ndims) if "..." in s], default=0)
+    ell = "".join(free[:n_ell])
+    out_inputs = []
+    for s, nd in zip(inputs, ndims):
+        if "..." in s:
+            k = nd - (len(s) - 3)
+            s = s.replace("...", ell[n_ell - k:] if k > 0 else "")
+        if len(s) != nd:
+            raise ShapeError(f"einsum: the subscripts {s!r} name {len(s)} axes, but the operand has {nd}.")
+        if len(set(s)) != len(s):
+            raise ConfigError(f"einsum: an index repeated within one operand ({s!r}, a diagonal) is not supported "
+                              "by fnlearn; take the diagonal first.")
+        out_inputs.append(s)
+    if arrow:
+        out = rhs.replace("...", ell)
+    else:
+        counts = "".join(out_inputs)
+        out = ell + "".join(sorted((c for c in set(counts) if counts.count(c) == 1 and c not in ell),
+                                   key=_LETTERS.index))
+    if len(set(out)) != len(out) or any(c not in "".join(out_inputs) for c in out):
+        raise ConfigError(f"einsum: the output subscripts of {subscripts!r} must be distinct letters that appear "
+                          "in the inputs.")
+    return out_inputs, out
+
+
+def einsum(subscripts: str, *operands: Any) -> Tensor:
+    """Einstein summation over the operands (NumPy's ``einsum``, ``...`` and implicit outputs included); each
+    operand's gradient is an einsum of the output's gradient with the other operands.
+
+    >>> import numpy as np
+    >>> einsum("ij,jk->ik", np.eye(2), [[1.0, 2.0], [3.0, 4.0]]).numpy().tolist()
+    [[1.0, 2.0], [3.0, 4.0]]
+    """
+    xp = backend.xp()
+    ts = [_lift(o) for o in operands]
+    floats = [t.dtype for t in ts if t.dtype.kind == "f"]
+    if floats:
+        ftype = np.result_type(*floats)
+        ts = [t if t.dtype.kind == "f" else Tensor(t.data.astype(ftype)) for t in ts]
+    ins, out_sub = _einsum_spec(subscripts, [t.ndim for t in ts])
+    sizes: dict[str, int] = {}
+    for s, t in zip(ins, ts):
+        for c, n in zip(s, t.shape):
+            if n != 1 and sizes.setdefault(c, n) != n:
+                raise ShapeError(f"einsum: index {c!r} of {subscripts!r} has sizes {sizes[c]} and {n} in the "
+                                 f"operands of shapes {[t.shape for t in ts]}.")
+    out = xp.einsum(",".join(ins) + "->" + out_sub, *[t.data for t in ts])
+
+    def backward(g):
+        grads = []
+        for k, (s, t) in enumerate(zip(ins, ts)):
+            others = [ins[j] for j in range(len(ts)) if j != k]
+            seen = out_sub + "".join(others)
+            target = "".join(c for c in s if c in seen)
+            gk = xp.einsum(",".join([out_sub, *others]) + "->" + target, g,
+                           *[ts[j].data for j in range(len(ts)) if j != k])
+            # axes of size 1 in this operand that broadcast: sum them back
+            axes = tuple(i for i, c in enumerate(target) if t.shape[s.index(c)] == 1 and gk.shape[i] != 1)
+            if axes:
+                gk = gk.sum(axis=axes, keepdims=True)
+            # letters summed in this operand alone: every value of them gets the same gradient
+            for i, c in enumerate(s):
+                if c not in seen:
+                    gk = xp.expand_dims(gk, i)
+            grads.append(xp.broadcast_to(gk, t.shape).astype(t.dtype, copy=False))
+        return tuple(grads)
+
+    return _result(out, tuple(ts), backward, "einsum")

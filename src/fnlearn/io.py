@@ -571,9 +571,11 @@ _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", 
                 "Concatenate", "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
                 "GlobalMaxPooling2D", "Reshape", "Rescaling", "ZeroPadding2D", "Cropping2D", "UpSampling2D", "Resizing",
                 "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
-                "LayerNormalization", "SpatialDropout2D", "Conv2DTranspose", "Embedding", "GlobalAveragePooling1D",
+                "LayerNormalization", "SpatialDropout1D", "SpatialDropout2D", "Conv2DTranspose", "Embedding",
+                "GlobalAveragePooling1D",
                 "GlobalMaxPooling1D", "Conv1D", "MaxPooling1D", "AveragePooling1D", "SimpleRNN", "LSTM", "GRU",
-                "Bidirectional", "Masking", "TextVectorization")  # not Lambda: files hold no code
+                "Bidirectional", "Masking", "TextVectorization", "MultiHeadAttention", "TimeDistributed",
+                "RepeatVector", "StringLookup", "IntegerLookup", "CategoryEncoding")  # not Lambda: files hold no code
 
 
 def _layer_class(name: str) -> type | None:
@@ -897,6 +899,13 @@ def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]
         config["activation"] = custom[config["activation"]]
     if class_name == "TextVectorization":
         _text_vectorization_settings(file, index, config, custom)
+    if class_name in ("StringLookup", "IntegerLookup"):
+        _lookup_vocabulary(file, index, config, class_name)
+    if class_name == "TimeDistributed":  # its layer, made as a model's are (its weights are under "layer.")
+        if where.count("layer ") >= _MAX_NESTING:
+            raise file.error(f"nests layers more than {_MAX_NESTING} deep; it is damaged.")
+        config["layer"] = _make_layer(file, index, config.get("layer"), custom, _wrapped(params or {}, index),
+                                      model_class, f"{where}layer {index}'s wrapped ")
     for key in [k for k in config if k.endswith("_initializer")]:  # Dense's two, BatchNormalization's four
         value = config[key]
         if isinstance(value, str) and value in custom:
@@ -919,9 +928,11 @@ def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]
     from .nn.conv import _Convolution
     from .nn.recurrent import Bidirectional, _Recurrent
     from .nn.text import Embedding
+    from .nn.wrappers import TimeDistributed
 
     declared = None
-    if cls in (Dense, BatchNormalization, Embedding, Bidirectional) or issubclass(cls, (_Convolution, _Recurrent)):
+    if cls in (Dense, BatchNormalization, Embedding, Bidirectional, TimeDistributed) \
+            or issubclass(cls, (_Convolution, _Recurrent)):
         declared = config.pop("input_shape", None)
         dim = config.pop("input_dim", None) if cls is not Embedding else None  # an Embedding's is its word count
         declared = (dim,) if declared is None and dim is not None else declared
@@ -948,6 +959,17 @@ def _text_vectorization_settings(file: _ModelFile, index: int, config: dict[str,
             config[key] = custom[config[key]]
 
 
+def _lookup_vocabulary(file: _ModelFile, index: int, config: dict[str, Any], class_name: str) -> None:
+    """A StringLookup's or IntegerLookup's saved vocabulary must be a list of strings or of whole numbers (a path
+    would make loading read another file)."""
+    vocabulary = config.get("vocabulary")
+    strings = class_name == "StringLookup"
+    if vocabulary is not None and not (isinstance(vocabulary, list) and all(
+            isinstance(t, str) if strings else isinstance(t, int) and not isinstance(t, bool) for t in vocabulary)):
+        raise file.error(f"has a malformed vocabulary for layer {index} ({class_name}): a model file holds it as a "
+                         f"list of {'strings' if strings else 'whole numbers'}; it is damaged.")
+
+
 def _build_layers(file: _ModelFile, layers: list[Any], params: dict[str, np.ndarray],
                   shape: tuple[int, ...] | None = None) -> None:
     """Check every Dense, Conv2D and BatchNormalization layer's shapes (and a Normalization's statistics) against
@@ -967,6 +989,7 @@ def _build_layer(file: _ModelFile, index: int, layer: Any, shape: Any, params: d
     from .nn.layers import BatchNormalization, Dense, LayerNormalization, Normalization
     from .nn.recurrent import Bidirectional, _Recurrent
     from .nn.text import Embedding
+    from .nn.wrappers import TimeDistributed
 
     declared = getattr(layer, "input_shape", None)
     if declared is not None:
@@ -1010,7 +1033,16 @@ def _build_layer(file: _ModelFile, index: int, layer: Any, shape: Any, params: d
         _build_layer_norm(file, index, layer, shape, params)
     elif isinstance(layer, (_Recurrent, Bidirectional)):
         _build_recurrent(file, index, layer, shape, params)
+    elif isinstance(layer, TimeDistributed):  # its layer, for one step of the samples, with the weights under it
+        step = shape[1:] if isinstance(shape, tuple) and len(shape) > 1 else None
+        _build_layer(file, index, layer.layer, step, _wrapped(params, index))
     return shape
+
+
+def _wrapped(params: dict[str, np.ndarray], index: int) -> dict[str, np.ndarray]:
+    """The weights of layer ``index``'s wrapped layer (a TimeDistributed's, under "layer."), as its own."""
+    prefix = f"{index}.layer."
+    return {f"{index}.{name[len(prefix):]}": array for name, array in params.items() if name.startswith(prefix)}
 
 
 def _build_recurrent(file: _ModelFile, index: int, layer: Any, shape: Any, params: dict[str, np.ndarray]) -> None:
@@ -1079,6 +1111,33 @@ def _build_convolution(file: _ModelFile, index: int, layer: Any, shape: Any, par
                          f"({_clause(exc)}); it is damaged.") from None
 
 
+# The shapes of a call given more placeholders or settings (attention's value, use_causal_mask=True): known only
+# when the call is made again, which builds its layer for all its inputs
+_FOUND_WHEN_MADE = object()
+
+
+def _call_extras_fit(extra: Any) -> bool:
+    """Whether a graph call's fourth entry has the form a saved model writes: a dict of "initial_state" and
+    "args" (lists of values) and "kwargs" (each a {"value": v}, {"values": [...]} or {"setting": number, string,
+    bool or None})."""
+    if not isinstance(extra, dict) or not set(extra) <= {"initial_state", "args", "kwargs"}:
+        return False
+    if any(not isinstance(extra[key], list) for key in ("initial_state", "args") if key in extra):
+        return False
+    keywords = extra.get("kwargs", {})
+    if not isinstance(keywords, dict):
+        return False
+    for key, recorded in keywords.items():
+        if not (isinstance(key, str) and key.isidentifier() and isinstance(recorded, dict) and len(recorded) == 1):
+            return False
+        (kind, value), = recorded.items()
+        if kind == "setting" and not (value is None or isinstance(value, (bool, int, float, str))):
+            return False
+        if kind not in ("value", "values", "setting"):
+            return False
+    return True
+
+
 def _build_graph(file: _ModelFile, layers: list[Any], params: dict[str, np.ndarray], graph: Any,
                  name: str) -> Any:
     """A functional model that is a graph: its structure checked, each layer checked against its weights
@@ -1100,8 +1159,10 @@ def _build_graph(file: _ModelFile, layers: list[Any], params: dict[str, np.ndarr
         """The sample shape of the value ``source`` names."""
         pair = isinstance(source, list) and len(source) == 2 and all(_is_int(i) for i in source)
         at = source[0] if pair else source
-        if not _is_int(at) or not 0 <= at < len(shapes):
+        if not _is_int(at) or not 0 <= at < len(shapes) or (pair and source[1] < 0):
             raise malformed()
+        if shapes[at] is _FOUND_WHEN_MADE:
+            return None
         several = several_outputs(shapes[at])
         if several is None and not pair:
             return shapes[at]
@@ -1128,17 +1189,29 @@ def _build_graph(file: _ModelFile, layers: list[Any], params: dict[str, np.ndarr
     shapes: list[Any] = [tuple(layers[i].input_shape) for i in inputs]
     built: set[int] = set()
     for call in calls:
-        # a fourth entry, {"initial_state": [...]}, where the call was given a recurrent layer's states
-        extra = call[3] if isinstance(call, list) and len(call) == 4 else {"initial_state": None}
+        # a fourth entry where the call was given more: a recurrent layer's states, {"initial_state": [...]};
+        # more placeholders, "args": [...]; keywords, "kwargs": {name: {"value"|"values"|"setting": ...}}
+        extra = call[3] if isinstance(call, list) and len(call) == 4 else {}
         if not (isinstance(call, list) and len(call) in (3, 4) and _is_int(call[0]) and 0 <= call[0] < len(layers)
                 and not isinstance(layers[call[0]], InputLayer) and isinstance(call[2], bool)
                 and (call[2] or (isinstance(call[1], list) and len(call[1]) == 1))
-                and isinstance(extra, dict) and list(extra) == ["initial_state"]):
+                and _call_extras_fit(extra)):
             raise malformed()
         given = shapes_of(call[1])
-        if extra["initial_state"] is not None:
-            shapes_of(extra["initial_state"])  # their shapes are checked against the layer's when the call is made
+        for key in ("initial_state", "args"):  # their shapes are checked against the layer's when the call is made
+            if key in extra:
+                shapes_of(extra[key])
+        for recorded in extra.get("kwargs", {}).values():
+            if "value" in recorded:
+                shape_of(recorded["value"])
+            elif "values" in recorded:
+                shapes_of(recorded["values"])
         shape = given if call[2] else given[0]
+        if "args" in extra or "kwargs" in extra or any(item is None for item in given):
+            # the call builds the layer for all its inputs when it is made (and the calls after it, their shapes
+            # known then): their weights are checked when they load
+            shapes.append(_FOUND_WHEN_MADE)
+            continue
         if call[0] not in built:
             _build_layer(file, call[0], layers[call[0]], shape, params)
             built.add(call[0])
@@ -1363,10 +1436,10 @@ def _dropouts(model: Any) -> list[Any]:
     """The layers that draw from a stream of their own at each training call (Dropout's masks, the augmentation
     layers' transforms), in the model's order: a resumed fit goes on drawing where the saved one was."""
     from .nn.image import _RandomImageLayer
-    from .nn.layers import Dropout, SpatialDropout2D
+    from .nn.layers import Dropout, _SpatialDropout
     from .nn.recurrent import _Recurrent
 
-    return [m for m in model.modules() if isinstance(m, (Dropout, SpatialDropout2D, _RandomImageLayer, _Recurrent))] \
+    return [m for m in model.modules() if isinstance(m, (Dropout, _SpatialDropout, _RandomImageLayer, _Recurrent))] \
         if hasattr(model, "modules") else []
 
 

@@ -1,5 +1,6 @@
 """``fl.layers``: the layer classes under their Keras names."""
 
+from .nn.attention import MultiHeadAttention
 from .nn.conv import (
     AveragePooling2D,
     AvgPool2D,
@@ -38,8 +39,10 @@ from .nn.layers import (
     ReLU,
     Rescaling,
     Softmax,
+    SpatialDropout1D,
     SpatialDropout2D,
 )
+from .nn.lookup import CategoryEncoding, IntegerLookup, StringLookup
 from .nn.merge import Add, Average, Concatenate, Maximum, Merge, Minimum, Multiply, Subtract
 from .nn.recurrent import GRU, LSTM, Bidirectional, Masking, SimpleRNN
 from .nn.text import (
@@ -57,14 +60,17 @@ from .nn.text import (
 )
 from .nn.transpose import Conv2DTranspose, Convolution2DTranspose
 from .nn.vectorize import TextVectorization
+from .nn.wrappers import RepeatVector, TimeDistributed
 
 __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flatten", "Dropout", "Normalization",
            "BatchNormalization", "Merge", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
            "Concatenate", "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
            "GlobalMaxPooling2D", "Reshape", "Rescaling", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "GlobalMaxPool2D",
            "ZeroPadding2D", "Cropping2D", "UpSampling2D", "RandomFlip", "RandomRotation", "RandomZoom",
-           "RandomTranslation", "RandomContrast", "Lambda", "LayerNormalization", "SpatialDropout2D",
+           "RandomTranslation", "RandomContrast", "Lambda", "LayerNormalization", "SpatialDropout1D",
+           "SpatialDropout2D",
            "Conv2DTranspose", "Convolution2DTranspose", "Embedding", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
            "GlobalAvgPool1D", "GlobalMaxPool1D", "Conv1D", "Convolution1D", "MaxPooling1D", "AveragePooling1D",
            "MaxPool1D", "AvgPool1D", "Resizing", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking",
-           "TextVectorization", "LAYERS"]
+           "TextVectorization", "StringLookup", "IntegerLookup", "CategoryEncoding",
+           "MultiHeadAttention", "TimeDistributed", "RepeatVector", "LAYERS"]

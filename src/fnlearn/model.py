@@ -485,7 +485,7 @@ class Trainer:
         # overflow along the way is reported once, by the non-finite loss check, not as NumPy warnings
         with _DeferredInterrupt() as interrupt, np.errstate(over="ignore", invalid="ignore"):
             try:
-                callback_list.on_train_begin()
+                callback_list.on_train_begin({})
                 for epoch in range(initial_epoch, epochs):
                     if train_batches is not None and not train_batches.begin(epoch):
                         break  # the data ran out (a generator read once): warned, and no epoch without batches
@@ -754,10 +754,19 @@ class Trainer:
             _check_finite_once(y_ready.reshape(y_arr.shape) if same_size else y_ready, y_name, y_arr)
         return x_arr, y_ready
 
+    def _sizes_taken(self) -> Any:
+        """The sample shape the data must fit (None for a size that may be any): the one declared, or for a
+        subclass of Keras's Model, whose call() may take any size as Keras's does, the number of axes of the
+        samples it was first built for (a run on a zero sample then checks the rest, before anything changes)."""
+        declared = getattr(self, "input_shape", None)
+        if not self._layers_in_order and self._keras_way and isinstance(declared, tuple):
+            return (None,) * len(declared)
+        return declared
+
     def _same_samples(self, shape: Any, other: Any) -> bool:
         """Whether samples of shapes ``shape`` and ``other`` are alike for this model: equal, but for the sizes
         its input leaves unknown (None), such as a sequence's steps."""
-        declared = getattr(self, "input_shape", None) if getattr(self, "built", False) else None
+        declared = self._sizes_taken() if getattr(self, "built", False) else None
         if isinstance(declared, list):  # several Inputs packed side by side: each one's shape was checked alone
             return tuple(shape) == tuple(other) or any(None in tuple(one) for one in declared)
         if isinstance(declared, tuple) and len(declared) == len(shape):
@@ -789,14 +798,21 @@ class Trainer:
             expects = f"layer {first.name!r} expects samples of shape {declared} (its input_shape)"
             fix = "check the data's columns or the first layer's input_shape"
         else:
-            declared = self.input_shape
-            expects = f"model {self.name!r} was built for samples of shape {declared}"
+            declared = self._sizes_taken()
+            expects = f"model {self.name!r} was built for samples of shape {self.input_shape}"
             fix = "check the data's columns"
         if declared is not None and not data.shape_fits(declared, sample_shape):
             raise ShapeError(f"{expects}, but {x_name} has samples of shape {sample_shape}"
                              f"{_one_sample_hint(x_name, rows, sample_shape, declared)}; {fix}.")
         if not self._layers_in_order or not all(isinstance(layer, Layer) for layer in layers):
-            return self._probe_output_shape(sample_shape)
+            if self.input_shape is None or data.shape_fits(self.input_shape, sample_shape):
+                return self._probe_output_shape(sample_shape)
+            try:  # samples unlike those it was built for, which a Keras model's call() may still take
+                return self._probe_output_shape(sample_shape)
+            except ShapeError as exc:
+                said = str(exc).rstrip(".")
+                raise ShapeError(f"{expects}, but {x_name} has samples of shape {sample_shape}, which it cannot "
+                                 f"take ({said}); {fix}.") from None
         shape = sample_shape
         for index, layer in enumerate(layers):
             expected = layer.input_features  # Dense's inputs, BatchNormalization's features (once built)
@@ -850,16 +866,14 @@ class Trainer:
     def _probe_output_shape(self, sample_shape: tuple[int, ...]) -> tuple[int, ...]:
         """The output shape of a model with custom modules, from one zero sample (no gradients, and no trace
         left in its weights or added losses)."""
-        from .nn.module import leaving_no_trace  # here: fnlearn.nn imports this module
+        from .nn.layers import zero_run_shape  # here: fnlearn.nn imports this module
 
         was_training = self.training
         self.eval()
         try:
-            with no_grad(), leaving_no_trace(self):
-                out = self._forward(Tensor(backend.xp().zeros((1, *sample_shape), dtype=self._dtype())))
+            return zero_run_shape(self, sample_shape, self._forward, self._dtype())
         finally:
             self.train(was_training)
-        return tuple(out.shape[1:])
 
     def _output_layer(self) -> str:
         last = self.layers[-1]
@@ -940,15 +954,23 @@ class Trainer:
                                 f"{pos[0]}); use 0/1 labels, or categorical cross-entropy for more than two "
                                 "classes.")
         if loss == "categorical_crossentropy" and y.ndim == 2 and units > 1:
-            # soft labels are fine, but every row must be a probability distribution over the classes
+            # soft labels are fine; a value outside [0, 1] is no target at all, and a row that does not sum to 1
+            # (several classes marked, as the functional API guide's random multi-hot targets) is computed as
+            # Keras does, −Σ y·log p, with a warning: for several classes per sample, sigmoid + binary
+            # cross-entropy is the loss that means it
             xp = backend.xp()
-            bad = xp.any((y < 0) | (y > 1), axis=1) | (xp.abs(y.sum(axis=1) - 1) > 1e-3)
+            outside = xp.any((y < 0) | (y > 1), axis=1)
+            bad = outside if bool(xp.any(outside)) else xp.abs(y.sum(axis=1) - 1) > 1e-3
             if bool(xp.any(bad)):
                 row = int(np.argmax(backend.to_numpy(bad)))
                 values = ", ".join(f"{v:g}" for v in backend.to_numpy(y[row])[:6])
-                raise DataError(f"categorical_crossentropy needs one-hot targets (each row in [0, 1], summing to 1), "
-                                f"but {y_name} row {row} is ({values}{', ...' if units > 6 else ''}); use "
-                                f"{self._spelled('to_categorical')}(labels, {units}).")
+                shown = f"{y_name} row {row} is ({values}{', ...' if units > 6 else ''})"
+                if bool(xp.any(outside)):
+                    raise DataError(f"categorical_crossentropy needs one-hot targets (each row in [0, 1], summing to "
+                                    f"1), but {shown}; use {self._spelled('to_categorical')}(labels, {units}).")
+                warnings.warn(f"categorical_crossentropy takes one-hot targets (rows summing to 1), but {shown}; "
+                              "it is computed as −Σ y·log p all the same, as Keras does. For several classes per "
+                              "sample use activation='sigmoid' with binary_crossentropy.", UserWarning, stacklevel=4)
         if y_per_sample == per_sample and tuple(y.shape[1:]) != out_shape:
             y = y.reshape((n, *out_shape))
         return y
@@ -1568,8 +1590,8 @@ def _resolve_loss(loss: Any) -> tuple[Callable[..., Tensor], str | None]:
     if isinstance(loss, str):
         fn = losses.get(loss)
         return fn, losses.canonical_name(loss.lower())
-    if isinstance(loss, losses.Loss):
-        return _averaged(loss), loss.name
+    if isinstance(loss, losses.Loss):  # a class of the user's own takes whatever targets its call() reads
+        return _averaged(loss), None if loss.own_class else loss.name
     errors.reject_foreign("loss", loss)
     if callable(loss):
         name = next((losses.canonical_name(k) for k, fn in losses.LOSSES.items() if fn is loss), None)

@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 
 from . import backend
-from .errors import ConfigError, NotReadyError, reject_unexpected_arguments, unknown_name
+from .errors import ConfigError, NotReadyError, ShapeError, reject_unexpected_arguments, unknown_name
 from .schedules import check_learning_rate, check_positive
-from .tensor import Parameter
+from .tensor import Parameter, Tensor
 
 
 def _check_fraction(name: str, value: Any) -> float:
@@ -196,13 +196,56 @@ class Optimizer:
         self.iterations += 1
         for p, g, state in zip(self.params, grads, self.state):
             if g is not None:
-                self.apply(p.data, g, state, lr)
+                self.apply_rule(p.data, g, state, lr)
+
+    def apply(self, grads: Any, trainable_variables: Any = None) -> None:
+        """One step from the gradients ``grads`` of ``trainable_variables`` (the parameters bound to it when
+        None), Keras 3's ``optimizer.apply``: a custom training loop's
+        ``loss.backward(); optimizer.apply([p.grad for p in params], params)``. A gradient of None skips its
+        parameter. The parameters' own ``.grad`` are left as they were.
+
+        >>> import fnlearn as fl, numpy as np
+        >>> w = fl.Parameter(np.array([1.0, 2.0])); opt = fl.optim.SGD(learning_rate=0.5)
+        >>> opt.apply([np.array([1.0, -1.0])], [w]); w.data.tolist()
+        [0.5, 2.5]
+        """
+        params = self.params if trainable_variables is None else list(trainable_variables)
+        grads = list(grads) if grads is not None else []
+        if params is None:
+            raise NotReadyError("optimizer.apply(grads) got no trainable_variables and the optimizer has no "
+                                "parameters yet; pass them: optimizer.apply(grads, model.trainable_weights).")
+        stray = next((p for p in params if not isinstance(p, Parameter)), None)
+        if stray is not None or len(grads) != len(params):
+            what = f"a {type(stray).__name__} among the variables" if stray is not None else \
+                f"{len(grads)} gradients for {len(params)} variables"
+            raise ConfigError(f"optimizer.apply got {what}; give one gradient (or None) per parameter, in the same "
+                              "order, e.g. optimizer.apply(grads, model.trainable_weights).")
+        arrays = [None if g is None else backend.xp().asarray(g.data if isinstance(g, Tensor) else g,
+                                                                dtype=p.data.dtype) for g, p in zip(grads, params)]
+        wrong = next(((p, g) for p, g in zip(params, arrays) if g is not None and g.shape != p.data.shape), None)
+        if wrong is not None:
+            raise ShapeError(f"optimizer.apply got a gradient of shape {tuple(wrong[1].shape)} for a parameter of "
+                             f"shape {tuple(wrong[0].data.shape)}; give each parameter's gradient in its order.")
+        self.bind(params)
+        kept = [p.grad for p in params]
+        try:
+            for p, g in zip(params, arrays):
+                p.grad = g
+            self.step()
+        finally:
+            for p, g in zip(params, kept):
+                p.grad = g
+
+    def apply_gradients(self, grads_and_vars: Any) -> None:
+        """Keras's ``apply_gradients(zip(grads, variables))``: :meth:`apply` on the pairs."""
+        pairs = list(grads_and_vars)
+        self.apply([g for g, _ in pairs], [v for _, v in pairs])
 
     def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
         """Change ``param`` in place from ``grad``; subclasses write their rule here."""
         raise NotImplementedError
 
-    def apply(self, param: Any, grad: Any, state: dict[str, Any], lr: Any) -> None:
+    def apply_rule(self, param: Any, grad: Any, state: dict[str, Any], lr: Any) -> None:
         """:meth:`update`, run piece by piece on a large NumPy array where the rule is elementwise.
 
         A rule such as RMSprop's makes five or six passes over its arrays. Over a whole 670,000-weight
@@ -214,7 +257,7 @@ class Optimizer:
 
         >>> import fnlearn as fl
         >>> w = fl.backend.xp().ones(200_000, "float32"); g = w * 0.5
-        >>> opt = RMSprop(learning_rate=0.1); state = {}; opt.apply(w, g, state, 0.1)
+        >>> opt = RMSprop(learning_rate=0.1); state = {}; opt.apply_rule(w, g, state, 0.1)
         >>> round(float(w[0]), 4), round(float(w[-1]), 4), state["v"].shape
         (0.6838, 0.6838, (200000,))
         """

@@ -7,7 +7,8 @@ element being one array, a tuple of them (``(x, y)`` or ``(x, y, sample_weight)`
 when the loop asks for them, so a folder of images larger than memory is read one batch at a time; ``cache()``
 keeps what the first full pass produced.
 
-The transformations are tf.data's, with its arguments: ``batch``, ``unbatch``, ``shuffle`` (a buffer of
+The transformations are tf.data's, with its arguments: ``batch``, ``padded_batch`` (variable-length elements
+padded to each batch's longest), ``unbatch``, ``shuffle`` (a buffer of
 ``buffer_size`` elements, drawn again at every pass unless ``reshuffle_each_iteration=False``), ``map``,
 ``filter``, ``take``, ``skip``, ``repeat``, ``cache``, ``prefetch``; ``len(ds)`` and ``ds.cardinality()`` count the
 elements (−1: infinite, −2: unknown, as tf.data says). Arrays come out as NumPy arrays that also answer
@@ -188,6 +189,108 @@ def _stack(elements: list[Any]) -> Any:
             stacked.append(backend.xp().stack([backend.xp().asarray(v) for v in values]))
     out = iter(stacked)
     return map_structure(lambda _: next(out), first)
+
+
+def _is_size(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= -1
+
+
+def _check_padded_shapes(shapes: Any) -> None:
+    """``padded_shapes`` made of what it may hold (shapes: tuples of sizes; tuples and dicts of them; None), or one
+    ConfigError sentence; how it matches the elements is checked on the first batch."""
+    if shapes is None or _is_size(shapes):
+        return
+    if hasattr(shapes, "as_list"):
+        return
+    if isinstance(shapes, Mapping):
+        for item in shapes.values():
+            _check_padded_shapes(item)
+        return
+    if isinstance(shapes, (tuple, list)):
+        for item in shapes:
+            _check_padded_shapes(item)
+        return
+    raise ConfigError(f"padded_batch padded_shapes takes shapes (tuples of sizes, None or -1 for the batch's longest) "
+                      f"arranged as the elements are, got {shapes!r}; e.g. padded_shapes=([None], []) for (tokens, "
+                      "label) elements.")
+
+
+def _matched(spec: Any, element: Any, what: str, shapes: bool) -> list[Any]:
+    """``spec`` (padded shapes, or padding values) for each array of ``element``, in the order of its arrays: a
+    tuple or dict of ``spec`` follows the element's; None, or a single padding value, holds for every array below
+    it. One DataError sentence where the two structures differ."""
+    if hasattr(spec, "as_list"):
+        spec = spec.as_list()
+    if isinstance(element, (tuple, list)):
+        if spec is None or (not shapes and not isinstance(spec, (tuple, list, Mapping))):
+            return [spec] * len(_leaves(element))
+        if not isinstance(spec, (tuple, list)) or len(spec) != len(element):
+            raise DataError(f"padded_batch {what} {spec!r} does not match the elements, which are tuples of "
+                            f"{len(element)}; give one entry per part, e.g. ([None], []) for (tokens, label).")
+        return [leaf for part, item in zip(spec, element) for leaf in _matched(part, item, what, shapes)]
+    if isinstance(element, Mapping):
+        if spec is None or (not shapes and not isinstance(spec, (tuple, list, Mapping))):
+            return [spec] * len(_leaves(element))
+        if not isinstance(spec, Mapping) or set(spec) != set(element):
+            raise DataError(f"padded_batch {what} {spec!r} does not match the elements, dicts with the keys "
+                            f"{sorted(element)}; give a dict with the same keys.")
+        return [leaf for key in element for leaf in _matched(spec[key], element[key], what, shapes)]
+    if not shapes:
+        if isinstance(spec, (tuple, list, Mapping)):
+            raise DataError(f"padded_batch padding_values {spec!r} does not match the elements, which are single "
+                            "arrays; give one value (e.g. 0) for them.")
+        return [spec]
+    if spec is None:
+        return [None]
+    if _is_size(spec):
+        spec = [spec]
+    if not isinstance(spec, (tuple, list)) or not all(size is None or _is_size(size) for size in spec):
+        raise DataError(f"padded_batch padded_shapes {spec!r} does not match the elements, which are single arrays; "
+                        "give their shape, e.g. [None] for sequences of any length.")
+    return [tuple(None if size is None or size == -1 else int(size) for size in spec)]
+
+
+def _pad_stack(elements: list[Any], shapes: Any, padding_values: Any) -> Any:
+    """Elements of one structure as one batched element, each array padded at the end of its axes (tf.data's
+    ``padded_batch``): to ``shapes``' sizes where they are fixed, to the longest of the batch elsewhere."""
+    first = elements[0]
+    columns = [_leaves(e) for e in elements]
+    places = _matched(shapes, first, "padded_shapes", True)
+    fills = _matched(padding_values, first, "padding_values", False)
+    stacked = []
+    for position, (wanted, fill) in enumerate(zip(places, fills)):
+        values = []
+        for column in columns:
+            value = column[position]
+            value = value.data if isinstance(value, Tensor) else value
+            values.append(backend.to_numpy(value) if backend.is_array(value) and not isinstance(value, np.ndarray)
+                          else np.asarray(value))
+        ranks = sorted({v.ndim for v in values})
+        if len(ranks) > 1:
+            raise ShapeError(f"padded_batch got elements whose arrays have {ranks[0]} and {ranks[1]} axes; padding "
+                             "lengthens axes but cannot add one, so give every element's array the same number of "
+                             "axes.")
+        longest = tuple(max(v.shape[axis] for v in values) for axis in range(ranks[0]))
+        if wanted is not None:
+            if len(wanted) != ranks[0]:
+                raise ShapeError(f"padded_batch padded_shapes gives {tuple(wanted)!r} ({len(wanted)} axes) for arrays "
+                                 f"of {ranks[0]} axes, shape {values[0].shape}; give one size (or None) per axis.")
+            too_long = [axis for axis, size in enumerate(wanted) if size is not None and longest[axis] > size]
+            if too_long:
+                axis = too_long[0]
+                raise ShapeError(f"padded_batch padded_shapes asks for size {wanted[axis]} on axis {axis}, but an "
+                                 f"element has {longest[axis]} there; padding cannot shorten, so give a larger size "
+                                 "or None (the batch's longest), or cut the elements first with map.")
+            longest = tuple(length if size is None else size for length, size in zip(longest, wanted))
+        dtype = np.result_type(*values) if values[0].dtype != object else np.dtype(object)
+        if fill is None:
+            fill = "" if dtype.kind in "USO" else (False if dtype.kind == "b" else 0)
+        out = np.full((len(values),) + longest, fill, dtype=dtype)
+        for row, value in enumerate(values):
+            out[(row,) + tuple(slice(0, n) for n in value.shape)] = value
+        stacked.append(out.view(Batch))
+    out_iter = iter(stacked)
+    return map_structure(lambda _: next(out_iter), first)
 
 
 def _split(element: Any) -> Iterator[Any]:
@@ -397,6 +500,46 @@ class Dataset:
                 yield _stack(group)
 
         return Dataset(stacked, count, unbatched=self)
+
+    def padded_batch(self, batch_size: int, padded_shapes: Any = None, padding_values: Any = None,
+                     drop_remainder: bool = False, name: str | None = None) -> Dataset:
+        """Consecutive elements stacked into batches of ``batch_size`` as :meth:`batch` does, each array first
+        padded at the end of its axes to the batch's largest size along each (tf.data's ``padded_batch``), so that
+        sequences of different lengths make one batch, and batches may differ in length.
+
+        Args:
+            batch_size: elements per batch (the last one smaller unless ``drop_remainder``).
+            padded_shapes: None (every axis padded to the batch's longest), or the element's structure of shapes,
+                one per array (a tuple of sizes, None or −1 for an axis padded to the batch's longest, a whole
+                number for a fixed size; e.g. ``([None], [])`` for ``(tokens, label)`` elements).
+            padding_values: what fills the padding: None (0; ``""`` for strings, False for booleans), one value
+                for every array, or the element's structure of values (None in it for the default).
+            drop_remainder: leave out a last batch smaller than ``batch_size``.
+
+        >>> ds = Dataset.from_generator(lambda: iter([np.array([1, 2]), np.array([3]), np.array([4, 5, 6])]))
+        >>> [b.tolist() for b in ds.padded_batch(2)]
+        [[[1, 2], [3, 0]], [[4, 5, 6]]]
+        >>> [b.tolist() for b in ds.padded_batch(3, padded_shapes=[4], padding_values=-1)]
+        [[[1, 2, -1, -1], [3, -1, -1, -1], [4, 5, 6, -1]]]
+        """
+        size = _positive(batch_size, "padded_batch batch_size", "padded_batch(32)")
+        _check_padded_shapes(padded_shapes)
+        drop = bool(drop_remainder)
+        count = self._cardinality
+        if count >= 0:
+            count = count // size if drop else -(-count // size)
+
+        def padded() -> Iterator[Any]:
+            group: list[Any] = []
+            for element in self:
+                group.append(element)
+                if len(group) == size:
+                    yield _pad_stack(group, padded_shapes, padding_values)
+                    group = []
+            if group and not drop:
+                yield _pad_stack(group, padded_shapes, padding_values)
+
+        return Dataset(padded, count)
 
     def unbatch(self, name: str | None = None) -> Dataset:
         """Each batch split into its rows, one element each (``batch``'s inverse).

@@ -386,6 +386,28 @@ class Tensor:
     def __ge__(self, other: Any) -> Tensor:
         return Tensor(self.data >= _raw(other))
 
+    # & | ^ ~ on boolean masks (bitwise on integers), as on NumPy arrays: no gradient
+    def __and__(self, other: Any) -> Tensor:
+        return _bits("&", self, other)
+
+    def __rand__(self, other: Any) -> Tensor:
+        return _bits("&", other, self)
+
+    def __or__(self, other: Any) -> Tensor:
+        return _bits("|", self, other)
+
+    def __ror__(self, other: Any) -> Tensor:
+        return _bits("|", other, self)
+
+    def __xor__(self, other: Any) -> Tensor:
+        return _bits("^", self, other)
+
+    def __rxor__(self, other: Any) -> Tensor:
+        return _bits("^", other, self)
+
+    def __invert__(self) -> Tensor:
+        return _bits("~", self)
+
     __hash__ = object.__hash__
 
     # ----------------------------------------------------------------- methods
@@ -455,6 +477,21 @@ class Tensor:
 
 def _raw(x: Any) -> Any:
     return x.data if isinstance(x, Tensor) else x
+
+
+_BITS = {"&": "bitwise_and", "|": "bitwise_or", "^": "bitwise_xor", "~": "invert"}
+
+
+def _bits(sign: str, *operands: Any) -> Tensor:
+    """``a & b``, ``a | b``, ``a ^ b`` or ``~a`` of boolean (or integer) tensors; floats are refused."""
+    xp = backend.xp()
+    values = [_raw(x) for x in operands]
+    for v in values:
+        dtype = v.dtype if hasattr(v, "dtype") else np.asarray(v).dtype
+        if dtype.kind not in "biu":
+            raise DataError(f"'{sign}' combines boolean masks (or integers), got a value of dtype {dtype}; "
+                            "compare first (x > 0) or cast it to bool.")
+    return Tensor(getattr(xp, _BITS[sign])(*values))
 
 
 class Parameter(Tensor):

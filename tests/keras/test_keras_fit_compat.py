@@ -385,3 +385,20 @@ def test_train_test_and_predict_on_batch_are_keras_steps():
     np.testing.assert_allclose(predicted, their_pred, rtol=1e-5)
     assert models[1].epochs_trained == 0  # steps, not epochs: a later fit shuffles as a first one would
     assert len(models[1].trainable_variables) == 4 and models[1].variables == models[1].weights
+
+
+def test_categorical_crossentropy_on_multi_hot_rows_is_computed_as_keras_with_a_warning():
+    """The functional API guide trains categorical cross-entropy on random multi-hot rows: Keras computes
+    −Σ y·log p; fnlearn does too, saying once why sigmoid + binary cross-entropy is the loss for that. A value
+    outside [0, 1] is still refused."""
+    model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile("sgd", "categorical_crossentropy")
+    x = np.random.default_rng(1).normal(size=(6, 4)).astype(np.float32)
+    y = np.array([[1, 1, 0], [0, 0, 0], [1, 0, 0], [0, 1, 1], [1, 1, 1], [0, 0, 1]], dtype=np.float32)
+    with pytest.warns(UserWarning, match=r"categorical_crossentropy takes one-hot targets \(rows summing to 1\), "
+                                         r"but y row 0 is \(1, 1, 0\); it is computed as −Σ y·log p"):
+        loss = model.evaluate(x, y, verbose=0)
+    p = model.predict(x, verbose=0).astype(np.float64)
+    assert loss == pytest.approx(float(np.mean(-(y * np.log(p)).sum(axis=1))), rel=1e-5)
+    with pytest.raises(fl.errors.DataError, match="each row in"):
+        model.evaluate(x, y * 2, verbose=0)

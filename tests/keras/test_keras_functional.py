@@ -182,7 +182,7 @@ def test_calls_a_placeholder_cannot_take_say_so():
     with pytest.raises(ShapeError, match=r"declares input_shape \(5,\) but was called on"):
         layers.Dense(2, input_shape=(5,))(x)
     h = layers.Dense(2)(x)
-    for attempt in (lambda: h + 1, lambda: 2 * h, lambda: np.asarray(h), lambda: h[0]):
+    for attempt in (lambda: h + np.ones(2), lambda: h @ h, lambda: np.asarray(h), lambda: h[0]):
         with pytest.raises(ConfigError, match=r"the output of layer '.*' is a placeholder of shape \(None, 2\) with "
                                               r"no values"):
             attempt()

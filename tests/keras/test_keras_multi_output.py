@@ -470,3 +470,36 @@ def test_a_model_of_one_output_is_compiled_as_before():
     one.compile("adam", "mse", metrics=["mse", "mae"])
     assert one.metrics_names == ["loss", "mse", "mae"]  # the compiled order, not sorted
     assert list(one.fit(X, X, epochs=1, verbose=0).history) == ["loss", "mse", "mae"]
+
+
+def test_outputs_given_as_a_dict_are_named_and_given_back_by_their_keys(tmp_path):
+    """Keras 3's Model(x, {"priority": p, "department": d}) (the functional API guide's ticket model): the keys
+    name the outputs for losses, metrics and logs, and predict and a call give a dict by them, saved and loaded
+    as such."""
+    real = real_keras()
+
+    def ticket(k):
+        x = k.Input(shape=(4,), name="x")
+        h = k.layers.Dense(6, activation="relu", name="h")(x)
+        return k.Model(x, {"priority": k.layers.Dense(1, name="pri")(h),
+                           "department": k.layers.Dense(3, activation="softmax", name="dep")(h)})
+
+    theirs, ours = ticket(real), ticket(keras)
+    ours.set_weights(theirs.get_weights())
+    x = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
+    got, want = ours.predict(x, verbose=0), theirs.predict(x, verbose=0)
+    assert set(got) == set(want) == {"priority", "department"}
+    for key in want:
+        np.testing.assert_allclose(got[key], want[key], rtol=1e-5, atol=1e-6)
+    assert set(ours(x)) == {"priority", "department"}
+    losses = {"priority": "mse", "department": "sparse_categorical_crossentropy"}
+    ours.compile("sgd", losses, metrics={"department": ["accuracy"]})
+    history = ours.fit(x, {"priority": np.ones((5, 1)), "department": np.zeros(5)}, verbose=0)
+    assert set(history.history) == {"loss", "priority_loss", "department_loss", "department_accuracy"}
+    ours.save(tmp_path / "ticket.keras")
+    loaded = keras.models.load_model(tmp_path / "ticket.keras")
+    assert loaded.output_names == ["department", "priority"]  # Keras 3 flattens a dict in the order of its keys
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0)["department"], ours.predict(x, verbose=0)["department"])
+    h = keras.Input(shape=(2,))
+    with pytest.raises(ConfigError, match=r"outputs= as a dict needs one distinct name \(a string\) per output"):
+        keras.Model(h, {1: keras.layers.Dense(1)(h), 2: keras.layers.Dense(1)(h)})

@@ -10,7 +10,7 @@ from value_checks import assert_custom_loss_trains_as_mse, assert_like_numpy
 
 import fnlearn as fl
 from fnlearn import keras
-from fnlearn.errors import ConfigError
+from fnlearn.errors import ConfigError, ShapeError
 from fnlearn.keras import ops
 
 RNG = np.random.default_rng(0)
@@ -223,9 +223,9 @@ def test_ops_is_a_keras_module_and_importable_through_tf_keras():
 
 
 def test_unknown_names_keep_the_clear_message():
-    with pytest.raises(AttributeError, match=r"fnlearn.keras.ops.einsum is a Keras name that fnlearn does not "
+    with pytest.raises(AttributeError, match=r"fnlearn.keras.ops.stft is a Keras name that fnlearn does not "
                                              r"provide; fnlearn.keras.ops has: .*logsumexp"):
-        ops.einsum  # noqa: B018
+        ops.stft  # noqa: B018
     with pytest.raises(AttributeError, match="has no attribute '__wrapped__'"):
         ops.__wrapped__  # noqa: B018
 
@@ -273,3 +273,220 @@ def test_image_ops_refuse_what_fnlearn_does_not_have():
         ops.conv(np.ones((1, 5, 5, 1)), np.ones((3, 3, 1, 1)), dilation_rate=2)
     with pytest.raises(ConfigError, match="ops.max_pool got data_format='channels_first'"):
         ops.max_pool(np.ones((1, 1, 4, 4)), 2, data_format="channels_first")
+
+
+# ----------------------------------------------------------------------------- the names keras.io's examples use
+
+Q = RNG.normal(size=(2, 3, 4)).astype(np.float32)
+K4 = RNG.normal(size=(2, 5, 4)).astype(np.float32)
+M = RNG.normal(size=(4, 4)).astype(np.float32)
+IDS = np.array([[2, 0], [1, 1]])
+
+# (id, the call, given the ops module: fnlearn's or real Keras's); values compared with real Keras
+KERAS_CASES = [
+    ("arange_keywords", lambda o: o.arange(start=0, stop=5, step=1)),
+    ("arange_one", lambda o: o.arange(4)),
+    ("arange_float", lambda o: o.arange(0.5, 3.0, 0.5)),
+    ("linspace", lambda o: o.linspace(0.0, 1.0, num=5)),
+    ("linspace_open", lambda o: o.linspace(-1.0, 1.0, num=4, endpoint=False)),
+    ("eye", lambda o: o.eye(3, 4, k=1)),
+    ("identity", lambda o: o.identity(3)),
+    ("tri", lambda o: o.tri(3, 4, k=-1)),
+    ("full", lambda o: o.full((2, 3), 0.5)),
+    ("full_like", lambda o: o.full_like(X, 2.0)),
+    ("zeros_like", lambda o: o.zeros_like(X)),
+    ("tril", lambda o: o.tril(M)),
+    ("triu_k", lambda o: o.triu(Q, k=1)),
+    ("causal_mask", lambda o: o.tril(o.ones((4, 4)))),
+    ("take_axis0", lambda o: o.take(M, IDS, axis=0)),
+    ("take_flat", lambda o: o.take(M, np.array([3, 15, 3]))),
+    ("take_along_axis", lambda o: o.take_along_axis(M, np.array([[0, 3], [1, 1], [2, 0], [3, 3]]), axis=1)),
+    ("tile", lambda o: o.tile(X, (2, 3))),
+    ("repeat", lambda o: o.repeat(X, 2, axis=1)),
+    ("repeat_flat", lambda o: o.repeat(X, 2)),
+    ("pad", lambda o: o.pad(X, ((1, 0), (2, 1)))),
+    ("pad_value", lambda o: o.pad(X, ((0, 1), (1, 1)), constant_values=3.0)),
+    ("cumsum", lambda o: o.cumsum(X, axis=1)),
+    ("cumsum_flat", lambda o: o.cumsum(X)),
+    ("einsum_attention", lambda o: o.einsum("bqd,bkd->bqk", Q, K4)),
+    ("einsum_ellipsis", lambda o: o.einsum("...d,de->...e", Q, M)),
+    ("einsum_heads", lambda o: o.einsum("abc,cd->abd", Q, M)),
+    ("tensordot", lambda o: o.tensordot(Q, M, axes=1)),
+    ("tensordot_pairs", lambda o: o.tensordot(Q, K4, axes=([0, 2], [0, 2]))),
+    ("outer", lambda o: o.outer(X[0], Y[1])),
+    ("sort", lambda o: o.sort(X, axis=-1)),
+    ("sort_axis0", lambda o: o.sort(X, axis=0)),
+    ("argsort", lambda o: o.argsort(X)),
+    ("top_k_values", lambda o: o.top_k(M, 2)[0]),
+    ("top_k_indices", lambda o: o.top_k(M, 3)[1]),
+    ("segment_sum", lambda o: o.segment_sum(M, np.array([0, 2, 0, 1]), num_segments=3)),
+    ("logical", lambda o: o.logical_or(o.logical_and(X > 0, Y > 0), o.logical_not(X > 0))),
+    ("where", lambda o: o.where(X > 0, X, 0.0)),
+    ("cast", lambda o: o.cast(X > 0, "float32")),
+    ("flip", lambda o: o.flip(X, axis=1)),
+    ("roll", lambda o: o.roll(X, 1, axis=1)),
+    ("roll_flat", lambda o: o.roll(X, -2)),
+    ("roll_axes", lambda o: o.roll(Q, (1, 2), axis=(0, 2))),
+    ("moveaxis_pairs", lambda o: o.moveaxis(Q, [0, 1], [2, 0])),
+    ("broadcast_to", lambda o: o.broadcast_to(X[:1], (3, 3))),
+    ("moveaxis", lambda o: o.moveaxis(Q, 0, -1)),
+    ("swapaxes", lambda o: o.swapaxes(Q, 1, 2)),
+    ("ravel", lambda o: o.ravel(X)),
+    ("split", lambda o: o.split(M, 2, axis=1)[1]),
+    ("split_at", lambda o: o.split(M, [1, 3])[1]),
+    ("unstack", lambda o: o.unstack(X, axis=1)[2]),
+    ("hstack", lambda o: o.hstack([X, Y])),
+    ("vstack", lambda o: o.vstack([X, Y[0]])),
+    ("slice", lambda o: o.slice(Q, (1, 0, 1), (1, 2, 3))),
+    ("stop_gradient", lambda o: o.stop_gradient(X)),
+    ("sin_cos", lambda o: o.sin(X) + o.cos(X)),
+    ("reciprocal_rsqrt", lambda o: o.reciprocal(np.abs(X) + 1) + o.rsqrt(np.abs(X) + 1)),
+    ("log2_log10", lambda o: o.log2(np.abs(X) + 1) + o.log10(np.abs(X) + 1)),
+    ("absolute_amax_amin", lambda o: o.absolute(X) + o.amax(X, axis=0) + o.amin(X, axis=0)),
+    ("norm", lambda o: o.norm(X)),
+    ("norm_axis", lambda o: o.norm(X, axis=-1, keepdims=True)),
+    ("moments_mean", lambda o: o.moments(Q, axes=[0, 1])[0]),
+    ("moments_var", lambda o: o.moments(Q, axes=[0, 1])[1]),
+    ("any_all", lambda o: o.logical_xor(o.any(X > 1, axis=0), o.all(X > -1, axis=0))),
+    ("count_nonzero", lambda o: o.count_nonzero(X > 0, axis=1)),
+    ("nonzero", lambda o: o.nonzero(X > 0)[1]),
+    ("floor_divide_mod", lambda o: o.floor_divide(X * 5, 2.0) + o.mod(X * 5, 2.0)),
+    ("gelu", lambda o: o.gelu(X)),
+    ("gelu_exact", lambda o: o.gelu(X, approximate=False)),
+    ("silu_swish", lambda o: o.silu(X) + o.swish(Y)),
+    ("elu_selu", lambda o: o.elu(X, alpha=0.5) + o.selu(X)),
+    ("leaky_relu", lambda o: o.leaky_relu(X)),
+    ("hard_sigmoid_relu6", lambda o: o.hard_sigmoid(X * 4) + o.relu6(X * 10)),
+    ("log_sigmoid", lambda o: o.log_sigmoid(X * 30)),
+    ("meshgrid", lambda o: o.meshgrid(np.arange(3.0), np.arange(2.0))[0]),
+]
+
+
+@pytest.mark.parametrize("call", [c[1] for c in KERAS_CASES], ids=[c[0] for c in KERAS_CASES])
+def test_new_names_give_real_keras_values(call):
+    from real_keras import real_keras
+
+    real = real_keras()
+    ours, theirs = call(ops), np.asarray(call(real.ops))
+    assert ours.shape == theirs.shape
+    if theirs.dtype.kind == "f":
+        np.testing.assert_allclose(ops.convert_to_numpy(ours), theirs, rtol=2e-5, atol=2e-6)
+    else:
+        np.testing.assert_array_equal(ops.convert_to_numpy(ours), theirs)
+        assert ours.dtype.kind == theirs.dtype.kind
+
+
+def test_new_names_keep_kerass_dtypes():
+    assert ops.arange(5).dtype == np.int32 and ops.arange(0, 1, 0.5).dtype == np.float32
+    assert ops.arange(3, dtype="float32").dtype == np.float32 and ops.full((2,), 1).dtype == np.int32
+    assert ops.eye(2).dtype == np.float32 and ops.linspace(0, 1, 3).dtype == np.float32
+    assert ops.argsort(X).dtype == np.int32 and ops.top_k(X, 1)[1].dtype == np.int32
+    assert ops.tril(np.ones((2, 2), np.int32)).dtype == np.int32
+
+
+def test_positional_embedding_and_causal_mask_as_keras_io_writes_them():
+    """keras.io's text examples: positions from ``ops.arange`` into an embedding table, a causal mask from
+    ``tril(ones)``, attention weights from ``einsum`` and ``softmax``; the gradient reaches the table."""
+    maxlen, dim = 4, 3
+    table = fl.tensor(RNG.normal(size=(maxlen, dim)), requires_grad=True)
+    positions = ops.arange(start=0, stop=maxlen, step=1)
+    assert not positions.requires_grad
+    x = ops.take(table, positions, axis=0)[None]  # (1, maxlen, dim)
+    mask = ops.cast(ops.tril(ops.ones((maxlen, maxlen))), "bool")
+    scores = ops.where(mask, ops.einsum("bqd,bkd->bqk", x, x), -1e9)
+    out = ops.matmul(ops.softmax(scores, axis=-1), x)
+    ops.sum(ops.square(out)).backward()
+    assert table.grad.shape == (maxlen, dim) and np.isfinite(table.grad).all()
+    weights = ops.softmax(scores, axis=-1).numpy()[0]
+    assert np.allclose(np.triu(weights, 1), 0) and np.allclose(weights.sum(-1), 1)
+
+
+GRADIENT_CASES_NEW = [
+    ("tril_triu", lambda p: ops.tril(p) * 2 + ops.triu(p, k=1)),
+    ("take", lambda p: ops.take(p, [[3, 0], [0, 0]], axis=0)),
+    ("take_along_axis", lambda p: ops.take_along_axis(p, np.array([[2], [0], [1], [1]]), axis=-1)),
+    ("tile_repeat", lambda p: ops.tile(p, (1, 2)) * ops.repeat(p, 2, axis=1)),
+    ("repeat_counts", lambda p: ops.repeat(p, [1, 0, 3], axis=1)),
+    ("pad_cumsum", lambda p: ops.cumsum(ops.pad(p, ((1, 0), (0, 2)), constant_values=1.0), axis=0)),
+    ("einsum", lambda p: ops.einsum("ij,kj->ik", p, ops.sin(p))),
+    ("tensordot_outer", lambda p: ops.tensordot(p, T, axes=([1], [1])) + ops.sum(ops.outer(p[0], p[1]))),
+    ("sort", lambda p: ops.sort(p, axis=0) * np.arange(12.0).reshape(4, 3)),
+    ("top_k", lambda p: ops.top_k(p, 2)[0] * np.array([1.0, 3.0])),
+    ("segment_sum", lambda p: ops.segment_sum(p, [1, 0, 1, 2]) ** 2),
+    ("flip_roll", lambda p: ops.flip(p, axis=0) * ops.roll(p, 1, axis=1) + ops.roll(p, 5)),
+    ("broadcast_moveaxis_swapaxes", lambda p: ops.broadcast_to(p, (2, 4, 3)) * ops.moveaxis(
+        ops.swapaxes(ops.broadcast_to(p, (2, 4, 3)), 1, 2), 1, 2)),
+    ("split_unstack_stack", lambda p: ops.hstack(ops.split(p, [1], axis=1)[::-1]) + ops.vstack(ops.unstack(p))),
+    ("slice_ravel", lambda p: ops.ravel(ops.slice(p, (1, 1), (2, 2)))),
+    ("elementwise", lambda p: ops.cos(p) + ops.reciprocal(ops.abs(p) + 1) + ops.rsqrt(ops.abs(p) + 1)
+     + ops.log2(ops.abs(p) + 1) + ops.log10(ops.abs(p) + 2) + ops.amax(p, axis=0) + ops.amin(p)),
+    ("norm_moments", lambda p: ops.norm(p, axis=1) + ops.sum(ops.moments(p, axes=[0])[1]) + ops.norm(p)),
+    ("activations", lambda p: ops.gelu(p) + ops.gelu(p, approximate=False) + ops.silu(p) + ops.elu(p)
+     + ops.selu(p) + ops.leaky_relu(p) + ops.hard_sigmoid(p * 2) + ops.relu6(p) + ops.log_sigmoid(p)),
+]
+
+
+@pytest.mark.parametrize("fn", [c[1] for c in GRADIENT_CASES_NEW], ids=[c[0] for c in GRADIENT_CASES_NEW])
+def test_new_differentiable_names_match_central_differences(fn):
+    assert fl.gradcheck(fn, [P], atol=1e-8, rtol=1e-7)
+
+
+def test_new_differentiable_names_match_pytorch_gradients():
+    torch = pytest.importorskip("torch")
+    p = fl.tensor(P, requires_grad=True)
+    out = (ops.sum(ops.tril(p[:3]) * 2) + ops.sum(ops.top_k(p, 2)[0] ** 2) + ops.sum(ops.sort(p, axis=0) * T)
+           + ops.sum(ops.repeat(p, [1, 0, 3], axis=1) ** 2) + ops.sum(ops.roll(p, 1, axis=1) * T)
+           + ops.sum(ops.tensordot(p, T, axes=([1], [1])) ** 2) + ops.sum(ops.cumsum(p, axis=0) * T))
+    out.backward()
+    tp = torch.tensor(P, requires_grad=True)
+    tt = torch.tensor(T)
+    ref = ((torch.tril(tp[:3]) * 2).sum() + (torch.topk(tp, 2).values ** 2).sum()
+           + (torch.sort(tp, dim=0).values * tt).sum()
+           + (torch.repeat_interleave(tp, torch.tensor([1, 0, 3]), dim=1) ** 2).sum()
+           + (torch.roll(tp, 1, dims=1) * tt).sum() + (torch.tensordot(tp, tt, dims=([1], [1])) ** 2).sum()
+           + (torch.cumsum(tp, 0) * tt).sum())
+    ref.backward()
+    assert float(out) == pytest.approx(float(ref.detach()), rel=1e-12)
+    np.testing.assert_allclose(fl.backend.to_numpy(p.grad), tp.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_new_names_without_a_gradient_cut_the_graph():
+    p = fl.tensor(X, requires_grad=True)
+    for out in (ops.arange(3), ops.eye(2), ops.tri(2), ops.full((2,), 1.0), ops.full_like(p, 1.0),
+                ops.argsort(p), ops.top_k(p, 2)[1], ops.stop_gradient(p), ops.any(p > 0), ops.count_nonzero(p),
+                ops.floor_divide(p, 2.0), ops.nonzero(p)[0], ops.linspace(0.0, 1.0, 3)):
+        assert not out.requires_grad
+    assert ops.top_k(p, 2)[0].requires_grad and ops.tril(fl.tensor(M, requires_grad=True)).requires_grad
+    assert ops.size(X) == 6 and ops.ndim(Q) == 3
+
+
+def test_boolean_operators_on_tensors_combine_masks():
+    a, b = fl.tensor(X), fl.tensor(Y)
+    np.testing.assert_array_equal(((a > 0) & (b > 0)).numpy(), (X > 0) & (Y > 0))
+    np.testing.assert_array_equal(((a > 0) | (b > 0)).numpy(), (X > 0) | (Y > 0))
+    np.testing.assert_array_equal(((a > 0) ^ (b > 0)).numpy(), (X > 0) ^ (Y > 0))
+    np.testing.assert_array_equal((~(a > 0)).numpy(), ~(X > 0))
+    np.testing.assert_array_equal((True & (a > 0)).numpy(), X > 0)
+    np.testing.assert_array_equal((fl.tensor(np.array([6, 3])) & 2).numpy(), [2, 2])
+    with pytest.raises(fl.errors.DataError, match=r"'&' combines boolean masks .* dtype float32"):
+        a & (b > 0)  # noqa: B018
+
+
+@pytest.mark.parametrize(("call", "error", "words"), [
+    (lambda: ops.arange(0, 5, 0), ConfigError, "step must not be 0"),
+    (lambda: ops.linspace(0.0, 1.0, num=-1), ConfigError, "num must be a whole number"),
+    (lambda: ops.tril(np.ones(3)), ShapeError, "tril needs a matrix"),
+    (lambda: ops.take(X, [7]), ShapeError, "outside the 6 positions"),
+    (lambda: ops.repeat(X, [1, 2], axis=1), ConfigError, "one per slice"),
+    (lambda: ops.pad(X, 1, mode="reflect"), ConfigError, "mode='reflect'"),
+    (lambda: ops.top_k(X, 4), ConfigError, "k must be a whole number from 0"),
+    (lambda: ops.einsum("ij,jk->ik", X, X), ShapeError, "index 'j'"),
+    (lambda: ops.einsum("ij->i", X, optimize=True), ConfigError, "only the subscripts"),
+    (lambda: ops.split(X, 2, axis=1), ShapeError, "does not split into 2 equal parts"),
+    (lambda: ops.roll(X, (1, 2), axis=(0, 1, 1)), ConfigError, "one shift per axis"),
+    (lambda: ops.norm(X, ord=1), ConfigError, "Euclidean norm"),
+    (lambda: ops.unstack(X, num=3), ShapeError, "num=3 but axis 0 has length 2"),
+])
+def test_new_names_refuse_bad_input_in_one_sentence(call, error, words):
+    with pytest.raises(error, match=words):
+        call()

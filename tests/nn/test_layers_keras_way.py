@@ -265,14 +265,17 @@ def test_a_built_in_layer_subclassed_with_call_is_refused_and_its_added_weights_
     assert [float(r(p).item()) for p, r in layer.penalties()] == [0.5]
 
 
-def test_a_layer_called_on_a_placeholder_with_more_arguments_is_refused():
+def test_a_layer_called_on_a_placeholder_with_a_setting_records_it_and_refuses_what_a_file_cannot_hold():
     class Scaled(layers.Layer):
         def call(self, inputs, factor=1.0):
             return inputs * factor
 
-    with pytest.raises(ConfigError, match=r"Scaled was called on a keras.Input placeholder with more \(factor\); "
-                                          r"fnlearn's functional models record a call on its placeholders alone"):
-        Scaled()(keras.Input(shape=(2,)), factor=3.0)
+    x = keras.Input(shape=(2,))
+    model = keras.Model(x, Scaled()(x, factor=3.0))
+    np.testing.assert_allclose(model.predict(np.ones((1, 2)), verbose=0), [[3.0, 3.0]])
+    with pytest.raises(ConfigError, match=r"Scaled was called on a keras.Input placeholder with factor= a ndarray; "
+                                          r"fnlearn's functional models record a call's placeholders and its settings"):
+        Scaled()(x, factor=np.ones(2))
 
 
 def test_a_layer_of_ones_own_without_get_config_saves_and_loads_as_in_keras_3(tmp_path):

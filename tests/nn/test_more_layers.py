@@ -267,6 +267,26 @@ def test_spatial_dropout_passes_gradients_to_the_kept_channels():
     np.testing.assert_array_equal(host(x.grad), out.numpy())  # 2 where kept, 0 where dropped
 
 
+def test_spatial_dropout_1d_drops_a_feature_along_every_step_and_passes_a_sequence_mask(tmp_path):
+    layer = fl.layers.SpatialDropout1D(0.5, seed=2)
+    x = RNG.normal(size=(3, 7, 6)).astype(np.float32)
+    kept = layer(x, training=True).numpy() / x
+    assert np.allclose(kept, kept[:, :1, :]) and set(np.round(kept, 5).ravel().tolist()) == {0.0, 2.0}
+    assert np.array_equal(layer(x, training=False).numpy(), x)
+    tokens = keras.Input(shape=(None,))
+    out = keras.layers.LSTM(2)(keras.layers.SpatialDropout1D(0.3, seed=1)(keras.layers.Embedding(9, 3,
+                                                                                                 mask_zero=True)(tokens)))
+    model = keras.Model(tokens, out)
+    padded = np.array([[1, 2, 0, 0]])
+    np.testing.assert_allclose(model.predict(padded, verbose=0), model.predict(padded[:, :2], verbose=0), rtol=1e-6)
+    model.save(tmp_path / "m.keras")
+    again = keras.models.load_model(tmp_path / "m.keras")
+    assert again.layers[2].get_config()["rate"] == 0.3 and type(again.layers[2]).__name__ == "SpatialDropout1D"
+    with pytest.raises(ShapeError, match=r"SpatialDropout1D layer 'd' takes sequences of shape \(batch, steps, "
+                                         r"channels\), but was given samples of shape \(4, 4, 2\)"):
+        fl.layers.SpatialDropout1D(0.2, name="d")(np.ones((1, 4, 4, 2)))
+
+
 def test_lambda_passes_gradients_through_arithmetic_fnlearn_ops_and_keras_ops():
     x = RNG.normal(size=(3, 4))
     for function, derivative in ((lambda t: t ** 2, lambda v: 2 * v), (lambda t: fl.exp(t), np.exp),

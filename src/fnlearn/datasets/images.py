@@ -42,12 +42,11 @@ import numpy as np
 from .. import backend
 from ..errors import ConfigError, DataError, DatasetError, MissingDependencyError, ShapeError
 from ..nn.image import RESIZE_INTERPOLATIONS, resize_plan
-from ..pipeline import Dataset, _leaf, _Rows
 from ..tensor import Tensor
+from ._directory import dataset_from_directory, flag, index_files
 
 ALLOWED_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 _CHANNELS = {"grayscale": 1, "rgb": 3, "rgba": 4}
-_LABEL_MODES = ("int", "categorical", "binary", None)
 # what load_img resizes with: Pillow's filters, as Keras names them
 _PIL_FILTERS = ("nearest", "bilinear", "bicubic", "hamming", "box", "lanczos")
 
@@ -63,12 +62,6 @@ def _pil() -> Any:
 
 
 # ----------------------------------------------------------------------------- arguments
-
-
-def _flag(value: Any, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ConfigError(f"image_dataset_from_directory {name} must be True or False, got {value!r}.")
-    return bool(value)
 
 
 def _image_size(value: Any, owner: str) -> tuple[int, int]:
@@ -89,61 +82,13 @@ def _interpolation(value: Any) -> str:
     return str(name)
 
 
-def _explicit_labels(labels: Any) -> list[int]:
-    if isinstance(labels, np.ndarray) and labels.ndim == 1:
-        labels = labels.tolist()
-    if not isinstance(labels, (list, tuple)):
-        raise ConfigError(f"labels must be 'inferred' (from the subfolders), None (no labels) or a list of integer "
-                          f"labels, one per image file in sorted path order; got {type(labels).__name__} "
-                          f"{labels!r}.")
-    for position, label in enumerate(labels):
-        if isinstance(label, bool) or not isinstance(label, (int, np.integer)) or label < 0:
-            raise DataError(f"labels[{position}] is {label!r}, but the labels must be whole numbers ≥ 0 (class "
-                            "indices), one per image file.")
-    return [int(label) for label in labels]
-
-
-def _check_split(validation_split: Any, subset: Any, shuffle: bool, seed: Any) -> float:
-    """Keras's rules for ``validation_split``, ``subset`` and ``seed``, each broken one refused in one sentence."""
-    if validation_split is not None and (isinstance(validation_split, bool) or
-                                         not isinstance(validation_split, (int, float, np.integer, np.floating))):
-        raise ConfigError(f"validation_split must be a number between 0 and 1 (or None), got {validation_split!r}.")
-    split = float(validation_split or 0.0)
-    if split and not 0 < split < 1:
-        raise ConfigError(f"validation_split must be between 0 and 1 (exclusive), got {validation_split!r}; e.g. "
-                          "validation_split=0.2 holds out 20% of the files.")
-    if subset not in ("training", "validation", "both", None):
-        raise ConfigError(f"subset must be 'training', 'validation' or 'both', got {subset!r}.")
-    if split and subset is None:
-        raise ConfigError(f"validation_split={validation_split!r} needs subset='training', 'validation' or 'both' "
-                          "(which part to return).")
-    if subset is not None and not split:
-        raise ConfigError(f"subset={subset!r} needs a validation_split, such as validation_split=0.2 (the fraction "
-                          "of the files to hold out for validation).")
-    if split and shuffle and seed is None:
-        raise ConfigError("validation_split with shuffle=True needs a seed, such as seed=123, the same for the "
-                          "training and the validation call, so that the two subsets do not overlap.")
-    return split
-
-
 # ----------------------------------------------------------------------------- the files
-
-
-def _walk_files(folder: str, follow_links: bool) -> list[tuple[str, str]]:
-    """(folder, file name) of every image under ``folder``, in Keras's order: folders sorted by path, the files
-    of each sorted by name."""
-    found = []
-    for root, _, files in sorted(os.walk(folder, followlinks=follow_links), key=lambda entry: entry[0]):
-        found += [(root, name) for name in sorted(files) if name.lower().endswith(ALLOWED_FORMATS)]
-    return found
 
 
 def index_directory(directory: Any, labels: Any, class_names: Sequence[str] | None = None, shuffle: bool = True,
                     seed: int = 0, follow_links: bool = False) -> tuple[list[str], list[int] | None, list[str] | None]:
     """(file paths, labels, class names) of the images under ``directory``, as Keras 3's ``index_directory``
-    lists them: ``labels="inferred"`` reads one subfolder per class (sorted, or in the order of
-    ``class_names``), otherwise every image under ``directory`` is listed; shuffled (``shuffle``) by
-    ``numpy.random.RandomState(seed)``, as Keras shuffles them.
+    lists them (see :func:`index_files`).
 
     >>> import os, tempfile
     >>> root = tempfile.mkdtemp()
@@ -154,61 +99,7 @@ def index_directory(directory: Any, labels: Any, class_names: Sequence[str] | No
     >>> [os.path.relpath(p, root) for p in paths], labels, names
     (['a/x.gif', 'b/1.jpg', 'b/2.png'], [0, 1, 1], ['a', 'b'])
     """
-    if not os.path.isdir(directory):
-        what = "is not a folder" if os.path.exists(directory) else "does not exist"
-        raise DatasetError(f"the directory {os.fspath(directory)!r} {what}; give the folder that holds one "
-                           "subfolder of images per class.")
-    if labels == "inferred":
-        folders = [name for name in sorted(os.listdir(directory))
-                   if os.path.isdir(os.path.join(directory, name)) and not name.startswith(".")]
-        if class_names is not None:
-            missing = [name for name in class_names if name not in folders]
-            if missing:
-                raise ConfigError(f"class_names names {missing[0]!r}, which is not a subfolder of "
-                                  f"{os.fspath(directory)!r}; its subfolders are {folders}.")
-            folders = list(class_names)
-    else:
-        folders = [""]
-    paths: list[str] = []
-    found_labels: list[int] = []
-    for index, folder in enumerate(folders):
-        class_folder = os.path.join(directory, folder)
-        name = os.path.basename(class_folder)
-        for root, file_name in _walk_files(class_folder, follow_links):
-            relative = os.path.join(name, os.path.relpath(os.path.join(root, file_name), class_folder))
-            paths.append(os.path.join(directory, relative))
-            found_labels.append(index)
-    if labels == "inferred":
-        kept_labels: list[int] | None = found_labels
-        names: list[str] | None = folders
-    elif labels is None:
-        kept_labels, names = None, None
-    else:
-        if len(labels) != len(paths):
-            raise DataError(f"labels has {len(labels)} entries but {os.fspath(directory)!r} holds {len(paths)} image "
-                            "files; give one label per file, in the sorted order of their paths.")
-        kept_labels, names = list(labels), [str(label) for label in sorted(set(labels))]
-    if shuffle:
-        # Keras shuffles the paths, then the labels, each with a fresh RandomState(seed): one permutation
-        order = list(range(len(paths)))
-        np.random.RandomState(seed).shuffle(order)
-        paths = [paths[i] for i in order]
-        if kept_labels is not None:
-            kept_labels = [kept_labels[i] for i in order]
-    return paths, kept_labels, names
-
-
-def _subset(paths: list[str], labels: list[int] | None, split: float, subset: str,
-            verbose: bool) -> tuple[list[str], list[int] | None]:
-    """Keras's split: the last int(split · n) files validate, the others train."""
-    held_out = int(split * len(paths))
-    if subset == "training":
-        if verbose:
-            print(f"Using {len(paths) - held_out} files for training.")
-        return paths[:-held_out], None if labels is None else labels[:-held_out]
-    if verbose:
-        print(f"Using {held_out} files for validation.")
-    return paths[-held_out:], None if labels is None else labels[-held_out:]
+    return index_files(directory, labels, ALLOWED_FORMATS, class_names, shuffle, seed, follow_links, "image")
 
 
 # ----------------------------------------------------------------------------- reading an image
@@ -280,31 +171,6 @@ def resized(pixels: np.ndarray, size: tuple[int, int], interpolation: str = "bil
     return _along(_along(pixels, rows, 0), cols, 1)
 
 
-def _image_rows(paths: list[str], labels: np.ndarray | None, color_mode: str, size: tuple[int, int],
-                interpolation: str, crop: bool, pad: bool) -> _Rows:
-    """The files as rows of a dataset: the images at an index decoded and resized into one float32 batch."""
-    channels = _CHANNELS[color_mode]
-
-    def fetch(index: np.ndarray) -> Any:
-        images = np.empty((len(index), size[0], size[1], channels), dtype=np.float32)
-        for position, row in enumerate(index.tolist()):
-            images[position] = resized(_decoded(paths[row], color_mode), size, interpolation, crop, pad)
-        return _leaf(images) if labels is None else (_leaf(images), _leaf(labels[index]))
-
-    return _Rows(len(paths), fetch)
-
-
-def _encoded(labels: list[int] | None, label_mode: str | None, num_classes: int) -> np.ndarray | None:
-    if labels is None or label_mode is None:
-        return None
-    values = np.asarray(labels, dtype=np.int32)
-    if label_mode == "int":
-        return values
-    if label_mode == "binary":
-        return values.astype(np.float32).reshape(-1, 1)
-    return np.eye(num_classes, dtype=np.float32)[values]
-
-
 def image_dataset_from_directory(directory: Any, labels: Any = "inferred", label_mode: str | None = "int",
                                  class_names: Sequence[str] | None = None, color_mode: str = "rgb",
                                  batch_size: int | None = 32, image_size: Any = (256, 256), shuffle: bool = True,
@@ -355,94 +221,30 @@ def image_dataset_from_directory(directory: Any, labels: Any = "inferred", label
         >>> [labels.argmax(axis=1).tolist() for _, labels in ds]
         [[0, 0, 1, 1], [2, 2]]
     """
-    inferred = isinstance(labels, str) and labels == "inferred"
-    if not inferred and labels is not None:
-        labels = _explicit_labels(labels)
-        if class_names:
-            raise ConfigError("class_names can only be given with labels='inferred' (the subfolders); with a list of "
-                              "labels the class names are the sorted labels.")
-    if label_mode not in _LABEL_MODES:
-        raise ConfigError(f"label_mode must be 'int', 'categorical', 'binary' or None, got {label_mode!r}.")
-    if labels is None or label_mode is None:
-        labels, label_mode = None, None
-        if class_names is not None:
-            raise ConfigError("class_names cannot be given without labels (labels=None or label_mode=None): the "
-                              "images are then not sorted into classes; leave class_names out.")
-    if class_names is not None and (isinstance(class_names, str) or
-                                    not all(isinstance(name, str) for name in class_names)):
-        raise ConfigError(f"class_names must be a list of subfolder names (strings), got {class_names!r}.")
+    who = "image_dataset_from_directory"
     if color_mode not in _CHANNELS:
         raise ConfigError(f"color_mode must be 'rgb', 'rgba' or 'grayscale', got {color_mode!r}.")
-    size = _image_size(image_size, "image_dataset_from_directory image_size")
+    size = _image_size(image_size, f"{who} image_size")
     interpolation = _interpolation(interpolation)
-    shuffle, follow_links, verbose = (_flag(v, n) for v, n in ((shuffle, "shuffle"), (follow_links, "follow_links"),
-                                                               (verbose, "verbose")))
-    crop, pad = _flag(crop_to_aspect_ratio, "crop_to_aspect_ratio"), _flag(pad_to_aspect_ratio, "pad_to_aspect_ratio")
+    crop, pad = flag(crop_to_aspect_ratio, "crop_to_aspect_ratio", who), flag(pad_to_aspect_ratio,
+                                                                             "pad_to_aspect_ratio", who)
     if crop and pad:
         raise ConfigError("crop_to_aspect_ratio and pad_to_aspect_ratio cannot both be True; choose one (crop keeps "
                           "the centre, pad keeps the whole image).")
     if data_format not in (None, "channels_last"):
         raise ConfigError(f"data_format={data_format!r} is not supported; fnlearn's images are channels_last, "
                           "(batch, height, width, channels): leave data_format out.")
-    if format not in ("tf", "grain"):
-        raise ConfigError(f"format must be 'tf' or 'grain' (both give fnlearn's Dataset), got {format!r}.")
-    if batch_size is not None:
-        batch_size = _positive_int(batch_size)
-    split = _check_split(validation_split, subset, shuffle, seed)
-    if seed is not None:
-        seed = backend.check_seed(seed, "seed", "e.g. seed=123")
-        if seed >= 2**32:
-            raise ConfigError(f"seed must be below 2**32 (NumPy's RandomState, which Keras shuffles with), got {seed}.")
-    else:
-        seed = int(backend.rng().integers(1_000_000))  # as Keras draws one, but from fl.set_seed's generator
 
-    paths, file_labels, names = index_directory(directory, labels, class_names, shuffle, seed, follow_links)
-    if verbose:
-        print(f"Found {len(paths)} files." if file_labels is None else
-              f"Found {len(paths)} files belonging to {len(names or ())} classes.")
-    if label_mode == "binary" and len(names or ()) != 2:
-        raise ConfigError(f"label_mode='binary' needs exactly 2 classes, but there are {len(names or ())} "
-                          f"({names}); use label_mode='int' or 'categorical'.")
-    num_classes = len(names or ())
-    if file_labels is not None and not inferred:
-        top = max(file_labels, default=0)
-        if label_mode == "categorical" and top >= num_classes:
-            raise DataError(f"label_mode='categorical' one-hot encodes {num_classes} classes (the distinct labels), "
-                            f"but a label is {top}; number the classes 0..{num_classes - 1}.")
-        if label_mode == "binary" and top > 1:
-            raise DataError(f"label_mode='binary' needs the labels 0 and 1, but a label is {top}.")
-    if split:
-        held_out = int(split * len(paths))
-        if held_out == 0 and paths:
-            raise ConfigError(f"validation_split={validation_split!r} of {len(paths)} files holds out "
-                              f"int({validation_split!r} × {len(paths)}) = 0 files (Keras's count); use a larger "
-                              "validation_split or more images.")
-    parts = ["training", "validation"] if subset == "both" else [subset]
-    made = []
-    for part in parts:
-        part_paths, part_labels = (paths, file_labels) if part is None else \
-            _subset(paths, file_labels, split, part, verbose)
-        if not part_paths:
-            where = " (one subfolder of images per class)" if inferred else ""
-            raise DatasetError(f"no images found in {os.fspath(directory)!r}{where}; image_dataset_from_directory "
-                               f"reads {', '.join(ALLOWED_FORMATS)} files.")
-        rows = _image_rows(part_paths, _encoded(part_labels, label_mode, num_classes), color_mode, size,
-                           interpolation, crop, pad)
-        dataset = Dataset._of_rows(rows)
-        if shuffle and not (subset == "both" and part == "validation"):  # Keras shuffles all but "both"'s second
-            dataset = dataset.shuffle(batch_size * 8 if batch_size is not None else 1024, seed=seed)
-        if batch_size is not None:
-            dataset = dataset.batch(batch_size)
-        dataset.class_names = names
-        dataset.file_paths = part_paths
-        made.append(dataset)
-    return made if subset == "both" else made[0]
+    def read(paths: list[str]) -> np.ndarray:
+        """The images at ``paths`` decoded and resized into one float32 batch."""
+        images = np.empty((len(paths), size[0], size[1], _CHANNELS[color_mode]), dtype=np.float32)
+        for position, path in enumerate(paths):
+            images[position] = resized(_decoded(path, color_mode), size, interpolation, crop, pad)
+        return images
 
-
-def _positive_int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ConfigError(f"batch_size must be a whole number ≥ 1 or None (single images), got {value!r}.")
-    return int(value)
+    return dataset_from_directory(directory, labels, label_mode, class_names, batch_size, shuffle, seed,
+                                  validation_split, subset, follow_links, format, verbose, who=who,
+                                  formats=ALLOWED_FORMATS, kind="image", noun="images", read=read)
 
 
 # ----------------------------------------------------------------------------- single images

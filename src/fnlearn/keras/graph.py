@@ -47,14 +47,23 @@ from ..nn import layers as _layers
 from ..nn import module as _module
 from ..nn.sequential import check_unique_names
 from ..tensor import Tensor, no_grad
-from .layers import InputLayer, LayerCall, SymbolicTensor, _Placeholder
+from .layers import InputLayer, LayerCall, SymbolicTensor, _call_shape, _Placeholder
 
 
 def _listed(value: Any) -> list[Any]:
-    """``inputs`` / ``outputs`` as Keras takes them: one placeholder, or a list, tuple or dict of them."""
+    """``inputs`` / ``outputs`` as Keras takes them: one placeholder, or a list, tuple or dict of them (in the
+    order of its keys, as Keras 3 flattens a dict)."""
     if isinstance(value, Mapping):
-        return list(value.values())
+        return [value[key] for key in _sorted_keys(value)]
     return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _sorted_keys(mapping: Mapping[Any, Any]) -> list[Any]:
+    """The keys of a dict of inputs or outputs in Keras 3's order (sorted), as given where they cannot be."""
+    try:
+        return sorted(mapping)
+    except TypeError:
+        return list(mapping)
 
 
 class Traced(NamedTuple):
@@ -142,8 +151,8 @@ def is_chain(graph: Traced) -> bool:
     """Whether the model is one Input through layers one after another, each used once and giving one output,
     to one output."""
     return len(graph.inputs) == 1 and len(graph.outputs) == 1 \
-        and all(not isinstance(call.parent, list) and not call.states and len(call.outputs) == 1
-                for call in graph.calls) \
+        and all(not isinstance(call.parent, list) and not call.states and not call.args and not call.kwargs
+                and len(call.outputs) == 1 for call in graph.calls) \
         and len({id(call.layer) for call in graph.calls}) == len(graph.calls)
 
 
@@ -165,8 +174,23 @@ class FunctionalGraph(Trainer, _module.Module):
     def __init__(self, inputs: Any, outputs: Any, name: str | None = None, trainable: bool = True) -> None:
         _module.Module.__init__(self)
         self._make(trace(inputs, outputs), name=name)
+        self._keep_output_keys(_sorted_keys(outputs) if isinstance(outputs, Mapping) else None)
         if trainable is not True:
             self.trainable = trainable
+
+    def _keep_output_keys(self, keys: list[Any] | None) -> None:
+        """Outputs given as a dict (Keras's ``Model(x, {"priority": p, "department": d})``): their keys name
+        them (losses, metrics and logs by key) and ``predict`` and a call give a dict by them."""
+        if keys is not None and (len(keys) != len(self._outputs) or len(set(keys)) != len(keys)
+                                 or not all(isinstance(key, str) and key for key in keys)):
+            raise ConfigError(f"keras.Model outputs= as a dict needs one distinct name (a string) per output, got "
+                              f"the keys {keys!r}; e.g. outputs={{'priority': p, 'department': d}}.")
+        object.__setattr__(self, "_output_keys", keys)
+
+    def _by_key(self, outs: Any) -> Any:
+        """The outputs as a dict by their keys where they were given as one, else as they are."""
+        keys = self.__dict__.get("_output_keys")
+        return dict(zip(keys, outs)) if keys and isinstance(outs, list) else outs
 
     def _make(self, graph: Traced, name: str | None) -> None:
         if name is not None and not isinstance(name, str):
@@ -259,7 +283,9 @@ class FunctionalGraph(Trainer, _module.Module):
             shapes: dict[int, Any] = {id(item): given for item, given in zip(self._inputs, key)}
             for call in self._calls:
                 given = [shapes[id(item)] for item in call.inputs]
-                out = call.layer.output_shape_for(given if isinstance(call.parent, list) else given[0])
+                out = _call_shape(call.layer, call.parent, list(call.args), call.kwargs, shapes) \
+                    if call.args or call.kwargs else \
+                    call.layer.output_shape_for(given if isinstance(call.parent, list) else given[0])
                 for end in call.outputs:
                     shapes[id(end)] = tuple(out if end.index is None else out[end.index])
             seen[key] = [shapes[id(end)] for end in self._outputs]
@@ -290,7 +316,7 @@ class FunctionalGraph(Trainer, _module.Module):
 
     # ------------------------------------------------------------------ running it
     def __call__(self, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
-        return super().__call__(*args, training=_module.keras_mode(training), **kwargs)
+        return self._by_key(super().__call__(*args, training=_module.keras_mode(training), **kwargs))
 
     def forward(self, x: Any) -> Tensor:
         values: dict[int, Any] = {}
@@ -425,6 +451,8 @@ class FunctionalGraph(Trainer, _module.Module):
         >>> Model(x, [out, h, layers.Dense(1, name="enc_1")(h)]).output_names
         ['enc', 'enc_1', 'enc_1_1']
         """
+        if self.__dict__.get("_output_keys"):
+            return list(self._output_keys)
         names: list[str] = []
         for end in self._outputs:
             base = end.layer.name if isinstance(end, SymbolicTensor) else end.name
@@ -651,7 +679,7 @@ class FunctionalGraph(Trainer, _module.Module):
             size = math.prod(shape)
             outs.append(packed[:, start:start + size].reshape(packed.shape[0], *shape))
             start += size
-        return outs
+        return self._by_key(outs)
 
     # ------------------------------------------------------------------ summary and saving
     def _summary_rows(self) -> list[tuple[str, str, int, str]]:
@@ -680,8 +708,9 @@ class FunctionalGraph(Trainer, _module.Module):
     def get_config(self) -> dict[str, Any]:
         """The layers' settings and the graph: which layer each call runs on which earlier values, and the
         model's outputs. A value is an index into the Inputs followed by the calls, or ``[index, k]`` for output
-        ``k`` of a call that gives several; a call that was given ``initial_state`` lists its states' values
-        after the rest, ``{"initial_state": [...]}``."""
+        ``k`` of a call that gives several; a call given more lists them after the rest in a dict: its states'
+        values, ``{"initial_state": [...]}``, more placeholders, ``"args": [...]``, and its keywords,
+        ``"kwargs": {name: {"value": v} | {"values": [...]} | {"setting": s}}``."""
         index = {id(layer): i for i, layer in enumerate(self._layers)}
         where = {id(item): i for i, item in enumerate([*self._inputs, *self._calls])}
 
@@ -694,11 +723,22 @@ class FunctionalGraph(Trainer, _module.Module):
         calls = []
         for call in self._calls:
             entry: list[Any] = [index[id(call.layer)], [source(p) for p in call.inputs], isinstance(call.parent, list)]
+            more: dict[str, Any] = {}
             if call.states:
-                entry.append({"initial_state": [source(state) for state in call.states]})
+                more["initial_state"] = [source(state) for state in call.states]
+            if call.args:
+                more["args"] = [source(item) for item in call.args]
+            if call.kwargs:
+                more["kwargs"] = {key: {"value": source(value)} if isinstance(value, _Placeholder) else
+                                  {"values": [source(item) for item in value]} if isinstance(value, (list, tuple))
+                                  else {"setting": value} for key, value in call.kwargs.items()}
+            if more:
+                entry.append(more)
             calls.append(entry)
         graph = {"inputs": [index[id(item)] for item in self._inputs], "calls": calls,
                  "outputs": [source(end) for end in self._outputs]}
+        if self.__dict__.get("_output_keys"):
+            graph["output_keys"] = list(self._output_keys)
         config = {"name": self.name, "functional": True, "graph": graph,
                   "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
                              for layer in self._layers]}
@@ -712,17 +752,32 @@ class FunctionalGraph(Trainer, _module.Module):
         made: list[Any] = [layers[i] for i in graph["inputs"]]  # each Input, then each call's output(s)
 
         def value(source: Any) -> Any:
-            return made[source] if isinstance(source, int) else made[source[0]][source[1]]
+            if isinstance(source, int):
+                return made[source]
+            several = made[source[0]]
+            if not isinstance(several, list) or not 0 <= source[1] < len(several):
+                raise ConfigError(f"the graph reads output {source[1]} of a call that gives "
+                                  f"{len(several) if isinstance(several, list) else 1}")
+            return several[source[1]]
+
+        def keyword(recorded: dict[str, Any]) -> Any:
+            if "value" in recorded:
+                return value(recorded["value"])
+            return [value(source) for source in recorded["values"]] if "values" in recorded else recorded["setting"]
 
         for entry in graph["calls"]:
             layer_index, parents, listed = entry[:3]
             given = [value(source) for source in parents]
-            states = [value(source) for source in entry[3]["initial_state"]] if len(entry) > 3 else None
+            more = entry[3] if len(entry) > 3 else {}
+            kwargs = {key: keyword(recorded) for key, recorded in more.get("kwargs", {}).items()}
+            if "initial_state" in more:
+                kwargs["initial_state"] = [value(source) for source in more["initial_state"]]
             made.append(layers[layer_index](given if listed else given[0],
-                                            **({} if states is None else {"initial_state": states})))
+                                            *(value(source) for source in more.get("args", [])), **kwargs))
         model = cls.__new__(cls)
         _module.Module.__init__(model)
         model._make(trace(made[:len(graph["inputs"])], [value(source) for source in graph["outputs"]]), name=name)
+        model._keep_output_keys(graph.get("output_keys"))
         return model
 
     def __repr__(self) -> str:

@@ -31,6 +31,7 @@ import numpy as np
 
 from .. import backend
 from ..errors import ConfigError, ShapeError
+from ..nn.attention import MultiHeadAttention
 from ..nn.conv import (
     AveragePooling2D,
     AvgPool2D,
@@ -68,9 +69,12 @@ from ..nn.layers import (
     ReLU,
     Rescaling,
     Softmax,
+    SpatialDropout1D,
     SpatialDropout2D,
     as_input,
+    zero_run_shape,
 )
+from ..nn.lookup import CategoryEncoding, IntegerLookup, StringLookup
 from ..nn.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from ..nn.module import Module, Symbolic
 from ..nn.recurrent import GRU, LSTM, Bidirectional, Masking, SimpleRNN
@@ -89,6 +93,7 @@ from ..nn.text import (
 )
 from ..nn.transpose import Conv2DTranspose, Convolution2DTranspose
 from ..nn.vectorize import TextVectorization
+from ..nn.wrappers import RepeatVector, TimeDistributed
 from ..tensor import Tensor
 from ._missing import not_provided
 
@@ -139,12 +144,13 @@ class _Placeholder(Symbolic):
     def _origin(self) -> str:
         raise NotImplementedError
 
-    def through(self, module: Module, together: list[Any] | None = None,
-                initial_state: Any = None) -> SymbolicTensor | list[SymbolicTensor]:
+    def through(self, module: Module, together: list[Any] | None = None, initial_state: Any = None,
+                args: list[Any] | None = None, kwargs: dict[str, Any] | None = None) -> Any:
         """Record ``module(self)`` (or ``module(together)``, a call on a list of placeholders, this one first;
-        ``initial_state``, placeholders of a recurrent layer's starting states): build the layer for this shape
-        (as Keras does) and return its output's placeholder, or the list of them for a layer that gives several
-        (an LSTM with ``return_state=True``: ``[output, h, c]``)."""
+        ``initial_state``, placeholders of a recurrent layer's starting states; ``args`` and ``kwargs``, more
+        placeholders and settings of the call, as attention's ``mha(query, value, use_causal_mask=True)``):
+        build the layer for this shape (as Keras does) and return its output's placeholder, or the list of them
+        for a layer that gives several (an LSTM with ``return_state=True``: ``[output, h, c]``)."""
         from ..model import Trainer  # here: fnlearn.model imports the layers
 
         model = isinstance(module, Trainer)  # as in Keras, a model is called like a layer, as one step
@@ -175,13 +181,18 @@ class _Placeholder(Symbolic):
                 raise ShapeError(f"{declares} {tuple(declared)} but was called on {self._origin()} of shape "
                                  f"{self.shape}; remove input_shape or fix it.")
         states = [] if initial_state is None else self._states_for(module, what, initial_state)
-        if not module.built:
-            module.build_for(sample)
-        expected = None if model or together is not None else module.input_features
-        if expected is not None and sample[-1] != expected:
-            raise ShapeError(f"layer {module.name!r} expects {expected} features per sample but was called on "
-                             f"{self._origin()} of shape {self.shape}; check the layers' sizes.")
-        outputs = LayerCall(module, parent, states, module.output_shape_for(sample)).outputs
+        more = (list(args or []), dict(kwargs or {}))
+        if more[0] or more[1]:  # the layer builds itself for all its inputs when it first runs on them
+            shape = _call_shape(module, parent, *more)
+        else:
+            if not module.built:
+                module.build_for(sample)
+            expected = None if model or together is not None else module.input_features
+            if expected is not None and sample[-1] != expected:
+                raise ShapeError(f"layer {module.name!r} expects {expected} features per sample but was called on "
+                                 f"{self._origin()} of shape {self.shape}; check the layers' sizes.")
+            shape = module.output_shape_for(sample)
+        outputs = LayerCall(module, parent, states, shape, *more).outputs
         result = outputs[0] if outputs[0].index is None else list(outputs)
         object.__setattr__(module, "_output_node", result)  # the layer's output(s), as Keras keeps them
         return result
@@ -213,12 +224,51 @@ class _Placeholder(Symbolic):
         return given
 
     def _no_values(self, *args: Any, **kwargs: Any) -> Any:
-        raise ConfigError(f"{self._origin()} is a placeholder of shape {self.shape} with no values: arithmetic "
-                          "and NumPy cannot use it; in fnlearn's functional models each step is a layer, such as "
-                          "layers.Activation('relu')(x), and values come from model.predict(data).")
+        raise ConfigError(f"{self._origin()} is a placeholder of shape {self.shape} with no values: NumPy and this "
+                          "operation cannot use it (placeholders add, subtract and multiply each other, and scale "
+                          "and shift by numbers); in fnlearn's functional models each other step is a layer, such "
+                          "as layers.Activation('relu')(x) or layers.Lambda(f)(x), and values come from "
+                          "model.predict(data).")
 
-    __array__ = __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = \
-        __matmul__ = __rmatmul__ = __pow__ = __neg__ = __getitem__ = _no_values
+    __array__ = __rtruediv__ = __matmul__ = __rmatmul__ = __pow__ = __getitem__ = _no_values
+
+    # Arithmetic as Keras 3 records it on its symbolic tensors (a residual `x + inputs`), each as the layer
+    # that computes it, so that the model saves and loads: a merge layer between two placeholders, Rescaling
+    # (x · scale + offset) with a number.
+    def _arithmetic(self, other: Any, merge: Any, scale: float, offset: float, sign: str) -> Any:
+        if isinstance(other, _Placeholder):
+            return merge()([self, other])
+        number = np.asarray(other) if isinstance(other, (int, float, np.number)) else None
+        if number is None or not np.isfinite(number) or isinstance(other, bool):
+            return self._no_values()
+        value = float(number)
+        if sign == "*":
+            return Rescaling(value)(self)
+        if sign == "/":
+            return self._no_values() if value == 0 else Rescaling(1.0 / value)(self)
+        return Rescaling(scale, offset * value)(self)
+
+    def __add__(self, other: Any) -> Any:
+        return self._arithmetic(other, Add, 1.0, 1.0, "+")
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Any) -> Any:
+        return self._arithmetic(other, Subtract, 1.0, -1.0, "-")
+
+    def __rsub__(self, other: Any) -> Any:  # a number minus the placeholder
+        return self._arithmetic(other, Subtract, -1.0, 1.0, "-")
+
+    def __mul__(self, other: Any) -> Any:
+        return self._arithmetic(other, Multiply, 1.0, 0.0, "*")
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: Any) -> Any:
+        return self._no_values() if isinstance(other, _Placeholder) else self._arithmetic(other, None, 1.0, 0.0, "/")
+
+    def __neg__(self) -> Any:
+        return Rescaling(-1.0)(self)
 
 
 class LayerCall:
@@ -235,12 +285,18 @@ class LayerCall:
     """
 
     def __init__(self, layer: Any, parent: _Placeholder | list[_Placeholder], states: list[_Placeholder],
-                 shape: Any) -> None:
+                 shape: Any, args: list[_Placeholder] | None = None, kwargs: dict[str, Any] | None = None) -> None:
         self.layer = layer
         self.parent = parent  # a placeholder, or the list of them the layer was called on (a merge)
         self.inputs: tuple[_Placeholder, ...] = tuple(parent) if isinstance(parent, list) else (parent,)
         self.states: tuple[_Placeholder, ...] = tuple(states)
-        self.parents = (*self.inputs, *self.states)  # every placeholder whose values the call reads
+        # more placeholders given after the first (attention's value), and the call's keywords: placeholders,
+        # lists of them, or settings such as use_causal_mask=True
+        self.args: tuple[_Placeholder, ...] = tuple(args or ())
+        self.kwargs: dict[str, Any] = dict(kwargs or {})
+        keyed = [item for value in self.kwargs.values()
+                 for item in (value if isinstance(value, (list, tuple)) else [value]) if isinstance(item, _Placeholder)]
+        self.parents = (*self.inputs, *self.args, *keyed, *self.states)  # every placeholder the call reads
         shapes = several_outputs(shape)
         self.outputs = [SymbolicTensor(self, None, shape)] if shapes is None else \
             [SymbolicTensor(self, index, item) for index, item in enumerate(shapes)]
@@ -250,9 +306,43 @@ class LayerCall:
         outputs' values there."""
         given = [values[id(item)] for item in self.inputs]
         states = {"initial_state": [values[id(item)] for item in self.states]} if self.states else {}
-        out = self.layer(given if isinstance(self.parent, list) else given[0], **states)
+        args = [values[id(item)] for item in self.args]
+        kwargs = {key: _valued(value, values) for key, value in self.kwargs.items()}
+        out = self.layer(given if isinstance(self.parent, list) else given[0], *args, **kwargs, **states)
         for end in self.outputs:
             values[id(end)] = out if end.index is None else out[end.index]
+
+
+def _valued(setting: Any, values: dict[int, Any]) -> Any:
+    """A recorded keyword of a call with its placeholders replaced by their values (``values``, by id)."""
+    if isinstance(setting, _Placeholder):
+        return values[id(setting)]
+    if isinstance(setting, (list, tuple)):
+        return [values[id(item)] for item in setting]
+    return setting
+
+
+def _call_shape(layer: Any, parent: Any, args: list[Any], kwargs: dict[str, Any],
+                shapes: dict[int, Any] | None = None) -> Any:
+    """The output shape(s) of ``layer`` called on ``parent`` with more placeholders and settings: found by
+    running the call once on zero samples (unknown sizes tried at two lengths), which also builds the layer
+    for all its inputs, as Keras's symbolic call does. ``shapes`` (by placeholder id) replaces the placeholders'
+    own sample shapes (the sizes some data give)."""
+    firsts = list(parent) if isinstance(parent, list) else [parent]
+    keyed = {key: value for key, value in kwargs.items()
+             if isinstance(value, _Placeholder) or isinstance(value, (list, tuple))}
+    flat = [*firsts, *args, *(item for value in keyed.values()
+                              for item in (value if isinstance(value, (list, tuple)) else [value]))]
+
+    def run(given: list[Any]) -> Any:
+        values = {id(item): tensor for item, tensor in zip(flat, given)}
+        first = [values[id(item)] for item in firsts]
+        called = {key: _valued(value, values) for key, value in kwargs.items()}
+        return layer(first if isinstance(parent, list) else first[0], *(values[id(a)] for a in args), **called,
+                     training=False)
+
+    given = [tuple((shapes or {}).get(id(item), item._sample)) for item in flat]
+    return zero_run_shape(layer, given, run, several=True)
 
 
 class SymbolicTensor(_Placeholder):
@@ -345,6 +435,17 @@ class InputLayer(_Placeholder, Layer):
     def _sample(self) -> tuple[int, ...]:
         return tuple(self.input_shape)
 
+    @property
+    def output(self) -> InputLayer:
+        """Itself, the placeholder of the model's input (Keras's ``input_layer.output``, so that
+        ``[layer.output for layer in model.layers]`` holds every layer's)."""
+        return self
+
+    @property
+    def input(self) -> InputLayer:
+        """Itself, as :attr:`output`."""
+        return self
+
     def _origin(self) -> str:
         return f"keras.Input {self.name!r}"
 
@@ -419,10 +520,13 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "Rescaling", "MaxPool2D", "AvgPool2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "ZeroPadding2D", "Cropping2D",
            "UpSampling2D", "Resizing", "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation",
            "RandomContrast",
-           "Lambda", "LayerNormalization", "SpatialDropout2D", "Conv2DTranspose", "Convolution2DTranspose",
+           "Lambda", "LayerNormalization", "SpatialDropout1D", "SpatialDropout2D", "Conv2DTranspose",
+           "Convolution2DTranspose",
            "Embedding", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "GlobalAvgPool1D", "GlobalMaxPool1D",
            "Conv1D", "Convolution1D", "MaxPooling1D", "AveragePooling1D", "MaxPool1D", "AvgPool1D",
-           "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking", "TextVectorization",
+           "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking", "TextVectorization", "StringLookup", "IntegerLookup",
+           "CategoryEncoding", "MultiHeadAttention",
+           "TimeDistributed", "RepeatVector",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
            "Input", "InputLayer", "SymbolicTensor"]
 

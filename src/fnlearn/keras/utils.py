@@ -1,7 +1,8 @@
 """``keras.utils``: ``to_categorical``, ``normalize``, ``set_random_seed``, ``pad_sequences``, the image tools of
 Keras's image-classification tutorials: ``image_dataset_from_directory`` (a folder of images, one subfolder per
 class, as a dataset of batches that ``fit`` takes), ``load_img``, ``img_to_array``, ``array_to_img`` and ``save_img``
-(:mod:`fnlearn.datasets.images`; Pillow reads and writes the files), ``get_file`` (a download into Keras's cache,
+(:mod:`fnlearn.datasets.images`; Pillow reads and writes the files), ``text_dataset_from_directory`` and
+``timeseries_dataset_from_array`` (:mod:`fnlearn.datasets.sequences`), ``get_file`` (a download into Keras's cache,
 verified and unpacked) and ``PyDataset`` (also ``Sequence``: batches made by Python code, for ``fit``).
 
 Example:
@@ -25,6 +26,7 @@ from ..backend import set_seed as set_random_seed
 from ..data import normalize, to_categorical
 from ..datasets import _download
 from ..datasets.images import array_to_img, image_dataset_from_directory, img_to_array, load_img, save_img
+from ..datasets.sequences import text_dataset_from_directory, timeseries_dataset_from_array
 from ..errors import ConfigError, DataError, DatasetError
 from ..pipeline import PyDataset
 from ._missing import not_provided
@@ -264,6 +266,7 @@ def get_file(fname: str | os.PathLike | None = None, origin: str | None = None, 
 
 
 __all__ = ["to_categorical", "normalize", "set_random_seed", "pad_sequences", "image_dataset_from_directory",
-           "load_img", "img_to_array", "array_to_img", "save_img", "get_file", "PyDataset", "Sequence"]
+           "load_img", "img_to_array", "array_to_img", "save_img", "get_file", "PyDataset", "Sequence",
+           "text_dataset_from_directory", "timeseries_dataset_from_array"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -2,13 +2,16 @@
 layers (:mod:`.merge`), the convolutional ones (:mod:`.conv`, and :mod:`.transpose`: Conv2DTranspose) and the other
 image layers (:mod:`.image`: padding, cropping, upsampling, data augmentation); the layers for sequences of words
 (:mod:`.text`: Embedding, GlobalAveragePooling1D, GlobalMaxPooling1D; :mod:`.vectorize`: TextVectorization) and the
-recurrent ones (:mod:`.recurrent`: SimpleRNN, LSTM, GRU, Bidirectional, Masking)."""
+recurrent ones (:mod:`.recurrent`: SimpleRNN, LSTM, GRU, Bidirectional, Masking); :mod:`.wrappers`:
+TimeDistributed, RepeatVector; :mod:`.lookup`: StringLookup, IntegerLookup,
+CategoryEncoding."""
 
-# merge, conv, image, text, transpose, recurrent, vectorize: their layers join the classes a model file may name
-from . import conv, image, initializers, merge, recurrent, text, transpose, vectorize
+# merge, conv, image, text, transpose, recurrent, vectorize, wrappers: their layers join the classes a model file
+# may name
+from . import attention, conv, image, initializers, lookup, merge, recurrent, text, transpose, vectorize, wrappers
 from .layers import Activation, Dense, Dropout, Flatten, Layer
 from .module import Module
 from .sequential import Sequential
 
 __all__ = ["Module", "Layer", "Dense", "Activation", "Flatten", "Dropout", "Sequential", "initializers", "merge",
-           "conv", "image", "text", "transpose", "recurrent", "vectorize"]
+           "conv", "image", "text", "transpose", "recurrent", "vectorize", "attention", "wrappers", "lookup"]

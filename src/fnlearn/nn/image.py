@@ -464,6 +464,10 @@ class _RandomImageLayer(Layer):
 
     def forward(self, x: Any) -> Tensor:
         x = as_input(x, np.dtype(self.dtype), self.name)
+        if x.ndim == 3 and x.shape[-1] in (1, 3, 4):
+            # one image, as Keras takes it (a data set mapped before it is batched); a batch of grayscale images
+            # without their channels axis, (batch, 28, 28), is refused below with the way to add it
+            return F.reshape(self.forward(F.reshape(x, (1, *x.shape))), x.shape)
         self.compute_output_shape(x.shape[1:])
         return self.transform_images(x, self.get_random_transformation(x, training=self.training))
 

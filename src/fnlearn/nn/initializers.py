@@ -372,20 +372,39 @@ class LecunNormal(_FixedVarianceScaling):
 
 
 class Constant:
-    """Every weight set to ``value``: Keras's ``Constant`` (default 0).
+    """Every weight set to ``value``: Keras's ``Constant`` (default 0). ``value`` may be an array that fits the
+    weights' shape, as in Keras's pretrained-embeddings example
+    (``Embedding(..., embeddings_initializer=Constant(embedding_matrix))``).
 
-    >>> Constant(3.0)((2, 2)).tolist()
-    [[3.0, 3.0], [3.0, 3.0]]
+    >>> Constant(3.0)((2, 2)).tolist(), Constant([1.0, 2.0])((2, 2)).tolist()
+    ([[3.0, 3.0], [3.0, 3.0]], [[1.0, 2.0], [1.0, 2.0]])
     """
 
-    def __init__(self, value: float = 0.0):
-        self.value = _number(value, "Constant", "value")
+    def __init__(self, value: Any = 0.0):
+        if np.ndim(value) == 0 or isinstance(value, (str, bytes)):
+            self.value: Any = _number(value, "Constant", "value")
+            return
+        try:
+            table = np.array(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            table = np.array([np.nan])
+        if not np.isfinite(table).all():
+            raise ConfigError(f"Constant got a value of shape {np.shape(value)} that is not all finite numbers; give "
+                              "one number, or an array of finite numbers of the weights' shape.")
+        self.value = table
 
     def __call__(self, shape: tuple[int, ...]) -> Any:
-        return _finish(np.full(shape, self.value))
+        if isinstance(self.value, float):
+            return _finish(np.full(shape, self.value))
+        try:
+            return _finish(np.broadcast_to(self.value, tuple(shape)).copy())
+        except ValueError:
+            raise ConfigError(f"Constant holds an array of shape {self.value.shape}, which does not fit weights of "
+                              f"shape {tuple(shape)}; give an array of that shape (for an Embedding, a row per "
+                              "word).") from None
 
     def get_config(self) -> dict:
-        return {"name": "constant", "value": self.value}
+        return {"name": "constant", "value": self.value if isinstance(self.value, float) else self.value.tolist()}
 
 
 class Orthogonal:

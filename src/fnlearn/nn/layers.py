@@ -26,7 +26,7 @@ import numpy as np
 from .. import backend
 from .. import functional as F
 from ..data import check_flag
-from ..errors import ConfigError, FnlearnError, NotReadyError, ShapeError
+from ..errors import ConfigError, DataError, FnlearnError, NotReadyError, ShapeError
 from ..tensor import Parameter, Tensor, as_array
 from . import initializers, regularizers
 from .module import Module, keras_mode, leaving_no_trace, update_state
@@ -86,15 +86,47 @@ def known_features(input_shape: Any, who: str) -> int:
     return int(size)
 
 
+def adapt_batches(data: Any, steps: int | None, name: str, what: str) -> Any:
+    """The batches of ``data`` a preprocessing layer's ``adapt`` reads (Keras's rules): an array or a list is
+    one batch; a dataset or an iterator gives its batches, of each tuple element its first item (the inputs, not
+    the labels), at most ``steps`` of them. ``what`` names the data in the one-sentence errors.
+
+    >>> [list(b) for b in adapt_batches(iter([([1, 2], [0, 1]), ([3], [1])]), None, "norm", "numbers")]
+    [[1, 2], [3]]
+    """
+    one_batch = isinstance(data, (str, bytes, list, tuple, np.ndarray)) or backend.is_array(data) \
+        or isinstance(data, Tensor) or not hasattr(data, "__iter__")
+    if one_batch:
+        if steps is not None:
+            raise ConfigError(f"adapt got steps={steps!r} with a list or array, which is read whole; steps is for "
+                              "a dataset or a generator of batches.")
+        yield data
+        return
+    if steps is not None and (isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, np.integer))
+                              or steps < 1):
+        raise ConfigError(f"adapt steps must be None or a whole number ≥ 1, got {steps!r}.")
+    for number, element in enumerate(data):
+        if steps is not None and number >= steps:
+            return
+        if isinstance(element, dict):
+            key = "text" if what == "texts" else "x"
+            raise DataError(f"layer {name!r} got a dataset of dicts to adapt to; map it to its {what} first, "
+                            f"e.g. ds.map(lambda d: d[{key!r}]).")
+        yield element[0] if isinstance(element, tuple) and element else element
+
+
 # Two sizes an unknown size (None) is tried at when a layer is run on zeros to find its output's shape: an output
 # size that differs between them follows the unknown one and is unknown too
 _TRIED_SIZES = (5, 7)
 
 
-def zero_run_shape(layer: Any, sample_shape: Any, run: Any = None) -> tuple[Any, ...]:
-    """The shape of one output sample of ``layer`` run in inference mode on one sample of zeros of
-    ``sample_shape`` (a list of shapes for a layer called on a list), leaving no trace (``run(given)`` runs it
-    when given). An unknown size (None) is tried at two sizes; output sizes that change with it are None."""
+def zero_run_shape(layer: Any, sample_shape: Any, run: Any = None, dtype: Any = None,
+                   several: bool = False) -> Any:
+    """The shape of one output sample of ``layer`` (or model) run in inference mode on one sample of zeros of
+    ``sample_shape`` (a list of shapes for a layer called on a list) of ``dtype`` (the layer's by default),
+    leaving no trace (``run(given)`` runs it when given). An unknown size (None) is tried at two sizes; output
+    sizes that change with it are None. With ``several``, a call that gives a list or tuple of outputs gives
+    the list of their shapes."""
     from ..tensor import no_grad
 
     call = run or (lambda given: layer(given, training=False))
@@ -102,17 +134,24 @@ def zero_run_shape(layer: Any, sample_shape: Any, run: Any = None) -> tuple[Any,
     def output_at(size: int) -> tuple[int, ...]:
         def zero(shape: tuple[Any, ...]) -> Tensor:
             sizes = tuple(size if s is None else s for s in shape)
-            return Tensor(backend.xp().zeros((1, *sizes), dtype=np.dtype(layer.dtype)))
+            return Tensor(backend.xp().zeros((1, *sizes), dtype=np.dtype(dtype or layer.dtype)))
 
         given = [zero(s) for s in sample_shape] if isinstance(sample_shape, list) else zero(sample_shape)
         with no_grad(), leaving_no_trace(layer):
-            return tuple(call(given).shape[1:])
+            out = call(given)
+        if several and isinstance(out, (list, tuple)):
+            return [tuple(item.shape[1:]) for item in out]
+        return tuple(out.shape[1:])
+
+    def unknown_where_they_differ(first: Any, second: Any) -> Any:
+        if isinstance(first, list):
+            return [unknown_where_they_differ(a, b) for a, b in zip(first, second)]
+        return tuple(a if a == b else None for a, b in zip(first, second))
 
     shapes = sample_shape if isinstance(sample_shape, list) else [sample_shape]
     if all(s is not None for shape in shapes for s in shape):
         return output_at(1)
-    first, second = (output_at(size) for size in _TRIED_SIZES)
-    return tuple(a if a == b else None for a, b in zip(first, second))
+    return unknown_where_they_differ(*(output_at(size) for size in _TRIED_SIZES))
 
 
 class Layer(Module):
@@ -868,10 +907,18 @@ class Normalization(Layer):
             self._set_statistics(np.full(features, mean), np.full(features, variance))
         self.built = True
 
-    def adapt(self, data: Any) -> None:
-        """Compute the mean and variance of ``data`` (samples along the first axis), as Keras's ``adapt``."""
-        arr = backend.to_numpy(as_array(data.data if isinstance(data, Tensor) else data, np.float64,
-                                        name=f"data adapted by layer {self.name!r}"))
+    def adapt(self, data: Any, batch_size: Any = None, steps: int | None = None) -> None:
+        """Compute the mean and variance of ``data`` (samples along the first axis): an array, or a dataset or
+        generator of batches (of their first item, for batches of (x, y)), as Keras's ``adapt``."""
+        name = f"data adapted by layer {self.name!r}"
+        parts = [backend.to_numpy(as_array(batch.data if isinstance(batch, Tensor) else batch, np.float64,
+                                           name=name))
+                 for batch in adapt_batches(data, steps, self.name, "numbers")]
+        shapes = {part.shape[1:] for part in parts}
+        if len(shapes) > 1:
+            raise ShapeError(f"layer {self.name!r} got batches to adapt to whose samples differ in shape "
+                             f"({', '.join(map(str, sorted(shapes)))}); give batches of one sample shape.")
+        arr = parts[0] if len(parts) == 1 else np.concatenate(parts) if parts else np.zeros((0,))
         if arr.size == 0:
             raise ShapeError(f"layer {self.name!r} cannot adapt to empty data (shape {arr.shape}); pass the "
                              "training inputs.")
@@ -1364,15 +1411,67 @@ class Dropout(Layer):
         return {**super().get_config(), "rate": self.rate, "seed": self.seed}
 
 
-class SpatialDropout2D(Layer):
-    """Dropout of whole channels, Keras's ``layers.SpatialDropout2D``: in training, each image's channel (a whole
-    feature map of a convolution) is zeroed with probability ``rate`` and the others are scaled by 1 / (1 − rate);
-    in inference the images pass as they are. Neighbouring pixels of a feature map are alike, so dropping single
-    pixels (``Dropout``) hardly regularises a convolution; dropping maps does.
+class _SpatialDropout(Layer):
+    """Dropout of whole channels (Keras's ``SpatialDropout1D`` and ``SpatialDropout2D``): in training, each
+    sample's channel (a whole feature map of a convolution, or a feature along all the steps of a sequence) is
+    zeroed with probability ``rate`` and the others are scaled by 1 / (1 − rate); in inference the samples pass as
+    they are. Neighbouring pixels (or steps) of a feature map are alike, so dropping single values (``Dropout``)
+    hardly regularises a convolution; dropping maps does.
 
-    Images are channels-last, (batch, height, width, channels). The masks are a stream of the layer's own, seeded
-    and counted (``seed``, ``draws``) as :class:`Dropout`'s are, so a resumed fit draws the masks the
-    uninterrupted one would have.
+    Samples are channels-last. The masks are a stream of the layer's own, seeded and counted (``seed``,
+    ``draws``) as :class:`Dropout`'s are, so a resumed fit draws the masks the uninterrupted one would have."""
+
+    sample_rank: int  # the axes of one sample, the channels last
+    samples: str  # their shape, in words
+
+    def __init__(self, rate: float, data_format: str | None = None, seed: int | None = None,
+                 name: str | None = None, **kwargs: Any) -> None:
+        who = type(self).__name__
+        _reject_unknown_kwargs(who, kwargs, allow=("input_shape",))
+        if data_format not in (None, "channels_last"):
+            raise ConfigError(f"{who} got data_format={data_format!r}; fnlearn's {who} takes channels_last "
+                              f"{self.samples} only: leave data_format out and move the channels last "
+                              "(np.moveaxis(x, 1, -1)).")
+        if isinstance(rate, bool) or not isinstance(rate, (int, float, np.integer, np.floating)) \
+                or not 0.0 <= float(rate) < 1.0:
+            raise ConfigError(f"{who} rate must be a number in [0, 1) (the share of channels dropped in "
+                              f"training, e.g. 0.2), got {rate!r}.")
+        self.rate = float(rate)
+        self.seed: int | None = None if seed is None else backend.check_seed(
+            seed, f"{who} seed", "e.g. seed=0, or None for one drawn from fl.set_seed's generator")
+        self.draws = 0  # training calls so far: the next mask comes from the generator seeded (seed, draws)
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
+                         dtype=kwargs.get("dtype"))
+        self.built = True
+
+    next_mask = Dropout.next_mask  # the same stream as Dropout's, drawn for a (batch, 1, ..., channels) mask
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        if len(input_shape) != self.sample_rank:
+            hint = " (grayscale images need a channels axis: x[..., None])" \
+                if self.sample_rank == 3 and len(input_shape) == 2 else ""
+            raise ShapeError(f"{type(self).__name__} layer {self.name!r} takes {self.samples}, but was given "
+                             f"samples of shape {tuple(input_shape)}{hint}; use Dropout for other data, or give it "
+                             f"{self.sample_rank + 1}-D data.")
+        return tuple(input_shape)
+
+    supports_masking = True  # each step's values are scaled or zeroed alone: a sequence's mask passes on
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_input(x, _float_of(x), self.name)
+        self.compute_output_shape(x.shape[1:])
+        if not self.training or self.rate == 0.0:
+            return x
+        shape = (x.shape[0], *(1,) * (self.sample_rank - 1), x.shape[-1])
+        return F.mul(x, Tensor(self.next_mask(shape, x.dtype)))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+class SpatialDropout2D(_SpatialDropout):
+    """Dropout of whole feature maps of images (batch, height, width, channels), Keras's
+    ``layers.SpatialDropout2D`` (see :class:`_SpatialDropout`).
 
     >>> import fnlearn as fl, numpy as np
     >>> out = fl.layers.SpatialDropout2D(0.5, seed=3)(np.ones((2, 4, 4, 3))).numpy()
@@ -1380,44 +1479,20 @@ class SpatialDropout2D(Layer):
     (True, [0.0, 2.0])
     """
 
-    def __init__(self, rate: float, data_format: str | None = None, seed: int | None = None,
-                 name: str | None = None, **kwargs: Any) -> None:
-        _reject_unknown_kwargs("SpatialDropout2D", kwargs, allow=("input_shape",))
-        if data_format not in (None, "channels_last"):
-            raise ConfigError(f"SpatialDropout2D got data_format={data_format!r}; fnlearn's image layers take "
-                              "channels_last images, (batch, height, width, channels), only: leave data_format out "
-                              "and move the channels last (np.moveaxis(x, 1, -1)).")
-        if isinstance(rate, bool) or not isinstance(rate, (int, float, np.integer, np.floating)) \
-                or not 0.0 <= float(rate) < 1.0:
-            raise ConfigError(f"SpatialDropout2D rate must be a number in [0, 1) (the share of channels dropped in "
-                              f"training, e.g. 0.2), got {rate!r}.")
-        self.rate = float(rate)
-        self.seed: int | None = None if seed is None else backend.check_seed(
-            seed, "SpatialDropout2D seed", "e.g. seed=0, or None for one drawn from fl.set_seed's generator")
-        self.draws = 0  # training calls so far: the next mask comes from the generator seeded (seed, draws)
-        super().__init__(name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
-                         dtype=kwargs.get("dtype"))
-        self.built = True
+    sample_rank, samples = 3, "images of shape (batch, height, width, channels)"
 
-    next_mask = Dropout.next_mask  # the same stream as Dropout's, drawn for a (batch, 1, 1, channels) mask
 
-    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        if len(input_shape) != 3:
-            hint = " (grayscale images need a channels axis: x[..., None])" if len(input_shape) == 2 else ""
-            raise ShapeError(f"SpatialDropout2D layer {self.name!r} takes images of shape (batch, height, width, "
-                             f"channels), but was given samples of shape {tuple(input_shape)}{hint}; use Dropout "
-                             "for other data, or give it 4-D images.")
-        return tuple(input_shape)
+class SpatialDropout1D(_SpatialDropout):
+    """Dropout of whole features of sequences (batch, steps, channels), the same for every step, Keras's
+    ``layers.SpatialDropout1D`` (see :class:`_SpatialDropout`).
 
-    def forward(self, x: Any) -> Tensor:
-        x = as_input(x, _float_of(x), self.name)
-        self.compute_output_shape(x.shape[1:])
-        if not self.training or self.rate == 0.0:
-            return x
-        return F.mul(x, Tensor(self.next_mask((x.shape[0], 1, 1, x.shape[3]), x.dtype)))
+    >>> import fnlearn as fl, numpy as np
+    >>> out = fl.layers.SpatialDropout1D(0.5, seed=3)(np.ones((2, 5, 4))).numpy()
+    >>> bool((out == out[:, :1, :]).all()), sorted(set(out.ravel().tolist()))  # one value per feature
+    (True, [0.0, 2.0])
+    """
 
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+    sample_rank, samples = 2, "sequences of shape (batch, steps, channels)"
 
 
 def _activation_name(activation: Any) -> str | None:
@@ -1459,4 +1534,5 @@ LAYERS: dict[str, type[Layer]] = {"Dense": Dense, "Activation": Activation, "Fla
                                   "Softmax": Softmax, "ReLU": ReLU, "LeakyReLU": LeakyReLU,
                                   "Normalization": Normalization, "BatchNormalization": BatchNormalization,
                                   "Rescaling": Rescaling, "LayerNormalization": LayerNormalization,
-                                  "SpatialDropout2D": SpatialDropout2D, "Lambda": Lambda}
+                                  "SpatialDropout1D": SpatialDropout1D, "SpatialDropout2D": SpatialDropout2D,
+                                  "Lambda": Lambda}

@@ -70,7 +70,7 @@ class Merge(Layer):
         they cannot be combined. Elementwise merges take one shape, or shapes that broadcast (sizes of 1)."""
         self._count_check(len(shapes))
         try:
-            return tuple(int(s) for s in np.broadcast_shapes(*shapes))
+            return _broadcast(shapes)
         except ValueError:
             given = " and ".join(str((None, *s)) for s in shapes)
             raise ShapeError(f"{type(self).__name__} layer {self.name!r} cannot {self._verb} inputs of shapes "
@@ -82,6 +82,24 @@ class Merge(Layer):
 
     def combine(self, tensors: list[Tensor]) -> Tensor:
         raise NotImplementedError
+
+
+def _broadcast(shapes: Shapes) -> tuple[Any, ...]:
+    """NumPy's broadcast of sample shapes, where a size may be unknown (None, known with the data): an unknown
+    size meets a known one above 1 as that one (the data must then have it), else stays unknown.
+
+    >>> _broadcast([(None, 8), (None, 1)]), _broadcast([(5, 8), (None, 8)]), _broadcast([(3,), (2, 1)])
+    ((None, 8), (5, 8), (2, 3))
+    """
+    rank = max(len(s) for s in shapes)
+    out = []
+    for axis in range(rank):
+        sizes = {s[axis - rank + len(s)] for s in shapes if axis - rank + len(s) >= 0}
+        known = {size for size in sizes if size is not None and size != 1}
+        if len(known) > 1:
+            raise ValueError("the shapes do not broadcast")
+        out.append(known.pop() if known else None if None in sizes else 1)
+    return tuple(out)
 
 
 class Add(Merge):
@@ -167,7 +185,7 @@ class Concatenate(Merge):
                              f"{given}: all sizes but the one along the axis must agree; Flatten the inputs first, "
                              "or choose the axis they differ on.")
         joined = list(shapes[0])
-        joined[axis] = sum(s[axis] for s in shapes)
+        joined[axis] = None if any(s[axis] is None for s in shapes) else sum(s[axis] for s in shapes)
         return tuple(joined)
 
     def combine(self, tensors: list[Tensor]) -> Tensor:

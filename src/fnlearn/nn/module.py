@@ -137,6 +137,18 @@ class Symbolic:
         raise NotImplementedError
 
 
+def _recordable(value: Any, positional: bool) -> bool:
+    """Whether a functional model can record ``value`` as an argument of a call on placeholders: a placeholder
+    (or, as a keyword, a list of them), or a setting kept in its file (a number, a string, True/False, None)."""
+    if isinstance(value, Symbolic):
+        return True
+    if positional:
+        return False
+    if isinstance(value, (list, tuple)):
+        return bool(value) and all(isinstance(item, Symbolic) for item in value)
+    return value is None or isinstance(value, (bool, int, float, str))
+
+
 class Module:
     """Base class of layers and models: parameter registry, train/eval mode, state dicts."""
 
@@ -171,18 +183,21 @@ class Module:
         first = args[0] if args else None
         if isinstance(first, Symbolic) or (type(first) in (list, tuple) and first and isinstance(first[0], Symbolic)):
             # training= is the mode fit and predict set, not a recorded setting; a recurrent layer's initial_state
-            # is recorded as more inputs of the call (the seq2seq decoder starts from the encoder's states)
-            states = kwargs.get("initial_state")
-            extra = [key for key in kwargs if key != "initial_state"]
-            if len(args) > 1 or extra:
-                given = ", ".join([*(type(a).__name__ for a in args[1:]), *extra])
-                raise ConfigError(f"{type(self).__name__} was called on a keras.Input placeholder with more ({given}); "
-                                  "fnlearn's functional models record a call on its placeholders alone (and a "
-                                  "recurrent layer's initial_state=), so give such settings to the layer when it "
-                                  "is made.")
+            # is recorded as more inputs of the call (the seq2seq decoder starts from the encoder's states), and so
+            # are more placeholders (attention's query and value) and settings of the call (use_causal_mask=True)
+            states = kwargs.pop("initial_state", None)
+            stray = next(((key, value) for key, value in [*enumerate(args[1:], 1), *kwargs.items()]
+                          if not _recordable(value, positional=isinstance(key, int))), None)
+            if stray is not None:
+                what = f"argument {stray[0] + 1}" if isinstance(stray[0], int) else f"{stray[0]}="
+                raise ConfigError(f"{type(self).__name__} was called on a keras.Input placeholder with {what} a "
+                                  f"{type(stray[1]).__name__}; fnlearn's functional models record a call's "
+                                  "placeholders and its settings that are numbers, strings, True/False or None, so "
+                                  "give other values to the layer when it is made.")
+            more = {"args": list(args[1:]), "kwargs": kwargs} if len(args) > 1 or kwargs else {}
             if isinstance(first, Symbolic):
-                return first.through(self, initial_state=states)
-            return first[0].through(self, list(first), initial_state=states)
+                return first.through(self, initial_state=states, **more)
+            return first[0].through(self, list(first), initial_state=states, **more)
         depth = getattr(_calls, "depth", 0)
         if depth == 0 and getattr(_calls, "losses_added", False):
             self.clear_losses()  # as in Keras, a call on its own starts the list of its losses afresh

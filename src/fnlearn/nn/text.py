@@ -55,7 +55,7 @@ class Embedding(Layer):
 
     def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: Any = "uniform",
                  embeddings_regularizer: Any = None, mask_zero: bool = False, input_length: int | None = None,
-                 name: str | None = None, **kwargs: Any) -> None:
+                 name: str | None = None, weights: Any = None, **kwargs: Any) -> None:
         _reject_unknown_kwargs("Embedding", kwargs, allow=("input_shape",))
         self.input_dim = _count(input_dim, "Embedding", "input_dim", "give the vocabulary size, e.g. 10000")
         self.output_dim = _count(output_dim, "Embedding", "output_dim", "give the length of each word's vector, "
@@ -77,8 +77,24 @@ class Embedding(Layer):
         super().__init__(name=name, input_shape=input_shape, trainable=kwargs.get("trainable", True),
                          dtype=kwargs.get("dtype"))
         self.embeddings: Parameter | None = None
-        if self.input_shape is not None:
+        table = None if weights is None else self._starting_table(weights)
+        if self.input_shape is not None or table is not None:
             self.build(self.input_shape)
+        if table is not None:  # Keras's weights=: a table learned elsewhere (GloVe's vectors), the layer built
+            self.embeddings.data[...] = backend.to_device(table)
+
+    def _starting_table(self, weights: Any) -> np.ndarray:
+        """``weights=`` as the table it gives, Keras 3's matrix or Keras 2's list of one; checked in one sentence."""
+        given = weights[0] if isinstance(weights, (list, tuple)) and len(weights) == 1 else weights
+        try:
+            table = np.asarray(given, dtype=np.float64)
+        except (TypeError, ValueError):
+            table = np.zeros(0)
+        if table.shape != (self.input_dim, self.output_dim) or not np.isfinite(table).all():
+            raise ConfigError(f"Embedding(input_dim={self.input_dim}, output_dim={self.output_dim}) got weights of "
+                              f"shape {getattr(table, 'shape', '?')}; give one finite matrix of shape "
+                              f"({self.input_dim}, {self.output_dim}), a row per word, e.g. weights=embedding_matrix.")
+        return table
 
     def build(self, input_shape: tuple[int, ...] | None = None) -> None:
         # the table does not depend on the samples' shape: made when the shape is known, as a Dense layer's weights

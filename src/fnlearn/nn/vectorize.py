@@ -34,29 +34,25 @@ Example:
 
 from __future__ import annotations
 
-import codecs
 import itertools
-import os
 import re
 import string
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
 from .. import backend
-from ..errors import ConfigError, DataError, NotReadyError, ShapeError, did_you_mean
+from ..errors import ConfigError, DataError, ShapeError, did_you_mean
 from ..tensor import Tensor
 from .layers import LAYERS, Layer, _reject_unknown_kwargs
-from .module import Symbolic
+from .vocabulary import VocabularyLayer, _encoding, _mode, _no_sparse, _refuse_symbolic, _string_array, _whole, bag
 
 PADDING, OOV = "", "[UNK]"  # index 0 and 1 in "int" mode; the other modes have no padding, OOV is index 0
 
 _STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation")
 _SPLIT = ("whitespace", "character")
 _MODES = ("int", "multi_hot", "count", "tf_idf")
-_MODE_ALIASES = {"binary": "multi_hot", "tf-idf": "tf_idf"}  # Keras's older names
 
 # Keras's pattern (string.punctuation); TensorFlow lower-cases and splits on ASCII alone, so "É" stays "É" and a
 # non-breaking space joins two words, as they do there
@@ -65,10 +61,6 @@ _WHITESPACE = re.compile(r"[ \t\n\r\v\f]+")
 # what str.split() also takes for white space: a text without any is split by it, several times faster
 _OTHER_SPACE = re.compile("[\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-
-
-def _whole(value: Any, least: int) -> bool:
-    return not isinstance(value, (bool, np.bool_)) and isinstance(value, (int, np.integer)) and value >= least
 
 
 def _option(value: Any, names: tuple[str, ...], what: str, also: str) -> Any:
@@ -101,18 +93,6 @@ def _ngrams(tokens: list[str], widths: tuple[int, ...]) -> list[str]:
     return grams
 
 
-def _most_frequent(counts: Counter[str], keep: int | None) -> list[str]:
-    """The ``keep`` most frequent tokens (all for None), ties from the highest token down (Keras sorts by count,
-    then token, and reverses)."""
-    candidates = list(counts)
-    if keep is not None and keep < len(candidates):
-        # only the tokens at least as frequent as the keep-th are sorted: a text's many rare n-grams are not
-        frequencies = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
-        least = np.partition(frequencies, len(frequencies) - keep)[len(frequencies) - keep]
-        candidates = [token for token, n in counts.items() if n >= least]
-    return sorted(candidates, key=lambda token: (counts[token], token), reverse=True)[:keep]
-
-
 def _function_name(function: Any, what: str) -> Any:
     """How a config records a ``standardize`` / ``split`` setting: its name for a function of one's own (loading
     asks for it in ``custom_objects``)."""
@@ -125,7 +105,7 @@ def _function_name(function: Any, what: str) -> Any:
     return name
 
 
-class TextVectorization(Layer):
+class TextVectorization(VocabularyLayer):
     """Texts to word indices or to bag-of-words vectors, Keras's ``layers.TextVectorization`` (see the module's
     description for what it computes and why it takes NumPy arrays of strings).
 
@@ -159,6 +139,8 @@ class TextVectorization(Layer):
     [[2.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0]]
     """
 
+    _files = True  # a path given as the vocabulary names a file (the other wording is VocabularyLayer's own)
+
     def __init__(self, max_tokens: int | None = None, standardize: Any = "lower_and_strip_punctuation",
                  split: Any = "whitespace", ngrams: Any = None, output_mode: str = "int",
                  output_sequence_length: int | None = None, pad_to_max_tokens: bool = False, vocabulary: Any = None,
@@ -167,14 +149,12 @@ class TextVectorization(Layer):
         # has_input_vocabulary (Keras's hidden setting) keeps a loaded layer that was adapted adaptable;
         # vocabulary_size is in Keras's configs and follows from the vocabulary
         _reject_unknown_kwargs("TextVectorization", kwargs, allow=("has_input_vocabulary", "vocabulary_size"))
-        if sparse is not False:
-            raise ConfigError(f"TextVectorization got sparse={sparse!r}, which fnlearn does not have (its outputs are "
-                              "dense arrays, and a Dense layer takes them as they are); leave sparse out.")
+        _no_sparse("TextVectorization", sparse)
         if ragged is not False:
             raise ConfigError(f"TextVectorization got ragged={ragged!r}, which fnlearn does not have (a tensor holds "
                               "rows of one length); leave it out: each batch is padded with 0 to its longest text, "
                               "or to output_sequence_length.")
-        mode = _MODE_ALIASES.get(output_mode, output_mode) if isinstance(output_mode, str) else output_mode
+        mode = _mode(output_mode)
         if mode not in _MODES:
             also = " (one_hot is StringLookup's: a text has many tokens, so use 'multi_hot')" \
                 if mode == "one_hot" else ""
@@ -183,12 +163,9 @@ class TextVectorization(Layer):
                               f"{did_you_mean(output_mode, _MODES)}e.g. output_mode='int'.")
         self.output_mode = mode
         self._token_start = 2 if mode == "int" else 1  # the special tokens before the learned ones
-        if max_tokens is not None and not _whole(max_tokens, self._token_start + 1):
-            room = "'' (padding), '[UNK]'" if mode == "int" else "'[UNK]'"
-            raise ConfigError(f"TextVectorization max_tokens must be None or a whole number of at least "
-                              f"{self._token_start + 1} in output_mode={mode!r} ({room} and one word), got "
-                              f"{max_tokens!r}; e.g. max_tokens=20000.")
-        self.max_tokens = None if max_tokens is None else int(max_tokens)
+        room = "'' (padding), '[UNK]'" if mode == "int" else "'[UNK]'"
+        self._sizes("TextVectorization", max_tokens, self._token_start + 1,
+                    f" in output_mode={mode!r} ({room} and one word)", 20000, pad_to_max_tokens)
         self.standardize = _option(standardize, _STANDARDIZE, "standardize",
                                    "a function of a NumPy array of strings")
         self.split = _option(split, _SPLIT, "split", "a function of a 1-D NumPy array of texts")
@@ -206,29 +183,9 @@ class TextVectorization(Layer):
                                   f"{output_sequence_length!r}; e.g. output_sequence_length=500.")
             output_sequence_length = int(output_sequence_length)
         self.output_sequence_length = output_sequence_length
-        if not isinstance(pad_to_max_tokens, (bool, np.bool_)):
-            raise ConfigError(f"TextVectorization pad_to_max_tokens must be True or False, got {pad_to_max_tokens!r}.")
-        if pad_to_max_tokens and self.max_tokens is None:
-            raise ConfigError("TextVectorization got pad_to_max_tokens=True without max_tokens; give max_tokens, the "
-                              "length of every output vector.")
-        self.pad_to_max_tokens = bool(pad_to_max_tokens)
-        try:
-            codecs.lookup(encoding)
-        except (LookupError, TypeError):
-            raise ConfigError(f"TextVectorization encoding must be the name of a text encoding, got {encoding!r}; "
-                              "e.g. encoding='utf-8'.") from None
-        self.encoding = encoding
+        self.encoding = _encoding("TextVectorization", encoding)
         super().__init__(name=name, trainable=kwargs.get("trainable", True), dtype=kwargs.get("dtype"))
-        self._tokens: list[str] | None = None
-        self._index: dict[str, int] = {}  # token → index, for the lookups
-        self._idf: np.ndarray | None = None  # one weight per vocabulary entry, "[UNK]" first
-        self.built = True
-        if vocabulary is not None:
-            self.set_vocabulary(vocabulary, idf_weights)
-        elif idf_weights is not None:
-            raise ConfigError("TextVectorization got idf_weights without vocabulary; give the vocabulary they weigh, "
-                              "or leave both out and call adapt(texts).")
-        self._has_input_vocabulary = bool(kwargs.get("has_input_vocabulary", vocabulary is not None))
+        self._start_vocabulary(vocabulary, idf_weights, kwargs)
 
     # ------------------------------------------------------------------ the vocabulary
     def adapt(self, data: Any, batch_size: int | None = None, steps: int | None = None) -> None:
@@ -244,169 +201,43 @@ class TextVectorization(Layer):
         >>> layer.get_vocabulary(include_special_tokens=False)
         ['b', 'a']
         """
-        if self._has_input_vocabulary:
-            raise ConfigError(f"layer {self.name!r} was made with its vocabulary (vocabulary=...), so adapt cannot "
-                              "learn another; make the layer without vocabulary= to adapt it, or call "
-                              "set_vocabulary(...) to replace it.")
+        self._refuse_adapt_if_given()
         if batch_size is not None and not _whole(batch_size, 1):
             raise ConfigError(f"adapt batch_size must be None or a whole number ≥ 1, got {batch_size!r}.")
-        counts: Counter[str] = Counter()
-        documents: Counter[str] = Counter()
-        texts = 0
-        for batch in self._batches(data, steps):
-            rows = self._tokens_of(self._texts(batch, "the data given to adapt")[0], "the data given to adapt")
-            texts += len(rows)
-            for tokens in rows:
-                counts.update(tokens)
-                if self.output_mode == "tf_idf":
-                    documents.update(set(tokens))
-        counts.pop(PADDING, None)
-        counts.pop(OOV, None)  # the special tokens have their places already
-        if not counts:
-            raise DataError(f"layer {self.name!r} found no tokens in the {texts} text(s) given to adapt; pass the "
-                            "training texts (strings), e.g. layer.adapt(train_texts).")
-        tokens = _most_frequent(counts, None if self.max_tokens is None else self.max_tokens - self._token_start)
-        idf = None
-        if self.output_mode == "tf_idf":
-            found = np.array([documents[token] for token in tokens], dtype=np.float64)
-            learned = np.log(1 + texts / (1 + found)).astype(self.dtype)
-            idf = np.concatenate([[learned.mean(dtype=self.dtype)], learned]).astype(self.dtype)
-        self._use(tokens, idf)
+        self._adapt(data, steps, "texts")
 
-    def _batches(self, data: Any, steps: int | None) -> Iterator[Any]:
-        """The batches of texts in ``data``: arrays and lists are one batch; a dataset or an iterator gives its
-        batches, the first item of a tuple element (its texts; the labels are not read)."""
-        one_batch = isinstance(data, (str, bytes, list, tuple, np.ndarray)) or backend.is_array(data) \
-            or isinstance(data, Tensor) or not hasattr(data, "__iter__")
-        if one_batch:
-            if steps is not None:
-                raise ConfigError(f"adapt got steps={steps!r} with a list or array, which is read whole; steps is for "
-                                  "a dataset or a generator of batches.")
-            yield data
-            return
-        if steps is not None and not _whole(steps, 1):
-            raise ConfigError(f"adapt steps must be None or a whole number ≥ 1, got {steps!r}.")
-        for number, element in enumerate(data):
-            if steps is not None and number >= steps:
-                return
-            if isinstance(element, dict):
-                raise DataError(f"layer {self.name!r} got a dataset of dicts to adapt to; map it to its texts first, "
-                                "e.g. ds.map(lambda d: d['text']).")
-            yield element[0] if isinstance(element, tuple) and element else element
+    def _adapt_rows(self, batch: Any) -> list[list[str]]:
+        return self._tokens_of(self._texts(batch, "the data given to adapt")[0], "the data given to adapt")
 
-    def set_vocabulary(self, vocabulary: Any, idf_weights: Any = None) -> None:
-        """Use ``vocabulary`` (a list of tokens, or the path of a file with one token per line; the special
-        tokens may lead it, as :meth:`get_vocabulary` gives them) instead of an adapted one, with
-        ``idf_weights`` (one per entry of ``vocabulary``) in ``"tf_idf"`` mode.
+    def _reserved(self) -> tuple[str, ...]:
+        return PADDING, OOV
 
-        >>> import fnlearn as fl
-        >>> layer = fl.layers.TextVectorization()
-        >>> layer.set_vocabulary(["earth", "wind", "and", "fire"])
-        >>> layer.get_vocabulary(), layer(["wind and rain"]).numpy().tolist()
-        (['', '[UNK]', 'earth', 'wind', 'and', 'fire'], [[3, 4, 1]])
-        """
-        given = self._vocabulary_list(vocabulary)
-        specials = [PADDING, OOV][2 - self._token_start:]
-        lead = given[:self._token_start] == specials
-        tokens = given[self._token_start:] if lead else given
-        if not tokens:
-            raise ConfigError(f"layer {self.name!r} got a vocabulary with no tokens besides the special ones; give "
-                              "at least one token, or call adapt(texts).")
-        repeated = sorted(token for token, n in Counter(tokens).items() if n > 1)
-        if repeated:
-            raise ConfigError(f"layer {self.name!r} got a vocabulary that repeats {repeated[0]!r}; give each token "
-                              "once (a token has one index).")
+    def _nothing_learned(self, samples: int) -> str:
+        return (f"layer {self.name!r} found no tokens in the {samples} text(s) given to adapt; pass the training "
+                "texts (strings), e.g. layer.adapt(train_texts).")
+
+    def _token(self, value: Any) -> Any:
+        return value if isinstance(value, str) else None
+
+    def _check_specials(self, given: list[str], tokens: list[str], specials: list[str]) -> None:
         if PADDING in tokens:
             raise ConfigError(f"layer {self.name!r} got a vocabulary holding the empty string at position "
                               f"{given.index(PADDING)}; the empty string is padding, so leave it out (or only at "
                               f"the start, followed by {OOV!r}, as get_vocabulary() gives them).")
-        if self.max_tokens is not None and self._token_start + len(tokens) > self.max_tokens:
-            raise ConfigError(f"layer {self.name!r} got {len(tokens)} tokens, which with its {self._token_start} "
-                              f"special one(s) exceed max_tokens={self.max_tokens}; give max_tokens ≥ "
-                              f"{self._token_start + len(tokens)} or a shorter vocabulary.")
-        self._use(tokens, self._checked_idf(idf_weights, len(given), lead))
 
-    def _vocabulary_list(self, vocabulary: Any) -> list[str]:
-        if isinstance(vocabulary, (str, os.PathLike)):
-            if self.output_mode == "tf_idf":
-                raise ConfigError(f"layer {self.name!r} (output_mode='tf_idf') got a vocabulary file, which holds no "
-                                  "idf weights; give the tokens as a list with idf_weights=[...].")
-            try:
-                with open(vocabulary, encoding=self.encoding) as file:
-                    return file.read().splitlines()
-            except (OSError, UnicodeDecodeError) as exc:
-                raise ConfigError(f"layer {self.name!r} cannot read the vocabulary file {str(vocabulary)!r} "
-                                  f"({type(exc).__name__}); give a text file of one token per line, or a list.") \
-                    from None
-        items = vocabulary.tolist() if isinstance(vocabulary, np.ndarray) else vocabulary
-        if not isinstance(items, (list, tuple)):
-            raise ConfigError(f"layer {self.name!r} takes a vocabulary as a list of tokens or a file path, got "
-                              f"{type(vocabulary).__name__}; e.g. vocabulary=['the', 'cat'].")
-        for position, token in enumerate(items):
-            if not isinstance(token, str):
-                raise ConfigError(f"layer {self.name!r} got a vocabulary holding {type(token).__name__} {token!r} at "
-                                  f"position {position}; a vocabulary holds strings, one token each.")
-        return [str(token) for token in items]
+    def _specials(self) -> list[str]:
+        return [PADDING, OOV][2 - self._token_start:]
 
-    def _checked_idf(self, idf_weights: Any, entries: int, lead: bool) -> np.ndarray | None:
-        """The idf weight of every vocabulary entry, "[UNK]" first (the mean of the given ones when they do not
-        include it, as Keras fills it)."""
-        if self.output_mode != "tf_idf":
-            if idf_weights is not None:
-                raise ConfigError(f"layer {self.name!r} got idf_weights, which are for output_mode='tf_idf' only "
-                                  f"(it has output_mode={self.output_mode!r}); leave them out.")
-            return None
-        if idf_weights is None:
-            raise ConfigError(f"layer {self.name!r} (output_mode='tf_idf') got a vocabulary without idf_weights; "
-                              "give one weight per token, or call adapt(texts) to learn both.")
-        try:
-            weights = np.asarray(idf_weights, dtype=np.float64)
-        except (TypeError, ValueError):
-            weights = np.array([np.nan])
-        if weights.ndim != 1 or weights.size != entries or not np.isfinite(weights).all():
-            raise ConfigError(f"layer {self.name!r} takes idf_weights as {entries} finite numbers, one per "
-                              f"vocabulary entry, got {np.shape(idf_weights)} values; give one weight per token.")
-        if not lead:
-            weights = np.concatenate([[np.average(weights)], weights])
-        return weights.astype(self.dtype)
+    def _special_index(self) -> dict[str, int]:
+        return {PADDING: 0 if self.output_mode == "int" else -1}  # padding: 0 in "int" mode, not counted (-1) else
 
-    def _use(self, tokens: list[str], idf: np.ndarray | None) -> None:
-        self._tokens = list(tokens)
-        # the empty string is padding: 0 in "int" mode, not counted (-1) in the others
-        self._index = {PADDING: 0 if self.output_mode == "int" else -1,
-                       **{token: index for index, token in enumerate(tokens, start=self._token_start)}}
-        self._idf = idf
-
-    def get_vocabulary(self, include_special_tokens: bool = True) -> list[str]:
-        """The tokens in index order: ``["", "[UNK]", …]`` in ``"int"`` mode, ``["[UNK]", …]`` in the others."""
-        specials = [PADDING, OOV][2 - self._token_start:] if include_special_tokens else []
-        return specials + list(self._tokens or [])
-
-    def vocabulary_size(self) -> int:
-        """The number of entries of :meth:`get_vocabulary`, special tokens included."""
-        return self._token_start + len(self._tokens or [])
-
-    @property
-    def idf_weights(self) -> np.ndarray | None:
-        """``"tf_idf"`` mode: the weight each count is multiplied by, one per output value (None before a
-        vocabulary, or in the other modes)."""
-        if self._idf is None:
-            return None
-        return np.pad(self._idf, (0, self._depth() - self._idf.size))
-
-    # ------------------------------------------------------------------ texts in, numbers out
     def _texts(self, x: Any, what: str) -> tuple[np.ndarray, bool]:
         """``x`` as an object array of ``str``, (batch,) or (batch, k) (k = 1 unless split is None), and whether it
         was a single text."""
-        if isinstance(x, (Tensor, Symbolic)) or (backend.is_array(x) and not isinstance(x, np.ndarray)):
-            raise DataError(f"layer {self.name!r} takes texts (a NumPy array or a list of strings), got "
-                            f"{type(x).__name__} {what}; strings cannot be held in tensors, so vectorize the texts "
-                            "where the data are prepared: ds.map(lambda x, y: (vectorize_layer(x), y)).")
-        try:
-            texts = np.array(x, dtype=object)
-        except ValueError:
-            raise ShapeError(f"layer {self.name!r} got rows of different lengths in {what}; give one string per "
-                             "text, a list or an array of shape (batch,).") from None
+        texts = _string_array(self, x, what, "texts (a NumPy array or a list of strings)",
+                              "vectorize the texts where the data are prepared: "
+                              "ds.map(lambda x, y: (vectorize_layer(x), y))",
+                              "give one string per text, a list or an array of shape (batch,)")
         single = texts.ndim == 0  # one text (a dataset's element before batching): Keras's output has no batch axis
         texts = texts.reshape(1) if single else texts
         for position, text in enumerate(texts.flat):
@@ -481,13 +312,8 @@ class TextVectorization(Layer):
                             f"texts in {what}; return one list of tokens (strings) per text.")
         return [list(row) for row in rows]
 
-    def _depth(self) -> int:
-        return self.max_tokens if self.pad_to_max_tokens else self.vocabulary_size()
-
     def forward(self, x: Any) -> Tensor:
-        if self._tokens is None:
-            raise NotReadyError(f"layer {self.name!r} has no vocabulary yet; call {self.name}.adapt(train_texts) "
-                                "(or give vocabulary=) before calling it.")
+        self._check_ready()
         texts, single = self._texts(x, "its input")
         rows = self._tokens_of(texts, "its input")
         if self.output_mode == "int":
@@ -521,23 +347,13 @@ class TextVectorization(Layer):
     def _vectors(self, rows: list[list[str]]) -> np.ndarray:
         """Each text's counts of each vocabulary entry ("[UNK]" first; the empty string is not counted), as
         multi_hot (0/1), count, or count × idf."""
-        depth = self._depth()
         ids, text, _ = self._ids(rows, 0)
-        counted = ids >= 0
-        counts = np.bincount(text[counted] * depth + ids[counted], minlength=len(rows) * depth)
-        out = counts.reshape(len(rows), depth).astype(self.dtype)
-        if self.output_mode == "multi_hot":
-            np.minimum(out, 1, out=out)
-        elif self.output_mode == "tf_idf":
-            out *= self.idf_weights
-        return out
+        return self._weighted(bag(text, ids, len(rows), self._depth(), self.output_mode, self.dtype))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if args and isinstance(args[0], Symbolic):
-            raise ConfigError(f"TextVectorization layer {self.name!r} was called on a keras.Input, but fnlearn's "
-                              "models take numbers, not strings; vectorize the texts where the data are prepared, "
-                              "ds.map(lambda x, y: (vectorize_layer(x), y)), and start the model at the layer after "
-                              "it (the Embedding).")
+        _refuse_symbolic(self, args, "vectorize the texts where the data are prepared, "
+                         "ds.map(lambda x, y: (vectorize_layer(x), y)), and start the model at the layer after it "
+                         "(the Embedding)")
         return super().__call__(*args, **kwargs)
 
     def compute_output_shape(self, input_shape: tuple[int, ...] | None) -> tuple[int, ...]:
@@ -558,14 +374,9 @@ class TextVectorization(Layer):
     def get_config(self) -> dict[str, Any]:
         """The settings with the vocabulary (and idf weights), so a saved model holds them; a ``standardize`` or
         ``split`` function of one's own is recorded by name (``custom_objects`` gives it back when loading)."""
-        return {**super().get_config(), "max_tokens": self.max_tokens,
-                "standardize": _function_name(self.standardize, "standardize"),
+        return {**super().get_config(), "standardize": _function_name(self.standardize, "standardize"),
                 "split": _function_name(self.split, "split"), "ngrams": self.ngrams,
-                "output_mode": self.output_mode, "output_sequence_length": self.output_sequence_length,
-                "pad_to_max_tokens": self.pad_to_max_tokens,
-                "vocabulary": None if self._tokens is None else self.get_vocabulary(),
-                "idf_weights": None if self._idf is None else [float(w) for w in self._idf],
-                "encoding": self.encoding, "has_input_vocabulary": self._has_input_vocabulary}
+                "output_sequence_length": self.output_sequence_length, "encoding": self.encoding}
 
 
 VECTORIZE: dict[str, type[Layer]] = {"TextVectorization": TextVectorization}

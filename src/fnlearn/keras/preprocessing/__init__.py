@@ -1,4 +1,6 @@
-"""``keras.preprocessing``: only ``sequence.pad_sequences`` (Keras's other name for ``keras.utils.pad_sequences``).
+"""``keras.preprocessing``: ``sequence.pad_sequences`` (Keras's other name for ``keras.utils.pad_sequences``) and
+Keras 3's other names for ``keras.utils``' ``image_dataset_from_directory``, ``text_dataset_from_directory`` and
+``timeseries_dataset_from_array``.
 
 Example:
     >>> from fnlearn.keras.preprocessing.sequence import pad_sequences
@@ -6,9 +8,11 @@ Example:
     [[0, 7], [8, 9]]
 """
 
+from ...datasets.images import image_dataset_from_directory
+from ...datasets.sequences import text_dataset_from_directory, timeseries_dataset_from_array
 from .._missing import not_provided
 from . import sequence
 
-__all__ = ["sequence"]
+__all__ = ["sequence", "image_dataset_from_directory", "text_dataset_from_directory", "timeseries_dataset_from_array"]
 
 __getattr__ = not_provided(__name__, __all__)

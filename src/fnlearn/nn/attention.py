@@ -1,0 +1,333 @@
+"""Attention: ``MultiHeadAttention``, Keras 3's ``layers.MultiHeadAttention`` (Vaswani et al., 2017), the layer of
+keras.io's Transformer examples (text classification, time-series classification, named entities).
+
+Each query step asks every key step how well they match: the scores ``q · k / √key_dim``, one table per head, become
+weights by a softmax over the key steps (padding steps, masked, get none), and the output is the weighted mean of the
+value steps, the heads side by side, projected back to the query's features. Every piece is one of fnlearn's
+differentiable ops (dense projections, reshapes, batched matmuls, the stable softmax), so the gradients come from
+the autodiff and were checked against central differences once, there.
+
+The weights have Keras's shapes and order, so ``layer.set_weights(keras_layer.get_weights())`` gives Keras's
+outputs: query kernel (d_q, heads, key_dim) and bias (heads, key_dim); key kernel (d_k, heads, key_dim) and bias;
+value kernel (d_v, heads, value_dim) and bias (heads, value_dim); output kernel (heads, value_dim, *output_shape)
+and bias (*output_shape).
+
+Example:
+    >>> import fnlearn as fl, numpy as np
+    >>> att = fl.layers.MultiHeadAttention(num_heads=2, key_dim=4)
+    >>> x = np.ones((3, 5, 8), dtype="float32")
+    >>> out, scores = att(x, x, return_attention_scores=True)
+    >>> out.shape, scores.shape
+    ((3, 5, 8), (3, 2, 5, 5))
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import backend
+from .. import functional as F
+from ..errors import ConfigError, ShapeError
+from ..tensor import Parameter, Tensor
+from . import initializers, regularizers
+from .layers import LAYERS, Layer, _float_of, _reject_unknown_kwargs, as_input, dropout_mask, known_features
+
+# Keras's value for "no attention" before the softmax (its Softmax layer's, for float32 and float64)
+_MASKED_SCORE = -1e9
+
+# Keras 3 settings fnlearn takes only at their default (a model file from Keras writes them all)
+_DEFAULT_ONLY = {"activity_regularizer": None, "kernel_constraint": None, "bias_constraint": None,
+                 "flash_attention": (None, False), "use_gate": False, "sliding_window": None}
+
+
+def _whole(value: Any, name: str, example: str) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ConfigError(f"MultiHeadAttention {name} must be a whole number of at least 1, got {value!r}; "
+                          f"{example}.")
+    return int(value)
+
+
+def _output_shape(value: Any) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    sizes = (value,) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
+    try:
+        sizes = tuple(sizes)
+    except TypeError:
+        sizes = ()
+    if not sizes or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in sizes):
+        raise ConfigError(f"MultiHeadAttention output_shape must be None (the query's features), a whole number or "
+                          f"a tuple of them, got {value!r}; e.g. output_shape=64.")
+    return tuple(int(s) for s in sizes)
+
+
+def _bool_mask(mask: Any, what: str) -> Any:
+    """A mask as a boolean array on the backend's device (Keras casts: nonzero is True)."""
+    raw = mask.data if isinstance(mask, Tensor) else mask
+    raw = backend.to_device(np.asarray(backend.to_numpy(raw)))
+    if raw.dtype.kind not in "biuf":
+        raise ConfigError(f"MultiHeadAttention {what} must hold booleans (True: attend), got values of type "
+                          f"{raw.dtype}; give a boolean array.")
+    return raw.astype(bool) if raw.dtype != bool else raw
+
+
+class MultiHeadAttention(Layer):
+    """Multi-head attention, Keras 3's ``layers.MultiHeadAttention``: called as ``layer(query, value)`` (or with
+    ``key=``) on sequences (batch, steps, features); self-attention is ``layer(x, x)``.
+
+    ``num_heads`` heads each compare query and key in ``key_dim`` numbers and read the values in ``value_dim``
+    (``key_dim`` by default); the output has the query's steps and ``output_shape`` features (the query's by
+    default). ``dropout`` drops attention weights in training, from a seeded stream as :class:`Dropout`'s.
+
+    Call options, as in Keras: ``attention_mask`` (batch, T, S) of booleans (True: may attend),
+    ``use_causal_mask=True`` (step t sees steps ≤ t), ``query_mask`` / ``value_mask`` / ``key_mask`` (batch, steps)
+    (also read from inputs that carry one, from ``Embedding(mask_zero=True)``), ``return_attention_scores=True``
+    for ``(output, scores)`` with scores (batch, heads, T, S), ``training``. The output carries the query's mask.
+    ``attention_axes`` other than the steps, constraints, gates, sliding windows and flash attention are refused.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> att = fl.layers.MultiHeadAttention(2, 3, value_dim=5, output_shape=6)
+    >>> att(np.ones((1, 4, 8)), np.ones((1, 7, 10))).shape, [w.shape for w in att.get_weights()][::2]
+    ((1, 4, 6), [(8, 2, 3), (10, 2, 3), (10, 2, 5), (2, 5, 6)])
+    """
+
+    supports_masking = True
+
+    def __init__(self, num_heads: int, key_dim: int, value_dim: int | None = None, dropout: float = 0.0,
+                 use_bias: bool = True, output_shape: Any = None, attention_axes: Any = None,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None, seed: int | None = None,
+                 name: str | None = None, **kwargs: Any) -> None:
+        for key, default in _DEFAULT_ONLY.items():
+            allowed = default if isinstance(default, tuple) else (default,)
+            given = kwargs.pop(key, allowed[0])
+            if given not in allowed:
+                raise ConfigError(f"MultiHeadAttention got {key}={given!r}, which fnlearn does not have; leave it "
+                                  f"out (fnlearn computes Keras's plain scaled dot-product attention).")
+        _reject_unknown_kwargs("MultiHeadAttention", kwargs)
+        self.num_heads = _whole(num_heads, "num_heads", "e.g. num_heads=2")
+        self.key_dim = _whole(key_dim, "key_dim", "give the size of each head, e.g. key_dim=32")
+        self.value_dim = self.key_dim if value_dim is None else _whole(value_dim, "value_dim",
+                                                                       "or None for key_dim")
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float, np.integer, np.floating)) \
+                or not 0.0 <= float(dropout) < 1.0:
+            raise ConfigError(f"MultiHeadAttention dropout must be a number in [0, 1) (the share of attention "
+                              f"weights dropped in training), got {dropout!r}.")
+        self.dropout = float(dropout)
+        if not isinstance(use_bias, (bool, np.bool_)):
+            raise ConfigError(f"MultiHeadAttention use_bias must be True or False, got {use_bias!r}.")
+        self.use_bias = bool(use_bias)
+        self.output_shape = _output_shape(output_shape)
+        axes = (attention_axes,) if isinstance(attention_axes, (int, np.integer)) else attention_axes
+        if axes is not None and (not isinstance(axes, (tuple, list)) or list(axes) not in ([1], [-2])):
+            raise ConfigError(f"MultiHeadAttention got attention_axes={attention_axes!r}; fnlearn attends over the "
+                              "steps of (batch, steps, features) sequences only: leave attention_axes out (or "
+                              "reshape the inputs to sequences).")
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.seed: int | None = None if seed is None else backend.check_seed(
+            seed, "MultiHeadAttention seed", "e.g. seed=0, or None for one drawn from fl.set_seed's generator")
+        self.draws = 0  # training calls that drew dropout masks: the stream Dropout's masks come from
+        super().__init__(name=name, trainable=kwargs.get("trainable", True), dtype=kwargs.get("dtype"))
+        self.query_kernel: Parameter | None = None
+        self.query_bias: Parameter | None = None
+        self.key_kernel: Parameter | None = None
+        self.key_bias: Parameter | None = None
+        self.value_kernel: Parameter | None = None
+        self.value_bias: Parameter | None = None
+        self.output_kernel: Parameter | None = None
+        self.output_bias: Parameter | None = None
+
+    # ------------------------------------------------------------------ shapes and weights
+    @staticmethod
+    def _unpacked(query: Any, value: Any, key: Any, listed: bool) -> tuple[Any, Any, Any]:
+        """(query, value, key) from a call's arguments (or their shapes), or from the list [query, value(, key)]
+        that ``query`` is when ``listed``; a call without a value refused in one sentence."""
+        if value is None and listed:
+            if len(query) not in (2, 3):
+                raise ShapeError(f"MultiHeadAttention takes [query, value] or [query, value, key], got a list of "
+                                 f"{len(query)} inputs; e.g. layers.MultiHeadAttention(2, 16)(x, x).")
+            query, value, *rest = query
+            key = rest[0] if rest else None
+        if value is None:
+            raise ShapeError("MultiHeadAttention takes a query and a value (and optionally a key) but was given one "
+                             "input; call it as layer(query, value), e.g. layer(x, x) for self-attention.")
+        return query, value, key
+
+    @staticmethod
+    def _shapes(query_shape: Any, value_shape: Any = None, key_shape: Any = None) -> list[tuple[Any, ...]]:
+        """[query, value, key] sample shapes (batch axis excluded) from the arguments of build or
+        compute_output_shape: three shapes, or a list of two or three (a call on a list)."""
+        listed = isinstance(query_shape, list) and bool(query_shape) and isinstance(query_shape[0], (tuple, list))
+        query_shape, value_shape, key_shape = MultiHeadAttention._unpacked(query_shape, value_shape, key_shape,
+                                                                           listed)
+        shapes = [tuple(query_shape), tuple(value_shape), tuple(value_shape if key_shape is None else key_shape)]
+        for what, shape in zip(("query", "value", "key"), shapes):
+            if len(shape) != 2:
+                raise ShapeError(f"MultiHeadAttention takes sequences, samples of shape (steps, features), but its "
+                                 f"{what} has samples of shape {shape}; reshape each sample to (steps, features).")
+        if shapes[1][0] is not None and shapes[2][0] is not None and shapes[1][0] != shapes[2][0]:
+            raise ShapeError(f"MultiHeadAttention's value and key must have as many steps, got samples of shape "
+                             f"{shapes[1]} and {shapes[2]}; give a key of the value's steps.")
+        return shapes
+
+    def build(self, input_shape: Any, value_shape: Any = None, key_shape: Any = None) -> None:
+        query, value, key = self._shapes(input_shape, value_shape, key_shape)
+        who = f"MultiHeadAttention layer {self.name!r}"
+        d_q, d_v, d_k = (known_features(shape, who) for shape in (query, value, key))
+        h, out = self.num_heads, self.output_shape or (d_q,)
+        with backend.using_dtype(self.dtype):
+            for part, features, width in (("query", d_q, self.key_dim), ("key", d_k, self.key_dim),
+                                          ("value", d_v, self.value_dim)):
+                setattr(self, f"{part}_kernel", Parameter(self.kernel_initializer((features, h, width)),
+                                                          name=f"{part}_kernel"))
+                if self.use_bias:
+                    setattr(self, f"{part}_bias", Parameter(self.bias_initializer((h, width)), name=f"{part}_bias"))
+            self.output_kernel = Parameter(self.kernel_initializer((h, self.value_dim, *out)), name="output_kernel")
+            if self.use_bias:
+                self.output_bias = Parameter(self.bias_initializer(tuple(out)), name="output_bias")
+        self.built = True
+
+    def compute_output_shape(self, query_shape: Any, value_shape: Any = None, key_shape: Any = None) -> tuple:
+        query = self._shapes(query_shape, value_shape, key_shape)[0]
+        return (query[0], *(self.output_shape or (query[1],)))
+
+    @property
+    def input_features(self) -> int | None:
+        return None if self.query_kernel is None else int(self.query_kernel.shape[0])
+
+    # ------------------------------------------------------------------ the call
+    def forward(self, query: Any, value: Any = None, key: Any = None, query_mask: Any = None,
+                value_mask: Any = None, key_mask: Any = None, attention_mask: Any = None,
+                return_attention_scores: bool = False, training: bool | None = None,
+                use_causal_mask: bool = False) -> Any:
+        query, value, key = self._unpacked(query, value, key, isinstance(query, (list, tuple)))
+        # the masks the inputs carry (Embedding(mask_zero=True)), read before the inputs are cast
+        if query_mask is None:
+            query_mask = getattr(query, "_mask", None)
+        if value_mask is None:
+            value_mask = getattr(value, "_mask", None)
+        if key_mask is None and key is not None:
+            key_mask = getattr(key, "_mask", None)
+        dtype = np.dtype(self.dtype) if self.query_kernel is not None else _float_of(query)
+        q, v = as_input(query, dtype, self.name), as_input(value, dtype, self.name)
+        k = v if key is None else as_input(key, dtype, self.name)
+        shapes = self._shapes(tuple(q.shape[1:]), tuple(v.shape[1:]), tuple(k.shape[1:]))
+        if not (q.shape[0] == v.shape[0] == k.shape[0]):
+            raise ShapeError(f"MultiHeadAttention layer {self.name!r} got batches of {q.shape[0]} queries, "
+                             f"{v.shape[0]} values and {k.shape[0]} keys; give them the same batch size.")
+        if self.query_kernel is None:
+            self.build(*shapes)
+        for what, t, kernel in (("query", q, self.query_kernel), ("value", v, self.value_kernel),
+                                ("key", k, self.key_kernel)):
+            if t.shape[-1] != kernel.shape[0]:
+                raise ShapeError(f"MultiHeadAttention layer {self.name!r} was built for a {what} of "
+                                 f"{kernel.shape[0]} features per step but got shape {tuple(t.shape)}; give it "
+                                 "inputs of the features it was built for.")
+        train = self.training if training is None else bool(training)
+        mask = self._attention_mask(q, v, query_mask, value_mask, key_mask, attention_mask, use_causal_mask)
+        batch, steps, h = q.shape[0], q.shape[1], self.num_heads
+
+        def heads(x: Tensor, part: str, width: int) -> Tensor:
+            """x (B, steps, d) projected to (B, heads, steps, width), one matmul for all heads."""
+            kernel = getattr(self, f"{part}_kernel")
+            bias = getattr(self, f"{part}_bias")
+            y = F.dense(x, F.reshape(kernel, (kernel.shape[0], h * width)),
+                        None if bias is None else F.reshape(bias, (h * width,)))
+            return F.transpose(F.reshape(y, (x.shape[0], x.shape[1], h, width)), (0, 2, 1, 3))
+
+        qh = F.mul(heads(q, "query", self.key_dim), 1.0 / math.sqrt(self.key_dim))  # Keras scales the query
+        kh, vh = heads(k, "key", self.key_dim), heads(v, "value", self.value_dim)
+        scores = F.matmul(qh, F.transpose(kh, (0, 1, 3, 2)))  # (B, heads, T, S)
+        if mask is not None:
+            scores = F.where(mask, scores, _MASKED_SCORE)
+        weights = F.softmax(scores, axis=-1)
+        if mask is not None:  # a query step that may attend to nothing gets no weights (Keras's Softmax)
+            weights = F.where(mask, weights, 0.0)
+        attended = weights
+        if train and self.dropout > 0.0:
+            attended = F.mul(weights, Tensor(dropout_mask(self, tuple(weights.shape), weights.dtype, self.dropout)))
+        mixed = F.matmul(attended, vh)  # (B, heads, T, value_dim)
+        mixed = F.reshape(F.transpose(mixed, (0, 2, 1, 3)), (batch, steps, h * self.value_dim))
+        out_dims = tuple(self.output_kernel.shape[2:])
+        width = int(np.prod(out_dims))
+        out = F.dense(mixed, F.reshape(self.output_kernel, (h * self.value_dim, width)),
+                      None if self.output_bias is None else F.reshape(self.output_bias, (width,)))
+        if len(out_dims) != 1:
+            out = F.reshape(out, (batch, steps, *out_dims))
+        if query_mask is not None:
+            out._mask = _bool_mask(query_mask, "query_mask")
+        return (out, weights) if return_attention_scores else out
+
+    def _attention_mask(self, q: Tensor, v: Tensor, query_mask: Any, value_mask: Any, key_mask: Any,
+                        attention_mask: Any, use_causal_mask: Any) -> Any:
+        """Where each query step may attend to each key step, (B or 1, 1, T, S) booleans, or None for
+        everywhere: Keras's rule, every mask given ANDed."""
+        xp = backend.xp()
+        batch, steps, sources = q.shape[0], q.shape[1], v.shape[1]
+        who = f"MultiHeadAttention layer {self.name!r}"
+        mask = None
+        for what, given, size, axis in (("query_mask", query_mask, steps, -1), ("value_mask", value_mask, sources, -2),
+                                        ("key_mask", key_mask, sources, -2)):
+            if given is None:
+                continue
+            m = _bool_mask(given, what)
+            if tuple(m.shape) != (batch, size):
+                raise ShapeError(f"{who} got a {what} of shape {tuple(m.shape)}; it takes one of shape (batch, "
+                                 f"steps) = ({batch}, {size}), True for the steps that are not padding.")
+            m = xp.expand_dims(m, axis)  # the query's (B, T, 1), the value's and key's (B, 1, S)
+            mask = m if mask is None else mask & m
+        if not isinstance(use_causal_mask, (bool, np.bool_)):
+            raise ConfigError(f"{who} got use_causal_mask={use_causal_mask!r}; it takes True (each step attends to "
+                              "itself and the steps before it) or False.")
+        if use_causal_mask:
+            m = xp.tril(xp.ones((steps, sources), dtype=bool))[None]
+            mask = m if mask is None else mask & m
+        if attention_mask is not None:
+            m = _bool_mask(attention_mask, "attention_mask")
+            try:
+                if m.ndim > 3:
+                    raise ValueError
+                np.broadcast_shapes(tuple(m.shape), (batch, steps, sources))
+            except ValueError:
+                raise ShapeError(f"{who} got an attention_mask of shape {tuple(m.shape)}; it takes booleans of "
+                                 f"shape (batch, T, S) = ({batch}, {steps}, {sources}), True where query step t "
+                                 "may attend to key step s.") from None
+            mask = m if mask is None else mask & m
+        if mask is None:
+            return None
+        while mask.ndim < 3:
+            mask = mask[None]
+        return mask[:, None]  # one mask for every head
+
+    def compute_mask(self, inputs: Any, mask: Any) -> Any:
+        return mask  # the query's: the output has the query's steps
+
+    # ------------------------------------------------------------------ regularizers and settings
+    def penalties(self) -> list[tuple[Parameter, Any]]:
+        own = [(w, self.kernel_regularizer) for w in (self.query_kernel, self.key_kernel, self.value_kernel,
+                                                      self.output_kernel)
+               if w is not None and self.kernel_regularizer is not None]
+        own += [(w, self.bias_regularizer) for w in (self.query_bias, self.key_bias, self.value_bias,
+                                                     self.output_bias)
+                if w is not None and self.bias_regularizer is not None]
+        return own + super().penalties()
+
+    def get_config(self) -> dict[str, Any]:
+        config = {**super().get_config(), "num_heads": self.num_heads, "key_dim": self.key_dim,
+                  "value_dim": self.value_dim, "dropout": self.dropout, "use_bias": self.use_bias,
+                  "output_shape": None if self.output_shape is None else list(self.output_shape),
+                  "kernel_initializer": initializers.name_of(self.kernel_initializer),
+                  "bias_initializer": initializers.name_of(self.bias_initializer), "seed": self.seed}
+        for key in ("kernel_regularizer", "bias_regularizer"):
+            if getattr(self, key) is not None:
+                config[key] = getattr(self, key).get_config()
+        return config
+
+
+LAYERS["MultiHeadAttention"] = MultiHeadAttention  # a class a model file may name
