@@ -356,13 +356,28 @@ def _optimizer_tensors(model: Any, optimizer: Any) -> tuple[list[list[str]], dic
 def _encode(doc: dict[str, Any], tensors: dict[str, np.ndarray], path: Any) -> bytes:
     st = require("safetensors.numpy", "saving models", "io")
     try:
-        doc_json = json.dumps(doc, allow_nan=False, separators=(",", ":"), sort_keys=True)
+        doc_json = json.dumps(doc, allow_nan=False, separators=(",", ":"), sort_keys=True, default=_config_form)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"the model's settings cannot be written to {os.fspath(path)!r} "
                           f"({_clause(exc)}); custom layers, losses or metrics must be given by name to be "
                           "saved.") from None
     digest = _digest(doc_json, tensors)
     return st.save(tensors, metadata={METADATA_KEY: doc_json, DIGEST_KEY: digest})
+
+
+def _config_form(value: Any) -> Any:
+    """A setting a layer's config holds as an object, in the form a config is written in (what JSON cannot
+    write otherwise): a regularizer's or initializer's config, which ``regularizers.get`` and
+    ``initializers.get`` take back (Keras serializes them the same way), a NumPy number or array as numbers."""
+    from .nn import initializers, regularizers
+
+    if isinstance(value, regularizers.L1L2):
+        return value.get_config()
+    if hasattr(value, "get_config") and type(value).__module__ == initializers.__name__:
+        return initializers.name_of(value)
+    if isinstance(value, (np.generic, np.ndarray)) and value.dtype.kind in "biuf":
+        return value.tolist()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _digest(doc_json: str, tensors: Mapping[str, np.ndarray]) -> str:
