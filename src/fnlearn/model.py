@@ -172,6 +172,24 @@ def _refuse_custom_step(model: Any, method: str, caller: str) -> None:
                           f"stateless calls); {_CUSTOM_STEP_ADVICE[method]}.")
 
 
+# Keras Model attributes fnlearn's models do not have, each with the way to do what they are for
+_STEP_OF_ONES_OWN = ("belongs to a custom train_step, which fnlearn's fit does not call (its step is its own: "
+                     "compile(loss=..., metrics=...), with add_loss for more terms); fit's History and "
+                     "evaluate(..., return_dict=True) give the metrics, and a loop of one's own runs loss.backward() "
+                     "then optimizer.apply(grads, model.trainable_weights)")
+_ONE_FILE = ("is not there: fnlearn writes a model's architecture with its weights in one file, model.save(path), "
+             "read back by keras.models.load_model(path); get_config() gives the settings as a dict")
+_NOT_KERAS_ATTRIBUTES = {
+    **dict.fromkeys(("metrics", "compute_loss", "compute_metrics", "get_metrics_result", "reset_metrics",
+                     "compiled_loss", "compiled_metrics", "make_train_function", "stateless_call"), _STEP_OF_ONES_OWN),
+    **dict.fromkeys(("to_json", "to_yaml", "get_compile_config", "compile_from_config", "export"), _ONE_FILE),
+    **dict.fromkeys(("fit_generator", "evaluate_generator", "predict_generator"),
+                    "is Keras 2's: fit, evaluate and predict take generators and datasets themselves"),
+    **dict.fromkeys(("jit_compile", "run_eagerly", "steps_per_execution", "distribute_strategy", "quantize"),
+                    "is not there: fnlearn's steps run one batch at a time, eagerly, on NumPy (or CuPy on a GPU)"),
+}
+
+
 class Trainer:
     """compile / fit / evaluate / predict / summary for a model (Keras's names and arguments).
 
@@ -179,6 +197,15 @@ class Trainer:
     given), ``loss_fn`` (callable ``(y_true, y_pred) -> Tensor``), ``metrics_names`` (``"loss"`` first),
     ``compiled``. ``fit`` sets ``history`` and reads ``stop_training``.
     """
+
+    def __getattr__(self, name: str) -> Any:
+        """Only for a name no attribute has: a Keras Model attribute fnlearn's models lack says what to do."""
+        if name in _NOT_KERAS_ATTRIBUTES:
+            raise AttributeError(f"model.{name} {_NOT_KERAS_ATTRIBUTES[name]}.")
+        if any(name in vars(cls) for cls in type(self).__mro__):
+            # a property that raised AttributeError itself (Python then asks here): its own sentence again
+            return object.__getattribute__(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     compiled: bool = False
     optimizer: Any = None

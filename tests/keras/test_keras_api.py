@@ -527,3 +527,20 @@ def test_metrics_with_settings_come_back_from_a_file(tmp_path):
     model.fit(x, y, epochs=1, verbose=0)
     model.save(tmp_path / "m.keras")
     assert keras.models.load_model(tmp_path / "m.keras").evaluate(x, y) == model.evaluate(x, y)
+
+
+@pytest.mark.parametrize("name, words", [
+    ("metrics", r"model.metrics belongs to a custom train_step, which fnlearn's fit does not call"),
+    ("compute_loss", r"loss.backward\(\) then optimizer.apply\(grads, model.trainable_weights\)"),
+    ("to_json", r"model.to_json is not there: fnlearn writes a model's architecture with its weights in one file"),
+    ("fit_generator", r"model.fit_generator is Keras 2's: fit, evaluate and predict take generators"),
+    ("jit_compile", r"model.jit_compile is not there: fnlearn's steps run one batch at a time"),
+])
+def test_keras_model_attributes_fnlearn_lacks_say_what_to_do(name, words):
+    x = keras.Input(shape=(2,))
+    for model in (keras.Model(x, keras.layers.Dense(1)(x)), keras.Sequential([keras.layers.Dense(1)])):
+        with pytest.raises(AttributeError, match=words):
+            getattr(model, name)
+        assert not hasattr(model, name)
+    with pytest.raises(AttributeError, match=r"'Sequential' object has no attribute 'no_such_thing'"):
+        keras.Sequential().no_such_thing  # noqa: B018  (the lookup is the test)
