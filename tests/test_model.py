@@ -536,7 +536,7 @@ LABELS = np.arange(30) % 3
     (dict(shuffle="yes"), ConfigError, ["shuffle"]),
     (dict(initial_epoch=-1), ConfigError, ["initial_epoch"]),
     (dict(sample_weight=np.ones(29)), ShapeError, ["sample_weight", "(29,)", "30 samples"]),
-    (dict(steps_per_epoch=3), ConfigError, ["steps_per_epoch"]),
+    (dict(steps_per_epoch=0), ConfigError, ["steps_per_epoch", "≥ 1"]),
     (dict(x=np.array([["a"] * 4] * 30)), DataError, ["numbers"]),
 ])
 def test_bad_fit_input_raises_before_any_weight_changes(built, change, error, words):

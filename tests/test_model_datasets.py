@@ -163,7 +163,7 @@ def test_a_model_built_by_its_first_batch_and_a_functional_model_of_two_outputs(
     (lambda m, ds: m.fit(ds, batch_size=8), ConfigError, ["batch_size", "rebatch"]),
     (lambda m, ds: m.fit(ds, sample_weight=W), ConfigError, ["sample_weight", "(x, y, sample_weight)"]),
     (lambda m, ds: m.fit(ds, validation_split=0.2), ConfigError, ["validation_split", "validation_data"]),
-    (lambda m, ds: m.fit(X, LABELS, steps_per_epoch=3), ConfigError, ["steps_per_epoch=3", "arrays"]),
+    (lambda m, ds: m.fit(X, LABELS, steps_per_epoch=1.5), ConfigError, ["steps_per_epoch", "whole number"]),
     (lambda m, ds: m.fit(ds, steps_per_epoch=0), ConfigError, ["steps_per_epoch", "≥ 1"]),
     (lambda m, ds: m.fit(ds.repeat()), ConfigError, ["endless", "steps_per_epoch"]),
     (lambda m, ds: m.fit(ds.take(0)), DataError, ["gives no batches"]),

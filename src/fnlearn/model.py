@@ -371,9 +371,11 @@ class Trainer:
                 replay it per batch (see ``fnlearn.gpu``); loss and metrics are then read once per
                 epoch. None (default): on where the step allows it, off on NumPy. True: insist (a
                 ConfigError says why when it cannot be done). False: never.
-            steps_per_epoch: with a dataset, the batches of one epoch, read on from where the last epoch
-                stopped (a new pass starts once every batch of it has been read, as in Keras); when the data run
-                out first, training stops with a warning (``.repeat()`` makes a dataset endless).
+            steps_per_epoch: the batches of one epoch, read on from where the last epoch
+                stopped (a new pass starts once every batch of it has been read, as in Keras); with a dataset,
+                when the data run out first, training stops with a warning (``.repeat()`` makes a dataset
+                endless); with arrays, an epoch that meets the end of a pass stops there, warned, and the next
+                starts a new pass (reshuffled).
             validation_steps: with a dataset as ``validation_data``, the batches of each validation, likewise.
 
         Returns:
@@ -391,8 +393,17 @@ class Trainer:
         # None for arrays: the array path below is unchanged; shuffle reorders only a PyDataset's batches (Keras 3)
         source = batch_source(x, shuffle=shuffle)
         val_source = batch_source(validation_data)
+        array_steps = None  # Keras's steps_per_epoch over arrays: batches per epoch, read on across epochs
         if source is None:
-            _refuse_steps("fit", "steps_per_epoch", steps_per_epoch, "x")
+            if steps_per_epoch is not None:
+                if isinstance(steps_per_epoch, (bool, np.bool_)) or not isinstance(steps_per_epoch, (int, np.integer)) \
+                        or steps_per_epoch < 1:
+                    raise ConfigError(f"fit steps_per_epoch must be a whole number ≥ 1 (the batches of one epoch), got "
+                                      f"{steps_per_epoch!r}.")
+                if capture:
+                    raise ConfigError("capture=True records whole passes over the arrays, but steps_per_epoch makes "
+                                      "an epoch part of one; leave one of them out.")
+                array_steps = int(steps_per_epoch)
         else:
             _refuse_with_dataset("fit", y=y, batch_size=batch_size, sample_weight=sample_weight,
                                  validation_split=validation_split)
@@ -475,13 +486,13 @@ class Trainer:
         self.optimizer.bind(trainable)  # frozen layers' parameters are left out, as Keras does
         step = self._train_step(terminate_on_nan, tuple(x_arr.shape[1:]), weighted=w_arr is not None)
         object.__setattr__(self, "_step_mask", None)  # none from an earlier fit's last batch
-        captured = None if train_batches is not None else \
+        captured = None if train_batches is not None or array_steps is not None else \
             self._captured_step(capture, step, batch_size, x_arr, y_arr, callback_list, terminate_on_nan,
                                 weighted=w_arr is not None)
         n = x_arr.shape[0]
         history = History()
         if train_batches is None:
-            steps = math.ceil(n / batch_size)
+            steps = array_steps or math.ceil(n / batch_size)
             params = {"epochs": epochs, "steps": steps, "batch_size": batch_size, "samples": n, "verbose": verbose}
         else:  # as Keras: a dataset's batch size and sample count are its own (steps None: not known ahead)
             steps = train_batches.steps
@@ -509,6 +520,8 @@ class Trainer:
         # that goes on from an earlier one (fit(epochs=2) twice, or fit(epochs=1) in a loop) must not shuffle
         # again as that one did, so that it trains exactly as fit(epochs=4) would, as in Keras.
         first = initial_epoch if initial_epoch > 0 else getattr(self, "epochs_trained", 0)
+        passes = None if array_steps is None else _ArrayPasses(
+            n, batch_size, array_steps, lambda k: data.permutation(n, self._order_rng(first + k)) if shuffle else None)
         # overflow along the way is reported once, by the non-finite loss check, not as NumPy warnings
         with _DeferredInterrupt() as interrupt, np.errstate(over="ignore", invalid="ignore"):
             try:
@@ -528,14 +541,18 @@ class Trainer:
                     # batches are gathered row by row from a shuffled order, never by copying the whole
                     # data set: peak memory stays at the data's size plus one batch
                     order = None
-                    if shuffle and train_batches is None:
+                    if passes is not None:
+                        epoch_batches, host_order = passes.epoch()
+                        order = None if host_order is None else data.device_index(host_order, x_arr)
+                    elif shuffle and train_batches is None:
                         host_order = drawn.pop(epoch, None)
                         if host_order is None:
                             host_order = data.permutation(n, self._order_rng(first + epoch - initial_epoch))
                         order = data.device_index(host_order, x_arr)
                     batch = -1
-                    epoch_batches = data.batch_slices(n, batch_size) if train_batches is None else \
-                        train_batches.epoch()
+                    if passes is None:
+                        epoch_batches = data.batch_slices(n, batch_size) if train_batches is None else \
+                            train_batches.epoch()
                     for batch, rows in enumerate(epoch_batches):
                         stopped = ("interrupt", epoch, batch, math.nan) if interrupt.requested else None
                         if stopped:
@@ -1645,6 +1662,38 @@ def _refuse_with_dataset(method: str, **given: Any) -> None:
         elif value is not None:
             raise ConfigError(f"{method} got {name}, but x is a dataset, which holds {_DATASET_PARTS[name]}; leave "
                               f"{name} out, as Keras requires.")
+
+
+class _ArrayPasses:
+    """Keras 3's ``steps_per_epoch`` over arrays: each epoch reads the next ``steps`` batches of the current pass
+    through the rows (shuffled once per pass by ``order_of(pass)``, None for the rows in order), the pass going on
+    across epochs. An epoch that meets the end of a pass stops there, warned as Keras warns, and the next one starts
+    a new pass.
+
+    >>> passes = _ArrayPasses(10, 4, 2, lambda k: None)  # 3 batches a pass, 2 per epoch
+    >>> [[(s.start, s.stop) for s in passes.epoch()[0]] for _ in range(2)]
+    [[(0, 4), (4, 8)], [(8, 10)]]
+    """
+
+    def __init__(self, n: int, batch_size: int, steps: int, order_of: Callable[[int], Any]) -> None:
+        self.slices = list(data.batch_slices(n, batch_size))
+        self.steps, self.order_of = steps, order_of
+        self.passes, self.next = 0, 0
+        self.order = order_of(0)
+
+    def epoch(self) -> tuple[list[slice], Any]:
+        """This epoch's batches (slices of the pass's order) and the pass's order."""
+        if self.next >= len(self.slices):
+            self.passes, self.next = self.passes + 1, 0
+            self.order = self.order_of(self.passes)
+        taken = self.slices[self.next:self.next + self.steps]
+        if len(taken) < self.steps:
+            warnings.warn(f"the arrays ran out of batches in this epoch ({len(taken)} of steps_per_epoch="
+                          f"{self.steps} were left of the pass over {len(self.slices)} batches); the next epoch "
+                          "starts a new pass, as Keras does: make steps_per_epoch divide the batches of a pass to "
+                          "keep epochs whole.", UserWarning, stacklevel=3)
+        self.next += len(taken)
+        return taken, self.order
 
 
 def _refuse_steps(method: str, name: str, value: Any, data_name: str) -> None:

@@ -402,3 +402,36 @@ def test_categorical_crossentropy_on_multi_hot_rows_is_computed_as_keras_with_a_
     assert loss == pytest.approx(float(np.mean(-(y * np.log(p)).sum(axis=1))), rel=1e-5)
     with pytest.raises(fl.errors.DataError, match="each row in"):
         model.evaluate(x, y * 2, verbose=0)
+
+
+def test_steps_per_epoch_over_arrays_reads_on_across_epochs_as_keras():
+    """Keras's callbacks guide fits arrays with steps_per_epoch: each epoch reads the next batches of the pass,
+    an epoch that meets the pass's end stops there (warned) and the next starts a new pass; the weights after
+    four such epochs are Keras's."""
+    real = real_keras()
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(10, 3)).astype(np.float32), rng.normal(size=(10, 1)).astype(np.float32)
+
+    def model(k):
+        return k.Sequential([k.Input(shape=(3,)), k.layers.Dense(2, activation="tanh"), k.layers.Dense(1)])
+
+    theirs, ours = model(real), model(keras)
+    ours.set_weights(theirs.get_weights())
+    seen = []
+
+    class Count(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            seen.append(0)
+
+        def on_train_batch_end(self, batch, logs=None):
+            seen[-1] += 1
+
+    for m, library, extra in ((theirs, real, {}), (ours, keras, {"callbacks": [Count()]})):
+        m.compile(library.optimizers.SGD(0.1), "mse")
+        with pytest.warns(UserWarning):
+            m.fit(x, y, batch_size=4, epochs=4, steps_per_epoch=2, shuffle=False, verbose=0, **extra)
+    assert seen == [2, 1, 2, 1]  # 3 batches a pass
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ConfigError, match=r"fit steps_per_epoch must be a whole number ≥ 1"):
+        ours.fit(x, y, steps_per_epoch=0, verbose=0)
