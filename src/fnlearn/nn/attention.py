@@ -33,7 +33,16 @@ from .. import functional as F
 from ..errors import ConfigError, ShapeError
 from ..tensor import Parameter, Tensor
 from . import initializers, regularizers
-from .layers import LAYERS, Layer, _float_of, _reject_unknown_kwargs, as_input, dropout_mask, known_features
+from .layers import (
+    LAYERS,
+    Layer,
+    _float_of,
+    _reject_unknown_kwargs,
+    as_input,
+    dropout_mask,
+    dropout_rate,
+    known_features,
+)
 
 # Keras's value for "no attention" before the softmax (its Softmax layer's, for float32 and float64)
 _MASKED_SCORE = -1e9
@@ -112,11 +121,7 @@ class MultiHeadAttention(Layer):
         self.key_dim = _whole(key_dim, "key_dim", "give the size of each head, e.g. key_dim=32")
         self.value_dim = self.key_dim if value_dim is None else _whole(value_dim, "value_dim",
                                                                        "or None for key_dim")
-        if isinstance(dropout, bool) or not isinstance(dropout, (int, float, np.integer, np.floating)) \
-                or not 0.0 <= float(dropout) < 1.0:
-            raise ConfigError(f"MultiHeadAttention dropout must be a number in [0, 1) (the share of attention "
-                              f"weights dropped in training), got {dropout!r}.")
-        self.dropout = float(dropout)
+        self.dropout = dropout_rate(dropout, "MultiHeadAttention dropout", "attention weights")
         if not isinstance(use_bias, (bool, np.bool_)):
             raise ConfigError(f"MultiHeadAttention use_bias must be True or False, got {use_bias!r}.")
         self.use_bias = bool(use_bias)

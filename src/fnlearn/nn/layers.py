@@ -70,6 +70,20 @@ def _shape_tuple(shape: Any, what: str, unknown: bool = True) -> tuple[Any, ...]
     return tuple(None if s is None else int(s) for s in sizes)
 
 
+def dropout_rate(value: Any, what: str, dropped: str = "values") -> float:
+    """A share of ``dropped`` to drop in training (a dropout layer's rate, a recurrent layer's dropout), a number
+    in [0, 1); else one ConfigError sentence naming ``what``.
+
+    >>> dropout_rate(0.25, "Dropout rate")
+    0.25
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not 0.0 <= float(value) < 1.0:
+        raise ConfigError(f"{what} must be a number in [0, 1) (the share of {dropped} dropped in training, e.g. "
+                          f"0.2), got {value!r}.")
+    return float(value)
+
+
 def known_features(input_shape: Any, who: str) -> int:
     """The size of the last axis of samples of ``input_shape``, which a layer's weights are made for; an
     unknown one (None) refused in one sentence.
@@ -1381,10 +1395,8 @@ class Dropout(Layer):
 
     def __init__(self, rate: float, name: str | None = None, **kwargs: Any) -> None:
         _reject_unknown_kwargs("Dropout", kwargs, allow=("input_shape", "input_dim", "seed"))
-        if not isinstance(rate, (int, float)) or not 0.0 <= float(rate) < 1.0:
-            raise ConfigError(f"Dropout rate must be a number in [0, 1), got {rate!r}.")
+        self.rate = dropout_rate(rate, "Dropout rate")
         seed = kwargs.get("seed")
-        self.rate = float(rate)
         self.seed: int | None = None if seed is None else backend.check_seed(
             seed, "Dropout seed", "e.g. seed=0, or None for one drawn from fl.set_seed's generator")
         self.draws = 0  # training calls so far: the next mask comes from the generator seeded (seed, draws)
@@ -1432,11 +1444,7 @@ class _SpatialDropout(Layer):
             raise ConfigError(f"{who} got data_format={data_format!r}; fnlearn's {who} takes channels_last "
                               f"{self.samples} only: leave data_format out and move the channels last "
                               "(np.moveaxis(x, 1, -1)).")
-        if isinstance(rate, bool) or not isinstance(rate, (int, float, np.integer, np.floating)) \
-                or not 0.0 <= float(rate) < 1.0:
-            raise ConfigError(f"{who} rate must be a number in [0, 1) (the share of channels dropped in "
-                              f"training, e.g. 0.2), got {rate!r}.")
-        self.rate = float(rate)
+        self.rate = dropout_rate(rate, f"{who} rate", "channels")
         self.seed: int | None = None if seed is None else backend.check_seed(
             seed, f"{who} seed", "e.g. seed=0, or None for one drawn from fl.set_seed's generator")
         self.draws = 0  # training calls so far: the next mask comes from the generator seeded (seed, draws)

@@ -32,7 +32,16 @@ from ..errors import ConfigError, DataError, ShapeError
 from ..fastpath import _ACTS
 from ..tensor import Parameter, Tensor
 from . import initializers, regularizers
-from .layers import LAYERS, Layer, _float_of, _reject_unknown_kwargs, as_input, dropout_mask, known_features
+from .layers import (
+    LAYERS,
+    Layer,
+    _float_of,
+    _reject_unknown_kwargs,
+    as_input,
+    dropout_mask,
+    dropout_rate,
+    known_features,
+)
 
 # Activations whose slope the backward reads from their output, as the recurrence keeps outputs only
 _CELL_ACTIVATIONS = ("tanh", "sigmoid", "hard_sigmoid", "relu", "linear", "softplus", "relu6")
@@ -328,13 +337,6 @@ def _units(value: Any, owner: str) -> int:
     return int(value)
 
 
-def _rate(value: Any, owner: str, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not 0.0 <= float(value) < 1.0:
-        raise ConfigError(f"{owner} {name} must be a number in [0, 1) (the share of values dropped in training, "
-                          f"e.g. 0.2), got {value!r}.")
-    return float(value)
-
 
 def _flag(value: Any, owner: str, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
@@ -385,8 +387,8 @@ class _Recurrent(Layer):
             initializers.get(i) for i in initializers_)
         self.kernel_regularizer, self.recurrent_regularizer, self.bias_regularizer = (
             regularizers.get(r) for r in regularizers_)
-        self.dropout = _rate(dropout, owner, "dropout")
-        self.recurrent_dropout = _rate(recurrent_dropout, owner, "recurrent_dropout")
+        self.dropout = dropout_rate(dropout, f"{owner} dropout")
+        self.recurrent_dropout = dropout_rate(recurrent_dropout, f"{owner} recurrent_dropout")
         self.seed: int | None = None if seed is None else backend.check_seed(
             seed, f"{owner} seed", "e.g. seed=0, or None for one drawn from fl.set_seed's generator")
         self.draws = 0  # training calls that drew dropout masks: the stream Dropout's masks come from
