@@ -138,50 +138,16 @@ class _DeferredInterrupt:
             signal.signal(signal.SIGINT, self._previous)
 
 
-# what to do instead of each Keras step method a subclass may define, which fnlearn's loops never call
-_LOSS_AND_METRICS_INSTEAD = ("put a custom loss in compile(loss=...) or self.add_loss(...) in call(), and custom "
-                             "metrics in keras.metrics.Metric subclasses passed to compile(metrics=[...]), then "
-                             "delete {}")
-_CUSTOM_STEP_ADVICE = {
-    "train_step": _LOSS_AND_METRICS_INSTEAD.format("train_step"),
-    "test_step": _LOSS_AND_METRICS_INSTEAD.format("test_step"),
-    "predict_step": "compute the outputs in call(), or post-process what model.predict(x) returns, then delete "
-                    "predict_step",
-}
-
-
-def _custom_step(cls: type, method: str) -> type | None:
-    """The class of the user's own (outside fnlearn) in ``cls``'s hierarchy that defines ``method``, else None."""
-    for klass in cls.__mro__:
-        if method in vars(klass) and not klass.__module__.startswith("fnlearn."):
-            return klass
-    return None
-
-
-def _refuse_custom_step(model: Any, method: str, caller: str) -> None:
-    """Raise ConfigError when the model's class defines Keras's ``method`` (train_step, test_step or predict_step),
-    which ``caller`` would otherwise silently ignore.
-
-    Keras's step methods are written for one backend (tf.GradientTape, torch's backward, jax's stateless calls),
-    so fnlearn cannot run them; refusing beats training with a loop the user did not write.
-    """
-    owner = _custom_step(type(model), method)
-    if owner is not None:
-        raise ConfigError(f"{owner.__name__} defines {method}, which fnlearn's {caller} does not call (Keras's "
-                          f"{method} is written for one backend: tf.GradientTape, torch's backward or jax's "
-                          f"stateless calls); {_CUSTOM_STEP_ADVICE[method]}.")
-
-
 # Keras Model attributes fnlearn's models do not have, each with the way to do what they are for
-_STEP_OF_ONES_OWN = ("belongs to a custom train_step, which fnlearn's fit does not call (its step is its own: "
-                     "compile(loss=..., metrics=...), with add_loss for more terms); fit's History and "
-                     "evaluate(..., return_dict=True) give the metrics, and a loop of one's own runs loss.backward() "
-                     "then optimizer.apply(grads, model.trainable_weights)")
+_KERAS_2_STEP = ("is Keras 2's; in a train_step of your own, self.compute_loss(x, y, y_pred, sample_weight) gives the "
+                 "loss and self.compute_metrics(x, y, y_pred, sample_weight) updates the compiled metrics")
 _ONE_FILE = ("is not there: fnlearn writes a model's architecture with its weights in one file, model.save(path), "
              "read back by keras.models.load_model(path); get_config() gives the settings as a dict")
 _NOT_KERAS_ATTRIBUTES = {
-    **dict.fromkeys(("metrics", "compute_loss", "compute_metrics", "get_metrics_result", "reset_metrics",
-                     "compiled_loss", "compiled_metrics", "make_train_function", "stateless_call"), _STEP_OF_ONES_OWN),
+    **dict.fromkeys(("compiled_loss", "compiled_metrics"), _KERAS_2_STEP),
+    **dict.fromkeys(("make_train_function", "make_test_function", "make_predict_function", "stateless_call"),
+                    "is not there: fnlearn's fit calls train_step(data) on each batch itself (define train_step to "
+                    "change what a step does)"),
     **dict.fromkeys(("to_json", "to_yaml", "get_compile_config", "compile_from_config", "export"), _ONE_FILE),
     **dict.fromkeys(("fit_generator", "evaluate_generator", "predict_generator"),
                     "is Keras 2's: fit, evaluate and predict take generators and datasets themselves"),
@@ -260,13 +226,15 @@ class Trainer:
         ['loss', 'auc', 'auc_1', 'mean_squared_error']
         """
         _reject_extra("compile", kwargs, _IGNORED_COMPILE_ARGS)
-        if loss is None:  # Keras's guides compile without a loss when train_step computes it: name the real cause
-            _refuse_custom_step(self, "train_step", "fit")
+        from .steps import own_step
+
+        # Keras's guides compile without a loss when their own train_step computes it (a GAN's two losses)
+        no_loss = loss is None and own_step(self, "train_step")
         opt = optim.get(optimizer)
         # keras.losses' functions give one value per sample; compiled, they are the built-in they wrap (its
         # mean, which fit takes anyway): the written-out step, the label checks and the file's name all follow
         loss = getattr(loss, "builtin", loss) if callable(loss) and not isinstance(loss, losses.Loss) else loss
-        loss_fn, loss_name = _resolve_loss(loss)
+        loss_fn, loss_name = (None, None) if no_loss else _resolve_loss(loss)
         resolved, keys, weighted = _resolve_metrics(metrics, weighted_metrics, loss_name)
         if not self.built and self.input_shape is not None:
             self.build()
@@ -275,13 +243,17 @@ class Trainer:
             opt.bind(trainable)
         self.optimizer = opt
         self.loss = loss
-        self.loss_fn = loss_fn
+        own_fn = self.__dict__.get("loss_fn")
+        if not (no_loss and own_fn is not None and own_fn is not self.__dict__.get("_compiled_loss_fn")):
+            # (else the class set a loss_fn of its own, as Keras's guides do for their train_step: kept)
+            self.loss_fn = self._compiled_loss_fn = loss_fn
         self._loss_name = loss_name
         self._metrics = resolved
         self._metric_keys = keys
         self._metric_weighted = weighted
         self.compiled = True
         self.stop_training = False
+        self._step_metrics = None  # the loss tracker and compiled metrics of model.metrics, made anew when asked
         self._warn_raw_scores(loss, loss_name)
 
     def _warn_raw_scores(self, loss: Any, loss_name: str | None) -> None:
@@ -328,6 +300,135 @@ class Trainer:
         if not self.compiled:
             raise NotReadyError(f"{what} needs a compiled model; call model.compile(optimizer=..., loss=...) "
                                 "first.")
+
+    # ------------------------------------------------------------------ Keras's steps (see fnlearn.steps)
+    _step_metrics: tuple[Any, Any] | None = None
+
+    @property
+    def metrics(self) -> list[Any]:
+        """Keras's ``model.metrics``: once compiled, the loss tracker (a ``Mean`` named ``"loss"``) and the compiled
+        metrics as one (``"compile_metrics"``, its ``result()`` a dict), then the ``Metric`` objects the model holds
+        as attributes, in the order they were set. A train_step of one's own updates them; ``fit`` resets them
+        every epoch, ``evaluate`` at its start.
+
+        >>> import fnlearn as fl
+        >>> m = fl.Sequential([fl.layers.Dense(1, input_dim=2)]); m.compile("sgd", "mse", metrics=["mae"])
+        >>> [metric.name for metric in m.metrics]
+        ['loss', 'compile_metrics']
+        """
+        found: list[Any] = []
+        if self.compiled:
+            if self._step_metrics is None:
+                from .steps import CompileMetrics
+
+                self._step_metrics = (metrics_module.Mean(name="loss"), CompileMetrics(self))
+            tracker, compiled = self._step_metrics
+            found = [tracker, compiled] if self._metrics else [tracker]
+        held = [value for name, value in vars(self).items()
+                if isinstance(value, metrics_module.Metric) and not name.startswith("_")]
+        return found + [m for m in held if all(m is not f for f in found)]
+
+    def reset_metrics(self) -> None:
+        """Reset every metric of :attr:`metrics` (what ``fit`` does at each epoch's start)."""
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def get_metrics_result(self) -> dict[str, Any]:
+        """The results of :attr:`metrics` as logs: each one's by name, a dict result's entries as they are."""
+        logs: dict[str, Any] = {}
+        for metric in self.metrics:
+            logs.update(metrics_module.result_logs(metric))
+        return dict(sorted(logs.items())) if self._log_order is not None else logs  # several outputs: by key
+
+    def compute_loss(self, x: Any = None, y: Any = None, y_pred: Any = None, sample_weight: Any = None,
+                     training: bool = True) -> Tensor:
+        """The loss ``fit`` minimises for a batch, as a tensor to call ``backward()`` on: the compiled loss of
+        ``(y, y_pred)`` (weighted by ``sample_weight``), plus the losses the forward pass added (``add_loss``) and the
+        weight penalties (``kernel_regularizer``...), as Keras's ``compute_loss``. ``x`` and ``training`` are
+        Keras's arguments, not used by the compiled loss.
+
+        >>> import fnlearn as fl, numpy as np
+        >>> m = fl.Sequential([fl.layers.Dense(1, input_dim=1, kernel_initializer="ones")])
+        >>> m.compile("sgd", "mse")
+        >>> float(m.compute_loss(y=np.array([3.0]), y_pred=m(np.array([[1.0]]))))
+        4.0
+        """
+        if not self.compiled:
+            raise NotReadyError("compute_loss needs a compiled model; call model.compile(optimizer=..., loss=...) "
+                                "first.")
+        total: Tensor | None = None
+        if self.loss_fn is not None:
+            if y is None or y_pred is None:
+                raise ConfigError("compute_loss needs the targets and the predictions: "
+                                  "self.compute_loss(y=y, y_pred=y_pred) with y_pred = self(x, training=True).")
+            targets, out = self._step_pair(y, y_pred)
+            w = None if sample_weight is None else self._sample_weight_rows(
+                backend.to_numpy(sample_weight.data if isinstance(sample_weight, Tensor) else sample_weight),
+                targets, "sample_weight")
+            total = self._batch_loss(targets, out, w)
+        else:
+            total = self.added_loss()
+        penalties = self._penalties()
+        if penalties:
+            total = _penalty(penalties) if total is None else total + _penalty(penalties)
+        if total is None:
+            raise ConfigError("compute_loss has no loss to compute: the model was compiled without one and its call "
+                              "added none (add_loss) and its layers have no penalty; compile with loss=..., or compute "
+                              "the loss in train_step yourself.")
+        return total
+
+    def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict[str, Any]:
+        """Update the compiled metrics with a batch and return :meth:`get_metrics_result` (Keras's
+        ``compute_metrics``; ``x`` is not used)."""
+        if self.compiled and self._metrics:
+            self.metrics[1].update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def _step_pair(self, y: Any, y_pred: Any) -> tuple[Any, Tensor]:
+        """A step's (targets, predictions) as fit's loss and metrics take them: the targets checked against the
+        predictions and the compiled loss, shaped and cast as ``fit`` does (a model of several outputs packs each
+        side, as its fit does)."""
+        if y is None:
+            raise ConfigError("the compiled loss and metrics need targets, but this batch has none; give fit (x, y), "
+                              "or compute the loss in train_step yourself.")
+        out = y_pred if isinstance(y_pred, Tensor) else Tensor(y_pred)
+        y_arr = y.data if isinstance(y, Tensor) else data.to_array(y, "y")
+        return self._check_targets(y_arr, tuple(out.shape[1:]), "y", out.dtype), out
+
+    def train_step(self, data: Any) -> dict[str, Any]:
+        """One training step on a batch's ``data`` (``x``, ``(x, y)`` or ``(x, y, sample_weight)``), as Keras's own:
+        forward in training mode, :meth:`compute_loss`, ``backward``, ``optimizer.apply``, then the metrics. ``fit``
+        trains by its own faster steps unless a subclass defines ``train_step``; such a step may call this one with
+        ``super().train_step(data)``. Returns the metrics' results.
+        """
+        from .steps import rows_of, unpack_x_y_sample_weight
+
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(x, y, y_pred, sample_weight)
+        self.metrics[0].update_state(loss, sample_weight=rows_of(x))
+        self.zero_grad()
+        loss.backward()
+        weights = self.trainable_weights
+        self.optimizer.apply([w.grad for w in weights], weights)
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def test_step(self, data: Any) -> dict[str, Any]:
+        """One evaluation step (Keras's): the forward pass in inference mode, the loss into the tracker, the metrics
+        updated; their results returned."""
+        from .steps import rows_of, unpack_x_y_sample_weight
+
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        self.metrics[0].update_state(loss, sample_weight=rows_of(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data: Any) -> Any:
+        """One prediction step (Keras's): the outputs for the batch's ``x`` in inference mode."""
+        from .steps import unpack_x_y_sample_weight
+
+        return self(unpack_x_y_sample_weight(data)[0], training=False)
 
     # ------------------------------------------------------------------ fit
     def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
@@ -381,11 +482,9 @@ class Trainer:
         Returns:
             History: ``history.history["loss"]`` etc., one value per epoch.
 
-        Raises:
-            ConfigError: among others, for a Keras subclass that defines ``train_step`` (or ``test_step``, when
-                validating): fnlearn's loop never calls it, so it refuses instead of ignoring it.
+        A Keras subclass that defines ``train_step`` (or ``test_step``) trains by it instead, as in Keras: each
+        batch's ``data`` handed to it (see :mod:`fnlearn.steps`); ``y`` may then be left out.
         """
-        _refuse_custom_step(self, "train_step", "fit")
         self._require_compiled("fit")
         _reject_extra("fit", kwargs, _IGNORED_FIT_ARGS)
         from .pipeline import batch_source
@@ -419,8 +518,6 @@ class Trainer:
 
         verbose = check_verbose(verbose)
         validation_split = data.check_fraction(validation_split, "validation_split")
-        if validation_data is not None or validation_split > 0:
-            _refuse_custom_step(self, "test_step", "validation in fit")
         val_batch_size = data.check_batch_size(validation_batch_size, "validation_batch_size") \
             if validation_batch_size is not None else batch_size
         data.check_flag(shuffle, "shuffle")
@@ -429,6 +526,20 @@ class Trainer:
         if capture and backend.backend_name() != "cupy":
             raise ConfigError("capture=True records CUDA graphs and needs the cupy backend; call "
                               "fl.set_backend('cupy') first, or leave capture unset on the CPU.")
+        from . import steps as own
+
+        if own.own_step(self, "train_step") or own.own_step(self, "test_step"):  # Keras's steps, the class's or ours
+            if trace is not None or capture:
+                raise ConfigError(f"{type(self).__name__} trains by its own train_step, which "
+                                  f"{'trace' if trace is not None else 'capture=True'} cannot follow (it records "
+                                  "fnlearn's own step); leave it out.")
+            return own.fit(self, x, y, source, batch_size=batch_size, epochs=epochs, verbose=verbose,
+                           callbacks=_callbacks_given(callbacks), validation_split=validation_split,
+                           validation_data=validation_data, val_source=val_source, shuffle=shuffle,
+                           initial_epoch=initial_epoch, validation_batch_size=val_batch_size,
+                           allow_nonfinite=allow_nonfinite, terminate_on_nan=terminate_on_nan,
+                           sample_weight=sample_weight, class_weight=class_weight, steps_per_epoch=steps_per_epoch,
+                           validation_steps=validation_steps)
         if y is None and source is None:
             raise ConfigError("fit needs targets: call model.fit(x, y, ...) with one target row per sample.")
         user_callbacks = _callbacks_given(callbacks)
@@ -1119,7 +1230,7 @@ class Trainer:
         Runs in evaluation mode (Dropout off) without building a graph. ``verbose`` > 0 prints one line.
         ``callbacks`` get Keras's test hooks (``on_test_begin``, ``on_test_batch_begin`` with ``{}`` /
         ``on_test_batch_end`` with the running means, ``on_test_end``), as fit's callbacks do while it validates.
-        A Keras subclass defining ``test_step`` is refused (ConfigError): fnlearn would not call it.
+        A Keras subclass that defines ``test_step`` is evaluated by it (``y`` may then be left out).
 
         >>> import fnlearn as fl, numpy as np
         >>> m = fl.Sequential([fl.layers.Dense(1, input_dim=1, kernel_initializer="ones")])
@@ -1127,20 +1238,32 @@ class Trainer:
         >>> m.evaluate(np.array([[1.0], [2.0]]), np.array([1.0, 4.0]))
         1.0
         """
-        _refuse_custom_step(self, "test_step", "evaluate")
         self._require_compiled("evaluate")
         _reject_extra("evaluate", kwargs, set())
+        from . import steps as own
         from .pipeline import batch_source
 
         source = batch_source(x)
         if source is not None:
             _refuse_with_dataset("evaluate", y=y, batch_size=batch_size, sample_weight=sample_weight)
-            return self._evaluate_dataset(source, steps, verbose, return_dict, callbacks, allow_nonfinite)
-        _refuse_steps("evaluate", "steps", steps, "x")
-        batch_size = data.check_batch_size(batch_size)
+        else:
+            _refuse_steps("evaluate", "steps", steps, "x")
+            batch_size = data.check_batch_size(batch_size)
         from .progress import check_verbose, format_logs
 
         verbose = check_verbose(verbose)
+        if own.own_step(self, "test_step"):
+            batches, count = self._step_batches(x, y, sample_weight, source, steps, batch_size, "evaluate",
+                                                allow_nonfinite)
+            result = own.evaluate(self, batches, _callback_list(callbacks, self, {"verbose": verbose, "steps": count}))
+            if verbose:
+                print(f"{count}/{count} - {format_logs(result)}")
+            return result if return_dict else own.ordered_results(self, result)
+        if self.loss_fn is None:
+            raise ConfigError(f"evaluate computes the compiled loss, but {type(self).__name__} was compiled without "
+                              "one (its train_step computes its own); define test_step too, or compile with loss=...")
+        if source is not None:
+            return self._evaluate_dataset(source, steps, verbose, return_dict, callbacks, allow_nonfinite)
         if y is None:
             raise ConfigError("evaluate needs targets: call model.evaluate(x, y).")
         x_arr, y_arr = self._prepare(x, y, "x", "y", allow_nonfinite)
@@ -1157,6 +1280,19 @@ class Trainer:
         if verbose:
             print(f"{steps}/{steps} - {format_logs(result)}")
         return _batch_result(result, return_dict, self._log_order)
+
+    def _step_batches(self, x: Any, y: Any, sample_weight: Any, source: Any, steps: Any, batch_size: int, role: str,
+                      allow_nonfinite: bool) -> tuple[Iterable[Any], int | None]:
+        """(the batches' data for a step of the model's own, how many) of arrays or a dataset, read and checked
+        first (the arrays whole, a dataset's first batch) so that bad data are refused before any step runs."""
+        from . import steps as own
+
+        if source is None:
+            arrays = own.StepArrays(self._dtype(), "{}", x, y, sample_weight, None, allow_nonfinite)
+            return arrays.batches(batch_size), math.ceil(arrays.n / batch_size)
+        batches = _Batches(self, source, steps, role, allow_nonfinite,
+                           convert=own.batch_converter(self._dtype(), allow_nonfinite))
+        return (step_data for step_data, _, _ in batches.epoch()), batches.steps
 
     def _evaluate_dataset(self, source: Any, steps: Any, verbose: Any, return_dict: bool, callbacks: Any,
                           allow_nonfinite: bool) -> Any:
@@ -1180,16 +1316,16 @@ class Trainer:
         first item is ``x`` (Keras's rule: ``(x, y)`` gives the outputs for ``x``), the outputs in the dataset's
         order; ``steps`` reads only that many of its batches. ``callbacks`` get Keras's predict hooks
         (``on_predict_begin``, ``on_predict_batch_begin`` with ``{}`` / ``on_predict_batch_end`` with
-        ``{"outputs": ...}``, ``on_predict_end``). A Keras subclass defining ``predict_step`` is refused
-        (ConfigError).
+        ``{"outputs": ...}``, ``on_predict_end``). A Keras subclass that defines ``predict_step`` predicts by it,
+        its outputs joined along the batch axis.
 
         >>> import fnlearn as fl, numpy as np
         >>> m = fl.Sequential([fl.layers.Dense(2, input_dim=3)])
         >>> m.predict(np.ones((4, 3))).shape
         (4, 2)
         """
-        _refuse_custom_step(self, "predict_step", "predict")
         _reject_extra("predict", kwargs, set())
+        from . import steps as own
         from .pipeline import batch_source
 
         source = batch_source(x)
@@ -1201,6 +1337,9 @@ class Trainer:
         from .progress import check_verbose
 
         check_verbose(verbose)
+        if own.own_step(self, "predict_step"):
+            batches, count = self._step_batches(x, None, None, source, steps, batch_size, "predict", True)
+            return own.predict(self, batches, _callback_list(callbacks, self, {"verbose": verbose, "steps": count}))
         if source is None:
             x_arr = self._features(x, self._dtype(), "x", allow_nonfinite=True)
             self._check_features(tuple(x_arr.shape[1:]), "x", x_arr.shape[0])
@@ -1731,7 +1870,7 @@ class _Batches:
               "predict": ("steps", "", "the dataset", "only the batches it gave were used")}
 
     def __init__(self, model: Any, dataset: Any, steps: Any, role: str, allow_nonfinite: bool,
-                 class_weight: Any = None) -> None:
+                 class_weight: Any = None, convert: Callable[[Any, str], Any] | None = None) -> None:
         from .pipeline import INFINITE
 
         self.steps_name, self.prefix, self.where, self.consequence = self._ROLES[role]
@@ -1744,6 +1883,7 @@ class _Batches:
                               f"many of its batches to read, e.g. {self.steps_name}=100.")
         self.model, self.dataset, self.limit = model, dataset, None if steps is None else int(steps)
         self.targets, self.allow_nonfinite, self.class_weight = role != "predict", allow_nonfinite, class_weight
+        self.convert = convert  # a step of the model's own takes each batch as it is: (batch, its label) → its data
         self.steps = self.limit if self.limit is not None else (self.cardinality if self.cardinality >= 0 else None)
         self.first: tuple[Any, Any, Any] | None = None
         self.read = 0  # batches the last epoch() gave
@@ -1755,7 +1895,7 @@ class _Batches:
             raise DataError(f"{self.where} gives no batches (it is empty, or a generator already read); give it at "
                             "least one batch.")
         self.first = self._pending = first
-        self.sample_shape = tuple(first[0].shape[1:])
+        self.sample_shape = None if convert is not None else tuple(first[0].shape[1:])
         self.weighted = first[2] is not None
 
     def _read(self) -> tuple[Any, Any, Any] | None:
@@ -1769,6 +1909,8 @@ class _Batches:
 
     def _prepared(self, element: Any, number: int) -> tuple[Any, Any, Any]:
         model, where = self.model, f"{self.where}"
+        if self.convert is not None:
+            return self.convert(element, f"{{}} (batch {number} of {where})"), None, None
         x, y, w = _unpack(element, where, number)
         x_name = f"{self.prefix}x (batch {number} of {where})"
         given = tuple(x.shape[1:]) if hasattr(x, "shape") else None

@@ -519,6 +519,12 @@ class Parameter(Tensor):
             arr = arr.copy()
         super().__init__(arr, requires_grad=True, name=name)
 
+    @property
+    def value(self) -> Parameter:
+        """The weight itself (Keras's ``variable.value``, the backend's tensor: here the weight is one), so that a
+        Keras train_step's ``[v.value.grad for v in self.trainable_weights]`` reads each gradient."""
+        return self
+
     def assign(self, value: Any) -> Parameter:
         """Give the weight new values (Keras's ``variable.assign``); not part of any gradient.
 

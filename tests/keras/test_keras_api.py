@@ -530,8 +530,8 @@ def test_metrics_with_settings_come_back_from_a_file(tmp_path):
 
 
 @pytest.mark.parametrize("name, words", [
-    ("metrics", r"model.metrics belongs to a custom train_step, which fnlearn's fit does not call"),
-    ("compute_loss", r"loss.backward\(\) then optimizer.apply\(grads, model.trainable_weights\)"),
+    ("compiled_metrics", r"model.compiled_metrics is Keras 2's; in a train_step of your own, self.compute_loss"),
+    ("make_train_function", r"fnlearn's fit calls train_step\(data\) on each batch itself"),
     ("to_json", r"model.to_json is not there: fnlearn writes a model's architecture with its weights in one file"),
     ("fit_generator", r"model.fit_generator is Keras 2's: fit, evaluate and predict take generators"),
     ("jit_compile", r"model.jit_compile is not there: fnlearn's steps run one batch at a time"),

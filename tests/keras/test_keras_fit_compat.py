@@ -1,6 +1,6 @@
 """fit / evaluate / predict as Keras 3 runs them, checked side by side with Keras itself where it is installed:
-the log keys of metrics (function names, repeated names), the logs each batch hook gets, the top-k accuracies,
-and a Keras train_step / test_step / predict_step, which fnlearn refuses in one sentence instead of ignoring."""
+the log keys of metrics (function names, repeated names), the logs each batch hook gets, the top-k accuracies.
+Steps of a model's own (train_step...) are tested with fnlearn.steps, in tests/test_steps.py."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from real_keras import real_keras
 import fnlearn as fl
 from fnlearn import keras
 from fnlearn.errors import ConfigError, DataError, ShapeError
-from fnlearn.keras import layers
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(40, 3)).astype("float32")
@@ -205,75 +204,6 @@ def test_the_epochs_logs_are_the_last_batchs_running_means():
     history = model.fit(X, Y, batch_size=16, epochs=1, shuffle=False, verbose=0, callbacks=[keep]).history
     assert len(seen) == 3 and set(seen[-1]) == {"loss", "accuracy", "p"}
     assert seen[-1] == pytest.approx({key: values[0] for key, values in history.items()})
-
-
-# ----------------------------------------------------------------------------- Keras's step methods
-
-
-class _Line(keras.Model):
-    def __init__(self):
-        super().__init__()
-        self.dense = layers.Dense(1)
-
-    def call(self, inputs):
-        return self.dense(inputs)
-
-
-class _OwnTrainStep(_Line):
-    def train_step(self, data):  # as Keras's "customizing fit" guide writes one (for one backend)
-        raise AssertionError("fnlearn never runs a Keras train_step")
-
-
-class _OwnTestStep(_Line):
-    def test_step(self, data):
-        raise AssertionError("fnlearn never runs a Keras test_step")
-
-
-class _OwnPredictStep(_Line):
-    def predict_step(self, data):
-        raise AssertionError("fnlearn never runs a Keras predict_step")
-
-
-def test_a_keras_train_step_is_refused_in_one_sentence_before_anything_changes():
-    class Subclass(_OwnTrainStep):  # inherits the train_step: still not run
-        pass
-
-    for cls in (_OwnTrainStep, Subclass):
-        model = cls()
-        model.build((3,))
-        model.compile(keras.optimizers.SGD(0.1), "mse")
-        before = model.get_weights()
-        with pytest.raises(ConfigError) as info:
-            model.fit(X, Y, epochs=1, verbose=0)
-        message = str(info.value)
-        assert message.startswith("_OwnTrainStep defines train_step, which fnlearn's fit does not call")
-        assert "compile(loss=...)" in message and "Metric subclasses" in message and message.count(". ") == 0
-        assert all((a == b).all() for a, b in zip(before, model.get_weights()))
-        assert model.optimizer.iterations == 0 and getattr(model, "epochs_trained", 0) == 0
-        assert model.evaluate(X, Y, verbose=0) > 0 and model.predict(X).shape == (40, 1)  # Keras's own steps
-    with pytest.raises(ConfigError, match="defines train_step"):  # the guide's compile without a loss
-        _OwnTrainStep().compile(optimizer="adam")
-
-
-def test_a_keras_test_step_is_refused_by_evaluate_and_by_fit_when_it_validates():
-    model = _OwnTestStep()
-    model.compile(keras.optimizers.SGD(0.1), "mse")
-    model.fit(X, Y, epochs=1, verbose=0)  # no validation: Keras's fit would not call test_step either
-    before = model.get_weights()
-    with pytest.raises(ConfigError, match="_OwnTestStep defines test_step, which fnlearn's evaluate does not call"):
-        model.evaluate(X, Y, verbose=0)
-    with pytest.raises(ConfigError, match="defines test_step, which fnlearn's validation in fit does not call"):
-        model.fit(X, Y, epochs=1, verbose=0, validation_split=0.25)
-    assert all((a == b).all() for a, b in zip(before, model.get_weights()))
-    assert model.epochs_trained == 1
-
-
-def test_a_keras_predict_step_is_refused_by_predict():
-    model = _OwnPredictStep()
-    model.compile("sgd", "mse")
-    model.fit(X, Y, epochs=1, verbose=0)
-    with pytest.raises(ConfigError, match="defines predict_step, which fnlearn's predict does not call.*call\\(\\)"):
-        model.predict(X)
 
 
 # ----------------------------------------------------------------------------- top-k accuracies

@@ -14,7 +14,7 @@ PAGE = Path(__file__).resolve().parents[2] / "docs" / "keras.md"
 
 def test_the_page_code_runs(tmp_path, monkeypatch, capsys):
     blocks = re.findall(r"```python\n(.*?)```", PAGE.read_text(encoding="utf-8"), re.S)
-    assert len(blocks) == 3
+    assert len(blocks) == 4
     monkeypatch.chdir(tmp_path)  # the program saves a model file
     namespace: dict = {"__name__": "keras_page"}
     for block in blocks:
@@ -23,6 +23,7 @@ def test_the_page_code_runs(tmp_path, monkeypatch, capsys):
     assert printed[0].startswith("['accuracy', 'loss', 'val_accuracy', 'val_loss'] True")
     assert printed[1] == "True" and printed[2] == "True (3, 1)"
     assert "is a Keras name that fnlearn does not provide" in printed[3]
+    assert printed[4] == "['loss', 'mae']"  # the train_step of one's own
 
 
 @pytest.mark.parametrize("module, names", [

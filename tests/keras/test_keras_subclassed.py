@@ -142,7 +142,7 @@ def test_weights_go_through_save_weights_and_the_whole_model_cannot_be_saved(tmp
     again.build((12,))
     again.load_weights(tmp_path / "mlp.weights.h5")
     np.testing.assert_array_equal(again.predict(X, verbose=0), model.predict(X, verbose=0))
-    with pytest.raises(ConfigError, match=r"MLP is a subclass of keras.Model, whose call\(\) is Python code that a "
+    with pytest.raises(ConfigError, match=r"MLP is a subclass of keras.Model, whose methods are Python code that a "
                                           r"model file cannot hold; save its weights"):
         model.save(tmp_path / "mlp.keras")
     assert not (tmp_path / "mlp.keras").exists()
@@ -167,14 +167,13 @@ def test_mistakes_get_one_sentence():
     with pytest.raises(NotImplementedError, match=r"NoCall must define call\(self, inputs\)"):
         NoCall()(X)
 
-    class Confused(keras.Model):
-        def __init__(self, inputs, outputs):
-            super().__init__(inputs=inputs, outputs=outputs)
+    class Half(keras.Model):
+        def __init__(self, inputs):
+            super().__init__(inputs=inputs)
 
-    x = keras.Input(shape=(2,))
-    with pytest.raises(ConfigError, match=r"takes name=, trainable= and dtype=, got inputs, outputs; a model with "
-                                          r"inputs and outputs is keras.Model\(inputs, outputs\)"):
-        Confused(x, layers.Dense(1)(x))
+    with pytest.raises(ConfigError, match=r"takes name=, trainable= and dtype=, or Keras's \(inputs, outputs\) "
+                                          r"placeholders, got inputs; make the layers in __init__"):
+        Half(keras.Input(shape=(2,)))
 
 
 def test_layers_in_lists_and_dicts_filled_after_they_are_set_are_tracked():

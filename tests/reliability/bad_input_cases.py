@@ -172,7 +172,7 @@ def _train_step_model() -> Any:
             return self.out(inputs)
 
         def train_step(self, data: Any) -> Any:
-            return {}
+            return [0.0]  # not the dict of logs a step returns
 
     model = Custom()
     model.compile("sgd", "mse")
@@ -410,9 +410,9 @@ CASES: list[Case] = [
     Case("compile-metric-names-clash", "compile", "metrics=['mae', 'mae', a metric named 'mae_1']",
          lambda c: c.reg.compile("sgd", "mse", metrics=["mae", "mae", fl.metrics.Metric(fl.metrics.mse, "mae_1")]),
          ConfigError, ("'mae_1'", "both")),
-    Case("fit-train-step", MODEL, "fit: a keras.Model subclass that overrides train_step",
+    Case("fit-train-step", MODEL, "fit: a keras.Model subclass whose train_step returns a list, not a dict of logs",
          lambda c: _train_step_model().fit(np.ones((4, 2)), np.ones(4)), ConfigError,
-         ("train_step", "compile(loss=")),
+         ("train_step returned list", "return {m.name: m.result()")),
     Case("compile-unknown-kwarg", "compile", "compile(..., lose='mse')",
          lambda c: c.reg.compile("sgd", "mse", lose="mse"), ConfigError, ("lose",)),
     Case("compile-metric-class", "compile", "metrics=[fl.metrics.AUC] (the class, not an object)",

@@ -627,6 +627,22 @@ class FunctionalGraph(Trainer, _module.Module):
                                      "validation targets the same columns.")
         return x_arr, outputs.pack(parts, dtype)
 
+    def _step_pair(self, y: Any, y_pred: Any) -> tuple[Any, Tensor]:
+        """As :meth:`Trainer._step_pair`; for several outputs, the targets of each (a list or a dict by output name)
+        checked against its output and loss and packed, and the outputs packed side by side as fit packs them."""
+        outputs = self._output_losses
+        if outputs is None:
+            return super()._step_pair(y, y_pred)
+        if y is None:
+            return super()._step_pair(y, y_pred)  # its sentence
+        outs = [out if isinstance(out, Tensor) else Tensor(out) for _, out in self._by_output(y_pred, "y_pred")]
+        packed = F.concatenate([F.reshape(o, (o.shape[0], -1)) for o in outs], axis=1)
+        object.__setattr__(self, "_last_outputs", (packed, outs))  # each output's own loss fuses with its scores
+        parts = [self._check_targets(given.data if isinstance(given, Tensor) else data.to_array(given, label),
+                                     head.out_shape, label, packed.dtype, head=(head.loss_name, head.name))
+                 for head, (label, given) in zip(outputs.heads, self._by_output(y, "y"))]
+        return outputs.pack(parts, packed.dtype), packed
+
     def _check_loss_per_sample(self, y: Any, sample_shape: tuple[int, ...]) -> None:
         outputs = self._output_losses
         if outputs is None:

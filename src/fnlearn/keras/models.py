@@ -247,14 +247,23 @@ class Model(Trainer, _module.Module, metaclass=_ModelType):
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         if cls is Model:
             return _functional(*args, **kwargs)
+        graph = _graph_given(args, kwargs)
+        if graph is not None:  # Keras's CustomModel(inputs, outputs): the subclass's methods on a functional model
+            return super().__new__(_on_graph(cls, Functional if is_chain(graph) else FunctionalGraph))
         return super().__new__(cls)
 
     def __init__(self, *args: Any, name: str | None = None, trainable: bool = True, dtype: Any = None,
                  **kwargs: Any) -> None:
+        body = next((kind for kind in (Functional, FunctionalGraph) if isinstance(self, kind)), None)
+        if body is not None:
+            body.__init__(self, *args, name=name or _layers._auto_name(_layers._snake(type(self).__name__)),
+                          trainable=trainable, **kwargs)
+            return
         if args or kwargs:
             given = ", ".join([*(type(a).__name__ for a in args), *kwargs])
-            raise ConfigError(f"keras.Model.__init__ in a subclass takes name=, trainable= and dtype=, got {given}; "
-                              "a model with inputs and outputs is keras.Model(inputs, outputs), not a subclass.")
+            raise ConfigError(f"keras.Model.__init__ in a subclass takes name=, trainable= and dtype=, or Keras's "
+                              f"(inputs, outputs) placeholders, got {given}; make the layers in __init__ and use them "
+                              "in call(), or pass inputs= and outputs= both.")
         _module.Module.__init__(self)
         self.name = name or _layers._auto_name(_layers._snake(type(self).__name__))
         if dtype is not None and str(dtype) != backend.get_default_dtype():
@@ -290,7 +299,12 @@ class Model(Trainer, _module.Module, metaclass=_ModelType):
 
     @property
     def built(self) -> bool:
-        return self.input_shape is not None
+        return self.input_shape is not None or bool(self.__dict__.get("_marked_built"))
+
+    @built.setter
+    def built(self, value: bool) -> None:
+        """``self.built = True`` in ``__init__`` (Keras's GAN example): the model's parts are built already."""
+        object.__setattr__(self, "_marked_built", bool(value))
 
     def build(self, input_shape: Any = None) -> None:
         """Give every layer its weights by running ``call`` once on a zero batch of samples of ``input_shape``
@@ -303,7 +317,7 @@ class Model(Trainer, _module.Module, metaclass=_ModelType):
         object.__setattr__(self, "_built_for", shape)
 
     def save(self, path: Any, include_optimizer: bool = True) -> None:
-        raise ConfigError(f"{type(self).__name__} is a subclass of keras.Model, whose call() is Python code that "
+        raise ConfigError(f"{type(self).__name__} is a subclass of keras.Model, whose methods are Python code that "
                           "a model file cannot hold; save its weights with model.save_weights(path) and load them "
                           f"into a new {type(self).__name__}() with load_weights(path) after building it.")
 
@@ -318,6 +332,44 @@ class Model(Trainer, _module.Module, metaclass=_ModelType):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
+
+
+def _graph_given(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """The traced graph when a subclass of Model is made from Keras's ``(inputs, outputs)``, else None."""
+    inputs = args[0] if args else kwargs.get("inputs")
+    outputs = args[1] if len(args) > 1 else kwargs.get("outputs")
+    if inputs is None or outputs is None or not all(isinstance(part, _module.Symbolic) for part in
+                                                    (*_flat(inputs), *_flat(outputs))):
+        return None  # a subclass's own arguments (a GAN's two models), for its own __init__
+    return trace(inputs, outputs)
+
+
+def _flat(given: Any) -> list[Any]:
+    if isinstance(given, Mapping):
+        given = list(given.values())
+    return list(given) if isinstance(given, (list, tuple)) else [given]
+
+
+_ON_GRAPH: dict[tuple[type, type], type] = {}
+
+
+def _on_graph(cls: type, body: type) -> type:
+    """``cls`` (a subclass of Model) made on a functional ``body``: its own methods (train_step, metrics, an
+    ``__init__`` calling ``super().__init__(inputs, outputs)``) first, the body's graph for everything Model would
+    otherwise answer for a model of its own ``call`` (forward, layers, shapes, build, config)."""
+    key = (cls, body)
+    if key not in _ON_GRAPH:
+        own = cls.__mro__[:cls.__mro__.index(Model)]
+        namespace: dict[str, Any] = {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
+        for name in vars(Model):
+            if name in ("__new__", "__init__", "__module__", "__qualname__", "__doc__", "save", "__repr__") or \
+                    any(name in vars(klass) for klass in own):
+                continue
+            owner = next((klass for klass in body.__mro__ if name in vars(klass)), None)
+            if owner is not None:
+                namespace[name] = vars(owner)[name]
+        _ON_GRAPH[key] = type(cls)(cls.__name__, (cls, body), namespace)
+    return _ON_GRAPH[key]
 
 
 def load_model(filepath: str | os.PathLike, custom_objects: Mapping[str, Any] | None = None,

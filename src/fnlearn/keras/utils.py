@@ -29,6 +29,7 @@ from ..datasets.images import array_to_img, image_dataset_from_directory, img_to
 from ..datasets.sequences import text_dataset_from_directory, timeseries_dataset_from_array
 from ..errors import ConfigError, DataError, DatasetError
 from ..pipeline import PyDataset
+from ..steps import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from ._missing import not_provided
 
 Sequence = PyDataset  # Keras 3 keeps its older name for the same class
@@ -267,6 +268,7 @@ def get_file(fname: str | os.PathLike | None = None, origin: str | None = None, 
 
 __all__ = ["to_categorical", "normalize", "set_random_seed", "pad_sequences", "image_dataset_from_directory",
            "load_img", "img_to_array", "array_to_img", "save_img", "get_file", "PyDataset", "Sequence",
-           "text_dataset_from_directory", "timeseries_dataset_from_array"]
+           "text_dataset_from_directory", "timeseries_dataset_from_array", "pack_x_y_sample_weight",
+           "unpack_x_y_sample_weight"]
 
 __getattr__ = not_provided(__name__, __all__)
