@@ -12,15 +12,10 @@ from fnlearn.callbacks import Callback
 from fnlearn.errors import ConfigError, DataError
 from fnlearn.steps import pack_x_y_sample_weight, unpack_x_y_sample_weight
 
-RNG = np.random.default_rng(0)
-X = RNG.random((96, 6))
-Y = RNG.random((96, 1))
-W = RNG.random(96)
-
-
-class GuideModel(keras.Model):
-    """The guide's first train_step, with its sample_weight variant, and its test_step."""
-
+# Keras's guide "Customizing what happens in fit() with PyTorch": its train_step (with sample weights) as written
+# there, and a run() that both Keras (on PyTorch, in a subprocess) and fnlearn take
+GUIDE_STEP = '''
+class CustomModel(keras.Model):
     def train_step(self, data):
         if len(data) == 3:
             x, y, sample_weight = data
@@ -33,7 +28,7 @@ class GuideModel(keras.Model):
         loss.backward()
         trainable_weights = [v for v in self.trainable_weights]
         gradients = [v.value.grad for v in trainable_weights]
-        with fl.no_grad():
+        with torch.no_grad():
             self.optimizer.apply(gradients, trainable_weights)
         for metric in self.metrics:
             if metric.name == "loss":
@@ -41,6 +36,37 @@ class GuideModel(keras.Model):
             else:
                 metric.update_state(y, y_pred, sample_weight=sample_weight)
         return {m.name: m.result() for m in self.metrics}
+
+
+def run(keras, arrays):
+    inputs = keras.Input(shape=(6,))
+    hidden = keras.layers.Dense(5, activation="tanh")(inputs)
+    model = CustomModel(inputs, keras.layers.Dense(1)(hidden))
+    model.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.9), loss="mse", metrics=["mae"])
+    model.set_weights([arrays[f"w{i}"] for i in range(4)])
+    history = model.fit(arrays["x"], arrays["y"], sample_weight=arrays["w"], batch_size=16, epochs=3, shuffle=False,
+                        validation_data=(arrays["x"][:20], arrays["y"][:20]), verbose=0).history
+    out = {f"after{i}": w for i, w in enumerate(model.get_weights())}
+    out.update({f"log_{key}": np.array(values) for key, values in history.items()})
+    out["evaluate"] = np.array(model.evaluate(arrays["x"], arrays["y"], verbose=0))
+    out["predict"] = model.predict(arrays["x"][:5], verbose=0)
+    return out
+'''
+
+
+RNG = np.random.default_rng(0)
+X = RNG.random((96, 6))
+Y = RNG.random((96, 1))
+W = RNG.random(96)
+
+
+# the guide's PyTorch step with its one torch line changed, as fnlearn's docs tell: its CustomModel and a run()
+_GUIDE: dict = {"keras": keras, "np": np, "fl": fl}
+exec(GUIDE_STEP.replace("torch.no_grad()", "fl.no_grad()"), _GUIDE)
+
+
+class GuideModel(_GUIDE["CustomModel"]):
+    """The guide's first train_step, with its sample_weight variant, and its test_step."""
 
     def test_step(self, data):
         x, y = data
@@ -430,45 +456,6 @@ def test_pack_and_unpack_follow_keras():
 
 # ----------------------------------------------------------------------------- against Keras's PyTorch backend
 
-GUIDE_STEP = '''
-class CustomModel(keras.Model):
-    def train_step(self, data):
-        if len(data) == 3:
-            x, y, sample_weight = data
-        else:
-            sample_weight = None
-            x, y = data
-        self.zero_grad()
-        y_pred = self(x, training=True)
-        loss = self.compute_loss(y=y, y_pred=y_pred, sample_weight=sample_weight)
-        loss.backward()
-        trainable_weights = [v for v in self.trainable_weights]
-        gradients = [v.value.grad for v in trainable_weights]
-        with torch.no_grad():
-            self.optimizer.apply(gradients, trainable_weights)
-        for metric in self.metrics:
-            if metric.name == "loss":
-                metric.update_state(loss)
-            else:
-                metric.update_state(y, y_pred, sample_weight=sample_weight)
-        return {m.name: m.result() for m in self.metrics}
-
-
-def run(keras, arrays):
-    inputs = keras.Input(shape=(6,))
-    hidden = keras.layers.Dense(5, activation="tanh")(inputs)
-    model = CustomModel(inputs, keras.layers.Dense(1)(hidden))
-    model.compile(optimizer=keras.optimizers.SGD(0.05, momentum=0.9), loss="mse", metrics=["mae"])
-    model.set_weights([arrays[f"w{i}"] for i in range(4)])
-    history = model.fit(arrays["x"], arrays["y"], sample_weight=arrays["w"], batch_size=16, epochs=3, shuffle=False,
-                        validation_data=(arrays["x"][:20], arrays["y"][:20]), verbose=0).history
-    out = {f"after{i}": w for i, w in enumerate(model.get_weights())}
-    out.update({f"log_{key}": np.array(values) for key, values in history.items()})
-    out["evaluate"] = np.array(model.evaluate(arrays["x"], arrays["y"], verbose=0))
-    out["predict"] = model.predict(arrays["x"][:5], verbose=0)
-    return out
-'''
-
 KERAS_SIDE = '''
 import sys
 import numpy as np
@@ -504,9 +491,7 @@ def test_the_guides_pytorch_train_step_trains_as_keras_pytorch_backend_runs_it(t
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     theirs = dict(np.load(tmp_path / "out.npz"))
-    namespace = {"keras": keras, "np": np, "fl": fl}
-    exec(GUIDE_STEP.replace("torch.no_grad()", "fl.no_grad()"), namespace)
-    ours = namespace["run"](keras, arrays)
+    ours = _GUIDE["run"](keras, arrays)
     assert sorted(ours) == sorted(theirs)
     for key in theirs:
         np.testing.assert_allclose(ours[key], theirs[key], rtol=2e-5, atol=2e-6, err_msg=key)

@@ -250,3 +250,48 @@ def test_import_stays_light():
             "'openpyxl', 'scipy', 'sklearn', 'difflib', 'csv') if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+# ----------------------------------------------------------------------------- fl.grad: gradients without .grad
+
+def test_grad_gives_backwards_gradients_and_leaves_every_grad_as_it_was():
+    rng = np.random.default_rng(3)
+    w, b = fl.Parameter(rng.normal(size=(3, 2))), fl.Parameter(rng.normal(size=2))
+    x = fl.tensor(rng.normal(size=(4, 3)))
+    w.grad = fl.backend.xp().full((3, 2), 7.0, dtype=w.dtype)  # a gradient already there stays
+    loss = fl.functional.mean(fl.functional.tanh(x @ w + b) ** 2)
+    gw, gb = fl.grad(loss, [w, b])
+    assert b.grad is None and np.all(fl.backend.to_numpy(w.grad) == 7.0)
+    w.grad = None
+    loss.backward()  # the graph may be walked again: the same values through .grad
+    np.testing.assert_allclose(gw.numpy(), fl.backend.to_numpy(w.grad), rtol=1e-6)
+    np.testing.assert_allclose(gb.numpy(), fl.backend.to_numpy(b.grad), rtol=1e-6)
+
+
+def test_grad_adds_the_outputs_gradients_and_names_unconnected_and_inner_inputs():
+    a, c = fl.Parameter([1.0, 2.0]), fl.Parameter([5.0])
+    first, second = (a * 3.0).sum(), (a * a).sum()
+    ga, gc = fl.grad([first, second], [a, c])
+    assert ga.numpy().tolist() == [5.0, 7.0] and gc is None  # 3 + 2a; c is not used
+    (g,) = fl.grad(a * 2.0, [a], grad_outputs=[np.array([1.0, 10.0])])
+    assert g.numpy().tolist() == [2.0, 20.0]
+    inner = a * 2.0
+    with pytest.raises(DataError, match=r"was computed by an op; ask for the gradient of the tensors it was computed"):
+        fl.grad(inner.sum(), [inner])
+    with pytest.raises(DataError, match=r"grad takes fl.Tensor outputs and inputs, got a ndarray"):
+        fl.grad(first, [np.ones(2)])
+
+
+def test_grad_matches_central_differences_in_float64():
+    rng = np.random.default_rng(4)
+    w = fl.Parameter(rng.normal(size=(3, 3)), dtype="float64")
+    x = rng.normal(size=(5, 3))
+
+    def loss(weights):
+        return fl.functional.sum(fl.functional.sigmoid(fl.tensor(x) @ weights) ** 3)
+
+    from fnlearn.gradcheck import numerical_grad
+
+    (g,) = fl.grad(loss(w), [w])
+    numeric = numerical_grad(loss, [fl.tensor(w.data, requires_grad=True)], 0, 1e-6)
+    np.testing.assert_allclose(g.numpy(), numeric, rtol=1e-6, atol=1e-9)

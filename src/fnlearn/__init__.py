@@ -71,7 +71,7 @@ from .functional import sum as sum  # noqa: A004
 from .gradcheck import GradcheckError, gradcheck
 from .nn import Module, Sequential
 from .nn import regularizers as regularizers
-from .tensor import Parameter, Tensor, is_grad_enabled, no_grad, tensor
+from .tensor import Parameter, Tensor, grad, is_grad_enabled, no_grad, tensor
 
 __version__ = "0.1.0"
 
@@ -90,7 +90,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "Tensor", "Parameter", "tensor", "no_grad", "is_grad_enabled", "Module", "Sequential", "layers", "nn",
+    "Tensor", "Parameter", "tensor", "grad", "no_grad", "is_grad_enabled", "Module", "Sequential", "layers", "nn",
     "losses", "optim", "schedules", "regularizers", "errors", "functional", "gradcheck", "GradcheckError",
     "set_seed", "set_default_dtype", "get_default_dtype", "set_backend", "set_device", "backend_name", "device",
     "sigmoid", "hard_sigmoid", "relu", "leaky_relu", "tanh", "softplus", "softmax", "log_softmax", "linear",

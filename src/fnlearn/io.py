@@ -590,7 +590,8 @@ _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", 
                 "GlobalAveragePooling1D",
                 "GlobalMaxPooling1D", "Conv1D", "MaxPooling1D", "AveragePooling1D", "SimpleRNN", "LSTM", "GRU",
                 "Bidirectional", "Masking", "TextVectorization", "MultiHeadAttention", "TimeDistributed",
-                "RepeatVector", "StringLookup", "IntegerLookup", "CategoryEncoding")  # not Lambda: files hold no code
+                "RepeatVector", "StringLookup", "IntegerLookup", "CategoryEncoding", "DepthwiseConv2D",
+                "SeparableConv2D")  # not Lambda: files hold no code
 
 
 def _layer_class(name: str) -> type | None:
@@ -941,13 +942,14 @@ def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]
     # A Dense, BatchNormalization or Conv2D given its input shape allocates at once; its shape is set after checking
     # it against the file.
     from .nn.conv import _Convolution
+    from .nn.depthwise import _Depthwise
     from .nn.recurrent import Bidirectional, _Recurrent
     from .nn.text import Embedding
     from .nn.wrappers import TimeDistributed
 
     declared = None
     if cls in (Dense, BatchNormalization, Embedding, Bidirectional, TimeDistributed) \
-            or issubclass(cls, (_Convolution, _Recurrent)):
+            or issubclass(cls, (_Convolution, _Recurrent, _Depthwise)):
         declared = config.pop("input_shape", None)
         dim = config.pop("input_dim", None) if cls is not Embedding else None  # an Embedding's is its word count
         declared = (dim,) if declared is None and dim is not None else declared
@@ -1001,6 +1003,7 @@ def _build_layer(file: _ModelFile, index: int, layer: Any, shape: Any, params: d
     """Check layer ``index`` against the weights in the file for inputs of ``shape`` (None: not known before
     it, a list for a layer called on several) and build it; return its input shape."""
     from .nn.conv import _Convolution
+    from .nn.depthwise import _Depthwise
     from .nn.layers import BatchNormalization, Dense, LayerNormalization, Normalization
     from .nn.recurrent import Bidirectional, _Recurrent
     from .nn.text import Embedding
@@ -1044,6 +1047,8 @@ def _build_layer(file: _ModelFile, index: int, layer: Any, shape: Any, params: d
         layer.build(shape)
     elif isinstance(layer, _Convolution):
         _build_convolution(file, index, layer, shape, params)
+    elif isinstance(layer, _Depthwise):  # the depthwise and separable convolutions: a kernel or two and a bias
+        _build_by_shapes(file, index, layer, shape, params)
     elif isinstance(layer, LayerNormalization):
         _build_layer_norm(file, index, layer, shape, params)
     elif isinstance(layer, (_Recurrent, Bidirectional)):
@@ -1119,6 +1124,27 @@ def _build_convolution(file: _ModelFile, index: int, layer: Any, shape: Any, par
         raise file.error(f"is inconsistent: {type(layer).__name__} layer {index} ({layer.filters} filters of "
                          f"{layer.kernel_size}, input {shape}) finds a kernel of {found}; it is damaged.")
     layer.dtype = kernel.dtype.name
+    try:
+        layer.build(shape)
+    except FnlearnError as exc:
+        raise file.error(f"is inconsistent: {type(layer).__name__} layer {index} cannot take inputs of {shape} "
+                         f"({_clause(exc)}); it is damaged.") from None
+
+
+def _build_by_shapes(file: _ModelFile, index: int, layer: Any, shape: Any, params: dict[str, np.ndarray]) -> None:
+    """Build a layer that names its weights' shapes for an input (``weight_shapes``) once the file's weights are
+    exactly those."""
+    try:
+        expected = layer.weight_shapes(shape) if isinstance(shape, tuple) and len(shape) == layer.sample_rank \
+            else None
+    except FnlearnError:
+        expected = None
+    found = {name[len(f"{index}."):]: array for name, array in params.items() if name.startswith(f"{index}.")}
+    if expected is None or {name: tuple(array.shape) for name, array in found.items()} != expected:
+        listed = ", ".join(f"{name} {tuple(array.shape)}" for name, array in found.items()) or "none"
+        raise file.error(f"is inconsistent: {type(layer).__name__} layer {index} (input {shape}) finds weights "
+                         f"{listed}; it is damaged.")
+    layer.dtype = next(iter(found.values())).dtype.name
     try:
         layer.build(shape)
     except FnlearnError as exc:

@@ -13,6 +13,7 @@ from .nn.conv import (
     MaxPooling2D,
     Reshape,
 )
+from .nn.depthwise import DepthwiseConv2D, SeparableConv2D, SeparableConvolution2D
 from .nn.image import (
     Cropping2D,
     RandomContrast,
@@ -69,7 +70,8 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "ZeroPadding2D", "Cropping2D", "UpSampling2D", "RandomFlip", "RandomRotation", "RandomZoom",
            "RandomTranslation", "RandomContrast", "Lambda", "LayerNormalization", "SpatialDropout1D",
            "SpatialDropout2D",
-           "Conv2DTranspose", "Convolution2DTranspose", "Embedding", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
+           "Conv2DTranspose", "Convolution2DTranspose", "DepthwiseConv2D", "SeparableConv2D",
+           "SeparableConvolution2D", "Embedding", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
            "GlobalAvgPool1D", "GlobalMaxPool1D", "Conv1D", "Convolution1D", "MaxPooling1D", "AveragePooling1D",
            "MaxPool1D", "AvgPool1D", "Resizing", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking",
            "TextVectorization", "StringLookup", "IntegerLookup", "CategoryEncoding",

@@ -111,6 +111,21 @@ def interrupt_ends_program() -> Iterator[None]:
         _interrupt_ends_program = previous
 
 
+def end_of_fit(stopped: tuple[Any, ...] | None, finished_epochs: int, callback_list: Any, logs: dict[str, Any],
+               stacklevel: int = 3) -> None:
+    """What ends every fit after its loop: the warning of a Ctrl-C (unless it ends the program), the callbacks'
+    ``on_train_end``, then the Ctrl-C raised again where it ends the program; ``stacklevel`` points the warning at
+    the line that called fit."""
+    interrupted = stopped is not None and stopped[0] == "interrupt"
+    if interrupted and not _interrupt_ends_program:
+        warnings.warn(f"training was interrupted in epoch {stopped[1] + 1}; the weights of the last completed step "
+                      f"are kept and the History of the {finished_epochs} finished epoch(s) is returned.",
+                      RuntimeWarning, stacklevel=stacklevel)
+    callback_list.on_train_end(logs)
+    if interrupted and _interrupt_ends_program:
+        raise KeyboardInterrupt
+
+
 class _DeferredInterrupt:
     """Turn the first Ctrl-C into a request checked between steps, so a step is never cut in half.
 
@@ -148,7 +163,10 @@ _NOT_KERAS_ATTRIBUTES = {
     **dict.fromkeys(("make_train_function", "make_test_function", "make_predict_function", "stateless_call"),
                     "is not there: fnlearn's fit calls train_step(data) on each batch itself (define train_step to "
                     "change what a step does)"),
-    **dict.fromkeys(("to_json", "to_yaml", "get_compile_config", "compile_from_config", "export"), _ONE_FILE),
+    "to_json": "is there on fnlearn.keras's models (keras.Sequential, keras.Model(inputs, outputs)), read back by "
+               "keras.models.model_from_json; make the model with them, or write its architecture with its weights "
+               "in one file, model.save(path)",
+    **dict.fromkeys(("to_yaml", "get_compile_config", "compile_from_config", "export"), _ONE_FILE),
     **dict.fromkeys(("fit_generator", "evaluate_generator", "predict_generator"),
                     "is Keras 2's: fit, evaluate and predict take generators and datasets themselves"),
     **dict.fromkeys(("jit_compile", "run_eagerly", "steps_per_execution", "distribute_strategy", "quantize"),
@@ -753,13 +771,7 @@ class Trainer:
             cause = None if allow_nonfinite or train_batches is not None else \
                 _nonfinite_data([(x_arr, "x"), (y_arr, "y")])
             _warn_nonfinite(stopped, self.optimizer, weights_finite, allow_nonfinite, cause)
-        elif stopped is not None and not _interrupt_ends_program:
-            warnings.warn(f"training was interrupted in epoch {stopped[1] + 1}; the weights of the last "
-                          f"completed step are kept and the History of the {finished_epochs} finished epoch(s) "
-                          "is returned.", RuntimeWarning, stacklevel=2)
-        callback_list.on_train_end(logs)
-        if stopped is not None and stopped[0] == "interrupt" and _interrupt_ends_program:
-            raise KeyboardInterrupt
+        end_of_fit(stopped, finished_epochs, callback_list, logs)
         if verbose:
             from .explain.hints import print_hints
 

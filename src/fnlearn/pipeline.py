@@ -89,21 +89,27 @@ def _host(value: Any) -> Any:
     return _leaf(value)
 
 
-def map_structure(fn: Callable[[Any], Any], element: Any) -> Any:
+def map_structure(fn: Callable[[Any], Any], element: Any, keep_lists: bool = False) -> Any:
     """``fn`` applied to every array of an element (tuples and dicts are walked; lists are tuples, as tf.data
-    reads them in a structure).
+    reads them in a structure, unless ``keep_lists``: a training step's data keep the form they were given in).
 
-    >>> map_structure(lambda a: a * 2, (1, {"b": 2}))
-    (2, {'b': 4})
+    >>> map_structure(lambda a: a * 2, (1, {"b": 2})), map_structure(lambda a: a, [1], keep_lists=True)
+    ((2, {'b': 4}), [1])
     """
     if isinstance(element, (tuple, list)):
-        return tuple(map_structure(fn, item) for item in element)
+        kind = list if keep_lists and isinstance(element, list) else tuple
+        return kind(map_structure(fn, item, keep_lists) for item in element)
     if isinstance(element, Mapping):
-        return {key: map_structure(fn, item) for key, item in element.items()}
+        return {key: map_structure(fn, item, keep_lists) for key, item in element.items()}
     return fn(element)
 
 
-def _leaves(element: Any) -> list[Any]:
+def leaves(element: Any) -> list[Any]:
+    """The arrays of an element, in order.
+
+    >>> leaves((1, {"b": [2, 3]}))
+    [1, 2, 3]
+    """
     found: list[Any] = []
     map_structure(found.append, element)
     return found
@@ -167,14 +173,14 @@ class _Rows:
 
 
 def _rows_of(element: Any) -> int:
-    first = _leaves(element)
+    first = leaves(element)
     return int(first[0].shape[0]) if first else 0
 
 
 def _stack(elements: list[Any]) -> Any:
     """Elements of one structure as one batched element: each array stacked along a new first axis."""
     first = elements[0]
-    columns = [_leaves(e) for e in elements]
+    columns = [leaves(e) for e in elements]
     stacked = []
     for position, _ in enumerate(columns[0]):
         values = [c[position].data if isinstance(c[position], Tensor) else c[position] for c in columns]
@@ -223,14 +229,14 @@ def _matched(spec: Any, element: Any, what: str, shapes: bool) -> list[Any]:
         spec = spec.as_list()
     if isinstance(element, (tuple, list)):
         if spec is None or (not shapes and not isinstance(spec, (tuple, list, Mapping))):
-            return [spec] * len(_leaves(element))
+            return [spec] * len(leaves(element))
         if not isinstance(spec, (tuple, list)) or len(spec) != len(element):
             raise DataError(f"padded_batch {what} {spec!r} does not match the elements, which are tuples of "
                             f"{len(element)}; give one entry per part, e.g. ([None], []) for (tokens, label).")
         return [leaf for part, item in zip(spec, element) for leaf in _matched(part, item, what, shapes)]
     if isinstance(element, Mapping):
         if spec is None or (not shapes and not isinstance(spec, (tuple, list, Mapping))):
-            return [spec] * len(_leaves(element))
+            return [spec] * len(leaves(element))
         if not isinstance(spec, Mapping) or set(spec) != set(element):
             raise DataError(f"padded_batch {what} {spec!r} does not match the elements, dicts with the keys "
                             f"{sorted(element)}; give a dict with the same keys.")
@@ -254,7 +260,7 @@ def _pad_stack(elements: list[Any], shapes: Any, padding_values: Any) -> Any:
     """Elements of one structure as one batched element, each array padded at the end of its axes (tf.data's
     ``padded_batch``): to ``shapes``' sizes where they are fixed, to the longest of the batch elsewhere."""
     first = elements[0]
-    columns = [_leaves(e) for e in elements]
+    columns = [leaves(e) for e in elements]
     places = _matched(shapes, first, "padded_shapes", True)
     fills = _matched(padding_values, first, "padding_values", False)
     stacked = []
@@ -333,11 +339,11 @@ class Dataset:
         [([1.0, 1.0, 1.0], 7), ([1.0, 1.0, 1.0], 8)]
         """
         arrays = _columns(tensors)
-        leaves = _leaves(arrays)
-        if not leaves:
+        found = leaves(arrays)
+        if not found:
             raise DataError("from_tensor_slices got no arrays; pass an array, or a tuple or dict of arrays with one "
                             "row per element.")
-        rows = list(dict.fromkeys(int(a.shape[0]) for a in leaves))
+        rows = list(dict.fromkeys(int(a.shape[0]) for a in found))
         if len(rows) > 1:
             raise ShapeError(f"from_tensor_slices got arrays of {' and '.join(map(str, rows))} rows; give every "
                              "array one row per element (the same number of rows).")
@@ -386,7 +392,7 @@ class Dataset:
         [(0, 10), (1, 11)]
         """
         group = datasets[0] if len(datasets) == 1 and isinstance(datasets[0], (tuple, list, Mapping)) else datasets
-        members = _leaves(group)
+        members = leaves(group)
         if not members or not all(isinstance(d, Dataset) for d in members):
             raise ConfigError("Dataset.zip takes datasets (a tuple or dict of them); got something else.")
 

@@ -57,6 +57,7 @@ from . import backend, data
 from . import metrics as metrics_module
 from .callbacks import CallbackList, History
 from .errors import ConfigError, DataError
+from .pipeline import leaves, map_structure
 from .tensor import Tensor, no_grad
 
 STEPS = ("train_step", "test_step", "predict_step")
@@ -100,23 +101,13 @@ def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> 
 
 def _map(fn: Callable[[Any], Any], element: Any) -> Any:
     """``fn`` on every array of ``element``, keeping its lists, tuples and dicts as they are."""
-    if isinstance(element, (list, tuple)):
-        return type(element)(_map(fn, item) for item in element)
-    if isinstance(element, Mapping):
-        return {key: _map(fn, item) for key, item in element.items()}
-    return fn(element)
-
-
-def _leaves(element: Any) -> list[Any]:
-    found: list[Any] = []
-    _map(found.append, element)
-    return found
+    return map_structure(fn, element, keep_lists=True)
 
 
 def rows_of(element: Any) -> int:
     """How many samples a step's ``x`` (or any part of its data) holds: its first array's first axis."""
-    leaves = _leaves(element)
-    return int(leaves[0].shape[0]) if leaves and getattr(leaves[0], "shape", ()) else 1
+    found = leaves(element)
+    return int(found[0].shape[0]) if found and getattr(found[0], "shape", ()) else 1
 
 
 class StepArrays:
@@ -147,7 +138,7 @@ class StepArrays:
             self.weights = _training_weights(self.weights, class_weight, self.y)
         parts = [(where.format(name), part) for name, part in (("x", self.x), ("y", self.y),
                                                                 ("sample_weight", self.weights))]
-        arrays = [(name, leaf) for name, part in parts if part is not None for leaf in _leaves(part)]
+        arrays = [(name, leaf) for name, part in parts if part is not None for leaf in leaves(part)]
         if not arrays:
             raise DataError(f"{where.format('x')} holds no arrays; pass an array (or a list or dict of them) of "
                             "samples.")
@@ -178,7 +169,7 @@ class StepArrays:
 
     def on_device(self, order: Any) -> Any:
         """A host order of the rows as an index on the arrays' device (None stays None)."""
-        return None if order is None else data.device_index(order, _leaves(self.x)[0])
+        return None if order is None else data.device_index(order, leaves(self.x)[0])
 
 
 def _map_part(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -300,7 +291,7 @@ def fit(model: Any, x: Any, y: Any, source: Any, *, batch_size: int, epochs: int
         validation_batch_size: int, allow_nonfinite: bool, terminate_on_nan: bool, sample_weight: Any,
         class_weight: Any, steps_per_epoch: Any, validation_steps: Any) -> History:
     """``fit`` for a model whose class defines ``train_step``: the arguments were checked by ``Trainer.fit``."""
-    from .model import _Batches, _DeferredInterrupt, _interrupt_ends_program
+    from .model import _Batches, _DeferredInterrupt, end_of_fit
     from .progress import make_progress
 
     dtype = model._dtype()
@@ -412,13 +403,7 @@ def fit(model: Any, x: Any, y: Any, source: Any, *, batch_size: int, epochs: int
         warnings.warn(f"train_step returned {key}={value} in epoch {stopped[1] + 1}, batch {stopped[2] + 1}, so "
                       "training stopped; train_step had already taken its step, so the weights are those it left "
                       "(check the learning rate, or the loss your train_step computes).", RuntimeWarning, stacklevel=3)
-    elif stopped is not None and not _interrupt_ends_program:
-        warnings.warn(f"training was interrupted in epoch {stopped[1] + 1}; the weights of the last completed step "
-                      f"are kept and the History of the {finished} finished epoch(s) is returned.", RuntimeWarning,
-                      stacklevel=3)
-    callback_list.on_train_end(logs)
-    if stopped is not None and stopped[0] == "interrupt" and _interrupt_ends_program:
-        raise KeyboardInterrupt
+    end_of_fit(stopped, finished, callback_list, logs, stacklevel=4)
     return history
 
 

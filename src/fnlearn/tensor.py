@@ -566,6 +566,51 @@ class Parameter(Tensor):
         return "Parameter(" + super().__repr__()[len("tensor("):]
 
 
+def grad(outputs: Any, inputs: Any, grad_outputs: Any = None) -> list[Tensor | None]:
+    """The gradients of ``outputs`` (a tensor, or a list whose gradients add up) with respect to each of ``inputs``
+    (weights and other tensors made with ``requires_grad=True``), without touching any tensor's ``.grad``: PyTorch's
+    ``torch.autograd.grad``, what TensorFlow's ``tape.gradient`` gives. An input the outputs do not depend on gets
+    None. ``grad_outputs``: the gradient to start each output from (needed for outputs of several values).
+
+    >>> import fnlearn as fl
+    >>> w = fl.Parameter([2.0, 3.0]); b = fl.Parameter([1.0])
+    >>> gw, gb = grad((w * w).sum() + b.sum(), [w, b])
+    >>> gw.numpy().tolist(), gb.numpy().tolist(), w.grad is None
+    ([4.0, 6.0], [1.0], True)
+    """
+    outs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    seeds = list(grad_outputs) if isinstance(grad_outputs, (list, tuple)) else [grad_outputs] * len(outs)
+    wanted = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    stray = next((x for x in [*outs, *wanted] if not isinstance(x, Tensor)), None)
+    if stray is not None:
+        raise DataError(f"grad takes fl.Tensor outputs and inputs, got a {type(stray).__name__}; compute the outputs "
+                        "with fnlearn's ops from tensors made with requires_grad=True (or weights).")
+    if len(seeds) != len(outs):
+        raise ShapeError(f"grad got {len(seeds)} grad_outputs for {len(outs)} outputs; give one per output.")
+    graph = [node for out in outs if out.requires_grad for node in out._topological_order()]
+    inner = next((x for x in wanted if x._backward is not None and any(x is node for node in graph)), None)
+    if inner is not None:
+        raise DataError(f"grad takes gradients with respect to weights and tensors made with requires_grad=True "
+                        f"(leaves of the graph), but one input of shape {inner.shape} was computed by an op; ask for "
+                        "the gradient of the tensors it was computed from.")
+    # every leaf's .grad is put back afterwards, so the gradients of one output never mix with another's
+    leaves = {id(node): node for node in graph if node._backward is None}
+    for x in wanted:
+        leaves.setdefault(id(x), x)
+    kept = {key: leaf.grad for key, leaf in leaves.items()}
+    try:
+        for leaf in leaves.values():
+            leaf.grad = None
+        for out, seed in zip(outs, seeds):
+            if out.requires_grad:
+                out.backward(seed)
+        found = [None if x.grad is None else Tensor(x.grad) for x in wanted]
+    finally:
+        for key, leaf in leaves.items():
+            leaf.grad = kept[key]
+    return found
+
+
 def tensor(data: Any, requires_grad: bool = False, dtype: Any = None) -> Tensor:
     """Make a tensor from a number, nested list, NumPy array or tensor.
 

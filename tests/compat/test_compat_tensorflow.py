@@ -252,3 +252,145 @@ def test_tf_constant_copies_and_tf_namespaces_say_what_they_hold():
         getattr(tf.math, "reduce_std")  # noqa: B009
     with pytest.raises(AttributeError, match=r"no 'crelu' .* it has: elu, gelu"):
         getattr(tf.nn, "crelu")  # noqa: B009
+
+
+# ----------------------------------------------------------------------------- tf.GradientTape in a train_step
+
+def _tape_model(step):
+    class TapeModel(keras.Model):
+        train_step = step
+
+    fl.set_seed(2)
+    inputs = keras.Input(shape=(4,))
+    model = TapeModel(inputs, keras.layers.Dense(1)(keras.layers.Dense(6, activation="tanh")(inputs)))
+    model.compile(keras.optimizers.Adam(0.01), loss="mse", metrics=["mae"])
+    return model
+
+
+def test_a_gradient_tape_train_step_trains_as_the_backward_one():
+    from fnlearn.compat import tensorflow as tf
+
+    def with_tape(self, data):
+        x, y = data
+        with tf.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(y=y, y_pred=y_pred)
+        grads = tape.gradient(loss, self.trainable_weights)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+        for metric in self.metrics:
+            metric.update_state(loss) if metric.name == "loss" else metric.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
+
+    def with_backward(self, data):
+        x, y = data
+        self.zero_grad()
+        y_pred = self(x, training=True)
+        loss = self.compute_loss(y=y, y_pred=y_pred)
+        loss.backward()
+        self.optimizer.apply([w.grad for w in self.trainable_weights], self.trainable_weights)
+        for metric in self.metrics:
+            metric.update_state(loss) if metric.name == "loss" else metric.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(64, 4)), rng.normal(size=(64, 1))
+    taped = _tape_model(with_tape)
+    logs = taped.fit(x, y, batch_size=16, epochs=2, verbose=0).history
+    plain = _tape_model(with_backward)
+    plain_logs = plain.fit(x, y, batch_size=16, epochs=2, verbose=0).history
+    assert logs == plain_logs
+    for a, b in zip(taped.get_weights(), plain.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert all(w.grad is None for w in taped.trainable_weights)  # the tape never filled .grad
+
+
+def test_the_tape_gives_gradients_by_source_form_watches_data_and_zero_fills_on_request():
+    from fnlearn.compat import tensorflow as tf
+
+    w, unused = fl.Parameter([2.0]), fl.Parameter([1.0])
+    x = tf.constant([3.0])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = (w * x * x).sum()
+    gx, gw = tape.gradient(y, [x, w])
+    assert gx.numpy().tolist() == [12.0] and gw.numpy().tolist() == [9.0]
+    assert tape.gradient(y, {"w": w})["w"].numpy().tolist() == [9.0]  # asked again: a persistent tape's use
+    assert tape.gradient(y, unused) is None
+    assert tape.gradient(y, [unused], unconnected_gradients="zero")[0].numpy().tolist() == [0.0]
+    with pytest.raises(Exception, match=r"tape.watch takes fnlearn tensors, got a ndarray"):
+        tape.watch(np.ones(2))
+
+
+def test_kerass_variational_autoencoder_example_trains_with_only_its_import_changed():
+    """keras.io's "Variational AutoEncoder" (its train_step on tf.GradientTape), on a few random binary images."""
+    from fnlearn.compat import tensorflow as tf
+    from fnlearn.keras import layers, ops
+
+    class Sampling(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.seed_generator = keras.random.SeedGenerator(1337)
+
+        def call(self, inputs):
+            z_mean, z_log_var = inputs
+            batch, dim = ops.shape(z_mean)[0], ops.shape(z_mean)[1]
+            epsilon = keras.random.normal(shape=(batch, dim), seed=self.seed_generator)
+            return z_mean + ops.exp(0.5 * z_log_var) * epsilon
+
+    fl.set_seed(0)
+    latent_dim = 2
+    encoder_inputs = keras.Input(shape=(28, 28, 1))
+    x = layers.Conv2D(8, 3, activation="relu", strides=2, padding="same")(encoder_inputs)
+    x = layers.Conv2D(16, 3, activation="relu", strides=2, padding="same")(x)
+    x = layers.Dense(16, activation="relu")(layers.Flatten()(x))
+    z_mean = layers.Dense(latent_dim, name="z_mean")(x)
+    z_log_var = layers.Dense(latent_dim, name="z_log_var")(x)
+    encoder = keras.Model(encoder_inputs, [z_mean, z_log_var, Sampling()([z_mean, z_log_var])], name="encoder")
+    latent_inputs = keras.Input(shape=(latent_dim,))
+    x = layers.Reshape((7, 7, 16))(layers.Dense(7 * 7 * 16, activation="relu")(latent_inputs))
+    x = layers.Conv2DTranspose(16, 3, activation="relu", strides=2, padding="same")(x)
+    x = layers.Conv2DTranspose(8, 3, activation="relu", strides=2, padding="same")(x)
+    decoder = keras.Model(latent_inputs, layers.Conv2DTranspose(1, 3, activation="sigmoid", padding="same")(x),
+                          name="decoder")
+
+    class VAE(keras.Model):
+        def __init__(self, encoder, decoder, **kwargs):
+            super().__init__(**kwargs)
+            self.encoder = encoder
+            self.decoder = decoder
+            self.total_loss_tracker = keras.metrics.Mean(name="total_loss")
+            self.reconstruction_loss_tracker = keras.metrics.Mean(name="reconstruction_loss")
+            self.kl_loss_tracker = keras.metrics.Mean(name="kl_loss")
+
+        @property
+        def metrics(self):
+            return [self.total_loss_tracker, self.reconstruction_loss_tracker, self.kl_loss_tracker]
+
+        def train_step(self, data):
+            with tf.GradientTape() as tape:
+                z_mean, z_log_var, z = self.encoder(data)
+                reconstruction = self.decoder(z)
+                reconstruction_loss = ops.mean(ops.sum(keras.losses.binary_crossentropy(data, reconstruction),
+                                                       axis=(1, 2)))
+                kl_loss = -0.5 * (1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
+                kl_loss = ops.mean(ops.sum(kl_loss, axis=1))
+                total_loss = reconstruction_loss + kl_loss
+            grads = tape.gradient(total_loss, self.trainable_weights)
+            self.optimizer.apply_gradients(zip(grads, self.trainable_weights))
+            self.total_loss_tracker.update_state(total_loss)
+            self.reconstruction_loss_tracker.update_state(reconstruction_loss)
+            self.kl_loss_tracker.update_state(kl_loss)
+            return {"loss": self.total_loss_tracker.result(),
+                    "reconstruction_loss": self.reconstruction_loss_tracker.result(),
+                    "kl_loss": self.kl_loss_tracker.result()}
+
+    digits = (np.random.default_rng(1).random((32, 28, 28, 1)) > 0.8).astype("float32")
+    vae = VAE(encoder, decoder)
+    vae.compile(optimizer=keras.optimizers.Adam())
+    before = [w.numpy().copy() for w in vae.trainable_weights]
+    history = vae.fit(digits, epochs=2, batch_size=16, verbose=0).history
+    assert list(history) == ["loss", "reconstruction_loss", "kl_loss"]
+    # 784 pixels of binary cross-entropy near log 2 each at the start, and falling
+    assert 400 < history["reconstruction_loss"][0] < 700 and history["loss"][1] < history["loss"][0]
+    assert all(not np.array_equal(a, w.numpy()) for a, w in zip(before, vae.trainable_weights))
+    assert vae.optimizer.iterations == 4

@@ -532,7 +532,7 @@ def test_metrics_with_settings_come_back_from_a_file(tmp_path):
 @pytest.mark.parametrize("name, words", [
     ("compiled_metrics", r"model.compiled_metrics is Keras 2's; in a train_step of your own, self.compute_loss"),
     ("make_train_function", r"fnlearn's fit calls train_step\(data\) on each batch itself"),
-    ("to_json", r"model.to_json is not there: fnlearn writes a model's architecture with its weights in one file"),
+    ("to_yaml", r"model.to_yaml is not there: fnlearn writes a model's architecture with its weights in one file"),
     ("fit_generator", r"model.fit_generator is Keras 2's: fit, evaluate and predict take generators"),
     ("jit_compile", r"model.jit_compile is not there: fnlearn's steps run one batch at a time"),
 ])

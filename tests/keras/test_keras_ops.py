@@ -251,6 +251,7 @@ def test_keras_random_refuses_whole_number_dtypes_and_names_dropout_in_its_messa
 @pytest.mark.parametrize("name, args, kwargs", [
     ("conv", ((2, 3, 3, 2),), {"strides": 2, "padding": "same"}),
     ("conv", ((3, 3, 3, 2),), {}),
+    ("conv", ((2, 2, 3, 2),), {"dilation_rate": 2, "padding": "same"}),
     ("max_pool", (), {"pool_size": 2, "strides": 2, "padding": "same"}),
     ("average_pool", (), {"pool_size": (2, 3), "strides": 1}),
     ("average_pool", (), {"pool_size": 2, "strides": 2, "padding": "same"}),
@@ -269,8 +270,8 @@ def test_image_ops_give_kerass_values_and_check_their_gradients(name, args, kwar
 
 
 def test_image_ops_refuse_what_fnlearn_does_not_have():
-    with pytest.raises(ConfigError, match="ops.conv got dilation_rate=2"):
-        ops.conv(np.ones((1, 5, 5, 1)), np.ones((3, 3, 1, 1)), dilation_rate=2)
+    with pytest.raises(ConfigError, match="conv2d dilation_rate must be a positive integer"):
+        ops.conv(np.ones((1, 5, 5, 1)), np.ones((3, 3, 1, 1)), dilation_rate=0)
     with pytest.raises(ConfigError, match="ops.max_pool got data_format='channels_first'"):
         ops.max_pool(np.ones((1, 1, 4, 4)), 2, data_format="channels_first")
 

@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from real_keras import assert_trains_as_keras, real_keras
 
 import fnlearn as fl
 from fnlearn import backend, fastpath, keras
@@ -70,27 +71,6 @@ def test_pool_gradients_match_central_differences_in_float64(op, h, w, pool, str
     x = RNG.normal(size=(2, h, w, 3))  # distinct values: no ties, so the max is differentiable
     weights = fl.tensor(RNG.normal(size=op(fl.tensor(x), pool, strides, padding).shape))
     assert fl.gradcheck(lambda a: op(a, pool, strides, padding) * weights, [x], atol=1e-7, rtol=1e-6)
-
-
-@pytest.mark.parametrize("n,h,w,c,f,kernel,strides,padding", CONV_CASES, ids=CONV_IDS)
-def test_conv2d_values_and_gradients_match_pytorch(n, h, w, c, f, kernel, strides, padding):
-    torch = pytest.importorskip("torch")
-    tf = torch.nn.functional
-    x, k, b = RNG.normal(size=(n, h, w, c)), RNG.normal(size=(*kernel, c, f)), RNG.normal(size=f)
-    xs, ks, bs = (fl.tensor(v, requires_grad=True) for v in (x, k, b))
-    out = conv2d(xs, ks, bs, strides, padding)
-    g = RNG.normal(size=out.shape)
-    (out * fl.tensor(g)).sum().backward()
-    # PyTorch: NCHW images, an (out, in, kh, kw) kernel, and Keras's uneven padding written out
-    tx = torch.tensor(x.transpose(0, 3, 1, 2), requires_grad=True)
-    tk = torch.tensor(k.transpose(3, 2, 0, 1), requires_grad=True)
-    tb = torch.tensor(b, requires_grad=True)
-    ref = tf.conv2d(tf.pad(tx, _keras_padding(x.shape, kernel, strides, padding)), tk, tb, stride=strides)
-    (ref * torch.tensor(g.transpose(0, 3, 1, 2))).sum().backward()
-    np.testing.assert_allclose(out.numpy(), ref.detach().numpy().transpose(0, 2, 3, 1), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(host(xs.grad), tx.grad.numpy().transpose(0, 2, 3, 1), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(host(ks.grad), tk.grad.numpy().transpose(2, 3, 1, 0), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(host(bs.grad), tb.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("h,w,pool,strides,padding", POOL_CASES, ids=POOL_IDS)
@@ -440,12 +420,25 @@ def test_conv_penalties_join_the_loss():
      r"Conv2D got data_format='channels_first'; fnlearn's image layers take channels_last images"),
     (lambda: fl.layers.MaxPooling2D(data_format="channels_first"), ConfigError,
      r"MaxPooling2D got data_format='channels_first'"),
-    (lambda: fl.layers.Conv2D(4, 3, dilation_rate=2), ConfigError, r"dilation_rate=1 only"),
+    (lambda: fl.layers.Conv2D(4, 3, dilation_rate=0), ConfigError,
+     r"Conv2D dilation_rate must be a positive integer or a pair of them such as \(2, 2\), got 0\."),
+    (lambda: fl.layers.Conv2D(4, 3, dilation_rate=-2), ConfigError, r"dilation_rate must be .* got -2\."),
+    (lambda: fl.layers.Conv2D(4, 3, dilation_rate=1.5), ConfigError, r"dilation_rate must be .* got 1\.5\."),
+    (lambda: fl.layers.Conv2D(4, 3, dilation_rate=(2, 0)), ConfigError, r"dilation_rate must be .* got \(2, 0\)"),
+    (lambda: fl.layers.Conv2D(4, 3, strides=2, dilation_rate=2), ConfigError,
+     r"Conv2D got strides=2 with dilation_rate=2; a dilation_rate above 1 takes strides of 1 .* keep strides=1"),
+    (lambda: fl.layers.Conv2D(4, 3, strides=(1, 2), dilation_rate=(2, 1)), ConfigError,
+     r"strides=\(1, 2\) with dilation_rate=\(2, 1\)"),
+    (lambda: fl.layers.Conv2D(4, 3, dilation_rate=3)(np.ones((2, 6, 6, 1))), ShapeError,
+     r"has a 7×7 dilated kernel \(3×3 taps \(3, 3\) apart\), larger than its input of 6×6"),
+    (lambda: conv2d(fl.tensor(np.ones((1, 5, 5, 1))), fl.tensor(np.ones((3, 3, 1, 1))), padding="causal"),
+     ConfigError, r"conv2d padding must be 'valid' .* or 'same' .* got 'causal'"),
     (lambda: fl.layers.Conv2D(4, 3, groups=2), ConfigError, r"groups=1 only"),
     (lambda: fl.layers.Conv2D(0, 3), ConfigError, r"filters must be a positive integer .* got 0"),
     (lambda: fl.layers.Conv2D(4, (3, 0)), ConfigError, r"kernel_size must be a positive integer or a pair"),
     (lambda: fl.layers.Conv2D(4, 3, strides=(1, 2, 3)), ConfigError, r"strides must be"),
-    (lambda: fl.layers.Conv2D(4, 3, padding="causal"), ConfigError, r"padding must be 'valid'"),
+    (lambda: fl.layers.Conv2D(4, 3, padding="causal"), ConfigError,
+     r"Conv2D got padding='causal', which only Conv1D has .* give images padding='valid' or 'same'\."),
     (lambda: fl.layers.Conv2D(4, 3, kernel_constraint="max_norm"), ConfigError,
      r"kernel_constraint='max_norm', which fnlearn does not have"),
     (lambda: fl.layers.Conv2D(4, 3, units=3), ConfigError, r"Conv2D got unexpected argument\(s\) units"),
@@ -482,3 +475,181 @@ def test_a_model_refuses_images_of_another_shape_and_its_weights_stay():
         model.predict(np.ones((4, 12, 12, 3)), verbose=0)
     for a, b in zip(before, model.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+# ----------------------------------------------------------------------------- dilation
+
+# (batch, height, width, channels, filters, kernel, strides, dilation, padding): Keras's layers take a dilation
+# with strides of 1 only, the op (as PyTorch's and keras.ops.conv) with any strides; an even kernel's dilated
+# window pads unevenly with "same", a rectangular dilation differs per axis
+DILATED_CASES = [
+    (2, 7, 8, 2, 3, (3, 3), (1, 1), (2, 2), "valid"),
+    (2, 7, 8, 2, 3, (3, 3), (1, 1), (2, 3), "same"),
+    (1, 9, 6, 2, 2, (2, 3), (1, 1), (3, 1), "same"),
+    (2, 9, 9, 2, 2, (3, 3), (2, 2), (2, 2), "valid"),
+    (2, 8, 7, 2, 2, (3, 3), (2, 3), (2, 1), "same"),
+    (1, 6, 7, 3, 2, (1, 1), (1, 1), (3, 3), "valid"),
+]
+DILATED_IDS = ["valid", "same-rect-dilation", "same-even-kernel", "valid-stride2", "same-strides-2x3", "pointwise"]
+
+
+@pytest.mark.parametrize("bias", [True, False], ids=["bias", "no-bias"])
+@pytest.mark.parametrize("n,h,w,c,f,kernel,strides,dilation,padding", DILATED_CASES, ids=DILATED_IDS)
+def test_dilated_conv2d_gradients_match_central_differences_in_float64(n, h, w, c, f, kernel, strides, dilation,
+                                                                       padding, bias):
+    x, k, b = RNG.normal(size=(n, h, w, c)), RNG.normal(size=(*kernel, c, f)), RNG.normal(size=f)
+    out_shape = conv2d(fl.tensor(x), fl.tensor(k), None, strides, padding, dilation).shape
+    weights = fl.tensor(RNG.normal(size=out_shape))
+    if bias:
+        assert fl.gradcheck(lambda a, kk, bb: conv2d(a, kk, bb, strides, padding, dilation) * weights, [x, k, b],
+                            atol=1e-7, rtol=1e-6)
+    else:
+        assert fl.gradcheck(lambda a, kk: conv2d(a, kk, None, strides, padding, dilation) * weights, [x, k],
+                            atol=1e-7, rtol=1e-6)
+
+
+# the plain cases (taps 1 apart) and the dilated ones, each with and without the fused ReLU
+TORCH_CASES = [(*case[:7], (1, 1), case[7]) for case in CONV_CASES] + DILATED_CASES
+
+
+@pytest.mark.parametrize("relu", [False, True], ids=["linear", "relu-fused"])
+@pytest.mark.parametrize("n,h,w,c,f,kernel,strides,dilation,padding", TORCH_CASES, ids=CONV_IDS + DILATED_IDS)
+def test_conv2d_values_and_gradients_match_pytorch(n, h, w, c, f, kernel, strides, dilation, padding, relu):
+    torch = pytest.importorskip("torch")
+    tf = torch.nn.functional
+    x, k, b = RNG.normal(size=(n, h, w, c)), RNG.normal(size=(*kernel, c, f)), RNG.normal(size=f)
+    xs, ks, bs = (fl.tensor(v, requires_grad=True) for v in (x, k, b))
+    out = _conv2d(xs, ks, bs, strides, padding, relu, Workspace(), dilation)
+    g = RNG.normal(size=out.shape)
+    (out * fl.tensor(g)).sum().backward()
+    # PyTorch: NCHW images, an (out, in, kh, kw) kernel, Keras's uneven padding for the dilated window written out
+    reach = tuple((size - 1) * rate + 1 for size, rate in zip(kernel, dilation))
+    tx = torch.tensor(x.transpose(0, 3, 1, 2), requires_grad=True)
+    tk = torch.tensor(k.transpose(3, 2, 0, 1), requires_grad=True)
+    tb = torch.tensor(b, requires_grad=True)
+    ref = tf.conv2d(tf.pad(tx, _keras_padding(x.shape, reach, strides, padding)), tk, tb, stride=strides,
+                    dilation=dilation)
+    ref = torch.relu(ref) if relu else ref
+    (ref * torch.tensor(g.transpose(0, 3, 1, 2))).sum().backward()
+    np.testing.assert_allclose(out.numpy(), ref.detach().numpy().transpose(0, 2, 3, 1), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(host(xs.grad), tx.grad.numpy().transpose(0, 2, 3, 1), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(host(ks.grad), tk.grad.numpy().transpose(2, 3, 1, 0), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(host(bs.grad), tb.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("n,h,w,c,f,kernel,strides,dilation,padding", DILATED_CASES, ids=DILATED_IDS)
+def test_dilated_conv2d_gives_keras_ops_conv_values_and_sizes(n, h, w, c, f, kernel, strides, dilation, padding):
+    """keras.ops.conv takes strides with a dilation, so its "same" padding of a strided dilated window is the
+    reference for the sizes and the uneven split PyTorch's comparison above takes from fnlearn's own plan."""
+    real = real_keras()
+    x, k = RNG.normal(size=(n, h, w, c)).astype(np.float32), RNG.normal(size=(*kernel, c, f)).astype(np.float32)
+    theirs = np.asarray(real.ops.conv(x, k, strides=strides, padding=padding, dilation_rate=dilation))
+    ours = conv2d(fl.tensor(x), fl.tensor(k), None, strides, padding, dilation).numpy()
+    assert ours.shape == theirs.shape
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
+
+
+def test_the_stride_tricks_fallback_reads_the_same_dilated_windows(monkeypatch):
+    """An array library without stride tricks fills the patches offset by offset: the same dilated windows."""
+    from fnlearn.nn import conv as conv_module
+
+    source = backend.to_device(RNG.normal(size=(2, 9, 10, 3)))
+    shape = (2, 3, 2, 3, 2, 3)  # (N, Ho, Wo, kh, kw, C): 9×10 images, strides (2, 3), dilation (2, 4)
+    strided = backend.xp().zeros(shape)
+    conv_module._fill_patches(strided, source, (2, 3), (2, 4))
+    plain = backend.xp().zeros(shape)
+    monkeypatch.setattr(conv_module.backend, "xp", lambda: object())  # no .lib: the slice-by-slice copy
+    conv_module._fill_patches(plain, source, (2, 3), (2, 4))
+    monkeypatch.undo()
+    np.testing.assert_array_equal(host(plain), host(strided))
+    x = host(source)
+    np.testing.assert_array_equal(host(strided)[1, 2, 1, 1, 0], x[1, 2 * 2 + 1 * 2, 1 * 3 + 0 * 4])
+
+
+@pytest.mark.parametrize("h,w,pool,strides,padding", POOL_CASES[:3], ids=POOL_IDS[:3])
+def test_a_dilated_relu_conv_then_max_pool_gives_the_gradients_of_relu_then_pool(h, w, pool, strides, padding):
+    x = RNG.integers(-2, 3, size=(2, h, w, 2)).astype(np.float64)
+    k, b = RNG.integers(-1, 2, size=(3, 3, 2, 3)).astype(np.float64), np.array([-3.0, 0.0, 1.0])
+    g_pool = RNG.normal(size=max_pool2d(fl.tensor(np.zeros((2, h, w, 3))), pool, strides, padding).shape)
+
+    def gradients(fused):
+        xs, ks, bs = (fl.tensor(v, requires_grad=True) for v in (x, k, b))
+        out = _conv2d(xs, ks, bs, 1, "same", True, Workspace(), 2) if fused else \
+            F.relu(conv2d(xs, ks, bs, 1, "same", dilation_rate=2))
+        (max_pool2d(out, pool, strides, padding) * fl.tensor(g_pool)).sum().backward()
+        return [host(t.grad) for t in (xs, ks, bs)]
+
+    for ours, theirs in zip(gradients(True), gradients(False)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("size", [(7, 9), (10, 10), (12, 8)], ids=["7x9", "10x10", "12x8"])
+def test_dilated_conv2d_layers_give_keras_shapes_and_outputs_from_the_same_weights(size):
+    real = real_keras()
+    x = RNG.normal(size=(3, *size, 2)).astype(np.float32)
+
+    def stack(library):
+        layers = library.layers
+        return library.Sequential([library.Input(shape=(*size, 2)),
+                                   layers.Conv2D(4, 3, dilation_rate=2, padding="same", activation="relu"),
+                                   layers.Conv2D(3, (2, 3), dilation_rate=(3, 1), padding="same"),
+                                   layers.Conv2D(3, (3, 2), dilation_rate=(1, 2), use_bias=False),
+                                   layers.Conv2D(2, 2, dilation_rate=2, activation="tanh")])
+
+    theirs, ours = stack(real), stack(keras)
+    assert [layer.output.shape for layer in theirs.layers] == [(None, *layer.compute_output_shape(shape))
+                                                               for layer, shape in _layer_inputs(ours)]
+    ours.set_weights(theirs.get_weights())
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-5)
+    assert theirs.count_params() == ours.num_parameters()
+
+
+def _layer_inputs(model):
+    shape = model.input_shape
+    for layer in model.layers:
+        yield layer, shape
+        shape = layer.compute_output_shape(shape)
+
+
+def test_keras_refuses_what_fnlearn_refuses_for_dilation():
+    real = real_keras()
+    for settings in ({"strides": 2, "dilation_rate": 2}, {"strides": (1, 2), "dilation_rate": (2, 1)},
+                     {"dilation_rate": 0}, {"padding": "causal"}):
+        with pytest.raises(ValueError):
+            real.layers.Conv2D(4, 3, **settings)
+        with pytest.raises(ConfigError):
+            fl.layers.Conv2D(4, 3, **settings)
+
+
+def test_a_dilated_cnn_trains_as_keras_does():
+    real = real_keras()
+    x = RNG.normal(size=(24, 11, 11, 2)).astype(np.float32)
+    y = RNG.integers(0, 3, 24)
+
+    def cnn(library):
+        layers = library.layers
+        return library.Sequential([library.Input(shape=(11, 11, 2)),
+                                   layers.Conv2D(4, 3, dilation_rate=2, padding="same", activation="relu"),
+                                   layers.Conv2D(3, 3, dilation_rate=(2, 1), activation="tanh"),
+                                   layers.GlobalAveragePooling2D(), layers.Dense(3, activation="softmax")])
+
+    assert_trains_as_keras(real, cnn(real), cnn(keras), x, y, "sparse_categorical_crossentropy", 0.1,
+                           batch_size=8, rtol=1e-4, atol=1e-5)
+
+
+def test_a_dilated_cnn_saves_and_loads_with_its_dilation(tmp_path):
+    fl.set_seed(0)
+    model = keras.Sequential([keras.Input(shape=(12, 12, 1)),
+                              keras.layers.Conv2D(4, 3, dilation_rate=2, padding="same", activation="relu"),
+                              keras.layers.Conv2D(3, (2, 3), dilation_rate=(3, 2)), keras.layers.Flatten(),
+                              keras.layers.Dense(2)])
+    config = model.layers[1].get_config()
+    assert config["dilation_rate"] == [3, 2] and config["padding"] == "valid"
+    assert fl.layers.Conv2D(4, 3).get_config()["dilation_rate"] == [1, 1]
+    x = RNG.random((5, 12, 12, 1)).astype(np.float32)
+    model.save(tmp_path / "dilated.fnl")
+    again = fl.load_model(tmp_path / "dilated.fnl")
+    assert [layer.dilation_rate for layer in again.layers[:2]] == [(2, 2), (3, 2)]
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+    layer = fl.layers.Conv2D.from_config(json.loads(json.dumps(model.layers[0].get_config())))
+    assert layer.dilation_rate == (2, 2) and layer.get_config() == model.layers[0].get_config()

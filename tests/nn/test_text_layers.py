@@ -10,7 +10,7 @@ import pytest
 from real_keras import assert_trains_as_keras, real_keras
 
 import fnlearn as fl
-from fnlearn import io, keras
+from fnlearn import backend, io, keras
 from fnlearn.errors import ConfigError, DataError, ModelFileError, ShapeError
 
 RNG = np.random.default_rng(11)
@@ -227,8 +227,15 @@ def _shapes_in(model):
 
 
 @pytest.mark.parametrize("make, words", [
-    (lambda: fl.layers.Conv1D(4, 3, padding="causal"), "padding='causal', which fnlearn does not have"),
-    (lambda: fl.layers.Conv1D(4, 3, dilation_rate=2), "dilation_rate=1 and groups=1 only"),
+    (lambda: fl.layers.Conv1D(4, 3, groups=2), "Conv1D got groups=2; fnlearn's Conv1D has groups=1 only"),
+    (lambda: fl.layers.Conv1D(4, 3, dilation_rate=0), "Conv1D dilation_rate must be a whole number of at least 1, "
+                                                      "got 0; e.g. dilation_rate=3."),
+    (lambda: fl.layers.Conv1D(4, 3, dilation_rate=-1), "dilation_rate must be a whole number of at least 1, got -1"),
+    (lambda: fl.layers.Conv1D(4, 3, dilation_rate=2.0), "dilation_rate must be a whole number of at least 1, got 2.0"),
+    (lambda: fl.layers.Conv1D(4, 3, strides=2, dilation_rate=4, padding="causal"),
+     "Conv1D got strides=2 with dilation_rate=4; a dilation_rate above 1 takes strides of 1"),
+    (lambda: fl.layers.MaxPooling1D(2, padding="causal"), "MaxPooling1D got padding='causal', which only Conv1D has"),
+    (lambda: fl.layers.Conv1D(4, 3, padding="full"), "padding must be 'valid'"),
     (lambda: fl.layers.Conv1D(0, 3), "filters must be a positive integer"),
     (lambda: fl.layers.MaxPooling1D(data_format="channels_first"), "takes sequences of shape (steps, channels)"),
 ])
@@ -276,3 +283,167 @@ def test_a_conv1d_classifier_learns_a_word_pair_that_only_the_window_sees():
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss="binary_crossentropy", metrics=["accuracy"])
     model.fit(x[:400], positive[:400].astype(np.float32), epochs=15, batch_size=32, verbose=0)
     assert model.evaluate(x[400:], positive[400:].astype(np.float32), verbose=0)[1] > 0.9
+
+
+# ----------------------------------------------------------------------------- causal and dilated Conv1D
+
+# (kernel, strides, dilation, padding): WaveNet's causal dilated stack, causal with strides (as Keras computes
+# the length: the input's divided by the strides, rounded up), "same" and "valid" with a dilation
+DILATED_1D = [(2, 1, 4, "causal"), (3, 1, 2, "causal"), (3, 2, 1, "causal"), (4, 3, 1, "causal"),
+              (1, 1, 1, "causal"), (3, 1, 3, "same"), (4, 1, 2, "same"), (3, 1, 2, "valid")]
+DILATED_1D_IDS = ["causal-d4", "causal-d2", "causal-stride2", "causal-stride3", "causal-k1", "same-d3",
+                  "same-even-d2", "valid-d2"]
+
+
+def _keras_conv1d(x, k, b, strides, dilation, padding):
+    """Conv1D written out: each output step the sum of the kernel's taps, ``dilation`` steps apart."""
+    size, steps = k.shape[0], x.shape[1]
+    reach = (size - 1) * dilation + 1
+    if padding == "causal":
+        before, after, out = reach - 1, 0, -(-steps // strides)
+    elif padding == "same":
+        out = -(-steps // strides)
+        total = max((out - 1) * strides + reach - steps, 0)
+        before, after = total // 2, total - total // 2
+    else:
+        before, after, out = 0, 0, (steps - reach) // strides + 1
+    padded = np.pad(x, ((0, 0), (before, after), (0, 0)))
+    taps = [np.stack([padded[:, t * strides + i * dilation] for i in range(size)], axis=1) for t in range(out)]
+    return np.stack([np.einsum("nkc,kcf->nf", window, k) + (0 if b is None else b) for window in taps], axis=1)
+
+
+@pytest.mark.parametrize("use_bias", [True, False], ids=["bias", "no-bias"])
+@pytest.mark.parametrize("kernel, strides, dilation, padding", DILATED_1D, ids=DILATED_1D_IDS)
+def test_causal_and_dilated_conv1d_values_and_gradients_match_central_differences(float64, kernel, strides,
+                                                                                  dilation, padding, use_bias):
+    layer = fl.layers.Conv1D(3, kernel, strides=strides, padding=padding, dilation_rate=dilation,
+                             activation="tanh", use_bias=use_bias)
+    x = RNG.normal(size=(2, 11, 4))
+    out = layer(x).numpy()
+    k, b = layer.kernel.numpy(), (layer.bias.numpy() if use_bias else None)
+    np.testing.assert_allclose(out, np.tanh(_keras_conv1d(x, k, b, strides, dilation, padding)), rtol=1e-12)
+    assert layer.output_shape_for((11, 4)) == out.shape[1:]
+    weights = fl.tensor(RNG.normal(size=out.shape))
+
+    def through_the_layer(a, kk, *bb):  # the layer's own code, on the kernel and bias gradcheck varies
+        object.__setattr__(layer, "kernel", kk)
+        object.__setattr__(layer, "bias", bb[0] if bb else None)
+        return layer(a) * weights
+
+    assert fl.gradcheck(through_the_layer, [x, k] + ([b] if use_bias else []), atol=1e-7, rtol=1e-6)
+
+
+@pytest.mark.parametrize("activation", ["linear", "relu"], ids=["linear", "relu-fused"])
+@pytest.mark.parametrize("kernel, strides, dilation, padding", DILATED_1D, ids=DILATED_1D_IDS)
+def test_causal_and_dilated_conv1d_values_and_gradients_match_pytorch(float64, kernel, strides, dilation, padding,
+                                                                      activation):
+    torch = pytest.importorskip("torch")
+    tf = torch.nn.functional
+    layer = fl.layers.Conv1D(3, kernel, strides=strides, padding=padding, dilation_rate=dilation,
+                             activation=activation)
+    x = RNG.normal(size=(2, 11, 4))
+    xs = fl.tensor(x, requires_grad=True)
+    out = layer(xs)
+    g = RNG.normal(size=out.shape)
+    (out * fl.tensor(g)).sum().backward()
+    # PyTorch: (N, C, L) sequences, an (out, in, k) kernel, Keras's padding written out (causal: all before)
+    reach = (kernel - 1) * dilation + 1
+    if padding == "causal":
+        pad = (reach - 1, 0)
+    elif padding == "same":
+        total = max((-(-11 // strides) - 1) * strides + reach - 11, 0)
+        pad = (total // 2, total - total // 2)
+    else:
+        pad = (0, 0)
+    tx = torch.tensor(x.transpose(0, 2, 1), requires_grad=True)
+    tk = torch.tensor(layer.kernel.numpy().transpose(2, 1, 0), requires_grad=True)
+    tb = torch.tensor(layer.bias.numpy(), requires_grad=True)
+    ref = tf.conv1d(tf.pad(tx, pad), tk, tb, stride=strides, dilation=dilation)
+    ref = torch.relu(ref) if activation == "relu" else ref
+    (ref * torch.tensor(g.transpose(0, 2, 1))).sum().backward()
+    np.testing.assert_allclose(out.numpy(), ref.detach().numpy().transpose(0, 2, 1), rtol=1e-10, atol=1e-12)
+    host = backend.to_numpy
+    np.testing.assert_allclose(host(xs.grad), tx.grad.numpy().transpose(0, 2, 1), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(host(layer.kernel.grad), tk.grad.numpy().transpose(2, 1, 0), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(host(layer.bias.grad), tb.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_a_causal_output_step_never_sees_a_later_input_step():
+    stack = keras.Sequential([keras.Input(shape=(16, 2))] + [
+        keras.layers.Conv1D(3, 2, padding="causal", dilation_rate=2 ** i, activation="relu") for i in range(4)])
+    x = RNG.normal(size=(1, 16, 2)).astype(np.float32)
+    later = x.copy()
+    later[:, 9:] = RNG.normal(size=(1, 7, 2))
+    before, after = stack.predict(x, verbose=0), stack.predict(later, verbose=0)
+    assert before.shape == (1, 16, 3)
+    np.testing.assert_array_equal(before[:, :9], after[:, :9])
+    assert not np.allclose(before[:, 9:], after[:, 9:])
+
+
+@pytest.mark.parametrize("steps", [7, 10, 13])
+def test_causal_and_dilated_conv1d_give_keras_shapes_and_outputs_from_the_same_weights(steps):
+    real = real_keras()
+    x = RNG.normal(size=(3, steps, 5)).astype(np.float32)
+
+    def stack(library):
+        layers = library.layers
+        return library.Sequential([library.Input(shape=(steps, 5)),
+                                   layers.Conv1D(4, 2, padding="causal", dilation_rate=1, activation="relu"),
+                                   layers.Conv1D(4, 2, padding="causal", dilation_rate=2, activation="relu"),
+                                   layers.Conv1D(4, 3, padding="causal", dilation_rate=4, use_bias=False),
+                                   layers.Conv1D(3, 3, padding="causal", strides=2, activation="tanh"),
+                                   layers.Conv1D(3, 2, padding="same", dilation_rate=3),
+                                   layers.Conv1D(2, 2, dilation_rate=2), layers.Flatten(), layers.Dense(2)])
+
+    theirs, ours = stack(real), stack(keras)
+    assert [layer.output.shape for layer in theirs.layers] == [(None, *layer.output_shape_for(shape))
+                                                               for layer, shape in _shapes_in(ours)]
+    ours.set_weights(theirs.get_weights())
+    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-5)
+
+
+def test_keras_refuses_what_fnlearn_refuses_for_causal_and_dilated_conv1d():
+    real = real_keras()
+    for settings in ({"strides": 2, "dilation_rate": 2}, {"strides": 2, "dilation_rate": 2, "padding": "causal"},
+                     {"dilation_rate": 0}, {"dilation_rate": 1.5}):
+        with pytest.raises(ValueError):
+            real.layers.Conv1D(4, 3, **settings)
+        with pytest.raises(ConfigError):
+            fl.layers.Conv1D(4, 3, **settings)
+    assert real.layers.Conv1D(4, 3, strides=2, padding="causal").compute_output_shape((None, 11, 2)) == \
+        (None, *fl.layers.Conv1D(4, 3, strides=2, padding="causal").compute_output_shape((11, 2)))
+
+
+def _tcn(library, steps=12):
+    """A small WaveNet/TCN-style regressor: causal convolutions, dilations doubling."""
+    layers = library.layers
+    return library.Sequential([library.Input(shape=(steps, 2))]
+                              + [layers.Conv1D(4, 2, padding="causal", dilation_rate=2 ** i, activation="relu")
+                                 for i in range(3)]
+                              + [layers.Conv1D(3, 3, padding="same", dilation_rate=2, activation="tanh"),
+                                 layers.GlobalAveragePooling1D(), layers.Dense(1)])
+
+
+def test_a_causal_dilated_stack_trains_as_keras_does():
+    real = real_keras()
+    x = RNG.normal(size=(32, 12, 2)).astype(np.float32)
+    y = (x[:, -4:, 0].sum(axis=1, keepdims=True) * 0.5).astype(np.float32)
+    assert_trains_as_keras(real, _tcn(real), _tcn(keras), x, y, "mse", 0.05, batch_size=8, rtol=1e-4, atol=1e-5)
+
+
+def test_a_causal_dilated_model_saves_and_loads_with_its_padding_and_dilation(tmp_path):
+    fl.set_seed(0)
+    model = _tcn(keras)
+    config = model.layers[1].get_config()
+    assert (config["padding"], config["dilation_rate"]) == ("causal", [2])
+    assert fl.layers.Conv1D(4, 3).get_config()["dilation_rate"] == [1]
+    x = RNG.normal(size=(4, 12, 2)).astype(np.float32)
+    model.compile("adam", "mse")
+    model.fit(x, np.ones((4, 1)), epochs=1, verbose=0)
+    model.save(tmp_path / "tcn.fnl")
+    again = keras.models.load_model(tmp_path / "tcn.fnl")
+    assert [(layer.padding, layer.dilation_rate) for layer in again.layers[:4]] == \
+        [("causal", 1), ("causal", 2), ("causal", 4), ("same", 2)]
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
+    layer = fl.layers.Conv1D.from_config(model.layers[2].get_config())
+    assert layer.get_config() == model.layers[2].get_config()

@@ -15,7 +15,8 @@ For custom losses and metrics there are ``tf.math`` (``log``, ``exp``, ``sqrt``,
 ``tf.maximum``, ``tf.minimum``, ``tf.equal``, ``tf.matmul``, ``tf.reshape``, ``tf.expand_dims``, ``tf.squeeze``,
 ``tf.transpose``, ``tf.cast``, ``tf.constant``, ``tf.convert_to_tensor``, ``tf.argmax`` and the dtypes ``tf.float16``,
 ``tf.float32``, ``tf.float64``, ``tf.int32``, ``tf.int64``, ``tf.bool`` (and ``tf.newaxis``, for
-``x[..., tf.newaxis]``), with TensorFlow's argument names and defaults; they return
+``x[..., tf.newaxis]``), with TensorFlow's argument names and defaults; ``tf.GradientTape``, for a ``train_step``
+written with it (``tape.gradient(loss, self.trainable_weights)``, then ``optimizer.apply_gradients``); they return
 fnlearn tensors, differentiable where TensorFlow's are. Two differences: Python integers become floats (fnlearn's rule,
 where TensorFlow makes int32), and ``reduce_mean`` of integers gives a float mean (TensorFlow's rounds it).
 Nothing else of TensorFlow is provided; asking for it says so.
@@ -47,6 +48,7 @@ from ..backend import set_seed, xp
 from ..errors import ShapeError
 from ..keras import ops as _ops
 from ..tensor import Tensor
+from ..tensor import grad as _grad
 
 # Make `tensorflow.keras.<module>` importable under this name: `import a.b.c` looks in sys.modules first.
 for _sub in ("", ".models", ".layers", ".optimizers", ".losses", ".metrics", ".callbacks", ".utils",
@@ -255,12 +257,61 @@ math = _Namespace(log=_log, log1p=_log1p, exp=exp, sqrt=sqrt, abs=abs, square=sq
                        reduce_sum=reduce_sum, reduce_max=reduce_max, reduce_min=reduce_min, maximum=maximum,
                        minimum=minimum, equal=equal, argmax=argmax, sigmoid=_sigmoid, tanh=_tanh, softplus=_softplus)
 
+
+class GradientTape:
+    """``tf.GradientTape``, for a ``train_step`` written with it (Keras 2's guides, the VAE and GAN examples):
+    fnlearn records every op on tensors that need gradients anyway, so the tape itself records nothing, and
+    ``tape.gradient(loss, weights)`` gives the gradients by :func:`fnlearn.grad`, leaving every ``.grad`` as it was.
+    A tape may be asked more than once (``persistent`` changes nothing). ``watch(x)`` makes a tensor of data one to
+    differentiate by (it must then be used after the call, as in TensorFlow).
+
+    >>> import fnlearn as fl
+    >>> w = fl.Parameter([3.0])
+    >>> with GradientTape() as tape:
+    ...     loss = (w * w).sum()
+    >>> [g.numpy().tolist() for g in tape.gradient(loss, [w])]
+    [[6.0]]
+    """
+
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
+        self.persistent = persistent
+
+    def __enter__(self) -> GradientTape:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+    def watch(self, tensor: Any) -> None:
+        """Differentiate by ``tensor`` too (one tensor, or a list of them)."""
+        for item in tensor if isinstance(tensor, (list, tuple)) else [tensor]:
+            if not isinstance(item, Tensor):
+                raise ShapeError(f"tape.watch takes fnlearn tensors, got a {type(item).__name__}; make it one first, "
+                                 "x = tf.convert_to_tensor(x), and compute with that x after watching it.")
+            item.requires_grad = True
+
+    def gradient(self, target: Any, sources: Any, output_gradients: Any = None,
+                 unconnected_gradients: Any = "none") -> Any:
+        """The gradients of ``target`` with respect to ``sources`` (a tensor, a list or a dict of them), in the
+        same form; None for a source the target does not depend on (zeros with
+        ``unconnected_gradients="zero"``)."""
+        keys = list(sources) if isinstance(sources, dict) else None
+        flat = [sources[k] for k in keys] if keys is not None else \
+            list(sources) if isinstance(sources, (list, tuple)) else [sources]
+        grads = _grad(target, flat, output_gradients)
+        if str(getattr(unconnected_gradients, "value", unconnected_gradients)).lower() == "zero":
+            grads = [Tensor(xp().zeros_like(s.data)) if g is None else g for g, s in zip(grads, flat)]
+        if keys is not None:
+            return dict(zip(keys, grads))
+        return grads if isinstance(sources, (list, tuple)) else grads[0]
+
+
 bool = np.bool_  # noqa: A001  (tf.bool; last, so that nothing above sees it instead of Python's bool)
 
 __all__ = ["keras", "random", "nn", "math", "data", "newaxis", "__version__", "reduce_mean", "reduce_sum", "reduce_max",
            "reduce_min", "square", "sqrt", "abs", "exp", "maximum", "minimum", "equal", "matmul", "reshape",
            "expand_dims", "squeeze", "transpose", "cast", "constant", "convert_to_tensor", "argmax", "float16",
-           "float32", "float64", "int32", "int64", "bool"]
+           "float32", "float64", "int32", "int64", "bool", "GradientTape"]
 
 _HAVE = ", ".join(f"tf.{n}" for n in __all__ if n not in ("keras", "random", "nn", "math", "data", "newaxis",
                                                            "__version__"))

@@ -12,6 +12,7 @@ Figure (matplotlib is imported only then).
 - :func:`filters`, :func:`feature_maps` — a convolutional network's filters as images, and where each fired
   on one picture;
 - :func:`training_curves`, :func:`size_curve` — training against validation, loss against size;
+- :func:`architecture` — the layers as boxes and arrows (``keras.utils.plot_model`` draws it);
 - :class:`Trace` — every update of a small model as a table (``fit(..., trace="trace.csv")``);
 - :func:`training_hints` / :func:`print_hints` — what the numbers say went wrong.
 
@@ -25,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+from .architecture import Architecture, architecture
 from .boundary import Boundary, decision_boundary
 from .curves import Curves, SizeCurve, size_curve, training_curves
 from .filters import FeatureMaps, Filters, feature_maps, filters
@@ -53,5 +55,5 @@ __all__ = [
     "ReluPair", "HardSigmoidFromRelus", "loss_surface", "compare_optimizers", "filter_normalized_direction",
     "Surface", "OptimizerComparison", "decision_boundary", "Boundary", "training_curves", "size_curve",
     "Curves", "SizeCurve", "Trace", "Hint", "training_hints", "print_hints", "filters", "feature_maps", "Filters",
-    "FeatureMaps",
+    "FeatureMaps", "architecture", "Architecture",
 ]

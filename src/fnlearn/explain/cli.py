@@ -1,10 +1,12 @@
-"""``fnlearn explain pieces|surface|boundary|filters|maps MODEL.fnl``: the glass-box figures for a saved model.
+"""``fnlearn explain pieces|surface|boundary|filters|maps|architecture MODEL.fnl``: the glass-box figures for a saved
+model.
 
     fnlearn explain pieces   model.fnl [--x-range -3 3] [--data d.csv]   # blue pieces, red sum
     fnlearn explain surface  model.fnl --data d.csv [--params 0.kernel[0,0] 0.bias[0]]
     fnlearn explain boundary model.fnl --data d.csv                     # class regions, hidden units
     fnlearn explain filters  model.fnl [--layer conv2d]                 # a Conv2D layer's filters
     fnlearn explain maps     model.fnl --data images.npz [--sample 3]   # where each filter fired on one image
+    fnlearn explain architecture model.fnl                              # the layers as boxes and arrows
 
 ``--layer`` takes a layer's name or its index in ``model.layers`` (``--layer 0`` is the first).
 
@@ -30,7 +32,7 @@ import numpy as np
 
 from ..errors import ConfigError, DatasetError, ShapeError
 
-VIEWS = ("pieces", "surface", "boundary", "filters", "maps")
+VIEWS = ("pieces", "surface", "boundary", "filters", "maps", "architecture")
 
 
 def add_subparser(subparsers: Any) -> argparse.ArgumentParser:
@@ -40,7 +42,8 @@ def add_subparser(subparsers: Any) -> argparse.ArgumentParser:
         description="Draw what a saved model learned: 'pieces' (the learned function as a constant plus "
                     "blue pieces adding up to the red curve), 'surface' (the loss around the trained "
                     "weights), 'boundary' (class regions of a 2-input classifier), 'filters' (a convolutional "
-                    "layer's filters as images), 'maps' (the feature maps of one image).")
+                    "layer's filters as images), 'maps' (the feature maps of one image), 'architecture' (the "
+                    "layers as boxes and arrows, with their shapes).")
     p.add_argument("view", choices=VIEWS, help="which figure to draw")
     p.add_argument("model", help="a model file written by model.save (.fnl)")
     p.add_argument("--data", metavar="FILE", help="data as .csv (inputs then targets) or .npz (x, y)")
@@ -79,6 +82,12 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--out {str(out)!r} is a file; give a folder for the figures.")
     target = out / f"{args.view}.{args.format}"
     chosen = None if not args.layer else [layer_spec(model, text) for text in args.layer]
+    if args.view == "architecture":
+        from .architecture import architecture
+
+        architecture(model, target, show_layer_activations=True)
+        print(target)
+        return 0
     if args.view == "filters":
         filters(model, layer=None if chosen is None else chosen[0], path=target)
         print(target)

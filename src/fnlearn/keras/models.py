@@ -390,6 +390,15 @@ def save_model(model: Any, filepath: str | os.PathLike, overwrite: bool = True,
     io.save_model(model, filepath, include_optimizer=include_optimizer)
 
 
-__all__ = ["Sequential", "Model", "Functional", "FunctionalGraph", "load_model", "save_model"]
+from .cloning import clone_model, from_config, model_from_json, to_json  # noqa: E402  (it uses the classes above)
+
+# Keras's Model.from_config / Sequential.from_config and model.to_json, on every model class of keras.models
+for _cls in (Sequential, Model, FunctionalGraph):
+    _cls.from_config = classmethod(from_config)  # type: ignore[attr-defined]
+    _cls.to_json = to_json  # type: ignore[attr-defined]
+del _cls
+
+__all__ = ["Sequential", "Model", "Functional", "FunctionalGraph", "load_model", "save_model", "clone_model",
+           "model_from_json"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -467,7 +467,8 @@ def convert_to_numpy(x: Any) -> np.ndarray:
 def conv(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "valid", data_format: Any = None,
          dilation_rate: Any = 1) -> Tensor:
     """A 2-D convolution of channels-last images (batch, height, width, channels) with a kernel (kh, kw,
-    channels, filters), Keras's ``ops.conv`` (fnlearn's :func:`fnlearn.nn.conv.conv2d`).
+    channels, filters), Keras's ``ops.conv`` (fnlearn's :func:`fnlearn.nn.conv.conv2d`), its taps ``dilation_rate``
+    apart.
 
     >>> import numpy as np
     >>> conv(np.ones((1, 3, 3, 1)), np.ones((2, 2, 1, 1))).numpy()[0, :, :, 0].tolist()
@@ -476,10 +477,7 @@ def conv(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "valid", dat
     from ..nn import conv as C
 
     C._channels_last(data_format, "ops.conv")
-    if C._pair(dilation_rate, "dilation_rate", "ops.conv") != (1, 1):
-        raise ConfigError(f"ops.conv got dilation_rate={dilation_rate!r}; fnlearn convolves with dilation_rate=1 "
-                          "only: leave it out.")
-    return C.conv2d(_float(inputs), _float(kernel), strides=strides, padding=padding)
+    return C.conv2d(_float(inputs), _float(kernel), strides=strides, padding=padding, dilation_rate=dilation_rate)
 
 
 def max_pool(inputs: Any, pool_size: Any, strides: Any = None, padding: str = "valid",

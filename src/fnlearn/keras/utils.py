@@ -266,9 +266,45 @@ def get_file(fname: str | os.PathLike | None = None, origin: str | None = None, 
     return extraction_dir
 
 
+def plot_model(model: Any, to_file: str | os.PathLike = "model.png", show_shapes: bool = False,
+               show_dtype: bool = False, show_layer_names: bool = False, rankdir: str = "TB",
+               expand_nested: bool = False, dpi: int = 200, show_layer_activations: bool = False,
+               show_trainable: bool = False, **kwargs: Any) -> Any:
+    """Keras's ``plot_model``: the model's layers as boxes and arrows, written to ``to_file`` (PNG, SVG or PDF by
+    its suffix), drawn with matplotlib (:func:`fnlearn.explain.architecture`) where Keras needs pydot and Graphviz.
+    Returns an IPython ``Image`` of the file when IPython is installed (a notebook shows it), else None, as Keras.
+    A model inside another is one box (``expand_nested=True`` is refused); ``splines`` changes nothing.
+
+    >>> from fnlearn import keras
+    >>> x = keras.Input(shape=(4,)); model = keras.Model(x, keras.layers.Dense(1)(x))
+    >>> import tempfile, os; path = os.path.join(tempfile.mkdtemp(), "model.png")
+    >>> _ = plot_model(model, path, show_shapes=True); os.path.getsize(path) > 0
+    True
+    """
+    from ..explain.architecture import architecture
+
+    kwargs.pop("splines", None)
+    if kwargs:
+        raise ConfigError(f"plot_model got {', '.join(kwargs)}, which it does not take; see "
+                          "help(keras.utils.plot_model).")
+    if expand_nested:
+        raise ConfigError("plot_model draws a model inside another as one box; expand_nested=True is not there: draw "
+                          "the inner model with its own plot_model call.")
+    architecture(model, to_file, show_shapes=show_shapes, show_layer_names=show_layer_names, show_dtype=show_dtype,
+                 show_layer_activations=show_layer_activations, show_trainable=show_trainable, rankdir=rankdir,
+                 dpi=dpi)
+    if os.path.splitext(str(to_file))[1].lower() == ".pdf":
+        return None
+    try:
+        from IPython import display
+    except ImportError:
+        return None
+    return display.Image(filename=str(to_file))
+
+
 __all__ = ["to_categorical", "normalize", "set_random_seed", "pad_sequences", "image_dataset_from_directory",
            "load_img", "img_to_array", "array_to_img", "save_img", "get_file", "PyDataset", "Sequence",
            "text_dataset_from_directory", "timeseries_dataset_from_array", "pack_x_y_sample_weight",
-           "unpack_x_y_sample_weight"]
+           "unpack_x_y_sample_weight", "plot_model"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -1,17 +1,31 @@
 """Modules and layers: ``Module``, ``Dense``, ``Activation``, ``Flatten``, ``Dropout``, ``Sequential``; the merge
-layers (:mod:`.merge`), the convolutional ones (:mod:`.conv`, and :mod:`.transpose`: Conv2DTranspose) and the other
+layers (:mod:`.merge`), the convolutional ones (:mod:`.conv`; :mod:`.transpose`: Conv2DTranspose; :mod:`.depthwise`:
+DepthwiseConv2D, SeparableConv2D) and the other
 image layers (:mod:`.image`: padding, cropping, upsampling, data augmentation); the layers for sequences of words
 (:mod:`.text`: Embedding, GlobalAveragePooling1D, GlobalMaxPooling1D; :mod:`.vectorize`: TextVectorization) and the
 recurrent ones (:mod:`.recurrent`: SimpleRNN, LSTM, GRU, Bidirectional, Masking); :mod:`.wrappers`:
 TimeDistributed, RepeatVector; :mod:`.lookup`: StringLookup, IntegerLookup,
 CategoryEncoding."""
 
-# merge, conv, image, text, transpose, recurrent, vectorize, wrappers: their layers join the classes a model file
-# may name
-from . import attention, conv, image, initializers, lookup, merge, recurrent, text, transpose, vectorize, wrappers
+# the modules of layers are imported for what it does: their layers join the classes a model file may name
+from . import (
+           attention,
+           conv,
+           depthwise,
+           image,
+           initializers,
+           lookup,
+           merge,
+           recurrent,
+           text,
+           transpose,
+           vectorize,
+           wrappers,
+)
 from .layers import Activation, Dense, Dropout, Flatten, Layer
 from .module import Module
 from .sequential import Sequential
 
 __all__ = ["Module", "Layer", "Dense", "Activation", "Flatten", "Dropout", "Sequential", "initializers", "merge",
-           "conv", "image", "text", "transpose", "recurrent", "vectorize", "attention", "wrappers", "lookup"]
+           "conv", "depthwise", "image", "text", "transpose", "recurrent", "vectorize", "attention", "wrappers",
+           "lookup"]

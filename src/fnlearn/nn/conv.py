@@ -61,9 +61,16 @@ def _padding(value: Any, owner: str) -> str:
 
 
 def _axis_plan(size: int, window: int, stride: int, padding: str) -> tuple[int, int, int]:
-    """(output size, padding before, padding after) along one axis, as Keras computes them."""
+    """(output size, padding before, padding after) along one axis, as Keras computes them; ``window`` is the
+    span a (dilated) kernel reaches, ``(k − 1)·d + 1``.
+
+    >>> _axis_plan(10, 5, 1, "same"), _axis_plan(10, 5, 3, "causal")
+    ((10, 2, 2), (4, 4, 0))
+    """
     if padding == "valid":
         return (size - window) // stride + 1 if size >= window else 0, 0, 0
+    if padding == "causal":  # Conv1D's: every pad before the sequence, so step t never sees a later step
+        return -(-size // stride), window - 1, 0
     out = -(-size // stride)
     total = max((out - 1) * stride + window - size, 0)
     return out, total // 2, total - total // 2
@@ -87,26 +94,29 @@ def _padded(data: Any, rows: Pair, cols: Pair, fill: float = 0.0) -> Any:
 
 
 def _window(data: Any, i: int, j: int, ho: int, wo: int, strides: Pair) -> Any:
-    """The view of padded ``data`` that offset (i, j) of every window reads: (N, Ho, Wo, C), no copy."""
+    """The view of padded ``data`` that offset (i, j) of every window reads: (N, Ho, Wo, C), no copy (a dilated
+    kernel's tap (a, b) is at offset (a·dh, b·dw))."""
     return data[:, i:i + strides[0] * (ho - 1) + 1:strides[0], j:j + strides[1] * (wo - 1) + 1:strides[1]]
 
 
-def _fill_patches(patches: Any, source: Any, strides: Pair) -> None:
-    """Write every window of ``source`` (N, H, W, C) into ``patches`` (N, Ho, Wo, kh, kw, C)."""
+def _fill_patches(patches: Any, source: Any, strides: Pair, dilation: Pair = (1, 1)) -> None:
+    """Write every window of ``source`` (N, H, W, C) into ``patches`` (N, Ho, Wo, kh, kw, C), the taps of a
+    window ``dilation`` apart."""
     xp = backend.xp()
     _, ho, wo, kh, kw, _ = patches.shape
     tricks = getattr(getattr(xp, "lib", None), "stride_tricks", None)
     if tricks is not None:
         # one copy from a strided view of the windows: a window row's kw·C values are one contiguous run of the
-        # source, so the copy moves runs kw times longer than slice-by-slice copies (2.5× faster, measured)
+        # source, so the copy moves runs kw times longer than slice-by-slice copies (2.5× faster, measured); a
+        # dilation only lengthens the step between taps, so the same one copy serves it
         n_step, h_step, w_step, c_step = source.strides
         windows = tricks.as_strided(source, patches.shape, (n_step, h_step * strides[0], w_step * strides[1],
-                                                            h_step, w_step, c_step))
+                                                            h_step * dilation[0], w_step * dilation[1], c_step))
         xp.copyto(patches, windows)
         return
     for i in range(kh):  # an array module without stride tricks
         for j in range(kw):
-            patches[:, :, :, i, j] = _window(source, i, j, ho, wo, strides)
+            patches[:, :, :, i, j] = _window(source, i * dilation[0], j * dilation[1], ho, wo, strides)
 
 
 def _unpadded(data: Any, rows: Pair, cols: Pair) -> Any:
@@ -189,9 +199,10 @@ def _scratch(workspace: Workspace | None, key: str, shape: tuple[int, ...], dtyp
 
 
 def conv2d(x: Tensor, kernel: Tensor, bias: Tensor | None = None, strides: Any = 1,
-           padding: str = "valid") -> Tensor:
+           padding: str = "valid", dilation_rate: Any = 1) -> Tensor:
     """The 2-D convolution of channels-last images ``x`` (N, H, W, C) with ``kernel`` (kh, kw, C, filters), as
     Keras's ``Conv2D`` computes it (a cross-correlation: the kernel is not flipped), plus ``bias`` (filters,).
+    With ``dilation_rate`` d (an int or a pair) the kernel's taps are d pixels apart, a window of (k − 1)·d + 1.
 
     >>> import fnlearn as fl, numpy as np
     >>> x = fl.tensor(np.arange(16.0).reshape(1, 4, 4, 1))
@@ -199,25 +210,34 @@ def conv2d(x: Tensor, kernel: Tensor, bias: Tensor | None = None, strides: Any =
     [[10.0, 18.0], [42.0, 50.0]]
     >>> conv2d(x, fl.tensor(np.ones((3, 3, 1, 2))), padding="same").shape
     (1, 4, 4, 2)
+    >>> conv2d(x, fl.tensor(np.ones((2, 2, 1, 1))), dilation_rate=2).numpy()[0, :, :, 0].tolist()
+    [[20.0, 24.0], [36.0, 40.0]]
     """
-    return _conv2d(x, kernel, bias, strides, padding, relu=False)
+    return _conv2d(x, kernel, bias, strides, _padding(padding, "conv2d"), relu=False, dilation=dilation_rate)
 
 
 def _conv2d(x: Tensor, kernel: Tensor, bias: Tensor | None, strides: Any, padding: str, relu: bool,
-            workspace: Workspace | None = None) -> Tensor:
+            workspace: Workspace | None = None, dilation: Any = (1, 1)) -> Tensor:
     """:func:`conv2d`, followed by ReLU when ``relu``: in place, which spares the layer's largest array a copy
     and a pass (``Conv2D(..., activation="relu")``, the usual layer); its large arrays come from ``workspace``
-    when given (a layer's own)."""
+    when given (a layer's own). ``padding`` may also be "causal" (Conv1D's, on images one pixel high): all the
+    padding before, none after."""
     xp = backend.xp()
-    strides, padding = _pair(strides, "strides", "conv2d"), _padding(padding, "conv2d")
+    strides = _pair(strides, "strides", "conv2d")
+    # the layers' usual value skips the check: a small layer's step is mostly call overhead
+    if type(dilation) is not tuple or dilation != (1, 1):
+        dilation = _pair(dilation, "dilation_rate", "conv2d", "(2, 2)")
+    padding = "causal" if padding == "causal" else _padding(padding, "conv2d")
     _check_images(x, "conv2d")
     if kernel.ndim != 4 or kernel.shape[2] != x.shape[3]:
         raise ShapeError(f"conv2d needs a kernel of shape (kh, kw, {x.shape[3]}, filters) for images with "
                          f"{x.shape[3]} channels, got a kernel of shape {kernel.shape}.")
     kh, kw, channels, filters = kernel.shape
-    _check_fits(x.shape[1:], (kh, kw), padding, "conv2d", "kernel")
+    dh, dw = dilation
+    reach = ((kh - 1) * dh + 1, (kw - 1) * dw + 1)  # the span a window covers, its taps dilation apart
+    _check_fits(x.shape[1:], reach, padding, "conv2d", "kernel" if reach == (kh, kw) else "dilated kernel")
     n = x.shape[0]
-    ho, wo, rows, cols = _plan(x.shape, (kh, kw), strides, padding)
+    ho, wo, rows, cols = _plan(x.shape, reach, strides, padding)
     xd, kd = x.data, kernel.data
     depth, m = kh * kw * channels, n * ho * wo
     k2 = kd.reshape(depth, filters)
@@ -231,7 +251,7 @@ def _conv2d(x: Tensor, kernel: Tensor, bias: Tensor | None, strides: Any, paddin
     else:
         # written once into one contiguous array, so the product below is one BLAS call over every position
         matrix = _scratch(workspace, "patches", (m, depth + folded), xd.dtype)
-        _fill_patches(matrix[:, :depth].reshape(n, ho, wo, kh, kw, channels), source, strides)
+        _fill_patches(matrix[:, :depth].reshape(n, ho, wo, kh, kw, channels), source, strides, dilation)
         if folded:
             matrix[:, depth] = 1
     weights = xp.concatenate([k2, bias.data.reshape(1, filters).astype(k2.dtype, copy=False)]) if folded else k2
@@ -277,7 +297,8 @@ def _conv2d(x: Tensor, kernel: Tensor, bias: Tensor | None, strides: Any, paddin
                 for i in range(kh):
                     for j in range(kw):
                         xp.matmul(g2, kd[i, j].T, out=part)
-                        _window(g_source, i, j, ho, wo, strides)[...] += part.reshape(n, ho, wo, channels)
+                        _window(g_source, i * dh, j * dw, ho, wo, strides)[...] += part.reshape(n, ho, wo,
+                                                                                                channels)
             gx = _unpadded(g_source, rows, cols).astype(x.dtype, copy=False)
         if bias is None:
             return gx, gk
@@ -418,6 +439,19 @@ def _channels_last(data_format: Any, owner: str) -> None:
                           "channels last (np.moveaxis(x, 1, -1)).")
 
 
+def _check_dilated_strides(strides: Any, dilation: Any, given: tuple[Any, Any], owner: str) -> None:
+    """Refuse strides and a dilation both above 1 (anywhere), in one sentence, as Keras 3 refuses them.
+
+    >>> _check_dilated_strides((1, 1), (2, 2), (1, 2), "Conv2D")  # a dilation with strides of 1: fine
+    """
+    steps = strides if isinstance(strides, tuple) else (strides,)
+    rates = dilation if isinstance(dilation, tuple) else (dilation,)
+    if max(steps) > 1 and max(rates) > 1:
+        raise ConfigError(f"{owner} got strides={given[0]!r} with dilation_rate={given[1]!r}; a dilation_rate above "
+                          "1 takes strides of 1 (Keras 3 refuses the two together as well): keep strides=1 and "
+                          "shrink the output with a pooling layer after it, or leave dilation_rate out.")
+
+
 def _image_shape(shape: Any, who: str, sizes: bool = True) -> tuple[Any, Any, Any]:
     """One sample's shape as (height, width, channels), or one ShapeError sentence; with ``sizes``, for a layer
     whose output depends on them, the height and width must be known (a size may be None otherwise)."""
@@ -526,12 +560,16 @@ class Conv2D(_Convolution):
     ``filters`` kernels of ``kernel_size`` (an int or a pair) slide over the image ``strides`` apart;
     ``padding="valid"`` keeps only windows inside the image, ``"same"`` pads with zeros as Keras does. The kernel
     has Keras's shape (kh, kw, in_channels, filters) and Keras's default initializer, Glorot uniform with fans
-    kh·kw·in_channels and kh·kw·filters. Dilation, groups and channels_first images are refused.
+    kh·kw·in_channels and kh·kw·filters. ``dilation_rate`` d (an int or a pair) spaces the kernel's taps d pixels
+    apart, a window of (k − 1)·d + 1, as Keras's (with strides of 1, as Keras requires). Groups and channels_first
+    images are refused.
 
     >>> import fnlearn as fl, numpy as np
     >>> conv = fl.layers.Conv2D(32, (3, 3), activation="relu", input_shape=(28, 28, 1))
     >>> conv.kernel.shape, conv.bias.shape, conv.compute_output_shape((28, 28, 1))
     ((3, 3, 1, 32), (32,), (26, 26, 32))
+    >>> fl.layers.Conv2D(8, 3, dilation_rate=2).compute_output_shape((28, 28, 1))
+    (24, 24, 8)
     """
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
@@ -542,23 +580,33 @@ class Conv2D(_Convolution):
         self._take_settings("Conv2D", filters, activation, use_bias, kernel_initializer, bias_initializer,
                             kernel_regularizer, bias_regularizer, kwargs)
         _channels_last(data_format, "Conv2D")
-        if _pair(dilation_rate, "dilation_rate", "Conv2D") != (1, 1):
-            raise ConfigError(f"Conv2D got dilation_rate={dilation_rate!r}; fnlearn's Conv2D has dilation_rate=1 "
-                              "only: leave it out, or use a larger kernel_size.")
+        if isinstance(padding, str) and padding.lower() == "causal":
+            raise ConfigError("Conv2D got padding='causal', which only Conv1D has (as in Keras: sequences padded at "
+                              "the front); give images padding='valid' or 'same'.")
         if groups != 1:
             raise ConfigError(f"Conv2D got groups={groups!r}; fnlearn's Conv2D has groups=1 only (every filter sees "
                               "every input channel): leave it out.")
         self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2D")
         self.strides = _pair(strides, "strides", "Conv2D")
+        self.dilation_rate = _pair(dilation_rate, "dilation_rate", "Conv2D", "(2, 2)")
+        _check_dilated_strides(self.strides, self.dilation_rate, (strides, dilation_rate), "Conv2D")
         self.padding = _padding(padding, "Conv2D")
         self._start(name, kwargs)
         if self.input_shape is not None:
             self.build(self.input_shape)
 
+    @property
+    def _reach(self) -> Pair:
+        """The span of one window, its taps ``dilation_rate`` apart."""
+        return ((self.kernel_size[0] - 1) * self.dilation_rate[0] + 1,
+                (self.kernel_size[1] - 1) * self.dilation_rate[1] + 1)
+
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         height, width, channels = _image_shape(input_shape, self._who())
-        _check_fits((height, width), self.kernel_size, self.padding, self._who(), "kernel")
-        ho, wo, _, _ = _plan((1, height, width, channels), self.kernel_size, self.strides, self.padding)
+        what = "kernel" if self.dilation_rate == (1, 1) else \
+            f"dilated kernel ({self.kernel_size[0]}×{self.kernel_size[1]} taps {self.dilation_rate} apart)"
+        _check_fits((height, width), self._reach, self.padding, self._who(), what)
+        ho, wo, _, _ = _plan((1, height, width, channels), self._reach, self.strides, self.padding)
         return ho, wo, self.filters
 
     def kernel_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -572,8 +620,11 @@ class Conv2D(_Convolution):
     def forward(self, x: Any) -> Tensor:
         x = self._checked_input(x, "images")
         relu = self.activation is F.relu
-        out = _conv2d(x, self.kernel, self.bias, self.strides, self.padding, relu, self._workspace)
+        out = _conv2d(x, self.kernel, self.bias, self.strides, self.padding, relu, self._workspace, self.dilation_rate)
         return out if relu else self.activation(out)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "dilation_rate": list(self.dilation_rate)}
 
 
 class _Pooling2D(Layer):

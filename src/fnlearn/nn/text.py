@@ -28,7 +28,7 @@ from .. import functional as F
 from ..errors import ConfigError, DataError, ShapeError
 from ..tensor import Parameter, Tensor
 from . import initializers, regularizers
-from .conv import Workspace, _axis_plan, _conv2d, _Convolution, _max_pool2d, avg_pool2d
+from .conv import Workspace, _axis_plan, _check_dilated_strides, _conv2d, _Convolution, _max_pool2d, avg_pool2d
 from .layers import LAYERS, Layer, _float_of, _reject_unknown_kwargs, _shape_tuple, as_input, known_features
 
 
@@ -149,11 +149,14 @@ def _length(value: Any, owner: str, name: str) -> int:
     return _count(one, owner, name, f"e.g. {name}=3")
 
 
-def _sequence_padding(value: Any, owner: str) -> str:
+def _sequence_padding(value: Any, owner: str, causal: bool = False) -> str:
+    """``padding`` checked: "valid" or "same", and "causal" too where ``causal`` (Conv1D's, as in Keras)."""
     name = value.lower() if isinstance(value, str) else value
+    if name == "causal" and causal:
+        return "causal"
     if name == "causal":
-        raise ConfigError(f"{owner} got padding='causal', which fnlearn does not have; use 'valid' or 'same' (or pad "
-                          "the sequences at the front yourself).")
+        raise ConfigError(f"{owner} got padding='causal', which only Conv1D has (as in Keras); use 'valid' or "
+                          "'same'.")
     if name not in ("valid", "same"):
         raise ConfigError(f"{owner} padding must be 'valid' (no padding: the output shrinks by the window) or 'same' "
                           f"(zeros around: the output keeps the length divided by the strides), got {value!r}.")
@@ -189,14 +192,19 @@ def _rows_back(x: Tensor) -> Tensor:
 
 class Conv1D(_Convolution):
     """A 1-D convolution layer, Keras's ``layers.Conv1D``: ``filters`` kernels of ``kernel_size`` steps slide along
-    sequences (batch, steps, channels), ``strides`` apart, with ``padding`` "valid" or "same" as in Conv2D. The
-    kernel has Keras's shape (kernel_size, in_channels, filters) and Keras's Glorot-uniform start. Dilation,
-    groups, ``padding="causal"`` and channels_first sequences are refused.
+    sequences (batch, steps, channels), ``strides`` apart, with ``padding`` "valid" or "same" as in Conv2D, or
+    "causal": (k − 1)·d zeros before the sequence, so that step t of the output sees steps ≤ t only and the
+    length is kept (divided by the strides), as in WaveNet. ``dilation_rate`` d spaces the kernel's taps d steps
+    apart, a window of (k − 1)·d + 1 steps (with strides of 1, as Keras requires). The kernel has Keras's shape
+    (kernel_size, in_channels, filters) and Keras's Glorot-uniform start. Groups and channels_first sequences are
+    refused.
 
     >>> import fnlearn as fl
     >>> conv = fl.layers.Conv1D(8, 5, activation="relu", input_shape=(100, 16))
     >>> conv.kernel.shape, conv.compute_output_shape((100, 16))
     ((5, 16, 8), (96, 8))
+    >>> fl.layers.Conv1D(8, 2, padding="causal", dilation_rate=4).compute_output_shape((100, 16))
+    (100, 8)
     """
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
@@ -209,19 +217,24 @@ class Conv1D(_Convolution):
         if data_format not in (None, "channels_last"):
             raise ConfigError(f"Conv1D got data_format={data_format!r}; fnlearn's Conv1D takes sequences of shape "
                               "(steps, channels) only: leave data_format out and move the channels last.")
-        if _length(dilation_rate, "Conv1D", "dilation_rate") != 1 or groups != 1:
-            raise ConfigError(f"Conv1D got dilation_rate={dilation_rate!r}, groups={groups!r}; fnlearn's Conv1D has "
-                              "dilation_rate=1 and groups=1 only: leave them out (a larger kernel_size sees further).")
+        if groups != 1:
+            raise ConfigError(f"Conv1D got groups={groups!r}; fnlearn's Conv1D has groups=1 only (every filter sees "
+                              "every input channel): leave it out.")
         self.kernel_size = _length(kernel_size, "Conv1D", "kernel_size")
         self.strides = _length(strides, "Conv1D", "strides")
-        self.padding = _sequence_padding(padding, "Conv1D")
+        self.dilation_rate = _length(dilation_rate, "Conv1D", "dilation_rate")
+        _check_dilated_strides(self.strides, self.dilation_rate, (strides, dilation_rate), "Conv1D")
+        self.padding = _sequence_padding(padding, "Conv1D", causal=True)
         self._start(name, kwargs)
         if self.input_shape is not None:
             self.build(self.input_shape)
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         steps, _ = _steps(input_shape, self._who())
-        return _out_steps(steps, self.kernel_size, self.strides, self.padding, self._who(), "kernel"), self.filters
+        reach = (self.kernel_size - 1) * self.dilation_rate + 1  # the steps one window spans
+        what = "kernel" if self.dilation_rate == 1 else \
+            f"dilated kernel ({self.kernel_size} taps {self.dilation_rate} apart)"
+        return _out_steps(steps, reach, self.strides, self.padding, self._who(), what), self.filters
 
     sample_rank = 2  # (steps, channels)
 
@@ -237,9 +250,13 @@ class Conv1D(_Convolution):
         x = self._checked_input(x, "sequences")
         relu = self.activation is F.relu
         kernel = F.reshape(self.kernel, (1, *self.kernel.shape))
+        # causal padding goes before the steps only, the width of these one-pixel-high images (_conv2d plans it)
         out = _rows_back(_conv2d(_one_row(x), kernel, self.bias, (1, self.strides), self.padding, relu,
-                                 self._workspace))
+                                 self._workspace, (1, self.dilation_rate)))
         return out if relu else self.activation(out)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "dilation_rate": [self.dilation_rate]}
 
 
 class _Pooling1D(Layer):
