@@ -495,3 +495,24 @@ def test_the_guides_pytorch_train_step_trains_as_keras_pytorch_backend_runs_it(t
     assert sorted(ours) == sorted(theirs)
     for key in theirs:
         np.testing.assert_allclose(ours[key], theirs[key], rtol=2e-5, atol=2e-6, err_msg=key)
+
+
+def test_super_steps_update_kerass_trackers_whatever_metrics_a_class_lists():
+    class OwnList(keras.Model):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.calls = keras.metrics.Sum(name="calls")
+
+        @property
+        def metrics(self):  # its own list, first: super().train_step must not take it for the loss tracker
+            return [self.calls, *super().metrics]
+
+        def train_step(self, data):
+            self.calls.update_state(1.0)
+            return super().train_step(data)
+
+    ours, logs = _fitted(OwnList, batch_size=32)
+    plain, plain_logs = _fitted(Plain, batch_size=32)
+    _same_weights(ours, plain, atol=1e-6)
+    np.testing.assert_allclose(logs["loss"], plain_logs["loss"], rtol=1e-6)
+    assert logs["calls"] == [3.0, 3.0, 3.0]  # reset every epoch, as a metric the model lists

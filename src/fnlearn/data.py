@@ -113,6 +113,31 @@ def to_array(data: Any, name: str = "x", dtype: Any = None) -> Any:
     return arr
 
 
+def as_texts(x: Any, name: str = "x", sample_shape: Any = None) -> np.ndarray:
+    """Raw texts as a host array of ``str`` with a batch axis, for a model that starts at
+    ``keras.Input(dtype="string")``: a list, an array (of str or bytes) or a pandas Series; one text per sample,
+    shaped (n, 1) when the Input's samples are (1,), as Keras's are. Strings never go to a GPU: the model's first
+    layer turns them into numbers.
+
+    >>> as_texts(["a good film", "dull"], sample_shape=(1,)).shape
+    (2, 1)
+    """
+    values = x.to_numpy() if hasattr(x, "to_numpy") and not isinstance(x, np.ndarray) else x
+    texts = np.array(values.view(np.ndarray) if isinstance(values, np.ndarray) else values, dtype=object)
+    if texts.ndim == 0:
+        raise DataError(f"{name} is a single text, but a data set needs one text per sample; pass a list of texts.")
+    if texts.shape[0] == 0:
+        raise DataError(f"{name} has no texts (shape {tuple(texts.shape)}); pass at least one.")
+    stray = next(((i, t) for i, t in enumerate(texts.flat) if not isinstance(t, (str, bytes))), None)
+    if stray is not None:
+        raise DataError(f"{name} holds {type(stray[1]).__name__} {stray[1]!r} at position {stray[0]}, but the model "
+                        "starts at keras.Input(dtype='string') and takes texts; give strings (or start the model at "
+                        "an Input of numbers).")
+    if sample_shape is not None and tuple(sample_shape) == (1,) and texts.ndim == 1:
+        texts = texts.reshape(-1, 1)
+    return texts
+
+
 def as_features(x: Any, dtype: Any, name: str = "x", sample_shape: Any = None) -> Any:
     """Inputs as a float backend array of ``dtype`` with a batch axis: one 1-D array becomes one column.
 

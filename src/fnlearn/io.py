@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from . import backend
+from . import backend, data
 from .errors import ConfigError, FnlearnError, ModelFileError, NotReadyError, SaveError, ShapeError, require
 
 FORMAT = "fnlearn"
@@ -591,7 +591,8 @@ _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", 
                 "GlobalMaxPooling1D", "Conv1D", "MaxPooling1D", "AveragePooling1D", "SimpleRNN", "LSTM", "GRU",
                 "Bidirectional", "Masking", "TextVectorization", "MultiHeadAttention", "TimeDistributed",
                 "RepeatVector", "StringLookup", "IntegerLookup", "CategoryEncoding", "DepthwiseConv2D",
-                "SeparableConv2D")  # not Lambda: files hold no code
+                "SeparableConv2D", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
+                "StackedRNNCells")  # not Lambda: files hold no code
 
 
 def _layer_class(name: str) -> type | None:
@@ -922,6 +923,14 @@ def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]
             raise file.error(f"nests layers more than {_MAX_NESTING} deep; it is damaged.")
         config["layer"] = _make_layer(file, index, config.get("layer"), custom, _wrapped(params or {}, index),
                                       model_class, f"{where}layer {index}'s wrapped ")
+    if class_name in ("RNN", "StackedRNNCells"):  # its cells, made as layers are (one's own from custom_objects)
+        if where.count("layer ") >= _MAX_NESTING:
+            raise file.error(f"nests layers more than {_MAX_NESTING} deep; it is damaged.")
+        key = "cell" if class_name == "RNN" else "cells"
+        inner = config.get(key)
+        config[key] = [_make_layer(file, index, item, custom, None, model_class, f"{where}layer {index}'s cell ")
+                       for item in inner] if isinstance(inner, list) else \
+            _make_layer(file, index, inner, custom, None, model_class, f"{where}layer {index}'s cell ")
     for key in [k for k in config if k.endswith("_initializer")]:  # Dense's two, BatchNormalization's four
         value = config[key]
         if isinstance(value, str) and value in custom:
@@ -1011,11 +1020,12 @@ def _build_layer(file: _ModelFile, index: int, layer: Any, shape: Any, params: d
 
     declared = getattr(layer, "input_shape", None)
     if declared is not None:
-        if shape is not None and tuple(declared) != shape:
+        # a size the declaration leaves unknown (a model of Input(shape=(None,)) after a TextVectorization) takes any
+        if shape is not None and not data.shape_fits(tuple(declared), shape):
             before = "the model was built for" if index == 0 else "the layer before it outputs"
             raise file.error(f"is inconsistent: layer {index} declares input shape {tuple(declared)} but "
                              f"{before} {shape}; it is damaged.")
-        shape = tuple(declared)
+        shape = tuple(declared) if shape is None else shape
     if isinstance(layer, Dense):
         kernel = params.get(f"{index}.kernel")
         if kernel is None or kernel.ndim != 2 or kernel.shape[1] != layer.units \

@@ -1,6 +1,7 @@
 """``fl.layers``: the layer classes under their Keras names."""
 
 from .nn.attention import MultiHeadAttention
+from .nn.cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from .nn.conv import (
     AveragePooling2D,
     AvgPool2D,
@@ -74,5 +75,6 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "SeparableConvolution2D", "Embedding", "GlobalAveragePooling1D", "GlobalMaxPooling1D",
            "GlobalAvgPool1D", "GlobalMaxPool1D", "Conv1D", "Convolution1D", "MaxPooling1D", "AveragePooling1D",
            "MaxPool1D", "AvgPool1D", "Resizing", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking",
+           "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
            "TextVectorization", "StringLookup", "IntegerLookup", "CategoryEncoding",
            "MultiHeadAttention", "TimeDistributed", "RepeatVector", "LAYERS"]

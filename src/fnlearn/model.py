@@ -336,15 +336,20 @@ class Trainer:
         """
         found: list[Any] = []
         if self.compiled:
-            if self._step_metrics is None:
-                from .steps import CompileMetrics
-
-                self._step_metrics = (metrics_module.Mean(name="loss"), CompileMetrics(self))
-            tracker, compiled = self._step_metrics
+            tracker, compiled = self._trackers()
             found = [tracker, compiled] if self._metrics else [tracker]
         held = [value for name, value in vars(self).items()
                 if isinstance(value, metrics_module.Metric) and not name.startswith("_")]
         return found + [m for m in held if all(m is not f for f in found)]
+
+    def _trackers(self) -> tuple[Any, Any]:
+        """(the loss tracker, the compiled metrics as one), made at the first ask after compile: what Keras's own
+        steps update, whatever a class's own ``metrics`` property lists."""
+        if self._step_metrics is None:
+            from .steps import CompileMetrics
+
+            self._step_metrics = (metrics_module.Mean(name="loss"), CompileMetrics(self))
+        return self._step_metrics
 
     def reset_metrics(self) -> None:
         """Reset every metric of :attr:`metrics` (what ``fit`` does at each epoch's start)."""
@@ -399,7 +404,7 @@ class Trainer:
         """Update the compiled metrics with a batch and return :meth:`get_metrics_result` (Keras's
         ``compute_metrics``; ``x`` is not used)."""
         if self.compiled and self._metrics:
-            self.metrics[1].update_state(y, y_pred, sample_weight)
+            self._trackers()[1].update_state(y, y_pred, sample_weight)
         return self.get_metrics_result()
 
     def _step_pair(self, y: Any, y_pred: Any) -> tuple[Any, Tensor]:
@@ -424,7 +429,7 @@ class Trainer:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=True)
         loss = self.compute_loss(x, y, y_pred, sample_weight)
-        self.metrics[0].update_state(loss, sample_weight=rows_of(x))
+        self._trackers()[0].update_state(loss, sample_weight=rows_of(x))
         self.zero_grad()
         loss.backward()
         weights = self.trainable_weights
@@ -439,7 +444,7 @@ class Trainer:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
-        self.metrics[0].update_state(loss, sample_weight=rows_of(x))
+        self._trackers()[0].update_state(loss, sample_weight=rows_of(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data: Any) -> Any:
@@ -819,7 +824,7 @@ class Trainer:
         self.eval()
         try:
             with no_grad():
-                pred = self._forward(Tensor(x[rows])).data
+                pred = self._forward(self._batch_input(x[rows])).data
         finally:
             self.train(was_training)
         metrics_module.check_run(entries, y[rows], pred, None if w is None else w[rows])
@@ -869,7 +874,7 @@ class Trainer:
         def general_step(xb: Any, yb: Any, wb: Any = None) -> tuple[float, Any]:
             self.clear_losses()
             with holding_state_updates() as updates:  # moving statistics change with the step, or not at all
-                out = self._forward(Tensor(xb))
+                out = self._forward(self._batch_input(xb))
             loss = self._batch_loss(yb, out, wb)
             # the output's mask of padding steps, for the batch's metrics (only this step computes through layers)
             object.__setattr__(self, "_step_mask", getattr(out, "_mask", None))
@@ -889,6 +894,18 @@ class Trainer:
             return value, out.data
 
         return general_step
+
+    @property
+    def _text_input(self) -> bool:
+        """Whether the model starts at ``keras.Input(dtype="string")``: its data are raw texts, kept as strings on
+        the host until its first layer (a TextVectorization) turns them into numbers."""
+        first = self.__dict__.get("_input_layer") or next(iter(getattr(self, "_inputs", None) or
+                                                             getattr(self, "_layers", None) or []), None)
+        return bool(getattr(first, "takes_text", False))
+
+    def _batch_input(self, batch: Any) -> Any:
+        """A batch of the data as the forward pass takes it: a tensor, or for a model of texts the strings."""
+        return batch if self._text_input else Tensor(batch)
 
     def _forward(self, x: Tensor) -> Tensor:
         """``forward`` in the mode fit / evaluate / predict set, marked as a call in progress: a Keras model
@@ -916,7 +933,8 @@ class Trainer:
         out_shape = self._check_features(tuple(x_arr.shape[1:]), x_name, x_arr.shape[0])
         y_ready = self._check_targets(y_arr, out_shape, y_name, dtype)
         if not allow_nonfinite:  # after the casts to the model's dtype, which can overflow
-            _check_finite_once(x_arr, x_name, x)
+            if not self._text_input:
+                _check_finite_once(x_arr, x_name, x)
             same_size = y_ready.size == y_arr.size  # positions are named in the targets' own shape
             _check_finite_once(y_ready.reshape(y_arr.shape) if same_size else y_ready, y_name, y_arr)
         return x_arr, y_ready
@@ -945,6 +963,8 @@ class Trainer:
         checks each and packs them side by side; non-finite values are checked after, unless allowed)."""
         declared = getattr(self, "input_shape", None) if self._layers_in_order and getattr(self, "built", False) \
             else None
+        if self._text_input:
+            return data.as_texts(x, x_name, self.input_shape)
         return data.as_features(x, dtype, x_name, None if declared is None else tuple(declared))
 
     def _check_features(self, sample_shape: tuple[int, ...], x_name: str,
@@ -1038,7 +1058,7 @@ class Trainer:
         was_training = self.training
         self.eval()
         try:
-            return zero_run_shape(self, sample_shape, self._forward, self._dtype())
+            return zero_run_shape(self, sample_shape, self._forward, object if self._text_input else self._dtype())
         finally:
             self.train(was_training)
 
@@ -1172,7 +1192,7 @@ class Trainer:
                     for cb in hooks:
                         cb.on_test_batch_begin(batch, {})  # Keras's batch-begin logs are empty
                     self.clear_losses()
-                    out = self._forward(Tensor(xb))
+                    out = self._forward(self._batch_input(xb))
                     loss = self._batch_loss(yb, out, wb)
                     run.tracker.add("loss", float(loss.item()), xb.shape[0])
                     run.update(yb, out.data, xb.shape[0], wb, mask=getattr(out, "_mask", None))
@@ -1387,7 +1407,7 @@ class Trainer:
                     for cb in hooks:
                         cb.on_predict_batch_begin(index, {})  # Keras's batch-begin logs are empty
                     batch_out = backend.to_numpy(fastpath.forward(stack, batch, kept) if stack is not None
-                                                 else self._forward(Tensor(batch)).data)
+                                                 else self._forward(self._batch_input(batch)).data)
                     for cb in hooks:
                         cb.on_predict_batch_end(index, {"outputs": batch_out})
                     if total is None:  # a copy: the written-out forward may hand back its own buffer again

@@ -32,8 +32,8 @@ def test_the_page_code_runs(tmp_path, monkeypatch, capsys):
                "maximum minimum Conv2D MaxPooling2D AveragePooling2D GlobalAveragePooling2D GlobalMaxPooling2D "
                "Reshape Rescaling MaxPool2D AvgPool2D GlobalAvgPool2D GlobalMaxPool2D ZeroPadding2D Cropping2D "
                "UpSampling2D RandomFlip RandomRotation RandomZoom RandomTranslation RandomContrast SimpleRNN LSTM GRU "
-               "Bidirectional Masking Embedding TextVectorization DepthwiseConv2D SeparableConv2D "
-               "SeparableConvolution2D"),
+               "Bidirectional Masking RNN SimpleRNNCell LSTMCell GRUCell StackedRNNCells Embedding TextVectorization "
+               "DepthwiseConv2D SeparableConv2D SeparableConvolution2D"),
     ("activations", "relu sigmoid hard_sigmoid tanh softmax log_softmax softplus leaky_relu elu selu gelu silu swish "
                     "relu6 linear"),
     ("losses", "MeanSquaredError MeanAbsoluteError MeanAbsolutePercentageError MeanSquaredLogarithmicError Huber "

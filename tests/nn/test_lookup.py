@@ -259,3 +259,16 @@ def test_bad_inputs_refused_in_one_sentence():
         L.StringLookup(mask_token="").adapt(["", "[UNK]"])
     with pytest.raises(ConfigError, match="called on a keras.Input"):
         L.StringLookup(vocabulary=VOCAB)(keras.Input(shape=(1,)))
+
+
+def test_a_model_of_raw_strings_starts_at_a_string_input_and_looks_them_up():
+    fl.set_seed(0)
+    inputs = keras.Input(shape=(1,), dtype="string")
+    lookup = keras.layers.StringLookup(vocabulary=["a", "b", "c"], output_mode="one_hot")
+    model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(lookup(inputs)))
+    model.compile("adam", "binary_crossentropy")
+    x, y = np.array(["a", "b", "c", "d"] * 4), np.array([1, 0, 1, 0] * 4)
+    assert len(model.fit(x, y, epochs=2, verbose=0).history["loss"]) == 2
+    dense = model.layers[-1]
+    expected = lookup(np.array(["a", "zz"])).numpy() @ dense.kernel.numpy() + dense.bias.numpy()
+    np.testing.assert_allclose(model.predict(["a", "zz"]), 1 / (1 + np.exp(-expected)), rtol=1e-5)

@@ -301,11 +301,15 @@ def test_a_tagger_trains_on_labels_per_step_as_keras_does():
     assert accuracy == pytest.approx((ours.predict(ids, verbose=0).argmax(-1) == tags).mean())
 
 
+TAGGER_SEED = 1  # draws whose padding steps change the accuracy (with some, it comes out the same by chance)
+
+
 def test_padding_steps_are_left_out_of_a_taggers_loss_and_metrics_as_keras_does():
     real = real_keras()
-    ids, tags = RNG.integers(1, 20, (24, 6)), RNG.integers(0, 3, (24, 6))
+    rng = np.random.default_rng(TAGGER_SEED)  # its own draws: the same data whatever ran before it
+    ids, tags = rng.integers(1, 20, (24, 6)), rng.integers(0, 3, (24, 6))
     ids[:8, :2] = 0  # padding at the front, with tags that must not count
-    weights = RNG.random(24)
+    weights = rng.random(24)
     real_steps = ids != 0
 
     def tagger(library):

@@ -430,13 +430,19 @@ def test_bad_inputs_are_refused_in_one_sentence_and_change_nothing():
 
 
 # ---------------------------------------------------------------------------------------------- in models and files
-def test_the_tutorial_pipeline_vectorizes_in_the_dataset_and_trains_an_embedding_model():
+def _reviews():
+    """(texts, labels, a dataset of batches of both, a TextVectorization adapted to them), as the tutorial has them."""
     fl.set_seed(0)
     texts = np.array(["a great movie", "a bad movie", "great fun", "bad plot, bad acting", "great!", "so bad"] * 8)
     labels = np.array([1, 0, 1, 0, 1, 0] * 8)
-    raw_train_ds = fl.data.Dataset.from_tensor_slices((texts, labels)).batch(8)
+    raw_ds = fl.data.Dataset.from_tensor_slices((texts, labels)).batch(8)
     vectorize_layer = keras.layers.TextVectorization(max_tokens=50, output_mode="int", output_sequence_length=6)
-    vectorize_layer.adapt(raw_train_ds.map(lambda x, y: x))
+    vectorize_layer.adapt(raw_ds.map(lambda x, y: x))
+    return texts, labels, raw_ds, vectorize_layer
+
+
+def test_the_tutorial_pipeline_vectorizes_in_the_dataset_and_trains_an_embedding_model():
+    _, _, raw_train_ds, vectorize_layer = _reviews()
     train_ds = raw_train_ds.map(lambda x, y: (vectorize_layer(x), y))
     first, _ = next(iter(train_ds))
     assert first.dtype == np.int64 and first.shape == (8, 6)
@@ -449,12 +455,40 @@ def test_the_tutorial_pipeline_vectorizes_in_the_dataset_and_trains_an_embedding
     end_to_end = keras.Sequential([vectorize_layer, model])  # called on texts, as Keras's exported model is
     np.testing.assert_allclose(end_to_end(["great movie", "bad movie"]).numpy(),
                                model(vectorize_layer(["great movie", "bad movie"])).numpy(), rtol=1e-6)
-    with pytest.raises(DataError, match="text"):  # fit, evaluate and predict take numbers
+    with pytest.raises(DataError, match="text"):  # without a string Input, fit, evaluate and predict take numbers
         end_to_end.predict(np.array(["great movie"]), verbose=0)
-    with pytest.raises(ConfigError, match=re.escape("ds.map(lambda x, y: (vectorize_layer(x), y))")):
-        keras.Input(shape=(1,), dtype="string")
-    with pytest.raises(ConfigError, match="called on a keras.Input"):
+    with pytest.raises(ConfigError, match=re.escape("called on a keras.Input of numbers, but it takes strings; start "
+                                                    "a model of raw texts at keras.Input(shape=(1,), dtype='string')")):
         vectorize_layer(keras.Input(shape=(1,)))
+
+
+def test_the_tutorials_end_to_end_model_takes_raw_texts_in_evaluate_predict_fit_and_files(tmp_path):
+    """Keras's "text classification from scratch": a model of word indices, then one of raw texts around it."""
+    texts, labels, raw_test_ds, vectorize_layer = _reviews()
+    inputs = keras.Input(shape=(None,), dtype="int64")
+    x = keras.layers.GlobalAveragePooling1D()(keras.layers.Embedding(50, 8)(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid", name="predictions")(x))
+    model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    model.fit(raw_test_ds.map(lambda x, y: (vectorize_layer(x), y)), epochs=20, verbose=0)
+
+    inputs = keras.Input(shape=(1,), dtype="string")  # a string input
+    end_to_end_model = keras.Model(inputs, model(vectorize_layer(inputs)))
+    end_to_end_model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+    indices = vectorize_layer(texts).numpy()
+    assert end_to_end_model.evaluate(raw_test_ds) == pytest.approx(model.evaluate(indices, labels), rel=1e-6)
+    expected = model.predict(indices[:2])
+    np.testing.assert_allclose(end_to_end_model.predict(texts[:2]), expected, rtol=1e-6)
+    np.testing.assert_allclose(end_to_end_model.predict(list(texts[:2])), expected, rtol=1e-6)  # a list, (n,)
+    np.testing.assert_allclose(end_to_end_model(texts[:2]).numpy(), expected, rtol=1e-6)
+    history = end_to_end_model.fit(texts, labels, epochs=2, batch_size=8, verbose=0, validation_split=0.25)
+    assert sorted(history.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    end_to_end_model.save(tmp_path / "texts.keras")
+    again = keras.models.load_model(tmp_path / "texts.keras")
+    np.testing.assert_allclose(again.predict(texts[:6]), end_to_end_model.predict(texts[:6]), rtol=1e-6)
+    assert again.layers[0].get_config()["dtype"] == "string"
+    with pytest.raises(DataError, match=r"x holds float 1.5 at position 1, but the model starts at "
+                                        r"keras.Input\(dtype='string'\) and takes texts"):
+        end_to_end_model.predict(np.array(["good", 1.5], dtype=object))
 
 
 def test_a_bag_of_words_model_trains_on_vectors():

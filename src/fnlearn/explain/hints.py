@@ -78,7 +78,8 @@ def training_hints(model: Any, history: Any, x: Any = None, y: Any = None, *, ri
             hints += _overfitting_hints(loss, val, overfit_ratio)
     if model is None:
         return hints
-    xs = None if x is None else _as_input(model, _sample(x, max_samples))
+    # the checks that run the model take numbers: a model of raw texts gets the history's hints only
+    xs = None if x is None or getattr(model, "_text_input", False) else _as_input(model, _sample(x, max_samples))
     if xs is not None:
         outputs = _probability_hints(model, xs, outside_share)
         if outputs:  # the cause of a loss that rose or oscillated: the learning rate was not

@@ -29,9 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import backend
+from .. import backend, data
 from ..errors import ConfigError, ShapeError
 from ..nn.attention import MultiHeadAttention
+from ..nn.cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ..nn.conv import (
     AveragePooling2D,
     AvgPool2D,
@@ -118,6 +119,10 @@ def _state_shapes(layer: Any) -> list[tuple[int, ...]] | None:
         return [*_state_shapes(layer.forward_layer), *_state_shapes(layer.backward_layer)]
     if isinstance(layer, (SimpleRNN, LSTM, GRU)):
         return [(layer.units,)] * layer.state_count
+    if isinstance(layer, RNN):  # its cell's states, each of its size
+        from ..nn.cells import _sizes
+
+        return [(size,) for size in _sizes(layer.cell.state_size, f"the cell of layer {layer.name!r}")]
     return None
 
 
@@ -126,6 +131,8 @@ def _state_example(layer: Any) -> str:
     if isinstance(layer, Bidirectional):
         inner = _state_example(layer.forward_layer)
         return f"the forward layer's {inner}, then the backward layer's"
+    if isinstance(layer, RNN):
+        return f"one state of each size in {[shape[0] for shape in _state_shapes(layer)]}"
     return f"{'[h, c]' if layer.state_count == 2 else '[h]'} of {layer.units} units each"
 
 
@@ -176,7 +183,8 @@ class _Placeholder(Symbolic):
         else:
             sample, parent = self._sample, self
             declared = None if getattr(module, "takes_lists", False) else module.input_shape  # its own check
-            if declared is not None and tuple(declared) != sample:
+            # a size the declaration leaves unknown (None, the steps of Input(shape=(None,))) takes any
+            if declared is not None and not data.shape_fits(tuple(declared), sample):
                 declares = f"model {module.name!r} takes samples of shape" if model else \
                     f"layer {module.name!r} declares input_shape"
                 raise ShapeError(f"{declares} {tuple(declared)} but was called on {self._origin()} of shape "
@@ -402,6 +410,7 @@ class InputLayer(_Placeholder, Layer):
     """
 
     declares_input_only = True  # a Sequential takes its shape and adds no layer for it
+    takes_text = False  # dtype="string": the model's inputs are raw texts
 
     def __init__(self, shape: Any = None, batch_size: int | None = None, dtype: Any = None,
                  name: str | None = None, input_shape: Any = None, **kwargs: Any) -> None:
@@ -417,10 +426,10 @@ class InputLayer(_Placeholder, Layer):
         if shape is None:
             raise ConfigError("Input needs shape=, the shape of one sample without the batch axis, "
                               "e.g. Input(shape=(784,)).")
-        if dtype is str or str(dtype) in ("string", "str"):  # Keras's end-to-end text model
-            raise ConfigError(f"Input got dtype={dtype!r}, but fnlearn's models take numbers, not strings; vectorize "
-                              "the texts where the data are prepared, ds.map(lambda x, y: (vectorize_layer(x), y)), "
-                              "and start the model at Input(shape=(output_sequence_length,)).")
+        # Keras's end-to-end text model: raw texts come in, a TextVectorization or StringLookup makes numbers of them
+        text = dtype is str or str(dtype) in ("string", "str")
+        if text:
+            dtype = None
         if dtype is not None and _integer_dtype(dtype):
             dtype = None  # token indices (Keras's dtype="int32"): they reach the layers as numbers, exact in floats
         if dtype is not None and str(dtype) != backend.get_default_dtype():
@@ -430,7 +439,12 @@ class InputLayer(_Placeholder, Layer):
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size <= 0):
             raise ConfigError(f"Input batch_size must be a positive integer or None, got {batch_size!r}.")
         super().__init__(name=name, input_shape=shape)
+        self.takes_text = text
         self.built = True
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        return {**config, "dtype": "string"} if self.takes_text else config
 
     @property
     def _sample(self) -> tuple[int, ...]:
@@ -451,6 +465,8 @@ class InputLayer(_Placeholder, Layer):
         return f"keras.Input {self.name!r}"
 
     def forward(self, x: Any) -> Tensor:
+        if self.takes_text:
+            return x  # texts, for the layer after it to turn into numbers
         dtype = getattr(x, "dtype", None)
         keep = dtype is not None and dtype.kind == "f"
         return as_input(x, dtype if keep else backend.float_dtype(), self.name)
@@ -525,7 +541,8 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "Convolution2DTranspose", "DepthwiseConv2D", "SeparableConv2D", "SeparableConvolution2D",
            "Embedding", "GlobalAveragePooling1D", "GlobalMaxPooling1D", "GlobalAvgPool1D", "GlobalMaxPool1D",
            "Conv1D", "Convolution1D", "MaxPooling1D", "AveragePooling1D", "MaxPool1D", "AvgPool1D",
-           "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking", "TextVectorization", "StringLookup", "IntegerLookup",
+           "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
+           "StackedRNNCells", "TextVectorization", "StringLookup", "IntegerLookup",
            "CategoryEncoding", "MultiHeadAttention",
            "TimeDistributed", "RepeatVector",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",

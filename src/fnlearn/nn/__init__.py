@@ -3,13 +3,15 @@ layers (:mod:`.merge`), the convolutional ones (:mod:`.conv`; :mod:`.transpose`:
 DepthwiseConv2D, SeparableConv2D) and the other
 image layers (:mod:`.image`: padding, cropping, upsampling, data augmentation); the layers for sequences of words
 (:mod:`.text`: Embedding, GlobalAveragePooling1D, GlobalMaxPooling1D; :mod:`.vectorize`: TextVectorization) and the
-recurrent ones (:mod:`.recurrent`: SimpleRNN, LSTM, GRU, Bidirectional, Masking); :mod:`.wrappers`:
+recurrent ones (:mod:`.recurrent`: SimpleRNN, LSTM, GRU, Bidirectional, Masking; :mod:`.cells`: RNN and its
+cells); :mod:`.wrappers`:
 TimeDistributed, RepeatVector; :mod:`.lookup`: StringLookup, IntegerLookup,
 CategoryEncoding."""
 
 # the modules of layers are imported for what it does: their layers join the classes a model file may name
 from . import (
            attention,
+           cells,
            conv,
            depthwise,
            image,
@@ -27,5 +29,5 @@ from .module import Module
 from .sequential import Sequential
 
 __all__ = ["Module", "Layer", "Dense", "Activation", "Flatten", "Dropout", "Sequential", "initializers", "merge",
-           "conv", "depthwise", "image", "text", "transpose", "recurrent", "vectorize", "attention", "wrappers",
-           "lookup"]
+           "conv", "depthwise", "image", "text", "transpose", "recurrent", "cells", "vectorize", "attention",
+           "wrappers", "lookup"]

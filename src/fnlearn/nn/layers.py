@@ -146,8 +146,10 @@ def zero_run_shape(layer: Any, sample_shape: Any, run: Any = None, dtype: Any = 
     call = run or (lambda given: layer(given, training=False))
 
     def output_at(size: int) -> tuple[int, ...]:
-        def zero(shape: tuple[Any, ...]) -> Tensor:
+        def zero(shape: tuple[Any, ...]) -> Any:
             sizes = tuple(size if s is None else s for s in shape)
+            if dtype is object:  # a model of raw texts: one empty text
+                return np.full((1, *sizes), "", dtype=object)
             return Tensor(backend.xp().zeros((1, *sizes), dtype=np.dtype(dtype or layer.dtype)))
 
         given = [zero(s) for s in sample_shape] if isinstance(sample_shape, list) else zero(sample_shape)

@@ -354,6 +354,80 @@ def _as_mask(mask: Any, x: Tensor, who: str) -> Any:
     return raw.astype(bool)
 
 
+def refuse_constraints(owner: str, kwargs: dict[str, Any]) -> None:
+    """Take Keras's three weight constraints out of ``kwargs``; any that is set is refused in one sentence."""
+    unused = {k: kwargs.pop(k) for k in ("kernel_constraint", "recurrent_constraint", "bias_constraint")
+              if k in kwargs}
+    given = [k for k, v in unused.items() if v is not None]
+    if given:
+        raise ConfigError(f"{owner} got {', '.join(given)}, which fnlearn does not have; leave the constraints "
+                          "out (a max-norm limit is what clipnorm on the optimizer approximates).")
+
+
+def refuse_stateful(stateful: Any, owner: str) -> None:
+    """Refuse ``stateful=True`` in one sentence: fnlearn's recurrent layers start each batch from given states."""
+    if _flag(stateful, owner, "stateful"):
+        raise ConfigError(f"{owner} got stateful=True, which fnlearn does not have; leave it out (each batch "
+                          "starts from zero states), or pass the states yourself with initial_state=.")
+
+
+def weight_settings(target: Any, owner: str, units: Any, use_bias: Any, initializers_: tuple[Any, Any, Any],
+                    regularizers_: tuple[Any, Any, Any], dropout: Any, recurrent_dropout: Any, seed: Any) -> None:
+    """Check and set what a recurrent layer and a cell share: ``units``, ``use_bias``, the initializers and
+    regularizers of kernel, recurrent kernel and bias, the two dropout rates and the seed of their masks."""
+    target.units = _units(units, owner)
+    target.use_bias = _flag(use_bias, owner, "use_bias")
+    target.kernel_initializer, target.recurrent_initializer, target.bias_initializer = (
+        initializers.get(i) for i in initializers_)
+    target.kernel_regularizer, target.recurrent_regularizer, target.bias_regularizer = (
+        regularizers.get(r) for r in regularizers_)
+    target.dropout = dropout_rate(dropout, f"{owner} dropout")
+    target.recurrent_dropout = dropout_rate(recurrent_dropout, f"{owner} recurrent_dropout")
+    target.seed = None if seed is None else backend.check_seed(
+        seed, f"{owner} seed", "e.g. seed=0, or None for one drawn from fl.set_seed's generator")
+    target.draws = 0  # training calls that drew dropout masks: the stream Dropout's masks come from
+
+
+def weight_config(layer: Any) -> dict[str, Any]:
+    """The config entries of :func:`weight_settings`, as a model file records them."""
+    config = {"units": layer.units, "use_bias": layer.use_bias,
+              "kernel_initializer": initializers.name_of(layer.kernel_initializer),
+              "recurrent_initializer": initializers.name_of(layer.recurrent_initializer),
+              "bias_initializer": initializers.name_of(layer.bias_initializer),
+              "dropout": layer.dropout, "recurrent_dropout": layer.recurrent_dropout, "seed": layer.seed}
+    for key in ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer"):
+        if getattr(layer, key) is not None:
+            config[key] = getattr(layer, key).get_config()
+    return config
+
+
+def checked_states(given: Any, owner: Any, x: Tensor, who: str, what: str = "initial_state",
+                   one: str = "initial state") -> list[Tensor]:
+    """``given`` (one state or a list) as the ``owner``'s ``state_count`` tensors of (batch, units) in ``x``'s dtype,
+    for a layer's ``initial_state`` or a cell's ``states``; a wrong count or shape refused in one sentence."""
+    states = list(given) if isinstance(given, (list, tuple)) else [given]
+    if len(states) != owner.state_count:
+        need = "[h, c] (two states)" if owner.state_count == 2 else "[h] (one state)"
+        raise DataError(f"{who} got {what} with {len(states)} states; it takes {need}, each of shape "
+                        f"(batch, {owner.units}).")
+    out = []
+    for k, state in enumerate(states):
+        state = as_input(state, x.dtype, owner.name)
+        if tuple(state.shape) != (x.shape[0], owner.units):
+            raise ShapeError(f"{who} got {one} {k} of shape {tuple(state.shape)}; it takes (batch, units) = "
+                             f"({x.shape[0]}, {owner.units}), one state per sequence.")
+        out.append(state)
+    return out
+
+
+def forget_bias(initializer: Any, shape: tuple[int, ...], units: int) -> Any:
+    """An LSTM's bias from ``initializer``, its forget gate's (the second block of ``units``) at 1: the cell is
+    kept at first (Keras's ``unit_forget_bias``)."""
+    bias = initializer(shape)
+    bias[units:2 * units] = 1
+    return bias
+
+
 class _Recurrent(Layer):
     """What SimpleRNN, LSTM and GRU share: settings, weights, dropout masks, masking, the states in and out."""
 
@@ -365,33 +439,16 @@ class _Recurrent(Layer):
                recurrent_dropout: Any, seed: Any, return_sequences: Any, return_state: Any, go_backwards: Any,
                stateful: Any, name: str | None, kwargs: dict[str, Any]) -> None:
         """Check every setting (before anything is set), then make the layer."""
-        unused = {k: kwargs.pop(k) for k in ("kernel_constraint", "recurrent_constraint", "bias_constraint")
-                  if k in kwargs}
-        given = [k for k, v in unused.items() if v is not None]
-        if given:
-            raise ConfigError(f"{owner} got {', '.join(given)}, which fnlearn does not have; leave the constraints "
-                              "out (a max-norm limit is what clipnorm on the optimizer approximates).")
+        refuse_constraints(owner, kwargs)
         kwargs.pop("unroll", None)  # Keras unrolls the loop into its graph; fnlearn's loop is one op either way
         kwargs.pop("implementation", None)  # the old choice between Keras's two ways to compute the same values
         _reject_unknown_kwargs(owner, kwargs, allow=("input_shape", "input_dim"))
-        if _flag(stateful, owner, "stateful"):
-            raise ConfigError(f"{owner} got stateful=True, which fnlearn does not have; leave it out (each batch "
-                              "starts from zero states), or pass the states yourself with initial_state=.")
-        self.units = _units(units, owner)
+        refuse_stateful(stateful, owner)
+        weight_settings(self, owner, units, use_bias, initializers_, regularizers_, dropout, recurrent_dropout, seed)
         self.activation_name = _activation(activation, owner, "activation")
         self.recurrent_activation_name = _activation(recurrent_activation, owner, "recurrent_activation")
         self.activation = F.ACTIVATIONS[self.activation_name]  # Keras's attributes (the cells run their array forms)
         self.recurrent_activation = F.ACTIVATIONS[self.recurrent_activation_name]
-        self.use_bias = _flag(use_bias, owner, "use_bias")
-        self.kernel_initializer, self.recurrent_initializer, self.bias_initializer = (
-            initializers.get(i) for i in initializers_)
-        self.kernel_regularizer, self.recurrent_regularizer, self.bias_regularizer = (
-            regularizers.get(r) for r in regularizers_)
-        self.dropout = dropout_rate(dropout, f"{owner} dropout")
-        self.recurrent_dropout = dropout_rate(recurrent_dropout, f"{owner} recurrent_dropout")
-        self.seed: int | None = None if seed is None else backend.check_seed(
-            seed, f"{owner} seed", "e.g. seed=0, or None for one drawn from fl.set_seed's generator")
-        self.draws = 0  # training calls that drew dropout masks: the stream Dropout's masks come from
         self.return_sequences = _flag(return_sequences, owner, "return_sequences")
         self.return_state = _flag(return_state, owner, "return_state")
         self.go_backwards = _flag(go_backwards, owner, "go_backwards")
@@ -517,19 +574,7 @@ class _Recurrent(Layer):
     def _initial_states(self, initial_state: Any, x: Tensor) -> tuple[Tensor | None, Tensor | None]:
         if initial_state is None:
             return None, None
-        given = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
-        who = f"{type(self).__name__} layer {self.name!r}"
-        if len(given) != self.state_count:
-            need = "[h, c] (two states)" if self.state_count == 2 else "[h] (one state)"
-            raise DataError(f"{who} got initial_state with {len(given)} states; it takes {need}, each of shape "
-                            f"(batch, {self.units}).")
-        states = []
-        for k, state in enumerate(given):
-            state = as_input(state, x.dtype, self.name)
-            if tuple(state.shape) != (x.shape[0], self.units):
-                raise ShapeError(f"{who} got initial state {k} of shape {tuple(state.shape)}; it takes (batch, "
-                                 f"units) = ({x.shape[0]}, {self.units}), one state per sequence.")
-            states.append(state)
+        states = checked_states(initial_state, self, x, f"{type(self).__name__} layer {self.name!r}")
         return states[0], (states[1] if len(states) > 1 else None)
 
     def penalties(self) -> list[tuple[Parameter, Any]]:
@@ -540,18 +585,9 @@ class _Recurrent(Layer):
         return own + super().penalties()
 
     def get_config(self) -> dict[str, Any]:
-        config = {**super().get_config(), "units": self.units, "activation": self.activation_name,
-                  "use_bias": self.use_bias,
-                  "kernel_initializer": initializers.name_of(self.kernel_initializer),
-                  "recurrent_initializer": initializers.name_of(self.recurrent_initializer),
-                  "bias_initializer": initializers.name_of(self.bias_initializer),
-                  "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout, "seed": self.seed,
-                  "return_sequences": self.return_sequences, "return_state": self.return_state,
-                  "go_backwards": self.go_backwards}
-        for key in ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer"):
-            if getattr(self, key) is not None:
-                config[key] = getattr(self, key).get_config()
-        return config
+        return {**super().get_config(), "units": self.units, "activation": self.activation_name,
+                **weight_config(self), "return_sequences": self.return_sequences, "return_state": self.return_state,
+                "go_backwards": self.go_backwards}
 
 
 class SimpleRNN(_Recurrent):
@@ -612,10 +648,9 @@ class LSTM(_Recurrent):
                     return_sequences, return_state, go_backwards, stateful, name, kwargs)
 
     def _initial_bias(self, shape: tuple[int, ...]) -> Any:
-        bias = self.bias_initializer(shape)
         if self.unit_forget_bias:
-            bias[self.units:2 * self.units] = 1  # the forget gate's
-        return bias
+            return forget_bias(self.bias_initializer, shape, self.units)
+        return self.bias_initializer(shape)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "recurrent_activation": self.recurrent_activation_name,

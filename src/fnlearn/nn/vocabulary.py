@@ -73,9 +73,10 @@ def _string_array(layer: Layer, x: Any, what: str, takes: str, prepare: str, sha
 def _refuse_symbolic(layer: Layer, args: tuple[Any, ...], prepare: str) -> None:
     """A layer of strings called on a ``keras.Input`` refused in one sentence: ``prepare`` says what to do
     instead."""
-    if args and isinstance(args[0], Symbolic):
-        raise ConfigError(f"{type(layer).__name__} layer {layer.name!r} was called on a keras.Input, but fnlearn's "
-                          f"models take numbers, not strings; {prepare}.")
+    if args and isinstance(args[0], Symbolic) and not getattr(args[0], "takes_text", False):
+        raise ConfigError(f"{type(layer).__name__} layer {layer.name!r} was called on a keras.Input of numbers, but it "
+                          "takes strings; start a model of raw texts at keras.Input(shape=(1,), dtype='string'), or "
+                          f"{prepare}.")
 
 
 def _most_frequent(counts: Counter[Any], keep: int | None) -> list[Any]:
