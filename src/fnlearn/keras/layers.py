@@ -120,9 +120,7 @@ def _state_shapes(layer: Any) -> list[tuple[int, ...]] | None:
     if isinstance(layer, (SimpleRNN, LSTM, GRU)):
         return [(layer.units,)] * layer.state_count
     if isinstance(layer, RNN):  # its cell's states, each of its size
-        from ..nn.cells import _sizes
-
-        return [(size,) for size in _sizes(layer.cell.state_size, f"the cell of layer {layer.name!r}")]
+        return [(size,) for size in layer._state_sizes()]
     return None
 
 
