@@ -60,11 +60,10 @@ from .errors import ConfigError, DataError
 from .pipeline import leaves, map_structure
 from .tensor import Tensor, no_grad
 
-STEPS = ("train_step", "test_step", "predict_step")
-
 
 def own_step(model: Any, method: str) -> bool:
-    """Whether ``model``'s class defines Keras's ``method`` (one of :data:`STEPS`) itself, instead of fnlearn's."""
+    """Whether ``model``'s class defines Keras's ``method`` (train_step, test_step or predict_step) itself, instead of
+    fnlearn's."""
     from .model import Trainer
 
     return getattr(type(model), method, None) is not getattr(Trainer, method)

@@ -631,10 +631,8 @@ class FunctionalGraph(Trainer, _module.Module):
         """As :meth:`Trainer._step_pair`; for several outputs, the targets of each (a list or a dict by output name)
         checked against its output and loss and packed, and the outputs packed side by side as fit packs them."""
         outputs = self._output_losses
-        if outputs is None:
+        if outputs is None or y is None:  # one output, or no targets (refused there in one sentence)
             return super()._step_pair(y, y_pred)
-        if y is None:
-            return super()._step_pair(y, y_pred)  # its sentence
         outs = [out if isinstance(out, Tensor) else Tensor(out) for _, out in self._by_output(y_pred, "y_pred")]
         packed = F.concatenate([F.reshape(o, (o.shape[0], -1)) for o in outs], axis=1)
         object.__setattr__(self, "_last_outputs", (packed, outs))  # each output's own loss fuses with its scores

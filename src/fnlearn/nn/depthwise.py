@@ -166,9 +166,9 @@ class _Depthwise(Layer):
     def _take(self, owner: str, kernel_size: Any, strides: Any, padding: Any, depth_multiplier: Any,
               data_format: Any, dilation_rate: Any, activation: Any, use_bias: bool, depthwise_initializer: Any,
               bias_initializer: Any, depthwise_regularizer: Any, bias_regularizer: Any, name: str | None,
-              kwargs: dict[str, Any], extra: tuple[str, ...] = ()) -> None:
+              kwargs: dict[str, Any]) -> None:
         unsupported = {**_CONV_UNSUPPORTED, "depthwise_constraint": None, "pointwise_constraint": None}
-        _reject_unknown_kwargs(owner, kwargs, allow=("input_shape", *unsupported, *extra))
+        _reject_unknown_kwargs(owner, kwargs, allow=("input_shape", *unsupported))
         for key, plain in unsupported.items():
             if kwargs.get(key, plain) is not plain:
                 raise ConfigError(f"{owner} got {key}={kwargs[key]!r}, which fnlearn does not have; leave it out "
