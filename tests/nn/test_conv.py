@@ -270,7 +270,8 @@ def test_weightless_layers_give_keras_shapes(layer, shape, expected):
 
 def test_global_poolings_take_the_mean_and_max_of_each_channel():
     x = RNG.normal(size=(3, 4, 5, 2))
-    np.testing.assert_allclose(fl.layers.GlobalAveragePooling2D()(x).numpy(), x.mean(axis=(1, 2)), rtol=1e-12)
+    np.testing.assert_allclose(fl.layers.GlobalAveragePooling2D()(x).numpy(), x.mean(axis=(1, 2)), rtol=1e-12,
+                               atol=1e-14)
     np.testing.assert_allclose(fl.layers.GlobalMaxPooling2D()(x).numpy(), x.max(axis=(1, 2)), rtol=1e-12)
     weights = fl.tensor(RNG.normal(size=(3, 2)))
     for layer in (fl.layers.GlobalAveragePooling2D(), fl.layers.GlobalMaxPooling2D()):

@@ -57,7 +57,7 @@ def test_embedding_values_and_gradients_match_pytorch():
 def test_global_poolings_over_a_sequence_take_the_mean_and_max_of_each_feature(float64):
     x = RNG.normal(size=(3, 5, 2))
     average, biggest = fl.layers.GlobalAveragePooling1D(), fl.layers.GlobalMaxPooling1D()
-    np.testing.assert_allclose(average(x).numpy(), x.mean(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(average(x).numpy(), x.mean(axis=1), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(biggest(x).numpy(), x.max(axis=1), rtol=1e-12)
     assert fl.layers.GlobalAvgPool1D is type(average) and fl.layers.GlobalMaxPool1D is type(biggest)
     first = fl.layers.GlobalAveragePooling1D(data_format="channels_first", keepdims=True)
@@ -175,7 +175,7 @@ def test_conv1d_is_the_sum_over_each_window_and_its_gradients_match_central_diff
         padded = np.pad(x, ((0, 0), (total // 2, total - total // 2), (0, 0)))
     expected = np.stack([np.tanh(np.einsum("nkc,kcf->nf", padded[:, t * strides:t * strides + kernel], k) + b)
                          for t in range(steps)], axis=1)
-    np.testing.assert_allclose(out, expected, rtol=1e-12)
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-14)
     assert layer.output_shape_for((9, 4)) == out.shape[1:]
     weights = fl.tensor(RNG.normal(size=out.shape))
 
@@ -194,7 +194,7 @@ def test_1d_poolings_take_each_window_and_pass_gradients_back(float64, make, red
     x = RNG.normal(size=(2, 7, 3))
     out = layer(x).numpy()
     windows = [x[:, t * layer.strides:t * layer.strides + layer.pool_size] for t in range(out.shape[1])]
-    np.testing.assert_allclose(out, np.stack([reduce(w, axis=1) for w in windows], axis=1), rtol=1e-12)
+    np.testing.assert_allclose(out, np.stack([reduce(w, axis=1) for w in windows], axis=1), rtol=1e-12, atol=1e-14)
     weights = fl.tensor(RNG.normal(size=out.shape))
     assert fl.gradcheck(lambda a: layer(a) * weights, [x], atol=1e-7, rtol=1e-6)
 
@@ -321,7 +321,7 @@ def test_causal_and_dilated_conv1d_values_and_gradients_match_central_difference
     x = RNG.normal(size=(2, 11, 4))
     out = layer(x).numpy()
     k, b = layer.kernel.numpy(), (layer.bias.numpy() if use_bias else None)
-    np.testing.assert_allclose(out, np.tanh(_keras_conv1d(x, k, b, strides, dilation, padding)), rtol=1e-12)
+    np.testing.assert_allclose(out, np.tanh(_keras_conv1d(x, k, b, strides, dilation, padding)), rtol=1e-12, atol=1e-14)
     assert layer.output_shape_for((11, 4)) == out.shape[1:]
     weights = fl.tensor(RNG.normal(size=out.shape))
 
