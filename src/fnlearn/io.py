@@ -203,7 +203,7 @@ def save_model(model: Any, path: str | os.PathLike, include_optimizer: bool = Tr
         "kind": "model",
         "fnlearn_version": _version(),
         "dtype": _model_dtype(model),
-        "model": model.get_config(),
+        "model": _architecture(model),
         "compile": _compile_config(model),
         "optimizer_state": None,
     }
@@ -221,6 +221,74 @@ def save_model(model: Any, path: str | os.PathLike, include_optimizer: bool = Tr
                                   "dropout_draws": [layer.draws for layer in _dropouts(model)]}
         tensors.update(slot_tensors)
     write_atomic(path, _encode(doc, tensors, path))
+
+
+def _subclassed(model: Any) -> bool:
+    """Whether ``model`` is a subclass of ``keras.Model`` of one's own, with a ``call`` of its own."""
+    from .keras.models import Model
+
+    return Model in type(model).__mro__
+
+
+def _architecture(model: Any) -> dict[str, Any]:
+    """What the file records to make the model again: its config; for a subclass of ``keras.Model`` of one's own,
+    as Keras records one, its class's name (found again among the registered classes or ``custom_objects``, never
+    imported), its ``get_config()`` and the sample shape it was built for."""
+    if not _subclassed(model):
+        return model.get_config()
+    config = model.get_config()
+    _check_remakeable(type(model), config)
+    return {"subclassed": True, "class_name": type(model).__name__, "config": config,
+            "build_input_shape": list(model._sample_input_shape)}
+
+
+def _check_remakeable(cls: type, config: Any) -> None:
+    """Refuse, before anything is written, a model class that ``from_config`` could not make again from its
+    ``get_config()``: an ``__init__`` argument without a default that the config lacks (Keras refuses it too)."""
+    import inspect
+
+    from .keras.models import Model
+
+    if getattr(cls.from_config, "__func__", None) is not getattr(Model.from_config, "__func__", None):
+        return  # a from_config of its own decides
+    if not isinstance(config, dict):
+        raise ConfigError(f"model class {cls.__name__}'s get_config() gave a {type(config).__name__}; it must give "
+                          "a dict of its __init__ arguments, e.g. {**super().get_config(), 'units': self.units}.")
+    needed = [p.name for p in list(inspect.signature(cls.__init__).parameters.values())[1:]
+              if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    missing = [name for name in needed if name not in config]
+    if missing:
+        raise ConfigError(f"model class {cls.__name__}'s get_config() gives {sorted(config)} but its __init__ needs "
+                          f"{', '.join(missing)}, so load_model could not make it again; give {cls.__name__} a "
+                          f"get_config() returning its __init__ arguments, e.g. {{**super().get_config(), "
+                          f"{missing[0]!r}: self.{missing[0]}}}, as Keras needs too (nothing was written).")
+
+
+def _subclassed_model(file: _ModelFile, config: dict[str, Any], custom: dict[str, Any]) -> Any:
+    """A subclass of ``keras.Model`` of one's own made again: its class from ``custom`` by name, the model from its
+    ``get_config()`` by ``from_config``, built for the saved sample shape (its weights are loaded after)."""
+    from .model import Trainer
+    from .nn.layers import _shape_tuple
+
+    name, settings, shape = config.get("class_name"), config.get("config"), config.get("build_input_shape")
+    if not isinstance(name, str) or not isinstance(settings, dict) or not isinstance(shape, list):
+        raise file.error("has a malformed entry for its model class; it is damaged.")
+    cls = custom.get(name)
+    if not (isinstance(cls, type) and issubclass(cls, Trainer)):
+        raise file.error(f"holds a model of class {name!r}, a subclass of keras.Model of your own; pass "
+                         f"custom_objects={{{name!r}: {name}}} or register the class with "
+                         "keras.saving.register_keras_serializable().")
+    try:
+        shape = _shape_tuple(shape, "build_input_shape")
+    except FnlearnError:
+        raise file.error(f"has an invalid input shape {shape!r}; it is damaged.") from None
+    with _building(file.doc["dtype"]):
+        try:
+            model = cls.from_config(dict(settings))
+            model.build(shape)
+        except FnlearnError as exc:
+            raise file.error(f"cannot make its model of class {name!r} again: {_clause(exc)}.") from None
+    return model
 
 
 def _all_layers(model: Any) -> Iterator[Any]:
@@ -592,7 +660,8 @@ _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", 
                 "Bidirectional", "Masking", "TextVectorization", "MultiHeadAttention", "TimeDistributed",
                 "RepeatVector", "StringLookup", "IntegerLookup", "CategoryEncoding", "DepthwiseConv2D",
                 "SeparableConv2D", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
-                "StackedRNNCells")  # not Lambda: files hold no code
+                "StackedRNNCells", "Permute", "Identity", "GaussianNoise", "GaussianDropout", "UpSampling1D",
+                "ZeroPadding1D", "Cropping1D", "ELU", "PReLU", "UnitNormalization")  # not Lambda: files hold no code
 
 
 def _layer_class(name: str) -> type | None:
@@ -829,6 +898,8 @@ def _build_model(file: _ModelFile, config: Any, custom: dict[str, Any], params: 
     layers); ``where`` names a model inside another ("layer 1's ") in messages."""
     from .nn.layers import _shape_tuple
 
+    if isinstance(config, dict) and config.get("subclassed") is True and not where:
+        return _subclassed_model(file, config, custom)
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list) or not config["layers"]:
         raise file.error(f"has no valid architecture ({where or 'model.'}layers is missing or empty); it is damaged.")
     name = config.get("name", "sequential")
@@ -872,7 +943,7 @@ def _chain(file: _ModelFile, layers: list[Any], params: dict[str, np.ndarray], b
 
             return Functional.from_layers(layers, name=name)
         model = (model_class or Sequential)(layers, name=name)
-        if built_for is not None and model.input_shape is None:
+        if built_for is not None and model._sample_input_shape is None:
             model.build(built_for)  # the shape its first data gave it, where no layer declares one
         return model
     except FnlearnError as exc:
@@ -918,7 +989,8 @@ def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]
         _text_vectorization_settings(file, index, config, custom)
     if class_name in ("StringLookup", "IntegerLookup"):
         _lookup_vocabulary(file, index, config, class_name)
-    if class_name == "TimeDistributed":  # its layer, made as a model's are (its weights are under "layer.")
+    if class_name in ("TimeDistributed", "Bidirectional"):  # its layer, made as a model's are (a TimeDistributed's
+        # weights are under "layer.", a Bidirectional's two copies load their own)
         if where.count("layer ") >= _MAX_NESTING:
             raise file.error(f"nests layers more than {_MAX_NESTING} deep; it is damaged.")
         config["layer"] = _make_layer(file, index, config.get("layer"), custom, _wrapped(params or {}, index),
@@ -963,7 +1035,10 @@ def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]
         dim = config.pop("input_dim", None) if cls is not Embedding else None  # an Embedding's is its word count
         declared = (dim,) if declared is None and dim is not None else declared
     try:
-        layer = cls(**config)
+        # a class of one's own with a from_config of its own makes its layer so (e.g. one holding a sublayer that
+        # its config records with serialize_keras_object), as Keras calls it
+        own_maker = getattr(cls.from_config, "__func__", None) is not Layer.from_config.__func__
+        layer = cls.from_config(config) if own_maker else cls(**config)
         if declared is not None:
             layer.input_shape = _shape_tuple(declared, "input_shape")
     except (FnlearnError, TypeError, ValueError) as exc:
@@ -1011,6 +1086,7 @@ def _build_layers(file: _ModelFile, layers: list[Any], params: dict[str, np.ndar
 def _build_layer(file: _ModelFile, index: int, layer: Any, shape: Any, params: dict[str, np.ndarray]) -> Any:
     """Check layer ``index`` against the weights in the file for inputs of ``shape`` (None: not known before
     it, a list for a layer called on several) and build it; return its input shape."""
+    from .model import sample_input_shape
     from .nn.conv import _Convolution
     from .nn.depthwise import _Depthwise
     from .nn.layers import BatchNormalization, Dense, LayerNormalization, Normalization
@@ -1018,7 +1094,7 @@ def _build_layer(file: _ModelFile, index: int, layer: Any, shape: Any, params: d
     from .nn.text import Embedding
     from .nn.wrappers import TimeDistributed
 
-    declared = getattr(layer, "input_shape", None)
+    declared = sample_input_shape(layer)
     if declared is not None:
         # a size the declaration leaves unknown (a model of Input(shape=(None,)) after a TextVectorization) takes any
         if shape is not None and not data.shape_fits(tuple(declared), shape):
@@ -1061,7 +1137,9 @@ def _build_layer(file: _ModelFile, index: int, layer: Any, shape: Any, params: d
         _build_by_shapes(file, index, layer, shape, params)
     elif isinstance(layer, LayerNormalization):
         _build_layer_norm(file, index, layer, shape, params)
-    elif isinstance(layer, (_Recurrent, Bidirectional)):
+    elif isinstance(layer, _Recurrent) or (isinstance(layer, Bidirectional)
+                                           and isinstance(layer.forward_layer, _Recurrent)):
+        # (an RNN of a cell, alone or in a Bidirectional, builds from its first input: its cell may be one's own)
         _build_recurrent(file, index, layer, shape, params)
     elif isinstance(layer, TimeDistributed):  # its layer, for one step of the samples, with the weights under it
         step = shape[1:] if isinstance(shape, tuple) and len(shape) > 1 else None
@@ -1489,8 +1567,10 @@ def _dropouts(model: Any) -> list[Any]:
     from .nn.image import _RandomImageLayer
     from .nn.layers import Dropout, _SpatialDropout
     from .nn.recurrent import _Recurrent
+    from .nn.shape_layers import _NoiseLayer
 
-    return [m for m in model.modules() if isinstance(m, (Dropout, _SpatialDropout, _RandomImageLayer, _Recurrent))] \
+    return [m for m in model.modules()
+            if isinstance(m, (Dropout, _SpatialDropout, _RandomImageLayer, _Recurrent, _NoiseLayer))] \
         if hasattr(model, "modules") else []
 
 

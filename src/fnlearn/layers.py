@@ -47,6 +47,18 @@ from .nn.layers import (
 from .nn.lookup import CategoryEncoding, IntegerLookup, StringLookup
 from .nn.merge import Add, Average, Concatenate, Maximum, Merge, Minimum, Multiply, Subtract
 from .nn.recurrent import GRU, LSTM, Bidirectional, Masking, SimpleRNN
+from .nn.shape_layers import (
+    ELU,
+    Cropping1D,
+    GaussianDropout,
+    GaussianNoise,
+    Identity,
+    Permute,
+    PReLU,
+    UnitNormalization,
+    UpSampling1D,
+    ZeroPadding1D,
+)
 from .nn.text import (
     AveragePooling1D,
     AvgPool1D,
@@ -77,4 +89,6 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "MaxPool1D", "AvgPool1D", "Resizing", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking",
            "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
            "TextVectorization", "StringLookup", "IntegerLookup", "CategoryEncoding",
-           "MultiHeadAttention", "TimeDistributed", "RepeatVector", "LAYERS"]
+           "MultiHeadAttention", "TimeDistributed", "RepeatVector", "Permute", "Identity", "GaussianNoise",
+           "GaussianDropout", "UpSampling1D", "ZeroPadding1D", "Cropping1D", "ELU", "PReLU", "UnitNormalization",
+           "LAYERS"]

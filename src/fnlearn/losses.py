@@ -92,9 +92,32 @@ def half_sse(y_true: Any, y_pred: Any, reduction: str = "sum") -> Tensor:
     return _reduce(F.mul(per_sample, 0.5), reduction)
 
 
+def check_label_smoothing(label_smoothing: Any, who: str) -> float:
+    """``label_smoothing`` as a float, or one ConfigError sentence unless it is a number in [0, 1].
+
+    >>> check_label_smoothing(0.1, "categorical_crossentropy")
+    0.1
+    """
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, (int, float, np.integer, np.floating)) \
+            or not 0.0 <= float(label_smoothing) <= 1.0:
+        raise ConfigError(f"{who}(label_smoothing={label_smoothing!r}): label_smoothing must be a number in [0, 1] "
+                          "(0 for none, as Keras's default; 0.1 is usual).")
+    return float(label_smoothing)
+
+
 def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
-                             reduction: str = "mean") -> Tensor:
-    """−Σ y·log p per sample, for one-hot (or probability) targets of the same shape as the outputs."""
+                             reduction: str = "mean", *, label_smoothing: float = 0.0) -> Tensor:
+    """−Σ y·log p per sample, for one-hot (or probability) targets of the same shape as the outputs.
+
+    ``label_smoothing`` = s replaces the targets by y·(1 − s) + s/k for k classes before the loss, Keras's
+    formula (PyTorch's ``cross_entropy(label_smoothing=s)``).
+
+    >>> import fnlearn as fl
+    >>> round(fl.losses.categorical_crossentropy([[1.0, 0.0]], fl.tensor([[0.0, 0.0]]), from_logits=True,
+    ...                                          label_smoothing=0.2).item(), 6)
+    0.693147
+    """
+    smoothing = check_label_smoothing(label_smoothing, "categorical_crossentropy")
     y_pred = _pred(y_pred)
     t = as_array(y_true.data if isinstance(y_true, Tensor) else y_true, name="y_true of categorical_crossentropy")
     integer_labels = t.ndim == y_pred.ndim - 1 and t.dtype.kind in "iu"
@@ -105,6 +128,8 @@ def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False
             "fl.keras.utils.to_categorical(y)."
         )
     t = _target(t, y_pred, "categorical_crossentropy")
+    if smoothing:
+        t = t * (1.0 - smoothing) + smoothing / y_pred.shape[-1]
     logits = _scores_behind(y_pred, "softmax", from_logits)
     if logits is not None:
         return F.softmax_cross_entropy(logits, t, sparse=False, reduction=reduction)
@@ -131,39 +156,102 @@ def integer_labels(y: Any, who: str, argument: str = "y_true", hint: str = "", i
     return labels.astype(np.int64, copy=False)
 
 
-def sparse_labels(y_true: Any, n_classes: int, loss: str) -> Any:
-    """Integer class labels as an int64 array, checked to lie in [0, n_classes)."""
+def sparse_labels(y_true: Any, n_classes: int, loss: str, ignore_class: int | None = None) -> Any:
+    """Integer class labels as an int64 array, checked to lie in [0, n_classes); labels equal to
+    ``ignore_class`` pass as they are (the loss then leaves them out)."""
     labels = integer_labels(y_true, loss, hint=" (or use categorical_crossentropy for one-hot targets)")
-    if labels.size and (labels.min() < 0 or labels.max() >= n_classes):
-        bad = labels[(labels < 0) | (labels >= n_classes)][0]
+    out_of_range = (labels < 0) | (labels >= n_classes)
+    if ignore_class is not None:
+        out_of_range &= labels != ignore_class
+    if labels.size and out_of_range.any():
+        bad = labels[out_of_range][0]
         raise DataError(f"{loss}: label {bad} is out of range for {n_classes} output units; labels must be "
                         f"in 0..{n_classes - 1} (give the last layer as many units as there are classes).")
     return backend.to_device(labels)
 
 
+def check_ignore_class(ignore_class: Any, who: str) -> int | None:
+    """``ignore_class`` as an int (or None), or one ConfigError sentence unless it is a whole number.
+
+    >>> check_ignore_class(255, "sparse_categorical_crossentropy")
+    255
+    """
+    if ignore_class is None:
+        return None
+    if isinstance(ignore_class, bool) or not isinstance(ignore_class, (int, np.integer)):
+        raise ConfigError(f"{who}(ignore_class={ignore_class!r}): ignore_class must be an integer class label "
+                          "(such as -1 or 255 for a 'void' class) or None.")
+    return int(ignore_class)
+
+
 def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False,
-                                    reduction: str = "mean") -> Tensor:
-    """−log p[label] per sample, for integer labels 0..k−1."""
+                                    reduction: str = "mean", *, ignore_class: int | None = None) -> Tensor:
+    """−log p[label] per sample, for integer labels 0..k−1.
+
+    With ``ignore_class``, labels equal to it (which may lie outside 0..k−1, e.g. −1 or 255) give a loss of 0
+    and no gradient, and the mean is over the other labels only (0 when every label is ignored), as Keras's.
+
+    >>> import fnlearn as fl
+    >>> round(fl.losses.sparse_categorical_crossentropy([0, -1], fl.tensor([[0.0, 0.0], [5.0, 0.0]]),
+    ...                                                 from_logits=True, ignore_class=-1).item(), 6)
+    0.693147
+    """
+    ignore = check_ignore_class(ignore_class, "sparse_categorical_crossentropy")
+    if reduction not in ("mean", "sum", "none"):
+        raise ConfigError(f"reduction {reduction!r} is not known; use 'mean', 'sum' or 'none'.")
     y_pred = _pred(y_pred)
+    keep = None
+    if ignore is not None:
+        labels = integer_labels(y_true, "sparse_categorical_crossentropy",
+                                hint=" (or use categorical_crossentropy for one-hot targets)")
+        valid = labels != ignore
+        # an ignored label takes class 0 so the range check and the gather below see a real class
+        y_true = np.where(valid, labels, 0)
+        keep = backend.to_device(valid)
     labels = sparse_labels(y_true, y_pred.shape[-1], "sparse_categorical_crossentropy")
     if labels.size != int(np.prod(y_pred.shape[:-1])):
         raise ShapeError(f"sparse_categorical_crossentropy: {labels.size} labels for {y_pred.shape[:-1]} "
                          "samples; give one integer label per sample.")
     labels = labels.reshape(y_pred.shape[:-1])
+    inner = reduction if keep is None else "none"
     logits = _scores_behind(y_pred, "softmax", from_logits)
     if logits is not None:
-        return F.softmax_cross_entropy(logits, labels, sparse=True, reduction=reduction)
-    p = F.div(y_pred, F.sum(y_pred, axis=-1, keepdims=True))
-    flat = F.reshape(p, (-1, y_pred.shape[-1]))  # one row per sample, whatever the leading axes
-    rows = backend.to_device(np.arange(labels.size))
-    picked = F.reshape(F.getitem(flat, (rows, labels.reshape(-1))), labels.shape)
-    return _reduce(F.neg(F.log(F.clip(picked, EPSILON, 1 - EPSILON))), reduction)
+        per_sample = F.softmax_cross_entropy(logits, labels, sparse=True, reduction=inner)
+    else:
+        p = F.div(y_pred, F.sum(y_pred, axis=-1, keepdims=True))
+        flat = F.reshape(p, (-1, y_pred.shape[-1]))  # one row per sample, whatever the leading axes
+        rows = backend.to_device(np.arange(labels.size))
+        picked = F.reshape(F.getitem(flat, (rows, labels.reshape(-1))), labels.shape)
+        per_sample = _reduce(F.neg(F.log(F.clip(picked, EPSILON, 1 - EPSILON))), inner)
+    if keep is None:
+        return per_sample
+    keep = keep.reshape(labels.shape)
+    masked = F.mul(per_sample, Tensor(keep.astype(per_sample.dtype)))
+    if reduction == "none":
+        masked._mask = keep  # as Keras's loss mask: a weighted mean of these values is over the kept ones
+        return masked
+    if reduction == "sum":
+        return F.sum(masked)
+    # Keras divides by the number of labels kept, and gives 0 rather than 0/0 when none is
+    return F.div(F.sum(masked), float(max(int(keep.sum()), 1)))
 
 
-def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False, reduction: str = "mean") -> Tensor:
-    """−[y·log p + (1 − y)·log(1 − p)], averaged over outputs per sample; targets in [0, 1]."""
+def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False, reduction: str = "mean", *,
+                        label_smoothing: float = 0.0) -> Tensor:
+    """−[y·log p + (1 − y)·log(1 − p)], averaged over outputs per sample; targets in [0, 1].
+
+    ``label_smoothing`` = s squeezes the targets towards ½: y·(1 − s) + s/2, Keras's formula.
+
+    >>> import fnlearn as fl
+    >>> round(fl.losses.binary_crossentropy([[1.0]], fl.tensor([[0.0]]), from_logits=True,
+    ...                                     label_smoothing=0.5).item(), 6)
+    0.693147
+    """
+    smoothing = check_label_smoothing(label_smoothing, "binary_crossentropy")
     y_pred = _pred(y_pred)
     t = _target(y_true, y_pred, "binary_crossentropy")
+    if smoothing:
+        t = t * (1.0 - smoothing) + 0.5 * smoothing
     logits = _scores_behind(y_pred, "sigmoid", from_logits)
     if logits is not None:
         return F.sigmoid_binary_cross_entropy(logits, t, reduction=reduction)
@@ -302,6 +390,63 @@ def squared_hinge(y_true: Any, y_pred: Any, reduction: str = "mean") -> Tensor:
     return _reduce(_per_sample_mean(F.mul(gap, gap)), reduction)
 
 
+def kl_divergence(y_true: Any, y_pred: Any, reduction: str = "mean") -> Tensor:
+    """Kullback–Leibler divergence Σ y·log(y / ŷ) per sample over the last axis, both clipped into [ε, 1] first
+    (ε = 1e-7), as Keras's ``kl_divergence`` (``"kld"``): for probability targets and a softmax output.
+
+    >>> import fnlearn as fl
+    >>> round(fl.losses.kl_divergence([[0.5, 0.5]], fl.tensor([[0.25, 0.75]])).item(), 6)
+    0.143841
+    """
+    y_pred = _pred(y_pred)
+    xp = backend.xp()
+    t = xp.clip(_target(y_true, y_pred, "kl_divergence"), EPSILON, 1.0)
+    # y·log y is of the target alone: only −y·log ŷ carries a gradient
+    elem = F.mul(Tensor(t), F.sub(Tensor(xp.log(t)), F.log(F.clip(y_pred, EPSILON, 1.0))))
+    return _reduce(F.sum(elem, axis=-1) if elem.ndim >= 2 else elem, reduction)
+
+
+def poisson(y_true: Any, y_pred: Any, reduction: str = "mean") -> Tensor:
+    """Poisson loss: mean of ŷ − y·log(ŷ + ε) over the outputs (ε = 1e-7), Keras's ``poisson``: for counts
+    predicted by a positive output (softplus or exponential).
+
+    >>> import fnlearn as fl
+    >>> round(fl.losses.poisson([[2.0]], fl.tensor([[1.0]])).item(), 6)
+    1.0
+    """
+    y_pred = _pred(y_pred)
+    t = Tensor(_target(y_true, y_pred, "poisson"))
+    elem = F.sub(y_pred, F.mul(t, F.log(F.add(y_pred, EPSILON))))
+    return _reduce(_per_sample_mean(elem), reduction)
+
+
+def _l2_normalized(x: Tensor, axis: int) -> Tensor:
+    """x / max(‖x‖, ε) along ``axis`` (ε = 1e-7), Keras's ``normalize``: the floor is taken on the squared norm,
+    so a zero vector stays 0 with a gradient of 0 rather than 0/0."""
+    squares = F.sum(F.mul(x, x), axis=axis, keepdims=True)
+    return F.div(x, F.sqrt(F.maximum(squares, EPSILON * EPSILON)))
+
+
+def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1, reduction: str = "mean") -> Tensor:
+    """Negative cosine similarity −Σ ŷ·y / (‖ŷ‖·‖y‖) along ``axis``, Keras's loss ``cosine_similarity``: −1 when
+    the prediction points the way of the target, 0 at right angles (a zero vector counts as 0 too).
+
+    >>> import fnlearn as fl
+    >>> round(fl.losses.cosine_similarity([[1.0, 1.0]], fl.tensor([[2.0, 2.0]])).item(), 6)
+    -1.0
+    """
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise ConfigError(f"cosine_similarity(axis={axis!r}): axis must be an integer axis of y_pred (-1, the "
+                          "last, is Keras's default).")
+    y_pred = _pred(y_pred)
+    if not -max(y_pred.ndim, 1) <= axis < max(y_pred.ndim, 1):
+        raise ConfigError(f"cosine_similarity(axis={axis}): y_pred has {y_pred.ndim} axes, so axis must be in "
+                          f"-{y_pred.ndim}..{y_pred.ndim - 1}.")
+    t = Tensor(_target(y_true, y_pred, "cosine_similarity"))
+    per_sample = F.neg(F.sum(F.mul(_l2_normalized(t, axis), _l2_normalized(y_pred, axis)), axis=axis))
+    return _reduce(per_sample, reduction)
+
+
 LossFn = Callable[..., Tensor]
 
 LOSSES: dict[str, LossFn] = {
@@ -322,6 +467,10 @@ LOSSES: dict[str, LossFn] = {
     "logcosh": log_cosh,
     "hinge": hinge,
     "squared_hinge": squared_hinge,
+    "kl_divergence": kl_divergence,
+    "kld": kl_divergence,
+    "poisson": poisson,
+    "cosine_similarity": cosine_similarity,
 }
 
 
@@ -452,7 +601,8 @@ def require_per_sample(per_sample: Any, n: int) -> None:
 
 def weighted(per_sample: Tensor, sample_weight: Any, reduction: str) -> Tensor:
     """Keras's weighted loss: Σ wᵢ·lossᵢ, divided by the number of samples for a mean (not by Σ wᵢ); the
-    weighted values themselves for ``"none"``.
+    weighted values themselves for ``"none"``. Values that carry a mask (a loss's ``ignore_class``) are
+    averaged over the kept ones only, as Keras's masked losses.
 
     >>> float(weighted(Tensor(np.array([1.0, 3.0])), [1.0, 0.0], "mean"))
     0.5
@@ -464,6 +614,9 @@ def weighted(per_sample: Tensor, sample_weight: Any, reduction: str) -> Tensor:
     if reduction == "none":
         return per_sample * weights
     total = F.sum(per_sample * weights)
+    mask = getattr(per_sample, "_mask", None)
+    if mask is not None and reduction == "mean":
+        return total / float(max(int(mask.sum()), 1))
     return total / n if reduction == "mean" else total
 
 
@@ -490,7 +643,7 @@ def canonical_name(name: str) -> str:
 
 
 _ALIASES = {"mean_squared_error": "mse", "mean_absolute_error": "mae", "mean_absolute_percentage_error": "mape",
-            "mean_squared_logarithmic_error": "msle", "logcosh": "log_cosh"}
+            "mean_squared_logarithmic_error": "msle", "logcosh": "log_cosh", "kld": "kl_divergence"}
 
 
 def get(spec: Any) -> LossFn:

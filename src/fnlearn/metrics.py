@@ -792,6 +792,8 @@ def get(spec: Any, loss: str | None = None) -> Metric:
         if key in _FUNCTIONS:
             return Metric(_FUNCTIONS[key], spec, per_sample=_PER_SAMPLE[_FUNCTIONS[key]],
                           elements=_ELEMENTS[_FUNCTIONS[key]])
+        if key in _METRIC_NOT_LOSS:  # a metric of Keras's whose loss of the same name is its negative
+            return _METRIC_NOT_LOSS[key](name=spec)
         if key in losses.LOSSES:
             return Metric(_loss_metric(key), spec, per_sample=_loss_per_sample(key),
                           elements=_loss_per_sample(key))
@@ -1786,20 +1788,214 @@ class RootMeanSquaredError(Mean):
         return math.sqrt(super().result())
 
 
+class _MeanOfValues(Mean):
+    """Keras's ``MeanMetricWrapper`` of one of its built-in functions: the (weighted) mean over every sample
+    since the last reset of :meth:`values`, each sample's values averaged first."""
+
+    def values(self, y_true: Any, y_pred: Any) -> Any:
+        raise NotImplementedError
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        super().update_state(self.values(y_true, y_pred), sample_weight)
+
+
+class Accuracy(_MeanOfValues):
+    """How often the prediction equals the target exactly (Keras's ``Accuracy``: for class ids or rounded
+    outputs, not probabilities; ``"accuracy"`` in ``compile`` picks a kind of accuracy by the loss instead).
+
+    >>> m = Accuracy(); m.update_state([[1], [2], [3], [4]], [[0], [2], [3], [4]]); m.result()
+    0.75
+    """
+
+    _direction = "up"
+
+    def __init__(self, name: str = "accuracy", dtype: Any = None) -> None:
+        super().__init__(name=name, dtype=dtype)
+
+    def values(self, y_true: Any, y_pred: Any) -> Any:
+        t, p = _same_rank(*_arrays(y_true, y_pred))
+        # Keras compares the targets cast to the predictions' type (a float target 1.5 equals an int 1)
+        return (t.astype(p.dtype, copy=False) == p).astype(np.float64)
+
+
+def _l2_normalized(xp: Any, x: Any, axis: int) -> Any:
+    """x / max(‖x‖, ε) along ``axis`` (ε = 1e-7), Keras's ``normalize``."""
+    squares = xp.sum(x * x, axis=axis, keepdims=True)
+    return x / xp.sqrt(xp.maximum(squares, _EPSILON * _EPSILON))
+
+
+class CosineSimilarity(_MeanOfValues):
+    """Mean cosine of the angle between target and prediction along ``axis`` (1: same direction, 0: at right
+    angles, −1: opposite), Keras's metric (the loss of that name is its negative).
+
+    >>> m = CosineSimilarity(); m.update_state([[0.0, 1.0], [1.0, 1.0]], [[1.0, 0.0], [1.0, 1.0]]); round(m.result(), 6)
+    0.5
+    """
+
+    _direction = "up"
+
+    def __init__(self, name: str = "cosine_similarity", dtype: Any = None, axis: int = -1) -> None:
+        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+            raise ConfigError(f"CosineSimilarity(axis={axis!r}): axis must be an integer axis of y_pred (-1, the "
+                              "last, is Keras's default).")
+        super().__init__(name=name, dtype=dtype)
+        self.axis = int(axis)
+
+    def values(self, y_true: Any, y_pred: Any) -> Any:
+        t, p = _same_rank(*_arrays(y_true, y_pred))
+        if t.shape != p.shape:
+            raise ShapeError(f"{type(self).__name__}: y_true has shape {tuple(t.shape)} but y_pred has shape "
+                             f"{tuple(p.shape)}; they must match (one target per output).")
+        if not -p.ndim <= self.axis < p.ndim:
+            raise ConfigError(f"{type(self).__name__}(axis={self.axis}): y_pred has {p.ndim} axes, so axis must "
+                              f"be in -{p.ndim}..{p.ndim - 1}.")
+        xp = backend.xp()
+        t, p = t.astype(np.float64), p.astype(np.float64)
+        return xp.sum(_l2_normalized(xp, t, self.axis) * _l2_normalized(xp, p, self.axis), axis=self.axis)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "axis": self.axis}
+
+
+class _LossMean(_MeanOfValues):
+    """The mean of a built-in loss's per-sample values (``loss``: its key in ``losses.LOSSES``)."""
+
+    loss = ""
+    _direction = "down"
+
+    def values(self, y_true: Any, y_pred: Any) -> Any:
+        t, p = _arrays(y_true, y_pred)
+        with no_grad():
+            return losses.LOSSES[self.loss](t, Tensor(p), reduction="none").data
+
+
+class KLDivergence(_LossMean):
+    """Mean Kullback–Leibler divergence Σ y·log(y / ŷ) per sample (both clipped into [1e-7, 1]), Keras's metric.
+
+    >>> m = KLDivergence(); m.update_state([[0.5, 0.5]], [[0.25, 0.75]]); round(m.result(), 6)
+    0.143841
+    """
+
+    loss = "kl_divergence"
+
+    def __init__(self, name: str = "kl_divergence", dtype: Any = None) -> None:
+        super().__init__(name=name, dtype=dtype)
+
+
+class Poisson(_LossMean):
+    """Mean Poisson loss ŷ − y·log(ŷ + 1e-7), Keras's metric.
+
+    >>> m = Poisson(); m.update_state([[2.0]], [[1.0]]); round(m.result(), 6)
+    1.0
+    """
+
+    loss = "poisson"
+
+    def __init__(self, name: str = "poisson", dtype: Any = None) -> None:
+        super().__init__(name=name, dtype=dtype)
+
+
+_R2_AGGREGATIONS = (None, "uniform_average", "variance_weighted_average")
+
+
+class R2Score(Metric):
+    """The coefficient of determination R² = 1 − Σ w(y − ŷ)² / Σ w(y − ȳ)² per output over every sample since the
+    last reset, Keras's ``R2Score``: 2-D inputs (samples, outputs); ``class_aggregation`` averages the outputs'
+    scores (``"uniform_average"``), weights them by their targets' variance (``"variance_weighted_average"``) or
+    keeps them all (None); ``num_regressors`` = p > 0 adjusts it, 1 − (1 − R²)(n − 1)/(n − p − 1), n being the
+    number of target values (Keras counts every entry).
+
+    >>> m = R2Score(); m.update_state([[1.0], [2.0], [3.0]], [[1.0], [2.0], [4.0]]); m.result()
+    0.5
+    """
+
+    _direction = "up"
+
+    def __init__(self, class_aggregation: str | None = "uniform_average", num_regressors: int = 0,
+                 name: str = "r2_score", dtype: Any = None) -> None:
+        if class_aggregation not in _R2_AGGREGATIONS:
+            raise ConfigError(f"R2Score(class_aggregation={class_aggregation!r}): class_aggregation must be one of "
+                              "'uniform_average', 'variance_weighted_average' or None.")
+        if isinstance(num_regressors, bool) or not isinstance(num_regressors, (int, np.integer)) or num_regressors < 0:
+            raise ConfigError(f"R2Score(num_regressors={num_regressors!r}): num_regressors must be a whole number "
+                              ">= 0 (the number of independent variables, for the adjusted R²; 0 for plain R²).")
+        super().__init__(name=name, dtype=dtype)
+        self.class_aggregation = class_aggregation
+        self.num_regressors = int(num_regressors)
+        self.num_samples = self.add_variable(shape=(), dtype="float64", name="num_samples")
+        self._sums: dict[str, Variable] | None = None  # per output, made at the first batch (its width)
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        t, p = _same_rank(*_arrays(y_true, y_pred))
+        if t.ndim != 2 or p.ndim != 2 or t.shape != p.shape:
+            raise ShapeError(f"R2Score needs y_true and y_pred of shape (batch_size, outputs), got "
+                             f"{tuple(t.shape)} and {tuple(p.shape)}; reshape 1-D targets with .reshape(-1, 1).")
+        if self._sums is not None and self._sums["sum"].shape != (p.shape[1],):
+            raise ShapeError(f"R2Score was given {self._sums['sum'].shape[0]} outputs per sample before and "
+                             f"{p.shape[1]} now; reset_state() before measuring another model.")
+        xp = backend.xp()
+        t, p = t.astype(np.float64), p.astype(np.float64)
+        w = xp.ones_like(t) if sample_weight is None else _array(sample_weight, "sample_weight").astype(np.float64)
+        if w.ndim == 1:
+            w = w.reshape(-1, 1)  # one weight per sample: the same for each of its outputs
+        try:
+            w = xp.broadcast_to(w, t.shape)
+        except ValueError:
+            raise ShapeError(f"R2Score: sample_weight has shape {tuple(w.shape)}, which does not fit targets of "
+                             f"shape {tuple(t.shape)}; give one weight per sample.") from None
+        if self._sums is None:
+            self._sums = {key: self.add_variable(shape=(p.shape[1],), dtype="float64", name=key)
+                          for key in ("squared_sum", "sum", "residual", "count")}
+        weighted_t = t * w
+        self._sums["sum"].assign_add(weighted_t.sum(axis=0))
+        self._sums["squared_sum"].assign_add((t * weighted_t).sum(axis=0))
+        self._sums["residual"].assign_add(((t - p) ** 2 * w).sum(axis=0))
+        self._sums["count"].assign_add(w.sum(axis=0))
+        self.num_samples.assign_add(float(t.size))
+
+    def result(self) -> Any:
+        if self._sums is None:
+            return 0.0
+        sums = {key: np.asarray(v.numpy(), dtype=np.float64) for key, v in self._sums.items()}
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = sums["sum"] / sums["count"]
+            total = sums["squared_sum"] - sums["sum"] * mean
+            raw = 1 - sums["residual"] / total
+            raw = np.where(np.isinf(raw), 0.0, raw)  # a constant target: Keras's 0 (0/0 stays NaN, as there)
+            if self.class_aggregation == "uniform_average":
+                score = raw.mean()
+            elif self.class_aggregation == "variance_weighted_average":
+                score = (total * raw).sum() / total.sum()
+            else:
+                return raw
+        n, p = float(self.num_samples), self.num_regressors
+        if p and p < n - 1:  # too few samples for the adjustment: Keras falls back to the plain R² (and warns)
+            score = 1 - (1 - score) * (n - 1) / (n - p - 1)
+        return float(score)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "class_aggregation": self.class_aggregation,
+                "num_regressors": self.num_regressors}
+
+
 # the stateful metric classes a model file may name, with settings (a fixed table: nothing else is looked up)
 BUILTIN_CLASSES: dict[str, type[Metric]] = {cls.__name__: cls for cls in (
     AUC, Precision, Recall, TruePositives, FalsePositives, TrueNegatives, FalseNegatives, RootMeanSquaredError,
-    F1Score, FBetaScore, PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity)}
+    F1Score, FBetaScore, PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity,
+    Accuracy, CosineSimilarity, KLDivergence, Poisson, R2Score)}
 
 # their Keras names in compile: snake case (as _snake_case makes them) or the class name in any case
 _SNAKE_NAMES = {"auc": AUC, "precision": Precision, "recall": Recall, "true_positives": TruePositives,
                 "false_positives": FalsePositives, "true_negatives": TrueNegatives, "false_negatives": FalseNegatives,
-                "root_mean_squared_error": RootMeanSquaredError, "f1_score": F1Score, "f_beta_score": FBetaScore}
+                "root_mean_squared_error": RootMeanSquaredError, "f1_score": F1Score, "f_beta_score": FBetaScore,
+                "r2_score": R2Score, "cosine_similarity": CosineSimilarity}
 _CLASS_NAMES: dict[str, type[Metric]] = {**_SNAKE_NAMES, **{name.lower(): cls for name, cls in BUILTIN_CLASSES.items()}}
 # Keras knows these names too, but no metric can be made from a name alone: each needs its target rate
 _NEEDS_TARGET: dict[str, type[_RateAtRate]] = {
     key: cls for cls in (PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity)
     for key in (_snake_case(cls.__name__), cls.__name__.lower())}
+
+_METRIC_NOT_LOSS: dict[str, type[Metric]] = {"cosine_similarity": CosineSimilarity}
 
 METRIC_NAMES: tuple[str, ...] = tuple(sorted({"accuracy", "acc", *_FUNCTIONS, *losses.LOSSES, *_SNAKE_NAMES}))
 
@@ -1810,4 +2006,5 @@ __all__ = ["Metric", "Variable", "get", "MeanTracker", "MetricRun", "accuracy_ki
            "FalseNegatives", "RootMeanSquaredError", "F1Score", "FBetaScore", "PrecisionAtRecall",
            "RecallAtPrecision", "SensitivityAtSpecificity", "SpecificityAtSensitivity", "Mean", "Sum",
            "MeanMetricWrapper", "BUILTIN_CLASSES", "result_logs", "check_run", "saved_form",
-           "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "keras_name"]
+           "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "keras_name", "Accuracy",
+           "CosineSimilarity", "KLDivergence", "Poisson", "R2Score"]

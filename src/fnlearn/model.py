@@ -191,6 +191,12 @@ class Trainer:
             return object.__getattribute__(self, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    @property
+    def _sample_input_shape(self) -> Any:
+        """One sample's shape, or a list for several inputs, the batch axis excluded (None: not known yet): what
+        fnlearn's code reads, while ``input_shape`` is each front end's (Keras's gives the batch axis as None)."""
+        return None
+
     compiled: bool = False
     optimizer: Any = None
     loss: Any = None
@@ -254,7 +260,7 @@ class Trainer:
         loss = getattr(loss, "builtin", loss) if callable(loss) and not isinstance(loss, losses.Loss) else loss
         loss_fn, loss_name = (None, None) if no_loss else _resolve_loss(loss)
         resolved, keys, weighted = _resolve_metrics(metrics, weighted_metrics, loss_name)
-        if not self.built and self.input_shape is not None:
+        if not self.built and self._sample_input_shape is not None:
             self.build()
         trainable = self.trainable_parameters() if self.built else []
         if trainable:  # none (all frozen): fit says so
@@ -943,7 +949,7 @@ class Trainer:
         """The sample shape the data must fit (None for a size that may be any): the one declared, or for a
         subclass of Keras's Model, whose call() may take any size as Keras's does, the number of axes of the
         samples it was first built for (a run on a zero sample then checks the rest, before anything changes)."""
-        declared = getattr(self, "input_shape", None)
+        declared = self._sample_input_shape
         if not self._layers_in_order and self._keras_way and isinstance(declared, tuple):
             return (None,) * len(declared)
         return declared
@@ -961,10 +967,9 @@ class Trainer:
     def _features(self, x: Any, dtype: Any, x_name: str, allow_nonfinite: bool) -> Any:
         """The inputs ``x`` as one float array of ``dtype`` with a batch axis (a model with several inputs
         checks each and packs them side by side; non-finite values are checked after, unless allowed)."""
-        declared = getattr(self, "input_shape", None) if self._layers_in_order and getattr(self, "built", False) \
-            else None
+        declared = self._sample_input_shape if self._layers_in_order and getattr(self, "built", False) else None
         if self._text_input:
-            return data.as_texts(x, x_name, self.input_shape)
+            return data.as_texts(x, x_name, self._sample_input_shape)
         return data.as_features(x, dtype, x_name, None if declared is None else tuple(declared))
 
     def _check_features(self, sample_shape: tuple[int, ...], x_name: str,
@@ -981,18 +986,18 @@ class Trainer:
             expects = f"model {self.name!r} takes samples of shape {declared} (its keras.Input)"
             fix = "check the data's columns or the Input's shape"
         elif self._layers_in_order:
-            declared = getattr(first, "input_shape", None)
+            declared = sample_input_shape(first)
             expects = f"layer {first.name!r} expects samples of shape {declared} (its input_shape)"
             fix = "check the data's columns or the first layer's input_shape"
         else:
             declared = self._sizes_taken()
-            expects = f"model {self.name!r} was built for samples of shape {self.input_shape}"
+            expects = f"model {self.name!r} was built for samples of shape {self._sample_input_shape}"
             fix = "check the data's columns"
         if declared is not None and not data.shape_fits(declared, sample_shape):
             raise ShapeError(f"{expects}, but {x_name} has samples of shape {sample_shape}"
                              f"{_one_sample_hint(x_name, rows, sample_shape, declared)}; {fix}.")
         if not self._layers_in_order or not all(isinstance(layer, Layer) for layer in layers):
-            if self.input_shape is None or data.shape_fits(self.input_shape, sample_shape):
+            if self._sample_input_shape is None or data.shape_fits(self._sample_input_shape, sample_shape):
                 return self._probe_output_shape(sample_shape)
             try:  # samples unlike those it was built for, which a Keras model's call() may still take
                 return self._probe_output_shape(sample_shape)
@@ -1100,8 +1105,10 @@ class Trainer:
                              f"the last axis of each sample), but {loss} needs one row of {units} class scores per "
                              f"sample; add {self._spelled('Flatten')} before the first Dense layer (first of all for "
                              "images given as pixels, after the convolution and pooling layers in a CNN).")
+        # Keras's ignore_class (a segmentation's void label, 255 say) may lie outside the classes
+        ignored = self.loss.options.get("ignore_class") if isinstance(self.loss, losses.Loss) else None
         if loss == "sparse_categorical_crossentropy" and per_step:
-            return losses.sparse_labels(y.reshape(n, *steps), units, "sparse_categorical_crossentropy")
+            return losses.sparse_labels(y.reshape(n, *steps), units, "sparse_categorical_crossentropy", ignored)
         if loss == "sparse_categorical_crossentropy":
             if y.ndim > 1 and y_per_sample == per_sample and units > 1:
                 raise ShapeError(f"{y_name} has shape {tuple(y.shape)}, one-hot rows, but "
@@ -1110,7 +1117,7 @@ class Trainer:
             if y_per_sample != 1:
                 raise ShapeError(f"{y_name} has shape {tuple(y.shape)}, but sparse_categorical_crossentropy needs one "
                                  "integer label per sample (shape (n,)).")
-            return losses.sparse_labels(y.reshape(n), units, "sparse_categorical_crossentropy")
+            return losses.sparse_labels(y.reshape(n), units, "sparse_categorical_crossentropy", ignored)
         if loss == "categorical_crossentropy" and y_per_sample == 1 and units > 1:
             raise ShapeError(f"categorical_crossentropy needs one-hot targets with {units} columns, but {y_name} has "
                              f"shape {tuple(y.shape)}{' (integer labels?)' if integer_valued else ''}; use "
@@ -1513,7 +1520,7 @@ class Trainer:
                 raise ConfigError(f"summary({given}={default!r}) is a Keras option fnlearn's summary does not have "
                                   "(one layout, every layer listed); leave it out.")
         data.check_flag(expand_nested, "expand_nested")
-        if not self.built and self.input_shape is not None:
+        if not self.built and self._sample_input_shape is not None:
             self.build()
         rows = self._summary_rows()  # a model that does not know its input shape yet: Keras's "?" rows
         total = sum(count for _, _, count, _ in rows)
@@ -1604,7 +1611,8 @@ class Trainer:
         from .nn.layers import Layer
 
         rows = []
-        shape = tuple(self.input_shape) if self.input_shape is not None and self._layers_in_order else None
+        shape = tuple(self._sample_input_shape) if self._sample_input_shape is not None and self._layers_in_order \
+            else None
         for layer in self.layers:
             if shape is not None and isinstance(layer, (Layer, Trainer)):
                 shape = layer.output_shape_for(shape)
@@ -1616,6 +1624,12 @@ class Trainer:
             built = getattr(layer, "built", True)
             rows.append((name, shape_text, count, f"{count:,}" if built else f"{count} (unbuilt)"))
         return rows
+
+
+def sample_input_shape(module: Any) -> Any:
+    """The sample shape a layer declares (its ``input_shape``) or a model takes, batch axis excluded; None when not
+    known. A Keras model's own ``input_shape`` gives the batch axis, as Keras's does."""
+    return module._sample_input_shape if isinstance(module, Trainer) else getattr(module, "input_shape", None)
 
 
 def _shape_text(shape: tuple[Any, ...]) -> str:

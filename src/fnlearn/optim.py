@@ -561,6 +561,16 @@ class Adam(_Moments):
 
     ``m ← β₁ m + (1 − β₁) g;  v ← β₂ v + (1 − β₂) g²;  m̂ = m / (1 − β₁ᵗ);  v̂ = v / (1 − β₂ᵗ);``
     ``θ ← θ − η m̂ / (√v̂ + ε)`` with β₁ = 0.9, β₂ = 0.999, ε = 1e-8, η = 0.001 by default.
+
+    ``amsgrad=True`` divides by the largest v seen so far, ``v_max ← max(v_max, v)``, in place of v (Keras's and
+    PyTorch's AMSGrad), so a parameter's step can only shrink as its gradients' size falls.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> w = fl.Parameter(np.array([1.0])); opt = Adam([w], learning_rate=0.1, beta_2=0.5, amsgrad=True)
+    >>> for g in (1.0, 0.1):
+    ...     w.grad = fl.backend.to_device(np.array([g])); opt.step()
+    >>> round(float(w.numpy()[0]), 4)  # 0.8097 without amsgrad: the second step would be longer
+    0.8355
     """
 
     name = "adam"
@@ -568,9 +578,12 @@ class Adam(_Moments):
 
     def __init__(self, params: Any = None, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-8, betas: tuple[float, float] | None = None, eps: float | None = None,
-                 **kwargs: Any) -> None:
+                 amsgrad: bool = False, **kwargs: Any) -> None:
         if betas is not None:
             beta_1, beta_2 = betas
+        if not isinstance(amsgrad, (bool, np.bool_)):
+            raise ConfigError(f"{type(self).__name__}(amsgrad={amsgrad!r}): amsgrad must be True or False.")
+        self.amsgrad = bool(amsgrad)
         self.correction_buffers: tuple[Any, Any] | None = None
         super().__init__(params, learning_rate, beta_1, beta_2, epsilon if eps is None else eps, **kwargs)
 
@@ -582,6 +595,13 @@ class Adam(_Moments):
         m += xp.multiply(grad, 1 - self.beta_1, out=denom)
         v *= self.beta_2
         v += _squared_share(xp, grad, 1 - self.beta_2, denom)
+        if self.amsgrad:
+            # the maximum of the raw v, bias-corrected below with this step's t, as Keras and PyTorch keep it
+            v_max = state.get("v_max")
+            if v_max is None:
+                v_max = state["v_max"] = xp.zeros_like(param)
+            xp.maximum(v_max, v, out=v_max)
+            v = v_max
         xp.sqrt(v, out=denom)
         if self.correction_buffers is None:
             t = self.iterations
@@ -605,6 +625,13 @@ class Adam(_Moments):
         [10.0, 31.6228]
         """
         return 1.0 / (1.0 - self.beta_1 ** t), 1.0 / math.sqrt(1.0 - self.beta_2 ** t)
+
+    def _slots(self) -> dict[str, float]:
+        return {**super()._slots(), **({"v_max": 0.0} if self.amsgrad else {})}
+
+    def hyperparameters(self) -> dict[str, Any]:
+        # amsgrad only when on, so a plain Adam's saved config is what it always was
+        return {**super().hyperparameters(), **({"amsgrad": True} if self.amsgrad else {})}
 
 
 class AdamW(Adam):
@@ -704,6 +731,55 @@ class Nadam(_Moments):
         param -= other
 
 
+class Adadelta(Optimizer):
+    """Steps sized by the ratio of two running root mean squares, of past steps and of gradients (Keras's and
+    PyTorch's Adadelta, ε under both roots):
+
+    ``a ← ρ a + (1 − ρ) g²;  Δ = −√(d + ε) / √(a + ε) · g;  d ← ρ d + (1 − ρ) Δ²;  θ ← θ + η Δ``, with Keras's
+    defaults η = 0.001, ρ = 0.95, ε = 1e-7 (PyTorch's are η = 1, ρ = 0.9, ε = 1e-6).
+
+    >>> import fnlearn as fl, numpy as np
+    >>> w = fl.Parameter(np.array([1.0])); w.grad = fl.backend.to_device(np.array([0.5]))
+    >>> opt = Adadelta([w], learning_rate=1.0, rho=0.9, epsilon=1e-6); opt.step(); round(float(w.numpy()[0]), 6)
+    0.996838
+    """
+
+    name = "adadelta"
+
+    def __init__(self, params: Any = None, learning_rate: Any = 0.001, rho: float = 0.95, epsilon: float = 1e-7,
+                 **kwargs: Any) -> None:
+        self.rho = _check_fraction("rho", rho)
+        self.epsilon = check_positive("epsilon", epsilon, allow_zero=True)
+        super().__init__(params, learning_rate, **kwargs)
+
+    def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
+        xp = backend.xp()
+        acc_grad, acc_delta = state.get("accumulated_grad"), state.get("accumulated_delta")
+        if acc_grad is None:
+            acc_grad = state["accumulated_grad"] = xp.zeros_like(param)
+        if acc_delta is None:
+            acc_delta = state["accumulated_delta"] = xp.zeros_like(param)
+        delta, scratch = self._scratch(param), self._scratch(param, 1)
+        acc_grad *= self.rho
+        acc_grad += _squared_share(xp, grad, 1 - self.rho, scratch)
+        xp.add(acc_delta, self.epsilon, out=delta)
+        xp.sqrt(delta, out=delta)
+        delta *= grad
+        xp.add(acc_grad, self.epsilon, out=scratch)
+        xp.sqrt(scratch, out=scratch)
+        delta /= scratch  # the step's size and sign, before the learning rate
+        acc_delta *= self.rho
+        acc_delta += _squared_share(xp, delta, 1 - self.rho, scratch)
+        delta *= lr
+        param -= delta
+
+    def _slots(self) -> dict[str, float]:
+        return {"accumulated_grad": 0.0, "accumulated_delta": 0.0}
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"rho": self.rho, "epsilon": self.epsilon}
+
+
 def _squared_share(xp: Any, grad: Any, share: float, out: Any) -> Any:
     """``share · g · g`` into ``out``, in that order of rounding."""
     xp.multiply(grad, share, out=out)
@@ -724,7 +800,7 @@ _PIECE_BYTES = 256 * 1024
 _FLUSH_EVERY = 16
 _FLUSH_MARGIN = 2.0**24  # see Optimizer.flush_subnormal
 _ELEMENTWISE = frozenset({SGD.update, Adagrad.update, RMSprop.update, Adam.update, AdamW.update, Adamax.update,
-                          Nadam.update})
+                          Nadam.update, Adadelta.update})
 
 
 def _elementwise(cls: type) -> bool:
@@ -739,7 +815,7 @@ def _elementwise(cls: type) -> bool:
     return cls.update in _ELEMENTWISE and getattr(cls, "update_prescaled", SGD.update_prescaled) is SGD.update_prescaled
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam,
-                                          "adamw": AdamW, "adamax": Adamax, "nadam": Nadam}
+                                          "adamw": AdamW, "adamax": Adamax, "nadam": Nadam, "adadelta": Adadelta}
 
 
 def get(spec: Any) -> Optimizer:
@@ -769,5 +845,6 @@ def from_config(config: dict[str, Any]) -> Optimizer:
 
 from . import schedules  # noqa: E402  (fl.optim.schedules.*)
 
-__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Adamax", "Nadam", "get", "from_config",
+__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Adamax", "Nadam", "Adadelta", "get",
+           "from_config",
            "schedules"]

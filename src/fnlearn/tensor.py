@@ -520,6 +520,17 @@ class Parameter(Tensor):
         super().__init__(arr, requires_grad=True, name=name)
 
     @property
+    def trainable(self) -> bool:
+        """Whether training updates the weight (Keras's ``variable.trainable``): a frozen layer's weights and
+        statistics such as a BatchNormalization's moving mean are not.
+
+        >>> import fnlearn as fl, numpy as np
+        >>> fl.Parameter(np.zeros(2)).trainable
+        True
+        """
+        return bool(self.requires_grad)
+
+    @property
     def value(self) -> Parameter:
         """The weight itself (Keras's ``variable.value``, the backend's tensor: here the weight is one), so that a
         Keras train_step's ``[v.value.grad for v in self.trainable_weights]`` reads each gradient."""

@@ -47,7 +47,7 @@ def test_more_placeholders_and_keywords_are_recorded_run_and_saved(tmp_path):
     call = model._calls[0]
     assert [p.name for p in call.parents] == ["a", "b", "mask"]
     assert call.kwargs["scale"] == 2.5 and call.kwargs["flip"] is True
-    assert model.output_shape == (None, 2)
+    assert model.output_shape == (None, None, 2)
     x = [RNG.normal(size=(4, 5, 3)), RNG.normal(size=(4, 5, 2)), RNG.integers(0, 2, (4, 5, 2)).astype(float)]
     expected = -((x[0] @ model.layers[3].get_weights()[0] + x[1] * 2.5) * x[2])
     np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)

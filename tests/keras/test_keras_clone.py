@@ -199,7 +199,8 @@ def test_bad_input_is_one_clear_sentence():
     with pytest.raises(ConfigError, match=r"names layer class 'Mystery' for layer 0.*custom_objects"):
         keras.Model.from_config({"name": "m", "layers": [{"class_name": "Mystery", "config": {}}]})
     with pytest.raises(ConfigError, match=r"Own.from_config makes the model as Own\(\*\*config\), which failed"):
-        Own.from_config({"name": "own"})
+        Own.from_config({"name": "own", "units": 3})
+    assert Own.from_config({"name": "again"}).name == "again"  # the default get_config: its name only
 
 
 def test_real_keras_clones_with_the_same_names_weights_and_compiled_state():

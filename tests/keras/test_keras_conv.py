@@ -47,7 +47,7 @@ LAYER_IDS = ["conv-valid", "conv-same-relu", "conv-stride2-same", "conv-stride32
 def test_each_layer_gives_keras_shapes_counts_and_outputs_from_the_same_weights(sample_shape, make):
     real = real_keras()
     theirs, ours = _both(real, sample_shape, make)
-    assert ours.output_shape == tuple(theirs.output_shape[1:])
+    assert ours.output_shape == tuple(theirs.output_shape)
     assert ours.count_params() == theirs.count_params()
     assert [w.shape for w in ours.get_weights()] == [tuple(w.shape) for w in theirs.get_weights()]
     ours.set_weights(theirs.get_weights())

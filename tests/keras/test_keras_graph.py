@@ -60,10 +60,9 @@ def test_real_keras_lists_the_same_layers_and_gives_the_same_predictions_and_ste
     assert [layer.name for layer in ours.layers] == [layer.name for layer in theirs.layers]  # Keras's order
     assert [type(layer).__name__ for layer in ours.layers] == [type(layer).__name__ for layer in theirs.layers]
     assert ours.count_params() == theirs.count_params()
-    # fnlearn's shapes leave out Keras's batch axis
-    assert ours.output_shape == theirs.output_shape[1:]
-    assert ours.input_shape == (theirs.input_shape[1:] if len(ours.inputs) == 1
-                                else [shape[1:] for shape in theirs.input_shape])
+    assert ours.output_shape == theirs.output_shape  # Keras's shapes: the batch axis first, as None
+    assert ours.input_shape == (theirs.input_shape if len(ours.inputs) == 1
+                                else [tuple(shape) for shape in theirs.input_shape])
     assert_trains_as_keras(real, theirs, ours, x, y, loss, 0.1, batch_size=16, epochs=3)
 
 
@@ -180,7 +179,7 @@ def test_several_outputs_predict_a_list_and_train_with_a_loss_each():
     hidden = layers.Dense(4, activation="relu", name="hidden")(x)
     model = keras.Model(x, [hidden, layers.Dense(2, activation="softmax", name="probs")(hidden)])
     assert model.outputs[1].shape == (None, 2) and isinstance(model.output, list)
-    assert model.output_shape == [(4,), (2,)]  # Keras's [(None, 4), (None, 2)], per sample
+    assert model.output_shape == [(None, 4), (None, 2)]  # Keras's
     outs = model.predict(DEEP, batch_size=10)
     assert [o.shape for o in outs] == [(64, 4), (64, 2)]
     head = model.get_layer("probs")

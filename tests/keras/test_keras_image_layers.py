@@ -30,7 +30,7 @@ def test_padding_cropping_and_upsampling_give_keras_shapes_and_values(sample_sha
     real = real_keras()
     theirs = real.Sequential([real.Input(shape=sample_shape), make(real)])
     ours = keras.Sequential([keras.Input(shape=sample_shape), make(keras)])
-    assert ours.output_shape == tuple(theirs.output_shape[1:])
+    assert ours.output_shape == tuple(theirs.output_shape)
     x = RNG.normal(size=(2, *sample_shape)).astype(np.float32)
     np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-6, atol=1e-6)
     assert make(keras).get_config().items() >= {k: v for k, v in _plain(make(real).get_config()).items()

@@ -38,7 +38,7 @@ def test_each_layer_gives_keras_shapes_counts_and_outputs_from_the_same_weights(
     real = real_keras()
     theirs = real.Sequential([real.Input(shape=sample_shape), make(real)])
     ours = keras.Sequential([keras.Input(shape=sample_shape), make(keras)])
-    assert ours.output_shape == tuple(theirs.output_shape[1:])
+    assert ours.output_shape == tuple(theirs.output_shape)
     assert ours.count_params() == theirs.count_params()
     assert [w.shape for w in ours.get_weights()] == [tuple(w.shape) for w in theirs.get_weights()]
     weights = [RNG.normal(size=w.shape).astype(np.float32) for w in theirs.get_weights()]  # not Keras's ones/zeros

@@ -31,8 +31,8 @@ def augmented_classifier(first_layer_declares: bool = False) -> keras.Sequential
 @pytest.mark.parametrize("first_layer_declares", [False, True])
 def test_a_model_first_in_a_sequential_is_built_from_the_input_shape(first_layer_declares, capsys):
     model = augmented_classifier(first_layer_declares)
-    assert model.built and model.input_shape == (8, 8, 3) and model.output_shape == (3,)
-    assert model.layers[0].input_shape == (8, 8, 3)
+    assert model.built and model.input_shape == (None, 8, 8, 3) and model.output_shape == (None, 3)
+    assert model.layers[0].input_shape == (None, 8, 8, 3)
     model.summary()
     table = capsys.readouterr().out
     assert table.splitlines()[4].split() == ["data_augmentation", "(Sequential)", "(None,", "8,", "8,", "3)", "0"]

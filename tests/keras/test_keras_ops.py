@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from real_keras import real_keras
 from value_checks import assert_custom_loss_trains_as_mse, assert_like_numpy
 
 import fnlearn as fl
@@ -491,3 +492,14 @@ def test_boolean_operators_on_tensors_combine_masks():
 def test_new_names_refuse_bad_input_in_one_sentence(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+def test_convert_to_tensor_keeps_integers_and_booleans_as_keras_does():
+    real = real_keras()
+    for value in ([0, 2], 3, [True, False], 2.5, [[1.0, 2.0]]):
+        ours, theirs = keras.ops.convert_to_tensor(value), real.ops.convert_to_tensor(value)
+        assert str(ours.dtype) == str(theirs.dtype), value
+    indices = keras.ops.convert_to_tensor([0, 2])
+    np.testing.assert_array_equal(keras.ops.take(np.arange(10.0), indices).numpy(), [0.0, 2.0])
+    assert keras.ops.convert_to_tensor(np.arange(3, dtype=np.int64)).dtype == np.int64  # an array keeps its own
+    assert keras.ops.convert_to_tensor([1, 2], dtype="float32").dtype == np.float32

@@ -39,7 +39,7 @@ def test_the_seq2seq_model_gives_keras_predictions_and_trains_as_keras():
     assert isinstance(ours, FunctionalGraph)
     assert [layer.name for layer in ours.layers] == [layer.name for layer in theirs.layers]  # Keras's order
     assert ours.count_params() == theirs.count_params()
-    assert ours.output_shape == theirs.output_shape[1:]
+    assert ours.output_shape == theirs.output_shape
     # the tutorial's loss: categorical cross-entropy on one-hot rows per step
     assert_trains_as_keras(real, theirs, ours, [ENCODED, DECODED], TARGET, "categorical_crossentropy", 0.5,
                            batch_size=8, epochs=2)
@@ -127,7 +127,7 @@ def test_a_model_returning_an_lstm_output_and_its_state_is_a_model_of_two_output
 
     theirs, ours = build(real), build(keras)
     assert ours.output_names == ["enc", "enc_1"]  # each output logs under a name of its own
-    assert ours.output_shape == [shape[1:] for shape in theirs.output_shape]
+    assert ours.output_shape == [tuple(shape) for shape in theirs.output_shape]
     ours.set_weights(theirs.get_weights())
     for got, expected in zip(ours.predict(ENCODED), theirs.predict(ENCODED, verbose=0)):
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)

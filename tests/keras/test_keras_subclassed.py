@@ -8,7 +8,7 @@ from real_keras import assert_trains_as_keras, real_keras
 
 import fnlearn as fl
 from fnlearn import explain, keras
-from fnlearn.errors import ConfigError, NotReadyError, ShapeError
+from fnlearn.errors import ConfigError, ModelFileError, NotReadyError, ShapeError
 from fnlearn.keras import layers, ops
 
 RNG = np.random.default_rng(0)
@@ -53,7 +53,7 @@ def test_it_tracks_its_layers_and_counts_as_a_keras_model():
     assert model.name == "mlp" and not model.built
     assert [layer.name.split("_")[0] for layer in model.layers] == ["dense", "dense", "dropout", "dense"]
     model.build((None, 12))  # Keras's spelling, batch axis open
-    assert model.built and model.input_shape == (12,)
+    assert model.built and model.input_shape == (None, 12)
     assert [name for name, _ in model.named_parameters()] == [
         "blocks.0.kernel", "blocks.0.bias", "blocks.1.kernel", "blocks.1.bias", "classifier.kernel", "classifier.bias"]
     assert isinstance(model, keras.Model) and isinstance(keras.Sequential(), keras.Model)
@@ -125,12 +125,12 @@ def test_real_keras_gives_the_same_predictions_and_steps():
     theirs, ours = _mlp_class(real)(hidden=8, rate=0.0), _mlp_class(keras)(hidden=8, rate=0.0)
     theirs(X[:1])  # a call builds both (Keras's build() of a subclass does not make weights)
     ours(X[:1])
-    assert ours.built and ours.input_shape == (12,)
+    assert ours.built and ours.input_shape == (None, 12)
     assert [w.shape for w in ours.get_weights()] == [w.shape for w in theirs.get_weights()]
     assert_trains_as_keras(real, theirs, ours, X, Y, "sparse_categorical_crossentropy", 0.1, batch_size=32)
 
 
-def test_weights_go_through_save_weights_and_the_whole_model_cannot_be_saved(tmp_path):
+def test_weights_go_through_save_weights(tmp_path):
     cls = _mlp_class(keras)
     model = cls()
     model.compile("adam", "sparse_categorical_crossentropy")
@@ -142,10 +142,70 @@ def test_weights_go_through_save_weights_and_the_whole_model_cannot_be_saved(tmp
     again.build((12,))
     again.load_weights(tmp_path / "mlp.weights.h5")
     np.testing.assert_array_equal(again.predict(X, verbose=0), model.predict(X, verbose=0))
-    with pytest.raises(ConfigError, match=r"MLP is a subclass of keras.Model, whose methods are Python code that a "
-                                          r"model file cannot hold; save its weights"):
-        model.save(tmp_path / "mlp.keras")
-    assert not (tmp_path / "mlp.keras").exists()
+
+
+def test_the_whole_model_saves_and_loads_by_its_class_as_in_keras(tmp_path):
+    cls = _mlp_class(keras)
+    model = cls(hidden=8, rate=0.0)  # its arguments recorded, as Keras 3 records them, without a get_config
+    assert model.get_config() == {"hidden": 8, "rate": 0.0, "name": model.name}
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(X, Y, epochs=2, verbose=0)
+    path = tmp_path / "mlp.keras"
+    model.save(path)
+    with pytest.raises(ModelFileError, match=r"custom_objects=\{'MLP': MLP\}") as caught:
+        keras.models.load_model(path)
+    assert str(caught.value).endswith(".")
+    loaded = keras.models.load_model(path, custom_objects={"MLP": cls})
+    assert type(loaded) is cls and loaded.name == model.name and loaded.compiled
+    assert loaded.input_shape == (None, 12) and [w.shape for w in loaded.weights] == [w.shape for w in model.weights]
+    np.testing.assert_array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
+    model.fit(X, Y, epochs=1, verbose=0, shuffle=False)
+    loaded.fit(X, Y, epochs=1, verbose=0, shuffle=False)  # the optimizer's state came back: the same next step
+    np.testing.assert_allclose(loaded.predict(X, verbose=0), model.predict(X, verbose=0), rtol=1e-6, atol=1e-7)
+
+
+def test_a_model_class_with_a_get_config_of_its_own_and_registered_loads_by_name(tmp_path):
+    @keras.saving.register_keras_serializable(package="tests")
+    class Scaled(keras.Model):
+        def __init__(self, units, factor=2.0, **kwargs):
+            super().__init__(**kwargs)
+            self.units, self.factor = units, factor
+            self.dense = layers.Dense(units)
+
+        def call(self, inputs):
+            return self.dense(inputs) * self.factor
+
+        def get_config(self):
+            return {**super().get_config(), "units": self.units, "factor": self.factor}
+
+    try:
+        model = Scaled(3, factor=0.5)
+        model(X[:2])
+        model.save(tmp_path / "scaled.keras")
+        loaded = keras.models.load_model(tmp_path / "scaled.keras")
+        assert (loaded.units, loaded.factor) == (3, 0.5) and not loaded.compiled
+        np.testing.assert_array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
+    finally:
+        keras.saving.get_custom_objects().pop("Scaled")
+
+
+def test_a_model_that_could_not_be_made_again_is_refused_before_anything_is_written(tmp_path):
+    class Needs(keras.Model):
+        def __init__(self, units):
+            super().__init__()
+            self.dense = layers.Dense(units)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+        def get_config(self):
+            return {"name": self.name}  # units left out
+
+    model = Needs(3)
+    model(X[:2])
+    with pytest.raises(ConfigError, match=r"__init__ needs units.*'units': self.units") as caught:
+        model.save(tmp_path / "needs.keras")
+    assert str(caught.value).endswith(".") and not (tmp_path / "needs.keras").exists()
 
 
 def test_mistakes_get_one_sentence():

@@ -55,7 +55,7 @@ def one_hot(rows, steps, tokens):
 def test_text_models_with_unknown_steps_predict_and_train_as_keras(make):
     real = real_keras()
     theirs, ours = make(real), make(keras)
-    assert ours.input_shape == (None,) and ours.layers[1].output.shape == (None, None, 8)
+    assert ours.input_shape == (None, None) and ours.layers[1].output.shape == (None, None, 8)
     x = RNG.integers(1, WORDS, (12, 15))
     ours.set_weights(theirs.get_weights())
     for steps in (9, 15):  # one model, sequences of any length
@@ -79,8 +79,8 @@ def test_the_summary_writes_unknown_sizes_as_keras_does(make):
 def test_the_seq2seq_tutorial_trains_as_keras_and_decodes_step_by_step():
     real = real_keras()
     theirs, ours = seq2seq(real), seq2seq(keras)
-    assert ours.input_shape == [(None, TOKENS_IN), (None, TOKENS_OUT)]
-    assert ours.output_shape == theirs.output_shape[1:]
+    assert ours.input_shape == [(None, None, TOKENS_IN), (None, None, TOKENS_OUT)]
+    assert ours.output_shape == theirs.output_shape
     source, target_in = one_hot(8, 7, TOKENS_IN), one_hot(8, 6, TOKENS_OUT)
     target = one_hot(8, 6, TOKENS_OUT)
     assert_trains_as_keras(real, theirs, ours, [source, target_in], target, "categorical_crossentropy", 0.5,
@@ -111,7 +111,7 @@ def test_a_seq2seq_model_with_unknown_steps_saves_and_loads(tmp_path):
     source, target_in = one_hot(4, 5, TOKENS_IN), one_hot(4, 3, TOKENS_OUT)
     model.save(tmp_path / "s2s.keras")
     loaded = keras.models.load_model(tmp_path / "s2s.keras")
-    assert loaded.input_shape == [(None, TOKENS_IN), (None, TOKENS_OUT)]
+    assert loaded.input_shape == [(None, None, TOKENS_IN), (None, None, TOKENS_OUT)]
     np.testing.assert_array_equal(loaded.predict([source, target_in]), model.predict([source, target_in]))
     np.testing.assert_array_equal(loaded.predict({loaded.input[0].name: source[:, :2],
                                                   loaded.input[1].name: target_in}),
@@ -188,7 +188,7 @@ def test_keras_way_layers_and_lambdas_pass_unknown_steps_on():
 def test_a_sequential_model_and_resized_images_take_unknown_sizes(tmp_path):
     tagger = keras.Sequential([keras.Input(shape=(None,)), layers.Embedding(WORDS, 4, mask_zero=True),
                                layers.SimpleRNN(3, return_sequences=True), layers.Dense(2, activation="softmax")])
-    assert tagger.output_shape == (None, 2)
+    assert tagger.output_shape == (None, None, 2)
     tagger.compile("sgd", "sparse_categorical_crossentropy")
     tagger.fit(RNG.integers(0, WORDS, (6, 8)), RNG.integers(0, 2, (6, 8)), verbose=0)
     tagger.save(tmp_path / "tagger.keras")

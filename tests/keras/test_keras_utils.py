@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from real_keras import real_keras
 
-from fnlearn import errors
+from fnlearn import errors, keras
+from fnlearn.errors import ConfigError
 from fnlearn.keras.preprocessing import sequence
 from fnlearn.keras.utils import pad_sequences
 
@@ -85,3 +86,27 @@ def test_bad_inputs_are_one_sentence_and_value_errors(call, error, words):
         call()
     message = str(info.value)
     assert words in message and isinstance(info.value, ValueError) and message.endswith(".")
+
+
+def test_keras_config_and_the_utils_aliases_of_keras_3():
+    real = real_keras()
+    for name in ("floatx", "image_data_format", "epsilon"):
+        assert getattr(keras.config, name)() == getattr(real.config, name)()
+    assert keras.config.backend() == "numpy"
+    keras.config.enable_unsafe_deserialization()  # accepted: fnlearn's files hold no code to unlock
+    keras.config.set_image_data_format("channels_last")
+    with pytest.raises(ConfigError, match="channels last") as caught:
+        keras.config.set_image_data_format("channels_first")
+    assert str(caught.value).endswith(".")
+
+    @keras.utils.register_keras_serializable(package="tests", name="utils_registered")
+    def doubled(x):
+        return x * 2
+
+    try:
+        assert keras.saving.get_registered_object("utils_registered") is doubled
+    finally:
+        keras.saving.get_custom_objects().pop("utils_registered")
+    keras.layers.Dense(1)
+    keras.utils.clear_session()
+    assert keras.layers.Dense(1).name == "dense"

@@ -300,17 +300,21 @@ def test_functional_model_with_states_summary_fit_evaluate_predict(capsys):
     assert model.predict(X, verbose=0).shape == (3, 1)
 
 
+def _model_around(layer, functional: bool):
+    """``layer`` between an Input of X's samples and a Dense(2) head, as a functional or a Sequential model."""
+    if functional:
+        inputs = keras.Input((6, 4))
+        return keras.Model(inputs, keras.layers.Dense(2)(layer(inputs)))
+    return keras.Sequential([keras.Input((6, 4)), layer, keras.layers.Dense(2)])
+
+
 @pytest.mark.parametrize("make", [
     lambda: fl.layers.RNN(fl.layers.GRUCell(4, reset_after=False, kernel_regularizer="l2"), go_backwards=True),
     lambda: fl.layers.RNN([fl.layers.LSTMCell(4, unit_forget_bias=False), fl.layers.SimpleRNNCell(3)]),
 ])
 @pytest.mark.parametrize("functional", [False, True])
 def test_built_in_cells_save_and_load_with_the_model(make, functional, tmp_path):
-    if functional:
-        inputs = keras.Input((6, 4))
-        model = keras.Model(inputs, keras.layers.Dense(2)(make()(inputs)))
-    else:
-        model = keras.Sequential([keras.Input((6, 4)), make(), keras.layers.Dense(2)])
+    model = _model_around(make(), functional)
     model.compile("adam", "mse")
     model.fit(X, RNG.normal(size=(3, 2)), epochs=1, verbose=0)
     path = str(tmp_path / "cells.fnl")
@@ -369,7 +373,7 @@ def test_cells_on_their_own():
     (lambda: fl.layers.RNN(fl.layers.Dense(3)), ConfigError, "state_size"),
     (lambda: fl.layers.RNN({"class_name": "Dense", "config": {}}), ConfigError, "custom_objects"),
     (lambda: fl.layers.StackedRNNCells([]), ConfigError, "list of cells"),
-    (lambda: fl.layers.Bidirectional(fl.layers.RNN(fl.layers.LSTMCell(3))), ConfigError, "recurrent layer"),
+    (lambda: fl.layers.Bidirectional(fl.layers.Dense(3)), ConfigError, "recurrent layer"),
     (lambda: fl.layers.RNN(fl.layers.LSTMCell(3))(np.ones((2, 4))), ShapeError, "sequences"),
     (lambda: fl.layers.RNN(fl.layers.LSTMCell(3), input_shape=(6, 5))(X), ShapeError, "built for"),
     (lambda: fl.layers.RNN(fl.layers.LSTMCell(3))(X, initial_state=[np.zeros((3, 3))]), ShapeError, "2"),
@@ -426,3 +430,131 @@ def test_a_functional_decoder_rnn_starts_from_the_encoders_states_and_saves(tmp_
     with pytest.raises(ConfigError, match=r"got initial_state with 1 state but takes 2: one state of each size in "
                                           r"\[4, 4\]"):
         keras.layers.RNN(keras.layers.LSTMCell(4))(decoder_inputs, initial_state=[h])
+
+
+# ----------------------------------------------------------------------------- Bidirectional of an RNN of a cell
+
+
+@pytest.mark.parametrize("cells, settings, merge_mode", [
+    (("LSTMCell",), {"return_sequences": True}, "concat"),
+    (("GRUCell",), {"return_state": True}, "sum"),
+    (("SimpleRNNCell",), {"return_sequences": True}, "ave"),
+    (("LSTMCell", "GRUCell"), {}, "mul"),
+    (("GRUCell",), {"return_sequences": True}, None),
+])
+@pytest.mark.parametrize("masked", [False, True])
+def test_bidirectional_of_an_rnn_of_cells_is_keras_from_the_same_weights(cells, settings, merge_mode, masked):
+    real = real_keras()
+
+    def make(library):
+        made = [getattr(library.layers, name)(5 - k) for k, name in enumerate(cells)]
+        return library.layers.Bidirectional(library.layers.RNN(made if len(made) > 1 else made[0], **settings),
+                                            merge_mode=merge_mode)
+
+    theirs = make(real)
+    expected = _listed(theirs(X, mask=MASK if masked else None))
+    ours = make(keras)
+    ours.build((6, 4))
+    assert [w.shape for w in ours.get_weights()] == [tuple(w.shape) for w in theirs.get_weights()]
+    for layer in (ours, theirs):  # Keras's names: the layer's, after "forward_" and "backward_"
+        assert layer.forward_layer.name.startswith("forward_rnn")
+        assert layer.backward_layer.name == "backward_" + layer.forward_layer.name.removeprefix("forward_")
+    ours.set_weights(theirs.get_weights())
+    got = _listed(ours(_masked(X, MASK if masked else None)))
+    if settings.get("return_state") and len(expected) != len(got):  # Keras groups a stack's states; flat here
+        expected = [expected[0], *(s for group in expected[1:] for s in _listed(group))]
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g.numpy(), np.asarray(e), rtol=1e-5, atol=1e-6)
+    shapes = ours.compute_output_shape((6, 4))
+    shapes = shapes if isinstance(shapes, list) else [shapes]
+    assert [tuple(s) for s in shapes] == [tuple(g.shape[1:]) for g in got]
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_bidirectional_of_an_rnn_of_a_cell_is_the_fused_layers_forward_and_gradients(float64, kind):
+    make_cell, make_fused = PAIRS[kind]
+    cells = fl.layers.Bidirectional(fl.layers.RNN(make_cell(), return_sequences=True))
+    fused = fl.layers.Bidirectional(make_fused(return_sequences=True))
+    cells.build((6, 4))
+    fused.build((6, 4))
+    weights = [RNG.normal(size=w.shape) * 0.5 for w in cells.get_weights()]
+    cells.set_weights(weights)
+    fused.set_weights(weights)
+    x = RNG.normal(size=(3, 6, 4))
+    w = RNG.normal(size=(3, 6, 10))
+    grads = []
+    for layer in (cells, fused):
+        xs = _masked(x, MASK)
+        xs.requires_grad = True
+        out = layer(xs)
+        _loss([out], [w]).backward()
+        grads.append([fl.backend.to_numpy(xs.grad), *(fl.backend.to_numpy(p.grad) for p in layer.parameters())])
+        np.testing.assert_allclose(out.numpy(), fused(_masked(x, MASK)).numpy(), rtol=1e-10, atol=1e-12)
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(a, b, rtol=1e-8, atol=1e-10)
+
+
+def _cell_with_config(library):
+    """The guide's MinimalRNNCell with a get_config of its own, registered as Keras needs to copy it for
+    Bidirectional."""
+    base = _minimal_cell(library)
+
+    @library.saving.register_keras_serializable(package="tests")
+    class ConfiguredCell(base):
+        def get_config(self):
+            return {**super().get_config(), "units": self.units}
+
+    return ConfiguredCell
+
+
+def test_bidirectional_of_a_cell_of_ones_own_is_keras_and_saves(tmp_path):
+    real = real_keras()
+    data = RNG.normal(size=(2, 4, 5)).astype(np.float32) * 0.3
+
+    def make(library, cell):
+        x = library.Input((4, 5))
+        return library.Model(x, library.layers.Bidirectional(library.layers.RNN(cell(3)))(x))
+
+    theirs = make(real, _cell_with_config(real))
+    cell = _cell_with_config(keras)
+    ours = make(keras, cell)
+    layer = ours.layers[-1]
+    assert type(layer.forward_layer.cell) is cell and layer.forward_layer.cell is not layer.backward_layer.cell
+    ours.set_weights(theirs.get_weights())
+    np.testing.assert_allclose(ours.predict(data, verbose=0), theirs.predict(data, verbose=0), rtol=1e-5, atol=1e-6)
+    path = str(tmp_path / "own.fnl")
+    ours.save(path)
+    loaded = keras.models.load_model(path)  # the cell's class registered, found by its name
+    assert type(loaded.layers[-1].backward_layer.cell) is cell
+    np.testing.assert_allclose(loaded.predict(data, verbose=0), ours.predict(data, verbose=0), rtol=1e-6)
+
+
+def test_bidirectional_of_a_cell_without_its_arguments_in_get_config_says_so():
+    class Forgetful(_minimal_cell(keras)):
+        def get_config(self):
+            return {"name": self.name}  # no units: the copy cannot be made
+
+    with pytest.raises(ConfigError, match="get_config") as caught:
+        keras.layers.Bidirectional(keras.layers.RNN(Forgetful(3)))
+    assert str(caught.value).endswith(".")
+
+
+@pytest.mark.parametrize("functional", [False, True])
+def test_bidirectional_of_built_in_cells_fits_saves_loads_and_clones(functional, tmp_path):
+    def make():
+        return keras.layers.Bidirectional(keras.layers.RNN([keras.layers.GRUCell(4), keras.layers.LSTMCell(3)]))
+
+    model = _model_around(make(), functional)
+    model.compile("adam", "mse")
+    y = RNG.normal(size=(3, 2))
+    before = model.evaluate(X, y, verbose=0)
+    model.fit(X, y, epochs=5, verbose=0)
+    assert model.evaluate(X, y, verbose=0) < before
+    path = str(tmp_path / "both.fnl")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_allclose(loaded.predict(X, verbose=0), model.predict(X, verbose=0), rtol=1e-6)
+    clone = keras.models.clone_model(model)
+    assert [w.shape for w in clone.get_weights()] == [w.shape for w in model.get_weights()]
+    assert not any(np.array_equal(a, b) for a, b in zip(clone.get_weights(), model.get_weights()) if a.ndim == 2)

@@ -375,7 +375,7 @@ def test_a_sequential_cnn_saves_and_loads_with_its_weights_in_keras_order(tmp_pa
          keras.layers.Dense(10, activation="softmax")])
     model.compile("sgd", "sparse_categorical_crossentropy")
     model.fit(x, y, epochs=1, verbose=0)
-    assert model.input_shape == (12, 12, 1)
+    assert model.input_shape == (None, 12, 12, 1)
     assert [w.shape for w in model.get_weights()][:2] == [(3, 3, 1, 8), (8,)]
     path = tmp_path / "cnn.fnl"
     model.save(path)
@@ -606,7 +606,7 @@ def test_dilated_conv2d_layers_give_keras_shapes_and_outputs_from_the_same_weigh
 
 
 def _layer_inputs(model):
-    shape = model.input_shape
+    shape = model.input_shape[1:]  # a layer's compute_output_shape takes one sample's shape
     for layer in model.layers:
         yield layer, shape
         shape = layer.compute_output_shape(shape)

@@ -142,7 +142,7 @@ def test_its_output_shape_comes_from_compute_output_shape_when_it_has_one():
             return (input_shape[0], 2 * input_shape[-1])
 
     model = keras.Sequential([keras.Input((3,)), Doubler(), layers.Dense(2)])
-    assert model.output_shape == (2,) and model.layers[1].kernel.shape == (6, 2)
+    assert model.output_shape == (None, 2) and model.layers[1].kernel.shape == (6, 2)
     assert calls == []  # no zero sample run: the layer said its shape
     inputs = keras.Input((3,))
     assert Doubler()(inputs).shape == (None, 6)
@@ -177,7 +177,7 @@ def test_a_model_with_layers_of_ones_own_saves_and_loads_with_custom_objects(tmp
     with pytest.raises(ModelFileError, match="which is not one of fnlearn's"):
         keras.models.load_model(tmp_path / "m.keras", custom_objects={"Linear": print})  # not a layer class
     loaded = keras.models.load_model(tmp_path / "m.keras", custom_objects={"Linear": Linear})
-    assert type(loaded.layers[0]) is Linear and loaded.layers[0].units == 4 and loaded.input_shape == (6,)
+    assert type(loaded.layers[0]) is Linear and loaded.layers[0].units == 4 and loaded.input_shape == (None, 6)
     np.testing.assert_array_equal(loaded.predict(X, verbose=0), model.predict(X, verbose=0))
     loaded.fit(X, Y, epochs=1, verbose=0)  # the optimizer state came back with it
 
@@ -300,3 +300,44 @@ def test_a_layer_of_ones_own_without_get_config_saves_and_loads_as_in_keras_3(tm
     assert (again.layers[0].units, again.layers[0].scale) == (4, 0.5)
     # an argument that is not plain data (a function) is not recorded: the layer then needs its own get_config
     assert MyDense(2, scale=abs).get_config() == {"name": "my_dense"}
+
+
+def test_a_call_computed_with_the_real_keras_ops_is_named_at_once():
+    real_ops = real_keras().ops  # a Keras example's leftover `from keras import ops`
+
+    class Projection(layers.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], 2))
+
+        def call(self, inputs):
+            return real_ops.matmul(inputs, self.w)
+
+    with pytest.raises(ConfigError, match="from fnlearn.keras import ops") as caught:
+        keras.Sequential([keras.Input((4,)), Projection()])
+    assert "'projection'" in str(caught.value) and str(caught.value).endswith(".")
+    with pytest.raises(ConfigError, match="another library's ops"):
+        Projection()(np.ones((2, 4), dtype=np.float32))
+
+
+def test_add_weight_names_and_trainable_flags_are_keras():
+    real = real_keras()
+
+    def make(library):
+        class Scaled(library.layers.Layer):
+            def build(self, input_shape):
+                self.kernel = self.add_weight(shape=(input_shape[-1], 2), name="kernel")
+                self.count = self.add_weight(shape=(), initializer="zeros", trainable=False, name="count")
+
+            def call(self, inputs):
+                return library.ops.matmul(inputs, self.kernel)
+
+        layer = Scaled()
+        layer(np.ones((1, 3), dtype=np.float32))
+        return layer
+
+    ours, theirs = make(keras), make(real)
+    assert [(w.name, w.trainable) for w in ours.weights] == [(w.name, w.trainable) for w in theirs.weights] == \
+        [("kernel", True), ("count", False)]
+    norm = keras.layers.BatchNormalization()
+    norm.build((None, 3))
+    assert [w.trainable for w in norm.weights] == [True, True, False, False]

@@ -159,7 +159,7 @@ def test_layers_give_keras_shapes_weights_and_counts():
                               keras.layers.SpatialDropout2D(0.3, name="drop"),
                               keras.layers.Lambda(lambda t: keras.ops.mean(t, axis=-1), name="mean"),
                               keras.layers.LayerNormalization(name="rows")])
-    assert model.output_shape == (8, 10)
+    assert model.output_shape == (None, 8, 10)
     assert [w.shape for w in model.get_weights()] == [(3, 3, 6, 3), (6,), (8, 10, 6), (8, 10, 6), (10,), (10,)]
     lines = []
     model.summary(print_fn=lines.append)

@@ -220,7 +220,7 @@ def test_sequence_layers_give_keras_shapes_and_outputs_from_the_same_weights():
 
 
 def _shapes_in(model):
-    shape = model.input_shape
+    shape = model.input_shape[1:]  # a layer's output_shape_for takes one sample's shape
     for layer in model.layers:
         yield layer, shape
         shape = layer.output_shape_for(shape)

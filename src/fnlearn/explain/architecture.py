@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ConfigError, NotReadyError
+from ..model import sample_input_shape
 from . import _common as C
 
 _RANKDIRS = ("TB", "LR")
@@ -130,7 +131,7 @@ def architecture(model: Any, path: str | os.PathLike | None = None, **options: A
     sources: dict[int, list[int]] = {}
     for a, b in edges:
         sources.setdefault(b, []).append(a)
-    first = _shape_of(getattr(model, "input_shape", None))
+    first = _shape_of(sample_input_shape(model))
     outputs = [row[1] for row in rows]
     inputs = [", ".join(outputs[a] for a in sources[k]) if k in sources else
               (outputs[k] if type(layer).__name__ == "InputLayer" else first) for k, layer in enumerate(layers)]

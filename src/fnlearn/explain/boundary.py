@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, ShapeError
+from ..model import sample_input_shape
 from . import _common as C
 
 CLASS_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -113,7 +114,7 @@ def decision_boundary(model: Any, X: Any, y: Any = None, resolution: int = 200,
     if st is not None and st[0].kernel.shape[0] != 2:
         raise ShapeError(f"decision_boundary needs a model with 2 inputs, but layer {st[0].name!r} takes "
                          f"{st[0].kernel.shape[0]}.")
-    takes = getattr(model, "input_shape", None) if st is None else None
+    takes = sample_input_shape(model) if st is None else None
     if takes is not None and tuple(takes) != (2,):
         raise ShapeError(f"decision_boundary needs a model with 2 inputs, but model {model.name!r} takes samples "
                          f"of shape {takes}.")

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, ShapeError
+from ..model import sample_input_shape
 from . import _common as C
 
 
@@ -259,7 +260,7 @@ def _squeezed(shape: tuple[int, ...]) -> tuple[int, ...]:
 
 def _input_shape(model: Any) -> tuple[int, ...] | None:
     """One sample's shape as the model declares it (None: not known yet)."""
-    shape = getattr(model, "input_shape", None)
+    shape = sample_input_shape(model)
     if isinstance(shape, list):
         raise ConfigError(f"model {getattr(model, 'name', '')!r} has {len(shape)} inputs; feature maps follow one "
                           "image through a model of one input, so pass a model of one keras.Input.")

@@ -29,6 +29,7 @@ import numpy as np
 
 from .. import backend, losses
 from ..errors import FnlearnError
+from ..model import sample_input_shape
 from ..tensor import Tensor
 from . import _common as C
 
@@ -276,7 +277,7 @@ def _fresh_kernel_grads(model: Any, layers: list[Any], x: np.ndarray, y: Any) ->
 def _as_input(model: Any, x: np.ndarray) -> np.ndarray:
     """Samples in the shape the model declares when they hold as many values (rows of one value for a
     one-input model given a flat vector); as given otherwise."""
-    shape = getattr(model, "input_shape", None)
+    shape = sample_input_shape(model)
     if isinstance(shape, tuple) and shape and None not in shape and x.size == len(x) * math.prod(shape):
         return x.reshape(len(x), *shape)
     return x

@@ -22,6 +22,7 @@ from . import (
     activations,
     backend,
     callbacks,
+    config,
     datasets,
     initializers,
     layers,
@@ -41,7 +42,7 @@ from .layers import Input, Layer
 from .models import Model, Sequential, load_model, save_model
 
 __all__ = ["Sequential", "Model", "Input", "Layer", "load_model", "save_model", "layers", "models", "optimizers",
-           "losses", "metrics", "callbacks", "utils", "datasets", "activations", "initializers", "backend",
+           "losses", "metrics", "callbacks", "utils", "datasets", "activations", "initializers", "backend", "config",
            "regularizers", "ops", "preprocessing", "random", "saving"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -184,8 +184,8 @@ def _clone(model: Any, clone_function: Callable[[Any], Any], call_function: Call
         layers = [clone_one(layer) for layer in model.layers]
         if kind == "sequential":
             clone = (Sequential if isinstance(model, Sequential) else _Sequential)(layers, name=model.name)
-            if not clone.built and model.input_shape is not None:
-                clone.build(model.input_shape)  # the shape its data gave it, as Keras's clone keeps its Input
+            if not clone.built and model._sample_input_shape is not None:
+                clone.build(model._sample_input_shape)  # the shape its data gave it, as Keras's clone keeps its Input
             if not model.trainable:
                 clone.trainable = False
             return clone
@@ -306,7 +306,7 @@ def _from_config(config: Any, custom: dict[str, Any], sequential_class: type, wh
         else:
             model = sequential_class(layers, name=name)
             shape = config.get("build_input_shape")
-            if shape is not None and model.input_shape is None:
+            if shape is not None and model._sample_input_shape is None:
                 model.build(tuple(shape))  # the shape its first data gave it, where no layer declares one
     except FnlearnError as exc:
         raise ConfigError(f"{what} holds layers that do not fit together ({io._clause(exc)}); pass "
@@ -339,6 +339,14 @@ def from_config(cls: type, config: Any, custom_objects: Mapping[str, Any] | None
         try:  # a subclassed model of one's own: Keras's default
             return cls(**config) if isinstance(config, dict) else cls(config)
         except TypeError as exc:
+            if isinstance(config, dict) and set(config) <= {"name"}:  # the default get_config: only its name
+                try:
+                    model = cls()
+                except TypeError:
+                    pass
+                else:
+                    model.name = config.get("name", model.name)
+                    return model
             raise ConfigError(f"{cls.__name__}.from_config makes the model as {cls.__name__}(**config), which "
                               f"failed ({exc}); give {cls.__name__} a from_config classmethod, or an __init__ taking "
                               "what its get_config() gives.") from None

@@ -156,6 +156,20 @@ def is_chain(graph: Traced) -> bool:
         and len({id(call.layer) for call in graph.calls}) == len(graph.calls)
 
 
+
+def with_batch_axis(shape: Any) -> Any:
+    """A sample shape (or a list of them) as Keras writes a model's: the batch axis first, as None.
+
+    >>> with_batch_axis((28, 28, 1)), with_batch_axis([(3,), (2,)]), with_batch_axis(None)
+    ((None, 28, 28, 1), [(None, 3), (None, 2)], None)
+    """
+    if shape is None:
+        return None
+    if isinstance(shape, list):
+        return [with_batch_axis(item) for item in shape]
+    return (None, *shape)
+
+
 class FunctionalGraph(Trainer, _module.Module):
     """A model of Keras's functional API whose layers form a graph: several Inputs, merges, branches, a layer
     called twice. ``model.layers`` lists each layer once, Inputs included, in Keras's order (by the number of
@@ -233,14 +247,22 @@ class FunctionalGraph(Trainer, _module.Module):
 
     @property
     def input_shape(self) -> Any:
-        """One sample's shape, or the list of them for a model with several Inputs (batch axes excluded)."""
+        """The input's shape with the batch axis as None, ``(None, 28, 28, 1)``, or the list of them for a model
+        with several Inputs, as Keras gives it."""
+        return with_batch_axis(self._sample_input_shape)
+
+    @property
+    def output_shape(self) -> Any:
+        """The output's shape with the batch axis as None, or the list of them for several outputs (Keras's)."""
+        return with_batch_axis(self._sample_output_shape)
+
+    @property
+    def _sample_input_shape(self) -> Any:
         shapes = [tuple(item.input_shape) for item in self._inputs]
         return shapes[0] if len(shapes) == 1 else shapes
 
     @property
-    def output_shape(self) -> Any:
-        """One output sample's shape, or the list of them for a model with several outputs (batch axes
-        excluded, as :attr:`input_shape`)."""
+    def _sample_output_shape(self) -> Any:
         shapes = [tuple(end._sample) for end in self._outputs]
         return shapes[0] if len(shapes) == 1 else shapes
 

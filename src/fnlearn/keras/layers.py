@@ -31,6 +31,7 @@ import numpy as np
 
 from .. import backend, data
 from ..errors import ConfigError, ShapeError
+from ..model import sample_input_shape
 from ..nn.attention import MultiHeadAttention
 from ..nn.cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ..nn.conv import (
@@ -80,6 +81,18 @@ from ..nn.lookup import CategoryEncoding, IntegerLookup, StringLookup
 from ..nn.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from ..nn.module import Module, Symbolic
 from ..nn.recurrent import GRU, LSTM, Bidirectional, Masking, SimpleRNN
+from ..nn.shape_layers import (
+    ELU,
+    Cropping1D,
+    GaussianDropout,
+    GaussianNoise,
+    Identity,
+    Permute,
+    PReLU,
+    UnitNormalization,
+    UpSampling1D,
+    ZeroPadding1D,
+)
 from ..nn.text import (
     AveragePooling1D,
     AvgPool1D,
@@ -180,7 +193,7 @@ class _Placeholder(Symbolic):
             parent: Any = list(together)
         else:
             sample, parent = self._sample, self
-            declared = None if getattr(module, "takes_lists", False) else module.input_shape  # its own check
+            declared = None if getattr(module, "takes_lists", False) else sample_input_shape(module)  # its own check
             # a size the declaration leaves unknown (None, the steps of Input(shape=(None,))) takes any
             if declared is not None and not data.shape_fits(tuple(declared), sample):
                 declares = f"model {module.name!r} takes samples of shape" if model else \
@@ -529,6 +542,21 @@ def concatenate(inputs: list[Any], axis: int = -1, **kwargs: Any) -> Any:
     return Concatenate(axis=axis, **kwargs)(inputs)
 
 
+def serialize(layer: Any) -> dict[str, Any]:
+    """``layer`` as plain data, Keras's ``layers.serialize``: see ``keras.saving.serialize_keras_object``."""
+    from .saving import serialize_keras_object
+
+    return serialize_keras_object(layer)
+
+
+def deserialize(config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Any:
+    """The layer :func:`serialize` recorded, Keras's ``layers.deserialize``: see
+    ``keras.saving.deserialize_keras_object``."""
+    from .saving import deserialize_keras_object
+
+    return deserialize_keras_object(config, custom_objects)
+
+
 __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flatten", "Dropout", "Normalization",
            "BatchNormalization", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
            "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D", "Reshape",
@@ -542,8 +570,9 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
            "StackedRNNCells", "TextVectorization", "StringLookup", "IntegerLookup",
            "CategoryEncoding", "MultiHeadAttention",
-           "TimeDistributed", "RepeatVector",
+           "TimeDistributed", "RepeatVector", "Permute", "Identity", "GaussianNoise", "GaussianDropout",
+           "UpSampling1D", "ZeroPadding1D", "Cropping1D", "ELU", "PReLU", "UnitNormalization",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
-           "Input", "InputLayer", "SymbolicTensor"]
+           "Input", "InputLayer", "SymbolicTensor", "serialize", "deserialize"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -1,11 +1,13 @@
 """``keras.losses``: the Keras loss classes and functions, computed by :mod:`fnlearn.losses`.
 
 Classes: ``MeanSquaredError``, ``MeanAbsoluteError``, ``MeanAbsolutePercentageError``,
-``MeanSquaredLogarithmicError``, ``Huber``, ``LogCosh``, ``Hinge``, ``SquaredHinge``, ``BinaryCrossentropy``,
-``CategoricalCrossentropy``, ``SparseCategoricalCrossentropy``. Functions: ``mean_squared_error`` (``mse``),
+``MeanSquaredLogarithmicError``, ``Huber``, ``LogCosh``, ``Hinge``, ``SquaredHinge``, ``KLDivergence``, ``Poisson``,
+``CosineSimilarity``, ``BinaryCrossentropy``, ``CategoricalCrossentropy`` (with ``label_smoothing``),
+``SparseCategoricalCrossentropy`` (with ``ignore_class``). Functions: ``mean_squared_error`` (``mse``),
 ``mean_absolute_error`` (``mae``), ``mean_absolute_percentage_error`` (``mape``),
 ``mean_squared_logarithmic_error`` (``msle``), ``huber``, ``log_cosh``, ``hinge``, ``squared_hinge``,
-``binary_crossentropy``, ``categorical_crossentropy``, ``sparse_categorical_crossentropy``.
+``kl_divergence`` (``kld``), ``poisson``, ``cosine_similarity``, ``binary_crossentropy``,
+``categorical_crossentropy``, ``sparse_categorical_crossentropy``.
 As in Keras, the functions return one value per sample (a custom loss may weight them, as Keras's guides
 do) and the classes the batch's mean; ``compile(loss=...)`` takes either and trains on the mean. fnlearn's
 own ``fl.losses`` functions return the mean (``reduction="none"`` for per-sample values).
@@ -32,10 +34,7 @@ from ._missing import not_provided
 _reduction = _losses.keras_reduction
 
 
-def _no_smoothing(cls: str, label_smoothing: float, axis: int) -> None:
-    if label_smoothing:
-        raise ConfigError(f"{cls}(label_smoothing={label_smoothing!r}) is not supported by fnlearn; "
-                          "leave label_smoothing at 0.")
+def _last_axis(cls: str, axis: int) -> None:
     if axis != -1:
         raise ConfigError(f"{cls}(axis={axis!r}) is not supported; fnlearn's classes lie along the last "
                           "axis.")
@@ -43,14 +42,12 @@ def _no_smoothing(cls: str, label_smoothing: float, axis: int) -> None:
 
 def _per_sample(builtin: Callable[..., Tensor], name: str, takes: tuple[str, ...] = ()) -> Callable[..., Tensor]:
     """Keras's loss function ``name``: fnlearn's ``builtin`` with one value per sample (``reduction="none"``).
-    ``takes`` are the settings it passes on (``from_logits``, ``delta``); Keras's ``label_smoothing`` and
-    ``axis`` are taken at their defaults only, as the classes take them."""
+    ``takes`` are the settings it passes on (``from_logits``, ``delta``, ``label_smoothing``, ``ignore_class``);
+    Keras's ``axis`` is taken at its default only, as the classes take it."""
 
     def loss(y_true: Any, y_pred: Any, **settings: Any) -> Tensor:
-        _no_smoothing(name, settings.pop("label_smoothing", 0.0), settings.pop("axis", -1))
-        if settings.pop("ignore_class", None) is not None:
-            raise ConfigError(f"keras.losses.{name}(ignore_class=...) is not supported by fnlearn; drop those "
-                              "samples from the data instead.")
+        if "axis" not in takes:
+            _last_axis(name, settings.pop("axis", -1))
         unknown = [key for key in settings if key not in takes]
         if unknown:
             raise ConfigError(f"keras.losses.{name} got {', '.join(unknown)}, which it does not take; it takes "
@@ -72,11 +69,15 @@ huber = _per_sample(_losses.huber, "huber", ("delta",))
 log_cosh = logcosh = _per_sample(_losses.log_cosh, "log_cosh")
 hinge = _per_sample(_losses.hinge, "hinge")
 squared_hinge = _per_sample(_losses.squared_hinge, "squared_hinge")
-binary_crossentropy = _per_sample(_losses.binary_crossentropy, "binary_crossentropy", ("from_logits",))
+kl_divergence = kld = KLD = _per_sample(_losses.kl_divergence, "kl_divergence")
+poisson = _per_sample(_losses.poisson, "poisson")
+cosine_similarity = _per_sample(_losses.cosine_similarity, "cosine_similarity", ("axis",))
+binary_crossentropy = _per_sample(_losses.binary_crossentropy, "binary_crossentropy",
+                                  ("from_logits", "label_smoothing"))
 categorical_crossentropy = _per_sample(_losses.categorical_crossentropy, "categorical_crossentropy",
-                                       ("from_logits",))
+                                       ("from_logits", "label_smoothing"))
 sparse_categorical_crossentropy = _per_sample(_losses.sparse_categorical_crossentropy,
-                                              "sparse_categorical_crossentropy", ("from_logits",))
+                                              "sparse_categorical_crossentropy", ("from_logits", "ignore_class"))
 
 
 class MeanSquaredError(Loss):
@@ -161,42 +162,101 @@ class SquaredHinge(Loss):
         super().__init__("squared_hinge", reduction=_reduction(reduction))
 
 
+class KLDivergence(Loss):
+    """Σ y·log(y / ŷ) per sample, both clipped into [1e-7, 1].
+
+    >>> round(float(KLDivergence()([[0.5, 0.5]], [[0.25, 0.75]])), 6)
+    0.143841
+    """
+
+    def __init__(self, reduction: Any = "sum_over_batch_size", name: str | None = None) -> None:
+        super().__init__("kl_divergence", reduction=_reduction(reduction))
+
+
+class Poisson(Loss):
+    """Mean of ŷ − y·log(ŷ + 1e-7), for counts.
+
+    >>> round(float(Poisson()([[2.0]], [[1.0]])), 6)
+    1.0
+    """
+
+    def __init__(self, reduction: Any = "sum_over_batch_size", name: str | None = None) -> None:
+        super().__init__("poisson", reduction=_reduction(reduction))
+
+
+class CosineSimilarity(Loss):
+    """−cos(y, ŷ) along ``axis``: −1 for a prediction pointing the target's way.
+
+    >>> round(float(CosineSimilarity()([[1.0, 1.0]], [[2.0, 2.0]])), 6)
+    -1.0
+    """
+
+    def __init__(self, axis: int = -1, reduction: Any = "sum_over_batch_size", name: str | None = None) -> None:
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise ConfigError(f"CosineSimilarity(axis={axis!r}): axis must be an integer axis of y_pred (-1, the "
+                              "last, is Keras's default).")
+        # the default axis is left out of the options, so CosineSimilarity() saves as plain "cosine_similarity"
+        super().__init__("cosine_similarity", reduction=_reduction(reduction), **({} if axis == -1 else
+                                                                                   {"axis": axis}))
+
+
+def _smoothing(cls: str, label_smoothing: Any) -> dict[str, float]:
+    """The ``label_smoothing`` option, left out at 0 so such a loss saves as before."""
+    smoothing = _losses.check_label_smoothing(label_smoothing, cls)
+    return {"label_smoothing": smoothing} if smoothing else {}
+
+
 class BinaryCrossentropy(Loss):
-    """Binary cross-entropy for targets in [0, 1]; ``from_logits=True`` for raw scores."""
+    """Binary cross-entropy for targets in [0, 1]; ``from_logits=True`` for raw scores; ``label_smoothing`` = s
+    trains on targets y·(1 − s) + s/2.
+
+    >>> round(float(BinaryCrossentropy(from_logits=True, label_smoothing=0.5)([[1.0]], [[0.0]])), 6)
+    0.693147
+    """
 
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
                  reduction: Any = "sum_over_batch_size", name: str | None = None) -> None:
-        _no_smoothing("BinaryCrossentropy", label_smoothing, axis)
+        _last_axis("BinaryCrossentropy", axis)
         super().__init__("binary_crossentropy", reduction=_reduction(reduction),
-                         from_logits=bool(from_logits))
+                         from_logits=bool(from_logits), **_smoothing("BinaryCrossentropy", label_smoothing))
 
 
 class CategoricalCrossentropy(Loss):
-    """Cross-entropy for one-hot targets; ``from_logits=True`` for raw scores."""
+    """Cross-entropy for one-hot targets; ``from_logits=True`` for raw scores; ``label_smoothing`` = s trains on
+    targets y·(1 − s) + s/k for k classes.
+
+    >>> round(float(CategoricalCrossentropy(from_logits=True, label_smoothing=0.2)([[1.0, 0.0]], [[0.0, 0.0]])), 6)
+    0.693147
+    """
 
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
                  reduction: Any = "sum_over_batch_size", name: str | None = None) -> None:
-        _no_smoothing("CategoricalCrossentropy", label_smoothing, axis)
+        _last_axis("CategoricalCrossentropy", axis)
         super().__init__("categorical_crossentropy", reduction=_reduction(reduction),
-                         from_logits=bool(from_logits))
+                         from_logits=bool(from_logits), **_smoothing("CategoricalCrossentropy", label_smoothing))
 
 
 class SparseCategoricalCrossentropy(Loss):
-    """Cross-entropy for integer labels 0..k−1; ``from_logits=True`` for raw scores."""
+    """Cross-entropy for integer labels 0..k−1; ``from_logits=True`` for raw scores. Labels equal to
+    ``ignore_class`` (e.g. −1 or 255 for a 'void' class) count for nothing: the mean is over the others.
+
+    >>> round(float(SparseCategoricalCrossentropy(from_logits=True, ignore_class=-1)([0, -1], [[0.0, 0.0],
+    ...                                                                                  [9.0, 0.0]])), 6)
+    0.693147
+    """
 
     def __init__(self, from_logits: bool = False, ignore_class: int | None = None,
                  reduction: Any = "sum_over_batch_size", name: str | None = None) -> None:
-        if ignore_class is not None:
-            raise ConfigError("SparseCategoricalCrossentropy(ignore_class=...) is not supported by fnlearn; "
-                              "drop those samples from the data instead.")
+        ignore = _losses.check_ignore_class(ignore_class, "SparseCategoricalCrossentropy")
         super().__init__("sparse_categorical_crossentropy", reduction=_reduction(reduction),
-                         from_logits=bool(from_logits))
+                         from_logits=bool(from_logits), **({} if ignore is None else {"ignore_class": ignore}))
 
 
 get = _losses.get
 
 __all__ = ["Loss", "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
-           "MeanSquaredLogarithmicError", "Huber", "LogCosh", "Hinge", "SquaredHinge", "BinaryCrossentropy",
+           "MeanSquaredLogarithmicError", "Huber", "LogCosh", "Hinge", "SquaredHinge", "KLDivergence", "Poisson",
+           "CosineSimilarity", "kl_divergence", "kld", "KLD", "poisson", "cosine_similarity", "BinaryCrossentropy",
            "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "mean_squared_error", "mean_absolute_error",
            "mean_absolute_percentage_error", "mean_squared_logarithmic_error", "mse", "mae", "mape", "msle", "MSE",
            "MAE", "MAPE", "MSLE", "huber", "log_cosh", "logcosh", "hinge", "squared_hinge", "binary_crossentropy",

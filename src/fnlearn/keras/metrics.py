@@ -11,7 +11,8 @@ The metrics that are not averages of batch values keep state across batches as K
 ``result``, ``reset_state``): ``Precision``, ``Recall``, ``AUC`` (ROC or PR), ``TruePositives``,
 ``FalsePositives``, ``TrueNegatives``, ``FalseNegatives``, ``PrecisionAtRecall``, ``RecallAtPrecision``,
 ``SensitivityAtSpecificity``, ``SpecificityAtSensitivity``, ``F1Score``, ``FBetaScore``,
-``RootMeanSquaredError``, ``Mean``, ``Sum`` and ``MeanMetricWrapper``. ``Metric`` is Keras's base class:
+``RootMeanSquaredError``, ``R2Score``, ``Accuracy``, ``CosineSimilarity``, ``KLDivergence``, ``Poisson``, ``Mean``,
+``Sum`` and ``MeanMetricWrapper``. ``Metric`` is Keras's base class:
 subclass it with ``update_state`` / ``result`` and ``self.add_weight(...)`` state, as the Keras guides do.
 
 Example:
@@ -33,15 +34,20 @@ from .. import metrics as _metrics
 from ..errors import ConfigError
 from ..metrics import (
     AUC,
+    Accuracy,
+    CosineSimilarity,
     F1Score,
     FalseNegatives,
     FalsePositives,
     FBetaScore,
+    KLDivergence,
     Mean,
     MeanMetricWrapper,
     Metric,
+    Poisson,
     Precision,
     PrecisionAtRecall,
+    R2Score,
     Recall,
     RecallAtPrecision,
     RootMeanSquaredError,
@@ -132,25 +138,28 @@ def _per_sample(fn: Any) -> Any:
     return _metrics._PER_SAMPLE[fn]
 
 
-def _cross_entropy(name: str, from_logits: bool, metric_name: str) -> Metric:
+def _cross_entropy(name: str, from_logits: bool, metric_name: str, label_smoothing: Any = 0.0) -> Metric:
     """A cross-entropy as a metric, with its own ``from_logits`` (the tutorial's
-    ``metrics=[keras.metrics.BinaryCrossentropy(from_logits=True, name="binary_crossentropy")]``)."""
+    ``metrics=[keras.metrics.BinaryCrossentropy(from_logits=True, name="binary_crossentropy")]``) and, for the
+    binary and categorical ones, ``label_smoothing``."""
     fn = getattr(_losses, name)
     if not isinstance(from_logits, bool):
         raise ConfigError(f"{metric_name}: from_logits must be True or False, got {from_logits!r}.")
+    smoothing = _losses.check_label_smoothing(label_smoothing, _CLASS_OF[name])
+    options = {"label_smoothing": smoothing} if smoothing else {}
 
     def value(y_true: Any, y_pred: Any) -> float:
         with no_grad():
             scores = Tensor(y_pred.data if isinstance(y_pred, Tensor) else y_pred)
-            return float(fn(y_true, scores, from_logits=from_logits).item())
+            return float(fn(y_true, scores, from_logits=from_logits, **options).item())
 
     def per_sample(y_true: Any, y_pred: Any) -> Any:
         with no_grad():
             scores = Tensor(y_pred.data if isinstance(y_pred, Tensor) else y_pred)
-            return fn(y_true, scores, from_logits=from_logits, reduction="none").data
+            return fn(y_true, scores, from_logits=from_logits, reduction="none", **options).data
 
     metric = Metric(value, metric_name, per_sample=per_sample)
-    return _recorded(metric, _CLASS_OF[name], name, **({"from_logits": True} if from_logits else {}))
+    return _recorded(metric, _CLASS_OF[name], name, **({"from_logits": True} if from_logits else {}), **options)
 
 
 def _recorded(metric: Metric, class_name: str, default_name: str, **settings: Any) -> Metric:
@@ -166,15 +175,20 @@ _CLASS_OF = {"binary_crossentropy": "BinaryCrossentropy", "categorical_crossentr
 
 
 def BinaryCrossentropy(name: str = "binary_crossentropy", dtype: Any = None,  # noqa: N802
-                       from_logits: bool = False) -> Metric:
-    """Binary cross-entropy as a metric; ``from_logits=True`` for raw scores."""
-    return _cross_entropy("binary_crossentropy", from_logits, name)
+                       from_logits: bool = False, label_smoothing: float = 0.0) -> Metric:
+    """Binary cross-entropy as a metric; ``from_logits=True`` for raw scores, ``label_smoothing`` as the loss's."""
+    return _cross_entropy("binary_crossentropy", from_logits, name, label_smoothing)
 
 
 def CategoricalCrossentropy(name: str = "categorical_crossentropy", dtype: Any = None,  # noqa: N802
-                            from_logits: bool = False) -> Metric:
-    """Categorical cross-entropy (one-hot targets) as a metric; ``from_logits=True`` for raw scores."""
-    return _cross_entropy("categorical_crossentropy", from_logits, name)
+                            from_logits: bool = False, label_smoothing: float = 0.0) -> Metric:
+    """Categorical cross-entropy (one-hot targets) as a metric; ``from_logits=True`` for raw scores,
+    ``label_smoothing`` as the loss's.
+
+    >>> m = CategoricalCrossentropy(from_logits=True, label_smoothing=0.2); round(m([[1.0, 0.0]], [[0.0, 0.0]]), 6)
+    0.693147
+    """
+    return _cross_entropy("categorical_crossentropy", from_logits, name, label_smoothing)
 
 
 def SparseCategoricalCrossentropy(name: str = "sparse_categorical_crossentropy", dtype: Any = None,  # noqa: N802
@@ -219,6 +233,8 @@ sparse_top_k_categorical_accuracy = _keras_function(_metrics.sparse_top_k_catego
                                                     "sparse_top_k_categorical_accuracy")
 mean_squared_error = mse = _keras_losses.mean_squared_error
 mean_absolute_error = mae = _keras_losses.mean_absolute_error
+kl_divergence = _keras_losses.kl_divergence
+poisson = _keras_losses.poisson
 
 
 __all__ = ["Metric", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
@@ -228,6 +244,7 @@ __all__ = ["Metric", "binary_accuracy", "categorical_accuracy", "sparse_categori
            "TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives", "PrecisionAtRecall",
            "RecallAtPrecision", "SensitivityAtSpecificity", "SpecificityAtSensitivity", "F1Score", "FBetaScore",
            "RootMeanSquaredError", "Mean", "Sum", "MeanMetricWrapper", "top_k_categorical_accuracy",
-           "sparse_top_k_categorical_accuracy", "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy"]
+           "sparse_top_k_categorical_accuracy", "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy",
+           "Accuracy", "CosineSimilarity", "KLDivergence", "Poisson", "R2Score", "kl_divergence", "poisson"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -27,7 +27,7 @@ from ..model import Trainer
 from ..nn import layers as _layers
 from ..nn import module as _module
 from ._missing import not_provided
-from .graph import FunctionalGraph, is_chain, trace
+from .graph import FunctionalGraph, is_chain, trace, with_batch_axis
 from .layers import InputLayer
 
 
@@ -51,6 +51,16 @@ class Sequential(_nn.Sequential):
         if trainable is not True:
             self.trainable = trainable
 
+    @property
+    def input_shape(self) -> tuple[Any, ...] | None:
+        """The input's shape with the batch axis as None, ``(None, 784)``, as Keras gives it (None: not known)."""
+        return with_batch_axis(self._sample_input_shape)
+
+    @property
+    def output_shape(self) -> tuple[Any, ...]:
+        """The output's shape with the batch axis as None, building the model if needed, as Keras gives it."""
+        return with_batch_axis(self._sample_output_shape)
+
     def add(self, layer: Any) -> None:
         if isinstance(layer, InputLayer) and not self._layers:
             object.__setattr__(self, "_input_layer", layer)  # model.inputs[0] is the Input it was given
@@ -68,12 +78,12 @@ class Sequential(_nn.Sequential):
 
     def _graph(self) -> tuple[InputLayer, Any]:
         """The model as Keras's functional graph: its Input and the output placeholder of its last layer."""
-        if not self._traceable() or self.input_shape is None:
+        if not self._traceable() or self._sample_input_shape is None:
             raise AttributeError(f"model {self.name!r} has no input placeholder: it needs a known input shape "
                                  "(an Input(shape=...) first) and layers only (no models inside it).")
         start = self.__dict__.get("_input_layer")
-        if start is None or tuple(start.input_shape) != tuple(self.input_shape):
-            start = InputLayer(shape=self.input_shape)
+        if start is None or tuple(start.input_shape) != tuple(self._sample_input_shape):
+            start = InputLayer(shape=self._sample_input_shape)
             object.__setattr__(self, "_input_layer", start)
         node = start
         for layer in self._layers:
@@ -222,9 +232,10 @@ class Model(Trainer, _module.Module, metaclass=_ModelType):
     a subclass with ``__init__`` making layers and ``call(inputs)`` using them is a model of its own, trained
     by ``fit`` through back-propagation of whatever ``call`` computes.
 
-    Its layers get their weights at the first call (or ``build``), from the data's shape, as in Keras. Its
-    ``call`` is Python code, which a model file cannot hold: save the weights (``save_weights``) and load them
-    into a new instance.
+    Its layers get their weights at the first call (or ``build``), from the data's shape, as in Keras. ``save``
+    writes what Keras writes for it: the class's name, its ``get_config()`` and the weights; ``load_model`` makes it
+    again by ``from_config`` from the class registered with ``keras.saving.register_keras_serializable`` or given
+    in ``custom_objects`` (the file never holds code).
 
     >>> import numpy as np
     >>> from fnlearn.keras import layers
@@ -250,7 +261,14 @@ class Model(Trainer, _module.Module, metaclass=_ModelType):
         graph = _graph_given(args, kwargs)
         if graph is not None:  # Keras's CustomModel(inputs, outputs): the subclass's methods on a functional model
             return super().__new__(_on_graph(cls, Functional if is_chain(graph) else FunctionalGraph))
-        return super().__new__(cls)
+        model = super().__new__(cls)
+        if cls.get_config is Model.get_config:
+            # Keras 3 records what a model of one's own was made with, so that one without get_config() saves and
+            # loads (when every argument is a plain number, string or list of them)
+            arguments = _layers._plain_arguments(cls, args, kwargs)
+            if arguments is not None:
+                object.__setattr__(model, "_init_arguments", arguments)
+        return model
 
     def __init__(self, *args: Any, name: str | None = None, trainable: bool = True, dtype: Any = None,
                  **kwargs: Any) -> None:
@@ -294,12 +312,17 @@ class Model(Trainer, _module.Module, metaclass=_ModelType):
         return [module for _, module in self.children()]
 
     @property
-    def input_shape(self) -> tuple[int, ...] | None:
+    def input_shape(self) -> tuple[Any, ...] | None:
+        """The shape it was built for with the batch axis as None, as Keras gives it (None: not built yet)."""
+        return with_batch_axis(self._sample_input_shape)
+
+    @property
+    def _sample_input_shape(self) -> tuple[int, ...] | None:
         return self.__dict__.get("_built_for")
 
     @property
     def built(self) -> bool:
-        return self.input_shape is not None or bool(self.__dict__.get("_marked_built"))
+        return self._sample_input_shape is not None or bool(self.__dict__.get("_marked_built"))
 
     @built.setter
     def built(self, value: bool) -> None:
@@ -316,11 +339,6 @@ class Model(Trainer, _module.Module, metaclass=_ModelType):
         self._probe_output_shape(shape)
         object.__setattr__(self, "_built_for", shape)
 
-    def save(self, path: Any, include_optimizer: bool = True) -> None:
-        raise ConfigError(f"{type(self).__name__} is a subclass of keras.Model, whose methods are Python code that "
-                          "a model file cannot hold; save its weights with model.save_weights(path) and load them "
-                          f"into a new {type(self).__name__}() with load_weights(path) after building it.")
-
     def load_weights(self, path: Any) -> None:
         if not self.built:
             raise NotReadyError(f"model {self.name!r} has no weights to load into yet; build it first with "
@@ -328,7 +346,9 @@ class Model(Trainer, _module.Module, metaclass=_ModelType):
         super().load_weights(path)
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": self.name}
+        """Its name, and for a class without a get_config of its own the plain arguments it was made with, as
+        Keras 3 records them (``from_config`` makes it again from them)."""
+        return {**self.__dict__.get("_init_arguments", {}), "name": self.name}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
@@ -362,7 +382,7 @@ def _on_graph(cls: type, body: type) -> type:
         own = cls.__mro__[:cls.__mro__.index(Model)]
         namespace: dict[str, Any] = {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
         for name in vars(Model):
-            if name in ("__new__", "__init__", "__module__", "__qualname__", "__doc__", "save", "__repr__") or \
+            if name in ("__new__", "__init__", "__module__", "__qualname__", "__doc__", "__repr__") or \
                     any(name in vars(klass) for klass in own):
                 continue
             owner = next((klass for klass in body.__mro__ if name in vars(klass)), None)

@@ -355,6 +355,11 @@ def convert_to_tensor(x: Any, dtype: Any = None, sparse: Any = None, ragged: Any
                           "are dense.")
     if isinstance(x, Tensor):
         return x if dtype is None else cast(x, dtype)
+    if dtype is None:  # integers and booleans stay so, as Keras keeps them (indices for take, say)
+        kind = getattr(x, "dtype", None)
+        kind = np.asarray(x).dtype if kind is None else np.dtype(kind)
+        if kind.kind in "iub":
+            dtype = kind if hasattr(x, "dtype") else ("bool" if kind.kind == "b" else "int32")
     return Tensor(x, dtype=dtype)
 
 

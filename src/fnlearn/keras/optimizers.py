@@ -1,4 +1,4 @@
-"""``keras.optimizers``: SGD, Adam, RMSprop, Adagrad, AdamW, Adamax, Nadam with Keras's argument order.
+"""``keras.optimizers``: SGD, Adam, RMSprop, Adagrad, Adadelta, AdamW, Adamax, Nadam with Keras's argument order.
 
 They are fnlearn's optimizers (:mod:`fnlearn.optim`) taking the learning rate first, as Keras does, so
 ``SGD(0.087)``, ``SGD(lr=0.087)`` and ``SGD(learning_rate=0.087)`` are the same. The update rules and
@@ -41,8 +41,9 @@ def _keras_kwargs(cls_name: str, learning_rate: Any, kwargs: dict[str, Any],
                           "instead.")
     for key in _IGNORED:
         kwargs.pop(key, None)
-    if kwargs.pop("amsgrad", False):
-        raise ConfigError(f"{cls_name}(amsgrad=True) is not supported by fnlearn; leave amsgrad out.")
+    if "amsgrad" not in takes and kwargs.pop("amsgrad", False):
+        raise ConfigError(f"{cls_name}(amsgrad=True): {cls_name} has no AMSGrad variant; use "
+                          "keras.optimizers.Adam(amsgrad=True) or AdamW(amsgrad=True), or leave amsgrad out.")
     reject_unexpected_arguments(cls_name, kwargs, takes + ("lr", "clipnorm", "clipvalue", "global_clipnorm")
                                 + _IGNORED + ("decay", "amsgrad"))
     return kwargs
@@ -59,24 +60,41 @@ class SGD(optim.SGD):
 
 
 class Adam(optim.Adam):
-    """Adam: ``Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8)``."""
+    """Adam: ``Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8, amsgrad=False)``.
+
+    >>> Adam(amsgrad=True).get_config()["amsgrad"]
+    True
+    """
 
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-8, **kwargs: Any) -> None:
-        super().__init__(None, learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                 epsilon: float = 1e-8, amsgrad: bool = False, **kwargs: Any) -> None:
+        super().__init__(None, learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, amsgrad=amsgrad,
                          **_keras_kwargs("Adam", learning_rate, kwargs,
-                                        ("learning_rate", "beta_1", "beta_2", "epsilon")))
+                                        ("learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad")))
 
 
 class AdamW(optim.AdamW):
-    """Adam with decoupled weight decay: ``AdamW(learning_rate=0.001, weight_decay=0.01, ...)``."""
+    """Adam with decoupled weight decay: ``AdamW(learning_rate=0.001, weight_decay=0.01, ..., amsgrad=False)``."""
 
     def __init__(self, learning_rate: Any = 0.001, weight_decay: float = 0.01, beta_1: float = 0.9,
-                 beta_2: float = 0.999, epsilon: float = 1e-8, **kwargs: Any) -> None:
+                 beta_2: float = 0.999, epsilon: float = 1e-8, amsgrad: bool = False, **kwargs: Any) -> None:
         super().__init__(None, learning_rate, weight_decay=weight_decay, beta_1=beta_1, beta_2=beta_2,
-                         epsilon=epsilon, **_keras_kwargs("AdamW", learning_rate, kwargs,
-                                                         ("learning_rate", "weight_decay", "beta_1", "beta_2",
-                                                          "epsilon")))
+                         epsilon=epsilon, amsgrad=amsgrad,
+                         **_keras_kwargs("AdamW", learning_rate, kwargs,
+                                         ("learning_rate", "weight_decay", "beta_1", "beta_2", "epsilon",
+                                          "amsgrad")))
+
+
+class Adadelta(optim.Adadelta):
+    """Adadelta: ``Adadelta(learning_rate=0.001, rho=0.95, epsilon=1e-7)``, Keras's rule and defaults.
+
+    >>> Adadelta(1.0).get_config()["rho"]
+    0.95
+    """
+
+    def __init__(self, learning_rate: Any = 0.001, rho: float = 0.95, epsilon: float = 1e-7, **kwargs: Any) -> None:
+        super().__init__(None, learning_rate, rho=rho, epsilon=epsilon,
+                         **_keras_kwargs("Adadelta", learning_rate, kwargs, ("learning_rate", "rho", "epsilon")))
 
 
 class Adamax(optim.Adamax):
@@ -124,13 +142,14 @@ Optimizer = optim.Optimizer
 get = optim.get
 # Keras 2.11+ kept the previous implementations under `legacy`; here they are the same classes.
 legacy = ModuleType(f"{__name__}.legacy", "Keras's legacy optimizers: here the same classes.")
-legacy.__dict__.update(SGD=SGD, Adam=Adam, AdamW=AdamW, RMSprop=RMSprop, Adagrad=Adagrad, Adamax=Adamax, Nadam=Nadam)
+legacy.__dict__.update(SGD=SGD, Adam=Adam, AdamW=AdamW, RMSprop=RMSprop, Adagrad=Adagrad, Adamax=Adamax, Nadam=Nadam,
+                       Adadelta=Adadelta)
 # `from keras.optimizers.schedules import ExponentialDecay` imports a submodule: sys.modules is where the
 # import looks first, so these names work although this module is not a package
 sys.modules[f"{__name__}.schedules"] = schedules
 sys.modules[f"{__name__}.legacy"] = legacy
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "Nadam", "get", "schedules",
-           "legacy"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "get",
+           "schedules", "legacy"]
 
 __getattr__ = not_provided(__name__, __all__)

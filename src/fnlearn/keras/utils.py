@@ -302,7 +302,22 @@ def plot_model(model: Any, to_file: str | os.PathLike = "model.png", show_shapes
     return display.Image(filename=str(to_file))
 
 
-__all__ = ["to_categorical", "normalize", "set_random_seed", "pad_sequences", "image_dataset_from_directory",
+def register_keras_serializable(package: str = "Custom", name: str | None = None) -> Any:
+    """Keras's ``utils.register_keras_serializable``: ``keras.saving.register_keras_serializable``."""
+    from .saving import register_keras_serializable as register
+
+    return register(package, name)
+
+
+def clear_session() -> None:
+    """Keras's ``utils.clear_session``: ``keras.backend.clear_session``."""
+    from .backend import clear_session as clear
+
+    clear()
+
+
+__all__ = ["register_keras_serializable", "clear_session", "to_categorical", "normalize", "set_random_seed",
+           "pad_sequences", "image_dataset_from_directory",
            "load_img", "img_to_array", "array_to_img", "save_img", "get_file", "PyDataset", "Sequence",
            "text_dataset_from_directory", "timeseries_dataset_from_array", "pack_x_y_sample_weight",
            "unpack_x_y_sample_weight", "plot_model"]

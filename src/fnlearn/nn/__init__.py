@@ -19,6 +19,7 @@ from . import (
            lookup,
            merge,
            recurrent,
+           shape_layers,
            text,
            transpose,
            vectorize,
@@ -30,4 +31,4 @@ from .sequential import Sequential
 
 __all__ = ["Module", "Layer", "Dense", "Activation", "Flatten", "Dropout", "Sequential", "initializers", "merge",
            "conv", "depthwise", "image", "text", "transpose", "recurrent", "cells", "vectorize", "attention",
-           "wrappers", "lookup"]
+           "wrappers", "lookup", "shape_layers"]

@@ -457,6 +457,19 @@ class StackedRNNCells(Layer):
                 "cells": [{"class_name": type(cell).__name__, "config": cell.get_config()} for cell in self.cells]}
 
 
+def fresh_cell(cell: Any, owner: str) -> Layer:
+    """A new cell with ``cell``'s settings and weights of its own (Keras copies a cell through its config, as for
+    Bidirectional's two layers); a stack, each of its cells so."""
+    if isinstance(cell, StackedRNNCells):
+        return StackedRNNCells([fresh_cell(inner, owner) for inner in cell.cells], name=cell.name)
+    try:
+        return type(cell).from_config(cell.get_config())
+    except TypeError as exc:
+        raise ConfigError(f"{owner} copies the cell {cell.name!r} ({type(cell).__name__}) from its get_config(), "
+                          f"which failed: {exc}; give the cell a get_config() returning its __init__ arguments, "
+                          "e.g. {**super().get_config(), 'units': self.units}.") from None
+
+
 def _zero_states(cell: Any, batch_size: int | None) -> list[Tensor]:
     """Zero states of ``cell``'s sizes, for a cell without ``get_initial_state`` of its own."""
     xp = backend.xp()

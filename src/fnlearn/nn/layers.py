@@ -170,6 +170,23 @@ def zero_run_shape(layer: Any, sample_shape: Any, run: Any = None, dtype: Any = 
     return unknown_where_they_differ(*(output_at(size) for size in _TRIED_SIZES))
 
 
+# the array libraries whose arrays a call computed with another library's ops returns (jax: Keras's default backend)
+_FOREIGN_ARRAYS = ("jax", "jaxlib", "torch", "tensorflow", "keras")
+
+
+def _refuse_foreign_result(layer: Any, out: Any) -> None:
+    """Refuse a call that returned another library's array: fnlearn cannot differentiate what it did not compute,
+    and the leftover line of a Keras example, ``from keras import ops``, would otherwise fail far from its cause."""
+    for item in out if isinstance(out, (list, tuple)) else (out,):
+        module = type(item).__module__.split(".")[0]
+        if module in _FOREIGN_ARRAYS:
+            raise ConfigError(f"layer {layer.name!r} ({type(layer).__name__}) returned a {module} array "
+                              f"({type(item).__name__}) from its call, computed with another library's ops; write "
+                              "`from fnlearn.keras import ops` where the program has `from keras import ops` (and "
+                              "`from fnlearn import keras` for `import keras`), so that fnlearn computes and "
+                              "differentiates it.")
+
+
 class Layer(Module):
     """A module with a name, an optional declared input shape and a lazy ``build``.
 
@@ -260,12 +277,21 @@ class Layer(Module):
                     self.build_for(tuple(x.shape[1:]))
             if "training" in _parameters_of(type(self).call):
                 kwargs.setdefault("training", self.training)
+            out = self.call(x, *args, **kwargs)
+            _refuse_foreign_result(self, out)
+            return out
         return self.call(x, *args, **kwargs)  # a layer with neither call nor forward: the sentence to write one
 
     def __call__(self, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
         if self._keras_way:  # a layer written the Keras way follows Keras's rule for its mode
             training = keras_mode(training)
-        mask = getattr(args[0], "_mask", None) if args and isinstance(args[0], Tensor) else None
+        first = args[0] if args else None
+        if isinstance(first, Tensor):
+            mask = getattr(first, "_mask", None)
+        elif isinstance(first, (list, tuple)) and any(getattr(item, "_mask", None) is not None for item in first):
+            mask = [getattr(item, "_mask", None) for item in first]  # Keras's list of masks for a list of inputs
+        else:
+            mask = None
         if mask is None:
             return super().__call__(*args, training=training, **kwargs)
         if "mask" not in kwargs and self._takes_mask:
@@ -280,6 +306,8 @@ class Layer(Module):
                               "GlobalAveragePooling1D before it to read the mask.", stacklevel=2)
             return out
         passed = self.compute_mask(args[0], mask)
+        if isinstance(passed, (list, tuple)):  # one output takes the first input's mask, as Keras pairs them
+            passed = passed[0] if passed else None
         if passed is not None and isinstance(out, Tensor) and getattr(out, "_mask", None) is None \
                 and tuple(out.shape[:passed.ndim]) == tuple(passed.shape):
             out._mask = passed
@@ -348,7 +376,7 @@ class Layer(Module):
         init = initializers.get("zeros" if initializer is None else initializer)
         penalty = regularizers.get(regularizer)
         values = backend.to_device(np.asarray(backend.to_numpy(init(dims))).astype(dtype_name))
-        weight = Parameter(values, dtype=dtype_name)
+        weight = Parameter(values, dtype=dtype_name, name=name)
         weight.requires_grad = bool(trainable) and self.trainable
         params = self.__dict__["_parameters"]
         key = name or "weight"
@@ -1004,6 +1032,10 @@ class BatchNormalization(Layer):
     ``model.eval()``, a Keras model's plain call) the moving statistics are used and nothing changes. A frozen
     layer (``trainable=False``) always runs in inference, as in Keras 3.
 
+    A sequence mask (``Embedding(mask_zero=True)``, ``Masking``, or ``mask=`` of shape (batch, steps)) is Keras 3's:
+    in training μ and σ² are taken over the real steps only (see :func:`masked_batch_norm_train`), every step is
+    normalised by them, and the mask passes on to the next layer.
+
     γ (``scale``) and β (``center``) are trained; ``moving_mean`` and ``moving_variance`` are parameters that
     gradients never change (counted as non-trainable, saved with the model), in Keras's weight order
     γ, β, moving mean, moving variance. A training batch with one sample per feature has variance 0, so
@@ -1019,6 +1051,7 @@ class BatchNormalization(Layer):
     """
 
     _statistics = ("moving_mean", "moving_variance")  # never trained, whatever trainable says
+    supports_masking = True  # each step is normalised alone, so a sequence's mask passes on (Keras 3)
 
     def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
                  scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
@@ -1080,7 +1113,9 @@ class BatchNormalization(Layer):
     def input_features(self) -> int | None:
         return None if self.moving_mean is None else int(self.moving_mean.shape[0])
 
-    def forward(self, x: Any) -> Tensor:
+    def forward(self, x: Any, mask: Any = None) -> Tensor:
+        if mask is not None:
+            mask = self._checked_mask(mask, tuple(x.shape) if hasattr(x, "shape") else np.shape(x))
         x = self._feature_batch(x, self.moving_mean)
         features = self.input_features
         if not (self.training and self.trainable):
@@ -1088,9 +1123,30 @@ class BatchNormalization(Layer):
                                 variance=self.moving_variance.data)
         if x.size == features:
             self.warn_single_sample(x.shape, stacklevel=4)
-        out, mean, variance = F.batch_norm_train(x, self.gamma, self.beta, self.epsilon)
+        if mask is not None:  # a branch of its own: the unmasked step keeps its fast, BLAS-summed statistics
+            out, mean, variance = masked_batch_norm_train(x, mask, self.gamma, self.beta, self.epsilon)
+        else:
+            out, mean, variance = F.batch_norm_train(x, self.gamma, self.beta, self.epsilon)
         update_state(functools.partial(self.follow, mean, variance))
         return out
+
+    def _checked_mask(self, mask: Any, shape: tuple[int, ...]) -> Any:
+        """``mask`` as a boolean array on the backend's device, or one ShapeError sentence where it does not
+        cover the inputs' values but the features (Keras's rule: one axis fewer than the inputs)."""
+        xp = backend.xp()
+        raw = mask.data if isinstance(mask, Tensor) else mask
+        mask = (raw if backend.is_array(raw) else backend.to_device(np.asarray(raw))).astype(bool, copy=False)
+        fits = mask.ndim == len(shape) - 1
+        if fits:
+            try:
+                fits = np.broadcast_shapes(tuple(mask.shape), tuple(shape[:-1])) == tuple(shape[:-1])
+            except ValueError:
+                fits = False
+        if not fits:
+            raise ShapeError(f"layer {self.name!r} got a mask of shape {tuple(mask.shape)} for inputs of shape "
+                             f"{tuple(shape)}; a BatchNormalization mask marks the real steps, one value per "
+                             f"position but the features: shape {tuple(shape[:-1])}.")
+        return xp.broadcast_to(mask, shape[:-1])
 
     def warn_single_sample(self, shape: tuple[int, ...], stacklevel: int = 2) -> None:
         """Warn (once per layer) that a training batch of one sample has variance 0."""
@@ -1125,6 +1181,70 @@ class BatchNormalization(Layer):
             if getattr(self, key) is not None:
                 config[key] = getattr(self, key).get_config()
         return config
+
+
+# Keras's backend.epsilon(), which its masked moments add to the count of real values (so a batch that is all
+# padding gives mean 0 and variance 0, not NaN)
+_MASKED_COUNT_EPSILON = 1e-7
+
+
+def masked_batch_norm_train(x: Tensor, mask: Any, gamma: Tensor | None = None, beta: Tensor | None = None,
+                            epsilon: float = 1e-3) -> tuple[Tensor, Any, Any]:
+    """Batch normalisation in training where ``mask`` (a boolean array of ``x``'s shape but the last axis) marks
+    the real values: Keras 3's masked moments ``μ = Σ_m x / (n_m + 1e-7)``, ``σ² = Σ_m (x − μ)² / (n_m + 1e-7)``,
+    sums and count over the real positions only, then every position (padding too) is ``γ·(x − μ)/√(σ² + ε) + β``.
+
+    Returns the output and the arrays μ and σ², as :func:`fnlearn.functional.batch_norm_train` does. The gradient
+    flows through the masked moments: with ``d = x − μ``, ``ĝ = γ·g``, ``r`` the real rows' indicator and
+    ``n = n_m + 1e-7``, ``dσ² = −½(σ² + ε)^(−3/2)·Σ ĝ·d`` and ``dμ = −Σ ĝ/√(σ² + ε) − 2·dσ²·Σ r·d / n`` (all
+    positions in the first sums, only real ones in the last), so ``dx = ĝ/√(σ² + ε) + r·(dμ + 2·dσ²·d) / n``.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> x = fl.tensor([[[1.0], [3.0], [100.0]]])
+    >>> out, mean, var = masked_batch_norm_train(x, np.array([[True, True, False]]), epsilon=1e-6)
+    >>> out.numpy().ravel().round(2).tolist(), mean.round(4).tolist(), var.round(4).tolist()
+    ([-1.0, 1.0, 98.0], [2.0], [1.0])
+    """
+    xp = backend.xp()
+    mask = mask.data if isinstance(mask, Tensor) else mask
+    mask = mask if backend.is_array(mask) else backend.to_device(np.asarray(mask, dtype=bool))
+    features = x.shape[-1]
+    x2 = x.data.reshape(-1, features)
+    real = xp.broadcast_to(mask.astype(bool, copy=False), x.shape[:-1]).reshape(-1, 1)
+    # the count summed in x's dtype and the epsilon added in it, as Keras does (in float32, 1 + 1e-7 is not 1);
+    # kept on the device: no read back to the host
+    count = real.sum(dtype=x2.dtype) + xp.asarray(_MASKED_COUNT_EPSILON, dtype=x2.dtype)
+    zero = xp.zeros((), dtype=x2.dtype)
+    mean = xp.where(real, x2, zero).sum(axis=0) / count  # where, not a product: padding may hold inf or NaN
+    d = x2 - mean
+    d_real = xp.where(real, d, zero)
+    variance = (d_real * d_real).sum(axis=0) / count
+    inv = 1 / xp.sqrt(variance + epsilon)
+    xhat = d * inv
+    out = xhat * gamma.data if gamma is not None else xhat.copy()
+    if beta is not None:
+        out += beta.data
+
+    def backward(g: Any) -> tuple[Any, ...]:
+        g2 = g.reshape(-1, features)
+        grads: list[Any] = []
+        if x.requires_grad:
+            ghat = g2 * gamma.data if gamma is not None else g2
+            dvariance = (ghat * d).sum(axis=0) * (-0.5 * inv ** 3)
+            dmean = ghat.sum(axis=0) * -inv - 2 * dvariance * d_real.sum(axis=0) / count
+            gx = ghat * inv
+            gx += xp.where(real, (dmean + 2 * dvariance * d) / count, zero)
+            grads.append(gx.reshape(x.shape).astype(x.dtype, copy=False))
+        else:
+            grads.append(None)
+        if gamma is not None:
+            grads.append((g2 * xhat).sum(axis=0).astype(gamma.dtype, copy=False) if gamma.requires_grad else None)
+        if beta is not None:
+            grads.append(g2.sum(axis=0).astype(beta.dtype, copy=False) if beta.requires_grad else None)
+        return tuple(grads)
+
+    parents = tuple(t for t in (x, gamma, beta) if t is not None)
+    return Tensor._result(out.reshape(x.shape), parents, backward, "masked_batch_norm"), mean, variance
 
 
 def _setting(value: Any, name: str, expected: str, positive: bool = False, high: float = 1.0,

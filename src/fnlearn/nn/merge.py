@@ -5,6 +5,13 @@
 Keras's functional API, a list of placeholders) and has no weights; its gradient is the chain rule through
 the elementwise operation (``Maximum`` sends it to the larger input, split evenly on a tie).
 
+Masks follow Keras 3: inputs that carry a sequence mask (``Embedding(mask_zero=True)``, ``Masking``) give the
+output the OR of their masks (a step is real where any input's is), or no mask where some input has none;
+``Concatenate`` counts an input without a mask as all real (joined along the steps, the masks are joined too).
+``Multiply``, ``Maximum`` and ``Minimum`` also leave a masked input's padding steps out of their values, as
+Keras does: its padding counts as 1 in the product (and a step masked in every input is 0), and as absent from
+the maximum or minimum.
+
 Example:
     >>> import fnlearn as fl, numpy as np
     >>> fl.layers.Concatenate()([np.ones((2, 3)), np.zeros((2, 1))]).shape
@@ -20,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend
 from .. import functional as F
 from ..errors import ConfigError, ShapeError
 from ..tensor import Tensor
@@ -32,6 +40,7 @@ class Merge(Layer):
     """A layer that combines a list of inputs into one output (no weights)."""
 
     takes_list_only = True  # called on one input alone it refuses, as Keras's merge layers do
+    supports_masking = True  # the inputs' masks are combined (compute_mask), as Keras's merge layers do
     _fewest = 1
     _most: int | None = None
     _verb = "merge"
@@ -77,11 +86,73 @@ class Merge(Layer):
                              f"{given}; give it inputs of one shape (a Dense layer can bring one to the "
                              "other's size), or use Concatenate to put features side by side.") from None
 
-    def forward(self, inputs: Any) -> Tensor:
-        return self.combine(self._tensors(inputs))
+    def forward(self, inputs: Any, mask: Any = None) -> Tensor:
+        tensors = self._tensors(inputs)
+        masks = self._masks(tensors, mask)
+        if masks is None:
+            return self.combine(tensors)
+        return self.combine_masked(tensors, masks)
 
     def combine(self, tensors: list[Tensor]) -> Tensor:
         raise NotImplementedError
+
+    def combine_masked(self, tensors: list[Tensor], masks: list[Any]) -> Tensor:
+        """The output for inputs of which some carry masks (boolean arrays, None for an input without one):
+        the plain combination, as in Keras's Add, Subtract and Average."""
+        return self.combine(tensors)
+
+    def _masks(self, inputs: list[Any], mask: Any) -> list[Any] | None:
+        """The inputs' masks as boolean arrays on the backend's device (None for an input without one), or
+        None when no input has one; a ShapeError sentence for masks that cannot go with the inputs."""
+        if mask is None:
+            return None
+        mask = list(mask) if isinstance(mask, (list, tuple)) else [mask]
+        if len(mask) != len(inputs):
+            raise ConfigError(f"{type(self).__name__} layer {self.name!r} got {len(mask)} mask"
+                              f"{'' if len(mask) == 1 else 's'} for {len(inputs)} inputs; give one mask per input "
+                              "(None for an input without one), in the inputs' order.")
+        if all(m is None for m in mask):
+            return None
+        xp = backend.xp()
+        masks = [None if m is None else xp.asarray(m.data if isinstance(m, Tensor) else m).astype(bool, copy=False)
+                 for m in mask]
+        shapes = [_shape_of(x) for x in inputs]
+        fits = all(m is None or (m.ndim <= len(s) and tuple(m.shape) == s[:m.ndim]) for m, s in zip(masks, shapes))
+        if fits:
+            try:
+                self._joined_mask_shape(masks, shapes)
+            except ValueError:
+                fits = False
+        if not fits:
+            given = " and ".join("no mask" if m is None else str(tuple(m.shape)) for m in masks)
+            raise ShapeError(f"{type(self).__name__} layer {self.name!r} got masks of shapes {given} for inputs of "
+                             f"shapes {' and '.join(map(str, shapes))}; each mask must be its input's (batch, "
+                             "steps) and the masks must agree on them, so pad the sequences to one length (one "
+                             "Embedding(mask_zero=True) or Masking per input).")
+        return masks
+
+    def _joined_mask_shape(self, masks: list[Any], shapes: Shapes) -> tuple[int, ...]:
+        """The shape of the combined mask (ValueError when the masks do not go together): the masks'
+        broadcast, as Keras's logical or of them."""
+        return np.broadcast_shapes(*(tuple(m.shape) for m in masks if m is not None))
+
+    def compute_mask(self, inputs: Any, mask: Any) -> Any:
+        """Keras's rule for elementwise merges: the OR of the inputs' masks (a step is real where any input's
+        is), or None where some input has no mask."""
+        if mask is None or not isinstance(mask, (list, tuple)) or any(m is None for m in mask):
+            return None
+        masks = self._masks(list(inputs), mask)
+        return functools.reduce(backend.xp().logical_or, masks)
+
+
+def _shape_of(x: Any) -> tuple[int, ...]:
+    """The shape of an input (a Tensor, or an array or nested list)."""
+    return tuple(x.shape) if hasattr(x, "shape") else tuple(np.shape(x))
+
+
+def _spread(mask: Any, x: Tensor) -> Any:
+    """A (batch, steps) mask spread over the rest of ``x``'s axes (each step's values all real or all padding)."""
+    return backend.xp().broadcast_to(mask.reshape(mask.shape + (1,) * (x.ndim - mask.ndim)), x.shape)
 
 
 def _broadcast(shapes: Shapes) -> tuple[Any, ...]:
@@ -129,6 +200,21 @@ class Multiply(Merge):
     def combine(self, tensors: list[Tensor]) -> Tensor:
         return functools.reduce(F.mul, tensors)
 
+    def combine_masked(self, tensors: list[Tensor], masks: list[Any]) -> Tensor:
+        """Keras's masked product: an input's padding counts as 1; where every input has a mask, the steps
+        that none of them marks real are 0."""
+        every = all(m is not None for m in masks)
+        xp = backend.xp()
+        out, out_mask = None, None
+        for x, m in zip(tensors, masks):
+            if m is not None:
+                m = _spread(m, x)
+                x = F.where(m, x, 1.0)
+                if every:
+                    out_mask = m if out_mask is None else xp.logical_or(out_mask, m)
+            out = x if out is None else F.mul(out, x)
+        return F.where(out_mask, out, 0.0) if every else out
+
 
 class Average(Merge):
     """The mean of its inputs, value by value (an ensemble of heads)."""
@@ -140,6 +226,27 @@ class Average(Merge):
         return total if len(tensors) == 1 else F.mul(total, 1.0 / len(tensors))
 
 
+def _masked_extreme(op: Any, tensors: list[Tensor], masks: list[Any]) -> Tensor:
+    """Keras's masked maximum or minimum: an input's padding value is replaced by the running result (and the
+    running result's padding by the input's), so padding never wins over a real value; a step that is padding in
+    every input keeps the first input's value."""
+    xp = backend.xp()
+    out, out_mask = None, None
+    for x, m in zip(tensors, masks):
+        m = None if m is None else _spread(m, x)
+        if out is None:
+            out, out_mask = x, m
+            continue
+        if m is not None:
+            x = F.where(m, x, out)
+        if out_mask is not None:
+            out = F.where(out_mask, out, x)
+        # once an input has no mask, the running result has none either (Keras's rule)
+        out_mask = xp.logical_or(out_mask, m) if m is not None and out_mask is not None else None
+        out = op(out, x)
+    return out
+
+
 class Maximum(Merge):
     """The largest of its inputs, value by value."""
 
@@ -147,6 +254,9 @@ class Maximum(Merge):
 
     def combine(self, tensors: list[Tensor]) -> Tensor:
         return functools.reduce(F.maximum, tensors)
+
+    def combine_masked(self, tensors: list[Tensor], masks: list[Any]) -> Tensor:
+        return _masked_extreme(F.maximum, tensors, masks)
 
 
 class Minimum(Merge):
@@ -156,6 +266,9 @@ class Minimum(Merge):
 
     def combine(self, tensors: list[Tensor]) -> Tensor:
         return functools.reduce(F.minimum, tensors)
+
+    def combine_masked(self, tensors: list[Tensor], masks: list[Any]) -> Tensor:
+        return _masked_extreme(F.minimum, tensors, masks)
 
 
 class Concatenate(Merge):
@@ -190,6 +303,36 @@ class Concatenate(Merge):
 
     def combine(self, tensors: list[Tensor]) -> Tensor:
         return tensors[0] if len(tensors) == 1 else F.concatenate(tensors, axis=self.axis)
+
+    def _full_masks(self, masks: list[Any], shapes: Shapes) -> list[Any]:
+        """Each input's mask spread over all its values (all True for an input without one), as Keras's
+        Concatenate makes them before joining."""
+        xp = backend.xp()
+        full = []
+        for m, shape in zip(masks, shapes):
+            if m is None:
+                full.append(xp.ones(shape, dtype=bool))
+            else:
+                full.append(xp.broadcast_to(m.reshape(m.shape + (1,) * (len(shape) - m.ndim)), shape))
+        return full
+
+    def _joined_mask_shape(self, masks: list[Any], shapes: Shapes) -> tuple[int, ...]:
+        """Nothing more to check: masks that fit their inputs join as the inputs do (checked by merged_shape)."""
+        return ()
+
+    def compute_mask(self, inputs: Any, mask: Any) -> Any:
+        """Keras's rule for Concatenate: the masks (all True for an input without one) spread over their inputs,
+        joined along the axis, then a step is real where any of its values is; None where no input has one."""
+        if mask is None or not isinstance(mask, (list, tuple)) or all(m is None for m in mask):
+            return None
+        inputs = list(inputs)
+        masks = self._masks(inputs, mask)
+        shapes = [_shape_of(x) for x in inputs]
+        if len(inputs) == 1:
+            joined = self._full_masks(masks, shapes)[0]
+        else:
+            joined = backend.xp().concatenate(self._full_masks(masks, shapes), axis=self.axis)
+        return joined.any(axis=-1)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "axis": self.axis}

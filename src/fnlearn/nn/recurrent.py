@@ -697,21 +697,37 @@ class GRU(_Recurrent):
 _MERGES = ("concat", "sum", "mul", "ave")
 
 
-def _from_config(spec: dict[str, Any]) -> _Recurrent:
-    """The recurrent layer a Bidirectional's config names: one of the three classes, nothing else looked up."""
-    classes = {"SimpleRNN": SimpleRNN, "LSTM": LSTM, "GRU": GRU}
+def _from_config(spec: dict[str, Any]) -> Layer:
+    """The recurrent layer a Bidirectional's config names: one of the fused classes or RNN of one of fnlearn's
+    cells, nothing else looked up."""
+    from .cells import RNN
+
+    classes = {"SimpleRNN": SimpleRNN, "LSTM": LSTM, "GRU": GRU, "RNN": RNN}
     cls = classes.get(spec.get("class_name"))
     config = spec.get("config")
     if cls is None or not isinstance(config, dict):
-        raise ConfigError(f"Bidirectional's layer config must name SimpleRNN, LSTM or GRU with its settings, got "
-                          f"{spec.get('class_name')!r}.")
+        raise ConfigError(f"Bidirectional's layer config must name SimpleRNN, LSTM, GRU or RNN with its settings, "
+                          f"got {spec.get('class_name')!r}.")
     return cls(**config)
+
+
+def _copy(layer: Layer, name: str, go_backwards: bool) -> Layer:
+    """A new recurrent layer with ``layer``'s settings and weights of its own (an RNN, a copy of its cell), as
+    Keras's Bidirectional makes its two from the layer's config."""
+    from .cells import RNN, fresh_cell
+
+    config = layer.get_config()
+    config.pop("input_shape", None)
+    if isinstance(layer, RNN):
+        config["cell"] = fresh_cell(layer.cell, "Bidirectional")
+    return type(layer)(**{**config, "name": name, "go_backwards": go_backwards})
 
 
 class Bidirectional(Layer):
     """A recurrent layer reading the sequence both ways, Keras's ``layers.Bidirectional``: a copy of ``layer`` reads
     it from the end (``go_backwards``), and ``merge_mode`` joins the two outputs: "concat" (the default: 2·units
-    numbers), "sum", "mul", "ave" or None (a list of both).
+    numbers), "sum", "mul", "ave" or None (a list of both). ``layer`` is a SimpleRNN, LSTM or GRU, or an RNN of a
+    cell, whose two copies get copies of the cell made from its ``get_config()``, as in Keras.
 
     With ``return_sequences`` the backward layer's outputs are put back in the sequence's order, so step t of the
     output sees the whole sequence around t; with a mask, padding steps output zeros (Keras's rule here).
@@ -729,10 +745,12 @@ class Bidirectional(Layer):
     def __init__(self, layer: Any, merge_mode: str | None = "concat", weights: Any = None,
                  backward_layer: Any = None, name: str | None = None, **kwargs: Any) -> None:
         _reject_unknown_kwargs("Bidirectional", kwargs, allow=("input_shape",))
+        from .cells import RNN  # here: cells.py builds on this module
+
         if isinstance(layer, dict):  # its config, from a model file
             layer = _from_config(layer)
-        if not isinstance(layer, _Recurrent):
-            raise ConfigError(f"Bidirectional takes a recurrent layer (SimpleRNN, LSTM or GRU), got "
+        if not isinstance(layer, (_Recurrent, RNN)):
+            raise ConfigError(f"Bidirectional takes a recurrent layer (SimpleRNN, LSTM, GRU or RNN of a cell), got "
                               f"{type(layer).__name__}; e.g. Bidirectional(LSTM(32)).")
         if merge_mode not in (*_MERGES, None):
             raise ConfigError(f"Bidirectional merge_mode must be 'concat', 'sum', 'mul', 'ave' or None, got "
@@ -741,19 +759,16 @@ class Bidirectional(Layer):
             raise ConfigError("Bidirectional got weights=, which fnlearn does not take; call set_weights(...) on the "
                               "layer once it is built.")
         if backward_layer is not None:
-            if not isinstance(backward_layer, _Recurrent) or backward_layer.go_backwards == layer.go_backwards \
+            if not isinstance(backward_layer, (_Recurrent, RNN)) or backward_layer.go_backwards == layer.go_backwards \
                     or any(getattr(backward_layer, a) != getattr(layer, a) for a in ("return_sequences",
                                                                                       "return_state")):
                 raise ConfigError("Bidirectional's backward_layer must be a recurrent layer with go_backwards "
                                   "opposite to the layer's and the same return_sequences and return_state; or "
                                   "leave it out for a reversed copy of the layer.")
-        config = layer.get_config()
-        config.pop("input_shape", None)
         base = layer.name.removeprefix("forward_")
-        forward = type(layer)(**{**config, "name": f"forward_{base}"})
+        forward = _copy(layer, f"forward_{base}", layer.go_backwards)
         if backward_layer is None:
-            backward_layer = type(layer)(**{**config, "name": f"backward_{base}",
-                                            "go_backwards": not layer.go_backwards})
+            backward_layer = _copy(layer, f"backward_{base}", not layer.go_backwards)
         input_shape = kwargs.get("input_shape", layer.input_shape)
         super().__init__(name=name, input_shape=input_shape, trainable=kwargs.get("trainable", True),
                          dtype=kwargs.get("dtype", layer.dtype))

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..errors import ConfigError, NotReadyError, reject_foreign
-from ..model import Trainer
+from ..model import Trainer, sample_input_shape
 from ..tensor import Tensor
 from .layers import Layer, _auto_name, _sample_shape, _shape_tuple
 from .module import Module
@@ -106,21 +106,21 @@ class Sequential(Trainer, Module):
                                   f"Input before it declares {self._declared_input}; keep only one of them.")
         if self._declared_input is not None and not self._layers and isinstance(layer, Trainer):
             # a model as the first step (the tutorials' data_augmentation): the Input's shape is its input's
-            known = layer.input_shape
+            known = layer._sample_input_shape
             if known is not None and tuple(known) != self._declared_input:
                 raise ConfigError(f"model {layer.name!r} takes samples of shape {tuple(known)}, but the Input "
                                   f"before it declares {self._declared_input}; keep only one of them.")
             if known is None:
                 layer.build_for(self._declared_input)
         if self._layers and isinstance(layer, Layer) and layer.input_shape is not None and self.built:
-            expected = self.output_shape
+            expected = self._sample_output_shape
             if tuple(layer.input_shape) != tuple(expected):
                 raise ConfigError(f"layer {layer.name!r} declares input_shape {layer.input_shape}, but the layer "
                                   f"before it outputs {expected}; remove input_shape or fix it.")
         check_unique_names([*self._layers, layer], self.name)
         setattr(self, str(len(self._layers)), layer)
         self._layers.append(layer)
-        if self.input_shape is not None:
+        if self._sample_input_shape is not None:
             self.build()  # as in Keras: once the input shape is known, every layer gets its weights at once
 
     def _weight_label(self, name: str) -> str:
@@ -157,8 +157,13 @@ class Sequential(Trainer, Module):
     # ------------------------------------------------------------------ shapes
     @property
     def input_shape(self) -> tuple[int, ...] | None:
+        """One sample's shape (the batch axis excluded); None until a layer, an Input or data fixes it."""
+        return self._sample_input_shape
+
+    @property
+    def _sample_input_shape(self) -> tuple[int, ...] | None:
         first = self._layers[0] if self._layers else None
-        declared = getattr(first, "input_shape", None)
+        declared = sample_input_shape(first)
         if declared is not None:
             return tuple(declared)
         kernel = getattr(first, "kernel", None)
@@ -175,7 +180,7 @@ class Sequential(Trainer, Module):
     def build(self, input_shape: Any = None) -> None:
         """Create every layer's parameters for samples of ``input_shape`` (batch axis excluded)."""
         input_shape = _sample_shape(input_shape)
-        shape = self.input_shape if input_shape is None else _shape_tuple(input_shape, "input_shape")
+        shape = self._sample_input_shape if input_shape is None else _shape_tuple(input_shape, "input_shape")
         if shape is None:
             raise NotReadyError("the model does not know its input shape yet; give the first layer "
                                 "input_shape=(n_features,), call model.build((n_features,)), or fit it on data.")
@@ -187,9 +192,14 @@ class Sequential(Trainer, Module):
 
     @property
     def output_shape(self) -> tuple[int, ...]:
+        """One output sample's shape (the batch axis excluded), building the model if needed."""
+        return self._sample_output_shape
+
+    @property
+    def _sample_output_shape(self) -> tuple[int, ...]:
         if not self.built:
             self.build()
-        shape = self.input_shape
+        shape = self._sample_input_shape
         for layer in self._layers:
             shape = layer.output_shape_for(shape) if isinstance(layer, (Layer, Trainer)) else shape
         return shape
@@ -198,8 +208,8 @@ class Sequential(Trainer, Module):
         config: dict[str, Any] = {"name": self.name,
                                   "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
                                              for layer in self._layers]}
-        if self.input_shape is not None:  # what its first data gave it, where no layer declares it
-            config["build_input_shape"] = list(self.input_shape)
+        if self._sample_input_shape is not None:  # what its first data gave it, where no layer declares it
+            config["build_input_shape"] = list(self._sample_input_shape)
         if not self.trainable:  # a frozen model inside another (a base model), as Keras records it
             config["trainable"] = False
         return config
