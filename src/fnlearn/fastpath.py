@@ -780,6 +780,8 @@ def dense_stack(model: Any, inference: bool = False, sample_shape: tuple[int, ..
     norms: Norms = {}
     for index, layer in enumerate(stack):
         stage = len(layers) - 1
+        if getattr(layer, "activity_regularizer", None) is not None:
+            return None  # its penalty on the layer's output adds to the loss: the general path computes it
         if isinstance(layer, Flatten) and index == 0:
             continue
         if isinstance(layer, Dense):

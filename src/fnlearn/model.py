@@ -466,7 +466,8 @@ class Trainer:
             initial_epoch: int = 0, *, validation_batch_size: int | None = None,
             allow_nonfinite: bool = False, terminate_on_nan: bool = True, trace: Any = None,
             capture: bool | None = None, sample_weight: Any = None, class_weight: Any = None,
-            steps_per_epoch: int | None = None, validation_steps: int | None = None, **kwargs: Any) -> History:
+            steps_per_epoch: int | None = None, validation_steps: int | None = None, validation_freq: Any = 1,
+            **kwargs: Any) -> History:
         """Train: for each epoch, shuffle the rows, and for each mini-batch take one gradient step.
 
         Args:
@@ -507,6 +508,8 @@ class Trainer:
                 endless); with arrays, an epoch that meets the end of a pass stops there, warned, and the next
                 starts a new pass (reshuffled).
             validation_steps: with a dataset as ``validation_data``, the batches of each validation, likewise.
+            validation_freq: validate after every n-th epoch (a number n), or after the epochs listed (counted
+                from 1), as Keras's; the other epochs log no ``val_`` values.
 
         Returns:
             History: ``history.history["loss"]`` etc., one value per epoch.
@@ -540,6 +543,7 @@ class Trainer:
                                   "whose batches come one at a time; pass the arrays, or leave capture unset.")
         if val_source is None:
             _refuse_steps("fit", "validation_steps", validation_steps, "validation_data")
+        validates = validation_epochs(validation_freq)
         batch_size = data.check_batch_size(batch_size)
         epochs = _non_negative_int("epochs", epochs)  # 0 trains nothing and returns an empty History, as Keras
         initial_epoch = _non_negative_int("initial_epoch", initial_epoch)
@@ -568,7 +572,7 @@ class Trainer:
                            initial_epoch=initial_epoch, validation_batch_size=val_batch_size,
                            allow_nonfinite=allow_nonfinite, terminate_on_nan=terminate_on_nan,
                            sample_weight=sample_weight, class_weight=class_weight, steps_per_epoch=steps_per_epoch,
-                           validation_steps=validation_steps)
+                           validation_steps=validation_steps, validates=validates)
         if y is None and source is None:
             raise ConfigError("fit needs targets: call model.fit(x, y, ...) with one target row per sample.")
         user_callbacks = _callbacks_given(callbacks)
@@ -748,7 +752,7 @@ class Trainer:
                         logs = run.result()
                     if stopped is None:
                         watch.check(epoch, self.optimizer)
-                    if val is not None or val_batches is not None and val_batches.begin(epoch):
+                    if validates(epoch) and (val is not None or val_batches is not None and val_batches.begin(epoch)):
                         val_logs = self._evaluate_arrays(*val[:2], val_batch_size, *val[2:],
                                                          callbacks=callback_list) if val is not None else \
                             self._evaluate_batches(val_batches.epoch(), val_batches.weighted, callbacks=callback_list)
@@ -1630,6 +1634,24 @@ def sample_input_shape(module: Any) -> Any:
     """The sample shape a layer declares (its ``input_shape``) or a model takes, batch axis excluded; None when not
     known. A Keras model's own ``input_shape`` gives the batch axis, as Keras's does."""
     return module._sample_input_shape if isinstance(module, Trainer) else getattr(module, "input_shape", None)
+
+
+def validation_epochs(validation_freq: Any) -> Callable[[int], bool]:
+    """Whether fit validates after epoch ``epoch`` (0-based), Keras's ``validation_freq``: every n-th epoch for a
+    number n, the epochs (counted from 1) listed for a list; one ConfigError sentence otherwise.
+
+    >>> [validation_epochs(2)(epoch) for epoch in range(4)], validation_epochs([1, 3])(2)
+    ([False, True, False, True], True)
+    """
+    if isinstance(validation_freq, (int, np.integer)) and not isinstance(validation_freq, (bool, np.bool_)) \
+            and validation_freq >= 1:
+        return lambda epoch: (epoch + 1) % int(validation_freq) == 0
+    if isinstance(validation_freq, (list, tuple)) and all(
+            isinstance(e, (int, np.integer)) and not isinstance(e, (bool, np.bool_)) for e in validation_freq):
+        listed = {int(e) for e in validation_freq}
+        return lambda epoch: epoch + 1 in listed
+    raise ConfigError(f"fit validation_freq must be a whole number ≥ 1 (validate every n-th epoch) or a list of the "
+                      f"epochs to validate after, counted from 1, got {validation_freq!r}; e.g. validation_freq=2.")
 
 
 def _shape_text(shape: tuple[Any, ...]) -> str:

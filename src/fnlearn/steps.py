@@ -288,7 +288,7 @@ def ordered_results(model: Any, logs: dict[str, Any]) -> Any:
 def fit(model: Any, x: Any, y: Any, source: Any, *, batch_size: int, epochs: int, verbose: int, callbacks: Any,
         validation_split: float, validation_data: Any, val_source: Any, shuffle: bool, initial_epoch: int,
         validation_batch_size: int, allow_nonfinite: bool, terminate_on_nan: bool, sample_weight: Any,
-        class_weight: Any, steps_per_epoch: Any, validation_steps: Any) -> History:
+        class_weight: Any, steps_per_epoch: Any, validation_steps: Any, validates: Any) -> History:
     """``fit`` for a model whose class defines ``train_step``: the arguments were checked by ``Trainer.fit``."""
     from .model import _Batches, _DeferredInterrupt, end_of_fit
     from .progress import make_progress
@@ -376,7 +376,8 @@ def fit(model: Any, x: Any, y: Any, source: Any, *, batch_size: int, epochs: int
                 if stopped and stopped[0] == "interrupt":
                     break
                 logs = _epoch_logs(model, last)
-                if stopped is None and (val is not None or val_batches is not None and val_batches.begin(epoch)):
+                if stopped is None and validates(epoch) and (val is not None or val_batches is not None
+                                                             and val_batches.begin(epoch)):
                     val_data = val.batches(validation_batch_size) if val is not None else \
                         (step_data for step_data, _, _ in val_batches.epoch())
                     logs.update({f"val_{k}": v for k, v in evaluate(model, val_data, callback_list).items()})

@@ -365,3 +365,52 @@ def test_steps_per_epoch_over_arrays_reads_on_across_epochs_as_keras():
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     with pytest.raises(ConfigError, match=r"fit steps_per_epoch must be a whole number ≥ 1"):
         ours.fit(x, y, steps_per_epoch=0, verbose=0)
+
+
+@pytest.mark.parametrize("freq", [2, [1, 3]])
+def test_validation_freq_validates_on_keras_epochs_with_keras_values(freq):
+    real = real_keras()
+
+    def model(library):
+        return library.Sequential([library.Input((3,)), library.layers.Dense(4, activation="tanh"),
+                                   library.layers.Dense(1, activation="sigmoid")])
+
+    theirs, ours = model(real), model(keras)
+    ours.set_weights(theirs.get_weights())
+    histories = []
+    for net, library in ((theirs, real), (ours, keras)):
+        net.compile(library.optimizers.SGD(0.1), "binary_crossentropy")
+        histories.append(net.fit(X, Y, batch_size=8, epochs=4, shuffle=False, verbose=0,
+                                 validation_data=(X[:10], Y[:10]), validation_freq=freq).history)
+    theirs_log, ours_log = histories
+    assert len(ours_log["val_loss"]) == len(theirs_log["val_loss"]) == 2 and len(ours_log["loss"]) == 4
+    np.testing.assert_allclose(ours_log["val_loss"], theirs_log["val_loss"], rtol=1e-5)
+
+
+def test_validation_freq_in_a_train_step_of_ones_own_and_bad_values():
+    class Plain(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.out = keras.layers.Dense(1, activation="sigmoid")
+
+        def call(self, x):
+            return self.out(x)
+
+        def train_step(self, data):
+            x, y = data
+            self.zero_grad()
+            loss = self.compute_loss(y=y, y_pred=self(x, training=True))
+            loss.backward()
+            self.optimizer.apply([v.value.grad for v in self.trainable_weights], self.trainable_weights)
+            for metric in self.metrics:
+                metric.update_state(loss) if metric.name == "loss" else metric.update_state(y, self(x))
+            return {m.name: m.result() for m in self.metrics}
+
+    model = Plain()
+    model.compile("sgd", "binary_crossentropy")
+    history = model.fit(X, Y, epochs=3, validation_split=0.25, validation_freq=3, verbose=0).history
+    assert len(history["loss"]) == 3 and len(history["val_loss"]) == 1
+    for bad in (0, 1.5, "2", [1, "x"]):
+        with pytest.raises(ConfigError, match="validation_freq") as caught:
+            model.fit(X, Y, epochs=1, validation_split=0.25, validation_freq=bad, verbose=0)
+        assert str(caught.value).endswith(".")

@@ -1027,6 +1027,903 @@ def log_sigmoid(x: Any) -> Tensor:
     return F.neg(F.softplus(F.neg(_float(x))))
 
 
+# ----------------------------------------------------------------------------- elementwise math of custom layers
+
+
+def _unary(name: str, forward: Any, slope: Any, doc: str) -> Any:
+    """An elementwise op on floats: ``forward(xp, x)`` its values, ``slope(xp, x, out)`` its derivative."""
+
+    def op(x: Any) -> Tensor:
+        x = _float(x)
+        xp = backend.xp()
+        out = forward(xp, x.data)
+        return Tensor._result(out, (x,), lambda g: ((g * slope(xp, x.data, out)).astype(x.dtype, copy=False),), name)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+erf = _unary("erf", lambda xp, d: F._erf_array(d), lambda xp, d, o: (2 / np.sqrt(np.pi)) * xp.exp(-d * d),
+             "The error function, elementwise; differentiable.\n\n    >>> erf([0.0]).numpy().tolist()\n    [0.0]\n")
+erfc = _unary("erfc", lambda xp, d: F._erfc_array(d), lambda xp, d, o: (-2 / np.sqrt(np.pi)) * xp.exp(-d * d),
+              "1 − erf(x), elementwise, keeping its digits far in the tail; differentiable.")
+expm1 = _unary("expm1", lambda xp, d: xp.expm1(d), lambda xp, d, o: o + 1,
+               "eˣ − 1, elementwise, exact for tiny x; differentiable.")
+tan = _unary("tan", lambda xp, d: xp.tan(d), lambda xp, d, o: 1 + o * o, "tan x (radians), elementwise.")
+sinh = _unary("sinh", lambda xp, d: xp.sinh(d), lambda xp, d, o: xp.cosh(d), "The hyperbolic sine, elementwise.")
+cosh = _unary("cosh", lambda xp, d: xp.cosh(d), lambda xp, d, o: xp.sinh(d), "The hyperbolic cosine, elementwise.")
+arcsin = _unary("arcsin", lambda xp, d: xp.arcsin(d), lambda xp, d, o: 1 / xp.sqrt(1 - d * d),
+                "The inverse sine, elementwise (NaN outside [−1, 1]).")
+arccos = _unary("arccos", lambda xp, d: xp.arccos(d), lambda xp, d, o: -1 / xp.sqrt(1 - d * d),
+                "The inverse cosine, elementwise (NaN outside [−1, 1]).")
+arctan = _unary("arctan", lambda xp, d: xp.arctan(d), lambda xp, d, o: 1 / (1 + d * d),
+                "The inverse tangent, elementwise.")
+arcsinh = _unary("arcsinh", lambda xp, d: xp.arcsinh(d), lambda xp, d, o: 1 / xp.sqrt(d * d + 1),
+                 "The inverse hyperbolic sine, elementwise.")
+arccosh = _unary("arccosh", lambda xp, d: xp.arccosh(d), lambda xp, d, o: 1 / xp.sqrt(d * d - 1),
+                 "The inverse hyperbolic cosine, elementwise (NaN below 1).")
+arctanh = _unary("arctanh", lambda xp, d: xp.arctanh(d), lambda xp, d, o: 1 / (1 - d * d),
+                 "The inverse hyperbolic tangent, elementwise (±inf at ±1).")
+cbrt = _unary("cbrt", lambda xp, d: xp.cbrt(d), lambda xp, d, o: 1 / (3 * o * o),
+              "The real cube root, elementwise (negative for negative x).")
+exp2 = _unary("exp2", lambda xp, d: xp.exp2(d), lambda xp, d, o: o * np.log(2.0), "2ˣ, elementwise.")
+
+
+def _sinc_slope(xp: Any, d: Any, out: Any) -> Any:
+    zero = d == 0
+    safe = xp.where(zero, 1, d)
+    return xp.where(zero, 0, (xp.cos(np.pi * d) - out) / safe)  # sinc is even: flat at 0
+
+
+sinc = _unary("sinc", lambda xp, d: xp.sinc(d), _sinc_slope,
+              "sin(πx) / (πx), 1 at 0 (NumPy's normalised sinc), elementwise.\n\n"
+              "    >>> sinc(np.array([0.0, 0.5])).numpy().round(6).tolist()\n    [1.0, 0.63662]\n")
+
+
+def _binary(name: str, x1: Any, x2: Any, forward: Any, slopes: Any) -> Tensor:
+    """A broadcasting op on two floats: ``forward(xp, a, b)`` its values, ``slopes(xp, a, b, out)`` the
+    derivatives in ``a`` and in ``b``, summed back to each operand's shape."""
+    a, b = F._pair(x1, x2)
+    a, b = _float(a), _float(b)
+    if a.dtype != b.dtype:
+        a, b = F._pair(F.cast(a, np.promote_types(a.dtype, b.dtype)), b)
+    F._check_broadcast(a, b, f"take {name} of")
+    xp = backend.xp()
+    out = forward(xp, a.data, b.data)
+
+    def backward(g: Any) -> tuple[Any, Any]:
+        da, db = slopes(xp, a.data, b.data, out)
+        return F._unbroadcast(g * da, a.shape, a.dtype), F._unbroadcast(g * db, b.shape, b.dtype)
+
+    return Tensor._result(out, (a, b), backward, name)
+
+
+def arctan2(x1: Any, x2: Any) -> Tensor:
+    """The angle of the point (x2, x1) in (−π, π], elementwise, broadcast; differentiable.
+
+    >>> f"{float(arctan2(1.0, -1.0)):.4f}"  # 3π/4: the point (−1, 1)
+    '2.3562'
+    """
+    def slopes(xp: Any, a: Any, b: Any, out: Any) -> tuple[Any, Any]:
+        r2 = a * a + b * b
+        return b / r2, -a / r2
+
+    return _binary("arctan2", x1, x2, lambda xp, a, b: xp.arctan2(a, b), slopes)
+
+
+def fmod(x1: Any, x2: Any) -> Tensor:
+    """The remainder of x1 / x2 with the sign of x1 (C's fmod), elementwise, broadcast; differentiable."""
+    a, b = _t(x1), _t(x2)
+    if a.dtype.kind != "f" and b.dtype.kind != "f":  # whole numbers stay whole, as in Keras
+        data = backend.xp().fmod(a.data, b.data)
+        return Tensor(data, dtype=data.dtype)
+    return _binary("fmod", x1, x2, lambda xp, a, b: xp.fmod(a, b),
+                   lambda xp, a, b, out: (xp.ones_like(out), -xp.trunc(a / b)))
+
+
+def hypot(x1: Any, x2: Any) -> Tensor:
+    """√(x1² + x2²) without overflow, elementwise, broadcast; differentiable (0 slope at the origin).
+
+    >>> hypot(3.0, 4.0).numpy().tolist()
+    5.0
+    """
+    def slopes(xp: Any, a: Any, b: Any, out: Any) -> tuple[Any, Any]:
+        safe = xp.where(out == 0, 1, out)
+        return xp.where(out == 0, 0, a / safe), xp.where(out == 0, 0, b / safe)
+
+    return _binary("hypot", x1, x2, lambda xp, a, b: xp.hypot(a, b), slopes)
+
+
+def logaddexp(x1: Any, x2: Any) -> Tensor:
+    """log(e^x1 + e^x2), elementwise, broadcast, without overflow; differentiable.
+
+    >>> big = np.array([1000.0])
+    >>> f"{float(logaddexp(big, big)) - 1000.0:.6f}"  # log 2
+    '0.693147'
+    """
+    return _binary("logaddexp", x1, x2, lambda xp, a, b: xp.logaddexp(a, b),
+                   lambda xp, a, b, out: (xp.exp(a - out), xp.exp(b - out)))
+
+
+def nan_to_num(x: Any, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+    """``x`` with NaN, +inf and −inf replaced (by default 0 and the dtype's largest and smallest numbers); the
+    gradient passes through the finite values only.
+
+    >>> nan_to_num([float("nan"), 1.0]).numpy().tolist()
+    [0.0, 1.0]
+    """
+    x = _t(x)
+    xp = backend.xp()
+    if x.dtype.kind != "f":
+        return x
+    out = xp.nan_to_num(x.data, nan=nan, posinf=posinf, neginf=neginf)
+    return Tensor._result(out, (x,), lambda g: (g * xp.isfinite(x.data),), "nan_to_num")
+
+
+def divide_no_nan(x1: Any, x2: Any) -> Tensor:
+    """x1 / x2, and 0 where x2 is 0 (where plain division gives NaN or inf), broadcast; differentiable.
+
+    >>> divide_no_nan([1.0, 2.0], [0.0, 4.0]).numpy().tolist()
+    [0.0, 0.5]
+    """
+    a, b = F._pair(_float(x1), _float(x2))
+    zero = b.data == 0
+    quotient = F.div(a, F.where(zero, F._lift(1.0, b), b))  # no 1/0 even in the branch not taken: no NaN slope
+    return F.where(zero, F._lift(0.0, quotient), quotient)
+
+
+true_divide = divide
+
+
+def signbit(x: Any) -> Tensor:
+    """Whether the sign bit is set (x < 0, and −0.0), as booleans; no gradient.
+
+    >>> signbit([-0.0, 1.0]).numpy().tolist()
+    [True, False]
+    """
+    data = backend.xp().signbit(_t(x).data)
+    return Tensor(data, dtype=data.dtype)
+
+
+trunc = _no_gradient("trunc", "x rounded towards 0")
+
+
+def isclose(x1: Any, x2: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Tensor:
+    """|x1 − x2| ≤ atol + rtol·|x2|, elementwise, as booleans (NumPy's ``isclose``); no gradient."""
+    a, b = F._pair(x1, x2)
+    data = backend.xp().isclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    return Tensor(data, dtype=data.dtype)
+
+
+def allclose(x1: Any, x2: Any, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Tensor:
+    """Whether :func:`isclose` holds everywhere, as one boolean; no gradient.
+
+    >>> bool(allclose([1.0, 2.0], [1.0, 2.0 + 1e-9]))
+    True
+    """
+    return all(isclose(x1, x2, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+# ----------------------------------------------------------------------------- activations of custom layers
+
+
+def softsign(x: Any) -> Tensor:
+    """x / (1 + |x|), elementwise."""
+    x = _float(x)
+    return F.div(x, F.add(F.abs(x), 1.0))
+
+
+def celu(x: Any, alpha: float = 1.0) -> Tensor:
+    """max(x, 0) + alpha·(e^(min(x, 0)/alpha) − 1), elementwise (continuously differentiable ELU)."""
+    x = _float(x)
+    alpha = F._finite_number(alpha, "celu", "alpha")
+    return F.add(F.relu(x), F.mul(expm1(F.div(F.minimum(x, 0.0), alpha)), alpha))
+
+
+def glu(x: Any, axis: int = -1) -> Tensor:
+    """The gated linear unit: the first half of ``axis`` times the sigmoid of the second half.
+
+    >>> glu([[1.0, 0.0]]).numpy().tolist()
+    [[0.5]]
+    """
+    x = _float(x)
+    ax = F._one_axis(axis, x.ndim, "glu")
+    if x.shape[ax] % 2:
+        raise ShapeError(f"glu: axis {axis} has odd length {x.shape[ax]}; it splits that axis into two equal "
+                         "halves, so give it an even length.")
+    a, b = split(x, 2, axis=ax)
+    return F.mul(a, F.sigmoid(b))
+
+
+def hard_tanh(x: Any) -> Tensor:
+    """x clipped to [−1, 1], elementwise."""
+    return F.clip(_float(x), -1.0, 1.0)
+
+
+def hard_silu(x: Any) -> Tensor:
+    """x · hard_sigmoid(x) = x · relu6(x + 3) / 6, elementwise (MobileNetV3's hard swish)."""
+    x = _float(x)
+    return F.mul(x, F.hard_sigmoid(x))
+
+
+hard_swish = hard_silu
+
+
+def soft_shrink(x: Any, threshold: float = 0.5) -> Tensor:
+    """x moved ``threshold`` towards 0, and 0 within ``threshold`` of 0, elementwise.
+
+    >>> soft_shrink([-1.0, 0.2, 2.0]).numpy().tolist()
+    [-0.5, 0.0, 1.5]
+    """
+    x = _float(x)
+    t = F._finite_number(threshold, "soft_shrink", "threshold")
+    return F.sub(x, F.clip(x, -t, t))
+
+
+def hard_shrink(x: Any, threshold: float = 0.5) -> Tensor:
+    """x where |x| > ``threshold``, else 0, elementwise."""
+    x = _float(x)
+    return F.where(backend.xp().abs(x.data) > F._finite_number(threshold, "hard_shrink", "threshold"), x, 0.0)
+
+
+def tanh_shrink(x: Any) -> Tensor:
+    """x − tanh(x), elementwise."""
+    x = _float(x)
+    return F.sub(x, F.tanh(x))
+
+
+def squareplus(x: Any, b: float = 4) -> Tensor:
+    """(x + √(x² + b)) / 2, elementwise: a smooth ReLU (b ≥ 0)."""
+    x = _float(x)
+    b = F._finite_number(b, "squareplus", "b")
+    if b < 0:
+        raise ConfigError(f"squareplus: b must be ≥ 0 (it sits under a square root), got {b!r}.")
+    return F.mul(F.add(x, F.sqrt(F.add(F.mul(x, x), b))), 0.5)
+
+
+def sparse_plus(x: Any) -> Tensor:
+    """0 for x ≤ −1, (x + 1)² / 4 up to 1, then x, elementwise (the SparsePlus activation).
+
+    >>> sparse_plus([-2.0, 0.0, 2.0]).numpy().tolist()
+    [0.0, 0.25, 2.0]
+    """
+    x = _float(x)
+    shifted = F.add(x, 1.0)
+    quad = F.mul(F.mul(shifted, shifted), 0.25)
+    return F.where(x.data <= -1, 0.0, F.where(x.data < 1, quad, x))
+
+
+def threshold(x: Any, threshold: float, default_value: float) -> Tensor:  # noqa: A002  (Keras's names)
+    """x where x > ``threshold``, else ``default_value``, elementwise."""
+    x = _float(x)
+    return F.where(x.data > threshold, x, default_value)
+
+
+# ----------------------------------------------------------------------------- more reductions and array ops
+
+
+def _to_last(x: Tensor, axis: Any) -> tuple[Tensor, tuple[int, ...], tuple[int, ...]]:
+    """``x`` with the ``axis`` axes (None: all) moved to the end and joined into one; also the reduced axes and
+    the shape the result has with ``keepdims``."""
+    axes = F._axes(axis, x.ndim)
+    rest = [a for a in range(x.ndim) if a not in axes]
+    moved = F.transpose(x, (*rest, *axes)) if x.ndim else F.reshape(x, (1,))
+    kept = tuple(1 if a in axes else n for a, n in enumerate(x.shape))
+    return F.reshape(moved, tuple(x.shape[a] for a in rest) + (-1,)), axes, kept
+
+
+def prod(x: Any, axis: Any = None, keepdims: bool = False, dtype: Any = None) -> Tensor:
+    """The product over ``axis``; differentiable, zeros included (each value's slope is the product of the
+    others, not the product divided by it).
+
+    >>> prod([[1.0, 2.0], [3.0, 4.0]], axis=1).numpy().tolist()
+    [2.0, 12.0]
+    """
+    x = _t(x) if dtype is None else cast(x, dtype)
+    xp = backend.xp()
+    if x.dtype.kind != "f":  # Keras: booleans and narrow integers multiply as int32
+        data = x.data.astype(np.int32) if x.dtype.kind == "b" or x.dtype.itemsize < 4 else x.data
+        out = xp.asarray(xp.prod(data, axis=axis, keepdims=keepdims, dtype=data.dtype))
+        return Tensor(out, dtype=out.dtype)
+    flat, axes, kept = _to_last(x, axis)
+    d = flat.data
+    out = xp.prod(d, axis=-1)
+
+    def backward(g: Any) -> tuple[Any]:
+        ones = xp.ones(d.shape[:-1] + (1,), dtype=d.dtype)
+        before = xp.cumprod(xp.concatenate([ones, d[..., :-1]], axis=-1), axis=-1)
+        after = xp.flip(xp.cumprod(xp.flip(xp.concatenate([d[..., 1:], ones], axis=-1), -1), axis=-1), -1)
+        return (g[..., None] * before * after,)
+
+    result = Tensor._result(out, (flat,), backward, "prod")
+    return F.reshape(result, kept) if keepdims else result
+
+
+def quantile(x: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False) -> Tensor:
+    """The ``q``-th quantile(s) (q in [0, 1]) over ``axis``, NumPy's ``method`` ("linear", "lower", "higher",
+    "midpoint", "nearest"); a list of q gives a leading axis. Differentiable: the gradient goes to the values
+    the quantile lies between.
+
+    >>> quantile([1.0, 2.0, 3.0, 4.0], 0.5).numpy().tolist()
+    2.5
+    """
+    methods = ("linear", "lower", "higher", "midpoint", "nearest")
+    if method not in methods:
+        raise ConfigError(f"quantile: method={method!r} is not one of {methods}; pick one of them.")
+    qs = np.asarray(backend.to_numpy(q.data) if isinstance(q, Tensor) else q, dtype=np.float64)
+    if qs.ndim > 1 or not np.all((qs >= 0) & (qs <= 1)):
+        raise ConfigError(f"quantile: q must be a number or a list of numbers in [0, 1], got {q!r}.")
+    x = _float(x)
+    flat, axes, kept = _to_last(x, axis)
+    ordered = sort(flat, axis=-1)
+    pos = qs.reshape(-1) * (flat.shape[-1] - 1)
+    lo, hi = np.floor(pos).astype(np.int64), np.ceil(pos).astype(np.int64)
+    frac = {"linear": pos - lo, "lower": np.zeros_like(pos), "higher": np.ones_like(pos),
+            "midpoint": np.where(hi > lo, 0.5, 0.0), "nearest": (np.around(pos) > lo).astype(np.float64)}[method]
+    low, high = F.take(ordered, lo, axis=-1), F.take(ordered, hi, axis=-1)
+    frac_t = Tensor(backend.to_device(frac.astype(x.dtype)))
+    out = F.add(low, F.mul(F.sub(high, low), frac_t))  # (rest..., len(q))
+    out = F.reshape(out, (kept if keepdims else tuple(flat.shape[:-1])) + (len(pos),))
+    out = moveaxis(out, -1, 0)
+    return F.reshape(out, out.shape[1:]) if qs.ndim == 0 else out
+
+
+def percentile(x: Any, q: Any, axis: Any = None, method: str = "linear", keepdims: bool = False) -> Tensor:
+    """The ``q``-th percentile(s) (q in [0, 100]) over ``axis``: :func:`quantile` of q / 100."""
+    qs = np.asarray(backend.to_numpy(q.data) if isinstance(q, Tensor) else q, dtype=np.float64)
+    if not np.all((qs >= 0) & (qs <= 100)):
+        raise ConfigError(f"percentile: q must be in [0, 100], got {q!r}.")
+    return quantile(x, qs / 100, axis=axis, method=method, keepdims=keepdims)
+
+
+def median(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """The median over ``axis`` (the mean of the middle two for an even count); differentiable."""
+    return quantile(x, 0.5, axis=axis, keepdims=keepdims)
+
+
+def average(x: Any, axis: Any = None, weights: Any = None) -> Tensor:
+    """The mean over ``axis``, weighted by ``weights`` (of ``x``'s shape, or 1-D along ``axis``).
+
+    >>> average([1.0, 3.0], weights=[3.0, 1.0]).numpy().tolist()
+    1.5
+    """
+    x = _float(x)
+    if weights is None:
+        return F.mean(x, axis)
+    w = _float(weights)
+    if w.shape != x.shape:
+        if axis is None or w.ndim != 1 or w.shape[0] != x.shape[F._one_axis(axis, x.ndim, "average")]:
+            raise ShapeError(f"average: weights of shape {w.shape} fit neither x {x.shape} nor its axis {axis!r}; "
+                             "give weights of x's shape, or 1-D ones as long as that axis.")
+        shape = [1] * x.ndim
+        shape[F._one_axis(axis, x.ndim, "average")] = -1
+        w = F.reshape(w, shape)
+    return F.div(F.sum(F.mul(x, w), axis), F.sum(w, axis))
+
+
+def ptp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """The range max − min over ``axis``."""
+    x = _t(x)
+    return F.sub(F.max(x, axis, keepdims), F.min(x, axis, keepdims))
+
+
+def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+    """Diagonal ``offset`` of the matrices on ``axis1`` × ``axis2``, as a last axis (NumPy's); differentiable.
+
+    >>> diagonal([[1.0, 2.0], [3.0, 4.0]]).numpy().tolist()
+    [1.0, 4.0]
+    """
+    x = _t(x)
+    if x.ndim < 2:
+        raise ShapeError(f"diagonal needs at least 2 axes, got a tensor of shape {x.shape}; give a matrix or a "
+                         "batch of them.")
+    a1, a2 = F._one_axis(axis1, x.ndim, "diagonal"), F._one_axis(axis2, x.ndim, "diagonal")
+    moved = F.transpose(x, [a for a in range(x.ndim) if a not in (a1, a2)] + [a1, a2])
+    n, m = moved.shape[-2:]
+    rows = np.arange(builtins_max(0, -offset), n)
+    rows = rows[rows + offset < m]
+    return F.getitem(moved, (Ellipsis, rows, rows + offset))
+
+
+def trace(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Tensor:
+    """The sum of :func:`diagonal` (the trace of a matrix); differentiable."""
+    return F.sum(diagonal(x, offset, axis1, axis2), -1)
+
+
+def diag(x: Any, k: int = 0) -> Tensor:
+    """A 1-D ``x`` as the ``k``-th diagonal of a square matrix, or a matrix's ``k``-th diagonal; differentiable.
+
+    >>> diag([1.0, 2.0]).numpy().tolist()
+    [[1.0, 0.0], [0.0, 2.0]]
+    """
+    x = _t(x)
+    if x.ndim == 2:
+        return diagonal(x, k)
+    if x.ndim != 1:
+        raise ShapeError(f"diag takes a vector or a matrix, got shape {x.shape}.")
+    n = x.shape[0] + builtins.abs(int(k))
+    rows = np.arange(x.shape[0]) + builtins_max(0, -int(k))
+    place = np.zeros((x.shape[0], n * n))
+    place[np.arange(x.shape[0]), rows * n + rows + int(k)] = 1  # where each value lands in the flat matrix
+    return F.reshape(F.matmul(F.reshape(x, (1, -1)), Tensor(backend.to_device(place.astype(x.dtype)))), (n, n))
+
+
+def diff(a: Any, n: int = 1, axis: int = -1) -> Tensor:
+    """The ``n``-th differences a[i + 1] − a[i] along ``axis``; differentiable.
+
+    >>> diff([1.0, 4.0, 9.0]).numpy().tolist()
+    [3.0, 5.0]
+    """
+    x = _t(a)
+    ax = F._one_axis(axis, x.ndim, "diff")
+    head = (builtins_slice(None),) * ax
+    for _ in range(int(n)):
+        x = F.sub(F.getitem(x, (*head, builtins_slice(1, None))), F.getitem(x, (*head, builtins_slice(None, -1))))
+    return x
+
+
+def cumprod(x: Any, axis: int | None = None, dtype: Any = None) -> Tensor:
+    """Running products along ``axis`` (None: the flattened values); differentiable, zeros included.
+
+    >>> cumprod([1.0, 2.0, 3.0]).numpy().tolist()
+    [1.0, 2.0, 6.0]
+    """
+    x = _t(x) if dtype is None else cast(x, dtype)
+    if axis is None:
+        x, axis = F.reshape(x, (-1,)), 0
+    parts = unstack(x, axis=axis)
+    running = parts[:1]
+    for p in parts[1:]:  # one multiply per step: slopes stay right where a value is 0
+        running.append(F.mul(running[-1], p))
+    return F.stack(running, axis) if running else x
+
+
+def rot90(array: Any, k: int = 1, axes: tuple[int, int] = (0, 1)) -> Tensor:
+    """``array`` turned by 90° ``k`` times in the plane of ``axes`` (NumPy's direction); differentiable."""
+    x = _t(array)
+    if len(axes) != 2 or x.ndim < 2:
+        raise ShapeError(f"rot90 needs two axes of a tensor with at least 2, got axes={axes!r} for shape {x.shape}.")
+    a1, a2 = (F._one_axis(a, x.ndim, "rot90") for a in axes)
+    if a1 == a2:
+        raise ConfigError(f"rot90: axes must be two different axes, got {axes!r}.")
+    k = int(k) % 4
+    order = list(range(x.ndim))
+    order[a1], order[a2] = order[a2], order[a1]
+    if k == 1:
+        return F.transpose(F.flip(x, a2), order)
+    if k == 2:
+        return F.flip(x, (a1, a2))
+    return F.flip(F.transpose(x, order), a2) if k == 3 else x
+
+
+def fliplr(x: Any) -> Tensor:
+    """``x`` reversed along axis 1."""
+    return F.flip(_t(x), 1)
+
+
+def flipud(x: Any) -> Tensor:
+    """``x`` reversed along axis 0."""
+    return F.flip(_t(x), 0)
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def kron(x1: Any, x2: Any) -> Tensor:
+    """The Kronecker product (each value of x1 times a whole copy of x2); differentiable.
+
+    >>> kron([1.0, 2.0], [1.0, 10.0]).numpy().tolist()
+    [1.0, 10.0, 2.0, 20.0]
+    """
+    a, b = F._pair(x1, x2)
+    nd = builtins_max(a.ndim, b.ndim)
+    a, b = F.reshape(a, (1,) * (nd - a.ndim) + a.shape), F.reshape(b, (1,) * (nd - b.ndim) + b.shape)
+    sa, sb = _LETTERS[:nd], _LETTERS[nd:2 * nd]
+    out = F.einsum(f"{sa},{sb}->{''.join(p + q for p, q in zip(sa, sb))}", a, b)
+    return F.reshape(out, tuple(m * n for m, n in zip(a.shape, b.shape)))
+
+
+def inner(x1: Any, x2: Any) -> Tensor:
+    """Sums over the last axes of x1 and x2 (NumPy's ``inner``); differentiable."""
+    a, b = F._pair(x1, x2)
+    if a.ndim == 0 or b.ndim == 0:
+        return F.mul(a, b)
+    return tensordot(a, b, axes=([-1], [-1]))
+
+
+def vdot(x1: Any, x2: Any) -> Tensor:
+    """Σ x1·x2 over the flattened values; differentiable."""
+    a, b = F._pair(x1, x2)
+    return F.sum(F.mul(F.reshape(a, (-1,)), F.reshape(b, (-1,))))
+
+
+def append(x1: Any, x2: Any, axis: int | None = None) -> Tensor:
+    """x2 joined after x1 along ``axis`` (None: both flattened); differentiable."""
+    if axis is None:
+        return concatenate([ravel(x1), ravel(x2)], axis=0)
+    return concatenate([x1, x2], axis=axis)
+
+
+def array_split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
+    """``x`` cut along ``axis`` into ``indices_or_sections`` nearly equal parts (the first ones one longer), or
+    at the given indices; each part differentiable."""
+    x = _t(x)
+    if isinstance(indices_or_sections, (int, np.integer)):
+        if indices_or_sections <= 0:
+            raise ConfigError(f"array_split: the number of parts must be ≥ 1, got {indices_or_sections!r}.")
+        n = x.shape[F._one_axis(axis, x.ndim, "array_split")]
+        size, extra = divmod(n, int(indices_or_sections))
+        cuts = np.cumsum([size + 1] * extra + [size] * (int(indices_or_sections) - extra))[:-1]
+        return split(x, [int(c) for c in cuts], axis)
+    return split(x, indices_or_sections, axis)
+
+
+def hsplit(x: Any, indices_or_sections: Any) -> list[Tensor]:
+    """:func:`split` along axis 1 (axis 0 for 1-D tensors)."""
+    x = _t(x)
+    return split(x, indices_or_sections, axis=0 if x.ndim == 1 else 1)
+
+
+def vsplit(x: Any, indices_or_sections: Any) -> list[Tensor]:
+    """:func:`split` along axis 0."""
+    return split(x, indices_or_sections, axis=0)
+
+
+def dstack(xs: Sequence[Any]) -> Tensor:
+    """The tensors joined along axis 2 (1-D ones as (1, n, 1), 2-D ones as (m, n, 1)), NumPy's ``dstack``."""
+    parts = []
+    for p in (_t(x) for x in xs):
+        shape = (1, -1, 1) if p.ndim <= 1 else (*p.shape, 1) if p.ndim == 2 else p.shape
+        parts.append(F.reshape(p, shape))
+    return concatenate(parts, axis=2)
+
+
+def copy(x: Any) -> Tensor:
+    """A copy of ``x``; the gradient passes through."""
+    x = _t(x)
+    return Tensor._result(x.data.copy(), (x,), lambda g: (g,), "copy")
+
+
+def array(x: Any, dtype: Any = None) -> Tensor:
+    """``x`` as a tensor (whole numbers as int32, as in Keras); no gradient."""
+    return stop_gradient(convert_to_tensor(x, dtype=dtype))
+
+
+def empty(shape: Any, dtype: Any = None) -> Tensor:
+    """A tensor of ``shape`` (filled with zeros, which Keras's backends also give); no gradient."""
+    return zeros(shape, dtype=dtype)
+
+
+def empty_like(x: Any, dtype: Any = None) -> Tensor:
+    """A tensor of ``x``'s shape and dtype (filled with zeros); no gradient."""
+    return zeros_like(x, dtype=dtype)
+
+
+def is_tensor(x: Any) -> bool:
+    """Whether ``x`` is an fnlearn tensor (NumPy arrays and lists are not).
+
+    >>> is_tensor(ones((2,))), is_tensor([1.0])
+    (True, False)
+    """
+    return isinstance(x, Tensor)
+
+
+def dtype(x: Any) -> str:
+    """The dtype's name, as Keras writes it: ``"float32"``, ``"int32"``, ``"bool"``.
+
+    >>> dtype(ones((2,)))
+    'float32'
+    """
+    return str(np.dtype(x.dtype if hasattr(x, "dtype") else convert_to_tensor(x).dtype))
+
+
+def searchsorted(sorted_sequence: Any, values: Any, side: str = "left") -> Tensor:
+    """Where each of ``values`` would go in the 1-D ``sorted_sequence`` to keep it sorted, as int32.
+
+    >>> searchsorted([1.0, 3.0, 5.0], [0.0, 3.0, 6.0]).numpy().tolist()
+    [0, 1, 3]
+    """
+    if side not in ("left", "right"):
+        raise ConfigError(f"searchsorted: side must be 'left' or 'right', got {side!r}.")
+    seq = _t(sorted_sequence)
+    if seq.ndim != 1:
+        raise ShapeError(f"searchsorted needs a 1-D sorted sequence, got shape {seq.shape}.")
+    out = backend.xp().searchsorted(seq.data, _t(values).data, side=side)
+    return Tensor(out.astype(np.int32), dtype=np.int32)
+
+
+def digitize(x: Any, bins: Any) -> Tensor:
+    """The bin of each value of ``x`` among the increasing edges ``bins`` (NumPy's ``digitize``), as int32.
+
+    >>> digitize([0.5, 1.5, 9.0], [1.0, 2.0]).numpy().tolist()
+    [0, 1, 2]
+    """
+    edges = _t(bins)
+    if edges.ndim != 1:
+        raise ShapeError(f"digitize needs 1-D bins, got shape {edges.shape}.")
+    out = backend.xp().digitize(_t(x).data, edges.data)
+    return Tensor(out.astype(np.int32), dtype=np.int32)
+
+
+def bincount(x: Any, weights: Any = None, minlength: int = 0, sparse: bool = False) -> Tensor:
+    """How often each whole number 0, 1, … occurs in ``x`` (rows counted separately for 2-D ``x``), as int32,
+    or the sums of ``weights``; no gradient.
+
+    >>> bincount(np.array([0, 2, 2])).numpy().tolist()
+    [1, 0, 2]
+    """
+    if sparse:
+        raise ConfigError("bincount(sparse=True) is not supported by fnlearn; its tensors are dense: leave "
+                          "sparse=False.")
+    xp = backend.xp()
+    ids = _t(x).data
+    if ids.dtype.kind not in "iu" or ids.ndim not in (1, 2) or (ids.size and int(ids.min()) < 0):
+        raise ConfigError(f"bincount counts whole numbers ≥ 0 in a 1-D or 2-D tensor, got dtype {ids.dtype} and "
+                          f"shape {tuple(ids.shape)}.")
+    w = None if weights is None else _t(weights).data
+    length = builtins_max(int(minlength), int(ids.max()) + 1 if ids.size else 0)
+    rows = ids.reshape(1, -1) if ids.ndim == 1 else ids
+    wrows = None if w is None else w.reshape(rows.shape)
+    out = xp.stack([xp.bincount(r, None if wrows is None else wrows[i], minlength=length)
+                    for i, r in enumerate(rows)]) if rows.shape[0] else xp.zeros((0, length))
+    out = out.astype(np.int32 if w is None else w.dtype)
+    return Tensor(out[0] if ids.ndim == 1 else out, dtype=out.dtype)
+
+
+def unique(x: Any, sorted: bool = True, return_index: bool = False, return_inverse: bool = False,  # noqa: A002
+           return_counts: bool = False, axis: int | None = None, size: int | None = None,
+           fill_value: Any = None) -> Any:
+    """The distinct values of ``x`` (flattened unless ``axis``), sorted, with what NumPy's ``unique`` returns
+    besides (int32); padded or cut to ``size`` (with ``fill_value``, else the smallest value); no gradient.
+
+    >>> unique(np.array([3, 1, 3])).numpy().tolist()
+    [1, 3]
+    """
+    xp = backend.xp()
+    res = xp.unique(_t(x).data, return_index=return_index, return_inverse=return_inverse,
+                    return_counts=return_counts, axis=axis)
+    res = list(res) if isinstance(res, tuple) else [res]
+    values = res[0]
+    if size is not None:
+        n = values.shape[0 if axis is None else axis]
+        if n < size:
+            pad_value = fill_value if fill_value is not None else (values.min() if values.size else 0)
+            widths = [(0, 0)] * values.ndim
+            widths[0 if axis is None else axis] = (0, size - n)
+            values = xp.pad(values, widths, constant_values=pad_value)
+        values = xp.take(values, xp.arange(size), axis=0 if axis is None else axis)
+    out = [Tensor(values, dtype=values.dtype)] + [Tensor(r.astype(np.int32), dtype=np.int32) for r in res[1:]]
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+# ----------------------------------------------------------------------------- neural-network ops
+
+
+def normalize(x: Any, axis: int = -1, order: int = 2, epsilon: float | None = None) -> Tensor:
+    """``x`` divided by its ``order``-norm along ``axis`` (no more than 1 / ``epsilon`` times, default 1e-7,
+    so zeros stay zeros), as Keras's ``ops.normalize``; differentiable.
+
+    >>> normalize(np.array([3.0, 4.0])).numpy().round(6).tolist()
+    [0.6, 0.8]
+    """
+    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
+        raise ConfigError(f"normalize: order must be a whole number ≥ 1, got {order!r}.")
+    x = _float(x)
+    if x.ndim == 0:
+        x = F.reshape(x, (1,))
+    eps = 1e-7 if epsilon is None else float(epsilon)
+    if order == 2:
+        inv = rsqrt(F.sum(F.mul(x, x), axis=axis, keepdims=True))
+        return F.mul(x, F.minimum(inv, 1.0 / eps))
+    norm_ = F.pow(F.sum(F.pow(F.abs(x), float(order)), axis=axis, keepdims=True), 1.0 / order)
+    return F.div(x, F.maximum(norm_, eps))
+
+
+def psnr(x1: Any, x2: Any, max_val: float) -> Tensor:
+    """The peak signal-to-noise ratio 20·log10(max_val) − 10·log10(mean((x1 − x2)²)), in decibels.
+
+    >>> f"{float(psnr([0.0, 1.0], [0.0, 0.9], max_val=1.0)):.4f}"
+    '23.0103'
+    """
+    a, b = F._pair(_float(x1), _float(x2))
+    if a.shape != b.shape:
+        raise ShapeError(f"psnr compares two images of one shape, got {a.shape} and {b.shape}.")
+    err = F.sub(a, b)
+    mse = F.mean(F.mul(err, err))
+    return F.sub(float(20 * np.log10(max_val)), F.mul(log10(mse), 10.0))
+
+
+def _per_axis(v: Any, x: Tensor, axes: list[int]) -> Tensor:
+    """A vector of statistics or weights for the ``axes`` of ``x``, shaped to broadcast against it."""
+    v = _float(v)
+    if v.ndim != x.ndim and v.ndim > 0 and axes != [x.ndim - 1]:
+        return F.reshape(v, [x.shape[a] if a in axes else 1 for a in range(x.ndim)])
+    return v
+
+
+def layer_normalization(x: Any, gamma: Any = None, beta: Any = None, axis: Any = -1, epsilon: float | None = None,
+                        **kwargs: Any) -> Tensor:
+    """(x − mean) / √(var + epsilon) over ``axis``, times ``gamma`` plus ``beta`` (Keras's ``ops``: epsilon
+    1e-7 by default); differentiable in all three.
+
+    >>> layer_normalization([[1.0, 3.0]]).numpy().round(4).tolist()
+    [[-1.0, 1.0]]
+    """
+    if kwargs.pop("rms_scaling", False):
+        return rms_normalization(x, gamma, axis=axis, epsilon=epsilon)
+    if kwargs:
+        raise ConfigError(f"layer_normalization got unknown arguments {sorted(kwargs)}.")
+    x = _float(x)
+    axes = sorted(F._axes(axis, x.ndim))
+    eps = 1e-7 if epsilon is None else float(epsilon)
+    centred = F.sub(x, F.mean(x, axis=tuple(axes), keepdims=True))
+    out = F.mul(centred, rsqrt(F.add(F.mean(F.mul(centred, centred), axis=tuple(axes), keepdims=True), eps)))
+    if gamma is not None:
+        out = F.mul(out, _per_axis(gamma, x, axes))
+    return out if beta is None else F.add(out, _per_axis(beta, x, axes))
+
+
+def rms_normalization(x: Any, scale: Any = None, axis: Any = -1, epsilon: float | None = None) -> Tensor:
+    """x / √(mean(x²) + epsilon) over ``axis``, times ``scale`` (epsilon 1e-7 by default); differentiable.
+
+    >>> rms_normalization(np.array([[3.0, 4.0]]), epsilon=0.0).numpy().round(4).tolist()
+    [[0.8485, 1.1314]]
+    """
+    x = _float(x)
+    axes = sorted(F._axes(axis, x.ndim))
+    eps = 1e-7 if epsilon is None else float(epsilon)
+    out = F.mul(x, rsqrt(F.add(F.mean(F.mul(x, x), axis=tuple(axes), keepdims=True), eps)))
+    return out if scale is None else F.mul(out, _per_axis(scale, x, axes))
+
+
+def batch_normalization(x: Any, mean: Any, variance: Any, axis: int, offset: Any = None, scale: Any = None,
+                        epsilon: float = 1e-3) -> Tensor:
+    """(x − mean) / √(variance + epsilon) · scale + offset, the statistics given per entry of ``axis`` (as a
+    ``BatchNormalization`` layer uses its moving averages); differentiable in every argument.
+
+    >>> batch_normalization([[1.0, 2.0]], [1.0, 0.0], [1.0, 4.0], axis=-1, epsilon=0.0).numpy().tolist()
+    [[0.0, 1.0]]
+    """
+    x = _float(x)
+    ax = F._one_axis(axis, x.ndim, "batch_normalization")
+    shape = [x.shape[ax] if a == ax else 1 for a in range(x.ndim)]
+
+    def along(v: Any) -> Tensor:
+        v = _float(v)
+        if v.size != x.shape[ax]:
+            raise ShapeError(f"batch_normalization: a statistic of shape {v.shape} does not fit axis {axis} of "
+                             f"length {x.shape[ax]}; give one value per entry of that axis.")
+        return F.reshape(v, shape)
+
+    inv = rsqrt(F.add(along(variance), float(epsilon)))
+    if scale is not None:
+        inv = F.mul(inv, along(scale))
+    out = F.mul(F.sub(x, along(mean)), inv)
+    return out if offset is None else F.add(out, along(offset))
+
+
+_LARGE_NEGATIVE = -0.7 * 3.38953e38  # Keras's fill for masked scores: far below any score, still finite
+
+
+def dot_product_attention(query: Any, key: Any, value: Any, bias: Any = None, mask: Any = None,
+                          scale: float | None = None, is_causal: bool = False, flash_attention: Any = None,
+                          attn_logits_soft_cap: Any = None) -> Tensor:
+    """softmax(scale · q·kᵀ + bias) · v for (batch, steps, heads, head_dim) tensors, Keras 3's layout; ``scale``
+    1/√head_dim by default; ``mask`` (broadcast to (batch, heads, q_steps, k_steps)) is True where a query may
+    look, ``is_causal`` lets step t see steps ≤ t; fewer key heads than query heads are shared by groups of
+    query heads. Differentiable in query, key, value and bias.
+
+    >>> q = np.ones((1, 2, 1, 4))
+    >>> dot_product_attention(q, q, np.arange(8.0).reshape(1, 2, 1, 4), is_causal=True).numpy()[0, :, 0, 0].tolist()
+    [0.0, 2.0]
+    """
+    if flash_attention:
+        raise ConfigError("dot_product_attention(flash_attention=True) is not supported by fnlearn; leave "
+                          "flash_attention=None.")
+    if attn_logits_soft_cap is not None:
+        raise ConfigError("dot_product_attention: attn_logits_soft_cap is only supported by Keras on TPUs; leave "
+                          "it None.")
+    q, k, v = _float(query), _float(key), _float(value)
+    if not q.ndim == k.ndim == v.ndim == 4:
+        raise ShapeError(f"dot_product_attention takes 4-D (batch, steps, heads, head_dim) query, key and value, "
+                         f"got shapes {q.shape}, {k.shape} and {v.shape}.")
+    if k.shape != v.shape or q.shape[0] != k.shape[0] or q.shape[3] != k.shape[3] or q.shape[2] % k.shape[2]:
+        raise ShapeError(f"dot_product_attention: key and value must have one shape, and share query's batch and "
+                         f"head_dim, with heads dividing query's; got {q.shape}, {k.shape} and {v.shape}.")
+    group = q.shape[2] // k.shape[2]
+    if group > 1:  # grouped-query attention: each key/value head serves `group` query heads
+        k, v = F.take(k, np.repeat(np.arange(k.shape[2]), group), 2), F.take(v, np.repeat(np.arange(v.shape[2]),
+                                                                                         group), 2)
+    scale = 1.0 / float(np.sqrt(k.shape[3])) if scale is None else float(scale)
+    logits = F.mul(F.einsum("btnh,bsnh->bnts", q, k), scale)
+    if bias is not None:
+        logits = F.add(logits, _float(bias))
+    keep = None
+    if mask is not None:
+        keep = backend.xp().asarray(_t(mask).data).astype(bool)
+    if is_causal:
+        causal = backend.xp().tril(backend.xp().ones(logits.shape[2:], dtype=bool))
+        keep = causal if keep is None else keep & causal
+    if keep is not None:
+        logits = F.where(keep, logits, _LARGE_NEGATIVE)
+    return F.einsum("bnts,bsnh->btnh", F.softmax(logits, axis=-1), v)
+
+
+def in_top_k(targets: Any, predictions: Any, k: int) -> Tensor:
+    """Whether each sample's target class is among its ``k`` highest predictions (ties counted in its favour,
+    NaN as lowest), as booleans; no gradient.
+
+    >>> in_top_k([1, 0], [[0.1, 0.9, 0.0], [0.1, 0.5, 0.4]], k=2).numpy().tolist()
+    [True, False]
+    """
+    xp = backend.xp()
+    preds = _t(predictions).data
+    targets_ = _t(targets).data
+    if preds.ndim != 2 or targets_.shape != preds.shape[:1]:
+        raise ShapeError(f"in_top_k takes targets (batch,) and predictions (batch, classes), got shapes "
+                         f"{tuple(targets_.shape)} and {tuple(preds.shape)}.")
+    at_label = xp.take_along_axis(preds, targets_.astype(np.int64)[:, None], axis=-1)
+    at_label = xp.where(xp.isnan(at_label), -np.inf, at_label)
+    rank = 1 + xp.sum(preds > at_label, axis=-1)
+    return Tensor(rank <= int(k), dtype=bool)
+
+
+def multi_hot(inputs: Any, num_classes: int | None = None, axis: int = -1, dtype: Any = None, sparse: bool = False,
+              **kwargs: Any) -> Tensor:
+    """Integer labels as multi-hot vectors: 1 at every class a sample has (a 1-D input is one sample);
+    no gradient.
+
+    >>> multi_hot([0, 4], num_classes=5).numpy().tolist()
+    [1.0, 0.0, 0.0, 0.0, 1.0]
+    """
+    if num_classes is None:
+        num_classes = kwargs.pop("num_tokens", None)
+    if num_classes is None or isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) \
+            or num_classes < 1:
+        raise ConfigError(f"multi_hot needs num_classes, a whole number ≥ 1, got {num_classes!r}.")
+    if axis != -1 or sparse:
+        raise ConfigError(f"multi_hot(axis={axis!r}, sparse={sparse!r}) is not supported by fnlearn; it puts the "
+                          "classes on the last axis, densely: leave axis=-1 and sparse=False.")
+    labels = _t(inputs).data
+    xp = backend.xp()
+    dt = np.dtype(backend.float_dtype() if dtype is None else dtype)
+    rows = labels.reshape(1, -1) if labels.ndim <= 1 else labels.reshape(labels.shape[0], -1)
+    out = xp.zeros((rows.shape[0], int(num_classes)), dtype=dt)
+    ok = (rows >= 0) & (rows < num_classes)  # labels outside the classes mark nothing, as in Keras
+    r = xp.broadcast_to(xp.arange(rows.shape[0])[:, None], rows.shape)
+    out[r[ok], rows[ok].astype(np.int64)] = 1
+    return Tensor(out[0] if labels.ndim <= 1 else out, dtype=dt)
+
+
+def depth_to_space(x: Any, block_size: int, data_format: str = "channels_last") -> Tensor:
+    """Channels moved into block_size × block_size blocks of pixels (the pixel shuffle of super-resolution
+    models), channels-last; differentiable."""
+    x = _t(x)
+    if data_format != "channels_last" or x.ndim != 4 or x.shape[3] % (block_size * block_size):
+        raise ShapeError(f"depth_to_space takes channels-last images (batch, height, width, channels) with channels "
+                         f"a multiple of block_size² = {block_size * block_size}, got shape {x.shape} and "
+                         f"data_format={data_format!r}.")
+    n, h, w, c = x.shape
+    b = int(block_size)
+    out = F.transpose(F.reshape(x, (n, h, w, b, b, c // (b * b))), (0, 1, 3, 2, 4, 5))
+    return F.reshape(out, (n, h * b, w * b, c // (b * b)))
+
+
+def space_to_depth(x: Any, block_size: int, data_format: str = "channels_last") -> Tensor:
+    """Each block_size × block_size block of pixels moved into the channels (the inverse of
+    :func:`depth_to_space`), channels-last; differentiable."""
+    x = _t(x)
+    b = int(block_size)
+    if data_format != "channels_last" or x.ndim != 4 or x.shape[1] % b or x.shape[2] % b:
+        raise ShapeError(f"space_to_depth takes channels-last images (batch, height, width, channels) with height "
+                         f"and width multiples of block_size={b}, got shape {x.shape} and data_format="
+                         f"{data_format!r}.")
+    n, h, w, c = x.shape
+    out = F.transpose(F.reshape(x, (n, h // b, b, w // b, b, c)), (0, 1, 3, 2, 4, 5))
+    return F.reshape(out, (n, h // b, w // b, b * b * c))
+
+
 __all__ = ["mean", "sum", "max", "min", "logsumexp", "square", "sqrt", "abs", "exp", "log", "log1p", "negative",
            "add", "subtract", "multiply", "divide", "power", "clip", "maximum", "minimum", "where", "matmul", "dot",
            "reshape", "transpose", "expand_dims", "squeeze", "concatenate", "stack", "shape", "softmax",
@@ -1042,5 +1939,17 @@ __all__ = ["mean", "sum", "max", "min", "logsumexp", "square", "sqrt", "abs", "e
            "log2", "log10", "absolute", "amax", "amin", "norm", "moments", "any", "all", "count_nonzero", "nonzero",
            "size", "ndim", "floor_divide", "mod", "gelu", "silu", "swish", "elu", "selu", "leaky_relu",
            "hard_sigmoid", "relu6", "log_sigmoid"]
+
+__all__ += ["erf", "erfc", "expm1", "tan", "sinh", "cosh", "arcsin", "arccos", "arctan", "arctan2", "arcsinh",
+            "arccosh", "arctanh", "cbrt", "exp2", "trunc", "fmod", "hypot", "logaddexp", "sinc", "nan_to_num",
+            "divide_no_nan", "true_divide", "signbit", "isclose", "allclose", "softsign", "celu", "glu",
+            "hard_tanh", "hard_swish", "hard_silu", "soft_shrink", "hard_shrink", "tanh_shrink", "squareplus",
+            "sparse_plus", "threshold", "prod", "median", "quantile", "percentile", "average", "ptp", "trace",
+            "diagonal", "diag", "diff", "cumprod", "rot90", "fliplr", "flipud", "kron", "inner", "vdot",
+            "append", "array_split", "hsplit", "vsplit", "dstack", "copy", "array", "empty", "empty_like",
+            "is_tensor", "dtype", "searchsorted", "digitize", "bincount", "unique", "normalize",
+            "dot_product_attention", "layer_normalization", "rms_normalization", "batch_normalization",
+            "in_top_k", "multi_hot", "psnr", "depth_to_space", "space_to_depth"]
+
 
 __getattr__ = not_provided(__name__, __all__)

@@ -100,6 +100,99 @@ def dropout(inputs: Any, rate: float, noise_shape: Any = None, seed: Any = None)
     return x * Tensor(backend.to_device((keep / (1.0 - rate)).astype(x.dtype)))
 
 
-__all__ = ["SeedGenerator", "normal", "uniform", "dropout"]
+def truncated_normal(shape: Any, mean: float = 0.0, stddev: float = 1.0, dtype: Any = None,
+                     seed: Any = None) -> Tensor:
+    """Draws from a normal distribution cut to within two standard deviations of the mean (those further out
+    are drawn again, as Keras's are); no gradient.
+
+    >>> bool((abs(truncated_normal((1000,), seed=1).numpy()) <= 2).all())
+    True
+    """
+    gen, size = _generator(seed), _shape(shape)
+    draws = gen.standard_normal(size)
+    far = np.abs(draws) > 2
+    while far.any():  # redraw only those outside: each round keeps 95% of the rest
+        draws[far] = gen.standard_normal(int(far.sum()))
+        far = np.abs(draws) > 2
+    return _tensor(draws * stddev + mean, dtype)
+
+
+def _int_tensor(values: np.ndarray, dtype: Any, who: str) -> Tensor:
+    kind = np.dtype(dtype)
+    if kind.kind not in "iu":
+        raise ConfigError(f"{who} draws whole numbers; give an integer dtype such as 'int32', got {kind}.")
+    return Tensor(backend.to_device(values.astype(kind)), dtype=kind)
+
+
+def randint(shape: Any, minval: int, maxval: int, dtype: Any = "int32", seed: Any = None) -> Tensor:
+    """Whole numbers drawn uniformly from [minval, maxval) (int32 by default); no gradient.
+
+    >>> sorted(set(randint((200,), 0, 3, seed=2).numpy().tolist()))
+    [0, 1, 2]
+    """
+    if not int(minval) < int(maxval):
+        raise ConfigError(f"randint draws from [minval, maxval): minval must be below maxval, got {minval!r} and "
+                          f"{maxval!r}.")
+    return _int_tensor(_generator(seed).integers(int(minval), int(maxval), _shape(shape)), dtype, "randint")
+
+
+def shuffle(x: Any, axis: int = 0, seed: Any = None) -> Tensor:
+    """``x`` with its slices along ``axis`` in a random order (the same order for the same integer seed); the
+    gradient goes back to each slice's place.
+
+    >>> sorted(shuffle(np.arange(5.0), seed=3).numpy().tolist())
+    [0.0, 1.0, 2.0, 3.0, 4.0]
+    """
+    from .. import functional as F
+
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    ax = F._one_axis(axis, x.ndim, "shuffle")
+    return F.take(x, _generator(seed).permutation(x.shape[ax]), ax)
+
+
+def categorical(logits: Any, num_samples: int, dtype: Any = "int32", seed: Any = None) -> Tensor:
+    """``num_samples`` class indices for each row of ``logits`` (batch, classes), drawn with probabilities
+    softmax(logits); no gradient.
+
+    >>> categorical(np.array([[0.0, -1e9], [-1e9, 0.0]]), 3, seed=0).numpy().tolist()
+    [[0, 0, 0], [1, 1, 1]]
+    """
+    scores = np.asarray(backend.to_numpy(logits.data if isinstance(logits, Tensor) else logits), dtype=np.float64)
+    if scores.ndim != 2 or isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) \
+            or num_samples < 0:
+        raise ConfigError(f"categorical takes logits of shape (batch, classes) and a whole number of samples, got "
+                          f"shape {scores.shape} and num_samples={num_samples!r}.")
+    p = np.exp(scores - scores.max(axis=1, keepdims=True))
+    cdf = np.cumsum(p / p.sum(axis=1, keepdims=True), axis=1)
+    u = _generator(seed).random((scores.shape[0], int(num_samples)))
+    picks = np.stack([np.searchsorted(c, r, side="right") for c, r in zip(cdf, u)]) if len(u) else u
+    return _int_tensor(np.minimum(picks, scores.shape[1] - 1), dtype, "categorical")
+
+
+def gamma(shape: Any, alpha: float, dtype: Any = None, seed: Any = None) -> Tensor:
+    """Draws from a gamma distribution of shape ``alpha`` and scale 1; no gradient."""
+    if not alpha > 0:
+        raise ConfigError(f"gamma needs alpha > 0, got {alpha!r}.")
+    return _tensor(_generator(seed).gamma(alpha, 1.0, _shape(shape)), dtype)
+
+
+def beta(shape: Any, alpha: float, beta: float, dtype: Any = None, seed: Any = None) -> Tensor:
+    """Draws from a beta distribution with parameters ``alpha`` and ``beta`` (values in [0, 1]); no gradient."""
+    if not (alpha > 0 and beta > 0):
+        raise ConfigError(f"beta needs alpha > 0 and beta > 0, got {alpha!r} and {beta!r}.")
+    return _tensor(_generator(seed).beta(alpha, beta, _shape(shape)), dtype)
+
+
+def binomial(shape: Any, counts: Any, probabilities: Any, dtype: Any = None, seed: Any = None) -> Tensor:
+    """How many of ``counts`` trials succeed with probability ``probabilities`` each, as floats (Keras's
+    default dtype); no gradient."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    if not np.all((p >= 0) & (p <= 1)):
+        raise ConfigError(f"binomial: probabilities must lie in [0, 1], got {probabilities!r}.")
+    return _tensor(_generator(seed).binomial(np.asarray(counts).astype(np.int64), p, _shape(shape)), dtype)
+
+
+__all__ = ["SeedGenerator", "normal", "uniform", "dropout", "truncated_normal", "randint", "shuffle", "categorical",
+           "gamma", "beta", "binomial"]
 
 __getattr__ = not_provided(__name__, __all__)

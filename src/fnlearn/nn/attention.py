@@ -48,7 +48,7 @@ from .layers import (
 _MASKED_SCORE = -1e9
 
 # Keras 3 settings fnlearn takes only at their default (a model file from Keras writes them all)
-_DEFAULT_ONLY = {"activity_regularizer": None, "kernel_constraint": None, "bias_constraint": None,
+_DEFAULT_ONLY = {"kernel_constraint": None, "bias_constraint": None,
                  "flash_attention": (None, False), "use_gate": False, "sliding_window": None}
 
 

@@ -429,7 +429,7 @@ def avg_pool2d(x: Tensor, pool_size: Any = 2, strides: Any = None, padding: str 
 # ----------------------------------------------------------------------------- layers
 
 # Keras's arguments fnlearn leaves out, and the values that ask for nothing of it
-_CONV_UNSUPPORTED = {"activity_regularizer": None, "kernel_constraint": None, "bias_constraint": None}
+_CONV_UNSUPPORTED = {"kernel_constraint": None, "bias_constraint": None}
 
 
 def _channels_last(data_format: Any, owner: str) -> None:

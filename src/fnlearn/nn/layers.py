@@ -29,7 +29,7 @@ from ..data import check_flag
 from ..errors import ConfigError, DataError, FnlearnError, NotReadyError, ShapeError
 from ..tensor import Parameter, Tensor, as_array
 from . import initializers, regularizers
-from .module import Module, keras_mode, leaving_no_trace, update_state
+from .module import Module, Symbolic, keras_mode, leaving_no_trace, update_state
 
 _name_counters: dict[str, itertools.count] = {}
 
@@ -210,8 +210,13 @@ class Layer(Module):
 
     takes_list_only = False  # a merge layer: called on a list of inputs only
 
+    # Keras's activity regularizer, which every layer takes: a penalty on the layer's output, added to the loss
+    activity_regularizer: Any = None
+
     def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
         layer = super().__new__(cls)
+        if kwargs.get("activity_regularizer") is not None:  # every layer takes it, whatever its own arguments
+            layer.__dict__["activity_regularizer"] = regularizers.get(kwargs["activity_regularizer"])
         if _records_arguments(cls):
             # Keras 3 records what a layer of one's own was made with, so that one without get_config() saves
             # and loads (when every argument is a plain number, string or list of them)
@@ -221,8 +226,10 @@ class Layer(Module):
         return layer
 
     def __init__(self, name: str | None = None, input_shape: Any = None, input_dim: Any = None,
-                 trainable: bool = True, dtype: Any = None) -> None:
+                 trainable: bool = True, dtype: Any = None, activity_regularizer: Any = None) -> None:
         super().__init__()
+        if activity_regularizer is not None:  # a layer of one's own passing it on to super().__init__
+            self.__dict__["activity_regularizer"] = regularizers.get(activity_regularizer)
         if name is not None and not isinstance(name, str):
             raise ConfigError(f"a layer's name must be a string, got {type(name).__name__} {name!r}; e.g. "
                               "name='hidden'.")
@@ -283,6 +290,21 @@ class Layer(Module):
         return self.call(x, *args, **kwargs)  # a layer with neither call nor forward: the sentence to write one
 
     def __call__(self, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
+        out = self._masked_call(*args, training=training, **kwargs)
+        if self.activity_regularizer is not None and not isinstance(out, Symbolic):
+            self._penalise_activity(out)
+        return out
+
+    def _penalise_activity(self, out: Any) -> None:
+        """Keras's activity regularization: the regularizer of each output, divided by the batch's size (so that
+        its strength does not depend on the batch size), added to the loss with :meth:`add_loss`."""
+        for item in out if isinstance(out, (list, tuple)) else (out,):
+            if isinstance(item, Tensor):
+                penalty = self.activity_regularizer(item)
+                self.add_loss(penalty / item.shape[0] if item.ndim and item.shape[0] else penalty)
+
+    def _masked_call(self, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
+        """The call, given the mask its first input carries (or its inputs' masks) and passing its output's on."""
         if self._keras_way:  # a layer written the Keras way follows Keras's rule for its mode
             training = keras_mode(training)
         first = args[0] if args else None
@@ -476,6 +498,8 @@ class Layer(Module):
             config["trainable"] = False
         if self.dtype != "float32":
             config["dtype"] = self.dtype
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = self.activity_regularizer.get_config()
         return config
 
     @classmethod
@@ -1650,7 +1674,8 @@ def _dtype_name(dtype: Any, layer: str) -> str:
 
 
 def _reject_unknown_kwargs(layer: str, kwargs: dict, allow: Sequence[str] = ()) -> None:
-    unknown = [k for k in kwargs if k not in allow and k not in ("trainable", "dtype")]  # every layer takes these
+    # every layer takes these (the activity regularizer is read when the layer is made, see Layer.__new__)
+    unknown = [k for k in kwargs if k not in allow and k not in ("trainable", "dtype", "activity_regularizer")]
     if unknown:
         raise ConfigError(f"{layer} got unexpected argument(s) {', '.join(unknown)}; see help(fl.layers.{layer}).")
 
