@@ -9,6 +9,7 @@ import pytest
 from real_keras import real_keras
 
 import fnlearn as fl
+from fnlearn import keras
 from fnlearn.errors import ConfigError, ShapeError
 from fnlearn.keras import ops
 
@@ -373,3 +374,72 @@ def test_random_refuses_bad_input_in_one_sentence(call, words):
 
     with pytest.raises(ConfigError, match=words):
         call(kr)
+
+
+# ----------------------------------------------------------------------------- keras.ops.image
+
+IMAGES = np.random.default_rng(8).random((2, 9, 7, 3)).astype(np.float32)
+
+
+@pytest.mark.parametrize("name, settings", [
+    ("resize", {"size": (4, 5)}),
+    ("resize", {"size": (12, 10), "interpolation": "nearest"}),
+    ("resize", {"size": (5, 5), "crop_to_aspect_ratio": True}),
+    ("resize", {"size": (6, 4), "interpolation": "bicubic", "antialias": True}),
+    ("extract_patches", {"size": 3}),
+    ("extract_patches", {"size": (2, 3), "strides": (1, 2)}),
+    ("extract_patches", {"size": 3, "padding": "same"}),
+    ("extract_patches", {"size": 2, "strides": 1, "dilation_rate": 2}),
+])
+@pytest.mark.parametrize("batched", [True, False])
+def test_image_ops_give_keras_values(name, settings, batched):
+    real = real_keras()
+    images = IMAGES if batched else IMAGES[0]
+    ours = getattr(keras.ops.image, name)(images, **settings)
+    theirs = np.asarray(getattr(real.ops.image, name)(images, **settings))
+    assert tuple(ours.shape) == theirs.shape
+    np.testing.assert_allclose(ours.numpy(), theirs, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name, settings", [("resize", {"size": (3, 4)}),
+                                            ("extract_patches", {"size": 2, "strides": 1})])
+def test_image_ops_gradients_are_central_differences(float64, name, settings):
+    images = IMAGES[:1, :5, :4, :2].astype(np.float64)
+    weights = np.random.default_rng(9).normal(size=getattr(keras.ops.image, name)(images, **settings).shape)
+    assert fl.gradcheck(lambda x: fl.functional.sum(getattr(keras.ops.image, name)(x, **settings)
+                                                    * fl.tensor(weights)), [images])
+
+
+def test_a_vision_transformers_patches_layer_trains():
+    class Patches(keras.layers.Layer):  # as Keras's ViT example writes it
+        def __init__(self, patch_size, **kwargs):
+            super().__init__(**kwargs)
+            self.patch_size = patch_size
+
+        def call(self, images):
+            patches = keras.ops.image.extract_patches(images, size=self.patch_size)
+            batch, rows, columns, depth = keras.ops.shape(patches)
+            return keras.ops.reshape(patches, (batch, rows * columns, depth))
+
+    inputs = keras.Input((8, 8, 3))
+    x = Patches(4)(inputs)
+    x = keras.layers.GlobalAveragePooling1D()(keras.layers.Dense(6, activation="relu")(x))
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(x))
+    assert model.output_shape == (None, 2)
+    data = np.random.default_rng(10).random((16, 8, 8, 3)).astype(np.float32)
+    labels = np.arange(16) % 2
+    model.compile("adam", "sparse_categorical_crossentropy")
+    history = model.fit(data, labels, epochs=3, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: keras.ops.image.resize(IMAGES, (0, 3)), "size=(0, 3)"),
+    (lambda: keras.ops.image.extract_patches(IMAGES, "big"), "size='big'"),
+    (lambda: keras.ops.image.extract_patches(IMAGES[0, 0], 2), "channels"),
+    (lambda: keras.ops.image.extract_patches(IMAGES, 2, data_format="channels_first"), "channels last"),
+])
+def test_image_ops_bad_input_is_one_sentence(call, words):
+    with pytest.raises((ConfigError, ShapeError)) as caught:
+        call()
+    assert words in str(caught.value) and str(caught.value).endswith(".")

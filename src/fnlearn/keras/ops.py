@@ -1951,5 +1951,8 @@ __all__ += ["erf", "erfc", "expm1", "tan", "sinh", "cosh", "arcsin", "arccos", "
             "dot_product_attention", "layer_normalization", "rms_normalization", "batch_normalization",
             "in_top_k", "multi_hot", "psnr", "depth_to_space", "space_to_depth"]
 
+from . import ops_image as image  # noqa: E402  (keras.ops.image.resize; it uses the ops above)
+
+__all__ += ["image"]
 
 __getattr__ = not_provided(__name__, __all__)
