@@ -123,8 +123,9 @@ def _evaluate_both(metrics_of, loss="mse", activation=None, y=None):
     results = []
     for m, lib in ((theirs, real), (ours, keras)):
         m.compile(lib.optimizers.SGD(0.05), loss, metrics=metrics_of(lib), weighted_metrics=metrics_of(lib))
-        m.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0, sample_weight=weights)
-        results.append(m.evaluate(x, y, batch_size=6, verbose=0, return_dict=True, sample_weight=weights))
+        # batches of one size each (Keras compiles its step once per batch shape), several per pass
+        m.fit(x, y, batch_size=10, epochs=2, shuffle=False, verbose=0, sample_weight=weights)
+        results.append(m.evaluate(x, y, batch_size=5, verbose=0, return_dict=True, sample_weight=weights))
     return results
 
 

@@ -188,7 +188,11 @@ def test_numpy_numbers_and_0d_arrays_are_learning_rates_for_schedules_and_optimi
 
 
 def _keras_values(schedule, steps):
-    return [float(schedule(step)) for step in steps]
+    """Keras's schedule at each step, compiled once for every step (eager, its cond compiles again at each call)."""
+    import jax
+
+    at = jax.jit(schedule)
+    return [float(at(step)) for step in steps]
 
 
 @pytest.mark.parametrize("settings", [

@@ -70,6 +70,7 @@ from .functional import min as min  # noqa: A004
 from .functional import sum as sum  # noqa: A004
 from .gradcheck import GradcheckError, gradcheck
 from .nn import Module, Sequential
+from .nn import constraints as constraints
 from .nn import regularizers as regularizers
 from .tensor import Parameter, Tensor, grad, is_grad_enabled, no_grad, tensor
 
@@ -91,7 +92,8 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "Tensor", "Parameter", "tensor", "grad", "no_grad", "is_grad_enabled", "Module", "Sequential", "layers", "nn",
-    "losses", "optim", "schedules", "regularizers", "errors", "functional", "gradcheck", "GradcheckError",
+    "losses", "optim", "schedules", "regularizers", "constraints", "errors", "functional", "gradcheck",
+    "GradcheckError",
     "set_seed", "set_default_dtype", "get_default_dtype", "set_backend", "set_device", "backend_name", "device",
     "sigmoid", "hard_sigmoid", "relu", "leaky_relu", "tanh", "softplus", "softmax", "log_softmax", "linear",
     "elu", "selu", "gelu", "silu", "swish", "relu6",

@@ -9,7 +9,7 @@ A callback stops training by setting ``self.model.stop_training = True``; ``fit`
 current batch.
 
 Shipped here: :class:`History` (what ``fit`` returns), :class:`EarlyStopping`,
-:class:`ModelCheckpoint`, :class:`LearningRateScheduler`, :class:`ReduceLROnPlateau`,
+:class:`ModelCheckpoint`, :class:`BackupAndRestore`, :class:`LearningRateScheduler`, :class:`ReduceLROnPlateau`,
 :class:`TerminateOnNaN`, :class:`CSVLogger`, :class:`LambdaCallback` and
 :class:`GradientNormStopping` — the lecture's own rule, "stop when the gradient is (nearly) zero".
 
@@ -35,7 +35,15 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import backend
-from .errors import ConfigError, DataError, arguments_checked, reject_foreign, reject_unexpected_arguments, unknown_name
+from .errors import (
+    ConfigError,
+    DataError,
+    ModelFileError,
+    arguments_checked,
+    reject_foreign,
+    reject_unexpected_arguments,
+    unknown_name,
+)
 
 
 class Callback:
@@ -505,6 +513,117 @@ class ModelCheckpoint(_Monitor):
         self.model.save(path, include_optimizer=not self.save_weights_only)
 
 
+class BackupAndRestore(Callback):
+    """Back up the training state at the end of every epoch (or every ``save_freq`` batches), and put it back when
+    ``fit`` starts again after an interruption, as Keras's callback does: a program that crashed or was stopped
+    runs again, and its ``fit`` goes on from the last backup instead of from epoch 0.
+
+    The backup (``backup_dir/latest.fnl``, written atomically by :func:`fnlearn.io.save_training_state`) holds the
+    weights, the optimizer's state, the dropout streams' positions, the shuffle seed and the epochs done: a fit
+    resumed from a backup taken at the end of an epoch trains exactly as the uninterrupted one, same shuffles, same
+    validation split, same weights. A backup taken within an epoch (``save_freq=N``) holds that step's weights and
+    the epochs done before it; the resumed fit starts that epoch again (Keras's rule). ``double_checkpoint=True``
+    keeps the previous backup as well (``latest.fnl.bkp``), used when the latest cannot be read. When training
+    ends (all epochs, or a callback's stop), ``delete_checkpoint=True`` removes the backup and then the folder if
+    nothing else is in it (Keras removes the whole folder); an interrupted fit (Ctrl-C, an exception) keeps it.
+
+    >>> import fnlearn as fl, numpy as np, tempfile
+    >>> m = fl.Sequential([fl.layers.Dense(1, input_dim=2)]); m.compile("sgd", "mse")
+    >>> backup = fl.callbacks.BackupAndRestore(tempfile.mkdtemp())
+    >>> len(m.fit(np.ones((8, 2)), np.ones((8, 1)), epochs=3, verbose=0, callbacks=[backup]).history["loss"])
+    3
+    """
+
+    def __init__(self, backup_dir: str | os.PathLike[str], save_freq: str | int = "epoch",
+                 double_checkpoint: bool = False, delete_checkpoint: bool = True) -> None:
+        super().__init__()
+        if not isinstance(backup_dir, (str, os.PathLike)) or not os.fspath(backup_dir):
+            raise ConfigError(f"BackupAndRestore needs backup_dir, a folder of its own for the backup; got "
+                              f"{backup_dir!r}. Pass a path such as '/tmp/backup'.")
+        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq <= 0):
+            raise ConfigError(f"BackupAndRestore save_freq must be 'epoch' or a number of batches ≥ 1, got "
+                              f"{save_freq!r}.")
+        self.backup_dir = os.fspath(backup_dir)
+        self.save_freq = save_freq
+        self.double_checkpoint = bool(double_checkpoint)
+        self.delete_checkpoint = bool(delete_checkpoint)
+        self._latest = os.path.join(self.backup_dir, "latest.fnl")
+        self._previous = self._latest + ".bkp"
+        self._epochs_done = 0
+        if save_freq != "epoch":
+            # an instance hook: a backup per epoch keeps fit's batches free of per-batch work
+            self.on_train_batch_end = self._back_up_every_n_batches
+            self._batches_since = 0
+
+    def shuffle_seed(self) -> int | None:
+        """The shuffle seed of the backup that ``fit`` will restore, or None: ``fit`` reads it before it draws the
+        validation split, so a resumed fit holds out the rows the interrupted one held out."""
+        from . import io
+
+        for path in self._backups():
+            try:
+                return io._training_state(io._read(path))[0]
+            except ModelFileError:
+                continue
+        return None
+
+    def _backups(self) -> list[str]:
+        paths = [self._latest] + ([self._previous] if self.double_checkpoint else [])
+        return [path for path in paths if os.path.isfile(path)]
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        from . import io
+
+        backups = self._backups()
+        for i, path in enumerate(backups):
+            try:
+                self._epochs_done = io.load_training_state(self.model, path)
+            except ModelFileError:
+                if i + 1 == len(backups):
+                    raise
+                warnings.warn(f"BackupAndRestore could not read its backup {path!r}; restoring the previous one.",
+                              RuntimeWarning, stacklevel=2)
+                continue
+            self.model._initial_epoch = self._epochs_done  # the epoch fit starts from, as in Keras
+            return
+        self._epochs_done = 0
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._epochs_done = epoch + 1
+        if self.save_freq == "epoch":
+            self._back_up()
+
+    def _back_up_every_n_batches(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self._batches_since += 1
+        if self._batches_since >= self.save_freq:
+            self._batches_since = 0
+            self._back_up()
+
+    def _back_up(self) -> None:
+        from . import io
+
+        os.makedirs(self.backup_dir, exist_ok=True)
+        if self.double_checkpoint and os.path.isfile(self._latest):
+            os.replace(self._latest, self._previous)
+        epochs_trained = getattr(self.model, "epochs_trained", 0)
+        self.model.epochs_trained = self._epochs_done  # within an epoch: the epochs done before it
+        try:
+            io.save_training_state(self.model, self._latest)
+        finally:
+            self.model.epochs_trained = epochs_trained
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        if not self.delete_checkpoint or getattr(self.model, "_fit_interrupted", False):
+            return
+        for path in (self._latest, self._previous):
+            if os.path.isfile(path):
+                os.remove(path)
+        try:
+            os.rmdir(self.backup_dir)  # only when nothing else is in it
+        except OSError:
+            pass
+
+
 def _five(value: float | None) -> str:
     """A monitored value as Keras prints it in checkpoint messages (5 decimals)."""
     return "None" if value is None else f"{value:.5f}"
@@ -824,5 +943,6 @@ class GradientNormStopping(Callback):
                 print(f"Epoch {epoch + 1}: gradient norm {norm:.3g} < {self.threshold:g}, stopping.")
 
 
-__all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint", "LearningRateScheduler",
+__all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint", "BackupAndRestore",
+           "LearningRateScheduler",
            "TerminateOnNaN", "CSVLogger", "LambdaCallback", "GradientNormStopping"]

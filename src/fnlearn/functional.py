@@ -702,6 +702,17 @@ def maximum(a: Any, b: Any) -> Tensor:
     return _result(xp.maximum(a.data, b.data), (a, b), lambda g: _tie_split(a, b, a.data > b.data, g), "maximum")
 
 
+def l2_normalize(x: Tensor, axis: int, epsilon: float = 1e-7) -> Tensor:
+    """``x / max(‖x‖, ε)`` with the norm along ``axis``, Keras's ``normalize``: the floor is taken on the squared
+    norm, so a zero vector stays 0 with a gradient of 0 rather than 0/0 (the cosine similarity's and ``Dot``'s).
+
+    >>> l2_normalize(Tensor(np.array([[3.0, 4.0], [0.0, 0.0]])), 1).numpy().tolist()
+    [[0.6, 0.8], [0.0, 0.0]]
+    """
+    squares = sum(mul(x, x), axis=axis, keepdims=True)
+    return div(x, sqrt(maximum(squares, epsilon * epsilon)))
+
+
 def minimum(a: Any, b: Any) -> Tensor:
     """Elementwise minimum; at ties each input gets half the gradient (as in PyTorch)."""
     a, b = _pair(a, b)
@@ -1127,6 +1138,270 @@ def logsumexp(x: Tensor, axis: Any = -1, keepdims: bool = False) -> Tensor:
                    (x,), backward, "logsumexp")
 
 
+def _elementwise(x: Tensor, out: Any, slope: Any, op: str) -> Tensor:
+    """An activation's result from its value and slope arrays (both of x's dtype)."""
+    out = out.astype(x.dtype, copy=False)
+    slope = slope.astype(x.dtype, copy=False)
+    return _result(out, (x,), lambda g: (g * slope,), op)
+
+
+@_activation
+def celu(x: Tensor, alpha: float = 1.0) -> Tensor:
+    """x for x > 0, α·(e^(x/α) − 1) otherwise (continuously differentiable ELU); the exponential only sees x ≤ 0.
+
+    >>> import fnlearn as fl
+    >>> [round(v, 4) for v in fl.functional.celu(fl.tensor([-2.0, 1.0]), alpha=2.0).numpy().tolist()]
+    [-1.2642, 1.0]
+    """
+    alpha = _finite_number(alpha, "celu", "alpha")
+    if alpha == 0:
+        raise ConfigError("celu(alpha=0): alpha must be a finite number other than 0 (Keras's default is 1.0).")
+    xp = backend.xp()
+    d = x.data
+    neg = xp.minimum(d, 0) / alpha
+    return _elementwise(x, xp.where(d > 0, d, alpha * xp.expm1(neg)), xp.where(d > 0, 1.0, xp.exp(neg)), "celu")
+
+
+@_activation
+def exponential(x: Tensor) -> Tensor:
+    """eˣ, Keras's ``exponential`` activation (for a positive output, such as a Poisson rate).
+
+    >>> import fnlearn as fl
+    >>> fl.functional.exponential(fl.tensor([0.0])).numpy().tolist()
+    [1.0]
+    """
+    return exp(x)
+
+
+@_activation
+def glu(x: Tensor, axis: int = -1) -> Tensor:
+    """Gated linear unit a·σ(b), a and b the two halves of x along ``axis`` (which must have an even length).
+
+    >>> import fnlearn as fl
+    >>> fl.functional.glu(fl.tensor([[2.0, 0.0]])).numpy().tolist()
+    [[1.0]]
+    """
+    axis = _one_axis(axis, x.ndim, "glu")
+    n = x.shape[axis]
+    if n % 2:
+        raise ShapeError(f"glu splits its input in two halves along axis {axis}, but that axis has odd length {n} "
+                         f"(input shape {x.shape}); give it an even number of units.")
+    first = tuple(slice(0, n // 2) if i == axis else slice(None) for i in range(x.ndim))
+    second = tuple(slice(n // 2, n) if i == axis else slice(None) for i in range(x.ndim))
+    return mul(getitem(x, first), sigmoid(getitem(x, second)))
+
+
+def _check_threshold(value: Any, who: str) -> float:
+    value = _finite_number(value, who, "threshold")
+    if value < 0:
+        raise ConfigError(f"{who}(threshold={value!r}): threshold must be a finite number ≥ 0 (Keras's default is "
+                          "0.5).")
+    return value
+
+
+@_activation
+def hard_shrink(x: Tensor, threshold: float = 0.5) -> Tensor:
+    """x where |x| > ``threshold``, 0 elsewhere.
+
+    >>> import fnlearn as fl
+    >>> fl.functional.hard_shrink(fl.tensor([-1.0, 0.25, 0.75])).numpy().tolist()
+    [-1.0, 0.0, 0.75]
+    """
+    threshold = _check_threshold(threshold, "hard_shrink")
+    xp = backend.xp()
+    keep = xp.abs(x.data) > threshold
+    return _elementwise(x, xp.where(keep, x.data, 0), keep, "hard_shrink")
+
+
+@_activation
+def soft_shrink(x: Tensor, threshold: float = 0.5) -> Tensor:
+    """x − threshold above it, x + threshold below −threshold, 0 between.
+
+    >>> import fnlearn as fl
+    >>> fl.functional.soft_shrink(fl.tensor([-1.0, 0.25, 0.75])).numpy().tolist()
+    [-0.5, 0.0, 0.25]
+    """
+    threshold = _check_threshold(threshold, "soft_shrink")
+    xp = backend.xp()
+    d = x.data
+    out = xp.where(d > threshold, d - threshold, xp.where(d < -threshold, d + threshold, 0))
+    return _elementwise(x, out, xp.abs(d) > threshold, "soft_shrink")
+
+
+@_activation
+def hard_silu(x: Tensor) -> Tensor:
+    """x · hard_sigmoid(x) = x·relu6(x + 3)/6 (hard swish, MobileNetV3); ``hard_swish`` is this same function.
+
+    >>> import fnlearn as fl
+    >>> fl.functional.hard_silu(fl.tensor([-4.0, 0.0, 3.0])).numpy().tolist()
+    [-0.0, 0.0, 3.0]
+    """
+    xp = backend.xp()
+    d = x.data
+    hs = xp.clip(d / 6 + 0.5, 0, 1)
+    slope = xp.where(d <= -3, 0.0, xp.where(d >= 3, 1.0, d / 3 + 0.5))
+    return _elementwise(x, d * hs, slope, "hard_silu")
+
+
+hard_swish = hard_silu
+
+
+@_activation
+def hard_tanh(x: Tensor) -> Tensor:
+    """clip(x, −1, 1), with slope 1 strictly inside.
+
+    >>> import fnlearn as fl
+    >>> fl.functional.hard_tanh(fl.tensor([-2.0, 0.5, 2.0])).numpy().tolist()
+    [-1.0, 0.5, 1.0]
+    """
+    xp = backend.xp()
+    d = x.data
+    return _elementwise(x, xp.clip(d, -1, 1), (d > -1) & (d < 1), "hard_tanh")
+
+
+@_activation
+def log_sigmoid(x: Tensor) -> Tensor:
+    """log σ(x) = −softplus(−x), exact for any x (about x far below 0, 0 far above).
+
+    >>> import fnlearn as fl
+    >>> [round(v, 4) for v in fl.functional.log_sigmoid(fl.tensor([-1000.0, 0.0])).numpy().tolist()]
+    [-1000.0, -0.6931]
+    """
+    xp = backend.xp()
+    d = x.data
+    return _elementwise(x, -xp.logaddexp(0, -d), _sigmoid_array(-d), "log_sigmoid")
+
+
+@_activation
+def mish(x: Tensor) -> Tensor:
+    """x · tanh(softplus(x)) (Misra 2019), the softplus taken as logaddexp(0, x) so no eˣ overflows.
+
+    >>> import fnlearn as fl
+    >>> [round(v, 4) for v in fl.functional.mish(fl.tensor([-1.0, 0.0, 1.0])).numpy().tolist()]
+    [-0.3034, 0.0, 0.8651]
+    """
+    xp = backend.xp()
+    d = x.data
+    t = xp.tanh(xp.logaddexp(0, d))
+    return _elementwise(x, d * t, t + d * (1 - t * t) * _sigmoid_array(d), "mish")
+
+
+@_activation
+def softsign(x: Tensor) -> Tensor:
+    """x / (1 + |x|).
+
+    >>> import fnlearn as fl
+    >>> fl.functional.softsign(fl.tensor([-3.0, 1.0])).numpy().tolist()
+    [-0.75, 0.5]
+    """
+    xp = backend.xp()
+    d = x.data
+    q = 1 / (1 + xp.abs(d))
+    return _elementwise(x, d * q, q * q, "softsign")
+
+
+@_activation
+def sparse_plus(x: Tensor) -> Tensor:
+    """0 for x ≤ −1, (x + 1)²/4 between, x for x ≥ 1: a softplus made of pieces.
+
+    >>> import fnlearn as fl
+    >>> fl.functional.sparse_plus(fl.tensor([-2.0, 0.0, 2.0])).numpy().tolist()
+    [0.0, 0.25, 2.0]
+    """
+    xp = backend.xp()
+    d = x.data
+    out = xp.where(d <= -1, 0.0, xp.where(d >= 1, d, (d + 1) ** 2 / 4))
+    return _elementwise(x, out, xp.clip((d + 1) / 2, 0, 1), "sparse_plus")
+
+
+@_activation
+def sparse_sigmoid(x: Tensor) -> Tensor:
+    """0 for x ≤ −1, (x + 1)/2 between, 1 for x ≥ 1 (the slope of :func:`sparse_plus`).
+
+    >>> import fnlearn as fl
+    >>> fl.functional.sparse_sigmoid(fl.tensor([-2.0, 0.0, 2.0])).numpy().tolist()
+    [0.0, 0.5, 1.0]
+    """
+    xp = backend.xp()
+    d = x.data
+    return _elementwise(x, xp.clip((d + 1) / 2, 0, 1), ((d > -1) & (d < 1)) * 0.5, "sparse_sigmoid")
+
+
+@_activation
+def squareplus(x: Tensor, b: float = 4.0) -> Tensor:
+    """(x + √(x² + b)) / 2, a smooth ReLU (b ≥ 0); for x < 0 written b / (2(√(x² + b) − x)), which does not cancel.
+
+    >>> import fnlearn as fl
+    >>> [round(v, 4) for v in fl.functional.squareplus(fl.tensor([0.0, 3.0])).numpy().tolist()]
+    [1.0, 3.3028]
+    """
+    b = _finite_number(b, "squareplus", "b")
+    if b < 0:
+        raise ConfigError(f"squareplus(b={b!r}): b must be a finite number ≥ 0 (Keras's default is 4).")
+    xp = backend.xp()
+    d = x.data
+    root = xp.sqrt(d * d + b)
+    out = xp.where(d >= 0, (d + root) / 2, b / (2 * xp.where(d >= 0, 1, root - d)))
+    # the slope (1 + x/√(x² + b))/2; at x = 0 with b = 0 taken as ½
+    slope = (1 + d / xp.where(root > 0, root, 1)) / 2
+    return _elementwise(x, out, slope, "squareplus")
+
+
+@_activation
+def tanh_shrink(x: Tensor) -> Tensor:
+    """x − tanh(x).
+
+    >>> import fnlearn as fl
+    >>> round(fl.functional.tanh_shrink(fl.tensor([1.0])).item(), 4)
+    0.2384
+    """
+    t = backend.xp().tanh(x.data)
+    return _elementwise(x, x.data - t, t * t, "tanh_shrink")
+
+
+@_activation
+def threshold(x: Tensor, threshold: float, default_value: float) -> Tensor:
+    """x where x > ``threshold``, else ``default_value`` (Keras's and PyTorch's ``threshold``).
+
+    >>> import fnlearn as fl
+    >>> fl.functional.threshold(fl.tensor([0.5, 2.0]), 1.0, -1.0).numpy().tolist()
+    [-1.0, 2.0]
+    """
+    threshold = _finite_number(threshold, "threshold", "threshold")
+    default_value = _finite_number(default_value, "threshold", "default_value")
+    xp = backend.xp()
+    keep = x.data > threshold
+    return _elementwise(x, xp.where(keep, x.data, default_value), keep, "threshold")
+
+
+@_activation
+def sparsemax(x: Tensor, axis: int = -1) -> Tensor:
+    """The Euclidean projection of x onto the probability simplex along ``axis`` (Martins & Astudillo 2016):
+    like softmax it sums to 1, but small scores get exactly 0.
+
+    >>> import fnlearn as fl
+    >>> fl.functional.sparsemax(fl.tensor([[2.0, 0.5, -1.0]])).numpy().tolist()
+    [[1.0, 0.0, 0.0]]
+    """
+    axis = _one_axis(axis, x.ndim, "sparsemax")
+    xp = backend.xp()
+    z = xp.moveaxis(x.data, axis, -1)
+    ranked = -xp.sort(-z, axis=-1)
+    cumulative = xp.cumsum(ranked, axis=-1)
+    k = xp.arange(1, z.shape[-1] + 1, dtype=z.dtype)
+    support_size = xp.sum(1 + k * ranked > cumulative, axis=-1, keepdims=True)
+    tau = (xp.take_along_axis(cumulative, support_size - 1, axis=-1) - 1) / support_size
+    out = xp.moveaxis(xp.maximum(z - tau, 0), -1, axis).astype(x.dtype, copy=False)
+    support = (out > 0).astype(x.dtype)
+    count = xp.maximum(xp.sum(support, axis=axis, keepdims=True), 1)
+
+    def backward(g):
+        # the Jacobian diag(s) − s·sᵀ/|S| on the support S (s its indicator)
+        return (support * (g - xp.sum(g * support, axis=axis, keepdims=True) / count),)
+
+    return _result(out, (x,), backward, "sparsemax")
+
+
 ACTIVATIONS = {
     "sigmoid": sigmoid,
     "hard_sigmoid": hard_sigmoid,
@@ -1143,6 +1418,22 @@ ACTIVATIONS = {
     "softmax": softmax,
     "log_softmax": log_softmax,
     "linear": linear,
+    "celu": celu,
+    "exponential": exponential,
+    "glu": glu,
+    "hard_shrink": hard_shrink,
+    "hard_silu": hard_silu,
+    "hard_swish": hard_swish,
+    "hard_tanh": hard_tanh,
+    "log_sigmoid": log_sigmoid,
+    "mish": mish,
+    "soft_shrink": soft_shrink,
+    "softsign": softsign,
+    "sparse_plus": sparse_plus,
+    "sparse_sigmoid": sparse_sigmoid,
+    "sparsemax": sparsemax,
+    "squareplus": squareplus,
+    "tanh_shrink": tanh_shrink,
 }
 
 

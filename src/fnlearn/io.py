@@ -210,17 +210,30 @@ def save_model(model: Any, path: str | os.PathLike, include_optimizer: bool = Tr
     own = _own_functions_with_builtin_names(model)
     if own:
         doc["own_functions"] = own
-    if getattr(model, "shuffle_seed", None) is not None:
-        # with or without the optimizer: a resumed fit keeps the validation split and the shuffled orders
-        doc["training"] = {"shuffle_seed": model.shuffle_seed, "epochs_trained": getattr(model, "epochs_trained", 0)}
-    optimizer = getattr(model, "optimizer", None)
-    if include_optimizer and doc["compile"] is not None and optimizer is not None \
-            and getattr(optimizer, "params", None):
-        slots, slot_tensors = _optimizer_tensors(model, optimizer)
-        doc["optimizer_state"] = {"iterations": int(optimizer.state_dict()["iterations"]), "slots": slots,
-                                  "dropout_draws": [layer.draws for layer in _dropouts(model)]}
-        tensors.update(slot_tensors)
+    doc.update(_training_doc(model))
+    if include_optimizer and doc["compile"] is not None:
+        doc["optimizer_state"] = _optimizer_doc(model, tensors)
     write_atomic(path, _encode(doc, tensors, path))
+
+
+def _training_doc(model: Any) -> dict[str, Any]:
+    """The file's training state, when the model has trained: a resumed fit keeps the validation split and the
+    shuffled orders (with or without the optimizer's state)."""
+    if getattr(model, "shuffle_seed", None) is None:
+        return {}
+    return {"training": {"shuffle_seed": model.shuffle_seed, "epochs_trained": getattr(model, "epochs_trained", 0)}}
+
+
+def _optimizer_doc(model: Any, tensors: dict[str, np.ndarray]) -> dict[str, Any] | None:
+    """The optimizer's step count, slot names and the dropout streams' positions, its slots added to
+    ``tensors``; None when no optimizer holds the model's parameters yet."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None or not getattr(optimizer, "params", None):
+        return None
+    slots, slot_tensors = _optimizer_tensors(model, optimizer)
+    tensors.update(slot_tensors)
+    return {"iterations": int(optimizer.state_dict()["iterations"]), "slots": slots,
+            "dropout_draws": [layer.draws for layer in _dropouts(model)]}
 
 
 def _subclassed(model: Any) -> bool:
@@ -357,6 +370,63 @@ def save_weights(model: Any, path: str | os.PathLike) -> None:
     write_atomic(path, _encode(doc, tensors, path))
 
 
+def save_training_state(model: Any, path: str | os.PathLike) -> None:
+    """Write what a fit needs to go on exactly where it is, atomically: the weights, the optimizer's step count
+    and slots, the dropout streams' positions, the shuffle seed and the epochs trained. It is the backup of
+    ``keras.callbacks.BackupAndRestore``; unlike :func:`save_model` it holds no architecture, so any model (a
+    ``Lambda`` layer's, a subclass's) can be backed up. :func:`load_training_state` reads it back.
+
+    >>> import fnlearn as fl, numpy as np, tempfile, os
+    >>> m = fl.Sequential([fl.layers.Dense(1, input_dim=2)]); m.compile("adam", "mse")
+    >>> _ = m.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0)
+    >>> p = os.path.join(tempfile.mkdtemp(), "state.fnl"); fl.io.save_training_state(m, p)
+    >>> fl.io.load_training_state(m, p)
+    2
+    """
+    tensors = _model_tensors(model)
+    doc: dict[str, Any] = {"format": FORMAT, "format_version": FORMAT_VERSION, "kind": "weights",
+                           "fnlearn_version": _version(), "dtype": _model_dtype(model), **_training_doc(model)}
+    doc["optimizer_state"] = _optimizer_doc(model, tensors)
+    # a model file keeps each stream's seed in the layer's config; this file has none, and a stream that drew its
+    # seed lazily (from fl.set_seed's generator) would draw another one in the program run again
+    doc["stream_seeds"] = [getattr(layer, "seed", None) for layer in _dropouts(model)]
+    write_atomic(path, _encode(doc, tensors, path))
+
+
+def load_training_state(model: Any, path: str | os.PathLike) -> int:
+    """Put back into ``model`` (built and compiled, its optimizer holding its parameters, as in ``fit``) what
+    :func:`save_training_state` wrote, and return the number of epochs trained when it was written. Everything is
+    checked before anything changes: a file that does not fit leaves the model as it was.
+
+    Raises:
+        ModelFileError: the file is missing or damaged.
+        ShapeError: its weights or optimizer slots belong to a different model.
+    """
+    file = _read(path)
+    params, slot_tensors = _split_tensors(file)
+    shuffle_seed, epochs_trained = _training_state(file)
+    state = file.doc.get("optimizer_state")
+    streams = _dropouts(model)
+    seeds = file.doc.get("stream_seeds", [layer.seed for layer in streams])
+    if not isinstance(seeds, list) or len(seeds) != len(streams) or \
+            not all(seed is None or (_is_int(seed) and seed >= 0) for seed in seeds):
+        raise file.error("has seeds of random layers that do not match this model's; load a backup of the same model.")
+    kept = model.state_dict()
+    _load_weights_into(file, model, params)
+    try:
+        if state is not None:
+            _restore_optimizer(file, model, state, slot_tensors)
+    except FnlearnError:
+        model.load_state_dict(kept)  # the optimizer's part did not fit: the weights go back as they were
+        raise
+    if shuffle_seed is not None:
+        model.shuffle_seed = shuffle_seed
+    for layer, seed in zip(streams, seeds):
+        layer.seed = seed
+    model.epochs_trained = epochs_trained
+    return epochs_trained
+
+
 def _version() -> str:
     from . import __version__
 
@@ -436,11 +506,14 @@ def _encode(doc: dict[str, Any], tensors: dict[str, np.ndarray], path: Any) -> b
 def _config_form(value: Any) -> Any:
     """A setting a layer's config holds as an object, in the form a config is written in (what JSON cannot
     write otherwise): a regularizer's or initializer's config, which ``regularizers.get`` and
-    ``initializers.get`` take back (Keras serializes them the same way), a NumPy number or array as numbers."""
-    from .nn import initializers, regularizers
+    ``initializers.get`` take back (Keras serializes them the same way), a constraint as
+    ``keras.constraints.serialize`` writes it, a NumPy number or array as numbers."""
+    from .nn import constraints, initializers, regularizers
 
     if isinstance(value, regularizers.L1L2):
         return value.get_config()
+    if isinstance(value, constraints.Constraint):
+        return constraints.serialize(value)
     if hasattr(value, "get_config") and type(value).__module__ == initializers.__name__:
         return initializers.name_of(value)
     if isinstance(value, (np.generic, np.ndarray)) and value.dtype.kind in "biuf":
@@ -661,7 +734,10 @@ _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", 
                 "RepeatVector", "StringLookup", "IntegerLookup", "CategoryEncoding", "DepthwiseConv2D",
                 "SeparableConv2D", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
                 "StackedRNNCells", "Permute", "Identity", "GaussianNoise", "GaussianDropout", "UpSampling1D",
-                "ZeroPadding1D", "Cropping1D", "ELU", "PReLU", "UnitNormalization")  # not Lambda: files hold no code
+                "ZeroPadding1D", "Cropping1D", "ELU", "PReLU", "UnitNormalization", "Dot", "Attention",
+                "AdditiveAttention", "GroupNormalization", "RMSNormalization", "AlphaDropout",
+                "ActivityRegularization", "Conv1DTranspose", "DepthwiseConv1D", "SeparableConv1D", "CenterCrop",
+                "RandomCrop", "RandomBrightness")  # not Lambda: files hold no code
 
 
 def _layer_class(name: str) -> type | None:
@@ -964,7 +1040,7 @@ def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]
                 params: dict[str, np.ndarray] | None = None, model_class: type | None = None, where: str = "") -> Any:
     """One layer from its saved settings, not yet built (so nothing is allocated from the settings); a model
     used as a layer is built whole, from its own entries."""
-    from .nn import initializers, regularizers
+    from .nn import constraints, initializers, regularizers
     from .nn.layers import BatchNormalization, Dense, Layer, _shape_tuple
 
     if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
@@ -1020,6 +1096,12 @@ def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]
             except FnlearnError as exc:
                 raise file.error(f"cannot rebuild layer {index} ({class_name}): {_clause(exc)}; it is damaged.") \
                     from None
+    for key in [k for k in config if k.endswith("_constraint")]:  # Keras's serialized form, or a name
+        if config.get(key) is not None:
+            try:
+                config[key] = constraints.deserialize(config[key], custom)
+            except FnlearnError as exc:
+                raise file.error(f"cannot rebuild layer {index} ({class_name}): {_clause(exc)}.") from None
     # A Dense, BatchNormalization or Conv2D given its input shape allocates at once; its shape is set after checking
     # it against the file.
     from .nn.conv import _Convolution
@@ -1509,8 +1591,10 @@ def _resolve_loss(file: _ModelFile, spec: Any, custom: dict[str, Any]) -> Any:
         options = {k: v for k, v in spec.items() if k not in ("name", "reduction")}
         # from_logits is True/False; the other options (Huber's delta) are finite numbers > 0
         if spec["name"].lower() not in losses.LOSSES or not all(
-                isinstance(v, bool) if k == "from_logits" else
-                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0
+                isinstance(v, bool) if k in ("from_logits", "apply_class_balancing") else
+                (isinstance(v, int) or isinstance(v, list) and all(isinstance(a, int) for a in v)) if k == "axis"
+                else isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                and (v >= 0 if k in ("gamma", "alpha", "beta") else v > 0)
                 for k, v in options.items()):
             raise file.error(f"has loss settings {spec!r} that fnlearn cannot rebuild; load it with "
                              "compile=False.")
@@ -1541,7 +1625,7 @@ def _restore_optimizer(file: _ModelFile, model: Any, state: Any,
         entry = {}
         for name in names:
             arr = slot_tensors[(i, name)]
-            if arr.shape != tuple(param.shape):
+            if arr.shape != model.optimizer.slot_shape(name, tuple(param.shape)):
                 raise file.error(f"has optimizer slot {name!r} of shape {arr.shape} for a parameter of shape "
                                  f"{tuple(param.shape)}; it is damaged.")
             entry[name] = arr
@@ -1554,6 +1638,8 @@ def _restore_optimizer(file: _ModelFile, model: Any, state: Any,
                          "model's parameters.")
     dropouts = _dropouts(model)
     draws = state.get("dropout_draws", [0] * len(dropouts))  # files from before fnlearn saved them: none
+    if isinstance(draws, list) and len(draws) != len(dropouts) and len(draws) == len(_dropouts(model, True)):
+        dropouts = _dropouts(model, True)
     if not isinstance(draws, list) or len(draws) != len(dropouts) or not all(_is_int(d) and d >= 0 for d in draws):
         raise file.error("has a malformed dropout state in its training state; load it with compile=False.")
     optimizer.load_state_dict({"iterations": iterations, "state": [per_param[i] for i in order]})
@@ -1561,18 +1647,24 @@ def _restore_optimizer(file: _ModelFile, model: Any, state: Any,
         layer.draws = count  # ... and draws the dropout masks it would have drawn
 
 
-def _dropouts(model: Any) -> list[Any]:
+def _dropouts(model: Any, before_attention: bool = False) -> list[Any]:
     """The layers that draw from a stream of their own at each training call (Dropout's masks, the augmentation
-    layers' transforms), in the model's order: a resumed fit goes on drawing where the saved one was."""
-    from .nn.image import _RandomImageLayer
-    from .nn.layers import Dropout, _SpatialDropout
-    from .nn.recurrent import _Recurrent
-    from .nn.shape_layers import _NoiseLayer
+    layers' transforms, attention's and cells' dropout: a ``seed`` and a count of ``draws``), in the model's
+    order: a resumed fit goes on drawing where the saved one was. ``before_attention``: the layers files listed
+    before attention layers and cells had their place in the list (their streams then start afresh)."""
+    if not hasattr(model, "modules"):
+        return []
+    if before_attention:
+        from .nn.image import _RandomImageLayer
+        from .nn.layers import Dropout, _SpatialDropout
+        from .nn.recurrent import _Recurrent
+        from .nn.shape_layers import _NoiseLayer
 
-    return [m for m in model.modules()
-            if isinstance(m, (Dropout, _SpatialDropout, _RandomImageLayer, _Recurrent, _NoiseLayer))] \
-        if hasattr(model, "modules") else []
+        kinds = (Dropout, _SpatialDropout, _RandomImageLayer, _Recurrent, _NoiseLayer)
+        return [m for m in model.modules() if isinstance(m, kinds)]
+    return [m for m in model.modules() if type(getattr(m, "draws", None)) is int and hasattr(m, "seed")]
 
 
-__all__ = ["save_model", "load_model", "save_weights", "load_weights", "write_atomic", "FORMAT",
+__all__ = ["save_model", "load_model", "save_weights", "load_weights", "save_training_state", "load_training_state",
+           "write_atomic", "FORMAT",
            "FORMAT_VERSION", "TEMP_SUFFIX"]

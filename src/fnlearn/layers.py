@@ -1,6 +1,7 @@
 """``fl.layers``: the layer classes under their Keras names."""
 
 from .nn.attention import MultiHeadAttention
+from .nn.attention_simple import AdditiveAttention, Attention
 from .nn.cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from .nn.conv import (
     AveragePooling2D,
@@ -14,7 +15,17 @@ from .nn.conv import (
     MaxPooling2D,
     Reshape,
 )
+from .nn.conv_more import (
+    Conv1DTranspose,
+    Convolution1DTranspose,
+    Convolution2D,
+    DepthwiseConv1D,
+    SeparableConv1D,
+    SeparableConvolution1D,
+)
+from .nn.crop import CenterCrop, RandomBrightness, RandomCrop
 from .nn.depthwise import DepthwiseConv2D, SeparableConv2D, SeparableConvolution2D
+from .nn.dot import Dot
 from .nn.image import (
     Cropping2D,
     RandomContrast,
@@ -46,6 +57,8 @@ from .nn.layers import (
 )
 from .nn.lookup import CategoryEncoding, IntegerLookup, StringLookup
 from .nn.merge import Add, Average, Concatenate, Maximum, Merge, Minimum, Multiply, Subtract
+from .nn.noise_more import ActivityRegularization, AlphaDropout
+from .nn.normalization import GroupNormalization, RMSNormalization
 from .nn.recurrent import GRU, LSTM, Bidirectional, Masking, SimpleRNN
 from .nn.shape_layers import (
     ELU,
@@ -91,4 +104,7 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "TextVectorization", "StringLookup", "IntegerLookup", "CategoryEncoding",
            "MultiHeadAttention", "TimeDistributed", "RepeatVector", "Permute", "Identity", "GaussianNoise",
            "GaussianDropout", "UpSampling1D", "ZeroPadding1D", "Cropping1D", "ELU", "PReLU", "UnitNormalization",
-           "LAYERS"]
+           "Dot", "Attention", "AdditiveAttention", "GroupNormalization", "RMSNormalization",
+           "AlphaDropout", "ActivityRegularization", "Convolution2D", "Conv1DTranspose", "Convolution1DTranspose",
+           "DepthwiseConv1D", "SeparableConv1D", "SeparableConvolution1D", "CenterCrop", "RandomCrop",
+           "RandomBrightness", "LAYERS"]

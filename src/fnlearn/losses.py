@@ -420,13 +420,6 @@ def poisson(y_true: Any, y_pred: Any, reduction: str = "mean") -> Tensor:
     return _reduce(_per_sample_mean(elem), reduction)
 
 
-def _l2_normalized(x: Tensor, axis: int) -> Tensor:
-    """x / max(‖x‖, ε) along ``axis`` (ε = 1e-7), Keras's ``normalize``: the floor is taken on the squared norm,
-    so a zero vector stays 0 with a gradient of 0 rather than 0/0."""
-    squares = F.sum(F.mul(x, x), axis=axis, keepdims=True)
-    return F.div(x, F.sqrt(F.maximum(squares, EPSILON * EPSILON)))
-
-
 def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1, reduction: str = "mean") -> Tensor:
     """Negative cosine similarity −Σ ŷ·y / (‖ŷ‖·‖y‖) along ``axis``, Keras's loss ``cosine_similarity``: −1 when
     the prediction points the way of the target, 0 at right angles (a zero vector counts as 0 too).
@@ -443,8 +436,215 @@ def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1, reduction: str =
         raise ConfigError(f"cosine_similarity(axis={axis}): y_pred has {y_pred.ndim} axes, so axis must be in "
                           f"-{y_pred.ndim}..{y_pred.ndim - 1}.")
     t = Tensor(_target(y_true, y_pred, "cosine_similarity"))
-    per_sample = F.neg(F.sum(F.mul(_l2_normalized(t, axis), _l2_normalized(y_pred, axis)), axis=axis))
+    per_sample = F.neg(F.sum(F.mul(F.l2_normalize(t, axis), F.l2_normalize(y_pred, axis)), axis=axis))
     return _reduce(per_sample, reduction)
+
+
+def categorical_hinge(y_true: Any, y_pred: Any, reduction: str = "mean") -> Tensor:
+    """Categorical hinge: max(max over the wrong classes of ŷ − ŷ of the true class + 1, 0) per sample, for one-hot
+    targets and raw scores, Keras's ``categorical_hinge``.
+
+    >>> import fnlearn as fl
+    >>> fl.losses.categorical_hinge([[0.0, 1.0]], fl.tensor([[0.5, 0.25]])).item()
+    1.25
+    """
+    y_pred = _pred(y_pred)
+    t = Tensor(_target(y_true, y_pred, "categorical_hinge"))
+    positive = F.sum(F.mul(t, y_pred), axis=-1)
+    negative = F.max(F.mul(F.sub(1.0, t), y_pred), axis=-1)
+    return _reduce(F.relu(F.add(F.sub(negative, positive), 1.0)), reduction)
+
+
+def check_focal(gamma: Any, alpha: Any, who: str) -> tuple[float, float]:
+    """Focal losses' (gamma, alpha), or one ConfigError sentence unless gamma ≥ 0 and alpha are finite numbers.
+
+    >>> check_focal(2, 0.25, "binary_focal_crossentropy")
+    (2.0, 0.25)
+    """
+    for name, value in (("gamma", gamma), ("alpha", alpha)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not math.isfinite(value) or (name == "gamma" and value < 0):
+            least = "≥ 0 (2.0 is Keras's default)" if name == "gamma" else "(0.25 is Keras's default)"
+            raise ConfigError(f"{who}({name}={value!r}): {name} must be a finite number {least}; pass such a "
+                              "number.")
+    return float(gamma), float(alpha)
+
+
+def _focal_factor(miss: Tensor, gamma: float) -> Tensor | None:
+    """(1 − p_t)^γ, the weight that shrinks the loss of well classified outputs (None for γ = 0: no factor)."""
+    if gamma == 0:
+        return None
+    return F.mul(miss, miss) if gamma == 2 else F.pow(miss, gamma)
+
+
+def binary_focal_crossentropy(y_true: Any, y_pred: Any, apply_class_balancing: bool = False, alpha: float = 0.25,
+                              gamma: float = 2.0, from_logits: bool = False, reduction: str = "mean", *,
+                              label_smoothing: float = 0.0) -> Tensor:
+    """Binary focal cross-entropy (Lin et al. 2017), Keras's formula: (1 − p_t)^γ · bce per output, with
+    p_t = y·p + (1 − y)·(1 − p), weighted by α (positives) and 1 − α (negatives) when ``apply_class_balancing``;
+    averaged over outputs per sample. ``label_smoothing`` as :func:`binary_crossentropy`'s.
+
+    With ``from_logits`` (or y_pred straight from a sigmoid) the logs are taken of the scores (softplus), so the
+    loss stays exact where Keras's clipped probabilities would saturate.
+
+    >>> import fnlearn as fl
+    >>> round(fl.losses.binary_focal_crossentropy([[1.0]], fl.tensor([[0.0]]), from_logits=True).item(), 6)
+    0.173287
+    """
+    gamma, alpha = check_focal(gamma, alpha, "binary_focal_crossentropy")
+    smoothing = check_label_smoothing(label_smoothing, "binary_focal_crossentropy")
+    y_pred = _pred(y_pred)
+    t = _target(y_true, y_pred, "binary_focal_crossentropy")
+    if smoothing:
+        t = t * (1.0 - smoothing) + 0.5 * smoothing
+    tt = Tensor(t)
+    logits = _scores_behind(y_pred, "sigmoid", from_logits)
+    if logits is not None:
+        p = F.sigmoid(logits)
+        # −log p = softplus(−z), −log(1 − p) = softplus(z): no log of a rounded probability
+        bce = F.add(F.mul(tt, F.softplus(F.neg(logits))), F.mul(F.sub(1.0, tt), F.softplus(logits)))
+    else:
+        p = y_pred
+        clipped = F.clip(y_pred, EPSILON, 1 - EPSILON)
+        bce = F.neg(F.add(F.mul(tt, F.log(clipped)), F.mul(F.sub(1.0, tt), F.log(F.sub(1.0, clipped)))))
+    # 1 − p_t = y·(1 − p) + (1 − y)·p
+    miss = F.add(F.mul(tt, F.sub(1.0, p)), F.mul(F.sub(1.0, tt), p))
+    factor = _focal_factor(miss, gamma)
+    elem = bce if factor is None else F.mul(factor, bce)
+    if apply_class_balancing:
+        elem = F.mul(elem, Tensor((t * alpha + (1 - t) * (1 - alpha)).astype(y_pred.dtype, copy=False)))
+    return _reduce(_per_sample_mean(elem), reduction)
+
+
+def categorical_focal_crossentropy(y_true: Any, y_pred: Any, alpha: float = 0.25, gamma: float = 2.0,
+                                   from_logits: bool = False, reduction: str = "mean", *,
+                                   label_smoothing: float = 0.0) -> Tensor:
+    """Categorical focal cross-entropy, Keras's formula: −Σ α·(1 − p)^γ · y·log p per sample over the classes,
+    p the predictions normalised to sum 1 and clipped into [ε, 1 − ε]; one-hot (or probability) targets.
+    ``label_smoothing`` as :func:`categorical_crossentropy`'s. With ``from_logits`` (or y_pred straight from a
+    softmax) log p is the log-softmax of the scores.
+
+    >>> import fnlearn as fl
+    >>> round(fl.losses.categorical_focal_crossentropy([[1.0, 0.0]], fl.tensor([[0.0, 0.0]]),
+    ...                                                from_logits=True).item(), 6)
+    0.043322
+    """
+    gamma, alpha = check_focal(gamma, alpha, "categorical_focal_crossentropy")
+    smoothing = check_label_smoothing(label_smoothing, "categorical_focal_crossentropy")
+    y_pred = _pred(y_pred)
+    t = _target(y_true, y_pred, "categorical_focal_crossentropy")
+    if smoothing:
+        t = t * (1.0 - smoothing) + smoothing / y_pred.shape[-1]
+    logits = _scores_behind(y_pred, "softmax", from_logits)
+    if logits is not None:
+        p, logp = F.softmax(logits), F.log_softmax(logits)
+    else:
+        p = F.clip(F.div(y_pred, F.sum(y_pred, axis=-1, keepdims=True)), EPSILON, 1 - EPSILON)
+        logp = F.log(p)
+    elem = F.mul(F.mul(Tensor(t), logp), -alpha)
+    factor = _focal_factor(F.sub(1.0, p), gamma)
+    if factor is not None:
+        elem = F.mul(factor, elem)
+    return _reduce(F.sum(elem, axis=-1), reduction)
+
+
+def _overlap_axes(axis: Any, ndim: int | None, who: str) -> tuple[int, ...] | None:
+    """Dice's and Tversky's ``axis``: None (every axis: one value for the batch), an int or a list of ints (in
+    range for ``ndim`` axes, when known)."""
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, (int, np.integer)) and not isinstance(axis, bool) else axis
+    if not isinstance(axes, (list, tuple)) or not axes or not all(
+            isinstance(a, (int, np.integer)) and not isinstance(a, bool)
+            and (ndim is None or -ndim <= a < ndim) for a in axes):
+        within = "" if ndim is None else f", each in -{ndim}..{ndim - 1}"
+        raise ConfigError(f"{who}(axis={axis!r}): axis must be None (all axes, Keras's default), an axis of y_pred "
+                          f"or a list of them{within}; pass e.g. axis=(1, 2) for one value per image.")
+    return tuple(int(a) for a in axes)
+
+
+def _overlap(y_true: Any, y_pred: Any, axis: Any, who: str) -> tuple[Tensor, Tensor, Tensor, tuple[int, ...] | None]:
+    """(targets, predictions, Σ y·ŷ, axes) for the overlap losses, summed over ``axis``."""
+    y_pred = _pred(y_pred)
+    t = Tensor(_target(y_true, y_pred, who))
+    axes = _overlap_axes(axis, y_pred.ndim, who)
+    return t, y_pred, F.sum(F.mul(t, y_pred), axis=axes), axes
+
+
+def dice(y_true: Any, y_pred: Any, axis: Any = None, reduction: str = "mean") -> Tensor:
+    """Dice loss 1 − 2·Σ y·ŷ / (Σ y + Σ ŷ + ε), summed over ``axis`` (None, Keras's default: one value for the
+    whole batch), for segmentation masks and probabilities.
+
+    >>> import fnlearn as fl
+    >>> round(fl.losses.dice([[1.0, 0.0]], fl.tensor([[1.0, 1.0]])).item(), 6)
+    0.333333
+    """
+    t, p, both, axes = _overlap(y_true, y_pred, axis, "dice")
+    total = F.add(F.add(F.sum(t, axis=axes), F.sum(p, axis=axes)), EPSILON)
+    return _reduce(F.sub(1.0, F.div(F.mul(both, 2.0), total)), reduction)
+
+
+def check_tversky(alpha: Any, beta: Any) -> tuple[float, float]:
+    """Tversky's (alpha, beta), or one ConfigError sentence unless both are finite numbers ≥ 0.
+
+    >>> check_tversky(0.3, 0.7)
+    (0.3, 0.7)
+    """
+    for name, value in (("alpha", alpha), ("beta", beta)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not math.isfinite(value) or value < 0:
+            raise ConfigError(f"tversky({name}={value!r}): {name} must be a finite number ≥ 0 (Keras's default is "
+                              "0.5); pass such a number.")
+    return float(alpha), float(beta)
+
+
+def tversky(y_true: Any, y_pred: Any, alpha: float = 0.5, beta: float = 0.5, axis: Any = None,
+            reduction: str = "mean") -> Tensor:
+    """Tversky loss 1 − Σ y·ŷ / (Σ y·ŷ + α·Σ y·(1 − ŷ) + β·Σ (1 − y)·ŷ + ε), Keras's formula (α weighs the
+    missed positives, β the false alarms; 0.5 and 0.5 is the Dice loss), summed over ``axis`` as :func:`dice`.
+
+    >>> import fnlearn as fl
+    >>> round(fl.losses.tversky([[1.0, 0.0]], fl.tensor([[1.0, 1.0]]), alpha=0.0, beta=1.0).item(), 6)
+    0.5
+    """
+    alpha, beta = check_tversky(alpha, beta)
+    t, p, both, axes = _overlap(y_true, y_pred, axis, "tversky")
+    missed = F.sum(F.mul(F.sub(1.0, p), t), axis=axes)
+    false_alarms = F.sum(F.mul(p, F.sub(1.0, t)), axis=axes)
+    total = F.add(F.add(F.add(both, F.mul(missed, alpha)), F.mul(false_alarms, beta)), EPSILON)
+    return _reduce(F.sub(1.0, F.div(both, total)), reduction)
+
+
+def check_q(q: Any) -> float:
+    """The generalized cross-entropy's q, or one ConfigError sentence unless 0 < q < 1.
+
+    >>> check_q(0.7)
+    0.7
+    """
+    if isinstance(q, bool) or not isinstance(q, (int, float, np.integer, np.floating)) or not 0 < q < 1:
+        raise ConfigError(f"categorical_generalized_cross_entropy(q={q!r}): q must be a number strictly between 0 "
+                          "and 1 (near 0 it is cross-entropy, at 1 mae; Keras's default is 0.5).")
+    return float(q)
+
+
+def categorical_generalized_cross_entropy(y_true: Any, y_pred: Any, q: float = 0.5, reduction: str = "mean") -> Tensor:
+    """Generalized cross-entropy (Zhang & Sabuncu 2018), (1 − p[label]^q) / q per sample, for integer labels and
+    probabilities: robust to wrong labels. Keras's ``categorical_generalized_cross_entropy``.
+
+    >>> import fnlearn as fl
+    >>> fl.losses.categorical_generalized_cross_entropy([1], fl.tensor([[0.75, 0.25]])).item()
+    1.0
+    """
+    q = check_q(q)
+    y_pred = _pred(y_pred)
+    labels = sparse_labels(y_true, y_pred.shape[-1], "categorical_generalized_cross_entropy")
+    if labels.size != int(np.prod(y_pred.shape[:-1])):
+        raise ShapeError(f"categorical_generalized_cross_entropy: {labels.size} labels for {y_pred.shape[:-1]} "
+                         "samples; give one integer label per sample.")
+    flat = F.reshape(y_pred, (-1, y_pred.shape[-1]))
+    rows = backend.to_device(np.arange(labels.size))
+    picked = F.reshape(F.getitem(flat, (rows, labels.reshape(-1))), y_pred.shape[:-1])
+    return _reduce(F.div(F.sub(1.0, F.pow(picked, q)), q), reduction)
 
 
 LossFn = Callable[..., Tensor]
@@ -471,6 +671,12 @@ LOSSES: dict[str, LossFn] = {
     "kld": kl_divergence,
     "poisson": poisson,
     "cosine_similarity": cosine_similarity,
+    "categorical_hinge": categorical_hinge,
+    "binary_focal_crossentropy": binary_focal_crossentropy,
+    "categorical_focal_crossentropy": categorical_focal_crossentropy,
+    "dice": dice,
+    "tversky": tversky,
+    "categorical_generalized_cross_entropy": categorical_generalized_cross_entropy,
 }
 
 

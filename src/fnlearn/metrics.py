@@ -801,11 +801,18 @@ def get(spec: Any, loss: str | None = None) -> Metric:
             cls = _NEEDS_TARGET[key]
             raise ConfigError(f"metric {spec!r} needs its target {cls._setting}, which a name cannot give; pass "
                               f"{cls.__name__}({cls._setting}=0.8) (your value) in metrics instead.")
+        if key in _CLASS_NAMES and issubclass(_CLASS_NAMES[key], IoU) and _CLASS_NAMES[key] is not BinaryIoU:
+            raise ConfigError(f"metric {spec!r} needs num_classes, which a name cannot give; pass "
+                              f"{_CLASS_NAMES[key].__name__}(num_classes=...) (your number of classes) in metrics "
+                              "instead.")
         if key in _CLASS_NAMES:
             return _CLASS_NAMES[key](name=spec)
         raise unknown_name("metric", spec, METRIC_NAMES)
     if callable(spec):
         reject_foreign("metric", spec)
+        made_by = getattr(spec, "metric_class", None)  # keras.metrics' correlation functions: their class
+        if isinstance(made_by, type) and issubclass(made_by, Metric):
+            return made_by(name=keras_name(spec))
         if isinstance(spec, type) and issubclass(spec, Metric):
             raise ConfigError(f"metrics take metric objects, but got the class {spec.__name__} itself; make one, "
                               f"e.g. {spec.__name__}().")
@@ -1895,6 +1902,342 @@ class Poisson(_LossMean):
         super().__init__(name=name, dtype=dtype)
 
 
+class Hinge(_LossMean):
+    """Mean hinge loss max(1 − y·ŷ, 0) (0/1 labels read as −1/+1), Keras's metric.
+
+    >>> m = Hinge(); m.update_state([[1.0], [0.0]], [[0.5], [0.5]]); m.result()
+    1.0
+    """
+
+    loss = "hinge"
+
+    def __init__(self, name: str = "hinge", dtype: Any = None) -> None:
+        super().__init__(name=name, dtype=dtype)
+
+
+class SquaredHinge(_LossMean):
+    """Mean squared hinge loss max(1 − y·ŷ, 0)², Keras's metric.
+
+    >>> m = SquaredHinge(); m.update_state([[1.0], [0.0]], [[0.5], [0.5]]); m.result()
+    1.25
+    """
+
+    loss = "squared_hinge"
+
+    def __init__(self, name: str = "squared_hinge", dtype: Any = None) -> None:
+        super().__init__(name=name, dtype=dtype)
+
+
+class CategoricalHinge(_LossMean):
+    """Mean categorical hinge loss, for one-hot targets, Keras's metric.
+
+    >>> m = CategoricalHinge(); m.update_state([[0.0, 1.0]], [[0.5, 0.25]]); m.result()
+    1.25
+    """
+
+    loss = "categorical_hinge"
+
+    def __init__(self, name: str = "categorical_hinge", dtype: Any = None) -> None:
+        super().__init__(name=name, dtype=dtype)
+
+
+class LogCoshError(_LossMean):
+    """Mean log(cosh(ŷ − y)), Keras's metric (logged as ``logcosh``, Keras's name).
+
+    >>> m = LogCoshError(); m.update_state([[0.0]], [[1.0]]); round(m.result(), 6)
+    0.433781
+    """
+
+    loss = "log_cosh"
+
+    def __init__(self, name: str = "logcosh", dtype: Any = None) -> None:
+        super().__init__(name=name, dtype=dtype)
+
+
+class MeanAbsolutePercentageError(_LossMean):
+    """Mean of 100·|y − ŷ| / max(|y|, 1e-7), Keras's metric.
+
+    >>> m = MeanAbsolutePercentageError(); m.update_state([[2.0], [4.0]], [[1.0], [5.0]]); m.result()
+    37.5
+    """
+
+    loss = "mape"
+
+    def __init__(self, name: str = "mean_absolute_percentage_error", dtype: Any = None) -> None:
+        super().__init__(name=name, dtype=dtype)
+
+
+class MeanSquaredLogarithmicError(_LossMean):
+    """Mean of (log(ŷ + 1) − log(y + 1))², Keras's metric.
+
+    >>> m = MeanSquaredLogarithmicError(); m.update_state([[0.0]], [[0.0]]); m.result()
+    0.0
+    """
+
+    loss = "msle"
+
+    def __init__(self, name: str = "mean_squared_logarithmic_error", dtype: Any = None) -> None:
+        super().__init__(name=name, dtype=dtype)
+
+
+def _correlation_inputs(y_true: Any, y_pred: Any, axis: int, who: str) -> tuple[Any, Any]:
+    t, p = _same_rank(*_arrays(y_true, y_pred))
+    if t.shape != p.shape:
+        raise ShapeError(f"{who}: y_true has shape {tuple(t.shape)} but y_pred has shape {tuple(p.shape)}; they "
+                         "must match (one target per output).")
+    if not -max(p.ndim, 1) <= axis < max(p.ndim, 1):
+        raise ConfigError(f"{who}(axis={axis}): y_pred has {p.ndim} axes, so axis must be in "
+                          f"-{p.ndim}..{p.ndim - 1}.")
+    return t.astype(np.float64), p.astype(np.float64)
+
+
+def pearson_correlation(y_true: Any, y_pred: Any, axis: int = -1) -> Any:
+    """Pearson's correlation of target and prediction along ``axis`` (one value per sample for the last axis),
+    Keras's ``pearson_correlation``: the mean of the product of the standardised values.
+
+    >>> [round(float(v), 6) for v in pearson_correlation([[0, 1, 0.5]], [[0.1, 0.9, 0.5]])]
+    [1.0]
+    """
+    xp = backend.xp()
+    t, p = _correlation_inputs(y_true, y_pred, axis, "pearson_correlation")
+    t = t - xp.mean(t, axis=axis, keepdims=True)
+    p = p - xp.mean(p, axis=axis, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a constant row gives NaN, as Keras's
+        t = t / xp.std(t, axis=axis, keepdims=True)
+        p = p / xp.std(p, axis=axis, keepdims=True)
+    return xp.mean(t * p, axis=axis)
+
+
+def concordance_correlation(y_true: Any, y_pred: Any, axis: int = -1) -> Any:
+    """Lin's concordance correlation along ``axis``, Keras's ``concordance_correlation`` formula (which centres
+    the target on the prediction's mean in the covariance term, as Keras 3 writes it).
+
+    >>> [round(float(v), 4) for v in concordance_correlation([[0, 1, 0.5]], [[0.1, 0.9, 0.5]])]
+    [0.9756]
+    """
+    xp = backend.xp()
+    t, p = _correlation_inputs(y_true, y_pred, axis, "concordance_correlation")
+    t_mean = xp.mean(t, axis=axis, keepdims=True)
+    p_mean = xp.mean(p, axis=axis, keepdims=True)
+    norm = xp.var(t - t_mean, axis=axis, keepdims=True) + xp.var(p - p_mean, axis=axis, keepdims=True) \
+        + (t_mean - p_mean) ** 2
+    return xp.mean(2 * (t - p_mean) * (p - p_mean) / (norm + _EPSILON), axis=axis)
+
+
+class _Correlation(_MeanOfValues):
+    """The mean over samples of a correlation along ``axis``."""
+
+    _direction = "up"
+    _fn: Callable[..., Any] = staticmethod(pearson_correlation)
+
+    def __init__(self, name: str, dtype: Any = None, axis: int = -1) -> None:
+        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+            raise ConfigError(f"{type(self).__name__}(axis={axis!r}): axis must be an integer axis of y_pred (-1, "
+                              "the last, is Keras's default).")
+        super().__init__(name=name, dtype=dtype)
+        self.axis = int(axis)
+
+    def values(self, y_true: Any, y_pred: Any) -> Any:
+        return type(self)._fn(y_true, y_pred, axis=self.axis)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "axis": self.axis}
+
+
+class PearsonCorrelation(_Correlation):
+    """Mean Pearson correlation of each sample's outputs with its targets, Keras's metric.
+
+    >>> m = PearsonCorrelation(); m.update_state([[0, 1, 0.5]], [[0.1, 0.9, 0.5]]); round(m.result(), 6)
+    1.0
+    """
+
+    _fn = staticmethod(pearson_correlation)
+
+    def __init__(self, name: str = "pearson_correlation", dtype: Any = None, axis: int = -1) -> None:
+        super().__init__(name=name, dtype=dtype, axis=axis)
+
+
+class ConcordanceCorrelation(_Correlation):
+    """Mean concordance correlation of each sample's outputs with its targets, Keras's metric.
+
+    >>> m = ConcordanceCorrelation(); m.update_state([[0, 1, 0.5]], [[0.1, 0.9, 0.5]]); round(m.result(), 4)
+    0.9756
+    """
+
+    _fn = staticmethod(concordance_correlation)
+
+    def __init__(self, name: str = "concordance_correlation", dtype: Any = None, axis: int = -1) -> None:
+        super().__init__(name=name, dtype=dtype, axis=axis)
+
+
+def _class_ids(value: Any, num_classes: int, who: str) -> list[int]:
+    ids = list(value) if isinstance(value, (list, tuple, np.ndarray)) else None
+    if not ids or not all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) and 0 <= i < num_classes
+                          for i in ids):
+        raise ConfigError(f"{who}(target_class_ids={value!r}): target_class_ids must be a non-empty list of class "
+                          f"ids in 0..{num_classes - 1}; pass e.g. [0, 1].")
+    return [int(i) for i in ids]
+
+
+class IoU(Metric):
+    """Intersection over union of predicted and true classes, from a confusion matrix kept over every batch
+    since the last reset (Keras's ``IoU``): TP / (TP + FP + FN) per class, averaged over ``target_class_ids``
+    that occur. Labels and predictions are class ids (``sparse_y_true`` / ``sparse_y_pred``), or scores whose
+    argmax along ``axis`` is taken; ids outside 0..num_classes − 1 and ``ignore_class`` count for nothing. As in
+    Keras, whose IoU counts in integers unless given a float ``dtype``, sample weights are then cut to whole
+    numbers.
+
+    >>> m = IoU(num_classes=2, target_class_ids=[0]); m.update_state([0, 0, 1, 1], [0, 1, 0, 1]); round(m.result(), 4)
+    0.3333
+    """
+
+    _direction = "up"
+
+    def __init__(self, num_classes: int, target_class_ids: Any, name: str | None = None, dtype: Any = None,
+                 ignore_class: int | None = None, sparse_y_true: bool = True, sparse_y_pred: bool = True,
+                 axis: int = -1) -> None:
+        who = type(self).__name__
+        if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
+            raise ConfigError(f"{who}(num_classes={num_classes!r}): num_classes must be a whole number ≥ 1 (2 for "
+                              "a yes/no task).")
+        for setting, value in (("sparse_y_true", sparse_y_true), ("sparse_y_pred", sparse_y_pred)):
+            if not isinstance(value, (bool, np.bool_)):
+                raise ConfigError(f"{who}({setting}={value!r}): {setting} must be True (class ids) or False (scores "
+                                  "whose argmax is taken).")
+        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+            raise ConfigError(f"{who}(axis={axis!r}): axis must be an integer axis (-1, the last, is Keras's "
+                              "default).")
+        super().__init__(name=name, dtype=dtype)
+        self.num_classes = int(num_classes)
+        self.target_class_ids = _class_ids(target_class_ids, self.num_classes, who)
+        self.ignore_class = losses.check_ignore_class(ignore_class, who)
+        self.sparse_y_true, self.sparse_y_pred, self.axis = bool(sparse_y_true), bool(sparse_y_pred), int(axis)
+        # Keras's IoU counts in its dtype, "int" unless given: sample weights are then truncated to whole numbers
+        self._whole_weights = dtype is None
+        self.total_cm = self.add_variable(shape=(self.num_classes, self.num_classes), dtype="float64",
+                                          name="total_confusion_matrix")
+
+    def _predicted_ids(self, y_pred: Any) -> Any:
+        xp = backend.xp()
+        return y_pred if self.sparse_y_pred else xp.argmax(y_pred, axis=self.axis)
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        xp = backend.xp()
+        t, p = _arrays(y_true, y_pred)
+        t = t if self.sparse_y_true else xp.argmax(t, axis=self.axis)
+        p = self._predicted_ids(p)
+        # class ids as Keras's metric takes them (its default dtype is int: 1.7 is class 1)
+        t, p = t.reshape(-1).astype(np.int64), p.reshape(-1).astype(np.int64)
+        if t.size != p.size:
+            raise ShapeError(f"{type(self).__name__}: {t.size} labels for {p.size} predictions; give one class id "
+                             "(or one row of scores) per prediction.")
+        w = xp.ones(t.shape) if sample_weight is None else xp.broadcast_to(
+            _array(sample_weight, "sample_weight").reshape(-1).astype(np.float64), t.shape)
+        if self._whole_weights:
+            w = xp.trunc(w)
+        keep = (t >= 0) & (t < self.num_classes) & (p >= 0) & (p < self.num_classes)
+        if self.ignore_class is not None:
+            keep &= t != self.ignore_class
+        n = self.num_classes
+        cm = xp.bincount((t * n + p)[keep], weights=w[keep], minlength=n * n)
+        self.total_cm.assign_add(cm.reshape(n, n))
+
+    def result(self) -> float:
+        cm = np.asarray(self.total_cm.numpy(), dtype=np.float64)
+        tp = np.diag(cm)
+        denominator = (cm.sum(axis=0) + cm.sum(axis=1) - tp)[self.target_class_ids]
+        tp = tp[self.target_class_ids]
+        valid = denominator > 1e-9  # a class absent from targets and predictions is left out of the mean
+        iou = np.where(valid, tp / (denominator + _EPSILON), 0.0)
+        return float(iou.sum() / (valid.sum() + _EPSILON))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "num_classes": self.num_classes, "target_class_ids": self.target_class_ids,
+                "ignore_class": self.ignore_class, "sparse_y_true": self.sparse_y_true,
+                "sparse_y_pred": self.sparse_y_pred, "axis": self.axis}
+
+
+class BinaryIoU(IoU):
+    """IoU of a yes/no task: predictions ≥ ``threshold`` are class 1, the others class 0.
+
+    >>> m = BinaryIoU(target_class_ids=[1]); m.update_state([0, 1, 1], [0.2, 0.7, 0.3]); round(m.result(), 4)
+    0.5
+    """
+
+    def __init__(self, target_class_ids: Any = (0, 1), threshold: float = 0.5, name: str | None = None,
+                 dtype: Any = None) -> None:
+        if not _real_number(threshold):
+            raise ConfigError(f"BinaryIoU(threshold={threshold!r}): threshold must be a number (0.5 is Keras's "
+                              "default).")
+        super().__init__(num_classes=2, target_class_ids=target_class_ids, name=name, dtype=dtype)
+        self.threshold = float(threshold)
+
+    def _predicted_ids(self, y_pred: Any) -> Any:
+        return y_pred.astype(np.float32) >= self.threshold
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "dtype": self.dtype, "target_class_ids": self.target_class_ids,
+                "threshold": self.threshold}
+
+
+class MeanIoU(IoU):
+    """IoU averaged over every class (that occurs).
+
+    >>> m = MeanIoU(num_classes=2); m.update_state([0, 0, 1, 1], [0, 1, 0, 1]); round(m.result(), 4)
+    0.3333
+    """
+
+    def __init__(self, num_classes: int, name: str | None = None, dtype: Any = None, ignore_class: int | None = None,
+                 sparse_y_true: bool = True, sparse_y_pred: bool = True, axis: int = -1) -> None:
+        n = num_classes if isinstance(num_classes, (int, np.integer)) and not isinstance(num_classes, bool) else 0
+        super().__init__(num_classes=num_classes, target_class_ids=list(range(max(int(n), 1))), name=name,
+                         dtype=dtype, ignore_class=ignore_class, sparse_y_true=sparse_y_true,
+                         sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        del config["target_class_ids"]
+        return config
+
+
+class OneHotIoU(IoU):
+    """IoU for one-hot targets and scores (the argmax of each is its class).
+
+    >>> m = OneHotIoU(num_classes=2, target_class_ids=[1]); m.update_state([[0, 1], [1, 0]], [[0.2, 0.8], [0.3, 0.7]])
+    >>> round(m.result(), 4)
+    0.5
+    """
+
+    def __init__(self, num_classes: int, target_class_ids: Any, name: str | None = None, dtype: Any = None,
+                 ignore_class: int | None = None, sparse_y_pred: bool = False, axis: int = -1) -> None:
+        super().__init__(num_classes=num_classes, target_class_ids=target_class_ids, name=name, dtype=dtype,
+                         ignore_class=ignore_class, sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        del config["sparse_y_true"]
+        return config
+
+
+class OneHotMeanIoU(MeanIoU):
+    """Mean IoU over every class for one-hot targets and scores.
+
+    >>> m = OneHotMeanIoU(num_classes=2); m.update_state([[0, 1], [1, 0]], [[0.2, 0.8], [0.3, 0.7]])
+    >>> round(m.result(), 4)
+    0.25
+    """
+
+    def __init__(self, num_classes: int, name: str | None = None, dtype: Any = None, ignore_class: int | None = None,
+                 sparse_y_pred: bool = False, axis: int = -1) -> None:
+        super().__init__(num_classes=num_classes, name=name, dtype=dtype, ignore_class=ignore_class,
+                         sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        del config["sparse_y_true"]
+        return config
+
+
 _R2_AGGREGATIONS = (None, "uniform_average", "variance_weighted_average")
 
 
@@ -1982,13 +2325,16 @@ class R2Score(Metric):
 BUILTIN_CLASSES: dict[str, type[Metric]] = {cls.__name__: cls for cls in (
     AUC, Precision, Recall, TruePositives, FalsePositives, TrueNegatives, FalseNegatives, RootMeanSquaredError,
     F1Score, FBetaScore, PrecisionAtRecall, RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity,
-    Accuracy, CosineSimilarity, KLDivergence, Poisson, R2Score)}
+    Accuracy, CosineSimilarity, KLDivergence, Poisson, R2Score, Hinge, SquaredHinge, CategoricalHinge, LogCoshError,
+    MeanAbsolutePercentageError, MeanSquaredLogarithmicError, PearsonCorrelation, ConcordanceCorrelation, IoU,
+    BinaryIoU, MeanIoU, OneHotIoU, OneHotMeanIoU)}
 
 # their Keras names in compile: snake case (as _snake_case makes them) or the class name in any case
 _SNAKE_NAMES = {"auc": AUC, "precision": Precision, "recall": Recall, "true_positives": TruePositives,
                 "false_positives": FalsePositives, "true_negatives": TrueNegatives, "false_negatives": FalseNegatives,
                 "root_mean_squared_error": RootMeanSquaredError, "f1_score": F1Score, "f_beta_score": FBetaScore,
-                "r2_score": R2Score, "cosine_similarity": CosineSimilarity}
+                "r2_score": R2Score, "cosine_similarity": CosineSimilarity, "pearson_correlation": PearsonCorrelation,
+                "concordance_correlation": ConcordanceCorrelation, "binary_io_u": BinaryIoU}
 _CLASS_NAMES: dict[str, type[Metric]] = {**_SNAKE_NAMES, **{name.lower(): cls for name, cls in BUILTIN_CLASSES.items()}}
 # Keras knows these names too, but no metric can be made from a name alone: each needs its target rate
 _NEEDS_TARGET: dict[str, type[_RateAtRate]] = {
@@ -2007,4 +2353,7 @@ __all__ = ["Metric", "Variable", "get", "MeanTracker", "MetricRun", "accuracy_ki
            "RecallAtPrecision", "SensitivityAtSpecificity", "SpecificityAtSensitivity", "Mean", "Sum",
            "MeanMetricWrapper", "BUILTIN_CLASSES", "result_logs", "check_run", "saved_form",
            "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "keras_name", "Accuracy",
-           "CosineSimilarity", "KLDivergence", "Poisson", "R2Score"]
+           "CosineSimilarity", "KLDivergence", "Poisson", "R2Score", "Hinge", "SquaredHinge", "CategoricalHinge",
+           "LogCoshError", "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "PearsonCorrelation",
+           "ConcordanceCorrelation", "IoU", "BinaryIoU", "MeanIoU", "OneHotIoU", "OneHotMeanIoU", "pearson_correlation",
+           "concordance_correlation"]

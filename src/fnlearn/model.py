@@ -121,9 +121,30 @@ def end_of_fit(stopped: tuple[Any, ...] | None, finished_epochs: int, callback_l
         warnings.warn(f"training was interrupted in epoch {stopped[1] + 1}; the weights of the last completed step "
                       f"are kept and the History of the {finished_epochs} finished epoch(s) is returned.",
                       RuntimeWarning, stacklevel=stacklevel)
+    if callback_list.model is not None:  # BackupAndRestore keeps its backup for the fit that goes on
+        object.__setattr__(callback_list.model, "_fit_interrupted", interrupted)
     callback_list.on_train_end(logs)
     if interrupted and _interrupt_ends_program:
         raise KeyboardInterrupt
+
+
+def backup_shuffle_seed(model: Any, callbacks: Iterable[Any]) -> None:
+    """Before fit draws its validation split: take the shuffle seed of the backup a ``BackupAndRestore`` among
+    ``callbacks`` will restore, so that the resumed fit holds out the rows the interrupted one held out."""
+    from .callbacks import BackupAndRestore
+
+    for callback in callbacks:
+        seed = callback.shuffle_seed() if isinstance(callback, BackupAndRestore) else None
+        if seed is not None:
+            model.shuffle_seed = seed
+            return
+
+
+def resumed_epochs(model: Any, initial_epoch: int, first: int) -> tuple[int, int]:
+    """(the epoch fit starts from, its place in the model's whole training) after the callbacks' ``on_train_begin``:
+    a callback that restored a backup (``BackupAndRestore``) set ``model._initial_epoch``, as in Keras."""
+    restored = model.__dict__.pop("_initial_epoch", None)
+    return (restored, restored) if restored else (initial_epoch, first)
 
 
 class _DeferredInterrupt:
@@ -606,6 +627,7 @@ class Trainer:
                                  f"{tuple(x_arr.shape[1:])}; give the validation data the same columns.")
         elif validation_split > 0:
             data.validation_rows(x_arr.shape[0], validation_split)  # a split that cannot be, refused before the draw
+            backup_shuffle_seed(self, callback_list.callbacks)
             train_idx, val_idx = data.split_validation(x_arr.shape[0], validation_split, rng=self._order_rng(-1))
             val = data.take_rows(x_arr, val_idx), data.take_rows(y_arr, val_idx)
             if w_given is not None:  # as in Keras, the held-out rows keep their sample weights (not class weights)
@@ -670,6 +692,7 @@ class Trainer:
         with _DeferredInterrupt() as interrupt, np.errstate(over="ignore", invalid="ignore"):
             try:
                 callback_list.on_train_begin({})
+                initial_epoch, first = resumed_epochs(self, initial_epoch, first)
                 for epoch in range(initial_epoch, epochs):
                     if train_batches is not None and not train_batches.begin(epoch):
                         break  # the data ran out (a generator read once): warned, and no epoch without batches

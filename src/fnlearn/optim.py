@@ -197,6 +197,8 @@ class Optimizer:
         for p, g, state in zip(self.params, grads, self.state):
             if g is not None:
                 self.apply_rule(p.data, g, state, lr)
+                if p.constraint is not None:  # right after the update, as Keras's optimizer.apply
+                    p.apply_constraint()
 
     def apply(self, grads: Any, trainable_variables: Any = None) -> None:
         """One step from the gradients ``grads`` of ``trainable_variables`` (the parameters bound to it when
@@ -334,6 +336,11 @@ class Optimizer:
     def _slots(self) -> dict[str, float] | None:
         return None
 
+    def slot_shape(self, name: str, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The shape of slot ``name`` of a parameter of ``shape``: the parameter's own, except for a rule that
+        keeps less (Adafactor's row and column averages)."""
+        return tuple(shape)
+
     # ---------------------------------------------------------------- saving
     def hyperparameters(self) -> dict[str, Any]:
         return {}
@@ -368,7 +375,7 @@ class Optimizer:
                     arrays[key] = value
                     continue
                 arr = np.asarray(backend.to_numpy(value), dtype=None if p is None else p.data.dtype)
-                if p is not None and arr.shape != p.shape:
+                if p is not None and arr.shape != self.slot_shape(key, tuple(p.shape)):
                     raise ConfigError(f"optimizer slot {key!r} of parameter {i} has shape {arr.shape}, but the "
                                       f"parameter has shape {p.shape}; load state saved from the same model.")
                 arrays[key] = backend.to_device(arr.copy())
@@ -779,6 +786,242 @@ class Adadelta(Optimizer):
     def hyperparameters(self) -> dict[str, Any]:
         return {"rho": self.rho, "epsilon": self.epsilon}
 
+def _check_beta(name: str, value: Any) -> float:
+    """A Lion β: a number in (0, 1] (Keras refuses 0, where the rule becomes signSGD)."""
+    if not isinstance(value, (int, float, np.floating)) or isinstance(value, bool) or not 0.0 < float(value) <= 1.0:
+        raise ConfigError(f"{name} must be a number in (0, 1], got {value!r}; Keras's default is 0.9 for beta_1, "
+                          "0.99 for beta_2.")
+    return float(value)
+
+
+class Lion(Optimizer):
+    """The sign of an interpolated momentum as the step (Keras's Lion, Chen et al. 2023):
+
+    ``θ ← θ − η · sign(β₁ m + (1 − β₁) g);  m ← β₂ m + (1 − β₂) g``, with Keras's defaults η = 0.001, β₁ = 0.9,
+    β₂ = 0.99. Every weight moves by exactly η (or 0), so Lion wants a learning rate 3-10 times smaller than Adam's.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> w = fl.Parameter(np.array([1.0, -1.0])); w.grad = fl.backend.to_device(np.array([0.5, -2.0]))
+    >>> opt = Lion([w], learning_rate=0.1); opt.step(); [round(float(v), 4) for v in w.numpy()]
+    [0.9, -0.9]
+    """
+
+    name = "lion"
+
+    def __init__(self, params: Any = None, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.99,
+                 **kwargs: Any) -> None:
+        self.beta_1 = _check_beta("beta_1", beta_1)
+        self.beta_2 = _check_fraction("beta_2", beta_2)
+        super().__init__(params, learning_rate, **kwargs)
+
+    def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
+        xp = backend.xp()
+        m = state.get("momentum")
+        if m is None:
+            m = state["momentum"] = xp.zeros_like(param)
+        step, scratch = self._scratch(param), self._scratch(param, 1)
+        xp.multiply(m, self.beta_1, out=step)
+        step += xp.multiply(grad, 1 - self.beta_1, out=scratch)
+        xp.sign(step, out=step)
+        step *= lr
+        param -= step
+        m *= self.beta_2
+        m += xp.multiply(grad, 1 - self.beta_2, out=scratch)
+
+    def _slots(self) -> dict[str, float]:
+        return {"momentum": 0.0}
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2}
+
+
+class Ftrl(Optimizer):
+    """Follow The Regularized Leader (McMahan et al. 2013), Keras's rule and defaults: per weight, with
+    ``n`` the running sum of g² (from ``initial_accumulator_value``) and ``p = −learning_rate_power``,
+
+    ``z ← z + g + 2 λ₂ₛ θ − (n'ᵖ − nᵖ)/η · θ;  n ← n';  θ ← (clip(z, −λ₁, λ₁) − z) / (nᵖ/η + 2 (λ₂ + β/(2η)))``,
+    where n' = n + g², λ₁, λ₂ the L1 and L2 strengths, λ₂ₛ the shrinkage strength. Defaults: η = 0.001,
+    ``learning_rate_power=-0.5``, ``initial_accumulator_value=0.1``, λ's and β 0.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> w = fl.Parameter(np.array([1.0])); w.grad = fl.backend.to_device(np.array([0.5]))
+    >>> opt = Ftrl([w], learning_rate=0.1); opt.step(); round(float(w.numpy()[0]), 4)
+    0.381
+    """
+
+    name = "ftrl"
+
+    def __init__(self, params: Any = None, learning_rate: Any = 0.001, learning_rate_power: float = -0.5,
+                 initial_accumulator_value: float = 0.1, l1_regularization_strength: float = 0.0,
+                 l2_regularization_strength: float = 0.0, l2_shrinkage_regularization_strength: float = 0.0,
+                 beta: float = 0.0, **kwargs: Any) -> None:
+        if not isinstance(learning_rate_power, (int, float, np.floating)) or isinstance(learning_rate_power, bool) \
+                or learning_rate_power > 0:
+            raise ConfigError(f"learning_rate_power must be a number ≤ 0, got {learning_rate_power!r}; use 0 for a "
+                              "fixed learning rate, Keras's default is -0.5.")
+        self.learning_rate_power = float(learning_rate_power)
+        self.initial_accumulator_value = check_positive("initial_accumulator_value", initial_accumulator_value,
+                                                        allow_zero=True)
+        self.l1_regularization_strength = check_positive("l1_regularization_strength", l1_regularization_strength,
+                                                         allow_zero=True)
+        self.l2_regularization_strength = check_positive("l2_regularization_strength", l2_regularization_strength,
+                                                         allow_zero=True)
+        self.l2_shrinkage_regularization_strength = check_positive(
+            "l2_shrinkage_regularization_strength", l2_shrinkage_regularization_strength, allow_zero=True)
+        self.beta = check_positive("beta", beta, allow_zero=True)
+        super().__init__(params, learning_rate, **kwargs)
+
+    def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
+        xp = backend.xp()
+        accum, linear = state.get("accumulator"), state.get("linear")
+        if accum is None:
+            accum = state["accumulator"] = xp.full_like(param, self.initial_accumulator_value)
+        if linear is None:
+            linear = state["linear"] = xp.zeros_like(param)
+        power = -self.learning_rate_power
+        l2 = self.l2_regularization_strength + self.beta / (2.0 * lr)
+        new_accum = accum + grad * grad
+        new_power = new_accum ** power
+        linear += (grad + 2 * self.l2_shrinkage_regularization_strength * param) \
+            - (new_power - accum ** power) / lr * param
+        quadratic = new_power / lr + 2 * l2
+        l1 = self.l1_regularization_strength
+        param[...] = (xp.clip(linear, -l1, l1) - linear) / quadratic
+        accum[...] = new_accum
+
+    def _slots(self) -> dict[str, float]:
+        return {"accumulator": self.initial_accumulator_value, "linear": 0.0}
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"learning_rate_power": self.learning_rate_power,
+                "initial_accumulator_value": self.initial_accumulator_value,
+                "l1_regularization_strength": self.l1_regularization_strength,
+                "l2_regularization_strength": self.l2_regularization_strength,
+                "l2_shrinkage_regularization_strength": self.l2_shrinkage_regularization_strength,
+                "beta": self.beta}
+
+
+class Lamb(_Moments):
+    """Adam's step rescaled per weight array by the trust ratio ‖θ‖ / ‖step‖ (Keras's Lamb, You et al. 2019):
+
+    ``m ← m + (g − m)(1 − β₁);  v ← v + (g² − v)(1 − β₂);  u = (m / (1 − β₁ᵗ)) / (√(v / (1 − β₂ᵗ)) + ε);``
+    ``θ ← θ − r η u`` with ``r = ‖θ‖ / ‖u‖`` (1 where either norm is 0), Keras's defaults η = 0.001, β₁ = 0.9,
+    β₂ = 0.999, ε = 1e-7. The norms are over each whole array, so each parameter updates on its own.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> w = fl.Parameter(np.array([3.0, 4.0])); w.grad = fl.backend.to_device(np.array([1.0, 0.0]))
+    >>> opt = Lamb([w], learning_rate=0.1); opt.step(); [round(float(v), 4) for v in w.numpy()]  # ‖θ‖ = 5
+    [2.5, 4.0]
+    """
+
+    name = "lamb"
+
+    def __init__(self, params: Any = None, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, **kwargs: Any) -> None:
+        super().__init__(params, learning_rate, beta_1, beta_2, epsilon, **kwargs)
+
+    def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
+        xp = backend.xp()
+        m, v = self._moments(param, state)
+        t = self.iterations
+        m += (grad - m) * (1 - self.beta_1)
+        v += (grad * grad - v) * (1 - self.beta_2)
+        step = (m / (1.0 - self.beta_1 ** t)) / (xp.sqrt(v / (1.0 - self.beta_2 ** t)) + self.epsilon)
+        w_norm = float(xp.sqrt(xp.sum(param * param)))
+        g_norm = float(xp.sqrt(xp.sum(step * step)))
+        ratio = w_norm / g_norm if w_norm > 0 and g_norm > 0 else 1.0
+        param -= (ratio * lr) * step
+
+    def _slots(self) -> None:  # the trust ratio is per array: no update over all parameters as one flat array
+        return None
+
+    def flush_subnormal(self, state: dict[str, Any]) -> None:
+        for name in ("m", "v"):
+            slot = state.get(name)
+            if isinstance(slot, np.ndarray) and not self.iterations % _FLUSH_EVERY:
+                np.putmask(slot, np.abs(slot) < np.finfo(slot.dtype).tiny * _FLUSH_MARGIN, 0)
+
+
+class Adafactor(Optimizer):
+    """Adam's second moment kept as a row and a column average for each matrix (Keras's Adafactor, Shazeer & Stern
+    2018), so its memory grows with rows + columns rather than their product. At step t:
+
+    ``ρ = min(η, 1/√t);  α = max(ε₂, rms(θ)) ρ;  β₂ = 1 − t^decay;  G = g² + ε₁;``
+    for an array of 2 dimensions or more ``r ← β₂ r + (1 − β₂) mean(G, −1)``, ``c ← β₂ c + (1 − β₂) mean(G, −2)``,
+    ``v = (r / mean(r)) ⊗ c``; for a vector or scalar ``v ← β₂ v + (1 − β₂) G``; then
+    ``u = g / √v;  θ ← θ − α u / max(1, rms(u) / clip_threshold)``, with Keras's defaults η = 0.001,
+    ``beta_2_decay=-0.8``, ε₁ = 1e-30, ε₂ = 1e-3, ``clip_threshold=1.0``. ``relative_step`` is kept for Keras's
+    sake: the rule takes min(η, 1/√t) either way.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> w = fl.Parameter(np.ones((2, 2))); w.grad = fl.backend.to_device(np.full((2, 2), 0.5))
+    >>> opt = Adafactor([w], learning_rate=0.1); opt.step(); round(float(w.numpy()[0, 0]), 4)
+    0.9
+    >>> sorted(opt.state[0])  # a row and a column average, not one number per weight
+    ['c', 'r']
+    """
+
+    name = "adafactor"
+    counts_steps = True
+
+    def __init__(self, params: Any = None, learning_rate: Any = 0.001, beta_2_decay: float = -0.8,
+                 epsilon_1: float = 1e-30, epsilon_2: float = 1e-3, clip_threshold: float = 1.0,
+                 relative_step: bool = True, **kwargs: Any) -> None:
+        if not isinstance(beta_2_decay, (int, float, np.floating)) or isinstance(beta_2_decay, bool) \
+                or beta_2_decay >= 0:
+            raise ConfigError(f"beta_2_decay must be a number < 0 (β₂ = 1 − t^beta_2_decay), got {beta_2_decay!r}; "
+                              "Keras's default is -0.8.")
+        self.beta_2_decay = float(beta_2_decay)
+        self.epsilon_1 = check_positive("epsilon_1", epsilon_1, allow_zero=True)
+        self.epsilon_2 = check_positive("epsilon_2", epsilon_2, allow_zero=True)
+        self.clip_threshold = check_positive("clip_threshold", clip_threshold)
+        if not isinstance(relative_step, (bool, np.bool_)):
+            raise ConfigError(f"Adafactor(relative_step={relative_step!r}): relative_step must be True or False.")
+        self.relative_step = bool(relative_step)
+        super().__init__(params, learning_rate, **kwargs)
+
+    def slot_shape(self, name: str, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The row average ``r`` drops a matrix's last axis, the column average ``c`` its second-to-last.
+
+        >>> Adafactor().slot_shape("r", (3, 4, 5)), Adafactor().slot_shape("c", (3, 4, 5))
+        ((3, 4), (3, 5))
+        """
+        if len(shape) >= 2 and name == "r":
+            return tuple(shape[:-1])
+        if len(shape) >= 2 and name == "c":
+            return tuple(shape[:-2]) + (shape[-1],)
+        return tuple(shape)
+
+    def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
+        xp = backend.xp()
+        t = float(self.iterations)
+        rho = min(lr, 1 / math.sqrt(t))
+        alpha = max(self.epsilon_2, float(xp.sqrt(xp.mean(param * param)))) * rho
+        squared = grad * grad + self.epsilon_1
+        beta_2 = 1.0 - t ** self.beta_2_decay
+        if param.ndim >= 2:
+            r, c = state.get("r"), state.get("c")
+            if r is None:
+                r = state["r"] = xp.zeros(param.shape[:-1], dtype=param.dtype)
+            if c is None:
+                c = state["c"] = xp.zeros(param.shape[:-2] + param.shape[-1:], dtype=param.dtype)
+            r[...] = beta_2 * r + (1 - beta_2) * xp.mean(squared, axis=-1)
+            c[...] = beta_2 * c + (1 - beta_2) * xp.mean(squared, axis=-2)
+            v = xp.expand_dims(r / xp.mean(r, axis=-1, keepdims=True), -1) * xp.expand_dims(c, -2)
+        else:
+            v = state.get("v")
+            if v is None:
+                v = state["v"] = xp.zeros_like(param)
+            v[...] = beta_2 * v + (1 - beta_2) * squared
+        u = grad / xp.sqrt(v)
+        u /= max(1.0, float(xp.sqrt(xp.mean(u * u))) / self.clip_threshold)
+        param -= (alpha * u).astype(param.dtype, copy=False)
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"beta_2_decay": self.beta_2_decay, "epsilon_1": self.epsilon_1, "epsilon_2": self.epsilon_2,
+                "clip_threshold": self.clip_threshold, "relative_step": self.relative_step}
+
+
 
 def _squared_share(xp: Any, grad: Any, share: float, out: Any) -> Any:
     """``share · g · g`` into ``out``, in that order of rounding."""
@@ -815,7 +1058,8 @@ def _elementwise(cls: type) -> bool:
     return cls.update in _ELEMENTWISE and getattr(cls, "update_prescaled", SGD.update_prescaled) is SGD.update_prescaled
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam,
-                                          "adamw": AdamW, "adamax": Adamax, "nadam": Nadam, "adadelta": Adadelta}
+                                          "adamw": AdamW, "adamax": Adamax, "nadam": Nadam, "adadelta": Adadelta,
+                                          "lion": Lion, "ftrl": Ftrl, "lamb": Lamb, "adafactor": Adafactor}
 
 
 def get(spec: Any) -> Optimizer:
@@ -845,6 +1089,7 @@ def from_config(config: dict[str, Any]) -> Optimizer:
 
 from . import schedules  # noqa: E402  (fl.optim.schedules.*)
 
-__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Adamax", "Nadam", "Adadelta", "get",
+__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Adamax", "Nadam", "Adadelta", "Lion", "Ftrl",
+           "Lamb", "Adafactor", "get",
            "from_config",
            "schedules"]

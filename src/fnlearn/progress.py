@@ -21,6 +21,8 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
+import numpy as np
+
 from .errors import ConfigError
 
 REFRESH_S = 0.1  # the bar is redrawn at most this often; per-batch redraws would slow small batches
@@ -146,9 +148,14 @@ class RichProgress(PlainProgress):
             self._bar = None
 
 
+# Keras's keras.config.disable_interactive_logging() switches fit's progress output off through this flag
+INTERACTIVE = {"enabled": True}
+
+
 def make_progress(verbose: int, epochs: int, steps: int, stream: TextIO | None = None) -> PlainProgress | None:
-    """The reporter for ``verbose``: None (silent), a rich bar (verbose=1 on a terminal) or plain lines."""
-    if verbose == 0:
+    """The reporter for ``verbose``: None (silent, or with interactive logging off), a rich bar (verbose=1 on a
+    terminal) or plain lines."""
+    if verbose == 0 or not INTERACTIVE["enabled"]:
         return None
     stream = sys.stdout if stream is None else stream
     is_terminal = bool(getattr(stream, "isatty", lambda: False)())
@@ -160,5 +167,122 @@ def make_progress(verbose: int, epochs: int, steps: int, stream: TextIO | None =
     return PlainProgress(epochs, steps, stream)
 
 
+class Progbar:
+    """Keras's ``utils.Progbar``: a progress bar for a loop of one's own, with running averages of values.
+
+    ``update(current, values)`` sets the count done; each value is averaged over the steps so far (weighted by the
+    steps each update covers) unless its name is in ``stateful_metrics``, which shows the last one given. With
+    ``verbose=1`` a rich bar is drawn on a terminal; elsewhere, and with ``verbose=2``, one plain line is printed when
+    the bar finishes (``current`` reaching ``target``, or ``finalize=True``).
+
+    >>> import io
+    >>> out = io.StringIO(); bar = Progbar(4, stream=out)
+    >>> for i in range(4):
+    ...     bar.update(i + 1, values=[("loss", 1.0 - 0.25 * i)])
+    >>> line = out.getvalue().rstrip().split(" - "); line[0], line[-1]
+    ('4/4', 'loss: 0.6250')
+    """
+
+    def __init__(self, target: int | None, width: int = 30, verbose: int = 1, interval: float = 0.05,
+                 stateful_metrics: Any = None, unit_name: str = "step", stream: TextIO | None = None) -> None:
+        if target is not None and (isinstance(target, bool) or not isinstance(target, int) or target < 0):
+            raise ConfigError(f"Progbar got target={target!r}; give the number of steps as an integer ≥ 0, or None "
+                              "when it is unknown.")
+        if isinstance(width, bool) or not isinstance(width, int) or width < 1:
+            raise ConfigError(f"Progbar got width={width!r}; give the bar's width in characters, an integer ≥ 1.")
+        if isinstance(interval, bool) or not isinstance(interval, (int, float)) or interval < 0:
+            raise ConfigError(f"Progbar got interval={interval!r}; give the seconds between redraws, a number ≥ 0.")
+        if not isinstance(unit_name, str):
+            raise ConfigError(f"Progbar got unit_name={unit_name!r}; give a word such as 'step' or 'sample'.")
+        self.verbose = check_verbose(verbose)
+        self.target, self.width, self.interval, self.unit_name = target, width, float(interval), unit_name
+        self.stateful_metrics = set(stateful_metrics or ())
+        self.stream = sys.stdout if stream is None else stream
+        self._values: dict[str, Any] = {}  # name -> [weighted sum, steps] or the last value (stateful)
+        self._seen = 0
+        self._start = time.perf_counter()
+        self._last_draw = 0.0
+        self._finished = False
+        self._bar: Any = None
+        self._task: Any = None
+
+    def _check_values(self, values: Any) -> list[tuple[str, Any]]:
+        pairs = list(values or [])
+        if not all(isinstance(p, (tuple, list)) and len(p) == 2 and isinstance(p[0], str) for p in pairs):
+            raise ConfigError(f"Progbar.update got values={values!r}; give a list of (name, value) pairs, e.g. "
+                              "[('loss', 0.25)].")
+        return [(name, value) for name, value in pairs]
+
+    def update(self, current: int, values: Any = None, finalize: bool | None = None) -> None:
+        """Set the steps done to ``current`` and add ``values`` (``[(name, value), ...]``) to the averages."""
+        if isinstance(current, bool) or not isinstance(current, (int, np.integer)) or current < 0:
+            raise ConfigError(f"Progbar.update got current={current!r}; give the steps done so far, an integer ≥ 0.")
+        pairs = self._check_values(values)
+        current = int(current)
+        if finalize is None:
+            finalize = self.target is not None and current >= self.target
+        for name, value in pairs:
+            if name in self.stateful_metrics:
+                self._values[name] = value
+                continue
+            weight = max(current - self._seen, 1)
+            total = self._values.setdefault(name, [0.0, 0])
+            total[0] += np.asarray(value, dtype=float) * weight
+            total[1] += weight
+        self._seen = current
+        if self.verbose == 0 or self._finished or not INTERACTIVE["enabled"]:
+            return
+        now = time.perf_counter()
+        if self.verbose == 1 and not finalize and self._draw_bar(current, now):
+            return
+        if finalize:
+            self._finished = True
+            self._close_bar()
+            print(self._line(current, now), file=self.stream, flush=True)
+
+    def add(self, n: int, values: Any = None) -> None:
+        """:meth:`update` to ``n`` steps beyond the current count."""
+        self.update(self._seen + n, values)
+
+    def _averages(self) -> dict[str, Any]:
+        return {name: (value[0] / max(value[1], 1) if isinstance(value, list) else value)
+                for name, value in self._values.items()}
+
+    def _line(self, current: int, now: float) -> str:
+        elapsed = now - self._start
+        parts = [f"{current}/{self.target}" if self.target is not None else f"{current}", format_duration(elapsed)]
+        if current:
+            parts.append(f"{format_duration(elapsed / current)}/{self.unit_name}")
+        text = format_logs(self._averages())
+        return " - ".join(parts + ([text] if text else []))
+
+    def _draw_bar(self, current: int, now: float) -> bool:
+        """Redraw the rich bar on a terminal (at most every ``interval``); False where there is no terminal."""
+        if not bool(getattr(self.stream, "isatty", lambda: False)()):
+            return False
+        if now - self._last_draw < self.interval:
+            return True
+        try:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        except ImportError:
+            return False
+        if self._bar is None:
+            self._bar = Progress(BarColumn(bar_width=self.width), MofNCompleteColumn(), TimeElapsedColumn(),
+                                 TextColumn("{task.fields[logs]}"), console=Console(file=self.stream),
+                                 transient=True, auto_refresh=False)
+            self._bar.start()
+            self._task = self._bar.add_task("progbar", total=self.target, logs="")
+        self._last_draw = now
+        self._bar.update(self._task, completed=current, logs=format_logs(self._averages()))
+        self._bar.refresh()
+        return True
+
+    def _close_bar(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+
 __all__ = ["check_verbose", "format_value", "format_logs", "format_duration", "PlainProgress", "RichProgress",
-           "make_progress"]
+           "make_progress", "Progbar", "INTERACTIVE"]

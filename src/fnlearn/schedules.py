@@ -280,6 +280,47 @@ class CosineDecay(Schedule):
 
 
 @arguments_checked
+class CosineDecayRestarts(Schedule):
+    """Cosine decay with warm restarts (SGDR, Loshchilov & Hutter), as Keras's ``CosineDecayRestarts``: the first
+    period lasts ``first_decay_steps``, each next one ``t_mul`` times longer and starting ``m_mul`` times lower;
+    within a period the rate falls as :class:`CosineDecay`'s, from the period's start to α times η₀.
+
+    >>> s = CosineDecayRestarts(0.1, first_decay_steps=10)
+    >>> [round(s(k), 4) for k in (0, 5, 10, 20, 30)]  # periods of 10, 20, 40 steps
+    [0.1, 0.05, 0.1, 0.05, 0.1]
+    """
+
+    name = "cosine_decay_restarts"
+
+    def __init__(self, initial_learning_rate: float, first_decay_steps: int, t_mul: float = 2.0, m_mul: float = 1.0,
+                 alpha: float = 0.0, name: str | None = None) -> None:
+        self.initial_learning_rate = check_positive("initial_learning_rate", initial_learning_rate)
+        steps = check_positive("first_decay_steps", first_decay_steps)
+        self.first_decay_steps = int(steps) if steps.is_integer() else steps  # a count, as Keras's config keeps it
+        self.t_mul = check_positive("t_mul", t_mul)
+        self.m_mul = check_positive("m_mul", m_mul, allow_zero=True)
+        self.alpha = check_positive("alpha", alpha, allow_zero=True)
+
+    def __call__(self, step: int) -> float:
+        done = step / self.first_decay_steps  # in periods of the first one's length
+        if self.t_mul == 1.0:
+            restarts = math.floor(done)
+            done -= restarts
+        else:
+            # the periods so far: 1 + t + t² + … + t^(i−1) = (1 − tⁱ)/(1 − t) ≤ done
+            restarts = math.floor(math.log(1.0 - done * (1.0 - self.t_mul)) / math.log(self.t_mul))
+            # the logarithm's rounding can put a step at a restart (step 363 of periods 3, 9, 27, ...) in the
+            # period before it; the sums themselves decide
+            if (1.0 - self.t_mul ** (restarts + 1)) / (1.0 - self.t_mul) <= done:
+                restarts += 1
+            elif restarts > 0 and (1.0 - self.t_mul ** restarts) / (1.0 - self.t_mul) > done:
+                restarts -= 1
+            done = (done - (1.0 - self.t_mul ** restarts) / (1.0 - self.t_mul)) / self.t_mul ** restarts
+        cosine = 0.5 * self.m_mul ** restarts * (1.0 + math.cos(math.pi * done))
+        return self.initial_learning_rate * ((1 - self.alpha) * cosine + self.alpha)
+
+
+@arguments_checked
 class WarmupDecay(Schedule):
     """The lecture's warm-up: rise linearly to ``peak_learning_rate`` over ``warmup_steps`` (step s < warmup
     uses peak·(s + 1)/warmup, so the first step is small but not wasted), then decay to
@@ -311,7 +352,7 @@ class WarmupDecay(Schedule):
 
 
 SCHEDULES = {cls.name: cls for cls in (StepDecay, ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay,
-                                       PolynomialDecay, CosineDecay, WarmupDecay)}
+                                       PolynomialDecay, CosineDecay, CosineDecayRestarts, WarmupDecay)}
 
 
 def from_config(config: dict[str, Any]) -> Schedule:
@@ -334,4 +375,56 @@ def from_config(config: dict[str, Any]) -> Schedule:
 # Keras's schedule classes this module has under the same name: one of the real Keras's is refused with the name
 # to write instead.
 KERAS_NAMES = ("LearningRateSchedule", "ExponentialDecay", "InverseTimeDecay", "PiecewiseConstantDecay",
-               "PolynomialDecay", "CosineDecay")
+               "PolynomialDecay", "CosineDecay", "CosineDecayRestarts")
+
+
+def serialize(learning_rate_schedule: Schedule) -> dict[str, Any]:
+    """A schedule as Keras's ``keras.optimizers.schedules.serialize`` writes it:
+    ``{"module", "class_name", "config", "registered_name"}``; :func:`deserialize` makes it again.
+
+    >>> entry = serialize(ExponentialDecay(0.1, 100, 0.96))
+    >>> entry["class_name"], entry["config"]["decay_rate"]
+    ('ExponentialDecay', 0.96)
+    """
+    config = learning_rate_schedule.get_config() if isinstance(learning_rate_schedule, Schedule) else None
+    if config is None:
+        raise ConfigError(f"schedules.serialize got {learning_rate_schedule!r}, which is not a schedule with a "
+                          "get_config(); give one of keras.optimizers.schedules' classes, or a LearningRateSchedule "
+                          "subclass of your own that defines get_config().")
+    own = SCHEDULES.get(config.get("name")) is type(learning_rate_schedule)
+    return {"module": "keras.optimizers.schedules" if own else type(learning_rate_schedule).__module__,
+            "class_name": type(learning_rate_schedule).__name__, "config": config,
+            "registered_name": None if own else type(learning_rate_schedule).__name__}
+
+
+def deserialize(config: dict[str, Any], custom_objects: dict[str, Any] | None = None) -> Schedule:
+    """The schedule :func:`serialize` (fnlearn's or Keras's) described; classes of one's own are found in
+    ``custom_objects`` or among those registered with ``keras.saving.register_keras_serializable``. A plain
+    ``get_config()`` of fnlearn's is taken too.
+
+    >>> s = deserialize({"class_name": "PolynomialDecay", "config": {"initial_learning_rate": 0.1, "decay_steps": 10,
+    ...                  "end_learning_rate": 0.01, "power": 1.0, "cycle": False, "name": None}})
+    >>> round(s(5), 6)
+    0.055
+    """
+    import inspect
+
+    if not isinstance(config, dict):
+        raise ConfigError(f"schedules.deserialize got a {type(config).__name__}; it takes the dict that "
+                          "keras.optimizers.schedules.serialize(schedule) gives.")
+    if "class_name" not in config:
+        return from_config(config)
+    from .keras.saving import get_custom_objects
+
+    name, settings = config["class_name"], dict(config.get("config") or {})
+    own = {**get_custom_objects(), **(custom_objects or {})}
+    cls = own.get(config.get("registered_name")) or own.get(name) or \
+        next((c for c in SCHEDULES.values() if c.__name__ == name), None)
+    if not isinstance(cls, type) or not callable(cls):
+        raise ConfigError(f"schedules.deserialize got the schedule class {name!r}, which is neither fnlearn's nor in "
+                          f"custom_objects; pass custom_objects={{{name!r}: {name}}} or register the class with "
+                          "keras.saving.register_keras_serializable().")
+    takes = inspect.signature(cls.__init__).parameters
+    if "name" in settings and ("name" not in takes or SCHEDULES.get(settings["name"]) is cls):
+        del settings["name"]  # fnlearn's registry name, or Keras's operation name, which this class does not take
+    return cls.from_config(settings) if hasattr(cls, "from_config") else cls(**settings)

@@ -290,7 +290,7 @@ def fit(model: Any, x: Any, y: Any, source: Any, *, batch_size: int, epochs: int
         validation_batch_size: int, allow_nonfinite: bool, terminate_on_nan: bool, sample_weight: Any,
         class_weight: Any, steps_per_epoch: Any, validation_steps: Any, validates: Any) -> History:
     """``fit`` for a model whose class defines ``train_step``: the arguments were checked by ``Trainer.fit``."""
-    from .model import _Batches, _DeferredInterrupt, end_of_fit
+    from .model import _Batches, _DeferredInterrupt, backup_shuffle_seed, end_of_fit, resumed_epochs
     from .progress import make_progress
 
     dtype = model._dtype()
@@ -312,6 +312,7 @@ def fit(model: Any, x: Any, y: Any, source: Any, *, batch_size: int, epochs: int
                          allow_nonfinite)
     elif validation_split > 0 and arrays is not None:
         data.validation_rows(arrays.n, validation_split)  # a split that cannot be, refused before the draw
+        backup_shuffle_seed(model, callbacks)
         train_idx, val_idx = data.split_validation(arrays.n, validation_split, rng=model._order_rng(-1))
         arrays, val = arrays.taken(train_idx), arrays.taken(val_idx)
     callback_list = CallbackList(list(callbacks))
@@ -345,6 +346,7 @@ def fit(model: Any, x: Any, y: Any, source: Any, *, batch_size: int, epochs: int
     with _DeferredInterrupt() as interrupt:
         try:
             callback_list.on_train_begin({})
+            initial_epoch, first = resumed_epochs(model, initial_epoch, first)
             for epoch in range(initial_epoch, epochs):
                 if train_batches is not None and not train_batches.begin(epoch):
                     break

@@ -505,9 +505,10 @@ class Parameter(Tensor):
     (True, dtype('float32'))
     """
 
-    __slots__ = ()
+    __slots__ = ("_constraint",)
 
     def __init__(self, data: Any, dtype: Any = None, name: str | None = None):
+        self._constraint: Callable[[Any], Any] | None = None
         dtype = backend.float_dtype() if dtype is None else dtype
         arr = as_array(data, dtype, name="Parameter data")
         if arr.dtype.kind != "f":
@@ -529,6 +530,44 @@ class Parameter(Tensor):
         True
         """
         return bool(self.requires_grad)
+
+    @property
+    def constraint(self) -> Callable[[Any], Any] | None:
+        """The projection the optimizer applies to the weight right after each update of it (Keras's
+        ``variable.constraint``): a ``keras.constraints`` object or a function of the weight's array; None: none.
+
+        >>> import fnlearn as fl, numpy as np
+        >>> w = fl.Parameter(np.array([-1.0, 2.0])); w.constraint = fl.nn.constraints.NonNeg()
+        >>> w.apply_constraint(); w.numpy().tolist()
+        [0.0, 2.0]
+        """
+        try:
+            return self._constraint
+        except AttributeError:  # a weight made without __init__ (a copy of an older one)
+            return None
+
+    @constraint.setter
+    def constraint(self, value: Callable[[Any], Any] | None) -> None:
+        if value is not None and not callable(value):
+            raise ConfigError(f"a weight's constraint must be callable (a keras.constraints object or a function "
+                              f"of the weight's array), got {type(value).__name__} {value!r}; pass one, or None.")
+        self._constraint = value
+
+    def apply_constraint(self) -> None:
+        """Replace the weight's values by its constraint's projection of them, in place (views of the weight see
+        the new values); nothing without a constraint."""
+        constraint = self.constraint
+        if constraint is None:
+            return
+        out = constraint(self.data)
+        out = out.data if isinstance(out, Tensor) else out
+        if not hasattr(out, "shape"):
+            out = backend.xp().asarray(out)
+        if tuple(out.shape) != tuple(self.shape):
+            raise ShapeError(f"the constraint {constraint!r} of weight {self.name!r} gave values of shape "
+                             f"{tuple(out.shape)} for a weight of shape {tuple(self.shape)}; a constraint must "
+                             "return values of the weight's shape.")
+        self.data[...] = out
 
     @property
     def value(self) -> Parameter:

@@ -10,7 +10,24 @@ from fnlearn.errors import ConfigError
 from fnlearn.explain import figures, pieces
 
 
-def test_write_all_writes_every_figure(tmp_path):
+@pytest.fixture
+def short_training(monkeypatch):
+    """The figures' models train for a few full-batch steps instead of hundreds: the figures are still
+    drawn from trained models, by the same code, and the cached models are not kept for other tests."""
+    train = figures._train
+
+    def few_steps(model, x, y, loss, steps, lr, validation=None):
+        return train(model, x, y, loss, min(steps, 3), lr, validation)
+
+    monkeypatch.setattr(figures, "_train", few_steps)
+    figures._sigmoid_model.cache_clear()
+    figures._deep_relu_model.cache_clear()
+    yield
+    figures._sigmoid_model.cache_clear()
+    figures._deep_relu_model.cache_clear()
+
+
+def test_write_all_writes_every_figure(tmp_path, short_training):
     paths = figures.write_all(tmp_path)
     assert set(paths) == set(figures.FIGURES)
     for path in paths.values():

@@ -82,16 +82,18 @@ def test_the_same_weights_in_give_the_same_weights_logs_and_keys_out_as_keras(co
         opt = k.optimizers.SGD(0.1) if optimizer == "sgd" else k.optimizers.SGD(0.05, momentum=0.9)
         model.compile(opt, **COMPILED[compiled])
         weights = WEIGHTS if compiled == "weighted" else None
-        histories.append(model.fit(X, TARGETS, batch_size=16, epochs=2, shuffle=False, verbose=0,
-                                   sample_weight=weights, validation_data=(X[:20], {k: v[:20] for k, v in
+        # batches of one size throughout (the validation's and evaluate's too): Keras compiles one step per shape
+        histories.append(model.fit(X, TARGETS, batch_size=25, epochs=2, shuffle=False, verbose=0,
+                                   sample_weight=weights, validation_data=(X[:25], {k: v[:25] for k, v in
                                                                                     BY_NAME.items()})).history)
     _assert_close_logs(*histories)
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
-    _assert_close_logs(ours.evaluate(X, BY_NAME, return_dict=True), theirs.evaluate(X, BY_NAME, return_dict=True,
-                                                                                     verbose=0))
+    _assert_close_logs(ours.evaluate(X, BY_NAME, batch_size=25, return_dict=True),
+                       theirs.evaluate(X, BY_NAME, batch_size=25, return_dict=True, verbose=0))
     # the list: loss, each output's loss in the outputs' order, then the metrics by key, as Keras's
-    np.testing.assert_allclose(ours.evaluate(X, TARGETS), theirs.evaluate(X, TARGETS, verbose=0), rtol=2e-5, atol=2e-6)
+    np.testing.assert_allclose(ours.evaluate(X, TARGETS, batch_size=25),
+                               theirs.evaluate(X, TARGETS, batch_size=25, verbose=0), rtol=2e-5, atol=2e-6)
     listed = dict(zip(ours.metrics_names, ours.evaluate(X, TARGETS)))
     assert listed == ours.evaluate(X, TARGETS, return_dict=True)
 

@@ -277,7 +277,7 @@ def test_output_shapes():
     ({"num_heads": 2, "key_dim": 2, "use_bias": "yes"}, "use_bias must be True or False"),
     ({"num_heads": 2, "key_dim": 2, "output_shape": 0}, "output_shape must be None"),
     ({"num_heads": 2, "key_dim": 2, "attention_axes": (1, 2)}, "attends over the steps"),
-    ({"num_heads": 2, "key_dim": 2, "kernel_constraint": "max_norm"}, "kernel_constraint='max_norm'"),
+    ({"num_heads": 2, "key_dim": 2, "kernel_constraint": "max_nrom"}, "constraint 'max_nrom' is not known"),
     ({"num_heads": 2, "key_dim": 2, "flash_attention": True}, "flash_attention=True"),
     ({"num_heads": 2, "key_dim": 2, "units": 3}, "unexpected argument"),
 ])

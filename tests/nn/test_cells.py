@@ -364,7 +364,7 @@ def test_cells_on_their_own():
 
 @pytest.mark.parametrize("make, error, words", [
     (lambda: fl.layers.LSTMCell(0), ConfigError, "units"),
-    (lambda: fl.layers.GRUCell(3, kernel_constraint="max_norm"), ConfigError, "constraint"),
+    (lambda: fl.layers.GRUCell(3, kernel_constraint="max_nrom"), ConfigError, "constraint 'max_nrom'"),
     (lambda: fl.layers.SimpleRNNCell(3, dropout=1.5), ConfigError, "dropout"),
     (lambda: fl.layers.LSTMCell(3, activation="nonsense"), ConfigError, "activation"),
     (lambda: fl.layers.RNN(fl.layers.LSTMCell(3), stateful=True), ConfigError, "stateful=True"),

@@ -323,7 +323,6 @@ def test_padding_steps_are_left_out_of_a_taggers_loss_and_metrics_as_keras_does(
     probs = ours.predict(ids, verbose=0)
     per_step = -np.log(np.take_along_axis(probs, tags[..., None], axis=-1))[..., 0]
     assert ours.evaluate(ids, tags, verbose=0) == pytest.approx(per_step[real_steps].mean(), rel=1e-5)
-    assert ours.evaluate(ids, tags, verbose=0) == pytest.approx(theirs.evaluate(ids, tags, verbose=0), rel=1e-4)
     assert ours.evaluate(ids, tags, sample_weight=weights, verbose=0) == pytest.approx(
         (per_step * weights[:, None])[real_steps].sum() / real_steps.sum(), rel=1e-5)
     # the metrics count the real steps only, as Keras's evaluate does
@@ -332,6 +331,7 @@ def test_padding_steps_are_left_out_of_a_taggers_loss_and_metrics_as_keras_does(
                       metrics=["accuracy", "sparse_categorical_crossentropy"])
     evaluated = ours.evaluate(ids, tags, verbose=0)
     assert evaluated[1] == pytest.approx((probs.argmax(-1) == tags)[real_steps].mean())
+    # the loss, then the metrics, as Keras's evaluate gives them (one Keras evaluate: each compile costs seconds)
     for got, expected in zip(evaluated, theirs.evaluate(ids, tags, verbose=0)):
         assert got == pytest.approx(expected, rel=1e-4)
     fitted = [m.fit(ids, tags, batch_size=8, epochs=1, shuffle=False, verbose=0).history for m in (theirs, ours)]
@@ -409,7 +409,7 @@ def test_orthogonal_starts_are_orthogonal_and_seeded():
     (lambda: fl.layers.GRU(4, stateful=True), "stateful=True, which fnlearn does not have"),
     (lambda: fl.layers.SimpleRNN(4, activation="gelu"), "activation='gelu', which fnlearn's recurrent layers"),
     (lambda: fl.layers.LSTM(4, dropout=1.0), r"dropout must be a number in \[0, 1\)"),
-    (lambda: fl.layers.LSTM(4, kernel_constraint="max_norm"), "kernel_constraint, which fnlearn does not have"),
+    (lambda: fl.layers.LSTM(4, kernel_constraint="max_nrom"), "constraint 'max_nrom' is not known"),
     (lambda: fl.layers.GRU(4, return_sequences="yes"), "return_sequences must be True or False"),
     (lambda: fl.layers.Bidirectional(fl.layers.Dense(3)), "Bidirectional takes a recurrent layer"),
     (lambda: fl.layers.Bidirectional(fl.layers.LSTM(3), merge_mode="max"), "merge_mode must be"),

@@ -350,7 +350,7 @@ BAD = [
     (lambda: fl.layers.ELU(float("nan")), ConfigError, "ELU alpha must be a finite number"),
     (lambda: fl.layers.ELU(alpha=None), ConfigError, "got None"),
     (lambda: fl.layers.PReLU(shared_axes=[0]), ConfigError, "numbered from 1"),
-    (lambda: fl.layers.PReLU(alpha_constraint="non_neg"), ConfigError, "alpha_constraint"),
+    (lambda: fl.layers.PReLU(alpha_constraint="non_negative"), ConfigError, "constraint 'non_negative'"),
     (lambda: fl.layers.PReLU(alpha_initializer="no_such_thing"), ConfigError, "no_such_thing"),
     (lambda: fl.layers.PReLU(shared_axes=[3])(np.ones((2, 4, 3))), ShapeError, "shares alpha along axes"),
     (lambda: fl.layers.PReLU().build_for((None, 3)), ShapeError, "leave a size unknown"),

@@ -2,7 +2,7 @@
 
 Change ``from tensorflow.keras.models import Sequential`` into ``from fnlearn.keras.models import
 Sequential`` (and likewise for ``layers``, ``optimizers``, ``losses``, ``metrics``, ``callbacks``,
-``utils``, ``datasets``, ``activations``, ``initializers``, ``backend``, ``regularizers``,
+``utils``, ``datasets``, ``activations``, ``initializers``, ``backend``, ``regularizers``, ``constraints``,
 ``preprocessing.sequence``) and nothing else in the program changes.
 
 Example (Tsai's MNIST network):
@@ -23,6 +23,7 @@ from . import (
     backend,
     callbacks,
     config,
+    constraints,
     datasets,
     initializers,
     layers,
@@ -43,6 +44,6 @@ from .models import Model, Sequential, load_model, save_model
 
 __all__ = ["Sequential", "Model", "Input", "Layer", "load_model", "save_model", "layers", "models", "optimizers",
            "losses", "metrics", "callbacks", "utils", "datasets", "activations", "initializers", "backend", "config",
-           "regularizers", "ops", "preprocessing", "random", "saving"]
+           "regularizers", "constraints", "ops", "preprocessing", "random", "saving"]
 
 __getattr__ = not_provided(__name__, __all__)

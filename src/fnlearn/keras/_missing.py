@@ -4,11 +4,11 @@ Each module ends with ``__getattr__ = not_provided(__name__, __all__)``; Python 
 module does not define.
 
 Example:
-    >>> from fnlearn.keras import metrics
-    >>> metrics.MeanIoU
+    >>> from fnlearn.keras import layers
+    >>> layers.TFSMLayer
     Traceback (most recent call last):
     ...
-    AttributeError: fnlearn.keras.metrics.MeanIoU is a Keras name that fnlearn does not provide; ...
+    AttributeError: fnlearn.keras.layers.TFSMLayer is a Keras name that fnlearn does not provide; ...
 """
 
 from __future__ import annotations

@@ -63,6 +63,52 @@ def set_value(x: Any, value: Any) -> None:
     x.assign(value)
 
 
-__all__ = ["clear_session", "floatx", "set_floatx", "epsilon", "get_value", "set_value"]
+def image_data_format() -> str:
+    """``"channels_last"``, as ``keras.config.image_data_format``."""
+    return "channels_last"
+
+
+def set_image_data_format(data_format: str) -> None:
+    """Keep ``"channels_last"``; see ``keras.config.set_image_data_format``."""
+    from .config import set_image_data_format as set_format
+
+    set_format(data_format)
+
+
+def backend() -> str:
+    """``"numpy"``, as ``keras.config.backend``."""
+    return "numpy"
+
+
+def standardize_dtype(dtype: Any) -> str:
+    """A dtype's Keras name; see ``keras.utils.standardize_dtype``."""
+    from .utils import standardize_dtype as standardize
+
+    return standardize(dtype)
+
+
+def is_float_dtype(dtype: Any) -> bool:
+    """Whether ``dtype`` is a floating-point type; see ``keras.config.is_float_dtype``."""
+    from .config import is_float_dtype as is_float
+
+    return is_float(dtype)
+
+
+def is_int_dtype(dtype: Any) -> bool:
+    """Whether ``dtype`` is an integer type; see ``keras.config.is_int_dtype``."""
+    from .config import is_int_dtype as is_int
+
+    return is_int(dtype)
+
+
+def result_type(*dtypes: Any) -> str:
+    """The dtype an operation on ``dtypes`` gives; see ``keras.config.result_type``."""
+    from .config import result_type as result
+
+    return result(*dtypes)
+
+
+__all__ = ["clear_session", "floatx", "set_floatx", "epsilon", "get_value", "set_value", "image_data_format",
+           "set_image_data_format", "backend", "standardize_dtype", "is_float_dtype", "is_int_dtype", "result_type"]
 
 __getattr__ = not_provided(__name__, __all__)

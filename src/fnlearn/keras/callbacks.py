@@ -1,6 +1,6 @@
 """``keras.callbacks``: fnlearn's callbacks under their Keras names.
 
-EarlyStopping, ModelCheckpoint, LearningRateScheduler, ReduceLROnPlateau, TerminateOnNaN, CSVLogger,
+EarlyStopping, ModelCheckpoint, BackupAndRestore, LearningRateScheduler, ReduceLROnPlateau, TerminateOnNaN, CSVLogger,
 LambdaCallback, History and the base class Callback behave as in Keras; GradientNormStopping is the
 lecture's own rule (stop when the gradient is nearly zero).
 
@@ -11,6 +11,7 @@ Example:
 """
 
 from ..callbacks import (
+    BackupAndRestore,
     Callback,
     CSVLogger,
     EarlyStopping,
@@ -24,7 +25,7 @@ from ..callbacks import (
 )
 from ._missing import not_provided
 
-__all__ = ["Callback", "History", "EarlyStopping", "ModelCheckpoint", "LearningRateScheduler", "TerminateOnNaN",
-           "CSVLogger", "LambdaCallback", "GradientNormStopping", "ReduceLROnPlateau"]
+__all__ = ["Callback", "History", "EarlyStopping", "ModelCheckpoint", "BackupAndRestore", "LearningRateScheduler",
+           "TerminateOnNaN", "CSVLogger", "LambdaCallback", "GradientNormStopping", "ReduceLROnPlateau"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -11,7 +11,12 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
+
 from ..errors import ConfigError
+from ..progress import INTERACTIVE
 from ._missing import not_provided
 from .backend import epsilon, floatx, set_floatx
 
@@ -35,12 +40,81 @@ def set_image_data_format(data_format: str) -> None:
                           "np.transpose(x, (0, 2, 3, 1)).")
 
 
+def standardize_dtype(dtype: Any) -> str:
+    """A dtype's Keras name, e.g. ``standardize_dtype(np.float64) == "float64"``; see ``keras.utils``."""
+    from .utils import standardize_dtype as standardize
+
+    return standardize(dtype)
+
+
+def is_float_dtype(dtype: Any) -> bool:
+    """Whether ``dtype`` is a floating-point type (float16/32/64, bfloat16).
+
+    >>> is_float_dtype("float32"), is_float_dtype("int8")
+    (True, False)
+    """
+    name = standardize_dtype(dtype)
+    return name.startswith("float") or name == "bfloat16"
+
+
+def is_int_dtype(dtype: Any) -> bool:
+    """Whether ``dtype`` is a signed or unsigned integer type.
+
+    >>> is_int_dtype("uint8"), is_int_dtype("bool")
+    (True, False)
+    """
+    return standardize_dtype(dtype).startswith(("int", "uint"))
+
+
+def result_type(*dtypes: Any) -> str:
+    """The dtype an operation on these dtypes gives, with Keras's rule for Python numbers: ``int`` and ``float``
+    (the types or values) are weak, so they do not widen an array's dtype; with no array dtype, ``floatx()``.
+
+    >>> import numpy as np
+    >>> result_type("int32", "float32"), result_type("float32", float), result_type("int8", 3)
+    ('float32', 'float32', 'int8')
+    """
+    strong = [standardize_dtype(getattr(d, "dtype", d)) for d in dtypes
+              if not (d in (int, float, bool) or (isinstance(d, (int, float, bool)) and not isinstance(d, np.generic)))]
+    weak = [d if isinstance(d, type) else type(d) for d in dtypes if d not in strong and
+            (d in (int, float, bool) or isinstance(d, (int, float, bool)))]
+    if not strong:
+        return "float32" if float in weak else "int32" if int in weak else "bool" if weak else floatx()
+    floats = [d for d in strong if is_float_dtype(d)]
+    # Keras's (JAX's) lattice: an integer array meeting a float array takes the float's type, not a wider one
+    name = np.result_type(*(floats or strong)).name
+    if float in weak and not is_float_dtype(name):
+        return floatx()
+    return name
+
+
+def enable_interactive_logging() -> None:
+    """Let ``fit``, ``evaluate`` and ``Progbar`` print their progress again (the default)."""
+    INTERACTIVE["enabled"] = True
+
+
+def disable_interactive_logging() -> None:
+    """Keep ``fit``'s progress bars and lines (and ``Progbar``'s) off, whatever ``verbose`` says.
+
+    >>> disable_interactive_logging(); is_interactive_logging_enabled()
+    False
+    >>> enable_interactive_logging()
+    """
+    INTERACTIVE["enabled"] = False
+
+
+def is_interactive_logging_enabled() -> bool:
+    """Whether progress is printed (see :func:`disable_interactive_logging`)."""
+    return INTERACTIVE["enabled"]
+
+
 def enable_unsafe_deserialization() -> None:
     """Accepted for Keras programs that call it before ``load_model``: fnlearn's model files never hold code (a
     Lambda layer's function, say), so loading one never runs any and there is nothing to enable."""
 
 
 __all__ = ["backend", "floatx", "set_floatx", "epsilon", "image_data_format", "set_image_data_format",
-           "enable_unsafe_deserialization"]
+           "enable_unsafe_deserialization", "standardize_dtype", "is_float_dtype", "is_int_dtype", "result_type",
+           "enable_interactive_logging", "disable_interactive_logging", "is_interactive_logging_enabled"]
 
 __getattr__ = not_provided(__name__, __all__)

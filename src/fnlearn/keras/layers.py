@@ -4,8 +4,11 @@ AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D and their short nam
 Cropping2D, UpSampling2D, Resizing), the data augmentation layers (RandomFlip, RandomRotation, RandomZoom,
 RandomTranslation, RandomContrast), the layers for sequences (TextVectorization, Embedding, Conv1D, MaxPooling1D,
 AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D and their short names), Reshape and Rescaling, the merge
-layers (Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, and their functional forms
-``concatenate([a, b])``…), and ``Input`` to declare a model's input shape.
+layers (Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, Dot, and their functional forms
+``concatenate([a, b])``, ``dot([a, b], axes=1)``…), attention (MultiHeadAttention, Attention, AdditiveAttention),
+GroupNormalization and RMSNormalization, AlphaDropout and ActivityRegularization, Conv1DTranspose, DepthwiseConv1D and
+SeparableConv1D (and Keras's other names Convolution2D, Convolution1DTranspose, SeparableConvolution1D),
+CenterCrop, RandomCrop and RandomBrightness, and ``Input`` to declare a model's input shape.
 
 A model holding a ``Lambda`` layer saves its weights (``save_weights``) but not itself: fnlearn's model files never
 hold code (Keras writes the function's bytecode), so ``save`` refuses it before writing anything.
@@ -33,6 +36,7 @@ from .. import backend, data
 from ..errors import ConfigError, ShapeError
 from ..model import sample_input_shape
 from ..nn.attention import MultiHeadAttention
+from ..nn.attention_simple import AdditiveAttention, Attention
 from ..nn.cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ..nn.conv import (
     AveragePooling2D,
@@ -46,7 +50,17 @@ from ..nn.conv import (
     MaxPooling2D,
     Reshape,
 )
+from ..nn.conv_more import (
+    Conv1DTranspose,
+    Convolution1DTranspose,
+    Convolution2D,
+    DepthwiseConv1D,
+    SeparableConv1D,
+    SeparableConvolution1D,
+)
+from ..nn.crop import CenterCrop, RandomBrightness, RandomCrop
 from ..nn.depthwise import DepthwiseConv2D, SeparableConv2D, SeparableConvolution2D
+from ..nn.dot import Dot
 from ..nn.image import (
     Cropping2D,
     RandomContrast,
@@ -80,6 +94,8 @@ from ..nn.layers import (
 from ..nn.lookup import CategoryEncoding, IntegerLookup, StringLookup
 from ..nn.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from ..nn.module import Module, Symbolic
+from ..nn.noise_more import ActivityRegularization, AlphaDropout
+from ..nn.normalization import GroupNormalization, RMSNormalization
 from ..nn.recurrent import GRU, LSTM, Bidirectional, Masking, SimpleRNN
 from ..nn.shape_layers import (
     ELU,
@@ -542,6 +558,16 @@ def concatenate(inputs: list[Any], axis: int = -1, **kwargs: Any) -> Any:
     return Concatenate(axis=axis, **kwargs)(inputs)
 
 
+def dot(inputs: list[Any], axes: Any, normalize: bool = False, **kwargs: Any) -> Any:
+    """``Dot(axes, normalize, **kwargs)(inputs)``: the dot product of two inputs along ``axes``.
+
+    >>> a, b = Input(shape=(8,)), Input(shape=(8,))
+    >>> dot([a, b], axes=1).shape
+    (None, 1)
+    """
+    return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)
+
+
 def serialize(layer: Any) -> dict[str, Any]:
     """``layer`` as plain data, Keras's ``layers.serialize``: see ``keras.saving.serialize_keras_object``."""
     from .saving import serialize_keras_object
@@ -572,6 +598,10 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "CategoryEncoding", "MultiHeadAttention",
            "TimeDistributed", "RepeatVector", "Permute", "Identity", "GaussianNoise", "GaussianDropout",
            "UpSampling1D", "ZeroPadding1D", "Cropping1D", "ELU", "PReLU", "UnitNormalization",
+           "Dot", "Attention", "AdditiveAttention", "GroupNormalization", "RMSNormalization",
+           "AlphaDropout", "ActivityRegularization", "Convolution2D", "Conv1DTranspose", "Convolution1DTranspose",
+           "DepthwiseConv1D", "SeparableConv1D", "SeparableConvolution1D", "CenterCrop", "RandomCrop",
+           "RandomBrightness", "dot",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
            "Input", "InputLayer", "SymbolicTensor", "serialize", "deserialize"]
 

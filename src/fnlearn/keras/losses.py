@@ -78,6 +78,15 @@ categorical_crossentropy = _per_sample(_losses.categorical_crossentropy, "catego
                                        ("from_logits", "label_smoothing"))
 sparse_categorical_crossentropy = _per_sample(_losses.sparse_categorical_crossentropy,
                                               "sparse_categorical_crossentropy", ("from_logits", "ignore_class"))
+categorical_hinge = _per_sample(_losses.categorical_hinge, "categorical_hinge")
+binary_focal_crossentropy = _per_sample(_losses.binary_focal_crossentropy, "binary_focal_crossentropy",
+                                        ("apply_class_balancing", "alpha", "gamma", "from_logits", "label_smoothing"))
+categorical_focal_crossentropy = _per_sample(_losses.categorical_focal_crossentropy, "categorical_focal_crossentropy",
+                                             ("alpha", "gamma", "from_logits", "label_smoothing"))
+dice = _per_sample(_losses.dice, "dice", ("axis",))
+tversky = _per_sample(_losses.tversky, "tversky", ("alpha", "beta", "axis"))
+categorical_generalized_cross_entropy = _per_sample(_losses.categorical_generalized_cross_entropy,
+                                                    "categorical_generalized_cross_entropy", ("q",))
 
 
 class MeanSquaredError(Loss):
@@ -252,9 +261,184 @@ class SparseCategoricalCrossentropy(Loss):
                          from_logits=bool(from_logits), **({} if ignore is None else {"ignore_class": ignore}))
 
 
+class CategoricalHinge(Loss):
+    """max(max over the wrong classes of ŷ − ŷ of the true class + 1, 0), for one-hot targets.
+
+    >>> float(CategoricalHinge()([[0.0, 1.0]], [[0.5, 0.25]]))
+    1.25
+    """
+
+    def __init__(self, reduction: Any = "sum_over_batch_size", name: str | None = None, dtype: Any = None) -> None:
+        super().__init__("categorical_hinge", reduction=_reduction(reduction))
+
+
+def _changed(settings: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """The settings that differ from Keras's defaults: a loss at its defaults saves as its plain name."""
+    return {key: value for key, value in settings.items() if value != defaults[key]}
+
+
+class BinaryFocalCrossentropy(Loss):
+    """Binary focal cross-entropy (1 − p_t)^γ · bce, optionally class-balanced by α; ``from_logits`` and
+    ``label_smoothing`` as :class:`BinaryCrossentropy`'s.
+
+    >>> round(float(BinaryFocalCrossentropy(from_logits=True)([[1.0]], [[0.0]])), 6)
+    0.173287
+    """
+
+    def __init__(self, apply_class_balancing: bool = False, alpha: float = 0.25, gamma: float = 2.0,
+                 from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: Any = "sum_over_batch_size", name: str | None = None, dtype: Any = None) -> None:
+        _last_axis("BinaryFocalCrossentropy", axis)
+        gamma, alpha = _losses.check_focal(gamma, alpha, "BinaryFocalCrossentropy")
+        settings = {"apply_class_balancing": bool(apply_class_balancing), "alpha": alpha, "gamma": gamma,
+                    "from_logits": bool(from_logits)}
+        super().__init__("binary_focal_crossentropy", reduction=_reduction(reduction),
+                         **_changed(settings, {"apply_class_balancing": False, "alpha": 0.25, "gamma": 2.0,
+                                               "from_logits": False}),
+                         **_smoothing("BinaryFocalCrossentropy", label_smoothing))
+
+
+class CategoricalFocalCrossentropy(Loss):
+    """Categorical focal cross-entropy −Σ α·(1 − p)^γ·y·log p, for one-hot targets; ``from_logits`` and
+    ``label_smoothing`` as :class:`CategoricalCrossentropy`'s.
+
+    >>> round(float(CategoricalFocalCrossentropy(from_logits=True)([[1.0, 0.0]], [[0.0, 0.0]])), 6)
+    0.043322
+    """
+
+    def __init__(self, alpha: float = 0.25, gamma: float = 2.0, from_logits: bool = False,
+                 label_smoothing: float = 0.0, axis: int = -1, reduction: Any = "sum_over_batch_size",
+                 name: str | None = None, dtype: Any = None) -> None:
+        _last_axis("CategoricalFocalCrossentropy", axis)
+        gamma, alpha = _losses.check_focal(gamma, alpha, "CategoricalFocalCrossentropy")
+        settings = {"alpha": alpha, "gamma": gamma, "from_logits": bool(from_logits)}
+        super().__init__("categorical_focal_crossentropy", reduction=_reduction(reduction),
+                         **_changed(settings, {"alpha": 0.25, "gamma": 2.0, "from_logits": False}),
+                         **_smoothing("CategoricalFocalCrossentropy", label_smoothing))
+
+
+def _axis_setting(axis: Any) -> dict[str, Any]:
+    """Dice's and Tversky's ``axis`` as an option (a list, as a model file keeps it), left out at None."""
+    if axis is None:
+        return {}
+    return {"axis": list(axis) if isinstance(axis, (list, tuple)) else axis}
+
+
+class Dice(Loss):
+    """1 − 2·Σ y·ŷ / (Σ y + Σ ŷ), summed over ``axis`` (None: the whole batch gives one value, Keras's default).
+
+    >>> round(float(Dice()([[1.0, 0.0]], [[1.0, 1.0]])), 6)
+    0.333333
+    """
+
+    def __init__(self, reduction: Any = "sum_over_batch_size", name: str | None = None, axis: Any = None,
+                 dtype: Any = None) -> None:
+        _losses._overlap_axes(axis, None, "Dice")
+        super().__init__("dice", reduction=_reduction(reduction), **_axis_setting(axis))
+
+
+class Tversky(Loss):
+    """1 − Σ y·ŷ / (Σ y·ŷ + α·Σ y·(1 − ŷ) + β·Σ (1 − y)·ŷ), summed over ``axis`` as :class:`Dice`.
+
+    >>> round(float(Tversky(alpha=0.0, beta=1.0)([[1.0, 0.0]], [[1.0, 1.0]])), 6)
+    0.5
+    """
+
+    def __init__(self, alpha: float = 0.5, beta: float = 0.5, reduction: Any = "sum_over_batch_size",
+                 name: str | None = None, axis: Any = None, dtype: Any = None) -> None:
+        alpha, beta = _losses.check_tversky(alpha, beta)
+        _losses._overlap_axes(axis, None, "Tversky")
+        super().__init__("tversky", reduction=_reduction(reduction),
+                         **_changed({"alpha": alpha, "beta": beta}, {"alpha": 0.5, "beta": 0.5}),
+                         **_axis_setting(axis))
+
+
+class CategoricalGeneralizedCrossEntropy(Loss):
+    """(1 − p[label]^q) / q for integer labels and probabilities, robust to noisy labels.
+
+    >>> float(CategoricalGeneralizedCrossEntropy()([1], [[0.75, 0.25]]))
+    1.0
+    """
+
+    def __init__(self, q: float = 0.5, reduction: Any = "sum_over_batch_size", name: str | None = None,
+                 dtype: Any = None) -> None:
+        q = _losses.check_q(q)
+        super().__init__("categorical_generalized_cross_entropy", reduction=_reduction(reduction),
+                         **({} if q == 0.5 else {"q": q}))
+
+
+def serialize(loss: Any) -> Any:
+    """Keras's description of a loss, ``{"module", "class_name", "config", "registered_name"}``: a loss object's
+    class and settings, or for one of the loss functions its name as ``config``.
+
+    >>> serialize(Huber(delta=2.0))["config"]["delta"], serialize(mean_squared_error)["config"]
+    (2.0, 'mean_squared_error')
+    """
+    if isinstance(loss, Loss):
+        config = {k: v for k, v in loss.get_config().items() if k != "name"}
+        # back to Keras's names; a loss's own reduction (None) is Keras's default
+        config["reduction"] = {"mean": "sum_over_batch_size", "sum": "sum", "none": None,
+                               None: "sum_over_batch_size"}[loss.reduction]
+        return {"module": "keras.losses", "class_name": type(loss).__name__, "config": config,
+                "registered_name": None}
+    name = getattr(loss, "__name__", None)
+    if callable(loss) and isinstance(name, str) and name in _FUNCTIONS:
+        return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
+    raise ConfigError(f"keras.losses.serialize got {loss!r}; it takes a keras.losses class object (such as "
+                      "keras.losses.Huber()) or one of the keras.losses functions.")
+
+
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
+    """The loss :func:`serialize` described (or a loss function's name).
+
+    >>> deserialize(serialize(Huber(delta=2.0))).options
+    {'delta': 2.0}
+    """
+    custom = custom_objects or {}
+    if isinstance(config, str):
+        if config in custom:
+            return custom[config]
+        if config in _FUNCTIONS:
+            return _FUNCTIONS[config]
+        raise ConfigError(f"keras.losses.deserialize: {config!r} is not a Keras loss name; give one of "
+                          f"{', '.join(sorted(_FUNCTIONS))}, or pass custom_objects for a loss of your own.")
+    if isinstance(config, dict) and config.get("class_name") == "function" and isinstance(config.get("config"), str):
+        return deserialize(config["config"], custom_objects)
+    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
+        raise ConfigError(f"keras.losses.deserialize got {config!r}; it takes what keras.losses.serialize gives "
+                          "(a dict with 'class_name' and 'config') or a loss name.")
+    return made_from_config(config, "keras.losses", "loss", _CLASSES, custom)
+
+
+def made_from_config(config: dict[str, Any], module: str, kind: str, classes: dict[str, Any],
+                     custom: dict[str, Any]) -> Any:
+    """The object of a Keras config ``{"class_name", "config"}``, its class found in ``custom`` then ``classes``, made
+    with the settings its class takes (a setting another library records and this class has not is left out)."""
+    import inspect  # here: only deserializing needs it
+
+    class_name, settings = config["class_name"], dict(config.get("config") or {})
+    make = custom.get(class_name) or classes.get(class_name)
+    if make is None:
+        raise ConfigError(f"{module}.deserialize: the {kind} class {class_name!r} is not known; pass "
+                          f"custom_objects={{{class_name!r}: {class_name}}} for a class of your own.")
+    takes = inspect.signature(make).parameters
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in takes.values()):
+        settings = {k: v for k, v in settings.items() if k in takes}
+    return make(**settings)
+
+
 get = _losses.get
 
-__all__ = ["Loss", "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
+_FUNCTIONS: dict[str, Callable[..., Tensor]] = {fn.__name__: fn for fn in (
+    mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, mean_squared_logarithmic_error, huber,
+    log_cosh, hinge, squared_hinge, kl_divergence, poisson, cosine_similarity, binary_crossentropy,
+    categorical_crossentropy, sparse_categorical_crossentropy, categorical_hinge, binary_focal_crossentropy,
+    categorical_focal_crossentropy, dice, tversky, categorical_generalized_cross_entropy)}
+
+__all__ = ["Loss", "CategoricalHinge", "BinaryFocalCrossentropy", "CategoricalFocalCrossentropy", "Dice", "Tversky",
+           "CategoricalGeneralizedCrossEntropy", "categorical_hinge", "binary_focal_crossentropy",
+           "categorical_focal_crossentropy", "dice", "tversky", "categorical_generalized_cross_entropy", "serialize",
+           "deserialize", "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercentageError",
            "MeanSquaredLogarithmicError", "Huber", "LogCosh", "Hinge", "SquaredHinge", "KLDivergence", "Poisson",
            "CosineSimilarity", "kl_divergence", "kld", "KLD", "poisson", "cosine_similarity", "BinaryCrossentropy",
            "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "mean_squared_error", "mean_absolute_error",
@@ -263,3 +447,6 @@ __all__ = ["Loss", "MeanSquaredError", "MeanAbsoluteError", "MeanAbsolutePercent
            "categorical_crossentropy", "sparse_categorical_crossentropy", "get"]
 
 __getattr__ = not_provided(__name__, __all__)
+
+_CLASSES: dict[str, type[Loss]] = {name: obj for name, obj in globals().items()
+                                   if isinstance(obj, type) and issubclass(obj, Loss) and obj is not Loss}

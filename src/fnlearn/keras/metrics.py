@@ -35,15 +35,27 @@ from ..errors import ConfigError
 from ..metrics import (
     AUC,
     Accuracy,
+    BinaryIoU,
+    CategoricalHinge,
+    ConcordanceCorrelation,
     CosineSimilarity,
     F1Score,
     FalseNegatives,
     FalsePositives,
     FBetaScore,
+    Hinge,
+    IoU,
     KLDivergence,
+    LogCoshError,
     Mean,
+    MeanAbsolutePercentageError,
+    MeanIoU,
     MeanMetricWrapper,
+    MeanSquaredLogarithmicError,
     Metric,
+    OneHotIoU,
+    OneHotMeanIoU,
+    PearsonCorrelation,
     Poisson,
     Precision,
     PrecisionAtRecall,
@@ -53,6 +65,7 @@ from ..metrics import (
     RootMeanSquaredError,
     SensitivityAtSpecificity,
     SpecificityAtSensitivity,
+    SquaredHinge,
     Sum,
     TrueNegatives,
     TruePositives,
@@ -235,6 +248,92 @@ mean_squared_error = mse = _keras_losses.mean_squared_error
 mean_absolute_error = mae = _keras_losses.mean_absolute_error
 kl_divergence = _keras_losses.kl_divergence
 poisson = _keras_losses.poisson
+binary_crossentropy = _keras_losses.binary_crossentropy
+categorical_crossentropy = _keras_losses.categorical_crossentropy
+sparse_categorical_crossentropy = _keras_losses.sparse_categorical_crossentropy
+hinge = _keras_losses.hinge
+squared_hinge = _keras_losses.squared_hinge
+categorical_hinge = _keras_losses.categorical_hinge
+huber = _keras_losses.huber
+log_cosh = logcosh = _keras_losses.log_cosh
+mean_absolute_percentage_error = mape = _keras_losses.mean_absolute_percentage_error
+mean_squared_logarithmic_error = msle = _keras_losses.mean_squared_logarithmic_error
+binary_focal_crossentropy = _keras_losses.binary_focal_crossentropy
+categorical_focal_crossentropy = _keras_losses.categorical_focal_crossentropy
+
+
+def _correlation_function(values: Any, cls: type[Metric]) -> Any:
+    def metric(y_true: Any, y_pred: Any, axis: int = -1) -> Tensor:
+        return Tensor(values(y_true, y_pred, axis=axis))
+
+    metric.__name__ = metric.__qualname__ = values.__name__
+    metric.__doc__ = f"Keras's ``{values.__name__}``: one value per sample along ``axis``; in ``compile`` it is " \
+                     f"``{cls.__name__}()``."
+    metric.metric_class = cls  # type: ignore[attr-defined]
+    return metric
+
+
+pearson_correlation = _correlation_function(_metrics.pearson_correlation, PearsonCorrelation)
+concordance_correlation = _correlation_function(_metrics.concordance_correlation, ConcordanceCorrelation)
+
+_FUNCTION_NAMES = ("binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+                   "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "mean_squared_error",
+                   "mean_absolute_error", "kl_divergence", "poisson", "binary_crossentropy", "categorical_crossentropy",
+                   "sparse_categorical_crossentropy", "hinge", "squared_hinge", "categorical_hinge", "huber",
+                   "log_cosh", "mean_absolute_percentage_error", "mean_squared_logarithmic_error",
+                   "binary_focal_crossentropy", "categorical_focal_crossentropy", "pearson_correlation",
+                   "concordance_correlation")
+
+
+def serialize(metric: Any) -> dict[str, Any]:
+    """Keras's description of a metric, ``{"module", "class_name", "config", "registered_name"}``: a metric
+    object's class and settings, or for one of the metric functions its name as ``config``.
+
+    >>> serialize(Hinge())["class_name"], serialize(hinge)["config"]
+    ('Hinge', 'hinge')
+    """
+    if isinstance(metric, Metric):
+        form = _metrics.saved_form(metric)
+        if isinstance(form, str):  # a function metric made by name or a class without settings
+            form = {"class_name": _NAMED.get(form, form), "config": {"name": metric.name}}
+        return {"module": "keras.metrics", "class_name": form["class_name"], "config": form["config"],
+                "registered_name": None}
+    name = getattr(metric, "__name__", None)
+    if callable(metric) and name in _FUNCTION_NAMES:
+        return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
+    raise ConfigError(f"keras.metrics.serialize got {metric!r}; it takes a keras.metrics object (such as "
+                      "keras.metrics.AUC()) or one of the keras.metrics functions.")
+
+
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
+    """The metric :func:`serialize` described, or a metric function or object from its name.
+
+    >>> deserialize(serialize(MeanIoU(num_classes=3))).num_classes
+    3
+    """
+    custom = custom_objects or {}
+    if isinstance(config, dict) and config.get("class_name") == "function":
+        config = config.get("config")
+    if isinstance(config, str):
+        if config in custom:
+            return custom[config]
+        if config in _FUNCTION_NAMES:
+            return globals()[config]
+        return get(config)
+    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
+        raise ConfigError(f"keras.metrics.deserialize got {config!r}; it takes what keras.metrics.serialize gives "
+                          "(a dict with 'class_name' and 'config') or a metric name.")
+    return _keras_losses.made_from_config(config, "keras.metrics", "metric", SAVED_CLASSES, custom)
+
+
+# the Keras class of a metric saved by its name alone
+_NAMED = {"binary_accuracy": "BinaryAccuracy", "categorical_accuracy": "CategoricalAccuracy",
+          "sparse_categorical_accuracy": "SparseCategoricalAccuracy", "mean_squared_error": "MeanSquaredError",
+          "mean_absolute_error": "MeanAbsoluteError", "binary_crossentropy": "BinaryCrossentropy",
+          "categorical_crossentropy": "CategoricalCrossentropy",
+          "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy",
+          "top_k_categorical_accuracy": "TopKCategoricalAccuracy",
+          "sparse_top_k_categorical_accuracy": "SparseTopKCategoricalAccuracy"}
 
 
 __all__ = ["Metric", "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
@@ -245,6 +344,13 @@ __all__ = ["Metric", "binary_accuracy", "categorical_accuracy", "sparse_categori
            "RecallAtPrecision", "SensitivityAtSpecificity", "SpecificityAtSensitivity", "F1Score", "FBetaScore",
            "RootMeanSquaredError", "Mean", "Sum", "MeanMetricWrapper", "top_k_categorical_accuracy",
            "sparse_top_k_categorical_accuracy", "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy",
-           "Accuracy", "CosineSimilarity", "KLDivergence", "Poisson", "R2Score", "kl_divergence", "poisson"]
+           "Accuracy", "CosineSimilarity", "KLDivergence", "Poisson", "R2Score", "kl_divergence", "poisson",
+           "Hinge", "SquaredHinge", "CategoricalHinge", "LogCoshError", "MeanAbsolutePercentageError",
+           "MeanSquaredLogarithmicError", "PearsonCorrelation", "ConcordanceCorrelation", "IoU", "BinaryIoU", "MeanIoU",
+           "OneHotIoU", "OneHotMeanIoU", "binary_crossentropy", "categorical_crossentropy",
+           "sparse_categorical_crossentropy", "hinge", "squared_hinge", "categorical_hinge", "huber", "log_cosh",
+           "logcosh", "mean_absolute_percentage_error", "mape", "mean_squared_logarithmic_error", "msle",
+           "binary_focal_crossentropy", "categorical_focal_crossentropy", "pearson_correlation",
+           "concordance_correlation", "serialize", "deserialize"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -1952,7 +1952,28 @@ __all__ += ["erf", "erfc", "expm1", "tan", "sinh", "cosh", "arcsin", "arccos", "
             "in_top_k", "multi_hot", "psnr", "depth_to_space", "space_to_depth"]
 
 from . import ops_image as image  # noqa: E402  (keras.ops.image.resize; it uses the ops above)
+from . import ops_linalg as linalg  # noqa: E402  (keras.ops.linalg; these modules use the ops above)
+from .ops_control import *  # noqa: E402, F403
+from .ops_control import __all__ as _control_names  # noqa: E402
+from .ops_fft import *  # noqa: E402, F403
+from .ops_fft import __all__ as _fft_names  # noqa: E402
+from .ops_linalg import *  # noqa: E402, F403
+from .ops_linalg import __all__ as _linalg_names  # noqa: E402
+from .ops_numpy_more import *  # noqa: E402, F403
+from .ops_numpy_more import __all__ as _numpy_more_names  # noqa: E402
 
-__all__ += ["image"]
+__all__ += ["image", "linalg", *_control_names, *_fft_names, *[n for n in _linalg_names if n != "norm"],
+            *_numpy_more_names]
+
+from .ops_groups import NN_NAMES as _NN_NAMES  # noqa: E402
+from .ops_groups import NUMPY_NAMES as _NUMPY_NAMES  # noqa: E402
+from .ops_groups import group as _group  # noqa: E402
+
+numpy = _group("numpy", _NUMPY_NAMES, __import__(__name__, fromlist=["_"]))
+nn = _group("nn", _NN_NAMES, __import__(__name__, fromlist=["_"]))
+__all__ += ["numpy", "nn"]
+_sys = __import__("sys")
+_sys.modules[f"{__name__}.linalg"] = linalg
+_sys.modules[f"{__name__}.image"] = image
 
 __getattr__ = not_provided(__name__, __all__)

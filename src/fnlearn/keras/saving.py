@@ -54,6 +54,58 @@ def get_custom_objects() -> dict[str, Any]:
     return _REGISTERED
 
 
+def get_registered_name(obj: Any) -> str:
+    """The name ``obj`` is registered under, else its own ``__name__`` (Keras's ``get_registered_name``).
+
+    >>> from fnlearn.keras import layers
+    >>> get_registered_name(layers.Dense)
+    'Dense'
+    """
+    found = next((key for key, value in _REGISTERED.items() if value is obj), None)
+    return found or getattr(obj, "__name__", type(obj).__name__)
+
+
+class CustomObjectScope:
+    """``with custom_object_scope({"MyLayer": MyLayer}):`` — inside, ``load_model`` and the ``deserialize`` functions
+    find these classes and functions by name, as registered ones; on leaving, the registry is as it was.
+
+    >>> from fnlearn.keras import layers
+    >>> class Twice(layers.Layer):
+    ...     def call(self, inputs):
+    ...         return inputs * 2
+    >>> with custom_object_scope({"Twice": Twice}):
+    ...     get_registered_object("Twice") is Twice
+    True
+    >>> get_registered_object("Twice") is None
+    True
+    """
+
+    def __init__(self, *custom_objects: dict[str, Any] | None) -> None:
+        bad = next((c for c in custom_objects if c is not None and (not isinstance(c, dict)
+                                                                    or not all(isinstance(k, str) for k in c))), None)
+        if bad is not None:
+            raise ConfigError(f"custom_object_scope got {bad!r}; give dicts of name to class or function, e.g. "
+                              "custom_object_scope({'MyLayer': MyLayer}).")
+        self.custom_objects = {k: v for c in custom_objects if c for k, v in c.items()}
+        self._saved: dict[str, Any] = {}
+
+    def __enter__(self) -> CustomObjectScope:
+        self._saved = {key: _REGISTERED.get(key, _ABSENT) for key in self.custom_objects}
+        _REGISTERED.update(self.custom_objects)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for key, value in self._saved.items():
+            if value is _ABSENT:
+                _REGISTERED.pop(key, None)
+            else:
+                _REGISTERED[key] = value
+
+
+_ABSENT = object()
+custom_object_scope = CustomObjectScope
+
+
 def _kind(obj: Any) -> str | None:
     """The Keras module an object of fnlearn's belongs to ("keras.layers", ...), None for one of one's own."""
     from .. import optim
@@ -186,6 +238,7 @@ def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None 
 
 
 __all__ = ["load_model", "save_model", "register_keras_serializable", "get_registered_object", "get_custom_objects",
+           "get_registered_name", "custom_object_scope", "CustomObjectScope",
            "serialize_keras_object", "deserialize_keras_object"]
 
 __getattr__ = not_provided(__name__, __all__)

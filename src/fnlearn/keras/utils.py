@@ -29,8 +29,19 @@ from ..datasets.images import array_to_img, image_dataset_from_directory, img_to
 from ..datasets.sequences import text_dataset_from_directory, timeseries_dataset_from_array
 from ..errors import ConfigError, DataError, DatasetError
 from ..pipeline import PyDataset
+from ..progress import Progbar
 from ..steps import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from ._missing import not_provided
+from .config import disable_interactive_logging, enable_interactive_logging, is_interactive_logging_enabled
+from .saving import (
+    CustomObjectScope,
+    custom_object_scope,
+    deserialize_keras_object,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    serialize_keras_object,
+)
 
 Sequence = PyDataset  # Keras 3 keeps its older name for the same class
 
@@ -309,6 +320,87 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
     return register(package, name)
 
 
+def split_dataset(dataset: Any, left_size: int | float | None = None, right_size: int | float | None = None,
+                  shuffle: bool = False, seed: int | None = None) -> tuple[Any, Any]:
+    """Split an array, or a tuple/list of arrays of one length, in two along the first axis (Keras's
+    ``utils.split_dataset``, with its rules: an int is a count, a float a fraction rounded to a count, the side not
+    given takes the rest, neither side may end empty). Returns two arrays or two tuples of arrays, not tf.data
+    datasets. ``shuffle=True`` draws the order from ``seed`` as Keras does (``np.random.seed(seed)``'s shuffle).
+
+    >>> import numpy as np
+    >>> left, right = split_dataset(np.arange(10), left_size=0.75)
+    >>> left.tolist(), right.tolist()
+    ([0, 1, 2, 3, 4, 5, 6, 7], [8, 9])
+    """
+    import random
+
+    parts = list(dataset) if isinstance(dataset, (tuple, list)) else [dataset]
+    arrays = [np.asarray(a) for a in parts]
+    if not arrays or any(a.ndim == 0 for a in arrays) or len({len(a) for a in arrays}) != 1:
+        raise ConfigError(f"split_dataset takes an array or a tuple of arrays of one length, got "
+                          f"{[getattr(a, 'shape', None) for a in arrays]}; give e.g. split_dataset((x, y), 0.8).")
+    total = len(arrays[0])
+    left, right = _split_sizes(left_size, right_size, total)
+    order = np.arange(total)
+    if shuffle:
+        # Keras seeds NumPy's global generator and shuffles the samples; its own RandomState gives that order
+        # without changing the global one
+        order = np.random.RandomState(random.randint(0, int(1e6)) if seed is None else seed).permutation(total)
+    pieces = [(a[order[:left]], a[order[left:left + right]]) for a in arrays]
+    if not isinstance(dataset, (tuple, list)):
+        return pieces[0]
+    return tuple(p[0] for p in pieces), tuple(p[1] for p in pieces)
+
+
+def _split_sizes(left_size: Any, right_size: Any, total: int) -> tuple[int, int]:
+    """Keras's ``_rescale_dataset_split_sizes``: the two sides' counts, every size checked first."""
+    for side, size in (("left_size", left_size), ("right_size", right_size)):
+        if size is None:
+            continue
+        if type(size) not in (int, float):
+            raise ConfigError(f"split_dataset got {side}={size!r}; give a count (int) or a fraction (float), or None.")
+        if (type(size) is int and not 0 < size < total) or (type(size) is float and not 0 < size < 1):
+            raise ConfigError(f"split_dataset got {side}={size!r}; give a count between 1 and {total - 1} or a "
+                              f"fraction strictly between 0 and 1 for a dataset of {total}.")
+    if left_size is None and right_size is None:
+        raise ConfigError("split_dataset got neither left_size nor right_size; give at least one, e.g. left_size=0.8.")
+    if type(left_size) is float and type(right_size) is float and left_size + right_size > 1:
+        raise ConfigError(f"split_dataset got left_size={left_size} and right_size={right_size}, which add up to more "
+                          "than 1; give fractions whose sum is at most 1.")
+    left = None if left_size is None else round(left_size * total) if type(left_size) is float else left_size
+    right = None if right_size is None else round(right_size * total) if type(right_size) is float else right_size
+    left = total - right if left is None else left
+    right = total - left if right is None else right
+    if left + right > total or not left or not right:
+        raise ConfigError(f"split_dataset's sizes give {left} and {right} samples of {total}; each side needs at "
+                          "least one and together at most all of them, so change left_size or right_size.")
+    return int(left), int(right)
+
+
+def standardize_dtype(dtype: Any) -> str:
+    """A dtype's Keras name (``"float32"``, ``"int64"``, ``"bool"``); None is ``keras.config.floatx()``.
+
+    >>> import numpy as np
+    >>> standardize_dtype(np.float64), standardize_dtype("int"), standardize_dtype(None)
+    ('float64', 'int64', 'float32')
+    """
+    from .. import backend
+
+    if dtype is None:
+        return backend.get_default_dtype()
+    if dtype == "int":
+        return "int64"
+    if dtype == "float":
+        return "float32"
+    if dtype == "bfloat16" or getattr(dtype, "name", None) == "bfloat16":  # Keras's name; NumPy has no such type
+        return "bfloat16"
+    try:
+        return np.dtype(getattr(dtype, "name", dtype) if not isinstance(dtype, (str, type)) else dtype).name
+    except TypeError:
+        raise ConfigError(f"standardize_dtype got {dtype!r}, which is no dtype; give e.g. 'float32', 'int32' or "
+                          "np.float64.") from None
+
+
 def clear_session() -> None:
     """Keras's ``utils.clear_session``: ``keras.backend.clear_session``."""
     from .backend import clear_session as clear
@@ -317,6 +409,10 @@ def clear_session() -> None:
 
 
 __all__ = ["register_keras_serializable", "clear_session", "to_categorical", "normalize", "set_random_seed",
+           "Progbar", "split_dataset", "standardize_dtype", "get_custom_objects", "custom_object_scope",
+           "CustomObjectScope", "get_registered_name", "get_registered_object", "serialize_keras_object",
+           "deserialize_keras_object", "enable_interactive_logging", "disable_interactive_logging",
+           "is_interactive_logging_enabled",
            "pad_sequences", "image_dataset_from_directory",
            "load_img", "img_to_array", "array_to_img", "save_img", "get_file", "PyDataset", "Sequence",
            "text_dataset_from_directory", "timeseries_dataset_from_array", "pack_x_y_sample_weight",

@@ -6,18 +6,27 @@ image layers (:mod:`.image`: padding, cropping, upsampling, data augmentation); 
 recurrent ones (:mod:`.recurrent`: SimpleRNN, LSTM, GRU, Bidirectional, Masking; :mod:`.cells`: RNN and its
 cells); :mod:`.wrappers`:
 TimeDistributed, RepeatVector; :mod:`.lookup`: StringLookup, IntegerLookup,
-CategoryEncoding."""
+CategoryEncoding; :mod:`.dot`: Dot; :mod:`.attention_simple`: Attention, AdditiveAttention;
+:mod:`.normalization`: GroupNormalization, RMSNormalization; :mod:`.noise_more`: AlphaDropout,
+ActivityRegularization; :mod:`.conv_more`: Conv1DTranspose, DepthwiseConv1D, SeparableConv1D; :mod:`.crop`:
+CenterCrop, RandomCrop, RandomBrightness."""
 
 # the modules of layers are imported for what it does: their layers join the classes a model file may name
 from . import (
            attention,
+           attention_simple,
            cells,
            conv,
+           conv_more,
+           crop,
            depthwise,
+           dot,
            image,
            initializers,
            lookup,
            merge,
+           noise_more,
+           normalization,
            recurrent,
            shape_layers,
            text,
@@ -31,4 +40,5 @@ from .sequential import Sequential
 
 __all__ = ["Module", "Layer", "Dense", "Activation", "Flatten", "Dropout", "Sequential", "initializers", "merge",
            "conv", "depthwise", "image", "text", "transpose", "recurrent", "cells", "vectorize", "attention",
-           "wrappers", "lookup", "shape_layers"]
+           "wrappers", "lookup", "shape_layers", "dot", "attention_simple", "normalization",
+           "noise_more", "conv_more", "crop"]

@@ -32,7 +32,7 @@ from .. import backend
 from .. import functional as F
 from ..errors import ConfigError, ShapeError
 from ..tensor import Parameter, Tensor
-from . import initializers, regularizers
+from . import constraints, initializers, regularizers
 from .layers import (
     LAYERS,
     Layer,
@@ -48,8 +48,7 @@ from .layers import (
 _MASKED_SCORE = -1e9
 
 # Keras 3 settings fnlearn takes only at their default (a model file from Keras writes them all)
-_DEFAULT_ONLY = {"kernel_constraint": None, "bias_constraint": None,
-                 "flash_attention": (None, False), "use_gate": False, "sliding_window": None}
+_DEFAULT_ONLY = {"flash_attention": (None, False), "use_gate": False, "sliding_window": None}
 
 
 def _whole(value: Any, name: str, example: str) -> int:
@@ -95,7 +94,8 @@ class MultiHeadAttention(Layer):
     ``use_causal_mask=True`` (step t sees steps ≤ t), ``query_mask`` / ``value_mask`` / ``key_mask`` (batch, steps)
     (also read from inputs that carry one, from ``Embedding(mask_zero=True)``), ``return_attention_scores=True``
     for ``(output, scores)`` with scores (batch, heads, T, S), ``training``. The output carries the query's mask.
-    ``attention_axes`` other than the steps, constraints, gates, sliding windows and flash attention are refused.
+    ``attention_axes`` other than the steps, gates, sliding windows and flash attention are refused.
+    ``kernel_constraint`` and ``bias_constraint`` apply to all four projections' kernels and biases, as in Keras.
 
     >>> import fnlearn as fl, numpy as np
     >>> att = fl.layers.MultiHeadAttention(2, 3, value_dim=5, output_shape=6)
@@ -104,12 +104,15 @@ class MultiHeadAttention(Layer):
     """
 
     supports_masking = True
+    _weight_constraints = {f"{part}_{kind}": f"{kind}_constraint" for part in ("query", "key", "value", "output")
+                           for kind in ("kernel", "bias")}
 
     def __init__(self, num_heads: int, key_dim: int, value_dim: int | None = None, dropout: float = 0.0,
                  use_bias: bool = True, output_shape: Any = None, attention_axes: Any = None,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, seed: int | None = None,
                  name: str | None = None, **kwargs: Any) -> None:
+        found = constraints.checked(kwargs, ("kernel_constraint", "bias_constraint"))
         for key, default in _DEFAULT_ONLY.items():
             allowed = default if isinstance(default, tuple) else (default,)
             given = kwargs.pop(key, allowed[0])
@@ -135,6 +138,7 @@ class MultiHeadAttention(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint, self.bias_constraint = found["kernel_constraint"], found["bias_constraint"]
         self.seed: int | None = None if seed is None else backend.check_seed(
             seed, "MultiHeadAttention seed", "e.g. seed=0, or None for one drawn from fl.set_seed's generator")
         self.draws = 0  # training calls that drew dropout masks: the stream Dropout's masks come from

@@ -40,13 +40,14 @@ from .layers import (
     known_features,
 )
 from .recurrent import (
+    WEIGHT_CONSTRAINTS,
     _as_mask,
     _flag,
     _Recurrent,
     checked_states,
     forget_bias,
-    refuse_constraints,
     refuse_stateful,
+    take_constraints,
     weight_config,
     weight_settings,
 )
@@ -63,11 +64,12 @@ class _BuiltinCell(Layer):
 
     gates = 1
     state_count = 1
+    _weight_constraints = WEIGHT_CONSTRAINTS
 
     def __init__(self, owner: str, units: Any, activation: Any, recurrent_activation: Any, use_bias: Any,
                  initializers_: tuple[Any, Any, Any], regularizers_: tuple[Any, Any, Any], dropout: Any,
                  recurrent_dropout: Any, seed: Any, name: str | None, kwargs: dict[str, Any]) -> None:
-        refuse_constraints(owner, kwargs)
+        take_constraints(self, kwargs)
         kwargs.pop("implementation", None)  # Keras's choice between two ways to compute the same values
         _reject_unknown_kwargs(owner, kwargs)
         weight_settings(self, owner, units, use_bias, initializers_, regularizers_, dropout, recurrent_dropout, seed)

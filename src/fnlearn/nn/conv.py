@@ -31,7 +31,7 @@ from .. import backend
 from .. import functional as F
 from ..errors import ConfigError, ShapeError
 from ..tensor import Parameter, Tensor
-from . import initializers, regularizers
+from . import constraints, initializers, regularizers
 from .layers import LAYERS, Layer, _activation_name, _float_of, _reject_unknown_kwargs, as_input, known_features
 
 Pair = tuple[int, int]
@@ -428,8 +428,8 @@ def avg_pool2d(x: Tensor, pool_size: Any = 2, strides: Any = None, padding: str 
 
 # ----------------------------------------------------------------------------- layers
 
-# Keras's arguments fnlearn leaves out, and the values that ask for nothing of it
-_CONV_UNSUPPORTED = {"kernel_constraint": None, "bias_constraint": None}
+# a convolution's weights, by attribute, and the argument giving each one's constraint
+_CONV_CONSTRAINTS = {"kernel": "kernel_constraint", "bias": "bias_constraint"}
 
 
 def _channels_last(data_format: Any, owner: str) -> None:
@@ -477,6 +477,7 @@ class _Convolution(Layer):
     strides: Any
     padding: str
     sample_rank = 3  # the axes of one sample: (height, width, channels)
+    _weight_constraints = _CONV_CONSTRAINTS
 
     def kernel_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """The kernel's shape for samples of ``input_shape``, in Keras's layout."""
@@ -495,11 +496,8 @@ class _Convolution(Layer):
     def _take_settings(self, owner: str, filters: Any, activation: Any, use_bias: bool, kernel_initializer: Any,
                        bias_initializer: Any, kernel_regularizer: Any, bias_regularizer: Any,
                        kwargs: dict[str, Any]) -> None:
-        _reject_unknown_kwargs(owner, kwargs, allow=("input_shape", *_CONV_UNSUPPORTED))
-        for key, plain in _CONV_UNSUPPORTED.items():
-            if kwargs.get(key, plain) is not plain:
-                raise ConfigError(f"{owner} got {key}={kwargs[key]!r}, which fnlearn does not have; leave it out "
-                                  "(kernel_regularizer and bias_regularizer are there for penalties).")
+        found = constraints.checked(kwargs, tuple(_CONV_CONSTRAINTS.values()))
+        _reject_unknown_kwargs(owner, kwargs, allow=("input_shape",))
         if isinstance(filters, bool) or not isinstance(filters, (int, np.integer)) or filters <= 0:
             raise ConfigError(f"{owner} filters must be a positive integer (the number of output channels), "
                               f"got {filters!r}.")
@@ -511,6 +509,7 @@ class _Convolution(Layer):
         self.bias_initializer = initializers.get(bias_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
         self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint, self.bias_constraint = found["kernel_constraint"], found["bias_constraint"]
 
     def _start(self, name: str | None, kwargs: dict[str, Any]) -> None:
         """Layer's own settings, and no weights yet."""

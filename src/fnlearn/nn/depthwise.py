@@ -29,9 +29,8 @@ from .. import backend
 from .. import functional as F
 from ..errors import ConfigError, ShapeError
 from ..tensor import Parameter, Tensor
-from . import initializers, regularizers
+from . import constraints, initializers, regularizers
 from .conv import (
-    _CONV_UNSUPPORTED,
     Workspace,
     _channels_last,
     _check_dilated_strides,
@@ -162,17 +161,21 @@ class _Depthwise(Layer):
 
     sample_rank = 3  # (height, width, channels)
     filters: int | None = None  # SeparableConv2D's output channels; DepthwiseConv2D's follow the input's
+    _weight_constraints = {"depthwise_kernel": "depthwise_constraint", "pointwise_kernel": "pointwise_constraint",
+                           "bias": "bias_constraint"}
 
     def _take(self, owner: str, kernel_size: Any, strides: Any, padding: Any, depth_multiplier: Any,
               data_format: Any, dilation_rate: Any, activation: Any, use_bias: bool, depthwise_initializer: Any,
               bias_initializer: Any, depthwise_regularizer: Any, bias_regularizer: Any, name: str | None,
               kwargs: dict[str, Any]) -> None:
-        unsupported = {**_CONV_UNSUPPORTED, "depthwise_constraint": None, "pointwise_constraint": None}
-        _reject_unknown_kwargs(owner, kwargs, allow=("input_shape", *unsupported))
-        for key, plain in unsupported.items():
-            if kwargs.get(key, plain) is not plain:
-                raise ConfigError(f"{owner} got {key}={kwargs[key]!r}, which fnlearn does not have; leave it out "
-                                  "(the *_regularizer arguments are there for penalties).")
+        names = ("depthwise_constraint", "bias_constraint") + \
+            (("pointwise_constraint",) if self.filters is not None else ())  # SeparableConv2D's third weight
+        found = constraints.checked(kwargs, names)
+        if kwargs.get("kernel_constraint", None) is None:
+            kwargs.pop("kernel_constraint", None)  # a convolution's argument, asking for nothing: let it pass
+        _reject_unknown_kwargs(owner, kwargs, allow=("input_shape",))
+        for key, constraint in found.items():
+            setattr(self, key, constraint)
         _channels_last(data_format, owner)
         self.kernel_size = _pair(kernel_size, "kernel_size", owner)
         self.strides = _pair(strides, "strides", owner)

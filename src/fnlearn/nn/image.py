@@ -126,13 +126,13 @@ def _fill_value(value: Any, owner: str) -> float:
     return float(value)
 
 
-def _value_range(value: Any) -> tuple[float, float]:
+def _value_range(value: Any, owner: str = "RandomContrast") -> tuple[float, float]:
     try:
         items = tuple(value)
     except TypeError:
         items = ()
     if len(items) != 2 or not all(map(_number, items)) or not items[0] < items[1]:
-        raise ConfigError(f"RandomContrast value_range must be a pair (low, high) with low < high, the range of the "
+        raise ConfigError(f"{owner} value_range must be a pair (low, high) with low < high, the range of the "
                           f"images' values such as (0, 255) or (0, 1), got {value!r}.")
     return float(items[0]), float(items[1])
 

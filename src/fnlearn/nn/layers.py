@@ -28,7 +28,7 @@ from .. import functional as F
 from ..data import check_flag
 from ..errors import ConfigError, DataError, FnlearnError, NotReadyError, ShapeError
 from ..tensor import Parameter, Tensor, as_array
-from . import initializers, regularizers
+from . import constraints, initializers, regularizers
 from .module import Module, Symbolic, keras_mode, leaving_no_trace, update_state
 
 _name_counters: dict[str, itertools.count] = {}
@@ -378,20 +378,24 @@ class Layer(Module):
         return self.takes_list_only or self._keras_way
 
     def add_weight(self, shape: Any = None, initializer: Any = "glorot_uniform", dtype: Any = None,
-                   trainable: bool = True, regularizer: Any = None, name: str | None = None,
+                   trainable: bool = True, regularizer: Any = None, constraint: Any = None, name: str | None = None,
                    **kwargs: Any) -> Parameter:
         """A new weight of this layer (Keras's ``add_weight``): made now, registered, trained by ``fit`` unless
-        ``trainable=False``, penalised by ``regularizer`` (``"l2"``, ``keras.regularizers.L2(1e-4)``…).
+        ``trainable=False``, penalised by ``regularizer`` (``"l2"``, ``keras.regularizers.L2(1e-4)``…), projected
+        by ``constraint`` (``"non_neg"``, ``keras.constraints.MaxNorm(2)``…) after each update.
 
         >>> layer = Layer()
-        >>> layer.add_weight(shape=(2, 3), initializer="ones", name="kernel").shape
-        (2, 3)
+        >>> w = layer.add_weight(shape=(2, 3), initializer="ones", constraint="non_neg", name="kernel")
+        >>> w.shape, w.constraint
+        ((2, 3), NonNeg())
         """
         unknown = [k for k, v in kwargs.items() if k not in ("autocast", "aggregation", "synchronization")
                    and v is not None]
         if unknown:
             raise ConfigError(f"add_weight of layer {self.name!r} got {', '.join(unknown)}, which fnlearn does not "
-                              "have; it takes shape, initializer, dtype, trainable, regularizer and name.")
+                              "have; it takes shape, initializer, dtype, trainable, regularizer, constraint and "
+                              "name.")
+        projection = constraints.get(constraint)
         empty = shape is None or (isinstance(shape, (tuple, list)) and len(shape) == 0)  # a scalar weight
         dims = () if empty else _shape_tuple(shape, "add_weight shape", unknown=False)
         dtype_name = self.dtype if dtype is None else _dtype_name(dtype, self.name)
@@ -400,6 +404,7 @@ class Layer(Module):
         values = backend.to_device(np.asarray(backend.to_numpy(init(dims))).astype(dtype_name))
         weight = Parameter(values, dtype=dtype_name, name=name)
         weight.requires_grad = bool(trainable) and self.trainable
+        weight.constraint = projection
         params = self.__dict__["_parameters"]
         key = name or "weight"
         key = next(k for k in itertools.chain([key], (f"{key}_{i}" for i in itertools.count(1))) if k not in params)
@@ -420,7 +425,15 @@ class Layer(Module):
         """(parameter, regularizer) for each weight added with a regularizer."""
         return list(self.__dict__.get("_added_penalties", ()))
 
+    # a built-in layer's weights, by attribute, and the attribute of the constraint each carries (Dense's
+    # {"kernel": "kernel_constraint", "bias": "bias_constraint"}): set on the weight when it is made
+    _weight_constraints: dict[str, str] = {}
+
     def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, Parameter) and name in self._weight_constraints:
+            constraint = self.__dict__.get(self._weight_constraints[name])
+            if constraint is not None:
+                value.constraint = constraint
         unnamed = self.__dict__.get("_unnamed_weights")
         if unnamed and isinstance(value, Parameter):
             params = self.__dict__["_parameters"]
@@ -500,6 +513,9 @@ class Layer(Module):
             config["dtype"] = self.dtype
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = self.activity_regularizer.get_config()
+        for key in self._weight_constraints.values():  # as Keras writes them: keras.constraints.serialize
+            if self.__dict__.get(key) is not None:
+                config[key] = constraints.serialize(self.__dict__[key])
         return config
 
     @classmethod
@@ -588,12 +604,16 @@ class Dense(Layer):
     (784, 100)
     """
 
+    _weight_constraints = {"kernel": "kernel_constraint", "bias": "bias_constraint"}
+
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  input_shape: Any = None, input_dim: Any = None, name: str | None = None, trainable: bool = True,
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, dtype: Any = None,
-                 **kwargs: Any) -> None:
+                 kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any) -> None:
         _reject_unknown_kwargs("Dense", kwargs)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
             raise ConfigError(f"Dense units must be a positive integer, got {units!r}.")
         self.units = int(units)
@@ -1041,8 +1061,7 @@ class Normalization(Layer):
 
 
 # Keras's arguments for what fnlearn leaves out, and the values that ask for nothing of it
-_BATCH_NORM_UNSUPPORTED = {"beta_constraint": None, "gamma_constraint": None, "synchronized": False,
-                           "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99}
+_BATCH_NORM_UNSUPPORTED = {"synchronized": False, "renorm": False, "renorm_clipping": None, "renorm_momentum": 0.99}
 
 
 class BatchNormalization(Layer):
@@ -1076,12 +1095,14 @@ class BatchNormalization(Layer):
 
     _statistics = ("moving_mean", "moving_variance")  # never trained, whatever trainable says
     supports_masking = True  # each step is normalised alone, so a sequence's mask passes on (Keras 3)
+    _weight_constraints = {"gamma": "gamma_constraint", "beta": "beta_constraint"}
 
     def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
                  scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
                  moving_mean_initializer: Any = "zeros", moving_variance_initializer: Any = "ones",
                  beta_regularizer: Any = None, gamma_regularizer: Any = None, name: str | None = None,
                  **kwargs: Any) -> None:
+        found = constraints.checked(kwargs, ("beta_constraint", "gamma_constraint"))
         _reject_unknown_kwargs("BatchNormalization", kwargs,
                                allow=("input_shape", "input_dim", *_BATCH_NORM_UNSUPPORTED))
         for key, plain in _BATCH_NORM_UNSUPPORTED.items():
@@ -1104,6 +1125,7 @@ class BatchNormalization(Layer):
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint, self.gamma_constraint = found["beta_constraint"], found["gamma_constraint"]
         super().__init__(name=name, input_shape=kwargs.get("input_shape"), input_dim=kwargs.get("input_dim"),
                          trainable=kwargs.get("trainable", True), dtype=kwargs.get("dtype"))
         self.gamma: Parameter | None = None
@@ -1385,7 +1407,7 @@ def _layer_norm_setting(axis: Any) -> int | list[int]:
 
 
 # Keras's arguments for what fnlearn leaves out, and the values that ask for nothing of it
-_LAYER_NORM_UNSUPPORTED = {"beta_constraint": None, "gamma_constraint": None, "rms_scaling": False}
+_LAYER_NORM_UNSUPPORTED = {"rms_scaling": False}
 
 
 class LayerNormalization(Layer):
@@ -1404,9 +1426,12 @@ class LayerNormalization(Layer):
     ([[-1.0, 1.0], [-1.0, 1.0]], (2,))
     """
 
+    _weight_constraints = {"gamma": "gamma_constraint", "beta": "beta_constraint"}
+
     def __init__(self, axis: Any = -1, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
                  beta_initializer: Any = "zeros", gamma_initializer: Any = "ones", beta_regularizer: Any = None,
                  gamma_regularizer: Any = None, name: str | None = None, **kwargs: Any) -> None:
+        found = constraints.checked(kwargs, ("beta_constraint", "gamma_constraint"))
         _reject_unknown_kwargs("LayerNormalization", kwargs,
                                allow=("input_shape", "input_dim", *_LAYER_NORM_UNSUPPORTED))
         for key, plain in _LAYER_NORM_UNSUPPORTED.items():
@@ -1424,6 +1449,7 @@ class LayerNormalization(Layer):
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.beta_regularizer = regularizers.get(beta_regularizer)
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint, self.gamma_constraint = found["beta_constraint"], found["gamma_constraint"]
         # Not built here even with input_shape (a model built from it builds it, as Keras 3 does): a file's
         # settings alone never make fnlearn allocate weights before they are checked.
         super().__init__(name=name, input_shape=kwargs.get("input_shape"), input_dim=kwargs.get("input_dim"),

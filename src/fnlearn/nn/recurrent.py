@@ -31,7 +31,7 @@ from .. import functional as F
 from ..errors import ConfigError, DataError, ShapeError
 from ..fastpath import _ACTS
 from ..tensor import Parameter, Tensor
-from . import initializers, regularizers
+from . import constraints, initializers, regularizers
 from .conv import Workspace
 from .layers import (
     LAYERS,
@@ -436,14 +436,16 @@ def _as_mask(mask: Any, x: Tensor, who: str) -> Any:
     return raw.astype(bool)
 
 
-def refuse_constraints(owner: str, kwargs: dict[str, Any]) -> None:
-    """Take Keras's three weight constraints out of ``kwargs``; any that is set is refused in one sentence."""
-    unused = {k: kwargs.pop(k) for k in ("kernel_constraint", "recurrent_constraint", "bias_constraint")
-              if k in kwargs}
-    given = [k for k, v in unused.items() if v is not None]
-    if given:
-        raise ConfigError(f"{owner} got {', '.join(given)}, which fnlearn does not have; leave the constraints "
-                          "out (a max-norm limit is what clipnorm on the optimizer approximates).")
+# a recurrent layer's or cell's weights, by attribute, and the argument giving each one's constraint
+WEIGHT_CONSTRAINTS = {"kernel": "kernel_constraint", "recurrent_kernel": "recurrent_constraint",
+                      "bias": "bias_constraint"}
+
+
+def take_constraints(target: Any, kwargs: dict[str, Any]) -> None:
+    """Take Keras's three weight constraints out of ``kwargs`` and set them on ``target`` (a recurrent layer or
+    cell), every one checked first; the weights made later carry them."""
+    for key, constraint in constraints.checked(kwargs, tuple(WEIGHT_CONSTRAINTS.values())).items():
+        setattr(target, key, constraint)
 
 
 def refuse_stateful(stateful: Any, owner: str) -> None:
@@ -515,13 +517,14 @@ class _Recurrent(Layer):
 
     _cell: type[_Cell] = _Cell
     supports_masking = True
+    _weight_constraints = WEIGHT_CONSTRAINTS
 
     def _setup(self, owner: str, units: Any, activation: Any, recurrent_activation: Any, use_bias: Any,
                initializers_: tuple[Any, Any, Any], regularizers_: tuple[Any, Any, Any], dropout: Any,
                recurrent_dropout: Any, seed: Any, return_sequences: Any, return_state: Any, go_backwards: Any,
                stateful: Any, name: str | None, kwargs: dict[str, Any]) -> None:
         """Check every setting (before anything is set), then make the layer."""
-        refuse_constraints(owner, kwargs)
+        take_constraints(self, kwargs)
         kwargs.pop("unroll", None)  # Keras unrolls the loop into its graph; fnlearn's loop is one op either way
         kwargs.pop("implementation", None)  # the old choice between Keras's two ways to compute the same values
         _reject_unknown_kwargs(owner, kwargs, allow=("input_shape", "input_dim"))

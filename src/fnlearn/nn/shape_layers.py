@@ -28,7 +28,7 @@ from .. import backend
 from .. import functional as F
 from ..errors import ConfigError, ShapeError
 from ..tensor import Parameter, Tensor
-from . import initializers, regularizers
+from . import constraints, initializers, regularizers
 from .layers import LAYERS, Layer, _float_of, _reject_unknown_kwargs, as_input, dropout_rate
 
 # Keras's ops.normalize: x · min(1/√Σx², 1/ε) with ε = 1e-12, i.e. x / √max(Σx², ε²), so a zero sample stays zero
@@ -371,12 +371,11 @@ class PReLU(Layer):
     """
 
     supports_masking = True
+    _weight_constraints = {"alpha": "alpha_constraint"}
 
     def __init__(self, alpha_initializer: Any = "zeros", alpha_regularizer: Any = None, alpha_constraint: Any = None,
                  shared_axes: Any = None, name: str | None = None, **kwargs: Any) -> None:
-        if alpha_constraint is not None:
-            raise ConfigError(f"PReLU got alpha_constraint={alpha_constraint!r}, which fnlearn does not have; leave it "
-                              "out (or pass alpha_constraint=None).")
+        self.alpha_constraint = constraints.get(alpha_constraint)
         axes = shared_axes if shared_axes is None or isinstance(shared_axes, (list, tuple)) else [shared_axes]
         if axes is not None and not all(_is_int(a) and a >= 1 for a in axes):
             raise ConfigError(f"PReLU shared_axes must be None or sample axes numbered from 1 (the batch axis is not "
@@ -434,7 +433,8 @@ class PReLU(Layer):
     def get_config(self) -> dict[str, Any]:
         regularizer = self.alpha_regularizer.get_config() if self.alpha_regularizer is not None else None
         return {**super().get_config(), "alpha_initializer": initializers.name_of(self.alpha_initializer),
-                "alpha_regularizer": regularizer, "alpha_constraint": None, "shared_axes": self.shared_axes}
+                "alpha_regularizer": regularizer, "alpha_constraint": constraints.serialize(self.alpha_constraint),
+                "shared_axes": self.shared_axes}
 
 
 class UnitNormalization(Layer):

@@ -27,7 +27,7 @@ from .. import backend
 from .. import functional as F
 from ..errors import ConfigError, DataError, ShapeError
 from ..tensor import Parameter, Tensor
-from . import initializers, regularizers
+from . import constraints, initializers, regularizers
 from .conv import Workspace, _axis_plan, _check_dilated_strides, _conv2d, _Convolution, _max_pool2d, avg_pool2d
 from .layers import LAYERS, Layer, _float_of, _reject_unknown_kwargs, _shape_tuple, as_input, known_features
 
@@ -53,10 +53,14 @@ class Embedding(Layer):
     ((1, 3, 3), (10, 3))
     """
 
+    _weight_constraints = {"embeddings": "embeddings_constraint"}
+
     def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: Any = "uniform",
                  embeddings_regularizer: Any = None, mask_zero: bool = False, input_length: int | None = None,
-                 name: str | None = None, weights: Any = None, **kwargs: Any) -> None:
+                 name: str | None = None, weights: Any = None, embeddings_constraint: Any = None,
+                 **kwargs: Any) -> None:
         _reject_unknown_kwargs("Embedding", kwargs, allow=("input_shape",))
+        self.embeddings_constraint = constraints.get(embeddings_constraint)
         self.input_dim = _count(input_dim, "Embedding", "input_dim", "give the vocabulary size, e.g. 10000")
         self.output_dim = _count(output_dim, "Embedding", "output_dim", "give the length of each word's vector, "
                                  "e.g. 16")
