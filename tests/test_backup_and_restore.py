@@ -201,3 +201,17 @@ def test_attention_and_cell_dropout_streams_resume_where_they_were(tmp_path) -> 
     fit(again, [fl.callbacks.BackupAndRestore(tmp_path)])
     for a, b in zip(again.get_weights(), whole.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_fit_without_shuffling_resumes_at_the_epoch_it_stopped(tmp_path) -> None:
+    def fit(model: fl.Sequential, callbacks: list) -> fl.callbacks.History:
+        return model.fit(X, Y, batch_size=8, epochs=4, shuffle=False, verbose=0, callbacks=callbacks)
+
+    whole = _model(dropout=False)
+    fit(whole, [])
+    with pytest.raises(RuntimeError):
+        fit(_model(dropout=False), [fl.callbacks.BackupAndRestore(tmp_path), _Crash(2)])
+    again = _model(dropout=False)
+    assert fit(again, [fl.callbacks.BackupAndRestore(tmp_path)]).epoch == [2, 3]
+    for a, b in zip(again.get_weights(), whole.get_weights()):
+        np.testing.assert_array_equal(a, b)

@@ -86,3 +86,26 @@ def test_bad_input(make, error):
     with pytest.raises(error) as info:
         make()
     assert info.value.args[0].count(". ") <= 1
+
+
+def test_categorical_focal_per_class_alpha():
+    # Keras takes alpha as one weight per class too (broadcast along the classes)
+    keras = real_keras()
+    alpha = [0.1, 0.2, 0.3, 0.4]
+    theirs = compiled(keras, lambda: [keras.losses.CategoricalFocalCrossentropy(alpha=alpha, **kw)(ONE_HOT, p)
+                                      for kw, p in (({}, P.astype("float32")),
+                                                    ({"from_logits": True, "gamma": 0.5}, Z.astype("float32")))])
+    for (kw, p), value in zip((({}, P), ({"from_logits": True, "gamma": 0.5}, Z)), theirs):
+        loss = L.CategoricalFocalCrossentropy(alpha=alpha, **kw)
+        np.testing.assert_allclose(loss(ONE_HOT, p.astype("float32")).numpy(), value, rtol=3e-6, atol=3e-7)
+    assert fl.gradcheck(lambda q: L.CategoricalFocalCrossentropy(alpha=alpha)(ONE_HOT, q * 1.0), [P],
+                        atol=1e-7, rtol=1e-5)
+    loss = L.CategoricalFocalCrossentropy(alpha=alpha)
+    assert L.deserialize(L.serialize(loss)).options == loss.options
+    with pytest.raises(ShapeError):
+        L.CategoricalFocalCrossentropy(alpha=[0.5, 0.5])(ONE_HOT, P)
+    for bad in ([[0.1, 0.2]], [], [0.1, "a"], [0.1, float("nan")]):
+        with pytest.raises(ConfigError):
+            L.CategoricalFocalCrossentropy(alpha=bad)
+    with pytest.raises(ConfigError):
+        L.BinaryFocalCrossentropy(alpha=[0.1, 0.9])  # Keras's binary loss takes one number

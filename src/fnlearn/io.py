@@ -217,11 +217,10 @@ def save_model(model: Any, path: str | os.PathLike, include_optimizer: bool = Tr
 
 
 def _training_doc(model: Any) -> dict[str, Any]:
-    """The file's training state, when the model has trained: a resumed fit keeps the validation split and the
-    shuffled orders (with or without the optimizer's state)."""
-    if getattr(model, "shuffle_seed", None) is None:
-        return {}
-    return {"training": {"shuffle_seed": model.shuffle_seed, "epochs_trained": getattr(model, "epochs_trained", 0)}}
+    """The file's training state: the epochs trained, and the shuffle seed once drawn, so that a resumed fit keeps
+    the validation split and the shuffled orders (with or without the optimizer's state)."""
+    return {"training": {"shuffle_seed": getattr(model, "shuffle_seed", None),
+                         "epochs_trained": getattr(model, "epochs_trained", 0)}}
 
 
 def _optimizer_doc(model: Any, tensors: dict[str, np.ndarray]) -> dict[str, Any] | None:
@@ -1589,13 +1588,7 @@ def _resolve_loss(file: _ModelFile, spec: Any, custom: dict[str, Any]) -> Any:
                              "it a get_config() with what its __init__ takes.") from None
     if isinstance(spec, dict) and isinstance(spec.get("name"), str):
         options = {k: v for k, v in spec.items() if k not in ("name", "reduction")}
-        # from_logits is True/False; the other options (Huber's delta) are finite numbers > 0
-        if spec["name"].lower() not in losses.LOSSES or not all(
-                isinstance(v, bool) if k in ("from_logits", "apply_class_balancing") else
-                (isinstance(v, int) or isinstance(v, list) and all(isinstance(a, int) for a in v)) if k == "axis"
-                else isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                and (v >= 0 if k in ("gamma", "alpha", "beta") else v > 0)
-                for k, v in options.items()):
+        if spec["name"].lower() not in losses.LOSSES or not all(_saved_loss_option(k, v) for k, v in options.items()):
             raise file.error(f"has loss settings {spec!r} that fnlearn cannot rebuild; load it with "
                              "compile=False.")
         reduction = spec.get("reduction")
@@ -1607,6 +1600,22 @@ def _resolve_loss(file: _ModelFile, spec: Any, custom: dict[str, Any]) -> Any:
             raise file.error(f"has loss settings {spec!r} that fnlearn cannot rebuild ({_clause(exc)}); load it "
                              "with compile=False.") from None
     raise file.error(f"has a loss setting {spec!r} that is neither a name nor a loss config; it is damaged.")
+
+
+def _saved_loss_option(key: str, value: Any) -> bool:
+    """Whether a loss option read from a file is of the kind the option takes: from_logits and
+    apply_class_balancing True/False; axis an int or a list of them; the focal losses' γ, α (one number, or one per
+    class) and Tversky's β finite numbers ≥ 0; the others (Huber's delta) finite numbers > 0."""
+    def number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+    if key in ("from_logits", "apply_class_balancing"):
+        return isinstance(value, bool)
+    if key == "axis":
+        return isinstance(value, int) or isinstance(value, list) and all(isinstance(a, int) for a in value)
+    if key == "alpha" and isinstance(value, list):
+        return bool(value) and all(number(a) and a >= 0 for a in value)
+    return number(value) and (value >= 0 if key in ("gamma", "alpha", "beta") else value > 0)
 
 
 def _restore_optimizer(file: _ModelFile, model: Any, state: Any,

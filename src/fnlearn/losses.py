@@ -455,12 +455,25 @@ def categorical_hinge(y_true: Any, y_pred: Any, reduction: str = "mean") -> Tens
     return _reduce(F.relu(F.add(F.sub(negative, positive), 1.0)), reduction)
 
 
-def check_focal(gamma: Any, alpha: Any, who: str) -> tuple[float, float]:
-    """Focal losses' (gamma, alpha), or one ConfigError sentence unless gamma ≥ 0 and alpha are finite numbers.
+def check_focal(gamma: Any, alpha: Any, who: str, per_class: bool = False) -> tuple[float, Any]:
+    """Focal losses' (gamma, alpha), or one ConfigError sentence unless gamma ≥ 0 and alpha are finite numbers;
+    with ``per_class`` (the categorical loss, as in Keras) alpha may also be a list of finite numbers, one weight
+    per class, returned as a tuple of floats.
 
     >>> check_focal(2, 0.25, "binary_focal_crossentropy")
     (2.0, 0.25)
+    >>> check_focal(2, [0.1, 0.9], "categorical_focal_crossentropy", per_class=True)
+    (2.0, (0.1, 0.9))
     """
+    if per_class and isinstance(alpha, (list, tuple, np.ndarray)):
+        weights = np.asarray(alpha, dtype=object).ravel() if not isinstance(alpha, np.ndarray) else alpha.ravel()
+        if np.ndim(alpha) != 1 or len(weights) == 0 or not all(
+                not isinstance(w, bool) and isinstance(w, (int, float, np.integer, np.floating)) and math.isfinite(w)
+                for w in weights):
+            raise ConfigError(f"{who}(alpha={alpha!r}): a per-class alpha must be a flat list of finite numbers, one "
+                              "per class; pass such a list, or one number (0.25 is Keras's default).")
+        check_focal(gamma, 0.25, who)
+        return float(gamma), tuple(float(w) for w in weights)
     for name, value in (("gamma", gamma), ("alpha", alpha)):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
                 or not math.isfinite(value) or (name == "gamma" and value < 0):
@@ -529,10 +542,15 @@ def categorical_focal_crossentropy(y_true: Any, y_pred: Any, alpha: float = 0.25
     ...                                                from_logits=True).item(), 6)
     0.043322
     """
-    gamma, alpha = check_focal(gamma, alpha, "categorical_focal_crossentropy")
+    gamma, alpha = check_focal(gamma, alpha, "categorical_focal_crossentropy", per_class=True)
     smoothing = check_label_smoothing(label_smoothing, "categorical_focal_crossentropy")
     y_pred = _pred(y_pred)
     t = _target(y_true, y_pred, "categorical_focal_crossentropy")
+    if isinstance(alpha, tuple):  # one weight per class, along the last axis (Keras's broadcast)
+        if len(alpha) != y_pred.shape[-1]:
+            raise ShapeError(f"categorical_focal_crossentropy: alpha has {len(alpha)} per-class weights for "
+                             f"{y_pred.shape[-1]} classes; give one weight per class.")
+        alpha = Tensor(np.asarray(alpha, dtype=y_pred.dtype))
     if smoothing:
         t = t * (1.0 - smoothing) + smoothing / y_pred.shape[-1]
     logits = _scores_behind(y_pred, "softmax", from_logits)
@@ -541,7 +559,7 @@ def categorical_focal_crossentropy(y_true: Any, y_pred: Any, alpha: float = 0.25
     else:
         p = F.clip(F.div(y_pred, F.sum(y_pred, axis=-1, keepdims=True)), EPSILON, 1 - EPSILON)
         logp = F.log(p)
-    elem = F.mul(F.mul(Tensor(t), logp), -alpha)
+    elem = F.mul(F.mul(Tensor(t), logp), F.neg(alpha) if isinstance(alpha, Tensor) else -alpha)
     factor = _focal_factor(F.sub(1.0, p), gamma)
     if factor is not None:
         elem = F.mul(factor, elem)

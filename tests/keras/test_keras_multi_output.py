@@ -505,3 +505,24 @@ def test_outputs_given_as_a_dict_are_named_and_given_back_by_their_keys(tmp_path
     h = keras.Input(shape=(2,))
     with pytest.raises(ConfigError, match=r"outputs= as a dict needs one distinct name \(a string\) per output"):
         keras.Model(h, {1: keras.layers.Dense(1)(h), 2: keras.layers.Dense(1)(h)})
+
+
+def test_an_output_with_a_mask_of_padding_steps_takes_its_loss_over_the_real_steps():
+    # as Keras, and as a model of one output: a tagger's loss beside another output's averages the real steps only
+    from fnlearn import keras as fk
+
+    rng = np.random.default_rng(3)
+    words = rng.integers(1, 7, size=(10, 5))
+    words[:, 3:] = 0  # padding
+    tags = rng.integers(0, 7, size=(10, 5))
+    inputs = fk.Input(shape=(5,))
+    steps = fk.layers.LSTM(4, return_sequences=True)(fk.layers.Embedding(7, 3, mask_zero=True)(inputs))
+    tagger = fk.layers.TimeDistributed(fk.layers.Dense(7, activation="softmax"), name="tok")(steps)
+    other = fk.layers.Dense(2, name="sc")(fk.layers.Flatten()(fk.layers.Embedding(7, 2)(inputs)))
+    model = fk.Model(inputs, [tagger, other])
+    model.compile(optimizer="sgd", loss=["sparse_categorical_crossentropy", "mse"])
+    logs = model.evaluate(words, [tags, np.zeros((10, 2))], verbose=0, return_dict=True)
+    p = model.predict(words, verbose=0)[0]
+    per_step = -np.log(np.take_along_axis(p, tags[..., None], -1))[..., 0]
+    assert logs["tok_loss"] == pytest.approx(per_step[words != 0].mean(), rel=1e-5)
+    assert logs["tok_loss"] != pytest.approx(per_step.mean(), rel=1e-5)

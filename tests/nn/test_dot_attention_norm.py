@@ -257,3 +257,16 @@ def test_a_refused_call_leaves_the_layer_unbuilt():
         layer(np.ones((2, 4)))
     assert not layer.built and not list(layer.parameters())
     assert layer(np.ones((2, 6))).shape == (2, 6)
+
+
+def test_rms_normalization_stops_a_mask_and_group_normalization_passes_it_as_keras():
+    real = real_keras()
+    words = np.array([[3, 1, 0, 0], [2, 0, 0, 0]])
+    for library in (real, keras):
+        embedded = library.layers.Embedding(5, 4, mask_zero=True)(words)
+        grouped = library.layers.GroupNormalization(groups=2)(embedded)
+        with pytest.warns(UserWarning):
+            scaled = library.layers.RMSNormalization()(grouped)
+        assert getattr(grouped, "_keras_mask", getattr(grouped, "_mask", None)) is not None
+        assert getattr(scaled, "_keras_mask", getattr(scaled, "_mask", None)) is None
+    assert keras.layers.RMSNormalization.supports_masking is real.layers.RMSNormalization().supports_masking is False

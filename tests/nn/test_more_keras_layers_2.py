@@ -303,14 +303,13 @@ BAD = [
     (lambda: keras.layers.ActivityRegularization(activity_regularizer="l2"), ConfigError, "give those"),
     (lambda: keras.layers.Conv1DTranspose(2, 3, strides=2, output_padding=2), ConfigError,
      "output_padding must be None or a whole number ≥ 0 smaller than the strides (2)"),
-    (lambda: keras.layers.Conv1DTranspose(2, 3, dilation_rate=2), ConfigError, "has dilation_rate=1 only"),
+    (lambda: keras.layers.Conv1DTranspose(2, 3, strides=2, dilation_rate=2), ConfigError, "takes strides of 1"),
     (lambda: keras.layers.Conv1DTranspose(2, 3, padding="causal"), ConfigError, "only Conv1D has"),
     (lambda: keras.layers.Conv1DTranspose(2, 3)(np.ones((2, 4, 4, 1))), ShapeError, "takes sequences"),
     (lambda: keras.layers.DepthwiseConv1D(3, data_format="channels_first"), ConfigError, "(batch, steps, channels)"),
     (lambda: keras.layers.DepthwiseConv1D(3, depth_multiplier=0), ConfigError, "DepthwiseConv1D depth_multiplier"),
     (lambda: keras.layers.DepthwiseConv1D(5)(np.ones((1, 3, 2))), ShapeError, "longer than its input of 3 steps"),
     (lambda: keras.layers.SeparableConv1D(0, 3), ConfigError, "SeparableConv1D filters must be a positive integer"),
-    (lambda: keras.layers.SeparableConv1D(2, 3, strides=2, dilation_rate=2), ConfigError, "takes strides of 1"),
     (lambda: keras.layers.CenterCrop(0, 3), ConfigError, "CenterCrop height and width must be a positive integer"),
     (lambda: keras.layers.CenterCrop(2, 2)(np.ones((4, 4))), ShapeError, "(batch, height, width, channels)"),
     (lambda: keras.layers.RandomCrop(2, 2.5), ConfigError, "RandomCrop height and width"),
@@ -324,3 +323,36 @@ BAD = [
 def test_mistakes_are_refused_in_one_sentence(make, error, words):
     with pytest.raises(error, match=re.escape(words)):
         make()
+
+
+@pytest.mark.parametrize("name", ["DepthwiseConv1D", "SeparableConv1D"])
+def test_depthwise_and_separable_1d_take_strides_with_a_dilation_as_keras(float64, name):
+    real = real_keras()
+    settings = {"kernel_size": 3, "strides": 2, "dilation_rate": 2, "depth_multiplier": 2, "padding": "same",
+                **({"filters": 2} if name == "SeparableConv1D" else {})}
+    x = RNG.normal(size=(2, 9, 3))
+    theirs, ours = getattr(real.layers, name)(**settings), getattr(keras.layers, name)(**settings)
+    want = np.asarray(theirs(x.astype(np.float32)))
+    ours.build_for(x.shape[1:])
+    ours.set_weights([w.astype(np.float64) for w in theirs.get_weights()])
+    np.testing.assert_allclose(host(ours(fl.tensor(x)).data), want, rtol=1e-5, atol=1e-6)
+    assert ours.compute_output_shape((9, 3)) == tuple(theirs.compute_output_shape((None, 9, 3)))[1:]
+    again = type(ours).from_config(ours.get_config())
+    assert (again.strides, again.dilation_rate) == (ours.strides, ours.dilation_rate) == ((1, 2), (1, 2))
+    assert fl.gradcheck(lambda t: ours(t), [x], atol=1e-7, rtol=1e-6)
+
+
+def test_conv1d_transpose_takes_a_dilation_as_keras(float64):
+    real = real_keras()
+    x = RNG.normal(size=(2, 5, 3))
+    for padding in ("valid", "same"):
+        settings = {"filters": 2, "kernel_size": 3, "dilation_rate": 2, "padding": padding}
+        theirs, ours = real.layers.Conv1DTranspose(**settings), keras.layers.Conv1DTranspose(**settings)
+        want = np.asarray(theirs(x.astype(np.float32)))
+        ours.build_for(x.shape[1:])
+        ours.set_weights([w.astype(np.float64) for w in theirs.get_weights()])
+        np.testing.assert_allclose(host(ours(fl.tensor(x)).data), want, rtol=1e-5, atol=1e-6)
+        assert ours.compute_output_shape((5, 3)) == tuple(theirs.compute_output_shape((None, 5, 3)))[1:]
+        assert type(ours).from_config(ours.get_config()).dilation_rate == 2
+    assert fl.gradcheck(lambda t: ours(t), [x], atol=1e-7, rtol=1e-6)
+    _check_weight_gradients(ours, x, _sum_weights(ours(fl.tensor(x))))

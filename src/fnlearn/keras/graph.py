@@ -39,6 +39,7 @@ from ..model import (
     _built_in_loss,
     _check_finite_once,
     _loss_config,
+    _masked_loss,
     _resolve_loss,
     _shape_text,
     _weighted_loss,
@@ -871,7 +872,12 @@ class OutputLoss:
         return self.loss is not None
 
     def value(self, y: Any, out: Tensor, sample_weight: Any = None) -> Tensor:
-        """The output's loss on a batch (Keras's weighted loss with ``sample_weight``), before its weight."""
+        """The output's loss on a batch (Keras's weighted loss with ``sample_weight``), before its weight; over its
+        real steps only when the output carries a mask of padding steps, as a model of one output's."""
+        mask = getattr(out, "_mask", None)
+        masked = None if mask is None else _masked_loss(self.loss, self.loss_fn, y, out, mask, sample_weight)
+        if masked is not None:
+            return masked
         if sample_weight is None:
             return self.loss_fn(y, out)
         return _weighted_loss(self.loss, self.loss_fn, y, out, sample_weight)

@@ -306,12 +306,13 @@ class CategoricalFocalCrossentropy(Loss):
     0.043322
     """
 
-    def __init__(self, alpha: float = 0.25, gamma: float = 2.0, from_logits: bool = False,
+    def __init__(self, alpha: Any = 0.25, gamma: float = 2.0, from_logits: bool = False,
                  label_smoothing: float = 0.0, axis: int = -1, reduction: Any = "sum_over_batch_size",
                  name: str | None = None, dtype: Any = None) -> None:
         _last_axis("CategoricalFocalCrossentropy", axis)
-        gamma, alpha = _losses.check_focal(gamma, alpha, "CategoricalFocalCrossentropy")
-        settings = {"alpha": alpha, "gamma": gamma, "from_logits": bool(from_logits)}
+        gamma, alpha = _losses.check_focal(gamma, alpha, "CategoricalFocalCrossentropy", per_class=True)
+        settings = {"alpha": list(alpha) if isinstance(alpha, tuple) else alpha, "gamma": gamma,
+                    "from_logits": bool(from_logits)}
         super().__init__("categorical_focal_crossentropy", reduction=_reduction(reduction),
                          **_changed(settings, {"alpha": 0.25, "gamma": 2.0, "from_logits": False}),
                          **_smoothing("CategoricalFocalCrossentropy", label_smoothing))

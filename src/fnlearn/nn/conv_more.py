@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend
 from .. import functional as F
 from ..errors import ConfigError, ShapeError
 from ..tensor import Parameter, Tensor
@@ -59,8 +60,9 @@ class Conv1DTranspose(Conv2DTranspose):
     upsampling step of a sequence decoder, ``activation(conv1d_transpose(x, kernel) + bias)`` on sequences (batch,
     steps, channels). Lengths are Keras's: "valid" gives (n − 1)·s + max(k, s) steps, "same" n·s;
     ``output_padding`` p (below the strides) makes them (n − 1)·s + k + p ("valid") or (n − 1)·s + k mod 2 + p
-    ("same"). The kernel has Keras's shape (kernel_size, filters, in_channels). Dilation and channels_first
-    sequences are refused, as in fnlearn's Conv2DTranspose.
+    ("same"), with k the dilated kernel's span (k − 1)·dilation_rate + 1. The kernel has Keras's shape
+    (kernel_size, filters, in_channels). A dilation takes strides of 1, as Keras's; channels_first sequences are
+    refused.
 
     >>> import fnlearn as fl
     >>> layer = fl.layers.Conv1DTranspose(8, 4, strides=3, input_shape=(10, 2))
@@ -79,11 +81,10 @@ class Conv1DTranspose(Conv2DTranspose):
         self._take_settings(owner, filters, activation, use_bias, kernel_initializer, bias_initializer,
                             kernel_regularizer, bias_regularizer, kwargs)
         _sequences_only(data_format, owner)
-        if _length(dilation_rate, owner, "dilation_rate") != 1:
-            raise ConfigError(f"{owner} got dilation_rate={dilation_rate!r}; fnlearn's {owner} has dilation_rate=1 "
-                              "only: leave it out, or use a larger kernel_size.")
+        self.dilation_rate = _length(dilation_rate, owner, "dilation_rate")
         self.kernel_size = _length(kernel_size, owner, "kernel_size")
         self.strides = _length(strides, owner, "strides")
+        _check_dilated_strides(self.strides, self.dilation_rate, (strides, dilation_rate), owner)
         self.padding = _sequence_padding(padding, owner)
         self.output_padding = _step_padding(output_padding, self.strides, owner)
         self._start(name, kwargs)
@@ -92,7 +93,7 @@ class Conv1DTranspose(Conv2DTranspose):
         steps, _ = _steps(input_shape, self._who())
         if steps is None:
             return None, self.filters
-        out, _ = _axis_plan(steps, self.kernel_size, self.strides, self.padding, self.output_padding)
+        out, _ = _axis_plan(steps, self._reach, self.strides, self.padding, self.output_padding)
         if out < 1:
             raise ShapeError(f"{self._who()} turns sequences of {steps} steps into {out} with its kernel of "
                              f"{self.kernel_size}, strides {self.strides} and output_padding {self.output_padding}; "
@@ -103,6 +104,22 @@ class Conv1DTranspose(Conv2DTranspose):
         return self.kernel_size, self.filters, known_features(input_shape, self._who())
 
     @property
+    def _reach(self) -> int:
+        """The span of the kernel, its taps ``dilation_rate`` apart."""
+        return (self.kernel_size - 1) * self.dilation_rate + 1
+
+    def _spread_kernel(self) -> Tensor:
+        """The kernel as the transposed convolution applies it, (1, reach, filters, channels): with a dilation d,
+        d − 1 zero taps between each two of its taps (Keras's dilated transposed convolution), so the gradient
+        reaches the taps alone."""
+        kernel, rate = self.kernel, self.dilation_rate
+        if rate > 1:
+            gaps = Tensor(backend.xp().zeros((kernel.shape[0], rate - 1, *kernel.shape[1:]), dtype=kernel.dtype))
+            spread = F.concatenate([F.expand_dims(kernel, 1), gaps], axis=1)
+            kernel = F.getitem(F.reshape(spread, (-1, *kernel.shape[1:])), slice(0, self._reach))
+        return F.reshape(kernel, (1, *kernel.shape))
+
+    @property
     def input_features(self) -> int | None:
         """The input channels the built kernel takes (None before it is built)."""
         return None if self.kernel is None else int(self.kernel.shape[2])
@@ -110,12 +127,12 @@ class Conv1DTranspose(Conv2DTranspose):
     def forward(self, x: Any) -> Tensor:
         x = self._checked_input(x, "sequences")
         extra = None if self.output_padding is None else (0, self.output_padding)
-        out = _conv2d_transpose(_one_row(x), F.reshape(self.kernel, (1, *self.kernel.shape)), self.bias,
+        out = _conv2d_transpose(_one_row(x), self._spread_kernel(), self.bias,
                                 (1, self.strides), self.padding, extra, self._workspace)
         return self.activation(_rows_back(out))
 
     def get_config(self) -> dict[str, Any]:
-        return {**super(Conv2DTranspose, self).get_config(), "dilation_rate": [1],
+        return {**super(Conv2DTranspose, self).get_config(), "dilation_rate": [self.dilation_rate],
                 "output_padding": None if self.output_padding is None else [self.output_padding]}
 
 
@@ -135,8 +152,14 @@ class _Depthwise1D:
         size = _length(kernel_size, owner, "kernel_size")
         step = _length(strides, owner, "strides")
         rate = _length(dilation_rate, owner, "dilation_rate")
-        _check_dilated_strides(step, rate, (strides, dilation_rate), owner)
         return (1, size), (1, step), _sequence_padding(padding, owner), (1, rate)
+
+    def _take_dilated(self, rates: tuple[int, int], *settings: Any) -> None:
+        """The 2-D layer's ``_take`` with these settings, then ``rates``: Keras 3's depthwise and separable 1-D
+        layers take strides and a dilation above 1 together (its plain convolutions refuse them), and the depthwise
+        op computes that window too, so the 2-D layer's refusal is left out here."""
+        self._take(*settings)  # type: ignore[attr-defined]
+        self.dilation_rate = rates
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         who = self._who()
@@ -175,7 +198,7 @@ class DepthwiseConv1D(_Depthwise1D, DepthwiseConv2D):
     channels) convolved with its own ``depth_multiplier`` kernels of ``kernel_size`` steps, then the bias and
     ``activation``: channels × depth_multiplier output channels, channel c's m-th kernel at c·depth_multiplier + m.
     ``depthwise_kernel`` has Keras's shape (kernel_size, channels, depth_multiplier) (Keras calls it ``kernel``);
-    ``dilation_rate`` with strides of 1, as Keras; channels_first sequences are refused.
+    ``dilation_rate`` with any strides, as Keras's; channels_first sequences are refused.
 
     >>> import fnlearn as fl, numpy as np
     >>> layer = fl.layers.DepthwiseConv1D(3, depth_multiplier=2, padding="same")
@@ -190,8 +213,9 @@ class DepthwiseConv1D(_Depthwise1D, DepthwiseConv2D):
                  **kwargs: Any) -> None:
         window, steps, padding, rates = self._sequence_settings("DepthwiseConv1D", kernel_size, strides, padding,
                                                                 data_format, dilation_rate)
-        self._take("DepthwiseConv1D", window, steps, padding, depth_multiplier, None, rates, activation, use_bias,
-                   depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer, name, kwargs)
+        self._take_dilated(rates, "DepthwiseConv1D", window, steps, padding, depth_multiplier, None, (1, 1), activation,
+                           use_bias, depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer,
+                           name, kwargs)
         if self.input_shape is not None:
             self.build(self.input_shape)
 
@@ -227,8 +251,9 @@ class SeparableConv1D(_Depthwise1D, SeparableConv2D):
         self.filters = int(filters)
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self._take("SeparableConv1D", window, steps, padding, depth_multiplier, None, rates, activation, use_bias,
-                   depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer, name, kwargs)
+        self._take_dilated(rates, "SeparableConv1D", window, steps, padding, depth_multiplier, None, (1, 1), activation,
+                           use_bias, depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer,
+                           name, kwargs)
         self.pointwise_kernel: Parameter | None = None
         self._pointwise_space = Workspace()
         if self.input_shape is not None:

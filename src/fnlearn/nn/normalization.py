@@ -174,7 +174,9 @@ class RMSNormalization(Layer):
     ([[1.0, -1.0], [1.0, 1.0]], (2,))
     """
 
-    supports_masking = True  # each step alone along the features: a sequence's mask passes on
+    # Keras 3's RMSNormalization does not support masking: a sequence's mask stops here (the layers after it see
+    # every step), so the same program computes the same numbers; Layer.__call__ says so once
+    supports_masking = False
 
     def __init__(self, axis: Any = -1, epsilon: float = 1e-6, name: str | None = None, **kwargs: Any) -> None:
         _reject_unknown_kwargs("RMSNormalization", kwargs, allow=("input_shape",))
