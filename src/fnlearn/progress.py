@@ -97,6 +97,18 @@ class PlainProgress:
         pass
 
 
+def start_bar(console: Any, width: int, total: int | None, label: str | None = None) -> tuple[Any, Any]:
+    """A started rich bar and its task: ``label``, the bar, done/total, the time elapsed and the logs (the task's
+    ``logs`` field), redrawn only when refreshed and cleared when stopped."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = [TextColumn(label)] if label is not None else []
+    bar = Progress(*columns, BarColumn(bar_width=width), MofNCompleteColumn(), TimeElapsedColumn(),
+                   TextColumn("{task.fields[logs]}"), console=console, transient=True, auto_refresh=False)
+    bar.start()
+    return bar, bar.add_task("progress", total=total, logs="")
+
+
 class RichProgress(PlainProgress):
     """A rich progress bar while an epoch runs; when it ends, the bar is replaced by one finished line
     (``Epoch 3/20 ━━━━━━━━━━━━━━━━━━━━ 600/600 1.2s loss: 0.0105 - accuracy: 0.9338``) that wraps
@@ -114,14 +126,8 @@ class RichProgress(PlainProgress):
         self._last_draw = 0.0
 
     def epoch_begin(self, epoch: int) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
         super().epoch_begin(epoch)
-        self._bar = Progress(TextColumn(f"Epoch {epoch + 1}/{self.epochs}"), BarColumn(bar_width=self.BAR_WIDTH),
-                             MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("{task.fields[logs]}"),
-                             console=self.console, transient=True, auto_refresh=False)
-        self._bar.start()
-        self._task = self._bar.add_task("train", total=self.steps, logs="")
+        self._bar, self._task = start_bar(self.console, self.BAR_WIDTH, self.steps, f"Epoch {epoch + 1}/{self.epochs}")
         self._last_draw = 0.0
 
     def batch_end(self, done: int, running: Callable[[], dict[str, Any]]) -> None:
@@ -264,15 +270,10 @@ class Progbar:
             return True
         try:
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
         except ImportError:
             return False
         if self._bar is None:
-            self._bar = Progress(BarColumn(bar_width=self.width), MofNCompleteColumn(), TimeElapsedColumn(),
-                                 TextColumn("{task.fields[logs]}"), console=Console(file=self.stream),
-                                 transient=True, auto_refresh=False)
-            self._bar.start()
-            self._task = self._bar.add_task("progbar", total=self.target, logs="")
+            self._bar, self._task = start_bar(Console(file=self.stream), self.width, self.target)
         self._last_draw = now
         self._bar.update(self._task, completed=current, logs=format_logs(self._averages()))
         self._bar.refresh()
