@@ -19,6 +19,14 @@ tensor_module = importlib.import_module("fnlearn.tensor")
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
+# The Keras comparisons spend most of their time in XLA compiling each tiny model's step for the CPU. Compiled
+# without XLA's optimisation passes and single-threaded (the test workers already fill every core), the same
+# programs compute the same numbers and the Keras-heavy test files run ~40 % faster. A developer's own XLA_FLAGS
+# or JAX_PLATFORMS win; read once, when JAX first starts its CPU backend.
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+os.environ.setdefault("XLA_FLAGS", "--xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true "
+                                   "--xla_cpu_multi_thread_eigen=false")
+
 # FNLEARN_TEST_BACKEND=cupy runs every test on CuPy (a GPU machine); cupy-standin runs them on the NumPy
 # stand-in for CuPy (tests/cupy_standin.py), which fails on host/device mix-ups as CuPy would
 TEST_BACKEND = os.environ.get("FNLEARN_TEST_BACKEND", "numpy")

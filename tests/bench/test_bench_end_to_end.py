@@ -26,7 +26,7 @@ def quick_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
     json_path, md_path = out / "quick.json", out / "quick.md"
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--peers", "numpy,fnlearn", "--repeats", "2",
+        [sys.executable, "-m", "bench", "--quick", "--peers", "numpy,fnlearn", "--repeats", "2", "--warmups", "0",
          "--json", str(json_path), "--markdown", str(md_path), "--quiet"],
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
     )
@@ -40,7 +40,7 @@ def test_json_has_the_header_and_every_workload(quick_run):
     assert result["command"].startswith("python -m bench --quick")
     machine = result["machine"]
     assert machine["cores"] >= 1 and machine["cpu"] and machine["versions"]["numpy"]
-    assert result["settings"]["repeats"] == 2 and result["settings"]["quick"] is True
+    assert result["settings"]["repeats"] == 2 and result["settings"]["warmups"] == 0 and result["settings"]["quick"]
     assert set(result["workloads"]) == set(WORKLOADS)
 
 
@@ -88,7 +88,7 @@ def test_fnlearn_runs_side_by_side_or_says_why_not(quick_run):
 def test_runs_are_interleaved_in_the_json(quick_run):
     result, _, _ = quick_run
     order = result["workloads"]["import"]["order"]
-    assert order == ["fnlearn", "numpy"] * 3  # one warm-up round, two counted
+    assert order == ["fnlearn", "numpy"] * 2  # two counted rounds, no warm-up (test_bench_timing.py has them)
 
 
 def test_tables_are_printed_and_written(quick_run):
