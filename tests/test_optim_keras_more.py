@@ -127,8 +127,8 @@ def test_bad_settings_refused() -> None:
         kopt.Ftrl(learning_rate_power=0.5)
     with pytest.raises(ConfigError, match="beta_2_decay"):
         kopt.Adafactor(beta_2_decay=0.2)
-    with pytest.raises(ConfigError, match="use_ema"):
-        kopt.Lamb(use_ema=True)
+    with pytest.raises(ConfigError, match="loss_scale_factor"):
+        kopt.Lamb(loss_scale_factor=128.0)
     with pytest.raises(ConfigError, match="Nope"):
         kopt.deserialize({"class_name": "Nope", "config": {}})
     assert kopt.get("ftrl").name == "ftrl" and kopt.get({"class_name": "Lion", "config": {}}).name == "lion"

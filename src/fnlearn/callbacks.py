@@ -776,6 +776,84 @@ class TerminateOnNaN(Callback):
             self.model.stop_training = True
 
 
+# ----------------------------------------------------------------------------- SwapEMAWeights
+
+
+class SwapEMAWeights(Callback):
+    """Evaluate with the optimizer's moving averages of the weights, Keras's ``keras.callbacks.SwapEMAWeights``:
+    with an optimizer made with ``use_ema=True``, fit's validation, ``evaluate`` and ``predict`` run on the averaged
+    weights, and training goes on from its own weights afterwards. ``swap_on_epoch=True`` also puts the averages in
+    the model at each epoch's end, for the callbacks listed after this one (a ``ModelCheckpoint`` then saves the
+    averaged model), and takes them out at the next epoch's start. ``predict`` gives the training weights back at
+    its end (Keras 3.15's leaves the averages in the model).
+
+    >>> import fnlearn as fl, numpy as np
+    >>> from fnlearn import keras
+    >>> model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    >>> model.compile(keras.optimizers.SGD(0.1, use_ema=True), "mse")
+    >>> history = model.fit(np.ones((4, 1)), np.ones((4, 1)), validation_split=0.5, epochs=2, verbose=0,
+    ...                     callbacks=[keras.callbacks.SwapEMAWeights()])
+    >>> sorted(history.history)
+    ['loss', 'val_loss']
+    """
+
+    def __init__(self, swap_on_epoch: bool = False) -> None:
+        super().__init__()
+        if not isinstance(swap_on_epoch, bool):
+            raise ConfigError(f"SwapEMAWeights swap_on_epoch must be True or False, got {swap_on_epoch!r}.")
+        self.swap_on_epoch = swap_on_epoch
+        self._ema_weights_in_model = False
+
+    def _optimizer(self) -> Any:
+        """The model's optimizer, refused in one sentence when it keeps no moving averages."""
+        optimizer = getattr(self.model, "optimizer", None)
+        if not getattr(optimizer, "use_ema", False):
+            raise ConfigError("SwapEMAWeights swaps in the optimizer's moving averages of the weights, but the "
+                              f"model's optimizer ({type(optimizer).__name__ if optimizer is not None else 'none'}) "
+                              "keeps none; compile it with an optimizer made with use_ema=True, e.g. "
+                              "keras.optimizers.Adam(use_ema=True).")
+        return optimizer
+
+    def _swap(self) -> None:
+        optimizer = self._optimizer()
+        for param, state in zip(optimizer.params or (), optimizer.state):
+            average = state.get("average")
+            if average is not None:  # none before the first step: the weights are their own average
+                kept = param.data.copy()
+                param.data[...] = average
+                average[...] = kept
+        self._ema_weights_in_model = not self._ema_weights_in_model
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self._optimizer()  # refused before the first step, not at the first validation
+        self._ema_weights_in_model = False
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.swap_on_epoch and self._ema_weights_in_model:
+            self._swap()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.swap_on_epoch and not self._ema_weights_in_model:
+            self._swap()
+            if epoch == self.params.get("epochs", 0) - 1:
+                # fit ends by putting the averages in the model: after the swap they hold the training weights
+                optimizer = self._optimizer()
+                for param, state in zip(optimizer.params or (), optimizer.state):
+                    if state.get("average") is not None:
+                        state["average"][...] = param.data
+
+    def on_test_begin(self, logs: dict[str, Any] | None = None) -> None:
+        if not self._ema_weights_in_model:
+            self._swap()
+
+    def on_test_end(self, logs: dict[str, Any] | None = None) -> None:
+        if self._ema_weights_in_model:
+            self._swap()
+
+    on_predict_begin = on_test_begin
+    on_predict_end = on_test_end
+
+
 # ----------------------------------------------------------------------------- CSVLogger
 
 
@@ -943,6 +1021,15 @@ class GradientNormStopping(Callback):
                 print(f"Epoch {epoch + 1}: gradient norm {norm:.3g} < {self.threshold:g}, stopping.")
 
 
+def __getattr__(name: str) -> Any:
+    # TensorBoard lives in its own module (it needs the optional tensorboard package): loaded when first asked for
+    if name == "TensorBoard":
+        from .tensorboard import TensorBoard
+
+        return TensorBoard
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint", "BackupAndRestore",
            "LearningRateScheduler",
-           "TerminateOnNaN", "CSVLogger", "LambdaCallback", "GradientNormStopping"]
+           "TerminateOnNaN", "SwapEMAWeights", "CSVLogger", "LambdaCallback", "GradientNormStopping"]

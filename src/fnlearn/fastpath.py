@@ -937,8 +937,8 @@ def compile_step(model: Any, loss: Any, optimizer: Optimizer,
         return None  # weight penalties (kernel_regularizer) add to the loss: the general path computes them
     if not _supported(spec[0], spec[1], layers[-1][1]):
         return None
-    if any(p.constraint is not None for p in optimizer.params or ()):
-        return None  # weight constraints project after each update: the general path's optimizer.step does it
+    if any(p.constraint is not None for p in optimizer.params or ()) or getattr(optimizer, "use_ema", False):
+        return None  # weight constraints and the moving average follow each update: the general path's step does
     # checked before a plan is made: making one moves the optimizer's state into the plan's flat buffers
     if optimizer.params is None or [id(p) for p in optimizer.params] != [id(p) for p in _stage_params(layers, norms)]:
         return None  # frozen layers, or an optimizer bound to other parameters

@@ -778,6 +778,10 @@ def load_model(path: str | os.PathLike, compile: bool = True,  # noqa: A002  (Ke
 
 def _load_model(path: str | os.PathLike, compile: bool = True,  # noqa: A002
                 custom_objects: Mapping[str, Any] | None = None, model_class: type | None = None) -> Any:
+    from .keras import keras_files
+
+    if keras_files.is_keras_archive(path):  # a .keras zip written by real Keras 3
+        return keras_files.load_keras_file(path, custom_objects, compile, model_class)
     file = _read(path)
     if file.doc.get("kind", "model") != "model":
         raise file.error("holds only weights (written by save_weights); build the model in code and call "
@@ -858,6 +862,10 @@ def load_weights(model: Any, path: str | os.PathLike) -> None:
         ModelFileError: the file is missing or damaged.
         ShapeError: the file's weights belong to a different architecture.
     """
+    if _is_hdf5(path):  # a weights file written by real Keras 3 (keras_model.save_weights("x.weights.h5"))
+        from .keras.keras_files import load_keras_weights
+
+        return load_keras_weights(model, path)
     file = _read(path)
     params, _ = _split_tensors(file)
     if isinstance(file.doc.get("model"), dict):  # a whole-model file, perhaps from before a leading Input was folded
@@ -875,6 +883,14 @@ def load_weights(model: Any, path: str | os.PathLike) -> None:
                 _load_weights_into(file, trial, params)
             _build_from_weights(file, model, params)
     _load_weights_into(file, model, params)
+
+
+def _is_hdf5(path: str | os.PathLike) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == b"\x89HDF"
+    except OSError:
+        return False
 
 
 def _in_layer_order(params: dict[str, np.ndarray], model: Any) -> dict[str, np.ndarray]:

@@ -121,8 +121,12 @@ def end_of_fit(stopped: tuple[Any, ...] | None, finished_epochs: int, callback_l
         warnings.warn(f"training was interrupted in epoch {stopped[1] + 1}; the weights of the last completed step "
                       f"are kept and the History of the {finished_epochs} finished epoch(s) is returned.",
                       RuntimeWarning, stacklevel=stacklevel)
-    if callback_list.model is not None:  # BackupAndRestore keeps its backup for the fit that goes on
-        object.__setattr__(callback_list.model, "_fit_interrupted", interrupted)
+    model = callback_list.model
+    if model is not None:  # BackupAndRestore keeps its backup for the fit that goes on
+        object.__setattr__(model, "_fit_interrupted", interrupted)
+        optimizer = getattr(model, "optimizer", None)
+        if getattr(optimizer, "use_ema", False):  # the model keeps the moving averages, as Keras's fit ends
+            optimizer.finalize_variable_values(model.trainable_weights)
     callback_list.on_train_end(logs)
     if interrupted and _interrupt_ends_program:
         raise KeyboardInterrupt

@@ -77,14 +77,30 @@ class LearningRate(float):
 
 
 class Optimizer:
-    """Base class: parameter binding, learning rate (number or schedule), clipping, state dicts."""
+    """Base class: parameter binding, learning rate (number or schedule), clipping, state dicts, and Keras's
+    moving average of the weights.
+
+    ``use_ema=True`` keeps an exponential moving average of every parameter, as Keras 3's optimizers do: after each
+    step ``average ← ema_momentum·average + (1 − ema_momentum)·weights`` (the first step's weights start it), every
+    ``ema_overwrite_frequency`` steps (when given) the weights take the average's values, and at the end of ``fit``
+    the model keeps the averages (:meth:`finalize_variable_values`). The averages are saved with the optimizer's
+    state; ``keras.callbacks.SwapEMAWeights`` evaluates with them during training.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> w = fl.Parameter(np.array([0.0])); opt = fl.optim.SGD([w], learning_rate=1.0, use_ema=True, ema_momentum=0.5)
+    >>> for _ in range(2):
+    ...     opt.apply([np.array([-1.0])], [w])
+    >>> w.data.tolist(), opt.state[0]["average"].tolist()  # the weights 1 then 2: the average 1, then 1.5
+    ([2.0], [1.5])
+    """
 
     name = "optimizer"
     counts_steps = False  # whether each update depends on the step count (Adam's bias correction)
 
     def __init__(self, params: Any = None, learning_rate: Any = 0.01, *, lr: Any = None,
                  clipnorm: float | None = None, clipvalue: float | None = None,
-                 global_clipnorm: float | None = None, **unknown: Any) -> None:
+                 global_clipnorm: float | None = None, use_ema: bool = False, ema_momentum: float = 0.99,
+                 ema_overwrite_frequency: int | None = None, **unknown: Any) -> None:
         if unknown:
             accepted = [name for name in {**_settings(Optimizer), **_settings(type(self))} if name != "params"]
             reject_unexpected_arguments(type(self).__name__, unknown, accepted)
@@ -99,6 +115,21 @@ class Optimizer:
         self.clipvalue = None if clipvalue is None else check_positive("clipvalue", clipvalue)
         self.global_clipnorm = None if global_clipnorm is None else check_positive("global_clipnorm",
                                                                                      global_clipnorm)
+        if not isinstance(use_ema, (bool, np.bool_)):
+            raise ConfigError(f"{type(self).__name__} use_ema must be True or False (keep a moving average of the "
+                              f"weights), got {use_ema!r}.")
+        if not isinstance(ema_momentum, (int, float, np.floating)) or isinstance(ema_momentum, bool) \
+                or not 0.0 <= float(ema_momentum) <= 1.0:
+            raise ConfigError(f"{type(self).__name__} ema_momentum must be a number in [0, 1] (the share of the "
+                              f"average kept at each step; Keras's default is 0.99), got {ema_momentum!r}.")
+        if ema_overwrite_frequency is not None and (isinstance(ema_overwrite_frequency, bool) or not isinstance(
+                ema_overwrite_frequency, (int, np.integer)) or ema_overwrite_frequency < 1):
+            raise ConfigError(f"{type(self).__name__} ema_overwrite_frequency must be a whole number ≥ 1 (the steps "
+                              "between copying the moving average into the weights) or None (only at the end of "
+                              f"fit), got {ema_overwrite_frequency!r}.")
+        self.use_ema = bool(use_ema)
+        self.ema_momentum = float(ema_momentum)
+        self.ema_overwrite_frequency = None if ema_overwrite_frequency is None else int(ema_overwrite_frequency)
         self.iterations = 0
         self.params: list[Parameter] | None = None
         self.state: list[dict[str, Any]] = []
@@ -197,8 +228,47 @@ class Optimizer:
         for p, g, state in zip(self.params, grads, self.state):
             if g is not None:
                 self.apply_rule(p.data, g, state, lr)
-                if p.constraint is not None:  # right after the update, as Keras's optimizer.apply
+                if p.constraint is not None and not self.use_ema:  # right after the update, as Keras's apply
                     p.apply_constraint()
+        if self.use_ema:  # Keras averages the weights as the rule left them, then applies the constraints
+            self._follow_averages()
+            for p, g in zip(self.params, grads):
+                if g is not None and p.constraint is not None:
+                    p.apply_constraint()
+
+    def _follow_averages(self) -> None:
+        """One step of every parameter's moving average (its ``average`` slot), then, every
+        ``ema_overwrite_frequency`` steps, the weights set to it: Keras 3's order and arithmetic (the momentum in the
+        weights' dtype, 0 at the first step, so the average starts at the first step's weights)."""
+        overwrite = self.ema_overwrite_frequency is not None and self.iterations % self.ema_overwrite_frequency == 0
+        for p, state in zip(self.params, self.state):
+            average = state.get("average")
+            if average is None or self.iterations == 1:
+                average = state["average"] = p.data.copy()  # a parameter joining later starts at its weights too
+            else:
+                momentum = p.data.dtype.type(self.ema_momentum)
+                average *= momentum
+                average += (1 - momentum) * p.data
+            if overwrite:
+                p.data[...] = average
+
+    def finalize_variable_values(self, var_list: Any) -> None:
+        """What ``fit`` does at its end, as Keras's: with ``use_ema=True``, the parameters of ``var_list`` (a
+        model's ``trainable_weights``) take their moving averages' values; otherwise nothing.
+
+        >>> import fnlearn as fl, numpy as np
+        >>> w = fl.Parameter(np.array([0.0])); opt = fl.optim.SGD([w], learning_rate=1.0, use_ema=True)
+        >>> opt.apply([np.array([-1.0])], [w]); opt.apply([np.array([-1.0])], [w])
+        >>> opt.finalize_variable_values([w])
+        >>> round(float(w.data[0]), 4)  # 0.99·1 + 0.01·2
+        1.01
+        """
+        if not self.use_ema:
+            return
+        wanted = {id(p) for p in var_list}
+        for p, state in zip(self.params or (), self.state):
+            if id(p) in wanted and state.get("average") is not None:
+                p.data[...] = state["average"]
 
     def apply(self, grads: Any, trainable_variables: Any = None) -> None:
         """One step from the gradients ``grads`` of ``trainable_variables`` (the parameters bound to it when
@@ -352,6 +422,9 @@ class Optimizer:
         for key in ("clipnorm", "clipvalue", "global_clipnorm"):
             if getattr(self, key) is not None:
                 config[key] = getattr(self, key)
+        if self.use_ema:
+            config.update(use_ema=True, ema_momentum=self.ema_momentum,
+                          ema_overwrite_frequency=self.ema_overwrite_frequency)
         return config
 
     def state_dict(self) -> dict[str, Any]:

@@ -149,9 +149,9 @@ def test_optimizer_arguments_fnlearn_lacks_are_refused():
         keras.optimizers.SGD(0.1, decay=1e-6)
     with pytest.raises(ConfigError, match="amsgrad"):
         keras.optimizers.Nadam(amsgrad=True)
-    with pytest.raises(ConfigError, match=r"RMSprop\(use_ema=True\) asks for a Keras optimizer feature fnlearn does "
-                                          "not have; leave use_ema out"):
-        keras.optimizers.RMSprop(use_ema=True)
+    with pytest.raises(ConfigError, match=r"RMSprop\(gradient_accumulation_steps=4\) asks for a Keras optimizer "
+                                          "feature fnlearn does not have; leave gradient_accumulation_steps out"):
+        keras.optimizers.RMSprop(gradient_accumulation_steps=4)
     with pytest.raises(ConfigError, match="learning_rate"):
         keras.optimizers.SGD(-1.0)
 

@@ -20,7 +20,7 @@ RNG = np.random.default_rng(11)
 
 # (batch, height, width, channels, depth multiplier, kernel, strides, padding, dilation): Keras's uneven "same"
 # padding with stride 2, a non-square kernel, several kernels per channel, a 1×1 kernel, one the size of the image,
-# and taps dilated (evenly, by axis, with "same" padding)
+# taps dilated (evenly, by axis, with "same" padding), and dilated taps with strides (Keras 3 takes both here)
 CASES = [
     (2, 5, 6, 3, 1, (3, 3), (1, 1), "valid", (1, 1)),
     (2, 5, 6, 3, 1, (3, 3), (1, 1), "same", (1, 1)),
@@ -30,8 +30,11 @@ CASES = [
     (1, 4, 4, 2, 1, (4, 4), (1, 1), "valid", (1, 1)),
     (2, 7, 8, 2, 1, (3, 3), (1, 1), "valid", (2, 2)),
     (1, 7, 8, 2, 2, (3, 2), (1, 1), "same", (2, 3)),
+    (2, 9, 8, 2, 1, (3, 3), (2, 2), "same", (2, 2)),
+    (1, 9, 10, 2, 2, (2, 3), (3, 2), "valid", (2, 1)),
 ]
-IDS = ["valid", "same", "same-stride2-m2", "rect-m3", "pointwise-m2", "whole-image", "dilated", "dilated-same-m2"]
+IDS = ["valid", "same", "same-stride2-m2", "rect-m3", "pointwise-m2", "whole-image", "dilated", "dilated-same-m2",
+       "dilated-stride2-same", "dilated-strided-valid-m2"]
 
 
 def host(array):
@@ -91,8 +94,9 @@ def test_the_separable_chain_gradients_match_central_differences_in_float64():
     lambda k: k.layers.SeparableConv2D(4, (2, 3), strides=(2, 1), depth_multiplier=3),
     lambda k: k.layers.SeparableConv2D(4, 3, padding="same", dilation_rate=2, activation="relu"),
     lambda k: k.layers.DepthwiseConv2D(2, dilation_rate=(2, 3), depth_multiplier=2),
+    lambda k: k.layers.SeparableConv2D(4, 3, strides=2, dilation_rate=2, padding="same", depth_multiplier=2),
 ], ids=["depthwise-m2-same", "depthwise-stride2-nobias", "separable-same", "separable-m3-stride",
-        "separable-dilated-same", "depthwise-dilated"])
+        "separable-dilated-same", "depthwise-dilated", "separable-stride2-dilated-same"])
 def test_layers_give_keras_outputs_shapes_and_weights_and_train_as_keras(make):
     real = real_keras()
     x = RNG.normal(size=(6, 7, 8, 3)).astype("float32")
@@ -174,7 +178,6 @@ def test_a_damaged_file_is_refused_before_anything_is_allocated(tmp_path):
 @pytest.mark.parametrize("call, error, message", [
     (lambda: DepthwiseConv2D(3, depth_multiplier=0), ConfigError, r"depth_multiplier must be a whole number ≥ 1"),
     (lambda: SeparableConv2D(0, 3), ConfigError, r"SeparableConv2D filters must be a positive integer"),
-    (lambda: SeparableConv2D(4, 3, strides=2, dilation_rate=2), ConfigError, r"strides=2 with dilation_rate=2"),
     (lambda: DepthwiseConv2D(3, dilation_rate=0), ConfigError, r"dilation_rate must be a positive integer"),
     (lambda: DepthwiseConv2D(3, data_format="channels_first"), ConfigError, r"channels_last"),
     (lambda: DepthwiseConv2D(3, pointwise_constraint="non_neg"), ConfigError, r"unexpected argument.*pointwise_c"),

@@ -269,7 +269,9 @@ def test_files_written_before_normalization_kept_its_count_still_load(tmp_path, 
     if how == "load_model":
         again = fl.load_model(tmp_path / "old.fnl")
     else:
-        again = fl.Sequential([fl.layers.Normalization(mean=np.zeros(3), variance=np.ones(3)), fl.layers.Dense(2)])
+        fresh = fl.layers.Normalization()
+        fresh.adapt(np.zeros((2, 3)))
+        again = fl.Sequential([fresh, fl.layers.Dense(2)])
         again.build((3,))
         again.load_weights(tmp_path / "old.fnl")
     assert again.layers[0].count.numpy() == 0
@@ -464,6 +466,42 @@ def test_normalization_with_one_mean_builds_with_the_model_and_saves_one_per_fea
     adapted = fl.layers.Normalization(mean=1.0, variance=1.0)
     adapted.adapt(np.array([[0.0, 2.0], [2.0, 4.0]]))  # adapting replaces the numbers given
     np.testing.assert_array_equal(adapted.mean.numpy(), [1.0, 3.0])
+
+
+def test_given_statistics_are_constants_as_in_keras_weights_line_up_and_the_config_keeps_them(tmp_path):
+    """Keras 3 keeps a mean and variance given to the layer as constants, in its config, not as weights: a model's
+    get_weights lines up with Keras's either way and summary() counts no weights for the layer."""
+    from real_keras import real_keras
+
+    real = real_keras()
+    x = np.random.default_rng(4).normal(size=(6, 3)).astype("float32")
+    for mean, variance in [([1.0, -2.0, 0.5], [4.0, 0.25, 1.0]), (2.0, 9.0)]:
+        theirs = real.Sequential([real.Input((3,)), real.layers.Normalization(mean=mean, variance=variance),
+                                  real.layers.Dense(2)])
+        norm = fl.keras.layers.Normalization(mean=mean, variance=variance)
+        ours = fl.keras.Sequential([fl.keras.Input((3,)), norm, fl.keras.layers.Dense(2)])
+        assert [w.shape for w in ours.get_weights()] == [w.shape for w in theirs.get_weights()] == [(3, 2), (2,)]
+        assert ours.count_params() == theirs.count_params() == 8 and norm.weights == []
+        ours.set_weights(theirs.get_weights())
+        np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+        config, their_config = norm.get_config(), theirs.layers[0].get_config()
+        assert (config["mean"], config["variance"]) == (their_config["mean"], their_config["variance"])
+        ours.save(tmp_path / "m.fnl")
+        loaded = fl.load_model(tmp_path / "m.fnl")
+        assert loaded.get_weights()[0].shape == (3, 2) and loaded.layers[0].get_config()["mean"] == config["mean"]
+        np.testing.assert_array_equal(loaded.predict(x, verbose=0), ours.predict(x, verbose=0))
+    adapted = fl.keras.layers.Normalization()
+    adapted.adapt(x)
+    assert adapted.get_config()["mean"] is None and len(adapted.weights) == 3
+
+
+def test_given_statistics_follow_the_model_to_another_backend():
+    """Constants are not weights, so moving the model leaves them where they were made: the call brings them."""
+    here = fl.backend_name()
+    fl.set_backend("numpy")
+    norm = fl.layers.Normalization(mean=[1.0, 3.0], variance=[4.0, 1.0])
+    fl.set_backend(here)
+    np.testing.assert_allclose(norm(np.array([[3.0, 3.0]])).numpy(), [[1.0, 0.0]])
 
 
 def test_normalization_statistics_mistakes_are_one_sentence():

@@ -50,7 +50,7 @@ class Ctx:
                               "tb.fnl": _terabyte_header(), "flip.fnl": _flip_last(good),
                               "bad.idx": b"hello world, not idx", "a.csv": b"day,views\n2021-01-01,4\n",
                               "b.csv": b'day,views\n2021-01-01,"1,234"\n', "c.csv": b"day,views\n01/02/2021,4\n",
-                              "evil_archive": _climbing_tar()}.items():
+                              "evil_archive": _climbing_tar(), "k.keras": _keras_zip_without_config()}.items():
             (folder / name).write_bytes(content)
 
     def _trained(self, optimizer: str, loss: str, units: int, y: Any, act: str | None = None) -> Any:
@@ -100,6 +100,26 @@ def same_state(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
         return u == v
 
     return eq(a, b)
+
+
+def _keras_zip_without_config() -> bytes:
+    """The bytes of a zip named like a Keras 3 model file whose config.json is missing."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("metadata.json", "{}")
+    return buffer.getvalue()
+
+
+def _keras_json(layer: dict[str, Any], sample_shape: tuple[int, ...]) -> str:
+    """Real Keras 3's JSON of a Sequential model of one ``layer`` after its Input, as ``model.to_json()`` writes it."""
+    import json
+
+    layers = [{"module": "keras.layers", "class_name": "InputLayer",
+               "config": {"batch_shape": [None, *sample_shape], "name": "inputs"}}, {"module": "keras.layers", **layer}]
+    return json.dumps({"module": "keras", "class_name": "Sequential", "config": {"name": "s", "layers": layers}})
 
 
 @dataclass(frozen=True)
@@ -453,6 +473,11 @@ CASES: list[Case] = [
     Case("sgd-momentum", "optimizers", "SGD(momentum=-0.5)", lambda c: fl.optim.SGD(momentum=-0.5), ConfigError,
          ("momentum", "-0.5")),
     # ---------------------------------------------------------------- fit: arguments
+    Case("adam-ema-momentum", "optimizers", "Adam(use_ema=True, ema_momentum=1.5)",
+         lambda c: fl.optim.Adam(use_ema=True, ema_momentum=1.5), ConfigError, ("ema_momentum", "1.5", "[0, 1]")),
+    Case("sgd-ema-overwrite", "optimizers", "SGD(use_ema=True, ema_overwrite_frequency=0)",
+         lambda c: fl.optim.SGD(use_ema=True, ema_overwrite_frequency=0), ConfigError,
+         ("ema_overwrite_frequency", "0", "None")),
     Case("fit-cnn-flat-rows", MODEL, "fit: rows of 784 pixels for a CNN of Input(shape=(28, 28, 1))",
          lambda c: _cnn_model().fit(np.ones((4, 784)), np.zeros(4), verbose=0), ShapeError,
          ("(28, 28, 1)", "(784,)")),
@@ -541,6 +566,15 @@ CASES: list[Case] = [
          ConfigError, ("callbacks", "int")),
     Case("grad-norm-stopping", MODEL, "GradientNormStopping(threshold=0)",
          lambda c: fl.callbacks.GradientNormStopping(threshold=0), ConfigError, ("threshold", "0")),
+    Case("tensorboard-update-freq", MODEL, "TensorBoard(update_freq='step')",
+         lambda c: fl.callbacks.TensorBoard(update_freq="step"), ConfigError, ("update_freq", "'step'", "'batch'")),
+    Case("tensorboard-profile-batch", MODEL, "TensorBoard(profile_batch=5)",
+         lambda c: fl.callbacks.TensorBoard(profile_batch=5), ConfigError, ("profile_batch=5", "profile_batch=0")),
+    Case("tensorboard-embeddings", MODEL, "TensorBoard(embeddings_freq=1)",
+         lambda c: fl.callbacks.TensorBoard(embeddings_freq=1), ConfigError, ("embeddings_freq=1", "projector")),
+    Case("swap-ema-without-average", MODEL, "SwapEMAWeights() with an optimizer without use_ema",
+         lambda c: c.reg.fit(c.x, c.y_reg, epochs=1, verbose=0, callbacks=[fl.callbacks.SwapEMAWeights()]),
+         ConfigError, ("SwapEMAWeights", "use_ema=True")),
     Case("fit-x-objects", MODEL, "x of Python objects",
          lambda c: c.reg.fit(np.full((12, 4), None, dtype=object), c.y_reg, verbose=0), DataError, ("x", "object")),
     Case("fit-x-complex", MODEL, "x of complex numbers",
@@ -623,6 +657,15 @@ CASES: list[Case] = [
     Case("load-zip", "save / load", "a zip (Keras .keras / PyTorch) file",
          lambda c: fl.load_model(c.file("z.fnl")), ModelFileError,
          ("not an fnlearn model file",)),
+    Case("load-keras-no-config", "save / load", "a .keras zip without its config.json",
+         lambda c: fl.load_model(c.file("k.keras")), ModelFileError, ("config.json", "model.save('m.keras')")),
+    Case("keras-json-unknown-layer", "save / load", "real Keras's JSON with a Conv3D layer",
+         lambda c: fl.keras.models.model_from_json(_keras_json({"class_name": "Conv3D", "config": {
+             "name": "c", "filters": 2, "kernel_size": [3, 3, 3]}}, (4, 4, 4, 1))), ConfigError,
+         ("Conv3D", "custom_objects")),
+    Case("keras-json-lora", "save / load", "real Keras's JSON with a LoRA rank",
+         lambda c: fl.keras.models.model_from_json(_keras_json({"class_name": "Dense", "config": {
+             "name": "d", "units": 2, "lora_rank": 4}}, (4,))), ConfigError, ("lora_rank=4", "LoRA")),
     Case("load-terabyte", "save / load", "a header claiming a 1 TB tensor",
          lambda c: fl.load_model(c.file("tb.fnl")), ModelFileError, ("claims",)),
     Case("load-bitflip", "save / load", "one flipped bit in the tensor data",

@@ -1,8 +1,8 @@
 """``keras.callbacks``: fnlearn's callbacks under their Keras names.
 
 EarlyStopping, ModelCheckpoint, BackupAndRestore, LearningRateScheduler, ReduceLROnPlateau, TerminateOnNaN, CSVLogger,
-LambdaCallback, History and the base class Callback behave as in Keras; GradientNormStopping is the
-lecture's own rule (stop when the gradient is nearly zero).
+TensorBoard, SwapEMAWeights, LambdaCallback, History and the base class Callback behave as in Keras;
+GradientNormStopping is the lecture's own rule (stop when the gradient is nearly zero).
 
 Example:
     >>> from fnlearn.keras.callbacks import EarlyStopping
@@ -21,11 +21,14 @@ from ..callbacks import (
     LearningRateScheduler,
     ModelCheckpoint,
     ReduceLROnPlateau,
+    SwapEMAWeights,
     TerminateOnNaN,
 )
+from ..tensorboard import TensorBoard
 from ._missing import not_provided
 
 __all__ = ["Callback", "History", "EarlyStopping", "ModelCheckpoint", "BackupAndRestore", "LearningRateScheduler",
-           "TerminateOnNaN", "CSVLogger", "LambdaCallback", "GradientNormStopping", "ReduceLROnPlateau"]
+           "TerminateOnNaN", "CSVLogger", "LambdaCallback", "GradientNormStopping", "ReduceLROnPlateau", "TensorBoard",
+           "SwapEMAWeights"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -4,7 +4,8 @@
 Every model comes back with new layers made from their settings and new weights drawn by their initializers
 (``clone.set_weights(model.get_weights())`` copies the weights over). The layers are made from their settings by
 the code that loads model files (:mod:`fnlearn.io`), so a config, a JSON string and a file are read alike. The JSON
-is fnlearn's own (the dict ``model.get_config()`` gives); real Keras's JSON is not read.
+is fnlearn's own (the dict ``model.get_config()`` gives); real Keras 3's config and JSON are read too, translated
+by :mod:`fnlearn.keras.keras_files`.
 
 Example:
     >>> from fnlearn import keras
@@ -270,6 +271,10 @@ def model_from_config(config: Any, custom_objects: Mapping[str, Any] | None = No
         raise ConfigError(f"custom_objects must be a dict of names to classes or functions, got "
                           f"{type(custom_objects).__name__}; e.g. custom_objects={{'MyLayer': MyLayer}}.")
     custom = {**io._registered(), **(custom_objects or {})}
+    from .keras_files import is_keras_config, translate_config
+
+    if is_keras_config(config):  # real Keras's form, checked whole before anything is built
+        config = translate_config(config, custom)
     return _from_config(config, custom, sequential_class or Sequential, what, "", 0)
 
 
@@ -403,10 +408,14 @@ def model_from_json(json_string: str | bytes, custom_objects: Mapping[str, Any] 
     except (ValueError, RecursionError) as exc:
         raise ConfigError(f"model_from_json was given text that is not valid JSON ({io._clause(exc)}); pass the "
                           "string model.to_json() gave, unchanged.") from None
-    if isinstance(doc, dict) and doc.get("module") == "keras":
-        raise ConfigError("model_from_json was given real Keras's JSON, which fnlearn does not read; it reads the "
-                          "JSON of fnlearn's model.to_json(): build the model with fnlearn.keras and copy Keras's "
-                          "weights with set_weights(keras_model.get_weights()).")
+    from .keras_files import is_keras_config
+
+    if is_keras_config(doc):  # real Keras's to_json(): translated, then compiled as its compile_config says
+        from .keras_files import _compile
+
+        model = model_from_config(doc, custom_objects, what="the Keras model JSON")
+        _compile(model, doc.get("compile_config"), "the Keras model JSON")
+        return model
     if not isinstance(doc, dict) or doc.get("class_name") not in io._MODEL_NAMES or not isinstance(doc.get("config"),
                                                                                                    dict):
         given = f"a {doc.get('class_name')!r}" if isinstance(doc, dict) and isinstance(doc.get("class_name"), str) \

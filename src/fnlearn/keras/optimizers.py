@@ -25,8 +25,7 @@ from ._missing import not_provided
 _IGNORED = ("name", "jit_compile")
 # Keras 3's base-optimizer arguments, as every Keras get_config() writes them: taken at the values that leave the
 # update as it is (so a config of the real Keras deserializes), refused at any other.
-_NEUTRAL: dict[str, tuple[Any, ...]] = {"weight_decay": (None, 0, 0.0), "use_ema": (False,),
-                                        "ema_overwrite_frequency": (None,), "loss_scale_factor": (None,),
+_NEUTRAL: dict[str, tuple[Any, ...]] = {"weight_decay": (None, 0, 0.0), "loss_scale_factor": (None,),
                                         "gradient_accumulation_steps": (None,)}
 
 
@@ -56,8 +55,8 @@ def _keras_kwargs(cls_name: str, learning_rate: Any, kwargs: dict[str, Any],
         raise ConfigError(f"{cls_name}(amsgrad=True): {cls_name} has no AMSGrad variant; use "
                           "keras.optimizers.Adam(amsgrad=True) or AdamW(amsgrad=True), or leave amsgrad out.")
     reject_unexpected_arguments(cls_name, kwargs, takes + ("lr", "clipnorm", "clipvalue", "global_clipnorm")
-                                + _IGNORED + ("decay", "amsgrad", "ema_momentum") + tuple(_NEUTRAL))
-    kwargs.pop("ema_momentum", None)  # only read with use_ema=True, which is refused above
+                                + _IGNORED + ("decay", "amsgrad", "use_ema", "ema_momentum", "ema_overwrite_frequency")
+                                + tuple(_NEUTRAL))
     return kwargs
 
 

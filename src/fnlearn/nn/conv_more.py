@@ -154,13 +154,6 @@ class _Depthwise1D:
         rate = _length(dilation_rate, owner, "dilation_rate")
         return (1, size), (1, step), _sequence_padding(padding, owner), (1, rate)
 
-    def _take_dilated(self, rates: tuple[int, int], *settings: Any) -> None:
-        """The 2-D layer's ``_take`` with these settings, then ``rates``: Keras 3's depthwise and separable 1-D
-        layers take strides and a dilation above 1 together (its plain convolutions refuse them), and the depthwise
-        op computes that window too, so the 2-D layer's refusal is left out here."""
-        self._take(*settings)  # type: ignore[attr-defined]
-        self.dilation_rate = rates
-
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         who = self._who()
         steps, _ = _steps(input_shape, who)
@@ -213,9 +206,8 @@ class DepthwiseConv1D(_Depthwise1D, DepthwiseConv2D):
                  **kwargs: Any) -> None:
         window, steps, padding, rates = self._sequence_settings("DepthwiseConv1D", kernel_size, strides, padding,
                                                                 data_format, dilation_rate)
-        self._take_dilated(rates, "DepthwiseConv1D", window, steps, padding, depth_multiplier, None, (1, 1), activation,
-                           use_bias, depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer,
-                           name, kwargs)
+        self._take("DepthwiseConv1D", window, steps, padding, depth_multiplier, None, rates, activation, use_bias,
+                   depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer, name, kwargs)
         if self.input_shape is not None:
             self.build(self.input_shape)
 
@@ -251,9 +243,8 @@ class SeparableConv1D(_Depthwise1D, SeparableConv2D):
         self.filters = int(filters)
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self._take_dilated(rates, "SeparableConv1D", window, steps, padding, depth_multiplier, None, (1, 1), activation,
-                           use_bias, depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer,
-                           name, kwargs)
+        self._take("SeparableConv1D", window, steps, padding, depth_multiplier, None, rates, activation, use_bias,
+                   depthwise_initializer, bias_initializer, depthwise_regularizer, bias_regularizer, name, kwargs)
         self.pointwise_kernel: Parameter | None = None
         self._pointwise_space = Workspace()
         if self.input_shape is not None:

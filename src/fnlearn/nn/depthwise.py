@@ -33,7 +33,6 @@ from . import constraints, initializers, regularizers
 from .conv import (
     Workspace,
     _channels_last,
-    _check_dilated_strides,
     _check_fits,
     _check_images,
     _conv2d,
@@ -179,8 +178,9 @@ class _Depthwise(Layer):
         _channels_last(data_format, owner)
         self.kernel_size = _pair(kernel_size, "kernel_size", owner)
         self.strides = _pair(strides, "strides", owner)
+        # Keras 3 takes strides and a dilation above 1 together in its depthwise and separable layers (its plain
+        # convolutions refuse them); the op reads each tap's strided view whatever the spacing of the taps
         self.dilation_rate = _pair(dilation_rate, "dilation_rate", owner, "(2, 2)")
-        _check_dilated_strides(self.strides, self.dilation_rate, (strides, dilation_rate), owner)
         self.padding = _padding(padding, owner)
         self.depth_multiplier = _multiplier(depth_multiplier, owner)
         self.activation = F.get_activation(activation)
@@ -269,7 +269,7 @@ class DepthwiseConv2D(_Depthwise):
     ``depth_multiplier`` kernels of ``kernel_size``, ``activation(depthwise_conv2d(x, depthwise_kernel) + bias)``,
     giving channels × depth_multiplier output channels. The kernel has Keras's shape (kh, kw, channels,
     depth_multiplier) and Keras's Glorot-uniform start (fans kh·kw·channels and kh·kw·depth_multiplier).
-    ``dilation_rate`` spaces the kernel's taps (not with strides above 1, as Keras); channels_first images are
+    ``dilation_rate`` spaces the kernel's taps (with any strides, as Keras 3); channels_first images are
     refused.
 
     >>> import fnlearn as fl, numpy as np

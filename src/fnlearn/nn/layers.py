@@ -941,10 +941,12 @@ class Normalization(Layer):
     ``axis=-1`` (default) keeps one mean and variance per feature (the last axis); ``axis=None`` one for all
     values. ``mean`` and ``variance`` may be given instead of adapting: one per feature, or one number each,
     which (as in Keras) holds for every feature, repeated once the layer learns its number of features (from
-    ``input_shape`` or its first input). ``invert=True`` undoes the scaling. The statistics are parameters that
-    training never changes (counted as non-trainable, saved with the model one per feature), followed by
+    ``input_shape`` or its first input). ``invert=True`` undoes the scaling. Adapted statistics are parameters
+    that training never changes (counted as non-trainable, saved with the model one per feature), followed by
     ``count``, the one number Keras 3 keeps beside them (always 0 there too: its ``adapt`` sees all the data at
-    once), so that ``get_weights`` / ``set_weights`` and ``summary()``'s counts match Keras's.
+    once), so that ``get_weights`` / ``set_weights`` and ``summary()``'s counts match Keras's. Statistics given
+    as ``mean`` and ``variance`` are constants, as Keras 3 keeps them: no weights (a model's ``get_weights`` lines
+    up with Keras's), kept in the layer's config instead.
 
     >>> import fnlearn as fl, numpy as np
     >>> norm = fl.layers.Normalization(); norm.adapt(np.array([[1.0, 10.0], [3.0, 30.0]]))
@@ -973,9 +975,11 @@ class Normalization(Layer):
         self.count: Parameter | None = None
         # One number each for every feature, kept until the number of features is known (Keras broadcasts them)
         self._shared_statistics: tuple[np.ndarray, np.ndarray] | None = None
+        self._given: tuple[Any, Any] | None = None  # mean and variance as given, for the config (Keras's)
         self.built = True  # any input shape; the statistics come from adapt
         if mean is not None:
             mean_array, variance_array = np.asarray(mean, dtype=np.float64), np.asarray(variance, dtype=np.float64)
+            self._given = (mean_array.tolist(), variance_array.tolist())
             if axis == -1 and mean_array.size == variance_array.size == 1 and mean_array.ndim <= 1 \
                     and variance_array.ndim <= 1:
                 self._check_statistics(mean_array, variance_array, mean_array.reshape(()).shape)
@@ -984,7 +988,7 @@ class Normalization(Layer):
                 if self.input_shape is not None:
                     self.build(self.input_shape)
             else:
-                self._set_statistics(mean_array, variance_array)
+                self._set_statistics(mean_array, variance_array, constant=True)
 
     def build(self, input_shape: tuple[int, ...]) -> None:
         """Repeat a mean and variance given as one number each for every feature of ``input_shape`` (batch axis
@@ -992,7 +996,7 @@ class Normalization(Layer):
         if self._shared_statistics is not None:
             features = known_features(input_shape, f"layer {self.name!r}") if len(input_shape) else 1
             mean, variance = self._shared_statistics
-            self._set_statistics(np.full(features, mean), np.full(features, variance))
+            self._set_statistics(np.full(features, mean), np.full(features, variance), constant=True)
         self.built = True
 
     def adapt(self, data: Any, batch_size: Any = None, steps: int | None = None) -> None:
@@ -1030,12 +1034,20 @@ class Normalization(Layer):
             raise ConfigError(f"layer {self.name!r} got a negative variance ({float(variance.min()):g}); a variance "
                               "is a mean of squares, so give values ≥ 0.")
 
-    def _set_statistics(self, mean: np.ndarray, variance: np.ndarray) -> None:
+    def _set_statistics(self, mean: np.ndarray, variance: np.ndarray, constant: bool = False) -> None:
+        """Hold ``mean`` and ``variance``: as weights (adapted, or loaded from a file), or as the ``constant``
+        statistics given when the layer was made."""
         shape = () if self.axis is None else (mean.size,)
         self._check_statistics(mean, variance, shape)
         self._shared_statistics = None  # adapted (or loaded) statistics replace numbers given for every feature
         self.built = True
         dtype = self.mean.data.dtype if self.mean is not None else np.dtype(self.dtype)
+        if constant:
+            self.mean = Tensor(mean.reshape(shape), dtype=dtype, name="mean")
+            self.variance = Tensor(variance.reshape(shape), dtype=dtype, name="variance")
+            self.count = None
+            return
+        self._given = None
         self.mean = Parameter(mean.reshape(shape), dtype=dtype, name="mean")
         self.variance = Parameter(variance.reshape(shape), dtype=dtype, name="variance")
         self.count = Parameter(np.zeros(()), dtype=dtype, name="count")
@@ -1052,12 +1064,16 @@ class Normalization(Layer):
             raise ShapeError(f"layer {self.name!r} was adapted to {self.mean.shape[0]} features, but its input has "
                              f"{x.shape[-1]} (shape {x.shape}); adapt it to data with the same columns.")
         xp = backend.xp()
-        scale = Tensor(xp.maximum(xp.sqrt(self.variance.data), 1e-7))  # Keras's floor for a constant feature
-        mean = Tensor(self.mean.data)
+        mean, variance = self.mean.data, self.variance.data
+        if not backend.is_array(mean):  # constants made before the model moved to another device (not weights)
+            mean, variance = backend.to_device(backend.to_numpy(mean)), backend.to_device(backend.to_numpy(variance))
+        scale = Tensor(xp.maximum(xp.sqrt(variance), 1e-7))  # Keras's floor for a constant feature
+        mean = Tensor(mean)
         return F.add(F.mul(x, scale), mean) if self.invert else F.div(F.sub(x, mean), scale)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "axis": self.axis, "invert": self.invert}
+        mean, variance = self._given or (None, None)
+        return {**super().get_config(), "axis": self.axis, "invert": self.invert, "mean": mean, "variance": variance}
 
 
 # Keras's arguments for what fnlearn leaves out, and the values that ask for nothing of it

@@ -1,0 +1,220 @@
+"""Real Keras 3's model descriptions and .keras files, read by fnlearn: architecture, weights, compile settings."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+import fnlearn as fl
+from fnlearn import keras
+from fnlearn.backend import to_numpy
+from fnlearn.errors import ConfigError, ModelFileError
+from fnlearn.keras.cloning import model_from_config
+from tests.real_keras import compiled, real_keras
+
+RNG = np.random.default_rng(0)
+
+
+def _saved(real, model, x, y, tmp_path, **compile_settings):
+    """``model`` after one short fit (so its weights and compile settings are its own), saved as a .keras file."""
+    model.compile(**compile_settings)
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    path = tmp_path / "m.keras"
+    model.save(path)
+    return path
+
+
+def _outputs(value):
+    return [to_numpy(v) for v in value] if isinstance(value, (list, tuple)) else [to_numpy(value)]
+
+
+def _same_model(real, theirs, ours, x):
+    """The same layers (names, classes, output shapes), parameter count and predictions."""
+    named = [(layer.name, type(layer).__name__) for layer in theirs.layers if type(layer).__name__ != "InputLayer"]
+    assert [(layer.name, type(layer).__name__) for layer in ours.layers
+            if type(layer).__name__ != "InputLayer"] == named
+    assert ours.count_params() == theirs.count_params()
+    expected = _outputs(compiled(real, theirs, x))
+    got = _outputs(ours.predict(x, verbose=0))
+    assert [g.shape for g in got] == [e.shape for e in expected]
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-6)
+
+
+def test_mlp_sequential_keras_file_comes_over_compiled(tmp_path):
+    real = real_keras()
+    x = RNG.normal(size=(16, 4)).astype("float32")
+    y = RNG.integers(0, 3, 16)
+    theirs = real.Sequential([real.Input(shape=(4,)), real.layers.Dense(5, activation="relu"),
+                              real.layers.Dense(3, activation="softmax")], name="mlp")
+    path = _saved(real, theirs, x, y, tmp_path, optimizer=real.optimizers.Adam(0.01),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    ours = keras.models.load_model(path)
+    assert ours.name == "mlp" and ours.compiled
+    assert ours.loss == "sparse_categorical_crossentropy"
+    assert type(ours.optimizer).__name__ == "Adam"
+    assert ours.optimizer.learning_rate == pytest.approx(0.01)
+    _same_model(real, theirs, ours, x)
+    again = fl.load_model(path)  # fnlearn's own load_model reads it too
+    np.testing.assert_allclose(to_numpy(again.predict(x, verbose=0)), to_numpy(ours.predict(x, verbose=0)))
+    assert not keras.saving.load_model(path, compile=False).compiled
+
+
+def test_mnist_cnn_keras_file(tmp_path):
+    real = real_keras()
+    x = RNG.random((8, 8, 8, 1)).astype("float32")
+    y = RNG.integers(0, 3, 8)
+    theirs = real.Sequential([real.Input(shape=(8, 8, 1)), real.layers.Conv2D(2, 3, activation="relu"),
+                              real.layers.MaxPooling2D(2), real.layers.Flatten(), real.layers.Dropout(0.5),
+                              real.layers.Dense(3, activation="softmax")])
+    path = _saved(real, theirs, x, y, tmp_path, optimizer="sgd", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    ours = keras.models.load_model(path)
+    assert ours.compiled and type(ours.optimizer).__name__ == "SGD"
+    _same_model(real, theirs, ours, x)
+
+
+def test_functional_two_inputs_two_outputs_with_a_shared_layer(tmp_path):
+    real = real_keras()
+    a, b = real.Input(shape=(4,), name="a"), real.Input(shape=(3,), name="b")
+    shared = real.layers.Dense(3, name="shared")
+    merged = real.layers.concatenate([shared(a), real.layers.Dense(3, name="side")(b)])
+    first = real.layers.Dense(1, name="reg")(merged)
+    mixed = real.layers.add([shared(a), real.layers.Dense(3, name="mix")(merged)])
+    second = real.layers.Dense(2, activation="softmax", name="cls")(mixed)
+    theirs = real.Model([a, b], [first, second], name="two")
+    x = [RNG.normal(size=(8, 4)).astype("float32"), RNG.normal(size=(8, 3)).astype("float32")]
+    y = [RNG.normal(size=(8, 1)).astype("float32"), RNG.integers(0, 2, 8)]
+    path = _saved(real, theirs, x, y, tmp_path, optimizer="adam", loss=["mse", "sparse_categorical_crossentropy"],
+                  metrics=[["mae"], ["accuracy"]])
+    ours = keras.models.load_model(path)
+    assert ours.compiled
+    _same_model(real, theirs, ours, x)
+
+
+def test_embedding_lstm_text_classifier_with_mask_zero(tmp_path):
+    real = real_keras()
+    x = RNG.integers(1, 20, (8, 6)).astype("int32")
+    x[:, 4:] = 0  # padding, masked by the Embedding
+    y = RNG.integers(0, 2, (8, 1)).astype("float32")
+    theirs = real.Sequential([real.Input(shape=(6,), dtype="int32"), real.layers.Embedding(20, 4, mask_zero=True),
+                              real.layers.LSTM(3), real.layers.Dense(1, activation="sigmoid")])
+    path = _saved(real, theirs, x, y, tmp_path, optimizer="rmsprop", loss="binary_crossentropy",
+                  metrics=["accuracy"])
+    ours = keras.models.load_model(path)
+    assert ours.compiled and ours.layers[0].mask_zero
+    _same_model(real, theirs, ours, x)
+
+
+def test_batch_normalization_regularizer_and_constraint(tmp_path):
+    real = real_keras()
+    x = RNG.normal(size=(16, 4)).astype("float32")
+    y = RNG.normal(size=(16, 1)).astype("float32")
+    theirs = real.Sequential([
+        real.Input(shape=(4,)),
+        real.layers.Dense(3, kernel_regularizer=real.regularizers.L2(0.01),
+                          kernel_constraint=real.constraints.MaxNorm(1.5),
+                          kernel_initializer=real.initializers.HeNormal(seed=1)),
+        real.layers.BatchNormalization(), real.layers.Dense(1)])
+    path = _saved(real, theirs, x, y, tmp_path, optimizer=real.optimizers.SGD(0.05, momentum=0.5), loss="mse")
+    ours = keras.models.load_model(path)
+    dense = ours.layers[0]
+    assert dense.kernel_regularizer.l2 == pytest.approx(0.01)
+    assert type(dense.kernel_constraint).__name__ == "MaxNorm"
+    assert ours.optimizer.momentum == pytest.approx(0.5)
+    moving = theirs.layers[1].moving_mean.numpy()
+    assert not np.allclose(moving, 0)  # the fit moved them: they came over from the file
+    np.testing.assert_allclose(ours.layers[1].get_weights()[2], moving, rtol=1e-6)
+    _same_model(real, theirs, ours, x)
+
+
+def _wide_keras_model(real):
+    """Nested Sequential, Bidirectional, TimeDistributed, an LSTM giving its states and one started from them."""
+    tokens = real.Input(shape=(5,), dtype="int32", name="tokens")
+    seq = real.layers.Embedding(10, 4, mask_zero=True)(tokens)
+    seq = real.layers.Bidirectional(real.layers.LSTM(3, return_sequences=True))(seq)
+    seq, h, c = real.layers.LSTM(3, return_sequences=True, return_state=True)(seq)
+    last = real.layers.GRU(3)(seq, initial_state=h)
+    inner = real.Sequential([real.Input(shape=(3,)), real.layers.Dense(2), real.layers.BatchNormalization()],
+                            name="inner")
+    steps = real.layers.TimeDistributed(real.layers.Dense(2))(real.layers.RepeatVector(2)(inner(last)))
+    return real.Model(tokens, [steps, real.layers.Dense(1)(c)], name="wide")
+
+
+def test_model_from_json_and_from_config_then_keras_weights():
+    real = real_keras()
+    theirs = _wide_keras_model(real)
+    x = RNG.integers(1, 10, (4, 5)).astype("int32")
+    for ours in (keras.models.model_from_json(theirs.to_json()), keras.Model.from_config(theirs.get_config())):
+        ours.set_weights(theirs.get_weights())
+        _same_model(real, theirs, ours, x)
+    mlp = real.Sequential([real.Input(shape=(3,)), real.layers.Dense(2)])
+    assert keras.Sequential.from_config(mlp.get_config()).count_params() == 8
+    assert model_from_config(mlp.get_config()).count_params() == 8
+
+
+def test_load_weights_of_a_keras_weights_file(tmp_path):
+    real = real_keras()
+    theirs = _wide_keras_model(real)
+    path = tmp_path / "w.weights.h5"
+    theirs.save_weights(path)
+    ours = keras.models.model_from_json(theirs.to_json())
+    ours.load_weights(path)
+    _same_model(real, theirs, ours, RNG.integers(1, 10, (4, 5)).astype("int32"))
+    other = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(2)])
+    before = other.get_weights()
+    with pytest.raises(ModelFileError, match="holds weights of shapes") as info:
+        other.load_weights(path)
+    _one_sentence(str(info.value))
+    for a, b in zip(other.get_weights(), before):
+        np.testing.assert_array_equal(a, b)  # refused before any weight changed
+
+
+def _one_sentence(message: str) -> None:
+    assert message.endswith(".") and message.count(". ") == 0, message
+
+
+@pytest.mark.parametrize("make, words", [
+    (lambda real: real.layers.Conv3D(2, 2), ("Conv3D", "fnlearn does not have")),
+    (lambda real: real.layers.Dense(2, lora_rank=2, name="d"), ("layer 'd' (Dense)", "lora_rank=2")),
+    (lambda real: real.layers.Dense(2, dtype="mixed_float16", name="d"), ("layer 'd'", "'mixed_float16'")),
+])
+def test_settings_fnlearn_cannot_honour_are_refused(make, words):
+    real = real_keras()
+    inputs = real.Input(shape=(4, 4, 4, 1))
+    theirs = real.Model(inputs, make(real)(inputs))
+    for attempt in (lambda: keras.models.model_from_json(theirs.to_json()),
+                    lambda: keras.Model.from_config(theirs.get_config())):
+        with pytest.raises(ConfigError) as info:
+            attempt()
+        for word in words:
+            assert word in str(info.value)
+        _one_sentence(str(info.value))
+
+
+def test_keras_defaults_that_ask_for_nothing_are_dropped():
+    real = real_keras()
+    config = json.loads(real.Sequential([real.Input(shape=(3,)), real.layers.Dense(2, name="d")]).to_json())
+    dense = config["config"]["layers"][1]["config"]
+    assert dense["quantization_config"] is None and dense["dtype"]["class_name"] == "DTypePolicy"
+    dense.update(lora_rank=None, lora_alpha=None, activity_regularizer=None)
+    ours = keras.models.model_from_json(json.dumps(config))
+    assert ours.layers[0].get_config()["units"] == 2
+
+
+def test_damaged_keras_files_are_refused(tmp_path):
+    corrupt = tmp_path / "corrupt.keras"
+    corrupt.write_bytes(b"PK\x03\x04" + bytes(40))
+    with pytest.raises(ModelFileError, match="not a readable zip archive") as info:
+        keras.models.load_model(corrupt)
+    _one_sentence(str(info.value))
+    lacking = tmp_path / "lacking.keras"
+    with zipfile.ZipFile(lacking, "w") as archive:
+        archive.writestr("metadata.json", "{}")
+        archive.writestr("model.weights.h5", b"")
+    with pytest.raises(ModelFileError, match="has no config.json") as info:
+        keras.models.load_model(lacking)
+    _one_sentence(str(info.value))
