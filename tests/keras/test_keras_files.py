@@ -7,13 +7,13 @@ import zipfile
 
 import numpy as np
 import pytest
+from real_keras import compiled, real_keras
 
 import fnlearn as fl
 from fnlearn import keras
 from fnlearn.backend import to_numpy
 from fnlearn.errors import ConfigError, ModelFileError
 from fnlearn.keras.cloning import model_from_config
-from tests.real_keras import compiled, real_keras
 
 RNG = np.random.default_rng(0)
 
@@ -75,6 +75,11 @@ def test_mnist_cnn_keras_file(tmp_path):
     ours = keras.models.load_model(path)
     assert ours.compiled and type(ours.optimizer).__name__ == "SGD"
     _same_model(real, theirs, ours, x)
+    # the glass box explains the network trained in Keras: its filters, from the command line
+    from fnlearn import cli
+
+    assert cli.main(["explain", "filters", str(path), "--out", str(tmp_path / "figures")]) == 0
+    assert (tmp_path / "figures" / "filters.png").stat().st_size > 0
 
 
 def test_functional_two_inputs_two_outputs_with_a_shared_layer(tmp_path):

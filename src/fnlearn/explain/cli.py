@@ -45,7 +45,7 @@ def add_subparser(subparsers: Any) -> argparse.ArgumentParser:
                     "layer's filters as images), 'maps' (the feature maps of one image), 'architecture' (the "
                     "layers as boxes and arrows, with their shapes).")
     p.add_argument("view", choices=VIEWS, help="which figure to draw")
-    p.add_argument("model", help="a model file written by model.save (.fnl)")
+    p.add_argument("model", help="a model file written by model.save (.fnl), or a Keras 3 .keras file")
     p.add_argument("--data", metavar="FILE", help="data as .csv (inputs then targets) or .npz (x, y)")
     p.add_argument("--out", metavar="DIR", default=".", help="folder for the figures (default: .)")
     p.add_argument("--x-range", nargs=2, type=float, metavar=("LO", "HI"), dest="x_range",
