@@ -223,3 +223,21 @@ def test_damaged_keras_files_are_refused(tmp_path):
     with pytest.raises(ModelFileError, match="has no config.json") as info:
         keras.models.load_model(lacking)
     _one_sentence(str(info.value))
+
+
+def test_arithmetic_on_tensors_and_a_named_metric_come_over():
+    """``x + attention``, ``2 * x``, ``x - 1``, ``-x`` and ``x / 4`` are ops in Keras's config (a transformer block's
+    residual): they come over as fnlearn's merge and Rescaling layers; a metric keeps the name it was given."""
+    real = real_keras()
+    inputs = real.Input(shape=(5, 4))
+    attended = real.layers.MultiHeadAttention(num_heads=2, key_dim=2)(inputs, inputs)
+    x = real.layers.LayerNormalization()(inputs + attended)
+    x = real.layers.Dense(4)(2.0 * x) - 1.0
+    x = real.layers.GlobalAveragePooling1D()(-x * real.layers.Dense(4)(x) / 4.0)
+    theirs = real.Model(inputs, real.layers.Dense(1, activation="sigmoid")(x))
+    theirs.compile("sgd", "binary_crossentropy", metrics=[real.metrics.BinaryAccuracy(name="acc")])
+    ours = keras.models.model_from_json(theirs.to_json())
+    ours.set_weights(theirs.get_weights())
+    x = RNG.normal(size=(6, 5, 4)).astype("float32")
+    np.testing.assert_allclose(to_numpy(ours.predict(x, verbose=0)), compiled(real, theirs, x), rtol=1e-5, atol=1e-6)
+    assert sorted(ours.evaluate(x, np.ones((6, 1)), verbose=0, return_dict=True)) == ["acc", "loss"]

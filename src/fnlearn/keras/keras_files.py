@@ -324,7 +324,44 @@ def _histories(value: Any) -> Iterator[tuple[str, int, int]]:
             yield from _histories(item)
 
 
+_ARITHMETIC_OPS = ("Add", "Subtract", "Multiply", "TrueDivide", "Negative")
+
+
+def _arithmetic(entry: Any) -> Any:
+    """Keras's arithmetic on tensors in a functional model (``x + attention``, ``2 * x``, ``-x``), which its config
+    records as ops, as the layers fnlearn's placeholders record it with: a merge layer on the list of the two
+    tensors, or ``Rescaling(scale, offset)`` for a tensor and a number. Other entries come back as they are."""
+    if not (isinstance(entry, dict) and str(entry.get("module", "")).startswith("keras.src.ops")
+            and entry.get("class_name") in _ARITHMETIC_OPS):
+        return entry
+    op, nodes = entry["class_name"], entry.get("inbound_nodes") or []
+    if len(nodes) != 1 or not isinstance(nodes[0], dict) or nodes[0].get("kwargs"):
+        return entry  # called more than once, or with settings: refused as an op fnlearn does not have
+    args = list(nodes[0].get("args") or [])
+    name = entry.get("name") or (entry.get("config") or {}).get("name")
+    tensors = [arg for arg in args if _history(arg)]
+    numbers = [arg for arg in args if isinstance(arg, (int, float)) and not isinstance(arg, bool)]
+
+    def layer(class_name: str, config: dict[str, Any], inputs: Any) -> dict[str, Any]:
+        return {"module": "keras.layers", "class_name": class_name, "name": name,
+                "config": {"name": name, **config}, "inbound_nodes": [{"args": [inputs], "kwargs": {}}]}
+
+    if op in ("Add", "Subtract", "Multiply") and len(args) == 2 == len(tensors):
+        return layer(op, {}, tensors)
+    if op == "Negative" and len(args) == 1 == len(tensors):
+        return layer("Rescaling", {"scale": -1.0, "offset": 0.0}, tensors[0])
+    if len(args) != 2 or len(tensors) != 1 or len(numbers) != 1:
+        return entry
+    number, first = float(numbers[0]), _history(args[0]) is not None  # whether the tensor comes first
+    if op == "TrueDivide" and not (first and number):
+        return entry  # a number divided by a tensor: no layer of fnlearn's computes it
+    scale, offset = {"Add": (1.0, number), "Subtract": (1.0, -number) if first else (-1.0, number),
+                     "Multiply": (number, 0.0), "TrueDivide": (1.0 / number or 1.0, 0.0)}[op]
+    return layer("Rescaling", {"scale": scale, "offset": offset}, tensors[0])
+
+
 def _functional(config: dict[str, Any], custom: Mapping[str, Any], depth: int) -> dict[str, Any]:
+    config = {**config, "layers": [_arithmetic(entry) for entry in config["layers"]]}
     masks = _mask_ops(config["layers"], config.get("output_layers"))
     entries = [entry for entry in config["layers"] if not (isinstance(entry, dict) and entry.get("name") in masks)]
     layers = [_layer_entry(entry, f"layer {i}", custom, depth) for i, entry in enumerate(entries)]
@@ -637,8 +674,9 @@ def _named(spec: Any, module: Any, what: str) -> Any:
     cls = getattr(module, name, None) if isinstance(name, str) else None
     if cls is None:
         raise ConfigError(f"the {what} {name or spec!r} is not one fnlearn has")
+    dropped = ("dtype",) if what == "metric" else ("name", "dtype")  # a metric's name is its logs' key
     settings = {k: v for k, v in (spec.get("config") or {}).items()
-                if v is not None and k not in ("name", "dtype") and (k, v) != ("reduction", "sum_over_batch_size")}
+                if v is not None and k not in dropped and (k, v) != ("reduction", "sum_over_batch_size")}
     return cls(**settings)
 
 
