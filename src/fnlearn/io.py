@@ -216,6 +216,21 @@ def save_model(model: Any, path: str | os.PathLike, include_optimizer: bool = Tr
     write_atomic(path, _encode(doc, tensors, path))
 
 
+def export_keras(model: Any, path: str | os.PathLike) -> None:
+    """Write ``model`` (a Sequential or functional model) as a real Keras 3 ``.keras`` file, which
+    ``keras.models.load_model(path)`` in Keras reads; :func:`save_model` keeps writing fnlearn's own format.
+    See :func:`fnlearn.keras.keras_export.export_keras` for what is written and what is refused.
+
+    >>> import fnlearn as fl, tempfile, os
+    >>> from fnlearn import keras
+    >>> m = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1)])
+    >>> fl.io.export_keras(m, os.path.join(tempfile.mkdtemp(), "line.keras"))
+    """
+    from .keras.keras_export import export_keras as export
+
+    export(model, path)
+
+
 def _training_doc(model: Any) -> dict[str, Any]:
     """The file's training state: the epochs trained, and the shuffle seed once drawn, so that a resumed fit keeps
     the validation split and the shuffled orders (with or without the optimizer's state)."""
@@ -1691,5 +1706,5 @@ def _dropouts(model: Any, before_attention: bool = False) -> list[Any]:
 
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "save_training_state", "load_training_state",
-           "write_atomic", "FORMAT",
+           "export_keras", "write_atomic", "FORMAT",
            "FORMAT_VERSION", "TEMP_SUFFIX"]

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..errors import ConfigError, FnlearnError
 from ._missing import not_provided
+from .keras_export import export_keras
 from .models import load_model, save_model
 
 _REGISTERED: dict[str, Any] = {}
@@ -238,7 +239,7 @@ def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None 
 
 
 __all__ = ["load_model", "save_model", "register_keras_serializable", "get_registered_object", "get_custom_objects",
-           "get_registered_name", "custom_object_scope", "CustomObjectScope",
+           "export_keras", "get_registered_name", "custom_object_scope", "CustomObjectScope",
            "serialize_keras_object", "deserialize_keras_object"]
 
 __getattr__ = not_provided(__name__, __all__)

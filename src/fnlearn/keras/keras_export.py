@@ -1,0 +1,411 @@
+"""fnlearn models written as real Keras 3 ``.keras`` files, which ``keras.models.load_model`` reads.
+
+The reverse of :mod:`fnlearn.keras.keras_files`: fnlearn's config of a model (its ``get_config()``, whose layer
+settings mostly carry Keras's names already) becomes Keras's serialized model, the ``config.json`` of the zip;
+the weights go into ``model.weights.h5`` in the layout Keras's saving code walks (``layers/<name>/vars/<i>``, a
+recurrent layer's under ``layers/<name>/cell/vars/<i>``), named as :mod:`~fnlearn.keras.keras_files` reads them.
+Every layer and setting is checked before anything is written; one Keras cannot take is refused in one sentence.
+
+Example:
+    >>> import os, tempfile
+    >>> from fnlearn import keras
+    >>> model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(2)])
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.keras")
+    >>> export_keras(model, path)
+    >>> keras.models.load_model(path).count_params()
+    8
+"""
+
+from __future__ import annotations
+
+import datetime
+import io as _io
+import json
+import os
+import warnings
+import zipfile
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConfigError, ModelFileError
+from .keras_files import _snake, _unique
+
+__all__ = ["export_keras"]
+
+_KERAS_VERSION = "3.15.1"  # the Keras whose file layout this writes
+_WEIGHTS = ("kernel_initializer", "bias_initializer", "kernel_regularizer", "bias_regularizer",
+            "activity_regularizer", "kernel_constraint", "bias_constraint")
+_RECURRENT = ("units", "activation", "use_bias", "recurrent_initializer", "recurrent_regularizer",
+              "recurrent_constraint", "dropout", "recurrent_dropout", "seed", "return_sequences", "return_state",
+              "go_backwards", "stateful", "unroll", *_WEIGHTS)
+_NORMALIZING = ("axis", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer", "beta_regularizer",
+                "gamma_regularizer", "beta_constraint", "gamma_constraint")
+_POOLING = ("pool_size", "strides", "padding", "data_format")
+# The settings each Keras layer class takes (its __init__'s arguments), for the layers written
+_SETTINGS: dict[str, tuple[str, ...]] = {
+    "Dense": ("units", "activation", "use_bias", *_WEIGHTS),
+    "Dropout": ("rate", "noise_shape", "seed"),
+    "Flatten": ("data_format",),
+    "Activation": ("activation",),
+    "Conv2D": ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", "activation",
+               "use_bias", *_WEIGHTS),
+    "MaxPooling2D": _POOLING,
+    "AveragePooling2D": _POOLING,
+    "GlobalAveragePooling2D": ("data_format", "keepdims"),
+    "BatchNormalization": ("momentum", "moving_mean_initializer", "moving_variance_initializer", "synchronized",
+                           *_NORMALIZING),
+    "LayerNormalization": ("rms_scaling", *_NORMALIZING),
+    "Embedding": ("input_dim", "output_dim", "embeddings_initializer", "embeddings_regularizer",
+                  "embeddings_constraint", "mask_zero"),
+    "SimpleRNN": _RECURRENT,
+    "LSTM": ("recurrent_activation", "unit_forget_bias", *_RECURRENT),
+    "GRU": ("recurrent_activation", "reset_after", *_RECURRENT),
+    "Concatenate": ("axis",),
+    "Add": (), "Subtract": (), "Multiply": (), "Average": (), "Maximum": (), "Minimum": (),
+    "Normalization": ("axis", "mean", "variance", "invert"),
+    "Rescaling": ("scale", "offset"),
+    "Reshape": ("target_shape",),
+}
+_CELLS = ("SimpleRNN", "LSTM", "GRU")  # Keras keeps their weights in their cell
+_ACTIVATIONS = frozenset((
+    "celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish",
+    "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish", "relu", "relu6", "selu", "sigmoid",
+    "silu", "soft_shrink", "softmax", "softplus", "softsign", "sparse_plus", "sparse_sigmoid", "sparsemax",
+    "squareplus", "swish", "tanh", "tanh_shrink", "threshold"))
+# fnlearn's initializer names whose Keras class is named otherwise than the snake case says
+_INITIALIZER_CLASSES = {"uniform": "RandomUniform", "normal": "RandomNormal"}
+_OPTIMIZER_SETTINGS: dict[str, tuple[str, ...]] = {
+    "SGD": ("momentum", "nesterov"),
+    "Adam": ("beta_1", "beta_2", "epsilon", "amsgrad"),
+    "AdamW": ("beta_1", "beta_2", "epsilon", "amsgrad", "weight_decay"),
+    "Adamax": ("beta_1", "beta_2", "epsilon"),
+    "Nadam": ("beta_1", "beta_2", "epsilon"),
+    "RMSprop": ("rho", "momentum", "epsilon", "centered"),
+    "Adagrad": ("initial_accumulator_value", "epsilon"),
+}
+_OPTIMIZER_COMMON = ("name", "learning_rate", "weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "use_ema",
+                     "ema_momentum", "ema_overwrite_frequency")
+
+
+def _refuse(here: str, text: str) -> ConfigError:
+    return ConfigError(f"export_keras: {here} {text}")
+
+
+def _policy(dtype: str) -> dict[str, Any]:
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype}, "registered_name": None}
+
+
+def _initializer(here: str, key: str, value: Any) -> Any:
+    if value is None or isinstance(value, str):
+        return value  # Keras knows fnlearn's initializer names ("glorot_uniform", "orthogonal", ...)
+    if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+        raise _refuse(here, f"has the initializer {value!r} for {key}, which Keras cannot name; use a built-in "
+                            "initializer by name.")
+    settings = {k: v for k, v in value.items() if k != "name"}
+    name = value["name"]
+    class_name = _INITIALIZER_CLASSES.get(name) or "".join(part.capitalize() for part in name.split("_"))
+    return {"module": "keras.initializers", "class_name": class_name, "config": settings, "registered_name": None}
+
+
+def _regularizer(here: str, key: str, value: Any) -> Any:
+    if value is None or value in ("l1", "l2", "l1_l2"):
+        return value
+    if isinstance(value, dict) and value.get("name") in ("l1", "l2", "l1_l2"):
+        settings = {"l1": float(value.get("l1", 0.0) or 0.0), "l2": float(value.get("l2", 0.0) or 0.0)}
+        return {"module": "keras.regularizers", "class_name": "L1L2", "config": settings, "registered_name": None}
+    raise _refuse(here, f"has the regularizer {value!r} for {key}, which Keras's file cannot name; use L1, L2 or "
+                        "L1L2.")
+
+
+def _plain(value: Any) -> Any:
+    """Arrays and tuples of a config as JSON's lists."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _layer_config(entry: dict[str, Any], dtype: str, layer: Any) -> dict[str, Any]:
+    """fnlearn's ``{"class_name", "config"}`` of one layer as Keras's entry for it."""
+    from ..backend import to_numpy
+
+    class_name, config = entry["class_name"], dict(entry["config"])
+    trainable = bool(getattr(layer, "trainable", True))
+    if class_name == "Normalization" and config.get("mean") is None and layer.get_weights():
+        # the statistics adapt() found go in the config, as Keras's Normalization(mean=, variance=) takes them:
+        # both libraries then rebuild the layer with them and no weights to match up
+        mean, variance = layer.get_weights()[:2]
+        config["mean"], config["variance"] = to_numpy(mean).tolist(), to_numpy(variance).tolist()
+    name = config.get("name")
+    here = f"layer {name!r} ({class_name})"
+    if class_name in ("Sequential", "FunctionalGraph", "Functional", "Model"):
+        raise _refuse(here, "is a model nested in the model, which export_keras does not write; build the model "
+                            "with its layers inline.")
+    takes = _SETTINGS.get(class_name)
+    if takes is None:
+        raise _refuse(here, f"is a layer export_keras does not write to Keras (it writes "
+                            f"{', '.join(sorted(_SETTINGS))} and InputLayer); save the model with model.save() in "
+                            "fnlearn's own format instead.")
+    config.pop("input_shape", None)  # the Input before it carries the shape (and batch size)
+    config.pop("batch_size", None)
+    out: dict[str, Any] = {"name": name, "trainable": trainable, "dtype": _policy(dtype)}
+    for key, value in config.items():
+        if key == "name":
+            continue
+        if key not in takes:
+            raise _refuse(here, f"has the setting {key}={value!r}, which Keras's {class_name} does not take; "
+                                "leave it at its default or save the model with model.save() in fnlearn's own "
+                                "format.")
+        if key.endswith("_initializer"):
+            value = _initializer(here, key, value)
+        elif key.endswith("_regularizer"):
+            value = _regularizer(here, key, value)
+        elif key.endswith("_constraint") and value is not None:
+            raise _refuse(here, f"has the constraint {value!r} for {key}, which export_keras does not write; "
+                                "drop it or save the model with model.save() in fnlearn's own format.")
+        elif key == "seed" and isinstance(value, int) and not 0 <= value < 2**31:
+            value = None  # a seed fnlearn drew itself; Keras's seeds are 32-bit and predictions do not depend on it
+        elif key in ("activation", "recurrent_activation"):
+            value = "linear" if value is None else value
+            if value not in _ACTIVATIONS:
+                raise _refuse(here, f"has the activation {value!r}, which Keras does not have by that name; use "
+                                    "one of Keras's built-in activations.")
+        out[key] = _plain(value)
+    if class_name == "Normalization" and isinstance(out.get("axis"), int):
+        out["axis"] = [out["axis"]]  # Keras keeps its axes as a list
+    return {"module": "keras.layers", "class_name": class_name, "config": out, "registered_name": None}
+
+
+def _input_entry(name: str, shape: Any, batch_size: Any, dtype: str) -> dict[str, Any]:
+    return {"module": "keras.layers", "class_name": "InputLayer", "registered_name": None,
+            "config": {"batch_shape": [batch_size, *_plain(list(shape))], "dtype": dtype, "sparse": False,
+                       "ragged": False, "name": name, "optional": False}}
+
+
+def _sequential(model: Any, config: dict[str, Any], dtype: str) -> dict[str, Any]:
+    layers = list(config.get("layers") or [])
+    if not layers:
+        raise _refuse(f"model {model.name!r}", "has no layers; add some before exporting it.")
+    first = layers[0]["config"]  # fnlearn's Sequential keeps its Input's shape on its first layer
+    shape = first.get("input_shape", config.get("build_input_shape"))
+    if shape is None:
+        raise _refuse(f"model {model.name!r}", "is not built, so its input shape is unknown; start it with "
+                                               "keras.Input(shape=...) or fit it before exporting.")
+    entries = [_input_entry(f"{model.name}_input", shape, first.get("batch_size"), dtype)]
+    entries += [_layer_config(entry, dtype, layer) for entry, layer in zip(layers, model.layers)]
+    body = {"name": model.name, "trainable": bool(getattr(model, "trainable", True)), "dtype": _policy(dtype),
+            "layers": entries, "build_input_shape": [None, *_plain(list(shape))]}
+    return {"module": "keras", "class_name": "Sequential", "config": body, "registered_name": None,
+            "build_config": {"input_shape": [None, *_plain(list(shape))]}}
+
+
+def _tensor(history: list[Any]) -> dict[str, Any]:
+    # Keras swaps this placeholder for the tensor the named call made, so its shape is only a valid one
+    return {"class_name": "__keras_tensor__", "config": {"shape": [None], "dtype": "float32",
+                                                         "keras_history": history}}
+
+
+def _functional(model: Any, config: dict[str, Any], dtype: str) -> dict[str, Any]:
+    layers, graph = config["layers"], config.get("graph")
+    if graph is None:  # a chain of layers from one Input: each called on the one before it
+        if not layers or layers[0]["class_name"] != "InputLayer":
+            raise _refuse(f"model {model.name!r}", "is a functional model whose config names no Input; pass a "
+                                                   "model built with keras.Input.")
+        graph = {"inputs": [0], "calls": [[i, [i - 1], False] for i in range(1, len(layers))],
+                 "outputs": [len(layers) - 1]}
+    names = [entry["config"]["name"] for entry in layers]
+    entries: list[dict[str, Any]] = []
+    for entry, layer in zip(layers, model.layers):
+        if entry["class_name"] == "InputLayer":
+            settings = entry["config"]
+            shape = settings.get("input_shape", settings.get("shape"))
+            entries.append(_input_entry(settings["name"], shape, settings.get("batch_size"),
+                                        settings.get("dtype") or dtype))
+        else:
+            entries.append(_layer_config(entry, dtype, layer))
+        entries[-1]["name"] = entries[-1]["config"]["name"]
+        entries[-1]["inbound_nodes"] = []
+    nodes: list[tuple[str, int]] = [(names[i], 0) for i in graph["inputs"]]
+
+    def history(source: Any) -> list[Any]:
+        at, index = (source[0], source[1]) if isinstance(source, list) else (source, 0)
+        return [*nodes[at], index]
+
+    for call in graph["calls"]:
+        index, parents, listed = call[0], call[1], call[2]
+        more = call[3] if len(call) > 3 else {}
+        tensors = [_tensor(history(p)) for p in parents]
+        args: list[Any] = [tensors if listed else tensors[0]]
+        args += [_tensor(history(p)) for p in more.get("args", [])]
+        kwargs: dict[str, Any] = {}
+        if "initial_state" in more:
+            kwargs["initial_state"] = [_tensor(history(p)) for p in more["initial_state"]]
+        for key, value in (more.get("kwargs") or {}).items():
+            if "value" in value:
+                kwargs[key] = _tensor(history(value["value"]))
+            elif "values" in value:
+                kwargs[key] = [_tensor(history(p)) for p in value["values"]]
+            else:
+                kwargs[key] = value.get("setting")
+        node = entries[index]["inbound_nodes"]
+        nodes.append((names[index], len(node)))
+        node.append({"args": args, "kwargs": kwargs})
+    inputs = [history(i) for i in range(len(graph["inputs"]))]
+    outputs: Any = [history(source) for source in graph["outputs"]]
+    keys = graph.get("output_keys")
+    if keys:
+        outputs = dict(zip(keys, outputs))
+    body = {"name": model.name, "trainable": bool(getattr(model, "trainable", True)), "layers": entries,
+            "input_layers": inputs[0] if len(inputs) == 1 else inputs,
+            "output_layers": outputs[0] if isinstance(outputs, list) and len(outputs) == 1 else outputs}
+    return {"module": "keras.src.models.functional", "class_name": "Functional", "config": body,
+            "registered_name": "Functional", "build_config": {"input_shape": None}}
+
+
+def _named(spec: Any) -> bool:
+    """Whether a loss or metrics setting is made of names only (which Keras reads as they are)."""
+    if spec is None or isinstance(spec, str):
+        return True
+    if isinstance(spec, (list, tuple)):
+        return all(_named(item) for item in spec)
+    if isinstance(spec, dict):
+        return all(_named(item) for item in spec.values())
+    return False
+
+
+def _compile_config(model: Any) -> dict[str, Any] | None:
+    """Keras's compile settings for ``model``'s, None where it is not compiled or Keras could not take them
+    (then with a warning: the file still loads, uncompiled)."""
+    if not getattr(model, "compiled", False) or not callable(getattr(model, "compile_config", None)):
+        return None
+    config = model.compile_config() or {}
+    optimizer = getattr(model, "optimizer", None)
+    class_name = type(optimizer).__name__
+    settings = dict(config.get("optimizer") or {})
+    known = (*_OPTIMIZER_COMMON, *_OPTIMIZER_SETTINGS.get(class_name, ()))
+    odd = [k for k, v in settings.items() if k not in known and v is not None]
+    problem = None
+    if class_name not in _OPTIMIZER_SETTINGS:
+        problem = f"the optimizer {class_name} is not one it writes ({', '.join(_OPTIMIZER_SETTINGS)})"
+    elif odd:
+        problem = f"the optimizer's setting {odd[0]} is not Keras's"
+    elif not isinstance(settings.get("learning_rate"), (int, float)):
+        problem = "the learning rate is a schedule or a function"
+    elif not (_named(config.get("loss")) and _named(config.get("metrics"))
+              and _named(config.get("weighted_metrics"))):
+        problem = "the loss or a metric is an object rather than a name"
+    if problem is not None:
+        warnings.warn(f"export_keras leaves out the compile settings because {problem}; the file loads in Keras "
+                      "uncompiled: compile it there.", stacklevel=3)
+        return None
+    return {"optimizer": {"module": "keras.optimizers", "class_name": class_name,
+                          "config": {k: _plain(v) for k, v in settings.items()}, "registered_name": None},
+            "loss": _plain(config.get("loss")), "loss_weights": _plain(config.get("loss_weights")),
+            "metrics": _plain(config.get("metrics")), "weighted_metrics": _plain(config.get("weighted_metrics")),
+            "run_eagerly": False, "steps_per_execution": 1, "jit_compile": True}
+
+
+def _weights(model: Any, h5: Any) -> None:
+    """Each layer's weights where Keras's saving code puts them, named as ``keras_files._pairs`` reads them."""
+    from ..backend import to_numpy
+    from .layers import InputLayer
+
+    h5.create_group("vars").attrs["name"] = model.name
+    used: dict[str, int] = {}
+    for layer in model.layers:
+        kind = "input_layer" if isinstance(layer, InputLayer) else _snake(type(layer).__name__)
+        group = h5.create_group(f"layers/{_unique(kind, used)}")
+        own = group.create_group("vars")
+        own.attrs["name"] = layer.name
+        arrays = [] if isinstance(layer, InputLayer) or kind == "normalization" else layer.get_weights()
+        if type(layer).__name__ in _CELLS:
+            own = group.create_group("cell/vars")
+            own.attrs["name"] = f"{layer.name}_cell"
+        for i, array in enumerate(arrays):
+            own.create_dataset(str(i), data=np.asarray(to_numpy(array)))
+
+
+def _optimizer_state(model: Any, compile_config: dict[str, Any], h5: Any) -> None:
+    """A fresh state (step 0, zero moments) of the optimizer Keras builds on loading, in the order it builds its
+    variables: without one of the right count Keras warns that it skips the optimizer's variables. fnlearn's
+    moments are not carried over, as the reader does not carry Keras's."""
+    from ..backend import to_numpy
+
+    spec = compile_config["optimizer"]
+    class_name, settings = spec["class_name"], spec["config"]
+    if class_name == "SGD":
+        slots, grouped = (1 if settings.get("momentum") else 0), 0
+    elif class_name == "Adam":
+        slots, grouped = 2, (1 if settings.get("amsgrad") else 0)  # momentum and velocity per weight, in turn
+    else:
+        return  # Keras warns and starts its optimizer afresh, which is what this state would give too
+    shapes = [np.asarray(to_numpy(w.data if hasattr(w, "data") else w)).shape for layer in model.layers
+              if getattr(layer, "trainable", True) for w in getattr(layer, "trainable_weights", [])] \
+        if getattr(model, "trainable", True) else []
+    arrays = [np.zeros((), "int64"), np.asarray(settings["learning_rate"], "float32")]
+    arrays += [np.zeros(shape, "float32") for shape in shapes for _ in range(slots)]
+    arrays += [np.zeros(shape, "float32") for _ in range(grouped) for shape in shapes]
+    group = h5.create_group("optimizer/vars")
+    group.attrs["name"] = settings.get("name") or class_name.lower()
+    for i, array in enumerate(arrays):
+        group.create_dataset(str(i), data=array)
+
+
+def _dtype(model: Any) -> str:
+    from ..backend import to_numpy
+
+    found = {np.asarray(to_numpy(w)).dtype.name for w in model.get_weights()}
+    return found.pop() if len(found) == 1 else "float32"
+
+
+def export_keras(model: Any, path: str | os.PathLike) -> None:
+    """Write ``model`` (an fnlearn Sequential or functional model) as a real Keras 3 ``.keras`` file, which
+    ``keras.models.load_model(path)`` reads and predicts with as fnlearn does: its layers, its weights and, where
+    Keras has them, its optimizer's settings, loss and metrics (the optimizer's state is not written). A layer or
+    setting Keras cannot take is refused before anything is written; the file appears whole or not at all.
+
+    >>> import os, tempfile
+    >>> from fnlearn import keras
+    >>> model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(3, activation="softmax")])
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.keras")
+    >>> export_keras(model, path)
+    >>> sorted(zipfile.ZipFile(path).namelist())
+    ['config.json', 'metadata.json', 'model.weights.h5']
+    """
+    from .. import io
+    from .graph import FunctionalGraph
+
+    config = model.get_config() if callable(getattr(model, "get_config", None)) else None
+    if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+        raise ConfigError(f"export_keras writes Sequential and functional models, got a {type(model).__name__}; "
+                          "save a subclassed model with model.save() in fnlearn's own format.")
+    dtype = _dtype(model)
+    if isinstance(model, FunctionalGraph) or config.get("functional"):
+        doc = _functional(model, config, dtype)
+    else:
+        doc = _sequential(model, config, dtype)
+    compile_config = _compile_config(model)
+    if compile_config is not None:
+        doc["compile_config"] = compile_config
+    try:
+        import h5py
+    except ImportError:
+        raise ModelFileError("writing a Keras file needs the h5py package, which is not installed; run pip install "
+                             "h5py.") from None
+    weights = _io.BytesIO()
+    with h5py.File(weights, "w") as h5:
+        _weights(model, h5)
+        if compile_config is not None:
+            _optimizer_state(model, compile_config, h5)
+    metadata = {"keras_version": _KERAS_VERSION,
+                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
+    archive = _io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("metadata.json", json.dumps(metadata))
+        zf.writestr("config.json", json.dumps(doc))
+        zf.writestr("model.weights.h5", weights.getvalue())
+    io.write_atomic(path, archive.getvalue())

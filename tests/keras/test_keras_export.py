@@ -1,0 +1,156 @@
+"""fnlearn models written as real Keras 3 .keras files: Keras loads them and predicts the same, fnlearn reads them
+back, and what Keras cannot take is refused before any file is written."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+import zipfile
+
+import numpy as np
+import pytest
+from real_keras import compiled, real_keras
+
+import fnlearn as fl
+from fnlearn import keras
+from fnlearn.backend import to_numpy
+from fnlearn.errors import ConfigError
+
+RNG = np.random.default_rng(0)
+layers = keras.layers
+
+
+def _outputs(value):
+    return [to_numpy(v) for v in value] if isinstance(value, (list, tuple)) else [to_numpy(value)]
+
+
+def _exported(model, tmp_path, name="m.keras"):
+    path = tmp_path / name
+    fl.io.export_keras(model, path)
+    return path
+
+
+def _loaded_by_keras(real, path):
+    """Keras's model from the file, which must load without a warning (a skipped optimizer state, say)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return real.models.load_model(path)
+
+
+def _same_predictions(real, ours, path, x):
+    """Keras's model from the file and fnlearn's own reading of it both predict as ``ours``."""
+    theirs = _loaded_by_keras(real, path)
+    expected = _outputs(ours.predict(x, verbose=0))
+    for got in (_outputs(compiled(real, theirs, x)), _outputs(keras.models.load_model(path).predict(x, verbose=0))):
+        assert [g.shape for g in got] == [e.shape for e in expected]
+        for g, e in zip(got, expected):
+            np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-6)
+    return theirs
+
+
+def test_compiled_mlp_comes_over_with_its_compile_settings(tmp_path):
+    real = real_keras()
+    x = RNG.normal(size=(16, 4)).astype("float32")
+    ours = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(5, activation="relu"), layers.Dropout(0.2),
+                             layers.Dense(3, activation="softmax")], name="mlp")
+    ours.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    ours.fit(x, RNG.integers(0, 3, 16), epochs=1, batch_size=8, verbose=0)
+    path = _exported(ours, tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        assert sorted(archive.namelist()) == ["config.json", "metadata.json", "model.weights.h5"]
+        doc = json.loads(archive.read("config.json"))
+    assert doc["class_name"] == "Sequential" and doc["build_config"] == {"input_shape": [None, 4]}
+    assert doc["compile_config"]["metrics"] == ["accuracy"]
+    theirs = _same_predictions(real, ours, path, x)
+    assert theirs.name == "mlp" and type(theirs.optimizer).__name__ == "Adam"
+    assert float(theirs.optimizer.learning_rate) == pytest.approx(0.01)
+    assert theirs.loss == "sparse_categorical_crossentropy"
+    again = keras.models.load_model(path)
+    assert again.compiled and type(again.optimizer).__name__ == "Adam"
+    # model.save keeps writing fnlearn's own format, whatever the name
+    ours.save(tmp_path / "own.keras")
+    assert not zipfile.is_zipfile(tmp_path / "own.keras")
+
+
+def test_mnist_like_cnn(tmp_path):
+    real = real_keras()
+    x = RNG.random((6, 8, 8, 1)).astype("float32")
+    ours = keras.Sequential([keras.Input(shape=(8, 8, 1)), layers.Conv2D(2, 3, activation="relu"),
+                             layers.MaxPooling2D(2), layers.Flatten(), layers.Dropout(0.5),
+                             layers.Dense(3, activation="softmax")])
+    ours.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    ours.fit(x, RNG.integers(0, 3, 6), epochs=1, batch_size=6, verbose=0)
+    theirs = _same_predictions(real, ours, _exported(ours, tmp_path), x)
+    assert type(theirs.optimizer).__name__ == "SGD"
+
+
+def test_normalizing_and_reshaping_layers(tmp_path):
+    real = real_keras()
+    x = RNG.random((4, 8, 8, 1)).astype("float32")
+    norm = layers.Normalization()
+    norm.adapt(x)
+    ours = keras.Sequential([keras.Input(shape=(8, 8, 1)), norm, layers.Rescaling(0.5, offset=0.1),
+                             layers.Conv2D(2, 3, padding="same"), layers.BatchNormalization(),
+                             layers.AveragePooling2D(2), layers.Activation("tanh"), layers.GlobalAveragePooling2D(),
+                             layers.LayerNormalization(), layers.Reshape((2, 1)), layers.Flatten(), layers.Dense(2)])
+    ours.compile(optimizer="adam", loss="mse")
+    ours.fit(x, RNG.random((4, 2)).astype("float32"), epochs=1, batch_size=4, verbose=0)  # moves BN's statistics
+    _same_predictions(real, ours, _exported(ours, tmp_path), x)
+
+
+def test_functional_two_inputs_two_outputs(tmp_path):
+    real = real_keras()
+    wide, deep = keras.Input(shape=(3,), name="wide"), keras.Input(shape=(2,), name="deep")
+    joined = layers.Concatenate()([wide, deep])
+    hidden = layers.Dense(4, activation="relu")(joined)
+    summed = layers.Add()([hidden, layers.Dense(4)(wide)])
+    ours = keras.Model([wide, deep], [layers.Dense(1, name="score")(summed),
+                                      layers.Dense(2, activation="softmax", name="kind")(hidden)])
+    x = [RNG.normal(size=(5, 3)).astype("float32"), RNG.normal(size=(5, 2)).astype("float32")]
+    path = _exported(ours, tmp_path)
+    theirs = _same_predictions(real, ours, path, x)
+    assert [t.name for t in theirs.inputs] == ["wide", "deep"]
+    assert [layer.name for layer in theirs.layers] == [layer.name for layer in ours.layers]
+
+
+def test_functional_chain_from_one_input(tmp_path):
+    real = real_keras()
+    inputs = keras.Input(shape=(3,))
+    ours = keras.Model(inputs, layers.Dense(2, activation="sigmoid")(layers.Dense(4)(inputs)))
+    _same_predictions(real, ours, _exported(ours, tmp_path), RNG.normal(size=(3, 3)).astype("float32"))
+
+
+@pytest.mark.parametrize("recurrent", [[layers.LSTM], [lambda units: layers.GRU(units, return_sequences=True),
+                                                       layers.SimpleRNN]], ids=["LSTM", "GRU-SimpleRNN"])
+def test_masked_embedding_and_recurrent_classifier(tmp_path, recurrent):
+    real = real_keras()
+    ours = keras.Sequential([keras.Input(shape=(6,)), layers.Embedding(10, 4, mask_zero=True),
+                             *[make(3) for make in recurrent], layers.Dense(2, activation="softmax")])
+    x = RNG.integers(1, 10, (4, 6)).astype("float32")
+    x[:, -2:] = 0  # padding the mask hides
+    _same_predictions(real, ours, _exported(ours, tmp_path), x)
+
+
+def test_unsupported_layer_is_refused_before_any_file(tmp_path):
+    ours = keras.Sequential([keras.Input(shape=(6, 2)), layers.Conv1D(2, 3), layers.Flatten(), layers.Dense(1)])
+    with pytest.raises(ConfigError, match=r"layer 'conv1d.*' \(Conv1D\) is a layer export_keras does not write"):
+        fl.io.export_keras(ours, tmp_path / "m.keras")
+    assert os.listdir(tmp_path) == []
+
+
+def test_setting_keras_lacks_is_refused(tmp_path):
+    ours = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(2, kernel_constraint=keras.constraints.NonNeg())])
+    with pytest.raises(ConfigError, match="constraint"):
+        keras.saving.export_keras(ours, tmp_path / "m.keras")
+    assert os.listdir(tmp_path) == []
+
+
+def test_uncompilable_settings_are_left_out_with_a_warning(tmp_path):
+    ours = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(1)])
+    ours.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.9)),
+                 loss="mse")
+    with pytest.warns(UserWarning, match="leaves out the compile settings"):
+        path = _exported(ours, tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        assert "compile_config" not in json.loads(archive.read("config.json"))
