@@ -132,9 +132,31 @@ def test_masked_embedding_and_recurrent_classifier(tmp_path, recurrent):
     _same_predictions(real, ours, _exported(ours, tmp_path), x)
 
 
+def test_image_and_sequence_layers(tmp_path):
+    """Padding, cropping, upsampling, transposed and 1-D convolutions, the 1-D and max poolings, the activation
+    and noise layers (inference: the noise is off), RepeatVector and Permute."""
+    real = real_keras()
+    images = keras.Sequential([
+        keras.Input(shape=(6, 6, 2)), layers.ZeroPadding2D(1), layers.Conv2D(3, 3, activation="relu"),
+        layers.ReLU(max_value=0.5), layers.UpSampling2D(2), layers.Cropping2D(1), layers.MaxPooling2D(2),
+        layers.Conv2DTranspose(2, 3, strides=2), layers.LeakyReLU(0.2), layers.SpatialDropout2D(0.3),
+        layers.GaussianNoise(0.1), layers.GlobalMaxPooling2D(), layers.Dense(3), layers.ELU(), layers.Softmax()])
+    _same_predictions(real, images, _exported(images, tmp_path, "images.keras"),
+                      RNG.normal(size=(3, 6, 6, 2)).astype("float32"))
+    sequences = keras.Sequential([
+        keras.Input(shape=(8, 3)), layers.ZeroPadding1D(1), layers.Conv1D(4, 2, padding="causal", dilation_rate=2),
+        layers.Cropping1D(1), layers.MaxPooling1D(2), layers.UpSampling1D(2), layers.AveragePooling1D(2),
+        layers.SpatialDropout1D(0.2), layers.GaussianDropout(0.2), layers.UnitNormalization(), layers.Identity(),
+        layers.GlobalAveragePooling1D(), layers.RepeatVector(3), layers.Permute((2, 1)), layers.GlobalMaxPooling1D(),
+        layers.Dense(1)])
+    _same_predictions(real, sequences, _exported(sequences, tmp_path, "sequences.keras"),
+                      RNG.normal(size=(3, 8, 3)).astype("float32"))
+
+
 def test_unsupported_layer_is_refused_before_any_file(tmp_path):
-    ours = keras.Sequential([keras.Input(shape=(6, 2)), layers.Conv1D(2, 3), layers.Flatten(), layers.Dense(1)])
-    with pytest.raises(ConfigError, match=r"layer 'conv1d.*' \(Conv1D\) is a layer export_keras does not write"):
+    ours = keras.Sequential([keras.Input(shape=(6, 2)), layers.Bidirectional(layers.LSTM(2)), layers.Dense(1)])
+    with pytest.raises(ConfigError, match=r"layer 'bidirectional.*' \(Bidirectional\) is a layer export_keras "
+                                          r"does not write"):
         fl.io.export_keras(ours, tmp_path / "m.keras")
     assert os.listdir(tmp_path) == []
 

@@ -66,8 +66,36 @@ _SETTINGS: dict[str, tuple[str, ...]] = {
     "Normalization": ("axis", "mean", "variance", "invert"),
     "Rescaling": ("scale", "offset"),
     "Reshape": ("target_shape",),
+    "Conv1D": ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", "activation",
+               "use_bias", *_WEIGHTS),
+    "Conv2DTranspose": ("filters", "kernel_size", "strides", "padding", "output_padding", "data_format",
+                        "dilation_rate", "activation", "use_bias", *_WEIGHTS),
+    "MaxPooling1D": _POOLING,
+    "AveragePooling1D": _POOLING,
+    "GlobalMaxPooling2D": ("data_format", "keepdims"),
+    "GlobalAveragePooling1D": ("data_format", "keepdims"),
+    "GlobalMaxPooling1D": ("data_format", "keepdims"),
+    "UpSampling1D": ("size",),
+    "UpSampling2D": ("size", "data_format", "interpolation"),
+    "ZeroPadding1D": ("padding", "data_format"),
+    "ZeroPadding2D": ("padding", "data_format"),
+    "Cropping1D": ("cropping",),
+    "Cropping2D": ("cropping", "data_format"),
+    "ReLU": ("max_value", "negative_slope", "threshold"),
+    "LeakyReLU": ("negative_slope",),
+    "ELU": ("alpha",),
+    "Softmax": ("axis",),
+    "RepeatVector": ("n",),
+    "Permute": ("dims",),
+    "Identity": (),
+    "UnitNormalization": ("axis",),
+    "SpatialDropout1D": ("rate", "seed"),
+    "SpatialDropout2D": ("rate", "seed", "data_format"),
+    "GaussianNoise": ("stddev", "seed"),
+    "GaussianDropout": ("rate", "seed"),
 }
 _CELLS = ("SimpleRNN", "LSTM", "GRU")  # Keras keeps their weights in their cell
+_UNTRAINABLE = ("SpatialDropout1D", "SpatialDropout2D")  # Keras's take no trainable= (and have no weights)
 _ACTIVATIONS = frozenset((
     "celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish",
     "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish", "relu", "relu6", "selu", "sigmoid",
@@ -152,7 +180,9 @@ def _layer_config(entry: dict[str, Any], dtype: str, layer: Any) -> dict[str, An
                             "fnlearn's own format instead.")
     config.pop("input_shape", None)  # the Input before it carries the shape (and batch size)
     config.pop("batch_size", None)
-    out: dict[str, Any] = {"name": name, "trainable": trainable, "dtype": _policy(dtype)}
+    out: dict[str, Any] = {"name": name, "dtype": _policy(dtype)}
+    if class_name not in _UNTRAINABLE:
+        out["trainable"] = trainable
     for key, value in config.items():
         if key == "name":
             continue
