@@ -140,11 +140,14 @@ def test_image_and_sequence_layers(tmp_path):
         keras.Input(shape=(6, 6, 2)), layers.ZeroPadding2D(1), layers.Conv2D(3, 3, activation="relu"),
         layers.ReLU(max_value=0.5), layers.UpSampling2D(2), layers.Cropping2D(1), layers.MaxPooling2D(2),
         layers.Conv2DTranspose(2, 3, strides=2), layers.LeakyReLU(0.2), layers.SpatialDropout2D(0.3),
-        layers.GaussianNoise(0.1), layers.GlobalMaxPooling2D(), layers.Dense(3), layers.ELU(), layers.Softmax()])
+        layers.GaussianNoise(0.1), layers.SeparableConv2D(3, 3, padding="same", depth_multiplier=2),
+        layers.DepthwiseConv2D(2, strides=2), layers.PReLU(keras.initializers.Constant(0.25), shared_axes=[1, 2]),
+        layers.GlobalMaxPooling2D(), layers.Dense(3), layers.ELU(), layers.Softmax()])
     _same_predictions(real, images, _exported(images, tmp_path, "images.keras"),
                       RNG.normal(size=(3, 6, 6, 2)).astype("float32"))
     sequences = keras.Sequential([
         keras.Input(shape=(8, 3)), layers.ZeroPadding1D(1), layers.Conv1D(4, 2, padding="causal", dilation_rate=2),
+        layers.SeparableConv1D(4, 3, padding="same"), layers.DepthwiseConv1D(2, padding="same"),
         layers.Cropping1D(1), layers.MaxPooling1D(2), layers.UpSampling1D(2), layers.AveragePooling1D(2),
         layers.SpatialDropout1D(0.2), layers.GaussianDropout(0.2), layers.UnitNormalization(), layers.Identity(),
         layers.GlobalAveragePooling1D(), layers.RepeatVector(3), layers.Permute((2, 1)), layers.GlobalMaxPooling1D(),

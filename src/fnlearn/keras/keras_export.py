@@ -93,7 +93,14 @@ _SETTINGS: dict[str, tuple[str, ...]] = {
     "SpatialDropout2D": ("rate", "seed", "data_format"),
     "GaussianNoise": ("stddev", "seed"),
     "GaussianDropout": ("rate", "seed"),
+    "PReLU": ("alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes"),
 }
+_DEPTHWISE = ("kernel_size", "strides", "padding", "data_format", "dilation_rate", "depth_multiplier", "activation",
+              "use_bias", "depthwise_initializer", "bias_initializer", "depthwise_regularizer", "bias_regularizer",
+              "activity_regularizer", "depthwise_constraint", "bias_constraint")
+_SEPARABLE = ("filters", "pointwise_initializer", "pointwise_regularizer", "pointwise_constraint", *_DEPTHWISE)
+_SETTINGS.update(DepthwiseConv1D=_DEPTHWISE, DepthwiseConv2D=_DEPTHWISE, SeparableConv1D=_SEPARABLE,
+                 SeparableConv2D=_SEPARABLE)
 _CELLS = ("SimpleRNN", "LSTM", "GRU")  # Keras keeps their weights in their cell
 _UNTRAINABLE = ("SpatialDropout1D", "SpatialDropout2D")  # Keras's take no trainable= (and have no weights)
 _ACTIVATIONS = frozenset((
