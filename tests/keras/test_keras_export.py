@@ -156,10 +156,22 @@ def test_image_and_sequence_layers(tmp_path):
                       RNG.normal(size=(3, 8, 3)).astype("float32"))
 
 
+def test_wrapped_layers(tmp_path):
+    """TimeDistributed and Bidirectional: the wrapped layer's entry inside theirs, the weights of each direction in
+    a group of its own, Keras's backward layer made by Keras as the mirror."""
+    real = real_keras()
+    ours = keras.Sequential([
+        keras.Input(shape=(5, 3)), layers.TimeDistributed(layers.Dense(4, activation="tanh")),
+        layers.Bidirectional(layers.LSTM(3, return_sequences=True)),
+        layers.Bidirectional(layers.GRU(2), merge_mode="sum"), layers.Dense(1)])
+    _same_predictions(real, ours, _exported(ours, tmp_path), RNG.normal(size=(4, 5, 3)).astype("float32"))
+
+
 def test_unsupported_layer_is_refused_before_any_file(tmp_path):
-    ours = keras.Sequential([keras.Input(shape=(6, 2)), layers.Bidirectional(layers.LSTM(2)), layers.Dense(1)])
-    with pytest.raises(ConfigError, match=r"layer 'bidirectional.*' \(Bidirectional\) is a layer export_keras "
-                                          r"does not write"):
+    inputs = keras.Input(shape=(6, 2))
+    ours = keras.Model(inputs, layers.MultiHeadAttention(2, 2, name="mha")(inputs, inputs))
+    with pytest.raises(ConfigError, match=r"layer 'mha' \(MultiHeadAttention\) is a layer export_keras does not "
+                                          r"write"):
         fl.io.export_keras(ours, tmp_path / "m.keras")
     assert os.listdir(tmp_path) == []
 

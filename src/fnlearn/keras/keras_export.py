@@ -94,7 +94,10 @@ _SETTINGS: dict[str, tuple[str, ...]] = {
     "GaussianNoise": ("stddev", "seed"),
     "GaussianDropout": ("rate", "seed"),
     "PReLU": ("alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes"),
+    "TimeDistributed": ("layer",),
+    "Bidirectional": ("layer", "merge_mode"),  # Keras makes the backward layer, the mirror, itself
 }
+_WRAPPERS = ("TimeDistributed", "Bidirectional")  # their "layer" is a layer's entry, written as one
 _DEPTHWISE = ("kernel_size", "strides", "padding", "data_format", "dilation_rate", "depth_multiplier", "activation",
               "use_bias", "depthwise_initializer", "bias_initializer", "depthwise_regularizer", "bias_regularizer",
               "activity_regularizer", "depthwise_constraint", "bias_constraint")
@@ -197,7 +200,10 @@ def _layer_config(entry: dict[str, Any], dtype: str, layer: Any) -> dict[str, An
             raise _refuse(here, f"has the setting {key}={value!r}, which Keras's {class_name} does not take; "
                                 "leave it at its default or save the model with model.save() in fnlearn's own "
                                 "format.")
-        if key.endswith("_initializer"):
+        if key == "layer" and class_name in _WRAPPERS:
+            inner = layer.forward_layer if class_name == "Bidirectional" else layer.layer
+            value = _layer_config(value, dtype, inner)
+        elif key.endswith("_initializer"):
             value = _initializer(here, key, value)
         elif key.endswith("_regularizer"):
             value = _regularizer(here, key, value)
@@ -348,7 +354,6 @@ def _compile_config(model: Any) -> dict[str, Any] | None:
 
 def _weights(model: Any, h5: Any) -> None:
     """Each layer's weights where Keras's saving code puts them, named as ``keras_files._pairs`` reads them."""
-    from ..backend import to_numpy
     from .layers import InputLayer
 
     h5.create_group("vars").attrs["name"] = model.name
@@ -356,14 +361,31 @@ def _weights(model: Any, h5: Any) -> None:
     for layer in model.layers:
         kind = "input_layer" if isinstance(layer, InputLayer) else _snake(type(layer).__name__)
         group = h5.create_group(f"layers/{_unique(kind, used)}")
-        own = group.create_group("vars")
-        own.attrs["name"] = layer.name
-        arrays = [] if isinstance(layer, InputLayer) or kind == "normalization" else layer.get_weights()
-        if type(layer).__name__ in _CELLS:
-            own = group.create_group("cell/vars")
-            own.attrs["name"] = f"{layer.name}_cell"
-        for i, array in enumerate(arrays):
-            own.create_dataset(str(i), data=np.asarray(to_numpy(array)))
+        if isinstance(layer, InputLayer) or kind == "normalization":
+            group.create_group("vars").attrs["name"] = layer.name
+        elif kind == "bidirectional":  # Keras keeps each direction's layer in a group of its own
+            group.create_group("vars").attrs["name"] = layer.name
+            _layer_weights(layer.forward_layer, group.create_group("forward_layer"))
+            _layer_weights(layer.backward_layer, group.create_group("backward_layer"))
+        elif kind == "time_distributed":
+            group.create_group("vars").attrs["name"] = layer.name
+            _layer_weights(layer.layer, group.create_group("layer"))
+        else:
+            _layer_weights(layer, group)
+
+
+def _layer_weights(layer: Any, group: Any) -> None:
+    """``layer``'s weights in ``group`` as Keras's saving code writes them: ``vars/<i>``, a recurrent layer's in its
+    cell's ``cell/vars/<i>``."""
+    from ..backend import to_numpy
+
+    own = group.create_group("vars")
+    own.attrs["name"] = layer.name
+    if type(layer).__name__ in _CELLS:
+        own = group.create_group("cell/vars")
+        own.attrs["name"] = f"{layer.name}_cell"
+    for i, array in enumerate(layer.get_weights()):
+        own.create_dataset(str(i), data=np.asarray(to_numpy(array)))
 
 
 def _optimizer_state(model: Any, compile_config: dict[str, Any], h5: Any) -> None:
