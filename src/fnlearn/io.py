@@ -793,10 +793,11 @@ def load_model(path: str | os.PathLike, compile: bool = True,  # noqa: A002  (Ke
 
 def _load_model(path: str | os.PathLike, compile: bool = True,  # noqa: A002
                 custom_objects: Mapping[str, Any] | None = None, model_class: type | None = None) -> Any:
-    from .keras import keras_files
+    if _starts_with(path, b"PK\x03\x04"):  # a zip: perhaps a .keras file of real Keras 3 (fnlearn's are not zips)
+        from .keras import keras_files  # only then: fnlearn's own files load without the Keras front end
 
-    if keras_files.is_keras_archive(path):  # a .keras zip written by real Keras 3
-        return keras_files.load_keras_file(path, custom_objects, compile, model_class)
+        if keras_files.is_keras_archive(path):
+            return keras_files.load_keras_file(path, custom_objects, compile, model_class)
     file = _read(path)
     if file.doc.get("kind", "model") != "model":
         raise file.error("holds only weights (written by save_weights); build the model in code and call "
@@ -877,7 +878,7 @@ def load_weights(model: Any, path: str | os.PathLike) -> None:
         ModelFileError: the file is missing or damaged.
         ShapeError: the file's weights belong to a different architecture.
     """
-    if _is_hdf5(path):  # a weights file written by real Keras 3 (keras_model.save_weights("x.weights.h5"))
+    if _starts_with(path, b"\x89HDF"):  # a weights file written by real Keras 3 (keras_model.save_weights(...))
         from .keras.keras_files import load_keras_weights
 
         return load_keras_weights(model, path)
@@ -900,10 +901,11 @@ def load_weights(model: Any, path: str | os.PathLike) -> None:
     _load_weights_into(file, model, params)
 
 
-def _is_hdf5(path: str | os.PathLike) -> bool:
+def _starts_with(path: str | os.PathLike, magic: bytes) -> bool:
+    """Whether the file at ``path`` begins with ``magic`` (False where it cannot be read: the reader says why)."""
     try:
         with open(path, "rb") as f:
-            return f.read(4) == b"\x89HDF"
+            return f.read(len(magic)) == magic
     except OSError:
         return False
 

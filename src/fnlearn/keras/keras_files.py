@@ -629,11 +629,9 @@ def is_keras_archive(path: str | os.PathLike) -> bool:
     >>> is_keras_archive("missing.keras")
     False
     """
-    try:
-        with open(path, "rb") as f:
-            if f.read(4) != b"PK\x03\x04":
-                return False
-    except OSError:
+    from .. import io
+
+    if not io._starts_with(path, b"PK\x03\x04"):
         return False
     if os.fspath(path).endswith(".keras"):
         return True
