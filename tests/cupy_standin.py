@@ -281,9 +281,10 @@ class ndarray(NDArrayOperatorsMixin):  # noqa: N801  (CuPy's name)
             args = (_device_arg(inputs[0]), *(_index(x) for x in inputs[1:]))
         else:
             args = tuple(_device_arg(x) for x in inputs)
-        out = kwargs.get("out")
-        if out is not None:
-            out = tuple(_device_arg(o) for o in (out if isinstance(out, tuple) else (out,)))
+        given = kwargs.get("out")
+        if given is not None:
+            given = given if isinstance(given, tuple) else (given,)
+            out = tuple(_device_arg(o) for o in given)
             for o in out:
                 if not isinstance(o, np.ndarray):
                     raise TypeError(f"out must be a cupy.ndarray, got {type(o).__name__}")
@@ -292,7 +293,12 @@ class ndarray(NDArrayOperatorsMixin):  # noqa: N801  (CuPy's name)
         if method == "at":
             _before_write(args[0])
         fn = ufunc if method == "__call__" else getattr(ufunc, method)
-        return _apply(fn, args, {k: v if k == "out" else _device_arg(v) for k, v in kwargs.items()}, checked=True)
+        result = _apply(fn, args, {k: v if k == "out" else _device_arg(v) for k, v in kwargs.items()}, checked=True)
+        if given is None:
+            return result
+        # the arrays given as out themselves, as CuPy returns them: `a += b` keeps the name a on the same object
+        # (a new wrapper would leave the old one unreferenced, and a Workspace would think it free)
+        return given[0] if len(given) == 1 else given
 
     def __array_function__(self, func: Any, types_: Any, args: Any, kwargs: Any) -> Any:
         if func.__module__ not in ("numpy", "numpy.linalg") or func.__name__ not in CUPY_NAMES | _LINALG:
@@ -412,8 +418,15 @@ def _apply(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
     return _wrap(result)
 
 
+# keywords of NumPy functions that CuPy's namesakes do not take (cupy.take has no mode: it always wraps)
+_MISSING_KEYWORDS = {"take": ("mode",)}
+
+
 def _call(name: str, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     """A CuPy function: host data only through the constructors; writes into arguments recorded."""
+    for keyword in _MISSING_KEYWORDS.get(name, ()):
+        if keyword in kwargs:
+            raise TypeError(f"{name}() got an unexpected keyword argument '{keyword}'")
     if name in _FROM_HOST:
         if args and _on_device(args[0]):
             return _apply(fn, args, kwargs)

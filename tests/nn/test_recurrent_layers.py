@@ -13,7 +13,7 @@ from real_keras import assert_trains_as_keras, real_keras
 import fnlearn as fl
 from fnlearn import io, keras
 from fnlearn.errors import ConfigError, DataError, ModelFileError, ShapeError
-from fnlearn.nn.recurrent import _Cell, _GRUCell, _LSTMCell, recurrence
+from fnlearn.nn.recurrent import _Cell, _GRUCell, _LSTMCell, fused_lstm, recurrence
 
 RNG = np.random.default_rng(21)
 X = RNG.normal(size=(3, 6, 4)).astype(np.float32)
@@ -128,11 +128,81 @@ def test_gradients_through_time_match_central_differences(float64, cell, gates, 
         assert fl.gradcheck(run, [xw, kernel, h0, c0, *([rbias] if recurrent_bias else [])], atol=1e-7, rtol=1e-6)
 
 
+def _lstm_operands(n=3, steps=4, features=2, units=2):
+    return {"x": RNG.normal(size=(n, steps, features)), "kernel": RNG.normal(size=(features, 4 * units)) * 0.7,
+            "bias": RNG.normal(size=(4 * units,)), "recurrent": RNG.normal(size=(units, 4 * units)) * 0.7,
+            "h0": RNG.normal(size=(n, units)), "c0": RNG.normal(size=(n, units))}
+
+
+@pytest.mark.parametrize("sequences", [True, False])
+@pytest.mark.parametrize("states", [True, False])
+def test_the_fused_lstm_gradients_match_central_differences(float64, sequences, states):
+    ops = _lstm_operands()
+    names = ["x", "kernel", "bias", "recurrent", *(["h0", "c0"] if states else [])]
+    n, steps, units = 3, 4, 2
+    weights = fl.tensor(RNG.normal(size=(n, steps + 2 if sequences else 2, units)))
+
+    def run(x, kernel, bias, recurrent, h0=None, c0=None):
+        return fused_lstm(x, kernel, bias, recurrent, h0, c0, fl.backend.Workspace(), sequences) * weights
+
+    assert fl.gradcheck(run, [ops[k] for k in names], atol=1e-7, rtol=1e-6)
+
+
+@pytest.mark.parametrize("sequences", [True, False])
+def test_the_fused_lstm_is_the_lstm_cell_step_by_step(float64, sequences):
+    """The fused op (inputs and their product; or the product given, as with input dropout) against the
+    general loop of the cell's own step and back, with Keras's activations."""
+    ops = {k: fl.tensor(v, requires_grad=True) for k, v in _lstm_operands(steps=5).items()}
+    general = _LSTMCell("tanh", "sigmoid")
+    general.fused = False
+    xw = fl.functional.dense(fl.functional.transpose(ops["x"], (1, 0, 2)), ops["kernel"], ops["bias"])
+    expected = recurrence(general, xw, ops["recurrent"], None, ops["h0"], ops["c0"])
+    if not sequences:
+        expected = expected[:, -2:]
+    weights = fl.tensor(RNG.normal(size=expected.shape))
+    (expected * weights).sum().backward()
+    want = {k: t.grad.copy() for k, t in ops.items()}
+    for projected in (False, True):
+        for t in ops.values():
+            t.grad = None
+        if projected:
+            xw = fl.functional.dense(fl.functional.transpose(ops["x"], (1, 0, 2)), ops["kernel"], ops["bias"])
+            got = fused_lstm(xw, None, None, ops["recurrent"], ops["h0"], ops["c0"], fl.backend.Workspace())
+            got = got if sequences else got[:, -2:]
+        else:
+            got = fused_lstm(ops["x"], ops["kernel"], ops["bias"], ops["recurrent"], ops["h0"], ops["c0"],
+                             fl.backend.Workspace(), sequences)
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-12, atol=1e-12)
+        (got * weights).sum().backward()
+        for k, t in ops.items():
+            np.testing.assert_allclose(fl.backend.to_numpy(t.grad), fl.backend.to_numpy(want[k]), rtol=1e-10,
+                                       atol=1e-12, err_msg=f"{k}, projected={projected}")
+
+
+def test_a_layer_called_twice_before_its_backward_keeps_both_calls_values():
+    """The layer's workspace gives the second call new arrays while the first call's graph still holds its own:
+    gradients of a shared LSTM (a Siamese pair, both directions) are the sums of those of each call alone."""
+    fl.set_seed(4)
+    lstm = fl.layers.LSTM(3, return_sequences=True)
+    a, b = RNG.normal(size=(2, 5, 4)).astype(np.float32), RNG.normal(size=(2, 5, 4)).astype(np.float32)
+    wa, wb = fl.tensor(RNG.normal(size=(2, 5, 3))), fl.tensor(RNG.normal(size=(2, 5, 3)))
+    alone = []
+    for x, w in ((a, wa), (b, wb)):
+        (lstm(x) * w).sum().backward()
+        alone.append([p.grad.copy() for p in lstm.weights])
+        lstm.zero_grad()
+    ((lstm(a) * wa).sum() + (lstm(b) * wb).sum()).backward()
+    for p, first, second in zip(lstm.weights, *alone):
+        np.testing.assert_allclose(fl.backend.to_numpy(p.grad), fl.backend.to_numpy(first + second), rtol=1e-5,
+                                   atol=1e-6)
+
+
 @pytest.mark.parametrize("kind", ["LSTM", "GRU", "SimpleRNN"])
-def test_values_and_gradients_match_pytorch(kind):
+@pytest.mark.parametrize("sequences", [True, False])
+def test_values_and_gradients_match_pytorch(kind, sequences):
     torch = pytest.importorskip("torch")
     units, features = 3, 4
-    ours = getattr(fl.layers, kind)(units, return_sequences=True)
+    ours = getattr(fl.layers, kind)(units, return_sequences=sequences)
     ours.build((6, features))
     torch_layer = {"LSTM": torch.nn.LSTM, "GRU": torch.nn.GRU, "SimpleRNN": torch.nn.RNN}[kind](
         features, units, batch_first=True)
@@ -148,11 +218,12 @@ def test_values_and_gradients_match_pytorch(kind):
         else:
             torch_layer.bias_ih_l0.copy_(torch.tensor(bias))
             torch_layer.bias_hh_l0.zero_()
-    g = RNG.normal(size=(3, 6, units)).astype(np.float32)
+    g = RNG.normal(size=(3, 6, units) if sequences else (3, units)).astype(np.float32)
     x = fl.tensor(X, requires_grad=True)
     (ours(x) * fl.tensor(g)).sum().backward()
     xt = torch.tensor(X, requires_grad=True)
     out, _ = torch_layer(xt)
+    out = out if sequences else out[:, -1]
     (out * torch.tensor(g)).sum().backward()
     np.testing.assert_allclose(ours(X).numpy(), out.detach().numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(fl.backend.to_numpy(x.grad), xt.grad.numpy(), rtol=1e-4, atol=1e-5)
@@ -198,11 +269,11 @@ def test_masked_average_pooling_is_keras():
     for keep in (False, True):
         expected = np.asarray(real.layers.GlobalAveragePooling1D(keepdims=keep)(x, mask=MASK))
         got = fl.layers.GlobalAveragePooling1D(keepdims=keep)(_masked(x, MASK)).numpy()
-        np.testing.assert_allclose(got, expected, rtol=1e-6)
+        np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)  # a mean near 0 has no relative digits
     first = np.moveaxis(x, 1, 2)
     expected = np.asarray(real.layers.GlobalAveragePooling1D(data_format="channels_first")(first, mask=MASK))
     np.testing.assert_allclose(fl.layers.GlobalAveragePooling1D(data_format="channels_first")(
-        _masked(first, MASK)).numpy(), expected, rtol=1e-6)
+        _masked(first, MASK)).numpy(), expected, rtol=1e-6, atol=1e-7)
 
 
 def test_a_layer_that_cannot_use_the_mask_says_so_once_and_drops_it():

@@ -275,7 +275,7 @@ def recurrence(cell: _Cell, xw: Tensor, kernel: Tensor, rbias: Tensor | None, h0
     holds them any more.
     """
     if isinstance(cell, _LSTMCell) and cell.fused and mask is None and masks is None:
-        return _fused_lstm(cell, xw, kernel, h0, c0, space or Workspace())
+        return fused_lstm(xw, None, None, kernel, h0, c0, space or Workspace())
     xp = backend.xp()
     xd, kd = xw.data, kernel.data
     steps, n, _ = xd.shape
@@ -333,80 +333,162 @@ def recurrence(cell: _Cell, xw: Tensor, kernel: Tensor, rbias: Tensor | None, h0
     return Tensor._result(out, tuple(parents), backward, "recurrence")
 
 
-def _fused_lstm(cell: _LSTMCell, xw: Tensor, kernel: Tensor, h0: Tensor | None, c0: Tensor | None,
-                space: Workspace) -> Tensor:
-    """:func:`recurrence` for Keras's default LSTM (tanh, sigmoid) without masks or recurrent dropout: the same
-    values as the cell's ``step`` and ``back``, each step writing into arrays made once for all steps (the gates,
-    the states, tanh(c)), so a step is a dozen NumPy calls on a 64 × 128 block and no allocation: at these sizes
-    a call's overhead, not its arithmetic, is most of the time. Those arrays come from the layer's ``space``: new
-    ones, megabytes each, were faulted in page by page at every call (with both changes the text classifier's epoch
-    in the benchmark went from 0.62–0.82 to 0.44–0.55 s)."""
+def fused_lstm(x: Tensor, kernel: Tensor | None, bias: Tensor | None, recurrent_kernel: Tensor, h0: Tensor | None,
+               c0: Tensor | None, space: Workspace, sequences: bool = True) -> Tensor:
+    """Keras's default LSTM (tanh, sigmoid) without masks or dropout as one op: the input product and every step.
+
+    ``x`` is the layer's input (N, steps, features) with its ``kernel`` and ``bias``; or, with ``kernel`` None,
+    the inputs already times the kernel plus the bias, time first (steps, N, 4·units), as :func:`recurrence`
+    takes them. Returns (N, steps + 2, units): each step's h, then the final h and c; with ``sequences`` False
+    only the final h and c, (N, 2, units) — a classifier reading the last h needs no gradient array per step.
+
+    At these sizes (64 sequences, 32 units) a NumPy call's overhead, not its arithmetic, is most of a step's
+    time, so the op is written to make few calls per step, each on one block of memory:
+
+    - the steps' arrays are transposed, a unit per row and a sequence per column: a step's gates are
+      (4·units, N), so each gate is a block of whole rows (a slice of columns of (N, 4·units) made NumPy walk 64
+      short rows: twice the time per call, and the work done for all steps at once took as long as the loop);
+    - the gates are kept in the order o, i, f, c: the sigmoid gates o, i, f are one block (σ(z) = (1 + tanh(z/2))/2,
+      so one tanh covers all four gates, then two scalar passes over the first block), and the gates whose
+      gradients scale the cell's gradient, i, f and c, are one block of three, filled by one broadcast product in
+      the backward; the halving of z on the sigmoid gates is folded into the weights (exact: a product by ½);
+    - the inputs' product is one batched product for all steps, written into the gates' array;
+    - in the backward, everything that does not depend on the gradient arriving from later steps (the gates'
+      slopes times their partners, o·(1 − tanh²c)) is computed for all steps at once before the loop, which then
+      makes 6 calls per step where it made 16;
+    - large arrays come from the layer's ``space`` and are written again at the next call when no graph holds them
+      (new ones, megabytes each, were faulted in page by page at every call).
+
+    Values are those of the cell's ``step`` and ``back`` up to rounding (the same formulas).
+    """
     xp = backend.xp()
-    xd, kd = xw.data, kernel.data
-    steps, n, four = xd.shape
-    u = four // 4
-    dtype = xd.dtype
-    scale, shift, alpha, beta = cell._gate_rows(u, dtype)
-    i_, f_, g_, o_ = slice(0, u), slice(u, 2 * u), slice(2 * u, 3 * u), slice(3 * u, four)
-    gates = space.empty("gates", xd.shape, dtype)  # each step's i, f, g, o after their activations
-    hs = space.empty("h", (steps + 1, n, u), dtype)  # h_{t-1} at t: the recurrent kernel's gradient reads them all
-    cs = space.empty("c", (steps + 1, n, u), dtype)
-    tcs = space.empty("tanh_c", (steps, n, u), dtype)
-    hs[0] = 0 if h0 is None else h0.data
-    cs[0] = 0 if c0 is None else c0.data
-    out = space.empty("out", (n, steps + 2, u), dtype)
-    product = xp.empty((n, u), dtype=dtype)
     tanh, multiply, matmul = xp.tanh, xp.multiply, xp.matmul
+    projected = kernel is None
+    xd, ud = x.data, recurrent_kernel.data
+    u = ud.shape[0]
+    four = 4 * u
+    dtype = xd.dtype
+    if projected:
+        steps, n = xd.shape[:2]
+    else:
+        n, steps, features = xd.shape
+    # Keras's order i, f, c, o → o, i, f, c; the sigmoid gates' rows halved
+    order = xp.asarray(np.r_[3 * u:four, 0:3 * u])
+    back = xp.asarray(np.r_[u:four, 0:u])  # the internal order's columns back in Keras's order
+    halves = xp.asarray(np.where(np.arange(four) < 3 * u, 0.5, 1.0).astype(dtype))[:, None]
+    recurrent = xp.ascontiguousarray(ud[:, order])  # (units, 4·units)
+    recurrent_half = xp.ascontiguousarray(recurrent.T * halves)
+    gates = space.empty("gates", (steps, four, n), dtype)  # each step's gates after their activations, transposed
+    if projected:
+        kernel_in = None
+        multiply(xd.transpose(0, 2, 1)[:, order], halves, out=gates)
+    else:
+        kernel_in = xp.ascontiguousarray(kernel.data[:, order].astype(dtype, copy=False))  # (features, 4·units)
+        matmul(kernel_in.T * halves, xd.transpose(1, 2, 0), out=gates)
+        if bias is not None:
+            gates += bias.data[order][:, None] * halves
+    hs = space.empty("h", (steps + 1, u, n), dtype)  # h_{t-1} at t: the recurrent kernel's gradient reads them all
+    cs = space.empty("c", (steps + 1, u, n), dtype)
+    tcs = space.empty("tanh_c", (steps, u, n), dtype)
+    hs[0] = 0 if h0 is None else h0.data.T
+    cs[0] = 0 if c0 is None else c0.data.T
+    product, ig = xp.empty((four, n), dtype=dtype), xp.empty((u, n), dtype=dtype)
+    o_, i_, f_, g_, s_ = slice(0, u), slice(u, 2 * u), slice(2 * u, 3 * u), slice(3 * u, four), slice(0, 3 * u)
     for t in range(steps):
         z = gates[t]
-        matmul(hs[t], kd, out=z)
-        z += xd[t]
-        z *= scale  # σ(z) = (1 + tanh(z/2))/2 on i, f, o and tanh(z) on g: one tanh over the four gates
+        if t or h0 is not None:  # h_{-1} = 0 adds nothing
+            matmul(recurrent_half, hs[t], out=product)
+            z += product
         tanh(z, out=z)
-        z *= scale
-        z += shift
+        sigmoids = z[s_]
+        sigmoids *= 0.5
+        sigmoids += 0.5
         c = cs[t + 1]
-        multiply(z[:, f_], cs[t], out=c)
-        multiply(z[:, i_], z[:, g_], out=product)
-        c += product
+        multiply(z[f_], cs[t], out=c)
+        multiply(z[i_], z[g_], out=ig)
+        c += ig
         tanh(c, out=tcs[t])
-        multiply(z[:, o_], tcs[t], out=hs[t + 1])
-        out[:, t] = hs[t + 1]
-    out[:, steps] = hs[steps]
-    out[:, steps + 1] = cs[steps]
-    parents = [p for p in (xw, kernel, h0, c0) if p is not None]
+        multiply(z[o_], tcs[t], out=hs[t + 1])
+    out = space.empty("out", (n, steps + 2 if sequences else 2, u), dtype)  # the whole array: the tensor holds it
+    if sequences:
+        out[:, :steps] = hs[1:].transpose(2, 0, 1)
+    out[:, -2] = hs[steps].T
+    out[:, -1] = cs[steps].T
+    parents = [p for p in (x, kernel, bias, recurrent_kernel, h0, c0) if p is not None]
 
     def backward(g: Any) -> tuple[Any, ...]:
+        # the slopes of the gates' activations times what each multiplies in the forward, for all steps at once
+        slopes = space.empty("slopes", gates.shape, dtype)
+        xp.subtract(1, gates[:, s_], out=slopes[:, s_])
+        slopes[:, s_] *= gates[:, s_]  # σ' = y(1 − y)
+        multiply(gates[:, g_], gates[:, g_], out=slopes[:, g_])
+        xp.subtract(1, slopes[:, g_], out=slopes[:, g_])  # tanh' = 1 − y²
+        slopes[:, o_] *= tcs  # dh → dz_o
+        slopes[:, i_] *= gates[:, g_]  # dc → dz_i, dz_f, dz_c
+        slopes[:, f_] *= cs[:steps]
+        slopes[:, g_] *= gates[:, i_]
+        shown = space.empty("shown", tcs.shape, dtype)  # dh → dc: o · (1 − tanh²c)
+        multiply(tcs, tcs, out=shown)
+        xp.subtract(1, shown, out=shown)
+        shown *= gates[:, o_]
         dgates = space.empty("dgates", gates.shape, dtype)
-        kernel_t = kd.T
-        slope = xp.empty((n, four), dtype=dtype)
-        dct = xp.empty((n, u), dtype=dtype)
-        tc2 = xp.empty((n, u), dtype=dtype)
-        dh = g[:, steps].copy()
-        dc = g[:, steps + 1].copy()
+        cell_slopes = slopes.reshape(steps, 4, u, n)[:, 1:]
+        cell_grads = dgates.reshape(steps, 4, u, n)[:, 1:]
+        forget = gates[:, f_]
+        if sequences:
+            given = space.empty("given", (steps, u, n), dtype)
+            given[...] = g[:, :steps].transpose(1, 2, 0)
+        dh = xp.ascontiguousarray(g[:, -2].T)
+        dc = xp.empty((u, n), dtype=dtype)
+        carried = xp.empty((u, n), dtype=dtype)
         for t in reversed(range(steps)):
-            dh += g[:, t]
-            y, dz, tc = gates[t], dgates[t], tcs[t]
-            multiply(dh, tc, out=dz[:, o_])
-            multiply(dh, y[:, o_], out=dct)
-            multiply(tc, tc, out=tc2)
-            xp.subtract(1, tc2, out=tc2)
-            dct *= tc2
-            dct += dc
-            multiply(dct, y[:, g_], out=dz[:, i_])
-            multiply(dct, cs[t], out=dz[:, f_])
-            multiply(dct, y[:, i_], out=dz[:, g_])
-            xp.subtract(beta, y, out=slope)  # the gates' slopes y·(β − y) + α: σ's y(1 − y), tanh's 1 − y²
-            slope *= y
-            slope += alpha
-            dz *= slope
-            dh = matmul(dz, kernel_t)
-            dc = multiply(dct, y[:, f_])
-        dkernel = hs[:steps].reshape(-1, u).T @ dgates.reshape(-1, four) if steps else xp.zeros_like(kd)
-        pieces = ((xw, dgates), (kernel, dkernel), (h0, dh), (c0, dc))
-        return tuple(grad if parent.requires_grad else None for parent, grad in pieces if parent is not None)
+            if sequences:
+                dh += given[t]
+            multiply(dh, slopes[t, o_], out=dgates[t, o_])
+            if t == steps - 1:
+                multiply(dh, shown[t], out=dc)
+                dc += g[:, -1].T
+            else:
+                multiply(dc, forget[t + 1], out=carried)
+                multiply(dh, shown[t], out=dc)
+                dc += carried
+            multiply(dc, cell_slopes[t], out=cell_grads[t])
+            if t or h0 is not None:
+                matmul(recurrent, dgates[t], out=dh)
 
-    return Tensor._result(out, tuple(parents), backward, "recurrence")
+        def wanted(parent: Tensor | None) -> bool:
+            return parent is not None and parent.requires_grad
+
+        # the weights' gradients as sums over the steps of one product per step, (4·units, N) by (N, ·), each
+        # step's product written into the workspace: a new array of them, 1.3 MiB, was faulted in page by page and
+        # took twice as long as the products themselves (measured faster, too, than one product after copying the
+        # steps' arrays into one matrix)
+        dx = dkernel = dbias = drecurrent = dh0 = dc0 = None
+
+        def summed(other: Any, name: str) -> Any:  # Σ_t other_tᵀ·dz_t, in Keras's order of the gates' columns
+            per_step = space.empty(name, (steps, four, other.shape[-1]), dtype)
+            return matmul(dgates, other, out=per_step).sum(axis=0).T[:, back]
+
+        if wanted(recurrent_kernel):
+            drecurrent = summed(hs[:steps].transpose(0, 2, 1), "recurrent_steps") if steps else xp.zeros_like(ud)
+        if projected and wanted(x):
+            dx = xp.empty_like(xd)
+            dx[..., order] = dgates.transpose(0, 2, 1)
+        elif wanted(x):
+            dx = space.empty("dx", xd.shape, dtype)  # (N, steps, features), written through a transposed view
+            matmul(dgates.transpose(0, 2, 1), kernel_in.T, out=dx.transpose(1, 0, 2))
+        if wanted(kernel):
+            dkernel = summed(xd.transpose(1, 0, 2), "kernel_steps")
+        if wanted(bias):
+            dbias = matmul(dgates, xp.ones(n, dtype=dtype)).sum(axis=0)[back]
+        if wanted(h0):
+            dh0 = dh.T if steps else g[:, -2].copy()
+        if wanted(c0):
+            dc0 = (dc * forget[0]).T if steps else g[:, -1].copy()
+        pieces = ((x, dx), (kernel, dkernel), (bias, dbias), (recurrent_kernel, drecurrent), (h0, dh0), (c0, dc0))
+        return tuple(grad for parent, grad in pieces if parent is not None)
+
+    return Tensor._result(out, tuple(parents), backward, "lstm")
 
 
 # ----------------------------------------------------------------------------- the layers
@@ -623,24 +705,29 @@ class _Recurrent(Layer):
             mask = None if mask is None else mask[:, ::-1]
         gates, u = self._cell.gates, self.units
         train = self.training
-        xw = self._inputs_times_kernel(x, train)
-        masks = None
-        if train and self.recurrent_dropout > 0.0:
-            masks = dropout_mask(self, (gates, x.shape[0], u), x.dtype, self.recurrent_dropout)
-        rbias = None
-        if self.bias is not None and self.bias.ndim == 2:  # GRU's reset_after: (input bias, recurrent bias)
-            rbias = F.getitem(self.bias, 1)
-        packed = recurrence(self._steps, xw, self.recurrent_kernel, rbias, *states, mask=mask, masks=masks,
-                            space=self._workspace,
-                            zero_masked=self.zero_output_for_mask)
         steps = x.shape[1]
+        dropping = train and (self.dropout > 0.0 or self.recurrent_dropout > 0.0)
+        if isinstance(self._steps, _LSTMCell) and self._steps.fused and mask is None and not dropping:
+            packed = fused_lstm(x, self.kernel, self.bias, self.recurrent_kernel, *states, space=self._workspace,
+                                sequences=self.return_sequences)
+        else:
+            xw = self._inputs_times_kernel(x, train)
+            masks = None
+            if train and self.recurrent_dropout > 0.0:
+                masks = dropout_mask(self, (gates, x.shape[0], u), x.dtype, self.recurrent_dropout)
+            rbias = None
+            if self.bias is not None and self.bias.ndim == 2:  # GRU's reset_after: (input bias, recurrent bias)
+                rbias = F.getitem(self.bias, 1)
+            packed = recurrence(self._steps, xw, self.recurrent_kernel, rbias, *states, mask=mask, masks=masks,
+                                space=self._workspace, zero_masked=self.zero_output_for_mask)
+        last = packed.shape[1] - self.state_count  # the final h: after the steps' outputs, if kept
         output = F.getitem(packed, (slice(None), slice(0, steps))) if self.return_sequences else \
-            F.getitem(packed, (slice(None), steps))
+            F.getitem(packed, (slice(None), last))
         if self.return_sequences and mask is not None:
             output._mask = mask[:, ::-1] if self.go_backwards else mask
         if not self.return_state:
             return output
-        return [output, *(F.getitem(packed, (slice(None), steps + k)) for k in range(self.state_count))]
+        return [output, *(F.getitem(packed, (slice(None), last + k)) for k in range(self.state_count))]
 
     def _inputs_times_kernel(self, x: Tensor, train: bool) -> Tensor:
         """x @ kernel + bias for every step at once, time first (steps, N, gates·units); in training with dropout,

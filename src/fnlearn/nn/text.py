@@ -81,6 +81,7 @@ class Embedding(Layer):
         super().__init__(name=name, input_shape=input_shape, trainable=kwargs.get("trainable", True),
                          dtype=kwargs.get("dtype"))
         self.embeddings: Parameter | None = None
+        self._workspace = Workspace()
         table = None if weights is None else self._starting_table(weights)
         if self.input_shape is not None or table is not None:
             self.build(self.input_shape)
@@ -125,7 +126,7 @@ class Embedding(Layer):
                 raise DataError(f"Embedding layer {self.name!r} takes word indices from 0 to {self.input_dim - 1} "
                                 f"(input_dim={self.input_dim}), got {found}; give input_dim = the largest index + 1 "
                                 "(the vocabulary size), or keep the indices below it.")
-        out = F.getitem(self.embeddings, raw.astype(np.int64))
+        out = F.embedding(self.embeddings, raw.astype(np.int64), self._workspace)
         if self.mask_zero:
             out._mask = raw != 0
         return out
