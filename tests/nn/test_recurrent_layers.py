@@ -136,27 +136,33 @@ def _lstm_operands(n=3, steps=4, features=2, units=2):
 
 @pytest.mark.parametrize("sequences", [True, False])
 @pytest.mark.parametrize("states", [True, False])
-def test_the_fused_lstm_gradients_match_central_differences(float64, sequences, states):
+@pytest.mark.parametrize("masked", [True, False])
+def test_the_fused_lstm_gradients_match_central_differences(float64, sequences, states, masked):
     ops = _lstm_operands()
     names = ["x", "kernel", "bias", "recurrent", *(["h0", "c0"] if states else [])]
     n, steps, units = 3, 4, 2
+    mask = fl.backend.to_device(MASK[:, :steps]) if masked else None
     weights = fl.tensor(RNG.normal(size=(n, steps + 2 if sequences else 2, units)))
 
     def run(x, kernel, bias, recurrent, h0=None, c0=None):
-        return fused_lstm(x, kernel, bias, recurrent, h0, c0, fl.backend.Workspace(), sequences) * weights
+        return fused_lstm(x, kernel, bias, recurrent, h0, c0, fl.backend.Workspace(), sequences, mask,
+                          zero_masked=masked) * weights
 
     assert fl.gradcheck(run, [ops[k] for k in names], atol=1e-7, rtol=1e-6)
 
 
 @pytest.mark.parametrize("sequences", [True, False])
-def test_the_fused_lstm_is_the_lstm_cell_step_by_step(float64, sequences):
+@pytest.mark.parametrize("masked, zero_masked", [(False, False), (True, False), (True, True)])
+def test_the_fused_lstm_is_the_lstm_cell_step_by_step(float64, sequences, masked, zero_masked):
     """The fused op (inputs and their product; or the product given, as with input dropout) against the
-    general loop of the cell's own step and back, with Keras's activations."""
+    general loop of the cell's own step and back, with Keras's activations, skipping masked steps."""
     ops = {k: fl.tensor(v, requires_grad=True) for k, v in _lstm_operands(steps=5).items()}
+    mask = fl.backend.to_device(MASK[:, :5]) if masked else None
     general = _LSTMCell("tanh", "sigmoid")
     general.fused = False
     xw = fl.functional.dense(fl.functional.transpose(ops["x"], (1, 0, 2)), ops["kernel"], ops["bias"])
-    expected = recurrence(general, xw, ops["recurrent"], None, ops["h0"], ops["c0"])
+    expected = recurrence(general, xw, ops["recurrent"], None, ops["h0"], ops["c0"], mask=mask,
+                          zero_masked=zero_masked)
     if not sequences:
         expected = expected[:, -2:]
     weights = fl.tensor(RNG.normal(size=expected.shape))
@@ -167,11 +173,12 @@ def test_the_fused_lstm_is_the_lstm_cell_step_by_step(float64, sequences):
             t.grad = None
         if projected:
             xw = fl.functional.dense(fl.functional.transpose(ops["x"], (1, 0, 2)), ops["kernel"], ops["bias"])
-            got = fused_lstm(xw, None, None, ops["recurrent"], ops["h0"], ops["c0"], fl.backend.Workspace())
+            got = fused_lstm(xw, None, None, ops["recurrent"], ops["h0"], ops["c0"], fl.backend.Workspace(),
+                             mask=mask, zero_masked=zero_masked)
             got = got if sequences else got[:, -2:]
         else:
             got = fused_lstm(ops["x"], ops["kernel"], ops["bias"], ops["recurrent"], ops["h0"], ops["c0"],
-                             fl.backend.Workspace(), sequences)
+                             fl.backend.Workspace(), sequences, mask, zero_masked)
         np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-12, atol=1e-12)
         (got * weights).sum().backward()
         for k, t in ops.items():

@@ -274,8 +274,8 @@ def recurrence(cell: _Cell, xw: Tensor, kernel: Tensor, rbias: Tensor | None, h0
     ``space``: the layer's workspace, whose arrays the LSTM's steps write again at the next call when nothing
     holds them any more.
     """
-    if isinstance(cell, _LSTMCell) and cell.fused and mask is None and masks is None:
-        return fused_lstm(xw, None, None, kernel, h0, c0, space or Workspace())
+    if isinstance(cell, _LSTMCell) and cell.fused and masks is None:
+        return fused_lstm(xw, None, None, kernel, h0, c0, space or Workspace(), mask=mask, zero_masked=zero_masked)
     xp = backend.xp()
     xd, kd = xw.data, kernel.data
     steps, n, _ = xd.shape
@@ -334,13 +334,16 @@ def recurrence(cell: _Cell, xw: Tensor, kernel: Tensor, rbias: Tensor | None, h0
 
 
 def fused_lstm(x: Tensor, kernel: Tensor | None, bias: Tensor | None, recurrent_kernel: Tensor, h0: Tensor | None,
-               c0: Tensor | None, space: Workspace, sequences: bool = True) -> Tensor:
-    """Keras's default LSTM (tanh, sigmoid) without masks or dropout as one op: the input product and every step.
+               c0: Tensor | None, space: Workspace, sequences: bool = True, mask: Any = None,
+               zero_masked: bool = False) -> Tensor:
+    """Keras's default LSTM (tanh, sigmoid) without recurrent dropout as one op: the input product and every step.
 
     ``x`` is the layer's input (N, steps, features) with its ``kernel`` and ``bias``; or, with ``kernel`` None,
     the inputs already times the kernel plus the bias, time first (steps, N, 4·units), as :func:`recurrence`
     takes them. Returns (N, steps + 2, units): each step's h, then the final h and c; with ``sequences`` False
     only the final h and c, (N, 2, units) — a classifier reading the last h needs no gradient array per step.
+    ``mask`` and ``zero_masked`` as :func:`recurrence`'s: where the mask is False a step is skipped, the states
+    carry over (and its output is zeros with ``zero_masked``).
 
     At these sizes (64 sequences, 32 units) a NumPy call's overhead, not its arithmetic, is most of a step's
     time, so the op is written to make few calls per step, each on one block of memory:
@@ -394,6 +397,9 @@ def fused_lstm(x: Tensor, kernel: Tensor | None, bias: Tensor | None, recurrent_
     cs[0] = 0 if c0 is None else c0.data.T
     product, ig = xp.empty((four, n), dtype=dtype), xp.empty((u, n), dtype=dtype)
     o_, i_, f_, g_, s_ = slice(0, u), slice(u, 2 * u), slice(2 * u, 3 * u), slice(3 * u, four), slice(0, 3 * u)
+    if mask is not None:  # per step, a row over the sequences' columns: (steps, 1, N)
+        on = xp.ascontiguousarray(mask.T[:, None, :].astype(dtype))
+        off = xp.ascontiguousarray(~mask.T[:, None, :])
     for t in range(steps):
         z = gates[t]
         if t or h0 is not None:  # h_{-1} = 0 adds nothing
@@ -409,9 +415,14 @@ def fused_lstm(x: Tensor, kernel: Tensor | None, bias: Tensor | None, recurrent_
         c += ig
         tanh(c, out=tcs[t])
         multiply(z[o_], tcs[t], out=hs[t + 1])
+        if mask is not None:  # a skipped step's states are the step before's
+            xp.copyto(c, cs[t], where=off[t])
+            xp.copyto(hs[t + 1], hs[t], where=off[t])
     out = space.empty("out", (n, steps + 2 if sequences else 2, u), dtype)  # the whole array: the tensor holds it
     if sequences:
         out[:, :steps] = hs[1:].transpose(2, 0, 1)
+        if zero_masked and mask is not None:
+            out[:, :steps] *= mask[..., None]
     out[:, -2] = hs[steps].T
     out[:, -1] = cs[steps].T
     parents = [p for p in (x, kernel, bias, recurrent_kernel, h0, c0) if p is not None]
@@ -438,23 +449,32 @@ def fused_lstm(x: Tensor, kernel: Tensor | None, bias: Tensor | None, recurrent_
         if sequences:
             given = space.empty("given", (steps, u, n), dtype)
             given[...] = g[:, :steps].transpose(1, 2, 0)
-        dh = xp.ascontiguousarray(g[:, -2].T)
-        dc = xp.empty((u, n), dtype=dtype)
-        carried = xp.empty((u, n), dtype=dtype)
+            if zero_masked and mask is not None:
+                given *= on
+        # dh, dc: the gradients of the states after step t; a skipped step hands them on to the step before
+        dh, dc = xp.ascontiguousarray(g[:, -2].T), xp.ascontiguousarray(g[:, -1].T)
+        dct, spare_h, spare_c = (xp.empty((u, n), dtype=dtype) for _ in range(3))
         for t in reversed(range(steps)):
             if sequences:
                 dh += given[t]
-            multiply(dh, slopes[t, o_], out=dgates[t, o_])
-            if t == steps - 1:
-                multiply(dh, shown[t], out=dc)
-                dc += g[:, -1].T
+            multiply(dh, shown[t], out=dct)  # the gradient of c_t: through h_t, and from the steps after
+            dct += dc
+            if mask is None:
+                multiply(dh, slopes[t, o_], out=dgates[t, o_])
             else:
-                multiply(dc, forget[t + 1], out=carried)
-                multiply(dh, shown[t], out=dc)
-                dc += carried
-            multiply(dc, cell_slopes[t], out=cell_grads[t])
+                dct *= on[t]
+                multiply(dh, on[t], out=dgates[t, o_])
+                dgates[t, o_] *= slopes[t, o_]
+            multiply(dct, cell_slopes[t], out=cell_grads[t])
+            multiply(dct, forget[t], out=spare_c)
+            if mask is not None:
+                xp.copyto(spare_c, dc, where=off[t])
+            dc, spare_c = spare_c, dc
             if t or h0 is not None:
-                matmul(recurrent, dgates[t], out=dh)
+                matmul(recurrent, dgates[t], out=spare_h)
+                if mask is not None:
+                    xp.copyto(spare_h, dh, where=off[t])
+                dh, spare_h = spare_h, dh
 
         def wanted(parent: Tensor | None) -> bool:
             return parent is not None and parent.requires_grad
@@ -482,9 +502,9 @@ def fused_lstm(x: Tensor, kernel: Tensor | None, bias: Tensor | None, recurrent_
         if wanted(bias):
             dbias = matmul(dgates, xp.ones(n, dtype=dtype)).sum(axis=0)[back]
         if wanted(h0):
-            dh0 = dh.T if steps else g[:, -2].copy()
+            dh0 = dh.T
         if wanted(c0):
-            dc0 = (dc * forget[0]).T if steps else g[:, -1].copy()
+            dc0 = dc.T
         pieces = ((x, dx), (kernel, dkernel), (bias, dbias), (recurrent_kernel, drecurrent), (h0, dh0), (c0, dc0))
         return tuple(grad for parent, grad in pieces if parent is not None)
 
@@ -707,9 +727,9 @@ class _Recurrent(Layer):
         train = self.training
         steps = x.shape[1]
         dropping = train and (self.dropout > 0.0 or self.recurrent_dropout > 0.0)
-        if isinstance(self._steps, _LSTMCell) and self._steps.fused and mask is None and not dropping:
+        if isinstance(self._steps, _LSTMCell) and self._steps.fused and not dropping:
             packed = fused_lstm(x, self.kernel, self.bias, self.recurrent_kernel, *states, space=self._workspace,
-                                sequences=self.return_sequences)
+                                sequences=self.return_sequences, mask=mask, zero_masked=self.zero_output_for_mask)
         else:
             xw = self._inputs_times_kernel(x, train)
             masks = None
