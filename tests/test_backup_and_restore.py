@@ -60,6 +60,19 @@ def test_a_fit_resumed_after_a_crash_ends_with_the_uninterrupted_runs_weights_an
     assert not backup_dir.exists()  # training ended: the backup and its folder are gone
 
 
+def test_a_resumed_fit_reads_its_backup_once(tmp_path, monkeypatch) -> None:
+    """fit asks the backup for its shuffle seed before it splits off the validation rows, then restores it: one
+    read of the file serves both (a large model's backup was read twice)."""
+    backup_dir = tmp_path / "backup"
+    with pytest.raises(RuntimeError, match="stopped"):
+        _fit(_model(), [fl.callbacks.BackupAndRestore(backup_dir), _Crash(2)])
+    reads = []
+    read = fl.io._read
+    monkeypatch.setattr(fl.io, "_read", lambda path: reads.append(os.fspath(path)) or read(path))
+    resumed = _fit(_model(), [fl.callbacks.BackupAndRestore(backup_dir)], epochs=3)
+    assert resumed.epoch == [2] and reads == [os.fspath(backup_dir / "latest.fnl")]
+
+
 def test_a_backup_taken_within_an_epoch_starts_that_epoch_again(tmp_path) -> None:
     model = _model(dropout=False)
     backup = fl.callbacks.BackupAndRestore(tmp_path, save_freq=4, delete_checkpoint=False)

@@ -562,9 +562,12 @@ class BackupAndRestore(Callback):
 
         for path in self._backups():
             try:
-                return io._training_state(io._read(path))[0]
+                file = io._read(path)
+                seed = io._training_state(file)[0]
             except ModelFileError:
                 continue
+            self._read_backup = (path, file)  # on_train_begin restores from it: the file is read once
+            return seed
         return None
 
     def _backups(self) -> list[str]:
@@ -575,9 +578,10 @@ class BackupAndRestore(Callback):
         from . import io
 
         backups = self._backups()
+        read, self._read_backup = getattr(self, "_read_backup", None), None
         for i, path in enumerate(backups):
             try:
-                self._epochs_done = io.load_training_state(self.model, path)
+                self._epochs_done = io.load_training_state(self.model, read[1] if read and read[0] == path else path)
             except ModelFileError:
                 if i + 1 == len(backups):
                     raise

@@ -407,16 +407,17 @@ def save_training_state(model: Any, path: str | os.PathLike) -> None:
     write_atomic(path, _encode(doc, tensors, path))
 
 
-def load_training_state(model: Any, path: str | os.PathLike) -> int:
+def load_training_state(model: Any, path: str | os.PathLike | _ModelFile) -> int:
     """Put back into ``model`` (built and compiled, its optimizer holding its parameters, as in ``fit``) what
     :func:`save_training_state` wrote, and return the number of epochs trained when it was written. Everything is
-    checked before anything changes: a file that does not fit leaves the model as it was.
+    checked before anything changes: a file that does not fit leaves the model as it was. ``path`` may be the file
+    already read (``_read(path)``).
 
     Raises:
         ModelFileError: the file is missing or damaged.
         ShapeError: its weights or optimizer slots belong to a different model.
     """
-    file = _read(path)
+    file = path if isinstance(path, _ModelFile) else _read(path)
     params, slot_tensors = _split_tensors(file)
     shuffle_seed, epochs_trained = _training_state(file)
     state = file.doc.get("optimizer_state")

@@ -241,3 +241,43 @@ def test_arithmetic_on_tensors_and_a_named_metric_come_over():
     x = RNG.normal(size=(6, 5, 4)).astype("float32")
     np.testing.assert_allclose(to_numpy(ours.predict(x, verbose=0)), compiled(real, theirs, x), rtol=1e-5, atol=1e-6)
     assert sorted(ours.evaluate(x, np.ones((6, 1)), verbose=0, return_dict=True)) == ["acc", "loss"]
+
+
+def test_a_learning_rate_schedule_comes_over_with_its_settings(tmp_path):
+    """Keras's schedules are fnlearn's, same names and formulas: the loaded optimizer follows the one Keras wrote
+    (warm-up included) step for step; a schedule class of one's own still leaves the model uncompiled, saying why."""
+    real = real_keras()
+    x, y = RNG.normal(size=(16, 4)).astype("float32"), RNG.normal(size=(16, 1)).astype("float32")
+    schedules = [real.optimizers.schedules.ExponentialDecay(0.01, decay_steps=100, decay_rate=0.9, staircase=True),
+                 real.optimizers.schedules.CosineDecay(0.0, 1000, alpha=0.1, warmup_target=0.2, warmup_steps=10),
+                 real.optimizers.schedules.PiecewiseConstantDecay([5, 50], [0.1, 0.05, 0.01])]
+    for schedule, optimizer in zip(schedules, (real.optimizers.Adam, real.optimizers.SGD, real.optimizers.RMSprop)):
+        theirs = real.Sequential([real.Input(shape=(4,)), real.layers.Dense(1)])
+        path = _saved(real, theirs, x, y, tmp_path, optimizer=optimizer(schedule), loss="mse")
+        ours = keras.models.load_model(path)
+        assert ours.compiled and type(ours.optimizer).__name__ == optimizer.__name__
+        steps = [0, 3, 5, 9, 10, 99, 100, 400, 2000]
+        np.testing.assert_allclose([float(ours.optimizer.schedule(s)) for s in steps],
+                                   [float(schedule(s)) for s in steps], rtol=1e-6)
+        ours.fit(x, y, epochs=1, verbose=0)
+
+    class Halving(real.optimizers.schedules.LearningRateSchedule):
+        def __call__(self, step):
+            return 0.1 / (1 + step)
+
+        def get_config(self):
+            return {}
+
+    theirs = real.Sequential([real.Input(shape=(4,)), real.layers.Dense(1)])
+    theirs.compile(optimizer=real.optimizers.SGD(Halving()), loss="mse")
+    theirs.save(tmp_path / "own.keras")
+    with pytest.warns(UserWarning, match="Halving") as caught:
+        ours = keras.models.load_model(tmp_path / "own.keras")
+    assert not ours.compiled and "uncompiled" in str(caught[0].message)
+
+    class OwnHalving(keras.optimizers.schedules.LearningRateSchedule):  # the same schedule, written for fnlearn
+        def __call__(self, step):
+            return 0.1 / (1 + step)
+
+    ours = keras.models.load_model(tmp_path / "own.keras", custom_objects={"Halving": OwnHalving})
+    assert ours.compiled and ours.optimizer.schedule(4) == pytest.approx(0.02)

@@ -414,7 +414,7 @@ def model_from_json(json_string: str | bytes, custom_objects: Mapping[str, Any] 
         from .keras_files import _compile
 
         model = model_from_config(doc, custom_objects, what="the Keras model JSON")
-        _compile(model, doc.get("compile_config"), "the Keras model JSON")
+        _compile(model, doc.get("compile_config"), "the Keras model JSON", custom_objects)
         return model
     if not isinstance(doc, dict) or doc.get("class_name") not in io._MODEL_NAMES or not isinstance(doc.get("config"),
                                                                                                    dict):

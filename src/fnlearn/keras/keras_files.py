@@ -642,7 +642,8 @@ def is_keras_archive(path: str | os.PathLike) -> bool:
         return False
 
 
-def _optimizer(spec: Any) -> Any:
+def _optimizer(spec: Any, custom_objects: Mapping[str, Any] | None = None) -> Any:
+    from .. import schedules
     from . import optimizers
 
     if isinstance(spec, str):
@@ -653,8 +654,8 @@ def _optimizer(spec: Any) -> Any:
         raise ConfigError(f"the optimizer {name or spec!r} is not one fnlearn has")
     settings = {k: v for k, v in (spec.get("config") or {}).items()
                 if v is not None and k != "name" and (k, v) not in (("use_ema", False), ("ema_momentum", 0.99))}
-    if isinstance(settings.get("learning_rate"), dict):
-        raise ConfigError("its learning rate is a schedule, which is not carried over")
+    if isinstance(settings.get("learning_rate"), dict):  # a schedule, as keras.optimizers.schedules wrote it
+        settings["learning_rate"] = schedules.deserialize(settings["learning_rate"], dict(custom_objects or {}))
     if isinstance(settings.get("learning_rate"), float):
         settings["learning_rate"] = float(np.float32(settings["learning_rate"]))  # Keras keeps it as float32
     return cls(**settings)
@@ -678,7 +679,7 @@ def _named(spec: Any, module: Any, what: str) -> Any:
     return cls(**settings)
 
 
-def _compile(model: Any, config: Any, what: str) -> None:
+def _compile(model: Any, config: Any, what: str, custom_objects: Mapping[str, Any] | None = None) -> None:
     """Compile ``model`` as Keras's ``compile_config`` says (optimizer, loss, loss weights, metrics); what
     fnlearn cannot map leaves it uncompiled, with a warning."""
     from . import losses, metrics
@@ -686,7 +687,7 @@ def _compile(model: Any, config: Any, what: str) -> None:
     if not isinstance(config, dict) or config.get("optimizer") is None:
         return
     try:
-        settings = {"optimizer": _optimizer(config.get("optimizer")),
+        settings = {"optimizer": _optimizer(config.get("optimizer"), custom_objects),
                     "loss": _named(config.get("loss"), losses, "loss"),
                     "metrics": _named(config.get("metrics"), metrics, "metric")}
         if config.get("loss_weights") is not None:
@@ -747,5 +748,5 @@ def load_keras_file(path: str | os.PathLike, custom_objects: Mapping[str, Any] |
         model = model_from_config(config, custom_objects, what=f"Keras file {where}'s model", **kwargs)
         _put_weights(model, h5, where)
     if compile:
-        _compile(model, doc.get("compile_config"), f"Keras file {where}")
+        _compile(model, doc.get("compile_config"), f"Keras file {where}", custom_objects)
     return model
