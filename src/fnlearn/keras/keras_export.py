@@ -389,27 +389,34 @@ def _layer_weights(layer: Any, group: Any) -> None:
 
 
 def _optimizer_state(model: Any, compile_config: dict[str, Any], h5: Any) -> None:
-    """A fresh state (step 0, zero moments) of the optimizer Keras builds on loading, in the order it builds its
-    variables: without one of the right count Keras warns that it skips the optimizer's variables. fnlearn's
-    moments are not carried over, as the reader does not carry Keras's."""
+    """The optimizer's state in the order Keras 3 lists its optimizer's variables — the step count, the learning
+    rate, ``use_ema``'s averages, then the rule's slots weight by weight (:func:`keras_files._slot_plan`, which the
+    reader follows too) — so Keras's ``fit`` goes on where fnlearn's stopped; a slot not made yet (an untrained
+    model) is written as the rule starts it. A rule whose state is not Keras's gets none: Keras warns and starts
+    afresh."""
     from ..backend import to_numpy
+    from .keras_files import _slot_plan
 
-    spec = compile_config["optimizer"]
-    class_name, settings = spec["class_name"], spec["config"]
-    if class_name == "SGD":
-        slots, grouped = (1 if settings.get("momentum") else 0), 0
-    elif class_name == "Adam":
-        slots, grouped = 2, (1 if settings.get("amsgrad") else 0)  # momentum and velocity per weight, in turn
-    else:
-        return  # Keras warns and starts its optimizer afresh, which is what this state would give too
-    shapes = [np.asarray(to_numpy(w.data if hasattr(w, "data") else w)).shape for layer in model.layers
-              if getattr(layer, "trainable", True) for w in getattr(layer, "trainable_weights", [])] \
-        if getattr(model, "trainable", True) else []
-    arrays = [np.zeros((), "int64"), np.asarray(settings["learning_rate"], "float32")]
-    arrays += [np.zeros(shape, "float32") for shape in shapes for _ in range(slots)]
-    arrays += [np.zeros(shape, "float32") for _ in range(grouped) for shape in shapes]
+    optimizer = model.optimizer
+    plan = _slot_plan(optimizer)
+    if plan is None:
+        return
+    weights = [w for layer in model.layers if getattr(layer, "trainable", True)
+               for w in getattr(layer, "trainable_weights", [])] if getattr(model, "trainable", True) else []
+    states = {id(p): state for p, state in zip(optimizer.params or (), optimizer.state)}
+    starts = optimizer._slots() or {}
+    arrays = [np.asarray(optimizer.iterations, "int64"),
+              np.asarray(compile_config["optimizer"]["config"]["learning_rate"], "float32")]
+    for block in [("average",)] * bool(optimizer.use_ema) + plan:
+        for weight in weights:
+            state = states.get(id(weight), {})
+            for slot in block:
+                value = state.get(slot)
+                arrays.append(np.full(tuple(weight.shape), starts.get(slot, 0.0), "float32") if value is None
+                              else np.asarray(to_numpy(value), "float32"))
     group = h5.create_group("optimizer/vars")
-    group.attrs["name"] = settings.get("name") or class_name.lower()
+    group.attrs["name"] = compile_config["optimizer"]["config"].get("name") or \
+        compile_config["optimizer"]["class_name"].lower()
     for i, array in enumerate(arrays):
         group.create_dataset(str(i), data=array)
 
@@ -424,7 +431,7 @@ def _dtype(model: Any) -> str:
 def export_keras(model: Any, path: str | os.PathLike) -> None:
     """Write ``model`` (an fnlearn Sequential or functional model) as a real Keras 3 ``.keras`` file, which
     ``keras.models.load_model(path)`` reads and predicts with as fnlearn does: its layers, its weights and, where
-    Keras has them, its optimizer's settings, loss and metrics (the optimizer's state is not written). A layer or
+    Keras has them, its optimizer's settings and state, loss and metrics. A layer or
     setting Keras cannot take is refused before anything is written; the file appears whole or not at all.
 
     >>> import os, tempfile

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend
 from ..errors import ConfigError, FnlearnError, ModelFileError
 
 __all__ = ["is_keras_config", "translate_config", "load_keras_file", "load_keras_weights"]
@@ -701,11 +702,76 @@ def _compile(model: Any, config: Any, what: str, custom_objects: Mapping[str, An
                       "uncompiled: compile it with model.compile(...).", stacklevel=4)
 
 
+def _slot_plan(optimizer: Any) -> list[tuple[str, ...]] | None:
+    """The slots of ``optimizer`` in the order Keras 3's optimizer of the same class lists its variables after the
+    step count (and the learning rate): blocks, each one's slots interleaved parameter by parameter; None for a rule
+    whose Keras variables are not fnlearn's slots (Nadam's momentum product, RMSprop's momentum that holds the
+    learning rate, the rules fnlearn writes its own way)."""
+    from .. import optim
+
+    kind = type(optimizer)
+    if issubclass(kind, optim.Adam):  # AdamW too
+        return [("m", "v")] + ([("v_max",)] if optimizer.amsgrad else [])
+    if issubclass(kind, optim.Adamax):
+        return [("m", "u")]
+    if issubclass(kind, optim.SGD):
+        return [("m",)] if optimizer.momentum else []
+    if issubclass(kind, optim.Adagrad):
+        return [("accumulator",)]
+    if issubclass(kind, optim.RMSprop) and not optimizer.momentum:
+        return [("v",)] + ([("mean_grad",)] if optimizer.centered else [])
+    return None
+
+
+def _put_optimizer_state(model: Any, h5: Any, where: str) -> None:
+    """The compiled ``model``'s optimizer takes the state Keras saved with the model (``optimizer/vars`` of its
+    weights file: the step count, the moving averages of ``use_ema``, then each rule's slots, parameter by
+    parameter), so training goes on where Keras left it: a schedule at Keras's step, Adam's bias correction and
+    moments as Keras had them. A state that does not line up with the model's parameters, or a rule whose state is
+    not fnlearn's, leaves the optimizer fresh, with a warning."""
+    group = h5.get("optimizer/vars")
+    optimizer = model.optimizer
+    if group is None or len(group) == 0 or optimizer is None or not optimizer.params:
+        return
+    arrays = [np.asarray(group[str(i)]) for i in range(len(group))]
+    params = optimizer.params
+    plan = _slot_plan(optimizer)
+    head = 1 + (optimizer.schedule is None)  # the step count, and the learning rate unless it is a schedule
+    averages = len(params) if optimizer.use_ema else 0
+    if len(arrays) == head:  # compiled, never trained: Keras had made no slots yet
+        return
+    fresh = "; training goes on with a fresh optimizer state"
+    if plan is None:
+        warnings.warn(f"Keras file {where}'s {type(optimizer).__name__} state is not carried over (fnlearn reads "
+                      "the state of SGD, Adam, AdamW, Adamax, Adagrad and RMSprop without momentum)" + fresh + ".",
+                      stacklevel=4)
+        return
+    names = [("average",)] * bool(averages) + plan
+    if len(arrays) != head + len(params) * sum(len(block) for block in names):
+        warnings.warn(f"Keras file {where} holds {len(arrays)} optimizer variables, which do not line up with the "
+                      f"{len(params)} trainable weights of its {type(optimizer).__name__}" + fresh + ".", stacklevel=4)
+        return
+    staged: list[dict[str, Any]] = [{} for _ in params]
+    position = head
+    for block in names:
+        for state, param in zip(staged, params):
+            for slot in block:
+                value = arrays[position]
+                position += 1
+                if value.shape != tuple(param.shape):
+                    warnings.warn(f"Keras file {where} holds an optimizer slot of shape {value.shape} where a weight "
+                                  f"of shape {tuple(param.shape)} stands" + fresh + ".", stacklevel=4)
+                    return
+                state[slot] = backend.to_device(value.astype(param.data.dtype))
+    optimizer.state = staged
+    optimizer.iterations = int(arrays[0])
+
+
 def load_keras_file(path: str | os.PathLike, custom_objects: Mapping[str, Any] | None = None,
                     compile: bool = True, model_class: type | None = None) -> Any:  # noqa: A002  (Keras's name)
     """The fnlearn model a ``.keras`` file written by real Keras 3 (``keras_model.save("m.keras")``) holds: its
-    layers, its weights and, with ``compile=True``, its optimizer (a new one, of the same settings), loss and
-    metrics. The whole file is checked before anything is built.
+    layers, its weights and, with ``compile=True``, its optimizer (the same settings and, for the rules whose state
+    is fnlearn's, the same state), loss and metrics. The whole file is checked before anything is built.
 
     >>> load_keras_file("missing.keras")
     Traceback (most recent call last):
@@ -747,6 +813,8 @@ def load_keras_file(path: str | os.PathLike, custom_objects: Mapping[str, Any] |
         kwargs = {"sequential_class": model_class} if model_class is not None else {}
         model = model_from_config(config, custom_objects, what=f"Keras file {where}'s model", **kwargs)
         _put_weights(model, h5, where)
-    if compile:
-        _compile(model, doc.get("compile_config"), f"Keras file {where}", custom_objects)
+        if compile:
+            _compile(model, doc.get("compile_config"), f"Keras file {where}", custom_objects)
+            if model.compiled:
+                _put_optimizer_state(model, h5, where)
     return model
