@@ -196,10 +196,29 @@ def test_wrapped_layers(tmp_path):
     _same_predictions(real, ours, _exported(ours, tmp_path), RNG.normal(size=(4, 5, 3)).astype("float32"))
 
 
+def test_attention_layers(tmp_path):
+    """A transformer decoder's causal self-attention (each projection's kernel and bias in its sublayer, as Keras
+    keeps them), the residual and norm, then Luong's attention (scaled, concat scores) and Bahdanau's on a second
+    sequence."""
+    real = real_keras()
+    tokens, memory = keras.Input(shape=(5, 8)), keras.Input(shape=(6, 8))
+    attended = layers.MultiHeadAttention(num_heads=2, key_dim=4)(tokens, tokens, use_causal_mask=True)
+    block = layers.LayerNormalization()(layers.Add()([tokens, attended]))
+    unbiased = layers.MultiHeadAttention(num_heads=2, key_dim=3, use_bias=False)(block, memory)
+    luong = layers.Attention(use_scale=True, score_mode="concat")([unbiased, memory])
+    bahdanau = layers.AdditiveAttention()([block, memory])
+    pooled = layers.GlobalAveragePooling1D()(layers.Concatenate()([luong, bahdanau]))
+    ours = keras.Model([tokens, memory], layers.Dense(2)(pooled))
+    for layer in ours.layers:  # weights away from their starts (zero biases, a scale of 1) so each one shows
+        layer.set_weights([RNG.normal(size=w.shape).astype("float32") for w in layer.get_weights()])
+    x = [RNG.normal(size=(3, 5, 8)).astype("float32"), RNG.normal(size=(3, 6, 8)).astype("float32")]
+    _same_predictions(real, ours, _exported(ours, tmp_path), x)
+
+
 def test_unsupported_layer_is_refused_before_any_file(tmp_path):
     inputs = keras.Input(shape=(6, 2))
-    ours = keras.Model(inputs, layers.MultiHeadAttention(2, 2, name="mha")(inputs, inputs))
-    with pytest.raises(ConfigError, match=r"layer 'mha' \(MultiHeadAttention\) is a layer export_keras does not "
+    ours = keras.Model(inputs, layers.GroupNormalization(2, name="norm")(inputs))
+    with pytest.raises(ConfigError, match=r"layer 'norm' \(GroupNormalization\) is a layer export_keras does not "
                                           r"write"):
         fl.io.export_keras(ours, tmp_path / "m.keras")
     assert os.listdir(tmp_path) == []

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, ModelFileError
-from .keras_files import _snake, _unique
+from .keras_files import _CHILDREN, _snake, _unique
 
 __all__ = ["export_keras"]
 
@@ -96,6 +96,10 @@ _SETTINGS: dict[str, tuple[str, ...]] = {
     "PReLU": ("alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes"),
     "TimeDistributed": ("layer",),
     "Bidirectional": ("layer", "merge_mode"),  # Keras makes the backward layer, the mirror, itself
+    "MultiHeadAttention": ("num_heads", "key_dim", "value_dim", "dropout", "use_bias", "use_gate", "output_shape",
+                           "attention_axes", "sliding_window", "flash_attention", "seed", *_WEIGHTS),
+    "Attention": ("use_scale", "score_mode", "dropout", "seed"),
+    "AdditiveAttention": ("use_scale", "dropout", "seed"),
 }
 _WRAPPERS = ("TimeDistributed", "Bidirectional")  # their "layer" is a layer's entry, written as one
 _DEPTHWISE = ("kernel_size", "strides", "padding", "data_format", "dilation_rate", "depth_multiplier", "activation",
@@ -370,6 +374,12 @@ def _weights(model: Any, h5: Any) -> None:
         elif kind == "time_distributed":
             group.create_group("vars").attrs["name"] = layer.name
             _layer_weights(layer.layer, group.create_group("layer"))
+        elif kind == "multi_head_attention":  # Keras keeps each projection's kernel (and bias) in its sublayer
+            group.create_group("vars").attrs["name"] = layer.name
+            arrays = layer.get_weights()
+            each = len(arrays) // len(_CHILDREN["MultiHeadAttention"])
+            for k, child in enumerate(_CHILDREN["MultiHeadAttention"]):
+                _arrays_into(group.create_group(f"{child}/vars"), child, arrays[k * each:(k + 1) * each])
         else:
             _layer_weights(layer, group)
 
@@ -377,15 +387,22 @@ def _weights(model: Any, h5: Any) -> None:
 def _layer_weights(layer: Any, group: Any) -> None:
     """``layer``'s weights in ``group`` as Keras's saving code writes them: ``vars/<i>``, a recurrent layer's in its
     cell's ``cell/vars/<i>``."""
+    own = group.create_group("vars")
+    if type(layer).__name__ in _CELLS:
+        own.attrs["name"] = layer.name
+        own = group.create_group("cell/vars")
+        _arrays_into(own, f"{layer.name}_cell", layer.get_weights())
+        return
+    _arrays_into(own, layer.name, layer.get_weights())
+
+
+def _arrays_into(group: Any, name: str, arrays: list[Any]) -> None:
+    """``arrays`` as the datasets ``0``, ``1``… of ``group`` (a ``vars`` group), named as Keras names it."""
     from ..backend import to_numpy
 
-    own = group.create_group("vars")
-    own.attrs["name"] = layer.name
-    if type(layer).__name__ in _CELLS:
-        own = group.create_group("cell/vars")
-        own.attrs["name"] = f"{layer.name}_cell"
-    for i, array in enumerate(layer.get_weights()):
-        own.create_dataset(str(i), data=np.asarray(to_numpy(array)))
+    group.attrs["name"] = name
+    for i, array in enumerate(arrays):
+        group.create_dataset(str(i), data=np.asarray(to_numpy(array)))
 
 
 def _optimizer_state(model: Any, compile_config: dict[str, Any], h5: Any) -> None:
