@@ -65,6 +65,20 @@ def test_conv2d_gradients_match_central_differences_in_float64(n, h, w, c, f, ke
                         atol=1e-7, rtol=1e-6)
 
 
+@pytest.mark.parametrize("n,h,w,c,f,kernel,strides,padding", CONV_CASES[:3], ids=CONV_IDS[:3])
+def test_the_input_gradient_a_few_images_at_a_time_is_the_gradient(monkeypatch, n, h, w, c, f, kernel, strides,
+                                                                     padding):
+    """On the CPU a large batch's input gradient is built a few images at a time; with a budget of one image
+    per piece (a batch of three), it still matches central differences."""
+    from fnlearn.nn import conv
+
+    monkeypatch.setattr(conv, "_CHUNK_BYTES", 1)
+    x, k, b = RNG.normal(size=(n + 1, h, w, c)), RNG.normal(size=(*kernel, c, f)), RNG.normal(size=f)
+    weights = fl.tensor(RNG.normal(size=conv2d(fl.tensor(x), fl.tensor(k), fl.tensor(b), strides, padding).shape))
+    assert fl.gradcheck(lambda a, kk, bb: conv2d(a, kk, bb, strides, padding) * weights, [x, k, b],
+                        atol=1e-7, rtol=1e-6)
+
+
 @pytest.mark.parametrize("h,w,pool,strides,padding", POOL_CASES, ids=POOL_IDS)
 @pytest.mark.parametrize("op", [max_pool2d, avg_pool2d], ids=["max", "avg"])
 def test_pool_gradients_match_central_differences_in_float64(op, h, w, pool, strides, padding):
