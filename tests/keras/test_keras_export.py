@@ -215,6 +215,27 @@ def test_attention_layers(tmp_path):
     _same_predictions(real, ours, _exported(ours, tmp_path), x)
 
 
+def test_models_used_as_layers(tmp_path):
+    """A Sequential block and a functional head inside a functional model, the block again inside a Sequential:
+    each nested model's entry and weights as Keras nests them; compiled and trained, its optimizer state too."""
+    real = real_keras()
+    block = keras.Sequential([layers.Dense(6, activation="relu"), layers.Dense(5)], name="block")
+    inputs = keras.Input(shape=(4,))
+    features = block(inputs)
+    head_in = keras.Input(shape=(5,))
+    head = keras.Model(head_in, layers.Dense(3, activation="tanh")(head_in), name="head")
+    both = layers.Concatenate()([features, head(features)])
+    ours = keras.Model(inputs, layers.Dense(1)(both))
+    x, y = RNG.normal(size=(16, 4)).astype("float32"), RNG.normal(size=(16, 1)).astype("float32")
+    ours.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    ours.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    theirs = _same_predictions(real, ours, _exported(ours, tmp_path), x)
+    assert [type(layer).__name__ for layer in theirs.layers][1:3] == ["Sequential", "Functional"]
+    assert int(theirs.optimizer.iterations) == 2
+    stacked = keras.Sequential([keras.Input(shape=(4,)), block, layers.Dense(2)])
+    _same_predictions(real, stacked, _exported(stacked, tmp_path, "stacked.keras"), x)
+
+
 def test_unsupported_layer_is_refused_before_any_file(tmp_path):
     inputs = keras.Input(shape=(6, 2))
     ours = keras.Model(inputs, layers.GroupNormalization(2, name="norm")(inputs))

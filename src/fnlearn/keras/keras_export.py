@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, ModelFileError
-from .keras_files import _CHILDREN, _snake, _unique
+from .keras_files import _CHILDREN, _MODEL_CLASSES, _snake, _unique
 
 __all__ = ["export_keras"]
 
@@ -185,8 +185,7 @@ def _layer_config(entry: dict[str, Any], dtype: str, layer: Any) -> dict[str, An
     name = config.get("name")
     here = f"layer {name!r} ({class_name})"
     if class_name in ("Sequential", "FunctionalGraph", "Functional", "Model"):
-        raise _refuse(here, "is a model nested in the model, which export_keras does not write; build the model "
-                            "with its layers inline.")
+        return _model_doc(layer, dtype)  # a model used as a layer: its whole entry, as Keras nests it
     takes = _SETTINGS.get(class_name)
     if takes is None:
         raise _refuse(here, f"is a layer export_keras does not write to Keras (it writes "
@@ -357,15 +356,22 @@ def _compile_config(model: Any) -> dict[str, Any] | None:
 
 
 def _weights(model: Any, h5: Any) -> None:
-    """Each layer's weights where Keras's saving code puts them, named as ``keras_files._pairs`` reads them."""
+    """Each layer's weights where Keras's saving code puts them, named as ``keras_files._pairs`` reads them; a
+    model used as a layer keeps its own layers' in its group."""
+    from ..nn import Sequential
+    from .graph import FunctionalGraph
     from .layers import InputLayer
 
     h5.create_group("vars").attrs["name"] = model.name
     used: dict[str, int] = {}
     for layer in model.layers:
-        kind = "input_layer" if isinstance(layer, InputLayer) else _snake(type(layer).__name__)
+        nested = isinstance(layer, (Sequential, FunctionalGraph))
+        kind = "input_layer" if isinstance(layer, InputLayer) else \
+            _snake(_MODEL_CLASSES[type(layer).__name__] if nested else type(layer).__name__)
         group = h5.create_group(f"layers/{_unique(kind, used)}")
-        if isinstance(layer, InputLayer) or kind == "normalization":
+        if nested:
+            _weights(layer, group)
+        elif isinstance(layer, InputLayer) or kind == "normalization":
             group.create_group("vars").attrs["name"] = layer.name
         elif kind == "bidirectional":  # Keras keeps each direction's layer in a group of its own
             group.create_group("vars").attrs["name"] = layer.name
@@ -445,6 +451,19 @@ def _dtype(model: Any) -> str:
     return found.pop() if len(found) == 1 else "float32"
 
 
+def _model_doc(model: Any, dtype: str) -> dict[str, Any]:
+    """Keras's serialized ``model`` (the whole file's, or a model nested in another as one of its layers)."""
+    from .graph import FunctionalGraph
+
+    config = model.get_config() if callable(getattr(model, "get_config", None)) else None
+    if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+        raise ConfigError(f"export_keras writes Sequential and functional models, got a {type(model).__name__}; "
+                          "save a subclassed model with model.save() in fnlearn's own format.")
+    if isinstance(model, FunctionalGraph) or config.get("functional"):
+        return _functional(model, config, dtype)
+    return _sequential(model, config, dtype)
+
+
 def export_keras(model: Any, path: str | os.PathLike) -> None:
     """Write ``model`` (an fnlearn Sequential or functional model) as a real Keras 3 ``.keras`` file, which
     ``keras.models.load_model(path)`` reads and predicts with as fnlearn does: its layers, its weights and, where
@@ -460,17 +479,8 @@ def export_keras(model: Any, path: str | os.PathLike) -> None:
     ['config.json', 'metadata.json', 'model.weights.h5']
     """
     from .. import io
-    from .graph import FunctionalGraph
 
-    config = model.get_config() if callable(getattr(model, "get_config", None)) else None
-    if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
-        raise ConfigError(f"export_keras writes Sequential and functional models, got a {type(model).__name__}; "
-                          "save a subclassed model with model.save() in fnlearn's own format.")
-    dtype = _dtype(model)
-    if isinstance(model, FunctionalGraph) or config.get("functional"):
-        doc = _functional(model, config, dtype)
-    else:
-        doc = _sequential(model, config, dtype)
+    doc = _model_doc(model, _dtype(model))
     compile_config = _compile_config(model)
     if compile_config is not None:
         doc["compile_config"] = compile_config
