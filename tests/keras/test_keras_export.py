@@ -75,14 +75,15 @@ def test_compiled_mlp_comes_over_with_its_compile_settings(tmp_path):
 
 @pytest.mark.parametrize("make", [lambda o: o.SGD(0.05, momentum=0.9), lambda o: o.Adam(0.01, amsgrad=True),
                                   lambda o: o.Adagrad(0.05), lambda o: o.RMSprop(0.01, centered=True),
-                                  lambda o: o.AdamW(0.01, use_ema=True)],
-                         ids=["sgd_momentum", "adam_amsgrad", "adagrad", "rmsprop_centered", "adamw_ema"])
+                                  lambda o: o.AdamW(0.01, use_ema=True), lambda o: o.Nadam(0.01)],
+                         ids=["sgd_momentum", "adam_amsgrad", "adagrad", "rmsprop_centered", "adamw_ema", "nadam"])
 def test_keras_goes_on_training_from_the_optimizer_state_fnlearn_wrote(tmp_path, make):
     """The optimizer's step count, slots and moving averages go in the file as Keras lists its variables: Keras
     loads them without a warning, and one more epoch in Keras and in fnlearn ends with the same weights; read back,
     fnlearn's reader takes the same state."""
     real = real_keras()
-    x, y = RNG.normal(size=(32, 4)).astype("float32"), RNG.normal(size=(32, 1)).astype("float32")
+    rng = np.random.default_rng(5)  # the same data whichever tests ran before
+    x, y = rng.normal(size=(32, 4)).astype("float32"), rng.normal(size=(32, 1)).astype("float32")
     fl.set_seed(2)
     ours = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(3, activation="tanh"), layers.Dense(1)])
     ours.compile(optimizer=make(keras.optimizers), loss="mse")
@@ -98,8 +99,10 @@ def test_keras_goes_on_training_from_the_optimizer_state_fnlearn_wrote(tmp_path,
         return
     for model in (ours, theirs):
         model.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    # RMSprop's ε: fnlearn adds it to √v, Keras inside the root (docs/keras.md), a few 1e-5 on small v
+    atol = 5e-5 if type(ours.optimizer).__name__ == "RMSprop" else 2e-6
     for got, want in zip(ours.get_weights(), theirs.get_weights()):
-        np.testing.assert_allclose(got, want, rtol=1e-5, atol=2e-6)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=atol)
 
 
 def test_mnist_like_cnn(tmp_path):

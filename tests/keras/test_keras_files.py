@@ -285,16 +285,18 @@ def test_a_learning_rate_schedule_comes_over_with_its_settings(tmp_path):
 
 _GOING_ON = [lambda o: o.SGD(0.05, momentum=0.9, nesterov=True),
              lambda o: o.Adam(o.schedules.ExponentialDecay(0.01, 3, 0.5), amsgrad=True),
-             lambda o: o.Adagrad(0.05), lambda o: o.Adamax(0.01), lambda o: o.RMSprop(0.01, centered=True)]
+             lambda o: o.Adagrad(0.05), lambda o: o.Adamax(0.01), lambda o: o.RMSprop(0.01, centered=True),
+             lambda o: o.Nadam(0.01)]
 
 
 @pytest.mark.parametrize("make", _GOING_ON, ids=["sgd_nesterov", "adam_amsgrad_schedule", "adagrad", "adamax",
-                                                 "rmsprop_centered"])
+                                                 "rmsprop_centered", "nadam"])
 def test_training_goes_on_from_the_optimizer_state_keras_saved(tmp_path, make):
     """Keras saves its optimizer's step count and slots with the model; fnlearn's optimizer takes them, so one more
     epoch in both ends with the same weights (a fresh state would not: momentum, moments and the schedule's step)."""
     real = real_keras()
-    x, y = RNG.normal(size=(32, 4)).astype("float32"), RNG.normal(size=(32, 1)).astype("float32")
+    rng = np.random.default_rng(5)  # the same data whichever tests ran before
+    x, y = rng.normal(size=(32, 4)).astype("float32"), rng.normal(size=(32, 1)).astype("float32")
     real.utils.set_random_seed(1)
     theirs = real.Sequential([real.Input(shape=(4,)), real.layers.Dense(3, activation="tanh"), real.layers.Dense(1)])
     theirs.compile(optimizer=make(real.optimizers), loss="mse")
@@ -305,8 +307,10 @@ def test_training_goes_on_from_the_optimizer_state_keras_saved(tmp_path, make):
     fresh.optimizer.state, fresh.optimizer.iterations = [{} for _ in fresh.optimizer.params], 0
     for model in (theirs, ours, fresh):
         model.fit(x, y, batch_size=8, epochs=1, verbose=0, shuffle=False)
+    # RMSprop's ε: fnlearn adds it to √v, Keras inside the root (docs/keras.md), a few 1e-5 on small v
+    atol = 5e-5 if type(ours.optimizer).__name__ == "RMSprop" else 2e-6
     for got, want in zip(ours.get_weights(), theirs.get_weights()):
-        np.testing.assert_allclose(got, want, rtol=1e-5, atol=2e-6)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=atol)
     assert max(float(np.abs(a - b).max()) for a, b in zip(fresh.get_weights(), theirs.get_weights())) > 1e-4
 
 
@@ -321,8 +325,8 @@ def test_moving_averages_come_over_and_a_state_fnlearn_cannot_read_leaves_a_fres
     np.testing.assert_array_equal(to_numpy(kernel["average"]), expected[2])
     np.testing.assert_array_equal(to_numpy(kernel["m"]), expected[4])
     np.testing.assert_array_equal(to_numpy(kernel["v"]), expected[5])
-    nadam = real.Sequential([real.Input(shape=(4,)), real.layers.Dense(2)])
-    path = _saved(real, nadam, x, y, tmp_path, optimizer=real.optimizers.Nadam(), loss="mse")
-    with pytest.warns(UserWarning, match="Nadam state is not carried over"):
+    momentum = real.Sequential([real.Input(shape=(4,)), real.layers.Dense(2)])
+    path = _saved(real, momentum, x, y, tmp_path, optimizer=real.optimizers.RMSprop(momentum=0.5), loss="mse")
+    with pytest.warns(UserWarning, match="RMSprop state is not carried over"):
         ours = keras.models.load_model(path)
     assert ours.compiled and ours.optimizer.iterations == 0

@@ -418,7 +418,7 @@ def _optimizer_state(model: Any, compile_config: dict[str, Any], h5: Any) -> Non
     model) is written as the rule starts it. A rule whose state is not Keras's gets none: Keras warns and starts
     afresh."""
     from ..backend import to_numpy
-    from .keras_files import _slot_plan
+    from .keras_files import _slot_plan, _state_tail
 
     optimizer = model.optimizer
     plan = _slot_plan(optimizer)
@@ -437,6 +437,7 @@ def _optimizer_state(model: Any, compile_config: dict[str, Any], h5: Any) -> Non
                 value = state.get(slot)
                 arrays.append(np.full(tuple(weight.shape), starts.get(slot, 0.0), "float32") if value is None
                               else np.asarray(to_numpy(value), "float32"))
+    arrays += _state_tail(optimizer)
     group = h5.create_group("optimizer/vars")
     group.attrs["name"] = compile_config["optimizer"]["config"].get("name") or \
         compile_config["optimizer"]["class_name"].lower()

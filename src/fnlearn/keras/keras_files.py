@@ -704,14 +704,16 @@ def _compile(model: Any, config: Any, what: str, custom_objects: Mapping[str, An
 
 def _slot_plan(optimizer: Any) -> list[tuple[str, ...]] | None:
     """The slots of ``optimizer`` in the order Keras 3's optimizer of the same class lists its variables after the
-    step count (and the learning rate): blocks, each one's slots interleaved parameter by parameter; None for a rule
-    whose Keras variables are not fnlearn's slots (Nadam's momentum product, RMSprop's momentum that holds the
-    learning rate, the rules fnlearn writes its own way)."""
+    step count (and the learning rate): blocks, each one's slots interleaved parameter by parameter (then
+    :func:`_state_tail`); None for a rule whose Keras variables are not fnlearn's slots (RMSprop's momentum, which
+    holds the learning rate; the rules fnlearn writes its own way)."""
     from .. import optim
 
     kind = type(optimizer)
     if issubclass(kind, optim.Adam):  # AdamW too
         return [("m", "v")] + ([("v_max",)] if optimizer.amsgrad else [])
+    if issubclass(kind, optim.Nadam):
+        return [("m", "v")]
     if issubclass(kind, optim.Adamax):
         return [("m", "u")]
     if issubclass(kind, optim.SGD):
@@ -721,6 +723,16 @@ def _slot_plan(optimizer: Any) -> list[tuple[str, ...]] | None:
     if issubclass(kind, optim.RMSprop) and not optimizer.momentum:
         return [("v",)] + ([("mean_grad",)] if optimizer.centered else [])
     return None
+
+
+def _state_tail(optimizer: Any) -> list[np.ndarray]:
+    """The variables Keras's optimizer lists after its slots: Nadam's product of its momentum schedule up to the
+    step count, Π μₛ, which fnlearn's Nadam derives from the step count itself."""
+    from .. import optim
+
+    if isinstance(optimizer, optim.Nadam):
+        return [np.asarray(optimizer._product(optimizer.iterations), "float32")]
+    return []
 
 
 def _put_optimizer_state(model: Any, h5: Any, where: str) -> None:
@@ -743,11 +755,12 @@ def _put_optimizer_state(model: Any, h5: Any, where: str) -> None:
     fresh = "; training goes on with a fresh optimizer state"
     if plan is None:
         warnings.warn(f"Keras file {where}'s {type(optimizer).__name__} state is not carried over (fnlearn reads "
-                      "the state of SGD, Adam, AdamW, Adamax, Adagrad and RMSprop without momentum)" + fresh + ".",
+                      "the state of SGD, Adam, AdamW, Adamax, Nadam, Adagrad and RMSprop without momentum)" + fresh +
+                      ".",
                       stacklevel=4)
         return
     names = [("average",)] * bool(averages) + plan
-    if len(arrays) != head + len(params) * sum(len(block) for block in names):
+    if len(arrays) != head + len(params) * sum(len(block) for block in names) + len(_state_tail(optimizer)):
         warnings.warn(f"Keras file {where} holds {len(arrays)} optimizer variables, which do not line up with the "
                       f"{len(params)} trainable weights of its {type(optimizer).__name__}" + fresh + ".", stacklevel=4)
         return
