@@ -218,6 +218,36 @@ def test_attention_layers(tmp_path):
     _same_predictions(real, ours, _exported(ours, tmp_path), x)
 
 
+def test_augmentation_normalization_and_preprocessing_layers(tmp_path):
+    """The augmentation layers (off outside training, in both libraries), resizing and cropping, group and RMS
+    normalization, the noise and regularization layers; Masking before a GRU; Conv1DTranspose; CategoryEncoding."""
+    real = real_keras()
+    images = keras.Sequential([
+        keras.Input(shape=(8, 8, 3)), layers.RandomFlip(seed=1), layers.RandomRotation(0.1, seed=1),
+        layers.RandomZoom(0.1, seed=1), layers.RandomTranslation(0.1, 0.1, seed=1), layers.RandomContrast(0.1, seed=1),
+        layers.RandomBrightness(0.1, seed=1), layers.RandomCrop(8, 8, seed=1), layers.Resizing(10, 10),
+        layers.CenterCrop(6, 6), layers.Conv2D(4, 3), layers.GroupNormalization(2), layers.RMSNormalization(),
+        layers.AlphaDropout(0.2), layers.ActivityRegularization(0.01), layers.GlobalAveragePooling2D(),
+        layers.Dense(2)])
+    for layer in images.layers:  # γ, β and the scale away from their starts, so each one shows
+        layer.set_weights([RNG.normal(size=w.shape).astype("float32") for w in layer.get_weights()])
+    path, x = _exported(images, tmp_path, "images.keras"), RNG.normal(size=(3, 8, 8, 3)).astype("float32")
+    # predict, not a call: Keras's augmentation layers augment when called without training=False
+    for got in (_loaded_by_keras(real, path).predict(x, verbose=0), keras.models.load_model(path).predict(x)):
+        np.testing.assert_allclose(to_numpy(got), images.predict(x, verbose=0), rtol=1e-5, atol=2e-6)
+    steps = RNG.normal(size=(3, 5, 3)).astype("float32")
+    steps[0, 3:] = 0  # padding Masking hides from the GRU
+    for i, model in enumerate([
+            keras.Sequential([keras.Input(shape=(5, 3)), layers.Masking(0.0), layers.GRU(2), layers.Dense(1)]),
+            keras.Sequential([keras.Input(shape=(5, 3)), layers.Conv1DTranspose(2, 3, strides=2),
+                              layers.GlobalAveragePooling1D(), layers.Dense(1)])]):
+        _same_predictions(real, model, _exported(model, tmp_path, f"steps{i}.keras"), steps)
+    tokens = keras.Sequential([keras.Input(shape=(3,)), layers.CategoryEncoding(5, output_mode="multi_hot"),
+                               layers.Dense(2)])
+    _same_predictions(real, tokens, _exported(tokens, tmp_path, "tokens.keras"),
+                      RNG.integers(0, 5, (4, 3)).astype("float32"))
+
+
 def test_models_used_as_layers(tmp_path):
     """A Sequential block and a functional head inside a functional model, the block again inside a Sequential:
     each nested model's entry and weights as Keras nests them; compiled and trained, its optimizer state too."""
@@ -241,9 +271,8 @@ def test_models_used_as_layers(tmp_path):
 
 def test_unsupported_layer_is_refused_before_any_file(tmp_path):
     inputs = keras.Input(shape=(6, 2))
-    ours = keras.Model(inputs, layers.GroupNormalization(2, name="norm")(inputs))
-    with pytest.raises(ConfigError, match=r"layer 'norm' \(GroupNormalization\) is a layer export_keras does not "
-                                          r"write"):
+    ours = keras.Model(inputs, layers.RNN(layers.SimpleRNNCell(2), name="loop")(inputs))
+    with pytest.raises(ConfigError, match=r"layer 'loop' \(RNN\) is a layer export_keras does not write"):
         fl.io.export_keras(ours, tmp_path / "m.keras")
     assert os.listdir(tmp_path) == []
 
