@@ -248,6 +248,20 @@ def test_augmentation_normalization_and_preprocessing_layers(tmp_path):
                       RNG.integers(0, 5, (4, 3)).astype("float32"))
 
 
+def test_recurrent_layers_of_cells_and_dot(tmp_path):
+    """RNN(cell) with each built-in cell, a stack of cells (each cell's weights in its own group, as Keras keeps
+    them), and Dot with normalize."""
+    real = real_keras()
+    steps = keras.Sequential([keras.Input(shape=(5, 4)), layers.RNN(layers.LSTMCell(3), return_sequences=True),
+                              layers.RNN([layers.GRUCell(2), layers.SimpleRNNCell(3)]), layers.Dense(1)])
+    _same_predictions(real, steps, _exported(steps, tmp_path, "cells.keras"),
+                      RNG.normal(size=(3, 5, 4)).astype("float32"))
+    a, b = keras.Input(shape=(4,)), keras.Input(shape=(4,))
+    cosine = keras.Model([a, b], layers.Dense(1)(layers.Dot(axes=1, normalize=True)([a, b])))
+    _same_predictions(real, cosine, _exported(cosine, tmp_path, "dot.keras"),
+                      [RNG.normal(size=(3, 4)).astype("float32") for _ in range(2)])
+
+
 def test_models_used_as_layers(tmp_path):
     """A Sequential block and a functional head inside a functional model, the block again inside a Sequential:
     each nested model's entry and weights as Keras nests them; compiled and trained, its optimizer state too."""
@@ -271,8 +285,8 @@ def test_models_used_as_layers(tmp_path):
 
 def test_unsupported_layer_is_refused_before_any_file(tmp_path):
     inputs = keras.Input(shape=(6, 2))
-    ours = keras.Model(inputs, layers.RNN(layers.SimpleRNNCell(2), name="loop")(inputs))
-    with pytest.raises(ConfigError, match=r"layer 'loop' \(RNN\) is a layer export_keras does not write"):
+    ours = keras.Model(inputs, layers.Lambda(lambda t: 2 * t, name="twice")(inputs))  # code Keras would load
+    with pytest.raises(ConfigError, match=r"layer 'twice' \(Lambda\) is a layer export_keras does not write"):
         fl.io.export_keras(ours, tmp_path / "m.keras")
     assert os.listdir(tmp_path) == []
 

@@ -101,6 +101,9 @@ _SETTINGS: dict[str, tuple[str, ...]] = {
     "Attention": ("use_scale", "score_mode", "dropout", "seed"),
     "AdditiveAttention": ("use_scale", "dropout", "seed"),
     "Masking": ("mask_value",),
+    "Dot": ("axes", "normalize"),
+    "RNN": ("cell", "return_sequences", "return_state", "go_backwards", "stateful", "unroll", "zero_output_for_mask"),
+    "StackedRNNCells": ("cells",),
     "GroupNormalization": ("groups", "axis", "epsilon", "center", "scale", "beta_initializer", "gamma_initializer",
                            "beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"),
     "RMSNormalization": ("axis", "epsilon"),
@@ -123,6 +126,10 @@ _SETTINGS: dict[str, tuple[str, ...]] = {
     "RandomBrightness": ("factor", "value_range", "seed", "data_format"),
     "RandomCrop": ("height", "width", "seed", "data_format"),
 }
+_CELL_SETTINGS = tuple(k for k in _RECURRENT if k not in ("return_sequences", "return_state", "go_backwards",
+                                                             "stateful", "unroll", "activity_regularizer"))
+_SETTINGS.update(SimpleRNNCell=_CELL_SETTINGS, LSTMCell=("recurrent_activation", "unit_forget_bias", *_CELL_SETTINGS),
+                 GRUCell=("recurrent_activation", "reset_after", *_CELL_SETTINGS))
 _WRAPPERS = ("TimeDistributed", "Bidirectional")  # their "layer" is a layer's entry, written as one
 _DEPTHWISE = ("kernel_size", "strides", "padding", "data_format", "dilation_rate", "depth_multiplier", "activation",
               "use_bias", "depthwise_initializer", "bias_initializer", "depthwise_regularizer", "bias_regularizer",
@@ -228,6 +235,10 @@ def _layer_config(entry: dict[str, Any], dtype: str, layer: Any) -> dict[str, An
         if key == "layer" and class_name in _WRAPPERS:
             inner = layer.forward_layer if class_name == "Bidirectional" else layer.layer
             value = _layer_config(value, dtype, inner)
+        elif key == "cell" and class_name == "RNN":  # RNN(cell): the cell's entry, as a layer's
+            value = _layer_config(value, dtype, layer.cell)
+        elif key == "cells":
+            value = [_layer_config(entry, dtype, cell) for entry, cell in zip(value, layer.cells)]
         elif key.endswith("_initializer"):
             value = _initializer(here, key, value)
         elif key.endswith("_regularizer"):
@@ -402,6 +413,17 @@ def _weights(model: Any, h5: Any) -> None:
         elif kind == "time_distributed":
             group.create_group("vars").attrs["name"] = layer.name
             _layer_weights(layer.layer, group.create_group("layer"))
+        elif kind == "rnn":  # RNN(cell): the cell's weights in its group; stacked cells each in its own
+            group.create_group("vars").attrs["name"] = layer.name
+            cells = getattr(layer.cell, "cells", None)
+            if cells is None:
+                _arrays_into(group.create_group("cell/vars"), layer.cell.name, layer.cell.get_weights())
+            else:
+                group.create_group("cell/vars").attrs["name"] = layer.cell.name
+                named: dict[str, int] = {}
+                for cell in cells:
+                    _arrays_into(group.create_group(f"cell/cells/{_unique(_snake(type(cell).__name__), named)}/vars"),
+                                 cell.name, cell.get_weights())
         elif kind == "multi_head_attention":  # Keras keeps each projection's kernel (and bias) in its sublayer
             group.create_group("vars").attrs["name"] = layer.name
             arrays = layer.get_weights()
