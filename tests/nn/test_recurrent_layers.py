@@ -13,7 +13,7 @@ from real_keras import assert_trains_as_keras, real_keras
 import fnlearn as fl
 from fnlearn import io, keras
 from fnlearn.errors import ConfigError, DataError, ModelFileError, ShapeError
-from fnlearn.nn.recurrent import _Cell, _GRUCell, _LSTMCell, fused_lstm, recurrence
+from fnlearn.nn.recurrent import _Cell, _GRUCell, _LSTMCell, fused_gru, fused_lstm, recurrence
 
 RNG = np.random.default_rng(21)
 X = RNG.normal(size=(3, 6, 4)).astype(np.float32)
@@ -186,11 +186,55 @@ def test_the_fused_lstm_is_the_lstm_cell_step_by_step(float64, sequences, masked
                                        atol=1e-12, err_msg=f"{k}, projected={projected}")
 
 
-def test_a_layer_called_twice_before_its_backward_keeps_both_calls_values():
+def _gru_operands(n=3, steps=4, features=2, units=2):
+    return {"x": RNG.normal(size=(n, steps, features)), "kernel": RNG.normal(size=(features, 3 * units)) * 0.7,
+            "bias": RNG.normal(size=(2, 3 * units)), "recurrent": RNG.normal(size=(units, 3 * units)) * 0.7,
+            "h0": RNG.normal(size=(n, units))}
+
+
+@pytest.mark.parametrize("sequences", [True, False])
+@pytest.mark.parametrize("state", [True, False])
+@pytest.mark.parametrize("masked", [True, False])
+def test_the_fused_gru_gradients_match_central_differences(float64, sequences, state, masked):
+    ops = _gru_operands()
+    names = ["x", "kernel", "bias", "recurrent", *(["h0"] if state else [])]
+    n, steps, units = 3, 4, 2
+    mask = fl.backend.to_device(MASK[:, :steps]) if masked else None
+    weights = fl.tensor(RNG.normal(size=(n, steps + 1 if sequences else 1, units)))
+
+    def run(x, kernel, bias, recurrent, h0=None):
+        return fused_gru(x, kernel, bias, recurrent, h0, fl.backend.Workspace(), sequences, mask,
+                         zero_masked=masked) * weights
+
+    assert fl.gradcheck(run, [ops[k] for k in names], atol=1e-7, rtol=1e-6)
+
+
+@pytest.mark.parametrize("masked, zero_masked", [(False, False), (True, False), (True, True)])
+def test_the_fused_gru_is_the_gru_cell_step_by_step(float64, masked, zero_masked):
+    ops = {k: fl.tensor(v, requires_grad=True) for k, v in _gru_operands(steps=5).items()}
+    mask = fl.backend.to_device(MASK[:, :5]) if masked else None
+    xw = fl.functional.dense(fl.functional.transpose(ops["x"], (1, 0, 2)), ops["kernel"], ops["bias"][0])
+    expected = recurrence(_GRUCell("tanh", "sigmoid", True), xw, ops["recurrent"], ops["bias"][1], ops["h0"], None,
+                          mask=mask, zero_masked=zero_masked)
+    weights = fl.tensor(RNG.normal(size=expected.shape))
+    (expected * weights).sum().backward()
+    want = {k: fl.backend.to_numpy(t.grad).copy() for k, t in ops.items()}
+    for t in ops.values():
+        t.grad = None
+    got = fused_gru(ops["x"], ops["kernel"], ops["bias"], ops["recurrent"], ops["h0"], fl.backend.Workspace(), True,
+                    mask, zero_masked)
+    np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-12, atol=1e-12)
+    (got * weights).sum().backward()
+    for k, t in ops.items():
+        np.testing.assert_allclose(fl.backend.to_numpy(t.grad), want[k], rtol=1e-10, atol=1e-12, err_msg=k)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_a_layer_called_twice_before_its_backward_keeps_both_calls_values(kind):
     """The layer's workspace gives the second call new arrays while the first call's graph still holds its own:
-    gradients of a shared LSTM (a Siamese pair, both directions) are the sums of those of each call alone."""
+    gradients of a shared recurrent layer (a Siamese pair) are the sums of those of each call alone."""
     fl.set_seed(4)
-    lstm = fl.layers.LSTM(3, return_sequences=True)
+    lstm = getattr(fl.layers, kind)(3, return_sequences=True)
     a, b = RNG.normal(size=(2, 5, 4)).astype(np.float32), RNG.normal(size=(2, 5, 4)).astype(np.float32)
     wa, wb = fl.tensor(RNG.normal(size=(2, 5, 3))), fl.tensor(RNG.normal(size=(2, 5, 3)))
     alone = []

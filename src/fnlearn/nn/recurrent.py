@@ -511,6 +511,138 @@ def fused_lstm(x: Tensor, kernel: Tensor | None, bias: Tensor | None, recurrent_
     return Tensor._result(out, tuple(parents), backward, "lstm")
 
 
+def fused_gru(x: Tensor, kernel: Tensor, bias: Tensor | None, recurrent_kernel: Tensor, h0: Tensor | None,
+              space: Workspace, sequences: bool = True, mask: Any = None, zero_masked: bool = False) -> Tensor:
+    """Keras 3's default GRU (tanh, sigmoid, ``reset_after=True``) without recurrent dropout as one op, written as
+    :func:`fused_lstm` is (transposed steps, gate blocks of whole rows, the halving of σ's argument in the weights,
+    the backward's slopes for all steps before its loop, the weights' gradients as batched products):
+
+    ``z, r = σ(x W_z,r + b + h U_z,r + b');  h̃ = tanh(x W_h + b + r·(h U_h + b'));  h ← h̃ + z·(h − h̃)``.
+
+    ``x`` (N, steps, features), ``bias`` (2, 3·units): the inputs' and the recurrent product's. Returns (N, steps + 1,
+    units), each step's h then the final h; with ``sequences`` False only the final h, (N, 1, units). ``mask`` and
+    ``zero_masked`` as :func:`recurrence`'s. Values are the cell's ``step`` and ``back``'s up to rounding.
+    """
+    xp = backend.xp()
+    tanh, multiply, matmul = xp.tanh, xp.multiply, xp.matmul
+    xd, kd, ud = x.data, kernel.data, recurrent_kernel.data
+    n, steps, features = xd.shape
+    u = ud.shape[0]
+    three, dtype = 3 * u, xd.dtype
+    z_, r_, h_, s_ = slice(0, u), slice(u, 2 * u), slice(2 * u, three), slice(0, 2 * u)
+    halves = xp.asarray(np.where(np.arange(three) < 2 * u, 0.5, 1.0).astype(dtype))[:, None]
+    recurrent_half = xp.ascontiguousarray(ud.T * halves)  # (3·units, units)
+    gates = space.empty("gates", (steps, three, n), dtype)  # z, r, then h̃: after their activations, transposed
+    matmul(kd.T.astype(dtype, copy=False) * halves, xd.transpose(1, 2, 0), out=gates)
+    if bias is not None:
+        gates += bias.data[0][:, None] * halves
+        recurrent_bias = bias.data[1][:, None] * halves
+    recs = space.empty("recs", (steps, three, n), dtype)  # h U + b' of each step; the backward reads U_h h + b'_h
+    hs = space.empty("h", (steps + 1, u, n), dtype)
+    hs[0] = 0 if h0 is None else h0.data.T
+    spare = xp.empty((u, n), dtype=dtype)
+    if mask is not None:
+        on = xp.ascontiguousarray(mask.T[:, None, :].astype(dtype))
+        off = xp.ascontiguousarray(~mask.T[:, None, :])
+    for t in range(steps):
+        g, rec = gates[t], recs[t]
+        matmul(recurrent_half, hs[t], out=rec)
+        if bias is not None:
+            rec += recurrent_bias
+        zr = g[s_]
+        zr += rec[s_]
+        tanh(zr, out=zr)
+        zr *= 0.5
+        zr += 0.5
+        candidate = g[h_]
+        multiply(g[r_], rec[h_], out=spare)
+        candidate += spare
+        tanh(candidate, out=candidate)
+        xp.subtract(hs[t], candidate, out=spare)
+        spare *= g[z_]
+        xp.add(candidate, spare, out=hs[t + 1])
+        if mask is not None:
+            xp.copyto(hs[t + 1], hs[t], where=off[t])
+    out = space.empty("out", (n, steps + 1 if sequences else 1, u), dtype)  # the whole array: the tensor holds it
+    if sequences:
+        out[:, :steps] = hs[1:].transpose(2, 0, 1)
+        if zero_masked and mask is not None:
+            out[:, :steps] *= mask[..., None]
+    out[:, -1] = hs[steps].T
+    parents = [p for p in (x, kernel, bias, recurrent_kernel, h0) if p is not None]
+
+    def backward(g: Any) -> tuple[Any, ...]:
+        z, r, candidate, rec_h = gates[:, z_], gates[:, r_], gates[:, h_], recs[:, h_]
+        # what each gate's gradient is dh times, for all steps at once (zero on a skipped step)
+        slopes = space.empty("slopes", gates.shape, dtype)
+        keep = space.empty("keep", hs[1:].shape, dtype)  # dh_{t-1} = dh_t · z (+ the recurrent product's part)
+        xp.subtract(1, z, out=keep)  # 1 − z
+        xp.subtract(hs[:steps], candidate, out=slopes[:, z_])
+        slopes[:, z_] *= z
+        slopes[:, z_] *= keep  # dz: (h − h̃)·z(1 − z)
+        multiply(candidate, candidate, out=slopes[:, h_])
+        xp.subtract(1, slopes[:, h_], out=slopes[:, h_])
+        slopes[:, h_] *= keep  # dh̃'s argument: (1 − z)(1 − h̃²)
+        xp.subtract(1, r, out=slopes[:, r_])
+        slopes[:, r_] *= r
+        slopes[:, r_] *= rec_h  # dr from dh̃'s argument: (U_h h + b'_h)·r(1 − r)
+        keep[...] = z
+        if mask is not None:
+            slopes[:, z_] *= on
+            slopes[:, h_] *= on
+            xp.copyto(keep, 1, where=off)  # a skipped step hands dh on whole
+        inputs_grads = space.empty("dgates", gates.shape, dtype)  # of x W + b: dz, dr, dh̃'s argument
+        rec_grads = space.empty("drecs", gates.shape, dtype)  # of h U + b': dz, dr, r·dh̃'s argument
+        if sequences:
+            given = space.empty("given", (steps, u, n), dtype)
+            given[...] = g[:, :steps].transpose(1, 2, 0)
+            if zero_masked and mask is not None:
+                given *= on
+        dh = xp.ascontiguousarray(g[:, -1].T)
+        other = xp.empty((u, n), dtype=dtype)
+        recurrent = ud
+        for t in reversed(range(steps)):
+            if sequences:
+                dh += given[t]
+            d_in, d_rec = inputs_grads[t], rec_grads[t]
+            multiply(dh, slopes[t, z_], out=d_in[z_])
+            multiply(dh, slopes[t, h_], out=d_in[h_])
+            multiply(d_in[h_], slopes[t, r_], out=d_in[r_])
+            d_rec[s_] = d_in[s_]
+            multiply(d_in[h_], r[t], out=d_rec[h_])
+            if t or h0 is not None:
+                matmul(recurrent, d_rec, out=other)
+                multiply(dh, keep[t], out=spare)
+                other += spare
+                dh, other = other, dh
+
+        def wanted(parent: Tensor | None) -> bool:
+            return parent is not None and parent.requires_grad
+
+        def summed(grads: Any, by_sample: Any, name: str) -> Any:  # Σ_t by_sample_tᵀ·grads_t, (·, 3·units)
+            per_step = space.empty(name, (steps, three, by_sample.shape[-1]), dtype)
+            return matmul(grads, by_sample, out=per_step).sum(axis=0).T
+
+        dx = dkernel = dbias = drecurrent = dh0 = None
+        if wanted(recurrent_kernel):
+            drecurrent = summed(rec_grads, hs[:steps].transpose(0, 2, 1), "recurrent_steps") if steps else \
+                xp.zeros_like(ud)
+        if wanted(x):
+            dx = space.empty("dx", xd.shape, dtype)  # (N, steps, features), written through a transposed view
+            matmul(inputs_grads.transpose(0, 2, 1), kd.T, out=dx.transpose(1, 0, 2))
+        if wanted(kernel):
+            dkernel = summed(inputs_grads, xd.transpose(1, 0, 2), "kernel_steps")
+        if wanted(bias):
+            ones = xp.ones(n, dtype=dtype)
+            dbias = xp.stack([matmul(inputs_grads, ones).sum(axis=0), matmul(rec_grads, ones).sum(axis=0)])
+        if wanted(h0):
+            dh0 = dh.T
+        pieces = ((x, dx), (kernel, dkernel), (bias, dbias), (recurrent_kernel, drecurrent), (h0, dh0))
+        return tuple(grad for parent, grad in pieces if parent is not None)
+
+    return Tensor._result(out, tuple(parents), backward, "gru")
+
+
 # ----------------------------------------------------------------------------- the layers
 
 
@@ -727,9 +859,13 @@ class _Recurrent(Layer):
         train = self.training
         steps = x.shape[1]
         dropping = train and (self.dropout > 0.0 or self.recurrent_dropout > 0.0)
-        if isinstance(self._steps, _LSTMCell) and self._steps.fused and not dropping:
+        keras_defaults = (self.activation_name, self.recurrent_activation_name) == ("tanh", "sigmoid")
+        if isinstance(self._steps, _LSTMCell) and keras_defaults and not dropping:
             packed = fused_lstm(x, self.kernel, self.bias, self.recurrent_kernel, *states, space=self._workspace,
                                 sequences=self.return_sequences, mask=mask, zero_masked=self.zero_output_for_mask)
+        elif isinstance(self._steps, _GRUCell) and self._steps.reset_after and keras_defaults and not dropping:
+            packed = fused_gru(x, self.kernel, self.bias, self.recurrent_kernel, states[0], self._workspace,
+                               self.return_sequences, mask, self.zero_output_for_mask)
         else:
             xw = self._inputs_times_kernel(x, train)
             masks = None
