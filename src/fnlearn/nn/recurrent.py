@@ -333,6 +333,52 @@ def recurrence(cell: _Cell, xw: Tensor, kernel: Tensor, rbias: Tensor | None, h0
     return Tensor._result(out, tuple(parents), backward, "recurrence")
 
 
+def _step_masks(mask: Any, dtype: Any) -> tuple[Any, Any]:
+    """A mask (N, steps) as the fused ops read it, a row over the sequences' columns per step (steps, 1, N): the
+    steps read (as numbers) and the steps skipped (as booleans); (None, None) without a mask."""
+    if mask is None:
+        return None, None
+    xp = backend.xp()
+    return xp.ascontiguousarray(mask.T[:, None, :].astype(dtype)), xp.ascontiguousarray(~mask.T[:, None, :])
+
+
+def _packed(space: Workspace, hs: Any, finals: list[Any], sequences: bool, mask: Any, zero_masked: bool) -> Any:
+    """A fused op's output (N, steps + states, units) from its transposed h's (steps + 1, units, N): each step's h
+    when ``sequences`` (zeros on skipped steps with ``zero_masked``), then the final states, each (units, N)."""
+    steps, u, n = hs.shape[0] - 1, hs.shape[1], hs.shape[2]
+    out = space.empty("out", (n, steps * sequences + len(finals), u), hs.dtype)  # the whole array: the tensor holds it
+    if sequences:
+        out[:, :steps] = hs[1:].transpose(2, 0, 1)
+        if zero_masked and mask is not None:
+            out[:, :steps] *= mask[..., None]
+    for k, state in enumerate(finals, start=out.shape[1] - len(finals)):
+        out[:, k] = state.T
+    return out
+
+
+def _given(space: Workspace, g: Any, hs: Any, on: Any, zero_masked: bool) -> Any:
+    """The gradient of each step's h in the output (N, steps, units) as the backward's loop reads it: transposed,
+    (steps, units, N), zero on skipped steps with ``zero_masked``."""
+    given = space.empty("given", hs[1:].shape, hs.dtype)
+    given[...] = g[:, :given.shape[0]].transpose(1, 2, 0)
+    if zero_masked and on is not None:
+        given *= on
+    return given
+
+
+def _wanted(parent: Tensor | None) -> bool:
+    return parent is not None and parent.requires_grad
+
+
+def _summed(space: Workspace, grads: Any, by_sample: Any, name: str) -> Any:
+    """Σ_t by_sample_tᵀ·grads_t, (·, gates·units): a weight's gradient from each step's gates' gradients (steps,
+    gates·units, N) and that step's inputs (steps, N, ·), one product per step written into the workspace (a new
+    array of them, 1.3 MiB for the text classifier's LSTM, was faulted in page by page and took twice as long as the
+    products; measured faster, too, than one product after copying the steps' arrays into one matrix)."""
+    per_step = space.empty(name, (grads.shape[0], grads.shape[1], by_sample.shape[-1]), grads.dtype)
+    return backend.xp().matmul(grads, by_sample, out=per_step).sum(axis=0).T
+
+
 def fused_lstm(x: Tensor, kernel: Tensor | None, bias: Tensor | None, recurrent_kernel: Tensor, h0: Tensor | None,
                c0: Tensor | None, space: Workspace, sequences: bool = True, mask: Any = None,
                zero_masked: bool = False) -> Tensor:
@@ -397,9 +443,7 @@ def fused_lstm(x: Tensor, kernel: Tensor | None, bias: Tensor | None, recurrent_
     cs[0] = 0 if c0 is None else c0.data.T
     product, ig = xp.empty((four, n), dtype=dtype), xp.empty((u, n), dtype=dtype)
     o_, i_, f_, g_, s_ = slice(0, u), slice(u, 2 * u), slice(2 * u, 3 * u), slice(3 * u, four), slice(0, 3 * u)
-    if mask is not None:  # per step, a row over the sequences' columns: (steps, 1, N)
-        on = xp.ascontiguousarray(mask.T[:, None, :].astype(dtype))
-        off = xp.ascontiguousarray(~mask.T[:, None, :])
+    on, off = _step_masks(mask, dtype)
     for t in range(steps):
         z = gates[t]
         if t or h0 is not None:  # h_{-1} = 0 adds nothing
@@ -418,13 +462,7 @@ def fused_lstm(x: Tensor, kernel: Tensor | None, bias: Tensor | None, recurrent_
         if mask is not None:  # a skipped step's states are the step before's
             xp.copyto(c, cs[t], where=off[t])
             xp.copyto(hs[t + 1], hs[t], where=off[t])
-    out = space.empty("out", (n, steps + 2 if sequences else 2, u), dtype)  # the whole array: the tensor holds it
-    if sequences:
-        out[:, :steps] = hs[1:].transpose(2, 0, 1)
-        if zero_masked and mask is not None:
-            out[:, :steps] *= mask[..., None]
-    out[:, -2] = hs[steps].T
-    out[:, -1] = cs[steps].T
+    out = _packed(space, hs, [hs[steps], cs[steps]], sequences, mask, zero_masked)
     parents = [p for p in (x, kernel, bias, recurrent_kernel, h0, c0) if p is not None]
 
     def backward(g: Any) -> tuple[Any, ...]:
@@ -446,11 +484,7 @@ def fused_lstm(x: Tensor, kernel: Tensor | None, bias: Tensor | None, recurrent_
         cell_slopes = slopes.reshape(steps, 4, u, n)[:, 1:]
         cell_grads = dgates.reshape(steps, 4, u, n)[:, 1:]
         forget = gates[:, f_]
-        if sequences:
-            given = space.empty("given", (steps, u, n), dtype)
-            given[...] = g[:, :steps].transpose(1, 2, 0)
-            if zero_masked and mask is not None:
-                given *= on
+        given = _given(space, g, hs, on, zero_masked) if sequences else None
         # dh, dc: the gradients of the states after step t; a skipped step hands them on to the step before
         dh, dc = xp.ascontiguousarray(g[:, -2].T), xp.ascontiguousarray(g[:, -1].T)
         dct, spare_h, spare_c = (xp.empty((u, n), dtype=dtype) for _ in range(3))
@@ -476,34 +510,23 @@ def fused_lstm(x: Tensor, kernel: Tensor | None, bias: Tensor | None, recurrent_
                     xp.copyto(spare_h, dh, where=off[t])
                 dh, spare_h = spare_h, dh
 
-        def wanted(parent: Tensor | None) -> bool:
-            return parent is not None and parent.requires_grad
-
-        # the weights' gradients as sums over the steps of one product per step, (4·units, N) by (N, ·), each
-        # step's product written into the workspace: a new array of them, 1.3 MiB, was faulted in page by page and
-        # took twice as long as the products themselves (measured faster, too, than one product after copying the
-        # steps' arrays into one matrix)
         dx = dkernel = dbias = drecurrent = dh0 = dc0 = None
-
-        def summed(other: Any, name: str) -> Any:  # Σ_t other_tᵀ·dz_t, in Keras's order of the gates' columns
-            per_step = space.empty(name, (steps, four, other.shape[-1]), dtype)
-            return matmul(dgates, other, out=per_step).sum(axis=0).T[:, back]
-
-        if wanted(recurrent_kernel):
-            drecurrent = summed(hs[:steps].transpose(0, 2, 1), "recurrent_steps") if steps else xp.zeros_like(ud)
-        if projected and wanted(x):
+        if _wanted(recurrent_kernel):
+            drecurrent = _summed(space, dgates, hs[:steps].transpose(0, 2, 1), "recurrent_steps")[:, back] if steps \
+                else xp.zeros_like(ud)
+        if projected and _wanted(x):
             dx = xp.empty_like(xd)
             dx[..., order] = dgates.transpose(0, 2, 1)
-        elif wanted(x):
+        elif _wanted(x):
             dx = space.empty("dx", xd.shape, dtype)  # (N, steps, features), written through a transposed view
             matmul(dgates.transpose(0, 2, 1), kernel_in.T, out=dx.transpose(1, 0, 2))
-        if wanted(kernel):
-            dkernel = summed(xd.transpose(1, 0, 2), "kernel_steps")
-        if wanted(bias):
+        if _wanted(kernel):
+            dkernel = _summed(space, dgates, xd.transpose(1, 0, 2), "kernel_steps")[:, back]
+        if _wanted(bias):
             dbias = matmul(dgates, xp.ones(n, dtype=dtype)).sum(axis=0)[back]
-        if wanted(h0):
+        if _wanted(h0):
             dh0 = dh.T
-        if wanted(c0):
+        if _wanted(c0):
             dc0 = dc.T
         pieces = ((x, dx), (kernel, dkernel), (bias, dbias), (recurrent_kernel, drecurrent), (h0, dh0), (c0, dc0))
         return tuple(grad for parent, grad in pieces if parent is not None)
@@ -541,9 +564,7 @@ def fused_gru(x: Tensor, kernel: Tensor, bias: Tensor | None, recurrent_kernel: 
     hs = space.empty("h", (steps + 1, u, n), dtype)
     hs[0] = 0 if h0 is None else h0.data.T
     spare = xp.empty((u, n), dtype=dtype)
-    if mask is not None:
-        on = xp.ascontiguousarray(mask.T[:, None, :].astype(dtype))
-        off = xp.ascontiguousarray(~mask.T[:, None, :])
+    on, off = _step_masks(mask, dtype)
     for t in range(steps):
         g, rec = gates[t], recs[t]
         matmul(recurrent_half, hs[t], out=rec)
@@ -563,12 +584,7 @@ def fused_gru(x: Tensor, kernel: Tensor, bias: Tensor | None, recurrent_kernel: 
         xp.add(candidate, spare, out=hs[t + 1])
         if mask is not None:
             xp.copyto(hs[t + 1], hs[t], where=off[t])
-    out = space.empty("out", (n, steps + 1 if sequences else 1, u), dtype)  # the whole array: the tensor holds it
-    if sequences:
-        out[:, :steps] = hs[1:].transpose(2, 0, 1)
-        if zero_masked and mask is not None:
-            out[:, :steps] *= mask[..., None]
-    out[:, -1] = hs[steps].T
+    out = _packed(space, hs, [hs[steps]], sequences, mask, zero_masked)
     parents = [p for p in (x, kernel, bias, recurrent_kernel, h0) if p is not None]
 
     def backward(g: Any) -> tuple[Any, ...]:
@@ -593,11 +609,7 @@ def fused_gru(x: Tensor, kernel: Tensor, bias: Tensor | None, recurrent_kernel: 
             xp.copyto(keep, 1, where=off)  # a skipped step hands dh on whole
         inputs_grads = space.empty("dgates", gates.shape, dtype)  # of x W + b: dz, dr, dh̃'s argument
         rec_grads = space.empty("drecs", gates.shape, dtype)  # of h U + b': dz, dr, r·dh̃'s argument
-        if sequences:
-            given = space.empty("given", (steps, u, n), dtype)
-            given[...] = g[:, :steps].transpose(1, 2, 0)
-            if zero_masked and mask is not None:
-                given *= on
+        given = _given(space, g, hs, on, zero_masked) if sequences else None
         dh = xp.ascontiguousarray(g[:, -1].T)
         other = xp.empty((u, n), dtype=dtype)
         recurrent = ud
@@ -616,26 +628,19 @@ def fused_gru(x: Tensor, kernel: Tensor, bias: Tensor | None, recurrent_kernel: 
                 other += spare
                 dh, other = other, dh
 
-        def wanted(parent: Tensor | None) -> bool:
-            return parent is not None and parent.requires_grad
-
-        def summed(grads: Any, by_sample: Any, name: str) -> Any:  # Σ_t by_sample_tᵀ·grads_t, (·, 3·units)
-            per_step = space.empty(name, (steps, three, by_sample.shape[-1]), dtype)
-            return matmul(grads, by_sample, out=per_step).sum(axis=0).T
-
         dx = dkernel = dbias = drecurrent = dh0 = None
-        if wanted(recurrent_kernel):
-            drecurrent = summed(rec_grads, hs[:steps].transpose(0, 2, 1), "recurrent_steps") if steps else \
+        if _wanted(recurrent_kernel):
+            drecurrent = _summed(space, rec_grads, hs[:steps].transpose(0, 2, 1), "recurrent_steps") if steps else \
                 xp.zeros_like(ud)
-        if wanted(x):
+        if _wanted(x):
             dx = space.empty("dx", xd.shape, dtype)  # (N, steps, features), written through a transposed view
             matmul(inputs_grads.transpose(0, 2, 1), kd.T, out=dx.transpose(1, 0, 2))
-        if wanted(kernel):
-            dkernel = summed(inputs_grads, xd.transpose(1, 0, 2), "kernel_steps")
-        if wanted(bias):
+        if _wanted(kernel):
+            dkernel = _summed(space, inputs_grads, xd.transpose(1, 0, 2), "kernel_steps")
+        if _wanted(bias):
             ones = xp.ones(n, dtype=dtype)
             dbias = xp.stack([matmul(inputs_grads, ones).sum(axis=0), matmul(rec_grads, ones).sum(axis=0)])
-        if wanted(h0):
+        if _wanted(h0):
             dh0 = dh.T
         pieces = ((x, dx), (kernel, dkernel), (bias, dbias), (recurrent_kernel, drecurrent), (h0, dh0))
         return tuple(grad for parent, grad in pieces if parent is not None)
