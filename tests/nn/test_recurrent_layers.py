@@ -229,7 +229,7 @@ def test_the_fused_gru_is_the_gru_cell_step_by_step(float64, masked, zero_masked
         np.testing.assert_allclose(fl.backend.to_numpy(t.grad), want[k], rtol=1e-10, atol=1e-12, err_msg=k)
 
 
-@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "SimpleRNN"])
 def test_a_layer_called_twice_before_its_backward_keeps_both_calls_values(kind):
     """The layer's workspace gives the second call new arrays while the first call's graph still holds its own:
     gradients of a shared recurrent layer (a Siamese pair) are the sums of those of each call alone."""

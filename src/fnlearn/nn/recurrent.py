@@ -271,8 +271,9 @@ def recurrence(cell: _Cell, xw: Tensor, kernel: Tensor, rbias: Tensor | None, h0
     Returns one tensor (N, steps + states, units): each step's output, then the final state(s) h (and c).
     Where ``mask`` (N, steps) is False a step is skipped: the states carry over and its output repeats the one
     before (zeros with ``zero_masked``). ``masks`` are the recurrent dropout masks, one (N, units) per gate.
-    ``space``: the layer's workspace, whose arrays the LSTM's steps write again at the next call when nothing
-    holds them any more.
+    ``space``: the layer's workspace, whose arrays (the output, the inputs' gradient, the steps' h) are written
+    again at the next call when nothing holds them any more (new ones were faulted in page by page: a SimpleRNN
+    text classifier's epoch 27,358 page faults → 11,771).
     """
     if isinstance(cell, _LSTMCell) and cell.fused and masks is None:
         return fused_lstm(xw, None, None, kernel, h0, c0, space or Workspace(), mask=mask, zero_masked=zero_masked)
@@ -283,7 +284,8 @@ def recurrence(cell: _Cell, xw: Tensor, kernel: Tensor, rbias: Tensor | None, h0
     rbd = None if rbias is None else rbias.data
     h = xp.zeros((n, u), dtype=xd.dtype) if h0 is None else h0.data
     c = (xp.zeros((n, u), dtype=xd.dtype) if c0 is None else c0.data) if cell.carries else None
-    out = xp.empty((n, steps + 1 + cell.carries, u), dtype=xd.dtype)
+    space = space or Workspace()
+    out = space.empty("out", (n, steps + 1 + cell.carries, u), xd.dtype)  # the whole array: the tensor holds it
     kept = []
     for t in range(steps):
         h_new, c_new, cache = cell.step(xd[t], h, c, kd, rbd, masks)
@@ -303,7 +305,7 @@ def recurrence(cell: _Cell, xw: Tensor, kernel: Tensor, rbias: Tensor | None, h0
     parents = [p for p in (xw, kernel, rbias, h0, c0 if cell.carries else None) if p is not None]
 
     def backward(g: Any) -> tuple[Any, ...]:
-        dxw = xp.empty_like(xd)
+        dxw = space.empty("dxw", xd.shape, xd.dtype)
         dkernel = xp.zeros_like(kd)
         at_once = cell.shares_dz and masks is None
         step_dkernel = None if at_once else dkernel
@@ -325,7 +327,8 @@ def recurrence(cell: _Cell, xw: Tensor, kernel: Tensor, rbias: Tensor | None, h0
             if cell.carries:
                 dc = prev_dc + xp.where(on, 0, dc)
         if at_once and steps:
-            previous = xp.stack([cache[0] for cache in kept])  # each step's h_{t-1}, (steps, N, units)
+            previous = xp.stack([cache[0] for cache in kept],  # each step's h_{t-1}, (steps, N, units)
+                                out=space.empty("previous", (steps, n, u), xd.dtype))
             dkernel = previous.reshape(-1, u).T @ dxw.reshape(-1, dxw.shape[-1])
         pieces = ((xw, dxw), (kernel, dkernel), (rbias, drbias), (h0, dh), (c0 if cell.carries else None, dc))
         return tuple(grad if parent.requires_grad else None for parent, grad in pieces if parent is not None)
