@@ -283,14 +283,15 @@ def test_a_learning_rate_schedule_comes_over_with_its_settings(tmp_path):
     assert ours.compiled and ours.optimizer.schedule(4) == pytest.approx(0.02)
 
 
-_GOING_ON = [lambda o: o.SGD(0.05, momentum=0.9, nesterov=True),
+_GOING_ON = [lambda o: o.SGD(o.schedules.ExponentialDecay(0.05, 2, 0.5)),  # no slots: the step count alone
+             lambda o: o.SGD(0.05, momentum=0.9, nesterov=True),
              lambda o: o.Adam(o.schedules.ExponentialDecay(0.01, 3, 0.5), amsgrad=True),
              lambda o: o.Adagrad(0.05), lambda o: o.Adamax(0.01), lambda o: o.RMSprop(0.01, centered=True),
              lambda o: o.Nadam(0.01)]
 
 
-@pytest.mark.parametrize("make", _GOING_ON, ids=["sgd_nesterov", "adam_amsgrad_schedule", "adagrad", "adamax",
-                                                 "rmsprop_centered", "nadam"])
+@pytest.mark.parametrize("make", _GOING_ON, ids=["sgd_schedule", "sgd_nesterov", "adam_amsgrad_schedule", "adagrad",
+                                                 "adamax", "rmsprop_centered", "nadam"])
 def test_training_goes_on_from_the_optimizer_state_keras_saved(tmp_path, make):
     """Keras saves its optimizer's step count and slots with the model; fnlearn's optimizer takes them, so one more
     epoch in both ends with the same weights (a fresh state would not: momentum, moments and the schedule's step)."""

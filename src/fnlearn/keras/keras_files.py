@@ -750,13 +750,13 @@ def _put_optimizer_state(model: Any, h5: Any, where: str) -> None:
     plan = _slot_plan(optimizer)
     head = 1 + (optimizer.schedule is None)  # the step count, and the learning rate unless it is a schedule
     averages = len(params) if optimizer.use_ema else 0
-    if len(arrays) == head:  # compiled, never trained: Keras had made no slots yet
+    if len(arrays) == head:  # no slots: never trained (Keras makes them at the first step), or a rule without any
+        optimizer.iterations = int(arrays[0])
         return
     fresh = "; training goes on with a fresh optimizer state"
     if plan is None:
-        warnings.warn(f"Keras file {where}'s {type(optimizer).__name__} state is not carried over (fnlearn reads "
-                      "the state of SGD, Adam, AdamW, Adamax, Nadam, Adagrad and RMSprop without momentum)" + fresh +
-                      ".",
+        warnings.warn(f"Keras file {where}'s {type(optimizer).__name__} state is not carried over (fnlearn reads the "
+                      f"state of SGD, Adam, AdamW, Adamax, Nadam, Adagrad and RMSprop without momentum){fresh}.",
                       stacklevel=4)
         return
     names = [("average",)] * bool(averages) + plan
