@@ -13,7 +13,7 @@ from real_keras import assert_trains_as_keras, real_keras
 import fnlearn as fl
 from fnlearn import io, keras
 from fnlearn.errors import ConfigError, DataError, ModelFileError, ShapeError
-from fnlearn.nn.recurrent import _Cell, _GRUCell, _LSTMCell, fused_gru, fused_lstm, recurrence
+from fnlearn.nn.recurrent import _Cell, _GRUCell, _LSTMCell, fused_gru, fused_lstm, fused_rnn, recurrence
 
 RNG = np.random.default_rng(21)
 X = RNG.normal(size=(3, 6, 4)).astype(np.float32)
@@ -186,43 +186,48 @@ def test_the_fused_lstm_is_the_lstm_cell_step_by_step(float64, sequences, masked
                                        atol=1e-12, err_msg=f"{k}, projected={projected}")
 
 
-def _gru_operands(n=3, steps=4, features=2, units=2):
-    return {"x": RNG.normal(size=(n, steps, features)), "kernel": RNG.normal(size=(features, 3 * units)) * 0.7,
-            "bias": RNG.normal(size=(2, 3 * units)), "recurrent": RNG.normal(size=(units, 3 * units)) * 0.7,
-            "h0": RNG.normal(size=(n, units))}
+def _gru_operands(n=3, steps=4, features=2, units=2, gates=3):
+    """A GRU's operands (its bias (2, 3·units): the inputs' and the recurrent product's); gates=1: a SimpleRNN's."""
+    bias = RNG.normal(size=(2, gates * units) if gates == 3 else (units,))
+    return {"x": RNG.normal(size=(n, steps, features)), "kernel": RNG.normal(size=(features, gates * units)) * 0.7,
+            "bias": bias, "recurrent": RNG.normal(size=(units, gates * units)) * 0.7, "h0": RNG.normal(size=(n, units))}
 
 
+@pytest.mark.parametrize("op, gates", [(fused_gru, 3), (fused_rnn, 1)], ids=["gru", "simple_rnn"])
 @pytest.mark.parametrize("sequences", [True, False])
 @pytest.mark.parametrize("state", [True, False])
 @pytest.mark.parametrize("masked", [True, False])
-def test_the_fused_gru_gradients_match_central_differences(float64, sequences, state, masked):
-    ops = _gru_operands()
+def test_the_fused_gru_and_rnn_gradients_match_central_differences(float64, op, gates, sequences, state, masked):
+    ops = _gru_operands(gates=gates)
     names = ["x", "kernel", "bias", "recurrent", *(["h0"] if state else [])]
     n, steps, units = 3, 4, 2
     mask = fl.backend.to_device(MASK[:, :steps]) if masked else None
     weights = fl.tensor(RNG.normal(size=(n, steps + 1 if sequences else 1, units)))
 
     def run(x, kernel, bias, recurrent, h0=None):
-        return fused_gru(x, kernel, bias, recurrent, h0, fl.backend.Workspace(), sequences, mask,
-                         zero_masked=masked) * weights
+        return op(x, kernel, bias, recurrent, h0, fl.backend.Workspace(), sequences, mask, zero_masked=masked) * weights
 
     assert fl.gradcheck(run, [ops[k] for k in names], atol=1e-7, rtol=1e-6)
 
 
+@pytest.mark.parametrize("op, gates", [(fused_gru, 3), (fused_rnn, 1)], ids=["gru", "simple_rnn"])
 @pytest.mark.parametrize("masked, zero_masked", [(False, False), (True, False), (True, True)])
-def test_the_fused_gru_is_the_gru_cell_step_by_step(float64, masked, zero_masked):
-    ops = {k: fl.tensor(v, requires_grad=True) for k, v in _gru_operands(steps=5).items()}
+def test_the_fused_gru_and_rnn_are_their_cells_step_by_step(float64, op, gates, masked, zero_masked):
+    ops = {k: fl.tensor(v, requires_grad=True) for k, v in _gru_operands(steps=5, gates=gates).items()}
     mask = fl.backend.to_device(MASK[:, :5]) if masked else None
-    xw = fl.functional.dense(fl.functional.transpose(ops["x"], (1, 0, 2)), ops["kernel"], ops["bias"][0])
-    expected = recurrence(_GRUCell("tanh", "sigmoid", True), xw, ops["recurrent"], ops["bias"][1], ops["h0"], None,
-                          mask=mask, zero_masked=zero_masked)
+    gru = gates == 3
+    xw = fl.functional.dense(fl.functional.transpose(ops["x"], (1, 0, 2)), ops["kernel"],
+                             ops["bias"][0] if gru else ops["bias"])
+    cell = _GRUCell("tanh", "sigmoid", True) if gru else _Cell("tanh", "sigmoid")
+    expected = recurrence(cell, xw, ops["recurrent"], ops["bias"][1] if gru else None, ops["h0"], None, mask=mask,
+                          zero_masked=zero_masked)
     weights = fl.tensor(RNG.normal(size=expected.shape))
     (expected * weights).sum().backward()
     want = {k: fl.backend.to_numpy(t.grad).copy() for k, t in ops.items()}
     for t in ops.values():
         t.grad = None
-    got = fused_gru(ops["x"], ops["kernel"], ops["bias"], ops["recurrent"], ops["h0"], fl.backend.Workspace(), True,
-                    mask, zero_masked)
+    got = op(ops["x"], ops["kernel"], ops["bias"], ops["recurrent"], ops["h0"], fl.backend.Workspace(), True, mask,
+             zero_masked)
     np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-12, atol=1e-12)
     (got * weights).sum().backward()
     for k, t in ops.items():

@@ -272,8 +272,8 @@ def recurrence(cell: _Cell, xw: Tensor, kernel: Tensor, rbias: Tensor | None, h0
     Where ``mask`` (N, steps) is False a step is skipped: the states carry over and its output repeats the one
     before (zeros with ``zero_masked``). ``masks`` are the recurrent dropout masks, one (N, units) per gate.
     ``space``: the layer's workspace, whose arrays (the output, the inputs' gradient, the steps' h) are written
-    again at the next call when nothing holds them any more (new ones were faulted in page by page: a SimpleRNN
-    text classifier's epoch 27,358 page faults → 11,771).
+    again at the next call when nothing holds them any more (new ones were faulted in page by page: for a SimpleRNN
+    text classifier, when this loop ran it, 27,358 page faults per epoch → 11,771).
     """
     if isinstance(cell, _LSTMCell) and cell.fused and masks is None:
         return fused_lstm(xw, None, None, kernel, h0, c0, space or Workspace(), mask=mask, zero_masked=zero_masked)
@@ -651,6 +651,75 @@ def fused_gru(x: Tensor, kernel: Tensor, bias: Tensor | None, recurrent_kernel: 
     return Tensor._result(out, tuple(parents), backward, "gru")
 
 
+def fused_rnn(x: Tensor, kernel: Tensor, bias: Tensor | None, recurrent_kernel: Tensor, h0: Tensor | None,
+              space: Workspace, sequences: bool = True, mask: Any = None, zero_masked: bool = False) -> Tensor:
+    """Keras's default SimpleRNN (tanh; the lecture's Elman network, ``h ← tanh(x W + b + h U)``) without recurrent
+    dropout as one op, written as :func:`fused_lstm` is: the inputs' product for all steps at once, transposed
+    steps, the slope 1 − h² for all steps before the backward's loop, the weights' gradients as batched products.
+    Returns (N, steps + 1, units), each step's h then the final h (only the final h, (N, 1, units), with
+    ``sequences`` False); ``mask`` and ``zero_masked`` as :func:`recurrence`'s."""
+    xp = backend.xp()
+    matmul = xp.matmul
+    xd, kd, ud = x.data, kernel.data, recurrent_kernel.data
+    n, steps, features = xd.shape
+    u, dtype = ud.shape[0], xd.dtype
+    hs = space.empty("h", (steps + 1, u, n), dtype)  # h_t at t + 1, transposed: a unit per row
+    hs[0] = 0 if h0 is None else h0.data.T
+    matmul(kd.T.astype(dtype, copy=False), xd.transpose(1, 2, 0), out=hs[1:])  # x W first, then + b + h U, tanh
+    if bias is not None:
+        hs[1:] += bias.data[:, None]
+    recurrent_t = xp.ascontiguousarray(ud.T)
+    product = xp.empty((u, n), dtype=dtype)
+    on, off = _step_masks(mask, dtype)
+    for t in range(steps):
+        h = hs[t + 1]
+        if t or h0 is not None:
+            matmul(recurrent_t, hs[t], out=product)
+            h += product
+        xp.tanh(h, out=h)
+        if mask is not None:
+            xp.copyto(h, hs[t], where=off[t])
+    out = _packed(space, hs, [hs[steps]], sequences, mask, zero_masked)
+    parents = [p for p in (x, kernel, bias, recurrent_kernel, h0) if p is not None]
+
+    def backward(g: Any) -> tuple[Any, ...]:
+        slopes = space.empty("slopes", hs[1:].shape, dtype)  # tanh' = 1 − h², zero on a skipped step
+        xp.multiply(hs[1:], hs[1:], out=slopes)
+        xp.subtract(1, slopes, out=slopes)
+        if mask is not None:
+            slopes *= on
+        grads = space.empty("dgates", slopes.shape, dtype)  # of each step's x W + b + h U
+        given = _given(space, g, hs, on, zero_masked) if sequences else None
+        dh = xp.ascontiguousarray(g[:, -1].T)
+        other = xp.empty((u, n), dtype=dtype)
+        for t in reversed(range(steps)):
+            if sequences:
+                dh += given[t]
+            xp.multiply(dh, slopes[t], out=grads[t])
+            if t or h0 is not None:
+                matmul(ud, grads[t], out=other)
+                if mask is not None:
+                    xp.copyto(other, dh, where=off[t])
+                dh, other = other, dh
+        dx = dkernel = dbias = drecurrent = dh0 = None
+        if _wanted(recurrent_kernel):
+            drecurrent = _summed(space, grads, hs[:steps].transpose(0, 2, 1), "recurrent_steps") if steps else \
+                xp.zeros_like(ud)
+        if _wanted(x):
+            dx = space.empty("dx", xd.shape, dtype)  # (N, steps, features), written through a transposed view
+            matmul(grads.transpose(0, 2, 1), kd.T, out=dx.transpose(1, 0, 2))
+        if _wanted(kernel):
+            dkernel = _summed(space, grads, xd.transpose(1, 0, 2), "kernel_steps")
+        if _wanted(bias):
+            dbias = matmul(grads, xp.ones(n, dtype=dtype)).sum(axis=0)
+        if _wanted(h0):
+            dh0 = dh.T
+        pieces = ((x, dx), (kernel, dkernel), (bias, dbias), (recurrent_kernel, drecurrent), (h0, dh0))
+        return tuple(grad for parent, grad in pieces if parent is not None)
+
+    return Tensor._result(out, tuple(parents), backward, "simple_rnn")
+
+
 # ----------------------------------------------------------------------------- the layers
 
 
@@ -873,6 +942,9 @@ class _Recurrent(Layer):
                                 sequences=self.return_sequences, mask=mask, zero_masked=self.zero_output_for_mask)
         elif isinstance(self._steps, _GRUCell) and self._steps.reset_after and keras_defaults and not dropping:
             packed = fused_gru(x, self.kernel, self.bias, self.recurrent_kernel, states[0], self._workspace,
+                               self.return_sequences, mask, self.zero_output_for_mask)
+        elif type(self._steps) is _Cell and self.activation_name == "tanh" and not dropping:
+            packed = fused_rnn(x, self.kernel, self.bias, self.recurrent_kernel, states[0], self._workspace,
                                self.return_sequences, mask, self.zero_output_for_mask)
         else:
             xw = self._inputs_times_kernel(x, train)
