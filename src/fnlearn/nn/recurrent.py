@@ -336,6 +336,27 @@ def recurrence(cell: _Cell, xw: Tensor, kernel: Tensor, rbias: Tensor | None, h0
     return Tensor._result(out, tuple(parents), backward, "recurrence")
 
 
+def _grads_of(space: Workspace, x: Tensor, kernel: Tensor, recurrent_kernel: Tensor, h0: Tensor | None, hs: Any,
+              inputs_grads: Any, rec_grads: Any, dh: Any) -> tuple[Any, Any, Any, Any]:
+    """The gradients (x, kernel, recurrent kernel, h0) of a fused GRU's or SimpleRNN's step loop, given each step's
+    gradients of its inputs' product and of its recurrent product ((steps, gates·units, N), the same array for a
+    SimpleRNN), its transposed h's and the gradient of h before the first step."""
+    xp = backend.xp()
+    xd, steps = x.data, hs.shape[0] - 1
+    dx = dkernel = drecurrent = dh0 = None
+    if _wanted(recurrent_kernel):
+        drecurrent = _summed(space, rec_grads, hs[:steps].transpose(0, 2, 1), "recurrent_steps") if steps else \
+            xp.zeros_like(recurrent_kernel.data)
+    if _wanted(x):
+        dx = space.empty("dx", xd.shape, xd.dtype)  # (N, steps, features), written through a transposed view
+        xp.matmul(inputs_grads.transpose(0, 2, 1), kernel.data.T, out=dx.transpose(1, 0, 2))
+    if _wanted(kernel):
+        dkernel = _summed(space, inputs_grads, xd.transpose(1, 0, 2), "kernel_steps")
+    if _wanted(h0):
+        dh0 = dh.T
+    return dx, dkernel, drecurrent, dh0
+
+
 def _step_masks(mask: Any, dtype: Any) -> tuple[Any, Any]:
     """A mask (N, steps) as the fused ops read it, a row over the sequences' columns per step (steps, 1, N): the
     steps read (as numbers) and the steps skipped (as booleans); (None, None) without a mask."""
@@ -631,20 +652,12 @@ def fused_gru(x: Tensor, kernel: Tensor, bias: Tensor | None, recurrent_kernel: 
                 other += spare
                 dh, other = other, dh
 
-        dx = dkernel = dbias = drecurrent = dh0 = None
-        if _wanted(recurrent_kernel):
-            drecurrent = _summed(space, rec_grads, hs[:steps].transpose(0, 2, 1), "recurrent_steps") if steps else \
-                xp.zeros_like(ud)
-        if _wanted(x):
-            dx = space.empty("dx", xd.shape, dtype)  # (N, steps, features), written through a transposed view
-            matmul(inputs_grads.transpose(0, 2, 1), kd.T, out=dx.transpose(1, 0, 2))
-        if _wanted(kernel):
-            dkernel = _summed(space, inputs_grads, xd.transpose(1, 0, 2), "kernel_steps")
+        dx, dkernel, drecurrent, dh0 = _grads_of(space, x, kernel, recurrent_kernel, h0, hs, inputs_grads,
+                                                 rec_grads, dh)
+        dbias = None
         if _wanted(bias):
             ones = xp.ones(n, dtype=dtype)
             dbias = xp.stack([matmul(inputs_grads, ones).sum(axis=0), matmul(rec_grads, ones).sum(axis=0)])
-        if _wanted(h0):
-            dh0 = dh.T
         pieces = ((x, dx), (kernel, dkernel), (bias, dbias), (recurrent_kernel, drecurrent), (h0, dh0))
         return tuple(grad for parent, grad in pieces if parent is not None)
 
@@ -701,19 +714,8 @@ def fused_rnn(x: Tensor, kernel: Tensor, bias: Tensor | None, recurrent_kernel: 
                 if mask is not None:
                     xp.copyto(other, dh, where=off[t])
                 dh, other = other, dh
-        dx = dkernel = dbias = drecurrent = dh0 = None
-        if _wanted(recurrent_kernel):
-            drecurrent = _summed(space, grads, hs[:steps].transpose(0, 2, 1), "recurrent_steps") if steps else \
-                xp.zeros_like(ud)
-        if _wanted(x):
-            dx = space.empty("dx", xd.shape, dtype)  # (N, steps, features), written through a transposed view
-            matmul(grads.transpose(0, 2, 1), kd.T, out=dx.transpose(1, 0, 2))
-        if _wanted(kernel):
-            dkernel = _summed(space, grads, xd.transpose(1, 0, 2), "kernel_steps")
-        if _wanted(bias):
-            dbias = matmul(grads, xp.ones(n, dtype=dtype)).sum(axis=0)
-        if _wanted(h0):
-            dh0 = dh.T
+        dx, dkernel, drecurrent, dh0 = _grads_of(space, x, kernel, recurrent_kernel, h0, hs, grads, grads, dh)
+        dbias = matmul(grads, xp.ones(n, dtype=dtype)).sum(axis=0) if _wanted(bias) else None
         pieces = ((x, dx), (kernel, dkernel), (bias, dbias), (recurrent_kernel, drecurrent), (h0, dh0))
         return tuple(grad for parent, grad in pieces if parent is not None)
 
