@@ -336,22 +336,23 @@ def recurrence(cell: _Cell, xw: Tensor, kernel: Tensor, rbias: Tensor | None, h0
     return Tensor._result(out, tuple(parents), backward, "recurrence")
 
 
-def _grads_of(space: Workspace, x: Tensor, kernel: Tensor, recurrent_kernel: Tensor, h0: Tensor | None, hs: Any,
-              inputs_grads: Any, rec_grads: Any, dh: Any) -> tuple[Any, Any, Any, Any]:
-    """The gradients (x, kernel, recurrent kernel, h0) of a fused GRU's or SimpleRNN's step loop, given each step's
-    gradients of its inputs' product and of its recurrent product ((steps, gates·units, N), the same array for a
-    SimpleRNN), its transposed h's and the gradient of h before the first step."""
+def _grads_of(space: Workspace, x: Tensor | None, kernel: Tensor | None, kernel_data: Any, recurrent_kernel: Tensor,
+              h0: Tensor | None, hs: Any, inputs_grads: Any, rec_grads: Any, dh: Any) -> tuple[Any, Any, Any, Any]:
+    """The gradients (x, kernel, recurrent kernel, h0) of a fused op's step loop, given each step's gradients of its
+    inputs' product and of its recurrent product ((steps, gates·units, N), one array but for the GRU's), its
+    transposed h's and the gradient of h before the first step. ``kernel_data``: the kernel in the op's order of
+    the gates' columns, which the kernels' gradients come in too. ``x`` None: no input's gradient here."""
     xp = backend.xp()
-    xd, steps = x.data, hs.shape[0] - 1
+    steps = hs.shape[0] - 1
     dx = dkernel = drecurrent = dh0 = None
     if _wanted(recurrent_kernel):
         drecurrent = _summed(space, rec_grads, hs[:steps].transpose(0, 2, 1), "recurrent_steps") if steps else \
             xp.zeros_like(recurrent_kernel.data)
     if _wanted(x):
-        dx = space.empty("dx", xd.shape, xd.dtype)  # (N, steps, features), written through a transposed view
-        xp.matmul(inputs_grads.transpose(0, 2, 1), kernel.data.T, out=dx.transpose(1, 0, 2))
+        dx = space.empty("dx", x.shape, x.dtype)  # (N, steps, features), written through a transposed view
+        xp.matmul(inputs_grads.transpose(0, 2, 1), kernel_data.T, out=dx.transpose(1, 0, 2))
     if _wanted(kernel):
-        dkernel = _summed(space, inputs_grads, xd.transpose(1, 0, 2), "kernel_steps")
+        dkernel = _summed(space, inputs_grads, x.data.transpose(1, 0, 2), "kernel_steps")
     if _wanted(h0):
         dh0 = dh.T
     return dx, dkernel, drecurrent, dh0
@@ -534,24 +535,14 @@ def fused_lstm(x: Tensor, kernel: Tensor | None, bias: Tensor | None, recurrent_
                     xp.copyto(spare_h, dh, where=off[t])
                 dh, spare_h = spare_h, dh
 
-        dx = dkernel = dbias = drecurrent = dh0 = dc0 = None
-        if _wanted(recurrent_kernel):
-            drecurrent = _summed(space, dgates, hs[:steps].transpose(0, 2, 1), "recurrent_steps")[:, back] if steps \
-                else xp.zeros_like(ud)
+        dx, dkernel, drecurrent, dh0 = _grads_of(space, None if projected else x, kernel, kernel_in,
+                                                 recurrent_kernel, h0, hs, dgates, dgates, dh)
+        dkernel, drecurrent = (None if d is None else d[:, back] for d in (dkernel, drecurrent))
         if projected and _wanted(x):
             dx = xp.empty_like(xd)
             dx[..., order] = dgates.transpose(0, 2, 1)
-        elif _wanted(x):
-            dx = space.empty("dx", xd.shape, dtype)  # (N, steps, features), written through a transposed view
-            matmul(dgates.transpose(0, 2, 1), kernel_in.T, out=dx.transpose(1, 0, 2))
-        if _wanted(kernel):
-            dkernel = _summed(space, dgates, xd.transpose(1, 0, 2), "kernel_steps")[:, back]
-        if _wanted(bias):
-            dbias = matmul(dgates, xp.ones(n, dtype=dtype)).sum(axis=0)[back]
-        if _wanted(h0):
-            dh0 = dh.T
-        if _wanted(c0):
-            dc0 = dc.T
+        dbias = matmul(dgates, xp.ones(n, dtype=dtype)).sum(axis=0)[back] if _wanted(bias) else None
+        dc0 = dc.T if _wanted(c0) else None
         pieces = ((x, dx), (kernel, dkernel), (bias, dbias), (recurrent_kernel, drecurrent), (h0, dh0), (c0, dc0))
         return tuple(grad for parent, grad in pieces if parent is not None)
 
@@ -636,7 +627,6 @@ def fused_gru(x: Tensor, kernel: Tensor, bias: Tensor | None, recurrent_kernel: 
         given = _given(space, g, hs, on, zero_masked) if sequences else None
         dh = xp.ascontiguousarray(g[:, -1].T)
         other = xp.empty((u, n), dtype=dtype)
-        recurrent = ud
         for t in reversed(range(steps)):
             if sequences:
                 dh += given[t]
@@ -647,12 +637,12 @@ def fused_gru(x: Tensor, kernel: Tensor, bias: Tensor | None, recurrent_kernel: 
             d_rec[s_] = d_in[s_]
             multiply(d_in[h_], r[t], out=d_rec[h_])
             if t or h0 is not None:
-                matmul(recurrent, d_rec, out=other)
+                matmul(ud, d_rec, out=other)
                 multiply(dh, keep[t], out=spare)
                 other += spare
                 dh, other = other, dh
 
-        dx, dkernel, drecurrent, dh0 = _grads_of(space, x, kernel, recurrent_kernel, h0, hs, inputs_grads,
+        dx, dkernel, drecurrent, dh0 = _grads_of(space, x, kernel, kd, recurrent_kernel, h0, hs, inputs_grads,
                                                  rec_grads, dh)
         dbias = None
         if _wanted(bias):
@@ -714,7 +704,7 @@ def fused_rnn(x: Tensor, kernel: Tensor, bias: Tensor | None, recurrent_kernel: 
                 if mask is not None:
                     xp.copyto(other, dh, where=off[t])
                 dh, other = other, dh
-        dx, dkernel, drecurrent, dh0 = _grads_of(space, x, kernel, recurrent_kernel, h0, hs, grads, grads, dh)
+        dx, dkernel, drecurrent, dh0 = _grads_of(space, x, kernel, kd, recurrent_kernel, h0, hs, grads, grads, dh)
         dbias = matmul(grads, xp.ones(n, dtype=dtype)).sum(axis=0) if _wanted(bias) else None
         pieces = ((x, dx), (kernel, dkernel), (bias, dbias), (recurrent_kernel, drecurrent), (h0, dh0))
         return tuple(grad for parent, grad in pieces if parent is not None)
