@@ -88,8 +88,14 @@ def test_pool_gradients_match_central_differences_in_float64(op, h, w, pool, str
 
 
 @pytest.mark.parametrize("h,w,pool,strides,padding", POOL_CASES, ids=POOL_IDS)
-def test_max_pool_matches_pytorch_and_gives_a_tie_to_the_first_in_the_window(h, w, pool, strides, padding):
+@pytest.mark.parametrize("piece_bytes", [None, 1], ids=["whole-batch", "an-image-a-piece"])
+def test_max_pool_matches_pytorch_and_gives_a_tie_to_the_first_in_the_window(monkeypatch, piece_bytes, h, w, pool,
+                                                                             strides, padding):
     torch = pytest.importorskip("torch")
+    if piece_bytes is not None:  # on the CPU the passes run a few images at a time: one image each here
+        from fnlearn.nn import conv
+
+        monkeypatch.setattr(conv, "_CHUNK_BYTES", piece_bytes)
     tf = torch.nn.functional
     x = RNG.integers(0, 3, size=(2, h, w, 3)).astype(np.float64)  # small integers: many ties in a window
     xs = fl.tensor(x, requires_grad=True)
@@ -102,6 +108,35 @@ def test_max_pool_matches_pytorch_and_gives_a_tie_to_the_first_in_the_window(h, 
     (ref * torch.tensor(g.transpose(0, 3, 1, 2))).sum().backward()
     np.testing.assert_array_equal(out.numpy(), ref.detach().numpy().transpose(0, 2, 3, 1))
     np.testing.assert_allclose(host(xs.grad), tx.grad.numpy().transpose(0, 2, 3, 1), rtol=1e-12, atol=1e-12)
+
+
+def test_a_pool_of_more_than_256_values_still_names_its_winner():
+    """The forward marks each window's winning offset in one byte up to 256 offsets; a 17×17 pool (289) needs
+    two. The gradient must reach a winner past offset 255, and a tie there still goes to the first."""
+    x = np.zeros((2, 17, 17, 2))
+    x[0, 16, 15, 0] = 5.0  # offset 16·17 + 15 = 287
+    x[1, 15, 3, 1] = x[1, 16, 3, 1] = 4.0  # a tie: offsets 258 and 275, the first takes it
+    xs = fl.tensor(x, requires_grad=True)
+    out = max_pool2d(xs, 17)
+    (out * fl.tensor(np.array([[[[2.0, 3.0]]], [[[5.0, 7.0]]]]))).sum().backward()
+    grad = host(xs.grad)
+    assert grad[0, 16, 15, 0] == 2.0 and grad[1, 15, 3, 1] == 7.0 and grad[1, 16, 3, 1] == 0.0
+    # the all-zero windows: their gradient goes to the first value, (0, 0)
+    assert grad[0, 0, 0, 1] == 3.0 and grad[1, 0, 0, 0] == 5.0
+    assert np.count_nonzero(grad) == 4
+
+
+def test_a_max_pool_without_gradients_marks_no_winners():
+    """Marking each window's winner costs passes in the forward; a forward that records no graph (predict,
+    ``no_grad``) skips them and gives the same values."""
+    layer = fl.layers.MaxPooling2D()
+    x = RNG.normal(size=(3, 8, 8, 4)).astype(np.float32)
+    with fl.no_grad():
+        quiet = layer(fl.tensor(x, requires_grad=True)).numpy()
+    assert "winner" not in layer._workspace._arrays
+    recorded = layer(fl.tensor(x, requires_grad=True))
+    assert "winner" in layer._workspace._arrays
+    np.testing.assert_array_equal(quiet, recorded.numpy())
 
 
 @pytest.mark.parametrize("h,w,pool,strides,padding", POOL_CASES, ids=POOL_IDS)
@@ -181,11 +216,17 @@ def test_a_relu_conv_layer_computes_the_op_then_relu_with_the_same_gradients():
 
 @pytest.mark.parametrize("h,w,pool,strides,padding", POOL_CASES, ids=POOL_IDS)
 @pytest.mark.parametrize("shared", [False, True], ids=["pooled", "pooled-and-used-again"])
-def test_a_relu_conv_then_max_pool_gives_the_gradients_of_relu_then_pool(h, w, pool, strides, padding, shared):
+@pytest.mark.parametrize("piece_bytes", [None, 1], ids=["whole-batch", "an-image-a-piece"])
+def test_a_relu_conv_then_max_pool_gives_the_gradients_of_relu_then_pool(monkeypatch, piece_bytes, h, w, pool,
+                                                                         strides, padding, shared):
     """A max-pool after a ReLU convolution takes ReLU's gradient on its pooled values and the convolution skips
     its own mask. That must give what ReLU then the pool give written out: with windows of zeros only (a
     negative bias kills most values), with ties, and when the convolution's output is also used elsewhere (its
-    mask is then needed again)."""
+    mask is then needed again); a whole batch at once or an image at a time."""
+    if piece_bytes is not None:
+        from fnlearn.nn import conv
+
+        monkeypatch.setattr(conv, "_CHUNK_BYTES", piece_bytes)
     x = RNG.integers(-2, 3, size=(2, h, w, 2)).astype(np.float64)  # small integers: ties and all-zero windows
     k, b = RNG.integers(-1, 2, size=(3, 3, 2, 3)).astype(np.float64), np.array([-3.0, 0.0, 1.0])
     pooled_shape = max_pool2d(fl.tensor(np.zeros((2, h, w, 3))), pool, strides, padding).shape
