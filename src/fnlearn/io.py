@@ -799,6 +799,10 @@ def _load_model(path: str | os.PathLike, compile: bool = True,  # noqa: A002
 
         if keras_files.is_keras_archive(path):
             return keras_files.load_keras_file(path, custom_objects, compile, model_class)
+    if _starts_with(path, b"\x89HDF"):  # HDF5 is Keras's (model.save("m.h5") of Keras 2 or 3); fnlearn's never are
+        from .keras import keras_h5
+
+        return keras_h5.load_h5_model(path, custom_objects, compile, model_class)
     file = _read(path)
     if file.doc.get("kind", "model") != "model":
         raise file.error("holds only weights (written by save_weights); build the model in code and call "

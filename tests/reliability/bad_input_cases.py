@@ -50,7 +50,8 @@ class Ctx:
                               "tb.fnl": _terabyte_header(), "flip.fnl": _flip_last(good),
                               "bad.idx": b"hello world, not idx", "a.csv": b"day,views\n2021-01-01,4\n",
                               "b.csv": b'day,views\n2021-01-01,"1,234"\n', "c.csv": b"day,views\n01/02/2021,4\n",
-                              "evil_archive": _climbing_tar(), "k.keras": _keras_zip_without_config()}.items():
+                              "evil_archive": _climbing_tar(), "k.keras": _keras_zip_without_config(),
+                              "w.h5": _keras2_weights_of_another_model()}.items():
             (folder / name).write_bytes(content)
 
     def _trained(self, optimizer: str, loss: str, units: int, y: Any, act: str | None = None) -> Any:
@@ -110,6 +111,22 @@ def _keras_zip_without_config() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("metadata.json", "{}")
+    return buffer.getvalue()
+
+
+def _keras2_weights_of_another_model() -> bytes:
+    """The bytes of a Keras 2 weights file (``save_weights("w.h5")``) of a model whose one layer is "other"."""
+    import io
+
+    import h5py
+
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as h5:
+        h5.attrs["layer_names"] = [b"other"]
+        h5.attrs["keras_version"] = b"2.15.0"
+        layer = h5.create_group("other")
+        layer.attrs["weight_names"] = [b"other/kernel:0"]
+        layer.create_dataset("other/kernel:0", data=np.zeros((4, 3), "float32"))
     return buffer.getvalue()
 
 
@@ -659,6 +676,11 @@ CASES: list[Case] = [
          ("not an fnlearn model file",)),
     Case("load-keras-no-config", "save / load", "a .keras zip without its config.json",
          lambda c: fl.load_model(c.file("k.keras")), ModelFileError, ("config.json", "model.save('m.keras')")),
+    Case("load-keras2-weights-as-model", "save / load", "a Keras 2 weights file (.h5) given to load_model",
+         lambda c: fl.load_model(c.file("w.h5")), ModelFileError, ("weights only", "model.load_weights(path)")),
+    Case("load-keras2-weights-of-another-model", "save / load", "a Keras 2 weights file of other layers",
+         lambda c: c.reg.load_weights(c.file("w.h5")), ModelFileError,
+         ("no weights for layer 'hidden'", "['other']", "the model it was saved from")),
     Case("keras-json-unknown-layer", "save / load", "real Keras's JSON with a Conv3D layer",
          lambda c: fl.keras.models.model_from_json(_keras_json({"class_name": "Conv3D", "config": {
              "name": "c", "filters": 2, "kernel_size": [3, 3, 3]}}, (4, 4, 4, 1))), ConfigError,

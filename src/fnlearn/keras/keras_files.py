@@ -53,6 +53,7 @@ _NOTHING_ASKED: dict[str, tuple[Any, ...]] = {
     "flash_attention": (None,), "output_mode": ("int",), "pad_to_max_tokens": (False,), "sparse_output": (False,),
     "value_range": ([0, 255], [0.0, 255.0], [0.0, 1.0], [0, 1]), "epsilon": (1e-3, 1e-5, 1e-6, 1e-7),
     "rms_scaling": (False,), "use_gate": (False,),
+    "implementation": (1, 2),  # Keras 2's recurrent layers: two ways to compute the same step
 }
 _SETTING_ROUTES: dict[str, str] = {}  # Keras setting names fnlearn's layers spell otherwise (none at present)
 
@@ -78,6 +79,8 @@ def is_keras_config(config: Any) -> bool:
     """
     if not isinstance(config, dict):
         return False
+    if isinstance(config.get("keras_version"), str):  # the document to_json() writes, of Keras 2 too
+        return True
     module = config.get("module")
     if isinstance(module, str):
         return module == "keras" or module.startswith("keras.")
@@ -85,7 +88,8 @@ def is_keras_config(config: Any) -> bool:
         return True
     layers = config.get("layers")
     return isinstance(layers, list) and any(
-        isinstance(entry, dict) and ("module" in entry or "registered_name" in entry or "inbound_nodes" in entry)
+        isinstance(entry, dict) and ("module" in entry or "registered_name" in entry or "inbound_nodes" in entry
+                                     or "batch_input_shape" in (entry.get("config") or {}))  # Keras 2's
         for entry in layers)
 
 
@@ -189,6 +193,8 @@ def _layer_entry(entry: Any, where: str, custom: Mapping[str, Any], depth: int) 
     dtype = _dtype_name(config.pop("dtype", None))
     if class_name == "InputLayer":
         return {"class_name": "InputLayer", "config": _input_config(here, config, dtype)}
+    # Keras 2 repeats its InputLayer's shape on the first layer (a Sequential without one gets one made from it)
+    config.pop("batch_input_shape", None)
     if dtype not in (None, "float32"):
         raise _refuse(here, f"computes in the dtype policy {dtype!r}; fnlearn's Keras layers compute in float32, so "
                             "build the model with the float32 policy in Keras (keras.config.set_dtype_policy"
@@ -214,8 +220,9 @@ def _layer_entry(entry: Any, where: str, custom: Mapping[str, Any], depth: int) 
                            for i, c in enumerate(config["cells"])]
     if class_name == "Bidirectional":
         _drop_mirror(here, config)
-    if class_name == "Normalization" and isinstance(config.get("axis"), list) and len(config["axis"]) == 1:
-        config["axis"] = config["axis"][0]  # Keras keeps its axes as a list
+    if class_name in ("Normalization", "BatchNormalization") and isinstance(config.get("axis"), list) \
+            and len(config["axis"]) == 1:
+        config["axis"] = config["axis"][0]  # Keras keeps Normalization's axes as a list, Keras 2 BatchNormalization's
     takes = _takes(cls)
     for key in list(config):
         if key in takes or key == "activity_regularizer" and config[key] is not None:
@@ -266,6 +273,8 @@ def _input_config(here: str, config: dict[str, Any], dtype: Any) -> dict[str, An
 def _model(doc: dict[str, Any], custom: Mapping[str, Any], depth: int) -> dict[str, Any]:
     """A Keras model entry (``{"class_name": "Sequential" | "Functional", "config": ...}``) as fnlearn's."""
     class_name, config = doc.get("class_name"), doc.get("config")
+    if isinstance(config, list):  # Keras 2.2's Sequential: its layers alone
+        config = {"layers": config}
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
         raise ConfigError(f"Keras's config of a {class_name} has no list of layers; pass model.get_config() "
                           "unchanged.")
@@ -275,7 +284,14 @@ def _model(doc: dict[str, Any], custom: Mapping[str, Any], depth: int) -> dict[s
 
 
 def _sequential(config: dict[str, Any], custom: Mapping[str, Any], depth: int) -> dict[str, Any]:
-    layers = [_layer_entry(entry, f"layer {i}", custom, depth) for i, entry in enumerate(config["layers"])]
+    entries = list(config["layers"])
+    first = entries[0] if entries and isinstance(entries[0], dict) else {}
+    shape = (first.get("config") or {}).get("batch_input_shape") if isinstance(first.get("config"), dict) else None
+    if first.get("class_name") != "InputLayer" and isinstance(shape, list):
+        # Keras 2's first layer built with input_shape=… and no InputLayer before it (Keras 2.2's files)
+        entries.insert(0, {"class_name": "InputLayer", "config": {"batch_input_shape": shape,
+                                                                  "dtype": first["config"].get("dtype")}})
+    layers = [_layer_entry(entry, f"layer {i}", custom, depth) for i, entry in enumerate(entries)]
     out: dict[str, Any] = {"name": config.get("name"), "layers": layers}
     shape = config.get("build_input_shape")
     if isinstance(shape, list) and shape and not (layers and layers[0]["class_name"] == "InputLayer"):
@@ -361,7 +377,62 @@ def _arithmetic(entry: Any) -> Any:
     return layer("Rescaling", {"scale": scale, "offset": offset}, tensors[0])
 
 
+def _keras2_node(node: Any) -> bool:
+    """Whether ``node`` is a call in Keras 2's form: a list of ``[layer name, node index, tensor index, call
+    settings]``, one per input tensor."""
+    return isinstance(node, list) and bool(node) and all(isinstance(item, list) and len(item) in (3, 4)
+                                                         for item in node)
+
+
+def _keras2_skips(entries: list[Any]) -> dict[str, int]:
+    """Keras 2 numbers the calls of a nested model that has its own Input from 1 (its node 0 is that Input's):
+    how many to take off a reference to each such model."""
+    skips = {}
+    for entry in entries:
+        if not isinstance(entry, dict) or entry.get("class_name") not in _KERAS_MODELS:
+            continue
+        config = entry.get("config")
+        layers = config.get("layers") if isinstance(config, dict) else config
+        first = layers[0] if isinstance(layers, list) and layers and isinstance(layers[0], dict) else {}
+        if (isinstance(config, dict) and "input_layers" in config) or first.get("class_name") == "InputLayer" \
+                or "batch_input_shape" in (first.get("config") or {}):
+            skips[str(entry.get("name") or (config or {}).get("name"))] = 1
+    return skips
+
+
+def _keras3_history(item: list[Any], skips: dict[str, int]) -> list[Any]:
+    return [item[0], item[1] - skips.get(item[0], 0), item[2]]
+
+
+def _keras3_node(node: Any, skips: dict[str, int]) -> Any:
+    """A call as Keras 3 records it (``{"args": [...], "kwargs": {...}}``) from Keras 2's form; Keras 3's form as
+    it is."""
+    if not _keras2_node(node):
+        return node
+    tensors = [{"class_name": "__keras_tensor__", "config": {"keras_history": _keras3_history(item, skips)}}
+               for item in node]
+    settings = node[0][3] if len(node[0]) == 4 and isinstance(node[0][3], dict) else {}
+    return {"args": [tensors[0] if len(tensors) == 1 else tensors], "kwargs": dict(settings)}
+
+
+def _keras3_functional(config: dict[str, Any]) -> dict[str, Any]:
+    """A functional model's config of Keras 2 (its calls as lists) in Keras 3's form; Keras 3's as it is."""
+    entries = config["layers"]
+    if not any(isinstance(entry, dict) and any(_keras2_node(node) for node in entry.get("inbound_nodes") or [])
+               for entry in entries):
+        return config
+    skips = _keras2_skips(entries)
+    layers = [{**entry, "inbound_nodes": [_keras3_node(node, skips) for node in entry["inbound_nodes"]]}
+              if isinstance(entry, dict) and isinstance(entry.get("inbound_nodes"), list) else entry
+              for entry in entries]
+    outputs = config.get("output_layers")
+    if isinstance(outputs, list) and all(isinstance(item, list) and len(item) == 3 for item in outputs):
+        outputs = [_keras3_history(item, skips) for item in outputs]
+    return {**config, "layers": layers, "output_layers": outputs}
+
+
 def _functional(config: dict[str, Any], custom: Mapping[str, Any], depth: int) -> dict[str, Any]:
+    config = _keras3_functional(config)
     config = {**config, "layers": [_arithmetic(entry) for entry in config["layers"]]}
     masks = _mask_ops(config["layers"], config.get("output_layers"))
     entries = [entry for entry in config["layers"] if not (isinstance(entry, dict) and entry.get("name") in masks)]
@@ -601,7 +672,8 @@ def _h5py() -> Any:
 
 def load_keras_weights(model: Any, path: str | os.PathLike) -> None:
     """Copy the weights of a Keras 3 weights file (``keras_model.save_weights("x.weights.h5")``) into ``model``,
-    an fnlearn model with the same layers; every shape is checked before any weight changes.
+    an fnlearn model with the same layers; every shape is checked before any weight changes. A Keras 2 weights
+    file (``save_weights("w.h5")``, or a whole model's ``.h5``) goes to :func:`keras_h5.load_h5_weights`.
 
     >>> from fnlearn import keras
     >>> model = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(2)])
@@ -615,6 +687,10 @@ def load_keras_weights(model: Any, path: str | os.PathLike) -> None:
     h5py = _h5py()
     try:
         with h5py.File(path, "r") as h5:
+            if "layer_names" in h5.attrs or "model_weights" in h5:  # Keras 2's layout (or Keras 3's legacy .h5)
+                from .keras_h5 import load_h5_weights
+
+                return load_h5_weights(model, path)
             _put_weights(model, h5, where)
     except OSError as exc:
         raise ModelFileError(f"Keras's weights file {where} cannot be read as HDF5 ({exc}); it is damaged.") from None
@@ -742,10 +818,14 @@ def _put_optimizer_state(model: Any, h5: Any, where: str) -> None:
     moments as Keras had them. A state that does not line up with the model's parameters, or a rule whose state is
     not fnlearn's, leaves the optimizer fresh, with a warning."""
     group = h5.get("optimizer/vars")
-    optimizer = model.optimizer
-    if group is None or len(group) == 0 or optimizer is None or not optimizer.params:
+    if group is None or len(group) == 0 or model.optimizer is None or not model.optimizer.params:
         return
-    arrays = [np.asarray(group[str(i)]) for i in range(len(group))]
+    _put_optimizer_arrays(model, [np.asarray(group[str(i)]) for i in range(len(group))], where)
+
+
+def _put_optimizer_arrays(model: Any, arrays: list[np.ndarray], where: str) -> None:
+    """:func:`_put_optimizer_state` given Keras 3's optimizer variables, in its order."""
+    optimizer = model.optimizer
     params = optimizer.params
     plan = _slot_plan(optimizer)
     head = 1 + (optimizer.schedule is None)  # the step count, and the learning rate unless it is a schedule
