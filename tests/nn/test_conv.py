@@ -32,8 +32,10 @@ CONV_CASES = [
     (2, 7, 5, 2, 2, (3, 2), (2, 1), "valid"),
     (2, 4, 5, 3, 2, (1, 1), (1, 1), "valid"),
     (1, 4, 4, 2, 2, (4, 4), (1, 1), "valid"),
+    (2, 6, 5, 1, 3, (3, 3), (2, 1), "same"),  # one channel: the patches are kept transposed
 ]
-CONV_IDS = ["valid", "same", "same-stride2", "same-stride3-even", "rect-kernel", "pointwise", "whole-image"]
+CONV_IDS = ["valid", "same", "same-stride2", "same-stride3-even", "rect-kernel", "pointwise", "whole-image",
+            "one-channel-same-stride2x1"]
 
 # (height, width, pool, strides, padding): side by side (reshaped), overlapping, odd sizes with rows left over
 POOL_CASES = [
