@@ -54,6 +54,7 @@ _NOTHING_ASKED: dict[str, tuple[Any, ...]] = {
     "value_range": ([0, 255], [0.0, 255.0], [0.0, 1.0], [0, 1]), "epsilon": (1e-3, 1e-5, 1e-6, 1e-7),
     "rms_scaling": (False,), "use_gate": (False,),
     "implementation": (1, 2),  # Keras 2's recurrent layers: two ways to compute the same step
+    "oov_method": ("floormod",), "vocabulary_dtype": ("int64",),
 }
 _SETTING_ROUTES: dict[str, str] = {}  # Keras setting names fnlearn's layers spell otherwise (none at present)
 
@@ -220,6 +221,8 @@ def _layer_entry(entry: Any, where: str, custom: Mapping[str, Any], depth: int) 
                            for i, c in enumerate(config["cells"])]
     if class_name == "Bidirectional":
         _drop_mirror(here, config)
+    if class_name in ("TextVectorization", "StringLookup", "IntegerLookup"):
+        config.pop("vocabulary_size", None)  # it follows from the vocabulary (the config's, or the file's assets)
     if class_name in ("Normalization", "BatchNormalization") and isinstance(config.get("axis"), list) \
             and len(config["axis"]) == 1:
         config["axis"] = config["axis"][0]  # Keras keeps Normalization's axes as a list, Keras 2 BatchNormalization's
@@ -260,6 +263,8 @@ def _input_config(here: str, config: dict[str, Any], dtype: Any) -> dict[str, An
     if not isinstance(shape, list) or not shape:
         raise ConfigError(f"Keras {here} has no batch_shape; pass model.get_config() unchanged.")
     out: dict[str, Any] = {"name": config.get("name"), "shape": list(shape[1:])}
+    if not out["shape"] and dtype == "string":
+        out["shape"] = [1]  # one text per sample: fnlearn's string Input, whose TextVectorization reads it alike
     if shape[0] is not None:
         out["batch_size"] = shape[0]
     if dtype not in (None, "float32"):
@@ -598,7 +603,8 @@ def _arrays(group: Any, layer: Any) -> list[np.ndarray]:
     """A layer's weights in the order Keras's ``layer.weights`` lists them: its own variables, then its
     sublayers' in the order it made them (not the alphabetical order of the HDF5 groups)."""
     own = group.get("vars")
-    arrays = [np.asarray(own[str(i)][()]) for i in range(len(own))] if own is not None else []
+    # numbered variables only: a vocabulary layer keeps its idf weights by name, read with its vocabulary
+    arrays = [np.asarray(own[str(i)][()]) for i in range(len(own)) if str(i) in own] if own is not None else []
     kind = type(layer).__name__ if layer is not None else None
     if "cell" in group:  # a recurrent layer: its cell, or its stacked cells in the order given
         cell_group = group["cell"]
@@ -659,6 +665,44 @@ def _put_weights(model: Any, h5: Any, where: str) -> None:
     for layer, arrays in pairs:
         if arrays:
             layer.set_weights(arrays)
+
+
+_VOCABULARY_LAYERS = ("TextVectorization", "StringLookup", "IntegerLookup")
+
+
+def _with_vocabularies(entries: list[Any], archive: zipfile.ZipFile, h5: Any, where: str,
+                       path: str = "layers") -> None:
+    """Give each adapted vocabulary layer among Keras's layer ``entries`` its vocabulary, which Keras keeps beside
+    the weights, one token per line in ``assets/<layer path>/vocabulary.txt``, and ``"tf_idf"`` mode's weights,
+    which it stores under the layer's variables by name; into the config, so that the layers after it are built
+    for its output's size. The paths are those Keras's saving code gives: ``layers/<class in snake case>``,
+    numbered ``_1``, ``_2``… within a model, a nested model's layers under its own."""
+    used: dict[str, int] = {}
+    names = set(archive.namelist())
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("class_name"), str):
+            continue
+        class_name, config = entry["class_name"], entry.get("config")
+        if class_name == "InputLayer":
+            _unique("input_layer", used)
+            continue
+        here = f"{path}/{_unique(_snake(class_name), used)}"
+        if class_name in _KERAS_MODELS and isinstance(config, dict) and isinstance(config.get("layers"), list):
+            _with_vocabularies(config["layers"], archive, h5, where, f"{here}/layers")
+        if class_name not in _VOCABULARY_LAYERS or not isinstance(config, dict) \
+                or f"assets/{here}/vocabulary.txt" not in names:
+            continue
+        tokens: list[Any] = archive.read(f"assets/{here}/vocabulary.txt").decode("utf-8").split("\n")
+        if class_name == "IntegerLookup":
+            try:
+                tokens = [int(token) for token in tokens]
+            except ValueError:
+                raise ModelFileError(f"Keras file {where} has an IntegerLookup vocabulary (assets/{here}) that is "
+                                     "not integers, one per line; it is damaged.") from None
+        config["vocabulary"] = tokens
+        idf = h5.get(f"{here}/vars/idf_weights")
+        if idf is not None:
+            config["idf_weights"] = np.asarray(idf).tolist()
 
 
 def _h5py() -> Any:
@@ -892,10 +936,6 @@ def load_keras_file(path: str | os.PathLike, custom_objects: Mapping[str, Any] |
     except (ValueError, RecursionError) as exc:
         raise ModelFileError(f"Keras file {where} has a config.json that is not valid JSON ({exc}); it is "
                              "damaged.") from None
-    try:
-        config = translate_config(doc, custom_objects)
-    except ConfigError as exc:
-        raise ModelFileError(f"Keras file {where} cannot be read: {exc}") from None
     h5py = _h5py()
     try:
         h5 = h5py.File(_io.BytesIO(raw_weights), "r")
@@ -903,6 +943,14 @@ def load_keras_file(path: str | os.PathLike, custom_objects: Mapping[str, Any] |
         raise ModelFileError(f"Keras file {where} has a model.weights.h5 that is not HDF5 ({exc}); it is "
                              "damaged.") from None
     with h5:
+        model_config = doc.get("config") if isinstance(doc, dict) else None
+        if isinstance(model_config, dict) and isinstance(model_config.get("layers"), list):
+            with zipfile.ZipFile(path) as archive:
+                _with_vocabularies(model_config["layers"], archive, h5, where)
+        try:
+            config = translate_config(doc, custom_objects)
+        except ConfigError as exc:
+            raise ModelFileError(f"Keras file {where} cannot be read: {exc}") from None
         kwargs = {"sequential_class": model_class} if model_class is not None else {}
         model = model_from_config(config, custom_objects, what=f"Keras file {where}'s model", **kwargs)
         _put_weights(model, h5, where)
