@@ -331,3 +331,19 @@ def test_moving_averages_come_over_and_a_state_fnlearn_cannot_read_leaves_a_fres
     with pytest.warns(UserWarning, match="RMSprop state is not carried over"):
         ours = keras.models.load_model(path)
     assert ours.compiled and ours.optimizer.iterations == 0
+
+
+def test_an_adapted_normalization_comes_over_with_its_statistics(tmp_path):
+    """Keras keeps an adapted Normalization's mean, variance and count as weights, not in its config: the fnlearn
+    layer, built from the config without statistics, takes them from the weights (the regression tutorial's
+    normalizer, saved with its model)."""
+    real = real_keras()
+    x = RNG.normal(loc=3.0, scale=2.0, size=(32, 4)).astype("float32")
+    normalizer = real.layers.Normalization()
+    normalizer.adapt(x)
+    theirs = real.Sequential([real.Input((4,)), normalizer, real.layers.Dense(2)])
+    path = _saved(real, theirs, x, RNG.normal(size=(32, 2)).astype("float32"), tmp_path, optimizer="adam", loss="mse")
+    ours = keras.models.load_model(path)
+    np.testing.assert_allclose(ours.predict(x, verbose=0), compiled(real, theirs, x), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(to_numpy(ours.layers[0].mean.data), x.mean(axis=0), rtol=1e-5)
+    assert ours.count_params() == theirs.count_params()

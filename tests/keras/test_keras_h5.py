@@ -20,7 +20,7 @@ from fnlearn.errors import ModelFileError
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "keras2_files")
 EXPECTED = np.load(os.path.join(HERE, "expected.npz"))
-MODELS = ["mlp", "cnn", "text", "graph", "recurrent", "nested", "sequence"]
+MODELS = ["mlp", "cnn", "text", "graph", "recurrent", "nested", "sequence", "settings", "attention"]
 RNG = np.random.default_rng(0)
 
 
@@ -42,9 +42,13 @@ def test_a_keras2_model_file_comes_over_with_its_weights_and_compile_settings(na
     assert logs["loss"] == pytest.approx(float(EXPECTED[f"{name}_loss"]), rel=1e-5)
     assert model.optimizer.iterations == 6  # two epochs of three batches, as tf.keras counted them
     assert {"mlp": "accuracy", "cnn": "accuracy", "text": "accuracy", "graph": "mae"}.get(name, "loss") in logs
+    if name == "settings":  # the adapted Normalization's statistics, kept by Keras as weights
+        with h5py.File(_file(name), "r") as h5:
+            mean = np.asarray(h5["model_weights/normalization/mean:0"])
+        np.testing.assert_array_equal(to_numpy(model.layers[0].mean.data).reshape(mean.shape), mean)
 
 
-@pytest.mark.parametrize("name", ["cnn", "graph", "recurrent", "nested", "sequence"])
+@pytest.mark.parametrize("name", ["cnn", "graph", "recurrent", "nested", "sequence", "attention"])
 def test_training_goes_on_where_keras2_stopped(name):
     """One more epoch, unshuffled: the same predictions as tf.keras's — SGD's momentum (legacy Nesterov's too),
     Adam's moments and step count (its bias correction), Adagrad's sums, and a legacy optimizer's ``decay``

@@ -54,7 +54,8 @@ _NOTHING_ASKED: dict[str, tuple[Any, ...]] = {
     "value_range": ([0, 255], [0.0, 255.0], [0.0, 1.0], [0, 1]), "epsilon": (1e-3, 1e-5, 1e-6, 1e-7),
     "rms_scaling": (False,), "use_gate": (False,),
     "implementation": (1, 2),  # Keras 2's recurrent layers: two ways to compute the same step
-    "oov_method": ("floormod",), "vocabulary_dtype": ("int64",),
+    "oov_method": ("floormod",), "vocabulary_dtype": ("int64",), "softmax_robust_masking": (False,),
+    "rng_type": ("stateful", "stateless", "legacy_stateful"),  # Keras 2: how its own random stream is kept
 }
 _SETTING_ROUTES: dict[str, str] = {}  # Keras setting names fnlearn's layers spell otherwise (none at present)
 
@@ -196,6 +197,7 @@ def _layer_entry(entry: Any, where: str, custom: Mapping[str, Any], depth: int) 
         return {"class_name": "InputLayer", "config": _input_config(here, config, dtype)}
     # Keras 2 repeats its InputLayer's shape on the first layer (a Sequential without one gets one made from it)
     config.pop("batch_input_shape", None)
+    _keras2_settings(class_name, config)
     if dtype not in (None, "float32"):
         raise _refuse(here, f"computes in the dtype policy {dtype!r}; fnlearn's Keras layers compute in float32, so "
                             "build the model with the float32 policy in Keras (keras.config.set_dtype_policy"
@@ -240,6 +242,18 @@ def _layer_entry(entry: Any, where: str, custom: Mapping[str, Any], depth: int) 
     if class_name == "Dense" and config.get("activation") == "linear":
         config["activation"] = None
     return {"class_name": class_name, "config": config}
+
+
+def _keras2_settings(class_name: str, config: dict[str, Any]) -> None:
+    """Keras 2's spellings of a layer's settings as Keras 3's, and the leftovers it wrote that ask for nothing."""
+    if class_name == "LeakyReLU" and "alpha" in config and "negative_slope" not in config:
+        config["negative_slope"] = config.pop("alpha")
+    if class_name in ("SeparableConv1D", "SeparableConv2D") and "depthwise_initializer" in config:
+        for key in ("kernel_initializer", "kernel_regularizer", "kernel_constraint"):  # its base class's, unused
+            config.pop(key, None)
+    if class_name == "MultiHeadAttention":
+        for key in ("query_shape", "key_shape", "value_shape"):  # the shapes Keras 2 built it for
+            config.pop(key, None)
 
 
 def _drop_mirror(here: str, config: dict[str, Any]) -> None:
@@ -650,21 +664,46 @@ def _pairs(model: Any, group: Any, where: str, out: list[tuple[Any, list[np.ndar
             out.append((layer, _arrays(layers[name], layer)))
 
 
+def _unadapted_statistics(layer: Any, arrays: list[np.ndarray]) -> bool:
+    """Whether ``arrays`` are an adapted Normalization's statistics (mean, variance, count) for ``layer``, a
+    Normalization that holds none yet (the config has no statistics: Keras keeps them as weights)."""
+    from ..nn.layers import Normalization
+
+    return isinstance(layer, Normalization) and not layer.parameters() and len(arrays) == 3 \
+        and arrays[0].shape == arrays[1].shape and arrays[2].size == 1
+
+
+def expected_shapes(layer: Any, arrays: list[np.ndarray]) -> list[tuple[int, ...]]:
+    """The shapes of the weights ``layer`` takes from a file that gives it ``arrays``."""
+    if _unadapted_statistics(layer, arrays):
+        features = (arrays[0].size,) if layer.axis is not None else ()
+        return [features, features, ()]
+    return [tuple(w.shape) for w in layer.get_weights()]
+
+
+def put_arrays(layer: Any, arrays: list[np.ndarray]) -> None:
+    """``layer.set_weights(arrays)``, an unadapted Normalization first given room for the statistics."""
+    if _unadapted_statistics(layer, arrays):
+        layer._set_statistics(np.zeros(arrays[0].size), np.ones(arrays[0].size))  # filled just below
+        arrays = [arrays[0].reshape(-1), arrays[1].reshape(-1), arrays[2].reshape(())]
+    if arrays:
+        layer.set_weights(arrays)
+
+
 def _put_weights(model: Any, h5: Any, where: str) -> None:
     """Fill ``model`` from Keras's weights file ``h5``; every count and shape is checked before any weight
     changes."""
     pairs: list[tuple[Any, list[np.ndarray]]] = []
     _pairs(model, h5, where, pairs)
     for layer, arrays in pairs:
-        expected = [tuple(w.shape) for w in layer.get_weights()]
+        expected = expected_shapes(layer, arrays)
         given = [tuple(a.shape) for a in arrays]
-        if expected != given:
+        if expected != given and not _unadapted_statistics(layer, arrays):
             raise ModelFileError(f"Keras's weights file {where} holds weights of shapes {given} for layer "
                                  f"{layer.name!r}, which has weights of shapes {expected}; load it into the model it "
                                  "was saved from.")
     for layer, arrays in pairs:
-        if arrays:
-            layer.set_weights(arrays)
+        put_arrays(layer, arrays)
 
 
 _VOCABULARY_LAYERS = ("TextVectorization", "StringLookup", "IntegerLookup")

@@ -25,7 +25,15 @@ import numpy as np
 
 from .. import backend
 from ..errors import ConfigError, FnlearnError, ModelFileError
-from .keras_files import _compile, _h5py, _put_optimizer_arrays, translate_config
+from .keras_files import (
+    _compile,
+    _h5py,
+    _put_optimizer_arrays,
+    _unadapted_statistics,
+    expected_shapes,
+    put_arrays,
+    translate_config,
+)
 
 __all__ = ["load_h5_model", "load_h5_weights"]
 
@@ -73,10 +81,10 @@ def _layer_weights(model: Any, root: Any, where: str) -> list[tuple[Any, list[np
     groups = {_text(name) for name in root.attrs.get("layer_names", [])}
     found = []
     for layer in model.layers:
-        params = layer.parameters()
-        if not params:
-            continue
-        if layer.name not in groups or layer.name not in root:
+        held = layer.name in groups and layer.name in root
+        if not layer.parameters() and not (held and len(root[layer.name].attrs.get("weight_names", []))):
+            continue  # nothing to take (an unadapted Normalization takes the statistics the file holds)
+        if not held:
             raise ModelFileError(f"Keras file {where} holds no weights for layer {layer.name!r} (its layers are "
                                  f"{sorted(groups)}); it was written for another model — load it into the model it "
                                  "was saved from.")
@@ -87,9 +95,9 @@ def _layer_weights(model: Any, root: Any, where: str) -> list[tuple[Any, list[np
         except KeyError as exc:
             raise ModelFileError(f"Keras file {where} lists a weight {exc} for layer {layer.name!r} that it does not "
                                  "hold; it is damaged.") from None
-        expected = [tuple(p.shape) for p in params]
+        expected = expected_shapes(layer, arrays)
         given = [tuple(a.shape) for a in arrays]
-        if expected != given:
+        if expected != given and not _unadapted_statistics(layer, arrays):
             raise ModelFileError(f"Keras file {where} holds weights of shapes {given} for layer {layer.name!r}, "
                                  f"which has weights of shapes {expected}; load it into the model it was saved "
                                  "from.")
@@ -102,7 +110,7 @@ def _put_weights(model: Any, root: Any, where: str) -> dict[int, str]:
     found = _layer_weights(model, root, where)
     names: dict[int, str] = {}
     for layer, arrays, listed in found:
-        layer.set_weights(arrays)
+        put_arrays(layer, arrays)
         names.update({id(p): name for p, name in zip(layer.parameters(), listed)})
     return names
 

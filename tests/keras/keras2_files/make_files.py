@@ -9,8 +9,9 @@ Each model is trained for two epochs on seeded random data (so its optimizer has
 ``model.save("<name>.h5")``, Keras 2's HDF5 file; ``expected.npz`` holds, per model, the inputs (``<name>_x``), the
 labels (``<name>_y``), its predictions (``<name>_p``), the loss of an ``evaluate`` (``<name>_loss``) and, for the
 models whose next epoch fnlearn can repeat step for step, its predictions after one more epoch of ``fit`` on the
-same data, unshuffled, batch 16 (``<name>_next``): not ``mlp``, whose Dropout draws its own masks, nor ``text``,
-whose RMSprop adds ε inside the square root (fnlearn's adds it after, as the lecture writes it).
+same data, unshuffled, batch 16 (``<name>_next``): not ``mlp`` nor ``settings``, whose Dropout and RandomFlip draw
+their own masks and flips, nor ``text``, whose RMSprop adds ε inside the square root (fnlearn's adds it after, as
+the lecture writes it).
 ``mlp_weights.h5`` is ``save_weights`` of the first model.
 """
 
@@ -97,10 +98,34 @@ def sequence():
     return model, RNG.integers(0, 30, (48, 10)).astype("float32"), RNG.integers(0, 2, (48, 1)).astype("float32")
 
 
+def settings():
+    """Keras 2's own spellings and leftovers: LeakyReLU's alpha, a separable convolution's unused kernel settings,
+    an adapted Normalization's statistics kept as weights, an augmentation layer's rng_type."""
+    x = RNG.normal(size=(48, 6, 6, 2)).astype("float32")
+    normalize = keras.layers.Normalization()
+    normalize.adapt(x)
+    model = keras.Sequential([
+        keras.Input(shape=(6, 6, 2)), normalize, keras.layers.RandomFlip("horizontal"),
+        keras.layers.SeparableConv2D(3, 3, depth_multiplier=2), keras.layers.LeakyReLU(alpha=0.2),
+        keras.layers.Flatten(), keras.layers.Dense(1)])
+    model.compile("adam", "mse")
+    return model, x, RNG.normal(size=(48, 1)).astype("float32")
+
+
+def attention():
+    inputs = keras.Input(shape=(5, 4))
+    attended = keras.layers.MultiHeadAttention(2, 3)(inputs, inputs)
+    normed = keras.layers.LayerNormalization()(keras.layers.Add()([inputs, attended]))
+    outputs = keras.layers.Dense(1)(keras.layers.GlobalAveragePooling1D()(normed))
+    model = keras.Model(inputs, outputs)
+    model.compile("adam", "mse")
+    return model, RNG.normal(size=(48, 5, 4)).astype("float32"), RNG.normal(size=(48, 1)).astype("float32")
+
+
 def main() -> None:
     keras.utils.set_random_seed(0)
     expected = {}
-    for make in (mlp, cnn, text, graph, recurrent, nested, sequence):
+    for make in (mlp, cnn, text, graph, recurrent, nested, sequence, settings, attention):
         name = make.__name__
         model, x, y = make()
         model.fit(x, y, epochs=2, batch_size=16, verbose=0)
@@ -110,7 +135,7 @@ def main() -> None:
         expected[f"{name}_x"], expected[f"{name}_y"] = x, y
         expected[f"{name}_p"] = model.predict(x, verbose=0)
         expected[f"{name}_loss"] = np.float64(model.evaluate(x, y, verbose=0, return_dict=True)["loss"])
-        if name not in ("mlp", "text"):
+        if name not in ("mlp", "text", "settings"):
             model.fit(x, y, epochs=1, batch_size=16, shuffle=False, verbose=0)
             expected[f"{name}_next"] = model.predict(x, verbose=0)
     np.savez_compressed(os.path.join(HERE, "expected.npz"), **expected)
