@@ -20,7 +20,8 @@ from fnlearn.errors import ModelFileError
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "keras2_files")
 EXPECTED = np.load(os.path.join(HERE, "expected.npz"))
-MODELS = ["mlp", "cnn", "text", "graph", "recurrent", "nested", "sequence", "settings", "attention"]
+MODELS = ["mlp", "cnn", "text", "graph", "recurrent", "nested", "sequence", "settings", "attention",
+          "arithmetic"]
 RNG = np.random.default_rng(0)
 
 
@@ -48,7 +49,7 @@ def test_a_keras2_model_file_comes_over_with_its_weights_and_compile_settings(na
         np.testing.assert_array_equal(to_numpy(model.layers[0].mean.data).reshape(mean.shape), mean)
 
 
-@pytest.mark.parametrize("name", ["cnn", "graph", "recurrent", "nested", "sequence", "attention"])
+@pytest.mark.parametrize("name", ["cnn", "graph", "recurrent", "nested", "sequence", "attention", "arithmetic"])
 def test_training_goes_on_where_keras2_stopped(name):
     """One more epoch, unshuffled: the same predictions as tf.keras's — SGD's momentum (legacy Nesterov's too),
     Adam's moments and step count (its bias correction), Adagrad's sums, and a legacy optimizer's ``decay``
@@ -167,3 +168,17 @@ def test_a_keras3_h5_file_comes_over_and_trains_on(tmp_path):
         model.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
     np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=1e-4, atol=2e-5)
 
+
+
+def test_a_tensorflow_function_fnlearn_lacks_is_refused_by_its_name():
+    """Keras 2 records ``tf.concat(...)`` on tensors as a TFOpLambda layer: refused in one sentence naming it."""
+    entry = {"class_name": "TFOpLambda", "name": "tf.concat",
+             "config": {"name": "tf.concat", "trainable": True, "dtype": "float32", "function": "concat"},
+             "inbound_nodes": [[["a", 0, 0, {"axis": -1}]]]}
+    document = {"class_name": "Functional", "keras_version": "2.15.0", "config": {
+        "name": "m", "layers": [
+            {"class_name": "InputLayer", "name": "a", "inbound_nodes": [],
+             "config": {"batch_input_shape": [None, 3], "dtype": "float32", "name": "a"}}, entry],
+        "input_layers": [["a", 0, 0]], "output_layers": [["tf.concat", 0, 0]]}}
+    with pytest.raises(fl.errors.ConfigError, match=r"calls TensorFlow's tf\.concat on tensors .* Concatenate"):
+        keras.models.model_from_json(json.dumps(document))

@@ -186,6 +186,10 @@ def _layer_entry(entry: Any, where: str, custom: Mapping[str, Any], depth: int) 
     if class_name == "Lambda" and own is None:
         raise _refuse(here, "holds Python code (Keras writes its bytecode), which fnlearn never loads; write it as a "
                             "layer class of your own and pass it as custom_objects={'Lambda': YourLayer}.")
+    if class_name == "TFOpLambda" and own is None:
+        raise _refuse(here, f"calls TensorFlow's tf.{config.get('function')} on tensors (Keras 2 records it so), which "
+                            "fnlearn does not have; write it with Keras layers (Add, Subtract, Multiply, Concatenate, "
+                            "Rescaling…) in Keras and save the model again.")
     if cls is None and own is None:
         raise _refuse(here, "is a layer fnlearn does not have; replace it in Keras with layers fnlearn has (see "
                             "fnlearn.keras.layers.__all__), or pass a layer class of your own as "
@@ -434,6 +438,36 @@ def _keras3_node(node: Any, skips: dict[str, int]) -> Any:
     return {"args": [tensors[0] if len(tensors) == 1 else tensors], "kwargs": dict(settings)}
 
 
+# Keras 2's TFOpLambda functions for arithmetic on tensors, as the ops Keras 3 records (see _arithmetic)
+_KERAS2_OPS = {"__operators__.add": "Add", "math.add": "Add", "math.subtract": "Subtract",
+               "math.multiply": "Multiply", "math.truediv": "TrueDivide", "math.negative": "Negative"}
+
+
+def _keras3_op(entry: dict[str, Any], skips: dict[str, int]) -> dict[str, Any]:
+    """Keras 2's arithmetic on tensors (a ``TFOpLambda`` layer: ``x + y`` is ``tf.__operators__.add``, called as
+    ``[x's history, {"y": y's history or a number}]``) as the op Keras 3 records, which :func:`_arithmetic` reads;
+    another TFOpLambda (a TensorFlow function fnlearn does not have) as it is, to be refused by name."""
+    op = _KERAS2_OPS.get(str((entry.get("config") or {}).get("function")))
+    nodes = entry.get("inbound_nodes")
+    if op is None or not isinstance(nodes, list) or len(nodes) != 1 or not isinstance(nodes[0], list) \
+            or len(nodes[0]) != 4 or not isinstance(nodes[0][3], dict):
+        return entry
+    first, index, slot, settings = nodes[0]
+
+    def value(item: Any) -> Any:
+        if isinstance(item, list) and len(item) == 3 and isinstance(item[0], str):
+            return {"class_name": "__keras_tensor__", "config": {"keras_history": _keras3_history(item, skips)}}
+        return item
+
+    args = [slot if first == "_CONSTANT_VALUE" else value([first, index, slot])]
+    if "y" in settings:
+        args.append(value(settings["y"]))
+    if any(v is not None for k, v in settings.items() if k not in ("y", "name")):
+        return entry
+    return {"module": "keras.src.ops.numpy", "class_name": op, "name": entry.get("name"),
+            "config": {"name": entry.get("name")}, "inbound_nodes": [{"args": args, "kwargs": {}}]}
+
+
 def _keras3_functional(config: dict[str, Any]) -> dict[str, Any]:
     """A functional model's config of Keras 2 (its calls as lists) in Keras 3's form; Keras 3's as it is."""
     entries = config["layers"]
@@ -441,6 +475,8 @@ def _keras3_functional(config: dict[str, Any]) -> dict[str, Any]:
                for entry in entries):
         return config
     skips = _keras2_skips(entries)
+    entries = [_keras3_op(entry, skips) if isinstance(entry, dict) and entry.get("class_name") == "TFOpLambda"
+               else entry for entry in entries]
     layers = [{**entry, "inbound_nodes": [_keras3_node(node, skips) for node in entry["inbound_nodes"]]}
               if isinstance(entry, dict) and isinstance(entry.get("inbound_nodes"), list) else entry
               for entry in entries]

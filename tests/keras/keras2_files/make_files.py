@@ -122,10 +122,20 @@ def attention():
     return model, RNG.normal(size=(48, 5, 4)).astype("float32"), RNG.normal(size=(48, 1)).astype("float32")
 
 
+def arithmetic():
+    """Arithmetic on tensors, which Keras 2 records as TensorFlow functions (TFOpLambda layers)."""
+    inputs = keras.Input(shape=(4,))
+    hidden = keras.layers.Dense(4)(inputs)
+    mixed = -((2.0 * (hidden + inputs)) / 4.0) - hidden
+    model = keras.Model(inputs, keras.layers.Dense(1)(mixed))
+    model.compile("adam", "mse")
+    return model, RNG.normal(size=(48, 4)).astype("float32"), RNG.normal(size=(48, 1)).astype("float32")
+
+
 def main() -> None:
     keras.utils.set_random_seed(0)
     expected = {}
-    for make in (mlp, cnn, text, graph, recurrent, nested, sequence, settings, attention):
+    for make in (mlp, cnn, text, graph, recurrent, nested, sequence, settings, attention, arithmetic):
         name = make.__name__
         model, x, y = make()
         model.fit(x, y, epochs=2, batch_size=16, verbose=0)
