@@ -709,7 +709,7 @@ def _unadapted_statistics(layer: Any, arrays: list[np.ndarray]) -> bool:
         and arrays[0].shape == arrays[1].shape and arrays[2].size == 1
 
 
-def expected_shapes(layer: Any, arrays: list[np.ndarray]) -> list[tuple[int, ...]]:
+def _expected_shapes(layer: Any, arrays: list[np.ndarray]) -> list[tuple[int, ...]]:
     """The shapes of the weights ``layer`` takes from a file that gives it ``arrays``."""
     if _unadapted_statistics(layer, arrays):
         features = (arrays[0].size,) if layer.axis is not None else ()
@@ -717,7 +717,7 @@ def expected_shapes(layer: Any, arrays: list[np.ndarray]) -> list[tuple[int, ...
     return [tuple(w.shape) for w in layer.get_weights()]
 
 
-def put_arrays(layer: Any, arrays: list[np.ndarray]) -> None:
+def _put_arrays(layer: Any, arrays: list[np.ndarray]) -> None:
     """``layer.set_weights(arrays)``, an unadapted Normalization first given room for the statistics."""
     if _unadapted_statistics(layer, arrays):
         layer._set_statistics(np.zeros(arrays[0].size), np.ones(arrays[0].size))  # filled just below
@@ -732,14 +732,14 @@ def _put_weights(model: Any, h5: Any, where: str) -> None:
     pairs: list[tuple[Any, list[np.ndarray]]] = []
     _pairs(model, h5, where, pairs)
     for layer, arrays in pairs:
-        expected = expected_shapes(layer, arrays)
+        expected = _expected_shapes(layer, arrays)
         given = [tuple(a.shape) for a in arrays]
         if expected != given and not _unadapted_statistics(layer, arrays):
             raise ModelFileError(f"Keras's weights file {where} holds weights of shapes {given} for layer "
                                  f"{layer.name!r}, which has weights of shapes {expected}; load it into the model it "
                                  "was saved from.")
     for layer, arrays in pairs:
-        put_arrays(layer, arrays)
+        _put_arrays(layer, arrays)
 
 
 _VOCABULARY_LAYERS = ("TextVectorization", "StringLookup", "IntegerLookup")
@@ -942,6 +942,12 @@ def _put_optimizer_state(model: Any, h5: Any, where: str) -> None:
     _put_optimizer_arrays(model, [np.asarray(group[str(i)]) for i in range(len(group))], where)
 
 
+def _warn_state_not_read(where: str, optimizer: Any) -> None:
+    warnings.warn(f"Keras file {where}'s {type(optimizer).__name__} state is not carried over (fnlearn reads the "
+                  "state of SGD, Adam, AdamW, Adamax, Nadam, Adagrad and RMSprop without momentum); training goes on "
+                  "with a fresh optimizer state.", stacklevel=5)
+
+
 def _put_optimizer_arrays(model: Any, arrays: list[np.ndarray], where: str) -> None:
     """:func:`_put_optimizer_state` given Keras 3's optimizer variables, in its order."""
     optimizer = model.optimizer
@@ -954,9 +960,7 @@ def _put_optimizer_arrays(model: Any, arrays: list[np.ndarray], where: str) -> N
         return
     fresh = "; training goes on with a fresh optimizer state"
     if plan is None:
-        warnings.warn(f"Keras file {where}'s {type(optimizer).__name__} state is not carried over (fnlearn reads the "
-                      f"state of SGD, Adam, AdamW, Adamax, Nadam, Adagrad and RMSprop without momentum){fresh}.",
-                      stacklevel=4)
+        _warn_state_not_read(where, optimizer)
         return
     names = [("average",)] * bool(averages) + plan
     if len(arrays) != head + len(params) * sum(len(block) for block in names) + len(_state_tail(optimizer)):

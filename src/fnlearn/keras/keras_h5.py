@@ -27,11 +27,12 @@ from .. import backend
 from ..errors import ConfigError, FnlearnError, ModelFileError
 from .keras_files import (
     _compile,
+    _expected_shapes,
     _h5py,
+    _put_arrays,
     _put_optimizer_arrays,
     _unadapted_statistics,
-    expected_shapes,
-    put_arrays,
+    _warn_state_not_read,
     translate_config,
 )
 
@@ -95,7 +96,7 @@ def _layer_weights(model: Any, root: Any, where: str) -> list[tuple[Any, list[np
         except KeyError as exc:
             raise ModelFileError(f"Keras file {where} lists a weight {exc} for layer {layer.name!r} that it does not "
                                  "hold; it is damaged.") from None
-        expected = expected_shapes(layer, arrays)
+        expected = _expected_shapes(layer, arrays)
         given = [tuple(a.shape) for a in arrays]
         if expected != given and not _unadapted_statistics(layer, arrays):
             raise ModelFileError(f"Keras file {where} holds weights of shapes {given} for layer {layer.name!r}, "
@@ -110,7 +111,7 @@ def _put_weights(model: Any, root: Any, where: str) -> dict[int, str]:
     found = _layer_weights(model, root, where)
     names: dict[int, str] = {}
     for layer, arrays, listed in found:
-        put_arrays(layer, arrays)
+        _put_arrays(layer, arrays)
         names.update({id(p): name for p, name in zip(layer.parameters(), listed)})
     return names
 
@@ -212,9 +213,7 @@ def _put_keras2_state(model: Any, arrays: dict[str, np.ndarray], prefix: str, na
     slots = _SLOT_NAMES.get(kind.__name__) if kind is not None else None
     momentum = getattr(optimizer, "momentum", 0.0)
     if slots is None or (kind.__name__ == "RMSprop" and momentum):
-        warnings.warn(f"Keras file {where}'s {type(optimizer).__name__} state is not carried over (fnlearn reads the "
-                      f"state of SGD, Adam, AdamW, Adamax, Nadam, Adagrad and RMSprop without momentum){fresh}.",
-                      stacklevel=4)
+        _warn_state_not_read(where, optimizer)
         return
     wanted = {"Adam": ("m", "v") + (("v_max",) if getattr(optimizer, "amsgrad", False) else ()),
               "SGD": ("m",) if momentum else (),
