@@ -717,6 +717,15 @@ def _expected_shapes(layer: Any, arrays: list[np.ndarray]) -> list[tuple[int, ..
     return [tuple(w.shape) for w in layer.get_weights()]
 
 
+def _check_shapes(layer: Any, arrays: list[np.ndarray], what: str) -> None:
+    """Raise unless ``arrays``, which ``what`` (a file) holds for ``layer``, have the shapes of its weights."""
+    expected = _expected_shapes(layer, arrays)
+    given = [tuple(a.shape) for a in arrays]
+    if expected != given and not _unadapted_statistics(layer, arrays):
+        raise ModelFileError(f"{what} holds weights of shapes {given} for layer {layer.name!r}, which has weights of "
+                             f"shapes {expected}; load it into the model it was saved from.")
+
+
 def _put_arrays(layer: Any, arrays: list[np.ndarray]) -> None:
     """``layer.set_weights(arrays)``, an unadapted Normalization first given room for the statistics."""
     if _unadapted_statistics(layer, arrays):
@@ -732,12 +741,7 @@ def _put_weights(model: Any, h5: Any, where: str) -> None:
     pairs: list[tuple[Any, list[np.ndarray]]] = []
     _pairs(model, h5, where, pairs)
     for layer, arrays in pairs:
-        expected = _expected_shapes(layer, arrays)
-        given = [tuple(a.shape) for a in arrays]
-        if expected != given and not _unadapted_statistics(layer, arrays):
-            raise ModelFileError(f"Keras's weights file {where} holds weights of shapes {given} for layer "
-                                 f"{layer.name!r}, which has weights of shapes {expected}; load it into the model it "
-                                 "was saved from.")
+        _check_shapes(layer, arrays, f"Keras's weights file {where}")
     for layer, arrays in pairs:
         _put_arrays(layer, arrays)
 
@@ -983,6 +987,18 @@ def _put_optimizer_arrays(model: Any, arrays: list[np.ndarray], where: str) -> N
     optimizer.iterations = int(arrays[0])
 
 
+def _model_of(doc: Any, custom_objects: Mapping[str, Any] | None, model_class: type | None, where: str) -> Any:
+    """The fnlearn model (new weights) of Keras's model document ``doc``, read from the file ``where``."""
+    from .cloning import model_from_config
+
+    try:
+        config = translate_config(doc, custom_objects)
+    except ConfigError as exc:
+        raise ModelFileError(f"Keras file {where} cannot be read: {exc}") from None
+    kwargs = {"sequential_class": model_class} if model_class is not None else {}
+    return model_from_config(config, custom_objects, what=f"Keras file {where}'s model", **kwargs)
+
+
 def load_keras_file(path: str | os.PathLike, custom_objects: Mapping[str, Any] | None = None,
                     compile: bool = True, model_class: type | None = None) -> Any:  # noqa: A002  (Keras's name)
     """The fnlearn model a ``.keras`` file written by real Keras 3 (``keras_model.save("m.keras")``) holds: its
@@ -993,7 +1009,6 @@ def load_keras_file(path: str | os.PathLike, custom_objects: Mapping[str, Any] |
     Traceback (most recent call last):
     fnlearn.errors.ModelFileError: Keras file 'missing.keras' does not exist; check the path.
     """
-    from .cloning import model_from_config
 
     where = repr(os.fspath(path))
     if not os.path.isfile(path):
@@ -1026,12 +1041,7 @@ def load_keras_file(path: str | os.PathLike, custom_objects: Mapping[str, Any] |
         if isinstance(model_config, dict) and isinstance(model_config.get("layers"), list):
             with zipfile.ZipFile(path) as archive:
                 _with_vocabularies(model_config["layers"], archive, h5, where)
-        try:
-            config = translate_config(doc, custom_objects)
-        except ConfigError as exc:
-            raise ModelFileError(f"Keras file {where} cannot be read: {exc}") from None
-        kwargs = {"sequential_class": model_class} if model_class is not None else {}
-        model = model_from_config(config, custom_objects, what=f"Keras file {where}'s model", **kwargs)
+        model = _model_of(doc, custom_objects, model_class, where)
         _put_weights(model, h5, where)
         if compile:
             _compile(model, doc.get("compile_config"), f"Keras file {where}", custom_objects)

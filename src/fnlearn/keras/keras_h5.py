@@ -24,16 +24,15 @@ from typing import Any
 import numpy as np
 
 from .. import backend
-from ..errors import ConfigError, FnlearnError, ModelFileError
+from ..errors import FnlearnError, ModelFileError
 from .keras_files import (
+    _check_shapes,
     _compile,
-    _expected_shapes,
     _h5py,
+    _model_of,
     _put_arrays,
     _put_optimizer_arrays,
-    _unadapted_statistics,
     _warn_state_not_read,
-    translate_config,
 )
 
 __all__ = ["load_h5_model", "load_h5_weights"]
@@ -96,12 +95,7 @@ def _layer_weights(model: Any, root: Any, where: str) -> list[tuple[Any, list[np
         except KeyError as exc:
             raise ModelFileError(f"Keras file {where} lists a weight {exc} for layer {layer.name!r} that it does not "
                                  "hold; it is damaged.") from None
-        expected = _expected_shapes(layer, arrays)
-        given = [tuple(a.shape) for a in arrays]
-        if expected != given and not _unadapted_statistics(layer, arrays):
-            raise ModelFileError(f"Keras file {where} holds weights of shapes {given} for layer {layer.name!r}, "
-                                 f"which has weights of shapes {expected}; load it into the model it was saved "
-                                 "from.")
+        _check_shapes(layer, arrays, f"Keras file {where}")
         found.append((layer, arrays, names))
     return found
 
@@ -252,20 +246,13 @@ def load_h5_model(path: str | os.PathLike, custom_objects: Mapping[str, Any] | N
     Traceback (most recent call last):
     fnlearn.errors.ModelFileError: Keras file 'missing.h5' does not exist; check the path.
     """
-    from .cloning import model_from_config
-
     where = repr(os.fspath(path))
     with _open(path, "Keras file") as h5:
         doc = _json_attr(h5, "model_config", where)
         if doc is None:
             raise ModelFileError(f"Keras file {where} holds weights only (no model_config); build the model in code "
                                  "and call model.load_weights(path) instead.")
-        try:
-            config = translate_config(doc, custom_objects)
-        except ConfigError as exc:
-            raise ModelFileError(f"Keras file {where} cannot be read: {exc}") from None
-        kwargs = {"sequential_class": model_class} if model_class is not None else {}
-        model = model_from_config(config, custom_objects, what=f"Keras file {where}'s model", **kwargs)
+        model = _model_of(doc, custom_objects, model_class, where)
         names = _put_weights(model, h5["model_weights"] if "model_weights" in h5 else h5, where)
         if not compile:
             return model
