@@ -64,6 +64,14 @@ _SETTINGS: dict[str, tuple[str, ...]] = {
     "Concatenate": ("axis",),
     "Add": (), "Subtract": (), "Multiply": (), "Average": (), "Maximum": (), "Minimum": (),
     "Normalization": ("axis", "mean", "variance", "invert"),
+    # vocabulary layers: an adapted one's vocabulary (and tf_idf's weights) in its config, as Keras's
+    # TextVectorization(vocabulary=…, idf_weights=…) takes them, so no assets are needed beside the weights
+    "TextVectorization": ("max_tokens", "standardize", "split", "ngrams", "output_mode", "output_sequence_length",
+                          "pad_to_max_tokens", "vocabulary", "idf_weights", "encoding"),
+    "StringLookup": ("max_tokens", "num_oov_indices", "mask_token", "oov_token", "vocabulary", "idf_weights",
+                     "invert", "output_mode", "pad_to_max_tokens", "encoding"),
+    "IntegerLookup": ("max_tokens", "num_oov_indices", "mask_token", "oov_token", "vocabulary", "vocabulary_dtype",
+                      "idf_weights", "invert", "output_mode", "pad_to_max_tokens"),
     "Rescaling": ("scale", "offset"),
     "Reshape": ("target_shape",),
     "Conv1D": ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", "activation",
@@ -222,6 +230,13 @@ def _layer_config(entry: dict[str, Any], dtype: str, layer: Any) -> dict[str, An
                             "fnlearn's own format instead.")
     config.pop("input_shape", None)  # the Input before it carries the shape (and batch size)
     config.pop("batch_size", None)
+    config.pop("has_input_vocabulary", None)  # fnlearn's note of whether the vocabulary was given or adapted
+    for key, named in (("standardize", ("lower_and_strip_punctuation", "lower", "strip_punctuation")),
+                       ("split", ("whitespace", "character"))):
+        if key in config and config[key] is not None and config[key] not in named:
+            raise _refuse(here, f"has a {key} function of your own ({config[key]!r}), which a Keras file cannot hold; "
+                                f"use one of Keras's named ones ({', '.join(named)}), or save the model with "
+                                "model.save() in fnlearn's own format.")
     out: dict[str, Any] = {"name": name, "dtype": _policy(dtype)}
     if class_name not in _UNTRAINABLE:
         out["trainable"] = trainable
@@ -274,7 +289,8 @@ def _sequential(model: Any, config: dict[str, Any], dtype: str) -> dict[str, Any
     if shape is None:
         raise _refuse(f"model {model.name!r}", "is not built, so its input shape is unknown; start it with "
                                                "keras.Input(shape=...) or fit it before exporting.")
-    entries = [_input_entry(f"{model.name}_input", shape, first.get("batch_size"), dtype)]
+    text = getattr(model, "_text_input", False)  # a model of raw texts starts at an Input of strings
+    entries = [_input_entry(f"{model.name}_input", shape, first.get("batch_size"), "string" if text else dtype)]
     entries += [_layer_config(entry, dtype, layer) for entry, layer in zip(layers, model.layers)]
     body = {"name": model.name, "trainable": bool(getattr(model, "trainable", True)), "dtype": _policy(dtype),
             "layers": entries, "build_input_shape": [None, *_plain(list(shape))]}
@@ -406,6 +422,15 @@ def _weights(model: Any, h5: Any) -> None:
             _weights(layer, group)
         elif isinstance(layer, InputLayer) or kind == "normalization":
             group.create_group("vars").attrs["name"] = layer.name
+        elif kind in ("text_vectorization", "string_lookup", "integer_lookup"):
+            # the vocabulary is in the config; Keras reads tf_idf's weights from the layer's variables by name (a
+            # TextVectorization's, and its inner lookup layer's)
+            idf = layer.get_config().get("idf_weights")
+            for inner in ("vars", "_lookup_layer/vars") if kind == "text_vectorization" else ("vars",):
+                own = group.create_group(inner)
+                own.attrs["name"] = layer.name
+                if idf is not None:
+                    own.create_dataset("idf_weights", data=np.asarray(idf, dtype="float32"))
         elif kind == "bidirectional":  # Keras keeps each direction's layer in a group of its own
             group.create_group("vars").attrs["name"] = layer.name
             _layer_weights(layer.forward_layer, group.create_group("forward_layer"))
