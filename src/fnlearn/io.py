@@ -520,13 +520,13 @@ def _encode(doc: dict[str, Any], tensors: dict[str, np.ndarray], path: Any) -> b
 
 def _config_form(value: Any) -> Any:
     """A setting a layer's config holds as an object, in the form a config is written in (what JSON cannot
-    write otherwise): a regularizer's or initializer's config, which ``regularizers.get`` and
-    ``initializers.get`` take back (Keras serializes them the same way), a constraint as
-    ``keras.constraints.serialize`` writes it, a NumPy number or array as numbers."""
+    write otherwise): a regularizer or constraint as Keras's ``serialize`` writes it, an initializer's config,
+    which ``initializers.get`` takes back (Keras serializes them the same way), a NumPy number or array as
+    numbers."""
     from .nn import constraints, initializers, regularizers
 
-    if isinstance(value, regularizers.L1L2):
-        return value.get_config()
+    if isinstance(value, regularizers.Regularizer):
+        return regularizers.serialize(value)
     if isinstance(value, constraints.Constraint):
         return constraints.serialize(value)
     if hasattr(value, "get_config") and type(value).__module__ == initializers.__name__:
@@ -1122,21 +1122,15 @@ def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]
             config[key] = custom[value]
         else:
             try:
-                config[key] = initializers.from_config(value)
+                config[key] = initializers.from_config(value, custom)
             except (FnlearnError, TypeError, ValueError) as exc:
                 raise file.error(f"cannot rebuild layer {index} ({class_name}): {_clause(exc)}; pass "
                                  "custom_objects={name: function} for functions of your own.") from None
-    for key in [k for k in config if k.endswith("_regularizer")]:
-        if config.get(key) is not None:
+    # Keras's serialized form, a name, or fnlearn's earlier form; one's own from custom_objects
+    for suffix, kind in (("_regularizer", regularizers), ("_constraint", constraints)):
+        for key in [k for k in config if k.endswith(suffix) and config[k] is not None]:
             try:
-                config[key] = regularizers.get(config[key])
-            except FnlearnError as exc:
-                raise file.error(f"cannot rebuild layer {index} ({class_name}): {_clause(exc)}; it is damaged.") \
-                    from None
-    for key in [k for k in config if k.endswith("_constraint")]:  # Keras's serialized form, or a name
-        if config.get(key) is not None:
-            try:
-                config[key] = constraints.deserialize(config[key], custom)
+                config[key] = kind.deserialize(config[key], custom)
             except FnlearnError as exc:
                 raise file.error(f"cannot rebuild layer {index} ({class_name}): {_clause(exc)}.") from None
     # A Dense, BatchNormalization or Conv2D given its input shape allocates at once; its shape is set after checking

@@ -73,9 +73,11 @@ GRADIENT_GROWTH_FLOOR = 10.0
 
 def _penalty(penalties: list[tuple[Any, Any]]) -> Tensor:
     """The sum of the weight penalties (a tensor the loss adds, so its gradient reaches the weights)."""
+    from .nn import regularizers  # here: fnlearn.nn imports this module
+
     total = None
     for param, regularizer in penalties:
-        term = regularizer(param)
+        term = regularizers.penalty(regularizer, param)
         total = term if total is None else total + term
     return total
 

@@ -546,3 +546,11 @@ def test_keras_model_attributes_fnlearn_lacks_say_what_to_do(name, words):
         assert not hasattr(model, name)
     with pytest.raises(AttributeError, match=r"'Sequential' object has no attribute 'no_such_thing'"):
         keras.Sequential().no_such_thing  # noqa: B018  (the lookup is the test)
+
+
+def test_the_base_classes_to_subclass_are_at_the_top_as_in_keras_3():
+    real = real_keras()
+    for name, module in (("Loss", "losses"), ("Metric", "metrics"), ("Optimizer", "optimizers"),
+                         ("Initializer", "initializers"), ("Regularizer", "regularizers"), ("Layer", "layers")):
+        assert getattr(real, name) is getattr(getattr(real, module), name)
+        assert getattr(keras, name) is getattr(getattr(keras, module), name) and isinstance(getattr(keras, name), type)

@@ -427,7 +427,7 @@ def test_gamma_and_beta_regularizers_add_to_the_loss():
     x = np.ones((4, 2))
     plain = float(np.mean((model.predict(x) - 0) ** 2))
     assert model.evaluate(x, np.zeros((4, 2)), verbose=0) == pytest.approx(plain + 0.1 * 2 + 0.01 * 3, rel=1e-6)
-    assert bn.get_config()["gamma_regularizer"] == fl.regularizers.L2(0.1).get_config()
+    assert bn.get_config()["gamma_regularizer"] == fl.regularizers.serialize(fl.regularizers.L2(0.1))
 
 
 # ----------------------------------------------------------------------------- mistakes

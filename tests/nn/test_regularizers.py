@@ -68,7 +68,7 @@ def test_keras_names():
     from fnlearn.keras import layers, regularizers
 
     layer = layers.Dense(2, kernel_regularizer=regularizers.l2(0.001), input_dim=3)
-    assert layer.kernel_regularizer.l2 == 0.001 and layer.get_config()["kernel_regularizer"]["l2"] == 0.001
+    assert layer.kernel_regularizer.l2 == 0.001 and layer.get_config()["kernel_regularizer"]["config"] == {"l2": 0.001}
 
 
 # ----------------------------------------------------------------------------- called on arrays, as Keras's are

@@ -176,6 +176,14 @@ def _fit_with_metric(ctx: Ctx, metric: Any) -> Any:
     return model.fit(ctx.x, (ctx.labels == 0).astype(float), verbose=0)
 
 
+def _fit_with_regularizer_of_squares(ctx: Ctx) -> Any:
+    fl.set_seed(0)
+    model = fl.Sequential([fl.layers.Dense(1, input_dim=4, kernel_regularizer=lambda w: 0.01 * w * w,
+                                           name="dense")])
+    model.compile("sgd", "mse")
+    return model.fit(ctx.x, ctx.y_reg, verbose=0)
+
+
 def _early_stopping_on_each_class(ctx: Ctx) -> Any:
     fl.set_seed(0)
     model = fl.Sequential([fl.layers.Dense(3, activation="softmax", input_dim=4)])
@@ -308,6 +316,9 @@ CASES: list[Case] = [
     Case("add-weight-constraint", "layers", "add_weight(..., constraint=3)",
          lambda c: fl.layers.Layer(name="mine").add_weight(shape=(2,), constraint=3), ConfigError,
          ("constraint must be a name", "got int 3", "None for no constraint")),
+    Case("dense-regularizer", "layers", "Dense(2, kernel_regularizer=3)",
+         lambda c: fl.layers.Dense(2, kernel_regularizer=3), ConfigError,
+         ("regularizer must be a name", "a function of the weight", "got int 3", "None for no penalty")),
     Case("batchnorm-momentum", "layers", "BatchNormalization(momentum=1.5)",
          lambda c: fl.layers.BatchNormalization(momentum=1.5), ConfigError, ("momentum", "[0, 1]", "1.5")),
     Case("batchnorm-epsilon", "layers", "BatchNormalization(epsilon=0)",
@@ -519,6 +530,9 @@ CASES: list[Case] = [
     Case("fit-monitor-array", MODEL, "EarlyStopping(monitor='f1_score') on an F1Score with one value per class",
          _early_stopping_on_each_class, ConfigError, ("EarlyStopping", "'f1_score'", "3 numbers", "one number",
                                                       "average='macro'")),
+    Case("fit-regularizer-array", MODEL, "kernel_regularizer=lambda w: 0.01 * w * w: one number per weight",
+         _fit_with_regularizer_of_squares, ConfigError, ("regularizer <lambda>", "array of shape (4, 1)",
+                                                        "one number", "ops.sum")),
     Case("fit-before-compile", MODEL, "fit on a model never compiled",
          lambda c: c.uncompiled.fit(c.x, c.y_reg, verbose=0), NotReadyError, ("fit", "compile")),
     Case("fit-batch-zero", MODEL, "batch_size=0", lambda c: c.reg.fit(c.x, c.y_reg, batch_size=0, verbose=0),

@@ -18,11 +18,11 @@ Example:
 from __future__ import annotations
 
 from ..nn import initializers as _init
-from ..nn.initializers import Initializer
+from ..nn.initializers import Initializer, InitializerLike
 from ._missing import not_provided
 
 
-def GlorotUniform(seed: int | None = None) -> Initializer:  # noqa: N802  (Keras's class names)
+def GlorotUniform(seed: int | None = None) -> InitializerLike:  # noqa: N802  (Keras's class names)
     """U(−l, l), l = √(6 / (fan_in + fan_out)); the default of Dense.
 
     >>> GlorotUniform() is glorot_uniform, GlorotUniform(seed=1).get_config()
@@ -31,7 +31,7 @@ def GlorotUniform(seed: int | None = None) -> Initializer:  # noqa: N802  (Keras
     return _init.glorot_uniform if seed is None else _init.GlorotUniform(seed=seed)
 
 
-def GlorotNormal(seed: int | None = None) -> Initializer:  # noqa: N802
+def GlorotNormal(seed: int | None = None) -> InitializerLike:  # noqa: N802
     """N(0, 2 / (fan_in + fan_out)) truncated at 2σ, as Keras draws it.
 
     >>> GlorotNormal(seed=3)((2, 2)).tolist() == GlorotNormal(seed=3)((2, 2)).tolist()
@@ -40,7 +40,7 @@ def GlorotNormal(seed: int | None = None) -> Initializer:  # noqa: N802
     return _init.glorot_normal if seed is None else _init.GlorotNormal(seed=seed)
 
 
-def HeUniform(seed: int | None = None) -> Initializer:  # noqa: N802
+def HeUniform(seed: int | None = None) -> InitializerLike:  # noqa: N802
     """U(−l, l), l = √(6 / fan_in).
 
     >>> HeUniform() is he_uniform
@@ -49,7 +49,7 @@ def HeUniform(seed: int | None = None) -> Initializer:  # noqa: N802
     return _init.he_uniform if seed is None else _init.HeUniform(seed=seed)
 
 
-def HeNormal(seed: int | None = None) -> Initializer:  # noqa: N802
+def HeNormal(seed: int | None = None) -> InitializerLike:  # noqa: N802
     """N(0, 2 / fan_in) truncated at 2σ, as Keras draws it.
 
     >>> HeNormal() is he_normal, HeNormal(seed=1).get_config()
@@ -58,7 +58,7 @@ def HeNormal(seed: int | None = None) -> Initializer:  # noqa: N802
     return _init.he_normal if seed is None else _init.HeNormal(seed=seed)
 
 
-def LecunUniform(seed: int | None = None) -> Initializer:  # noqa: N802
+def LecunUniform(seed: int | None = None) -> InitializerLike:  # noqa: N802
     """U(−l, l), l = √(3 / fan_in).
 
     >>> LecunUniform() is lecun_uniform
@@ -67,7 +67,7 @@ def LecunUniform(seed: int | None = None) -> Initializer:  # noqa: N802
     return _init.lecun_uniform if seed is None else _init.LecunUniform(seed=seed)
 
 
-def LecunNormal(seed: int | None = None) -> Initializer:  # noqa: N802
+def LecunNormal(seed: int | None = None) -> InitializerLike:  # noqa: N802
     """N(0, 1 / fan_in) truncated at 2σ, as Keras draws it.
 
     >>> LecunNormal() is lecun_normal
@@ -77,7 +77,7 @@ def LecunNormal(seed: int | None = None) -> Initializer:  # noqa: N802
 
 
 def VarianceScaling(scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",  # noqa: N802
-                    seed: int | None = None) -> Initializer:
+                    seed: int | None = None) -> InitializerLike:
     """Variance ``scale / n`` (n: ``"fan_in"``, ``"fan_out"`` or ``"fan_avg"``), drawn from a normal truncated at
     2σ, a plain normal (``"untruncated_normal"``) or a uniform: Keras's VarianceScaling.
 
@@ -87,7 +87,7 @@ def VarianceScaling(scale: float = 1.0, mode: str = "fan_in", distribution: str 
     return _init.VarianceScaling(scale=scale, mode=mode, distribution=distribution, seed=seed)
 
 
-def Zeros() -> Initializer:  # noqa: N802
+def Zeros() -> InitializerLike:  # noqa: N802
     """All zeros.
 
     >>> Zeros()((2,)).tolist()
@@ -96,7 +96,7 @@ def Zeros() -> Initializer:  # noqa: N802
     return _init.zeros
 
 
-def Ones() -> Initializer:  # noqa: N802
+def Ones() -> InitializerLike:  # noqa: N802
     """All ones.
 
     >>> Ones()((2,)).tolist()
@@ -105,7 +105,7 @@ def Ones() -> Initializer:  # noqa: N802
     return _init.ones
 
 
-def Constant(value: float = 0.0) -> Initializer:  # noqa: N802
+def Constant(value: float = 0.0) -> InitializerLike:  # noqa: N802
     """Every weight set to ``value``.
 
     >>> Constant(3.0)((2,)).tolist()
@@ -114,7 +114,7 @@ def Constant(value: float = 0.0) -> Initializer:  # noqa: N802
     return _init.Constant(value)
 
 
-def RandomNormal(mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> Initializer:  # noqa: N802
+def RandomNormal(mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> InitializerLike:  # noqa: N802
     """N(mean, stddev²).
 
     >>> RandomNormal(stddev=0.1, seed=5).get_config()
@@ -123,7 +123,7 @@ def RandomNormal(mean: float = 0.0, stddev: float = 0.05, seed: int | None = Non
     return _init.Normal(std=stddev, mean=mean, seed=seed)
 
 
-def RandomUniform(minval: float = -0.05, maxval: float = 0.05, seed: int | None = None) -> Initializer:  # noqa: N802
+def RandomUniform(minval: float = -0.05, maxval: float = 0.05, seed: int | None = None) -> InitializerLike:  # noqa: N802
     """U(minval, maxval).
 
     >>> RandomUniform(-1.0, 1.0).get_config()
@@ -132,7 +132,7 @@ def RandomUniform(minval: float = -0.05, maxval: float = 0.05, seed: int | None 
     return _init.Uniform(minval=minval, maxval=maxval, seed=seed)
 
 
-def TruncatedNormal(mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> Initializer:  # noqa: N802
+def TruncatedNormal(mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> InitializerLike:  # noqa: N802
     """N(mean, stddev²) with draws beyond 2·stddev from the mean drawn again.
 
     >>> TruncatedNormal(stddev=0.1).get_config()
@@ -160,6 +160,6 @@ __all__ = ["GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUnifo
            "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal", "glorot_uniform",
            "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal", "zeros", "ones",
            "random_normal", "random_uniform", "truncated_normal", "variance_scaling", "constant", "get",
-           "Orthogonal", "orthogonal"]
+           "Orthogonal", "orthogonal", "Initializer"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -188,13 +188,16 @@ def _initializer(here: str, key: str, value: Any) -> Any:
 
 
 def _regularizer(here: str, key: str, value: Any) -> Any:
-    if value is None or value in ("l1", "l2", "l1_l2"):
+    """The layer config's regularizer as Keras writes it (the layer's config holds Keras's form already); one of the
+    user's own is refused: Keras's file would name a class or function a Keras program does not have."""
+    if value is None or isinstance(value, dict) and value.get("module") == "keras.regularizers" \
+            and value.get("class_name") in ("L1", "L2", "L1L2"):
         return value
-    if isinstance(value, dict) and value.get("name") in ("l1", "l2", "l1_l2"):
-        settings = {"l1": float(value.get("l1", 0.0) or 0.0), "l2": float(value.get("l2", 0.0) or 0.0)}
-        return {"module": "keras.regularizers", "class_name": "L1L2", "config": settings, "registered_name": None}
-    raise _refuse(here, f"has the regularizer {value!r} for {key}, which Keras's file cannot name; use L1, L2 or "
-                        "L1L2.")
+    name = value.get("class_name") if isinstance(value, dict) else value
+    if name == "function":
+        name = value.get("config")
+    raise _refuse(here, f"has a regularizer of your own ({name!r}) for {key}, which Keras's file cannot name; use "
+                        "L1, L2 or L1L2, or save the model with model.save() in fnlearn's own format.")
 
 
 def _plain(value: Any) -> Any:

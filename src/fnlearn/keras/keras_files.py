@@ -117,6 +117,8 @@ def _initializer(where: str, key: str, value: Any) -> Any:
     if not isinstance(value, dict) or not isinstance(value.get("class_name"), str):
         raise _refuse(where, f"has {key}={value!r}, which is not an initializer fnlearn knows; use one of "
                              f"{', '.join(nn_initializers.KERAS_NAMES)}.")
+    if value.get("registered_name"):  # a class of the user's own: found again in custom_objects
+        return value
     name, settings = value["class_name"], dict(value.get("config") or {})
     for axes in ("input_axes", "output_axes"):
         if settings.get(axes) is None:
@@ -130,18 +132,6 @@ def _initializer(where: str, key: str, value: Any) -> Any:
     except (TypeError, FnlearnError) as exc:
         raise _refuse(where, f"has the initializer {name} with settings {settings} for {key}, which fnlearn's "
                              f"{name} does not take ({exc}); use its default settings.") from None
-
-
-def _regularizer(where: str, key: str, value: Any) -> Any:
-    if value is None or isinstance(value, str):
-        return value
-    name = value.get("class_name") if isinstance(value, dict) else None
-    settings = (value.get("config") or {}) if isinstance(value, dict) else {}
-    if name in ("L1", "L2", "L1L2"):
-        return {"name": "l1_l2", "l1": float(settings.get("l1", 0.0) or 0.0),
-                "l2": float(settings.get("l2", 0.0) or 0.0)}
-    raise _refuse(where, f"has the regularizer {name or value!r} for {key}, which fnlearn lacks (it has L1, L2 and "
-                         "L1L2); use one of those in Keras and save the model again.")
 
 
 def _keras_layer_class(class_name: str) -> type | None:
@@ -214,8 +204,6 @@ def _layer_entry(entry: Any, where: str, custom: Mapping[str, Any], depth: int) 
         raise _refuse(here, "is quantized, which fnlearn does not do; save the float32 model from Keras instead.")
     for key in [k for k in config if k.endswith("_initializer")]:
         config[key] = _initializer(here, key, config[key])
-    for key in [k for k in config if k.endswith("_regularizer")]:
-        config[key] = _regularizer(here, key, config[key])
     if isinstance(config.get("activation"), dict):
         raise _refuse(here, f"has an activation of its own ({config['activation'].get('class_name')}); use a "
                             "built-in activation by name.")

@@ -113,12 +113,12 @@ def _kind(obj: Any) -> str | None:
     from ..losses import Loss
     from ..metrics import Metric
     from ..nn.layers import Layer
-    from ..nn.regularizers import L1L2
+    from ..nn.regularizers import Regularizer
 
     if any(obj is value or type(obj) is value for value in _REGISTERED.values()):
         return None
-    for base, module in ((Layer, "keras.layers"), (L1L2, "keras.regularizers"), (optim.Optimizer, "keras.optimizers"),
-                         (Loss, "keras.losses"), (Metric, "keras.metrics")):
+    for base, module in ((Layer, "keras.layers"), (Regularizer, "keras.regularizers"),
+                         (optim.Optimizer, "keras.optimizers"), (Loss, "keras.losses"), (Metric, "keras.metrics")):
         if isinstance(obj, base):
             return module if type(obj).__module__.startswith("fnlearn.") else None
     if type(obj).__module__ == "fnlearn.nn.initializers":
@@ -224,10 +224,11 @@ def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None 
         return io._make_layer(_Source(f"deserialize_keras_object's config of {name}"), 0, entry,
                               {**own, **({name: cls} if cls is not None else {})})
     if cls is None:
-        makers = {"keras.initializers": initializers.from_config, "keras.regularizers": regularizers.get,
-                  "keras.optimizers": optim.from_config}
+        makers = {"keras.initializers": initializers.from_config, "keras.optimizers": optim.from_config}
         if module in makers:
             return makers[module](inner)
+        if module == "keras.regularizers":
+            return regularizers.deserialize(config)
         cls = getattr(losses if module == "keras.losses" else metrics, name, None) \
             if module in ("keras.losses", "keras.metrics") else None
     if cls is None:

@@ -335,7 +335,7 @@ class MultiHeadAttention(Layer):
                   "bias_initializer": initializers.name_of(self.bias_initializer), "seed": self.seed}
         for key in ("kernel_regularizer", "bias_regularizer"):
             if getattr(self, key) is not None:
-                config[key] = getattr(self, key).get_config()
+                config[key] = regularizers.serialize(getattr(self, key))
         return config
 
 

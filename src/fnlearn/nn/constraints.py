@@ -30,6 +30,7 @@ import numpy as np
 
 from .. import backend
 from ..errors import ConfigError, equivalent, reject_foreign, unknown_name
+from . import _keras_form
 
 _EPSILON = 1e-7  # Keras's backend.epsilon(), added to every norm a constraint divides by
 
@@ -221,19 +222,7 @@ def serialize(constraint: ConstraintLike | None) -> dict[str, Any] | None:
     {'module': 'keras.constraints', 'class_name': 'MaxNorm', 'config': {'max_value': 1.0, 'axis': 0}, \
 'registered_name': None}
     """
-    if constraint is None:
-        return None
-    if isinstance(constraint, Constraint):
-        own = CLASSES.get(type(constraint).__name__) is type(constraint)
-        name = type(constraint).__name__
-        return {"module": "keras.constraints" if own else type(constraint).__module__, "class_name": name,
-                "config": constraint.get_config(), "registered_name": None if own else name}
-    if inspect.isfunction(constraint) or inspect.isbuiltin(constraint):
-        return {"module": getattr(constraint, "__module__", None), "class_name": "function",
-                "config": constraint.__name__, "registered_name": "function"}
-    raise ConfigError(f"the constraint {constraint!r} cannot be written into a config: it is neither a "
-                      "keras.constraints.Constraint nor a function; subclass Constraint (with a get_config) to "
-                      "save it.")
+    return _keras_form.serialize("constraint", constraint, Constraint, CLASSES, "keras.constraints")
 
 
 def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> ConstraintLike | None:
@@ -247,31 +236,8 @@ def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Co
         return None
     if isinstance(config, str):
         return get(config, custom_objects)
-    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
-        raise ConfigError(f"a constraint's config must be a dict with a 'class_name' (as "
-                          f"keras.constraints.serialize writes it), got {config!r}; e.g. "
-                          "{'class_name': 'MaxNorm', 'config': {'max_value': 2, 'axis': 0}}.")
-    custom = custom_objects or {}
-    name, settings = config["class_name"], config.get("config") or {}
-    if name == "function":
-        found = custom.get(settings) if isinstance(settings, str) else None
-        if not callable(found):
-            raise ConfigError(f"the constraint is the function {settings!r}, which is not known here; pass the "
-                              f"function in custom_objects under the name {settings!r}.")
-        return found
-    cls = custom.get(name) or custom.get(config.get("registered_name") or "") or CLASSES.get(name)
-    if cls is None:
-        raise ConfigError(f"constraint class {name!r} is not known; it takes one of {', '.join(CLASSES)}, or a "
-                          f"class of your own passed in custom_objects under the name {name!r}.")
-    if not isinstance(settings, dict):
-        raise ConfigError(f"the settings of constraint {name!r} must be a dict, got {settings!r}.")
-    if not inspect.isclass(cls):
-        return cls
-    try:
-        return cls.from_config(settings) if hasattr(cls, "from_config") else cls(**settings)
-    except TypeError as exc:
-        raise ConfigError(f"constraint {name!r} cannot be made from the settings {settings!r} ({exc}); give "
-                          "those its get_config wrote.") from None
+    return _keras_form.deserialize("constraint", config, CLASSES, custom_objects,
+                                   "{'class_name': 'MaxNorm', 'config': {'max_value': 2, 'axis': 0}}")
 
 
 def get(identifier: Any, custom_objects: dict[str, Any] | None = None) -> ConstraintLike | None:

@@ -584,7 +584,7 @@ class _Convolution(Layer):
                   "bias_initializer": initializers.name_of(self.bias_initializer)}
         for key in ("kernel_regularizer", "bias_regularizer"):
             if getattr(self, key) is not None:
-                config[key] = getattr(self, key).get_config()
+                config[key] = regularizers.serialize(getattr(self, key))
         return config
 
 

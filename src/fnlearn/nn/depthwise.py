@@ -260,7 +260,7 @@ class _Depthwise(Layer):
                   "bias_initializer": initializers.name_of(self.bias_initializer)}
         for key in ("depthwise_regularizer", "bias_regularizer", "pointwise_regularizer"):
             if getattr(self, key, None) is not None:
-                config[key] = getattr(self, key).get_config()
+                config[key] = regularizers.serialize(getattr(self, key))
         return config
 
 

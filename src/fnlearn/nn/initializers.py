@@ -37,8 +37,41 @@ import numpy as np
 
 from .. import backend
 from ..errors import ConfigError, equivalent, reject_foreign, unknown_name
+from . import _keras_form
 
-Initializer = Callable[[tuple[int, ...]], Any]
+InitializerLike = Callable[[tuple[int, ...]], Any]
+
+
+class Initializer:
+    """The base class of an initializer of one's own (Keras's ``keras.initializers.Initializer``): ``__call__``
+    gives the starting values for a weight of ``shape``; ``get_config`` gives its settings, so that a model using it
+    can be saved and loaded again (with ``custom_objects``). A plain function of the shape works as well.
+
+    >>> import numpy as np
+    >>> class Halves(Initializer):
+    ...     def __call__(self, shape, dtype=None):
+    ...         return np.full(shape, 0.5)
+    >>> Halves()((2,)).tolist()
+    [0.5, 0.5]
+    """
+
+    def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} has no __call__(shape, dtype=None) giving the starting "
+                                  "values; write one.")
+
+    def get_config(self) -> dict[str, Any]:
+        """The settings from which :meth:`from_config` makes the initializer again: none here. A subclass whose
+        ``__init__`` takes settings must write its own, or it cannot be saved."""
+        return _keras_form.settings_of("initializer", self)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Initializer:
+        """An initializer from :meth:`get_config`'s settings."""
+        return cls(**config)
+
+    def clone(self) -> Initializer:
+        """A new initializer with the same settings (Keras's ``clone``)."""
+        return self.from_config(self.get_config())
 
 
 def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -438,7 +471,7 @@ class Orthogonal:
         return _with_seed({"name": "orthogonal", "gain": self.gain}, self.seed)
 
 
-INITIALIZERS: dict[str, Initializer] = {
+INITIALIZERS: dict[str, InitializerLike] = {
     "glorot_uniform": glorot_uniform,
     "xavier_uniform": glorot_uniform,
     "glorot_normal": glorot_normal,
@@ -485,7 +518,7 @@ def _reject_keras(spec: Any) -> None:
     reject_foreign("initializer", spec, equivalent(spec, "keras.initializers", KERAS_NAMES))
 
 
-def get(spec: Any) -> Initializer:
+def get(spec: Any) -> InitializerLike:
     """An initializer from a name (``"he_normal"``, ``"HeNormal"``), an object such as ``Normal(std=0.01)``,
     a saved config dict, or any callable(shape); one of the real Keras's is refused (it would draw on Keras's
     backend and could not be saved).
@@ -509,22 +542,28 @@ def name_of(init: Any) -> Any:
     >>> name_of(he_normal), name_of(Constant(3.0)), name_of(HeNormal(seed=1))
     ('he_normal', {'name': 'constant', 'value': 3.0}, {'name': 'he_normal', 'seed': 1})
     """
-    if hasattr(init, "get_config"):
+    if hasattr(init, "get_config") and type(init).__module__ == __name__:
         return init.get_config()
+    if hasattr(init, "get_config"):  # one's own class: Keras's form, its class found again in custom_objects
+        return _keras_form.serialize("initializer", init, object, {}, "keras.initializers")
     for name, fn in INITIALIZERS.items():
         if fn is init:
             return name
     return getattr(init, "__name__", repr(init))
 
 
-def from_config(spec: Any) -> Initializer:
-    """The initializer :func:`name_of` recorded: a name, or a config dict rebuilt with its settings (its seed too).
+def from_config(spec: Any, custom_objects: dict[str, Any] | None = None) -> InitializerLike:
+    """The initializer :func:`name_of` recorded: a name, or a config dict rebuilt with its settings (its seed too);
+    one of one's own (recorded in Keras's form) from ``custom_objects``.
 
     >>> from_config({"name": "uniform", "minval": -1.0, "maxval": 1.0}).get_config()
     {'name': 'uniform', 'minval': -1.0, 'maxval': 1.0}
     >>> from_config({"name": "glorot_uniform", "seed": 42})
     GlorotUniform(seed=42)
     """
+    if isinstance(spec, dict) and "class_name" in spec:
+        return _keras_form.deserialize("initializer", spec, {}, custom_objects,
+                                       "{'class_name': 'MyInitializer', 'config': {}}")
     if isinstance(spec, dict):
         settings = dict(spec)
         name = settings.pop("name", "normal")  # files from before the name was written held only Normal

@@ -300,7 +300,7 @@ class Layer(Module):
         its strength does not depend on the batch size), added to the loss with :meth:`add_loss`."""
         for item in out if isinstance(out, (list, tuple)) else (out,):
             if isinstance(item, Tensor):
-                penalty = self.activity_regularizer(item)
+                penalty = regularizers.penalty(self.activity_regularizer, item)
                 self.add_loss(penalty / item.shape[0] if item.ndim and item.shape[0] else penalty)
 
     def _masked_call(self, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
@@ -512,7 +512,7 @@ class Layer(Module):
         if self.dtype != "float32":
             config["dtype"] = self.dtype
         if self.activity_regularizer is not None:
-            config["activity_regularizer"] = self.activity_regularizer.get_config()
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         for key in self._weight_constraints.values():  # as Keras writes them: keras.constraints.serialize
             if self.__dict__.get(key) is not None:
                 config[key] = constraints.serialize(self.__dict__[key])
@@ -664,7 +664,7 @@ class Dense(Layer):
                   "bias_initializer": initializers.name_of(self.bias_initializer)}
         for key in ("kernel_regularizer", "bias_regularizer"):
             if getattr(self, key) is not None:
-                config[key] = getattr(self, key).get_config()
+                config[key] = regularizers.serialize(getattr(self, key))
         return config
 
 
@@ -1241,7 +1241,7 @@ class BatchNormalization(Layer):
             config[key] = initializers.name_of(getattr(self, key))
         for key in ("beta_regularizer", "gamma_regularizer"):
             if getattr(self, key) is not None:
-                config[key] = getattr(self, key).get_config()
+                config[key] = regularizers.serialize(getattr(self, key))
         return config
 
 
@@ -1544,7 +1544,7 @@ class LayerNormalization(Layer):
                   "gamma_initializer": initializers.name_of(self.gamma_initializer)}
         for key in ("beta_regularizer", "gamma_regularizer"):
             if getattr(self, key) is not None:
-                config[key] = getattr(self, key).get_config()
+                config[key] = regularizers.serialize(getattr(self, key))
         return config
 
 

@@ -29,6 +29,7 @@ from .. import functional as F
 from ..data import check_flag
 from ..errors import ConfigError, ShapeError
 from ..tensor import Parameter, Tensor
+from . import regularizers
 
 _calls = threading.local()  # how many module calls (forward passes) are in progress on this thread
 
@@ -394,7 +395,8 @@ class Module:
         """The losses added with :meth:`add_loss` in the last call (of this module and those inside it), then
         the weight penalties (``kernel_regularizer``…), as Keras's ``layer.losses`` lists them."""
         added = [loss for module in self.modules() for loss in module.__dict__.get("_added_losses", ())]
-        return added + [regularizer(param) for module in self.modules() if hasattr(module, "penalties")
+        return added + [regularizers.penalty(regularizer, param) for module in self.modules()
+                        if hasattr(module, "penalties")
                         for param, regularizer in module.penalties()]
 
     def clear_losses(self) -> None:

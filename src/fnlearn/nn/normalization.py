@@ -158,7 +158,7 @@ class GroupNormalization(Layer):
                   "gamma_initializer": initializers.name_of(self.gamma_initializer)}
         for key in ("beta_regularizer", "gamma_regularizer"):
             if getattr(self, key) is not None:
-                config[key] = getattr(self, key).get_config()
+                config[key] = regularizers.serialize(getattr(self, key))
         return config
 
 

@@ -784,7 +784,7 @@ def weight_config(layer: Any) -> dict[str, Any]:
               "dropout": layer.dropout, "recurrent_dropout": layer.recurrent_dropout, "seed": layer.seed}
     for key in ("kernel_regularizer", "recurrent_regularizer", "bias_regularizer"):
         if getattr(layer, key) is not None:
-            config[key] = getattr(layer, key).get_config()
+            config[key] = regularizers.serialize(getattr(layer, key))
     return config
 
 

@@ -8,6 +8,10 @@ weights toward 0: a smoother function, one remedy for overfitting. By name, ``"l
 Called on a tensor (a layer's weight in ``fit``) a regularizer gives a tensor, so its gradient reaches the
 weight; called on an array or a list, as Keras's are in its guides, it gives the penalty as a 0-d array.
 
+A regularizer of one's own is, as in Keras, a function of the weight (``lambda w: 1e-3 * ops.sum(ops.square(w))``)
+or a subclass of :class:`Regularizer` with a ``__call__`` (and a ``get_config`` when it has settings, so a model
+using it can be saved and loaded again with ``custom_objects``).
+
 Example:
     >>> import fnlearn as fl, numpy as np
     >>> fl.regularizers.L2(0.5)(fl.tensor([1.0, -2.0])).item()
@@ -18,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 import math
 from typing import Any
 
@@ -25,6 +30,7 @@ from .. import backend
 from .. import functional as F
 from ..errors import ConfigError, equivalent, reject_foreign, unknown_name
 from ..tensor import Tensor, as_array
+from . import _keras_form
 
 
 def _factor(name: str, value: Any) -> float:
@@ -33,7 +39,43 @@ def _factor(name: str, value: Any) -> float:
     return float(value)
 
 
-class L1L2:
+class Regularizer:
+    """The base class (Keras's ``keras.regularizers.Regularizer``): no penalty. One of one's own overrides
+    ``__call__`` — a number from the weight, with fnlearn's (or ``keras.ops``') functions so that its gradient
+    reaches the weight — and ``get_config`` when it has settings.
+
+    >>> import fnlearn as fl
+    >>> class Sparse(Regularizer):
+    ...     def __init__(self, strength=0.1):
+    ...         self.strength = strength
+    ...     def __call__(self, w):
+    ...         return self.strength * fl.functional.sum(fl.functional.abs(w))
+    ...     def get_config(self):
+    ...         return {"strength": self.strength}
+    >>> Sparse(0.5)(fl.tensor([1.0, -2.0])).item()
+    1.5
+    """
+
+    def __call__(self, weight: Any) -> Any:
+        """The penalty of ``weight``: here 0."""
+        return 0.0
+
+    def get_config(self) -> dict[str, Any]:
+        """The settings from which :meth:`from_config` makes the regularizer again: none here. A subclass whose
+        ``__init__`` takes settings must write its own, or it cannot be saved."""
+        return _keras_form.settings_of("regularizer", self)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Regularizer:
+        """A regularizer from :meth:`get_config`'s settings.
+
+        >>> L2.from_config({"l2": 0.5})
+        L2(l1=0, l2=0.5)
+        """
+        return cls(**config)
+
+
+class L1L2(Regularizer):
     """``l1 · Σ|w| + l2 · Σ w²`` of the weight it is given."""
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
@@ -61,7 +103,7 @@ class L1L2:
         return penalty if penalty is not None else F.sum(weight) * 0.0
 
     def get_config(self) -> dict[str, Any]:
-        return {"name": "l1_l2", "l1": self.l1, "l2": self.l2}
+        return {"l1": self.l1, "l2": self.l2}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(l1={self.l1:g}, l2={self.l2:g})"
@@ -73,12 +115,18 @@ class L1(L1L2):
     def __init__(self, l1: float = 0.01) -> None:
         super().__init__(l1=l1)
 
+    def get_config(self) -> dict[str, Any]:
+        return {"l1": self.l1}
+
 
 class L2(L1L2):
     """``l2 · Σ w²`` (weight decay): pulls every weight toward 0."""
 
     def __init__(self, l2: float = 0.01) -> None:
         super().__init__(l2=l2)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"l2": self.l2}
 
 
 def l1(l1: float = 0.01) -> L1:  # noqa: D103  (Keras's function names)
@@ -94,21 +142,90 @@ def l1_l2(l1: float = 0.01, l2: float = 0.01) -> L1L2:  # noqa: D103
 
 
 NAMES = {"l1": l1, "l2": l2, "l1_l2": l1_l2}
+CLASSES: dict[str, type[Regularizer]] = {cls.__name__: cls for cls in (Regularizer, L1, L2, L1L2)}
 
 
-def get(spec: Any) -> L1L2 | None:
-    """A regularizer from None, a name (``"l2"``), a regularizer object, or its saved config."""
-    if spec is None or isinstance(spec, L1L2):
+def get(spec: Any, custom_objects: dict[str, Any] | None = None) -> Any:
+    """A regularizer from None, a name (``"l2"``, ``"L2"``, or one of ``custom_objects``), a regularizer object or
+    class, its saved config, or any function of the weight (Keras's ``keras.regularizers.get``).
+
+    >>> get("l2"), get({"class_name": "L1", "config": {"l1": 0.5}}), get(None)
+    (L2(l1=0, l2=0.01), L1(l1=0.5, l2=0), None)
+    """
+    if spec is None or isinstance(spec, Regularizer):
         return spec
-    if isinstance(spec, str) and spec.lower() in NAMES:
-        return NAMES[spec.lower()]()
-    if isinstance(spec, dict) and spec.get("name") == "l1_l2":
-        return L1L2(spec.get("l1", 0.0), spec.get("l2", 0.0))
     if isinstance(spec, str):
-        raise unknown_name("regularizer", spec, NAMES)
+        own = (custom_objects or {}).get(spec)
+        found = own if own is not None else NAMES.get(spec.lower()) or CLASSES.get(spec)
+        if found is None:
+            raise unknown_name("regularizer", spec, NAMES)
+        return found() if inspect.isclass(found) or found in NAMES.values() else found
+    if isinstance(spec, dict):
+        return deserialize(spec, custom_objects)
+    if inspect.isclass(spec) and issubclass(spec, Regularizer):
+        return spec()
     reject_foreign("regularizer", spec, equivalent(spec, "keras.regularizers", __all__))
-    raise ConfigError(f"a regularizer must be a name ({', '.join(NAMES)}) or an object such as "
-                      f"fl.regularizers.L2(0.01), got {type(spec).__name__}.")
+    if callable(spec) and not inspect.isclass(spec):
+        return spec
+    raise ConfigError(f"a regularizer must be a name ({', '.join(NAMES)}), an object such as "
+                      "fl.regularizers.L2(0.01), or a function of the weight, got "
+                      f"{type(spec).__name__} {spec!r}; pass one of those, or None for no penalty.")
 
 
-__all__ = ["L1L2", "L1", "L2", "l1", "l2", "l1_l2", "get"]
+def serialize(regularizer: Any) -> dict[str, Any] | None:
+    """Keras's form of ``regularizer`` in a config: ``{"module", "class_name", "config", "registered_name"}`` (None
+    stays None), which :func:`deserialize` takes back.
+
+    >>> serialize(L2(0.001))
+    {'module': 'keras.regularizers', 'class_name': 'L2', 'config': {'l2': 0.001}, 'registered_name': None}
+    """
+    return _keras_form.serialize("regularizer", regularizer, Regularizer, CLASSES, "keras.regularizers")
+
+
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> Any:
+    """The regularizer :func:`serialize` wrote (or a name), one of ``custom_objects`` by its class or function name
+    for those of one's own. The form fnlearn wrote before (``{"name": "l1_l2", "l1": …, "l2": …}``) reads too.
+
+    >>> deserialize({"name": "l1_l2", "l1": 0.0, "l2": 0.1})
+    L1L2(l1=0, l2=0.1)
+    """
+    if config is None:
+        return None
+    if isinstance(config, str):
+        return get(config, custom_objects)
+    if isinstance(config, dict) and config.get("name") == "l1_l2" and "class_name" not in config:
+        return L1L2(config.get("l1", 0.0), config.get("l2", 0.0))
+    return _keras_form.deserialize("regularizer", config, CLASSES, custom_objects,
+                                   "{'class_name': 'L2', 'config': {'l2': 0.01}}")
+
+
+def penalty(regularizer: Any, weight: Tensor) -> Tensor:
+    """``regularizer(weight)`` as a 0-d tensor the loss can add; one sentence when a regularizer of one's own gives
+    something other than one number.
+
+    >>> import fnlearn as fl
+    >>> penalty(lambda w: 0.5 * fl.functional.sum(w * w), fl.tensor([1.0, 2.0])).item()
+    2.5
+    """
+    value = regularizer(weight)
+    if isinstance(value, Tensor):
+        if value.size == 1:
+            return value.reshape(()) if value.ndim else value
+    else:
+        try:
+            values = as_array(value, name="a regularizer's penalty")
+        except (ConfigError, TypeError, ValueError):
+            values = None
+        if values is not None and values.size == 1 and values.dtype.kind in "biuf":
+            return Tensor(backend.xp().asarray(values.reshape(()), dtype=weight.dtype))
+    shape = getattr(value, "shape", None)
+    what = f"an array of shape {tuple(shape)}" if shape is not None else f"{type(value).__name__} {value!r}"
+    raise ConfigError(f"the regularizer {_label(regularizer)} gave {what} for a weight of shape {tuple(weight.shape)}; "
+                      "a regularizer gives one number, e.g. 0.01 * ops.sum(ops.square(w)).")
+
+
+def _label(regularizer: Any) -> str:
+    return getattr(regularizer, "__name__", None) or type(regularizer).__name__
+
+
+__all__ = ["Regularizer", "L1L2", "L1", "L2", "l1", "l2", "l1_l2", "get", "serialize", "deserialize"]

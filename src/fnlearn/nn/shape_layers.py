@@ -431,7 +431,7 @@ class PReLU(Layer):
         return own + super().penalties()
 
     def get_config(self) -> dict[str, Any]:
-        regularizer = self.alpha_regularizer.get_config() if self.alpha_regularizer is not None else None
+        regularizer = regularizers.serialize(self.alpha_regularizer)
         return {**super().get_config(), "alpha_initializer": initializers.name_of(self.alpha_initializer),
                 "alpha_regularizer": regularizer, "alpha_constraint": constraints.serialize(self.alpha_constraint),
                 "shared_axes": self.shared_axes}

@@ -144,7 +144,7 @@ class Embedding(Layer):
                   "embeddings_initializer": initializers.name_of(self.embeddings_initializer),
                   "mask_zero": self.mask_zero}
         if self.embeddings_regularizer is not None:
-            config["embeddings_regularizer"] = self.embeddings_regularizer.get_config()
+            config["embeddings_regularizer"] = regularizers.serialize(self.embeddings_regularizer)
         return config
 
 
