@@ -76,3 +76,21 @@ def test_a_layer_config_holding_regularizer_initializer_and_numpy_objects_saves_
     layer = loaded.layers[1]
     assert (layer.kernel_regularizer.l1, layer.scale) == (0.01, 1.5) and len(loaded.losses) == 1
     assert layer.init.get_config() == model.layers[1].init.get_config()
+
+
+def test_save_weights_and_load_weights_functions_of_keras_3(tmp_path):
+    from fnlearn import keras as fk
+
+    model = fk.Sequential([fk.Input((3,)), fk.layers.Dense(2)])
+    other = fk.Sequential([fk.Input((3,)), fk.layers.Dense(2)])
+    path = tmp_path / "m.weights.h5"
+    fk.saving.save_weights(model, path)
+    fk.saving.load_weights(other, path)
+    for a, b in zip(other.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    before = path.read_bytes()
+    with pytest.raises(ConfigError, match="save_weights got overwrite=False and .* exists"):
+        fk.saving.save_weights(other, path, overwrite=False)
+    assert path.read_bytes() == before
+    with pytest.raises(ConfigError, match="skip_mismatch=True"):
+        fk.saving.load_weights(other, path, skip_mismatch=True)

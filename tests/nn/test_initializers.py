@@ -162,7 +162,7 @@ def test_settings_survive_name_of_and_from_config():
     (lambda: I.Constant(float("nan")), "value must be a finite number"),
     (lambda: fl.keras.initializers.RandomUniform(minval=float("inf")), "minval must be a finite number"),
     (lambda: I.from_config({"name": "constant", "val": 1.0}), "Constant does not take; it takes value"),
-    (lambda: I.from_config({"name": "identity"}), "'identity' is not known.*truncated_normal, uniform"),
+    (lambda: I.from_config({"name": "stft"}), "'stft' is not known.*truncated_normal, uniform"),
 ])
 def test_bad_settings_are_one_sentence(make, words):
     with pytest.raises(ConfigError, match=words):
@@ -339,8 +339,34 @@ def test_an_initializer_of_the_real_keras_is_refused_with_the_one_to_use():
             make(real.initializers.HeNormal())
     with pytest.raises(ConfigError, match=r"^the initializer GlorotUniform comes from Keras"):
         I.get(real.initializers.GlorotUniform)  # the class itself, as Keras also takes it
-    with pytest.raises(ConfigError, match=r"^the initializer Identity comes from Keras, not fnlearn; use fnlearn's "
+    with pytest.raises(ConfigError, match=r"^the initializer STFT comes from Keras, not fnlearn; use fnlearn's "
                                           r"own \("):
-        I.get(real.initializers.Identity())  # no fnlearn equivalent to name
+        I.get(real.initializers.STFT())  # no fnlearn equivalent to name
     for name in I.KERAS_NAMES:  # every name the sentence may suggest exists
         assert callable(getattr(fl.keras.initializers, name)) and hasattr(real.initializers, name)
+
+
+def test_identity_is_keras_in_an_irnn_saved_loaded_and_exported(tmp_path):
+    real = real_keras()
+    from fnlearn import keras
+
+    def irnn(library):
+        return library.Sequential([library.Input((5, 3)), library.layers.SimpleRNN(
+            4, activation="relu", recurrent_initializer=library.initializers.Identity(gain=0.5),
+            kernel_initializer=library.initializers.Zeros()), library.layers.Dense(1)])
+
+    ours, theirs = irnn(keras), irnn(real)
+    np.testing.assert_array_equal(ours.layers[0].get_weights()[1], theirs.layers[0].get_weights()[1])
+    np.testing.assert_array_equal(keras.initializers.get("identity")((2, 3)), real.initializers.get("identity")((2, 3)))
+    assert keras.initializers.IdentityInitializer is keras.initializers.Identity
+    ours.compile("sgd", "mse")
+    ours.save(tmp_path / "m.keras")
+    assert keras.models.load_model(tmp_path / "m.keras").layers[0].recurrent_initializer.gain == 0.5
+    keras.saving.export_keras(ours, tmp_path / "k.keras")
+    again = real.models.load_model(tmp_path / "k.keras")
+    assert type(again.layers[0].cell.recurrent_initializer).__name__ == "Identity"
+    theirs.save(tmp_path / "theirs.keras")
+    read = keras.models.load_model(tmp_path / "theirs.keras")
+    assert type(read.layers[0].recurrent_initializer) is keras.initializers.Identity
+    with pytest.raises(ConfigError, match=r"Identity makes matrices, shapes of two axes, got shape \(2, 2, 2\)"):
+        keras.initializers.Identity()((2, 2, 2))

@@ -141,7 +141,8 @@ def TruncatedNormal(mean: float = 0.0, stddev: float = 0.05, seed: int | None = 
     return _init.TruncatedNormal(std=stddev, mean=mean, seed=seed)
 
 
-Orthogonal = _init.Orthogonal
+Orthogonal = OrthogonalInitializer = _init.Orthogonal
+Identity = IdentityInitializer = _init.Identity
 glorot_uniform = _init.glorot_uniform
 glorot_normal = _init.glorot_normal
 he_uniform = _init.he_uniform
@@ -154,12 +155,14 @@ ones = _init.ones
 random_normal, random_uniform, truncated_normal, constant = RandomNormal, RandomUniform, TruncatedNormal, Constant
 variance_scaling = VarianceScaling
 orthogonal = Orthogonal
+identity = Identity
 get = _init.get
 
 __all__ = ["GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal", "VarianceScaling",
            "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal", "glorot_uniform",
            "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal", "zeros", "ones",
            "random_normal", "random_uniform", "truncated_normal", "variance_scaling", "constant", "get",
-           "Orthogonal", "orthogonal", "Initializer"]
+           "Orthogonal", "orthogonal", "OrthogonalInitializer", "Identity", "IdentityInitializer", "identity",
+           "Initializer"]
 
 __getattr__ = not_provided(__name__, __all__)

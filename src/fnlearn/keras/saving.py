@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -239,7 +240,31 @@ def deserialize_keras_object(config: Any, custom_objects: dict[str, Any] | None 
     return cls.from_config(settings) if hasattr(cls, "from_config") else cls(**settings)
 
 
-__all__ = ["load_model", "save_model", "register_keras_serializable", "get_registered_object", "get_custom_objects",
+def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
+    """Keras 3's ``keras.saving.save_weights(model, filepath)``: ``model.save_weights(filepath)``.
+
+    >>> from fnlearn import keras
+    >>> import tempfile, pathlib
+    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "m.weights.h5"
+    >>> save_weights(model, path); load_weights(model, path)
+    """
+    if not overwrite and os.path.exists(filepath):
+        raise ConfigError(f"save_weights got overwrite=False and {str(filepath)!r} exists; remove it, choose another "
+                          "name, or pass overwrite=True.")
+    model.save_weights(filepath)
+
+
+def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False) -> None:
+    """Keras 3's ``keras.saving.load_weights(model, filepath)``: ``model.load_weights(filepath)``."""
+    if skip_mismatch:
+        raise ConfigError("load_weights got skip_mismatch=True, which fnlearn does not take: every weight's shape is "
+                          "checked before any changes; load into a model of the same layers.")
+    model.load_weights(filepath)
+
+
+__all__ = ["load_model", "save_model", "save_weights", "load_weights",
+           "register_keras_serializable", "get_registered_object", "get_custom_objects",
            "export_keras", "get_registered_name", "custom_object_scope", "CustomObjectScope",
            "serialize_keras_object", "deserialize_keras_object"]
 

@@ -471,6 +471,27 @@ class Orthogonal:
         return _with_seed({"name": "orthogonal", "gain": self.gain}, self.seed)
 
 
+class Identity:
+    """``gain`` times the identity matrix (ones on the diagonal of a rectangle too), Keras's ``Identity``: the
+    recurrent kernel of Le et al.'s IRNN, a ReLU ``SimpleRNN`` that starts by carrying its state unchanged.
+
+    >>> Identity(2.0)((2, 3)).tolist()
+    [[2.0, 0.0, 0.0], [0.0, 2.0, 0.0]]
+    """
+
+    def __init__(self, gain: float = 1.0):
+        self.gain = _number(gain, "Identity", "gain")
+
+    def __call__(self, shape: tuple[int, ...]) -> Any:
+        if len(shape) != 2:
+            raise ConfigError(f"Identity makes matrices, shapes of two axes, got shape {tuple(shape)}; use it for a "
+                              "Dense or recurrent kernel.")
+        return _finish(self.gain * np.eye(*shape))
+
+    def get_config(self) -> dict:
+        return {"name": "identity", "gain": self.gain}
+
+
 INITIALIZERS: dict[str, InitializerLike] = {
     "glorot_uniform": glorot_uniform,
     "xavier_uniform": glorot_uniform,
@@ -493,12 +514,13 @@ INITIALIZERS: dict[str, InitializerLike] = {
     "variance_scaling": VarianceScaling(),
     "constant": Constant(),
     "orthogonal": Orthogonal(),
+    "identity": Identity(),
 }
 
 # The initializers with settings, by the name their get_config records.
 _CONFIGURABLE: dict[str, type] = {"normal": Normal, "uniform": Uniform, "truncated_normal": TruncatedNormal,
                                   "variance_scaling": VarianceScaling, "constant": Constant,
-                                  "orthogonal": Orthogonal,
+                                  "orthogonal": Orthogonal, "identity": Identity,
                                   **{cls.name: cls for cls in (GlorotUniform, GlorotNormal, HeUniform, HeNormal,
                                                                LecunUniform, LecunNormal)}}
 
@@ -506,7 +528,7 @@ _CONFIGURABLE: dict[str, type] = {"normal": Normal, "uniform": Uniform, "truncat
 # with the name to write instead.
 KERAS_NAMES = ("GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal",
                "VarianceScaling", "RandomNormal", "RandomUniform", "TruncatedNormal", "Constant", "Zeros", "Ones",
-               "Orthogonal")
+               "Orthogonal", "Identity", "IdentityInitializer", "OrthogonalInitializer")
 
 
 def _snake_case(name: str) -> str:
