@@ -55,7 +55,7 @@ from .nn.layers import (
     SpatialDropout1D,
     SpatialDropout2D,
 )
-from .nn.lookup import CategoryEncoding, IntegerLookup, StringLookup
+from .nn.lookup import CategoryEncoding, Discretization, IntegerLookup, StringLookup
 from .nn.merge import Add, Average, Concatenate, Maximum, Merge, Minimum, Multiply, Subtract
 from .nn.noise_more import ActivityRegularization, AlphaDropout
 from .nn.normalization import GroupNormalization, RMSNormalization
@@ -101,7 +101,7 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "GlobalAvgPool1D", "GlobalMaxPool1D", "Conv1D", "Convolution1D", "MaxPooling1D", "AveragePooling1D",
            "MaxPool1D", "AvgPool1D", "Resizing", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking",
            "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
-           "TextVectorization", "StringLookup", "IntegerLookup", "CategoryEncoding",
+           "TextVectorization", "StringLookup", "IntegerLookup", "CategoryEncoding", "Discretization",
            "MultiHeadAttention", "TimeDistributed", "RepeatVector", "Permute", "Identity", "GaussianNoise",
            "GaussianDropout", "UpSampling1D", "ZeroPadding1D", "Cropping1D", "ELU", "PReLU", "UnitNormalization",
            "Dot", "Attention", "AdditiveAttention", "GroupNormalization", "RMSNormalization",

@@ -123,6 +123,7 @@ _SETTINGS: dict[str, tuple[str, ...]] = {
     "Resizing": ("height", "width", "interpolation", "crop_to_aspect_ratio", "pad_to_aspect_ratio", "fill_mode",
                  "fill_value", "antialias", "data_format"),
     "CategoryEncoding": ("num_tokens", "output_mode"),
+    "Discretization": ("bin_boundaries", "num_bins", "epsilon", "output_mode"),
     # the augmentation layers: active in training only, in both libraries
     "RandomFlip": ("mode", "seed", "data_format"),
     "RandomRotation": ("factor", "fill_mode", "interpolation", "seed", "fill_value", "data_format"),
@@ -146,7 +147,7 @@ _SEPARABLE = ("filters", "pointwise_initializer", "pointwise_regularizer", "poin
 _SETTINGS.update(DepthwiseConv1D=_DEPTHWISE, DepthwiseConv2D=_DEPTHWISE, SeparableConv1D=_SEPARABLE,
                  SeparableConv2D=_SEPARABLE)
 _CELLS = ("SimpleRNN", "LSTM", "GRU")  # Keras keeps their weights in their cell
-_UNTRAINABLE = ("SpatialDropout1D", "SpatialDropout2D")  # Keras's take no trainable= (and have no weights)
+_UNTRAINABLE = ("SpatialDropout1D", "SpatialDropout2D", "Discretization")  # Keras's take no trainable= (no weights)
 _ACTIVATIONS = frozenset((
     "celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish",
     "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish", "relu", "relu6", "selu", "sigmoid",

@@ -91,7 +91,7 @@ from ..nn.layers import (
     as_input,
     zero_run_shape,
 )
-from ..nn.lookup import CategoryEncoding, IntegerLookup, StringLookup
+from ..nn.lookup import CategoryEncoding, Discretization, IntegerLookup, StringLookup
 from ..nn.merge import Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract
 from ..nn.module import Module, Symbolic
 from ..nn.noise_more import ActivityRegularization, AlphaDropout
@@ -595,7 +595,7 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "Conv1D", "Convolution1D", "MaxPooling1D", "AveragePooling1D", "MaxPool1D", "AvgPool1D",
            "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Masking", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
            "StackedRNNCells", "TextVectorization", "StringLookup", "IntegerLookup",
-           "CategoryEncoding", "MultiHeadAttention",
+           "CategoryEncoding", "Discretization", "MultiHeadAttention",
            "TimeDistributed", "RepeatVector", "Permute", "Identity", "GaussianNoise", "GaussianDropout",
            "UpSampling1D", "ZeroPadding1D", "Cropping1D", "ELU", "PReLU", "UnitNormalization",
            "Dot", "Attention", "AdditiveAttention", "GroupNormalization", "RMSNormalization",

@@ -43,8 +43,8 @@ import numpy as np
 
 from .. import backend
 from ..errors import ConfigError, DataError, NotReadyError, ShapeError, did_you_mean
-from ..tensor import Tensor
-from .layers import LAYERS, Layer, _reject_unknown_kwargs
+from ..tensor import Tensor, as_array
+from .layers import LAYERS, Layer, _reject_unknown_kwargs, adapt_batches
 from .module import Symbolic
 from .vocabulary import (
     VocabularyLayer,
@@ -492,6 +492,136 @@ class CategoryEncoding(Layer):
         return {**super().get_config(), "num_tokens": self.num_tokens, "output_mode": self.output_mode}
 
 
+def _summary(values: np.ndarray, epsilon: float) -> np.ndarray:
+    """Keras's quantile summary of one batch (on the host: a few sorts of a data set's values, done once): about 1/ε
+    of its sorted values, evenly spaced, each standing for the values up to it (row 0 the values, row 1 their
+    weights)."""
+    values = np.sort(values.reshape(-1))
+    step = max(values.size * epsilon, 1)
+    kept = values[int(step - 1)::int(step)]
+    return np.stack([kept, np.full(kept.shape, step, dtype=np.float32)])
+
+
+def _compress(summary: np.ndarray, epsilon: float) -> np.ndarray:
+    """Keras's compression of a summary to 1/ε values, interpolated along the cumulative weights; the boundaries of
+    ``n`` bins are the compression to 1/n values, the last left out."""
+    if summary.shape[1] * epsilon < 1:
+        return summary
+    percents = epsilon + np.arange(0.0, 1.0, epsilon)
+    cumulative = summary[1].cumsum()
+    shares = cumulative / cumulative[-1]
+    cut = np.interp(percents, shares, cumulative)
+    weights = cut - np.concatenate(([0], cut[:-1]))
+    return np.stack((np.interp(percents, shares, summary[0]), weights)).astype(np.float32)
+
+
+class Discretization(Layer):
+    """Numbers to the index of the range they fall in, Keras's ``layers.Discretization``: ``bin_boundaries=[0, 1,
+    2]`` makes the bins (−∞, 0), [0, 1), [1, 2), [2, ∞), indices 0 … 3; or ``num_bins`` bins of about as many values
+    each, their boundaries learned by :meth:`adapt` from the data's quantiles (Keras's approximate quantiles, ε =
+    ``epsilon``, so the same boundaries as Keras). ``output_mode`` ``"int"`` gives the indices; ``"one_hot"``,
+    ``"multi_hot"`` and ``"count"`` vectors as ``CategoryEncoding`` makes them.
+
+    >>> import numpy as np, fnlearn as fl
+    >>> fl.layers.Discretization(bin_boundaries=[0.0, 1.0, 2.0])(np.array([[-1.5, 1.0, 3.4, 0.5]])).numpy().tolist()
+    [[0, 2, 3, 1]]
+    >>> layer = fl.layers.Discretization(num_bins=4, epsilon=0.01)
+    >>> layer.adapt(np.array([[-1.5, 1.0, 3.4, 0.5], [0.0, 3.0, 1.3, 0.0]]))
+    >>> layer(np.array([[-1.5, 1.0, 3.4, 0.5], [0.0, 3.0, 1.3, 0.0]])).numpy().tolist()
+    [[0, 2, 3, 2], [1, 3, 3, 1]]
+    """
+
+    def __init__(self, bin_boundaries: Any = None, num_bins: int | None = None, epsilon: float = 0.01,
+                 output_mode: str = "int", sparse: bool = False, name: str | None = None, **kwargs: Any) -> None:
+        _reject_unknown_kwargs("Discretization", kwargs, allow=("input_shape", "input_dim"))
+        mode = _mode(output_mode)
+        if mode not in ("int", *_ENCODINGS):
+            raise ConfigError(f"Discretization output_mode must be 'int', 'one_hot', 'multi_hot' or 'count', got "
+                              f"{output_mode!r}; {did_you_mean(output_mode, ('int', *_ENCODINGS))}e.g. "
+                              "output_mode='int'.")
+        _no_sparse("Discretization", sparse)
+        if (bin_boundaries is None) == (num_bins is None):
+            raise ConfigError(f"Discretization takes either bin_boundaries or num_bins, got "
+                              f"{'both' if num_bins is not None else 'neither'}; give bin_boundaries=[0.0, 1.0] for "
+                              "bins of your own, or num_bins=4 and call adapt(data) to learn them.")
+        if num_bins is not None and not _whole(num_bins, 1):
+            raise ConfigError(f"Discretization num_bins must be a whole number ≥ 1, got {num_bins!r}; e.g. num_bins=4.")
+        if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not 0 < epsilon < 1:
+            raise ConfigError(f"Discretization epsilon must be a number between 0 and 1, the quantiles' tolerance, "
+                              f"got {epsilon!r}; e.g. epsilon=0.01.")
+        self.bin_boundaries = None if bin_boundaries is None else _boundaries(bin_boundaries)
+        self.num_bins = None if num_bins is None else int(num_bins)
+        self.epsilon = float(epsilon)
+        self.output_mode = mode
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), input_dim=kwargs.get("input_dim"),
+                         trainable=kwargs.get("trainable", True), dtype=kwargs.get("dtype"))
+        self.built = True
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Discretization:
+        """The layer :meth:`get_config` recorded; an adapted one holds both its ``num_bins`` and the boundaries it
+        learned, which Keras's ``__init__`` would refuse together, so they are set after."""
+        config = dict(config)
+        learned = config.pop("bin_boundaries", None) if config.get("num_bins") is not None else None
+        layer = cls(**config)
+        if learned is not None:
+            layer.bin_boundaries = _boundaries(learned)
+        return layer
+
+    def adapt(self, data: Any, batch_size: Any = None, steps: int | None = None) -> None:
+        """Learn ``num_bins`` bins' boundaries from the quantiles of ``data`` (an array, or a dataset or generator of
+        batches, as Keras's ``adapt``), batch by batch as Keras merges its summaries."""
+        if self.num_bins is None:
+            raise ConfigError(f"layer {self.name!r} was given its bin_boundaries, so it has nothing to adapt; make it "
+                              "with num_bins=... instead to learn them from data.")
+        summary = np.zeros((2, 0), dtype=np.float32)
+        for batch in adapt_batches(data, steps, self.name, "numbers"):
+            raw = backend.to_numpy(batch.data) if isinstance(batch, Tensor) else batch
+            values = backend.to_numpy(as_array(raw, np.float32, name=f"data adapted by layer {self.name!r}"))
+            # in Keras's order (the new batch's summary first, its default sort), so ties fall as in Keras
+            merged = np.concatenate((_summary(values, self.epsilon), summary), axis=1)
+            summary = _compress(merged[:, np.argsort(merged[0])], self.epsilon)
+        if summary.shape[1] == 0:
+            raise ShapeError(f"layer {self.name!r} cannot adapt to empty data; pass the training inputs.")
+        self.bin_boundaries = _compress(summary, 1.0 / self.num_bins)[0, :-1].tolist()
+
+    def forward(self, x: Any) -> Tensor:
+        if self.bin_boundaries is None:
+            raise NotReadyError(f"layer {self.name!r} has no bin boundaries yet; call adapt(data) first, or make it "
+                                "with bin_boundaries=[...].")
+        raw = backend.to_numpy(x.data) if isinstance(x, Tensor) else x
+        values = backend.to_numpy(as_array(raw, np.float32, name=f"the input of layer {self.name!r}"))
+        ids = np.digitize(values, np.asarray(self.bin_boundaries, dtype=np.float32)).astype(np.int64)
+        if self.output_mode == "int":
+            return Tensor(backend.to_device(ids))
+        return Tensor(backend.to_device(encode(ids, self.output_mode, self.depth, self.dtype)))
+
+    @property
+    def depth(self) -> int:
+        """The number of bins: the boundaries and one."""
+        return len(self.bin_boundaries) + 1 if self.bin_boundaries is not None else int(self.num_bins or 0)
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        if self.output_mode == "int":
+            return tuple(input_shape)
+        return _encoded_shape(tuple(input_shape), self.output_mode, self.depth, self.name)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "bin_boundaries": self.bin_boundaries, "num_bins": self.num_bins,
+                "epsilon": self.epsilon, "output_mode": self.output_mode}
+
+
+def _boundaries(given: Any) -> list[float]:
+    values = np.asarray(given, dtype=object).reshape(-1) if not isinstance(given, (str, bytes)) else None
+    ok = values is not None and np.ndim(given) == 1 and all(
+        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and np.isfinite(v)
+        for v in values)
+    if not ok or np.any(np.diff(np.asarray(values, dtype=np.float64)) < 0):
+        raise ConfigError(f"Discretization bin_boundaries must be a list of finite numbers in increasing order, got "
+                          f"{given!r}; e.g. bin_boundaries=[0.0, 1.0, 2.0].")
+    return [float(v) for v in values]
+
+
 LOOKUP: dict[str, type[Layer]] = {"StringLookup": StringLookup, "IntegerLookup": IntegerLookup,
-                                  "CategoryEncoding": CategoryEncoding}
+                                  "CategoryEncoding": CategoryEncoding, "Discretization": Discretization}
 LAYERS.update(LOOKUP)  # the classes a model file may name
