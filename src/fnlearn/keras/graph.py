@@ -33,7 +33,7 @@ import numpy as np
 from .. import backend, data, losses
 from .. import functional as F
 from .. import metrics as metrics_module
-from ..errors import ConfigError, ShapeError
+from ..errors import ConfigError, DataError, ShapeError
 from ..model import (
     Trainer,
     _built_in_loss,
@@ -367,13 +367,51 @@ class FunctionalGraph(Trainer, _module.Module):
             raise ShapeError(f"model {self.name!r} takes {self._expects()} but got one array of shape "
                              f"{packed.shape}; call it on a list [a, b, ...] or a dict by Input name.")
         feeds, start = [], unknown
-        for shape, size in zip(shapes, sizes):
+        for index, (shape, size) in enumerate(zip(shapes, sizes)):
             shape = (packed.shape[0], *shape)
             columns = (slice(None), slice(start, start + size))
-            feeds.append(F.reshape(F.getitem(packed, columns), shape) if packed.requires_grad
-                         else Tensor(packed.data[columns].reshape(shape)))
+            if getattr(self._inputs[index], "takes_text", False):
+                feeds.append(self._texts_of(index, packed.data[columns].reshape(shape)))
+            else:
+                feeds.append(F.reshape(F.getitem(packed, columns), shape) if packed.requires_grad
+                             else Tensor(packed.data[columns].reshape(shape)))
             start += size
         return feeds
+
+    @property
+    def _text_input(self) -> bool:
+        """Whether the model's one Input takes texts (with several, a string Input's texts travel coded in the
+        packed rows: :meth:`_text_codes`)."""
+        return len(self._inputs) == 1 and bool(getattr(self._inputs[0], "takes_text", False))
+
+    def _text_codes(self, index: int, texts: np.ndarray, dtype: Any) -> Any:
+        """A string Input's texts as numbers the packed rows can hold beside the other Inputs' values: each distinct
+        text's code in this model's table for that Input, which grows with the texts it meets (so the codes of the
+        training data and the validation data, packed apart, stay valid together); :meth:`_texts_of` reads them
+        back into the texts for the Input's layers (a StringLookup, a TextVectorization)."""
+        tables = self.__dict__.setdefault("_text_tables", {})
+        table, texts_by_code = tables.setdefault(index, ({}, []))
+        codes = np.empty(texts.size, dtype=np.int64)
+        for position, text in enumerate(texts.flat):
+            code = table.get(text)
+            if code is None:
+                code = table[text] = len(texts_by_code)
+                texts_by_code.append(text)
+            codes[position] = code
+        if len(texts_by_code) > 2 ** 24:  # float32 holds whole numbers exactly up to 2**24
+            raise DataError(f"model {self.name!r} has met more than {2 ** 24:,} distinct texts for its Input "
+                            f"{self._inputs[index].name!r}; map them to numbers before the model (e.g. with a "
+                            "StringLookup in the data pipeline).")
+        return backend.to_device(codes.reshape(texts.shape[0], -1).astype(dtype))
+
+    def _texts_of(self, index: int, codes: Any) -> np.ndarray:
+        """The texts :meth:`_text_codes` coded (one read from the device per batch, on a GPU: texts stay on the
+        host)."""
+        texts_by_code = self.__dict__["_text_tables"][index][1]
+        arrays = self.__dict__.setdefault("_text_arrays", {})
+        if len(arrays.get(index, ())) != len(texts_by_code):  # the table grew since: one new array
+            arrays[index] = np.asarray(texts_by_code, dtype=object)
+        return arrays[index][backend.to_numpy(codes).astype(np.int64)]
 
     def _packed_shapes(self, packed: Tensor, unknown: int) -> list[tuple[int, ...]]:
         """The Inputs' sample shapes in the packed rows ``packed``: as declared, with each unknown size read from
@@ -418,6 +456,12 @@ class FunctionalGraph(Trainer, _module.Module):
         keyed = isinstance(x, Mapping)
         for index, (item, given) in enumerate(zip(self._inputs, self._by_input(x, x_name))):
             label = f"{x_name}[{item.name!r}]" if keyed else f"{x_name}[{index}]"
+            if getattr(item, "takes_text", False):
+                array = self._text_codes(index, data.as_texts(given, label, tuple(item.input_shape)), dtype)
+                if arrays:
+                    data.check_same_rows(arrays[0][1], array, arrays[0][0], label, each="row of every input")
+                arrays.append((label, array))
+                continue
             array = data.as_features(given, dtype, label, tuple(item.input_shape))
             if not data.shape_fits(item.input_shape, array.shape[1:]):
                 raise ShapeError(f"keras.Input {item.name!r} takes samples of shape {tuple(item.input_shape)}, but "

@@ -348,8 +348,18 @@ def cast(x: Any, dtype: Any) -> Tensor:
     return Tensor(x.data.astype(dtype), dtype=dtype)
 
 
-def convert_to_tensor(x: Any, dtype: Any = None, sparse: Any = None, ragged: Any = None) -> Tensor:
-    """``x`` as an fnlearn tensor (``fl.tensor``); a tensor is returned as it is unless ``dtype`` differs."""
+def convert_to_tensor(x: Any, dtype: Any = None, sparse: Any = None, ragged: Any = None) -> Any:
+    """``x`` as an fnlearn tensor (``fl.tensor``); a tensor is returned as it is unless ``dtype`` differs. Texts
+    (a string, or a list or array of them) come back as a NumPy array of ``str``, the form a model's string Input and
+    text layers take (tensors hold numbers only), as Keras's tutorials convert a sample's category for ``predict``.
+
+    >>> convert_to_tensor(["fixed"]).tolist(), convert_to_tensor([1.5, 2.0]).shape
+    (['fixed'], (2,))
+    """
+    if dtype in (None, "string", str) and not isinstance(x, Tensor):
+        texts = np.asarray(x) if isinstance(x, (str, bytes, list, tuple, np.ndarray)) else None
+        if texts is not None and texts.dtype.kind in "US":
+            return texts.astype(str)
     if sparse or ragged:
         raise ConfigError("convert_to_tensor(sparse=True / ragged=True) is not supported by fnlearn; its tensors "
                           "are dense.")
