@@ -752,7 +752,8 @@ _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", 
                 "ZeroPadding1D", "Cropping1D", "ELU", "PReLU", "UnitNormalization", "Dot", "Attention",
                 "AdditiveAttention", "GroupNormalization", "RMSNormalization", "AlphaDropout",
                 "ActivityRegularization", "Conv1DTranspose", "DepthwiseConv1D", "SeparableConv1D", "CenterCrop",
-                "RandomCrop", "RandomBrightness")  # not Lambda: files hold no code
+                "RandomCrop", "RandomBrightness", "Conv3D", "MaxPooling3D", "AveragePooling3D",
+                "GlobalAveragePooling3D", "GlobalMaxPooling3D")  # not Lambda: files hold no code
 
 
 def _layer_class(name: str) -> type | None:

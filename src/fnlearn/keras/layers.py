@@ -124,6 +124,18 @@ from ..nn.text import (
 )
 from ..nn.transpose import Conv2DTranspose, Convolution2DTranspose
 from ..nn.vectorize import TextVectorization
+from ..nn.volume import (
+    AveragePooling3D,
+    AvgPool3D,
+    Conv3D,
+    Convolution3D,
+    GlobalAveragePooling3D,
+    GlobalAvgPool3D,
+    GlobalMaxPool3D,
+    GlobalMaxPooling3D,
+    MaxPool3D,
+    MaxPooling3D,
+)
 from ..nn.wrappers import RepeatVector, TimeDistributed
 from ..tensor import Tensor
 from ._missing import not_provided
@@ -601,7 +613,9 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "Dot", "Attention", "AdditiveAttention", "GroupNormalization", "RMSNormalization",
            "AlphaDropout", "ActivityRegularization", "Convolution2D", "Conv1DTranspose", "Convolution1DTranspose",
            "DepthwiseConv1D", "SeparableConv1D", "SeparableConvolution1D", "CenterCrop", "RandomCrop",
-           "RandomBrightness", "dot",
+           "RandomBrightness",
+           "Conv3D", "Convolution3D", "MaxPooling3D", "AveragePooling3D", "GlobalAveragePooling3D",
+           "GlobalMaxPooling3D", "MaxPool3D", "AvgPool3D", "GlobalAvgPool3D", "GlobalMaxPool3D", "dot",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
            "Input", "InputLayer", "SymbolicTensor", "serialize", "deserialize"]
 

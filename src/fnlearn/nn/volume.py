@@ -1,0 +1,269 @@
+"""Layers for volumes — a CT scan's slices, a video's frames — shaped (batch, depth, height, width, channels): Keras's
+``Conv3D``, ``MaxPooling3D``, ``AveragePooling3D``, ``GlobalAveragePooling3D`` and ``GlobalMaxPooling3D``, as its
+"3D image classification from CT scans" example stacks them.
+
+A 3-D convolution is a sum of 2-D ones: the kernel's slice ``i`` (kh, kw, C, filters) convolves, with fnlearn's 2-D
+convolution, the volume's depth slices ``i, i + s, i + 2s, …`` (s the depth stride), all of them in one call as a
+batch of images, and the kd results add up. A 3-D pool is a 2-D pool of every depth slice, then the largest value
+(or the mean) over each depth window. Both are written with fnlearn's differentiable ops, so their gradients are
+the autodiff's, checked like every op's.
+
+Example:
+    >>> import fnlearn as fl, numpy as np
+    >>> conv = fl.layers.Conv3D(4, 3, activation="relu", input_shape=(8, 16, 16, 1))
+    >>> conv.kernel.shape, conv.compute_output_shape((8, 16, 16, 1))
+    ((3, 3, 3, 1, 4), (6, 14, 14, 4))
+    >>> fl.layers.MaxPooling3D(2)(np.arange(16.0).reshape(1, 2, 2, 4, 1)).numpy().ravel().tolist()
+    [13.0, 15.0]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import functional as F
+from ..errors import ConfigError, ShapeError
+from ..tensor import Tensor
+from .conv import _axis_plan, _channels_last, _check_dilated_strides, _Convolution, _padding, conv2d
+from .conv import avg_pool2d as _avg_pool2d
+from .conv import max_pool2d as _max_pool2d
+from .layers import LAYERS, Layer, _float_of, _reject_unknown_kwargs, as_input, known_features
+
+Triple = tuple[int, int, int]
+
+
+def _triple(value: Any, what: str, owner: str, example: str = "(3, 3, 3)") -> Triple:
+    """An int or three ints, each ≥ 1, as three (Keras takes ``3`` for ``(3, 3, 3)``)."""
+    items = (value,) * 3 if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
+    try:
+        items = tuple(items)
+    except TypeError:
+        items = ()
+    if len(items) != 3 or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1 for v in items):
+        raise ConfigError(f"{owner} {what} must be a positive integer or three of them such as {example}, "
+                          f"got {value!r}.")
+    return int(items[0]), int(items[1]), int(items[2])
+
+
+def _volume_shape(shape: Any, who: str, sizes: bool = True) -> tuple[Any, ...]:
+    """One sample's shape as (depth, height, width, channels), or one ShapeError sentence; with ``sizes``, the depth,
+    height and width must be known."""
+    shape = tuple(shape)
+    if len(shape) != 4:
+        hint = " (one channel needs its axis: x[..., None])" if len(shape) == 3 else ""
+        raise ShapeError(f"{who} takes volumes of shape (batch, depth, height, width, channels), but was given "
+                         f"samples of shape {shape}{hint}; give it 5-D data or Reshape before it.")
+    if sizes and any(s is None for s in shape[:3]):
+        raise ShapeError(f"{who} takes volumes of a known size, but got samples of shape {shape}; give "
+                         "Input(shape=(depth, height, width, channels)) with every size.")
+    return tuple(None if s is None else int(s) for s in shape)
+
+
+def _output_sizes(sizes: tuple[int, ...], window: Triple, strides: Triple, padding: str, who: str,
+                  what: str) -> tuple[int, int, int]:
+    if padding == "valid" and any(size < reach for size, reach in zip(sizes, window)):
+        raise ShapeError(f"{who} has a {'×'.join(map(str, window))} {what}, larger than its input of "
+                         f"{'×'.join(map(str, sizes))} with padding='valid'; use padding='same', a smaller window, or "
+                         "fewer pooling layers before it.")
+    return tuple(_axis_plan(size, reach, step, padding)[0]  # type: ignore[return-value]
+                 for size, reach, step in zip(sizes, window, strides))
+
+
+def conv3d(x: Tensor, kernel: Tensor, bias: Tensor | None = None, strides: Any = 1, padding: str = "valid",
+           dilation_rate: Any = 1) -> Tensor:
+    """The 3-D convolution of channels-last volumes ``x`` (N, D, H, W, C) with ``kernel`` (kd, kh, kw, C, filters),
+    as Keras's ``Conv3D`` computes it, plus ``bias`` (filters,).
+
+    >>> import fnlearn as fl, numpy as np
+    >>> x = fl.tensor(np.arange(27.0).reshape(1, 3, 3, 3, 1))
+    >>> conv3d(x, fl.tensor(np.ones((2, 2, 2, 1, 1)))).numpy().ravel().tolist()
+    [52.0, 60.0, 76.0, 84.0, 124.0, 132.0, 148.0, 156.0]
+    """
+    steps, rates = _triple(strides, "strides", "conv3d"), _triple(dilation_rate, "dilation_rate", "conv3d")
+    padding = _padding(padding, "conv3d")
+    n, depth, height, width, channels = x.shape
+    kd = kernel.shape[0]
+    out_depth, before, after = _axis_plan(depth, (kd - 1) * rates[0] + 1, steps[0], padding)
+    if before or after:
+        x = F.pad(x, ((0, 0), (before, after), (0, 0), (0, 0), (0, 0)))
+    total = None
+    for i in range(kd):
+        start = i * rates[0]
+        slices = x[:, start:start + steps[0] * (out_depth - 1) + 1:steps[0]]
+        images = F.reshape(slices, (n * out_depth, height, width, channels))
+        part = conv2d(images, kernel[i], None, steps[1:], padding, rates[1:])
+        total = part if total is None else total + part
+    out = F.reshape(total, (n, out_depth, *total.shape[1:]))
+    return out if bias is None else out + bias
+
+
+def _pool3d(x: Tensor, pool: Triple, strides: Triple, padding: str, largest: bool) -> Tensor:
+    """A 2-D pool of every depth slice, then the largest value or the mean over each depth window (with
+    padding='same', of the slices inside the volume, as Keras leaves the padding out of both)."""
+    n, depth, height, width, channels = x.shape
+    flat = F.reshape(x, (n * depth, height, width, channels))
+    pooled = (_max_pool2d if largest else _avg_pool2d)(flat, pool[1:], strides[1:], padding)
+    pooled = F.reshape(pooled, (n, depth, *pooled.shape[1:]))
+    out_depth, before, _ = _axis_plan(depth, pool[0], strides[0], padding)
+    windows = []
+    for o in range(out_depth):
+        start = o * strides[0] - before
+        window = pooled[:, max(start, 0):min(start + pool[0], depth)]
+        windows.append(F.max(window, axis=1) if largest else F.mean(window, axis=1))
+    return F.stack(windows, axis=1)
+
+
+class Conv3D(_Convolution):
+    """A 3-D convolution layer, Keras's ``layers.Conv3D``: ``activation(conv3d(x, kernel) + bias)`` on channels-last
+    volumes (batch, depth, height, width, channels); the kernel in Keras's layout (kd, kh, kw, in_channels, filters)
+    with Keras's Glorot-uniform default; ``strides``, ``padding`` ("valid" or "same") and ``dilation_rate`` (with
+    strides of 1) as Keras's.
+
+    >>> import fnlearn as fl
+    >>> fl.layers.Conv3D(8, (3, 3, 3), padding="same", strides=2).compute_output_shape((9, 16, 16, 1))
+    (5, 8, 8, 8)
+    """
+
+    sample_rank = 4
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1, 1), padding: str = "valid",
+                 data_format: str | None = None, dilation_rate: Any = (1, 1, 1), groups: int = 1,
+                 activation: Any = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 name: str | None = None, **kwargs: Any) -> None:
+        self._take_settings("Conv3D", filters, activation, use_bias, kernel_initializer, bias_initializer,
+                            kernel_regularizer, bias_regularizer, kwargs)
+        _channels_last(data_format, "Conv3D")
+        if groups != 1:
+            raise ConfigError(f"Conv3D got groups={groups!r}; fnlearn's Conv3D has groups=1 only (every filter sees "
+                              "every input channel): leave it out.")
+        self.kernel_size = _triple(kernel_size, "kernel_size", "Conv3D")
+        self.strides = _triple(strides, "strides", "Conv3D")
+        self.dilation_rate = _triple(dilation_rate, "dilation_rate", "Conv3D", "(2, 2, 2)")
+        _check_dilated_strides(self.strides, self.dilation_rate, (strides, dilation_rate), "Conv3D")
+        self.padding = _padding(padding, "Conv3D")
+        self._start(name, kwargs)
+        if self.input_shape is not None:
+            self.build(self.input_shape)
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        *sizes, _ = _volume_shape(input_shape, self._who())
+        reach = tuple((k - 1) * d + 1 for k, d in zip(self.kernel_size, self.dilation_rate))
+        return (*_output_sizes(tuple(sizes), reach, self.strides, self.padding, self._who(), "kernel"),  # type: ignore
+                self.filters)
+
+    def kernel_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return (*self.kernel_size, known_features(input_shape, self._who()), self.filters)
+
+    @property
+    def input_features(self) -> int | None:
+        """The input channels the built kernel takes (None before it is built)."""
+        return None if self.kernel is None else int(self.kernel.shape[3])
+
+    def forward(self, x: Any) -> Tensor:
+        x = self._checked_input(x, "volumes")
+        return self.activation(conv3d(x, self.kernel, self.bias, self.strides, self.padding, self.dilation_rate))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "dilation_rate": list(self.dilation_rate)}
+
+
+class _Pooling3D(Layer):
+    """A window pooling layer over volumes (no weights)."""
+
+    _largest = True
+
+    def __init__(self, pool_size: Any = (2, 2, 2), strides: Any = None, padding: str = "valid",
+                 data_format: str | None = None, name: str | None = None, **kwargs: Any) -> None:
+        owner = type(self).__name__
+        _reject_unknown_kwargs(owner, kwargs, allow=("input_shape",))
+        _channels_last(data_format, owner)
+        self.pool_size = _triple(pool_size, "pool_size", owner, "(2, 2, 2)")
+        self.strides = self.pool_size if strides is None else _triple(strides, "strides", owner, "(2, 2, 2)")
+        self.padding = _padding(padding, owner)
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
+                         dtype=kwargs.get("dtype"))
+        self.built = True
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        who = f"{type(self).__name__} layer {self.name!r}"
+        *sizes, channels = _volume_shape(input_shape, who)
+        return (*_output_sizes(tuple(sizes), self.pool_size, self.strides, self.padding, who, "pool"), channels)
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_input(x, _float_of(x), self.name)
+        self.compute_output_shape(x.shape[1:])
+        return _pool3d(x, self.pool_size, self.strides, self.padding, self._largest)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "pool_size": list(self.pool_size), "strides": list(self.strides),
+                "padding": self.padding}
+
+
+class MaxPooling3D(_Pooling3D):
+    """The largest value of each window, Keras's ``layers.MaxPooling3D`` (2×2×2 windows by default, as far apart as
+    they are wide)."""
+
+
+class AveragePooling3D(_Pooling3D):
+    """The mean of each window, Keras's ``layers.AveragePooling3D`` (with ``padding="same"`` a border window is the
+    mean of its values inside the volume).
+
+    >>> import fnlearn as fl, numpy as np
+    >>> fl.layers.AveragePooling3D(2)(np.arange(16.0).reshape(1, 2, 2, 4, 1)).numpy().ravel().tolist()
+    [6.5, 8.5]
+    """
+
+    _largest = False
+
+
+class _GlobalPooling3D(Layer):
+    """One value per channel over the whole volume (no weights)."""
+
+    def __init__(self, data_format: str | None = None, keepdims: bool = False, name: str | None = None,
+                 **kwargs: Any) -> None:
+        owner = type(self).__name__
+        _reject_unknown_kwargs(owner, kwargs, allow=("input_shape",))
+        _channels_last(data_format, owner)
+        if not isinstance(keepdims, (bool, np.bool_)):
+            raise ConfigError(f"{owner} keepdims must be True or False, got {keepdims!r}.")
+        self.keepdims = bool(keepdims)
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
+                         dtype=kwargs.get("dtype"))
+        self.built = True
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        *_, channels = _volume_shape(input_shape, f"{type(self).__name__} layer {self.name!r}", sizes=False)
+        return (1, 1, 1, channels) if self.keepdims else (channels,)
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_input(x, _float_of(x), self.name)
+        self.compute_output_shape(x.shape[1:])
+        reduce = F.max if isinstance(self, GlobalMaxPooling3D) else F.mean
+        return reduce(x, axis=(1, 2, 3), keepdims=self.keepdims)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "keepdims": self.keepdims}
+
+
+class GlobalAveragePooling3D(_GlobalPooling3D):
+    """The mean of each channel over the volume, Keras's ``layers.GlobalAveragePooling3D``: (N, D, H, W, C) →
+    (N, C)."""
+
+
+class GlobalMaxPooling3D(_GlobalPooling3D):
+    """The largest value of each channel over the volume, Keras's ``layers.GlobalMaxPooling3D``."""
+
+
+VOLUME: dict[str, type[Layer]] = {cls.__name__: cls for cls in (Conv3D, MaxPooling3D, AveragePooling3D,
+                                                               GlobalAveragePooling3D, GlobalMaxPooling3D)}
+LAYERS.update(VOLUME)  # the classes a model file may name
+
+# Keras's other names for the same classes; files name the long ones
+Convolution3D = Conv3D
+MaxPool3D = MaxPooling3D
+AvgPool3D = AveragePooling3D
+GlobalAvgPool3D = GlobalAveragePooling3D
+GlobalMaxPool3D = GlobalMaxPooling3D

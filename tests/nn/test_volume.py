@@ -1,0 +1,143 @@
+"""Volumes (batch, depth, height, width, channels): Conv3D and the 3-D poolings — gradients against central
+differences and PyTorch, values and training against Keras, saved, loaded and through real Keras files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from real_keras import assert_trains_as_keras, real_keras
+
+import fnlearn as fl
+from fnlearn import keras
+from fnlearn.errors import ConfigError, ShapeError
+from fnlearn.nn.volume import _pool3d, conv3d
+
+RNG = np.random.default_rng(8)
+
+CONV_CASES = [  # (d, h, w), kernel, strides, padding, dilation
+    ((4, 5, 5), (2, 3, 3), (1, 1, 1), "valid", (1, 1, 1)),
+    ((5, 4, 6), (3, 2, 3), (2, 1, 2), "same", (1, 1, 1)),
+    ((5, 5, 4), (3, 3, 3), (2, 2, 2), "valid", (1, 1, 1)),
+    ((6, 5, 5), (2, 2, 2), (1, 1, 1), "same", (2, 1, 2)),
+]
+POOL_CASES = [  # (d, h, w), pool, strides, padding
+    ((4, 4, 4), (2, 2, 2), (2, 2, 2), "valid"),
+    ((5, 5, 3), (2, 3, 2), (2, 2, 1), "same"),
+    ((3, 5, 5), (3, 2, 2), (1, 2, 2), "valid"),
+    ((5, 4, 5), (3, 3, 3), (2, 2, 2), "same"),
+]
+
+
+@pytest.mark.parametrize("sizes, kernel, strides, padding, dilation", CONV_CASES)
+def test_conv3d_gradients_match_central_differences_in_float64(sizes, kernel, strides, padding, dilation):
+    x, k, b = RNG.normal(size=(2, *sizes, 2)), RNG.normal(size=(*kernel, 2, 3)), RNG.normal(size=3)
+    out = conv3d(fl.tensor(x), fl.tensor(k), fl.tensor(b), strides, padding, dilation)
+    weights = fl.tensor(RNG.normal(size=out.shape))
+    assert fl.gradcheck(lambda a, kk, bb: conv3d(a, kk, bb, strides, padding, dilation) * weights, [x, k, b],
+                        atol=1e-7, rtol=1e-6)
+
+
+@pytest.mark.parametrize("sizes, pool, strides, padding", POOL_CASES)
+@pytest.mark.parametrize("largest", [True, False], ids=["max", "avg"])
+def test_pool3d_gradients_match_central_differences_in_float64(largest, sizes, pool, strides, padding):
+    x = RNG.normal(size=(2, *sizes, 2))  # distinct values: no ties, so the max is differentiable
+    weights = fl.tensor(RNG.normal(size=_pool3d(fl.tensor(x), pool, strides, padding, largest).shape))
+    assert fl.gradcheck(lambda a: _pool3d(a, pool, strides, padding, largest) * weights, [x], atol=1e-7, rtol=1e-6)
+
+
+@pytest.mark.parametrize("sizes, kernel, strides, padding, dilation", CONV_CASES[:3])
+def test_conv3d_values_and_gradients_match_pytorch(sizes, kernel, strides, padding, dilation):
+    torch = pytest.importorskip("torch")
+    x, k = RNG.normal(size=(2, *sizes, 2)), RNG.normal(size=(*kernel, 2, 3))
+    tx = torch.tensor(x.transpose(0, 4, 1, 2, 3), requires_grad=True)
+    tk = torch.tensor(k.transpose(4, 3, 0, 1, 2), requires_grad=True)
+    if padding == "same":  # Keras's "same": the odd extra at the end of each axis
+        pads = []
+        for size, reach, step in reversed(list(zip(sizes, kernel, strides))):
+            total = max((-(-size // step) - 1) * step + reach - size, 0)
+            pads += [total // 2, total - total // 2]
+        theirs = torch.nn.functional.conv3d(torch.nn.functional.pad(tx, pads), tk, stride=strides)
+    else:
+        theirs = torch.nn.functional.conv3d(tx, tk, stride=strides)
+    grad = RNG.normal(size=theirs.shape)
+    theirs.backward(torch.tensor(grad))
+    ax, ak = fl.tensor(x, requires_grad=True), fl.tensor(k, requires_grad=True)
+    ours = conv3d(ax, ak, None, strides, padding)
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy().transpose(0, 2, 3, 4, 1), rtol=1e-10, atol=1e-10)
+    (ours * fl.tensor(grad.transpose(0, 2, 3, 4, 1))).sum().backward()
+    np.testing.assert_allclose(fl.backend.to_numpy(ax.grad), tx.grad.numpy().transpose(0, 2, 3, 4, 1), rtol=1e-9,
+                               atol=1e-10)
+    np.testing.assert_allclose(fl.backend.to_numpy(ak.grad), tk.grad.numpy().transpose(2, 3, 4, 1, 0), rtol=1e-9,
+                               atol=1e-10)
+
+
+@pytest.mark.parametrize("sizes, kernel, strides, padding, dilation", CONV_CASES)
+def test_conv3d_layer_gives_keras_outputs_from_the_same_weights(sizes, kernel, strides, padding, dilation):
+    real = real_keras()
+    x = RNG.normal(size=(2, *sizes, 2)).astype(np.float32)
+    settings = dict(filters=3, kernel_size=kernel, strides=strides, padding=padding, dilation_rate=dilation,
+                    activation="relu")
+    theirs, ours = real.layers.Conv3D(**settings), keras.layers.Conv3D(**settings)
+    expected = np.asarray(theirs(x))
+    ours(x)  # built at its first call, as Keras's
+    ours.set_weights(theirs.get_weights())
+    np.testing.assert_allclose(ours(x).numpy(), expected, rtol=1e-5, atol=1e-5)
+    assert ours.compute_output_shape((*sizes, 2)) == expected.shape[1:]
+
+
+@pytest.mark.parametrize("sizes, pool, strides, padding", POOL_CASES)
+@pytest.mark.parametrize("name", ["MaxPooling3D", "AveragePooling3D"])
+def test_poolings_give_keras_outputs(name, sizes, pool, strides, padding):
+    real = real_keras()
+    x = RNG.normal(size=(2, *sizes, 3)).astype(np.float32)
+    expected = np.asarray(getattr(real.layers, name)(pool, strides, padding)(x))
+    layer = getattr(keras.layers, name)(pool, strides, padding)
+    np.testing.assert_allclose(layer(x).numpy(), expected, rtol=1e-6, atol=1e-6)
+    assert layer.compute_output_shape((*sizes, 3)) == expected.shape[1:]
+    for global_name in ("GlobalAveragePooling3D", "GlobalMaxPooling3D"):
+        for keepdims in (False, True):
+            wanted = np.asarray(getattr(real.layers, global_name)(keepdims=keepdims)(x))
+            np.testing.assert_allclose(getattr(keras.layers, global_name)(keepdims=keepdims)(x).numpy(), wanted,
+                                       rtol=1e-6)
+
+
+def _ct_model(library):
+    """The layers of Keras's "3D image classification from CT scans" example, small."""
+    layers = library.layers
+    return library.Sequential([library.Input((6, 8, 8, 1)), layers.Conv3D(4, 3, activation="relu", padding="same"),
+                               layers.MaxPool3D(2), layers.BatchNormalization(),
+                               layers.Conv3D(6, 3, activation="relu"), layers.GlobalAveragePooling3D(),
+                               layers.Dense(1, activation="sigmoid")])
+
+
+def test_the_ct_scan_example_trains_as_keras_and_saves_loads_and_crosses_to_keras(tmp_path):
+    real = real_keras()
+    x = RNG.normal(size=(8, 6, 8, 8, 1)).astype(np.float32)
+    y = (RNG.random((8, 1)) < 0.5).astype(np.float32)
+    theirs, ours = _ct_model(real), _ct_model(keras)
+    assert_trains_as_keras(real, theirs, ours, x, y, "binary_crossentropy", learning_rate=0.05, batch_size=4,
+                           rtol=2e-4, atol=2e-5)
+    ours.save(tmp_path / "m.keras")
+    np.testing.assert_array_equal(keras.models.load_model(tmp_path / "m.keras").predict(x, verbose=0),
+                                  ours.predict(x, verbose=0))
+    keras.saving.export_keras(ours, tmp_path / "k.keras")
+    np.testing.assert_allclose(real.models.load_model(tmp_path / "k.keras").predict(x, verbose=0),
+                               ours.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    theirs.save(tmp_path / "theirs.keras")
+    np.testing.assert_allclose(keras.models.load_model(tmp_path / "theirs.keras").predict(x, verbose=0),
+                               theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    assert keras.layers.Convolution3D is keras.layers.Conv3D and keras.layers.AvgPool3D is keras.layers.AveragePooling3D
+
+
+@pytest.mark.parametrize("make, error, words", [
+    (lambda: keras.layers.Conv3D(2, 3)(np.zeros((1, 5, 5, 1))), ShapeError, "takes volumes of shape (batch, depth"),
+    (lambda: keras.layers.Conv3D(2, 4)(np.zeros((1, 3, 5, 5, 1))), ShapeError, "a 4×4×4 kernel, larger than"),
+    (lambda: keras.layers.Conv3D(2, (3, 3)), ConfigError, "kernel_size must be a positive integer or three of them"),
+    (lambda: keras.layers.Conv3D(2, 3, strides=2, dilation_rate=2), ConfigError, "dilation_rate above 1 takes"),
+    (lambda: keras.layers.MaxPooling3D(2, padding="full"), ConfigError, "padding must be 'valid'"),
+    (lambda: keras.layers.GlobalMaxPooling3D(data_format="channels_first"), ConfigError, "channels_last"),
+])
+def test_bad_input_is_one_sentence(make, error, words):
+    with pytest.raises(error) as caught:
+        make()
+    assert words in str(caught.value) and str(caught.value).endswith(".")
