@@ -753,7 +753,8 @@ _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", 
                 "AdditiveAttention", "GroupNormalization", "RMSNormalization", "AlphaDropout",
                 "ActivityRegularization", "Conv1DTranspose", "DepthwiseConv1D", "SeparableConv1D", "CenterCrop",
                 "RandomCrop", "RandomBrightness", "Conv3D", "MaxPooling3D", "AveragePooling3D",
-                "GlobalAveragePooling3D", "GlobalMaxPooling3D")  # not Lambda: files hold no code
+                "GlobalAveragePooling3D", "GlobalMaxPooling3D", "ZeroPadding3D", "Cropping3D", "UpSampling3D",
+                "SpatialDropout3D")  # not Lambda: files hold no code
 
 
 def _layer_class(name: str) -> type | None:

@@ -54,6 +54,7 @@ from .nn.layers import (
     Softmax,
     SpatialDropout1D,
     SpatialDropout2D,
+    SpatialDropout3D,
 )
 from .nn.lookup import CategoryEncoding, Discretization, IntegerLookup, StringLookup
 from .nn.merge import Add, Average, Concatenate, Maximum, Merge, Minimum, Multiply, Subtract
@@ -92,12 +93,15 @@ from .nn.volume import (
     AvgPool3D,
     Conv3D,
     Convolution3D,
+    Cropping3D,
     GlobalAveragePooling3D,
     GlobalAvgPool3D,
     GlobalMaxPool3D,
     GlobalMaxPooling3D,
     MaxPool3D,
     MaxPooling3D,
+    UpSampling3D,
+    ZeroPadding3D,
 )
 from .nn.wrappers import RepeatVector, TimeDistributed
 
@@ -121,4 +125,5 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "DepthwiseConv1D", "SeparableConv1D", "SeparableConvolution1D", "CenterCrop", "RandomCrop",
            "RandomBrightness",
            "Conv3D", "Convolution3D", "MaxPooling3D", "AveragePooling3D", "GlobalAveragePooling3D",
-           "GlobalMaxPooling3D", "MaxPool3D", "AvgPool3D", "GlobalAvgPool3D", "GlobalMaxPool3D", "LAYERS"]
+           "GlobalMaxPooling3D", "MaxPool3D", "AvgPool3D", "GlobalAvgPool3D", "GlobalMaxPool3D",
+           "ZeroPadding3D", "Cropping3D", "UpSampling3D", "SpatialDropout3D", "LAYERS"]

@@ -141,3 +141,50 @@ def test_bad_input_is_one_sentence(make, error, words):
     with pytest.raises(error) as caught:
         make()
     assert words in str(caught.value) and str(caught.value).endswith(".")
+
+
+@pytest.mark.parametrize("name, setting", [
+    ("ZeroPadding3D", 1), ("ZeroPadding3D", (1, 2, 0)), ("ZeroPadding3D", ((0, 1), (2, 0), (1, 1))),
+    ("Cropping3D", 1), ("Cropping3D", ((1, 0), 2, (0, 1))), ("UpSampling3D", 2), ("UpSampling3D", (1, 2, 3)),
+])
+def test_padding_cropping_and_upsampling_give_keras_volumes_and_pass_gradients_back(name, setting):
+    real = real_keras()
+    x = RNG.normal(size=(2, 4, 5, 6, 2))
+    expected = np.asarray(getattr(real.layers, name)(setting)(x.astype(np.float32)))
+    layer = getattr(keras.layers, name)(setting)
+    np.testing.assert_allclose(layer(x.astype(np.float32)).numpy(), expected, rtol=1e-6)
+    assert layer.compute_output_shape(x.shape[1:]) == expected.shape[1:]
+    weights = fl.tensor(RNG.normal(size=expected.shape))
+    assert fl.gradcheck(lambda a: layer(a) * weights, [x], atol=1e-7, rtol=1e-6)
+    again = getattr(keras.layers, name).from_config(layer.get_config())
+    np.testing.assert_array_equal(again(x.astype(np.float32)).numpy(), layer(x.astype(np.float32)).numpy())
+
+
+def test_spatial_dropout_3d_drops_whole_feature_maps_in_training_only():
+    layer = keras.layers.SpatialDropout3D(0.5, seed=3)
+    x = np.ones((4, 3, 3, 3, 8), dtype=np.float32)
+    out = layer(x, training=True).numpy()
+    assert (out == out[:, :1, :1, :1, :]).all() and set(np.unique(out)) == {0.0, 2.0}
+    np.testing.assert_array_equal(layer(x, training=False).numpy(), x)
+    with pytest.raises(ShapeError, match="takes volumes of shape"):
+        layer(np.ones((2, 3, 3, 8)), training=True)
+
+
+def test_volume_shape_layers_cross_to_keras_files(tmp_path):
+    real = real_keras()
+    model = keras.Sequential([keras.Input((4, 6, 6, 1)), keras.layers.ZeroPadding3D((0, 1, 1)),
+                              keras.layers.Conv3D(2, 3), keras.layers.UpSampling3D((1, 2, 2)),
+                              keras.layers.Cropping3D(((0, 0), (1, 1), (1, 1))), keras.layers.SpatialDropout3D(0.2),
+                              keras.layers.GlobalMaxPooling3D(), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    keras.saving.export_keras(model, tmp_path / "k.keras")
+    x = RNG.normal(size=(3, 4, 6, 6, 1)).astype(np.float32)
+    np.testing.assert_allclose(real.models.load_model(tmp_path / "k.keras").predict(x, verbose=0),
+                               model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    model.save(tmp_path / "m.keras")
+    np.testing.assert_array_equal(keras.models.load_model(tmp_path / "m.keras").predict(x, verbose=0),
+                                  model.predict(x, verbose=0))
+    with pytest.raises(ConfigError, match="three .depth, rows, columns."):
+        keras.layers.ZeroPadding3D((1, 2))
+    with pytest.raises(ShapeError, match="leaving nothing along an axis"):
+        keras.layers.Cropping3D(2)(x)

@@ -59,6 +59,9 @@ _SETTINGS: dict[str, tuple[str, ...]] = {
     "AveragePooling3D": _POOLING,
     "GlobalAveragePooling3D": ("data_format", "keepdims"),
     "GlobalMaxPooling3D": ("data_format", "keepdims"),
+    "ZeroPadding3D": ("padding", "data_format"),
+    "Cropping3D": ("cropping", "data_format"),
+    "UpSampling3D": ("size", "data_format"),
     "BatchNormalization": ("momentum", "moving_mean_initializer", "moving_variance_initializer", "synchronized",
                            *_NORMALIZING),
     "LayerNormalization": ("rms_scaling", *_NORMALIZING),
@@ -105,6 +108,7 @@ _SETTINGS: dict[str, tuple[str, ...]] = {
     "UnitNormalization": ("axis",),
     "SpatialDropout1D": ("rate", "seed"),
     "SpatialDropout2D": ("rate", "seed", "data_format"),
+    "SpatialDropout3D": ("rate", "seed", "data_format"),
     "GaussianNoise": ("stddev", "seed"),
     "GaussianDropout": ("rate", "seed"),
     "PReLU": ("alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes"),
@@ -153,7 +157,8 @@ _SEPARABLE = ("filters", "pointwise_initializer", "pointwise_regularizer", "poin
 _SETTINGS.update(DepthwiseConv1D=_DEPTHWISE, DepthwiseConv2D=_DEPTHWISE, SeparableConv1D=_SEPARABLE,
                  SeparableConv2D=_SEPARABLE)
 _CELLS = ("SimpleRNN", "LSTM", "GRU")  # Keras keeps their weights in their cell
-_UNTRAINABLE = ("SpatialDropout1D", "SpatialDropout2D", "Discretization")  # Keras's take no trainable= (no weights)
+# Keras's take no trainable= (they have no weights)
+_UNTRAINABLE = ("SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "Discretization")
 _ACTIVATIONS = frozenset((
     "celu", "elu", "exponential", "gelu", "glu", "hard_shrink", "hard_sigmoid", "hard_silu", "hard_swish",
     "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish", "relu", "relu6", "selu", "sigmoid",

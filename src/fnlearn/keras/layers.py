@@ -88,6 +88,7 @@ from ..nn.layers import (
     Softmax,
     SpatialDropout1D,
     SpatialDropout2D,
+    SpatialDropout3D,
     as_input,
     zero_run_shape,
 )
@@ -129,12 +130,15 @@ from ..nn.volume import (
     AvgPool3D,
     Conv3D,
     Convolution3D,
+    Cropping3D,
     GlobalAveragePooling3D,
     GlobalAvgPool3D,
     GlobalMaxPool3D,
     GlobalMaxPooling3D,
     MaxPool3D,
     MaxPooling3D,
+    UpSampling3D,
+    ZeroPadding3D,
 )
 from ..nn.wrappers import RepeatVector, TimeDistributed
 from ..tensor import Tensor
@@ -615,7 +619,8 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "DepthwiseConv1D", "SeparableConv1D", "SeparableConvolution1D", "CenterCrop", "RandomCrop",
            "RandomBrightness",
            "Conv3D", "Convolution3D", "MaxPooling3D", "AveragePooling3D", "GlobalAveragePooling3D",
-           "GlobalMaxPooling3D", "MaxPool3D", "AvgPool3D", "GlobalAvgPool3D", "GlobalMaxPool3D", "dot",
+           "GlobalMaxPooling3D", "MaxPool3D", "AvgPool3D", "GlobalAvgPool3D", "GlobalMaxPool3D",
+           "ZeroPadding3D", "Cropping3D", "UpSampling3D", "SpatialDropout3D", "dot",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
            "Input", "InputLayer", "SymbolicTensor", "serialize", "deserialize"]
 

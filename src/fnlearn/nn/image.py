@@ -49,9 +49,10 @@ def _count(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 0
 
 
-def _sides(value: Any, what: str, owner: str) -> Sides:
-    """((top, bottom), (left, right)) from Keras's three forms: an int for every side, a pair (rows, columns)
-    for both sides of each axis, or a pair of pairs; every number an integer ≥ 0."""
+def _sides(value: Any, what: str, owner: str, axes: int = 2) -> Any:
+    """((top, bottom), (left, right)) — for ``axes=3`` a volume's (depth, rows, columns) pairs — from Keras's three
+    forms: an int for every side, one int per axis for both its sides, or one pair per axis; every number an
+    integer ≥ 0."""
 
     def both(item: Any) -> Pair | None:
         if _count(item):
@@ -63,18 +64,21 @@ def _sides(value: Any, what: str, owner: str) -> Sides:
         return (int(items[0]), int(items[1])) if len(items) == 2 and all(map(_count, items)) else None
 
     if _count(value):
-        rows = cols = both(value)
+        sides: list[Pair | None] = [both(value)] * axes
     else:
         try:
             items = tuple(value)
         except TypeError:
             items = ()
-        rows, cols = (both(items[0]), both(items[1])) if len(items) == 2 and not isinstance(value, str) \
-            else (None, None)
-    if rows is None or cols is None:
+        sides = [both(item) for item in items] if len(items) == axes and not isinstance(value, str) else [None]
+    if any(side is None for side in sides):
+        if axes == 3:
+            raise ConfigError(f"{owner} {what} must be an integer ≥ 0 for every side, three (depth, rows, columns) "
+                              "such as (1, 2, 2), or three pairs ((front, back), (top, bottom), (left, right)); got "
+                              f"{value!r}.")
         raise ConfigError(f"{owner} {what} must be an integer ≥ 0 for every side, a pair (rows, columns) such as "
                           f"(1, 2), or a pair of pairs ((top, bottom), (left, right)); got {value!r}.")
-    return rows, cols
+    return tuple(sides)
 
 
 def _choice(value: Any, what: str, owner: str, allowed: tuple[str, ...], note: str = "") -> str:

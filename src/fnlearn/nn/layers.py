@@ -1678,6 +1678,13 @@ class SpatialDropout2D(_SpatialDropout):
     sample_rank, samples = 3, "images of shape (batch, height, width, channels)"
 
 
+class SpatialDropout3D(_SpatialDropout):
+    """Dropout of whole feature maps of volumes (batch, depth, height, width, channels), Keras's
+    ``layers.SpatialDropout3D`` (see :class:`_SpatialDropout`)."""
+
+    sample_rank, samples = 4, "volumes of shape (batch, depth, height, width, channels)"
+
+
 class SpatialDropout1D(_SpatialDropout):
     """Dropout of whole features of sequences (batch, steps, channels), the same for every step, Keras's
     ``layers.SpatialDropout1D`` (see :class:`_SpatialDropout`).
@@ -1732,4 +1739,5 @@ LAYERS: dict[str, type[Layer]] = {"Dense": Dense, "Activation": Activation, "Fla
                                   "Normalization": Normalization, "BatchNormalization": BatchNormalization,
                                   "Rescaling": Rescaling, "LayerNormalization": LayerNormalization,
                                   "SpatialDropout1D": SpatialDropout1D, "SpatialDropout2D": SpatialDropout2D,
+                                  "SpatialDropout3D": SpatialDropout3D,
                                   "Lambda": Lambda}

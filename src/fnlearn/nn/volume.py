@@ -1,6 +1,7 @@
 """Layers for volumes — a CT scan's slices, a video's frames — shaped (batch, depth, height, width, channels): Keras's
 ``Conv3D``, ``MaxPooling3D``, ``AveragePooling3D``, ``GlobalAveragePooling3D`` and ``GlobalMaxPooling3D``, as its
-"3D image classification from CT scans" example stacks them.
+"3D image classification from CT scans" example stacks them, and ``ZeroPadding3D``, ``Cropping3D``,
+``UpSampling3D``.
 
 A 3-D convolution is a sum of 2-D ones: the kernel's slice ``i`` (kh, kw, C, filters) convolves, with fnlearn's 2-D
 convolution, the volume's depth slices ``i, i + s, i + 2s, …`` (s the depth stride), all of them in one call as a
@@ -29,6 +30,7 @@ from ..tensor import Tensor
 from .conv import _axis_plan, _channels_last, _check_dilated_strides, _Convolution, _padding, conv2d
 from .conv import avg_pool2d as _avg_pool2d
 from .conv import max_pool2d as _max_pool2d
+from .image import _sides
 from .layers import LAYERS, Layer, _float_of, _reject_unknown_kwargs, as_input, known_features
 
 Triple = tuple[int, int, int]
@@ -257,8 +259,117 @@ class GlobalMaxPooling3D(_GlobalPooling3D):
     """The largest value of each channel over the volume, Keras's ``layers.GlobalMaxPooling3D``."""
 
 
+class _Reshaping3D(Layer):
+    """A layer that pads, crops or enlarges volumes (no weights): its one setting checked, its shape rule."""
+
+    _setting = ""
+
+    def __init__(self, value: Any, data_format: str | None, name: str | None, kwargs: dict[str, Any]) -> None:
+        owner = type(self).__name__
+        _reject_unknown_kwargs(owner, kwargs, allow=("input_shape",))
+        _channels_last(data_format, owner)
+        setattr(self, self._setting, _triple(value, "size", owner, "(2, 2, 2)") if self._setting == "size"
+                else _sides(value, self._setting, owner, axes=3))
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
+                         dtype=kwargs.get("dtype"))
+        self.built = True
+
+    def forward(self, x: Any) -> Tensor:
+        x = as_input(x, _float_of(x), self.name)
+        self.compute_output_shape(x.shape[1:])
+        return self._reshape(x)
+
+    def _reshape(self, x: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def _sizes(self, input_shape: tuple[int, ...]) -> tuple[list[int], int]:
+        *sizes, channels = _volume_shape(input_shape, f"{type(self).__name__} layer {self.name!r}")
+        return sizes, channels
+
+    def get_config(self) -> dict[str, Any]:
+        value = getattr(self, self._setting)
+        return {**super().get_config(), self._setting: [list(v) if isinstance(v, tuple) else v for v in value]}
+
+
+class ZeroPadding3D(_Reshaping3D):
+    """Zeros around each volume, Keras's ``layers.ZeroPadding3D``: ``padding`` an int for every side, three (depth,
+    rows, columns) or three pairs.
+
+    >>> import fnlearn as fl
+    >>> fl.layers.ZeroPadding3D((1, 2, 0)).compute_output_shape((4, 5, 5, 3))
+    (6, 9, 5, 3)
+    """
+
+    _setting = "padding"
+
+    def __init__(self, padding: Any = (1, 1, 1), data_format: str | None = None, name: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(padding, data_format, name, kwargs)
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        sizes, channels = self._sizes(input_shape)
+        return (*(size + sum(pair) for size, pair in zip(sizes, self.padding)), channels)
+
+    def _reshape(self, x: Tensor) -> Tensor:
+        return F.pad(x, ((0, 0), *self.padding, (0, 0)))
+
+
+class Cropping3D(_Reshaping3D):
+    """Slices cut off each volume's borders, Keras's ``layers.Cropping3D``: ``cropping`` an int for every side,
+    three (depth, rows, columns) or three pairs.
+
+    >>> import fnlearn as fl
+    >>> fl.layers.Cropping3D(((1, 0), 2, 0)).compute_output_shape((4, 8, 8, 1))
+    (3, 4, 8, 1)
+    """
+
+    _setting = "cropping"
+
+    def __init__(self, cropping: Any = ((1, 1), (1, 1), (1, 1)), data_format: str | None = None,
+                 name: str | None = None, **kwargs: Any) -> None:
+        super().__init__(cropping, data_format, name, kwargs)
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        sizes, channels = self._sizes(input_shape)
+        if any(sum(pair) >= size for size, pair in zip(sizes, self.cropping)):
+            raise ShapeError(f"Cropping3D layer {self.name!r} would crop {self.cropping} off volumes of "
+                             f"{'×'.join(map(str, sizes))}, leaving nothing along an axis; crop less.")
+        return (*(size - sum(pair) for size, pair in zip(sizes, self.cropping)), channels)
+
+    def _reshape(self, x: Tensor) -> Tensor:
+        (d0, d1), (h0, h1), (w0, w1) = self.cropping
+        _, depth, height, width, _ = x.shape
+        return x[:, d0:depth - d1, h0:height - h1, w0:width - w1]
+
+
+class UpSampling3D(_Reshaping3D):
+    """Each volume made ``size`` times larger, every value repeated, Keras's ``layers.UpSampling3D``.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> fl.layers.UpSampling3D((2, 1, 1))(np.arange(2.0).reshape(1, 2, 1, 1, 1)).numpy().ravel().tolist()
+    [0.0, 0.0, 1.0, 1.0]
+    """
+
+    _setting = "size"
+
+    def __init__(self, size: Any = (2, 2, 2), data_format: str | None = None, name: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(size, data_format, name, kwargs)
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        sizes, channels = self._sizes(input_shape)
+        return (*(size * factor for size, factor in zip(sizes, self.size)), channels)
+
+    def _reshape(self, x: Tensor) -> Tensor:
+        n, depth, height, width, channels = x.shape
+        grown = F.reshape(x, (n, depth, 1, height, 1, width, 1, channels))
+        grown = F.broadcast_to(grown, (n, depth, self.size[0], height, self.size[1], width, self.size[2], channels))
+        return F.reshape(grown, (n, depth * self.size[0], height * self.size[1], width * self.size[2], channels))
+
+
 VOLUME: dict[str, type[Layer]] = {cls.__name__: cls for cls in (Conv3D, MaxPooling3D, AveragePooling3D,
-                                                               GlobalAveragePooling3D, GlobalMaxPooling3D)}
+                                                               GlobalAveragePooling3D, GlobalMaxPooling3D,
+                                                               ZeroPadding3D, Cropping3D, UpSampling3D)}
 LAYERS.update(VOLUME)  # the classes a model file may name
 
 # Keras's other names for the same classes; files name the long ones
