@@ -486,7 +486,7 @@ def test_keras_names_fnlearn_lacks_say_what_the_module_has():
     with pytest.raises(AttributeError, match=r"fnlearn.keras.layers.ConvLSTM2D .* has: Activation, (\w+, )*Add, "
                                              r"(\w+, )*Average, "
                                              r"(\w+, )*AvgPool2D, (\w+, )*BatchNormalization, (\w+, )*Concatenate, "
-                                             r"(\w+, )*Conv2D, Conv2DTranspose, (\w+, )*Cropping2D, Dense"):
+                                             r"(\w+, )*Conv2D, Conv2DTranspose, (\w+, )*Cropping2D, (\w+, )*Dense"):
         getattr(keras.layers, "ConvLSTM2D")  # noqa: B009
     assert not hasattr(keras.layers, "__path__")  # Python's own probes get a plain AttributeError
 
