@@ -666,14 +666,15 @@ class _Pooling2D(Layer):
     """A window pooling layer (no weights): the op over ``pool_size`` windows ``strides`` apart."""
 
     _op = staticmethod(max_pool2d)
+    _window = staticmethod(_pair)  # the reader of a window's sizes: a pair here, three for volumes
 
     def __init__(self, pool_size: Any = (2, 2), strides: Any = None, padding: str = "valid",
                  data_format: str | None = None, name: str | None = None, **kwargs: Any) -> None:
         owner = type(self).__name__
         _reject_unknown_kwargs(owner, kwargs, allow=("input_shape",))
         _channels_last(data_format, owner)
-        self.pool_size = _pair(pool_size, "pool_size", owner)
-        self.strides = self.pool_size if strides is None else _pair(strides, "strides", owner)
+        self.pool_size = self._window(pool_size, "pool_size", owner)
+        self.strides = self.pool_size if strides is None else self._window(strides, "strides", owner)
         self.padding = _padding(padding, owner)
         super().__init__(name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
                          dtype=kwargs.get("dtype"))

@@ -27,7 +27,16 @@ import numpy as np
 from .. import functional as F
 from ..errors import ConfigError, ShapeError
 from ..tensor import Tensor
-from .conv import _axis_plan, _channels_last, _check_dilated_strides, _Convolution, _padding, conv2d
+from .conv import (
+    _axis_plan,
+    _channels_last,
+    _check_dilated_strides,
+    _Convolution,
+    _GlobalPooling2D,
+    _padding,
+    _Pooling2D,
+    conv2d,
+)
 from .conv import avg_pool2d as _avg_pool2d
 from .conv import max_pool2d as _max_pool2d
 from .image import _sides
@@ -172,36 +181,23 @@ class Conv3D(_Convolution):
         return {**super().get_config(), "dilation_rate": list(self.dilation_rate)}
 
 
-class _Pooling3D(Layer):
-    """A window pooling layer over volumes (no weights)."""
+class _Pooling3D(_Pooling2D):
+    """A window pooling layer over volumes (no weights): a 2-D pool's settings, three sizes each."""
 
     _largest = True
+    _window = staticmethod(_triple)
 
     def __init__(self, pool_size: Any = (2, 2, 2), strides: Any = None, padding: str = "valid",
                  data_format: str | None = None, name: str | None = None, **kwargs: Any) -> None:
-        owner = type(self).__name__
-        _reject_unknown_kwargs(owner, kwargs, allow=("input_shape",))
-        _channels_last(data_format, owner)
-        self.pool_size = _triple(pool_size, "pool_size", owner, "(2, 2, 2)")
-        self.strides = self.pool_size if strides is None else _triple(strides, "strides", owner, "(2, 2, 2)")
-        self.padding = _padding(padding, owner)
-        super().__init__(name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
-                         dtype=kwargs.get("dtype"))
-        self.built = True
+        super().__init__(pool_size, strides, padding, data_format, name, **kwargs)
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         who = f"{type(self).__name__} layer {self.name!r}"
         *sizes, channels = _volume_shape(input_shape, who)
         return (*_output_sizes(tuple(sizes), self.pool_size, self.strides, self.padding, who, "pool"), channels)
 
-    def forward(self, x: Any) -> Tensor:
-        x = as_input(x, _float_of(x), self.name)
-        self.compute_output_shape(x.shape[1:])
+    def _pool(self, x: Tensor) -> Tensor:
         return _pool3d(x, self.pool_size, self.strides, self.padding, self._largest)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "pool_size": list(self.pool_size), "strides": list(self.strides),
-                "padding": self.padding}
 
 
 class MaxPooling3D(_Pooling3D):
@@ -221,33 +217,16 @@ class AveragePooling3D(_Pooling3D):
     _largest = False
 
 
-class _GlobalPooling3D(Layer):
+class _GlobalPooling3D(_GlobalPooling2D):
     """One value per channel over the whole volume (no weights)."""
-
-    def __init__(self, data_format: str | None = None, keepdims: bool = False, name: str | None = None,
-                 **kwargs: Any) -> None:
-        owner = type(self).__name__
-        _reject_unknown_kwargs(owner, kwargs, allow=("input_shape",))
-        _channels_last(data_format, owner)
-        if not isinstance(keepdims, (bool, np.bool_)):
-            raise ConfigError(f"{owner} keepdims must be True or False, got {keepdims!r}.")
-        self.keepdims = bool(keepdims)
-        super().__init__(name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
-                         dtype=kwargs.get("dtype"))
-        self.built = True
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         *_, channels = _volume_shape(input_shape, f"{type(self).__name__} layer {self.name!r}", sizes=False)
         return (1, 1, 1, channels) if self.keepdims else (channels,)
 
-    def forward(self, x: Any) -> Tensor:
-        x = as_input(x, _float_of(x), self.name)
-        self.compute_output_shape(x.shape[1:])
+    def _reduce(self, x: Tensor) -> Tensor:
         reduce = F.max if isinstance(self, GlobalMaxPooling3D) else F.mean
         return reduce(x, axis=(1, 2, 3), keepdims=self.keepdims)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "keepdims": self.keepdims}
 
 
 class GlobalAveragePooling3D(_GlobalPooling3D):
