@@ -456,20 +456,18 @@ class FunctionalGraph(Trainer, _module.Module):
         keyed = isinstance(x, Mapping)
         for index, (item, given) in enumerate(zip(self._inputs, self._by_input(x, x_name))):
             label = f"{x_name}[{item.name!r}]" if keyed else f"{x_name}[{index}]"
-            if getattr(item, "takes_text", False):
+            texts = getattr(item, "takes_text", False)
+            if texts:  # coded as numbers (finite ones) to travel beside the others
                 array = self._text_codes(index, data.as_texts(given, label, tuple(item.input_shape)), dtype)
-                if arrays:
-                    data.check_same_rows(arrays[0][1], array, arrays[0][0], label, each="row of every input")
-                arrays.append((label, array))
-                continue
-            array = data.as_features(given, dtype, label, tuple(item.input_shape))
-            if not data.shape_fits(item.input_shape, array.shape[1:]):
-                raise ShapeError(f"keras.Input {item.name!r} takes samples of shape {tuple(item.input_shape)}, but "
-                                 f"{label} has samples of shape {tuple(array.shape[1:])}; check the order of the "
-                                 "arrays (or use a dict by Input name) and their columns.")
+            else:
+                array = data.as_features(given, dtype, label, tuple(item.input_shape))
+                if not data.shape_fits(item.input_shape, array.shape[1:]):
+                    raise ShapeError(f"keras.Input {item.name!r} takes samples of shape {tuple(item.input_shape)}, "
+                                     f"but {label} has samples of shape {tuple(array.shape[1:])}; check the order of "
+                                     "the arrays (or use a dict by Input name) and their columns.")
             if arrays:
                 data.check_same_rows(arrays[0][1], array, arrays[0][0], label, each="row of every input")
-            if not allow_nonfinite:
+            if not allow_nonfinite and not texts:
                 _check_finite_once(array, label, given)
             arrays.append((label, array))
         xp = backend.xp()
