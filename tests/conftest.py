@@ -37,7 +37,8 @@ if TEST_BACKEND == "cupy-standin":
 
 # Tests of host code alone, which the GPU's code path never reaches: the data set loaders (files in, NumPy arrays
 # out) and the CPU benchmark harness (its runs are child processes or timings of NumPy work). The stand-in run
-# would repeat the NumPy run's checks exactly, so it leaves them to that run.
+# would repeat the NumPy run's checks exactly, so it leaves them to that run; so are tests marked host_only, whose
+# point is a child process (a fresh interpreter: it runs on NumPy, the stand-in is this process's alone).
 HOST_ONLY = ("tests/datasets/", "tests/bench/test_bench_")
 
 
@@ -46,7 +47,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     skip = pytest.mark.skip(reason="host code only, checked by the NumPy run: nothing of it runs on a GPU")
     for item in items:
-        if item.nodeid.startswith(HOST_ONLY):
+        if item.nodeid.startswith(HOST_ONLY) or item.get_closest_marker("host_only"):
             item.add_marker(skip)
 
 

@@ -220,6 +220,7 @@ def test_bench_passes_its_arguments_to_the_harness(monkeypatch):
     assert "cwd" not in kw and kw["env"]["PYTHONPATH"].split(os.pathsep)[0] == str(root)
 
 
+@pytest.mark.host_only
 def test_console_entry_point_runs_as_a_module(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "fnlearn", "run", "students", "--rounds", "1", "--quiet",
                            "--out", str(tmp_path)], capture_output=True, text=True, timeout=60)

@@ -375,6 +375,7 @@ _SAVER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.host_only
 def test_a_process_killed_while_saving_leaves_a_whole_file(tmp_path):
     """SIGKILL a process that saves in a loop at random moments: the file is always the old or the new model."""
     if os.name != "posix":
@@ -933,6 +934,7 @@ np.save(path + "." + mode + ".npy", np.concatenate([p.numpy().ravel() for p in m
 @pytest.mark.parametrize("hidden", ['fl.layers.Dense(8, activation="tanh", input_dim=4)',
                                     'fl.layers.Dense(8, activation="tanh", input_dim=4), fl.layers.Dropout(0.3)'],
                          ids=["dense", "dropout"])
+@pytest.mark.host_only
 def test_resuming_in_a_new_process_with_shuffling_is_bitwise(tmp_path, hidden):
     """The file alone carries the shuffle order and the dropout masks still to come."""
     import subprocess

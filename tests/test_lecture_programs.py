@@ -62,6 +62,7 @@ print(f'Predicted probability of being liked: {prediction[0][0]:.2f}')
 """
 
 
+@pytest.mark.host_only
 def test_ithome_likes_program_runs_with_only_the_import_changed(tmp_path):
     script = tmp_path / "likes.py"
     script.write_text(LIKES_PROGRAM, encoding="utf-8")

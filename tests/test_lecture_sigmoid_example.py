@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "lecture_sigmoid_by_hand.py"
 
 
+@pytest.mark.host_only
 def test_script_prints_a_falling_loss_per_epoch():
     out = subprocess.run([sys.executable, str(EXAMPLE), "--epochs", "6"], capture_output=True, text=True,
                          check=True, timeout=120).stdout

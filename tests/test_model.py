@@ -904,6 +904,7 @@ def test_values_beyond_float32_are_named_not_called_infinite(where):
     assert np.isfinite(wide.evaluate(x, y))  # float64 holds the value
 
 
+@pytest.mark.host_only
 def test_a_cpu_fit_loads_no_module_a_training_process_need_not_hold():
     """Every module a process holds counts in its peak memory: pathlib (with urllib.parse and ipaddress,
     which it loads) was some 0.6 MiB of a one-epoch MNIST run's. Modules NumPy itself loads do not count."""

@@ -245,6 +245,7 @@ def test_stable_sigmoid_softmax_without_warnings():
         assert np.isfinite(fl.softplus(fl.tensor([1000.0, -1000.0])).numpy()).all()
 
 
+@pytest.mark.host_only
 def test_import_stays_light():
     code = ("import sys, fnlearn; heavy = [m for m in ('matplotlib', 'rich', 'pandas', 'torch', 'safetensors', "
             "'openpyxl', 'scipy', 'sklearn', 'difflib', 'csv') if m in sys.modules]; print(heavy)")

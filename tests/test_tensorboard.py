@@ -205,6 +205,7 @@ def test_without_the_tensorboard_package_the_constructor_says_how_to_install_it(
     assert not (tmp_path / "logs").exists()
 
 
+@pytest.mark.host_only
 def test_the_package_is_imported_only_by_the_callback():
     import subprocess
     import sys

@@ -66,6 +66,7 @@ def test_dotted_imports_work_in_a_fresh_interpreter():
     assert done.stdout.strip() == str(784 * 100 + 100 + 100 * 10 + 10)
 
 
+@pytest.mark.host_only
 def test_the_text_data_sets_and_pad_sequences_import_as_in_tensorflow_in_a_fresh_interpreter():
     program = textwrap.dedent("""
         from fnlearn.compat.tensorflow.keras.datasets import boston_housing, imdb, reuters
