@@ -15,6 +15,7 @@ from .nn.conv import (
     MaxPooling2D,
     Reshape,
 )
+from .nn.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from .nn.conv_more import (
     Conv1DTranspose,
     Convolution1DTranspose,
@@ -126,4 +127,5 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "RandomBrightness",
            "Conv3D", "Convolution3D", "MaxPooling3D", "AveragePooling3D", "GlobalAveragePooling3D",
            "GlobalMaxPooling3D", "MaxPool3D", "AvgPool3D", "GlobalAvgPool3D", "GlobalMaxPool3D",
-           "ZeroPadding3D", "Cropping3D", "UpSampling3D", "SpatialDropout3D", "LAYERS"]
+           "ZeroPadding3D", "Cropping3D", "UpSampling3D", "SpatialDropout3D", "ConvLSTM1D", "ConvLSTM2D",
+           "ConvLSTM3D", "LAYERS"]

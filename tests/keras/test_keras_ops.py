@@ -271,11 +271,32 @@ def test_image_ops_give_kerass_values_and_check_their_gradients(name, args, kwar
     assert fl.gradcheck(lambda *t: (getattr(ops, name)(*t, **kwargs) ** 2).sum(), [x, *extra])
 
 
+@pytest.mark.parametrize("x_shape, kernel_shape, kwargs", [
+    ((2, 9, 3), (3, 3, 2), {"strides": 2, "padding": "same"}),
+    ((2, 9, 3), (2, 3, 2), {"dilation_rate": 3}),
+    ((2, 4, 5, 4, 2), (2, 3, 2, 2, 3), {"strides": (1, 2, 1)}),
+    ((2, 4, 4, 5, 2), (3, 2, 2, 2, 2), {"padding": "same", "dilation_rate": (1, 2, 1)}),
+])
+def test_conv_of_sequences_and_volumes_gives_kerass_values_and_checks_its_gradients(float64, x_shape, kernel_shape,
+                                                                                   kwargs):
+    from real_keras import real_keras
+
+    real = real_keras()
+    rng = np.random.default_rng(7)
+    x, kernel = rng.normal(size=x_shape), rng.normal(size=kernel_shape)
+    theirs = np.asarray(real.ops.conv(x.astype("float32"), kernel.astype("float32"), **kwargs))
+    np.testing.assert_allclose(ops.conv(x, kernel, **kwargs).numpy(), theirs, rtol=1e-4, atol=1e-5)
+    weights = fl.tensor(rng.normal(size=theirs.shape))  # a loss linear in the output: no rounding from its size
+    assert fl.gradcheck(lambda *t: (ops.conv(*t, **kwargs) * weights).sum(), [x, kernel], atol=1e-7, rtol=1e-6)
+
+
 def test_image_ops_refuse_what_fnlearn_does_not_have():
     with pytest.raises(ConfigError, match="conv2d dilation_rate must be a positive integer"):
         ops.conv(np.ones((1, 5, 5, 1)), np.ones((3, 3, 1, 1)), dilation_rate=0)
     with pytest.raises(ConfigError, match="ops.max_pool got data_format='channels_first'"):
         ops.max_pool(np.ones((1, 1, 4, 4)), 2, data_format="channels_first")
+    with pytest.raises(ShapeError, match=r"got inputs of shape \(1, 5, 5, 1\) and a kernel of shape \(3, 1, 1\)"):
+        ops.conv(np.ones((1, 5, 5, 1)), np.ones((3, 1, 1)))
 
 
 # ----------------------------------------------------------------------------- the names keras.io's examples use

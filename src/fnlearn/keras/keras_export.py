@@ -156,7 +156,11 @@ _DEPTHWISE = ("kernel_size", "strides", "padding", "data_format", "dilation_rate
 _SEPARABLE = ("filters", "pointwise_initializer", "pointwise_regularizer", "pointwise_constraint", *_DEPTHWISE)
 _SETTINGS.update(DepthwiseConv1D=_DEPTHWISE, DepthwiseConv2D=_DEPTHWISE, SeparableConv1D=_SEPARABLE,
                  SeparableConv2D=_SEPARABLE)
-_CELLS = ("SimpleRNN", "LSTM", "GRU")  # Keras keeps their weights in their cell
+_CONV_LSTM = ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "recurrent_activation",
+              "unit_forget_bias", *(k for k in _RECURRENT if k not in ("units", "unroll")))
+_SETTINGS.update(ConvLSTM1D=_CONV_LSTM, ConvLSTM2D=_CONV_LSTM, ConvLSTM3D=_CONV_LSTM)
+# Keras keeps their weights in their cell
+_CELLS = ("SimpleRNN", "LSTM", "GRU", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
 # Keras's take no trainable= (they have no weights)
 _UNTRAINABLE = ("SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "Discretization")
 _ACTIVATIONS = frozenset((

@@ -481,18 +481,19 @@ def convert_to_numpy(x: Any) -> np.ndarray:
 
 def conv(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "valid", data_format: Any = None,
          dilation_rate: Any = 1) -> Tensor:
-    """A 2-D convolution of channels-last images (batch, height, width, channels) with a kernel (kh, kw,
-    channels, filters), Keras's ``ops.conv`` (fnlearn's :func:`fnlearn.nn.conv.conv2d`), its taps ``dilation_rate``
-    apart.
+    """The convolution of channels-last sequences, images or volumes (batch, *sizes, channels) with a kernel
+    (*kernel_size, channels, filters), Keras's ``ops.conv`` (fnlearn's :func:`fnlearn.nn.conv_lstm.conv_nd`), its
+    taps ``dilation_rate`` apart.
 
     >>> import numpy as np
     >>> conv(np.ones((1, 3, 3, 1)), np.ones((2, 2, 1, 1))).numpy()[0, :, :, 0].tolist()
     [[4.0, 4.0], [4.0, 4.0]]
     """
     from ..nn import conv as C
+    from ..nn.conv_lstm import conv_nd
 
     C._channels_last(data_format, "ops.conv")
-    return C.conv2d(_float(inputs), _float(kernel), strides=strides, padding=padding, dilation_rate=dilation_rate)
+    return conv_nd(_float(inputs), _float(kernel), strides, padding, dilation_rate)
 
 
 def max_pool(inputs: Any, pool_size: Any, strides: Any = None, padding: str = "valid",

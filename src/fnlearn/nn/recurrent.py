@@ -807,6 +807,14 @@ def checked_states(given: Any, owner: Any, x: Tensor, who: str, what: str = "ini
     return out
 
 
+def recurrent_penalties(layer: Any) -> list[tuple[Parameter, Any]]:
+    """(weight, regularizer) for each of a recurrent layer's kernel, recurrent kernel and bias that has one."""
+    return [(weight, penalty) for weight, penalty in ((layer.kernel, layer.kernel_regularizer),
+                                                      (layer.recurrent_kernel, layer.recurrent_regularizer),
+                                                      (layer.bias, layer.bias_regularizer))
+            if weight is not None and penalty is not None]
+
+
 def forget_bias(initializer: Any, shape: tuple[int, ...], units: int) -> Any:
     """An LSTM's bias from ``initializer``, its forget gate's (the second block of ``units``) at 1: the cell is
     kept at first (Keras's ``unit_forget_bias``)."""
@@ -980,11 +988,7 @@ class _Recurrent(Layer):
         return states[0], (states[1] if len(states) > 1 else None)
 
     def penalties(self) -> list[tuple[Parameter, Any]]:
-        own = [(weight, penalty) for weight, penalty in ((self.kernel, self.kernel_regularizer),
-                                                         (self.recurrent_kernel, self.recurrent_regularizer),
-                                                         (self.bias, self.bias_regularizer))
-               if weight is not None and penalty is not None]
-        return own + super().penalties()
+        return recurrent_penalties(self) + super().penalties()
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "units": self.units, "activation": self.activation_name,
