@@ -754,7 +754,8 @@ _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", 
                 "ActivityRegularization", "Conv1DTranspose", "DepthwiseConv1D", "SeparableConv1D", "CenterCrop",
                 "RandomCrop", "RandomBrightness", "Conv3D", "MaxPooling3D", "AveragePooling3D",
                 "GlobalAveragePooling3D", "GlobalMaxPooling3D", "ZeroPadding3D", "Cropping3D", "UpSampling3D",
-                "SpatialDropout3D", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")  # not Lambda: files hold no code
+                "SpatialDropout3D", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
+                "Conv3DTranspose")  # not Lambda: files hold no code
 
 
 def _layer_class(name: str) -> type | None:

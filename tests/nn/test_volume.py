@@ -10,7 +10,7 @@ from real_keras import assert_trains_as_keras, real_keras
 import fnlearn as fl
 from fnlearn import keras
 from fnlearn.errors import ConfigError, ShapeError
-from fnlearn.nn.volume import _pool3d, conv3d
+from fnlearn.nn.volume import _pool3d, conv3d, conv3d_transpose
 
 RNG = np.random.default_rng(8)
 
@@ -19,6 +19,13 @@ CONV_CASES = [  # (d, h, w), kernel, strides, padding, dilation
     ((5, 4, 6), (3, 2, 3), (2, 1, 2), "same", (1, 1, 1)),
     ((5, 5, 4), (3, 3, 3), (2, 2, 2), "valid", (1, 1, 1)),
     ((6, 5, 5), (2, 2, 2), (1, 1, 1), "same", (2, 1, 2)),
+]
+TRANSPOSE_CASES = [  # (d, h, w), kernel, strides, padding, output_padding
+    ((3, 4, 5), (2, 3, 2), (1, 1, 1), "valid", None),
+    ((3, 4, 4), (3, 3, 3), (2, 2, 2), "same", None),
+    ((2, 3, 4), (3, 2, 3), (2, 1, 3), "valid", None),
+    ((3, 3, 3), (3, 3, 3), (2, 2, 2), "same", (1, 1, 1)),
+    ((3, 2, 3), (2, 3, 2), (3, 2, 2), "valid", (2, 0, 1)),
 ]
 POOL_CASES = [  # (d, h, w), pool, strides, padding
     ((4, 4, 4), (2, 2, 2), (2, 2, 2), "valid"),
@@ -35,6 +42,76 @@ def test_conv3d_gradients_match_central_differences_in_float64(sizes, kernel, st
     weights = fl.tensor(RNG.normal(size=out.shape))
     assert fl.gradcheck(lambda a, kk, bb: conv3d(a, kk, bb, strides, padding, dilation) * weights, [x, k, b],
                         atol=1e-7, rtol=1e-6)
+
+
+@pytest.mark.parametrize("sizes, kernel, strides, padding, extra", TRANSPOSE_CASES)
+def test_conv3d_transpose_gradients_match_central_differences_in_float64(sizes, kernel, strides, padding, extra):
+    x, k, b = RNG.normal(size=(2, *sizes, 2)), RNG.normal(size=(*kernel, 3, 2)), RNG.normal(size=3)
+    out = conv3d_transpose(fl.tensor(x), fl.tensor(k), fl.tensor(b), strides, padding, extra)
+    weights = fl.tensor(RNG.normal(size=out.shape))
+    assert fl.gradcheck(lambda a, kk, bb: conv3d_transpose(a, kk, bb, strides, padding, extra) * weights, [x, k, b],
+                        atol=1e-7, rtol=1e-6)
+
+
+@pytest.mark.parametrize("sizes, kernel, strides, padding, extra",
+                         [case for case in TRANSPOSE_CASES if case[3] == "valid"])
+def test_conv3d_transpose_values_and_gradients_match_pytorch(sizes, kernel, strides, padding, extra):
+    torch = pytest.importorskip("torch")
+    x, k = RNG.normal(size=(2, *sizes, 2)), RNG.normal(size=(*kernel, 3, 2))
+    tx = torch.tensor(x.transpose(0, 4, 1, 2, 3), requires_grad=True)
+    tk = torch.tensor(k.transpose(4, 3, 0, 1, 2), requires_grad=True)  # (in, out, kd, kh, kw)
+    theirs = torch.nn.functional.conv_transpose3d(tx, tk, stride=strides, output_padding=extra or 0)
+    grad = RNG.normal(size=theirs.shape)
+    theirs.backward(torch.tensor(grad))
+    ax, ak = fl.tensor(x, requires_grad=True), fl.tensor(k, requires_grad=True)
+    ours = conv3d_transpose(ax, ak, None, strides, padding, extra)
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy().transpose(0, 2, 3, 4, 1), rtol=1e-10, atol=1e-10)
+    (ours * fl.tensor(grad.transpose(0, 2, 3, 4, 1))).sum().backward()
+    np.testing.assert_allclose(fl.backend.to_numpy(ax.grad), tx.grad.numpy().transpose(0, 2, 3, 4, 1), rtol=1e-9,
+                               atol=1e-10)
+    np.testing.assert_allclose(fl.backend.to_numpy(ak.grad), tk.grad.numpy().transpose(2, 3, 4, 1, 0), rtol=1e-9,
+                               atol=1e-10)
+
+
+@pytest.mark.parametrize("sizes, kernel, strides, padding, extra", TRANSPOSE_CASES)
+def test_conv3d_transpose_layer_gives_keras_outputs_from_the_same_weights(sizes, kernel, strides, padding, extra):
+    real = real_keras()
+    x = RNG.normal(size=(2, *sizes, 3)).astype(np.float32)
+    settings = dict(filters=4, kernel_size=kernel, strides=strides, padding=padding, output_padding=extra,
+                    activation="relu")
+    theirs, ours = real.layers.Conv3DTranspose(**settings), keras.layers.Conv3DTranspose(**settings)
+    expected = np.asarray(theirs(x))
+    ours(x)
+    ours.set_weights(theirs.get_weights())
+    np.testing.assert_allclose(ours(x).numpy(), expected, rtol=1e-5, atol=1e-5)
+    assert ours.compute_output_shape((*sizes, 3)) == expected.shape[1:]
+
+
+def _volume_autoencoder(library):
+    """A 3-D autoencoder: strided Conv3D down, Conv3DTranspose back up, as a 3-D U-Net's two halves."""
+    layers = library.layers
+    return library.Sequential([library.Input((4, 6, 6, 1)),
+                               layers.Conv3D(4, 3, strides=2, padding="same", activation="relu"),
+                               layers.Conv3DTranspose(3, 3, strides=2, padding="same", activation="relu"),
+                               layers.Conv3D(1, 1, activation="sigmoid")])
+
+
+def test_the_volume_autoencoder_trains_as_keras_and_its_files_cross_both_ways(tmp_path):
+    real = real_keras()
+    x = RNG.random((6, 4, 6, 6, 1)).astype(np.float32)
+    theirs, ours = _volume_autoencoder(real), _volume_autoencoder(keras)
+    assert_trains_as_keras(real, theirs, ours, x, x, "binary_crossentropy", learning_rate=0.1, batch_size=3,
+                           rtol=2e-4, atol=2e-5)
+    ours.save(tmp_path / "m.keras")
+    np.testing.assert_array_equal(keras.models.load_model(tmp_path / "m.keras").predict(x, verbose=0),
+                                  ours.predict(x, verbose=0))
+    keras.saving.export_keras(ours, tmp_path / "k.keras")
+    np.testing.assert_allclose(real.models.load_model(tmp_path / "k.keras").predict(x, verbose=0),
+                               ours.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    theirs.save(tmp_path / "theirs.keras")
+    np.testing.assert_allclose(keras.models.load_model(tmp_path / "theirs.keras").predict(x, verbose=0),
+                               theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    assert keras.layers.Convolution3DTranspose is keras.layers.Conv3DTranspose
 
 
 @pytest.mark.parametrize("sizes, pool, strides, padding", POOL_CASES)
@@ -136,6 +213,10 @@ def test_the_ct_scan_example_trains_as_keras_and_saves_loads_and_crosses_to_kera
     (lambda: keras.layers.Conv3D(2, 3, strides=2, dilation_rate=2), ConfigError, "dilation_rate above 1 takes"),
     (lambda: keras.layers.MaxPooling3D(2, padding="full"), ConfigError, "padding must be 'valid'"),
     (lambda: keras.layers.GlobalMaxPooling3D(data_format="channels_first"), ConfigError, "channels_last"),
+    (lambda: keras.layers.Conv3DTranspose(2, 3, dilation_rate=2), ConfigError, "has dilation_rate=1 only"),
+    (lambda: keras.layers.Conv3DTranspose(2, 3, strides=2, output_padding=2), ConfigError,
+     "output_padding must be None or an integer ≥ 0 (or three of them) smaller than the strides (2, 2, 2)"),
+    (lambda: keras.layers.Conv3DTranspose(2, 3)(np.zeros((1, 4, 4, 1))), ShapeError, "takes volumes of shape"),
 ])
 def test_bad_input_is_one_sentence(make, error, words):
     with pytest.raises(error) as caught:

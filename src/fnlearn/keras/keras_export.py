@@ -55,6 +55,8 @@ _SETTINGS: dict[str, tuple[str, ...]] = {
     "GlobalAveragePooling2D": ("data_format", "keepdims"),
     "Conv3D": ("filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups", "activation",
                "use_bias", *_WEIGHTS),
+    "Conv3DTranspose": ("filters", "kernel_size", "strides", "padding", "output_padding", "data_format",
+                        "dilation_rate", "activation", "use_bias", *_WEIGHTS),
     "MaxPooling3D": _POOLING,
     "AveragePooling3D": _POOLING,
     "GlobalAveragePooling3D": ("data_format", "keepdims"),

@@ -130,7 +130,9 @@ from ..nn.volume import (
     AveragePooling3D,
     AvgPool3D,
     Conv3D,
+    Conv3DTranspose,
     Convolution3D,
+    Convolution3DTranspose,
     Cropping3D,
     GlobalAveragePooling3D,
     GlobalAvgPool3D,
@@ -622,7 +624,7 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "Conv3D", "Convolution3D", "MaxPooling3D", "AveragePooling3D", "GlobalAveragePooling3D",
            "GlobalMaxPooling3D", "MaxPool3D", "AvgPool3D", "GlobalAvgPool3D", "GlobalMaxPool3D",
            "ZeroPadding3D", "Cropping3D", "UpSampling3D", "SpatialDropout3D", "ConvLSTM1D", "ConvLSTM2D",
-           "ConvLSTM3D", "dot",
+           "ConvLSTM3D", "Conv3DTranspose", "Convolution3DTranspose", "dot",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
            "Input", "InputLayer", "SymbolicTensor", "serialize", "deserialize"]
 

@@ -48,23 +48,27 @@ from .layers import LAYERS, Layer, known_features
 # ----------------------------------------------------------------------------- shapes
 
 
-def _output_padding(value: Any, strides: Pair, owner: str) -> Pair | None:
-    """None, or a pair of integers ≥ 0, each smaller than its stride (Keras's rule: a larger one would add a
-    row that no input pixel reaches)."""
+_HOW_MANY = {2: "a pair", 3: "three"}
+
+
+def _output_padding(value: Any, strides: tuple[int, ...], owner: str) -> tuple[int, ...] | None:
+    """None, or one integer ≥ 0 per axis of ``strides``, each smaller than its stride (Keras's rule: a larger one
+    would add a row that no input pixel reaches)."""
     if value is None:
         return None
-    items = (value, value) if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
+    count = len(strides)
+    items = (value,) * count if isinstance(value, (int, np.integer)) and not isinstance(value, bool) else value
     try:
         items = tuple(items)
     except TypeError:
         items = ()
-    valid = len(items) == 2 and all(not isinstance(v, bool) and isinstance(v, (int, np.integer)) and v >= 0
-                                    for v in items)
+    valid = len(items) == count and all(not isinstance(v, bool) and isinstance(v, (int, np.integer)) and v >= 0
+                                        for v in items)
     if not valid or any(int(v) >= s for v, s in zip(items, strides)):
-        raise ConfigError(f"{owner} output_padding must be None or an integer ≥ 0 (or a pair of them) smaller than "
-                          f"the strides {strides}, got output_padding={value!r}; leave it out for Keras's sizes, "
-                          "or use a smaller value.")
-    return int(items[0]), int(items[1])
+        raise ConfigError(f"{owner} output_padding must be None or an integer ≥ 0 (or {_HOW_MANY[count]} of them) "
+                          f"smaller than the strides {strides}, got output_padding={value!r}; leave it out for "
+                          "Keras's sizes, or use a smaller value.")
+    return tuple(int(v) for v in items)
 
 
 def _axis_plan(size: int, window: int, stride: int, padding: str, extra: int | None) -> tuple[int, int]:

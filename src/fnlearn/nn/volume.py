@@ -41,6 +41,8 @@ from .conv import avg_pool2d as _avg_pool2d
 from .conv import max_pool2d as _max_pool2d
 from .image import _sides
 from .layers import LAYERS, Layer, _float_of, _reject_unknown_kwargs, as_input, known_features
+from .transpose import _axis_plan as _transposed_axis
+from .transpose import _output_padding, conv2d_transpose
 
 Triple = tuple[int, int, int]
 
@@ -107,6 +109,43 @@ def conv3d(x: Tensor, kernel: Tensor, bias: Tensor | None = None, strides: Any =
         part = conv2d(images, kernel[i], None, steps[1:], padding, rates[1:])
         total = part if total is None else total + part
     out = F.reshape(total, (n, out_depth, *total.shape[1:]))
+    return out if bias is None else out + bias
+
+
+def conv3d_transpose(x: Tensor, kernel: Tensor, bias: Tensor | None = None, strides: Any = 1,
+                     padding: str = "valid", output_padding: Any = None) -> Tensor:
+    """The transposed 3-D convolution of channels-last volumes ``x`` (N, D, H, W, C) with ``kernel``
+    (kd, kh, kw, filters, C), plus ``bias`` (filters,), as Keras's ``Conv3DTranspose`` computes it: the kernel's
+    slice ``i`` spreads every depth slice over the images of :func:`~fnlearn.nn.transpose.conv2d_transpose`, which
+    land ``strides`` apart in depth from slice ``i`` on and add up; Keras's sizes and cropping on every axis.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> x = fl.tensor(np.array([1.0, 2.0]).reshape(1, 2, 1, 1, 1))
+    >>> conv3d_transpose(x, fl.tensor(np.ones((2, 1, 1, 1, 1)))).numpy().ravel().tolist()
+    [1.0, 3.0, 2.0]
+    """
+    steps, padding = _triple(strides, "strides", "conv3d_transpose"), _padding(padding, "conv3d_transpose")
+    extra = _output_padding(output_padding, steps, "conv3d_transpose") or (None, None, None)
+    if x.ndim != 5 or kernel.ndim != 5 or kernel.shape[4] != x.shape[4]:
+        raise ShapeError(f"conv3d_transpose takes volumes (N, D, H, W, C) and a kernel (kd, kh, kw, filters, C) of "
+                         f"their channels, got volumes of shape {tuple(x.shape)} and a kernel of shape "
+                         f"{tuple(kernel.shape)}.")
+    n, depth, height, width, channels = x.shape
+    kd = kernel.shape[0]
+    out_depth, cut = _transposed_axis(depth, kd, steps[0], padding, extra[0])
+    images = F.reshape(x, (n * depth, height, width, channels))
+    length = max(depth * steps[0] + kd - 1, cut + out_depth)
+    total = None
+    for i in range(kd):
+        part = conv2d_transpose(images, kernel[i], None, steps[1:], padding,
+                                None if extra[1] is None else extra[1:])
+        part = F.reshape(part, (n, depth, 1, *part.shape[1:]))
+        if steps[0] > 1:  # depth slice j lands at i + j·s: s − 1 zero slices after each
+            part = F.pad(part, ((0, 0), (0, 0), (0, steps[0] - 1), (0, 0), (0, 0), (0, 0)))
+        part = F.reshape(part, (n, depth * steps[0], *part.shape[3:]))
+        part = F.pad(part, ((0, 0), (i, length - i - depth * steps[0]), (0, 0), (0, 0), (0, 0)))
+        total = part if total is None else total + part
+    out = total[:, cut:cut + out_depth]
     return out if bias is None else out + bias
 
 
@@ -179,6 +218,68 @@ class Conv3D(_Convolution):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "dilation_rate": list(self.dilation_rate)}
+
+
+class Conv3DTranspose(_Convolution):
+    """A transposed 3-D convolution layer, Keras's ``layers.Conv3DTranspose``: ``activation(conv3d_transpose(x,
+    kernel) + bias)`` on channels-last volumes, the upsampling step of a 3-D decoder (a U-Net's second half). The
+    kernel in Keras's layout (kd, kh, kw, filters, in_channels) with Keras's Glorot-uniform default; ``strides``,
+    ``padding`` and ``output_padding`` (each below its stride) as Keras's, so Keras's output sizes. Dilation is
+    refused, as for ``Conv2DTranspose``.
+
+    >>> import fnlearn as fl
+    >>> fl.layers.Conv3DTranspose(8, 3, strides=2, padding="same").compute_output_shape((4, 8, 8, 16))
+    (8, 16, 16, 8)
+    """
+
+    sample_rank = 4
+
+    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1, 1), padding: str = "valid",
+                 output_padding: Any = None, data_format: str | None = None, dilation_rate: Any = (1, 1, 1),
+                 activation: Any = None, use_bias: bool = True, kernel_initializer: Any = "glorot_uniform",
+                 bias_initializer: Any = "zeros", kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 name: str | None = None, **kwargs: Any) -> None:
+        owner = "Conv3DTranspose"
+        self._take_settings(owner, filters, activation, use_bias, kernel_initializer, bias_initializer,
+                            kernel_regularizer, bias_regularizer, kwargs)
+        _channels_last(data_format, owner)
+        if _triple(dilation_rate, "dilation_rate", owner) != (1, 1, 1):
+            raise ConfigError(f"{owner} got dilation_rate={dilation_rate!r}; fnlearn's {owner} has dilation_rate=1 "
+                              "only: leave it out, or use a larger kernel_size.")
+        self.kernel_size = _triple(kernel_size, "kernel_size", owner)
+        self.strides = _triple(strides, "strides", owner)
+        self.padding = _padding(padding, owner)
+        self.output_padding = _output_padding(output_padding, self.strides, owner)
+        self._start(name, kwargs)  # built by the model or the first call, as Conv2DTranspose
+
+    def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        *sizes, _ = _volume_shape(input_shape, self._who())
+        extra = self.output_padding or (None, None, None)
+        out = tuple(_transposed_axis(size, k, step, self.padding, more)[0]
+                    for size, k, step, more in zip(sizes, self.kernel_size, self.strides, extra))
+        if min(out) < 1:
+            raise ShapeError(f"{self._who()} turns volumes of {'×'.join(map(str, sizes))} into "
+                             f"{'×'.join(map(str, out))} with its {self.kernel_size} kernel, strides {self.strides} "
+                             f"and output_padding {self.output_padding}; give a larger output_padding or leave it "
+                             "out.")
+        return (*out, self.filters)
+
+    def kernel_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
+        return (*self.kernel_size, self.filters, known_features(input_shape, self._who()))
+
+    @property
+    def input_features(self) -> int | None:
+        """The input channels the built kernel takes (None before it is built)."""
+        return None if self.kernel is None else int(self.kernel.shape[4])
+
+    def forward(self, x: Any) -> Tensor:
+        x = self._checked_input(x, "volumes")
+        return self.activation(conv3d_transpose(x, self.kernel, self.bias, self.strides, self.padding,
+                                                self.output_padding))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(),
+                "output_padding": None if self.output_padding is None else list(self.output_padding)}
 
 
 class _Pooling3D(_Pooling2D):
@@ -346,13 +447,15 @@ class UpSampling3D(_Reshaping3D):
         return F.reshape(grown, (n, depth * self.size[0], height * self.size[1], width * self.size[2], channels))
 
 
-VOLUME: dict[str, type[Layer]] = {cls.__name__: cls for cls in (Conv3D, MaxPooling3D, AveragePooling3D,
-                                                               GlobalAveragePooling3D, GlobalMaxPooling3D,
-                                                               ZeroPadding3D, Cropping3D, UpSampling3D)}
+VOLUME: dict[str, type[Layer]] = {cls.__name__: cls for cls in (Conv3D, Conv3DTranspose, MaxPooling3D,
+                                                               AveragePooling3D, GlobalAveragePooling3D,
+                                                               GlobalMaxPooling3D, ZeroPadding3D, Cropping3D,
+                                                               UpSampling3D)}
 LAYERS.update(VOLUME)  # the classes a model file may name
 
 # Keras's other names for the same classes; files name the long ones
 Convolution3D = Conv3D
+Convolution3DTranspose = Conv3DTranspose
 MaxPool3D = MaxPooling3D
 AvgPool3D = AveragePooling3D
 GlobalAvgPool3D = GlobalAveragePooling3D
