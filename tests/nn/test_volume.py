@@ -37,54 +37,36 @@ POOL_CASES = [  # (d, h, w), pool, strides, padding
 
 @pytest.mark.parametrize("sizes, kernel, strides, padding, dilation", CONV_CASES)
 def test_conv3d_gradients_match_central_differences_in_float64(sizes, kernel, strides, padding, dilation):
-    x, k, b = RNG.normal(size=(2, *sizes, 2)), RNG.normal(size=(*kernel, 2, 3)), RNG.normal(size=3)
-    out = conv3d(fl.tensor(x), fl.tensor(k), fl.tensor(b), strides, padding, dilation)
-    weights = fl.tensor(RNG.normal(size=out.shape))
-    assert fl.gradcheck(lambda a, kk, bb: conv3d(a, kk, bb, strides, padding, dilation) * weights, [x, k, b],
-                        atol=1e-7, rtol=1e-6)
+    _gradients_are_central_differences(lambda a, k, b: conv3d(a, k, b, strides, padding, dilation), sizes,
+                                       (*kernel, 2, 3))
 
 
 @pytest.mark.parametrize("sizes, kernel, strides, padding, extra", TRANSPOSE_CASES)
 def test_conv3d_transpose_gradients_match_central_differences_in_float64(sizes, kernel, strides, padding, extra):
-    x, k, b = RNG.normal(size=(2, *sizes, 2)), RNG.normal(size=(*kernel, 3, 2)), RNG.normal(size=3)
-    out = conv3d_transpose(fl.tensor(x), fl.tensor(k), fl.tensor(b), strides, padding, extra)
-    weights = fl.tensor(RNG.normal(size=out.shape))
-    assert fl.gradcheck(lambda a, kk, bb: conv3d_transpose(a, kk, bb, strides, padding, extra) * weights, [x, k, b],
-                        atol=1e-7, rtol=1e-6)
+    _gradients_are_central_differences(lambda a, k, b: conv3d_transpose(a, k, b, strides, padding, extra), sizes,
+                                       (*kernel, 3, 2))
+
+
+def _gradients_are_central_differences(op, sizes, kernel_shape):
+    """``op(volumes, kernel, bias)``'s gradients of all three in float64, through a loss linear in its output."""
+    x, k, b = RNG.normal(size=(2, *sizes, 2)), RNG.normal(size=kernel_shape), RNG.normal(size=3)
+    weights = fl.tensor(RNG.normal(size=op(fl.tensor(x), fl.tensor(k), fl.tensor(b)).shape))
+    assert fl.gradcheck(lambda *t: op(*t) * weights, [x, k, b], atol=1e-7, rtol=1e-6)
 
 
 @pytest.mark.parametrize("sizes, kernel, strides, padding, extra",
                          [case for case in TRANSPOSE_CASES if case[3] == "valid"])
 def test_conv3d_transpose_values_and_gradients_match_pytorch(sizes, kernel, strides, padding, extra):
     torch = pytest.importorskip("torch")
-    x, k = RNG.normal(size=(2, *sizes, 2)), RNG.normal(size=(*kernel, 3, 2))
-    tx = torch.tensor(x.transpose(0, 4, 1, 2, 3), requires_grad=True)
-    tk = torch.tensor(k.transpose(4, 3, 0, 1, 2), requires_grad=True)  # (in, out, kd, kh, kw)
-    theirs = torch.nn.functional.conv_transpose3d(tx, tk, stride=strides, output_padding=extra or 0)
-    grad = RNG.normal(size=theirs.shape)
-    theirs.backward(torch.tensor(grad))
-    ax, ak = fl.tensor(x, requires_grad=True), fl.tensor(k, requires_grad=True)
-    ours = conv3d_transpose(ax, ak, None, strides, padding, extra)
-    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy().transpose(0, 2, 3, 4, 1), rtol=1e-10, atol=1e-10)
-    (ours * fl.tensor(grad.transpose(0, 2, 3, 4, 1))).sum().backward()
-    np.testing.assert_allclose(fl.backend.to_numpy(ax.grad), tx.grad.numpy().transpose(0, 2, 3, 4, 1), rtol=1e-9,
-                               atol=1e-10)
-    np.testing.assert_allclose(fl.backend.to_numpy(ak.grad), tk.grad.numpy().transpose(2, 3, 4, 1, 0), rtol=1e-9,
-                               atol=1e-10)
+    _matches_torch(lambda a, k: conv3d_transpose(a, k, None, strides, padding, extra),
+                   lambda a, k: torch.nn.functional.conv_transpose3d(a, k, stride=strides, output_padding=extra or 0),
+                   RNG.normal(size=(2, *sizes, 2)), RNG.normal(size=(*kernel, 3, 2)))
 
 
 @pytest.mark.parametrize("sizes, kernel, strides, padding, extra", TRANSPOSE_CASES)
 def test_conv3d_transpose_layer_gives_keras_outputs_from_the_same_weights(sizes, kernel, strides, padding, extra):
-    real = real_keras()
-    x = RNG.normal(size=(2, *sizes, 3)).astype(np.float32)
-    settings = dict(filters=4, kernel_size=kernel, strides=strides, padding=padding, output_padding=extra,
-                    activation="relu")
-    theirs, ours = real.layers.Conv3DTranspose(**settings), keras.layers.Conv3DTranspose(**settings)
-    expected = np.asarray(theirs(x))
-    ours(x)
-    ours.set_weights(theirs.get_weights())
-    np.testing.assert_allclose(ours(x).numpy(), expected, rtol=1e-5, atol=1e-5)
-    assert ours.compute_output_shape((*sizes, 3)) == expected.shape[1:]
+    _layer_gives_keras_outputs("Conv3DTranspose", RNG.normal(size=(2, *sizes, 3)).astype(np.float32), filters=4,
+                               kernel_size=kernel, strides=strides, padding=padding, output_padding=extra)
 
 
 def _volume_autoencoder(library):
@@ -102,15 +84,7 @@ def test_the_volume_autoencoder_trains_as_keras_and_its_files_cross_both_ways(tm
     theirs, ours = _volume_autoencoder(real), _volume_autoencoder(keras)
     assert_trains_as_keras(real, theirs, ours, x, x, "binary_crossentropy", learning_rate=0.1, batch_size=3,
                            rtol=2e-4, atol=2e-5)
-    ours.save(tmp_path / "m.keras")
-    np.testing.assert_array_equal(keras.models.load_model(tmp_path / "m.keras").predict(x, verbose=0),
-                                  ours.predict(x, verbose=0))
-    keras.saving.export_keras(ours, tmp_path / "k.keras")
-    np.testing.assert_allclose(real.models.load_model(tmp_path / "k.keras").predict(x, verbose=0),
-                               ours.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
-    theirs.save(tmp_path / "theirs.keras")
-    np.testing.assert_allclose(keras.models.load_model(tmp_path / "theirs.keras").predict(x, verbose=0),
-                               theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    _files_cross_both_ways(real, theirs, ours, x, tmp_path)
     assert keras.layers.Convolution3DTranspose is keras.layers.Conv3DTranspose
 
 
@@ -125,21 +99,28 @@ def test_pool3d_gradients_match_central_differences_in_float64(largest, sizes, p
 @pytest.mark.parametrize("sizes, kernel, strides, padding, dilation", CONV_CASES[:3])
 def test_conv3d_values_and_gradients_match_pytorch(sizes, kernel, strides, padding, dilation):
     torch = pytest.importorskip("torch")
-    x, k = RNG.normal(size=(2, *sizes, 2)), RNG.normal(size=(*kernel, 2, 3))
-    tx = torch.tensor(x.transpose(0, 4, 1, 2, 3), requires_grad=True)
-    tk = torch.tensor(k.transpose(4, 3, 0, 1, 2), requires_grad=True)
+    pads = []
     if padding == "same":  # Keras's "same": the odd extra at the end of each axis
-        pads = []
         for size, reach, step in reversed(list(zip(sizes, kernel, strides))):
             total = max((-(-size // step) - 1) * step + reach - size, 0)
             pads += [total // 2, total - total // 2]
-        theirs = torch.nn.functional.conv3d(torch.nn.functional.pad(tx, pads), tk, stride=strides)
-    else:
-        theirs = torch.nn.functional.conv3d(tx, tk, stride=strides)
+    _matches_torch(lambda a, k: conv3d(a, k, None, strides, padding),
+                   lambda a, k: torch.nn.functional.conv3d(torch.nn.functional.pad(a, pads), k, stride=strides),
+                   RNG.normal(size=(2, *sizes, 2)), RNG.normal(size=(*kernel, 2, 3)))
+
+
+def _matches_torch(ours_op, torch_op, x, k):
+    """``ours_op`` on channels-last volumes and a kernel in Keras's layout, ``torch_op`` on PyTorch's (channels
+    first, the kernel's two last axes first and swapped): the same values, and the same gradients of both."""
+    import torch
+
+    tx = torch.tensor(x.transpose(0, 4, 1, 2, 3), requires_grad=True)
+    tk = torch.tensor(k.transpose(4, 3, 0, 1, 2), requires_grad=True)
+    theirs = torch_op(tx, tk)
     grad = RNG.normal(size=theirs.shape)
     theirs.backward(torch.tensor(grad))
     ax, ak = fl.tensor(x, requires_grad=True), fl.tensor(k, requires_grad=True)
-    ours = conv3d(ax, ak, None, strides, padding)
+    ours = ours_op(ax, ak)
     np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy().transpose(0, 2, 3, 4, 1), rtol=1e-10, atol=1e-10)
     (ours * fl.tensor(grad.transpose(0, 2, 3, 4, 1))).sum().backward()
     np.testing.assert_allclose(fl.backend.to_numpy(ax.grad), tx.grad.numpy().transpose(0, 2, 3, 4, 1), rtol=1e-9,
@@ -150,16 +131,20 @@ def test_conv3d_values_and_gradients_match_pytorch(sizes, kernel, strides, paddi
 
 @pytest.mark.parametrize("sizes, kernel, strides, padding, dilation", CONV_CASES)
 def test_conv3d_layer_gives_keras_outputs_from_the_same_weights(sizes, kernel, strides, padding, dilation):
+    _layer_gives_keras_outputs("Conv3D", RNG.normal(size=(2, *sizes, 2)).astype(np.float32), filters=3,
+                               kernel_size=kernel, strides=strides, padding=padding, dilation_rate=dilation)
+
+
+def _layer_gives_keras_outputs(name, x, **settings):
+    """The layer ``name`` with ReLU and ``settings``, in both libraries: Keras's outputs and output shape from Keras's
+    weights, the layer built at its first call as Keras's."""
     real = real_keras()
-    x = RNG.normal(size=(2, *sizes, 2)).astype(np.float32)
-    settings = dict(filters=3, kernel_size=kernel, strides=strides, padding=padding, dilation_rate=dilation,
-                    activation="relu")
-    theirs, ours = real.layers.Conv3D(**settings), keras.layers.Conv3D(**settings)
+    theirs, ours = (getattr(lib.layers, name)(activation="relu", **settings) for lib in (real, keras))
     expected = np.asarray(theirs(x))
-    ours(x)  # built at its first call, as Keras's
+    ours(x)
     ours.set_weights(theirs.get_weights())
     np.testing.assert_allclose(ours(x).numpy(), expected, rtol=1e-5, atol=1e-5)
-    assert ours.compute_output_shape((*sizes, 2)) == expected.shape[1:]
+    assert ours.compute_output_shape(x.shape[1:]) == expected.shape[1:]
 
 
 @pytest.mark.parametrize("sizes, pool, strides, padding", POOL_CASES)
@@ -187,6 +172,20 @@ def _ct_model(library):
                                layers.Dense(1, activation="sigmoid")])
 
 
+def _files_cross_both_ways(real, theirs, ours, x, folder):
+    """fnlearn's model saved and loaded, written for Keras and read by it, and Keras's model read by fnlearn: the
+    same predictions each way."""
+    ours.save(folder / "m.keras")
+    np.testing.assert_array_equal(keras.models.load_model(folder / "m.keras").predict(x, verbose=0),
+                                  ours.predict(x, verbose=0))
+    keras.saving.export_keras(ours, folder / "k.keras")
+    np.testing.assert_allclose(real.models.load_model(folder / "k.keras").predict(x, verbose=0),
+                               ours.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    theirs.save(folder / "theirs.keras")
+    np.testing.assert_allclose(keras.models.load_model(folder / "theirs.keras").predict(x, verbose=0),
+                               theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
 def test_the_ct_scan_example_trains_as_keras_and_saves_loads_and_crosses_to_keras(tmp_path):
     real = real_keras()
     x = RNG.normal(size=(8, 6, 8, 8, 1)).astype(np.float32)
@@ -194,15 +193,7 @@ def test_the_ct_scan_example_trains_as_keras_and_saves_loads_and_crosses_to_kera
     theirs, ours = _ct_model(real), _ct_model(keras)
     assert_trains_as_keras(real, theirs, ours, x, y, "binary_crossentropy", learning_rate=0.05, batch_size=4,
                            rtol=2e-4, atol=2e-5)
-    ours.save(tmp_path / "m.keras")
-    np.testing.assert_array_equal(keras.models.load_model(tmp_path / "m.keras").predict(x, verbose=0),
-                                  ours.predict(x, verbose=0))
-    keras.saving.export_keras(ours, tmp_path / "k.keras")
-    np.testing.assert_allclose(real.models.load_model(tmp_path / "k.keras").predict(x, verbose=0),
-                               ours.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
-    theirs.save(tmp_path / "theirs.keras")
-    np.testing.assert_allclose(keras.models.load_model(tmp_path / "theirs.keras").predict(x, verbose=0),
-                               theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    _files_cross_both_ways(real, theirs, ours, x, tmp_path)
     assert keras.layers.Convolution3D is keras.layers.Conv3D and keras.layers.AvgPool3D is keras.layers.AveragePooling3D
 
 

@@ -232,7 +232,7 @@ class Conv2DTranspose(_Convolution):
     @property
     def input_features(self) -> int | None:
         """The input channels the built kernel takes (None before it is built)."""
-        return None if self.kernel is None else int(self.kernel.shape[3])
+        return None if self.kernel is None else int(self.kernel.shape[-1])
 
     def forward(self, x: Any) -> Tensor:
         x = self._checked_input(x, "images")

@@ -41,8 +41,8 @@ from .conv import avg_pool2d as _avg_pool2d
 from .conv import max_pool2d as _max_pool2d
 from .image import _sides
 from .layers import LAYERS, Layer, _float_of, _reject_unknown_kwargs, as_input, known_features
+from .transpose import Conv2DTranspose, _output_padding, conv2d_transpose
 from .transpose import _axis_plan as _transposed_axis
-from .transpose import _output_padding, conv2d_transpose
 
 Triple = tuple[int, int, int]
 
@@ -220,7 +220,7 @@ class Conv3D(_Convolution):
         return {**super().get_config(), "dilation_rate": list(self.dilation_rate)}
 
 
-class Conv3DTranspose(_Convolution):
+class Conv3DTranspose(Conv2DTranspose):
     """A transposed 3-D convolution layer, Keras's ``layers.Conv3DTranspose``: ``activation(conv3d_transpose(x,
     kernel) + bias)`` on channels-last volumes, the upsampling step of a 3-D decoder (a U-Net's second half). The
     kernel in Keras's layout (kd, kh, kw, filters, in_channels) with Keras's Glorot-uniform default; ``strides``,
@@ -264,22 +264,10 @@ class Conv3DTranspose(_Convolution):
                              "out.")
         return (*out, self.filters)
 
-    def kernel_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        return (*self.kernel_size, self.filters, known_features(input_shape, self._who()))
-
-    @property
-    def input_features(self) -> int | None:
-        """The input channels the built kernel takes (None before it is built)."""
-        return None if self.kernel is None else int(self.kernel.shape[4])
-
     def forward(self, x: Any) -> Tensor:
         x = self._checked_input(x, "volumes")
         return self.activation(conv3d_transpose(x, self.kernel, self.bias, self.strides, self.padding,
                                                 self.output_padding))
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(),
-                "output_padding": None if self.output_padding is None else list(self.output_padding)}
 
 
 class _Pooling3D(_Pooling2D):
