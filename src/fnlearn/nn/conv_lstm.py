@@ -30,7 +30,7 @@ import numpy as np
 
 from .. import backend
 from .. import functional as F
-from ..errors import ConfigError, DataError, ShapeError
+from ..errors import ConfigError, ShapeError
 from ..tensor import Parameter, Tensor
 from .conv import _axis_plan, _channels_last, _check_dilated_strides, _padding, _pair, conv2d
 from .layers import LAYERS, Layer, _activation_name, _float_of, _reject_unknown_kwargs, as_input, dropout_mask
@@ -38,6 +38,7 @@ from .recurrent import (
     WEIGHT_CONSTRAINTS,
     _as_mask,
     _flag,
+    checked_states,
     forget_bias,
     recurrent_penalties,
     refuse_stateful,
@@ -88,6 +89,7 @@ class _ConvLSTM(Layer):
     """What ConvLSTM1D, 2D and 3D share; ``rank`` is the number of axes a frame has besides its channels."""
 
     rank = 2
+    state_count = 2  # h and c
     supports_masking = True
     _weight_constraints = WEIGHT_CONSTRAINTS
 
@@ -192,20 +194,6 @@ class _ConvLSTM(Layer):
         """The channels of the frames the built kernel takes (None before it is built)."""
         return None if self.kernel is None else int(self.kernel.shape[-2])
 
-    def _initial_states(self, given: Any, x: Tensor, state_shape: tuple[int, ...]) -> list[Tensor] | None:
-        if given is None:
-            return None
-        states = list(given) if isinstance(given, (list, tuple)) else [given]
-        if len(states) != 2:
-            raise DataError(f"{self._who()} got initial_state with {len(states)} states; it takes [h, c] (two "
-                            f"states), each of shape (batch, {', '.join(map(str, state_shape))}).")
-        out = [as_input(state, x.dtype, self.name) for state in states]
-        for k, state in enumerate(out):
-            if tuple(state.shape) != (x.shape[0], *state_shape):
-                raise ShapeError(f"{self._who()} got initial state {k} of shape {tuple(state.shape)}; it takes "
-                                 f"(batch, {', '.join(map(str, state_shape))}), one state per sequence.")
-        return out
-
     def forward(self, x: Any, mask: Any = None, initial_state: Any = None) -> Any:
         x = as_input(x, np.dtype(self.dtype) if self.kernel is not None else _float_of(x), self.name)
         steps, sizes, channels = self._frames(x.shape[1:])
@@ -215,7 +203,8 @@ class _ConvLSTM(Layer):
             raise ShapeError(f"{self._who()} was built for frames of {self.input_features} channels but got samples "
                              f"of shape {tuple(x.shape[1:])}; give it frames of the channels it was built for.")
         state_shape = (*self._state_sizes(sizes), self.filters)
-        states = self._initial_states(initial_state, x, state_shape)
+        states = None if initial_state is None else \
+            checked_states(initial_state, self, x, self._who(), shape=state_shape)
         if mask is not None:
             mask = _as_mask(mask, x, self._who())
         if self.go_backwards:

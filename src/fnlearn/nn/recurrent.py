@@ -789,20 +789,23 @@ def weight_config(layer: Any) -> dict[str, Any]:
 
 
 def checked_states(given: Any, owner: Any, x: Tensor, who: str, what: str = "initial_state",
-                   one: str = "initial state") -> list[Tensor]:
+                   one: str = "initial state", shape: tuple[int, ...] | None = None) -> list[Tensor]:
     """``given`` (one state or a list) as the ``owner``'s ``state_count`` tensors of (batch, units) in ``x``'s dtype,
-    for a layer's ``initial_state`` or a cell's ``states``; a wrong count or shape refused in one sentence."""
+    for a layer's ``initial_state`` or a cell's ``states``; a wrong count or shape refused in one sentence. ``shape``
+    is a state's shape after the batch where it is not (units,): a convolutional LSTM's state is an image."""
+    sizes = ", ".join(map(str, (owner.units,) if shape is None else shape))
     states = list(given) if isinstance(given, (list, tuple)) else [given]
     if len(states) != owner.state_count:
         need = "[h, c] (two states)" if owner.state_count == 2 else "[h] (one state)"
         raise DataError(f"{who} got {what} with {len(states)} states; it takes {need}, each of shape "
-                        f"(batch, {owner.units}).")
+                        f"(batch, {sizes}).")
     out = []
     for k, state in enumerate(states):
         state = as_input(state, x.dtype, owner.name)
-        if tuple(state.shape) != (x.shape[0], owner.units):
-            raise ShapeError(f"{who} got {one} {k} of shape {tuple(state.shape)}; it takes (batch, units) = "
-                             f"({x.shape[0]}, {owner.units}), one state per sequence.")
+        if tuple(state.shape) != (x.shape[0], *((owner.units,) if shape is None else shape)):
+            named = "(batch, units) = " if shape is None else ""
+            raise ShapeError(f"{who} got {one} {k} of shape {tuple(state.shape)}; it takes {named}"
+                             f"({x.shape[0]}, {sizes}), one state per sequence.")
         out.append(state)
     return out
 
