@@ -59,3 +59,19 @@ def assert_trains_as_keras(real: ModuleType, theirs: Any, ours: Any, x: Any, y: 
         model.fit(x, y, batch_size=batch_size, epochs=epochs, shuffle=False, verbose=0)
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
         np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
+
+
+def assert_files_cross_both_ways(real: ModuleType, theirs: Any, ours: Any, x: Any, folder: Any) -> None:
+    """fnlearn's model saved and loaded, written for Keras and read by it, and Keras's model read by fnlearn: the
+    same predictions each way."""
+    from fnlearn import keras
+
+    ours.save(folder / "m.keras")
+    np.testing.assert_array_equal(keras.models.load_model(folder / "m.keras").predict(x, verbose=0),
+                                  ours.predict(x, verbose=0))
+    keras.saving.export_keras(ours, folder / "k.keras")
+    np.testing.assert_allclose(real.models.load_model(folder / "k.keras").predict(x, verbose=0),
+                               ours.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+    theirs.save(folder / "theirs.keras")
+    np.testing.assert_allclose(keras.models.load_model(folder / "theirs.keras").predict(x, verbose=0),
+                               theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-6)

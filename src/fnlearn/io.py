@@ -755,7 +755,9 @@ _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", 
                 "RandomCrop", "RandomBrightness", "Conv3D", "MaxPooling3D", "AveragePooling3D",
                 "GlobalAveragePooling3D", "GlobalMaxPooling3D", "ZeroPadding3D", "Cropping3D", "UpSampling3D",
                 "SpatialDropout3D", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
-                "Conv3DTranspose")  # not Lambda: files hold no code
+                "Conv3DTranspose",
+                "AdaptiveAveragePooling1D", "AdaptiveMaxPooling1D", "AdaptiveAveragePooling2D",
+                "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D")  # not Lambda
 
 
 def _layer_class(name: str) -> type | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from real_keras import assert_trains_as_keras, real_keras
+from real_keras import assert_files_cross_both_ways, assert_trains_as_keras, real_keras
 
 import fnlearn as fl
 from fnlearn import keras
@@ -84,7 +84,7 @@ def test_the_volume_autoencoder_trains_as_keras_and_its_files_cross_both_ways(tm
     theirs, ours = _volume_autoencoder(real), _volume_autoencoder(keras)
     assert_trains_as_keras(real, theirs, ours, x, x, "binary_crossentropy", learning_rate=0.1, batch_size=3,
                            rtol=2e-4, atol=2e-5)
-    _files_cross_both_ways(real, theirs, ours, x, tmp_path)
+    assert_files_cross_both_ways(real, theirs, ours, x, tmp_path)
     assert keras.layers.Convolution3DTranspose is keras.layers.Conv3DTranspose
 
 
@@ -172,20 +172,6 @@ def _ct_model(library):
                                layers.Dense(1, activation="sigmoid")])
 
 
-def _files_cross_both_ways(real, theirs, ours, x, folder):
-    """fnlearn's model saved and loaded, written for Keras and read by it, and Keras's model read by fnlearn: the
-    same predictions each way."""
-    ours.save(folder / "m.keras")
-    np.testing.assert_array_equal(keras.models.load_model(folder / "m.keras").predict(x, verbose=0),
-                                  ours.predict(x, verbose=0))
-    keras.saving.export_keras(ours, folder / "k.keras")
-    np.testing.assert_allclose(real.models.load_model(folder / "k.keras").predict(x, verbose=0),
-                               ours.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
-    theirs.save(folder / "theirs.keras")
-    np.testing.assert_allclose(keras.models.load_model(folder / "theirs.keras").predict(x, verbose=0),
-                               theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
-
-
 def test_the_ct_scan_example_trains_as_keras_and_saves_loads_and_crosses_to_keras(tmp_path):
     real = real_keras()
     x = RNG.normal(size=(8, 6, 8, 8, 1)).astype(np.float32)
@@ -193,7 +179,7 @@ def test_the_ct_scan_example_trains_as_keras_and_saves_loads_and_crosses_to_kera
     theirs, ours = _ct_model(real), _ct_model(keras)
     assert_trains_as_keras(real, theirs, ours, x, y, "binary_crossentropy", learning_rate=0.05, batch_size=4,
                            rtol=2e-4, atol=2e-5)
-    _files_cross_both_ways(real, theirs, ours, x, tmp_path)
+    assert_files_cross_both_ways(real, theirs, ours, x, tmp_path)
     assert keras.layers.Convolution3D is keras.layers.Conv3D and keras.layers.AvgPool3D is keras.layers.AveragePooling3D
 
 

@@ -35,6 +35,14 @@ import numpy as np
 from .. import backend, data
 from ..errors import ConfigError, ShapeError
 from ..model import sample_input_shape
+from ..nn.adaptive import (
+    AdaptiveAveragePooling1D,
+    AdaptiveAveragePooling2D,
+    AdaptiveAveragePooling3D,
+    AdaptiveMaxPooling1D,
+    AdaptiveMaxPooling2D,
+    AdaptiveMaxPooling3D,
+)
 from ..nn.attention import MultiHeadAttention
 from ..nn.attention_simple import AdditiveAttention, Attention
 from ..nn.cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
@@ -624,7 +632,9 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "Conv3D", "Convolution3D", "MaxPooling3D", "AveragePooling3D", "GlobalAveragePooling3D",
            "GlobalMaxPooling3D", "MaxPool3D", "AvgPool3D", "GlobalAvgPool3D", "GlobalMaxPool3D",
            "ZeroPadding3D", "Cropping3D", "UpSampling3D", "SpatialDropout3D", "ConvLSTM1D", "ConvLSTM2D",
-           "ConvLSTM3D", "Conv3DTranspose", "Convolution3DTranspose", "dot",
+           "ConvLSTM3D", "Conv3DTranspose", "Convolution3DTranspose",
+           "AdaptiveAveragePooling1D", "AdaptiveMaxPooling1D", "AdaptiveAveragePooling2D",
+           "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D", "dot",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
            "Input", "InputLayer", "SymbolicTensor", "serialize", "deserialize"]
 

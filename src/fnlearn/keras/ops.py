@@ -524,6 +524,41 @@ def average_pool(inputs: Any, pool_size: Any, strides: Any = None, padding: str 
     return C.avg_pool2d(_float(inputs), pool_size, strides, padding)
 
 
+
+def _adaptive(inputs: Any, output_size: Any, data_format: Any, largest: bool, owner: str) -> Tensor:
+    """Channels-last ``inputs`` of any rank 3–5 pooled to ``output_size``, for the two adaptive-pooling ops."""
+    from ..errors import ShapeError
+    from ..nn import adaptive as A
+    from ..nn import conv as C
+
+    C._channels_last(data_format, owner)
+    x = _float(inputs)
+    if not 3 <= x.ndim <= 5:
+        raise ShapeError(f"{owner} got an input of shape {tuple(x.shape)}; it takes a batch of sequences, images or "
+                         "volumes, channels last (3-D to 5-D).")
+    return A.adaptive_pool(x, A.output_sizes(output_size, x.ndim - 2, owner), largest)
+
+
+def adaptive_average_pool(inputs: Any, output_size: Any, data_format: Any = None) -> Tensor:
+    """The mean of each of ``output_size`` windows along each axis of channels-last sequences, images or volumes,
+    Keras's ``ops.adaptive_average_pool``.
+
+    >>> import numpy as np
+    >>> adaptive_average_pool(np.arange(5.0).reshape(1, 5, 1), 2).numpy().ravel().tolist()
+    [1.0, 3.0]
+    """
+    return _adaptive(inputs, output_size, data_format, False, "ops.adaptive_average_pool")
+
+
+def adaptive_max_pool(inputs: Any, output_size: Any, data_format: Any = None) -> Tensor:
+    """The largest value of each of ``output_size`` windows along each axis, Keras's ``ops.adaptive_max_pool``.
+
+    >>> import numpy as np
+    >>> adaptive_max_pool(np.arange(5.0).reshape(1, 5, 1), 2).numpy().ravel().tolist()
+    [2.0, 4.0]
+    """
+    return _adaptive(inputs, output_size, data_format, True, "ops.adaptive_max_pool")
+
 # ----------------------------------------------------------------------------- creation (no gradient)
 
 
@@ -1943,7 +1978,8 @@ __all__ = ["mean", "sum", "max", "min", "logsumexp", "square", "sqrt", "abs", "e
            "less", "less_equal", "var", "std", "binary_crossentropy", "categorical_crossentropy",
            "sparse_categorical_crossentropy", "floor", "ceil", "sign", "isnan", "isinf", "isfinite", "logical_not",
            "round", "logical_and", "logical_or", "logical_xor", "convert_to_numpy", "conv", "max_pool",
-           "average_pool", "arange", "linspace", "eye", "identity", "tri", "full", "full_like", "meshgrid", "tril",
+           "adaptive_average_pool", "adaptive_max_pool", "average_pool", "arange", "linspace", "eye", "identity",
+           "tri", "full", "full_like", "meshgrid", "tril",
            "triu", "take", "take_along_axis", "tile", "repeat", "pad", "cumsum", "einsum", "tensordot", "outer",
            "segment_sum", "argsort", "sort", "top_k", "flip", "roll", "broadcast_to", "moveaxis", "swapaxes", "ravel",
            "split", "unstack", "hstack", "vstack", "slice", "stop_gradient", "sin", "cos", "reciprocal", "rsqrt",
