@@ -6,6 +6,7 @@ import importlib
 import os
 
 import pytest
+import real_keras
 from hypothesis import settings
 
 import fnlearn as fl
@@ -19,7 +20,7 @@ tensor_module = importlib.import_module("fnlearn.tensor")
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
-# The Keras comparisons spend most of their time in XLA compiling each tiny model's step for the CPU. Compiled
+# The Keras comparisons on JAX spend most of their time in XLA compiling each tiny model's step for the CPU. Compiled
 # without XLA's optimisation passes and single-threaded (the test workers already fill every core), the same
 # programs compute the same numbers and the Keras-heavy test files run ~40 % faster. A developer's own XLA_FLAGS
 # or JAX_PLATFORMS win; read once, when JAX first starts its CPU backend.
@@ -43,6 +44,8 @@ HOST_ONLY = ("tests/datasets/", "tests/bench/test_bench_")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # the tests that need Keras on another backend than the default run last: a worker reloads Keras once at most
+    items.sort(key=lambda item: _keras_backend_of(item) not in (None, real_keras.DEFAULT_BACKEND))
     if TEST_BACKEND != "cupy-standin":
         return
     skip = pytest.mark.skip(reason="host code only, checked by the NumPy run: nothing of it runs on a GPU")
@@ -62,6 +65,17 @@ def _restore_fnlearn_settings():
     yield
     state.xp, state.name, state.dtype, state.seed, state.rng = saved
     tensor_module._grad_enabled = grad_enabled
+
+
+def _keras_backend_of(item: pytest.Item) -> str | None:
+    marker = item.get_closest_marker("keras_backend")
+    return marker.args[0] if marker else None
+
+
+@pytest.fixture(autouse=True)
+def _keras_backend(request: pytest.FixtureRequest) -> None:
+    """The backend a test marked ``keras_backend("jax")`` needs real Keras on (tests/real_keras.py)."""
+    real_keras.WANTED = _keras_backend_of(request.node)
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 from collections.abc import Callable
@@ -12,15 +13,26 @@ from typing import Any
 import numpy as np
 import pytest
 
+# Keras runs on PyTorch here unless a test needs JAX: eager, it costs a comparison milliseconds where JAX compiles
+# each model's step and each op's shape (a cold run of the suite spent minutes compiling). Keras's backends agree on
+# almost everything fnlearn is compared with; the few results where they differ (image resizing kernels, average
+# pooling's "same" borders, integer dtypes, ties in top-k…) follow Keras on JAX, as fnlearn does, and the tests of
+# those are marked ``keras_backend("jax")``: the autouse fixture in conftest.py sets ``WANTED`` for them, and they
+# run last, so that a worker reloads Keras on JAX once at most.
+DEFAULT_BACKEND = "torch" if importlib.util.find_spec("torch") is not None else "jax"
+WANTED: str | None = None
 
-def real_keras(reason: str = "Keras 3 (with jax) is not installed; the comparison needs it") -> ModuleType:
-    """``import keras``, or skip the test where Keras is not installed.
+
+def real_keras(reason: str = "Keras 3 (with PyTorch or JAX) is not installed; the comparison needs it") -> ModuleType:
+    """``import keras``, on the backend the running test wants (``WANTED``) or on the one already loaded, or skip
+    the test where Keras is not installed.
 
     Without Keras, ``import keras`` finds this suite's own ``tests/keras`` folder (a namespace package, since
     the folder is on the path): that is no Keras, so the test skips too, and the folder is not left in
     ``sys.modules`` for later imports to find.
     """
-    os.environ.setdefault("KERAS_BACKEND", "jax")  # the backend the comparisons were written for
+    os.environ.setdefault("KERAS_BACKEND", WANTED or DEFAULT_BACKEND)
+    os.environ.setdefault("KERAS_TORCH_DEVICE", "cpu")  # the comparisons' arrays are NumPy's, on a GPU machine too
     try:
         module = importlib.import_module("keras")
     except ImportError:
@@ -28,7 +40,33 @@ def real_keras(reason: str = "Keras 3 (with jax) is not installed; the compariso
     if getattr(module, "__file__", None) is None:
         sys.modules.pop("keras", None)
         pytest.skip(reason)
+    if WANTED is not None and module.backend.backend() != WANTED:
+        if importlib.util.find_spec(WANTED) is None:
+            pytest.skip(f"this comparison needs Keras on {WANTED}, which is not installed")
+        module.config.set_backend(WANTED)  # reloads the whole package on the other backend
+        module = importlib.import_module("keras")
+    if module.backend.backend() == "torch":
+        _keras_on_torch_as_numpy_reads_it()
     return module
+
+
+def _keras_on_torch_as_numpy_reads_it() -> None:
+    """Keras's outputs on PyTorch require grad (their weights do), and PyTorch's ``__array__`` refuses those:
+    ``np.asarray`` reads their values here. And Keras files fnlearn writes say ``jit_compile=True``, as Keras on
+    JAX writes them, which on PyTorch means ``torch.compile`` — tens of seconds a model, for the same numbers."""
+    import torch
+    import torch._dynamo
+
+    torch._dynamo.config.disable = True
+    if getattr(torch.Tensor.__array__, "_detaches", False):
+        return
+    plain = torch.Tensor.__array__
+
+    def detached(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return plain(self.detach().cpu(), *args, **kwargs)
+
+    detached._detaches = True  # type: ignore[attr-defined]
+    torch.Tensor.__array__ = detached
 
 
 def compiled(real: ModuleType, fn: Callable[..., Any], *args: Any) -> Any:

@@ -195,6 +195,7 @@ def _keras_values(schedule, steps):
     return [float(at(step)) for step in steps]
 
 
+@pytest.mark.keras_backend("jax")  # _keras_values compiles the schedule with jax.jit
 @pytest.mark.parametrize("settings", [
     dict(initial_learning_rate=0.0, decay_steps=10, warmup_target=0.1, warmup_steps=5),
     dict(initial_learning_rate=0.01, decay_steps=7, alpha=0.2, warmup_target=0.05, warmup_steps=3),
@@ -227,6 +228,7 @@ def test_cosine_decay_warmup_by_hand():
         S.CosineDecay(0.1, 10, warmup_target=float("nan"), warmup_steps=2)
 
 
+@pytest.mark.keras_backend("jax")  # _keras_values compiles the schedule with jax.jit
 @pytest.mark.parametrize("name, args, kwargs", [
     ("ExponentialDecay", (0.1, 7, 0.5), {}), ("ExponentialDecay", (0.1, 7, 0.5), {"staircase": True}),
     ("InverseTimeDecay", (0.1, 7, 0.5), {}), ("InverseTimeDecay", (0.1, 7, 0.5), {"staircase": True}),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from real_keras import real_keras
 
 import fnlearn as fl
 from fnlearn import keras
@@ -456,57 +457,22 @@ def test_pack_and_unpack_follow_keras():
 
 # ----------------------------------------------------------------------------- against Keras's PyTorch backend
 
-KERAS_SIDE = '''
-import sys
-import numpy as np
-import torch
-import keras
-exec(GUIDE_STEP)
-arrays = dict(np.load(sys.argv[1]))
-np.savez(sys.argv[2], **run(keras, arrays))
-'''
 
-
-def test_the_guides_pytorch_train_step_trains_as_keras_pytorch_backend_runs_it(tmp_path):
+@pytest.mark.keras_backend("torch")  # the guide's step is written for Keras on PyTorch
+def test_the_guides_pytorch_train_step_trains_as_keras_pytorch_backend_runs_it():
     """The guide's step (sample weights, metrics loop) on Keras 3 with PyTorch, and in fnlearn with only its torch line
     changed: the same weights, logs, evaluation and predictions."""
-    import hashlib
-    import importlib.metadata
-    import importlib.util
-    import os
-    import shutil
-    import subprocess
-    import sys
-    import tempfile
-    from pathlib import Path
+    real = real_keras()
+    import torch
 
-    spec = importlib.util.find_spec("keras")  # not imported here: this process's Keras, if any, runs on jax
-    if importlib.util.find_spec("torch") is None or spec is None or not (spec.origin or "").endswith(".py"):
-        pytest.skip("Keras 3 and PyTorch are not installed; the comparison needs both")
     rng = np.random.default_rng(5)
     arrays = {"x": rng.normal(size=(40, 6)).astype("float32"), "y": rng.normal(size=(40, 1)).astype("float32"),
               "w": rng.random(40).astype("float32"), "w0": rng.normal(size=(6, 5)).astype("float32") * 0.5,
               "w1": rng.normal(size=5).astype("float32") * 0.1, "w2": rng.normal(size=(5, 1)).astype("float32"),
               "w3": np.zeros(1, "float32")}
-    np.savez(tmp_path / "in.npz", **arrays)
-    source = f"GUIDE_STEP = {GUIDE_STEP!r}\n{KERAS_SIDE}"
-    # Keras on PyTorch gives the same numbers whichever backend fnlearn's side runs on: the second test run (the
-    # GPU's code path) reads them from the first instead of starting PyTorch and Keras again (~10 s). The key holds
-    # everything the numbers depend on: the program, its inputs and both libraries' versions.
-    versions = [importlib.metadata.version(name) for name in ("keras", "torch")]
-    digest = hashlib.sha256("\n".join([source, *versions]).encode())
-    for name, array in sorted(arrays.items()):
-        digest.update(f"{name}{array.dtype}{array.shape}".encode() + array.tobytes())
-    saved = Path(tempfile.gettempdir()) / f"fnlearn-tests-keras-torch-{digest.hexdigest()[:32]}.npz"
-    if not saved.exists():
-        script = tmp_path / "keras_side.py"
-        script.write_text(source)
-        env = {**os.environ, "KERAS_BACKEND": "torch", "CUDA_VISIBLE_DEVICES": ""}
-        done = subprocess.run([sys.executable, str(script), str(tmp_path / "in.npz"), str(tmp_path / "out.npz")],
-                              env=env, capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stderr[-2000:]
-        os.replace(shutil.copy(tmp_path / "out.npz", saved.with_suffix(f".{os.getpid()}.tmp")), saved)
-    theirs = dict(np.load(saved))
+    guide: dict = {"keras": real, "np": np, "torch": torch}
+    exec(GUIDE_STEP, guide)
+    theirs = guide["run"](real, arrays)
     ours = _GUIDE["run"](keras, arrays)
     assert sorted(ours) == sorted(theirs)
     for key in theirs:

@@ -217,6 +217,7 @@ SCORES = np.array([[0.1, 0.3, 0.3, 0.3], [0.4, 0.2, 0.2, 0.2], [0.25, 0.25, 0.25
 LABELS = np.array([3, 1, 0, 0, 2, 3])
 
 
+@pytest.mark.keras_backend("jax")  # Keras on JAX's results: its PyTorch backend's differ here
 @pytest.mark.parametrize("k", [1, 2, 3, 4])
 def test_top_k_functions_count_ties_and_nans_as_keras_does(k):
     real = real_keras()

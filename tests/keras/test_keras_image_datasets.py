@@ -183,6 +183,7 @@ def test_color_modes_and_pixels(tmp_path):
     np.testing.assert_allclose(gray[0, 0, 0, 0], round(10 * 0.299 + 200 * 0.587 + 30 * 0.114), atol=1.0)
 
 
+@pytest.mark.keras_backend("jax")  # Keras on JAX's results: its PyTorch backend's differ here
 @pytest.mark.parametrize("ext", ["png", "jpg"])
 @pytest.mark.parametrize("interpolation,crop,pad", [("bilinear", False, False), ("nearest", False, False),
                                                     ("bilinear", True, False), ("bicubic", False, True)],

@@ -77,6 +77,7 @@ def _leaves(x):
 EAGER = {"windows", "rearrange"}
 
 
+@pytest.mark.keras_backend("jax")  # Keras on JAX's results: its PyTorch backend's differ here
 @pytest.mark.parametrize("name,fn", CASES, ids=[c[0] for c in CASES])
 def test_values_match_keras(name, fn):
     keras = real_keras()

@@ -44,6 +44,7 @@ def test_crop_and_pad_follow_keras_integer_arithmetic():
     assert not rows.flags.writeable  # the cached plan cannot be changed by a caller
 
 
+@pytest.mark.keras_backend("jax")  # Keras on JAX's results: its PyTorch backend's differ here
 @pytest.mark.parametrize("interpolation,crop,pad,size", [
     ("bilinear", False, False, (4, 6)), ("nearest", False, False, (9, 3)), ("bicubic", False, False, (4, 6)),
     ("lanczos3", False, False, (9, 3)), ("bilinear", True, False, (9, 3)), ("nearest", True, False, (4, 6)),
