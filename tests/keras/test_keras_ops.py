@@ -290,6 +290,34 @@ def test_conv_of_sequences_and_volumes_gives_kerass_values_and_checks_its_gradie
     assert fl.gradcheck(lambda *t: (ops.conv(*t, **kwargs) * weights).sum(), [x, kernel], atol=1e-7, rtol=1e-6)
 
 
+
+@pytest.mark.parametrize("name, x_shape, kernel_shapes, kwargs", [
+    ("conv_transpose", (2, 4, 3), [(3, 2, 3)], {"strides": 2}),
+    ("conv_transpose", (2, 5, 2), [(3, 4, 2)], {"strides": 2, "padding": "same", "output_padding": 1}),
+    ("conv_transpose", (2, 3, 4, 2), [(3, 2, 3, 2)], {"strides": (2, 1), "padding": "same"}),
+    ("conv_transpose", (1, 2, 3, 3, 2), [(2, 2, 3, 2, 2)], {"strides": 2}),
+    ("depthwise_conv", (2, 9, 3), [(3, 3, 2)], {"strides": 2, "padding": "same"}),
+    ("depthwise_conv", (2, 9, 2), [(2, 2, 2)], {"dilation_rate": 3}),
+    ("depthwise_conv", (2, 5, 6, 2), [(3, 2, 2, 3)], {"strides": (1, 2), "padding": "same"}),
+    ("separable_conv", (2, 8, 3), [(3, 3, 2), (1, 6, 4)], {"padding": "same"}),
+    ("separable_conv", (2, 6, 5, 2), [(2, 3, 2, 2), (1, 1, 4, 3)], {"strides": 2}),
+    ("separable_conv", (2, 7, 7, 2), [(3, 3, 2, 1), (1, 1, 2, 3)], {"dilation_rate": 2, "padding": "same"}),
+])
+def test_transposed_depthwise_and_separable_convs_give_kerass_values_and_check_their_gradients(
+        float64, name, x_shape, kernel_shapes, kwargs):
+    from real_keras import real_keras
+
+    real = real_keras()
+    rng = np.random.default_rng(8)
+    x, kernels = rng.normal(size=x_shape), [rng.normal(size=shape) for shape in kernel_shapes]
+    theirs = np.asarray(getattr(real.ops, name)(x.astype("float32"), *[k.astype("float32") for k in kernels],
+                                                **kwargs))
+    op = getattr(ops, name)
+    np.testing.assert_allclose(op(x, *kernels, **kwargs).numpy(), theirs, rtol=1e-4, atol=1e-5)
+    weights = fl.tensor(rng.normal(size=theirs.shape))  # a loss linear in the output: no rounding from its size
+    assert fl.gradcheck(lambda *t: (op(*t, **kwargs) * weights).sum(), [x, *kernels], atol=1e-7, rtol=1e-6)
+    assert getattr(keras.ops.nn, name) is op
+
 def test_image_ops_refuse_what_fnlearn_does_not_have():
     with pytest.raises(ConfigError, match="conv2d dilation_rate must be a positive integer"):
         ops.conv(np.ones((1, 5, 5, 1)), np.ones((3, 3, 1, 1)), dilation_rate=0)
@@ -297,6 +325,13 @@ def test_image_ops_refuse_what_fnlearn_does_not_have():
         ops.max_pool(np.ones((1, 1, 4, 4)), 2, data_format="channels_first")
     with pytest.raises(ShapeError, match=r"got inputs of shape \(1, 5, 5, 1\) and a kernel of shape \(3, 1, 1\)"):
         ops.conv(np.ones((1, 5, 5, 1)), np.ones((3, 1, 1)))
+    with pytest.raises(ConfigError, match=r"ops.conv_transpose got dilation_rate=2; .* have dilation_rate=1 only"):
+        ops.conv_transpose(np.ones((1, 5, 1)), np.ones((3, 1, 1)), dilation_rate=2)
+    with pytest.raises(ShapeError, match=r"ops.depthwise_conv takes channels-last inputs over 1-D or 2-D"):
+        ops.depthwise_conv(np.ones((1, 3, 3, 3, 1)), np.ones((2, 2, 2, 1, 1)))
+    with pytest.raises(ShapeError, match=r"needs a pointwise_kernel of shape \(1, 4, 'filters'\) .* got one of "
+                                         r"shape \(1, 3, 2\)"):
+        ops.separable_conv(np.ones((1, 5, 2)), np.ones((3, 2, 2)), np.ones((1, 3, 2)))
 
 
 # ----------------------------------------------------------------------------- the names keras.io's examples use

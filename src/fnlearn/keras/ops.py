@@ -496,6 +496,110 @@ def conv(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "valid", dat
     return conv_nd(_float(inputs), _float(kernel), strides, padding, dilation_rate)
 
 
+
+def _sequences_as_rows(x: Tensor, kernel: Tensor, strides: Any, dilation_rate: Any, owner: str) -> tuple:
+    """Sequences (N, steps, C) and a 1-D kernel as images one pixel high and a kernel one tap high, with their
+    strides and dilation as pairs: the 1-D ops are the 2-D ones on those."""
+    from ..nn.text import _length
+
+    steps = _length(strides, owner, "strides")
+    rate = _length(dilation_rate, owner, "dilation_rate")
+    return (F.reshape(x, (x.shape[0], 1, *x.shape[1:])), F.reshape(kernel, (1, *kernel.shape)), (1, steps),
+            (1, rate))
+
+
+def _rank_of(x: Tensor, kernel: Tensor, ranks: tuple[int, ...], kernel_axes: str, owner: str) -> int:
+    """The number of spatial axes of channels-last ``x``, one of ``ranks``, the kernel having as many plus two."""
+    rank = x.ndim - 2
+    if rank not in ranks or kernel.ndim != x.ndim:
+        sizes = " or ".join(f"{r}-D" for r in ranks)
+        raise ShapeError(f"{owner} takes channels-last inputs over {sizes} (batch, *sizes, channels) and a kernel "
+                         f"(*kernel_size, {kernel_axes}), got inputs of shape {tuple(x.shape)} and a kernel of shape "
+                         f"{tuple(kernel.shape)}; give a kernel with as many axes as the inputs.")
+    return rank
+
+
+def conv_transpose(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "valid", output_padding: Any = None,
+                   data_format: Any = None, dilation_rate: Any = 1) -> Tensor:
+    """The transposed convolution of channels-last sequences, images or volumes with a kernel
+    (*kernel_size, filters, channels), Keras's ``ops.conv_transpose`` (what its ``Conv1DTranspose``,
+    ``Conv2DTranspose`` and ``Conv3DTranspose`` compute): Keras's output sizes and ``output_padding``; no dilation.
+
+    >>> import numpy as np
+    >>> conv_transpose(np.array([1.0, 2.0]).reshape(1, 2, 1), np.ones((2, 1, 1))).numpy().ravel().tolist()
+    [1.0, 3.0, 2.0]
+    """
+    from ..nn import conv as C
+    from ..nn.transpose import conv2d_transpose
+    from ..nn.volume import conv3d_transpose
+
+    C._channels_last(data_format, "ops.conv_transpose")
+    x, k = _float(inputs), _float(kernel)
+    rank = _rank_of(x, k, (1, 2, 3), "filters, channels", "ops.conv_transpose")
+    if dilation_rate not in (1, (1,) * rank, [1] * rank):
+        raise ConfigError(f"ops.conv_transpose got dilation_rate={dilation_rate!r}; fnlearn's transposed "
+                          "convolutions have dilation_rate=1 only, so leave it out.")
+    if rank == 3:
+        return conv3d_transpose(x, k, None, strides, padding, output_padding)
+    if rank == 2:
+        return conv2d_transpose(x, k, None, strides, padding, output_padding)
+    rows, kernel_row, steps, _ = _sequences_as_rows(x, k, strides, 1, "ops.conv_transpose")
+    one = isinstance(output_padding, (tuple, list)) and len(output_padding) == 1
+    extra = output_padding[0] if one else output_padding
+    out = conv2d_transpose(rows, kernel_row, None, steps, padding, None if extra is None else (0, extra))
+    return F.reshape(out, (out.shape[0], *out.shape[2:]))
+
+
+def depthwise_conv(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "valid", data_format: Any = None,
+                   dilation_rate: Any = 1) -> Tensor:
+    """Each channel of channels-last sequences or images convolved with its own ``M`` kernels, the kernel
+    (*kernel_size, channels, M), giving channels·M channels, Keras's ``ops.depthwise_conv`` (its
+    ``DepthwiseConv1D`` and ``DepthwiseConv2D``).
+
+    >>> import numpy as np
+    >>> depthwise_conv(np.arange(8.0).reshape(1, 2, 2, 2), np.ones((2, 2, 2, 1))).numpy().ravel().tolist()
+    [12.0, 16.0]
+    """
+    from ..nn import conv as C
+
+    C._channels_last(data_format, "ops.depthwise_conv")
+    x, k = _float(inputs), _float(kernel)
+    return _depthwise(x, k, strides, padding, dilation_rate, "ops.depthwise_conv")
+
+
+def _depthwise(x: Tensor, kernel: Tensor, strides: Any, padding: str, dilation_rate: Any, owner: str) -> Tensor:
+    from ..nn.depthwise import depthwise_conv2d
+
+    if _rank_of(x, kernel, (1, 2), "channels, depth_multiplier", owner) == 2:
+        return depthwise_conv2d(x, kernel, None, strides, padding, dilation_rate)
+    rows, kernel_row, steps, rates = _sequences_as_rows(x, kernel, strides, dilation_rate, owner)
+    out = depthwise_conv2d(rows, kernel_row, None, steps, padding, rates)
+    return F.reshape(out, (out.shape[0], *out.shape[2:]))
+
+
+def separable_conv(inputs: Any, depthwise_kernel: Any, pointwise_kernel: Any, strides: Any = 1,
+                   padding: str = "valid", data_format: Any = None, dilation_rate: Any = 1) -> Tensor:
+    """:func:`depthwise_conv`, then a 1-wide convolution with ``pointwise_kernel`` (1, …, channels·M, filters)
+    mixing the channels, Keras's ``ops.separable_conv`` (its ``SeparableConv1D`` and ``SeparableConv2D`` without
+    the bias).
+
+    >>> import numpy as np
+    >>> separable_conv(np.ones((1, 3, 2)), np.ones((2, 2, 1)), np.ones((1, 2, 3))).numpy()[0].tolist()
+    [[4.0, 4.0, 4.0], [4.0, 4.0, 4.0]]
+    """
+    from ..nn import conv as C
+    from ..nn.conv_lstm import conv_nd
+
+    C._channels_last(data_format, "ops.separable_conv")
+    x, k, pointwise = _float(inputs), _float(depthwise_kernel), _float(pointwise_kernel)
+    depthwise = _depthwise(x, k, strides, padding, dilation_rate, "ops.separable_conv")
+    if pointwise.ndim != x.ndim or builtins.any(size != 1 for size in pointwise.shape[:-2]) \
+            or pointwise.shape[-2] != depthwise.shape[-1]:
+        raise ShapeError(f"ops.separable_conv needs a pointwise_kernel of shape "
+                         f"{(*(1,) * (x.ndim - 2), depthwise.shape[-1], 'filters')} for a depthwise step giving "
+                         f"{depthwise.shape[-1]} channels, got one of shape {tuple(pointwise.shape)}.")
+    return conv_nd(depthwise, pointwise)
+
 def max_pool(inputs: Any, pool_size: Any, strides: Any = None, padding: str = "valid",
              data_format: Any = None) -> Tensor:
     """The largest value of each window of channels-last images, Keras's ``ops.max_pool``.
@@ -1978,7 +2082,8 @@ __all__ = ["mean", "sum", "max", "min", "logsumexp", "square", "sqrt", "abs", "e
            "less", "less_equal", "var", "std", "binary_crossentropy", "categorical_crossentropy",
            "sparse_categorical_crossentropy", "floor", "ceil", "sign", "isnan", "isinf", "isfinite", "logical_not",
            "round", "logical_and", "logical_or", "logical_xor", "convert_to_numpy", "conv", "max_pool",
-           "adaptive_average_pool", "adaptive_max_pool", "average_pool", "arange", "linspace", "eye", "identity",
+           "adaptive_average_pool", "adaptive_max_pool", "average_pool", "conv_transpose", "depthwise_conv",
+           "separable_conv", "arange", "linspace", "eye", "identity",
            "tri", "full", "full_like", "meshgrid", "tril",
            "triu", "take", "take_along_axis", "tile", "repeat", "pad", "cumsum", "einsum", "tensordot", "outer",
            "segment_sum", "argsort", "sort", "top_k", "flip", "roll", "broadcast_to", "moveaxis", "swapaxes", "ravel",
