@@ -757,7 +757,8 @@ _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", 
                 "SpatialDropout3D", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D",
                 "Conv3DTranspose",
                 "AdaptiveAveragePooling1D", "AdaptiveMaxPooling1D", "AdaptiveAveragePooling2D",
-                "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D")  # not Lambda
+                "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D",
+                "EinsumDense")  # not Lambda
 
 
 def _layer_class(name: str) -> type | None:

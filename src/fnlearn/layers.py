@@ -35,6 +35,7 @@ from .nn.conv_more import (
 from .nn.crop import CenterCrop, RandomBrightness, RandomCrop
 from .nn.depthwise import DepthwiseConv2D, SeparableConv2D, SeparableConvolution2D
 from .nn.dot import Dot
+from .nn.einsum_dense import EinsumDense
 from .nn.image import (
     Cropping2D,
     RandomContrast,
@@ -140,4 +141,4 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "ZeroPadding3D", "Cropping3D", "UpSampling3D", "SpatialDropout3D", "ConvLSTM1D", "ConvLSTM2D",
            "ConvLSTM3D", "Conv3DTranspose", "Convolution3DTranspose",
            "AdaptiveAveragePooling1D", "AdaptiveMaxPooling1D", "AdaptiveAveragePooling2D",
-           "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D", "LAYERS"]
+           "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D", "EinsumDense", "LAYERS"]

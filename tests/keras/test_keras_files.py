@@ -183,8 +183,8 @@ def _one_sentence(message: str) -> None:
 
 
 @pytest.mark.parametrize("make, words", [
-    (lambda real: real.layers.EinsumDense("abcde,ef->abcdf", output_shape=(4, 4, 4, 2)),
-     ("EinsumDense", "fnlearn does not have")),
+    (lambda real: real.layers.SpectralNormalization(real.layers.Dense(2)),
+     ("SpectralNormalization", "fnlearn does not have")),
     (lambda real: real.layers.Dense(2, lora_rank=2, name="d"), ("layer 'd' (Dense)", "lora_rank=2")),
     (lambda real: real.layers.Dense(2, dtype="mixed_float16", name="d"), ("layer 'd'", "'mixed_float16'")),
 ])

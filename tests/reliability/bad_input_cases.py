@@ -698,10 +698,10 @@ CASES: list[Case] = [
     Case("load-keras2-weights-of-another-model", "save / load", "a Keras 2 weights file of other layers",
          lambda c: c.reg.load_weights(c.file("w.h5")), ModelFileError,
          ("no weights for layer 'hidden'", "['other']", "the model it was saved from")),
-    Case("keras-json-unknown-layer", "save / load", "real Keras's JSON with an EinsumDense layer",
-         lambda c: fl.keras.models.model_from_json(_keras_json({"class_name": "EinsumDense", "config": {
-             "name": "c", "equation": "abc,cd->abd", "output_shape": [4, 2]}}, (4, 3))), ConfigError,
-         ("EinsumDense", "custom_objects")),
+    Case("keras-json-unknown-layer", "save / load", "real Keras's JSON with a GroupQueryAttention layer",
+         lambda c: fl.keras.models.model_from_json(_keras_json({"class_name": "GroupQueryAttention", "config": {
+             "name": "c", "head_dim": 4, "num_query_heads": 2, "num_key_value_heads": 1}}, (4, 3))), ConfigError,
+         ("GroupQueryAttention", "custom_objects")),
     Case("keras-json-lora", "save / load", "real Keras's JSON with a LoRA rank",
          lambda c: fl.keras.models.model_from_json(_keras_json({"class_name": "Dense", "config": {
              "name": "d", "units": 2, "lora_rank": 4}}, (4,))), ConfigError, ("lora_rank=4", "LoRA")),

@@ -49,6 +49,7 @@ _TRANSPOSED = ("filters", "kernel_size", "strides", "padding", "output_padding",
 # The settings each Keras layer class takes (its __init__'s arguments), for the layers written
 _SETTINGS: dict[str, tuple[str, ...]] = {
     "Dense": ("units", "activation", "use_bias", *_WEIGHTS),
+    "EinsumDense": ("equation", "output_shape", "activation", "bias_axes", *_WEIGHTS),
     "Dropout": ("rate", "noise_shape", "seed"),
     "Flatten": ("data_format",),
     "Activation": ("activation",),
