@@ -283,6 +283,24 @@ def test_models_used_as_layers(tmp_path):
     _same_predictions(real, stacked, _exported(stacked, tmp_path, "stacked.keras"), x)
 
 
+
+def test_initializers_with_settings_come_over_with_kerass_names_for_them(tmp_path):
+    real = real_keras()
+    inits = keras.initializers
+    model = keras.Sequential([keras.Input((4,)),
+                              keras.layers.Dense(3, kernel_initializer=inits.RandomNormal(0.5, 0.2, seed=1),
+                                                 bias_initializer=inits.TruncatedNormal(0.1, 0.3)),
+                              keras.layers.Dense(2, kernel_initializer=inits.VarianceScaling(2.0, "fan_out", "uniform"),
+                                                 bias_initializer=inits.Constant(0.25))])
+    model.compile("sgd", "mse")
+    theirs = _same_predictions(real, model, _exported(model, tmp_path), np.ones((2, 4), np.float32))
+    first, second = theirs.layers
+    kernel = first.kernel_initializer
+    assert (kernel.mean, kernel.stddev, kernel.seed) == (0.5, 0.2, 1)  # fnlearn's std is Keras's stddev
+    assert (first.bias_initializer.mean, first.bias_initializer.stddev) == (0.1, 0.3)
+    assert (second.kernel_initializer.scale, second.kernel_initializer.mode) == (2.0, "fan_out")
+    assert second.bias_initializer.value == 0.25
+
 def test_unsupported_layer_is_refused_before_any_file(tmp_path):
     inputs = keras.Input(shape=(6, 2))
     ours = keras.Model(inputs, layers.Lambda(lambda t: 2 * t, name="twice")(inputs))  # code Keras would load

@@ -372,3 +372,47 @@ def test_identity_is_keras_in_an_irnn_saved_loaded_and_exported(tmp_path):
     assert type(read.layers[0].recurrent_initializer) is keras.initializers.Identity
     with pytest.raises(ConfigError, match=r"Identity makes matrices, shapes of two axes, got shape \(2, 2, 2\)"):
         keras.initializers.Identity()((2, 2, 2))
+
+
+KERAS_FORMS = [  # (the same initializer made by each library's keras.initializers), a weight shape to draw
+    (lambda k: k.initializers.HeNormal(seed=4), (30, 20)),
+    (lambda k: k.initializers.GlorotUniform(), (30, 20)),
+    (lambda k: k.initializers.RandomNormal(0.5, 0.2, seed=1), (30, 20)),
+    (lambda k: k.initializers.TruncatedNormal(0.1, 0.3), (30, 20)),
+    (lambda k: k.initializers.RandomUniform(-0.2, 0.4, seed=2), (30, 20)),
+    (lambda k: k.initializers.VarianceScaling(2.0, "fan_out", "uniform", seed=5), (30, 20)),
+    (lambda k: k.initializers.Constant(1.5), (3, 2)),
+    (lambda k: k.initializers.Orthogonal(gain=2.0, seed=3), (6, 6)),
+    (lambda k: k.initializers.Zeros(), (3, 2)),
+]
+
+
+@pytest.mark.parametrize("make, shape", KERAS_FORMS)
+def test_keras_forms_of_initializers_cross_both_ways(make, shape):
+    """serialize gives Keras's form, which real Keras deserializes to its own initializer of the same settings; real
+    Keras's form gives fnlearn's through get and deserialize; each draws from the same distribution."""
+    real = real_keras()
+    from fnlearn import keras
+
+    ours, theirs = make(keras), make(real)
+    written = keras.initializers.serialize(ours)
+    again = real.initializers.deserialize(written)
+    assert type(again) is type(theirs)
+    assert {k: v for k, v in again.get_config().items() if v is not None} == \
+        {k: v for k, v in theirs.get_config().items() if v is not None}
+    read = keras.initializers.get(real.initializers.serialize(theirs))
+    assert I.name_of(read) == I.name_of(ours) == I.name_of(keras.initializers.deserialize(written))
+    fl.set_seed(0)
+    drawn, wanted = fl.backend.to_numpy(read(shape)), np.asarray(theirs(shape))
+    assert drawn.shape == wanted.shape
+    spread = 4 * wanted.std() / np.sqrt(wanted.size)  # the means of two samples differ by chance up to about this
+    assert abs(drawn.mean() - wanted.mean()) <= 0.01 + spread and abs(drawn.std() - wanted.std()) <= 0.05
+
+
+def test_a_keras_form_fnlearn_cannot_read_is_one_sentence():
+    from fnlearn import keras
+
+    with pytest.raises(ConfigError, match=r"has a setting fnlearn's HeNormal does not take .* give only the settings"):
+        keras.initializers.get({"class_name": "HeNormal", "config": {"scale": 3}})
+    with pytest.raises(ConfigError, match=r"serialize got the initializer .* which has no config to write"):
+        keras.initializers.serialize(lambda shape: np.zeros(shape))

@@ -17,6 +17,9 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
+from ..errors import ConfigError
 from ..nn import initializers as _init
 from ..nn.initializers import Initializer, InitializerLike
 from ._missing import not_provided
@@ -157,12 +160,71 @@ variance_scaling = VarianceScaling
 orthogonal = Orthogonal
 identity = Identity
 get = _init.get
+# fnlearn's initializer names whose Keras class is named otherwise than the snake case says
+_CLASS_NAMES = {"uniform": "RandomUniform", "normal": "RandomNormal"}
+# and the settings Keras names otherwise (its RandomNormal's and TruncatedNormal's)
+_SETTING_NAMES = {"std": "stddev"}
+
+
+def from_keras_form(class_name: str, config: dict[str, Any]) -> InitializerLike:
+    """The initializer Keras's ``{"class_name": class_name, "config": config}`` describes (one of
+    ``fnlearn.nn.initializers.KERAS_NAMES``; a class fnlearn lacks is one ConfigError sentence).
+
+    >>> from_keras_form("HeNormal", {"seed": 1, "input_axes": None, "output_axes": None})
+    HeNormal(seed=1)
+    """
+    settings = dict(config)
+    for axes in ("input_axes", "output_axes"):  # Keras 3.15's, None unless an einsum kernel's fans are counted
+        if settings.get(axes, 0) is None:
+            settings.pop(axes)
+    if class_name not in _init.KERAS_NAMES:
+        raise ConfigError(f"the initializer {class_name} is one fnlearn lacks; use one of "
+                          f"{', '.join(_init.KERAS_NAMES)}.")
+    return globals()[class_name](**settings)  # a setting it does not take: TypeError, its callers say where
+
+
+def keras_form(spec: str | dict[str, Any]) -> dict[str, Any]:
+    """Keras's form of a built-in initializer's config (what :func:`fnlearn.nn.initializers.name_of` gives).
+
+    >>> keras_form({"name": "he_normal", "seed": 1})["class_name"], keras_form("uniform")["class_name"]
+    ('HeNormal', 'RandomUniform')
+    """
+    settings = {} if isinstance(spec, str) else {_SETTING_NAMES.get(k, k): v for k, v in spec.items() if k != "name"}
+    name = spec if isinstance(spec, str) else spec["name"]
+    class_name = _CLASS_NAMES.get(name) or "".join(part.capitalize() for part in name.split("_"))
+    return {"module": "keras.initializers", "class_name": class_name, "config": settings, "registered_name": None}
+
+
+def serialize(initializer: Any) -> dict[str, Any]:
+    """An initializer in Keras's form, as ``keras.initializers.serialize`` gives it (one's own class too, found
+    again by :func:`deserialize` in ``custom_objects``).
+
+    >>> serialize(HeNormal(seed=1))
+    {'module': 'keras.initializers', 'class_name': 'HeNormal', 'config': {'seed': 1}, 'registered_name': None}
+    """
+    spec = _init.name_of(initializer)
+    if isinstance(spec, dict) and "class_name" in spec:
+        return spec
+    if not isinstance(spec, (str, dict)) or (isinstance(spec, str) and spec not in _init.INITIALIZERS):
+        raise ConfigError(f"serialize got the initializer {initializer!r}, which has no config to write; give it a "
+                          "get_config (a subclass of keras.initializers.Initializer), or use a built-in one.")
+    return keras_form(spec)
+
+
+def deserialize(config: Any, custom_objects: dict[str, Any] | None = None) -> InitializerLike:
+    """The initializer of a config in Keras's form (what :func:`serialize` or real Keras gives), a name, or
+    fnlearn's own config.
+
+    >>> deserialize({"class_name": "VarianceScaling", "config": {"scale": 2.0, "mode": "fan_out"}})
+    VarianceScaling(scale=2.0, mode='fan_out', distribution='truncated_normal')
+    """
+    return _init.from_config(config, custom_objects)
 
 __all__ = ["GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal", "VarianceScaling",
            "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal", "glorot_uniform",
            "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal", "zeros", "ones",
            "random_normal", "random_uniform", "truncated_normal", "variance_scaling", "constant", "get",
            "Orthogonal", "orthogonal", "OrthogonalInitializer", "Identity", "IdentityInitializer", "identity",
-           "Initializer"]
+           "Initializer", "serialize", "deserialize"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, ModelFileError
+from .initializers import keras_form
 from .keras_files import _CHILDREN, _MODEL_CLASSES, _snake, _unique
 
 __all__ = ["export_keras"]
@@ -175,8 +176,6 @@ _ACTIVATIONS = frozenset((
     "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish", "relu", "relu6", "selu", "sigmoid",
     "silu", "soft_shrink", "softmax", "softplus", "softsign", "sparse_plus", "sparse_sigmoid", "sparsemax",
     "squareplus", "swish", "tanh", "tanh_shrink", "threshold"))
-# fnlearn's initializer names whose Keras class is named otherwise than the snake case says
-_INITIALIZER_CLASSES = {"uniform": "RandomUniform", "normal": "RandomNormal"}
 _OPTIMIZER_SETTINGS: dict[str, tuple[str, ...]] = {
     "SGD": ("momentum", "nesterov"),
     "Adam": ("beta_1", "beta_2", "epsilon", "amsgrad"),
@@ -204,10 +203,7 @@ def _initializer(here: str, key: str, value: Any) -> Any:
     if not isinstance(value, dict) or not isinstance(value.get("name"), str):
         raise _refuse(here, f"has the initializer {value!r} for {key}, which Keras cannot name; use a built-in "
                             "initializer by name.")
-    settings = {k: v for k, v in value.items() if k != "name"}
-    name = value["name"]
-    class_name = _INITIALIZER_CLASSES.get(name) or "".join(part.capitalize() for part in name.split("_"))
-    return {"module": "keras.initializers", "class_name": class_name, "config": settings, "registered_name": None}
+    return keras_form(value)
 
 
 def _regularizer(here: str, key: str, value: Any) -> Any:

@@ -120,16 +120,12 @@ def _initializer(where: str, key: str, value: Any) -> Any:
     if value.get("registered_name"):  # a class of the user's own: found again in custom_objects
         return value
     name, settings = value["class_name"], dict(value.get("config") or {})
-    for axes in ("input_axes", "output_axes"):
-        if settings.get(axes) is None:
-            settings.pop(axes, None)
-    maker = getattr(initializers, name, None) if name in nn_initializers.KERAS_NAMES else None
-    if maker is None:
+    if name not in nn_initializers.KERAS_NAMES:
         raise _refuse(where, f"has the initializer {name} for {key}, which fnlearn lacks; use one of "
                              f"{', '.join(nn_initializers.KERAS_NAMES)} in Keras and save the model again.")
     try:
-        return nn_initializers.name_of(maker(**settings))
-    except (TypeError, FnlearnError) as exc:
+        return nn_initializers.name_of(initializers.from_keras_form(name, settings))
+    except FnlearnError as exc:
         raise _refuse(where, f"has the initializer {name} with settings {settings} for {key}, which fnlearn's "
                              f"{name} does not take ({exc}); use its default settings.") from None
 

@@ -584,6 +584,14 @@ def from_config(spec: Any, custom_objects: dict[str, Any] | None = None) -> Init
     GlorotUniform(seed=42)
     """
     if isinstance(spec, dict) and "class_name" in spec:
+        if not spec.get("registered_name") and spec["class_name"] in KERAS_NAMES:  # a built-in, in Keras's form
+            from ..keras.initializers import from_keras_form
+
+            try:
+                return from_keras_form(spec["class_name"], spec.get("config") or {})
+            except TypeError as exc:
+                raise ConfigError(f"initializer config {spec!r} has a setting fnlearn's {spec['class_name']} does not "
+                                  f"take ({exc}); give only the settings it takes.") from None
         return _keras_form.deserialize("initializer", spec, {}, custom_objects,
                                        "{'class_name': 'MyInitializer', 'config': {}}")
     if isinstance(spec, dict):
