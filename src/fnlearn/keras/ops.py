@@ -500,12 +500,11 @@ def conv(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "valid", dat
 def _sequences_as_rows(x: Tensor, kernel: Tensor, strides: Any, dilation_rate: Any, owner: str) -> tuple:
     """Sequences (N, steps, C) and a 1-D kernel as images one pixel high and a kernel one tap high, with their
     strides and dilation as pairs: the 1-D ops are the 2-D ones on those."""
-    from ..nn.text import _length
+    from ..nn.text import _length, _one_row
 
     steps = _length(strides, owner, "strides")
     rate = _length(dilation_rate, owner, "dilation_rate")
-    return (F.reshape(x, (x.shape[0], 1, *x.shape[1:])), F.reshape(kernel, (1, *kernel.shape)), (1, steps),
-            (1, rate))
+    return _one_row(x), F.reshape(kernel, (1, *kernel.shape)), (1, steps), (1, rate)
 
 
 def _rank_of(x: Tensor, kernel: Tensor, ranks: tuple[int, ...], kernel_axes: str, owner: str) -> int:
@@ -530,6 +529,7 @@ def conv_transpose(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "v
     [1.0, 3.0, 2.0]
     """
     from ..nn import conv as C
+    from ..nn.text import _rows_back
     from ..nn.transpose import conv2d_transpose
     from ..nn.volume import conv3d_transpose
 
@@ -547,7 +547,7 @@ def conv_transpose(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "v
     one = isinstance(output_padding, (tuple, list)) and len(output_padding) == 1
     extra = output_padding[0] if one else output_padding
     out = conv2d_transpose(rows, kernel_row, None, steps, padding, None if extra is None else (0, extra))
-    return F.reshape(out, (out.shape[0], *out.shape[2:]))
+    return _rows_back(out)
 
 
 def depthwise_conv(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "valid", data_format: Any = None,
@@ -569,12 +569,13 @@ def depthwise_conv(inputs: Any, kernel: Any, strides: Any = 1, padding: str = "v
 
 def _depthwise(x: Tensor, kernel: Tensor, strides: Any, padding: str, dilation_rate: Any, owner: str) -> Tensor:
     from ..nn.depthwise import depthwise_conv2d
+    from ..nn.text import _rows_back
 
     if _rank_of(x, kernel, (1, 2), "channels, depth_multiplier", owner) == 2:
         return depthwise_conv2d(x, kernel, None, strides, padding, dilation_rate)
     rows, kernel_row, steps, rates = _sequences_as_rows(x, kernel, strides, dilation_rate, owner)
     out = depthwise_conv2d(rows, kernel_row, None, steps, padding, rates)
-    return F.reshape(out, (out.shape[0], *out.shape[2:]))
+    return _rows_back(out)
 
 
 def separable_conv(inputs: Any, depthwise_kernel: Any, pointwise_kernel: Any, strides: Any = 1,
