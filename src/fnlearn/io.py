@@ -758,7 +758,8 @@ _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", 
                 "Conv3DTranspose",
                 "AdaptiveAveragePooling1D", "AdaptiveMaxPooling1D", "AdaptiveAveragePooling2D",
                 "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D",
-                "EinsumDense")  # not Lambda
+                "EinsumDense", "GroupedQueryAttention", "GroupQueryAttention",
+                "SpectralNormalization")  # not Lambda
 
 
 def _layer_class(name: str) -> type | None:
@@ -1108,8 +1109,9 @@ def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]
         _text_vectorization_settings(file, index, config, custom)
     if class_name in ("StringLookup", "IntegerLookup"):
         _lookup_vocabulary(file, index, config, class_name)
-    if class_name in ("TimeDistributed", "Bidirectional"):  # its layer, made as a model's are (a TimeDistributed's
-        # weights are under "layer.", a Bidirectional's two copies load their own)
+    if class_name in ("TimeDistributed", "Bidirectional", "SpectralNormalization"):
+        # its layer, made as a model's are (a TimeDistributed's weights are under "layer.", a Bidirectional's two
+        # copies load their own)
         if where.count("layer ") >= _MAX_NESTING:
             raise file.error(f"nests layers more than {_MAX_NESTING} deep; it is damaged.")
         config["layer"] = _make_layer(file, index, config.get("layer"), custom, _wrapped(params or {}, index),
@@ -1211,7 +1213,7 @@ def _build_layer(file: _ModelFile, index: int, layer: Any, shape: Any, params: d
     from .nn.layers import BatchNormalization, Dense, LayerNormalization, Normalization
     from .nn.recurrent import Bidirectional, _Recurrent
     from .nn.text import Embedding
-    from .nn.wrappers import TimeDistributed
+    from .nn.wrappers import SpectralNormalization, TimeDistributed
 
     declared = sample_input_shape(layer)
     if declared is not None:
@@ -1263,6 +1265,14 @@ def _build_layer(file: _ModelFile, index: int, layer: Any, shape: Any, params: d
     elif isinstance(layer, TimeDistributed):  # its layer, for one step of the samples, with the weights under it
         step = shape[1:] if isinstance(shape, tuple) and len(shape) > 1 else None
         _build_layer(file, index, layer.layer, step, _wrapped(params, index))
+    elif isinstance(layer, SpectralNormalization):  # its layer, with the kernel the wrapper lists as its own
+        inner = _wrapped(params, index)
+        if f"{index}.kernel" in params:
+            name = "kernel" if hasattr(layer.layer, "kernel") else "embeddings"
+            inner[f"{index}.{name}"] = params[f"{index}.kernel"]
+        _build_layer(file, index, layer.layer, shape, inner)
+        if layer.layer.built:
+            layer.build(shape)
     return shape
 
 

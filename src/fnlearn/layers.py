@@ -8,7 +8,7 @@ from .nn.adaptive import (
     AdaptiveMaxPooling2D,
     AdaptiveMaxPooling3D,
 )
-from .nn.attention import MultiHeadAttention
+from .nn.attention import GroupedQueryAttention, GroupQueryAttention, MultiHeadAttention
 from .nn.attention_simple import AdditiveAttention, Attention
 from .nn.cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from .nn.conv import (
@@ -115,7 +115,7 @@ from .nn.volume import (
     UpSampling3D,
     ZeroPadding3D,
 )
-from .nn.wrappers import RepeatVector, TimeDistributed
+from .nn.wrappers import RepeatVector, SpectralNormalization, TimeDistributed, Wrapper
 
 __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flatten", "Dropout", "Normalization",
            "BatchNormalization", "Merge", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
@@ -141,4 +141,6 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "ZeroPadding3D", "Cropping3D", "UpSampling3D", "SpatialDropout3D", "ConvLSTM1D", "ConvLSTM2D",
            "ConvLSTM3D", "Conv3DTranspose", "Convolution3DTranspose",
            "AdaptiveAveragePooling1D", "AdaptiveMaxPooling1D", "AdaptiveAveragePooling2D",
-           "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D", "EinsumDense", "LAYERS"]
+           "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D", "EinsumDense",
+           "GroupQueryAttention", "GroupedQueryAttention",
+           "SpectralNormalization", "Wrapper", "LAYERS"]

@@ -120,5 +120,5 @@ def test_a_regularizer_of_the_real_keras_is_refused_saying_where_it_comes_from()
                                               r"keras.regularizers.L2 \(.*`from fnlearn import keras`.*\)\.$"):
             make(real.regularizers.L2(0.01))
     with pytest.raises(ConfigError, match=r"^the regularizer OrthogonalRegularizer comes from Keras, not fnlearn; "
-                                          r"use fnlearn's own \("):
+                                          r"use fnlearn's own keras.regularizers.OrthogonalRegularizer \("):
         fl.regularizers.get(real.regularizers.OrthogonalRegularizer())

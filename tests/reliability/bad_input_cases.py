@@ -300,6 +300,11 @@ CASES: list[Case] = [
     Case("dropout-rate", "layers", "Dropout(1.5)", lambda c: fl.layers.Dropout(1.5), ConfigError, ("rate", "1.5")),
     Case("dropout-seed", "layers", "Dropout(0.5, seed=-1)", lambda c: fl.layers.Dropout(0.5, seed=-1), ConfigError,
          ("seed", "-1", "non-negative")),
+    Case("gqa-heads", "layers", "GroupQueryAttention with 4 query heads over 3 key/value heads",
+         lambda c: fl.layers.GroupQueryAttention(8, 4, 3), ConfigError, ("multiple of num_key_value_heads",)),
+    Case("spectral-normalization-no-kernel", "layers", "SpectralNormalization around a Dropout",
+         lambda c: fl.layers.SpectralNormalization(fl.layers.Dropout(0.5)), ConfigError,
+         ("kernel", "Dropout", "wrap a Dense")),
     Case("dense-input-shape", "layers", "input_shape=(0,)",
          lambda c: fl.layers.Dense(3, input_shape=(0,)), ConfigError, ("input_shape",)),
     Case("dense-call-features", "layers", "a Dense built for 4 features called on 5",
@@ -698,10 +703,9 @@ CASES: list[Case] = [
     Case("load-keras2-weights-of-another-model", "save / load", "a Keras 2 weights file of other layers",
          lambda c: c.reg.load_weights(c.file("w.h5")), ModelFileError,
          ("no weights for layer 'hidden'", "['other']", "the model it was saved from")),
-    Case("keras-json-unknown-layer", "save / load", "real Keras's JSON with a GroupQueryAttention layer",
-         lambda c: fl.keras.models.model_from_json(_keras_json({"class_name": "GroupQueryAttention", "config": {
-             "name": "c", "head_dim": 4, "num_query_heads": 2, "num_key_value_heads": 1}}, (4, 3))), ConfigError,
-         ("GroupQueryAttention", "custom_objects")),
+    Case("keras-json-unknown-layer", "save / load", "real Keras's JSON with a Hashing layer",
+         lambda c: fl.keras.models.model_from_json(_keras_json({"class_name": "Hashing", "config": {
+             "name": "c", "num_bins": 8}}, (4,))), ConfigError, ("Hashing", "custom_objects")),
     Case("keras-json-lora", "save / load", "real Keras's JSON with a LoRA rank",
          lambda c: fl.keras.models.model_from_json(_keras_json({"class_name": "Dense", "config": {
              "name": "d", "units": 2, "lora_rank": 4}}, (4,))), ConfigError, ("lora_rank=4", "LoRA")),

@@ -122,9 +122,12 @@ _SETTINGS: dict[str, tuple[str, ...]] = {
     "GaussianDropout": ("rate", "seed"),
     "PReLU": ("alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes"),
     "TimeDistributed": ("layer",),
+    "SpectralNormalization": ("layer", "power_iterations"),
     "Bidirectional": ("layer", "merge_mode"),  # Keras makes the backward layer, the mirror, itself
     "MultiHeadAttention": ("num_heads", "key_dim", "value_dim", "dropout", "use_bias", "use_gate", "output_shape",
                            "attention_axes", "sliding_window", "flash_attention", "seed", *_WEIGHTS),
+    "GroupedQueryAttention": ("head_dim", "num_query_heads", "num_key_value_heads", "dropout", "use_bias", "use_gate",
+                              "sliding_window", "flash_attention", "seed", *_WEIGHTS),
     "Attention": ("use_scale", "score_mode", "dropout", "seed"),
     "AdditiveAttention": ("use_scale", "dropout", "seed"),
     "Masking": ("mask_value",),
@@ -157,7 +160,7 @@ _CELL_SETTINGS = tuple(k for k in _RECURRENT if k not in ("return_sequences", "r
                                                              "stateful", "unroll", "activity_regularizer"))
 _SETTINGS.update(SimpleRNNCell=_CELL_SETTINGS, LSTMCell=("recurrent_activation", "unit_forget_bias", *_CELL_SETTINGS),
                  GRUCell=("recurrent_activation", "reset_after", *_CELL_SETTINGS))
-_WRAPPERS = ("TimeDistributed", "Bidirectional")  # their "layer" is a layer's entry, written as one
+_WRAPPERS = ("TimeDistributed", "Bidirectional", "SpectralNormalization")  # their "layer" is a layer's entry
 _DEPTHWISE = ("kernel_size", "strides", "padding", "data_format", "dilation_rate", "depth_multiplier", "activation",
               "use_bias", "depthwise_initializer", "bias_initializer", "depthwise_regularizer", "bias_regularizer",
               "activity_regularizer", "depthwise_constraint", "bias_constraint")
@@ -210,13 +213,14 @@ def _regularizer(here: str, key: str, value: Any) -> Any:
     """The layer config's regularizer as Keras writes it (the layer's config holds Keras's form already); one of the
     user's own is refused: Keras's file would name a class or function a Keras program does not have."""
     if value is None or isinstance(value, dict) and value.get("module") == "keras.regularizers" \
-            and value.get("class_name") in ("L1", "L2", "L1L2"):
+            and value.get("class_name") in ("L1", "L2", "L1L2", "OrthogonalRegularizer"):
         return value
     name = value.get("class_name") if isinstance(value, dict) else value
     if name == "function":
         name = value.get("config")
     raise _refuse(here, f"has a regularizer of your own ({name!r}) for {key}, which Keras's file cannot name; use "
-                        "L1, L2 or L1L2, or save the model with model.save() in fnlearn's own format.")
+                        "L1, L2, L1L2 or OrthogonalRegularizer, or save the model with model.save() in fnlearn's own "
+                        "format.")
 
 
 def _plain(value: Any) -> Any:
@@ -293,7 +297,9 @@ def _layer_config(entry: dict[str, Any], dtype: str, layer: Any) -> dict[str, An
         out[key] = _plain(value)
     if class_name == "Normalization" and isinstance(out.get("axis"), int):
         out["axis"] = [out["axis"]]  # Keras keeps its axes as a list
-    return {"module": "keras.layers", "class_name": class_name, "config": out, "registered_name": None}
+    # a class Keras exports under another name than its Python class's (and fnlearn's) says so
+    return {"module": "keras.layers", "class_name": getattr(layer, "keras_name", class_name), "config": out,
+            "registered_name": None}
 
 
 def _input_entry(name: str, shape: Any, batch_size: Any, dtype: str) -> dict[str, Any]:
@@ -460,6 +466,9 @@ def _weights(model: Any, h5: Any) -> None:
         elif kind == "time_distributed":
             group.create_group("vars").attrs["name"] = layer.name
             _layer_weights(layer.layer, group.create_group("layer"))
+        elif kind == "spectral_normalization":  # Keras keeps the kernel twice: the wrapper's, and its layer's
+            _arrays_into(group.create_group("vars"), layer.name, [layer.kernel.data, layer.vector_u.data])
+            _layer_weights(layer.layer, group.create_group("layer"))
         elif kind == "rnn":  # RNN(cell): the cell's weights in its group; stacked cells each in its own
             group.create_group("vars").attrs["name"] = layer.name
             cells = getattr(layer.cell, "cells", None)
@@ -471,12 +480,14 @@ def _weights(model: Any, h5: Any) -> None:
                 for cell in cells:
                     _arrays_into(group.create_group(f"cell/cells/{_unique(_snake(type(cell).__name__), named)}/vars"),
                                  cell.name, cell.get_weights())
-        elif kind == "multi_head_attention":  # Keras keeps each projection's kernel (and bias) in its sublayer
+        elif kind in ("multi_head_attention", "grouped_query_attention"):
+            # Keras keeps each projection's kernel (and bias) in a sublayer of its own
             group.create_group("vars").attrs["name"] = layer.name
-            arrays = layer.get_weights()
-            each = len(arrays) // len(_CHILDREN["MultiHeadAttention"])
-            for k, child in enumerate(_CHILDREN["MultiHeadAttention"]):
-                _arrays_into(group.create_group(f"{child}/vars"), child, arrays[k * each:(k + 1) * each])
+            for child in _CHILDREN[type(layer).__name__]:
+                part = child.strip("_").split("_")[0]
+                arrays = [getattr(layer, f"{part}_{kind}") for kind in ("kernel", "bias")]
+                if arrays[0] is not None:
+                    _arrays_into(group.create_group(f"{child}/vars"), child, [w.data for w in arrays if w is not None])
         else:
             _layer_weights(layer, group)
 

@@ -620,7 +620,8 @@ def translate_config(config: Any, custom_objects: Mapping[str, Any] | None = Non
 
 
 _CHILDREN = {"Bidirectional": ("forward_layer", "backward_layer"),
-             "MultiHeadAttention": ("query_dense", "key_dense", "value_dense", "output_dense")}
+             "MultiHeadAttention": ("query_dense", "key_dense", "_gate_dense", "value_dense", "output_dense"),
+             "GroupedQueryAttention": ("_query_dense", "_key_dense", "_gate_dense", "_value_dense", "_output_dense")}
 _MODEL_CLASSES = {"Sequential": "Sequential", "Functional": "Functional", "FunctionalGraph": "Functional"}
 
 
@@ -651,6 +652,8 @@ def _arrays(group: Any, layer: Any) -> list[np.ndarray]:
         return arrays + _arrays(cell_group, None)
     if kind == "TimeDistributed" and "layer" in group:
         return arrays + _arrays(group["layer"], getattr(layer, "layer", None))
+    if kind == "SpectralNormalization" and "layer" in group:  # the kernel, its own and its layer's, listed once
+        return arrays + _arrays(group["layer"], getattr(layer, "layer", None))[1:]
     for child in _CHILDREN.get(kind or "") or sorted(k for k in group if k != "vars"):
         if child in group:
             arrays += _arrays(group[child], None)

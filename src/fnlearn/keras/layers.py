@@ -5,7 +5,8 @@ Cropping2D, UpSampling2D, Resizing), the data augmentation layers (RandomFlip, R
 RandomTranslation, RandomContrast), the layers for sequences (TextVectorization, Embedding, Conv1D, MaxPooling1D,
 AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D and their short names), Reshape and Rescaling, the merge
 layers (Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, Dot, and their functional forms
-``concatenate([a, b])``, ``dot([a, b], axes=1)``…), attention (MultiHeadAttention, Attention, AdditiveAttention),
+``concatenate([a, b])``, ``dot([a, b], axes=1)``…), attention (MultiHeadAttention, GroupQueryAttention, Attention,
+AdditiveAttention),
 GroupNormalization and RMSNormalization, AlphaDropout and ActivityRegularization, Conv1DTranspose, DepthwiseConv1D and
 SeparableConv1D (and Keras's other names Convolution2D, Convolution1DTranspose, SeparableConvolution1D),
 CenterCrop, RandomCrop and RandomBrightness, and ``Input`` to declare a model's input shape.
@@ -43,7 +44,7 @@ from ..nn.adaptive import (
     AdaptiveMaxPooling2D,
     AdaptiveMaxPooling3D,
 )
-from ..nn.attention import MultiHeadAttention
+from ..nn.attention import GroupQueryAttention, MultiHeadAttention
 from ..nn.attention_simple import AdditiveAttention, Attention
 from ..nn.cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ..nn.conv import (
@@ -152,7 +153,7 @@ from ..nn.volume import (
     UpSampling3D,
     ZeroPadding3D,
 )
-from ..nn.wrappers import RepeatVector, TimeDistributed
+from ..nn.wrappers import RepeatVector, SpectralNormalization, TimeDistributed, Wrapper
 from ..tensor import Tensor
 from ._missing import not_provided
 
@@ -635,7 +636,8 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "ZeroPadding3D", "Cropping3D", "UpSampling3D", "SpatialDropout3D", "ConvLSTM1D", "ConvLSTM2D",
            "ConvLSTM3D", "Conv3DTranspose", "Convolution3DTranspose",
            "AdaptiveAveragePooling1D", "AdaptiveMaxPooling1D", "AdaptiveAveragePooling2D",
-           "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D", "EinsumDense", "dot",
+           "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D", "EinsumDense",
+           "GroupQueryAttention", "SpectralNormalization", "Wrapper", "dot",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
            "Input", "InputLayer", "SymbolicTensor", "serialize", "deserialize"]
 

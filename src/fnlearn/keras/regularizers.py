@@ -14,9 +14,23 @@ A penalty of one's own is a function of the weight, or a subclass of ``Regulariz
 
 from __future__ import annotations
 
-from ..nn.regularizers import L1, L1L2, L2, Regularizer, deserialize, get, l1, l1_l2, l2, serialize
+from ..nn.regularizers import (
+    L1,
+    L1L2,
+    L2,
+    OrthogonalRegularizer,
+    Regularizer,
+    deserialize,
+    get,
+    l1,
+    l1_l2,
+    l2,
+    orthogonal_regularizer,
+    serialize,
+)
 from ._missing import not_provided
 
-__all__ = ["Regularizer", "L1", "L2", "L1L2", "l1", "l2", "l1_l2", "get", "serialize", "deserialize"]
+__all__ = ["Regularizer", "L1", "L2", "L1L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2", "orthogonal_regularizer",
+           "get", "serialize", "deserialize"]
 
 __getattr__ = not_provided(__name__, __all__)

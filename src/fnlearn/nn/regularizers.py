@@ -129,6 +129,51 @@ class L2(L1L2):
         return {"l2": self.l2}
 
 
+class OrthogonalRegularizer(Regularizer):
+    """Keras's ``OrthogonalRegularizer``: pushes the rows (``mode="rows"``) or the columns (``"columns"``) of a 2-D
+    weight towards being orthogonal — ``factor · ½ · Σ_{i≠j} |cos(wᵢ, wⱼ)| / (n(n−1)/2)``, the mean absolute cosine
+    between distinct rows (columns), each pair counted twice and halved as Keras counts it. On a Dense kernel
+    (inputs, units), rows mode decorrelates what the inputs feed, columns mode the units' weight vectors.
+
+    >>> import numpy as np
+    >>> round(float(OrthogonalRegularizer(1.0)(np.array([[1.0, 0.0], [1.0, 1.0]]))), 6)  # cos 45° = 0.707107
+    0.707107
+    """
+
+    def __init__(self, factor: float = 0.01, mode: str = "rows") -> None:
+        self.factor = _factor("orthogonal", factor)
+        if mode not in ("rows", "columns"):
+            raise ConfigError(f"OrthogonalRegularizer mode must be 'rows' or 'columns', got {mode!r}; 'rows' makes "
+                              "the rows of the weight orthogonal, 'columns' its columns.")
+        self.mode = mode
+
+    def __call__(self, weight: Any) -> Any:
+        tensor = weight if isinstance(weight, Tensor) else Tensor(as_array(weight, name="the weight given to a "
+                                                                                         "regularizer"))
+        if tensor.data.dtype.kind != "f":
+            tensor = Tensor(tensor.data.astype(backend.float_dtype()))
+        if tensor.ndim != 2:
+            raise ConfigError(f"OrthogonalRegularizer takes a 2-D weight (a Dense kernel), got one of shape "
+                              f"{tuple(tensor.shape)}; give it to a layer with a 2-D kernel.")
+        rows = tensor if self.mode == "rows" else F.transpose(tensor)
+        # Keras's normalize: x · min(1/‖x‖, 1/ε), so a zero row stays zero
+        eps = 1e-7
+        norms = F.sqrt(F.maximum(F.sum(rows * rows, axis=1, keepdims=True), eps * eps))
+        unit = rows / norms
+        cosines = F.matmul(unit, F.transpose(unit))
+        size = rows.shape[0]
+        off = Tensor(1.0 - backend.xp().eye(size, dtype=unit.dtype))
+        pairs = size * (size - 1.0) / 2.0
+        total = F.sum(F.abs(cosines * off)) * (self.factor * 0.5 / pairs) if pairs else F.sum(cosines) * 0.0
+        return total if isinstance(weight, Tensor) else total.data
+
+    def get_config(self) -> dict[str, Any]:
+        return {"factor": self.factor, "mode": self.mode}
+
+    def __repr__(self) -> str:
+        return f"OrthogonalRegularizer(factor={self.factor:g}, mode={self.mode!r})"
+
+
 def l1(l1: float = 0.01) -> L1:  # noqa: D103  (Keras's function names)
     return L1(l1)
 
@@ -141,8 +186,13 @@ def l1_l2(l1: float = 0.01, l2: float = 0.01) -> L1L2:  # noqa: D103
     return L1L2(l1, l2)
 
 
-NAMES = {"l1": l1, "l2": l2, "l1_l2": l1_l2}
-CLASSES: dict[str, type[Regularizer]] = {cls.__name__: cls for cls in (Regularizer, L1, L2, L1L2)}
+def orthogonal_regularizer(factor: float = 0.01, mode: str = "rows") -> OrthogonalRegularizer:  # noqa: D103
+    return OrthogonalRegularizer(factor, mode)
+
+
+NAMES = {"l1": l1, "l2": l2, "l1_l2": l1_l2, "orthogonal_regularizer": orthogonal_regularizer}
+CLASSES: dict[str, type[Regularizer]] = {cls.__name__: cls for cls in (Regularizer, L1, L2, L1L2,
+                                                                       OrthogonalRegularizer)}
 
 
 def get(spec: Any, custom_objects: dict[str, Any] | None = None) -> Any:
@@ -228,4 +278,5 @@ def _label(regularizer: Any) -> str:
     return getattr(regularizer, "__name__", None) or type(regularizer).__name__
 
 
-__all__ = ["Regularizer", "L1L2", "L1", "L2", "l1", "l2", "l1_l2", "get", "serialize", "deserialize"]
+__all__ = ["Regularizer", "L1L2", "L1", "L2", "OrthogonalRegularizer", "l1", "l2", "l1_l2", "orthogonal_regularizer",
+           "get", "serialize", "deserialize"]

@@ -1,10 +1,13 @@
-"""Layers that reshape sequences around other layers, Keras's ``layers.TimeDistributed`` and ``layers.RepeatVector``:
-the pieces of keras.io's sequence-to-sequence examples (the addition RNN: an encoder's vector repeated once per output
-step for the decoder, a Dense applied to every step), video classifiers (a Conv2D applied to every frame) and taggers.
+"""Layers that hold another layer, and layers that reshape sequences around other layers: Keras's
+``layers.Wrapper`` (the base class), ``layers.TimeDistributed``, ``layers.SpectralNormalization`` and
+``layers.RepeatVector``: the pieces of keras.io's sequence-to-sequence examples (the addition RNN: an encoder's vector
+repeated once per output step for the decoder, a Dense applied to every step), video classifiers (a Conv2D applied to
+every frame), taggers, and GANs (a discriminator whose layers are kept 1-Lipschitz).
 
 ``TimeDistributed(layer)`` runs ``layer`` on each step of (batch, steps, ...) inputs with the same weights: the
 steps are folded into the batch, (batch·steps, ...), the layer runs once, and its outputs are unfolded to
 (batch, steps, ...). Its weights are the inner layer's, in Keras's order, so ``set_weights`` takes Keras's.
+``SpectralNormalization(layer)`` divides the layer's kernel by its largest singular value before each training call.
 ``RepeatVector(n)`` copies each (features,) sample n times, (batch, n, features); the gradient sums the copies.
 
 Example:
@@ -21,24 +24,75 @@ from typing import Any
 
 import numpy as np
 
+from .. import backend
 from .. import functional as F
 from ..errors import ConfigError, ShapeError
 from ..model import Trainer
-from ..tensor import Tensor
+from ..tensor import Parameter, Tensor
+from . import initializers
 from .layers import LAYERS, Layer, _float_of, _reject_unknown_kwargs, as_input
 
 
-def _inner_from_config(spec: Any) -> Any:
-    """The layer a TimeDistributed config names, a class of ``LAYERS`` (nothing else looked up)."""
-    cls = LAYERS.get(spec.get("class_name")) if isinstance(spec.get("class_name"), str) else None
-    config = spec.get("config")
-    if cls is None or not isinstance(config, dict):
-        raise ConfigError(f"TimeDistributed's layer config must name one of fnlearn's layers with its settings, got "
-                          f"{spec.get('class_name')!r}.")
-    return cls.from_config(config)
+class Wrapper(Layer):
+    """A layer holding another, ``layer``: Keras's ``layers.Wrapper``, the base class of :class:`TimeDistributed`,
+    :class:`SpectralNormalization` and wrappers of one's own (override ``call`` or ``forward``, calling
+    ``self.layer``). The inner layer's weights are the wrapper's; its config is saved inside the wrapper's,
+    ``{"layer": {"class_name", "config"}}``, and a config of that form (one of fnlearn's layers) rebuilds it.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> class Doubled(fl.layers.Wrapper):
+    ...     def call(self, x):
+    ...         return 2 * self.layer(x)
+    >>> Doubled(fl.layers.Dense(3, kernel_initializer="ones"))(np.ones((1, 2))).numpy().tolist()
+    [[4.0, 4.0, 4.0]]
+    """
+
+    _wraps = "a layer to wrap"  # what the layer given must be, as a message says it
+
+    def __init__(self, layer: Any, name: str | None = None, **kwargs: Any) -> None:
+        who = type(self).__name__
+        _reject_unknown_kwargs(who, kwargs, allow=("input_shape",))
+        if isinstance(layer, dict):  # its config (Keras's from_config)
+            layer = self._inner_from_config(layer)
+        if not isinstance(layer, (Layer, Trainer)):
+            raise ConfigError(f"{who} takes {self._wraps}, got {type(layer).__name__}; e.g. {who}(Dense(8)).")
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
+                         dtype=kwargs.get("dtype", getattr(layer, "dtype", None)))
+        self.layer = layer
+
+    @classmethod
+    def _inner_from_config(cls, spec: Any) -> Any:
+        """The layer a wrapper's config names, a class of ``LAYERS`` (nothing else looked up)."""
+        inner = LAYERS.get(spec.get("class_name")) if isinstance(spec.get("class_name"), str) else None
+        config = spec.get("config")
+        if inner is None or not isinstance(config, dict):
+            raise ConfigError(f"{cls.__name__}'s layer config must name one of fnlearn's layers with its settings, "
+                              f"got {spec.get('class_name')!r}; pass the layer itself, e.g. {cls.__name__}(Dense(8)).")
+        return inner.from_config(config)
+
+    def build(self, input_shape: Any) -> None:
+        if not self.layer.built:
+            self.layer.build_for(tuple(input_shape))
+        self.built = True  # a layer built already (loaded from a file) needs no shape
+
+    @property
+    def built(self) -> bool:
+        return self.__dict__.get("_built", False) and bool(getattr(self.__dict__.get("layer"), "built", True))
+
+    @built.setter
+    def built(self, value: bool) -> None:
+        self.__dict__["_built"] = bool(value)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return self.layer.output_shape_for(tuple(input_shape))
+
+    def get_config(self) -> dict[str, Any]:
+        inner = self.layer.get_config()
+        inner.pop("input_shape", None)  # the wrapper's input shape is the model's; its layer's follows from it
+        return {**super().get_config(), "layer": {"class_name": type(self.layer).__name__, "config": inner}}
 
 
-class TimeDistributed(Layer):
+class TimeDistributed(Wrapper):
     """Applies ``layer`` to every step of a sequence, Keras's ``layers.TimeDistributed``: inputs (batch, steps, ...)
     go through ``layer`` as (batch·steps, ...) and come out as (batch, steps, ...); every step uses the same weights.
 
@@ -53,17 +107,10 @@ class TimeDistributed(Layer):
     """
 
     supports_masking = True
+    _wraps = "a layer to apply to every step"
 
     def __init__(self, layer: Any, name: str | None = None, **kwargs: Any) -> None:
-        _reject_unknown_kwargs("TimeDistributed", kwargs, allow=("input_shape",))
-        if isinstance(layer, dict):  # its config (Keras's from_config)
-            layer = _inner_from_config(layer)
-        if not isinstance(layer, (Layer, Trainer)):
-            raise ConfigError(f"TimeDistributed takes a layer to apply to every step, got {type(layer).__name__}; "
-                              "e.g. TimeDistributed(Dense(8)).")
-        super().__init__(name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
-                         dtype=kwargs.get("dtype", getattr(layer, "dtype", None)))
-        self.layer = layer
+        super().__init__(layer, name=name, **kwargs)
         if self.input_shape is not None:
             self.build(self.input_shape)
 
@@ -81,14 +128,6 @@ class TimeDistributed(Layer):
         if not self.layer.built:
             self.layer.build_for(step)
         self.built = True
-
-    @property
-    def built(self) -> bool:
-        return self.__dict__.get("_built", False) and bool(getattr(self.__dict__.get("layer"), "built", True))
-
-    @built.setter
-    def built(self, value: bool) -> None:
-        self.__dict__["_built"] = bool(value)
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[Any, ...]:
         out = self.layer.output_shape_for(self._step_shape(input_shape))
@@ -116,11 +155,6 @@ class TimeDistributed(Layer):
                              f"{getattr(self.layer, 'name', '')!r}, which gives several outputs; wrap a layer of one "
                              "output.")
         return F.reshape(out, (batch, steps, *out.shape[1:]))
-
-    def get_config(self) -> dict[str, Any]:
-        inner = self.layer.get_config()
-        inner.pop("input_shape", None)  # the wrapper's input shape is the model's; its layer's follows from it
-        return {**super().get_config(), "layer": {"class_name": type(self.layer).__name__, "config": inner}}
 
 
 class RepeatVector(Layer):
@@ -158,7 +192,88 @@ class RepeatVector(Layer):
         return {**super().get_config(), "n": self.n}
 
 
-WRAPPERS: dict[str, type[Layer]] = {"TimeDistributed": TimeDistributed, "RepeatVector": RepeatVector}
+class SpectralNormalization(Wrapper):
+    """Spectral normalization (Miyato et al., 2018), Keras 3's ``layers.SpectralNormalization``: before each call in
+    training, the wrapped layer's kernel (a Dense's, a convolution's, an Embedding's table) is divided by its largest
+    singular value σ, so the layer stretches no input by more than 1 — the constraint that keeps a GAN's
+    discriminator smooth (keras.io's GAN examples).
+
+    σ is estimated as Keras does, by ``power_iterations`` steps of the power method on the kernel as a matrix
+    (its last axis the columns) from a vector ``vector_u`` (1, columns) kept between calls (a non-trained weight,
+    TruncatedNormal(0.02) at first): v = u·Wᵀ / ‖u·Wᵀ‖, u = v·W / ‖v·W‖, σ = v·W·uᵀ. As in Keras the normalized
+    kernel is written into the layer (the layer's kernel *is* normalized from then on) and the gradient is taken
+    at it, u and v held constant; an all-zero kernel is left alone. Out of training (``predict``, ``evaluate``,
+    ``eval()``) the kernel is used as it is. The weights, in Keras's order: the kernel, ``vector_u``, then the
+    layer's others (its bias).
+
+    >>> import fnlearn as fl, numpy as np
+    >>> sn = fl.layers.SpectralNormalization(fl.layers.Dense(3), power_iterations=20)
+    >>> _ = sn(np.ones((2, 4)), training=True)
+    >>> round(float(np.linalg.svd(sn.layer.kernel.numpy(), compute_uv=False)[0]), 4)
+    1.0
+    >>> [w.shape for w in sn.get_weights()]
+    [(4, 3), (1, 3), (3,)]
+    """
+
+    _statistics = ("vector_u",)  # never trained, whatever trainable says
+
+    def __init__(self, layer: Any, power_iterations: int = 1, name: str | None = None, **kwargs: Any) -> None:
+        if isinstance(power_iterations, (bool, np.bool_)) or not isinstance(power_iterations, (int, np.integer)) \
+                or power_iterations < 1:
+            raise ConfigError(f"SpectralNormalization power_iterations must be a whole number of at least 1, got "
+                              f"{power_iterations!r}; one step per call is Keras's default and usually enough.")
+        super().__init__(layer, name=name, **kwargs)
+        if not isinstance(self.layer, Layer) or not any(hasattr(self.layer, a) for a in ("kernel", "embeddings")):
+            raise ConfigError(f"SpectralNormalization normalizes a layer's kernel (or an Embedding's table), but "
+                              f"{type(self.layer).__name__} has neither; wrap a Dense, a convolution or an Embedding.")
+        self.power_iterations = int(power_iterations)
+        self.kernel: Parameter | None = None  # the layer's own kernel, listed first as in Keras
+        self.vector_u: Parameter | None = None
+        if self.input_shape is not None:
+            self.build(self.input_shape)
+
+    def build(self, input_shape: Any) -> None:
+        super().build(input_shape)
+        kernel = getattr(self.layer, "kernel", None)
+        kernel = getattr(self.layer, "embeddings", None) if kernel is None else kernel
+        self.kernel = kernel
+        with backend.using_dtype(self.dtype):
+            self.vector_u = Parameter(initializers.TruncatedNormal(std=0.02)((1, kernel.shape[-1])),
+                                      name="vector_u")
+        self.vector_u.requires_grad = False
+        self.built = True
+
+    def forward(self, x: Any, *args: Any, **kwargs: Any) -> Any:
+        if not self.built:
+            shape = x.shape[1:] if hasattr(x, "shape") else np.shape(x)[1:]
+            self.build_for(tuple(shape))
+        if self.training:
+            self._normalize()
+        return self.layer(x, *args, **kwargs)
+
+    def _normalize(self) -> None:
+        """One power-method estimate of σ from ``vector_u``; the kernel divided by it, ``vector_u`` kept."""
+        xp = backend.xp()
+        kernel, u = self.kernel.data, self.vector_u.data
+        if not xp.any(kernel):
+            return
+        w = kernel.reshape(-1, kernel.shape[-1])
+        eps = np.asarray(1e-7, dtype=kernel.dtype)  # Keras's ops.normalize: x · min(1/‖x‖, 1/ε)
+        for _ in range(self.power_iterations):
+            v = u @ w.T
+            v = v * xp.minimum(1.0 / xp.sqrt(xp.sum(v * v)), 1.0 / eps)
+            u = v @ w
+            u = u * xp.minimum(1.0 / xp.sqrt(xp.sum(u * u)), 1.0 / eps)
+        sigma = (v @ w @ u.T).reshape(())
+        self.vector_u.data = u.astype(self.vector_u.data.dtype)
+        self.kernel.data = (kernel / sigma).astype(kernel.dtype)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "power_iterations": self.power_iterations}
+
+
+WRAPPERS: dict[str, type[Layer]] = {"TimeDistributed": TimeDistributed, "RepeatVector": RepeatVector,
+                                    "SpectralNormalization": SpectralNormalization}
 LAYERS.update(WRAPPERS)  # the classes a model file may name
 
-__all__ = ["TimeDistributed", "RepeatVector"]
+__all__ = ["Wrapper", "TimeDistributed", "SpectralNormalization", "RepeatVector"]
