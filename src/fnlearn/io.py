@@ -759,7 +759,8 @@ _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", 
                 "AdaptiveAveragePooling1D", "AdaptiveMaxPooling1D", "AdaptiveAveragePooling2D",
                 "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D",
                 "EinsumDense", "GroupedQueryAttention", "GroupQueryAttention",
-                "SpectralNormalization")  # not Lambda
+                "SpectralNormalization", "RandomInvert", "Solarization", "RandomPosterization", "RandomSharpness",
+                "RandomColorDegeneration", "RandomGrayscale", "AutoContrast")  # not Lambda
 
 
 def _layer_class(name: str) -> type | None:

@@ -10,6 +10,15 @@ from .nn.adaptive import (
 )
 from .nn.attention import GroupedQueryAttention, GroupQueryAttention, MultiHeadAttention
 from .nn.attention_simple import AdditiveAttention, Attention
+from .nn.augment import (
+    AutoContrast,
+    RandomColorDegeneration,
+    RandomGrayscale,
+    RandomInvert,
+    RandomPosterization,
+    RandomSharpness,
+    Solarization,
+)
 from .nn.cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from .nn.conv import (
     AveragePooling2D,
@@ -143,4 +152,5 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "AdaptiveAveragePooling1D", "AdaptiveMaxPooling1D", "AdaptiveAveragePooling2D",
            "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D", "EinsumDense",
            "GroupQueryAttention", "GroupedQueryAttention",
-           "SpectralNormalization", "Wrapper", "LAYERS"]
+           "SpectralNormalization", "Wrapper", "RandomInvert", "Solarization", "RandomPosterization",
+           "RandomSharpness", "RandomColorDegeneration", "RandomGrayscale", "AutoContrast", "LAYERS"]

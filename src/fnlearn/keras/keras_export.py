@@ -154,6 +154,13 @@ _SETTINGS: dict[str, tuple[str, ...]] = {
                           "data_format"),
     "RandomContrast": ("factor", "value_range", "seed", "data_format"),
     "RandomBrightness": ("factor", "value_range", "seed", "data_format"),
+    "RandomInvert": ("factor", "value_range", "seed", "data_format"),
+    "Solarization": ("addition_factor", "threshold_factor", "value_range", "seed", "data_format"),
+    "RandomPosterization": ("factor", "value_range", "seed", "data_format"),
+    "RandomSharpness": ("factor", "value_range", "seed", "data_format"),
+    "RandomColorDegeneration": ("factor", "value_range", "seed", "data_format"),
+    "RandomGrayscale": ("factor", "seed", "data_format"),
+    "AutoContrast": ("value_range", "data_format"),
     "RandomCrop": ("height", "width", "seed", "data_format"),
 }
 _CELL_SETTINGS = tuple(k for k in _RECURRENT if k not in ("return_sequences", "return_state", "go_backwards",

@@ -9,7 +9,9 @@ layers (Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, Dot, an
 AdditiveAttention),
 GroupNormalization and RMSNormalization, AlphaDropout and ActivityRegularization, Conv1DTranspose, DepthwiseConv1D and
 SeparableConv1D (and Keras's other names Convolution2D, Convolution1DTranspose, SeparableConvolution1D),
-CenterCrop, RandomCrop and RandomBrightness, and ``Input`` to declare a model's input shape.
+CenterCrop, RandomCrop and RandomBrightness, the colour augmentations (RandomInvert, Solarization,
+RandomPosterization, RandomSharpness, RandomColorDegeneration, RandomGrayscale, AutoContrast), and
+``Input`` to declare a model's input shape.
 
 A model holding a ``Lambda`` layer saves its weights (``save_weights``) but not itself: fnlearn's model files never
 hold code (Keras writes the function's bytecode), so ``save`` refuses it before writing anything.
@@ -46,6 +48,15 @@ from ..nn.adaptive import (
 )
 from ..nn.attention import GroupQueryAttention, MultiHeadAttention
 from ..nn.attention_simple import AdditiveAttention, Attention
+from ..nn.augment import (
+    AutoContrast,
+    RandomColorDegeneration,
+    RandomGrayscale,
+    RandomInvert,
+    RandomPosterization,
+    RandomSharpness,
+    Solarization,
+)
 from ..nn.cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ..nn.conv import (
     AveragePooling2D,
@@ -637,7 +648,9 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "ConvLSTM3D", "Conv3DTranspose", "Convolution3DTranspose",
            "AdaptiveAveragePooling1D", "AdaptiveMaxPooling1D", "AdaptiveAveragePooling2D",
            "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D", "EinsumDense",
-           "GroupQueryAttention", "SpectralNormalization", "Wrapper", "dot",
+           "GroupQueryAttention", "SpectralNormalization", "Wrapper",
+           "RandomInvert", "Solarization", "RandomPosterization", "RandomSharpness", "RandomColorDegeneration",
+           "RandomGrayscale", "AutoContrast", "dot",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
            "Input", "InputLayer", "SymbolicTensor", "serialize", "deserialize"]
 

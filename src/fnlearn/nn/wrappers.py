@@ -258,12 +258,12 @@ class SpectralNormalization(Wrapper):
         if not xp.any(kernel):
             return
         w = kernel.reshape(-1, kernel.shape[-1])
-        eps = np.asarray(1e-7, dtype=kernel.dtype)  # Keras's ops.normalize: x · min(1/‖x‖, 1/ε)
+        cap = 1.0 / 1e-7  # Keras's ops.normalize: x · min(1/‖x‖, 1/ε)
         for _ in range(self.power_iterations):
             v = u @ w.T
-            v = v * xp.minimum(1.0 / xp.sqrt(xp.sum(v * v)), 1.0 / eps)
+            v = v * xp.minimum(1.0 / xp.sqrt(xp.sum(v * v)), cap)
             u = v @ w
-            u = u * xp.minimum(1.0 / xp.sqrt(xp.sum(u * u)), 1.0 / eps)
+            u = u * xp.minimum(1.0 / xp.sqrt(xp.sum(u * u)), cap)
         sigma = (v @ w @ u.T).reshape(())
         self.vector_u.data = u.astype(self.vector_u.data.dtype)
         self.kernel.data = (kernel / sigma).astype(kernel.dtype)
