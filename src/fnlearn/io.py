@@ -760,7 +760,7 @@ _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", 
                 "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D",
                 "EinsumDense", "GroupedQueryAttention", "GroupQueryAttention",
                 "SpectralNormalization", "RandomInvert", "Solarization", "RandomPosterization", "RandomSharpness",
-                "RandomColorDegeneration", "RandomGrayscale", "AutoContrast")  # not Lambda
+                "RandomColorDegeneration", "RandomGrayscale", "AutoContrast", "MixUp", "CutMix")  # not Lambda
 
 
 def _layer_class(name: str) -> type | None:

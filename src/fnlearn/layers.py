@@ -12,6 +12,8 @@ from .nn.attention import GroupedQueryAttention, GroupQueryAttention, MultiHeadA
 from .nn.attention_simple import AdditiveAttention, Attention
 from .nn.augment import (
     AutoContrast,
+    CutMix,
+    MixUp,
     RandomColorDegeneration,
     RandomGrayscale,
     RandomInvert,
@@ -153,4 +155,4 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D", "EinsumDense",
            "GroupQueryAttention", "GroupedQueryAttention",
            "SpectralNormalization", "Wrapper", "RandomInvert", "Solarization", "RandomPosterization",
-           "RandomSharpness", "RandomColorDegeneration", "RandomGrayscale", "AutoContrast", "LAYERS"]
+           "RandomSharpness", "RandomColorDegeneration", "RandomGrayscale", "AutoContrast", "MixUp", "CutMix", "LAYERS"]

@@ -161,6 +161,8 @@ _SETTINGS: dict[str, tuple[str, ...]] = {
     "RandomColorDegeneration": ("factor", "value_range", "seed", "data_format"),
     "RandomGrayscale": ("factor", "seed", "data_format"),
     "AutoContrast": ("value_range", "data_format"),
+    "MixUp": ("alpha", "seed", "data_format"),
+    "CutMix": ("factor", "seed", "data_format"),
     "RandomCrop": ("height", "width", "seed", "data_format"),
 }
 _CELL_SETTINGS = tuple(k for k in _RECURRENT if k not in ("return_sequences", "return_state", "go_backwards",

@@ -10,7 +10,7 @@ AdditiveAttention),
 GroupNormalization and RMSNormalization, AlphaDropout and ActivityRegularization, Conv1DTranspose, DepthwiseConv1D and
 SeparableConv1D (and Keras's other names Convolution2D, Convolution1DTranspose, SeparableConvolution1D),
 CenterCrop, RandomCrop and RandomBrightness, the colour augmentations (RandomInvert, Solarization,
-RandomPosterization, RandomSharpness, RandomColorDegeneration, RandomGrayscale, AutoContrast), and
+RandomPosterization, RandomSharpness, RandomColorDegeneration, RandomGrayscale, AutoContrast), MixUp and CutMix, and
 ``Input`` to declare a model's input shape.
 
 A model holding a ``Lambda`` layer saves its weights (``save_weights``) but not itself: fnlearn's model files never
@@ -50,6 +50,8 @@ from ..nn.attention import GroupQueryAttention, MultiHeadAttention
 from ..nn.attention_simple import AdditiveAttention, Attention
 from ..nn.augment import (
     AutoContrast,
+    CutMix,
+    MixUp,
     RandomColorDegeneration,
     RandomGrayscale,
     RandomInvert,
@@ -650,7 +652,7 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D", "EinsumDense",
            "GroupQueryAttention", "SpectralNormalization", "Wrapper",
            "RandomInvert", "Solarization", "RandomPosterization", "RandomSharpness", "RandomColorDegeneration",
-           "RandomGrayscale", "AutoContrast", "dot",
+           "RandomGrayscale", "AutoContrast", "MixUp", "CutMix", "dot",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
            "Input", "InputLayer", "SymbolicTensor", "serialize", "deserialize"]
 

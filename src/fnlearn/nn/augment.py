@@ -1,6 +1,7 @@
-"""Colour augmentations of Keras 3: ``RandomInvert``, ``Solarization``, ``RandomPosterization``, ``RandomSharpness``,
-``RandomColorDegeneration``, ``RandomGrayscale`` and ``AutoContrast`` — the colour changes RandAugment draws
-from, for images (batch, height, width, channels) whose values lie in ``value_range`` ((0, 255) by default).
+"""Augmentations of Keras 3 for images (batch, height, width, channels): the colour changes RandAugment draws from,
+``RandomInvert``, ``Solarization``, ``RandomPosterization``, ``RandomSharpness``, ``RandomColorDegeneration``,
+``RandomGrayscale`` and ``AutoContrast``, for images whose values lie in ``value_range`` ((0, 255) by default); and
+the mixes of two images of a batch, ``MixUp`` and ``CutMix``, which mix one-hot labels given with the images too.
 
 Each random one is an augmentation layer as ``RandomFlip`` is: in training every image gets a change drawn for it
 from the layer's seeded stream; in inference the images pass as they are. Keras's two steps are there too,
@@ -337,10 +338,138 @@ class AutoContrast(Layer):
         return {**super().get_config(), "value_range": list(self.value_range)}
 
 
+class _MixingLayer(_RandomImageLayer):
+    """An augmentation that mixes each image with another of the batch (a permutation of it): called on images, or,
+    as Keras's are in a data pipeline, on a dict ``{"images": …, "labels": …}`` whose one-hot labels are mixed in the
+    same proportions (``ds.map(lambda x, y: layer({"images": x, "labels": y}, training=True))``)."""
+
+    def forward(self, x: Any) -> Any:
+        if not isinstance(x, dict):
+            return super().forward(x)
+        unknown = sorted(set(x) - {"images", "labels"})
+        if "images" not in x or unknown:
+            raise ConfigError(f"{type(self).__name__} layer {self.name!r} takes images, or a dict of 'images' and "
+                              f"'labels', got a dict of {sorted(x)}; e.g. layer({{'images': x, 'labels': y}}).")
+        images = as_input(x["images"], np.dtype(self.dtype), self.name)
+        labels = None if "labels" not in x else self._labels(x["labels"], images.shape[0])
+        transformation = self.get_random_transformation(images, training=self.training)
+        out = {"images": self.transform_images(images, transformation)}
+        if labels is not None:
+            out["labels"] = self.transform_labels(labels, transformation)
+        return out
+
+    def _labels(self, labels: Any, n: int) -> Tensor:
+        y = as_input(labels, np.dtype(self.dtype), self.name)
+        if y.ndim != 2 or y.shape[0] != n:
+            raise ConfigError(f"{type(self).__name__} layer {self.name!r} mixes one-hot labels, (batch, classes) = "
+                              f"({n}, classes), got labels of shape {tuple(y.shape)}; one-hot encode class indices "
+                              "first, e.g. keras.utils.to_categorical(y, num_classes).")
+        return y
+
+    def transform_labels(self, labels: Any, transformation: dict[str, Any] | None, training: bool = True) -> Tensor:
+        """One-hot ``labels`` (batch, classes) mixed as the images were: w·y + (1 − w)·y[permutation]."""
+        y = as_input(labels, np.dtype(self.dtype), self.name)
+        if transformation is None or not training:
+            return y
+        order = np.asarray(backend.to_numpy(transformation["permutation_order"]), dtype=np.int64).reshape(-1)
+        weight = _per_image(backend.to_numpy(transformation["mix_weight"]), y.shape[0])
+        w = Tensor(backend.to_device(weight.reshape(-1, 1).astype(y.dtype)))
+        return y * w + F.getitem(y, backend.to_device(order)) * (1.0 - w)
+
+
+class MixUp(_MixingLayer):
+    """MixUp in training (Zhang et al., 2018), Keras's ``layers.MixUp``: each image becomes w·x + (1 − w)·x', x'
+    the image a random permutation of the batch puts beside it and w ~ Beta(``alpha``, ``alpha``) drawn per image;
+    one-hot labels given with the images, as a dict, are mixed alike. Differentiable.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> t = {"mix_weight": np.array([0.75, 0.5]), "permutation_order": np.array([1, 0])}
+    >>> fl.layers.MixUp().transform_images(np.array([0.0, 4.0]).reshape(2, 1, 1, 1), t).numpy().ravel().tolist()
+    [1.0, 2.0]
+    """
+
+    def __init__(self, alpha: float = 0.2, data_format: str | None = None, seed: int | None = None,
+                 name: str | None = None, **kwargs: Any) -> None:
+        if not _number(alpha) or alpha <= 0:
+            raise ConfigError(f"MixUp alpha must be a number > 0, the Beta(alpha, alpha) distribution of the mixing "
+                              f"weights (small: mostly one image), got {alpha!r}; e.g. alpha=0.2.")
+        self.alpha = float(alpha)
+        super().__init__(seed, data_format, name, kwargs)
+
+    def _draw(self, generator: np.random.Generator, n: int, height: int, width: int) -> dict[str, np.ndarray]:
+        return {"mix_weight": generator.beta(self.alpha, self.alpha, n), "permutation_order": generator.permutation(n)}
+
+    def _apply(self, x: Tensor, transformation: dict[str, np.ndarray]) -> Tensor:
+        order = backend.to_device(np.asarray(transformation["permutation_order"], dtype=np.int64).reshape(-1))
+        w = _column(transformation["mix_weight"], x)
+        return x * w + F.getitem(x, order) * (1.0 - w)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "alpha": self.alpha}
+
+
+class CutMix(_MixingLayer):
+    """CutMix in training (Yun et al., 2019), Keras's ``layers.CutMix``: in each image a box is replaced by the same
+    box of the image a random permutation of the batch puts beside it; the box covers a share 1 − w of the image,
+    w ~ Beta(a, a) per image with a drawn once per batch from ``factor`` ((0, f) for a number f in [0, 1]), at a
+    uniformly drawn place. One-hot labels given with the images, as a dict, are mixed by the share each image keeps.
+    A lone image (no batch) passes as it is, as Keras's.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> mask = np.zeros((2, 1, 2, 1), dtype=bool); mask[:, :, 1] = True     # the right half of each image
+    >>> t = {"permutation_order": np.array([1, 0]), "batch_masks": mask, "mix_weight": np.array([0.5, 0.5])}
+    >>> x = np.array([[1.0, 2.0], [3.0, 4.0]]).reshape(2, 1, 2, 1)
+    >>> fl.layers.CutMix().transform_images(x, t).numpy().ravel().tolist()
+    [1.0, 4.0, 3.0, 2.0]
+    """
+
+    def __init__(self, factor: Any = 1.0, seed: int | None = None, data_format: str | None = None,
+                 name: str | None = None, **kwargs: Any) -> None:
+        self.factor = _unit_factor(factor, "factor", "CutMix", (0.0, 1.0),
+                                   "the range of the Beta distribution's parameter")
+        super().__init__(seed, data_format, name, kwargs)
+
+    def forward(self, x: Any) -> Any:
+        shape = np.shape(x) if not hasattr(x, "shape") else x.shape
+        if not isinstance(x, dict) and len(shape) == 3:  # one image: nothing to mix it with
+            return as_input(x, np.dtype(self.dtype), self.name)
+        return super().forward(x)
+
+    def get_random_transformation(self, images: Any, training: bool = True) -> dict[str, np.ndarray] | None:
+        transformation = super().get_random_transformation(images, training)
+        if transformation is not None:  # one flag per value, as Keras's masks are
+            channels = (images.shape if hasattr(images, "shape") else np.shape(images))[-1]
+            transformation["batch_masks"] = np.repeat(transformation["batch_masks"], channels, axis=-1)
+        return transformation
+
+    def _draw(self, generator: np.random.Generator, n: int, height: int, width: int) -> dict[str, np.ndarray]:
+        a = generator.uniform(*self.factor) + 1e-6
+        ratio = np.sqrt(1.0 - generator.beta(a, a, n))
+        boxes = []
+        for length in (width, height):
+            start = generator.uniform(0.0, 1.0, n) * (length - ratio * length)
+            boxes.append((start, start + ratio * length))
+        (x0, x1), (y0, y1) = boxes
+        rows, cols = np.arange(height)[None, :, None, None], np.arange(width)[None, None, :, None]
+        inside = ((cols >= x0[:, None, None, None]) & (cols < x1[:, None, None, None])
+                  & (rows >= y0[:, None, None, None]) & (rows < y1[:, None, None, None]))
+        return {"permutation_order": generator.permutation(n), "batch_masks": inside,
+                "mix_weight": 1.0 - (x1 - x0) * (y1 - y0) / (width * height)}
+
+    def _apply(self, x: Tensor, transformation: dict[str, np.ndarray]) -> Tensor:
+        order = backend.to_device(np.asarray(transformation["permutation_order"], dtype=np.int64).reshape(-1))
+        masks = np.asarray(transformation["batch_masks"], dtype=bool)
+        return F.where(Tensor(backend.to_device(masks)), F.getitem(x, order), x)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "factor": list(self.factor)}
+
+
 AUGMENT: dict[str, type[Layer]] = {"RandomInvert": RandomInvert, "Solarization": Solarization,
                                    "RandomPosterization": RandomPosterization, "RandomSharpness": RandomSharpness,
                                    "RandomColorDegeneration": RandomColorDegeneration,
-                                   "RandomGrayscale": RandomGrayscale, "AutoContrast": AutoContrast}
+                                   "RandomGrayscale": RandomGrayscale, "AutoContrast": AutoContrast,
+                                   "MixUp": MixUp, "CutMix": CutMix}
 LAYERS.update(AUGMENT)  # the classes a model file may name
 
 __all__ = [*AUGMENT, "grayscale"]

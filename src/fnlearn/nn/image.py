@@ -25,6 +25,8 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import operator
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -276,14 +278,19 @@ def _taps(position: Any, interpolation: str) -> list[tuple[Any, Any]]:
 
 def _source_index(index: Any, size: int, fill_mode: str) -> Any:
     """The pixel an integer position along an axis of ``size`` reads, per fill mode: reflected about the edge
-    (d c b a | a b c d | d c b a), wrapped around, or held at the nearest edge (constant's outside positions
-    too: the caller fills them)."""
+    (d c b a | a b c d | d c b a), mirrored about the edge pixels ("mirror", ``map_coordinates``'s), wrapped
+    around, or held at the nearest edge (constant's outside positions too: the caller fills them)."""
     xp = backend.xp()
     if fill_mode == "wrap":
         return index % size
     if fill_mode == "reflect":
         folded = index % (2 * size)
         return xp.where(folded >= size, 2 * size - 1 - folded, folded)
+    if fill_mode == "mirror":  # about the edge pixels, which are not repeated: (c d c b | a b c d | c b a b)
+        if size == 1:
+            return xp.zeros_like(index)
+        folded = index % (2 * size - 2)
+        return xp.where(folded >= size, 2 * size - 2 - folded, folded)
     return xp.clip(index, 0, size - 1)
 
 
@@ -320,20 +327,51 @@ def affine_transform(images: Any, transform: Any, interpolation: str = "bilinear
     xs = xp.arange(w, dtype=x.dtype).reshape(1, 1, w)
     # in the images' dtype and in Keras's order of terms, so positions agree with Keras's to the last bit or so
     rows, cols = ys * b1 + xs * b0 + b2, ys * a1 + xs * a0 + a2
-    # each axis's reads once (pixel, inside the image, share); an output pixel reads each row with each column
-    row_reads, col_reads = ([(_source_index(at, size, fill_mode),
-                              (at >= 0) & (at < size) if fill_mode == "constant" else None, share)
-                             for at, share in _taps(position, interpolation)]
-                            for position, size in ((rows, h), (cols, w)))
-    batch = xp.arange(n).reshape(n, 1, 1)
+    return interpolate(x, (xp.arange(n).reshape(n, 1, 1),), ((rows, h), (cols, w)), interpolation, fill_mode, fill)
+
+
+def interpolate(x: Tensor, lead: tuple[Any, ...], positions: Sequence[tuple[Any, int]], interpolation: str,
+                fill_mode: str, fill: float, slopes: Sequence[Tensor | None] | None = None) -> Tensor:
+    """``x`` read at fractional positions along consecutive axes, as Keras's ``map_coordinates`` reads it (under
+    :func:`affine_transform` and ``keras.ops.image``'s resampling ops): after the integer index arrays ``lead``,
+    one ``(positions, axis size)`` per axis (the arrays broadcasting together), each value the nearest pixel's or
+    interpolated linearly between the pixels around it, and points outside read per ``fill_mode`` (see
+    :func:`_source_index`; ``"constant"`` reads ``fill``). Axes after those read come along whole. Differentiable
+    with respect to ``x``, and to the positions where ``slopes`` gives, per axis, the tensor they came from.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> interpolate(fl.tensor([0.0, 10.0, 20.0]), (), [(np.array([0.25, 1.5, 2.5]), 3)], "bilinear",
+    ...             "constant", -10.0).numpy().tolist()
+    [2.5, 15.0, 5.0]
+    """
+    trailing = (None,) * (x.ndim - len(lead) - len(positions))
+    # each axis's reads once (pixel, inside the image, share); a point reads every combination of them
+    reads = []
+    for k, (position, size) in enumerate(positions):
+        # the positions less their own values: zero, but carrying the positions' gradient into the shares
+        moves = None if slopes is None or slopes[k] is None else F.sub(slopes[k], Tensor(slopes[k].data))
+        axis_reads = []
+        for tap, (at, share) in enumerate(_taps(position, interpolation)):
+            if share is not None and moves is not None:
+                # a step forward gives the pixel after (tap 1) what it takes from the one before (tap 0)
+                share = F.add(Tensor(share), moves) if tap else F.sub(Tensor(share), moves)
+            axis_reads.append((_source_index(at, size, fill_mode),
+                               (at >= 0) & (at < size) if fill_mode == "constant" else None, share))
+        reads.append(axis_reads)
     out: Tensor | None = None
-    for (r, r_inside, r_share), (q, q_inside, q_share) in itertools.product(row_reads, col_reads):
-        # one gather for the whole batch; its gradient, where the images need one, adds back in place
-        values = F.getitem(x, (batch, r, q))
+    for combination in itertools.product(*reads):
+        # one gather for every point; its gradient, where x needs one, adds back in place
+        values = F.getitem(x, (*lead, *(index for index, _, _ in combination)))
         if fill_mode == "constant":
-            values = F.where(Tensor((r_inside & q_inside)[..., None]), values, fill)
-        if r_share is not None:
-            values = F.mul(values, Tensor((r_share * q_share)[..., None]))
+            inside = functools.reduce(operator.and_, (flags for _, flags, _ in combination))
+            values = F.where(Tensor(inside[(..., *trailing)]), values, fill)
+        shares = [share for _, _, share in combination if share is not None]
+        if shares:
+            if any(isinstance(share, Tensor) for share in shares):
+                weight = functools.reduce(F.mul, (s if isinstance(s, Tensor) else Tensor(s) for s in shares))
+                values = F.mul(values, F.reshape(weight, (*weight.shape, *(1 for _ in trailing))))
+            else:
+                values = F.mul(values, Tensor(functools.reduce(operator.mul, shares)[(..., *trailing)]))
         out = values if out is None else F.add(out, values)
     assert out is not None
     return out
@@ -772,15 +810,36 @@ def resize_weights(in_size: int, out_size: int, interpolation: str = "bilinear",
         weights[np.arange(out_size), np.minimum(at, in_size - 1)] = 1.0
         return weights
     inv_scale = in_size / out_size
+    if interpolation != "area":
+        return kernel_weights(in_size, out_size, inv_scale, 0.0, interpolation, antialias)
     sample = (np.arange(out_size) + 0.5) * inv_scale - 0.5  # each output pixel's centre, in input pixels
-    if interpolation == "area":
-        # the overlap of each output pixel's span, projected back onto the input, with each input pixel
-        left = np.arange(out_size) * inv_scale
-        weights = np.maximum(0.0, np.minimum(left[:, None] + inv_scale, np.arange(1, in_size + 1)[None, :])
-                             - np.maximum(left[:, None], np.arange(in_size)[None, :]))
-    else:
-        stretch = max(inv_scale, 1.0) if antialias else 1.0  # downsampling with antialias widens the kernel
-        weights = _KERNELS[interpolation](np.abs(sample[:, None] - np.arange(in_size)[None, :]) / stretch)
+    # the overlap of each output pixel's span, projected back onto the input, with each input pixel
+    left = np.arange(out_size) * inv_scale
+    weights = np.maximum(0.0, np.minimum(left[:, None] + inv_scale, np.arange(1, in_size + 1)[None, :])
+                         - np.maximum(left[:, None], np.arange(in_size)[None, :]))
+    return _normalised(weights, sample, in_size)
+
+
+def kernel_weights(in_size: int, out_size: int, inv_scale: float, translation: float = 0.0,
+                   interpolation: str = "bilinear", antialias: bool = False) -> np.ndarray:
+    """(out_size, in_size) float64: each output pixel's weights over the input pixels along one axis when output
+    position p (pixel centres at half-integers) samples the input at (p − ``translation``)·``inv_scale``, the
+    ``interpolation`` kernel's weights ("bilinear", "bicubic", "lanczos3" or "lanczos5", widened by the scale
+    when shrinking with ``antialias``) normalised to sum to 1 inside the input, as ``jax.image.scale_and_translate``
+    (under :func:`resize_weights` and Keras's ``ops.image.scale_and_translate``) computes them.
+
+    >>> kernel_weights(2, 3, 1.0, 0.5).tolist()  # the same scale, half a pixel to the right
+    [[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]]
+    """
+    sample = (np.arange(out_size) + 0.5) * inv_scale - translation * inv_scale - 0.5  # in input pixels
+    stretch = max(inv_scale, 1.0) if antialias else 1.0  # downsampling with antialias widens the kernel
+    weights = _KERNELS[interpolation](np.abs(sample[:, None] - np.arange(in_size)[None, :]) / stretch)
+    return _normalised(weights, sample, in_size)
+
+
+def _normalised(weights: np.ndarray, sample: np.ndarray, in_size: int) -> np.ndarray:
+    """Each row of ``weights`` divided by its sum (rows summing to almost nothing zeroed), and the rows of output
+    pixels whose ``sample`` position falls outside the input zeroed."""
     total = weights.sum(axis=1, keepdims=True)
     weights = np.where(np.abs(total) > 1000.0 * np.finfo(np.float32).eps, weights / np.where(total != 0, total, 1), 0.0)
     inside = (sample >= -0.5) & (sample <= in_size - 0.5)
