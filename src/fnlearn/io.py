@@ -1652,14 +1652,17 @@ def _resolve_loss(file: _ModelFile, spec: Any, custom: dict[str, Any]) -> Any:
 
 
 def _saved_loss_option(key: str, value: Any) -> bool:
-    """Whether a loss option read from a file is of the kind the option takes: from_logits and
-    apply_class_balancing True/False; axis an int or a list of them; the focal losses' γ, α (one number, or one per
-    class) and Tversky's β finite numbers ≥ 0; the others (Huber's delta) finite numbers > 0."""
+    """Whether a loss option read from a file is of the kind the option takes: from_logits, apply_class_balancing
+    and remove_diagonal True/False; axis an int or a list of them; the focal losses' (and Circle's) γ, α (one number,
+    or one per class) and Tversky's β finite numbers ≥ 0; Circle's margin any finite number; the others (Huber's
+    delta) finite numbers > 0."""
     def number(v: Any) -> bool:
         return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
-    if key in ("from_logits", "apply_class_balancing"):
+    if key in ("from_logits", "apply_class_balancing", "remove_diagonal"):
         return isinstance(value, bool)
+    if key == "margin":  # Circle's relaxation: any finite number
+        return number(value)
     if key == "axis":
         return isinstance(value, int) or isinstance(value, list) and all(isinstance(a, int) for a in value)
     if key == "alpha" and isinstance(value, list):

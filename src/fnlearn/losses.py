@@ -665,6 +665,113 @@ def categorical_generalized_cross_entropy(y_true: Any, y_pred: Any, q: float = 0
     return _reduce(F.div(F.sub(1.0, F.pow(picked, q)), q), reduction)
 
 
+def ctc(y_true: Any, y_pred: Any, reduction: str = "mean") -> Tensor:
+    """The CTC loss of Keras's ``keras.losses.ctc``: integer label rows ``y_true`` (batch, max_label_length), 0
+    the blank and padding (each row's labels are its non-zero values, first), against logits ``y_pred``
+    (batch, time, classes) over all their steps; −log p(labels | logits) per sample.
+
+    >>> import numpy as np
+    >>> round(ctc([[1, 0]], np.zeros((1, 2, 3))).item(), 6)  # paths "a-", "-a", "aa" of 9: −log(1/3)
+    1.098612
+    """
+    from .keras.ops_nn_more import ctc_loss  # here: the op lives with keras.ops, which imports this module
+
+    y_pred = _pred(y_pred)
+    labels = integer_labels(y_true, "ctc", hint=" (0 is the blank, so classes start at 1)")
+    if labels.ndim != 2 or y_pred.ndim != 3 or labels.shape[0] != y_pred.shape[0]:
+        raise ShapeError(f"ctc takes y_true of shape (batch, max_label_length) and y_pred of shape (batch, time, "
+                         f"classes), got {tuple(labels.shape)} and {y_pred.shape}; give one row of integer labels "
+                         "and one sequence of logits per sample.")
+    lengths = np.count_nonzero(labels, axis=-1)
+    steps = np.full(labels.shape[0], y_pred.shape[1])
+    return _reduce(ctc_loss(labels, y_pred, lengths, steps, mask_index=0), reduction)
+
+
+def check_circle(gamma: Any, margin: Any, remove_diagonal: Any) -> tuple[float, float, bool]:
+    """Circle's settings, or one ConfigError sentence: γ a finite number ≥ 0, the margin a finite number,
+    remove_diagonal True or False.
+
+    >>> check_circle(80, 0.4, True)
+    (80.0, 0.4, True)
+    """
+    def number(v: Any) -> bool:
+        return not isinstance(v, bool) and isinstance(v, (int, float, np.integer, np.floating)) and math.isfinite(v)
+
+    if not number(gamma) or gamma < 0:
+        raise ConfigError(f"circle(gamma={gamma!r}): gamma must be a finite number ≥ 0 (Keras's default is 80).")
+    if not number(margin):
+        raise ConfigError(f"circle(margin={margin!r}): margin must be a finite number (Keras's default is 0.4).")
+    if not isinstance(remove_diagonal, (bool, np.bool_)):
+        raise ConfigError(f"circle(remove_diagonal={remove_diagonal!r}): remove_diagonal must be True or False.")
+    return float(gamma), float(margin), bool(remove_diagonal)
+
+
+def _masked_logsumexp(x: Tensor, mask: Any) -> Tensor:
+    """log Σ exp over the ``mask``ed entries of each row of ``x``; −inf (and no gradient) for a row with none,
+    where a plain logsumexp over −inf would give NaN gradients."""
+    xp = backend.xp()
+    masked = xp.where(mask, x.data, -xp.inf)
+    top = masked.max(axis=1, keepdims=True)
+    safe = xp.where(xp.isfinite(top), top, 0.0)
+    weights = xp.exp(masked - safe)
+    total = weights.sum(axis=1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        out = (safe + xp.log(total))[:, 0].astype(x.dtype, copy=False)
+    share = weights / xp.where(total > 0, total, 1.0)
+
+    def backward(g):
+        return ((g[:, None] * share).astype(x.dtype, copy=False),)
+
+    return Tensor._result(out, (x,), backward, "masked_logsumexp")
+
+
+def circle(y_true: Any, y_pred: Any, ref_labels: Any = None, ref_embeddings: Any = None, remove_diagonal: bool = True,
+           gamma: float = 80.0, margin: float = 0.4, reduction: str = "mean") -> Tensor:
+    """Circle loss (Sun et al. 2020) for integer labels ``y_true`` and L2-normalized embeddings ``y_pred``
+    (batch, dim), Keras's ``keras.losses.circle``: each sample's same-label references (``ref_embeddings``, by
+    default the batch itself, less the sample unless ``remove_diagonal=False``) pulled in and other-label ones
+    pushed out, softplus(logsumexp of the weighted positive terms + logsumexp of the negative ones). A sample with
+    no positive or no negative gives 0 and, as in Keras, the mean is over the samples whose loss is above 0.
+
+    >>> import numpy as np
+    >>> round(circle([0, 0, 1], np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]]), gamma=1.0).item(), 6)
+    0.789009
+    """
+    gamma, margin, remove_diagonal = check_circle(gamma, margin, remove_diagonal)
+    if reduction not in ("mean", "sum", "none"):
+        raise ConfigError(f"reduction {reduction!r} is not known; use 'mean', 'sum' or 'none'.")
+    y_pred = _pred(y_pred)
+    if y_pred.dtype.kind != "f":
+        y_pred = Tensor(y_pred.data.astype(backend.float_dtype()))
+    ref = y_pred if ref_embeddings is None else _pred(ref_embeddings)
+    labels = integer_labels(y_true, "circle").reshape(-1)
+    ref_ids = labels if ref_labels is None else integer_labels(ref_labels, "circle", "ref_labels").reshape(-1)
+    if y_pred.ndim != 2 or ref.ndim != 2 or ref.shape[1] != y_pred.shape[1] or labels.size != y_pred.shape[0] \
+            or ref_ids.size != ref.shape[0]:
+        raise ShapeError(f"circle takes embeddings (batch, dim) with one integer label each, and reference "
+                         f"embeddings of the same dim with one label each, got y_true of {labels.size} labels, "
+                         f"y_pred of shape {y_pred.shape} and references of shape {ref.shape} with {ref_ids.size} "
+                         "labels; give embeddings as rows and one label per row.")
+    positive = labels[:, None] == ref_ids[None, :]
+    negative = ~positive
+    if remove_diagonal:
+        positive &= ~np.eye(labels.size, ref_ids.size, dtype=bool)
+    positive, negative = backend.to_device(positive), backend.to_device(negative)
+    distance = F.maximum(F.sub(1.0, F.matmul(y_pred, F.transpose(ref))), 0.0)
+    pos_weight = F.maximum(F.mul(F.add(distance, margin), Tensor(positive.astype(y_pred.dtype))), 0.0)
+    neg_weight = F.maximum(F.mul(F.sub(1.0 + margin, distance), Tensor(negative.astype(y_pred.dtype))), 0.0)
+    pos_terms = F.mul(F.mul(pos_weight, F.sub(margin, distance)), -gamma)
+    neg_terms = F.mul(F.mul(neg_weight, F.sub(1.0 - margin, distance)), gamma)
+    per_sample = F.softplus(F.add(_masked_logsumexp(pos_terms, positive), _masked_logsumexp(neg_terms, negative)))
+    keep = per_sample.data > 0
+    if reduction == "none":
+        per_sample._mask = keep  # as Keras's loss mask: a weighted mean of these values is over the kept ones
+        return per_sample
+    if reduction == "sum":
+        return F.sum(per_sample)
+    return F.div(F.sum(per_sample), float(max(int(keep.sum()), 1)))
+
+
 LossFn = Callable[..., Tensor]
 
 LOSSES: dict[str, LossFn] = {
@@ -695,7 +802,13 @@ LOSSES: dict[str, LossFn] = {
     "dice": dice,
     "tversky": tversky,
     "categorical_generalized_cross_entropy": categorical_generalized_cross_entropy,
+    "ctc": ctc,
+    "circle": circle,
 }
+
+# losses whose targets are not shaped like the outputs (CTC's label rows, Circle's one label per embedding): fit
+# leaves their checks to the loss itself
+OWN_TARGETS = frozenset({"ctc", "circle"})
 
 
 _UNSET: Any = object()  # a reduction not given (a built-in loss then takes its own)

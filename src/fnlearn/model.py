@@ -1121,6 +1121,8 @@ class Trainer:
         """Targets checked against the output layer and the loss, as arrays the loss takes directly; ``head``:
         (loss name, layer name) of one output of several, checked on its own."""
         loss, layer = head if head is not None else (self._loss_name, self._output_layer())
+        if loss in losses.OWN_TARGETS:  # label rows for a sequence of scores, one label per embedding: its own check
+            return y
         n = y.shape[0]
         units = out_shape[-1] if out_shape else 1
         per_sample = int(np.prod(out_shape)) if out_shape else 1

@@ -3,11 +3,11 @@
 Classes: ``MeanSquaredError``, ``MeanAbsoluteError``, ``MeanAbsolutePercentageError``,
 ``MeanSquaredLogarithmicError``, ``Huber``, ``LogCosh``, ``Hinge``, ``SquaredHinge``, ``KLDivergence``, ``Poisson``,
 ``CosineSimilarity``, ``BinaryCrossentropy``, ``CategoricalCrossentropy`` (with ``label_smoothing``),
-``SparseCategoricalCrossentropy`` (with ``ignore_class``). Functions: ``mean_squared_error`` (``mse``),
-``mean_absolute_error`` (``mae``), ``mean_absolute_percentage_error`` (``mape``),
+``SparseCategoricalCrossentropy`` (with ``ignore_class``), ``CTC``, ``Circle``. Functions:
+``mean_squared_error`` (``mse``), ``mean_absolute_error`` (``mae``), ``mean_absolute_percentage_error`` (``mape``),
 ``mean_squared_logarithmic_error`` (``msle``), ``huber``, ``log_cosh``, ``hinge``, ``squared_hinge``,
 ``kl_divergence`` (``kld``), ``poisson``, ``cosine_similarity``, ``binary_crossentropy``,
-``categorical_crossentropy``, ``sparse_categorical_crossentropy``.
+``categorical_crossentropy``, ``sparse_categorical_crossentropy``, ``ctc``, ``circle``.
 As in Keras, the functions return one value per sample (a custom loss may weight them, as Keras's guides
 do) and the classes the batch's mean; ``compile(loss=...)`` takes either and trains on the mean. fnlearn's
 own ``fl.losses`` functions return the mean (``reduction="none"`` for per-sample values).
@@ -87,6 +87,34 @@ dice = _per_sample(_losses.dice, "dice", ("axis",))
 tversky = _per_sample(_losses.tversky, "tversky", ("alpha", "beta", "axis"))
 categorical_generalized_cross_entropy = _per_sample(_losses.categorical_generalized_cross_entropy,
                                                     "categorical_generalized_cross_entropy", ("q",))
+
+
+def ctc(y_true: Any, y_pred: Any) -> Tensor:
+    """Keras's ``ctc``: the CTC loss of each sample's integer label row (0 the blank and padding) against its
+    logits (batch, time, classes) over all their steps; one value per sample.
+
+    >>> import numpy as np
+    >>> [round(v, 6) for v in ctc([[1, 0], [2, 1]], np.zeros((2, 3, 3))).numpy().tolist()]
+    [1.504077, 1.686399]
+    """
+    return _losses.ctc(y_true, y_pred, reduction="none")
+
+
+def circle(y_true: Any, y_pred: Any, ref_labels: Any = None, ref_embeddings: Any = None, remove_diagonal: bool = True,
+           gamma: float = 80, margin: float = 0.4) -> Tensor:
+    """Keras's ``circle``: the Circle loss of integer labels and L2-normalized embeddings, one value per sample
+    (0 for a sample with no positive or no negative; a mean of them, as the class takes, skips those).
+
+    >>> import numpy as np
+    >>> circle([0, 1], np.array([[1.0, 0.0], [0.0, 1.0]])).numpy().tolist()  # no sample has a positive
+    [0.0, 0.0]
+    """
+    return _losses.circle(y_true, y_pred, ref_labels=ref_labels, ref_embeddings=ref_embeddings,
+                          remove_diagonal=remove_diagonal, gamma=gamma, margin=margin, reduction="none")
+
+
+ctc.builtin = _losses.ctc  # type: ignore[attr-defined]  (compile trains on the named loss: files record "ctc")
+circle.builtin = _losses.circle  # type: ignore[attr-defined]
 
 
 class MeanSquaredError(Loss):
@@ -368,6 +396,40 @@ class CategoricalGeneralizedCrossEntropy(Loss):
                          **({} if q == 0.5 else {"q": q}))
 
 
+class CTC(Loss):
+    """The CTC loss (Graves et al. 2006) of integer label rows (batch, max_label_length), 0 the blank and
+    padding, against logits (batch, time, classes), for sequences whose alignment to the labels is unknown
+    (speech, handwriting); the batch's mean of :func:`ctc`.
+
+    >>> import numpy as np
+    >>> round(float(CTC()([[1, 0]], np.zeros((1, 2, 3)))), 6)
+    1.098612
+    """
+
+    def __init__(self, reduction: Any = "sum_over_batch_size", name: str | None = "ctc", dtype: Any = None) -> None:
+        super().__init__("ctc", reduction=_reduction(reduction))
+
+
+class Circle(Loss):
+    """Circle loss (Sun et al. 2020) for metric learning: integer labels against L2-normalized embeddings (a
+    ``Dense`` without activation then ``UnitNormalization``), each sample's same-label batch mates pulled in and the
+    others pushed out with weights that grow with how far each pair is from its optimum (``gamma`` the scale,
+    ``margin`` the relaxation); the mean of :func:`circle` over the samples whose loss is above 0.
+
+    >>> import numpy as np
+    >>> round(float(Circle(gamma=1.0)([0, 0, 1], np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]]))), 6)
+    0.789009
+    """
+
+    def __init__(self, gamma: float = 80.0, margin: float = 0.4, remove_diagonal: bool = True,
+                 reduction: Any = "sum_over_batch_size", name: str | None = "circle", dtype: Any = None) -> None:
+        gamma, margin, remove_diagonal = _losses.check_circle(gamma, margin, remove_diagonal)
+        settings = {"gamma": gamma, "margin": margin, "remove_diagonal": remove_diagonal}
+        # the defaults are left out of the options, so Circle() saves as plain "circle"
+        super().__init__("circle", reduction=_reduction(reduction),
+                         **_changed(settings, {"gamma": 80.0, "margin": 0.4, "remove_diagonal": True}))
+
+
 def serialize(loss: Any) -> Any:
     """Keras's description of a loss, ``{"module", "class_name", "config", "registered_name"}``: a loss object's
     class and settings, or for one of the loss functions its name as ``config``.
@@ -434,7 +496,7 @@ _FUNCTIONS: dict[str, Callable[..., Tensor]] = {fn.__name__: fn for fn in (
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, mean_squared_logarithmic_error, huber,
     log_cosh, hinge, squared_hinge, kl_divergence, poisson, cosine_similarity, binary_crossentropy,
     categorical_crossentropy, sparse_categorical_crossentropy, categorical_hinge, binary_focal_crossentropy,
-    categorical_focal_crossentropy, dice, tversky, categorical_generalized_cross_entropy)}
+    categorical_focal_crossentropy, dice, tversky, categorical_generalized_cross_entropy, ctc, circle)}
 
 __all__ = ["Loss", "CategoricalHinge", "BinaryFocalCrossentropy", "CategoricalFocalCrossentropy", "Dice", "Tversky",
            "CategoricalGeneralizedCrossEntropy", "categorical_hinge", "binary_focal_crossentropy",
@@ -445,7 +507,7 @@ __all__ = ["Loss", "CategoricalHinge", "BinaryFocalCrossentropy", "CategoricalFo
            "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "mean_squared_error", "mean_absolute_error",
            "mean_absolute_percentage_error", "mean_squared_logarithmic_error", "mse", "mae", "mape", "msle", "MSE",
            "MAE", "MAPE", "MSLE", "huber", "log_cosh", "logcosh", "hinge", "squared_hinge", "binary_crossentropy",
-           "categorical_crossentropy", "sparse_categorical_crossentropy", "get"]
+           "categorical_crossentropy", "sparse_categorical_crossentropy", "get", "CTC", "ctc", "Circle", "circle"]
 
 __getattr__ = not_provided(__name__, __all__)
 

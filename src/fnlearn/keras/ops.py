@@ -2112,11 +2112,13 @@ from .ops_fft import *  # noqa: E402, F403
 from .ops_fft import __all__ as _fft_names  # noqa: E402
 from .ops_linalg import *  # noqa: E402, F403
 from .ops_linalg import __all__ as _linalg_names  # noqa: E402
+from .ops_nn_more import *  # noqa: E402, F403
+from .ops_nn_more import __all__ as _nn_more_names  # noqa: E402
 from .ops_numpy_more import *  # noqa: E402, F403
 from .ops_numpy_more import __all__ as _numpy_more_names  # noqa: E402
 
 __all__ += ["image", "linalg", *_control_names, *_fft_names, *[n for n in _linalg_names if n != "norm"],
-            *_numpy_more_names]
+            *_numpy_more_names, *_nn_more_names]
 
 from .ops_groups import NN_NAMES as _NN_NAMES  # noqa: E402
 from .ops_groups import NUMPY_NAMES as _NUMPY_NAMES  # noqa: E402
