@@ -324,3 +324,40 @@ def test_uncompilable_settings_are_left_out_with_a_warning(tmp_path):
         path = _exported(ours, tmp_path)
     with zipfile.ZipFile(path) as archive:
         assert "compile_config" not in json.loads(archive.read("config.json"))
+
+
+@pytest.mark.parametrize("make, keras_form", [
+    (lambda: keras.losses.MeanSquaredError(), "mse"),
+    (lambda: keras.losses.Huber(delta=2.0), "Huber"),
+    (lambda: keras.losses.MeanAbsoluteError(reduction="sum"), "MeanAbsoluteError"),
+    (lambda: keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=0.1), "BinaryCrossentropy"),
+], ids=["defaults", "delta", "sum", "logits"])
+def test_loss_objects_come_over_as_keras_names_or_classes_keras_trains_with(tmp_path, make, keras_form):
+    real = real_keras()
+    x, y = RNG.normal(size=(8, 3)).astype("float32"), RNG.uniform(size=(8, 2)).astype("float32")
+    ours = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(2)])
+    ours.compile(optimizer="sgd", loss=make())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing left out
+        path = _exported(ours, tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        loss = json.loads(archive.read("config.json"))["compile_config"]["loss"]
+    assert loss == keras_form if isinstance(loss, str) else loss["class_name"] == keras_form
+    theirs = _loaded_by_keras(real, path)
+    np.testing.assert_allclose(theirs.evaluate(x, y, verbose=0), ours.evaluate(x, y, verbose=0), rtol=1e-5)
+    theirs.fit(x, y, epochs=1, verbose=0)  # Keras trains with it (its loss once a dict it could not build)
+    again = keras.models.load_model(path)
+    np.testing.assert_allclose(again.evaluate(x, y, verbose=0), ours.evaluate(x, y, verbose=0), rtol=1e-6)
+
+
+def test_a_loss_class_of_ones_own_leaves_the_compile_settings_out_with_a_warning(tmp_path):
+    class Scaled(keras.losses.Loss):
+        def call(self, y_true, y_pred):
+            return keras.ops.mean(keras.ops.square(y_true - y_pred), axis=-1) * 2.0
+
+    ours = keras.Sequential([keras.Input(shape=(3,)), layers.Dense(1)])
+    ours.compile(optimizer="sgd", loss=Scaled())
+    with pytest.warns(UserWarning, match="the loss is one Keras has no class for"):
+        path = _exported(ours, tmp_path)
+    with zipfile.ZipFile(path) as archive:
+        assert "compile_config" not in json.loads(archive.read("config.json"))

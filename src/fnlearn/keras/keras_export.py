@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ConfigError, ModelFileError
+from ..errors import ConfigError, FnlearnError, ModelFileError
+from ..losses import Loss
 from .initializers import keras_form
 from .keras_files import _CHILDREN, _MODEL_CLASSES, _snake, _unique
 
@@ -409,6 +410,46 @@ def _named(spec: Any) -> bool:
     return False
 
 
+def _keras_loss(spec: Any) -> Any:
+    """A compiled loss as Keras's compile settings hold it: a name stays a name, a list or a dict (per output) is
+    converted item by item, and a loss object's config (``{"name", "reduction", …options}``) becomes the name where
+    it has Keras's defaults, else Keras's serialized class (Keras would take fnlearn's config for a dict of losses
+    per output and fail at its first step); None for a loss Keras has no class for."""
+    from . import losses
+
+    if spec is None or isinstance(spec, str):
+        return spec
+    if isinstance(spec, (list, tuple)):
+        items = [_keras_loss(item) for item in spec]
+        return None if any(item is None for item in items) else items
+    if not isinstance(spec, dict):
+        return None
+    if "class_name" in spec:  # a loss class of one's own, which a Keras program does not have
+        return None
+    if not isinstance(spec.get("name"), str):  # one loss per output, by output name
+        items = {key: _keras_loss(item) for key, item in spec.items()}
+        return None if any(item is None for item in items.values()) else items
+    options = {k: v for k, v in spec.items() if k not in ("name", "reduction")}
+    reduction = {"mean": "sum_over_batch_size", "sum": "sum", "none": "none"}.get(spec.get("reduction") or "mean")
+    if not options and reduction == "sum_over_batch_size":
+        return spec["name"]
+    canonical = {_named_loss(cls): name for name in losses.__all__
+                 if isinstance(cls := getattr(losses, name), type) and issubclass(cls, Loss) and cls is not Loss}
+    class_name = canonical.get(spec["name"])
+    if class_name is None or reduction is None:
+        return None
+    return {"module": "keras.losses", "class_name": class_name,
+            "config": {"name": spec["name"], "reduction": reduction, **_plain(options)}, "registered_name": None}
+
+
+def _named_loss(cls: type) -> str | None:
+    """The loss name an instance of the Keras loss class ``cls`` made with its defaults records."""
+    try:
+        return cls().name
+    except (TypeError, FnlearnError):  # a class that needs settings to be made
+        return None
+
+
 def _compile_config(model: Any) -> dict[str, Any] | None:
     """Keras's compile settings for ``model``'s, None where it is not compiled or Keras could not take them
     (then with a warning: the file still loads, uncompiled)."""
@@ -427,16 +468,17 @@ def _compile_config(model: Any) -> dict[str, Any] | None:
         problem = f"the optimizer's setting {odd[0]} is not Keras's"
     elif not isinstance(settings.get("learning_rate"), (int, float)):
         problem = "the learning rate is a schedule or a function"
-    elif not (_named(config.get("loss")) and _named(config.get("metrics"))
-              and _named(config.get("weighted_metrics"))):
-        problem = "the loss or a metric is an object rather than a name"
+    elif _keras_loss(config.get("loss")) is None and config.get("loss") is not None:
+        problem = "the loss is one Keras has no class for"
+    elif not (_named(config.get("metrics")) and _named(config.get("weighted_metrics"))):
+        problem = "a metric is an object rather than a name"
     if problem is not None:
         warnings.warn(f"export_keras leaves out the compile settings because {problem}; the file loads in Keras "
                       "uncompiled: compile it there.", stacklevel=3)
         return None
     return {"optimizer": {"module": "keras.optimizers", "class_name": class_name,
                           "config": {k: _plain(v) for k, v in settings.items()}, "registered_name": None},
-            "loss": _plain(config.get("loss")), "loss_weights": _plain(config.get("loss_weights")),
+            "loss": _keras_loss(config.get("loss")), "loss_weights": _plain(config.get("loss_weights")),
             "metrics": _plain(config.get("metrics")), "weighted_metrics": _plain(config.get("weighted_metrics")),
             "run_eagerly": False, "steps_per_execution": 1, "jit_compile": True}
 
