@@ -109,3 +109,21 @@ def test_categorical_focal_per_class_alpha():
             L.CategoricalFocalCrossentropy(alpha=bad)
     with pytest.raises(ConfigError):
         L.BinaryFocalCrossentropy(alpha=[0.1, 0.9])  # Keras's binary loss takes one number
+
+
+def test_fit_takes_class_indices_for_generalized_cross_entropy_and_trains_as_keras():
+    from fnlearn import keras
+
+    real = real_keras()
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=(12, 4)).astype(np.float32), rng.integers(0, 3, size=12)
+    theirs, ours = (lib.Sequential([lib.Input((4,)), lib.layers.Dense(3, activation="softmax")])
+                    for lib in (real, keras))
+    ours.set_weights(theirs.get_weights())
+    for model, lib in ((theirs, real), (ours, keras)):
+        model.compile(lib.optimizers.SGD(0.5), lib.losses.CategoricalGeneralizedCrossEntropy(q=0.7))
+        model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ShapeError, match=r"one integer class label per sample \(shape \(n,\)\); pass y.argmax"):
+        ours.fit(x, np.eye(3)[y], verbose=0)  # one-hot rows: Keras's loss takes indices

@@ -1153,6 +1153,12 @@ class Trainer:
                 raise ShapeError(f"{y_name} has shape {tuple(y.shape)}, but sparse_categorical_crossentropy needs one "
                                  "integer label per sample (shape (n,)).")
             return losses.sparse_labels(y.reshape(n), units, "sparse_categorical_crossentropy", ignored)
+        if loss == "categorical_generalized_cross_entropy":  # Keras's takes class indices, as the sparse loss does
+            if y_per_sample != 1 or len(out_shape) > 1:
+                raise ShapeError(f"{y_name} has shape {tuple(y.shape)} for outputs of shape {tuple(out_shape)}, but "
+                                 "categorical_generalized_cross_entropy needs one integer class label per sample "
+                                 "(shape (n,)); pass y.argmax(axis=1) for one-hot rows.")
+            return losses.sparse_labels(y.reshape(n), units, loss)
         if loss == "categorical_crossentropy" and y_per_sample == 1 and units > 1:
             raise ShapeError(f"categorical_crossentropy needs one-hot targets with {units} columns, but {y_name} has "
                              f"shape {tuple(y.shape)}{' (integer labels?)' if integer_valued else ''}; use "
