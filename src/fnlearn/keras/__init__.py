@@ -36,6 +36,7 @@ from . import (
     random,
     regularizers,
     saving,
+    tree,
 )
 from . import utils as utils
 from ._missing import not_provided
@@ -50,6 +51,6 @@ from .regularizers import Regularizer
 __all__ = ["Sequential", "Model", "Input", "Layer", "Loss", "Metric", "Optimizer", "Initializer", "Regularizer",
            "load_model", "save_model", "layers", "models", "optimizers",
            "losses", "metrics", "callbacks", "utils", "datasets", "activations", "initializers", "backend", "config",
-           "regularizers", "constraints", "ops", "preprocessing", "random", "saving"]
+           "regularizers", "constraints", "ops", "preprocessing", "random", "saving", "tree"]
 
 __getattr__ = not_provided(__name__, __all__)
