@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import signal
 import threading
 import warnings
@@ -80,6 +81,37 @@ def _penalty(penalties: list[tuple[Any, Any]]) -> Tensor:
         term = regularizers.penalty(regularizer, param)
         total = term if total is None else total + term
     return total
+
+
+def _limit_from_environment(name: str) -> int | None:
+    """A whole number ≥ 1 from the environment variable ``name`` (None where it is not set); one sentence where it is
+    set to something else, so a typo does not run a notebook for hours."""
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return None
+    if not value.strip().isdigit() or int(value) < 1:
+        raise ConfigError(f"the environment variable {name}={value!r} must be a whole number ≥ 1 (a cap on fit); "
+                          f"set it so, e.g. {name}=2, or unset it.")
+    return int(value)
+
+
+# Keras 3's caps on every fit, for quick trial runs of a long program (keras.config.set_max_epochs,
+# set_max_steps_per_epoch, or the environment variables Keras reads, KERAS_MAX_EPOCHS and KERAS_MAX_STEPS_PER_EPOCH)
+FIT_LIMITS: dict[str, int | None] = {"epochs": _limit_from_environment("KERAS_MAX_EPOCHS"),
+                                     "steps_per_epoch": _limit_from_environment("KERAS_MAX_STEPS_PER_EPOCH")}
+
+
+def _capped(name: str, value: Any, limit: int | None, none_is_all: bool = False) -> Any:
+    """``value`` (epochs, or steps per epoch where ``none_is_all``: None is a whole pass) cut to ``limit``, with
+    Keras's warning; a value of the wrong type is left for its own check."""
+    whole = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+    if limit is None or not (whole or (none_is_all and value is None)):
+        return value
+    if value is None or limit < value:
+        warnings.warn(f"Limiting {name} to {limit} (keras.config.set_max_{'epochs' if name == 'epochs' else name})",
+                      stacklevel=3)
+        return limit
+    return value
 
 
 def _non_negative_int(name: str, value: Any) -> int:
@@ -547,6 +579,10 @@ class Trainer:
         self._require_compiled("fit")
         _reject_extra("fit", kwargs, _IGNORED_FIT_ARGS)
         from .pipeline import batch_source
+
+        epochs = _capped("epochs", epochs, FIT_LIMITS["epochs"])
+        if not capture:  # a captured step records whole passes over the arrays
+            steps_per_epoch = _capped("steps_per_epoch", steps_per_epoch, FIT_LIMITS["steps_per_epoch"], True)
 
         # None for arrays: the array path below is unchanged; shuffle reorders only a PyDataset's batches (Keras 3)
         source = batch_source(x, shuffle=shuffle)

@@ -113,8 +113,59 @@ def enable_unsafe_deserialization() -> None:
     Lambda layer's function, say), so loading one never runs any and there is nothing to enable."""
 
 
+def _limit(value: Any, name: str) -> int | None:
+    if value is not None and (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer))
+                              or value < 1):
+        raise ConfigError(f"set_{name} takes a whole number ≥ 1 (a cap on every fit) or None (no cap), got "
+                          f"{value!r}; e.g. set_{name}(2).")
+    return None if value is None else int(value)
+
+
+def set_max_epochs(max_epochs: int | None) -> None:
+    """Cap the epochs of every ``fit`` (with a warning where it cuts), Keras's quick trial run of a long program
+    (also from the environment variable ``KERAS_MAX_EPOCHS``); None removes the cap.
+
+    >>> set_max_epochs(2); max_epochs()
+    2
+    >>> set_max_epochs(None)
+    """
+    from ..model import FIT_LIMITS
+
+    FIT_LIMITS["epochs"] = _limit(max_epochs, "max_epochs")
+
+
+def max_epochs() -> int | None:
+    """The cap :func:`set_max_epochs` (or ``KERAS_MAX_EPOCHS``) put on ``fit``'s epochs, or None."""
+    from ..model import FIT_LIMITS
+
+    return FIT_LIMITS["epochs"]
+
+
+def set_max_steps_per_epoch(max_steps_per_epoch: int | None) -> None:
+    """Cap the training batches of every epoch of ``fit`` (also from ``KERAS_MAX_STEPS_PER_EPOCH``); None removes
+    the cap. Unlike Keras's, the cap leaves ``evaluate`` and ``predict`` whole, so a trial run's later steps get
+    every prediction they expect.
+
+    >>> set_max_steps_per_epoch(10); max_steps_per_epoch()
+    10
+    >>> set_max_steps_per_epoch(None)
+    """
+    from ..model import FIT_LIMITS
+
+    FIT_LIMITS["steps_per_epoch"] = _limit(max_steps_per_epoch, "max_steps_per_epoch")
+
+
+def max_steps_per_epoch() -> int | None:
+    """The cap :func:`set_max_steps_per_epoch` (or ``KERAS_MAX_STEPS_PER_EPOCH``) put on an epoch's batches, or
+    None."""
+    from ..model import FIT_LIMITS
+
+    return FIT_LIMITS["steps_per_epoch"]
+
+
 __all__ = ["backend", "floatx", "set_floatx", "epsilon", "image_data_format", "set_image_data_format",
            "enable_unsafe_deserialization", "standardize_dtype", "is_float_dtype", "is_int_dtype", "result_type",
-           "enable_interactive_logging", "disable_interactive_logging", "is_interactive_logging_enabled"]
+           "enable_interactive_logging", "disable_interactive_logging", "is_interactive_logging_enabled",
+           "set_max_epochs", "max_epochs", "set_max_steps_per_epoch", "max_steps_per_epoch"]
 
 __getattr__ = not_provided(__name__, __all__)
