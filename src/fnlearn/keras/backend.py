@@ -20,8 +20,10 @@ from ._missing import not_provided
 
 
 def clear_session() -> None:
-    """Forget the layer names given so far, so new layers are named from ``dense`` again."""
+    """Forget the layer names (and :func:`get_uid`'s counts) given so far, so new layers are named from ``dense``
+    again."""
     _layers._name_counters.clear()
+    _UIDS.clear()
 
 
 def floatx() -> str:
@@ -108,7 +110,29 @@ def result_type(*dtypes: Any) -> str:
     return result(*dtypes)
 
 
+_UIDS: dict[str, int] = {}
+
+
+def get_uid(prefix: str = "") -> int:
+    """1, 2, 3… at each call for the same ``prefix`` (Keras's counter for names such as ``dense_1``), again from 1
+    after ``clear_session()``.
+
+    >>> clear_session(); get_uid("block"), get_uid("block"), get_uid("head")
+    (1, 2, 1)
+    """
+    _UIDS[prefix] = _UIDS.get(prefix, 0) + 1
+    return _UIDS[prefix]
+
+
+def is_keras_tensor(x: Any) -> bool:
+    """Whether ``x`` is a placeholder of the functional API; see ``keras.utils.is_keras_tensor``."""
+    from .utils import is_keras_tensor as check
+
+    return check(x)
+
+
 __all__ = ["clear_session", "floatx", "set_floatx", "epsilon", "get_value", "set_value", "image_data_format",
-           "set_image_data_format", "backend", "standardize_dtype", "is_float_dtype", "is_int_dtype", "result_type"]
+           "set_image_data_format", "backend", "standardize_dtype", "is_float_dtype", "is_int_dtype", "result_type",
+           "get_uid", "is_keras_tensor"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -408,6 +408,142 @@ def clear_session() -> None:
     clear()
 
 
+def is_keras_tensor(x: Any) -> bool:
+    """Whether ``x`` is a placeholder of Keras's functional API: a ``keras.Input`` or what a layer called on one
+    returns (no values, a shape).
+
+    >>> from fnlearn import keras
+    >>> x = keras.Input((3,))
+    >>> is_keras_tensor(x), is_keras_tensor(keras.layers.Dense(2)(x)), is_keras_tensor([1.0])
+    (True, True, False)
+    """
+    from .layers import _Placeholder
+
+    return isinstance(x, _Placeholder)
+
+
+def get_source_inputs(tensor: Any) -> list[Any]:
+    """The ``keras.Input`` placeholders ``tensor`` is computed from, each once, in the order its layers read them.
+
+    >>> from fnlearn import keras
+    >>> a, b = keras.Input((2,), name="a"), keras.Input((3,), name="b")
+    >>> out = keras.layers.Dense(1)(keras.layers.concatenate([b, a]))
+    >>> [x.name for x in get_source_inputs(out)]
+    ['b', 'a']
+    """
+    from .layers import InputLayer, SymbolicTensor
+
+    if not is_keras_tensor(tensor):
+        raise ConfigError(f"get_source_inputs takes a placeholder of the functional API (keras.Input or a layer's "
+                          f"output on one), got {type(tensor).__name__}; pass model.outputs[0] or a layer's output.")
+    found: list[Any] = []
+
+    def visit(node: Any) -> None:
+        if isinstance(node, InputLayer):
+            if not any(node is seen for seen in found):
+                found.append(node)
+        elif isinstance(node, SymbolicTensor):
+            for parent in node.parents:
+                visit(parent)
+
+    visit(tensor)
+    return found
+
+
+class Config:
+    """Keras's ``utils.Config``: settings as attributes or items (``config.lr``, ``config["lr"]``), which
+    ``freeze()`` makes read-only until ``unfreeze()``; ``as_dict()``, ``to_json()`` and the dict methods.
+
+    >>> config = Config(learning_rate=0.1, epochs=3)
+    >>> config.batch_size = 32; config.freeze()
+    >>> config.learning_rate, sorted(config), config.frozen
+    (0.1, ['batch_size', 'epochs', 'learning_rate'], True)
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        object.__setattr__(self, "_config", dict(kwargs))
+        object.__setattr__(self, "_frozen", False)
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen
+
+    def freeze(self) -> None:
+        object.__setattr__(self, "_frozen", True)
+
+    def unfreeze(self) -> None:
+        object.__setattr__(self, "_frozen", False)
+
+    def _writable(self, what: str) -> None:
+        if self._frozen:
+            raise ConfigError(f"this Config is frozen, so {what} cannot change it; call config.unfreeze() first.")
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self._config)
+
+    def to_json(self) -> str:
+        import json
+
+        return json.dumps(self._config)
+
+    def keys(self) -> Any:
+        return self._config.keys()
+
+    def values(self) -> Any:
+        return self._config.values()
+
+    def items(self) -> Any:
+        return self._config.items()
+
+    def get(self, key: str, value: Any = None) -> Any:
+        return self._config.get(key, value)
+
+    def pop(self, *args: Any) -> Any:
+        self._writable("pop")
+        return self._config.pop(*args)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        self._writable("update")
+        self._config.update(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        config = self.__dict__.get("_config", {})
+        if name in config:
+            return config[name]
+        import difflib
+
+        close = difflib.get_close_matches(name, list(config), n=1, cutoff=0.7)
+        raise AttributeError(f"this Config has no setting {name!r}{f' (did you mean {close[0]!r}?)' if close else ''}; "
+                             f"it has {sorted(config)}.")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._writable(f"setting {name!r}")
+        self._config[name] = value
+
+    def __getitem__(self, key: str) -> Any:
+        return self._config[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._writable(f"setting {key!r}")
+        self._config[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        self._writable(f"deleting {key!r}")
+        del self._config[key]
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self._config
+
+    def __iter__(self) -> Any:
+        return iter(sorted(self._config))
+
+    def __len__(self) -> int:
+        return len(self._config)
+
+    def __repr__(self) -> str:
+        return f"<Config {self._config}>"
+
+
 __all__ = ["register_keras_serializable", "clear_session", "to_categorical", "normalize", "set_random_seed",
            "Progbar", "split_dataset", "standardize_dtype", "get_custom_objects", "custom_object_scope",
            "CustomObjectScope", "get_registered_name", "get_registered_object", "serialize_keras_object",
@@ -416,6 +552,6 @@ __all__ = ["register_keras_serializable", "clear_session", "to_categorical", "no
            "pad_sequences", "image_dataset_from_directory",
            "load_img", "img_to_array", "array_to_img", "save_img", "get_file", "PyDataset", "Sequence",
            "text_dataset_from_directory", "timeseries_dataset_from_array", "pack_x_y_sample_weight",
-           "unpack_x_y_sample_weight", "plot_model"]
+           "unpack_x_y_sample_weight", "plot_model", "is_keras_tensor", "get_source_inputs", "Config"]
 
 __getattr__ = not_provided(__name__, __all__)
