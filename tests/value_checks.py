@@ -1,4 +1,5 @@
-"""A check shared by the tests of the Keras and TensorFlow function stand-ins."""
+"""Checks shared by several test modules: the Keras and TensorFlow function stand-ins' values, custom losses, and
+a layer's gradients against central differences."""
 
 from __future__ import annotations
 
@@ -43,3 +44,29 @@ def assert_custom_loss_trains_as_mse(loss: Any) -> None:
     np.testing.assert_allclose(h, g, rtol=1e-10)
     for a, b in zip(model.get_weights(), twin.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-14)
+
+
+def assert_gradients_of_inputs_and_weights(layer: Any, loss: Any, inputs: list[Any],
+                                           silent: tuple[str, ...] = ()) -> list[str]:
+    """The gradients back-propagation gives ``loss(*inputs)`` (a float64 scalar tensor of ``layer``'s call) for
+    every input tensor and every weight of ``layer`` equal central differences (each one non-zero somewhere, but
+    the weights named in ``silent``, whose gradient is 0 by the maths); gives the weights' names, in order."""
+    layer.zero_grad()
+    loss(*inputs).backward()
+    pairs = [(f"input {i}", t.data, t.grad) for i, t in enumerate(inputs)]
+    pairs += [(name, p.data, p.grad) for name, p in layer.named_parameters()]
+    eps = 1e-6
+    for name, data, grad in pairs:
+        numeric = np.zeros(data.shape)
+        for idx in np.ndindex(data.shape):
+            old = data[idx]
+            data[idx] = old + eps
+            up = float(loss(*inputs).item())
+            data[idx] = old - eps
+            down = float(loss(*inputs).item())
+            data[idx] = old
+            numeric[idx] = (up - down) / (2 * eps)
+        if name not in silent:
+            assert np.abs(numeric).max() > 1e-4, name  # each gradient is something to check
+        np.testing.assert_allclose(fl.backend.to_numpy(grad), numeric, rtol=1e-6, atol=1e-8, err_msg=name)
+    return [name for name, _, _ in pairs[len(inputs):]]

@@ -226,14 +226,19 @@ def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool 
     if keep is None:
         return per_sample
     keep = keep.reshape(labels.shape)
-    masked = F.mul(per_sample, Tensor(keep.astype(per_sample.dtype)))
+    return _reduce_kept(F.mul(per_sample, Tensor(keep.astype(per_sample.dtype))), keep, reduction)
+
+
+def _reduce_kept(per_sample: Tensor, keep: Any, reduction: str) -> Tensor:
+    """Keras's reduction of per-sample values of which only the ``keep`` ones count (the others 0): "none" gives
+    them carrying ``keep`` as Keras's loss mask (so a weighted mean of them is over the kept ones), "sum" their sum,
+    a mean their sum over the number kept — 0 rather than 0/0 when none is."""
     if reduction == "none":
-        masked._mask = keep  # as Keras's loss mask: a weighted mean of these values is over the kept ones
-        return masked
+        per_sample._mask = keep
+        return per_sample
     if reduction == "sum":
-        return F.sum(masked)
-    # Keras divides by the number of labels kept, and gives 0 rather than 0/0 when none is
-    return F.div(F.sum(masked), float(max(int(keep.sum()), 1)))
+        return F.sum(per_sample)
+    return F.div(F.sum(per_sample), float(max(int(keep.sum()), 1)))
 
 
 def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False, reduction: str = "mean", *,
@@ -763,13 +768,7 @@ def circle(y_true: Any, y_pred: Any, ref_labels: Any = None, ref_embeddings: Any
     pos_terms = F.mul(F.mul(pos_weight, F.sub(margin, distance)), -gamma)
     neg_terms = F.mul(F.mul(neg_weight, F.sub(1.0 - margin, distance)), gamma)
     per_sample = F.softplus(F.add(_masked_logsumexp(pos_terms, positive), _masked_logsumexp(neg_terms, negative)))
-    keep = per_sample.data > 0
-    if reduction == "none":
-        per_sample._mask = keep  # as Keras's loss mask: a weighted mean of these values is over the kept ones
-        return per_sample
-    if reduction == "sum":
-        return F.sum(per_sample)
-    return F.div(F.sum(per_sample), float(max(int(keep.sum()), 1)))
+    return _reduce_kept(per_sample, per_sample.data > 0, reduction)
 
 
 LossFn = Callable[..., Tensor]

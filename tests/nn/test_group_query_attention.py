@@ -10,6 +10,7 @@ import re
 import numpy as np
 import pytest
 from real_keras import assert_files_cross_both_ways, assert_trains_as_keras, real_keras
+from value_checks import assert_gradients_of_inputs_and_weights
 
 import fnlearn as fl
 from fnlearn import keras
@@ -105,27 +106,10 @@ def test_gradients_of_inputs_and_every_weight_against_central_differences():
         out = att(qt, vt, kt, value_mask=keep, use_causal_mask=True)
         return (out * fl.tensor(weights)).sum()
 
-    att.zero_grad()
-    loss(*tensors).backward()
-    pairs = [(f"input {i}", t.data, t.grad) for i, t in enumerate(tensors)]
-    pairs += [(name, p.data, p.grad) for name, p in att.named_parameters()]
-    assert [name for name, _, _ in pairs[3:]] == ["query_kernel", "query_bias", "key_kernel", "key_bias",
-                                                  "gate_kernel", "gate_bias", "value_kernel", "value_bias",
-                                                  "output_kernel", "output_bias"]
-    eps = 1e-6
-    for name, data, grad in pairs:
-        numeric = np.zeros(data.shape)
-        for idx in np.ndindex(data.shape):
-            old = data[idx]
-            data[idx] = old + eps
-            up = float(loss(*tensors).item())
-            data[idx] = old - eps
-            down = float(loss(*tensors).item())
-            data[idx] = old
-            numeric[idx] = (up - down) / (2 * eps)
-        if name != "key_bias":  # q·b_k is the same for every key step: the softmax ignores it, its gradient is 0
-            assert np.abs(numeric).max() > 1e-4, name  # each gradient is something to check
-        np.testing.assert_allclose(fl.backend.to_numpy(grad), numeric, rtol=1e-6, atol=1e-8, err_msg=name)
+    # q·b_k is the same for every key step: the softmax ignores it, its gradient is 0
+    names = assert_gradients_of_inputs_and_weights(att, loss, tensors, silent=("key_bias",))
+    assert names == ["query_kernel", "query_bias", "key_kernel", "key_bias", "gate_kernel", "gate_bias",
+                     "value_kernel", "value_bias", "output_kernel", "output_bias"]
     assert all(np.all(fl.backend.to_numpy(t.grad)[~keep] == 0) for t in tensors[1:3])  # masked steps: no gradient
 
 
