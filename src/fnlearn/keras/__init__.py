@@ -29,6 +29,7 @@ from . import (
     layers,
     losses,
     metrics,
+    mixed_precision,
     models,
     ops,
     optimizers,
@@ -51,6 +52,7 @@ from .regularizers import Regularizer
 __all__ = ["Sequential", "Model", "Input", "Layer", "Loss", "Metric", "Optimizer", "Initializer", "Regularizer",
            "load_model", "save_model", "layers", "models", "optimizers",
            "losses", "metrics", "callbacks", "utils", "datasets", "activations", "initializers", "backend", "config",
-           "regularizers", "constraints", "ops", "preprocessing", "random", "saving", "tree"]
+           "regularizers", "constraints", "ops", "preprocessing", "random", "saving", "tree",
+           "mixed_precision"]
 
 __getattr__ = not_provided(__name__, __all__)
