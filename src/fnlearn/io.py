@@ -760,7 +760,9 @@ _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", 
                 "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D",
                 "EinsumDense", "GroupedQueryAttention", "GroupQueryAttention",
                 "SpectralNormalization", "RandomInvert", "Solarization", "RandomPosterization", "RandomSharpness",
-                "RandomColorDegeneration", "RandomGrayscale", "AutoContrast", "MixUp", "CutMix")  # not Lambda
+                "RandomColorDegeneration", "RandomGrayscale", "AutoContrast", "MixUp", "CutMix",
+                "RandomSaturation", "RandomHue", "RandomColorJitter", "RandomGaussianBlur", "RandomErasing",
+                "RandomShear", "RandomPerspective", "Equalization")  # not Lambda
 
 
 def _layer_class(name: str) -> type | None:

@@ -21,6 +21,16 @@ from .nn.augment import (
     RandomSharpness,
     Solarization,
 )
+from .nn.augment_more import (
+    Equalization,
+    RandomColorJitter,
+    RandomErasing,
+    RandomGaussianBlur,
+    RandomHue,
+    RandomPerspective,
+    RandomSaturation,
+    RandomShear,
+)
 from .nn.cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from .nn.conv import (
     AveragePooling2D,
@@ -155,4 +165,6 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D", "EinsumDense",
            "GroupQueryAttention", "GroupedQueryAttention",
            "SpectralNormalization", "Wrapper", "RandomInvert", "Solarization", "RandomPosterization",
-           "RandomSharpness", "RandomColorDegeneration", "RandomGrayscale", "AutoContrast", "MixUp", "CutMix", "LAYERS"]
+           "RandomSharpness", "RandomColorDegeneration", "RandomGrayscale", "AutoContrast", "MixUp", "CutMix",
+           "RandomSaturation", "RandomHue", "RandomColorJitter", "RandomGaussianBlur", "RandomErasing", "RandomShear",
+           "RandomPerspective", "Equalization", "LAYERS"]

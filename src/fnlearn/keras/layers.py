@@ -10,8 +10,9 @@ AdditiveAttention),
 GroupNormalization and RMSNormalization, AlphaDropout and ActivityRegularization, Conv1DTranspose, DepthwiseConv1D and
 SeparableConv1D (and Keras's other names Convolution2D, Convolution1DTranspose, SeparableConvolution1D),
 CenterCrop, RandomCrop and RandomBrightness, the colour augmentations (RandomInvert, Solarization,
-RandomPosterization, RandomSharpness, RandomColorDegeneration, RandomGrayscale, AutoContrast), MixUp and CutMix, and
-``Input`` to declare a model's input shape.
+RandomPosterization, RandomSharpness, RandomColorDegeneration, RandomGrayscale, AutoContrast), MixUp and CutMix,
+RandomSaturation, RandomHue, RandomColorJitter, RandomGaussianBlur, RandomErasing, RandomShear, RandomPerspective and
+Equalization, and ``Input`` to declare a model's input shape.
 
 A model holding a ``Lambda`` layer saves its weights (``save_weights``) but not itself: fnlearn's model files never
 hold code (Keras writes the function's bytecode), so ``save`` refuses it before writing anything.
@@ -58,6 +59,16 @@ from ..nn.augment import (
     RandomPosterization,
     RandomSharpness,
     Solarization,
+)
+from ..nn.augment_more import (
+    Equalization,
+    RandomColorJitter,
+    RandomErasing,
+    RandomGaussianBlur,
+    RandomHue,
+    RandomPerspective,
+    RandomSaturation,
+    RandomShear,
 )
 from ..nn.cells import RNN, GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from ..nn.conv import (
@@ -652,7 +663,9 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D", "EinsumDense",
            "GroupQueryAttention", "SpectralNormalization", "Wrapper",
            "RandomInvert", "Solarization", "RandomPosterization", "RandomSharpness", "RandomColorDegeneration",
-           "RandomGrayscale", "AutoContrast", "MixUp", "CutMix", "dot",
+           "RandomGrayscale", "AutoContrast", "MixUp", "CutMix", "RandomSaturation", "RandomHue",
+           "RandomColorJitter", "RandomGaussianBlur", "RandomErasing", "RandomShear", "RandomPerspective",
+           "Equalization", "dot",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
            "Input", "InputLayer", "SymbolicTensor", "serialize", "deserialize"]
 

@@ -340,8 +340,8 @@ def interpolate(x: Tensor, lead: tuple[Any, ...], positions: Sequence[tuple[Any,
     with respect to ``x``, and to the positions where ``slopes`` gives, per axis, the tensor they came from.
 
     >>> import fnlearn as fl, numpy as np
-    >>> interpolate(fl.tensor([0.0, 10.0, 20.0]), (), [(np.array([0.25, 1.5, 2.5]), 3)], "bilinear",
-    ...             "constant", -10.0).numpy().tolist()
+    >>> at = fl.backend.to_device(np.array([0.25, 1.5, 2.5]))  # positions on the tensors' device
+    >>> interpolate(fl.tensor([0.0, 10.0, 20.0]), (), [(at, 3)], "bilinear", "constant", -10.0).numpy().tolist()
     [2.5, 15.0, 5.0]
     """
     trailing = (None,) * (x.ndim - len(lead) - len(positions))
