@@ -7,11 +7,11 @@ import functools
 
 import numpy as np
 import pytest
+from real_keras import compiled, real_keras
 
 import fnlearn as fl
 from fnlearn.errors import ConfigError, ShapeError
 from fnlearn.keras import activations as A
-from tests.real_keras import compiled, real_keras
 
 # away from the kinks (±1, ±0.5, ±3, 0), where one-sided slopes differ
 X = np.array([[-40.0, -3.7, -2.2, -1.3, -0.8, -0.35, -0.1, 0.15, 0.4, 0.7, 1.6, 3.4, 40.0, 2.1]])

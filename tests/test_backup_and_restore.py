@@ -130,7 +130,7 @@ def test_a_model_with_its_own_train_step_resumes_too(tmp_path) -> None:
 
 
 def test_the_number_of_epochs_run_after_an_interruption_is_kerass(tmp_path) -> None:
-    from tests.real_keras import real_keras
+    from real_keras import real_keras
 
     keras = real_keras()
     from fnlearn import keras as ours

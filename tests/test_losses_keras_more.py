@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from real_keras import compiled, real_keras
 
 import fnlearn as fl
 from fnlearn.errors import ConfigError, DataError, ShapeError
 from fnlearn.keras import losses as L
-from tests.real_keras import compiled, real_keras
 
 RNG = np.random.default_rng(0)
 Z = RNG.normal(size=(6, 4))

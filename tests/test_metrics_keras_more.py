@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from real_keras import compiled, real_keras
 
 import fnlearn as fl
 from fnlearn.errors import ConfigError, ShapeError
 from fnlearn.keras import metrics as M
-from tests.real_keras import compiled, real_keras
 
 RNG = np.random.default_rng(3)
 N, BATCH = 13, 8  # two batches, the last one short

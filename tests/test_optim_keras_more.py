@@ -11,12 +11,12 @@ import functools
 
 import numpy as np
 import pytest
+from real_keras import compiled, real_keras
 
 import fnlearn as fl
 from fnlearn.errors import ConfigError
 from fnlearn.keras import optimizers as kopt
 from fnlearn.schedules import CosineDecayRestarts, deserialize, serialize
-from tests.real_keras import compiled, real_keras
 
 SHAPES = [(3, 4), (4,), (2, 3, 2)]
 CASES = [("Lion", {"learning_rate": 0.01}),

@@ -1095,6 +1095,272 @@ class Adafactor(Optimizer):
                 "clip_threshold": self.clip_threshold, "relative_step": self.relative_step}
 
 
+def _one_sentence_check(ok: bool, what: str) -> None:
+    """Raise ConfigError with ``what`` (one sentence: the value given, what is expected, what to do) unless ``ok``."""
+    if not ok:
+        raise ConfigError(what)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) \
+        and math.isfinite(float(value))
+
+
+class Muon(Optimizer):
+    """Momentum orthogonalized by Newton–Schulz iterations for the matrices, AdamW for the rest (Keras 3.15's Muon,
+    Jordan et al. 2024, with Moonlight's scaling of Liu et al. 2025).
+
+    Keras's choice of rule per weight: a weight of exactly 2 dimensions (a Dense kernel) takes the Muon step, any
+    other (a bias, a convolution's 4-D kernel, a scalar) AdamW's, and so does a matrix whose name holds
+    "embedding" while ``exclude_embeddings`` is True. Muon's step at step t, with μ = ``momentum``:
+
+    ``m ← μ m + g;  u = g + μ m`` (Nesterov, the default) or ``u = m``; ``O = NS₅(u)``, where NS₅ divides u by
+    (its Frobenius norm + 1e-7), then ``ns_steps`` times sets ``A = X Xᵀ;  X ← a X + (b A + c A²) X`` (on the
+    transpose when u has more rows than columns), with (a, b, c) = (3.4445, −4.7750, 2.0315);
+    ``θ ← θ − η O √max(rows, cols) · rms_rate`` (without the last two factors when ``rms_rate`` is None).
+    AdamW's step uses η·``adam_lr_ratio``: ``m ← m + (g − m)(1 − β₁);  v ← v + (g² − v)(1 − β₂);``
+    ``θ ← θ − η √(1 − β₂ᵗ)/(1 − β₁ᵗ) · m / (√v + ε)``. Before either, the weight decays as Keras's:
+    ``θ ← θ − θ·λ·η`` with λ = ``weight_decay`` for a Muon weight, ``adam_weight_decay`` for an AdamW one
+    (None: no decay), η the full learning rate in both.
+
+    Keras also matches ``exclude_layers`` patterns against each weight's path ("layer/kernel"); fnlearn's weights
+    do not know their layer's name, so only None or an empty list is taken there (what Keras's configs hold by
+    default). For the same reason the embedding test reads the weight's own name (an Embedding's is "embeddings"),
+    where Keras reads the whole path: a Dense layer named "embedding_proj" takes Muon's step here, AdamW's in Keras.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> w = fl.Parameter(np.eye(2)); b = fl.Parameter(np.zeros(2))
+    >>> opt = Muon([w, b], learning_rate=0.1, weight_decay=None, adam_weight_decay=None)
+    >>> opt.apply([np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([1.0, -1.0])], [w, b])
+    >>> sorted(opt.state[0]), sorted(opt.state[1])  # the matrix: Muon's momentum; the vector: AdamW's moments
+    (['momentum'], ['momentum', 'velocity'])
+    >>> [round(float(v), 4) for v in b.numpy()]  # AdamW's first step moves each weight by η
+    [-0.1, 0.1]
+    """
+
+    name = "muon"
+    counts_steps = True  # AdamW's bias correction
+
+    def __init__(self, params: Any = None, learning_rate: Any = 0.001, adam_beta_1: float = 0.9,
+                 adam_beta_2: float = 0.999, adam_weight_decay: float | None = 0.004, epsilon: float = 1e-7,
+                 weight_decay: float | None = 0.004, exclude_layers: Any = None, exclude_embeddings: bool = True,
+                 muon_a: float = 3.4445, muon_b: float = -4.7750, muon_c: float = 2.0315,
+                 adam_lr_ratio: float = 1.0, momentum: float = 0.95, ns_steps: int = 5, nesterov: bool = True,
+                 rms_rate: float | None = 0.2, **kwargs: Any) -> None:
+        for key, value in (("adam_beta_1", adam_beta_1), ("adam_beta_2", adam_beta_2), ("momentum", momentum)):
+            _one_sentence_check(_is_number(value) and 0.0 <= float(value) < 1.0,
+                                f"Muon got {key}={value!r}, but it must be a number in [0, 1), so give one such as "
+                                f"Keras's default {_settings(Muon)[key]!r}.")
+        for key, value in (("weight_decay", weight_decay), ("adam_weight_decay", adam_weight_decay)):
+            _one_sentence_check(value is None or _is_number(value) and float(value) >= 0,
+                                f"Muon got {key}={value!r}, but it must be a number ≥ 0 or None (no decay), so give "
+                                f"one such as Keras's default 0.004.")
+        _one_sentence_check(_is_number(epsilon) and float(epsilon) >= 0,
+                            f"Muon got epsilon={epsilon!r}, but it must be a number ≥ 0, so give one such as Keras's "
+                            "default 1e-7.")
+        for key, value in (("muon_a", muon_a), ("muon_b", muon_b), ("muon_c", muon_c)):
+            _one_sentence_check(_is_number(value), f"Muon got {key}={value!r}, but the Newton–Schulz coefficients "
+                                                   "must be finite numbers, so leave them at Keras's defaults.")
+        _one_sentence_check(_is_number(adam_lr_ratio) and float(adam_lr_ratio) > 0,
+                            f"Muon got adam_lr_ratio={adam_lr_ratio!r}, but it must be a number > 0 (AdamW's share "
+                            "of the learning rate), so give one such as Keras's default 1.")
+        _one_sentence_check(isinstance(ns_steps, (int, np.integer)) and not isinstance(ns_steps, bool)
+                            and ns_steps >= 0,
+                            f"Muon got ns_steps={ns_steps!r}, but it must be a whole number ≥ 0 (Newton–Schulz "
+                            "iterations), so give one such as Keras's default 5.")
+        for key, value in (("nesterov", nesterov), ("exclude_embeddings", exclude_embeddings)):
+            _one_sentence_check(isinstance(value, (bool, np.bool_)),
+                                f"Muon got {key}={value!r}, but it must be True or False, so give one of them.")
+        _one_sentence_check(rms_rate is None or _is_number(rms_rate) and float(rms_rate) > 0,
+                            f"Muon got rms_rate={rms_rate!r}, but it must be a number > 0 or None (no scaling), so "
+                            "give one such as Keras's default 0.2.")
+        _one_sentence_check(exclude_layers is None or isinstance(exclude_layers, (list, tuple))
+                            and not exclude_layers,
+                            f"Muon got exclude_layers={exclude_layers!r}, but fnlearn's weights do not know their "
+                            "layer's name to match it against, so leave exclude_layers out (or empty).")
+        self.adam_beta_1, self.adam_beta_2 = float(adam_beta_1), float(adam_beta_2)
+        self.momentum = float(momentum)
+        self.weight_decay = None if weight_decay is None else float(weight_decay)
+        self.adam_weight_decay = None if adam_weight_decay is None else float(adam_weight_decay)
+        self.epsilon = float(epsilon)
+        self.muon_a, self.muon_b, self.muon_c = float(muon_a), float(muon_b), float(muon_c)
+        self.adam_lr_ratio = float(adam_lr_ratio)
+        self.ns_steps = int(ns_steps)
+        self.nesterov, self.exclude_embeddings = bool(nesterov), bool(exclude_embeddings)
+        self.exclude_layers: list[str] = []
+        self.rms_rate = None if rms_rate is None else float(rms_rate)
+        super().__init__(params, learning_rate, **kwargs)
+
+    def uses_adamw(self, param: Parameter) -> bool:
+        """Whether ``param`` takes AdamW's step rather than Muon's, by Keras's rule.
+
+        >>> import fnlearn as fl, numpy as np
+        >>> opt = Muon()
+        >>> weights = [((3, 4), "kernel"), ((4,), "bias"), ((3, 3, 2, 4), "kernel"), ((9, 4), "embeddings")]
+        >>> [opt.uses_adamw(fl.Parameter(np.zeros(s), name=n)) for s, n in weights]
+        [False, True, True, True]
+        """
+        if param.data.ndim != 2:
+            return True
+        return self.exclude_embeddings and "embedding" in str(param.name or "").lower()
+
+    def bind(self, params: Any) -> Optimizer:
+        """Attach the parameters as :meth:`Optimizer.bind` does, each given its slots at once (both zero): the
+        ``momentum``, and the ``velocity`` of an AdamW weight."""
+        super().bind(params)
+        xp = backend.xp()
+        for p, state in zip(self.params, self.state):
+            # Keras makes the slots when it first sees a weight, the velocity only for AdamW's weights: its
+            # presence then says which rule a weight follows, also in a state loaded from a file
+            if "momentum" not in state:
+                state["momentum"] = xp.zeros_like(p.data)
+                if self.uses_adamw(p):
+                    state["velocity"] = xp.zeros_like(p.data)
+        return self
+
+    def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
+        xp = backend.xp()
+        adam = "velocity" in state or param.ndim != 2
+        m = state.get("momentum")
+        if m is None:
+            m = state["momentum"] = xp.zeros_like(param)
+        decay = self.adam_weight_decay if adam else self.weight_decay
+        if decay is not None:  # Keras decays the weight before the step, at the full learning rate for both rules
+            param -= param * param.dtype.type(decay) * param.dtype.type(lr)
+        if adam:
+            v = state.get("velocity")
+            if v is None:
+                v = state["velocity"] = xp.zeros_like(param)
+            t = self.iterations
+            rate = lr * self.adam_lr_ratio
+            alpha = rate * math.sqrt(1 - self.adam_beta_2 ** t) / (1 - self.adam_beta_1 ** t)
+            m += (grad - m) * (1 - self.adam_beta_1)
+            v += (grad * grad - v) * (1 - self.adam_beta_2)
+            param -= (m * param.dtype.type(alpha)) / (xp.sqrt(v) + param.dtype.type(self.epsilon))
+            return
+        m += grad + m * (self.momentum - 1)
+        direction = grad + self.momentum * m if self.nesterov else m
+        step = self.orthogonalized(direction) * param.dtype.type(lr)
+        if self.rms_rate is not None:  # Moonlight's scaling: the step's RMS as AdamW's, so η and λ carry over
+            step *= param.dtype.type(math.sqrt(max(param.shape[0], param.shape[1])))
+            step *= param.dtype.type(self.rms_rate)
+        param -= step
+
+    def orthogonalized(self, x: Any) -> Any:
+        """Keras's quintic Newton–Schulz approximation of ``U Vᵀ`` for ``x = U S Vᵀ``, over its last two axes:
+        its singular vectors kept, its singular values (3 and 0.5 here) all brought to between about 0.7 and 1.2.
+
+        >>> import fnlearn as fl, numpy as np
+        >>> o = Muon().orthogonalized(fl.backend.to_device(np.array([[3.0, 0.0], [0.0, 0.5]], "float32")))
+        >>> o = fl.backend.to_numpy(o); [round(float(v), 1) for v in np.diag(o)], float(o[0, 1])
+        ([0.7, 1.0], 0.0)
+        """
+        xp = backend.xp()
+        wide = x.shape[-2] <= x.shape[-1]
+        if not wide:  # the iteration works on the smaller Gram matrix X Xᵀ
+            x = xp.swapaxes(x, -1, -2)
+        x = x / (xp.sqrt(xp.sum(x * x, axis=(-2, -1), keepdims=True)) + x.dtype.type(1e-7))
+        a, b, c = (x.dtype.type(k) for k in (self.muon_a, self.muon_b, self.muon_c))
+        for _ in range(self.ns_steps):
+            gram = x @ xp.swapaxes(x, -1, -2)
+            x = a * x + (b * gram + c * gram @ gram) @ x
+        return x if wide else xp.swapaxes(x, -1, -2)
+
+    def _slots(self) -> None:  # Newton–Schulz works on whole matrices: no update over one flat array
+        return None
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"adam_beta_1": self.adam_beta_1, "adam_beta_2": self.adam_beta_2, "epsilon": self.epsilon,
+                "exclude_layers": list(self.exclude_layers), "muon_a": self.muon_a, "muon_b": self.muon_b,
+                "muon_c": self.muon_c, "adam_lr_ratio": self.adam_lr_ratio, "momentum": self.momentum,
+                "ns_steps": self.ns_steps, "nesterov": self.nesterov, "exclude_embeddings": self.exclude_embeddings,
+                "adam_weight_decay": self.adam_weight_decay, "rms_rate": self.rms_rate,
+                "weight_decay": self.weight_decay}
+
+
+class ScheduleFreeAdamW(Optimizer):
+    """Schedule-free AdamW (Defazio et al. 2024), Keras 3.15's rule: no learning-rate schedule to choose, the
+    weights an average of the steps taken instead.
+
+    Three sequences: z (the ``momentum`` slot, starting at the weights) takes Adam-scaled gradient steps, x averages
+    the z's uniformly, and the model's weights are y = (1 − β₁) z + β₁ x, where gradients are taken. At step t,
+    with ``v`` the second moment and η warmed up linearly over ``warmup_steps`` (η·min(t / warmup_steps, 1)):
+
+    ``v ← v + (g² − v)(1 − β₂);  z ← z − η g / (√(v / (1 − β₂ᵗ)) + ε);``
+    ``x = (y − (1 − β₁) z_old) / β₁;  x ← (1 − 1/t) x + z / t;  y ← (1 − β₁) z + β₁ x``.
+    ``weight_decay`` (None by default, as Keras's) multiplies the weights by (1 − λη) before the step, η
+    without the warmup's factor, as Keras's.
+
+    As Keras's, the model keeps y for evaluation and prediction: it does not swap in x (the averaged weights the
+    paper evaluates with) around ``evaluate``. Keras on PyTorch reads z_old after z's update (its variable's value
+    changes in place), so its steps differ from Keras on JAX and TensorFlow; fnlearn follows the written rule,
+    as those backends do.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> w = fl.Parameter(np.array([1.0, -1.0]))
+    >>> opt = ScheduleFreeAdamW([w], learning_rate=0.1); opt.apply([np.array([0.5, -2.0])], [w])
+    >>> [round(float(v), 4) for v in w.numpy()]  # y = z after the first step: moved by η against the gradient
+    [0.9, -0.9]
+    """
+
+    name = "schedulefreeadamw"
+    counts_steps = True  # the bias correction and the average's 1/t
+
+    def __init__(self, params: Any = None, learning_rate: Any = 0.0025, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-8, warmup_steps: int = 0, weight_decay: float | None = None,
+                 **kwargs: Any) -> None:
+        _one_sentence_check(_is_number(beta_1) and 0.0 < float(beta_1) <= 1.0,
+                            f"ScheduleFreeAdamW got beta_1={beta_1!r}, but it must be a number in (0, 1] (the "
+                            "weights' share of the average), so give one such as Keras's default 0.9.")
+        _one_sentence_check(_is_number(beta_2) and 0.0 <= float(beta_2) < 1.0,
+                            f"ScheduleFreeAdamW got beta_2={beta_2!r}, but it must be a number in [0, 1), so give "
+                            "one such as Keras's default 0.999.")
+        _one_sentence_check(_is_number(epsilon) and float(epsilon) >= 0,
+                            f"ScheduleFreeAdamW got epsilon={epsilon!r}, but it must be a number ≥ 0, so give one "
+                            "such as Keras's default 1e-8.")
+        _one_sentence_check(isinstance(warmup_steps, (int, np.integer)) and not isinstance(warmup_steps, bool)
+                            and warmup_steps >= 0,
+                            f"ScheduleFreeAdamW got warmup_steps={warmup_steps!r}, but it must be a whole number ≥ 0 "
+                            "(0: no warmup), so give one such as 100.")
+        _one_sentence_check(weight_decay is None or _is_number(weight_decay) and float(weight_decay) >= 0,
+                            f"ScheduleFreeAdamW got weight_decay={weight_decay!r}, but it must be a number ≥ 0 or "
+                            "None (no decay), so give one such as 0.01.")
+        self.beta_1, self.beta_2, self.epsilon = float(beta_1), float(beta_2), float(epsilon)
+        self.warmup_steps = int(warmup_steps)
+        self.weight_decay = None if weight_decay is None else float(weight_decay)
+        super().__init__(params, learning_rate, **kwargs)
+
+    def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
+        xp = backend.xp()
+        z = state.get("momentum")
+        if z is None:  # z starts at the weights as the first step finds them, before their decay (Keras's build)
+            z = state["momentum"] = param.copy()
+        v = state.get("velocity")
+        if v is None:
+            v = state["velocity"] = xp.zeros_like(param)
+        one = param.dtype.type
+        if self.weight_decay is not None:
+            param -= param * one(self.weight_decay) * one(lr)
+        t = self.iterations
+        if self.warmup_steps > 0:
+            lr = lr * min(t / self.warmup_steps, 1.0)
+        z_old = self._scratch(param)
+        z_old[...] = z
+        v += (grad * grad - v) * one(1 - self.beta_2)
+        denom = xp.sqrt(v / one(1 - self.beta_2 ** t)) + one(self.epsilon)
+        z -= one(lr) * grad / denom
+        weight, beta_1 = one(1.0 / t), one(self.beta_1)
+        x = (param - (1 - beta_1) * z_old) / beta_1
+        x = (1 - weight) * x + weight * z
+        param[...] = (1 - beta_1) * z + beta_1 * x
+
+    def _slots(self) -> None:  # z starts at the weights, not at a fill value
+        return None
+
+    def hyperparameters(self) -> dict[str, Any]:
+        return {"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
+                "warmup_steps": self.warmup_steps, "weight_decay": self.weight_decay}
+
 
 def _squared_share(xp: Any, grad: Any, share: float, out: Any) -> Any:
     """``share · g · g`` into ``out``, in that order of rounding."""
@@ -1132,7 +1398,8 @@ def _elementwise(cls: type) -> bool:
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam,
                                           "adamw": AdamW, "adamax": Adamax, "nadam": Nadam, "adadelta": Adadelta,
-                                          "lion": Lion, "ftrl": Ftrl, "lamb": Lamb, "adafactor": Adafactor}
+                                          "lion": Lion, "ftrl": Ftrl, "lamb": Lamb, "adafactor": Adafactor,
+                                          "muon": Muon, "schedulefreeadamw": ScheduleFreeAdamW}
 
 
 def get(spec: Any) -> Optimizer:
@@ -1163,6 +1430,6 @@ def from_config(config: dict[str, Any]) -> Optimizer:
 from . import schedules  # noqa: E402  (fl.optim.schedules.*)
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Adamax", "Nadam", "Adadelta", "Lion", "Ftrl",
-           "Lamb", "Adafactor", "get",
+           "Lamb", "Adafactor", "Muon", "ScheduleFreeAdamW", "get",
            "from_config",
            "schedules"]

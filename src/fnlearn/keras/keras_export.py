@@ -206,6 +206,7 @@ _OPTIMIZER_SETTINGS: dict[str, tuple[str, ...]] = {
     "Nadam": ("beta_1", "beta_2", "epsilon"),
     "RMSprop": ("rho", "momentum", "epsilon", "centered"),
     "Adagrad": ("initial_accumulator_value", "epsilon"),
+    "ScheduleFreeAdamW": ("beta_1", "beta_2", "epsilon", "warmup_steps"),
 }
 _OPTIMIZER_COMMON = ("name", "learning_rate", "weight_decay", "clipnorm", "clipvalue", "global_clipnorm", "use_ema",
                      "ema_momentum", "ema_overwrite_frequency")
@@ -597,6 +598,8 @@ def _optimizer_state(model: Any, compile_config: dict[str, Any], h5: Any) -> Non
             state = states.get(id(weight), {})
             for slot in block:
                 value = state.get(slot)
+                if value is None and slot == "momentum" and type(optimizer).name == "schedulefreeadamw":
+                    value = weight.data  # its z starts at the weights, as Keras's build makes it
                 arrays.append(np.full(tuple(weight.shape), starts.get(slot, 0.0), "float32") if value is None
                               else np.asarray(to_numpy(value), "float32"))
     arrays += _state_tail(optimizer)

@@ -906,6 +906,8 @@ def _slot_plan(optimizer: Any) -> list[tuple[str, ...]] | None:
         return [("m",)] if optimizer.momentum else []
     if issubclass(kind, optim.Adagrad):
         return [("accumulator",)]
+    if issubclass(kind, optim.ScheduleFreeAdamW):
+        return [("momentum", "velocity")]
     if issubclass(kind, optim.RMSprop) and not optimizer.momentum:
         return [("v",)] + ([("mean_grad",)] if optimizer.centered else [])
     return None
@@ -935,8 +937,8 @@ def _put_optimizer_state(model: Any, h5: Any, where: str) -> None:
 
 def _warn_state_not_read(where: str, optimizer: Any) -> None:
     warnings.warn(f"Keras file {where}'s {type(optimizer).__name__} state is not carried over (fnlearn reads the "
-                  "state of SGD, Adam, AdamW, Adamax, Nadam, Adagrad and RMSprop without momentum); training goes on "
-                  "with a fresh optimizer state.", stacklevel=5)
+                  "state of SGD, Adam, AdamW, Adamax, Nadam, Adagrad, RMSprop without momentum and ScheduleFreeAdamW); "
+                  "training goes on with a fresh optimizer state.", stacklevel=5)
 
 
 def _put_optimizer_arrays(model: Any, arrays: list[np.ndarray], where: str) -> None:

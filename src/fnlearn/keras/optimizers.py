@@ -1,5 +1,5 @@
-"""``keras.optimizers``: SGD, Adam, RMSprop, Adagrad, Adadelta, AdamW, Adamax, Nadam, Lion, Ftrl, Lamb, Adafactor with
-Keras's argument order, and ``serialize``/``deserialize``.
+"""``keras.optimizers``: SGD, Adam, RMSprop, Adagrad, Adadelta, AdamW, Adamax, Nadam, Lion, Ftrl, Lamb, Adafactor, Muon,
+ScheduleFreeAdamW with Keras's argument order, and ``serialize``/``deserialize``.
 
 They are fnlearn's optimizers (:mod:`fnlearn.optim`) taking the learning rate first, as Keras does, so
 ``SGD(0.087)``, ``SGD(lr=0.087)`` and ``SGD(learning_rate=0.087)`` are the same. The update rules and
@@ -209,9 +209,54 @@ class Adafactor(optim.Adafactor):
                                           "clip_threshold", "relative_step")))
 
 
+class Muon(optim.Muon):
+    """Muon: ``Muon(learning_rate=0.001, adam_beta_1=0.9, adam_beta_2=0.999, adam_weight_decay=0.004, epsilon=1e-7,
+    weight_decay=0.004, exclude_layers=None, exclude_embeddings=True, muon_a=3.4445, muon_b=-4.7750, muon_c=2.0315,
+    adam_lr_ratio=1, momentum=0.95, ns_steps=5, nesterov=True, rms_rate=0.2)``, Keras's rule and defaults (Muon's
+    step for the matrices, AdamW's for the rest); ``exclude_layers`` only empty, see :class:`fnlearn.optim.Muon`.
+
+    >>> Muon(0.02).get_config()["ns_steps"]
+    5
+    """
+
+    def __init__(self, learning_rate: Any = 0.001, adam_beta_1: float = 0.9, adam_beta_2: float = 0.999,
+                 adam_weight_decay: float | None = 0.004, epsilon: float = 1e-7, weight_decay: float | None = 0.004,
+                 exclude_layers: Any = None, exclude_embeddings: bool = True, muon_a: float = 3.4445,
+                 muon_b: float = -4.7750, muon_c: float = 2.0315, adam_lr_ratio: float = 1.0, momentum: float = 0.95,
+                 ns_steps: int = 5, nesterov: bool = True, rms_rate: float | None = 0.2, **kwargs: Any) -> None:
+        super().__init__(None, learning_rate, adam_beta_1=adam_beta_1, adam_beta_2=adam_beta_2,
+                         adam_weight_decay=adam_weight_decay, epsilon=epsilon, weight_decay=weight_decay,
+                         exclude_layers=exclude_layers, exclude_embeddings=exclude_embeddings, muon_a=muon_a,
+                         muon_b=muon_b, muon_c=muon_c, adam_lr_ratio=adam_lr_ratio, momentum=momentum,
+                         ns_steps=ns_steps, nesterov=nesterov, rms_rate=rms_rate,
+                         **_keras_kwargs("Muon", learning_rate, kwargs,
+                                         ("learning_rate", "adam_beta_1", "adam_beta_2", "adam_weight_decay",
+                                          "epsilon", "weight_decay", "exclude_layers", "exclude_embeddings",
+                                          "muon_a", "muon_b", "muon_c", "adam_lr_ratio", "momentum", "ns_steps",
+                                          "nesterov", "rms_rate")))
+
+
+class ScheduleFreeAdamW(optim.ScheduleFreeAdamW):
+    """Schedule-free AdamW: ``ScheduleFreeAdamW(learning_rate=0.0025, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+    warmup_steps=0, weight_decay=None)``, Keras's rule and defaults (see :class:`fnlearn.optim.ScheduleFreeAdamW`).
+
+    >>> ScheduleFreeAdamW(warmup_steps=100).get_config()["warmup_steps"]
+    100
+    """
+
+    def __init__(self, learning_rate: Any = 0.0025, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-8, warmup_steps: int = 0, weight_decay: float | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(None, learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                         warmup_steps=warmup_steps, weight_decay=weight_decay,
+                         **_keras_kwargs("ScheduleFreeAdamW", learning_rate, kwargs,
+                                         ("learning_rate", "beta_1", "beta_2", "epsilon", "warmup_steps",
+                                          "weight_decay")))
+
+
 Optimizer = optim.Optimizer
 _CLASSES = {cls.__name__: cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion, Ftrl,
-                                          Lamb, Adafactor)}
+                                          Lamb, Adafactor, Muon, ScheduleFreeAdamW)}
 
 
 def serialize(optimizer: optim.Optimizer) -> dict[str, Any]:
@@ -292,7 +337,7 @@ sys.modules[f"{__name__}.schedules"] = schedules
 sys.modules[f"{__name__}.legacy"] = legacy
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion", "Ftrl",
-           "Lamb", "Adafactor", "get", "serialize", "deserialize",
+           "Lamb", "Adafactor", "Muon", "ScheduleFreeAdamW", "get", "serialize", "deserialize",
            "schedules", "legacy"]
 
 __getattr__ = not_provided(__name__, __all__)
