@@ -113,3 +113,21 @@ def assert_files_cross_both_ways(real: ModuleType, theirs: Any, ours: Any, x: An
     theirs.save(folder / "theirs.keras")
     np.testing.assert_allclose(keras.models.load_model(folder / "theirs.keras").predict(x, verbose=0),
                                theirs.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def assert_augmenting_model_crosses_and_trains(real: ModuleType, make: Callable[[ModuleType], Any], images: Any,
+                                              folder: Any) -> Any:
+    """A model of augmentation layers, ``make(library)`` for either library, with Keras's weights: its files cross
+    both ways (the augmentations passing in inference), fnlearn's trains on the images (augmenting them), and its
+    layers come back from its file with the same configs; gives the model read back from Keras's file."""
+    from fnlearn import keras
+
+    theirs, ours = make(real), make(keras)
+    ours.set_weights(theirs.get_weights())
+    assert_files_cross_both_ways(real, theirs, ours, images, folder)
+    ours.compile("adam", "mse")
+    history = ours.fit(images, np.ones((len(images), ours.output_shape[-1])), epochs=2, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+    back = keras.models.load_model(folder / "m.keras")
+    assert [layer.get_config() for layer in back.layers] == [layer.get_config() for layer in ours.layers]
+    return keras.models.load_model(folder / "theirs.keras")
