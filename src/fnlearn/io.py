@@ -758,7 +758,7 @@ _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", 
                 "Conv3DTranspose",
                 "AdaptiveAveragePooling1D", "AdaptiveMaxPooling1D", "AdaptiveAveragePooling2D",
                 "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D",
-                "EinsumDense", "GroupedQueryAttention", "GroupQueryAttention",
+                "EinsumDense", "GroupedQueryAttention", "GroupQueryAttention", "Pipeline",
                 "SpectralNormalization", "RandomInvert", "Solarization", "RandomPosterization", "RandomSharpness",
                 "RandomColorDegeneration", "RandomGrayscale", "AutoContrast", "MixUp", "CutMix",
                 "RandomSaturation", "RandomHue", "RandomColorJitter", "RandomGaussianBlur", "RandomErasing",
@@ -1119,10 +1119,11 @@ def _make_layer(file: _ModelFile, index: int, entry: Any, custom: dict[str, Any]
             raise file.error(f"nests layers more than {_MAX_NESTING} deep; it is damaged.")
         config["layer"] = _make_layer(file, index, config.get("layer"), custom, _wrapped(params or {}, index),
                                       model_class, f"{where}layer {index}'s wrapped ")
-    if class_name in ("RNN", "StackedRNNCells"):  # its cells, made as layers are (one's own from custom_objects)
+    if class_name in ("RNN", "StackedRNNCells", "Pipeline"):  # its cells or layers, made as layers are (one's own
+        # from custom_objects)
         if where.count("layer ") >= _MAX_NESTING:
             raise file.error(f"nests layers more than {_MAX_NESTING} deep; it is damaged.")
-        key = "cell" if class_name == "RNN" else "cells"
+        key = {"RNN": "cell", "StackedRNNCells": "cells", "Pipeline": "layers"}[class_name]
         inner = config.get(key)
         config[key] = [_make_layer(file, index, item, custom, None, model_class, f"{where}layer {index}'s cell ")
                        for item in inner] if isinstance(inner, list) else \

@@ -136,7 +136,7 @@ from .nn.volume import (
     UpSampling3D,
     ZeroPadding3D,
 )
-from .nn.wrappers import RepeatVector, SpectralNormalization, TimeDistributed, Wrapper
+from .nn.wrappers import Pipeline, RepeatVector, SpectralNormalization, TimeDistributed, Wrapper
 
 __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flatten", "Dropout", "Normalization",
            "BatchNormalization", "Merge", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
@@ -164,7 +164,7 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "AdaptiveAveragePooling1D", "AdaptiveMaxPooling1D", "AdaptiveAveragePooling2D",
            "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D", "EinsumDense",
            "GroupQueryAttention", "GroupedQueryAttention",
-           "SpectralNormalization", "Wrapper", "RandomInvert", "Solarization", "RandomPosterization",
+           "SpectralNormalization", "Wrapper", "Pipeline", "RandomInvert", "Solarization", "RandomPosterization",
            "RandomSharpness", "RandomColorDegeneration", "RandomGrayscale", "AutoContrast", "MixUp", "CutMix",
            "RandomSaturation", "RandomHue", "RandomColorJitter", "RandomGaussianBlur", "RandomErasing", "RandomShear",
            "RandomPerspective", "Equalization", "LAYERS"]

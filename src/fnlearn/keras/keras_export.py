@@ -124,6 +124,7 @@ _SETTINGS: dict[str, tuple[str, ...]] = {
     "PReLU": ("alpha_initializer", "alpha_regularizer", "alpha_constraint", "shared_axes"),
     "TimeDistributed": ("layer",),
     "SpectralNormalization": ("layer", "power_iterations"),
+    "Pipeline": ("layers",),
     "Bidirectional": ("layer", "merge_mode"),  # Keras makes the backward layer, the mirror, itself
     "MultiHeadAttention": ("num_heads", "key_dim", "value_dim", "dropout", "use_bias", "use_gate", "output_shape",
                            "attention_axes", "sliding_window", "flash_attention", "seed", *_WEIGHTS),
@@ -283,8 +284,9 @@ def _layer_config(entry: dict[str, Any], dtype: str, layer: Any) -> dict[str, An
             raise _refuse(here, f"has a {key} function of your own ({config[key]!r}), which a Keras file cannot hold; "
                                 f"use one of Keras's named ones ({', '.join(named)}), or save the model with "
                                 "model.save() in fnlearn's own format.")
-    out: dict[str, Any] = {"name": name, "dtype": _policy(dtype)}
-    if class_name not in _UNTRAINABLE:
+    # Keras's Pipeline takes its layers and a name only
+    out: dict[str, Any] = {"name": name} if class_name == "Pipeline" else {"name": name, "dtype": _policy(dtype)}
+    if class_name not in _UNTRAINABLE and class_name != "Pipeline":
         out["trainable"] = trainable
     for key, value in config.items():
         if key == "name":
@@ -298,6 +300,8 @@ def _layer_config(entry: dict[str, Any], dtype: str, layer: Any) -> dict[str, An
             value = _layer_config(value, dtype, inner)
         elif key == "cell" and class_name == "RNN":  # RNN(cell): the cell's entry, as a layer's
             value = _layer_config(value, dtype, layer.cell)
+        elif key == "layers" and class_name == "Pipeline":
+            value = [_layer_config(entry, dtype, inner) for entry, inner in zip(value, layer.layers)]
         elif key == "cells":
             value = [_layer_config(entry, dtype, cell) for entry, cell in zip(value, layer.cells)]
         elif key.endswith("_initializer"):
@@ -527,6 +531,11 @@ def _weights(model: Any, h5: Any) -> None:
         elif kind == "time_distributed":
             group.create_group("vars").attrs["name"] = layer.name
             _layer_weights(layer.layer, group.create_group("layer"))
+        elif kind == "pipeline":  # each layer's weights in its own group, named as Keras names them
+            group.create_group("vars").attrs["name"] = layer.name
+            named: dict[str, int] = {}
+            for inner in layer.layers:
+                _layer_weights(inner, group.create_group(f"layers/{_unique(_snake(type(inner).__name__), named)}"))
         elif kind == "spectral_normalization":  # Keras keeps the kernel twice: the wrapper's, and its layer's
             _arrays_into(group.create_group("vars"), layer.name, [layer.kernel.data, layer.vector_u.data])
             _layer_weights(layer.layer, group.create_group("layer"))

@@ -206,6 +206,9 @@ def _layer_entry(entry: Any, where: str, custom: Mapping[str, Any], depth: int) 
     for key in ("layer", "backward_layer", "cell"):
         if isinstance(config.get(key), dict):
             config[key] = _layer_entry(config[key], f"{here}'s {key}", custom, depth + 1)
+    if class_name == "Pipeline" and isinstance(config.get("layers"), list):
+        config["layers"] = [_layer_entry(c, f"{here}'s layer {i}", custom, depth + 1)
+                            for i, c in enumerate(config["layers"])]
     if isinstance(config.get("cells"), list):
         config["cells"] = [_layer_entry(c, f"{here}'s cell {i}", custom, depth + 1)
                            for i, c in enumerate(config["cells"])]
@@ -652,6 +655,12 @@ def _arrays(group: Any, layer: Any) -> list[np.ndarray]:
         return arrays + _arrays(cell_group, None)
     if kind == "TimeDistributed" and "layer" in group:
         return arrays + _arrays(group["layer"], getattr(layer, "layer", None))
+    if kind == "Pipeline" and "layers" in group:  # its layers' groups, named as Keras names them, in its order
+        used = {}
+        for inner in layer.layers:
+            folder = _unique(_snake(type(inner).__name__), used)
+            arrays += _arrays(group["layers"][folder], inner) if folder in group["layers"] else []
+        return arrays
     if kind == "SpectralNormalization" and "layer" in group:  # the kernel, its own and its layer's, listed once
         return arrays + _arrays(group["layer"], getattr(layer, "layer", None))[1:]
     for child in _CHILDREN.get(kind or "") or sorted(k for k in group if k != "vars"):

@@ -177,7 +177,7 @@ from ..nn.volume import (
     UpSampling3D,
     ZeroPadding3D,
 )
-from ..nn.wrappers import RepeatVector, SpectralNormalization, TimeDistributed, Wrapper
+from ..nn.wrappers import Pipeline, RepeatVector, SpectralNormalization, TimeDistributed, Wrapper
 from ..tensor import Tensor
 from ._missing import not_provided
 
@@ -661,7 +661,7 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "ConvLSTM3D", "Conv3DTranspose", "Convolution3DTranspose",
            "AdaptiveAveragePooling1D", "AdaptiveMaxPooling1D", "AdaptiveAveragePooling2D",
            "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D", "EinsumDense",
-           "GroupQueryAttention", "SpectralNormalization", "Wrapper",
+           "GroupQueryAttention", "SpectralNormalization", "Wrapper", "Pipeline",
            "RandomInvert", "Solarization", "RandomPosterization", "RandomSharpness", "RandomColorDegeneration",
            "RandomGrayscale", "AutoContrast", "MixUp", "CutMix", "RandomSaturation", "RandomHue",
            "RandomColorJitter", "RandomGaussianBlur", "RandomErasing", "RandomShear", "RandomPerspective",

@@ -207,9 +207,9 @@ class SpectralNormalization(Wrapper):
     layer's others (its bias).
 
     >>> import fnlearn as fl, numpy as np
-    >>> sn = fl.layers.SpectralNormalization(fl.layers.Dense(3), power_iterations=20)
+    >>> fl.set_seed(0); sn = fl.layers.SpectralNormalization(fl.layers.Dense(3), power_iterations=50)
     >>> _ = sn(np.ones((2, 4)), training=True)
-    >>> round(float(np.linalg.svd(sn.layer.kernel.numpy(), compute_uv=False)[0]), 4)
+    >>> round(float(np.linalg.svd(sn.layer.kernel.numpy(), compute_uv=False)[0]), 3)  # the largest singular value
     1.0
     >>> [w.shape for w in sn.get_weights()]
     [(4, 3), (1, 3), (3,)]
@@ -272,8 +272,69 @@ class SpectralNormalization(Wrapper):
         return {**super().get_config(), "power_iterations": self.power_iterations}
 
 
+class Pipeline(Layer):
+    """Layers applied one after another as one layer, Keras's ``layers.Pipeline``: a data augmentation (or other
+    preprocessing) pipeline to map over a data set or to put in a model, ``Pipeline([RandomFlip(),
+    RandomRotation(0.1)])``. Unlike a ``Sequential`` it is a plain layer; called on its own it runs its layers in
+    training mode (it augments), as Keras's does, and in a model it follows the model's mode. Its layers' weights,
+    if any, are its own.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> pipe = fl.layers.Pipeline([fl.layers.RandomFlip("horizontal", seed=1), fl.layers.Rescaling(1 / 255)])
+    >>> float(pipe(np.full((2, 4, 4, 3), 255.0)).numpy().max()), [type(layer).__name__ for layer in pipe.layers]
+    (1.0, ['RandomFlip', 'Rescaling'])
+    """
+
+    trains_when_called = True  # Keras's call(training=True): a pipeline called on its own augments (module.py)
+
+    def __init__(self, layers: Any, name: str | None = None, **kwargs: Any) -> None:
+        _reject_unknown_kwargs("Pipeline", kwargs, allow=("input_shape",))
+        if not isinstance(layers, (list, tuple)) or not layers:
+            raise ConfigError(f"Pipeline takes a list of layers to apply one after another, got {layers!r}; e.g. "
+                              "Pipeline([RandomFlip(), RandomRotation(0.1)]).")
+        made = [Wrapper._inner_from_config(item) if isinstance(item, dict) else item for item in layers]
+        strangers = [type(item).__name__ for item in made if not isinstance(item, (Layer, Trainer))]
+        if strangers:
+            raise ConfigError(f"Pipeline takes layers, but its list holds {', '.join(strangers)}; give only layers, "
+                              "e.g. Pipeline([RandomFlip(), Rescaling(1 / 255)]).")
+        super().__init__(name=name, input_shape=kwargs.get("input_shape"), trainable=kwargs.get("trainable", True),
+                         dtype=kwargs.get("dtype"))
+        self.stages = made  # a public list: its layers' weights are the pipeline's
+
+    @property
+    def layers(self) -> list[Any]:
+        return list(self.stages)
+
+    def build(self, input_shape: Any) -> None:
+        shape = tuple(input_shape)
+        for layer in self.stages:
+            if not layer.built:
+                layer.build_for(shape)
+            shape = tuple(layer.output_shape_for(shape))
+        self.built = True
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        shape = tuple(input_shape)
+        for layer in self.stages:
+            shape = tuple(layer.output_shape_for(shape))
+        return shape
+
+    def forward(self, x: Any) -> Any:
+        for layer in self.stages:
+            x = layer(x)
+        return x
+
+    def get_config(self) -> dict[str, Any]:
+        entries = []
+        for layer in self.stages:
+            inner = layer.get_config()
+            inner.pop("input_shape", None)  # the pipeline's input shape is the model's
+            entries.append({"class_name": type(layer).__name__, "config": inner})
+        return {**super().get_config(), "layers": entries}
+
+
 WRAPPERS: dict[str, type[Layer]] = {"TimeDistributed": TimeDistributed, "RepeatVector": RepeatVector,
-                                    "SpectralNormalization": SpectralNormalization}
+                                    "SpectralNormalization": SpectralNormalization, "Pipeline": Pipeline}
 LAYERS.update(WRAPPERS)  # the classes a model file may name
 
-__all__ = ["Wrapper", "TimeDistributed", "SpectralNormalization", "RepeatVector"]
+__all__ = ["Wrapper", "TimeDistributed", "SpectralNormalization", "RepeatVector", "Pipeline"]
