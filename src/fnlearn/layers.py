@@ -21,6 +21,7 @@ from .nn.augment import (
     RandomSharpness,
     Solarization,
 )
+from .nn.augment_mix import AugMix, RandAugment
 from .nn.augment_more import (
     Equalization,
     RandomColorJitter,
@@ -167,4 +168,4 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "SpectralNormalization", "Wrapper", "Pipeline", "RandomInvert", "Solarization", "RandomPosterization",
            "RandomSharpness", "RandomColorDegeneration", "RandomGrayscale", "AutoContrast", "MixUp", "CutMix",
            "RandomSaturation", "RandomHue", "RandomColorJitter", "RandomGaussianBlur", "RandomErasing", "RandomShear",
-           "RandomPerspective", "Equalization", "LAYERS"]
+           "RandomPerspective", "Equalization", "RandAugment", "AugMix", "LAYERS"]

@@ -174,6 +174,9 @@ _SETTINGS: dict[str, tuple[str, ...]] = {
     "RandomShear": ("x_factor", "y_factor", "interpolation", "fill_mode", "fill_value", "seed", "data_format"),
     "RandomPerspective": ("factor", "scale", "interpolation", "fill_value", "seed", "data_format"),
     "Equalization": ("value_range", "bins", "data_format"),
+    "RandAugment": ("value_range", "num_ops", "factor", "interpolation", "seed", "data_format"),
+    "AugMix": ("value_range", "num_chains", "chain_depth", "factor", "alpha", "all_ops", "interpolation", "seed",
+               "data_format"),
     "RandomCrop": ("height", "width", "seed", "data_format"),
 }
 _CELL_SETTINGS = tuple(k for k in _RECURRENT if k not in ("return_sequences", "return_state", "go_backwards",

@@ -11,8 +11,8 @@ GroupNormalization and RMSNormalization, AlphaDropout and ActivityRegularization
 SeparableConv1D (and Keras's other names Convolution2D, Convolution1DTranspose, SeparableConvolution1D),
 CenterCrop, RandomCrop and RandomBrightness, the colour augmentations (RandomInvert, Solarization,
 RandomPosterization, RandomSharpness, RandomColorDegeneration, RandomGrayscale, AutoContrast), MixUp and CutMix,
-RandomSaturation, RandomHue, RandomColorJitter, RandomGaussianBlur, RandomErasing, RandomShear, RandomPerspective and
-Equalization, and ``Input`` to declare a model's input shape.
+RandomSaturation, RandomHue, RandomColorJitter, RandomGaussianBlur, RandomErasing, RandomShear, RandomPerspective,
+Equalization, RandAugment and AugMix, and ``Input`` to declare a model's input shape.
 
 A model holding a ``Lambda`` layer saves its weights (``save_weights``) but not itself: fnlearn's model files never
 hold code (Keras writes the function's bytecode), so ``save`` refuses it before writing anything.
@@ -60,6 +60,7 @@ from ..nn.augment import (
     RandomSharpness,
     Solarization,
 )
+from ..nn.augment_mix import AugMix, RandAugment
 from ..nn.augment_more import (
     Equalization,
     RandomColorJitter,
@@ -665,7 +666,7 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "RandomInvert", "Solarization", "RandomPosterization", "RandomSharpness", "RandomColorDegeneration",
            "RandomGrayscale", "AutoContrast", "MixUp", "CutMix", "RandomSaturation", "RandomHue",
            "RandomColorJitter", "RandomGaussianBlur", "RandomErasing", "RandomShear", "RandomPerspective",
-           "Equalization", "dot",
+           "Equalization", "RandAugment", "AugMix", "dot",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
            "Input", "InputLayer", "SymbolicTensor", "serialize", "deserialize"]
 

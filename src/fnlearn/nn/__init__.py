@@ -11,7 +11,8 @@ CategoryEncoding; :mod:`.dot`: Dot; :mod:`.attention_simple`: Attention, Additiv
 ActivityRegularization; :mod:`.conv_more`: Conv1DTranspose, DepthwiseConv1D, SeparableConv1D; :mod:`.crop`:
 CenterCrop, RandomCrop, RandomBrightness; :mod:`.volume`: Conv3D and the 3-D poolings;
 :mod:`.adaptive`: the adaptive poolings; :mod:`.einsum_dense`: EinsumDense; :mod:`.augment`: the colour
-augmentations; :mod:`.augment_more`: the HSV, blur, erasing, shear, perspective and equalization augmentations."""
+augmentations; :mod:`.augment_more`: the HSV, blur, erasing, shear, perspective and equalization augmentations;
+:mod:`.augment_mix`: RandAugment and AugMix."""
 
 # the modules of layers are imported for what it does: their layers join the classes a model file may name
 from . import (
@@ -19,6 +20,7 @@ from . import (
            attention,
            attention_simple,
            augment,
+           augment_mix,
            augment_more,
            cells,
            conv,
@@ -49,4 +51,4 @@ __all__ = ["Module", "Layer", "Dense", "Activation", "Flatten", "Dropout", "Sequ
            "conv", "depthwise", "image", "text", "transpose", "recurrent", "cells", "vectorize", "attention",
            "wrappers", "lookup", "shape_layers", "dot", "attention_simple", "normalization",
            "noise_more", "conv_more", "crop", "volume", "adaptive", "einsum_dense", "augment",
-           "augment_more"]
+           "augment_more", "augment_mix"]
