@@ -6,7 +6,7 @@ import importlib
 import importlib.util
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
@@ -131,3 +131,35 @@ def assert_augmenting_model_crosses_and_trains(real: ModuleType, make: Callable[
     back = keras.models.load_model(folder / "m.keras")
     assert [layer.get_config() for layer in back.layers] == [layer.get_config() for layer in ours.layers]
     return keras.models.load_model(folder / "theirs.keras")
+
+
+# what a layer's config holds that is not a setting of the layer's computation
+CONFIG_IGNORED = ("name", "dtype", "trainable", "seed", "data_format")
+
+
+def plain(value: Any) -> Any:
+    """Tuples as lists, all the way down: a config as its JSON holds it."""
+    return [plain(v) for v in value] if isinstance(value, (tuple, list)) else value
+
+
+def assert_config_as_keras(ours: Any, theirs: Any) -> None:
+    """fnlearn's layer has each of Keras's settings (but its name, dtype, trainable, seed, data format), as Keras
+    gives it."""
+    config = ours.get_config()
+    for key, value in theirs.get_config().items():
+        if key not in CONFIG_IGNORED:
+            assert plain(config[key]) == plain(value), key
+
+
+def keras_transformations(theirs: Any, images: Any, rounds: int = 3) -> Iterator[Any]:
+    """Transformations Keras's augmentation layer ``theirs`` draws for ``images``, ``rounds`` of them."""
+    for _ in range(rounds):
+        yield theirs.get_random_transformation(images, training=True)
+
+
+def assert_keras_pixels(theirs: Any, ours: Any, images: Any, transformation: Any, atol: float = 1e-4) -> None:
+    """fnlearn's augmentation layer turns ``images`` into Keras's pixels for Keras's ``transformation``."""
+    from fnlearn.backend import to_numpy
+
+    np.testing.assert_allclose(to_numpy(ours.transform_images(images, transformation).data),
+                               np.asarray(theirs.transform_images(images, transformation)), rtol=1e-5, atol=atol)

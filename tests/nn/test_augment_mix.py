@@ -9,7 +9,14 @@ import re
 
 import numpy as np
 import pytest
-from real_keras import assert_files_cross_both_ways, real_keras
+from real_keras import (
+    assert_config_as_keras,
+    assert_files_cross_both_ways,
+    assert_keras_pixels,
+    keras_transformations,
+    plain,
+    real_keras,
+)
 
 import fnlearn as fl
 from fnlearn import keras
@@ -18,7 +25,6 @@ from fnlearn.errors import ConfigError, ShapeError
 RNG = np.random.default_rng(31)
 RGB = RNG.uniform(0, 255, size=(3, 7, 8, 3)).astype(np.float32)
 UNIT = RNG.uniform(0, 1, size=(2, 8, 6, 3)).astype(np.float32)
-IGNORED = ("name", "dtype", "trainable", "seed", "data_format")
 RAND_AUGMENT_OPS = ["random_shear", "random_translation", "random_rotation", "random_brightness",
                     "random_color_degeneration", "random_contrast", "random_sharpness", "random_posterization",
                     "solarization", "auto_contrast", "equalization"]
@@ -28,17 +34,6 @@ AUG_MIX_FEW = {"random_shear", "random_translation", "random_rotation", "random_
 
 def host(t):
     return fl.backend.to_numpy(t.data)
-
-
-def _plain(value):
-    return [_plain(v) for v in value] if isinstance(value, (tuple, list)) else value
-
-
-def _same_config(ours, theirs):
-    config = ours.get_config()
-    for key, value in theirs.get_config().items():  # Keras's settings, as Keras gives them (lists for tuples)
-        if key not in IGNORED:
-            assert _plain(config[key]) == _plain(value), key
 
 
 RAND_AUGMENT_CASES = [({}, RGB), ({"num_ops": 3, "factor": (0.2, 0.9), "interpolation": "nearest",
@@ -54,13 +49,11 @@ def test_rand_augment_gives_keras_pixels_for_keras_transformations(settings, x):
     real = real_keras()
     theirs = real.layers.RandAugment(**settings, seed=3)
     ours = keras.layers.RandAugment(**settings, seed=3)
-    _same_config(ours, theirs)
+    assert_config_as_keras(ours, theirs)
     chosen = set()
-    for _ in range(6):
-        transformation = theirs.get_random_transformation(x, training=True)
+    for transformation in keras_transformations(theirs, x, rounds=6):
         chosen.update(int(i) for i in np.asarray(transformation["layer_idxes"]))
-        np.testing.assert_allclose(host(ours.transform_images(x, transformation)),
-                                   np.asarray(theirs.transform_images(x, transformation)), rtol=1e-5, atol=1e-3)
+        assert_keras_pixels(theirs, ours, x, transformation, atol=1e-3)
     assert len(chosen) >= 5  # several kinds of operation compared, not one
     assert np.array_equal(host(ours(x, training=False)), x)
 
@@ -71,16 +64,14 @@ def test_aug_mix_gives_keras_pixels_for_keras_transformations(settings, x):
     real = real_keras()
     theirs = real.layers.AugMix(**settings, seed=3)
     ours = keras.layers.AugMix(**settings, seed=3)
-    _same_config(ours, theirs)
+    assert_config_as_keras(ours, theirs)
     state = random.getstate()
     random.seed(7)  # Keras's AugMix chooses its chains' operations with Python's own random
     try:
         names = set()
-        for _ in range(5):
-            transformation = theirs.get_random_transformation(x, training=True)
+        for transformation in keras_transformations(theirs, x, rounds=5):
             names.update(step["layer_name"] for chain in transformation["chain_transforms"] for step in chain)
-            np.testing.assert_allclose(host(ours.transform_images(x, transformation)),
-                                       np.asarray(theirs.transform_images(x, transformation)), rtol=1e-5, atol=1e-3)
+            assert_keras_pixels(theirs, ours, x, transformation, atol=1e-3)
     finally:
         random.setstate(state)
     assert len(names) >= 5
@@ -204,7 +195,7 @@ def test_models_of_them_train_and_their_files_cross_both_ways(tmp_path):
     assert [layer.get_config() for layer in back.layers[1:3]] == [layer.get_config() for layer in ours.layers[1:3]]
     mine = keras.models.load_model(tmp_path / "theirs.keras")
     assert [type(layer).__name__ for layer in mine.layers[1:3]] == ["RandAugment", "AugMix"]
-    assert [_plain(layer.get_config()["factor"]) for layer in mine.layers[1:3]] == [[0.1, 0.7], [0.0, 0.4]]
+    assert [plain(layer.get_config()["factor"]) for layer in mine.layers[1:3]] == [[0.1, 0.7], [0.0, 0.4]]
 
 
 @pytest.mark.parametrize("make, message", [

@@ -9,7 +9,15 @@ import re
 
 import numpy as np
 import pytest
-from real_keras import assert_augmenting_model_crosses_and_trains, real_keras
+from real_keras import (
+    CONFIG_IGNORED,
+    assert_augmenting_model_crosses_and_trains,
+    assert_config_as_keras,
+    assert_keras_pixels,
+    keras_transformations,
+    plain,
+    real_keras,
+)
 
 import fnlearn as fl
 from fnlearn import keras
@@ -19,15 +27,10 @@ RNG = np.random.default_rng(23)
 RGB = RNG.uniform(0, 255, size=(3, 5, 6, 3)).astype(np.float32)
 UNIT = RNG.uniform(0, 1, size=(2, 6, 5, 3)).astype(np.float32)
 GRAY = RNG.uniform(0, 1, size=(2, 4, 4, 1)).astype(np.float32)
-IGNORED = ("name", "dtype", "trainable", "seed", "data_format")
 
 
 def host(t):
     return fl.backend.to_numpy(t.data)
-
-
-def _plain(value):
-    return [_plain(v) for v in value] if isinstance(value, (tuple, list)) else value
 
 
 def _same_config(ours, theirs):
@@ -35,13 +38,11 @@ def _same_config(ours, theirs):
     if type(ours).__name__ == "RandomShear":
         # Keras's config holds its reading of a number f, (−f, f), which its from_config refuses: fnlearn's holds
         # the settings as given, from which Keras makes the same layer
-        remade = type(theirs).from_config({k: v for k, v in config.items() if k not in IGNORED})
-        assert all(_plain(value) == _plain(theirs.get_config()[key])
-                   for key, value in remade.get_config().items() if key not in IGNORED)
+        remade = type(theirs).from_config({k: v for k, v in config.items() if k not in CONFIG_IGNORED})
+        assert all(plain(value) == plain(theirs.get_config()[key])
+                   for key, value in remade.get_config().items() if key not in CONFIG_IGNORED)
         return
-    for key, value in theirs.get_config().items():  # Keras's settings, as Keras gives them (lists for tuples)
-        if key not in IGNORED:
-            assert _plain(config[key]) == _plain(value), key
+    assert_config_as_keras(ours, theirs)
 
 
 CASES = [
@@ -71,10 +72,8 @@ def test_keras_transforms_give_keras_pixels_and_inference_passes_images(kind, se
     theirs = getattr(real.layers, kind)(**settings, seed=3)
     ours = getattr(keras.layers, kind)(**settings, seed=3)
     _same_config(ours, theirs)
-    for _ in range(3):
-        transformation = theirs.get_random_transformation(x, training=True)
-        np.testing.assert_allclose(host(ours.transform_images(x, transformation)),
-                                   np.asarray(theirs.transform_images(x, transformation)), rtol=1e-5, atol=1e-4)
+    for transformation in keras_transformations(theirs, x):
+        assert_keras_pixels(theirs, ours, x, transformation)
     assert np.array_equal(host(ours(x, training=False)), x)
     out = host(ours(x, training=True))
     assert out.shape == x.shape and np.isfinite(out).all()

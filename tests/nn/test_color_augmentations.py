@@ -9,7 +9,13 @@ import re
 
 import numpy as np
 import pytest
-from real_keras import assert_augmenting_model_crosses_and_trains, real_keras
+from real_keras import (
+    assert_augmenting_model_crosses_and_trains,
+    assert_config_as_keras,
+    assert_keras_pixels,
+    keras_transformations,
+    real_keras,
+)
 
 import fnlearn as fl
 from fnlearn import keras
@@ -44,14 +50,9 @@ def test_keras_transforms_give_keras_pixels_and_inference_passes_images(kind, se
     real = real_keras()
     theirs = getattr(real.layers, kind)(**settings, seed=3)
     ours = getattr(keras.layers, kind)(**settings, seed=3)
-    config = ours.get_config()
-    for key, value in theirs.get_config().items():  # Keras's settings, as Keras gives them (lists for tuples)
-        if key not in ("name", "dtype", "trainable", "seed", "data_format"):
-            assert config[key] == (list(value) if isinstance(value, tuple) else value), key
-    for _ in range(3):
-        transformation = theirs.get_random_transformation(x, training=True)
-        np.testing.assert_allclose(host(ours.transform_images(x, transformation)),
-                                   np.asarray(theirs.transform_images(x, transformation)), rtol=1e-5, atol=1e-4)
+    assert_config_as_keras(ours, theirs)
+    for transformation in keras_transformations(theirs, x):
+        assert_keras_pixels(theirs, ours, x, transformation)
     assert np.array_equal(host(ours(x, training=False)), x)
     out = host(ours(x, training=True))
     low, high = settings.get("value_range", (0, 255))
