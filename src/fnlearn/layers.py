@@ -117,6 +117,7 @@ from .nn.text import (
     GlobalMaxPooling1D,
     MaxPool1D,
     MaxPooling1D,
+    ReversibleEmbedding,
 )
 from .nn.transpose import Conv2DTranspose, Convolution2DTranspose
 from .nn.vectorize import TextVectorization
@@ -165,7 +166,8 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "AdaptiveAveragePooling1D", "AdaptiveMaxPooling1D", "AdaptiveAveragePooling2D",
            "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D", "EinsumDense",
            "GroupQueryAttention", "GroupedQueryAttention",
-           "SpectralNormalization", "Wrapper", "Pipeline", "RandomInvert", "Solarization", "RandomPosterization",
+           "SpectralNormalization", "Wrapper", "Pipeline", "ReversibleEmbedding", "RandomInvert", "Solarization",
+           "RandomPosterization",
            "RandomSharpness", "RandomColorDegeneration", "RandomGrayscale", "AutoContrast", "MixUp", "CutMix",
            "RandomSaturation", "RandomHue", "RandomColorJitter", "RandomGaussianBlur", "RandomErasing", "RandomShear",
            "RandomPerspective", "Equalization", "RandAugment", "AugMix", "LAYERS"]

@@ -158,6 +158,7 @@ from ..nn.text import (
     GlobalMaxPooling1D,
     MaxPool1D,
     MaxPooling1D,
+    ReversibleEmbedding,
 )
 from ..nn.transpose import Conv2DTranspose, Convolution2DTranspose
 from ..nn.vectorize import TextVectorization
@@ -662,7 +663,7 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "ConvLSTM3D", "Conv3DTranspose", "Convolution3DTranspose",
            "AdaptiveAveragePooling1D", "AdaptiveMaxPooling1D", "AdaptiveAveragePooling2D",
            "AdaptiveMaxPooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling3D", "EinsumDense",
-           "GroupQueryAttention", "SpectralNormalization", "Wrapper", "Pipeline",
+           "GroupQueryAttention", "SpectralNormalization", "Wrapper", "Pipeline", "ReversibleEmbedding",
            "RandomInvert", "Solarization", "RandomPosterization", "RandomSharpness", "RandomColorDegeneration",
            "RandomGrayscale", "AutoContrast", "MixUp", "CutMix", "RandomSaturation", "RandomHue",
            "RandomColorJitter", "RandomGaussianBlur", "RandomErasing", "RandomShear", "RandomPerspective",

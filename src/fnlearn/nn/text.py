@@ -148,6 +148,81 @@ class Embedding(Layer):
         return config
 
 
+class ReversibleEmbedding(Embedding):
+    """An Embedding that also maps vectors back to word scores, Keras's ``layers.ReversibleEmbedding`` (the tied
+    input and output embeddings of a language model, Press & Wolf 2017): ``layer(indices)`` looks words up as
+    :class:`Embedding` does; ``layer(h, reverse=True)`` gives h·Eᵀ, one logit per word of the vocabulary, from the
+    same table E (``tie_weights=True``, the default) or from a ``reverse_embeddings`` matrix (output_dim,
+    input_dim) of its own. ``logit_soft_cap=c`` bounds the logits smoothly, c·tanh(logit / c), as Gemma's.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> layer = fl.layers.ReversibleEmbedding(3, 2, embeddings_initializer="ones")
+    >>> layer(np.array([[2, 0]])).shape, layer(np.array([[1.0, 2.0]]), reverse=True).numpy().tolist()
+    ((1, 2, 2), [[3.0, 3.0, 3.0]])
+    """
+
+    _weight_constraints = {"embeddings": "embeddings_constraint"}
+
+    def __init__(self, input_dim: int, output_dim: int, tie_weights: bool = True,
+                 embeddings_initializer: Any = "uniform", embeddings_regularizer: Any = None,
+                 embeddings_constraint: Any = None, mask_zero: bool = False, reverse_dtype: Any = None,
+                 logit_soft_cap: float | None = None, name: str | None = None, **kwargs: Any) -> None:
+        if not isinstance(tie_weights, (bool, np.bool_)):
+            raise ConfigError(f"ReversibleEmbedding tie_weights must be True (the reverse step reads the table "
+                              f"itself) or False (a matrix of its own), got {tie_weights!r}.")
+        if reverse_dtype not in (None, "float32", "float64"):
+            raise ConfigError(f"ReversibleEmbedding reverse_dtype must be None (the layer's), 'float32' or 'float64', "
+                              f"fnlearn's precisions, got {reverse_dtype!r}; leave it out.")
+        if logit_soft_cap is not None and (isinstance(logit_soft_cap, bool) or not isinstance(
+                logit_soft_cap, (int, float, np.integer, np.floating)) or not 0 < logit_soft_cap < np.inf):
+            raise ConfigError(f"ReversibleEmbedding logit_soft_cap must be a number > 0 (the logits' smooth bound) or "
+                              f"None, got {logit_soft_cap!r}; e.g. logit_soft_cap=30.")
+        self.tie_weights = bool(tie_weights)
+        self.reverse_dtype = reverse_dtype
+        self.logit_soft_cap = None if logit_soft_cap is None else float(logit_soft_cap)
+        self.reverse_embeddings: Parameter | None = None
+        super().__init__(input_dim, output_dim, embeddings_initializer=embeddings_initializer,
+                         embeddings_regularizer=embeddings_regularizer, mask_zero=mask_zero, name=name,
+                         embeddings_constraint=embeddings_constraint, **kwargs)
+
+    def build(self, input_shape: tuple[int, ...] | None = None) -> None:
+        super().build(input_shape)
+        if not self.tie_weights:
+            with backend.using_dtype(self.dtype):
+                self.reverse_embeddings = Parameter(self.embeddings_initializer((self.output_dim, self.input_dim)),
+                                                    name="reverse_embeddings")
+
+    def forward(self, x: Any, reverse: bool = False) -> Tensor:
+        if not isinstance(reverse, (bool, np.bool_)):
+            raise ConfigError(f"ReversibleEmbedding layer {self.name!r} got reverse={reverse!r}; it takes True "
+                              "(vectors to word logits) or False (word indices to vectors).")
+        if not reverse:
+            return super().forward(x)
+        if self.embeddings is None:
+            self.build()
+        dtype = np.dtype(self.reverse_dtype or self.dtype)
+        h = as_input(x, dtype, self.name)
+        if h.shape[-1] != self.output_dim:
+            raise ShapeError(f"ReversibleEmbedding layer {self.name!r} maps vectors of {self.output_dim} numbers back "
+                             f"to words, got shape {tuple(h.shape)}; give it the vectors the model computes from its "
+                             "embeddings, (…, output_dim).")
+        kernel = F.transpose(self.embeddings) if self.tie_weights else self.reverse_embeddings
+        if kernel.dtype != dtype:
+            kernel = F.cast(kernel, dtype)
+        logits = F.matmul(h, kernel)
+        if self.logit_soft_cap is not None:
+            logits = F.tanh(logits * (1.0 / self.logit_soft_cap)) * self.logit_soft_cap
+        return logits
+
+    def compute_output_shape(self, input_shape: tuple[int, ...], reverse: bool = False) -> tuple[int, ...]:
+        shape = tuple(input_shape)
+        return (*shape[:-1], self.input_dim) if reverse else (*shape, self.output_dim)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "tie_weights": self.tie_weights, "reverse_dtype": self.reverse_dtype,
+                "logit_soft_cap": self.logit_soft_cap}
+
+
 def _length(value: Any, owner: str, name: str) -> int:
     """An int ≥ 1, or a tuple of one (Keras takes ``3`` and ``(3,)``)."""
     one = value[0] if isinstance(value, (tuple, list)) and len(value) == 1 else value
@@ -423,5 +498,5 @@ Convolution1D = Conv1D
 
 TEXT: dict[str, type[Layer]] = {"Embedding": Embedding, "Conv1D": Conv1D, "MaxPooling1D": MaxPooling1D,
                                 "AveragePooling1D": AveragePooling1D, "GlobalAveragePooling1D": GlobalAveragePooling1D,
-                                "GlobalMaxPooling1D": GlobalMaxPooling1D}
+                                "GlobalMaxPooling1D": GlobalMaxPooling1D, "ReversibleEmbedding": ReversibleEmbedding}
 LAYERS.update(TEXT)  # the classes a model file may name
