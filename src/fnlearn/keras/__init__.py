@@ -42,15 +42,15 @@ from . import (
 from . import utils as utils
 from ._missing import not_provided
 from .initializers import Initializer
-from .layers import Input, Layer
+from .layers import Input, InputSpec, Layer
 from .losses import Loss
 from .metrics import Metric
 from .models import Model, Sequential, load_model, save_model
 from .optimizers import Optimizer
 from .regularizers import Regularizer
 
-__all__ = ["Sequential", "Model", "Input", "Layer", "Loss", "Metric", "Optimizer", "Initializer", "Regularizer",
-           "load_model", "save_model", "layers", "models", "optimizers",
+__all__ = ["Sequential", "Model", "Input", "InputSpec", "Layer", "Loss", "Metric", "Optimizer", "Initializer",
+           "Regularizer", "load_model", "save_model", "layers", "models", "optimizers",
            "losses", "metrics", "callbacks", "utils", "datasets", "activations", "initializers", "backend", "config",
            "regularizers", "constraints", "ops", "preprocessing", "random", "saving", "tree",
            "mixed_precision"]

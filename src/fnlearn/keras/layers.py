@@ -108,6 +108,7 @@ from ..nn.image import (
     UpSampling2D,
     ZeroPadding2D,
 )
+from ..nn.input_spec import InputSpec
 from ..nn.layers import (
     Activation,
     BatchNormalization,
@@ -669,6 +670,6 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "RandomColorJitter", "RandomGaussianBlur", "RandomErasing", "RandomShear", "RandomPerspective",
            "Equalization", "RandAugment", "AugMix", "dot",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
-           "Input", "InputLayer", "SymbolicTensor", "serialize", "deserialize"]
+           "Input", "InputLayer", "InputSpec", "SymbolicTensor", "serialize", "deserialize"]
 
 __getattr__ = not_provided(__name__, __all__)

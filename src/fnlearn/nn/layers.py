@@ -290,6 +290,11 @@ class Layer(Module):
         return self.call(x, *args, **kwargs)  # a layer with neither call nor forward: the sentence to write one
 
     def __call__(self, *args: Any, training: bool | None = None, **kwargs: Any) -> Any:
+        spec = self.__dict__.get("input_spec")
+        if spec is not None and args:  # Keras's input_spec, checked at every call once a layer of one's own sets it
+            from .input_spec import check_inputs
+
+            check_inputs(spec, args[0], self.name)
         out = self._masked_call(*args, training=training, **kwargs)
         if self.activity_regularizer is not None and not isinstance(out, Symbolic):
             self._penalise_activity(out)
