@@ -51,6 +51,8 @@ def _batch_shapes(sample_shape: Any) -> Any:
     list of such shapes for a layer called on a list of inputs."""
     if isinstance(sample_shape, list):
         return [(None, *shape) for shape in sample_shape]
+    if isinstance(sample_shape, dict):  # a layer called on a dict of inputs: Keras builds it from a dict of shapes
+        return {key: (None, *shape) for key, shape in sample_shape.items()}
     return (None, *sample_shape)
 
 
@@ -278,6 +280,10 @@ class Layer(Module):
                 x = type(x)(as_input(item, np.dtype(self.dtype), self.name) for item in x)
                 if not self.built:
                     self.build_for([tuple(item.shape[1:]) for item in x])
+            elif isinstance(x, dict):  # named inputs, as Keras's layers take them too
+                x = {key: as_input(item, np.dtype(self.dtype), self.name) for key, item in x.items()}
+                if not self.built:
+                    self.build_for({key: tuple(item.shape[1:]) for key, item in x.items()})
             else:
                 x = as_input(x, np.dtype(self.dtype), self.name)
                 if not self.built:
