@@ -61,3 +61,16 @@ def test_input_specs_by_name_check_a_dict():
         assert "input 1 with 5 values along axis -1" in str(error)
     else:
         raise AssertionError("a dict whose 'b' has 4 values per sample was taken")
+
+
+def test_a_dict_of_placeholders_is_refused_in_one_sentence_before_anything_is_built():
+    layer = _layer(keras)
+    a, b = keras.Input((4,), name="a"), keras.Input((5,), name="b")
+    try:
+        layer({"a": a, "b": b})
+    except ValueError as error:
+        text = str(error)
+    else:
+        raise AssertionError("a dict of placeholders was taken")
+    assert "record lists of them" in text and "Mix()([a, b])" in text and text.endswith(".")
+    assert not layer.built and layer.get_weights() == []

@@ -182,6 +182,11 @@ class Module:
         """Run :meth:`forward`. ``training=False`` / ``True`` runs this one call in eval / training mode
         (Keras's ``model(x, training=False)``: Dropout off); None keeps the module's mode (see :meth:`train`)."""
         first = args[0] if args else None
+        if isinstance(first, dict) and any(isinstance(value, Symbolic) for value in first.values()):
+            raise ConfigError(f"{type(self).__name__} was called on a dict of keras.Input placeholders, which "
+                              "fnlearn's functional models do not record (they record lists of them); call it on a "
+                              f"list, {type(self).__name__}()([{', '.join(map(str, first))}]) reading inputs[0], "
+                              "inputs[1] in call, or call it on a dict of data.")
         if isinstance(first, Symbolic) or (type(first) in (list, tuple) and first and isinstance(first[0], Symbolic)):
             # training= is the mode fit and predict set, not a recorded setting; a recurrent layer's initial_state
             # is recorded as more inputs of the call (the seq2seq decoder starts from the encoder's states), and so
