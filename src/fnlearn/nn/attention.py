@@ -108,6 +108,7 @@ class MultiHeadAttention(Layer):
     supports_masking = True
     keras_name = "MultiHeadAttention"  # the class's name in Keras's API, which messages give
     _weight_constraints = {f"{part}_{kind}": f"{kind}_constraint" for part in _PARTS for kind in ("kernel", "bias")}
+    _weight_regularizers = {f"{part}_{kind}": f"{kind}_regularizer" for kind in ("kernel", "bias") for part in _PARTS}
 
     def __init__(self, num_heads: int, key_dim: int, value_dim: int | None = None, dropout: float = 0.0,
                  use_bias: bool = True, output_shape: Any = None, attention_axes: Any = None,
@@ -348,11 +349,6 @@ class MultiHeadAttention(Layer):
         return mask  # the query's: the output has the query's steps
 
     # ------------------------------------------------------------------ regularizers and settings
-    def penalties(self) -> list[tuple[Parameter, Any]]:
-        own = [(getattr(self, f"{part}_{kind}"), getattr(self, f"{kind}_regularizer")) for kind in ("kernel", "bias")
-               for part in _PARTS]
-        return [(w, r) for w, r in own if w is not None and r is not None] + super().penalties()
-
     def _settings(self) -> dict[str, Any]:
         """The settings every attention of this kind has, in Keras's words."""
         config = {"dropout": self.dropout, "use_bias": self.use_bias, "use_gate": self.use_gate,

@@ -514,6 +514,7 @@ class _Convolution(Layer):
     padding: str
     sample_rank = 3  # the axes of one sample: (height, width, channels)
     _weight_constraints = _CONV_CONSTRAINTS
+    _weight_regularizers = {"kernel": "kernel_regularizer", "bias": "bias_regularizer"}
 
     def kernel_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         """The kernel's shape for samples of ``input_shape``, in Keras's layout."""
@@ -568,11 +569,6 @@ class _Convolution(Layer):
                              f"{what} of shape {x.shape} ({x.shape[-1]} channels); give it {what} of the channels it "
                              "was built for, or make a new layer.")
         return x
-
-    def penalties(self) -> list[tuple[Parameter, Any]]:
-        """(parameter, regularizer) for each of this layer's weights that has one."""
-        return [(p, r) for p, r in ((self.kernel, self.kernel_regularizer), (self.bias, self.bias_regularizer))
-                if p is not None and r is not None] + super().penalties()
 
     def get_config(self) -> dict[str, Any]:
         def listed(value: Any) -> list[int]:

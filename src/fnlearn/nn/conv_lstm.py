@@ -36,11 +36,11 @@ from .conv import _axis_plan, _channels_last, _check_dilated_strides, _padding, 
 from .layers import LAYERS, Layer, _activation_name, _float_of, _reject_unknown_kwargs, as_input, dropout_mask
 from .recurrent import (
     WEIGHT_CONSTRAINTS,
+    WEIGHT_REGULARIZERS,
     _as_mask,
     _flag,
     checked_states,
     forget_bias,
-    recurrent_penalties,
     refuse_stateful,
     take_constraints,
     weight_config,
@@ -92,6 +92,7 @@ class _ConvLSTM(Layer):
     state_count = 2  # h and c
     supports_masking = True
     _weight_constraints = WEIGHT_CONSTRAINTS
+    _weight_regularizers = WEIGHT_REGULARIZERS
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  data_format: str | None = None, dilation_rate: Any = 1, activation: Any = "tanh",
@@ -246,9 +247,6 @@ class _ConvLSTM(Layer):
         if self.return_sequences and mask is not None:
             output._mask = mask[:, ::-1] if self.go_backwards else mask
         return [output, h, c] if self.return_state else output
-
-    def penalties(self) -> list[tuple[Parameter, Any]]:
-        return recurrent_penalties(self) + super().penalties()
 
     def get_config(self) -> dict[str, Any]:
         config = weight_config(self)

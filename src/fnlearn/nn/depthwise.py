@@ -162,6 +162,8 @@ class _Depthwise(Layer):
     filters: int | None = None  # SeparableConv2D's output channels; DepthwiseConv2D's follow the input's
     _weight_constraints = {"depthwise_kernel": "depthwise_constraint", "pointwise_kernel": "pointwise_constraint",
                            "bias": "bias_constraint"}
+    _weight_regularizers = {"depthwise_kernel": "depthwise_regularizer", "bias": "bias_regularizer",
+                            "pointwise_kernel": "pointwise_regularizer"}
 
     def _take(self, owner: str, kernel_size: Any, strides: Any, padding: Any, depth_multiplier: Any,
               data_format: Any, dilation_rate: Any, activation: Any, use_bias: bool, depthwise_initializer: Any,
@@ -244,12 +246,6 @@ class _Depthwise(Layer):
                              f"images of shape {x.shape} ({x.shape[-1]} channels); give it images of the channels it "
                              "was built for, or make a new layer.")
         return x
-
-    def penalties(self) -> list[tuple[Parameter, Any]]:
-        """(parameter, regularizer) for each of this layer's weights that has one."""
-        pairs = [(self.depthwise_kernel, self.depthwise_regularizer), (self.bias, self.bias_regularizer),
-                 (getattr(self, "pointwise_kernel", None), getattr(self, "pointwise_regularizer", None))]
-        return [(p, r) for p, r in pairs if p is not None and r is not None] + super().penalties()
 
     def get_config(self) -> dict[str, Any]:
         config = {**super().get_config(), "kernel_size": list(self.kernel_size), "strides": list(self.strides),

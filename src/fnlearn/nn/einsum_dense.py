@@ -134,6 +134,7 @@ class EinsumDense(Layer):
     """
 
     _weight_constraints = {"kernel": "kernel_constraint", "bias": "bias_constraint"}
+    _weight_regularizers = {"kernel": "kernel_regularizer", "bias": "bias_regularizer"}
 
     def __init__(self, equation: str, output_shape: Any, activation: Any = None, bias_axes: str | None = None,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
@@ -211,11 +212,6 @@ class EinsumDense(Layer):
                              f"{expected}; give it inputs of the shape it was built for, or make a new layer.")
         out = F.einsum(self.equation, x, self.kernel)
         return self.activation(out if self.bias is None else out + self.bias)
-
-    def penalties(self) -> list[tuple[Parameter, Any]]:
-        """(parameter, regularizer) for each of this layer's weights that has one."""
-        return [(p, r) for p, r in ((self.kernel, self.kernel_regularizer), (self.bias, self.bias_regularizer))
-                if p is not None and r is not None] + super().penalties()
 
     def get_config(self) -> dict[str, Any]:
         config = {**super().get_config(), "equation": self.equation, "output_shape": list(self.partial_output_shape),

@@ -433,8 +433,16 @@ class Layer(Module):
         return names if isinstance(names, tuple) else ()
 
     def penalties(self) -> list[tuple[Parameter, Any]]:
-        """(parameter, regularizer) for each weight added with a regularizer."""
-        return list(self.__dict__.get("_added_penalties", ()))
+        """(parameter, regularizer) for each of the layer's own weights that has one (see ``_weight_regularizers``),
+        then each weight added with a regularizer."""
+        own = [(getattr(self, weight, None), getattr(self, regularizer, None))
+               for weight, regularizer in self._weight_regularizers.items()]
+        return [(p, r) for p, r in own if p is not None and r is not None] + \
+            list(self.__dict__.get("_added_penalties", ()))
+
+    # a built-in layer's weights, by attribute, and the attribute of the regularizer of each (Dense's
+    # {"kernel": "kernel_regularizer", "bias": "bias_regularizer"}), which penalties() reads
+    _weight_regularizers: dict[str, str] = {}
 
     # a built-in layer's weights, by attribute, and the attribute of the constraint each carries (Dense's
     # {"kernel": "kernel_constraint", "bias": "bias_constraint"}): set on the weight when it is made
@@ -616,6 +624,7 @@ class Dense(Layer):
     """
 
     _weight_constraints = {"kernel": "kernel_constraint", "bias": "bias_constraint"}
+    _weight_regularizers = {"kernel": "kernel_regularizer", "bias": "bias_regularizer"}
 
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
@@ -662,11 +671,6 @@ class Dense(Layer):
     @property
     def input_features(self) -> int | None:
         return None if self.kernel is None else int(self.kernel.shape[0])
-
-    def penalties(self) -> list[tuple[Parameter, Any]]:
-        """(parameter, regularizer) for each of this layer's weights that has one."""
-        return [(p, r) for p, r in ((self.kernel, self.kernel_regularizer), (self.bias, self.bias_regularizer))
-                if p is not None and r is not None] + super().penalties()
 
     def get_config(self) -> dict[str, Any]:
         config = {**super().get_config(), "units": self.units, "activation": self.activation_name,
@@ -1123,6 +1127,7 @@ class BatchNormalization(Layer):
     _statistics = ("moving_mean", "moving_variance")  # never trained, whatever trainable says
     supports_masking = True  # each step is normalised alone, so a sequence's mask passes on (Keras 3)
     _weight_constraints = {"gamma": "gamma_constraint", "beta": "beta_constraint"}
+    _weight_regularizers = {"gamma": "gamma_regularizer", "beta": "beta_regularizer"}
 
     def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,
                  scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
@@ -1238,11 +1243,6 @@ class BatchNormalization(Layer):
                 moving.data[...] = new  # in place, as a Keras variable is assigned: views of it see the values
             else:
                 moving.data = new
-
-    def penalties(self) -> list[tuple[Parameter, Any]]:
-        """(parameter, regularizer) for gamma and beta where each has one."""
-        return [(p, r) for p, r in ((self.gamma, self.gamma_regularizer), (self.beta, self.beta_regularizer))
-                if p is not None and r is not None] + super().penalties()
 
     def get_config(self) -> dict[str, Any]:
         config = {**super().get_config(), "axis": self.axis, "momentum": self.momentum, "epsilon": self.epsilon,
@@ -1454,6 +1454,7 @@ class LayerNormalization(Layer):
     """
 
     _weight_constraints = {"gamma": "gamma_constraint", "beta": "beta_constraint"}
+    _weight_regularizers = {"gamma": "gamma_regularizer", "beta": "beta_regularizer"}
 
     def __init__(self, axis: Any = -1, epsilon: float = 1e-3, center: bool = True, scale: bool = True,
                  beta_initializer: Any = "zeros", gamma_initializer: Any = "ones", beta_regularizer: Any = None,
@@ -1543,11 +1544,6 @@ class LayerNormalization(Layer):
                              f"{self.normalized_shape}, but got shape {x.shape}; give it inputs of the shape it was "
                              "built for, or make a new layer.")
         return layer_norm(x, self.gamma, self.beta, axes, self.epsilon)
-
-    def penalties(self) -> list[tuple[Parameter, Any]]:
-        """(parameter, regularizer) for gamma and beta where each has one."""
-        return [(p, r) for p, r in ((self.gamma, self.gamma_regularizer), (self.beta, self.beta_regularizer))
-                if p is not None and r is not None] + super().penalties()
 
     def get_config(self) -> dict[str, Any]:
         config = {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon, "center": self.center,

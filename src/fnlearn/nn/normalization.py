@@ -60,6 +60,7 @@ class GroupNormalization(Layer):
 
     supports_masking = True  # each sample alone: a sequence's mask passes on, as Keras's
     _weight_constraints = {"gamma": "gamma_constraint", "beta": "beta_constraint"}
+    _weight_regularizers = {"gamma": "gamma_regularizer", "beta": "beta_regularizer"}
 
     def __init__(self, groups: int = 32, axis: int = -1, epsilon: float = 1e-3, center: bool = True,
                  scale: bool = True, beta_initializer: Any = "zeros", gamma_initializer: Any = "ones",
@@ -146,10 +147,6 @@ class GroupNormalization(Layer):
         if self.beta is not None:
             out = F.add(out, F.reshape(self.beta, tuple(spread)))
         return out
-
-    def penalties(self) -> list[tuple[Parameter, Any]]:
-        return [(p, r) for p, r in ((self.gamma, self.gamma_regularizer), (self.beta, self.beta_regularizer))
-                if p is not None and r is not None] + super().penalties()
 
     def get_config(self) -> dict[str, Any]:
         config = {**super().get_config(), "groups": self.groups, "axis": self.axis, "epsilon": self.epsilon,

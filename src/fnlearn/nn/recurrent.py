@@ -742,6 +742,8 @@ def _as_mask(mask: Any, x: Tensor, who: str) -> Any:
 # a recurrent layer's or cell's weights, by attribute, and the argument giving each one's constraint
 WEIGHT_CONSTRAINTS = {"kernel": "kernel_constraint", "recurrent_kernel": "recurrent_constraint",
                       "bias": "bias_constraint"}
+WEIGHT_REGULARIZERS = {"kernel": "kernel_regularizer", "recurrent_kernel": "recurrent_regularizer",
+                       "bias": "bias_regularizer"}
 
 
 def take_constraints(target: Any, kwargs: dict[str, Any]) -> None:
@@ -810,14 +812,6 @@ def checked_states(given: Any, owner: Any, x: Tensor, who: str, what: str = "ini
     return out
 
 
-def recurrent_penalties(layer: Any) -> list[tuple[Parameter, Any]]:
-    """(weight, regularizer) for each of a recurrent layer's kernel, recurrent kernel and bias that has one."""
-    return [(weight, penalty) for weight, penalty in ((layer.kernel, layer.kernel_regularizer),
-                                                      (layer.recurrent_kernel, layer.recurrent_regularizer),
-                                                      (layer.bias, layer.bias_regularizer))
-            if weight is not None and penalty is not None]
-
-
 def forget_bias(initializer: Any, shape: tuple[int, ...], units: int) -> Any:
     """An LSTM's bias from ``initializer``, its forget gate's (the second block of ``units``) at 1: the cell is
     kept at first (Keras's ``unit_forget_bias``)."""
@@ -832,6 +826,7 @@ class _Recurrent(Layer):
     _cell: type[_Cell] = _Cell
     supports_masking = True
     _weight_constraints = WEIGHT_CONSTRAINTS
+    _weight_regularizers = WEIGHT_REGULARIZERS
 
     def _setup(self, owner: str, units: Any, activation: Any, recurrent_activation: Any, use_bias: Any,
                initializers_: tuple[Any, Any, Any], regularizers_: tuple[Any, Any, Any], dropout: Any,
@@ -989,9 +984,6 @@ class _Recurrent(Layer):
             return None, None
         states = checked_states(initial_state, self, x, f"{type(self).__name__} layer {self.name!r}")
         return states[0], (states[1] if len(states) > 1 else None)
-
-    def penalties(self) -> list[tuple[Parameter, Any]]:
-        return recurrent_penalties(self) + super().penalties()
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "units": self.units, "activation": self.activation_name,

@@ -372,6 +372,7 @@ class PReLU(Layer):
 
     supports_masking = True
     _weight_constraints = {"alpha": "alpha_constraint"}
+    _weight_regularizers = {"alpha": "alpha_regularizer"}
 
     def __init__(self, alpha_initializer: Any = "zeros", alpha_regularizer: Any = None, alpha_constraint: Any = None,
                  shared_axes: Any = None, name: str | None = None, **kwargs: Any) -> None:
@@ -424,11 +425,6 @@ class PReLU(Layer):
                              "for, or make a new layer.")
         # Keras's relu(x) − α·relu(−x), which is α·x exactly for x < 0 (the negation is exact)
         return F.where(x.data > 0, x, F.mul(self.alpha, x))
-
-    def penalties(self) -> list[tuple[Parameter, Any]]:
-        """(alpha, regularizer) where alpha has one."""
-        own = [(self.alpha, self.alpha_regularizer)] if self.alpha is not None and self.alpha_regularizer else []
-        return own + super().penalties()
 
     def get_config(self) -> dict[str, Any]:
         regularizer = regularizers.serialize(self.alpha_regularizer)

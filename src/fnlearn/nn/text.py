@@ -54,6 +54,7 @@ class Embedding(Layer):
     """
 
     _weight_constraints = {"embeddings": "embeddings_constraint"}
+    _weight_regularizers = {"embeddings": "embeddings_regularizer"}
 
     def __init__(self, input_dim: int, output_dim: int, embeddings_initializer: Any = "uniform",
                  embeddings_regularizer: Any = None, mask_zero: bool = False, input_length: int | None = None,
@@ -133,11 +134,6 @@ class Embedding(Layer):
 
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return (*tuple(input_shape), self.output_dim)
-
-    def penalties(self) -> list[tuple[Parameter, Any]]:
-        own = [(self.embeddings, self.embeddings_regularizer)] \
-            if self.embeddings is not None and self.embeddings_regularizer is not None else []
-        return own + super().penalties()
 
     def get_config(self) -> dict[str, Any]:
         config = {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
