@@ -355,9 +355,6 @@ class MultiHeadAttention(Layer):
                   "sliding_window": self.sliding_window,
                   "kernel_initializer": initializers.name_of(self.kernel_initializer),
                   "bias_initializer": initializers.name_of(self.bias_initializer), "seed": self.seed}
-        for key in ("kernel_regularizer", "bias_regularizer"):
-            if getattr(self, key) is not None:
-                config[key] = regularizers.serialize(getattr(self, key))
         return config
 
     def get_config(self) -> dict[str, Any]:

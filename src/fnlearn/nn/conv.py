@@ -578,9 +578,6 @@ class _Convolution(Layer):
                   "strides": listed(self.strides), "padding": self.padding, "activation": self.activation_name,
                   "use_bias": self.use_bias, "kernel_initializer": initializers.name_of(self.kernel_initializer),
                   "bias_initializer": initializers.name_of(self.bias_initializer)}
-        for key in ("kernel_regularizer", "bias_regularizer"):
-            if getattr(self, key) is not None:
-                config[key] = regularizers.serialize(getattr(self, key))
         return config
 
 

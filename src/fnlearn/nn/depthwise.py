@@ -254,9 +254,6 @@ class _Depthwise(Layer):
                   "activation": self.activation_name, "use_bias": self.use_bias,
                   "depthwise_initializer": initializers.name_of(self.depthwise_initializer),
                   "bias_initializer": initializers.name_of(self.bias_initializer)}
-        for key in ("depthwise_regularizer", "bias_regularizer", "pointwise_regularizer"):
-            if getattr(self, key, None) is not None:
-                config[key] = regularizers.serialize(getattr(self, key))
         return config
 
 

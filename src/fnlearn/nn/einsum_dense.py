@@ -218,9 +218,6 @@ class EinsumDense(Layer):
                   "activation": self.activation_name, "bias_axes": self.bias_axes,
                   "kernel_initializer": initializers.name_of(self.kernel_initializer),
                   "bias_initializer": initializers.name_of(self.bias_initializer)}
-        for key in ("kernel_regularizer", "bias_regularizer"):
-            if getattr(self, key) is not None:
-                config[key] = regularizers.serialize(getattr(self, key))
         return config
 
 

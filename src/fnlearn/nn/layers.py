@@ -535,6 +535,9 @@ class Layer(Module):
         for key in self._weight_constraints.values():  # as Keras writes them: keras.constraints.serialize
             if self.__dict__.get(key) is not None:
                 config[key] = constraints.serialize(self.__dict__[key])
+        for key in dict.fromkeys(self._weight_regularizers.values()):  # keras.regularizers.serialize's form
+            if self.__dict__.get(key) is not None:
+                config[key] = regularizers.serialize(self.__dict__[key])
         return config
 
     @classmethod
@@ -677,9 +680,6 @@ class Dense(Layer):
                   "use_bias": self.use_bias,
                   "kernel_initializer": initializers.name_of(self.kernel_initializer),
                   "bias_initializer": initializers.name_of(self.bias_initializer)}
-        for key in ("kernel_regularizer", "bias_regularizer"):
-            if getattr(self, key) is not None:
-                config[key] = regularizers.serialize(getattr(self, key))
         return config
 
 
@@ -1250,9 +1250,6 @@ class BatchNormalization(Layer):
         for key in ("beta_initializer", "gamma_initializer", "moving_mean_initializer",
                     "moving_variance_initializer"):
             config[key] = initializers.name_of(getattr(self, key))
-        for key in ("beta_regularizer", "gamma_regularizer"):
-            if getattr(self, key) is not None:
-                config[key] = regularizers.serialize(getattr(self, key))
         return config
 
 
@@ -1549,9 +1546,6 @@ class LayerNormalization(Layer):
         config = {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon, "center": self.center,
                   "scale": self.scale, "beta_initializer": initializers.name_of(self.beta_initializer),
                   "gamma_initializer": initializers.name_of(self.gamma_initializer)}
-        for key in ("beta_regularizer", "gamma_regularizer"):
-            if getattr(self, key) is not None:
-                config[key] = regularizers.serialize(getattr(self, key))
         return config
 
 

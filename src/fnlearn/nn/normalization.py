@@ -153,9 +153,6 @@ class GroupNormalization(Layer):
                   "center": self.center, "scale": self.scale,
                   "beta_initializer": initializers.name_of(self.beta_initializer),
                   "gamma_initializer": initializers.name_of(self.gamma_initializer)}
-        for key in ("beta_regularizer", "gamma_regularizer"):
-            if getattr(self, key) is not None:
-                config[key] = regularizers.serialize(getattr(self, key))
         return config
 
 

@@ -136,12 +136,9 @@ class Embedding(Layer):
         return (*tuple(input_shape), self.output_dim)
 
     def get_config(self) -> dict[str, Any]:
-        config = {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
-                  "embeddings_initializer": initializers.name_of(self.embeddings_initializer),
-                  "mask_zero": self.mask_zero}
-        if self.embeddings_regularizer is not None:
-            config["embeddings_regularizer"] = regularizers.serialize(self.embeddings_regularizer)
-        return config
+        return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim,
+                "embeddings_initializer": initializers.name_of(self.embeddings_initializer),
+                "mask_zero": self.mask_zero}
 
 
 class ReversibleEmbedding(Embedding):
