@@ -28,7 +28,7 @@ from .. import backend
 from .. import functional as F
 from ..errors import ConfigError
 from ..tensor import Tensor
-from .image import _factor, _number, _per_image, _RandomImageLayer, _value_range
+from .image import _factor, _number, _per_image, _per_image_flags, _RandomImageLayer, _value_range
 from .layers import LAYERS, Layer, _reject_unknown_kwargs, as_input
 
 # ITU-R 601 luma weights, as Keras's (and torchvision's) rgb_to_grayscale uses them
@@ -105,8 +105,7 @@ class RandomInvert(_ColourLayer):
         return {"apply_inversion": generator.uniform(0.0, 1.0, n) < probability}
 
     def _apply(self, x: Tensor, transformation: dict[str, np.ndarray]) -> Tensor:
-        flags = np.asarray(transformation["apply_inversion"], dtype=bool).reshape(-1, 1, 1, 1)
-        return F.where(Tensor(backend.to_device(flags)), self.value_range[1] - x, x)
+        return F.where(_per_image_flags(transformation["apply_inversion"]), self.value_range[1] - x, x)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "factor": list(self.factor)}
@@ -194,15 +193,11 @@ class RandomPosterization(_ColourLayer):
 def _smoothed(x: Tensor) -> Tensor:
     """Each channel blurred by PIL's SMOOTH kernel (1/13 around, 5/13 in the middle), zeros beyond the edges, as
     Keras's RandomSharpness computes it (a depthwise convolution with "same" padding)."""
-    height, width = x.shape[1], x.shape[2]
-    padded = F.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
-    total = None
-    for i in range(3):
-        for j in range(3):
-            term = F.getitem(padded, (slice(None), slice(i, i + height), slice(j, j + width)))
-            term = term * ((5.0 if (i, j) == (1, 1) else 1.0) / 13.0)
-            total = term if total is None else total + term
-    return total
+    from ..keras.ops_image_more import _per_channel
+
+    kernel = np.full((3, 3, 1), 1.0 / 13.0)
+    kernel[1, 1, 0] = 5.0 / 13.0
+    return F.getitem(_per_channel(x, kernel, "same"), (..., 0))
 
 
 class RandomSharpness(_ColourLayer):
@@ -291,8 +286,7 @@ class RandomGrayscale(_RandomImageLayer):
         x = as_input(images, np.dtype(self.dtype), self.name)
         if transformation is None or not training:
             return x
-        flags = np.asarray(backend.to_numpy(transformation), dtype=bool).reshape(-1, 1, 1, 1)
-        return F.where(Tensor(backend.to_device(flags)), grayscale(x), x)
+        return F.where(_per_image_flags(transformation), grayscale(x), x)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "factor": self.factor}

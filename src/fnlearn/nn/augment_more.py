@@ -41,6 +41,7 @@ from .image import (
     _factor,
     _fill_value,
     _number,
+    _per_image_flags,
     _plain,
     _RandomImageLayer,
     _value_range,
@@ -48,11 +49,6 @@ from .image import (
 from .layers import LAYERS, Layer, _reject_unknown_kwargs, as_input
 
 _EPSILON = 1e-7  # Keras's backend.epsilon(), in RandomSaturation's factor
-
-
-def _flags(values: Any, x: Tensor) -> Tensor:
-    """One True/False per image as a (batch, 1, 1, 1) mask on the images' device."""
-    return Tensor(backend.to_device(np.asarray(values, dtype=bool).reshape(-1, 1, 1, 1)))
 
 
 def _rgb(layer: Layer, shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -282,7 +278,7 @@ class RandomGaussianBlur(_ColourLayer):
 
         sigma = tuple(float(v) for v in np.asarray(transformation["blur_factor"], dtype=np.float64).reshape(2))
         blurred = gaussian_blur(x, self.kernel_size, sigma)
-        return F.clip(F.where(_flags(transformation["should_apply_blur"], x), blurred, x), *self.value_range)
+        return F.clip(F.where(_per_image_flags(transformation["should_apply_blur"]), blurred, x), *self.value_range)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "factor": list(self.factor), "kernel_size": list(self.kernel_size),
@@ -353,7 +349,7 @@ class RandomErasing(_ColourLayer):
         masks = np.broadcast_to(np.asarray(transformation["batch_masks"], dtype=bool), x.shape)
         fill = Tensor(backend.to_device(np.broadcast_to(transformation["fill_value"], x.shape).astype(x.dtype)))
         erased = F.where(Tensor(backend.to_device(np.ascontiguousarray(masks))), fill, x)
-        return F.where(_flags(transformation["apply_erasing"], x), erased, x)
+        return F.where(_per_image_flags(transformation["apply_erasing"]), erased, x)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "factor": list(self.factor), "scale": list(self.scale),
@@ -443,7 +439,7 @@ class RandomPerspective(_RandomImageLayer):
         # the points in the images' dtype, as Keras's are, for its float32 solve to see the same numbers
         start, end = (np.asarray(transformation[k]).astype(x.dtype) for k in ("start_points", "end_points"))
         warped = perspective_transform(x, start, end, self.interpolation, self.fill_value)
-        return F.where(_flags(transformation["apply_perspective"], x), warped, x)
+        return F.where(_per_image_flags(transformation["apply_perspective"]), warped, x)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "factor": list(self.factor), "scale": self.scale,

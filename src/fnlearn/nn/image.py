@@ -559,6 +559,12 @@ class _RandomImageLayer(Layer):
         return {**super().get_config(), "seed": self.seed}
 
 
+def _per_image_flags(values: Any) -> Tensor:
+    """One True/False per image, from an array of any shape holding them (Keras's (n,), (n, 1, 1, 1)), as a
+    (batch, 1, 1, 1) mask on the images' device."""
+    return Tensor(backend.to_device(np.asarray(backend.to_numpy(values), dtype=bool).reshape(-1, 1, 1, 1)))
+
+
 def _per_image(values: Any, n: int) -> np.ndarray:
     """One float64 number per image from an array of any shape holding them (Keras's (n, 1), (n, 1, 1, 1))."""
     return np.asarray(values, dtype=np.float64).reshape(n)
@@ -585,10 +591,9 @@ class RandomFlip(_RandomImageLayer):
         return {"flips": generator.random(n) <= 0.5}  # Keras flips where its uniform draw is ≤ ½
 
     def _apply(self, x: Tensor, transformation: dict[str, np.ndarray]) -> Tensor:
-        flips = backend.to_device(np.asarray(transformation["flips"], dtype=bool).reshape(-1, 1, 1, 1))
         rows = slice(None, None, -1) if self.mode != "horizontal" else slice(None)
         cols = slice(None, None, -1) if self.mode != "vertical" else slice(None)
-        return F.where(Tensor(flips), F.getitem(x, (slice(None), rows, cols)), x)
+        return F.where(_per_image_flags(transformation["flips"]), F.getitem(x, (slice(None), rows, cols)), x)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "mode": self.mode}
