@@ -1153,16 +1153,28 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
 
 @_activation
 def logsumexp(x: Tensor, axis: Any = -1, keepdims: bool = False) -> Tensor:
-    """log Σ exp(x) along ``axis`` (an int, a tuple, or None for all), stable for large values."""
+    """log Σ exp(x) along ``axis`` (an int, a tuple, or None for all), stable for large values; a row all −inf
+    (nothing to sum, as a masked row) gives −inf and no gradient.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> x = fl.tensor([[0.0, 0.0], [-np.inf, -np.inf]], requires_grad=True)
+    >>> out = logsumexp(x); out.sum().backward()
+    >>> [round(float(v), 4) for v in out.numpy()], fl.backend.to_numpy(x.grad).tolist()
+    ([0.6931, -inf], [[0.5, 0.5], [0.0, 0.0]])
+    """
     xp = backend.xp()
     axes = _axes(axis, x.ndim)
     kshape = _keepdims_shape(x.shape, axes)
     m = xp.max(x.data, axis=axes, keepdims=True)
     m = xp.where(xp.isfinite(m), m, 0)  # a row of -inf sums to log 0 = -inf, not to -inf - (-inf) = NaN
-    out_k = m + xp.log(xp.sum(xp.exp(x.data - m), axis=axes, keepdims=True))
+    with np.errstate(divide="ignore"):
+        out_k = m + xp.log(xp.sum(xp.exp(x.data - m), axis=axes, keepdims=True))
 
     def backward(g):
-        return (g.reshape(kshape) * xp.exp(x.data - out_k),)
+        # softmax weights, 0 in a row all −inf rather than exp(−inf − (−inf)) = NaN
+        with np.errstate(invalid="ignore"):
+            share = xp.where(xp.isfinite(out_k), xp.exp(x.data - out_k), 0)
+        return (g.reshape(kshape) * share.astype(x.dtype, copy=False),)
 
     return _result(out_k if keepdims else out_k.reshape(tuple(n for i, n in enumerate(x.shape) if i not in axes)),
                    (x,), backward, "logsumexp")

@@ -711,25 +711,6 @@ def check_circle(gamma: Any, margin: Any, remove_diagonal: Any) -> tuple[float, 
     return float(gamma), float(margin), bool(remove_diagonal)
 
 
-def _masked_logsumexp(x: Tensor, mask: Any) -> Tensor:
-    """log Σ exp over the ``mask``ed entries of each row of ``x``; −inf (and no gradient) for a row with none,
-    where a plain logsumexp over −inf would give NaN gradients."""
-    xp = backend.xp()
-    masked = xp.where(mask, x.data, -xp.inf)
-    top = masked.max(axis=1, keepdims=True)
-    safe = xp.where(xp.isfinite(top), top, 0.0)
-    weights = xp.exp(masked - safe)
-    total = weights.sum(axis=1, keepdims=True)
-    with np.errstate(divide="ignore"):
-        out = (safe + xp.log(total))[:, 0].astype(x.dtype, copy=False)
-    share = weights / xp.where(total > 0, total, 1.0)
-
-    def backward(g):
-        return ((g[:, None] * share).astype(x.dtype, copy=False),)
-
-    return Tensor._result(out, (x,), backward, "masked_logsumexp")
-
-
 def circle(y_true: Any, y_pred: Any, ref_labels: Any = None, ref_embeddings: Any = None, remove_diagonal: bool = True,
            gamma: float = 80.0, margin: float = 0.4, reduction: str = "mean") -> Tensor:
     """Circle loss (Sun et al. 2020) for integer labels ``y_true`` and L2-normalized embeddings ``y_pred``
@@ -767,7 +748,9 @@ def circle(y_true: Any, y_pred: Any, ref_labels: Any = None, ref_embeddings: Any
     neg_weight = F.maximum(F.mul(F.sub(1.0 + margin, distance), Tensor(negative.astype(y_pred.dtype))), 0.0)
     pos_terms = F.mul(F.mul(pos_weight, F.sub(margin, distance)), -gamma)
     neg_terms = F.mul(F.mul(neg_weight, F.sub(1.0 - margin, distance)), gamma)
-    per_sample = F.softplus(F.add(_masked_logsumexp(pos_terms, positive), _masked_logsumexp(neg_terms, negative)))
+    # a sample with no positive (or no negative) reference sums nothing there: −inf, and no gradient from it
+    per_sample = F.softplus(F.add(F.logsumexp(F.where(Tensor(positive), pos_terms, -np.inf), axis=1),
+                                  F.logsumexp(F.where(Tensor(negative), neg_terms, -np.inf), axis=1)))
     return _reduce_kept(per_sample, per_sample.data > 0, reduction)
 
 
