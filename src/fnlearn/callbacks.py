@@ -10,8 +10,9 @@ current batch.
 
 Shipped here: :class:`History` (what ``fit`` returns), :class:`EarlyStopping`,
 :class:`ModelCheckpoint`, :class:`BackupAndRestore`, :class:`LearningRateScheduler`, :class:`ReduceLROnPlateau`,
-:class:`TerminateOnNaN`, :class:`CSVLogger`, :class:`LambdaCallback` and
-:class:`GradientNormStopping` — the lecture's own rule, "stop when the gradient is (nearly) zero".
+:class:`TerminateOnNaN`, :class:`CSVLogger`, :class:`LambdaCallback`, :class:`ProgbarLogger`, :class:`RemoteMonitor`
+and :class:`GradientNormStopping` — the lecture's own rule, "stop when the gradient is (nearly) zero";
+:class:`CallbackList` runs them, in ``fit`` and in a training loop of one's own.
 
 Example:
     >>> import fnlearn as fl, numpy as np
@@ -144,25 +145,57 @@ def _overrides(callback: Callback, *names: str) -> bool:
     return False
 
 
-class CallbackList:
-    """Calls each hook on every callback, in order. Batch hooks reach only callbacks that define them,
-    so a fit without batch callbacks pays nothing per batch."""
+def callbacks_given(callbacks: Any) -> list[Any]:
+    """``callbacks=`` as a flat list: one callback, a list of them (nested lists flattened, as Keras does), a
+    :class:`CallbackList`, or None."""
+    if callbacks is None or isinstance(callbacks, Callback):
+        return [] if callbacks is None else [callbacks]
+    if isinstance(callbacks, (list, tuple, CallbackList)):
+        return [cb for item in callbacks for cb in callbacks_given(item)]
+    return [callbacks]  # not a callback: CallbackList refuses it in one sentence
 
-    def __init__(self, callbacks: Iterable[Callback] | None = None, model: Any = None,
-                 params: dict[str, Any] | None = None) -> None:
+
+class CallbackList:
+    """Calls each hook on every callback, in order: what ``fit`` runs its callbacks through, and Keras's
+    ``keras.callbacks.CallbackList`` for a training loop of one's own. Batch hooks reach only callbacks that define
+    them, so a fit without batch callbacks pays nothing per batch.
+
+    Args:
+        callbacks: the callbacks (nested lists are flattened, as Keras does).
+        add_history: add a :class:`History` unless one is given; it becomes ``model.history``.
+        add_progbar: add a :class:`ProgbarLogger` unless one is given.
+        model: the model every callback gets through ``set_model``.
+        **params: what every callback gets through ``set_params`` (``epochs``, ``steps``, ``verbose``...).
+
+    >>> import fnlearn as fl
+    >>> model = fl.Sequential([fl.layers.Dense(1, input_dim=2)])
+    >>> callbacks = CallbackList([EarlyStopping(monitor="loss")], add_history=True, model=model, epochs=2)
+    >>> callbacks.on_train_begin(); callbacks.on_epoch_end(0, {"loss": 0.5}); callbacks.on_train_end()
+    >>> model.history.history
+    {'loss': [0.5]}
+    """
+
+    def __init__(self, callbacks: Iterable[Callback] | None = None, add_history: bool = False,
+                 add_progbar: bool = False, model: Any = None, **params: Any) -> None:
         self.callbacks: list[Callback] = []
-        for cb in callbacks or []:
+        for cb in callbacks_given(callbacks):
             if not isinstance(cb, Callback):
                 reject_foreign("callback", cb)
                 raise ConfigError(f"callbacks must be fl.callbacks.Callback objects, got {type(cb).__name__}; "
                                   "subclass fl.callbacks.Callback or use LambdaCallback(on_epoch_end=...).")
             self.callbacks.append(cb)
+        if add_history and not any(isinstance(cb, History) for cb in self.callbacks):
+            self.callbacks.append(History())
+        if add_progbar and not any(isinstance(cb, ProgbarLogger) for cb in self.callbacks):
+            self.callbacks.append(ProgbarLogger())
         self.model = model
-        self.params = params or {}
+        self.params = params
         for cb in self.callbacks:
             if model is not None:
                 cb.set_model(model)
             cb.set_params(self.params)
+        if model is not None and add_history:
+            model.history = next(cb for cb in self.callbacks if isinstance(cb, History))
         self._batch_begin = [cb for cb in self.callbacks if _overrides(cb, "on_train_batch_begin", "on_batch_begin")]
         self._batch_end = [cb for cb in self.callbacks if _overrides(cb, "on_train_batch_end", "on_batch_end")]
         self._step_loggers = [cb for cb in self._batch_end if getattr(cb, "step_logs", False)]
@@ -170,6 +203,25 @@ class CallbackList:
         self._batches = {kind: [cb for cb in self.callbacks
                                 if _overrides(cb, f"on_{kind}_batch_begin", f"on_{kind}_batch_end")]
                          for kind in ("test", "predict")}
+
+    def __iter__(self) -> Any:
+        # fit(callbacks=a CallbackList) runs the callbacks it holds, as Keras's fit takes one
+        return iter(self.callbacks)
+
+    def set_model(self, model: Any) -> None:
+        self.model = model
+        for cb in self.callbacks:
+            cb.set_model(model)
+
+    def set_params(self, params: dict[str, Any]) -> None:
+        self.params = params
+        for cb in self.callbacks:
+            cb.set_params(params)
+
+    @property
+    def shows_progress(self) -> bool:
+        """Whether a :class:`ProgbarLogger` draws the progress, in place of fit's own."""
+        return any(isinstance(cb, ProgbarLogger) for cb in self.callbacks)
 
     def check_fit(self, model: Any) -> None:
         """Let every callback refuse ``model`` before fit changes anything."""
@@ -914,6 +966,161 @@ def _csv_value(value: Any) -> Any:
     return repr(float(value)) if isinstance(value, float) else value
 
 
+# ----------------------------------------------------------------------------- ProgbarLogger, RemoteMonitor
+
+
+class ProgbarLogger(Callback):
+    """Keras's ``ProgbarLogger``: the progress bar as a callback, for a training loop of one's own run through a
+    :class:`CallbackList` (``add_progbar=True`` adds one), or in ``fit`` in place of its own bar.
+
+    It reads ``verbose``, ``epochs`` and ``steps`` from the params the loop gives (``set_params``); each epoch it
+    prints ``Epoch i/n`` (when there are several), then a :class:`fnlearn.progress.Progbar` of the batches with the
+    logs as the loop gives them (fit's are running means: shown as they are). ``evaluate`` and ``predict`` draw a
+    bar too, unless it runs inside ``fit``, whose validation stays silent, as in Keras.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> model = fl.Sequential([fl.layers.Dense(1, input_dim=1)]); model.compile("sgd", "mse")
+    >>> _ = model.fit(np.ones((4, 1)), np.ones((4, 1)), batch_size=2, verbose=2, callbacks=[ProgbarLogger()])
+    ... # doctest: +ELLIPSIS
+    2/2 - ... - loss: ...
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen, self.target, self.verbose, self.epochs = 0, None, 1, 1
+        self.progbar: Any = None
+        self._called_in_fit = False
+
+    def set_params(self, params: dict[str, Any]) -> None:
+        from .progress import check_verbose
+
+        super().set_params(params)
+        self.verbose = check_verbose(params.get("verbose", 1))
+        self.epochs, self.target = params.get("epochs", 1), params.get("steps")
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self._called_in_fit = True
+
+    def _reset(self) -> None:
+        self.seen, self.progbar = 0, None
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._reset()
+        if self.verbose and self.epochs > 1:
+            print(f"Epoch {epoch + 1}/{self.epochs}", flush=True)
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self._update(batch, logs)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._finish(logs)
+
+    def on_test_begin(self, logs: dict[str, Any] | None = None) -> None:
+        if not self._called_in_fit:
+            self._reset()
+
+    def on_test_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        if not self._called_in_fit:
+            self._update(batch, logs)
+
+    def on_test_end(self, logs: dict[str, Any] | None = None) -> None:
+        if not self._called_in_fit:
+            self._finish(logs)
+
+    def on_predict_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self._reset()
+
+    def on_predict_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self._update(batch, None)  # the predictions are no logs to show
+
+    def on_predict_end(self, logs: dict[str, Any] | None = None) -> None:
+        self._finish(None)
+
+    def _bar(self, logs: dict[str, Any] | None) -> Any:
+        from .progress import Progbar
+
+        if self.progbar is None:
+            self.progbar = Progbar(self.target, verbose=self.verbose)
+        self.progbar.stateful_metrics.update(logs or ())  # the loop's logs are shown as given, not averaged again
+        return self.progbar
+
+    def _update(self, batch: int, logs: dict[str, Any] | None) -> None:
+        self.seen = batch + 1
+        if self.verbose == 1:
+            self._bar(logs).update(self.seen, list((logs or {}).items()), finalize=False)
+
+    def _finish(self, logs: dict[str, Any] | None) -> None:
+        bar = self._bar(logs)
+        if bar.target is None:  # steps not known ahead: the count seen is the whole
+            bar.target = self.seen
+        bar.update(bar.target, list((logs or {}).items()), finalize=True)
+        self._reset()
+
+
+class RemoteMonitor(Callback):
+    """Keras's ``RemoteMonitor``: after every epoch, POST the epoch and its logs to a server, e.g. a live dashboard.
+
+    The payload is ``{"epoch": 3, "loss": 0.12, ...}``, sent as JSON (``send_as_json=True``) or, as Keras sends it by
+    default, as a form whose ``field`` holds the JSON. A server that cannot be reached (or answers with an error)
+    gives a warning, and training goes on. Python's own ``urllib`` sends it: no other package is needed.
+
+    Args:
+        root: the server, with its scheme: ``"http://localhost:9000"``.
+        path: the path on it the logs are posted to.
+        field: the form field holding the JSON (unless ``send_as_json``).
+        headers: extra HTTP headers, a dict.
+        send_as_json: post ``application/json`` instead of a form.
+        timeout: seconds to wait for the server before warning and going on (Keras waits as long as it takes).
+
+    >>> monitor = RemoteMonitor("http://localhost:9000", send_as_json=True)
+    >>> monitor.root + monitor.path
+    'http://localhost:9000/publish/epoch/end/'
+    """
+
+    def __init__(self, root: str = "http://localhost:9000", path: str = "/publish/epoch/end/", field: str = "data",
+                 headers: dict[str, str] | None = None, send_as_json: bool = False, timeout: float = 5.0) -> None:
+        super().__init__()
+        if not isinstance(root, str) or not root.startswith(("http://", "https://")):
+            raise ConfigError(f"RemoteMonitor got root={root!r}; give the server's address with its scheme, e.g. "
+                              "'http://localhost:9000'.")
+        if not isinstance(path, str) or not isinstance(field, str):
+            raise ConfigError(f"RemoteMonitor got path={path!r} and field={field!r}; give both as strings, e.g. "
+                              "path='/publish/epoch/end/', field='data'.")
+        if headers is not None and not (isinstance(headers, dict)
+                                        and all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items())):
+            raise ConfigError(f"RemoteMonitor got headers={headers!r}; give a dict of header names to string values, "
+                              "e.g. {'Authorization': 'Bearer ...'}.")
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+            raise ConfigError(f"RemoteMonitor got timeout={timeout!r}; give the seconds to wait, a number > 0.")
+        self.root, self.path, self.field, self.headers = root, path, field, headers
+        self.send_as_json, self.timeout = send_as_json, float(timeout)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        import json
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
+        send = {"epoch": epoch}
+        for key, value in (logs or {}).items():
+            send[key] = value.tolist() if hasattr(value, "tolist") else value  # NumPy numbers as plain ones
+        if self.send_as_json:
+            body, kind = json.dumps(send).encode(), "application/json"
+        else:
+            body, kind = urllib.parse.urlencode({self.field: json.dumps(send)}).encode(), \
+                "application/x-www-form-urlencoded"
+        request = urllib.request.Request(self.root + self.path, data=body, method="POST",
+                                         headers={"Content-Type": kind, **(self.headers or {})})
+        try:
+            urllib.request.urlopen(request, timeout=self.timeout).close()
+        except urllib.error.HTTPError as error:
+            warnings.warn(f"RemoteMonitor's server at {self.root} answered {error.code} {error.reason} to the logs "
+                          f"of epoch {epoch + 1}; training goes on.", stacklevel=2)
+        except (urllib.error.URLError, OSError) as error:
+            warnings.warn(f"Could not reach RemoteMonitor root server at {self.root} ({error}); training goes on.",
+                          stacklevel=2)
+
+
 # ----------------------------------------------------------------------------- LambdaCallback
 
 
@@ -1034,6 +1241,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint", "BackupAndRestore",
+__all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "RemoteMonitor", "callbacks_given",
+           "EarlyStopping", "ModelCheckpoint", "BackupAndRestore",
            "LearningRateScheduler",
            "TerminateOnNaN", "SwapEMAWeights", "CSVLogger", "LambdaCallback", "GradientNormStopping"]

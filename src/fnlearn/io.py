@@ -763,7 +763,9 @@ _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", 
                 "SpectralNormalization", "RandomInvert", "Solarization", "RandomPosterization", "RandomSharpness",
                 "RandomColorDegeneration", "RandomGrayscale", "AutoContrast", "MixUp", "CutMix",
                 "RandomSaturation", "RandomHue", "RandomColorJitter", "RandomGaussianBlur", "RandomErasing",
-                "RandomShear", "RandomPerspective", "Equalization", "RandAugment", "AugMix")  # not Lambda
+                "RandomShear", "RandomPerspective", "Equalization", "RandAugment", "AugMix", "STFTSpectrogram",
+                "MelSpectrogram", "RandomElasticTransform",
+                "ContrastLimitedAdaptiveHistogramEqualization")  # not Lambda
 
 
 def _layer_class(name: str) -> type | None:

@@ -10,6 +10,7 @@ from .nn.adaptive import (
 )
 from .nn.attention import GroupedQueryAttention, GroupQueryAttention, MultiHeadAttention
 from .nn.attention_simple import AdditiveAttention, Attention
+from .nn.audio import MelSpectrogram, STFTSpectrogram
 from .nn.augment import (
     AutoContrast,
     CutMix,
@@ -21,6 +22,7 @@ from .nn.augment import (
     RandomSharpness,
     Solarization,
 )
+from .nn.augment_elastic import ContrastLimitedAdaptiveHistogramEqualization, RandomElasticTransform
 from .nn.augment_mix import AugMix, RandAugment
 from .nn.augment_more import (
     Equalization,
@@ -170,4 +172,6 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "RandomPosterization",
            "RandomSharpness", "RandomColorDegeneration", "RandomGrayscale", "AutoContrast", "MixUp", "CutMix",
            "RandomSaturation", "RandomHue", "RandomColorJitter", "RandomGaussianBlur", "RandomErasing", "RandomShear",
-           "RandomPerspective", "Equalization", "RandAugment", "AugMix", "LAYERS"]
+           "RandomPerspective", "Equalization", "RandAugment", "AugMix", "STFTSpectrogram", "MelSpectrogram",
+           "RandomElasticTransform", "ContrastLimitedAdaptiveHistogramEqualization",
+           "LAYERS"]

@@ -909,6 +909,16 @@ def keras_reduction(value: Any) -> str:
     return KERAS_REDUCTIONS[value]
 
 
+def reduction_for_keras(value: str | None) -> str:
+    """Keras's name of fnlearn's reduction ``value`` (a loss's own None is Keras's default, a mean), as Keras writes
+    it in a loss's config.
+
+    >>> reduction_for_keras("mean"), reduction_for_keras("none")
+    ('sum_over_batch_size', 'none')
+    """
+    return {"mean": "sum_over_batch_size", "sum": "sum", "none": "none", None: "sum_over_batch_size"}[value]
+
+
 def require_per_sample(per_sample: Any, n: int) -> None:
     """A loss given sample weights must give one value per sample: say so in one sentence otherwise."""
     if not isinstance(per_sample, Tensor) or per_sample.size != n:

@@ -58,7 +58,7 @@ import numpy as np
 from . import backend, data, errors, losses, optim
 from . import functional as F
 from . import metrics as metrics_module
-from .callbacks import Callback, CallbackList, History
+from .callbacks import Callback, CallbackList, History, callbacks_given
 from .errors import ConfigError, DataError, FnlearnError, NotReadyError, ShapeError
 from .tensor import Tensor, no_grad
 
@@ -630,7 +630,7 @@ class Trainer:
                                   f"{'trace' if trace is not None else 'capture=True'} cannot follow (it records "
                                   "fnlearn's own step); leave it out.")
             return own.fit(self, x, y, source, batch_size=batch_size, epochs=epochs, verbose=verbose,
-                           callbacks=_callbacks_given(callbacks), validation_split=validation_split,
+                           callbacks=callbacks_given(callbacks), validation_split=validation_split,
                            validation_data=validation_data, val_source=val_source, shuffle=shuffle,
                            initial_epoch=initial_epoch, validation_batch_size=val_batch_size,
                            allow_nonfinite=allow_nonfinite, terminate_on_nan=terminate_on_nan,
@@ -638,7 +638,7 @@ class Trainer:
                            validation_steps=validation_steps, validates=validates)
         if y is None and source is None:
             raise ConfigError("fit needs targets: call model.fit(x, y, ...) with one target row per sample.")
-        user_callbacks = _callbacks_given(callbacks)
+        user_callbacks = callbacks_given(callbacks)
         if trace is not None:
             from .explain.trace import Trace
 
@@ -705,8 +705,8 @@ class Trainer:
         else:  # as Keras: a dataset's batch size and sample count are its own (steps None: not known ahead)
             steps = train_batches.steps
             params = {"epochs": epochs, "steps": steps, "verbose": verbose}
-        callback_list = CallbackList([*callback_list.callbacks, history], model=self, params=params)
-        progress = make_progress(verbose, epochs, steps)
+        callback_list = CallbackList([*callback_list.callbacks, history], model=self, **params)
+        progress = None if callback_list.shows_progress else make_progress(verbose, epochs, steps)
         # with no callback running per batch, nothing but the fast step touches the weights within an epoch:
         # it may then skip its per-step checks and keep η·g in .grad until the epoch ends (StepPlan.settle)
         plan = step if captured is None and hasattr(step, "settle") and not callback_list.wants_batch_begin \
@@ -1365,15 +1365,15 @@ class Trainer:
         else:
             _refuse_steps("evaluate", "steps", steps, "x")
             batch_size = data.check_batch_size(batch_size)
-        from .progress import check_verbose, format_logs
+        from .progress import check_verbose
 
         verbose = check_verbose(verbose)
         if own.own_step(self, "test_step"):
             batches, count = self._step_batches(x, y, sample_weight, source, steps, batch_size, "evaluate",
                                                 allow_nonfinite)
-            result = own.evaluate(self, batches, _callback_list(callbacks, self, {"verbose": verbose, "steps": count}))
-            if verbose:
-                print(f"{count}/{count} - {format_logs(result)}")
+            callback_list = _callback_list(callbacks, self, {"verbose": verbose, "steps": count})
+            result = own.evaluate(self, batches, callback_list)
+            _evaluate_line(verbose, callback_list, count, result)
             return result if return_dict else own.ordered_results(self, result)
         if self.loss_fn is None:
             raise ConfigError(f"evaluate computes the compiled loss, but {type(self).__name__} was compiled without "
@@ -1393,8 +1393,7 @@ class Trainer:
             problem = _nonfinite_data([(x_arr, "x"), (y_arr, "y")])  # changed in place since they were checked
             if problem is not None:
                 raise DataError(problem)
-        if verbose:
-            print(f"{steps}/{steps} - {format_logs(result)}")
+        _evaluate_line(verbose, callback_list, steps, result)
         return _batch_result(result, return_dict, self._log_order)
 
     def _step_batches(self, x: Any, y: Any, sample_weight: Any, source: Any, steps: Any, batch_size: int, role: str,
@@ -1413,7 +1412,7 @@ class Trainer:
     def _evaluate_dataset(self, source: Any, steps: Any, verbose: Any, return_dict: bool, callbacks: Any,
                           allow_nonfinite: bool) -> Any:
         """:meth:`evaluate` of a dataset's batches, each read, checked and moved to the device in turn."""
-        from .progress import check_verbose, format_logs
+        from .progress import check_verbose
 
         verbose = check_verbose(verbose)
         batches = _Batches(self, source, steps, "evaluate", allow_nonfinite)
@@ -1421,8 +1420,7 @@ class Trainer:
         if not self.built:
             self.build(batches.sample_shape)  # as Keras: the first data decide the input shape
         result = self._evaluate_batches(batches.epoch(), batches.weighted, callback_list)
-        if verbose:
-            print(f"{batches.read}/{batches.read} - {format_logs(result)}")
+        _evaluate_line(verbose, callback_list, batches.read, result)
         return _batch_result(result, return_dict, self._log_order)
 
     def predict(self, x: Any, batch_size: int | None = None, verbose: int | str = 0, *, callbacks: Any = None,
@@ -2126,16 +2124,19 @@ class _Batches:
                       ".repeat() makes a Dataset endless).", UserWarning, stacklevel=4)
 
 
-def _callbacks_given(callbacks: Any) -> list[Any]:
-    """``callbacks=`` as a list: one callback, a list of them, or None."""
-    return [callbacks] if isinstance(callbacks, Callback) else list(callbacks or [])
+def _evaluate_line(verbose: int, callback_list: Any, steps: Any, result: dict[str, Any]) -> None:
+    """evaluate's one line for ``verbose`` > 0, unless a ProgbarLogger among its callbacks draws it."""
+    from .progress import format_logs
+
+    if verbose and not (callback_list is not None and callback_list.shows_progress):
+        print(f"{steps}/{steps} - {format_logs(result)}")
 
 
 def _callback_list(callbacks: Any, model: Any, params: dict[str, Any]) -> Any:
     """evaluate's or predict's callbacks as a CallbackList bound to ``model`` (checked before anything runs),
     or None for none."""
-    given = _callbacks_given(callbacks)
-    return CallbackList(given, model=model, params=params) if given else None
+    given = callbacks_given(callbacks)
+    return CallbackList(given, model=model, **params) if given else None
 
 
 def _metric_specs(metrics: Any, argument: str = "metrics") -> list[Any]:

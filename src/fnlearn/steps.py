@@ -326,8 +326,8 @@ def fit(model: Any, x: Any, y: Any, source: Any, *, batch_size: int, epochs: int
         steps = train_batches.steps  # type: ignore[union-attr]
         params = {"epochs": epochs, "steps": steps, "verbose": verbose}
     history = History()
-    callback_list = CallbackList([*callback_list.callbacks, history], model=model, params=params)
-    progress = make_progress(verbose, epochs, steps)
+    callback_list = CallbackList([*callback_list.callbacks, history], model=model, **params)
+    progress = None if callback_list.shows_progress else make_progress(verbose, epochs, steps)
     model.history, model.stop_training = history, False
     was_training = model.training
     model.train()

@@ -484,11 +484,11 @@ def test_keras_names_fnlearn_lacks_say_what_the_module_has():
                                              r"not provide; fnlearn.keras.ops has: .*abs, absolute"):
         getattr(keras.ops, "view_as_complex")  # noqa: B009
     # the names in order, whatever layers join them: Conv2DTranspose after Conv2D, Conv1D before it
-    with pytest.raises(AttributeError, match=r"fnlearn.keras.layers.STFTSpectrogram .* has: Activation, "
+    with pytest.raises(AttributeError, match=r"fnlearn.keras.layers.TFSMLayer .* has: Activation, "
                                              r"(\w+, )*Add, (\w+, )*Average, "
                                              r"(\w+, )*AvgPool2D, (\w+, )*BatchNormalization, (\w+, )*Concatenate, "
                                              r"(\w+, )*Conv2D, Conv2DTranspose, (\w+, )*Cropping2D, (\w+, )*Dense"):
-        getattr(keras.layers, "STFTSpectrogram")  # noqa: B009
+        getattr(keras.layers, "TFSMLayer")  # noqa: B009
     assert not hasattr(keras.layers, "__path__")  # Python's own probes get a plain AttributeError
 
 

@@ -183,8 +183,8 @@ def _one_sentence(message: str) -> None:
 
 
 @pytest.mark.parametrize("make, shape, words", [
-    (lambda real: real.layers.STFTSpectrogram(frame_length=16, frame_step=8, fft_length=16), (64, 1),
-     ("STFTSpectrogram", "fnlearn does not have")),
+    (lambda real: type("Wobble", (real.layers.Layer,), {"call": lambda self, x: x})(name="w"), (64, 1),
+     ("layer 'w' (Wobble)", "fnlearn does not have")),
     (lambda real: real.layers.Dense(2, lora_rank=2, name="d"), (4, 4, 4, 1), ("layer 'd' (Dense)", "lora_rank=2")),
     (lambda real: real.layers.Dense(2, dtype="mixed_float16", name="d"), (4, 4, 4, 1),
      ("layer 'd'", "'mixed_float16'")),

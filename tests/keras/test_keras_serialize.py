@@ -149,3 +149,19 @@ def test_bad_input_is_one_sentence(call, words):
     with pytest.raises(ConfigError) as caught:
         call()
     assert words in str(caught.value) and str(caught.value).endswith(".")
+
+
+@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum", "none"])
+@pytest.mark.parametrize("make", [lambda k, r: k.losses.MeanSquaredError(reduction=r),
+                                  lambda k, r: k.losses.Huber(delta=2.0, reduction=r),
+                                  lambda k, r: k.losses.CategoricalCrossentropy(from_logits=True, reduction=r)],
+                         ids=["mse", "huber", "categorical_crossentropy"])
+def test_losses_serialize_as_keras_and_back(make, reduction):
+    real = real_keras()
+    ours, theirs = keras.losses.serialize(make(keras, reduction)), real.losses.serialize(make(real, reduction))
+    assert ours["class_name"] == theirs["class_name"]
+    for key in ("reduction", "delta", "from_logits"):
+        if key in theirs["config"]:
+            assert ours["config"][key] == theirs["config"][key]
+    again = keras.losses.deserialize(theirs)
+    assert keras.losses.serialize(again)["config"]["reduction"] == reduction

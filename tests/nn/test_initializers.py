@@ -162,7 +162,7 @@ def test_settings_survive_name_of_and_from_config():
     (lambda: I.Constant(float("nan")), "value must be a finite number"),
     (lambda: fl.keras.initializers.RandomUniform(minval=float("inf")), "minval must be a finite number"),
     (lambda: I.from_config({"name": "constant", "val": 1.0}), "Constant does not take; it takes value"),
-    (lambda: I.from_config({"name": "stft"}), "'stft' is not known.*truncated_normal, uniform"),
+    (lambda: I.from_config({"name": "kaiser"}), "'kaiser' is not known.*truncated_normal, uniform"),
 ])
 def test_bad_settings_are_one_sentence(make, words):
     with pytest.raises(ConfigError, match=words):
@@ -340,9 +340,12 @@ def test_an_initializer_of_the_real_keras_is_refused_with_the_one_to_use():
             make(real.initializers.HeNormal())
     with pytest.raises(ConfigError, match=r"^the initializer GlorotUniform comes from Keras"):
         I.get(real.initializers.GlorotUniform)  # the class itself, as Keras also takes it
-    with pytest.raises(ConfigError, match=r"^the initializer STFT comes from Keras, not fnlearn; use fnlearn's "
-                                          r"own \("):
-        I.get(real.initializers.STFT())  # no fnlearn equivalent to name
+    with pytest.raises(ConfigError, match=r"^the initializer Initializer comes from Keras, not fnlearn; use "
+                                          r"fnlearn's own \("):
+        I.get(real.initializers.Initializer())  # no fnlearn equivalent to name
+    with pytest.raises(ConfigError, match=r"^the initializer STFT comes from Keras, not fnlearn; use fnlearn's own "
+                                          r"keras.initializers.STFT"):
+        I.get(real.initializers.STFT())
     for name in I.KERAS_NAMES:  # every name the sentence may suggest exists
         assert callable(getattr(fl.keras.initializers, name)) and hasattr(real.initializers, name)
 

@@ -832,6 +832,69 @@ CASES: list[Case] = [
     Case("resizing-crop-pad", "layers", "Resizing(8, 8, crop_to_aspect_ratio=True, pad_to_aspect_ratio=True)",
          lambda c: _keras().layers.Resizing(8, 8, crop_to_aspect_ratio=True, pad_to_aspect_ratio=True),
          ConfigError, ("crop_to_aspect_ratio", "choose one")),
+    # elastic transform and CLAHE
+    Case("elastic-sigma", "ops", "keras.ops.image.elastic_transform(images, sigma=0)",
+         lambda c: _keras().ops.image.elastic_transform(np.ones((1, 4, 4, 1)), sigma=0), ConfigError,
+         ("sigma=0", "> 0")),
+    Case("elastic-fill-mode", "layers", "RandomElasticTransform(fill_mode='edge')",
+         lambda c: _keras().layers.RandomElasticTransform(fill_mode="edge"), ConfigError,
+         ("fill_mode", "'edge'", "'mirror'")),
+    Case("clahe-clip-limit", "layers", "ContrastLimitedAdaptiveHistogramEqualization(clip_limit=-1)",
+         lambda c: _keras().layers.ContrastLimitedAdaptiveHistogramEqualization(clip_limit=-1), ConfigError,
+         ("clip_limit", "≥ 0", "-1")),
+    Case("clahe-tiles", "layers", "ContrastLimitedAdaptiveHistogramEqualization(tile_grid_size=(0, 8))",
+         lambda c: _keras().layers.ContrastLimitedAdaptiveHistogramEqualization(tile_grid_size=(0, 8)),
+         ConfigError, ("tile_grid_size", "(0, 8)")),
+    # ---------------------------------------------------------------- scikit-learn wrappers
+    Case("sklearn-uncompiled", "keras.wrappers", "SKLearnRegressor(an uncompiled model).fit(x, y)",
+         lambda c: _sklearn_wrapper("SKLearnRegressor", c.uncompiled).fit(c.x, c.y_reg),
+         ConfigError, ("uncompiled model", "model.compile(")),
+    Case("sklearn-multilabel", "keras.wrappers", "SKLearnClassifier.fit(x, a 0/1 column a label)",
+         lambda c: _sklearn_wrapper("SKLearnClassifier", c.sparse).fit(c.x, np.eye(2, dtype=int)[c.labels % 2]),
+         DataError, ("multilabel-indicator targets", "SKLearnRegressor")),
+    # audio: stft, istft, spectrogram layers
+    Case("stft-fft-length", "ops", "keras.ops.stft(x, sequence_length=8, sequence_stride=4, fft_length=4)",
+         lambda c: _keras().ops.stft(np.ones(16), 8, 4, 4), ConfigError,
+         ("fft_length=4", "sequence_length=8", "fft_length >= sequence_length")),
+    Case("stft-window", "ops", "keras.ops.stft(x, 8, 4, 8, window='kaiser')",
+         lambda c: _keras().ops.stft(np.ones(16), 8, 4, 8, window="kaiser"), ConfigError,
+         ("window='kaiser'", "'hann'", "'hamming'")),
+    Case("istft-rank", "ops", "keras.ops.istft(a pair of 1-D parts, 8, 4, 8)",
+         lambda c: _keras().ops.istft((np.ones(5), np.ones(5)), 8, 4, 8), ShapeError,
+         ("(5,)", "(…, frames, bins)")),
+    Case("stft-spectrogram-rank", "layers", "STFTSpectrogram(frame_length=8) called on (batch, time)",
+         lambda c: _keras().layers.STFTSpectrogram(frame_length=8, name="spectrogram")(np.ones((2, 16))), ShapeError,
+         ("(batch, time, channels)", "(2, 16)", "x[..., None]")),
+    Case("stft-spectrogram-step", "layers", "STFTSpectrogram(frame_length=8, frame_step=16)",
+         lambda c: _keras().layers.STFTSpectrogram(frame_length=8, frame_step=16), ConfigError,
+         ("frame_step=16", "frame_length=8")),
+    Case("mel-spectrogram-max-freq", "layers", "MelSpectrogram(sampling_rate=8000, max_freq=6000)",
+         lambda c: _keras().layers.MelSpectrogram(sampling_rate=8000, max_freq=6000), ConfigError,
+         ("max_freq=6000", "sampling_rate / 2")),
+    Case("remote-monitor-root", "callbacks", "RemoteMonitor(root='localhost:9000')",
+         lambda c: _keras().callbacks.RemoteMonitor(root="localhost:9000"), ConfigError,
+         ("root='localhost:9000'", "with its scheme", "http://localhost:9000")),
+    Case("gallery-labels", "keras.visualization", "plot_image_gallery(images, y_true=labels) without a label_map",
+         lambda c: _keras().visualization.plot_image_gallery(np.zeros((4, 2, 2, 3)), y_true=[0, 1, 0, 1]),
+         ConfigError, ("no label_map", "{0: 'cat', 1: 'dog'}")),
+    Case("audio-ragged", "datasets", "audio_dataset_from_directory(folder, ragged=True)",
+         lambda c: _keras().utils.audio_dataset_from_directory(c.folder, ragged=True), ConfigError,
+         ("ragged=True", "no ragged tensors", "output_sequence_length")),
+    Case("smart-resize-rank", "keras.utils", "preprocessing.image.smart_resize(a (4, 4) array, (2, 2))",
+         lambda c: _keras().preprocessing.image.smart_resize(np.ones((4, 4)), (2, 2)), ShapeError,
+         ("(4, 4)", "channels axis")),
+    # keras.applications
+    Case("applications-weights", "keras.applications", "VGG16(weights='imagenett')",
+         lambda c: _keras().applications.VGG16(weights="imagenett"), ConfigError,
+         ("weights='imagenett'", "'imagenet'", "path")),
+    Case("applications-classes", "keras.applications", "ResNet50(weights='imagenet', classes=10)",
+         lambda c: _keras().applications.ResNet50(weights="imagenet", classes=10), ConfigError,
+         ("classes=10", "1000", "include_top=False")),
+    Case("applications-small-input", "keras.applications", "MobileNetV2(include_top=False, input_shape=(16, 16, 3))",
+         lambda c: _keras().applications.MobileNetV2(include_top=False, input_shape=(16, 16, 3)), ShapeError,
+         ("(16, 16, 3)", "32x32")),
+    Case("applications-alpha", "keras.applications", "MobileNet(alpha=0.6, weights='imagenet')",
+         lambda c: _keras().applications.MobileNet(alpha=0.6), ConfigError, ("alpha=0.6", "0.25", "weights=None")),
     # ---------------------------------------------------------------- command line
     Case("cli-unknown-command", "CLI", "fnlearn frobnicate", _cli(["frobnicate"]), SystemExit,
          ("frobnicate",)),
@@ -851,6 +914,13 @@ def _frame_with_text() -> Any:
     # a categorical column: its dtype prints the same in every pandas version (text prints object or str)
     city = pd.Categorical(["Taipei", "Tainan"] * 6)
     return pd.DataFrame({"a": np.ones(12), "b": np.ones(12), "city": city, "d": np.ones(12)})
+
+
+def _sklearn_wrapper(name: str, model: Any) -> Any:
+    """keras.wrappers' estimator ``name`` around ``model``."""
+    from fnlearn.keras import wrappers
+
+    return getattr(wrappers, name)(model, fit_kwargs={"verbose": 0})
 
 
 def _no_batches(**kwargs: Any) -> Any:

@@ -267,14 +267,15 @@ def dataset_from_directory(directory: Any, labels: Any = "inferred", label_mode:
                            shuffle: bool = True, seed: int | None = None, validation_split: float | None = None,
                            subset: str | None = None, follow_links: bool = False, format: str = "tf",  # noqa: A002
                            verbose: bool = True, *, who: str, formats: tuple[str, ...], kind: str, noun: str,
-                           read: Callable[[list[str]], np.ndarray]) -> Any:
+                           read: Callable[[list[str]], np.ndarray], padded: bool = False) -> Any:
     """Keras 3's ``*_dataset_from_directory`` for the files ending in ``formats``: the arguments checked, the
     files listed (:func:`index_files`), shuffled and split, and a :class:`fnlearn.pipeline.Dataset` (with
     ``class_names`` and ``file_paths``; a list [training, validation] for ``subset="both"``) whose batches
     ``read(paths)`` makes, paired with the encoded labels.
 
     ``who`` is the public function's name, ``kind`` the files in "one per {kind} file" (e.g. "image"), ``noun``
-    the files in plain words (e.g. "images"), in the error messages.
+    the files in plain words (e.g. "images"), in the error messages. ``padded``: the files' arrays differ in length
+    (``read`` gives an object array of them), and each batch pads them to its longest.
     """
     labels, label_mode, inferred = _check_labels(labels, label_mode, class_names, kind, noun)
     size = batch_size_of(batch_size, who, noun)
@@ -308,7 +309,7 @@ def dataset_from_directory(directory: Any, labels: Any = "inferred", label_mode:
         if shuffle and not (subset == "both" and part == "validation"):  # Keras shuffles all but "both"'s second
             dataset = dataset.shuffle(size * 8 if size is not None else 1024, seed=seed)
         if size is not None:
-            dataset = dataset.batch(size)
+            dataset = dataset.padded_batch(size) if padded else dataset.batch(size)
         dataset.class_names = names
         dataset.file_paths = part_paths
         made.append(dataset)

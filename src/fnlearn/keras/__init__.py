@@ -25,6 +25,7 @@ from . import (
     config,
     constraints,
     datasets,
+    dtype_policies,
     initializers,
     layers,
     losses,
@@ -38,9 +39,12 @@ from . import (
     regularizers,
     saving,
     tree,
+    visualization,
 )
 from . import utils as utils
 from ._missing import not_provided
+from .core import KerasTensor, Variable, device
+from .dtype_policies import DTypePolicy, FloatDTypePolicy
 from .initializers import Initializer
 from .layers import Input, InputSpec, Layer
 from .losses import Loss
@@ -50,9 +54,25 @@ from .optimizers import Optimizer
 from .regularizers import Regularizer
 
 __all__ = ["Sequential", "Model", "Input", "InputSpec", "Layer", "Loss", "Metric", "Optimizer", "Initializer",
-           "Regularizer", "load_model", "save_model", "layers", "models", "optimizers",
+           "Regularizer", "Variable", "KerasTensor", "device", "DTypePolicy", "FloatDTypePolicy", "dtype_policies",
+           "version", "load_model", "save_model", "layers", "models",
+           "optimizers",
            "losses", "metrics", "callbacks", "utils", "datasets", "activations", "initializers", "backend", "config",
            "regularizers", "constraints", "ops", "preprocessing", "random", "saving", "tree",
-           "mixed_precision"]
+           "mixed_precision", "visualization"]
 
-__getattr__ = not_provided(__name__, __all__)
+# the Keras release whose API this front end follows, for the programs that print it or branch on it
+__version__ = "3.15.1"
+
+
+def version() -> str:
+    """The Keras release whose API ``fnlearn.keras`` follows (Keras's ``keras.version()``).
+
+    >>> version()
+    '3.15.1'
+    """
+    return __version__
+
+
+# wrappers imports scikit-learn; applications builds models only when asked
+__getattr__ = not_provided(__name__, __all__, lazy=["wrappers", "applications"])

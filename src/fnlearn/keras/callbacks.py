@@ -1,7 +1,8 @@
 """``keras.callbacks``: fnlearn's callbacks under their Keras names.
 
 EarlyStopping, ModelCheckpoint, BackupAndRestore, LearningRateScheduler, ReduceLROnPlateau, TerminateOnNaN, CSVLogger,
-TensorBoard, SwapEMAWeights, LambdaCallback, History and the base class Callback behave as in Keras;
+TensorBoard, SwapEMAWeights, LambdaCallback, ProgbarLogger, RemoteMonitor, History, CallbackList (for a training loop
+of one's own) and the base class Callback behave as in Keras;
 GradientNormStopping is the lecture's own rule (stop when the gradient is nearly zero).
 
 Example:
@@ -13,6 +14,7 @@ Example:
 from ..callbacks import (
     BackupAndRestore,
     Callback,
+    CallbackList,
     CSVLogger,
     EarlyStopping,
     GradientNormStopping,
@@ -20,7 +22,9 @@ from ..callbacks import (
     LambdaCallback,
     LearningRateScheduler,
     ModelCheckpoint,
+    ProgbarLogger,
     ReduceLROnPlateau,
+    RemoteMonitor,
     SwapEMAWeights,
     TerminateOnNaN,
 )
@@ -29,6 +33,6 @@ from ._missing import not_provided
 
 __all__ = ["Callback", "History", "EarlyStopping", "ModelCheckpoint", "BackupAndRestore", "LearningRateScheduler",
            "TerminateOnNaN", "CSVLogger", "LambdaCallback", "GradientNormStopping", "ReduceLROnPlateau", "TensorBoard",
-           "SwapEMAWeights"]
+           "SwapEMAWeights", "CallbackList", "ProgbarLogger", "RemoteMonitor"]
 
 __getattr__ = not_provided(__name__, __all__)

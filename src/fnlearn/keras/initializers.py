@@ -146,6 +146,7 @@ def TruncatedNormal(mean: float = 0.0, stddev: float = 0.05, seed: int | None = 
 
 Orthogonal = OrthogonalInitializer = _init.Orthogonal
 Identity = IdentityInitializer = _init.Identity
+STFT = STFTInitializer = stft = _init.STFT  # Keras's name, its alias, and its snake_case name
 glorot_uniform = _init.glorot_uniform
 glorot_normal = _init.glorot_normal
 he_uniform = _init.he_uniform
@@ -161,7 +162,7 @@ orthogonal = Orthogonal
 identity = Identity
 get = _init.get
 # fnlearn's initializer names whose Keras class is named otherwise than the snake case says
-_CLASS_NAMES = {"uniform": "RandomUniform", "normal": "RandomNormal"}
+_CLASS_NAMES = {"uniform": "RandomUniform", "normal": "RandomNormal", "stft": "STFT"}
 # and the settings Keras names otherwise (its RandomNormal's and TruncatedNormal's)
 _SETTING_NAMES = {"std": "stddev"}
 
@@ -225,6 +226,6 @@ __all__ = ["GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUnifo
            "glorot_normal", "he_uniform", "he_normal", "lecun_uniform", "lecun_normal", "zeros", "ones",
            "random_normal", "random_uniform", "truncated_normal", "variance_scaling", "constant", "get",
            "Orthogonal", "orthogonal", "OrthogonalInitializer", "Identity", "IdentityInitializer", "identity",
-           "Initializer", "serialize", "deserialize"]
+           "Initializer", "serialize", "deserialize", "STFT", "STFTInitializer", "stft"]
 
 __getattr__ = not_provided(__name__, __all__)

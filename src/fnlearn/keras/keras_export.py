@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, FnlearnError, ModelFileError
-from ..losses import Loss
+from ..losses import Loss, reduction_for_keras
 from .initializers import keras_form
 from .keras_files import _CHILDREN, _MODEL_CLASSES, _snake, _unique
 
@@ -177,10 +177,17 @@ _SETTINGS: dict[str, tuple[str, ...]] = {
     "RandomShear": ("x_factor", "y_factor", "interpolation", "fill_mode", "fill_value", "seed", "data_format"),
     "RandomPerspective": ("factor", "scale", "interpolation", "fill_value", "seed", "data_format"),
     "Equalization": ("value_range", "bins", "data_format"),
+    "RandomElasticTransform": ("factor", "scale", "interpolation", "fill_mode", "fill_value", "value_range", "seed",
+                               "data_format"),
+    "ContrastLimitedAdaptiveHistogramEqualization": ("value_range", "clip_limit", "tile_grid_size", "data_format"),
     "RandAugment": ("value_range", "num_ops", "factor", "interpolation", "seed", "data_format"),
     "AugMix": ("value_range", "num_chains", "chain_depth", "factor", "alpha", "all_ops", "interpolation", "seed",
                "data_format"),
     "RandomCrop": ("height", "width", "seed", "data_format"),
+    "STFTSpectrogram": ("mode", "frame_length", "frame_step", "fft_length", "window", "periodic", "scaling", "padding",
+                        "expand_dims", "data_format"),
+    "MelSpectrogram": ("fft_length", "sequence_stride", "sequence_length", "window", "sampling_rate", "num_mel_bins",
+                       "min_freq", "max_freq", "power_to_db", "top_db", "mag_exp", "min_power", "ref_power"),
 }
 _CELL_SETTINGS = tuple(k for k in _RECURRENT if k not in ("return_sequences", "return_state", "go_backwards",
                                                              "stateful", "unroll", "activity_regularizer"))
@@ -450,13 +457,13 @@ def _keras_loss(spec: Any) -> Any:
         items = {key: _keras_loss(item) for key, item in spec.items()}
         return None if any(item is None for item in items.values()) else items
     options = {k: v for k, v in spec.items() if k not in ("name", "reduction")}
-    reduction = {"mean": "sum_over_batch_size", "sum": "sum", "none": "none"}.get(spec.get("reduction") or "mean")
+    reduction = reduction_for_keras(spec.get("reduction"))
     if not options and reduction == "sum_over_batch_size":
         return spec["name"]
     canonical = {_named_loss(cls): name for name in losses.__all__
                  if isinstance(cls := getattr(losses, name), type) and issubclass(cls, Loss) and cls is not Loss}
     class_name = canonical.get(spec["name"])
-    if class_name is None or reduction is None:
+    if class_name is None:
         return None
     return {"module": "keras.losses", "class_name": class_name,
             "config": {"name": spec["name"], "reduction": reduction, **_plain(options)}, "registered_name": None}

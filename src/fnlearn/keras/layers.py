@@ -12,7 +12,8 @@ SeparableConv1D (and Keras's other names Convolution2D, Convolution1DTranspose, 
 CenterCrop, RandomCrop and RandomBrightness, the colour augmentations (RandomInvert, Solarization,
 RandomPosterization, RandomSharpness, RandomColorDegeneration, RandomGrayscale, AutoContrast), MixUp and CutMix,
 RandomSaturation, RandomHue, RandomColorJitter, RandomGaussianBlur, RandomErasing, RandomShear, RandomPerspective,
-Equalization, RandAugment and AugMix, and ``Input`` to declare a model's input shape.
+Equalization, RandAugment and AugMix, RandomElasticTransform and ContrastLimitedAdaptiveHistogramEqualization, the
+audio layers STFTSpectrogram and MelSpectrogram, and ``Input`` to declare a model's input shape.
 
 A model holding a ``Lambda`` layer saves its weights (``save_weights``) but not itself: fnlearn's model files never
 hold code (Keras writes the function's bytecode), so ``save`` refuses it before writing anything.
@@ -49,6 +50,7 @@ from ..nn.adaptive import (
 )
 from ..nn.attention import GroupQueryAttention, MultiHeadAttention
 from ..nn.attention_simple import AdditiveAttention, Attention
+from ..nn.audio import MelSpectrogram, STFTSpectrogram
 from ..nn.augment import (
     AutoContrast,
     CutMix,
@@ -60,6 +62,7 @@ from ..nn.augment import (
     RandomSharpness,
     Solarization,
 )
+from ..nn.augment_elastic import ContrastLimitedAdaptiveHistogramEqualization, RandomElasticTransform
 from ..nn.augment_mix import AugMix, RandAugment
 from ..nn.augment_more import (
     Equalization,
@@ -668,7 +671,8 @@ __all__ = ["Layer", "Dense", "Activation", "Softmax", "ReLU", "LeakyReLU", "Flat
            "RandomInvert", "Solarization", "RandomPosterization", "RandomSharpness", "RandomColorDegeneration",
            "RandomGrayscale", "AutoContrast", "MixUp", "CutMix", "RandomSaturation", "RandomHue",
            "RandomColorJitter", "RandomGaussianBlur", "RandomErasing", "RandomShear", "RandomPerspective",
-           "Equalization", "RandAugment", "AugMix", "dot",
+           "Equalization", "RandAugment", "AugMix", "STFTSpectrogram", "MelSpectrogram",
+           "RandomElasticTransform", "ContrastLimitedAdaptiveHistogramEqualization", "dot",
            "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate",
            "Input", "InputLayer", "InputSpec", "SymbolicTensor", "serialize", "deserialize"]
 

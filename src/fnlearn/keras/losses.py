@@ -439,9 +439,7 @@ def serialize(loss: Any) -> Any:
     """
     if isinstance(loss, Loss):
         config = {k: v for k, v in loss.get_config().items() if k != "name"}
-        # back to Keras's names; a loss's own reduction (None) is Keras's default
-        config["reduction"] = {"mean": "sum_over_batch_size", "sum": "sum", "none": None,
-                               None: "sum_over_batch_size"}[loss.reduction]
+        config["reduction"] = _losses.reduction_for_keras(loss.reduction)
         return {"module": "keras.losses", "class_name": type(loss).__name__, "config": config,
                 "registered_name": None}
     name = getattr(loss, "__name__", None)

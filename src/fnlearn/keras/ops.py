@@ -2106,6 +2106,8 @@ __all__ += ["erf", "erfc", "expm1", "tan", "sinh", "cosh", "arcsin", "arccos", "
 
 from . import ops_image as image  # noqa: E402  (keras.ops.image.resize; it uses the ops above)
 from . import ops_linalg as linalg  # noqa: E402  (keras.ops.linalg; these modules use the ops above)
+from .ops_audio import *  # noqa: E402, F403
+from .ops_audio import __all__ as _audio_names  # noqa: E402
 from .ops_control import *  # noqa: E402, F403
 from .ops_control import __all__ as _control_names  # noqa: E402
 from .ops_fft import *  # noqa: E402, F403
@@ -2119,6 +2121,7 @@ from .ops_numpy_more import __all__ as _numpy_more_names  # noqa: E402
 
 __all__ += ["image", "linalg", *_control_names, *_fft_names, *[n for n in _linalg_names if n != "norm"],
             *_numpy_more_names, *_nn_more_names]
+__all__ += _audio_names
 
 from .ops_groups import NN_NAMES as _NN_NAMES  # noqa: E402
 from .ops_groups import NUMPY_NAMES as _NUMPY_NAMES  # noqa: E402

@@ -1,7 +1,7 @@
 """``keras.ops.image``: ``resize`` and ``extract_patches``, the two image ops Keras's examples call most (a Vision
 Transformer cuts images into patches with the second), with ``extract_patches_3d`` for volumes, and the rest of
 Keras's image ops from :mod:`.ops_image_more` (colour conversions, padding and cropping, blur and edges,
-resampling, ``ssim``).
+resampling, ``ssim``, ``elastic_transform``).
 
 These are differentiable: ``resize`` runs the ``Resizing`` layer's computation, ``extract_patches`` (and
 ``extract_patches_3d``) is a convolution with a kernel that copies each patch's values into the channels, as Keras
@@ -130,6 +130,7 @@ def _patches(images: Any, size: Any, strides: Any, dilation_rate: Any, padding: 
 from .ops_image_more import (  # noqa: E402
     affine_transform,
     crop_images,
+    elastic_transform,
     gaussian_blur,
     hsv_to_rgb,
     map_coordinates,
@@ -144,6 +145,6 @@ from .ops_image_more import (  # noqa: E402
 
 __all__ = ["resize", "extract_patches", "extract_patches_3d", "rgb_to_grayscale", "rgb_to_hsv", "hsv_to_rgb",
            "pad_images", "crop_images", "gaussian_blur", "sobel_edges", "affine_transform", "map_coordinates",
-           "perspective_transform", "scale_and_translate", "ssim"]
+           "perspective_transform", "scale_and_translate", "ssim", "elastic_transform"]
 
 __getattr__ = not_provided(__name__, __all__)

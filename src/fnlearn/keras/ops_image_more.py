@@ -1,7 +1,7 @@
 """The rest of ``keras.ops.image``: colour conversions (``rgb_to_grayscale``, ``rgb_to_hsv``, ``hsv_to_rgb``),
 padding and cropping (``pad_images``, ``crop_images``), filters (``gaussian_blur``, ``sobel_edges``), resampling
-(``affine_transform``, ``perspective_transform``, ``map_coordinates``, ``scale_and_translate``) and ``ssim``;
-:mod:`.ops_image` re-exports them beside ``resize`` and ``extract_patches``.
+(``affine_transform``, ``perspective_transform``, ``map_coordinates``, ``scale_and_translate``), ``ssim`` and the
+random ``elastic_transform``; :mod:`.ops_image` re-exports them beside ``resize`` and ``extract_patches``.
 
 Each takes a batch of channels-last images (batch, height, width, channels) or one image (height, width,
 channels), as Keras does, and gives Keras 3's values for the same inputs. Each is differentiable with respect to
@@ -526,6 +526,73 @@ def ssim(image1: Any, image2: Any, max_val: float = 1.0, filter_size: int = 11, 
     return F.reshape(per_image, ()) if single else per_image
 
 
+# ----------------------------------------------------------------------------- elastic deformation
+
+
+def _elastic_warp(x: Tensor, noise: Any, alpha: float, sigma: float, interpolation: str, fill_mode: str,
+                  fill: float) -> Tensor:
+    """Images ``x`` (batch, height, width, channels) deformed by the displacements made of ``noise``, standard
+    normal draws (2, batch, height, width), the columns' then the rows': each draw times ``sigma``, blurred by the
+    Gaussian of int(6·sigma) | 1 taps and deviation ``sigma`` (zeros around), times ``alpha``, is how far each
+    output pixel reads from its own place. The steps are Keras's, in the images' dtype, so that the same draws give
+    Keras's pixels; the random draws themselves are the caller's."""
+    from ..nn.image import interpolate
+
+    xp = backend.xp()
+    n, h, w, _ = x.shape
+    dtype = x.dtype.type
+    sigma, alpha = dtype(sigma), dtype(alpha)
+    field = backend.to_device(np.asarray(backend.to_numpy(noise), dtype=x.dtype).reshape(2 * n, h, w, 1))
+    moves = field * sigma
+    if sigma > 0:  # a deviation of 0 leaves nothing to blur (Keras's kernel would be 0/0)
+        size = int(dtype(6.0) * sigma) | 1
+        # the Gaussian is separable: rows then columns, k + k taps a pixel where one k×k kernel takes k²
+        blurred = gaussian_blur(gaussian_blur(Tensor(moves), (size, 1), (float(sigma), float(sigma))),
+                                (1, size), (float(sigma), float(sigma)))
+        moves = blurred.data
+    moves = moves.reshape(2, n, h, w) * alpha
+    cols = xp.arange(w, dtype=x.dtype).reshape(1, 1, w) + moves[0]
+    rows = xp.arange(h, dtype=x.dtype).reshape(1, h, 1) + moves[1]
+    return interpolate(x, (xp.arange(n).reshape(n, 1, 1),), ((rows, h), (cols, w)), interpolation, fill_mode, fill)
+
+
+def elastic_transform(images: Any, alpha: float = 20.0, sigma: float = 5.0, interpolation: str = "bilinear",
+                      fill_mode: str = "reflect", fill_value: float = 0.0, seed: Any = None,
+                      data_format: Any = None) -> Tensor:
+    """Images deformed elastically at random, Keras's ``ops.image.elastic_transform`` (Simard et al., 2003): for
+    every pixel two displacements (columns, rows) drawn from N(0, ``sigma``²), smoothed by a Gaussian blur of
+    deviation ``sigma`` (int(6·sigma) | 1 taps), scaled by ``alpha``; each output pixel reads the input that far
+    from its place, ``interpolation`` "bilinear" or "nearest", points outside per ``fill_mode``: "reflect",
+    "mirror", "wrap", "nearest" or "constant" (``fill_value``). ``seed``: None (fnlearn's generator, a new draw
+    each call), an integer (the same draw every call) or a ``keras.random.SeedGenerator``; Keras's backends draw
+    from their own generators (JAX's even gives both displacements one draw), so the draws are fnlearn's, and the
+    same draws give Keras's pixels. Differentiable with respect to the images.
+
+    >>> import numpy as np
+    >>> x = np.random.default_rng(0).random((2, 16, 16, 3))
+    >>> out = elastic_transform(x, alpha=4.0, sigma=2.0, seed=1)
+    >>> out.shape, bool(np.allclose(out.numpy(), elastic_transform(x, alpha=4.0, sigma=2.0, seed=1).numpy()))
+    ((2, 16, 16, 3), True)
+    >>> bool(np.allclose(elastic_transform(x, alpha=0.0).numpy(), x))   # no displacement: the images
+    True
+    """
+    from .random import _generator
+
+    interpolation = _choice(interpolation, "interpolation", "keras.ops.image.elastic_transform", _INTERPOLATIONS)
+    fill_mode = _choice(fill_mode, "fill_mode", "keras.ops.image.elastic_transform", _MAP_FILL_MODES)
+    fill = _fill_value(fill_value, "keras.ops.image.elastic_transform")
+    if not _number(alpha):
+        raise ConfigError(f"keras.ops.image.elastic_transform got alpha={alpha!r}; it takes a finite number, how "
+                          "far the smoothed displacements reach, e.g. alpha=20.0.")
+    if not _number(sigma) or sigma <= 0:
+        raise ConfigError(f"keras.ops.image.elastic_transform got sigma={sigma!r}; it takes a number > 0, the "
+                          "deviation in pixels of the noise and of the blur that smooths it, e.g. sigma=5.0.")
+    x, single = _images(images, "elastic_transform", data_format)
+    generator = _generator(seed)
+    noise = generator.standard_normal((2, *x.shape[:3]))
+    return _restore(_elastic_warp(x, noise, float(alpha), float(sigma), interpolation, fill_mode, fill), single)
+
+
 __all__ = ["rgb_to_grayscale", "rgb_to_hsv", "hsv_to_rgb", "pad_images", "crop_images", "gaussian_blur",
            "sobel_edges", "affine_transform", "map_coordinates", "perspective_transform", "scale_and_translate",
-           "ssim"]
+           "ssim", "elastic_transform"]

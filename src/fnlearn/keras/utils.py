@@ -25,6 +25,7 @@ import numpy as np
 from ..backend import set_seed as set_random_seed
 from ..data import normalize, to_categorical
 from ..datasets import _download
+from ..datasets.audio import audio_dataset_from_directory
 from ..datasets.images import array_to_img, image_dataset_from_directory, img_to_array, load_img, save_img
 from ..datasets.sequences import text_dataset_from_directory, timeseries_dataset_from_array
 from ..errors import ConfigError, DataError, DatasetError
@@ -551,7 +552,8 @@ __all__ = ["register_keras_serializable", "clear_session", "to_categorical", "no
            "is_interactive_logging_enabled",
            "pad_sequences", "image_dataset_from_directory",
            "load_img", "img_to_array", "array_to_img", "save_img", "get_file", "PyDataset", "Sequence",
-           "text_dataset_from_directory", "timeseries_dataset_from_array", "pack_x_y_sample_weight",
+           "text_dataset_from_directory", "audio_dataset_from_directory", "timeseries_dataset_from_array",
+           "pack_x_y_sample_weight",
            "unpack_x_y_sample_weight", "plot_model", "is_keras_tensor", "get_source_inputs", "Config"]
 
 __getattr__ = not_provided(__name__, __all__)

@@ -12,14 +12,17 @@ ActivityRegularization; :mod:`.conv_more`: Conv1DTranspose, DepthwiseConv1D, Sep
 CenterCrop, RandomCrop, RandomBrightness; :mod:`.volume`: Conv3D and the 3-D poolings;
 :mod:`.adaptive`: the adaptive poolings; :mod:`.einsum_dense`: EinsumDense; :mod:`.augment`: the colour
 augmentations; :mod:`.augment_more`: the HSV, blur, erasing, shear, perspective and equalization augmentations;
-:mod:`.augment_mix`: RandAugment and AugMix."""
+:mod:`.augment_mix`: RandAugment and AugMix; :mod:`.audio`: STFTSpectrogram and MelSpectrogram;
+:mod:`.augment_elastic`: RandomElasticTransform and ContrastLimitedAdaptiveHistogramEqualization."""
 
 # the modules of layers are imported for what it does: their layers join the classes a model file may name
 from . import (
            adaptive,
            attention,
            attention_simple,
+           audio,
            augment,
+           augment_elastic,
            augment_mix,
            augment_more,
            cells,
@@ -51,4 +54,4 @@ __all__ = ["Module", "Layer", "Dense", "Activation", "Flatten", "Dropout", "Sequ
            "conv", "depthwise", "image", "text", "transpose", "recurrent", "cells", "vectorize", "attention",
            "wrappers", "lookup", "shape_layers", "dot", "attention_simple", "normalization",
            "noise_more", "conv_more", "crop", "volume", "adaptive", "einsum_dense", "augment",
-           "augment_more", "augment_mix"]
+           "augment_more", "augment_mix", "audio", "augment_elastic"]

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from .. import backend
-from ..errors import ConfigError, equivalent, reject_foreign, unknown_name
+from ..errors import ConfigError, ShapeError, equivalent, reject_foreign, unknown_name
 from . import _keras_form
 
 InitializerLike = Callable[[tuple[int, ...]], Any]
@@ -492,6 +492,148 @@ class Identity:
         return {"name": "identity", "gain": self.gain}
 
 
+# SciPy's windows without parameters, as scipy.signal.get_window names them: those of cosine terms by their
+# coefficients, the others by a function of the (symmetric) length
+_COSINE_WINDOWS = {"hann": (0.5, 0.5), "hamming": (0.54, 0.46), "blackman": (0.42, 0.5, 0.08),
+                   "blackmanharris": (0.35875, 0.48829, 0.14128, 0.01168),
+                   "nuttall": (0.3635819, 0.4891775, 0.1365995, 0.0106411),
+                   "flattop": (0.21557895, 0.41663158, 0.277263158, 0.083578947, 0.006947368)}
+_WINDOW_ALIASES = {"han": "hann", "hamm": "hamming", "ham": "hamming", "black": "blackman", "blk": "blackman",
+                   "blackharr": "blackmanharris", "bkh": "blackmanharris", "nutl": "nuttall", "nut": "nuttall",
+                   "flat": "flattop", "flt": "flattop", "box": "boxcar", "ones": "boxcar", "rect": "boxcar",
+                   "rectangular": "boxcar", "bart": "bartlett", "brt": "bartlett", "triangle": "triang",
+                   "tri": "triang", "halfcosine": "cosine", "bman": "bohman", "bmn": "bohman", "brthan": "barthann",
+                   "bth": "barthann"}
+
+
+def _triang(m: int) -> np.ndarray:
+    n = np.arange(1, (m + 1) // 2 + 1)
+    half = (2 * n - 1.0) / m if m % 2 == 0 else 2 * n / (m + 1.0)
+    return np.concatenate([half, half[::-1] if m % 2 == 0 else half[-2::-1]])
+
+
+def _bohman(m: int) -> np.ndarray:
+    fac = np.abs(np.linspace(-1, 1, m)[1:-1])
+    return np.concatenate([[0.0], (1 - fac) * np.cos(np.pi * fac) + np.sin(np.pi * fac) / np.pi, [0.0]])
+
+
+def _barthann(m: int) -> np.ndarray:
+    fac = np.abs(np.arange(m) / (m - 1.0) - 0.5)
+    return 0.62 - 0.48 * fac + 0.38 * np.cos(2 * np.pi * fac)
+
+
+_SHAPED_WINDOWS = {"boxcar": lambda m: np.ones(m),
+                   "bartlett": lambda m: np.where(np.arange(m) <= (m - 1) / 2.0, 2.0 * np.arange(m) / (m - 1),
+                                                  2.0 - 2.0 * np.arange(m) / (m - 1)),
+                   "triang": _triang, "cosine": lambda m: np.sin(np.pi / m * (np.arange(m) + 0.5)),
+                   "bohman": _bohman, "barthann": _barthann}
+WINDOW_NAMES = tuple(sorted((*_COSINE_WINDOWS, *_SHAPED_WINDOWS)))
+
+
+def check_window(window: Any, who: str) -> Any:
+    """``window`` as a transform takes it: None, a window's name SciPy's ``get_window`` knows without parameters,
+    or its values (a 1-D array, kept on the host); anything else refused in one sentence."""
+    if window is None:
+        return None
+    if isinstance(window, str):
+        if window not in WINDOW_NAMES and window not in _WINDOW_ALIASES:
+            raise unknown_name(f"{who} window", window, WINDOW_NAMES)
+        return window
+    try:
+        values = np.asarray(backend.to_numpy(getattr(window, "data", window)), dtype=np.float64)
+    except (TypeError, ValueError):
+        values = np.array([[np.nan]])
+    if values.ndim != 1 or not np.isfinite(values).all():
+        raise ConfigError(f"{who} got a window of shape {values.shape} that is not a row of finite numbers; give a "
+                          f"window's name ({', '.join(WINDOW_NAMES)}), its values, or None.")
+    return values
+
+
+def window_values(window: Any, length: int, periodic: bool, who: str) -> np.ndarray:
+    """The ``length`` values of ``window`` (a name or values :func:`check_window` passed), as SciPy's
+    ``get_window(window, length, fftbins=periodic)`` gives them (float64, on the host).
+
+    >>> window_values("hann", 4, True, "STFT").tolist(), window_values("hann", 3, False, "STFT").tolist()
+    ([0.0, 0.5, 1.0, 0.5], [0.0, 1.0, 0.0])
+    """
+    if not isinstance(window, str):
+        if window.shape != (length,):
+            raise ShapeError(f"{who} got a window of {window.shape[0]} values for frames of {length} samples; give "
+                             "one value per sample of a frame.")
+        return window
+    if length <= 1:
+        return np.ones(length)
+    name = _WINDOW_ALIASES.get(window, window)
+    m = length + 1 if periodic else length  # a periodic window is a symmetric one a sample longer, cut
+    if name in _COSINE_WINDOWS:
+        angles = np.linspace(-np.pi, np.pi, m)
+        values = sum(a * np.cos(k * angles) for k, a in enumerate(_COSINE_WINDOWS[name]))
+    else:
+        values = _SHAPED_WINDOWS[name](m)
+    return np.asarray(values, dtype=np.float64)[:length]
+
+
+class STFT:
+    """Kernels of a short-time Fourier transform computed as a convolution, Keras's ``STFT`` initializer (the start
+    of ``STFTSpectrogram``'s weights): for shape (frame_length, 1, bins), the cosines (``side="real"``) or sines
+    (``"imag"``) of −2π·t·k / (2·(bins − 1)), each column times ``window`` (a SciPy window name, its values, or
+    None) divided by the window's L2 norm (``scaling="density"``), its sum (``"spectrum"``) or 1 (None).
+    ``periodic`` takes the window from one a sample longer, as the frames of a transform tile.
+
+    >>> w = STFT("real", window=None)((4, 1, 3))
+    >>> w[:, 0, :].round(4).tolist()
+    [[1.0, 1.0, 1.0], [1.0, 0.0, -1.0], [1.0, -1.0, 1.0], [1.0, -0.0, -1.0]]
+    >>> STFT("imag", "hamming", "spectrum", True).get_config()
+    {'name': 'stft', 'side': 'imag', 'window': 'hamming', 'periodic': True, 'scaling': 'spectrum'}
+    """
+
+    def __init__(self, side: str = "real", window: Any = "hann", scaling: str | None = "density",
+                 periodic: bool = False):
+        if side not in ("real", "imag"):
+            raise ConfigError(f"STFT(side={side!r}): side must be 'real' (the cosines) or 'imag' (the sines).")
+        if scaling not in (None, "density", "spectrum"):
+            raise ConfigError(f"STFT(scaling={scaling!r}): scaling must be 'density' (the window's L2 norm), "
+                              "'spectrum' (its sum) or None.")
+        if not isinstance(periodic, (bool, np.bool_)):
+            raise ConfigError(f"STFT(periodic={periodic!r}): periodic must be True or False.")
+        self.side, self.scaling, self.periodic = side, scaling, bool(periodic)
+        self.window = check_window(window, "STFT")
+
+    def __call__(self, shape: tuple[int, ...], dtype: Any = None) -> Any:
+        shape = tuple(int(s) for s in shape)
+        if len(shape) < 2:
+            raise ConfigError(f"STFT makes convolution kernels of shape (frame_length, 1, bins), got shape {shape}; "
+                              "give the frame's length first and the frequencies last.")
+        frame_length, bins = shape[0], shape[-1]
+        time = np.arange(frame_length, dtype=np.float64)[:, None]
+        freq = np.arange(bins, dtype=np.float64)[None, :] / max((bins - 1) * 2, 1)  # one bin: frequency 0 only
+        angles = -2.0 * time * freq * np.pi
+        kernel = np.cos(angles) if self.side == "real" else np.sin(angles)
+        if self.window is not None:
+            win = window_values(self.window, frame_length, self.periodic, "STFT")[:, None]
+            scale = {"density": np.sqrt(np.sum(win * win)), "spectrum": np.sum(np.abs(win)), None: 1.0}[self.scaling]
+            kernel = kernel * win / scale
+        # the axes between the frame's and the frequencies' (a convolution's input channels) take the same kernel
+        kernel = np.broadcast_to(kernel.reshape(frame_length, *([1] * (len(shape) - 2)), bins), shape)
+        if dtype is None:
+            return _finish(kernel)
+        return backend.to_device(kernel.astype(np.dtype(dtype)))
+
+    def get_config(self) -> dict:
+        window = self.window.tolist() if isinstance(self.window, np.ndarray) else self.window
+        return {"name": "stft", "side": self.side, "window": window, "periodic": self.periodic,
+                "scaling": self.scaling}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> STFT:
+        """The initializer of :meth:`get_config`'s settings, or of Keras's (the same, without the name)."""
+        return cls(**{k: v for k, v in config.items() if k != "name"})
+
+    def __repr__(self) -> str:
+        return (f"STFT(side={self.side!r}, window={self.get_config()['window']!r}, scaling={self.scaling!r}, "
+                f"periodic={self.periodic!r})")
+
+
 INITIALIZERS: dict[str, InitializerLike] = {
     "glorot_uniform": glorot_uniform,
     "xavier_uniform": glorot_uniform,
@@ -515,12 +657,13 @@ INITIALIZERS: dict[str, InitializerLike] = {
     "constant": Constant(),
     "orthogonal": Orthogonal(),
     "identity": Identity(),
+    "stft": STFT(),
 }
 
 # The initializers with settings, by the name their get_config records.
 _CONFIGURABLE: dict[str, type] = {"normal": Normal, "uniform": Uniform, "truncated_normal": TruncatedNormal,
                                   "variance_scaling": VarianceScaling, "constant": Constant,
-                                  "orthogonal": Orthogonal, "identity": Identity,
+                                  "orthogonal": Orthogonal, "identity": Identity, "stft": STFT,
                                   **{cls.name: cls for cls in (GlorotUniform, GlorotNormal, HeUniform, HeNormal,
                                                                LecunUniform, LecunNormal)}}
 
@@ -528,7 +671,8 @@ _CONFIGURABLE: dict[str, type] = {"normal": Normal, "uniform": Uniform, "truncat
 # with the name to write instead.
 KERAS_NAMES = ("GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal",
                "VarianceScaling", "RandomNormal", "RandomUniform", "TruncatedNormal", "Constant", "Zeros", "Ones",
-               "Orthogonal", "Identity", "IdentityInitializer", "OrthogonalInitializer")
+               "Orthogonal", "Identity", "IdentityInitializer", "OrthogonalInitializer", "STFT",
+               "STFTInitializer")
 
 
 def _snake_case(name: str) -> str:

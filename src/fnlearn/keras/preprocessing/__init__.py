@@ -1,4 +1,5 @@
-"""``keras.preprocessing``: ``sequence.pad_sequences`` (Keras's other name for ``keras.utils.pad_sequences``) and
+"""``keras.preprocessing``: ``image`` (``load_img``, ``img_to_array``, ``array_to_img``, ``save_img``,
+``smart_resize``), ``sequence.pad_sequences`` (Keras's other name for ``keras.utils.pad_sequences``) and
 Keras 3's other names for ``keras.utils``' ``image_dataset_from_directory``, ``text_dataset_from_directory`` and
 ``timeseries_dataset_from_array``.
 
@@ -11,8 +12,9 @@ Example:
 from ...datasets.images import image_dataset_from_directory
 from ...datasets.sequences import text_dataset_from_directory, timeseries_dataset_from_array
 from .._missing import not_provided
-from . import sequence
+from . import image, sequence
 
-__all__ = ["sequence", "image_dataset_from_directory", "text_dataset_from_directory", "timeseries_dataset_from_array"]
+__all__ = ["image", "sequence", "image_dataset_from_directory", "text_dataset_from_directory",
+           "timeseries_dataset_from_array"]
 
 __getattr__ = not_provided(__name__, __all__)
