@@ -95,7 +95,12 @@ def assert_keras_outputs(real, key: str, model) -> None:
     np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-4, atol=1e-5 * np.abs(expected).max())
 
 
-@pytest.mark.parametrize("key", list(KERAS_MODELS))
+# the GPU's code path runs the smaller models; the others' layers are checked on it by their own tests
+ON_BOTH_PATHS = ("resnet50", "mobilenet", "mobilenet_v2", "vgg16")
+
+
+@pytest.mark.parametrize("key", [key if key in ON_BOTH_PATHS else pytest.param(key, marks=pytest.mark.host_only)
+                                 for key in KERAS_MODELS])
 def test_each_model_is_keras_layer_for_layer_and_gives_its_outputs(real, key):
     real_model, model = theirs(real, key), ours(key)
     assert layout(model) == layout(real_model)
@@ -282,6 +287,7 @@ IMAGENET = [
 ]
 
 
+@pytest.mark.host_only  # the file's name, address and hash; a file read onto the device is checked above
 @pytest.mark.parametrize("constructor, kwargs, key, fname, where, file_hash", IMAGENET,
                          ids=[f"{c}-{f}" for c, _, _, f, _, _ in IMAGENET])
 def test_imagenet_weights_come_from_keras_url_through_get_file(real, keras_files, monkeypatch, recwarn,
