@@ -162,7 +162,7 @@ class CallbackList:
 
     Args:
         callbacks: the callbacks (nested lists are flattened, as Keras does).
-        add_history: add a :class:`History` unless one is given; it becomes ``model.history``.
+        add_history: add a :class:`History` unless one is given; the list's History becomes ``model.history``.
         add_progbar: add a :class:`ProgbarLogger` unless one is given.
         model: the model every callback gets through ``set_model``.
         **params: what every callback gets through ``set_params`` (``epochs``, ``steps``, ``verbose``...).
@@ -194,8 +194,9 @@ class CallbackList:
             if model is not None:
                 cb.set_model(model)
             cb.set_params(self.params)
-        if model is not None and add_history:
-            model.history = next(cb for cb in self.callbacks if isinstance(cb, History))
+        history = next((cb for cb in self.callbacks if isinstance(cb, History)), None)
+        if model is not None and history is not None:  # as Keras: the list's History is the model's
+            model.history = history
         self._batch_begin = [cb for cb in self.callbacks if _overrides(cb, "on_train_batch_begin", "on_batch_begin")]
         self._batch_end = [cb for cb in self.callbacks if _overrides(cb, "on_train_batch_end", "on_batch_end")]
         self._step_loggers = [cb for cb in self._batch_end if getattr(cb, "step_logs", False)]
@@ -209,11 +210,13 @@ class CallbackList:
         return iter(self.callbacks)
 
     def set_model(self, model: Any) -> None:
+        """Give every callback ``model`` (Keras's ``set_model``)."""
         self.model = model
         for cb in self.callbacks:
             cb.set_model(model)
 
     def set_params(self, params: dict[str, Any]) -> None:
+        """Give every callback ``params`` (Keras's ``set_params``: ``epochs``, ``steps``, ``verbose``...)."""
         self.params = params
         for cb in self.callbacks:
             cb.set_params(params)
