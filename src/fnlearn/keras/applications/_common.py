@@ -151,6 +151,16 @@ def pooled(x: Any, pooling: str | None, avg_name: str | None = None, max_name: s
     return x
 
 
+def classified_or_pooled(x: Any, include_top: bool, pooling: str | None, classes: int, classifier_activation: Any,
+                         avg_name: str | None = None, max_name: str | None = None) -> Any:
+    """The end of a model: with its top, a global average pooling (named ``avg_name``) and the dense layer of
+    ``classes`` named "predictions"; without, the feature maps as :func:`pooled` gives them."""
+    if not include_top:
+        return pooled(x, pooling, avg_name, max_name)
+    x = layers.GlobalAveragePooling2D(name=avg_name)(x)
+    return layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+
+
 def bn_relu(x: Any, bn_name: str, relu_name: str | None = None, *, epsilon: float = 1e-3, momentum: float = 0.99,
             max_value: float | None = None) -> Any:
     """Batch normalization, then (when ``relu_name`` is given) ReLU: the step after nearly every convolution of

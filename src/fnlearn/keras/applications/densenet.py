@@ -26,10 +26,10 @@ from ._common import (
     WeightsFile,
     bn_relu,
     check_arguments,
+    classified_or_pooled,
     image_input,
     image_shape,
     make_model,
-    pooled,
 )
 from .imagenet_utils import decode_predictions
 
@@ -87,11 +87,7 @@ def densenet(model: str, include_top: bool, weights: Any, input_tensor: Any, inp
         if k < 3:
             x = transition(x, f"pool{k + 2}")
     x = bn_relu(x, "bn", "relu", epsilon=EPSILON)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = pooled(x, pooling, "avg_pool", "max_pool")
+    x = classified_or_pooled(x, include_top, pooling, classes, classifier_activation, "avg_pool", "max_pool")
     return make_model(input_tensor, image, x, name, weights, weights_file(model, include_top))
 
 

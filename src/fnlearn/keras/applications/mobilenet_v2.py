@@ -25,10 +25,10 @@ from ._common import (
     WeightsFile,
     bn_relu,
     check_arguments,
+    classified_or_pooled,
     image_input,
     image_shape,
     make_model,
-    pooled,
 )
 from .imagenet_utils import decode_predictions
 from .mobilenet import official_size
@@ -138,11 +138,7 @@ def MobileNetV2(input_shape: Any = None, alpha: float = 1.0, include_top: bool =
     last = make_divisible(1280 * alpha, 8) if alpha > 1.0 else 1280
     x = layers.Conv2D(last, kernel_size=1, use_bias=False, name="Conv_1")(x)
     x = bn_relu(x, "Conv_1_bn", "out_relu", max_value=6.0, **BN)
-    if include_top:
-        x = layers.GlobalAveragePooling2D()(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = pooled(x, pooling)
+    x = classified_or_pooled(x, include_top, pooling, classes, classifier_activation)
     official = weights_file(alpha, rows, include_top) if weights == "imagenet" else None
     return make_model(input_tensor, image, x, name or f"mobilenetv2_{alpha:0.2f}_{rows}", weights, official)
 

@@ -24,10 +24,10 @@ from ._common import (
     WeightsFile,
     bn_relu,
     check_arguments,
+    classified_or_pooled,
     image_input,
     image_shape,
     make_model,
-    pooled,
 )
 from .imagenet_utils import decode_predictions
 
@@ -89,11 +89,7 @@ def resnet(model: str, include_top: bool, weights: Any, input_tensor: Any, input
     x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
     for k, (filters, blocks) in enumerate(zip(FILTERS, STACKS[model])):
         x = stack(x, filters, blocks, f"conv{k + 2}", stride=1 if k == 0 else 2)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = pooled(x, pooling, "avg_pool", "max_pool")
+    x = classified_or_pooled(x, include_top, pooling, classes, classifier_activation, "avg_pool", "max_pool")
     return make_model(input_tensor, image, x, name, weights, weights_file(model, include_top))
 
 

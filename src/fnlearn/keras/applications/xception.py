@@ -28,10 +28,10 @@ from ._common import (
     WeightsFile,
     bn_relu,
     check_arguments,
+    classified_or_pooled,
     image_input,
     image_shape,
     make_model,
-    pooled,
 )
 from .imagenet_utils import decode_predictions
 
@@ -103,11 +103,9 @@ def Xception(include_top: bool = True, weights: Any = "imagenet", input_tensor: 
     x = layers.Activation("relu", name="block14_sepconv1_act")(x)
     x = separable(x, 2048, "block14_sepconv2", relu_before=False)
     x = layers.Activation("relu", name="block14_sepconv2_act")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = pooled(x, pooling)
+    # Keras names the average pooling of the top only
+    x = classified_or_pooled(x, include_top, pooling, classes, classifier_activation,
+                             "avg_pool" if include_top else None)
     return make_model(input_tensor, image, x, name, weights, weights_file(include_top))
 
 
