@@ -337,7 +337,7 @@ class StepPlan:
         dtype = self.params[0].data.dtype
         self._blas = None
         self.flat = all(p.data.dtype == dtype for p in self.params) and \
-            self.optimizer.slot_init() is not None
+            self.optimizer.slot_init() is not None and not self.optimizer.excludes_from_weight_decay
         self._offsets = []
         offset = 0
         for p in self.params:

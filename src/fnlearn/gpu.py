@@ -58,7 +58,8 @@ def capture_refusal(plan: Any) -> str | None:
     if plan is None:
         return "the model has no fast step (only Dense stacks with built-in activations and losses have one)"
     if not plan.flat:
-        return "its parameters have mixed dtypes or the optimizer clips each parameter's norm"
+        return ("its parameters have mixed dtypes, or the optimizer clips each parameter's norm or leaves some out of "
+                "its weight decay")
     opt = plan.optimizer
     if opt.clipnorm is not None or opt.global_clipnorm is not None:
         return "clipnorm and global_clipnorm read the gradient norm on the host"

@@ -17,6 +17,7 @@ Example (the low-level loop):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -96,6 +97,11 @@ class Optimizer:
 
     name = "optimizer"
     counts_steps = False  # whether each update depends on the step count (Adam's bias correction)
+    # the weights left out of the decoupled weight decay (exclude_from_weight_decay), and whether the weight being
+    # updated now decays, which the rules that decay the weights (AdamW, Muon, ScheduleFreeAdamW) read
+    _no_decay: dict[int, Parameter] = {}
+    _no_decay_pattern: re.Pattern[str] | None = None
+    _decaying = True
 
     def __init__(self, params: Any = None, learning_rate: Any = 0.01, *, lr: Any = None,
                  clipnorm: float | None = None, clipvalue: float | None = None,
@@ -215,6 +221,51 @@ class Optimizer:
                 grads = [None if g is None else g * (self.global_clipnorm / total) for g in grads]
         return grads
 
+    def exclude_from_weight_decay(self, var_list: Any = None, var_names: Any = None) -> None:
+        """Leave some weights out of the weight decay (Keras's ``exclude_from_weight_decay``): those of
+        ``var_list``, and those whose name holds a match of one of the regular expressions ``var_names``
+        (``["bias", "gamma", "beta"]``: the biases and the normalizations' scales and shifts, as transformers are
+        fine-tuned). Given before the first step, as Keras requires; each call replaces the last.
+
+        >>> import fnlearn as fl, numpy as np
+        >>> w, b = fl.Parameter(np.ones(2), name="kernel"), fl.Parameter(np.ones(2), name="bias")
+        >>> opt = fl.optim.AdamW([w, b], learning_rate=0.1, weight_decay=0.5)
+        >>> opt.exclude_from_weight_decay(var_names=["bias"])
+        >>> opt.decays(w), opt.decays(b)
+        (True, False)
+        """
+        if self.iterations:
+            raise ConfigError(f"exclude_from_weight_decay was called after {self.iterations} step(s) of "
+                              f"{type(self).__name__}; call it before training, right after making the optimizer, "
+                              "as Keras requires.")
+        weights = list(var_list or [])
+        names = [var_names] if isinstance(var_names, str) else list(var_names or [])
+        stray = next((v for v in weights if not isinstance(v, Parameter)), None)
+        if stray is not None or not all(isinstance(n, str) for n in names):
+            given = f"a {type(stray).__name__} in var_list" if stray is not None else f"var_names={var_names!r}"
+            raise ConfigError(f"exclude_from_weight_decay got {given}; give var_list as weights "
+                              "(model.trainable_weights[...]) and var_names as strings, e.g. var_names=['bias'].")
+        try:
+            pattern = re.compile("|".join(sorted(set(names)))) if names else None
+        except re.error as exc:
+            raise ConfigError(f"exclude_from_weight_decay got var_names={names!r}, which is no regular expression "
+                              f"({exc}); give words such as 'bias', or escape the special characters.") from None
+        self._no_decay = {id(v): v for v in weights}  # the weights themselves held: their ids stay theirs
+        self._no_decay_pattern = pattern
+
+    def decays(self, param: Parameter) -> bool:
+        """Whether the weight decay (of the optimizers that have one) applies to ``param``: not for the weights
+        :meth:`exclude_from_weight_decay` leaves out."""
+        if self._no_decay.get(id(param)) is param:
+            return False
+        return self._no_decay_pattern is None or self._no_decay_pattern.search(str(param.name or "")) is None
+
+    @property
+    def excludes_from_weight_decay(self) -> bool:
+        """Whether some weights are left out of the weight decay: the fast step's single update of every weight at
+        once then gives way to an update per weight."""
+        return bool(self._no_decay) or self._no_decay_pattern is not None
+
     def step(self) -> None:
         """Apply one update to every bound parameter that has a gradient."""
         if self.params is None:
@@ -225,11 +276,14 @@ class Optimizer:
         if self.clipvalue is not None or self.clipnorm is not None or self.global_clipnorm is not None:
             grads = self._clipped(grads)
         self.iterations += 1
+        excluding = self.excludes_from_weight_decay
         for p, g, state in zip(self.params, grads, self.state):
             if g is not None:
+                self._decaying = self.decays(p) if excluding else True
                 self.apply_rule(p.data, g, state, lr)
                 if p.constraint is not None and not self.use_ema:  # right after the update, as Keras's apply
                     p.apply_constraint()
+        self._decaying = True
         if self.use_ema:  # Keras averages the weights as the rule left them, then applies the constraints
             self._follow_averages()
             for p, g in zip(self.params, grads):
@@ -715,17 +769,19 @@ class Adam(_Moments):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay: ``θ ← θ (1 − η λ)`` before each Adam step (λ = 0.01 by default)."""
+    """Adam with decoupled weight decay: ``θ ← θ (1 − η λ)`` before each Adam step (λ = 0.004 by default, as
+    Keras 3's; PyTorch's is 0.01), but for the weights :meth:`exclude_from_weight_decay` leaves out."""
 
     name = "adamw"
 
-    def __init__(self, params: Any = None, learning_rate: Any = 0.001, weight_decay: float = 0.01,
+    def __init__(self, params: Any = None, learning_rate: Any = 0.001, weight_decay: float = 0.004,
                  **kwargs: Any) -> None:
         self.weight_decay = check_positive("weight_decay", weight_decay, allow_zero=True)
         super().__init__(params, learning_rate, **kwargs)
 
     def update(self, param: Any, grad: Any, state: dict[str, Any], lr: float) -> None:
-        param *= 1 - lr * self.weight_decay
+        if self._decaying:
+            param *= 1 - lr * self.weight_decay
         super().update(param, grad, state, lr)
 
     def hyperparameters(self) -> dict[str, Any]:
@@ -1225,7 +1281,7 @@ class Muon(Optimizer):
         if m is None:
             m = state["momentum"] = xp.zeros_like(param)
         decay = self.adam_weight_decay if adam else self.weight_decay
-        if decay is not None:  # Keras decays the weight before the step, at the full learning rate for both rules
+        if decay is not None and self._decaying:  # before the step, at the full learning rate for both rules
             param -= param * param.dtype.type(decay) * param.dtype.type(lr)
         if adam:
             v = state.get("velocity")
@@ -1339,7 +1395,7 @@ class ScheduleFreeAdamW(Optimizer):
         if v is None:
             v = state["velocity"] = xp.zeros_like(param)
         one = param.dtype.type
-        if self.weight_decay is not None:
+        if self.weight_decay is not None and self._decaying:
             param -= param * one(self.weight_decay) * one(lr)
         t = self.iterations
         if self.warmup_steps > 0:

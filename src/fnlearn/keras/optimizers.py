@@ -85,9 +85,9 @@ class Adam(optim.Adam):
 
 
 class AdamW(optim.AdamW):
-    """Adam with decoupled weight decay: ``AdamW(learning_rate=0.001, weight_decay=0.01, ..., amsgrad=False)``."""
+    """Adam with decoupled weight decay: ``AdamW(learning_rate=0.001, weight_decay=0.004, ..., amsgrad=False)``."""
 
-    def __init__(self, learning_rate: Any = 0.001, weight_decay: float = 0.01, beta_1: float = 0.9,
+    def __init__(self, learning_rate: Any = 0.001, weight_decay: float = 0.004, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-8, amsgrad: bool = False, **kwargs: Any) -> None:
         super().__init__(None, learning_rate, weight_decay=weight_decay, beta_1=beta_1, beta_2=beta_2,
                          epsilon=epsilon, amsgrad=amsgrad,
