@@ -197,7 +197,8 @@ def _one_sentence(error: pytest.ExceptionInfo) -> str:
     (lambda: kopt.Muon(muon_a=float("nan")), "muon_a"),
     (lambda: kopt.Muon(adam_lr_ratio=0), "adam_lr_ratio"),
     (lambda: kopt.Muon(epsilon=-1e-7), "epsilon"),
-    (lambda: kopt.Muon(exclude_layers=["output_dense"]), "exclude_layers"),
+    (lambda: kopt.Muon(exclude_layers=["output_dense("]), "exclude_layers"),
+    (lambda: kopt.Muon(exclude_layers=[3]), "exclude_layers"),
     (lambda: kopt.ScheduleFreeAdamW(beta_1=0.0), "beta_1"),
     (lambda: kopt.ScheduleFreeAdamW(beta_2=1.0), "beta_2"),
     (lambda: kopt.ScheduleFreeAdamW(warmup_steps=-1), "warmup_steps"),
@@ -317,3 +318,22 @@ def test_fnlearn_reads_a_keras_muon_file_with_a_fresh_state(tmp_path) -> None:
     with pytest.warns(UserWarning, match="Muon state is not carried over"):
         ours = keras.saving.load_model(tmp_path / "k.keras")
     assert type(ours.optimizer) is kopt.Muon and ours.optimizer.learning_rate == pytest.approx(0.02)
+
+
+def test_muon_sends_the_layers_it_excludes_and_embedding_paths_to_adamw_as_keras() -> None:
+    real = real_keras()
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(12, 4)).astype(np.float32), rng.normal(size=(12, 2)).astype(np.float32)
+    trained = []
+    for k in (keras, real):
+        model = k.Sequential([k.Input((4,)), k.layers.Dense(5, name="embedding_proj"), k.layers.Dense(3, name="hidden"),
+                              k.layers.Dense(2, name="out")])
+        model.set_weights([np.random.default_rng(4).normal(size=w.shape).astype(np.float32)
+                           for w in model.get_weights()])
+        model.compile(optimizer=k.optimizers.Muon(0.05, exclude_layers=["out"]), loss="mse")
+        model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+        trained.append(model)
+    ours, theirs = trained
+    assert [ours.optimizer.uses_adamw(w) for w in ours.trainable_weights] == [True, True, False, True, True, True]
+    for mine, its in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(mine, its, rtol=1e-4, atol=5e-5)  # float32 steps of Adam-like rules

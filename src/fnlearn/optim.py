@@ -1179,10 +1179,10 @@ class Muon(Optimizer):
     ``θ ← θ − θ·λ·η`` with λ = ``weight_decay`` for a Muon weight, ``adam_weight_decay`` for an AdamW one
     (None: no decay), η the full learning rate in both.
 
-    Keras also matches ``exclude_layers`` patterns against each weight's path ("layer/kernel"); fnlearn's weights
-    do not know their layer's name, so only None or an empty list is taken there (what Keras's configs hold by
-    default). For the same reason the embedding test reads the weight's own name (an Embedding's is "embeddings"),
-    where Keras reads the whole path: a Dense layer named "embedding_proj" takes Muon's step here, AdamW's in Keras.
+    ``exclude_layers``, regular expressions (keywords of layer names, e.g. ``["output_dense"]``), sends the matrices
+    whose :attr:`~fnlearn.Parameter.path` ("layer/kernel") holds a match to AdamW too, and the embedding test reads
+    the path as well, as Keras's do (a Dense layer named "embedding_proj" takes AdamW's step). fnlearn's paths
+    start at the layer that made the weight, where Keras's also name the models around it.
 
     >>> import fnlearn as fl, numpy as np
     >>> w = fl.Parameter(np.eye(2)); b = fl.Parameter(np.zeros(2))
@@ -1231,9 +1231,14 @@ class Muon(Optimizer):
                             f"Muon got rms_rate={rms_rate!r}, but it must be a number > 0 or None (no scaling), so "
                             "give one such as Keras's default 0.2.")
         _one_sentence_check(exclude_layers is None or isinstance(exclude_layers, (list, tuple))
-                            and not exclude_layers,
-                            f"Muon got exclude_layers={exclude_layers!r}, but fnlearn's weights do not know their "
-                            "layer's name to match it against, so leave exclude_layers out (or empty).")
+                            and all(isinstance(k, str) for k in exclude_layers),
+                            f"Muon got exclude_layers={exclude_layers!r}, but it must be a list of keywords of layer "
+                            "names (regular expressions), so give one such as ['output_dense'].")
+        try:
+            self._exclude_layers = [re.compile(keyword) for keyword in exclude_layers or ()]
+        except re.error as exc:
+            raise ConfigError(f"Muon got exclude_layers={exclude_layers!r}, which holds no regular expression "
+                              f"({exc}); give layer names, or escape their special characters.") from None
         self.adam_beta_1, self.adam_beta_2 = float(adam_beta_1), float(adam_beta_2)
         self.momentum = float(momentum)
         self.weight_decay = None if weight_decay is None else float(weight_decay)
@@ -1243,7 +1248,7 @@ class Muon(Optimizer):
         self.adam_lr_ratio = float(adam_lr_ratio)
         self.ns_steps = int(ns_steps)
         self.nesterov, self.exclude_embeddings = bool(nesterov), bool(exclude_embeddings)
-        self.exclude_layers: list[str] = []
+        self.exclude_layers: list[str] = list(exclude_layers or ())
         self.rms_rate = None if rms_rate is None else float(rms_rate)
         super().__init__(params, learning_rate, **kwargs)
 
@@ -1258,7 +1263,9 @@ class Muon(Optimizer):
         """
         if param.data.ndim != 2:
             return True
-        return self.exclude_embeddings and "embedding" in str(param.name or "").lower()
+        if self.exclude_embeddings and "embedding" in param.path.lower():
+            return True
+        return any(keyword.search(param.path) for keyword in self._exclude_layers)
 
     def bind(self, params: Any) -> Optimizer:
         """Attach the parameters as :meth:`Optimizer.bind` does, each given its slots at once (both zero): the

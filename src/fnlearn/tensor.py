@@ -505,7 +505,7 @@ class Parameter(Tensor):
     (True, dtype('float32'))
     """
 
-    __slots__ = ("_constraint",)
+    __slots__ = ("_constraint", "_path")
 
     def __init__(self, data: Any, dtype: Any = None, name: str | None = None):
         self._constraint: Callable[[Any], Any] | None = None
@@ -530,6 +530,29 @@ class Parameter(Tensor):
         True
         """
         return bool(self.requires_grad)
+
+    @property
+    def path(self) -> str:
+        """Where the weight lives, Keras's ``variable.path``: ``"<layer name>/<weight name>"`` for a layer's weight
+        (``"dense/kernel"``), the name alone for one made on its own. Keras also puts the names of the models
+        around the layer in front (``"sequential/dense/kernel"``); fnlearn's path starts at the layer that made the
+        weight, which is what Muon's ``exclude_layers`` and the embeddings test match.
+
+        >>> import fnlearn as fl
+        >>> layer = fl.layers.Dense(2, name="head"); layer.build((3,))
+        >>> layer.kernel.path, fl.Parameter([1.0], name="scale").path
+        ('head/kernel', 'scale')
+        """
+        try:
+            return self._path
+        except AttributeError:  # made on its own (or a copy of an older weight)
+            return str(self.name or "")
+
+    def placed(self, owner: str, key: str) -> None:
+        """Record ``owner``'s layer as where the weight lives (its :attr:`path`), unless another layer made it
+        first: a weight shared with a second layer keeps the first one's path."""
+        if not hasattr(self, "_path"):
+            self._path = f"{owner}/{self.name or key}"
 
     @property
     def constraint(self) -> Callable[[Any], Any] | None:

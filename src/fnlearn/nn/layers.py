@@ -420,6 +420,7 @@ class Layer(Module):
         key = name or "weight"
         key = next(k for k in itertools.chain([key], (f"{key}_{i}" for i in itertools.count(1))) if k not in params)
         params[key] = weight
+        weight.placed(self.name, key)
         if name is None:
             self.__dict__.setdefault("_unnamed_weights", set()).add(key)
         if not trainable:  # stays untrained when the layer is frozen and unfrozen again (Module.trainable)

@@ -167,6 +167,9 @@ class Module:
         modules.pop(name, None)
         if isinstance(value, Parameter):
             params[name] = value
+            owner = self.__dict__.get("name")
+            if isinstance(owner, str):
+                value.placed(owner, name)
             if not self.__dict__.get("_trainable", True):
                 value.requires_grad = False  # built after the module was frozen (a lazy Dense)
         elif isinstance(value, Module):
