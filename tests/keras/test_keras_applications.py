@@ -3,11 +3,11 @@ outputs with Keras's weights, load Keras's weight files (the official ones throu
 hashes), and preprocess and decode as Keras does.
 
 Each real Keras model is built once (building is what costs) and serves every comparison of its architecture, at
-the smallest size Keras allows: ResNet50, MobileNet and MobileNetV2 with their tops; VGG16, DenseNet121, Xception
-and a second MobileNet and MobileNetV2 (other widths, a depth multiplier, odd and non-square sizes) without. VGG16's
-top and VGG19 are compared with Keras's VGG16 grown by their layers (their dense layers are what makes them slow to
-build), ResNet101 and ResNet152 block by block with ResNet50's blocks, DenseNet169 and DenseNet201 with
-DenseNet121's."""
+the smallest size Keras allows: ResNet50, ResNet50V2, MobileNet and MobileNetV2 with their tops; VGG16,
+DenseNet121, Xception and a second MobileNet and MobileNetV2 (other widths, a depth multiplier, odd and non-square
+sizes) without. VGG16's top and VGG19 are compared with Keras's VGG16 grown by their layers (their dense layers are
+what makes them slow to build), ResNet101 and ResNet152 block by block with ResNet50's blocks, ResNet101V2 and
+ResNet152V2 with ResNet50V2's, DenseNet169 and DenseNet201 with DenseNet121's."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ SMALL = (32, 32, 3)
 KERAS_MODELS = {
     "vgg16": ("VGG16", {"input_shape": SMALL, "include_top": False, "pooling": "avg"}),
     "resnet50": ("ResNet50", {"input_shape": SMALL, "classifier_activation": None}),
+    "resnet50v2": ("ResNet50V2", {"input_shape": SMALL, "classes": 10, "classifier_activation": None}),
     "mobilenet": ("MobileNet", {"input_shape": SMALL, "alpha": 0.25, "classifier_activation": None}),
     "mobilenet_wide": ("MobileNet", {"input_shape": (40, 48, 3), "alpha": 0.5, "depth_multiplier": 2,
                                      "include_top": False, "pooling": "max"}),
@@ -77,12 +78,13 @@ def ours(key: str, **changes):
 
 
 AUTOMATIC = re.compile(r"^(input_layer|global_average_pooling2d|global_max_pooling2d|zero_padding2d|conv2d|"
-                       r"batch_normalization|add)_\d+$")
+                       r"batch_normalization|add|max_pooling2d)_\d+$")
 
 
 def layout(model) -> list[tuple[str, str, list[tuple[int, ...]]]]:
     """Each layer's name, class and weight shapes, in order; the names Keras numbers by a session-wide counter
-    (the Input, an unnamed pooling, padding, shortcut or addition) without their number."""
+    (the Input, an unnamed pooling, padding, shortcut or addition, ResNetV2's shortcut pooling) without their
+    number."""
     def name(layer) -> str:
         return AUTOMATIC.sub(r"\1", layer.name)
 
@@ -96,7 +98,7 @@ def assert_keras_outputs(real, key: str, model) -> None:
 
 
 # the GPU's code path runs the smaller models; the others' layers are checked on it by their own tests
-ON_BOTH_PATHS = ("resnet50", "mobilenet", "mobilenet_v2", "vgg16")
+ON_BOTH_PATHS = ("resnet50", "resnet50v2", "mobilenet", "mobilenet_v2", "vgg16")
 
 
 @pytest.mark.parametrize("key", [key if key in ON_BOTH_PATHS else pytest.param(key, marks=pytest.mark.host_only)
@@ -110,7 +112,8 @@ def test_each_model_is_keras_layer_for_layer_and_gives_its_outputs(real, key):
 
 
 @pytest.mark.host_only  # names and shapes: nothing runs
-@pytest.mark.parametrize("key, top_layers, poolings", [("resnet50", 2, ["max"]), ("mobilenet", 5, ["avg"]),
+@pytest.mark.parametrize("key, top_layers, poolings", [("resnet50", 2, ["max"]), ("resnet50v2", 2, ["avg"]),
+                                                       ("mobilenet", 5, ["avg"]),
                                                        ("mobilenet_v2", 2, [None, "avg", "max"])])
 def test_without_the_top_it_is_the_model_up_to_its_top_then_the_pooling(real, key, top_layers, poolings):
     full = layout(theirs(real, key))
@@ -119,7 +122,7 @@ def test_without_the_top_it_is_the_model_up_to_its_top_then_the_pooling(real, ke
         assert layout(model)[: len(full) - top_layers] == full[:-top_layers]
         pool = {None: [], "avg": [("global_average_pooling2d", "GlobalAveragePooling2D", [])],
                 "max": [("global_max_pooling2d", "GlobalMaxPooling2D", [])]}[pooling]
-        if key == "resnet50":  # named by Keras's ResNet
+        if key.startswith("resnet"):  # named by Keras's ResNet
             pool = [(f"{pooling}_pool", kind, shapes) for _, kind, shapes in pool]
         assert layout(model)[len(full) - top_layers:] == pool
 
@@ -157,24 +160,36 @@ def _blocks_of(entries, stack: int) -> dict[int, list]:
 
 
 @pytest.mark.host_only
-@pytest.mark.parametrize("constructor, blocks", [("ResNet101", (3, 4, 23, 3)), ("ResNet152", (3, 8, 36, 3))])
-def test_deeper_resnets_repeat_resnet50s_blocks(real, constructor, blocks):
-    """ResNet101 and ResNet152 are ResNet50 with more blocks in a stack: the stem, the top and each stack's first
-    block are ResNet50's, each further block is ResNet50's second block of that stack, numbered on."""
-    reference = layout(theirs(real, "resnet50"))
-    model = getattr(applications, constructor)(weights=None, input_shape=SMALL, classifier_activation=None)
+@pytest.mark.parametrize("constructor, blocks, key, block_layers", [("ResNet101", (3, 4, 23, 3), "resnet50", 10),
+                                                                     ("ResNet152", (3, 8, 36, 3), "resnet50", 10),
+                                                                     ("ResNet101V2", (3, 4, 23, 3), "resnet50v2", 11),
+                                                                     ("ResNet152V2", (3, 8, 36, 3), "resnet50v2", 11)])
+def test_deeper_resnets_repeat_the_50_layer_models_blocks(real, constructor, blocks, key, block_layers):
+    """ResNet101 and ResNet152 are ResNet50 with more blocks in a stack, ResNet101V2 and ResNet152V2 ResNet50V2:
+    the stem, the top and each stack's first and last blocks are the 50-layer model's, each block between is its
+    second block of that stack, numbered on."""
+    reference = layout(theirs(real, key))
+    _, kwargs = KERAS_MODELS[key]
+    model = getattr(applications, constructor)(weights=None, **kwargs)
     mine = layout(model)
     assert model.name == constructor.lower()
-    assert mine[:7] == reference[:7] and mine[-2:] == reference[-2:]  # stem, then the pooling and classifier
-    for stack, count in zip(range(2, 6), blocks):
+
+    def stem_and_top(entries):
+        names = [name for name, _, _ in entries]
+        first = next(i for i, name in enumerate(names) if name.startswith("conv2_"))
+        last = max(i for i, name in enumerate(names) if name.startswith("conv5_"))
+        return entries[:first], entries[last + 1:]
+
+    assert stem_and_top(mine) == stem_and_top(reference)
+    for stack, count, reference_count in zip(range(2, 6), blocks, (3, 4, 6, 3)):
         keras_blocks, my_blocks = _blocks_of(reference, stack), _blocks_of(mine, stack)
         assert sorted(my_blocks) == list(range(1, count + 1))
-        assert my_blocks[1] == keras_blocks[1]
-        assert all(my_blocks[k] == keras_blocks[2] for k in range(2, count + 1))
+        assert my_blocks[1] == keras_blocks[1] and my_blocks[count] == keras_blocks[reference_count]
+        assert all(my_blocks[k] == keras_blocks[2] for k in range(2, count))
     places = [tuple(map(int, match.groups())) for name, _, _ in mine
               if (match := re.match(r"conv(\d)_block(\d+)_", name))]
     assert places == sorted(places)  # block after block, as Keras lists them
-    assert len(mine) == len(reference) + 10 * (sum(blocks) - 16)
+    assert len(mine) == len(reference) + block_layers * (sum(blocks) - 16)
 
 
 def _grown_block(template, channels: int, now: int) -> list:
@@ -272,6 +287,8 @@ IMAGENET = [
     ("ResNet50", {}, "resnet50", "resnet50_weights_tf_dim_ordering_tf_kernels.h5", "resnet", "resnet50/0"),
     ("ResNet50", {"include_top": False, "input_shape": SMALL, "pooling": "avg"}, None,
      "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5", "resnet", "resnet50/1"),
+    ("ResNet50V2", {"include_top": False, "input_shape": SMALL, "pooling": "max"}, "resnet50v2",
+     "resnet50v2_weights_tf_dim_ordering_tf_kernels_notop.h5", "resnet", "resnet50v2/1"),
     ("MobileNet", {"alpha": 0.25, "input_shape": (128, 128, 3)}, "mobilenet", "mobilenet_2_5_128_tf.h5",
      "mobilenet", None),
     ("MobileNet", {"alpha": 0.5, "include_top": False, "input_shape": (40, 48, 3), "depth_multiplier": 1},
@@ -350,7 +367,8 @@ def test_preprocess_input_is_keras_for_each_mode_and_layout(real):
                 np.testing.assert_array_equal(mine, expected)
                 np.testing.assert_array_equal(given, batch)  # the array given stays as it was, unlike Keras's
     x = RNG.uniform(0, 255, (2, 4, 4, 3)).astype(np.float32)
-    for module in ("vgg16", "vgg19", "resnet50", "resnet", "mobilenet", "mobilenet_v2", "densenet", "xception"):
+    for module in ("vgg16", "vgg19", "resnet50", "resnet", "resnet_v2", "mobilenet", "mobilenet_v2", "densenet",
+                   "xception"):
         np.testing.assert_array_equal(getattr(applications, module).preprocess_input(x),
                                       getattr(real.applications, module).preprocess_input(x.copy()))
 
@@ -420,6 +438,7 @@ def test_an_input_tensor_starts_the_model_with_what_comes_before_it():
 @pytest.mark.host_only
 def test_the_modules_are_keras_modules():
     pairs = {"VGG16": "vgg16", "VGG19": "vgg19", "ResNet50": "resnet50", "ResNet101": "resnet", "ResNet152": "resnet",
+             "ResNet50V2": "resnet_v2", "ResNet101V2": "resnet_v2", "ResNet152V2": "resnet_v2",
              "MobileNet": "mobilenet", "MobileNetV2": "mobilenet_v2", "DenseNet121": "densenet",
              "DenseNet169": "densenet", "DenseNet201": "densenet", "Xception": "xception"}
     for name, module in pairs.items():

@@ -5,8 +5,9 @@ transfer learning.
 model and loads Keras's official ImageNet weights (downloaded once into Keras's cache, ``~/.keras/models``, with
 Keras's URL and hash, and read by layer name, or layer after layer where an older file names its layers
 otherwise, as Keras reads them); freeze it (``base.trainable = False``), add a head and train. Each model's module
-(``vgg16``, ``vgg19``, ``resnet50``, ``resnet``, ``mobilenet``, ``mobilenet_v2``, ``xception``, ``densenet``) also
-has its ``preprocess_input`` and ``decode_predictions``; ``imagenet_utils`` has both with every mode.
+(``vgg16``, ``vgg19``, ``resnet50``, ``resnet``, ``resnet_v2``, ``mobilenet``, ``mobilenet_v2``, ``xception``,
+``densenet``) also has its ``preprocess_input`` and ``decode_predictions``; ``imagenet_utils`` has both with every
+mode.
 
 Example:
     >>> from fnlearn.keras import applications
@@ -18,17 +19,18 @@ Example:
 from __future__ import annotations
 
 from .._missing import not_provided
-from . import densenet, imagenet_utils, mobilenet, mobilenet_v2, resnet, resnet50, vgg16, vgg19, xception
+from . import densenet, imagenet_utils, mobilenet, mobilenet_v2, resnet, resnet50, resnet_v2, vgg16, vgg19, xception
 from .densenet import DenseNet121, DenseNet169, DenseNet201
 from .mobilenet import MobileNet
 from .mobilenet_v2 import MobileNetV2
 from .resnet import ResNet50, ResNet101, ResNet152
+from .resnet_v2 import ResNet50V2, ResNet101V2, ResNet152V2
 from .vgg16 import VGG16
 from .vgg19 import VGG19
 from .xception import Xception
 
-__all__ = ["VGG16", "VGG19", "ResNet50", "ResNet101", "ResNet152", "MobileNet", "MobileNetV2", "Xception",
-           "DenseNet121", "DenseNet169", "DenseNet201", "vgg16", "vgg19", "resnet", "resnet50", "mobilenet",
-           "mobilenet_v2", "densenet", "xception", "imagenet_utils"]
+__all__ = ["VGG16", "VGG19", "ResNet50", "ResNet101", "ResNet152", "ResNet50V2", "ResNet101V2", "ResNet152V2",
+           "MobileNet", "MobileNetV2", "Xception", "DenseNet121", "DenseNet169", "DenseNet201", "vgg16", "vgg19",
+           "resnet", "resnet50", "resnet_v2", "mobilenet", "mobilenet_v2", "densenet", "xception", "imagenet_utils"]
 
 __getattr__ = not_provided(__name__, __all__)

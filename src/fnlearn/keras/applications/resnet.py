@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .. import layers
@@ -34,13 +35,20 @@ from .imagenet_utils import decode_predictions
 STACKS = {"resnet50": (3, 4, 6, 3), "resnet101": (3, 4, 23, 3), "resnet152": (3, 8, 36, 3)}  # blocks per stack
 FILTERS = (64, 128, 256, 512)  # of each stack's bottleneck; a block gives 4 times as many channels
 EPSILON = 1.001e-5  # of every batch normalization, as the weights were trained
+STRIDES = (1, 2, 2, 2)  # of each stack's first block
+# Keras's hashes of the files with and without the top, the pre-activation models' (resnet_v2) too
 HASHES = {"resnet50": ("2cb95161c43110f7111970584f804107", "4d473c1dd8becc155b73f8504c6f6626"),
           "resnet101": ("f1aeb4b969a6efcfb50fad2f0c20cfc5", "88cf7a10940856eca736dc7b7e228a21"),
-          "resnet152": ("100835be76be38e30d865e96f2aaae62", "ee4c566cf9a93f14d82f913c2dc6dd0c")}
+          "resnet152": ("100835be76be38e30d865e96f2aaae62", "ee4c566cf9a93f14d82f913c2dc6dd0c"),
+          "resnet50v2": ("3ef43a0b657b3be2300d5770ece849e0", "fac2f116257151a9d068a22e544a4917"),
+          "resnet101v2": ("6343647c601c52e1368623803854d971", "c0ed64b8031c3730f411d2eb4eea35b5"),
+          "resnet152v2": ("a49b44d1979771252814e80f8ec446f9", "ed17cf2e0169df9d443503ef94b23b33")}
+TITLES = {"resnet50": "ResNet50", "resnet101": "ResNet101", "resnet152": "ResNet152", "resnet50v2": "ResNet50V2",
+          "resnet101v2": "ResNet101V2", "resnet152v2": "ResNet152V2"}
 
 
 def weights_file(model: str, include_top: bool) -> WeightsFile:
-    """Keras's file of ImageNet weights for ``model`` ("resnet50", "resnet101", "resnet152").
+    """Keras's file of ImageNet weights for ``model`` ("resnet50"… "resnet152v2").
 
     >>> weights_file("resnet50", True).origin.rsplit("/", 2)[-2:]
     ['resnet', 'resnet50_weights_tf_dim_ordering_tf_kernels.h5']
@@ -76,19 +84,26 @@ def stack(x: Any, filters: int, blocks: int, name: str, stride: int = 2) -> Any:
 
 
 def resnet(model: str, include_top: bool, weights: Any, input_tensor: Any, input_shape: Any, pooling: str | None,
-           classes: int, classifier_activation: Any, name: str) -> Any:
-    """The ResNet ``model`` ("resnet50", "resnet101", "resnet152") with Keras's layers and names."""
-    title = {"resnet50": "ResNet50", "resnet101": "ResNet101", "resnet152": "ResNet152"}[model]
+           classes: int, classifier_activation: Any, name: str, stack_fn: Callable[..., Any] = stack,
+           strides: tuple[int, ...] = STRIDES, preact: bool = False) -> Any:
+    """The ResNet ``model`` (a key of :data:`TITLES`) with Keras's layers and names: the stem, the four stacks
+    that ``stack_fn(x, filters, blocks, name, stride=)`` builds at ``strides``, and the top. ``preact`` (ResNetV2)
+    leaves the normalization out of the stem, as each block normalizes its own input, and normalizes the last
+    stack's output instead (``post_bn``, ``post_relu``)."""
+    title = TITLES[model]
     check_arguments(title, include_top, weights, pooling, classes, classifier_activation)
     shape = image_shape(title, input_shape, default_size=224, min_size=32, include_top=include_top, weights=weights)
     image = image_input(title, input_tensor, shape)
     x = layers.ZeroPadding2D(padding=((3, 3), (3, 3)), name="conv1_pad")(image)
     x = layers.Conv2D(64, 7, strides=2, name="conv1_conv")(x)
-    x = bn_relu(x, "conv1_bn", "conv1_relu", epsilon=EPSILON)
+    if not preact:
+        x = bn_relu(x, "conv1_bn", "conv1_relu", epsilon=EPSILON)
     x = layers.ZeroPadding2D(padding=((1, 1), (1, 1)), name="pool1_pad")(x)
     x = layers.MaxPooling2D(3, strides=2, name="pool1_pool")(x)
-    for k, (filters, blocks) in enumerate(zip(FILTERS, STACKS[model])):
-        x = stack(x, filters, blocks, f"conv{k + 2}", stride=1 if k == 0 else 2)
+    for k, (filters, blocks, stride) in enumerate(zip(FILTERS, STACKS[model.removesuffix("v2")], strides)):
+        x = stack_fn(x, filters, blocks, f"conv{k + 2}", stride=stride)
+    if preact:
+        x = bn_relu(x, "post_bn", "post_relu", epsilon=EPSILON)
     x = classified_or_pooled(x, include_top, pooling, classes, classifier_activation, "avg_pool", "max_pool")
     return make_model(input_tensor, image, x, name, weights, weights_file(model, include_top))
 
