@@ -800,7 +800,8 @@ def dense_stack(model: Any, inference: bool = False, sample_shape: tuple[int, ..
             norms[(stage, layers[-1][1] == "linear" and (stage, True) not in norms)] = layer
         elif isinstance(layer, Dropout) and (inference or layer.rate == 0.0):
             continue
-        elif isinstance(layer, Dropout) and dropouts is not None and layers and len(layers) - 1 not in dropouts:
+        elif isinstance(layer, Dropout) and dropouts is not None and layers and len(layers) - 1 not in dropouts \
+                and layer.noise_shape is None:  # a shared draw is the general step's
             dropouts[len(layers) - 1] = layer
         else:
             return None

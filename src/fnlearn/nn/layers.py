@@ -1567,9 +1567,40 @@ def dropout_mask(owner: Any, shape: tuple[int, ...], dtype: Any, rate: float) ->
     return backend.to_device(mask)
 
 
+def noise_shape_of(value: Any, owner: str) -> tuple[int | None, ...] | None:
+    """``noise_shape`` checked: None, or a tuple of whole numbers ≥ 1 and Nones (an axis of the input's size)."""
+    if value is None:
+        return None
+    try:
+        items = tuple(value)
+    except TypeError:
+        items = ()
+    valid = bool(items) and all(v is None or (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1)
+                                for v in items)
+    if not valid:
+        raise ConfigError(f"{owner} noise_shape must be None or a tuple of whole numbers ≥ 1 and Nones, one per "
+                          f"input axis (e.g. (None, 1, None) for one mask per sequence), got {value!r}.")
+    return tuple(None if v is None else int(v) for v in items)
+
+
+def mask_shape(layer: Any, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape of ``layer``'s mask for inputs of ``shape``: its ``noise_shape`` with each None the input's size
+    (an axis of 1 shares one draw along it), or ``shape`` itself without one."""
+    noise_shape = layer.noise_shape
+    if noise_shape is None:
+        return shape
+    concrete = tuple(size if want is None else want for want, size in zip(noise_shape, shape))
+    if len(noise_shape) != len(shape) or any(m not in (1, s) for m, s in zip(concrete, shape)):
+        raise ShapeError(f"{type(layer).__name__} layer {layer.name!r} has noise_shape={noise_shape}, which does not "
+                         f"fit its input of shape {shape}; give one entry per axis, each 1, None or the axis's size.")
+    return concrete
+
+
 class Dropout(Layer):
     """Inverted dropout: in training, zero each value with probability ``rate`` and scale the rest by
-    1 / (1 − rate), so evaluation needs no change; in eval mode it passes values through.
+    1 / (1 − rate), so evaluation needs no change; in eval mode it passes values through. ``noise_shape``
+    shares one draw along the axes where it is 1 (None: the input's size), as Keras's: ``(None, 1, 1, 1)`` drops
+    whole samples (EfficientNet's drop-connect), ``(None, 1, features)`` the same features at every step.
 
     The masks are a stream of their own: the k-th training call draws from the generator seeded by
     ``(seed, k)``. ``seed`` defaults to a number drawn from ``fl.set_seed``'s generator at the first
@@ -1583,9 +1614,10 @@ class Dropout(Layer):
     (True, True)
     """
 
-    def __init__(self, rate: float, name: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, rate: float, noise_shape: Any = None, name: str | None = None, **kwargs: Any) -> None:
         _reject_unknown_kwargs("Dropout", kwargs, allow=("input_shape", "input_dim", "seed"))
         self.rate = dropout_rate(rate, "Dropout rate")
+        self.noise_shape = noise_shape_of(noise_shape, "Dropout")
         seed = kwargs.get("seed")
         self.seed: int | None = None if seed is None else backend.check_seed(
             seed, "Dropout seed", "e.g. seed=0, or None for one drawn from fl.set_seed's generator")
@@ -1598,7 +1630,7 @@ class Dropout(Layer):
         x = as_input(x, _float_of(x), self.name)
         if not self.training or self.rate == 0.0:
             return x
-        return F.mul(x, Tensor(self.next_mask(x.shape, x.dtype)))
+        return F.mul(x, Tensor(self.next_mask(mask_shape(self, tuple(x.shape)), x.dtype)))
 
     def next_mask(self, shape: tuple[int, ...], dtype: Any) -> Any:
         """The next training call's mask on the backend's device: 0 with probability ``rate``, else
@@ -1610,7 +1642,8 @@ class Dropout(Layer):
         return dropout_mask(self, shape, dtype, self.rate)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed,
+                "noise_shape": None if self.noise_shape is None else list(self.noise_shape)}
 
 
 class _SpatialDropout(Layer):

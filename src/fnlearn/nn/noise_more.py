@@ -21,32 +21,16 @@ import numpy as np
 
 from .. import backend
 from .. import functional as F
-from ..errors import ConfigError, ShapeError
+from ..errors import ConfigError
 from ..tensor import Tensor
 from . import regularizers
-from .layers import LAYERS, Layer, _float_of, as_input, dropout_mask, dropout_rate
+from .layers import LAYERS, Layer, _float_of, as_input, dropout_mask, dropout_rate, mask_shape, noise_shape_of
 from .shape_layers import _base_settings, _NoiseLayer
 
 # SELU's constants (Klambauer et al.), as Keras writes them
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 ALPHA_PRIME = -_SELU_ALPHA * _SELU_SCALE  # the value a dropped unit takes: SELU's limit at −∞
-
-
-def _noise_shape(value: Any) -> tuple[int | None, ...] | None:
-    """None, or a tuple of whole numbers ≥ 1 and Nones (an axis of the input's size), checked."""
-    if value is None:
-        return None
-    try:
-        items = tuple(value)
-    except TypeError:
-        items = ()
-    valid = bool(items) and all(v is None or (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1)
-                                for v in items)
-    if not valid:
-        raise ConfigError(f"AlphaDropout noise_shape must be None or a tuple of whole numbers ≥ 1 and Nones, one per "
-                          f"input axis (e.g. (None, 1, None) for one mask per sequence), got {value!r}.")
-    return tuple(None if v is None else int(v) for v in items)
 
 
 class AlphaDropout(_NoiseLayer):
@@ -66,23 +50,14 @@ class AlphaDropout(_NoiseLayer):
     def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None, name: str | None = None,
                  **kwargs: Any) -> None:
         self.rate = dropout_rate(rate, "AlphaDropout rate")
-        self.noise_shape = _noise_shape(noise_shape)
+        self.noise_shape = noise_shape_of(noise_shape, "AlphaDropout")
         super().__init__(seed, name, kwargs)
-
-    def _mask_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
-        if self.noise_shape is None:
-            return shape
-        concrete = tuple(size if want is None else want for want, size in zip(self.noise_shape, shape))
-        if len(self.noise_shape) != len(shape) or any(m not in (1, s) for m, s in zip(concrete, shape)):
-            raise ShapeError(f"AlphaDropout layer {self.name!r} has noise_shape={self.noise_shape}, which does not fit "
-                             f"its input of shape {shape}; give one entry per axis, each 1, None or the axis's size.")
-        return concrete
 
     def forward(self, x: Any) -> Tensor:
         x = as_input(x, _float_of(x), self.name)
         if not self.training or self.rate == 0.0:
             return x
-        shape = self._mask_shape(tuple(x.shape))
+        shape = mask_shape(self, tuple(x.shape))
         kept = dropout_mask(self, shape, np.float64, self.rate) != 0  # the stream Dropout draws from
         rate = self.rate
         a = ((1.0 - rate) * (1.0 + rate * ALPHA_PRIME ** 2)) ** -0.5
