@@ -71,7 +71,7 @@ def test_the_image_gallery_draws_every_image_grey_ones_too_and_writes_its_file(t
     ({"path": "g.png", "show": True}, ConfigError, "both a path and show=True"),
     ({"y_true": [0, 1, 0, 1]}, ConfigError, "labels (y_true or y_pred) but no label_map"),
     ({"rows": 0}, ConfigError, "rows=0; give a whole number ≥ 1"),
-    ({"value_range": (1, 1)}, ConfigError, "value_range=(1, 1); give the images' (lowest, highest) value"),
+    ({"value_range": (1, 1)}, ConfigError, "plot_image_gallery value_range must be a pair (low, high) with low < high"),
     ({"path": "g.jpeg"}, ConfigError, "ends in '.jpeg'"),
     ({"data_format": "nhwc"}, ConfigError, "data_format='nhwc'; give 'channels_last'"),
 ])

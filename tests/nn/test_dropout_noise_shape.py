@@ -27,7 +27,8 @@ def test_gradients_flow_through_the_kept_values_only():
     x = fl.tensor(np.ones((16, 3)), requires_grad=True)
     out = layer(x, training=True)
     out.sum().backward()
-    np.testing.assert_array_equal(fl.backend.to_numpy(x.grad), out.numpy())  # the gradient is the mask: 0 or 1 / (1 − rate)
+    # the gradient is the mask: 0 or 1 / (1 − rate)
+    np.testing.assert_array_equal(fl.backend.to_numpy(x.grad), out.numpy())
 
 
 def test_the_config_and_files_are_keras(tmp_path):

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ConfigError, DataError, ShapeError, require
+from ..nn.image import _value_range
 from ._missing import not_provided
 
 
@@ -137,17 +138,6 @@ def plot_image_gallery(images: Any, y_true: Any = None, y_pred: Any = None, labe
 def _plain(value: Any) -> Any:
     """A NumPy scalar as the Python number a label_map's keys are."""
     return value.item() if hasattr(value, "item") else value
-
-
-def _value_range(value_range: Any, owner: str) -> tuple[float, float]:
-    try:
-        low, high = (float(v) for v in value_range)
-    except (TypeError, ValueError):
-        low = high = math.nan
-    if not low < high:
-        raise ConfigError(f"{owner} got value_range={value_range!r}; give the images' (lowest, highest) value, e.g. "
-                          "(0, 255) or (0, 1).")
-    return low, high
 
 
 def _palette(num_classes: int) -> list[list[int]]:
