@@ -39,7 +39,8 @@ if TEST_BACKEND == "cupy-standin":
 # Tests of host code alone, which the GPU's code path never reaches: the data set loaders (files in, NumPy arrays
 # out) and the CPU benchmark harness (its runs are child processes or timings of NumPy work). The stand-in run
 # would repeat the NumPy run's checks exactly, so it leaves them to that run; so are tests marked host_only, whose
-# point is a child process (a fresh interpreter: it runs on NumPy, the stand-in is this process's alone).
+# point is a child process (a fresh interpreter: it runs on NumPy, the stand-in is this process's alone) or a file of
+# the repository written from the NumPy run.
 HOST_ONLY = ("tests/datasets/", "tests/bench/test_bench_")
 
 

@@ -368,11 +368,17 @@ def _device_arg(x: Any) -> Any:
     return x
 
 
+_PLAIN_KEYS = (int, slice, type(None), type(Ellipsis))
+
+
 def _index(key: Any) -> Any:
     """An index: device arrays unwrapped; host index arrays are allowed (CuPy copies them over)."""
     if isinstance(key, ndarray):
         return key._a
     if isinstance(key, tuple):
+        # most keys are plain (x[i], x[:, 1:]): kept as they are, without a new tuple
+        if all(type(k) in _PLAIN_KEYS for k in key):
+            return key
         return tuple(_index(k) for k in key)
     if isinstance(key, np.ndarray) and _capture is not None:
         raise CaptureError("cudaErrorStreamCaptureUnsupported: a host index array is copied from host memory while "
@@ -408,6 +414,8 @@ def _apply(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
         args = tuple(_device_arg(a) for a in args)
         kwargs = {k: _device_arg(v) for k, v in kwargs.items()}
     result = fn(*args, **kwargs)
+    if type(result) is np.ndarray and _capture is None:  # the common case, in a few steps
+        return ndarray._wrap(result)
     if isinstance(result, np.generic):
         result = np.asarray(result)
     if _capture is not None:

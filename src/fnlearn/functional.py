@@ -84,7 +84,8 @@ def _pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     else:
         b = _lift(b)
         a = _lift(a, b)
-    if _where(a) != _where(b):
+    # arrays of one type live on one device: the attribute lookup (a dict built on CuPy) only when types differ
+    if type(a.data) is not type(b.data) and _where(a) != _where(b):
         raise DeviceError(f"cannot combine a tensor on {_where(a)} with one on {_where(b)}; move both to one "
                           "device first (model.to('cuda') / fl.tensor(x) after fl.set_backend(...)).")
     # integer and boolean operands (labels, masks) never need a gradient: give them the float dtype
