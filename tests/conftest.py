@@ -57,14 +57,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(autouse=True)
 def _restore_fnlearn_settings():
-    """Undo whatever a test did to the default dtype, the seed, the backend or grad mode."""
+    """Undo whatever a test did to the default dtype, the seed, the backend, the fuzz factor or grad mode."""
     state = backend._state
-    saved = (state.xp, state.name, state.dtype, state.seed, state.rng)
+    saved = (state.xp, state.name, state.dtype, state.seed, state.rng, state.epsilon)
     grad_enabled = tensor_module._grad_enabled
     if TEST_BACKEND in ("cupy", "cupy-standin"):
         fl.set_backend("cupy")
     yield
-    state.xp, state.name, state.dtype, state.seed, state.rng = saved
+    state.xp, state.name, state.dtype, state.seed, state.rng, state.epsilon = saved
     tensor_module._grad_enabled = grad_enabled
 
 

@@ -39,6 +39,7 @@ class _State:
         self.dtype: type = np.float32
         self.seed: int | None = None
         self.rng = np.random.default_rng()
+        self.epsilon = 1e-7
 
 
 _state = _State()
@@ -98,6 +99,30 @@ def using_dtype(dtype: str | type) -> Iterator[None]:
 def float_dtype() -> type:
     """The default float dtype as a NumPy type."""
     return _state.dtype
+
+
+def epsilon() -> float:
+    """The fuzz factor ε, 1e-7 unless set: what probabilities are clipped into [ε, 1 − ε] by before a log and what
+    is added to a denominator that may be 0 (in losses, metrics, norms and constraints), Keras's ``epsilon()``.
+
+    >>> epsilon()
+    1e-07
+    """
+    return _state.epsilon
+
+
+def set_epsilon(value: float) -> None:
+    """Set the fuzz factor ε that :func:`epsilon` gives, as Keras's ``set_epsilon``; read each time it is used.
+
+    >>> set_epsilon(1e-5); epsilon()
+    1e-05
+    >>> set_epsilon(1e-7)
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not 0 < float(value) < 0.5:
+        raise ConfigError(f"set_epsilon got {value!r}; the fuzz factor is a number between 0 and 0.5 (Keras's default "
+                          "is 1e-7): pass e.g. set_epsilon(1e-7).")
+    _state.epsilon = float(value)
 
 
 def set_seed(seed: int) -> None:

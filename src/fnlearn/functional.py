@@ -733,15 +733,17 @@ def maximum(a: Any, b: Any) -> Tensor:
     return _result(xp.maximum(a.data, b.data), (a, b), lambda g: _tie_split(a, b, a.data > b.data, g), "maximum")
 
 
-def l2_normalize(x: Tensor, axis: int, epsilon: float = 1e-7) -> Tensor:
+def l2_normalize(x: Tensor, axis: int, epsilon: float | None = None) -> Tensor:
     """``x / max(‖x‖, ε)`` with the norm along ``axis``, Keras's ``normalize``: the floor is taken on the squared
     norm, so a zero vector stays 0 with a gradient of 0 rather than 0/0 (the cosine similarity's and ``Dot``'s).
+    ε is the fuzz factor (:func:`fnlearn.backend.epsilon`) unless given.
 
     >>> l2_normalize(Tensor(np.array([[3.0, 4.0], [0.0, 0.0]])), 1).numpy().tolist()
     [[0.6, 0.8], [0.0, 0.0]]
     """
+    eps = backend.epsilon() if epsilon is None else epsilon
     squares = sum(mul(x, x), axis=axis, keepdims=True)
-    return div(x, sqrt(maximum(squares, epsilon * epsilon)))
+    return div(x, sqrt(maximum(squares, eps * eps)))
 
 
 def minimum(a: Any, b: Any) -> Tensor:

@@ -25,7 +25,11 @@ from . import functional as F
 from .errors import ConfigError, DataError, ShapeError, unknown_name
 from .tensor import Tensor, as_array
 
-EPSILON = 1e-7  # probabilities are clipped into [ε, 1 − ε] before the log, as Keras does
+
+def _clipped(p: Tensor) -> Tensor:
+    """Probabilities clipped into [ε, 1 − ε] before a log, as Keras does (ε: :func:`fnlearn.backend.epsilon`)."""
+    eps = backend.epsilon()
+    return F.clip(p, eps, 1 - eps)
 
 
 def _pred(y_pred: Any) -> Tensor:
@@ -134,7 +138,7 @@ def categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False
     if logits is not None:
         return F.softmax_cross_entropy(logits, t, sparse=False, reduction=reduction)
     p = F.div(y_pred, F.sum(y_pred, axis=-1, keepdims=True))
-    logp = F.log(F.clip(p, EPSILON, 1 - EPSILON))
+    logp = F.log(_clipped(p))
     per_sample = F.neg(F.sum(F.mul(Tensor(t), logp), axis=-1))
     return _reduce(per_sample, reduction)
 
@@ -222,7 +226,7 @@ def sparse_categorical_crossentropy(y_true: Any, y_pred: Any, from_logits: bool 
         flat = F.reshape(p, (-1, y_pred.shape[-1]))  # one row per sample, whatever the leading axes
         rows = backend.to_device(np.arange(labels.size))
         picked = F.reshape(F.getitem(flat, (rows, labels.reshape(-1))), labels.shape)
-        per_sample = _reduce(F.neg(F.log(F.clip(picked, EPSILON, 1 - EPSILON))), inner)
+        per_sample = _reduce(F.neg(F.log(_clipped(picked))), inner)
     if keep is None:
         return per_sample
     keep = keep.reshape(labels.shape)
@@ -260,7 +264,7 @@ def binary_crossentropy(y_true: Any, y_pred: Any, from_logits: bool = False, red
     logits = _scores_behind(y_pred, "sigmoid", from_logits)
     if logits is not None:
         return F.sigmoid_binary_cross_entropy(logits, t, reduction=reduction)
-    p = F.clip(y_pred, EPSILON, 1 - EPSILON)
+    p = _clipped(y_pred)
     tt = Tensor(t)
     elem = F.neg(F.add(F.mul(tt, F.log(p)), F.mul(F.sub(1.0, tt), F.log(F.sub(1.0, p)))))
     return _reduce(_per_sample_mean(elem), reduction)
@@ -300,7 +304,8 @@ def check_delta(delta: Any, who: str) -> float:
 
 
 def mape(y_true: Any, y_pred: Any, reduction: str = "mean") -> Tensor:
-    """Mean absolute percentage error: 100·mean(|y − ŷ| / max(|y|, ε)), ε = 1e-7 as Keras's.
+    """Mean absolute percentage error: 100·mean(|y − ŷ| / max(|y|, ε)), ε = 1e-7 (the fuzz factor,
+    :func:`fnlearn.backend.set_epsilon`) as Keras's.
 
     A target of 0 makes a huge but finite loss (the ε); scale the targets away from 0 rather than rely on it.
 
@@ -311,14 +316,14 @@ def mape(y_true: Any, y_pred: Any, reduction: str = "mean") -> Tensor:
     y_pred = _pred(y_pred)
     t = _target(y_true, y_pred, "mape")
     xp = backend.xp()
-    scale = 100.0 / xp.maximum(xp.abs(t), EPSILON)  # of the target alone: no gradient flows through it
+    scale = 100.0 / xp.maximum(xp.abs(t), backend.epsilon())  # of the target alone: no gradient flows through it
     elem = F.mul(F.abs(F.sub(y_pred, Tensor(t))), Tensor(scale.astype(y_pred.dtype, copy=False)))
     return _reduce(_per_sample_mean(elem), reduction)
 
 
 def msle(y_true: Any, y_pred: Any, reduction: str = "mean") -> Tensor:
     """Mean squared logarithmic error: mean of (log(ŷ + 1) − log(y + 1))², for targets that span orders of
-    magnitude (counts, prices). As Keras, values below ε = 1e-7 (negative ones too) count as ε.
+    magnitude (counts, prices). As Keras, values below ε (the fuzz factor, 1e-7) (negative ones too) count as ε.
 
     >>> import fnlearn as fl
     >>> round(fl.losses.msle([[0.0], [3.0]], fl.tensor([[0.0], [3.0]])).item(), 12)
@@ -328,8 +333,8 @@ def msle(y_true: Any, y_pred: Any, reduction: str = "mean") -> Tensor:
     t = _target(y_true, y_pred, "msle")
     xp = backend.xp()
     # log(x + 1) rather than log1p, as Keras writes it, so equal y and ŷ give exactly 0
-    log_true = xp.log(xp.maximum(t, EPSILON) + 1.0)
-    diff = F.sub(F.log(F.add(F.maximum(y_pred, EPSILON), 1.0)), Tensor(log_true))
+    log_true = xp.log(xp.maximum(t, backend.epsilon()) + 1.0)
+    diff = F.sub(F.log(F.add(F.maximum(y_pred, backend.epsilon()), 1.0)), Tensor(log_true))
     return _reduce(_per_sample_mean(F.mul(diff, diff)), reduction)
 
 
@@ -397,7 +402,7 @@ def squared_hinge(y_true: Any, y_pred: Any, reduction: str = "mean") -> Tensor:
 
 def kl_divergence(y_true: Any, y_pred: Any, reduction: str = "mean") -> Tensor:
     """Kullback–Leibler divergence Σ y·log(y / ŷ) per sample over the last axis, both clipped into [ε, 1] first
-    (ε = 1e-7), as Keras's ``kl_divergence`` (``"kld"``): for probability targets and a softmax output.
+    (ε the fuzz factor, 1e-7), as Keras's ``kl_divergence`` (``"kld"``): for probability targets and a softmax output.
 
     >>> import fnlearn as fl
     >>> round(fl.losses.kl_divergence([[0.5, 0.5]], fl.tensor([[0.25, 0.75]])).item(), 6)
@@ -405,15 +410,15 @@ def kl_divergence(y_true: Any, y_pred: Any, reduction: str = "mean") -> Tensor:
     """
     y_pred = _pred(y_pred)
     xp = backend.xp()
-    t = xp.clip(_target(y_true, y_pred, "kl_divergence"), EPSILON, 1.0)
+    t = xp.clip(_target(y_true, y_pred, "kl_divergence"), backend.epsilon(), 1.0)
     # y·log y is of the target alone: only −y·log ŷ carries a gradient
-    elem = F.mul(Tensor(t), F.sub(Tensor(xp.log(t)), F.log(F.clip(y_pred, EPSILON, 1.0))))
+    elem = F.mul(Tensor(t), F.sub(Tensor(xp.log(t)), F.log(F.clip(y_pred, backend.epsilon(), 1.0))))
     return _reduce(F.sum(elem, axis=-1) if elem.ndim >= 2 else elem, reduction)
 
 
 def poisson(y_true: Any, y_pred: Any, reduction: str = "mean") -> Tensor:
-    """Poisson loss: mean of ŷ − y·log(ŷ + ε) over the outputs (ε = 1e-7), Keras's ``poisson``: for counts
-    predicted by a positive output (softplus or exponential).
+    """Poisson loss: mean of ŷ − y·log(ŷ + ε) over the outputs (ε the fuzz factor, 1e-7), Keras's ``poisson``: for
+    counts predicted by a positive output (softplus or exponential).
 
     >>> import fnlearn as fl
     >>> round(fl.losses.poisson([[2.0]], fl.tensor([[1.0]])).item(), 6)
@@ -421,7 +426,7 @@ def poisson(y_true: Any, y_pred: Any, reduction: str = "mean") -> Tensor:
     """
     y_pred = _pred(y_pred)
     t = Tensor(_target(y_true, y_pred, "poisson"))
-    elem = F.sub(y_pred, F.mul(t, F.log(F.add(y_pred, EPSILON))))
+    elem = F.sub(y_pred, F.mul(t, F.log(F.add(y_pred, backend.epsilon()))))
     return _reduce(_per_sample_mean(elem), reduction)
 
 
@@ -523,7 +528,7 @@ def binary_focal_crossentropy(y_true: Any, y_pred: Any, apply_class_balancing: b
         bce = F.add(F.mul(tt, F.softplus(F.neg(logits))), F.mul(F.sub(1.0, tt), F.softplus(logits)))
     else:
         p = y_pred
-        clipped = F.clip(y_pred, EPSILON, 1 - EPSILON)
+        clipped = _clipped(y_pred)
         bce = F.neg(F.add(F.mul(tt, F.log(clipped)), F.mul(F.sub(1.0, tt), F.log(F.sub(1.0, clipped)))))
     # 1 − p_t = y·(1 − p) + (1 − y)·p
     miss = F.add(F.mul(tt, F.sub(1.0, p)), F.mul(F.sub(1.0, tt), p))
@@ -562,7 +567,7 @@ def categorical_focal_crossentropy(y_true: Any, y_pred: Any, alpha: float = 0.25
     if logits is not None:
         p, logp = F.softmax(logits), F.log_softmax(logits)
     else:
-        p = F.clip(F.div(y_pred, F.sum(y_pred, axis=-1, keepdims=True)), EPSILON, 1 - EPSILON)
+        p = _clipped(F.div(y_pred, F.sum(y_pred, axis=-1, keepdims=True)))
         logp = F.log(p)
     elem = F.mul(F.mul(Tensor(t), logp), F.neg(alpha) if isinstance(alpha, Tensor) else -alpha)
     factor = _focal_factor(F.sub(1.0, p), gamma)
@@ -603,7 +608,7 @@ def dice(y_true: Any, y_pred: Any, axis: Any = None, reduction: str = "mean") ->
     0.333333
     """
     t, p, both, axes = _overlap(y_true, y_pred, axis, "dice")
-    total = F.add(F.add(F.sum(t, axis=axes), F.sum(p, axis=axes)), EPSILON)
+    total = F.add(F.add(F.sum(t, axis=axes), F.sum(p, axis=axes)), backend.epsilon())
     return _reduce(F.sub(1.0, F.div(F.mul(both, 2.0), total)), reduction)
 
 
@@ -634,7 +639,7 @@ def tversky(y_true: Any, y_pred: Any, alpha: float = 0.5, beta: float = 0.5, axi
     t, p, both, axes = _overlap(y_true, y_pred, axis, "tversky")
     missed = F.sum(F.mul(F.sub(1.0, p), t), axis=axes)
     false_alarms = F.sum(F.mul(p, F.sub(1.0, t)), axis=axes)
-    total = F.add(F.add(F.add(both, F.mul(missed, alpha)), F.mul(false_alarms, beta)), EPSILON)
+    total = F.add(F.add(F.add(both, F.mul(missed, alpha)), F.mul(false_alarms, beta)), backend.epsilon())
     return _reduce(F.sub(1.0, F.div(both, total)), reduction)
 
 

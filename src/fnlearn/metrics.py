@@ -1041,7 +1041,6 @@ def saved_form(metric: Metric) -> Any:
 # ----------------------------------------------------------------------------- built-in stateful metrics
 
 NEG_INF = -1e10  # the threshold of top_k: every kept prediction is above it
-_EPSILON = 1e-7  # Keras's backend.epsilon(): AUC's end thresholds lie this far outside [0, 1]
 
 
 def _threshold_list(thresholds: Any, default: float, who: str) -> list[float]:
@@ -1058,7 +1057,7 @@ def _threshold_list(thresholds: Any, default: float, who: str) -> list[float]:
 def _evenly_spread(thresholds: Sequence[float]) -> bool:
     """Keras's test for thresholds 0, 1/(n−1), …, 1 (then predictions are clipped into [0, 1] first)."""
     n = len(thresholds)
-    return n >= 3 and bool(np.allclose(thresholds, np.arange(n) / (n - 1), atol=_EPSILON))
+    return n >= 3 and bool(np.allclose(thresholds, np.arange(n) / (n - 1), atol=backend.epsilon()))
 
 
 def _positive_int(value: Any, what: str, who: str, low: int = 1) -> int | None:
@@ -1338,7 +1337,8 @@ class AUC(Metric):
             self.num_thresholds = int(num_thresholds)
             inner = [(i + 1) / (self.num_thresholds - 1) for i in range(self.num_thresholds - 2)]
             self._evenly = True
-        self._thresholds = [0.0 - _EPSILON, *inner, 1.0 + _EPSILON]
+        # the end thresholds lie ε outside [0, 1], ε as it is when the metric is made (as Keras's)
+        self._thresholds = [0.0 - backend.epsilon(), *inner, 1.0 + backend.epsilon()]
         self._sorted = _Thresholds(self._thresholds)
         self.curve = _CURVES[curve.lower()]
         self.summation_method = summation_method.lower()
@@ -1535,12 +1535,13 @@ class FBetaScore(Metric):
             return 0.0  # nothing seen yet
         tp, fp = self.true_positives.numpy(), self.false_positives.numpy()
         fn, support = self.false_negatives.numpy(), self.intermediate_weights.numpy()
-        precision = tp / (tp + fp + _EPSILON)
-        recall = tp / (tp + fn + _EPSILON)
+        eps = backend.epsilon()
+        precision = tp / (tp + fp + eps)
+        recall = tp / (tp + fn + eps)
         b2 = self.beta ** 2
-        score = (1 + b2) * precision * recall / (b2 * precision + recall + _EPSILON)
+        score = (1 + b2) * precision * recall / (b2 * precision + recall + eps)
         if self.average == "weighted":
-            return float((score * support / (support.sum() + _EPSILON)).sum())
+            return float((score * support / (support.sum() + eps)).sum())
         if self.average is not None:
             return float(score.mean())
         return score
@@ -1826,9 +1827,9 @@ class Accuracy(_MeanOfValues):
 
 
 def _l2_normalized(xp: Any, x: Any, axis: int) -> Any:
-    """x / max(‖x‖, ε) along ``axis`` (ε = 1e-7), Keras's ``normalize``."""
-    squares = xp.sum(x * x, axis=axis, keepdims=True)
-    return x / xp.sqrt(xp.maximum(squares, _EPSILON * _EPSILON))
+    """x / max(‖x‖, ε) along ``axis`` (ε the fuzz factor), Keras's ``normalize``."""
+    squares, eps = xp.sum(x * x, axis=axis, keepdims=True), backend.epsilon()
+    return x / xp.sqrt(xp.maximum(squares, eps * eps))
 
 
 class CosineSimilarity(_MeanOfValues):
@@ -1877,7 +1878,7 @@ class _LossMean(_MeanOfValues):
 
 
 class KLDivergence(_LossMean):
-    """Mean Kullback–Leibler divergence Σ y·log(y / ŷ) per sample (both clipped into [1e-7, 1]), Keras's metric.
+    """Mean Kullback–Leibler divergence Σ y·log(y / ŷ) per sample (both clipped into [ε, 1]), Keras's metric.
 
     >>> m = KLDivergence(); m.update_state([[0.5, 0.5]], [[0.25, 0.75]]); round(m.result(), 6)
     0.143841
@@ -1890,7 +1891,7 @@ class KLDivergence(_LossMean):
 
 
 class Poisson(_LossMean):
-    """Mean Poisson loss ŷ − y·log(ŷ + 1e-7), Keras's metric.
+    """Mean Poisson loss ŷ − y·log(ŷ + ε), Keras's metric.
 
     >>> m = Poisson(); m.update_state([[2.0]], [[1.0]]); round(m.result(), 6)
     1.0
@@ -1955,7 +1956,7 @@ class LogCoshError(_LossMean):
 
 
 class MeanAbsolutePercentageError(_LossMean):
-    """Mean of 100·|y − ŷ| / max(|y|, 1e-7), Keras's metric.
+    """Mean of 100·|y − ŷ| / max(|y|, ε), Keras's metric.
 
     >>> m = MeanAbsolutePercentageError(); m.update_state([[2.0], [4.0]], [[1.0], [5.0]]); m.result()
     37.5
@@ -2021,7 +2022,7 @@ def concordance_correlation(y_true: Any, y_pred: Any, axis: int = -1) -> Any:
     p_mean = xp.mean(p, axis=axis, keepdims=True)
     norm = xp.var(t - t_mean, axis=axis, keepdims=True) + xp.var(p - p_mean, axis=axis, keepdims=True) \
         + (t_mean - p_mean) ** 2
-    return xp.mean(2 * (t - p_mean) * (p - p_mean) / (norm + _EPSILON), axis=axis)
+    return xp.mean(2 * (t - p_mean) * (p - p_mean) / (norm + backend.epsilon()), axis=axis)
 
 
 class _Correlation(_MeanOfValues):
@@ -2148,8 +2149,8 @@ class IoU(Metric):
         denominator = (cm.sum(axis=0) + cm.sum(axis=1) - tp)[self.target_class_ids]
         tp = tp[self.target_class_ids]
         valid = denominator > 1e-9  # a class absent from targets and predictions is left out of the mean
-        iou = np.where(valid, tp / (denominator + _EPSILON), 0.0)
-        return float(iou.sum() / (valid.sum() + _EPSILON))
+        iou = np.where(valid, tp / (denominator + backend.epsilon()), 0.0)
+        return float(iou.sum() / (valid.sum() + backend.epsilon()))
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "num_classes": self.num_classes, "target_class_ids": self.target_class_ids,

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import backend as _backend
+from ..backend import epsilon, set_epsilon  # Keras's fuzz factor is fnlearn's own
 from ..errors import ConfigError
 from ..nn import layers as _layers
 from ._missing import not_provided
@@ -34,15 +35,6 @@ def floatx() -> str:
 def set_floatx(value: str) -> None:
     """Set the default float type (``"float32"`` or ``"float64"``), as ``fl.set_default_dtype``."""
     _backend.set_default_dtype(value)
-
-
-def epsilon() -> float:
-    """Keras's fuzz factor, 1e-7: what custom metrics add to a denominator that may be 0.
-
-    >>> epsilon()
-    1e-07
-    """
-    return 1e-7
 
 
 def get_value(x: Any) -> Any:
@@ -131,8 +123,8 @@ def is_keras_tensor(x: Any) -> bool:
     return check(x)
 
 
-__all__ = ["clear_session", "floatx", "set_floatx", "epsilon", "get_value", "set_value", "image_data_format",
-           "set_image_data_format", "backend", "standardize_dtype", "is_float_dtype", "is_int_dtype", "result_type",
-           "get_uid", "is_keras_tensor"]
+__all__ = ["clear_session", "floatx", "set_floatx", "epsilon", "set_epsilon", "get_value", "set_value",
+           "image_data_format", "set_image_data_format", "backend", "standardize_dtype", "is_float_dtype",
+           "is_int_dtype", "result_type", "get_uid", "is_keras_tensor"]
 
 __getattr__ = not_provided(__name__, __all__)

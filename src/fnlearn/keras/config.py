@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..progress import INTERACTIVE
 from ._missing import not_provided
-from .backend import epsilon, floatx, set_floatx
+from .backend import epsilon, floatx, set_epsilon, set_floatx
 from .mixed_precision import dtype_policy, set_dtype_policy
 
 
@@ -164,7 +164,7 @@ def max_steps_per_epoch() -> int | None:
     return FIT_LIMITS["steps_per_epoch"]
 
 
-__all__ = ["backend", "floatx", "set_floatx", "epsilon", "image_data_format", "set_image_data_format",
+__all__ = ["backend", "floatx", "set_floatx", "epsilon", "set_epsilon", "image_data_format", "set_image_data_format",
            "enable_unsafe_deserialization", "standardize_dtype", "is_float_dtype", "is_int_dtype", "result_type",
            "enable_interactive_logging", "disable_interactive_logging", "is_interactive_logging_enabled",
            "set_max_epochs", "max_epochs", "set_max_steps_per_epoch", "max_steps_per_epoch", "dtype_policy",

@@ -34,6 +34,7 @@ from .. import backend
 from .. import functional as F
 from ..data import to_categorical
 from ..errors import ConfigError, ShapeError
+from ..losses import _clipped
 from ..tensor import Tensor
 from ._missing import not_provided
 
@@ -306,22 +307,22 @@ def std(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 def binary_crossentropy(target: Any, output: Any, from_logits: bool = False) -> Tensor:
     """−[t·log p + (1 − t)·log(1 − p)] value by value, not averaged (Keras's ``ops`` function; p clipped to
-    [1e-7, 1 − 1e-7], or from raw scores with ``from_logits``)."""
+    [ε, 1 − ε], ε the fuzz factor, or from raw scores with ``from_logits``)."""
     output, target = _float(output), _float(target)
     if from_logits:  # softplus(z) − z·t, the stable form of the same
         return F.sub(F.softplus(output), F.mul(output, target))
-    p = F.clip(output, 1e-7, 1 - 1e-7)
+    p = _clipped(output)
     return F.neg(F.add(F.mul(target, F.log(p)), F.mul(F.sub(1.0, target), F.log(F.sub(1.0, p)))))
 
 
 def categorical_crossentropy(target: Any, output: Any, from_logits: bool = False, axis: int = -1) -> Tensor:
-    """−Σ t·log p along ``axis`` (p normalised to sum to 1 and clipped to [1e-7, 1 − 1e-7], or the log-softmax
+    """−Σ t·log p along ``axis`` (p normalised to sum to 1 and clipped to [ε, 1 − ε], or the log-softmax
     of raw scores with ``from_logits``), as Keras's ``ops`` function."""
     output, target = _float(output), _float(target)
     if from_logits:
         log_p = F.log_softmax(output, axis=axis)
     else:
-        log_p = F.log(F.clip(F.div(output, F.sum(output, axis=axis, keepdims=True)), 1e-7, 1 - 1e-7))
+        log_p = F.log(_clipped(F.div(output, F.sum(output, axis=axis, keepdims=True))))
     return F.neg(F.sum(F.mul(target, log_p), axis=axis))
 
 
@@ -1852,7 +1853,7 @@ def unique(x: Any, sorted: bool = True, return_index: bool = False, return_inver
 
 
 def normalize(x: Any, axis: int = -1, order: int = 2, epsilon: float | None = None) -> Tensor:
-    """``x`` divided by its ``order``-norm along ``axis`` (no more than 1 / ``epsilon`` times, default 1e-7,
+    """``x`` divided by its ``order``-norm along ``axis`` (no more than 1 / ``epsilon`` times, default the fuzz factor,
     so zeros stay zeros), as Keras's ``ops.normalize``; differentiable.
 
     >>> normalize(np.array([3.0, 4.0])).numpy().round(6).tolist()
@@ -1863,7 +1864,7 @@ def normalize(x: Any, axis: int = -1, order: int = 2, epsilon: float | None = No
     x = _float(x)
     if x.ndim == 0:
         x = F.reshape(x, (1,))
-    eps = 1e-7 if epsilon is None else float(epsilon)
+    eps = backend.epsilon() if epsilon is None else float(epsilon)
     if order == 2:
         inv = rsqrt(F.sum(F.mul(x, x), axis=axis, keepdims=True))
         return F.mul(x, F.minimum(inv, 1.0 / eps))
@@ -1896,7 +1897,7 @@ def _per_axis(v: Any, x: Tensor, axes: list[int]) -> Tensor:
 def layer_normalization(x: Any, gamma: Any = None, beta: Any = None, axis: Any = -1, epsilon: float | None = None,
                         **kwargs: Any) -> Tensor:
     """(x − mean) / √(var + epsilon) over ``axis``, times ``gamma`` plus ``beta`` (Keras's ``ops``: epsilon
-    1e-7 by default); differentiable in all three.
+    the fuzz factor, 1e-7, by default); differentiable in all three.
 
     >>> layer_normalization([[1.0, 3.0]]).numpy().round(4).tolist()
     [[-1.0, 1.0]]
@@ -1907,7 +1908,7 @@ def layer_normalization(x: Any, gamma: Any = None, beta: Any = None, axis: Any =
         raise ConfigError(f"layer_normalization got unknown arguments {sorted(kwargs)}.")
     x = _float(x)
     axes = sorted(F._axes(axis, x.ndim))
-    eps = 1e-7 if epsilon is None else float(epsilon)
+    eps = backend.epsilon() if epsilon is None else float(epsilon)
     centred = F.sub(x, F.mean(x, axis=tuple(axes), keepdims=True))
     out = F.mul(centred, rsqrt(F.add(F.mean(F.mul(centred, centred), axis=tuple(axes), keepdims=True), eps)))
     if gamma is not None:
@@ -1916,14 +1917,14 @@ def layer_normalization(x: Any, gamma: Any = None, beta: Any = None, axis: Any =
 
 
 def rms_normalization(x: Any, scale: Any = None, axis: Any = -1, epsilon: float | None = None) -> Tensor:
-    """x / √(mean(x²) + epsilon) over ``axis``, times ``scale`` (epsilon 1e-7 by default); differentiable.
+    """x / √(mean(x²) + epsilon) over ``axis``, times ``scale`` (epsilon the fuzz factor by default); differentiable.
 
     >>> rms_normalization(np.array([[3.0, 4.0]]), epsilon=0.0).numpy().round(4).tolist()
     [[0.8485, 1.1314]]
     """
     x = _float(x)
     axes = sorted(F._axes(axis, x.ndim))
-    eps = 1e-7 if epsilon is None else float(epsilon)
+    eps = backend.epsilon() if epsilon is None else float(epsilon)
     out = F.mul(x, rsqrt(F.add(F.mean(F.mul(x, x), axis=tuple(axes), keepdims=True), eps)))
     return out if scale is None else F.mul(out, _per_axis(scale, x, axes))
 

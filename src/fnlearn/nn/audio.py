@@ -59,12 +59,6 @@ def _flag(value: Any, owner: str, name: str) -> bool:
     return bool(value)
 
 
-def _epsilon() -> float:
-    from ..keras.backend import epsilon
-
-    return epsilon()
-
-
 class STFTSpectrogram(Layer):
     """The short-time Fourier transform of signals as a layer, Keras's ``layers.STFTSpectrogram``: frames of
     ``frame_length`` samples, ``frame_step`` apart (half a frame by default), each channel's frames multiplied by
@@ -213,9 +207,9 @@ class STFTSpectrogram(Layer):
                 inner = F.pad(F.getitem(power, (..., slice(1, -1))), ((0, 0), (0, 0), (1, 1)))
                 out = F.add(power, inner)
             else:
-                out = F.sqrt(F.maximum(power, _epsilon()))
+                out = F.sqrt(F.maximum(power, backend.epsilon()))
                 if self.mode == "log":
-                    out = F.log(F.maximum(out, _epsilon()))
+                    out = F.log(F.maximum(out, backend.epsilon()))
         return self._arrange(F.reshape(out, (batch, channels, count, out.shape[-1])))
 
     def _arrange(self, out: Tensor) -> Tensor:

@@ -48,8 +48,6 @@ from .image import (
 )
 from .layers import LAYERS, Layer, _reject_unknown_kwargs, as_input
 
-_EPSILON = 1e-7  # Keras's backend.epsilon(), in RandomSaturation's factor
-
 
 def _rgb(layer: Layer, shape: tuple[int, ...]) -> tuple[int, ...]:
     """The output shape of a layer that works in HSV, refusing images without three channels before any draw."""
@@ -102,7 +100,7 @@ class RandomSaturation(_ColourLayer):
 
     def _draw(self, generator: np.random.Generator, n: int, height: int, width: int) -> dict[str, np.ndarray]:
         f = generator.uniform(*self.factor, n)
-        return {"factor": f / (1.0 - f + _EPSILON)}
+        return {"factor": f / (1.0 - f + backend.epsilon())}
 
     def _apply(self, x: Tensor, transformation: dict[str, np.ndarray]) -> Tensor:
         hue, saturation, value = _hsv_planes(x)

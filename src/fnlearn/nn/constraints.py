@@ -32,8 +32,6 @@ from .. import backend
 from ..errors import ConfigError, equivalent, reject_foreign, unknown_name
 from . import _keras_form
 
-_EPSILON = 1e-7  # Keras's backend.epsilon(), added to every norm a constraint divides by
-
 
 def _number(who: str, name: str, value: Any) -> float | int:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
@@ -131,7 +129,7 @@ class MaxNorm(Constraint):
         values, xp, is_tensor = _values(w)
         norms = xp.sqrt(xp.sum(xp.square(values), axis=_np_axis(self.axis), keepdims=True))
         desired = xp.clip(norms, 0, self.max_value)
-        return _result(values * (desired / (_EPSILON + norms)), is_tensor)
+        return _result(values * (desired / (backend.epsilon() + norms)), is_tensor)
 
     def get_config(self) -> dict[str, Any]:
         return {"max_value": self.max_value, "axis": self.axis}
@@ -157,7 +155,7 @@ class MinMaxNorm(Constraint):
         values, xp, is_tensor = _values(w)
         norms = xp.sqrt(xp.sum(xp.square(values), axis=_np_axis(self.axis), keepdims=True))
         desired = self.rate * xp.clip(norms, self.min_value, self.max_value) + (1 - self.rate) * norms
-        return _result(values * (desired / (_EPSILON + norms)), is_tensor)
+        return _result(values * (desired / (backend.epsilon() + norms)), is_tensor)
 
     def get_config(self) -> dict[str, Any]:
         return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate, "axis": self.axis}
@@ -190,7 +188,7 @@ class UnitNorm(Constraint):
     def __call__(self, w: Any) -> Any:
         values, xp, is_tensor = _values(w)
         norms = xp.sqrt(xp.sum(xp.square(values), axis=_np_axis(self.axis), keepdims=True))
-        return _result(values / (_EPSILON + norms), is_tensor)
+        return _result(values / (backend.epsilon() + norms), is_tensor)
 
     def get_config(self) -> dict[str, Any]:
         return {"axis": self.axis}

@@ -28,9 +28,6 @@ from ..tensor import Tensor
 from .layers import LAYERS
 from .merge import Merge, Shapes
 
-# Keras's backend.epsilon(): the smallest norm ``normalize=True`` divides by (a zero sample stays zero)
-_NORM_EPSILON = 1e-7
-
 
 def _axes_setting(axes: Any) -> int | list[int]:
     """``axes`` as Keras takes it (an int, or a pair of ints, one per input), the batch axis 0 refused."""
@@ -97,7 +94,7 @@ class Dot(Merge):
             raise ShapeError(f"Dot layer {self.name!r} got batches of {x.shape[0]} and {y.shape[0]} samples; give "
                              "both inputs the same batch size.")
         if self.normalize:
-            x, y = F.l2_normalize(x, a0, _NORM_EPSILON), F.l2_normalize(y, a1, _NORM_EPSILON)
+            x, y = F.l2_normalize(x, a0), F.l2_normalize(y, a1)
         letters = iter(string.ascii_letters)
         xs = [next(letters) for _ in range(x.ndim)]
         ys = [xs[0] if i == 0 else xs[a0] if i == a1 else next(letters) for i in range(y.ndim)]

@@ -1083,7 +1083,7 @@ class Normalization(Layer):
         mean, variance = self.mean.data, self.variance.data
         if not backend.is_array(mean):  # constants made before the model moved to another device (not weights)
             mean, variance = backend.to_device(backend.to_numpy(mean)), backend.to_device(backend.to_numpy(variance))
-        scale = Tensor(xp.maximum(xp.sqrt(variance), 1e-7))  # Keras's floor for a constant feature
+        scale = Tensor(xp.maximum(xp.sqrt(variance), backend.epsilon()))  # Keras's floor for a constant feature
         mean = Tensor(mean)
         return F.add(F.mul(x, scale), mean) if self.invert else F.div(F.sub(x, mean), scale)
 
@@ -1254,20 +1254,16 @@ class BatchNormalization(Layer):
         return config
 
 
-# Keras's backend.epsilon(), which its masked moments add to the count of real values (so a batch that is all
-# padding gives mean 0 and variance 0, not NaN)
-_MASKED_COUNT_EPSILON = 1e-7
-
-
 def masked_batch_norm_train(x: Tensor, mask: Any, gamma: Tensor | None = None, beta: Tensor | None = None,
                             epsilon: float = 1e-3) -> tuple[Tensor, Any, Any]:
     """Batch normalisation in training where ``mask`` (a boolean array of ``x``'s shape but the last axis) marks
-    the real values: Keras 3's masked moments ``μ = Σ_m x / (n_m + 1e-7)``, ``σ² = Σ_m (x − μ)² / (n_m + 1e-7)``,
-    sums and count over the real positions only, then every position (padding too) is ``γ·(x − μ)/√(σ² + ε) + β``.
+    the real values: Keras 3's masked moments ``μ = Σ_m x / (n_m + ε₀)``, ``σ² = Σ_m (x − μ)² / (n_m + ε₀)``,
+    sums and count over the real positions only (ε₀ the fuzz factor, so a batch that is all padding gives mean 0 and
+    variance 0, not NaN), then every position (padding too) is ``γ·(x − μ)/√(σ² + ε) + β``.
 
     Returns the output and the arrays μ and σ², as :func:`fnlearn.functional.batch_norm_train` does. The gradient
     flows through the masked moments: with ``d = x − μ``, ``ĝ = γ·g``, ``r`` the real rows' indicator and
-    ``n = n_m + 1e-7``, ``dσ² = −½(σ² + ε)^(−3/2)·Σ ĝ·d`` and ``dμ = −Σ ĝ/√(σ² + ε) − 2·dσ²·Σ r·d / n`` (all
+    ``n = n_m + ε₀``, ``dσ² = −½(σ² + ε)^(−3/2)·Σ ĝ·d`` and ``dμ = −Σ ĝ/√(σ² + ε) − 2·dσ²·Σ r·d / n`` (all
     positions in the first sums, only real ones in the last), so ``dx = ĝ/√(σ² + ε) + r·(dμ + 2·dσ²·d) / n``.
 
     >>> import fnlearn as fl, numpy as np
@@ -1284,7 +1280,7 @@ def masked_batch_norm_train(x: Tensor, mask: Any, gamma: Tensor | None = None, b
     real = xp.broadcast_to(mask.astype(bool, copy=False), x.shape[:-1]).reshape(-1, 1)
     # the count summed in x's dtype and the epsilon added in it, as Keras does (in float32, 1 + 1e-7 is not 1);
     # kept on the device: no read back to the host
-    count = real.sum(dtype=x2.dtype) + xp.asarray(_MASKED_COUNT_EPSILON, dtype=x2.dtype)
+    count = real.sum(dtype=x2.dtype) + xp.asarray(backend.epsilon(), dtype=x2.dtype)
     zero = xp.zeros((), dtype=x2.dtype)
     mean = xp.where(real, x2, zero).sum(axis=0) / count  # where, not a product: padding may hold inf or NaN
     d = x2 - mean

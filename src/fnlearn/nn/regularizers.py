@@ -157,7 +157,7 @@ class OrthogonalRegularizer(Regularizer):
                               f"{tuple(tensor.shape)}; give it to a layer with a 2-D kernel.")
         rows = tensor if self.mode == "rows" else F.transpose(tensor)
         # Keras's normalize: x · min(1/‖x‖, 1/ε), so a zero row stays zero
-        eps = 1e-7
+        eps = backend.epsilon()
         norms = F.sqrt(F.maximum(F.sum(rows * rows, axis=1, keepdims=True), eps * eps))
         unit = rows / norms
         cosines = F.matmul(unit, F.transpose(unit))

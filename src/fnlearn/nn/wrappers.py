@@ -258,7 +258,7 @@ class SpectralNormalization(Wrapper):
         if not xp.any(kernel):
             return
         w = kernel.reshape(-1, kernel.shape[-1])
-        cap = 1.0 / 1e-7  # Keras's ops.normalize: x · min(1/‖x‖, 1/ε)
+        cap = 1.0 / backend.epsilon()  # Keras's ops.normalize: x · min(1/‖x‖, 1/ε)
         for _ in range(self.power_iterations):
             v = u @ w.T
             v = v * xp.minimum(1.0 / xp.sqrt(xp.sum(v * v)), cap)
