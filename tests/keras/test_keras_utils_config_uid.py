@@ -60,3 +60,33 @@ def test_config_behaves_as_kerass():
         assert config.epochs == 4 and '"epochs": 4' in config.to_json()
         with pytest.raises(AttributeError, match="epochs"):  # the close name offered
             config.epoch  # noqa: B018
+
+
+@pytest.mark.parametrize("switch", ["traceback_filtering", "flash_attention"])
+def test_the_run_switches_read_back_as_kerass(switch):
+    real = real_keras()
+    names = (f"enable_{switch}", f"disable_{switch}", f"is_{switch}_enabled")
+    before = getattr(real.config, names[2])()
+    try:
+        answers = {}
+        for lib in (real, keras):
+            enable, disable, read = (getattr(lib.config, name) for name in names)
+            seen = [read()]
+            disable()
+            seen.append(read())
+            enable()
+            seen.append(read())
+            answers[lib] = seen
+        assert answers[keras] == answers[real] and answers[keras][1] is False
+    finally:
+        getattr(real.config, names[0] if before is not False else names[1])()
+        keras.config.enable_traceback_filtering()
+        keras.config.enable_flash_attention()
+
+
+def test_set_backend_keeps_numpy_and_refuses_another_in_one_sentence():
+    assert keras.config.is_nnx_enabled() is False
+    keras.config.set_backend("numpy")
+    assert keras.config.backend() == "numpy"
+    with pytest.raises(ConfigError, match=r"set_backend got 'jax'.*one backend is 'numpy'.*fl\.set_backend\('cupy'\)"):
+        keras.config.set_backend("jax")

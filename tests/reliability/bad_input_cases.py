@@ -299,6 +299,8 @@ CASES: list[Case] = [
          ConfigError, ("dtype", "'float16'", "float32", "float64")),
     Case("fuzz-factor", "layers", "keras.config.set_epsilon(0)", lambda c: fl.keras.config.set_epsilon(0),
          ConfigError, ("set_epsilon got 0", "between 0 and 0.5", "1e-7")),
+    Case("keras-backend", "layers", "keras.config.set_backend('jax')", lambda c: fl.keras.config.set_backend("jax"),
+         ConfigError, ("set_backend got 'jax'", "'numpy'", "fl.set_backend('cupy')")),
     Case("dropout-rate", "layers", "Dropout(1.5)", lambda c: fl.layers.Dropout(1.5), ConfigError, ("rate", "1.5")),
     Case("dropout-seed", "layers", "Dropout(0.5, seed=-1)", lambda c: fl.layers.Dropout(0.5, seed=-1), ConfigError,
          ("seed", "-1", "non-negative")),

@@ -109,6 +109,69 @@ def is_interactive_logging_enabled() -> bool:
     return INTERACTIVE["enabled"]
 
 
+# Keras's global switches that change how Keras runs, not what it computes: kept so programs can set and read them
+_SWITCHES: dict[str, bool | None] = {"traceback_filtering": True, "flash_attention": None}
+
+
+def enable_traceback_filtering() -> None:
+    """Keras trims its own frames from tracebacks; fnlearn's errors are one sentence raised where the bad input
+    enters, so there is nothing to trim: the switch is kept for programs that set and read it."""
+    _SWITCHES["traceback_filtering"] = True
+
+
+def disable_traceback_filtering() -> None:
+    """See :func:`enable_traceback_filtering`.
+
+    >>> disable_traceback_filtering(); is_traceback_filtering_enabled()
+    False
+    >>> enable_traceback_filtering()
+    """
+    _SWITCHES["traceback_filtering"] = False
+
+
+def is_traceback_filtering_enabled() -> bool:
+    """The traceback-filtering switch (True unless disabled)."""
+    return bool(_SWITCHES["traceback_filtering"])
+
+
+def enable_flash_attention() -> None:
+    """Keras's switch for fused attention kernels, which speed up half precision on a GPU; fnlearn's attention layers
+    compute the same numbers either way, so the switch is kept for programs that set and read it."""
+    _SWITCHES["flash_attention"] = None  # as Keras: "on where possible", not a demand
+
+
+def disable_flash_attention() -> None:
+    """See :func:`enable_flash_attention`.
+
+    >>> disable_flash_attention(); is_flash_attention_enabled()
+    False
+    >>> enable_flash_attention(); print(is_flash_attention_enabled())
+    None
+    """
+    _SWITCHES["flash_attention"] = False
+
+
+def is_flash_attention_enabled() -> bool | None:
+    """Keras's answer: False when disabled, otherwise None (used where possible)."""
+    return _SWITCHES["flash_attention"]
+
+
+def is_nnx_enabled() -> bool:
+    """Whether Keras's Flax NNX features are on: never, as fnlearn does not run on JAX."""
+    return False
+
+
+def set_backend(backend: str) -> None:
+    """Keras reloads itself on another library; fnlearn computes with NumPy, so ``"numpy"`` is accepted and any
+    other name is refused in one sentence (for a GPU, ``fl.set_backend("cupy")``).
+
+    >>> set_backend("numpy")
+    """
+    if backend != "numpy":
+        raise ConfigError(f"keras.config.set_backend got {backend!r}; fnlearn computes with NumPy, so its one backend "
+                          "is 'numpy': remove the call (for a GPU, call fl.set_backend('cupy') instead).")
+
+
 def enable_unsafe_deserialization() -> None:
     """Accepted for Keras programs that call it before ``load_model``: fnlearn's model files never hold code (a
     Lambda layer's function, say), so loading one never runs any and there is nothing to enable."""
@@ -164,10 +227,12 @@ def max_steps_per_epoch() -> int | None:
     return FIT_LIMITS["steps_per_epoch"]
 
 
-__all__ = ["backend", "floatx", "set_floatx", "epsilon", "set_epsilon", "image_data_format", "set_image_data_format",
+__all__ = ["backend", "floatx", "set_floatx", "epsilon", "image_data_format", "set_image_data_format",
            "enable_unsafe_deserialization", "standardize_dtype", "is_float_dtype", "is_int_dtype", "result_type",
            "enable_interactive_logging", "disable_interactive_logging", "is_interactive_logging_enabled",
            "set_max_epochs", "max_epochs", "set_max_steps_per_epoch", "max_steps_per_epoch", "dtype_policy",
-           "set_dtype_policy"]
+           "set_dtype_policy", "set_epsilon", "enable_traceback_filtering", "disable_traceback_filtering",
+           "is_traceback_filtering_enabled", "enable_flash_attention", "disable_flash_attention",
+           "is_flash_attention_enabled", "is_nnx_enabled", "set_backend"]
 
 __getattr__ = not_provided(__name__, __all__)
