@@ -275,6 +275,10 @@ class ndarray(NDArrayOperatorsMixin):  # noqa: N801  (CuPy's name)
     def __array_ufunc__(self, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
         if ufunc.__name__ not in CUPY_NAMES:
             return NotImplemented
+        if method == "__call__" and not kwargs and _capture is None \
+                and all(type(x) in _PLAIN_OPERANDS for x in inputs):
+            # the common case, device arrays and Python numbers only: nothing to check, record or write back
+            return _wrap(ufunc(*(x._a if type(x) is ndarray else x for x in inputs)))
         if ufunc.__name__ in _COMPARISONS:  # CuPy compares with a host 0-d array's value (numpy/numpy#12142)
             inputs = tuple(x.item() if isinstance(x, np.ndarray) and x.ndim == 0 else x for x in inputs)
         if method == "at":  # CuPy scatters host indices and values as it does in a[idx] = v
@@ -369,6 +373,7 @@ def _device_arg(x: Any) -> Any:
 
 
 _PLAIN_KEYS = (int, slice, type(None), type(Ellipsis))
+_PLAIN_OPERANDS = frozenset({ndarray, int, float, bool})  # of a ufunc: a host array is not one (CuPy refuses it)
 
 
 def _index(key: Any) -> Any:
