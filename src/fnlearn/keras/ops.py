@@ -179,7 +179,15 @@ def where(condition: Any, x1: Any = None, x2: Any = None) -> Any:
     if x1 is None or x2 is None:
         raise ConfigError("where: give both x1 and x2 (the values to pick from), or neither (for the indices "
                           "where the condition holds).")
-    return F.where(condition, x1, x2)
+    picks = [x if isinstance(x, (bool, int, float)) else _t(x) for x in (x1, x2)]
+    if builtins.any(isinstance(x, float) or (isinstance(x, Tensor) and x.dtype.kind == "f") for x in picks):
+        return F.where(condition, x1, x2)
+    # whole numbers or flags (labels, masks) keep Keras's dtype for them, with Python numbers weak: no gradient
+    from .config import result_type
+
+    dtype = result_type(*(x if not isinstance(x, Tensor) else x.dtype.name for x in picks))
+    cond = _t(condition).data
+    return Tensor(backend.xp().where(cond, *(x.data if isinstance(x, Tensor) else x for x in picks)).astype(dtype))
 
 
 # ----------------------------------------------------------------------------- linear algebra and shapes

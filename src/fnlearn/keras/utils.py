@@ -32,6 +32,7 @@ from ..errors import ConfigError, DataError, DatasetError
 from ..pipeline import PyDataset
 from ..progress import Progbar
 from ..steps import pack_x_y_sample_weight, unpack_x_y_sample_weight
+from . import bounding_boxes
 from ._missing import not_provided
 from .config import disable_interactive_logging, enable_interactive_logging, is_interactive_logging_enabled
 from .saving import (
@@ -554,6 +555,6 @@ __all__ = ["register_keras_serializable", "clear_session", "to_categorical", "no
            "load_img", "img_to_array", "array_to_img", "save_img", "get_file", "PyDataset", "Sequence",
            "text_dataset_from_directory", "audio_dataset_from_directory", "timeseries_dataset_from_array",
            "pack_x_y_sample_weight",
-           "unpack_x_y_sample_weight", "plot_model", "is_keras_tensor", "get_source_inputs", "Config"]
+           "unpack_x_y_sample_weight", "plot_model", "is_keras_tensor", "get_source_inputs", "Config", "bounding_boxes"]
 
 __getattr__ = not_provided(__name__, __all__)
