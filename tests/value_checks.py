@@ -70,3 +70,24 @@ def assert_gradients_of_inputs_and_weights(layer: Any, loss: Any, inputs: list[A
             assert np.abs(numeric).max() > 1e-4, name  # each gradient is something to check
         np.testing.assert_allclose(fl.backend.to_numpy(grad), numeric, rtol=1e-6, atol=1e-8, err_msg=name)
     return [name for name, _, _ in pairs[len(inputs):]]
+
+
+def assert_refused_before_download(monkeypatch: Any, call: Any, error: type, words: tuple[str, ...]) -> None:
+    """``call()`` (an application built with bad arguments) raises ``error`` in one sentence holding ``words``,
+    before anything would be downloaded."""
+    import re
+
+    from fnlearn import keras
+
+    def no_download(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("nothing is downloaded for bad arguments")
+
+    monkeypatch.setattr(keras.utils, "get_file", no_download)
+    try:
+        call()
+    except error as caught:
+        message = str(caught)
+    else:
+        raise AssertionError(f"nothing raised; expected {error.__name__}")
+    assert all(word in message for word in words), message
+    assert not re.search(r"\.\s+[A-Z]", message) and message.endswith("."), message  # one sentence

@@ -765,7 +765,8 @@ _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", 
                 "RandomSaturation", "RandomHue", "RandomColorJitter", "RandomGaussianBlur", "RandomErasing",
                 "RandomShear", "RandomPerspective", "Equalization", "RandAugment", "AugMix", "STFTSpectrogram",
                 "MelSpectrogram", "RandomElasticTransform",
-                "ContrastLimitedAdaptiveHistogramEqualization")  # not Lambda
+                "ContrastLimitedAdaptiveHistogramEqualization",
+                "LayerScale", "StochasticDepth")  # not Lambda
 
 
 def _layer_class(name: str) -> type | None:

@@ -17,6 +17,7 @@ import re
 import numpy as np
 import pytest
 from real_keras import real_keras
+from value_checks import assert_refused_before_download
 
 from fnlearn import keras
 from fnlearn.errors import ConfigError, ModelFileError, ShapeError
@@ -450,10 +451,6 @@ def test_the_modules_are_keras_modules():
         keras.applications.NASNetLarge  # noqa: B018
 
 
-def _no_download(*args, **kwargs):
-    raise AssertionError("nothing is downloaded for bad arguments")
-
-
 @pytest.mark.host_only  # refused before anything is built
 @pytest.mark.parametrize("call, error, words", [
     (lambda: applications.VGG16(weights="imagenett"), ConfigError, ("weights='imagenett'", "'imagenet'")),
@@ -482,9 +479,4 @@ def _no_download(*args, **kwargs):
     (lambda: applications.vgg16.decode_predictions(np.zeros((2, 10))), ShapeError, ("(2, 10)", "1000")),
 ])
 def test_bad_arguments_are_refused_in_one_sentence_before_any_download(monkeypatch, call, error, words):
-    monkeypatch.setattr(keras.utils, "get_file", _no_download)
-    with pytest.raises(error) as caught:
-        call()
-    message = str(caught.value)
-    assert all(word in message for word in words), message
-    assert not re.search(r"\.\s+[A-Z]", message) and message.endswith("."), message  # one sentence
+    assert_refused_before_download(monkeypatch, call, error, words)

@@ -131,6 +131,23 @@ def test_normalizing_and_reshaping_layers(tmp_path):
     _same_predictions(real, ours, _exported(ours, tmp_path), x)
 
 
+
+def test_an_adapted_normalization_keeps_its_statistics_as_kerass_weights(tmp_path):
+    """Keras writes an adapted Normalization's mean, variance and integer count as weights (its config has no
+    mean): so does export_keras, so that the file's weights fit any Keras model of the same layers (an
+    EfficientNet's, say), and both libraries read the statistics back."""
+    real = real_keras()
+    x = RNG.random((6, 3)).astype("float32") * 4
+    norm = layers.Normalization()
+    norm.adapt(x)
+    ours = keras.Sequential([keras.Input(shape=(3,)), norm, layers.Dense(2)])
+    theirs = _same_predictions(real, ours, _exported(ours, tmp_path), x)
+    their_norm = theirs.layers[0]
+    assert their_norm.get_config()["mean"] is None
+    assert [v.name for v in their_norm.weights] == ["mean", "variance", "count"]
+    assert str(their_norm.weights[2].dtype) == "int32"
+    np.testing.assert_allclose(their_norm.get_weights()[1], norm.get_weights()[1], rtol=1e-6)
+
 def test_functional_two_inputs_two_outputs(tmp_path):
     real = real_keras()
     wide, deep = keras.Input(shape=(3,), name="wide"), keras.Input(shape=(2,), name="deep")

@@ -13,7 +13,16 @@ import fnlearn as fl
 from fnlearn import backend, fastpath, keras
 from fnlearn import functional as F
 from fnlearn.errors import ConfigError, ShapeError
-from fnlearn.nn.conv import CONVOLUTIONAL, Workspace, _conv2d, _plan, avg_pool2d, conv2d, max_pool2d
+from fnlearn.nn.conv import (
+    CONVOLUTIONAL,
+    Workspace,
+    _conv2d,
+    _plan,
+    avg_pool2d,
+    conv2d,
+    grouped_conv2d,
+    max_pool2d,
+)
 
 RNG = np.random.default_rng(7)
 
@@ -491,7 +500,11 @@ def test_conv_penalties_join_the_loss():
      r"has a 7×7 dilated kernel \(3×3 taps \(3, 3\) apart\), larger than its input of 6×6"),
     (lambda: conv2d(fl.tensor(np.ones((1, 5, 5, 1))), fl.tensor(np.ones((3, 3, 1, 1))), padding="causal"),
      ConfigError, r"conv2d padding must be 'valid' .* or 'same' .* got 'causal'"),
-    (lambda: fl.layers.Conv2D(4, 3, groups=2), ConfigError, r"groups=1 only"),
+    (lambda: fl.layers.Conv2D(4, 3, groups=3), ConfigError,
+     r"Conv2D got groups=3 for 4 filters; groups must be a positive integer that divides filters"),
+    (lambda: fl.layers.Conv2D(4, 3, groups=0), ConfigError, r"groups=0 for 4 filters"),
+    (lambda: fl.layers.Conv2D(4, 3, groups=2)(np.ones((1, 5, 5, 3))), ShapeError,
+     r"splits its input channels into groups=2, but was given images of 3 channels"),
     (lambda: fl.layers.Conv2D(0, 3), ConfigError, r"filters must be a positive integer .* got 0"),
     (lambda: fl.layers.Conv2D(4, (3, 0)), ConfigError, r"kernel_size must be a positive integer or a pair"),
     (lambda: fl.layers.Conv2D(4, 3, strides=(1, 2, 3)), ConfigError, r"strides must be"),
@@ -711,3 +724,60 @@ def test_a_dilated_cnn_saves_and_loads_with_its_dilation(tmp_path):
     np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))
     layer = fl.layers.Conv2D.from_config(json.loads(json.dumps(model.layers[0].get_config())))
     assert layer.dilation_rate == (2, 2) and layer.get_config() == model.layers[0].get_config()
+
+
+# --------------------------------------------------------------------------- groups
+
+# (channels, filters, groups, kernel, strides, padding, dilation): one channel per group (a depthwise convolution,
+# ConvNeXt's 7x7, with and without a multiplier) and several channels per group, strided and dilated
+GROUPED_CASES = [(4, 4, 4, 3, 1, "same", 1), (3, 6, 3, 3, 2, "same", 1), (6, 4, 2, 3, 1, "valid", 1),
+                 (6, 9, 3, 2, 1, "same", 2)]
+GROUPED_IDS = ["depthwise", "depthwise-multiplier-stride2", "two-groups", "three-groups-dilated"]
+
+
+@pytest.mark.parametrize("c,f,groups,kernel,strides,padding,dilation", GROUPED_CASES, ids=GROUPED_IDS)
+def test_grouped_conv2d_gradients_match_central_differences_in_float64(c, f, groups, kernel, strides, padding,
+                                                                       dilation):
+    x = RNG.normal(size=(2, 5, 6, c))
+    k, b = RNG.normal(size=(kernel, kernel, c // groups, f)), RNG.normal(size=(f,))
+    out = grouped_conv2d(fl.tensor(x), fl.tensor(k), fl.tensor(b), groups, strides, padding, dilation)
+    weights = fl.tensor(RNG.normal(size=out.shape))
+    assert fl.gradcheck(lambda a, kk, bb: grouped_conv2d(a, kk, bb, groups, strides, padding, dilation) * weights,
+                        [fl.tensor(x, requires_grad=True), fl.tensor(k, requires_grad=True),
+                         fl.tensor(b, requires_grad=True)], atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.parametrize("c,f,groups,kernel,strides,padding,dilation", GROUPED_CASES, ids=GROUPED_IDS)
+def test_a_grouped_conv2d_layer_is_keras_with_keras_weights(c, f, groups, kernel, strides, padding, dilation):
+    """Keras's Conv2D(groups=g): its kernel's shape, its outputs from the same weights, its config."""
+    real = real_keras()
+    theirs = real.layers.Conv2D(f, kernel, strides=strides, padding=padding, groups=groups, dilation_rate=dilation)
+    theirs.build((None, 7, 8, c))
+    weights = [RNG.normal(size=w.shape).astype(np.float32) for w in theirs.get_weights()]
+    theirs.set_weights(weights)
+    ours = keras.layers.Conv2D(f, kernel, strides=strides, padding=padding, groups=groups, dilation_rate=dilation)
+    x = RNG.normal(size=(2, 7, 8, c)).astype(np.float32)
+    ours(x)
+    assert [w.shape for w in ours.get_weights()] == [w.shape for w in weights]
+    ours.set_weights(weights)
+    np.testing.assert_allclose(ours(x).numpy(), real.ops.convert_to_numpy(theirs(x)), rtol=1e-5, atol=1e-5)
+    assert ours.get_config()["groups"] == theirs.get_config()["groups"] == groups
+    again = keras.layers.Conv2D.from_config(json.loads(json.dumps(ours.get_config())))
+    assert again.groups == groups and "groups" not in keras.layers.Conv2D(4, 3).get_config()
+
+
+def test_a_grouped_cnn_saves_loads_and_trains(tmp_path):
+    fl.set_seed(0)
+    model = keras.Sequential([keras.Input(shape=(8, 8, 4)), keras.layers.Conv2D(4, 3, groups=4, padding="same"),
+                              keras.layers.Conv2D(6, 3, groups=2, activation="relu"),
+                              keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(2)])
+    assert [tuple(layer.kernel.shape) for layer in model.layers[:2]] == [(3, 3, 1, 4), (3, 3, 2, 6)]
+    x, y = RNG.random((6, 8, 8, 4)).astype(np.float32), RNG.random((6, 2)).astype(np.float32)
+    model.compile(optimizer="sgd", loss="mse")
+    before = [w.copy() for w in model.get_weights()]
+    model.fit(x, y, epochs=1, batch_size=3, verbose=0)
+    assert all(not np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+    model.save(tmp_path / "grouped.fnl")
+    again = fl.load_model(tmp_path / "grouped.fnl")
+    assert [layer.groups for layer in again.layers[:2]] == [4, 2]
+    np.testing.assert_array_equal(again.predict(x, verbose=0), model.predict(x, verbose=0))

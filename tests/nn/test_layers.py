@@ -512,3 +512,22 @@ def test_normalization_statistics_mistakes_are_one_sentence():
         fl.layers.Normalization(mean=3.0, variance=[1.0, 2.0], input_shape=(2,))
     with pytest.raises(ConfigError, match=r"mean of shape \(2,\) .* one number each"):
         fl.layers.Normalization(axis=None, mean=[1.0, 2.0], variance=[1.0, 2.0])
+
+
+def test_normalization_takes_the_last_axis_counted_from_the_batch_axis_as_keras_writes_it():
+    """Keras writes the last axis of images as axis=3 (its EfficientNet does): the same statistics as axis=-1 for
+    inputs of 4 axes, and a one-sentence refusal for inputs of another rank."""
+    images = np.random.default_rng(4).normal(size=(5, 2, 3, 4)) * 3 + 1
+    counted, last = fl.layers.Normalization(axis=3, name="counted"), fl.layers.Normalization()
+    counted.adapt(images)
+    last.adapt(images)
+    np.testing.assert_array_equal(counted(images).numpy(), last(images).numpy())
+    assert counted.get_config()["axis"] == 3
+    with pytest.raises(ShapeError, match="layer 'counted' normalises axis 3, the last axis of inputs of 4 axes .*, "
+                                         "but got inputs of 3; .* pass axis=-1"):
+        counted(images[0])
+    with pytest.raises(ShapeError, match="normalises axis 3"):
+        fl.layers.Normalization(axis=3).adapt(images[:, 0])
+    for axis in (0, -2, 1.5, True):
+        with pytest.raises(ConfigError, match=r"axis=-1 .* or axis=None"):
+            fl.layers.Normalization(axis=axis)

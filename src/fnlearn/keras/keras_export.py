@@ -188,6 +188,9 @@ _SETTINGS: dict[str, tuple[str, ...]] = {
                         "expand_dims", "data_format"),
     "MelSpectrogram": ("fft_length", "sequence_stride", "sequence_length", "window", "sampling_rate", "num_mel_bins",
                        "min_freq", "max_freq", "power_to_db", "top_db", "mag_exp", "min_power", "ref_power"),
+    # ConvNeXt's, in Keras's keras.src.applications.convnext (the layer's keras_module)
+    "LayerScale": ("init_values", "projection_dim"),
+    "StochasticDepth": ("drop_path_rate",),
 }
 _CELL_SETTINGS = tuple(k for k in _RECURRENT if k not in ("return_sequences", "return_state", "go_backwards",
                                                              "stateful", "unroll", "activity_regularizer"))
@@ -270,15 +273,9 @@ def _plain(value: Any) -> Any:
 
 def _layer_config(entry: dict[str, Any], dtype: str, layer: Any) -> dict[str, Any]:
     """fnlearn's ``{"class_name", "config"}`` of one layer as Keras's entry for it."""
-    from ..backend import to_numpy
 
     class_name, config = entry["class_name"], dict(entry["config"])
     trainable = bool(getattr(layer, "trainable", True))
-    if class_name == "Normalization" and config.get("mean") is None and layer.get_weights():
-        # the statistics adapt() found go in the config, as Keras's Normalization(mean=, variance=) takes them:
-        # both libraries then rebuild the layer with them and no weights to match up
-        mean, variance = layer.get_weights()[:2]
-        config["mean"], config["variance"] = to_numpy(mean).tolist(), to_numpy(variance).tolist()
     name = config.get("name")
     here = f"layer {name!r} ({class_name})"
     if class_name in ("Sequential", "FunctionalGraph", "Functional", "Model"):
@@ -304,6 +301,8 @@ def _layer_config(entry: dict[str, Any], dtype: str, layer: Any) -> dict[str, An
     for key, value in config.items():
         if key == "name":
             continue
+        if key == "seed" and "seed" not in takes and hasattr(layer, "keras_module"):
+            continue  # fnlearn's own stream of a layer Keras draws for from its global one: outputs never read it
         if key not in takes:
             raise _refuse(here, f"has the setting {key}={value!r}, which Keras's {class_name} does not take; "
                                 "leave it at its default or save the model with model.save() in fnlearn's own "
@@ -334,6 +333,10 @@ def _layer_config(entry: dict[str, Any], dtype: str, layer: Any) -> dict[str, An
         out[key] = _plain(value)
     if class_name == "Normalization" and isinstance(out.get("axis"), int):
         out["axis"] = [out["axis"]]  # Keras keeps its axes as a list
+    # a layer Keras keeps outside keras.layers (ConvNeXt's) is found by its module, as Keras writes it
+    module = getattr(layer, "keras_module", None)
+    if module is not None:
+        return {"module": module, "class_name": class_name, "config": out, "registered_name": class_name}
     # a class Keras exports under another name than its Python class's (and fnlearn's) says so
     return {"module": "keras.layers", "class_name": getattr(layer, "keras_name", class_name), "config": out,
             "registered_name": None}
@@ -526,8 +529,13 @@ def _weights(model: Any, h5: Any) -> None:
         group = h5.create_group(f"layers/{_unique(kind, used)}")
         if nested:
             _weights(layer, group)
-        elif isinstance(layer, InputLayer) or kind == "normalization":
+        elif isinstance(layer, InputLayer) or kind == "normalization" and not layer.get_weights():
             group.create_group("vars").attrs["name"] = layer.name
+        elif kind == "normalization":
+            # adapted statistics stay weights, as Keras writes them (its config then has no mean): mean, variance
+            # and Keras's integer count, so that the file fits any Keras model of the same layers
+            mean, variance, count = layer.get_weights()
+            _arrays_into(group.create_group("vars"), layer.name, [mean, variance, np.asarray(count, dtype="int32")])
         elif kind in ("text_vectorization", "string_lookup", "integer_lookup"):
             # the vocabulary is in the config; Keras reads tf_idf's weights from the layer's variables by name (a
             # TextVectorization's, and its inner lookup layer's)

@@ -13,7 +13,8 @@ CenterCrop, RandomCrop, RandomBrightness; :mod:`.volume`: Conv3D and the 3-D poo
 :mod:`.adaptive`: the adaptive poolings; :mod:`.einsum_dense`: EinsumDense; :mod:`.augment`: the colour
 augmentations; :mod:`.augment_more`: the HSV, blur, erasing, shear, perspective and equalization augmentations;
 :mod:`.augment_mix`: RandAugment and AugMix; :mod:`.audio`: STFTSpectrogram and MelSpectrogram;
-:mod:`.augment_elastic`: RandomElasticTransform and ContrastLimitedAdaptiveHistogramEqualization."""
+:mod:`.augment_elastic`: RandomElasticTransform and ContrastLimitedAdaptiveHistogramEqualization; :mod:`.residual`:
+ConvNeXt's LayerScale and StochasticDepth."""
 
 # the modules of layers are imported for what it does: their layers join the classes a model file may name
 from . import (
@@ -39,6 +40,7 @@ from . import (
            noise_more,
            normalization,
            recurrent,
+           residual,
            shape_layers,
            text,
            transpose,
@@ -54,4 +56,4 @@ __all__ = ["Module", "Layer", "Dense", "Activation", "Flatten", "Dropout", "Sequ
            "conv", "depthwise", "image", "text", "transpose", "recurrent", "cells", "vectorize", "attention",
            "wrappers", "lookup", "shape_layers", "dot", "attention_simple", "normalization",
            "noise_more", "conv_more", "crop", "volume", "adaptive", "einsum_dense", "augment",
-           "augment_more", "augment_mix", "audio", "augment_elastic"]
+           "augment_more", "augment_mix", "audio", "augment_elastic", "residual"]

@@ -589,8 +589,9 @@ class Conv2D(_Convolution):
     ``padding="valid"`` keeps only windows inside the image, ``"same"`` pads with zeros as Keras does. The kernel
     has Keras's shape (kh, kw, in_channels, filters) and Keras's default initializer, Glorot uniform with fans
     kh·kw·in_channels and kh·kw·filters. ``dilation_rate`` d (an int or a pair) spaces the kernel's taps d pixels
-    apart, a window of (k − 1)·d + 1, as Keras's (with strides of 1, as Keras requires). Groups and channels_first
-    images are refused.
+    apart, a window of (k − 1)·d + 1, as Keras's (with strides of 1, as Keras requires). ``groups`` g splits the
+    channels and the filters into g runs, each run of filters seeing its run of channels only (a kernel of
+    (kh, kw, in_channels / g, filters), as Keras's); channels_first images are refused.
 
     >>> import fnlearn as fl, numpy as np
     >>> conv = fl.layers.Conv2D(32, (3, 3), activation="relu", input_shape=(28, 28, 1))
@@ -599,6 +600,8 @@ class Conv2D(_Convolution):
     >>> fl.layers.Conv2D(8, 3, dilation_rate=2).compute_output_shape((28, 28, 1))
     (24, 24, 8)
     """
+
+    groups = 1  # the runs of channels and filters (set by __init__)
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
                  data_format: str | None = None, dilation_rate: Any = (1, 1), groups: int = 1,
@@ -611,9 +614,12 @@ class Conv2D(_Convolution):
         if isinstance(padding, str) and padding.lower() == "causal":
             raise ConfigError("Conv2D got padding='causal', which only Conv1D has (as in Keras: sequences padded at "
                               "the front); give images padding='valid' or 'same'.")
-        if groups != 1:
-            raise ConfigError(f"Conv2D got groups={groups!r}; fnlearn's Conv2D has groups=1 only (every filter sees "
-                              "every input channel): leave it out.")
+        if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1 \
+                or self.filters % groups:
+            raise ConfigError(f"Conv2D got groups={groups!r} for {self.filters} filters; groups must be a positive "
+                              "integer that divides filters (and the input channels), e.g. groups=1 (every filter "
+                              "sees every input channel).")
+        self.groups = int(groups)
         self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2D")
         self.strides = _pair(strides, "strides", "Conv2D")
         self.dilation_rate = _pair(dilation_rate, "dilation_rate", "Conv2D", "(2, 2)")
@@ -638,21 +644,62 @@ class Conv2D(_Convolution):
         return ho, wo, self.filters
 
     def kernel_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-        return (*self.kernel_size, known_features(input_shape, self._who()), self.filters)
+        channels = known_features(input_shape, self._who())
+        if channels % self.groups:
+            raise ShapeError(f"{self._who()} splits its input channels into groups={self.groups}, but was given "
+                             f"images of {channels} channels; give it images whose channels are a multiple of "
+                             f"{self.groups}, or change groups.")
+        return (*self.kernel_size, channels // self.groups, self.filters)
 
     @property
     def input_features(self) -> int | None:
         """The input channels the built kernel takes (None before it is built)."""
-        return None if self.kernel is None else int(self.kernel.shape[2])
+        return None if self.kernel is None else int(self.kernel.shape[2]) * self.groups
 
     def forward(self, x: Any) -> Tensor:
         x = self._checked_input(x, "images")
+        if self.groups != 1:
+            return self.activation(grouped_conv2d(x, self.kernel, self.bias, self.groups, self.strides, self.padding,
+                                                  self.dilation_rate, self._workspace))
         relu = self.activation is F.relu
         out = _conv2d(x, self.kernel, self.bias, self.strides, self.padding, relu, self._workspace, self.dilation_rate)
         return out if relu else self.activation(out)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "dilation_rate": list(self.dilation_rate)}
+        config = {**super().get_config(), "dilation_rate": list(self.dilation_rate)}
+        if self.groups != 1:  # an ungrouped layer's settings stay as earlier files hold them
+            config["groups"] = self.groups
+        return config
+
+
+def grouped_conv2d(x: Tensor, kernel: Tensor, bias: Tensor | None, groups: int, strides: Any = 1,
+                   padding: str = "valid", dilation_rate: Any = 1, workspace: Workspace | None = None) -> Tensor:
+    """The 2-D convolution of images ``x`` (N, H, W, C) in ``groups`` groups, Keras's ``Conv2D(groups=g)``: the
+    channels split into g runs of C/g, the filters into g runs of F/g, and each run of filters sees only its run
+    of channels; ``kernel`` is (kh, kw, C/g, F), as Keras stores it.
+
+    >>> import fnlearn as fl, numpy as np
+    >>> x = fl.tensor(np.arange(8.0).reshape(1, 2, 2, 2))
+    >>> grouped_conv2d(x, fl.tensor(np.ones((2, 2, 1, 2))), None, groups=2).numpy().ravel().tolist()
+    [12.0, 16.0]
+    """
+    channels, filters = x.shape[-1], kernel.shape[-1]
+    if kernel.ndim != 4 or channels % groups or filters % groups or kernel.shape[2] * groups != channels:
+        raise ShapeError(f"grouped_conv2d needs a kernel of shape (kh, kw, {channels}/groups, filters) for images "
+                         f"with {channels} channels in groups={groups}, got a kernel of shape {kernel.shape}.")
+    kh, kw, per_group, _ = kernel.shape
+    if per_group == 1:
+        # one channel per group is a depthwise convolution (ConvNeXt's, MobileNet's): filter c·M + m of Keras's
+        # grouped kernel is depthwise kernel (c, m), so a reshape turns one into the other, no copy, no loop
+        from .depthwise import _depthwise_conv2d  # here: depthwise.py builds on this module
+
+        depthwise = F.reshape(kernel, (kh, kw, channels, filters // channels))
+        return _depthwise_conv2d(x, depthwise, bias, strides, padding, workspace, dilation_rate)
+    runs = filters // groups
+    outs = [_conv2d(x[..., g * per_group:(g + 1) * per_group], kernel[..., g * runs:(g + 1) * runs], None, strides,
+                    _padding(padding, "grouped_conv2d"), False, None, dilation_rate) for g in range(groups)]
+    out = F.concatenate(outs, axis=-1)
+    return out if bias is None else F.add(out, bias)
 
 
 class _Pooling2D(Layer):

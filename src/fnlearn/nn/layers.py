@@ -955,14 +955,17 @@ class Normalization(Layer):
     Keras's ``layers.Normalization``: the scaling of the inputs kept inside the model and saved with it.
 
     ``axis=-1`` (default) keeps one mean and variance per feature (the last axis); ``axis=None`` one for all
-    values. ``mean`` and ``variance`` may be given instead of adapting: one per feature, or one number each,
-    which (as in Keras) holds for every feature, repeated once the layer learns its number of features (from
-    ``input_shape`` or its first input). ``invert=True`` undoes the scaling. Adapted statistics are parameters
-    that training never changes (counted as non-trainable, saved with the model one per feature), followed by
+    values. The last axis may also be counted from the batch axis, as Keras writes it (``axis=3`` for images of
+    shape (batch, height, width, channels)): inputs of another rank are refused. ``mean`` and ``variance`` may be
+    given instead of adapting: one per feature, or one number each, which (as in Keras) holds for every feature,
+    repeated once the layer learns its number of features (from ``input_shape`` or its first input).
+    ``invert=True`` undoes the scaling. Adapted statistics are parameters that training never changes (counted as
+    non-trainable, saved with the model one per feature), followed by
     ``count``, the one number Keras 3 keeps beside them (always 0 there too: its ``adapt`` sees all the data at
     once), so that ``get_weights`` / ``set_weights`` and ``summary()``'s counts match Keras's. Statistics given
     as ``mean`` and ``variance`` are constants, as Keras 3 keeps them: no weights (a model's ``get_weights`` lines
-    up with Keras's), kept in the layer's config instead.
+    up with Keras's), kept in the layer's config instead. A model written for Keras keeps adapted statistics as
+    weights (mean, variance and an integer count), as Keras writes them.
 
     >>> import fnlearn as fl, numpy as np
     >>> norm = fl.layers.Normalization(); norm.adapt(np.array([[1.0, 10.0], [3.0, 30.0]]))
@@ -977,12 +980,13 @@ class Normalization(Layer):
     def __init__(self, axis: int | None = -1, mean: Any = None, variance: Any = None, invert: bool = False,
                  name: str | None = None, **kwargs: Any) -> None:
         _reject_unknown_kwargs("Normalization", kwargs, allow=("input_shape", "input_dim"))
-        if axis not in (-1, None):
+        if axis is not None and (isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or axis == 0
+                                 or axis < -1):
             raise ConfigError(f"Normalization takes axis=-1 (a mean and variance per feature, the last axis) or "
                               f"axis=None (one for all values), got axis={axis!r}.")
         if (mean is None) != (variance is None):
             raise ConfigError("Normalization needs both mean and variance, or neither (then call adapt(data)).")
-        self.axis = axis
+        self.axis = None if axis is None else int(axis)
         self.invert = bool(invert)
         super().__init__(name=name, input_shape=kwargs.get("input_shape"), input_dim=kwargs.get("input_dim"),
                          trainable=kwargs.get("trainable", True), dtype=kwargs.get("dtype"))
@@ -996,7 +1000,7 @@ class Normalization(Layer):
         if mean is not None:
             mean_array, variance_array = np.asarray(mean, dtype=np.float64), np.asarray(variance, dtype=np.float64)
             self._given = (mean_array.tolist(), variance_array.tolist())
-            if axis == -1 and mean_array.size == variance_array.size == 1 and mean_array.ndim <= 1 \
+            if axis is not None and mean_array.size == variance_array.size == 1 and mean_array.ndim <= 1 \
                     and variance_array.ndim <= 1:
                 self._check_statistics(mean_array, variance_array, mean_array.reshape(()).shape)
                 self._shared_statistics = (mean_array.reshape(()), variance_array.reshape(()))
@@ -1035,11 +1039,20 @@ class Normalization(Layer):
             raise ShapeError(f"layer {self.name!r} takes samples of shape {tuple(self.input_shape)} (its input_shape, "
                              f"or the data it was adapted to), but these data have samples of shape {sample_shape}; "
                              "make a new Normalization layer for them.")
+        self._check_rank(arr.ndim)
         rows = arr.reshape(-1) if self.axis is None else arr.reshape(-1, arr.shape[-1] if arr.ndim > 1 else 1)
         self._set_statistics(rows.mean(axis=0), rows.var(axis=0))
         if self.input_shape is None:
             # Keras builds the layer for the adapted data: a model that opens with it knows its input shape
             self.input_shape = sample_shape
+
+    def _check_rank(self, ndim: int) -> None:
+        """Refuse inputs (of ``ndim`` axes, batch included) whose last axis is not the ``axis`` counted from the
+        batch axis that the layer was given."""
+        if self.axis is not None and self.axis > 0 and ndim != self.axis + 1:
+            raise ShapeError(f"layer {self.name!r} normalises axis {self.axis}, the last axis of inputs of "
+                             f"{self.axis + 1} axes (batch included), but got inputs of {ndim}; fnlearn's "
+                             "Normalization takes the last axis only, so pass axis=-1.")
 
     def _check_statistics(self, mean: np.ndarray, variance: np.ndarray, shape: tuple[int, ...]) -> None:
         if mean.size != int(np.prod(shape)) or variance.size != mean.size:
@@ -1076,7 +1089,8 @@ class Normalization(Layer):
             raise NotReadyError(f"layer {self.name!r} has no statistics yet; call {self.name}.adapt(x_train) (or "
                                 "give mean= and variance=) before training or predicting.")
         x = as_input(x, self.mean.data.dtype, self.name)
-        if self.axis == -1 and x.shape[-1] != self.mean.shape[0]:
+        self._check_rank(x.ndim)
+        if self.axis is not None and x.shape[-1] != self.mean.shape[0]:
             raise ShapeError(f"layer {self.name!r} was adapted to {self.mean.shape[0]} features, but its input has "
                              f"{x.shape[-1]} (shape {x.shape}); adapt it to data with the same columns.")
         xp = backend.xp()

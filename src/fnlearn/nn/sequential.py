@@ -112,7 +112,10 @@ class Sequential(Trainer, Module):
                                   f"before it declares {self._declared_input}; keep only one of them.")
             if known is None:
                 layer.build_for(self._declared_input)
-        if self._layers and isinstance(layer, Layer) and layer.input_shape is not None and self.built:
+        # (a first layer without weights that says its input, a LayerNormalization rebuilt from a file, leaves it
+        # unknown until build(): nothing to check against yet)
+        if self._layers and isinstance(layer, Layer) and layer.input_shape is not None and self.built \
+                and self._sample_input_shape is not None:
             expected = self._sample_output_shape
             if tuple(layer.input_shape) != tuple(expected):
                 raise ConfigError(f"layer {layer.name!r} declares input_shape {layer.input_shape}, but the layer "

@@ -174,6 +174,19 @@ def bn_relu(x: Any, bn_name: str, relu_name: str | None = None, *, epsilon: floa
     return layers.Activation("relu", name=relu_name)(x)
 
 
+def correct_pad(size: Any, kernel_size: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The padding before a convolution of ``kernel_size`` and stride 2 on images of ``size`` (height, width),
+    Keras's rule: half the kernel on each side, one pixel less at the top (left) of an even height (width), so
+    that the stride lands as TensorFlow's "same" padding does; an unknown height counts both sizes even.
+
+    >>> correct_pad((56, 57), 5)
+    ((1, 2), (2, 2))
+    """
+    half = kernel_size // 2
+    rows, cols = (1, 1) if size[0] is None else (1 - size[0] % 2, 1 - size[1] % 2)
+    return (half - rows, half), (half - cols, half)
+
+
 def make_model(input_tensor: Any, image: Any, outputs: Any, name: str, weights: Any,
                official: WeightsFile | None) -> Any:
     """The model from its input to ``outputs``, with its weights: Keras's official file ``official`` (downloaded

@@ -89,6 +89,20 @@ _MODE_WORDS = {"caffe": "RGB to BGR, each channel less ImageNet's mean", "tf": "
                "torch": "pixels to [0, 1], then each channel less ImageNet's mean, over its standard deviation"}
 
 
+def pixels_as_given(x: Any, data_format: str | None = None) -> Any:
+    """``x`` itself: the ``preprocess_input`` of the models that scale their pixels inside (MobileNetV3, EfficientNet,
+    ConvNeXt: give them pixels in [0, 255]), kept, as Keras keeps it, so that programs written for the other models
+    run unchanged.
+
+    >>> pixels_as_given([0, 255])
+    [0, 255]
+    """
+    if data_format not in (None, "channels_last", "channels_first"):
+        raise ConfigError(f"preprocess_input(data_format={data_format!r}) is not a data format; pass "
+                          "'channels_last' (height, width, channels) or 'channels_first'.")
+    return x
+
+
 def preprocessor(mode: str, model: str) -> Callable[..., Any]:
     """A model module's own ``preprocess_input(x, data_format=None)``: :func:`preprocess_input` in the ``mode``
     that ``model``'s weights were trained with.

@@ -26,6 +26,7 @@ from ._common import (
     bn_relu,
     check_arguments,
     classified_or_pooled,
+    correct_pad,
     image_input,
     image_shape,
     make_model,
@@ -60,13 +61,6 @@ def weights_file(alpha: float, size: int, include_top: bool) -> WeightsFile:
     return WeightsFile(fname, f"{KERAS_WEIGHTS}mobilenet_v2/{fname}")
 
 
-def _correct_pad(size: Any) -> tuple[tuple[int, int], tuple[int, int]]:
-    """The padding before a 3x3 convolution of stride 2 on images of ``size`` (height, width): one more pixel at
-    the bottom and right than at the top and left of an even size (None: unknown, taken as even)."""
-    rows, cols = (1 if s is None else 1 - s % 2 for s in size)
-    return (1 - rows, 1), (1 - cols, 1)
-
-
 def inverted_block(x: Any, filters: int, alpha: float, stride: int, expansion: int, block: int) -> Any:
     """One inverted residual block, Keras's names: ``block_{block}_expand``, ``…_depthwise``, ``…_project``
     (``expanded_conv_…`` for block 0, which does not expand), each with its ``_BN``; ``…_add`` where the block's
@@ -80,7 +74,7 @@ def inverted_block(x: Any, filters: int, alpha: float, stride: int, expansion: i
                           name=f"{prefix}expand")(x)
         x = bn_relu(x, f"{prefix}expand_BN", f"{prefix}expand_relu", max_value=6.0, **BN)
     if stride == 2:
-        x = layers.ZeroPadding2D(padding=_correct_pad(x.shape[1:3]), name=f"{prefix}pad")(x)
+        x = layers.ZeroPadding2D(padding=correct_pad(x.shape[1:3], 3), name=f"{prefix}pad")(x)
     x = layers.DepthwiseConv2D(kernel_size=3, strides=stride, activation=None, use_bias=False,
                                padding="same" if stride == 1 else "valid", name=f"{prefix}depthwise")(x)
     x = bn_relu(x, f"{prefix}depthwise_BN", f"{prefix}depthwise_relu", max_value=6.0, **BN)
