@@ -91,3 +91,22 @@ def assert_refused_before_download(monkeypatch: Any, call: Any, error: type, wor
         raise AssertionError(f"nothing raised; expected {error.__name__}")
     assert all(word in message for word in words), message
     assert not re.search(r"\.\s+[A-Z]", message) and message.endswith("."), message  # one sentence
+
+
+def record_get_file(monkeypatch: Any, path: Any = None) -> list[tuple[Any, ...]]:
+    """Stand in for ``keras.utils.get_file``: each request's (name, origin, cache_subdir, file_hash) goes in the list
+    returned, and the file given is ``path`` (None: the request stops there, with a LookupError); nothing is
+    downloaded."""
+    from fnlearn import keras
+
+    asked: list[tuple[Any, ...]] = []
+
+    def fake_get_file(name: str, origin: str, cache_subdir: str = "datasets", file_hash: Any = None,
+                      **rest: Any) -> str:
+        asked.append((name, origin, cache_subdir, file_hash))
+        if path is None:
+            raise LookupError("stop here")
+        return str(path)
+
+    monkeypatch.setattr(keras.utils, "get_file", fake_get_file)
+    return asked

@@ -17,7 +17,7 @@ import re
 import numpy as np
 import pytest
 from real_keras import real_keras
-from value_checks import assert_refused_before_download
+from value_checks import assert_refused_before_download, record_get_file
 
 from fnlearn import keras
 from fnlearn.errors import ConfigError, ModelFileError, ShapeError
@@ -311,15 +311,7 @@ IMAGENET = [
 def test_imagenet_weights_come_from_keras_url_through_get_file(real, keras_files, monkeypatch, recwarn,
                                                                constructor, kwargs, key, fname, where, file_hash):
     urls = _keras_urls(real)
-    asked = []
-
-    def fake_get_file(name, origin, cache_subdir="datasets", file_hash=None, **rest):
-        asked.append((name, origin, cache_subdir, file_hash))
-        if key is None:
-            raise LookupError("stop here")
-        return keras_files(key)
-
-    monkeypatch.setattr(keras.utils, "get_file", fake_get_file)
+    asked = record_get_file(monkeypatch, None if key is None else keras_files(key))
     if key is None:
         with pytest.raises(LookupError):
             getattr(applications, constructor)(weights="imagenet", **kwargs)
@@ -382,13 +374,7 @@ def test_decode_predictions_is_keras_with_the_same_class_index(real, tmp_path, m
     path = tmp_path / "imagenet_class_index.json"
     path.write_text(json.dumps(index))
     monkeypatch.setattr(imagenet_utils, "CLASS_INDEX", index)
-    asked = []
-
-    def fake_get_file(name, origin, cache_subdir="datasets", file_hash=None, **rest):
-        asked.append((name, origin, cache_subdir, file_hash))
-        return str(path)
-
-    monkeypatch.setattr(keras.utils, "get_file", fake_get_file)
+    asked = record_get_file(monkeypatch, path)
     preds = RNG.random((3, 1000)).astype(np.float32)
     preds[1, [5, 7]] = 2.0  # a tie
     for top in (5, 1, 12):

@@ -23,7 +23,7 @@ import re
 import numpy as np
 import pytest
 from real_keras import real_keras
-from value_checks import assert_refused_before_download
+from value_checks import assert_refused_before_download, record_get_file
 
 import fnlearn as fl
 from fnlearn import keras
@@ -337,13 +337,7 @@ def test_imagenet_weights_come_from_keras_url_through_get_file_as_keras_reads_th
     path = tmp_path / "convnext_tiny_notop.h5"
     with h5py.File(path, "w") as h5:
         save_weights_to_hdf5_group(h5, without_top)
-    asked = []
-
-    def get_file(fname, origin, cache_subdir="datasets", file_hash=None, **rest):
-        asked.append((fname, origin, cache_subdir, file_hash))
-        return str(path)
-
-    monkeypatch.setattr(keras.utils, "get_file", get_file)
+    asked = record_get_file(monkeypatch, path)
     model = applications.ConvNeXtTiny(weights="imagenet", include_top=False, input_shape=SHAPE, pooling="avg")
     assert asked == [("convnext_tiny_notop.h5", keras_convnext.BASE_WEIGHTS_PATH + "convnext_tiny_notop.h5",
                       "models", keras_convnext.WEIGHTS_HASHES["convnext_tiny"][1])]

@@ -21,7 +21,7 @@ import zipfile
 import numpy as np
 import pytest
 from real_keras import real_keras
-from value_checks import assert_refused_before_download
+from value_checks import assert_refused_before_download, record_get_file
 
 from fnlearn import keras
 from fnlearn.errors import ConfigError, ShapeError
@@ -255,15 +255,7 @@ def test_imagenet_weights_come_from_keras_url_through_get_file(real, keras_files
                                                                key, fname, file_hash):
     from keras.src.applications import inception_v3, mobilenet_v3
 
-    asked = []
-
-    def fake_get_file(name, origin, cache_subdir="datasets", file_hash=None, **rest):
-        asked.append((name, origin, cache_subdir, file_hash))
-        if key is None:
-            raise LookupError("stop here")
-        return keras_files(key)
-
-    monkeypatch.setattr(keras.utils, "get_file", fake_get_file)
+    asked = record_get_file(monkeypatch, None if key is None else keras_files(key))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if key is None:
