@@ -8,6 +8,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from real_keras import real_keras
 
 import fnlearn as fl
@@ -180,3 +182,31 @@ def test_bad_input_is_one_sentence(call, error, words):
     with pytest.raises(error, match=None) as caught:
         call()
     assert words in str(caught.value) and str(caught.value).count(". ") == 0
+
+
+_corner = st.floats(-50, 150, allow_nan=False, width=32)
+_size = st.floats(0.5, 80, allow_nan=False, width=32)
+_boxes = st.lists(st.tuples(_corner, _corner, _size, _size), min_size=1, max_size=4).map(
+    lambda rows: np.array([[x, y, x + w, y + h] for x, y, w, h in rows], np.float32))
+
+
+@settings(max_examples=40, deadline=None)
+@given(_boxes, st.sampled_from(FORMATS), st.sampled_from(FORMATS))
+def test_a_conversion_and_back_gives_the_boxes_again(boxes, source, target):
+    given_boxes = host(ours.convert_format(boxes, "xyxy", source, height=H, width=W))
+    there = ours.convert_format(given_boxes, source, target, height=H, width=W)
+    back = host(ours.convert_format(there, target, "xyxy", height=H, width=W))
+    np.testing.assert_allclose(back, boxes, rtol=1e-5, atol=1e-3)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_boxes, _boxes)
+def test_iou_is_symmetric_in_zero_one_and_one_for_a_box_with_itself(a, b):
+    ab, ba = host(ours.compute_iou(a, b, "xyxy")), host(ours.compute_iou(b, a, "xyxy"))
+    np.testing.assert_allclose(ab, ba.T, rtol=1e-6, atol=1e-7)
+    assert ab.shape == (len(a), len(b)) and (ab >= 0).all() and (ab <= 1).all()
+    np.testing.assert_allclose(np.diag(host(ours.compute_iou(a, a, "xyxy"))), 1.0, rtol=1e-5)
+    # CIoU is at most the IoU of the same pair: its penalties (centres, aspect ratios) are never negative
+    pairs = min(len(a), len(b))
+    ciou = host(ours.compute_ciou(a[:pairs], b[:pairs], "xyxy"))
+    assert (ciou <= np.diag(ab[:pairs, :pairs]) + 1e-5).all()
