@@ -177,6 +177,9 @@ def test_deltas_encode_and_decode_as_kerass(encoding, variance):
     (lambda: ours.encode_box_to_deltas(BOXES, BOXES, "xyxy", "xyxy", variance=[1, 2]), ShapeError, "four numbers"),
     (lambda: ours.decode_deltas_to_boxes(BOXES, BOXES, "xyxy", "xyxy", encoded_format="xyxy"), ConfigError,
      "'center_yxhw'"),
+    (lambda: ours.encode_box_to_deltas(BOXES, BOXES, "xyxy", "rel_xyxy"), ConfigError, "pass image_shape"),
+    (lambda: ours.decode_deltas_to_boxes(BOXES, BOXES, "xyxy", "xyxy", image_shape=(H, W)), ShapeError,
+     "(height, width, channels)"),
 ])
 def test_bad_input_is_one_sentence(call, error, words):
     with pytest.raises(error, match=None) as caught:

@@ -135,7 +135,7 @@ def _in_xyxy(boxes: Any, bounding_box_format: str, who: str, change: Callable[[T
         raise ConfigError(f"{who} got bounding_box_format={fmt!r}; it moves boxes by pixels, so give them in an "
                           f"absolute format (convert_format(boxes, {fmt!r}, 'xyxy', height=…, width=…)).")
     boxes = _four(boxes, who)
-    if not boxes.dtype.kind == "f":
+    if boxes.dtype.kind != "f":
         boxes = ops.cast(boxes, backend.get_default_dtype())
     return _from_xyxy(change(_to_xyxy(boxes, fmt, None, None)), fmt, None, None)
 
@@ -282,10 +282,12 @@ def _dtype(boxes: Tensor) -> str:
     return "float64" if boxes.dtype == np.float64 else "float32"
 
 
-def _sizes(image_shape: Any, bounding_box_format: str, who: str) -> tuple[Any, Any]:
+def _sizes(image_shape: Any, who: str, *formats: Any) -> tuple[Any, Any]:
+    """The image's (height, width) from ``image_shape``, which boxes in a relative one of ``formats`` need."""
     if image_shape is None:
-        if bounding_box_format.startswith("rel_"):
-            raise ConfigError(f"{who} got boxes in {bounding_box_format!r} and no image_shape; relative boxes need "
+        relative = next((f for f in formats if isinstance(f, str) and f.lower().startswith("rel_")), None)
+        if relative is not None:
+            raise ConfigError(f"{who} got boxes in {relative!r} and no image_shape; relative boxes need "
                               "the image's size: pass image_shape=(height, width, channels).")
         return None, None
     if len(image_shape) != 3:
@@ -306,7 +308,7 @@ def compute_iou(boxes1: Any, boxes2: Any, bounding_box_format: str, use_masking:
     """
     who = "compute_iou"
     fmt = _format(bounding_box_format, who, "bounding_box_format")
-    height, width = _sizes(image_shape, fmt, who)
+    height, width = _sizes(image_shape, who, fmt)
     boxes1, boxes2 = _four(boxes1, who, ranks=(2, 3)), _four(boxes2, who, ranks=(2, 3))
     a = convert_format(boxes1, fmt, "xyxy", height=height, width=width, dtype=_dtype(boxes1))
     b = convert_format(boxes2, fmt, "xyxy", height=height, width=width, dtype=_dtype(boxes2))
@@ -336,7 +338,7 @@ def compute_ciou(boxes1: Any, boxes2: Any, bounding_box_format: str, image_shape
     """
     who = "compute_ciou"
     fmt = _format(bounding_box_format, who, "bounding_box_format")
-    height, width = _sizes(image_shape, fmt, who)
+    height, width = _sizes(image_shape, who, fmt)
     eps = backend.epsilon()
     boxes1, boxes2 = _four(boxes1, who), _four(boxes2, who)
     x1a, y1a, x2a, y2a = _split(convert_format(boxes1, fmt, "xyxy", height=height, width=width, dtype=_dtype(boxes1)))
@@ -369,10 +371,6 @@ def _encoding(name: Any, who: str, argument: str) -> str:
     return name
 
 
-def _image_size(image_shape: Any) -> tuple[Any, Any]:
-    return (None, None) if image_shape is None else (image_shape[0], image_shape[1])
-
-
 def encode_box_to_deltas(anchors: Any, boxes: Any, anchor_format: str, box_format: str,
                          encoding_format: str = "center_yxhw", variance: Any = None, image_shape: Any = None) -> Tensor:
     """Each box as its offset from its anchor, in the anchor's size, and the log of their size ratio (the target
@@ -387,7 +385,7 @@ def encode_box_to_deltas(anchors: Any, boxes: Any, anchor_format: str, box_forma
     who = "encode_box_to_deltas"
     encoding_format = _encoding(encoding_format, who, "encoding_format")
     variance = _variance(variance, who)
-    height, width = _image_size(image_shape)
+    height, width = _sizes(image_shape, who, anchor_format, box_format)
     anchors = convert_format(anchors, anchor_format, encoding_format, height=height, width=width)
     boxes = convert_format(boxes, box_format, encoding_format, height=height, width=width)
     anchor_size = ops.maximum(anchors[..., 2:], backend.epsilon())
@@ -411,7 +409,7 @@ def decode_deltas_to_boxes(anchors: Any, boxes_delta: Any, anchor_format: str, b
     who = "decode_deltas_to_boxes"
     encoded_format = _encoding(encoded_format, who, "encoded_format")
     variance = _variance(variance, who)
-    height, width = _image_size(image_shape)
+    height, width = _sizes(image_shape, who, anchor_format, box_format)
 
     def decode(anchor: Any, delta: Any) -> Tensor:
         anchor = convert_format(anchor, anchor_format, encoded_format, height=height, width=width)
