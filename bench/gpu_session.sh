@@ -13,7 +13,8 @@
 #
 # The whole run keeps to FNLEARN_SESSION_SECONDS (default 360 s): each stage gets at most its own limit
 # (FNLEARN_STAGE_SECONDS, default 240 s) and never more than what is left of the whole, so a slow stage
-# cannot take the next one's time and the script always ends, with its summary, inside the budget.
+# cannot take the next one's time and the script always ends, with its summary, inside the budget. The last
+# stage has no later one to keep time for: it gets all that is left.
 # The measurement comes first by default, the suite after it, so that the suite's parallel workers cannot
 # disturb the timings.
 #
@@ -75,11 +76,13 @@ if "$py" -c "import xdist" 2>/dev/null; then
 fi
 if "$py" -c "import pytest_timeout" 2>/dev/null; then suite_opts+=(--timeout 120); fi
 
+last_stage=${stages##* }
 run_stage() {  # name, log file, command...
   local name=$1 log=$2
   shift 2
   local left=$(( session - SECONDS - 5 ))
   local limit=$(( left < stage_cap ? left : stage_cap ))
+  if [ "$stage" = "$last_stage" ]; then limit=$left; fi
   if [ "$left" -lt 20 ]; then
     say "== $name: not run, only $left s of the session's $session s left"
     return

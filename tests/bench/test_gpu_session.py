@@ -120,3 +120,15 @@ def test_an_unknown_stage_is_refused_before_anything_runs(tmp_path):
     assert "unknown stage benchmark" in proc.stdout
     assert calls == []
     assert not out.exists()
+
+
+@needs_bash
+def test_the_last_stage_gets_all_that_is_left_of_the_session(tmp_path):
+    proc, out, _ = _run(tmp_path, "bench", "suite", FNLEARN_STAGE_SECONDS="30", FNLEARN_SESSION_SECONDS="100")
+    assert proc.returncode == 0, proc.stderr
+    summary = (out / "summary.txt").read_text().splitlines()
+    bench = next(line for line in summary if line.startswith("== bench.gpu"))
+    suite = next(line for line in summary if line.startswith("== suite on CuPy"))
+    assert "limit 30 s" in bench
+    limit = int(suite.split("limit ")[1].split(" s")[0])
+    assert 30 < limit <= 95  # what is left of 100 s, less the 5 s kept for the summary
