@@ -26,6 +26,7 @@ exits 0.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -257,6 +258,10 @@ def torch_task(hidden: tuple[int, ...], batch: int, x: np.ndarray, y: np.ndarray
         torch.cuda.current_stream().wait_stream(side)
         g = torch.cuda.CUDAGraph()
         if dot_path is not None:
+            # PyTorch drops the captured graph once it is instantiated unless asked to keep it (keep_graph, 2.6
+            # on); the DOT file is written from that graph
+            with contextlib.suppress(TypeError):
+                g = torch.cuda.CUDAGraph(keep_graph=True)
             g.enable_debug_mode()
         opt.zero_grad(set_to_none=True)
         with torch.cuda.graph(g):

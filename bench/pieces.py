@@ -49,6 +49,8 @@ def compare(batch_size: int, x: np.ndarray, y: np.ndarray, rounds: int) -> dict[
             blas.Blas.split_product, blas.Blas.split_atb = split_product, split_atb
 
     run = run_interleaved({name: lambda i, name=name: epoch(name) for name in trainers}, warmups=1, repeats=rounds)
+    if run.errors:
+        return {"status": "failed: " + "; ".join(f"{k}: {v}" for k, v in run.errors.items()), "threads": lib.threads()}
     seconds = {name: [s.seconds for s in samples] for name, samples in run.samples.items()}
     ratios = [a / b for a, b in zip(seconds["pieces"], seconds["whole"])]
     return {"status": "ok", "threads": lib.threads(), **{name: summarize(v) for name, v in seconds.items()},

@@ -12,7 +12,7 @@ captured CUDA graph). This module copies CuPy's rules for those, so they fail he
   function raises TypeError;
 - a host array (even 0-d) inside a device operation raises ``TypeError: Unsupported type``; NumPy and
   Python scalars are fine; host arrays may index device arrays and fill an advanced index, not a slice;
-- reductions and scalar indexing return 0-d device arrays; ``float()``, ``int()``, ``bool()``,
+- reductions and scalar indexing return 0-d device arrays (indexing: a view, changed by later writes); ``float()``, ``int()``, ``bool()``,
   ``.item()``, ``.tolist()``, ``.get()`` and printing read the value back to the host;
 - ``cupy.cuda``: one device, streams, events, memory pools, and stream capture. Capture records every
   device operation without its effect on the arrays that existed before (as a real capture runs
@@ -401,7 +401,10 @@ def _advanced(key: Any) -> bool:
 
 
 def _getitem(a: np.ndarray, key: Any) -> Any:
-    return a[key]
+    out = a[key]
+    if isinstance(out, np.generic):  # CuPy gives a 0-d view, which a later write into the array changes
+        return a[(*key, Ellipsis) if isinstance(key, tuple) else (key, Ellipsis)]
+    return out
 
 
 def _setitem(a: np.ndarray, key: Any, value: Any) -> None:
@@ -413,8 +416,14 @@ def _before_write(target: np.ndarray) -> None:
         _capture.before_write(target)
 
 
+# the operations CuPy runs through cuBLAS, whose binding refuses every call while a stream captures
+_CUBLAS = frozenset({"matmul", "dot", "vdot", "inner", "tensordot", "einsum"})
+
+
 def _apply(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], checked: bool = False) -> Any:
     """Run one device operation on NumPy; while a stream captures, record it to be replayed by the graph."""
+    if _capture is not None and getattr(fn, "__name__", "") in _CUBLAS:
+        raise NotImplementedError("calling cuBLAS API during stream capture is currently unsupported")
     if not checked:
         args = tuple(_device_arg(a) for a in args)
         kwargs = {k: _device_arg(v) for k, v in kwargs.items()}
@@ -613,8 +622,7 @@ class Device:
     def __eq__(self, other: object) -> bool:  # as CuPy's Device: the same GPU is equal
         return isinstance(other, Device) and self.id == other.id
 
-    def __hash__(self) -> int:
-        return hash(self.id)
+    __hash__ = None  # type: ignore[assignment]  # as CuPy 14's Device, which cannot key a dict
 
     def __enter__(self) -> Device:
         return self
@@ -640,6 +648,41 @@ class MemoryPool:
         pass
 
 
+class CaptureGemm:
+    """What a recorded step's products run through here (fnlearn.captured_blas's launcher): cuBLAS's gemm, by
+    its own rules — every matrix read by columns from its first element with a leading dimension — on the
+    arrays' NumPy memory, recorded while a stream captures as any other device operation. A leading dimension
+    that would read outside an array's memory fails the test rather than read it."""
+
+    def __init__(self, stream: Stream | None = None) -> None:
+        self.stream = stream
+        self.calls = 0
+
+    def gemm(self, transa: int, transb: int, m: int, n: int, k: int, a: Any, lda: int, b: Any, ldb: int, c: Any,
+             ldc: int) -> None:
+        self.calls += 1
+        a_rows, b_rows = (k, m) if transa else (m, k), (n, k) if transb else (k, n)
+        a, b, c = (getattr(x, "_a", x) for x in (a, b, c))  # device arrays, or NumPy ones in a unit test
+        args = (_by_columns(a, *a_rows, lda), transa, _by_columns(b, *b_rows, ldb), transb, _by_columns(c, m, n, ldc))
+        _before_write(c)
+        _apply(_gemm, args, {}, checked=True)
+
+
+def _by_columns(x: np.ndarray, rows: int, cols: int, ld: int) -> np.ndarray:
+    """The (rows, cols) matrix stored by columns with leading dimension ld from x's first element (a view)."""
+    assert ld >= max(rows, 1), f"leading dimension {ld} under the {rows} rows"
+    item = x.dtype.itemsize
+    root = _root(x)
+    start = x.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    last = start + ((rows - 1) + (cols - 1) * ld) * item
+    assert 0 <= start and last < root.nbytes, "gemm would read outside the array's memory"
+    return np.lib.stride_tricks.as_strided(x, shape=(rows, cols), strides=(item, ld * item))
+
+
+def _gemm(a: np.ndarray, transa: int, b: np.ndarray, transb: int, c: np.ndarray) -> None:
+    c[...] = (a.T if transa else a) @ (b.T if transb else b)
+
+
 def _cuda_namespace() -> types.ModuleType:
     cuda = types.ModuleType("cupy.cuda")
     cuda.Stream = Stream
@@ -652,6 +695,7 @@ def _cuda_namespace() -> types.ModuleType:
     cuda.set_allocator = lambda allocator=None: None
     cuda.is_available = lambda: True
     cuda.Device = Device
+    cuda.capture_gemm = CaptureGemm
     cuda.runtime = types.SimpleNamespace(
         getDeviceCount=lambda: 1,
         getDeviceProperties=lambda device: {"name": b"NumPy stand-in for CuPy", "totalGlobalMem": 0},

@@ -346,7 +346,7 @@ def test_predict_step_outputs_are_joined_in_their_own_form():
     assert got["scores"].shape == (96, 3) and got["labels"].shape == (96,)
     np.testing.assert_array_equal(got["labels"], got["scores"].argmax(-1))
     dataset = fl.data.Dataset.from_tensor_slices(X).batch(50)
-    np.testing.assert_allclose(model.predict(dataset)["scores"], got["scores"], rtol=1e-6)
+    np.testing.assert_allclose(model.predict(dataset)["scores"], got["scores"], rtol=1e-6, atol=1e-6)
 
 
 # ----------------------------------------------------------------------------- logs, callbacks, stopping

@@ -59,7 +59,7 @@ def assert_gradients_of_inputs_and_weights(layer: Any, loss: Any, inputs: list[A
     for name, data, grad in pairs:
         numeric = np.zeros(data.shape)
         for idx in np.ndindex(data.shape):
-            old = data[idx]
+            old = data[idx].copy()  # on CuPy a 0-d view, which the next line would change
             data[idx] = old + eps
             up = float(loss(*inputs).item())
             data[idx] = old - eps

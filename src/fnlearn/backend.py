@@ -175,6 +175,19 @@ def to_numpy(array: Any) -> np.ndarray:
     return np.asarray(array)
 
 
+def device_key(array: Any) -> Any:
+    """A hashable name of the device ``array`` lives on, for keying caches: ``"cpu"`` for a NumPy array, the GPU's
+    number for a CuPy one (whose ``Device`` objects cannot be hashed since CuPy 14), None for anything else.
+
+    >>> device_key(np.zeros(2))
+    'cpu'
+    """
+    if isinstance(array, np.ndarray):
+        return "cpu"
+    device = getattr(array, "device", None)
+    return getattr(device, "id", device)
+
+
 def check_device(obj: Any, name: str = "data") -> None:
     """Refuse an array that lives on a device the current backend cannot use.
 

@@ -122,15 +122,22 @@ def _kernel(name: str) -> Any:
     return kernel
 
 
+def _on_host(args: tuple[Any, ...]) -> bool:
+    """Whether a host (NumPy) array is among ``args`` where the backend's arrays are others: no kernel reads it."""
+    device = getattr(backend.xp(), "ndarray", np.ndarray)
+    return device is not np.ndarray and any(isinstance(a, np.ndarray) and not isinstance(a, device) for a in args)
+
+
 def run(name: str, *args: Any) -> bool:
     """Run the fused kernel ``name`` on ``args`` (in the order of its parameters, outputs last, written
-    in place) and answer True — or answer False, touching nothing, where it cannot run here.
+    in place) and answer True — or answer False, touching nothing, where it cannot run here (NumPy, or host
+    arrays on the CuPy backend).
 
     >>> run("relu_grad", np.ones(2), np.ones(2))   # NumPy: the caller runs the unfused ops
     False
     """
     kernel = _kernel(name)
-    if kernel is None:
+    if kernel is None or _on_host(args):
         return False
     try:
         kernel(*args)

@@ -56,6 +56,7 @@ import numpy as np
 
 from . import backend, blas, cuda_kernels, losses
 from . import functional as F
+from .captured_blas import matmul
 from .nn.layers import Activation, BatchNormalization, Dense, Dropout, Flatten
 from .nn.sequential import Sequential
 from .optim import SGD, Optimizer
@@ -191,7 +192,7 @@ def _shift_scores(z: Any, batch_max: bool) -> None:
 def _row_sums(a: Any) -> Any:
     """Each row's sum as a product with a ones vector: several times faster than NumPy's reduction along
     short rows."""
-    return a @ backend.xp().ones(a.shape[-1], dtype=a.dtype)
+    return matmul(a, backend.xp().ones(a.shape[-1], dtype=a.dtype))
 
 
 def _softmax_fwd(z: Any) -> Any:
@@ -461,23 +462,22 @@ class StepPlan:
     def _layer_grads(self, i: int, a_in: Any, dz: Any, grads: list[Any], kernel: bool = True,
                      bias: bool = True) -> None:
         """Layer i's kernel and bias gradients, from its input and the gradient at its output, into grads."""
-        xp = backend.xp()
         kernel_slot, bias_slot = self._slots[i]
         if bias and bias_slot is not None:
-            xp.matmul(self._ones_for(dz.shape[0], dz.dtype), dz, out=grads[bias_slot])
+            matmul(self._ones_for(dz.shape[0], dz.dtype), dz, out=grads[bias_slot])
         if kernel:
             out = grads[kernel_slot]
             split = self._split("gradient", out, a_in, dz)
             if split is not None:
                 split(a_in, dz)
             else:
-                xp.matmul(a_in.T, dz, out=out)
+                matmul(a_in.T, dz, out=out)
 
     def _product(self, a: Any, w: Any) -> Any:
         """``a @ w``: in pieces on the BLAS threads where that pays (fnlearn.blas), else NumPy's product."""
         split = self._split("product", w, a)
         if split is None:
-            return a @ w
+            return matmul(a, w)
         out = np.empty((a.shape[0], w.shape[1]), dtype=w.dtype)
         split(a, out)
         return out
@@ -573,7 +573,7 @@ class StepPlan:
             if (i, True) in normed:
                 dz = self._normalise_backward((i, True), dz, normed, grads)
             a_in = inputs[i]
-            below = dz @ kernel.data.T if i else None  # before a step inside the product changes the kernel
+            below = matmul(dz, kernel.data.T) if i else None  # before a step inside the product changes the kernel
             if gemm is not None and i in self._in_product and gemm.fits(a_in, dz):
                 split = self._split("step", kernel.data, a_in, dz)  # W ← W − aᵀ(η·δ): plain SGD's step
                 if split is not None:
@@ -669,7 +669,7 @@ class StepPlan:
             if fused is not None:
                 dz, row_loss = fused
                 # the mean as one product with 1/n weights: on a GPU one kernel, not a sum and a divide
-                return self._value(row_loss @ self._ones_for(n, row_loss.dtype, 1.0 / n)), dz, z
+                return self._value(matmul(row_loss, self._ones_for(n, row_loss.dtype, 1.0 / n))), dz, z
         # softmax + cross-entropy in z's own buffer: shift, pick the target scores, exponentiate
         # (array methods, not xp.max(...): at 32 × 10 scores the module functions' dispatch is half the cost)
         ones_k = self._ones_for(z.shape[1], z.dtype)
@@ -679,18 +679,18 @@ class StepPlan:
             picked = z.reshape(-1)[targets]
         else:
             y = yb.reshape(z.shape).astype(z.dtype, copy=False)
-            picked = (y * z) @ ones_k
+            picked = matmul(y * z, ones_k)
         xp.exp(z, out=z)
-        total = z @ ones_k
+        total = matmul(z, ones_k)
         z /= total[:, None]
         lse = xp.log(total)
         if sparse:
             lse -= picked
-            loss_value = self._value((lse @ self._ones_for(n, lse.dtype)) / n)
+            loss_value = self._value(matmul(lse, self._ones_for(n, lse.dtype)) / n)
             dz = z * (scale / n)
             dz.reshape(-1)[targets] -= scale / n
         else:
-            row_mass = y @ ones_k
+            row_mass = matmul(y, ones_k)
             loss_value = self._value(-(picked - lse * row_mass).sum() / n)
             dz = z * row_mass[:, None] - y
             dz *= scale / n
@@ -854,7 +854,7 @@ class KeptOutputs:
         """A (rows, cols) array for ``layer``'s product with ``kernel`` (same dtype and backend)."""
         kept = self._arrays.get(layer)
         if kept is not None and kept.shape[0] >= rows and kept.shape[1] == cols and kept.dtype == kernel.dtype \
-                and type(kept) is type(kernel) and getattr(kept, "device", None) == getattr(kernel, "device", None):
+                and type(kept) is type(kernel) and backend.device_key(kept) == backend.device_key(kernel):
             return kept[:rows]  # the same backend and device: a model moved since gets fresh arrays
         fresh = backend.xp().empty((rows, cols), dtype=kernel.dtype)
         if fresh.nbytes + sum(a.nbytes for i, a in self._arrays.items() if i != layer) <= self.LIMIT:

@@ -37,13 +37,14 @@ Example (on a machine with an NVIDIA GPU and CuPy)::
 from __future__ import annotations
 
 import contextlib
+import warnings
 import weakref
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from . import backend
+from . import backend, captured_blas
 from .errors import ConfigError
 
 DeviceMetric = Callable[[Any, Any], Any]
@@ -129,13 +130,15 @@ class CapturedStep:
         x_dtype, y_dtype: dtypes of the static buffers (default: the parameters' dtype).
         metrics: ``{name: device metric}`` summed on the device (see :func:`device_metric`).
         xp, cuda: the array module and its CUDA namespace (default: the backend's, ``cupy.cuda``).
+        insist: when the step cannot be recorded, raise (``fit(capture=True)``) rather than warn once and
+            run every batch uncaptured, with the same device-side sums (automatic capture).
 
     Call it as ``step(xb, yb)`` per batch; call :meth:`finish_epoch` once per epoch.
     """
 
     def __init__(self, plan: Any, batch_size: int, x_shape: tuple[int, ...], y_shape: tuple[int, ...], *,
                  x_dtype: Any = None, y_dtype: Any = None, metrics: dict[str, DeviceMetric] | None = None,
-                 xp: Any = None, cuda: Any = None) -> None:
+                 xp: Any = None, cuda: Any = None, insist: bool = False) -> None:
         reason = capture_refusal(plan)
         if reason is not None:
             raise ConfigError(f"this training step cannot be captured as a CUDA graph: {reason}; "
@@ -166,6 +169,9 @@ class CapturedStep:
         self.metric_sums = {name: xp.zeros((), dtype=np.float64) for name in self.metrics}
         self.pred_buf: Any = None
         self.graph: Any = None
+        self.insist = insist
+        self.uncaptured: str | None = None  # why recording failed, once it has: every batch then runs as is
+        self._gemm: Any = None
         self.stream = _capture_stream(cuda)
         self.pool = cuda.MemoryPool()  # the graph's own temporaries; nothing else allocates from it
         # made once: Stream.record() without an event creates one (with timing) per call, two per batch
@@ -246,7 +252,9 @@ class CapturedStep:
             else:
                 self._gather(self.x_buf, x, rows)
                 self._gather(self.y_buf, y, rows)
-                if self.graph is None:
+                if self.uncaptured is not None:
+                    pred = self._body(self.x_buf, self.y_buf, n)
+                elif self.graph is None:
                     pred = self._record()
                 else:
                     self.graph.launch(self.stream)
@@ -271,26 +279,66 @@ class CapturedStep:
             self.xp.take(a, rows, axis=0, out=buf)
 
     def _record(self) -> Any:
-        """Run the first full batch for real (the warm-up), then record the same step as the graph."""
+        """Run the first full batch for real (the warm-up), then record the same step as the graph. Where the
+        step cannot be recorded, the warm-up stands as this batch's step and, unless ``insist``, every later
+        batch runs uncaptured (after one warning)."""
         with self.cuda.using_allocator(self.pool.malloc):
-            pred = self._body(self.x_buf, self.y_buf, self.batch_size)
+            failure = None
+            try:
+                if self._gemm is None:
+                    self._gemm = self._recording_gemm()  # outside the capture: it allocates and binds a stream
+            except Exception as exc:
+                failure = exc
+            # the warm-up's products run through the recording's own gemm: its kernels are loaded and its
+            # algorithms chosen before the capture, which must not do either
+            with captured_blas.recording(self._gemm if failure is None else None):
+                pred = self._body(self.x_buf, self.y_buf, self.batch_size)
             opt = self.plan.optimizer
             iterations = opt.iterations
-            self.stream.begin_capture()
             try:
-                pred_buf = self._graph_body()
-            except BaseException:
+                if failure is not None:
+                    raise failure
+                self.stream.begin_capture()
+            except Exception as exc:
+                return self._give_up(exc, pred)
+            try:
+                with captured_blas.recording(self._gemm):
+                    pred_buf = self._graph_body()
+            except Exception as exc:
                 # CuPy refuses an illegal operation before it runs, so the capture still ends cleanly, with
                 # a partial graph that must never be replayed
                 with contextlib.suppress(Exception):
                     self.stream.end_capture()
                 self.graph = None
-                raise
+                return self._give_up(exc, pred)
             finally:
                 opt.iterations = iterations  # recording ran the host side of a step that did not happen
             self.graph = self.stream.end_capture()
             self.pred_buf = pred_buf
         return pred  # the warm-up's output: recording ran nothing, pred_buf is written by the first launch
+
+    def _recording_gemm(self) -> Any:
+        """What the recorded step's matrix products run through (fnlearn.captured_blas): cuBLAS bound to the
+        capture stream; a stand-in for ``cupy.cuda`` may bring its own (``capture_gemm``); None on NumPy,
+        where nothing refuses a product."""
+        make = getattr(self.cuda, "capture_gemm", None)
+        if make is not None:
+            return make(self.stream)
+        if self.xp is np:
+            return None
+        return captured_blas.Cublas(self.stream, self.xp)
+
+    def _give_up(self, exc: Exception, pred: Any) -> Any:
+        """Recording failed with ``exc``: raise when insisted on, else warn once and train uncaptured."""
+        reason = f"{type(exc).__name__}: {exc}"
+        if self.insist:
+            raise ConfigError(f"capture=True, but the training step could not be recorded as a CUDA graph "
+                              f"({reason}); pass capture=False.") from exc
+        self.uncaptured = reason
+        warnings.warn(f"fit could not record the training step as a CUDA graph ({reason}), so it trains "
+                      "uncaptured, one launch per kernel; pass capture=False to skip the attempt.", RuntimeWarning,
+                      stacklevel=4)
+        return pred
 
     # ------------------------------------------------------------------ once per epoch
     def finish_epoch(self) -> tuple[dict[str, float], int | None]:

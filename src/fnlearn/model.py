@@ -887,7 +887,7 @@ class Trainer:
                 raise ConfigError(f"capture=True cannot be used for this fit: {reason}; pass capture=False.")
             return None
         return gpu.CapturedStep(plan, batch_size, tuple(x_arr.shape[1:]), tuple(y_arr.shape[1:]),
-                                x_dtype=x_arr.dtype, y_dtype=y_arr.dtype, metrics=metrics)
+                                x_dtype=x_arr.dtype, y_dtype=y_arr.dtype, metrics=metrics, insist=bool(capture))
 
     def _try_metrics(self, entries: list[tuple[str, metrics_module.Metric, bool]], x: Any, y: Any, w: Any,
                      batch_size: int) -> None:

@@ -437,7 +437,7 @@ class Optimizer:
         """A scratch array shaped as ``like`` for an update's intermediate values, kept from step to step:
         an update then allocates nothing (and a captured CUDA graph replays with the same buffers).
         Each rule uses ``index`` 0 and 1; a rule calling another passes on the higher one."""
-        key = (index, like.dtype, type(like), getattr(like, "device", None))
+        key = (index, like.dtype, type(like), backend.device_key(like))
         views = self.__dict__.setdefault("_scratch_views", {})
         view = views.get((key, like.shape))  # the view made before for this shape: one lookup per call
         if view is not None:

@@ -5,12 +5,15 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
 from bench import pieces  # noqa: E402
 from fnlearn import blas  # noqa: E402
+
+pytestmark = pytest.mark.host_only  # the pieces are NumPy's BLAS threads: nothing of it runs on a GPU
 
 
 def test_pieces_reports_both_variants(monkeypatch, tmp_path, capsys):

@@ -40,11 +40,15 @@ HARNESS = ("bench.workloads", "bench.cli", "bench.report", "bench.timing", "argp
 
 @pytest.mark.parametrize("peer", ["none", "numpy", "fnlearn"])
 def test_the_probe_process_loads_no_part_of_the_harness(peer):
+    held = f"print(json.dumps(sorted(m for m in {HARNESS!r} if m in sys.modules)))"
+    # what Python itself starts with here (an editable install's path finder may bring pathlib) is not the probe's
+    bare = subprocess.run([sys.executable, "-c", f"import sys, json; {held}"], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=60)
     code = (f"import sys, json; sys.argv = ['probe', 'memory', '--peer', {peer!r}, '--n', '300', '--threads', '1'];"
-            "import bench.probe; bench.probe.main();"
-            f"print(json.dumps(sorted(m for m in {HARNESS!r} if m in sys.modules)))")
+            f"import bench.probe; bench.probe.main(); {held}")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     measured, loaded = (json.loads(line) for line in done.stdout.splitlines()[-2:])
     assert measured["peer"] == peer and measured["maxrss_mib"] > 0
-    assert loaded == [], f"the probe for {peer} loaded {loaded}"
+    added = sorted(set(loaded) - set(json.loads(bare.stdout)))
+    assert added == [], f"the probe for {peer} loaded {added}"

@@ -132,12 +132,12 @@ def _model(seed: int = 0, out: str = "softmax", units: int = 3):
                           fl.layers.Dense(units, activation=out)])
 
 
-def _captured(model, opt, loss, batch_size, x_shape=(4,), y_shape=(), y_dtype=None, metrics=None):
+def _captured(model, opt, loss, batch_size, x_shape=(4,), y_shape=(), y_dtype=None, metrics=None, insist=False):
     opt.bind(model)
     plan = fastpath.compile_step(model, loss, opt)
     cuda = FakeCuda()
     step = gpu.CapturedStep(plan, batch_size, x_shape, y_shape, y_dtype=y_dtype, metrics=metrics,
-                            xp=np, cuda=cuda)
+                            xp=np, cuda=cuda, insist=insist)
     cuda.step = step
     return step, cuda
 
@@ -422,10 +422,10 @@ def test_settings_changed_between_epochs_are_recorded_again(float64):
 def test_a_failed_recording_leaves_no_graph_to_replay(float64, monkeypatch):
     x, y = _data(10)
     model, opt = _model(), fl.optim.SGD(learning_rate=0.1)
-    step, cuda = _captured(model, opt, "sparse_categorical_crossentropy", 5, y_dtype=np.int64)
+    step, cuda = _captured(model, opt, "sparse_categorical_crossentropy", 5, y_dtype=np.int64, insist=True)
     real = step._graph_body
     monkeypatch.setattr(step, "_graph_body", lambda: (_ for _ in ()).throw(RuntimeError("illegal in a capture")))
-    with pytest.raises(RuntimeError, match="illegal in a capture"):
+    with pytest.raises(ConfigError, match=r"capture=True, but .*RuntimeError: illegal in a capture.*capture=False"):
         step(x[:5], y[:5])
     # the warm-up step ran; the partial recording was ended and dropped, and counted no step
     assert step.graph is None and opt.iterations == 1
@@ -434,3 +434,22 @@ def test_a_failed_recording_leaves_no_graph_to_replay(float64, monkeypatch):
     step(x[:5], y[:5])
     step(x[5:], y[5:])
     assert step.graph is not None and step.replays == 1 and opt.iterations == 3
+
+
+def test_a_failed_automatic_recording_warns_once_and_trains_on_uncaptured(float64, monkeypatch):
+    x, y = _data(20)
+    model, opt = _model(), fl.optim.SGD(learning_rate=0.1, momentum=0.9)
+    ref_model, ref_opt = _model(), fl.optim.SGD(learning_rate=0.1, momentum=0.9)
+    step, cuda = _captured(model, opt, "sparse_categorical_crossentropy", 5, y_dtype=np.int64)
+    monkeypatch.setattr(step, "_graph_body", lambda: (_ for _ in ()).throw(NotImplementedError("no cuBLAS here")))
+    with pytest.warns(RuntimeWarning, match=r"could not record .*NotImplementedError: no cuBLAS here.*uncaptured"):
+        first = _captured_epochs(step, x, y, 5, 2)
+    assert step.graph is None and step.replays == 0 and "no cuBLAS here" in step.uncaptured
+    assert cuda.calls.count("begin_capture") == 1  # one attempt, not one per batch
+    plain = _plain_epochs(ref_model, ref_opt, "sparse_categorical_crossentropy", x, y, 5, 2)
+    assert opt.iterations == ref_opt.iterations == 8
+    for a, b in zip(ref_model.parameters(), model.parameters()):
+        np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose([logs["loss"] for logs, _ in first], plain, rtol=1e-10)
+
+

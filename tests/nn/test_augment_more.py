@@ -171,11 +171,12 @@ GRADIENT_CASES = [
 
 @pytest.mark.parametrize("kind, settings, transformation", GRADIENT_CASES)
 def test_gradients_against_central_differences(kind, settings, transformation):
-    x = RNG.uniform(60, 190, size=(2, 4, 4, 3))  # away from the clipping edges
+    x = np.random.default_rng(0).uniform(60, 190, size=(2, 4, 4, 3))  # away from the clipping edges
     x[..., 0] += 20.0  # the channels apart, so no two tie for the largest (HSV's kinks)
     x[..., 2] -= 20.0
     layer = getattr(fl.layers, kind)(**settings, dtype="float64")
-    assert fl.gradcheck(lambda t: layer.transform_images(t, transformation), [x], atol=1e-6, rtol=1e-6)
+    # the differences are of a sum of 96 pixels near 100: float64 cancels to some 1e-6 of each gradient
+    assert fl.gradcheck(lambda t: layer.transform_images(t, transformation), [x], atol=1e-5, rtol=1e-5)
 
 
 def test_equalization_passes_no_gradient():

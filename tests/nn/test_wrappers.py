@@ -114,7 +114,7 @@ def test_every_step_goes_through_the_same_layer():
 def _numeric(loss, array: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     grad = np.zeros(array.shape)
     for i in np.ndindex(array.shape):
-        keep = array[i]
+        keep = array[i].copy()  # on CuPy a 0-d view, which the next line would change
         array[i] = keep + eps
         up = loss()
         array[i] = keep - eps

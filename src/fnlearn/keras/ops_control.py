@@ -262,8 +262,15 @@ def scatter_update(inputs: Any, indices: Any, updates: Any, reduction: str | Non
     xp = backend.xp()
     out = x.data.copy()
     data = u.data.astype(x.dtype)
+    written = None
     if reduction is None:
-        out[cols] = data
+        # of repeated positions the last update is written, as NumPy does; CuPy leaves which one unspecified, so
+        # the others are dropped before the write and the value (and its gradient) is the same on every backend
+        flat = np.ravel_multi_index(tuple(np.asarray(c).ravel() for c in cols), x.shape[:len(cols)])
+        written = np.zeros(len(flat), bool)
+        written[len(flat) - 1 - np.unique(flat[::-1], return_index=True)[1]] = True
+        rows = xp.broadcast_to(data, (*cols[0].shape, *x.shape[len(cols):])).reshape(len(flat), *x.shape[len(cols):])
+        out[tuple(np.asarray(c).ravel()[written] for c in cols)] = rows[written]
     elif reduction in ("add", "max", "min", "mul"):
         {"add": xp.add, "max": xp.maximum, "min": xp.minimum, "mul": xp.multiply}[reduction].at(out, cols, data)
     else:
@@ -278,12 +285,8 @@ def scatter_update(inputs: Any, indices: Any, updates: Any, reduction: str | Non
         gu = g[cols]
         if reduction is None:
             gx[cols] = 0
-            flat = np.ravel_multi_index(tuple(np.asarray(c).ravel() for c in cols), x.shape[:len(cols)])
-            last = len(flat) - 1 - np.unique(flat[::-1], return_index=True)[1]
-            lost = np.ones(len(flat), bool)
-            lost[last] = False  # of repeated positions, the last update is the one written
             gu = gu.copy()
-            gu.reshape((len(flat), *gu.shape[np.ndim(cols[0]):]))[lost] = 0
+            gu.reshape((len(written), *gu.shape[np.ndim(cols[0]):]))[~written] = 0  # updates that were not written
         return gx, gu.astype(u.dtype) if u.dtype.kind == "f" else None
 
     return Tensor._result(out, (x, u), backward, "scatter_update")
