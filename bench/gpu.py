@@ -187,25 +187,29 @@ def fnlearn_graph_dot(hidden: tuple[int, ...], batch: int, x: np.ndarray, y: np.
     return graphs[0].debug_dot_str()
 
 
-_NODE = re.compile(r'^\s*("[^"]+"|\w+)\s*\[(.*)\]\s*;?\s*$')
+# a node statement, its label possibly over several lines: "graph_3_node_0"[style="bold" ... label="..."];
+_NODE = re.compile(r'^\s*"([^"]+)"\s*\[(.*?)\]\s*;', re.M | re.S)
 _NODE_TYPES = ("KERNEL", "MEMCPY", "MEMSET", "HOST", "EMPTY", "EVENT_RECORD", "WAIT_EVENT", "MEM_ALLOC",
                "MEM_FREE", "CONDITIONAL", "GRAPH")
+# the short form (CuPy's debug_dot_str) names no type: the node's shape tells it
+_SHAPES = {"octagon": "kernel", "trapezium": "memcpy", "invtrapezium": "memset"}
 
 
 def graph_nodes(dot: str) -> dict[str, int]:
     """Count a CUDA graph's nodes by type from its DOT text (``cudaGraphDebugDotPrint``): ``nodes`` in all,
-    then one count per type found in the node labels (``kernel``, ``memcpy``…; ``other`` when none is).
+    then one count per type (``kernel``, ``memset``…; ``other`` when neither the label's verbose form nor the
+    node's shape tells it).
 
-    >>> graph_nodes('digraph d {\n"n0"[label="{KERNEL | sgemm}"];\n"n1"[label="MEMSET"];\n"n0" -> "n1";\n}')
-    {'nodes': 2, 'kernel': 1, 'memset': 1}
+    >>> graph_nodes('digraph d {\n"g_node_0"[shape="record" label="{KERNEL\n| {ID | 0 | sgemm}}"];\n'
+    ...             '"g_node_1"[shape="octagon" label="1\nfnlearn_bias_relu\n"];\n'
+    ...             '"g_node_2"[shape="record" label="{MEMSET\n| {0}}"];\n"g_node_0" -> "g_node_1";\n}')
+    {'nodes': 3, 'kernel': 2, 'memset': 1}
     """
     counts: dict[str, int] = {"nodes": 0}
-    for line in dot.splitlines():
-        match = _NODE.match(line)
-        if match is None or "->" in line or match.group(1).strip('"') in ("graph", "node", "edge"):
-            continue
-        found = re.search(r"\b(" + "|".join(_NODE_TYPES) + r")\b", match.group(2))
-        kind = found.group(1).lower() if found else "other"
+    for _, attrs in _NODE.findall(dot):
+        found = re.search(r'label="\{(' + "|".join(_NODE_TYPES) + r")\b", attrs)
+        shape = re.search(r'shape="(\w+)"', attrs)
+        kind = found.group(1).lower() if found else _SHAPES.get(shape.group(1) if shape else "", "other")
         counts["nodes"] += 1
         counts[kind] = counts.get(kind, 0) + 1
     return counts

@@ -12,8 +12,9 @@ captured CUDA graph). This module copies CuPy's rules for those, so they fail he
   function raises TypeError;
 - a host array (even 0-d) inside a device operation raises ``TypeError: Unsupported type``; NumPy and
   Python scalars are fine; host arrays may index device arrays and fill an advanced index, not a slice;
-- reductions and scalar indexing return 0-d device arrays (indexing: a view, changed by later writes); ``float()``, ``int()``, ``bool()``,
-  ``.item()``, ``.tolist()``, ``.get()`` and printing read the value back to the host;
+- reductions and scalar indexing return 0-d device arrays (indexing: a view, changed by later writes);
+  ``float()``, ``int()``, ``bool()``, ``.item()``, ``.tolist()``, ``.get()`` and printing read the value back
+  to the host;
 - ``cupy.cuda``: one device, streams, events, memory pools, and stream capture. Capture records every
   device operation without its effect on the arrays that existed before (as a real capture runs
   nothing), the returned graph's ``launch`` re-runs the record on the same buffers, and a read back to
@@ -683,6 +684,14 @@ def _gemm(a: np.ndarray, transa: int, b: np.ndarray, transb: int, c: np.ndarray)
     c[...] = (a.T if transa else a) @ (b.T if transb else b)
 
 
+def _cholesky(a: np.ndarray) -> np.ndarray:
+    """CuPy's cholesky: NaN where the factor does not exist (a matrix not positive definite), not an error."""
+    try:
+        return np.linalg.cholesky(a)
+    except np.linalg.LinAlgError:
+        return np.full(a.shape, np.nan, dtype=np.result_type(a.dtype, np.float32))
+
+
 def _cuda_namespace() -> types.ModuleType:
     cuda = types.ModuleType("cupy.cuda")
     cuda.Stream = Stream
@@ -719,7 +728,8 @@ def module() -> types.ModuleType:
     cp.get_default_pinned_memory_pool = lambda: pool
     cp.linalg = types.ModuleType("cupy.linalg")
     for name in _LINALG:
-        setattr(cp.linalg, name, _namespace_function(name, getattr(np.linalg, name)))
+        fn = _cholesky if name == "cholesky" else getattr(np.linalg, name)
+        setattr(cp.linalg, name, _namespace_function(name, fn))
 
     def getattr_(name: str) -> Any:
         if name in CUPY_NAMES and hasattr(np, name):

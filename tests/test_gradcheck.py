@@ -22,6 +22,17 @@ def test_passes_right_gradients_and_catches_wrong_ones():
     assert isinstance(fl.GradcheckError("x"), AssertionError)
 
 
+def _nan_square(t):
+    # forward t², but a backward whose slope is NaN at the second element
+    slope = fl.backend.to_device(np.array([2.0, np.nan]))
+    return fl.Tensor._result(t.data ** 2, (t,), lambda g: (g * slope * t.data,), "nan_square")
+
+
+def test_a_nan_gradient_is_a_difference_and_is_named():
+    with pytest.raises(fl.GradcheckError, match=r"differs at \(1,\): analytic nan, numerical 4"):
+        fl.gradcheck(_nan_square, [np.array([1.0, 2.0])])
+
+
 def test_names_the_input_that_is_wrong():
     with pytest.raises(fl.GradcheckError, match="input 1"):
         fl.gradcheck(lambda a, b: a * _bad_square(b), [np.array([1.0]), np.array([2.0])])

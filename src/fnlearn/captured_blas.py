@@ -94,7 +94,7 @@ def _recorded_product(launcher: Any, a: Any, b: Any, out: Any) -> Any:
     if a.dtype != b.dtype or a.dtype not in _FLOATS:
         raise NotImplementedError(f"a recorded product takes two float32 or two float64 arrays, got {a.dtype} and "
                                   f"{b.dtype}; pass capture=False to train uncaptured.")
-    xp = backend.xp()
+    xp = np if type(a) is np.ndarray else backend.xp()  # the operands' own library, whatever the backend
     a2 = a.reshape(1, -1) if a.ndim == 1 else a
     b2 = b.reshape(-1, 1) if b.ndim == 1 else b
     (m, k), (k_b, n) = a2.shape, b2.shape

@@ -61,8 +61,10 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Any], eps: float = 1e-
         numeric = numerical_grad(fn, tensors, k, eps)
         err = np.abs(analytic - numeric)
         limit = atol + rtol * np.abs(numeric)
-        if np.any(err > limit):
-            worst = np.unravel_index(int(np.argmax(err - limit)), err.shape) if err.ndim else ()
+        # a NaN on either side is a difference too (a plain err > limit would let it through)
+        excess = np.where(analytic == numeric, -np.inf, np.where(np.isnan(err), np.inf, err - limit))
+        if np.any(excess > 0):
+            worst = np.unravel_index(int(np.argmax(excess)), err.shape) if err.ndim else ()
             message = (f"gradient of input {k} differs at {tuple(int(i) for i in worst)}: analytic "
                        f"{analytic[worst]:.10g}, numerical {numeric[worst]:.10g}")
             if raise_exception:

@@ -25,6 +25,46 @@ def test_without_a_gpu_it_says_so_in_one_sentence_and_exits_0(tmp_path):
     assert not out_json.exists()  # nothing measured, nothing written
 
 
+# the two forms a recorded step's DOT text came in on an H200 (CUDA 13): CuPy's short one, where a kernel is an
+# octagon labelled with its name, and PyTorch's verbose one, where each label starts with the node's type
+SHORT_DOT = """digraph dot {
+subgraph cluster_55 {
+label="graph_55" graph[style="dashed"];
+"graph_55_node_0"[style="bold" shape="octagon" label="0
+_ZN7cutlass7Kernel2I42cutlass_80_simt_sgemm_128x32_8x5_nn_align1EEvNT_6ParamsE
+"];
+
+"graph_55_node_1"[style="bold" shape="octagon" label="1
+fnlearn_bias_relu
+"];
+
+"graph_55_node_0" -> "graph_55_node_1";
+}
+}
+"""
+VERBOSE_DOT = """digraph dot {
+subgraph cluster_61 {
+label="graph_61" graph[style="dashed"];
+"graph_61_node_0"[style="bold" shape="record" label="{KERNEL
+| {ID | 0 (topoId: 31) | _ZN7cutlass7Kernel2I41cutlass_80_simt_sgemm_64x64_8x5_tnEE\\<\\<\\<4\\>\\>\\>}
+"];
+
+"graph_61_node_3"[style="solid" style="solid" shape="record" label="{MEMSET
+| {{ID | node handle | dptr | value | width} | {3 (topoId: 28) | 0x1 | 0x2 | 0 | 128}}}"];
+
+"graph_61_node_0" -> "graph_61_node_3";
+}
+}
+"""
+
+
+@pytest.mark.host_only
+def test_graph_nodes_are_counted_in_both_forms_of_the_dot_text():
+    assert bench_gpu.graph_nodes(SHORT_DOT) == {"nodes": 2, "kernel": 2}
+    assert bench_gpu.graph_nodes(VERBOSE_DOT) == {"nodes": 2, "kernel": 1, "memset": 1}
+    assert bench_gpu.graph_nodes("digraph d {\n}") == {"nodes": 0}
+
+
 def test_unknown_model_is_refused():
     with pytest.raises(SystemExit) as info:
         bench_gpu.main(["--models", "huge"])

@@ -143,13 +143,13 @@ GRADIENT_CASES = [
     ("erf_erfc_expm1", lambda p: ops.erf(p) * ops.erfc(p) + ops.expm1(p)),
     ("trig", lambda p: ops.tan(p * 0.5) + ops.sinh(p) * ops.cosh(p) + ops.arctan(p) + ops.cbrt(p * p + 1)
      + ops.exp2(p)),
-    ("inverse", lambda p: ops.arcsin(p * 0.8) + ops.arccos(p * 0.8) + ops.arcsinh(p) + ops.arccosh(p * p + 1.5)
-     + ops.arctanh(p * 0.8)),
+    ("inverse", lambda p: ops.arcsin(p * 0.4) + ops.arccos(p * 0.4) + ops.arcsinh(p) + ops.arccosh(p * p + 1.5)
+     + ops.arctanh(p * 0.4)),  # |p| < 2.2 here: inside (-1, 1) for arcsin, arccos and arctanh
     ("binary", lambda p: ops.arctan2(p, T) + ops.hypot(p, T) + ops.logaddexp(p, T) + ops.fmod(p * 3, T * T + 1)),
     ("binary_second", lambda p: ops.arctan2(T, p) + ops.hypot(T, p) + ops.logaddexp(T, p[0]) + ops.fmod(T, p * p + 1)),
     ("sinc_divide_no_nan", lambda p: ops.sinc(p) + ops.divide_no_nan(p, np.where(T > 0, T, 0))
      + ops.divide_no_nan(T, p * p + 1) + ops.true_divide(p, 3.0)),
-    ("nan_to_num", lambda p: ops.nan_to_num(p * np.where(T > 1, np.inf, 1.0))),
+    ("nan_to_num", lambda p: ops.nan_to_num(p + np.where(T > 1, np.inf, 0.0), posinf=5.0)),
     ("activations", lambda p: ops.softsign(p) + ops.celu(p, 0.5) + ops.hard_tanh(p * 2) + ops.hard_swish(p * 3)
      + ops.soft_shrink(p, 0.3) + ops.hard_shrink(p, 0.3) + ops.tanh_shrink(p) + ops.squareplus(p)
      + ops.sparse_plus(p * 2) + ops.threshold(p, 0.1, -2.0)),

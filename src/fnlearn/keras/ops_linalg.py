@@ -122,6 +122,9 @@ def cholesky(x: Any, upper: bool = False) -> Tensor:
     xp = backend.xp()
     try:
         low = xp.linalg.cholesky(a.data)
+        # CuPy does not raise: it gives NaN where the factor does not exist
+        if xp is not np and bool(xp.isnan(low).any()):
+            raise np.linalg.LinAlgError("the factor has NaN entries")
     except np.linalg.LinAlgError as e:
         raise ConfigError(f"cholesky got a matrix that is not positive definite ({e}); pass a symmetric "
                           "positive-definite matrix, e.g. x @ x.T + eps * I.") from None

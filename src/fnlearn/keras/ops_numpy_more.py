@@ -96,7 +96,8 @@ def nanmean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 def nanvar(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     """The variance over ``axis`` of the values that are not NaN; differentiable."""
     x = _float(x)
-    dev = F.sub(x, nanmean(x, axis, keepdims=True))
+    # the NaN deviations zeroed before squaring: a square's slope at NaN would be NaN even where no gradient comes
+    dev = where(_nan_mask(x), 0.0, F.sub(x, nanmean(x, axis, keepdims=True)))
     return F.div(nansum(F.mul(dev, dev), axis, keepdims), _count(x, axis, keepdims))
 
 
