@@ -12,6 +12,8 @@ captured CUDA graph). This module copies CuPy's rules for those, so they fail he
   function raises TypeError;
 - a host array (even 0-d) inside a device operation raises ``TypeError: Unsupported type``; NumPy and
   Python scalars are fine; host arrays may index device arrays and fill an advanced index, not a slice;
+- an advanced index that names a position twice writes the first of its values there (CuPy leaves it unspecified;
+  NumPy writes the last);
 - reductions and scalar indexing return 0-d device arrays (indexing: a view, changed by later writes);
   ``float()``, ``int()``, ``bool()``, ``.item()``, ``.tolist()``, ``.get()`` and printing read the value back
   to the host;
@@ -409,6 +411,14 @@ def _getitem(a: np.ndarray, key: Any) -> Any:
 
 
 def _setitem(a: np.ndarray, key: Any, value: Any) -> None:
+    if _advanced(key):
+        targets = np.arange(a.size).reshape(a.shape)[key]
+        if np.unique(targets).size < targets.size:
+            # a position named twice: CuPy leaves which value is written unspecified; here the first one, so that
+            # code counting on NumPy's rule (the last one) fails on the CPU
+            values = np.broadcast_to(np.asarray(value, dtype=a.dtype), targets.shape)
+            a.flat[targets.ravel()[::-1]] = values.ravel()[::-1]
+            return
     a[key] = value
 
 

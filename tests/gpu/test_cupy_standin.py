@@ -80,3 +80,31 @@ def test_a_read_back_while_capturing_raises_as_cuda_does(cp, read):
     finally:
         stream.end_capture()
     assert float(x) == 1.0  # fine again once the capture ended
+
+
+def test_the_rules_a_real_gpu_run_found(cp):
+    """Each was a failure on an H200 that the stand-in had let through, until it kept the rule too."""
+    x = cp.asarray(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    old = x[0, 1]  # a 0-d view: the write below changes it
+    x[0, 1] = 9.0
+    assert float(old) == 9.0
+    kept = x[0, 1].copy()
+    x[0, 1] = 5.0
+    assert float(kept) == 9.0
+    y = cp.zeros(3)
+    y[np.array([0, 0, 2])] = cp.asarray(np.array([1.0, 2.0, 3.0]))  # position 0 named twice: the first value
+    assert y.tolist() == [1.0, 0.0, 3.0]
+    with pytest.raises(TypeError, match="unhashable"):
+        {x.device: 1}  # noqa: B018  (CuPy 14's Device)
+    assert np.isnan(cp.linalg.cholesky(cp.asarray(np.array([[1.0, 2.0], [2.0, 1.0]]))).get()).all()
+    stream = cp.cuda.Stream()
+    stream.begin_capture()
+    try:
+        with pytest.raises(NotImplementedError, match="cuBLAS"):
+            x @ x
+        with pytest.raises(NotImplementedError, match="cuBLAS"):
+            cp.dot(x, x)
+    finally:
+        stream.end_capture()
+    np.testing.assert_array_equal((x @ x).get(), np.array([[1.0, 5.0], [3.0, 4.0]]) @ np.array([[1.0, 5.0],
+                                                                                             [3.0, 4.0]]))
