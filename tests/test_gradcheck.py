@@ -33,6 +33,14 @@ def test_a_nan_gradient_is_a_difference_and_is_named():
         fl.gradcheck(_nan_square, [np.array([1.0, 2.0])])
 
 
+def test_an_infinite_difference_quotient_against_a_finite_gradient_is_a_difference():
+    def steep(t):  # forward 0·t, whose slope is 0, with a backward that claims an infinite one
+        return fl.Tensor._result(t.data * 0.0, (t,), lambda g: (g * fl.backend.to_device(np.array([np.inf])),), "steep")
+
+    with pytest.raises(fl.GradcheckError, match=r"analytic inf, numerical 0"):
+        fl.gradcheck(steep, [np.array([0.0])])
+
+
 def test_names_the_input_that_is_wrong():
     with pytest.raises(fl.GradcheckError, match="input 1"):
         fl.gradcheck(lambda a, b: a * _bad_square(b), [np.array([1.0]), np.array([2.0])])

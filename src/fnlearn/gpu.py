@@ -304,12 +304,14 @@ class CapturedStep:
             try:
                 with captured_blas.recording(self._gemm):
                     pred_buf = self._graph_body()
-            except Exception as exc:
+            except BaseException as exc:
                 # CuPy refuses an illegal operation before it runs, so the capture still ends cleanly, with
-                # a partial graph that must never be replayed
+                # a partial graph that must never be replayed (an interrupt ends it too, then goes on up)
                 with contextlib.suppress(Exception):
                     self.stream.end_capture()
                 self.graph = None
+                if not isinstance(exc, Exception):
+                    raise
                 return self._give_up(exc, pred)
             finally:
                 opt.iterations = iterations  # recording ran the host side of a step that did not happen

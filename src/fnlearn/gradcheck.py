@@ -59,10 +59,11 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Sequence[Any], eps: float = 1e-
     for k, t in enumerate(tensors):
         analytic = np.zeros(t.shape) if t.grad is None else backend.to_numpy(t.grad)
         numeric = numerical_grad(fn, tensors, k, eps)
-        err = np.abs(analytic - numeric)
-        limit = atol + rtol * np.abs(numeric)
-        # a NaN on either side is a difference too (a plain err > limit would let it through)
-        excess = np.where(analytic == numeric, -np.inf, np.where(np.isnan(err), np.inf, err - limit))
+        with np.errstate(invalid="ignore"):
+            err = np.abs(analytic - numeric)
+            limit = atol + rtol * np.abs(numeric)
+            # a NaN or an infinity on one side only is a difference too (a plain err > limit lets NaN through)
+            excess = np.where(analytic == numeric, -np.inf, np.where(np.isfinite(err), err - limit, np.inf))
         if np.any(excess > 0):
             worst = np.unravel_index(int(np.argmax(excess)), err.shape) if err.ndim else ()
             message = (f"gradient of input {k} differs at {tuple(int(i) for i in worst)}: analytic "
