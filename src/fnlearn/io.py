@@ -766,7 +766,7 @@ _LAYER_NAMES = ("Dense", "Activation", "Flatten", "Dropout", "Softmax", "ReLU", 
                 "RandomShear", "RandomPerspective", "Equalization", "RandAugment", "AugMix", "STFTSpectrogram",
                 "MelSpectrogram", "RandomElasticTransform",
                 "ContrastLimitedAdaptiveHistogramEqualization",
-                "LayerScale", "StochasticDepth")  # not Lambda
+                "LayerScale", "StochasticDepth", "CustomScaleLayer")  # not Lambda
 
 
 def _layer_class(name: str) -> type | None:

@@ -191,6 +191,8 @@ _SETTINGS: dict[str, tuple[str, ...]] = {
     # ConvNeXt's, in Keras's keras.src.applications.convnext (the layer's keras_module)
     "LayerScale": ("init_values", "projection_dim"),
     "StochasticDepth": ("drop_path_rate",),
+    # InceptionResNetV2's residual join, in keras.src.applications.inception_resnet_v2
+    "CustomScaleLayer": ("scale",),
 }
 _CELL_SETTINGS = tuple(k for k in _RECURRENT if k not in ("return_sequences", "return_state", "go_backwards",
                                                              "stateful", "unroll", "activity_regularizer"))

@@ -192,6 +192,35 @@ class Subtract(Merge):
         return F.sub(tensors[0], tensors[1])
 
 
+class CustomScaleLayer(Merge):
+    """``inputs[0] + inputs[1] · scale``: the residual join of Keras's InceptionResNetV2 (its
+    ``keras.src.applications.inception_resnet_v2.CustomScaleLayer``), which adds each block's branch, scaled down,
+    to the block's input (exactly two inputs of one shape; no weights).
+
+    >>> import numpy as np
+    >>> CustomScaleLayer(0.1)([np.ones((1, 2)), np.full((1, 2), 5.0)]).numpy().tolist()
+    [[1.5, 1.5]]
+    """
+
+    _fewest = _most = 2
+    _verb = "add a scaled branch to"
+    keras_module = "keras.src.applications.inception_resnet_v2"  # where Keras's own class lives
+
+    def __init__(self, scale: float, name: str | None = None, **kwargs: Any) -> None:
+        if isinstance(scale, (bool, np.bool_)) or not isinstance(scale, (int, float, np.number)) \
+                or not np.isfinite(float(scale)):
+            raise ConfigError(f"CustomScaleLayer scale must be a number (the factor of the branch added to the "
+                              f"input, e.g. 0.17), got {scale!r}.")
+        self.scale = float(scale)
+        super().__init__(name=name, **kwargs)
+
+    def combine(self, tensors: list[Tensor]) -> Tensor:
+        return F.add(tensors[0], F.mul(tensors[1], self.scale))
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "scale": self.scale}
+
+
 class Multiply(Merge):
     """The product of its inputs, value by value (a gate: ``Multiply()([x, sigmoid_gate])``)."""
 
@@ -341,3 +370,4 @@ class Concatenate(Merge):
 MERGES: dict[str, type[Merge]] = {cls.__name__: cls for cls in
                                   (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate)}
 LAYERS.update(MERGES)  # the classes a model file may name
+LAYERS["CustomScaleLayer"] = CustomScaleLayer  # InceptionResNetV2's (keras.applications), not a keras.layers one

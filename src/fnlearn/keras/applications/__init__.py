@@ -3,11 +3,11 @@ transfer learning.
 
 ``keras.applications.MobileNetV2(input_shape=(160, 160, 3), include_top=False, weights="imagenet")`` builds the
 model and loads Keras's official ImageNet weights (downloaded once into Keras's cache, ``~/.keras/models``, with
-Keras's URL and hash, and read by layer name, or layer after layer where an older file names its layers
-otherwise, as Keras reads them); freeze it (``base.trainable = False``), add a head and train. Each model's module
-(``vgg16``, ``vgg19``, ``resnet50``, ``resnet``, ``resnet_v2``, ``mobilenet``, ``mobilenet_v2``, ``mobilenet_v3``,
-``xception``, ``inception_v3``, ``densenet``, ``efficientnet``, ``convnext``) also has its ``preprocess_input`` and
-``decode_predictions``; ``imagenet_utils`` has both with every mode.
+Keras's URL and hash, and read by layer name, or layer after layer where an older file names its layers otherwise,
+as Keras reads them); freeze it (``base.trainable = False``), add a head and train. Each model's module (``vgg16``,
+``vgg19``, ``resnet50``, ``resnet``, ``resnet_v2``, ``mobilenet``, ``mobilenet_v2``, ``mobilenet_v3``, ``xception``,
+``inception_v3``, ``inception_resnet_v2``, ``densenet``, ``efficientnet``, ``convnext``) also has its
+``preprocess_input`` and ``decode_predictions``; ``imagenet_utils`` has both with every mode.
 
 Example:
     >>> from fnlearn.keras import applications
@@ -24,6 +24,7 @@ from . import (
     densenet,
     efficientnet,
     imagenet_utils,
+    inception_resnet_v2,
     inception_v3,
     mobilenet,
     mobilenet_v2,
@@ -47,6 +48,7 @@ from .efficientnet import (
     EfficientNetB6,
     EfficientNetB7,
 )
+from .inception_resnet_v2 import InceptionResNetV2
 from .inception_v3 import InceptionV3
 from .mobilenet import MobileNet
 from .mobilenet_v2 import MobileNetV2
@@ -59,10 +61,10 @@ from .xception import Xception
 
 __all__ = ["VGG16", "VGG19", "ResNet50", "ResNet101", "ResNet152", "ResNet50V2", "ResNet101V2", "ResNet152V2",
            "MobileNet", "MobileNetV2", "MobileNetV3Small", "MobileNetV3Large", "Xception", "InceptionV3",
-           "DenseNet121", "DenseNet169", "DenseNet201", "EfficientNetB0", "EfficientNetB1", "EfficientNetB2",
-           "EfficientNetB3", "EfficientNetB4", "EfficientNetB5", "EfficientNetB6", "EfficientNetB7", "ConvNeXtTiny",
-           "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtXLarge", "vgg16", "vgg19", "resnet", "resnet50",
-           "resnet_v2", "mobilenet", "mobilenet_v2", "mobilenet_v3", "densenet", "xception", "inception_v3",
-           "efficientnet", "convnext", "imagenet_utils"]
+           "InceptionResNetV2", "DenseNet121", "DenseNet169", "DenseNet201", "EfficientNetB0", "EfficientNetB1",
+           "EfficientNetB2", "EfficientNetB3", "EfficientNetB4", "EfficientNetB5", "EfficientNetB6", "EfficientNetB7",
+           "ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtXLarge", "vgg16", "vgg19",
+           "resnet", "resnet50", "resnet_v2", "mobilenet", "mobilenet_v2", "mobilenet_v3", "densenet", "xception",
+           "inception_v3", "inception_resnet_v2", "efficientnet", "convnext", "imagenet_utils"]
 
 __getattr__ = not_provided(__name__, __all__)
