@@ -6,8 +6,8 @@ model and loads Keras's official ImageNet weights (downloaded once into Keras's 
 Keras's URL and hash, and read by layer name, or layer after layer where an older file names its layers otherwise,
 as Keras reads them); freeze it (``base.trainable = False``), add a head and train. Each model's module (``vgg16``,
 ``vgg19``, ``resnet50``, ``resnet``, ``resnet_v2``, ``mobilenet``, ``mobilenet_v2``, ``mobilenet_v3``, ``xception``,
-``inception_v3``, ``inception_resnet_v2``, ``densenet``, ``efficientnet``, ``convnext``) also has its
-``preprocess_input`` and ``decode_predictions``; ``imagenet_utils`` has both with every mode.
+``inception_v3``, ``inception_resnet_v2``, ``densenet``, ``efficientnet``, ``efficientnet_v2``, ``convnext``) also
+has its ``preprocess_input`` and ``decode_predictions``; ``imagenet_utils`` has both with every mode.
 
 Example:
     >>> from fnlearn.keras import applications
@@ -23,6 +23,7 @@ from . import (
     convnext,
     densenet,
     efficientnet,
+    efficientnet_v2,
     imagenet_utils,
     inception_resnet_v2,
     inception_v3,
@@ -48,6 +49,15 @@ from .efficientnet import (
     EfficientNetB6,
     EfficientNetB7,
 )
+from .efficientnet_v2 import (
+    EfficientNetV2B0,
+    EfficientNetV2B1,
+    EfficientNetV2B2,
+    EfficientNetV2B3,
+    EfficientNetV2L,
+    EfficientNetV2M,
+    EfficientNetV2S,
+)
 from .inception_resnet_v2 import InceptionResNetV2
 from .inception_v3 import InceptionV3
 from .mobilenet import MobileNet
@@ -63,8 +73,10 @@ __all__ = ["VGG16", "VGG19", "ResNet50", "ResNet101", "ResNet152", "ResNet50V2",
            "MobileNet", "MobileNetV2", "MobileNetV3Small", "MobileNetV3Large", "Xception", "InceptionV3",
            "InceptionResNetV2", "DenseNet121", "DenseNet169", "DenseNet201", "EfficientNetB0", "EfficientNetB1",
            "EfficientNetB2", "EfficientNetB3", "EfficientNetB4", "EfficientNetB5", "EfficientNetB6", "EfficientNetB7",
-           "ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtXLarge", "vgg16", "vgg19",
-           "resnet", "resnet50", "resnet_v2", "mobilenet", "mobilenet_v2", "mobilenet_v3", "densenet", "xception",
-           "inception_v3", "inception_resnet_v2", "efficientnet", "convnext", "imagenet_utils"]
+           "EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3", "EfficientNetV2S",
+           "EfficientNetV2M", "EfficientNetV2L", "ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge",
+           "ConvNeXtXLarge", "vgg16", "vgg19", "resnet", "resnet50", "resnet_v2", "mobilenet", "mobilenet_v2",
+           "mobilenet_v3", "densenet", "xception", "inception_v3", "inception_resnet_v2", "efficientnet",
+           "efficientnet_v2", "convnext", "imagenet_utils"]
 
 __getattr__ = not_provided(__name__, __all__)

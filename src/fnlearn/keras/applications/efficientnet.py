@@ -98,22 +98,39 @@ def block(x: Any, name: str, filters_in: int, filters_out: int, kernel_size: int
                                use_bias=False, depthwise_initializer=_conv_init(), name=f"{name}dwconv")(x)
     x = layers.BatchNormalization(axis=-1, name=f"{name}bn")(x)
     x = layers.Activation("swish", name=f"{name}activation")(x)
-    se = layers.GlobalAveragePooling2D(name=f"{name}se_squeeze")(x)
-    se = layers.Reshape((1, 1, filters), name=f"{name}se_reshape")(se)
-    se = layers.Conv2D(max(1, int(filters_in * SE_RATIO)), 1, padding="same", activation="swish",
-                       kernel_initializer=_conv_init(), name=f"{name}se_reduce")(se)
-    se = layers.Conv2D(filters, 1, padding="same", activation="sigmoid", kernel_initializer=_conv_init(),
-                       name=f"{name}se_expand")(se)
-    x = layers.multiply([x, se], name=f"{name}se_excite")
+    x = squeeze_excite(x, name, filters, max(1, int(filters_in * SE_RATIO)))
     x = layers.Conv2D(filters_out, 1, padding="same", use_bias=False, kernel_initializer=_conv_init(),
                       name=f"{name}project_conv")(x)
     x = layers.BatchNormalization(axis=-1, name=f"{name}project_bn")(x)
-    if strides == 1 and filters_in == filters_out:
-        if drop_rate > 0:
-            # stochastic depth: the whole block's output of an image is dropped, not single values
-            x = layers.Dropout(drop_rate, noise_shape=(None, 1, 1, 1), name=f"{name}drop")(x)
-        x = layers.add([x, start], name=f"{name}add")
-    return x
+    return residual(x, start, name, strides == 1 and filters_in == filters_out, drop_rate)
+
+
+def squeeze_excite(x: Any, name: str, filters: int, reduced: int) -> Any:
+    """Squeeze-and-excitation, Keras's ``se_squeeze`` to ``se_excite``: each of the ``filters`` channels weighed by
+    a sigmoid of what the whole image holds, through ``reduced`` channels in between (swish).
+
+    >>> from fnlearn.keras import Input
+    >>> squeeze_excite(Input(shape=(4, 4, 8)), "block1a_", 8, 2).shape
+    (None, 4, 4, 8)
+    """
+    se = layers.GlobalAveragePooling2D(name=f"{name}se_squeeze")(x)
+    se = layers.Reshape((1, 1, filters), name=f"{name}se_reshape")(se)
+    se = layers.Conv2D(reduced, 1, padding="same", activation="swish", kernel_initializer=_conv_init(),
+                       name=f"{name}se_reduce")(se)
+    se = layers.Conv2D(filters, 1, padding="same", activation="sigmoid", kernel_initializer=_conv_init(),
+                       name=f"{name}se_expand")(se)
+    return layers.multiply([x, se], name=f"{name}se_excite")
+
+
+def residual(x: Any, start: Any, name: str, joined: bool, drop_rate: float) -> Any:
+    """Where the block keeps its shape (``joined``), its input ``start`` added to its output ``x`` (``add``), the
+    output first dropped whole per image at ``drop_rate`` in training (``drop``: stochastic depth)."""
+    if not joined:
+        return x
+    if drop_rate > 0:
+        # stochastic depth: the whole block's output of an image is dropped, not single values
+        x = layers.Dropout(drop_rate, noise_shape=(None, 1, 1, 1), name=f"{name}drop")(x)
+    return layers.add([x, start], name=f"{name}add")
 
 
 def efficientnet(variant: str, include_top: bool, weights: Any, input_tensor: Any, input_shape: Any,
