@@ -18,6 +18,10 @@
 # The measurement comes first by default, the suite after it, so that the suite's parallel workers cannot
 # disturb the timings.
 #
+# With FNLEARN_WHEELS=FOLDER, the wheels in FOLDER (say Keras and what it needs, which a GPU image may lack: the
+# suite's comparisons with Keras skip without it) are installed first, offline, into a folder of their own that
+# goes on PYTHONPATH; nothing installed is touched.
+#
 # With FNLEARN_SESSION_ARCHIVE=FOLDER, everything is also packed after each stage into
 # FOLDER/gpu-session.tar.gz, next to FOLDER/summary.txt and FOLDER/gpu.md: three files, for a place that
 # takes back only a few.
@@ -46,10 +50,21 @@ say() { echo "$*" | tee -a "$summary"; }
 pack() {  # keep the archive current, so a stop at any point leaves every finished stage's results
   [ -n "$archive" ] || return 0
   mkdir -p "$archive"
-  tar -czf "$archive/.gpu-session.tar.gz.part" -C "$out" . && mv "$archive/.gpu-session.tar.gz.part" "$archive/gpu-session.tar.gz"
+  tar -czf "$archive/.gpu-session.tar.gz.part" --exclude=./.wheels-site -C "$out" . && mv "$archive/.gpu-session.tar.gz.part" "$archive/gpu-session.tar.gz"
   cp "$summary" "$archive/summary.txt"
   if [ -f "$out/gpu.md" ]; then cp "$out/gpu.md" "$archive/gpu.md"; fi
 }
+
+if [ -n "${FNLEARN_WHEELS:-}" ]; then
+  extra="$out/.wheels-site"
+  if "$py" -m pip install -q --no-index --no-deps --no-compile --target "$extra" "$FNLEARN_WHEELS"/*.whl \
+      >"$out/wheels.log" 2>&1; then
+    export PYTHONPATH="$extra${PYTHONPATH:+:$PYTHONPATH}"
+    say "wheels from $FNLEARN_WHEELS installed (wheels.log)"
+  else
+    say "the wheels in $FNLEARN_WHEELS did not install (wheels.log); going on without them"
+  fi
+fi
 
 # fnlearn itself, unless this checkout's already imports; without touching the installed packages
 # (no dependencies, no build isolation: offline)

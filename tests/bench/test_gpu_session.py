@@ -20,8 +20,9 @@ SCRIPT = ROOT / "bench" / "gpu_session.sh"
 # A Python stand-in: each stage's command is recognised by its arguments and answered quickly; every call is
 # logged, with the test backend it was given, so the tests can see what ran and in which order.
 FAKE_PYTHON = r"""#!/usr/bin/env bash
-echo "$* | backend=${FNLEARN_TEST_BACKEND:-}" >>"$CALLS"
+echo "$* | path=${PYTHONPATH:-} | backend=${FNLEARN_TEST_BACKEND:-}" >>"$CALLS"
 case "$*" in
+  "-m pip install -q --no-index"*) [ -n "${WHEELS_FAIL:-}" ] && exit 1; exit 0 ;;
   *"import xdist"*|*"import pytest_timeout"*) exit 1 ;;
   *"import sys, pathlib, fnlearn"*) exit 0 ;;
   *"import sys, numpy, cupy"*) echo "python 3.12 | cupy 14 | device Fake GPU" ;;
@@ -132,3 +133,28 @@ def test_the_last_stage_gets_all_that_is_left_of_the_session(tmp_path):
     assert "limit 30 s" in bench
     limit = int(suite.split("limit ")[1].split(" s")[0])
     assert 30 < limit <= 95  # what is left of 100 s, less the 5 s kept for the summary
+
+
+@needs_bash
+def test_wheels_given_are_installed_offline_and_put_on_the_path_of_every_stage(tmp_path):
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    (wheels / "keras-3.0-py3-none-any.whl").write_bytes(b"")
+    proc, out, calls = _run(tmp_path, "tests", FNLEARN_WHEELS=str(wheels))
+    assert proc.returncode == 0, proc.stderr
+    (install,) = [c for c in calls if c.startswith("-m pip install -q --no-index")]
+    assert "--no-deps" in install and f"--target {out}/.wheels-site" in install and "keras-3.0" in install
+    (stage,) = [c for c in calls if c.startswith("-m pytest")]
+    assert f"path={out}/.wheels-site" in stage
+    assert f"wheels from {wheels} installed" in (out / "summary.txt").read_text()
+
+
+@needs_bash
+def test_wheels_that_do_not_install_are_said_and_the_stages_run_without_them(tmp_path):
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    proc, out, calls = _run(tmp_path, "tests", FNLEARN_WHEELS=str(wheels), WHEELS_FAIL="1")
+    assert proc.returncode == 0, proc.stderr
+    (stage,) = [c for c in calls if c.startswith("-m pytest")]
+    assert ".wheels-site" not in stage
+    assert "did not install (wheels.log); going on without them" in (out / "summary.txt").read_text()
