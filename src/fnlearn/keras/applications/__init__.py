@@ -6,8 +6,9 @@ model and loads Keras's official ImageNet weights (downloaded once into Keras's 
 Keras's URL and hash, and read by layer name, or layer after layer where an older file names its layers otherwise,
 as Keras reads them); freeze it (``base.trainable = False``), add a head and train. Each model's module (``vgg16``,
 ``vgg19``, ``resnet50``, ``resnet``, ``resnet_v2``, ``mobilenet``, ``mobilenet_v2``, ``mobilenet_v3``, ``xception``,
-``inception_v3``, ``inception_resnet_v2``, ``densenet``, ``efficientnet``, ``efficientnet_v2``, ``convnext``) also
-has its ``preprocess_input`` and ``decode_predictions``; ``imagenet_utils`` has both with every mode.
+``inception_v3``, ``inception_resnet_v2``, ``densenet``, ``efficientnet``, ``efficientnet_v2``, ``convnext``,
+``nasnet``) also has its ``preprocess_input`` and ``decode_predictions``; ``imagenet_utils`` has both with every
+mode.
 
 Example:
     >>> from fnlearn.keras import applications
@@ -30,6 +31,7 @@ from . import (
     mobilenet,
     mobilenet_v2,
     mobilenet_v3,
+    nasnet,
     resnet,
     resnet50,
     resnet_v2,
@@ -63,6 +65,7 @@ from .inception_v3 import InceptionV3
 from .mobilenet import MobileNet
 from .mobilenet_v2 import MobileNetV2
 from .mobilenet_v3 import MobileNetV3Large, MobileNetV3Small
+from .nasnet import NASNetLarge, NASNetMobile
 from .resnet import ResNet50, ResNet101, ResNet152
 from .resnet_v2 import ResNet50V2, ResNet101V2, ResNet152V2
 from .vgg16 import VGG16
@@ -75,8 +78,8 @@ __all__ = ["VGG16", "VGG19", "ResNet50", "ResNet101", "ResNet152", "ResNet50V2",
            "EfficientNetB2", "EfficientNetB3", "EfficientNetB4", "EfficientNetB5", "EfficientNetB6", "EfficientNetB7",
            "EfficientNetV2B0", "EfficientNetV2B1", "EfficientNetV2B2", "EfficientNetV2B3", "EfficientNetV2S",
            "EfficientNetV2M", "EfficientNetV2L", "ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge",
-           "ConvNeXtXLarge", "vgg16", "vgg19", "resnet", "resnet50", "resnet_v2", "mobilenet", "mobilenet_v2",
-           "mobilenet_v3", "densenet", "xception", "inception_v3", "inception_resnet_v2", "efficientnet",
-           "efficientnet_v2", "convnext", "imagenet_utils"]
+           "ConvNeXtXLarge", "NASNetMobile", "NASNetLarge", "vgg16", "vgg19", "resnet", "resnet50", "resnet_v2",
+           "mobilenet", "mobilenet_v2", "mobilenet_v3", "densenet", "xception", "inception_v3", "inception_resnet_v2",
+           "efficientnet", "efficientnet_v2", "convnext", "nasnet", "imagenet_utils"]
 
 __getattr__ = not_provided(__name__, __all__)
