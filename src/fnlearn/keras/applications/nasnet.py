@@ -119,7 +119,7 @@ def normal_cell(ip: Any, p: Any, filters: int, block_id: str) -> tuple[Any, Any]
     """A normal cell on ``ip`` and the cell before, ``p``: its output and ``ip`` (the next cell's ``p``).
 
     >>> from fnlearn.keras import Input
-    >>> x, _ = normal_cell(Input(shape=(8, 8, 12)), None, 4, "0")
+    >>> x, _ = normal_cell(Input(shape=(8, 8, 4)), None, 4, "0")   # six branches of 4 channels joined
     >>> x.shape
     (None, 8, 8, 24)
     """
