@@ -24,25 +24,35 @@ pytestmark = [pytest.mark.keras_backend("jax"), pytest.mark.host_only]  # 800- a
 RNG = np.random.default_rng(7)
 KERAS_MODELS = {"mobile": ("NASNetMobile", {"input_shape": (32, 32, 3), "include_top": False, "pooling": "avg"}),
                 "large": ("NASNetLarge", {"input_shape": (33, 35, 3), "include_top": False})}
-# Large's wiring (it keeps the cell before each reduction) on a smaller model: Keras's NASNet with one normal cell a
-# stage, narrower, against fnlearn's Large with the same numbers (Keras builds a 1000-layer model slowly on JAX)
-SMALL_LARGE = {"penultimate_filters": 96, "num_blocks": 1, "stem_block_filters": 8, "skip_reduction": True}
+# Keras builds a model of a thousand layers slowly on JAX (seconds per hundred layers): the comparisons take each
+# model's wiring (Large keeps the cell before each reduction, Mobile does not) with one normal cell a stage and
+# narrower, Keras's general NASNet against fnlearn's with its table set to the same numbers; the tables' own
+# numbers are compared with Keras's code
+SMALL = {"mobile": {"penultimate_filters": 96, "num_blocks": 1, "stem_block_filters": 8, "skip_reduction": False},
+         "large": {"penultimate_filters": 96, "num_blocks": 1, "stem_block_filters": 8, "skip_reduction": True}}
 _built: dict[tuple[int, str], object] = {}
 AUTOMATIC = re.compile(r"^(input_layer|activation|global_average_pooling2d|global_max_pooling2d|zero_padding2d|"
                        r"cropping2d|concatenate|add)_\d+$")
 
 
-def theirs(real, key: str):
-    """Real Keras's model ``key`` (built once per Keras import), its batch normalizations given statistics of their
-    own that shrink what passes (γ under 1, variances over 1), so that every layer counts and nothing blows up."""
-    if (id(real), key) not in _built:
-        constructor, kwargs = KERAS_MODELS[key]
-        if key == "large":
-            from keras.src.applications import nasnet
+@pytest.fixture
+def small(monkeypatch):
+    """fnlearn's NASNet tables set to SMALL's numbers (sizes and hashes kept)."""
+    for variant, numbers in SMALL.items():
+        spec = applications.nasnet.VARIANTS[variant]
+        monkeypatch.setitem(applications.nasnet.VARIANTS, variant, (*numbers.values(), *spec[4:]))
 
-            model = nasnet.NASNet(weights=None, default_size=331, name="nasnet_large", **SMALL_LARGE, **kwargs)
-        else:
-            model = getattr(real.applications, constructor)(weights=None, **kwargs)
+
+def theirs(real, key: str):
+    """Real Keras's model ``key`` at SMALL's numbers (built once per Keras import), its batch normalizations given
+    statistics of their own that shrink what passes (γ under 1, variances over 1), so that every layer counts and
+    nothing blows up."""
+    if (id(real), key) not in _built:
+        from keras.src.applications import nasnet
+
+        constructor, kwargs = KERAS_MODELS[key]
+        default_size = applications.nasnet.VARIANTS[key][4]
+        model = nasnet.NASNet(weights=None, default_size=default_size, name=f"nasnet_{key}", **SMALL[key], **kwargs)
         rng = np.random.default_rng(len(_built))
         ranges = {"gamma": (0.3, 0.8), "moving_variance": (1.0, 2.0)}
         for layer in model.layers:
@@ -51,6 +61,19 @@ def theirs(real, key: str):
                                    else rng.normal(0, 0.1, w.shape) for w in layer.weights])
         _built[id(real), key] = model
     return _built[id(real), key]
+
+
+def test_the_tables_are_kerass_numbers():
+    import inspect
+
+    real_keras()  # Keras imported on its backend first
+    from keras.src.applications import nasnet
+
+    for variant, constructor in (("mobile", nasnet.NASNetMobile), ("large", nasnet.NASNetLarge)):
+        source = inspect.getsource(constructor)
+        keras_numbers = [re.search(rf"{key}=(\w+)", source).group(1) for key in
+                         ("penultimate_filters", "num_blocks", "stem_block_filters", "skip_reduction", "default_size")]
+        assert [str(n) for n in applications.nasnet.VARIANTS[variant][:5]] == keras_numbers, variant
 
 
 def ours(key: str, **changes):
@@ -64,11 +87,8 @@ def layout(model) -> list[tuple[str, str, list[tuple[int, ...]]]]:
 
 
 @pytest.mark.parametrize("key", ["mobile", "large"])
-def test_each_model_is_keras_layer_for_layer_and_gives_its_outputs(key, monkeypatch):
+def test_each_model_is_keras_layer_for_layer_and_gives_its_outputs(key, small):
     real = real_keras()
-    if key == "large":
-        spec = applications.nasnet.VARIANTS["large"]
-        monkeypatch.setitem(applications.nasnet.VARIANTS, "large", (*SMALL_LARGE.values(), *spec[4:]))
     real_model, model = theirs(real, key), ours(key)
     assert layout(model) == layout(real_model)
     assert model.name == real_model.name
@@ -78,14 +98,14 @@ def test_each_model_is_keras_layer_for_layer_and_gives_its_outputs(key, monkeypa
     np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-4, atol=1e-5 * np.abs(expected).max())
 
 
-def test_with_its_top_it_is_the_model_then_a_pooling_and_predictions():
+def test_with_its_top_it_is_the_model_then_a_pooling_and_predictions(small):
     base = layout(theirs(real_keras(), "mobile"))[:-1]
     model = applications.NASNetMobile(weights=None, input_shape=(32, 32, 3), classes=5)
     assert layout(model) == base + [("global_average_pooling2d", "GlobalAveragePooling2D", []),
-                                    ("predictions", "Dense", [(1056, 5), (5,)])]
+                                    ("predictions", "Dense", [(96, 5), (5,)])]
     assert model.layers[-1].activation.__name__ == "softmax"
     assert applications.NASNetLarge(weights=None, include_top=False, input_shape=(32, 32, 3),
-                                    pooling="max").output_shape == (None, 4032)
+                                    pooling="max").output_shape == (None, 96)
 
 
 # (model, arguments, Keras model whose file stands in (None: the call to get_file is checked, not the loading),
@@ -103,7 +123,7 @@ IMAGENET = [
 @pytest.mark.parametrize("constructor, kwargs, key, fname, remote, file_hash", IMAGENET,
                          ids=[f"{c}-{f}" for c, _, _, f, _, _ in IMAGENET])
 def test_imagenet_weights_come_from_keras_url_through_get_file(monkeypatch, tmp_path, constructor, kwargs, key,
-                                                               fname, remote, file_hash):
+                                                               fname, remote, file_hash, small):
     import h5py
     from keras.src.applications import nasnet
     from keras.src.legacy.saving.legacy_h5_format import save_weights_to_hdf5_group
