@@ -110,3 +110,23 @@ def record_get_file(monkeypatch: Any, path: Any = None) -> list[tuple[Any, ...]]
 
     monkeypatch.setattr(keras.utils, "get_file", fake_get_file)
     return asked
+
+
+def keras_layout(model: Any, automatic: Any) -> list[tuple[str, str, list[tuple[int, ...]]]]:
+    """Each layer's name, class and weight shapes, in order — a name Keras numbers by a session-wide counter (those
+    ``automatic``, a compiled pattern whose group 1 is the name without its number, matches) without its number: what
+    an application model must share with Keras's for Keras's weight files to load into it."""
+    return [(automatic.sub(r"\1", layer.name), type(layer).__name__, [tuple(w.shape) for w in layer.get_weights()])
+            for layer in model.layers]
+
+
+def shrinking_statistics(model: Any, seed: int) -> None:
+    """Give every batch normalization of a real Keras ``model`` statistics of its own (so that every layer counts in
+    the outputs compared) that shrink what passes — γ under 1, variances over 1 — so that a deep model does not blow
+    float32's rounding up into differences of whole percents."""
+    rng = np.random.default_rng(seed)
+    ranges = {"gamma": (0.3, 0.8), "moving_variance": (1.0, 2.0)}
+    for layer in model.layers:
+        if type(layer).__name__ == "BatchNormalization":
+            layer.set_weights([rng.uniform(*ranges[w.name], w.shape) if w.name in ranges
+                               else rng.normal(0, 0.1, w.shape) for w in layer.weights])

@@ -7,12 +7,13 @@ compared with it layer for layer."""
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
 import pytest
 from real_keras import assert_files_cross_both_ways, real_keras
-from value_checks import record_get_file
+from value_checks import keras_layout, record_get_file
 
 import fnlearn as fl
 from fnlearn import keras
@@ -44,15 +45,12 @@ def theirs(real):
     return _built["model"]
 
 
-def layout(model) -> list[tuple[str, str, list[tuple[int, ...]]]]:
-    """Each layer's name (a name Keras numbers by a session-wide counter without its number), class and weight
-    shapes, in order."""
-    import re
+AUTOMATIC = re.compile(r"^(input_layer|activation|conv2d|batch_normalization|max_pooling2d|average_pooling2d|"
+                       r"custom_scale_layer|global_average_pooling2d|global_max_pooling2d)_\d+$")
 
-    automatic = re.compile(r"^(input_layer|activation|conv2d|batch_normalization|max_pooling2d|average_pooling2d|"
-                           r"custom_scale_layer|global_average_pooling2d|global_max_pooling2d)_\d+$")
-    return [(automatic.sub(r"\1", layer.name), type(layer).__name__, [tuple(w.shape) for w in layer.get_weights()])
-            for layer in model.layers]
+
+def layout(model) -> list[tuple[str, str, list[tuple[int, ...]]]]:
+    return keras_layout(model, AUTOMATIC)
 
 
 @pytest.mark.host_only  # a 780-layer comparison: the GPU's code path runs these layers in their own tests

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 import pytest
 from real_keras import real_keras
-from value_checks import record_get_file
+from value_checks import keras_layout, record_get_file, shrinking_statistics
 
 from fnlearn.errors import ConfigError, ShapeError
 from fnlearn.keras import applications
@@ -53,12 +53,7 @@ def theirs(real, key: str):
         constructor, kwargs = KERAS_MODELS[key]
         default_size = applications.nasnet.VARIANTS[key][4]
         model = nasnet.NASNet(weights=None, default_size=default_size, name=f"nasnet_{key}", **SMALL[key], **kwargs)
-        rng = np.random.default_rng(len(_built))
-        ranges = {"gamma": (0.3, 0.8), "moving_variance": (1.0, 2.0)}
-        for layer in model.layers:
-            if type(layer).__name__ == "BatchNormalization":
-                layer.set_weights([rng.uniform(*ranges[w.name], w.shape) if w.name in ranges
-                                   else rng.normal(0, 0.1, w.shape) for w in layer.weights])
+        shrinking_statistics(model, seed=len(_built))
         _built[id(real), key] = model
     return _built[id(real), key]
 
@@ -82,8 +77,7 @@ def ours(key: str, **changes):
 
 
 def layout(model) -> list[tuple[str, str, list[tuple[int, ...]]]]:
-    return [(AUTOMATIC.sub(r"\1", layer.name), type(layer).__name__, [tuple(w.shape) for w in layer.get_weights()])
-            for layer in model.layers]
+    return keras_layout(model, AUTOMATIC)
 
 
 @pytest.mark.parametrize("key", ["mobile", "large"])

@@ -33,6 +33,17 @@ class WeightsFile:
     file_hash: str | None = None
 
 
+def tf_kernels_file(folder: str, stem: str, hashes: tuple[str, str], include_top: bool) -> WeightsFile:
+    """Keras's file ``{stem}_weights_tf_dim_ordering_tf_kernels[_notop].h5`` in its ``folder``, as most of its official
+    files are named, with its hash (``hashes``: with the top, without).
+
+    >>> tf_kernels_file("xception", "xception", ("a", "b"), include_top=False).fname
+    'xception_weights_tf_dim_ordering_tf_kernels_notop.h5'
+    """
+    fname = f"{stem}_weights_tf_dim_ordering_tf_kernels{'' if include_top else '_notop'}.h5"
+    return WeightsFile(fname, f"{KERAS_WEIGHTS}{folder}/{fname}", hashes[0 if include_top else 1])
+
+
 def check_arguments(model: str, include_top: bool, weights: Any, pooling: Any, classes: Any,
                     classifier_activation: Any) -> None:
     """Refuse, in one sentence, the arguments Keras refuses (and an unknown ``pooling``, which Keras ignores).

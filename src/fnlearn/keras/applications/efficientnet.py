@@ -164,18 +164,28 @@ def efficientnet(variant: str, include_top: bool, weights: Any, input_tensor: An
             x = block(x, f"block{stage}{chr(ord('a') + k)}_", filters_in if k == 0 else filters_out, filters_out,
                       kernel_size, strides if k == 0 else 1, expand_ratio, DROP_CONNECT * done / sum(repeats))
             done += 1
-    x = layers.Conv2D(widened(1280), 1, padding="same", use_bias=False, kernel_initializer=_conv_init(),
-                      name="top_conv")(x)
-    x = layers.BatchNormalization(axis=-1, name="top_bn")(x)
-    x = layers.Activation("swish", name="top_activation")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = layers.Dropout(dropout, name="top_dropout")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions",
-                         kernel_initializer=initializers.VarianceScaling(1.0 / 3.0, "fan_out", "uniform"))(x)
-    else:
-        x = pooled(x, pooling, "avg_pool", "max_pool")
+    x = swish_top(x, widened(1280), include_top, pooling, classes, classifier_activation, dropout)
     return make_model(input_tensor, image, x, name, weights, weights_file(variant, include_top))
+
+
+def swish_top(x: Any, filters: int, include_top: bool, pooling: str | None, classes: int, classifier_activation: Any,
+              dropout: float, momentum: float = 0.99) -> Any:
+    """The end of an EfficientNet (either generation): ``top_conv`` (1x1, ``filters``), ``top_bn``, ``top_activation``
+    (swish), then ``avg_pool``, ``top_dropout`` and ``predictions``, or without the top the ``pooling``.
+
+    >>> from fnlearn.keras import Input
+    >>> swish_top(Input(shape=(2, 2, 8)), 16, True, None, 3, "softmax", 0.2).shape
+    (None, 3)
+    """
+    x = layers.Conv2D(filters, 1, padding="same", use_bias=False, kernel_initializer=_conv_init(), name="top_conv")(x)
+    x = layers.BatchNormalization(axis=-1, momentum=momentum, name="top_bn")(x)
+    x = layers.Activation("swish", name="top_activation")(x)
+    if not include_top:
+        return pooled(x, pooling, "avg_pool", "max_pool")
+    x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    x = layers.Dropout(dropout, name="top_dropout")(x)
+    return layers.Dense(classes, activation=classifier_activation, name="predictions",
+                        kernel_initializer=initializers.VarianceScaling(1.0 / 3.0, "fan_out", "uniform"))(x)
 
 
 def EfficientNetB0(include_top: bool = True, weights: Any = "imagenet", input_tensor: Any = None,  # noqa: N802

@@ -21,10 +21,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import initializers, layers
+from .. import layers
 from .._missing import not_provided
-from ._common import WeightsFile, check_arguments, image_input, image_shape, make_model, pooled
-from .efficientnet import _conv_init, residual, squeeze_excite
+from ._common import WeightsFile, check_arguments, image_input, image_shape, make_model
+from .efficientnet import _conv_init, residual, squeeze_excite, swish_top
 from .imagenet_utils import decode_predictions, pixels_as_given
 
 WEIGHTS = "https://storage.googleapis.com/tensorflow/keras-applications/efficientnet_v2/"
@@ -154,17 +154,8 @@ def efficientnet_v2(variant: str, include_top: bool, weights: Any, input_tensor:
                       kernel_size, strides if k == 0 else 1, expand, se_ratio, fused,
                       DROP_CONNECT * done / sum(repeats))
             done += 1
-    x = layers.Conv2D(round_filters(1280, width), 1, padding="same", use_bias=False, kernel_initializer=_conv_init(),
-                      name="top_conv")(x)
-    x = layers.BatchNormalization(axis=-1, momentum=MOMENTUM, name="top_bn")(x)
-    x = layers.Activation("swish", name="top_activation")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        x = layers.Dropout(DROPOUT, name="top_dropout")(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions",
-                         kernel_initializer=initializers.VarianceScaling(1.0 / 3.0, "fan_out", "uniform"))(x)
-    else:
-        x = pooled(x, pooling, "avg_pool", "max_pool")
+    x = swish_top(x, round_filters(1280, width), include_top, pooling, classes, classifier_activation, DROPOUT,
+                  momentum=MOMENTUM)
     return make_model(input_tensor, image, x, name, weights, weights_file(variant, include_top))
 
 

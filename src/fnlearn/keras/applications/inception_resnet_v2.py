@@ -25,13 +25,13 @@ from .. import layers
 from .._missing import not_provided
 from . import imagenet_utils
 from ._common import (
-    KERAS_WEIGHTS,
     WeightsFile,
     check_arguments,
     classified_or_pooled,
     image_input,
     image_shape,
     make_model,
+    tf_kernels_file,
 )
 from .imagenet_utils import decode_predictions
 
@@ -44,8 +44,7 @@ def weights_file(include_top: bool) -> WeightsFile:
     >>> weights_file(include_top=True).file_hash
     'e693bd0210a403b3192acc6073ad2e96'
     """
-    fname = f"inception_resnet_v2_weights_tf_dim_ordering_tf_kernels{'' if include_top else '_notop'}.h5"
-    return WeightsFile(fname, f"{KERAS_WEIGHTS}inception_resnet_v2/{fname}", HASHES[0 if include_top else 1])
+    return tf_kernels_file("inception_resnet_v2", "inception_resnet_v2", HASHES, include_top)
 
 
 def conv2d_bn(x: Any, filters: int, kernel_size: Any, strides: int = 1, padding: str = "same",

@@ -21,7 +21,6 @@ from .. import layers
 from .._missing import not_provided
 from . import imagenet_utils
 from ._common import (
-    KERAS_WEIGHTS,
     WeightsFile,
     bn_relu,
     check_arguments,
@@ -29,6 +28,7 @@ from ._common import (
     image_input,
     image_shape,
     make_model,
+    tf_kernels_file,
 )
 from .imagenet_utils import decode_predictions
 
@@ -53,8 +53,7 @@ def weights_file(model: str, include_top: bool) -> WeightsFile:
     >>> weights_file("resnet50", True).origin.rsplit("/", 2)[-2:]
     ['resnet', 'resnet50_weights_tf_dim_ordering_tf_kernels.h5']
     """
-    fname = f"{model}_weights_tf_dim_ordering_tf_kernels{'' if include_top else '_notop'}.h5"
-    return WeightsFile(fname, f"{KERAS_WEIGHTS}resnet/{fname}", HASHES[model][0 if include_top else 1])
+    return tf_kernels_file("resnet", model, HASHES[model], include_top)
 
 
 def bottleneck(x: Any, filters: int, name: str, stride: int = 1, project: bool = False) -> Any:

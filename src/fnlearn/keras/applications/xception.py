@@ -24,7 +24,6 @@ from .. import layers
 from .._missing import not_provided
 from . import imagenet_utils
 from ._common import (
-    KERAS_WEIGHTS,
     WeightsFile,
     bn_relu,
     check_arguments,
@@ -32,6 +31,7 @@ from ._common import (
     image_input,
     image_shape,
     make_model,
+    tf_kernels_file,
 )
 from .imagenet_utils import decode_predictions
 
@@ -40,8 +40,7 @@ HASHES = ("0a58e3b7378bc2990ea3b43d5981f1f6", "b0042744bf5b25fce3cb969f33bebb97"
 
 def weights_file(include_top: bool) -> WeightsFile:
     """Keras's file of Xception's ImageNet weights, with or without the top."""
-    fname = f"xception_weights_tf_dim_ordering_tf_kernels{'' if include_top else '_notop'}.h5"
-    return WeightsFile(fname, f"{KERAS_WEIGHTS}xception/{fname}", HASHES[0 if include_top else 1])
+    return tf_kernels_file("xception", "xception", HASHES, include_top)
 
 
 def separable(x: Any, filters: int, name: str, relu_before: bool = True) -> Any:
