@@ -157,19 +157,19 @@ class Cublas:
         _check(lib.cublasSetPointerMode_v2(handle, 0), "cublasSetPointerMode")  # CUBLAS_POINTER_MODE_HOST
         _check(lib.cublasSetWorkspace_v2(handle, ctypes.c_void_p(self.workspace.data.ptr),
                                          ctypes.c_size_t(self.workspace.nbytes)), "cublasSetWorkspace")
-        # α = 1 and β = 0, kept alive with the handle: cuBLAS reads them when each call is recorded
-        self._scalars = {np.dtype(np.float32): (ctypes.c_float(1.0), ctypes.c_float(0.0), lib.cublasSgemm_v2),
-                         np.dtype(np.float64): (ctypes.c_double(1.0), ctypes.c_double(0.0), lib.cublasDgemm_v2)}
+        # α = 1 and β = 0 of each dtype, kept alive with the handle: cuBLAS reads them when each call is recorded
+        self._scalars = (ctypes.c_float(1.0), ctypes.c_float(0.0), ctypes.c_double(1.0), ctypes.c_double(0.0))
+        one32, zero32, one64, zero64 = (ctypes.addressof(v) for v in self._scalars)
+        self._calls = {np.dtype(np.float32): (lib.cublasSgemm_v2, one32, zero32),
+                       np.dtype(np.float64): (lib.cublasDgemm_v2, one64, zero64)}
 
     def gemm(self, transa: int, transb: int, m: int, n: int, k: int, a: Any, lda: int, b: Any, ldb: int, c: Any,
              ldc: int) -> None:
         """c = op(a)·op(b), all three read by columns (c is m × n); a, b and c are device arrays whose first
         element starts each matrix."""
-        import ctypes
-
-        one, zero, fn = self._scalars[c.dtype]
-        _check(fn(self._handle, transa, transb, m, n, k, ctypes.addressof(one), a.data.ptr, lda, b.data.ptr, ldb,
-                  ctypes.addressof(zero), c.data.ptr, ldc), "gemm")
+        fn, one, zero = self._calls[c.dtype]
+        _check(fn(self._handle, transa, transb, m, n, k, one, a.data.ptr, lda, b.data.ptr, ldb, zero, c.data.ptr, ldc),
+               "gemm")
 
 
 def _check(status: int, what: str) -> None:

@@ -293,14 +293,15 @@ class CapturedStep:
             # algorithms chosen before the capture, which must not do either
             with captured_blas.recording(self._gemm if failure is None else None):
                 pred = self._body(self.x_buf, self.y_buf, self.batch_size)
+            if failure is None:
+                try:
+                    self.stream.begin_capture()
+                except Exception as exc:
+                    failure = exc
+            if failure is not None:
+                return self._give_up(failure, pred)
             opt = self.plan.optimizer
             iterations = opt.iterations
-            try:
-                if failure is not None:
-                    raise failure
-                self.stream.begin_capture()
-            except Exception as exc:
-                return self._give_up(exc, pred)
             try:
                 with captured_blas.recording(self._gemm):
                     pred_buf = self._graph_body()

@@ -20,7 +20,7 @@ import re
 import numpy as np
 import pytest
 from real_keras import plain, real_keras
-from value_checks import assert_refused_before_download
+from value_checks import assert_refused_before_download, keras_layout
 
 from fnlearn import keras
 from fnlearn.errors import ConfigError, NotReadyError, ShapeError
@@ -78,8 +78,7 @@ AUTOMATIC = re.compile(r"^(input_layer|rescaling|normalization)(_\d+)?$")
 def layout(model) -> list[tuple[str, str, list[tuple[int, ...]]]]:
     """Each layer's name, class and weight shapes, in order; the names Keras numbers by a session-wide counter (the
     Input, the Rescaling and Normalization layers it leaves unnamed) without their number."""
-    return [(AUTOMATIC.sub(r"\1", layer.name), type(layer).__name__, [tuple(w.shape) for w in layer.get_weights()])
-            for layer in model.layers]
+    return keras_layout(model, AUTOMATIC)
 
 
 def assert_close(mine, theirs) -> None:

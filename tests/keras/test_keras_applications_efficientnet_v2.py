@@ -55,8 +55,6 @@ def layout(model) -> list[tuple[str, str, list[tuple[int, ...]]]]:
     return keras_layout(model, AUTOMATIC)
 
 
-
-
 # the GPU's code path runs B0; the larger ones are checked on the CPU
 @pytest.mark.parametrize("key", ["b0", pytest.param("s", marks=pytest.mark.host_only),
                                  pytest.param("b2", marks=pytest.mark.host_only)])

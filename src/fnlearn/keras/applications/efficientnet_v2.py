@@ -80,14 +80,6 @@ def round_filters(filters: float, width: float) -> int:
     return max(8, int(filters * width + 4) // 8 * 8)
 
 
-def _conv_bn(x: Any, filters: int, kernel_size: int, strides: int, name: str, activation: bool) -> Any:
-    """A convolution without bias, its batch normalization and (with ``activation``) swish: ``{name}conv``…"""
-    x = layers.Conv2D(filters, kernel_size, strides=strides, padding="same", use_bias=False,
-                      kernel_initializer=_conv_init(), name=f"{name}conv")(x)
-    x = layers.BatchNormalization(axis=-1, momentum=MOMENTUM, name=f"{name}bn")(x)
-    return layers.Activation("swish", name=f"{name}activation")(x) if activation else x
-
-
 def block(x: Any, name: str, filters_in: int, filters_out: int, kernel_size: int, strides: int, expand_ratio: int,
           se_ratio: float, fused: bool, drop_rate: float) -> Any:
     """One block, Keras's names (``name`` is "block2a_"…): ``expand_conv`` (the fused block's full convolution, or
@@ -143,7 +135,10 @@ def efficientnet_v2(variant: str, include_top: bool, weights: Any, input_tensor:
         else:
             x = layers.Rescaling(1.0 / 128.0, offset=-1)(x)
     stages = STAGES[variant[0] if variant.startswith("b") else variant]
-    x = _conv_bn(x, round_filters(stages[0][2], width), 3, 2, "stem_", activation=True)
+    x = layers.Conv2D(round_filters(stages[0][2], width), 3, strides=2, padding="same", use_bias=False,
+                      kernel_initializer=_conv_init(), name="stem_conv")(x)
+    x = layers.BatchNormalization(axis=-1, momentum=MOMENTUM, name="stem_bn")(x)
+    x = layers.Activation("swish", name="stem_activation")(x)
     repeats = [int(math.ceil(depth * stage[1])) for stage in stages]
     done = 0
     for stage, ((kernel_size, _, filters_in, filters_out, expand, se_ratio, strides, fused), count) in \

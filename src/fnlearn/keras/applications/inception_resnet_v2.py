@@ -34,6 +34,7 @@ from ._common import (
     tf_kernels_file,
 )
 from .imagenet_utils import decode_predictions
+from .inception_v3 import conv2d_bn
 
 HASHES = ("e693bd0210a403b3192acc6073ad2e96", "d19885ff4a710c122648d3b5c3b684e4")  # with the top, without
 
@@ -45,23 +46,6 @@ def weights_file(include_top: bool) -> WeightsFile:
     'e693bd0210a403b3192acc6073ad2e96'
     """
     return tf_kernels_file("inception_resnet_v2", "inception_resnet_v2", HASHES, include_top)
-
-
-def conv2d_bn(x: Any, filters: int, kernel_size: Any, strides: int = 1, padding: str = "same",
-              activation: str | None = "relu", use_bias: bool = False, name: str | None = None) -> Any:
-    """A convolution, then (without a bias) a batch normalization without scale, then ``activation``: Keras's
-    ``conv2d_bn``, its layers named ``name``, ``name_bn``, ``name_ac`` (unnamed without a name).
-
-    >>> from fnlearn.keras import Input
-    >>> conv2d_bn(Input(shape=(17, 17, 8)), 16, (1, 7)).shape
-    (None, 17, 17, 16)
-    """
-    x = layers.Conv2D(filters, kernel_size, strides=strides, padding=padding, use_bias=use_bias, name=name)(x)
-    if not use_bias:
-        x = layers.BatchNormalization(axis=3, scale=False, name=None if name is None else f"{name}_bn")(x)
-    if activation is not None:
-        x = layers.Activation(activation, name=None if name is None else f"{name}_ac")(x)
-    return x
 
 
 # each block type's branches: (filters, kernel size) of each convolution, in order

@@ -47,17 +47,32 @@ def weights_file(include_top: bool) -> WeightsFile:
     return tf_kernels_file("inception_v3", "inception_v3", HASHES, include_top)
 
 
+def conv2d_bn(x: Any, filters: int, kernel_size: Any, strides: int = 1, padding: str = "same",
+              activation: str | None = "relu", use_bias: bool = False, name: str | None = None) -> Any:
+    """The Inception models' step: a convolution, then (without a bias) a batch normalization without scale (the
+    ReLU after it makes a scale redundant), then ``activation``; the layers named ``name``, ``name_bn``, ``name_ac``,
+    or unnamed as Keras leaves them (InceptionResNetV2 names some, InceptionV3 none).
+
+    >>> from fnlearn.keras import Input
+    >>> conv2d_bn(Input(shape=(17, 17, 8)), 16, (1, 7), name="conv_7b").shape
+    (None, 17, 17, 16)
+    """
+    x = layers.Conv2D(filters, kernel_size, strides=strides, padding=padding, use_bias=use_bias, name=name)(x)
+    if not use_bias:
+        x = layers.BatchNormalization(axis=3, scale=False, name=None if name is None else f"{name}_bn")(x)
+    if activation is not None:
+        x = layers.Activation(activation, name=None if name is None else f"{name}_ac")(x)
+    return x
+
+
 def conv_bn(x: Any, filters: int, rows: int, cols: int, padding: str = "same", strides: int = 1) -> Any:
-    """A convolution of ``rows`` x ``cols`` without bias, a batch normalization without scale (the ReLU after it
-    makes a scale redundant) and a ReLU, all three unnamed as Keras leaves them.
+    """InceptionV3's :func:`conv2d_bn` of ``rows`` x ``cols``, all three layers unnamed.
 
     >>> from fnlearn.keras import Input
     >>> conv_bn(Input(shape=(17, 17, 8)), 16, 1, 7).shape
     (None, 17, 17, 16)
     """
-    x = layers.Conv2D(filters, (rows, cols), strides=strides, padding=padding, use_bias=False)(x)
-    x = layers.BatchNormalization(axis=3, scale=False)(x)
-    return layers.Activation("relu")(x)
+    return conv2d_bn(x, filters, (rows, cols), strides=strides, padding=padding)
 
 
 def _average_branch(x: Any, filters: int) -> Any:
